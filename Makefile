@@ -1,0 +1,41 @@
+# The two commands of the README: `make run` and `make test`. Only Python 3.11, pip and make needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app
+
+.PHONY: run test install translations bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+translations: install
+	$(BIN)/pybabel compile -d translations
+
+# Starts the app with the demo data on SQLite (instance/motcua.db), loading it on first start.
+run: translations
+	$(BIN)/flask db upgrade
+	@$(BIN)/python -c "from app import create_app; from seed import database_is_empty; app = create_app(); app.app_context().push(); raise SystemExit(0 if database_is_empty() else 1)" \
+		&& $(BIN)/flask seed demo || echo "Demo data already loaded (flask seed demo --reset reloads it)."
+	@echo "motcua: http://127.0.0.1:5000  (demo logins: admin, canbo, lanhdao / demo1234)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# The whole test suite: SQLite always; PostgreSQL and Chromium when present (required in CI).
+test: translations
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+bench: translations
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance/motcua.db*
+
+# Re-extract translatable strings and merge them into the catalogues (then fill in vi).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --omit-header --ignore-dirs=.venv --ignore-dirs=tests .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete

@@ -1,0 +1,129 @@
+"""motcua: the app factory, its extensions and its command-line interface."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from models import User, db
+
+ROOT = Path(__file__).resolve().parent
+LANGUAGES = ("vi", "en")
+
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment; for local use, generated once into instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if os.environ.get("APP_ENV") == "production":
+        raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE so that a writing transaction takes
+    the write lock up front instead of failing with "database is locked" when it upgrades."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    return "vi"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "DATABASE_URL", f"sqlite:///{instance / 'motcua.db'}"),
+        RECEIVING_UNIT_CODE=os.environ.get("RECEIVING_UNIT_CODE", "000.00.20.H37"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("APP_ENV") == "production",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(
+            minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))),
+        SESSION_REFRESH_EACH_REQUEST=True,  # the lifetime above is an idle timeout
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
+        EXPORT_MAX_ROWS=int(os.environ.get("EXPORT_MAX_ROWS", "200000")),
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        FLASK_ADMIN_SWATCH="cerulean",
+    )
+    if "SECRET_KEY" not in (config or {}):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    if config:
+        app.config.update(config)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql://"):
+        uri = app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]
+    if uri.startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            _configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    @app.before_request
+    def _record_actor():
+        # Read by the audit hook (domain/audit.py) to say who changed what, from where.
+        user_id = current_user.get_id() if current_user.is_authenticated else None
+        db.session.info["actor"] = (int(user_id) if user_id else None, request.remote_addr)
+
+    from views import init_views
+    init_views(app)
+
+    from cli import register_cli
+    register_cli(app)
+    return app

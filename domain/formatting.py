@@ -1,0 +1,31 @@
+"""Vietnamese formats for numbers, money, dates and shares (design §8)."""
+from __future__ import annotations
+
+import datetime as dt
+
+
+def format_number(value: int | float | None, decimals: int = 0) -> str:
+    """3233081572 -> '3.233.081.572'; decimals use a comma: 97.6 -> '97,60' (decimals=2)."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_vnd(value: int | None) -> str:
+    return "" if value is None else f"{format_number(value)} đ"
+
+
+def format_percent(numerator: float, denominator: float) -> str:
+    """A share with two decimals and a comma: 17528 / 17958 -> '97,61%'."""
+    if not denominator:
+        return "0,00%"
+    return f"{format_number(100.0 * numerator / denominator, 2)}%"
+
+
+def format_date(value: dt.date | None) -> str:
+    return "" if value is None else value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    return "" if value is None else value.strftime("%H:%M %d/%m/%Y")

@@ -1,0 +1,536 @@
+"""The normalized schema of design.md §2.
+
+Time convention: business timestamps (submitted_at, accepted_at, resolved_at, paid_at, ...) are
+naive local time of Asia/Ho_Chi_Minh, because the working calendar and every report count local
+dates. Technical timestamps (created_at, updated_at, AuditLog.at) are naive UTC.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+    String, Table, Text, UniqueConstraint, event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from domain.text import normalize_search
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so that migrations can alter them on SQLite and PostgreSQL alike.
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+# Enumerations: stored as short English codes, labelled in views and translations.
+AGENCY_KINDS = ("department", "vertical", "enterprise", "other")
+PROCEDURE_LEVELS = ("province", "district", "commune")
+ONLINE_LEVELS = ("none", "partial", "full")
+FEE_KINDS = ("fee", "charge")  # phí, lệ phí
+APPLICANT_KINDS = ("citizen", "business", "agency", "other")
+CHANNELS = ("direct", "online", "postal")
+RETURN_CHANNELS = ("counter", "postal", "online")
+PAUSE_KINDS = ("supplement", "payment")
+PAYMENT_METHODS = ("cash", "bank_transfer", "online", "other")
+RATING_LEVELS = ("very_satisfied", "satisfied", "unsatisfied")
+RATING_CHANNELS = ("kiosk", "portal", "app")
+EVALUATION_CHANNELS = ("paper", "kiosk", "portal", "app")
+FEEDBACK_CHANNELS = ("hotline", "email", "app", "portal", "direct")
+FEEDBACK_STATUSES = ("new", "processing", "answered", "closed")
+COURIER_SLOTS = ("10:30", "16:00")
+COURIER_DIRECTIONS = ("to_agency", "to_center")
+ROLES = ("admin", "staff", "manager")
+DOCUMENT_KINDS = ("original", "copy", "certified_copy")
+STATUS_CODES = tuple(range(1, 11))
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class SearchableMixin:
+    """A lower-case, accent-free copy of the searchable columns, kept up to date on flush.
+
+    One indexed column makes search identical on SQLite and PostgreSQL ("dang ky" finds "Đăng ký").
+    """
+    __search_fields__: tuple[str, ...] = ()
+    search_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+    def refresh_search_text(self) -> None:
+        self.search_text = normalize_search(
+            " ".join(str(getattr(self, f) or "") for f in self.__search_fields__))
+
+
+@event.listens_for(SearchableMixin, "before_insert", propagate=True)
+@event.listens_for(SearchableMixin, "before_update", propagate=True)
+def _refresh_search_text(mapper, connection, target):
+    target.refresh_search_text()
+
+
+user_agency = Table(
+    "user_agency", Base.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("agency_id", ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class Agency(TimestampMixin, SearchableMixin, db.Model):
+    __tablename__ = "agency"
+    __search_fields__ = ("code", "name", "short_name", "eid_code")
+    __table_args__ = (
+        CheckConstraint(_in("kind", AGENCY_KINDS), name="kind"),
+        Index("ix_agency_sort", "sort_order", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    eid_code: Mapped[Optional[str]] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    short_name: Mapped[Optional[str]] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default="department")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+    fields: Mapped[list["Field"]] = relationship(back_populates="agency")
+    procedures: Mapped[list["Procedure"]] = relationship(back_populates="agency")
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class Field(TimestampMixin, SearchableMixin, db.Model):
+    __tablename__ = "field"
+    __search_fields__ = ("code", "name")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    agency: Mapped[Agency] = relationship(back_populates="fields")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(TimestampMixin, SearchableMixin, db.Model):
+    __tablename__ = "procedure"
+    __search_fields__ = ("code", "name")
+    __table_args__ = (
+        CheckConstraint(_in("level", PROCEDURE_LEVELS), name="level"),
+        CheckConstraint(_in("online_level", ONLINE_LEVELS), name="online_level"),
+        CheckConstraint("processing_days >= 0", name="processing_days"),
+        CheckConstraint("legacy_online_level BETWEEN 1 AND 4", name="legacy_level"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    field_id: Mapped[Optional[int]] = mapped_column(ForeignKey("field.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16), default="province", index=True)
+    processing_days: Mapped[int] = mapped_column(Integer, default=0)
+    online_level: Mapped[str] = mapped_column(String(16), default="none", index=True)
+    legacy_online_level: Mapped[Optional[int]] = mapped_column(Integer)
+    postal_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    postal_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    four_on_spot: Mapped[bool] = mapped_column(Boolean, default=False)
+    saturday_service: Mapped[bool] = mapped_column(Boolean, default=False)
+    interagency: Mapped[bool] = mapped_column(Boolean, default=False)
+    publication_decision: Mapped[Optional[str]] = mapped_column(String(100))
+    publication_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    legal_basis: Mapped[Optional[str]] = mapped_column(Text)
+    required_documents: Mapped[Optional[str]] = mapped_column(Text)
+    result: Mapped[Optional[str]] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+    agency: Mapped[Agency] = relationship(back_populates="procedures")
+    field: Mapped[Optional[Field]] = relationship()
+    fee_items: Mapped[list["FeeItem"]] = relationship(
+        back_populates="procedure", cascade="all, delete-orphan", order_by="FeeItem.id")
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class FeeItem(TimestampMixin, db.Model):
+    __tablename__ = "fee_item"
+    __table_args__ = (
+        CheckConstraint(_in("kind", FEE_KINDS), name="kind"),
+        CheckConstraint("amount_vnd >= 0", name="amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="fee")
+    name: Mapped[str] = mapped_column(String(255))
+    amount_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    channel: Mapped[Optional[str]] = mapped_column(String(16))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="fee_items")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
+    __tablename__ = "user"
+    __search_fields__ = ("username", "full_name")
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    counter_no: Mapped[Optional[str]] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    agencies: Mapped[list[Agency]] = relationship(secondary=user_agency)
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return bool(self.active)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def agency_ids(self) -> list[int]:
+        return [a.id for a in self.agencies]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class Dossier(TimestampMixin, SearchableMixin, db.Model):
+    __tablename__ = "dossier"
+    __search_fields__ = ("code", "applicant_name", "id_number", "phone", "postal_tracking_no")
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUS_CODES), name="status"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(_in("applicant_kind", APPLICANT_KINDS), name="applicant_kind"),
+        CheckConstraint(f"return_channel IS NULL OR {_in('return_channel', RETURN_CHANNELS)}",
+                        name="return_channel"),
+        Index("ix_dossier_agency_accepted", "agency_id", "accepted_at"),
+        Index("ix_dossier_status_due", "status", "due_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[Optional[str]] = mapped_column(String(40), unique=True)  # set at acceptance
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
+    # The agency responsible when the dossier was received: reports stay true if the catalog moves.
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    applicant_name: Mapped[str] = mapped_column(String(255))
+    applicant_kind: Mapped[str] = mapped_column(String(16), default="citizen")
+    id_number: Mapped[Optional[str]] = mapped_column(String(32))
+    phone: Mapped[Optional[str]] = mapped_column(String(32))
+    email: Mapped[Optional[str]] = mapped_column(String(255))
+    address: Mapped[Optional[str]] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16), default="direct")
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    due_date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    rescheduled_due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    resolved_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    returned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    return_channel: Mapped[Optional[str]] = mapped_column(String(16))
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    status: Mapped[int] = mapped_column(Integer, default=2)
+    received_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    postal_tracking_no: Mapped[Optional[str]] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    procedure: Mapped[Procedure] = relationship()
+    agency: Mapped[Agency] = relationship()
+    received_by: Mapped[Optional[User]] = relationship()
+    documents: Mapped[list["DossierDocument"]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan", order_by="DossierDocument.id")
+    events: Mapped[list["DossierEvent"]] = relationship(
+        back_populates="dossier", order_by="DossierEvent.at, DossierEvent.id")
+    pauses: Mapped[list["DossierPause"]] = relationship(
+        back_populates="dossier", order_by="DossierPause.started_on")
+    payments: Mapped[list["Payment"]] = relationship(back_populates="dossier")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self) -> str:
+        return self.code or f"#{self.id}"
+
+
+class DossierDocument(TimestampMixin, db.Model):
+    """A paper received with the dossier (the list printed on the receipt, Mẫu 01)."""
+    __tablename__ = "dossier_document"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
+        CheckConstraint("copies >= 1", name="copies"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16), default="copy")
+    copies: Mapped[int] = mapped_column(Integer, default=1)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DossierCounter(db.Model):
+    """The per-day sequence behind dossier codes (§4): one row per receiving unit and day."""
+    __tablename__ = "dossier_counter"
+    unit_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class DossierEvent(db.Model):
+    __tablename__ = "dossier_event"
+    __table_args__ = (Index("ix_dossier_event_dossier_at", "dossier_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    from_status: Mapped[Optional[int]] = mapped_column(Integer)
+    to_status: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    from_unit: Mapped[Optional[str]] = mapped_column(String(255))
+    to_unit: Mapped[Optional[str]] = mapped_column(String(255))
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="events")
+    user: Mapped[Optional[User]] = relationship()
+
+
+class DossierPause(TimestampMixin, db.Model):
+    __tablename__ = "dossier_pause"
+    __table_args__ = (
+        CheckConstraint(_in("kind", PAUSE_KINDS), name="kind"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on",
+                        name="dates"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="pauses")
+
+
+class Payment(TimestampMixin, db.Model):
+    """Money received. Never deleted: a mistake is cancelled with a reason."""
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint(_in("method", PAYMENT_METHODS), name="method"),
+        CheckConstraint("amount_vnd > 0", name="amount"),
+        Index("ix_payment_paid_at", "paid_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    fee_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("fee_item.id"), index=True)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(16), default="bank_transfer")
+    paid_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    receipt_no: Mapped[Optional[str]] = mapped_column(String(64))
+    collected_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="payments")
+    fee_item: Mapped[Optional[FeeItem]] = relationship()
+    collected_by: Mapped[Optional[User]] = relationship()
+
+
+class CalendarDay(TimestampMixin, db.Model):
+    """An override of the default working calendar (an extra day off, a make-up Saturday)."""
+    __tablename__ = "calendar_day"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, unique=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[Optional[str]] = mapped_column(String(255))
+
+    def __str__(self) -> str:
+        return self.date.strftime("%d/%m/%Y")
+
+
+class StaffRating(TimestampMixin, db.Model):
+    __tablename__ = "staff_rating"
+    __table_args__ = (
+        CheckConstraint(_in("level", RATING_LEVELS), name="level"),
+        CheckConstraint(_in("channel", RATING_CHANNELS), name="channel"),
+        Index("ix_staff_rating_staff_at", "staff_id", "rated_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    rated_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="kiosk")
+    cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+
+    staff: Mapped[User] = relationship()
+    dossier: Mapped[Optional[Dossier]] = relationship()
+
+
+class EvaluationIndicator(TimestampMixin, db.Model):
+    """An indicator of the evaluation form: the 9 national ones, or the 4 of the 2019 citizen form."""
+    __tablename__ = "evaluation_indicator"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    form_set: Mapped[str] = mapped_column(String(32), index=True)  # e.g. national, citizen_2019
+    name: Mapped[str] = mapped_column(Text)
+    max_score: Mapped[int] = mapped_column(Integer, default=2)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class EvaluationForm(TimestampMixin, db.Model):
+    __tablename__ = "evaluation_form"
+    __table_args__ = (
+        CheckConstraint(_in("channel", EVALUATION_CHANNELS), name="channel"),
+        CheckConstraint("score >= 0 AND score <= max_score", name="score"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    form_set: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="paper")
+    # Sum of the answers, kept with the form so reports group by it without a join.
+    score: Mapped[int] = mapped_column(Integer)
+    max_score: Mapped[int] = mapped_column(Integer)
+    cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+
+    dossier: Mapped[Optional[Dossier]] = relationship()
+    agency: Mapped[Agency] = relationship()
+    answers: Mapped[list["EvaluationAnswer"]] = relationship(
+        back_populates="form", cascade="all, delete-orphan")
+
+
+class EvaluationAnswer(db.Model):
+    __tablename__ = "evaluation_answer"
+    __table_args__ = (
+        UniqueConstraint("form_id", "indicator_id", name="uq_evaluation_answer"),
+        CheckConstraint("score BETWEEN 0 AND 2", name="score"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("evaluation_form.id", ondelete="CASCADE"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("evaluation_indicator.id"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+
+    form: Mapped[EvaluationForm] = relationship(back_populates="answers")
+    indicator: Mapped[EvaluationIndicator] = relationship()
+
+
+class Feedback(TimestampMixin, SearchableMixin, db.Model):
+    __tablename__ = "feedback"
+    __search_fields__ = ("sender", "contact", "subject", "content")
+    __table_args__ = (
+        CheckConstraint(_in("channel", FEEDBACK_CHANNELS), name="channel"),
+        CheckConstraint(_in("status", FEEDBACK_STATUSES), name="status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    sender: Mapped[str] = mapped_column(String(255))
+    contact: Mapped[Optional[str]] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    content: Mapped[str] = mapped_column(Text)
+    agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"), index=True)
+    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"), index=True)
+    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    answer: Mapped[Optional[str]] = mapped_column(Text)
+    answered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    handled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    agency: Mapped[Optional[Agency]] = relationship()
+    dossier: Mapped[Optional[Dossier]] = relationship()
+    handled_by: Mapped[Optional[User]] = relationship()
+
+
+class CourierRun(TimestampMixin, db.Model):
+    __tablename__ = "courier_run"
+    __table_args__ = (
+        CheckConstraint(_in("slot", COURIER_SLOTS), name="slot"),
+        CheckConstraint(_in("direction", COURIER_DIRECTIONS), name="direction"),
+        UniqueConstraint("run_date", "slot", "direction", "agency_id", name="uq_courier_run"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    slot: Mapped[str] = mapped_column(String(8))
+    direction: Mapped[str] = mapped_column(String(16))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+    agency: Mapped[Agency] = relationship()
+    created_by: Mapped[Optional[User]] = relationship()
+    items: Mapped[list["CourierItem"]] = relationship(
+        back_populates="run", cascade="all, delete-orphan")
+
+
+class CourierItem(db.Model):
+    __tablename__ = "courier_item"
+    __table_args__ = (UniqueConstraint("run_id", "dossier_id", name="uq_courier_item"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("courier_run.id", ondelete="CASCADE"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    run: Mapped[CourierRun] = relationship(back_populates="items")
+    dossier: Mapped[Dossier] = relationship()
+
+
+class AuditLog(db.Model):
+    """Who changed what; written by the session hook in the same transaction as the change."""
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_table_row", "table_name", "row_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)  # UTC
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    ip: Mapped[Optional[str]] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[Optional[int]] = mapped_column(Integer)
+    changes: Mapped[Optional[dict]] = mapped_column(JSON)
+
+    user: Mapped[Optional[User]] = relationship()
+
+
+import domain.audit  # noqa: E402,F401  (registers the audit hook with every session)

@@ -1,0 +1,210 @@
+"""Fixtures in the style of Flask's tutorial: `app` and `client`, on SQLite and PostgreSQL.
+
+Every test that uses `app` runs once per database backend. PostgreSQL comes from TEST_PG_URL
+(default: the local server's `test` database); when it is not reachable its tests are skipped
+with the reason shown, except under CI=true, where they fail.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from models import Agency, User, db  # noqa: E402
+
+IN_CI = os.environ.get("CI") == "true"
+PG_URL = os.environ.get("TEST_PG_URL", "postgresql://127.0.0.1:5432/test")
+PASSWORD = "correct horse 42"
+
+
+def pytest_sessionstart(session):
+    # Compiled catalogues are build output (.gitignore): make sure the tests see Vietnamese.
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
+                    str(ROOT / "translations")], check=True)
+
+
+def _pg_reachable() -> str | None:
+    try:
+        import psycopg
+        with psycopg.connect(PG_URL, connect_timeout=3):
+            return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {PG_URL}: {exc}"
+
+
+def _reset_schema(app) -> None:
+    """Drop everything and build the schema with the migrations, as `flask db upgrade` does."""
+    from flask_migrate import upgrade
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=str(ROOT / "migrations"))
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{t}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f'DELETE FROM "{table}"'))
+    db.session.commit()
+
+
+def make_app(database_url: str, **config):
+    settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
+    settings.update(config)
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        reason = _pg_reachable()
+        if reason:
+            if IN_CI:
+                pytest.fail(reason + " (required when CI=true)")
+            pytest.skip(reason)
+        url = PG_URL
+    _reset_schema(make_app(url))
+    return url
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        _empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_app(database_url):
+    """The app as in production: CSRF checks on."""
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        _empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app):
+    with app.app_context():
+        yield db.session
+
+
+def create_agency(code="SGTVT", name="Sở Giao thông vận tải", **kw) -> Agency:
+    agency = Agency(code=code, name=name, short_name=kw.pop("short_name", name),
+                    kind=kw.pop("kind", "department"), **kw)
+    db.session.add(agency)
+    db.session.flush()
+    return agency
+
+
+def create_user(username, role, agencies=(), password=PASSWORD) -> User:
+    user = User(username=username, role=role, full_name=username.title(),
+                agencies=list(agencies))
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def login(client, username, password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def users(app):
+    """One user per role; staff belong to agency SGTVT. Returns {role: username}."""
+    with app.app_context():
+        agency = create_agency()
+        create_agency(code="STP", name="Sở Tư pháp")
+        create_user("admin1", "admin")
+        create_user("staff1", "staff", [agency])
+        create_user("manager1", "manager")
+        db.session.commit()
+    return {"admin": "admin1", "staff": "staff1", "manager": "manager1"}
+
+
+@pytest.fixture
+def login_as(client, users):
+    def _login(role):
+        response = login(client, users[role])
+        assert response.status_code == 302, response.data[:500]
+        return client
+    return _login
+
+
+# ---- end-to-end: a real server and a real Chromium ------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on a free local port, in a thread."""
+    from werkzeug.serving import make_server
+    app.config["WTF_CSRF_ENABLED"] = True  # the browser goes through the real forms
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} missing (required when CI=true)")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

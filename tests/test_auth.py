@@ -1,0 +1,74 @@
+"""Login, logout, sessions and the user command."""
+from conftest import PASSWORD, create_user, login
+from models import User, db
+
+
+def test_wrong_password_gives_one_clear_message(client, users):
+    for username, password in (("admin1", "wrong"), ("nobody", PASSWORD)):
+        response = login(client, username, password)
+        assert response.status_code == 401
+        assert "Sai tên đăng nhập hoặc mật khẩu".encode() in response.data
+    assert client.get("/agency/").status_code == 302
+
+
+def test_login_logout(client, users):
+    response = login(client, "manager1")
+    assert response.status_code == 302
+    assert client.get("/agency/").status_code == 200
+    assert client.get("/logout").status_code == 405  # logout is POST only
+    assert client.post("/logout").status_code == 302
+    assert client.get("/agency/").status_code == 302
+
+
+def test_login_never_redirects_off_site(client, users):
+    response = client.post("/login", data={"username": "admin1", "password": PASSWORD,
+                                           "next": "//evil.example/"})
+    assert response.location == "/"
+
+
+def test_inactive_user_cannot_log_in(app, client):
+    with app.app_context():
+        create_user("old", "manager").active = False
+        db.session.commit()
+    assert login(client, "old").status_code == 401
+
+
+def test_password_hash_is_scrypt(app, users):
+    with app.app_context():
+        user = db.session.query(User).filter_by(username="admin1").one()
+        assert user.password_hash.startswith("scrypt:")
+        assert PASSWORD not in user.password_hash
+
+
+def test_session_cookie_flags(app, client, users):
+    response = login(client, "admin1")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() <= 3600
+
+
+def test_users_create_command(app, users):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "hoa", "--role", "staff", "--agency", "SGTVT",
+                                 "--password-stdin"], input="mat-khau-dai\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.query(User).filter_by(username="hoa").one()
+        assert [a.code for a in user.agencies] == ["SGTVT"]
+        assert user.check_password("mat-khau-dai")
+    bad = runner.invoke(args=["users", "create", "x", "--role", "staff", "--password-stdin"],
+                        input="mat-khau-dai\n")
+    assert bad.exit_code != 0 and "agency" in bad.output
+    short = runner.invoke(args=["users", "create", "y", "--role", "admin", "--password-stdin"],
+                          input="short\n")
+    assert short.exit_code != 0
+    with app.app_context():
+        assert db.session.query(User).filter(User.username.in_(["x", "y"])).count() == 0
+
+
+def test_vietnamese_is_the_default_and_english_selectable(client, users):
+    login(client, "admin1")
+    page = client.get("/procedure/").data.decode()
+    assert "Thủ tục" in page
+    client.post("/language", data={"lang": "en", "next": "/procedure/"})
+    assert "Procedures" in client.get("/procedure/").data.decode()

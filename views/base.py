@@ -1,0 +1,212 @@
+"""The building blocks every screen shares: role checks, CSRF forms, Vietnamese formats,
+accent-insensitive search and AJAX pickers. A screen is then a short declaration."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, has_app_context, redirect, request, url_for
+from flask_admin import BaseView
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model import typefmt
+from flask_admin.model.base import FilterGroup
+from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+
+from domain.formatting import format_date, format_datetime, format_vnd
+from domain.text import normalize_search
+from models import db
+
+ALL_ROLES = ("admin", "staff", "manager")
+
+
+def has_role(*roles: str) -> bool:
+    return current_user.is_authenticated and current_user.role in roles
+
+
+class _AppTranslations:
+    """WTForms messages through our own catalogue (WTForms ships no Vietnamese)."""
+
+    def gettext(self, string):
+        return gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return ngettext(singular, plural, n)
+
+
+class SecureForm(FlaskForm):
+    """Every form carries a CSRF token and speaks Vietnamese."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _AppTranslations()
+
+
+class RoleRequiredMixin:
+    """Who may open a view: anonymous users go to the login page, wrong roles get 403."""
+    read_roles: tuple[str, ...] = ("admin",)
+
+    def is_accessible(self) -> bool:
+        return has_role(*self.read_roles)
+
+    def is_visible(self) -> bool:
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class SecureBaseView(RoleRequiredMixin, BaseView):
+    """A custom (non-model) page with a role check."""
+
+
+def db_options(query_factory):
+    """Filter options read from the database when a page is shown (none at start-up)."""
+    def options():
+        if not has_app_context():
+            return []
+        return query_factory()
+    return options
+
+
+def _bool_formatter(view, value, name=None):
+    return Markup('<span class="fa fa-check text-success" title="✓"></span>') if value else ""
+
+
+TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+TYPE_FORMATTERS.update({
+    type(None): typefmt.empty_formatter,
+    dt.date: lambda view, value, name=None: format_date(value),
+    dt.datetime: lambda view, value, name=None: format_datetime(value),
+    bool: _bool_formatter,
+})
+
+
+def vnd_formatter(view, context, model, name):
+    return format_vnd(getattr(model, name))
+
+
+class SearchAjaxLoader(QueryAjaxModelLoader):
+    """An AJAX picker that searches the accent-free `search_text` column.
+
+    `query_factory(model)` can narrow the choices (active rows, the user's own agencies)."""
+
+    def __init__(self, name, model, query_factory=None, order_by=None, **options):
+        options.setdefault("fields", ["search_text"])
+        options.setdefault("page_size", 20)
+        super().__init__(name, db.session, model, **options)
+        self.query_factory = query_factory
+        self.order_by = order_by
+
+    def get_query(self):
+        if self.query_factory is not None:
+            return self.query_factory(self.model)
+        return super().get_query()
+
+    def get_one(self, pk):
+        # Only an offered choice can be picked: a forged id outside the query is refused.
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
+
+    def get_list(self, term, offset=0, limit=20):
+        query = self.get_query()
+        for word in normalize_search(term).split():
+            query = query.filter(self.model.search_text.contains(word, autoescape=True))
+        if self.order_by is not None:
+            query = query.order_by(self.order_by)
+        return query.offset(offset).limit(limit).all()
+
+
+class SecureModelView(RoleRequiredMixin, ModelView):
+    """A model screen. Roles are checked on the server for every endpoint:
+    read_roles for list and details; create/edit/delete_roles for those; action_roles for batch
+    actions (defaults to edit_roles)."""
+    read_roles = ("admin", "manager")
+    create_roles: tuple[str, ...] = ("admin",)
+    edit_roles: tuple[str, ...] = ("admin",)
+    delete_roles: tuple[str, ...] = ()
+    action_roles: tuple[str, ...] | None = None
+
+    form_base_class = SecureForm
+    can_view_details = True
+    can_export = False  # Flask-Admin's export loads every row and writes formulas: see exports
+    can_set_page_size = True
+    page_size = 50
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
+    column_display_pk = False
+    column_searchable_list = ("search_text",)
+    list_template = "admin/motcua_list.html"
+
+    # Flask-Admin reads these flags in its views and templates: answer them per user.
+    @property
+    def can_create(self):
+        return has_role(*self.create_roles)
+
+    @property
+    def can_edit(self):
+        return has_role(*self.edit_roles)
+
+    @property
+    def can_delete(self):
+        return has_role(*self.delete_roles)
+
+    def can_run_actions(self) -> bool:
+        roles = self.edit_roles if self.action_roles is None else self.action_roles
+        return has_role(*roles)
+
+    _permission_by_endpoint = {
+        "create_view": "can_create",
+        "edit_view": "can_edit",
+        "delete_view": "can_delete",
+        "ajax_update": "can_edit",
+    }
+
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is not None:
+            return response
+        flag = self._permission_by_endpoint.get(name)
+        if flag and not getattr(self, flag):
+            abort(403)
+        if name == "action_view" and not self.can_run_actions():
+            abort(403)
+        if name == "ajax_lookup" and not (self.can_create or self.can_edit):
+            abort(403)
+        if name == "export":
+            abort(404)
+        return None
+
+    def is_action_allowed(self, name):
+        return self.can_run_actions() and super().is_action_allowed(name)
+
+    def _get_filter_groups(self):
+        """Filter choices (agencies, fields, ...) come from the database: build them per request
+        instead of once at start-up, without touching the shared cache."""
+        if not self._filters:
+            return None
+        groups: dict = {}
+        for i, flt in enumerate(self._filters):
+            groups.setdefault(str(flt.name), FilterGroup(flt.name)).append({
+                "index": i, "arg": self.get_filter_arg(i, flt), "operation": flt.operation(),
+                "options": flt.get_options(self) or None, "type": flt.data_type})
+        return dict(group.non_lazy() for group in groups.values())
+
+    def search_placeholder(self):
+        return str(_l("Search (accents optional)"))
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        return super()._apply_search(query, count_query, joins, count_joins,
+                                     normalize_search(search))
+
+    def handle_view_exception(self, exc):
+        # Database constraint errors become a flashed message, not a 500.
+        return super().handle_view_exception(exc)

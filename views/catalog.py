@@ -1,0 +1,108 @@
+"""The catalog: agencies, fields, procedures with their fee items."""
+from __future__ import annotations
+
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import NumberRange, Regexp
+
+from models import Agency, FeeItem, Field, Procedure, db
+from views import labels
+from views.base import ALL_ROLES, db_options, SearchAjaxLoader, SecureModelView, vnd_formatter
+
+PROCEDURE_CODE = Regexp(r"^\d{1,2}\.\d{6}$",
+                        message=_l("A procedure code looks like 1.004616."))
+
+
+@db_options
+def agency_options():
+    return db.session.query(Agency.id, Agency.name).order_by(Agency.sort_order, Agency.name).all()
+
+
+@db_options
+def field_options():
+    return db.session.query(Field.id, Field.name).order_by(Field.name).all()
+
+
+def active_agencies(model):
+    return db.session.query(model).filter(model.active.is_(True))
+
+
+class CatalogView(SecureModelView):
+    """Everybody reads the catalog; admins maintain it; rows are deactivated, never deleted."""
+    read_roles = ALL_ROLES
+    column_labels = labels.LABELS
+
+
+class AgencyView(CatalogView):
+    column_list = ("sort_order", "code", "eid_code", "name", "short_name", "kind", "active")
+    column_details_list = column_list + ("created_at", "updated_at")
+    column_sortable_list = ("sort_order", "code", "name", "kind", "active")
+    column_default_sort = [("sort_order", False), ("name", False)]
+    column_filters = ("kind", "active")
+    column_choices = {"kind": labels.choices(labels.AGENCY_KINDS)}
+    form_columns = ("code", "eid_code", "name", "short_name", "kind", "sort_order", "active")
+    form_choices = {"kind": labels.choices(labels.AGENCY_KINDS)}
+
+
+class FieldView(CatalogView):
+    column_list = ("code", "name", "agency", "active")
+    column_sortable_list = ("code", "name", ("agency", "agency.name"), "active")
+    column_default_sort = "code"
+    column_filters = (FilterEqual(Field.agency_id, _l("Agency"), options=agency_options),
+                      "active")
+    form_columns = ("code", "name", "agency", "active")
+    form_ajax_refs = {"agency": SearchAjaxLoader("agency", Agency, query_factory=active_agencies)}
+
+
+class ProcedureView(CatalogView):
+    column_list = ("code", "name", "agency", "field", "level", "processing_days", "online_level",
+                   "saturday_service", "four_on_spot", "postal_in", "postal_out", "active")
+    column_details_list = (
+        "code", "name", "agency", "field", "level", "processing_days", "online_level",
+        "legacy_online_level", "postal_in", "postal_out", "four_on_spot", "saturday_service",
+        "interagency", "publication_decision", "publication_date", "legal_basis",
+        "required_documents", "result", "fee_items", "active", "created_at", "updated_at")
+    column_sortable_list = ("code", "name", ("agency", "agency.sort_order"),
+                            ("field", "field.name"), "level", "processing_days", "online_level")
+    column_default_sort = "code"
+    column_filters = (
+        FilterEqual(Procedure.agency_id, _l("Agency"), options=agency_options),
+        FilterEqual(Procedure.field_id, _l("Field"), options=field_options),
+        "level", "online_level", "processing_days", "postal_in", "postal_out", "four_on_spot",
+        "saturday_service", "interagency", "active")
+    column_choices = {"level": labels.choices(labels.PROCEDURE_LEVELS),
+                      "online_level": labels.choices(labels.ONLINE_LEVELS)}
+    form_choices = column_choices
+    form_columns = (
+        "code", "name", "agency", "field", "level", "processing_days", "online_level",
+        "legacy_online_level", "postal_in", "postal_out", "four_on_spot", "saturday_service",
+        "interagency", "publication_decision", "publication_date", "legal_basis",
+        "required_documents", "result", "active", "fee_items")
+    form_args = {
+        "code": {"validators": [PROCEDURE_CODE]},
+        "processing_days": {"validators": [NumberRange(min=0, max=365)]},
+        "legacy_online_level": {"validators": [NumberRange(min=1, max=4)]},
+    }
+    form_ajax_refs = {
+        "agency": SearchAjaxLoader("agency", Agency, query_factory=active_agencies),
+        "field": SearchAjaxLoader("field", Field),
+    }
+    inline_models = [(FeeItem, {
+        "form_columns": ("id", "kind", "name", "amount_vnd", "channel", "note"),
+        "column_labels": labels.LABELS,
+        "form_choices": {"kind": labels.choices(labels.FEE_KINDS)},
+        "form_args": {"amount_vnd": {"validators": [NumberRange(min=0)]}},
+    })]
+    column_formatters_detail = {
+        "fee_items": lambda v, c, m, n: "; ".join(
+            f"{f.name}: {vnd_formatter(v, c, f, 'amount_vnd')}" for f in m.fee_items)}
+
+
+def register(admin):
+    category = _l("Catalog")
+    admin.add_view(AgencyView(Agency, db, name=_l("Agencies"), category=category,
+                              endpoint="agency"))
+    admin.add_view(FieldView(Field, db, name=_l("Fields"), category=category,
+                             endpoint="field"))
+    admin.add_view(ProcedureView(Procedure, db, name=_l("Procedures"),
+                                 category=category, endpoint="procedure"))
