@@ -210,3 +210,35 @@ class SecureModelView(RoleRequiredMixin, ModelView):
     def handle_view_exception(self, exc):
         # Database constraint errors become a flashed message, not a 500.
         return super().handle_view_exception(exc)
+
+
+class AgencyScopedMixin:
+    """Row-level access (design §1): staff see and act only on rows of their own agencies — in the
+    list, the count, details, edit, exports and actions. Admins and managers see every row.
+
+    A view names how a row belongs to an agency: `agency_column` (e.g. Dossier.agency_id), or
+    overrides `agency_criterion(agency_ids)` for an indirect link (e.g. through the dossier)."""
+    agency_column = None
+
+    def agency_criterion(self, agency_ids):
+        return self.agency_column.in_(agency_ids)
+
+    def _scope(self, query):
+        if current_user.is_authenticated and current_user.role == "staff":
+            query = query.filter(self.agency_criterion(current_user.agency_ids or [-1]))
+        return query
+
+    def get_query(self):
+        return self._scope(super().get_query())
+
+    def get_count_query(self):
+        return self._scope(super().get_count_query())
+
+    def get_one(self, id):
+        # A tampered id outside the user's agencies is "not found", exactly like a missing row.
+        pk = getattr(self.model, self._primary_key)
+        try:
+            id = int(id)
+        except (TypeError, ValueError):
+            return None
+        return self.get_query().filter(pk == id).one_or_none()
