@@ -26,8 +26,8 @@ def test_admin_creates_and_finds_a_procedure(live_server, page, users):
     assert "1.009999" in page.content()
 
     page.fill("input[name=search]", "giay phep kinh doanh van tai")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation(url="**search=**"):
+        page.keyboard.press("Enter")
     rows = page.locator("table.model-list tbody tr")
     assert rows.count() == 1
     assert "Cấp giấy phép kinh doanh vận tải bằng xe ô tô" in rows.first.inner_text()
