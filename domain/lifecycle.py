@@ -204,7 +204,6 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
     from_status = dossier.status
     agency_name = dossier.agency.name if dossier.agency is not None else None
     from_unit, to_unit = details.get("from_unit"), details.get("to_unit")
-    event_reason = reason
 
     if from_status in PAUSED_STATUSES and spec.to_status != from_status:
         _end_pause(dossier, at.date(), calendar or load_calendar(session))
@@ -229,11 +228,10 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
         from_unit = from_unit or CENTER_UNIT
     elif action == "reschedule":
         dossier.rescheduled_due_date = details["new_due_date"]
-        event_reason = f"{reason.strip()} ({details['new_due_date']:%d/%m/%Y})"
     if spec.to_status in CLOSING_STATUSES:
         dossier.closed_at = at
     dossier.status = spec.to_status
-    return _event(session, dossier, from_status, spec.to_status, user, at, event_reason,
+    return _event(session, dossier, from_status, spec.to_status, user, at, reason,
                   from_unit, to_unit)
 
 
