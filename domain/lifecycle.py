@@ -172,7 +172,10 @@ def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
             raise LifecycleError(N_("The applicant's name is required."))
         calendar = calendar or load_calendar(session)
         dossier.procedure = procedure
-        dossier.agency_id = procedure.agency_id
+        if procedure.agency_id is not None:
+            dossier.agency_id = procedure.agency_id
+        else:  # a procedure created in the same transaction (seed, import): not flushed yet
+            dossier.agency = procedure.agency
         dossier.accepted_at = at
         dossier.due_date = calendar.due_date(at, procedure.processing_days)
         dossier.status = ACCEPTED

@@ -69,6 +69,7 @@ def test_intake_through_the_form_then_receipt(app, client, login_as, world):
         "documents-1-copies": "2"})
     assert response.status_code == 302, response.data[:2000]
     assert "/dossier/details/" in response.location and "receipt=1" in response.location
+    assert "/dossier/print/01/" in _flashes(client)  # the receipt is offered at once
     with app.app_context():
         d = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Lê Văn Cường"))
         assert re.fullmatch(rf"{re.escape(UNIT)}-\d{{6}}-0001", d.code)
@@ -330,3 +331,61 @@ def test_register_columns(app, client, login_as, world):
     assert row[3] == "Nguyễn Văn Ánh" and row[6] == dt.datetime(2019, 3, 4, 9, 0)
     assert row[7].date() == own.due_date and row[8] is not None
     assert client.get("/dossier/register/").status_code == 200  # the date form
+
+
+def _count_queries(app, fn):
+    from sqlalchemy import event
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+@pytest.mark.parametrize("url", ["/dossier/", "/dossier_due/"])
+def test_lists_do_not_query_per_row(app, client, login_as, world, url):
+    login_as("admin")
+
+    def add(n):
+        with app.app_context():
+            for i in range(n):  # each with its own agency and procedure: lazy loads would show
+                agency = Agency(code=f"A{i}", name=f"Cơ quan {i}", kind="department")
+                proc = Procedure(code=f"2.00000{i}", name=f"Thủ tục {i}", agency=agency,
+                                 processing_days=1)
+                db.session.add_all([agency, proc])
+                lc.accept_dossier(db.session, Dossier(procedure=proc, applicant_name=f"X {i}"),
+                                  None, dt.datetime(2019, 3, 5, 9), UNIT)
+            db.session.commit()
+
+    def show():
+        assert client.get(url).status_code == 200
+    show()  # warm caches
+    few = _count_queries(app, show)
+    add(8)
+    many = _count_queries(app, show)
+    assert many == few
+    assert client.get(url).get_data(as_text=True).count("X 7") == 1
+
+
+def test_online_submission_accepted_on_the_page(app, client, login_as, world):
+    with app.app_context():
+        p1 = db.session.get(Procedure, world["p1"])
+        s = Dossier(procedure=p1, agency_id=p1.agency_id, applicant_name="Online Một",
+                    channel="online", status=lc.SUBMITTED)
+        db.session.add(s)
+        db.session.commit()
+        sid = s.id
+    login_as("staff")
+    bad = _post_transition(client, app, sid, "accept", new_due_date="not a date")
+    assert bad.status_code == 302 and _dossier(app, sid).status == lc.SUBMITTED
+    response = _post_transition(client, app, sid, "accept")
+    assert "receipt=1" in response.location
+    d = _dossier(app, sid)
+    assert d.status == lc.ACCEPTED and d.code.startswith(UNIT) and d.due_date is not None

@@ -213,7 +213,7 @@ class DossierView(AgencyScopedMixin, SecureModelView):
     form_args = {
         "applicant_name": {"validators": [DataRequired(), Length(max=255)]},
         "email": {"validators": [Optional(), Email()]},
-        "return_channel": {"validators": [Optional()]},
+        "return_channel": {"validators": [Optional()], "default": "counter"},
     }
     form_ajax_refs = {"procedure": SearchAjaxLoader("procedure", Procedure,
                                                     query_factory=intake_procedures,
@@ -298,8 +298,11 @@ class DossierView(AgencyScopedMixin, SecureModelView):
 
     def after_model_change(self, form, model, is_created):
         if is_created:
-            flash(gettext("Dossier %(code)s accepted; due date %(due)s.", code=model.code,
-                          due=format_date(model.due_date)), "success")
+            text = gettext("Dossier %(code)s accepted; due date %(due)s.", code=model.code,
+                           due=format_date(model.due_date))
+            flash(Markup('{} <a href="{}" target="_blank" id="flash-receipt">{}</a>').format(
+                text, self.get_url(".print_view", form_no="01", id=model.id),
+                gettext("Print the receipt")), "success")
 
     # ---- the dossier page -------------------------------------------------------------------
     def page_context(self, model) -> dict:
@@ -328,12 +331,16 @@ class DossierView(AgencyScopedMixin, SecureModelView):
         if not self.can_edit:
             abort(403)
         form = TransitionForm(request.form)
-        if not form.validate():
-            abort(400)
+        valid = form.validate()
         dossier = self.get_one(form.id.data)
         if dossier is None:
             abort(404)
         back = redirect(url_for(".details_view", id=dossier.id))
+        if not valid:
+            for field, errors in form.errors.items():
+                label = getattr(getattr(form, field, None), "label", None)
+                flash(f"{label.text if label else field}: {' '.join(map(str, errors))}", "error")
+            return back
         if str(dossier.version) != form.version.data:
             flash(str(CONFLICT_MESSAGE), "error")
             return back
@@ -360,6 +367,8 @@ class DossierView(AgencyScopedMixin, SecureModelView):
             return back
         flash(gettext("Dossier %(code)s: %(status)s.", code=dossier.code or dossier.id,
                       status=status_label(dossier.status)), "success")
+        if action_name == "accept":
+            return redirect(url_for(".details_view", id=dossier.id, receipt=1))
         return back
 
     # ---- batch actions ----------------------------------------------------------------------
