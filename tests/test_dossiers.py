@@ -125,6 +125,8 @@ def test_staff_cannot_reach_another_agencys_dossier(app, client, login_as, world
     assert response.status_code == 302
     assert "Nothing was changed" in _flashes(client) or "Không" in _flashes(client)
     assert client.get(f"/dossier_due/details/?id={other}").status_code == 404
+    client.post("/dossier/action/", data={"action": "delete", "rowid": [world["own"]]})
+    assert client.post("/dossier/delete/", data={"id": world["own"]}).status_code == 403
     listing = client.get("/dossier/").get_data(as_text=True)
     assert "Nguyễn Văn Ánh" in listing and "Trần Thị Bình" not in listing
     after = _dossier(app, other)
