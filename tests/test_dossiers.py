@@ -391,3 +391,30 @@ def test_online_submission_accepted_on_the_page(app, client, login_as, world):
     assert "receipt=1" in response.location
     d = _dossier(app, sid)
     assert d.status == lc.ACCEPTED and d.code.startswith(UNIT) and d.due_date is not None
+
+
+def test_transition_needs_the_csrf_token(csrf_app):
+    import datetime as _dt
+    from conftest import PASSWORD, create_agency, create_user
+    with csrf_app.app_context():
+        agency = create_agency()
+        create_user("clerk", "staff", [agency])
+        proc = Procedure(code="1.000001", name="Thủ tục", agency=agency, processing_days=1)
+        db.session.add(proc)
+        d = Dossier(procedure=proc, applicant_name="A")
+        lc.accept_dossier(db.session, d, None, _dt.datetime(2019, 3, 4, 9), UNIT)
+        db.session.commit()
+        dossier_id, version = d.id, d.version
+    client = csrf_app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": "clerk", "password": PASSWORD, "csrf_token": token})
+    form = {"id": dossier_id, "version": version, "action": "transfer"}
+    assert client.post("/dossier/transition/", data=form).status_code == 400
+    assert _dossier(csrf_app, dossier_id).status == lc.ACCEPTED
+    details = client.get(f"/dossier/details/?id={dossier_id}").get_data(as_text=True)
+    form["csrf_token"] = re.search(
+        r'id="form-transfer">\s*<input type="hidden" name="csrf_token" value="([^"]+)"',
+        details).group(1)
+    assert client.post("/dossier/transition/", data=form).status_code == 302
+    assert _dossier(csrf_app, dossier_id).status == lc.PROCESSING

@@ -521,7 +521,8 @@ class DossierView(AgencyScopedMixin, SecureModelView):
                     str(labels.RETURN_CHANNELS.get(d.return_channel, "") or "")], formats)
                 row += 1
             last = (batch[-1].accepted_at, batch[-1].id)
-            db.session.expunge_all()  # keep memory flat on big registers
+            for d in batch:  # keep memory flat on big registers (the catalog rows stay)
+                db.session.expunge(d)
         book.close()
         name = f"so-theo-doi-ho-so-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
         stream = open(path, "rb")
