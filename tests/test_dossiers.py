@@ -418,3 +418,29 @@ def test_transition_needs_the_csrf_token(csrf_app):
         details).group(1)
     assert client.post("/dossier/transition/", data=form).status_code == 302
     assert _dossier(csrf_app, dossier_id).status == lc.PROCESSING
+
+
+def test_register_pages_through_batches_and_caps(app, client, login_as, world, monkeypatch):
+    import views.dossiers as dossier_views
+    with app.app_context():
+        p1 = db.session.get(Procedure, world["p1"])
+        for i in range(6):  # same acceptance time: the keyset must break ties by id
+            lc.accept_dossier(db.session, Dossier(procedure=p1, applicant_name=f"Lô {i}"),
+                              None, dt.datetime(2019, 3, 4, 9), UNIT)
+        db.session.commit()
+        expected = db.session.scalars(select(Dossier.code).where(
+            Dossier.agency_id == world["sgtvt"]).order_by(Dossier.accepted_at, Dossier.id)).all()
+    monkeypatch.setattr(dossier_views, "REGISTER_BATCH", 2)
+    login_as("staff")
+    url = "/dossier/register/?from=2019-03-04&to=2019-03-04"
+
+    def rows():
+        book = load_workbook(io.BytesIO(client.get(url).data))
+        return list(book.active.iter_rows(min_row=5, values_only=True))
+    got = rows()
+    assert [r[1] for r in got] == expected and len(expected) == 7
+    assert [r[0] for r in got] == list(range(1, 8))
+    app.config["EXPORT_MAX_ROWS"] = 3
+    capped = rows()
+    assert [r[1] for r in capped if r[1]] == expected[:3]
+    assert "3" in str(capped[-1][0])  # the note says the list was cut

@@ -523,6 +523,10 @@ class DossierView(AgencyScopedMixin, SecureModelView):
             last = (batch[-1].accepted_at, batch[-1].id)
             for d in batch:  # keep memory flat on big registers (the catalog rows stay)
                 db.session.expunge(d)
+        if number >= limit and base.offset(limit).limit(1).first() is not None:
+            write_row(sheet, row + 1, [gettext(
+                "Only the first %(count)s dossiers are listed: choose a shorter date range.",
+                count=limit)], {0: bold})
         book.close()
         name = f"so-theo-doi-ho-so-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
         stream = open(path, "rb")
