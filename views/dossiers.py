@@ -569,7 +569,8 @@ class DossierDueView(DossierView):
     column_formatters = dict(DossierView.column_formatters, days_left=lambda v, c, m, n: (
         Markup('<span class="badge badge-danger">{}</span>').format(
             gettext("overdue by %(n)s", n=-m._days_left)) if m._days_left < 0
-        else escape(str(m._days_left))))
+        else Markup('<span class="badge badge-warning">{}</span>').format(gettext("due today"))
+        if m._days_left == 0 else escape(str(m._days_left))))
 
 
 def _due_within_horizon():
