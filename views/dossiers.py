@@ -25,12 +25,12 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from domain import lifecycle as lc
 from domain.calendar import load_calendar
-from domain.formatting import format_date, format_datetime
+from domain.formatting import format_date
 from domain.spreadsheets import new_workbook, write_row
 from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db
 from views import labels
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
-                        SecureModelView, db_options, has_role)
+                        SecureModelView, db_options)
 
 EDITORS = ("admin", "staff")
 PRINT_FORMS = ("01", "02", "03", "04", "05")
