@@ -68,7 +68,8 @@ def _write_audit_rows(session: Session, flush_context) -> None:
                 continue
             rows.append({"at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "user_id": user_id,
                          "ip": ip, "action": action, "table_name": table,
-                         "row_id": inspect(obj).identity[0] if inspect(obj).identity else None,
+                         # identity is not set yet for inserts in after_flush: read the pk
+                         "row_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
                          "changes": changes})
     if rows:
         session.connection().execute(AuditLog.__table__.insert(), rows)

@@ -20,6 +20,10 @@ ACCESS = {
                      "delete": {A}},
     "audit_log": {"list": {A, M}, "details": {A, M}, "create": set(), "edit": set(),
                   "delete": set()},
+    "dossier": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": {A, S},
+                "delete": set()},
+    "dossier_due": {"list": EVERYONE, "details": EVERYONE, "create": set(), "edit": set(),
+                    "delete": set()},
 }
 
 
@@ -32,8 +36,13 @@ def _sample_ids(app):
         day = CalendarDay(date=__import__("datetime").date(2019, 12, 31), is_working_day=False)
         db.session.add_all([field, proc, day])
         db.session.commit()
-        from models import AuditLog, User
-        return {"agency": agency.id, "field": field.id, "procedure": proc.id,
+        from domain.lifecycle import accept_dossier
+        from models import AuditLog, Dossier, User
+        dossier = Dossier(procedure=proc, applicant_name="Nguyễn Văn A")
+        accept_dossier(db.session, dossier, None, __import__("datetime").datetime(2019, 3, 4, 9),
+                       "000.00.20.H37")
+        db.session.commit()
+        return {"dossier": dossier.id, "dossier_due": dossier.id,"agency": agency.id, "field": field.id, "procedure": proc.id,
                 "user": db.session.query(User).first().id, "calendar_day": day.id,
                 "audit_log": db.session.query(AuditLog).first().id}
 

@@ -1,0 +1,251 @@
+"""The dossier life cycle of design §3: intake, the transition table, pauses and apologies.
+
+Plain Python on a SQLAlchemy session (no Flask): the web views, the demo seed and the importer
+all move dossiers through these functions, so every change writes the same DossierEvent and the
+due date follows §5 everywhere. The caller owns the transaction: nothing here commits; when a
+function raises, the caller rolls back and nothing has changed in the database (and, for
+LifecycleError, nothing has changed on the objects either: rules are checked before any write).
+
+Public API
+----------
+Status constants (national codes): SUBMITTED=1, ACCEPTED=2, REFUSED=3, PROCESSING=4,
+AWAITING_SUPPLEMENT=5, AWAITING_PAYMENT=6, WITHDRAWN=7, STOPPED=8, RESOLVED=9, RETURNED=10;
+sets TERMINAL_STATUSES, OPEN_STATUSES (the clock runs or is paused: 2, 4, 5, 6),
+RUNNING_STATUSES (2, 4: can become overdue), PAUSED_STATUSES (5, 6).
+
+ACTIONS: {action name: Action(name, from_statuses, to_status, needs_reason)}; action names:
+  accept, refuse, transfer, request_supplement, supplement_received, await_payment,
+  payment_received, resolve, return, withdraw, stop, reschedule.
+CENTER_UNIT: the unit name written in events for the center ("Trung tâm ...").
+
+accept_dossier(session, dossier, user, at, unit_code, calendar=None) -> Dossier
+    Intake: a new Dossier (not yet added, or pending) or a submitted one (status 1). Sets
+    agency_id from the procedure, code (domain.codes.next_code for `unit_code`, the receiving unit
+    from configuration, on the date of `at`), accepted_at=at, due_date (§5), status 2, writes the
+    event. `calendar` defaults to load_calendar(session); pass one when accepting many.
+transition(session, dossier, action, user, at, reason=None, calendar=None, **details) -> DossierEvent
+    Any action of ACTIONS except accept (use accept_dossier). details:
+      transfer: to_unit (default: the agency's name);
+      return: return_channel ("counter" | "postal" | "online"), postal_tracking_no (required for
+              "postal");
+      reschedule: new_due_date (a date after the current due date; at most once, while processing).
+    Refuse, request_supplement, await_payment, withdraw, stop and reschedule need `reason`.
+    Pauses (request_supplement, await_payment) open a DossierPause; the return to processing
+    (or a withdrawal/stop while paused) closes it and moves due_date by §5.
+transition_many(session, dossiers, action, user, at, reason=None, calendar=None, **details)
+    The same action on several dossiers: all or nothing (the first refusal raises).
+allowed_actions(dossier) -> list[str]: actions possible from the dossier's status.
+check_transition(dossier, action, reason=None, **details): raises LifecycleError if refused.
+effective_due_date(dossier) -> date: the apology's date if any, else the due date.
+now_local() -> naive datetime in Asia/Ho_Chi_Minh (business timestamps are naive local time).
+LifecycleError(msgid, **params): `msgid` is an English gettext msgid with %(name)s params;
+    views show gettext(e.msgid) % e.params (translated in translations/vi); str(e) is English.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from domain.calendar import WorkingCalendar, load_calendar
+from domain.codes import next_code
+
+SUBMITTED, ACCEPTED, REFUSED, PROCESSING = 1, 2, 3, 4
+AWAITING_SUPPLEMENT, AWAITING_PAYMENT, WITHDRAWN, STOPPED, RESOLVED, RETURNED = 5, 6, 7, 8, 9, 10
+TERMINAL_STATUSES = frozenset({REFUSED, WITHDRAWN, STOPPED, RETURNED})
+OPEN_STATUSES = (ACCEPTED, PROCESSING, AWAITING_SUPPLEMENT, AWAITING_PAYMENT)
+RUNNING_STATUSES = (ACCEPTED, PROCESSING)
+PAUSED_STATUSES = (AWAITING_SUPPLEMENT, AWAITING_PAYMENT)
+CLOSING_STATUSES = frozenset({REFUSED, WITHDRAWN, STOPPED})
+
+CENTER_UNIT = "Trung tâm Phục vụ hành chính công"
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PAUSE_KIND = {AWAITING_SUPPLEMENT: "supplement", AWAITING_PAYMENT: "payment"}
+
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for translation without translating it here (no Flask in domain)."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    from_statuses: tuple[int, ...]
+    to_status: int
+    needs_reason: bool = False
+
+
+ACTIONS: dict[str, Action] = {a.name: a for a in (
+    Action("accept", (SUBMITTED,), ACCEPTED),
+    Action("refuse", (SUBMITTED,), REFUSED, True),
+    Action("transfer", (ACCEPTED,), PROCESSING),
+    Action("request_supplement", (PROCESSING,), AWAITING_SUPPLEMENT, True),
+    Action("supplement_received", (AWAITING_SUPPLEMENT,), PROCESSING),
+    Action("await_payment", (PROCESSING,), AWAITING_PAYMENT, True),
+    Action("payment_received", (AWAITING_PAYMENT,), PROCESSING),
+    Action("resolve", (ACCEPTED, PROCESSING), RESOLVED),
+    Action("return", (RESOLVED,), RETURNED),
+    Action("withdraw", (SUBMITTED, ACCEPTED, PROCESSING, AWAITING_SUPPLEMENT, AWAITING_PAYMENT),
+           WITHDRAWN, True),
+    Action("stop", (PROCESSING, AWAITING_SUPPLEMENT, AWAITING_PAYMENT), STOPPED, True),
+    # An apology (Mẫu 04) keeps the status: it only promises a new date.
+    Action("reschedule", (PROCESSING,), PROCESSING, True),
+)}
+RETURN_CHANNELS = ("counter", "postal", "online")
+
+
+class LifecycleError(Exception):
+    """A refused intake or transition; nothing was changed."""
+
+    def __init__(self, msgid: str, **params):
+        self.msgid, self.params = msgid, params
+        super().__init__(msgid % params if params else msgid)
+
+
+def now_local() -> dt.datetime:
+    return dt.datetime.now(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
+
+
+def effective_due_date(dossier) -> dt.date | None:
+    return dossier.rescheduled_due_date or dossier.due_date
+
+
+def allowed_actions(dossier) -> list[str]:
+    return [a.name for a in ACTIONS.values()
+            if dossier.status in a.from_statuses
+            and not (a.name == "reschedule" and dossier.rescheduled_due_date is not None)]
+
+
+def check_transition(dossier, action: str, reason: str | None = None, **details) -> Action:
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise LifecycleError(N_("Unknown action: %(action)s."), action=action)
+    if dossier.status not in spec.from_statuses:
+        raise LifecycleError(
+            N_("This action is not allowed for a dossier in status %(status)s."),
+            status=dossier.status)
+    if spec.needs_reason and not (reason or "").strip():
+        raise LifecycleError(N_("A reason is required for this action."))
+    if action == "return":
+        channel = details.get("return_channel") or dossier.return_channel or "counter"
+        if channel not in RETURN_CHANNELS:
+            raise LifecycleError(N_("Unknown return channel."))
+        if channel == "postal" and not (details.get("postal_tracking_no")
+                                        or dossier.postal_tracking_no or "").strip():
+            raise LifecycleError(N_("A postal tracking number is required to return by post."))
+    if action == "reschedule":
+        if dossier.rescheduled_due_date is not None:
+            raise LifecycleError(N_("The due date has already been rescheduled once."))
+        new_date = details.get("new_due_date")
+        if not isinstance(new_date, dt.date) or new_date <= dossier.due_date:
+            raise LifecycleError(N_("The new date must be after the due date."))
+    return spec
+
+
+def _event(session, dossier, from_status, to_status, user, at, reason=None, from_unit=None,
+           to_unit=None):
+    from models import DossierEvent
+    event = DossierEvent(dossier=dossier, from_status=from_status, to_status=to_status, at=at,
+                         user_id=getattr(user, "id", user), from_unit=from_unit,
+                         to_unit=to_unit, reason=(reason or "").strip() or None)
+    session.add(event)
+    return event
+
+
+def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
+                   calendar: WorkingCalendar | None = None):
+    """Intake (§3, §4, §5): code, clock, due date, status 2 and the first event."""
+    from models import Procedure
+    from_status = dossier.status if dossier.id is not None else None
+    if from_status is not None and from_status != SUBMITTED:
+        raise LifecycleError(
+            N_("This action is not allowed for a dossier in status %(status)s."),
+            status=from_status)
+    if dossier.code and from_status is None:
+        raise LifecycleError(N_("This dossier already has a code."))
+    with session.no_autoflush:
+        procedure = dossier.procedure or session.get(Procedure, dossier.procedure_id)
+        if procedure is None:
+            raise LifecycleError(N_("Choose a procedure."))
+        if not (dossier.applicant_name or "").strip():
+            raise LifecycleError(N_("The applicant's name is required."))
+        calendar = calendar or load_calendar(session)
+        dossier.procedure = procedure
+        if procedure.agency_id is not None:
+            dossier.agency_id = procedure.agency_id
+        else:  # a procedure created in the same transaction (seed, import): not flushed yet
+            dossier.agency = procedure.agency
+        dossier.accepted_at = at
+        dossier.due_date = calendar.due_date(at, procedure.processing_days)
+        dossier.status = ACCEPTED
+        dossier.channel = dossier.channel or "direct"
+        dossier.applicant_kind = dossier.applicant_kind or "citizen"
+        if user is not None and dossier.received_by_id is None:
+            dossier.received_by_id = getattr(user, "id", user)
+        dossier.code = next_code(session, unit_code, at.date())
+    session.add(dossier)
+    _event(session, dossier, from_status, ACCEPTED, user, at, to_unit=CENTER_UNIT)
+    return dossier
+
+
+def _end_pause(dossier, day: dt.date, calendar: WorkingCalendar) -> None:
+    for pause in dossier.pauses:
+        if pause.ended_on is None:
+            pause.ended_on = max(day, pause.started_on)
+            dossier.due_date = calendar.due_date_after_pause(
+                dossier.due_date, pause.started_on, pause.ended_on)
+
+
+def transition(session, dossier, action: str, user, at: dt.datetime, reason: str | None = None,
+               calendar: WorkingCalendar | None = None, **details):
+    """Apply one action of ACTIONS (see the module docstring) and write its DossierEvent."""
+    if action == "accept":
+        raise LifecycleError(N_("Use the intake to accept a dossier."))
+    spec = check_transition(dossier, action, reason, **details)
+    from models import DossierPause
+    from_status = dossier.status
+    agency_name = dossier.agency.name if dossier.agency is not None else None
+    from_unit, to_unit = details.get("from_unit"), details.get("to_unit")
+
+    if from_status in PAUSED_STATUSES and spec.to_status != from_status:
+        _end_pause(dossier, at.date(), calendar or load_calendar(session))
+    if spec.to_status in PAUSED_STATUSES:
+        session.add(DossierPause(dossier=dossier, kind=PAUSE_KIND[spec.to_status],
+                                 started_on=at.date(), reason=reason.strip()))
+        from_unit, to_unit = from_unit or agency_name, to_unit or CENTER_UNIT
+    if action == "transfer":
+        from_unit, to_unit = from_unit or CENTER_UNIT, to_unit or agency_name
+    elif action in ("supplement_received", "payment_received"):
+        from_unit, to_unit = from_unit or CENTER_UNIT, to_unit or agency_name
+    elif action == "resolve":
+        dossier.resolved_at = at
+        if from_status == PROCESSING:
+            from_unit, to_unit = from_unit or agency_name, to_unit or CENTER_UNIT
+    elif action == "return":
+        dossier.returned_at = at
+        dossier.return_channel = details.get("return_channel") or dossier.return_channel \
+            or "counter"
+        if details.get("postal_tracking_no"):
+            dossier.postal_tracking_no = details["postal_tracking_no"].strip()
+        from_unit = from_unit or CENTER_UNIT
+    elif action == "reschedule":
+        dossier.rescheduled_due_date = details["new_due_date"]
+    if spec.to_status in CLOSING_STATUSES:
+        dossier.closed_at = at
+    dossier.status = spec.to_status
+    return _event(session, dossier, from_status, spec.to_status, user, at, reason,
+                  from_unit, to_unit)
+
+
+def transition_many(session, dossiers, action: str, user, at: dt.datetime,
+                    reason: str | None = None, calendar: WorkingCalendar | None = None,
+                    **details) -> list:
+    """One action on many dossiers, all or nothing: every dossier is checked before any change."""
+    dossiers = list(dossiers)
+    for dossier in dossiers:
+        check_transition(dossier, action, reason, **details)
+    if any(d.status in PAUSED_STATUSES for d in dossiers):
+        calendar = calendar or load_calendar(session)
+    return [transition(session, d, action, user, at, reason, calendar, **details)
+            for d in dossiers]

@@ -1,0 +1,57 @@
+"""End to end in a real headless Chromium: a counter clerk takes a dossier in, prints the
+receipt (Mẫu 01), records the result and hands it over."""
+import pytest
+from sqlalchemy import select
+
+from models import Agency, Dossier, Procedure, db
+
+pytestmark = pytest.mark.browser
+
+
+def test_intake_print_resolve_return(app, live_server, page, users):
+    with app.app_context():
+        agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
+        db.session.add(Procedure(code="1.002804", name="Đổi giấy phép lái xe do ngành GTVT cấp",
+                                 agency=agency, processing_days=0, four_on_spot=True))
+        db.session.commit()
+
+    page.goto(f"{live_server}/dossier/new/")
+    page.fill("#username", "staff1")
+    page.fill("#password", "correct horse 42")
+    page.click("#login-button")
+    page.wait_for_url(f"{live_server}/dossier/new/*")
+
+    page.click("#s2id_procedure")
+    page.keyboard.type("doi giay phep lai xe")
+    page.locator(".select2-result-label", has_text="1.002804").click()
+    page.fill("#applicant_name", "Vi Văn Thắng")
+    page.fill("#phone", "0205123456")
+    page.fill("#address", "Thành phố Lạng Sơn")
+    page.select_option("#return_channel", "counter", force=True)  # select2 hides it
+    page.click("input[type=submit][value='Lưu']")
+    page.wait_for_url(f"{live_server}/dossier/details/*")
+    assert page.inner_text("#dossier-status") == "Được tiếp nhận"
+    with app.app_context():
+        code = db.session.scalar(select(Dossier.code).where(
+            Dossier.applicant_name == "Vi Văn Thắng"))
+    assert code and code in page.content()
+
+    with page.context.expect_page() as receipt_info:
+        page.click("#print-01")
+    receipt = receipt_info.value
+    receipt.wait_for_load_state()
+    text = receipt.inner_text("body")
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text.upper()
+    assert code in text and "Vi Văn Thắng" in text
+    receipt.close()
+
+    page.click("#action-resolve")
+    page.wait_for_load_state()
+    assert page.inner_text("#dossier-status") == "Đã xử lý xong"
+    page.select_option("#return-channel", "counter")
+    page.click("#action-return")
+    page.wait_for_load_state()
+    assert page.inner_text("#dossier-status") == "Đã trả kết quả"
+    history = page.inner_text("#events")
+    assert history.count("\n") >= 3  # header + accepted + resolved + returned
+    assert page.locator("#transitions").count() == 0  # nothing left to do
