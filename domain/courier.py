@@ -32,17 +32,23 @@ def add_codes_to_run(session, run, text: str | None, allowed_agency_ids=None) ->
     run are skipped. Returns the dossiers added."""
     from models import CourierItem, Dossier
 
+    agency_id = run.agency.id if run.agency is not None else run.agency_id
+    if allowed_agency_ids is not None and agency_id not in allowed_agency_ids:
+        raise RuleError("courier_run_other_agency")
+    # The run's agency may have been changed by an edit: what it already carries must follow.
+    if any(item.dossier is not None and item.dossier.agency_id != agency_id
+           for item in run.items):
+        raise RuleError("courier_items_other_agency")
     codes = parse_codes(text)
     if not codes:
         return []
     if len(codes) > MAX_CODES_PER_BATCH:
         raise RuleError("courier_too_many_codes", limit=MAX_CODES_PER_BATCH)
-    if allowed_agency_ids is not None and run.agency_id not in allowed_agency_ids:
-        raise RuleError("courier_run_other_agency")
+    # Codes are stored upper-case (the unit code's letters): an indexed IN, no function on code.
     found = {d.code.upper(): d for d in session.scalars(
-        select(Dossier).where(func.upper(Dossier.code).in_(codes)))}
+        select(Dossier).where(Dossier.code.in_(codes)))}
     unknown = [c for c in codes if c not in found]
-    other = [c for c in codes if c in found and found[c].agency_id != run.agency_id]
+    other = [c for c in codes if c in found and found[c].agency_id != agency_id]
     if unknown or other:
         raise RuleError("courier_codes_refused", unknown=unknown, other_agency=other)
     present = set()

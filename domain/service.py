@@ -51,3 +51,13 @@ def in_period(column, date_from: dt.date | None, date_to: dt.date | None) -> lis
 def share(numerator: int, denominator: int) -> float:
     """A share in percent (0.0 when there is nothing to divide)."""
     return 100.0 * numerator / denominator if denominator else 0.0
+
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+def local_now() -> dt.datetime:
+    """Business timestamps are naive local time (models.py)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None, microsecond=0)

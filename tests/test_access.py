@@ -20,6 +20,19 @@ ACCESS = {
                      "delete": {A}},
     "audit_log": {"list": {A, M}, "details": {A, M}, "create": set(), "edit": set(),
                   "delete": set()},
+    # services (issue 4): money and ratings are never edited or deleted, only cancelled
+    "payment": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": set(),
+                "delete": set()},
+    "staff_rating": {"list": {A, M}, "details": {A, M}, "create": set(), "edit": set(),
+                     "delete": set()},
+    "evaluation_form": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": set(),
+                        "delete": set()},
+    "feedback": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": {A, S},
+                 "delete": set()},
+    "postal": {"list": EVERYONE, "details": EVERYONE, "create": set(), "edit": set(),
+               "delete": set()},
+    "courier_run": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": {A, S},
+                    "delete": set()},
 }
 
 
@@ -33,9 +46,38 @@ def _sample_ids(app):
         db.session.add_all([field, proc, day])
         db.session.commit()
         from models import AuditLog, User
-        return {"agency": agency.id, "field": field.id, "procedure": proc.id,
-                "user": db.session.query(User).first().id, "calendar_day": day.id,
-                "audit_log": db.session.query(AuditLog).first().id}
+        ids = {"agency": agency.id, "field": field.id, "procedure": proc.id,
+               "user": db.session.query(User).first().id, "calendar_day": day.id,
+               "audit_log": db.session.query(AuditLog).first().id}
+        ids.update(_service_sample_ids(agency, proc))
+        return ids
+
+
+def _service_sample_ids(agency, proc):
+    """One row per service screen (issue 4), in the staff's agency."""
+    import datetime as dt
+
+    from models import CourierRun, Dossier, EvaluationForm, Feedback, Payment, StaffRating, User
+    staff = db.session.query(User).filter_by(role="staff").first()
+    at = dt.datetime(2019, 3, 4, 9, 0)
+    dossier = Dossier(code="000.00.20.H37-190304-0001", procedure=proc, agency=agency,
+                      applicant_name="Nguyễn Văn A", channel="postal", accepted_at=at,
+                      due_date=dt.date(2019, 3, 7), status=4)
+    rows = {
+        "payment": Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=at),
+        "staff_rating": StaffRating(staff_id=staff.id, level="satisfied", rated_at=at),
+        "evaluation_form": EvaluationForm(agency=agency, dossier=dossier, form_set="citizen_2019",
+                                          submitted_at=at, score=8, max_score=8),
+        "feedback": Feedback(channel="hotline", received_at=at, sender="Trần B", subject="Hỏi",
+                             content="Nội dung", agency=agency, due_date=dt.date(2019, 3, 18)),
+        "courier_run": CourierRun(run_date=at.date(), slot="10:30", direction="to_agency",
+                                  agency=agency),
+    }
+    db.session.add_all([dossier, *rows.values()])
+    db.session.commit()
+    ids = {name: row.id for name, row in rows.items()}
+    ids["postal"] = dossier.id
+    return ids
 
 
 def _request(client, endpoint, operation, row_id):
