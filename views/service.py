@@ -295,8 +295,10 @@ class PaymentView(TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView):
     def on_model_change(self, form, model, is_created):
         if not is_created:
             raise ValidationError(_("A payment cannot be changed; cancel it with a reason."))
-        if model.dossier is None or own_dossiers(Dossier).filter(
-                Dossier.id == model.dossier.id).one_or_none() is None:
+        with db.session.no_autoflush:
+            allowed = model.dossier is not None and own_dossiers(Dossier).filter(
+                Dossier.id == model.dossier.id).one_or_none() is not None
+        if not allowed:
             raise ValidationError(str(RULE_MESSAGES["rating_dossier_refused"]))
         try:
             model.amount_vnd = payments.parse_amount_vnd(model.amount_vnd)
@@ -659,6 +661,10 @@ class FeedbackView(TotalsMixin, AgencyScopedMixin, SecureModelView):
         return super().get_query().options(joinedload(Feedback.agency))
 
     def on_model_change(self, form, model, is_created):
+        with db.session.no_autoflush:  # the calendar query must not flush a half-built row
+            self._check_and_complete(form, model, is_created)
+
+    def _check_and_complete(self, form, model, is_created):
         allowed = own_agency_ids()
         agency_id = model.agency.id if model.agency is not None else None
         if allowed is not None and agency_id not in allowed:
