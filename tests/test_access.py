@@ -27,6 +27,8 @@ ACCESS = {
                      "delete": set()},
     "evaluation_form": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": set(),
                         "delete": set()},
+    "evaluation_indicator": {"list": {A, M}, "details": {A, M}, "create": {A}, "edit": {A},
+                             "delete": set()},
     "feedback": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": {A, S},
                  "delete": set()},
     "postal": {"list": EVERYONE, "details": EVERYONE, "create": set(), "edit": set(),
@@ -57,7 +59,8 @@ def _service_sample_ids(agency, proc):
     """One row per service screen (issue 4), in the staff's agency."""
     import datetime as dt
 
-    from models import CourierRun, Dossier, EvaluationForm, Feedback, Payment, StaffRating, User
+    from models import (CourierRun, Dossier, EvaluationForm, EvaluationIndicator, Feedback,
+                        Payment, StaffRating, User)
     staff = db.session.query(User).filter_by(role="staff").first()
     at = dt.datetime(2019, 3, 4, 9, 0)
     dossier = Dossier(code="000.00.20.H37-190304-0001", procedure=proc, agency=agency,
@@ -75,7 +78,11 @@ def _service_sample_ids(agency, proc):
     }
     db.session.add_all([dossier, *rows.values()])
     db.session.commit()
+    from domain.evaluation import ensure_indicators
+    ensure_indicators(db.session)
+    db.session.commit()
     ids = {name: row.id for name, row in rows.items()}
+    ids["evaluation_indicator"] = db.session.query(EvaluationIndicator).first().id
     ids["postal"] = dossier.id
     return ids
 

@@ -12,19 +12,20 @@ from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import not_, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import (DateTimeLocalField, IntegerField, RadioField, SelectField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
 from wtforms.widgets import TextInput
 
 from domain import courier, evaluation, feedback as fb, payments, postal, ratings
 from domain.calendar import load_calendar
 from domain.formatting import format_number, format_percent, format_vnd
 from domain.service import RuleError, cancel_record, local_now
-from models import (Agency, CourierRun, Dossier, EvaluationForm, Feedback, Payment, StaffRating,
-                    User, db, user_agency)
+from models import (Agency, CourierRun, Dossier, EvaluationForm, EvaluationIndicator, Feedback,
+                    Payment, StaffRating, User, db, user_agency)
 from views import labels
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureBaseView,
                         SecureForm, SecureModelView, db_options, has_role, vnd_formatter)
@@ -330,7 +331,7 @@ class PaymentView(TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView):
                 bucket[0] += r.count
                 bucket[1] += r.amount_vnd
         total = [sum(v[0] for v in by_agency.values()), sum(v[1] for v in by_agency.values())]
-        head = [_("Payments"), _("Amount (VND)")]
+        head = [_("Number of payments"), _("Amount (VND)")]
         foot = [_("Total"), format_number(total[0]), format_vnd(total[1])]
 
         def table(title, first, items):
@@ -599,6 +600,22 @@ RULE_MESSAGES["evaluation_agency_required"] = _l("Choose one of your agencies (o
                                                  "dossier code).")
 
 
+class EvaluationIndicatorView(SecureModelView):
+    """The indicators are data: admins correct names, order or retire one (never delete: old
+    answers point to it). New sets come from `flask evaluation indicators`."""
+    read_roles = ("admin", "manager")
+    create_roles = edit_roles = ("admin",)
+    column_labels = labels.LABELS
+    column_list = ("form_set", "sort_order", "code", "name", "max_score", "active")
+    column_default_sort = [("form_set", False), ("sort_order", False)]
+    column_searchable_list = ()
+    column_filters = ("form_set", "active")
+    column_choices = {"form_set": labels.choices(FORM_SETS)}
+    form_columns = ("form_set", "code", "name", "max_score", "sort_order", "active")
+    form_choices = {"form_set": labels.choices(FORM_SETS)}
+    form_args = {"max_score": {"validators": [InputRequired(), NumberRange(min=1, max=2)]}}
+
+
 # ---- feedback ---------------------------------------------------------------------------------
 
 class OverdueFilter(BaseSQLAFilter):
@@ -840,6 +857,8 @@ def register(admin):
                                    endpoint="staff_rating"))
     admin.add_view(EvaluationFormView(EvaluationForm, db, name=_l("Evaluation forms"),
                                       category=category, endpoint="evaluation_form"))
+    admin.add_view(EvaluationIndicatorView(EvaluationIndicator, db, name=_l("Evaluation indicators"),
+                                           category=category, endpoint="evaluation_indicator"))
     admin.add_view(FeedbackView(Feedback, db, name=_l("Feedback"), category=category,
                                 endpoint="feedback"))
     admin.add_view(PostalDossierView(Dossier, db, name=_l("Public postal service"),
