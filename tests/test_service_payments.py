@@ -244,6 +244,8 @@ def test_kiosk_refuses_another_officer_and_other_data(app, client, login_as):
 
 
 def test_kiosk_is_for_counter_staff_only(app, client, login_as):
+    anonymous = client.post("/kiosk/", data={"level": "satisfied"})
+    assert anonymous.status_code == 302 and "/login" in anonymous.location
     for role in ("admin", "manager"):
         login_as(role)
         assert client.get("/kiosk/").status_code == 403, role
