@@ -46,8 +46,22 @@ def create_user(username, role, agency_codes, full_name, password_stdin):
     click.echo(f"created {role} {username}")
 
 
+evaluation_cli = AppGroup("evaluation", help="Evaluation forms.")
+
+
+@evaluation_cli.command("indicators")
+def evaluation_indicators():
+    """Add the missing evaluation indicators (9 national, 4 of the 2019 citizen form)."""
+    from domain.evaluation import ensure_indicators
+
+    added = ensure_indicators(db.session)
+    db.session.commit()
+    click.echo(f"Đã thêm {added} tiêu chí / {added} indicators added")
+
+
 def register_cli(app) -> None:
     from seed import seed_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(evaluation_cli)

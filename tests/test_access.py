@@ -24,6 +24,21 @@ ACCESS = {
                 "delete": set()},
     "dossier_due": {"list": EVERYONE, "details": EVERYONE, "create": set(), "edit": set(),
                     "delete": set()},
+    # services (issue 4): money and ratings are never edited or deleted, only cancelled
+    "payment": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": set(),
+                "delete": set()},
+    "staff_rating": {"list": {A, M}, "details": {A, M}, "create": set(), "edit": set(),
+                     "delete": set()},
+    "evaluation_form": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": set(),
+                        "delete": set()},
+    "evaluation_indicator": {"list": {A, M}, "details": {A, M}, "create": {A}, "edit": {A},
+                             "delete": set()},
+    "feedback": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": {A, S},
+                 "delete": set()},
+    "postal": {"list": EVERYONE, "details": EVERYONE, "create": set(), "edit": set(),
+               "delete": set()},
+    "courier_run": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": {A, S},
+                    "delete": set()},
 }
 
 
@@ -38,13 +53,45 @@ def _sample_ids(app):
         db.session.commit()
         from domain.lifecycle import accept_dossier
         from models import AuditLog, Dossier, User
-        dossier = Dossier(procedure=proc, applicant_name="Nguyễn Văn A")
+        dossier = Dossier(procedure=proc, applicant_name="Nguyễn Văn A", channel="postal")
         accept_dossier(db.session, dossier, None, __import__("datetime").datetime(2019, 3, 4, 9),
                        "000.00.20.H37")
         db.session.commit()
-        return {"dossier": dossier.id, "dossier_due": dossier.id,"agency": agency.id, "field": field.id, "procedure": proc.id,
-                "user": db.session.query(User).first().id, "calendar_day": day.id,
-                "audit_log": db.session.query(AuditLog).first().id}
+        ids = {"dossier": dossier.id, "dossier_due": dossier.id, "agency": agency.id,
+               "field": field.id, "procedure": proc.id,
+               "user": db.session.query(User).first().id, "calendar_day": day.id,
+               "audit_log": db.session.query(AuditLog).first().id}
+        ids.update(_service_sample_ids(agency, dossier))
+        return ids
+
+
+def _service_sample_ids(agency, dossier):
+    """One row per service screen (issue 4), in the staff's agency."""
+    import datetime as dt
+
+    from models import (CourierRun, Dossier, EvaluationForm, EvaluationIndicator, Feedback,
+                        Payment, StaffRating, User)
+    staff = db.session.query(User).filter_by(role="staff").first()
+    at = dt.datetime(2019, 3, 4, 9, 0)
+    rows = {
+        "payment": Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=at),
+        "staff_rating": StaffRating(staff_id=staff.id, level="satisfied", rated_at=at),
+        "evaluation_form": EvaluationForm(agency=agency, dossier=dossier, form_set="citizen_2019",
+                                          submitted_at=at, score=8, max_score=8),
+        "feedback": Feedback(channel="hotline", received_at=at, sender="Trần B", subject="Hỏi",
+                             content="Nội dung", agency=agency, due_date=dt.date(2019, 3, 18)),
+        "courier_run": CourierRun(run_date=at.date(), slot="10:30", direction="to_agency",
+                                  agency=agency),
+    }
+    db.session.add_all([dossier, *rows.values()])
+    db.session.commit()
+    from domain.evaluation import ensure_indicators
+    ensure_indicators(db.session)
+    db.session.commit()
+    ids = {name: row.id for name, row in rows.items()}
+    ids["evaluation_indicator"] = db.session.query(EvaluationIndicator).first().id
+    ids["postal"] = dossier.id
+    return ids
 
 
 def _request(client, endpoint, operation, row_id):

@@ -77,13 +77,15 @@ def _bool_formatter(view, value, name=None):
     return Markup('<span class="fa fa-check text-success" title="✓"></span>') if value else ""
 
 
-TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
-TYPE_FORMATTERS.update({
-    type(None): typefmt.empty_formatter,
-    dt.date: lambda view, value, name=None: format_date(value),
+# Flask-Admin picks the first formatter whose type matches with isinstance(): datetime (a
+# subclass of date) must come before date, or times are dropped.
+TYPE_FORMATTERS = {
     dt.datetime: lambda view, value, name=None: format_datetime(value),
-    bool: _bool_formatter,
-})
+    dt.date: lambda view, value, name=None: format_date(value),
+}
+TYPE_FORMATTERS.update({k: v for k, v in typefmt.BASE_FORMATTERS.items()
+                        if k not in TYPE_FORMATTERS})
+TYPE_FORMATTERS.update({type(None): typefmt.empty_formatter, bool: _bool_formatter})
 
 
 def vnd_formatter(view, context, model, name):

@@ -1,0 +1,65 @@
+"""Public postal service (bưu chính công ích, Decision 45/2016): dossiers received by post
+(channel "postal") and results returned by post (return_channel "postal", tracking number)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, or_, select
+
+from domain.service import period_bounds
+
+
+def postal_criterion():
+    """SQL: a dossier that went through the post either way."""
+    from models import Dossier
+
+    return or_(Dossier.channel == "postal", Dossier.return_channel == "postal")
+
+
+@dataclass
+class PostalCount:
+    agency_id: int | None
+    agency_name: str
+    received_by_post: int
+    returned_by_post: int
+    returned_without_tracking: int
+
+
+def _between(column, date_from, date_to):
+    start, end = period_bounds(date_from, date_to)
+    parts = [column.is_not(None)]
+    if start is not None:
+        parts.append(column >= start)
+    if end is not None:
+        parts.append(column < end)
+    return and_(*parts)
+
+
+def postal_counts(session, date_from=None, date_to=None, agency_ids=None) -> list[PostalCount]:
+    """Per agency: accepted in the period with channel postal (as report §6 counts
+    received_postal), returned by post in the period (returned_at), and of those returned
+    without a tracking number. One GROUP BY with conditional sums; agencies with none omitted."""
+    from models import Agency, Dossier as D
+
+    received = and_(D.channel == "postal", D.status.notin_((1, 3)),
+                    _between(D.accepted_at, date_from, date_to))
+    returned = and_(D.return_channel == "postal", _between(D.returned_at, date_from, date_to))
+    no_tracking = and_(returned, or_(D.postal_tracking_no.is_(None), D.postal_tracking_no == ""))
+    total = lambda crit: func.coalesce(func.sum(case((crit, 1), else_=0)), 0)  # noqa: E731
+    query = (select(Agency.id, Agency.name, total(received), total(returned), total(no_tracking))
+             .join(Agency, D.agency_id == Agency.id)
+             .where(or_(received, returned))
+             .group_by(Agency.id, Agency.name, Agency.sort_order)
+             .order_by(Agency.sort_order, Agency.name))
+    if agency_ids is not None:
+        query = query.where(D.agency_id.in_(agency_ids or [-1]))
+    return [PostalCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4]))
+            for r in session.execute(query)]
+
+
+def returned_by_post(session, date_from=None, date_to=None) -> int:
+    """Design §6 "returned_by_post"."""
+    from models import Dossier as D
+
+    return int(session.scalar(select(func.count(D.id)).where(
+        D.return_channel == "postal", _between(D.returned_at, date_from, date_to))) or 0)

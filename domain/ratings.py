@@ -1,0 +1,103 @@
+"""Staff ratings at the counter kiosk (design §2): one tap, one StaffRating for the officer at the
+counter. Counts by officer and agency are conditional SUMs in one GROUP BY."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+
+from domain.service import RuleError, in_period
+
+
+def record_rating(session, staff, level: str, now: dt.datetime, dossier_id=None,
+                  channel: str = "kiosk"):
+    """A rating of `staff` (the logged-in officer, never someone chosen in the request).
+    A linked dossier must belong to one of the officer's agencies."""
+    from models import RATING_CHANNELS, RATING_LEVELS, Dossier, StaffRating
+
+    if staff is None or staff.role != "staff":
+        raise RuleError("rating_staff_only")
+    if level not in RATING_LEVELS:
+        raise RuleError("rating_level_unknown")
+    if channel not in RATING_CHANNELS:
+        raise RuleError("rating_channel_unknown")
+    dossier = None
+    if dossier_id not in (None, ""):
+        try:
+            dossier_id = int(dossier_id)
+        except (TypeError, ValueError):
+            raise RuleError("rating_dossier_refused") from None
+        dossier = session.get(Dossier, dossier_id)
+        if dossier is None or dossier.agency_id not in staff.agency_ids:
+            raise RuleError("rating_dossier_refused")
+    rating = StaffRating(staff_id=staff.id, dossier=dossier, level=level, rated_at=now,
+                         channel=channel)
+    session.add(rating)
+    return rating
+
+
+def _level_sums():
+    from models import RATING_LEVELS, StaffRating
+
+    return [func.coalesce(func.sum(case((StaffRating.level == lvl, 1), else_=0)), 0)
+            for lvl in RATING_LEVELS]
+
+
+@dataclass
+class RatingCount:
+    key_id: int
+    label: str
+    very_satisfied: int
+    satisfied: int
+    unsatisfied: int
+
+    @property
+    def total(self) -> int:
+        return self.very_satisfied + self.satisfied + self.unsatisfied
+
+
+def rating_counts_by_officer(session, date_from=None, date_to=None, agency_ids=None):
+    """Ratings per officer (cancelled ones excluded)."""
+    from models import StaffRating, User, user_agency
+
+    query = (select(User.id, User.full_name, *_level_sums())
+             .join(User, StaffRating.staff_id == User.id)
+             .where(StaffRating.cancelled_at.is_(None),
+                    *in_period(StaffRating.rated_at, date_from, date_to))
+             .group_by(User.id, User.full_name).order_by(User.full_name))
+    if agency_ids is not None:
+        query = query.where(StaffRating.staff_id.in_(
+            select(user_agency.c.user_id).where(user_agency.c.agency_id.in_(agency_ids or [-1]))))
+    return [RatingCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4]))
+            for r in session.execute(query)]
+
+
+def rating_counts_by_agency(session, date_from=None, date_to=None, agency_ids=None):
+    """Ratings per agency of the rated officer. An officer seconded by several agencies counts in
+    each of them (so the rows can add up to more than the total of rating_counts)."""
+    from models import Agency, StaffRating, user_agency
+
+    query = (select(Agency.id, Agency.name, *_level_sums())
+             .join(user_agency, user_agency.c.user_id == StaffRating.staff_id)
+             .join(Agency, Agency.id == user_agency.c.agency_id)
+             .where(StaffRating.cancelled_at.is_(None),
+                    *in_period(StaffRating.rated_at, date_from, date_to))
+             .group_by(Agency.id, Agency.name, Agency.sort_order)
+             .order_by(Agency.sort_order, Agency.name))
+    if agency_ids is not None:
+        query = query.where(Agency.id.in_(agency_ids or [-1]))
+    return [RatingCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4]))
+            for r in session.execute(query)]
+
+
+def rating_counts(session, date_from=None, date_to=None) -> dict:
+    """Totals by level, as in the report of design §6 ("staff_ratings")."""
+    from models import RATING_LEVELS, StaffRating
+
+    row = session.execute(select(*_level_sums()).where(
+        StaffRating.cancelled_at.is_(None),
+        *in_period(StaffRating.rated_at, date_from, date_to))).one()
+    counts = {lvl: int(v) for lvl, v in zip(RATING_LEVELS, row)}
+    counts["total"] = sum(counts.values())
+    return counts
