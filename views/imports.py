@@ -153,32 +153,32 @@ class ImportView(SecureBaseView):
         flash(_("The uploaded file was discarded; nothing was written."), "info")
         return redirect(url_for(".index"))
 
-    @expose("/template/<name>")
-    def template(self, name):
+    @expose("/template/<filename>")
+    def template(self, filename):
         """Empty files with the right header rows, for the admin to fill in."""
         buffer = io.BytesIO()
-        if name == "catalog.xlsx":
+        if filename == "catalog.xlsx":
             catalog_io.export_catalog_xlsx(db.session, buffer, empty=True)
-        elif name == "catalog.zip":
+        elif filename == "catalog.zip":
             catalog_io.export_catalog_zip(db.session, buffer, empty=True)
-        elif name == "dossiers.xlsx":
+        elif filename == "dossiers.xlsx":
             dossier_template_xlsx(buffer)
-        elif name == "dossiers.csv":
+        elif filename == "dossiers.csv":
             buffer.write(b"\xef\xbb\xbf" + ",".join(dossier_import.COLUMNS).encode() + b"\r\n")
         else:
             abort(404)
-        return _download(buffer, f"mau-{name}")
+        return _download(buffer, f"mau-{filename}")
 
-    @expose("/export/<name>")
-    def export(self, name):
+    @expose("/export/<filename>")
+    def export(self, filename):
         buffer = io.BytesIO()
-        if name == "catalog.xlsx":
+        if filename == "catalog.xlsx":
             catalog_io.export_catalog_xlsx(db.session, buffer)
-        elif name == "catalog.zip":
+        elif filename == "catalog.zip":
             catalog_io.export_catalog_zip(db.session, buffer)
         else:
             abort(404)
-        return _download(buffer, f"danh-muc-{name}")
+        return _download(buffer, f"danh-muc-{filename}")
 
 
 def _download(buffer: io.BytesIO, filename: str):
