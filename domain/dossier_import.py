@@ -280,7 +280,7 @@ def _apply(session, plan: DossierPlan, user_id, unit_code, today: dt.date) -> No
         for row in chunk:
             v, procedure = row.values, row.procedure
             dossier = Dossier(
-                code=v["code"], procedure=procedure, agency_id=procedure.agency_id,
+                code=v["code"], procedure_id=procedure.id, agency_id=procedure.agency_id,
                 applicant_name=v["applicant_name"], applicant_kind="citizen",
                 channel=v["channel"], accepted_at=v["accepted_at"], due_date=v["due_date"],
                 resolved_at=v["resolved_at"], returned_at=v["returned_at"],
