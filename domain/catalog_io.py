@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field as dc_field
 from typing import Any
@@ -376,9 +377,19 @@ def _compare(result: RowResult, existing, refs: dict | None = None) -> None:
         old = refs[name](existing) if name in refs else getattr(existing, name)
         if columns[name].required and new is None:
             continue
+        if _same(old, new):
+            continue
         if old != new:
             result.changes[name] = (old, new)
     result.action = "changed" if result.changes else "unchanged"
+
+
+def _same(old, new) -> bool:
+    """Text typed with stray spaces, in decomposed Unicode or as "" reads back cleaned: that is
+    not a change (export → import stays the identity)."""
+    if isinstance(old, str):
+        old = unicodedata.normalize("NFC", old).strip() or None
+    return old == new
 
 
 def _check_eid_codes(rows: list[RowResult], agencies: dict, sheet: str | None) -> None:

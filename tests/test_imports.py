@@ -190,9 +190,10 @@ def test_catalog_wrong_or_missing_columns(demo, tmp_path):
         _refused(demo, tmp_path, "catalog", xlsx_bytes(sheets), "c.xlsx", expect)
 
 
-def test_formula_injection_text_survives_the_round_trip(app, tmp_path):
+def test_formula_injection_and_untidy_text_survive_the_round_trip(app, tmp_path):
     with app.app_context():
-        agency = Agency(code="X", name="=HYPERLINK(\"http://evil\")", kind="other")
+        agency = Agency(code="X", name="=HYPERLINK(\"http://evil\")", kind="other",
+                        short_name=unicodedata.normalize("NFD", " Xây dựng "), eid_code="")
         db.session.add(agency)
         db.session.commit()
     data = _export(app)
