@@ -331,77 +331,83 @@ def test_csv_dates_bom_and_diacritics(demo, tmp_path):
 
 # ---- hostile and broken files -------------------------------------------------------------
 
-def test_too_large(demo, tmp_path):
-    demo.config["IMPORT_MAX_BYTES"] = 2000
-    data = csv_bytes([DOSSIER_HEADER] + [["x"] * 12] * 200)
-    _refused(demo, tmp_path, "dossiers", data, "hs.csv", "Tệp quá lớn")
+def _vba_workbook(valid: bytes) -> bytes:
+    return replace_in_xlsx(valid, "", b"", extra={"xl/vbaProject.bin": b"\x00" * 100})
 
 
-def test_zip_bomb_refused_before_parsing(demo, tmp_path):
-    bomb = zip_bomb_xlsx(_export(demo))
-    assert len(bomb) < 1024 * 1024
-    output = _refused(demo, tmp_path, "catalog", bomb, "c.xlsx", "bom nén")
-    assert "zip bomb" in output
-    # Total size alone also counts, whatever the ratio.
-    with pytest.raises(SpreadsheetError) as info:
-        read_tables(_export(demo), "c.xlsx", Limits(max_uncompressed=1000))
-    assert "giải nén quá lớn" in info.value.issue.vi
-
-
-def test_macro_files_refused(demo, tmp_path):
-    valid = _export(demo)
-    _refused(demo, tmp_path, "catalog", valid, "c.xlsm", ".xlsm")
-    with_vba = replace_in_xlsx(valid, "", b"", extra={"xl/vbaProject.bin": b"\x00" * 100})
-    _refused(demo, tmp_path, "catalog", with_vba, "c.xlsx", "macro")
-
-
-NOT_SPREADSHEETS = [
-    (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj", "c.xlsx", "Chỉ nhận tệp .xlsx hoặc .csv"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "c.csv", "dữ liệu nhị phân"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "c.xlsx", "Excel cũ (.xls)"),
-    ("code,name\nX,Sở Tư pháp\n".encode("utf-16"), "agencies.csv", "binary data"),
-    ("code,name\nX,Café Đồng Đăng\n".encode("cp1258", "replace"), "agencies.csv",
-     "không phải UTF-8"),
-    (b"PK\x03\x04garbage", "c.xlsx", "bị hỏng"),
-]
-
-
-def test_renamed_and_non_spreadsheet_files_refused(demo, tmp_path):
-    for data, name, expect in NOT_SPREADSHEETS:
-        _refused(demo, tmp_path, "catalog", data, name, expect)
-
-
-def test_a_zip_that_is_not_a_workbook_is_refused(demo, tmp_path):
+def _not_a_workbook_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("evil.sh", b"rm -rf /")
-    _refused(demo, tmp_path, "catalog", buffer.getvalue(), "c.xlsx", "không phải bảng tính")
-    _refused(demo, tmp_path, "catalog", _export(demo), "c.csv", "phần mở rộng khác")
+    return buffer.getvalue()
 
 
-def test_xml_entity_attack_refused(demo, tmp_path):
-    attack = replace_in_xlsx(_export(demo), "xl/worksheets/sheet1.xml", BILLION_LAUGHS)
-    _refused(demo, tmp_path, "catalog", attack, "c.xlsx", "DOCTYPE/ENTITY")
-    # And openpyxl on its own (our DOCTYPE check bypassed) refuses it through defusedxml.
+def _rows(n):
+    return [DOSSIER_HEADER] + [[f"C{i}", "1.002809", "A", "direct", "2019-03-01", None, "2",
+                                None, None, None, None, None] for i in range(n)]
+
+
+BOMB = 15 * 1024 * 1024  # inflated size; about 25 KB on disk
+HOSTILE = [
+    # (name of the case, command group, file builder(valid workbook), file name, expected message)
+    ("too large", "dossiers", lambda v: csv_bytes(_rows(2000)), "hs.csv", "Tệp quá lớn"),
+    ("zip bomb", "catalog", lambda v: zip_bomb_xlsx(v, BOMB), "c.xlsx", "bom nén"),
+    ("zip bomb, English", "catalog", lambda v: zip_bomb_xlsx(v, BOMB), "c.xlsx", "zip bomb"),
+    (".xlsm", "catalog", lambda v: v, "c.xlsm", ".xlsm"),
+    ("VBA inside an .xlsx", "catalog", _vba_workbook, "c.xlsx", "macro"),
+    ("PDF named .xlsx", "catalog", lambda v: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj",
+     "c.xlsx", "Chỉ nhận tệp .xlsx hoặc .csv"),
+    ("PNG named .csv", "catalog", lambda v: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "c.csv",
+     "dữ liệu nhị phân"),
+    ("old .xls", "catalog", lambda v: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512,
+     "c.xlsx", "Excel cũ (.xls)"),
+    ("UTF-16 csv", "catalog", lambda v: "code,name\nX,Sở Tư pháp\n".encode("utf-16"),
+     "agencies.csv", "binary data"),
+    ("cp1258 csv", "catalog", lambda v: "code,name\nX,Café Đồng Đăng\n".encode("cp1258", "replace"),
+     "agencies.csv", "không phải UTF-8"),
+    ("truncated zip", "catalog", lambda v: b"PK\x03\x04garbage", "c.xlsx", "bị hỏng"),
+    ("zip of something else", "catalog", lambda v: _not_a_workbook_zip(), "c.xlsx",
+     "không phải bảng tính"),
+    ("workbook named .csv", "catalog", lambda v: v, "c.csv", "phần mở rộng khác"),
+    ("billion laughs", "catalog",
+     lambda v: replace_in_xlsx(v, "xl/worksheets/sheet1.xml", BILLION_LAUGHS), "c.xlsx",
+     "DOCTYPE/ENTITY"),
+    ("formula", "catalog", lambda v: xlsx_bytes({"agencies": [["code", "name"], ["SNV", "=1+1"]]}),
+     "c.xlsx", "ô chứa công thức"),
+    ("too many rows, xlsx", "dossiers", lambda v: xlsx_bytes({"dossiers": _rows(6)}), "hs.xlsx",
+     "quá nhiều dòng (tối đa 5)"),
+    ("too many rows, csv", "dossiers", lambda v: csv_bytes(_rows(6)), "hs.csv", "too many rows"),
+]
+
+
+def test_hostile_files_are_refused_and_change_nothing(demo, tmp_path):
+    """Each file gets a clear refusal (exit code 1) and the database checksum does not move."""
+    demo.config.update(IMPORT_MAX_BYTES=40_000, IMPORT_MAX_ROWS=5)
+    valid = _export(demo)
+    for case, group, build, name, expect in HOSTILE:
+        data = build(valid)
+        if case.startswith("zip bomb"):
+            assert len(data) < 40_000  # under the size limit: the ratio must catch it
+        try:
+            _refused(demo, tmp_path, group, data, name, expect)
+        except AssertionError as exc:
+            raise AssertionError(f"{case}: {exc}") from exc
+
+
+def test_reader_limits_and_defusedxml():
+    valid = xlsx_bytes({"agencies": [["code", "name"], ["X", "Sở Tư pháp"]]})
+    assert read_tables(valid, "c.xlsx")[0].rows == [(2, {"code": "X", "name": "Sở Tư pháp"})]
+    # The total uncompressed size counts on its own, whatever the ratio.
+    with pytest.raises(SpreadsheetError) as info:
+        read_tables(valid, "c.xlsx", Limits(max_uncompressed=1000))
+    assert "giải nén quá lớn" in info.value.issue.vi
+    # openpyxl on its own (our DOCTYPE check bypassed) refuses entities through defusedxml.
     import defusedxml
+    attack = replace_in_xlsx(valid, "xl/worksheets/sheet1.xml", BILLION_LAUGHS)
     with pytest.raises(ValueError) as info:
         workbook = openpyxl.load_workbook(io.BytesIO(attack), read_only=True)
         list(workbook.worksheets[0].iter_rows())
     assert isinstance(info.value.__cause__, defusedxml.DefusedXmlException), info.value.__cause__
-
-
-def test_formula_cells_refused(demo, tmp_path):
-    data = xlsx_bytes({"agencies": [["code", "name"], ["SNV", "=1+1"]]})
-    _refused(demo, tmp_path, "catalog", data, "c.xlsx", "ô chứa công thức")
-
-
-def test_too_many_rows(demo, tmp_path):
-    demo.config["IMPORT_MAX_ROWS"] = 5
-    rows = [DOSSIER_HEADER] + [[f"C{i}", "1.002809", "A", "direct", "2019-03-01", None, "2",
-                                None, None, None, None, None] for i in range(6)]
-    _refused(demo, tmp_path, "dossiers", xlsx_bytes({"dossiers": rows}), "hs.xlsx",
-             "quá nhiều dòng (tối đa 5)")
-    _refused(demo, tmp_path, "dossiers", csv_bytes(rows), "hs.csv", "too many rows")
 
 
 def test_failure_inside_the_write_rolls_everything_back(demo, tmp_path, monkeypatch):
