@@ -63,6 +63,7 @@ def test_catalog_upload_preview_confirm(csrf_app, admin_client):
     assert exported.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(exported.data))
     workbook["agencies"]["C2"] = "GTVT mới"  # short_name of SGTVT
+    workbook["agencies"]["G2"] = False  # active
     workbook["agencies"].append(["SNV", "Sở Nội vụ", None, None, "department", 5, True])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -84,7 +85,7 @@ def test_catalog_upload_preview_confirm(csrf_app, admin_client):
     html = page.data.decode()
     assert html.count('class="import-new"') == 1 and html.count('class="import-changed"') == 1
     assert html.count('class="import-unchanged"') == 1  # the procedure
-    assert "GTVT mới" in html and "SNV" in html
+    assert "GTVT mới" in html and "SNV" in html and "Có → Không" in html
     with csrf_app.app_context():
         assert snapshot() == before  # the preview wrote nothing
 
@@ -100,8 +101,8 @@ def test_catalog_upload_preview_confirm(csrf_app, admin_client):
     assert response.status_code == 200
     assert 'id="import-result"' in response.data.decode()
     with csrf_app.app_context():
-        assert db.session.scalar(select(Agency.short_name).where(Agency.code == "SGTVT")) == \
-            "GTVT mới"
+        assert db.session.execute(select(Agency.short_name, Agency.active)
+                                  .where(Agency.code == "SGTVT")).one() == ("GTVT mới", False)
         assert db.session.scalar(select(func.count()).select_from(Agency)) == 2
     # The stored upload is gone: the same confirmation cannot run twice.
     assert client.get(preview_url).status_code == 404
