@@ -95,7 +95,9 @@ class Table:
 XLSX, CSV, CSV_ZIP = "xlsx", "csv", "zip"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MACRO_MARKERS = ("vbaproject.bin", "macroenabled", "vbadata.xml", "activex")
+MACRO_MARKERS = ("vbaproject", "macroenabled", "vbadata.xml", "activex", "macrosheet",
+                 "dialogsheet")
+BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin")
 
 
 def _refuse(vi: str, en: str):
@@ -131,7 +133,8 @@ def check_zip(archive: zipfile.ZipFile, limits: Limits) -> None:
 def _check_no_dtd(archive: zipfile.ZipFile) -> None:
     """A workbook's XML never declares a DOCTYPE or entities: such a file is an attack."""
     for info in archive.infolist():
-        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+        # Every part openpyxl may parse, whatever its name (a sheet can be called anything).
+        if info.is_dir() or info.filename.lower().endswith(BINARY_PARTS):
             continue
         tail = b""
         with archive.open(info) as stream:
@@ -218,7 +221,8 @@ def _read_xlsx(data: bytes, limits: Limits) -> list[Table]:
     names = {n.lower() for n in archive.namelist()}
     content_types = archive.read("[Content_Types].xml").lower() if "[content_types].xml" in names \
         else b""
-    if any(m in n for n in names for m in MACRO_MARKERS) or b"macroenabled" in content_types:
+    if any(m in n for n in names for m in MACRO_MARKERS) \
+            or any(m.encode() in content_types for m in MACRO_MARKERS):
         _refuse("Tệp chứa macro (VBA/ActiveX); không nhận. Hãy lưu thành .xlsx không có macro.",
                 "The file contains macros (VBA/ActiveX); refused. Save it as a macro-free .xlsx.")
     _check_no_dtd(archive)
