@@ -25,6 +25,7 @@ import json
 import re
 from dataclasses import dataclass, field as dc_field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -230,8 +231,14 @@ def import_dossiers(session, tables: list[Table], apply: bool = False, user_id: 
         procedures.update({p.code: p for p in session.scalars(
             select(Procedure).where(Procedure.code.in_(chunk)))})
     calendar = load_calendar(session)
+    today = today or local_today()
     for row in rows:
         values = row.values
+        for name in ("accepted_at", "resolved_at", "returned_at", "closed_at"):
+            if values.get(name) is not None and values[name].date() > today:
+                row.issues.append(Issue(f"{name} ({values[name]:%d/%m/%Y}) ở tương lai",
+                                        f"{name} ({values[name]:%Y-%m-%d}) is in the future",
+                                        row.row, table.name))
         if values.get("code") in existing:
             row.issues.append(Issue(f"mã hồ sơ {values['code']} đã có trong cơ sở dữ liệu",
                                     f"dossier code {values['code']} already exists in the database",
@@ -249,7 +256,7 @@ def import_dossiers(session, tables: list[Table], apply: bool = False, user_id: 
             row.due_computed = True
     plan.rows = rows
     if apply and plan.ok:
-        _apply(session, plan, user_id, unit_code, today or dt.date.today())
+        _apply(session, plan, user_id, unit_code, today)
         plan.applied = True
     return plan
 
@@ -269,6 +276,11 @@ def _events(values: dict) -> list[tuple[int | None, int, dt.datetime]]:
     if status in (7, 8):
         events.append((2, status, values["closed_at"]))
     return events
+
+
+def local_today() -> dt.date:
+    """Business dates are local to the center (Asia/Ho_Chi_Minh), whatever the server's zone."""
+    return dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 _OWN_CODE = re.compile(r"^(?P<unit>.+)-(?P<day>\d{6})-(?P<seq>\d{4})$")

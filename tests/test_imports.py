@@ -286,6 +286,8 @@ def test_dossier_rows_are_validated_all_or_nothing(demo, tmp_path):
          "2019-03-02", None, None, "2019-03-03", None],
         ["CU-X4", "1.002809", None, "direct", "2019-03-01 8h", None, "8", None, None, None,
          None, None],
+        ["CU-X5", "1.002809", "Tương lai", "direct", "2019-03-01", None, "9", "01/01/2099", None,
+         None, None, None],
     ]
     output = _refused(demo, tmp_path, "dossiers", xlsx_bytes({"dossiers": rows}), "hs.xlsx",
                       "Tệp bị từ chối")
@@ -297,7 +299,7 @@ def test_dossier_rows_are_validated_all_or_nothing(demo, tmp_path):
             "trạng thái 10 cần cột returned_at", "resolved_at (28/02/2019 00:00) trước accepted_at",
             "trạng thái 4 không có resolved_at", "trạng thái 4 không có closed_at",
             "dòng 10: cột applicant_name không được để trống", "“2019-03-01 8h” không phải ngày",
-            "trạng thái 8 cần cột closed_at",
+            "trạng thái 8 cần cột closed_at", "dòng 11: resolved_at (01/01/2099) ở tương lai",
             "row 7: column status: 11 is not 2–10"):
         assert expected in output, expected
     with demo.app_context():
