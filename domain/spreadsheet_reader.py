@@ -186,10 +186,21 @@ def _clean_text(value: str) -> str | None:
     return value or None
 
 
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _clean(value):
     if isinstance(value, str):
         return _clean_text(value)
     return value
+
+
+def _xlsx_value(value):
+    """OOXML writes characters such as CR as _x000D_ (and a literal "_x" as _x005F_x); openpyxl
+    hands them over undecoded."""
+    if isinstance(value, str) and "_x" in value:
+        value = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+    return _clean(value)
 
 
 def _normalise_header(values, sheet: str) -> list[str]:
@@ -247,7 +258,7 @@ def _read_sheet(sheet, limits: Limits) -> Table:
     header_cells = next(rows, None)
     if header_cells is None:
         return Table(name, [])
-    header = _normalise_header([c.value for c in header_cells], name)
+    header = _normalise_header([_xlsx_value(c.value) for c in header_cells], name)
     if len(header) > limits.max_columns:
         _refuse(f"Trang {name}: quá nhiều cột.", f"Sheet {name}: too many columns.")
     table = Table(name, header)
@@ -267,7 +278,7 @@ def _read_sheet(sheet, limits: Limits) -> Table:
                         "hãy dán giá trị (Paste Values).",
                         f"Sheet {name}, row {number}, column {header[col]}: the cell holds a "
                         "formula; paste values instead.")
-            values[header[col]] = _clean(value)
+            values[header[col]] = _xlsx_value(value)
         if any(v is not None for v in values.values()):
             if len(table.rows) >= limits.max_rows:
                 _too_many_rows(name, limits)

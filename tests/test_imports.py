@@ -194,13 +194,18 @@ def test_formula_injection_and_untidy_text_survive_the_round_trip(app, tmp_path)
     with app.app_context():
         agency = Agency(code="X", name="=HYPERLINK(\"http://evil\")", kind="other",
                         short_name=unicodedata.normalize("NFD", " Xây dựng "), eid_code="")
-        db.session.add(agency)
+        db.session.add(Procedure(
+            code="1.004616", name="-Thủ tục\nhai dòng", agency=agency, processing_days=0,
+            legacy_online_level=3, publication_decision="45/QĐ-UBND",
+            publication_date=dt.date(2019, 1, 17), legal_basis="Luật A;\r\nNghị định B",
+            fee_items=[FeeItem(kind="fee", name="@phí", amount_vnd=0, note="+1")]))
         db.session.commit()
     data = _export(app)
     sheet = openpyxl.load_workbook(io.BytesIO(data))["agencies"]
     assert sheet["B2"].data_type == "s"  # written as text, never as a formula
-    result = _cli(app, tmp_path, "catalog", data, "c.xlsx")
-    assert "0 sửa / changed" in result.output, result.output
+    for fmt, payload in (("xlsx", data), ("zip", _export(app, "zip"))):
+        result = _cli(app, tmp_path, "catalog", payload, f"c.{fmt}")
+        assert "0 mới / new, 0 sửa / changed, 3 không đổi" in result.output, (fmt, result.output)
 
 
 # ---- dossiers ------------------------------------------------------------------------------
