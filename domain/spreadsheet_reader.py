@@ -30,6 +30,7 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -230,8 +231,8 @@ def _read_xlsx(data: bytes, limits: Limits) -> list[Table]:
     archive = zipfile.ZipFile(io.BytesIO(data))
     check_zip(archive, limits)
     names = {n.lower() for n in archive.namelist()}
-    content_types = archive.read("[Content_Types].xml").lower() if "[content_types].xml" in names \
-        else b""
+    content_types = b"".join(archive.read(n).lower() for n in archive.namelist()
+                             if n.lower() == "[content_types].xml")
     if any(m in n for n in names for m in MACRO_MARKERS) \
             or any(m.encode() in content_types for m in MACRO_MARKERS):
         _refuse("Tệp chứa macro (VBA/ActiveX); không nhận. Hãy lưu thành .xlsx không có macro.",
@@ -332,6 +333,16 @@ def read_csv(data: bytes, name: str, limits: Limits) -> Table:
 def read_tables(data: bytes, filename: str, limits: Limits = Limits()) -> list[Table]:
     """Every sheet of an .xlsx, the one table of a .csv (named after the file), or every .csv of
     a .zip (named after each member). Raises SpreadsheetError."""
+    try:
+        return _read_tables(data, filename, limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError,
+            EOFError, OSError, zlib.error):
+        # encrypted entries, unknown compression, CRC errors, truncated data
+        _refuse("Tệp bị hỏng hoặc được mã hoá; không đọc được.",
+                "The file is corrupt or encrypted; it cannot be read.")
+
+
+def _read_tables(data: bytes, filename: str, limits: Limits) -> list[Table]:
     check_size(data, limits)
     kind = sniff_kind(data, filename)
     if kind == XLSX:

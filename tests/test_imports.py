@@ -349,6 +349,19 @@ def _not_a_workbook_zip() -> bytes:
     return buffer.getvalue()
 
 
+def _corrupt(valid: bytes) -> bytes:
+    """The workbook stored uncompressed with one byte of a sheet changed: its CRC no longer
+    matches."""
+    source = zipfile.ZipFile(io.BytesIO(valid))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+    data = buffer.getvalue()
+    position = data.index(b"<sheetData")
+    return data[:position] + b"<sheetDatb" + data[position + 10:]
+
+
 def _rows(n):
     return [DOSSIER_HEADER] + [[f"C{i}", "1.002809", "A", "direct", "2019-03-01", None, "2",
                                 None, None, None, None, None] for i in range(n)]
@@ -379,6 +392,7 @@ HOSTILE = [
     ("cp1258 csv", "catalog", lambda v: "code,name\nX,Café Đồng Đăng\n".encode("cp1258", "replace"),
      "agencies.csv", "không phải UTF-8"),
     ("truncated zip", "catalog", lambda v: b"PK\x03\x04garbage", "c.xlsx", "bị hỏng"),
+    ("CRC mismatch", "catalog", _corrupt, "c.xlsx", "bị hỏng hoặc được mã hoá"),
     ("zip of something else", "catalog", lambda v: _not_a_workbook_zip(), "c.xlsx",
      "không phải bảng tính"),
     ("workbook named .csv", "catalog", lambda v: v, "c.csv", "phần mở rộng khác"),
