@@ -59,9 +59,133 @@ def evaluation_indicators():
     click.echo(f"Đã thêm {added} tiêu chí / {added} indicators added")
 
 
+catalog_cli = AppGroup("catalog", help="Import and export the catalog (.xlsx, .csv, .zip of .csv).")
+dossiers_cli = AppGroup("dossiers", help="Dossiers from a previous system.")
+
+
+def import_limits(config) -> "Limits":
+    from domain.spreadsheet_reader import Limits
+
+    return Limits(max_bytes=config.get("IMPORT_MAX_BYTES", Limits.max_bytes),
+                  max_rows=config.get("IMPORT_MAX_ROWS", Limits.max_rows))
+
+
+def _read_file(path: str):
+    """The tables of FILE, or exit 1 with the reason in Vietnamese and English."""
+    from domain.spreadsheet_reader import SpreadsheetError, read_tables
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(import_limits(current_app.config).max_bytes + 1)
+    except OSError as exc:
+        raise click.ClickException(f"Không mở được tệp / cannot open the file: {exc}")
+    try:
+        return read_tables(data, path, import_limits(current_app.config))
+    except SpreadsheetError as exc:
+        click.echo(f"Lỗi / error: {exc.issue.bilingual()}", err=True)
+        raise SystemExit(1)
+
+
+def _report_issues(plan) -> None:
+    issues = plan.all_issues()
+    click.echo(f"Tệp bị từ chối, không ghi gì vào cơ sở dữ liệu ({len(issues)} lỗi) / "
+               f"file rejected, nothing written ({len(issues)} errors):", err=True)
+    for issue in issues:
+        click.echo(f"  {issue.bilingual()}", err=True)
+
+
+def _show(value) -> str:
+    return "" if value is None else str(value)
+
+
+@catalog_cli.command("import")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Validate and show the changes; write nothing.")
+def catalog_import(path, dry_run):
+    """Upsert agencies, fields, procedures and fee items by code, all or nothing."""
+    from domain.catalog_io import import_catalog
+
+    tables = _read_file(path)
+    strict = path.lower().endswith((".csv", ".zip"))
+    try:
+        plan = import_catalog(db.session, tables, apply=not dry_run, strict_names=strict)
+        if not plan.ok:
+            db.session.rollback()
+            _report_issues(plan)
+            raise SystemExit(1)
+        for row in plan.rows:
+            if row.action == "new":
+                click.echo(f"  mới / new        {row.entity} {row.key}")
+            elif row.action == "changed":
+                changes = "; ".join(f"{k}: {_show(o)} → {_show(n)}" for k, (o, n) in row.changes.items())
+                click.echo(f"  sửa / changed    {row.entity} {row.key}: {changes}")
+        counts = plan.counts()
+        summary = (f"{counts['new']} mới / new, {counts['changed']} sửa / changed, "
+                   f"{counts['unchanged']} không đổi / unchanged")
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"Chạy thử, chưa ghi / dry run, nothing written: {summary}")
+        else:
+            db.session.commit()
+            click.echo(f"Đã nhập / imported: {summary}")
+    except SystemExit:
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+@catalog_cli.command("export")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+def catalog_export(path):
+    """Write the catalog to FILE: .xlsx (one sheet per table) or .zip (one .csv per table)."""
+    from domain.catalog_io import export_catalog_xlsx, export_catalog_zip
+
+    if path.lower().endswith(".xlsx"):
+        export_catalog_xlsx(db.session, path)
+    elif path.lower().endswith(".zip"):
+        export_catalog_zip(db.session, path)
+    else:
+        raise click.ClickException("Tên tệp phải kết thúc bằng .xlsx hoặc .zip (các tệp .csv) / "
+                                   "FILE must end in .xlsx or .zip (of .csv files)")
+    click.echo(f"Đã xuất / exported: {path}")
+
+
+@dossiers_cli.command("import")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+def dossiers_import(path, dry_run):
+    """Dossiers from a previous system (design §10), all or nothing."""
+    from domain.dossier_import import import_dossiers
+
+    tables = _read_file(path)
+    try:
+        plan = import_dossiers(db.session, tables, apply=not dry_run,
+                               unit_code=current_app.config.get("RECEIVING_UNIT_CODE"))
+        if not plan.ok:
+            db.session.rollback()
+            _report_issues(plan)
+            raise SystemExit(1)
+        count = len(plan.rows)
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"Chạy thử: {count} hồ sơ hợp lệ, chưa ghi / dry run: {count} valid "
+                       "dossiers, nothing written")
+        else:
+            db.session.commit()
+            click.echo(f"Đã nhập {count} hồ sơ / imported {count} dossiers")
+    except SystemExit:
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 def register_cli(app) -> None:
     from seed import seed_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(evaluation_cli)
+    app.cli.add_command(catalog_cli)
+    app.cli.add_command(dossiers_cli)

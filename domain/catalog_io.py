@@ -1,0 +1,577 @@
+"""Catalog import and export (design §10): agencies, fields, procedures and fee items.
+
+File layout (the template the app offers has exactly this, plus a `huong_dan` sheet of notes that
+import ignores):
+- .xlsx: one sheet per entity, named `agencies`, `fields`, `procedures`, `fee_items`; row 1 holds
+  the column names of COLUMNS below (order free; optional columns may be left out).
+- .csv: the same tables as UTF-8 CSV files (BOM optional; comma or semicolon), named
+  `agencies.csv`, `fields.csv`, `procedures.csv`, `fee_items.csv` — either one such file, or a
+  .zip holding several of them. Export as .zip writes all four.
+
+Rules: upsert by code (agencies, fields, procedures by `code`; a fee item by procedure code +
+kind + name). Nothing is deleted: rows missing from the file stay as they are. A column left out
+of the header leaves that attribute untouched; a blank cell in a present column means "empty"
+(text: none; yes/no: no, `active`: yes). References may point to rows of the same file. Every row
+is validated first; one error anywhere means nothing is written. `import_catalog(..., apply=False)`
+is the dry run; with apply=True the caller commits (all rows in one transaction).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+from sqlalchemy import select
+
+from domain.spreadsheet_reader import (
+    Issue, Table, ValueError_, parse_bool, parse_date, parse_int, parse_text,
+)
+from domain.spreadsheets import new_workbook, safe_value, write_row
+from models import (
+    AGENCY_KINDS, CHANNELS, FEE_KINDS, ONLINE_LEVELS, PROCEDURE_LEVELS, Agency, FeeItem, Field,
+    Procedure,
+)
+
+ENTITIES = ("agencies", "fields", "procedures", "fee_items")
+ENTITY_VI = {"agencies": "cơ quan", "fields": "lĩnh vực", "procedures": "thủ tục",
+             "fee_items": "phí, lệ phí"}
+ALIASES = {"agencies": ("agencies", "agency"), "fields": ("fields", "field"),
+           "procedures": ("procedures", "procedure"), "fee_items": ("fee_items", "fee_item")}
+PROCEDURE_CODE = re.compile(r"^\d{1,2}\.\d{6}$")
+NOTES_SHEET = "huong_dan"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "text"          # text | int | bool | date | choice | ref
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple = ()
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+    help: str = ""              # Vietnamese note for the template
+
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "agencies": (
+        Column("code", required=True, max_length=32, help="Mã cơ quan, duy nhất (ví dụ SGTVT)"),
+        Column("name", required=True, max_length=255, help="Tên đầy đủ"),
+        Column("short_name", max_length=100, help="Tên ngắn"),
+        Column("eid_code", max_length=32, help="Mã định danh điện tử (ví dụ 000.00.20.H37)"),
+        Column("kind", "choice", choices=AGENCY_KINDS, default="department",
+               help="department | vertical | enterprise | other"),
+        Column("sort_order", "int", default=0, minimum=0, help="Thứ tự trên báo cáo"),
+        Column("active", "bool", default=True, help="1 = đang hoạt động, 0 = ngừng"),
+    ),
+    "fields": (
+        Column("code", required=True, max_length=32, help="Mã lĩnh vực, duy nhất"),
+        Column("name", required=True, max_length=255, help="Tên lĩnh vực"),
+        Column("agency_code", "ref", required=True, help="Mã cơ quan (trang agencies)"),
+        Column("active", "bool", default=True, help="1 / 0"),
+    ),
+    "procedures": (
+        Column("code", required=True, max_length=32, help="Mã TTHC quốc gia d.dddddd (1.004616)"),
+        Column("name", required=True, help="Tên thủ tục"),
+        Column("agency_code", "ref", required=True, help="Mã cơ quan"),
+        Column("field_code", "ref", help="Mã lĩnh vực (của cùng cơ quan)"),
+        Column("level", "choice", choices=PROCEDURE_LEVELS, default="province",
+               help="province | district | commune"),
+        Column("processing_days", "int", required=True, minimum=0, maximum=365,
+               help="Thời hạn giải quyết (ngày làm việc; 0 = trong ngày)"),
+        Column("online_level", "choice", choices=ONLINE_LEVELS, default="none",
+               help="none | partial | full"),
+        Column("legacy_online_level", "int", minimum=1, maximum=4, help="Mức độ cũ 1–4"),
+        Column("postal_in", "bool", default=False, help="Tiếp nhận qua bưu chính (1/0)"),
+        Column("postal_out", "bool", default=False, help="Trả kết quả qua bưu chính (1/0)"),
+        Column("four_on_spot", "bool", default=False, help="4 tại chỗ (1/0)"),
+        Column("saturday_service", "bool", default=False, help="Tiếp nhận sáng thứ Bảy (1/0)"),
+        Column("interagency", "bool", default=False, help="Liên thông (1/0)"),
+        Column("publication_decision", max_length=100, help="Số quyết định công bố"),
+        Column("publication_date", "date", help="Ngày quyết định (dd/mm/yyyy hoặc YYYY-MM-DD)"),
+        Column("legal_basis", help="Căn cứ pháp lý"),
+        Column("required_documents", help="Thành phần hồ sơ"),
+        Column("result", help="Kết quả"),
+        Column("active", "bool", default=True, help="1 / 0 (thủ tục bãi bỏ: 0)"),
+    ),
+    "fee_items": (
+        Column("procedure_code", "ref", required=True, help="Mã thủ tục"),
+        Column("kind", "choice", required=True, choices=FEE_KINDS, help="fee (phí) | charge (lệ phí)"),
+        Column("name", required=True, max_length=255, help="Tên khoản phí"),
+        Column("amount_vnd", "int", required=True, minimum=0, help="Số tiền (đồng, số nguyên)"),
+        Column("channel", "choice", choices=CHANNELS, help="Để trống, hoặc direct | online | postal"),
+        Column("note", help="Ghi chú"),
+    ),
+}
+MODELS = {"agencies": Agency, "fields": Field, "procedures": Procedure, "fee_items": FeeItem}
+
+
+@dataclass
+class RowResult:
+    entity: str
+    row: int
+    key: str
+    action: str = "unchanged"  # new | changed | unchanged | error
+    changes: dict[str, tuple] = dc_field(default_factory=dict)  # column -> (old, new)
+    issues: list[Issue] = dc_field(default_factory=list)
+    values: dict[str, Any] = dc_field(default_factory=dict)
+    target: Any = None  # the existing row, for an update
+
+
+@dataclass
+class CatalogPlan:
+    rows: list[RowResult] = dc_field(default_factory=list)
+    issues: list[Issue] = dc_field(default_factory=list)  # about the file as a whole
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues and not any(r.action == "error" for r in self.rows)
+
+    def all_issues(self) -> list[Issue]:
+        return self.issues + [i for r in self.rows for i in r.issues]
+
+    def counts(self) -> dict[str, int]:
+        counts = {"new": 0, "changed": 0, "unchanged": 0, "error": 0}
+        for r in self.rows:
+            counts[r.action] += 1
+        return counts
+
+    def digest(self) -> str:
+        """A fingerprint of what would be written: confirm refuses if it moved since preview."""
+        payload = [[r.entity, r.row, r.key, r.action,
+                    sorted((k, repr(v)) for k, v in r.changes.items())] for r in self.rows]
+        return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+# ---- reading the tables ---------------------------------------------------------------------
+
+def _entity_of(table: Table) -> str | None:
+    name = table.name.strip().lower().replace(" ", "_").replace("-", "_")
+    for entity, aliases in ALIASES.items():
+        if name in aliases or any(name.endswith("_" + a) for a in aliases):
+            return entity
+    return None
+
+
+def _match_tables(tables: list[Table], plan: CatalogPlan, strict: bool) -> dict[str, Table]:
+    matched: dict[str, Table] = {}
+    for table in tables:
+        entity = _entity_of(table)
+        if entity is None:
+            if strict:
+                plan.issues.append(Issue(
+                    f"Tệp “{table.name}” không phải bảng danh mục nào (cần: {', '.join(ENTITIES)}).",
+                    f"“{table.name}” is not a catalog table (expected: {', '.join(ENTITIES)}).",
+                    sheet=table.name))
+            continue
+        if entity in matched:
+            plan.issues.append(Issue(f"Bảng {entity} xuất hiện hai lần.",
+                                     f"Table {entity} appears twice.", sheet=table.name))
+            continue
+        matched[entity] = table
+    if not matched and not plan.issues:
+        plan.issues.append(Issue(
+            f"Không có trang danh mục nào; cần ít nhất một trong: {', '.join(ENTITIES)}.",
+            f"No catalog sheet found; expected at least one of: {', '.join(ENTITIES)}."))
+    for entity, table in matched.items():
+        known = {c.name for c in COLUMNS[entity]}
+        unknown = [h for h in table.header if h and h not in known]
+        missing = [c.name for c in COLUMNS[entity] if c.required and c.name not in table.header]
+        if unknown:
+            plan.issues.append(Issue(
+                f"Cột không hợp lệ: {', '.join(unknown)} (các cột được phép: {', '.join(sorted(known))}).",
+                f"Unknown columns: {', '.join(unknown)} (allowed: {', '.join(sorted(known))}).",
+                row=1, sheet=table.name))
+        if missing:
+            plan.issues.append(Issue(f"Thiếu cột bắt buộc: {', '.join(missing)}.",
+                                     f"Missing required columns: {', '.join(missing)}.",
+                                     row=1, sheet=table.name))
+    return matched
+
+
+def _parse(column: Column, raw, entity: str = "") -> Any:
+    if column.kind == "int":
+        value = parse_int(raw)
+        if value is not None:
+            if column.minimum is not None and value < column.minimum:
+                raise ValueError_(f"phải ≥ {column.minimum}", f"must be ≥ {column.minimum}")
+            if column.maximum is not None and value > column.maximum:
+                raise ValueError_(f"phải ≤ {column.maximum}", f"must be ≤ {column.maximum}")
+        return value if value is not None else column.default
+    if column.kind == "bool":
+        return parse_bool(raw, column.default)
+    if column.kind == "date":
+        return parse_date(raw)
+    if column.kind == "choice":
+        value = parse_text(raw)
+        if value is None:
+            return column.default
+        value = value.lower()
+        if value not in column.choices:
+            raise ValueError_(f"“{value}” không hợp lệ; chọn một trong: {', '.join(column.choices)}",
+                              f"“{value}” is not allowed; use one of: {', '.join(column.choices)}")
+        return value
+    if isinstance(raw, float) and (column.name == "procedure_code"
+                                   or (entity == "procedures" and column.name == "code")):
+        raw = f"{raw:.6f}"  # 1.00461 typed as a number in Excel: the national code has 6 decimals
+    return parse_text(raw, column.max_length)
+
+
+def _parse_row(entity: str, number: int, raw: dict, header: list[str], sheet: str) -> RowResult:
+    result = RowResult(entity, number, "")
+    for column in COLUMNS[entity]:
+        if column.name not in header:
+            continue
+        try:
+            value = _parse(column, raw.get(column.name), entity)
+        except ValueError_ as exc:
+            result.issues.append(Issue(f"cột {column.name}: {exc.vi}",
+                                       f"column {column.name}: {exc.en}", number, sheet))
+            continue
+        if column.required and value is None:
+            result.issues.append(Issue(f"cột {column.name} không được để trống",
+                                       f"column {column.name} must not be blank", number, sheet))
+        result.values[column.name] = value
+    return result
+
+
+def _error(result: RowResult, sheet: str, vi: str, en: str) -> None:
+    result.issues.append(Issue(vi, en, result.row, sheet))
+
+
+# ---- planning -------------------------------------------------------------------------------
+
+def import_catalog(session, tables: list[Table], apply: bool = False,
+                   strict_names: bool = False) -> CatalogPlan:
+    """Validate every row against the database and the rest of the file, classify it as new /
+    changed (which columns) / unchanged / error; with apply=True and no error, write it all
+    (the caller commits or rolls back). `strict_names`: every table must be a catalog table
+    (CSV files); an .xlsx may carry other sheets (notes), which are ignored."""
+    plan = CatalogPlan()
+    matched = _match_tables(tables, plan, strict_names)
+    if plan.issues:
+        return plan
+
+    agencies = {a.code: a for a in session.scalars(select(Agency))}
+    fields = {f.code: f for f in session.scalars(select(Field))}
+    procedures = {p.code: p for p in session.scalars(select(Procedure))}
+    fee_items: dict[tuple, FeeItem] = {}
+    for item, proc_code in session.execute(select(FeeItem, Procedure.code)
+                                           .join(Procedure).order_by(FeeItem.id)):
+        fee_items.setdefault((proc_code, item.kind, item.name), item)
+    agency_codes_by_id = {a.id: a.code for a in agencies.values()}
+    field_agency = {f.code: agency_codes_by_id.get(f.agency_id) for f in fields.values()}
+
+    parsed: dict[str, list[RowResult]] = {}
+    for entity in ENTITIES:
+        table = matched.get(entity)
+        if table is None:
+            continue
+        rows = parsed[entity] = []
+        seen: dict[Any, int] = {}
+        for number, raw in table.rows:
+            result = _parse_row(entity, number, raw, table.header, table.name)
+            values = result.values
+            if entity == "fee_items":
+                key = (values.get("procedure_code"), values.get("kind"), values.get("name"))
+                result.key = " / ".join(str(k or "") for k in key)
+            else:
+                key = values.get("code")
+                result.key = key or ""
+            if None not in (key if isinstance(key, tuple) else (key,)):
+                if key in seen:
+                    _error(result, table.name, f"trùng khoá {result.key} với dòng {seen[key]}",
+                           f"duplicate key {result.key} (also row {seen[key]})")
+                else:
+                    seen[key] = number
+            rows.append(result)
+
+    sheet = {e: matched[e].name for e in matched}
+    # Final state of references after the file: what a row may point to.
+    file_agency_codes = {r.values.get("code") for r in parsed.get("agencies", [])}
+    file_fields = {r.values.get("code"): r.values.get("agency_code") for r in parsed.get("fields", [])
+                   if "agency_code" in r.values}
+    field_agency.update(file_fields)
+    file_field_codes = {r.values.get("code") for r in parsed.get("fields", [])}
+    file_procedure_codes = {r.values.get("code") for r in parsed.get("procedures", [])}
+
+    for result in parsed.get("agencies", []):
+        _compare(result, agencies.get(result.values.get("code")))
+    _check_eid_codes(parsed.get("agencies", []), agencies, sheet.get("agencies"))
+
+    for result in parsed.get("fields", []):
+        code = result.values.get("agency_code")
+        if code and code not in agencies and code not in file_agency_codes:
+            _error(result, sheet["fields"], f"không có cơ quan mã {code}", f"unknown agency code {code}")
+        _compare(result, fields.get(result.values.get("code")), refs={
+            "agency_code": lambda f: agency_codes_by_id.get(f.agency_id)})
+
+    field_codes_by_id = {f.id: f.code for f in fields.values()}
+    for result in parsed.get("procedures", []):
+        values = result.values
+        code = values.get("code")
+        if code and not PROCEDURE_CODE.match(code):
+            _error(result, sheet["procedures"], f"mã thủ tục “{code}” phải có dạng 1.004616",
+                   f"procedure code “{code}” must look like 1.004616")
+        agency_code = values.get("agency_code")
+        if agency_code and agency_code not in agencies and agency_code not in file_agency_codes:
+            _error(result, sheet["procedures"], f"không có cơ quan mã {agency_code}",
+                   f"unknown agency code {agency_code}")
+        field_code = values.get("field_code")
+        if field_code:
+            if field_code not in fields and field_code not in file_field_codes:
+                _error(result, sheet["procedures"], f"không có lĩnh vực mã {field_code}",
+                       f"unknown field code {field_code}")
+            else:
+                proc_agency = agency_code or (procedures[code].agency.code
+                                              if code in procedures else None)
+                if field_agency.get(field_code) != proc_agency:
+                    _error(result, sheet["procedures"],
+                           f"lĩnh vực {field_code} thuộc cơ quan khác ({field_agency.get(field_code)})",
+                           f"field {field_code} belongs to another agency "
+                           f"({field_agency.get(field_code)})")
+        _compare(result, procedures.get(code), refs={
+            "agency_code": lambda p: agency_codes_by_id.get(p.agency_id),
+            "field_code": lambda p: field_codes_by_id.get(p.field_id)})
+
+    for result in parsed.get("fee_items", []):
+        values = result.values
+        proc_code = values.get("procedure_code")
+        if proc_code and proc_code not in procedures and proc_code not in file_procedure_codes:
+            _error(result, sheet["fee_items"], f"không có thủ tục mã {proc_code}",
+                   f"unknown procedure code {proc_code}")
+        key = (proc_code, values.get("kind"), values.get("name"))
+        _compare(result, fee_items.get(key),
+                 refs={"procedure_code": lambda f: proc_code})
+
+    for entity in ENTITIES:
+        for result in parsed.get(entity, []):
+            if result.issues:
+                result.action = "error"
+            plan.rows.append(result)
+
+    if apply and plan.ok:
+        _apply(session, plan, agencies, fields, procedures)
+        plan.applied = True
+    return plan
+
+
+def _compare(result: RowResult, existing, refs: dict | None = None) -> None:
+    """new, or changed with the columns that differ, or unchanged."""
+    refs = refs or {}
+    columns = {c.name: c for c in COLUMNS[result.entity]}
+    if existing is None:
+        result.action = "new"
+        return
+    result.target = existing
+    for name, new in result.values.items():
+        old = refs[name](existing) if name in refs else getattr(existing, name)
+        if columns[name].required and new is None:
+            continue
+        if _same(old, new):
+            continue
+        if old != new:
+            result.changes[name] = (old, new)
+    result.action = "changed" if result.changes else "unchanged"
+
+
+def _same(old, new) -> bool:
+    """Text typed with stray spaces, in decomposed Unicode or as "" reads back cleaned: that is
+    not a change (export → import stays the identity)."""
+    if isinstance(old, str):
+        old = unicodedata.normalize("NFC", old).strip() or None
+    return old == new
+
+
+def _check_eid_codes(rows: list[RowResult], agencies: dict, sheet: str | None) -> None:
+    final = {code: a.eid_code for code, a in agencies.items()}
+    for r in rows:
+        if "eid_code" in r.values and r.values.get("code"):
+            final[r.values["code"]] = r.values["eid_code"]
+    owners: dict[str, list[str]] = {}
+    for code, eid in final.items():
+        if eid:
+            owners.setdefault(eid, []).append(code)
+    for r in rows:
+        eid = r.values.get("eid_code")
+        if eid and len(owners.get(eid, [])) > 1:
+            others = [c for c in owners[eid] if c != r.values.get("code")]
+            _error(r, sheet, f"mã định danh {eid} đã dùng cho cơ quan {', '.join(others)}",
+                   f"electronic ID code {eid} is already used by agency {', '.join(others)}")
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+def _apply(session, plan: CatalogPlan, agencies: dict, fields: dict, procedures: dict) -> None:
+    by_entity: dict[str, list[RowResult]] = {}
+    for r in plan.rows:
+        by_entity.setdefault(r.entity, []).append(r)
+
+    def assign(obj, result: RowResult, names):
+        for name in names:
+            setattr(obj, name, result.values[name])
+
+    for r in by_entity.get("agencies", []):
+        plain = [n for n in r.values if n != "code"]
+        if r.action == "new":
+            obj = Agency(code=r.values["code"])
+            _defaults(obj, "agencies")
+            assign(obj, r, plain)
+            session.add(obj)
+            agencies[obj.code] = obj
+        elif r.action == "changed":
+            assign(r.target, r, r.changes)
+    session.flush()
+
+    for r in by_entity.get("fields", []):
+        if r.action == "new":
+            obj = Field(code=r.values["code"])
+            _defaults(obj, "fields")
+            session.add(obj)
+            fields[obj.code] = obj
+        elif r.action == "changed":
+            obj = r.target
+        else:
+            continue
+        for name in (r.values if r.action == "new" else r.changes):
+            if name == "agency_code":
+                obj.agency = agencies[r.values["agency_code"]]
+            elif name != "code":
+                setattr(obj, name, r.values[name])
+    session.flush()
+
+    for r in by_entity.get("procedures", []):
+        if r.action == "new":
+            obj = Procedure(code=r.values["code"])
+            _defaults(obj, "procedures")
+            session.add(obj)
+            procedures[obj.code] = obj
+        elif r.action == "changed":
+            obj = r.target
+        else:
+            continue
+        for name in (r.values if r.action == "new" else r.changes):
+            if name == "agency_code":
+                obj.agency = agencies[r.values["agency_code"]]
+            elif name == "field_code":
+                obj.field = fields[r.values["field_code"]] if r.values["field_code"] else None
+            elif name != "code":
+                setattr(obj, name, r.values[name])
+    session.flush()
+
+    for r in by_entity.get("fee_items", []):
+        if r.action == "new":
+            obj = FeeItem(procedure=procedures[r.values["procedure_code"]])
+            _defaults(obj, "fee_items")
+            for name, value in r.values.items():
+                if name != "procedure_code":
+                    setattr(obj, name, value)
+            session.add(obj)
+        elif r.action == "changed":
+            for name in r.changes:
+                setattr(r.target, name, r.values[name])
+    session.flush()
+
+
+def _defaults(obj, entity: str) -> None:
+    for column in COLUMNS[entity]:
+        if column.kind != "ref" and column.default is not None:
+            setattr(obj, column.name, column.default)
+
+
+# ---- export ---------------------------------------------------------------------------------
+
+def catalog_rows(session, entity: str):
+    """The rows of one table in file order, as tuples in COLUMNS order."""
+    names = [c.name for c in COLUMNS[entity]]
+    if entity == "agencies":
+        for a in session.scalars(select(Agency).order_by(Agency.sort_order, Agency.code)):
+            yield tuple(getattr(a, n) for n in names)
+    elif entity == "fields":
+        query = select(Field, Agency.code).join(Agency, Field.agency_id == Agency.id) \
+            .order_by(Field.code)
+        for f, agency_code in session.execute(query):
+            yield tuple(agency_code if n == "agency_code" else getattr(f, n) for n in names)
+    elif entity == "procedures":
+        query = (select(Procedure, Agency.code, Field.code)
+                 .join(Agency, Procedure.agency_id == Agency.id)
+                 .outerjoin(Field, Procedure.field_id == Field.id).order_by(Procedure.code))
+        for p, agency_code, field_code in session.execute(query):
+            refs = {"agency_code": agency_code, "field_code": field_code}
+            yield tuple(refs[n] if n in refs else getattr(p, n) for n in names)
+    else:
+        query = select(FeeItem, Procedure.code).join(Procedure) \
+            .order_by(Procedure.code, FeeItem.id)
+        for item, proc_code in session.execute(query):
+            yield tuple(proc_code if n == "procedure_code" else getattr(item, n) for n in names)
+
+
+def export_catalog_xlsx(session, target, empty: bool = False) -> None:
+    """The catalog as a workbook (target: path or binary stream). empty=True: the template."""
+    workbook = new_workbook(target)
+    bold = workbook.add_format({"bold": True})
+    for entity in ENTITIES:
+        sheet = workbook.add_worksheet(entity)
+        columns = COLUMNS[entity]
+        write_row(sheet, 0, [c.name for c in columns], {i: bold for i in range(len(columns))})
+        sheet.freeze_panes(1, 0)
+        if not empty:
+            for number, values in enumerate(catalog_rows(session, entity), start=1):
+                write_row(sheet, number, values)
+    _notes_sheet(workbook, bold)
+    workbook.close()
+
+
+def _notes_sheet(workbook, bold) -> None:
+    sheet = workbook.add_worksheet(NOTES_SHEET)
+    write_row(sheet, 0, ["trang (sheet)", "cột (column)", "bắt buộc", "ý nghĩa / giá trị"],
+              {i: bold for i in range(4)})
+    row = 1
+    for entity in ENTITIES:
+        for column in COLUMNS[entity]:
+            write_row(sheet, row, [entity, column.name, "có" if column.required else "",
+                                   column.help])
+            row += 1
+    for text in ("Cập nhật theo mã: dòng có mã đã tồn tại được sửa, mã mới được thêm; "
+                 "không xoá dòng nào.",
+                 "Ngày: dd/mm/yyyy hoặc YYYY-MM-DD. Có/không: 1 hoặc 0. Không dùng công thức.",
+                 "Trang huong_dan này được bỏ qua khi nhập."):
+        row += 1
+        write_row(sheet, row, [text])
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(safe_value(value))
+
+
+def catalog_csv(session, entity: str, empty: bool = False) -> bytes:
+    """One table as UTF-8 CSV with a BOM (Excel then shows Vietnamese correctly)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([c.name for c in COLUMNS[entity]])
+    if not empty:
+        for values in catalog_rows(session, entity):
+            writer.writerow([_csv_value(v) for v in values])
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def export_catalog_zip(session, target, empty: bool = False) -> None:
+    """The four tables as CSV files in one .zip."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entity in ENTITIES:
+            archive.writestr(f"{entity}.csv", catalog_csv(session, entity, empty))

@@ -1,0 +1,327 @@
+"""Import of dossiers from a previous system (design §10), all or nothing.
+
+One table (.xlsx: the sheet named `dossiers`, or the only sheet; .csv UTF-8 with or without BOM),
+header row with exactly the columns of COLUMNS (order free; optional ones may be left out).
+
+Each imported dossier gets:
+- agency_id from its procedure (as intake does), applicant kind "citizen";
+- due_date from the file, or when blank WorkingCalendar.due_date(accepted_at, processing_days)
+  with the CalendarDay overrides (load_calendar) — the function intake uses;
+- DossierEvent rows, one per known date, each saying it was imported (IMPORT_REASON):
+  accepted (→2) at accepted_at, resolved (→9) at resolved_at, returned (9→10) at returned_at,
+  closed (→3/7/8) at closed_at; a dossier imported as processing/paused (4/5/6) gets 2→status at
+  accepted_at (the old system gives no other date);
+- a paused dossier (5/6) an open DossierPause started on the import day (the pause start is
+  unknown: the due date moves only from when we know it is paused);
+- fee_paid_vnd > 0: one Payment (method "other") at accepted_at;
+- dossier codes of our own form (<unit>-yyMMdd-NNNN) raise the per-day counter, so later
+  intakes never collide with an imported code.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from domain.calendar import load_calendar
+from domain.spreadsheet_reader import (
+    Issue, Table, ValueError_, parse_date, parse_datetime, parse_int, parse_text,
+)
+from models import (
+    CHANNELS, RETURN_CHANNELS, Dossier, DossierCounter, DossierEvent, DossierPause, Payment,
+    Procedure,
+)
+
+COLUMNS = ("code", "procedure_code", "applicant_name", "channel", "accepted_at", "due_date",
+           "status", "resolved_at", "returned_at", "return_channel", "closed_at", "fee_paid_vnd")
+REQUIRED = ("code", "procedure_code", "applicant_name", "channel", "accepted_at", "status")
+COLUMN_HELP = {
+    "code": "Mã hồ sơ, duy nhất",
+    "procedure_code": "Mã TTHC quốc gia đã có trong danh mục",
+    "applicant_name": "Tên tổ chức, cá nhân",
+    "channel": "direct | online | postal",
+    "accepted_at": "Ngày giờ tiếp nhận: YYYY-MM-DD HH:MM hoặc dd/mm/yyyy HH:MM",
+    "due_date": "Hạn trả; để trống: tính theo ngày làm việc",
+    "status": "Mã trạng thái 2–10",
+    "resolved_at": "Ngày có kết quả (bắt buộc với trạng thái 9, 10)",
+    "returned_at": "Ngày trả kết quả (bắt buộc với trạng thái 10)",
+    "return_channel": "counter | postal | online",
+    "closed_at": "Ngày kết thúc (bắt buộc với trạng thái 3, 7, 8)",
+    "fee_paid_vnd": "Phí, lệ phí đã thu (đồng, số nguyên)",
+}
+IMPORT_REASON = "Nhập từ hệ thống cũ"
+STATUSES = range(2, 11)
+RESOLVED_STATUSES = (9, 10)
+CLOSED_STATUSES = (3, 7, 8)
+MAX_CODE_LENGTH = 40
+CHUNK = 500
+
+
+@dataclass
+class DossierRow:
+    row: int
+    values: dict[str, Any] = dc_field(default_factory=dict)
+    issues: list[Issue] = dc_field(default_factory=list)
+    procedure: Any = None
+    due_computed: bool = False
+
+
+@dataclass
+class DossierPlan:
+    rows: list[DossierRow] = dc_field(default_factory=list)
+    issues: list[Issue] = dc_field(default_factory=list)
+    sheet: str = ""
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues and not any(r.issues for r in self.rows)
+
+    def all_issues(self) -> list[Issue]:
+        return self.issues + [i for r in self.rows for i in r.issues]
+
+    def counts(self) -> dict[str, int]:
+        errors = sum(1 for r in self.rows if r.issues)
+        return {"new": len(self.rows) - errors, "error": errors}
+
+    def digest(self) -> str:
+        payload = [[r.row, sorted((k, repr(v)) for k, v in r.values.items()),
+                    bool(r.issues)] for r in self.rows]
+        return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def _pick_table(tables: list[Table], plan: DossierPlan) -> Table | None:
+    named = [t for t in tables if t.name.strip().lower() in ("dossiers", "dossier", "ho_so")]
+    candidates = named or [t for t in tables if t.header]
+    if len(candidates) != 1:
+        plan.issues.append(Issue(
+            "Tệp phải có đúng một bảng hồ sơ (một trang, hoặc trang tên “dossiers”).",
+            "The file must hold exactly one dossier table (one sheet, or a sheet named “dossiers”)."))
+        return None
+    table = candidates[0]
+    unknown = [h for h in table.header if h and h not in COLUMNS]
+    missing = [c for c in REQUIRED if c not in table.header]
+    if unknown:
+        plan.issues.append(Issue(
+            f"Cột không hợp lệ: {', '.join(unknown)} (các cột được phép: {', '.join(COLUMNS)}).",
+            f"Unknown columns: {', '.join(unknown)} (allowed: {', '.join(COLUMNS)}).",
+            row=1, sheet=table.name))
+    if missing:
+        plan.issues.append(Issue(f"Thiếu cột bắt buộc: {', '.join(missing)}.",
+                                 f"Missing required columns: {', '.join(missing)}.",
+                                 row=1, sheet=table.name))
+    if not table.rows and not plan.issues:
+        plan.issues.append(Issue("Tệp không có dòng hồ sơ nào.", "The file holds no dossier rows.",
+                                 sheet=table.name))
+    return None if plan.issues else table
+
+
+def _parse_row(number: int, raw: dict, sheet: str) -> DossierRow:
+    row = DossierRow(number)
+
+    def bad(vi: str, en: str) -> None:
+        row.issues.append(Issue(vi, en, number, sheet))
+
+    parsers = {
+        "code": lambda v: parse_text(v, MAX_CODE_LENGTH),
+        "procedure_code": lambda v: f"{v:.6f}" if isinstance(v, float) else parse_text(v, 32),
+        "applicant_name": lambda v: parse_text(v, 255),
+        "channel": lambda v: (parse_text(v) or "").lower() or None,
+        "accepted_at": parse_datetime, "due_date": parse_date, "status": parse_int,
+        "resolved_at": parse_datetime, "returned_at": parse_datetime,
+        "return_channel": lambda v: (parse_text(v) or "").lower() or None,
+        "closed_at": parse_datetime, "fee_paid_vnd": parse_int,
+    }
+    for name, parse in parsers.items():
+        try:
+            row.values[name] = parse(raw.get(name))
+        except ValueError_ as exc:
+            bad(f"cột {name}: {exc.vi}", f"column {name}: {exc.en}")
+            row.values[name] = None
+            row.values[f"_bad_{name}"] = True
+    values = row.values
+    for name in REQUIRED:
+        if values.get(name) is None and not values.get(f"_bad_{name}"):
+            bad(f"cột {name} không được để trống", f"column {name} must not be blank")
+    if values["channel"] and values["channel"] not in CHANNELS:
+        bad(f"cột channel: “{values['channel']}” không hợp lệ ({', '.join(CHANNELS)})",
+            f"column channel: “{values['channel']}” is not one of {', '.join(CHANNELS)}")
+    if values["return_channel"] and values["return_channel"] not in RETURN_CHANNELS:
+        bad(f"cột return_channel: “{values['return_channel']}” không hợp lệ "
+            f"({', '.join(RETURN_CHANNELS)})",
+            f"column return_channel: “{values['return_channel']}” is not one of "
+            f"{', '.join(RETURN_CHANNELS)}")
+    if values["fee_paid_vnd"] is not None and values["fee_paid_vnd"] < 0:
+        bad("cột fee_paid_vnd: không được âm", "column fee_paid_vnd: must not be negative")
+    status = values["status"]
+    if status is not None and status not in STATUSES:
+        bad(f"cột status: {status} không hợp lệ (2–10)", f"column status: {status} is not 2–10")
+    elif status is not None:
+        _check_status_dates(values, status, bad)
+    for key in [k for k in values if k.startswith("_bad_")]:
+        del values[key]
+    return row
+
+
+def _check_status_dates(values: dict, status: int, bad) -> None:
+    needs = {"resolved_at": status in RESOLVED_STATUSES, "returned_at": status == 10,
+             "closed_at": status in CLOSED_STATUSES}
+    for name, needed in needs.items():
+        if values.get(f"_bad_{name}"):
+            continue
+        if needed and values[name] is None:
+            bad(f"trạng thái {status} cần cột {name}", f"status {status} needs column {name}")
+        if not needed and values[name] is not None:
+            bad(f"trạng thái {status} không có {name} (để trống cột này)",
+                f"status {status} has no {name} (leave that column blank)")
+    accepted = values["accepted_at"]
+    if accepted is None:
+        return
+    order = [("accepted_at", accepted), ("resolved_at", values["resolved_at"]),
+             ("returned_at", values["returned_at"])]
+    known = [(n, v) for n, v in order if v is not None]
+    for (n1, v1), (n2, v2) in zip(known, known[1:]):
+        if v2 < v1:
+            bad(f"{n2} ({v2:%d/%m/%Y %H:%M}) trước {n1} ({v1:%d/%m/%Y %H:%M})",
+                f"{n2} ({v2:%Y-%m-%d %H:%M}) is before {n1} ({v1:%Y-%m-%d %H:%M})")
+    if values["closed_at"] is not None and values["closed_at"] < accepted:
+        bad("closed_at trước accepted_at", "closed_at is before accepted_at")
+    if values["due_date"] is not None and values["due_date"] < accepted.date():
+        bad("due_date trước ngày tiếp nhận", "due_date is before the acceptance date")
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def import_dossiers(session, tables: list[Table], apply: bool = False, user_id: int | None = None,
+                    unit_code: str | None = None, today: dt.date | None = None) -> DossierPlan:
+    """Validate every row; with apply=True and no error, write everything (the caller commits)."""
+    plan = DossierPlan()
+    table = _pick_table(tables, plan)
+    if table is None:
+        return plan
+    plan.sheet = table.name
+    rows = [_parse_row(number, raw, table.name) for number, raw in table.rows]
+
+    first_row: dict[str, int] = {}
+    for row in rows:
+        code = row.values.get("code")
+        if code is None:
+            continue
+        if code in first_row:
+            row.issues.append(Issue(f"mã hồ sơ {code} trùng với dòng {first_row[code]}",
+                                    f"dossier code {code} repeats row {first_row[code]}",
+                                    row.row, table.name))
+        else:
+            first_row[code] = row.row
+    existing = set()
+    for chunk in _chunks(list(first_row)):
+        existing.update(session.scalars(select(Dossier.code).where(Dossier.code.in_(chunk))))
+    proc_codes = {r.values.get("procedure_code") for r in rows} - {None}
+    procedures = {}
+    for chunk in _chunks(sorted(proc_codes)):
+        procedures.update({p.code: p for p in session.scalars(
+            select(Procedure).where(Procedure.code.in_(chunk)))})
+    calendar = load_calendar(session)
+    today = today or local_today()
+    for row in rows:
+        values = row.values
+        for name in ("accepted_at", "resolved_at", "returned_at", "closed_at"):
+            if values.get(name) is not None and values[name].date() > today:
+                row.issues.append(Issue(f"{name} ({values[name]:%d/%m/%Y}) ở tương lai",
+                                        f"{name} ({values[name]:%Y-%m-%d}) is in the future",
+                                        row.row, table.name))
+        if values.get("code") in existing:
+            row.issues.append(Issue(f"mã hồ sơ {values['code']} đã có trong cơ sở dữ liệu",
+                                    f"dossier code {values['code']} already exists in the database",
+                                    row.row, table.name))
+        code = values.get("procedure_code")
+        if code is not None:
+            row.procedure = procedures.get(code)
+            if row.procedure is None:
+                row.issues.append(Issue(f"không có thủ tục mã {code} trong danh mục",
+                                        f"unknown procedure code {code}", row.row, table.name))
+        if values.get("due_date") is None and row.procedure is not None \
+                and values.get("accepted_at") is not None:
+            values["due_date"] = calendar.due_date(values["accepted_at"],
+                                                   row.procedure.processing_days)
+            row.due_computed = True
+    plan.rows = rows
+    if apply and plan.ok:
+        _apply(session, plan, user_id, unit_code, today)
+        plan.applied = True
+    return plan
+
+
+def _events(values: dict) -> list[tuple[int | None, int, dt.datetime]]:
+    """(from, to, at) for every date the old system gave."""
+    status, accepted = values["status"], values["accepted_at"]
+    if status == 3:
+        return [(None, 3, values["closed_at"])]
+    events = [(None, 2, accepted)]
+    if status in (4, 5, 6):
+        events.append((2, status, accepted))
+    if status in RESOLVED_STATUSES:
+        events.append((2, 9, values["resolved_at"]))
+    if status == 10:
+        events.append((9, 10, values["returned_at"]))
+    if status in (7, 8):
+        events.append((2, status, values["closed_at"]))
+    return events
+
+
+def local_today() -> dt.date:
+    """Business dates are local to the center (Asia/Ho_Chi_Minh), whatever the server's zone."""
+    return dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+_OWN_CODE = re.compile(r"^(?P<unit>.+)-(?P<day>\d{6})-(?P<seq>\d{4})$")
+
+
+def _apply(session, plan: DossierPlan, user_id, unit_code, today: dt.date) -> None:
+    counters: dict[dt.date, int] = {}
+    for chunk in _chunks(plan.rows):
+        for row in chunk:
+            v, procedure = row.values, row.procedure
+            dossier = Dossier(
+                code=v["code"], procedure_id=procedure.id, agency_id=procedure.agency_id,
+                applicant_name=v["applicant_name"], applicant_kind="citizen",
+                channel=v["channel"], accepted_at=v["accepted_at"], due_date=v["due_date"],
+                resolved_at=v["resolved_at"], returned_at=v["returned_at"],
+                return_channel=v["return_channel"], closed_at=v["closed_at"],
+                status=v["status"], note=IMPORT_REASON)
+            session.add(dossier)
+            for from_status, to_status, at in _events(v):
+                session.add(DossierEvent(dossier=dossier, from_status=from_status,
+                                         to_status=to_status, at=at, user_id=user_id,
+                                         reason=IMPORT_REASON))
+            if v["status"] in (5, 6):
+                session.add(DossierPause(
+                    dossier=dossier, kind="supplement" if v["status"] == 5 else "payment",
+                    started_on=max(today, v["accepted_at"].date()), reason=IMPORT_REASON))
+            if v["fee_paid_vnd"]:
+                session.add(Payment(dossier=dossier, amount_vnd=v["fee_paid_vnd"], method="other",
+                                    paid_at=v["accepted_at"], collected_by_id=user_id))
+            match = _OWN_CODE.match(v["code"])
+            if unit_code and match and match["unit"] == unit_code:
+                try:
+                    day = dt.datetime.strptime(match["day"], "%y%m%d").date()
+                except ValueError:
+                    continue
+                counters[day] = max(counters.get(day, 0), int(match["seq"]))
+        session.flush()
+    for day, seq in counters.items():
+        counter = session.get(DossierCounter, (unit_code, day))
+        if counter is None:
+            session.add(DossierCounter(unit_code=unit_code, day=day, last_seq=seq))
+        elif counter.last_seq < seq:
+            counter.last_seq = seq
+    session.flush()
