@@ -3,6 +3,7 @@ search text and a cached due-date rule."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from sqlalchemy import func, insert, select, text
 
@@ -14,10 +15,33 @@ UTC_OFFSET = dt.timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
 
 
 def bulk_insert(session, table, rows, batch: int = BATCH) -> int:
-    """Core executemany in batches (no ORM objects, no audit rows: seeding only)."""
+    """Core executemany in batches (no ORM objects, no audit rows: seeding only); on PostgreSQL
+    COPY, several times faster, in the same transaction."""
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        _copy(session, table, rows)
+        return len(rows)
     for start in range(0, len(rows), batch):
         session.execute(insert(table), rows[start:start + batch])
     return len(rows)
+
+
+def _copy(session, table, rows) -> None:
+    keys = list(rows[0])
+    # Columns left out take their Python-side defaults, as an INSERT through SQLAlchemy would.
+    defaults = {}
+    for column in table.c:
+        if column.key not in rows[0] and column.default is not None:
+            arg = column.default.arg
+            defaults[column.key] = arg(None) if callable(arg) else arg
+    columns = keys + list(defaults)
+    extra = tuple(defaults.values())
+    names = ", ".join(f'"{table.c[k].name}"' for k in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(tuple(row[k] for k in keys) + extra)
 
 
 def next_id(session, table) -> int:
@@ -37,8 +61,21 @@ def sync_sequences(session, tables) -> None:
 
 
 def search_text(*values) -> str:
-    """The same text SearchableMixin computes on flush (models.py)."""
-    return normalize_search(" ".join(str(v or "") for v in values))
+    """The same text SearchableMixin computes on flush (models.py), part by part: names repeat
+    (cached) and codes, ids and phones are plain ASCII (no Unicode work)."""
+    parts = []
+    for value in values:
+        if value:
+            value = str(value)
+            part = " ".join(value.lower().split()) if value.isascii() else _normalize(value)
+            if part:
+                parts.append(part)
+    return " ".join(parts)
+
+
+@lru_cache(maxsize=65536)
+def _normalize(value: str) -> str:
+    return normalize_search(value)
 
 
 def utc(local: dt.datetime) -> dt.datetime:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Date, and_, case, cast, func, select
 
 from domain.calendar import WorkingCalendar
+from domain.text import normalize_search
 from models import (
     Agency, CourierItem, CourierRun, Dossier, DossierEvent, DossierPause, EvaluationAnswer,
     EvaluationForm, EvaluationIndicator, Feedback, Payment, Procedure, StaffRating, User, db,
@@ -66,7 +67,7 @@ def sql_figures(session) -> dict:
                     Dossier.status.notin_((1, 3)))
     rows = {}
     for code, channel, n in session.execute(
-            select(Agency.code, Dossier.channel, func.count())
+            select(Agency.code, Dossier.channel, func.count()).select_from(Dossier)
             .join(Agency, Agency.id == Dossier.agency_id).where(received)
             .group_by(Agency.code, Dossier.channel)):
         rows.setdefault(code, Counter())[channel] += n
@@ -76,13 +77,14 @@ def sql_figures(session) -> dict:
                    func.sum(case((resolved_day < Dossier.due_date, 1), else_=0)),
                    func.sum(case((resolved_day == Dossier.due_date, 1), else_=0)),
                    func.sum(case((resolved_day > Dossier.due_date, 1), else_=0)))
-            .join(Agency, Agency.id == Dossier.agency_id)
+            .select_from(Dossier).join(Agency, Agency.id == Dossier.agency_id)
             .where(Dossier.status.in_((9, 10)), Dossier.resolved_at >= START,
                    Dossier.resolved_at < END)
             .group_by(Agency.code)):
         rows.setdefault(code, Counter()).update(early=early, on_time=on_time, late=late)
     for code, n in session.execute(
-            select(Agency.code, func.count()).join(Agency, Agency.id == Dossier.agency_id)
+            select(Agency.code, func.count()).select_from(Dossier)
+            .join(Agency, Agency.id == Dossier.agency_id)
             .where(Dossier.status.in_((7, 8)), Dossier.closed_at >= START,
                    Dossier.closed_at < END).group_by(Agency.code)):
         rows.setdefault(code, Counter())["on_time"] += n
@@ -93,7 +95,7 @@ def sql_figures(session) -> dict:
             select(Agency.code,
                    func.sum(case((Dossier.due_date >= TO, 1), else_=0)),
                    func.sum(case((Dossier.due_date < TO, 1), else_=0)))
-            .join(Agency, Agency.id == Dossier.agency_id)
+            .select_from(Dossier).join(Agency, Agency.id == Dossier.agency_id)
             .where(Dossier.accepted_at < END, Dossier.status.notin_((1, 3)), ~closed_by_end)
             .group_by(Agency.code)):
         rows.setdefault(code, Counter()).update(pending_in_time=in_time, pending_overdue=overdue)
@@ -220,7 +222,10 @@ def test_dossiers_follow_the_rules(session, demo_app):
          search) in rows:
         assert last_event[id_] == status
         assert name and address and "Lạng Sơn" in address
-        assert search  # kept like SearchableMixin does on flush
+        if id_ % 97 == 0:  # the text SearchableMixin would have computed on flush
+            dossier = session.get(Dossier, id_)
+            assert search == normalize_search(" ".join(
+                str(getattr(dossier, f) or "") for f in Dossier.__search_fields__))
         if accepted is None:
             assert status in (1, 3) and code is None
             continue
