@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from operator import itemgetter
 
 from sqlalchemy import func, insert, select, text
 
@@ -19,22 +20,77 @@ def bulk_insert(session, table, rows, batch: int = BATCH) -> int:
     COPY, several times faster, in the same transaction."""
     if not rows:
         return 0
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         _copy(session, table, rows)
+        return len(rows)
+    if dialect == "sqlite":
+        _sqlite_executemany(session, table, rows, batch)
         return len(rows)
     for start in range(0, len(rows), batch):
         session.execute(insert(table), rows[start:start + batch])
     return len(rows)
 
 
-def _copy(session, table, rows) -> None:
-    keys = list(rows[0])
-    # Columns left out take their Python-side defaults, as an INSERT through SQLAlchemy would.
-    defaults = {}
+def _sqlite_converter(column):
+    """How SQLAlchemy's SQLite types store a value (DateTime with microseconds, Date ISO,
+    Boolean 0/1), so that rows read back and compare exactly like ORM-written ones."""
+    python_type = None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        pass
+    if python_type is dt.datetime:
+        return lambda v: v.isoformat(" ", "microseconds")
+    if python_type is dt.date:
+        return dt.date.isoformat
+    if python_type is bool:
+        return int
+    return None
+
+
+def _sqlite_executemany(session, table, rows, batch) -> None:
+    """Plain DB-API executemany with pre-converted values: several times faster than going
+    through SQLAlchemy's per-row bind processing, which matters for a million dossiers."""
+    keys, extra = _columns(table, rows[0])
+    names = ", ".join(f'"{table.c[k].name}"' for k in keys + list(extra))
+    marks = ", ".join("?" * (len(keys) + len(extra)))
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+    tail = []
+    for key, value in extra.items():
+        convert = _sqlite_converter(table.c[key])
+        tail.append(convert(value) if convert and value is not None else value)
+    tail = tuple(tail)
+    getter = itemgetter(*keys)
+    conversions = [(i, fn) for i, fn in ((i, _sqlite_converter(table.c[k]))
+                                         for i, k in enumerate(keys)) if fn]
+    connection = session.connection()
+    for start in range(0, len(rows), batch):
+        params = []
+        for row in rows[start:start + batch]:
+            values = list(getter(row)) if len(keys) > 1 else [row[keys[0]]]
+            for i, fn in conversions:
+                value = values[i]
+                if value is not None:
+                    values[i] = fn(value)
+            params.append(tuple(values) + tail)
+        connection.exec_driver_sql(sql, params)
+
+
+def _columns(table, first_row):
+    """The row's keys, and the Python-side defaults of the columns it leaves out."""
+    keys = list(first_row)
+    extra = {}
     for column in table.c:
-        if column.key not in rows[0] and column.default is not None:
+        if column.key not in first_row and column.default is not None:
             arg = column.default.arg
-            defaults[column.key] = arg(None) if callable(arg) else arg
+            extra[column.key] = arg(None) if callable(arg) else arg
+    return keys, extra
+
+
+def _copy(session, table, rows) -> None:
+    # Columns left out take their Python-side defaults, as an INSERT through SQLAlchemy would.
+    keys, defaults = _columns(table, rows[0])
     columns = keys + list(defaults)
     extra = tuple(defaults.values())
     names = ", ".join(f'"{table.c[k].name}"' for k in columns)
