@@ -11,7 +11,8 @@ How the exact figures come out (design §6):
   allocated with largest remainders so the grand totals are exact;
 - then each dossier picks a procedure that allows its channel, and an acceptance day whose due date
   (WorkingCalendar, §5) makes its category possible: on time = resolved on the due date, early =
-  before it, late = after it, all by 31/12/2019; pending = due on or after 31/12/2019 and not closed;
+  before it, late = after it, all by 31/12/2019; pending = due on or after 31/12/2019 and not
+  closed;
 - pauses move the due date by the §5 rule before the resolution date is chosen;
 - fees: every payment is a fee item of the procedure; items that depend on the case (a share of a
   project's value) absorb the difference so that the year's total is exact.
@@ -29,7 +30,8 @@ from domain.calendar import _vietnam_holidays
 from domain.codes import format_code
 from domain.text import normalize_search
 from models import (
-    Agency, CourierItem, CourierRun, Dossier, DossierCounter, DossierEvent, DossierPause,
+    Agency, CourierItem, CourierRun, Dossier, DossierCounter, DossierDocument, DossierEvent,
+    DossierPause,
     EvaluationAnswer, EvaluationForm, EvaluationIndicator, FeeItem, Feedback, Field, Payment,
     Procedure, StaffRating, User, user_agency,
 )
@@ -61,7 +63,7 @@ TARGETS = {
 WITHDRAWN = {"SGTVT": 10, "SKHDT": 6, "STP": 5, "SYT": 4, "STNMT": 4, "SXD": 3, "SCT": 2,
              "SNNPTNT": 2}
 STOPPED = {"STNMT": 4, "SXD": 3, "SYT": 2, "STP": 2, "SKHDT": 1, "SCT": 1, "SVHTTDL": 1}
-OVERDUE_PENDING = {"STNMT": 3, "SXD": 3, "STP": 2}  # pending and past due at 31/12 (late units only)
+OVERDUE_PENDING = {"STNMT": 3, "SXD": 3, "STP": 2}  # past due at 31/12 (units with late ones)
 ONLINE_SHARE = {"SGTVT": .16, "SKHDT": .50, "STP": .30, "SYT": .12, "STNMT": .10, "SXD": .15,
                 "SCT": .20, "SNNPTNT": .15, "SVHTTDL": .18, "SGDDT": .25, "STTTT": .50,
                 "SNV": .10, "SKHCN": .20, "SLDTBXH": .15, "STC": .40, "BQLKKT": .10, "PCLS": .20}
@@ -75,6 +77,21 @@ MONTH_WEIGHT = {1: .85, 2: .75, 3: 1.1, 4: 1.0, 5: 1.05, 6: 1.0, 7: 1.05, 8: 1.1
                 10: 1.05, 11: 1.05, 12: 1.2}
 WEEKDAY_WEIGHT = {0: 1.15, 1: 1.05, 2: 1.0, 3: 1.0, 4: .9, 5: .35, 6: 0}
 CENTER = "Bộ phận Một cửa – Trung tâm PVHCC tỉnh"
+DOCUMENTS = {  # one more paper typical of the agency: (name, kind, copies)
+    "SGTVT": [("Giấy phép lái xe (bản chính)", "original", 1),
+              ("Giấy khám sức khỏe của người lái xe", "original", 1),
+              ("Giấy chứng nhận đăng ký xe", "certified_copy", 1)],
+    "STP": [("Sổ hộ khẩu", "copy", 1),
+            ("Tờ khai yêu cầu cấp phiếu lý lịch tư pháp", "original", 1)],
+    "SKHDT": [("Điều lệ công ty", "original", 1), ("Danh sách thành viên, cổ đông", "original", 1)],
+    "STNMT": [("Giấy chứng nhận quyền sử dụng đất (bản chính)", "original", 1),
+              ("Hợp đồng chuyển nhượng có công chứng", "original", 2)],
+    "SXD": [("Bản vẽ thiết kế xây dựng", "original", 2),
+            ("Giấy tờ về quyền sử dụng đất", "certified_copy", 1)],
+    "SYT": [("Văn bằng chuyên môn", "certified_copy", 1),
+            ("Giấy xác nhận quá trình thực hành", "original", 1)],
+    "PCLS": [("Giấy tờ chứng minh quyền sử dụng nhà, đất", "copy", 1)],
+}
 SLOTS = ((dt.time(10, 30), "10:30"), (dt.time(16, 0), "16:00"))
 STAFF_NAMES = ["Nguyễn Thị Hoa", "Hoàng Văn Tùng", "Lương Thị Thu", "Vi Văn Quyết", "Nông Thị Hà",
                "Triệu Văn Khánh", "Lý Thị Ngọc", "Hà Minh Đức", "Lành Thị Duyên", "Chu Văn Bình",
@@ -679,7 +696,8 @@ class DemoBuilder:
                                                                          dt.time(8, 30)))})
                     if ended is not None and d["status"] != 8:
                         add(paused, 4, dt.datetime.combine(ended, dt.time(8, 30)),
-                            "Đã bổ sung hồ sơ" if paused == 5 else "Đã thực hiện nghĩa vụ tài chính",
+                            "Đã bổ sung hồ sơ" if paused == 5 else
+                            "Đã thực hiện nghĩa vụ tài chính",
                             from_unit=CENTER, to_unit=agency["short"])
                         status = 4
                 if d["reschedule_at"]:
@@ -716,7 +734,8 @@ class DemoBuilder:
                 "return_channel": d["return_channel"], "closed_at": d["closed_at"],
                 "status": d["status"],
                 "received_by_id": user_id if d["accepted_at"] or d["status"] == 3 else None,
-                "note": d["note"], "postal_tracking_no": d["postal_tracking_no"], "version": len(ev),
+                "note": d["note"], "postal_tracking_no": d["postal_tracking_no"],
+                "version": len(ev),
                 "search_text": search_text(d.get("code"), d["applicant_name"], d["id_number"],
                                            d["phone"], d["postal_tracking_no"]),
                 "created_at": utc(d["submitted_at"]), "updated_at": utc(last)})
@@ -725,6 +744,7 @@ class DemoBuilder:
         for n, p in enumerate(pauses, start=1):
             p["id"] = n
         self.rows.update(dossier=dossier_rows, dossier_event=events, dossier_pause=pauses)
+        self.build_documents()
 
         # Courier runs: one per (day, slot, direction, agency), created by the center's admin.
         runs: dict[tuple, int] = {}
@@ -745,6 +765,26 @@ class DemoBuilder:
                 items.append({"id": len(items) + 1, "run_id": runs[rkey], "dossier_id": d["id"],
                               "added_at": utc(run_at - dt.timedelta(minutes=r.randint(5, 40)))})
         self.rows.update(courier_run=run_rows, courier_item=items)
+
+    def build_documents(self) -> None:
+        """The papers received with each dossier (listed on the receipt, Mẫu 01)."""
+        r = self.rng
+        rows = []
+        for d in self.dossiers:
+            if d["accepted_at"] is None or d["channel"] == "online":
+                continue
+            business = d["applicant_kind"] == "business"
+            papers = [("Đơn đề nghị (theo mẫu)", "original", 1),
+                      ("Giấy chứng nhận đăng ký doanh nghiệp" if business else
+                       "Căn cước công dân / chứng minh nhân dân", "copy", 1)]
+            extra = DOCUMENTS.get(d["agency"]["code"])
+            if extra:
+                papers.append(r.choice(extra))
+            at = utc(d["accepted_at"])
+            for name, kind, copies in papers:
+                rows.append({"id": len(rows) + 1, "dossier_id": d["id"], "name": name,
+                             "kind": kind, "copies": copies, "created_at": at, "updated_at": at})
+        self.rows["dossier_document"] = rows
 
     def build_payments(self) -> None:
         r = self.rng
@@ -815,7 +855,8 @@ class DemoBuilder:
 
         indicators = self.indicator_rows = seed_indicator_rows()
         citizen = [row for row in indicators if row["form_set"] == "citizen_2019"]
-        returned = [d for d in self.dossiers if d["returned_at"] and d["return_channel"] == "counter"
+        returned = [d for d in self.dossiers
+                    if d["returned_at"] and d["return_channel"] == "counter"
                     and d["returned_at"].date() >= EVALUATION_FROM]
         scores = [s for s, count in TARGETS["evaluation_forms"].items() for _ in range(count)]
         r.shuffle(scores)
@@ -841,7 +882,8 @@ class DemoBuilder:
         r = self.rng
         topics = [
             ("Hỏi thủ tục đổi giấy phép lái xe", "SGTVT",
-             "Tôi muốn hỏi đổi giấy phép lái xe hạng A1 cần những giấy tờ gì và bao lâu có kết quả?"),
+             "Tôi muốn hỏi đổi giấy phép lái xe hạng A1 cần những giấy tờ gì, bao lâu có kết "
+             "quả?"),
             ("Hồ sơ lý lịch tư pháp chưa có kết quả", "STP",
              "Tôi nộp hồ sơ cấp phiếu lý lịch tư pháp, đến ngày hẹn vẫn chưa nhận được kết quả."),
             ("Đề nghị bố trí thêm quầy tiếp nhận giao thông", "SGTVT",
@@ -910,7 +952,8 @@ class DemoBuilder:
             answer["indicator_id"] = indicator_ids[answer.pop("indicator_code")]
         order = [(Agency, "agency"), (Field, "field"), (Procedure, "procedure"),
                  (FeeItem, "fee_item"), (User, "user"), (user_agency, "user_agency"),
-                 (Dossier, "dossier"), (DossierCounter, "dossier_counter"),
+                 (Dossier, "dossier"), (DossierDocument, "dossier_document"),
+                 (DossierCounter, "dossier_counter"),
                  (DossierEvent, "dossier_event"), (DossierPause, "dossier_pause"),
                  (Payment, "payment"), (StaffRating, "staff_rating"),
                  (EvaluationForm, "evaluation_form"), (EvaluationAnswer, "evaluation_answer"),

@@ -9,11 +9,13 @@ from models import EvaluationIndicator
 
 # code, form set, name, max score, sort order
 INDICATORS = [
-    ("QG01", "national", "Tổng thời gian giải quyết thủ tục hành chính so với thời gian quy định", 2, 1),
+    ("QG01", "national", "Tổng thời gian giải quyết thủ tục hành chính so với thời gian quy "
+                         "định", 2, 1),
     ("QG02", "national", "Thời gian thực hiện tại cơ quan, đơn vị trực tiếp giải quyết thủ tục "
                          "hành chính so với thời gian quy định", 2, 2),
     ("QG03", "national", "Số lần phải liên hệ với nơi tiếp nhận hồ sơ để hoàn thiện hồ sơ", 2, 3),
-    ("QG04", "national", "Số lượng cơ quan, đơn vị, tổ chức phải liên hệ để hoàn thiện hồ sơ", 2, 4),
+    ("QG04", "national", "Số lượng cơ quan, đơn vị, tổ chức phải liên hệ để hoàn thiện hồ "
+                         "sơ", 2, 4),
     ("QG05", "national", "Tiếp nhận hồ sơ và trả kết quả qua dịch vụ bưu chính công ích hoặc "
                          "trực tuyến", 2, 5),
     ("QG06", "national", "Công khai các thủ tục hành chính đúng, đầy đủ, kịp thời", 2, 6),

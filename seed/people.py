@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 FAMILY = (["Nguyễn"] * 8 + ["Hoàng"] * 5 + ["Lương"] * 3 + ["Vi"] * 3 + ["Nông"] * 3
-          + ["Lý"] * 2 + ["Hà"] * 2 + ["Triệu"] * 2 + ["Lành", "Lộc", "Mã", "Chu", "Đinh", "Trần",
-                                                      "Lê", "Phạm", "Vũ", "Đỗ", "Bế", "Hứa", "Dương",
-                                                      "Đàm", "Ninh", "Hoàng", "Tô", "Lăng"])
+          + ["Lý"] * 2 + ["Hà"] * 2 + ["Triệu"] * 2
+          + ["Lành", "Lộc", "Mã", "Chu", "Đinh", "Trần", "Lê", "Phạm", "Vũ", "Đỗ", "Bế", "Hứa",
+             "Dương", "Đàm", "Ninh", "Hoàng", "Tô", "Lăng"])
 MIDDLE_M = ["Văn", "Văn", "Văn", "Đức", "Minh", "Quang", "Xuân", "Hữu", "Thanh", "Công", "Tiến"]
 MIDDLE_F = ["Thị", "Thị", "Thị", "Thu", "Thanh", "Ngọc", "Minh", "Kim", "Hồng", "Phương"]
 GIVEN_M = ["Hùng", "Dũng", "Tuấn", "Hải", "Long", "Nam", "Sơn", "Thắng", "Cường", "Bình", "Hưng",
@@ -35,6 +35,7 @@ DISTRICT_WEIGHTS = {"thành phố Lạng Sơn": 30, "huyện Cao Lộc": 12, "hu
                     "huyện Chi Lăng": 8, "huyện Hữu Lũng": 10, "huyện Lộc Bình": 7,
                     "huyện Tràng Định": 6, "huyện Bình Gia": 5, "huyện Văn Quan": 5,
                     "huyện Bắc Sơn": 5, "huyện Đình Lập": 4}
+MOBILE_PREFIXES = ["91", "94", "97", "98", "96", "88", "83", "85", "34", "35", "36", "39", "98"]
 STREETS = ["Bà Triệu", "Trần Đăng Ninh", "Lê Lợi", "Hùng Vương", "Tam Thanh", "Lý Thái Tổ",
            "Phai Vệ", "Ngô Quyền", "Bắc Sơn", "Văn Vỉ", "Tông Đản", "Lê Đại Hành", "Trần Phú",
            "Hoàng Văn Thụ", "Chu Văn An", "Đinh Tiên Hoàng"]
@@ -79,7 +80,7 @@ class People:
         r = self.rng
         if landline:
             return f"0205{r.randint(3000000, 3899999)}"
-        return f"0{r.choice(['91', '94', '97', '98', '96', '88', '83', '85', '34', '35', '36', '39', '98'])}{r.randint(0, 9999999):07d}"
+        return f"0{r.choice(MOBILE_PREFIXES)}{r.randint(0, 9999999):07d}"
 
     def address(self):
         r = self.rng

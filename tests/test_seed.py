@@ -16,8 +16,9 @@ from sqlalchemy import Date, and_, case, cast, func, select
 from domain.calendar import WorkingCalendar
 from domain.text import normalize_search
 from models import (
-    Agency, CourierItem, CourierRun, Dossier, DossierEvent, DossierPause, EvaluationAnswer,
-    EvaluationForm, EvaluationIndicator, Feedback, Payment, Procedure, StaffRating, User, db,
+    Agency, CourierItem, CourierRun, Dossier, DossierDocument, DossierEvent, DossierPause,
+    EvaluationAnswer, EvaluationForm, EvaluationIndicator, Feedback, Payment, Procedure,
+    StaffRating, User, db,
 )
 from tests.conftest import _empty_tables, make_app
 
@@ -216,12 +217,14 @@ def test_dossiers_follow_the_rules(session, demo_app):
     rows = session.execute(
         select(Dossier.id, Dossier.code, Dossier.accepted_at, Dossier.due_date, Dossier.status,
                Procedure.processing_days, Procedure.saturday_service, Dossier.applicant_name,
-               Dossier.id_number, Dossier.address, Dossier.search_text)
+               Dossier.id_number, Dossier.address, Dossier.search_text, Dossier.channel)
         .join(Procedure, Procedure.id == Dossier.procedure_id)).all()
+    documents = Counter(session.scalars(select(DossierDocument.dossier_id)))
     for (id_, code, accepted, due, status, days, saturday, name, id_number, address,
-         search) in rows:
+         search, channel) in rows:
         assert last_event[id_] == status
         assert name and address and "Lạng Sơn" in address
+        assert documents[id_] >= (2 if accepted and channel != "online" else 0)
         if id_ % 97 == 0:  # the text SearchableMixin would have computed on flush
             dossier = session.get(Dossier, id_)
             assert search == normalize_search(" ".join(
@@ -251,6 +254,15 @@ def test_dossiers_follow_the_rules(session, demo_app):
         assert statuses[status] > 0, status
     assert session.scalar(select(func.count()).select_from(Dossier)
                           .where(Dossier.rescheduled_due_date.isnot(None))) > 0
+
+
+def test_demo_logins_work_in_the_browser_pages(demo_app):
+    client = demo_app.test_client()
+    response = client.post("/login", data={"username": "canbo", "password": "demo1234"})
+    assert response.status_code == 302
+    page = client.get("/procedure/?search=giay+phep+lai+xe")
+    assert page.status_code == 200
+    assert "Giấy phép lái xe" in page.get_data(as_text=True)
 
 
 def test_demo_users(session):
@@ -296,7 +308,8 @@ def test_report_engine_reproduces_the_article(session):
 
 
 def test_report_cli_json(demo_app):
-    result = demo_app.test_cli_runner().invoke(args=["report", "--year", "2019", "--format", "json"])
+    result = demo_app.test_cli_runner().invoke(
+        args=["report", "--year", "2019", "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["period"] == {"from": "2019-01-01", "to": "2019-12-31"}
