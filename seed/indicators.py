@@ -8,25 +8,25 @@ from sqlalchemy import insert, select
 from models import EvaluationIndicator
 
 # code, form set, name, max score, sort order
-INDICATORS = [
-    ("QG01", "national", "Tổng thời gian giải quyết thủ tục hành chính so với thời gian quy "
+INDICATORS = [  # the same codes and names as domain/evaluation.py (issue 4) uses
+    ("QG01", "national", "Tổng thời gian giải quyết TTHC so với thời gian tối đa theo quy "
                          "định", 2, 1),
-    ("QG02", "national", "Thời gian thực hiện tại cơ quan, đơn vị trực tiếp giải quyết thủ tục "
-                         "hành chính so với thời gian quy định", 2, 2),
+    ("QG02", "national", "Thời gian thực hiện của từng cơ quan, đơn vị tham gia giải quyết", 2, 2),
     ("QG03", "national", "Số lần phải liên hệ với nơi tiếp nhận hồ sơ để hoàn thiện hồ sơ", 2, 3),
     ("QG04", "national", "Số lượng cơ quan, đơn vị, tổ chức phải liên hệ để hoàn thiện hồ "
                          "sơ", 2, 4),
-    ("QG05", "national", "Tiếp nhận hồ sơ và trả kết quả qua dịch vụ bưu chính công ích hoặc "
-                         "trực tuyến", 2, 5),
-    ("QG06", "national", "Công khai các thủ tục hành chính đúng, đầy đủ, kịp thời", 2, 6),
-    ("QG07", "national", "Thái độ của cán bộ, công chức, viên chức khi hướng dẫn lập hồ sơ, tiếp "
-                         "nhận và giải quyết hồ sơ", 2, 7),
-    ("QG08", "national", "Tiếp thu, giải trình đối với các ý kiến phản ánh, kiến nghị", 2, 8),
-    ("QG09", "national", "Kết quả giải quyết thủ tục hành chính đúng quy định", 2, 9),
-    ("CD2019-1", "citizen_2019", "Tổng thời gian giải quyết hồ sơ so với thời hạn", 2, 1),
-    ("CD2019-2", "citizen_2019", "Số lần phải liên hệ để hoàn thiện hồ sơ", 2, 2),
-    ("CD2019-3", "citizen_2019", "Số cơ quan phải liên hệ", 2, 3),
-    ("CD2019-4", "citizen_2019", "Thái độ của cán bộ, công chức", 2, 4),
+    ("QG05", "national", "Tiếp nhận, giải quyết hồ sơ qua dịch vụ công trực tuyến, bưu chính "
+                         "công ích", 2, 5),
+    ("QG06", "national", "Công khai thủ tục hành chính theo quy định", 2, 6),
+    ("QG07", "national", "Thái độ của cán bộ, công chức, viên chức khi hướng dẫn, tiếp nhận, "
+                         "giải quyết hồ sơ", 2, 7),
+    ("QG08", "national", "Tiếp thu, giải trình ý kiến phản ánh, kiến nghị của tổ chức, cá "
+                         "nhân", 2, 8),
+    ("QG09", "national", "Mức độ hài lòng của tổ chức, cá nhân về kết quả giải quyết TTHC", 2, 9),
+    ("CD01", "citizen_2019", "Tổng thời gian giải quyết so với thời gian hẹn trả kết quả", 2, 1),
+    ("CD02", "citizen_2019", "Số lần phải liên hệ để hoàn thiện hồ sơ", 2, 2),
+    ("CD03", "citizen_2019", "Số cơ quan, đơn vị phải liên hệ", 2, 3),
+    ("CD04", "citizen_2019", "Thái độ của cán bộ tiếp nhận, trả kết quả", 2, 4),
 ]
 
 
