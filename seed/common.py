@@ -1,0 +1,170 @@
+"""Helpers shared by the demo data set and the scale generator: bulk inserts, id sequences,
+search text and a cached due-date rule."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from operator import itemgetter
+
+from sqlalchemy import func, insert, select, text
+
+from domain.calendar import WorkingCalendar
+from domain.text import normalize_search
+
+BATCH = 5000
+UTC_OFFSET = dt.timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
+
+
+def bulk_insert(session, table, rows, batch: int = BATCH) -> int:
+    """Core executemany in batches (no ORM objects, no audit rows: seeding only); on PostgreSQL
+    COPY, several times faster, in the same transaction."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        _copy(session, table, rows)
+        return len(rows)
+    if dialect == "sqlite":
+        _sqlite_executemany(session, table, rows, batch)
+        return len(rows)
+    for start in range(0, len(rows), batch):
+        session.execute(insert(table), rows[start:start + batch])
+    return len(rows)
+
+
+def _sqlite_converter(column):
+    """How SQLAlchemy's SQLite types store a value (DateTime with microseconds, Date ISO,
+    Boolean 0/1), so that rows read back and compare exactly like ORM-written ones."""
+    python_type = None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        pass
+    if python_type is dt.datetime:
+        return lambda v: v.isoformat(" ", "microseconds")
+    if python_type is dt.date:
+        return dt.date.isoformat
+    if python_type is bool:
+        return int
+    return None
+
+
+def _sqlite_executemany(session, table, rows, batch) -> None:
+    """Plain DB-API executemany with pre-converted values: several times faster than going
+    through SQLAlchemy's per-row bind processing, which matters for a million dossiers."""
+    keys, extra = _columns(table, rows[0])
+    names = ", ".join(f'"{table.c[k].name}"' for k in keys + list(extra))
+    marks = ", ".join("?" * (len(keys) + len(extra)))
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+    tail = []
+    for key, value in extra.items():
+        convert = _sqlite_converter(table.c[key])
+        tail.append(convert(value) if convert and value is not None else value)
+    tail = tuple(tail)
+    getter = itemgetter(*keys)
+    conversions = [(i, fn) for i, fn in ((i, _sqlite_converter(table.c[k]))
+                                         for i, k in enumerate(keys)) if fn]
+    connection = session.connection()
+    for start in range(0, len(rows), batch):
+        params = []
+        for row in rows[start:start + batch]:
+            values = list(getter(row)) if len(keys) > 1 else [row[keys[0]]]
+            for i, fn in conversions:
+                value = values[i]
+                if value is not None:
+                    values[i] = fn(value)
+            params.append(tuple(values) + tail)
+        connection.exec_driver_sql(sql, params)
+
+
+def _columns(table, first_row):
+    """The row's keys, and the Python-side defaults of the columns it leaves out."""
+    keys = list(first_row)
+    extra = {}
+    for column in table.c:
+        if column.key not in first_row and column.default is not None:
+            arg = column.default.arg
+            extra[column.key] = arg(None) if callable(arg) else arg
+    return keys, extra
+
+
+def _copy(session, table, rows) -> None:
+    # Columns left out take their Python-side defaults, as an INSERT through SQLAlchemy would.
+    keys, defaults = _columns(table, rows[0])
+    columns = keys + list(defaults)
+    extra = tuple(defaults.values())
+    names = ", ".join(f'"{table.c[k].name}"' for k in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(tuple(row[k] for k in keys) + extra)
+
+
+def next_id(session, table) -> int:
+    return (session.scalar(select(func.max(table.c.id))) or 0) + 1
+
+
+def sync_sequences(session, tables) -> None:
+    """Explicit ids do not advance PostgreSQL sequences: move them past the largest id."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        if "id" not in table.c:
+            continue
+        session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"))
+
+
+def search_text(*values) -> str:
+    """The same text SearchableMixin computes on flush (models.py), part by part: names repeat
+    (cached) and codes, ids and phones are plain ASCII (no Unicode work)."""
+    parts = []
+    for value in values:
+        if value:
+            value = str(value)
+            part = " ".join(value.lower().split()) if value.isascii() else _normalize(value)
+            if part:
+                parts.append(part)
+    return " ".join(parts)
+
+
+@lru_cache(maxsize=65536)
+def _normalize(value: str) -> str:
+    return normalize_search(value)
+
+
+def utc(local: dt.datetime) -> dt.datetime:
+    """Technical timestamps are UTC; business ones local (models.py)."""
+    return local - UTC_OFFSET
+
+
+class DueDates:
+    """WorkingCalendar.due_date with a cache: the seed asks for the same (day, days) often."""
+
+    def __init__(self, calendar: WorkingCalendar | None = None):
+        self.calendar = calendar or WorkingCalendar()
+        self._due: dict[tuple[dt.date, int], dt.date] = {}
+        self._nth: dict[tuple[dt.date, int], dt.date] = {}
+
+    def due(self, day: dt.date, days: int) -> dt.date:
+        key = (day, days)
+        value = self._due.get(key)
+        if value is None:
+            value = self._due[key] = self.calendar.due_date(day, days)
+        return value
+
+    def nth(self, day: dt.date, n: int) -> dt.date:
+        key = (day, n)
+        value = self._nth.get(key)
+        if value is None:
+            value = self._nth[key] = self.calendar.nth_working_day_after(day, n)
+        return value
+
+    def working_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        days, day = [], first
+        while day <= last:
+            if self.calendar.is_working_day(day):
+                days.append(day)
+            day += dt.timedelta(days=1)
+        return days

@@ -1,0 +1,232 @@
+"""`flask seed scale --dossiers N`: N more synthetic dossiers for benchmarks, with their events,
+payments and staff ratings in about the demo's proportions.
+
+They are accepted from 2020 on (after the latest dossier already there), so the 2019 figures of
+the demo never move. Rows go in by bulk Core inserts in batches, one commit per batch; explicit ids
+continue from the largest ones, and PostgreSQL sequences are moved past them.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+import random
+import time
+
+from sqlalchemy import func, select
+
+from domain.codes import format_code
+from models import (
+    Dossier, DossierCounter, DossierEvent, FeeItem, Payment, Procedure, StaffRating, user_agency,
+)
+from seed.common import DueDates, bulk_insert, next_id, search_text, sync_sequences, utc
+from seed.people import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, People
+
+FIRST_DAY = dt.date(2020, 1, 1)
+PER_YEAR = 250_000  # dossiers a year: a busy provincial center a few years on
+CENTER = "Bộ phận Một cửa – Trung tâm PVHCC tỉnh"
+
+
+class CatalogMissing(Exception):
+    pass
+
+
+def generate(session, count: int, unit_code: str, batch: int = 20000, progress=None,
+             seed: int = 2020) -> dict:
+    """Insert `count` dossiers with their history; returns counts and timing."""
+    started = time.perf_counter()
+    rng = random.Random(seed + count)
+    session.info["skip_audit"] = True
+    if session.get_bind().dialect.name == "sqlite":
+        # Index pages of a million-row table do not fit SQLite's default 2 MB page cache.
+        session.connection().exec_driver_sql("PRAGMA cache_size = -262144")
+    procs = session.execute(select(
+        Procedure.id, Procedure.agency_id, Procedure.processing_days, Procedure.online_level,
+        Procedure.postal_in, Procedure.postal_out).where(Procedure.active)).all()
+    if not procs:
+        raise CatalogMissing("no procedures: load the catalog first (flask seed demo)")
+    used = dict(session.execute(select(Dossier.procedure_id, func.count())
+                                .group_by(Dossier.procedure_id)).all())
+    cum, total = [], 0.0
+    for p in procs:
+        total += used.get(p.id, 0) + 0.2  # every procedure gets a few
+        cum.append(total)
+    fees: dict[int, list[tuple[int, int]]] = {}
+    for fee_id, proc_id, amount in session.execute(
+            select(FeeItem.id, FeeItem.procedure_id, FeeItem.amount_vnd).order_by(FeeItem.id)):
+        fees.setdefault(proc_id, []).append((fee_id, amount))
+    staff: dict[int, list[int]] = {}
+    for user_id, agency_id in session.execute(
+            select(user_agency.c.user_id, user_agency.c.agency_id)
+            .order_by(user_agency.c.user_id)):
+        staff.setdefault(agency_id, []).append(user_id)
+
+    latest = session.scalar(select(func.max(Dossier.accepted_at)))
+    first = max(FIRST_DAY, latest.date() + dt.timedelta(days=1)) if latest else FIRST_DAY
+    years = max(1, math.ceil(count / PER_YEAR))
+    cal = DueDates()
+    days = cal.working_days(first, dt.date(first.year + years, first.month, first.day)
+                            - dt.timedelta(days=1))
+    tail = cal.working_days(days[-1] + dt.timedelta(days=1), days[-1] + dt.timedelta(days=90))
+    work_days = days + tail
+    work_index = {d: i for i, d in enumerate(work_days)}
+    per_day = allocate_days(count, len(days))
+    counters = dict(session.execute(
+        select(DossierCounter.day, DossierCounter.last_seq)
+        .where(DossierCounter.unit_code == unit_code, DossierCounter.day >= first)).all())
+
+    ids = {"dossier": next_id(session, Dossier.__table__),
+           "event": next_id(session, DossierEvent.__table__),
+           "payment": next_id(session, Payment.__table__),
+           "rating": next_id(session, StaffRating.__table__)}
+    people = People(rng)
+    names_m = [f"{f} {m} {g}" for f in FAMILY[:20] for m in MIDDLE_M for g in GIVEN_M]
+    names_f = [f"{f} {m} {g}" for f in FAMILY[:20] for m in MIDDLE_F for g in GIVEN_F]
+    addresses = [people.address() for _ in range(500)]
+    buf = {"dossier": [], "event": [], "payment": [], "rating": [], "counter": []}
+    totals = {key: 0 for key in buf}
+    random_ = rng.random
+    randint = rng.randint
+
+    def flush():
+        tables = ((Dossier.__table__, "dossier"), (DossierCounter.__table__, "counter"),
+                  (DossierEvent.__table__, "event"), (Payment.__table__, "payment"),
+                  (StaffRating.__table__, "rating"))
+        for table, key in tables:
+            rows = buf[key]
+            if key == "counter":
+                new = [r for r in rows if r["day"] not in counters]
+                bulk_insert(session, table, new)
+                for r in rows:
+                    if r["day"] in counters:
+                        session.execute(table.update().where(
+                            table.c.unit_code == unit_code, table.c.day == r["day"])
+                            .values(last_seq=r["last_seq"]))
+            else:
+                bulk_insert(session, table, rows)
+            totals[key] += len(rows)
+            buf[key] = []
+        sync_sequences(session, [t for t, _ in tables])
+        session.commit()
+
+    done = 0
+    for day, n_day in zip(days, per_day):
+        seq = counters.get(day, 0)
+        for _ in range(n_day):
+            proc = procs[bisect.bisect_right(cum, random_() * total)]
+            pid, agency_id, n_days = proc.id, proc.agency_id, proc.processing_days
+            roll = random_()
+            if proc.online_level != "none" and roll < 0.4:
+                channel = "online"
+            elif proc.postal_in and roll > 0.97:
+                channel = "postal"
+            else:
+                channel = "direct"
+            minute = randint(450, 685) if random_() < 0.6 else randint(810, 1010)
+            accepted = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60,
+                                   randint(0, 59))
+            due = cal.due(day, n_days)
+            di = work_index[due]
+            si = work_index[day]
+            outcome = random_()
+            if outcome < 0.45 and di > si:
+                res_i = randint(si, di - 1)
+            elif outcome < 0.985:
+                res_i = di
+            else:
+                res_i = di + randint(1, 5)
+            res_day = work_days[res_i]
+            res_minute = randint(480, 950)
+            resolved = dt.datetime(res_day.year, res_day.month, res_day.day, res_minute // 60,
+                                   res_minute % 60)
+            if resolved <= accepted:
+                resolved = accepted + dt.timedelta(minutes=30)
+            ret_day = work_days[res_i + randint(0, 3)]
+            returned = max(dt.datetime(ret_day.year, ret_day.month, ret_day.day, 16, 10),
+                           resolved + dt.timedelta(minutes=20))
+            back = random_()
+            ret_channel = ("postal" if proc.postal_out and back < 0.1 else
+                           "online" if channel == "online" and back > 0.8 else "counter")
+            seq += 1
+            code = format_code(unit_code, day, seq)
+            female = random_() < 0.48
+            names = names_f if female else names_m
+            name = names[randint(0, len(names) - 1)]
+            id_number = f"020{int(female)}{randint(60, 99)}{randint(0, 999999):06d}"
+            phone = f"09{randint(10000000, 99999999)}"
+            dossier_id = ids["dossier"]
+            ids["dossier"] += 1
+            agency_staff = staff.get(agency_id) or [None]
+            user_id = agency_staff[dossier_id % len(agency_staff)]
+            submitted = accepted - dt.timedelta(minutes=randint(5, 600 if channel == "online"
+                                                                else 20))
+            buf["dossier"].append({
+                "id": dossier_id, "code": code, "procedure_id": pid, "agency_id": agency_id,
+                "applicant_name": name, "applicant_kind": "citizen", "id_number": id_number,
+                "phone": phone, "email": None, "address": addresses[dossier_id % 500],
+                "channel": channel, "submitted_at": submitted, "accepted_at": accepted,
+                "due_date": due, "rescheduled_due_date": None, "resolved_at": resolved,
+                "returned_at": returned, "return_channel": ret_channel, "closed_at": None,
+                "status": 10, "received_by_id": user_id, "note": None,
+                "postal_tracking_no": None, "version": 4,
+                "search_text": search_text(code, name, id_number, phone),
+                "created_at": utc(submitted), "updated_at": utc(returned)})
+            events = buf["event"]
+            eid = ids["event"]
+            history = ((None, 2, accepted, user_id, None, None),
+                       (2, 4, accepted + dt.timedelta(minutes=45), None, CENTER, None),
+                       (4, 9, resolved, None, None, CENTER),
+                       (9, 10, returned, user_id, None, None))
+            for frm, to, at, user, from_unit, to_unit in history:
+                events.append({"id": eid, "dossier_id": dossier_id, "from_status": frm,
+                               "to_status": to, "at": at, "user_id": user,
+                               "from_unit": from_unit, "to_unit": to_unit, "reason": None,
+                               "created_at": utc(at)})
+                eid += 1
+            ids["event"] = eid
+            paid = accepted + dt.timedelta(minutes=10)
+            for fee_id, amount in fees.get(pid, ()):
+                if random_() < 0.12:
+                    continue  # exempt
+                buf["payment"].append({
+                    "id": ids["payment"], "dossier_id": dossier_id, "fee_item_id": fee_id,
+                    "amount_vnd": amount or randint(5, 500) * 10000,
+                    "method": "online" if channel == "online" else "bank_transfer",
+                    "paid_at": paid, "receipt_no": f"BL{day:%y}-S{ids['payment']:08d}",
+                    "collected_by_id": user_id, "cancelled_at": None, "cancel_reason": None,
+                    "created_at": utc(paid), "updated_at": utc(paid)})
+                ids["payment"] += 1
+            if channel == "direct" and user_id is not None and random_() < 0.38:
+                level = random_()
+                rated = accepted + dt.timedelta(minutes=5)
+                buf["rating"].append({
+                    "id": ids["rating"], "staff_id": user_id, "dossier_id": dossier_id,
+                    "level": ("very_satisfied" if level < 0.945 else
+                              "satisfied" if level < 0.995 else "unsatisfied"),
+                    "rated_at": rated, "channel": "kiosk", "cancelled_at": None,
+                    "cancel_reason": None, "created_at": utc(rated), "updated_at": utc(rated)})
+                ids["rating"] += 1
+            done += 1
+            if len(buf["dossier"]) >= batch:
+                flush()
+                if progress:
+                    progress(batch)
+        buf["counter"].append({"unit_code": unit_code, "day": day, "last_seq": seq})
+    if buf["dossier"] or buf["counter"]:
+        pending = len(buf["dossier"])
+        flush()
+        if progress and pending:
+            progress(pending)
+    session.info.pop("skip_audit", None)
+    elapsed = time.perf_counter() - started
+    rows = sum(totals.values())
+    return {"dossiers": totals["dossier"], "events": totals["event"],
+            "payments": totals["payment"], "ratings": totals["rating"], "rows": rows,
+            "seconds": elapsed, "rows_per_second": rows / elapsed if elapsed else 0.0,
+            "first_day": days[0], "last_day": days[-1]}
+
+
+def allocate_days(count: int, n_days: int) -> list[int]:
+    """`count` dossiers over `n_days` days, as evenly as possible."""
+    base, extra = divmod(count, n_days)
+    return [base + (1 if i < extra else 0) for i in range(n_days)]
