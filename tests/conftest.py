@@ -6,6 +6,8 @@ with the reason shown, except under CI=true, where they fail.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import subprocess
 import sys
@@ -89,29 +91,44 @@ def database_url(request, tmp_path_factory):
     return url
 
 
+_apps: dict = {}
+
+
+def _shared_app(database_url, **config):
+    """One app per backend and configuration for the whole session (building Flask-Admin's
+    views for every test would dominate the suite's time); each test starts from empty tables
+    and the configuration is restored after it."""
+    key = (database_url, tuple(sorted(config.items())))
+    if key not in _apps:
+        _apps[key] = make_app(database_url, **config)
+    return _apps[key]
+
+
+@contextlib.contextmanager
+def _fresh(app):
+    saved = dict(app.config)
+    with app.app_context():
+        _empty_tables()
+    try:
+        yield app
+    finally:
+        app.config.clear()
+        app.config.update(saved)
+        with app.app_context():
+            db.session.remove()
+
+
 @pytest.fixture
 def app(database_url):
-    app = make_app(database_url)
-    with app.app_context():
-        _empty_tables()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
+    with _fresh(_shared_app(database_url)) as app:
+        yield app
 
 
 @pytest.fixture
 def csrf_app(database_url):
     """The app as in production: CSRF checks on."""
-    app = make_app(database_url, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        _empty_tables()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
+    with _fresh(_shared_app(database_url, WTF_CSRF_ENABLED=True)) as app:
+        yield app
 
 
 @pytest.fixture
@@ -133,10 +150,20 @@ def create_agency(code="SGTVT", name="Sở Giao thông vận tải", **kw) -> Ag
     return agency
 
 
+@functools.lru_cache(maxsize=1)
+def _password_hash() -> str:
+    probe = User()
+    probe.set_password(PASSWORD)
+    return probe.password_hash
+
+
 def create_user(username, role, agencies=(), password=PASSWORD) -> User:
     user = User(username=username, role=role, full_name=username.title(),
                 agencies=list(agencies))
-    user.set_password(password)
+    if password == PASSWORD:
+        user.password_hash = _password_hash()  # scrypt is slow by design: hash it once
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
