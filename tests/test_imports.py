@@ -22,17 +22,39 @@ from models import (
     Agency, AuditLog, CalendarDay, Dossier, DossierCounter, DossierEvent, DossierPause, FeeItem,
     Field, Payment, Procedure, db,
 )
-from seed.demo import load_demo
 
 DOSSIER_HEADER = ["code", "procedure_code", "applicant_name", "channel", "accepted_at",
                   "due_date", "status", "resolved_at", "returned_at", "return_channel",
                   "closed_at", "fee_paid_vnd"]
 
 
+def small_catalog(session) -> None:
+    """Two agencies, two fields, three procedures with fee items (diacritics included)."""
+    gtvt = Agency(code="SGTVT", eid_code="000.00.20.H37", name="Sở Giao thông vận tải",
+                  short_name="Giao thông vận tải", kind="department", sort_order=1)
+    tp = Agency(code="STP", name="Sở Tư pháp", short_name="Tư pháp", kind="department",
+                sort_order=2)
+    road = Field(code="GTVT-DB", name="Đường bộ", agency=gtvt)
+    justice = Field(code="TP-LLTP", name="Lý lịch tư pháp", agency=tp)
+    session.add_all([gtvt, tp, road, justice,
+        Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe", agency=gtvt, field=road,
+                  processing_days=5, online_level="full", postal_in=True, postal_out=True,
+                  fee_items=[FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000)]),
+        Procedure(code="1.002804", name="Đổi Giấy phép lái xe do ngành Giao thông vận tải cấp",
+                  agency=gtvt, field=road, processing_days=5, online_level="partial",
+                  saturday_service=True,
+                  fee_items=[FeeItem(kind="charge", name="Lệ phí đổi GPLX", amount_vnd=135000)]),
+        Procedure(code="2.000488", name="Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam",
+                  agency=tp, field=justice, processing_days=10, online_level="full",
+                  fee_items=[FeeItem(kind="fee", name="Phí cung cấp thông tin lý lịch tư pháp",
+                                     amount_vnd=200000)]),
+    ])
+
+
 @pytest.fixture
 def demo(app):
     with app.app_context():
-        load_demo(db.session)
+        small_catalog(db.session)
         db.session.commit()
     return app
 
