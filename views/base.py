@@ -221,7 +221,9 @@ class AgencyScopedMixin:
     agency_column = None
 
     def agency_criterion(self, agency_ids):
-        return self.agency_column.in_(agency_ids)
+        # Read through the class: on an instance, a mapped attribute such as Dossier.agency_id
+        # acts as a descriptor and would look for a mapped row.
+        return type(self).agency_column.in_(agency_ids)
 
     def _scope(self, query):
         if current_user.is_authenticated and current_user.role == "staff":
