@@ -9,7 +9,7 @@ from domain import formatting
 
 
 def init_views(app) -> None:
-    from views import auth, catalog, home, labels, users
+    from views import auth, catalog, home, labels, reports, users
 
     admin = Admin(
         app, name=_l("One-stop center"), url="/",
@@ -18,7 +18,7 @@ def init_views(app) -> None:
                               fluid=True),
     )
     app.register_blueprint(auth.bp)
-    for module in (catalog, users):
+    for module in (catalog, users, reports):
         module.register(admin)
 
     app.jinja_env.filters.update(
