@@ -133,7 +133,8 @@ def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datet
             dt.datetime.combine(date_to + ONE_DAY, dt.time.min))
 
 
-def _count(condition):
+def count_if(condition):
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 on no rows."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -157,16 +158,16 @@ def _dossier_figures(date_from: dt.date, date_to: dt.date):
     overdue = and_(Dossier.status.notin_(PAUSED_STATUSES), Dossier.due_date < date_to)
     new = acc >= start
     columns = [
-        _count(and_(new, Dossier.channel == "online")).label("received_online"),
-        _count(and_(new, Dossier.channel == "direct")).label("received_direct"),
-        _count(and_(new, Dossier.channel == "postal")).label("received_postal"),
-        _count(and_(acc < start, or_(close.is_(None), close >= start))).label("carried_over"),
-        _count(and_(resolved, normal, close_day < Dossier.due_date)).label("resolved_early"),
-        _count(and_(resolved, or_(~normal, Dossier.due_date.is_(None),
+        count_if(and_(new, Dossier.channel == "online")).label("received_online"),
+        count_if(and_(new, Dossier.channel == "direct")).label("received_direct"),
+        count_if(and_(new, Dossier.channel == "postal")).label("received_postal"),
+        count_if(and_(acc < start, or_(close.is_(None), close >= start))).label("carried_over"),
+        count_if(and_(resolved, normal, close_day < Dossier.due_date)).label("resolved_early"),
+        count_if(and_(resolved, or_(~normal, Dossier.due_date.is_(None),
                                   close_day == Dossier.due_date))).label("resolved_on_time"),
-        _count(and_(resolved, normal, close_day > Dossier.due_date)).label("resolved_late"),
-        _count(and_(pending, ~overdue)).label("pending_in_time"),
-        _count(and_(pending, overdue)).label("pending_overdue"),
+        count_if(and_(resolved, normal, close_day > Dossier.due_date)).label("resolved_late"),
+        count_if(and_(pending, ~overdue)).label("pending_in_time"),
+        count_if(and_(pending, overdue)).label("pending_overdue"),
     ]
     # Index-friendly superset: accepted by the end, and open or touched since the start.
     where = and_(
@@ -311,8 +312,8 @@ def _feedback_figures(session, date_from, date_to) -> dict:
     start, end = _bounds(date_from, date_to)
     answered, on_time = _feedback_answered(date_to)
     r = session.execute(
-        select(func.count().label("received"), _count(answered).label("answered"),
-               _count(on_time).label("answered_on_time"))
+        select(func.count().label("received"), count_if(answered).label("answered"),
+               count_if(on_time).label("answered_on_time"))
         .where(Feedback.received_at >= start, Feedback.received_at < end)).one()
     return {"received": int(r.received), "answered": int(r.answered),
             "answered_on_time": int(r.answered_on_time)}
@@ -381,18 +382,18 @@ def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
     answered, on_time = _feedback_answered(date_to)
     feedback_by_channel = {r.channel: (int(r.received), int(r.answered), int(r.on_time))
                            for r in session.execute(
-        select(Feedback.channel, func.count().label("received"), _count(answered).label("answered"),
-               _count(on_time).label("on_time"))
+        select(Feedback.channel, func.count().label("received"), count_if(answered).label("answered"),
+               count_if(on_time).label("on_time"))
         .where(Feedback.received_at >= start, Feedback.received_at < end)
         .group_by(Feedback.channel))}
 
     postal = {}
     for r in session.execute(
             select(Dossier.agency_id,
-                   _count(and_(Dossier.channel == "postal", Dossier.accepted_at >= start,
+                   count_if(and_(Dossier.channel == "postal", Dossier.accepted_at >= start,
                                Dossier.accepted_at < end,
                                Dossier.status.notin_(NOT_RECEIVED))).label("received"),
-                   _count(and_(Dossier.return_channel == "postal", Dossier.returned_at >= start,
+                   count_if(and_(Dossier.return_channel == "postal", Dossier.returned_at >= start,
                                Dossier.returned_at < end)).label("returned"))
             .where(or_(and_(Dossier.channel == "postal", Dossier.accepted_at >= start,
                             Dossier.accepted_at < end),
