@@ -26,7 +26,7 @@ import datetime as dt
 import re
 from calendar import monthrange
 
-from sqlalchemy import Date, and_, case, func, or_, select
+from sqlalchemy import Date, and_, case, func, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -126,6 +126,27 @@ def _day_of_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)})"
 
 
+class unindexed(FunctionElement):
+    """The column itself, written so that SQLite does not drive the query by its index
+    (`+column`, SQLite's documented idiom); plain `column` elsewhere."""
+    name = "unindexed"
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
 def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
     if date_to < date_from:
         raise ValueError("the period ends before it starts")
@@ -138,46 +159,70 @@ def count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def closing_time():
-    """When the dossier left the open statuses (None if still open), never before acceptance."""
-    raw = case((Dossier.status.in_(RESOLVED_STATUSES), Dossier.resolved_at),
-               (Dossier.status.in_(CLOSED_STATUSES), Dossier.closed_at), else_=None)
-    return case((raw < Dossier.accepted_at, Dossier.accepted_at), else_=raw)
+def closing_time(d=Dossier):
+    """When the dossier left the open statuses (None if still open), never before acceptance.
+    `d`: the Dossier entity or a subquery with its columns."""
+    raw = case((d.status.in_(RESOLVED_STATUSES), d.resolved_at),
+               (d.status.in_(CLOSED_STATUSES), d.closed_at), else_=None)
+    return case((raw < d.accepted_at, d.accepted_at), else_=raw)
 
 
-def _dossier_figures(date_from: dt.date, date_to: dt.date):
-    """(columns, where): the nine counted figures as conditional sums, and the filter of the
-    dossiers that can count in the period (a superset; the sums decide)."""
+def relevant_dossiers(date_from: dt.date, date_to: dt.date, by_field: bool = False):
+    """The dossiers that can count in [from, to], as a UNION ALL of disjoint index-friendly parts:
+    accepted in the period (accepted_at index), and accepted before it but still open (status
+    index), resolved or closed since its start (resolved_at / closed_at indexes), or closed
+    without a closing time (bad data, counted as open). A month costs the month's dossiers plus
+    the open ones, not a scan of the whole history."""
     start, end = _bounds(date_from, date_to)
-    acc = Dossier.accepted_at
-    close = closing_time()
+    columns = [Dossier.agency_id, Dossier.channel, Dossier.status, Dossier.accepted_at,
+               Dossier.resolved_at, Dossier.closed_at, Dossier.due_date]
+    if by_field:
+        columns.append(Procedure.field_id)
+
+    def part(*conditions):
+        stmt = select(*columns).where(*conditions)
+        if by_field:
+            stmt = stmt.join(Procedure, Procedure.id == Dossier.procedure_id)
+        return stmt
+
+    acc, status = Dossier.accepted_at, Dossier.status
+    # SQLite has no statistics unless ANALYZE ran and picks an index per part by rule: steer
+    # each part to its own index (PostgreSQL plans from its statistics; `unindexed` is a no-op
+    # there).
+    any_status, before = unindexed(status), unindexed(acc) < start
+    return union_all(
+        part(acc >= start, acc < end, any_status.notin_(NOT_RECEIVED)),
+        part(status.in_(OPEN_STATUSES), before),
+        part(any_status.in_(RESOLVED_STATUSES), Dossier.resolved_at >= start, before),
+        part(any_status.in_(CLOSED_STATUSES), Dossier.closed_at >= start, before),
+        part(or_(and_(status.in_(RESOLVED_STATUSES), Dossier.resolved_at.is_(None)),
+                 and_(status.in_(CLOSED_STATUSES), Dossier.closed_at.is_(None))), before),
+    ).subquery("d")
+
+
+def figure_columns(d, date_from: dt.date, date_to: dt.date) -> list:
+    """The nine counted figures as conditional sums over `d` (see relevant_dossiers)."""
+    start, end = _bounds(date_from, date_to)
+    acc = d.accepted_at
+    close = closing_time(d)
     resolved = and_(close >= start, close < end)
-    normal = Dossier.status.in_(RESOLVED_STATUSES)
+    normal = d.status.in_(RESOLVED_STATUSES)
     close_day = day_of(close)
     pending = or_(close.is_(None), close >= end)
-    overdue = and_(Dossier.status.notin_(PAUSED_STATUSES), Dossier.due_date < date_to)
+    overdue = and_(d.status.notin_(PAUSED_STATUSES), d.due_date < date_to)
     new = acc >= start
-    columns = [
-        count_if(and_(new, Dossier.channel == "online")).label("received_online"),
-        count_if(and_(new, Dossier.channel == "direct")).label("received_direct"),
-        count_if(and_(new, Dossier.channel == "postal")).label("received_postal"),
+    return [
+        count_if(and_(new, d.channel == "online")).label("received_online"),
+        count_if(and_(new, d.channel == "direct")).label("received_direct"),
+        count_if(and_(new, d.channel == "postal")).label("received_postal"),
         count_if(and_(acc < start, or_(close.is_(None), close >= start))).label("carried_over"),
-        count_if(and_(resolved, normal, close_day < Dossier.due_date)).label("resolved_early"),
-        count_if(and_(resolved, or_(~normal, Dossier.due_date.is_(None),
-                                  close_day == Dossier.due_date))).label("resolved_on_time"),
-        count_if(and_(resolved, normal, close_day > Dossier.due_date)).label("resolved_late"),
+        count_if(and_(resolved, normal, close_day < d.due_date)).label("resolved_early"),
+        count_if(and_(resolved, or_(~normal, d.due_date.is_(None),
+                                    close_day == d.due_date))).label("resolved_on_time"),
+        count_if(and_(resolved, normal, close_day > d.due_date)).label("resolved_late"),
         count_if(and_(pending, ~overdue)).label("pending_in_time"),
         count_if(and_(pending, overdue)).label("pending_overdue"),
     ]
-    # Index-friendly superset: accepted by the end, and open or touched since the start.
-    where = and_(
-        acc.is_not(None), acc < end, Dossier.status.notin_(NOT_RECEIVED),
-        or_(Dossier.status.in_(OPEN_STATUSES), acc >= start, Dossier.resolved_at >= start,
-            Dossier.closed_at >= start,
-            and_(Dossier.status.in_(RESOLVED_STATUSES), Dossier.resolved_at.is_(None)),
-            and_(Dossier.status.in_(CLOSED_STATUSES), Dossier.closed_at.is_(None))),
-    )
-    return columns, where
 
 
 def _complete(counts: dict) -> dict:
@@ -206,17 +251,20 @@ def _has_figures(row: dict) -> bool:
 # ---- the report --------------------------------------------------------------------------------
 
 def dossier_rows(session, date_from: dt.date, date_to: dt.date, by_field: bool = False) -> list:
-    columns, where = _dossier_figures(date_from, date_to)
-    stmt = select(Dossier.agency_id, *columns).where(where).group_by(Dossier.agency_id)
-    counts = {r.agency_id: _complete(r._mapping) for r in session.execute(stmt)}
-
+    d = relevant_dossiers(date_from, date_to, by_field).c
+    columns = figure_columns(d, date_from, date_to)
+    counts: dict[int, dict] = {}
     field_counts: dict[int, dict] = {}
     if by_field:
-        fstmt = (select(Dossier.agency_id, Procedure.field_id, *columns)
-                 .join(Procedure, Procedure.id == Dossier.procedure_id)
-                 .where(where).group_by(Dossier.agency_id, Procedure.field_id))
-        for r in session.execute(fstmt):
-            field_counts.setdefault(r.agency_id, {})[r.field_id] = _complete(r._mapping)
+        # One pass grouped by (agency, field); the agency rows are their sums.
+        for r in session.execute(select(d.agency_id, d.field_id, *columns)
+                                 .group_by(d.agency_id, d.field_id)):
+            row = _complete(r._mapping)
+            field_counts.setdefault(r.agency_id, {})[r.field_id] = row
+            _add(counts.setdefault(r.agency_id, _zero()), row)
+    else:
+        for r in session.execute(select(d.agency_id, *columns).group_by(d.agency_id)):
+            counts[r.agency_id] = _complete(r._mapping)
 
     agencies = session.execute(
         select(Agency.id, Agency.code, Agency.name, Agency.active)
@@ -430,4 +478,4 @@ def share(numerator: int, denominator: int) -> float:
 
 __all__ = ["build_report", "build_details", "month_period", "quarter_period", "year_period",
            "cutoff_period", "parse_month", "parse_quarter", "parse_year", "parse_date", "ROW_KEYS",
-           "day_of", "closing_time", "share"]
+           "day_of", "closing_time", "count_if", "relevant_dossiers", "figure_columns", "share"]
