@@ -124,7 +124,7 @@ def main() -> None:
         db.create_all()
         seed(args.dossiers)
         if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
+            with db.engine.begin() as conn:  # committed, or the statistics are dropped
                 conn.exec_driver_sql("ANALYZE")
         total = db.session.scalar(select(func.count()).select_from(Dossier))
         print(f"{db.engine.dialect.name}: {total:,} dossiers")
