@@ -19,6 +19,14 @@ With `by_field=True` each agency row also carries `"fields"`: a list of field ro
 `{"field_code", "field_name", <the 13 figures>}` — every active field of the agency plus any field
 with figures (a dossier whose procedure has no field is under `field_code: null`, "Khác") — and
 the field rows of an agency add up to the agency row.
+
+The other figures of the period: `returned_by_post` = dossiers with return_channel "postal" and
+returned_at in the period; `fees_collected_vnd` = payments paid in the period, not cancelled;
+`staff_ratings` = ratings in the period, not cancelled; `evaluation_forms.by_score` = forms
+submitted in the period, not cancelled, keyed "score/max" for the scores that occur (highest
+first); `feedback` = feedback received in the period, of which answered by the end of the period,
+and of which answered on or before its due date; `courier` = dossiers carried by the runs dated in
+the period, by direction.
 """
 from __future__ import annotations
 

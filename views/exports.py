@@ -7,7 +7,8 @@ Adding it to a list screen is one line: put `XlsxExportMixin` first in the bases
 
 The list template shows an "Export to Excel" link carrying the list's query string. Optional:
 `export_columns` (names, dotted paths allowed, e.g. "agency.code"; default: the list columns),
-`export_labels` (header overrides), `export_value(model, name)` for a computed cell.
+`export_labels` (header overrides), `export_formatters` ({name: function(model) -> value}, e.g.
+a status code shown as its label), or override `export_value(model, name)`.
 
 Why not Flask-Admin's export: it loads every row into memory and writes user text as formulas.
 Here cells are typed (numbers, dates), user text goes through `safe_value`, the workbook has
@@ -45,6 +46,8 @@ class XlsxExportMixin:
     xlsx_export_endpoint = "export_xlsx"
     export_columns: tuple[str, ...] | None = None
     export_labels: dict | None = None
+    # {column name: function(model) -> cell value}, for a computed or relabelled column
+    export_formatters: dict | None = None
     export_batch_size = 1000
     export_date_format = "dd/mm/yyyy"
     export_datetime_format = "hh:mm dd/mm/yyyy"
@@ -66,7 +69,8 @@ class XlsxExportMixin:
     def export_value(self, model, name: str):
         """The cell for column `name` of `model`: typed; choice codes as their labels,
         relations as their text, collections joined with "; "."""
-        value = _resolve(model, name)
+        formatter = (self.export_formatters or {}).get(name)
+        value = formatter(model) if formatter else _resolve(model, name)
         choices = (self.column_choices or {}).get(name)
         if choices is not None and value is not None:
             value = dict(choices).get(value, value)
