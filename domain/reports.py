@@ -217,7 +217,9 @@ def figure_columns(d, date_from: dt.date, date_to: dt.date) -> list:
     normal = d.status.in_(RESOLVED_STATUSES)
     close_day = day_of(close)
     pending = or_(close.is_(None), close >= end)
-    overdue = and_(d.status.notin_(PAUSED_STATUSES), d.due_date < date_to)
+    # IS NOT NULL: a NULL comparison would leave a dossier without due date in neither column.
+    overdue = and_(d.status.notin_(PAUSED_STATUSES), d.due_date.is_not(None),
+                   d.due_date < date_to)
     new = acc >= start
     return [
         count_if(and_(new, d.channel == "online")).label("received_online"),
