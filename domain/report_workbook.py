@@ -81,6 +81,8 @@ class _Formats:
         self.total_num = fmt(border=1, bold=True, num_format="#,##0")
         self.total_pct = fmt(border=1, bold=True, num_format="0.00%")
         self.date = fmt(border=1, num_format="dd/mm/yyyy", align="center")
+        self.date_plain = fmt(num_format="dd/mm/yyyy", align="left")
+        self.sign = fmt(bold=True, align="center")
 
 
 def _print_setup(ws, header_rows: tuple[int, int] | None = None) -> None:
@@ -123,7 +125,7 @@ def _sheet_header(ws, f, title: str, report: dict, unit_name: str, last_col: int
     return 4
 
 
-def write_form_06a(wb, f, report: dict, unit_name: str) -> None:
+def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> None:
     ws = wb.add_worksheet("06a")
     last = 1 + len(FORM_COLUMNS)
     ws.set_column(0, 0, 6)
@@ -169,6 +171,16 @@ def write_form_06a(wb, f, report: dict, unit_name: str) -> None:
     ws.merge_range(row, 0, row, 1, "Tổng cộng", f.total)
     for i, (key, _, _) in enumerate(FORM_COLUMNS):
         ws.write_number(row, 2 + i, totals[key], f.total_num)
+    # Date made (a real date cell) and the signature block of the form.
+    row += 2
+    ws.merge_range(row, last - 4, row, last - 2, "Ngày lập báo cáo:", f.right)
+    ws.merge_range(row, last - 1, row, last, made_on, f.date_plain)
+    row += 1
+    ws.merge_range(row, 1, row, 4, "NGƯỜI LẬP BIỂU", f.sign)
+    ws.merge_range(row, last - 4, row, last, "THỦ TRƯỞNG ĐƠN VỊ", f.sign)
+    row += 1
+    ws.merge_range(row, 1, row, 4, "(Ký, ghi rõ họ tên)", f.subtitle)
+    ws.merge_range(row, last - 4, row, last, "(Ký tên, đóng dấu)", f.subtitle)
     ws.freeze_panes(top + 3, 2)
     _print_setup(ws, (top, top + 2))
 
@@ -347,13 +359,15 @@ def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> N
 
 
 def write_report_workbook(target, report: dict, details: dict | None,
-                          unit_name: str = "Trung tâm Phục vụ hành chính công") -> None:
-    """Write the whole workbook to `target` (a path or a binary file object)."""
+                          unit_name: str = "Trung tâm Phục vụ hành chính công",
+                          made_on: dt.date | None = None) -> None:
+    """Write the whole workbook to `target` (a path or a binary file object). `made_on`: the date
+    printed above the signatures (default today)."""
     wb = new_workbook(target, constant_memory=False)
     wb.set_properties({"title": f"Báo cáo 06a – {period_text(report)}", "author": unit_name,
                        "company": unit_name})
     f = _Formats(wb)
-    write_form_06a(wb, f, report, unit_name)
+    write_form_06a(wb, f, report, unit_name, made_on or dt.date.today())
     write_summary(wb, f, report, unit_name)
     if details is not None:
         write_detail_sheets(wb, f, report, details, unit_name)

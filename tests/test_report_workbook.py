@@ -1,6 +1,7 @@
 """`flask report` (design §10) and the report workbook read back with openpyxl."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import openpyxl
@@ -92,8 +93,9 @@ def test_workbook_read_back(march, tmp_path):
     field_rows = [r for r in data if isinstance(r[0], str) and "." in r[0]]
     assert [(r[0], r[1]) for r in field_rows] == [
         ("1.1", "Đường bộ"), ("1.2", "Đăng kiểm"), ("1.3", "Khác"), ("2.1", "Hộ tịch")]
-    total = data[-1]
-    assert total[0] == "Tổng cộng"
+    total = next(r for r in data if r[0] == "Tổng cộng")
+    made = next(r for r in data if "Ngày lập báo cáo:" in r)
+    assert isinstance(made[made.index("Ngày lập báo cáo:") + 3], dt.datetime)  # a date cell
     assert total[2:15] == [EXPECTED_MARCH["totals"][k] for k, _, _ in FORM_COLUMNS]
     # Printing: A4 landscape, one page wide, header rows repeated.
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
