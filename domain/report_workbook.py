@@ -263,7 +263,7 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
     header = row
     row += 1
     for label, value, ratio, note in lines:
-        write_row(ws, row, [label, value, ratio, note],
+        write_row(ws, row, [label, value, ratio, note or None],
                   {0: f.bold if not label.startswith(" ") else f.cell, 1: f.num, 2: f.pct,
                    3: f.cell})
         row += 1

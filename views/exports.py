@@ -153,7 +153,9 @@ class XlsxExportMixin:
         date_fmt = wb.add_format({"num_format": self.export_date_format})
         datetime_fmt = wb.add_format({"num_format": self.export_datetime_format})
         int_fmt = wb.add_format({"num_format": "#,##0"})
-        ws = wb.add_worksheet(str(self.name)[:31] if self.name else "Export")
+        # Excel sheet names: at most 31 characters, none of []:*?/\
+        title = re.sub(r"[\[\]:*?/\\]", " ", str(self.name or "Export"))[:31]
+        ws = wb.add_worksheet(title)
         widths = [max(10, min(50, len(self.export_header(n)) + 2)) for n in names]
         for col, width in enumerate(widths):
             ws.set_column(col, col, width)
