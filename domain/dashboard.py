@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, and_, func, select
+from sqlalchemy import String, and_, func, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -130,15 +130,27 @@ def overdue_list(session, today: dt.date, agency_ids=None, limit: int = 20) -> l
 
 
 def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
-    """[(agency name, resolved, early + on time, share %)] over [first, today] (report rules)."""
-    rows = reports.dossier_rows(session, first, today)
+    """[(agency name, resolved, early + on time, share %)] of the dossiers closed in
+    [first, today], classified as the report does (withdrawn and stopped count on time). Driven by
+    the resolved_at / closed_at ranges only: cheaper than the whole report on a big history."""
+    start = dt.datetime.combine(first, dt.time.min)
+    end = dt.datetime.combine(today + reports.ONE_DAY, dt.time.min)
+    status = reports.unindexed(Dossier.status)
+    parts = [select(Dossier.agency_id, Dossier.status, Dossier.due_date,
+                    reports.day_of(column).label("close_day"))
+             .where(status.in_(statuses), column >= start, column < end)
+             for column, statuses in ((Dossier.resolved_at, reports.RESOLVED_STATUSES),
+                                      (Dossier.closed_at, reports.CLOSED_STATUSES))]
     if agency_ids is not None:
-        codes = set(session.scalars(select(Agency.code).where(
-            Agency.id.in_(list(agency_ids) or [-1]))))
-        rows = [r for r in rows if r["agency_code"] in codes]
-    return [(r["agency_name"], r["resolved_total"], r["resolved_early"] + r["resolved_on_time"],
-             reports.share(r["resolved_early"] + r["resolved_on_time"], r["resolved_total"]))
-            for r in rows if r["resolved_total"]]
+        parts = [_scoped(p, Dossier.agency_id, agency_ids) for p in parts]
+    d = union_all(*parts).subquery("closed").c
+    late = and_(d.status.in_(reports.RESOLVED_STATUSES), d.close_day > d.due_date)
+    counts = {a: (int(n), int(n) - int(n_late)) for a, n, n_late in session.execute(
+        select(d.agency_id, func.count(), reports.count_if(late)).group_by(d.agency_id))}
+    agencies = session.execute(select(Agency.id, Agency.name)
+                               .order_by(Agency.sort_order, Agency.code)).all()
+    return [(name, *counts[a], reports.share(counts[a][1], counts[a][0]))
+            for a, name in agencies if a in counts]
 
 
 def satisfaction(session, first: dt.date, today: dt.date, agency_ids=None) -> dict:
