@@ -85,6 +85,8 @@ def create_app(config: dict | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
         EXPORT_MAX_ROWS=int(os.environ.get("EXPORT_MAX_ROWS", "200000")),
+        REPORTING_UNIT_NAME=os.environ.get("REPORTING_UNIT_NAME",
+                                           "Trung tâm Phục vụ hành chính công"),
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         IMPORT_MAX_BYTES=int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
         IMPORT_MAX_ROWS=int(os.environ.get("IMPORT_MAX_ROWS", "100000")),

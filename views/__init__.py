@@ -9,7 +9,7 @@ from domain import formatting
 
 
 def init_views(app) -> None:
-    from views import auth, catalog, dossiers, home, imports, labels, service, users
+    from views import auth, catalog, dossiers, home, imports, labels, reports, service, users
 
     admin = Admin(
         app, name=_l("One-stop center"), url="/",
@@ -18,7 +18,7 @@ def init_views(app) -> None:
                               fluid=True),
     )
     app.register_blueprint(auth.bp)
-    for module in (catalog, dossiers, service, users, imports):
+    for module in (catalog, dossiers, service, reports, users, imports):
         module.register(admin)
 
     app.jinja_env.filters.update(

@@ -214,6 +214,23 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         return super().handle_view_exception(exc)
 
 
+def own_agency_ids() -> list[int] | None:
+    """The agencies whose rows the user may see and touch: None for admins and managers (every
+    agency); for staff their own ([-1] when they have none, so that nothing matches)."""
+    if current_user.is_authenticated and current_user.role == "staff":
+        return current_user.agency_ids or [-1]
+    return None
+
+
+@db_options
+def own_agency_options():
+    """Agency choices of a filter: every agency, or a staff member's own."""
+    from models import Agency
+    query = db.session.query(Agency.id, Agency.name).order_by(Agency.sort_order, Agency.name)
+    ids = own_agency_ids()
+    return (query if ids is None else query.filter(Agency.id.in_(ids))).all()
+
+
 class AgencyScopedMixin:
     """Row-level access (design §1): staff see and act only on rows of their own agencies — in the
     list, the count, details, edit, exports and actions. Admins and managers see every row.
@@ -228,9 +245,8 @@ class AgencyScopedMixin:
         return type(self).agency_column.in_(agency_ids)
 
     def _scope(self, query):
-        if current_user.is_authenticated and current_user.role == "staff":
-            query = query.filter(self.agency_criterion(current_user.agency_ids or [-1]))
-        return query
+        ids = own_agency_ids()
+        return query if ids is None else query.filter(self.agency_criterion(ids))
 
     def get_query(self):
         return self._scope(super().get_query())

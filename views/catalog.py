@@ -1,13 +1,14 @@
 """The catalog: agencies, fields, procedures with their fee items."""
 from __future__ import annotations
 
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange, Regexp
 
 from models import Agency, FeeItem, Field, Procedure, db
 from views import labels
 from views.base import ALL_ROLES, db_options, SearchAjaxLoader, SecureModelView, vnd_formatter
+from views.exports import XlsxExportMixin
 
 PROCEDURE_CODE = Regexp(r"^\d{1,2}\.\d{6}$",
                         message=_l("A procedure code looks like 1.004616."))
@@ -27,7 +28,7 @@ def active_agencies(model):
     return db.session.query(model).filter(model.active.is_(True))
 
 
-class CatalogView(SecureModelView):
+class CatalogView(XlsxExportMixin, SecureModelView):
     """Everybody reads the catalog; admins maintain it; rows are deactivated, never deleted."""
     read_roles = ALL_ROLES
     column_labels = labels.LABELS
@@ -41,14 +42,17 @@ class AgencyView(CatalogView):
     column_filters = ("kind", "active")
     column_choices = {"kind": labels.choices(labels.AGENCY_KINDS)}
     form_columns = ("code", "eid_code", "name", "short_name", "kind", "sort_order", "active")
+    export_columns = ("sort_order", "code", "eid_code", "name", "short_name", "kind", "active")
     form_choices = {"kind": labels.choices(labels.AGENCY_KINDS)}
 
 
 class FieldView(CatalogView):
     column_list = ("code", "name", "agency", "active")
+    export_columns = ("code", "name", "agency.code", "agency", "active")
+    export_labels = {"agency.code": _l("Agency code")}
     column_sortable_list = ("code", "name", ("agency", "agency.name"), "active")
     column_default_sort = "code"
-    column_filters = (FilterEqual(Field.agency_id, _l("Agency"), options=agency_options),
+    column_filters = (IntEqualFilter(Field.agency_id, _l("Agency"), options=agency_options),
                       "active")
     form_columns = ("code", "name", "agency", "active")
     form_ajax_refs = {"agency": SearchAjaxLoader("agency", Agency, query_factory=active_agencies)}
@@ -57,6 +61,11 @@ class FieldView(CatalogView):
 class ProcedureView(CatalogView):
     column_list = ("code", "name", "agency", "field", "level", "processing_days", "online_level",
                    "saturday_service", "four_on_spot", "postal_in", "postal_out", "active")
+    export_columns = ("code", "name", "agency.code", "agency", "field", "level",
+                      "processing_days", "online_level", "legacy_online_level", "postal_in",
+                      "postal_out", "four_on_spot", "saturday_service", "interagency",
+                      "publication_decision", "publication_date", "active")
+    export_labels = {"agency.code": _l("Agency code")}
     column_details_list = (
         "code", "name", "agency", "field", "level", "processing_days", "online_level",
         "legacy_online_level", "postal_in", "postal_out", "four_on_spot", "saturday_service",
@@ -66,8 +75,8 @@ class ProcedureView(CatalogView):
                             ("field", "field.name"), "level", "processing_days", "online_level")
     column_default_sort = "code"
     column_filters = (
-        FilterEqual(Procedure.agency_id, _l("Agency"), options=agency_options),
-        FilterEqual(Procedure.field_id, _l("Field"), options=field_options),
+        IntEqualFilter(Procedure.agency_id, _l("Agency"), options=agency_options),
+        IntEqualFilter(Procedure.field_id, _l("Field"), options=field_options),
         "level", "online_level", "processing_days", "postal_in", "postal_out", "four_on_spot",
         "saturday_service", "interagency", "active")
     column_choices = {"level": labels.choices(labels.PROCEDURE_LEVELS),

@@ -13,7 +13,7 @@ import tempfile
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -30,7 +30,7 @@ from domain.spreadsheets import new_workbook, write_row
 from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db
 from views import labels
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
-                        SecureModelView, db_options)
+                        SecureModelView, db_options, own_agency_ids, own_agency_options)
 
 EDITORS = ("admin", "staff")
 PRINT_FORMS = ("01", "02", "03", "04", "05")
@@ -48,12 +48,6 @@ ACTION_LABELS = {
 }
 
 
-def own_agency_ids() -> list[int] | None:
-    """The agencies whose dossiers the user may touch (None: all of them)."""
-    if current_user.is_authenticated and current_user.role == "staff":
-        return current_user.agency_ids or [-1]
-    return None
-
 
 def intake_procedures(model):
     """Procedures offered at intake: active ones of the clerk's own agencies."""
@@ -61,12 +55,6 @@ def intake_procedures(model):
     ids = own_agency_ids()
     return query if ids is None else query.filter(model.agency_id.in_(ids))
 
-
-@db_options
-def agency_options():
-    query = db.session.query(Agency.id, Agency.name).order_by(Agency.sort_order, Agency.name)
-    ids = own_agency_ids()
-    return (query if ids is None else query.filter(Agency.id.in_(ids))).all()
 
 
 @db_options
@@ -177,10 +165,10 @@ class DossierView(AgencyScopedMixin, SecureModelView):
     column_searchable_list = ("search_text",)
     simple_list_pager = True  # a million dossiers: no COUNT(*) per page
     column_filters = (
-        FilterEqual(Dossier.agency_id, _l("Agency"), options=agency_options),
-        FilterEqual(Dossier.procedure_id, _l("Procedure"), options=procedure_options),
+        IntEqualFilter(Dossier.agency_id, _l("Agency"), options=own_agency_options),
+        IntEqualFilter(Dossier.procedure_id, _l("Procedure"), options=procedure_options),
         FilterEqual(Dossier.channel, _l("Channel"), options=labels.choices(labels.CHANNELS)),
-        FilterEqual(Dossier.status, _l("Status"),
+        IntEqualFilter(Dossier.status, _l("Status"),
                     options=[(str(k), v) for k, v in labels.DOSSIER_STATUSES.items()]),
         "accepted_at", "due_date",
         _FlagFilter(_overdue_criterion, _l("Overdue now")),

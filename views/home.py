@@ -1,13 +1,37 @@
-"""The home page every logged-in user lands on."""
+"""The home page every logged-in user lands on: the dashboard. Managers and admins see the whole
+centre; counter staff see the same figures for their own agencies."""
 from __future__ import annotations
 
+import datetime as dt
+import time
+
+from flask import current_app, request, url_for
 from flask_admin import AdminIndexView, expose
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 
-from domain.formatting import format_number
-from models import Agency, Procedure, db
+from domain import dashboard
+from domain.formatting import format_number, format_percent, format_vnd
+from domain.svg_charts import bar_chart, hbar_chart
+from models import CHANNELS, Dossier, db
+from views import labels
 from views.base import ALL_ROLES, RoleRequiredMixin
+from views.reports import local_today
+
+
+def _month_label(key: str) -> str:
+    year, month = key.split("-")
+    return f"{month}/{year}"
+
+
+def _short_vnd(value: float) -> str:
+    if value >= 1_000_000_000:
+        return f"{format_number(value / 1_000_000_000, 1)} tỷ"
+    if value >= 1_000_000:
+        return f"{format_number(value / 1_000_000, 1)} tr"
+    return format_number(value)
 
 
 class HomeView(RoleRequiredMixin, AdminIndexView):
@@ -16,12 +40,86 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
     def is_visible(self):
         return False
 
+    def _scope(self):
+        """None for everything (admin, manager); the staff's agency ids otherwise."""
+        if current_user.role == "staff":
+            return tuple(sorted(current_user.agency_ids))
+        return None
+
+    def _window_end(self, today: dt.date) -> dt.date:
+        """The last day of the twelve months shown: ?until=YYYY-MM, or today — or, when nothing
+        was accepted in the last year (an archive, the demo data), the last acceptance day."""
+        until = request.args.get("until", "")
+        try:
+            year, month = (int(x) for x in until.split("-"))
+            end = dashboard.add_months(dt.date(year, month, 1), 1) - dt.timedelta(days=1)
+            return min(end, today)
+        except ValueError:
+            pass
+        last = db.session.scalar(select(func.max(Dossier.accepted_at)))
+        if last is not None and last.date() < dashboard.add_months(today, -11):
+            return last.date()
+        return today
+
+    def _figures(self, scope, end: dt.date, today: dt.date) -> dict:
+        """The dashboard, cached for a minute per app, scope and window (1,000,000 dossiers)."""
+        ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 60)
+        cache = current_app.extensions.setdefault("motcua_dashboard", {})
+        key = (scope, end, today)
+        hit = cache.get(key)
+        if hit and time.monotonic() - hit[0] < ttl:
+            return hit[1]
+        figures = dashboard.dashboard(db.session, end, scope)
+        # "Now" figures are about today, whatever window the charts show.
+        figures["open_now"] = dashboard.open_now(db.session, today, scope)
+        figures["overdue_by_agency"] = dashboard.overdue_by_agency(db.session, today, scope)
+        figures["overdue_list"] = dashboard.overdue_list(db.session, today, scope)
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = (time.monotonic(), figures)
+        return figures
+
     @expose("/")
     def index(self):
-        agencies = db.session.scalar(select(func.count()).select_from(Agency)
-                                     .where(Agency.active.is_(True)))
-        procedures = db.session.scalar(select(func.count()).select_from(Procedure)
-                                       .where(Procedure.active.is_(True)))
-        tiles = [(_l("Agencies"), format_number(agencies)),
-                 (_l("Procedures"), format_number(procedures))]
-        return self.render("admin/home.html", tiles=tiles)
+        today = local_today()
+        scope = self._scope()
+        end = self._window_end(today)
+        d = self._figures(scope, end, today)
+        months = [_month_label(k) for k, _ in d["received_by_month"]]
+        received_chart = Markup(bar_chart(
+            months, [(str(labels.CHANNELS[c]), [v[c] for _, v in d["received_by_month"]])
+                     for c in CHANNELS],
+            title=_("Dossiers received per month, by channel")))
+        fees_chart = Markup(bar_chart(
+            months, [(_("Fees and charges"), [v for _, v in d["fees_by_month"]])],
+            title=_("Fees and charges collected per month"), value_format=_short_vnd))
+        on_time_chart = Markup(hbar_chart(
+            [(name, pct, f"{format_number(pct, 2)}%") for name, _, _, pct in
+             d["on_time_by_agency"]],
+            title=_("Early or on time, per agency"), alert_below=100.0))
+        received_total = sum(sum(v.values()) for _, v in d["received_by_month"])
+        resolved = sum(r[1] for r in d["on_time_by_agency"])
+        in_time = sum(r[2] for r in d["on_time_by_agency"])
+        s = d["satisfaction"]
+        now = d["open_now"]
+        tiles = [
+            (_("Received (12 months)"), format_number(received_total), "tile-received"),
+            (_("Resolved early or on time"), format_percent(in_time, resolved), "tile-on-time"),
+            (_("Open now"), format_number(now["open"]), "tile-open"),
+            (_("Overdue now"), format_number(now["overdue"]), "tile-overdue"),
+            (_("Paused (supplement, payment)"), format_number(now["paused"]), "tile-paused"),
+            (_("Satisfied or very satisfied"),
+             format_percent(s["ratings"]["very_satisfied"] + s["ratings"]["satisfied"],
+                            s["ratings_total"]), "tile-satisfied"),
+            (_("Fees and charges (12 months)"),
+             format_vnd(sum(v for _, v in d["fees_by_month"])), "tile-fees"),
+        ]
+        details = ("dossier.details_view" if "dossier.details_view" in current_app.view_functions
+                   else None)
+        return self.render(
+            "admin/home.html", tiles=tiles, d=d, received_chart=received_chart,
+            fees_chart=fees_chart, on_time_chart=on_time_chart, scope=scope,
+            window=(d["first"], end), details_endpoint=details,
+            statuses=labels.DOSSIER_STATUSES,
+            reports_url=url_for("report.index") if current_user.role != "staff" else None,
+            until=f"{end:%Y-%m}")

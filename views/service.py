@@ -7,7 +7,7 @@ import datetime as dt
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -27,8 +27,10 @@ from domain.service import RuleError, cancel_record, local_now
 from models import (Agency, CourierRun, Dossier, EvaluationForm, EvaluationIndicator, Feedback,
                     Payment, StaffRating, User, db, user_agency)
 from views import labels
+from views.exports import XlsxExportMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureBaseView,
-                        SecureForm, SecureModelView, db_options, has_role, vnd_formatter)
+                        SecureForm, SecureModelView, db_options, has_role, own_agency_ids,
+                        own_agency_options, vnd_formatter)
 
 WRITERS = ("admin", "staff")
 
@@ -80,26 +82,12 @@ def rule_message(error: RuleError) -> str:
     return str(message) % params if params else str(message)
 
 
-def own_agency_ids() -> list[int] | None:
-    """The agencies a staff member may act for; None for admins and managers (every agency)."""
-    if current_user.is_authenticated and current_user.role == "staff":
-        return current_user.agency_ids
-    return None
-
 
 def user_object():
     return current_user._get_current_object()
 
 
 # ---- choices read per request -----------------------------------------------------------------
-
-@db_options
-def agency_options():
-    query = db.session.query(Agency.id, Agency.name).order_by(Agency.sort_order, Agency.name)
-    ids = own_agency_ids()
-    if ids is not None:
-        query = query.filter(Agency.id.in_(ids or [-1]))
-    return query.all()
 
 
 @db_options
@@ -233,7 +221,7 @@ def level_cells(row) -> list:
 
 # ---- payments ---------------------------------------------------------------------------------
 
-class PaymentView(TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView):
+class PaymentView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView):
     """Payments of fees and charges. Staff record them for their own agencies' dossiers; a
     payment is never edited or deleted: a mistake is cancelled with a reason, then re-entered."""
     read_roles = ALL_ROLES
@@ -251,7 +239,7 @@ class PaymentView(TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView):
     column_sortable_list = ("paid_at", "amount_vnd", "method", "receipt_no")
     column_default_sort = ("paid_at", True)
     column_searchable_list = ("dossier.search_text", "receipt_no")
-    column_filters = (FilterEqual(Dossier.agency_id, _l("Agency"), options=agency_options),
+    column_filters = (IntEqualFilter(Dossier.agency_id, _l("Agency"), options=own_agency_options),
                       "method", "paid_at", "amount_vnd", "cancelled_at")
     column_choices = {"method": labels.choices(labels.PAYMENT_METHODS)}
     column_formatters = {"amount_vnd": vnd_formatter, "cancelled_at": _cancelled_formatter}
@@ -367,7 +355,7 @@ class RatingAgencyFilter(BaseSQLAFilter):
         return str(value).isdigit()
 
 
-class StaffRatingView(TotalsMixin, CancelMixin, SecureModelView):
+class StaffRatingView(XlsxExportMixin, TotalsMixin, CancelMixin, SecureModelView):
     """Ratings from the kiosk: managers and admins read them; only admins cancel one (with a
     reason); nobody edits or deletes them."""
     read_roles = ("admin", "manager")
@@ -380,9 +368,9 @@ class StaffRatingView(TotalsMixin, CancelMixin, SecureModelView):
     column_sortable_list = ("rated_at", "level", ("staff", "staff.full_name"))
     column_default_sort = ("rated_at", True)
     column_searchable_list = ("staff.search_text",)
-    column_filters = (FilterEqual(StaffRating.staff_id, _l("Officer"), options=staff_options),
+    column_filters = (IntEqualFilter(StaffRating.staff_id, _l("Officer"), options=staff_options),
                       RatingAgencyFilter(StaffRating.staff_id, _l("Agency"),
-                                         options=agency_options),
+                                         options=own_agency_options),
                       "level", "channel", "rated_at", "cancelled_at")
     column_choices = {"level": labels.choices(labels.RATING_LEVELS),
                       "channel": labels.choices(labels.RATING_CHANNELS)}
@@ -475,7 +463,7 @@ FORM_SETS = {evaluation.CITIZEN_2019: _l("Citizen form 2019 (out of 8)"),
              evaluation.NATIONAL: _l("National indicators (out of 18)")}
 
 
-class EvaluationFormView(TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView):
+class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView):
     """Evaluation forms (phiếu đánh giá): staff enter the forms of their agencies; a wrong form is
     cancelled with a reason, never edited or deleted."""
 
@@ -494,7 +482,7 @@ class EvaluationFormView(TotalsMixin, CancelMixin, AgencyScopedMixin, SecureMode
     column_sortable_list = ("submitted_at", "score", ("agency", "agency.sort_order"))
     column_default_sort = ("submitted_at", True)
     column_searchable_list = ("dossier.search_text",)
-    column_filters = (FilterEqual(EvaluationForm.agency_id, _l("Agency"), options=agency_options),
+    column_filters = (IntEqualFilter(EvaluationForm.agency_id, _l("Agency"), options=own_agency_options),
                       "form_set", "score", "max_score", "channel", "submitted_at",
                       "cancelled_at")
     column_choices = {"form_set": labels.choices(FORM_SETS),
@@ -600,7 +588,7 @@ RULE_MESSAGES["evaluation_agency_required"] = _l("Choose one of your agencies (o
                                                  "dossier code).")
 
 
-class EvaluationIndicatorView(SecureModelView):
+class EvaluationIndicatorView(XlsxExportMixin, SecureModelView):
     """The indicators are data: admins correct names, order or retire one (never delete: old
     answers point to it). New sets come from `flask evaluation indicators`."""
     read_roles = ("admin", "manager")
@@ -638,7 +626,7 @@ def _overdue_formatter(view, context, model, name):
     return ""
 
 
-class FeedbackView(TotalsMixin, AgencyScopedMixin, SecureModelView):
+class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelView):
     """Phản ánh, kiến nghị: due 10 working days after receipt (FEEDBACK_DUE_DAYS)."""
 
     def agency_criterion(self, agency_ids):
@@ -656,7 +644,7 @@ class FeedbackView(TotalsMixin, AgencyScopedMixin, SecureModelView):
     column_default_sort = ("received_at", True)
     column_filters = (OverdueFilter(Feedback.due_date, _l("Overdue"),
                                     options=(("1", _l("Yes")), ("0", _l("No")))),
-                      FilterEqual(Feedback.agency_id, _l("Agency"), options=agency_options),
+                      IntEqualFilter(Feedback.agency_id, _l("Agency"), options=own_agency_options),
                       "channel", "status", "received_at", "due_date", "answered_at")
     column_choices = {"channel": labels.choices(labels.FEEDBACK_CHANNELS),
                       "status": labels.choices(labels.FEEDBACK_STATUSES)}
@@ -712,7 +700,7 @@ class FeedbackView(TotalsMixin, AgencyScopedMixin, SecureModelView):
 
 # ---- public postal service --------------------------------------------------------------------
 
-class PostalDossierView(TotalsMixin, AgencyScopedMixin, SecureModelView):
+class PostalDossierView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelView):
     """Dossiers received by post or returned by post (read-only; the dossier screen changes
     them)."""
 
@@ -729,7 +717,7 @@ class PostalDossierView(TotalsMixin, AgencyScopedMixin, SecureModelView):
                            "returned_at", "postal_tracking_no", "status")
     column_sortable_list = ("code", "accepted_at", "returned_at")
     column_default_sort = ("accepted_at", True)
-    column_filters = (FilterEqual(Dossier.agency_id, _l("Agency"), options=agency_options),
+    column_filters = (IntEqualFilter(Dossier.agency_id, _l("Agency"), options=own_agency_options),
                       "channel", "return_channel", "accepted_at", "returned_at",
                       "postal_tracking_no")
     column_choices = {"channel": labels.choices(labels.CHANNELS),
@@ -768,7 +756,7 @@ def _item_count_formatter(view, context, model, name):
     return format_number(len(model.items))
 
 
-class CourierRunView(TotalsMixin, AgencyScopedMixin, SecureModelView):
+class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelView):
     """Runs of the post office between the center and an agency (10:30 and 16:00). Dossiers are
     added by typing or scanning their codes: unknown or other-agency codes refuse the batch."""
 
@@ -785,7 +773,7 @@ class CourierRunView(TotalsMixin, AgencyScopedMixin, SecureModelView):
     column_sortable_list = ("run_date", "slot", "direction", ("agency", "agency.sort_order"))
     column_default_sort = [("run_date", True), ("slot", True)]
     column_searchable_list = ("agency.search_text",)
-    column_filters = (FilterEqual(CourierRun.agency_id, _l("Agency"), options=agency_options),
+    column_filters = (IntEqualFilter(CourierRun.agency_id, _l("Agency"), options=own_agency_options),
                       "run_date", "slot", "direction")
     column_choices = {"direction": labels.choices(labels.COURIER_DIRECTIONS)}
     column_formatters = {"item_count": _item_count_formatter}

@@ -9,11 +9,12 @@ from wtforms.validators import Length, Optional, ValidationError
 from models import AuditLog, CalendarDay, User, db
 from views import labels
 from views.base import ALL_ROLES, SecureModelView
+from views.exports import XlsxExportMixin
 
 MIN_PASSWORD_LENGTH = 8
 
 
-class UserView(SecureModelView):
+class UserView(XlsxExportMixin, SecureModelView):
     read_roles = ("admin",)
     column_labels = labels.LABELS
     column_list = ("username", "full_name", "role", "agencies", "counter_no", "active",
@@ -39,7 +40,7 @@ class UserView(SecureModelView):
             raise ValidationError(str(_l("Counter staff must belong to at least one agency.")))
 
 
-class CalendarDayView(SecureModelView):
+class CalendarDayView(XlsxExportMixin, SecureModelView):
     read_roles = ALL_ROLES
     delete_roles = ("admin",)
     column_labels = labels.LABELS
@@ -57,7 +58,7 @@ def _changes_formatter(view, context, model, name):
     return Markup(f'<table class="table table-sm mb-0">{rows}</table>')
 
 
-class AuditLogView(SecureModelView):
+class AuditLogView(XlsxExportMixin, SecureModelView):
     """Read-only for everyone: the trail can be browsed, never edited or deleted."""
     read_roles = ("admin", "manager")
     create_roles = edit_roles = delete_roles = ()

@@ -1,0 +1,198 @@
+"""Figures of the managers' dashboard: aggregate SQL over indexed columns, optionally narrowed to a
+set of agencies (counter staff see their own agencies).
+
+- received per month by channel, fees per month: range scans on accepted_at / paid_at;
+- open and overdue now, the overdue list: the (status, due_date) index;
+- on-time share per agency: the report engine over the last twelve months."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String, and_, func, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from domain import reports
+from models import (
+    CHANNELS, Agency, Dossier, EvaluationForm, Payment, StaffRating, user_agency,
+)
+
+ACTIVE_STATUSES = (2, 4)   # open and the clock running
+PAUSED_STATUSES = (5, 6)
+OPEN_STATUSES = ACTIVE_STATUSES + PAUSED_STATUSES
+
+
+class month_of(FunctionElement):
+    """'YYYY-MM' of a naive timestamp."""
+    type = String()
+    name = "month_of"
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of_default(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after (or before) the month of `day`."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: dt.date, last: dt.date) -> list[str]:
+    keys, day = [], first.replace(day=1)
+    while day <= last:
+        keys.append(f"{day:%Y-%m}")
+        day = add_months(day, 1)
+    return keys
+
+
+def _scoped(stmt, column, agency_ids):
+    return stmt if agency_ids is None else stmt.where(column.in_(list(agency_ids) or [-1]))
+
+
+def received_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
+    """[(YYYY-MM, {channel: n})] from the month of `first` to the month of `today`."""
+    month = month_of(Dossier.accepted_at)
+    stmt = (select(month, Dossier.channel, func.count())
+            .where(Dossier.accepted_at >= dt.datetime.combine(first, dt.time.min),
+                   Dossier.accepted_at < dt.datetime.combine(today + reports.ONE_DAY,
+                                                             dt.time.min),
+                   Dossier.status.notin_(reports.NOT_RECEIVED))
+            .group_by(month, Dossier.channel))
+    counts: dict[str, dict] = {}
+    for key, channel, n in session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)):
+        counts.setdefault(key, {})[channel] = int(n)
+    return [(key, {c: counts.get(key, {}).get(c, 0) for c in CHANNELS})
+            for key in months_between(first, today)]
+
+
+def fees_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
+    """[(YYYY-MM, amount in VND)] of the payments not cancelled."""
+    month = month_of(Payment.paid_at)
+    stmt = (select(month, func.sum(Payment.amount_vnd))
+            .where(Payment.paid_at >= dt.datetime.combine(first, dt.time.min),
+                   Payment.paid_at < dt.datetime.combine(today + reports.ONE_DAY, dt.time.min),
+                   Payment.cancelled_at.is_(None))
+            .group_by(month))
+    if agency_ids is not None:
+        stmt = stmt.join(Dossier, Dossier.id == Payment.dossier_id)
+        stmt = _scoped(stmt, Dossier.agency_id, agency_ids)
+    amounts = {key: int(amount or 0) for key, amount in session.execute(stmt)}
+    return [(key, amounts.get(key, 0)) for key in months_between(first, today)]
+
+
+def open_now(session, today: dt.date, agency_ids=None) -> dict:
+    """Dossiers open today: total, paused, overdue (due before today, clock running), due today."""
+    running = Dossier.status.in_(ACTIVE_STATUSES)
+    stmt = select(
+        func.count().label("open"),
+        reports.count_if(Dossier.status.in_(PAUSED_STATUSES)).label("paused"),
+        reports.count_if(and_(running, Dossier.due_date < today)).label("overdue"),
+        reports.count_if(and_(running, Dossier.due_date == today)).label("due_today"),
+    ).where(Dossier.status.in_(OPEN_STATUSES))
+    r = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).one()
+    return {k: int(getattr(r, k)) for k in ("open", "paused", "overdue", "due_today")}
+
+
+def overdue_by_agency(session, today: dt.date, agency_ids=None) -> list:
+    """[(agency name, open, overdue)] for agencies with open dossiers, most overdue first."""
+    running = Dossier.status.in_(ACTIVE_STATUSES)
+    stmt = (select(Dossier.agency_id, func.count(),
+                   reports.count_if(and_(running, Dossier.due_date < today)))
+            .where(Dossier.status.in_(OPEN_STATUSES)).group_by(Dossier.agency_id))
+    counts = {a: (int(n), int(o)) for a, n, o in session.execute(
+        _scoped(stmt, Dossier.agency_id, agency_ids))}
+    names = dict(session.execute(select(Agency.id, func.coalesce(Agency.short_name, Agency.name))
+                                 .where(Agency.id.in_(list(counts) or [-1]))).all())
+    return sorted(((names[a], n, o) for a, (n, o) in counts.items()),
+                  key=lambda r: (-r[2], -r[1], r[0]))
+
+
+def overdue_list(session, today: dt.date, agency_ids=None, limit: int = 20) -> list:
+    """The open dossiers furthest past their due date (clock running), oldest first."""
+    stmt = (select(Dossier.id, Dossier.code, Dossier.applicant_name, Dossier.accepted_at,
+                   Dossier.due_date, Dossier.status,
+                   func.coalesce(Agency.short_name, Agency.name).label("agency"))
+            .join(Agency, Agency.id == Dossier.agency_id)
+            .where(Dossier.status.in_(ACTIVE_STATUSES), Dossier.due_date < today)
+            .order_by(Dossier.due_date, Dossier.id).limit(limit))
+    rows = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).all()
+    return [{"id": r.id, "code": r.code, "applicant_name": r.applicant_name,
+             "accepted_at": r.accepted_at, "due_date": r.due_date, "status": r.status,
+             "agency": r.agency, "days_late": (today - r.due_date).days} for r in rows]
+
+
+def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
+    """[(agency name, resolved, early + on time, share %)] of the dossiers closed in
+    [first, today], classified as the report does (withdrawn and stopped count on time). Driven by
+    the resolved_at / closed_at ranges only: cheaper than the whole report on a big history."""
+    start = dt.datetime.combine(first, dt.time.min)
+    end = dt.datetime.combine(today + reports.ONE_DAY, dt.time.min)
+    status = reports.unindexed(Dossier.status)
+    parts = [select(Dossier.agency_id, Dossier.status, Dossier.due_date,
+                    reports.day_of(column).label("close_day"))
+             .where(status.in_(statuses), column >= start, column < end)
+             for column, statuses in ((Dossier.resolved_at, reports.RESOLVED_STATUSES),
+                                      (Dossier.closed_at, reports.CLOSED_STATUSES))]
+    if agency_ids is not None:
+        parts = [_scoped(p, Dossier.agency_id, agency_ids) for p in parts]
+    d = union_all(*parts).subquery("closed").c
+    late = and_(d.status.in_(reports.RESOLVED_STATUSES), d.close_day > d.due_date)
+    counts = {a: (int(n), int(n) - int(n_late)) for a, n, n_late in session.execute(
+        select(d.agency_id, func.count(), reports.count_if(late)).group_by(d.agency_id))}
+    agencies = session.execute(select(Agency.id, Agency.name)
+                               .order_by(Agency.sort_order, Agency.code)).all()
+    return [(name, *counts[a], reports.share(counts[a][1], counts[a][0]))
+            for a, name in agencies if a in counts]
+
+
+def satisfaction(session, first: dt.date, today: dt.date, agency_ids=None) -> dict:
+    """Staff ratings by level and evaluation forms (count, average share of the maximum)."""
+    start = dt.datetime.combine(first, dt.time.min)
+    end = dt.datetime.combine(today + reports.ONE_DAY, dt.time.min)
+    stmt = (select(StaffRating.level, func.count())
+            .where(StaffRating.rated_at >= start, StaffRating.rated_at < end,
+                   StaffRating.cancelled_at.is_(None))
+            .group_by(StaffRating.level))
+    if agency_ids is not None:
+        # A rating belongs to the agencies of the officer rated.
+        stmt = stmt.where(StaffRating.staff_id.in_(
+            select(user_agency.c.user_id).where(
+                user_agency.c.agency_id.in_(list(agency_ids) or [-1]))))
+    levels = {"very_satisfied": 0, "satisfied": 0, "unsatisfied": 0}
+    for level, n in session.execute(stmt):
+        levels[level] = int(n)
+    forms = (select(func.count(), func.sum(EvaluationForm.score),
+                    func.sum(EvaluationForm.max_score))
+             .where(EvaluationForm.submitted_at >= start, EvaluationForm.submitted_at < end,
+                    EvaluationForm.cancelled_at.is_(None)))
+    n, score, max_score = session.execute(
+        _scoped(forms, EvaluationForm.agency_id, agency_ids)).one()
+    total = sum(levels.values())
+    return {"ratings": levels, "ratings_total": total,
+            "satisfied_share": reports.share(levels["very_satisfied"] + levels["satisfied"],
+                                             total),
+            "forms": int(n or 0),
+            "forms_score_share": reports.share(int(score or 0), int(max_score or 0))}
+
+
+def dashboard(session, today: dt.date, agency_ids=None, months: int = 12) -> dict:
+    """Everything the home page shows, for the `months` months up to `today`."""
+    first = add_months(today, -(months - 1))
+    return {
+        "first": first, "today": today,
+        "received_by_month": received_by_month(session, first, today, agency_ids),
+        "fees_by_month": fees_by_month(session, first, today, agency_ids),
+        "open_now": open_now(session, today, agency_ids),
+        "overdue_by_agency": overdue_by_agency(session, today, agency_ids),
+        "overdue_list": overdue_list(session, today, agency_ids),
+        "on_time_by_agency": on_time_by_agency(session, first, today, agency_ids),
+        "satisfaction": satisfaction(session, first, today, agency_ids),
+    }

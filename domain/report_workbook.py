@@ -1,0 +1,374 @@
+"""The report of design §6 as an .xlsx workbook (xlsxwriter), ready to print.
+
+Sheet "06a" follows the official form on dossier resolution (Circular 01/2020/TT-VPCP): title,
+reporting unit, "Từ ngày … đến ngày …", two header levels with merged cells and the column
+numbers (1)–(13), one row per agency (and its fields when the report has them), a total row.
+Then a summary in the words of the centre's annual report, and one sheet each for fees, staff
+ratings, evaluation forms, feedback, the public postal service and the courier runs.
+
+The texts are Vietnamese whatever the screen language: this is the statutory form as filed.
+Numbers are numbers ('#,##0', shown 3.233.081.572 by a Vietnamese spreadsheet), shares are
+fractions formatted '0.00%' (97,60%), dates are dates (dd/mm/yyyy)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from domain.reports import ROW_KEYS
+from domain.spreadsheets import new_workbook, write_row
+
+# (key, header of level 2, group) in the column order of form 06a: columns (1)..(13).
+FORM_COLUMNS = (
+    ("received_total", "Tổng số", 0),
+    ("carried_over", "Kỳ trước chuyển qua", 0),
+    ("received_new", "Mới tiếp nhận", 0),
+    ("received_online", "Trực tuyến", 0),
+    ("received_direct", "Trực tiếp", 0),
+    ("received_postal", "Qua dịch vụ bưu chính", 0),
+    ("resolved_total", "Tổng số", 1),
+    ("resolved_early", "Trước hạn", 1),
+    ("resolved_on_time", "Đúng hạn", 1),
+    ("resolved_late", "Quá hạn", 1),
+    ("pending_total", "Tổng số", 2),
+    ("pending_in_time", "Trong hạn", 2),
+    ("pending_overdue", "Quá hạn", 2),
+)
+GROUPS = ("Số hồ sơ nhận giải quyết", "Số hồ sơ đã giải quyết", "Số hồ sơ đang giải quyết")
+assert sorted(k for k, _, _ in FORM_COLUMNS) == sorted(ROW_KEYS)
+
+RATING_LABELS = {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",
+                 "unsatisfied": "Không hài lòng"}
+METHOD_LABELS = {"cash": "Tiền mặt", "bank_transfer": "Chuyển khoản",
+                 "online": "Thanh toán trực tuyến", "other": "Khác"}
+FEEDBACK_CHANNEL_LABELS = {"hotline": "Đường dây nóng", "email": "Thư điện tử",
+                           "app": "Ứng dụng (Zalo)", "portal": "Cổng dịch vụ công",
+                           "direct": "Trực tiếp"}
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def period_text(report: dict) -> str:
+    start, end = _date(report["period"]["from"]), _date(report["period"]["to"])
+    return f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
+
+
+def _ratio(numerator, denominator) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+class _Formats:
+    def __init__(self, wb):
+        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "vcenter"}
+
+        def fmt(**kw):
+            return wb.add_format({**base, **kw})
+
+        self.title = fmt(bold=True, font_size=13, align="center", text_wrap=True)
+        self.subtitle = fmt(italic=True, align="center")
+        self.text = fmt()
+        self.bold = fmt(bold=True)
+        self.right = fmt(align="right", italic=True)
+        self.head = fmt(bold=True, align="center", text_wrap=True, border=1, bg_color="#DDEBF7")
+        self.colno = fmt(italic=True, align="center", border=1)
+        self.cell = fmt(border=1, text_wrap=True)
+        self.cell_center = fmt(border=1, align="center")
+        self.cell_sub = fmt(border=1, italic=True, text_wrap=True, indent=2)
+        self.num = fmt(border=1, num_format="#,##0")
+        self.num_sub = fmt(border=1, num_format="#,##0", italic=True)
+        self.pct = fmt(border=1, num_format="0.00%")
+        self.total = fmt(border=1, bold=True, text_wrap=True)
+        self.total_num = fmt(border=1, bold=True, num_format="#,##0")
+        self.total_pct = fmt(border=1, bold=True, num_format="0.00%")
+        self.date = fmt(border=1, num_format="dd/mm/yyyy", align="center")
+        self.date_plain = fmt(num_format="dd/mm/yyyy", align="left")
+        self.sign = fmt(bold=True, align="center")
+
+
+def _print_setup(ws, header_rows: tuple[int, int] | None = None) -> None:
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    ws.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    ws.set_footer("&CTrang &P/&N")
+    if header_rows:
+        ws.repeat_rows(*header_rows)
+
+
+def _table(ws, f, row: int, headers, rows, total=None, widths=None, number_cols=(),
+           pct_cols=()) -> int:
+    """A simple bordered table; returns the next free row."""
+    if widths:
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+    for col, text in enumerate(headers):
+        ws.write_string(row, col, text, f.head)
+    row += 1
+    for values in rows:
+        formats = {c: (f.num if c in number_cols else f.pct if c in pct_cols else f.cell)
+                   for c in range(len(values))}
+        write_row(ws, row, values, formats)
+        row += 1
+    if total is not None:
+        formats = {c: (f.total_num if c in number_cols else f.total_pct if c in pct_cols
+                       else f.total) for c in range(len(total))}
+        write_row(ws, row, total, formats)
+        row += 1
+    return row + 1
+
+
+def _sheet_header(ws, f, title: str, report: dict, unit_name: str, last_col: int) -> int:
+    ws.merge_range(0, 0, 0, last_col, unit_name, f.bold)
+    ws.merge_range(1, 0, 1, last_col, title, f.title)
+    ws.merge_range(2, 0, 2, last_col, period_text(report), f.subtitle)
+    return 4
+
+
+def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> None:
+    ws = wb.add_worksheet("06a")
+    last = 1 + len(FORM_COLUMNS)
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 42)
+    ws.set_column(2, last, 11)
+    ws.merge_range(0, 0, 0, 4, unit_name, f.bold)
+    ws.merge_range(0, last - 3, 0, last, "Biểu số 06a/VPCP/KSTT", f.right)
+    ws.merge_range(1, 0, 1, last,
+                   "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ "
+                   "TRỰC TIẾP GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", f.title)
+    ws.set_row(1, 36)
+    ws.merge_range(2, 0, 2, last, f"Kỳ báo cáo: {period_text(report)}", f.subtitle)
+    ws.merge_range(3, 0, 3, last, f"Đơn vị báo cáo: {unit_name}", f.text)
+    ws.merge_range(4, last - 3, 4, last, "Đơn vị tính: Số hồ sơ TTHC", f.right)
+
+    top = 5
+    ws.merge_range(top, 0, top + 1, 0, "STT", f.head)
+    ws.merge_range(top, 1, top + 1, 1, "Đơn vị, lĩnh vực giải quyết", f.head)
+    for group, name in enumerate(GROUPS):
+        cols = [2 + i for i, (_, _, g) in enumerate(FORM_COLUMNS) if g == group]
+        ws.merge_range(top, cols[0], top, cols[-1], name, f.head)
+    for i, (_, label, _) in enumerate(FORM_COLUMNS):
+        ws.write_string(top + 1, 2 + i, label, f.head)
+    ws.set_row(top, 30)
+    ws.set_row(top + 1, 45)
+    ws.write_string(top + 2, 0, "(A)", f.colno)
+    ws.write_string(top + 2, 1, "(B)", f.colno)
+    for i in range(len(FORM_COLUMNS)):
+        ws.write_string(top + 2, 2 + i, f"({i + 1})", f.colno)
+
+    row = top + 3
+    for n, agency in enumerate(report["rows"], start=1):
+        write_row(ws, row, [n, agency["agency_name"]] + [agency[k] for k, _, _ in FORM_COLUMNS],
+                  {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}})
+        row += 1
+        for m, field in enumerate(agency.get("fields", []), start=1):
+            write_row(ws, row, [f"{n}.{m}", field["field_name"]]
+                      + [field[k] for k, _, _ in FORM_COLUMNS],
+                      {0: f.cell_center, 1: f.cell_sub,
+                       **{c: f.num_sub for c in range(2, last + 1)}})
+            row += 1
+    totals = report["totals"]
+    ws.merge_range(row, 0, row, 1, "Tổng cộng", f.total)
+    for i, (key, _, _) in enumerate(FORM_COLUMNS):
+        ws.write_number(row, 2 + i, totals[key], f.total_num)
+    # Date made (a real date cell) and the signature block of the form.
+    row += 2
+    ws.merge_range(row, last - 4, row, last - 2, "Ngày lập báo cáo:", f.right)
+    ws.merge_range(row, last - 1, row, last, made_on, f.date_plain)
+    row += 1
+    ws.merge_range(row, 1, row, 4, "NGƯỜI LẬP BIỂU", f.sign)
+    ws.merge_range(row, last - 4, row, last, "THỦ TRƯỞNG ĐƠN VỊ", f.sign)
+    row += 1
+    ws.merge_range(row, 1, row, 4, "(Ký, ghi rõ họ tên)", f.subtitle)
+    ws.merge_range(row, last - 4, row, last, "(Ký tên, đóng dấu)", f.subtitle)
+    ws.freeze_panes(top + 3, 2)
+    _print_setup(ws, (top, top + 2))
+
+
+def write_summary(wb, f, report: dict, unit_name: str) -> None:
+    """The figures in the words of the centre's annual report (source article)."""
+    ws = wb.add_worksheet("Tổng hợp")
+    ws.set_column(0, 0, 58)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 2, 12)
+    ws.set_column(3, 3, 40)
+    row = _sheet_header(ws, f, "TỔNG HỢP KẾT QUẢ TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ TTHC", report,
+                        unit_name, 3)
+    t = report["totals"]
+    rows = report["rows"]
+    active = [r for r in rows if r["received_total"]]
+    no_late = [r for r in rows if not r["resolved_late"]]
+    late = [r for r in rows if r["resolved_late"]]
+    biggest = sorted(active, key=lambda r: -r["received_total"])[:3]
+    smallest = sorted(active, key=lambda r: r["received_total"])[:3]
+    fb = report["feedback"]
+    sr = report["staff_ratings"]
+    ev = report["evaluation_forms"]
+    lines = [
+        ("Tổng số hồ sơ tiếp nhận", t["received_total"], None, ""),
+        ("  – Kỳ trước chuyển qua", t["carried_over"], _ratio(t["carried_over"],
+                                                             t["received_total"]), ""),
+        ("  – Mới tiếp nhận", t["received_new"], _ratio(t["received_new"], t["received_total"]),
+         ""),
+        ("      + Trực tiếp", t["received_direct"], _ratio(t["received_direct"],
+                                                          t["received_new"]), ""),
+        ("      + Trực tuyến", t["received_online"], _ratio(t["received_online"],
+                                                           t["received_new"]), ""),
+        ("      + Qua dịch vụ bưu chính công ích", t["received_postal"],
+         _ratio(t["received_postal"], t["received_new"]), ""),
+        ("Đã giải quyết, trả kết quả", t["resolved_total"],
+         _ratio(t["resolved_total"], t["received_total"]), ""),
+        ("  – Trước hạn", t["resolved_early"], _ratio(t["resolved_early"], t["resolved_total"]),
+         ""),
+        ("  – Đúng hạn", t["resolved_on_time"], _ratio(t["resolved_on_time"],
+                                                      t["resolved_total"]), ""),
+        ("  – Trễ hạn", t["resolved_late"], _ratio(t["resolved_late"], t["resolved_total"]), ""),
+        ("Đang giải quyết", t["pending_total"], _ratio(t["pending_total"], t["received_total"]),
+         ""),
+        ("  – Trong hạn", t["pending_in_time"], _ratio(t["pending_in_time"],
+                                                      t["pending_total"]), ""),
+        ("  – Quá hạn", t["pending_overdue"], _ratio(t["pending_overdue"], t["pending_total"]),
+         ""),
+        ("Đơn vị giải quyết đúng và trước hạn 100%", len(no_late), None,
+         f"{len(no_late)}/{len(rows)} đơn vị"),
+        ("Đơn vị có hồ sơ trễ hạn", len(late), None,
+         ", ".join(r["agency_name"] for r in late)),
+        ("Đơn vị có nhiều hồ sơ nhất", None, None,
+         "; ".join(f"{r['agency_name']} {r['received_total']:,}".replace(",", ".")
+                   for r in biggest)),
+        ("Đơn vị có ít hồ sơ nhất", None, None,
+         "; ".join(f"{r['agency_name']} {r['received_total']:,}".replace(",", ".")
+                   for r in smallest)),
+        ("Tiếp nhận hồ sơ qua dịch vụ bưu chính công ích", t["received_postal"], None, ""),
+        ("Trả kết quả qua dịch vụ bưu chính công ích", report["returned_by_post"], None, ""),
+        ("Hồ sơ chuyển từ Trung tâm tới các sở, ngành", report["courier"]["to_agencies"], None,
+         ""),
+        ("Hồ sơ chuyển trả từ các sở, ngành về Trung tâm", report["courier"]["to_center"], None,
+         ""),
+        ("Thu phí, lệ phí (đồng)", report["fees_collected_vnd"], None, ""),
+        ("Lượt đánh giá cán bộ", sr["total"], None, ""),
+        ("  – Rất hài lòng", sr["very_satisfied"], _ratio(sr["very_satisfied"], sr["total"]), ""),
+        ("  – Hài lòng", sr["satisfied"], _ratio(sr["satisfied"], sr["total"]), ""),
+        ("  – Không hài lòng", sr["unsatisfied"], _ratio(sr["unsatisfied"], sr["total"]), ""),
+        ("Phiếu đánh giá giải quyết TTHC", ev["total"], None, ""),
+        *[(f"  – {score} điểm", n, _ratio(n, ev["total"]), "")
+          for score, n in ev["by_score"].items()],
+        ("Phản ánh, kiến nghị tiếp nhận", fb["received"], None, ""),
+        ("  – Đã trả lời", fb["answered"], _ratio(fb["answered"], fb["received"]), ""),
+        ("  – Trả lời đúng hạn", fb["answered_on_time"], _ratio(fb["answered_on_time"],
+                                                              fb["received"]), ""),
+    ]
+    for col, text in enumerate(("Nội dung", "Số lượng", "Tỷ lệ", "Ghi chú")):
+        ws.write_string(row, col, text, f.head)
+    header = row
+    row += 1
+    for label, value, ratio, note in lines:
+        write_row(ws, row, [label, value, ratio, note or None],
+                  {0: f.bold if not label.startswith(" ") else f.cell, 1: f.num, 2: f.pct,
+                   3: f.cell})
+        row += 1
+    _print_setup(ws, (header, header))
+
+
+def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> None:
+    # Fees and charges.
+    ws = wb.add_worksheet("Phí, lệ phí")
+    row = _sheet_header(ws, f, "THU PHÍ, LỆ PHÍ GIẢI QUYẾT TTHC", report, unit_name, 3)
+    fee_rows = [[code, name, n, amount] for code, name, (n, amount) in details["fees_by_agency"]]
+    row = _table(ws, f, row, ["Mã", "Cơ quan", "Số khoản thu", "Số tiền (đồng)"], fee_rows,
+                 total=["", "Tổng cộng", sum(r[2] for r in fee_rows),
+                        report["fees_collected_vnd"]],
+                 widths=[12, 45, 14, 20], number_cols=(2, 3))
+    method_rows = [[METHOD_LABELS.get(m, m), n, amount]
+                   for m, (n, amount) in sorted(details["fees_by_method"].items())]
+    row = _table(ws, f, row, ["Hình thức thu", "Số khoản thu", "Số tiền (đồng)"], method_rows,
+                 total=["Tổng cộng", sum(r[1] for r in method_rows), report["fees_collected_vnd"]],
+                 number_cols=(1, 2))
+    n, amount = details["fees_cancelled"]
+    _table(ws, f, row, ["Khoản thu đã huỷ (không tính)", "Số khoản", "Số tiền (đồng)"],
+           [["Đã huỷ", n, amount]], number_cols=(1, 2))
+    _print_setup(ws)
+
+    # Staff ratings.
+    ws = wb.add_worksheet("Đánh giá cán bộ")
+    row = _sheet_header(ws, f, "ĐÁNH GIÁ CÁN BỘ TẠI TRUNG TÂM", report, unit_name, 5)
+    sr = report["staff_ratings"]
+    levels = ("very_satisfied", "satisfied", "unsatisfied")
+    row = _table(ws, f, row, ["Mức đánh giá", "Số lượt", "Tỷ lệ"],
+                 [[RATING_LABELS[k], sr[k], _ratio(sr[k], sr["total"])] for k in levels],
+                 total=["Tổng cộng", sr["total"], 1.0 if sr["total"] else 0.0],
+                 widths=[30, 16, 16, 16, 16, 12], number_cols=(1,), pct_cols=(2,))
+    staff_rows = [[username, name, *[lv.get(k, 0) for k in levels], sum(lv.values())]
+                  for username, name, lv in details["ratings_by_staff"]]
+    _table(ws, f, row, ["Tên đăng nhập", "Cán bộ", *[RATING_LABELS[k] for k in levels],
+                        "Tổng"], staff_rows, number_cols=(2, 3, 4, 5))
+    _print_setup(ws)
+
+    # Evaluation forms.
+    ws = wb.add_worksheet("Phiếu đánh giá")
+    row = _sheet_header(ws, f, "PHIẾU ĐÁNH GIÁ GIẢI QUYẾT TTHC", report, unit_name, 3)
+    ev = report["evaluation_forms"]
+    row = _table(ws, f, row, ["Điểm", "Số phiếu", "Tỷ lệ"],
+                 [[score, n, _ratio(n, ev["total"])] for score, n in ev["by_score"].items()],
+                 total=["Tổng cộng", ev["total"], 1.0 if ev["total"] else 0.0],
+                 widths=[45, 14, 14, 14], number_cols=(1,), pct_cols=(2,))
+    _table(ws, f, row, ["Cơ quan", "Điểm", "Số phiếu"],
+           [[name, score, n] for _, name, scores in details["forms_by_agency"]
+            for score, n in scores.items()], number_cols=(2,))
+    _print_setup(ws)
+
+    # Feedback.
+    ws = wb.add_worksheet("Phản ánh, kiến nghị")
+    row = _sheet_header(ws, f, "TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ", report, unit_name, 3)
+    fb_rows = [[FEEDBACK_CHANNEL_LABELS.get(ch, ch), *values]
+               for ch, values in sorted(details["feedback_by_channel"].items())]
+    fb = report["feedback"]
+    _table(ws, f, row, ["Kênh tiếp nhận", "Tiếp nhận", "Đã trả lời", "Trả lời đúng hạn"],
+           fb_rows, total=["Tổng cộng", fb["received"], fb["answered"], fb["answered_on_time"]],
+           widths=[30, 14, 14, 18], number_cols=(1, 2, 3))
+    _print_setup(ws)
+
+    # Public postal service.
+    ws = wb.add_worksheet("Bưu chính công ích")
+    row = _sheet_header(ws, f, "TIẾP NHẬN HỒ SƠ, TRẢ KẾT QUẢ QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH",
+                        report, unit_name, 3)
+    postal_rows = [[code, name, received, returned]
+                   for code, name, (received, returned) in details["postal_by_agency"]]
+    _table(ws, f, row, ["Mã", "Cơ quan", "Tiếp nhận qua bưu chính", "Trả kết quả qua bưu chính"],
+           postal_rows, total=["", "Tổng cộng", report["totals"]["received_postal"],
+                               report["returned_by_post"]],
+           widths=[12, 45, 20, 20], number_cols=(2, 3))
+    _print_setup(ws)
+
+    # Courier runs between the centre and the agencies.
+    ws = wb.add_worksheet("Chuyển hồ sơ")
+    row = _sheet_header(ws, f, "CHUYỂN HỒ SƠ GIỮA TRUNG TÂM VÀ CÁC SỞ, NGÀNH (10:30 VÀ 16:00)",
+                        report, unit_name, 5)
+    courier_rows = []
+    for code, name, directions in details["courier_by_agency"]:
+        out_runs, out_items = directions.get("to_agency", (0, 0))
+        back_runs, back_items = directions.get("to_center", (0, 0))
+        courier_rows.append([code, name, out_runs, out_items, back_runs, back_items])
+    _table(ws, f, row, ["Mã", "Cơ quan", "Chuyến đi", "Hồ sơ chuyển tới sở, ngành",
+                        "Chuyến về", "Hồ sơ chuyển về Trung tâm"], courier_rows,
+           total=["", "Tổng cộng", sum(r[2] for r in courier_rows),
+                  report["courier"]["to_agencies"], sum(r[4] for r in courier_rows),
+                  report["courier"]["to_center"]],
+           widths=[12, 40, 12, 20, 12, 20], number_cols=(2, 3, 4, 5))
+    _print_setup(ws)
+
+
+def write_report_workbook(target, report: dict, details: dict | None,
+                          unit_name: str = "Trung tâm Phục vụ hành chính công",
+                          made_on: dt.date | None = None) -> None:
+    """Write the whole workbook to `target` (a path or a binary file object). `made_on`: the date
+    printed above the signatures (default today)."""
+    wb = new_workbook(target, constant_memory=False)
+    wb.set_properties({"title": f"Báo cáo 06a – {period_text(report)}", "author": unit_name,
+                       "company": unit_name})
+    f = _Formats(wb)
+    write_form_06a(wb, f, report, unit_name, made_on or dt.date.today())
+    write_summary(wb, f, report, unit_name)
+    if details is not None:
+        write_detail_sheets(wb, f, report, details, unit_name)
+    wb.close()
