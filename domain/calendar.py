@@ -15,12 +15,12 @@ MAX_SEARCH_DAYS = 3660  # a calendar with no working day for ten years is a conf
 
 
 @lru_cache(maxsize=1)
-def _vietnam_holidays() -> holidays.HolidayBase:
+def vietnam_holidays() -> holidays.HolidayBase:
     return holidays.country_holidays("VN")
 
 
 def default_is_working_day(day: dt.date) -> bool:
-    return _vietnam_holidays().is_working_day(day)
+    return vietnam_holidays().is_working_day(day)
 
 
 class WorkingCalendar:

@@ -24,10 +24,12 @@ import datetime as dt
 import random
 
 from flask import current_app
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from domain.calendar import _vietnam_holidays
+from domain.calendar import vietnam_holidays
 from domain.codes import format_code
+from domain.evaluation import INDICATORS, ensure_indicators
 from domain.text import normalize_search
 from models import (
     Agency, CourierItem, CourierRun, Dossier, DossierCounter, DossierDocument, DossierEvent,
@@ -39,7 +41,6 @@ from seed.catalog import (
     ACTIONS, AGENCIES, FIELDS, FREQUENT, OBJECTS, POWER_PROCEDURES, VERTICAL_PROCEDURES,
 )
 from seed.common import DueDates, bulk_insert, search_text, sync_sequences, utc
-from seed.indicators import seed_indicators
 from seed.people import People
 
 DEMO_PASSWORD = "demo1234"  # demo data only; real users are created with `flask users create`
@@ -137,7 +138,7 @@ class DemoBuilder:
         self.end_index = self.work_index[YEAR_END]
         days = [OPENING + dt.timedelta(n) for n in range((YEAR_END - OPENING).days + 1)]
         weekdays = [d for d in days if self.cal.calendar.is_working_day(d)]
-        holidays = _vietnam_holidays()
+        holidays = vietnam_holidays()
         saturdays = [d for d in days if d >= SATURDAY_FROM and d.weekday() == 5
                      and not self.cal.calendar.is_working_day(d) and d not in holidays]
         self.accept_days = {False: weekdays, True: sorted(weekdays + saturdays)}
@@ -947,7 +948,10 @@ class DemoBuilder:
     # ---- insert -----------------------------------------------------------------------------
 
     def insert(self, session) -> None:
-        indicator_ids = seed_indicators(session)
+        ensure_indicators(session)
+        session.flush()
+        indicator_ids = dict(session.execute(
+            select(EvaluationIndicator.code, EvaluationIndicator.id)).all())
         for answer in self.rows["evaluation_answer"]:
             answer["indicator_id"] = indicator_ids[answer.pop("indicator_code")]
         order = [(Agency, "agency"), (Field, "field"), (Procedure, "procedure"),
@@ -968,8 +972,8 @@ class DemoBuilder:
 
 
 def seed_indicator_rows():
-    from seed.indicators import INDICATORS
-    return [{"code": code, "form_set": form_set} for code, form_set, *_ in INDICATORS]
+    return [{"code": code, "form_set": form_set}
+            for form_set, rows in INDICATORS.items() for code, *_ in rows]
 
 
 def _pause_start(d):
