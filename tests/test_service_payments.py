@@ -328,3 +328,20 @@ def test_manager_reads_payments_and_ratings_but_cannot_cancel(app, client, login
     with app.app_context():
         assert db.session.get(Payment, pid).cancelled_at is None
         assert db.session.get(StaffRating, rid).cancelled_at is None
+
+
+def test_the_dossier_page_lists_payments_and_links_to_record_one(app, client, login_as):
+    ids = _catalog(app)
+    with app.app_context():
+        db.session.add(Payment(dossier_id=ids["d1"], amount_vnd=135000, method="bank_transfer",
+                               paid_at=AT, receipt_no="BL-77"))
+        db.session.commit()
+    login_as("staff")
+    page = client.get(f"/dossier/details/?id={ids['d1']}").get_data(as_text=True)
+    assert "135.000 đ" in page and "BL-77" in page
+    assert f"/payment/new/?dossier_id={ids['d1']}" in page
+    assert f"/kiosk/?dossier_id={ids['d1']}" in page
+    client.post("/logout")
+    login_as("manager")
+    page = client.get(f"/dossier/details/?id={ids['d1']}").get_data(as_text=True)
+    assert "135.000 đ" in page and "/payment/new/" not in page
