@@ -1,15 +1,14 @@
 """Timings of the report engine, the dashboard queries and a streamed export on many dossiers.
 
-    .venv/bin/python bench/report.py --dossiers 1000000 [--database postgresql://.../bench]
+    make bench    (or: .venv/bin/python bench/run.py --dossiers 1000000 [--database URL])
 
-Fills the database (schema created if missing; existing dossiers reused when there are already
-enough) with synthetic dossiers spread over 2017-2020, then prints how long each query takes.
+Fills the database (schema created if missing) with the demo year and synthetic dossiers up to
+--dossiers (existing ones are reused), then prints how long each query and page takes.
 It prints numbers; it asserts nothing. Uses its own database: never point it at real data."""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
 import sys
 import tempfile
 import time
@@ -18,71 +17,48 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from domain import dashboard, reports  # noqa: E402
-from domain.calendar import WorkingCalendar  # noqa: E402
 from domain.report_workbook import write_report_workbook  # noqa: E402
 from domain.spreadsheets import new_workbook, safe_value  # noqa: E402
-from models import Agency, Dossier, Field, Payment, Procedure, db  # noqa: E402
-
-BATCH = 20_000
-
+from models import Dossier, db  # noqa: E402
 
 def seed(n: int) -> None:
-    rnd = random.Random(42)
-    cal = WorkingCalendar()
-    db.session.info["skip_audit"] = True
-    if not db.session.scalar(select(func.count()).select_from(Agency)):
-        for a in range(17):
-            agency = Agency(code=f"A{a:02}", name=f"Sở {a:02}", sort_order=a)
-            db.session.add(agency)
-            for f in range(3):
-                field = Field(code=f"A{a:02}F{f}", name=f"Lĩnh vực {f}", agency=agency)
-                db.session.add(field)
-                for p in range(4):
-                    db.session.add(Procedure(code=f"{a + 1}.{f}{p:05}", name=f"TTHC {a}-{f}-{p}",
-                                             agency=agency, field=field,
-                                             processing_days=rnd.choice((0, 3, 5, 10, 15))))
+    """The demo year (catalog, users, 2019) plus synthetic dossiers up to n, through the same
+    code as `flask seed demo` and `flask seed scale`."""
+    from flask import current_app
+
+    from seed import database_is_empty
+    from seed.demo import load_demo
+    from seed.scale import generate
+
+    if database_is_empty():
+        load_demo(db.session)
         db.session.commit()
-    procs = db.session.execute(select(Procedure.id, Procedure.agency_id,
-                                      Procedure.processing_days)).all()
     have = db.session.scalar(select(func.count()).select_from(Dossier))
-    start = dt.datetime(2017, 1, 1)
-    span = (dt.datetime(2020, 12, 31) - start).total_seconds()
-    t0 = time.perf_counter()
-    for first in range(have, n, BATCH):
-        rows, pays = [], []
-        for i in range(first, min(n, first + BATCH)):
-            pid, agency_id, days = procs[rnd.randrange(len(procs))]
-            accepted = start + dt.timedelta(seconds=rnd.random() * span)
-            due = cal.due_date(accepted, days)
-            roll = rnd.random()
-            row = {"procedure_id": pid, "agency_id": agency_id, "applicant_name": f"Người {i}",
-                   "channel": rnd.choices(("direct", "online", "postal"), (72, 25, 3))[0],
-                   "accepted_at": accepted, "due_date": due, "status": 10,
-                   "search_text": f"nguoi {i}"}
-            if roll < 0.02:
-                row["status"] = rnd.choice((4, 5))
-            elif roll < 0.03:
-                row.update(status=rnd.choice((7, 8)), closed_at=accepted + dt.timedelta(days=1))
-            else:
-                resolved = dt.datetime.combine(due, dt.time(15)) + dt.timedelta(
-                    days=rnd.choice((-2, -1, -1, 0, 0, 0, 1)))
-                row.update(resolved_at=max(resolved, accepted),
-                           returned_at=max(resolved, accepted) + dt.timedelta(days=1),
-                           return_channel=rnd.choices(("counter", "postal"), (90, 10))[0])
-            rows.append(row)
-        db.session.execute(insert(Dossier), rows)
-        ids = db.session.scalars(select(Dossier.id).order_by(Dossier.id.desc())
-                                 .limit(len(rows))).all()
-        pays = [{"dossier_id": d, "amount_vnd": 50_000, "method": "bank_transfer",
-                 "paid_at": rows[0]["accepted_at"]} for d in ids[::5]]
-        db.session.execute(insert(Payment), pays)
-        db.session.commit()
-        print(f"  seeded {min(n, first + BATCH):,} dossiers ({time.perf_counter() - t0:.0f} s)",
-              flush=True)
+    if have < n:
+        t0 = time.perf_counter()
+        generate(db.session, n - have, current_app.config["RECEIVING_UNIT_CODE"])
+        print(f"  seeded {n - have:,} dossiers in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+def http_pages(app) -> None:
+    """The screens a manager and a clerk open every day, through the whole Flask stack."""
+    client = app.test_client()
+    client.post("/login", data={"username": "lanhdao", "password": "demo1234"})
+    for label, url in (("page: dossier list (newest first)", "/dossier/"),
+                       ("page: dossier search by applicant", "/dossier/?search=nguyen+van"),
+                       ("page: overdue and nearly due", "/dossier_due/"),
+                       ("page: payments", "/payment/"),
+                       ("page: dashboard", "/")):
+        timed(label, lambda: _ok(client.get(url)))
+
+
+def _ok(response):
+    assert response.status_code == 200, response.status_code
+    return response
 
 
 def timed(label: str, fn, repeat: int = 3):
@@ -119,7 +95,8 @@ def main() -> None:
     parser.add_argument("--database", default=f"sqlite:///{tempfile.gettempdir()}/motcua-bench.db")
     parser.add_argument("--export-rows", type=int, default=100_000)
     args = parser.parse_args()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "bench",
+                      "WTF_CSRF_ENABLED": False})  # the bench logs in without a browser
     with app.app_context():
         db.create_all()
         seed(args.dossiers)
@@ -145,6 +122,7 @@ def main() -> None:
         timed("dashboard: open now", lambda: dashboard.open_now(s, today))
         timed("dashboard: overdue list", lambda: dashboard.overdue_list(s, today))
         timed("dashboard, one agency", lambda: dashboard.dashboard(s, today, agency_ids=[1]))
+        http_pages(app)
         n = timed(f"export {args.export_rows:,} rows (yield_per, constant memory)",
                   lambda: export_rows(args.export_rows), repeat=1)
         print(f"  ({n:,} rows written)")
