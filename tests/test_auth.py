@@ -72,3 +72,19 @@ def test_vietnamese_is_the_default_and_english_selectable(client, users):
     assert "Thủ tục" in page
     client.post("/language", data={"lang": "en", "next": "/procedure/"})
     assert "Procedures" in client.get("/procedure/").data.decode()
+
+
+def test_error_pages_are_vietnamese(client, login_as):
+    login_as("staff")
+    response = client.get("/user/")
+    assert response.status_code == 403
+    assert "Bạn không có quyền truy cập trang này." in response.get_data(as_text=True)
+    response = client.get("/khong-co-trang-nay")
+    assert response.status_code == 404 and "không tồn tại" in response.get_data(as_text=True)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_csrf_failure_page_is_vietnamese(csrf_app):
+    response = csrf_app.test_client().post("/login", data={"username": "x", "password": "y"})
+    assert response.status_code == 400
+    assert "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)

@@ -9,7 +9,8 @@ from domain import formatting
 
 
 def init_views(app) -> None:
-    from views import auth, catalog, dossiers, home, imports, labels, reports, service, users
+    from views import (auth, catalog, dossiers, errors, home, imports, labels, reports, service,
+                       users)
 
     admin = Admin(
         app, name=_l("One-stop center"), url="/",
@@ -18,6 +19,7 @@ def init_views(app) -> None:
                               fluid=True),
     )
     app.register_blueprint(auth.bp)
+    errors.register(app)
     for module in (catalog, dossiers, service, reports, users, imports):
         module.register(admin)
 

@@ -1,0 +1,40 @@
+"""Error pages in the user's language (Vietnamese by default) instead of Werkzeug's English."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: lambda: _("The request could not be understood. Go back, reload the page and try again."),
+    403: lambda: _("You do not have permission to open this page."),
+    404: lambda: _("The page or record you asked for does not exist, or is not yours to see."),
+    405: lambda: _("This action cannot be done this way."),
+    413: lambda: _("The file is too large."),
+}
+
+
+def _page(code: int, message: str):
+    return render_template("error.html", code=code, message=message), code
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return _page(400, _("The form has expired or did not come from this site. Reload the "
+                            "page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(error):
+        message = MESSAGES.get(error.code)
+        if message is None:
+            return error
+        return _page(error.code, message())
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
