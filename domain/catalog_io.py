@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import select
 
 from domain.spreadsheet_reader import (
-    Issue, Table, ValueError_, parse_bool, parse_date, parse_int, parse_text,
+    Issue, Table, header_issues, ValueError_, parse_bool, parse_date, parse_int, parse_text,
 )
 from domain.spreadsheets import new_workbook, safe_value, write_row
 from models import (
@@ -183,18 +183,9 @@ def _match_tables(tables: list[Table], plan: CatalogPlan, strict: bool) -> dict[
             f"Không có trang danh mục nào; cần ít nhất một trong: {', '.join(ENTITIES)}.",
             f"No catalog sheet found; expected at least one of: {', '.join(ENTITIES)}."))
     for entity, table in matched.items():
-        known = {c.name for c in COLUMNS[entity]}
-        unknown = [h for h in table.header if h and h not in known]
-        missing = [c.name for c in COLUMNS[entity] if c.required and c.name not in table.header]
-        if unknown:
-            plan.issues.append(Issue(
-                f"Cột không hợp lệ: {', '.join(unknown)} (các cột được phép: {', '.join(sorted(known))}).",
-                f"Unknown columns: {', '.join(unknown)} (allowed: {', '.join(sorted(known))}).",
-                row=1, sheet=table.name))
-        if missing:
-            plan.issues.append(Issue(f"Thiếu cột bắt buộc: {', '.join(missing)}.",
-                                     f"Missing required columns: {', '.join(missing)}.",
-                                     row=1, sheet=table.name))
+        plan.issues.extend(header_issues(
+            table, sorted(c.name for c in COLUMNS[entity]),
+            [c.name for c in COLUMNS[entity] if c.required]))
     return matched
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from domain.calendar import load_calendar
 from domain.spreadsheet_reader import (
-    Issue, Table, ValueError_, parse_date, parse_datetime, parse_int, parse_text,
+    Issue, Table, header_issues, ValueError_, parse_date, parse_datetime, parse_int, parse_text,
 )
 from models import (
     CHANNELS, RETURN_CHANNELS, Dossier, DossierCounter, DossierEvent, DossierPause, Payment,
@@ -105,17 +105,7 @@ def _pick_table(tables: list[Table], plan: DossierPlan) -> Table | None:
             "The file must hold exactly one dossier table (one sheet, or a sheet named “dossiers”)."))
         return None
     table = candidates[0]
-    unknown = [h for h in table.header if h and h not in COLUMNS]
-    missing = [c for c in REQUIRED if c not in table.header]
-    if unknown:
-        plan.issues.append(Issue(
-            f"Cột không hợp lệ: {', '.join(unknown)} (các cột được phép: {', '.join(COLUMNS)}).",
-            f"Unknown columns: {', '.join(unknown)} (allowed: {', '.join(COLUMNS)}).",
-            row=1, sheet=table.name))
-    if missing:
-        plan.issues.append(Issue(f"Thiếu cột bắt buộc: {', '.join(missing)}.",
-                                 f"Missing required columns: {', '.join(missing)}.",
-                                 row=1, sheet=table.name))
+    plan.issues.extend(header_issues(table, list(COLUMNS), REQUIRED))
     if not table.rows and not plan.issues:
         plan.issues.append(Issue("Tệp không có dòng hồ sơ nào.", "The file holds no dossier rows.",
                                  sheet=table.name))

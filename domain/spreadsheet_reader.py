@@ -79,6 +79,24 @@ class Issue:
         return f"{self.text('vi')} / {self.text('en')}"
 
 
+def header_issues(table, allowed, required) -> list[Issue]:
+    """Unknown and missing columns of a table's header row."""
+    unknown = [h for h in table.header if h and h not in allowed]
+    missing = [c for c in required if c not in table.header]
+    issues = []
+    if unknown:
+        allowed_text = ", ".join(allowed)
+        issues.append(Issue(
+            f"Cột không hợp lệ: {', '.join(unknown)} (các cột được phép: {allowed_text}).",
+            f"Unknown columns: {', '.join(unknown)} (allowed: {allowed_text}).",
+            row=1, sheet=table.name))
+    if missing:
+        issues.append(Issue(f"Thiếu cột bắt buộc: {', '.join(missing)}.",
+                            f"Missing required columns: {', '.join(missing)}.",
+                            row=1, sheet=table.name))
+    return issues
+
+
 class SpreadsheetError(Exception):
     def __init__(self, vi: str, en: str):
         super().__init__(en)
