@@ -261,4 +261,8 @@ class AgencyScopedMixin:
             id = int(id)
         except (TypeError, ValueError):
             return None
-        return self.get_query().filter(pk == id).one_or_none()
+        return self.get_one_query().filter(pk == id).one_or_none()
+
+    def get_one_query(self):
+        """The query behind details and edit pages: scoped; a view may add eager loads."""
+        return self.get_query()

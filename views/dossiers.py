@@ -225,18 +225,13 @@ class DossierView(AgencyScopedMixin, SecureModelView):
                 abort(404)
         return None
 
-    def get_one(self, id):
-        pk = getattr(self.model, self._primary_key)
-        try:
-            id = int(id)
-        except (TypeError, ValueError):
-            return None
+    def get_one_query(self):
         return self.get_query().options(
             joinedload(Dossier.procedure), joinedload(Dossier.agency),
             joinedload(Dossier.received_by), selectinload(Dossier.documents),
-            selectinload(Dossier.pauses),
+            selectinload(Dossier.pauses), selectinload(Dossier.payments),
             selectinload(Dossier.events).joinedload(DossierEvent.user),
-        ).filter(pk == id).one_or_none()
+        )
 
     # ---- forms ------------------------------------------------------------------------------
     def get_edit_form(self):
