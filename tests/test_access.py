@@ -154,3 +154,30 @@ def test_actions_and_ajax_refused_to_readers(app, client, login_as, role):
 def test_flask_admin_export_is_off(client, login_as):
     login_as(A)
     assert client.get("/procedure/export/csv/").status_code == 404
+
+
+# Pages that are not model screens: their URL and who may open them.
+PAGES = {"admin": ("/", EVERYONE), "report": ("/report/", {A, M}),
+         "rating_kiosk": ("/kiosk/", {S}), "imports": ("/imports/", {A}),
+         "payment_totals": ("/payment/totals/", EVERYONE),
+         "staff_rating_totals": ("/staff_rating/totals/", {A, M})}
+
+
+def test_every_page_is_specified(app):
+    admin = app.extensions["admin"][0]
+    endpoints = {v.endpoint for v in admin._views}
+    assert endpoints <= set(ACCESS) | set(PAGES), endpoints - set(ACCESS) - set(PAGES)
+
+
+@pytest.mark.parametrize("role", [None, A, S, M])
+def test_pages(client, login_as, role):
+    if role:
+        login_as(role)
+    for name, (url, allowed) in PAGES.items():
+        response = client.get(url)
+        if role is None:
+            assert response.status_code == 302 and "/login" in response.location, name
+        elif role in allowed:
+            assert response.status_code == 200, (name, role, response.status_code)
+        else:
+            assert response.status_code == 403, (name, role, response.status_code)
