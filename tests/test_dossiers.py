@@ -442,3 +442,26 @@ def test_register_pages_through_batches_and_caps(app, client, login_as, world, m
     capped = rows()
     assert [r[1] for r in capped if r[1]] == expected[:3]
     assert "3" in str(capped[-1][0])  # the note says the list was cut
+
+
+def test_list_export_follows_the_search_and_the_staff_scope(app, client, login_as, world):
+    def exported(query=""):
+        response = client.get("/dossier/export.xlsx" + query)
+        assert response.status_code == 200
+        rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(response.data)).active.iter_rows()]
+        return rows[0], rows[1:]
+
+    login_as("manager")
+    header, rows = exported()
+    assert "Người nộp" in header and len(rows) == 2
+    assert {r[header.index("Người nộp")] for r in rows} == {"Nguyễn Văn Ánh", "Trần Thị Bình"}
+    assert rows[0][header.index("Trạng thái")] == "Được tiếp nhận"
+    assert rows[0][header.index("Hình thức")] == "Trực tiếp"
+    _, rows = exported("?search=tran+thi+binh")
+    assert [r[header.index("Người nộp")] for r in rows] == ["Trần Thị Bình"]
+    client.post("/logout")
+    login_as("staff")
+    _, rows = exported()
+    assert [r[header.index("Người nộp")] for r in rows] == ["Nguyễn Văn Ánh"]
+    page = client.get("/dossier/").get_data(as_text=True)
+    assert "/dossier/export.xlsx" in page and "/dossier/register/" in page

@@ -29,6 +29,7 @@ from domain.formatting import format_date
 from domain.spreadsheets import new_workbook, write_row
 from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db
 from views import labels
+from views.exports import XlsxExportMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
                         SecureModelView, db_options, own_agency_ids, own_agency_options)
 
@@ -144,7 +145,7 @@ class TransitionForm(SecureForm):
     new_due_date = DateField(_l("New due date"), validators=[Optional()])
 
 
-class DossierView(AgencyScopedMixin, SecureModelView):
+class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     """Counter staff take dossiers in and move them along; managers read; nobody deletes."""
     agency_column = Dossier.agency_id
     read_roles = ALL_ROLES
@@ -432,8 +433,12 @@ class DossierView(AgencyScopedMixin, SecureModelView):
             return _l("Early")
         return _l("On time") if done == dossier.due_date else _l("Late")
 
-    # ---- the register, Mẫu 06 ---------------------------------------------------------------
-    xlsx_export_endpoint = "register_view"
+    # ---- exports: the current list (XlsxExportMixin), and the register Mẫu 06 -------------
+    export_formatters = {
+        "status": lambda m: str(labels.DOSSIER_STATUSES.get(m.status, m.status)),
+        "channel": lambda m: str(labels.CHANNELS.get(m.channel, m.channel)),
+    }
+    extra_list_links = (("register_view", _l("Register (form 06)")),)
 
     @expose("/register/")
     def register_view(self):
@@ -531,6 +536,7 @@ class DossierDueView(DossierView):
     column_filters = DossierView.column_filters[:2]
     column_labels = dict(labels.LABELS, days_left=_l("Working days left"))
     xlsx_export_endpoint = None
+    extra_list_links = ()
 
     def get_query(self):
         return super().get_query().filter(_due_within_horizon())
