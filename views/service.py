@@ -759,6 +759,7 @@ def _item_count_formatter(view, context, model, name):
 class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelView):
     """Runs of the post office between the center and an agency (10:30 and 16:00). Dossiers are
     added by typing or scanning their codes: unknown or other-agency codes refuse the batch."""
+    simple_list_pager = True
 
     def agency_criterion(self, agency_ids):
         return CourierRun.agency_id.in_(agency_ids)
@@ -767,6 +768,7 @@ class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureMode
     totals_title = _l("Courier runs")
     column_labels = dict(labels.LABELS, codes=_l("Dossier codes (one per line)"),
                          item_count=_l("Dossiers"))
+    simple_list_pager = True
     column_list = ("run_date", "slot", "direction", "agency", "item_count", "created_by")
     column_details_list = ("run_date", "slot", "direction", "agency", "items", "note",
                            "created_by", "created_at")
