@@ -1,4 +1,5 @@
 """Login, logout, sessions and the user command."""
+import pytest
 from conftest import PASSWORD, create_user, login
 from models import User, db
 
@@ -23,6 +24,28 @@ def test_login_logout(client, users):
 def test_login_never_redirects_off_site(client, users):
     response = client.post("/login", data={"username": "admin1", "password": PASSWORD,
                                            "next": "//evil.example/"})
+    assert response.location == "/"
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example/", "/\n/evil.example/",
+                                    "/\r/evil.example/", "/ /evil.example/",
+                                    "/\\evil.example/", "/\x00/evil.example/"])
+def test_login_refuses_next_that_browsers_turn_into_another_host(client, users, target):
+    # Browsers drop tabs and newlines: "/<TAB>/evil.example" is "//evil.example" to them.
+    response = client.post("/login", data={"username": "admin1", "password": PASSWORD,
+                                           "next": target})
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+def test_login_keeps_a_same_site_next(client, users):
+    response = client.post("/login", data={"username": "admin1", "password": PASSWORD,
+                                           "next": "/dossier/?search=nguyen%20van"})
+    assert response.location == "/dossier/?search=nguyen%20van"
+
+
+def test_language_switch_never_redirects_off_site(client, users):
+    response = client.post("/language", data={"lang": "en", "next": "/\t/evil.example/"})
     assert response.location == "/"
 
 

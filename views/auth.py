@@ -1,6 +1,8 @@
 """Log in, log out (POST) and the language switch."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -19,9 +21,15 @@ class LoginForm(SecureForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
+# Browsers drop tabs and newlines from a URL ("/\t/evil.example" becomes "//evil.example"):
+# a path with any control character or whitespace is refused.
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 def safe_next(url: str | None) -> str:
     """Only same-site paths: never redirect to another host after login."""
-    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+    if url and url.startswith("/") and not url.startswith("//") \
+            and not _UNSAFE_IN_PATH.search(url):
         return url
     return url_for("admin.index")
 
