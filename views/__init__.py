@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import get_locale, lazy_gettext as _l
 
 from domain import formatting
+from views.base import link_args
 
 
 def init_views(app) -> None:
@@ -23,6 +24,7 @@ def init_views(app) -> None:
     for module in (catalog, dossiers, service, reports, users, imports):
         module.register(admin)
 
+    app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.filters.update(
         vnd=formatting.format_vnd, number=formatting.format_number,
         date_vn=formatting.format_date, datetime_vn=formatting.format_datetime)

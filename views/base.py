@@ -64,6 +64,13 @@ class SecureBaseView(RoleRequiredMixin, BaseView):
     """A custom (non-model) page with a role check."""
 
 
+def link_args(args) -> dict:
+    """The current query string, to carry into a link or a redirect (every value of a repeated
+    key kept) — without url_for's own options (_external, _scheme, _anchor, _method), which a
+    crafted link could otherwise set: `?_method=POST` made every list page fail."""
+    return {k: v for k, v in args.to_dict(flat=False).items() if not k.startswith("_")}
+
+
 def db_options(query_factory):
     """Filter options read from the database when a page is shown (none at start-up)."""
     def options():
@@ -201,6 +208,13 @@ class SecureModelView(RoleRequiredMixin, ModelView):
                 "index": i, "arg": self.get_filter_arg(i, flt), "operation": flt.operation(),
                 "options": flt.get_options(self) or None, "type": flt.data_type})
         return dict(group.non_lazy() for group in groups.values())
+
+    def _get_list_extra_args(self):
+        # Flask-Admin carries unknown query arguments into its page links: not url_for's own.
+        view_args = super()._get_list_extra_args()
+        view_args.extra_args = {k: v for k, v in view_args.extra_args.items()
+                                if not k.startswith("_")}
+        return view_args
 
     def search_placeholder(self):
         return str(_l("Search (accents optional)"))

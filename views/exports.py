@@ -28,6 +28,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
 from domain.spreadsheets import new_workbook, safe_value
+from views.base import link_args
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 64 * 1024
@@ -130,8 +131,7 @@ class XlsxExportMixin:
             flash(gettext("The list has more than %(max)s rows; narrow it with filters or a "
                           "search before exporting it.", max=f"{limit:,}".replace(",", ".")),
                   "error")
-            args = request.args.to_dict(flat=False)
-            return redirect(url_for(".index_view", **args))
+            return redirect(url_for(".index_view", **link_args(request.args)))
         fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="export-")
         os.close(fd)
         try:

@@ -13,7 +13,7 @@ from domain import reports
 from domain.formatting import format_percent
 from domain.report_workbook import write_report_workbook
 from models import db
-from views.base import SecureBaseView
+from views.base import SecureBaseView, link_args
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PRESETS = ("month", "quarter", "year", "cutoff", "range")
@@ -85,7 +85,7 @@ class ReportView(SecureBaseView):
             (_("Pending / received"), format_percent(t["pending_total"], t["received_total"])),
             (_("Overdue / pending"), format_percent(t["pending_overdue"], t["pending_total"])),
         ]
-        args = {k: v for k, v in request.args.items() if k != "page"}
+        args = {k: v for k, v in link_args(request.args).items() if k != "page"}
         today = local_today()
         return self.render(
             "admin/report.html", report=report, groups=GROUPS, shares=shares,
