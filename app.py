@@ -117,13 +117,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        # "<id>:<token>" (User.get_id): an old session of a changed password is refused.
+        uid, _, token = user_id.partition(":")
+        user = db.session.get(User, int(uid)) if uid.isdigit() else None
+        return user if user is not None and user.matches_session(token) else None
 
     @app.before_request
     def _record_actor():
         # Read by the audit hook (domain/audit.py) to say who changed what, from where.
-        user_id = current_user.get_id() if current_user.is_authenticated else None
-        db.session.info["actor"] = (int(user_id) if user_id else None, request.remote_addr)
+        user_id = current_user.id if current_user.is_authenticated else None
+        db.session.info["actor"] = (user_id, request.remote_addr)
 
     from views import init_views
     init_views(app)

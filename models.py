@@ -7,6 +7,8 @@ dates. Technical timestamps (created_at, updated_at, AuditLog.at) are naive UTC.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from typing import Optional
 
 from flask_login import UserMixin
@@ -220,6 +222,17 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    # The session names the user AND the password it was opened with: a new password (set by
+    # an admin after a leak) ends every session opened with the old one.
+    def _session_token(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:20]
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self._session_token()}"
+
+    def matches_session(self, token: str) -> bool:
+        return hmac.compare_digest(token, self._session_token())
 
     @property
     def agency_ids(self) -> list[int]:

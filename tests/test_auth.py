@@ -111,3 +111,28 @@ def test_csrf_failure_page_is_vietnamese(csrf_app):
     response = csrf_app.test_client().post("/login", data={"username": "x", "password": "y"})
     assert response.status_code == 400
     assert "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)
+
+
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, client, users):
+    other = app.test_client()
+    for c in (client, other):
+        assert login(c, "staff1").status_code == 302
+    assert client.get("/dossier/").status_code == 200
+    with app.app_context():  # e.g. an admin resets a leaked password
+        db.session.query(User).filter_by(username="staff1").one().set_password("a new one 42")
+        db.session.commit()
+    assert client.get("/dossier/").status_code == 302  # back to the login page
+    assert other.get("/dossier/").status_code == 302
+    assert login(client, "staff1", "a new one 42").status_code == 302
+    assert client.get("/dossier/").status_code == 200
+
+
+def test_an_unchanged_password_keeps_the_session_and_the_audit_actor(app, client, users):
+    from models import AuditLog
+    assert login(client, "admin1").status_code == 302
+    response = client.post("/calendar_day/new/", data={"date": "2019-12-31", "note": "x"})
+    assert response.status_code == 302
+    with app.app_context():
+        admin = db.session.query(User).filter_by(username="admin1").one()
+        row = db.session.query(AuditLog).filter_by(table_name="calendar_day").one()
+        assert row.user_id == admin.id
