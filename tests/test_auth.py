@@ -136,3 +136,22 @@ def test_an_unchanged_password_keeps_the_session_and_the_audit_actor(app, client
         admin = db.session.query(User).filter_by(username="admin1").one()
         row = db.session.query(AuditLog).filter_by(table_name="calendar_day").one()
         assert row.user_id == admin.id
+
+
+def test_unknown_and_inactive_usernames_cost_a_password_check_too(app, client, users,
+                                                                  monkeypatch):
+    # Without it, "no such user" answers at once and a slow answer means "this user exists".
+    with app.app_context():
+        create_user("gone", "staff").active = False
+        db.session.commit()
+    calls = []
+    original = User.check_password
+    monkeypatch.setattr(User, "check_password",
+                        lambda self, password: calls.append(self.username)
+                        or original(self, password))
+    for username in ("nobody", "gone", "staff1"):
+        calls.clear()
+        response = client.post("/login", data={"username": username, "password": "wrong pw 1"})
+        assert response.status_code == 401
+        assert len(calls) == 1, username
+    assert client.get("/dossier/").status_code == 302

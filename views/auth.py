@@ -1,7 +1,9 @@
 """Log in, log out (POST) and the language switch."""
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -34,6 +36,15 @@ def safe_next(url: str | None) -> str:
     return url_for("admin.index")
 
 
+@functools.lru_cache(maxsize=1)
+def _nobody() -> User:
+    """A user no password matches: an unknown or inactive username still costs one scrypt check,
+    so the answer time does not tell which usernames exist."""
+    nobody = User()
+    nobody.set_password(secrets.token_hex(16))
+    return nobody
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -42,7 +53,8 @@ def login():
     next_url = request.values.get("next", "")
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        if user is not None and user.active and user.check_password(form.password.data):
+        usable = user is not None and user.active
+        if (user if usable else _nobody()).check_password(form.password.data) and usable:
             session.clear()
             session.permanent = True
             login_user(user)
