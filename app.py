@@ -34,8 +34,10 @@ def _secret_key(instance_path: Path) -> str:
         raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
     key_file = instance_path / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        # Created owner-only from the start: never readable by others, not even for a moment.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
     return key_file.read_text().strip()
 
 

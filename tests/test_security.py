@@ -38,3 +38,22 @@ def test_export_refusal_redirect_keeps_the_filters_only(app, client, login_as):
     assert response.status_code == 302
     assert response.location.startswith("/agency/?") and "search=s" in response.location
     assert "_method" not in response.location and "#" not in response.location
+
+
+def test_generated_secret_key_file_is_never_readable_by_others(tmp_path, monkeypatch):
+    import os
+    from pathlib import Path
+
+    from app import _secret_key
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("APP_ENV", raising=False)
+    # A chmod after the write leaves a moment where the key is world-readable: refuse it.
+    monkeypatch.setattr(Path, "chmod", lambda self, mode: None)
+    old = os.umask(0o022)
+    try:
+        key = _secret_key(tmp_path)
+    finally:
+        os.umask(old)
+    assert len(key) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert _secret_key(tmp_path) == key  # read back, not regenerated
