@@ -57,3 +57,29 @@ def test_generated_secret_key_file_is_never_readable_by_others(tmp_path, monkeyp
     assert len(key) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert _secret_key(tmp_path) == key  # read back, not regenerated
+
+
+def test_every_post_route_needs_the_csrf_token(csrf_app):
+    """Walks the URL map: no state-changing route may be exempt, now or after a new screen."""
+    from conftest import PASSWORD, create_user
+    from test_csrf import _token
+
+    from app import csrf
+    from models import db
+    assert not csrf._exempt_views and not csrf._exempt_blueprints
+    with csrf_app.app_context():
+        create_user("admin1", "admin")
+        db.session.commit()
+    client = csrf_app.test_client()
+    assert client.post("/login", data={"username": "admin1", "password": PASSWORD,
+                                       "csrf_token": _token(client, "/login")}).status_code == 302
+    checked = 0
+    for rule in csrf_app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint == "auth.login":
+            continue
+        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "a" * 32, rule.rule)
+        response = client.post(url, data={"id": "1", "reason": "x"})
+        assert response.status_code == 400, (rule.rule, response.status_code)
+        checked += 1
+    assert checked > 50
+    assert client.get("/agency/").status_code == 200  # still logged in: logout was refused too
