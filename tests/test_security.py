@@ -83,3 +83,49 @@ def test_every_post_route_needs_the_csrf_token(csrf_app):
         checked += 1
     assert checked > 50
     assert client.get("/agency/").status_code == 200  # still logged in: logout was refused too
+
+
+def test_other_agencys_rows_are_not_found_on_every_scoped_screen(app, client, login_as):
+    """Staff of SGTVT tamper with the id of an STP row: 404 and nothing written, on every screen
+    with row-level access (not only the dossier screen)."""
+    import datetime as dt
+
+    from models import (Agency, CourierRun, Dossier, EvaluationForm, Feedback, Payment,
+                        Procedure, db)
+    at = dt.datetime(2019, 3, 4, 9)
+    with app.app_context():
+        tp = db.session.query(Agency).filter_by(code="STP").one()
+        proc = Procedure(code="2.000488", name="Lý lịch tư pháp", agency=tp, processing_days=10)
+        dossier = Dossier(code="X-0002", procedure=proc, agency=tp, applicant_name="Lê Thị Bình",
+                          channel="postal", accepted_at=at, due_date=dt.date(2019, 3, 18),
+                          status=4)
+        rows = {
+            "postal": dossier,
+            "payment": Payment(dossier=dossier, amount_vnd=1000, method="cash", paid_at=at),
+            "feedback": Feedback(channel="direct", received_at=at, sender="Bình", subject="S",
+                                 content="C", agency=tp, due_date=dt.date(2019, 3, 18),
+                                 status="new"),
+            "courier_run": CourierRun(run_date=dt.date(2019, 3, 4), slot="10:30",
+                                      direction="to_agency", agency=tp, note="gốc"),
+            "evaluation_form": EvaluationForm(agency=tp, form_set="citizen_2019", submitted_at=at,
+                                              score=8, max_score=8),
+        }
+        db.session.add_all([proc, *rows.values()])
+        db.session.commit()
+        ids = {k: v.id for k, v in rows.items()}
+    login_as("staff")
+    for endpoint, row_id in ids.items():
+        assert client.get(f"/{endpoint}/details/?id={row_id}").status_code == 404, endpoint
+    assert client.get(f"/dossier/details/?id={ids['postal']}").status_code == 404
+    feedback = {"channel": "direct", "received_at": "2019-03-04 09:00:00", "sender": "Đổi",
+                "subject": "S", "content": "C", "status": "new"}
+    assert client.post(f"/feedback/edit/?id={ids['feedback']}", data=feedback).status_code == 404
+    run = {"run_date": "2019-03-04", "slot": "10:30", "direction": "to_agency", "note": "đổi"}
+    assert client.post(f"/courier_run/edit/?id={ids['courier_run']}", data=run).status_code == 404
+    with app.app_context():
+        assert db.session.get(Feedback, ids["feedback"]).sender == "Bình"
+        assert db.session.get(CourierRun, ids["courier_run"]).note == "gốc"
+    client.post("/logout")
+    login_as("admin")  # the rows exist: admins see them
+    for endpoint, row_id in ids.items():
+        assert client.get(f"/{endpoint}/details/?id={row_id}").status_code == 200, endpoint

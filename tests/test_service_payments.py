@@ -121,7 +121,7 @@ def test_staff_cannot_touch_another_agencys_dossier_or_payment(app, client, logi
     with app.app_context():
         assert _count(Payment) == 1
     assert client.get(f"/payment/proposal/?dossier_id={ids['d2']}").status_code == 404
-    assert client.get(f"/payment/details/?id={other_id}").status_code == 302  # not found
+    assert client.get(f"/payment/details/?id={other_id}").status_code == 404  # not found
     assert client.get(f"/payment/cancel/?id={other_id}").status_code == 404
     assert client.post(f"/payment/cancel/?id={other_id}",
                        data={"reason": "nhầm"}).status_code == 404

@@ -202,7 +202,7 @@ def test_staff_receive_and_answer_feedback(app, client, login_as):
     client.post("/feedback/new/", data=_feedback_data(""))
     with app.app_context():
         assert _count(Feedback) == 2
-    assert client.get(f"/feedback/edit/?id={other_id}").status_code == 302  # not found
+    assert client.get(f"/feedback/edit/?id={other_id}").status_code == 404  # not found
     client.post(f"/feedback/edit/?id={other_id}", data=_feedback_data(ids["gt"], sender="Y"))
     with app.app_context():
         assert db.session.get(Feedback, other_id).sender == "X"
@@ -268,7 +268,7 @@ def test_postal_list_and_counts(app, client, login_as):
     listing = client.get("/postal/").get_data(as_text=True)
     assert C1 in listing and C2 in listing
     assert C3 not in listing and "190304-0004" not in listing  # other agency; not postal
-    assert client.get(f"/postal/details/?id={ids['d3']}").status_code == 302  # not found
+    assert client.get(f"/postal/details/?id={ids['d3']}").status_code == 404  # not found
     arg = _equal_filter_arg(app, "postal", "channel")
     by_channel = client.get(f"/postal/?{arg}=postal").get_data(as_text=True)
     assert C1 in by_channel and C2 not in by_channel

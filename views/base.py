@@ -262,6 +262,18 @@ class AgencyScopedMixin:
         ids = own_agency_ids()
         return query if ids is None else query.filter(self.agency_criterion(ids))
 
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is not None:
+            return response
+        # A row outside the user's agencies is "not found" (404), as for a tampered id anywhere,
+        # rather than Flask-Admin's redirect to the list.
+        if name in ("details_view", "edit_view", "print_view"):
+            row_id = request.args.get("id")
+            if row_id is not None and self.get_one(row_id) is None:
+                abort(404)
+        return None
+
     def get_query(self):
         return self._scope(super().get_query())
 

@@ -214,18 +214,7 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     })]
     details_template = "dossiers/details.html"
 
-    # ---- access -----------------------------------------------------------------------------
-    def _handle_view(self, name, **kwargs):
-        response = super()._handle_view(name, **kwargs)
-        if response is not None:
-            return response
-        # A dossier outside the user's agencies is "not found", not a silent redirect.
-        if name in ("details_view", "edit_view", "print_view"):
-            row_id = request.args.get("id")
-            if row_id is not None and self.get_one(row_id) is None:
-                abort(404)
-        return None
-
+    # ---- access (a dossier outside the user's agencies: 404, see AgencyScopedMixin) --------
     def get_one_query(self):
         return self.get_query().options(
             joinedload(Dossier.procedure), joinedload(Dossier.agency),
