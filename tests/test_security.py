@@ -129,3 +129,21 @@ def test_other_agencys_rows_are_not_found_on_every_scoped_screen(app, client, lo
     login_as("admin")  # the rows exist: admins see them
     for endpoint, row_id in ids.items():
         assert client.get(f"/{endpoint}/details/?id={row_id}").status_code == 200, endpoint
+
+
+@pytest.mark.parametrize("args", ["query=&limit=100000", "query=co&limit=-1",
+                                  "query=co&offset=-5&limit=10", "limit=0"])
+def test_ajax_pickers_answer_one_page_at_most(app, client, login_as, args):
+    # ?limit=1000000 (or -1: no limit at all on SQLite) loaded a whole table into memory.
+    import json
+
+    from conftest import create_agency
+    from models import db
+    with app.app_context():
+        for i in range(30):
+            create_agency(code=f"A{i:02d}", name=f"Cơ quan {i}")
+        db.session.commit()
+    login_as("admin")
+    response = client.get(f"/feedback/ajax/lookup/?name=agency&{args}")
+    assert response.status_code == 200
+    assert 1 <= len(json.loads(response.data)) <= 20

@@ -108,6 +108,7 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
         options.setdefault("fields", ["search_text"])
         options.setdefault("page_size", 20)
         super().__init__(name, db.session, model, **options)
+        self.page_size = options["page_size"]
         self.query_factory = query_factory
         self.order_by = order_by
 
@@ -126,8 +127,12 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
             return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
 
     def get_list(self, term, offset=0, limit=20):
+        # offset and limit come from the request: one page at most (?limit=1000000 or -1 would
+        # load a whole table of a million dossiers).
+        offset = max(0, offset or 0)
+        limit = self.page_size if not limit or limit < 1 else min(limit, self.page_size)
         query = self.get_query()
-        for word in normalize_search(term).split():
+        for word in normalize_search(term or "").split():
             query = query.filter(self.model.search_text.contains(word, autoescape=True))
         if self.order_by is not None:
             query = query.order_by(self.order_by)
