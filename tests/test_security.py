@@ -147,3 +147,14 @@ def test_ajax_pickers_answer_one_page_at_most(app, client, login_as, args):
     response = client.get(f"/feedback/ajax/lookup/?name=agency&{args}")
     assert response.status_code == 200
     assert 1 <= len(json.loads(response.data)) <= 20
+
+
+@pytest.mark.parametrize("url", ["/report/?preset=month&month=9999-12",
+                                 "/dossier/register/?from=9999-12-01&to=9999-12-31",
+                                 "/payment/totals/?from=9999-12-01&to=9999-12-31"])
+def test_dates_at_the_end_of_the_calendar_are_bad_input_not_a_crash(client, login_as, url):
+    login_as("admin")
+    response = client.get(url)
+    assert response.status_code in (200, 400), response.status_code
+    if response.status_code == 400:
+        assert "Ngày tháng nằm ngoài phạm vi" in response.get_data(as_text=True)

@@ -25,6 +25,11 @@ def register(app) -> None:
         return _page(400, _("The form has expired or did not come from this site. Reload the "
                             "page and try again."))
 
+    @app.errorhandler(OverflowError)
+    def _overflow(error):
+        # A date at the end of the calendar (9999-12-31) plus a day: bad input, not a crash.
+        return _page(400, _("A date is out of range. Check the dates and try again."))
+
     @app.errorhandler(HTTPException)
     def _http(error):
         message = MESSAGES.get(error.code)
