@@ -202,6 +202,13 @@ class SecureModelView(RoleRequiredMixin, ModelView):
                 "options": flt.get_options(self) or None, "type": flt.data_type})
         return dict(group.non_lazy() for group in groups.values())
 
+    def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
+        # Flask-Admin returns a choice column's raw value when it has no label: an empty
+        # value would print "None" in lists and details.
+        value = super()._get_list_value(context, model, name, column_formatters,
+                                        column_type_formatters)
+        return "" if value is None else value
+
     def search_placeholder(self):
         return str(_l("Search (accents optional)"))
 

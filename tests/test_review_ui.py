@@ -1,0 +1,33 @@
+"""Fixes found walking through the screens as the users do."""
+import datetime as dt
+import re
+
+from models import Agency, Dossier, Procedure, db
+
+AT = dt.datetime(2019, 3, 4, 9, 30)
+
+
+def _postal_dossier_without_return_channel(app):
+    with app.app_context():
+        agency = db.session.query(Agency).filter_by(code="SGTVT").one()
+        procedure = Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe", agency=agency,
+                              processing_days=5)
+        dossier = Dossier(code="000.00.20.H37-190304-0001", procedure=procedure, agency=agency,
+                          applicant_name="Lê Thị Bình", channel="postal", accepted_at=AT,
+                          due_date=dt.date(2019, 3, 11), status=4)
+        db.session.add(dossier)
+        db.session.commit()
+        return dossier.id
+
+
+def test_empty_choice_columns_print_nothing_not_none(app, client, login_as):
+    dossier_id = _postal_dossier_without_return_channel(app)
+    login_as("admin")
+    listing = client.get("/postal/").get_data(as_text=True)
+    assert "190304-0001" in listing
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", listing, re.S)
+    assert cells and not any(cell.strip() == "None" for cell in cells)
+    details = client.get(f"/postal/details/?id={dossier_id}").get_data(as_text=True)
+    assert "Lê Thị Bình" in details
+    assert not any(cell.strip() == "None"
+                   for cell in re.findall(r"<td[^>]*>(.*?)</td>", details, re.S))
