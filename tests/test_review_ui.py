@@ -43,3 +43,10 @@ def test_flask_admin_wording_comes_from_our_catalogue(app, client, login_as):
     assert "Kỷ lục" not in page  # Flask-Admin's own catalogue: a sports record
     listing = client.get("/agency/").get_data(as_text=True)
     assert "50 dòng" in listing and "20 dòng" in listing and "items" not in listing and "mặt hàng" not in listing
+
+
+def test_refused_form_says_so_in_vietnamese(app, client, login_as):
+    login_as("admin")
+    page = client.post("/agency/new/", data={"code": "", "name": ""}).get_data(as_text=True)
+    assert "Chưa lưu được" in page
+    assert "Failed to create record" not in page  # missing from Flask-Admin's own catalogue

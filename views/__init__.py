@@ -39,7 +39,8 @@ def init_views(app) -> None:
 # any record although a hồ sơ is a dossier here). Our catalogue translates these msgids and wins.
 FLASK_ADMIN_WORDING = (
     _l("Record was successfully created."), _l("Record was successfully saved."),
-    _l("Record does not exist."), _l("Failed to update record. %(error)s"),
+    _l("Record does not exist."), _l("Failed to create record."), _l("Failed to save record."),
+    _l("Failed to update record. %(error)s"),
     _l("Failed to create record. %(error)s"), _l("Failed to delete record. %(error)s"),
     _l("Please select at least one record."), _l("Please select model"), _l("items"),
     _l("empty"), _l("not contains"), _l("View Record"), _l("Create New Record"),
