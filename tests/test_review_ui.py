@@ -50,3 +50,17 @@ def test_refused_form_says_so_in_vietnamese(app, client, login_as):
     page = client.post("/agency/new/", data={"code": "", "name": ""}).get_data(as_text=True)
     assert "Chưa lưu được" in page
     assert "Failed to create record" not in page  # missing from Flask-Admin's own catalogue
+
+
+def test_report_shows_no_share_where_nothing_was_resolved(app, client, login_as):
+    _postal_dossier_without_return_channel(app)  # accepted 04/03/2019, still processing
+    login_as("manager")
+    html = client.get("/report/?preset=month&month=2019-03").get_data(as_text=True)
+    totals = re.search(r'<tr [^>]*id="report-totals"[^>]*>(.*?)</tr>', html, re.S).group(1)
+    last_cell = re.findall(r"<td[^>]*>(.*?)</td>", totals, re.S)[-1].strip()
+    assert last_cell == "–"  # nothing resolved: no "0,00%" that reads as "all late"
+    shares = re.search(r'id="report-shares".*?</table>', html, re.S).group(0)
+    cells = [re.sub(r"<[^>]+>", "", c).strip()
+             for c in re.findall(r"<td[^>]*>(.*?)</td>", shares, re.S)]
+    assert cells[:4] == ["Đã giải quyết / tiếp nhận", "0,00%",  # 0 of 1 received
+                         "Trước hạn / đã giải quyết", "–"]      # 0 of 0 resolved
