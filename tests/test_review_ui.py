@@ -1,5 +1,6 @@
 """Fixes found walking through the screens as the users do."""
 import datetime as dt
+import os
 import re
 
 from models import Agency, Dossier, Procedure, db
@@ -64,3 +65,16 @@ def test_report_shows_no_share_where_nothing_was_resolved(app, client, login_as)
              for c in re.findall(r"<td[^>]*>(.*?)</td>", shares, re.S)]
     assert cells[:4] == ["Đã giải quyết / tiếp nhận", "0,00%",  # 0 of 1 received
                          "Trước hạn / đã giải quyết", "–"]      # 0 of 0 resolved
+
+
+def test_uncompiled_catalogues_are_found(tmp_path):
+    from app import uncompiled_catalogues
+    messages = tmp_path / "vi" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    po = messages / "messages.po"
+    po.write_text('msgid "Log in"\nmsgstr "Đăng nhập"\n', encoding="utf-8")
+    assert uncompiled_catalogues(tmp_path) == [po]  # never compiled: the UI would be English
+    (messages / "messages.mo").write_bytes(b"")
+    assert uncompiled_catalogues(tmp_path) == []
+    os.utime(po, (po.stat().st_atime, po.stat().st_mtime + 60))  # edited after compiling
+    assert uncompiled_catalogues(tmp_path) == [po]
