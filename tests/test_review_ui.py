@@ -78,3 +78,11 @@ def test_uncompiled_catalogues_are_found(tmp_path):
     assert uncompiled_catalogues(tmp_path) == []
     os.utime(po, (po.stat().st_atime, po.stat().st_mtime + 60))  # edited after compiling
     assert uncompiled_catalogues(tmp_path) == [po]
+
+
+def test_page_title_does_not_repeat_the_menu_name(app, client, login_as):
+    login_as("admin")
+    dossiers = client.get("/dossier/").get_data(as_text=True)
+    assert "<title>Hồ sơ – Một cửa</title>" in dossiers  # menu "Hồ sơ" > "Hồ sơ"
+    agencies = client.get("/agency/").get_data(as_text=True)
+    assert "<title>Danh mục – Cơ quan – Một cửa</title>" in agencies
