@@ -86,3 +86,20 @@ def test_page_title_does_not_repeat_the_menu_name(app, client, login_as):
     assert "<title>Hồ sơ – Một cửa</title>" in dossiers  # menu "Hồ sơ" > "Hồ sơ"
     agencies = client.get("/agency/").get_data(as_text=True)
     assert "<title>Danh mục – Cơ quan – Một cửa</title>" in agencies
+
+
+def test_audit_log_on_the_local_clock_in_vietnamese(app, client, login_as):
+    from models import AuditLog
+    with app.app_context():
+        entry = AuditLog(at=dt.datetime(2019, 3, 4, 2, 30), action="update", table_name="user",
+                         row_id=1, changes={"last_login_at": [None, "2019-03-04T02:30:00"]})
+        db.session.add(entry)
+        db.session.commit()
+        entry_id = entry.id
+    login_as("admin")
+    listing = client.get("/audit_log/?search=&sort=0").get_data(as_text=True)
+    assert "09:30 04/03/2019" in listing  # 02:30 UTC is 09:30 in Hà Nội
+    assert "02:30 04/03/2019" not in listing
+    details = client.get(f"/audit_log/details/?id={entry_id}").get_data(as_text=True)
+    assert "09:30 04/03/2019" in details and "Thay đổi" in details
+    assert ">update<" not in details and ">None<" not in details
