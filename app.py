@@ -60,6 +60,16 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def uncompiled_catalogues(directory: Path) -> list[Path]:
+    """The .po catalogues without an up-to-date compiled .mo next to them."""
+    stale = []
+    for po in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            stale.append(po)
+    return stale
+
+
 def select_locale() -> str:
     lang = session.get("lang")
     if lang in LANGUAGES:
@@ -112,6 +122,10 @@ def create_app(config: dict | None = None) -> Flask:
                      compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    for path in uncompiled_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])):
+        # Without the .mo every screen silently falls back to the English msgids.
+        app.logger.warning("Translations not compiled (%s): run `pybabel compile -d "
+                           "translations` (or `make translations`); the UI shows English.", path)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"

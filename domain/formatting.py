@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def format_number(value: int | float | None, decimals: int = 0) -> str:
@@ -29,3 +32,11 @@ def format_date(value: dt.date | None) -> str:
 
 def format_datetime(value: dt.datetime | None) -> str:
     return "" if value is None else value.strftime("%H:%M %d/%m/%Y")
+
+
+def utc_to_local(value: dt.datetime | None) -> dt.datetime | None:
+    """A naive UTC timestamp (created_at, updated_at, last login, audit) as naive local time,
+    the clock every other time on screen uses."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TZ).replace(tzinfo=None)

@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from domain.formatting import format_date, format_datetime, format_vnd
+from domain.formatting import format_date, format_datetime, format_vnd, utc_to_local
 from domain.text import normalize_search
 from models import db
 
@@ -156,6 +156,8 @@ class SecureModelView(RoleRequiredMixin, ModelView):
     page_size = 50
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
+    # Technical timestamps are stored in UTC (business times are naive local): convert on screen.
+    utc_columns: tuple[str, ...] = ("created_at", "updated_at", "last_login_at")
     column_display_pk = False
     column_searchable_list = ("search_text",)
     list_template = "admin/motcua_list.html"
@@ -220,6 +222,17 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         view_args.extra_args = {k: v for k, v in view_args.extra_args.items()
                                 if not k.startswith("_")}
         return view_args
+
+    def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
+        if name in self.utc_columns and name not in column_formatters:
+            stamp = getattr(model, name, None)
+            if isinstance(stamp, dt.datetime):  # stored in UTC; shown on the local clock
+                return format_datetime(utc_to_local(stamp))
+        # Flask-Admin returns a choice column's raw value when it has no label: an empty
+        # value would print "None" in lists and details.
+        value = super()._get_list_value(context, model, name, column_formatters,
+                                        column_type_formatters)
+        return "" if value is None else value
 
     def search_placeholder(self):
         return str(_l("Search (accents optional)"))

@@ -76,6 +76,7 @@ FEEDBACK_CHANNELS = {"hotline": _l("Hotline"), "email": _l("Email"), "app": _l("
 FEEDBACK_STATUSES = {"new": _l("New"), "processing": _l("Processing"),
                      "answered": _l("Answered"), "closed": _l("Closed")}
 COURIER_DIRECTIONS = {"to_agency": _l("Center → agency"), "to_center": _l("Agency → center")}
+AUDIT_ACTIONS = {"insert": _l("Added"), "update": _l("Changed"), "delete": _l("Deleted")}
 PAUSE_KINDS = {"supplement": _l("Supplement"), "payment": _l("Financial obligation")}
 DOSSIER_STATUSES = {
     1: _l("Submitted"), 2: _l("Accepted"), 3: _l("Refused"), 4: _l("Processing"),

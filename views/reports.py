@@ -60,6 +60,12 @@ def period_from_args(args, today: dt.date) -> tuple[str, dt.date, dt.date]:
     return preset, start, end
 
 
+def _share(numerator, denominator) -> str:
+    """A share on the page: "–" when nothing is there to share (0 resolved), like agency rows,
+    rather than a "0,00%" that reads as "all late"."""
+    return format_percent(numerator, denominator) if denominator else "–"
+
+
 class ReportView(SecureBaseView):
     read_roles = ("admin", "manager")
 
@@ -78,12 +84,12 @@ class ReportView(SecureBaseView):
         report = reports.build_report(db.session, start, end, by_field=by_field)
         t = report["totals"]
         shares = [
-            (_("Resolved / received"), format_percent(t["resolved_total"], t["received_total"])),
-            (_("Early / resolved"), format_percent(t["resolved_early"], t["resolved_total"])),
-            (_("On time / resolved"), format_percent(t["resolved_on_time"], t["resolved_total"])),
-            (_("Late / resolved"), format_percent(t["resolved_late"], t["resolved_total"])),
-            (_("Pending / received"), format_percent(t["pending_total"], t["received_total"])),
-            (_("Overdue / pending"), format_percent(t["pending_overdue"], t["pending_total"])),
+            (_("Resolved / received"), _share(t["resolved_total"], t["received_total"])),
+            (_("Early / resolved"), _share(t["resolved_early"], t["resolved_total"])),
+            (_("On time / resolved"), _share(t["resolved_on_time"], t["resolved_total"])),
+            (_("Late / resolved"), _share(t["resolved_late"], t["resolved_total"])),
+            (_("Pending / received"), _share(t["pending_total"], t["received_total"])),
+            (_("Overdue / pending"), _share(t["pending_overdue"], t["pending_total"])),
         ]
         args = {k: v for k, v in link_args(request.args).items() if k != "page"}
         today = local_today()
@@ -94,7 +100,7 @@ class ReportView(SecureBaseView):
             quarter_value=request.args.get("quarter") or
             f"{start.year}-Q{(start.month - 1) // 3 + 1}",
             year_value=request.args.get("year") or str(start.year),
-            quick=self._quick_links(today), format_percent=format_percent)
+            quick=self._quick_links(today), format_percent=_share)
 
     @staticmethod
     def _quick_links(today: dt.date):

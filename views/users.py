@@ -51,11 +51,18 @@ class CalendarDayView(XlsxExportMixin, SecureModelView):
     form_columns = ("date", "is_working_day", "note")
 
 
+def _audit_value(value) -> str:
+    return "" if value is None else str(value)
+
+
 def _changes_formatter(view, context, model, name):
+    head = (f"<tr><th>{escape(_l('Column'))}</th><th>{escape(_l('Old value'))}</th>"
+            f"<th>{escape(_l('New value'))}</th></tr>")
     rows = "".join(
-        f"<tr><td>{escape(k)}</td><td>{escape(v[0])}</td><td>{escape(v[1])}</td></tr>"
+        f"<tr><td>{escape(k)}</td><td>{escape(_audit_value(v[0]))}</td>"
+        f"<td>{escape(_audit_value(v[1]))}</td></tr>"
         for k, v in (model.changes or {}).items())
-    return Markup(f'<table class="table table-sm mb-0">{rows}</table>')
+    return Markup(f'<table class="table table-sm mb-0">{head}{rows}</table>')
 
 
 class AuditLogView(XlsxExportMixin, SecureModelView):
@@ -66,6 +73,8 @@ class AuditLogView(XlsxExportMixin, SecureModelView):
     column_labels = labels.LABELS
     column_list = ("at", "user", "ip", "action", "table_name", "row_id")
     column_details_list = column_list + ("changes",)
+    column_choices = {"action": labels.choices(labels.AUDIT_ACTIONS)}
+    utc_columns = SecureModelView.utc_columns + ("at",)
     column_formatters_detail = {"changes": _changes_formatter}
     column_default_sort = ("at", True)
     column_filters = ("at", "action", "table_name", "row_id", "user.username", "ip")
