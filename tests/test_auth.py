@@ -155,3 +155,13 @@ def test_unknown_and_inactive_usernames_cost_a_password_check_too(app, client, u
         assert response.status_code == 401
         assert len(calls) == 1, username
     assert client.get("/dossier/").status_code == 302
+
+
+def test_the_login_is_audited_under_the_user(app, client, users):
+    from models import AuditLog
+    login(client, "manager1")
+    with app.app_context():
+        row = (db.session.query(AuditLog).filter_by(table_name="user", action="update")
+               .order_by(AuditLog.id.desc()).first())
+        assert "last_login_at" in row.changes
+        assert row.user.username == "manager1" and row.ip == "127.0.0.1"

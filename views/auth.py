@@ -58,6 +58,7 @@ def login():
             session.clear()
             session.permanent = True
             login_user(user)
+            db.session.info["actor"] = (user.id, request.remote_addr)  # the audit row is theirs
             user.last_login_at = utcnow()
             db.session.commit()
             return redirect(safe_next(next_url))
