@@ -204,3 +204,18 @@ def test_export_streams_rows_in_batches(dossier_app, users, monkeypatch):
     client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
     rows = _rows(_sheet(client.get("/test_dossier/export.xlsx")))
     assert [r[1] for r in rows[1:]] == [f"N{i:03}" for i in reversed(range(25))]
+
+
+def test_audit_log_export_shows_local_time(app, users):
+    import datetime as dt
+    from models import AuditLog
+    with app.app_context():
+        db.session.query(AuditLog).delete()
+        db.session.add(AuditLog(at=dt.datetime(2019, 3, 4, 2, 30), action="update",
+                                table_name="agency", row_id=1, changes={}))
+        db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
+    rows = _rows(_sheet(client.get("/audit_log/export.xlsx")))
+    stamps = [c for row in rows[1:] for c in row if isinstance(c, dt.datetime)]
+    assert dt.datetime(2019, 3, 4, 9, 30) in stamps  # 02:30 UTC is 09:30 in Hà Nội

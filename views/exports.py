@@ -27,6 +27,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
+from domain.formatting import utc_to_local
 from domain.spreadsheets import new_workbook, safe_value
 from views.base import link_args
 
@@ -72,6 +73,8 @@ class XlsxExportMixin:
         relations as their text, collections joined with "; "."""
         formatter = (self.export_formatters or {}).get(name)
         value = formatter(model) if formatter else _resolve(model, name)
+        if name in getattr(self, "utc_columns", ()) and isinstance(value, dt.datetime):
+            value = utc_to_local(value)  # technical timestamps are stored in UTC
         choices = (self.column_choices or {}).get(name)
         if choices is not None and value is not None:
             value = dict(choices).get(value, value)
