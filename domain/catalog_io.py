@@ -407,57 +407,11 @@ def _apply(session, plan: CatalogPlan, agencies: dict, fields: dict, procedures:
     for r in plan.rows:
         by_entity.setdefault(r.entity, []).append(r)
 
-    def assign(obj, result: RowResult, names):
-        for name in names:
-            setattr(obj, name, result.values[name])
-
-    for r in by_entity.get("agencies", []):
-        plain = [n for n in r.values if n != "code"]
-        if r.action == "new":
-            obj = Agency(code=r.values["code"])
-            _defaults(obj, "agencies")
-            assign(obj, r, plain)
-            session.add(obj)
-            agencies[obj.code] = obj
-        elif r.action == "changed":
-            assign(r.target, r, r.changes)
-    session.flush()
-
-    for r in by_entity.get("fields", []):
-        if r.action == "new":
-            obj = Field(code=r.values["code"])
-            _defaults(obj, "fields")
-            session.add(obj)
-            fields[obj.code] = obj
-        elif r.action == "changed":
-            obj = r.target
-        else:
-            continue
-        for name in (r.values if r.action == "new" else r.changes):
-            if name == "agency_code":
-                obj.agency = agencies[r.values["agency_code"]]
-            elif name != "code":
-                setattr(obj, name, r.values[name])
-    session.flush()
-
-    for r in by_entity.get("procedures", []):
-        if r.action == "new":
-            obj = Procedure(code=r.values["code"])
-            _defaults(obj, "procedures")
-            session.add(obj)
-            procedures[obj.code] = obj
-        elif r.action == "changed":
-            obj = r.target
-        else:
-            continue
-        for name in (r.values if r.action == "new" else r.changes):
-            if name == "agency_code":
-                obj.agency = agencies[r.values["agency_code"]]
-            elif name == "field_code":
-                obj.field = fields[r.values["field_code"]] if r.values["field_code"] else None
-            elif name != "code":
-                setattr(obj, name, r.values[name])
-    session.flush()
+    _upsert(session, by_entity.get("agencies", []), Agency, "agencies", agencies, {})
+    _upsert(session, by_entity.get("fields", []), Field, "fields", fields,
+            {"agency_code": ("agency", agencies)})
+    _upsert(session, by_entity.get("procedures", []), Procedure, "procedures", procedures,
+            {"agency_code": ("agency", agencies), "field_code": ("field", fields)})
 
     for r in by_entity.get("fee_items", []):
         if r.action == "new":
@@ -470,6 +424,30 @@ def _apply(session, plan: CatalogPlan, agencies: dict, fields: dict, procedures:
         elif r.action == "changed":
             for name in r.changes:
                 setattr(r.target, name, r.values[name])
+    session.flush()
+
+
+def _upsert(session, rows, model, entity: str, registry: dict, refs: dict) -> None:
+    """Create the new rows and update the changed ones of an entity keyed by code; `refs` maps a
+    reference column (e.g. agency_code) to (relationship, {code: object})."""
+    for r in rows:
+        if r.action == "new":
+            obj = model(code=r.values["code"])
+            _defaults(obj, entity)
+            session.add(obj)
+            registry[obj.code] = obj
+            names = r.values
+        elif r.action == "changed":
+            obj, names = r.target, r.changes
+        else:
+            continue
+        for name in names:
+            if name in refs:
+                relation, objects = refs[name]
+                value = r.values[name]
+                setattr(obj, relation, objects[value] if value else None)
+            elif name != "code":
+                setattr(obj, name, r.values[name])
     session.flush()
 
 
