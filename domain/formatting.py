@@ -19,11 +19,27 @@ def format_vnd(value: int | None) -> str:
     return "" if value is None else f"{format_number(value)} đ"
 
 
-def format_percent(numerator: float, denominator: float) -> str:
-    """A share with two decimals and a comma: 17528 / 17958 -> '97,61%'."""
+NO_SHARE = "–"  # nothing to share (0 resolved, 0 ratings): not "0,00%", which reads "all late"
+
+
+def share(numerator: float, denominator: float, digits: int | None = 2) -> float | None:
+    """The one rule for every share on screen, in workbooks and in figures: numerator /
+    denominator in percent (rounded to `digits`), or None when the denominator is 0 — a unit
+    with nothing resolved has no on-time share at all, and does not count as 100 % on time."""
     if not denominator:
-        return "0,00%"
-    return f"{format_number(100.0 * numerator / denominator, 2)}%"
+        return None
+    value = 100.0 * numerator / denominator
+    return value if digits is None else round(value, digits)
+
+
+def format_share(value: float | None) -> str:
+    """A share in percent as shown: 97.61 -> '97,61%'; None -> '–'."""
+    return NO_SHARE if value is None else f"{format_number(value, 2)}%"
+
+
+def format_percent(numerator: float, denominator: float) -> str:
+    """A share with two decimals and a comma: 17528 / 17958 -> '97,61%'; '–' for 0 / 0."""
+    return format_share(share(numerator, denominator, digits=None))
 
 
 def format_date(value: dt.date | None) -> str:

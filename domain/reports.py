@@ -38,6 +38,7 @@ from sqlalchemy import Date, and_, case, func, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from domain import formatting
 from models import (
     Agency, CourierItem, CourierRun, Dossier, EvaluationForm, Feedback, Field, Payment, Procedure,
     StaffRating, User,
@@ -481,9 +482,8 @@ def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
     }
 
 
-def share(numerator: int, denominator: int) -> float:
-    """A share in percent, rounded to two decimals (0 when there is nothing to share)."""
-    return round(100.0 * numerator / denominator, 2) if denominator else 0.0
+# A share in percent, rounded to two decimals; None when there is nothing to share.
+share = formatting.share
 
 
 __all__ = ["build_report", "build_details", "month_period", "quarter_period", "year_period",

@@ -28,7 +28,9 @@ def init_views(app) -> None:
     app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.filters.update(
         vnd=formatting.format_vnd, number=formatting.format_number,
-        date_vn=formatting.format_date, datetime_vn=formatting.format_datetime)
+        date_vn=formatting.format_date, datetime_vn=formatting.format_datetime,
+        share=formatting.format_share)
+    app.jinja_env.globals["format_percent"] = formatting.format_percent
 
     @app.context_processor
     def _helpers():

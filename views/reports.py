@@ -60,12 +60,6 @@ def period_from_args(args, today: dt.date) -> tuple[str, dt.date, dt.date]:
     return preset, start, end
 
 
-def _share(numerator, denominator) -> str:
-    """A share on the page: "–" when nothing is there to share (0 resolved), like agency rows,
-    rather than a "0,00%" that reads as "all late"."""
-    return format_percent(numerator, denominator) if denominator else "–"
-
-
 class ReportView(SecureBaseView):
     read_roles = ("admin", "manager")
 
@@ -83,14 +77,14 @@ class ReportView(SecureBaseView):
         by_field = request.args.get("by_field") == "1"
         report = reports.build_report(db.session, start, end, by_field=by_field)
         t = report["totals"]
-        shares = [
-            (_("Resolved / received"), _share(t["resolved_total"], t["received_total"])),
-            (_("Early / resolved"), _share(t["resolved_early"], t["resolved_total"])),
-            (_("On time / resolved"), _share(t["resolved_on_time"], t["resolved_total"])),
-            (_("Late / resolved"), _share(t["resolved_late"], t["resolved_total"])),
-            (_("Pending / received"), _share(t["pending_total"], t["received_total"])),
-            (_("Overdue / pending"), _share(t["pending_overdue"], t["pending_total"])),
-        ]
+        shares = [(label, format_percent(t[num], t[den])) for label, num, den in (
+            (_("Resolved / received"), "resolved_total", "received_total"),
+            (_("Early / resolved"), "resolved_early", "resolved_total"),
+            (_("On time / resolved"), "resolved_on_time", "resolved_total"),
+            (_("Late / resolved"), "resolved_late", "resolved_total"),
+            (_("Pending / received"), "pending_total", "received_total"),
+            (_("Overdue / pending"), "pending_overdue", "pending_total"),
+        )]
         args = {k: v for k, v in link_args(request.args).items() if k != "page"}
         today = local_today()
         return self.render(
@@ -100,7 +94,7 @@ class ReportView(SecureBaseView):
             quarter_value=request.args.get("quarter") or
             f"{start.year}-Q{(start.month - 1) // 3 + 1}",
             year_value=request.args.get("year") or str(start.year),
-            quick=self._quick_links(today), format_percent=_share)
+            quick=self._quick_links(today))
 
     @staticmethod
     def _quick_links(today: dt.date):
