@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import textwrap
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
@@ -25,11 +26,13 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from domain import lifecycle as lc
 from domain.calendar import load_calendar
-from domain.formatting import format_date
+from domain.formatting import format_date, format_number
 from domain.spreadsheets import new_workbook, write_row
+from domain.text import normalize_search
 from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db
 from views import labels
 from views.exports import XlsxExportMixin
+from views.listing import BoundedCountMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
                         SecureModelView, db_options, own_agency_ids, own_agency_options)
 
@@ -128,6 +131,28 @@ def _due_formatter(view, context, model, name):
     return text
 
 
+def _procedure_formatter(view, context, model, name):
+    """The procedure as its code and a short name; the whole name on hover (the list stays one
+    line per dossier even for a 200-character name)."""
+    procedure = model.procedure
+    if procedure is None:
+        return ""
+    short = textwrap.shorten(procedure.name or "", width=60, placeholder=" …")
+    return Markup('<span title="{}">{} – {}</span>').format(procedure.name, procedure.code,
+                                                              short)
+
+
+def request_calendar():
+    """The working calendar, loaded once per request (lists compute days per row)."""
+    if "motcua_calendar" not in g:
+        g.motcua_calendar = load_calendar(db.session)
+    return g.motcua_calendar
+
+
+def working_days_left(model) -> int:
+    return request_calendar().working_days_left(today(), model.due_date)
+
+
 def _code_link(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(
         url_for("dossier.details_view", id=model.id), model.code or f"#{model.id}")
@@ -145,7 +170,7 @@ class TransitionForm(SecureForm):
     new_due_date = DateField(_l("New due date"), validators=[Optional()])
 
 
-class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
+class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     """Counter staff take dossiers in and move them along; managers read; nobody deletes."""
     agency_column = Dossier.agency_id
     read_roles = ALL_ROLES
@@ -178,7 +203,7 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     column_formatters = {
         "code": _code_link, "status": _status_formatter, "due_date": _due_formatter,
         "channel": _choice_formatter(labels.CHANNELS),
-        "procedure": lambda v, c, m, n: m.procedure.code if m.procedure else "",
+        "procedure": _procedure_formatter,
         "agency": lambda v, c, m, n: str(m.agency) if m.agency else "",
     }
     column_formatters_detail = {
@@ -213,6 +238,25 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
         "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
     })]
     details_template = "dossiers/details.html"
+    count_messages = (_l("%(count)s dossiers"), _l("More than %(count)s dossiers"))
+
+    # ---- search: the accent-free search_text, or the procedure's code ----------------------
+    def search_placeholder(self):
+        return str(_l("Code, applicant, ID number, phone or procedure code"))
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Every word must match the dossier (code, applicant, ID number, phone, tracking no.)
+        or its procedure's code ("1.004616"). The procedure table is small: the code is looked
+        up there and matched by procedure_id (indexed), without joining every dossier."""
+        for word in normalize_search(search).split():
+            criterion = or_(
+                Dossier.search_text.contains(word, autoescape=True),
+                Dossier.procedure_id.in_(select(Procedure.id).where(
+                    Procedure.code.contains(word, autoescape=True))))
+            query = query.filter(criterion)
+            if count_query is not None:
+                count_query = count_query.filter(criterion)
+        return query, count_query, joins, count_joins
 
     # ---- access (a dossier outside the user's agencies: 404, see AgencyScopedMixin) --------
     def get_one_query(self):
@@ -518,13 +562,13 @@ class DossierDueView(DossierView):
     most urgent first. Staff see their own agencies'; managers and admins all."""
     create_roles = edit_roles = ()
     action_roles = ()
-    column_list = ("code", "applicant_name", "procedure", "agency", "status", "accepted_at",
-                   "due_date", "days_left")
+    column_list = ("code", "applicant_name", "phone", "procedure", "agency", "status",
+                   "accepted_at", "due_date", "days_left")
     column_sortable_list = ("code", "accepted_at", "due_date")
     column_default_sort = [("due_date", False), ("id", False)]
     column_filters = DossierView.column_filters[:2]
     column_labels = dict(labels.LABELS, days_left=_l("Working days left"))
-    xlsx_export_endpoint = None
+    export_formatters = dict(DossierView.export_formatters, days_left=working_days_left)
     extra_list_links = ()
 
     def get_query(self):
@@ -535,20 +579,17 @@ class DossierDueView(DossierView):
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
-        calendar = load_calendar(db.session)
-        start = today()
-        for d in rows:  # pure computation over the page already loaded, no query per row
-            if d.due_date >= start:
-                d._days_left = calendar.working_days_between(start, d.due_date)
-            else:
-                d._days_left = -calendar.working_days_between(d.due_date, start)
+        if kwargs.get("execute", True):
+            for d in rows:  # pure computation over the page already loaded, no query per row
+                d._days_left = working_days_left(d)
         return count, rows
 
     column_formatters = dict(DossierView.column_formatters, days_left=lambda v, c, m, n: (
         Markup('<span class="badge badge-danger">{}</span>').format(
-            gettext("overdue by %(n)s", n=-m._days_left)) if m._days_left < 0
+            gettext("overdue by %(n)s working days", n=format_number(-m._days_left)))
+        if m.due_date < today()
         else Markup('<span class="badge badge-warning">{}</span>').format(gettext("due today"))
-        if m._days_left == 0 else escape(str(m._days_left))))
+        if m._days_left == 0 else escape(format_number(m._days_left))))
 
 
 def _due_within_horizon():
