@@ -76,6 +76,13 @@ def quarter_period(year: int, quarter: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, first, 1), month_period(year, first + 2)[1]
 
 
+def half_period(year: int, half: int) -> tuple[dt.date, dt.date]:
+    """The six-month reporting period: half 1 = January–June, 2 = July–December."""
+    if half not in (1, 2):
+        raise ValueError("half must be 1 or 2")
+    return dt.date(year, 6 * half - 5, 1), month_period(year, 6 * half)[1]
+
+
 def year_period(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
@@ -486,6 +493,7 @@ def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
 share = formatting.share
 
 
-__all__ = ["build_report", "build_details", "month_period", "quarter_period", "year_period",
-           "cutoff_period", "parse_month", "parse_quarter", "parse_year", "parse_date", "ROW_KEYS",
-           "day_of", "closing_time", "count_if", "relevant_dossiers", "figure_columns", "share"]
+__all__ = ["build_report", "build_details", "month_period", "quarter_period", "half_period",
+           "year_period", "cutoff_period", "parse_month", "parse_quarter", "parse_year",
+           "parse_date", "ROW_KEYS", "day_of", "closing_time", "count_if", "relevant_dossiers",
+           "figure_columns", "share"]

@@ -9,6 +9,9 @@
       monthsShort: words.months, weekdaysMin: words.weekdays, week: {dow: 1, doy: 4}
     });
   }
+  // Pickers write dates in the Vietnamese order, filters included (Flask-Admin's filters ask
+  // for ISO); the server reads dd/mm/yyyy [HH:MM] and ISO alike (views/fields.py).
+  var formats = {'YYYY-MM-DD': 'DD/MM/YYYY', 'YYYY-MM-DD HH:mm:ss': 'DD/MM/YYYY HH:mm'};
   // Registered before Flask-Admin's own ready handler, which creates the pickers.
   $(function () {
     var original = $.fn.daterangepicker;
@@ -16,7 +19,9 @@
     $.fn.daterangepicker = function (options, callback) {
       var labels = {locale: {applyLabel: words.apply, cancelLabel: words.cancel,
                              fromLabel: words.from, toLabel: words.to}};
-      return original.call(this, $.extend(true, labels, options || {}), callback);
+      var merged = $.extend(true, labels, options || {});
+      if (formats[merged.format]) { merged.format = formats[merged.format]; }
+      return original.call(this, merged, callback);
     };
   });
 })();

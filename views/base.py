@@ -18,6 +18,7 @@ from markupsafe import Markup
 from domain.formatting import format_date, format_datetime, format_vnd, utc_to_local
 from domain.text import normalize_search
 from models import db
+from views.fields import VnFilterConverter, VnModelConverter
 
 ALL_ROLES = ("admin", "staff", "manager")
 
@@ -150,6 +151,9 @@ class SecureModelView(RoleRequiredMixin, ModelView):
     action_roles: tuple[str, ...] | None = None
 
     form_base_class = SecureForm
+    # Dates, times and đồng typed and shown the Vietnamese way in every form and filter.
+    model_form_converter = VnModelConverter
+    filter_converter = VnFilterConverter()
     can_view_details = True
     can_export = False  # Flask-Admin's export loads every row and writes formulas: see exports
     can_set_page_size = True

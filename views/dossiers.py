@@ -21,17 +21,18 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from domain import lifecycle as lc
 from domain.calendar import load_calendar
-from domain.formatting import format_date, format_number
+from domain.formatting import format_date, format_number, parse_date
 from domain.spreadsheets import new_workbook, write_row
 from domain.text import normalize_search
 from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db
 from views import labels
 from views.exports import XlsxExportMixin
+from views.fields import VnDateField
 from views.listing import BoundedCountMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
                         SecureModelView, db_options, own_agency_ids, own_agency_options)
@@ -167,7 +168,7 @@ class TransitionForm(SecureForm):
         labels.RETURN_CHANNELS), validators=[Optional()], validate_choice=False)
     postal_tracking_no = StringField(_l("Postal tracking no."),
                                      validators=[Optional(), Length(max=64)])
-    new_due_date = DateField(_l("New due date"), validators=[Optional()])
+    new_due_date = VnDateField(_l("New due date"), validators=[Optional()])
 
 
 class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureModelView):
@@ -476,8 +477,8 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
     @expose("/register/")
     def register_view(self):
         try:
-            start = dt.date.fromisoformat(request.args.get("from", ""))
-            end = dt.date.fromisoformat(request.args.get("to", ""))
+            start = parse_date(request.args.get("from", ""))
+            end = parse_date(request.args.get("to", ""))
         except ValueError:
             start = end = None
         if start is None or end < start:

@@ -14,20 +14,19 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import not_, select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import (DateTimeLocalField, IntegerField, RadioField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
-from wtforms.widgets import TextInput
 
 from domain import courier, evaluation, feedback as fb, payments, postal, ratings
 from domain.calendar import load_calendar
-from domain.formatting import format_number, format_percent, format_vnd
+from domain.formatting import format_number, format_percent, format_vnd, parse_date
 from domain.service import RuleError, cancel_record, local_now
 from models import (Agency, CourierRun, Dossier, EvaluationForm, EvaluationIndicator, Feedback,
                     Payment, StaffRating, User, db, user_agency)
 from views import labels
 from views.exports import XlsxExportMixin
+from views.fields import AMOUNT_MESSAGES, VnDateTimeField
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureBaseView,
                         SecureForm, SecureModelView, db_options, has_role, own_agency_ids,
                         own_agency_options, vnd_formatter)
@@ -36,12 +35,7 @@ WRITERS = ("admin", "staff")
 
 # Vietnamese (translated) messages for the refusals of domain/ rules.
 RULE_MESSAGES = {
-    "amount_required": _l("Enter the amount in đồng."),
-    "amount_not_a_number": _l("The amount must be a whole number of đồng, e.g. 135000 or "
-                              "135.000."),
-    "amount_fractional": _l("The amount must be a whole number of đồng: no decimals."),
-    "amount_not_positive": _l("The amount must be greater than 0 đồng."),
-    "amount_too_large": _l("The amount is too large; check the number."),
+    **AMOUNT_MESSAGES,
     "payment_method_unknown": _l("Unknown payment method."),
     "fee_item_other_procedure": _l("This fee item belongs to another procedure."),
     "cancel_reason_required": _l("Give the reason for the cancellation."),
@@ -115,16 +109,14 @@ def own_agencies(model):
 
 
 def _parse_day(value) -> dt.date | None:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime((value or "").strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
 
 
 def period_from_request() -> tuple[dt.date, dt.date]:
-    """?from=&to= (yyyy-mm-dd or dd/mm/yyyy); by default the current year up to today."""
+    """?from=&to= (dd/mm/yyyy or yyyy-mm-dd); by default the current year up to today."""
     today = local_now().date()
     start = _parse_day(request.args.get("from")) or today.replace(month=1, day=1)
     end = _parse_day(request.args.get("to")) or today
@@ -134,26 +126,6 @@ def period_from_request() -> tuple[dt.date, dt.date]:
 
 
 # ---- shared pieces ----------------------------------------------------------------------------
-
-class VndAmountField(IntegerField):
-    """Whole đồng typed as 135000 or 135.000; negative, zero and fractional amounts are refused
-    with a clear message (domain.payments.parse_amount_vnd)."""
-    widget = TextInput()
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        try:
-            self.data = payments.parse_amount_vnd(valuelist[0])
-        except RuleError as error:
-            self.data = None
-            raise ValueError(rule_message(error)) from None
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else str(self.data)
-
 
 def _cancelled_formatter(view, context, model, name):
     if model.cancelled_at is None:
@@ -247,11 +219,10 @@ class PaymentView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, 
     simple_list_pager = True
     form_columns = ("dossier", "amount_vnd", "method", "paid_at", "receipt_no")
     form_choices = {"method": labels.choices(labels.PAYMENT_METHODS)}
-    form_overrides = {"amount_vnd": VndAmountField}
-    form_args = {"paid_at": {"validators": [DataRequired()]},
+    form_args = {"amount_vnd": {"minimum": 1},  # VndField (views/fields.py): > 0 đồng
+                 "paid_at": {"validators": [DataRequired()]},
                  "dossier": {"validators": [DataRequired()]},
                  "receipt_no": {"validators": [Optional(), Length(max=64)]}}
-    form_widget_args = {"amount_vnd": {"inputmode": "numeric", "autocomplete": "off"}}
     form_ajax_refs = {"dossier": SearchAjaxLoader("dossier", Dossier, query_factory=own_dossiers,
                                                   order_by=Dossier.id.desc())}
 
@@ -512,8 +483,8 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
                                  choices=[(0, "")] + [(a.id, a.name) for a in
                                                       own_agencies(Agency).order_by(
                                                           Agency.sort_order, Agency.name)])
-            submitted_at = DateTimeLocalField(_l("Submitted at"), validators=[DataRequired()],
-                                              format="%Y-%m-%dT%H:%M", default=local_now)
+            submitted_at = VnDateTimeField(_l("Submitted at"), validators=[DataRequired()],
+                                           default=local_now)
             channel = SelectField(_l("Channel"), default="paper",
                                   choices=labels.choices(labels.EVALUATION_CHANNELS))
 
