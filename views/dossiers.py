@@ -243,7 +243,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
 
     # ---- search: the accent-free search_text, or the procedure's code ----------------------
     def search_placeholder(self):
-        return str(_l("Code, applicant, ID number, phone or procedure code"))
+        return str(_l("Code, applicant, phone, procedure code…"))
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Every word must match the dossier (code, applicant, ID number, phone, tracking no.)
