@@ -33,7 +33,14 @@ class BoundedCountMixin:
                                        execute=execute, page_size=page_size)
         if count is None and execute and request.endpoint == f"{self.endpoint}.index_view":
             limit = int(current_app.config.get("LIST_COUNT_LIMIT", DEFAULT_COUNT_LIMIT))
-            found = bounded_count(self._searched_and_filtered(search, filters), limit)
+            size = self.page_size if page_size is None else page_size
+            if not size or len(rows) < size:
+                # The last page is on screen: the count is known without a query (the rare
+                # search that scans the whole table is not scanned twice).
+                found = (page or 0) * (size or 0) + len(rows)
+                limit = max(limit, found)
+            else:
+                found = bounded_count(self._searched_and_filtered(search, filters), limit)
             g.motcua_list_count = (found, limit)
             if found <= limit:
                 count = found
