@@ -66,7 +66,8 @@ class _FormMeta:
 
 
 class SecureForm(FlaskForm):
-    """Every form carries a CSRF token and speaks Vietnamese."""
+    """Every form carries a CSRF token, speaks Vietnamese, tidies text and refuses a choice it
+    did not offer."""
 
     class Meta(_FormMeta):
         pass
@@ -80,9 +81,8 @@ class SecureForm(FlaskForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         for field in self:
-            if _forged_choice(field):
-                field.errors = [*field.errors, gettext(
-                    "This choice does not exist or is not open to you.")]
+            if _forged_choice(field) and not field.errors:
+                field.errors = [gettext("This choice does not exist or is not open to you.")]
                 valid = False
         return valid
 
