@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models import Agency, AuditLog, FeeItem, Field, Procedure, db
+from models import Agency, AuditLog, FeeItem, Field, Procedure, User, db
 
 pytestmark = pytest.mark.browser
 
@@ -86,3 +86,34 @@ def test_admin_saves_an_agency_and_a_procedure_unchanged_and_picks_a_field(
     assert page.locator(".alert-success").count() == 1
     with app.app_context():
         assert db.session.get(Procedure, catalog["procedure"]).field.code == "GTDS"
+
+
+def test_admin_creates_a_user_and_must_choose_the_role(app, live_server, page, users):
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "admin1")
+    page.fill("#password", "correct horse 42")
+    page.click("#login-button")
+    page.wait_for_url(f"{live_server}/")
+
+    page.goto(f"{live_server}/user/new/")
+    assert page.locator("#s2id_role .select2-chosen").inner_text() == "— chọn vai trò —"
+    page.fill("#username", "clerk9")
+    page.fill("#full_name", "Nhân viên mới")
+    page.fill("#new_password", "mật khẩu mới 42")
+    page.screenshot(path="/tmp/forms-user-new.png", full_page=True)
+    with page.expect_navigation():
+        page.click("input[type=submit][value='Lưu']")
+    assert "Trường này là bắt buộc." in page.inner_text("body")
+    page.screenshot(path="/tmp/forms-user-role-required.png", full_page=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)
+                                 .where(User.username == "clerk9")) == 0
+
+    page.click("#s2id_role")
+    page.locator(".select2-result-label", has_text="Lãnh đạo").click()
+    page.fill("#new_password", "mật khẩu mới 42")  # a password box is never filled back in
+    with page.expect_navigation():
+        page.click("input[type=submit][value='Lưu']")
+    assert page.locator(".alert-success").count() == 1
+    with app.app_context():
+        assert db.session.scalar(select(User.role).where(User.username == "clerk9")) == "manager"

@@ -19,7 +19,8 @@ def role_field(**kwargs):
     """The role of a user: no preselected choice (it used to fall on admin, the first); the
     administrator picks one."""
     kwargs["validators"] = [DataRequired()]
-    return Select2Field(choices=labels.choices(labels.ROLES), allow_blank=True, **kwargs)
+    return Select2Field(choices=labels.choices(labels.ROLES), allow_blank=True,
+                        blank_text=_l("— choose a role —"), **kwargs)
 
 
 class UserView(XlsxExportMixin, SecureModelView):
