@@ -87,6 +87,25 @@ def test_admin_saves_an_agency_and_a_procedure_unchanged_and_picks_a_field(
     with app.app_context():
         assert db.session.get(Procedure, catalog["procedure"]).field.code == "GTDS"
 
+    # The procedure moves to another agency: its field no longer fits and is cleared; the new
+    # agency's fields are offered.
+    page.goto(f"{live_server}/procedure/edit/?id={catalog['procedure']}")
+    page.click("#s2id_agency")
+    page.keyboard.type("tu phap")
+    page.locator(".select2-result-label", has_text="Sở Tư pháp").click()
+    assert page.locator("#field").input_value() == ""
+    assert page.locator("#s2id_field .select2-chosen").inner_text() == "Chọn…"  # placeholder
+    page.click("#s2id_field")
+    page.keyboard.type("ho")
+    page.locator(".select2-result-label", has_text="Hộ tịch (Sở Tư pháp)").click()
+    page.screenshot(path="/tmp/forms-procedure-moved.png", full_page=True)
+    with page.expect_navigation():
+        page.click("input[type=submit][value='Lưu']")
+    assert page.locator(".alert-success").count() == 1
+    with app.app_context():
+        moved = db.session.get(Procedure, catalog["procedure"])
+        assert (moved.agency.code, moved.field.code) == ("STP", "HTCT")
+
 
 def test_admin_creates_a_user_and_must_choose_the_role(app, live_server, page, users):
     page.goto(f"{live_server}/login")

@@ -1,9 +1,9 @@
 """Administration: users, calendar overrides and the audit log."""
 from __future__ import annotations
 
+from flask_admin.form import Select2Field
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from flask_admin.form import Select2Field
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
