@@ -133,10 +133,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        # "<id>:<token>" (User.get_id): an old session of a changed password is refused.
-        uid, _, token = user_id.partition(":")
-        user = db.session.get(User, int(uid)) if uid.isdigit() else None
-        return user if user is not None and user.matches_session(token) else None
+        # "<id>:<token>" (User.get_id): only a login still open on the server (UserSession).
+        return User.from_session(user_id)
 
     @app.before_request
     def _record_actor():

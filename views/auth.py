@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from models import User, db, utcnow
+from models import User, UserSession, db, utcnow
 from views.base import SecureForm
 
 bp = Blueprint("auth", __name__)
@@ -57,6 +57,8 @@ def login():
         if (user if usable else _nobody()).check_password(form.password.data) and usable:
             session.clear()
             session.permanent = True
+            UserSession.purge_stale()
+            user.open_session()
             login_user(user)
             db.session.info["actor"] = (user.id, request.remote_addr)  # the audit row is theirs
             user.last_login_at = utcnow()
@@ -72,6 +74,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        current_user.close_session()
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

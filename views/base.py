@@ -39,6 +39,12 @@ class _AppTranslations:
 class SecureForm(FlaskForm):
     """Every form carries a CSRF token and speaks Vietnamese."""
 
+    def __init__(self, *args, **kwargs):
+        # Flask-Admin's Unique validator tells "this record" from another by form._obj (its own
+        # BaseForm keeps it): without it, saving an existing user or agency says "Already exists".
+        self._obj = kwargs.get("obj")
+        super().__init__(*args, **kwargs)
+
     class Meta:
         def get_translations(self, form):
             return _AppTranslations()
