@@ -11,6 +11,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from limits import parse as parse_limit
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -107,6 +108,14 @@ def create_app(config: dict | None = None) -> Flask:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed: the
         # client address (audit log, login limits) is the one the outermost of them saw.
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Failed logins allowed per username and per client address (views/auth.py); one
+        # address may be a whole center behind NAT, hence its higher number.
+        LOGIN_LIMIT_PER_USER=os.environ.get("LOGIN_LIMIT_PER_USER", "10 per 15 minutes"),
+        LOGIN_LIMIT_PER_ADDRESS=os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes"),
+        RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL") or "memory://",
+        RATELIMIT_STRATEGY="moving-window",  # "10 in any 15 minutes", not per clock quarter
+        RATELIMIT_KEY_PREFIX="motcua",
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,  # Redis down: each process counts alone
     )
     if "SECRET_KEY" not in (config or {}):
         app.config["SECRET_KEY"] = _secret_key(instance)
@@ -134,6 +143,8 @@ def create_app(config: dict | None = None) -> Flask:
         # Without the .mo every screen silently falls back to the English msgids.
         app.logger.warning("Translations not compiled (%s): run `pybabel compile -d "
                            "translations` (or `make translations`); the UI shows English.", path)
+    for key in ("LOGIN_LIMIT_PER_USER", "LOGIN_LIMIT_PER_ADDRESS"):
+        parse_limit(app.config[key])  # a mistyped limit stops the start, not every login
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"

@@ -21,6 +21,7 @@ def init_views(app) -> None:
     )
     _prefer_our_wording_of_flask_admin(app)
     app.register_blueprint(auth.bp)
+    auth.limiter.init_app(app)
     errors.register(app)
     for module in (catalog, dossiers, service, reports, users, imports):
         module.register(admin)
