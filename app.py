@@ -108,6 +108,8 @@ def create_app(config: dict | None = None) -> Flask:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed: the
         # client address (audit log, login limits) is the one the outermost of them saw.
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Browsers go HTTPS-only for a year once they have seen the site in production (TLS).
+        HSTS_SECONDS=365 * 24 * 3600 if os.environ.get("APP_ENV") == "production" else 0,
         # Failed logins allowed per username and per client address (views/auth.py); one
         # address may be a whole center behind NAT, hence its higher number.
         LOGIN_LIMIT_PER_USER=os.environ.get("LOGIN_LIMIT_PER_USER", "10 per 15 minutes"),
