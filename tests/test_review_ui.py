@@ -83,9 +83,9 @@ def test_uncompiled_catalogues_are_found(tmp_path):
 def test_page_title_does_not_repeat_the_menu_name(app, client, login_as):
     login_as("admin")
     dossiers = client.get("/dossier/").get_data(as_text=True)
-    assert "<title>Hồ sơ – Một cửa</title>" in dossiers  # menu "Hồ sơ" > "Hồ sơ"
+    assert "<title>Hồ sơ – Danh sách – Một cửa</title>" in dossiers  # menu "Hồ sơ" > "Hồ sơ"
     agencies = client.get("/agency/").get_data(as_text=True)
-    assert "<title>Danh mục – Cơ quan – Một cửa</title>" in agencies
+    assert "<title>Cơ quan – Danh sách – Một cửa</title>" in agencies
 
 
 def test_audit_log_on_the_local_clock_in_vietnamese(app, client, login_as):
