@@ -126,13 +126,12 @@ RANGE_SEPARATOR = re.compile(r"\s+(?:–|to)\s+")
 class _LocalDateValue:
     kind = "date"  # or "datetime"
     between = False
-    utc = False  # set by SecureModelView.scaffold_filters for its utc_columns
 
     def _one(self, text: str):
         value = (parse_date if self.kind == "date" else parse_datetime)(text.strip())
         if value is None:
             raise ValueError("empty date")
-        return local_to_utc(value) if self.utc and self.kind == "datetime" else value
+        return value
 
     def clean(self, value):
         if not self.between:
@@ -154,6 +153,27 @@ def _local(base, kind):
     between = issubclass(base, (sqla_filters.DateBetweenFilter,
                                 sqla_filters.DateTimeBetweenFilter))
     return type(base.__name__, (_LocalDateValue, base), {"kind": kind, "between": between})
+
+
+def _utc(value):
+    if isinstance(value, dt.datetime):
+        return local_to_utc(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_utc(v) for v in value)
+    return value
+
+
+class _OnUtcColumn:
+    """A filter of a column stored in UTC: the user types the local time (as every time on
+    screen is local); the value is converted after the filter has read it."""
+
+    def clean(self, value):
+        return _utc(super().clean(value))
+
+
+def on_utc_column(flt):
+    flt.__class__ = type(flt.__class__.__name__, (_OnUtcColumn, flt.__class__), {})
+    return flt
 
 
 class LocalDateFilterConverter(sqla_filters.FilterConverter):
@@ -286,8 +306,7 @@ class SecureModelView(RoleRequiredMixin, ModelView):
     def scaffold_filters(self, name):
         filters = super().scaffold_filters(name)
         if isinstance(name, str) and name in self.utc_columns:
-            for flt in filters or ():
-                flt.utc = True  # the user types local time; the column holds UTC
+            filters = [on_utc_column(flt) for flt in filters or ()]
         return filters
 
     def _get_list_extra_args(self):
