@@ -60,7 +60,9 @@ def test_changes_read_as_labels_and_vietnamese_values(app, client, login_as):
     details = client.get(f"/audit_log/details/?id={inserted.id}").get_data(as_text=True)
     assert "<td>Ngày tiếp nhận</td><td></td><td>09:00 04/03/2019</td>" in details
     assert "<td>Hình thức</td><td></td><td>Trực tiếp</td>" in details
-    assert "<td>Thủ tục</td>" in details  # procedure_id, by the label of procedure
+    # procedure_id by the label of procedure, and the procedure it points to
+    assert "<td>Thủ tục</td><td></td><td>1.002804 – Đổi giấy phép lái xe</td>" in details
+    assert "<td>Người tiếp nhận</td><td></td><td>Staff1</td>" in details
     assert not re.search(r"\d{4}-\d{2}-\d{2}", details)  # no ISO date or time
 
     listing = client.get("/audit_log/").get_data(as_text=True)

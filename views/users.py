@@ -76,6 +76,8 @@ def audit_value(table: str, column: str, value) -> str:
     choices = labels.AUDIT_VALUES.get((table, column)) or labels.AUDIT_VALUES.get(column)
     if choices is not None and value in choices:
         return str(choices[value])
+    if isinstance(value, int) and not isinstance(value, bool) and column.endswith("_id"):
+        return _referenced(table, column, value)
     if isinstance(value, bool):
         return str(_l("Yes") if value else _l("No"))
     if isinstance(value, str) and _ISO_DATE.match(value):
@@ -85,6 +87,20 @@ def audit_value(table: str, column: str, value) -> str:
         if column in SecureModelView.utc_columns:
             stamp = utc_to_local(stamp)
         return format_datetime(stamp)
+    return str(value)
+
+
+def _referenced(table: str, column: str, value: int) -> str:
+    """A foreign key by the row it points to ("1.002804 – Đổi giấy phép lái xe"), its id when
+    the row is gone."""
+    columns = db.metadata.tables[table].c if table in db.metadata.tables else {}
+    for key in getattr(columns.get(column), "foreign_keys", ()):
+        target = key.column.table
+        model = next((m.class_ for m in db.Model.registry.mappers
+                      if m.local_table is target), None)
+        row = db.session.get(model, value) if model is not None else None
+        if row is not None and type(row).__str__ is not object.__str__:
+            return str(row)
     return str(value)
 
 
