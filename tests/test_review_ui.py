@@ -103,3 +103,13 @@ def test_audit_log_on_the_local_clock_in_vietnamese(app, client, login_as):
     details = client.get(f"/audit_log/details/?id={entry_id}").get_data(as_text=True)
     assert "09:30 04/03/2019" in details and "Thay đổi" in details
     assert ">update<" not in details and ">None<" not in details
+
+
+def test_one_english_word_two_vietnamese_meanings(app, client, login_as):
+    """msgctxt keeps them apart: the ratings' "Level" is how satisfied, a procedure's "Level"
+    is province/district/commune (Cấp thực hiện)."""
+    login_as("admin")
+    totals = client.get("/staff_rating/totals/").get_data(as_text=True)
+    assert "<th>Mức độ hài lòng</th>" in totals
+    assert "Cấp thực hiện" not in totals
+    assert "Cấp thực hiện" in client.get("/procedure/").get_data(as_text=True)
