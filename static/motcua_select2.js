@@ -1,9 +1,9 @@
 /* select2 pickers (AJAX pickers, filter choices) in the page's language: Flask-Admin ships
    select2 3.5 without its locale files, so its messages ("No matches found", "Loading more
    results…", the screen-reader announcements) would stay English. The translated words come
-   from this script tag's data-words (rendered by the server); {n} stands for a number. */
+   from this script tag's data-* attributes (rendered by the server); {n} stands for a number. */
 (function () {
-  var words = JSON.parse(document.currentScript.getAttribute('data-words'));
+  var words = document.currentScript.dataset;
   var original = $.fn.select2;
   if (!original) { return; }
   function count(text, n) { return text.replace('{n}', n); }
