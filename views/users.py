@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from flask_admin.form import Select2Field
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import PasswordField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from domain.audit import rows_of_dossiers
 from domain.formatting import format_date, format_datetime, utc_to_local
@@ -17,6 +18,14 @@ from views.base import ALL_ROLES, SecureModelView
 from views.exports import XlsxExportMixin
 
 MIN_PASSWORD_LENGTH = 8
+
+
+def role_field(**kwargs):
+    """The role of a user: no preselected choice (it used to fall on admin, the first); the
+    administrator picks one."""
+    kwargs["validators"] = [DataRequired()]
+    return Select2Field(choices=labels.choices(labels.ROLES), allow_blank=True,
+                        blank_text=_l("— choose a role —"), **kwargs)
 
 
 class UserView(XlsxExportMixin, SecureModelView):
@@ -30,7 +39,7 @@ class UserView(XlsxExportMixin, SecureModelView):
     column_default_sort = "username"
     column_filters = ("role", "active")
     column_choices = {"role": labels.choices(labels.ROLES)}
-    form_choices = column_choices
+    form_overrides = {"role": role_field}
     form_columns = ("username", "full_name", "role", "agencies", "counter_no", "active",
                     "new_password")
     form_extra_fields = {"new_password": PasswordField(
