@@ -156,6 +156,7 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     column_labels = labels.LABELS
     column_list = ("code", "applicant_name", "procedure", "agency", "channel", "status",
                    "accepted_at", "due_date")
+    column_list_narrow = ("code", "status", "due_date")  # what a phone shows
     column_details_list = (
         "code", "status", "procedure", "agency", "applicant_name", "applicant_kind", "id_number",
         "phone", "email", "address", "channel", "submitted_at", "accepted_at", "due_date",
