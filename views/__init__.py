@@ -10,8 +10,8 @@ from views.base import link_args
 
 
 def init_views(app) -> None:
-    from views import (auth, catalog, dossiers, errors, home, imports, labels, reports, service,
-                       users)
+    from views import (auth, catalog, dossiers, errors, home, idle, imports, labels, reports,
+                       service, users)
 
     admin = Admin(
         app, name=_l("One-stop center"), url="/",
@@ -22,6 +22,7 @@ def init_views(app) -> None:
     _prefer_our_wording_of_flask_admin(app)
     app.register_blueprint(auth.bp)
     errors.register(app)
+    idle.register(app)
     for module in (catalog, dossiers, service, reports, users, imports):
         module.register(admin)
 

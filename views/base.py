@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, has_app_context, redirect, request, url_for
+from flask import abort, g, has_app_context, has_request_context, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -13,6 +13,7 @@ from flask_admin.model.base import FilterGroup
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from markupsafe import Markup
 
 from domain.formatting import format_date, format_datetime, format_vnd, utc_to_local
@@ -42,6 +43,15 @@ class SecureForm(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _AppTranslations()
+
+        def wrap_formdata(self, form, formdata):
+            # A page shown again after an expired session (views/idle.py): its form is filled
+            # with what was typed, as if posted, but not validated nor saved.
+            draft = g.get("form_draft") if has_request_context() else None
+            if draft is not None and request.method == "GET" and formdata in (None, _Auto) \
+                    and any(name in draft for name in form._fields):
+                return draft
+            return super().wrap_formdata(form, formdata)
 
 
 class RoleRequiredMixin:

@@ -239,7 +239,8 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
-        if request.method != "POST" and obj is not None:
+        # (unless the form is refilled after an expired session: the version it was typed on)
+        if request.method != "POST" and obj is not None and not form.form_version.data:
             form.form_version.data = obj.version
         return form
 
