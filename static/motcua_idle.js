@@ -48,7 +48,11 @@
     text.textContent = cfg.expired;
     button.hidden = true;
     banner.className = "alert alert-danger idle-banner";
-    banner.hidden = false;
+    show(true);
+  }
+  function show(on) {
+    banner.hidden = !on;
+    document.body.classList.toggle("idle-warning", on);  // room below the page for the banner
   }
   function tick() {
     var left = Math.max(last, stored()) + cfg.idle * 1000 - Date.now();
@@ -58,9 +62,9 @@
       text.textContent = cfg.warning.replace("{time}", clock(left));
       button.hidden = false;
       banner.className = "alert alert-warning idle-banner";
-      banner.hidden = false;
+      show(true);
     } else {
-      banner.hidden = true;
+      show(false);
     }
   }
   function stay() {

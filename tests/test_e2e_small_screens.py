@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from domain import lifecycle as lc
-from models import Agency, Dossier, DossierDocument, Payment, Procedure, User, db
+from models import Agency, Dossier, DossierDocument, Payment, Procedure, StaffRating, User, db
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse 42"
@@ -91,31 +91,76 @@ def test_dossier_list_and_page_fit_a_phone(app, live_server, browser, users):
     context.close()
 
 
-def _start_kiosk(page, live_server):
-    page.goto(f"{live_server}/kiosk/start/")
-    page.click("#kiosk-start")
-    page.wait_for_url(f"{live_server}/kiosk/device/*")
+def _buttons(page):
+    return [page.locator(f"#rate-{level}").bounding_box()
+            for level in ("very_satisfied", "satisfied", "unsatisfied")]
 
 
-def test_kiosk_fills_a_portrait_tablet_with_three_equal_buttons(app, live_server, browser,
-                                                                 users):
-    context = browser.new_context(locale="vi-VN", viewport=TABLET, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    _login(page, live_server)
-    page.goto(f"{live_server}/kiosk/")
-    page.screenshot(path="/tmp/kiosk-tablet.png")
-    boxes = [page.locator(f"#rate-{level}").bounding_box()
-             for level in ("very_satisfied", "satisfied", "unsatisfied")]
+def _fills_the_screen(page, viewport):
+    boxes = _buttons(page)
     widths = {round(b["width"]) for b in boxes}
     heights = {round(b["height"]) for b in boxes}
-    assert len(widths) == 1 and len(heights) == 1, boxes
+    assert len(widths) == 1 and len(heights) == 1, boxes  # three equal buttons
     # Large buttons that use the screen: together at least half of it, nothing to scroll.
-    assert sum(b["width"] * b["height"] for b in boxes) >= 0.5 * TABLET["width"] * TABLET["height"]
-    assert max(b["y"] + b["height"] for b in boxes) <= TABLET["height"]
+    assert sum(b["width"] * b["height"] for b in boxes) >= 0.5 * viewport["width"] * \
+        viewport["height"], boxes
+    assert max(b["y"] + b["height"] for b in boxes) <= viewport["height"]
     size = page.evaluate("[document.documentElement.scrollHeight, "
                          "document.documentElement.clientHeight, "
                          "document.documentElement.scrollWidth, "
                          "document.documentElement.clientWidth]")
     assert size[0] <= size[1] and size[2] <= size[3], size
+
+
+def test_a_tablet_in_kiosk_mode_rates_all_day_on_the_whole_screen(app, live_server, browser,
+                                                                  users):
+    context = browser.new_context(locale="vi-VN", viewport=TABLET, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    # A staff member starts kiosk mode on the tablet for the officer of this counter.
+    _login(page, live_server, next_path="/kiosk/start/")
+    page.screenshot(path="/tmp/kiosk-start.png")
+    page.click("#kiosk-start")
+    page.wait_for_url(f"{live_server}/kiosk/device/")
+    assert page.inner_text("#officer-name") == "Staff1"
+    page.screenshot(path="/tmp/kiosk-tablet.png")
+    _fills_the_screen(page, TABLET)
+
+    page.click("#rate-satisfied")
+    page.wait_for_selector("#kiosk-thanks")
+    page.screenshot(path="/tmp/kiosk-tablet-thanks.png")
+    with app.app_context():
+        rated = db.session.query(StaffRating).one()
+        assert (rated.staff.username, rated.level) == ("staff1", "satisfied")
+
+    # Someone walks up to the tablet: no other page opens.
+    page.goto(f"{live_server}/dossier/")
+    assert "/login" in page.url
+    page.goto(f"{live_server}/kiosk/")
+    page.wait_for_url(f"{live_server}/kiosk/device/")
+
+    # Ending kiosk mode takes a staff login.
+    page.click("#kiosk-end-link")
+    page.wait_for_url("**/login?**")
+    page.fill("#username", "staff1")
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_url(f"{live_server}/kiosk/end/")
+    page.click("#kiosk-end")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/kiosk/device/")
+    assert page.locator("#kiosk-off").is_visible()
+    page.screenshot(path="/tmp/kiosk-tablet-off.png")
+    context.close()
+
+
+def test_the_rating_screen_on_a_landscape_screen(app, live_server, browser, users):
+    viewport = {"width": 1280, "height": 800}
+    context = browser.new_context(locale="vi-VN", viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    _login(page, live_server)
+    page.goto(f"{live_server}/kiosk/")
+    page.screenshot(path="/tmp/kiosk-landscape.png")
+    _fills_the_screen(page, viewport)
     context.close()
