@@ -242,3 +242,34 @@ def test_the_warning_script_is_not_on_pages_without_a_session(csrf_app):
     _world(csrf_app)
     client = csrf_app.test_client()
     assert "motcua_idle.js" not in client.get("/login").get_data(as_text=True)
+
+
+def test_a_button_with_an_old_token_leads_back_to_its_page(csrf_app, session_clock):
+    procedure_id = _world(csrf_app)
+    client = csrf_app.test_client()
+    _login(client)
+    _browser_post(client, INTAKE, _intake(procedure_id, _token(client, INTAKE)))
+    with csrf_app.app_context():
+        dossier = db.session.scalar(select(Dossier))
+        dossier_id, status, version = dossier.id, dossier.status, dossier.version
+    details = f"/dossier/details/?id={dossier_id}"
+    token = _token(client, details)
+    client.post("/logout", data={"csrf_token": token})
+    _login(client)  # e.g. in another tab: the page's token is now an old one
+    response = _browser_post(client, "/dossier/transition/", {
+        "csrf_token": token, "id": str(dossier_id), "version": str(version),
+        "action": "resolve"}, page=details)
+    assert response.status_code == 302 and response.location == details
+    assert "chưa có gì được thay đổi" in client.get(details).get_data(as_text=True)
+    with csrf_app.app_context():
+        assert db.session.get(Dossier, dossier_id).status == status
+    # Logged out meanwhile: the explanation, and a login that leads back to the dossier.
+    session_clock(minutes=31)
+    response = _browser_post(client, "/dossier/transition/", {
+        "csrf_token": token, "id": str(dossier_id), "version": str(version),
+        "action": "resolve"}, page=details)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401 and "Phiên làm việc đã hết hạn" in page
+    assert "Nội dung bạn đã nhập đã được giữ lại" not in page
+    link = re.search(r'id="login-again" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(link).query)["next"] == [details]

@@ -89,10 +89,13 @@ def expired_form_response():
             user_id=current_user.id if signed_in else None)
         db.session.commit()
     target = _with_draft(page, key) if key else page
-    if signed_in:
-        if key is None:
+    if signed_in:  # a newer login (another tab) replaced the form's token: back to the page
+        if target is None:
             return None
-        return redirect(target)  # the session lives: straight back to the refilled form
+        if key is None:
+            flash(_("The page had expired and nothing was changed: please do it again."),
+                  "warning")
+        return redirect(target)
     return render_template("session_expired.html", kept=key is not None,
                            minutes=idle_seconds() // 60,
                            login_url=url_for("auth.login", next=target or "")), 401
