@@ -52,6 +52,8 @@ RULE_MESSAGES = {
     "rating_level_unknown": _l("Choose one of the three buttons."),
     "rating_channel_unknown": _l("Unknown rating channel."),
     "rating_dossier_refused": _l("This dossier is not one of your agencies' dossiers."),
+    "kiosk_officer_refused": _l("Kiosk mode can only be started for a counter officer of your "
+                                "agencies."),
     "evaluation_form_set_unknown": _l("Unknown evaluation form."),
     "evaluation_channel_unknown": _l("Unknown channel."),
     "evaluation_no_indicators": _l("This form has no indicators yet."),
@@ -523,10 +525,9 @@ class RatingKioskView(SecureBaseView):
                 device, token = kiosk.start(db.session, officer, user_object(), utcnow(), idle,
                                             max_life)
                 db.session.commit()
-            except RuleError:
+            except RuleError as exc:
                 db.session.rollback()
-                error = _("Kiosk mode can only be started for a counter officer of your "
-                          "agencies.")
+                error = rule_message(exc)
             else:
                 # The tablet keeps the kiosk credential only: the staff session on it ends.
                 logout_user()
@@ -535,7 +536,7 @@ class RatingKioskView(SecureBaseView):
                 _set_kiosk_cookie(response, token, device.expires_at)
                 return response
         elif request.method == "POST":
-            error = _("Kiosk mode can only be started for a counter officer of your agencies.")
+            error = str(RULE_MESSAGES["kiosk_officer_refused"])
         return self.render("admin/service/kiosk_start.html", form=form, error=error,
                            idle_hours=_kiosk_periods()[0].total_seconds() // 3600), (
             400 if error else 200)
