@@ -93,12 +93,9 @@ def revoke(device, by, now: dt.datetime) -> None:
         device.revoked_by = by
 
 
-def form_token(secret: str, token: str) -> str:
-    """The value the rating form carries back: bound to the device's token (which a page of
-    another site cannot read), it replaces the session's CSRF token the device does not have."""
-    return hmac.new(secret.encode(), b"kiosk-form:" + hash_token(token).encode(),
+def csrf_secret(secret: str, token: str) -> str:
+    """The CSRF secret of a tablet in kiosk mode: derived from its token (which a page of
+    another site cannot read), so its forms stay valid however long the tablet sleeps, where a
+    session's secret would end with the session."""
+    return hmac.new(secret.encode(), b"kiosk-csrf:" + hash_token(token).encode(),
                     hashlib.sha256).hexdigest()
-
-
-def form_token_matches(secret: str, token: str, value: str | None) -> bool:
-    return hmac.compare_digest(form_token(secret, token), value or "")

@@ -29,7 +29,7 @@ def _start(client, officer_id):
 
 def _form_token(client):
     page = client.get("/kiosk/device/").get_data(as_text=True)
-    return re.search(r'name="kiosk_form" value="([^"]+)"', page).group(1)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def _ratings(app):
@@ -61,7 +61,7 @@ def test_staff_start_kiosk_mode_and_the_tablet_rates_that_officer(app, client, l
     text = screen.get_data(as_text=True)
     assert "Staff1" in text and "Rất hài lòng" in text and "Không hài lòng" in text
     response = client.post("/kiosk/device/", data={"level": "very_satisfied",
-                                                   "kiosk_form": _form_token(client)})
+                                                   "csrf_token": _form_token(client)})
     assert response.status_code == 302
     assert "Xin cảm ơn" in client.get(response.location).get_data(as_text=True)
     assert _ratings(app) == [(ids["staff1"], "very_satisfied", "kiosk")]
@@ -109,18 +109,22 @@ def test_a_forged_officer_or_form_is_refused(app, client, login_as):
     ids = _ids(app)
     login_as("staff")
     _start(client, ids["staff1"])
+    app.config["WTF_CSRF_ENABLED"] = True  # the tablet's form is checked like any other
     form = _form_token(client)
-    forged = client.post("/kiosk/device/", data={"level": "unsatisfied", "kiosk_form": form,
+    forged = client.post("/kiosk/device/", data={"level": "unsatisfied", "csrf_token": form,
                                                  "staff_id": str(ids["staff2"])})
     assert forged.status_code == 403
     assert "Máy đánh giá chỉ ghi nhận đánh giá cho cán bộ" in forged.get_data(as_text=True)
-    assert client.post("/kiosk/device/", data={"level": "satisfied"}).status_code == 400
+    stale = client.post("/kiosk/device/", data={"level": "satisfied"})
+    assert stale.status_code == 400  # no token: nothing recorded, the screen again
+    assert "bấm lại" in stale.get_data(as_text=True) and 'id="rate-satisfied"' in \
+        stale.get_data(as_text=True)
     assert client.post("/kiosk/device/", data={"level": "satisfied",
-                                               "kiosk_form": "x" * 64}).status_code == 400
+                                               "csrf_token": "x" * 64}).status_code == 400
     assert client.post("/kiosk/device/", data={"level": "excellent",
-                                               "kiosk_form": form}).status_code == 400
+                                               "csrf_token": form}).status_code == 400
     assert _ratings(app) == []
-    ok = client.post("/kiosk/device/", data={"level": "satisfied", "kiosk_form": form,
+    ok = client.post("/kiosk/device/", data={"level": "satisfied", "csrf_token": form,
                                              "staff_id": str(ids["staff1"])})
     assert ok.status_code == 302
     assert _ratings(app) == [(ids["staff1"], "satisfied", "kiosk")]
@@ -156,7 +160,7 @@ def test_ending_kiosk_mode_needs_a_staff_login_and_revokes_the_credential(app, c
     assert refused.status_code == 403
     assert "đăng nhập" in refused.get_data(as_text=True)
     assert client.post("/kiosk/device/", data={"level": "satisfied",
-                                               "kiosk_form": form}).status_code == 403
+                                               "csrf_token": form}).status_code == 403
     assert _ratings(app) == []
 
 
@@ -236,7 +240,7 @@ def test_an_expired_kiosk_is_refused_on_the_tablet(app, client, login_as):
         db.session.commit()
     assert client.get("/kiosk/device/").status_code == 403
     assert client.post("/kiosk/device/", data={"level": "satisfied",
-                                               "kiosk_form": form}).status_code == 403
+                                               "csrf_token": form}).status_code == 403
     assert _ratings(app) == []
 
 
@@ -255,12 +259,13 @@ def test_the_kiosk_start_form_needs_the_csrf_token(csrf_app):
     token = _token(client, "/kiosk/start/")
     response = client.post("/kiosk/start/", data={"officer": str(staff_id), "csrf_token": token})
     assert response.status_code == 302
-    # The tablet rates with its own form value, not with a session's CSRF token.
-    form = re.search(r'name="kiosk_form" value="([^"]+)"',
+    # The tablet's form token lives as long as its kiosk credential, not as its session.
+    form = re.search(r'name="csrf_token" value="([^"]+)"',
                      client.get("/kiosk/device/").get_data(as_text=True)).group(1)
     assert client.post("/kiosk/device/", data={"level": "satisfied"}).status_code == 400
+    client.delete_cookie("session")  # as a browser drops a session cookie past its time
     assert client.post("/kiosk/device/", data={"level": "satisfied",
-                                               "kiosk_form": form}).status_code == 302
+                                               "csrf_token": form}).status_code == 302
     with csrf_app.app_context():
         assert db.session.query(StaffRating).count() == 1
 
@@ -278,6 +283,6 @@ def test_the_tablet_still_rates_after_idle_time(app, client, login_as, session_c
     client.post("/kiosk/start/", data={"officer": str(ids["staff1"]), "csrf_token": token})
     form = _form_token(client)
     session_clock(minutes=idle_minutes)
-    response = client.post("/kiosk/device/", data={"level": "satisfied", "kiosk_form": form})
+    response = client.post("/kiosk/device/", data={"level": "satisfied", "csrf_token": form})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     assert _ratings(app) == [(ids["staff1"], "satisfied", "kiosk")]

@@ -65,10 +65,10 @@ def expired_form_response():
     (the caller shows its plain error page)."""
     if request.method != "POST":
         return None
-    if request.endpoint == "idle.keep_alive":
-        return jsonify(ok=False), 401
     page = _page_of_this_site()
     signed_in = current_user.is_authenticated
+    if request.endpoint == "idle.keep_alive":  # the banner then says the session has ended
+        return jsonify(ok=False), (400 if signed_in else 401)
     if request.endpoint == "auth.login":
         if page is None:
             return None

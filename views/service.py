@@ -13,6 +13,7 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqu
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy import not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -555,49 +556,6 @@ class RatingKioskView(SecureBaseView):
         return self.render("admin/service/kiosk_end.html", device=device)
 
 
-kiosk_bp = Blueprint("kiosk", __name__)
-
-
-@kiosk_bp.route("/kiosk/device/", methods=("GET", "POST"))
-def screen():
-    """The rating screen of a tablet in kiosk mode: its officer's name and three buttons,
-    nothing else. Its credential is the kiosk cookie, not a login (so neither the idle timeout
-    nor any other page applies); the form carries a value bound to that credential instead of
-    a session CSRF token (this endpoint is exempt from the session check)."""
-    token = request.cookies.get(KIOSK_COOKIE)
-    device = kiosk.find(db.session, token, utcnow())
-    if device is None:
-        return render_template("admin/service/kiosk_off.html"), 403
-    officer = device.officer
-    db.session.info["actor"] = (officer.id, request.remote_addr)  # the audit row: the officer
-    idle, max_life = _kiosk_periods()
-    renewed = kiosk.renew(device, utcnow(), idle, max_life)
-    error, status = None, 200
-    if request.method == "POST":
-        if not kiosk.form_token_matches(current_app.config["SECRET_KEY"], token,
-                                        request.form.get("kiosk_form")):
-            error, status = _("The page was out of date: please tap your choice again."), 400
-        else:
-            refused = _rate(officer, request.form)
-            if refused is None:
-                response = redirect(url_for(".screen", thanks=1))
-                if renewed:
-                    _set_kiosk_cookie(response, token, device.expires_at)
-                return response
-            error, status = refused
-    if renewed:
-        db.session.commit()
-    response = make_response(render_template(
-        "admin/service/kiosk.html", levels=labels.RATING_LEVELS, officer=officer,
-        action_url=url_for(".screen"), kiosk_mode=True,
-        kiosk_form=kiosk.form_token(current_app.config["SECRET_KEY"], token),
-        thanks=request.method == "GET" and bool(request.args.get("thanks")), error=error),
-        status)
-    if renewed:
-        _set_kiosk_cookie(response, token, device.expires_at)
-    return response
-
-
 class KioskDeviceView(SecureModelView):
     """Tablets in kiosk mode: admins see them and end one from here (a lost tablet, an officer
     who left); nothing is created or edited here."""
@@ -631,6 +589,61 @@ class KioskDeviceView(SecureModelView):
             kiosk.revoke(device, user_object(), now)
         db.session.commit()
         flash(_("Kiosk mode has ended on %(n)s tablets.", n=len(devices)), "success")
+
+
+kiosk_bp = Blueprint("kiosk", __name__)
+
+
+@kiosk_bp.url_value_preprocessor
+def _kiosk_csrf_secret(endpoint, values):
+    """A tablet in kiosk mode has no lasting session: its CSRF secret comes from its kiosk
+    credential, set before the CSRF check (url_value_preprocessors run before every
+    before_request function, CSRFProtect's included). Forms are checked as everywhere."""
+    token = request.cookies.get(KIOSK_COOKIE)
+    if token:
+        session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = \
+            kiosk.csrf_secret(current_app.config["SECRET_KEY"], token)
+
+
+def _screen(device, error=None, status=200, thanks=False):
+    return render_template("admin/service/kiosk.html", levels=labels.RATING_LEVELS,
+                           officer=device.officer, action_url=url_for("kiosk.screen"),
+                           kiosk_mode=True, thanks=thanks, error=error), status
+
+
+@kiosk_bp.route("/kiosk/device/", methods=("GET", "POST"))
+def screen():
+    """The rating screen of a tablet in kiosk mode: its officer's name and three buttons,
+    nothing else. Its credential is the kiosk cookie, not a login: neither the idle timeout
+    nor any other page applies to it."""
+    device = kiosk_device()
+    if device is None:
+        return render_template("admin/service/kiosk_off.html"), 403
+    db.session.info["actor"] = (device.officer_id, request.remote_addr)  # audit: the officer
+    idle, max_life = _kiosk_periods()
+    renewed = kiosk.renew(device, utcnow(), idle, max_life)
+    if renewed:
+        db.session.commit()
+    if request.method == "POST":
+        refused = _rate(device.officer, request.form)
+        response = make_response(_screen(device, *refused) if refused else
+                                 redirect(url_for(".screen", thanks=1)))
+    else:
+        response = make_response(_screen(device, thanks=bool(request.args.get("thanks"))))
+    if renewed:
+        _set_kiosk_cookie(response, request.cookies[KIOSK_COOKIE], device.expires_at)
+    return response
+
+
+@kiosk_bp.errorhandler(CSRFError)
+def _kiosk_csrf_error(error):
+    # A page from before a new secret key, or a post from elsewhere: nothing is recorded; the
+    # tablet shows its screen again (with a valid form) instead of an error page.
+    device = kiosk_device()
+    if device is None:
+        return render_template("admin/service/kiosk_off.html"), 400
+    return _screen(device, error=_("The page was out of date: please tap your choice again."),
+                   status=400)
 
 
 # ---- evaluation forms -------------------------------------------------------------------------
@@ -1035,10 +1048,7 @@ def register(admin):
                                    endpoint="staff_rating"))
     admin.add_view(KioskDeviceView(KioskDevice, db, name=_l("Kiosk tablets"), category=category,
                                    endpoint="kiosk_device"))
-    # The tablet's rating screen: its own credential and its own form check (not the session's).
-    from app import csrf
-    admin.app.register_blueprint(kiosk_bp)
-    csrf.exempt(kiosk_bp)
+    admin.app.register_blueprint(kiosk_bp)  # the rating screen of a tablet in kiosk mode
     admin.add_view(EvaluationFormView(EvaluationForm, db, name=_l("Evaluation forms"),
                                       category=category, endpoint="evaluation_form"))
     admin.add_view(EvaluationIndicatorView(EvaluationIndicator, db, name=_l("Evaluation indicators"),
