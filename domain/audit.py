@@ -9,7 +9,8 @@ import decimal
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-NOT_AUDITED = {"audit_log", "dossier_counter", "form_draft"}  # drafts: copies of typed input
+NOT_AUDITED = {"audit_log", "dossier_counter", "user_session",
+               "form_draft"}  # form drafts: copies of typed input
 SECRET_COLUMNS = {"password_hash", "token_hash"}
 TECHNICAL_COLUMNS = {"created_at", "updated_at", "search_text", "version"}
 

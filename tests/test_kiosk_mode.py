@@ -7,7 +7,7 @@ import pytest
 
 from conftest import PASSWORD, create_agency, create_user, login
 from domain import kiosk
-from models import Agency, KioskDevice, StaffRating, User, db, utcnow
+from models import Agency, KioskDevice, StaffRating, User, UserSession, db, utcnow
 
 COOKIE = "motcua_kiosk"
 
@@ -53,8 +53,10 @@ def test_staff_start_kiosk_mode_and_the_tablet_rates_that_officer(app, client, l
         assert device.officer_id == ids["staff1"] and device.started_by_id == ids["staff1"]
         assert device.expires_at - device.started_at >= dt.timedelta(hours=12)
     assert raw == []  # not renewed on every request
-    # The staff session on the tablet is over: only the kiosk credential is left.
+    # The staff login on the tablet is over (on the server too): only the kiosk credential.
     assert client.get("/dossier/").status_code == 302
+    with app.app_context():
+        assert db.session.query(UserSession).count() == 0
 
     screen = client.get("/kiosk/device/")
     assert screen.status_code == 200

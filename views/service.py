@@ -525,12 +525,13 @@ class RatingKioskView(SecureBaseView):
             try:
                 device, token = kiosk.start(db.session, officer, user_object(), utcnow(), idle,
                                             max_life)
+                user_object().close_session()  # the staff login on the tablet ends with it
                 db.session.commit()
             except RuleError as exc:
                 db.session.rollback()
                 error = rule_message(exc)
             else:
-                # The tablet keeps the kiosk credential only: the staff session on it ends.
+                # The tablet keeps the kiosk credential only (as views/auth.py's logout).
                 logout_user()
                 session.clear()
                 response = redirect(url_for("kiosk.screen"))
@@ -632,6 +633,7 @@ def screen():
         response = make_response(_screen(device, thanks=bool(request.args.get("thanks"))))
     if renewed:
         _set_kiosk_cookie(response, request.cookies[KIOSK_COOKIE], device.expires_at)
+    response.headers["Cache-Control"] = "no-store"  # an ended kiosk is not shown from a cache
     return response
 
 
