@@ -14,7 +14,6 @@ from views.base import link_args
 def init_views(app) -> None:
     from views import (auth, catalog, dossiers, errors, headers, home, idle, imports, labels,
                        reports, service, users)
-                       service, users)
 
     admin = Admin(
         app, name=_l("One-stop center"), url="/",
