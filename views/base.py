@@ -71,7 +71,14 @@ class SecureForm(FlaskForm):
     did not offer."""
 
     class Meta(_FormMeta):
-        pass
+        def wrap_formdata(self, form, formdata):
+            # A page shown again after an expired session (views/idle.py): its form is filled
+            # with what was typed, as if posted, but neither validated nor saved.
+            draft = g.get("form_draft") if has_request_context() else None
+            if draft is not None and request.method == "GET" and formdata in (None, _Auto) \
+                    and any(name in draft for name in form._fields):
+                return draft
+            return super().wrap_formdata(form, formdata)
 
     def __init__(self, *args, **kwargs):
         # Flask-Admin's Unique validator tells "the edited row itself" from "another row with
@@ -111,15 +118,6 @@ class _InlineConverter(InlineModelConverter):
         if info.form_base_class is None:
             info.form_base_class = InlineForm
         return info
-
-        def wrap_formdata(self, form, formdata):
-            # A page shown again after an expired session (views/idle.py): its form is filled
-            # with what was typed, as if posted, but not validated nor saved.
-            draft = g.get("form_draft") if has_request_context() else None
-            if draft is not None and request.method == "GET" and formdata in (None, _Auto) \
-                    and any(name in draft for name in form._fields):
-                return draft
-            return super().wrap_formdata(form, formdata)
 
 
 class RoleRequiredMixin:
