@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Agency, Dossier, Procedure, db
+from test_e2e_csp import Watch
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse 42"
@@ -22,6 +23,7 @@ def _login(page, live_server, next_path="/"):
 
 
 def test_the_warning_banner_keeps_the_session(app, live_server, page, users):
+    watch = Watch(page)
     _login(page, live_server)
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=8)  # warned 2 s before
     loaded = time.monotonic()
@@ -45,10 +47,12 @@ def test_the_warning_banner_keeps_the_session(app, live_server, page, users):
     time.sleep(2)
     page.goto(f"{live_server}/dossier/")
     assert "/login" in page.url
+    assert [p for p in watch.problems if "Failed to load resource" not in p] == []
 
 
 def test_an_intake_form_typed_past_the_timeout_is_saved_after_logging_in(
         app, live_server, page, users, session_clock):
+    watch = Watch(page)
     with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
         db.session.add(Procedure(code="1.002804", name="Đổi giấy phép lái xe", agency=agency,
@@ -92,3 +96,4 @@ def test_an_intake_form_typed_past_the_timeout_is_saved_after_logging_in(
         dossier = db.session.scalar(select(Dossier))
         assert (dossier.applicant_name, dossier.return_channel) == ("Lương Thị Hồng Nhung",
                                                                     "postal")
+    assert [p for p in watch.problems if "Failed to load resource" not in p] == []

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from domain import lifecycle as lc
+from test_e2e_csp import Watch
 from models import Agency, Dossier, DossierDocument, Payment, Procedure, StaffRating, User, db
 
 pytestmark = pytest.mark.browser
@@ -117,6 +118,7 @@ def test_a_tablet_in_kiosk_mode_rates_all_day_on_the_whole_screen(app, live_serv
     context = browser.new_context(locale="vi-VN", viewport=TABLET, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15000)
+    watch = Watch(page)
     # A staff member starts kiosk mode on the tablet for the officer of this counter.
     _login(page, live_server, next_path="/kiosk/start/")
     page.screenshot(path="/tmp/kiosk-start.png")
@@ -151,6 +153,9 @@ def test_a_tablet_in_kiosk_mode_rates_all_day_on_the_whole_screen(app, live_serv
     page.goto(f"{live_server}/kiosk/device/")
     assert page.locator("#kiosk-off").is_visible()
     page.screenshot(path="/tmp/kiosk-tablet-off.png")
+    # No Content-Security-Policy violation nor script error on the way (the refusals' own
+    # status codes aside).
+    assert [p for p in watch.problems if "Failed to load resource" not in p] == []
     context.close()
 
 
