@@ -184,6 +184,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
     column_labels = labels.LABELS
     column_list = ("code", "applicant_name", "procedure", "agency", "channel", "status",
                    "accepted_at", "due_date")
+    column_list_narrow = ("code", "status", "due_date")  # what a phone shows
     column_details_list = (
         "code", "status", "procedure", "agency", "applicant_name", "applicant_kind", "id_number",
         "phone", "email", "address", "channel", "submitted_at", "accepted_at", "due_date",
@@ -240,6 +241,8 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
         "column_labels": labels.LABELS,
         "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
     })]
+    inline_item_labels = {"documents": {"one": _l("Document"), "new": _l("New document"),
+                                        "add": _l("Add a document")}}
     details_template = "dossiers/details.html"
     count_messages = (_l("%(count)s dossiers"), _l("More than %(count)s dossiers"))
 
@@ -287,7 +290,8 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
-        if request.method != "POST" and obj is not None:
+        # (unless the form is refilled after an expired session: the version it was typed on)
+        if request.method != "POST" and obj is not None and not form.form_version.data:
             form.form_version.data = obj.version
         return form
 
