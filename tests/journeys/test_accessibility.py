@@ -1,0 +1,79 @@
+"""Accessibility of the daily screens, checked by axe-core in Chromium: no violation of impact
+"serious" or "critical" (missing page language, unreadable contrast, unnamed controls, ...)."""
+import pytest
+from sqlalchemy import select
+
+from models import Dossier, db
+from tests.journeys.conftest import log_in
+
+pytestmark = pytest.mark.browser
+BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page, axe_script) -> list[dict]:
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(axe_script))
+    return page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ['violations']});
+        return result.violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+            nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 120) + ' — ' +
+                                                (n.failureSummary || '').split('\\n')[1])}));
+    }""")
+
+
+def assert_accessible(page, axe_script, screen: str) -> None:
+    blocking = [v for v in axe_violations(page, axe_script) if v["impact"] in BLOCKING]
+    assert not blocking, f"{screen} ({page.url}):\n" + "\n".join(
+        f"  {v['impact']} {v['id']} ×{v['count']}: {v['help']}\n      " + "\n      ".join(v["nodes"])
+        for v in blocking)
+
+
+def test_login_page(live_server, page, axe_script):
+    page.goto(f"{live_server}/login")
+    assert_accessible(page, axe_script, "login")
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "manager"])
+def test_dashboard_of_each_role(app, live_server, page, axe_script, centre, users, role):
+    log_in(page, live_server, users[role])
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert_accessible(page, axe_script, f"home ({role})")
+
+
+def test_clerk_screens(app, live_server, page, axe_script, centre):
+    with app.app_context():
+        dossier_id = db.session.scalar(select(Dossier.id).where(
+            Dossier.code == centre["open"][0]))
+    log_in(page, live_server, "staff1", "/dossier/")
+    assert page.locator("table.model-list tbody tr").count() == 18  # the SGTVT dossiers
+    assert_accessible(page, axe_script, "dossier list")
+    page.goto(f"{live_server}/dossier/new/")
+    page.wait_for_selector("#s2id_procedure")
+    assert_accessible(page, axe_script, "intake")
+    page.goto(f"{live_server}/dossier/details/?id={dossier_id}")
+    assert page.inner_text("#dossier-status") == "Được tiếp nhận"
+    assert page.locator("#open-kiosk").is_visible()
+    assert_accessible(page, axe_script, "dossier details")
+    page.goto(f"{live_server}/dossier_due/")
+    assert page.locator("table.model-list tbody tr").count() == 3
+    assert_accessible(page, axe_script, "due list")
+    page.goto(f"{live_server}/kiosk/")
+    assert page.locator("#rate-very_satisfied").is_visible()
+    assert_accessible(page, axe_script, "rating kiosk")
+    page.goto(f"{live_server}/dossier/details/?id=999999")
+    assert_accessible(page, axe_script, "error page")
+
+
+def test_report_page(live_server, page, axe_script, centre):
+    log_in(page, live_server, "manager1", "/report/?preset=quarter&quarter=2019-Q1")
+    assert_accessible(page, axe_script, "report")
+
+
+def test_pages_follow_the_language_chosen(live_server, page, axe_script, centre):
+    log_in(page, live_server, "staff1", "/dossier/")
+    page.click("#user-menu")
+    page.click("button[name=lang][value=en]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert_accessible(page, axe_script, "dossier list (English)")
