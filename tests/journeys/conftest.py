@@ -1,14 +1,9 @@
 """Fixtures of the role journeys: a small centre like the demo one (a few agencies, procedures
-with fees, a clerk, an admin, a manager, a first quarter of dossiers), a 1280×800 Chromium page,
-logging in through the form, and screenshots of every main page for a person to look at.
-
-Screenshots go to tests/output/screenshots/<test>/ (ignored by git). With
-MOTCUA_DOCS_SCREENSHOTS=1 the ones named in DOCS are also written, reduced to a 256-colour PNG,
-to docs/screenshots/ for the README's gallery."""
+with fees, clerks, an admin, a manager, a first quarter of dossiers), a 1280×800 Chromium page,
+screenshots (tests/journeys/browsing.py) and axe-core."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
@@ -20,11 +15,9 @@ from domain.evaluation import ensure_indicators
 from domain.payments import record_payment
 from domain.ratings import record_rating
 from models import Agency, Dossier, FeeItem, Field, Procedure, User, db
-from tests.conftest import CHROMIUM, IN_CI, PASSWORD, ROOT, create_agency, create_user
+from tests.conftest import CHROMIUM, IN_CI, ROOT, create_agency, create_user
+from tests.journeys.browsing import OUTPUT, VIEWPORT, Screens
 
-OUTPUT = ROOT / "tests" / "output" / "screenshots"
-DOCS = ROOT / "docs" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 800}
 UNIT = "000.00.20.H37"
 
 
@@ -36,45 +29,6 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
-
-
-def log_in(page, base_url: str, username: str, path: str = "/") -> None:
-    """Through the login form, as a person does; lands on `path`."""
-    page.goto(f"{base_url}{path}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{base_url}{path.split('?')[0]}*")
-
-
-class Screens:
-    """`shots(page, "name")`: a full-viewport screenshot of what the person sees now."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.taken: list[Path] = []
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.png"):
-            old.unlink()
-
-    def __call__(self, page, name: str, docs: bool = False) -> Path:
-        page.wait_for_load_state("networkidle")
-        path = self.folder / f"{len(self.taken) + 1:02d}-{name}.png"
-        page.screenshot(path=str(path))
-        self.taken.append(path)
-        if docs and os.environ.get("MOTCUA_DOCS_SCREENSHOTS") == "1":
-            _write_docs_copy(path, DOCS / f"{name}.png")
-        return path
-
-
-def _write_docs_copy(source: Path, target: Path) -> None:
-    # 256 colours are plenty for a form on a white page and cut the file to a few tens of KB.
-    from PIL import Image
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with Image.open(source) as image:
-        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
-                                              dither=Image.Dither.NONE)
-        small.save(target, optimize=True)
 
 
 @pytest.fixture
@@ -116,7 +70,8 @@ PROCEDURES = [
      20, [("fee", "Phí thẩm định cấp chứng chỉ hành nghề", 360000)]),
 ]
 
-STILL_OPEN = (10, 16, 22, 28, 29)  # one of each procedure
+STILL_OPEN = (10, 16, 22, 28, 29)  # one of each procedure; the first at the agency
+RESOLVED_NOT_RETURNED = 12
 APPLICANTS = ["Hoàng Văn Bình", "Lương Thị Mai", "Vi Văn Thắng", "Nông Thị Hà", "Lộc Văn Sơn",
               "Triệu Thị Lan", "Hà Văn Nam", "Chu Thị Thu", "Đinh Văn Hùng", "Mã Thị Hoa"]
 
@@ -125,8 +80,9 @@ APPLICANTS = ["Hoàng Văn Bình", "Lương Thị Mai", "Vi Văn Thắng", "Nôn
 def centre(app, users):
     """The users of tests/conftest.py (admin1, staff1 of SGTVT, manager1) and a centre around
     them: three agencies, five procedures (four with fees), thirty dossiers of the first quarter
-    of 2019 (most returned, some late, five still open and overdue today), their payments and
-    ratings. Returns the codes the journeys look for."""
+    of 2019 (most returned, some late, five still open and overdue today, one resolved and
+    waiting at the counter), their payments and ratings. Returns the codes the journeys look
+    for."""
     app.config["DASHBOARD_CACHE_SECONDS"] = 0  # every test sees its own data
     with app.app_context():
         agencies = {a.code: a for a in db.session.query(Agency)}
@@ -173,14 +129,18 @@ def centre(app, users):
                 record_payment(db.session, dossier, proc.fee_items[0].amount_vnd, "cash",
                                accepted + dt.timedelta(minutes=5), clerk,
                                fee_item=proc.fee_items[0])
-            if i in STILL_OPEN:
+            if i in STILL_OPEN[1:]:
                 continue  # overdue today: on the due list and the dashboard
             lc.transition(db.session, dossier, "transfer", clerk, accepted + dt.timedelta(hours=1))
+            if i in STILL_OPEN:
+                continue  # the first one with the agency
             late = i % 7 == 3
             resolved = dt.datetime.combine(dossier.due_date, dt.time(15)) + dt.timedelta(
                 days=3 if late else -(i % 3))
             resolved = max(resolved, accepted + dt.timedelta(hours=2))
             lc.transition(db.session, dossier, "resolve", clerk, resolved)
+            if i == RESOLVED_NOT_RETURNED:
+                continue
             lc.transition(db.session, dossier, "return", clerk, resolved + dt.timedelta(days=1),
                           return_channel="counter")
             if i % 3 == 0:
@@ -188,4 +148,5 @@ def centre(app, users):
                               resolved + dt.timedelta(days=1), dossier.id)
         db.session.commit()
         return {"codes": codes, "open": [codes[i] for i in STILL_OPEN],
+                "resolved": codes[RESOLVED_NOT_RETURNED],
                 "procedures": [p.code for p in procedures]}

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Dossier, db
-from tests.journeys.conftest import log_in
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 BLOCKING = ("serious", "critical")
@@ -41,20 +41,25 @@ def test_dashboard_of_each_role(app, live_server, page, axe_script, centre, user
     assert_accessible(page, axe_script, f"home ({role})")
 
 
-def test_clerk_screens(app, live_server, page, axe_script, centre):
+def _dossier_id(app, code):
     with app.app_context():
-        dossier_id = db.session.scalar(select(Dossier.id).where(
-            Dossier.code == centre["open"][0]))
+        return db.session.scalar(select(Dossier.id).where(Dossier.code == code))
+
+
+def test_clerk_screens(app, live_server, page, axe_script, centre):
     log_in(page, live_server, "staff1", "/dossier/")
     assert page.locator("table.model-list tbody tr").count() == 18  # the SGTVT dossiers
     assert_accessible(page, axe_script, "dossier list")
     page.goto(f"{live_server}/dossier/new/")
     page.wait_for_selector("#s2id_procedure")
     assert_accessible(page, axe_script, "intake")
-    page.goto(f"{live_server}/dossier/details/?id={dossier_id}")
-    assert page.inner_text("#dossier-status") == "Được tiếp nhận"
-    assert page.locator("#open-kiosk").is_visible()
-    assert_accessible(page, axe_script, "dossier details")
+    # The dossier page in each state: its forms for the next steps differ.
+    for code, status in [(centre["open"][0], "Đang xử lý"), (centre["open"][1], "Được tiếp nhận"),
+                         (centre["resolved"], "Đã xử lý xong")]:
+        page.goto(f"{live_server}/dossier/details/?id={_dossier_id(app, code)}")
+        assert page.inner_text("#dossier-status") == status
+        assert page.locator("#open-kiosk").is_visible()
+        assert_accessible(page, axe_script, f"dossier details ({status})")
     page.goto(f"{live_server}/dossier_due/")
     assert page.locator("table.model-list tbody tr").count() == 3
     assert_accessible(page, axe_script, "due list")
