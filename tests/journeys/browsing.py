@@ -27,7 +27,7 @@ def log_in(page, base_url: str, username: str, path: str = "/") -> None:
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("#login-button")
-    page.wait_for_url(f"{base_url}{path.split('?')[0]}*")
+    page.wait_for_url(f"{base_url}{path.split('?')[0]}**")
 
 
 class Screens:

@@ -70,19 +70,49 @@ PROCEDURES = [
      20, [("fee", "Phí thẩm định cấp chứng chỉ hành nghề", 360000)]),
 ]
 
-STILL_OPEN = (10, 16, 22, 28, 29)  # one of each procedure; the first at the agency
-RESOLVED_NOT_RETURNED = 12
 APPLICANTS = ["Hoàng Văn Bình", "Lương Thị Mai", "Vi Văn Thắng", "Nông Thị Hà", "Lộc Văn Sơn",
               "Triệu Thị Lan", "Hà Văn Nam", "Chu Thị Thu", "Đinh Văn Hùng", "Mã Thị Hoa"]
+HISTORY = 25  # dossiers of the last full quarter, all resolved, most returned
+# Dossiers still open, by procedure: how many working days from today their due date is.
+OPEN = [(0, -3), (1, 0), (2, 1), (3, -5), (4, -2)]
+OPEN_PROCESSING = 0  # the first one was transferred to the agency
+RESOLVED_NOT_RETURNED = 12  # waits at the counter
+
+
+def last_quarter(today: dt.date) -> tuple[str, dt.date, dt.date]:
+    """("2026-Q3", first day, last day) of the quarter before today's."""
+    first_of_this = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    end = first_of_this - dt.timedelta(days=1)
+    start = dt.date(end.year, end.month - 2, 1)
+    return f"{end.year}-Q{(end.month - 1) // 3 + 1}", start, end
+
+
+def _working_day_shift(calendar, day: dt.date, n: int) -> dt.date:
+    """The n-th working day after (n > 0) or before (n < 0) `day`; `day` itself for 0."""
+    step = dt.timedelta(days=1 if n > 0 else -1)
+    while n:
+        day += step
+        if calendar.is_working_day(day):
+            n -= 1 if n > 0 else -1
+    return day
+
+
+def _accepted_for_due(calendar, processing_days: int, due: dt.date) -> dt.datetime:
+    """The latest working morning whose intake falls due on or before `due`."""
+    day = due
+    while (calendar.due_date(day, processing_days) > due
+           or not calendar.is_working_day(day)):
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(9, 15))
 
 
 @pytest.fixture
 def centre(app, users):
-    """The users of tests/conftest.py (admin1, staff1 of SGTVT, manager1) and a centre around
-    them: three agencies, five procedures (four with fees), thirty dossiers of the first quarter
-    of 2019 (most returned, some late, five still open and overdue today, one resolved and
-    waiting at the counter), their payments and ratings. Returns the codes the journeys look
-    for."""
+    """The users of tests/conftest.py (admin1, staff1 of SGTVT, manager1), a clerk for each of the
+    two other agencies, and a centre around them: three agencies, five procedures (four with
+    fees), the last full quarter's dossiers (resolved early, on time or late, most returned,
+    their fees and ratings), and five dossiers still open today: overdue, due today, due
+    tomorrow. Returns what the journeys look for."""
     app.config["DASHBOARD_CACHE_SECONDS"] = 0  # every test sees its own data
     with app.app_context():
         agencies = {a.code: a for a in db.session.query(Agency)}
@@ -111,29 +141,32 @@ def centre(app, users):
         db.session.flush()
 
         calendar = load_calendar(db.session)
-        codes = []
-        for i in range(30):
-            proc = procedures[i % len(procedures)]
+        today = lc.now_local().date()
+        quarter, q_start, q_end = last_quarter(today)
+        span = (q_end - q_start).days
+
+        def intake(i, proc, accepted):
             clerk = clerks[proc.agency.code]
-            accepted = dt.datetime(2019, 1, 7, 8, 30) + dt.timedelta(days=(i * 83) // 30,
-                                                                   minutes=17 * i)
-            if accepted.weekday() >= 5:
-                accepted += dt.timedelta(days=7 - accepted.weekday())
-            dossier = Dossier(procedure=proc, applicant_name=APPLICANTS[i % 10],
+            dossier = Dossier(procedure=proc, applicant_name=APPLICANTS[i % len(APPLICANTS)],
                               phone=f"0205{i:06d}", address="Thành phố Lạng Sơn",
                               channel="online" if i % 4 == 3 else "direct")
             lc.accept_dossier(db.session, dossier, clerk, accepted, UNIT, calendar)
             db.session.flush()
-            codes.append(dossier.code)
             if proc.fee_items:
                 record_payment(db.session, dossier, proc.fee_items[0].amount_vnd, "cash",
                                accepted + dt.timedelta(minutes=5), clerk,
                                fee_item=proc.fee_items[0])
-            if i in STILL_OPEN[1:]:
-                continue  # overdue today: on the due list and the dashboard
+            return dossier, clerk
+
+        history = []
+        for i in range(HISTORY):
+            proc = procedures[i % len(procedures)]
+            day = calendar.working_day_on_or_after(q_start + dt.timedelta(days=i * span // HISTORY))
+            accepted = dt.datetime.combine(min(day, q_end), dt.time(8, 30)) + dt.timedelta(
+                minutes=17 * i)
+            dossier, clerk = intake(i, proc, accepted)
+            history.append(dossier.code)
             lc.transition(db.session, dossier, "transfer", clerk, accepted + dt.timedelta(hours=1))
-            if i in STILL_OPEN:
-                continue  # the first one with the agency
             late = i % 7 == 3
             resolved = dt.datetime.combine(dossier.due_date, dt.time(15)) + dt.timedelta(
                 days=3 if late else -(i % 3))
@@ -146,7 +179,18 @@ def centre(app, users):
             if i % 3 == 0:
                 record_rating(db.session, clerk, ("very_satisfied", "satisfied")[i % 2],
                               resolved + dt.timedelta(days=1), dossier.id)
+
+        still_open = []
+        for n, (p, shift) in enumerate(OPEN):
+            proc = procedures[p]
+            due = _working_day_shift(calendar, today, shift)
+            dossier, clerk = intake(HISTORY + n, proc, _accepted_for_due(
+                calendar, proc.processing_days, due))
+            if n == OPEN_PROCESSING:
+                lc.transition(db.session, dossier, "transfer", clerk,
+                              dossier.accepted_at + dt.timedelta(hours=1))
+            still_open.append(dossier.code)
         db.session.commit()
-        return {"codes": codes, "open": [codes[i] for i in STILL_OPEN],
-                "resolved": codes[RESOLVED_NOT_RETURNED],
+        return {"quarter": quarter, "history": history, "open": still_open,
+                "resolved": history[RESOLVED_NOT_RETURNED],
                 "procedures": [p.code for p in procedures]}
