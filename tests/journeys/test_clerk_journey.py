@@ -33,7 +33,7 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
 
     # Intake, by keyboard: focus the procedure, type without accents, Enter picks it; Tab on.
     page.goto(f"{live_server}/dossier/")
-    page.get_by_role("link", name="Tạo").click()
+    page.get_by_role("link", name="Tạo", exact=True).click()
     page.wait_for_url(f"{live_server}/dossier/new/**")
     page.focus("#s2id_procedure .select2-focusser")
     page.keyboard.type("giay phep lai xe")
