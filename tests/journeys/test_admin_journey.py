@@ -58,12 +58,12 @@ def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, 
         page.keyboard.press("Enter")
     rows = page.locator("table.model-list tbody tr")
     assert rows.count() == 2  # renewal and exchange of a driving licence
-    shots(page, "procedures", docs=True)
+    shots(page, "procedures")
     rows.filter(has_text="1.002809").locator("a[href*='/procedure/edit/']").click()
     page.wait_for_url(f"{live_server}/procedure/edit/**")
     page.fill("#processing_days", "7")
     page.fill("#fee_items-0-amount_vnd", "150000")
-    shots(page, "procedure-edit", docs=True)
+    shots(page, "procedure-edit")
     page.click("input[type=submit][value='Lưu']")
     page.wait_for_load_state()
     shots(page, "procedure-saved")
@@ -88,7 +88,7 @@ def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, 
     _pick(page, "agencies", "gtvt", "Sở GTVT")
     page.fill("#counter_no", "06")
     page.fill("#new_password", "mat-khau-tam-thoi-2026")
-    shots(page, "user-new", docs=True)
+    shots(page, "user-new")
     page.click("input[type=submit][value='Lưu']")
     page.wait_for_url(f"{live_server}/user/?**")
     assert "canbo_gt2" in page.inner_text("table.model-list")
@@ -110,7 +110,7 @@ def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, 
     page.keyboard.press("Tab")  # leaves "working day" unticked: a day off
     page.keyboard.press("Tab")
     page.keyboard.type("Nghỉ bù theo quyết định của UBND tỉnh")
-    shots(page, "calendar-new", docs=True)
+    shots(page, "calendar-new")
     page.click("input[type=submit][value='Lưu']")
     page.wait_for_url(f"{live_server}/calendar_day/**")
     with app.app_context():

@@ -15,14 +15,14 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
                                                               shots):
     # Log in with the keyboard: the name field has the focus.
     page.goto(f"{live_server}/")
-    shots(page, "login", docs=True)
+    shots(page, "login")
     page.keyboard.type("staff1")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/")
     assert "Nguyễn Thị Hương" in page.inner_text("#user-menu")
-    shots(page, "home-clerk", docs=True)
+    shots(page, "home-clerk")
 
     # The morning's list of overdue and nearly due dossiers.
     page.get_by_role("link", name="Hồ sơ", exact=True).click()
@@ -108,7 +108,7 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
     page.keyboard.type("tien mat")
     page.wait_for_selector(".select2-result-label:has-text('Tiền mặt')")
     page.keyboard.press("Enter")
-    shots(page, "payment", docs=True)
+    shots(page, "payment")
     page.click("input[type=submit][value='Lưu']")
     page.wait_for_url(f"{live_server}/dossier/details/**")
     assert "135.000 đ" in page.inner_text("#payments")
