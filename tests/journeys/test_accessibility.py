@@ -100,3 +100,13 @@ def test_pages_follow_the_language_chosen(live_server, page, axe_script, centre)
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert_accessible(page, axe_script, "dossier list (English)")
+
+
+def test_admin_screens(live_server, page, axe_script, centre):
+    """Not a daily job, but the same theme: the catalog, users, calendar, imports, audit log."""
+    log_in(page, live_server, "admin1", "/procedure/")
+    for path in ("/procedure/", "/procedure/edit/?id=1", "/user/new/", "/calendar_day/new/",
+                 "/imports/", "/audit_log/", "/payment/new/"):
+        page.goto(live_server + path)
+        assert page.locator("#user-menu").count() == 1, page.url  # a page of the app, no error
+        assert_accessible(page, axe_script, path)
