@@ -67,15 +67,11 @@ def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, 
     page.click("input[type=submit][value='Lưu']")
     page.wait_for_load_state()
     shots(page, "procedure-saved")
-    if "Đã tồn tại" in page.inner_text("body"):
-        known_defects.append("editing a procedure is refused as 'Đã tồn tại' on its own code "
-                             "(issue 10, branch forms)")
-    else:
-        assert "/procedure/edit/" not in page.url, page.inner_text("body")
-        with app.app_context():
-            proc = db.session.scalar(select(Procedure).where(Procedure.code == "1.002809"))
-            assert proc.processing_days == 7
-            assert [f.amount_vnd for f in proc.fee_items] == [150000]
+    assert "/procedure/edit/" not in page.url, page.inner_text("body")
+    with app.app_context():
+        proc = db.session.scalar(select(Procedure).where(Procedure.code == "1.002809"))
+        assert proc.processing_days == 7
+        assert [f.amount_vnd for f in proc.fee_items] == [150000]
 
     # 2. A new clerk for the transport department's counter.
     page.get_by_role("link", name="Quản trị", exact=True).click()
