@@ -141,7 +141,8 @@ def centre(app, users):
         db.session.flush()
 
         calendar = load_calendar(db.session)
-        today = lc.now_local().date()
+        now = lc.now_local()
+        today = now.date()
         quarter, q_start, q_end = last_quarter(today)
         span = (q_end - q_start).days
 
@@ -170,15 +171,18 @@ def centre(app, users):
             late = i % 7 == 3
             resolved = dt.datetime.combine(dossier.due_date, dt.time(15)) + dt.timedelta(
                 days=3 if late else -(i % 3))
-            resolved = max(resolved, accepted + dt.timedelta(hours=2))
+            # Never in the future, early in a quarter (intake is 3+ days before its end).
+            resolved = min(max(resolved, accepted + dt.timedelta(hours=2)),
+                           now - dt.timedelta(hours=2))
             lc.transition(db.session, dossier, "resolve", clerk, resolved)
             if i == RESOLVED_NOT_RETURNED:
                 continue
-            lc.transition(db.session, dossier, "return", clerk, resolved + dt.timedelta(days=1),
+            returned = min(resolved + dt.timedelta(days=1), now - dt.timedelta(hours=1))
+            lc.transition(db.session, dossier, "return", clerk, returned,
                           return_channel="counter")
             if i % 3 == 0:
                 record_rating(db.session, clerk, ("very_satisfied", "satisfied")[i % 2],
-                              resolved + dt.timedelta(days=1), dossier.id)
+                              returned, dossier.id)
 
         still_open = []
         for n, (p, shift) in enumerate(OPEN):
