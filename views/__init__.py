@@ -45,12 +45,17 @@ def _labelled(msgid: str) -> tuple[str, str]:
 
 class FlaskAdminA11yExtension(Extension):
     """What Flask-Admin's templates miss for screen readers, in lines outside any block we could
-    override: the page's language on <html> (or Vietnamese is read with English rules) and a
-    label for the list's row checkboxes (a title alone is no label)."""
+    override: the page's language on <html> (or Vietnamese is read with English rules), a label
+    for the list's row checkboxes (a title alone is no label) and for the close button of the
+    flash messages."""
 
     PATCHES = {
         "admin/base.html": [("<html>", '<html lang="{{ get_locale() }}">')],
         "admin/model/list.html": [_labelled("Select all records"), _labelled("Select record")],
+        # The flash messages' close button was hidden from screen readers yet focusable.
+        "admin/layout.html": [('data-dismiss="alert" aria-hidden="true">&times;</button>',
+                               'data-dismiss="alert" aria-label="{{ _gettext(\'Close\') }}">'
+                               '<span aria-hidden="true">&times;</span></button>')],
     }
 
     def preprocess(self, source, name, filename=None):
@@ -77,6 +82,7 @@ FLASK_ADMIN_WORDING = (
     # The page-size menu: ngettext("20 item", "20 items", 20), likewise 50 and 100.
     lazy_ngettext("20 item", "20 items", 20), lazy_ngettext("50 item", "50 items", 50),
     lazy_ngettext("100 item", "100 items", 100),
+    _l("Close"),  # FlaskAdminA11yExtension: the close button of the flash messages
 )
 
 

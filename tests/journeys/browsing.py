@@ -1,5 +1,5 @@
-"""What the journeys do in the browser besides clicking: log in through the form, and keep a
-screenshot of every main page for a person to look at.
+"""What the journeys do in the browser besides clicking: log in through the form, check a page
+with axe-core, and keep a screenshot of every main page for a person to look at.
 
 Screenshots go to tests/output/screenshots/<test>/ (ignored by git). With
 MOTCUA_DOCS_SCREENSHOTS=1 the ones taken with docs=True are also written, reduced by pngquant
@@ -57,3 +57,32 @@ def write_docs_copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["pngquant", "--force", "--skip-if-larger", "--strip", "--speed", "1",
                     "--quality", "60-85", "64", "--output", str(target), str(source)], check=True)
+
+
+# ---- axe-core (node_modules/axe-core, the `axe_script` fixture) -----------------------------
+
+BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page, axe_script, skip_rules=()) -> list[dict]:
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(axe_script))
+    return page.evaluate("""async (skip) => {
+        const rules = Object.fromEntries(skip.map(id => [id, {enabled: false}]));
+        const result = await axe.run(document, {resultTypes: ['violations'], rules});
+        return result.violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+            nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 120) + ' — ' +
+                                                (n.failureSummary || '').split('\\n')[1])}));
+    }""", list(skip_rules))
+
+
+def blocking_violations(page, axe_script, skip_rules=()) -> list[dict]:
+    return [v for v in axe_violations(page, axe_script, skip_rules) if v["impact"] in BLOCKING]
+
+
+def assert_accessible(page, axe_script, screen: str, skip_rules=()) -> None:
+    blocking = blocking_violations(page, axe_script, skip_rules)
+    assert not blocking, f"{screen} ({page.url}):\n" + "\n".join(
+        f"  {v['impact']} {v['id']} ×{v['count']}: {v['help']}\n      " + "\n      ".join(v["nodes"])
+        for v in blocking)

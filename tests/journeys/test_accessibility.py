@@ -4,34 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from models import Dossier, db
-from tests.journeys.browsing import log_in
+from tests.journeys.browsing import assert_accessible, blocking_violations, log_in
 
 pytestmark = pytest.mark.browser
-BLOCKING = ("serious", "critical")
-
-
-def axe_violations(page, axe_script, skip_rules=()) -> list[dict]:
-    page.wait_for_load_state("networkidle")
-    page.add_script_tag(path=str(axe_script))
-    return page.evaluate("""async (skip) => {
-        const rules = Object.fromEntries(skip.map(id => [id, {enabled: false}]));
-        const result = await axe.run(document, {resultTypes: ['violations'], rules});
-        return result.violations.map(v => ({
-            id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
-            nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 120) + ' — ' +
-                                                (n.failureSummary || '').split('\\n')[1])}));
-    }""", list(skip_rules))
-
-
-def blocking_violations(page, axe_script, skip_rules=()) -> list[dict]:
-    return [v for v in axe_violations(page, axe_script, skip_rules) if v["impact"] in BLOCKING]
-
-
-def assert_accessible(page, axe_script, screen: str, skip_rules=()) -> None:
-    blocking = blocking_violations(page, axe_script, skip_rules)
-    assert not blocking, f"{screen} ({page.url}):\n" + "\n".join(
-        f"  {v['impact']} {v['id']} ×{v['count']}: {v['help']}\n      " + "\n      ".join(v["nodes"])
-        for v in blocking)
 
 
 def test_login_page(live_server, page, axe_script):
