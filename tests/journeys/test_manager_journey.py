@@ -10,7 +10,7 @@ from domain import lifecycle as lc
 from domain.report_workbook import FORM_COLUMNS
 from models import Dossier, db
 from tests.journeys.browsing import log_in
-from tests.journeys.conftest import last_quarter
+from tests.journeys.centre import last_quarter
 
 pytestmark = pytest.mark.browser
 
