@@ -1,6 +1,9 @@
 """Screens. Each module declares its views and adds them in `register(admin)`."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import flask_admin
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import get_locale, lazy_gettext as _l, lazy_ngettext
@@ -11,19 +14,23 @@ from views.base import link_args
 
 
 def init_views(app) -> None:
-    from views import (auth, catalog, dossiers, errors, home, imports, labels, reports, service,
-                       users)
+    from views import (auth, catalog, dossiers, errors, headers, home, imports, labels, reports,
+                       service, users)
 
     admin = Admin(
         app, name=_l("One-stop center"), url="/",
         index_view=home.HomeView(name=_l("Home"), url="/", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="admin/motcua_base.html", swatch="cerulean",
                               fluid=True),
+        csp_nonce_generator=headers.csp_nonce,
     )
     _prefer_our_wording_of_flask_admin(app)
+    _flask_admin_templates_under_their_own_name(app, admin)
     app.jinja_env.add_extension(FlaskAdminA11yExtension)
     app.register_blueprint(auth.bp)
+    auth.limiter.init_app(app)
     errors.register(app)
+    headers.register(app)
     for module in (catalog, dossiers, service, reports, users, imports):
         module.register(admin)
 
@@ -58,8 +65,15 @@ class FlaskAdminA11yExtension(Extension):
                                '<span aria-hidden="true">&times;</span></button>')],
     }
 
+    TEMPLATES = Path(flask_admin.__file__).parent.resolve() / "templates"
+
     def preprocess(self, source, name, filename=None):
-        for old, new in self.PATCHES.get(name, ()):
+        # Keyed by Flask-Admin's own file, whatever name loads it (see the loader below).
+        try:
+            relative = Path(filename or "").resolve().relative_to(self.TEMPLATES)
+        except ValueError:
+            return source
+        for old, new in self.PATCHES.get("/".join(relative.parts[1:]), ()):
             if old not in source:  # a new Flask-Admin: look again rather than lose the fix
                 raise RuntimeError(f"{name} changed: {old!r} not found")
             source = source.replace(old, new, 1)
@@ -105,3 +119,14 @@ def _prefer_our_wording_of_flask_admin(app) -> None:
     domain.domain = ["admin", "messages"]  # one domain per directory (no translations_path)
     domain.cache.clear()
     domain.motcua_wording = True
+
+
+def _flask_admin_templates_under_their_own_name(app, admin) -> None:
+    """Flask-Admin's templates also as "flask_admin/admin/...": where ours replace one of theirs
+    (templates/admin/...), they import the original and change only what they must."""
+    import flask_admin
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    originals = Path(flask_admin.__file__).parent / "templates" / admin.theme.folder
+    app.jinja_loader = ChoiceLoader([
+        app.jinja_loader, PrefixLoader({"flask_admin": FileSystemLoader(str(originals))})])

@@ -36,10 +36,3 @@ def register(app) -> None:
         if message is None:
             return error
         return _page(error.code, message())
-
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
