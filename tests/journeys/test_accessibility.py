@@ -33,6 +33,13 @@ def test_clerk_screens(app, live_server, page, axe_script, centre):
     page.goto(f"{live_server}/dossier/new/")
     page.wait_for_selector("#s2id_procedure")
     assert_accessible(page, axe_script, "intake")
+    page.click("#s2id_procedure")
+    page.keyboard.type("1.002809")
+    page.locator(".select2-result-label", has_text="1.002809").click()
+    page.fill("#applicant_name", "Lăng Văn Phúc")
+    page.click("input[type=submit][value='Lưu']")
+    page.wait_for_selector("#flash-receipt")  # the flash message with its receipt link
+    assert_accessible(page, axe_script, "dossier just accepted")
     # The dossier page in each state: its forms for the next steps differ.
     for code, status in [(centre["open"][0], "Đang xử lý"), (centre["open"][1], "Được tiếp nhận"),
                          (centre["resolved"], "Đã xử lý xong")]:
