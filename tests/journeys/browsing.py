@@ -55,7 +55,7 @@ def write_docs_copy(source: Path, target: Path) -> None:
     if not shutil.which("pngquant"):
         raise RuntimeError("MOTCUA_DOCS_SCREENSHOTS=1 needs pngquant (apt-get install pngquant)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["pngquant", "--force", "--skip-if-larger", "--strip", "--speed", "1",
+    subprocess.run(["pngquant", "--force", "--strip", "--speed", "1",
                     "--quality", "60-85", "64", "--output", str(target), str(source)], check=True)
 
 
