@@ -10,7 +10,7 @@ from flask_babel import get_locale, lazy_gettext as _l, lazy_ngettext
 from jinja2.ext import Extension
 
 from domain import formatting
-from views.base import link_args
+from views.base import link_args, page_title
 
 
 def init_views(app) -> None:
@@ -35,6 +35,7 @@ def init_views(app) -> None:
         module.register(admin)
 
     app.jinja_env.globals["link_args"] = link_args
+    app.jinja_env.globals["page_title"] = page_title
     app.jinja_env.filters.update(
         vnd=formatting.format_vnd, number=formatting.format_number,
         date_vn=formatting.format_date, datetime_vn=formatting.format_datetime)
@@ -93,6 +94,7 @@ FLASK_ADMIN_WORDING = (
     _l("Select all records"), _l("Select record"), _l("Save and Add Another"),
     _l("Are you sure you want to delete this record?"),
     _l("Are you sure you want to delete selected records?"), _l("Integrity error. %(message)s"),
+    _l("between"), _l("not between"),  # "giữa", "không giữa": read as "in the middle"
     # The page-size menu: ngettext("20 item", "20 items", 20), likewise 50 and 100.
     lazy_ngettext("20 item", "20 items", 20), lazy_ngettext("50 item", "50 items", 50),
     lazy_ngettext("100 item", "100 items", 100),

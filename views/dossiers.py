@@ -212,6 +212,8 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
         "column_labels": labels.LABELS,
         "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
     })]
+    inline_item_labels = {"documents": {"one": _l("Document"), "new": _l("New document"),
+                                        "add": _l("Add a document")}}
     details_template = "dossiers/details.html"
 
     # ---- access (a dossier outside the user's agencies: 404, see AgencyScopedMixin) --------

@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
 from flask_admin.model.template import EndpointLinkRowAction
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, pgettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import not_, select
@@ -386,7 +386,8 @@ class StaffRatingView(XlsxExportMixin, TotalsMixin, CancelMixin, SecureModelView
                 labels.RATING_LEVELS["unsatisfied"], _("Total")]
         counts = ratings.rating_counts(db.session, start, end)
         return [
-            {"title": _("By level"), "headers": [_("Level"), _("Ratings"), _("Share")],
+            {"title": _("By level"),
+             "headers": [pgettext("satisfaction", "Level"), _("Ratings"), _("Share")],
              "rows": [[labels.RATING_LEVELS[k], format_number(counts[k]),
                        format_percent(counts[k], counts["total"])]
                       for k in ("very_satisfied", "satisfied", "unsatisfied")],
