@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import abort, has_app_context, redirect, request, url_for
+from flask import abort, g, has_app_context, has_request_context, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView, filters as sqla_filters
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -17,6 +17,7 @@ from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_babel import get_translations, gettext, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from markupsafe import Markup
 from wtforms import PasswordField, StringField
 
@@ -73,7 +74,14 @@ class SecureForm(FlaskForm):
     did not offer."""
 
     class Meta(_FormMeta):
-        pass
+        def wrap_formdata(self, form, formdata):
+            # A page shown again after an expired session (views/idle.py): its form is filled
+            # with what was typed, as if posted, but neither validated nor saved.
+            draft = g.get("form_draft") if has_request_context() else None
+            if draft is not None and request.method == "GET" and formdata in (None, _Auto) \
+                    and any(name in draft for name in form._fields):
+                return draft
+            return super().wrap_formdata(form, formdata)
 
     def __init__(self, *args, **kwargs):
         # Flask-Admin's Unique validator tells "the edited row itself" from "another row with
