@@ -74,6 +74,21 @@ def test_rating_kiosk(live_server, page, axe_script, centre):
     assert_accessible(page, axe_script, "kiosk mode: the tablet", skip_rules=["meta-refresh"])
 
 
+def test_report_page(live_server, page, axe_script, centre):
+    log_in(page, live_server, "manager1", f"/report/?preset=quarter&quarter={centre['quarter']}")
+    assert_accessible(page, axe_script, "report")
+
+
+def test_pages_follow_the_language_chosen(live_server, page, axe_script, centre):
+    log_in(page, live_server, "staff1", "/dossier/")
+    page.click("#user-menu")
+    page.click("button[name=lang][value=en]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert_accessible(page, axe_script, "dossier list (English)")
+
+
+
 def test_admin_screens(live_server, page, axe_script, centre):
     """Not a daily job, but the same theme: the catalog, users, calendar, imports, audit log."""
     log_in(page, live_server, "admin1", "/procedure/")
