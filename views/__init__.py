@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import flask_admin
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import get_locale, lazy_gettext as _l, lazy_ngettext
+from jinja2.ext import Extension
 
 from domain import formatting
 from views.base import link_args, page_title
@@ -24,6 +26,7 @@ def init_views(app) -> None:
     )
     _prefer_our_wording_of_flask_admin(app)
     _flask_admin_templates_under_their_own_name(app, admin)
+    app.jinja_env.add_extension(FlaskAdminA11yExtension)
     app.register_blueprint(auth.bp)
     auth.limiter.init_app(app)
     errors.register(app)
@@ -46,6 +49,41 @@ def init_views(app) -> None:
                 "get_locale": get_locale}
 
 
+def _labelled(msgid: str) -> tuple[str, str]:
+    title = "title=\"{{ _gettext('%s') }}\"" % msgid
+    return title, title + " aria-label=\"{{ _gettext('%s') }}\"" % msgid
+
+
+class FlaskAdminA11yExtension(Extension):
+    """What Flask-Admin's templates miss for screen readers, in lines outside any block we could
+    override: the page's language on <html> (or Vietnamese is read with English rules), a label
+    for the list's row checkboxes (a title alone is no label) and for the close button of the
+    flash messages."""
+
+    PATCHES = {
+        "admin/base.html": [("<html>", '<html lang="{{ get_locale() }}">')],
+        "admin/model/list.html": [_labelled("Select all records"), _labelled("Select record")],
+        # The flash messages' close button was hidden from screen readers yet focusable.
+        "admin/layout.html": [('data-dismiss="alert" aria-hidden="true">&times;</button>',
+                               'data-dismiss="alert" aria-label="{{ _gettext(\'Close\') }}">'
+                               '<span aria-hidden="true">&times;</span></button>')],
+    }
+
+    TEMPLATES = Path(flask_admin.__file__).parent.resolve() / "templates"
+
+    def preprocess(self, source, name, filename=None):
+        # Keyed by Flask-Admin's own file, whatever name loads it (see the loader below).
+        try:
+            relative = Path(filename or "").resolve().relative_to(self.TEMPLATES)
+        except ValueError:
+            return source
+        for old, new in self.PATCHES.get("/".join(relative.parts[1:]), ()):
+            if old not in source:  # a new Flask-Admin: look again rather than lose the fix
+                raise RuntimeError(f"{name} changed: {old!r} not found")
+            source = source.replace(old, new, 1)
+        return source
+
+
 # Flask-Admin's own Vietnamese has wrong wording in places ("Kỷ lục" — a sports record — for a
 # database record, "mặt hàng" — goods — for list items, "sản phẩm nào" for "empty", "hồ sơ" for
 # any record although a hồ sơ is a dossier here). Our catalogue translates these msgids and wins.
@@ -63,6 +101,7 @@ FLASK_ADMIN_WORDING = (
     # The page-size menu: ngettext("20 item", "20 items", 20), likewise 50 and 100.
     lazy_ngettext("20 item", "20 items", 20), lazy_ngettext("50 item", "50 items", 50),
     lazy_ngettext("100 item", "100 items", 100),
+    _l("Close"),  # FlaskAdminA11yExtension: the close button of the flash messages
 )
 
 
