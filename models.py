@@ -530,6 +530,16 @@ class CourierItem(db.Model):
     dossier: Mapped[Dossier] = relationship()
 
 
+class FormSubmission(db.Model):
+    """A create form sent once (domain/form_submissions.py): its one-time token, written in the
+    same transaction as the record, and where that send led (the record's page)."""
+    __tablename__ = "form_submission"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(Integer)
+    result_url: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
 class AuditLog(db.Model):
     """Who changed what; written by the session hook in the same transaction as the change."""
     __tablename__ = "audit_log"

@@ -27,7 +27,7 @@ from domain import lifecycle as lc
 from domain.calendar import load_calendar
 from domain.formatting import format_date
 from domain.spreadsheets import new_workbook, write_row
-from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db
+from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
 from views.exports import XlsxExportMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
@@ -131,6 +131,14 @@ def _due_formatter(view, context, model, name):
 def _code_link(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(
         url_for("dossier.details_view", id=model.id), model.code or f"#{model.id}")
+
+
+def _children_changed(dossier) -> bool:
+    """Whether the form added, changed or removed a row hanging off the dossier (documents)."""
+    session = db.session
+    changed = [*session.new, *session.deleted,
+               *(o for o in session.dirty if session.is_modified(o))]
+    return any(getattr(o, "dossier", None) is dossier for o in changed if o is not dossier)
 
 
 class TransitionForm(SecureForm):
@@ -257,6 +265,12 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
             posted = form.form_version.data
             if not posted or str(posted) != str(model.version):
                 raise ValidationError(str(CONFLICT_MESSAGE))
+            if _children_changed(model):
+                # The received documents live in their own rows: a change to them alone would
+                # leave the dossier row, hence its version, untouched, and a second editor's
+                # stale form would overwrite them. Touching the row moves the version (and the
+                # UPDATE ... WHERE version = n refuses a save that raced this one).
+                model.updated_at = utcnow()
 
     def handle_view_exception(self, exc):
         if isinstance(exc, StaleDataError):

@@ -28,9 +28,11 @@ from models import (Agency, CourierRun, Dossier, EvaluationForm, EvaluationIndic
                     Payment, StaffRating, User, db, user_agency)
 from views import labels
 from views.exports import XlsxExportMixin
-from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureBaseView,
-                        SecureForm, SecureModelView, db_options, has_role, own_agency_ids,
-                        own_agency_options, vnd_formatter)
+from domain import form_submissions
+from views.base import (ALL_ROLES, AgencyScopedMixin, OnceForm, SearchAjaxLoader,
+                        SecureBaseView, SecureModelView, check_form_token, claim_form_token,
+                        db_options, has_role, own_agency_ids, own_agency_options,
+                        record_form_result, vnd_formatter)
 
 WRITERS = ("admin", "staff")
 
@@ -419,7 +421,8 @@ class RatingKioskView(SecureBaseView):
 
     def _page(self, dossier_id=None, thanks=False, error=None, status=200):
         return self.render("admin/service/kiosk.html", levels=labels.RATING_LEVELS,
-                           dossier_id=dossier_id, thanks=thanks, error=error), status
+                           dossier_id=dossier_id, thanks=thanks, error=error,
+                           form_token=form_submissions.new_token()), status
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
@@ -435,14 +438,21 @@ class RatingKioskView(SecureBaseView):
         dossier_id = self._dossier_id(request.form.get("dossier_id"))
         if dossier_id is False:
             return self._page(error=str(RULE_MESSAGES["rating_dossier_refused"]), status=400)
+        token = form_submissions.clean_token(request.form.get("form_token"))
+        thanks = url_for(".index", thanks=1)
         try:
+            # A double tap rates once: the token is taken in the rating's transaction.
+            form_submissions.claim(db.session, token, current_user.id)
             ratings.record_rating(db.session, user_object(), request.form.get("level"),
                                   local_now(), dossier_id=dossier_id)
+            form_submissions.record_result(db.session, token, thanks)
             db.session.commit()
+        except form_submissions.AlreadySubmitted:
+            db.session.rollback()  # the citizen sees the same thanks, nothing is counted twice
         except RuleError as error:
             db.session.rollback()
             return self._page(error=rule_message(error), status=400)
-        return redirect(url_for(".index", thanks=1))
+        return redirect(thanks)
 
 
 # ---- evaluation forms -------------------------------------------------------------------------
@@ -505,7 +515,7 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
     def _entry_form(self, form_set):
         indicators = evaluation.indicators_of(db.session, form_set)
 
-        class EntryForm(SecureForm):
+        class EntryForm(OnceForm):
             dossier_code = StringField(_l("Dossier code"), validators=[Optional(),
                                                                        Length(max=40)])
             agency = SelectField(_l("Agency"), coerce=int, validators=[Optional()],
@@ -530,6 +540,7 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
         if form_set not in FORM_SETS:
             abort(404)
         form, indicators = self._entry_form(form_set)
+        check_form_token(form)
         error = None
         if form.validate_on_submit():
             try:
@@ -562,9 +573,12 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
             if not agency_id or (allowed is not None and agency_id not in allowed):
                 raise RuleError("evaluation_agency_required")
         scores = {i.id: getattr(form, f"ind_{i.id}").data for i in indicators}
-        evaluation.record_evaluation(db.session, form_set, scores, agency_id,
-                                     form.submitted_at.data, dossier=dossier,
-                                     channel=form.channel.data)
+        claim_form_token(form)
+        record = evaluation.record_evaluation(db.session, form_set, scores, agency_id,
+                                              form.submitted_at.data, dossier=dossier,
+                                              channel=form.channel.data)
+        db.session.flush()
+        record_form_result(form, self.get_url(".details_view", id=record.id))
         db.session.commit()
 
     def totals_tables(self, start, end, agency_ids):

@@ -1,0 +1,199 @@
+"""SQLite under load (issue 11, item 7): reads never wait for the write lock, and a write that
+cannot get it within the busy timeout answers a Vietnamese "busy" page (503) that keeps what the
+clerk typed, instead of hanging 30 s and then showing Werkzeug's English 500 page."""
+import re
+import sqlite3
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from conftest import _reset_schema, create_agency, create_user, login, make_app
+from html_forms import as_data, form_with
+from models import Dossier, Procedure, db
+
+BUSY = "Hệ thống đang bận, vui lòng thử lại"
+TIMEOUT_MS = 400
+
+
+@pytest.fixture(scope="module")
+def sqlite_app(tmp_path_factory):
+    path = tmp_path_factory.mktemp("locking") / "motcua.db"
+    app = make_app(f"sqlite:///{path}", SQLITE_BUSY_TIMEOUT_MS=TIMEOUT_MS)
+    _reset_schema(app)
+    with app.app_context():
+        agency = create_agency()
+        proc = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency,
+                         processing_days=5)
+        db.session.add(proc)
+        create_user("staff1", "staff", [agency])
+        db.session.commit()
+        app.config["TEST_PROCEDURE_ID"] = proc.id
+    app.config["TEST_DB_PATH"] = str(path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+class WriteLock:
+    """Another process's writer: a transaction that holds SQLite's write lock until released."""
+
+    def __init__(self, path):
+        self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    def __enter__(self):
+        self.connection.execute("BEGIN IMMEDIATE")
+        self.connection.execute("UPDATE agency SET sort_order = sort_order + 1")
+        return self
+
+    def __exit__(self, *exc):
+        self.connection.execute("ROLLBACK")
+        self.connection.close()
+
+
+def _logged_in(app):
+    client = app.test_client()
+    assert login(client, "staff1").status_code == 302
+    return client
+
+
+def _timed(call):
+    start = time.monotonic()
+    response = call()
+    return response, time.monotonic() - start
+
+
+def test_reads_do_not_wait_for_a_writer(sqlite_app):
+    client = _logged_in(sqlite_app)
+    anonymous = sqlite_app.test_client()
+    with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+        for who, url in ((client, "/dossier/"), (client, "/dossier/new/"), (client, "/"),
+                         (anonymous, "/login"), (anonymous, "/static/motcua.css"),
+                         (client, "/static/motcua.css")):
+            response, seconds = _timed(lambda: who.get(url))
+            assert response.status_code == 200, (url, response.status_code)
+            assert seconds < 1, (url, seconds)
+
+
+def _intake_form(client, app):
+    form = form_with(client.get("/dossier/new/").get_data(as_text=True), "applicant_name")
+    data = as_data(form["fields"])
+    data.update({"procedure": [str(app.config["TEST_PROCEDURE_ID"])],
+                 "applicant_name": ["Lê Văn Cường"], "phone": ["0987654321"],
+                 "address": ["12 Lê Lợi, Lạng Sơn"]})
+    return data
+
+
+def test_a_write_during_the_lock_gets_the_busy_page_and_can_be_sent_again(sqlite_app):
+    client = _logged_in(sqlite_app)
+    data = _intake_form(client, sqlite_app)
+    with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+        response, seconds = _timed(lambda: client.post("/dossier/new/", data=data))
+    assert response.status_code == 503
+    assert seconds < TIMEOUT_MS / 1000 + 2
+    page = response.get_data(as_text=True)
+    assert BUSY in page
+    assert "Internal Server Error" not in page
+    assert response.headers.get("Retry-After")
+    # What the clerk typed is kept: the page sends the same form again with one click.
+    again = form_with(page, "applicant_name")
+    assert again["method"].lower() == "post" and again["action"].endswith("/dossier/new/")
+    assert as_data(again["fields"])["applicant_name"] == ["Lê Văn Cường"]
+    assert as_data(again["fields"])["address"] == ["12 Lê Lợi, Lạng Sơn"]
+    assert re.search(r'<script[^>]+src="/static/motcua_forms.js', page)
+    with sqlite_app.app_context():
+        assert db.session.scalar(select(Dossier.id).where(
+            Dossier.applicant_name == "Lê Văn Cường")) is None
+    # The lock is gone: sending again saves the dossier, once (the form token came along).
+    resent = client.post(again["action"], data=as_data(again["fields"]))
+    assert resent.status_code == 302, resent.get_data(as_text=True)[:2000]
+    assert client.post(again["action"], data=as_data(again["fields"])).status_code == 302
+    with sqlite_app.app_context():
+        rows = db.session.scalars(select(Dossier).where(
+            Dossier.applicant_name == "Lê Văn Cường")).all()
+        assert len(rows) == 1 and rows[0].address == "12 Lê Lợi, Lạng Sơn"
+
+
+def test_login_during_the_lock_is_busy_not_a_crash_and_shows_no_password(sqlite_app):
+    client = sqlite_app.test_client()
+    with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+        response = client.post("/login", data={"username": "staff1",
+                                               "password": "correct horse 42"})
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert BUSY in page and "correct horse 42" not in page
+
+
+def test_a_read_beside_a_long_write_stays_fast(sqlite_app):
+    """A clerk's page while another request writes for a while (an import, an export that
+    writes): reads go on; the writer is not disturbed either."""
+    client = _logged_in(sqlite_app)
+    holder = WriteLock(sqlite_app.config["TEST_DB_PATH"])
+    released = threading.Event()
+
+    def hold():
+        with holder:
+            released.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        time.sleep(0.1)
+        for _ in range(5):
+            response, seconds = _timed(lambda: client.get("/dossier/"))
+            assert response.status_code == 200 and seconds < 1
+    finally:
+        released.set()
+        thread.join(10)
+
+
+@pytest.mark.browser
+def test_busy_page_in_the_browser_keeps_the_intake(sqlite_app, browser):
+    from werkzeug.serving import make_server
+    sqlite_app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(f"{base}/login")
+        page.fill("#username", "staff1")
+        page.fill("#password", "correct horse 42")
+        page.click("#login-button")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/dossier/new/")
+        page.click("#s2id_procedure")
+        page.keyboard.type("giay phep")
+        page.locator(".select2-result-label", has_text="1.000001").click()
+        page.fill("#applicant_name", "Phạm Thị Dung")
+        page.fill("#phone", "0912000111")
+        with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+            page.locator("form input[type=submit]").first.click()
+            page.wait_for_selector("#busy-message")
+            page.screenshot(path="/tmp/concurrency-busy-page.png", full_page=True)
+            assert BUSY in page.content()
+        page.click("#busy-resend")
+        page.wait_for_url(re.compile(r".*/dossier/details/.*"))
+        page.screenshot(path="/tmp/concurrency-busy-resent.png", full_page=True)
+        with sqlite_app.app_context():
+            rows = db.session.scalars(select(Dossier).where(
+                Dossier.applicant_name == "Phạm Thị Dung")).all()
+            assert len(rows) == 1 and rows[0].phone == "0912000111"
+        # "Back" returns to the form with what was typed.
+        page.goto(f"{base}/dossier/new/")
+        page.fill("#applicant_name", "Hoàng Văn Em")
+        with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+            page.locator("form input[type=submit]").first.click()
+            page.wait_for_selector("#busy-message")
+        page.click("#busy-back")
+        page.wait_for_url(re.compile(r".*/dossier/new/.*"))
+        assert page.input_value("#applicant_name") == "Hoàng Văn Em"
+    finally:
+        context.close()
+        sqlite_app.config["WTF_CSRF_ENABLED"] = False
+        server.shutdown()
+        thread.join(5)
