@@ -1,12 +1,14 @@
 """motcua: the app factory, its extensions and its command-line interface."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
@@ -41,9 +43,38 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+# Requests that only read: on SQLite they run as deferred transactions and never wait for a writer.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CLI_BUSY_TIMEOUT_MS = 30000
+_cli_reads_only: contextvars.ContextVar[bool] = contextvars.ContextVar("cli_reads_only",
+                                                                      default=False)
+
+
+@contextlib.contextmanager
+def reads_only():
+    """Outside a request (a CLI report or export): the block's SQLite transactions only read, so
+    they do not hold the write lock for the whole run."""
+    token = _cli_reads_only.set(True)
+    try:
+        yield
+    finally:
+        _cli_reads_only.reset(token)
+
+
+def _sqlite_transaction() -> tuple[bool, int]:
+    """(takes the write lock up front, busy timeout in ms) for a transaction starting now."""
+    if has_request_context():
+        return (request.method not in READ_METHODS,
+                int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000)))
+    return not _cli_reads_only.get(), CLI_BUSY_TIMEOUT_MS
+
+
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE so that a writing transaction takes
-    the write lock up front instead of failing with "database is locked" when it upgrades."""
+    """WAL, foreign keys, and a transaction mode per use. Reads (GET/HEAD requests) BEGIN
+    deferred: in WAL mode they never wait for a writer. Writes (POST and other methods, the CLI)
+    BEGIN IMMEDIATE, taking the write lock up front instead of failing with "database is
+    locked" when a read transaction upgrades. A web write waits SQLITE_BUSY_TIMEOUT_MS for the
+    lock at most, then the user gets the "busy" page (views/errors.py)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record):
@@ -51,13 +82,15 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={CLI_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writes, timeout_ms = _sqlite_transaction()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout_ms}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def uncompiled_catalogues(directory: Path) -> list[Path]:
@@ -103,6 +136,8 @@ def create_app(config: dict | None = None) -> Flask:
         IMPORT_MAX_BYTES=int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
         IMPORT_MAX_ROWS=int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         FLASK_ADMIN_SWATCH="cerulean",
+        # SQLite: how long a web request waits for the write lock before the "busy" page.
+        SQLITE_BUSY_TIMEOUT_MS=int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
     )
     if "SECRET_KEY" not in (config or {}):
         app.config["SECRET_KEY"] = _secret_key(instance)

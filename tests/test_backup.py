@@ -190,14 +190,15 @@ def test_a_plain_copy_of_the_live_file_is_not_a_backup_but_flask_backup_is(app, 
         return  # PostgreSQL has no single file to copy
     proc_id, clerk_id = _setup(app)
     with app.app_context():
-        with db.engine.connect() as conn:  # make sure recent commits sit in the WAL
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        import sqlite3
+        checkpoint = sqlite3.connect(url.database)  # what follows stays in the WAL file
+        checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        checkpoint.close()
         for i in range(3):
             _intake(app, proc_id, clerk_id, f"Trong WAL {i}")
         path = tmp_path / "b.db"
         assert _cli(app, "backup", str(path)).exit_code == 0
         import shutil
-        import sqlite3
         shutil.copyfile(url.database, tmp_path / "plain.db")
         plain = sqlite3.connect(tmp_path / "plain.db")
         copied = sqlite3.connect(path)

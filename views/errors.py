@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -45,9 +45,12 @@ def _busy_page():
             fields.append((name, value))
     referrer = request.referrer or ""
     back = referrer if referrer.startswith(request.host_url) else request.full_path
-    html = render_template("busy.html", fields=fields, resend=complete and bool(fields),
-                           action=request.full_path.rstrip("?"), back_url=back,
-                           method=request.method)
+    # Rendered without the context processors: they would load the user from the database,
+    # which is what is busy.
+    from flask_babel import get_locale
+    html = current_app.jinja_env.get_template("busy.html").render(
+        fields=fields, resend=complete and bool(fields), action=request.full_path.rstrip("?"),
+        back_url=back, method=request.method, get_locale=get_locale)
     return html, 503, {"Retry-After": str(BUSY_RETRY_SECONDS), "Cache-Control": "no-store"}
 
 
