@@ -5,6 +5,7 @@ threads at once, a retry — creates one record; the second post is sent to that
 import datetime as dt
 import re
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -243,14 +244,24 @@ def test_double_click_on_save_records_one_payment(app, world, live_server, page)
     page.goto(f"{live_server}/payment/new/?dossier_id={world['dossier']}")
     page.fill("#amount_vnd", "135.000")
     page.fill("#receipt_no", "BL-42")
-    # Three fast clicks: the browser sends the form once.
+
+    def slow_network(route):  # the answer takes a while: time for impatient clicks
+        if route.request.method == "POST":
+            time.sleep(0.6)
+        route.continue_()
+
+    page.route("**/payment/new/**", slow_network)
+    # Three clicks while the first send is on its way: the browser sends the form once.
     page.evaluate("""() => {
         const button = document.querySelector('#amount_vnd').form
             .querySelector('input[type=submit]');
-        button.click(); button.click(); button.click();
+        button.click();
+        setTimeout(() => button.click(), 150);
+        setTimeout(() => button.click(), 300);
     }""")
     page.wait_for_url(re.compile(r".*/payment/(\?.*)?$"))
     page.wait_for_load_state()
+    page.unroute("**/payment/new/**")
     assert len([u for u in posts if "/payment/new/" in u]) == 1, posts
     assert _count(app, Payment) == 1
     page.screenshot(path="/tmp/concurrency-payment-saved.png", full_page=True)
@@ -259,10 +270,12 @@ def test_double_click_on_save_records_one_payment(app, world, live_server, page)
     # lands on the payment the first send recorded.
     page.goto(f"{live_server}/payment/new/?dossier_id={world['dossier']}")
     token = page.input_value("input[name=form_token]")
+    page.fill("#amount_vnd", "50.000")
     page.fill("#receipt_no", "BL-43")
     page.locator("form input[type=submit]").first.click()
     page.wait_for_url(re.compile(r".*/payment/(\?.*)?$"))
     page.goto(f"{live_server}/payment/new/?dossier_id={world['dossier']}")
+    page.fill("#amount_vnd", "50.000")
     page.fill("#receipt_no", "BL-43")
     page.evaluate("t => { document.querySelector('input[name=form_token]').value = t; }", token)
     page.locator("form input[type=submit]").first.click()
