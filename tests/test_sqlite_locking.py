@@ -152,6 +152,60 @@ def test_a_read_beside_a_long_write_stays_fast(sqlite_app):
         thread.join(10)
 
 
+def test_get_requests_never_write(sqlite_app):
+    """Reads run as deferred transactions: a GET that wrote would need the write lock after
+    all. Every screen of every role is opened and no INSERT/UPDATE/DELETE may run meanwhile."""
+    import datetime as dt
+
+    from flask import has_request_context, request
+    from sqlalchemy import event
+
+    from domain import lifecycle as lc
+    from models import Agency
+    with sqlite_app.app_context():
+        if db.session.scalar(select(Dossier.id).where(Dossier.applicant_name == "Đọc")) is None:
+            dossier = Dossier(procedure_id=sqlite_app.config["TEST_PROCEDURE_ID"],
+                              applicant_name="Đọc")
+            lc.accept_dossier(db.session, dossier, None, dt.datetime(2019, 3, 4, 9), "U")
+            create_user("admin1", "admin")
+            create_user("manager1", "manager")
+            db.session.commit()
+        dossier_id = db.session.scalar(select(Dossier.id).where(Dossier.applicant_name == "Đọc"))
+        agency_id = db.session.scalar(select(Agency.id))
+        engine = db.engine
+    admin = sqlite_app.extensions["admin"][0]
+    urls = ["/", f"/dossier/details/?id={dossier_id}", f"/dossier/edit/?id={dossier_id}",
+            f"/dossier/print/01/?id={dossier_id}", f"/dossier/print/05/?id={dossier_id}",
+            "/dossier/register/", f"/agency/details/?id={agency_id}", "/report/"]
+    with sqlite_app.test_request_context():
+        from flask import url_for
+        for view in admin._views:
+            endpoints = [e for e in ("index_view", "index", "create_view", "totals_view")
+                         if f"{view.endpoint}.{e}" in sqlite_app.view_functions]
+            urls += [url_for(f"{view.endpoint}.{e}") for e in endpoints]
+    writes = []
+
+    def watch(conn, cursor, statement, parameters, context, executemany):
+        if has_request_context() and request.method == "GET" and statement.lstrip().split(
+                None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
+            writes.append((request.path, statement[:80]))
+
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        opened = 0
+        for user in ("admin1", "manager1", "staff1"):
+            client = sqlite_app.test_client()
+            assert login(client, user).status_code == 302
+            for url in urls:
+                status = client.get(url).status_code
+                assert status in (200, 302, 403, 404), (user, url, status)
+                opened += status == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    assert opened > 40
+    assert writes == []
+
+
 @pytest.mark.browser
 def test_busy_page_in_the_browser_keeps_the_intake(sqlite_app, browser):
     from werkzeug.serving import make_server
