@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test install translations bench clean
+.PHONY: run test install translations bench clean lock audit
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+# requirements*.txt name the direct dependencies; requirements.lock pins the whole tree.
+$(BIN)/.installed: requirements.txt requirements-dev.txt requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt -c requirements.lock
 	touch $@
 
 install: $(BIN)/.installed
@@ -39,3 +39,14 @@ clean:
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --omit-header --ignore-dirs=.venv --ignore-dirs=tests .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
+
+# Re-pin the whole tree after a change to requirements*.txt (pip-tools in a throw-away venv).
+lock:
+	rm -rf /tmp/motcua-lock && $(PYTHON) -m venv /tmp/motcua-lock
+	/tmp/motcua-lock/bin/pip install -q pip-tools==7.6.2
+	/tmp/motcua-lock/bin/pip-compile -q --strip-extras --allow-unsafe --no-header --annotation-style=line \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock requirements-dev.txt
+
+# Known vulnerabilities in the locked tree (skipped, with the reason, when the advisory data is out of reach).
+audit: install
+	$(BIN)/python .ci/audit.py
