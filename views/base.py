@@ -20,6 +20,7 @@ from domain import form_submissions
 from domain.formatting import format_date, format_datetime, format_vnd, utc_to_local
 from domain.text import normalize_search
 from models import db
+from views.errors import BUSY_MESSAGE, database_busy
 
 ALL_ROLES = ("admin", "staff", "manager")
 
@@ -310,7 +311,6 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         return self.get_url(".index_view")
 
     def handle_view_exception(self, exc):
-        from views.errors import BUSY_MESSAGE, database_busy
         if isinstance(exc, form_submissions.AlreadySubmitted):
             raise exc  # answered by views/errors.py: to the record of the first send
         if database_busy(exc):

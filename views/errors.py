@@ -4,12 +4,13 @@ from __future__ import annotations
 import sqlite3
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from domain.form_submissions import AlreadySubmitted
+from models import db
 
 MESSAGES = {
     400: lambda: _("The request could not be understood. Go back, reload the page and try again."),
@@ -47,7 +48,6 @@ def _busy_page():
     back = referrer if referrer.startswith(request.host_url) else request.full_path
     # Rendered without the context processors: they would load the user from the database,
     # which is what is busy.
-    from flask_babel import get_locale
     html = current_app.jinja_env.get_template("busy.html").render(
         fields=fields, resend=complete and bool(fields), action=request.full_path.rstrip("?"),
         back_url=back, method=request.method, get_locale=get_locale)
@@ -71,7 +71,6 @@ def register(app) -> None:
 
     @app.errorhandler(AlreadySubmitted)
     def _already_submitted(error):
-        from models import db
         db.session.rollback()
         flash(_("This form has already been sent; here is what it recorded. Nothing more was "
                 "saved."), "warning")
@@ -81,7 +80,6 @@ def register(app) -> None:
     def _operational(error):
         if not database_busy(error):
             raise error
-        from models import db
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the session is discarded at the end of the request
