@@ -13,8 +13,11 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from limits import parse as parse_limit
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User, db
 
@@ -59,6 +62,26 @@ def reads_only():
         yield
     finally:
         _cli_reads_only.reset(token)
+
+
+def commit_without_waiting(session) -> bool:
+    """Commit bookkeeping written while serving a read (a login's last-seen time). On SQLite a
+    read request must not wait for another request's write lock: the bookkeeping is dropped
+    (rolled back) instead, and a later request writes it. True when it was committed."""
+    reading = has_request_context() and request.method in READ_METHODS
+    if not reading or session.get_bind().dialect.name != "sqlite":
+        session.commit()
+        return True
+    session.connection().exec_driver_sql("PRAGMA busy_timeout=0")  # until the next BEGIN
+    try:
+        session.commit()
+    except OperationalError as exc:
+        from views.errors import database_busy
+        if not database_busy(exc):
+            raise
+        session.rollback()
+        return False
+    return True
 
 
 def _sqlite_transaction() -> tuple[bool, int]:
@@ -136,6 +159,19 @@ def create_app(config: dict | None = None) -> Flask:
         IMPORT_MAX_BYTES=int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
         IMPORT_MAX_ROWS=int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         FLASK_ADMIN_SWATCH="cerulean",
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed: the
+        # client address (audit log, login limits) is the one the outermost of them saw.
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Browsers go HTTPS-only for a year once they have seen the site in production (TLS).
+        HSTS_SECONDS=365 * 24 * 3600 if os.environ.get("APP_ENV") == "production" else 0,
+        # Failed logins allowed per username and per client address (views/auth.py); one
+        # address may be a whole center behind NAT, hence its higher number.
+        LOGIN_LIMIT_PER_USER=os.environ.get("LOGIN_LIMIT_PER_USER", "10 per 15 minutes"),
+        LOGIN_LIMIT_PER_ADDRESS=os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes"),
+        RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL") or "memory://",
+        RATELIMIT_STRATEGY="moving-window",  # "10 in any 15 minutes", not per clock quarter
+        RATELIMIT_KEY_PREFIX="motcua",
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,  # Redis down: each process counts alone
         # SQLite: how long a web request waits for the write lock before the "busy" page.
         SQLITE_BUSY_TIMEOUT_MS=int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
     )
@@ -149,6 +185,10 @@ def create_app(config: dict | None = None) -> Flask:
     if uri.startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
 
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     db.init_app(app)
     if uri.startswith("sqlite"):
         with app.app_context():
@@ -161,6 +201,8 @@ def create_app(config: dict | None = None) -> Flask:
         # Without the .mo every screen silently falls back to the English msgids.
         app.logger.warning("Translations not compiled (%s): run `pybabel compile -d "
                            "translations` (or `make translations`); the UI shows English.", path)
+    for key in ("LOGIN_LIMIT_PER_USER", "LOGIN_LIMIT_PER_ADDRESS"):
+        parse_limit(app.config[key])  # a mistyped limit stops the start, not every login
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
@@ -168,10 +210,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        # "<id>:<token>" (User.get_id): an old session of a changed password is refused.
-        uid, _, token = user_id.partition(":")
-        user = db.session.get(User, int(uid)) if uid.isdigit() else None
-        return user if user is not None and user.matches_session(token) else None
+        # "<id>:<token>" (User.get_id): only a login still open on the server (UserSession).
+        return User.from_session(user_id)
 
     @app.before_request
     def _record_actor():

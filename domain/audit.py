@@ -9,7 +9,7 @@ import decimal
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-NOT_AUDITED = {"audit_log", "dossier_counter"}
+NOT_AUDITED = {"audit_log", "dossier_counter", "user_session"}
 SECRET_COLUMNS = {"password_hash"}
 TECHNICAL_COLUMNS = {"created_at", "updated_at", "search_text", "version"}
 

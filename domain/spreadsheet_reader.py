@@ -28,7 +28,6 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ import openpyxl
 import openpyxl.xml
 
 from domain.spreadsheets import FORMULA_PREFIXES
+from domain.text import clean_text
 
 if not openpyxl.xml.DEFUSEDXML:  # pragma: no cover - an installation error, not a user error
     raise RuntimeError("openpyxl does not use defusedxml; reading uploads would be unsafe")
@@ -199,7 +199,7 @@ def sniff_kind(data: bytes, filename: str) -> str:
 
 
 def _clean_text(value: str) -> str | None:
-    value = unicodedata.normalize("NFC", value).strip()
+    value = clean_text(value)  # the same tidying as the forms'
     if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_PREFIXES:
         value = value[1:]  # our own exports quote text that looks like a formula
     return value or None

@@ -109,6 +109,8 @@ def _fresh(app):
     saved = dict(app.config)
     with app.app_context():
         _empty_tables()
+    from views.auth import limiter
+    limiter.reset()  # failed logins of earlier tests do not count
     try:
         yield app
     finally:

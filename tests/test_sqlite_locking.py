@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from conftest import _reset_schema, create_agency, create_user, login, make_app
 from html_forms import as_data, form_with
@@ -150,6 +150,31 @@ def test_a_read_beside_a_long_write_stays_fast(sqlite_app):
     finally:
         released.set()
         thread.join(10)
+
+
+def test_a_read_does_not_wait_to_note_when_the_login_was_last_seen(sqlite_app):
+    """The only bookkeeping a read does (a login's last-seen time, every few minutes): during
+    another request's write it is skipped, not waited for, and written by a later request."""
+    import datetime as dt
+
+    from models import UserSession, utcnow
+    client = _logged_in(sqlite_app)
+    assert client.get("/dossier/").status_code == 200
+    long_ago = utcnow() - dt.timedelta(hours=1)
+    with sqlite_app.app_context():
+        db.session.execute(UserSession.__table__.update().values(last_seen_at=long_ago))
+        db.session.commit()
+
+    def last_seen():
+        with sqlite_app.app_context():
+            return db.session.scalar(select(func.max(UserSession.last_seen_at)))
+
+    with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+        response, seconds = _timed(lambda: client.get("/dossier/"))
+        assert response.status_code == 200 and seconds < 1, seconds
+    assert last_seen() == long_ago
+    assert client.get("/dossier/").status_code == 200
+    assert last_seen() > long_ago + dt.timedelta(minutes=30)
 
 
 def test_get_requests_never_write(sqlite_app):

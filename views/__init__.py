@@ -1,6 +1,8 @@
 """Screens. Each module declares its views and adds them in `register(admin)`."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import get_locale, lazy_gettext as _l, lazy_ngettext
@@ -10,18 +12,22 @@ from views.base import link_args
 
 
 def init_views(app) -> None:
-    from views import (auth, catalog, dossiers, errors, home, imports, labels, reports, service,
-                       users)
+    from views import (auth, catalog, dossiers, errors, headers, home, imports, labels, reports,
+                       service, users)
 
     admin = Admin(
         app, name=_l("One-stop center"), url="/",
         index_view=home.HomeView(name=_l("Home"), url="/", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="admin/motcua_base.html", swatch="cerulean",
                               fluid=True),
+        csp_nonce_generator=headers.csp_nonce,
     )
     _prefer_our_wording_of_flask_admin(app)
+    _flask_admin_templates_under_their_own_name(app, admin)
     app.register_blueprint(auth.bp)
+    auth.limiter.init_app(app)
     errors.register(app)
+    headers.register(app)
     for module in (catalog, dossiers, service, reports, users, imports):
         module.register(admin)
 
@@ -74,3 +80,14 @@ def _prefer_our_wording_of_flask_admin(app) -> None:
     domain.domain = ["admin", "messages"]  # one domain per directory (no translations_path)
     domain.cache.clear()
     domain.motcua_wording = True
+
+
+def _flask_admin_templates_under_their_own_name(app, admin) -> None:
+    """Flask-Admin's templates also as "flask_admin/admin/...": where ours replace one of theirs
+    (templates/admin/...), they import the original and change only what they must."""
+    import flask_admin
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    originals = Path(flask_admin.__file__).parent / "templates" / admin.theme.folder
+    app.jinja_loader = ChoiceLoader([
+        app.jinja_loader, PrefixLoader({"flask_admin": FileSystemLoader(str(originals))})])

@@ -10,15 +10,18 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_admin.model.base import FilterGroup
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_admin.contrib.sqla.form import InlineModelConverter
+from flask_admin.form import BaseForm
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
+from flask_babel import get_translations, gettext, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import HiddenField
+from wtforms import HiddenField, PasswordField, StringField
 
 from domain import form_submissions
 from domain.formatting import format_date, format_datetime, format_vnd, utc_to_local
-from domain.text import normalize_search
+from domain.text import clean_text, normalize_search
 from models import db
 from views.errors import BUSY_MESSAGE, database_busy
 
@@ -30,21 +33,85 @@ def has_role(*roles: str) -> bool:
 
 
 class _AppTranslations:
-    """WTForms messages through our own catalogue (WTForms ships no Vietnamese)."""
+    """WTForms messages through our own catalogue (WTForms ships no Vietnamese).
+
+    WTForms fills in %(min)s/%(max)s itself after translating: the text must come back with
+    its placeholders untouched (flask_babel's ngettext would fill in %(num)s and fail)."""
 
     def gettext(self, string):
-        return gettext(string)
+        return get_translations().gettext(string)
 
     def ngettext(self, singular, plural, n):
-        return ngettext(singular, plural, n)
+        translations = get_translations()
+        text = translations.ngettext(singular, plural, n)
+        if text in (singular, plural):  # our catalogue has the two forms as separate msgids
+            text = translations.gettext(singular if n == 1 else plural)
+        return text
+
+
+def _tidy_input(value):
+    return clean_text(value) if isinstance(value, str) else value
+
+
+class _FormMeta:
+    """What every form of the app shares: Vietnamese messages, and text tidied the way the
+    importers tidy it (domain.text.clean_text) before it is validated and saved."""
+
+    def get_translations(self, form):
+        return _AppTranslations()
+
+    def bind_field(self, form, unbound_field, options):
+        field = unbound_field.bind(form=form, **options)
+        if isinstance(field, StringField) and not isinstance(field, PasswordField):
+            field.filters = (_tidy_input, *field.filters)
+        return field
 
 
 class SecureForm(FlaskForm):
-    """Every form carries a CSRF token and speaks Vietnamese."""
+    """Every form carries a CSRF token, speaks Vietnamese, tidies text and refuses a choice it
+    did not offer."""
 
-    class Meta:
-        def get_translations(self, form):
-            return _AppTranslations()
+    class Meta(_FormMeta):
+        pass
+
+    def __init__(self, *args, **kwargs):
+        # Flask-Admin's Unique validator tells "the edited row itself" from "another row with
+        # the same code" through form._obj, which only Flask-Admin's own form base sets.
+        self._obj = kwargs.get("obj")
+        super().__init__(*args, **kwargs)
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if _forged_choice(field) and not field.errors:
+                field.errors = [gettext("This choice does not exist or is not open to you.")]
+                valid = False
+        return valid
+
+
+class InlineForm(BaseForm):
+    """A row of an inline list (a procedure's fee items): like SecureForm, without a CSRF token
+    of its own (the outer form carries it)."""
+
+    class Meta(_FormMeta):
+        pass
+
+
+def _forged_choice(field) -> bool:
+    """An AJAX picker posted an id that is not among its choices (another agency's dossier, a
+    removed row): Flask-Admin would silently save "nothing chosen"."""
+    if not isinstance(field, AjaxSelectField) or isinstance(field, AjaxSelectMultipleField):
+        return False
+    posted = (field.raw_data or [""])[0]
+    return posted not in ("", "__None") and field.data is None
+
+
+class _InlineConverter(InlineModelConverter):
+    def get_info(self, p):
+        info = super().get_info(p)
+        if info.form_base_class is None:
+            info.form_base_class = InlineForm
+        return info
 
 
 class FormTokenField(HiddenField):
@@ -145,15 +212,22 @@ def vnd_formatter(view, context, model, name):
 class SearchAjaxLoader(QueryAjaxModelLoader):
     """An AJAX picker that searches the accent-free `search_text` column.
 
-    `query_factory(model)` can narrow the choices (active rows, the user's own agencies)."""
+    `query_factory(model)` can narrow the choices (active rows, the user's own agencies);
+    `label(row)` says how a choice reads."""
 
-    def __init__(self, name, model, query_factory=None, order_by=None, **options):
+    def __init__(self, name, model, query_factory=None, order_by=None, label=None, **options):
         options.setdefault("fields", ["search_text"])
         options.setdefault("page_size", 20)
         super().__init__(name, db.session, model, **options)
         self.page_size = options["page_size"]
         self.query_factory = query_factory
         self.order_by = order_by
+        self.label = label  # how a choice reads in the picker (default: str(row))
+
+    def format(self, model):
+        if model is None or self.label is None:
+            return super().format(model)
+        return getattr(model, self.pk), self.label(model)
 
     def get_query(self):
         if self.query_factory is not None:
@@ -193,6 +267,7 @@ class SecureModelView(RoleRequiredMixin, ModelView):
     action_roles: tuple[str, ...] | None = None
 
     form_base_class = SecureForm
+    inline_model_form_converter = _InlineConverter
     can_view_details = True
     can_export = False  # Flask-Admin's export loads every row and writes formulas: see exports
     can_set_page_size = True

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -84,6 +84,9 @@ def register(app) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the session is discarded at the end of the request
             pass
+        # The user could not be loaded (the database is what is busy): answer as anonymous,
+        # or the response hooks would try to load them again.
+        g._login_user = current_app.login_manager.anonymous_user()
         return _busy_page()
 
     @app.errorhandler(HTTPException)
@@ -92,10 +95,3 @@ def register(app) -> None:
         if message is None:
             return error
         return _page(error.code, message())
-
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response

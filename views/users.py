@@ -1,10 +1,11 @@
 """Administration: users, calendar overrides and the audit log."""
 from __future__ import annotations
 
+from flask_admin.form import Select2Field
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import PasswordField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models import AuditLog, CalendarDay, User, db
 from views import labels
@@ -12,6 +13,14 @@ from views.base import ALL_ROLES, SecureModelView
 from views.exports import XlsxExportMixin
 
 MIN_PASSWORD_LENGTH = 8
+
+
+def role_field(**kwargs):
+    """The role of a user: no preselected choice (it used to fall on admin, the first); the
+    administrator picks one."""
+    kwargs["validators"] = [DataRequired()]
+    return Select2Field(choices=labels.choices(labels.ROLES), allow_blank=True,
+                        blank_text=_l("— choose a role —"), **kwargs)
 
 
 class UserView(XlsxExportMixin, SecureModelView):
@@ -25,7 +34,7 @@ class UserView(XlsxExportMixin, SecureModelView):
     column_default_sort = "username"
     column_filters = ("role", "active")
     column_choices = {"role": labels.choices(labels.ROLES)}
-    form_choices = column_choices
+    form_overrides = {"role": role_field}
     form_columns = ("username", "full_name", "role", "agencies", "counter_no", "active",
                     "new_password")
     form_extra_fields = {"new_password": PasswordField(

@@ -1,7 +1,7 @@
 """one-time form tokens (double submits)
 
-Revision ID: 0002_form_submission
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-29 22:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_form_submission'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
