@@ -111,15 +111,15 @@ def _documents(app, dossier_id):
 
 def _edit_forms(app, dossier_id):
     """Two clerks open the same dossier's edit form: each gets the form as the browser sends it."""
-    from html_forms import as_data, form_with
+    from browser_forms import open_form
     url = f"/dossier/edit/?id={dossier_id}"
     result = []
     for name in ("clerk1", "clerk2"):
         client = app.test_client()
         assert login(client, name).status_code == 302
-        form = form_with(client.get(url).get_data(as_text=True), "form_version")
-        data = {k: v[0] for k, v in as_data(form["fields"]).items()}
-        result.append((client, data))
+        form = open_form(client, url)
+        assert form.get("form_version")
+        result.append((client, dict(form.entries)))
     return url, result
 
 

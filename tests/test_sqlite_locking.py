@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import _reset_schema, create_agency, create_user, login, make_app
-from html_forms import as_data, form_with
+from browser_forms import open_form, read_form
 from models import Dossier, Procedure, db
 
 BUSY = "Hệ thống đang bận, vui lòng thử lại"
@@ -80,12 +80,12 @@ def test_reads_do_not_wait_for_a_writer(sqlite_app):
 
 
 def _intake_form(client, app):
-    form = form_with(client.get("/dossier/new/").get_data(as_text=True), "applicant_name")
-    data = as_data(form["fields"])
-    data.update({"procedure": [str(app.config["TEST_PROCEDURE_ID"])],
-                 "applicant_name": ["Lê Văn Cường"], "phone": ["0987654321"],
-                 "address": ["12 Lê Lợi, Lạng Sơn"]})
-    return data
+    form = open_form(client, "/dossier/new/")
+    form.set("procedure", app.config["TEST_PROCEDURE_ID"])
+    form.set("applicant_name", "Lê Văn Cường")
+    form.set("phone", "0987654321")
+    form.set("address", "12 Lê Lợi, Lạng Sơn")
+    return form.data()
 
 
 def test_a_write_during_the_lock_gets_the_busy_page_and_can_be_sent_again(sqlite_app):
@@ -100,18 +100,19 @@ def test_a_write_during_the_lock_gets_the_busy_page_and_can_be_sent_again(sqlite
     assert "Internal Server Error" not in page
     assert response.headers.get("Retry-After")
     # What the clerk typed is kept: the page sends the same form again with one click.
-    again = form_with(page, "applicant_name")
-    assert again["method"].lower() == "post" and again["action"].endswith("/dossier/new/")
-    assert as_data(again["fields"])["applicant_name"] == ["Lê Văn Cường"]
-    assert as_data(again["fields"])["address"] == ["12 Lê Lợi, Lạng Sơn"]
+    again = read_form(page, "http://localhost/dossier/new/", form_id="busy-form")
+    assert again.action == "/dossier/new/"
+    assert again.get("applicant_name") == "Lê Văn Cường"
+    assert again.get("address") == "12 Lê Lợi, Lạng Sơn"
+    assert again.get("form_token") == data.get("form_token")
     assert re.search(r'<script[^>]+src="/static/motcua_forms.js', page)
     with sqlite_app.app_context():
         assert db.session.scalar(select(Dossier.id).where(
             Dossier.applicant_name == "Lê Văn Cường")) is None
     # The lock is gone: sending again saves the dossier, once (the form token came along).
-    resent = client.post(again["action"], data=as_data(again["fields"]))
+    resent = again.submit(client)
     assert resent.status_code == 302, resent.get_data(as_text=True)[:2000]
-    assert client.post(again["action"], data=as_data(again["fields"])).status_code == 302
+    assert again.submit(client).status_code == 302  # a second "send again": still one dossier
     with sqlite_app.app_context():
         rows = db.session.scalars(select(Dossier).where(
             Dossier.applicant_name == "Lê Văn Cường")).all()
