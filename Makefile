@@ -37,7 +37,7 @@ clean:
 
 # Re-extract translatable strings and merge them into the catalogues (then fill in vi).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --omit-header --ignore-dirs=.venv --ignore-dirs=tests .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --omit-header --ignore-dirs=.venv --ignore-dirs=tests .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
 
 # Re-pin the whole tree after a change to requirements*.txt (pip-tools in a throw-away venv).

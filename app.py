@@ -49,19 +49,30 @@ def _secret_key(instance_path: Path) -> str:
 # Requests that only read: on SQLite they run as deferred transactions and never wait for a writer.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CLI_BUSY_TIMEOUT_MS = 30000
-_cli_reads_only: contextvars.ContextVar[bool] = contextvars.ContextVar("cli_reads_only",
-                                                                      default=False)
+_sqlite_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar("sqlite_mode",
+                                                                         default=None)
 
 
 @contextlib.contextmanager
-def reads_only():
-    """Outside a request (a CLI report or export): the block's SQLite transactions only read, so
-    they do not hold the write lock for the whole run."""
-    token = _cli_reads_only.set(True)
+def _transactions(mode: str):
+    token = _sqlite_mode.set(mode)
     try:
         yield
     finally:
-        _cli_reads_only.reset(token)
+        _sqlite_mode.reset(token)
+
+
+def reads_only():
+    """Outside a request (a CLI report or export): the block's SQLite transactions only read, so
+    they do not hold the write lock for the whole run."""
+    return _transactions("read")
+
+
+def writes():
+    """A read request (GET) about to write (a kept draft deleted as it is shown): the block's
+    SQLite transaction takes the write lock up front. Begun from the read's older snapshot, the
+    write could fail at once if anybody committed meanwhile; end the read transaction first."""
+    return _transactions("write")
 
 
 def commit_without_waiting(session) -> bool:
@@ -86,10 +97,11 @@ def commit_without_waiting(session) -> bool:
 
 def _sqlite_transaction() -> tuple[bool, int]:
     """(takes the write lock up front, busy timeout in ms) for a transaction starting now."""
+    mode = _sqlite_mode.get()
     if has_request_context():
-        return (request.method not in READ_METHODS,
-                int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000)))
-    return not _cli_reads_only.get(), CLI_BUSY_TIMEOUT_MS
+        writing = request.method not in READ_METHODS if mode is None else mode == "write"
+        return writing, int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+    return mode != "read", CLI_BUSY_TIMEOUT_MS
 
 
 def _configure_sqlite(engine: Engine) -> None:

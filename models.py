@@ -609,6 +609,40 @@ def _end_sessions_on_credential_change(mapper, connection, user):
         connection.execute(delete(UserSession).where(UserSession.user_id == user.id))
 
 
+class KioskDevice(TimestampMixin, db.Model):
+    """A tablet in kiosk mode: it shows the rating screen of one counter officer and posts
+    ratings, nothing else. The device keeps a random token in a cookie; only its SHA-256 is
+    stored, so the table cannot be used to impersonate a device. Times are UTC."""
+    __tablename__ = "kiosk_device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)  # pushed on by use (renewal)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    officer: Mapped[User] = relationship(foreign_keys=[officer_id])
+    started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
+    revoked_by: Mapped[Optional[User]] = relationship(foreign_keys=[revoked_by_id])
+
+
+class FormDraft(db.Model):
+    """What was typed into a form whose session had expired, kept until its author logs in
+    again and sees the form refilled (never saved by itself). Neither the CSRF token, nor
+    passwords, nor files are kept. Reached by a random key (stored hashed); times are UTC."""
+    __tablename__ = "form_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(255))
+    fields: Mapped[list] = mapped_column(JSON)  # [[name, value], ...] in the posted order
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                                   index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
 class FormSubmission(db.Model):
     """A create form sent once (domain/form_submissions.py): its one-time token, written in the
     same transaction as the record, and where that send led (the record's page)."""

@@ -149,6 +149,24 @@ def test_each_create_form_is_sent_once(app, world, endpoint):
     assert f"id={new_id}" in second.location, second.location
 
 
+def test_a_double_tap_on_a_kiosk_tablet_rates_once(app, world):
+    """Kiosk mode (a tablet on its own credential, no login): the same screen sent twice."""
+    client = app.test_client()
+    login(client, "staff1")
+    with app.app_context():
+        officer = db.session.scalar(select(User.id).where(User.username == "staff1"))
+    assert client.post("/kiosk/start/", data={"officer": str(officer)}).status_code == 302
+    token = form_token(client.get("/kiosk/device/").get_data(as_text=True))
+    for _ in range(2):
+        response = client.post("/kiosk/device/", data={"level": "very_satisfied",
+                                                       "form_token": token})
+        assert response.status_code == 302 and "thanks=1" in response.location
+    assert _count(app, StaffRating) == 1
+    token = form_token(client.get("/kiosk/device/").get_data(as_text=True))
+    client.post("/kiosk/device/", data={"level": "satisfied", "form_token": token})
+    assert _count(app, StaffRating) == 2
+
+
 def _twins(app, username):
     """Two clients on one browser session (a double click sends two requests at once)."""
     first = app.test_client()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from conftest import _reset_schema, create_agency, create_user, login, make_app
 from browser_forms import open_form, read_form
-from models import Dossier, Procedure, db
+from models import Dossier, Procedure, User, db
 
 BUSY = "Hệ thống đang bận, vui lòng thử lại"
 TIMEOUT_MS = 400
@@ -178,9 +178,76 @@ def test_a_read_does_not_wait_to_note_when_the_login_was_last_seen(sqlite_app):
     assert last_seen() > long_ago + dt.timedelta(minutes=30)
 
 
+def test_a_read_that_restores_a_draft_writes_in_its_own_transaction(sqlite_app):
+    """Opening a kept draft (views/idle.py) deletes it: a GET that writes. Its read snapshot
+    began with the user's login check; when another request commits in between, writing from
+    that stale snapshot fails at once in SQLite (no busy wait helps). The draft is taken in a
+    write transaction of its own instead, so the page opens."""
+    import datetime as dt
+
+    from sqlalchemy import event
+
+    from domain import form_drafts
+    from models import utcnow
+    client = _logged_in(sqlite_app)
+    with sqlite_app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == "staff1"))
+        key = form_drafts.store(db.session, "/dossier/new/", [["applicant_name", "Vũ Thị Giang"]],
+                                utcnow(), dt.timedelta(hours=1), user_id=user_id)
+        db.session.commit()
+        engine = db.engine
+    other = sqlite3.connect(sqlite_app.config["TEST_DB_PATH"], isolation_level=None)
+
+    def commit_elsewhere(conn, cursor, statement, parameters, context, executemany):
+        # Right after the login check has read: another clerk saves something.
+        if "FROM user_session" in statement and parameters and not commit_elsewhere.done:
+            commit_elsewhere.done = True
+            other.execute("UPDATE agency SET sort_order = sort_order + 1")
+    commit_elsewhere.done = False
+    event.listen(engine, "after_cursor_execute", commit_elsewhere)
+    try:
+        response = client.get(f"/dossier/new/?_draft={key}")
+    finally:
+        event.remove(engine, "after_cursor_execute", commit_elsewhere)
+        other.close()
+    assert commit_elsewhere.done
+    assert response.status_code == 200, response.status_code
+    assert "Vũ Thị Giang" in response.get_data(as_text=True)
+
+
+def test_a_kiosk_tablet_is_not_held_up_by_renewing_its_credential(sqlite_app):
+    """The tablet's screen (a GET) renews its credential now and then: during another request's
+    write that renewal is left for a later page, the citizen still gets the buttons at once."""
+    import datetime as dt
+
+    from models import KioskDevice, utcnow
+    tablet = _logged_in(sqlite_app)
+    with sqlite_app.app_context():
+        officer = db.session.scalar(select(User.id).where(User.username == "staff1"))
+    assert tablet.post("/kiosk/start/", data={"officer": str(officer)}).status_code == 302
+    soon = utcnow() + dt.timedelta(minutes=1)  # due for renewal
+    with sqlite_app.app_context():
+        db.session.execute(KioskDevice.__table__.update().values(expires_at=soon))
+        db.session.commit()
+
+    def expires():
+        with sqlite_app.app_context():
+            return db.session.scalar(select(func.max(KioskDevice.expires_at)))
+
+    with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+        response, seconds = _timed(lambda: tablet.get("/kiosk/device/"))
+        assert response.status_code == 200 and seconds < 1, (response.status_code, seconds)
+        assert "rate-satisfied" in response.get_data(as_text=True)
+    assert expires() == soon
+    assert tablet.get("/kiosk/device/").status_code == 200
+    assert expires() > soon
+
+
 def test_get_requests_never_write(sqlite_app):
     """Reads run as deferred transactions: a GET that wrote would need the write lock after
-    all. Every screen of every role is opened and no INSERT/UPDATE/DELETE may run meanwhile."""
+    all. Every screen of every role is opened and no INSERT/UPDATE/DELETE may run meanwhile.
+    (The few reads that keep books — a login's last-seen time, a kiosk's renewal, a kept draft
+    used up — are tested above.)"""
     import datetime as dt
 
     from flask import has_request_context, request

@@ -7,13 +7,13 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import get_locale, lazy_gettext as _l, lazy_ngettext
 
-from domain import formatting
-from views.base import link_args
+from domain import formatting, form_submissions
+from views.base import link_args, page_title
 
 
 def init_views(app) -> None:
-    from views import (auth, catalog, dossiers, errors, headers, home, imports, labels, reports,
-                       service, users)
+    from views import (auth, catalog, dossiers, errors, headers, home, idle, imports, labels,
+                       reports, service, users)
 
     admin = Admin(
         app, name=_l("One-stop center"), url="/",
@@ -28,10 +28,14 @@ def init_views(app) -> None:
     auth.limiter.init_app(app)
     errors.register(app)
     headers.register(app)
+    idle.register(app)
     for module in (catalog, dossiers, service, reports, users, imports):
         module.register(admin)
 
     app.jinja_env.globals["link_args"] = link_args
+    app.jinja_env.globals["page_title"] = page_title
+    # A form without a WTForms class (the kiosk) still carries a one-time token.
+    app.jinja_env.globals["new_form_token"] = form_submissions.new_token
     app.jinja_env.filters.update(
         vnd=formatting.format_vnd, number=formatting.format_number,
         date_vn=formatting.format_date, datetime_vn=formatting.format_datetime)
@@ -55,6 +59,7 @@ FLASK_ADMIN_WORDING = (
     _l("Select all records"), _l("Select record"), _l("Save and Add Another"),
     _l("Are you sure you want to delete this record?"),
     _l("Are you sure you want to delete selected records?"), _l("Integrity error. %(message)s"),
+    _l("between"), _l("not between"),  # "giữa", "không giữa": read as "in the middle"
     # The page-size menu: ngettext("20 item", "20 items", 20), likewise 50 and 100.
     lazy_ngettext("20 item", "20 items", 20), lazy_ngettext("50 item", "50 items", 50),
     lazy_ngettext("100 item", "100 items", 100),

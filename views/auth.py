@@ -17,6 +17,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from domain.audit import record_login
 from models import User, UserSession, db, utcnow
 from views.base import SecureForm
 
@@ -106,6 +107,7 @@ def login():
             login_user(user)
             db.session.info["actor"] = (user.id, request.remote_addr)  # the audit row is theirs
             user.last_login_at = utcnow()
+            record_login(db.session, user, request.remote_addr)
             db.session.commit()
             return redirect(safe_next(next_url))
         g.login_failed = True  # counted by the login limits

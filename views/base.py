@@ -3,10 +3,12 @@ accent-insensitive search and AJAX pickers. A screen is then a short declaration
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from flask import abort, flash, has_app_context, redirect, request, url_for
+from flask import (abort, flash, g, has_app_context, has_request_context, redirect, request,
+                   url_for)
 from flask_admin import BaseView
-from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import ModelView, filters as sqla_filters
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_admin.model.base import FilterGroup
@@ -16,11 +18,14 @@ from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_babel import get_translations, gettext, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from markupsafe import Markup
 from wtforms import HiddenField, PasswordField, StringField
 
 from domain import form_submissions
-from domain.formatting import format_date, format_datetime, format_vnd, utc_to_local
+from domain.formatting import (format_date, format_datetime, format_vnd, local_to_utc,
+                               utc_to_local)
+from domain.spreadsheet_reader import parse_date, parse_datetime
 from domain.text import clean_text, normalize_search
 from models import db
 from views.errors import BUSY_MESSAGE, database_busy
@@ -72,7 +77,14 @@ class SecureForm(FlaskForm):
     did not offer."""
 
     class Meta(_FormMeta):
-        pass
+        def wrap_formdata(self, form, formdata):
+            # A page shown again after an expired session (views/idle.py): its form is filled
+            # with what was typed, as if posted, but neither validated nor saved.
+            draft = g.get("form_draft") if has_request_context() else None
+            if draft is not None and request.method == "GET" and formdata in (None, _Auto) \
+                    and any(name in draft for name in form._fields):
+                return draft
+            return super().wrap_formdata(form, formdata)
 
     def __init__(self, *args, **kwargs):
         # Flask-Admin's Unique validator tells "the edited row itself" from "another row with
@@ -181,6 +193,20 @@ def link_args(args) -> dict:
     return {k: v for k, v in args.to_dict(flat=False).items() if not k.startswith("_")}
 
 
+def page_title(view, model=None) -> str:
+    """The <title> of a page: the screen, the record shown, what the page does with it
+    ("Hồ sơ 000.00.20.H37-190304-0001 – Chi tiết – Một cửa")."""
+    from views import labels
+
+    name = str(view.name) if view is not None else ""
+    if model is not None:
+        # Models without their own __str__ would print "<Payment 3>".
+        shown = str(model) if type(model).__str__ is not object.__str__ else ""
+        name = f"{name} {shown or '#' + str(getattr(model, 'id', ''))}"
+    kind = labels.PAGE_KINDS.get((request.endpoint or "").rpartition(".")[2])
+    return " – ".join(str(part) for part in (name, kind, _l("One-stop center")) if part)
+
+
 def db_options(query_factory):
     """Filter options read from the database when a page is shown (none at start-up)."""
     def options():
@@ -207,6 +233,75 @@ TYPE_FORMATTERS.update({type(None): typefmt.empty_formatter, bool: _bool_formatt
 
 def vnd_formatter(view, context, model, name):
     return format_vnd(getattr(model, name))
+
+
+# ---- date filters typed the Vietnamese way ------------------------------------------------------
+# Flask-Admin's date filters read and show ISO values ("2019-03-01 to 2019-03-31"): the pickers
+# (static/motcua_dates.js) show dd/mm/yyyy [HH:MM] and a dash; the server reads both forms, so
+# that old links keep working. Filters on a UTC column read the local time the user typed.
+RANGE_SEPARATOR = re.compile(r"\s+(?:–|to)\s+")
+
+
+class _LocalDateValue:
+    kind = "date"  # or "datetime"
+    between = False
+
+    def _one(self, text: str):
+        value = (parse_date if self.kind == "date" else parse_datetime)(text.strip())
+        if value is None:
+            raise ValueError("empty date")
+        return value
+
+    def clean(self, value):
+        if not self.between:
+            return self._one(value)
+        parts = RANGE_SEPARATOR.split(value.strip())
+        if len(parts) != 2:
+            raise ValueError("a range needs two dates")
+        return [self._one(part) for part in parts]
+
+    def validate(self, value) -> bool:
+        try:
+            cleaned = self.clean(value)
+        except (ValueError, TypeError, AttributeError):
+            return False
+        return not self.between or cleaned[0] <= cleaned[1]
+
+
+def _local(base, kind):
+    between = issubclass(base, (sqla_filters.DateBetweenFilter,
+                                sqla_filters.DateTimeBetweenFilter))
+    return type(base.__name__, (_LocalDateValue, base), {"kind": kind, "between": between})
+
+
+def _utc(value):
+    if isinstance(value, dt.datetime):
+        return local_to_utc(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_utc(v) for v in value)
+    return value
+
+
+class _OnUtcColumn:
+    """A filter of a column stored in UTC: the user types the local time (as every time on
+    screen is local); the value is converted after the filter has read it."""
+
+    def clean(self, value):
+        return _utc(super().clean(value))
+
+
+def on_utc_column(flt):
+    flt.__class__ = type(flt.__class__.__name__, (_OnUtcColumn, flt.__class__), {})
+    return flt
+
+
+class LocalDateFilterConverter(sqla_filters.FilterConverter):
+    date_filters = tuple(
+        f if f is sqla_filters.FilterEmpty else _local(f, "date")
+        for f in sqla_filters.FilterConverter.date_filters)
+    datetime_filters = tuple(
+        f if f is sqla_filters.FilterEmpty else _local(f, "datetime")
+        for f in sqla_filters.FilterConverter.datetime_filters)
 
 
 class SearchAjaxLoader(QueryAjaxModelLoader):
@@ -279,6 +374,7 @@ class SecureModelView(RoleRequiredMixin, ModelView):
     column_display_pk = False
     column_searchable_list = ("search_text",)
     list_template = "admin/motcua_list.html"
+    filter_converter = LocalDateFilterConverter()
 
     # Flask-Admin reads these flags in its views and templates: answer them per user.
     @property
@@ -333,6 +429,12 @@ class SecureModelView(RoleRequiredMixin, ModelView):
                 "index": i, "arg": self.get_filter_arg(i, flt), "operation": flt.operation(),
                 "options": flt.get_options(self) or None, "type": flt.data_type})
         return dict(group.non_lazy() for group in groups.values())
+
+    def scaffold_filters(self, name):
+        filters = super().scaffold_filters(name)
+        if isinstance(name, str) and name in self.utc_columns:
+            filters = [on_utc_column(flt) for flt in filters or ()]
+        return filters
 
     def _get_list_extra_args(self):
         # Flask-Admin carries unknown query arguments into its page links: not url_for's own.

@@ -119,6 +119,8 @@ class ProcedureView(CatalogView):
         "form_choices": {"kind": labels.choices(labels.FEE_KINDS)},
         "form_args": {"amount_vnd": {"validators": [NumberRange(min=0)]}},
     })]
+    inline_item_labels = {"fee_items": {"one": _l("Fee item"), "new": _l("New fee item"),
+                                        "add": _l("Add a fee item")}}
     column_formatters_detail = {
         "fee_items": lambda v, c, m, n: "; ".join(
             f"{f.name}: {vnd_formatter(v, c, f, 'amount_vnd')}" for f in m.fee_items)}

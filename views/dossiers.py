@@ -164,6 +164,7 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     column_labels = labels.LABELS
     column_list = ("code", "applicant_name", "procedure", "agency", "channel", "status",
                    "accepted_at", "due_date")
+    column_list_narrow = ("code", "status", "due_date")  # what a phone shows
     column_details_list = (
         "code", "status", "procedure", "agency", "applicant_name", "applicant_kind", "id_number",
         "phone", "email", "address", "channel", "submitted_at", "accepted_at", "due_date",
@@ -220,6 +221,8 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
         "column_labels": labels.LABELS,
         "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
     })]
+    inline_item_labels = {"documents": {"one": _l("Document"), "new": _l("New document"),
+                                        "add": _l("Add a document")}}
     details_template = "dossiers/details.html"
 
     # ---- access (a dossier outside the user's agencies: 404, see AgencyScopedMixin) --------
@@ -246,7 +249,8 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
-        if request.method != "POST" and obj is not None:
+        # (unless the form is refilled after an expired session: the version it was typed on)
+        if request.method != "POST" and obj is not None and not form.form_version.data:
             form.form_version.data = obj.version
         return form
 

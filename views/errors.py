@@ -61,6 +61,10 @@ def _page(code: int, message: str):
 def register(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        from views import idle
+        kept = idle.expired_form_response()  # an ended session: keep the input, log in again
+        if kept is not None:
+            return kept
         return _page(400, _("The form has expired or did not come from this site. Reload the "
                             "page and try again."))
 

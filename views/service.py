@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect,
+                   render_template, request, session, url_for)
 from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
 from flask_admin.model.template import EndpointLinkRowAction
-from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user
+from flask_babel import gettext as _, lazy_gettext as _l, pgettext
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
-from sqlalchemy import not_, select
+from sqlalchemy import not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import (DateTimeLocalField, IntegerField, RadioField, SelectField, StringField,
                      TextAreaField)
@@ -20,19 +23,20 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
                                 ValidationError)
 from wtforms.widgets import TextInput
 
-from domain import courier, evaluation, feedback as fb, payments, postal, ratings
+from app import commit_without_waiting
+from domain import (courier, evaluation, feedback as fb, form_submissions, kiosk, payments, postal,
+                    ratings)
 from domain.calendar import load_calendar
 from domain.formatting import format_number, format_percent, format_vnd
 from domain.service import RuleError, cancel_record, local_now
 from models import (Agency, CourierRun, Dossier, EvaluationForm, EvaluationIndicator, Feedback,
-                    Payment, StaffRating, User, db, user_agency)
+                    KioskDevice, Payment, StaffRating, User, db, user_agency, utcnow)
 from views import labels
 from views.exports import XlsxExportMixin
-from domain import form_submissions
 from views.base import (ALL_ROLES, AgencyScopedMixin, OnceForm, SearchAjaxLoader,
-                        SecureBaseView, SecureModelView, check_form_token, claim_form_token,
-                        db_options, has_role, own_agency_ids, own_agency_options,
-                        record_form_result, vnd_formatter)
+                        SecureBaseView, SecureForm, SecureModelView, check_form_token,
+                        claim_form_token, db_options, has_role, own_agency_ids,
+                        own_agency_options, record_form_result, vnd_formatter)
 
 WRITERS = ("admin", "staff")
 
@@ -52,6 +56,8 @@ RULE_MESSAGES = {
     "rating_level_unknown": _l("Choose one of the three buttons."),
     "rating_channel_unknown": _l("Unknown rating channel."),
     "rating_dossier_refused": _l("This dossier is not one of your agencies' dossiers."),
+    "kiosk_officer_refused": _l("Kiosk mode can only be started for a counter officer of your "
+                                "agencies."),
     "evaluation_form_set_unknown": _l("Unknown evaluation form."),
     "evaluation_channel_unknown": _l("Unknown channel."),
     "evaluation_no_indicators": _l("This form has no indicators yet."),
@@ -388,7 +394,8 @@ class StaffRatingView(XlsxExportMixin, TotalsMixin, CancelMixin, SecureModelView
                 labels.RATING_LEVELS["unsatisfied"], _("Total")]
         counts = ratings.rating_counts(db.session, start, end)
         return [
-            {"title": _("By level"), "headers": [_("Level"), _("Ratings"), _("Share")],
+            {"title": _("By level"),
+             "headers": [pgettext("satisfaction", "Level"), _("Ratings"), _("Share")],
              "rows": [[labels.RATING_LEVELS[k], format_number(counts[k]),
                        format_percent(counts[k], counts["total"])]
                       for k in ("very_satisfied", "satisfied", "unsatisfied")],
@@ -402,57 +409,252 @@ class StaffRatingView(XlsxExportMixin, TotalsMixin, CancelMixin, SecureModelView
         ]
 
 
-class RatingKioskView(SecureBaseView):
-    """The tablet facing the citizen at the counter: the officer's name and three buttons. It
-    rates the logged-in officer only and shows nothing else."""
-    read_roles = ("staff",)
+KIOSK_COOKIE = "motcua_kiosk"
 
-    def _dossier_id(self, value):
-        """An optional dossier of the officer's own agencies (anything else is refused)."""
-        if value in (None, ""):
-            return None
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
-            return False
-        found = db.session.scalar(select(Dossier.id).where(
-            Dossier.id == value, Dossier.agency_id.in_(current_user.agency_ids or [-1])))
-        return found if found is not None else False
+
+def _kiosk_periods() -> tuple[dt.timedelta, dt.timedelta]:
+    """How long a kiosk credential lives after its last use, and at most after its start."""
+    cfg = current_app.config
+    return (dt.timedelta(hours=float(cfg.get("KIOSK_IDLE_HOURS", kiosk.DEFAULT_IDLE_HOURS))),
+            dt.timedelta(hours=float(cfg.get("KIOSK_MAX_HOURS", kiosk.DEFAULT_MAX_HOURS))))
+
+
+def kiosk_device():
+    """The live kiosk device of this request's cookie, or None."""
+    return kiosk.find(db.session, request.cookies.get(KIOSK_COOKIE), utcnow())
+
+
+def _set_kiosk_cookie(response, token, expires_at):
+    # Sent to the kiosk pages only; SameSite=Strict: no other site can post with it.
+    response.set_cookie(KIOSK_COOKIE, token, expires=expires_at.replace(tzinfo=dt.UTC),
+                        path="/kiosk/", secure=current_app.config["SESSION_COOKIE_SECURE"],
+                        httponly=True, samesite="Strict")
+
+
+def _officer_dossier_id(officer, value):
+    """An optional dossier of the officer's own agencies: its id, None, or False (refused)."""
+    if value in (None, ""):
+        return None
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return False
+    found = db.session.scalar(select(Dossier.id).where(
+        Dossier.id == value, Dossier.agency_id.in_(officer.agency_ids or [-1])))
+    return found if found is not None else False
+
+
+def _rate(officer, form):
+    """Record the tap of the rating screen for `officer`: None, or (error message, status)."""
+    # A forged officer id is refused: the kiosk only ever rates its own officer.
+    forged = form.get("staff_id")
+    if forged not in (None, "", str(officer.id)):
+        return _("This kiosk can only rate the officer logged in."), 403
+    dossier_id = _officer_dossier_id(officer, form.get("dossier_id"))
+    if dossier_id is False:
+        return str(RULE_MESSAGES["rating_dossier_refused"]), 400
+    try:
+        # A double tap rates once: the form's token is taken in the rating's transaction.
+        form_submissions.claim(db.session, form_submissions.clean_token(form.get("form_token")),
+                               officer.id)
+        ratings.record_rating(db.session, officer, form.get("level"), local_now(),
+                              dossier_id=dossier_id)
+        db.session.commit()
+    except form_submissions.AlreadySubmitted:
+        db.session.rollback()  # the citizen sees the same thanks; nothing is counted twice
+    except RuleError as error:
+        db.session.rollback()
+        return rule_message(error), 400
+    return None
+
+
+class KioskStartForm(SecureForm):
+    officer = SelectField(_l("Officer rated at this kiosk"), coerce=int)
+
+
+def kiosk_officers():
+    """Whom the user may start kiosk mode for (domain.kiosk.may_start): active counter staff;
+    for a staff member, of their own agencies."""
+    query = db.session.query(User).filter(User.role == "staff", User.active.is_(True))
+    ids = own_agency_ids()
+    if ids is not None:
+        query = query.filter(or_(User.id == current_user.id, User.agencies.any(
+            Agency.id.in_(ids))))
+    return query.order_by(User.full_name).all()
+
+
+class RatingKioskView(SecureBaseView):
+    """The rating kiosk facing the citizen: the officer's name and three buttons.
+
+    On the officer's own computer it rates the logged-in officer. On a tablet beside the
+    counter, a staff member starts kiosk mode instead (/kiosk/start/): the tablet leaves the
+    staff session and keeps a long-lived kiosk credential that shows only that officer's
+    rating screen (/kiosk/device/, see `screen` below); ending it needs a staff login."""
+    read_roles = ("staff", "admin")
+
+    def inaccessible_callback(self, name, **kwargs):
+        # A tablet in kiosk mode that opens /kiosk/ is shown its rating screen.
+        if name == "index" and not current_user.is_authenticated \
+                and kiosk_device() is not None:
+            return redirect(url_for("kiosk.screen"))
+        return super().inaccessible_callback(name, **kwargs)
 
     def _page(self, dossier_id=None, thanks=False, error=None, status=200):
         return self.render("admin/service/kiosk.html", levels=labels.RATING_LEVELS,
-                           dossier_id=dossier_id, thanks=thanks, error=error,
-                           form_token=form_submissions.new_token()), status
+                           officer=current_user, action_url=url_for(".index"),
+                           dossier_id=dossier_id, thanks=thanks, error=error), status
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
+        if current_user.role != "staff":  # an admin is not rated: kiosk mode is theirs to start
+            if request.method == "POST":
+                abort(403)
+            return redirect(url_for(".start_view"))
         if request.method == "GET":
-            dossier_id = self._dossier_id(request.args.get("dossier_id"))
+            dossier_id = _officer_dossier_id(current_user, request.args.get("dossier_id"))
             return self._page(dossier_id=dossier_id or None,
                               thanks=bool(request.args.get("thanks")))
-        # A forged officer id is refused: the kiosk only ever rates the logged-in officer.
-        forged = request.form.get("staff_id")
-        if forged not in (None, "", str(current_user.id)):
-            return self._page(error=_("This kiosk can only rate the officer logged in."),
-                              status=403)
-        dossier_id = self._dossier_id(request.form.get("dossier_id"))
-        if dossier_id is False:
-            return self._page(error=str(RULE_MESSAGES["rating_dossier_refused"]), status=400)
-        token = form_submissions.clean_token(request.form.get("form_token"))
-        thanks = url_for(".index", thanks=1)
-        try:
-            # A double tap rates once: the token is taken in the rating's transaction.
-            form_submissions.claim(db.session, token, current_user.id)
-            ratings.record_rating(db.session, user_object(), request.form.get("level"),
-                                  local_now(), dossier_id=dossier_id)
-            form_submissions.record_result(db.session, token, thanks)
-            db.session.commit()
-        except form_submissions.AlreadySubmitted:
-            db.session.rollback()  # the citizen sees the same thanks, nothing is counted twice
-        except RuleError as error:
-            db.session.rollback()
-            return self._page(error=rule_message(error), status=400)
-        return redirect(thanks)
+        refused = _rate(user_object(), request.form)
+        if refused:
+            return self._page(error=refused[0], status=refused[1])
+        return redirect(url_for(".index", thanks=1))
+
+    @expose("/start/", methods=("GET", "POST"))
+    def start_view(self):
+        officers = kiosk_officers()
+        form = KioskStartForm()
+        form.officer.choices = [(u.id, f"{u.full_name} ({u.counter_no})" if u.counter_no
+                                 else u.full_name) for u in officers]
+        if request.method == "GET" and current_user.role == "staff":
+            form.officer.data = current_user.id
+        error = None
+        if form.validate_on_submit():
+            officer = db.session.get(User, form.officer.data)
+            idle, max_life = _kiosk_periods()
+            try:
+                device, token = kiosk.start(db.session, officer, user_object(), utcnow(), idle,
+                                            max_life)
+                user_object().close_session()  # the staff login on the tablet ends with it
+                db.session.commit()
+            except RuleError as exc:
+                db.session.rollback()
+                error = rule_message(exc)
+            else:
+                # The tablet keeps the kiosk credential only (as views/auth.py's logout).
+                logout_user()
+                session.clear()
+                response = redirect(url_for("kiosk.screen"))
+                _set_kiosk_cookie(response, token, device.expires_at)
+                return response
+        elif request.method == "POST":
+            error = str(RULE_MESSAGES["kiosk_officer_refused"])
+        return self.render("admin/service/kiosk_start.html", form=form, error=error,
+                           idle_hours=_kiosk_periods()[0].total_seconds() // 3600), (
+            400 if error else 200)
+
+    @expose("/end/", methods=("GET", "POST"))
+    def end_view(self):
+        device = kiosk_device()
+        if request.method == "POST":
+            if device is not None:
+                kiosk.revoke(device, user_object(), utcnow())
+                db.session.commit()
+                flash(_("Kiosk mode has ended on this device."), "success")
+            response = redirect(url_for("admin.index"))
+            response.delete_cookie(KIOSK_COOKIE, path="/kiosk/")
+            return response
+        return self.render("admin/service/kiosk_end.html", device=device)
+
+
+class KioskDeviceView(SecureModelView):
+    """Tablets in kiosk mode: admins see them and end one from here (a lost tablet, an officer
+    who left); nothing is created or edited here."""
+    read_roles = ("admin",)
+    create_roles = edit_roles = ()
+    action_roles = ("admin",)
+    column_labels = dict(labels.LABELS, officer=_l("Officer"), started_by=_l("Started by"),
+                         started_at=_l("Started at"), expires_at=_l("Expires at"),
+                         revoked_at=_l("Ended at"), revoked_by=_l("Ended by"))
+    column_list = ("officer", "started_by", "started_at", "expires_at", "revoked_at",
+                   "revoked_by")
+    column_details_list = column_list
+    column_sortable_list = ("started_at", "expires_at", "revoked_at")
+    column_default_sort = ("started_at", True)
+    column_searchable_list = ("officer.search_text",)
+    column_filters = ("started_at", "expires_at", "revoked_at")
+    utc_columns = ("started_at", "expires_at", "revoked_at")
+    simple_list_pager = True
+
+    def get_query(self):
+        return super().get_query().options(joinedload(KioskDevice.officer),
+                                           joinedload(KioskDevice.started_by),
+                                           joinedload(KioskDevice.revoked_by))
+
+    @action("revoke", _l("End kiosk mode"), _l("End kiosk mode on the selected tablets?"))
+    def action_revoke(self, ids):
+        now = utcnow()
+        devices = db.session.scalars(select(KioskDevice).where(KioskDevice.id.in_(
+            [int(i) for i in ids if str(i).isdigit()]))).all()
+        for device in devices:
+            kiosk.revoke(device, user_object(), now)
+        db.session.commit()
+        flash(_("Kiosk mode has ended on %(n)s tablets.", n=len(devices)), "success")
+
+
+kiosk_bp = Blueprint("kiosk", __name__)
+
+
+@kiosk_bp.url_value_preprocessor
+def _kiosk_csrf_secret(endpoint, values):
+    """A tablet in kiosk mode has no lasting session: its CSRF secret comes from its kiosk
+    credential, set before the CSRF check (url_value_preprocessors run before every
+    before_request function, CSRFProtect's included). Forms are checked as everywhere."""
+    token = request.cookies.get(KIOSK_COOKIE)
+    if token:
+        session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = \
+            kiosk.csrf_secret(current_app.config["SECRET_KEY"], token)
+
+
+def _screen(device, error=None, status=200, thanks=False):
+    return render_template("admin/service/kiosk.html", levels=labels.RATING_LEVELS,
+                           officer=device.officer, action_url=url_for("kiosk.screen"),
+                           kiosk_mode=True, thanks=thanks, error=error), status
+
+
+@kiosk_bp.route("/kiosk/device/", methods=("GET", "POST"))
+def screen():
+    """The rating screen of a tablet in kiosk mode: its officer's name and three buttons,
+    nothing else. Its credential is the kiosk cookie, not a login: neither the idle timeout
+    nor any other page applies to it."""
+    device = kiosk_device()
+    if device is None:
+        return render_template("admin/service/kiosk_off.html"), 403
+    db.session.info["actor"] = (device.officer_id, request.remote_addr)  # audit: the officer
+    idle, max_life = _kiosk_periods()
+    renewed = kiosk.renew(device, utcnow(), idle, max_life)
+    if renewed:  # a screen shown (GET) does not wait for SQLite's write lock: renewed next time
+        renewed = commit_without_waiting(db.session)
+    if request.method == "POST":
+        refused = _rate(device.officer, request.form)
+        response = make_response(_screen(device, *refused) if refused else
+                                 redirect(url_for(".screen", thanks=1)))
+    else:
+        response = make_response(_screen(device, thanks=bool(request.args.get("thanks"))))
+    if renewed:
+        _set_kiosk_cookie(response, request.cookies[KIOSK_COOKIE], device.expires_at)
+    response.headers["Cache-Control"] = "no-store"  # an ended kiosk is not shown from a cache
+    return response
+
+
+@kiosk_bp.errorhandler(CSRFError)
+def _kiosk_csrf_error(error):
+    # A page from before a new secret key, or a post from elsewhere: nothing is recorded; the
+    # tablet shows its screen again (with a valid form) instead of an error page.
+    device = kiosk_device()
+    if device is None:
+        return render_template("admin/service/kiosk_off.html"), 400
+    return _screen(device, error=_("The page was out of date: please tap your choice again."),
+                   status=400)
 
 
 # ---- evaluation forms -------------------------------------------------------------------------
@@ -859,6 +1061,9 @@ def register(admin):
                                    endpoint="rating_kiosk", url="/kiosk"))
     admin.add_view(StaffRatingView(StaffRating, db, name=_l("Staff ratings"), category=category,
                                    endpoint="staff_rating"))
+    admin.add_view(KioskDeviceView(KioskDevice, db, name=_l("Kiosk tablets"), category=category,
+                                   endpoint="kiosk_device"))
+    admin.app.register_blueprint(kiosk_bp)  # the rating screen of a tablet in kiosk mode
     admin.add_view(EvaluationFormView(EvaluationForm, db, name=_l("Evaluation forms"),
                                       category=category, endpoint="evaluation_form"))
     admin.add_view(EvaluationIndicatorView(EvaluationIndicator, db, name=_l("Evaluation indicators"),
