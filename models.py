@@ -589,9 +589,11 @@ class UserSession(db.Model):
         now = utcnow()
         if now - self.last_seen_at >= self.SEEN_EVERY:
             # The user loader runs first thing in a request (app._record_actor): nothing of the
-            # request is pending yet, so this commit holds only the timestamp.
+            # request is pending yet, so this commit holds only the timestamp. A read request
+            # does not wait for SQLite's write lock for it (it is written next time instead).
+            from app import commit_without_waiting
             self.last_seen_at = now
-            db.session.commit()
+            commit_without_waiting(db.session)
 
     @classmethod
     def purge_stale(cls) -> None:
@@ -639,6 +641,16 @@ class FormDraft(db.Model):
                                                    index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class FormSubmission(db.Model):
+    """A create form sent once (domain/form_submissions.py): its one-time token, written in the
+    same transaction as the record, and where that send led (the record's page)."""
+    __tablename__ = "form_submission"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(Integer)
+    result_url: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 class AuditLog(db.Model):

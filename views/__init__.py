@@ -9,7 +9,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import get_locale, lazy_gettext as _l, lazy_ngettext
 from jinja2.ext import Extension
 
-from domain import formatting
+from domain import formatting, form_submissions
 from views.base import link_args, page_title
 
 
@@ -37,6 +37,8 @@ def init_views(app) -> None:
 
     app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.globals["page_title"] = page_title
+    # A form without a WTForms class (the kiosk) still carries a one-time token.
+    app.jinja_env.globals["new_form_token"] = form_submissions.new_token
     app.jinja_env.filters.update(
         vnd=formatting.format_vnd, number=formatting.format_number,
         date_vn=formatting.format_date, datetime_vn=formatting.format_datetime,

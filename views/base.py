@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, g, has_app_context, has_request_context, redirect, request, url_for
+from flask import (abort, flash, g, has_app_context, has_request_context, redirect, request,
+                   url_for)
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -18,13 +19,15 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from markupsafe import Markup
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 
+from domain import form_submissions
 from domain.formatting import (format_date, format_datetime, format_vnd, local_to_utc,
                                utc_to_local)
 from domain.text import clean_text, normalize_search
 from models import db
 from views.fields import VnFilterConverter, VnModelConverter
+from views.errors import BUSY_MESSAGE, database_busy
 
 ALL_ROLES = ("admin", "staff", "manager")
 
@@ -120,6 +123,46 @@ class _InlineConverter(InlineModelConverter):
         if info.form_base_class is None:
             info.form_base_class = InlineForm
         return info
+
+
+class FormTokenField(HiddenField):
+    """The one-time token of a create form (domain/form_submissions.py): a new one each time
+    the form is shown; the posted one kept when the form comes back with errors."""
+
+    def __init__(self, label=None, **kwargs):
+        kwargs.setdefault("default", form_submissions.new_token)
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist:  # a forged value is replaced: that send is simply not deduplicated
+            self.data = form_submissions.clean_token(valuelist[0]) or form_submissions.new_token()
+
+
+class OnceForm(SecureForm):
+    """A form that creates a record: sent twice, it creates one (see claim_form_token)."""
+    form_token = FormTokenField()
+
+
+def _user_id():
+    return current_user.id if current_user.is_authenticated else None
+
+
+def check_form_token(form) -> None:
+    """Before validating a posted create form: AlreadySubmitted if this form was sent before."""
+    if request.method == "POST" and getattr(form, "form_token", None) is not None:
+        form_submissions.check_unused(db.session, form.form_token.data)
+
+
+def claim_form_token(form) -> None:
+    """In the transaction that writes the form's record, before writing it."""
+    if getattr(form, "form_token", None) is not None:
+        form_submissions.claim(db.session, form.form_token.data, _user_id())
+
+
+def record_form_result(form, url: str) -> None:
+    """Where a later send of the same form goes: the record the first one created."""
+    if getattr(form, "form_token", None) is not None:
+        form_submissions.record_result(db.session, form.form_token.data, url)
 
 
 class RoleRequiredMixin:
@@ -376,7 +419,38 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         return super()._apply_search(query, count_query, joins, count_joins,
                                      normalize_search(search))
 
+    # ---- create forms are sent once (domain/form_submissions.py) ----------------------------
+    def get_create_form(self):
+        form_class = super().get_create_form()
+        return type(f"Once{form_class.__name__}", (form_class,), {"form_token": FormTokenField()})
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        check_form_token(form)
+        return form
+
+    def _on_model_change(self, form, model, is_created):
+        # Flask-Admin calls this between adding the new row and committing: the token is taken
+        # first (a concurrent second send stops here), the record's page noted after the flush.
+        if is_created:
+            claim_form_token(form)
+        super()._on_model_change(form, model, is_created)
+        if is_created and getattr(form, "form_token", None) is not None:
+            db.session.flush()
+            record_form_result(form, self.created_url(model))
+
+    def created_url(self, model) -> str:
+        """The page of a record just created: where a repeated send of its form is sent."""
+        if self.can_view_details:
+            return self.get_url(".details_view", id=self.get_pk_value(model))
+        return self.get_url(".index_view")
+
     def handle_view_exception(self, exc):
+        if isinstance(exc, form_submissions.AlreadySubmitted):
+            raise exc  # answered by views/errors.py: to the record of the first send
+        if database_busy(exc):
+            flash(str(BUSY_MESSAGE), "error")  # the form is shown again with what was typed
+            return True
         # Database constraint errors become a flashed message, not a 500.
         return super().handle_view_exception(exc)
 

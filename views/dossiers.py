@@ -30,7 +30,7 @@ from domain.calendar import load_calendar
 from domain.formatting import format_date, format_number, parse_date
 from domain.spreadsheets import new_workbook, write_row
 from domain.text import normalize_search
-from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db
+from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
 from views.exports import XlsxExportMixin
 from views.fields import VnDateField
@@ -159,6 +159,14 @@ def working_days_left(model) -> int:
 def _code_link(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(
         url_for("dossier.details_view", id=model.id), model.code or f"#{model.id}")
+
+
+def _children_changed(dossier) -> bool:
+    """Whether the form added, changed or removed a row hanging off the dossier (documents)."""
+    session = db.session
+    changed = [*session.new, *session.deleted,
+               *(o for o in session.dirty if session.is_modified(o))]
+    return any(getattr(o, "dossier", None) is dossier for o in changed if o is not dossier)
 
 
 class TransitionForm(SecureForm):
@@ -310,6 +318,12 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
             posted = form.form_version.data
             if not posted or str(posted) != str(model.version):
                 raise ValidationError(str(CONFLICT_MESSAGE))
+            if _children_changed(model):
+                # The received documents live in their own rows: a change to them alone would
+                # leave the dossier row, hence its version, untouched, and a second editor's
+                # stale form would overwrite them. Touching the row moves the version (and the
+                # UPDATE ... WHERE version = n refuses a save that raced this one).
+                model.updated_at = utcnow()
 
     def handle_view_exception(self, exc):
         if isinstance(exc, StaleDataError):

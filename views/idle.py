@@ -105,8 +105,13 @@ def _restore_draft():
     key = request.args.get("_draft")
     if not key or request.method != "GET" or not current_user.is_authenticated:
         return
-    fields = form_drafts.take(db.session, key, request.path, utcnow(), current_user.id)
+    from app import writes
+    # A GET that writes (the draft is used up): in a write transaction of its own (app.writes),
+    # after the read one that loaded the user has ended (nothing is pending in it).
     db.session.commit()
+    with writes():
+        fields = form_drafts.take(db.session, key, request.path, utcnow(), current_user.id)
+        db.session.commit()
     if fields is None:
         flash(_("The input kept from the expired form is no longer available."), "warning")
         return

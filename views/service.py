@@ -21,7 +21,9 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
-from domain import courier, evaluation, feedback as fb, kiosk, payments, postal, ratings
+from app import commit_without_waiting
+from domain import (courier, evaluation, feedback as fb, form_submissions, kiosk, payments, postal,
+                    ratings)
 from domain.calendar import load_calendar
 from domain.formatting import format_number, format_percent, format_vnd, parse_date
 from domain.service import RuleError, cancel_record, local_now
@@ -30,9 +32,10 @@ from models import (Agency, CourierRun, Dossier, EvaluationForm, EvaluationIndic
 from views import labels
 from views.exports import XlsxExportMixin
 from views.fields import AMOUNT_MESSAGES, VnDateTimeField
-from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureBaseView,
-                        SecureForm, SecureModelView, db_options, has_role, own_agency_ids,
-                        own_agency_options, vnd_formatter)
+from views.base import (ALL_ROLES, AgencyScopedMixin, OnceForm, SearchAjaxLoader,
+                        SecureBaseView, SecureForm, SecureModelView, check_form_token,
+                        claim_form_token, db_options, has_role, own_agency_ids,
+                        own_agency_options, record_form_result, vnd_formatter)
 
 WRITERS = ("admin", "staff")
 
@@ -422,9 +425,14 @@ def _rate(officer, form):
     if dossier_id is False:
         return str(RULE_MESSAGES["rating_dossier_refused"]), 400
     try:
+        # A double tap rates once: the form's token is taken in the rating's transaction.
+        form_submissions.claim(db.session, form_submissions.clean_token(form.get("form_token")),
+                               officer.id)
         ratings.record_rating(db.session, officer, form.get("level"), local_now(),
                               dossier_id=dossier_id)
         db.session.commit()
+    except form_submissions.AlreadySubmitted:
+        db.session.rollback()  # the citizen sees the same thanks; nothing is counted twice
     except RuleError as error:
         db.session.rollback()
         return rule_message(error), 400
@@ -595,8 +603,8 @@ def screen():
     db.session.info["actor"] = (device.officer_id, request.remote_addr)  # audit: the officer
     idle, max_life = _kiosk_periods()
     renewed = kiosk.renew(device, utcnow(), idle, max_life)
-    if renewed:
-        db.session.commit()
+    if renewed:  # a screen shown (GET) does not wait for SQLite's write lock: renewed next time
+        renewed = commit_without_waiting(db.session)
     if request.method == "POST":
         refused = _rate(device.officer, request.form)
         response = make_response(_screen(device, *refused) if refused else
@@ -680,7 +688,7 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
     def _entry_form(self, form_set):
         indicators = evaluation.indicators_of(db.session, form_set)
 
-        class EntryForm(SecureForm):
+        class EntryForm(OnceForm):
             dossier_code = StringField(_l("Dossier code"), validators=[Optional(),
                                                                        Length(max=40)])
             agency = SelectField(_l("Agency"), coerce=int, validators=[Optional()],
@@ -705,6 +713,7 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
         if form_set not in FORM_SETS:
             abort(404)
         form, indicators = self._entry_form(form_set)
+        check_form_token(form)
         error = None
         if form.validate_on_submit():
             try:
@@ -737,9 +746,12 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
             if not agency_id or (allowed is not None and agency_id not in allowed):
                 raise RuleError("evaluation_agency_required")
         scores = {i.id: getattr(form, f"ind_{i.id}").data for i in indicators}
-        evaluation.record_evaluation(db.session, form_set, scores, agency_id,
-                                     form.submitted_at.data, dossier=dossier,
-                                     channel=form.channel.data)
+        claim_form_token(form)
+        record = evaluation.record_evaluation(db.session, form_set, scores, agency_id,
+                                              form.submitted_at.data, dossier=dossier,
+                                              channel=form.channel.data)
+        db.session.flush()
+        record_form_result(form, self.get_url(".details_view", id=record.id))
         db.session.commit()
 
     def totals_tables(self, start, end, agency_ids):
