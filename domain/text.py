@@ -10,3 +10,13 @@ def normalize_search(text: str | None) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.lower().split())
+
+
+# A search uses its first words only: each word is one more LIKE, and SQLite refuses a query of
+# about a thousand of them ("Expression tree is too large").
+MAX_SEARCH_WORDS = 10
+
+
+def search_words(text: str | None) -> list[str]:
+    """The normalised words a search looks for, at most MAX_SEARCH_WORDS of them."""
+    return normalize_search(text).split()[:MAX_SEARCH_WORDS]

@@ -30,7 +30,7 @@ from views import labels
 from views.exports import XlsxExportMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureBaseView,
                         SecureForm, SecureModelView, db_options, has_role, own_agency_ids,
-                        own_agency_options, vnd_formatter)
+                        own_agency_options, parse_id, vnd_formatter)
 
 WRITERS = ("admin", "staff")
 
@@ -264,7 +264,7 @@ class PaymentView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, 
         return Payment.dossier.has(Dossier.agency_id.in_(agency_ids))
 
     def _dossier_from_args(self):
-        dossier_id = request.args.get("dossier_id", type=int)
+        dossier_id = parse_id(request.args.get("dossier_id"))
         if not dossier_id:
             return None
         return own_dossiers(Dossier).filter(Dossier.id == dossier_id).one_or_none()
@@ -352,7 +352,7 @@ class RatingAgencyFilter(BaseSQLAFilter):
         return _l("equals")
 
     def validate(self, value):
-        return str(value).isdigit()
+        return parse_id(value) is not None
 
 
 class StaffRatingView(XlsxExportMixin, TotalsMixin, CancelMixin, SecureModelView):
@@ -409,9 +409,8 @@ class RatingKioskView(SecureBaseView):
         """An optional dossier of the officer's own agencies (anything else is refused)."""
         if value in (None, ""):
             return None
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
+        value = parse_id(value)
+        if value is None:
             return False
         found = db.session.scalar(select(Dossier.id).where(
             Dossier.id == value, Dossier.agency_id.in_(current_user.agency_ids or [-1])))
