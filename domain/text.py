@@ -19,3 +19,13 @@ def clean_text(text: str) -> str:
     pasted with a leading tab would otherwise be a different name on re-import)."""
     text = unicodedata.normalize("NFC", text)
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+# A search uses its first words only: each word is one more LIKE, and SQLite refuses a query of
+# about a thousand of them ("Expression tree is too large").
+MAX_SEARCH_WORDS = 10
+
+
+def search_words(text: str | None) -> list[str]:
+    """The normalised words a search looks for, at most MAX_SEARCH_WORDS of them."""
+    return normalize_search(text).split()[:MAX_SEARCH_WORDS]

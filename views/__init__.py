@@ -100,6 +100,7 @@ FLASK_ADMIN_WORDING = (
     _l("Are you sure you want to delete this record?"),
     _l("Are you sure you want to delete selected records?"), _l("Integrity error. %(message)s"),
     _l("between"), _l("not between"),  # "giữa", "không giữa": read as "in the middle"
+    _l("Invalid Filter Value: %(value)s"),
     # The page-size menu: ngettext("20 item", "20 items", 20), likewise 50 and 100.
     lazy_ngettext("20 item", "20 items", 20), lazy_ngettext("50 item", "50 items", 50),
     lazy_ngettext("100 item", "100 items", 100),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import (abort, flash, g, has_app_context, has_request_context, redirect, request,
-                   url_for)
+from flask import (abort, current_app, flash, g, has_app_context, has_request_context, redirect,
+                   request, url_for)
 from flask_admin import BaseView
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext, ngettext as admin_ngettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
@@ -20,16 +22,32 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from markupsafe import Markup
 from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import ValidationError
 
 from domain import form_submissions
 from domain.formatting import (format_date, format_datetime, format_vnd, local_to_utc,
                                utc_to_local)
-from domain.text import clean_text, normalize_search
+from domain.text import MAX_SEARCH_WORDS, clean_text, search_words
 from models import db
 from views.fields import VnFilterConverter, VnModelConverter
-from views.errors import BUSY_MESSAGE, database_busy
+from views.errors import BUSY_MESSAGE, database_busy, log_with_reference
 
 ALL_ROLES = ("admin", "staff", "manager")
+
+# Numbers from a request are checked before they reach the database: PostgreSQL refuses an id
+# beyond its INTEGER columns, a negative OFFSET or one beyond 64 bits (issue 11).
+MAX_ID = 2**31 - 1  # every primary key is an INTEGER (4 bytes on PostgreSQL)
+MAX_PAGE = 100_000  # list pages (and AJAX picker pages): far more rows than any table holds
+
+
+def parse_id(value) -> int | None:
+    """A row id from a request (query string, form, AJAX picker): a positive whole number that an
+    id column can hold, or None — which every caller treats as "not found"."""
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def has_role(*roles: str) -> bool:
@@ -287,9 +305,8 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         # Only an offered choice can be picked: a forged id outside the query is refused.
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
+        pk = parse_id(pk)
+        if pk is None:
             return None
         with db.session.no_autoflush:
             return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
@@ -298,13 +315,26 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
         # offset and limit come from the request: one page at most (?limit=1000000 or -1 would
         # load a whole table of a million dossiers).
         offset = max(0, offset or 0)
+        if offset > MAX_PAGE * self.page_size:  # beyond any table: nothing, not a DB error
+            return []
         limit = self.page_size if not limit or limit < 1 else min(limit, self.page_size)
         query = self.get_query()
-        for word in normalize_search(term or "").split():
+        for word in search_words(term):
             query = query.filter(self.model.search_text.contains(word, autoescape=True))
         if self.order_by is not None:
             query = query.order_by(self.order_by)
         return query.offset(offset).limit(limit).all()
+
+
+def _fits_the_database(flt, value) -> bool:
+    """A filter value whose numbers fit a 64-bit column (SQLite and PostgreSQL alike)."""
+    try:
+        cleaned = flt.clean(value)
+    except (ValueError, OverflowError, TypeError):
+        return False
+    items = cleaned if isinstance(cleaned, (list, tuple)) else [cleaned]
+    return all(-2**63 < item < 2**63 for item in items
+               if isinstance(item, int) and not isinstance(item, bool))
 
 
 class SecureModelView(RoleRequiredMixin, ModelView):
@@ -395,11 +425,38 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         return filters
 
     def _get_list_extra_args(self):
+        if not 0 <= request.args.get("page", 0, type=int) <= MAX_PAGE:
+            abort(400)  # a negative or huge ?page= is a crafted link (PostgreSQL: OFFSET < 0)
         # Flask-Admin carries unknown query arguments into its page links: not url_for's own.
         view_args = super()._get_list_extra_args()
         view_args.extra_args = {k: v for k, v in view_args.extra_args.items()
                                 if not k.startswith("_")}
+        words = (view_args.search or "").split()
+        if len(words) > MAX_SEARCH_WORDS:
+            view_args.search = " ".join(words[:MAX_SEARCH_WORDS])
+            if request.endpoint.endswith(".index_view"):
+                flash(gettext("Only the first %(count)s words of the search were used.",
+                              count=MAX_SEARCH_WORDS), "info")
         return view_args
+
+    def _get_list_filter_args(self):
+        # Flask-Admin checks a filter value's type only: a whole number beyond 64 bits passes
+        # and fails in the database. Such a value is refused like any invalid one.
+        filters = super()._get_list_filter_args()
+        kept = []
+        for idx, name, value in filters or ():
+            if _fits_the_database(self._filters[idx], value):
+                kept.append((idx, name, value))
+            else:
+                flash(self.get_invalid_value_msg(value, self._filters[idx]), "error")
+        return kept if filters is not None else None
+
+    def get_invalid_value_msg(self, value, filter):
+        # The value is shown back shortened: a 10,000-character one would overflow the session
+        # cookie that carries the message.
+        value = str(value)
+        return super().get_invalid_value_msg(value if len(value) <= 40 else value[:40] + "…",
+                                             filter)
 
     def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
         if name in self.utc_columns and name not in column_formatters:
@@ -417,7 +474,32 @@ class SecureModelView(RoleRequiredMixin, ModelView):
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         return super()._apply_search(query, count_query, joins, count_joins,
-                                     normalize_search(search))
+                                     " ".join(search_words(search)))
+
+    def get_one(self, id):
+        # A non-numeric or out-of-range id is a missing row, not a database error.
+        pk = parse_id(id)
+        return None if pk is None else super().get_one(str(pk))
+
+    def handle_action(self, return_view=None):
+        # The rows of a batch action are ids like any other: a forged one is bad input.
+        if any(parse_id(i) is None for i in request.form.getlist("rowid")):
+            abort(400)
+        return super().handle_action(return_view)
+
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        # Flask-Admin's own flashes the database error's text (its SQL) when a delete fails;
+        # each failure is reported by handle_view_exception below instead.
+        # (Its query also compares the integer ids with text: PostgreSQL refuses that.)
+        pk = getattr(self.model, self._primary_key)
+        query = self.get_query().filter(pk.in_([parse_id(i) for i in ids]))
+        count = sum(1 for model in query.all() if self.delete_model(model))
+        if count:
+            flash(admin_ngettext("Record was successfully deleted.",
+                                 "%(count)s records were successfully deleted.", count,
+                                 count=count), "success")
 
     # ---- create forms are sent once (domain/form_submissions.py) ----------------------------
     def get_create_form(self):
@@ -446,13 +528,23 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         return self.get_url(".index_view")
 
     def handle_view_exception(self, exc):
+        """A failed create, edit or delete: our validation messages are shown as they are; a
+        repeated send goes to the first send's record; a busy SQLite re-shows the form; any other
+        error (a database constraint, a lost connection) is logged in full with a short
+        reference, and the user sees a short message with that reference — never its SQL."""
         if isinstance(exc, form_submissions.AlreadySubmitted):
             raise exc  # answered by views/errors.py: to the record of the first send
         if database_busy(exc):
             flash(str(BUSY_MESSAGE), "error")  # the form is shown again with what was typed
             return True
-        # Database constraint errors become a flashed message, not a 500.
-        return super().handle_view_exception(exc)
+        if isinstance(exc, ValidationError) or \
+                current_app.config.get("FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION"):
+            return super().handle_view_exception(exc)
+        reference = log_with_reference(exc)
+        flash(gettext("The change could not be saved; nothing was changed. Try again; if it "
+                      "happens again, tell the administrator the reference %(reference)s.",
+                      reference=reference), "error")
+        return True
 
 
 def own_agency_ids() -> list[int] | None:
@@ -510,9 +602,8 @@ class AgencyScopedMixin:
     def get_one(self, id):
         # A tampered id outside the user's agencies is "not found", exactly like a missing row.
         pk = getattr(self.model, self._primary_key)
-        try:
-            id = int(id)
-        except (TypeError, ValueError):
+        id = parse_id(id)
+        if id is None:
             return None
         return self.get_one_query().filter(pk == id).one_or_none()
 

@@ -29,7 +29,7 @@ from domain import lifecycle as lc
 from domain.calendar import load_calendar
 from domain.formatting import format_date, format_number, parse_date
 from domain.spreadsheets import new_workbook, write_row
-from domain.text import normalize_search
+from domain.text import search_words
 from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
 from views.exports import XlsxExportMixin
@@ -263,7 +263,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
         finds that procedure's dossiers — looked up in the small procedure table, then matched
         by the indexed procedure_id (milliseconds among a million dossiers); any other word
         the dossier's accent-free search_text (code, applicant, ID number, phone, tracking no.)."""
-        for word in normalize_search(search).split():
+        for word in search_words(search):
             if PROCEDURE_CODE_START.match(word):
                 criterion = Dossier.procedure_id.in_(select(Procedure.id).where(
                     Procedure.code.startswith(word, autoescape=True)))

@@ -1,13 +1,17 @@
-"""Error pages in the user's language (Vietnamese by default) instead of Werkzeug's English."""
+"""Error pages in the user's language (Vietnamese by default) instead of Werkzeug's English.
+
+An unexpected error is logged in full (traceback, SQL) with a short reference; the page shows
+only that reference, which the user can quote to the administrator."""
 from __future__ import annotations
 
+import secrets
 import sqlite3
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from domain.form_submissions import AlreadySubmitted
 from models import db
@@ -54,8 +58,32 @@ def _busy_page():
     return html, 503, {"Retry-After": str(BUSY_RETRY_SECONDS), "Cache-Control": "no-store"}
 
 
-def _page(code: int, message: str):
-    return render_template("error.html", code=code, message=message), code
+# No 0/O or 1/I: a reference is read out over the phone.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(5))
+
+
+def log_with_reference(exc: BaseException | None = None) -> str:
+    """Log an error in full (with its traceback) under a new reference; return the reference."""
+    reference = new_reference()
+    current_app.logger.error("Error %s on %s %s", reference, request.method, request.path,
+                             exc_info=exc if exc is not None else True)
+    return reference
+
+
+def _has_nul() -> bool:
+    values = [request.path, *request.args.keys(), *request.form.keys()]
+    values += [v for _, v in request.args.items(multi=True)]
+    values += [v for _, v in request.form.items(multi=True)]
+    return any("\x00" in v for v in values)
+
+
+def _page(code: int, message: str, reference: str | None = None):
+    return render_template("error.html", code=code, message=message,
+                           reference=reference), code
 
 
 def register(app) -> None:
@@ -92,6 +120,31 @@ def register(app) -> None:
         # or the response hooks would try to load them again.
         g._login_user = current_app.login_manager.anonymous_user()
         return _busy_page()
+
+    @app.before_request
+    def _refuse_nul_bytes():
+        # No screen takes a NUL: PostgreSQL refuses it in text ("cannot contain NUL") and it
+        # has no business in a search, a name or a login. One check for every route.
+        if _has_nul():
+            return _page(400, _("The request contains a character that is not allowed (NUL). "
+                                "Check what was typed or pasted and try again."))
+        return None
+
+    def _log_exception(exc_info):
+        # Flask logs an unhandled error before the 500 page: with the reference the page shows.
+        g.error_reference = new_reference()
+        app.logger.error("Error %s on %s %s", g.error_reference, request.method, request.path,
+                         exc_info=exc_info)
+
+    app.log_exception = _log_exception
+
+    @app.errorhandler(InternalServerError)
+    def _internal(error):
+        reference = g.get("error_reference") or log_with_reference(
+            getattr(error, "original_exception", None) or error)
+        return _page(500, _("Something went wrong on our side; nothing you did caused it. Go "
+                            "back and try again; if it happens again, tell the administrator "
+                            "the reference below."), reference)
 
     @app.errorhandler(HTTPException)
     def _http(error):

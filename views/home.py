@@ -53,8 +53,9 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
         try:
             year, month = (int(x) for x in until.split("-"))
             end = dashboard.add_months(dt.date(year, month, 1), 1) - dt.timedelta(days=1)
+            dashboard.add_months(end, -11)  # the window's first month must exist too (not year 0)
             return min(end, today)
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
         last = db.session.scalar(select(func.max(Dossier.accepted_at)))
         if last is not None and last.date() < dashboard.add_months(today, -11):

@@ -35,7 +35,7 @@ from views.fields import AMOUNT_MESSAGES, VnDateTimeField
 from views.base import (ALL_ROLES, AgencyScopedMixin, OnceForm, SearchAjaxLoader,
                         SecureBaseView, SecureForm, SecureModelView, check_form_token,
                         claim_form_token, db_options, has_role, own_agency_ids,
-                        own_agency_options, record_form_result, vnd_formatter)
+                        own_agency_options, parse_id, record_form_result, vnd_formatter)
 
 WRITERS = ("admin", "staff")
 
@@ -243,7 +243,7 @@ class PaymentView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, 
         return Payment.dossier.has(Dossier.agency_id.in_(agency_ids))
 
     def _dossier_from_args(self):
-        dossier_id = request.args.get("dossier_id", type=int)
+        dossier_id = parse_id(request.args.get("dossier_id"))
         if not dossier_id:
             return None
         return own_dossiers(Dossier).filter(Dossier.id == dossier_id).one_or_none()
@@ -331,7 +331,7 @@ class RatingAgencyFilter(BaseSQLAFilter):
         return _l("equals")
 
     def validate(self, value):
-        return str(value).isdigit()
+        return parse_id(value) is not None
 
 
 class StaffRatingView(XlsxExportMixin, TotalsMixin, CancelMixin, SecureModelView):
@@ -406,9 +406,8 @@ def _officer_dossier_id(officer, value):
     """An optional dossier of the officer's own agencies: its id, None, or False (refused)."""
     if value in (None, ""):
         return None
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
+    value = parse_id(value)
+    if value is None:
         return False
     found = db.session.scalar(select(Dossier.id).where(
         Dossier.id == value, Dossier.agency_id.in_(officer.agency_ids or [-1])))
