@@ -24,7 +24,17 @@
         options.format = FILTER_FORMATS[options.format];
         options.separator = ' – ';
       }
-      return original.call(this, options, callback);
+      var result = original.call(this, options, callback);
+      // The picker re-reads the field on every key and writes its reading back: typing
+      // "15/12/2026" gave "01/11/20265/12/2026" after the first digit. The typed text is left
+      // alone; once it is a whole date, the calendar follows it.
+      this.off('keyup.daterangepicker').on('change.motcua', function () {
+        var picker = $(this).data('daterangepicker');
+        if (!picker) { return; }
+        var text = $(this).val().split(picker.separator)[0];
+        if (moment(text, picker.format, true).isValid()) { picker.updateFromControl(); }
+      });
+      return result;
     };
   });
 })();

@@ -107,6 +107,7 @@ def _shared_app(database_url, **config):
 @contextlib.contextmanager
 def _fresh(app):
     saved = dict(app.config)
+    app.extensions.pop("motcua_dashboard", None)  # the home page's cache: another test's figures
     with app.app_context():
         _empty_tables()
     from views.auth import limiter

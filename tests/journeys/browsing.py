@@ -83,6 +83,7 @@ def blocking_violations(page, axe_script, skip_rules=()) -> list[dict]:
 
 def assert_accessible(page, axe_script, screen: str, skip_rules=()) -> None:
     blocking = blocking_violations(page, axe_script, skip_rules)
+    indent = "\n      "
     assert not blocking, f"{screen} ({page.url}):\n" + "\n".join(
-        f"  {v['impact']} {v['id']} ×{v['count']}: {v['help']}\n      " + "\n      ".join(v["nodes"])
+        f"  {v['impact']} {v['id']} ×{v['count']}: {v['help']}{indent}" + indent.join(v["nodes"])
         for v in blocking)

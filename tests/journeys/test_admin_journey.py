@@ -46,7 +46,6 @@ def _fill_catalog_template(path, out):
 
 def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, centre, shots,
                                                        tmp_path):
-    known_defects = []  # fixed on other branches of issue 10, not yet in main
     log_in(page, live_server, "admin1")
     shots(page, "home-admin")
 
@@ -62,7 +61,7 @@ def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, 
     rows.filter(has_text="1.002809").locator("a[href*='/procedure/edit/']").click()
     page.wait_for_url(f"{live_server}/procedure/edit/**")
     page.fill("#processing_days", "7")
-    page.fill("#fee_items-0-amount_vnd", "150000")
+    page.fill("#fee_items-0-amount_vnd", "150.000")  # đồng, the Vietnamese way
     shots(page, "procedure-edit")
     page.click("input[type=submit][value='Lưu']")
     page.wait_for_load_state()
@@ -102,23 +101,19 @@ def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, 
     page.wait_for_url(f"{live_server}/calendar_day/new/**")
     page.click("#date")
     page.keyboard.press("Control+A")
-    page.keyboard.type(day_off.strftime("%d/%m/%Y"))
+    page.keyboard.type(day_off.strftime("%d/%m/%Y"))  # key by key: the picker must not rewrite it
     page.keyboard.press("Tab")  # leaves "working day" unticked: a day off
     page.keyboard.press("Tab")
     page.keyboard.type("Nghỉ bù theo quyết định của UBND tỉnh")
+    assert page.input_value("#date") == day_off.strftime("%d/%m/%Y")
     shots(page, "calendar-new")
-    page.click("input[type=submit][value='Lưu']")
-    page.wait_for_url(f"{live_server}/calendar_day/**")
+    with page.expect_navigation():
+        page.click("input[type=submit][value='Lưu']")
+    assert "/calendar_day/new/" not in page.url, page.inner_text("form")
     with app.app_context():
         days = db.session.scalars(select(CalendarDay)).all()
-    if not days and "/calendar_day/new/" in page.url:
-        shots(page, "calendar-refused")
-        known_defects.append(
-            f"a date typed key by key as dd/mm/yyyy is refused: the field reads "
-            f"{page.input_value('#date')!r} (issue 10, Vietnamese date input, branch lists)")
-    else:
-        assert [(d.date, d.is_working_day) for d in days] == [(day_off, False)]
-        assert day_off.strftime("%d/%m/%Y") in page.inner_text("table.model-list")
+    assert [(d.date, d.is_working_day) for d in days] == [(day_off, False)]
+    assert day_off.strftime("%d/%m/%Y") in page.inner_text("table.model-list")
 
     # 4. A new department's catalog: the template, filled in, uploaded, checked, confirmed.
     page.get_by_role("link", name="Quản trị", exact=True).click()
@@ -146,5 +141,3 @@ def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, 
         assert (proc.agency.code, proc.field.code, proc.processing_days) == ("SNV", "TDKT", 20)
         assert [(f.kind, f.amount_vnd) for f in db.session.scalars(
             select(FeeItem).where(FeeItem.procedure_id == proc.id))] == [("fee", 50000)]
-    if known_defects:
-        pytest.xfail("; ".join(known_defects))
