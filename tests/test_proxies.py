@@ -2,6 +2,7 @@
 as there are trusted proxies (TRUSTED_PROXIES); anyone can send that header."""
 import pytest
 from conftest import PASSWORD, _fresh, _shared_app
+from domain.audit import LOGIN
 from models import AuditLog, db
 
 PROXY = "10.0.0.5"
@@ -24,7 +25,7 @@ def _login_ip(app, forwarded_for: str | None) -> str:
         environ_base={"REMOTE_ADDR": PROXY})
     assert response.status_code == 302
     with app.app_context():
-        row = (db.session.query(AuditLog).filter_by(table_name="user", action="update")
+        row = (db.session.query(AuditLog).filter_by(table_name="user", action=LOGIN)
                .order_by(AuditLog.id.desc()).first())
         return row.ip
 
