@@ -16,6 +16,7 @@ from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy import BigInteger, Integer, SmallInteger
 from wtforms.validators import ValidationError
 
 from domain.formatting import format_date, format_datetime, format_vnd, utc_to_local
@@ -160,13 +161,18 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
 
 
 def _fits_the_database(flt, value) -> bool:
-    """A filter value whose numbers fit a 64-bit column (SQLite and PostgreSQL alike)."""
+    """A filter value whose numbers fit the filtered column: PostgreSQL casts the value to the
+    column's type (INTEGER: 4 bytes) and fails on one beyond it."""
     try:
         cleaned = flt.clean(value)
     except (ValueError, OverflowError, TypeError):
         return False
+    column_type = getattr(getattr(flt, "column", None), "type", None)
+    bits = (16 if isinstance(column_type, SmallInteger) else
+            64 if isinstance(column_type, BigInteger) or not isinstance(column_type, Integer)
+            else 32)
     items = cleaned if isinstance(cleaned, (list, tuple)) else [cleaned]
-    return all(-2**63 < item < 2**63 for item in items
+    return all(-2**(bits - 1) <= item < 2**(bits - 1) for item in items
                if isinstance(item, int) and not isinstance(item, bool))
 
 
@@ -263,8 +269,8 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         return view_args
 
     def _get_list_filter_args(self):
-        # Flask-Admin checks a filter value's type only: a whole number beyond 64 bits passes
-        # and fails in the database. Such a value is refused like any invalid one.
+        # Flask-Admin checks a filter value's type only: a whole number beyond the column's
+        # passes and fails in the database. Such a value is refused like any invalid one.
         filters = super()._get_list_filter_args()
         kept = []
         for idx, name, value in filters or ():
