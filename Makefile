@@ -12,7 +12,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt requirements.lock
 	$(BIN)/pip install -q -r requirements-dev.txt -c requirements.lock
 	touch $@
 
-install: $(BIN)/.installed
+# axe-core for the accessibility tests (package.json, pinned in package-lock.json). Without npm
+# those tests are skipped (they fail under CI=true, where .ci/run installs npm).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found: accessibility tests will be skipped (apt-get install npm)"; fi
+
+install: $(BIN)/.installed node_modules/.package-lock.json
 
 translations: install
 	$(BIN)/pybabel compile -d translations
@@ -37,7 +43,7 @@ clean:
 
 # Re-extract translatable strings and merge them into the catalogues (then fill in vi).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --omit-header --ignore-dirs=.venv --ignore-dirs=tests .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --omit-header --ignore-dirs=.venv --ignore-dirs=tests .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
 
 # Re-pin the whole tree after a change to requirements*.txt (pip-tools in a throw-away venv).

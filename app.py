@@ -1,18 +1,23 @@
 """motcua: the app factory, its extensions and its command-line interface."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from limits import parse as parse_limit
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User, db
 
@@ -41,9 +46,70 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+# Requests that only read: on SQLite they run as deferred transactions and never wait for a writer.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CLI_BUSY_TIMEOUT_MS = 30000
+_sqlite_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar("sqlite_mode",
+                                                                         default=None)
+
+
+@contextlib.contextmanager
+def _transactions(mode: str):
+    token = _sqlite_mode.set(mode)
+    try:
+        yield
+    finally:
+        _sqlite_mode.reset(token)
+
+
+def reads_only():
+    """Outside a request (a CLI report or export): the block's SQLite transactions only read, so
+    they do not hold the write lock for the whole run."""
+    return _transactions("read")
+
+
+def writes():
+    """A read request (GET) about to write (a kept draft deleted as it is shown): the block's
+    SQLite transaction takes the write lock up front. Begun from the read's older snapshot, the
+    write could fail at once if anybody committed meanwhile; end the read transaction first."""
+    return _transactions("write")
+
+
+def commit_without_waiting(session) -> bool:
+    """Commit bookkeeping written while serving a read (a login's last-seen time). On SQLite a
+    read request must not wait for another request's write lock: the bookkeeping is dropped
+    (rolled back) instead, and a later request writes it. True when it was committed."""
+    reading = has_request_context() and request.method in READ_METHODS
+    if not reading or session.get_bind().dialect.name != "sqlite":
+        session.commit()
+        return True
+    session.connection().exec_driver_sql("PRAGMA busy_timeout=0")  # until the next BEGIN
+    try:
+        session.commit()
+    except OperationalError as exc:
+        from views.errors import database_busy
+        if not database_busy(exc):
+            raise
+        session.rollback()
+        return False
+    return True
+
+
+def _sqlite_transaction() -> tuple[bool, int]:
+    """(takes the write lock up front, busy timeout in ms) for a transaction starting now."""
+    mode = _sqlite_mode.get()
+    if has_request_context():
+        writing = request.method not in READ_METHODS if mode is None else mode == "write"
+        return writing, int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+    return mode != "read", CLI_BUSY_TIMEOUT_MS
+
+
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE so that a writing transaction takes
-    the write lock up front instead of failing with "database is locked" when it upgrades."""
+    """WAL, foreign keys, and a transaction mode per use. Reads (GET/HEAD requests) BEGIN
+    deferred: in WAL mode they never wait for a writer. Writes (POST and other methods, the CLI)
+    BEGIN IMMEDIATE, taking the write lock up front instead of failing with "database is
+    locked" when a read transaction upgrades. A web write waits SQLITE_BUSY_TIMEOUT_MS for the
+    lock at most, then the user gets the "busy" page (views/errors.py)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record):
@@ -51,13 +117,15 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={CLI_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writes, timeout_ms = _sqlite_transaction()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout_ms}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def uncompiled_catalogues(directory: Path) -> list[Path]:
@@ -103,6 +171,21 @@ def create_app(config: dict | None = None) -> Flask:
         IMPORT_MAX_BYTES=int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
         IMPORT_MAX_ROWS=int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         FLASK_ADMIN_SWATCH="cerulean",
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed: the
+        # client address (audit log, login limits) is the one the outermost of them saw.
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Browsers go HTTPS-only for a year once they have seen the site in production (TLS).
+        HSTS_SECONDS=365 * 24 * 3600 if os.environ.get("APP_ENV") == "production" else 0,
+        # Failed logins allowed per username and per client address (views/auth.py); one
+        # address may be a whole center behind NAT, hence its higher number.
+        LOGIN_LIMIT_PER_USER=os.environ.get("LOGIN_LIMIT_PER_USER", "10 per 15 minutes"),
+        LOGIN_LIMIT_PER_ADDRESS=os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes"),
+        RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL") or "memory://",
+        RATELIMIT_STRATEGY="moving-window",  # "10 in any 15 minutes", not per clock quarter
+        RATELIMIT_KEY_PREFIX="motcua",
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,  # Redis down: each process counts alone
+        # SQLite: how long a web request waits for the write lock before the "busy" page.
+        SQLITE_BUSY_TIMEOUT_MS=int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
     )
     if "SECRET_KEY" not in (config or {}):
         app.config["SECRET_KEY"] = _secret_key(instance)
@@ -113,6 +196,10 @@ def create_app(config: dict | None = None) -> Flask:
         uri = app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]
     if uri.startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     if uri.startswith("sqlite"):
@@ -126,6 +213,8 @@ def create_app(config: dict | None = None) -> Flask:
         # Without the .mo every screen silently falls back to the English msgids.
         app.logger.warning("Translations not compiled (%s): run `pybabel compile -d "
                            "translations` (or `make translations`); the UI shows English.", path)
+    for key in ("LOGIN_LIMIT_PER_USER", "LOGIN_LIMIT_PER_ADDRESS"):
+        parse_limit(app.config[key])  # a mistyped limit stops the start, not every login
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
@@ -133,10 +222,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        # "<id>:<token>" (User.get_id): an old session of a changed password is refused.
-        uid, _, token = user_id.partition(":")
-        user = db.session.get(User, int(uid)) if uid.isdigit() else None
-        return user if user is not None and user.matches_session(token) else None
+        # "<id>:<token>" (User.get_id): only a login still open on the server (UserSession).
+        return User.from_session(user_id)
 
     @app.before_request
     def _record_actor():

@@ -1,7 +1,9 @@
 """Command-line interface (design §10), registered with the app by create_app."""
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -139,12 +141,15 @@ def catalog_import(path, dry_run):
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 def catalog_export(path):
     """Write the catalog to FILE: .xlsx (one sheet per table) or .zip (one .csv per table)."""
+    from app import reads_only
     from domain.catalog_io import export_catalog_xlsx, export_catalog_zip
 
     if path.lower().endswith(".xlsx"):
-        export_catalog_xlsx(db.session, path)
+        with reads_only():
+            export_catalog_xlsx(db.session, path)
     elif path.lower().endswith(".zip"):
-        export_catalog_zip(db.session, path)
+        with reads_only():
+            export_catalog_zip(db.session, path)
     else:
         raise click.ClickException("Tên tệp phải kết thúc bằng .xlsx hoặc .zip (các tệp .csv) / "
                                    "FILE must end in .xlsx or .zip (of .csv files)")
@@ -225,8 +230,12 @@ def report_command(date_from, date_to, month, quarter, year, by_field, fmt, out)
     from domain.report_workbook import write_report_workbook
     from domain.reports import build_details, build_report
 
+    from app import reads_only
+
     start, end = report_period(date_from, date_to, month, quarter, year)
-    report = build_report(db.session, start, end, by_field=by_field)
+    with reads_only():  # SQLite: a long report must not hold the write lock
+        report = build_report(db.session, start, end, by_field=by_field)
+        details = build_details(db.session, start, end) if fmt == "xlsx" and out else None
     if fmt == "json":
         text = json.dumps(report, ensure_ascii=False, indent=2)
         if out:
@@ -237,10 +246,72 @@ def report_command(date_from, date_to, month, quarter, year, by_field, fmt, out)
         return
     if not out:
         raise click.UsageError("--format xlsx cần --out / --format xlsx needs --out PATH")
-    write_report_workbook(out, report, build_details(db.session, start, end),
+    write_report_workbook(out, report, details,
                           current_app.config.get("REPORTING_UNIT_NAME",
                                                  "Trung tâm Phục vụ hành chính công"))
     click.echo(f"{out}", err=True)
+
+
+def _backend() -> str:
+    name = db.engine.url.get_backend_name()
+    if name not in ("sqlite", "postgresql"):
+        raise click.ClickException(f"Không hỗ trợ / unsupported database: {name}")
+    return name
+
+
+def _tool_setting(name: str) -> str | None:
+    return current_app.config.get(name) or os.environ.get(name)
+
+
+@click.command("backup")
+@click.argument("path", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path):
+    """Back up the whole database to PATH while the app keeps running (SQLite: the online
+    backup API; PostgreSQL: pg_dump -Fc). PATH is replaced only when the copy is complete."""
+    from domain import backup
+
+    try:
+        if _backend() == "sqlite":
+            backup.sqlite_backup(db.engine.url.database, path)
+        else:
+            backup.postgresql_backup(db.engine.url.render_as_string(hide_password=False), path,
+                                     _tool_setting("PG_DUMP"))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Đã sao lưu / backed up: {path} ({path.stat().st_size:,} bytes)")
+
+
+@click.command("restore")
+@click.argument("path", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(path, force):
+    """Restore a backup made by `flask backup` (stop the app first). A database that already
+    holds data is refused unless --force is given."""
+    from domain import backup
+
+    if not path.is_file():
+        raise click.ClickException(f"Không thấy tệp sao lưu / backup file not found: {path}")
+    backend = _backend()
+    url = db.engine.url
+    has_data = backup.database_has_data(db.engine, db.metadata.sorted_tables)
+    # None of our connections may stay open on the database being replaced.
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        if backend == "sqlite":
+            backup.sqlite_restore(path, url.database, has_data, force)
+        else:
+            backup.postgresql_restore(url.render_as_string(hide_password=False), path,
+                                      has_data, force, _tool_setting("PG_RESTORE"))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.engine.dispose()
+    click.echo(f"Đã khôi phục từ / restored from: {path}. Nếu phần mềm mới hơn bản sao lưu, chạy "
+               "`flask db upgrade` / if this motcua is newer than the backup, run "
+               "`flask db upgrade`.")
 
 
 def register_cli(app) -> None:
@@ -252,3 +323,5 @@ def register_cli(app) -> None:
     app.cli.add_command(catalog_cli)
     app.cli.add_command(dossiers_cli)
     app.cli.add_command(report_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

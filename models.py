@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
+import secrets
 from typing import Optional
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-    String, Table, Text, UniqueConstraint, event,
+    String, Table, Text, UniqueConstraint, delete, event, inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -223,16 +223,53 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    # The session names the user AND the password it was opened with: a new password (set by
-    # an admin after a leak) ends every session opened with the old one.
-    def _session_token(self) -> str:
-        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:20]
+    # Each login is a UserSession row; the cookie names the user and that login ("<id>:<token>",
+    # Flask-Login's user id). Deleting the row ends every copy of the cookie: logout deletes its
+    # own, a new password or deactivation all of the user's (_end_sessions_on_credential_change).
+    session_token = None  # the login this object was loaded for; not a column
 
     def get_id(self) -> str:
-        return f"{self.id}:{self._session_token()}"
+        if not self.session_token:
+            raise RuntimeError("User.open_session() before login_user()")
+        return f"{self.id}:{self.session_token}"
 
-    def matches_session(self, token: str) -> bool:
-        return hmac.compare_digest(token, self._session_token())
+    def __eq__(self, other):
+        # The same person whatever the login (UserMixin would compare get_id, i.e. logins).
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = object.__hash__
+
+    def open_session(self) -> str:
+        """Record a new login; returns its token, which only the cookie holds."""
+        token = secrets.token_urlsafe(32)
+        db.session.add(UserSession(id=UserSession.digest(token), user_id=self.id))
+        self.session_token = token
+        return token
+
+    @classmethod
+    def from_session(cls, user_id: str) -> "User | None":
+        """The user of a cookie's "<id>:<token>" while that login is open and the user active."""
+        uid, _, token = user_id.partition(":")
+        if not uid.isdigit() or not token:
+            return None
+        record = db.session.get(UserSession, UserSession.digest(token))
+        if record is None or record.user_id != int(uid):
+            return None
+        user = db.session.get(cls, record.user_id)
+        if user is None or not user.active:
+            return None
+        record.seen()
+        user.session_token = token
+        return user
+
+    def close_session(self) -> None:
+        """Logout: this login ends on the server, for every copy of its cookie."""
+        if self.session_token:
+            db.session.execute(delete(UserSession).where(
+                UserSession.id == UserSession.digest(self.session_token)))
+            self.session_token = None
 
     @property
     def agency_ids(self) -> list[int]:
@@ -528,6 +565,92 @@ class CourierItem(db.Model):
 
     run: Mapped[CourierRun] = relationship(back_populates="items")
     dossier: Mapped[Dossier] = relationship()
+
+
+class UserSession(db.Model):
+    """One open login. The id is the SHA-256 of the token in the cookie: whoever reads this table
+    (a backup, a database user) cannot open a session with it."""
+    __tablename__ = "user_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    # last_seen_at is written at most this often (not on every request), and records unseen for
+    # RETENTION are purged at the next login: their cookies expired long ago (idle timeout).
+    SEEN_EVERY = dt.timedelta(minutes=10)
+    RETENTION = dt.timedelta(days=7)
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def seen(self) -> None:
+        now = utcnow()
+        if now - self.last_seen_at >= self.SEEN_EVERY:
+            # The user loader runs first thing in a request (app._record_actor): nothing of the
+            # request is pending yet, so this commit holds only the timestamp. A read request
+            # does not wait for SQLite's write lock for it (it is written next time instead).
+            from app import commit_without_waiting
+            self.last_seen_at = now
+            commit_without_waiting(db.session)
+
+    @classmethod
+    def purge_stale(cls) -> None:
+        db.session.execute(delete(cls).where(cls.last_seen_at < utcnow() - cls.RETENTION))
+
+
+@event.listens_for(User, "before_update")
+def _end_sessions_on_credential_change(mapper, connection, user):
+    """A new password (after a leak) or deactivation ends all the user's sessions at once."""
+    state = inspect(user)
+    if state.attrs.password_hash.history.has_changes() or (
+            state.attrs.active.history.has_changes() and not user.active):
+        connection.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+class KioskDevice(TimestampMixin, db.Model):
+    """A tablet in kiosk mode: it shows the rating screen of one counter officer and posts
+    ratings, nothing else. The device keeps a random token in a cookie; only its SHA-256 is
+    stored, so the table cannot be used to impersonate a device. Times are UTC."""
+    __tablename__ = "kiosk_device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)  # pushed on by use (renewal)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    officer: Mapped[User] = relationship(foreign_keys=[officer_id])
+    started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
+    revoked_by: Mapped[Optional[User]] = relationship(foreign_keys=[revoked_by_id])
+
+
+class FormDraft(db.Model):
+    """What was typed into a form whose session had expired, kept until its author logs in
+    again and sees the form refilled (never saved by itself). Neither the CSRF token, nor
+    passwords, nor files are kept. Reached by a random key (stored hashed); times are UTC."""
+    __tablename__ = "form_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(255))
+    fields: Mapped[list] = mapped_column(JSON)  # [[name, value], ...] in the posted order
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                                   index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class FormSubmission(db.Model):
+    """A create form sent once (domain/form_submissions.py): its one-time token, written in the
+    same transaction as the record, and where that send led (the record's page)."""
+    __tablename__ = "form_submission"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(Integer)
+    result_url: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 class AuditLog(db.Model):

@@ -23,7 +23,7 @@ from app import create_app  # noqa: E402
 from domain import dashboard, reports  # noqa: E402
 from domain.report_workbook import write_report_workbook  # noqa: E402
 from domain.spreadsheets import new_workbook, safe_value  # noqa: E402
-from models import Dossier, db  # noqa: E402
+from models import Dossier, Procedure, db  # noqa: E402
 
 def seed(n: int) -> None:
     """The demo year (catalog, users, 2019) plus synthetic dossiers up to n, through the same
@@ -48,8 +48,12 @@ def http_pages(app) -> None:
     """The screens a manager and a clerk open every day, through the whole Flask stack."""
     client = app.test_client()
     client.post("/login", data={"username": "lanhdao", "password": "demo1234"})
+    code = db.session.scalar(select(Procedure.code).order_by(Procedure.code).limit(1))
     for label, url in (("page: dossier list (newest first)", "/dossier/"),
                        ("page: dossier search by applicant", "/dossier/?search=nguyen+van"),
+                       ("page: dossier search, rare name (count scans)",
+                        "/dossier/?search=khong+ai+ten+nay"),
+                       ("page: dossier search by procedure code", f"/dossier/?search={code}"),
                        ("page: overdue and nearly due", "/dossier_due/"),
                        ("page: payments", "/payment/"),
                        ("page: dashboard", "/")):

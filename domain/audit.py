@@ -9,9 +9,12 @@ import decimal
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-NOT_AUDITED = {"audit_log", "dossier_counter"}
-SECRET_COLUMNS = {"password_hash"}
-TECHNICAL_COLUMNS = {"created_at", "updated_at", "search_text", "version"}
+NOT_AUDITED = {"audit_log", "dossier_counter", "user_session",
+               "form_draft"}  # form drafts: copies of typed input
+SECRET_COLUMNS = {"password_hash", "token_hash"}
+# last_login_at: a login is one "login" row (record_login), not an update of the user.
+TECHNICAL_COLUMNS = {"created_at", "updated_at", "search_text", "version", "last_login_at"}
+LOGIN = "login"
 
 
 def _plain(value):
@@ -73,3 +76,32 @@ def _write_audit_rows(session: Session, flush_context) -> None:
                          "changes": changes})
     if rows:
         session.connection().execute(AuditLog.__table__.insert(), rows)
+
+
+def record_login(session: Session, user, ip: str | None) -> None:
+    """A successful login: one audit row of its own, named after the user."""
+    from models import AuditLog
+
+    session.add(AuditLog(at=dt.datetime.now(dt.UTC).replace(tzinfo=None), user_id=user.id,
+                         ip=ip, action=LOGIN, table_name=user.__tablename__, row_id=user.id,
+                         changes={}))
+
+
+def rows_of_dossiers(code_fragment: str):
+    """A criterion on AuditLog: the rows of the dossiers whose code contains the fragment —
+    the dossier itself and every row that points to it (documents, history, pauses, payments,
+    ratings, forms, feedback, courier items)."""
+    from sqlalchemy import and_, false, or_, select
+
+    from models import AuditLog, Dossier, db
+
+    fragment = (code_fragment or "").strip()
+    if not fragment:
+        return false()
+    dossiers = select(Dossier.id).where(Dossier.code.contains(fragment, autoescape=True))
+    criteria = [and_(AuditLog.table_name == Dossier.__tablename__, AuditLog.row_id.in_(dossiers))]
+    for table in db.metadata.sorted_tables:
+        if table.name not in NOT_AUDITED and "dossier_id" in table.c and "id" in table.c:
+            criteria.append(and_(AuditLog.table_name == table.name, AuditLog.row_id.in_(
+                select(table.c.id).where(table.c.dossier_id.in_(dossiers)))))
+    return or_(*criteria)

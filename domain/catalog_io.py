@@ -23,7 +23,6 @@ import hashlib
 import io
 import json
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field as dc_field
 from typing import Any
@@ -34,6 +33,7 @@ from domain.spreadsheet_reader import (
     Issue, Table, header_issues, ValueError_, parse_bool, parse_date, parse_int, parse_text,
 )
 from domain.spreadsheets import new_workbook, safe_value, write_row
+from domain.text import clean_text
 from models import (
     AGENCY_KINDS, CHANNELS, FEE_KINDS, ONLINE_LEVELS, PROCEDURE_LEVELS, Agency, FeeItem, Field,
     Procedure,
@@ -258,7 +258,8 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
     fee_items: dict[tuple, FeeItem] = {}
     for item, proc_code in session.execute(select(FeeItem, Procedure.code)
                                            .join(Procedure).order_by(FeeItem.id)):
-        fee_items.setdefault((proc_code, item.kind, item.name), item)
+        # Tidied as the file's names are: a name typed with a stray tab is still the same item.
+        fee_items.setdefault((proc_code, item.kind, clean_text(item.name or "")), item)
     agency_codes_by_id = {a.id: a.code for a in agencies.values()}
     field_agency = {f.code: agency_codes_by_id.get(f.agency_id) for f in fields.values()}
 
@@ -379,7 +380,7 @@ def _same(old, new) -> bool:
     """Text typed with stray spaces, in decomposed Unicode or as "" reads back cleaned: that is
     not a change (export → import stays the identity)."""
     if isinstance(old, str):
-        old = unicodedata.normalize("NFC", old).strip() or None
+        old = clean_text(old) or None
     return old == new
 
 

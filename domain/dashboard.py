@@ -13,6 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from domain import reports
+from domain.calendar import load_calendar
 from models import (
     CHANNELS, Agency, Dossier, EvaluationForm, Payment, StaffRating, user_agency,
 )
@@ -116,7 +117,8 @@ def overdue_by_agency(session, today: dt.date, agency_ids=None) -> list:
 
 
 def overdue_list(session, today: dt.date, agency_ids=None, limit: int = 20) -> list:
-    """The open dossiers furthest past their due date (clock running), oldest first."""
+    """The open dossiers furthest past their due date (clock running), oldest first; lateness
+    in working days, as the supervision list gives it."""
     stmt = (select(Dossier.id, Dossier.code, Dossier.applicant_name, Dossier.accepted_at,
                    Dossier.due_date, Dossier.status,
                    func.coalesce(Agency.short_name, Agency.name).label("agency"))
@@ -124,9 +126,11 @@ def overdue_list(session, today: dt.date, agency_ids=None, limit: int = 20) -> l
             .where(Dossier.status.in_(ACTIVE_STATUSES), Dossier.due_date < today)
             .order_by(Dossier.due_date, Dossier.id).limit(limit))
     rows = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).all()
+    calendar = load_calendar(session)
     return [{"id": r.id, "code": r.code, "applicant_name": r.applicant_name,
              "accepted_at": r.accepted_at, "due_date": r.due_date, "status": r.status,
-             "agency": r.agency, "days_late": (today - r.due_date).days} for r in rows]
+             "agency": r.agency, "days_late": -calendar.working_days_left(today, r.due_date)}
+            for r in rows]
 
 
 def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) -> list:

@@ -14,11 +14,12 @@ MAX_AMOUNT_VND = 10**12  # a thousand billion đồng: anything above is a typin
 _GROUPED = re.compile(r"^\d{1,3}([.\s]\d{3})+$")  # 135.000 or 1 250 000 (Vietnamese grouping)
 
 
-def parse_amount_vnd(value) -> int:
-    """A positive whole number of đồng from user input: 135000, "135.000", "1 250 000", "135000 đ".
+def parse_amount_vnd(value, minimum: int = 1) -> int:
+    """A whole number of đồng from user input: 135000, "135.000", "1 250 000", "135000 đ".
 
-    Refuses (RuleError) empty, non-numeric, zero or negative, fractional ("1000,5", "1000.5", 12.5)
-    and absurdly large amounts."""
+    Refuses (RuleError) empty, non-numeric, fractional ("1000,5", "1000.5", 12.5), absurdly large
+    amounts, and amounts below `minimum`: 1 for a payment (zero or negative refused), 0 for a fee
+    item (a free procedure has a 0 đ fee; negative refused)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise RuleError("amount_required")
     if isinstance(value, bool):
@@ -48,8 +49,8 @@ def parse_amount_vnd(value) -> int:
                 raise RuleError("amount_fractional")
             digits = str(int(number))
         amount = -int(digits) if negative else int(digits)
-    if amount <= 0:
-        raise RuleError("amount_not_positive")
+    if amount < minimum:
+        raise RuleError("amount_not_positive" if minimum > 0 else "amount_negative")
     if amount > MAX_AMOUNT_VND:
         raise RuleError("amount_too_large")
     return amount

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from domain.formatting import NO_SHARE, share
 from domain.reports import ROW_KEYS
 from domain.spreadsheets import new_workbook, write_row
 
@@ -53,8 +54,11 @@ def period_text(report: dict) -> str:
     return f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
 
 
-def _ratio(numerator, denominator) -> float:
-    return numerator / denominator if denominator else 0.0
+def _ratio(numerator, denominator) -> float | str:
+    """A share as a fraction for a '0.00%' cell; "–" where there is nothing to share (the rule of
+    the screens, formatting.share), not a 0,00% that reads as "all late"."""
+    value = share(numerator, denominator, digits=None)
+    return NO_SHARE if value is None else value / 100
 
 
 class _Formats:
@@ -197,8 +201,11 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
     t = report["totals"]
     rows = report["rows"]
     active = [r for r in rows if r["received_total"]]
-    no_late = [r for r in rows if not r["resolved_late"]]
-    late = [r for r in rows if r["resolved_late"]]
+    # Only a unit that resolved something has an on-time share: one with nothing resolved is
+    # neither "100 % on time" nor late (the article: 10/17 units, not 12/19).
+    resolving = [r for r in rows if r["resolved_total"]]
+    no_late = [r for r in resolving if not r["resolved_late"]]
+    late = [r for r in resolving if r["resolved_late"]]
     biggest = sorted(active, key=lambda r: -r["received_total"])[:3]
     smallest = sorted(active, key=lambda r: r["received_total"])[:3]
     fb = report["feedback"]
@@ -229,10 +236,11 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
                                                       t["pending_total"]), ""),
         ("  – Quá hạn", t["pending_overdue"], _ratio(t["pending_overdue"], t["pending_total"]),
          ""),
-        ("Đơn vị giải quyết đúng và trước hạn 100%", len(no_late), None,
-         f"{len(no_late)}/{len(rows)} đơn vị"),
-        ("Đơn vị có hồ sơ trễ hạn", len(late), None,
-         ", ".join(r["agency_name"] for r in late)),
+        ("Đơn vị giải quyết đúng và trước hạn 100%", len(no_late),
+         _ratio(len(no_late), len(resolving)), f"{len(no_late)}/{len(resolving)} đơn vị"),
+        ("Đơn vị có hồ sơ trễ hạn", len(late), _ratio(len(late), len(resolving)),
+         f"{len(late)}/{len(resolving)} đơn vị: " + ", ".join(r["agency_name"] for r in late)
+         if late else f"0/{len(resolving)} đơn vị"),
         ("Đơn vị có nhiều hồ sơ nhất", None, None,
          "; ".join(f"{r['agency_name']} {r['received_total']:,}".replace(",", ".")
                    for r in biggest)),
@@ -264,8 +272,8 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
     row += 1
     for label, value, ratio, note in lines:
         write_row(ws, row, [label, value, ratio, note or None],
-                  {0: f.bold if not label.startswith(" ") else f.cell, 1: f.num, 2: f.pct,
-                   3: f.cell})
+                  {0: f.bold if not label.startswith(" ") else f.cell, 1: f.num,
+                   2: f.pct if ratio != NO_SHARE else f.cell_center, 3: f.cell})
         row += 1
     _print_setup(ws, (header, header))
 
@@ -296,7 +304,7 @@ def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> N
     levels = ("very_satisfied", "satisfied", "unsatisfied")
     row = _table(ws, f, row, ["Mức đánh giá", "Số lượt", "Tỷ lệ"],
                  [[RATING_LABELS[k], sr[k], _ratio(sr[k], sr["total"])] for k in levels],
-                 total=["Tổng cộng", sr["total"], 1.0 if sr["total"] else 0.0],
+                 total=["Tổng cộng", sr["total"], _ratio(sr["total"], sr["total"])],
                  widths=[30, 16, 16, 16, 16, 12], number_cols=(1,), pct_cols=(2,))
     staff_rows = [[username, name, *[lv.get(k, 0) for k in levels], sum(lv.values())]
                   for username, name, lv in details["ratings_by_staff"]]
@@ -310,7 +318,7 @@ def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> N
     ev = report["evaluation_forms"]
     row = _table(ws, f, row, ["Điểm", "Số phiếu", "Tỷ lệ"],
                  [[score, n, _ratio(n, ev["total"])] for score, n in ev["by_score"].items()],
-                 total=["Tổng cộng", ev["total"], 1.0 if ev["total"] else 0.0],
+                 total=["Tổng cộng", ev["total"], _ratio(ev["total"], ev["total"])],
                  widths=[45, 14, 14, 14], number_cols=(1,), pct_cols=(2,))
     _table(ws, f, row, ["Cơ quan", "Điểm", "Số phiếu"],
            [[name, score, n] for _, name, scores in details["forms_by_agency"]

@@ -38,6 +38,7 @@ from sqlalchemy import Date, and_, case, func, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from domain import formatting
 from models import (
     Agency, CourierItem, CourierRun, Dossier, EvaluationForm, Feedback, Field, Payment, Procedure,
     StaffRating, User,
@@ -73,6 +74,13 @@ def quarter_period(year: int, quarter: int) -> tuple[dt.date, dt.date]:
         raise ValueError("quarter must be 1-4")
     first = 3 * (quarter - 1) + 1
     return dt.date(year, first, 1), month_period(year, first + 2)[1]
+
+
+def half_period(year: int, half: int) -> tuple[dt.date, dt.date]:
+    """The six-month reporting period: half 1 = January–June, 2 = July–December."""
+    if half not in (1, 2):
+        raise ValueError("half must be 1 or 2")
+    return dt.date(year, 6 * half - 5, 1), month_period(year, 6 * half)[1]
 
 
 def year_period(year: int) -> tuple[dt.date, dt.date]:
@@ -481,11 +489,11 @@ def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
     }
 
 
-def share(numerator: int, denominator: int) -> float:
-    """A share in percent, rounded to two decimals (0 when there is nothing to share)."""
-    return round(100.0 * numerator / denominator, 2) if denominator else 0.0
+# A share in percent, rounded to two decimals; None when there is nothing to share.
+share = formatting.share
 
 
-__all__ = ["build_report", "build_details", "month_period", "quarter_period", "year_period",
-           "cutoff_period", "parse_month", "parse_quarter", "parse_year", "parse_date", "ROW_KEYS",
-           "day_of", "closing_time", "count_if", "relevant_dossiers", "figure_columns", "share"]
+__all__ = ["build_report", "build_details", "month_period", "quarter_period", "half_period",
+           "year_period", "cutoff_period", "parse_month", "parse_quarter", "parse_year",
+           "parse_date", "ROW_KEYS", "day_of", "closing_time", "count_if", "relevant_dossiers",
+           "figure_columns", "share"]

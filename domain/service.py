@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from domain import formatting
+
 
 class RuleError(ValueError):
     """A business rule refused the input. `key` names the rule (screens translate it), `params`
@@ -48,9 +50,8 @@ def in_period(column, date_from: dt.date | None, date_to: dt.date | None) -> lis
     return criteria
 
 
-def share(numerator: int, denominator: int) -> float:
-    """A share in percent (0.0 when there is nothing to divide)."""
-    return 100.0 * numerator / denominator if denominator else 0.0
+# A share in percent; None when there is nothing to divide (formatting.share: one rule).
+share = formatting.share
 
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"

@@ -28,7 +28,6 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -38,7 +37,9 @@ import defusedxml  # noqa: F401  (openpyxl switches to defusedxml only when it i
 import openpyxl
 import openpyxl.xml
 
+from domain import formatting
 from domain.spreadsheets import FORMULA_PREFIXES
+from domain.text import clean_text
 
 if not openpyxl.xml.DEFUSEDXML:  # pragma: no cover - an installation error, not a user error
     raise RuntimeError("openpyxl does not use defusedxml; reading uploads would be unsafe")
@@ -199,7 +200,7 @@ def sniff_kind(data: bytes, filename: str) -> str:
 
 
 def _clean_text(value: str) -> str | None:
-    value = unicodedata.normalize("NFC", value).strip()
+    value = clean_text(value)  # the same tidying as the forms'
     if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_PREFIXES:
         value = value[1:]  # our own exports quote text that looks like a formula
     return value or None
@@ -387,12 +388,6 @@ class ValueError_(ValueError):
         self.vi, self.en = vi, en
 
 
-_DATE_PATTERNS = (
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"), "ymd"),
-    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"), "dmy"),
-)
-
-
 def parse_datetime(value) -> dt.datetime | None:
     """A cell as a naive local datetime: a date/datetime cell, or text `YYYY-MM-DD[ HH:MM]` or
     `dd/mm/yyyy[ HH:MM]`. None for a blank cell."""
@@ -403,16 +398,10 @@ def parse_datetime(value) -> dt.datetime | None:
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time())
     if isinstance(value, str):
-        for pattern, order in _DATE_PATTERNS:
-            match = pattern.match(value.strip())
-            if match:
-                a, b, c, hh, mm, ss = match.groups()
-                year, month, day = (int(a), int(b), int(c)) if order == "ymd" else \
-                    (int(c), int(b), int(a))
-                try:
-                    return dt.datetime(year, month, day, int(hh or 0), int(mm or 0), int(ss or 0))
-                except ValueError:
-                    break
+        try:  # the one reader of typed dates (formatting.parse_datetime), as on the screens
+            return formatting.parse_datetime(value)[0]
+        except ValueError:
+            pass
     raise ValueError_(f"“{value}” không phải ngày hợp lệ (YYYY-MM-DD [HH:MM] hoặc dd/mm/yyyy [HH:MM])",
                       f"“{value}” is not a valid date (YYYY-MM-DD [HH:MM] or dd/mm/yyyy [HH:MM])")
 

@@ -1,4 +1,5 @@
-"""Text normalisation for accent- and case-insensitive search."""
+"""Text normalisation: tidying what people type or import, and accent- and case-insensitive
+search."""
 import unicodedata
 
 
@@ -10,6 +11,14 @@ def normalize_search(text: str | None) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.lower().split())
+
+
+def clean_text(text: str) -> str:
+    """Text as typed in a form or read from an imported file, tidied the one way both use:
+    Unicode NFC, line breaks as LF (browsers send CR LF), no surrounding whitespace (a name
+    pasted with a leading tab would otherwise be a different name on re-import)."""
+    text = unicodedata.normalize("NFC", text)
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 # A search uses its first words only: each word is one more LIKE, and SQLite refuses a query of

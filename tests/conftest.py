@@ -107,8 +107,11 @@ def _shared_app(database_url, **config):
 @contextlib.contextmanager
 def _fresh(app):
     saved = dict(app.config)
+    app.extensions.pop("motcua_dashboard", None)  # the home page's cache: another test's figures
     with app.app_context():
         _empty_tables()
+    from views.auth import limiter
+    limiter.reset()  # failed logins of earlier tests do not count
     try:
         yield app
     finally:
@@ -235,3 +238,18 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def session_clock(monkeypatch):
+    """Moves the clock of the session cookie forward: `session_clock(minutes=31)` and the
+    session signed before looks 31 minutes old (itsdangerous dates it with time.time)."""
+    from itsdangerous import timed
+    offset = [0]
+    real = timed.TimestampSigner.get_timestamp
+    monkeypatch.setattr(timed.TimestampSigner, "get_timestamp",
+                        lambda self: real(self) + offset[0])
+
+    def advance(minutes=0, seconds=0):
+        offset[0] += int(minutes * 60 + seconds)
+    return advance

@@ -39,6 +39,9 @@ ACCESS = {
                "delete": set()},
     "courier_run": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": {A, S},
                     "delete": set()},
+    # tablets in kiosk mode (issue 10): admins see them and end them
+    "kiosk_device": {"list": {A}, "details": {A}, "create": set(), "edit": set(),
+                     "delete": set()},
 }
 
 
@@ -70,7 +73,7 @@ def _service_sample_ids(agency, dossier):
     import datetime as dt
 
     from models import (CourierRun, Dossier, EvaluationForm, EvaluationIndicator, Feedback,
-                        Payment, StaffRating, User)
+                        KioskDevice, Payment, StaffRating, User)
     staff = db.session.query(User).filter_by(role="staff").first()
     at = dt.datetime(2019, 3, 4, 9, 0)
     rows = {
@@ -82,6 +85,8 @@ def _service_sample_ids(agency, dossier):
                              content="Nội dung", agency=agency, due_date=dt.date(2019, 3, 18)),
         "courier_run": CourierRun(run_date=at.date(), slot="10:30", direction="to_agency",
                                   agency=agency),
+        "kiosk_device": KioskDevice(token_hash="0" * 64, officer=staff, started_by=staff,
+                                    started_at=at, expires_at=at),
     }
     db.session.add_all([dossier, *rows.values()])
     db.session.commit()
@@ -158,7 +163,7 @@ def test_flask_admin_export_is_off(client, login_as):
 
 # Pages that are not model screens: their URL and who may open them.
 PAGES = {"admin": ("/", EVERYONE), "report": ("/report/", {A, M}),
-         "rating_kiosk": ("/kiosk/", {S}), "imports": ("/imports/", {A}),
+         "rating_kiosk": ("/kiosk/start/", {A, S}), "imports": ("/imports/", {A}),
          "payment_totals": ("/payment/totals/", EVERYONE),
          "staff_rating_totals": ("/staff_rating/totals/", {A, M})}
 

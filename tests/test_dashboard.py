@@ -43,8 +43,10 @@ def test_dashboard_figures(march):
     assert (fees["2019-03"], fees["2019-02"], fees["2019-01"]) == (215_000, 70_000, 0)
     # Open on 31/03: D9, D10, D16 (paused), D17; D10 (due 25/03) and D17 (due 04/03) overdue.
     assert d["open_now"] == {"open": 4, "paused": 1, "overdue": 2, "due_today": 0}
+    # Lateness in working days (as the supervision list): D17 due Mon 04/03 -> 19 working days
+    # (05/03..29/03), D10 due Mon 25/03 -> 4 (26/03..29/03); not 27 and 6 calendar days.
     assert [(r["applicant_name"][:3], r["days_late"]) for r in d["overdue_list"]] == [
-        ("D17", 27), ("D10", 6)]
+        ("D17", 19), ("D10", 4)]
     # Most overdue first, then most open, then by name.
     assert d["overdue_by_agency"] == [("Sở Giao thông vận tải", 2, 1), ("Sở Tư pháp", 2, 1)]
     # 12 months: SGTVT resolved D1 (late), D2 (late), D3, D4, D5 (late), D6, D7, D11 -> 5/8.

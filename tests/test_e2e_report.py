@@ -23,8 +23,9 @@ def test_manager_reports_march_2019(app, live_server, page, tmp_path):
     page.wait_for_url(f"{live_server}/report/*")
 
     page.select_option("#preset", "month")
-    page.fill("#month", "2019-03")
-    with page.expect_navigation(url=lambda u: "month=2019-03" in u):
+    page.select_option("#month", "3")
+    page.select_option("#year", "2019")
+    with page.expect_navigation(url=lambda u: "month=3" in u and "year=2019" in u):
         page.click("#report-show")
     assert page.inner_text("#report-period") == "Từ ngày 01/03/2019 đến ngày 31/03/2019"
     totals = page.locator("#report-totals td").all_inner_texts()

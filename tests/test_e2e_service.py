@@ -3,6 +3,7 @@ fee items, a tap on the rating kiosk, a courier run filled by scanned codes, an 
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from domain.evaluation import ensure_indicators
 from models import (Agency, CourierItem, Dossier, EvaluationForm, FeeItem, Payment, Procedure,
@@ -38,7 +39,7 @@ def test_staff_use_the_service_screens(app, live_server, page, users):
     page.click("#s2id_dossier")
     page.keyboard.type("nguyen van anh")
     page.locator(".select2-result-label", has_text=CODE).click()
-    page.wait_for_function("document.getElementById('amount_vnd').value === '135000'")
+    expect(page.locator("#amount_vnd")).to_have_value("135.000")
     page.click("input[type=submit][value='Lưu']")
     page.wait_for_url(f"{live_server}/payment/*")
     assert "135.000 đ" in page.content()

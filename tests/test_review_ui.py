@@ -83,9 +83,9 @@ def test_uncompiled_catalogues_are_found(tmp_path):
 def test_page_title_does_not_repeat_the_menu_name(app, client, login_as):
     login_as("admin")
     dossiers = client.get("/dossier/").get_data(as_text=True)
-    assert "<title>Hồ sơ – Một cửa</title>" in dossiers  # menu "Hồ sơ" > "Hồ sơ"
+    assert "<title>Hồ sơ – Danh sách – Một cửa</title>" in dossiers  # menu "Hồ sơ" > "Hồ sơ"
     agencies = client.get("/agency/").get_data(as_text=True)
-    assert "<title>Danh mục – Cơ quan – Một cửa</title>" in agencies
+    assert "<title>Cơ quan – Danh sách – Một cửa</title>" in agencies
 
 
 def test_audit_log_on_the_local_clock_in_vietnamese(app, client, login_as):
@@ -103,3 +103,13 @@ def test_audit_log_on_the_local_clock_in_vietnamese(app, client, login_as):
     details = client.get(f"/audit_log/details/?id={entry_id}").get_data(as_text=True)
     assert "09:30 04/03/2019" in details and "Thay đổi" in details
     assert ">update<" not in details and ">None<" not in details
+
+
+def test_one_english_word_two_vietnamese_meanings(app, client, login_as):
+    """msgctxt keeps them apart: the ratings' "Level" is how satisfied, a procedure's "Level"
+    is province/district/commune (Cấp thực hiện)."""
+    login_as("admin")
+    totals = client.get("/staff_rating/totals/").get_data(as_text=True)
+    assert "<th>Mức độ hài lòng</th>" in totals
+    assert "Cấp thực hiện" not in totals
+    assert "Cấp thực hiện" in client.get("/procedure/").get_data(as_text=True)

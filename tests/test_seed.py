@@ -307,6 +307,26 @@ def test_report_engine_reproduces_the_article(session):
         assert row["pending_total"] == mine["pending_in_time"] + mine["pending_overdue"], code
 
 
+def test_report_workbook_summary_says_10_of_17_units(demo_app):
+    """The workbook's "Tổng hợp", as the manager downloads it: 10/17 units all early or on time
+    and 7/17 with late ones, as the article and the page say (not 12/19: the police and social
+    insurance resolved nothing in 2019)."""
+    import io
+
+    import openpyxl
+    client = demo_app.test_client()
+    assert client.post("/login", data={"username": "lanhdao", "password": "demo1234"}
+                       ).status_code == 302
+    response = client.get("/report/xlsx?preset=year&year=2019")
+    assert response.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(response.data))["Tổng hợp"]
+    rows = {r[0]: r[1:] for r in ws.iter_rows(values_only=True) if r and r[0]}
+    count, _ratio, note = rows["Đơn vị giải quyết đúng và trước hạn 100%"]
+    assert (count, note) == (10, "10/17 đơn vị")
+    count, _ratio, note = rows["Đơn vị có hồ sơ trễ hạn"]
+    assert count == 7 and note.startswith("7/17 đơn vị: ")
+
+
 def test_report_cli_json(demo_app):
     result = demo_app.test_cli_runner().invoke(
         args=["report", "--year", "2019", "--format", "json"])

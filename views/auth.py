@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 import secrets
+import time
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import (Blueprint, current_app, flash, g, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from models import User, db, utcnow
+from domain.audit import record_login
+from models import User, UserSession, db, utcnow
 from views.base import SecureForm
 
 bp = Blueprint("auth", __name__)
@@ -45,7 +51,46 @@ def _nobody() -> User:
     return nobody
 
 
+# Password guessing: failed logins are counted per username and per client address (the real
+# one behind TRUSTED_PROXIES) in RATELIMIT_STORAGE_URI — Redis when REDIS_URL is set, so that every
+# gunicorn worker and host shares the count; this process's memory otherwise. Past the limit the
+# login is refused before the password is checked, the right one included.
+limiter = Limiter(key_func=get_remote_address)
+
+
+def _login_failed(response) -> bool:
+    return g.get("login_failed", False)
+
+
+def _username_key() -> str:
+    # Any username counts, existing or not: the refusal must not tell which ones exist.
+    return "user:" + request.form.get("username", "").strip().casefold()
+
+
+def _address_key() -> str:
+    return "address:" + (request.remote_addr or "")
+
+
+def _too_many_failures(limit: RequestLimit):
+    wait = max(1, limit.reset_at - int(time.time()))
+    minutes = math.ceil(wait / 60)
+    flash(ngettext("Too many failed logins. Try again in %(num)d minute.",
+                   "Too many failed logins. Try again in %(num)d minutes.", minutes), "error")
+    response = current_app.make_response((render_template(
+        "auth/login.html", form=LoginForm(), next_url=request.values.get("next", "")), 429))
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _login_limit(config_key: str, key_func):
+    return limiter.limit(lambda: current_app.config[config_key], key_func=key_func,
+                         methods=["POST"], deduct_when=_login_failed,
+                         on_breach=_too_many_failures)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@_login_limit("LOGIN_LIMIT_PER_USER", _username_key)
+@_login_limit("LOGIN_LIMIT_PER_ADDRESS", _address_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("admin.index"))
@@ -57,11 +102,15 @@ def login():
         if (user if usable else _nobody()).check_password(form.password.data) and usable:
             session.clear()
             session.permanent = True
+            UserSession.purge_stale()
+            user.open_session()
             login_user(user)
             db.session.info["actor"] = (user.id, request.remote_addr)  # the audit row is theirs
             user.last_login_at = utcnow()
+            record_login(db.session, user, request.remote_addr)
             db.session.commit()
             return redirect(safe_next(next_url))
+        g.login_failed = True  # counted by the login limits
         # One message for every failure: no hint which part was wrong.
         flash(_("Wrong username or password."), "error")
     elif request.method == "POST":
@@ -72,6 +121,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        current_user.close_session()
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

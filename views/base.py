@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, current_app, flash, has_app_context, redirect, request, url_for
+from flask import (abort, current_app, flash, g, has_app_context, has_request_context, redirect,
+                   request, url_for)
 from flask_admin import BaseView
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext, ngettext as admin_ngettext
@@ -12,17 +13,25 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_admin.model.base import FilterGroup
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_admin.contrib.sqla.form import InlineModelConverter
+from flask_admin.form import BaseForm
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
+from flask_babel import get_translations, gettext, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from markupsafe import Markup
 from sqlalchemy import BigInteger, Integer, SmallInteger
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
-from domain.formatting import format_date, format_datetime, format_vnd, utc_to_local
-from domain.text import MAX_SEARCH_WORDS, search_words
+from domain import form_submissions
+from domain.formatting import (format_date, format_datetime, format_vnd, local_to_utc,
+                               utc_to_local)
+from domain.text import MAX_SEARCH_WORDS, clean_text, search_words
 from models import db
-from views.errors import log_with_reference
+from views.fields import VnFilterConverter, VnModelConverter
+from views.errors import BUSY_MESSAGE, database_busy, log_with_reference
 
 ALL_ROLES = ("admin", "staff", "manager")
 
@@ -47,21 +56,132 @@ def has_role(*roles: str) -> bool:
 
 
 class _AppTranslations:
-    """WTForms messages through our own catalogue (WTForms ships no Vietnamese)."""
+    """WTForms messages through our own catalogue (WTForms ships no Vietnamese).
+
+    WTForms fills in %(min)s/%(max)s itself after translating: the text must come back with
+    its placeholders untouched (flask_babel's ngettext would fill in %(num)s and fail)."""
 
     def gettext(self, string):
-        return gettext(string)
+        return get_translations().gettext(string)
 
     def ngettext(self, singular, plural, n):
-        return ngettext(singular, plural, n)
+        translations = get_translations()
+        text = translations.ngettext(singular, plural, n)
+        if text in (singular, plural):  # our catalogue has the two forms as separate msgids
+            text = translations.gettext(singular if n == 1 else plural)
+        return text
+
+
+def _tidy_input(value):
+    return clean_text(value) if isinstance(value, str) else value
+
+
+class _FormMeta:
+    """What every form of the app shares: Vietnamese messages, and text tidied the way the
+    importers tidy it (domain.text.clean_text) before it is validated and saved."""
+
+    def get_translations(self, form):
+        return _AppTranslations()
+
+    def bind_field(self, form, unbound_field, options):
+        field = unbound_field.bind(form=form, **options)
+        if isinstance(field, StringField) and not isinstance(field, PasswordField):
+            field.filters = (_tidy_input, *field.filters)
+        return field
 
 
 class SecureForm(FlaskForm):
-    """Every form carries a CSRF token and speaks Vietnamese."""
+    """Every form carries a CSRF token, speaks Vietnamese, tidies text and refuses a choice it
+    did not offer."""
 
-    class Meta:
-        def get_translations(self, form):
-            return _AppTranslations()
+    class Meta(_FormMeta):
+        def wrap_formdata(self, form, formdata):
+            # A page shown again after an expired session (views/idle.py): its form is filled
+            # with what was typed, as if posted, but neither validated nor saved.
+            draft = g.get("form_draft") if has_request_context() else None
+            if draft is not None and request.method == "GET" and formdata in (None, _Auto) \
+                    and any(name in draft for name in form._fields):
+                return draft
+            return super().wrap_formdata(form, formdata)
+
+    def __init__(self, *args, **kwargs):
+        # Flask-Admin's Unique validator tells "the edited row itself" from "another row with
+        # the same code" through form._obj, which only Flask-Admin's own form base sets.
+        self._obj = kwargs.get("obj")
+        super().__init__(*args, **kwargs)
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if _forged_choice(field) and not field.errors:
+                field.errors = [gettext("This choice does not exist or is not open to you.")]
+                valid = False
+        return valid
+
+
+class InlineForm(BaseForm):
+    """A row of an inline list (a procedure's fee items): like SecureForm, without a CSRF token
+    of its own (the outer form carries it)."""
+
+    class Meta(_FormMeta):
+        pass
+
+
+def _forged_choice(field) -> bool:
+    """An AJAX picker posted an id that is not among its choices (another agency's dossier, a
+    removed row): Flask-Admin would silently save "nothing chosen"."""
+    if not isinstance(field, AjaxSelectField) or isinstance(field, AjaxSelectMultipleField):
+        return False
+    posted = (field.raw_data or [""])[0]
+    return posted not in ("", "__None") and field.data is None
+
+
+class _InlineConverter(InlineModelConverter):
+    def get_info(self, p):
+        info = super().get_info(p)
+        if info.form_base_class is None:
+            info.form_base_class = InlineForm
+        return info
+
+
+class FormTokenField(HiddenField):
+    """The one-time token of a create form (domain/form_submissions.py): a new one each time
+    the form is shown; the posted one kept when the form comes back with errors."""
+
+    def __init__(self, label=None, **kwargs):
+        kwargs.setdefault("default", form_submissions.new_token)
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist:  # a forged value is replaced: that send is simply not deduplicated
+            self.data = form_submissions.clean_token(valuelist[0]) or form_submissions.new_token()
+
+
+class OnceForm(SecureForm):
+    """A form that creates a record: sent twice, it creates one (see claim_form_token)."""
+    form_token = FormTokenField()
+
+
+def _user_id():
+    return current_user.id if current_user.is_authenticated else None
+
+
+def check_form_token(form) -> None:
+    """Before validating a posted create form: AlreadySubmitted if this form was sent before."""
+    if request.method == "POST" and getattr(form, "form_token", None) is not None:
+        form_submissions.check_unused(db.session, form.form_token.data)
+
+
+def claim_form_token(form) -> None:
+    """In the transaction that writes the form's record, before writing it."""
+    if getattr(form, "form_token", None) is not None:
+        form_submissions.claim(db.session, form.form_token.data, _user_id())
+
+
+def record_form_result(form, url: str) -> None:
+    """Where a later send of the same form goes: the record the first one created."""
+    if getattr(form, "form_token", None) is not None:
+        form_submissions.record_result(db.session, form.form_token.data, url)
 
 
 class RoleRequiredMixin:
@@ -89,6 +209,20 @@ def link_args(args) -> dict:
     key kept) — without url_for's own options (_external, _scheme, _anchor, _method), which a
     crafted link could otherwise set: `?_method=POST` made every list page fail."""
     return {k: v for k, v in args.to_dict(flat=False).items() if not k.startswith("_")}
+
+
+def page_title(view, model=None) -> str:
+    """The <title> of a page: the screen, the record shown, what the page does with it
+    ("Hồ sơ 000.00.20.H37-190304-0001 – Chi tiết – Một cửa")."""
+    from views import labels
+
+    name = str(view.name) if view is not None else ""
+    if model is not None:
+        # Models without their own __str__ would print "<Payment 3>".
+        shown = str(model) if type(model).__str__ is not object.__str__ else ""
+        name = f"{name} {shown or '#' + str(getattr(model, 'id', ''))}"
+    kind = labels.PAGE_KINDS.get((request.endpoint or "").rpartition(".")[2])
+    return " – ".join(str(part) for part in (name, kind, _l("One-stop center")) if part)
 
 
 def db_options(query_factory):
@@ -119,18 +253,51 @@ def vnd_formatter(view, context, model, name):
     return format_vnd(getattr(model, name))
 
 
+# ---- filters of columns stored in UTC -----------------------------------------------------------
+# Dates and times in filters are read the Vietnamese way by views/fields.py (VnFilterConverter);
+# filters on a UTC column read the local time the user typed.
+
+
+def _utc(value):
+    if isinstance(value, dt.datetime):
+        return local_to_utc(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_utc(v) for v in value)
+    return value
+
+
+class _OnUtcColumn:
+    """A filter of a column stored in UTC: the user types the local time (as every time on
+    screen is local); the value is converted after the filter has read it."""
+
+    def clean(self, value):
+        return _utc(super().clean(value))
+
+
+def on_utc_column(flt):
+    flt.__class__ = type(flt.__class__.__name__, (_OnUtcColumn, flt.__class__), {})
+    return flt
+
+
 class SearchAjaxLoader(QueryAjaxModelLoader):
     """An AJAX picker that searches the accent-free `search_text` column.
 
-    `query_factory(model)` can narrow the choices (active rows, the user's own agencies)."""
+    `query_factory(model)` can narrow the choices (active rows, the user's own agencies);
+    `label(row)` says how a choice reads."""
 
-    def __init__(self, name, model, query_factory=None, order_by=None, **options):
+    def __init__(self, name, model, query_factory=None, order_by=None, label=None, **options):
         options.setdefault("fields", ["search_text"])
         options.setdefault("page_size", 20)
         super().__init__(name, db.session, model, **options)
         self.page_size = options["page_size"]
         self.query_factory = query_factory
         self.order_by = order_by
+        self.label = label  # how a choice reads in the picker (default: str(row))
+
+    def format(self, model):
+        if model is None or self.label is None:
+            return super().format(model)
+        return getattr(model, self.pk), self.label(model)
 
     def get_query(self):
         if self.query_factory is not None:
@@ -187,6 +354,10 @@ class SecureModelView(RoleRequiredMixin, ModelView):
     action_roles: tuple[str, ...] | None = None
 
     form_base_class = SecureForm
+    inline_model_form_converter = _InlineConverter
+    # Dates, times and đồng typed and shown the Vietnamese way in every form and filter.
+    model_form_converter = VnModelConverter
+    filter_converter = VnFilterConverter()
     can_view_details = True
     can_export = False  # Flask-Admin's export loads every row and writes formulas: see exports
     can_set_page_size = True
@@ -252,6 +423,12 @@ class SecureModelView(RoleRequiredMixin, ModelView):
                 "index": i, "arg": self.get_filter_arg(i, flt), "operation": flt.operation(),
                 "options": flt.get_options(self) or None, "type": flt.data_type})
         return dict(group.non_lazy() for group in groups.values())
+
+    def scaffold_filters(self, name):
+        filters = super().scaffold_filters(name)
+        if isinstance(name, str) and name in self.utc_columns:
+            filters = [on_utc_column(flt) for flt in filters or ()]
+        return filters
 
     def _get_list_extra_args(self):
         if not 0 <= request.args.get("page", 0, type=int) <= MAX_PAGE:
@@ -330,10 +507,42 @@ class SecureModelView(RoleRequiredMixin, ModelView):
                                  "%(count)s records were successfully deleted.", count,
                                  count=count), "success")
 
+    # ---- create forms are sent once (domain/form_submissions.py) ----------------------------
+    def get_create_form(self):
+        form_class = super().get_create_form()
+        return type(f"Once{form_class.__name__}", (form_class,), {"form_token": FormTokenField()})
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        check_form_token(form)
+        return form
+
+    def _on_model_change(self, form, model, is_created):
+        # Flask-Admin calls this between adding the new row and committing: the token is taken
+        # first (a concurrent second send stops here), the record's page noted after the flush.
+        if is_created:
+            claim_form_token(form)
+        super()._on_model_change(form, model, is_created)
+        if is_created and getattr(form, "form_token", None) is not None:
+            db.session.flush()
+            record_form_result(form, self.created_url(model))
+
+    def created_url(self, model) -> str:
+        """The page of a record just created: where a repeated send of its form is sent."""
+        if self.can_view_details:
+            return self.get_url(".details_view", id=self.get_pk_value(model))
+        return self.get_url(".index_view")
+
     def handle_view_exception(self, exc):
-        """A failed create, edit or delete: our validation messages are shown as they are; any
-        other error (a database constraint, a lost connection) is logged in full with a short
+        """A failed create, edit or delete: our validation messages are shown as they are; a
+        repeated send goes to the first send's record; a busy SQLite re-shows the form; any other
+        error (a database constraint, a lost connection) is logged in full with a short
         reference, and the user sees a short message with that reference — never its SQL."""
+        if isinstance(exc, form_submissions.AlreadySubmitted):
+            raise exc  # answered by views/errors.py: to the record of the first send
+        if database_busy(exc):
+            flash(str(BUSY_MESSAGE), "error")  # the form is shown again with what was typed
+            return True
         if isinstance(exc, ValidationError) or \
                 current_app.config.get("FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION"):
             return super().handle_view_exception(exc)

@@ -1,9 +1,11 @@
 """The catalog: agencies, fields, procedures with their fee items."""
 from __future__ import annotations
 
+from flask import request
 from flask_admin.contrib.sqla.filters import IntEqualFilter
-from flask_babel import lazy_gettext as _l
-from wtforms.validators import NumberRange, Regexp
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+from wtforms.validators import NumberRange, Regexp, ValidationError
 
 from models import Agency, FeeItem, Field, Procedure, db
 from views import labels
@@ -26,6 +28,18 @@ def field_options():
 
 def active_agencies(model):
     return db.session.query(model).filter(model.active.is_(True))
+
+
+def fields_of_chosen_agency(model):
+    """Field choices: those of the agency chosen on the procedure form (the page's script sends
+    it as ?agency=), every field otherwise."""
+    query = db.session.query(model).options(joinedload(model.agency))
+    agency_id = request.args.get("agency", type=int)
+    return query if agency_id is None else query.filter(model.agency_id == agency_id)
+
+
+def field_label(field) -> str:
+    return f"{field.name} ({field.agency})"
 
 
 class CatalogView(XlsxExportMixin, SecureModelView):
@@ -94,17 +108,31 @@ class ProcedureView(CatalogView):
     }
     form_ajax_refs = {
         "agency": SearchAjaxLoader("agency", Agency, query_factory=active_agencies),
-        "field": SearchAjaxLoader("field", Field),
+        "field": SearchAjaxLoader("field", Field, query_factory=fields_of_chosen_agency,
+                                  order_by=Field.name, label=field_label),
     }
+    create_template = "admin/catalog/procedure_create.html"
+    edit_template = "admin/catalog/procedure_edit.html"
     inline_models = [(FeeItem, {
         "form_columns": ("id", "kind", "name", "amount_vnd", "channel", "note"),
         "column_labels": labels.LABELS,
         "form_choices": {"kind": labels.choices(labels.FEE_KINDS)},
         "form_args": {"amount_vnd": {"validators": [NumberRange(min=0)]}},
     })]
+    inline_item_labels = {"fee_items": {"one": _l("Fee item"), "new": _l("New fee item"),
+                                        "add": _l("Add a fee item")}}
     column_formatters_detail = {
         "fee_items": lambda v, c, m, n: "; ".join(
             f"{f.name}: {vnd_formatter(v, c, f, 'amount_vnd')}" for f in m.fee_items)}
+
+    def on_model_change(self, form, model, is_created):
+        # The rule of the catalog import (domain/catalog_io.py): a procedure's field is one of
+        # its own agency's, or the export would no longer import.
+        field, agency = model.field, model.agency
+        if field is not None and agency is not None and field.agency_id != agency.id:
+            raise ValidationError(gettext(
+                "The field %(field)s belongs to another agency (%(other)s): choose a field of "
+                "%(agency)s.", field=field.name, other=str(field.agency), agency=str(agency)))
 
 
 def register(admin):

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
+import textwrap
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
@@ -20,20 +22,24 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from domain import lifecycle as lc
 from domain.calendar import load_calendar
-from domain.formatting import format_date
+from domain.formatting import format_date, format_number, parse_date
 from domain.spreadsheets import new_workbook, write_row
-from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db
+from domain.text import search_words
+from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
 from views.exports import XlsxExportMixin
+from views.fields import VnDateField
+from views.listing import BoundedCountMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
                         SecureModelView, db_options, own_agency_ids, own_agency_options)
 
 EDITORS = ("admin", "staff")
+PROCEDURE_CODE_START = re.compile(r"^\d{1,2}\.\d{1,6}$")  # a code d.dddddd, or its start
 PRINT_FORMS = ("01", "02", "03", "04", "05")
 REGISTER_BATCH = 1000
 CONFLICT_MESSAGE = _l("Someone else changed this dossier while you were editing it. Nothing was "
@@ -128,9 +134,39 @@ def _due_formatter(view, context, model, name):
     return text
 
 
+def _procedure_formatter(view, context, model, name):
+    """The procedure as its code and a short name; the whole name on hover (the list stays one
+    line per dossier even for a 200-character name)."""
+    procedure = model.procedure
+    if procedure is None:
+        return ""
+    short = textwrap.shorten(procedure.name or "", width=60, placeholder=" …")
+    return Markup('<span title="{}">{} – {}</span>').format(procedure.name, procedure.code,
+                                                              short)
+
+
+def request_calendar():
+    """The working calendar, loaded once per request (lists compute days per row)."""
+    if "motcua_calendar" not in g:
+        g.motcua_calendar = load_calendar(db.session)
+    return g.motcua_calendar
+
+
+def working_days_left(model) -> int:
+    return request_calendar().working_days_left(today(), model.due_date)
+
+
 def _code_link(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(
         url_for("dossier.details_view", id=model.id), model.code or f"#{model.id}")
+
+
+def _children_changed(dossier) -> bool:
+    """Whether the form added, changed or removed a row hanging off the dossier (documents)."""
+    session = db.session
+    changed = [*session.new, *session.deleted,
+               *(o for o in session.dirty if session.is_modified(o))]
+    return any(getattr(o, "dossier", None) is dossier for o in changed if o is not dossier)
 
 
 class TransitionForm(SecureForm):
@@ -142,10 +178,10 @@ class TransitionForm(SecureForm):
         labels.RETURN_CHANNELS), validators=[Optional()], validate_choice=False)
     postal_tracking_no = StringField(_l("Postal tracking no."),
                                      validators=[Optional(), Length(max=64)])
-    new_due_date = DateField(_l("New due date"), validators=[Optional()])
+    new_due_date = VnDateField(_l("New due date"), validators=[Optional()])
 
 
-class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
+class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     """Counter staff take dossiers in and move them along; managers read; nobody deletes."""
     agency_column = Dossier.agency_id
     read_roles = ALL_ROLES
@@ -156,6 +192,7 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     column_labels = labels.LABELS
     column_list = ("code", "applicant_name", "procedure", "agency", "channel", "status",
                    "accepted_at", "due_date")
+    column_list_narrow = ("code", "status", "due_date")  # what a phone shows
     column_details_list = (
         "code", "status", "procedure", "agency", "applicant_name", "applicant_kind", "id_number",
         "phone", "email", "address", "channel", "submitted_at", "accepted_at", "due_date",
@@ -178,7 +215,7 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     column_formatters = {
         "code": _code_link, "status": _status_formatter, "due_date": _due_formatter,
         "channel": _choice_formatter(labels.CHANNELS),
-        "procedure": lambda v, c, m, n: m.procedure.code if m.procedure else "",
+        "procedure": _procedure_formatter,
         "agency": lambda v, c, m, n: str(m.agency) if m.agency else "",
     }
     column_formatters_detail = {
@@ -212,7 +249,30 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
         "column_labels": labels.LABELS,
         "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
     })]
+    inline_item_labels = {"documents": {"one": _l("Document"), "new": _l("New document"),
+                                        "add": _l("Add a document")}}
     details_template = "dossiers/details.html"
+    count_messages = (_l("%(count)s dossiers"), _l("More than %(count)s dossiers"))
+
+    # ---- search: the accent-free search_text, or the procedure's code ----------------------
+    def search_placeholder(self):
+        return str(_l("Code, applicant, phone, procedure code…"))
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Every word must match: a procedure code or its beginning ("1.004616", "1.0046")
+        finds that procedure's dossiers — looked up in the small procedure table, then matched
+        by the indexed procedure_id (milliseconds among a million dossiers); any other word
+        the dossier's accent-free search_text (code, applicant, ID number, phone, tracking no.)."""
+        for word in search_words(search):
+            if PROCEDURE_CODE_START.match(word):
+                criterion = Dossier.procedure_id.in_(select(Procedure.id).where(
+                    Procedure.code.startswith(word, autoescape=True)))
+            else:
+                criterion = Dossier.search_text.contains(word, autoescape=True)
+            query = query.filter(criterion)
+            if count_query is not None:
+                count_query = count_query.filter(criterion)
+        return query, count_query, joins, count_joins
 
     # ---- access (a dossier outside the user's agencies: 404, see AgencyScopedMixin) --------
     def get_one_query(self):
@@ -238,7 +298,8 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
-        if request.method != "POST" and obj is not None:
+        # (unless the form is refilled after an expired session: the version it was typed on)
+        if request.method != "POST" and obj is not None and not form.form_version.data:
             form.form_version.data = obj.version
         return form
 
@@ -257,6 +318,12 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
             posted = form.form_version.data
             if not posted or str(posted) != str(model.version):
                 raise ValidationError(str(CONFLICT_MESSAGE))
+            if _children_changed(model):
+                # The received documents live in their own rows: a change to them alone would
+                # leave the dossier row, hence its version, untouched, and a second editor's
+                # stale form would overwrite them. Touching the row moves the version (and the
+                # UPDATE ... WHERE version = n refuses a save that raced this one).
+                model.updated_at = utcnow()
 
     def handle_view_exception(self, exc):
         if isinstance(exc, StaleDataError):
@@ -432,8 +499,8 @@ class DossierView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     @expose("/register/")
     def register_view(self):
         try:
-            start = dt.date.fromisoformat(request.args.get("from", ""))
-            end = dt.date.fromisoformat(request.args.get("to", ""))
+            start = parse_date(request.args.get("from", ""))
+            end = parse_date(request.args.get("to", ""))
         except ValueError:
             start = end = None
         if start is None or end < start:
@@ -518,13 +585,13 @@ class DossierDueView(DossierView):
     most urgent first. Staff see their own agencies'; managers and admins all."""
     create_roles = edit_roles = ()
     action_roles = ()
-    column_list = ("code", "applicant_name", "procedure", "agency", "status", "accepted_at",
-                   "due_date", "days_left")
+    column_list = ("code", "applicant_name", "phone", "procedure", "agency", "status",
+                   "accepted_at", "due_date", "days_left")
     column_sortable_list = ("code", "accepted_at", "due_date")
     column_default_sort = [("due_date", False), ("id", False)]
     column_filters = DossierView.column_filters[:2]
     column_labels = dict(labels.LABELS, days_left=_l("Working days left"))
-    xlsx_export_endpoint = None
+    export_formatters = dict(DossierView.export_formatters, days_left=working_days_left)
     extra_list_links = ()
 
     def get_query(self):
@@ -535,20 +602,17 @@ class DossierDueView(DossierView):
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
-        calendar = load_calendar(db.session)
-        start = today()
-        for d in rows:  # pure computation over the page already loaded, no query per row
-            if d.due_date >= start:
-                d._days_left = calendar.working_days_between(start, d.due_date)
-            else:
-                d._days_left = -calendar.working_days_between(d.due_date, start)
+        if kwargs.get("execute", True):
+            for d in rows:  # pure computation over the page already loaded, no query per row
+                d._days_left = working_days_left(d)
         return count, rows
 
     column_formatters = dict(DossierView.column_formatters, days_left=lambda v, c, m, n: (
         Markup('<span class="badge badge-danger">{}</span>').format(
-            gettext("overdue by %(n)s", n=-m._days_left)) if m._days_left < 0
+            gettext("overdue by %(n)s working days", n=format_number(-m._days_left)))
+        if m.due_date < today()
         else Markup('<span class="badge badge-warning">{}</span>').format(gettext("due today"))
-        if m._days_left == 0 else escape(str(m._days_left))))
+        if m._days_left == 0 else escape(format_number(m._days_left))))
 
 
 def _due_within_horizon():

@@ -5,11 +5,16 @@ only that reference, which the user can quote to the administrator."""
 from __future__ import annotations
 
 import secrets
+import sqlite3
 
-from flask import current_app, g, render_template, request
-from flask_babel import gettext as _
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from domain.form_submissions import AlreadySubmitted
+from models import db
 
 MESSAGES = {
     400: lambda: _("The request could not be understood. Go back, reload the page and try again."),
@@ -18,6 +23,39 @@ MESSAGES = {
     405: lambda: _("This action cannot be done this way."),
     413: lambda: _("The file is too large."),
 }
+
+
+BUSY_MESSAGE = _l("The system is busy, please try again.")
+BUSY_RETRY_SECONDS = 5
+
+
+def database_busy(exc) -> bool:
+    """SQLite could not get its write lock within the busy timeout (another request is writing):
+    a moment's wait, not a fault."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "locked" in str(orig) or "busy" in str(orig))
+
+
+def _busy_page():
+    """503 that keeps the form: the posted fields go back in a "send again" form (the form token
+    comes along, so a send that did get through is not repeated). Passwords are never echoed,
+    files cannot be: then only "back to the form" (the browser keeps what was typed)."""
+    fields, complete = [], request.method == "POST" and not request.files
+    if request.method == "POST":
+        for name, value in request.form.items(multi=True):
+            if "password" in name.lower():
+                complete = False
+                continue
+            fields.append((name, value))
+    referrer = request.referrer or ""
+    back = referrer if referrer.startswith(request.host_url) else request.full_path
+    # Rendered without the context processors: they would load the user from the database,
+    # which is what is busy.
+    html = current_app.jinja_env.get_template("busy.html").render(
+        fields=fields, resend=complete and bool(fields), action=request.full_path.rstrip("?"),
+        back_url=back, method=request.method, get_locale=get_locale)
+    return html, 503, {"Retry-After": str(BUSY_RETRY_SECONDS), "Cache-Control": "no-store"}
 
 
 # No 0/O or 1/I: a reference is read out over the phone.
@@ -51,6 +89,10 @@ def _page(code: int, message: str, reference: str | None = None):
 def register(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        from views import idle
+        kept = idle.expired_form_response()  # an ended session: keep the input, log in again
+        if kept is not None:
+            return kept
         return _page(400, _("The form has expired or did not come from this site. Reload the "
                             "page and try again."))
 
@@ -58,6 +100,26 @@ def register(app) -> None:
     def _overflow(error):
         # A date at the end of the calendar (9999-12-31) plus a day: bad input, not a crash.
         return _page(400, _("A date is out of range. Check the dates and try again."))
+
+    @app.errorhandler(AlreadySubmitted)
+    def _already_submitted(error):
+        db.session.rollback()
+        flash(_("This form has already been sent; here is what it recorded. Nothing more was "
+                "saved."), "warning")
+        return redirect(error.result_url or url_for("admin.index"))
+
+    @app.errorhandler(OperationalError)
+    def _operational(error):
+        if not database_busy(error):
+            raise error
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the session is discarded at the end of the request
+            pass
+        # The user could not be loaded (the database is what is busy): answer as anonymous,
+        # or the response hooks would try to load them again.
+        g._login_user = current_app.login_manager.anonymous_user()
+        return _busy_page()
 
     @app.before_request
     def _refuse_nul_bytes():
@@ -90,10 +152,3 @@ def register(app) -> None:
         if message is None:
             return error
         return _page(error.code, message())
-
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response

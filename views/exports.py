@@ -27,8 +27,9 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
-from domain.formatting import utc_to_local
+from domain.formatting import LOCAL_TZ, utc_to_local
 from domain.spreadsheets import new_workbook, safe_value
+from domain.text import normalize_search
 from views.base import link_args
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -119,8 +120,10 @@ class XlsxExportMixin:
         return options
 
     def export_filename(self) -> str:
-        base = re.sub(r"[^A-Za-z0-9_-]+", "_", self.endpoint)
-        return f"{base}_{dt.datetime.now():%Y%m%d_%H%M}.xlsx"
+        """The list's name without accents and the local time: `ho-so_2019-12-31_1530.xlsx`
+        (ASCII: every browser and file system takes it as it is)."""
+        base = re.sub(r"[^a-z0-9]+", "-", normalize_search(str(self.name))).strip("-")
+        return f"{base or 'danh-sach'}_{dt.datetime.now(LOCAL_TZ):%Y-%m-%d_%H%M}.xlsx"
 
     # ---- the endpoint ----
 

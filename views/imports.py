@@ -119,6 +119,7 @@ class ImportView(SecureBaseView):
         db.session.rollback()
         return self.render("admin/imports/preview.html", meta=meta, token=token, plan=plan,
                            file_issue=file_issue, lang=_lang(),
+                           entity_vi=catalog_io.ENTITY_VI,
                            dossier_rows_shown=PREVIEW_DOSSIER_ROWS)
 
     @expose("/confirm/<token>", methods=["POST"])

@@ -1,6 +1,6 @@
 """Labels of columns and choices, in one place for every screen (English msgids, Vietnamese
 translations in translations/vi)."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 
 # Column labels shared by every view: the same column has the same label everywhere.
 LABELS = {
@@ -76,7 +76,8 @@ FEEDBACK_CHANNELS = {"hotline": _l("Hotline"), "email": _l("Email"), "app": _l("
 FEEDBACK_STATUSES = {"new": _l("New"), "processing": _l("Processing"),
                      "answered": _l("Answered"), "closed": _l("Closed")}
 COURIER_DIRECTIONS = {"to_agency": _l("Center → agency"), "to_center": _l("Agency → center")}
-AUDIT_ACTIONS = {"insert": _l("Added"), "update": _l("Changed"), "delete": _l("Deleted")}
+AUDIT_ACTIONS = {"insert": _l("Added"), "update": _l("Changed"), "delete": _l("Deleted"),
+                 "login": _l("Login")}
 PAUSE_KINDS = {"supplement": _l("Supplement"), "payment": _l("Financial obligation")}
 DOSSIER_STATUSES = {
     1: _l("Submitted"), 2: _l("Accepted"), 3: _l("Refused"), 4: _l("Processing"),
@@ -88,3 +89,37 @@ DOSSIER_STATUSES = {
 def choices(mapping: dict) -> list[tuple]:
     """A label mapping as WTForms/Flask-Admin choices."""
     return list(mapping.items())
+
+
+# The audit log speaks of tables and raw values: its tables by name, and the coded values of
+# their columns by label ("status 4 → 8" is "Trạng thái: Đang xử lý → Dừng xử lý").
+AUDIT_TABLES = {
+    "agency": _l("Agencies"), "field": _l("Fields"), "procedure": _l("Procedures"),
+    "fee_item": _l("Fees and charges"), "user": _l("Users"), "dossier": _l("Dossiers"),
+    "dossier_document": _l("Documents received"), "dossier_event": _l("History"),
+    "dossier_pause": _l("Pauses"), "payment": _l("Payments"),
+    "calendar_day": _l("Calendar overrides"), "staff_rating": _l("Staff ratings"),
+    "evaluation_indicator": _l("Evaluation indicators"),
+    "evaluation_form": _l("Evaluation forms"), "evaluation_answer": _l("Evaluation answers"),
+    "feedback": _l("Feedback"), "courier_run": _l("Courier runs"),
+    "courier_item": _l("Dossiers carried"),
+}
+AUDIT_VALUES = {
+    "status": DOSSIER_STATUSES, "from_status": DOSSIER_STATUSES, "to_status": DOSSIER_STATUSES,
+    "channel": CHANNELS, "return_channel": RETURN_CHANNELS, "applicant_kind": APPLICANT_KINDS,
+    "role": ROLES, "method": PAYMENT_METHODS, "direction": COURIER_DIRECTIONS,
+    ("agency", "kind"): AGENCY_KINDS, ("procedure", "level"): PROCEDURE_LEVELS,
+    ("procedure", "online_level"): ONLINE_LEVELS, ("fee_item", "kind"): FEE_KINDS,
+    ("dossier_document", "kind"): DOCUMENT_KINDS, ("dossier_pause", "kind"): PAUSE_KINDS,
+    ("staff_rating", "level"): RATING_LEVELS, ("staff_rating", "channel"): RATING_CHANNELS,
+    ("evaluation_form", "channel"): EVALUATION_CHANNELS,
+    ("feedback", "channel"): FEEDBACK_CHANNELS, ("feedback", "status"): FEEDBACK_STATUSES,
+}
+
+# What a page is, by its endpoint, for its <title> (views/base.py, page_title).
+PAGE_KINDS = {
+    "index_view": _l("List"), "create_view": lazy_pgettext("page title", "Create"),
+    "edit_view": lazy_pgettext("page title", "Edit"),
+    "details_view": lazy_pgettext("page title", "Details"), "totals_view": _l("Totals"),
+    "cancel_view": lazy_pgettext("page title", "Cancel"), "register_view": _l("Register"),
+}

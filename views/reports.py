@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, request, send_file
@@ -10,13 +11,14 @@ from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from domain import reports
-from domain.formatting import format_percent
+from domain.formatting import format_percent, parse_date
 from domain.report_workbook import write_report_workbook
 from models import db
 from views.base import SecureBaseView, link_args
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-PRESETS = ("month", "quarter", "year", "cutoff", "range")
+PRESETS = ("month", "quarter", "half", "year", "cutoff", "range")
+FIRST_YEAR = 2015  # the year menu goes back to here (and to any year asked for)
 
 # (key, heading) of the on-screen table, in the column order of form 06a.
 GROUPS = (
@@ -37,88 +39,135 @@ def local_today() -> dt.date:
     return dt.datetime.now(LOCAL_TZ).date()
 
 
-def period_from_args(args, today: dt.date) -> tuple[str, dt.date, dt.date]:
-    """(preset, from, to) from the query string; raises ValueError with a readable message."""
+@dataclass
+class Period:
+    """The period shown, and the choices that give it (to fill the form back in)."""
+    preset: str
+    start: dt.date
+    end: dt.date
+    year: int
+    month: int
+    quarter: int
+    half: int
+
+
+def _number(value: str, low: int, high: int) -> int:
+    text = str(value).strip().upper().removeprefix("Q")
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"{value!r} is not in {low}..{high}")
+    return int(text)
+
+
+def period_from_args(args, today: dt.date) -> Period:
+    """The period from the query string: ?preset=month&month=3&year=2019, quarter=3, half=2,
+    year=2019, or from=01/03/2019&to=25/03/2019 (dd/mm/yyyy or ISO). Old links still work:
+    month=2019-03, quarter=2019-Q3. Raises ValueError for anything else."""
     preset = args.get("preset") or "month"
     if preset not in PRESETS:
         raise ValueError(preset)
-    if preset == "month":
-        value = args.get("month") or f"{today:%Y-%m}"
-        return preset, *reports.parse_month(value)
-    if preset == "quarter":
-        value = args.get("quarter") or f"{today.year}-Q{(today.month - 1) // 3 + 1}"
-        return preset, *reports.parse_quarter(value)
-    if preset == "year":
-        return preset, *reports.parse_year(args.get("year") or str(today.year))
-    if preset == "cutoff":
-        start, _end = reports.parse_month(args.get("month") or f"{today:%Y-%m}")
-        return preset, *reports.cutoff_period(start.year, start.month)
-    start = reports.parse_date(args.get("from", ""))
-    end = reports.parse_date(args.get("to", ""))
-    if end < start:
-        raise ValueError("to < from")
-    return preset, start, end
-
-
-def _share(numerator, denominator) -> str:
-    """A share on the page: "–" when nothing is there to share (0 resolved), like agency rows,
-    rather than a "0,00%" that reads as "all late"."""
-    return format_percent(numerator, denominator) if denominator else "–"
+    year = _number(args["year"], 1900, 9999) if args.get("year") else today.year
+    month, half = today.month, 1 if today.month <= 6 else 2
+    quarter = (today.month - 1) // 3 + 1
+    if preset in ("month", "cutoff"):
+        value = (args.get("month") or "").strip()
+        if len(value) > 2:  # an old link: month=2019-03
+            first, _end = reports.parse_month(value)
+            year, month = first.year, first.month
+        elif value:
+            month = _number(value, 1, 12)
+        period = reports.month_period if preset == "month" else reports.cutoff_period
+        start, end = period(year, month)
+    elif preset == "quarter":
+        value = (args.get("quarter") or "").strip()
+        if len(value) > 2:  # an old link: quarter=2019-Q3
+            first, _end = reports.parse_quarter(value)
+            year, quarter = first.year, (first.month + 2) // 3
+        elif value:
+            quarter = _number(value, 1, 4)
+        start, end = reports.quarter_period(year, quarter)
+    elif preset == "half":
+        if args.get("half"):
+            half = _number(args["half"], 1, 2)
+        start, end = reports.half_period(year, half)
+    elif preset == "year":
+        start, end = reports.year_period(year)
+    else:
+        start, end = parse_date(args.get("from", "")), parse_date(args.get("to", ""))
+        if end < start:
+            raise ValueError("to < from")
+    return Period(preset, start, end, year, month, quarter, half)
 
 
 class ReportView(SecureBaseView):
     read_roles = ("admin", "manager")
 
-    def _period(self):
+    def _period(self) -> Period:
         today = local_today()
         try:
             return period_from_args(request.args, today)
         except ValueError:
             flash(_("The period is not valid; the current month is shown."), "error")
-            return ("month", *reports.month_period(today.year, today.month))
+            return period_from_args({}, today)
 
     @expose("/")
     def index(self):
-        preset, start, end = self._period()
+        period = self._period()
+        start, end = period.start, period.end
         by_field = request.args.get("by_field") == "1"
         report = reports.build_report(db.session, start, end, by_field=by_field)
         t = report["totals"]
-        shares = [
-            (_("Resolved / received"), _share(t["resolved_total"], t["received_total"])),
-            (_("Early / resolved"), _share(t["resolved_early"], t["resolved_total"])),
-            (_("On time / resolved"), _share(t["resolved_on_time"], t["resolved_total"])),
-            (_("Late / resolved"), _share(t["resolved_late"], t["resolved_total"])),
-            (_("Pending / received"), _share(t["pending_total"], t["received_total"])),
-            (_("Overdue / pending"), _share(t["pending_overdue"], t["pending_total"])),
-        ]
+        shares = [(label, format_percent(t[num], t[den])) for label, num, den in (
+            (_("Resolved / received"), "resolved_total", "received_total"),
+            (_("Early / resolved"), "resolved_early", "resolved_total"),
+            (_("On time / resolved"), "resolved_on_time", "resolved_total"),
+            (_("Late / resolved"), "resolved_late", "resolved_total"),
+            (_("Pending / received"), "pending_total", "received_total"),
+            (_("Overdue / pending"), "pending_overdue", "pending_total"),
+        )]
         args = {k: v for k, v in link_args(request.args).items() if k != "page"}
         today = local_today()
         return self.render(
-            "admin/report.html", report=report, groups=GROUPS, shares=shares,
-            preset=preset, start=start, end=end, by_field=by_field, args=args,
-            month_value=request.args.get("month") or f"{start:%Y-%m}",
-            quarter_value=request.args.get("quarter") or
-            f"{start.year}-Q{(start.month - 1) // 3 + 1}",
-            year_value=request.args.get("year") or str(start.year),
-            quick=self._quick_links(today), format_percent=_share)
+            "admin/report.html", report=report, groups=GROUPS, shares=shares, period=period,
+            preset=period.preset, start=start, end=end, by_field=by_field, args=args,
+            choices=self._choices(period, today), quick=self._quick_links(today))
+
+    @staticmethod
+    def _choices(period: Period, today: dt.date) -> dict:
+        """The options of the period form: kinds, months, quarters, halves, years."""
+        roman = ("I", "II", "III", "IV")
+        first_year = min(FIRST_YEAR, period.year)
+        return {
+            "presets": [("month", _("Month")), ("quarter", _("Quarter")),
+                        ("half", _("Six months")), ("year", _("Year")),
+                        ("cutoff", _("Statutory period (15th to 14th)")),
+                        ("range", _("From … to …"))],
+            "months": [(m, _("Month %(n)s", n=m)) for m in range(1, 13)],
+            "quarters": [(q, _("Quarter %(roman)s (months %(first)s–%(last)s)",
+                               roman=roman[q - 1], first=3 * q - 2, last=3 * q))
+                         for q in range(1, 5)],
+            "halves": [(1, _("First six months")), (2, _("Last six months"))],
+            "years": list(range(max(today.year, period.year), first_year - 1, -1)),
+        }
 
     @staticmethod
     def _quick_links(today: dt.date):
         last_month = today.replace(day=1) - dt.timedelta(days=1)
         quarter = (today.month - 1) // 3 + 1
         return [
-            (_("This month"), {"preset": "month", "month": f"{today:%Y-%m}"}),
-            (_("Last month"), {"preset": "month", "month": f"{last_month:%Y-%m}"}),
-            (_("Statutory period (15th to 14th)"), {"preset": "cutoff",
-                                                     "month": f"{today:%Y-%m}"}),
-            (_("This quarter"), {"preset": "quarter", "quarter": f"{today.year}-Q{quarter}"}),
-            (_("This year"), {"preset": "year", "year": str(today.year)}),
-            (_("Last year"), {"preset": "year", "year": str(today.year - 1)}),
+            (_("This month"), {"preset": "month", "month": today.month, "year": today.year}),
+            (_("Last month"), {"preset": "month", "month": last_month.month,
+                               "year": last_month.year}),
+            (_("Statutory period (15th to 14th)"), {"preset": "cutoff", "month": today.month,
+                                                     "year": today.year}),
+            (_("This quarter"), {"preset": "quarter", "quarter": quarter, "year": today.year}),
+            (_("This year"), {"preset": "year", "year": today.year}),
+            (_("Last year"), {"preset": "year", "year": today.year - 1}),
         ]
 
     @expose("/xlsx")
     def xlsx(self):
-        _preset, start, end = self._period()
+        period = self._period()
+        start, end = period.start, period.end
         by_field = request.args.get("by_field") == "1"
         report = reports.build_report(db.session, start, end, by_field=by_field)
         details = reports.build_details(db.session, start, end)

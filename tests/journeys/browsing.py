@@ -1,0 +1,89 @@
+"""What the journeys do in the browser besides clicking: log in through the form, check a page
+with axe-core, and keep a screenshot of every main page for a person to look at.
+
+Screenshots go to tests/output/screenshots/<test>/ (ignored by git). With
+MOTCUA_DOCS_SCREENSHOTS=1 the ones taken with docs=True are also written, reduced by pngquant
+(apt-get install pngquant), to docs/screenshots/ for the README's gallery:
+
+    MOTCUA_DOCS_SCREENSHOTS=1 .venv/bin/pytest tests/journeys -k sqlite
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.conftest import PASSWORD, ROOT
+
+OUTPUT = ROOT / "tests" / "output" / "screenshots"
+DOCS = ROOT / "docs" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def log_in(page, base_url: str, username: str, path: str = "/") -> None:
+    """Through the login form, as a person does; lands on `path`."""
+    page.goto(f"{base_url}{path}")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_url(f"{base_url}{path.split('?')[0]}**")
+
+
+class Screens:
+    """`shots(page, "name")`: a screenshot of the viewport, as the person sees it now."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.taken: list[Path] = []
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):
+            old.unlink()
+
+    def __call__(self, page, name: str, docs: bool = False) -> Path:
+        page.wait_for_load_state("networkidle")
+        path = self.folder / f"{len(self.taken) + 1:02d}-{name}.png"
+        page.screenshot(path=str(path))
+        self.taken.append(path)
+        if docs and os.environ.get("MOTCUA_DOCS_SCREENSHOTS") == "1":
+            write_docs_copy(path, DOCS / f"{name}.png")
+        return path
+
+
+def write_docs_copy(source: Path, target: Path) -> None:
+    """A palette PNG: plenty for forms on a white page, and a few tens of KB instead of 150."""
+    if not shutil.which("pngquant"):
+        raise RuntimeError("MOTCUA_DOCS_SCREENSHOTS=1 needs pngquant (apt-get install pngquant)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pngquant", "--force", "--strip", "--speed", "1",
+                    "--quality", "60-85", "64", "--output", str(target), str(source)], check=True)
+
+
+# ---- axe-core (node_modules/axe-core, the `axe_script` fixture) -----------------------------
+
+BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page, axe_script, skip_rules=()) -> list[dict]:
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(axe_script))
+    return page.evaluate("""async (skip) => {
+        const rules = Object.fromEntries(skip.map(id => [id, {enabled: false}]));
+        const result = await axe.run(document, {resultTypes: ['violations'], rules});
+        return result.violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+            nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 120) + ' — ' +
+                                                (n.failureSummary || '').split('\\n')[1])}));
+    }""", list(skip_rules))
+
+
+def blocking_violations(page, axe_script, skip_rules=()) -> list[dict]:
+    return [v for v in axe_violations(page, axe_script, skip_rules) if v["impact"] in BLOCKING]
+
+
+def assert_accessible(page, axe_script, screen: str, skip_rules=()) -> None:
+    blocking = blocking_violations(page, axe_script, skip_rules)
+    indent = "\n      "
+    assert not blocking, f"{screen} ({page.url}):\n" + "\n".join(
+        f"  {v['impact']} {v['id']} ×{v['count']}: {v['help']}{indent}" + indent.join(v["nodes"])
+        for v in blocking)

@@ -1,0 +1,57 @@
+"""Fixtures of the role journeys: a small centre like the demo one (tests/journeys/centre.py),
+a 1280×800 Chromium page, screenshots and axe-core (tests/journeys/browsing.py)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CHROMIUM, IN_CI, ROOT
+from tests.journeys.browsing import OUTPUT, VIEWPORT, Screens
+from tests.journeys.centre import build_centre
+
+
+@pytest.fixture
+def page(browser, request):
+    """As tests/conftest.py's, with the viewport of the docs' screenshots. Under axe-core the
+    Content-Security-Policy is bypassed: axe.min.js goes in as an inline script (the CSP itself
+    is tested in tests/test_headers.py and test_e2e_csp.py; the journeys run under it)."""
+    context = browser.new_context(locale="vi-VN", viewport=VIEWPORT,
+                                  bypass_csp="axe_script" in request.fixturenames)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shots(request):
+    folder = OUTPUT / re.sub(r"[^\w.-]+", "_", request.node.name)
+    screens = Screens(folder)
+    yield screens
+    if screens.taken:
+        print(f"\nscreenshots: {folder}")
+
+
+@pytest.fixture
+def axe_script():
+    """axe-core from npm (package.json; `npm ci` installs it), injected into the page."""
+    path = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    if not path.exists():
+        reason = f"{path} missing: run `npm ci` (or `make install`)"
+        if IN_CI:
+            pytest.fail(reason + " (required when CI=true)")
+        pytest.skip(reason)
+    if not Path(CHROMIUM).exists() and not IN_CI:
+        pytest.skip(f"{CHROMIUM} not installed")
+    return path
+
+
+@pytest.fixture
+def centre(app, users):
+    """The small centre of tests/journeys/centre.py around the `users`; what the journeys
+    look for (codes, the last quarter)."""
+    app.config["DASHBOARD_CACHE_SECONDS"] = 0  # every test sees its own data
+    with app.app_context():
+        return build_centre()
