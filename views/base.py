@@ -21,6 +21,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from markupsafe import Markup
+from sqlalchemy import BigInteger, Integer, SmallInteger
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
@@ -327,13 +328,18 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
 
 
 def _fits_the_database(flt, value) -> bool:
-    """A filter value whose numbers fit a 64-bit column (SQLite and PostgreSQL alike)."""
+    """A filter value whose numbers fit the filtered column: PostgreSQL casts the value to the
+    column's type (INTEGER: 4 bytes) and fails on one beyond it."""
     try:
         cleaned = flt.clean(value)
     except (ValueError, OverflowError, TypeError):
         return False
+    column_type = getattr(getattr(flt, "column", None), "type", None)
+    bits = (16 if isinstance(column_type, SmallInteger) else
+            64 if isinstance(column_type, BigInteger) or not isinstance(column_type, Integer)
+            else 32)
     items = cleaned if isinstance(cleaned, (list, tuple)) else [cleaned]
-    return all(-2**63 < item < 2**63 for item in items
+    return all(-2**(bits - 1) <= item < 2**(bits - 1) for item in items
                if isinstance(item, int) and not isinstance(item, bool))
 
 
@@ -440,8 +446,8 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         return view_args
 
     def _get_list_filter_args(self):
-        # Flask-Admin checks a filter value's type only: a whole number beyond 64 bits passes
-        # and fails in the database. Such a value is refused like any invalid one.
+        # Flask-Admin checks a filter value's type only: a whole number beyond the column's
+        # passes and fails in the database. Such a value is refused like any invalid one.
         filters = super()._get_list_filter_args()
         kept = []
         for idx, name, value in filters or ():
