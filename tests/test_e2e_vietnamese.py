@@ -44,11 +44,11 @@ ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 # labels, button values, options of closed menus, the <title>.
 COLLECT = """() => {
   // <code> holds identifiers of files and programs (column names of an import file).
-  const hide = document.createElement('style');
-  hide.textContent = 'code, kbd { display: none !important; }';
-  document.head.appendChild(hide);
+  // Hidden through the CSSOM: an injected <style> element is refused by the page's CSP.
+  const hidden = [...document.querySelectorAll('code, kbd')];
+  hidden.forEach(el => el.style.setProperty('display', 'none', 'important'));
   const parts = [document.title, document.body.innerText];
-  hide.remove();
+  hidden.forEach(el => el.style.removeProperty('display'));
   for (const el of document.querySelectorAll('[placeholder],[title],[aria-label],input[type=submit],input[type=button]')) {
     for (const a of ['placeholder', 'title', 'aria-label']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
     if (el.matches('input[type=submit],input[type=button]')) parts.push(el.value);
