@@ -47,6 +47,7 @@ def _login(page, base, username):
 
 def test_lists_payment_and_report_journey(app, live_server, page, users, tmp_path):
     late_id, _code = _data(app)
+    app.config["DASHBOARD_CACHE_SECONDS"] = 0  # the shared app may hold another test's figures
     page.set_viewport_size({"width": 1400, "height": 900})
     _login(page, live_server, "staff1")
 
