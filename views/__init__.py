@@ -34,6 +34,9 @@ def init_views(app) -> None:
     idle.register(app)
     for module in (catalog, dossiers, service, reports, users, imports):
         module.register(admin)
+    from views import api, public  # the citizens' side: no login, no staff session
+    public.register(app)
+    api.register(app)
 
     app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.globals["page_title"] = page_title
