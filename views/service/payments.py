@@ -79,19 +79,37 @@ class PaymentView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, 
                 form.amount_vnd.data = proposed or None
         return form
 
+    def create_model(self, form):
+        """Flask-Admin's create_model, the row made by domain/payments.record_payment (the
+        payment rules in one place) instead of form.populate_obj."""
+        try:
+            payment = self._record_payment(form)
+            self._on_model_change(form, payment, True)  # the form's one-time token (views/base.py)
+            db.session.commit()
+        except Exception as ex:
+            if not self.handle_view_exception(ex):
+                raise
+            db.session.rollback()
+            return False
+        self.after_model_change(form, payment, True)
+        return payment
+
+    def _record_payment(self, form):
+        with db.session.no_autoflush:
+            dossier = form.dossier.data and own_dossiers(Dossier).filter(
+                Dossier.id == form.dossier.data.id).one_or_none()
+        if dossier is None:
+            raise ValidationError(str(RULE_MESSAGES["rating_dossier_refused"]))
+        try:
+            return payments.record_payment(
+                db.session, dossier, form.amount_vnd.data, form.method.data, form.paid_at.data,
+                collected_by=user_object(), receipt_no=form.receipt_no.data)
+        except RuleError as error:
+            raise ValidationError(rule_message(error)) from None
+
     def on_model_change(self, form, model, is_created):
         if not is_created:
             raise ValidationError(_("A payment cannot be changed; cancel it with a reason."))
-        with db.session.no_autoflush:
-            allowed = model.dossier is not None and own_dossiers(Dossier).filter(
-                Dossier.id == model.dossier.id).one_or_none() is not None
-        if not allowed:
-            raise ValidationError(str(RULE_MESSAGES["rating_dossier_refused"]))
-        try:
-            model.amount_vnd = payments.parse_amount_vnd(model.amount_vnd)
-        except RuleError as error:
-            raise ValidationError(rule_message(error)) from None
-        model.collected_by = user_object()
 
     @expose("/proposal/")
     def proposal_view(self):
