@@ -206,3 +206,40 @@ def test_feedback_answered_after_the_period_counts_nowhere(app, client, login_as
     login_as("manager")
     page = client.get("/feedback/totals/?from=01/03/2019&to=31/03/2019").get_data(as_text=True)
     assert "0,00%" in page  # answered on time / answered = 0 / 1
+
+
+@pytest.mark.browser
+def test_manager_picks_the_statutory_year_in_chromium(app, live_server, page):
+    """The checkbox of the statutory cut-off is offered for a quarter, six months or a year, is
+    sent only with them, and gives 15/12 of the year before -> 14/12."""
+    from pathlib import Path
+
+    from tests.conftest import PASSWORD, create_user
+    with app.app_context():
+        create_user("manager1", "manager")
+        db.session.commit()
+    page.goto(f"{live_server}/report/")
+    page.fill("#username", "manager1")
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_url(f"{live_server}/report/*")
+    page.select_option("#preset", "month")
+    assert not page.is_visible("#statutory")  # a month's cut-off is the "cutoff" kind
+    page.select_option("#preset", "year")
+    page.select_option("#year", "2019")
+    page.check("#statutory")
+    with page.expect_navigation(url=lambda u: "statutory=1" in u and "year=2019" in u):
+        page.click("#report-show")
+    assert page.inner_text("#report-period") == "Từ ngày 15/12/2018 đến ngày 14/12/2019"
+    assert page.is_checked("#statutory")
+    assert "statutory=1" in page.get_attribute("#report-xlsx", "href")
+    shots = Path("/tmp/figures-shots")
+    shots.mkdir(exist_ok=True)
+    page.screenshot(path=str(shots / "statutory-year.png"))
+    page.select_option("#preset", "range")  # the checkbox is not sent with a range
+    page.fill("#from", "01/03/2019")
+    page.fill("#to", "31/03/2019")
+    with page.expect_navigation(url=lambda u: "preset=range" in u):
+        page.click("#report-show")
+    assert "statutory" not in page.url
+    assert page.inner_text("#report-period") == "Từ ngày 01/03/2019 đến ngày 31/03/2019"
