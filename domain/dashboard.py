@@ -3,18 +3,20 @@ set of agencies (counter staff see their own agencies).
 
 - received per month by channel, fees per month: range scans on accepted_at / paid_at;
 - open and overdue now, the overdue list: the (status, due_date) index;
-- on-time share per agency: the report engine over the last twelve months."""
+- on-time share per agency: the report engine over the last twelve months;
+- fees, staff ratings and evaluation forms: the functions of payments, ratings and evaluation
+  that the report and the totals pages call (one SQL per figure)."""
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import and_, func, select, union_all
 
-from domain import evaluation, periods, ratings, reports
+from domain import evaluation, payments, periods, ratings, reports
 from domain.calendar import load_calendar
 from domain.periods import within
 from domain.sql import count_if, day_of, month_of, unindexed
-from models import CHANNELS, Agency, Dossier, Payment
+from models import CHANNELS, Agency, Dossier
 
 ACTIVE_STATUSES = (2, 4)   # open and the clock running
 PAUSED_STATUSES = (5, 6)
@@ -53,15 +55,12 @@ def received_by_month(session, first: dt.date, today: dt.date, agency_ids=None) 
 
 
 def fees_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
-    """[(YYYY-MM, amount in VND)] of the payments not cancelled."""
-    month = month_of(Payment.paid_at)
-    stmt = (select(month, func.sum(Payment.amount_vnd))
-            .where(*within(Payment.paid_at, first, today), Payment.cancelled_at.is_(None))
-            .group_by(month))
-    if agency_ids is not None:
-        stmt = stmt.join(Dossier, Dossier.id == Payment.dossier_id)
-        stmt = _scoped(stmt, Dossier.agency_id, agency_ids)
-    amounts = {key: int(amount or 0) for key, amount in session.execute(stmt)}
+    """[(YYYY-MM, amount in VND)] of the payments not cancelled (payments.payment_totals: the
+    figure of the report and the payments' totals page)."""
+    amounts: dict[str, int] = {}
+    for r in payments.payment_totals(session, first, today, agency_ids):
+        key = f"{r.year:04d}-{r.month:02d}"
+        amounts[key] = amounts.get(key, 0) + r.amount_vnd
     return [(key, amounts.get(key, 0)) for key in months_between(first, today)]
 
 
