@@ -6,13 +6,13 @@ memory on a year of a big center. The texts (title, headers, labels) come from t
 the language of the screen."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from domain import lifecycle as lc
+from domain.periods import Period
 from domain.spreadsheets import new_workbook, write_row
 from models import Dossier, DossierEvent
 
@@ -30,15 +30,13 @@ class RegisterTexts:
     return_channels: dict        # return channel code -> label
 
 
-def register_query(session, start: dt.date, end: dt.date, agency_ids: list[int] | None):
-    """The dossiers accepted from `start` to `end` (whole days), of `agency_ids` (None: all)."""
-    lo = dt.datetime.combine(start, dt.time.min)
-    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)
+def register_query(session, period: Period, agency_ids: list[int] | None):
+    """The dossiers accepted in `period`, of `agency_ids` (None: all)."""
     query = session.query(Dossier)
     if agency_ids is not None:
         query = query.filter(Dossier.agency_id.in_(agency_ids))
     return (query.options(joinedload(Dossier.procedure), joinedload(Dossier.agency))
-            .filter(Dossier.accepted_at >= lo, Dossier.accepted_at < hi)
+            .filter(*period.contains(Dossier.accepted_at))
             .order_by(Dossier.accepted_at, Dossier.id))
 
 
@@ -74,8 +72,8 @@ def register_row(number: int, d, sent_at, texts: RegisterTexts) -> list:
             d.returned_at, str(texts.return_channels.get(d.return_channel, "") or "")]
 
 
-def write_register(target, session, start: dt.date, end: dt.date,
-                   agency_ids: list[int] | None, limit: int, texts: RegisterTexts) -> None:
+def write_register(target, session, period: Period, agency_ids: list[int] | None, limit: int,
+                   texts: RegisterTexts) -> None:
     """Write the register to `target` (a path or a stream)."""
     book = new_workbook(target)
     sheet = book.add_worksheet(texts.sheet)
@@ -89,7 +87,7 @@ def write_register(target, session, start: dt.date, end: dt.date,
     for col, width in enumerate(COLUMN_WIDTHS):
         sheet.set_column(col, col, width)
     row, number = 4, 0
-    base = register_query(session, start, end, agency_ids)
+    base = register_query(session, period, agency_ids)
     for batch, sent in register_batches(session, base, limit):
         for d in batch:
             number += 1

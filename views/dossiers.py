@@ -25,9 +25,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from domain import lifecycle as lc, printed_forms, register as dossier_register
+from domain import lifecycle as lc, periods, printed_forms, register as dossier_register
 from domain.calendar import load_calendar
-from domain.formatting import format_date, format_number, parse_date
+from domain.formatting import format_date, format_number
 from domain.text import search_words
 from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
@@ -35,7 +35,8 @@ from views.exports import XlsxExportMixin
 from views.fields import VnDateField
 from views.listing import BoundedCountMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
-                        SecureModelView, db_options, own_agency_ids, own_agency_options)
+                        SecureModelView, db_options, own_agency_ids, own_agency_options,
+                        period_message)
 
 EDITORS = ("admin", "staff")
 PROCEDURE_CODE_START = re.compile(r"^\d{1,2}\.\d{1,6}$")  # a code d.dddddd, or its start
@@ -475,24 +476,23 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
 
     @expose("/register/")
     def register_view(self):
-        try:
-            start = parse_date(request.args.get("from", ""))
-            end = parse_date(request.args.get("to", ""))
-        except ValueError:
-            start = end = None
-        if start is None or end < start:
-            if request.args.get("from") or request.args.get("to"):
-                flash(gettext("Enter a valid date range."), "error")
-            first = today().replace(day=1)
-            return self.render("dossiers/register.html", start=first, end=today())
-        return self._register_file(start, end)
+        if request.args.get("from") or request.args.get("to"):
+            try:
+                period = periods.parse_range(request.args.get("from"), request.args.get("to"))
+            except periods.PeriodError as error:
+                flash(gettext("Enter a valid date range.") + " " + period_message(error), "error")
+            else:
+                return self._register_file(period)
+        default = periods.month_to_date(today())
+        return self.render("dossiers/register.html", start=default.start, end=default.end)
 
     REGISTER_HEADER = (
         _l("No."), _l("Dossier code"), _l("Procedure"), _l("Applicant"),
         _l("Address / phone"), _l("Agency"), _l("Accepted at"), _l("Due date"),
         _l("Sent to agency"), _l("Result received"), _l("Returned at"), _l("Return channel"))
 
-    def _register_file(self, start: dt.date, end: dt.date):
+    def _register_file(self, period: periods.Period):
+        start, end = period.start, period.end
         limit = current_app.config.get("EXPORT_MAX_ROWS", 200000)
         texts = dossier_register.RegisterTexts(
             sheet=gettext("Register"), title=gettext("REGISTER OF DOSSIERS (form 06)"),
@@ -504,8 +504,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
             return_channels=labels.RETURN_CHANNELS)
         handle, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(handle)
-        dossier_register.write_register(path, db.session, start, end, own_agency_ids(), limit,
-                                        texts)
+        dossier_register.write_register(path, db.session, period, own_agency_ids(), limit, texts)
         name = f"so-theo-doi-ho-so-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
         stream = open(path, "rb")
         os.unlink(path)  # the open handle keeps the data until it is sent
