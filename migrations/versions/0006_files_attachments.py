@@ -1,7 +1,7 @@
 """files attached to dossiers: stored once by SHA-256, attachments never deleted (issue 14)
 
-Revision ID: 0005_files
-Revises: 0004
+Revision ID: 0006_files
+Revises: 0005_legal
 Create Date: 2026-11-30 02:00:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_files'
-down_revision = '0004'
+revision = '0006_files'
+down_revision = '0005_legal'
 branch_labels = None
 depends_on = None
 
