@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,11 +22,12 @@ from domain import files as df
 from domain import lifecycle as lc
 from domain.formatting import format_size
 from models import Dossier, DossierDocument, DossierFile, db
+from views import labels
 from views.base import ALL_ROLES, SecureForm, has_role, own_agency_ids, parse_id
 
 EDITORS = ("admin", "staff")
 ACCEPTED_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-KIND_LABELS = {"scan": _l("Scan"), "result": _l("Electronic result")}
+KIND_LABELS = labels.FILE_KINDS
 
 
 class UploadForm(SecureForm):
@@ -115,6 +117,13 @@ def _back(dossier_id: int, to_files: bool = False):
     after a refusal, where the message is shown."""
     url = url_for("dossier.details_view", id=dossier_id)
     return redirect(url + "#files" if to_files else url)
+
+
+@bp.get("/")
+@logged_in
+def index():
+    """No page of its own: the files are on the dossier page."""
+    abort(404)
 
 
 @bp.post("/upload/")
