@@ -23,7 +23,8 @@ from domain import lifecycle as lc
 from domain.formatting import format_size
 from models import Dossier, DossierDocument, DossierFile, db
 from views import labels
-from views.base import ALL_ROLES, SecureForm, has_role, own_agency_ids, parse_id
+from views.access import ALL_ROLES, has_role, own_agency_ids, parse_id
+from views.forms import SecureForm
 
 EDITORS = ("admin", "staff")
 ACCEPTED_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -117,13 +118,6 @@ def _back(dossier_id: int, to_files: bool = False):
     after a refusal, where the message is shown."""
     url = url_for("dossier.details_view", id=dossier_id)
     return redirect(url + "#files" if to_files else url)
-
-
-@bp.get("/")
-@logged_in
-def index():
-    """No page of its own: the files are on the dossier page."""
-    abort(404)
 
 
 @bp.post("/upload/")
