@@ -25,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from domain import lifecycle as lc, periods, printed_forms, register as dossier_register
+from domain import lifecycle as lc, lookup, periods, printed_forms, register as dossier_register
 from domain.calendar import load_calendar
 from domain.formatting import format_date, format_number
 from domain.text import search_words
@@ -33,6 +33,7 @@ from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db
 from views import labels
 from views.exports import XlsxExportMixin
 from views.fields import VnDateField
+from views.lookup import lookup_url
 from views.listing import BoundedCountMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
                         SecureModelView, db_options, own_agency_ids, own_agency_options,
@@ -456,7 +457,26 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
                        center=lc.CENTER_UNIT, today=lc.now_local())
         if form_no == printed_forms.CONTROL_SHEET:
             context["outcome"] = self.outcome(dossier)
+        if form_no in (printed_forms.RECEIPT, printed_forms.CONTROL_SHEET) and dossier.code:
+            context.update(self.printed_codes(dossier, form_no))
         return self.render(f"forms/mau{form_no}.html", **context)
+
+    def printed_codes(self, dossier, form_no) -> dict:
+        """The barcode and QR code of the dossier (issue 14 point 5). The receipt's QR opens the
+        look-up page with the code and a look-up secret issued for this print (domain/lookup.py:
+        a reprint issues a new one and the earlier receipt's stops working; the receipt says
+        so). Only users who may change the dossier issue secrets; the control sheet, which goes
+        round the agencies, carries the code alone."""
+        codes = {"barcode_svg": Markup(printed_forms.code128_svg(dossier.code))}
+        secret = None
+        if form_no == printed_forms.RECEIPT and self.can_edit:
+            secret, count = lookup.issue_secret(db.session, dossier, lc.now_local())
+            db.session.commit()
+            codes.update(lookup_secret=lookup.display_secret(secret), lookup_issue=count)
+        url = lookup_url(dossier.code, secret)
+        codes.update(lookup_url=url,
+                     qr_svg=Markup(printed_forms.qr_svg(url, gettext("Dossier look-up"))))
+        return codes
 
     @staticmethod
     def outcome(dossier):
