@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import request
-from flask_babel import gettext as _, ngettext
+from flask_babel import force_locale, gettext as _, ngettext
 
 from domain import lookup
-from views.api import ApiError, bp, error_response, error_responses, json_response, ok_response
+from views.api import ApiError, _language, bp, error_response, error_responses, json_response, ok_response
 from views.lookup import find_dossier, lookup_limit, public_status, retry_after
 
 SECRET_HEADER = "X-Lookup-Secret"
@@ -53,8 +53,12 @@ def dossier(code: str):
     found = find_dossier(code, secret[:lookup.MAX_SECRET_INPUT])
     if found is None:
         raise ApiError(404, lambda: _("No dossier matches this code and look-up secret."))
-    response = json_response(as_json(public_status(found)))
+    language = _language()
+    with force_locale(language):  # the status in words, like the errors' messages
+        response = json_response(as_json(public_status(found)))
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
     return response
 
 
