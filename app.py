@@ -188,7 +188,13 @@ def create_app(config: dict | None = None) -> Flask:
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,  # Redis down: each process counts alone
         # SQLite: how long a web request waits for the write lock before the "busy" page.
         SQLITE_BUSY_TIMEOUT_MS=int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
+        # Notices (README "Thông báo / Notifications"): a channel is on when its host/URL is set.
+        **{key: os.environ.get(key, "") for key in (
+            "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS", "SMTP_FROM",
+            "SMTP_TIMEOUT", "SMS_API_URL", "SMS_API_TOKEN", "ZALO_API_URL", "ZALO_API_TOKEN",
+            "NOTIFY_HTTP_TIMEOUT", "NOTIFY_MAX_ATTEMPTS", "NOTIFY_RETRY_SECONDS")},
     )
+    app.config.setdefault("PUBLIC_BASE_URL", os.environ.get("PUBLIC_BASE_URL", ""))
     if "SECRET_KEY" not in (config or {}):
         app.config["SECRET_KEY"] = _secret_key(instance)
     if config:

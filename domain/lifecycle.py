@@ -39,6 +39,8 @@ allowed_actions(dossier) -> list[str]: actions possible from the dossier's statu
 check_transition(dossier, action, reason=None, **details): raises LifecycleError if refused.
 effective_due_date(dossier) -> date: the apology's date if any, else the due date.
 now_local() -> naive datetime in Asia/Ho_Chi_Minh (business timestamps are naive local time).
+Notices (domain/notifications.py): accept_dossier and the actions request_supplement, resolve
+and reschedule queue a notice to the applicant in the caller's transaction.
 LifecycleError(msgid, **params): `msgid` is an English gettext msgid with %(name)s params;
     views show gettext(e.msgid) % e.params (translated in translations/vi); str(e) is English.
 """
@@ -50,6 +52,7 @@ from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.codes import next_dossier_code
+from domain.notifications import ACTION_EVENTS, queue_notices
 
 SUBMITTED, ACCEPTED, REFUSED, PROCESSING = 1, 2, 3, 4
 AWAITING_SUPPLEMENT, AWAITING_PAYMENT, WITHDRAWN, STOPPED, RESOLVED, RETURNED = 5, 6, 7, 8, 9, 10
@@ -188,6 +191,7 @@ def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
         dossier.code = next_dossier_code(session, agency, unit_code, at.date())
     session.add(dossier)
     _event(session, dossier, from_status, ACCEPTED, user, at, to_unit=CENTER_UNIT)
+    queue_notices(session, dossier, "accepted", at)
     return dossier
 
 
@@ -236,8 +240,11 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
     if spec.to_status in CLOSING_STATUSES:
         dossier.closed_at = at
     dossier.status = spec.to_status
-    return _event(session, dossier, from_status, spec.to_status, user, at, reason,
-                  from_unit, to_unit)
+    event = _event(session, dossier, from_status, spec.to_status, user, at, reason,
+                   from_unit, to_unit)
+    if action in ACTION_EVENTS:  # the applicant is told, in this same transaction
+        queue_notices(session, dossier, ACTION_EVENTS[action], at)
+    return event
 
 
 def transition_many(session, dossiers, action: str, user, at: dt.datetime,
