@@ -24,7 +24,8 @@ users_cli = AppGroup("users", help="Manage users.")
 def create_user(username, role, agency_codes, full_name, password_stdin):
     """Create a user. Without --password-stdin the password is asked for twice."""
     if db.session.scalar(select(User).where(User.username == username)):
-        raise click.ClickException(f"Tên đăng nhập đã tồn tại / username already exists: {username}")
+        raise click.ClickException(
+            f"Tên đăng nhập đã tồn tại / username already exists: {username}")
     agencies = []
     for code in agency_codes:
         agency = db.session.scalar(select(Agency).where(Agency.code == code))
@@ -65,7 +66,7 @@ catalog_cli = AppGroup("catalog", help="Import and export the catalog (.xlsx, .c
 dossiers_cli = AppGroup("dossiers", help="Dossiers from a previous system.")
 
 
-def import_limits(config) -> "Limits":
+def import_limits(config) -> Limits:
     from domain.spreadsheet_reader import Limits
 
     return Limits(max_bytes=config.get("IMPORT_MAX_BYTES", Limits.max_bytes),
@@ -80,12 +81,12 @@ def _read_file(path: str):
         with open(path, "rb") as handle:
             data = handle.read(import_limits(current_app.config).max_bytes + 1)
     except OSError as exc:
-        raise click.ClickException(f"Không mở được tệp / cannot open the file: {exc}")
+        raise click.ClickException(f"Không mở được tệp / cannot open the file: {exc}") from exc
     try:
         return read_tables(data, path, import_limits(current_app.config))
     except SpreadsheetError as exc:
         click.echo(f"Lỗi / error: {exc.issue.bilingual()}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
 
 
 def _report_issues(plan) -> None:
@@ -119,7 +120,8 @@ def catalog_import(path, dry_run):
             if row.action == "new":
                 click.echo(f"  mới / new        {row.entity} {row.key}")
             elif row.action == "changed":
-                changes = "; ".join(f"{k}: {_show(o)} → {_show(n)}" for k, (o, n) in row.changes.items())
+                changes = "; ".join(f"{k}: {_show(o)} → {_show(n)}"
+                                    for k, (o, n) in row.changes.items())
                 click.echo(f"  sửa / changed    {row.entity} {row.key}: {changes}")
         counts = plan.counts()
         summary = (f"{counts['new']} mới / new, {counts['changed']} sửa / changed, "

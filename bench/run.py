@@ -57,7 +57,7 @@ def http_pages(app) -> None:
                        ("page: overdue and nearly due", "/dossier_due/"),
                        ("page: payments", "/payment/"),
                        ("page: dashboard", "/")):
-        timed(label, lambda: _ok(client.get(url)))
+        timed(label, lambda url=url: _ok(client.get(url)))
 
 
 def _ok(response):
@@ -110,8 +110,10 @@ def main() -> None:
         total = db.session.scalar(select(func.count()).select_from(Dossier))
         print(f"{db.engine.dialect.name}: {total:,} dossiers")
         s = db.session
-        year = timed("report 2019 (year)", lambda: reports.build_report(s, *reports.year_period(2019)))
-        timed("report 2019-03 (month)", lambda: reports.build_report(s, *reports.month_period(2019, 3)))
+        year = timed("report 2019 (year)",
+                     lambda: reports.build_report(s, *reports.year_period(2019)))
+        timed("report 2019-03 (month)",
+              lambda: reports.build_report(s, *reports.month_period(2019, 3)))
         timed("report 2019 by field", lambda: reports.build_report(
             s, *reports.year_period(2019), by_field=True))
         timed("report details 2019 (workbook sheets)",

@@ -653,7 +653,7 @@ class DemoBuilder:
             d["staff_id"] = user_id
             ev = []
 
-            def add(frm, to, at, reason=None, from_unit=None, to_unit=None, user=None):
+            def add(frm, to, at, reason=None, from_unit=None, to_unit=None, user=None, ev=ev):
                 ev.append((at, frm, to, reason, from_unit, to_unit, user))
 
             if d["accepted_at"] is None:

@@ -2,7 +2,6 @@
 or 403 exactly as design §1 says. The table below is the specification; a view missing from it
 fails the completeness test."""
 import pytest
-from flask import url_for
 
 from models import Agency, CalendarDay, Field, Procedure, db
 
@@ -72,7 +71,7 @@ def _service_sample_ids(agency, dossier):
     """One row per service screen (issue 4), in the staff's agency."""
     import datetime as dt
 
-    from models import (CourierRun, Dossier, EvaluationForm, EvaluationIndicator, Feedback,
+    from models import (CourierRun, EvaluationForm, EvaluationIndicator, Feedback,
                         KioskDevice, Payment, StaffRating, User)
     staff = db.session.query(User).filter_by(role="staff").first()
     at = dt.datetime(2019, 3, 4, 9, 0)

@@ -52,8 +52,9 @@ def init_views(app) -> None:
 
 
 def _labelled(msgid: str) -> tuple[str, str]:
-    title = "title=\"{{ _gettext('%s') }}\"" % msgid
-    return title, title + " aria-label=\"{{ _gettext('%s') }}\"" % msgid
+    # %-formatting: Jinja's own braces would have to be doubled in an f-string.
+    title = "title=\"{{ _gettext('%s') }}\"" % msgid  # noqa: UP031
+    return title, title + " aria-label=\"{{ _gettext('%s') }}\"" % msgid  # noqa: UP031
 
 
 class FlaskAdminA11yExtension(Extension):

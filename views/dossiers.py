@@ -30,7 +30,7 @@ from domain.calendar import load_calendar
 from domain.formatting import format_date, format_number, parse_date
 from domain.spreadsheets import new_workbook, write_row
 from domain.text import search_words
-from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
+from models import Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
 from views.exports import XlsxExportMixin
 from views.fields import VnDateField

@@ -9,7 +9,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, make_response,
                    render_template, request, session, url_for)
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, IntEqualFilter
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _, lazy_gettext as _l, pgettext
 from flask_login import current_user, logout_user
