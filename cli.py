@@ -1,7 +1,7 @@
 """Command-line interface (design §10), registered with the app by create_app."""
 from __future__ import annotations
 
-import os
+import json
 import sys
 from pathlib import Path
 
@@ -10,7 +10,16 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from domain import backup, reports
+from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
+from domain.dossier_import import import_dossiers
+from domain.evaluation import ensure_indicators
+from domain.report_workbook import write_report_workbook
+from domain.reports import build_details, build_report
+from domain.spreadsheet_reader import SpreadsheetError, read_tables
 from models import ROLES, Agency, User, db
+from seed import seed_cli
+from transactions import reads_only
 
 users_cli = AppGroup("users", help="Manage users.")
 
@@ -55,8 +64,6 @@ evaluation_cli = AppGroup("evaluation", help="Evaluation forms.")
 @evaluation_cli.command("indicators")
 def evaluation_indicators():
     """Add the missing evaluation indicators (9 national, 4 of the 2019 citizen form)."""
-    from domain.evaluation import ensure_indicators
-
     added = ensure_indicators(db.session)
     db.session.commit()
     click.echo(f"Đã thêm {added} tiêu chí / {added} indicators added")
@@ -66,24 +73,15 @@ catalog_cli = AppGroup("catalog", help="Import and export the catalog (.xlsx, .c
 dossiers_cli = AppGroup("dossiers", help="Dossiers from a previous system.")
 
 
-def import_limits(config) -> Limits:
-    from domain.spreadsheet_reader import Limits
-
-    return Limits(max_bytes=config.get("IMPORT_MAX_BYTES", Limits.max_bytes),
-                  max_rows=config.get("IMPORT_MAX_ROWS", Limits.max_rows))
-
-
 def _read_file(path: str):
     """The tables of FILE, or exit 1 with the reason in Vietnamese and English."""
-    from domain.spreadsheet_reader import SpreadsheetError, read_tables
-
     try:
         with open(path, "rb") as handle:
-            data = handle.read(import_limits(current_app.config).max_bytes + 1)
+            data = handle.read(current_app.settings.import_limits.max_bytes + 1)
     except OSError as exc:
         raise click.ClickException(f"Không mở được tệp / cannot open the file: {exc}") from exc
     try:
-        return read_tables(data, path, import_limits(current_app.config))
+        return read_tables(data, path, current_app.settings.import_limits)
     except SpreadsheetError as exc:
         click.echo(f"Lỗi / error: {exc.issue.bilingual()}", err=True)
         raise SystemExit(1) from None
@@ -106,8 +104,6 @@ def _show(value) -> str:
 @click.option("--dry-run", is_flag=True, help="Validate and show the changes; write nothing.")
 def catalog_import(path, dry_run):
     """Upsert agencies, fields, procedures and fee items by code, all or nothing."""
-    from domain.catalog_io import import_catalog
-
     tables = _read_file(path)
     strict = path.lower().endswith((".csv", ".zip"))
     try:
@@ -143,9 +139,6 @@ def catalog_import(path, dry_run):
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 def catalog_export(path):
     """Write the catalog to FILE: .xlsx (one sheet per table) or .zip (one .csv per table)."""
-    from app import reads_only
-    from domain.catalog_io import export_catalog_xlsx, export_catalog_zip
-
     if path.lower().endswith(".xlsx"):
         with reads_only():
             export_catalog_xlsx(db.session, path)
@@ -163,12 +156,10 @@ def catalog_export(path):
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 def dossiers_import(path, dry_run):
     """Dossiers from a previous system (design §10), all or nothing."""
-    from domain.dossier_import import import_dossiers
-
     tables = _read_file(path)
     try:
         plan = import_dossiers(db.session, tables, apply=not dry_run,
-                               unit_code=current_app.config.get("RECEIVING_UNIT_CODE"))
+                               unit_code=current_app.settings.receiving_unit_code)
         if not plan.ok:
             db.session.rollback()
             _report_issues(plan)
@@ -190,8 +181,6 @@ def dossiers_import(path, dry_run):
 
 def report_period(date_from, date_to, month, quarter, year):
     """The period of `flask report` from exactly one of the four ways to give it."""
-    from domain import reports
-
     given = [bool(date_from or date_to), bool(month), bool(quarter), bool(year)]
     if sum(given) != 1:
         raise click.UsageError(
@@ -227,13 +216,6 @@ def report_period(date_from, date_to, month, quarter, year):
 @with_appcontext
 def report_command(date_from, date_to, month, quarter, year, by_field, fmt, out):
     """The periodic report of design §6 (form 06a)."""
-    import json
-
-    from domain.report_workbook import write_report_workbook
-    from domain.reports import build_details, build_report
-
-    from app import reads_only
-
     start, end = report_period(date_from, date_to, month, quarter, year)
     with reads_only():  # SQLite: a long report must not hold the write lock
         report = build_report(db.session, start, end, by_field=by_field)
@@ -248,9 +230,7 @@ def report_command(date_from, date_to, month, quarter, year, by_field, fmt, out)
         return
     if not out:
         raise click.UsageError("--format xlsx cần --out / --format xlsx needs --out PATH")
-    write_report_workbook(out, report, details,
-                          current_app.config.get("REPORTING_UNIT_NAME",
-                                                 "Trung tâm Phục vụ hành chính công"))
+    write_report_workbook(out, report, details, current_app.settings.reporting_unit_name)
     click.echo(f"{out}", err=True)
 
 
@@ -261,24 +241,18 @@ def _backend() -> str:
     return name
 
 
-def _tool_setting(name: str) -> str | None:
-    return current_app.config.get(name) or os.environ.get(name)
-
-
 @click.command("backup")
 @click.argument("path", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(path):
     """Back up the whole database to PATH while the app keeps running (SQLite: the online
     backup API; PostgreSQL: pg_dump -Fc). PATH is replaced only when the copy is complete."""
-    from domain import backup
-
     try:
         if _backend() == "sqlite":
             backup.sqlite_backup(db.engine.url.database, path)
         else:
             backup.postgresql_backup(db.engine.url.render_as_string(hide_password=False), path,
-                                     _tool_setting("PG_DUMP"))
+                                     current_app.settings.pg_dump)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Đã sao lưu / backed up: {path} ({path.stat().st_size:,} bytes)")
@@ -291,8 +265,6 @@ def backup_command(path):
 def restore_command(path, force):
     """Restore a backup made by `flask backup` (stop the app first). A database that already
     holds data is refused unless --force is given."""
-    from domain import backup
-
     if not path.is_file():
         raise click.ClickException(f"Không thấy tệp sao lưu / backup file not found: {path}")
     backend = _backend()
@@ -306,7 +278,7 @@ def restore_command(path, force):
             backup.sqlite_restore(path, url.database, has_data, force)
         else:
             backup.postgresql_restore(url.render_as_string(hide_password=False), path,
-                                      has_data, force, _tool_setting("PG_RESTORE"))
+                                      has_data, force, current_app.settings.pg_restore)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -317,8 +289,6 @@ def restore_command(path, force):
 
 
 def register_cli(app) -> None:
-    from seed import seed_cli
-
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(evaluation_cli)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from domain.text import normalize_search
+from transactions import commit_without_waiting
 
 
 class Base(DeclarativeBase):
@@ -592,7 +593,6 @@ class UserSession(db.Model):
             # The user loader runs first thing in a request (app._record_actor): nothing of the
             # request is pending yet, so this commit holds only the timestamp. A read request
             # does not wait for SQLite's write lock for it (it is written next time instead).
-            from app import commit_without_waiting
             self.last_seen_at = now
             commit_without_waiting(db.session)
 
@@ -668,6 +668,3 @@ class AuditLog(db.Model):
     changes: Mapped[Optional[dict]] = mapped_column(JSON)
 
     user: Mapped[Optional[User]] = relationship()
-
-
-import domain.audit  # noqa: E402,F401  (registers the audit hook with every session)

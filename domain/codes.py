@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from models import DossierCounter
 
 
 def format_code(unit_code: str, day: dt.date, sequence: int) -> str:
@@ -21,7 +22,6 @@ def format_code(unit_code: str, day: dt.date, sequence: int) -> str:
 
 def next_sequence(session, unit_code: str, day: dt.date) -> int:
     """Take the next number of the day inside the caller's transaction (row-locked until commit)."""
-    from models import DossierCounter
 
     table = DossierCounter.__table__
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import and_, case, func, select
 
 from domain.service import RuleError, in_period, share
+from models import Feedback
 
 DEFAULT_DUE_DAYS = 10
 OPEN_STATUSES = ("new", "processing")
@@ -21,7 +22,6 @@ def feedback_due_date(calendar, received_at: dt.date | dt.datetime,
 
 def overdue_criterion(today: dt.date):
     """SQL: still open and past its due date."""
-    from models import Feedback
 
     return and_(Feedback.status.in_(OPEN_STATUSES), Feedback.due_date < today)
 
@@ -62,7 +62,7 @@ def feedback_summary(session, date_from=None, date_to=None, agency_ids=None,
                      today: dt.date | None = None) -> dict:
     """Received in the period; of them answered, answered on time (answer date <= due date),
     still open and overdue at `today`; share answered on time (of the answered, percent)."""
-    from models import Feedback as F
+    F = Feedback
 
     today = today or dt.date.today()
     answered = F.answered_at.is_not(None)

@@ -11,6 +11,8 @@ import re
 import secrets
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from models import FormSubmission, utcnow
 
@@ -57,10 +59,7 @@ def claim(session, token: str | None, user_id: int | None = None) -> None:
     if token is None:
         return
     table = FormSubmission.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(table).values(token=token, user_id=user_id, created_at=utcnow()) \
         .on_conflict_do_nothing(index_elements=["token"]).returning(table.c.token)
     with session.no_autoflush:

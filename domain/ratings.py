@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from domain.service import RuleError, in_period
+from models import RATING_CHANNELS, RATING_LEVELS, Agency, Dossier, StaffRating, User, user_agency
 
 
 def record_rating(session, staff, level: str, now: dt.datetime, dossier_id=None,
                   channel: str = "kiosk"):
     """A rating of `staff` (the logged-in officer, never someone chosen in the request).
     A linked dossier must belong to one of the officer's agencies."""
-    from models import RATING_CHANNELS, RATING_LEVELS, Dossier, StaffRating
 
     if staff is None or staff.role != "staff":
         raise RuleError("rating_staff_only")
@@ -38,7 +38,6 @@ def record_rating(session, staff, level: str, now: dt.datetime, dossier_id=None,
 
 
 def _level_sums():
-    from models import RATING_LEVELS, StaffRating
 
     return [func.coalesce(func.sum(case((StaffRating.level == lvl, 1), else_=0)), 0)
             for lvl in RATING_LEVELS]
@@ -59,7 +58,6 @@ class RatingCount:
 
 def rating_counts_by_officer(session, date_from=None, date_to=None, agency_ids=None):
     """Ratings per officer (cancelled ones excluded)."""
-    from models import StaffRating, User, user_agency
 
     query = (select(User.id, User.full_name, *_level_sums())
              .join(User, StaffRating.staff_id == User.id)
@@ -76,7 +74,6 @@ def rating_counts_by_officer(session, date_from=None, date_to=None, agency_ids=N
 def rating_counts_by_agency(session, date_from=None, date_to=None, agency_ids=None):
     """Ratings per agency of the rated officer. An officer seconded by several agencies counts in
     each of them (so the rows can add up to more than the total of rating_counts)."""
-    from models import Agency, StaffRating, user_agency
 
     query = (select(Agency.id, Agency.name, *_level_sums())
              .join(user_agency, user_agency.c.user_id == StaffRating.staff_id)
@@ -93,7 +90,6 @@ def rating_counts_by_agency(session, date_from=None, date_to=None, agency_ids=No
 
 def rating_counts(session, date_from=None, date_to=None) -> dict:
     """Totals by level, as in the report of design §6 ("staff_ratings")."""
-    from models import RATING_LEVELS, StaffRating
 
     row = session.execute(select(*_level_sums()).where(
         StaffRating.cancelled_at.is_(None),

@@ -5,7 +5,6 @@ only that reference, which the user can quote to the administrator."""
 from __future__ import annotations
 
 import secrets
-import sqlite3
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
@@ -15,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from domain.form_submissions import AlreadySubmitted
 from models import db
+from transactions import database_busy
 
 MESSAGES = {
     400: lambda: _("The request could not be understood. Go back, reload the page and try again."),
@@ -27,14 +27,6 @@ MESSAGES = {
 
 BUSY_MESSAGE = _l("The system is busy, please try again.")
 BUSY_RETRY_SECONDS = 5
-
-
-def database_busy(exc) -> bool:
-    """SQLite could not get its write lock within the busy timeout (another request is writing):
-    a moment's wait, not a fault."""
-    orig = getattr(exc, "orig", exc)
-    return isinstance(orig, sqlite3.OperationalError) and (
-        "locked" in str(orig) or "busy" in str(orig))
 
 
 def _busy_page():

@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from domain import form_drafts
 from models import db, utcnow
+from transactions import writes
 
 bp = Blueprint("idle", __name__)
 
@@ -105,8 +106,7 @@ def _restore_draft():
     key = request.args.get("_draft")
     if not key or request.method != "GET" or not current_user.is_authenticated:
         return
-    from app import writes
-    # A GET that writes (the draft is used up): in a write transaction of its own (app.writes),
+    # A GET that writes (the draft is used up): in a write transaction of its own (writes()),
     # after the read one that loaded the user has ended (nothing is pending in it).
     db.session.commit()
     with writes():

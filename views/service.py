@@ -21,7 +21,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
-from app import commit_without_waiting
+from transactions import commit_without_waiting
 from domain import (courier, evaluation, feedback as fb, form_submissions, kiosk, payments, postal,
                     ratings)
 from domain.calendar import load_calendar
