@@ -137,7 +137,6 @@ def create_app(config: dict | None = None) -> Motcua:
         BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         FLASK_ADMIN_SWATCH="cerulean",
         # Browsers go HTTPS-only for a year once they have seen the site in production (TLS).
         HSTS_SECONDS=365 * 24 * 3600 if os.environ.get("APP_ENV") == "production" else 0,
@@ -152,13 +151,20 @@ def create_app(config: dict | None = None) -> Motcua:
         app.config["SECRET_KEY"] = _secret_key(instance)
     if config:
         app.config.update(config)
+    # A request body beyond the largest upload (plus room for the form around it) is refused
+    # before it is read: the 413 page (views/errors.py), not a full disk or memory.
+    if not app.config["FILES_DIR"]:  # attached files (domain/files.py): under instance/
+        app.config["FILES_DIR"] = str(instance / "files")
+    settings = app.settings  # a mistyped number stops the start
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = max(settings.upload_max_bytes,
+                                               settings.import_max_bytes) + 1024 * 1024
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql://"):
         uri = app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]
     if uri.startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
 
-    settings = app.settings  # a mistyped number stops the start
     if settings.trusted_proxies:
         # The client address (audit log, login limits) is the one the outermost proxy saw.
         hops = settings.trusted_proxies

@@ -11,9 +11,8 @@ import re
 import secrets
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from domain.sql import insert_for
 from models import FormSubmission, utcnow
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -59,7 +58,7 @@ def claim(session, token: str | None, user_id: int | None = None) -> None:
     if token is None:
         return
     table = FormSubmission.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(session)
     statement = insert(table).values(token=token, user_id=user_id, created_at=utcnow()) \
         .on_conflict_do_nothing(index_elements=["token"]).returning(table.c.token)
     with session.no_autoflush:

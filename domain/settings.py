@@ -32,6 +32,10 @@ class Settings:
     # Limits for uploaded spreadsheets (imports, `flask catalog import`).
     import_max_bytes: int = _env(Limits.max_bytes)
     import_max_rows: int = _env(Limits.max_rows)
+    # Attached files (domain/files.py): where they are kept (create_app: instance/files unless
+    # set), and the largest one taken.
+    files_dir: str | None = _env(None)
+    upload_max_bytes: int = _env(20 * 1024 * 1024)
     # SQLite: how long a saving web request waits for the write lock before the "busy" page.
     sqlite_busy_timeout_ms: int = _env(5000)
     # Reverse proxies whose X-Forwarded-For/-Proto are believed (0: none).
