@@ -495,7 +495,7 @@ class CalendarYearReview(TimestampMixin, db.Model):
     reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[Optional[str]] = mapped_column(String(255))
 
-    reviewed_by: Mapped[Optional["User"]] = relationship()
+    reviewed_by: Mapped[Optional[User]] = relationship()
 
 
 class StaffRating(TimestampMixin, db.Model):

@@ -40,7 +40,7 @@ def seed(n: int) -> None:
     have = db.session.scalar(select(func.count()).select_from(Dossier))
     if have < n:
         t0 = time.perf_counter()
-        generate(db.session, n - have, current_app.config["RECEIVING_UNIT_CODE"])
+        generate(db.session, n - have, current_app.settings.receiving_unit_code)
         print(f"  seeded {n - have:,} dossiers in {time.perf_counter() - t0:.0f} s", flush=True)
 
 

@@ -24,7 +24,8 @@ accept_dossier(session, dossier, user, at, unit_code, calendar=None) -> Dossier
     eid_code from 01/07/2025, else `unit_code`, the receiving unit from configuration; on the date
     of `at`), accepted_at=at, due_date (§5), status 2, writes the
     event. `calendar` defaults to load_calendar(session); pass one when accepting many.
-transition(session, dossier, action, user, at, reason=None, calendar=None, **details) -> DossierEvent
+transition(session, dossier, action, user, at, reason=None, calendar=None, **details)
+        -> DossierEvent
     Any action of ACTIONS except accept (use accept_dossier). details:
       transfer: to_unit (default: the agency's name);
       return: return_channel ("counter" | "postal" | "online"), postal_tracking_no (required for

@@ -56,7 +56,7 @@ def seed_scale(count, batch):
 
     with click.progressbar(length=count, label="Hồ sơ / dossiers") as bar:
         try:
-            stats = generate(db.session, count, current_app.config["RECEIVING_UNIT_CODE"],
+            stats = generate(db.session, count, current_app.settings.receiving_unit_code,
                              batch=batch, progress=bar.update)
         except CatalogMissing as exc:
             raise click.ClickException(

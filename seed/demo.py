@@ -115,7 +115,7 @@ def load_demo(session) -> list[tuple[str, str, str]]:
     """Load the whole data set into an empty database; returns the demo logins."""
     session.info["skip_audit"] = True
     try:
-        builder = DemoBuilder(current_app.config["RECEIVING_UNIT_CODE"])
+        builder = DemoBuilder(current_app.settings.receiving_unit_code)
         builder.build()
         builder.insert(session)
         # 2026: the official swap the holidays package misses (no 2019 figure depends on it).

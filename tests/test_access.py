@@ -116,7 +116,8 @@ def test_every_admin_view_is_specified(app):
     from flask_admin.contrib.sqla import ModelView
     admin = app.extensions["admin"][0]
     endpoints = {v.endpoint for v in admin._views if isinstance(v, ModelView)}
-    assert endpoints <= set(ACCESS), f"views without an access specification: {endpoints - set(ACCESS)}"
+    assert endpoints <= set(ACCESS), \
+        f"views without an access specification: {endpoints - set(ACCESS)}"
 
 
 @pytest.mark.parametrize("endpoint", sorted(ACCESS))

@@ -5,7 +5,6 @@ the electronic result, withdrawal instead of deletion — on SQLite and PostgreS
 import datetime as dt
 import hashlib
 import io
-import os
 from pathlib import Path
 
 import pytest

@@ -29,7 +29,8 @@ from domain import form_submissions
 from domain.formatting import (format_date, format_datetime, format_vnd, local_to_utc,
                                utc_to_local)
 from domain.text import MAX_SEARCH_WORDS, clean_text, search_words
-from models import db
+from models import Agency, db
+from views import labels
 from views.fields import VnFilterConverter, VnModelConverter
 from views.errors import BUSY_MESSAGE, database_busy, log_with_reference
 
@@ -214,8 +215,6 @@ def link_args(args) -> dict:
 def page_title(view, model=None) -> str:
     """The <title> of a page: the screen, the record shown, what the page does with it
     ("Hồ sơ 000.00.20.H37-190304-0001 – Chi tiết – Một cửa")."""
-    from views import labels
-
     name = str(view.name) if view is not None else ""
     if model is not None:
         # Models without their own __str__ would print "<Payment 3>".
@@ -564,7 +563,6 @@ def own_agency_ids() -> list[int] | None:
 @db_options
 def own_agency_options():
     """Agency choices of a filter: every agency, or a staff member's own."""
-    from models import Agency
     query = db.session.query(Agency.id, Agency.name).order_by(Agency.sort_order, Agency.name)
     ids = own_agency_ids()
     return (query if ids is None else query.filter(Agency.id.in_(ids))).all()

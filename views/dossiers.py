@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from domain import lifecycle as lc, periods
 from domain.calendar import load_calendar
@@ -305,11 +305,10 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
         return form
 
     def on_model_change(self, form, model, is_created):
-        from wtforms.validators import ValidationError
         if is_created:
             try:
                 lc.accept_dossier(db.session, model, current_user._get_current_object(),
-                                  lc.now_local(), current_app.config["RECEIVING_UNIT_CODE"])
+                                  lc.now_local(), current_app.settings.receiving_unit_code)
             except lc.LifecycleError as exc:
                 raise ValidationError(error_message(exc)) from exc
             ids = own_agency_ids()
@@ -390,7 +389,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
         try:
             if action_name == "accept":
                 lc.accept_dossier(db.session, dossier, user, lc.now_local(),
-                                  current_app.config["RECEIVING_UNIT_CODE"])
+                                  current_app.settings.receiving_unit_code)
             else:
                 lc.transition(db.session, dossier, action_name, user, lc.now_local(),
                               reason=form.reason.data,
@@ -532,7 +531,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
         for col, width in enumerate((6, 28, 40, 28, 30, 24, 16, 12, 16, 16, 16, 14)):
             sheet.set_column(col, col, width)
         row, number = 4, 0
-        limit = current_app.config.get("EXPORT_MAX_ROWS", 200000)
+        limit = current_app.settings.export_max_rows
         base = (self._scope(db.session.query(Dossier))
                 .options(joinedload(Dossier.procedure), joinedload(Dossier.agency))
                 .filter(*period.contains(Dossier.accepted_at))

@@ -16,6 +16,7 @@ from domain.form_submissions import AlreadySubmitted
 from domain.formatting import format_size
 from models import db
 from transactions import database_busy
+from views import idle
 
 MESSAGES = {
     400: lambda: _("The request could not be understood. Go back, reload the page and try again."),
@@ -23,7 +24,7 @@ MESSAGES = {
     404: lambda: _("The page or record you asked for does not exist, or is not yours to see."),
     405: lambda: _("This action cannot be done this way."),
     413: lambda: _("The file is too large: at most %(limit)s per send. Nothing was stored.",
-                   limit=format_size(current_app.config["UPLOAD_MAX_BYTES"])),
+                   limit=format_size(current_app.settings.upload_max_bytes)),
 }
 
 
@@ -83,7 +84,6 @@ def _page(code: int, message: str, reference: str | None = None):
 def register(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        from views import idle
         kept = idle.expired_form_response()  # an ended session: keep the input, log in again
         if kept is not None:
             return kept

@@ -88,7 +88,7 @@ def page_files(dossier) -> dict:
     return {"files": attachments, "targets": targets, "scanned": scanned,
             "documents": documents, "can_attach": can_attach(),
             "kind_labels": KIND_LABELS, "size": format_size,
-            "limit": format_size(current_app.config["UPLOAD_MAX_BYTES"]),
+            "limit": format_size(current_app.settings.upload_max_bytes),
             "accept": ACCEPTED_TYPES, "upload_form": UploadForm(formdata=None),
             "withdraw_form": WithdrawForm(formdata=None)}
 
@@ -131,7 +131,7 @@ class DossierFileView(SecureBaseView):
         if not uploads:
             flash(gettext("Choose a PDF, JPEG or PNG file first."), "error")
             return self._back(dossier.id)
-        limit = int(current_app.config["UPLOAD_MAX_BYTES"])
+        limit = current_app.settings.upload_max_bytes
         checked, refused = [], []
         for upload in uploads:
             name = df.clean_name(upload.filename)
@@ -151,7 +151,7 @@ class DossierFileView(SecureBaseView):
         now = lc.now_local()
         try:
             for item, name in checked:
-                df.attach(db.session, dossier, item, name, current_app.config["FILES_DIR"],
+                df.attach(db.session, dossier, item, name, current_app.settings.files_dir,
                           user, now, document=document, kind=kind)
             db.session.commit()
         except df.FileRefused as exc:
@@ -166,7 +166,7 @@ class DossierFileView(SecureBaseView):
     def download_view(self, file_id):
         attachment = readable_file(file_id)
         stored = attachment.stored
-        path = df.path_for(current_app.config["FILES_DIR"], stored.sha256)
+        path = df.path_for(current_app.settings.files_dir, stored.sha256)
         if not path.is_file():
             current_app.logger.error("File %s of attachment %s is missing (flask files check)",
                                      stored.sha256, attachment.id)

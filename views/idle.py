@@ -85,8 +85,7 @@ def expired_form_response():
         key = form_drafts.store(
             db.session, request.path,
             form_drafts.keepable_fields(request.form.items(multi=True)), utcnow(),
-            dt.timedelta(hours=float(current_app.config.get("FORM_DRAFT_HOURS",
-                                                            form_drafts.DEFAULT_HOURS))),
+            dt.timedelta(hours=current_app.settings.form_draft_hours),
             user_id=current_user.id if signed_in else None)
         db.session.commit()
     target = _with_draft(page, key) if key else page

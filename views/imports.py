@@ -194,7 +194,8 @@ def dossier_template_xlsx(target) -> None:
     write_row(sheet, 0, list(dossier_import.COLUMNS),
               {i: bold for i in range(len(dossier_import.COLUMNS))})
     notes = workbook.add_worksheet(catalog_io.NOTES_SHEET)
-    write_row(notes, 0, ["cột (column)", "bắt buộc", "ý nghĩa / giá trị"], {0: bold, 1: bold, 2: bold})
+    write_row(notes, 0, ["cột (column)", "bắt buộc", "ý nghĩa / giá trị"],
+              {0: bold, 1: bold, 2: bold})
     for row, name in enumerate(dossier_import.COLUMNS, start=1):
         write_row(notes, row, [name, "có" if name in dossier_import.REQUIRED else "",
                                dossier_import.COLUMN_HELP[name]])
