@@ -123,13 +123,43 @@ def create_app(config: dict | None = None) -> Motcua:
     app = Motcua(__name__, instance_relative_config=True)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(_default_config(instance))
+    if "SECRET_KEY" not in (config or {}):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    if config:
+        app.config.update(config)
+    _derived_config(app, instance)
+    settings = app.settings  # a mistyped number stops the start
+    for limit in (settings.login_limit_per_user, settings.login_limit_per_address):
+        parse_limit(limit)  # a mistyped limit stops the start, not every login
+    if settings.trusted_proxies:
+        # The client address (audit log, login limits) is the one the outermost proxy saw.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    app.config.from_mapping(
+    _init_database(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    for path in uncompiled_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])):
+        # Without the .mo every screen silently falls back to the English msgids.
+        app.logger.warning("Translations not compiled (%s): run `pybabel compile -d "
+                           "translations` (or `make translations`); the UI shows English.", path)
+    _init_login(app)
+    audit.install()
+    init_views(app)
+    register_cli(app)
+    return app
+
+
+def _default_config(instance: Path) -> dict:
+    """Flask's and the extensions' keys, and the app's own settings from the environment."""
+    production = os.environ.get("APP_ENV") == "production"
+    return dict(
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance / 'motcua.db'}"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("APP_ENV") == "production",
+        SESSION_COOKIE_SECURE=production,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(
             minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))),
         SESSION_REFRESH_EACH_REQUEST=True,  # the lifetime above is an idle timeout
@@ -139,7 +169,7 @@ def create_app(config: dict | None = None) -> Motcua:
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
         FLASK_ADMIN_SWATCH="cerulean",
         # Browsers go HTTPS-only for a year once they have seen the site in production (TLS).
-        HSTS_SECONDS=365 * 24 * 3600 if os.environ.get("APP_ENV") == "production" else 0,
+        HSTS_SECONDS=365 * 24 * 3600 if production else 0,
         RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL") or "memory://",
         RATELIMIT_STRATEGY="moving-window",  # "10 in any 15 minutes", not per clock quarter
         RATELIMIT_KEY_PREFIX="motcua",
@@ -147,43 +177,34 @@ def create_app(config: dict | None = None) -> Motcua:
         # The app's own settings (domain/settings.py), from the environment or their defaults.
         **Settings.config_from_environ(os.environ),
     )
-    if "SECRET_KEY" not in (config or {}):
-        app.config["SECRET_KEY"] = _secret_key(instance)
-    if config:
-        app.config.update(config)
-    # A request body beyond the largest upload (plus room for the form around it) is refused
-    # before it is read: the 413 page (views/errors.py), not a full disk or memory.
+
+
+def _derived_config(app: Motcua, instance: Path) -> None:
+    """Keys that follow from others, once the caller's config is in."""
     if not app.config["FILES_DIR"]:  # attached files (domain/files.py): under instance/
         app.config["FILES_DIR"] = str(instance / "files")
-    settings = app.settings  # a mistyped number stops the start
+    # A request body beyond the largest upload (plus room for the form around it) is refused
+    # before it is read: the 413 page (views/errors.py), not a full disk or memory.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
-        app.config["MAX_CONTENT_LENGTH"] = max(settings.upload_max_bytes,
-                                               settings.import_max_bytes) + 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = max(app.settings.upload_max_bytes,
+                                               app.settings.import_max_bytes) + 1024 * 1024
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql://"):
-        uri = app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]
     if uri.startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
 
-    if settings.trusted_proxies:
-        # The client address (audit log, login limits) is the one the outermost proxy saw.
-        hops = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
+def _init_database(app: Motcua) -> None:
     db.init_app(app)
-    if uri.startswith("sqlite"):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             transactions.configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
-    csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
-    for path in uncompiled_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])):
-        # Without the .mo every screen silently falls back to the English msgids.
-        app.logger.warning("Translations not compiled (%s): run `pybabel compile -d "
-                           "translations` (or `make translations`); the UI shows English.", path)
-    for limit in (settings.login_limit_per_user, settings.login_limit_per_address):
-        parse_limit(limit)  # a mistyped limit stops the start, not every login
+
+
+def _init_login(app: Motcua) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
@@ -199,8 +220,3 @@ def create_app(config: dict | None = None) -> Motcua:
         # Read by the audit hook (domain/audit.py) to say who changed what, from where.
         user_id = current_user.id if current_user.is_authenticated else None
         db.session.info["actor"] = (user_id, request.remote_addr)
-
-    audit.install()
-    init_views(app)
-    register_cli(app)
-    return app
