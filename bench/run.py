@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from flask import current_app  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -24,16 +25,13 @@ from domain import dashboard, reports  # noqa: E402
 from domain.report_workbook import write_report_workbook  # noqa: E402
 from domain.spreadsheets import new_workbook, safe_value  # noqa: E402
 from models import Dossier, Procedure, db  # noqa: E402
+from seed import database_is_empty  # noqa: E402
+from seed.demo import load_demo  # noqa: E402
+from seed.scale import generate  # noqa: E402
 
 def seed(n: int) -> None:
     """The demo year (catalog, users, 2019) plus synthetic dossiers up to n, through the same
     code as `flask seed demo` and `flask seed scale`."""
-    from flask import current_app
-
-    from seed import database_is_empty
-    from seed.demo import load_demo
-    from seed.scale import generate
-
     if database_is_empty():
         load_demo(db.session)
         db.session.commit()

@@ -37,6 +37,7 @@ from models import (
     EvaluationAnswer, EvaluationForm, EvaluationIndicator, FeeItem, Feedback, Field, Payment,
     Procedure, StaffRating, User, user_agency,
 )
+from seed.calendar_overrides import add_calendar_overrides
 from seed.catalog import (
     ACTIONS, AGENCIES, FIELDS, FREQUENT, OBJECTS, POWER_PROCEDURES, VERTICAL_PROCEDURES,
 )
@@ -119,7 +120,6 @@ def load_demo(session) -> list[tuple[str, str, str]]:
         builder.build()
         builder.insert(session)
         # 2026: the official swap the holidays package misses (no 2019 figure depends on it).
-        from seed.calendar_overrides import add_calendar_overrides
         add_calendar_overrides(session)
     finally:
         session.info.pop("skip_audit", None)

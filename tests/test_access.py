@@ -169,8 +169,9 @@ PAGES = {"admin": ("/", EVERYONE), "report": ("/report/", {A, M}),
          "calendar_checklist": ("/calendar-checklist/", EVERYONE)}
 
 
-# Endpoints with no page of their own (the dossier page's file actions, tests/test_dossier_files.py):
-# their index answers 404 to every signed-in role, and the login to anonymous visitors.
+# Endpoints with no page of their own (the dossier page's file actions,
+# tests/test_dossier_files.py): their index answers 404 to every signed-in role, and the login
+# to anonymous visitors.
 WITHOUT_PAGE = {"dossier_file": "/dossier-files/"}
 
 

@@ -29,7 +29,7 @@ from domain import lifecycle as lc, periods, printed_forms, register as dossier_
 from domain.calendar import load_calendar
 from domain.formatting import format_date, format_number
 from domain.text import search_words
-from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
+from models import Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
 from views.exports import XlsxExportMixin
 from views.fields import VnDateField
