@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
@@ -109,8 +110,38 @@ def logged_in(view):
     return wrapper
 
 
-def _back(dossier_id: int):
-    return redirect(url_for("dossier.details_view", id=dossier_id) + "#files")
+def _back(dossier_id: int, to_files: bool = False):
+    """Back to the dossier page: at its files after a success (the new row in view); at the top
+    after a refusal, where the message is shown."""
+    url = url_for("dossier.details_view", id=dossier_id)
+    return redirect(url + "#files" if to_files else url)
+
+
+def _upload_target(target: str, dossier) -> tuple:
+    """(document or None, kind) the files are attached to: the dossier, its result, or one of
+    its documents (404 for another dossier's)."""
+    if target == "result":
+        return None, "result"
+    if target == "dossier":
+        return None, "scan"
+    number = parse_id(target)
+    document = db.session.get(DossierDocument, number) if number else None
+    if document is None or document.dossier_id != dossier.id:
+        abort(404)
+    return document, "scan"
+
+
+def _checked_uploads(uploads, limit: int) -> tuple[list, list]:
+    """([(checked content, clean name)], [refusal messages]) of the sent files."""
+    checked, refused = [], []
+    for upload in uploads:
+        name = df.clean_name(upload.filename)
+        try:
+            data = df.read_limited(upload.stream, name, limit)
+            checked.append((df.check_content(data, name, limit), name))
+        except df.FileRefused as exc:
+            refused.append(refusal(exc))
+    return checked, refused
 
 
 @bp.post("/upload/")
@@ -126,27 +157,12 @@ def upload_view():
     if not valid:
         flash(gettext("The form could not be read; nothing was stored. Try again."), "error")
         return _back(dossier.id)
-    target, document, kind = form.target.data, None, "scan"
-    if target == "result":
-        kind = "result"
-    elif target != "dossier":
-        number = parse_id(target)
-        document = db.session.get(DossierDocument, number) if number else None
-        if document is None or document.dossier_id != dossier.id:
-            abort(404)
+    document, kind = _upload_target(form.target.data, dossier)
     uploads = [u for u in request.files.getlist("files") if u is not None and u.filename]
     if not uploads:
         flash(gettext("Choose a PDF, JPEG or PNG file first."), "error")
         return _back(dossier.id)
-    limit = current_app.settings.upload_max_bytes
-    checked, refused = [], []
-    for upload in uploads:
-        name = df.clean_name(upload.filename)
-        try:
-            data = df.read_limited(upload.stream, name, limit)
-            checked.append((df.check_content(data, name, limit), name))
-        except df.FileRefused as exc:
-            refused.append(refusal(exc))
+    checked, refused = _checked_uploads(uploads, current_app.settings.upload_max_bytes)
     if refused:
         for message in refused:
             flash(message, "error")
@@ -156,18 +172,26 @@ def upload_view():
         return _back(dossier.id)
     user = current_user._get_current_object()
     now = lc.now_local()
-    try:
-        for item, name in checked:
-            df.attach(db.session, dossier, item, name, current_app.settings.files_dir,
-                      user, now, document=document, kind=kind)
-        db.session.commit()
-    except df.FileRefused as exc:
-        db.session.rollback()
-        flash(refusal(exc) + " " + gettext("Nothing was stored."), "error")
-        return _back(dossier.id)
+    for attempt in (1, 2):
+        try:
+            for item, name in checked:
+                df.attach(db.session, dossier, item, name, current_app.settings.files_dir,
+                          user, now, document=document, kind=kind)
+            db.session.commit()
+            break
+        except df.FileRefused as exc:
+            db.session.rollback()
+            flash(refusal(exc) + " " + gettext("Nothing was stored."), "error")
+            return _back(dossier.id)
+        except IntegrityError:
+            # The same new content sent twice at once (a double click) on PostgreSQL: the other
+            # send stored it first; once more, it is found (and a double send refused).
+            db.session.rollback()
+            if attempt == 2:
+                raise
     flash(ngettext("%(num)s file attached.", "%(num)s files attached.", len(checked)),
           "success")
-    return _back(dossier.id)
+    return _back(dossier.id, to_files=True)
 
 
 @bp.get("/<file_id>/download")
@@ -207,7 +231,7 @@ def withdraw_view():
         flash(refusal(exc), "error")
         return _back(attachment.dossier_id)
     flash(gettext("The file %(name)s was withdrawn.", name=attachment.original_name), "success")
-    return _back(attachment.dossier_id)
+    return _back(attachment.dossier_id, to_files=True)
 
 
 def register(admin):
