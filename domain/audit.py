@@ -9,6 +9,8 @@ import decimal
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from domain import clock
+
 NOT_AUDITED = {"audit_log", "dossier_counter", "user_session",
                "form_draft"}  # form drafts: copies of typed input
 SECRET_COLUMNS = {"password_hash", "token_hash"}
@@ -69,7 +71,7 @@ def _write_audit_rows(session: Session, flush_context) -> None:
             changes = _changes(obj, action)
             if action == "update" and not changes:
                 continue
-            rows.append({"at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "user_id": user_id,
+            rows.append({"at": clock.utcnow(), "user_id": user_id,
                          "ip": ip, "action": action, "table_name": table,
                          # identity is not set yet for inserts in after_flush: read the pk
                          "row_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
@@ -82,7 +84,7 @@ def record_login(session: Session, user, ip: str | None) -> None:
     """A successful login: one audit row of its own, named after the user."""
     from models import AuditLog
 
-    session.add(AuditLog(at=dt.datetime.now(dt.UTC).replace(tzinfo=None), user_id=user.id,
+    session.add(AuditLog(at=clock.utcnow(), user_id=user.id,
                          ip=ip, action=LOGIN, table_name=user.__tablename__, row_id=user.id,
                          changes={}))
 

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, and_, func, select, union_all
+from sqlalchemy import String, func, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from domain import reports
+from domain import deadlines, reports
 from domain.calendar import load_calendar
+from domain.status import (
+    CLOSED_STATUSES, NOT_RECEIVED_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, RESOLVED_STATUSES,
+)
 from models import (
     CHANNELS, Agency, Dossier, EvaluationForm, Payment, StaffRating, user_agency,
 )
-
-ACTIVE_STATUSES = (2, 4)   # open and the clock running
-PAUSED_STATUSES = (5, 6)
-OPEN_STATUSES = ACTIVE_STATUSES + PAUSED_STATUSES
 
 
 class month_of(FunctionElement):
@@ -65,7 +64,7 @@ def received_by_month(session, first: dt.date, today: dt.date, agency_ids=None) 
             .where(Dossier.accepted_at >= dt.datetime.combine(first, dt.time.min),
                    Dossier.accepted_at < dt.datetime.combine(today + reports.ONE_DAY,
                                                              dt.time.min),
-                   Dossier.status.notin_(reports.NOT_RECEIVED))
+                   Dossier.status.notin_(NOT_RECEIVED_STATUSES))
             .group_by(month, Dossier.channel))
     counts: dict[str, dict] = {}
     for key, channel, n in session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)):
@@ -91,12 +90,11 @@ def fees_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> l
 
 def open_now(session, today: dt.date, agency_ids=None) -> dict:
     """Dossiers open today: total, paused, overdue (due before today, clock running), due today."""
-    running = Dossier.status.in_(ACTIVE_STATUSES)
     stmt = select(
         func.count().label("open"),
         reports.count_if(Dossier.status.in_(PAUSED_STATUSES)).label("paused"),
-        reports.count_if(and_(running, Dossier.due_date < today)).label("overdue"),
-        reports.count_if(and_(running, Dossier.due_date == today)).label("due_today"),
+        reports.count_if(deadlines.overdue_now(today)).label("overdue"),
+        reports.count_if(deadlines.due_on(today)).label("due_today"),
     ).where(Dossier.status.in_(OPEN_STATUSES))
     r = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).one()
     return {k: int(getattr(r, k)) for k in ("open", "paused", "overdue", "due_today")}
@@ -104,9 +102,8 @@ def open_now(session, today: dt.date, agency_ids=None) -> dict:
 
 def overdue_by_agency(session, today: dt.date, agency_ids=None) -> list:
     """[(agency name, open, overdue)] for agencies with open dossiers, most overdue first."""
-    running = Dossier.status.in_(ACTIVE_STATUSES)
     stmt = (select(Dossier.agency_id, func.count(),
-                   reports.count_if(and_(running, Dossier.due_date < today)))
+                   reports.count_if(deadlines.overdue_now(today)))
             .where(Dossier.status.in_(OPEN_STATUSES)).group_by(Dossier.agency_id))
     counts = {a: (int(n), int(o)) for a, n, o in session.execute(
         _scoped(stmt, Dossier.agency_id, agency_ids))}
@@ -123,13 +120,13 @@ def overdue_list(session, today: dt.date, agency_ids=None, limit: int = 20) -> l
                    Dossier.due_date, Dossier.status,
                    func.coalesce(Agency.short_name, Agency.name).label("agency"))
             .join(Agency, Agency.id == Dossier.agency_id)
-            .where(Dossier.status.in_(ACTIVE_STATUSES), Dossier.due_date < today)
+            .where(deadlines.overdue_now(today))
             .order_by(Dossier.due_date, Dossier.id).limit(limit))
     rows = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).all()
     calendar = load_calendar(session)
     return [{"id": r.id, "code": r.code, "applicant_name": r.applicant_name,
              "accepted_at": r.accepted_at, "due_date": r.due_date, "status": r.status,
-             "agency": r.agency, "days_late": -calendar.working_days_left(today, r.due_date)}
+             "agency": r.agency, "days_late": deadlines.days_late(calendar, r.due_date, today)}
             for r in rows]
 
 
@@ -143,12 +140,12 @@ def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) 
     parts = [select(Dossier.agency_id, Dossier.status, Dossier.due_date,
                     reports.day_of(column).label("close_day"))
              .where(status.in_(statuses), column >= start, column < end)
-             for column, statuses in ((Dossier.resolved_at, reports.RESOLVED_STATUSES),
-                                      (Dossier.closed_at, reports.CLOSED_STATUSES))]
+             for column, statuses in ((Dossier.resolved_at, RESOLVED_STATUSES),
+                                      (Dossier.closed_at, CLOSED_STATUSES))]
     if agency_ids is not None:
         parts = [_scoped(p, Dossier.agency_id, agency_ids) for p in parts]
     d = union_all(*parts).subquery("closed").c
-    late = and_(d.status.in_(reports.RESOLVED_STATUSES), d.close_day > d.due_date)
+    late = deadlines.outcome_criteria(d.status, d.close_day, d.due_date)[deadlines.LATE]
     counts = {a: (int(n), int(n) - int(n_late)) for a, n, n_late in session.execute(
         select(d.agency_id, func.count(), reports.count_if(late)).group_by(d.agency_id))}
     agencies = session.execute(select(Agency.id, Agency.name)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import and_, case, func, select
 
+from domain import clock
 from domain.service import RuleError, in_period, share
 
 DEFAULT_DUE_DAYS = 10
@@ -64,7 +65,7 @@ def feedback_summary(session, date_from=None, date_to=None, agency_ids=None,
     still open and overdue at `today`; share answered on time (of the answered, percent)."""
     from models import Feedback as F
 
-    today = today or dt.date.today()
+    today = today or clock.today()
     answered = F.answered_at.is_not(None)
     # Answer date <= due date  <=>  answered_at < due date + 1 day (portable, no date cast).
     on_time = and_(answered, F.answered_at < _day_after(session, F.due_date))

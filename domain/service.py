@@ -53,12 +53,3 @@ def in_period(column, date_from: dt.date | None, date_to: dt.date | None) -> lis
 # A share in percent; None when there is nothing to divide (formatting.share: one rule).
 share = formatting.share
 
-
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
-
-
-def local_now() -> dt.datetime:
-    """Business timestamps are naive local time (models.py)."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None, microsecond=0)

@@ -25,10 +25,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from domain import lifecycle as lc
+from domain import clock, deadlines, lifecycle as lc
 from domain.calendar import load_calendar
 from domain.formatting import format_date, format_number, parse_date
 from domain.spreadsheets import new_workbook, write_row
+from domain.status import Status
 from domain.text import search_words
 from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
@@ -85,19 +86,13 @@ def error_message(exc: lc.LifecycleError) -> str:
     return gettext(exc.msgid, **params)
 
 
-def today() -> dt.date:
-    return lc.now_local().date()
-
-
 def _overdue_criterion():
-    return and_(Dossier.status.in_(lc.RUNNING_STATUSES), Dossier.due_date < today())
+    return deadlines.overdue_now(clock.today())
 
 
 def _due_soon_criterion():
-    start = today()
-    horizon = load_calendar(db.session).nth_working_day_after(start, 2)
-    return and_(Dossier.status.in_(lc.RUNNING_STATUSES), Dossier.due_date >= start,
-                Dossier.due_date <= horizon)
+    today = clock.today()
+    return deadlines.due_soon(today, deadlines.due_soon_horizon(load_calendar(db.session), today))
 
 
 class _FlagFilter(BaseSQLAFilter):
@@ -129,7 +124,7 @@ def _due_formatter(view, context, model, name):
     text = format_date(due)
     if model.rescheduled_due_date:
         text += f" → {format_date(model.rescheduled_due_date)}"
-    if model.status in lc.RUNNING_STATUSES and due < today():
+    if deadlines.is_overdue(model.status, due, clock.today()):
         return Markup('<span class="badge badge-danger">{}</span>').format(text)
     return text
 
@@ -153,7 +148,7 @@ def request_calendar():
 
 
 def working_days_left(model) -> int:
-    return request_calendar().working_days_left(today(), model.due_date)
+    return deadlines.days_left(request_calendar(), model.due_date, clock.today())
 
 
 def _code_link(view, context, model, name):
@@ -308,7 +303,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
         if is_created:
             try:
                 lc.accept_dossier(db.session, model, current_user._get_current_object(),
-                                  lc.now_local(), current_app.config["RECEIVING_UNIT_CODE"])
+                                  clock.now(), current_app.config["RECEIVING_UNIT_CODE"])
             except lc.LifecycleError as exc:
                 raise ValidationError(error_message(exc)) from exc
             ids = own_agency_ids()
@@ -359,7 +354,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
         kinds = {p.kind for p in model.pauses}
         if "supplement" in kinds:
             forms.append(("02", _l("Supplement request (form 02)")))
-        if model.status in (lc.REFUSED, lc.STOPPED):
+        if model.status in (Status.REFUSED, Status.STOPPED):
             forms.append(("03", _l("Refusal (form 03)")))
         if model.rescheduled_due_date:
             forms.append(("04", _l("Apology (form 04)")))
@@ -388,10 +383,10 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
         user = current_user._get_current_object()
         try:
             if action_name == "accept":
-                lc.accept_dossier(db.session, dossier, user, lc.now_local(),
+                lc.accept_dossier(db.session, dossier, user, clock.now(),
                                   current_app.config["RECEIVING_UNIT_CODE"])
             else:
-                lc.transition(db.session, dossier, action_name, user, lc.now_local(),
+                lc.transition(db.session, dossier, action_name, user, clock.now(),
                               reason=form.reason.data,
                               return_channel=form.return_channel.data or None,
                               postal_tracking_no=form.postal_tracking_no.data or None,
@@ -432,7 +427,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
                 return
         try:
             lc.transition_many(db.session, dossiers, action_name,
-                               current_user._get_current_object(), lc.now_local())
+                               current_user._get_current_object(), clock.now())
             db.session.commit()
         except (lc.LifecycleError, StaleDataError):
             db.session.rollback()
@@ -459,20 +454,21 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
         if dossier is None:
             abort(404)
         context = {"d": dossier, "status_label": status_label, "labels": labels,
-                   "center": lc.CENTER_UNIT, "today": lc.now_local()}
+                   "center": lc.CENTER_UNIT, "today": clock.now(), "Status": Status}
         if form_no == "02":
             pauses = [p for p in dossier.pauses if p.kind == "supplement"]
             if not pauses:
                 abort(404)
             context["pause"] = pauses[-1]
         if form_no == "03":
-            events = [e for e in dossier.events if e.to_status in (lc.REFUSED, lc.STOPPED)]
+            events = [e for e in dossier.events
+                      if e.to_status in (Status.REFUSED, Status.STOPPED)]
             if not events:
                 abort(404)
             context["event"] = events[-1]
         if form_no == "04":
             events = [e for e in dossier.events
-                      if e.from_status == e.to_status == lc.PROCESSING]
+                      if e.from_status == e.to_status == Status.PROCESSING]
             if not events or not dossier.rescheduled_due_date:
                 abort(404)
             context["event"] = events[-1]
@@ -482,12 +478,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
 
     @staticmethod
     def outcome(dossier):
-        if dossier.resolved_at is None or dossier.due_date is None:
-            return None
-        done = dossier.resolved_at.date()
-        if done < dossier.due_date:
-            return _l("Early")
-        return _l("On time") if done == dossier.due_date else _l("Late")
+        return labels.OUTCOMES.get(deadlines.result_outcome(dossier))
 
     # ---- exports: the current list (XlsxExportMixin), and the register Mẫu 06 -------------
     export_formatters = {
@@ -506,8 +497,8 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
         if start is None or end < start:
             if request.args.get("from") or request.args.get("to"):
                 flash(gettext("Enter a valid date range."), "error")
-            first = today().replace(day=1)
-            return self.render("dossiers/register.html", start=first, end=today())
+            today = clock.today()
+            return self.render("dossiers/register.html", start=today.replace(day=1), end=today)
         return self._register_file(start, end)
 
     REGISTER_HEADER = (
@@ -552,8 +543,8 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
             sent = dict(db.session.execute(
                 select(DossierEvent.dossier_id, func.min(DossierEvent.at))
                 .where(DossierEvent.dossier_id.in_([d.id for d in batch]),
-                       DossierEvent.to_status == lc.PROCESSING,
-                       DossierEvent.from_status == lc.ACCEPTED)
+                       DossierEvent.to_status == Status.PROCESSING,
+                       DossierEvent.from_status == Status.ACCEPTED)
                 .group_by(DossierEvent.dossier_id)).all())
             for d in batch:
                 number += 1
@@ -610,14 +601,14 @@ class DossierDueView(DossierView):
     column_formatters = dict(DossierView.column_formatters, days_left=lambda v, c, m, n: (
         Markup('<span class="badge badge-danger">{}</span>').format(
             gettext("overdue by %(n)s working days", n=format_number(-m._days_left)))
-        if m.due_date < today()
+        if deadlines.is_overdue(m.status, m.due_date, clock.today())
         else Markup('<span class="badge badge-warning">{}</span>').format(gettext("due today"))
         if m._days_left == 0 else escape(format_number(m._days_left))))
 
 
 def _due_within_horizon():
-    horizon = load_calendar(db.session).nth_working_day_after(today(), 2)
-    return and_(Dossier.status.in_(lc.RUNNING_STATUSES), Dossier.due_date <= horizon)
+    return deadlines.overdue_or_due_soon(
+        deadlines.due_soon_horizon(load_calendar(db.session), clock.today()))
 
 
 def register(admin):

@@ -4,19 +4,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, request, send_file
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from domain import reports
+from domain import clock, reports
 from domain.formatting import format_percent, parse_date
 from domain.report_workbook import write_report_workbook
 from models import db
 from views.base import SecureBaseView, link_args
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PRESETS = ("month", "quarter", "half", "year", "cutoff", "range")
 FIRST_YEAR = 2015  # the year menu goes back to here (and to any year asked for)
 
@@ -33,10 +31,6 @@ GROUPS = (
     (_l("Dossiers pending"), (("pending_total", _l("Total")), ("pending_in_time", _l("In time")),
                      ("pending_overdue", _l("Overdue")))),
 )
-
-
-def local_today() -> dt.date:
-    return dt.datetime.now(LOCAL_TZ).date()
 
 
 @dataclass
@@ -102,7 +96,7 @@ class ReportView(SecureBaseView):
     read_roles = ("admin", "manager")
 
     def _period(self) -> Period:
-        today = local_today()
+        today = clock.today()
         try:
             return period_from_args(request.args, today)
         except ValueError:
@@ -125,7 +119,7 @@ class ReportView(SecureBaseView):
             (_("Overdue / pending"), "pending_overdue", "pending_total"),
         )]
         args = {k: v for k, v in link_args(request.args).items() if k != "page"}
-        today = local_today()
+        today = clock.today()
         return self.render(
             "admin/report.html", report=report, groups=GROUPS, shares=shares, period=period,
             preset=period.preset, start=start, end=end, by_field=by_field, args=args,

@@ -22,11 +22,11 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
                                 ValidationError)
 
 from app import commit_without_waiting
-from domain import (courier, evaluation, feedback as fb, form_submissions, kiosk, payments, postal,
-                    ratings)
+from domain import (clock, courier, evaluation, feedback as fb, form_submissions, kiosk, payments,
+                    postal, ratings)
 from domain.calendar import load_calendar
 from domain.formatting import format_number, format_percent, format_vnd, parse_date
-from domain.service import RuleError, cancel_record, local_now
+from domain.service import RuleError, cancel_record
 from models import (Agency, CourierRun, Dossier, EvaluationForm, EvaluationIndicator, Feedback,
                     KioskDevice, Payment, StaffRating, User, db, user_agency, utcnow)
 from views import labels
@@ -125,7 +125,7 @@ def _parse_day(value) -> dt.date | None:
 
 def period_from_request() -> tuple[dt.date, dt.date]:
     """?from=&to= (dd/mm/yyyy or yyyy-mm-dd); by default the current year up to today."""
-    today = local_now().date()
+    today = clock.today()
     start = _parse_day(request.args.get("from")) or today.replace(month=1, day=1)
     end = _parse_day(request.args.get("to")) or today
     if end < start:
@@ -166,7 +166,7 @@ class CancelMixin:
         error = None
         if request.method == "POST":
             try:
-                cancel_record(record, request.form.get("reason"), local_now())
+                cancel_record(record, request.form.get("reason"), clock.now())
                 db.session.commit()
             except RuleError as exc:
                 db.session.rollback()
@@ -251,7 +251,7 @@ class PaymentView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, 
     def create_form(self, obj=None):
         form = super().create_form(obj)
         if request.method == "GET":
-            form.paid_at.data = local_now()
+            form.paid_at.data = clock.now()
             form.method.data = "bank_transfer"
             dossier = self._dossier_from_args()
             if dossier is not None:
@@ -427,7 +427,7 @@ def _rate(officer, form):
         # A double tap rates once: the form's token is taken in the rating's transaction.
         form_submissions.claim(db.session, form_submissions.clean_token(form.get("form_token")),
                                officer.id)
-        ratings.record_rating(db.session, officer, form.get("level"), local_now(),
+        ratings.record_rating(db.session, officer, form.get("level"), clock.now(),
                               dossier_id=dossier_id)
         db.session.commit()
     except form_submissions.AlreadySubmitted:
@@ -695,7 +695,7 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
                                                       own_agencies(Agency).order_by(
                                                           Agency.sort_order, Agency.name)])
             submitted_at = VnDateTimeField(_l("Submitted at"), validators=[DataRequired()],
-                                           default=local_now)
+                                           default=clock.now)
             channel = SelectField(_l("Channel"), default="paper",
                                   choices=labels.choices(labels.EVALUATION_CHANNELS))
 
@@ -796,7 +796,7 @@ class OverdueFilter(BaseSQLAFilter):
     """Open feedback past its due date (yes) or not (no), as of today."""
 
     def apply(self, query, value, alias=None):
-        criterion = fb.overdue_criterion(local_now().date())
+        criterion = fb.overdue_criterion(clock.today())
         return query.filter(criterion if value == "1" else not_(criterion))
 
     def operation(self):
@@ -804,7 +804,7 @@ class OverdueFilter(BaseSQLAFilter):
 
 
 def _overdue_formatter(view, context, model, name):
-    if fb.is_overdue(model, local_now().date()):
+    if fb.is_overdue(model, clock.today()):
         return Markup('<span class="badge badge-danger">{}</span>').format(_("Overdue"))
     on_time = fb.answered_on_time(model)
     if on_time is False:
@@ -841,7 +841,7 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
                     "agency", "dossier", "status", "answer", "answered_at")
     form_choices = {"channel": labels.choices(labels.FEEDBACK_CHANNELS),
                     "status": labels.choices(labels.FEEDBACK_STATUSES)}
-    form_args = {"received_at": {"validators": [DataRequired()], "default": local_now}}
+    form_args = {"received_at": {"validators": [DataRequired()], "default": clock.now}}
     form_ajax_refs = {
         "agency": SearchAjaxLoader("agency", Agency, query_factory=own_agencies),
         "dossier": SearchAjaxLoader("dossier", Dossier, query_factory=own_dossiers,
@@ -868,12 +868,12 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
             model.due_date = fb.feedback_due_date(load_calendar(db.session), model.received_at,
                                                   days)
         try:
-            fb.apply_answer(model, user_object(), local_now())
+            fb.apply_answer(model, user_object(), clock.now())
         except RuleError as error:
             raise ValidationError(rule_message(error)) from None
 
     def totals_tables(self, start, end, agency_ids):
-        s = fb.feedback_summary(db.session, start, end, agency_ids, today=local_now().date())
+        s = fb.feedback_summary(db.session, start, end, agency_ids, today=clock.today())
         return [{"title": _("Feedback received in the period"),
                  "headers": [_("Figure"), _("Count")],
                  "rows": [[_("Received"), format_number(s["received"])],
@@ -974,7 +974,7 @@ class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureMode
         description=_l("Type or scan the codes, one per line. Unknown codes or codes of "
                        "another agency refuse the whole list."),
         render_kw={"rows": 8, "autocomplete": "off"})}
-    form_args = {"run_date": {"validators": [DataRequired()], "default": lambda: local_now().date()},
+    form_args = {"run_date": {"validators": [DataRequired()], "default": clock.today},
                  "agency": {"validators": [DataRequired()]}}
     form_ajax_refs = {"agency": SearchAjaxLoader("agency", Agency, query_factory=own_agencies)}
 
