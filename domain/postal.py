@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, or_, select
 
 from domain.service import period_bounds
+from domain.status import NOT_RECEIVED_STATUSES
 
 
 def postal_criterion():
@@ -41,7 +42,7 @@ def postal_counts(session, date_from=None, date_to=None, agency_ids=None) -> lis
     without a tracking number. One GROUP BY with conditional sums; agencies with none omitted."""
     from models import Agency, Dossier as D
 
-    received = and_(D.channel == "postal", D.status.notin_((1, 3)),
+    received = and_(D.channel == "postal", D.status.notin_(NOT_RECEIVED_STATUSES),
                     _between(D.accepted_at, date_from, date_to))
     returned = and_(D.return_channel == "postal", _between(D.returned_at, date_from, date_to))
     no_tracking = and_(returned, or_(D.postal_tracking_no.is_(None), D.postal_tracking_no == ""))
