@@ -47,3 +47,18 @@ def test_a_frozen_clock_reaches_the_screens(app, users):
     with clock.frozen(dt.datetime(2019, 3, 14, 10, 0)):
         html = client.get("/dossier/register/").get_data(as_text=True)
     assert "01/03/2019" in html and "14/03/2019" in html
+
+
+def test_the_calendar_checklist_runs_on_the_frozen_clock(app, users):
+    """The yearly checklist shows this year and next, and stamps a review with the local time."""
+    from models import CalendarYearReview, db
+    client = app.test_client()
+    login(client, users["admin"])
+    with clock.frozen(dt.datetime(2019, 12, 31, 17, 30, tzinfo=UTC)):  # 00:30 on 01/01/2020
+        html = client.get("/calendar-checklist/").get_data(as_text=True)
+        response = client.post("/calendar-checklist/", data={"year": "2021", "note": "TB 1"})
+    assert response.status_code == 302
+    assert "2020" in html and "2021" in html
+    with app.app_context():
+        review = db.session.get(CalendarYearReview, 2021)
+        assert review is not None and review.reviewed_at == dt.datetime(2020, 1, 1, 0, 30)
