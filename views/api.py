@@ -19,6 +19,7 @@ import re
 from flask import Blueprint, current_app, request
 from flask_babel import force_locale, gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Rule
 
 from views.public_access import public_prefix
 
@@ -30,7 +31,6 @@ RESOURCES = ("views.api_procedures",)  # later: dossier status, queue status
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 CACHE_CONTROL = "public, max-age=60"
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
 class ApiError(Exception):
@@ -73,7 +73,7 @@ def _http_message(status: int):
     return HTTP_MESSAGES.get(status, lambda: _("The request could not be served."))
 
 
-# ---- parameters -------------------------------------------------------------------------------
+# ---- parameters (as strict as the OpenAPI document: what it refuses is a 400) -------------
 
 def text_arg(name: str, max_length: int) -> str | None:
     value = request.args.get(name)
@@ -87,7 +87,7 @@ def text_arg(name: str, max_length: int) -> str | None:
 
 def choice_arg(name: str, allowed) -> str | None:
     value = request.args.get(name)
-    if value is None or value == "":
+    if value is None:
         return None
     if value not in allowed:
         raise ApiError(400, lambda: _("%(parameter)s must be one of: %(values)s.", parameter=name,
@@ -97,7 +97,7 @@ def choice_arg(name: str, allowed) -> str | None:
 
 def bool_arg(name: str) -> bool:
     value = request.args.get(name)
-    if value is None or value == "":
+    if value is None:
         return False
     if value not in ("true", "false"):
         raise ApiError(400, lambda: _("%(parameter)s must be true or false.", parameter=name),
@@ -107,7 +107,7 @@ def bool_arg(name: str) -> bool:
 
 def limit_arg() -> int:
     value = request.args.get("limit")
-    if value is None or value == "":
+    if value is None:
         return DEFAULT_LIMIT
     if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= MAX_LIMIT:
         raise ApiError(400, lambda: _("limit must be a whole number from 1 to %(max)s.",
@@ -122,7 +122,8 @@ def encode_cursor(position: dict) -> str:
 
 
 def cursor_arg(key: str) -> str | None:
-    """The `key` of the position in ?cursor=, None without a cursor; 400 for anything else."""
+    """The `key` of the position in ?cursor=, None without a cursor (or an empty one: the first
+    page); 400 for anything else."""
     value = request.args.get("cursor")
     if value is None or value == "":
         return None
@@ -191,10 +192,10 @@ def _http_error(error: HTTPException):
     return response
 
 
-@bp.route("/<path:rest>", methods=ALL_METHODS)
 def _unknown(rest: str):
-    """Anything under /api/v1/ that no resource serves: a JSON 404, or 405 for a path that
-    exists but only reads."""
+    """Anything under /api/v1/ that no resource serves, whatever the method (register() adds
+    its rule without a method list): a JSON 404, or 405 for a path that exists but only
+    reads."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     try:
         endpoint, _args = adapter.match(method="GET")
@@ -274,3 +275,7 @@ def register(app) -> None:
     _resources()  # their routes join the blueprint before it is registered
     public_prefix(app, bp.url_prefix)
     app.register_blueprint(bp)
+    # A Werkzeug rule without methods takes every method, even made-up ones (QUERY): the
+    # API's 404 and 405 are its own JSON errors, with Allow, not the staff site's pages.
+    app.url_map.add(Rule(f"{bp.url_prefix}/<path:rest>", endpoint=f"{bp.name}._unknown"))
+    app.view_functions[f"{bp.name}._unknown"] = _unknown
