@@ -352,7 +352,8 @@ def files_check():
         click.echo(f"THIẾU / MISSING  {path_for(folder, row.sha256)} "
                    f"({row.media_type}, {row.size:,} bytes)")
     for row, actual in report.changed:
-        click.echo(f"ĐÃ BỊ THAY ĐỔI / CHANGED  {path_for(folder, row.sha256)} (sha256 now {actual})")
+        click.echo(f"ĐÃ BỊ THAY ĐỔI / CHANGED  {path_for(folder, row.sha256)} "
+                   f"(sha256 now {actual})")
     for extra in report.unreferenced:
         click.echo(f"không thuộc hồ sơ nào / not referenced  {extra}")
     click.echo(f"Đã kiểm tra {report.checked} tệp: {len(report.missing)} thiếu, "

@@ -170,7 +170,7 @@ PAGES = {"admin": ("/", EVERYONE), "report": ("/report/", {A, M}),
 
 
 # Endpoints with no page of their own (the dossier page's file actions, tests/test_dossier_files.py):
-# their index answers 404 to every signed-in role, and the login to anonymous visitors.
+# their index answers 404 to everyone (their actions ask for the login: tests/test_dossier_files.py).
 WITHOUT_PAGE = {"dossier_file": "/dossier-files/"}
 
 
@@ -187,10 +187,7 @@ def test_endpoints_without_a_page(client, login_as, role):
         login_as(role)
     for name, url in WITHOUT_PAGE.items():
         response = client.get(url)
-        if role is None:
-            assert response.status_code == 302 and "/login" in response.location, name
-        else:
-            assert response.status_code == 404, (name, role, response.status_code)
+        assert response.status_code == 404, (name, role, response.status_code)
 
 
 @pytest.mark.parametrize("role", [None, A, S, M])
@@ -205,3 +202,8 @@ def test_pages(client, login_as, role):
             assert response.status_code == 200, (name, role, response.status_code)
         else:
             assert response.status_code == 403, (name, role, response.status_code)
+
+
+def test_file_downloads_ask_anonymous_visitors_to_log_in(client):
+    response = client.get("/dossier-files/1/download")
+    assert response.status_code == 302 and "/login" in response.location

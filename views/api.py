@@ -18,8 +18,7 @@ import re
 
 from flask import Blueprint, current_app, request
 from flask_babel import force_locale, gettext as _
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Rule
+from werkzeug.exceptions import HTTPException
 
 from views.public_access import public_prefix
 
@@ -31,6 +30,7 @@ RESOURCES = ("views.api_procedures",)  # later: dossier status, queue status
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 CACHE_CONTROL = "public, max-age=60"
+READ_METHODS = "GET, HEAD, OPTIONS"  # all the API takes
 
 
 class ApiError(Exception):
@@ -161,19 +161,23 @@ def allowed_origins() -> set[str]:
     return {origin.rstrip("/") for origin in origins if origin}
 
 
-@bp.after_request
 def _json_errors_and_cors(response):
-    # A refusal made before the view (the NUL guard of views/errors.py) is an HTML page: the
-    # API answers JSON whatever refused the request.
+    """Every answer under /api/v1/, whoever made it: a refusal before any view (an unknown
+    path, a method the API does not take, the NUL guard of views/errors.py) is JSON too, not
+    the staff site's error page; CORS for the configured origins."""
+    if request.path != bp.url_prefix and not request.path.startswith(bp.url_prefix + "/"):
+        return response
     if response.status_code >= 400 and response.mimetype != "application/json":
         response = error_response(response.status_code, _http_message(response.status_code))
+    if response.status_code == 405 or request.method == "OPTIONS":
+        response.headers["Allow"] = READ_METHODS
     response.vary.add("Origin")
     origin = request.headers.get("Origin")
     if origin and origin in allowed_origins():
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Language"
         if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Methods"] = READ_METHODS
             response.headers["Access-Control-Allow-Headers"] = "If-None-Match, Accept-Language"
             response.headers["Access-Control-Max-Age"] = "600"
     return response
@@ -186,24 +190,7 @@ def _api_error(error: ApiError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    response = error_response(error.code or 400, _http_message(error.code or 400))
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
-
-
-def _unknown(rest: str):
-    """Anything under /api/v1/ that no resource serves, whatever the method (register() adds
-    its rule without a method list): a JSON 404, or 405 for a path that exists but only
-    reads."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    try:
-        endpoint, _args = adapter.match(method="GET")
-    except HTTPException:
-        endpoint = None
-    if endpoint not in (None, "api_v1._unknown") and request.method not in ("GET", "HEAD"):
-        raise MethodNotAllowed(valid_methods=["GET", "HEAD", "OPTIONS"])
-    raise NotFound()
+    return error_response(error.code or 400, _http_message(error.code or 400))
 
 
 # ---- the OpenAPI document ----------------------------------------------------------------------
@@ -275,7 +262,4 @@ def register(app) -> None:
     _resources()  # their routes join the blueprint before it is registered
     public_prefix(app, bp.url_prefix)
     app.register_blueprint(bp)
-    # A Werkzeug rule without methods takes every method, even made-up ones (QUERY): the
-    # API's 404 and 405 are its own JSON errors, with Allow, not the staff site's pages.
-    app.url_map.add(Rule(f"{bp.url_prefix}/<path:rest>", endpoint=f"{bp.name}._unknown"))
-    app.view_functions[f"{bp.name}._unknown"] = _unknown
+    app.after_request(_json_errors_and_cors)

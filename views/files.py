@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
@@ -109,8 +110,11 @@ def logged_in(view):
     return wrapper
 
 
-def _back(dossier_id: int):
-    return redirect(url_for("dossier.details_view", id=dossier_id) + "#files")
+def _back(dossier_id: int, to_files: bool = False):
+    """Back to the dossier page: at its files after a success (the new row in view); at the top
+    after a refusal, where the message is shown."""
+    url = url_for("dossier.details_view", id=dossier_id)
+    return redirect(url + "#files" if to_files else url)
 
 
 @bp.post("/upload/")
@@ -156,18 +160,26 @@ def upload_view():
         return _back(dossier.id)
     user = current_user._get_current_object()
     now = clock.now()
-    try:
-        for item, name in checked:
-            df.attach(db.session, dossier, item, name, current_app.config["FILES_DIR"],
-                      user, now, document=document, kind=kind)
-        db.session.commit()
-    except df.FileRefused as exc:
-        db.session.rollback()
-        flash(refusal(exc) + " " + gettext("Nothing was stored."), "error")
-        return _back(dossier.id)
+    for attempt in (1, 2):
+        try:
+            for item, name in checked:
+                df.attach(db.session, dossier, item, name, current_app.config["FILES_DIR"],
+                          user, now, document=document, kind=kind)
+            db.session.commit()
+            break
+        except df.FileRefused as exc:
+            db.session.rollback()
+            flash(refusal(exc) + " " + gettext("Nothing was stored."), "error")
+            return _back(dossier.id)
+        except IntegrityError:
+            # The same new content sent twice at once (a double click) on PostgreSQL: the other
+            # send stored it first; once more, it is found (and a double send refused).
+            db.session.rollback()
+            if attempt == 2:
+                raise
     flash(ngettext("%(num)s file attached.", "%(num)s files attached.", len(checked)),
           "success")
-    return _back(dossier.id)
+    return _back(dossier.id, to_files=True)
 
 
 @bp.get("/<file_id>/download")
@@ -207,7 +219,7 @@ def withdraw_view():
         flash(refusal(exc), "error")
         return _back(attachment.dossier_id)
     flash(gettext("The file %(name)s was withdrawn.", name=attachment.original_name), "success")
-    return _back(attachment.dossier_id)
+    return _back(attachment.dossier_id, to_files=True)
 
 
 def register(admin):
