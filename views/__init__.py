@@ -35,8 +35,9 @@ def init_views(app) -> None:
     for module in (catalog, dossiers, dossier_due, files, service, reports, users, imports):
         module.register(admin)
     calendar_checklist.register(admin)
-    from views import api, public  # the citizens' side: no login, no staff session
+    from views import api, lookup, public  # the citizens' side: no login, no staff session
     public.register(app)
+    lookup.register(app)
     api.register(app)
 
     app.jinja_env.globals["link_args"] = link_args
