@@ -43,8 +43,9 @@ class CalendarChecklistView(SecureBaseView):
             if not has_role("admin"):
                 abort(403)
             form = ReviewForm()
-            year = int(form.year.data) if (form.year.data or "").isdigit() else None
-            if not form.validate_on_submit() or year not in years:
+            # Only this year or next, compared as text: any other value posted is refused.
+            year = {str(y): y for y in years}.get(form.year.data or "")
+            if not form.validate_on_submit() or year is None:
                 flash(_("The year cannot be marked as reviewed."), "error")
             else:
                 cc.mark_reviewed(db.session, year, current_user.id, now_local(), form.note.data)
