@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from domain.sql import insert_for
 
 # Nghị định 118/2025/NĐ-CP in force: codes from the resolving agency from this day on.
 AGENCY_PREFIX_SINCE = dt.date(2025, 7, 1)
@@ -46,7 +46,7 @@ def next_sequence(session, unit_code: str, day: dt.date) -> int:
     from models import DossierCounter
 
     table = DossierCounter.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(session)
     session.execute(insert(table).values(unit_code=unit_code, day=day, last_seq=0)
                     .on_conflict_do_nothing(index_elements=["unit_code", "day"]))
     session.execute(update(table)

@@ -19,16 +19,15 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqu
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, not_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from domain import lifecycle as lc
+from domain import lifecycle as lc, periods, printed_forms, register as dossier_register
 from domain.calendar import load_calendar
-from domain.formatting import format_date, format_number, parse_date
-from domain.spreadsheets import new_workbook, write_row
+from domain.formatting import format_date, format_number
 from domain.text import search_words
 from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
@@ -36,12 +35,15 @@ from views.exports import XlsxExportMixin
 from views.fields import VnDateField
 from views.listing import BoundedCountMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
-                        SecureModelView, db_options, own_agency_ids, own_agency_options)
+                        SecureModelView, db_options, own_agency_ids, own_agency_options,
+                        period_message)
 
 EDITORS = ("admin", "staff")
 PROCEDURE_CODE_START = re.compile(r"^\d{1,2}\.\d{1,6}$")  # a code d.dddddd, or its start
-PRINT_FORMS = ("01", "02", "03", "04", "05")
-REGISTER_BATCH = 1000
+PRINT_FORM_LABELS = {
+    "01": _l("Receipt (form 01)"), "02": _l("Supplement request (form 02)"),
+    "03": _l("Refusal (form 03)"), "04": _l("Apology (form 04)"),
+    "05": _l("Control sheet (form 05)")}
 CONFLICT_MESSAGE = _l("Someone else changed this dossier while you were editing it. Nothing was "
                       "saved: reload the page to see their changes, then make yours again.")
 
@@ -355,16 +357,7 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
 
     @staticmethod
     def available_forms(model) -> list[tuple[str, str]]:
-        forms = [("01", _l("Receipt (form 01)"))]
-        kinds = {p.kind for p in model.pauses}
-        if "supplement" in kinds:
-            forms.append(("02", _l("Supplement request (form 02)")))
-        if model.status in (lc.REFUSED, lc.STOPPED):
-            forms.append(("03", _l("Refusal (form 03)")))
-        if model.rescheduled_due_date:
-            forms.append(("04", _l("Apology (form 04)")))
-        forms.append(("05", _l("Control sheet (form 05)")))
-        return forms
+        return [(no, PRINT_FORM_LABELS[no]) for no in printed_forms.available_forms(model)]
 
     @expose("/transition/", methods=("POST",))
     def transition_view(self):
@@ -453,30 +446,15 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
     # ---- printed forms ----------------------------------------------------------------------
     @expose("/print/<form_no>/")
     def print_view(self, form_no):
-        if form_no not in PRINT_FORMS:
-            abort(404)
         dossier = self.get_one(request.args.get("id"))
-        if dossier is None:
+        if form_no not in printed_forms.FORMS or dossier is None:
             abort(404)
-        context = {"d": dossier, "status_label": status_label, "labels": labels,
-                   "center": lc.CENTER_UNIT, "today": lc.now_local()}
-        if form_no == "02":
-            pauses = [p for p in dossier.pauses if p.kind == "supplement"]
-            if not pauses:
-                abort(404)
-            context["pause"] = pauses[-1]
-        if form_no == "03":
-            events = [e for e in dossier.events if e.to_status in (lc.REFUSED, lc.STOPPED)]
-            if not events:
-                abort(404)
-            context["event"] = events[-1]
-        if form_no == "04":
-            events = [e for e in dossier.events
-                      if e.from_status == e.to_status == lc.PROCESSING]
-            if not events or not dossier.rescheduled_due_date:
-                abort(404)
-            context["event"] = events[-1]
-        if form_no == "05":
+        context = printed_forms.form_context(dossier, form_no)
+        if context is None:
+            abort(404)
+        context.update(d=dossier, status_label=status_label, labels=labels,
+                       center=lc.CENTER_UNIT, today=lc.now_local())
+        if form_no == printed_forms.CONTROL_SHEET:
             context["outcome"] = self.outcome(dossier)
         return self.render(f"forms/mau{form_no}.html", **context)
 
@@ -498,80 +476,35 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
 
     @expose("/register/")
     def register_view(self):
-        try:
-            start = parse_date(request.args.get("from", ""))
-            end = parse_date(request.args.get("to", ""))
-        except ValueError:
-            start = end = None
-        if start is None or end < start:
-            if request.args.get("from") or request.args.get("to"):
-                flash(gettext("Enter a valid date range."), "error")
-            first = today().replace(day=1)
-            return self.render("dossiers/register.html", start=first, end=today())
-        return self._register_file(start, end)
+        if request.args.get("from") or request.args.get("to"):
+            try:
+                period = periods.parse_range(request.args.get("from"), request.args.get("to"))
+            except periods.PeriodError as error:
+                flash(gettext("Enter a valid date range.") + " " + period_message(error), "error")
+            else:
+                return self._register_file(period)
+        default = periods.month_to_date(today())
+        return self.render("dossiers/register.html", start=default.start, end=default.end)
 
     REGISTER_HEADER = (
         _l("No."), _l("Dossier code"), _l("Procedure"), _l("Applicant"),
         _l("Address / phone"), _l("Agency"), _l("Accepted at"), _l("Due date"),
         _l("Sent to agency"), _l("Result received"), _l("Returned at"), _l("Return channel"))
 
-    def _register_file(self, start: dt.date, end: dt.date):
+    def _register_file(self, period: periods.Period):
+        start, end = period.start, period.end
+        limit = current_app.config.get("EXPORT_MAX_ROWS", 200000)
+        texts = dossier_register.RegisterTexts(
+            sheet=gettext("Register"), title=gettext("REGISTER OF DOSSIERS (form 06)"),
+            period=gettext("From %(start)s to %(end)s", start=format_date(start),
+                           end=format_date(end)),
+            header=[str(h) for h in self.REGISTER_HEADER],
+            truncated=gettext("Only the first %(count)s dossiers are listed: choose a shorter "
+                              "date range.", count=limit),
+            return_channels=labels.RETURN_CHANNELS)
         handle, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(handle)
-        book = new_workbook(path)
-        sheet = book.add_worksheet(gettext("Register"))
-        bold = book.add_format({"bold": True})
-        stamp = book.add_format({"num_format": "hh:mm dd/mm/yyyy"})
-        day = book.add_format({"num_format": "dd/mm/yyyy"})
-        formats = {6: stamp, 7: day, 8: stamp, 9: stamp, 10: stamp}
-        write_row(sheet, 0, [gettext("REGISTER OF DOSSIERS (form 06)")], {0: bold})
-        write_row(sheet, 1, [gettext("From %(start)s to %(end)s", start=format_date(start),
-                                     end=format_date(end))])
-        write_row(sheet, 3, [str(h) for h in self.REGISTER_HEADER],
-                  {i: bold for i in range(len(self.REGISTER_HEADER))})
-        for col, width in enumerate((6, 28, 40, 28, 30, 24, 16, 12, 16, 16, 16, 14)):
-            sheet.set_column(col, col, width)
-        row, number = 4, 0
-        limit = current_app.config.get("EXPORT_MAX_ROWS", 200000)
-        lo = dt.datetime.combine(start, dt.time.min)
-        hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)
-        base = (self._scope(db.session.query(Dossier))
-                .options(joinedload(Dossier.procedure), joinedload(Dossier.agency))
-                .filter(Dossier.accepted_at >= lo, Dossier.accepted_at < hi)
-                .order_by(Dossier.accepted_at, Dossier.id))
-        last = None
-        while number < limit:
-            query = base
-            if last is not None:  # keyset pagination: constant cost per batch
-                query = query.filter(or_(Dossier.accepted_at > last[0],
-                                         and_(Dossier.accepted_at == last[0],
-                                              Dossier.id > last[1])))
-            batch = query.limit(min(REGISTER_BATCH, limit - number)).all()
-            if not batch:
-                break
-            sent = dict(db.session.execute(
-                select(DossierEvent.dossier_id, func.min(DossierEvent.at))
-                .where(DossierEvent.dossier_id.in_([d.id for d in batch]),
-                       DossierEvent.to_status == lc.PROCESSING,
-                       DossierEvent.from_status == lc.ACCEPTED)
-                .group_by(DossierEvent.dossier_id)).all())
-            for d in batch:
-                number += 1
-                contact = ", ".join(x for x in (d.address, d.phone) if x)
-                write_row(sheet, row, [
-                    number, d.code, f"{d.procedure.code} – {d.procedure.name}", d.applicant_name,
-                    contact, d.agency.name, d.accepted_at, d.due_date, sent.get(d.id),
-                    d.resolved_at, d.returned_at,
-                    str(labels.RETURN_CHANNELS.get(d.return_channel, "") or "")], formats)
-                row += 1
-            last = (batch[-1].accepted_at, batch[-1].id)
-            for d in batch:  # keep memory flat on big registers (the catalog rows stay)
-                db.session.expunge(d)
-        if number >= limit and base.offset(limit).limit(1).first() is not None:
-            write_row(sheet, row + 1, [gettext(
-                "Only the first %(count)s dossiers are listed: choose a shorter date range.",
-                count=limit)], {0: bold})
-        book.close()
+        dossier_register.write_register(path, db.session, period, own_agency_ids(), limit, texts)
         name = f"so-theo-doi-ho-so-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
         stream = open(path, "rb")
         os.unlink(path)  # the open handle keeps the data until it is sent
