@@ -335,6 +335,22 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
         return self.code or f"#{self.id}"
 
 
+class DossierLookup(db.Model):
+    """The look-up secret of a dossier (issue 15, /tra-cuu/), printed on its receipt: only its
+    hash is kept (domain/lookup.py). A row of its own, not a column of the dossier: issuing one
+    when the receipt is printed must not move the dossier's version under an open edit form."""
+    __tablename__ = "dossier_lookup"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
+                                            unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # How many receipts were printed, hence secrets issued; the last one alone opens the page.
+    issue_count: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    dossier: Mapped["Dossier"] = relationship()
+
+
 class DossierDocument(TimestampMixin, db.Model):
     """A paper received with the dossier (the list printed on the receipt, Mẫu 01)."""
     __tablename__ = "dossier_document"

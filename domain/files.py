@@ -23,7 +23,12 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 from sqlalchemy import select
+
+from models import DossierFile, StoredFile
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
@@ -144,9 +149,6 @@ _STREAM_DATA = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
 
 
 def _check_pdf(data: bytes, name: str) -> int:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
     if _ACTIVE_RAW.search(_STREAM_DATA.sub(b"", data)):
         raise FileRefused(ACTIVE_PDF, name=name)
     try:
@@ -170,8 +172,6 @@ def _check_pdf(data: bytes, name: str) -> int:
 def _pdf_has_active_content(reader) -> bool:
     """Every object of the file, those packed in object streams included, looked through for
     an active name as a key or a value (e.g. /S /JavaScript, /JS, /AA → /Launch)."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
-
     def active(value, depth=0) -> bool:
         if depth > 50:
             return False
@@ -378,8 +378,6 @@ def attach(session, dossier, checked: Checked, name: str, files_dir, user, now: 
     The file is on disk before its row is flushed: a row never points to a missing file. The
     caller commits. The same content already attached, and not withdrawn, to the same place is
     refused (a double click, a second send)."""
-    from models import DossierFile, StoredFile
-
     if kind not in ("scan", "result"):
         raise ValueError(kind)
     if document is not None and document.dossier_id != dossier.id:
@@ -425,8 +423,6 @@ def withdraw(session, attachment, user, now: dt.datetime, reason: str | None) ->
 
 
 def files_of(session, dossier_id: int) -> list:
-    from models import DossierFile
-
     return list(session.scalars(select(DossierFile).where(DossierFile.dossier_id == dossier_id)
                                 .order_by(DossierFile.uploaded_at, DossierFile.id)))
 
@@ -447,8 +443,6 @@ class CheckReport:
 
 def verify(session, files_dir) -> CheckReport:
     """Every stored file read back and hashed against its row."""
-    from models import StoredFile
-
     report = CheckReport(0, [], [], [])
     known = set()
     for row in session.scalars(select(StoredFile).order_by(StoredFile.id)).yield_per(500):

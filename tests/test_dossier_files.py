@@ -7,14 +7,22 @@ import hashlib
 import io
 from pathlib import Path
 
+import file_samples as samples
 import pytest
+from conftest import create_user, login
 from sqlalchemy import func, select
 
-from conftest import create_user, login
-import file_samples as samples
 from domain import lifecycle as lc
-from models import (Agency, AuditLog, Dossier, DossierDocument, DossierFile, Procedure,
-                    StoredFile, db)
+from models import (
+    Agency,
+    AuditLog,
+    Dossier,
+    DossierDocument,
+    DossierFile,
+    Procedure,
+    StoredFile,
+    db,
+)
 
 UNIT = "000.00.20.H37"
 

@@ -4,11 +4,11 @@ import datetime as dt
 import hashlib
 import tarfile
 
+import file_samples as samples
 import pytest
+from conftest import create_agency, create_user, make_app
 from sqlalchemy import make_url, select
 
-from conftest import create_agency, create_user, make_app
-import file_samples as samples
 from domain import files as df
 from domain import lifecycle as lc
 from models import Dossier, DossierFile, Procedure, StoredFile, db

@@ -92,6 +92,11 @@ def test_consecutive_statutory_periods_tile_the_calendar():
     (lambda: periods.from_query({"preset": "year", "year": "0042"}, TODAY),
      "The year must be a number from %(low)s to %(high)s: %(value)s."),
     (lambda: periods.last_months(D(1, 3, 31), 12), "The period is outside the calendar."),
+    # Longer than int() converts (4,300 digits), and digits that are not ASCII.
+    (lambda: periods.from_query({"preset": "year", "year": "9" * 10000}, TODAY),
+     "The year must be a number from %(low)s to %(high)s: %(value)s."),
+    (lambda: periods.from_query({"preset": "year", "year": "²⁰¹⁹"}, TODAY),
+     "The year must be a number from %(low)s to %(high)s: %(value)s."),
 ])
 def test_invalid_input_raises_the_one_error_with_its_message(call, msgid):
     with pytest.raises(PeriodError) as caught:

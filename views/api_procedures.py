@@ -4,6 +4,7 @@ paginated by cursor) and one procedure by its national code. What is public in t
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from domain import public_catalog
 from domain.public_catalog import MAX_QUERY_LENGTH, CatalogFilters
@@ -11,7 +12,6 @@ from models import FEE_KINDS, ONLINE_LEVELS, PROCEDURE_LEVELS, Procedure, db
 from views.api import (DEFAULT_LIMIT, MAX_LIMIT, ApiError, bool_arg, bp, choice_arg,
                        cursor_arg, encode_cursor, error_responses, json_response, limit_arg,
                        ok_response, text_arg)
-from flask_babel import gettext as _
 
 FLAGS = ("saturday_service", "four_on_spot", "postal_in", "postal_out")
 MAX_CODE_LENGTH = 32

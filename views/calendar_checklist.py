@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from domain import calendar_checklist as cc
 from domain.lifecycle import now_local
 from models import db
-from views.base import ALL_ROLES, SecureBaseView, SecureForm, has_role
+from views.base import ALL_ROLES, parse_id, SecureBaseView, SecureForm, has_role
 from views.reports import local_today
 
 KIND_LABELS = {cc.KIND_DAY_OFF: _l("Day off"), cc.KIND_MAKE_UP: _l("Make-up working day"),
@@ -43,9 +43,8 @@ class CalendarChecklistView(SecureBaseView):
             if not has_role("admin"):
                 abort(403)
             form = ReviewForm()
-            # Only this year or next, compared as text: any other value posted is refused.
-            year = {str(y): y for y in years}.get(form.year.data or "")
-            if not form.validate_on_submit() or year is None:
+            year = parse_id(form.year.data)  # a whole number or None (never int() of 10,000 digits)
+            if not form.validate_on_submit() or year not in years:
                 flash(_("The year cannot be marked as reviewed."), "error")
             else:
                 cc.mark_reviewed(db.session, year, current_user.id, now_local(), form.note.data)

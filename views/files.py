@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,11 +22,13 @@ from domain import files as df
 from domain import lifecycle as lc
 from domain.formatting import format_size
 from models import Dossier, DossierDocument, DossierFile, db
-from views.base import ALL_ROLES, SecureForm, has_role, own_agency_ids, parse_id
+from views import labels
+from views.access import ALL_ROLES, has_role, own_agency_ids, parse_id
+from views.forms import SecureForm
 
 EDITORS = ("admin", "staff")
 ACCEPTED_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-KIND_LABELS = {"scan": _l("Scan"), "result": _l("Electronic result")}
+KIND_LABELS = labels.FILE_KINDS
 
 
 class UploadForm(SecureForm):

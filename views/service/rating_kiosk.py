@@ -208,7 +208,7 @@ class KioskDeviceView(SecureModelView):
     def action_revoke(self, ids):
         now = utcnow()
         devices = db.session.scalars(select(KioskDevice).where(KioskDevice.id.in_(
-            [int(i) for i in ids if str(i).isdigit()]))).all()
+            [n for n in map(parse_id, ids) if n]))).all()
         for device in devices:
             kiosk.revoke(device, user_object(), now)
         db.session.commit()
