@@ -342,11 +342,11 @@ def notify_send(limit):
     """Send the due notices of the outbox (run every minute by cron or a systemd timer; safe on
     several hosts at once). Without SMTP_HOST / SMS_API_URL / ZALO_API_URL the notices of that
     channel are marked "no channel configured"."""
-    from domain import lifecycle as lc
+    from domain import clock
     from domain.notify_send import configured_channels, send_due
 
     channels = configured_channels(current_app.config)
-    counts = send_due(db.session, current_app.config, lc.now_local, limit)
+    counts = send_due(db.session, current_app.config, clock.now, limit)
     click.echo(f"kênh / channels: {', '.join(channels) or '-'}; "
                f"đã gửi / sent {counts['sent']}, lỗi sẽ thử lại / failed {counts['failed']}, "
                f"bỏ / dead {counts['dead']}, không có kênh / skipped {counts['skipped']}")

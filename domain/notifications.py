@@ -208,7 +208,7 @@ def recipients(email: str | None, phone: str | None) -> list[tuple[str, str]]:
 
 
 def _dossier_context(dossier, center: str) -> dict:
-    from domain.lifecycle import effective_due_date
+    from domain.deadlines import effective_due_date
     procedure, agency = dossier.procedure, dossier.agency
     if agency is None and procedure is not None:
         agency = procedure.agency

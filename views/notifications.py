@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from domain import lifecycle as lc
+from domain import clock
 from domain import notifications as nt
 from domain import notify_send as ns
 from domain.formatting import format_datetime
@@ -112,7 +112,7 @@ class NoticeView(SecureModelView):
     def action_resend(self, ids):
         notices = db.session.scalars(select(Notice).where(Notice.id.in_(
             [n for n in map(parse_id, ids) if n]))).all()
-        count = ns.resend(db.session, notices, lc.now_local())
+        count = ns.resend(db.session, notices, clock.now())
         db.session.commit()
         flash(_("%(n)s notices will be sent again at the next run of the sender.", n=count),
               "success")
