@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from domain import lifecycle as lc
 from domain import notifications as nt
+from domain.status import Status
 from models import Agency, Dossier, Feedback, Notice, Procedure, User, db
 
 UNIT = "000.00.20.H37"
@@ -96,7 +97,7 @@ def test_a_failing_change_leaves_no_notice(app, users):
             db.session.commit()
         db.session.rollback()
         assert notices(event="result_ready") == []
-        assert db.session.get(Dossier, dossier_id).status == lc.ACCEPTED
+        assert db.session.get(Dossier, dossier_id).status == Status.ACCEPTED
 
 
 def test_a_refused_transition_queues_nothing(app, users):

@@ -1,7 +1,7 @@
 """outbox of notices to applicants and their editable templates (issue 15 point 4)
 
-Revision ID: 0008_notify
-Revises: 0007_lookup
+Revision ID: 0010_notify
+Revises: 0009_intake
 Create Date: 2026-11-30 03:10:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_notify'
-down_revision = '0007_lookup'
+revision = '0010_notify'
+down_revision = '0009_intake'
 branch_labels = None
 depends_on = None
 
