@@ -175,9 +175,36 @@ class Procedure(TimestampMixin, SearchableMixin, db.Model):
     field: Mapped[Optional[Field]] = relationship()
     fee_items: Mapped[list[FeeItem]] = relationship(
         back_populates="procedure", cascade="all, delete-orphan", order_by="FeeItem.id")
+    documents: Mapped[list[ProcedureDocument]] = relationship(
+        back_populates="procedure", cascade="all, delete-orphan",
+        order_by="ProcedureDocument.position")
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
+
+
+class ProcedureDocument(TimestampMixin, db.Model):
+    """A paper the procedure asks for (its "thành phần hồ sơ", one row each): the checklist the
+    clerk ticks at intake, which becomes the dossier's received documents."""
+    __tablename__ = "procedure_document"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
+        CheckConstraint("copies >= 1", name="copies"),
+        UniqueConstraint("procedure_id", "position", name="uq_procedure_document_position"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16), default="original")
+    copies: Mapped[int] = mapped_column(Integer, default=1)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="documents")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class FeeItem(TimestampMixin, db.Model):
