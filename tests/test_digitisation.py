@@ -227,3 +227,32 @@ def test_report_page_in_chromium(march, live_server, page):
                        "Tỷ lệ", "Hồ sơ đã giải quyết trong kỳ", "Có kết quả điện tử", "Tỷ lệ"]
     page.screenshot(path=str(SHOTS / "report-digitisation.png"), full_page=True)
     table.screenshot(path=str(SHOTS / "report-digitisation-table.png"))
+
+
+def test_scale_generator_attaches_scans_and_results(app, users, tmp_path):
+    """`flask seed scale` (seed/scale.py) on a two-procedure catalog: a sample of the synthetic
+    dossiers gets listed documents with scans and electronic results, a few tiny PDFs stored
+    once by their hash, so the 2020 shares are plausible (neither 0 nor 100 %)."""
+    from seed.scale import RESULT, SCANNED, generate
+
+    folder = tmp_path / "files"
+    app.config["FILES_DIR"] = str(folder)
+    with app.app_context():
+        for code, agency_code in (("1.000001", "SGTVT"), ("1.000002", "STP")):
+            db.session.add(Procedure(code=code, name=f"Thủ tục {code}", processing_days=5,
+                                     agency=db.session.scalar(
+                                         select(Agency).where(Agency.code == agency_code))))
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["seed", "scale", "--dossiers", "600"])
+        assert result.exit_code == 0, result.output
+        assert "documents" in result.output and "files" in result.output
+        check = files.verify(db.session, folder)
+        assert check.ok and check.checked == 5 and not check.unreferenced
+        dg = digitisation_summary(db.session, dt.date(2020, 1, 1), dt.date(2020, 12, 31))
+    assert dg["received"] == 600
+    # Scanned at intake: the sample less its late scans; results: about RESULT of the resolved.
+    expected_scanned = 100 * SCANNED * 0.9
+    assert expected_scanned - 10 < dg["received_scanned_share"] < expected_scanned + 10
+    assert dg["resolved"] > 500
+    assert 100 * RESULT - 10 < dg["resolved_with_result_share"] < 100 * RESULT + 10
+    assert {r["agency_code"] for r in dg["rows"] if r["received_scanned"]} == {"SGTVT", "STP"}
