@@ -3,7 +3,6 @@ worked by hand, on SQLite and PostgreSQL: the SQL of domain/digitisation.py, the
 key of `flask report --format json`, the workbook read back with openpyxl, and the report page
 as the manager sees it (test client, then Chromium with a screenshot)."""
 import datetime as dt
-import io
 import json
 from pathlib import Path
 
@@ -169,24 +168,35 @@ def test_report_cli_json_has_the_key(march):
     assert report["totals"]["received_new"] == 7
 
 
-def test_workbook_block_read_back(march, tmp_path):
+def test_workbook_read_back(march, tmp_path):
     out = tmp_path / "r.xlsx"
     result = march.test_cli_runner().invoke(
         args=["report", "--month", "2019-03", "--format", "xlsx", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    ws = openpyxl.load_workbook(out)["Tổng hợp"]
+    wb = openpyxl.load_workbook(out)
+    # The summary: two lines in its four columns (label, count, share, note).
+    summary = {r[0]: r[1:] for r in wb["Tổng hợp"].iter_rows(values_only=True) if r and r[0]}
+    count, ratio, note = summary["Hồ sơ số hóa toàn bộ khi tiếp nhận"]
+    assert (count, ratio, note) == (2, pytest.approx(2 / 7), "2/7 hồ sơ tiếp nhận trong kỳ")
+    count, ratio, note = summary["Hồ sơ giải quyết có kết quả điện tử"]
+    assert (count, ratio, note) == (2, pytest.approx(0.5), "2/4 hồ sơ đã giải quyết trong kỳ")
+    # The sheet per agency, last of the workbook.
+    assert wb.sheetnames[-1] == "Số hóa hồ sơ"
+    ws = wb["Số hóa hồ sơ"]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    title = next(i for i, r in enumerate(rows) if r[0] == "SỐ HÓA HỒ SƠ (QUYẾT ĐỊNH 766/QĐ-TTg, "
-                                                          "NHÓM 4)")
-    assert rows[title + 1][:7] == ["Cơ quan", "Hồ sơ tiếp nhận", "Số hóa toàn bộ khi tiếp nhận",
-                                   "Tỷ lệ", "Hồ sơ đã giải quyết", "Có kết quả điện tử", "Tỷ lệ"]
-    body = {r[0]: r[1:7] for r in rows[title + 2:title + 5]}
+    assert rows[1][0] == "SỐ HÓA HỒ SƠ (QUYẾT ĐỊNH 766/QĐ-TTg, NHÓM 4)"
+    assert rows[2][0] == "Từ ngày 01/03/2019 đến ngày 31/03/2019"
+    head = next(i for i, r in enumerate(rows) if r[0] == "Mã")
+    assert rows[head] == ["Mã", "Cơ quan", "Hồ sơ tiếp nhận trong kỳ",
+                          "Số hóa toàn bộ khi tiếp nhận", "Tỷ lệ",
+                          "Hồ sơ đã giải quyết trong kỳ", "Có kết quả điện tử", "Tỷ lệ"]
+    body = {r[1]: r[2:8] for r in rows[head + 1:head + 4]}
     assert body["Sở Giao thông vận tải"] == [6, 1, pytest.approx(1 / 6), 3, 1,
                                              pytest.approx(1 / 3)]
     assert body["Sở Tư pháp"] == [1, 1, 1, 1, 1, 1]
     assert body["Tổng cộng"] == [7, 2, pytest.approx(2 / 7), 4, 2, pytest.approx(0.5)]
-    # Shares are real percentages in the cells (shown 33,33%), not text.
-    assert ws.cell(row=title + 5, column=4).number_format == "0.00%"
+    # Shares are real percentages in the cells (shown 28,57%), not text.
+    assert ws.cell(row=head + 4, column=5).number_format == "0.00%"
 
 
 def test_report_page_shows_the_table(march, client):
@@ -233,7 +243,7 @@ def test_scale_generator_attaches_scans_and_results(app, users, tmp_path):
     """`flask seed scale` (seed/scale.py) on a two-procedure catalog: a sample of the synthetic
     dossiers gets listed documents with scans and electronic results, a few tiny PDFs stored
     once by their hash, so the 2020 shares are plausible (neither 0 nor 100 %)."""
-    from seed.scale import RESULT, SCANNED, generate
+    from seed.scale import RESULT, SCANNED
 
     folder = tmp_path / "files"
     app.config["FILES_DIR"] = str(folder)
