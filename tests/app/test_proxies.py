@@ -1,7 +1,7 @@
 """Behind a reverse proxy: the client's address comes from X-Forwarded-For, but only as many hops
 as there are trusted proxies (TRUSTED_PROXIES); anyone can send that header."""
 import pytest
-from conftest import PASSWORD, _fresh, _shared_app
+from tests.factories import PASSWORD
 from domain.audit import LOGIN
 from models import AuditLog, db
 
@@ -9,13 +9,12 @@ PROXY = "10.0.0.5"
 
 
 @pytest.fixture
-def proxied_app(database_url):
-    with _fresh(_shared_app(database_url, TRUSTED_PROXIES=1)) as app:
-        yield app
+def proxied_app(app_with):
+    return app_with(TRUSTED_PROXIES=1)
 
 
 def _login_ip(app, forwarded_for: str | None) -> str:
-    from conftest import create_user
+    from tests.factories import create_user
     with app.app_context():
         create_user("staff9", "manager")
         db.session.commit()
@@ -45,7 +44,7 @@ def test_without_trusted_proxies_the_header_is_ignored(app):
 
 
 def test_trusted_proxies_comes_from_the_environment(monkeypatch, tmp_path):
-    from conftest import make_app
+    from tests.support import make_app
     monkeypatch.setenv("TRUSTED_PROXIES", "2")
     app = make_app(f"sqlite:///{tmp_path / 'x.db'}")
     assert app.config["TRUSTED_PROXIES"] == 2

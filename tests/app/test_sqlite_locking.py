@@ -9,8 +9,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from conftest import _reset_schema, create_agency, create_user, login, make_app
-from browser_forms import open_form, read_form
+from tests.factories import create_agency, create_user, login
+from tests.support import reset_schema, make_app
+from tests.browser_forms import open_form, read_form
 from models import Dossier, Procedure, User, db
 
 BUSY = "Hệ thống đang bận, vui lòng thử lại"
@@ -21,7 +22,7 @@ TIMEOUT_MS = 400
 def sqlite_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("locking") / "motcua.db"
     app = make_app(f"sqlite:///{path}", SQLITE_BUSY_TIMEOUT_MS=TIMEOUT_MS)
-    _reset_schema(app)
+    reset_schema(app)
     with app.app_context():
         agency = create_agency()
         proc = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency,

@@ -7,22 +7,13 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
+from tests.factories import PASSWORD
 from domain.evaluation import ensure_indicators
 from models import Agency, CalendarDay, Dossier, FeeItem, Procedure, db
+from tests.browser.watch import Watch
 
 pytestmark = pytest.mark.browser
 CODE = "000.00.20.H37-190304-0001"
-
-# Reports every violation to the console, with its directive and source (set before any page
-# script runs; DevTools init scripts are not subject to the page's CSP).
-REPORT_VIOLATIONS = """
-document.addEventListener('securitypolicyviolation', function (e) {
-  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI +
-                ' at ' + e.sourceFile + ':' + e.lineNumber + ' ' + (e.sample || ''));
-});
-"""
-
 
 def _data(app):
     with app.app_context():
@@ -39,32 +30,6 @@ def _data(app):
         ensure_indicators(db.session)
         db.session.commit()
         return dossier.id
-
-
-class Watch:
-    """Everything the page complains about: CSP violations, script errors, failed requests."""
-
-    def __init__(self, page):
-        self.problems = []
-        page.add_init_script(REPORT_VIOLATIONS)
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
-        page.context.on("page", self._new_page)  # printed forms open in a new tab
-
-    def _new_page(self, page):
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
-
-    def _console(self, message):
-        text, url = message.text, message.location.get("url") or ""
-        if url.endswith("/favicon.ico"):
-            return  # the browser asks for it by itself; there is none
-        if message.type == "error" or "Content Security Policy" in text:
-            self.problems.append(f"{message.type}: {text} ({url})")
-
-    def check(self, where: str):
-        problems, self.problems[:] = list(self.problems), []
-        assert problems == [], f"{where}: {problems}"
 
 
 def _log_in(page, live_server, username):

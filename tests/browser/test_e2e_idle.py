@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Agency, Dossier, Procedure, db
-from test_e2e_csp import Watch
+from tests.browser.watch import Watch
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse 42"

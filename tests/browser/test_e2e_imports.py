@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from import_helpers import csv_bytes
+from tests.import_helpers import csv_bytes
 from models import Dossier, Procedure, db
 
 pytestmark = pytest.mark.browser

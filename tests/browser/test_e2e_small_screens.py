@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from domain import lifecycle as lc
-from test_e2e_csp import Watch
+from tests.browser.watch import Watch
 from models import Agency, Dossier, DossierDocument, Payment, Procedure, StaffRating, User, db
 
 pytestmark = pytest.mark.browser

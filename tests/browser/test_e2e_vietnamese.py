@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from domain import lifecycle as lc
 from domain.evaluation import ensure_indicators
-from import_helpers import csv_bytes
+from tests.import_helpers import csv_bytes
 from models import (Agency, AuditLog, Dossier, DossierDocument, FeeItem, Feedback, Field,
                     Payment, Procedure, StaffRating, User, db)
 

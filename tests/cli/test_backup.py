@@ -9,9 +9,13 @@ import time
 import pytest
 from sqlalchemy import func, make_url, select
 
-from conftest import create_agency, create_user, make_app
+from tests.factories import create_agency, create_user
+from tests.support import make_app
 from domain import lifecycle as lc
 from models import Agency, AuditLog, Dossier, Payment, Procedure, db
+
+# The backup reads the database through another connection (and pg_dump): real commits.
+pytestmark = pytest.mark.commits
 
 UNIT = "000.00.20.H37"
 

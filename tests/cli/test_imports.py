@@ -15,7 +15,7 @@ from domain.calendar import WorkingCalendar, load_calendar
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
 from domain.dossier_import import IMPORT_REASON
 from domain.spreadsheet_reader import Limits, SpreadsheetError, read_tables
-from import_helpers import (
+from tests.import_helpers import (
     BILLION_LAUGHS, csv_bytes, replace_in_xlsx, snapshot, xlsx_bytes, zip_bomb_xlsx,
 )
 from models import (

@@ -4,11 +4,16 @@ the web form, some through the domain function, and some roll back: the day's co
 run 0001..N with no duplicate and no gap."""
 import threading
 
+import pytest
+
 from sqlalchemy import select
 
-from conftest import create_agency, create_user, login
+from tests.factories import create_agency, create_user, login
 from domain import lifecycle as lc
 from models import Dossier, Procedure, db
+
+# Threads with their own connections must see each other's commits: no rollback fixture.
+pytestmark = pytest.mark.commits
 
 THREADS = 6
 PER_THREAD = 4
@@ -111,7 +116,7 @@ def _documents(app, dossier_id):
 
 def _edit_forms(app, dossier_id):
     """Two clerks open the same dossier's edit form: each gets the form as the browser sends it."""
-    from browser_forms import open_form
+    from tests.browser_forms import open_form
     url = f"/dossier/edit/?id={dossier_id}"
     result = []
     for name in ("clerk1", "clerk2"):

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 
 from domain import dashboard
 from domain.svg_charts import bar_chart, hbar_chart
-from models import Agency, User, db
-from tests.test_reports import build_march_data
+from models import Agency, db
 
 D = dt.date
 TODAY = D(2019, 3, 31)
 
 
-@pytest.fixture
-def march(app, users):
-    with app.app_context():
-        db.session.query(User).filter(User.role == "staff").one().agencies = []
-        db.session.query(Agency).delete()
-        db.session.commit()
-        build_march_data(db.session)
-        staff = db.session.query(User).filter(User.username == "staff1").one()
-        staff.agencies = [db.session.query(Agency).filter_by(code="SGTVT").one()]
-        db.session.commit()
-    return app
-
-
-def test_dashboard_figures(march):
-    with march.app_context():
+def test_dashboard_figures(march_with_users):
+    with march_with_users.app_context():
         d = dashboard.dashboard(db.session, TODAY)
         stp = [db.session.query(Agency).filter_by(code="STP").one().id]
         s = dashboard.dashboard(db.session, TODAY, agency_ids=stp)
@@ -65,24 +50,24 @@ def test_dashboard_figures(march):
     assert s["satisfaction"]["forms"] == 0  # the forms are SGTVT's
 
 
-def test_dashboard_page_by_role(march, client):
+def test_dashboard_page_by_role(march_with_users, client):
     assert client.get("/").status_code == 302
     for role, username in (("manager", "manager1"), ("admin", "admin1")):
-        c = march.test_client()
+        c = march_with_users.test_client()
         c.post("/login", data={"username": username, "password": "correct horse 42"})
         html = c.get("/?until=2019-03").get_data(as_text=True)
         assert html.count("<svg") == 3  # charts drawn on the server
         assert "cdn" not in html.lower()
         assert "Sở Tư pháp" in html and "D17 carried over" in html
         assert "Từ ngày 01/04/2018 đến ngày 31/03/2019" in html
-    staff = march.test_client()
+    staff = march_with_users.test_client()
     staff.post("/login", data={"username": "staff1", "password": "correct horse 42"})
     html = staff.get("/?until=2019-03").get_data(as_text=True)
     assert "D10 overdue" in html and "D17 carried over" not in html
     assert "Sở Tư pháp" not in html
 
 
-def test_default_window_follows_the_data(march, client, login_as):
+def test_default_window_follows_the_data(march_with_users, client, login_as):
     """Nothing accepted in the last twelve months: the charts end at the last acceptance."""
     login_as("manager")
     html = client.get("/").get_data(as_text=True)

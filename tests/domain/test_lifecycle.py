@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from domain import lifecycle as lc
 from models import AuditLog, Dossier, DossierEvent, DossierPause, Procedure, db
-from conftest import create_agency, create_user
+from tests.factories import create_agency, create_user
 
 UNIT = "000.00.20.H37"
 T = dt.datetime

@@ -8,15 +8,7 @@ import openpyxl
 import pytest
 
 from domain.report_workbook import FORM_COLUMNS
-from models import db
-from tests.test_reports import EXPECTED_MARCH, assert_identity, build_march_data
-
-
-@pytest.fixture
-def march(app):
-    with app.app_context():
-        build_march_data(db.session)
-    return app
+from tests.factories import EXPECTED_MARCH, assert_identity
 
 
 def test_cli_json_to_stdout(march):

@@ -8,7 +8,7 @@ import random
 
 from domain.reports import ROW_KEYS, build_report, month_period
 from models import Agency, Dossier, Field, Procedure, db
-from tests.test_reports import assert_identity
+from tests.factories import assert_identity
 
 START = dt.date(2019, 1, 1)
 

@@ -10,7 +10,7 @@ def test_normalize():
 
 
 def _catalog(app):
-    from conftest import create_agency
+    from tests.factories import create_agency
     from models import Agency
     with app.app_context():
         agency = db.session.query(Agency).filter_by(code="SGTVT").first() or create_agency()

@@ -1,15 +1,6 @@
 """CSRF: a state-changing request without a valid token is refused and changes nothing."""
-import re
-
-from conftest import PASSWORD, create_agency, create_user
+from tests.factories import PASSWORD, create_agency, create_user, csrf_token as _token
 from models import Agency, db
-
-
-def _token(client, url):
-    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-                      client.get(url).data)
-    assert match, "form without a CSRF token"
-    return (match.group(1) or match.group(2)).decode()
 
 
 def test_login_without_token_is_refused(csrf_app):

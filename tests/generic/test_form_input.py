@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange
 
-from browser_forms import open_form
+from tests.browser_forms import open_form
 from domain import lifecycle as lc
 from domain.catalog_io import import_catalog
 from domain.spreadsheet_reader import Table

@@ -18,8 +18,9 @@ from flask import url_for
 from flask_admin.model import BaseModelView
 from sqlalchemy import String, Text, func, inspect, select
 
-from browser_forms import open_form
-from conftest import PASSWORD, create_agency, create_user, make_app
+from tests.browser_forms import open_form
+from tests.factories import PASSWORD, create_agency, create_user
+from tests.support import make_app
 from domain import evaluation, lifecycle as lc
 from models import (Agency, AuditLog, CalendarDay, CourierItem, CourierRun, Dossier,
                     DossierDocument, EvaluationIndicator, FeeItem, Feedback, Field, Procedure,

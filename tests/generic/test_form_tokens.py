@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from conftest import create_agency, create_user, login
+from tests.factories import create_agency, create_user, login
 from domain import evaluation, lifecycle as lc
 from models import (Agency, CalendarDay, CourierRun, Dossier, EvaluationForm,
                     EvaluationIndicator, Feedback, Field, Payment, Procedure, StaffRating, User,
@@ -149,6 +149,7 @@ def test_each_create_form_is_sent_once(app, world, endpoint):
     assert f"id={new_id}" in second.location, second.location
 
 
+@pytest.mark.commits  # threads with their own connections
 def test_a_double_tap_on_a_kiosk_tablet_rates_once(app, world):
     """Kiosk mode (a tablet on its own credential, no login): the same screen sent twice."""
     client = app.test_client()
@@ -198,6 +199,7 @@ def _at_once(clients, url, data):
 PAIRS = 5
 
 
+@pytest.mark.commits  # threads with their own connections
 @pytest.mark.parametrize("endpoint", ["payment", "dossier"])
 def test_two_threads_posting_the_same_form_make_one_record(app, world, endpoint):
     role, url, data, model = create_forms(world)[endpoint]

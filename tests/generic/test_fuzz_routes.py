@@ -17,7 +17,8 @@ from sqlalchemy import update
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.security import generate_password_hash
 
-from conftest import PASSWORD, _empty_tables, create_agency, create_user, login, make_app
+from tests.factories import PASSWORD, create_agency, create_user, login
+from tests.support import empty_tables, make_app
 from models import User, db
 from views import auth
 
@@ -93,7 +94,7 @@ def fuzz(database_url):
     app = make_app(database_url, PROPAGATE_EXCEPTIONS=False, DASHBOARD_CACHE_SECONDS=0)
     app.request_class = RecordingRequest
     with app.app_context():
-        _empty_tables()
+        empty_tables()
         _seed()
         # Hundreds of login attempts: a one-round hash instead of scrypt's deliberate cost.
         db.session.execute(update(User).values(password_hash=CHEAP_HASH))
@@ -109,7 +110,7 @@ def fuzz(database_url):
             clients[role] = client
         yield app, clients
     with app.app_context():
-        _empty_tables()
+        empty_tables()
         db.engine.dispose()
 
 

@@ -15,7 +15,7 @@ def test_models_and_migrations_agree(app):
 def test_constraints_are_enforced(app):
     import pytest
     from sqlalchemy.exc import IntegrityError
-    from conftest import create_agency
+    from tests.factories import create_agency
     from models import Procedure
     with app.app_context():
         agency = create_agency()

@@ -61,8 +61,8 @@ def test_generated_secret_key_file_is_never_readable_by_others(tmp_path, monkeyp
 
 def test_every_post_route_needs_the_csrf_token(csrf_app):
     """Walks the URL map: no state-changing route may be exempt, now or after a new screen."""
-    from conftest import PASSWORD, create_user
-    from test_csrf import _token
+    from tests.factories import PASSWORD, create_user
+    from tests.factories import csrf_token as _token
 
     from app import csrf
     from models import db
@@ -137,7 +137,7 @@ def test_ajax_pickers_answer_one_page_at_most(app, client, login_as, args):
     # ?limit=1000000 (or -1: no limit at all on SQLite) loaded a whole table into memory.
     import json
 
-    from conftest import create_agency
+    from tests.factories import create_agency
     from models import db
     with app.app_context():
         for i in range(30):

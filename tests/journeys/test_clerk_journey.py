@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from domain import lifecycle as lc
 from models import Dossier, Payment, StaffRating, db
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -20,7 +20,7 @@ from models import (
     EvaluationAnswer, EvaluationForm, EvaluationIndicator, Feedback, Payment, Procedure,
     StaffRating, User, db,
 )
-from tests.conftest import _empty_tables, make_app
+from tests.support import empty_tables, make_app
 
 FROM, TO = dt.date(2019, 1, 1), dt.date(2019, 12, 31)
 START = dt.datetime(2019, 1, 1)
@@ -33,14 +33,14 @@ LATE_NAMED = {"STP", "SXD", "SKHDT", "STNMT", "SVHTTDL"}
 def demo_app(database_url):
     app = make_app(database_url)
     with app.app_context():
-        _empty_tables()
+        empty_tables()
         result = app.test_cli_runner().invoke(args=["seed", "demo"])
         assert result.exit_code == 0, result.output
         assert "admin / demo1234" in result.output and "canbo / demo1234" in result.output
     yield app
     with app.app_context():
         db.session.remove()
-        _empty_tables()
+        empty_tables()
         db.engine.dispose()
 
 

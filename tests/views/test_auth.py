@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from conftest import PASSWORD, create_user, login
+from tests.factories import PASSWORD, create_user, login
 from models import User, db
 
 

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from conftest import login
+from tests.factories import login
 from domain import lifecycle as lc
 from models import Agency, AuditLog, Dossier, DossierEvent, Procedure, User, db
 
@@ -393,7 +393,7 @@ def test_online_submission_accepted_on_the_page(app, client, login_as, world):
 
 def test_transition_needs_the_csrf_token(csrf_app):
     import datetime as _dt
-    from conftest import PASSWORD, create_agency, create_user
+    from tests.factories import PASSWORD, create_agency, create_user
     with csrf_app.app_context():
         agency = create_agency()
         create_user("clerk", "staff", [agency])

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from models import Agency, Dossier, Procedure, db
-from tests.conftest import create_agency
+from tests.factories import create_agency
 from views import labels
 from views.base import AgencyScopedMixin, SecureModelView
 from views.exports import XlsxExportMixin
@@ -129,7 +129,7 @@ class DossierExportView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
 @pytest.fixture
 def dossier_app(app):
     """An app of its own (the shared one must not grow a test view), on the same database."""
-    from conftest import make_app
+    from tests.support import make_app
     own = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
     admin = own.extensions["admin"][0]
     admin.add_view(DossierExportView(Dossier, db, name="Hồ sơ", endpoint="test_dossier"))

@@ -3,7 +3,7 @@ script or style without it; HSTS in production; no caching of what a logged-in u
 import re
 
 import pytest
-from conftest import login
+from tests.factories import login
 
 PAGES = {
     "admin": ["/", "/agency/", "/procedure/", "/procedure/new/", "/user/", "/user/new/",
@@ -67,7 +67,7 @@ def test_no_hsts_outside_production(client, users):
 
 
 def test_hsts_in_production(monkeypatch, tmp_path):
-    from conftest import make_app
+    from tests.support import make_app
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     app = make_app(f"sqlite:///{tmp_path / 'p.db'}")

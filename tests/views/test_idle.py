@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
 
-from conftest import PASSWORD, create_agency, create_user
+from tests.factories import PASSWORD, create_agency, create_user
 from models import Agency, Dossier, FormDraft, Procedure, User, db
 
 HOST = "http://localhost"

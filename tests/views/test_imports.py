@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from conftest import PASSWORD, create_agency, create_user
-from import_helpers import BILLION_LAUGHS, replace_in_xlsx, snapshot, xlsx_bytes
+from tests.factories import PASSWORD, create_agency, create_user
+from tests.import_helpers import BILLION_LAUGHS, replace_in_xlsx, snapshot, xlsx_bytes
 from models import Agency, Dossier, DossierEvent, Procedure, db
 
 DOSSIERS = [["code", "procedure_code", "applicant_name", "channel", "accepted_at", "status"],

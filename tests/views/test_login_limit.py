@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import (IN_CI, PASSWORD, ROOT, _reset_schema, create_user, login, make_app)
+from tests.factories import PASSWORD, create_user, login
+from tests.support import IN_CI, ROOT, reset_schema, make_app
 from models import db
 
 REFUSAL = "Quá nhiều lần đăng nhập không thành công"
@@ -156,7 +157,7 @@ def test_the_limit_holds_across_gunicorn_workers_sharing_redis(tmp_path, redis_c
     username = f"worker-test-{uuid.uuid4().hex[:8]}"
     database_url = f"sqlite:///{tmp_path / 'gunicorn.db'}"
     app = make_app(database_url)
-    _reset_schema(app)
+    reset_schema(app)
     with app.app_context():
         create_user(username, "manager")
         db.session.commit()

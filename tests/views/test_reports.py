@@ -5,25 +5,8 @@ import io
 import re
 
 import openpyxl
-import pytest
 
-from models import db
-from tests.test_reports import EXPECTED_MARCH, build_march_data
-
-
-@pytest.fixture
-def march(app, users):
-    with app.app_context():
-        # The `users` fixture made SGTVT and STP; the hand-built set brings its own agencies.
-        from models import Agency, User
-        db.session.query(User).filter(User.role == "staff").one().agencies = []
-        db.session.query(Agency).delete()
-        db.session.commit()
-        build_march_data(db.session)
-        staff = db.session.query(User).filter(User.username == "staff1").one()
-        staff.agencies = [db.session.query(Agency).filter_by(code="SGTVT").one()]
-        db.session.commit()
-    return app
+from tests.factories import EXPECTED_MARCH
 
 
 def _cells(html: str, row_id: str) -> list[str]:
@@ -39,7 +22,7 @@ def test_roles(client, users, login_as):
     assert client.get("/report/xlsx?preset=month&month=2019-03").status_code == 403
 
 
-def test_march_on_screen(march, client, login_as):
+def test_march_on_screen(march_with_users, client, login_as):
     login_as("manager")
     html = client.get("/report/?preset=month&month=2019-03").get_data(as_text=True)
     assert "Từ ngày 01/03/2019 đến ngày 31/03/2019" in html
@@ -53,7 +36,7 @@ def test_march_on_screen(march, client, login_as):
     assert "215.000 đ" in html
 
 
-def test_presets_and_by_field(march, client, login_as):
+def test_presets_and_by_field(march_with_users, client, login_as):
     login_as("admin")
     html = client.get("/report/?preset=quarter&quarter=2019-Q1").get_data(as_text=True)
     assert "Từ ngày 01/01/2019 đến ngày 31/03/2019" in html
@@ -69,7 +52,7 @@ def test_presets_and_by_field(march, client, login_as):
     assert "Kỳ báo cáo không hợp lệ" in html
 
 
-def test_download_matches_the_json(march, client, login_as):
+def test_download_matches_the_json(march_with_users, client, login_as):
     login_as("manager")
     response = client.get("/report/xlsx?preset=month&month=2019-03")
     assert response.status_code == 200

@@ -1,6 +1,6 @@
 """Server-side sessions: logging out, a new password and deactivation end every copy of a
 session, even a cookie copied before; another device's session lives on."""
-from conftest import PASSWORD, login
+from tests.factories import PASSWORD, login
 from models import User, db
 
 
