@@ -292,7 +292,8 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
         Index("ix_dossier_status_due", "status", "due_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[Optional[str]] = mapped_column(String(40), unique=True)  # set at acceptance
+    # Set at acceptance; 64: an agency's eid code (32) + date + a sequence of 4 digits or more.
+    code: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
     # The agency responsible when the dossier was received: reports stay true if the catalog moves.
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
@@ -431,6 +432,18 @@ class CalendarDay(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return self.date.strftime("%d/%m/%Y")
+
+
+class CalendarYearReview(TimestampMixin, db.Model):
+    """An administrator checked a year's days off and make-up days against the year's notice of
+    the Ministry of Home Affairs (the `holidays` package misses official swaps)."""
+    __tablename__ = "calendar_year_review"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    note: Mapped[Optional[str]] = mapped_column(String(255))
+
+    reviewed_by: Mapped[Optional["User"]] = relationship()
 
 
 class StaffRating(TimestampMixin, db.Model):

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from domain.spreadsheet_reader import (
     Issue, Table, header_issues, ValueError_, parse_bool, parse_date, parse_int, parse_text,
 )
+from domain.levels import ABOLISHED_MESSAGE, ABOLISHED_MESSAGE_VI, may_choose
 from domain.spreadsheets import new_workbook, safe_value, write_row
 from domain.text import clean_text
 from models import (
@@ -84,7 +85,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("agency_code", "ref", required=True, help="Mã cơ quan"),
         Column("field_code", "ref", help="Mã lĩnh vực (của cùng cơ quan)"),
         Column("level", "choice", choices=PROCEDURE_LEVELS, default="province",
-               help="province | district | commune"),
+               help="province | commune (district: chỉ thủ tục cũ, đã bỏ từ 01/07/2025)"),
         Column("processing_days", "int", required=True, minimum=0, maximum=365,
                help="Thời hạn giải quyết (ngày làm việc; 0 = trong ngày)"),
         Column("online_level", "choice", choices=ONLINE_LEVELS, default="none",
@@ -314,6 +315,10 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
         if code and not PROCEDURE_CODE.match(code):
             _error(result, sheet["procedures"], f"mã thủ tục “{code}” phải có dạng 1.004616",
                    f"procedure code “{code}” must look like 1.004616")
+        if "level" in values and not may_choose(
+                values["level"], procedures[code].level if code in procedures else None):
+            _error(result, sheet["procedures"], f"cột level: {ABOLISHED_MESSAGE_VI}",
+                   f"column level: {ABOLISHED_MESSAGE}")
         agency_code = values.get("agency_code")
         if agency_code and agency_code not in agencies and agency_code not in file_agency_codes:
             _error(result, sheet["procedures"], f"không có cơ quan mã {agency_code}",

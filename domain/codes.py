@@ -1,22 +1,44 @@
-"""Dossier codes (design §4): <receiving unit code>-<yyMMdd of acceptance>-<4-digit sequence>.
+"""Dossier codes: <prefix>-<yyMMdd of acceptance>-<sequence of at least 4 digits>.
 
-The sequence restarts every day per receiving unit. It comes from a per-day counter row updated in
-the same transaction as the dossier insert, so two parallel intakes never get the same number and
-a rolled-back intake leaves no gap; the UNIQUE constraint on dossier.code is the last guard.
+The prefix (docs/legal.md, "Mã số hồ sơ"):
+- dossiers accepted from 01/07/2025 (Nghị định 118/2025 in force; Thông tư 03/2025 Art. 13, whose
+  clause 3 added by Thông tư 04/2025 names "mã định danh điện tử của cơ quan giải quyết hồ sơ"):
+  the electronic ID code of the agency that resolves the dossier, or the receiving unit code
+  (configuration RECEIVING_UNIT_CODE) when that agency has none;
+- dossiers accepted before: the receiving unit code (design §4), so the history keeps its codes.
+A code, once given, never changes.
+
+The sequence restarts every day per prefix. It comes from a per-(prefix, day) counter row updated
+in the same transaction as the dossier insert, so two parallel intakes never get the same number
+and a rolled-back intake leaves no gap; the UNIQUE constraint on dossier.code is the last guard.
+It has at least 4 digits and grows to 5 or more after 9999 ("độ dài dãy số theo thực tế hồ sơ
+phát sinh, tối thiểu gồm 04 ký tự", TT 03/2025 Art. 13(3) as added by TT 04/2025).
 """
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from domain.sql import insert_for
+
+# Nghị định 118/2025/NĐ-CP in force: codes from the resolving agency from this day on.
+AGENCY_PREFIX_SINCE = dt.date(2025, 7, 1)
+MIN_DIGITS = 4
 
 
 def format_code(unit_code: str, day: dt.date, sequence: int) -> str:
-    if not 1 <= sequence <= 9999:
-        raise ValueError("the daily sequence runs from 0001 to 9999")
-    return f"{unit_code}-{day:%y%m%d}-{sequence:04d}"
+    if sequence < 1:
+        raise ValueError("the daily sequence starts at 0001")
+    return f"{unit_code}-{day:%y%m%d}-{sequence:0{MIN_DIGITS}d}"
+
+
+def code_prefix(agency, unit_code: str, day: dt.date) -> str:
+    """The prefix of a dossier of `agency` accepted on `day` (see the module docstring)."""
+    eid = (getattr(agency, "eid_code", None) or "").strip()
+    if eid and day >= AGENCY_PREFIX_SINCE:
+        return eid
+    return unit_code
 
 
 def next_sequence(session, unit_code: str, day: dt.date) -> int:
@@ -24,7 +46,7 @@ def next_sequence(session, unit_code: str, day: dt.date) -> int:
     from models import DossierCounter
 
     table = DossierCounter.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(session)
     session.execute(insert(table).values(unit_code=unit_code, day=day, last_seq=0)
                     .on_conflict_do_nothing(index_elements=["unit_code", "day"]))
     session.execute(update(table)
@@ -36,3 +58,8 @@ def next_sequence(session, unit_code: str, day: dt.date) -> int:
 
 def next_code(session, unit_code: str, day: dt.date) -> str:
     return format_code(unit_code, day, next_sequence(session, unit_code, day))
+
+
+def next_dossier_code(session, agency, unit_code: str, day: dt.date) -> str:
+    """The code of a dossier of `agency` accepted on `day`."""
+    return next_code(session, code_prefix(agency, unit_code, day), day)

@@ -77,7 +77,8 @@ class CourierCount:
 
 
 def courier_counts(session, date_from=None, date_to=None, agency_ids=None) -> list[CourierCount]:
-    """Per agency and direction: runs and dossiers carried in [from, to] (run dates)."""
+    """Per agency and direction: runs and dossiers carried in [from, to] (run dates). The one
+    SQL of the report's "courier" (and its breakdown by agency) and the courier totals page."""
     from models import Agency, CourierItem, CourierRun as R
 
     query = (select(Agency.id, Agency.name, R.direction, func.count(func.distinct(R.id)),

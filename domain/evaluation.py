@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from domain.service import RuleError, in_period
+from domain.periods import within
+from domain.service import RuleError
 
 NATIONAL = "national"
 CITIZEN_2019 = "citizen_2019"
@@ -108,6 +109,7 @@ class ScoreCount:
     score: int
     max_score: int
     count: int
+    agency_id: int | None = None  # with by_agency=True
 
     @property
     def label(self) -> str:
@@ -115,18 +117,24 @@ class ScoreCount:
 
 
 def evaluation_counts_by_score(session, date_from=None, date_to=None, agency_ids=None,
-                               form_set: str | None = None) -> list[ScoreCount]:
-    """Forms per score ("8/8": 566, "7/8": 212, ...), best first; cancelled forms excluded."""
+                               form_set: str | None = None,
+                               by_agency: bool = False) -> list[ScoreCount]:
+    """Forms per score ("8/8": 566, "7/8": 212, ...), highest first (the largest scale first);
+    cancelled forms excluded. `by_agency`: one row per agency and score. The one SQL of the
+    report's "evaluation_forms" and of the evaluation forms' totals page."""
     from models import EvaluationForm as F
 
-    query = (select(F.score, F.max_score, func.count(F.id))
-             .where(F.cancelled_at.is_(None), *in_period(F.submitted_at, date_from, date_to))
-             .group_by(F.max_score, F.score).order_by(F.max_score, F.score.desc()))
+    keys = [F.agency_id] if by_agency else []
+    query = (select(F.score, F.max_score, func.count(F.id), *keys)
+             .where(F.cancelled_at.is_(None), *within(F.submitted_at, date_from, date_to))
+             .group_by(F.max_score, F.score, *keys)
+             .order_by(*keys, F.max_score.desc(), F.score.desc()))
     if form_set:
         query = query.where(F.form_set == form_set)
     if agency_ids is not None:
         query = query.where(F.agency_id.in_(agency_ids or [-1]))
-    return [ScoreCount(int(s), int(m), int(c)) for s, m, c in session.execute(query)]
+    return [ScoreCount(int(r[0]), int(r[1]), int(r[2]), r[3] if by_agency else None)
+            for r in session.execute(query)]
 
 
 def evaluation_summary(session, date_from=None, date_to=None) -> dict:
@@ -142,7 +150,7 @@ def evaluation_counts_by_agency(session, date_from=None, date_to=None, agency_id
     query = (select(Agency.id, Agency.name, func.count(F.id), func.sum(F.score),
                     func.sum(F.max_score))
              .join(Agency, F.agency_id == Agency.id)
-             .where(F.cancelled_at.is_(None), *in_period(F.submitted_at, date_from, date_to))
+             .where(F.cancelled_at.is_(None), *within(F.submitted_at, date_from, date_to))
              .group_by(Agency.id, Agency.name, Agency.sort_order)
              .order_by(Agency.sort_order, Agency.name))
     if agency_ids is not None:

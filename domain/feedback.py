@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 
-from domain.service import RuleError, in_period, share
+from domain.periods import within
+from domain.service import RuleError, share
+from domain.sql import count_if, day_of
 
 DEFAULT_DUE_DAYS = 10
 OPEN_STATUSES = ("new", "processing")
@@ -58,30 +60,40 @@ def apply_answer(feedback, user, now: dt.datetime) -> None:
         raise RuleError("feedback_answer_before_receipt")
 
 
-def feedback_summary(session, date_from=None, date_to=None, agency_ids=None,
-                     today: dt.date | None = None) -> dict:
-    """Received in the period; of them answered, answered on time (answer date <= due date),
-    still open and overdue at `today`; share answered on time (of the answered, percent)."""
+def answered_criteria(date_to: dt.date | None = None):
+    """SQL: answered (by the end of `date_to` when given), and of those answered on time
+    (answer date <= due date)."""
+    from models import Feedback as F
+
+    answered = and_(F.answered_at.is_not(None), *within(F.answered_at, None, date_to))
+    return answered, and_(answered, day_of(F.answered_at) <= F.due_date)
+
+
+def feedback_counts(session, date_from=None, date_to=None, agency_ids=None,
+                    today: dt.date | None = None, by_channel: bool = False) -> list[dict]:
+    """Received in the period; of them answered by the end of the period, answered on time, and
+    still open and overdue at `today`. One row, or one per channel with `by_channel`. The one
+    SQL of the report's "feedback" (and its breakdown by channel) and the feedback totals page."""
     from models import Feedback as F
 
     today = today or dt.date.today()
-    answered = F.answered_at.is_not(None)
-    # Answer date <= due date  <=>  answered_at < due date + 1 day (portable, no date cast).
-    on_time = and_(answered, F.answered_at < _day_after(session, F.due_date))
+    answered, on_time = answered_criteria(date_to)
+    keys = [F.channel] if by_channel else []
     query = select(
-        func.count(F.id),
-        func.coalesce(func.sum(case((answered, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((on_time, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((overdue_criterion(today), 1), else_=0)), 0),
-    ).where(*in_period(F.received_at, date_from, date_to))
+        func.count(F.id).label("received"), count_if(answered).label("answered"),
+        count_if(on_time).label("answered_on_time"),
+        count_if(overdue_criterion(today)).label("overdue"), *keys,
+    ).where(*within(F.received_at, date_from, date_to)).group_by(*keys)
     if agency_ids is not None:
         query = query.where(F.agency_id.in_(agency_ids or [-1]))
-    received, n_answered, n_on_time, overdue = (int(v) for v in session.execute(query).one())
-    return {"received": received, "answered": n_answered, "answered_on_time": n_on_time,
-            "overdue": overdue, "share_on_time": share(n_on_time, n_answered)}
+    return [{"channel": r.channel if by_channel else None, "received": int(r.received),
+             "answered": int(r.answered), "answered_on_time": int(r.answered_on_time),
+             "overdue": int(r.overdue)} for r in session.execute(query)]
 
 
-def _day_after(session, date_column):
-    if session.get_bind().dialect.name == "postgresql":
-        return date_column + dt.timedelta(days=1)
-    return func.datetime(date_column, "+1 day")
+def feedback_summary(session, date_from=None, date_to=None, agency_ids=None,
+                     today: dt.date | None = None) -> dict:
+    """The totals of feedback_counts, and the share answered on time (of the answered, %)."""
+    row = feedback_counts(session, date_from, date_to, agency_ids, today)[0]
+    del row["channel"]
+    return {**row, "share_on_time": share(row["answered_on_time"], row["answered"])}

@@ -12,6 +12,7 @@ import secrets
 
 from sqlalchemy import select, update
 
+from domain.sql import insert_for
 from models import FormSubmission, utcnow
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -57,11 +58,7 @@ def claim(session, token: str | None, user_id: int | None = None) -> None:
     if token is None:
         return
     table = FormSubmission.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(token=token, user_id=user_id, created_at=utcnow()) \
+    statement = insert_for(session)(table).values(token=token, user_id=user_id, created_at=utcnow()) \
         .on_conflict_do_nothing(index_elements=["token"]).returning(table.c.token)
     with session.no_autoflush:
         if session.execute(statement).first() is not None:  # inserted: the token is ours

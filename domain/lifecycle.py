@@ -20,8 +20,9 @@ CENTER_UNIT: the unit name written in events for the center ("Trung tâm ...").
 
 accept_dossier(session, dossier, user, at, unit_code, calendar=None) -> Dossier
     Intake: a new Dossier (not yet added, or pending) or a submitted one (status 1). Sets
-    agency_id from the procedure, code (domain.codes.next_code for `unit_code`, the receiving unit
-    from configuration, on the date of `at`), accepted_at=at, due_date (§5), status 2, writes the
+    agency_id from the procedure, code (domain.codes.next_dossier_code: the resolving agency's
+    eid_code from 01/07/2025, else `unit_code`, the receiving unit from configuration; on the date
+    of `at`), accepted_at=at, due_date (§5), status 2, writes the
     event. `calendar` defaults to load_calendar(session); pass one when accepting many.
 transition(session, dossier, action, user, at, reason=None, calendar=None, **details) -> DossierEvent
     Any action of ACTIONS except accept (use accept_dossier). details:
@@ -48,7 +49,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar, load_calendar
-from domain.codes import next_code
+from domain.codes import next_dossier_code
 
 SUBMITTED, ACCEPTED, REFUSED, PROCESSING = 1, 2, 3, 4
 AWAITING_SUPPLEMENT, AWAITING_PAYMENT, WITHDRAWN, STOPPED, RESOLVED, RETURNED = 5, 6, 7, 8, 9, 10
@@ -183,7 +184,8 @@ def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
         dossier.applicant_kind = dossier.applicant_kind or "citizen"
         if user is not None and dossier.received_by_id is None:
             dossier.received_by_id = getattr(user, "id", user)
-        dossier.code = next_code(session, unit_code, at.date())
+        agency = procedure.agency if procedure.agency is not None else dossier.agency
+        dossier.code = next_dossier_code(session, agency, unit_code, at.date())
     session.add(dossier)
     _event(session, dossier, from_status, ACCEPTED, user, at, to_unit=CENTER_UNIT)
     return dossier

@@ -8,7 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import extract, func, select
 
-from domain.service import RuleError, in_period
+from domain.periods import within
+from domain.service import RuleError
 
 MAX_AMOUNT_VND = 10**12  # a thousand billion đồng: anything above is a typing mistake
 _GROUPED = re.compile(r"^\d{1,3}([.\s]\d{3})+$")  # 135.000 or 1 250 000 (Vietnamese grouping)
@@ -114,9 +115,11 @@ class PaymentTotal:
 
 
 def payment_totals(session, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                   agency_ids: list[int] | None = None) -> list[PaymentTotal]:
-    """Money collected, one row per agency, month and method (cancelled payments excluded).
-    One GROUP BY query; the agency is the dossier's."""
+                   agency_ids: list[int] | None = None,
+                   cancelled: bool = False) -> list[PaymentTotal]:
+    """Money collected, one row per agency, month and method (cancelled payments excluded; with
+    `cancelled`, the cancelled ones only). One GROUP BY query; the agency is the dossier's. The
+    report's breakdowns by agency and method and the payments' totals page add these rows up."""
     from models import Agency, Dossier, Payment
 
     year = extract("year", Payment.paid_at)
@@ -125,8 +128,9 @@ def payment_totals(session, date_from: dt.date | None = None, date_to: dt.date |
                     func.count(Payment.id), func.sum(Payment.amount_vnd))
              .join(Dossier, Payment.dossier_id == Dossier.id)
              .join(Agency, Dossier.agency_id == Agency.id)
-             .where(Payment.cancelled_at.is_(None),
-                    *in_period(Payment.paid_at, date_from, date_to))
+             .where(Payment.cancelled_at.is_not(None) if cancelled
+                    else Payment.cancelled_at.is_(None),
+                    *within(Payment.paid_at, date_from, date_to))
              .group_by(Agency.id, Agency.code, Agency.name, Agency.sort_order, year, month,
                        Payment.method)
              .order_by(Agency.sort_order, Agency.name, year, month, Payment.method))
@@ -143,7 +147,7 @@ def fees_collected_vnd(session, date_from: dt.date | None = None, date_to: dt.da
 
     query = (select(func.coalesce(func.sum(Payment.amount_vnd), 0))
              .where(Payment.cancelled_at.is_(None),
-                    *in_period(Payment.paid_at, date_from, date_to)))
+                    *within(Payment.paid_at, date_from, date_to)))
     if agency_ids is not None:
         query = query.join(Dossier, Payment.dossier_id == Dossier.id).where(
             Dossier.agency_id.in_(agency_ids or [-1]))

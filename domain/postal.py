@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
-from domain.service import period_bounds
+from domain.periods import within
+from domain.sql import count_if
 
 
 def postal_criterion():
@@ -26,27 +27,22 @@ class PostalCount:
 
 
 def _between(column, date_from, date_to):
-    start, end = period_bounds(date_from, date_to)
-    parts = [column.is_not(None)]
-    if start is not None:
-        parts.append(column >= start)
-    if end is not None:
-        parts.append(column < end)
-    return and_(*parts)
+    return and_(column.is_not(None), *within(column, date_from, date_to))
 
 
 def postal_counts(session, date_from=None, date_to=None, agency_ids=None) -> list[PostalCount]:
     """Per agency: accepted in the period with channel postal (as report §6 counts
     received_postal), returned by post in the period (returned_at), and of those returned
-    without a tracking number. One GROUP BY with conditional sums; agencies with none omitted."""
+    without a tracking number. One GROUP BY with conditional sums; agencies with none omitted.
+    The one SQL of the report's breakdown by agency and of the postal totals page."""
     from models import Agency, Dossier as D
 
     received = and_(D.channel == "postal", D.status.notin_((1, 3)),
                     _between(D.accepted_at, date_from, date_to))
     returned = and_(D.return_channel == "postal", _between(D.returned_at, date_from, date_to))
     no_tracking = and_(returned, or_(D.postal_tracking_no.is_(None), D.postal_tracking_no == ""))
-    total = lambda crit: func.coalesce(func.sum(case((crit, 1), else_=0)), 0)  # noqa: E731
-    query = (select(Agency.id, Agency.name, total(received), total(returned), total(no_tracking))
+    query = (select(Agency.id, Agency.name, count_if(received), count_if(returned),
+                    count_if(no_tracking))
              .join(Agency, D.agency_id == Agency.id)
              .where(or_(received, returned))
              .group_by(Agency.id, Agency.name, Agency.sort_order)
@@ -58,7 +54,7 @@ def postal_counts(session, date_from=None, date_to=None, agency_ids=None) -> lis
 
 
 def returned_by_post(session, date_from=None, date_to=None) -> int:
-    """Design §6 "returned_by_post"."""
+    """Design §6 "returned_by_post" (the report's figure)."""
     from models import Dossier as D
 
     return int(session.scalar(select(func.count(D.id)).where(

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 
-from domain.service import RuleError, in_period
+from domain.periods import within
+from domain.service import RuleError
 
 
 def record_rating(session, staff, level: str, now: dt.datetime, dossier_id=None,
@@ -51,6 +52,12 @@ class RatingCount:
     very_satisfied: int
     satisfied: int
     unsatisfied: int
+    username: str | None = None  # of an officer
+
+    @property
+    def levels(self) -> dict:
+        return {"very_satisfied": self.very_satisfied, "satisfied": self.satisfied,
+                "unsatisfied": self.unsatisfied}
 
     @property
     def total(self) -> int:
@@ -59,18 +66,25 @@ class RatingCount:
 
 def rating_counts_by_officer(session, date_from=None, date_to=None, agency_ids=None):
     """Ratings per officer (cancelled ones excluded)."""
-    from models import StaffRating, User, user_agency
+    from models import StaffRating, User
 
-    query = (select(User.id, User.full_name, *_level_sums())
+    query = (select(User.id, User.full_name, *_level_sums(), User.username)
              .join(User, StaffRating.staff_id == User.id)
              .where(StaffRating.cancelled_at.is_(None),
-                    *in_period(StaffRating.rated_at, date_from, date_to))
-             .group_by(User.id, User.full_name).order_by(User.full_name))
+                    *within(StaffRating.rated_at, date_from, date_to))
+             .group_by(User.id, User.full_name, User.username).order_by(User.full_name))
     if agency_ids is not None:
-        query = query.where(StaffRating.staff_id.in_(
-            select(user_agency.c.user_id).where(user_agency.c.agency_id.in_(agency_ids or [-1]))))
-    return [RatingCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4]))
+        query = query.where(_of_agencies(agency_ids))
+    return [RatingCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5])
             for r in session.execute(query)]
+
+
+def _of_agencies(agency_ids):
+    """SQL: a rating of an officer of one of the agencies."""
+    from models import StaffRating, user_agency
+
+    return StaffRating.staff_id.in_(select(user_agency.c.user_id).where(
+        user_agency.c.agency_id.in_(list(agency_ids) or [-1])))
 
 
 def rating_counts_by_agency(session, date_from=None, date_to=None, agency_ids=None):
@@ -82,7 +96,7 @@ def rating_counts_by_agency(session, date_from=None, date_to=None, agency_ids=No
              .join(user_agency, user_agency.c.user_id == StaffRating.staff_id)
              .join(Agency, Agency.id == user_agency.c.agency_id)
              .where(StaffRating.cancelled_at.is_(None),
-                    *in_period(StaffRating.rated_at, date_from, date_to))
+                    *within(StaffRating.rated_at, date_from, date_to))
              .group_by(Agency.id, Agency.name, Agency.sort_order)
              .order_by(Agency.sort_order, Agency.name))
     if agency_ids is not None:
@@ -91,13 +105,17 @@ def rating_counts_by_agency(session, date_from=None, date_to=None, agency_ids=No
             for r in session.execute(query)]
 
 
-def rating_counts(session, date_from=None, date_to=None) -> dict:
-    """Totals by level, as in the report of design §6 ("staff_ratings")."""
+def rating_counts(session, date_from=None, date_to=None, agency_ids=None) -> dict:
+    """Totals by level, as in the report of design §6 ("staff_ratings"); the one SQL of the
+    report, the ratings' totals page and the dashboard. `agency_ids`: ratings of the officers
+    of those agencies."""
     from models import RATING_LEVELS, StaffRating
 
-    row = session.execute(select(*_level_sums()).where(
-        StaffRating.cancelled_at.is_(None),
-        *in_period(StaffRating.rated_at, date_from, date_to))).one()
+    query = select(*_level_sums()).where(
+        StaffRating.cancelled_at.is_(None), *within(StaffRating.rated_at, date_from, date_to))
+    if agency_ids is not None:
+        query = query.where(_of_agencies(agency_ids))
+    row = session.execute(query).one()
     counts = {lvl: int(v) for lvl, v in zip(RATING_LEVELS, row)}
     counts["total"] = sum(counts.values())
     return counts

@@ -26,23 +26,21 @@ returned_at in the period; `fees_collected_vnd` = payments paid in the period, n
 submitted in the period, not cancelled, keyed "score/max" for the scores that occur (highest
 first); `feedback` = feedback received in the period, of which answered by the end of the period,
 and of which answered on or before its due date; `courier` = dossiers carried by the runs dated in
-the period, by direction.
+the period, by direction. Each of these is one function of its service module (payments, ratings,
+evaluation, feedback, postal, courier), the same one the totals pages of those screens call.
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
-from calendar import monthrange
 
-from sqlalchemy import Date, and_, case, func, or_, select, union_all
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import and_, case, or_, select, union_all
 
-from domain import formatting
-from models import (
-    Agency, CourierItem, CourierRun, Dossier, EvaluationForm, Feedback, Field, Payment, Procedure,
-    StaffRating, User,
+from domain import (
+    courier, evaluation, feedback, formatting, payments, periods, postal, ratings,
 )
+from domain.periods import Period
+from domain.sql import count_if, day_of, unindexed
+from models import Agency, Dossier, Field, Procedure
 
 ROW_KEYS = (
     "received_online", "received_direct", "received_postal", "received_new",
@@ -59,120 +57,57 @@ PAUSED_STATUSES = (5, 6)
 RESOLVED_STATUSES = (9, 10)
 CLOSED_STATUSES = (7, 8)  # withdrawn, stopped: counted on time
 NOT_RECEIVED = (1, 3)
-ONE_DAY = dt.timedelta(days=1)
+ONE_DAY = periods.ONE_DAY
 NO_FIELD_LABEL = "Khác"
 
 
-# ---- periods ----------------------------------------------------------------------------------
+# ---- periods: domain/periods.py; these give its dates for callers that pass dates ----------
+
+def _dates(period: Period) -> tuple[dt.date, dt.date]:
+    return period.start, period.end
+
 
 def month_period(year: int, month: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, month, 1), dt.date(year, month, monthrange(year, month)[1])
+    return _dates(Period.for_month(year, month))
 
 
 def quarter_period(year: int, quarter: int) -> tuple[dt.date, dt.date]:
-    if not 1 <= quarter <= 4:
-        raise ValueError("quarter must be 1-4")
-    first = 3 * (quarter - 1) + 1
-    return dt.date(year, first, 1), month_period(year, first + 2)[1]
+    return _dates(Period.for_quarter(year, quarter))
 
 
 def half_period(year: int, half: int) -> tuple[dt.date, dt.date]:
     """The six-month reporting period: half 1 = January–June, 2 = July–December."""
-    if half not in (1, 2):
-        raise ValueError("half must be 1 or 2")
-    return dt.date(year, 6 * half - 5, 1), month_period(year, 6 * half)[1]
+    return _dates(Period.for_half(year, half))
 
 
 def year_period(year: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return _dates(Period.for_year(year))
 
 
 def cutoff_period(year: int, month: int) -> tuple[dt.date, dt.date]:
     """The statutory reporting period of month M: the 15th of M-1 to the 14th of M."""
-    prev_year, prev_month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return dt.date(prev_year, prev_month, 15), dt.date(year, month, 14)
+    return _dates(Period.for_month(year, month, statutory=True))
 
 
 def parse_month(text: str) -> tuple[dt.date, dt.date]:
     """'2019-03' -> (2019-03-01, 2019-03-31)."""
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f"month must look like 2019-03: {text!r}")
-    return month_period(int(m.group(1)), int(m.group(2)))
+    return _dates(periods.parse_month(text))
 
 
 def parse_quarter(text: str) -> tuple[dt.date, dt.date]:
     """'2019-Q1' -> (2019-01-01, 2019-03-31)."""
-    m = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text.strip())
-    if not m:
-        raise ValueError(f"quarter must look like 2019-Q1: {text!r}")
-    return quarter_period(int(m.group(1)), int(m.group(2)))
+    return _dates(periods.parse_quarter(text))
 
 
 def parse_year(text: str) -> tuple[dt.date, dt.date]:
-    if not re.fullmatch(r"\d{4}", str(text).strip()):
-        raise ValueError(f"year must look like 2019: {text!r}")
-    return year_period(int(text))
+    return _dates(periods.parse_year(text))
 
 
-def parse_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"date must look like 2019-01-31: {text!r}") from None
-
-
-# ---- SQL helpers -------------------------------------------------------------------------------
-
-class day_of(FunctionElement):
-    """The calendar date of a naive timestamp, as a value comparable with a DATE column."""
-    type = Date()
-    name = "day_of"
-    inherit_cache = True
-
-
-@compiles(day_of)
-def _day_of_default(element, compiler, **kw):
-    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
-
-
-@compiles(day_of, "sqlite")
-def _day_of_sqlite(element, compiler, **kw):
-    # SQLite stores DATE as 'YYYY-MM-DD' and DATETIME as 'YYYY-MM-DD HH:MM:SS...'.
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-class unindexed(FunctionElement):
-    """The column itself, written so that SQLite does not drive the query by its index
-    (`+column`, SQLite's documented idiom); plain `column` elsewhere."""
-    name = "unindexed"
-    inherit_cache = True
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(unindexed)
-def _unindexed_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return f"+{compiler.process(element.clauses, **kw)}"
+parse_date = periods.parse_day
 
 
 def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    if date_to < date_from:
-        raise ValueError("the period ends before it starts")
-    return (dt.datetime.combine(date_from, dt.time.min),
-            dt.datetime.combine(date_to + ONE_DAY, dt.time.min))
-
-
-def count_if(condition):
-    """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 on no rows."""
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return Period.between(date_from, date_to).bounds
 
 
 def closing_time(d=Dossier):
@@ -319,89 +254,42 @@ def dossier_rows(session, date_from: dt.date, date_to: dt.date, by_field: bool =
 
 
 def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool = False) -> dict:
-    """The JSON of design §6 for [date_from, date_to] (inclusive)."""
-    start, end = _bounds(date_from, date_to)
+    """The JSON of design §6 for [date_from, date_to] (inclusive). The figures other than the
+    dossier rows come from the service modules (one SQL each, shared with their totals pages)."""
+    Period.between(date_from, date_to)  # refuses a period that ends before it starts
     rows = dossier_rows(session, date_from, date_to, by_field)
     totals = _zero()
     for row in rows:
         _add(totals, row)
-
-    returned_by_post = session.scalar(
-        select(func.count()).select_from(Dossier)
-        .where(Dossier.return_channel == "postal", Dossier.returned_at >= start,
-               Dossier.returned_at < end))
-    fees = session.scalar(
-        select(func.coalesce(func.sum(Payment.amount_vnd), 0))
-        .where(Payment.paid_at >= start, Payment.paid_at < end, Payment.cancelled_at.is_(None)))
-
-    ratings = {level: 0 for level in ("very_satisfied", "satisfied", "unsatisfied")}
-    for level, n in session.execute(
-            select(StaffRating.level, func.count())
-            .where(StaffRating.rated_at >= start, StaffRating.rated_at < end,
-                   StaffRating.cancelled_at.is_(None))
-            .group_by(StaffRating.level)):
-        ratings[level] = int(n)
-    ratings["total"] = sum(ratings.values())
-
-    by_score = {}
-    for score, max_score, n in session.execute(
-            select(EvaluationForm.score, EvaluationForm.max_score, func.count())
-            .where(EvaluationForm.submitted_at >= start, EvaluationForm.submitted_at < end,
-                   EvaluationForm.cancelled_at.is_(None))
-            .group_by(EvaluationForm.score, EvaluationForm.max_score)
-            .order_by(EvaluationForm.max_score.desc(), EvaluationForm.score.desc())):
-        by_score[f"{score}/{max_score}"] = int(n)
-
+    fb = feedback.feedback_counts(session, date_from, date_to)[0]
     return {
         "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
         "rows": rows,
         "totals": totals,
-        "returned_by_post": int(returned_by_post or 0),
-        "fees_collected_vnd": int(fees or 0),
-        "staff_ratings": ratings,
-        "evaluation_forms": {"total": sum(by_score.values()), "by_score": by_score},
-        "feedback": _feedback_figures(session, date_from, date_to),
-        "courier": _courier_figures(session, date_from, date_to),
+        "returned_by_post": postal.returned_by_post(session, date_from, date_to),
+        "fees_collected_vnd": payments.fees_collected_vnd(session, date_from, date_to),
+        "staff_ratings": ratings.rating_counts(session, date_from, date_to),
+        "evaluation_forms": evaluation.evaluation_summary(session, date_from, date_to),
+        "feedback": {k: fb[k] for k in ("received", "answered", "answered_on_time")},
+        "courier": courier.courier_summary(session, date_from, date_to),
     }
-
-
-def _feedback_answered(date_to: dt.date):
-    _, end = _bounds(date_to, date_to)
-    answered = and_(Feedback.answered_at.is_not(None), Feedback.answered_at < end)
-    on_time = and_(answered, day_of(Feedback.answered_at) <= Feedback.due_date)
-    return answered, on_time
-
-
-def _feedback_figures(session, date_from, date_to) -> dict:
-    """Feedback received in the period; of those, answered by the end of the period, and answered
-    by their due date."""
-    start, end = _bounds(date_from, date_to)
-    answered, on_time = _feedback_answered(date_to)
-    r = session.execute(
-        select(func.count().label("received"), count_if(answered).label("answered"),
-               count_if(on_time).label("answered_on_time"))
-        .where(Feedback.received_at >= start, Feedback.received_at < end)).one()
-    return {"received": int(r.received), "answered": int(r.answered),
-            "answered_on_time": int(r.answered_on_time)}
-
-
-def _courier_figures(session, date_from, date_to) -> dict:
-    """Dossiers carried by the courier runs of the period, by direction."""
-    result = {"to_agencies": 0, "to_center": 0}
-    for direction, n in session.execute(
-            select(CourierRun.direction, func.count(CourierItem.id))
-            .join(CourierItem, CourierItem.run_id == CourierRun.id)
-            .where(CourierRun.run_date >= date_from, CourierRun.run_date <= date_to)
-            .group_by(CourierRun.direction)):
-        result["to_agencies" if direction == "to_agency" else "to_center"] = int(n)
-    return result
 
 
 # ---- breakdowns for the workbook and the page (not part of the JSON contract) -------------------
 
+def _add_up(rows, key) -> dict:
+    """{key(row): (payments, amount)} over payment_totals rows."""
+    sums: dict = {}
+    for r in rows:
+        n, amount = sums.get(key(r), (0, 0))
+        sums[key(r)] = (n + r.count, amount + r.amount_vnd)
+    return sums
+
+
 def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
-    """Per-agency / per-method / per-officer breakdowns of the non-dossier figures of the period."""
-    start, end = _bounds(date_from, date_to)
+    """Per-agency / per-method / per-officer breakdowns of the non-dossier figures of the period,
+    from the same functions as the totals pages."""
+    Period.between(date_from, date_to)
     agencies = {a.id: (a.code, a.name) for a in session.execute(
         select(Agency.id, Agency.code, Agency.name))}
     order = [a for a, in session.execute(select(Agency.id).order_by(Agency.sort_order,
@@ -410,82 +298,31 @@ def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
     def agency_sorted(mapping):
         return [(agencies[i][0], agencies[i][1], mapping[i]) for i in order if i in mapping]
 
-    paid = and_(Payment.paid_at >= start, Payment.paid_at < end, Payment.cancelled_at.is_(None))
-    fees_by_agency = {r.agency_id: (int(r.n), int(r.amount)) for r in session.execute(
-        select(Dossier.agency_id, func.count().label("n"),
-               func.sum(Payment.amount_vnd).label("amount"))
-        .join(Dossier, Dossier.id == Payment.dossier_id).where(paid)
-        .group_by(Dossier.agency_id))}
-    fees_by_method = {m: (int(n), int(a)) for m, n, a in session.execute(
-        select(Payment.method, func.count(), func.sum(Payment.amount_vnd)).where(paid)
-        .group_by(Payment.method))}
-    cancelled = session.execute(
-        select(func.count(), func.coalesce(func.sum(Payment.amount_vnd), 0))
-        .where(Payment.paid_at >= start, Payment.paid_at < end,
-               Payment.cancelled_at.is_not(None))).one()
-
-    ratings_by_staff: dict[int, dict] = {}
-    for staff_id, level, n in session.execute(
-            select(StaffRating.staff_id, StaffRating.level, func.count())
-            .where(StaffRating.rated_at >= start, StaffRating.rated_at < end,
-                   StaffRating.cancelled_at.is_(None))
-            .group_by(StaffRating.staff_id, StaffRating.level)):
-        ratings_by_staff.setdefault(staff_id, {})[level] = int(n)
-    staff_names = {u.id: (u.username, u.full_name) for u in session.execute(
-        select(User.id, User.username, User.full_name).where(User.id.in_(ratings_by_staff)))}
-    ratings = sorted(((staff_names[i][0], staff_names[i][1], levels)
-                      for i, levels in ratings_by_staff.items()), key=lambda r: r[0])
-
+    paid = payments.payment_totals(session, date_from, date_to)
+    cancelled = payments.payment_totals(session, date_from, date_to, cancelled=True)
+    ratings_by_staff = sorted(
+        ((r.username, r.label, {k: n for k, n in r.levels.items() if n})
+         for r in ratings.rating_counts_by_officer(session, date_from, date_to)),
+        key=lambda r: r[0])
     forms_by_agency: dict[int, dict] = {}
-    for agency_id, score, max_score, n in session.execute(
-            select(EvaluationForm.agency_id, EvaluationForm.score, EvaluationForm.max_score,
-                   func.count())
-            .where(EvaluationForm.submitted_at >= start, EvaluationForm.submitted_at < end,
-                   EvaluationForm.cancelled_at.is_(None))
-            .group_by(EvaluationForm.agency_id, EvaluationForm.score, EvaluationForm.max_score)):
-        forms_by_agency.setdefault(agency_id, {})[f"{score}/{max_score}"] = int(n)
-
-    answered, on_time = _feedback_answered(date_to)
-    feedback_by_channel = {r.channel: (int(r.received), int(r.answered), int(r.on_time))
-                           for r in session.execute(
-        select(Feedback.channel, func.count().label("received"), count_if(answered).label("answered"),
-               count_if(on_time).label("on_time"))
-        .where(Feedback.received_at >= start, Feedback.received_at < end)
-        .group_by(Feedback.channel))}
-
-    postal = {}
-    for r in session.execute(
-            select(Dossier.agency_id,
-                   count_if(and_(Dossier.channel == "postal", Dossier.accepted_at >= start,
-                               Dossier.accepted_at < end,
-                               Dossier.status.notin_(NOT_RECEIVED))).label("received"),
-                   count_if(and_(Dossier.return_channel == "postal", Dossier.returned_at >= start,
-                               Dossier.returned_at < end)).label("returned"))
-            .where(or_(and_(Dossier.channel == "postal", Dossier.accepted_at >= start,
-                            Dossier.accepted_at < end),
-                       and_(Dossier.returned_at >= start, Dossier.returned_at < end)))
-            .group_by(Dossier.agency_id)):
-        if r.received or r.returned:
-            postal[r.agency_id] = (int(r.received), int(r.returned))
-
-    courier: dict[int, dict] = {}
-    for agency_id, direction, runs, items in session.execute(
-            select(CourierRun.agency_id, CourierRun.direction,
-                   func.count(func.distinct(CourierRun.id)), func.count(CourierItem.id))
-            .outerjoin(CourierItem, CourierItem.run_id == CourierRun.id)
-            .where(CourierRun.run_date >= date_from, CourierRun.run_date <= date_to)
-            .group_by(CourierRun.agency_id, CourierRun.direction)):
-        courier.setdefault(agency_id, {})[direction] = (int(runs), int(items))
-
+    for r in evaluation.evaluation_counts_by_score(session, date_from, date_to, by_agency=True):
+        forms_by_agency.setdefault(r.agency_id, {})[r.label] = r.count
+    courier_by_agency: dict[int, dict] = {}
+    for r in courier.courier_counts(session, date_from, date_to):
+        courier_by_agency.setdefault(r.agency_id, {})[r.direction] = (r.runs, r.dossiers)
     return {
-        "fees_by_agency": agency_sorted(fees_by_agency),
-        "fees_by_method": fees_by_method,
-        "fees_cancelled": (int(cancelled[0]), int(cancelled[1])),
-        "ratings_by_staff": ratings,
+        "fees_by_agency": agency_sorted(_add_up(paid, lambda r: r.agency_id)),
+        "fees_by_method": _add_up(paid, lambda r: r.method),
+        "fees_cancelled": (sum(r.count for r in cancelled), sum(r.amount_vnd for r in cancelled)),
+        "ratings_by_staff": ratings_by_staff,
         "forms_by_agency": agency_sorted(forms_by_agency),
-        "feedback_by_channel": feedback_by_channel,
-        "postal_by_agency": agency_sorted(postal),
-        "courier_by_agency": agency_sorted(courier),
+        "feedback_by_channel": {
+            r["channel"]: (r["received"], r["answered"], r["answered_on_time"])
+            for r in feedback.feedback_counts(session, date_from, date_to, by_channel=True)},
+        "postal_by_agency": agency_sorted({
+            r.agency_id: (r.received_by_post, r.returned_by_post)
+            for r in postal.postal_counts(session, date_from, date_to)}),
+        "courier_by_agency": agency_sorted(courier_by_agency),
     }
 
 

@@ -1,5 +1,5 @@
 """What the center's service records share: refusals with a reason the screens can translate,
-cancellation instead of deletion, and reporting periods."""
+cancellation instead of deletion (reporting periods: domain/periods.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -30,24 +30,6 @@ def cancel_record(record, reason: str | None, now: dt.datetime) -> None:
         raise RuleError("already_cancelled")
     record.cancelled_at = now
     record.cancel_reason = reason
-
-
-def period_bounds(date_from: dt.date | None, date_to: dt.date | None):
-    """[from, to] inclusive dates as datetime bounds [start, end) for timestamp columns."""
-    start = dt.datetime.combine(date_from, dt.time()) if date_from else None
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()) if date_to else None
-    return start, end
-
-
-def in_period(column, date_from: dt.date | None, date_to: dt.date | None) -> list:
-    """Criteria keeping a timestamp column inside [from, to] (inclusive dates)."""
-    start, end = period_bounds(date_from, date_to)
-    criteria = []
-    if start is not None:
-        criteria.append(column >= start)
-    if end is not None:
-        criteria.append(column < end)
-    return criteria
 
 
 # A share in percent; None when there is nothing to divide (formatting.share: one rule).

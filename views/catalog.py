@@ -5,8 +5,9 @@ from flask import request
 from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.orm import joinedload
-from wtforms.validators import NumberRange, Regexp, ValidationError
+from wtforms.validators import NumberRange, Regexp, StopValidation, ValidationError
 
+from domain import levels
 from models import Agency, FeeItem, Field, Procedure, db
 from views import labels
 from views.base import ALL_ROLES, db_options, SearchAjaxLoader, SecureModelView, vnd_formatter
@@ -125,7 +126,36 @@ class ProcedureView(CatalogView):
         "fee_items": lambda v, c, m, n: "; ".join(
             f"{f.name}: {vnd_formatter(v, c, f, 'amount_vnd')}" for f in m.fee_items)}
 
+    def create_form(self, obj=None):
+        return self._levels_offered(super().create_form(obj), None)
+
+    def edit_form(self, obj=None):
+        return self._levels_offered(super().edit_form(obj), obj)
+
+    @staticmethod
+    def _levels_offered(form, obj):
+        """Since the 2025 reform a new procedure is of the province or the commune: "district"
+        is offered only to a procedure that already has it (old rows stay readable and editable),
+        and a district posted anyway is refused with the reason, not "not a valid choice"."""
+        field = getattr(form, "level", None)
+        current = getattr(obj, "level", None)
+        if field is None:
+            return form
+        field.choices = [c for c in field.choices
+                         if levels.may_choose(c[0], current)]
+        offered = field.pre_validate
+
+        def pre_validate(form_):
+            if not levels.may_choose(field.data, current):
+                raise StopValidation(gettext(levels.ABOLISHED_MESSAGE))
+            offered(form_)
+        field.pre_validate = pre_validate
+        return form
+
     def on_model_change(self, form, model, is_created):
+        if not levels.may_choose(model.level, None if is_created else
+                                 levels.previous_level(model)):
+            raise ValidationError(gettext(levels.ABOLISHED_MESSAGE))
         # The rule of the catalog import (domain/catalog_io.py): a procedure's field is one of
         # its own agency's, or the export would no longer import.
         field, agency = model.field, model.agency

@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from domain import dashboard
+from domain import calendar_checklist, dashboard
 from domain.formatting import format_number, format_percent, format_vnd
 from domain.svg_charts import bar_chart, hbar_chart
 from models import CHANNELS, Dossier, db
@@ -115,6 +115,9 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
             (_("Fees and charges (12 months)"),
              format_vnd(sum(v for _, v in d["fees_by_month"])), "tile-fees"),
         ]
+        # An administrator is reminded from 1 November to check next year's days off and swaps.
+        calendar_year = (calendar_checklist.unreviewed_next_year(db.session, today)
+                         if current_user.role == "admin" else None)
         details = ("dossier.details_view" if "dossier.details_view" in current_app.view_functions
                    else None)
         return self.render(
@@ -123,4 +126,4 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
             window=(d["first"], end), details_endpoint=details,
             statuses=labels.DOSSIER_STATUSES,
             reports_url=url_for("report.index") if current_user.role != "staff" else None,
-            until=f"{end:%Y-%m}")
+            until=f"{end:%Y-%m}", calendar_year=calendar_year)

@@ -1,0 +1,76 @@
+"""SQL that SQLite and PostgreSQL write differently, in one place: each helper is a SQL element
+compiled per dialect (so the queries using it stay dialect-free), or a function choosing the
+dialect's construct from the session."""
+from __future__ import annotations
+
+from sqlalchemy import Date, String, case, func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+
+def count_if(condition):
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 on no rows."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+class day_of(FunctionElement):
+    """The calendar date of a naive timestamp, as a value comparable with a DATE column."""
+    type = Date()
+    name = "day_of"
+    inherit_cache = True
+
+
+@compiles(day_of)
+def _day_of_default(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(day_of, "sqlite")
+def _day_of_sqlite(element, compiler, **kw):
+    # SQLite stores DATE as 'YYYY-MM-DD' and DATETIME as 'YYYY-MM-DD HH:MM:SS...'.
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+class month_of(FunctionElement):
+    """'YYYY-MM' of a naive timestamp."""
+    type = String()
+    name = "month_of"
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of_default(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw):
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+class unindexed(FunctionElement):
+    """The column itself, written so that SQLite does not drive the query by its index
+    (`+column`, SQLite's documented idiom); plain `column` elsewhere."""
+    name = "unindexed"
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+def insert_for(session):
+    """The dialect's INSERT construct, which has `on_conflict_do_nothing` (both dialects)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
