@@ -22,6 +22,10 @@ from models import (
 )
 from tests.support import empty_tables, make_app
 
+# pytest-xdist (make test, --dist loadgroup): the demo data is loaded once per module and
+# backend, so its tests stay on one worker.
+pytestmark = pytest.mark.xdist_group("demo")
+
 FROM, TO = dt.date(2019, 1, 1), dt.date(2019, 12, 31)
 START = dt.datetime(2019, 1, 1)
 END = dt.datetime(2020, 1, 1)  # exclusive

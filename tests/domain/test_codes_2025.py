@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from conftest import create_agency, create_user, login
+from tests.factories import create_agency, create_user, login
 from domain import lifecycle as lc
 from models import Dossier, DossierCounter, Procedure, db
 

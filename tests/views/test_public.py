@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from models import Procedure, db
-from tests.conftest import login
+from tests.factories import login
 from tests.public_catalog_data import (
     BIRTH, COMPANY, DRIVING_NEW, DRIVING_RENEW, INACTIVE, LAST_LEVEL, OF_INACTIVE_AGENCY,
     PUBLIC_CODES, STAFF_NAME, add_many, build_catalog)

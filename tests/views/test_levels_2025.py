@@ -6,11 +6,11 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from browser_forms import open_form
-from conftest import create_agency, create_user, login
+from tests.browser_forms import open_form
+from tests.factories import create_agency, create_user, login
 from domain.catalog_io import import_catalog
 from domain.spreadsheet_reader import read_tables
-from import_helpers import xlsx_bytes
+from tests.import_helpers import xlsx_bytes
 from models import Procedure, db
 
 REASON = "Cấp huyện không còn từ ngày 01/07/2025"
