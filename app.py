@@ -167,7 +167,9 @@ def create_app(config: dict | None = None) -> Flask:
         EXPORT_MAX_ROWS=int(os.environ.get("EXPORT_MAX_ROWS", "200000")),
         REPORTING_UNIT_NAME=os.environ.get("REPORTING_UNIT_NAME",
                                            "Trung tâm Phục vụ hành chính công"),
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        # Attached files (domain/files.py): where they are kept, and the largest one taken.
+        FILES_DIR=os.environ.get("FILES_DIR", str(instance / "files")),
+        UPLOAD_MAX_BYTES=int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))),
         IMPORT_MAX_BYTES=int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
         IMPORT_MAX_ROWS=int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         FLASK_ADMIN_SWATCH="cerulean",
@@ -191,6 +193,11 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(instance)
     if config:
         app.config.update(config)
+    # A request body beyond the largest upload (plus room for the form around it) is refused
+    # before it is read: the 413 page (views/errors.py), not a full disk or memory.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = max(int(app.config["UPLOAD_MAX_BYTES"]),
+                                               int(app.config["IMPORT_MAX_BYTES"])) + 1024 * 1024
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql://"):
         uri = app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]

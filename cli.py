@@ -186,30 +186,20 @@ def dossiers_import(path, dry_run):
         raise
 
 
-def report_period(date_from, date_to, month, quarter, year):
-    """The period of `flask report` from exactly one of the four ways to give it."""
-    from domain import reports
+def report_period(date_from, date_to, month, quarter, half, year, statutory):
+    """The period of `flask report` from exactly one of the ways to give it (domain/periods.py);
+    a refused period is a usage error with the Vietnamese and the English message."""
+    from flask_babel import force_locale, gettext
 
-    given = [bool(date_from or date_to), bool(month), bool(quarter), bool(year)]
-    if sum(given) != 1:
-        raise click.UsageError(
-            "Chọn đúng một kỳ báo cáo: --from/--to, --month, --quarter hoặc --year / "
-            "give exactly one period: --from and --to, --month, --quarter or --year")
+    from domain import periods
+
     try:
-        if month:
-            return reports.parse_month(month)
-        if quarter:
-            return reports.parse_quarter(quarter)
-        if year:
-            return reports.parse_year(year)
-        if not (date_from and date_to):
-            raise ValueError("--from and --to go together")
-        start, end = reports.parse_date(date_from), reports.parse_date(date_to)
-        if end < start:
-            raise ValueError("--to is before --from")
-        return start, end
-    except ValueError as exc:
-        raise click.UsageError(f"Kỳ báo cáo không hợp lệ / invalid period: {exc}") from None
+        return periods.from_options(date_from, date_to, month, quarter, half, year, statutory)
+    except periods.PeriodError as exc:
+        with force_locale("vi"):
+            message = gettext(exc.msgid, **exc.params)
+        raise click.UsageError(f"Kỳ báo cáo không hợp lệ: {message} / invalid period: {exc}") \
+            from None
 
 
 @click.command("report")
@@ -217,13 +207,18 @@ def report_period(date_from, date_to, month, quarter, year):
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last day, inclusive.")
 @click.option("--month", metavar="YYYY-MM")
 @click.option("--quarter", metavar="YYYY-Qn")
+@click.option("--half", metavar="YYYY-Hn", help="Six months: 2019-H1 or 2019-H2.")
 @click.option("--year", metavar="YYYY")
+@click.option("--statutory", is_flag=True,
+              help="The statutory cut-off of the month, quarter, six months or year: from the "
+                   "15th of the month before to the 14th of its last month.")
 @click.option("--by-field", is_flag=True, help="Break each agency down by field.")
 @click.option("--format", "fmt", type=click.Choice(("json", "xlsx")), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True),
               help="Output file (JSON goes to standard output without it).")
 @with_appcontext
-def report_command(date_from, date_to, month, quarter, year, by_field, fmt, out):
+def report_command(date_from, date_to, month, quarter, half, year, statutory, by_field, fmt,
+                   out):
     """The periodic report of design §6 (form 06a)."""
     import json
 
@@ -232,7 +227,8 @@ def report_command(date_from, date_to, month, quarter, year, by_field, fmt, out)
 
     from app import reads_only
 
-    start, end = report_period(date_from, date_to, month, quarter, year)
+    period = report_period(date_from, date_to, month, quarter, half, year, statutory)
+    start, end = period.start, period.end
     with reads_only():  # SQLite: a long report must not hold the write lock
         report = build_report(db.session, start, end, by_field=by_field)
         details = build_details(db.session, start, end) if fmt == "xlsx" and out else None

@@ -355,6 +355,57 @@ class DossierDocument(TimestampMixin, db.Model):
         return self.name
 
 
+FILE_MEDIA_TYPES = ("application/pdf", "image/jpeg", "image/png")
+FILE_KINDS = ("scan", "result")  # a scan of the papers, or the electronic result
+
+
+class StoredFile(db.Model):
+    """One file content, kept once under FILES_DIR by its SHA-256 whoever attached it and how
+    often (domain/files.py). The name a file came with is the attachment's, never a path."""
+    __tablename__ = "stored_file"
+    __table_args__ = (
+        CheckConstraint(_in("media_type", FILE_MEDIA_TYPES), name="media_type"),
+        CheckConstraint("size > 0", name="size"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(32))
+    pages: Mapped[Optional[int]] = mapped_column(Integer)  # PDFs
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class DossierFile(TimestampMixin, db.Model):
+    """A file attached to a dossier: a scan of the dossier or of one of its received documents,
+    or its electronic result. Never deleted: a wrong one is withdrawn with a reason.
+    uploaded_at and withdrawn_at are business times (naive local, like accepted_at)."""
+    __tablename__ = "dossier_file"
+    __table_args__ = (
+        CheckConstraint(_in("kind", FILE_KINDS), name="kind"),
+        CheckConstraint("withdrawn_at IS NULL OR withdrawn_reason IS NOT NULL",
+                        name="withdrawn_reason"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    # A received document removed from the dossier later: its scans stay on the dossier.
+    document_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("dossier_document.id", ondelete="SET NULL"), index=True)
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="scan")
+    original_name: Mapped[str] = mapped_column(String(255))  # for display only
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    withdrawn_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    withdrawn_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    withdrawn_reason: Mapped[Optional[str]] = mapped_column(Text)
+
+    dossier: Mapped[Dossier] = relationship()
+    document: Mapped[Optional[DossierDocument]] = relationship()
+    stored: Mapped[StoredFile] = relationship(lazy="joined")
+    uploaded_by: Mapped[Optional[User]] = relationship(foreign_keys=[uploaded_by_id])
+    withdrawn_by: Mapped[Optional[User]] = relationship(foreign_keys=[withdrawn_by_id])
+
+
 class DossierCounter(db.Model):
     """The per-day sequence behind dossier codes (§4): one row per receiving unit and day."""
     __tablename__ = "dossier_counter"

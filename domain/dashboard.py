@@ -3,47 +3,29 @@ set of agencies (counter staff see their own agencies).
 
 - received per month by channel, fees per month: range scans on accepted_at / paid_at;
 - open and overdue now, the overdue list: the (status, due_date) index;
-- on-time share per agency: the report engine over the last twelve months."""
+- on-time share per agency: the report engine over the last twelve months;
+- fees, staff ratings and evaluation forms: the functions of payments, ratings and evaluation
+  that the report and the totals pages call (one SQL per figure)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, and_, func, select, union_all
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import and_, func, select, union_all
 
-from domain import reports
+from domain import evaluation, payments, periods, ratings, reports
 from domain.calendar import load_calendar
-from models import (
-    CHANNELS, Agency, Dossier, EvaluationForm, Payment, StaffRating, user_agency,
-)
+from domain.periods import within
+from domain.sql import count_if, day_of, month_of, unindexed
+from models import CHANNELS, Agency, Dossier
 
 ACTIVE_STATUSES = (2, 4)   # open and the clock running
 PAUSED_STATUSES = (5, 6)
 OPEN_STATUSES = ACTIVE_STATUSES + PAUSED_STATUSES
 
 
-class month_of(FunctionElement):
-    """'YYYY-MM' of a naive timestamp."""
-    type = String()
-    name = "month_of"
-    inherit_cache = True
-
-
-@compiles(month_of)
-def _month_of_default(element, compiler, **kw):
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
-
-
-@compiles(month_of, "sqlite")
-def _month_of_sqlite(element, compiler, **kw):
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
-
-
 def add_months(day: dt.date, months: int) -> dt.date:
     """The first day of the month `months` after (or before) the month of `day`."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
+    return periods.add_months(day, months)
 
 
 def months_between(first: dt.date, last: dt.date) -> list[str]:
@@ -62,9 +44,7 @@ def received_by_month(session, first: dt.date, today: dt.date, agency_ids=None) 
     """[(YYYY-MM, {channel: n})] from the month of `first` to the month of `today`."""
     month = month_of(Dossier.accepted_at)
     stmt = (select(month, Dossier.channel, func.count())
-            .where(Dossier.accepted_at >= dt.datetime.combine(first, dt.time.min),
-                   Dossier.accepted_at < dt.datetime.combine(today + reports.ONE_DAY,
-                                                             dt.time.min),
+            .where(*within(Dossier.accepted_at, first, today),
                    Dossier.status.notin_(reports.NOT_RECEIVED))
             .group_by(month, Dossier.channel))
     counts: dict[str, dict] = {}
@@ -75,17 +55,12 @@ def received_by_month(session, first: dt.date, today: dt.date, agency_ids=None) 
 
 
 def fees_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
-    """[(YYYY-MM, amount in VND)] of the payments not cancelled."""
-    month = month_of(Payment.paid_at)
-    stmt = (select(month, func.sum(Payment.amount_vnd))
-            .where(Payment.paid_at >= dt.datetime.combine(first, dt.time.min),
-                   Payment.paid_at < dt.datetime.combine(today + reports.ONE_DAY, dt.time.min),
-                   Payment.cancelled_at.is_(None))
-            .group_by(month))
-    if agency_ids is not None:
-        stmt = stmt.join(Dossier, Dossier.id == Payment.dossier_id)
-        stmt = _scoped(stmt, Dossier.agency_id, agency_ids)
-    amounts = {key: int(amount or 0) for key, amount in session.execute(stmt)}
+    """[(YYYY-MM, amount in VND)] of the payments not cancelled (payments.payment_totals: the
+    figure of the report and the payments' totals page)."""
+    amounts: dict[str, int] = {}
+    for r in payments.payment_totals(session, first, today, agency_ids):
+        key = f"{r.year:04d}-{r.month:02d}"
+        amounts[key] = amounts.get(key, 0) + r.amount_vnd
     return [(key, amounts.get(key, 0)) for key in months_between(first, today)]
 
 
@@ -94,9 +69,9 @@ def open_now(session, today: dt.date, agency_ids=None) -> dict:
     running = Dossier.status.in_(ACTIVE_STATUSES)
     stmt = select(
         func.count().label("open"),
-        reports.count_if(Dossier.status.in_(PAUSED_STATUSES)).label("paused"),
-        reports.count_if(and_(running, Dossier.due_date < today)).label("overdue"),
-        reports.count_if(and_(running, Dossier.due_date == today)).label("due_today"),
+        count_if(Dossier.status.in_(PAUSED_STATUSES)).label("paused"),
+        count_if(and_(running, Dossier.due_date < today)).label("overdue"),
+        count_if(and_(running, Dossier.due_date == today)).label("due_today"),
     ).where(Dossier.status.in_(OPEN_STATUSES))
     r = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).one()
     return {k: int(getattr(r, k)) for k in ("open", "paused", "overdue", "due_today")}
@@ -106,7 +81,7 @@ def overdue_by_agency(session, today: dt.date, agency_ids=None) -> list:
     """[(agency name, open, overdue)] for agencies with open dossiers, most overdue first."""
     running = Dossier.status.in_(ACTIVE_STATUSES)
     stmt = (select(Dossier.agency_id, func.count(),
-                   reports.count_if(and_(running, Dossier.due_date < today)))
+                   count_if(and_(running, Dossier.due_date < today)))
             .where(Dossier.status.in_(OPEN_STATUSES)).group_by(Dossier.agency_id))
     counts = {a: (int(n), int(o)) for a, n, o in session.execute(
         _scoped(stmt, Dossier.agency_id, agency_ids))}
@@ -137,12 +112,10 @@ def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) 
     """[(agency name, resolved, early + on time, share %)] of the dossiers closed in
     [first, today], classified as the report does (withdrawn and stopped count on time). Driven by
     the resolved_at / closed_at ranges only: cheaper than the whole report on a big history."""
-    start = dt.datetime.combine(first, dt.time.min)
-    end = dt.datetime.combine(today + reports.ONE_DAY, dt.time.min)
-    status = reports.unindexed(Dossier.status)
+    status = unindexed(Dossier.status)
     parts = [select(Dossier.agency_id, Dossier.status, Dossier.due_date,
-                    reports.day_of(column).label("close_day"))
-             .where(status.in_(statuses), column >= start, column < end)
+                    day_of(column).label("close_day"))
+             .where(status.in_(statuses), *within(column, first, today))
              for column, statuses in ((Dossier.resolved_at, reports.RESOLVED_STATUSES),
                                       (Dossier.closed_at, reports.CLOSED_STATUSES))]
     if agency_ids is not None:
@@ -150,7 +123,7 @@ def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) 
     d = union_all(*parts).subquery("closed").c
     late = and_(d.status.in_(reports.RESOLVED_STATUSES), d.close_day > d.due_date)
     counts = {a: (int(n), int(n) - int(n_late)) for a, n, n_late in session.execute(
-        select(d.agency_id, func.count(), reports.count_if(late)).group_by(d.agency_id))}
+        select(d.agency_id, func.count(), count_if(late)).group_by(d.agency_id))}
     agencies = session.execute(select(Agency.id, Agency.name)
                                .order_by(Agency.sort_order, Agency.code)).all()
     return [(name, *counts[a], reports.share(counts[a][1], counts[a][0]))
@@ -159,27 +132,11 @@ def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) 
 
 def satisfaction(session, first: dt.date, today: dt.date, agency_ids=None) -> dict:
     """Staff ratings by level and evaluation forms (count, average share of the maximum)."""
-    start = dt.datetime.combine(first, dt.time.min)
-    end = dt.datetime.combine(today + reports.ONE_DAY, dt.time.min)
-    stmt = (select(StaffRating.level, func.count())
-            .where(StaffRating.rated_at >= start, StaffRating.rated_at < end,
-                   StaffRating.cancelled_at.is_(None))
-            .group_by(StaffRating.level))
-    if agency_ids is not None:
-        # A rating belongs to the agencies of the officer rated.
-        stmt = stmt.where(StaffRating.staff_id.in_(
-            select(user_agency.c.user_id).where(
-                user_agency.c.agency_id.in_(list(agency_ids) or [-1]))))
-    levels = {"very_satisfied": 0, "satisfied": 0, "unsatisfied": 0}
-    for level, n in session.execute(stmt):
-        levels[level] = int(n)
-    forms = (select(func.count(), func.sum(EvaluationForm.score),
-                    func.sum(EvaluationForm.max_score))
-             .where(EvaluationForm.submitted_at >= start, EvaluationForm.submitted_at < end,
-                    EvaluationForm.cancelled_at.is_(None)))
-    n, score, max_score = session.execute(
-        _scoped(forms, EvaluationForm.agency_id, agency_ids)).one()
-    total = sum(levels.values())
+    # A rating belongs to the agencies of the officer rated.
+    levels = ratings.rating_counts(session, first, today, agency_ids)
+    total = levels.pop("total")
+    forms = evaluation.evaluation_counts_by_agency(session, first, today, agency_ids)
+    n, score, max_score = (sum(r[i] for r in forms) for i in (2, 3, 4))
     return {"ratings": levels, "ratings_total": total,
             "satisfied_share": reports.share(levels["very_satisfied"] + levels["satisfied"],
                                              total),
@@ -189,7 +146,7 @@ def satisfaction(session, first: dt.date, today: dt.date, agency_ids=None) -> di
 
 def dashboard(session, today: dt.date, agency_ids=None, months: int = 12) -> dict:
     """Everything the home page shows, for the `months` months up to `today`."""
-    first = add_months(today, -(months - 1))
+    first = periods.last_months(today, months).start
     return {
         "first": first, "today": today,
         "received_by_month": received_by_month(session, first, today, agency_ids),

@@ -119,3 +119,14 @@ def local_to_utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def format_size(size: int | None) -> str:
+    """A file size the Vietnamese way: 812 B, 34 KB, 1,5 MB (1 KB = 1024 B)."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{format_number(size / 1024)} KB"
+    return f"{format_number(size / (1024 * 1024), 1)} MB"

@@ -616,3 +616,8 @@ class AgencyScopedMixin:
     def get_one_query(self):
         """The query behind details and edit pages: scoped; a view may add eager loads."""
         return self.get_query()
+
+
+def period_message(error) -> str:
+    """The translated message of a refused period (domain.periods.PeriodError)."""
+    return gettext(error.msgid, **error.params)

@@ -25,9 +25,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from domain import lifecycle as lc
+from domain import lifecycle as lc, periods
 from domain.calendar import load_calendar
-from domain.formatting import format_date, format_number, parse_date
+from domain.formatting import format_date, format_number
 from domain.spreadsheets import new_workbook, write_row
 from domain.text import search_words
 from models import Agency, Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
@@ -36,7 +36,8 @@ from views.exports import XlsxExportMixin
 from views.fields import VnDateField
 from views.listing import BoundedCountMixin
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureForm,
-                        SecureModelView, db_options, own_agency_ids, own_agency_options)
+                        SecureModelView, db_options, own_agency_ids, own_agency_options,
+                        period_message)
 
 EDITORS = ("admin", "staff")
 PROCEDURE_CODE_START = re.compile(r"^\d{1,2}\.\d{1,6}$")  # a code d.dddddd, or its start
@@ -498,24 +499,23 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
 
     @expose("/register/")
     def register_view(self):
-        try:
-            start = parse_date(request.args.get("from", ""))
-            end = parse_date(request.args.get("to", ""))
-        except ValueError:
-            start = end = None
-        if start is None or end < start:
-            if request.args.get("from") or request.args.get("to"):
-                flash(gettext("Enter a valid date range."), "error")
-            first = today().replace(day=1)
-            return self.render("dossiers/register.html", start=first, end=today())
-        return self._register_file(start, end)
+        if request.args.get("from") or request.args.get("to"):
+            try:
+                period = periods.parse_range(request.args.get("from"), request.args.get("to"))
+            except periods.PeriodError as error:
+                flash(gettext("Enter a valid date range.") + " " + period_message(error), "error")
+            else:
+                return self._register_file(period)
+        default = periods.month_to_date(today())
+        return self.render("dossiers/register.html", start=default.start, end=default.end)
 
     REGISTER_HEADER = (
         _l("No."), _l("Dossier code"), _l("Procedure"), _l("Applicant"),
         _l("Address / phone"), _l("Agency"), _l("Accepted at"), _l("Due date"),
         _l("Sent to agency"), _l("Result received"), _l("Returned at"), _l("Return channel"))
 
-    def _register_file(self, start: dt.date, end: dt.date):
+    def _register_file(self, period: periods.Period):
+        start, end = period.start, period.end
         handle, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(handle)
         book = new_workbook(path)
@@ -533,11 +533,9 @@ class DossierView(BoundedCountMixin, XlsxExportMixin, AgencyScopedMixin, SecureM
             sheet.set_column(col, col, width)
         row, number = 4, 0
         limit = current_app.config.get("EXPORT_MAX_ROWS", 200000)
-        lo = dt.datetime.combine(start, dt.time.min)
-        hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)
         base = (self._scope(db.session.query(Dossier))
                 .options(joinedload(Dossier.procedure), joinedload(Dossier.agency))
-                .filter(Dossier.accepted_at >= lo, Dossier.accepted_at < hi)
+                .filter(*period.contains(Dossier.accepted_at))
                 .order_by(Dossier.accepted_at, Dossier.id))
         last = None
         while number < limit:

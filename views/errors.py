@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from domain.form_submissions import AlreadySubmitted
+from domain.formatting import format_size
 from models import db
 
 MESSAGES = {
@@ -21,7 +22,8 @@ MESSAGES = {
     403: lambda: _("You do not have permission to open this page."),
     404: lambda: _("The page or record you asked for does not exist, or is not yours to see."),
     405: lambda: _("This action cannot be done this way."),
-    413: lambda: _("The file is too large."),
+    413: lambda: _("The file is too large: at most %(limit)s per send. Nothing was stored.",
+                   limit=format_size(current_app.config["UPLOAD_MAX_BYTES"])),
 }
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from domain import calendar_checklist, dashboard
+from domain import calendar_checklist, dashboard, periods
 from domain.formatting import format_number, format_percent, format_vnd
 from domain.svg_charts import bar_chart, hbar_chart
 from models import CHANNELS, Dossier, db
@@ -50,15 +50,15 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
         """The last day of the twelve months shown: ?until=YYYY-MM, or today — or, when nothing
         was accepted in the last year (an archive, the demo data), the last acceptance day."""
         until = request.args.get("until", "")
-        try:
-            year, month = (int(x) for x in until.split("-"))
-            end = dashboard.add_months(dt.date(year, month, 1), 1) - dt.timedelta(days=1)
-            dashboard.add_months(end, -11)  # the window's first month must exist too (not year 0)
-            return min(end, today)
-        except (ValueError, OverflowError):
-            pass
+        if until:
+            try:
+                end = min(periods.parse_month(until).end, today)
+                periods.last_months(end, 12)  # the window's first month must exist too
+                return end
+            except periods.PeriodError:
+                pass
         last = db.session.scalar(select(func.max(Dossier.accepted_at)))
-        if last is not None and last.date() < dashboard.add_months(today, -11):
+        if last is not None and last.date() < periods.last_months(today, 12).start:
             return last.date()
         return today
 

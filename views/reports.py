@@ -3,21 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, request, send_file
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from domain import reports
-from domain.formatting import format_percent, parse_date
+from domain import periods, reports
+from domain.formatting import format_percent
+from domain.periods import Period, PeriodError
 from domain.report_workbook import write_report_workbook
 from models import db
-from views.base import SecureBaseView, link_args
+from views.base import SecureBaseView, link_args, period_message
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-PRESETS = ("month", "quarter", "half", "year", "cutoff", "range")
 FIRST_YEAR = 2015  # the year menu goes back to here (and to any year asked for)
 
 # (key, heading) of the on-screen table, in the column order of form 06a.
@@ -39,63 +38,9 @@ def local_today() -> dt.date:
     return dt.datetime.now(LOCAL_TZ).date()
 
 
-@dataclass
-class Period:
-    """The period shown, and the choices that give it (to fill the form back in)."""
-    preset: str
-    start: dt.date
-    end: dt.date
-    year: int
-    month: int
-    quarter: int
-    half: int
-
-
-def _number(value: str, low: int, high: int) -> int:
-    text = str(value).strip().upper().removeprefix("Q")
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ValueError(f"{value!r} is not in {low}..{high}")
-    return int(text)
-
-
-def period_from_args(args, today: dt.date) -> Period:
-    """The period from the query string: ?preset=month&month=3&year=2019, quarter=3, half=2,
-    year=2019, or from=01/03/2019&to=25/03/2019 (dd/mm/yyyy or ISO). Old links still work:
-    month=2019-03, quarter=2019-Q3. Raises ValueError for anything else."""
-    preset = args.get("preset") or "month"
-    if preset not in PRESETS:
-        raise ValueError(preset)
-    year = _number(args["year"], 1900, 9999) if args.get("year") else today.year
-    month, half = today.month, 1 if today.month <= 6 else 2
-    quarter = (today.month - 1) // 3 + 1
-    if preset in ("month", "cutoff"):
-        value = (args.get("month") or "").strip()
-        if len(value) > 2:  # an old link: month=2019-03
-            first, _end = reports.parse_month(value)
-            year, month = first.year, first.month
-        elif value:
-            month = _number(value, 1, 12)
-        period = reports.month_period if preset == "month" else reports.cutoff_period
-        start, end = period(year, month)
-    elif preset == "quarter":
-        value = (args.get("quarter") or "").strip()
-        if len(value) > 2:  # an old link: quarter=2019-Q3
-            first, _end = reports.parse_quarter(value)
-            year, quarter = first.year, (first.month + 2) // 3
-        elif value:
-            quarter = _number(value, 1, 4)
-        start, end = reports.quarter_period(year, quarter)
-    elif preset == "half":
-        if args.get("half"):
-            half = _number(args["half"], 1, 2)
-        start, end = reports.half_period(year, half)
-    elif preset == "year":
-        start, end = reports.year_period(year)
-    else:
-        start, end = parse_date(args.get("from", "")), parse_date(args.get("to", ""))
-        if end < start:
-            raise ValueError("to < from")
-    return Period(preset, start, end, year, month, quarter, half)
+def preset_of(period: Period) -> str:
+    """The kind chosen in the period form ("cutoff": the statutory month)."""
+    return "cutoff" if period.kind == "month" and period.statutory else period.kind
 
 
 class ReportView(SecureBaseView):
@@ -104,10 +49,11 @@ class ReportView(SecureBaseView):
     def _period(self) -> Period:
         today = local_today()
         try:
-            return period_from_args(request.args, today)
-        except ValueError:
-            flash(_("The period is not valid; the current month is shown."), "error")
-            return period_from_args({}, today)
+            return periods.from_query(request.args, today)
+        except PeriodError as error:
+            flash(_("The period is not valid; the current month is shown.") + " "
+                  + period_message(error), "error")
+            return periods.from_query({}, today)
 
     @expose("/")
     def index(self):
@@ -128,7 +74,7 @@ class ReportView(SecureBaseView):
         today = local_today()
         return self.render(
             "admin/report.html", report=report, groups=GROUPS, shares=shares, period=period,
-            preset=period.preset, start=start, end=end, by_field=by_field, args=args,
+            preset=preset_of(period), start=start, end=end, by_field=by_field, args=args,
             choices=self._choices(period, today), quick=self._quick_links(today))
 
     @staticmethod

@@ -165,7 +165,8 @@ def test_flask_admin_export_is_off(client, login_as):
 PAGES = {"admin": ("/", EVERYONE), "report": ("/report/", {A, M}),
          "rating_kiosk": ("/kiosk/start/", {A, S}), "imports": ("/imports/", {A}),
          "payment_totals": ("/payment/totals/", EVERYONE),
-         "staff_rating_totals": ("/staff_rating/totals/", {A, M})}
+         "staff_rating_totals": ("/staff_rating/totals/", {A, M}),
+         "calendar_checklist": ("/calendar-checklist/", EVERYONE)}
 
 
 def test_every_page_is_specified(app):

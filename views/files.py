@@ -1,0 +1,207 @@
+"""Files of a dossier (issue 14): scans attached to the dossier or to one of its received
+documents, and the electronic result; downloads; withdrawal of a wrong file with its reason.
+
+The dossier page shows them (templates/dossiers/_files.html); the rules and the storage are in
+domain/files.py. Who may see a file is who may see its dossier: a dossier of another agency is
+"not found" (404) for staff, as on the dossier page (own_agency_ids, AgencyScopedMixin)."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+from domain import files as df
+from domain import lifecycle as lc
+from domain.formatting import format_size
+from models import Dossier, DossierDocument, DossierFile, db
+from views.base import ALL_ROLES, SecureBaseView, SecureForm, has_role, own_agency_ids, parse_id
+
+EDITORS = ("admin", "staff")
+ACCEPTED_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+KIND_LABELS = {"scan": _l("Scan"), "result": _l("Electronic result")}
+
+
+class UploadForm(SecureForm):
+    dossier_id = HiddenField(validators=[DataRequired()])
+    # "dossier" (the dossier as a whole), "result" (its electronic result) or a document's id
+    target = StringField(validators=[DataRequired(), Length(max=20)])
+
+
+class WithdrawForm(SecureForm):
+    file_id = HiddenField(validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+def refusal(exc: df.FileRefused) -> str:
+    return gettext(exc.msgid, **exc.params)
+
+
+def readable_dossier(dossier_id) -> Dossier:
+    """The dossier if the user may read it; 404 otherwise (missing, tampered or not theirs)."""
+    number = parse_id(dossier_id)
+    if number is None:
+        abort(404)
+    query = select(Dossier).where(Dossier.id == number)
+    ids = own_agency_ids()
+    if ids is not None:
+        query = query.where(Dossier.agency_id.in_(ids))
+    dossier = db.session.scalar(query)
+    if dossier is None:
+        abort(404)
+    return dossier
+
+
+def readable_file(file_id) -> DossierFile:
+    number = parse_id(file_id)
+    if number is None:
+        abort(404)
+    query = select(DossierFile).join(Dossier, DossierFile.dossier_id == Dossier.id) \
+        .where(DossierFile.id == number).options(joinedload(DossierFile.stored))
+    ids = own_agency_ids()
+    if ids is not None:
+        query = query.where(Dossier.agency_id.in_(ids))
+    attachment = db.session.scalar(query)
+    if attachment is None:
+        abort(404)
+    return attachment
+
+
+def can_attach() -> bool:
+    return has_role(*EDITORS)
+
+
+def page_files(dossier) -> dict:
+    """What the dossier page shows of its files (templates/dossiers/_files.html)."""
+    attachments = df.files_of(db.session, dossier.id)
+    scanned = {a.document_id for a in attachments
+               if a.document_id is not None and a.withdrawn_at is None}
+    targets = [("dossier", gettext("The dossier (all papers)"))]
+    targets += [(str(d.id), d.name) for d in dossier.documents]
+    if dossier.resolved_at is not None:
+        targets.append(("result", gettext("Electronic result")))
+    documents = {d.id: d.name for d in dossier.documents}
+    return {"files": attachments, "targets": targets, "scanned": scanned,
+            "documents": documents, "can_attach": can_attach(),
+            "kind_labels": KIND_LABELS, "size": format_size,
+            "limit": format_size(current_app.config["UPLOAD_MAX_BYTES"]),
+            "accept": ACCEPTED_TYPES, "upload_form": UploadForm(formdata=None),
+            "withdraw_form": WithdrawForm(formdata=None)}
+
+
+class DossierFileView(SecureBaseView):
+    """Not a menu entry: the upload, download and withdraw endpoints of the dossier page."""
+    read_roles = ALL_ROLES
+
+    def is_visible(self) -> bool:
+        return False
+
+    def _back(self, dossier_id: int):
+        return redirect(url_for("dossier.details_view", id=dossier_id) + "#files")
+
+    @expose("/")
+    def index(self):
+        abort(404)
+
+    @expose("/upload/", methods=("POST",))
+    def upload_view(self):
+        form = UploadForm()
+        valid = form.validate()
+        if not form.dossier_id.data:
+            abort(400)  # a body cut short (the client went away): the form never arrived whole
+        dossier = readable_dossier(form.dossier_id.data)
+        if not can_attach():
+            abort(403)
+        if not valid:
+            flash(gettext("The form could not be read; nothing was stored. Try again."), "error")
+            return self._back(dossier.id)
+        target, document, kind = form.target.data, None, "scan"
+        if target == "result":
+            kind = "result"
+        elif target != "dossier":
+            number = parse_id(target)
+            document = db.session.get(DossierDocument, number) if number else None
+            if document is None or document.dossier_id != dossier.id:
+                abort(404)
+        uploads = [u for u in request.files.getlist("files") if u is not None and u.filename]
+        if not uploads:
+            flash(gettext("Choose a PDF, JPEG or PNG file first."), "error")
+            return self._back(dossier.id)
+        limit = int(current_app.config["UPLOAD_MAX_BYTES"])
+        checked, refused = [], []
+        for upload in uploads:
+            name = df.clean_name(upload.filename)
+            try:
+                data = df.read_limited(upload.stream, name, limit)
+                checked.append((df.check_content(data, name, limit), name))
+            except df.FileRefused as exc:
+                refused.append(refusal(exc))
+        if refused:
+            for message in refused:
+                flash(message, "error")
+            if checked:
+                flash(gettext("Nothing was stored: send the other files again without the "
+                              "refused ones."), "error")
+            return self._back(dossier.id)
+        user = current_user._get_current_object()
+        now = lc.now_local()
+        try:
+            for item, name in checked:
+                df.attach(db.session, dossier, item, name, current_app.config["FILES_DIR"],
+                          user, now, document=document, kind=kind)
+            db.session.commit()
+        except df.FileRefused as exc:
+            db.session.rollback()
+            flash(refusal(exc) + " " + gettext("Nothing was stored."), "error")
+            return self._back(dossier.id)
+        flash(ngettext("%(num)s file attached.", "%(num)s files attached.", len(checked)),
+              "success")
+        return self._back(dossier.id)
+
+    @expose("/<file_id>/download")
+    def download_view(self, file_id):
+        attachment = readable_file(file_id)
+        stored = attachment.stored
+        path = df.path_for(current_app.config["FILES_DIR"], stored.sha256)
+        if not path.is_file():
+            current_app.logger.error("File %s of attachment %s is missing (flask files check)",
+                                     stored.sha256, attachment.id)
+            abort(404)
+        # Always as a download, with the type checked at upload (never HTML or SVG); the
+        # security headers add nosniff, and no-store for a logged-in user.
+        return send_file(path, mimetype=stored.media_type, as_attachment=True,
+                         download_name=df.download_name(attachment.original_name,
+                                                        stored.media_type),
+                         conditional=False, etag=False, max_age=0)
+
+    @expose("/withdraw/", methods=("POST",))
+    def withdraw_view(self):
+        form = WithdrawForm()
+        valid = form.validate()
+        attachment = readable_file(form.file_id.data)
+        if not can_attach():
+            abort(403)
+        if not valid:
+            flash(gettext("Give the reason for withdrawing the file."), "error")
+            return self._back(attachment.dossier_id)
+        try:
+            df.withdraw(db.session, attachment, current_user._get_current_object(),
+                        lc.now_local(), form.reason.data)
+            db.session.commit()
+        except df.FileRefused as exc:
+            db.session.rollback()
+            flash(refusal(exc), "error")
+            return self._back(attachment.dossier_id)
+        flash(gettext("The file %(name)s was withdrawn.", name=attachment.original_name),
+              "success")
+        return self._back(attachment.dossier_id)
+
+
+def register(admin):
+    admin.add_view(DossierFileView(name=_l("Files"), endpoint="dossier_file",
+                                   url="/dossier-files"))
+    admin.app.jinja_env.globals["dossier_files"] = page_files

@@ -1,0 +1,182 @@
+"""What the service screens share: the translated refusals of domain/ rules, the choices and
+scoping read per request, the report period of a totals page, "cancel with a reason" and the
+"Totals" page."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, request
+from flask_admin import expose
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from domain.formatting import format_number, parse_date
+from domain.service import RuleError, cancel_record, local_now
+from models import Agency, Dossier, User, db
+from views.base import db_options, has_role, own_agency_ids
+from views.fields import AMOUNT_MESSAGES
+
+WRITERS = ("admin", "staff")
+
+# Vietnamese (translated) messages for the refusals of domain/ rules.
+RULE_MESSAGES = {
+    **AMOUNT_MESSAGES,
+    "payment_method_unknown": _l("Unknown payment method."),
+    "fee_item_other_procedure": _l("This fee item belongs to another procedure."),
+    "cancel_reason_required": _l("Give the reason for the cancellation."),
+    "already_cancelled": _l("This record is already cancelled."),
+    "rating_staff_only": _l("Only counter staff can be rated at the kiosk."),
+    "rating_level_unknown": _l("Choose one of the three buttons."),
+    "rating_channel_unknown": _l("Unknown rating channel."),
+    "rating_dossier_refused": _l("This dossier is not one of your agencies' dossiers."),
+    "kiosk_officer_refused": _l("Kiosk mode can only be started for a counter officer of your "
+                                "agencies."),
+    "evaluation_form_set_unknown": _l("Unknown evaluation form."),
+    "evaluation_channel_unknown": _l("Unknown channel."),
+    "evaluation_no_indicators": _l("This form has no indicators yet."),
+    "evaluation_answers_incomplete": _l("Give a score for every indicator."),
+    "evaluation_score_out_of_range": _l("Indicator %(indicator)s: the score must be 0, 1 or 2."),
+    "evaluation_dossier_other_agency": _l("The dossier belongs to another agency."),
+    "evaluation_agency_required": _l("Choose one of your agencies (or give the "
+                                     "dossier code)."),
+    "feedback_answer_required": _l("An answered item needs the answer text."),
+    "feedback_answer_before_receipt": _l("The answer date is before the receipt date."),
+    "courier_too_many_codes": _l("At most %(limit)s codes at a time."),
+    "courier_run_other_agency": _l("This run is for an agency that is not yours."),
+    "courier_items_other_agency": _l("The run carries dossiers of another agency."),
+}
+
+
+def rule_message(error: RuleError) -> str:
+    if error.key == "courier_codes_refused":
+        parts = []
+        if error.params.get("unknown"):
+            parts.append(_("Unknown codes: %(codes)s.",
+                           codes=", ".join(error.params["unknown"])))
+        if error.params.get("other_agency"):
+            parts.append(_("Codes of another agency's dossiers: %(codes)s.",
+                           codes=", ".join(error.params["other_agency"])))
+        return " ".join([_("No dossier was added.")] + parts)
+    message = RULE_MESSAGES.get(error.key)
+    if message is None:
+        return str(error)
+    params = {k: (", ".join(v) if isinstance(v, (list, tuple)) else v)
+              for k, v in error.params.items()}
+    return str(message) % params if params else str(message)
+
+
+
+def user_object():
+    return current_user._get_current_object()
+
+
+# ---- choices read per request -----------------------------------------------------------------
+
+
+@db_options
+def staff_options():
+    return (db.session.query(User.id, User.full_name).filter(User.role == "staff")
+            .order_by(User.full_name).all())
+
+
+def own_dossiers(model):
+    """Dossiers a user may attach a record to: accepted ones (they have a code), of the user's
+    own agencies for staff."""
+    query = db.session.query(Dossier).filter(Dossier.code.is_not(None))
+    ids = own_agency_ids()
+    if ids is not None:
+        query = query.filter(Dossier.agency_id.in_(ids or [-1]))
+    return query
+
+
+def own_agencies(model):
+    query = db.session.query(Agency).filter(Agency.active.is_(True))
+    ids = own_agency_ids()
+    if ids is not None:
+        query = query.filter(Agency.id.in_(ids or [-1]))
+    return query
+
+
+def _parse_day(value) -> dt.date | None:
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+def period_from_request() -> tuple[dt.date, dt.date]:
+    """?from=&to= (dd/mm/yyyy or yyyy-mm-dd); by default the current year up to today."""
+    today = local_now().date()
+    start = _parse_day(request.args.get("from")) or today.replace(month=1, day=1)
+    end = _parse_day(request.args.get("to")) or today
+    if end < start:
+        start, end = end, start
+    return start, end
+
+
+# ---- shared pieces ----------------------------------------------------------------------------
+
+def cancelled_formatter(view, context, model, name):
+    if model.cancelled_at is None:
+        return ""
+    return Markup('<span class="badge badge-secondary" title="{}">{}</span>').format(
+        model.cancel_reason or "", _("Cancelled"))
+
+
+class CancelMixin:
+    """No delete for money or ratings: "cancel with a reason" (a form, POST with CSRF)."""
+    cancel_roles: tuple[str, ...] = ()
+
+    def can_cancel(self) -> bool:
+        return has_role(*self.cancel_roles)
+
+    def get_list_row_actions(self):
+        actions = super().get_list_row_actions()
+        if self.can_cancel():
+            actions = actions + [EndpointLinkRowAction(
+                "fa fa-ban", ".cancel_view", title=str(_l("Cancel with a reason")))]
+        return actions
+
+    @expose("/cancel/", methods=("GET", "POST"))
+    def cancel_view(self):
+        if not self.can_cancel():
+            abort(403)
+        record = self.get_one(request.values.get("id"))
+        if record is None:
+            abort(404)
+        error = None
+        if request.method == "POST":
+            try:
+                cancel_record(record, request.form.get("reason"), local_now())
+                db.session.commit()
+            except RuleError as exc:
+                db.session.rollback()
+                error = rule_message(exc)
+            else:
+                flash(_("The record was cancelled."), "success")
+                return redirect(self.get_url(".details_view", id=record.id))
+        return self.render("admin/service/cancel.html", record=record, error=error,
+                           return_url=self.get_url(".index_view")), (400 if error else 200)
+
+
+class TotalsMixin:
+    """A "Totals" page per screen: GROUP BY queries of domain/, scoped to the staff's agencies."""
+    list_template = "admin/service/list.html"
+    totals_title = None
+
+    def totals_tables(self, start, end, agency_ids) -> list[dict]:
+        raise NotImplementedError
+
+    @expose("/totals/")
+    def totals_view(self):
+        start, end = period_from_request()
+        tables = self.totals_tables(start, end, own_agency_ids())
+        return self.render("admin/service/totals.html", tables=tables, start=start, end=end,
+                           title=self.totals_title or self.name)
+
+
+def level_cells(row) -> list:
+    return [format_number(row.very_satisfied), format_number(row.satisfied),
+            format_number(row.unsatisfied), format_number(row.total)]
