@@ -45,7 +45,28 @@ def pytest_sessionstart(session):
                     str(ROOT / "translations")], check=True)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+# The longest tests first (pytest-xdist hands tests out in this order: a long one started last
+# would leave the other workers idle at the end), within each database backend (switching the
+# backend rebuilds the schema).
+SLOW_FIRST = ("tests/generic/test_fuzz_routes.py", "tests/seed/", "tests/browser/",
+              "tests/journeys/")
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    def key(item):
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        backend = params.get("database_url")
+        rank = BACKENDS.index(backend) if backend in BACKENDS else len(BACKENDS)
+        path = item.nodeid
+        slow = next((n for n, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)),
+                    len(SLOW_FIRST))
+        return rank, slow
+    items.sort(key=key)  # stable: the order within a module stays
+
+
+@pytest.fixture(scope="session", params=list(BACKENDS))
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"  # one per xdist worker

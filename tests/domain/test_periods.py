@@ -11,7 +11,7 @@ from domain import feedback as fb, periods
 from domain.periods import Period, PeriodError
 from domain.reports import build_report
 from models import Feedback, Payment, db
-from tests.conftest import create_agency
+from tests.factories import create_agency
 
 D, T = dt.date, dt.datetime
 TODAY = D(2026, 11, 30)
@@ -214,7 +214,7 @@ def test_manager_picks_the_statutory_year_in_chromium(app, live_server, page):
     sent only with them, and gives 15/12 of the year before -> 14/12."""
     from pathlib import Path
 
-    from tests.conftest import PASSWORD, create_user
+    from tests.factories import PASSWORD, create_user
     with app.app_context():
         create_user("manager1", "manager")
         db.session.commit()

@@ -22,10 +22,6 @@ from tests.support import empty_tables, make_app
 from models import User, db
 from views import auth
 
-# pytest-xdist (make test, --dist loadgroup): its app and data are built once per module and
-# backend, so its tests stay on one worker.
-pytestmark = pytest.mark.xdist_group("fuzz")
-
 ROLES = ("anonymous", "admin", "staff", "manager")
 CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 
 import views.calendar_checklist as checklist_views
 import views.home as home_views
-from browser_forms import open_form
+from tests.browser_forms import open_form
 from domain import calendar_checklist as cc
 from domain.calendar import load_calendar
 from models import AuditLog, CalendarDay, CalendarYearReview, db
@@ -94,7 +94,7 @@ def test_the_page_lists_both_years_with_sources(app, client, login_as, today):
 
 def test_staff_read_the_checklist_and_anonymous_users_do_not(app, client, users):
     assert client.get("/calendar-checklist/").status_code == 302
-    from conftest import login
+    from tests.factories import login
     login(client, users["staff"])
     assert client.get("/calendar-checklist/").status_code == 200
 

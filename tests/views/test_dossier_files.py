@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conftest import create_user, login
-import file_samples as samples
+from tests.factories import create_user, login
+from tests import file_samples as samples
 from domain import lifecycle as lc
 from models import (Agency, AuditLog, Dossier, DossierDocument, DossierFile, Procedure,
                     StoredFile, db)
