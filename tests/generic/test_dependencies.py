@@ -7,7 +7,7 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Put in every venv by `python -m venv` itself, not by the project.
 VENV_BOOTSTRAP = {"setuptools", "wheel"}
 
