@@ -267,15 +267,21 @@ def backup_command(path):
     backup API; PostgreSQL: pg_dump -Fc). PATH is replaced only when the copy is complete."""
     from domain import backup
 
-    try:
-        if _backend() == "sqlite":
-            backup.sqlite_backup(db.engine.url.database, path)
-        else:
-            backup.postgresql_backup(db.engine.url.render_as_string(hide_password=False), path,
+    url = db.engine.url
+    if _backend() == "sqlite":
+        def database_copy(target):
+            backup.sqlite_backup(url.database, target)
+    else:
+        def database_copy(target):
+            backup.postgresql_backup(url.render_as_string(hide_password=False), target,
                                      _tool_setting("PG_DUMP"))
+    try:
+        files = backup.write_archive(path, _backend(), database_copy,
+                                     current_app.config["FILES_DIR"])
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Đã sao lưu / backed up: {path} ({path.stat().st_size:,} bytes)")
+    click.echo(f"Đã sao lưu / backed up: {path} ({path.stat().st_size:,} bytes, "
+               f"{files} tệp đính kèm / attached files)")
 
 
 @click.command("restore")
@@ -289,25 +295,72 @@ def restore_command(path, force):
 
     if not path.is_file():
         raise click.ClickException(f"Không thấy tệp sao lưu / backup file not found: {path}")
+    import tempfile
+
     backend = _backend()
     url = db.engine.url
     has_data = backup.database_has_data(db.engine, db.metadata.sorted_tables)
     # None of our connections may stay open on the database being replaced.
     db.session.remove()
     db.engine.dispose()
+    files = None
     try:
-        if backend == "sqlite":
-            backup.sqlite_restore(path, url.database, has_data, force)
-        else:
-            backup.postgresql_restore(url.render_as_string(hide_password=False), path,
-                                      has_data, force, _tool_setting("PG_RESTORE"))
+        with tempfile.TemporaryDirectory() as folder:
+            source = path
+            if backup.is_archive(path):
+                manifest = backup.read_manifest(path)
+                if manifest["backend"] != backend:
+                    raise backup.BackupError(
+                        f"Bản sao lưu của {manifest['backend']}, cơ sở dữ liệu đích là "
+                        f"{backend} / a {manifest['backend']} backup cannot be restored into "
+                        f"{backend}")
+                if has_data and not force:
+                    raise backup.BackupError(backup.NOT_EMPTY)
+                source = backup.extract_database(path, manifest, Path(folder))
+                # The files first: a damaged one stops the restore before the database changes.
+                files = backup.restore_files(path, current_app.config["FILES_DIR"])
+            if backend == "sqlite":
+                backup.sqlite_restore(source, url.database, has_data, force)
+            else:
+                backup.postgresql_restore(url.render_as_string(hide_password=False), source,
+                                          has_data, force, _tool_setting("PG_RESTORE"))
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         db.engine.dispose()
+    if files is not None:
+        click.echo(f"{files} tệp đính kèm đã khôi phục / attached files restored")
     click.echo(f"Đã khôi phục từ / restored from: {path}. Nếu phần mềm mới hơn bản sao lưu, chạy "
                "`flask db upgrade` / if this motcua is newer than the backup, run "
                "`flask db upgrade`.")
+
+
+files_cli = AppGroup("files", help="Files attached to dossiers.")
+
+
+@files_cli.command("check")
+def files_check():
+    """Read every stored file back and compare it with its SHA-256; exit 1 when one is missing
+    or changed. Files that no row names (left by a save that failed) are listed, not errors."""
+    from app import reads_only
+    from domain.files import path_for, verify
+
+    folder = current_app.config["FILES_DIR"]
+    with reads_only():
+        report = verify(db.session, folder)
+    for row in report.missing:
+        click.echo(f"THIẾU / MISSING  {path_for(folder, row.sha256)} "
+                   f"({row.media_type}, {row.size:,} bytes)")
+    for row, actual in report.changed:
+        click.echo(f"ĐÃ BỊ THAY ĐỔI / CHANGED  {path_for(folder, row.sha256)} "
+                   f"(sha256 now {actual})")
+    for extra in report.unreferenced:
+        click.echo(f"không thuộc hồ sơ nào / not referenced  {extra}")
+    click.echo(f"Đã kiểm tra {report.checked} tệp: {len(report.missing)} thiếu, "
+               f"{len(report.changed)} bị thay đổi / checked {report.checked} files: "
+               f"{len(report.missing)} missing, {len(report.changed)} changed")
+    if not report.ok:
+        sys.exit(1)
 
 
 def register_cli(app) -> None:
@@ -321,3 +374,4 @@ def register_cli(app) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(files_cli)

@@ -4,14 +4,24 @@ SQLite: the online backup API copies a consistent snapshot, including what is st
 file (a plain copy of motcua.db misses those rows), into a single self-contained file.
 PostgreSQL: pg_dump -Fc (one consistent snapshot) and pg_restore, in one transaction.
 
+The backup file is an archive of that copy and of the attached files (FILES_DIR); restore also
+takes the bare database copies written before files existed.
+
 Messages are bilingual (Vietnamese / English): they are read in a terminal."""
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import io
+import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 from sqlalchemy import inspect, make_url, text
@@ -185,3 +195,118 @@ def postgresql_restore(url: str, source: Path, has_data: bool, force: bool,
     dsn, env = _libpq(url)
     _run([tool, "--clean", "--if-exists", "--single-transaction", "--no-owner",
           "--no-privileges", "-w", "--dbname", dsn, str(source)], env, "pg_restore")
+
+
+# ---- the archive: the database and the attached files in one file ----------------------------
+# A backup is an uncompressed tar (PDFs and images are compressed already) holding a manifest,
+# the database copy made above, and every content file under FILES_DIR as files/ab/cd/<sha256>.
+# The database is copied first: a file named by a row of that copy was written before the row
+# was committed (domain/files.py), so it is in FILES_DIR when the files are copied next.
+
+MANIFEST = "motcua-backup.json"
+ARCHIVE_FORMAT = 1
+DATABASE_MEMBERS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+_FILE_MEMBER = re.compile(r"^files/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
+
+
+def write_archive(target: Path, backend: str, make_database_copy, files_dir) -> int:
+    """Write the archive to `target` (replaced atomically when complete): the database copy
+    made by make_database_copy(path), then the files. Returns the number of files."""
+    from domain.files import stored_paths
+
+    temporary = _temporary_next_to(target)
+    database = _temporary_next_to(target)
+    try:
+        make_database_copy(database)
+        files = stored_paths(files_dir)
+        manifest = json.dumps({"format": ARCHIVE_FORMAT, "backend": backend,
+                               "database": DATABASE_MEMBERS[backend], "files": len(files),
+                               "created_at": dt.datetime.now(dt.UTC).isoformat()}).encode()
+        with tarfile.open(temporary, "w", format=tarfile.PAX_FORMAT) as archive:
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime, info.mode = len(manifest), int(time.time()), 0o600
+            archive.addfile(info, io.BytesIO(manifest))
+            archive.add(database, arcname=DATABASE_MEMBERS[backend], recursive=False)
+            for sha256, path in files:
+                archive.add(path, arcname=f"files/{sha256[:2]}/{sha256[2:4]}/{sha256}",
+                            recursive=False)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+        return len(files)
+    except (OSError, tarfile.TarError) as exc:
+        raise BackupError(f"Sao lưu thất bại / backup failed: {exc}") from exc
+    finally:
+        temporary.unlink(missing_ok=True)
+        database.unlink(missing_ok=True)
+
+
+def is_archive(source: Path) -> bool:
+    """Whether `source` is a backup archive (older backups are a bare database copy)."""
+    try:
+        if not tarfile.is_tarfile(source):
+            return False
+        with tarfile.open(source, "r:") as archive:
+            return archive.getmember(MANIFEST).isfile()
+    except (OSError, KeyError, tarfile.TarError):
+        return False
+
+
+def read_manifest(source: Path) -> dict:
+    try:
+        with tarfile.open(source, "r:") as archive:
+            manifest = json.loads(archive.extractfile(MANIFEST).read())
+    except (OSError, KeyError, ValueError, tarfile.TarError) as exc:
+        raise BackupError(f"{source} không phải bản sao lưu của motcua hoặc bị hỏng / is not a "
+                          "motcua backup, or is damaged") from exc
+    if manifest.get("format") != ARCHIVE_FORMAT or \
+            manifest.get("backend") not in DATABASE_MEMBERS:
+        raise BackupError(f"{source}: bản sao lưu của phiên bản khác / a backup of another "
+                          "version")
+    return manifest
+
+
+def extract_database(source: Path, manifest: dict, folder: Path) -> Path:
+    """The database copy of the archive, written to a file in `folder` (never to a name
+    taken from the archive)."""
+    target = Path(folder) / "database"
+    try:
+        with tarfile.open(source, "r:") as archive:
+            member = archive.getmember(DATABASE_MEMBERS[manifest["backend"]])
+            if not member.isfile():
+                raise KeyError(member.name)
+            with archive.extractfile(member) as data, open(target, "wb") as out:
+                shutil.copyfileobj(data, out, 1024 * 1024)
+    except (OSError, KeyError, tarfile.TarError) as exc:
+        raise BackupError(f"{source}: không đọc được cơ sở dữ liệu trong bản sao lưu / cannot "
+                          f"read the database in the backup: {exc}") from exc
+    return target
+
+
+def restore_files(source: Path, files_dir) -> int:
+    """Put the archive's files back under FILES_DIR, each checked against its hash first; a
+    file whose content does not match its name stops the restore (the database is restored
+    after the files, so it is then left untouched). Returns the number of files."""
+    from domain.files import path_for, store, Checked
+
+    count = 0
+    try:
+        with tarfile.open(source, "r:") as archive:
+            for member in archive:
+                match = _FILE_MEMBER.match(member.name)
+                if not match or not member.isfile():
+                    continue  # the manifest, the database, or anything else: never a path
+                sha256 = match.group(3)
+                if match.group(1) != sha256[:2] or match.group(2) != sha256[2:4]:
+                    continue
+                with archive.extractfile(member) as handle:
+                    data = handle.read()
+                if hashlib.sha256(data).hexdigest() != sha256:
+                    raise BackupError(f"Tệp {member.name} trong bản sao lưu bị hỏng / damaged "
+                                      "in the backup")
+                path_for(files_dir, sha256)  # a valid name, checked once more
+                store(files_dir, Checked(data=data, sha256=sha256, media_type="", pages=None))
+                count += 1
+    except (OSError, tarfile.TarError) as exc:
+        raise BackupError(f"Khôi phục tệp thất bại / restoring the files failed: {exc}") from exc
+    return count

@@ -57,11 +57,9 @@ def received_by_month(session, first: dt.date, today: dt.date, agency_ids=None) 
 def fees_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
     """[(YYYY-MM, amount in VND)] of the payments not cancelled (payments.payment_totals: the
     figure of the report and the payments' totals page)."""
-    amounts: dict[str, int] = {}
-    for r in payments.payment_totals(session, first, today, agency_ids):
-        key = f"{r.year:04d}-{r.month:02d}"
-        amounts[key] = amounts.get(key, 0) + r.amount_vnd
-    return [(key, amounts.get(key, 0)) for key in months_between(first, today)]
+    sums = payments.add_up(payments.payment_totals(session, first, today, agency_ids),
+                           lambda r: f"{r.year:04d}-{r.month:02d}")
+    return [(key, sums.get(key, (0, 0))[1]) for key in months_between(first, today)]
 
 
 def open_now(session, today: dt.date, agency_ids=None) -> dict:

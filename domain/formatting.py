@@ -129,4 +129,5 @@ def format_size(size: int | None) -> str:
         return f"{size} B"
     if size < 1024 * 1024:
         return f"{format_number(size / 1024)} KB"
-    return f"{format_number(size / (1024 * 1024), 1)} MB"
+    megabytes = size / (1024 * 1024)
+    return f"{format_number(megabytes, 0 if megabytes == int(megabytes) else 1)} MB"

@@ -140,6 +140,16 @@ def payment_totals(session, date_from: dt.date | None = None, date_to: dt.date |
             for r in session.execute(query)]
 
 
+def add_up(rows: list[PaymentTotal], key) -> dict:
+    """{key(row): (payments, amount in VND)} over payment_totals rows, in the rows' order: the
+    breakdowns by agency, method or month of the report, the totals page and the dashboard."""
+    sums: dict = {}
+    for r in rows:
+        n, amount = sums.get(key(r), (0, 0))
+        sums[key(r)] = (n + r.count, amount + r.amount_vnd)
+    return sums
+
+
 def fees_collected_vnd(session, date_from: dt.date | None = None, date_to: dt.date | None = None,
                        agency_ids: list[int] | None = None) -> int:
     """The total collected in the period (design §6 "fees_collected_vnd")."""

@@ -50,8 +50,9 @@ _RANGE_MESSAGES = {
 
 def _int(value, low: int, high: int, what: str) -> int:
     text = str(value).strip()
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise PeriodError(_RANGE_MESSAGES[what], low=low, high=high, value=value)
+    # ASCII digits only ("²".isdigit() is true) and short: int() refuses over 4,300 digits.
+    if not (text.isascii() and text.isdigit() and len(text) <= 6) or not low <= int(text) <= high:
+        raise PeriodError(_RANGE_MESSAGES[what], low=low, high=high, value=str(value)[:20])
     return int(text)
 
 

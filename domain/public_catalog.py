@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields as dataclass_fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
+from domain.sql import bytewise
 from domain.text import search_words
 from models import Agency, Field, Procedure
 
@@ -67,9 +68,7 @@ def _filtered(stmt, filters: CatalogFilters):
 def code_order(session: Session):
     """Procedure codes in byte order on both databases: PostgreSQL's default collation would
     skip the dots and sort "1.2" among "12"; SQLite compares bytes already."""
-    if session.get_bind().dialect.name == "postgresql":
-        return Procedure.code.collate("C")
-    return Procedure.code
+    return bytewise(Procedure.code)
 
 
 def count(session: Session, filters: CatalogFilters) -> int:

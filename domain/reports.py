@@ -277,15 +277,6 @@ def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool =
 
 # ---- breakdowns for the workbook and the page (not part of the JSON contract) -------------------
 
-def _add_up(rows, key) -> dict:
-    """{key(row): (payments, amount)} over payment_totals rows."""
-    sums: dict = {}
-    for r in rows:
-        n, amount = sums.get(key(r), (0, 0))
-        sums[key(r)] = (n + r.count, amount + r.amount_vnd)
-    return sums
-
-
 def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
     """Per-agency / per-method / per-officer breakdowns of the non-dossier figures of the period,
     from the same functions as the totals pages."""
@@ -311,8 +302,8 @@ def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
     for r in courier.courier_counts(session, date_from, date_to):
         courier_by_agency.setdefault(r.agency_id, {})[r.direction] = (r.runs, r.dossiers)
     return {
-        "fees_by_agency": agency_sorted(_add_up(paid, lambda r: r.agency_id)),
-        "fees_by_method": _add_up(paid, lambda r: r.method),
+        "fees_by_agency": agency_sorted(payments.add_up(paid, lambda r: r.agency_id)),
+        "fees_by_method": payments.add_up(paid, lambda r: r.method),
         "fees_cancelled": (sum(r.count for r in cancelled), sum(r.amount_vnd for r in cancelled)),
         "ratings_by_staff": ratings_by_staff,
         "forms_by_agency": agency_sorted(forms_by_agency),

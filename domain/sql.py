@@ -74,3 +74,24 @@ def _unindexed_sqlite(element, compiler, **kw):
 def insert_for(session):
     """The dialect's INSERT construct, which has `on_conflict_do_nothing` (both dialects)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+class bytewise(FunctionElement):
+    """The column compared byte by byte: PostgreSQL's default collation would skip the dots and
+    sort "1.2" among "12" (COLLATE "C"); SQLite compares bytes already."""
+    name = "bytewise"
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(bytewise)
+def _bytewise_default(element, compiler, **kw):
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
+
+
+@compiles(bytewise, "sqlite")
+def _bytewise_sqlite(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)

@@ -18,7 +18,7 @@ import re
 
 from flask import Blueprint, current_app, request
 from flask_babel import force_locale, gettext as _
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException
 
 from views.public_access import public_prefix
 
@@ -30,7 +30,7 @@ RESOURCES = ("views.api_procedures",)  # later: dossier status, queue status
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 CACHE_CONTROL = "public, max-age=60"
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+READ_METHODS = "GET, HEAD, OPTIONS"  # all the API takes
 
 
 class ApiError(Exception):
@@ -73,7 +73,7 @@ def _http_message(status: int):
     return HTTP_MESSAGES.get(status, lambda: _("The request could not be served."))
 
 
-# ---- parameters -------------------------------------------------------------------------------
+# ---- parameters (as strict as the OpenAPI document: what it refuses is a 400) -------------
 
 def text_arg(name: str, max_length: int) -> str | None:
     value = request.args.get(name)
@@ -87,7 +87,7 @@ def text_arg(name: str, max_length: int) -> str | None:
 
 def choice_arg(name: str, allowed) -> str | None:
     value = request.args.get(name)
-    if value is None or value == "":
+    if value is None:
         return None
     if value not in allowed:
         raise ApiError(400, lambda: _("%(parameter)s must be one of: %(values)s.", parameter=name,
@@ -97,7 +97,7 @@ def choice_arg(name: str, allowed) -> str | None:
 
 def bool_arg(name: str) -> bool:
     value = request.args.get(name)
-    if value is None or value == "":
+    if value is None:
         return False
     if value not in ("true", "false"):
         raise ApiError(400, lambda: _("%(parameter)s must be true or false.", parameter=name),
@@ -107,7 +107,7 @@ def bool_arg(name: str) -> bool:
 
 def limit_arg() -> int:
     value = request.args.get("limit")
-    if value is None or value == "":
+    if value is None:
         return DEFAULT_LIMIT
     if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= MAX_LIMIT:
         raise ApiError(400, lambda: _("limit must be a whole number from 1 to %(max)s.",
@@ -122,7 +122,8 @@ def encode_cursor(position: dict) -> str:
 
 
 def cursor_arg(key: str) -> str | None:
-    """The `key` of the position in ?cursor=, None without a cursor; 400 for anything else."""
+    """The `key` of the position in ?cursor=, None without a cursor (or an empty one: the first
+    page); 400 for anything else."""
     value = request.args.get("cursor")
     if value is None or value == "":
         return None
@@ -160,19 +161,23 @@ def allowed_origins() -> set[str]:
     return {origin.rstrip("/") for origin in origins if origin}
 
 
-@bp.after_request
 def _json_errors_and_cors(response):
-    # A refusal made before the view (the NUL guard of views/errors.py) is an HTML page: the
-    # API answers JSON whatever refused the request.
+    """Every answer under /api/v1/, whoever made it: a refusal before any view (an unknown
+    path, a method the API does not take, the NUL guard of views/errors.py) is JSON too, not
+    the staff site's error page; CORS for the configured origins."""
+    if request.path != bp.url_prefix and not request.path.startswith(bp.url_prefix + "/"):
+        return response
     if response.status_code >= 400 and response.mimetype != "application/json":
         response = error_response(response.status_code, _http_message(response.status_code))
+    if response.status_code == 405 or request.method == "OPTIONS":
+        response.headers["Allow"] = READ_METHODS
     response.vary.add("Origin")
     origin = request.headers.get("Origin")
     if origin and origin in allowed_origins():
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Language"
         if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Methods"] = READ_METHODS
             response.headers["Access-Control-Allow-Headers"] = "If-None-Match, Accept-Language"
             response.headers["Access-Control-Max-Age"] = "600"
     return response
@@ -185,24 +190,7 @@ def _api_error(error: ApiError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    response = error_response(error.code or 400, _http_message(error.code or 400))
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
-
-
-@bp.route("/<path:rest>", methods=ALL_METHODS)
-def _unknown(rest: str):
-    """Anything under /api/v1/ that no resource serves: a JSON 404, or 405 for a path that
-    exists but only reads."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    try:
-        endpoint, _args = adapter.match(method="GET")
-    except HTTPException:
-        endpoint = None
-    if endpoint not in (None, "api_v1._unknown") and request.method not in ("GET", "HEAD"):
-        raise MethodNotAllowed(valid_methods=["GET", "HEAD", "OPTIONS"])
-    raise NotFound()
+    return error_response(error.code or 400, _http_message(error.code or 400))
 
 
 # ---- the OpenAPI document ----------------------------------------------------------------------
@@ -274,3 +262,4 @@ def register(app) -> None:
     _resources()  # their routes join the blueprint before it is registered
     public_prefix(app, bp.url_prefix)
     app.register_blueprint(bp)
+    app.after_request(_json_errors_and_cors)

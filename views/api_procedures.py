@@ -4,6 +4,7 @@ paginated by cursor) and one procedure by its national code. What is public in t
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from domain import public_catalog
 from domain.public_catalog import MAX_QUERY_LENGTH, CatalogFilters
@@ -11,7 +12,6 @@ from models import FEE_KINDS, ONLINE_LEVELS, PROCEDURE_LEVELS, Procedure, db
 from views.api import (DEFAULT_LIMIT, MAX_LIMIT, ApiError, bool_arg, bp, choice_arg,
                        cursor_arg, encode_cursor, error_responses, json_response, limit_arg,
                        ok_response, text_arg)
-from flask_babel import gettext as _
 
 FLAGS = ("saturday_service", "four_on_spot", "postal_in", "postal_out")
 MAX_CODE_LENGTH = 32
@@ -80,6 +80,14 @@ def procedure(code: str):
 
 # ---- OpenAPI ----------------------------------------------------------------------------------
 
+# Any text but NUL, which no route takes (views/errors.py answers 400 before the view).
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _text(max_length: int, **more) -> dict:
+    return {"type": "string", "maxLength": max_length, "pattern": NO_NUL, **more}
+
+
 def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema,
             "description": description}
@@ -87,12 +95,12 @@ def _query(name: str, schema: dict, description: str) -> dict:
 
 def openapi_paths() -> dict:
     parameters = [
-        _query("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+        _query("q", _text(MAX_QUERY_LENGTH),
                "Words of the name or the code; case and Vietnamese accents are ignored "
                "(\"giay phep lai xe\" finds \"Giấy phép lái xe\"). Every word must match."),
-        _query("agency", {"type": "string", "maxLength": MAX_CODE_LENGTH},
+        _query("agency", _text(MAX_CODE_LENGTH),
                "Code of the agency (e.g. SGTVT)."),
-        _query("field", {"type": "string", "maxLength": MAX_CODE_LENGTH}, "Code of the field."),
+        _query("field", _text(MAX_CODE_LENGTH), "Code of the field."),
         _query("level", {"type": "string", "enum": list(PROCEDURE_LEVELS)}, "Level."),
         _query("online_level", {"type": "string", "enum": list(ONLINE_LEVELS)},
                "Online service: none, partial or full."),
@@ -100,8 +108,9 @@ def openapi_paths() -> dict:
           for flag in FLAGS],
         _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                          "default": DEFAULT_LIMIT}, "Items per page."),
-        _query("cursor", {"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "maxLength": 400},
-               "The next_cursor of the previous page (opaque)."),
+        _query("cursor", {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 400},
+               "The next_cursor of the previous page (opaque); absent or empty: the first "
+               "page."),
     ]
     return {
         "/api/v1/procedures": {"get": {
@@ -115,11 +124,10 @@ def openapi_paths() -> dict:
             "operationId": "getProcedure",
             "summary": "One active procedure by its national code",
             "parameters": [{"name": "code", "in": "path", "required": True,
-                            "schema": {"type": "string", "minLength": 1,
-                                       "maxLength": MAX_CODE_LENGTH},
+                            "schema": _text(MAX_CODE_LENGTH, minLength=1),
                             "description": "National code, e.g. 1.004616."}],
             "responses": {**ok_response("The procedure", "#/components/schemas/Procedure"),
-                          **error_responses(404)},
+                          **error_responses(400, 404)},
         }},
     }
 

@@ -88,69 +88,76 @@ def _page(code: int, message: str, reference: str | None = None):
                            reference=reference), code
 
 
-def register(app) -> None:
-    @app.errorhandler(CSRFError)
-    def _csrf(error):
-        from views import idle
-        kept = idle.expired_form_response()  # an ended session: keep the input, log in again
-        if kept is not None:
-            return kept
-        return _page(400, _("The form has expired or did not come from this site. Reload the "
-                            "page and try again."))
+def _csrf(error):
+    from views import idle
+    kept = idle.expired_form_response()  # an ended session: keep the input, log in again
+    if kept is not None:
+        return kept
+    return _page(400, _("The form has expired or did not come from this site. Reload the "
+                        "page and try again."))
 
-    @app.errorhandler(OverflowError)
-    def _overflow(error):
-        # A date at the end of the calendar (9999-12-31) plus a day: bad input, not a crash.
-        return _page(400, _("A date is out of range. Check the dates and try again."))
 
-    @app.errorhandler(AlreadySubmitted)
-    def _already_submitted(error):
+def _overflow(error):
+    # A date at the end of the calendar (9999-12-31) plus a day: bad input, not a crash.
+    return _page(400, _("A date is out of range. Check the dates and try again."))
+
+
+def _already_submitted(error):
+    db.session.rollback()
+    flash(_("This form has already been sent; here is what it recorded. Nothing more was "
+            "saved."), "warning")
+    return redirect(error.result_url or url_for("admin.index"))
+
+
+def _operational(error):
+    if not database_busy(error):
+        raise error
+    try:
         db.session.rollback()
-        flash(_("This form has already been sent; here is what it recorded. Nothing more was "
-                "saved."), "warning")
-        return redirect(error.result_url or url_for("admin.index"))
+    except Exception:  # noqa: BLE001 - the session is discarded at the end of the request
+        pass
+    # The user could not be loaded (the database is what is busy): answer as anonymous,
+    # or the response hooks would try to load them again.
+    g._login_user = current_app.login_manager.anonymous_user()
+    return _busy_page()
 
-    @app.errorhandler(OperationalError)
-    def _operational(error):
-        if not database_busy(error):
-            raise error
-        try:
-            db.session.rollback()
-        except Exception:  # noqa: BLE001 - the session is discarded at the end of the request
-            pass
-        # The user could not be loaded (the database is what is busy): answer as anonymous,
-        # or the response hooks would try to load them again.
-        g._login_user = current_app.login_manager.anonymous_user()
-        return _busy_page()
 
-    @app.before_request
-    def _refuse_nul_bytes():
-        # No screen takes a NUL: PostgreSQL refuses it in text ("cannot contain NUL") and it
-        # has no business in a search, a name or a login. One check for every route.
-        if _has_nul():
-            return _page(400, _("The request contains a character that is not allowed (NUL). "
-                                "Check what was typed or pasted and try again."))
-        return None
+def _refuse_nul_bytes():
+    # No screen takes a NUL: PostgreSQL refuses it in text ("cannot contain NUL") and it
+    # has no business in a search, a name or a login. One check for every route.
+    if _has_nul():
+        return _page(400, _("The request contains a character that is not allowed (NUL). "
+                            "Check what was typed or pasted and try again."))
+    return None
 
-    def _log_exception(exc_info):
-        # Flask logs an unhandled error before the 500 page: with the reference the page shows.
-        g.error_reference = new_reference()
-        app.logger.error("Error %s on %s %s", g.error_reference, request.method, request.path,
-                         exc_info=exc_info)
 
+def _log_exception(exc_info):
+    # Flask logs an unhandled error before the 500 page: with the reference the page shows.
+    g.error_reference = new_reference()
+    current_app.logger.error("Error %s on %s %s", g.error_reference, request.method,
+                             request.path, exc_info=exc_info)
+
+
+def _internal(error):
+    reference = g.get("error_reference") or log_with_reference(
+        getattr(error, "original_exception", None) or error)
+    return _page(500, _("Something went wrong on our side; nothing you did caused it. Go "
+                        "back and try again; if it happens again, tell the administrator "
+                        "the reference below."), reference)
+
+
+def _http(error):
+    message = MESSAGES.get(error.code)
+    if message is None:
+        return error
+    return _page(error.code, message())
+
+
+def register(app) -> None:
+    for error, handler in ((CSRFError, _csrf), (OverflowError, _overflow),
+                           (AlreadySubmitted, _already_submitted),
+                           (OperationalError, _operational), (InternalServerError, _internal),
+                           (HTTPException, _http)):
+        app.register_error_handler(error, handler)
+    app.before_request(_refuse_nul_bytes)
     app.log_exception = _log_exception
-
-    @app.errorhandler(InternalServerError)
-    def _internal(error):
-        reference = g.get("error_reference") or log_with_reference(
-            getattr(error, "original_exception", None) or error)
-        return _page(500, _("Something went wrong on our side; nothing you did caused it. Go "
-                            "back and try again; if it happens again, tell the administrator "
-                            "the reference below."), reference)
-
-    @app.errorhandler(HTTPException)
-    def _http(error):
-        message = MESSAGES.get(error.code)
-        if message is None:
-            return error
-        return _page(error.code, message())

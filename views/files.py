@@ -6,11 +6,13 @@ domain/files.py. Who may see a file is who may see its dossier: a dossier of ano
 "not found" (404) for staff, as on the dossier page (own_agency_ids, AgencyScopedMixin)."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
-from flask_admin import expose
+import functools
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
@@ -19,7 +21,7 @@ from domain import files as df
 from domain import lifecycle as lc
 from domain.formatting import format_size
 from models import Dossier, DossierDocument, DossierFile, db
-from views.base import ALL_ROLES, SecureBaseView, SecureForm, has_role, own_agency_ids, parse_id
+from views.base import ALL_ROLES, SecureForm, has_role, own_agency_ids, parse_id
 
 EDITORS = ("admin", "staff")
 ACCEPTED_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -93,115 +95,134 @@ def page_files(dossier) -> dict:
             "withdraw_form": WithdrawForm(formdata=None)}
 
 
-class DossierFileView(SecureBaseView):
-    """Not a menu entry: the upload, download and withdraw endpoints of the dossier page."""
-    read_roles = ALL_ROLES
+bp = Blueprint("dossier_file", __name__, url_prefix="/dossier-files")
 
-    def is_visible(self) -> bool:
-        return False
 
-    def _back(self, dossier_id: int):
-        return redirect(url_for("dossier.details_view", id=dossier_id) + "#files")
-
-    @expose("/")
-    def index(self):
-        abort(404)
-
-    @expose("/upload/", methods=("POST",))
-    def upload_view(self):
-        form = UploadForm()
-        valid = form.validate()
-        if not form.dossier_id.data:
-            abort(400)  # a body cut short (the client went away): the form never arrived whole
-        dossier = readable_dossier(form.dossier_id.data)
-        if not can_attach():
+def logged_in(view):
+    """Anonymous users go to the login page; every role reads (the dossier rule decides)."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        if not has_role(*ALL_ROLES):
             abort(403)
-        if not valid:
-            flash(gettext("The form could not be read; nothing was stored. Try again."), "error")
-            return self._back(dossier.id)
-        target, document, kind = form.target.data, None, "scan"
-        if target == "result":
-            kind = "result"
-        elif target != "dossier":
-            number = parse_id(target)
-            document = db.session.get(DossierDocument, number) if number else None
-            if document is None or document.dossier_id != dossier.id:
-                abort(404)
-        uploads = [u for u in request.files.getlist("files") if u is not None and u.filename]
-        if not uploads:
-            flash(gettext("Choose a PDF, JPEG or PNG file first."), "error")
-            return self._back(dossier.id)
-        limit = int(current_app.config["UPLOAD_MAX_BYTES"])
-        checked, refused = [], []
-        for upload in uploads:
-            name = df.clean_name(upload.filename)
-            try:
-                data = df.read_limited(upload.stream, name, limit)
-                checked.append((df.check_content(data, name, limit), name))
-            except df.FileRefused as exc:
-                refused.append(refusal(exc))
-        if refused:
-            for message in refused:
-                flash(message, "error")
-            if checked:
-                flash(gettext("Nothing was stored: send the other files again without the "
-                              "refused ones."), "error")
-            return self._back(dossier.id)
-        user = current_user._get_current_object()
-        now = lc.now_local()
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _back(dossier_id: int, to_files: bool = False):
+    """Back to the dossier page: at its files after a success (the new row in view); at the top
+    after a refusal, where the message is shown."""
+    url = url_for("dossier.details_view", id=dossier_id)
+    return redirect(url + "#files" if to_files else url)
+
+
+@bp.post("/upload/")
+@logged_in
+def upload_view():
+    form = UploadForm()
+    valid = form.validate()
+    if not form.dossier_id.data:
+        abort(400)  # a body cut short (the client went away): the form never arrived whole
+    dossier = readable_dossier(form.dossier_id.data)
+    if not can_attach():
+        abort(403)
+    if not valid:
+        flash(gettext("The form could not be read; nothing was stored. Try again."), "error")
+        return _back(dossier.id)
+    target, document, kind = form.target.data, None, "scan"
+    if target == "result":
+        kind = "result"
+    elif target != "dossier":
+        number = parse_id(target)
+        document = db.session.get(DossierDocument, number) if number else None
+        if document is None or document.dossier_id != dossier.id:
+            abort(404)
+    uploads = [u for u in request.files.getlist("files") if u is not None and u.filename]
+    if not uploads:
+        flash(gettext("Choose a PDF, JPEG or PNG file first."), "error")
+        return _back(dossier.id)
+    limit = int(current_app.config["UPLOAD_MAX_BYTES"])
+    checked, refused = [], []
+    for upload in uploads:
+        name = df.clean_name(upload.filename)
+        try:
+            data = df.read_limited(upload.stream, name, limit)
+            checked.append((df.check_content(data, name, limit), name))
+        except df.FileRefused as exc:
+            refused.append(refusal(exc))
+    if refused:
+        for message in refused:
+            flash(message, "error")
+        if checked:
+            flash(gettext("Nothing was stored: send the other files again without the "
+                          "refused ones."), "error")
+        return _back(dossier.id)
+    user = current_user._get_current_object()
+    now = lc.now_local()
+    for attempt in (1, 2):
         try:
             for item, name in checked:
                 df.attach(db.session, dossier, item, name, current_app.config["FILES_DIR"],
                           user, now, document=document, kind=kind)
             db.session.commit()
+            break
         except df.FileRefused as exc:
             db.session.rollback()
             flash(refusal(exc) + " " + gettext("Nothing was stored."), "error")
-            return self._back(dossier.id)
-        flash(ngettext("%(num)s file attached.", "%(num)s files attached.", len(checked)),
-              "success")
-        return self._back(dossier.id)
-
-    @expose("/<file_id>/download")
-    def download_view(self, file_id):
-        attachment = readable_file(file_id)
-        stored = attachment.stored
-        path = df.path_for(current_app.config["FILES_DIR"], stored.sha256)
-        if not path.is_file():
-            current_app.logger.error("File %s of attachment %s is missing (flask files check)",
-                                     stored.sha256, attachment.id)
-            abort(404)
-        # Always as a download, with the type checked at upload (never HTML or SVG); the
-        # security headers add nosniff, and no-store for a logged-in user.
-        return send_file(path, mimetype=stored.media_type, as_attachment=True,
-                         download_name=df.download_name(attachment.original_name,
-                                                        stored.media_type),
-                         conditional=False, etag=False, max_age=0)
-
-    @expose("/withdraw/", methods=("POST",))
-    def withdraw_view(self):
-        form = WithdrawForm()
-        valid = form.validate()
-        attachment = readable_file(form.file_id.data)
-        if not can_attach():
-            abort(403)
-        if not valid:
-            flash(gettext("Give the reason for withdrawing the file."), "error")
-            return self._back(attachment.dossier_id)
-        try:
-            df.withdraw(db.session, attachment, current_user._get_current_object(),
-                        lc.now_local(), form.reason.data)
-            db.session.commit()
-        except df.FileRefused as exc:
+            return _back(dossier.id)
+        except IntegrityError:
+            # The same new content sent twice at once (a double click) on PostgreSQL: the other
+            # send stored it first; once more, it is found (and a double send refused).
             db.session.rollback()
-            flash(refusal(exc), "error")
-            return self._back(attachment.dossier_id)
-        flash(gettext("The file %(name)s was withdrawn.", name=attachment.original_name),
-              "success")
-        return self._back(attachment.dossier_id)
+            if attempt == 2:
+                raise
+    flash(ngettext("%(num)s file attached.", "%(num)s files attached.", len(checked)),
+          "success")
+    return _back(dossier.id, to_files=True)
+
+
+@bp.get("/<file_id>/download")
+@logged_in
+def download_view(file_id):
+    attachment = readable_file(file_id)
+    stored = attachment.stored
+    path = df.path_for(current_app.config["FILES_DIR"], stored.sha256)
+    if not path.is_file():
+        current_app.logger.error("File %s of attachment %s is missing (flask files check)",
+                                 stored.sha256, attachment.id)
+        abort(404)
+    # Always as a download, with the type checked at upload (never HTML or SVG); the
+    # security headers add nosniff, and no-store for a logged-in user.
+    return send_file(path, mimetype=stored.media_type, as_attachment=True,
+                     download_name=df.download_name(attachment.original_name, stored.media_type),
+                     conditional=False, etag=False, max_age=0)
+
+
+@bp.post("/withdraw/")
+@logged_in
+def withdraw_view():
+    form = WithdrawForm()
+    valid = form.validate()
+    attachment = readable_file(form.file_id.data)
+    if not can_attach():
+        abort(403)
+    if not valid:
+        flash(gettext("Give the reason for withdrawing the file."), "error")
+        return _back(attachment.dossier_id)
+    try:
+        df.withdraw(db.session, attachment, current_user._get_current_object(), lc.now_local(),
+                    form.reason.data)
+        db.session.commit()
+    except df.FileRefused as exc:
+        db.session.rollback()
+        flash(refusal(exc), "error")
+        return _back(attachment.dossier_id)
+    flash(gettext("The file %(name)s was withdrawn.", name=attachment.original_name), "success")
+    return _back(attachment.dossier_id, to_files=True)
 
 
 def register(admin):
-    admin.add_view(DossierFileView(name=_l("Files"), endpoint="dossier_file",
-                                   url="/dossier-files"))
+    """Endpoints of the dossier page, not a screen of their own (no menu entry)."""
+    admin.app.register_blueprint(bp)
     admin.app.jinja_env.globals["dossier_files"] = page_files

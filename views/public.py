@@ -75,7 +75,7 @@ def index():
 
 @bp.get("/<code>")
 def procedure(code: str):
-    found = public_catalog.find(db.session, code[:32])
+    found = public_catalog.find(db.session, code) if len(code) <= 32 else None
     if found is None:
         abort(404)
     return _cached(render_template(

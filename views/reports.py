@@ -97,7 +97,7 @@ class ReportView(SecureBaseView):
 
     @staticmethod
     def _quick_links(today: dt.date):
-        last_month = today.replace(day=1) - dt.timedelta(days=1)
+        last_month = periods.add_months(today, -1)
         quarter = (today.month - 1) // 3 + 1
         return [
             (_("This month"), {"preset": "month", "month": today.month, "year": today.year}),

@@ -205,7 +205,12 @@ def test_a_plain_copy_of_the_live_file_is_not_a_backup_but_flask_backup_is(app, 
         import shutil
         shutil.copyfile(url.database, tmp_path / "plain.db")
         plain = sqlite3.connect(tmp_path / "plain.db")
-        copied = sqlite3.connect(path)
+        # The backup is an archive (the database and the attached files): its database copy.
+        import tarfile
+        with tarfile.open(path) as archive:
+            (tmp_path / "copied.db").write_bytes(
+                archive.extractfile("database.sqlite3").read())
+        copied = sqlite3.connect(tmp_path / "copied.db")
         try:
             assert plain.execute("SELECT count(*) FROM dossier").fetchone()[0] < 3
             assert copied.execute("SELECT count(*) FROM dossier").fetchone()[0] == 3

@@ -92,6 +92,11 @@ def test_consecutive_statutory_periods_tile_the_calendar():
     (lambda: periods.from_query({"preset": "year", "year": "0042"}, TODAY),
      "The year must be a number from %(low)s to %(high)s: %(value)s."),
     (lambda: periods.last_months(D(1, 3, 31), 12), "The period is outside the calendar."),
+    # Longer than int() converts (4,300 digits), and digits that are not ASCII.
+    (lambda: periods.from_query({"preset": "year", "year": "9" * 10000}, TODAY),
+     "The year must be a number from %(low)s to %(high)s: %(value)s."),
+    (lambda: periods.from_query({"preset": "year", "year": "²⁰¹⁹"}, TODAY),
+     "The year must be a number from %(low)s to %(high)s: %(value)s."),
 ])
 def test_invalid_input_raises_the_one_error_with_its_message(call, msgid):
     with pytest.raises(PeriodError) as caught:
@@ -243,3 +248,22 @@ def test_manager_picks_the_statutory_year_in_chromium(app, live_server, page):
         page.click("#report-show")
     assert "statutory" not in page.url
     assert page.inner_text("#report-period") == "Từ ngày 01/03/2019 đến ngày 31/03/2019"
+
+
+def test_totals_pages_read_the_period_once(app, client, login_as):
+    """The totals pages: the current year by default, one end typed keeps the default's other
+    end, a refused period is said (same message as elsewhere) and the default shown."""
+    from views.reports import local_today
+    login_as("manager")
+    today = local_today()
+    default = f"{today.replace(month=1, day=1):%d/%m/%Y} – {today:%d/%m/%Y}"
+    html = client.get("/payment/totals/").get_data(as_text=True)
+    assert default in html
+    html = client.get("/payment/totals/?from=01/03/2019&to=31/03/2019").get_data(as_text=True)
+    assert "01/03/2019 – 31/03/2019" in html
+    html = client.get("/courier_run/totals/?from=2019-03-01").get_data(as_text=True)
+    assert f"01/03/2019 – {today:%d/%m/%Y}" in html
+    html = client.get("/feedback/totals/?from=31/03/2019&to=01/03/2019").get_data(as_text=True)
+    assert "Ngày kết thúc kỳ báo cáo trước ngày bắt đầu." in html and default in html
+    html = client.get("/postal/totals/?from=31/02/2019&to=01/03/2019").get_data(as_text=True)
+    assert "Không phải ngày: 31/02/2019" in html and default in html

@@ -169,10 +169,25 @@ PAGES = {"admin": ("/", EVERYONE), "report": ("/report/", {A, M}),
          "calendar_checklist": ("/calendar-checklist/", EVERYONE)}
 
 
+# Endpoints with no page of their own (the dossier page's file actions, tests/test_dossier_files.py):
+# their index answers 404 to everyone (their actions ask for the login: tests/test_dossier_files.py).
+WITHOUT_PAGE = {"dossier_file": "/dossier-files/"}
+
+
 def test_every_page_is_specified(app):
     admin = app.extensions["admin"][0]
     endpoints = {v.endpoint for v in admin._views}
-    assert endpoints <= set(ACCESS) | set(PAGES), endpoints - set(ACCESS) - set(PAGES)
+    known = set(ACCESS) | set(PAGES) | set(WITHOUT_PAGE)
+    assert endpoints <= known, endpoints - known
+
+
+@pytest.mark.parametrize("role", [None, A, S, M])
+def test_endpoints_without_a_page(client, login_as, role):
+    if role:
+        login_as(role)
+    for name, url in WITHOUT_PAGE.items():
+        response = client.get(url)
+        assert response.status_code == 404, (name, role, response.status_code)
 
 
 @pytest.mark.parametrize("role", [None, A, S, M])
@@ -187,3 +202,8 @@ def test_pages(client, login_as, role):
             assert response.status_code == 200, (name, role, response.status_code)
         else:
             assert response.status_code == 403, (name, role, response.status_code)
+
+
+def test_file_downloads_ask_anonymous_visitors_to_log_in(client):
+    response = client.get("/dossier-files/1/download")
+    assert response.status_code == 302 and "/login" in response.location

@@ -5,7 +5,6 @@ the electronic result, withdrawal instead of deletion — on SQLite and PostgreS
 import datetime as dt
 import hashlib
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -128,6 +127,7 @@ def test_refused_kinds_leave_no_row_and_no_file(app, client, login_as, world, fi
     login_as("staff")
     response = _upload(client, world["own"], (name, make()))
     assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"?id={world['own']}")  # the message on top
     flashes = _flashes(client)
     assert message in flashes and "không được lưu" in flashes, flashes
     assert _counts(app) == (0, 0)
@@ -335,3 +335,32 @@ def test_the_upload_form_needs_its_csrf_token(csrf_app, users, tmp_path):
     assert response.status_code == 400
     assert _counts(csrf_app) == (0, 0)
     assert not (tmp_path / "files").exists()
+
+
+def test_the_same_new_content_sent_twice_at_once_is_stored_once(app, users, world, files_dir):
+    """Two clerks send the same new scan at the same moment (to two documents): one stored
+    file, two attachments, no error page — on PostgreSQL the second insert of the hash loses
+    the race and is retried."""
+    import threading
+
+    content = samples.png(seed=11)
+    clients = [app.test_client() for _ in world["documents"]]
+    for each in clients:
+        assert login(each, "staff1").status_code == 302
+    barrier = threading.Barrier(len(clients))
+    statuses = []
+
+    def send(each, document_id):
+        barrier.wait()
+        statuses.append(_upload(each, world["own"], ("a.png", content),
+                                target=document_id).status_code)
+
+    threads = [threading.Thread(target=send, args=pair)
+               for pair in zip(clients, world["documents"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == [302, 302]
+    assert _counts(app) == (1, 2)
+    assert len(_stored_on_disk(files_dir)) == 1

@@ -419,7 +419,7 @@ def test_transition_needs_the_csrf_token(csrf_app):
 
 
 def test_register_pages_through_batches_and_caps(app, client, login_as, world, monkeypatch):
-    import views.dossiers as dossier_views
+    import domain.register as dossier_views
     with app.app_context():
         p1 = db.session.get(Procedure, world["p1"])
         for i in range(6):  # same acceptance time: the keyset must break ties by id

@@ -3,8 +3,6 @@ scoping read per request, the report period of a totals page, "cancel with a rea
 "Totals" page."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
@@ -12,10 +10,12 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from domain.formatting import format_number, parse_date
+from domain import periods
+from domain.formatting import format_number
+from domain.periods import Period, PeriodError
 from domain.service import RuleError, cancel_record, local_now
 from models import Agency, Dossier, User, db
-from views.base import db_options, has_role, own_agency_ids
+from views.base import db_options, has_role, own_agency_ids, period_message
 from views.fields import AMOUNT_MESSAGES
 
 WRITERS = ("admin", "staff")
@@ -99,21 +99,17 @@ def own_agencies(model):
     return query
 
 
-def _parse_day(value) -> dt.date | None:
+def period_from_request() -> Period:
+    """?from=&to= (dd/mm/yyyy or yyyy-mm-dd); by default the current year up to today, and one
+    missing end is the default's. A refused period (an impossible date, the end before the
+    start) is flashed and the default shown."""
+    default = periods.year_to_date(local_now().date())
     try:
-        return parse_date(value)
-    except ValueError:
-        return None
-
-
-def period_from_request() -> tuple[dt.date, dt.date]:
-    """?from=&to= (dd/mm/yyyy or yyyy-mm-dd); by default the current year up to today."""
-    today = local_now().date()
-    start = _parse_day(request.args.get("from")) or today.replace(month=1, day=1)
-    end = _parse_day(request.args.get("to")) or today
-    if end < start:
-        start, end = end, start
-    return start, end
+        return periods.from_dates(request.args.get("from"), request.args.get("to"), default)
+    except PeriodError as error:
+        flash(_("The period is not valid; the current year is shown.") + " "
+              + period_message(error), "error")
+        return default
 
 
 # ---- shared pieces ----------------------------------------------------------------------------
@@ -171,10 +167,10 @@ class TotalsMixin:
 
     @expose("/totals/")
     def totals_view(self):
-        start, end = period_from_request()
-        tables = self.totals_tables(start, end, own_agency_ids())
-        return self.render("admin/service/totals.html", tables=tables, start=start, end=end,
-                           title=self.totals_title or self.name)
+        period = period_from_request()
+        tables = self.totals_tables(period.start, period.end, own_agency_ids())
+        return self.render("admin/service/totals.html", tables=tables, start=period.start,
+                           end=period.end, title=self.totals_title or self.name)
 
 
 def level_cells(row) -> list:

@@ -123,17 +123,9 @@ class PaymentView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, 
 
     def totals_tables(self, start, end, agency_ids):
         rows = payments.payment_totals(db.session, start, end, agency_ids)
-        by_agency: dict = {}
-        by_method: dict = {}
-        by_month: dict = {}
-        for r in rows:
-            by_agency.setdefault(r.agency_name, [0, 0])
-            by_method.setdefault(r.method, [0, 0])
-            by_month.setdefault((r.year, r.month), [0, 0])
-            for bucket in (by_agency[r.agency_name], by_method[r.method],
-                           by_month[(r.year, r.month)]):
-                bucket[0] += r.count
-                bucket[1] += r.amount_vnd
+        by_agency = payments.add_up(rows, lambda r: r.agency_name)
+        by_method = payments.add_up(rows, lambda r: r.method)
+        by_month = payments.add_up(rows, lambda r: (r.year, r.month))
         total = [sum(v[0] for v in by_agency.values()), sum(v[1] for v in by_agency.values())]
         head = [_("Number of payments"), _("Amount (VND)")]
         foot = [_("Total"), format_number(total[0]), format_vnd(total[1])]

@@ -1,0 +1,147 @@
+"""How columns are shown, filtered and picked: Vietnamese formats, filters of UTC columns, the
+accent-insensitive AJAX picker, and the links and titles of pages."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import request
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model import typefmt
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import BigInteger, Integer, SmallInteger
+
+from domain.formatting import format_date, format_datetime, format_vnd, local_to_utc
+from domain.text import search_words
+from models import db
+from views.access import MAX_PAGE, parse_id
+
+
+def link_args(args) -> dict:
+    """The current query string, to carry into a link or a redirect (every value of a repeated
+    key kept) — without url_for's own options (_external, _scheme, _anchor, _method), which a
+    crafted link could otherwise set: `?_method=POST` made every list page fail."""
+    return {k: v for k, v in args.to_dict(flat=False).items() if not k.startswith("_")}
+
+
+def page_title(view, model=None) -> str:
+    """The <title> of a page: the screen, the record shown, what the page does with it
+    ("Hồ sơ 000.00.20.H37-190304-0001 – Chi tiết – Một cửa")."""
+    from views import labels
+
+    name = str(view.name) if view is not None else ""
+    if model is not None:
+        # Models without their own __str__ would print "<Payment 3>".
+        shown = str(model) if type(model).__str__ is not object.__str__ else ""
+        name = f"{name} {shown or '#' + str(getattr(model, 'id', ''))}"
+    kind = labels.PAGE_KINDS.get((request.endpoint or "").rpartition(".")[2])
+    return " – ".join(str(part) for part in (name, kind, _l("One-stop center")) if part)
+
+
+def _bool_formatter(view, value, name=None):
+    return Markup('<span class="fa fa-check text-success" title="✓"></span>') if value else ""
+
+
+# Flask-Admin picks the first formatter whose type matches with isinstance(): datetime (a
+# subclass of date) must come before date, or times are dropped.
+TYPE_FORMATTERS = {
+    dt.datetime: lambda view, value, name=None: format_datetime(value),
+    dt.date: lambda view, value, name=None: format_date(value),
+}
+TYPE_FORMATTERS.update({k: v for k, v in typefmt.BASE_FORMATTERS.items()
+                        if k not in TYPE_FORMATTERS})
+TYPE_FORMATTERS.update({type(None): typefmt.empty_formatter, bool: _bool_formatter})
+
+
+def vnd_formatter(view, context, model, name):
+    return format_vnd(getattr(model, name))
+
+
+# ---- filters of columns stored in UTC -----------------------------------------------------------
+# Dates and times in filters are read the Vietnamese way by views/fields.py (VnFilterConverter);
+# filters on a UTC column read the local time the user typed.
+
+
+def _utc(value):
+    if isinstance(value, dt.datetime):
+        return local_to_utc(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_utc(v) for v in value)
+    return value
+
+
+class _OnUtcColumn:
+    """A filter of a column stored in UTC: the user types the local time (as every time on
+    screen is local); the value is converted after the filter has read it."""
+
+    def clean(self, value):
+        return _utc(super().clean(value))
+
+
+def on_utc_column(flt):
+    flt.__class__ = type(flt.__class__.__name__, (_OnUtcColumn, flt.__class__), {})
+    return flt
+
+
+class SearchAjaxLoader(QueryAjaxModelLoader):
+    """An AJAX picker that searches the accent-free `search_text` column.
+
+    `query_factory(model)` can narrow the choices (active rows, the user's own agencies);
+    `label(row)` says how a choice reads."""
+
+    def __init__(self, name, model, query_factory=None, order_by=None, label=None, **options):
+        options.setdefault("fields", ["search_text"])
+        options.setdefault("page_size", 20)
+        super().__init__(name, db.session, model, **options)
+        self.page_size = options["page_size"]
+        self.query_factory = query_factory
+        self.order_by = order_by
+        self.label = label  # how a choice reads in the picker (default: str(row))
+
+    def format(self, model):
+        if model is None or self.label is None:
+            return super().format(model)
+        return getattr(model, self.pk), self.label(model)
+
+    def get_query(self):
+        if self.query_factory is not None:
+            return self.query_factory(self.model)
+        return super().get_query()
+
+    def get_one(self, pk):
+        # Only an offered choice can be picked: a forged id outside the query is refused.
+        pk = parse_id(pk)
+        if pk is None:
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(getattr(self.model, self.pk) == pk).one_or_none()
+
+    def get_list(self, term, offset=0, limit=20):
+        # offset and limit come from the request: one page at most (?limit=1000000 or -1 would
+        # load a whole table of a million dossiers).
+        offset = max(0, offset or 0)
+        if offset > MAX_PAGE * self.page_size:  # beyond any table: nothing, not a DB error
+            return []
+        limit = self.page_size if not limit or limit < 1 else min(limit, self.page_size)
+        query = self.get_query()
+        for word in search_words(term):
+            query = query.filter(self.model.search_text.contains(word, autoescape=True))
+        if self.order_by is not None:
+            query = query.order_by(self.order_by)
+        return query.offset(offset).limit(limit).all()
+
+
+def _fits_the_database(flt, value) -> bool:
+    """A filter value whose numbers fit the filtered column: PostgreSQL casts the value to the
+    column's type (INTEGER: 4 bytes) and fails on one beyond it."""
+    try:
+        cleaned = flt.clean(value)
+    except (ValueError, OverflowError, TypeError):
+        return False
+    column_type = getattr(getattr(flt, "column", None), "type", None)
+    bits = (16 if isinstance(column_type, SmallInteger) else
+            64 if isinstance(column_type, BigInteger) or not isinstance(column_type, Integer)
+            else 32)
+    items = cleaned if isinstance(cleaned, (list, tuple)) else [cleaned]
+    return all(-2**(bits - 1) <= item < 2**(bits - 1) for item in items
+               if isinstance(item, int) and not isinstance(item, bool))

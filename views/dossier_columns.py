@@ -1,0 +1,140 @@
+"""What the dossier lists show and filter: choices read per request, status and due-date
+formatters, the overdue / due-soon filters, working days left."""
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+from flask import g, url_for
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import and_, not_
+
+from domain import lifecycle as lc
+from domain.calendar import load_calendar
+from domain.formatting import format_date
+from models import Dossier, Procedure, db
+from views import labels
+from views.base import db_options, own_agency_ids
+
+ACTION_LABELS = {
+    "accept": _l("Accept"), "refuse": _l("Refuse"), "transfer": _l("Transfer to agency"),
+    "request_supplement": _l("Request supplement"),
+    "supplement_received": _l("Supplement received"), "await_payment": _l("Await payment"),
+    "payment_received": _l("Payment received"), "resolve": _l("Result received"),
+    "return": _l("Return the result"), "withdraw": _l("Withdraw"), "stop": _l("Stop processing"),
+    "reschedule": _l("Reschedule with apology"),
+}
+
+
+def intake_procedures(model):
+    """Procedures offered at intake: active ones of the clerk's own agencies."""
+    query = db.session.query(model).filter(model.active.is_(True))
+    ids = own_agency_ids()
+    return query if ids is None else query.filter(model.agency_id.in_(ids))
+
+
+@db_options
+def procedure_options():
+    query = db.session.query(Procedure.id, Procedure.code + " – " + Procedure.name) \
+        .order_by(Procedure.code)
+    ids = own_agency_ids()
+    return (query if ids is None else query.filter(Procedure.agency_id.in_(ids))).all()
+
+
+def status_label(code) -> str:
+    return str(labels.DOSSIER_STATUSES.get(code, code))
+
+
+def error_message(exc: lc.LifecycleError) -> str:
+    params = dict(exc.params)
+    if "status" in params:
+        params["status"] = status_label(params["status"])
+    if "action" in params:
+        params["action"] = str(ACTION_LABELS.get(params["action"], params["action"]))
+    return gettext(exc.msgid, **params)
+
+
+def today() -> dt.date:
+    return lc.now_local().date()
+
+
+def _overdue_criterion():
+    return and_(Dossier.status.in_(lc.RUNNING_STATUSES), Dossier.due_date < today())
+
+
+def _due_soon_criterion():
+    start = today()
+    horizon = load_calendar(db.session).nth_working_day_after(start, 2)
+    return and_(Dossier.status.in_(lc.RUNNING_STATUSES), Dossier.due_date >= start,
+                Dossier.due_date <= horizon)
+
+
+class _FlagFilter(BaseSQLAFilter):
+    """A yes/no filter on a criterion computed when the list is shown (today, the calendar)."""
+
+    def __init__(self, criterion, name):
+        super().__init__(Dossier.id, name, options=(("1", _l("Yes")), ("0", _l("No"))))
+        self.criterion = criterion
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.criterion() if value == "1" else not_(self.criterion()))
+
+    def operation(self):
+        return _l("equals")
+
+
+def _status_formatter(view, context, model, name):
+    return status_label(model.status)
+
+
+def _choice_formatter(mapping):
+    return lambda view, context, model, name: str(mapping.get(getattr(model, name), "") or "")
+
+
+def _due_formatter(view, context, model, name):
+    due = model.due_date
+    if due is None:
+        return ""
+    text = format_date(due)
+    if model.rescheduled_due_date:
+        text += f" → {format_date(model.rescheduled_due_date)}"
+    if model.status in lc.RUNNING_STATUSES and due < today():
+        return Markup('<span class="badge badge-danger">{}</span>').format(text)
+    return text
+
+
+def _procedure_formatter(view, context, model, name):
+    """The procedure as its code and a short name; the whole name on hover (the list stays one
+    line per dossier even for a 200-character name)."""
+    procedure = model.procedure
+    if procedure is None:
+        return ""
+    short = textwrap.shorten(procedure.name or "", width=60, placeholder=" …")
+    return Markup('<span title="{}">{} – {}</span>').format(procedure.name, procedure.code,
+                                                              short)
+
+
+def request_calendar():
+    """The working calendar, loaded once per request (lists compute days per row)."""
+    if "motcua_calendar" not in g:
+        g.motcua_calendar = load_calendar(db.session)
+    return g.motcua_calendar
+
+
+def working_days_left(model) -> int:
+    return request_calendar().working_days_left(today(), model.due_date)
+
+
+def _code_link(view, context, model, name):
+    return Markup('<a href="{}">{}</a>').format(
+        url_for("dossier.details_view", id=model.id), model.code or f"#{model.id}")
+
+
+def _children_changed(dossier) -> bool:
+    """Whether the form added, changed or removed a row hanging off the dossier (documents)."""
+    session = db.session
+    changed = [*session.new, *session.deleted,
+               *(o for o in session.dirty if session.is_modified(o))]
+    return any(getattr(o, "dossier", None) is dossier for o in changed if o is not dossier)

@@ -1,0 +1,92 @@
+"""The printed forms of a dossier (Mẫu 01–05, rules in domain/printed_forms.py) and the register
+(Mẫu 06, built by domain/register.py)."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+from flask import abort, current_app, flash, request, send_file
+from flask_admin import expose
+from flask_babel import gettext, lazy_gettext as _l
+
+from domain import lifecycle as lc, periods, printed_forms, register as dossier_register
+from domain.formatting import format_date
+from models import db
+from views import labels
+from views.base import own_agency_ids, period_message
+from views.dossier_columns import status_label, today
+
+PRINT_FORM_LABELS = {
+    "01": _l("Receipt (form 01)"), "02": _l("Supplement request (form 02)"),
+    "03": _l("Refusal (form 03)"), "04": _l("Apology (form 04)"),
+    "05": _l("Control sheet (form 05)")}
+
+
+class DossierPrintMixin:
+    """DossierView's printed forms and register."""
+
+    @staticmethod
+    def available_forms(model) -> list[tuple[str, str]]:
+        return [(no, PRINT_FORM_LABELS[no]) for no in printed_forms.available_forms(model)]
+
+    # ---- printed forms ----------------------------------------------------------------------
+    @expose("/print/<form_no>/")
+    def print_view(self, form_no):
+        dossier = self.get_one(request.args.get("id"))
+        if form_no not in printed_forms.FORMS or dossier is None:
+            abort(404)
+        context = printed_forms.form_context(dossier, form_no)
+        if context is None:
+            abort(404)
+        context.update(d=dossier, status_label=status_label, labels=labels,
+                       center=lc.CENTER_UNIT, today=lc.now_local())
+        if form_no == printed_forms.CONTROL_SHEET:
+            context["outcome"] = self.outcome(dossier)
+        return self.render(f"forms/mau{form_no}.html", **context)
+
+    @staticmethod
+    def outcome(dossier):
+        if dossier.resolved_at is None or dossier.due_date is None:
+            return None
+        done = dossier.resolved_at.date()
+        if done < dossier.due_date:
+            return _l("Early")
+        return _l("On time") if done == dossier.due_date else _l("Late")
+
+    @expose("/register/")
+    def register_view(self):
+        if request.args.get("from") or request.args.get("to"):
+            try:
+                period = periods.parse_range(request.args.get("from"), request.args.get("to"))
+            except periods.PeriodError as error:
+                flash(gettext("Enter a valid date range.") + " " + period_message(error), "error")
+            else:
+                return self._register_file(period)
+        default = periods.month_to_date(today())
+        return self.render("dossiers/register.html", start=default.start, end=default.end)
+
+    REGISTER_HEADER = (
+        _l("No."), _l("Dossier code"), _l("Procedure"), _l("Applicant"),
+        _l("Address / phone"), _l("Agency"), _l("Accepted at"), _l("Due date"),
+        _l("Sent to agency"), _l("Result received"), _l("Returned at"), _l("Return channel"))
+
+    def _register_file(self, period: periods.Period):
+        start, end = period.start, period.end
+        limit = current_app.config.get("EXPORT_MAX_ROWS", 200000)
+        texts = dossier_register.RegisterTexts(
+            sheet=gettext("Register"), title=gettext("REGISTER OF DOSSIERS (form 06)"),
+            period=gettext("From %(start)s to %(end)s", start=format_date(start),
+                           end=format_date(end)),
+            header=[str(h) for h in self.REGISTER_HEADER],
+            truncated=gettext("Only the first %(count)s dossiers are listed: choose a shorter "
+                              "date range.", count=limit),
+            return_channels=labels.RETURN_CHANNELS)
+        handle, path = tempfile.mkstemp(suffix=".xlsx")
+        os.close(handle)
+        dossier_register.write_register(path, db.session, period, own_agency_ids(), limit, texts)
+        name = f"so-theo-doi-ho-so-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+        stream = open(path, "rb")
+        os.unlink(path)  # the open handle keeps the data until it is sent
+        return send_file(stream, as_attachment=True, download_name=name,
+                         mimetype="application/vnd.openxmlformats-officedocument."
+                                  "spreadsheetml.sheet")
