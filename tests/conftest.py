@@ -31,7 +31,7 @@ from models import db
 # browser_forms import open_form`: still found (tests/ on the path; the names re-exported), so
 # that branches started before it merge green. New tests import tests.factories / tests.support.
 from tests.factories import PASSWORD, create_agency, create_user, login  # noqa: E402,F401
-from tests.support import make_app  # noqa: E402,F401
+# make_app comes from tests.support above.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 

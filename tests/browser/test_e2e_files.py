@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import file_samples as samples
+from tests import file_samples as samples
 from domain import lifecycle as lc
 from models import Agency, Dossier, DossierDocument, DossierFile, Procedure, db
 

@@ -7,8 +7,9 @@ import tarfile
 import pytest
 from sqlalchemy import make_url, select
 
-from conftest import create_agency, create_user, make_app
-import file_samples as samples
+from tests.factories import create_agency, create_user
+from tests.support import make_app
+from tests import file_samples as samples
 from domain import files as df
 from domain import lifecycle as lc
 from models import Dossier, DossierFile, Procedure, StoredFile, db
@@ -101,6 +102,7 @@ def restore_url(app, tmp_path):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.mark.commits  # the backup reads the database through another connection (pg_dump)
 def test_backup_and_restore_carry_the_files(app, tmp_path, restore_url):
     files_dir = tmp_path / "files"
     app.config["FILES_DIR"] = str(files_dir)
@@ -137,6 +139,7 @@ def test_backup_and_restore_carry_the_files(app, tmp_path, restore_url):
         db.engine.dispose()
 
 
+@pytest.mark.commits  # the backup reads the database through another connection (pg_dump)
 def test_a_backup_with_a_damaged_file_is_not_restored(app, tmp_path, restore_url):
     files_dir = tmp_path / "files"
     app.config["FILES_DIR"] = str(files_dir)
@@ -154,6 +157,7 @@ def test_a_backup_with_a_damaged_file_is_not_restored(app, tmp_path, restore_url
         db.engine.dispose()
 
 
+@pytest.mark.commits  # the backup reads the database through another connection (pg_dump)
 def test_a_backup_made_before_files_existed_still_restores(app, tmp_path, restore_url):
     """Older backups are the bare database copy (no archive): restore still takes them."""
     from domain import backup

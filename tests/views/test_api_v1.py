@@ -8,7 +8,7 @@ import json
 import pytest
 
 from models import Procedure, db
-from tests.conftest import login
+from tests.factories import login
 from tests.public_catalog_data import (
     BIRTH, COMPANY, DRIVING_NEW, DRIVING_RENEW, INACTIVE, OF_INACTIVE_AGENCY, PUBLIC_CODES,
     STAFF_NAME, add_many, build_catalog)
