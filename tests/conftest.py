@@ -31,6 +31,8 @@ from models import db
 # browser_forms import open_form`: still found (tests/ on the path; the names re-exported), so
 # that branches started before it merge green. New tests import tests.factories / tests.support.
 from tests.factories import PASSWORD, create_agency, create_user, login  # noqa: E402,F401
+from tests.support import empty_tables as _empty_tables  # noqa: E402,F401
+from tests.support import reset_schema as _reset_schema  # noqa: E402,F401
 # make_app comes from tests.support above.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
@@ -94,7 +96,8 @@ def shared_app(database_url, **config):
     return _apps[key]
 
 
-RESTART_SEQUENCES = """SELECT setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, 1, false)
+RESTART_SEQUENCES = """SELECT
+setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, 1, false)
 FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"""
 
 
@@ -119,7 +122,8 @@ def _rolled_back(app):
     saved_kw = dict(factory.kw)
     factory.kw["join_transaction_mode"] = "create_savepoint"
     saved_get_bind = Session.get_bind
-    Session.get_bind = lambda self, *args, **kwargs: connection  # Flask-SQLAlchemy's picks the engine
+    # Flask-SQLAlchemy's get_bind picks the engine: every session uses the test's connection.
+    Session.get_bind = lambda self, *args, **kwargs: connection
     try:
         yield app
     finally:

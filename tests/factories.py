@@ -64,8 +64,8 @@ def login(client, username, password=PASSWORD):
 
 def csrf_token(client, url) -> str:
     """The CSRF token of the form on the page at `url`."""
-    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-                      client.get(url).data)
+    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"'
+                      rb'|name="csrf_token" value="([^"]+)"', client.get(url).data)
     assert match, "form without a CSRF token"
     return (match.group(1) or match.group(2)).decode()
 

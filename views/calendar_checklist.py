@@ -4,7 +4,6 @@ make-up days in force with their source (the `holidays` package or an override),
 been checked and entered as overrides. Everyone reads it; only administrators mark a year."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -16,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from domain import calendar_checklist as cc
 from domain.lifecycle import now_local
 from models import db
-from views.base import ALL_ROLES, SecureBaseView, SecureForm, has_role
+from views.base import ALL_ROLES, parse_id, SecureBaseView, SecureForm, has_role
 from views.reports import local_today
 
 KIND_LABELS = {cc.KIND_DAY_OFF: _l("Day off"), cc.KIND_MAKE_UP: _l("Make-up working day"),
@@ -43,7 +42,7 @@ class CalendarChecklistView(SecureBaseView):
             if not has_role("admin"):
                 abort(403)
             form = ReviewForm()
-            year = int(form.year.data) if (form.year.data or "").isdigit() else None
+            year = parse_id(form.year.data)  # a whole number or None (never int() of 10,000 digits)
             if not form.validate_on_submit() or year not in years:
                 flash(_("The year cannot be marked as reviewed."), "error")
             else:

@@ -79,6 +79,7 @@ COURIER_DIRECTIONS = {"to_agency": _l("Center → agency"), "to_center": _l("Age
 AUDIT_ACTIONS = {"insert": _l("Added"), "update": _l("Changed"), "delete": _l("Deleted"),
                  "login": _l("Login")}
 PAUSE_KINDS = {"supplement": _l("Supplement"), "payment": _l("Financial obligation")}
+FILE_KINDS = {"scan": _l("Scan"), "result": _l("Electronic result")}
 DOSSIER_STATUSES = {
     1: _l("Submitted"), 2: _l("Accepted"), 3: _l("Refused"), 4: _l("Processing"),
     5: _l("Awaiting supplement"), 6: _l("Awaiting payment"), 7: _l("Withdrawn"),
@@ -104,6 +105,7 @@ AUDIT_TABLES = {
     "evaluation_form": _l("Evaluation forms"), "evaluation_answer": _l("Evaluation answers"),
     "feedback": _l("Feedback"), "courier_run": _l("Courier runs"),
     "courier_item": _l("Dossiers carried"),
+    "dossier_file": _l("Files"), "stored_file": _l("Stored file contents"),
 }
 AUDIT_VALUES = {
     "status": DOSSIER_STATUSES, "from_status": DOSSIER_STATUSES, "to_status": DOSSIER_STATUSES,
@@ -112,6 +114,7 @@ AUDIT_VALUES = {
     ("agency", "kind"): AGENCY_KINDS, ("procedure", "level"): PROCEDURE_LEVELS,
     ("procedure", "online_level"): ONLINE_LEVELS, ("fee_item", "kind"): FEE_KINDS,
     ("dossier_document", "kind"): DOCUMENT_KINDS, ("dossier_pause", "kind"): PAUSE_KINDS,
+    ("dossier_file", "kind"): FILE_KINDS,
     ("staff_rating", "level"): RATING_LEVELS, ("staff_rating", "channel"): RATING_CHANNELS,
     ("evaluation_form", "channel"): EVALUATION_CHANNELS,
     ("feedback", "channel"): FEEDBACK_CHANNELS, ("feedback", "status"): FEEDBACK_STATUSES,

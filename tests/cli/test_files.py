@@ -4,12 +4,12 @@ import datetime as dt
 import hashlib
 import tarfile
 
+from tests import file_samples as samples
 import pytest
-from sqlalchemy import make_url, select
-
 from tests.factories import create_agency, create_user
 from tests.support import make_app
-from tests import file_samples as samples
+from sqlalchemy import make_url, select
+
 from domain import files as df
 from domain import lifecycle as lc
 from models import Dossier, DossierFile, Procedure, StoredFile, db

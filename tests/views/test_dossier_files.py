@@ -7,14 +7,22 @@ import hashlib
 import io
 from pathlib import Path
 
+from tests import file_samples as samples
 import pytest
+from tests.factories import create_user, login
 from sqlalchemy import func, select
 
-from tests.factories import create_user, login
-from tests import file_samples as samples
 from domain import lifecycle as lc
-from models import (Agency, AuditLog, Dossier, DossierDocument, DossierFile, Procedure,
-                    StoredFile, db)
+from models import (
+    Agency,
+    AuditLog,
+    Dossier,
+    DossierDocument,
+    DossierFile,
+    Procedure,
+    StoredFile,
+    db,
+)
 
 UNIT = "000.00.20.H37"
 
