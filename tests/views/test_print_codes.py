@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from domain import printed_forms
-from tests.test_lookup import make_dossier, print_receipt
+from tests.lookup_data import make_dossier, print_receipt
 from tests.factories import login
 
 # Code 128: 107 symbols of 11 modules (bar/space widths 1-4), and the stop of 13.
