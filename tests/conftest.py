@@ -109,7 +109,7 @@ def _rolled_back(app):
     SAVEPOINTs (isolation_level=None and an explicit BEGIN); the outer BEGIN is deferred
     (reads_only), as no other connection of the test writes."""
     from flask_sqlalchemy.session import Session
-    from app import reads_only
+    from transactions import reads_only
     with app.app_context():
         db.session.remove()
         if app.config["SQLALCHEMY_DATABASE_URI"] in _dirty:
