@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from domain import clock
+from domain.status import Status
 from domain.text import normalize_search
 from transactions import commit_without_waiting
 
@@ -39,7 +41,7 @@ db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def _in(column: str, values) -> str:
@@ -65,7 +67,7 @@ COURIER_SLOTS = ("10:30", "16:00")
 COURIER_DIRECTIONS = ("to_agency", "to_center")
 ROLES = ("admin", "staff", "manager")
 DOCUMENT_KINDS = ("original", "copy", "certified_copy")
-STATUS_CODES = tuple(range(1, 11))
+STATUS_CODES = tuple(int(s) for s in Status)  # the stored values (plain ints in the DDL)
 
 
 class TimestampMixin:
@@ -173,9 +175,36 @@ class Procedure(TimestampMixin, SearchableMixin, db.Model):
     field: Mapped[Optional[Field]] = relationship()
     fee_items: Mapped[list[FeeItem]] = relationship(
         back_populates="procedure", cascade="all, delete-orphan", order_by="FeeItem.id")
+    documents: Mapped[list[ProcedureDocument]] = relationship(
+        back_populates="procedure", cascade="all, delete-orphan",
+        order_by="ProcedureDocument.position")
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
+
+
+class ProcedureDocument(TimestampMixin, db.Model):
+    """A paper the procedure asks for (its "thành phần hồ sơ", one row each): the checklist the
+    clerk ticks at intake, which becomes the dossier's received documents."""
+    __tablename__ = "procedure_document"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
+        CheckConstraint("copies >= 1", name="copies"),
+        UniqueConstraint("procedure_id", "position", name="uq_procedure_document_position"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16), default="original")
+    copies: Mapped[int] = mapped_column(Integer, default=1)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="documents")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class FeeItem(TimestampMixin, db.Model):
@@ -313,7 +342,7 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     returned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
     return_channel: Mapped[Optional[str]] = mapped_column(String(16))
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
-    status: Mapped[int] = mapped_column(Integer, default=2)
+    status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED)
     received_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[Optional[str]] = mapped_column(Text)
     postal_tracking_no: Mapped[Optional[str]] = mapped_column(String(64))
