@@ -44,6 +44,12 @@ class Settings:
     # may be a whole center behind NAT, hence its higher number.
     login_limit_per_user: str = _env("10 per 15 minutes")
     login_limit_per_address: str = _env("50 per 15 minutes")
+    # Failed dossier look-ups allowed per client address, page and API together, before 429
+    # (views/lookup.py).
+    lookup_limit_per_address: str = _env("20 per 15 minutes")
+    # The address printed in the receipts' QR codes, if citizens reach the site by another name
+    # than the staff's ("": this request's host).
+    public_base_url: str = _env("")
     # PostgreSQL client programs of `flask backup` / `flask restore` (None: the ones on PATH).
     pg_dump: str | None = _env(None)
     pg_restore: str | None = _env(None)
