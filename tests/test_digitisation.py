@@ -3,7 +3,6 @@ worked by hand, on SQLite and PostgreSQL: the SQL of domain/digitisation.py, the
 key of `flask report --format json`, the workbook read back with openpyxl, and the report page
 as the manager sees it (test client, then Chromium with a screenshot)."""
 import datetime as dt
-import io
 import json
 from pathlib import Path
 
@@ -233,7 +232,7 @@ def test_scale_generator_attaches_scans_and_results(app, users, tmp_path):
     """`flask seed scale` (seed/scale.py) on a two-procedure catalog: a sample of the synthetic
     dossiers gets listed documents with scans and electronic results, a few tiny PDFs stored
     once by their hash, so the 2020 shares are plausible (neither 0 nor 100 %)."""
-    from seed.scale import RESULT, SCANNED, generate
+    from seed.scale import RESULT, SCANNED
 
     folder = tmp_path / "files"
     app.config["FILES_DIR"] = str(folder)
