@@ -9,7 +9,7 @@ import pytest
 
 from domain.report_workbook import FORM_COLUMNS
 from models import db
-from tests.test_reports import EXPECTED_MARCH, assert_identity, build_march_data
+from tests.test_reports import EXPECTED_MARCH, assert_identity, build_march_data, contract
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def test_cli_json_to_stdout(march):
     result = march.test_cli_runner().invoke(args=["report", "--month", "2019-03",
                                                   "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == EXPECTED_MARCH
+    assert contract(json.loads(result.output)) == EXPECTED_MARCH
 
 
 def test_cli_presets_and_out_file(march, tmp_path):
@@ -32,7 +32,7 @@ def test_cli_presets_and_out_file(march, tmp_path):
     result = runner.invoke(args=["report", "--from", "2019-03-01", "--to", "2019-03-31",
                                  "--format", "json", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert json.loads(out.read_text(encoding="utf-8")) == EXPECTED_MARCH
+    assert contract(json.loads(out.read_text(encoding="utf-8"))) == EXPECTED_MARCH
     for args in (["--quarter", "2019-Q1"], ["--year", "2019"]):
         result = runner.invoke(args=["report", *args, "--by-field", "--format", "json"])
         assert result.exit_code == 0, result.output
