@@ -60,8 +60,8 @@ def test_workbook_read_back(march, tmp_path):
                                                   "--format", "xlsx", "--out", str(out)])
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["06a", "Tổng hợp", "Phí, lệ phí", "Đánh giá cán bộ",
-                             "Phiếu đánh giá", "Phản ánh, kiến nghị", "Bưu chính công ích",
+    assert wb.sheetnames == ["Biểu mẫu", "06a", "Hồ sơ trễ hạn", "Tổng hợp", "Phí, lệ phí",
+                             "Đánh giá cán bộ", "Phiếu đánh giá", "Phản ánh, kiến nghị", "Bưu chính công ích",
                              "Chuyển hồ sơ"]
     ws = wb["06a"]
     cells = {c.value for row in ws.iter_rows(max_row=8) for c in row if c.value}
