@@ -287,3 +287,13 @@ EXPECTED_MARCH = {
              "resolved": 0, "resolved_with_result": 0, "resolved_with_result_share": None},
         ]},
 }
+
+# The keys the report gained beside those of design §6 (issue 13 point 3).
+NEW_REPORT_KEYS = {"method", "official_form", "late_dossiers"}
+
+
+def contract(report: dict) -> dict:
+    """The report restricted to the keys of design §6, after checking it has exactly those and
+    the new ones: the §6 keys and their values never change."""
+    assert set(report) == set(EXPECTED_MARCH) | NEW_REPORT_KEYS
+    return {k: report[k] for k in EXPECTED_MARCH}
