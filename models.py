@@ -822,8 +822,8 @@ class Notice(db.Model):
     subject: Mapped[Optional[str]] = mapped_column(Text)
     body: Mapped[Optional[str]] = mapped_column(Text)
 
-    dossier: Mapped[Optional["Dossier"]] = relationship()
-    feedback: Mapped[Optional["Feedback"]] = relationship()
+    dossier: Mapped[Optional[Dossier]] = relationship()
+    feedback: Mapped[Optional[Feedback]] = relationship()
 
     def __str__(self) -> str:
         return f"#{self.id} {self.event} {self.channel}"

@@ -27,6 +27,10 @@ class Settings:
     receiving_unit_code: str = _env("000.00.20.H37")
     # The reporting unit printed on the report workbook.
     reporting_unit_name: str = _env("Trung tâm Phục vụ hành chính công")
+    # The unit the periodic report is filed with ("Đơn vị nhận báo cáo" of the official form).
+    report_recipient: str = _env("Văn phòng Ủy ban nhân dân tỉnh")
+    # The label of the official report form (docs/legal.md §5: the peers' label, unconfirmed).
+    report_form_label: str = _env("Biểu số II.06a/VPCP/KSTT")
     # Largest list exported to Excel (a longer list must be filtered first).
     export_max_rows: int = _env(200_000)
     # Limits for uploaded spreadsheets (imports, `flask catalog import`).
@@ -44,6 +48,12 @@ class Settings:
     # may be a whole center behind NAT, hence its higher number.
     login_limit_per_user: str = _env("10 per 15 minutes")
     login_limit_per_address: str = _env("50 per 15 minutes")
+    # Failed dossier look-ups allowed per client address, page and API together, before 429
+    # (views/lookup.py).
+    lookup_limit_per_address: str = _env("20 per 15 minutes")
+    # The address printed in the receipts' QR codes, if citizens reach the site by another name
+    # than the staff's ("": this request's host).
+    public_base_url: str = _env("")
     # PostgreSQL client programs of `flask backup` / `flask restore` (None: the ones on PATH).
     pg_dump: str | None = _env(None)
     pg_restore: str | None = _env(None)

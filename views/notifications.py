@@ -148,7 +148,7 @@ class NoticeTemplateView(SecureModelView):
             except nt.NoticeTemplateError:
                 raise ValidationError(_(
                     "The text can only use these variables: %(names)s, and {%% if %%}.",
-                    names=", ".join("{{ %s }}" % v for v in nt.VARIABLES))) from None
+                    names=", ".join(f"{{{{ {v} }}}}" for v in nt.VARIABLES))) from None
 
 
 def register(admin):
