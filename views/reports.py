@@ -50,12 +50,17 @@ class ReportView(SecureBaseView):
                   + period_message(error), "error")
             return periods.from_query({}, today)
 
+    def _report(self) -> tuple[Period, bool, dict]:
+        """The period asked for, whether by field, and the report (page and workbook alike)."""
+        period = self._period()
+        by_field = request.args.get("by_field") == "1"
+        return period, by_field, reports.build_report(db.session, period.start, period.end,
+                                                      by_field=by_field)
+
     @expose("/")
     def index(self):
-        period = self._period()
+        period, by_field, report = self._report()
         start, end = period.start, period.end
-        by_field = request.args.get("by_field") == "1"
-        report = reports.build_report(db.session, start, end, by_field=by_field)
         t = report["totals"]
         shares = [(label, format_percent(t[num], t[den])) for label, num, den in (
             (_("Resolved / received"), "resolved_total", "received_total"),
@@ -107,10 +112,8 @@ class ReportView(SecureBaseView):
 
     @expose("/xlsx")
     def xlsx(self):
-        period = self._period()
+        period, _by_field, report = self._report()
         start, end = period.start, period.end
-        by_field = request.args.get("by_field") == "1"
-        report = reports.build_report(db.session, start, end, by_field=by_field)
         details = reports.build_details(db.session, start, end)
         buffer = io.BytesIO()
         write_report_workbook(buffer, report, details, current_app.settings.reporting_unit_name)
