@@ -23,6 +23,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from domain import N_, deadlines
+from domain.notifications import attach_secret
 from domain.status import Status
 from models import Dossier, DossierLookup
 
@@ -93,6 +94,7 @@ def issue_secret(session, dossier, at: dt.datetime) -> tuple[str, int]:
         row.secret_hash, row.issued_at = hashed, at
         row.issue_count = (row.issue_count or 0) + 1
     session.flush()
+    attach_secret(session, dossier, secret)  # the acceptance notice's link, if not sent yet
     return secret, row.issue_count
 
 

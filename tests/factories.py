@@ -269,4 +269,21 @@ EXPECTED_MARCH = {
     "evaluation_forms": {"total": 3, "by_score": {"8/8": 2, "7/8": 1}},
     "feedback": {"received": 4, "answered": 2, "answered_on_time": 1},
     "courier": {"to_agencies": 3, "to_center": 2},
+    # No file in this data set: nothing scanned, no electronic result (0 %, or "no share" where
+    # there is nothing). Received = received_new; resolved = statuses 9/10 only (D7 withdrawn
+    # and D8 stopped are closed, not resolved with a result). tests/test_digitisation.py.
+    "digitisation": {
+        "received": 11, "received_scanned": 0, "received_scanned_share": 0.0,
+        "resolved": 6, "resolved_with_result": 0, "resolved_with_result_share": 0.0,
+        "rows": [
+            {"agency_code": "SGTVT", "agency_name": "Sở Giao thông vận tải",
+             "received": 8, "received_scanned": 0, "received_scanned_share": 0.0,
+             "resolved": 6, "resolved_with_result": 0, "resolved_with_result_share": 0.0},
+            {"agency_code": "STP", "agency_name": "Sở Tư pháp",
+             "received": 3, "received_scanned": 0, "received_scanned_share": 0.0,
+             "resolved": 0, "resolved_with_result": 0, "resolved_with_result_share": None},
+            {"agency_code": "SXD", "agency_name": "Sở Xây dựng",
+             "received": 0, "received_scanned": 0, "received_scanned_share": None,
+             "resolved": 0, "resolved_with_result": 0, "resolved_with_result_share": None},
+        ]},
 }

@@ -390,10 +390,11 @@ def test_same_data_on_every_run(demo_app, session):
         (e["dossier_id"], e["to_status"], e["at"]) for e in builder.rows["dossier_event"])
 
 
-def test_scale_adds_dossiers_outside_2019(demo_app, session):
+def test_scale_adds_dossiers_outside_2019(demo_app, session, tmp_path):
     before = sql_figures(session)["totals"]
     count = session.scalar(select(func.count()).select_from(Dossier))
     session.rollback()
+    demo_app.config["FILES_DIR"] = str(tmp_path / "files")
     result = demo_app.test_cli_runner().invoke(args=["seed", "scale", "--dossiers", "3000"])
     assert result.exit_code == 0, result.output
     assert "rows/s" in result.output
@@ -414,3 +415,19 @@ def test_scale_adds_dossiers_outside_2019(demo_app, session):
     session.add(agency)
     session.flush()
     assert agency.id > 19
+
+
+def test_demo_2019_digitisation_is_zero(session):
+    """Issue 14 point 4: none of the 2019 papers were scanned and no result was electronic, so
+    the digitisation figures of 2019 are honestly 0 % (of 17,958 received and of the resolved)."""
+    from domain.reports import build_report
+    from models import DossierFile
+
+    assert session.scalar(select(func.count()).select_from(DossierFile).join(Dossier).where(
+        Dossier.accepted_at < END)) == 0
+    dg = build_report(session, FROM, TO)["digitisation"]
+    assert (dg["received"], dg["received_scanned"], dg["received_scanned_share"]) == (
+        17958, 0, 0.0)
+    assert dg["resolved"] > 17000
+    assert (dg["resolved_with_result"], dg["resolved_with_result_share"]) == (0, 0.0)
+    assert sum(r["received"] for r in dg["rows"]) == 17958

@@ -141,11 +141,12 @@ def test_bad_rows_are_refused_with_vietnamese_messages_and_nothing_written(catal
         assert snapshot() == before
 
 
+@pytest.mark.commits  # the migrations run on a connection of their own
 def test_migration_converts_the_free_text_once(app):
     """Down to 0007, a procedure with free text, up again: one row per line of its text."""
     from flask_migrate import downgrade, upgrade
     from pathlib import Path
-    directory = str(Path(__file__).resolve().parents[1] / "migrations")
+    directory = str(Path(__file__).resolve().parents[2] / "migrations")
     with app.app_context():
         downgrade(directory=directory, revision="0007_lookup")
         db.session.execute(db.text(
