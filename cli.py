@@ -13,11 +13,12 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from domain import backup, periods
+from domain import backup, clock, periods
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
 from domain.dossier_import import import_dossiers
 from domain.evaluation import ensure_indicators
 from domain.files import path_for, verify
+from domain.notify_send import configured_channels, send_due
 from domain.report_workbook import write_report_workbook
 from domain.reports import build_details, build_report
 from domain.spreadsheet_reader import SpreadsheetError, read_tables
@@ -348,9 +349,6 @@ def notify_send(limit):
     """Send the due notices of the outbox (run every minute by cron or a systemd timer; safe on
     several hosts at once). Without SMTP_HOST / SMS_API_URL / ZALO_API_URL the notices of that
     channel are marked "no channel configured"."""
-    from domain import clock
-    from domain.notify_send import configured_channels, send_due
-
     channels = configured_channels(current_app.config)
     counts = send_due(db.session, current_app.config, clock.now, limit)
     click.echo(f"kênh / channels: {', '.join(channels) or '-'}; "
