@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from domain import clock
+from domain.status import Status
 from domain.text import normalize_search
 from transactions import commit_without_waiting
 
@@ -39,7 +41,7 @@ db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def _in(column: str, values) -> str:
@@ -65,7 +67,7 @@ COURIER_SLOTS = ("10:30", "16:00")
 COURIER_DIRECTIONS = ("to_agency", "to_center")
 ROLES = ("admin", "staff", "manager")
 DOCUMENT_KINDS = ("original", "copy", "certified_copy")
-STATUS_CODES = tuple(range(1, 11))
+STATUS_CODES = tuple(int(s) for s in Status)  # the stored values (plain ints in the DDL)
 
 
 class TimestampMixin:
@@ -340,7 +342,7 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     returned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
     return_channel: Mapped[Optional[str]] = mapped_column(String(16))
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
-    status: Mapped[int] = mapped_column(Integer, default=2)
+    status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED)
     received_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[Optional[str]] = mapped_column(Text)
     postal_tracking_no: Mapped[Optional[str]] = mapped_column(String(64))

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import and_, func, select
 
+from domain import clock
 from domain.periods import within
 from domain.service import RuleError, share
 from domain.sql import count_if, day_of
@@ -76,7 +77,7 @@ def feedback_counts(session, date_from=None, date_to=None, agency_ids=None,
     SQL of the report's "feedback" (and its breakdown by channel) and the feedback totals page."""
     F = Feedback
 
-    today = today or dt.date.today()
+    today = today or clock.today()
     answered, on_time = answered_criteria(date_to)
     keys = [F.channel] if by_channel else []
     query = select(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from domain import lifecycle as lc
+from domain.status import Status
 
 RECEIPT, SUPPLEMENT_REQUEST, REFUSAL, APOLOGY, CONTROL_SHEET = "01", "02", "03", "04", "05"
 FORMS = (RECEIPT, SUPPLEMENT_REQUEST, REFUSAL, APOLOGY, CONTROL_SHEET)
@@ -20,14 +20,16 @@ def form_context(dossier, form_no: str) -> dict | None:
         pauses = [p for p in dossier.pauses if p.kind == "supplement"]
         return {"pause": pauses[-1]} if pauses else None
     if form_no == REFUSAL:
-        if dossier.status not in (lc.REFUSED, lc.STOPPED):
+        if dossier.status not in (Status.REFUSED, Status.STOPPED):
             return None
-        events = [e for e in dossier.events if e.to_status in (lc.REFUSED, lc.STOPPED)]
+        events = [e for e in dossier.events
+                  if e.to_status in (Status.REFUSED, Status.STOPPED)]
         return {"event": events[-1]} if events else None
     if form_no == APOLOGY:
         if not dossier.rescheduled_due_date:
             return None
-        events = [e for e in dossier.events if e.from_status == e.to_status == lc.PROCESSING]
+        events = [e for e in dossier.events
+                  if e.from_status == e.to_status == Status.PROCESSING]
         return {"event": events[-1]} if events else None
     return None
 

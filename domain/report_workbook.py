@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from domain import clock
 from domain.formatting import NO_SHARE, share
 from domain.reports import ROW_KEYS
 from domain.spreadsheets import new_workbook, write_row
@@ -409,7 +410,7 @@ def write_report_workbook(target, report: dict, details: dict | None,
     wb.set_properties({"title": f"Báo cáo 06a – {period_text(report)}", "author": unit_name,
                        "company": unit_name})
     f = _Formats(wb)
-    write_form_06a(wb, f, report, unit_name, made_on or dt.date.today())
+    write_form_06a(wb, f, report, unit_name, made_on or clock.today())
     write_summary(wb, f, report, unit_name)
     if details is not None:
         write_detail_sheets(wb, f, report, details, unit_name)

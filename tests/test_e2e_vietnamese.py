@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from domain import clock
 from domain import lifecycle as lc
 from domain.evaluation import ensure_indicators
 from import_helpers import csv_bytes
@@ -108,7 +109,7 @@ def world(app, users):
                       reason="Người nộp đề nghị dừng")
         running = Dossier(procedure=procedure, applicant_name="Trần Thị Bình", documents=[
             DossierDocument(name="Bản sao CCCD", kind="copy", copies=2)])
-        lc.accept_dossier(db.session, running, staff, lc.now_local() - dt.timedelta(days=1),
+        lc.accept_dossier(db.session, running, staff, clock.now() - dt.timedelta(days=1),
                           UNIT)
         db.session.add(Payment(dossier=running, fee_item=procedure.fee_items[0],
                                amount_vnd=135000, method="cash", collected_by=staff,

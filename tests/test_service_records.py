@@ -3,6 +3,7 @@ import datetime as dt
 
 import pytest
 
+from domain import clock
 from domain import courier, evaluation, feedback as fb, postal
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.service import RuleError
@@ -210,7 +211,7 @@ def test_staff_receive_and_answer_feedback(app, client, login_as):
 
 def test_overdue_flag_filter_and_share_on_time(app, client, login_as):
     ids = _dossiers(app)
-    today = dt.date.today()
+    today = clock.today()
     long_ago = dt.datetime(2019, 3, 1, 8)
     with app.app_context():
         def add(subject, due, status="new", answered_at=None, received_at=long_ago):
