@@ -81,6 +81,9 @@ def test_the_page_shows_what_is_then_stored(app, client, login_as, counter):
             f"checklist-{second}-copies": "3",
             # the third is not ticked: not received
             f"checklist-{third}-kind": "original", f"checklist-{third}-copies": "1",
+            # and one more paper typed by hand
+            "documents-0-name": "Ảnh 3x4", "documents-0-kind": "original",
+            "documents-0-copies": "2",
             "_intake_print": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with app.app_context():
@@ -93,7 +96,8 @@ def test_the_page_shows_what_is_then_stored(app, client, login_as, counter):
                         "channel": f.channel, "note": f.note} for f in d.procedure.fee_items]
         assert shown["fees"] == stored_fees
         assert [(x.name, x.kind, x.copies) for x in d.documents] == [
-            ("Đơn đề nghị cấp lại GPLX", "original", 1), ("Bản sao CCCD", "certified_copy", 3)]
+            ("Đơn đề nghị cấp lại GPLX", "original", 1), ("Bản sao CCCD", "certified_copy", 3),
+            ("Ảnh 3x4", "original", 2)]
     receipt = client.get(response.location).get_data(as_text=True)
     assert "07/12/2026" in receipt and "Bản sao CCCD" in receipt
 

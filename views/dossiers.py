@@ -179,8 +179,14 @@ class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin
             ids = own_agency_ids()
             if ids is not None and model.agency_id not in ids:
                 raise ValidationError(gettext("Not a valid choice"))
-            # The ticked papers of the checklist, before those typed in by hand.
-            model.documents[:0] = self.received_documents(model.procedure)
+            # The ticked papers of the checklist, then those typed in by hand: rows are
+            # numbered (and listed) in the order they join the session.
+            with db.session.no_autoflush:
+                typed = list(model.documents)
+                for document in typed:
+                    if document in db.session:
+                        db.session.expunge(document)
+                model.documents = self.received_documents(model.procedure) + typed
         else:
             posted = form.form_version.data
             if not posted or str(posted) != str(model.version):
