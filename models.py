@@ -14,13 +14,14 @@ from typing import Optional
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-    String, Table, Text, UniqueConstraint, delete, event, inspect,
+    JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
+    MetaData, String, Table, Text, UniqueConstraint, delete, event, inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from domain.text import normalize_search
+from transactions import commit_without_waiting
 
 
 class Base(DeclarativeBase):
@@ -116,8 +117,8 @@ class Agency(TimestampMixin, SearchableMixin, db.Model):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
 
-    fields: Mapped[list["Field"]] = relationship(back_populates="agency")
-    procedures: Mapped[list["Procedure"]] = relationship(back_populates="agency")
+    fields: Mapped[list[Field]] = relationship(back_populates="agency")
+    procedures: Mapped[list[Procedure]] = relationship(back_populates="agency")
 
     def __str__(self) -> str:
         return self.short_name or self.name
@@ -170,7 +171,7 @@ class Procedure(TimestampMixin, SearchableMixin, db.Model):
 
     agency: Mapped[Agency] = relationship(back_populates="procedures")
     field: Mapped[Optional[Field]] = relationship()
-    fee_items: Mapped[list["FeeItem"]] = relationship(
+    fee_items: Mapped[list[FeeItem]] = relationship(
         back_populates="procedure", cascade="all, delete-orphan", order_by="FeeItem.id")
 
     def __str__(self) -> str:
@@ -249,7 +250,7 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
         return token
 
     @classmethod
-    def from_session(cls, user_id: str) -> "User | None":
+    def from_session(cls, user_id: str) -> User | None:
         """The user of a cookie's "<id>:<token>" while that login is open and the user active."""
         uid, _, token = user_id.partition(":")
         if not uid.isdigit() or not token:
@@ -321,13 +322,13 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     procedure: Mapped[Procedure] = relationship()
     agency: Mapped[Agency] = relationship()
     received_by: Mapped[Optional[User]] = relationship()
-    documents: Mapped[list["DossierDocument"]] = relationship(
+    documents: Mapped[list[DossierDocument]] = relationship(
         back_populates="dossier", cascade="all, delete-orphan", order_by="DossierDocument.id")
-    events: Mapped[list["DossierEvent"]] = relationship(
+    events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.at, DossierEvent.id")
-    pauses: Mapped[list["DossierPause"]] = relationship(
+    pauses: Mapped[list[DossierPause]] = relationship(
         back_populates="dossier", order_by="DossierPause.started_on")
-    payments: Mapped[list["Payment"]] = relationship(back_populates="dossier")
+    payments: Mapped[list[Payment]] = relationship(back_populates="dossier")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -348,7 +349,7 @@ class DossierLookup(db.Model):
     # How many receipts were printed, hence secrets issued; the last one alone opens the page.
     issue_count: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
-    dossier: Mapped["Dossier"] = relationship()
+    dossier: Mapped[Dossier] = relationship()
 
 
 class DossierDocument(TimestampMixin, db.Model):
@@ -510,7 +511,7 @@ class CalendarYearReview(TimestampMixin, db.Model):
     reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[Optional[str]] = mapped_column(String(255))
 
-    reviewed_by: Mapped[Optional["User"]] = relationship()
+    reviewed_by: Mapped[Optional[User]] = relationship()
 
 
 class StaffRating(TimestampMixin, db.Model):
@@ -534,7 +535,8 @@ class StaffRating(TimestampMixin, db.Model):
 
 
 class EvaluationIndicator(TimestampMixin, db.Model):
-    """An indicator of the evaluation form: the 9 national ones, or the 4 of the 2019 citizen form."""
+    """An indicator of the evaluation form: the 9 national ones, or the 4 of the 2019 citizen
+    form."""
     __tablename__ = "evaluation_indicator"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -568,7 +570,7 @@ class EvaluationForm(TimestampMixin, db.Model):
 
     dossier: Mapped[Optional[Dossier]] = relationship()
     agency: Mapped[Agency] = relationship()
-    answers: Mapped[list["EvaluationAnswer"]] = relationship(
+    answers: Mapped[list[EvaluationAnswer]] = relationship(
         back_populates="form", cascade="all, delete-orphan")
 
 
@@ -631,7 +633,7 @@ class CourierRun(TimestampMixin, db.Model):
 
     agency: Mapped[Agency] = relationship()
     created_by: Mapped[Optional[User]] = relationship()
-    items: Mapped[list["CourierItem"]] = relationship(
+    items: Mapped[list[CourierItem]] = relationship(
         back_populates="run", cascade="all, delete-orphan")
 
 
@@ -671,7 +673,6 @@ class UserSession(db.Model):
             # The user loader runs first thing in a request (app._record_actor): nothing of the
             # request is pending yet, so this commit holds only the timestamp. A read request
             # does not wait for SQLite's write lock for it (it is written next time instead).
-            from app import commit_without_waiting
             self.last_seen_at = now
             commit_without_waiting(db.session)
 
@@ -747,6 +748,3 @@ class AuditLog(db.Model):
     changes: Mapped[Optional[dict]] = mapped_column(JSON)
 
     user: Mapped[Optional[User]] = relationship()
-
-
-import domain.audit  # noqa: E402,F401  (registers the audit hook with every session)

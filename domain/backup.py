@@ -53,7 +53,8 @@ def _magic(path: Path, size: int) -> bytes:
         with open(path, "rb") as fh:
             return fh.read(size)
     except OSError as exc:
-        raise BackupError(f"Không mở được tệp sao lưu / cannot open the backup file: {exc}")
+        raise BackupError(
+            f"Không mở được tệp sao lưu / cannot open the backup file: {exc}") from exc
 
 
 def database_has_data(engine, tables) -> bool:

@@ -9,6 +9,7 @@ import datetime as dt
 from functools import lru_cache
 
 import holidays
+from models import CalendarDay
 
 ONE_DAY = dt.timedelta(days=1)
 MAX_SEARCH_DAYS = 3660  # a calendar with no working day for ten years is a configuration error
@@ -95,7 +96,6 @@ class WorkingCalendar:
 
 def load_calendar(session) -> WorkingCalendar:
     """The calendar with the CalendarDay overrides stored in the database."""
-    from models import CalendarDay
 
     rows = session.query(CalendarDay.date, CalendarDay.is_working_day).all()
     return WorkingCalendar({d: w for d, w in rows})

@@ -105,10 +105,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
     "fee_items": (
         Column("procedure_code", "ref", required=True, help="Mã thủ tục"),
-        Column("kind", "choice", required=True, choices=FEE_KINDS, help="fee (phí) | charge (lệ phí)"),
+        Column("kind", "choice", required=True, choices=FEE_KINDS,
+               help="fee (phí) | charge (lệ phí)"),
         Column("name", required=True, max_length=255, help="Tên khoản phí"),
         Column("amount_vnd", "int", required=True, minimum=0, help="Số tiền (đồng, số nguyên)"),
-        Column("channel", "choice", choices=CHANNELS, help="Để trống, hoặc direct | online | postal"),
+        Column("channel", "choice", choices=CHANNELS,
+               help="Để trống, hoặc direct | online | postal"),
         Column("note", help="Ghi chú"),
     ),
 }
@@ -170,7 +172,8 @@ def _match_tables(tables: list[Table], plan: CatalogPlan, strict: bool) -> dict[
         if entity is None:
             if strict:
                 plan.issues.append(Issue(
-                    f"Tệp “{table.name}” không phải bảng danh mục nào (cần: {', '.join(ENTITIES)}).",
+                    f"Tệp “{table.name}” không phải bảng danh mục nào "
+                    f"(cần: {', '.join(ENTITIES)}).",
                     f"“{table.name}” is not a catalog table (expected: {', '.join(ENTITIES)}).",
                     sheet=table.name))
             continue
@@ -209,7 +212,8 @@ def _parse(column: Column, raw, entity: str = "") -> Any:
             return column.default
         value = value.lower()
         if value not in column.choices:
-            raise ValueError_(f"“{value}” không hợp lệ; chọn một trong: {', '.join(column.choices)}",
+            raise ValueError_(f"“{value}” không hợp lệ; chọn một trong: "
+                              f"{', '.join(column.choices)}",
                               f"“{value}” is not allowed; use one of: {', '.join(column.choices)}")
         return value
     if isinstance(raw, float) and (column.name == "procedure_code"
@@ -253,17 +257,73 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
     if plan.issues:
         return plan
 
-    agencies = {a.code: a for a in session.scalars(select(Agency))}
-    fields = {f.code: f for f in session.scalars(select(Field))}
-    procedures = {p.code: p for p in session.scalars(select(Procedure))}
-    fee_items: dict[tuple, FeeItem] = {}
-    for item, proc_code in session.execute(select(FeeItem, Procedure.code)
-                                           .join(Procedure).order_by(FeeItem.id)):
-        # Tidied as the file's names are: a name typed with a stray tab is still the same item.
-        fee_items.setdefault((proc_code, item.kind, clean_text(item.name or "")), item)
-    agency_codes_by_id = {a.id: a.code for a in agencies.values()}
-    field_agency = {f.code: agency_codes_by_id.get(f.agency_id) for f in fields.values()}
+    stored = _Stored.load(session)
+    parsed = _parse_tables(matched)
+    file = _FileCodes.of(parsed, stored)
+    sheet = {e: matched[e].name for e in matched}
+    _check_agencies(parsed.get("agencies", []), stored, sheet.get("agencies"))
+    _check_fields(parsed.get("fields", []), stored, file, sheet.get("fields"))
+    _check_procedures(parsed.get("procedures", []), stored, file, sheet.get("procedures"))
+    _check_fee_items(parsed.get("fee_items", []), stored, file, sheet.get("fee_items"))
 
+    for entity in ENTITIES:
+        for result in parsed.get(entity, []):
+            if result.issues:
+                result.action = "error"
+            plan.rows.append(result)
+
+    if apply and plan.ok:
+        _apply(session, plan, stored.agencies, stored.fields, stored.procedures)
+        plan.applied = True
+    return plan
+
+
+@dataclass
+class _Stored:
+    """The catalog in the database, by code (a fee item by procedure code, kind and name)."""
+    agencies: dict[str, Agency]
+    fields: dict[str, Field]
+    procedures: dict[str, Procedure]
+    fee_items: dict[tuple, FeeItem]
+    agency_codes_by_id: dict[int, str]
+    field_codes_by_id: dict[int, str]
+
+    @classmethod
+    def load(cls, session) -> _Stored:
+        agencies = {a.code: a for a in session.scalars(select(Agency))}
+        fields = {f.code: f for f in session.scalars(select(Field))}
+        fee_items: dict[tuple, FeeItem] = {}
+        for item, proc_code in session.execute(select(FeeItem, Procedure.code)
+                                               .join(Procedure).order_by(FeeItem.id)):
+            # Tidied as the file's names are: a name typed with a stray tab is still the same item.
+            fee_items.setdefault((proc_code, item.kind, clean_text(item.name or "")), item)
+        return cls(agencies, fields, {p.code: p for p in session.scalars(select(Procedure))},
+                   fee_items, {a.id: a.code for a in agencies.values()},
+                   {f.id: f.code for f in fields.values()})
+
+
+@dataclass
+class _FileCodes:
+    """The codes the file brings, and every field's agency once the file is applied: what a row
+    may point to."""
+    agencies: set
+    fields: set
+    procedures: set
+    field_agency: dict[str, str | None]
+
+    @classmethod
+    def of(cls, parsed: dict[str, list[RowResult]], stored: _Stored) -> _FileCodes:
+        def codes(entity):
+            return {r.values.get("code") for r in parsed.get(entity, [])}
+        field_agency = {f.code: stored.agency_codes_by_id.get(f.agency_id)
+                        for f in stored.fields.values()}
+        field_agency.update({r.values.get("code"): r.values.get("agency_code")
+                             for r in parsed.get("fields", []) if "agency_code" in r.values})
+        return cls(codes("agencies"), codes("fields"), codes("procedures"), field_agency)
+
+
+def _parse_tables(matched: dict[str, Table]) -> dict[str, list[RowResult]]:
+    """Every row parsed, keyed (`RowResult.key`); a key seen twice in a table is an error."""
     parsed: dict[str, list[RowResult]] = {}
     for entity in ENTITIES:
         table = matched.get(entity)
@@ -273,13 +333,7 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
         seen: dict[Any, int] = {}
         for number, raw in table.rows:
             result = _parse_row(entity, number, raw, table.header, table.name)
-            values = result.values
-            if entity == "fee_items":
-                key = (values.get("procedure_code"), values.get("kind"), values.get("name"))
-                result.key = " / ".join(str(k or "") for k in key)
-            else:
-                key = values.get("code")
-                result.key = key or ""
+            key = _row_key(result)
             if None not in (key if isinstance(key, tuple) else (key,)):
                 if key in seen:
                     _error(result, table.name, f"trùng khoá {result.key} với dòng {seen[key]}",
@@ -287,79 +341,89 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
                 else:
                     seen[key] = number
             rows.append(result)
+    return parsed
 
-    sheet = {e: matched[e].name for e in matched}
-    # Final state of references after the file: what a row may point to.
-    file_agency_codes = {r.values.get("code") for r in parsed.get("agencies", [])}
-    file_fields = {r.values.get("code"): r.values.get("agency_code") for r in parsed.get("fields", [])
-                   if "agency_code" in r.values}
-    field_agency.update(file_fields)
-    file_field_codes = {r.values.get("code") for r in parsed.get("fields", [])}
-    file_procedure_codes = {r.values.get("code") for r in parsed.get("procedures", [])}
 
-    for result in parsed.get("agencies", []):
-        _compare(result, agencies.get(result.values.get("code")))
-    _check_eid_codes(parsed.get("agencies", []), agencies, sheet.get("agencies"))
+def _row_key(result: RowResult):
+    """The row's key (sets `result.key`, its text): the code, or for a fee item the procedure
+    code, kind and name."""
+    values = result.values
+    if result.entity == "fee_items":
+        key = (values.get("procedure_code"), values.get("kind"), values.get("name"))
+        result.key = " / ".join(str(k or "") for k in key)
+    else:
+        key = values.get("code")
+        result.key = key or ""
+    return key
 
-    for result in parsed.get("fields", []):
+
+def _check_agencies(rows: list[RowResult], stored: _Stored, sheet: str | None) -> None:
+    for result in rows:
+        _compare(result, stored.agencies.get(result.values.get("code")))
+    _check_eid_codes(rows, stored.agencies, sheet)
+
+
+def _check_fields(rows: list[RowResult], stored: _Stored, file: _FileCodes,
+                  sheet: str | None) -> None:
+    for result in rows:
         code = result.values.get("agency_code")
-        if code and code not in agencies and code not in file_agency_codes:
-            _error(result, sheet["fields"], f"không có cơ quan mã {code}", f"unknown agency code {code}")
-        _compare(result, fields.get(result.values.get("code")), refs={
-            "agency_code": lambda f: agency_codes_by_id.get(f.agency_id)})
+        if code and code not in stored.agencies and code not in file.agencies:
+            _error(result, sheet, f"không có cơ quan mã {code}", f"unknown agency code {code}")
+        _compare(result, stored.fields.get(result.values.get("code")), refs={
+            "agency_code": lambda f: stored.agency_codes_by_id.get(f.agency_id)})
 
-    field_codes_by_id = {f.id: f.code for f in fields.values()}
-    for result in parsed.get("procedures", []):
+
+def _check_procedures(rows: list[RowResult], stored: _Stored, file: _FileCodes,
+                      sheet: str | None) -> None:
+    for result in rows:
         values = result.values
         code = values.get("code")
         if code and not PROCEDURE_CODE.match(code):
-            _error(result, sheet["procedures"], f"mã thủ tục “{code}” phải có dạng 1.004616",
+            _error(result, sheet, f"mã thủ tục “{code}” phải có dạng 1.004616",
                    f"procedure code “{code}” must look like 1.004616")
         if "level" in values and not may_choose(
-                values["level"], procedures[code].level if code in procedures else None):
-            _error(result, sheet["procedures"], f"cột level: {ABOLISHED_MESSAGE_VI}",
+                values["level"],
+                stored.procedures[code].level if code in stored.procedures else None):
+            _error(result, sheet, f"cột level: {ABOLISHED_MESSAGE_VI}",
                    f"column level: {ABOLISHED_MESSAGE}")
         agency_code = values.get("agency_code")
-        if agency_code and agency_code not in agencies and agency_code not in file_agency_codes:
-            _error(result, sheet["procedures"], f"không có cơ quan mã {agency_code}",
+        if agency_code and agency_code not in stored.agencies and agency_code not in file.agencies:
+            _error(result, sheet, f"không có cơ quan mã {agency_code}",
                    f"unknown agency code {agency_code}")
-        field_code = values.get("field_code")
-        if field_code:
-            if field_code not in fields and field_code not in file_field_codes:
-                _error(result, sheet["procedures"], f"không có lĩnh vực mã {field_code}",
-                       f"unknown field code {field_code}")
-            else:
-                proc_agency = agency_code or (procedures[code].agency.code
-                                              if code in procedures else None)
-                if field_agency.get(field_code) != proc_agency:
-                    _error(result, sheet["procedures"],
-                           f"lĩnh vực {field_code} thuộc cơ quan khác ({field_agency.get(field_code)})",
-                           f"field {field_code} belongs to another agency "
-                           f"({field_agency.get(field_code)})")
-        _compare(result, procedures.get(code), refs={
-            "agency_code": lambda p: agency_codes_by_id.get(p.agency_id),
-            "field_code": lambda p: field_codes_by_id.get(p.field_id)})
+        if values.get("field_code"):
+            _check_procedure_field(result, stored, file, sheet)
+        _compare(result, stored.procedures.get(code), refs={
+            "agency_code": lambda p: stored.agency_codes_by_id.get(p.agency_id),
+            "field_code": lambda p: stored.field_codes_by_id.get(p.field_id)})
 
-    for result in parsed.get("fee_items", []):
+
+def _check_procedure_field(result: RowResult, stored: _Stored, file: _FileCodes,
+                           sheet: str | None) -> None:
+    """The procedure's field exists and belongs to the procedure's agency (after the file)."""
+    code, field_code = result.values.get("code"), result.values["field_code"]
+    if field_code not in stored.fields and field_code not in file.fields:
+        _error(result, sheet, f"không có lĩnh vực mã {field_code}",
+               f"unknown field code {field_code}")
+        return
+    proc_agency = result.values.get("agency_code") or (
+        stored.procedures[code].agency.code if code in stored.procedures else None)
+    owner = file.field_agency.get(field_code)
+    if owner != proc_agency:
+        _error(result, sheet, f"lĩnh vực {field_code} thuộc cơ quan khác ({owner})",
+               f"field {field_code} belongs to another agency ({owner})")
+
+
+def _check_fee_items(rows: list[RowResult], stored: _Stored, file: _FileCodes,
+                     sheet: str | None) -> None:
+    for result in rows:
         values = result.values
         proc_code = values.get("procedure_code")
-        if proc_code and proc_code not in procedures and proc_code not in file_procedure_codes:
-            _error(result, sheet["fee_items"], f"không có thủ tục mã {proc_code}",
+        if proc_code and proc_code not in stored.procedures and proc_code not in file.procedures:
+            _error(result, sheet, f"không có thủ tục mã {proc_code}",
                    f"unknown procedure code {proc_code}")
         key = (proc_code, values.get("kind"), values.get("name"))
-        _compare(result, fee_items.get(key),
-                 refs={"procedure_code": lambda f: proc_code})
-
-    for entity in ENTITIES:
-        for result in parsed.get(entity, []):
-            if result.issues:
-                result.action = "error"
-            plan.rows.append(result)
-
-    if apply and plan.ok:
-        _apply(session, plan, agencies, fields, procedures)
-        plan.applied = True
-    return plan
+        _compare(result, stored.fee_items.get(key),
+                 refs={"procedure_code": lambda f, code=proc_code: code})
 
 
 def _compare(result: RowResult, existing, refs: dict | None = None) -> None:

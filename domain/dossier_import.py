@@ -102,7 +102,8 @@ def _pick_table(tables: list[Table], plan: DossierPlan) -> Table | None:
     if len(candidates) != 1:
         plan.issues.append(Issue(
             "Tệp phải có đúng một bảng hồ sơ (một trang, hoặc trang tên “dossiers”).",
-            "The file must hold exactly one dossier table (one sheet, or a sheet named “dossiers”)."))
+            "The file must hold exactly one dossier table "
+            "(one sheet, or a sheet named “dossiers”)."))
         return None
     table = candidates[0]
     plan.issues.extend(header_issues(table, list(COLUMNS), REQUIRED))

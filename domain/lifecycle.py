@@ -24,7 +24,8 @@ accept_dossier(session, dossier, user, at, unit_code, calendar=None) -> Dossier
     eid_code from 01/07/2025, else `unit_code`, the receiving unit from configuration; on the date
     of `at`), accepted_at=at, due_date (§5), status 2, writes the
     event. `calendar` defaults to load_calendar(session); pass one when accepting many.
-transition(session, dossier, action, user, at, reason=None, calendar=None, **details) -> DossierEvent
+transition(session, dossier, action, user, at, reason=None, calendar=None, **details)
+        -> DossierEvent
     Any action of ACTIONS except accept (use accept_dossier). details:
       transfer: to_unit (default: the agency's name);
       return: return_channel ("counter" | "postal" | "online"), postal_tracking_no (required for
@@ -50,6 +51,7 @@ from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.codes import next_dossier_code
+from models import DossierEvent, DossierPause, Procedure
 
 SUBMITTED, ACCEPTED, REFUSED, PROCESSING = 1, 2, 3, 4
 AWAITING_SUPPLEMENT, AWAITING_PAYMENT, WITHDRAWN, STOPPED, RESOLVED, RETURNED = 5, 6, 7, 8, 9, 10
@@ -146,7 +148,6 @@ def check_transition(dossier, action: str, reason: str | None = None, **details)
 
 def _event(session, dossier, from_status, to_status, user, at, reason=None, from_unit=None,
            to_unit=None):
-    from models import DossierEvent
     event = DossierEvent(dossier=dossier, from_status=from_status, to_status=to_status, at=at,
                          user_id=getattr(user, "id", user), from_unit=from_unit,
                          to_unit=to_unit, reason=(reason or "").strip() or None)
@@ -157,7 +158,6 @@ def _event(session, dossier, from_status, to_status, user, at, reason=None, from
 def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
                    calendar: WorkingCalendar | None = None):
     """Intake (§3, §4, §5): code, clock, due date, status 2 and the first event."""
-    from models import Procedure
     from_status = dossier.status if dossier.id is not None else None
     if from_status is not None and from_status != SUBMITTED:
         raise LifecycleError(
@@ -205,7 +205,6 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
     if action == "accept":
         raise LifecycleError(N_("Use the intake to accept a dossier."))
     spec = check_transition(dossier, action, reason, **details)
-    from models import DossierPause
     from_status = dossier.status
     agency_name = dossier.agency.name if dossier.agency is not None else None
     from_unit, to_unit = details.get("from_unit"), details.get("to_unit")

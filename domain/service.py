@@ -3,6 +3,7 @@ cancellation instead of deletion (reporting periods: domain/periods.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from domain import formatting
 
@@ -41,6 +42,4 @@ LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
 def local_now() -> dt.datetime:
     """Business timestamps are naive local time (models.py)."""
-    from zoneinfo import ZoneInfo
-
     return dt.datetime.now(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None, microsecond=0)

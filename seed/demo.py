@@ -37,6 +37,7 @@ from models import (
     EvaluationAnswer, EvaluationForm, EvaluationIndicator, FeeItem, Feedback, Field, Payment,
     Procedure, StaffRating, User, user_agency,
 )
+from seed.calendar_overrides import add_calendar_overrides
 from seed.catalog import (
     ACTIONS, AGENCIES, FIELDS, FREQUENT, OBJECTS, POWER_PROCEDURES, VERTICAL_PROCEDURES,
 )
@@ -115,11 +116,10 @@ def load_demo(session) -> list[tuple[str, str, str]]:
     """Load the whole data set into an empty database; returns the demo logins."""
     session.info["skip_audit"] = True
     try:
-        builder = DemoBuilder(current_app.config["RECEIVING_UNIT_CODE"])
+        builder = DemoBuilder(current_app.settings.receiving_unit_code)
         builder.build()
         builder.insert(session)
         # 2026: the official swap the holidays package misses (no 2019 figure depends on it).
-        from seed.calendar_overrides import add_calendar_overrides
         add_calendar_overrides(session)
     finally:
         session.info.pop("skip_audit", None)
@@ -656,7 +656,7 @@ class DemoBuilder:
             d["staff_id"] = user_id
             ev = []
 
-            def add(frm, to, at, reason=None, from_unit=None, to_unit=None, user=None):
+            def add(frm, to, at, reason=None, from_unit=None, to_unit=None, user=None, ev=ev):
                 ev.append((at, frm, to, reason, from_unit, to_unit, user))
 
             if d["accepted_at"] is None:

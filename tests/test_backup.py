@@ -1,7 +1,6 @@
 """Backup and restore (issue 11, item 10): `flask backup PATH` while the center keeps working, and
 `flask restore PATH` into a fresh database, on SQLite (the online backup API, which also copies
 what is still in the WAL) and PostgreSQL (pg_dump -Fc / pg_restore)."""
-import datetime as dt
 import os
 import threading
 import time
@@ -11,7 +10,7 @@ from sqlalchemy import func, make_url, select
 
 from conftest import create_agency, create_user, make_app
 from domain import lifecycle as lc
-from models import Agency, AuditLog, Dossier, Payment, Procedure, db
+from models import AuditLog, Dossier, Payment, Procedure, db
 
 UNIT = "000.00.20.H37"
 

@@ -14,7 +14,7 @@ import views.home as home_views
 from browser_forms import open_form
 from domain import calendar_checklist as cc
 from domain.calendar import load_calendar
-from models import AuditLog, CalendarDay, CalendarYearReview, db
+from models import AuditLog, CalendarYearReview, db
 from seed.calendar_overrides import add_calendar_overrides
 
 

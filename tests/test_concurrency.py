@@ -156,7 +156,7 @@ def test_two_simultaneous_document_edits_one_wins(app):
         barrier = threading.Barrier(2)
         results = {}
 
-        def post(key, client, data):
+        def post(key, client, data, barrier=barrier, results=results, url=url):
             barrier.wait()
             results[key] = client.post(url, data=data)
 

@@ -448,7 +448,8 @@ def test_list_export_follows_the_search_and_the_staff_scope(app, client, login_a
     def exported(query=""):
         response = client.get("/dossier/export.xlsx" + query)
         assert response.status_code == 200
-        rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(response.data)).active.iter_rows()]
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        rows = [[c.value for c in r] for r in sheet.iter_rows()]
         return rows[0], rows[1:]
 
     login_as("manager")

@@ -49,15 +49,20 @@ COLLECT = """() => {
   hidden.forEach(el => el.style.setProperty('display', 'none', 'important'));
   const parts = [document.title, document.body.innerText];
   hidden.forEach(el => el.style.removeProperty('display'));
-  for (const el of document.querySelectorAll('[placeholder],[title],[aria-label],input[type=submit],input[type=button]')) {
-    for (const a of ['placeholder', 'title', 'aria-label']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
+  const labelled = '[placeholder],[title],[aria-label],input[type=submit],input[type=button]';
+  for (const el of document.querySelectorAll(labelled)) {
+    for (const a of ['placeholder', 'title', 'aria-label']) {
+      if (el.getAttribute(a)) parts.push(el.getAttribute(a));
+    }
     if (el.matches('input[type=submit],input[type=button]')) parts.push(el.value);
   }
   for (const el of document.querySelectorAll('option, .dropdown-menu a, .dropdown-menu button')) {
     parts.push(el.textContent);
   }
   // select2's announcements to screen readers ("One result is available...")
-  for (const el of document.querySelectorAll('.select2-offscreen, [role=status]')) parts.push(el.textContent);
+  for (const el of document.querySelectorAll('.select2-offscreen, [role=status]')) {
+    parts.push(el.textContent);
+  }
   return parts.join('\\n');
 }"""
 

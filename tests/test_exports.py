@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 
 from models import Agency, Dossier, Procedure, db
-from tests.conftest import create_agency
 from views import labels
 from views.base import AgencyScopedMixin, SecureModelView
 from views.exports import XlsxExportMixin
@@ -229,7 +228,7 @@ def test_export_file_names_are_vietnamese_ascii_on_the_local_clock(app, users, m
     class FrozenClock(dt.datetime):
         @classmethod
         def now(cls, tz=None):
-            utc = dt.datetime(2019, 12, 31, 8, 30, tzinfo=dt.timezone.utc)
+            utc = dt.datetime(2019, 12, 31, 8, 30, tzinfo=dt.UTC)
             return utc.astimezone(tz) if tz else utc.replace(tzinfo=None)
 
     monkeypatch.setattr(exports.dt, "datetime", FrozenClock)

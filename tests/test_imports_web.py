@@ -168,7 +168,8 @@ def test_templates_have_the_documented_layout(csrf_app, admin_client):
     assert [c.value for c in workbook["fee_items"][1]] == [
         "procedure_code", "kind", "name", "amount_vnd", "channel", "note"]
     assert workbook["agencies"].max_row == 1  # header only
-    dossiers = openpyxl.load_workbook(io.BytesIO(client.get("/imports/template/dossiers.xlsx").data))
+    dossiers = openpyxl.load_workbook(
+        io.BytesIO(client.get("/imports/template/dossiers.xlsx").data))
     assert [c.value for c in dossiers["dossiers"][1]] == [
         "code", "procedure_code", "applicant_name", "channel", "accepted_at", "due_date", "status",
         "resolved_at", "returned_at", "return_channel", "closed_at", "fee_paid_vnd"]

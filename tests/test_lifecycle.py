@@ -26,7 +26,7 @@ def world(db_session):
     return {"agency": agency, "proc": proc, "same_day": same_day, "clerk": clerk}
 
 
-def _intake(world, at=T(2019, 1, 26, 9, 30), proc="proc"):
+def _intake(world, at=dt.datetime(2019, 1, 26, 9, 30), proc="proc"):
     dossier = Dossier(procedure=world[proc], applicant_name="Nguyễn Văn A", channel="direct")
     lc.accept_dossier(db.session, dossier, world["clerk"], at, UNIT)
     db.session.commit()

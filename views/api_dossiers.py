@@ -11,7 +11,8 @@ from flask import request
 from flask_babel import force_locale, gettext as _, ngettext
 
 from domain import lookup
-from views.api import ApiError, _language, bp, error_response, error_responses, json_response, ok_response
+from views.api import (ApiError, _language, bp, error_response, error_responses, json_response,
+                       ok_response)
 from views.lookup import find_dossier, lookup_limit, public_status, retry_after
 
 SECRET_HEADER = "X-Lookup-Secret"

@@ -4,7 +4,6 @@ make-up days in force with their source (the `holidays` package or an override),
 been checked and entered as overrides. Everyone reads it; only administrators mark a year."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose

@@ -93,7 +93,7 @@ class DossierPrintMixin:
 
     def _register_file(self, period: periods.Period):
         start, end = period.start, period.end
-        limit = current_app.config.get("EXPORT_MAX_ROWS", 200000)
+        limit = current_app.settings.export_max_rows
         texts = dossier_register.RegisterTexts(
             sheet=gettext("Register"), title=gettext("REGISTER OF DOSSIERS (form 06)"),
             period=gettext("From %(start)s to %(end)s", start=format_date(start),

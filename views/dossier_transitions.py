@@ -60,7 +60,7 @@ class DossierTransitionsMixin:
         try:
             if action_name == "accept":
                 lc.accept_dossier(db.session, dossier, user, lc.now_local(),
-                                  current_app.config["RECEIVING_UNIT_CODE"])
+                                  current_app.settings.receiving_unit_code)
             else:
                 lc.transition(db.session, dossier, action_name, user, lc.now_local(),
                               reason=form.reason.data,

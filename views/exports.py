@@ -131,7 +131,7 @@ class XlsxExportMixin:
     def export_xlsx(self):
         # Same checks as the list: is_accessible (read_roles) ran in _handle_view; get_query
         # carries the agency scoping.
-        limit = int(current_app.config.get("EXPORT_MAX_ROWS", 200_000))
+        limit = current_app.settings.export_max_rows
         query = self._export_query()
         if query.offset(limit).limit(1).first() is not None:
             flash(gettext("The list has more than %(max)s rows; narrow it with filters or a "

@@ -93,7 +93,7 @@ def page_files(dossier) -> dict:
     return {"files": attachments, "targets": targets, "scanned": scanned,
             "documents": documents, "can_attach": can_attach(),
             "kind_labels": KIND_LABELS, "size": format_size,
-            "limit": format_size(current_app.config["UPLOAD_MAX_BYTES"]),
+            "limit": format_size(current_app.settings.upload_max_bytes),
             "accept": ACCEPTED_TYPES, "upload_form": UploadForm(formdata=None),
             "withdraw_form": WithdrawForm(formdata=None)}
 
@@ -120,6 +120,33 @@ def _back(dossier_id: int, to_files: bool = False):
     return redirect(url + "#files" if to_files else url)
 
 
+def _upload_target(target: str, dossier) -> tuple:
+    """(document or None, kind) the files are attached to: the dossier, its result, or one of
+    its documents (404 for another dossier's)."""
+    if target == "result":
+        return None, "result"
+    if target == "dossier":
+        return None, "scan"
+    number = parse_id(target)
+    document = db.session.get(DossierDocument, number) if number else None
+    if document is None or document.dossier_id != dossier.id:
+        abort(404)
+    return document, "scan"
+
+
+def _checked_uploads(uploads, limit: int) -> tuple[list, list]:
+    """([(checked content, clean name)], [refusal messages]) of the sent files."""
+    checked, refused = [], []
+    for upload in uploads:
+        name = df.clean_name(upload.filename)
+        try:
+            data = df.read_limited(upload.stream, name, limit)
+            checked.append((df.check_content(data, name, limit), name))
+        except df.FileRefused as exc:
+            refused.append(refusal(exc))
+    return checked, refused
+
+
 @bp.post("/upload/")
 @logged_in
 def upload_view():
@@ -133,27 +160,12 @@ def upload_view():
     if not valid:
         flash(gettext("The form could not be read; nothing was stored. Try again."), "error")
         return _back(dossier.id)
-    target, document, kind = form.target.data, None, "scan"
-    if target == "result":
-        kind = "result"
-    elif target != "dossier":
-        number = parse_id(target)
-        document = db.session.get(DossierDocument, number) if number else None
-        if document is None or document.dossier_id != dossier.id:
-            abort(404)
+    document, kind = _upload_target(form.target.data, dossier)
     uploads = [u for u in request.files.getlist("files") if u is not None and u.filename]
     if not uploads:
         flash(gettext("Choose a PDF, JPEG or PNG file first."), "error")
         return _back(dossier.id)
-    limit = int(current_app.config["UPLOAD_MAX_BYTES"])
-    checked, refused = [], []
-    for upload in uploads:
-        name = df.clean_name(upload.filename)
-        try:
-            data = df.read_limited(upload.stream, name, limit)
-            checked.append((df.check_content(data, name, limit), name))
-        except df.FileRefused as exc:
-            refused.append(refusal(exc))
+    checked, refused = _checked_uploads(uploads, current_app.settings.upload_max_bytes)
     if refused:
         for message in refused:
             flash(message, "error")
@@ -166,7 +178,7 @@ def upload_view():
     for attempt in (1, 2):
         try:
             for item, name in checked:
-                df.attach(db.session, dossier, item, name, current_app.config["FILES_DIR"],
+                df.attach(db.session, dossier, item, name, current_app.settings.files_dir,
                           user, now, document=document, kind=kind)
             db.session.commit()
             break
@@ -190,7 +202,7 @@ def upload_view():
 def download_view(file_id):
     attachment = readable_file(file_id)
     stored = attachment.stored
-    path = df.path_for(current_app.config["FILES_DIR"], stored.sha256)
+    path = df.path_for(current_app.settings.files_dir, stored.sha256)
     if not path.is_file():
         current_app.logger.error("File %s of attachment %s is missing (flask files check)",
                                  stored.sha256, attachment.id)

@@ -64,7 +64,7 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
 
     def _figures(self, scope, end: dt.date, today: dt.date) -> dict:
         """The dashboard, cached for a minute per app, scope and window (1,000,000 dossiers)."""
-        ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 60)
+        ttl = current_app.settings.dashboard_cache_seconds
         cache = current_app.extensions.setdefault("motcua_dashboard", {})
         key = (scope, end, today)
         hit = cache.get(key)

@@ -1,4 +1,5 @@
-"""The reports page (managers and admins): pick a period, see the §6 table, download the workbook."""
+"""The reports page (managers and admins): pick a period, see the §6 table, download the
+workbook."""
 from __future__ import annotations
 
 import datetime as dt
@@ -118,8 +119,7 @@ class ReportView(SecureBaseView):
         report = reports.build_report(db.session, start, end, by_field=by_field)
         details = reports.build_details(db.session, start, end)
         buffer = io.BytesIO()
-        write_report_workbook(buffer, report, details, current_app.config.get(
-            "REPORTING_UNIT_NAME", "Trung tâm Phục vụ hành chính công"))
+        write_report_workbook(buffer, report, details, current_app.settings.reporting_unit_name)
         buffer.seek(0)
         return send_file(
             buffer, as_attachment=True, max_age=0,

@@ -50,7 +50,8 @@ class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureMode
     column_sortable_list = ("run_date", "slot", "direction", ("agency", "agency.sort_order"))
     column_default_sort = [("run_date", True), ("slot", True)]
     column_searchable_list = ("agency.search_text",)
-    column_filters = (IntEqualFilter(CourierRun.agency_id, _l("Agency"), options=own_agency_options),
+    column_filters = (IntEqualFilter(CourierRun.agency_id, _l("Agency"),
+                                     options=own_agency_options),
                       "run_date", "slot", "direction")
     column_choices = {"direction": labels.choices(labels.COURIER_DIRECTIONS)}
     column_formatters = {"item_count": _item_count_formatter}
@@ -63,7 +64,8 @@ class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureMode
         description=_l("Type or scan the codes, one per line. Unknown codes or codes of "
                        "another agency refuse the whole list."),
         render_kw={"rows": 8, "autocomplete": "off"})}
-    form_args = {"run_date": {"validators": [DataRequired()], "default": lambda: local_now().date()},
+    form_args = {"run_date": {"validators": [DataRequired()],
+                              "default": lambda: local_now().date()},
                  "agency": {"validators": [DataRequired()]}}
     form_ajax_refs = {"agency": SearchAjaxLoader("agency", Agency, query_factory=own_agencies)}
 

@@ -94,7 +94,7 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
                 and model.dossier.agency_id != agency_id:
             raise ValidationError(str(RULE_MESSAGES["evaluation_dossier_other_agency"]))
         if is_created or form.received_at.object_data != model.received_at:
-            days = int(current_app.config.get("FEEDBACK_DUE_DAYS", fb.DEFAULT_DUE_DAYS))
+            days = current_app.settings.feedback_due_days
             model.due_date = fb.feedback_due_date(load_calendar(db.session), model.received_at,
                                                   days)
         try:
