@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from domain import clock
+from domain.status import Status
 from domain.text import normalize_search
 from transactions import commit_without_waiting
 
@@ -39,7 +41,7 @@ db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def _in(column: str, values) -> str:
@@ -65,7 +67,7 @@ COURIER_SLOTS = ("10:30", "16:00")
 COURIER_DIRECTIONS = ("to_agency", "to_center")
 ROLES = ("admin", "staff", "manager")
 DOCUMENT_KINDS = ("original", "copy", "certified_copy")
-STATUS_CODES = tuple(range(1, 11))
+STATUS_CODES = tuple(int(s) for s in Status)  # the stored values (plain ints in the DDL)
 
 
 class TimestampMixin:
@@ -173,9 +175,36 @@ class Procedure(TimestampMixin, SearchableMixin, db.Model):
     field: Mapped[Optional[Field]] = relationship()
     fee_items: Mapped[list[FeeItem]] = relationship(
         back_populates="procedure", cascade="all, delete-orphan", order_by="FeeItem.id")
+    documents: Mapped[list[ProcedureDocument]] = relationship(
+        back_populates="procedure", cascade="all, delete-orphan",
+        order_by="ProcedureDocument.position")
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
+
+
+class ProcedureDocument(TimestampMixin, db.Model):
+    """A paper the procedure asks for (its "thành phần hồ sơ", one row each): the checklist the
+    clerk ticks at intake, which becomes the dossier's received documents."""
+    __tablename__ = "procedure_document"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
+        CheckConstraint("copies >= 1", name="copies"),
+        UniqueConstraint("procedure_id", "position", name="uq_procedure_document_position"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16), default="original")
+    copies: Mapped[int] = mapped_column(Integer, default=1)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="documents")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class FeeItem(TimestampMixin, db.Model):
@@ -313,7 +342,7 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     returned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
     return_channel: Mapped[Optional[str]] = mapped_column(String(16))
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
-    status: Mapped[int] = mapped_column(Integer, default=2)
+    status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED)
     received_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[Optional[str]] = mapped_column(Text)
     postal_tracking_no: Mapped[Optional[str]] = mapped_column(String(64))
@@ -748,3 +777,74 @@ class AuditLog(db.Model):
     changes: Mapped[Optional[dict]] = mapped_column(JSON)
 
     user: Mapped[Optional[User]] = relationship()
+
+
+NOTICE_EVENTS = ("accepted", "supplement_requested", "result_ready", "rescheduled",
+                 "feedback_answered")
+NOTICE_CHANNELS = ("email", "sms", "zalo")
+# queued: waiting for its time; sending: claimed by a worker; failed: will be retried at
+# next_attempt_at; sent; dead: given up after NOTIFY_MAX_ATTEMPTS; skipped: no channel configured.
+NOTICE_STATUSES = ("queued", "sending", "failed", "sent", "dead", "skipped")
+
+
+class Notice(db.Model):
+    """A notice to an applicant (issue 15 point 4), written in the same transaction as the change
+    it announces (domain/notifications.py) and sent later by `flask notify send`
+    (domain/notify_send.py). Not audited: a technical queue, rewritten by every attempt."""
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("event", NOTICE_EVENTS), name="event"),
+        CheckConstraint(_in("channel", NOTICE_CHANNELS), name="channel"),
+        CheckConstraint(_in("status", NOTICE_STATUSES), name="status"),
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(255))
+    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"), index=True)
+    feedback_id: Mapped[Optional[int]] = mapped_column(ForeignKey("feedback.id"), index=True)
+    # The whitelisted template variables, fixed when queued (strings: code, procedure, ...).
+    context: Mapped[dict] = mapped_column(JSON)
+    # The look-up secret in clear, for the acceptance notice's link, until the notice is sent or
+    # given up: then it is erased (only its hash stays, in dossier_lookup).
+    lookup_secret: Mapped[Optional[str]] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # local time, as business times
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    # One line per attempt: when, where, the outcome.
+    attempt_log: Mapped[Optional[str]] = mapped_column(Text)
+    # What was sent (rendered at sending time, the secret masked).
+    subject: Mapped[Optional[str]] = mapped_column(Text)
+    body: Mapped[Optional[str]] = mapped_column(Text)
+
+    dossier: Mapped[Optional[Dossier]] = relationship()
+    feedback: Mapped[Optional[Feedback]] = relationship()
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.event} {self.channel}"
+
+
+class NoticeTemplate(TimestampMixin, db.Model):
+    """The Vietnamese text of a notice per event and channel, edited by admins; rendered in a
+    sandbox with the whitelisted variables only (domain/notifications.py)."""
+    __tablename__ = "notice_template"
+    __table_args__ = (
+        CheckConstraint(_in("event", NOTICE_EVENTS), name="event"),
+        CheckConstraint(_in("channel", NOTICE_CHANNELS), name="channel"),
+        UniqueConstraint("event", "channel", name="uq_notice_template_event_channel"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    body: Mapped[str] = mapped_column(Text)
+
+    def __str__(self) -> str:
+        return f"{self.event} / {self.channel}"
+
+

@@ -11,10 +11,11 @@ from sqlalchemy import and_, event, false, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from models import AuditLog, Dossier, db
+from domain import clock
 
-NOT_AUDITED = {"audit_log", "dossier_counter", "user_session",
+NOT_AUDITED = {"audit_log", "dossier_counter", "user_session", "outbox",
                "form_draft"}  # form drafts: copies of typed input
-SECRET_COLUMNS = {"password_hash", "token_hash", "secret_hash"}
+SECRET_COLUMNS = {"password_hash", "token_hash", "secret_hash", "lookup_secret"}
 # last_login_at: a login is one "login" row (record_login), not an update of the user.
 TECHNICAL_COLUMNS = {"created_at", "updated_at", "search_text", "version", "last_login_at"}
 LOGIN = "login"
@@ -75,7 +76,7 @@ def _write_audit_rows(session: Session, flush_context) -> None:
             changes = _changes(obj, action)
             if action == "update" and not changes:
                 continue
-            rows.append({"at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "user_id": user_id,
+            rows.append({"at": clock.utcnow(), "user_id": user_id,
                          "ip": ip, "action": action, "table_name": table,
                          # identity is not set yet for inserts in after_flush: read the pk
                          "row_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
@@ -86,7 +87,7 @@ def _write_audit_rows(session: Session, flush_context) -> None:
 
 def record_login(session: Session, user, ip: str | None) -> None:
     """A successful login: one audit row of its own, named after the user."""
-    session.add(AuditLog(at=dt.datetime.now(dt.UTC).replace(tzinfo=None), user_id=user.id,
+    session.add(AuditLog(at=clock.utcnow(), user_id=user.id,
                          ip=ip, action=LOGIN, table_name=user.__tablename__, row_id=user.id,
                          changes={}))
 

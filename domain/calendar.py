@@ -70,14 +70,6 @@ class WorkingCalendar:
             day += ONE_DAY
         return count
 
-    def working_days_left(self, today: dt.date, due: dt.date) -> int:
-        """Working days from `today` to the due date: > 0 before it, 0 on it, < 0 after it (minus
-        the working days late). The one measure of lateness on every screen: the regulation
-        counts working days."""
-        if due >= today:
-            return self.working_days_between(today, due)
-        return -self.working_days_between(due, today)
-
     def clock_start(self, accepted: dt.date | dt.datetime) -> dt.date:
         if isinstance(accepted, dt.datetime):
             accepted = accepted.date()

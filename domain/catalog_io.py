@@ -1,17 +1,20 @@
-"""Catalog import and export (design §10): agencies, fields, procedures and fee items.
+"""Catalog import and export (design §10): agencies, fields, procedures, fee items and the
+documents each procedure asks for.
 
 File layout (the template the app offers has exactly this, plus a `huong_dan` sheet of notes that
 import ignores):
-- .xlsx: one sheet per entity, named `agencies`, `fields`, `procedures`, `fee_items`; row 1 holds
+- .xlsx: one sheet per entity, named `agencies`, `fields`, `procedures`, `fee_items`,
+  `procedure_documents`; row 1 holds
   the column names of COLUMNS below (order free; optional columns may be left out).
 - .csv: the same tables as UTF-8 CSV files (BOM optional; comma or semicolon), named
-  `agencies.csv`, `fields.csv`, `procedures.csv`, `fee_items.csv` — either one such file, or a
-  .zip holding several of them. Export as .zip writes all four.
+  `agencies.csv`, `fields.csv`, `procedures.csv`, `fee_items.csv`, `procedure_documents.csv` —
+  either one such file, or a .zip holding several of them. Export as .zip writes all of them.
 
 Rules: upsert by code (agencies, fields, procedures by `code`; a fee item by procedure code +
-kind + name). Nothing is deleted: rows missing from the file stay as they are. A column left out
-of the header leaves that attribute untouched; a blank cell in a present column means "empty"
-(text: none; yes/no: no, `active`: yes). References may point to rows of the same file. Every row
+kind + name; a procedure's document by procedure code + position). Nothing is deleted: rows
+missing from the file stay as they are. A column left out of the header leaves that attribute
+untouched; a blank cell in a present column means "empty" (text: none; yes/no: no, `active` and
+`required`: yes). References may point to rows of the same file. Every row
 is validated first; one error anywhere means nothing is written. `import_catalog(..., apply=False)`
 is the dry run; with apply=True the caller commits (all rows in one transaction).
 """
@@ -33,18 +36,20 @@ from domain.spreadsheet_reader import (
     Issue, Table, header_issues, ValueError_, parse_bool, parse_date, parse_int, parse_text,
 )
 from domain.levels import ABOLISHED_MESSAGE, ABOLISHED_MESSAGE_VI, may_choose
+from domain.procedure_documents import NAME_MAX
 from domain.spreadsheets import new_workbook, safe_value, write_row
 from domain.text import clean_text
 from models import (
-    AGENCY_KINDS, CHANNELS, FEE_KINDS, ONLINE_LEVELS, PROCEDURE_LEVELS, Agency, FeeItem, Field,
-    Procedure,
+    AGENCY_KINDS, CHANNELS, DOCUMENT_KINDS, FEE_KINDS, ONLINE_LEVELS, PROCEDURE_LEVELS, Agency,
+    FeeItem, Field, Procedure, ProcedureDocument,
 )
 
-ENTITIES = ("agencies", "fields", "procedures", "fee_items")
+ENTITIES = ("agencies", "fields", "procedures", "fee_items", "procedure_documents")
 ENTITY_VI = {"agencies": "cơ quan", "fields": "lĩnh vực", "procedures": "thủ tục",
-             "fee_items": "phí, lệ phí"}
+             "fee_items": "phí, lệ phí", "procedure_documents": "thành phần hồ sơ"}
 ALIASES = {"agencies": ("agencies", "agency"), "fields": ("fields", "field"),
-           "procedures": ("procedures", "procedure"), "fee_items": ("fee_items", "fee_item")}
+           "procedures": ("procedures", "procedure"), "fee_items": ("fee_items", "fee_item"),
+           "procedure_documents": ("procedure_documents", "procedure_document")}
 PROCEDURE_CODE = re.compile(r"^\d{1,2}\.\d{6}$")
 NOTES_SHEET = "huong_dan"
 
@@ -113,8 +118,21 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                help="Để trống, hoặc direct | online | postal"),
         Column("note", help="Ghi chú"),
     ),
+    "procedure_documents": (
+        Column("procedure_code", "ref", required=True, help="Mã thủ tục"),
+        Column("position", "int", required=True, minimum=1, maximum=999,
+               help="Số thứ tự trong thành phần hồ sơ (1, 2, …)"),
+        Column("name", required=True, max_length=NAME_MAX, help="Tên giấy tờ"),
+        Column("kind", "choice", choices=DOCUMENT_KINDS, default="original",
+               help="original (bản chính) | copy (bản sao) | "
+                    "certified_copy (bản sao có chứng thực)"),
+        Column("copies", "int", default=1, minimum=1, maximum=99, help="Số bản (mặc định 1)"),
+        Column("required", "bool", default=True,
+               help="1 = bắt buộc, 0 = không bắt buộc (nếu có)"),
+    ),
 }
-MODELS = {"agencies": Agency, "fields": Field, "procedures": Procedure, "fee_items": FeeItem}
+MODELS = {"agencies": Agency, "fields": Field, "procedures": Procedure, "fee_items": FeeItem,
+          "procedure_documents": ProcedureDocument}
 
 
 @dataclass
@@ -265,6 +283,8 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
     _check_fields(parsed.get("fields", []), stored, file, sheet.get("fields"))
     _check_procedures(parsed.get("procedures", []), stored, file, sheet.get("procedures"))
     _check_fee_items(parsed.get("fee_items", []), stored, file, sheet.get("fee_items"))
+    _check_procedure_documents(parsed.get("procedure_documents", []), stored, file,
+                               sheet.get("procedure_documents"))
 
     for entity in ENTITIES:
         for result in parsed.get(entity, []):
@@ -285,6 +305,7 @@ class _Stored:
     fields: dict[str, Field]
     procedures: dict[str, Procedure]
     fee_items: dict[tuple, FeeItem]
+    documents: dict[tuple, ProcedureDocument]
     agency_codes_by_id: dict[int, str]
     field_codes_by_id: dict[int, str]
 
@@ -297,8 +318,10 @@ class _Stored:
                                                .join(Procedure).order_by(FeeItem.id)):
             # Tidied as the file's names are: a name typed with a stray tab is still the same item.
             fee_items.setdefault((proc_code, item.kind, clean_text(item.name or "")), item)
+        documents = {(proc_code, doc.position): doc for doc, proc_code in session.execute(
+            select(ProcedureDocument, Procedure.code).join(Procedure))}
         return cls(agencies, fields, {p.code: p for p in session.scalars(select(Procedure))},
-                   fee_items, {a.id: a.code for a in agencies.values()},
+                   fee_items, documents, {a.id: a.code for a in agencies.values()},
                    {f.id: f.code for f in fields.values()})
 
 
@@ -350,6 +373,9 @@ def _row_key(result: RowResult):
     values = result.values
     if result.entity == "fee_items":
         key = (values.get("procedure_code"), values.get("kind"), values.get("name"))
+        result.key = " / ".join(str(k or "") for k in key)
+    elif result.entity == "procedure_documents":
+        key = (values.get("procedure_code"), values.get("position"))
         result.key = " / ".join(str(k or "") for k in key)
     else:
         key = values.get("code")
@@ -426,6 +452,18 @@ def _check_fee_items(rows: list[RowResult], stored: _Stored, file: _FileCodes,
                  refs={"procedure_code": lambda f, code=proc_code: code})
 
 
+def _check_procedure_documents(rows: list[RowResult], stored: _Stored, file: _FileCodes,
+                               sheet: str | None) -> None:
+    for result in rows:
+        proc_code = result.values.get("procedure_code")
+        if proc_code and proc_code not in stored.procedures and proc_code not in file.procedures:
+            _error(result, sheet, f"không có thủ tục mã {proc_code}",
+                   f"unknown procedure code {proc_code}")
+        key = (proc_code, result.values.get("position"))
+        _compare(result, stored.documents.get(key),
+                 refs={"procedure_code": lambda d, code=proc_code: code})
+
+
 def _compare(result: RowResult, existing, refs: dict | None = None) -> None:
     """new, or changed with the columns that differ, or unchanged."""
     refs = refs or {}
@@ -483,17 +521,18 @@ def _apply(session, plan: CatalogPlan, agencies: dict, fields: dict, procedures:
     _upsert(session, by_entity.get("procedures", []), Procedure, "procedures", procedures,
             {"agency_code": ("agency", agencies), "field_code": ("field", fields)})
 
-    for r in by_entity.get("fee_items", []):
-        if r.action == "new":
-            obj = FeeItem(procedure=procedures[r.values["procedure_code"]])
-            _defaults(obj, "fee_items")
-            for name, value in r.values.items():
-                if name != "procedure_code":
-                    setattr(obj, name, value)
-            session.add(obj)
-        elif r.action == "changed":
-            for name in r.changes:
-                setattr(r.target, name, r.values[name])
+    for entity in ("fee_items", "procedure_documents"):
+        for r in by_entity.get(entity, []):
+            if r.action == "new":
+                obj = MODELS[entity](procedure=procedures[r.values["procedure_code"]])
+                _defaults(obj, entity)
+                for name, value in r.values.items():
+                    if name != "procedure_code":
+                        setattr(obj, name, value)
+                session.add(obj)
+            elif r.action == "changed":
+                for name in r.changes:
+                    setattr(r.target, name, r.values[name])
     session.flush()
 
 
@@ -547,6 +586,11 @@ def catalog_rows(session, entity: str):
         for p, agency_code, field_code in session.execute(query):
             refs = {"agency_code": agency_code, "field_code": field_code}
             yield tuple(refs[n] if n in refs else getattr(p, n) for n in names)
+    elif entity == "procedure_documents":
+        query = select(ProcedureDocument, Procedure.code).join(Procedure) \
+            .order_by(Procedure.code, ProcedureDocument.position)
+        for doc, proc_code in session.execute(query):
+            yield tuple(proc_code if n == "procedure_code" else getattr(doc, n) for n in names)
     else:
         query = select(FeeItem, Procedure.code).join(Procedure) \
             .order_by(Procedure.code, FeeItem.id)
@@ -610,7 +654,7 @@ def catalog_csv(session, entity: str, empty: bool = False) -> bytes:
 
 
 def export_catalog_zip(session, target, empty: bool = False) -> None:
-    """The four tables as CSV files in one .zip."""
+    """Every table as a CSV file in one .zip."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for entity in ENTITIES:
             archive.writestr(f"{entity}.csv", catalog_csv(session, entity, empty))

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from domain.clock import LOCAL_TZ
 
 
 def format_number(value: int | float | None, decimals: int = 0) -> str:

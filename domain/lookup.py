@@ -22,7 +22,10 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from domain import lifecycle as lc
+from domain import deadlines
+from domain.notifications import attach_secret
+from domain.status import Status
+from models import Dossier, DossierLookup
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SECRET_LENGTH = 10
@@ -38,22 +41,23 @@ def N_(msgid: str) -> str:
 
 # The status in plain words, for someone who does not know the national codes.
 PLAIN_STATUS = {
-    lc.SUBMITTED: N_("Submitted, waiting to be received"),
-    lc.ACCEPTED: N_("Received, being passed on for processing"),
-    lc.REFUSED: N_("Not accepted"),
-    lc.PROCESSING: N_("Being processed"),
-    lc.AWAITING_SUPPLEMENT: N_("Waiting for you to supplement the dossier"),
-    lc.AWAITING_PAYMENT: N_("Waiting for you to pay the fees"),
-    lc.WITHDRAWN: N_("Withdrawn at your request"),
-    lc.STOPPED: N_("Processing stopped"),
-    lc.RESOLVED: N_("The result is ready: please collect it"),
-    lc.RETURNED: N_("The result has been returned to you"),
+    Status.SUBMITTED: N_("Submitted, waiting to be received"),
+    Status.ACCEPTED: N_("Received, being passed on for processing"),
+    Status.REFUSED: N_("Not accepted"),
+    Status.PROCESSING: N_("Being processed"),
+    Status.AWAITING_SUPPLEMENT: N_("Waiting for you to supplement the dossier"),
+    Status.AWAITING_PAYMENT: N_("Waiting for you to pay the fees"),
+    Status.WITHDRAWN: N_("Withdrawn at your request"),
+    Status.STOPPED: N_("Processing stopped"),
+    Status.RESOLVED: N_("The result is ready: please collect it"),
+    Status.RETURNED: N_("The result has been returned to you"),
 }
 STATUS_KEYS = {
-    lc.SUBMITTED: "submitted", lc.ACCEPTED: "accepted", lc.REFUSED: "refused",
-    lc.PROCESSING: "processing", lc.AWAITING_SUPPLEMENT: "awaiting_supplement",
-    lc.AWAITING_PAYMENT: "awaiting_payment", lc.WITHDRAWN: "withdrawn", lc.STOPPED: "stopped",
-    lc.RESOLVED: "resolved", lc.RETURNED: "returned",
+    Status.SUBMITTED: "submitted", Status.ACCEPTED: "accepted", Status.REFUSED: "refused",
+    Status.PROCESSING: "processing", Status.AWAITING_SUPPLEMENT: "awaiting_supplement",
+    Status.AWAITING_PAYMENT: "awaiting_payment", Status.WITHDRAWN: "withdrawn",
+    Status.STOPPED: "stopped",
+    Status.RESOLVED: "resolved", Status.RETURNED: "returned",
 }
 COLLECT_AT = {
     "counter": N_("At the result return desk of %(center)s"),
@@ -83,7 +87,6 @@ def normalize_code(typed: str | None) -> str:
 def issue_secret(session, dossier, at: dt.datetime) -> tuple[str, int]:
     """A new secret for `dossier` (replacing any earlier one): (the secret in clear, how many
     have been issued, 1 for the first receipt). The caller commits."""
-    from models import DossierLookup
     secret = new_secret()
     row = session.scalar(select(DossierLookup).where(DossierLookup.dossier_id == dossier.id))
     hashed = generate_password_hash(secret, method=HASH_METHOD)
@@ -95,6 +98,7 @@ def issue_secret(session, dossier, at: dt.datetime) -> tuple[str, int]:
         row.secret_hash, row.issued_at = hashed, at
         row.issue_count = (row.issue_count or 0) + 1
     session.flush()
+    attach_secret(session, dossier, secret)  # the acceptance notice's link, if not sent yet
     return secret, row.issue_count
 
 
@@ -107,7 +111,6 @@ def find(session, code: str | None, secret: str | None):
     """The dossier with this code whose current secret is `secret`, else None — the same None,
     after the same one hash check, for an unknown code, a dossier without a secret and a wrong
     secret."""
-    from models import Dossier, DossierLookup
     code, secret = normalize_code(code), normalize_secret(secret)
     found = None
     if code and len(code) <= MAX_CODE_LENGTH:
@@ -125,7 +128,7 @@ def public_status(dossier, center: str, translate=N_) -> dict:
     a web request (the texts are msgids here)."""
     status = dossier.status
     supplement = None
-    if status == lc.AWAITING_SUPPLEMENT:
+    if status == Status.AWAITING_SUPPLEMENT:
         open_pauses = [p for p in dossier.pauses if p.kind == "supplement" and p.ended_on is None]
         if open_pauses:
             supplement = {"requested_on": open_pauses[-1].started_on,
@@ -133,20 +136,20 @@ def public_status(dossier, center: str, translate=N_) -> dict:
     apology = None
     if dossier.rescheduled_due_date:
         events = [e for e in dossier.events
-                  if e.from_status == e.to_status == lc.PROCESSING]
+                  if e.from_status == e.to_status == Status.PROCESSING]
         apology = {"new_due_date": dossier.rescheduled_due_date,
                    "written_on": events[-1].at.date() if events else None,
                    "reason": events[-1].reason if events else None}
-    ready = status == lc.RESOLVED
+    ready = status == Status.RESOLVED
     channel = dossier.return_channel or "counter"
     collect = translate(COLLECT_AT[channel]) % {"center": center} if ready else None
     return {
         "code": dossier.code,
         "procedure": {"code": dossier.procedure.code, "name": dossier.procedure.name},
         "status": STATUS_KEYS.get(status, "processing"),
-        "status_text": translate(PLAIN_STATUS.get(status, PLAIN_STATUS[lc.PROCESSING])),
+        "status_text": translate(PLAIN_STATUS.get(status, PLAIN_STATUS[Status.PROCESSING])),
         "accepted_on": dossier.accepted_at.date() if dossier.accepted_at else None,
-        "due_date": lc.effective_due_date(dossier),
+        "due_date": deadlines.effective_due_date(dossier),
         "supplement": supplement,
         "result_ready": ready,
         "collect_at": collect,

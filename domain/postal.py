@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, or_, select
 
 from domain.periods import within
 from domain.sql import count_if
+from domain.status import NOT_RECEIVED_STATUSES
 from models import Agency, Dossier
 
 
@@ -37,7 +38,7 @@ def postal_counts(session, date_from=None, date_to=None, agency_ids=None) -> lis
     The one SQL of the report's breakdown by agency and of the postal totals page."""
     D = Dossier
 
-    received = and_(D.channel == "postal", D.status.notin_((1, 3)),
+    received = and_(D.channel == "postal", D.status.notin_(NOT_RECEIVED_STATUSES),
                     _between(D.accepted_at, date_from, date_to))
     returned = and_(D.return_channel == "postal", _between(D.returned_at, date_from, date_to))
     no_tracking = and_(returned, or_(D.postal_tracking_no.is_(None), D.postal_tracking_no == ""))

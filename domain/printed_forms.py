@@ -3,9 +3,14 @@ each one prints besides the dossier. The dossier page offers exactly the forms t
 can print (templates/forms/mauNN.html)."""
 from __future__ import annotations
 
+import io
 import re
+from html import escape
 
-from domain import lifecycle as lc
+import barcode
+import segno
+
+from domain.status import Status
 
 RECEIPT, SUPPLEMENT_REQUEST, REFUSAL, APOLOGY, CONTROL_SHEET = "01", "02", "03", "04", "05"
 FORMS = (RECEIPT, SUPPLEMENT_REQUEST, REFUSAL, APOLOGY, CONTROL_SHEET)
@@ -20,14 +25,16 @@ def form_context(dossier, form_no: str) -> dict | None:
         pauses = [p for p in dossier.pauses if p.kind == "supplement"]
         return {"pause": pauses[-1]} if pauses else None
     if form_no == REFUSAL:
-        if dossier.status not in (lc.REFUSED, lc.STOPPED):
+        if dossier.status not in (Status.REFUSED, Status.STOPPED):
             return None
-        events = [e for e in dossier.events if e.to_status in (lc.REFUSED, lc.STOPPED)]
+        events = [e for e in dossier.events
+                  if e.to_status in (Status.REFUSED, Status.STOPPED)]
         return {"event": events[-1]} if events else None
     if form_no == APOLOGY:
         if not dossier.rescheduled_due_date:
             return None
-        events = [e for e in dossier.events if e.from_status == e.to_status == lc.PROCESSING]
+        events = [e for e in dossier.events
+                  if e.from_status == e.to_status == Status.PROCESSING]
         return {"event": events[-1]} if events else None
     return None
 
@@ -52,13 +59,11 @@ QR_MODULE_MM = 0.5
 def code128_modules(code: str) -> str:
     """The bars of `code` in Code 128 (python-barcode), one character per module: "1" black,
     "0" white, start to stop, without the quiet zones."""
-    import barcode
     return barcode.get("code128", code).build()[0]
 
 
 def code128_svg(code: str) -> str:
     """The barcode of `code` as an inline <svg>: one <rect> per bar, in modules (viewBox)."""
-    from html import escape
     modules = code128_modules(code)
     width = len(modules) + 2 * BAR_QUIET_MODULES
     bars = []
@@ -74,10 +79,6 @@ def code128_svg(code: str) -> str:
 
 def qr_svg(text: str, label: str = "") -> str:
     """`text` (a URL) as a QR code, inline <svg> sized in millimetres (segno)."""
-    import io
-    from html import escape
-
-    import segno
     qr = segno.make(text, error="l", micro=False)  # L: smaller, and paper is clean
     out = io.BytesIO()
     qr.save(out, kind="svg", xmldecl=False, svgns=True, nl=False, unit="mm",

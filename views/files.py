@@ -19,7 +19,7 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from domain import files as df
-from domain import lifecycle as lc
+from domain import clock
 from domain.formatting import format_size
 from models import Dossier, DossierDocument, DossierFile, db
 from views import labels
@@ -174,7 +174,7 @@ def upload_view():
                           "refused ones."), "error")
         return _back(dossier.id)
     user = current_user._get_current_object()
-    now = lc.now_local()
+    now = clock.now()
     for attempt in (1, 2):
         try:
             for item, name in checked:
@@ -226,7 +226,7 @@ def withdraw_view():
         flash(gettext("Give the reason for withdrawing the file."), "error")
         return _back(attachment.dossier_id)
     try:
-        df.withdraw(db.session, attachment, current_user._get_current_object(), lc.now_local(),
+        df.withdraw(db.session, attachment, current_user._get_current_object(), clock.now(),
                     form.reason.data)
         db.session.commit()
     except df.FileRefused as exc:

@@ -12,13 +12,12 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from domain import calendar_checklist, dashboard, periods
+from domain import calendar_checklist, clock, dashboard, periods
 from domain.formatting import format_number, format_percent, format_vnd
 from domain.svg_charts import bar_chart, hbar_chart
 from models import CHANNELS, Dossier, db
 from views import labels
 from views.base import ALL_ROLES, RoleRequiredMixin
-from views.reports import local_today
 
 
 def _month_label(key: str) -> str:
@@ -82,7 +81,7 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
 
     @expose("/")
     def index(self):
-        today = local_today()
+        today = clock.today()
         scope = self._scope()
         end = self._window_end(today)
         d = self._figures(scope, end, today)

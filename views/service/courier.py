@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
-from domain import courier
+from domain import clock, courier
 from domain.formatting import format_number
-from domain.service import RuleError, local_now
+from domain.service import RuleError
 from models import Agency, CourierRun, db
 from views import labels
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureModelView,
@@ -64,8 +64,7 @@ class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureMode
         description=_l("Type or scan the codes, one per line. Unknown codes or codes of "
                        "another agency refuse the whole list."),
         render_kw={"rows": 8, "autocomplete": "off"})}
-    form_args = {"run_date": {"validators": [DataRequired()],
-                              "default": lambda: local_now().date()},
+    form_args = {"run_date": {"validators": [DataRequired()], "default": clock.today},
                  "agency": {"validators": [DataRequired()]}}
     form_ajax_refs = {"agency": SearchAjaxLoader("agency", Agency, query_factory=own_agencies)}
 

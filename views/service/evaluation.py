@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from domain import evaluation
+from domain import clock, evaluation
 from domain.formatting import format_number, format_percent
-from domain.service import RuleError, local_now
+from domain.service import RuleError
 from models import Agency, Dossier, EvaluationForm, db
 from views import labels
 from views.base import (ALL_ROLES, AgencyScopedMixin, OnceForm, SecureModelView,
@@ -92,7 +92,7 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
                                                       own_agencies(Agency).order_by(
                                                           Agency.sort_order, Agency.name)])
             submitted_at = VnDateTimeField(_l("Submitted at"), validators=[DataRequired()],
-                                           default=local_now)
+                                           default=clock.now)
             channel = SelectField(_l("Channel"), default="paper",
                                   choices=labels.choices(labels.EVALUATION_CHANNELS))
 

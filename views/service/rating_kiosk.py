@@ -16,8 +16,8 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 
 from transactions import commit_without_waiting
-from domain import form_submissions, kiosk, ratings
-from domain.service import RuleError, local_now
+from domain import clock, form_submissions, kiosk, ratings
+from domain.service import RuleError
 from models import Agency, Dossier, KioskDevice, User, db, utcnow
 from views import labels
 from views.base import SecureBaseView, SecureForm, SecureModelView, own_agency_ids, parse_id
@@ -72,7 +72,7 @@ def _rate(officer, form):
         # A double tap rates once: the form's token is taken in the rating's transaction.
         form_submissions.claim(db.session, form_submissions.clean_token(form.get("form_token")),
                                officer.id)
-        ratings.record_rating(db.session, officer, form.get("level"), local_now(),
+        ratings.record_rating(db.session, officer, form.get("level"), clock.now(),
                               dossier_id=dossier_id)
         db.session.commit()
     except form_submissions.AlreadySubmitted:
