@@ -47,6 +47,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from domain import N_
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.codes import next_dossier_code
 from domain import intake
@@ -56,11 +57,6 @@ from domain.status import CLOSING_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, Stat
 
 CENTER_UNIT = "Trung tâm Phục vụ hành chính công"
 PAUSE_KIND = {Status.AWAITING_SUPPLEMENT: "supplement", Status.AWAITING_PAYMENT: "payment"}
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid for translation without translating it here (no Flask in domain)."""
-    return msgid
 
 
 @dataclass(frozen=True)
