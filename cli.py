@@ -20,6 +20,7 @@ from domain.evaluation import ensure_indicators
 from domain.files import path_for, verify
 from domain.notify_send import configured_channels, send_due
 from domain.report_workbook import write_report_workbook
+from domain.deadlines import DESIGN, METHODS
 from domain.reports import build_details, build_report
 from domain.spreadsheet_reader import SpreadsheetError, read_tables
 from models import ROLES, Agency, User, db
@@ -212,17 +213,20 @@ def report_period(date_from, date_to, month, quarter, half, year, statutory):
               help="The statutory cut-off of the month, quarter, six months or year: from the "
                    "15th of the month before to the 14th of its last month.")
 @click.option("--by-field", is_flag=True, help="Break each agency down by field.")
+@click.option("--method", type=click.Choice(METHODS), default=DESIGN, show_default=True,
+              help="How dossiers are counted early / on time / late: design §6, or the national "
+                   "portal's method (unconfirmed, docs/legal.md).")
 @click.option("--format", "fmt", type=click.Choice(("json", "xlsx")), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True),
               help="Output file (JSON goes to standard output without it).")
 @with_appcontext
-def report_command(date_from, date_to, month, quarter, half, year, statutory, by_field, fmt,
-                   out):
+def report_command(date_from, date_to, month, quarter, half, year, statutory, by_field, method,
+                   fmt, out):
     """The periodic report of design §6 (form 06a)."""
     period = report_period(date_from, date_to, month, quarter, half, year, statutory)
     start, end = period.start, period.end
     with reads_only():  # SQLite: a long report must not hold the write lock
-        report = build_report(db.session, start, end, by_field=by_field)
+        report = build_report(db.session, start, end, by_field=by_field, method=method)
         details = build_details(db.session, start, end) if fmt == "xlsx" and out else None
     if fmt == "json":
         text = json.dumps(report, ensure_ascii=False, indent=2)
@@ -234,7 +238,10 @@ def report_command(date_from, date_to, month, quarter, half, year, statutory, by
         return
     if not out:
         raise click.UsageError("--format xlsx cần --out / --format xlsx needs --out PATH")
-    write_report_workbook(out, report, details, current_app.settings.reporting_unit_name)
+    settings = current_app.settings
+    write_report_workbook(out, report, details, settings.reporting_unit_name,
+                          recipient=settings.report_recipient,
+                          form_label=settings.report_form_label)
     click.echo(f"{out}", err=True)
 
 

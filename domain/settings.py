@@ -28,6 +28,10 @@ class Settings:
     receiving_unit_code: str = _env("000.00.20.H37")
     # The reporting unit printed on the report workbook.
     reporting_unit_name: str = _env("Trung tâm Phục vụ hành chính công")
+    # The unit the periodic report is filed with ("Đơn vị nhận báo cáo" of the official form).
+    report_recipient: str = _env("Văn phòng Ủy ban nhân dân tỉnh")
+    # The label of the official report form (docs/legal.md §5: the peers' label, unconfirmed).
+    report_form_label: str = _env("Biểu số II.06a/VPCP/KSTT")
     # Largest list exported to Excel (a longer list must be filtered first).
     export_max_rows: int = _env(200_000)
     # Limits for uploaded spreadsheets (imports, `flask catalog import`).

@@ -271,7 +271,7 @@ EXPECTED_MARCH = {
     "courier": {"to_agencies": 3, "to_center": 2},
     # No file in this data set: nothing scanned, no electronic result (0 %, or "no share" where
     # there is nothing). Received = received_new; resolved = statuses 9/10 only (D7 withdrawn
-    # and D8 stopped are closed, not resolved with a result). tests/test_digitisation.py.
+    # and D8 stopped are closed, not resolved with a result). tests/domain/test_digitisation.py.
     "digitisation": {
         "received": 11, "received_scanned": 0, "received_scanned_share": 0.0,
         "resolved": 6, "resolved_with_result": 0, "resolved_with_result_share": 0.0,
@@ -287,3 +287,13 @@ EXPECTED_MARCH = {
              "resolved": 0, "resolved_with_result": 0, "resolved_with_result_share": None},
         ]},
 }
+
+# The keys the report gained beside those of design §6 (issue 13 point 3).
+NEW_REPORT_KEYS = {"method", "official_form", "late_dossiers"}
+
+
+def contract(report: dict) -> dict:
+    """The report restricted to the keys of design §6, after checking it has exactly those and
+    the new ones: the §6 keys and their values never change."""
+    assert set(report) == set(EXPECTED_MARCH) | NEW_REPORT_KEYS
+    return {k: report[k] for k in EXPECTED_MARCH}

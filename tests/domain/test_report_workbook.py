@@ -8,14 +8,14 @@ import openpyxl
 import pytest
 
 from domain.report_workbook import FORM_COLUMNS
-from tests.factories import EXPECTED_MARCH, assert_identity
+from tests.factories import EXPECTED_MARCH, assert_identity, contract
 
 
 def test_cli_json_to_stdout(march):
     result = march.test_cli_runner().invoke(args=["report", "--month", "2019-03",
                                                   "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == EXPECTED_MARCH
+    assert contract(json.loads(result.output)) == EXPECTED_MARCH
 
 
 def test_cli_presets_and_out_file(march, tmp_path):
@@ -24,7 +24,7 @@ def test_cli_presets_and_out_file(march, tmp_path):
     result = runner.invoke(args=["report", "--from", "2019-03-01", "--to", "2019-03-31",
                                  "--format", "json", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert json.loads(out.read_text(encoding="utf-8")) == EXPECTED_MARCH
+    assert contract(json.loads(out.read_text(encoding="utf-8"))) == EXPECTED_MARCH
     for args in (["--quarter", "2019-Q1"], ["--year", "2019"]):
         result = runner.invoke(args=["report", *args, "--by-field", "--format", "json"])
         assert result.exit_code == 0, result.output
@@ -60,9 +60,9 @@ def test_workbook_read_back(march, tmp_path):
                                                   "--format", "xlsx", "--out", str(out)])
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["06a", "Tổng hợp", "Phí, lệ phí", "Đánh giá cán bộ",
-                             "Phiếu đánh giá", "Phản ánh, kiến nghị", "Bưu chính công ích",
-                             "Chuyển hồ sơ", "Số hóa hồ sơ"]
+    assert wb.sheetnames == ["Biểu mẫu", "06a", "Hồ sơ trễ hạn", "Tổng hợp", "Phí, lệ phí",
+                             "Đánh giá cán bộ", "Phiếu đánh giá", "Phản ánh, kiến nghị",
+                             "Bưu chính công ích", "Chuyển hồ sơ", "Số hóa hồ sơ"]
     ws = wb["06a"]
     cells = {c.value for row in ws.iter_rows(max_row=8) for c in row if c.value}
     assert "Kỳ báo cáo: Từ ngày 01/03/2019 đến ngày 31/03/2019" in cells
