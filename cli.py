@@ -333,6 +333,25 @@ def files_check():
         sys.exit(1)
 
 
+notify_cli = AppGroup("notify", help="Notices to applicants (the outbox).")
+
+
+@notify_cli.command("send")
+@click.option("--limit", default=50, show_default=True, help="At most this many notices.")
+def notify_send(limit):
+    """Send the due notices of the outbox (run every minute by cron or a systemd timer; safe on
+    several hosts at once). Without SMTP_HOST / SMS_API_URL / ZALO_API_URL the notices of that
+    channel are marked "no channel configured"."""
+    from domain import clock
+    from domain.notify_send import configured_channels, send_due
+
+    channels = configured_channels(current_app.config)
+    counts = send_due(db.session, current_app.config, clock.now, limit)
+    click.echo(f"kênh / channels: {', '.join(channels) or '-'}; "
+               f"đã gửi / sent {counts['sent']}, lỗi sẽ thử lại / failed {counts['failed']}, "
+               f"bỏ / dead {counts['dead']}, không có kênh / skipped {counts['skipped']}")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
@@ -343,3 +362,4 @@ def register_cli(app) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(files_cli)
+    app.cli.add_command(notify_cli)

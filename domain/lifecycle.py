@@ -37,6 +37,8 @@ transition_many(session, dossiers, action, user, at, reason=None, calendar=None,
     The same action on several dossiers: all or nothing (the first refusal raises).
 allowed_actions(dossier) -> list[str]: actions possible from the dossier's status.
 check_transition(dossier, action, reason=None, **details): raises LifecycleError if refused.
+Notices (domain/notifications.py): accept_dossier and the actions request_supplement, resolve
+and reschedule queue a notice to the applicant in the caller's transaction.
 LifecycleError(msgid, **params): `msgid` is an English gettext msgid with %(name)s params;
     views show gettext(e.msgid) % e.params (translated in translations/vi); str(e) is English.
 """
@@ -48,6 +50,7 @@ from dataclasses import dataclass
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.codes import next_dossier_code
 from domain import intake
+from domain.notifications import ACTION_EVENTS, queue_notices
 from models import DossierEvent, DossierPause, Procedure
 from domain.status import CLOSING_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, Status
 
@@ -168,6 +171,7 @@ def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
         dossier.code = next_dossier_code(session, agency, unit_code, at.date())
     session.add(dossier)
     _event(session, dossier, from_status, Status.ACCEPTED, user, at, to_unit=CENTER_UNIT)
+    queue_notices(session, dossier, "accepted", at)
     return dossier
 
 
@@ -215,8 +219,11 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
     if spec.to_status in CLOSING_STATUSES:
         dossier.closed_at = at
     dossier.status = spec.to_status
-    return _event(session, dossier, from_status, spec.to_status, user, at, reason,
-                  from_unit, to_unit)
+    event = _event(session, dossier, from_status, spec.to_status, user, at, reason,
+                   from_unit, to_unit)
+    if action in ACTION_EVENTS:  # the applicant is told, in this same transaction
+        queue_notices(session, dossier, ACTION_EVENTS[action], at)
+    return event
 
 
 def transition_many(session, dossiers, action: str, user, at: dt.datetime,

@@ -23,7 +23,9 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from domain import deadlines
+from domain.notifications import attach_secret
 from domain.status import Status
+from models import Dossier, DossierLookup
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SECRET_LENGTH = 10
@@ -85,7 +87,6 @@ def normalize_code(typed: str | None) -> str:
 def issue_secret(session, dossier, at: dt.datetime) -> tuple[str, int]:
     """A new secret for `dossier` (replacing any earlier one): (the secret in clear, how many
     have been issued, 1 for the first receipt). The caller commits."""
-    from models import DossierLookup
     secret = new_secret()
     row = session.scalar(select(DossierLookup).where(DossierLookup.dossier_id == dossier.id))
     hashed = generate_password_hash(secret, method=HASH_METHOD)
@@ -97,6 +98,7 @@ def issue_secret(session, dossier, at: dt.datetime) -> tuple[str, int]:
         row.secret_hash, row.issued_at = hashed, at
         row.issue_count = (row.issue_count or 0) + 1
     session.flush()
+    attach_secret(session, dossier, secret)  # the acceptance notice's link, if not sent yet
     return secret, row.issue_count
 
 
@@ -109,7 +111,6 @@ def find(session, code: str | None, secret: str | None):
     """The dossier with this code whose current secret is `secret`, else None — the same None,
     after the same one hash check, for an unknown code, a dossier without a secret and a wrong
     secret."""
-    from models import Dossier, DossierLookup
     code, secret = normalize_code(code), normalize_secret(secret)
     found = None
     if code and len(code) <= MAX_CODE_LENGTH:

@@ -3,7 +3,8 @@
 Sheet "06a" follows the official form on dossier resolution (Circular 01/2020/TT-VPCP): title,
 reporting unit, "Từ ngày … đến ngày …", two header levels with merged cells and the column
 numbers (1)–(13), one row per agency (and its fields when the report has them), a total row.
-Then a summary in the words of the centre's annual report, and one sheet each for fees, staff
+Then a summary in the words of the centre's annual report (ending with the digitisation block:
+scanned at intake, electronic results, per agency), and one sheet each for fees, staff
 ratings, evaluation forms, feedback, the public postal service and the courier runs.
 
 The texts are Vietnamese whatever the screen language: this is the statutory form as filed.
@@ -210,7 +211,29 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
                   {0: f.bold if not label.startswith(" ") else f.cell, 1: f.num,
                    2: f.pct if ratio != NO_SHARE else f.cell_center, 3: f.cell})
         row += 1
+    if report.get("digitisation"):
+        _digitisation_block(ws, f, row + 1, report["digitisation"])
     _print_setup(ws, (header, header))
+
+
+DIGITISATION_TITLE = "SỐ HÓA HỒ SƠ (QUYẾT ĐỊNH 766/QĐ-TTg, NHÓM 4)"
+DIGITISATION_HEADERS = ("Cơ quan", "Hồ sơ tiếp nhận", "Số hóa toàn bộ khi tiếp nhận", "Tỷ lệ",
+                        "Hồ sơ đã giải quyết", "Có kết quả điện tử", "Tỷ lệ")
+
+
+def _digitisation_block(ws, f, row: int, dg: dict) -> int:
+    """The digitisation figures under the summary: one row per agency and the total (the shares
+    of domain/digitisation.py, as fractions for '0.00%' cells, "–" when nothing to share)."""
+    ws.write_string(row, 0, DIGITISATION_TITLE, f.bold)
+
+    def values(label, r):
+        return [label, r["received"], r["received_scanned"],
+                _ratio(r["received_scanned"], r["received"]), r["resolved"],
+                r["resolved_with_result"], _ratio(r["resolved_with_result"], r["resolved"])]
+
+    return _table(ws, f, row + 1, list(DIGITISATION_HEADERS),
+                  [values(r["agency_name"], r) for r in dg["rows"]],
+                  total=values("Tổng cộng", dg), number_cols=(1, 2, 4, 5), pct_cols=(3, 6))
 
 
 def _dossier_lines(t: dict) -> list[tuple]:

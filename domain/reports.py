@@ -26,7 +26,9 @@ returned_at in the period; `fees_collected_vnd` = payments paid in the period, n
 submitted in the period, not cancelled, keyed "score/max" for the scores that occur (highest
 first); `feedback` = feedback received in the period, of which answered by the end of the period,
 and of which answered on or before its due date; `courier` = dossiers carried by the runs dated in
-the period, by direction. Each of these is one function of its service module (payments, ratings,
+the period, by direction; `digitisation` = the shares of dossiers scanned at intake and of
+resolved dossiers with an electronic result, in total and per agency (domain/digitisation.py).
+Each of these is one function of its service module (payments, ratings,
 evaluation, feedback, postal, courier), the same one the totals pages of those screens call.
 """
 from __future__ import annotations
@@ -36,7 +38,8 @@ import datetime as dt
 from sqlalchemy import and_, case, or_, select, union_all
 
 from domain import (
-    courier, deadlines, evaluation, feedback, formatting, payments, periods, postal, ratings,
+    courier, deadlines, digitisation, evaluation, feedback, formatting, payments, periods, postal,
+    ratings,
 )
 from domain.periods import Period
 from domain.sql import count_if, day_of, unindexed
@@ -266,6 +269,7 @@ def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool =
         "evaluation_forms": evaluation.evaluation_summary(session, date_from, date_to),
         "feedback": {k: fb[k] for k in ("received", "answered", "answered_on_time")},
         "courier": courier.courier_summary(session, date_from, date_to),
+        "digitisation": digitisation.digitisation_summary(session, date_from, date_to),
     }
 
 

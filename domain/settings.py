@@ -44,6 +44,12 @@ class Settings:
     # may be a whole center behind NAT, hence its higher number.
     login_limit_per_user: str = _env("10 per 15 minutes")
     login_limit_per_address: str = _env("50 per 15 minutes")
+    # Failed dossier look-ups allowed per client address, page and API together, before 429
+    # (views/lookup.py).
+    lookup_limit_per_address: str = _env("20 per 15 minutes")
+    # The address printed in the receipts' QR codes, if citizens reach the site by another name
+    # than the staff's ("": this request's host).
+    public_base_url: str = _env("")
     # PostgreSQL client programs of `flask backup` / `flask restore` (None: the ones on PATH).
     pg_dump: str | None = _env(None)
     pg_restore: str | None = _env(None)
@@ -61,6 +67,23 @@ class Settings:
     kiosk_max_hours: float = kiosk.DEFAULT_MAX_HOURS
     # Working days to answer a feedback.
     feedback_due_days: int = feedback.DEFAULT_DUE_DAYS
+    # Notices to applicants (domain/notify_send.py, README "Thông báo / Notifications"): a
+    # channel is on when its host or URL is set; none is by default.
+    smtp_host: str | None = _env(None)
+    smtp_port: int = _env(25)
+    smtp_user: str | None = _env(None)
+    smtp_password: str | None = _env(None)
+    smtp_starttls: str | None = _env(None)  # "1", "true", "yes" or "on": STARTTLS first
+    smtp_from: str | None = _env(None)
+    smtp_timeout: float = _env(10)  # seconds per network operation
+    sms_api_url: str | None = _env(None)
+    sms_api_token: str | None = _env(None)
+    zalo_api_url: str | None = _env(None)
+    zalo_api_token: str | None = _env(None)
+    notify_http_timeout: float = _env(10)
+    # Attempts before a notice is "dead"; the first retry after this many seconds, then doubling.
+    notify_max_attempts: int = _env(5)
+    notify_retry_seconds: float = _env(60)
 
     @property
     def import_limits(self) -> Limits:

@@ -54,7 +54,9 @@ LABELS = {
 
 AGENCY_KINDS = {"department": _l("Department"), "vertical": _l("Vertical agency"),
                 "enterprise": _l("Enterprise"), "other": _l("Other")}
-PROCEDURE_LEVELS = {"province": _l("Province"), "district": _l("District"),
+PROCEDURE_LEVELS = {"province": _l("Province"),
+                    # Abolished by the 2025 reform: old procedures only (domain/levels.py).
+                    "district": _l("District (before 01/07/2025)"),
                     "commune": _l("Commune")}
 ONLINE_LEVELS = {"none": _l("Not online"), "partial": _l("Partly online"),
                  "full": _l("Fully online")}

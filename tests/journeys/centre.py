@@ -13,7 +13,7 @@ from domain.payments import record_payment
 from domain.ratings import record_rating
 from models import (Agency, Dossier, FeeItem, Field, Procedure, ProcedureDocument, User,
                     db)
-from tests.conftest import create_agency, create_user
+from tests.factories import create_agency, create_user
 
 UNIT = "000.00.20.H37"
 

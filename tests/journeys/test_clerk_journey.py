@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from domain.status import Status
 from models import Dossier, Payment, StaffRating, db
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
