@@ -329,7 +329,7 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     applicant_name: Mapped[str] = mapped_column(String(255))
     applicant_kind: Mapped[str] = mapped_column(String(16), default="citizen")
-    id_number: Mapped[Optional[str]] = mapped_column(String(32))
+    id_number: Mapped[Optional[str]] = mapped_column(String(32), index=True)  # returning applicants
     phone: Mapped[Optional[str]] = mapped_column(String(32))
     email: Mapped[Optional[str]] = mapped_column(String(255))
     address: Mapped[Optional[str]] = mapped_column(Text)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, make_url, text
 
+from domain import clock
 from domain.files import Checked, path_for, store, stored_paths
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -220,9 +221,10 @@ def write_archive(target: Path, backend: str, make_database_copy, files_dir) -> 
     try:
         make_database_copy(database)
         files = stored_paths(files_dir)
+        created_at = clock.utcnow().replace(tzinfo=dt.UTC)
         manifest = json.dumps({"format": ARCHIVE_FORMAT, "backend": backend,
                                "database": DATABASE_MEMBERS[backend], "files": len(files),
-                               "created_at": dt.datetime.now(dt.UTC).isoformat()}).encode()
+                               "created_at": created_at.isoformat()}).encode()
         with tarfile.open(temporary, "w", format=tarfile.PAX_FORMAT) as archive:
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mtime, info.mode = len(manifest), int(time.time()), 0o600

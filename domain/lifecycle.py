@@ -47,19 +47,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from domain import N_
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.codes import next_dossier_code
+from domain import intake
 from domain.notifications import ACTION_EVENTS, queue_notices
 from models import DossierEvent, DossierPause, Procedure
 from domain.status import CLOSING_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, Status
 
 CENTER_UNIT = "Trung tâm Phục vụ hành chính công"
 PAUSE_KIND = {Status.AWAITING_SUPPLEMENT: "supplement", Status.AWAITING_PAYMENT: "payment"}
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid for translation without translating it here (no Flask in domain)."""
-    return msgid
 
 
 @dataclass(frozen=True)
@@ -160,7 +157,7 @@ def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
         else:  # a procedure created in the same transaction (seed, import): not flushed yet
             dossier.agency = procedure.agency
         dossier.accepted_at = at
-        dossier.due_date = calendar.due_date(at, procedure.processing_days)
+        dossier.due_date = intake.due_date(procedure, at, calendar)
         dossier.status = Status.ACCEPTED
         dossier.channel = dossier.channel or "direct"
         dossier.applicant_kind = dossier.applicant_kind or "citizen"

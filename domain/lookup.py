@@ -22,7 +22,7 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from domain import deadlines
+from domain import N_, deadlines
 from domain.notifications import attach_secret
 from domain.status import Status
 from models import Dossier, DossierLookup
@@ -33,10 +33,6 @@ MAX_CODE_LENGTH = 64  # Dossier.code
 MAX_SECRET_INPUT = 40  # room for spaces and dashes
 # scrypt with 16 MiB per check: ~30 ms, and the checks are rate-limited per address.
 HASH_METHOD = "scrypt:16384:8:1"
-
-
-def N_(msgid: str) -> str:
-    return msgid
 
 
 # The status in plain words, for someone who does not know the national codes.

@@ -24,8 +24,11 @@ from urllib.parse import urlencode
 
 from jinja2 import StrictUndefined, TemplateError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from sqlalchemy import select, update
 
+from domain.deadlines import effective_due_date
 from domain.formatting import format_date
+from models import Notice, NoticeTemplate
 
 ACCEPT_DELAY = dt.timedelta(minutes=10)
 # The look-up page's path (views/lookup.py, blueprint "lookup").
@@ -145,9 +148,6 @@ def render(text: str, context: dict) -> str:
 
 def template_texts(session, event: str, channel: str) -> tuple[str, str]:
     """(subject, body) templates: the admins' row, else the default."""
-    from sqlalchemy import select
-
-    from models import NoticeTemplate
     row = session.scalar(select(NoticeTemplate).where(NoticeTemplate.event == event,
                                                       NoticeTemplate.channel == channel))
     if row is not None:
@@ -157,9 +157,6 @@ def template_texts(session, event: str, channel: str) -> tuple[str, str]:
 
 def ensure_templates(session) -> int:
     """Add the default template of every event and channel without one; returns how many."""
-    from sqlalchemy import select
-
-    from models import NoticeTemplate
     have = set(session.execute(select(NoticeTemplate.event, NoticeTemplate.channel)).all())
     added = 0
     for (event, channel), (subject, body) in DEFAULT_TEMPLATES.items():
@@ -171,6 +168,7 @@ def ensure_templates(session) -> int:
 
 def lookup_link(base_url: str, code: str | None, secret: str | None) -> str:
     """The look-up page's address with the code (and the secret, as printed) filled in."""
+    # Here: domain/lookup.py imports this module (attach_secret) at its top.
     from domain.lookup import display_secret
     if not base_url or not code:
         return ""
@@ -208,7 +206,6 @@ def recipients(email: str | None, phone: str | None) -> list[tuple[str, str]]:
 
 
 def _dossier_context(dossier, center: str) -> dict:
-    from domain.deadlines import effective_due_date
     procedure, agency = dossier.procedure, dossier.agency
     if agency is None and procedure is not None:
         agency = procedure.agency
@@ -220,8 +217,8 @@ def _dossier_context(dossier, center: str) -> dict:
 def queue_notices(session, subject, event: str, at: dt.datetime) -> list:
     """Queue `event` about `subject` (a Dossier, or a Feedback for "feedback_answered") on every
     channel its applicant can be reached on. In the caller's transaction; returns the notices."""
+    # Here: domain/lifecycle.py imports this module (queue_notices) at its top.
     from domain.lifecycle import CENTER_UNIT
-    from models import Notice
     if event == "feedback_answered":
         contact = subject.contact
         found = recipients(contact, contact)
@@ -244,9 +241,6 @@ def queue_notices(session, subject, event: str, at: dt.datetime) -> list:
 def attach_secret(session, dossier, secret: str) -> int:
     """The receipt was printed with a new look-up secret: the dossier's acceptance notices not
     sent yet carry it (an earlier one no longer opens the page). Returns how many."""
-    from sqlalchemy import update
-
-    from models import Notice
     result = session.execute(
         update(Notice).where(Notice.dossier_id == dossier.id, Notice.event == "accepted",
                              Notice.status.in_(("queued", "failed")))

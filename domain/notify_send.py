@@ -29,6 +29,7 @@ from sqlalchemy import and_, or_, select, update
 
 from domain import notifications as nt
 from domain.formatting import format_datetime
+from models import Notice
 
 STALE_CLAIM = dt.timedelta(minutes=15)
 DEFAULT_MAX_ATTEMPTS = 5
@@ -141,14 +142,12 @@ def retry_delay(attempts: int, base_seconds: float = DEFAULT_BASE_DELAY) -> dt.t
 
 
 def _due(now: dt.datetime):
-    from models import Notice
     return or_(and_(Notice.status.in_(("queued", "failed")), Notice.next_attempt_at <= now),
                and_(Notice.status == "sending", Notice.claimed_at < now - STALE_CLAIM))
 
 
 def skip_unconfigured(session, channels, now: dt.datetime) -> int:
     """Due notices of a channel nobody configured: "skipped". The caller commits."""
-    from models import Notice
     result = session.execute(
         update(Notice).where(_due(now), Notice.channel.not_in(list(channels) or [""]))
         .values(status="skipped", last_error="no channel configured", lookup_secret=None)
@@ -158,7 +157,6 @@ def skip_unconfigured(session, channels, now: dt.datetime) -> int:
 
 def claim(session, channels, now: dt.datetime, limit: int = 50) -> list[int]:
     """Take up to `limit` due notices for this worker; committed before returning."""
-    from models import Notice
     candidates = (select(Notice.id).where(_due(now), Notice.channel.in_(list(channels) or [""]))
                   .order_by(Notice.next_attempt_at, Notice.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
@@ -190,7 +188,6 @@ class Outgoing:
 def prepare(session, notice_id: int, base_url: str) -> Outgoing:
     """Render a claimed notice with the current templates; plain data, so that nothing touches
     the database while it is sent."""
-    from models import Notice
     notice = session.get(Notice, notice_id)
     subject_text, body_text = nt.template_texts(session, notice.event, notice.channel)
     code = (notice.context or {}).get("code")
@@ -209,7 +206,6 @@ def _log_line(now, outcome: str) -> str:
 def record(session, outgoing: Outgoing, error: str | None, now: dt.datetime,
            max_attempts: int, base_delay: float) -> str:
     """Write the outcome of one attempt; returns the new status. The caller commits."""
-    from models import Notice
     notice = session.get(Notice, outgoing.id)
     notice.subject, notice.body = outgoing.shown_subject, outgoing.shown_body
     if error is None:
@@ -255,7 +251,6 @@ def send_due(session, config, now_fn, limit: int = 50) -> dict:
             except ChannelError as error:
                 error_text = str(error)
         else:
-            from models import Notice
             notice = session.get(Notice, notice_id)
             outgoing = Outgoing(notice.id, notice.channel, notice.recipient, notice.attempts,
                                 "", "", "", "")

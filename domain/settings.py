@@ -9,6 +9,7 @@ Flask's and the extensions' own keys (SECRET_KEY, PERMANENT_SESSION_LIFETIME, RA
 WTF_CSRF_*, BABEL_*) stay in app.config under their own names."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
@@ -54,6 +55,9 @@ class Settings:
     # The address printed in the receipts' QR codes, if citizens reach the site by another name
     # than the staff's ("": this request's host).
     public_base_url: str = _env("")
+    # Origins whose pages may call the open API from a browser (CORS), comma- or
+    # space-separated ("": none; views/api.py).
+    api_cors_origins: str = _env("")
     # PostgreSQL client programs of `flask backup` / `flask restore` (None: the ones on PATH).
     pg_dump: str | None = _env(None)
     pg_restore: str | None = _env(None)
@@ -92,6 +96,11 @@ class Settings:
     @property
     def import_limits(self) -> Limits:
         return Limits(max_bytes=self.import_max_bytes, max_rows=self.import_max_rows)
+
+    @property
+    def cors_origins(self) -> frozenset[str]:
+        return frozenset(origin.rstrip("/") for origin in re.split(r"[\s,]+", self.api_cors_origins)
+                         if origin)
 
     @classmethod
     def from_config(cls, config: Mapping) -> Settings:

@@ -271,7 +271,7 @@ EXPECTED_MARCH = {
     "courier": {"to_agencies": 3, "to_center": 2},
     # No file in this data set: nothing scanned, no electronic result (0 %, or "no share" where
     # there is nothing). Received = received_new; resolved = statuses 9/10 only (D7 withdrawn
-    # and D8 stopped are closed, not resolved with a result). tests/test_digitisation.py.
+    # and D8 stopped are closed, not resolved with a result). tests/domain/test_digitisation.py.
     "digitisation": {
         "received": 11, "received_scanned": 0, "received_scanned_share": 0.0,
         "resolved": 6, "resolved_with_result": 0, "resolved_with_result_share": 0.0,

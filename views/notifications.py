@@ -54,7 +54,7 @@ def _preview(view, context, model, name):
     if model.body:
         return _pre(view, context, model, "body")
     try:
-        base = current_app.config.get("PUBLIC_BASE_URL") or ""
+        base = current_app.settings.public_base_url
         code = (model.context or {}).get("code")
         secret = nt.MASKED_SECRET if model.lookup_secret else None
         subject, body = nt.template_texts(db.session, model.event, model.channel)

@@ -77,14 +77,20 @@ class ReportView(SecureBaseView):
         method = request.args.get("method") or deadlines.DESIGN
         return method if method in deadlines.METHODS else deadlines.DESIGN
 
+    def _report(self) -> tuple[Period, bool, dict]:
+        """The period asked for, whether by field, and the report (page and workbook alike)."""
+        period = self._period()
+        by_field = request.args.get("by_field") == "1"
+        return period, by_field, reports.build_report(db.session, period.start, period.end,
+                                                      by_field=by_field,
+                                                      method=self._method())
+
     @expose("/")
     def index(self):
-        period = self._period()
+        period, by_field, report = self._report()
         start, end = period.start, period.end
-        by_field = request.args.get("by_field") == "1"
         method = self._method()
         view = "official" if request.args.get("view") == "official" else "agencies"
-        report = reports.build_report(db.session, start, end, by_field=by_field, method=method)
         t = report["totals"]
         shares = [(label, format_percent(t[num], t[den])) for label, num, den in (
             (_("Resolved / received"), "resolved_total", "received_total"),
@@ -149,11 +155,8 @@ class ReportView(SecureBaseView):
 
     @expose("/xlsx")
     def xlsx(self):
-        period = self._period()
+        period, _by_field, report = self._report()
         start, end = period.start, period.end
-        by_field = request.args.get("by_field") == "1"
-        report = reports.build_report(db.session, start, end, by_field=by_field,
-                                      method=self._method())
         details = reports.build_details(db.session, start, end)
         buffer = io.BytesIO()
         settings = current_app.settings
