@@ -116,6 +116,7 @@ AUDIT_TABLES = {
     "feedback": _l("Feedback"), "courier_run": _l("Courier runs"),
     "courier_item": _l("Dossiers carried"),
     "dossier_file": _l("Files"), "stored_file": _l("Stored file contents"),
+    "notice_template": _l("Notice texts"),
 }
 AUDIT_VALUES = {
     "status": DOSSIER_STATUSES, "from_status": DOSSIER_STATUSES, "to_status": DOSSIER_STATUSES,

@@ -14,6 +14,8 @@ from domain import notifications as nt
 from domain.status import Status
 from models import Agency, Dossier, Feedback, Notice, Procedure, User, db
 
+pytestmark = pytest.mark.commits  # real commits: a failing one, and a fresh database
+
 UNIT = "000.00.20.H37"
 AT = dt.datetime(2026, 11, 2, 9, 0)
 ID_NUMBER = "020190001234"
@@ -173,10 +175,10 @@ def test_the_default_templates_render_in_vietnamese():
 
 
 def test_the_migration_seeds_the_templates_and_ensure_templates_restores_them(app, tmp_path):
-    from conftest import _reset_schema, make_app
+    from tests.support import make_app, reset_schema
     from models import NoticeTemplate
     fresh = make_app(f"sqlite:///{tmp_path / 'fresh.db'}")
-    _reset_schema(fresh)
+    reset_schema(fresh)
     with fresh.app_context():
         rows = db.session.scalars(select(NoticeTemplate)).all()
         assert {(r.event, r.channel): (r.subject, r.body) for r in rows} == nt.DEFAULT_TEMPLATES

@@ -16,11 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from conftest import login
+from tests.factories import login
 from domain import lifecycle as lc
 from domain import lookup
 from domain import notify_send as ns
 from models import Agency, Dossier, Notice, Procedure, User, db
+
+pytestmark = pytest.mark.commits  # workers in threads commit on their own connections
 
 UNIT = "000.00.20.H37"
 AT = dt.datetime(2026, 11, 2, 9, 0)

@@ -10,10 +10,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from conftest import create_agency, create_user
+from tests.factories import create_agency, create_user
 from domain import lifecycle as lc
 from domain import notifications as nt
 from models import Dossier, Notice, NoticeTemplate, Procedure, db
+
+pytestmark = pytest.mark.commits
 
 AT = dt.datetime(2026, 11, 2, 9, 0)
 SHOTS = "/tmp/notify-shots"
