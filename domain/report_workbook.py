@@ -137,6 +137,26 @@ def _sheet_header(ws, f, title: str, report: dict, unit_name: str, last_col: int
     return 4
 
 
+def _totals_and_signature(ws, f, row: int, top: int, last: int, totals: dict, columns,
+                          made_on: dt.date) -> None:
+    """The totals row of a report form, the date made (a real date cell) and the signature
+    block; then the panes frozen under its header and the print setup."""
+    ws.merge_range(row, 0, row, 1, "Tổng cộng", f.total)
+    for i, (key, _, _) in enumerate(columns):
+        ws.write_number(row, 2 + i, totals[key], f.total_num)
+    row += 2
+    ws.merge_range(row, last - 4, row, last - 2, "Ngày lập báo cáo:", f.right)
+    ws.merge_range(row, last - 1, row, last, made_on, f.date_plain)
+    row += 1
+    ws.merge_range(row, 1, row, 4, "NGƯỜI LẬP BIỂU", f.sign)
+    ws.merge_range(row, last - 4, row, last, "THỦ TRƯỞNG ĐƠN VỊ", f.sign)
+    row += 1
+    ws.merge_range(row, 1, row, 4, "(Ký, ghi rõ họ tên)", f.subtitle)
+    ws.merge_range(row, last - 4, row, last, "(Ký tên, đóng dấu)", f.subtitle)
+    ws.freeze_panes(top + 3, 2)
+    _print_setup(ws, (top, top + 2))
+
+
 def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> None:
     ws = wb.add_worksheet("06a")
     last = 1 + len(FORM_COLUMNS)
@@ -179,22 +199,7 @@ def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> Non
                       {0: f.cell_center, 1: f.cell_sub,
                        **{c: f.num_sub for c in range(2, last + 1)}})
             row += 1
-    totals = report["totals"]
-    ws.merge_range(row, 0, row, 1, "Tổng cộng", f.total)
-    for i, (key, _, _) in enumerate(FORM_COLUMNS):
-        ws.write_number(row, 2 + i, totals[key], f.total_num)
-    # Date made (a real date cell) and the signature block of the form.
-    row += 2
-    ws.merge_range(row, last - 4, row, last - 2, "Ngày lập báo cáo:", f.right)
-    ws.merge_range(row, last - 1, row, last, made_on, f.date_plain)
-    row += 1
-    ws.merge_range(row, 1, row, 4, "NGƯỜI LẬP BIỂU", f.sign)
-    ws.merge_range(row, last - 4, row, last, "THỦ TRƯỞNG ĐƠN VỊ", f.sign)
-    row += 1
-    ws.merge_range(row, 1, row, 4, "(Ký, ghi rõ họ tên)", f.subtitle)
-    ws.merge_range(row, last - 4, row, last, "(Ký tên, đóng dấu)", f.subtitle)
-    ws.freeze_panes(top + 3, 2)
-    _print_setup(ws, (top, top + 2))
+    _totals_and_signature(ws, f, row, top, last, report["totals"], FORM_COLUMNS, made_on)
 
 
 def write_summary(wb, f, report: dict, unit_name: str) -> None:
@@ -523,21 +528,7 @@ def write_official_form(wb, f, report: dict, unit_name: str, recipient: str, lab
                       + [field[k] for k, _, _ in OFFICIAL_COLUMNS],
                       {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}})
             row += 1
-    totals = form["totals"]
-    ws.merge_range(row, 0, row, 1, "Tổng cộng", f.total)
-    for i, (key, _, _) in enumerate(OFFICIAL_COLUMNS):
-        ws.write_number(row, 2 + i, totals[key], f.total_num)
-    row += 2
-    ws.merge_range(row, last - 4, row, last - 2, "Ngày lập báo cáo:", f.right)
-    ws.merge_range(row, last - 1, row, last, made_on, f.date_plain)
-    row += 1
-    ws.merge_range(row, 1, row, 4, "NGƯỜI LẬP BIỂU", f.sign)
-    ws.merge_range(row, last - 4, row, last, "THỦ TRƯỞNG ĐƠN VỊ", f.sign)
-    row += 1
-    ws.merge_range(row, 1, row, 4, "(Ký, ghi rõ họ tên)", f.subtitle)
-    ws.merge_range(row, last - 4, row, last, "(Ký tên, đóng dấu)", f.subtitle)
-    ws.freeze_panes(top + 3, 2)
-    _print_setup(ws, (top, top + 2))
+    _totals_and_signature(ws, f, row, top, last, form["totals"], OFFICIAL_COLUMNS, made_on)
 
 
 def write_late_sheet(wb, f, report: dict, unit_name: str) -> None:
