@@ -36,8 +36,15 @@ def test_clerk_screens(app, live_server, page, axe_script, centre):
     page.click("#s2id_procedure")
     page.keyboard.type("1.002809")
     page.locator(".select2-result-label", has_text="1.002809").click()
+    page.wait_for_selector("#intake-documents .intake-document")
+    assert_accessible(page, axe_script, "intake with the procedure's due date and checklist")
     page.fill("#applicant_name", "Lăng Văn Phúc")
-    page.click("input[type=submit][value='Lưu']")
+    page.click("#intake-submit")
+    page.wait_for_url(f"{live_server}/dossier/print/01/**")
+    with app.app_context():
+        accepted = db.session.scalar(select(Dossier.id).where(
+            Dossier.applicant_name == "Lăng Văn Phúc"))
+    page.goto(f"{live_server}/dossier/details/?id={accepted}")
     page.wait_for_selector("#flash-receipt")  # the flash message with its receipt link
     assert_accessible(page, axe_script, "dossier just accepted")
     # The dossier page in each state: its forms for the next steps differ.
