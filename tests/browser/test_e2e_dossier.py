@@ -28,13 +28,15 @@ def test_intake_print_resolve_return(app, live_server, page, users):
     page.fill("#phone", "0205123456")
     page.fill("#address", "Thành phố Lạng Sơn")
     page.select_option("#return_channel", "counter", force=True)  # select2 hides it
-    page.click("input[type=submit][value='Lưu']")
-    page.wait_for_url(f"{live_server}/dossier/details/*")
-    assert page.inner_text("#dossier-status") == "Được tiếp nhận"
+    page.click("#intake-submit")  # "Tiếp nhận và in phiếu": saved, then the receipt
+    page.wait_for_url(f"{live_server}/dossier/print/01/*")
     with app.app_context():
-        code = db.session.scalar(select(Dossier.code).where(
-            Dossier.applicant_name == "Vi Văn Thắng"))
-    assert code and code in page.content()
+        code, dossier_id = db.session.execute(select(Dossier.code, Dossier.id).where(
+            Dossier.applicant_name == "Vi Văn Thắng")).one()
+    assert code and code in page.inner_text("body")
+    page.goto(f"{live_server}/dossier/details/?id={dossier_id}")
+    assert page.inner_text("#dossier-status") == "Được tiếp nhận"
+    assert code in page.content()
 
     with page.context.expect_page() as receipt_info:
         page.click("#print-01")

@@ -68,7 +68,7 @@ def test_an_intake_form_typed_past_the_timeout_is_saved_after_logging_in(
     page.fill("#note", "Khách hẹn quay lại chiều nay")
     page.select_option("#return_channel", "postal", force=True)
     session_clock(minutes=31)  # the clerk was called away for more than half an hour
-    page.click("input[type=submit][value='Lưu']")
+    page.click("#intake-submit")
 
     page.wait_for_selector("#login-again")
     assert "Phiên làm việc đã hết hạn" in page.inner_text("body")
@@ -90,8 +90,8 @@ def test_an_intake_form_typed_past_the_timeout_is_saved_after_logging_in(
     page.screenshot(path="/tmp/kiosk-idle-refilled.png", full_page=True)
     with app.app_context():
         assert db.session.scalar(select(Dossier.id)) is None  # not saved by itself
-    page.click("input[type=submit][value='Lưu']")
-    page.wait_for_url(f"{live_server}/dossier/details/*")
+    page.click("#intake-submit")  # "Tiếp nhận và in phiếu": saved, then the receipt
+    page.wait_for_url(f"{live_server}/dossier/print/01/*")
     with app.app_context():
         dossier = db.session.scalar(select(Dossier))
         assert (dossier.applicant_name, dossier.return_channel) == ("Lương Thị Hồng Nhung",
