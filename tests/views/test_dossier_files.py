@@ -345,6 +345,7 @@ def test_the_upload_form_needs_its_csrf_token(csrf_app, users, tmp_path):
     assert not (tmp_path / "files").exists()
 
 
+@pytest.mark.commits  # threads with their own connections
 def test_the_same_new_content_sent_twice_at_once_is_stored_once(app, users, world, files_dir):
     """Two clerks send the same new scan at the same moment (to two documents): one stored
     file, two attachments, no error page — on PostgreSQL the second insert of the hash loses
