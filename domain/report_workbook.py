@@ -8,9 +8,10 @@ and the receiving unit, the form label (REPORT_FORM_LABEL) and the counting meth
 Sheet "06a" follows the official form on dossier resolution (Circular 01/2020/TT-VPCP): title,
 reporting unit, "Từ ngày … đến ngày …", two header levels with merged cells and the column
 numbers (1)–(13), one row per agency (and its fields when the report has them), a total row.
-Then a summary in the words of the centre's annual report (ending with the digitisation block:
-scanned at intake, electronic results, per agency), and one sheet each for fees, staff
-ratings, evaluation forms, feedback, the public postal service and the courier runs.
+Then a summary in the words of the centre's annual report (ending with the digitisation figures:
+scanned at intake, electronic results), one sheet each for fees, staff
+ratings, evaluation forms, feedback, the public postal service and the courier runs, and the
+digitisation figures per agency (Decision 766, group 4).
 
 The texts are Vietnamese whatever the screen language: this is the statutory form as filed.
 Numbers are numbers ('#,##0', shown 3.233.081.572 by a Vietnamese spreadsheet), shares are
@@ -206,7 +207,7 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
     row = _sheet_header(ws, f, "TỔNG HỢP KẾT QUẢ TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ TTHC", report,
                         unit_name, 3)
     lines = [*_dossier_lines(report["totals"]), *_unit_lines(report["rows"]),
-             *_service_lines(report)]
+             *_service_lines(report), *_digitisation_lines(report)]
     for col, text in enumerate(("Nội dung", "Số lượng", "Tỷ lệ", "Ghi chú")):
         ws.write_string(row, col, text, f.head)
     header = row
@@ -216,29 +217,50 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
                   {0: f.bold if not label.startswith(" ") else f.cell, 1: f.num,
                    2: f.pct if ratio != NO_SHARE else f.cell_center, 3: f.cell})
         row += 1
-    if report.get("digitisation"):
-        _digitisation_block(ws, f, row + 1, report["digitisation"])
     _print_setup(ws, (header, header))
 
 
+DIGITISATION_SHEET = "Số hóa hồ sơ"
 DIGITISATION_TITLE = "SỐ HÓA HỒ SƠ (QUYẾT ĐỊNH 766/QĐ-TTg, NHÓM 4)"
-DIGITISATION_HEADERS = ("Cơ quan", "Hồ sơ tiếp nhận", "Số hóa toàn bộ khi tiếp nhận", "Tỷ lệ",
-                        "Hồ sơ đã giải quyết", "Có kết quả điện tử", "Tỷ lệ")
+DIGITISATION_HEADERS = ("Mã", "Cơ quan", "Hồ sơ tiếp nhận trong kỳ",
+                        "Số hóa toàn bộ khi tiếp nhận", "Tỷ lệ", "Hồ sơ đã giải quyết trong kỳ",
+                        "Có kết quả điện tử", "Tỷ lệ")
 
 
-def _digitisation_block(ws, f, row: int, dg: dict) -> int:
-    """The digitisation figures under the summary: one row per agency and the total (the shares
-    of domain/digitisation.py, as fractions for '0.00%' cells, "–" when nothing to share)."""
-    ws.write_string(row, 0, DIGITISATION_TITLE, f.bold)
+def _digitisation_lines(report: dict) -> list[tuple]:
+    """(label, value, share, note) of the digitisation figures (domain/digitisation.py)."""
+    dg = report.get("digitisation")
+    if not dg:
+        return []
+    return [
+        ("Hồ sơ số hóa toàn bộ khi tiếp nhận", dg["received_scanned"],
+         _ratio(dg["received_scanned"], dg["received"]),
+         f"{dg['received_scanned']}/{dg['received']} hồ sơ tiếp nhận trong kỳ"),
+        ("Hồ sơ giải quyết có kết quả điện tử", dg["resolved_with_result"],
+         _ratio(dg["resolved_with_result"], dg["resolved"]),
+         f"{dg['resolved_with_result']}/{dg['resolved']} hồ sơ đã giải quyết trong kỳ"),
+    ]
 
-    def values(label, r):
-        return [label, r["received"], r["received_scanned"],
+
+def write_digitisation_sheet(wb, f, report: dict, unit_name: str) -> None:
+    """The digitisation figures per agency and their total (the shares as fractions for
+    '0.00%' cells, "–" where there is nothing to share)."""
+    dg = report.get("digitisation")
+    if not dg:
+        return
+    ws = wb.add_worksheet(DIGITISATION_SHEET)
+    row = _sheet_header(ws, f, DIGITISATION_TITLE, report, unit_name, 7)
+
+    def values(code, label, r):
+        return [code, label, r["received"], r["received_scanned"],
                 _ratio(r["received_scanned"], r["received"]), r["resolved"],
                 r["resolved_with_result"], _ratio(r["resolved_with_result"], r["resolved"])]
 
-    return _table(ws, f, row + 1, list(DIGITISATION_HEADERS),
-                  [values(r["agency_name"], r) for r in dg["rows"]],
-                  total=values("Tổng cộng", dg), number_cols=(1, 2, 4, 5), pct_cols=(3, 6))
+    _table(ws, f, row, list(DIGITISATION_HEADERS),
+           [values(r["agency_code"], r["agency_name"], r) for r in dg["rows"]],
+           total=values("", "Tổng cộng", dg), widths=[12, 40, 14, 16, 10, 16, 14, 10],
+           number_cols=(2, 3, 5, 6), pct_cols=(4, 7))
+    _print_setup(ws)
 
 
 def _dossier_lines(t: dict) -> list[tuple]:
@@ -567,4 +589,5 @@ def write_report_workbook(target, report: dict, details: dict | None,
     write_summary(wb, f, report, unit_name)
     if details is not None:
         write_detail_sheets(wb, f, report, details, unit_name)
+    write_digitisation_sheet(wb, f, report, unit_name)
     wb.close()

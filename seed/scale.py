@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import io
 import math
 import random
 import time
-
-import io
 
 from sqlalchemy import func, select
 

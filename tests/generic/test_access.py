@@ -41,6 +41,10 @@ ACCESS = {
     # tablets in kiosk mode (issue 10): admins see them and end them
     "kiosk_device": {"list": {A}, "details": {A}, "create": set(), "edit": set(),
                      "delete": set()},
+    # notices to applicants (issue 15): their addresses and the texts, admins only
+    "outbox": {"list": {A}, "details": {A}, "create": set(), "edit": set(), "delete": set()},
+    "notice_template": {"list": {A}, "details": {A}, "create": set(), "edit": {A},
+                        "delete": set()},
 }
 
 
@@ -72,7 +76,7 @@ def _service_sample_ids(agency, dossier):
     import datetime as dt
 
     from models import (CourierRun, EvaluationForm, EvaluationIndicator, Feedback,
-                        KioskDevice, Payment, StaffRating, User)
+                        KioskDevice, Notice, NoticeTemplate, Payment, StaffRating, User)
     staff = db.session.query(User).filter_by(role="staff").first()
     at = dt.datetime(2019, 3, 4, 9, 0)
     rows = {
@@ -86,6 +90,11 @@ def _service_sample_ids(agency, dossier):
                                   agency=agency),
         "kiosk_device": KioskDevice(token_hash="0" * 64, officer=staff, started_by=staff,
                                     started_at=at, expires_at=at),
+        "outbox": Notice(event="accepted", channel="email", recipient="a@example.vn",
+                         dossier=dossier, context={"code": dossier.code}, status="queued",
+                         attempts=0, created_at=at, next_attempt_at=at),
+        "notice_template": NoticeTemplate(event="accepted", channel="sms", subject="",
+                                          body="{{ code }}"),
     }
     db.session.add_all([dossier, *rows.values()])
     db.session.commit()

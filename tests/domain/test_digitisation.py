@@ -1,15 +1,13 @@
 """Digitisation figures of the report (issue 14, point 4; Decision 766 group 4) over a data set
 worked by hand, on SQLite and PostgreSQL: the SQL of domain/digitisation.py, the `digitisation`
-key of `flask report --format json`, the workbook read back with openpyxl, and the report page
-as the manager sees it (test client, then Chromium with a screenshot)."""
+key of `flask report --format json`, the workbook read back with openpyxl, and the scale
+generator's sample. The page: tests/views/test_report_digitisation.py and
+tests/browser/test_e2e_report_digitisation.py (same data set)."""
 import datetime as dt
 import json
-from pathlib import Path
 
-import file_samples as samples
 import openpyxl
 import pytest
-from conftest import PASSWORD, login
 from sqlalchemy import select
 
 from domain import files
@@ -17,10 +15,10 @@ from domain.digitisation import digitisation_summary
 from domain.reports import build_report
 from domain.status import Status
 from models import Agency, Dossier, DossierDocument, Procedure, User, db
+from tests import file_samples as samples
 
 T = dt.datetime
 MARCH = (dt.date(2019, 3, 1), dt.date(2019, 3, 31))
-SHOTS = Path("/tmp/digitise-shots")
 
 
 def build_data(session, files_dir) -> None:
@@ -130,15 +128,15 @@ EXPECTED = {
 
 
 @pytest.fixture
-def march(app, users, tmp_path):
+def digitised(app, users, tmp_path):
     app.config["FILES_DIR"] = str(tmp_path / "files")
     with app.app_context():
         build_data(db.session, tmp_path / "files")
     return app
 
 
-def test_figures_worked_by_hand(march):
-    with march.app_context():
+def test_figures_worked_by_hand(digitised):
+    with digitised.app_context():
         assert digitisation_summary(db.session, *MARCH) == EXPECTED
         report = build_report(db.session, *MARCH)
     # The existing keys come first and keep their order; the new one right after them (then
@@ -151,9 +149,9 @@ def test_figures_worked_by_hand(march):
         assert (row["agency_code"], row["received_new"]) == (dg["agency_code"], dg["received"])
 
 
-def test_empty_period_has_no_share(march):
+def test_empty_period_has_no_share(digitised):
     """Nothing received nor resolved: no share at all ("–"), not 0 % nor 100 %."""
-    with march.app_context():
+    with digitised.app_context():
         dg = digitisation_summary(db.session, dt.date(2018, 1, 1), dt.date(2018, 1, 31))
     assert dg == {**figures(0, 0, None, 0, 0, None), "rows": [
         {"agency_code": "SGTVT", "agency_name": "Sở Giao thông vận tải",
@@ -161,8 +159,8 @@ def test_empty_period_has_no_share(march):
         {"agency_code": "STP", "agency_name": "Sở Tư pháp", **figures(0, 0, None, 0, 0, None)}]}
 
 
-def test_report_cli_json_has_the_key(march):
-    result = march.test_cli_runner().invoke(
+def test_report_cli_json_has_the_key(digitised):
+    result = digitised.test_cli_runner().invoke(
         args=["report", "--month", "2019-03", "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -170,64 +168,35 @@ def test_report_cli_json_has_the_key(march):
     assert report["totals"]["received_new"] == 7
 
 
-def test_workbook_block_read_back(march, tmp_path):
+def test_workbook_read_back(digitised, tmp_path):
     out = tmp_path / "r.xlsx"
-    result = march.test_cli_runner().invoke(
+    result = digitised.test_cli_runner().invoke(
         args=["report", "--month", "2019-03", "--format", "xlsx", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    ws = openpyxl.load_workbook(out)["Tổng hợp"]
+    wb = openpyxl.load_workbook(out)
+    # The summary: two lines in its four columns (label, count, share, note).
+    summary = {r[0]: r[1:] for r in wb["Tổng hợp"].iter_rows(values_only=True) if r and r[0]}
+    count, ratio, note = summary["Hồ sơ số hóa toàn bộ khi tiếp nhận"]
+    assert (count, ratio, note) == (2, pytest.approx(2 / 7), "2/7 hồ sơ tiếp nhận trong kỳ")
+    count, ratio, note = summary["Hồ sơ giải quyết có kết quả điện tử"]
+    assert (count, ratio, note) == (2, pytest.approx(0.5), "2/4 hồ sơ đã giải quyết trong kỳ")
+    # The sheet per agency, last of the workbook.
+    assert wb.sheetnames[-1] == "Số hóa hồ sơ"
+    ws = wb["Số hóa hồ sơ"]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    title = next(i for i, r in enumerate(rows) if r[0] == "SỐ HÓA HỒ SƠ (QUYẾT ĐỊNH 766/QĐ-TTg, "
-                                                          "NHÓM 4)")
-    assert rows[title + 1][:7] == ["Cơ quan", "Hồ sơ tiếp nhận", "Số hóa toàn bộ khi tiếp nhận",
-                                   "Tỷ lệ", "Hồ sơ đã giải quyết", "Có kết quả điện tử", "Tỷ lệ"]
-    body = {r[0]: r[1:7] for r in rows[title + 2:title + 5]}
+    assert rows[1][0] == "SỐ HÓA HỒ SƠ (QUYẾT ĐỊNH 766/QĐ-TTg, NHÓM 4)"
+    assert rows[2][0] == "Từ ngày 01/03/2019 đến ngày 31/03/2019"
+    head = next(i for i, r in enumerate(rows) if r[0] == "Mã")
+    assert rows[head] == ["Mã", "Cơ quan", "Hồ sơ tiếp nhận trong kỳ",
+                          "Số hóa toàn bộ khi tiếp nhận", "Tỷ lệ",
+                          "Hồ sơ đã giải quyết trong kỳ", "Có kết quả điện tử", "Tỷ lệ"]
+    body = {r[1]: r[2:8] for r in rows[head + 1:head + 4]}
     assert body["Sở Giao thông vận tải"] == [6, 1, pytest.approx(1 / 6), 3, 1,
                                              pytest.approx(1 / 3)]
     assert body["Sở Tư pháp"] == [1, 1, 1, 1, 1, 1]
     assert body["Tổng cộng"] == [7, 2, pytest.approx(2 / 7), 4, 2, pytest.approx(0.5)]
-    # Shares are real percentages in the cells (shown 33,33%), not text.
-    assert ws.cell(row=title + 5, column=4).number_format == "0.00%"
-
-
-def test_report_page_shows_the_table(march, client):
-    assert login(client, "manager1").status_code == 302
-    html = client.get("/report/?preset=month&month=3&year=2019").get_data(as_text=True)
-    assert 'id="report-digitisation"' in html
-    table = html[html.index('id="report-digitisation"'):]
-    table = table[:table.index("</table>")]
-    totals = table[table.index('id="report-digitisation-totals"'):]
-    cells = [c.split(">", 1)[1].split("<", 1)[0] for c in totals.split("<td")[1:]]
-    assert cells == ["Tổng số", "7", "2", "28,57%", "4", "2", "50,00%"]
-    gt = table[table.index('data-agency="SGTVT"'):]
-    cells = [c.split(">", 1)[1].split("<", 1)[0] for c in gt.split("<td")[1:8]]
-    assert cells == ["Sở Giao thông vận tải", "6", "1", "16,67%", "3", "1", "33,33%"]
-
-
-def test_staff_cannot_see_the_report(march, client):
-    assert login(client, "staff1").status_code == 302
-    assert client.get("/report/?preset=month&month=3&year=2019").status_code in (302, 403, 404)
-
-
-@pytest.mark.browser
-def test_report_page_in_chromium(march, live_server, page):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server}/report/?preset=month&month=3&year=2019")
-    page.fill("#username", "manager1")
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/report/*")
-    table = page.locator("#report-digitisation")
-    table.scroll_into_view_if_needed()
-    assert table.is_visible()
-    totals = page.locator("#report-digitisation-totals td").all_inner_texts()
-    assert totals == ["Tổng số", "7", "2", "28,57%", "4", "2", "50,00%"]
-    headers = table.locator("thead th").all_inner_texts()
-    assert headers == ["Cơ quan", "Hồ sơ tiếp nhận trong kỳ", "Số hóa toàn bộ khi tiếp nhận",
-                       "Tỷ lệ", "Hồ sơ đã giải quyết trong kỳ", "Có kết quả điện tử", "Tỷ lệ"]
-    page.screenshot(path=str(SHOTS / "report-digitisation.png"), full_page=True)
-    table.screenshot(path=str(SHOTS / "report-digitisation-table.png"))
+    # Shares are real percentages in the cells (shown 28,57%), not text.
+    assert ws.cell(row=head + 4, column=5).number_format == "0.00%"
 
 
 def test_scale_generator_attaches_scans_and_results(app, users, tmp_path):
