@@ -21,8 +21,8 @@ from sqlalchemy import String, Text, func, inspect, select
 from tests.browser_forms import open_form
 from tests.factories import PASSWORD, create_agency, create_user
 from tests.support import make_app
-from domain import evaluation, lifecycle as lc
-from models import (Agency, AuditLog, CalendarDay, CourierItem, CourierRun, Dossier,
+from domain import evaluation, lifecycle as lc, notifications
+from models import (NoticeTemplate, Agency, AuditLog, CalendarDay, CourierItem, CourierRun, Dossier,
                     DossierDocument, EvaluationIndicator, FeeItem, Feedback, Field, Procedure,
                     User, db)
 from views.base import SecureModelView
@@ -136,9 +136,14 @@ def _courier_run(w):
     return run
 
 
+def _notice_template(w):
+    notifications.ensure_templates(db.session)  # the migration's default texts (rolled back)
+    return db.session.scalars(select(NoticeTemplate).order_by(NoticeTemplate.id)).first()
+
+
 FACTORIES = {Agency: _agency, Field: _field, Procedure: _procedure, Dossier: _dossier,
              User: _user, CalendarDay: _calendar_day, EvaluationIndicator: _indicator,
-             Feedback: _feedback, CourierRun: _courier_run}
+             Feedback: _feedback, CourierRun: _courier_run, NoticeTemplate: _notice_template}
 
 
 class World:
