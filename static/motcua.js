@@ -22,4 +22,9 @@
       window.print();
     }
   }, true);  // capturing: some of Flask-Admin's handlers stop the click from bubbling up
+
+  // The receipt reached by "Tiếp nhận và in phiếu" opens the print dialog by itself.
+  if (document.body && document.body.hasAttribute('data-autoprint')) {
+    window.addEventListener('load', function () { window.print(); });
+  }
 })();

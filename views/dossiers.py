@@ -205,8 +205,8 @@ class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin
         return super().handle_view_exception(exc)
 
     def get_save_return_url(self, model, is_created=False):
-        if is_created and request.form.get(PRINT_BUTTON):
-            return self.get_url(".print_view", form_no="01", id=model.id)
+        if is_created and request.form.get(PRINT_BUTTON):  # the receipt opens its print dialog
+            return self.get_url(".print_view", form_no="01", id=model.id, autoprint=1)
         if is_created:
             return self.get_url(".details_view", id=model.id, receipt=1)
         return self.get_url(".details_view", id=model.id)

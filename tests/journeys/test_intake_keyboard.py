@@ -79,8 +79,11 @@ def _intake_by_keyboard(app, page, base, shot, procedure_typed, id_number, name,
         keys.press("Tab")  # to the checklist: the clerk sees the first paper's box
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / f"{shot}-filled.png"), full_page=True)
+    # The receipt's print dialog, recorded instead of shown (headless Chromium has none).
+    page.add_init_script("window.print = function () { window.__printed = true; };")
     keys.press("Control+Enter")
     page.wait_for_url(f"{base}/dossier/print/01/**")
+    page.wait_for_function("window.__printed === true")
     page.screenshot(path=str(SHOTS / f"{shot}-receipt.png"))
     return keys.pressed
 
