@@ -93,9 +93,11 @@ def _service_sample_ids(agency, dossier):
         "outbox": Notice(event="accepted", channel="email", recipient="a@example.vn",
                          dossier=dossier, context={"code": dossier.code}, status="queued",
                          attempts=0, created_at=at, next_attempt_at=at),
-        "notice_template": NoticeTemplate(event="accepted", channel="sms", subject="",
-                                          body="{{ code }}"),
     }
+    # The migration seeds the default texts (one per event and channel); emptied tables have none.
+    rows["notice_template"] = (db.session.query(NoticeTemplate).first()
+                               or NoticeTemplate(event="accepted", channel="sms", subject="",
+                                                 body="{{ code }}"))
     db.session.add_all([dossier, *rows.values()])
     db.session.commit()
     from domain.evaluation import ensure_indicators
