@@ -186,6 +186,11 @@ def create_app(config: dict | None = None) -> Flask:
         RATELIMIT_STRATEGY="moving-window",  # "10 in any 15 minutes", not per clock quarter
         RATELIMIT_KEY_PREFIX="motcua",
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,  # Redis down: each process counts alone
+        # Tickets one ticket kiosk prints per minute at most (views/queue.py): a child at the
+        # touch screen cannot empty the paper roll.
+        QUEUE_TICKETS_PER_MINUTE=int(os.environ.get("QUEUE_TICKETS_PER_MINUTE", "20")),
+        # How long a ticket kiosk or hall display stays started (an admin ends it earlier).
+        QUEUE_DEVICE_DAYS=float(os.environ.get("QUEUE_DEVICE_DAYS", "365")),
         # SQLite: how long a web request waits for the write lock before the "busy" page.
         SQLITE_BUSY_TIMEOUT_MS=int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
     )

@@ -15,7 +15,7 @@ from views.base import link_args, page_title
 
 def init_views(app) -> None:
     from views import (auth, calendar_checklist, catalog, dossier_due, dossiers, errors, files,
-                       headers, home, idle, imports, labels, reports, service, users)
+                       headers, home, idle, imports, labels, queue, reports, service, users)
 
     admin = Admin(
         app, name=_l("One-stop center"), url="/",
@@ -32,7 +32,8 @@ def init_views(app) -> None:
     errors.register(app)
     headers.register(app)
     idle.register(app)
-    for module in (catalog, dossiers, dossier_due, files, service, reports, users, imports):
+    for module in (catalog, dossiers, dossier_due, files, service, queue, reports, users,
+                   imports):
         module.register(admin)
     calendar_checklist.register(admin)
     from views import api, public  # the citizens' side: no login, no staff session
