@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test install translations bench clean lock audit
+.PHONY: run test install translations bench clean lock audit lint
 
 # requirements*.txt name the direct dependencies; requirements.lock pins the whole tree.
 $(BIN)/.installed: requirements.txt requirements-dev.txt requirements.lock
@@ -34,6 +34,16 @@ run: translations
 # The whole test suite: SQLite always; PostgreSQL and Chromium when present (required in CI).
 test: translations
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# ruff (configured in pyproject.toml): the linter; the formatter's check once the tree has been
+# formatted in one pass (`ruff check --fix --extend-select I001,UP045 . && ruff format .`, then
+# drop I001 and UP045 from the ignore list in pyproject.toml): `make lint RUFF_FORMAT=1`, or set
+# it to 1 here.
+RUFF_FORMAT ?= 0
+lint: install
+	$(BIN)/ruff check .
+	@if [ "$(RUFF_FORMAT)" = 1 ]; then $(BIN)/ruff format --check .; \
+	else echo "ruff format --check: off (RUFF_FORMAT=0 in the Makefile)"; fi
 
 bench: translations
 	$(BIN)/python bench/run.py

@@ -1,16 +1,28 @@
 """Command-line interface (design §10), registered with the app by create_app."""
 from __future__ import annotations
 
-import os
+import json
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
+from domain import backup, periods
+from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
+from domain.dossier_import import import_dossiers
+from domain.evaluation import ensure_indicators
+from domain.files import path_for, verify
+from domain.report_workbook import write_report_workbook
+from domain.reports import build_details, build_report
+from domain.spreadsheet_reader import SpreadsheetError, read_tables
 from models import ROLES, Agency, User, db
+from seed import seed_cli
+from transactions import reads_only
 
 users_cli = AppGroup("users", help="Manage users.")
 
@@ -24,7 +36,8 @@ users_cli = AppGroup("users", help="Manage users.")
 def create_user(username, role, agency_codes, full_name, password_stdin):
     """Create a user. Without --password-stdin the password is asked for twice."""
     if db.session.scalar(select(User).where(User.username == username)):
-        raise click.ClickException(f"Tên đăng nhập đã tồn tại / username already exists: {username}")
+        raise click.ClickException(
+            f"Tên đăng nhập đã tồn tại / username already exists: {username}")
     agencies = []
     for code in agency_codes:
         agency = db.session.scalar(select(Agency).where(Agency.code == code))
@@ -54,8 +67,6 @@ evaluation_cli = AppGroup("evaluation", help="Evaluation forms.")
 @evaluation_cli.command("indicators")
 def evaluation_indicators():
     """Add the missing evaluation indicators (9 national, 4 of the 2019 citizen form)."""
-    from domain.evaluation import ensure_indicators
-
     added = ensure_indicators(db.session)
     db.session.commit()
     click.echo(f"Đã thêm {added} tiêu chí / {added} indicators added")
@@ -65,27 +76,18 @@ catalog_cli = AppGroup("catalog", help="Import and export the catalog (.xlsx, .c
 dossiers_cli = AppGroup("dossiers", help="Dossiers from a previous system.")
 
 
-def import_limits(config) -> "Limits":
-    from domain.spreadsheet_reader import Limits
-
-    return Limits(max_bytes=config.get("IMPORT_MAX_BYTES", Limits.max_bytes),
-                  max_rows=config.get("IMPORT_MAX_ROWS", Limits.max_rows))
-
-
 def _read_file(path: str):
     """The tables of FILE, or exit 1 with the reason in Vietnamese and English."""
-    from domain.spreadsheet_reader import SpreadsheetError, read_tables
-
     try:
         with open(path, "rb") as handle:
-            data = handle.read(import_limits(current_app.config).max_bytes + 1)
+            data = handle.read(current_app.settings.import_limits.max_bytes + 1)
     except OSError as exc:
-        raise click.ClickException(f"Không mở được tệp / cannot open the file: {exc}")
+        raise click.ClickException(f"Không mở được tệp / cannot open the file: {exc}") from exc
     try:
-        return read_tables(data, path, import_limits(current_app.config))
+        return read_tables(data, path, current_app.settings.import_limits)
     except SpreadsheetError as exc:
         click.echo(f"Lỗi / error: {exc.issue.bilingual()}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
 
 
 def _report_issues(plan) -> None:
@@ -105,8 +107,6 @@ def _show(value) -> str:
 @click.option("--dry-run", is_flag=True, help="Validate and show the changes; write nothing.")
 def catalog_import(path, dry_run):
     """Upsert agencies, fields, procedures and fee items by code, all or nothing."""
-    from domain.catalog_io import import_catalog
-
     tables = _read_file(path)
     strict = path.lower().endswith((".csv", ".zip"))
     try:
@@ -119,7 +119,8 @@ def catalog_import(path, dry_run):
             if row.action == "new":
                 click.echo(f"  mới / new        {row.entity} {row.key}")
             elif row.action == "changed":
-                changes = "; ".join(f"{k}: {_show(o)} → {_show(n)}" for k, (o, n) in row.changes.items())
+                changes = "; ".join(f"{k}: {_show(o)} → {_show(n)}"
+                                    for k, (o, n) in row.changes.items())
                 click.echo(f"  sửa / changed    {row.entity} {row.key}: {changes}")
         counts = plan.counts()
         summary = (f"{counts['new']} mới / new, {counts['changed']} sửa / changed, "
@@ -141,9 +142,6 @@ def catalog_import(path, dry_run):
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 def catalog_export(path):
     """Write the catalog to FILE: .xlsx (one sheet per table) or .zip (one .csv per table)."""
-    from app import reads_only
-    from domain.catalog_io import export_catalog_xlsx, export_catalog_zip
-
     if path.lower().endswith(".xlsx"):
         with reads_only():
             export_catalog_xlsx(db.session, path)
@@ -161,12 +159,10 @@ def catalog_export(path):
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 def dossiers_import(path, dry_run):
     """Dossiers from a previous system (design §10), all or nothing."""
-    from domain.dossier_import import import_dossiers
-
     tables = _read_file(path)
     try:
         plan = import_dossiers(db.session, tables, apply=not dry_run,
-                               unit_code=current_app.config.get("RECEIVING_UNIT_CODE"))
+                               unit_code=current_app.settings.receiving_unit_code)
         if not plan.ok:
             db.session.rollback()
             _report_issues(plan)
@@ -189,10 +185,6 @@ def dossiers_import(path, dry_run):
 def report_period(date_from, date_to, month, quarter, half, year, statutory):
     """The period of `flask report` from exactly one of the ways to give it (domain/periods.py);
     a refused period is a usage error with the Vietnamese and the English message."""
-    from flask_babel import force_locale, gettext
-
-    from domain import periods
-
     try:
         return periods.from_options(date_from, date_to, month, quarter, half, year, statutory)
     except periods.PeriodError as exc:
@@ -220,13 +212,6 @@ def report_period(date_from, date_to, month, quarter, half, year, statutory):
 def report_command(date_from, date_to, month, quarter, half, year, statutory, by_field, fmt,
                    out):
     """The periodic report of design §6 (form 06a)."""
-    import json
-
-    from domain.report_workbook import write_report_workbook
-    from domain.reports import build_details, build_report
-
-    from app import reads_only
-
     period = report_period(date_from, date_to, month, quarter, half, year, statutory)
     start, end = period.start, period.end
     with reads_only():  # SQLite: a long report must not hold the write lock
@@ -242,9 +227,7 @@ def report_command(date_from, date_to, month, quarter, half, year, statutory, by
         return
     if not out:
         raise click.UsageError("--format xlsx cần --out / --format xlsx needs --out PATH")
-    write_report_workbook(out, report, details,
-                          current_app.config.get("REPORTING_UNIT_NAME",
-                                                 "Trung tâm Phục vụ hành chính công"))
+    write_report_workbook(out, report, details, current_app.settings.reporting_unit_name)
     click.echo(f"{out}", err=True)
 
 
@@ -255,18 +238,12 @@ def _backend() -> str:
     return name
 
 
-def _tool_setting(name: str) -> str | None:
-    return current_app.config.get(name) or os.environ.get(name)
-
-
 @click.command("backup")
 @click.argument("path", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(path):
     """Back up the whole database to PATH while the app keeps running (SQLite: the online
     backup API; PostgreSQL: pg_dump -Fc). PATH is replaced only when the copy is complete."""
-    from domain import backup
-
     url = db.engine.url
     if _backend() == "sqlite":
         def database_copy(target):
@@ -274,10 +251,10 @@ def backup_command(path):
     else:
         def database_copy(target):
             backup.postgresql_backup(url.render_as_string(hide_password=False), target,
-                                     _tool_setting("PG_DUMP"))
+                                     current_app.settings.pg_dump)
     try:
         files = backup.write_archive(path, _backend(), database_copy,
-                                     current_app.config["FILES_DIR"])
+                                     current_app.settings.files_dir)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Đã sao lưu / backed up: {path} ({path.stat().st_size:,} bytes, "
@@ -291,12 +268,8 @@ def backup_command(path):
 def restore_command(path, force):
     """Restore a backup made by `flask backup` (stop the app first). A database that already
     holds data is refused unless --force is given."""
-    from domain import backup
-
     if not path.is_file():
         raise click.ClickException(f"Không thấy tệp sao lưu / backup file not found: {path}")
-    import tempfile
-
     backend = _backend()
     url = db.engine.url
     has_data = backup.database_has_data(db.engine, db.metadata.sorted_tables)
@@ -318,12 +291,12 @@ def restore_command(path, force):
                     raise backup.BackupError(backup.NOT_EMPTY)
                 source = backup.extract_database(path, manifest, Path(folder))
                 # The files first: a damaged one stops the restore before the database changes.
-                files = backup.restore_files(path, current_app.config["FILES_DIR"])
+                files = backup.restore_files(path, current_app.settings.files_dir)
             if backend == "sqlite":
                 backup.sqlite_restore(source, url.database, has_data, force)
             else:
                 backup.postgresql_restore(url.render_as_string(hide_password=False), source,
-                                          has_data, force, _tool_setting("PG_RESTORE"))
+                                          has_data, force, current_app.settings.pg_restore)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -342,10 +315,7 @@ files_cli = AppGroup("files", help="Files attached to dossiers.")
 def files_check():
     """Read every stored file back and compare it with its SHA-256; exit 1 when one is missing
     or changed. Files that no row names (left by a save that failed) are listed, not errors."""
-    from app import reads_only
-    from domain.files import path_for, verify
-
-    folder = current_app.config["FILES_DIR"]
+    folder = current_app.settings.files_dir
     with reads_only():
         report = verify(db.session, folder)
     for row in report.missing:
@@ -364,8 +334,6 @@ def files_check():
 
 
 def register_cli(app) -> None:
-    from seed import seed_cli
-
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(evaluation_cli)

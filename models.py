@@ -14,13 +14,16 @@ from typing import Optional
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-    String, Table, Text, UniqueConstraint, delete, event, inspect,
+    JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
+    MetaData, String, Table, Text, UniqueConstraint, delete, event, inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from domain import clock
+from domain.status import Status
 from domain.text import normalize_search
+from transactions import commit_without_waiting
 
 
 class Base(DeclarativeBase):
@@ -38,7 +41,7 @@ db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def _in(column: str, values) -> str:
@@ -64,7 +67,7 @@ COURIER_SLOTS = ("10:30", "16:00")
 COURIER_DIRECTIONS = ("to_agency", "to_center")
 ROLES = ("admin", "staff", "manager")
 DOCUMENT_KINDS = ("original", "copy", "certified_copy")
-STATUS_CODES = tuple(range(1, 11))
+STATUS_CODES = tuple(int(s) for s in Status)  # the stored values (plain ints in the DDL)
 
 
 class TimestampMixin:
@@ -116,8 +119,8 @@ class Agency(TimestampMixin, SearchableMixin, db.Model):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
 
-    fields: Mapped[list["Field"]] = relationship(back_populates="agency")
-    procedures: Mapped[list["Procedure"]] = relationship(back_populates="agency")
+    fields: Mapped[list[Field]] = relationship(back_populates="agency")
+    procedures: Mapped[list[Procedure]] = relationship(back_populates="agency")
 
     def __str__(self) -> str:
         return self.short_name or self.name
@@ -170,11 +173,38 @@ class Procedure(TimestampMixin, SearchableMixin, db.Model):
 
     agency: Mapped[Agency] = relationship(back_populates="procedures")
     field: Mapped[Optional[Field]] = relationship()
-    fee_items: Mapped[list["FeeItem"]] = relationship(
+    fee_items: Mapped[list[FeeItem]] = relationship(
         back_populates="procedure", cascade="all, delete-orphan", order_by="FeeItem.id")
+    documents: Mapped[list[ProcedureDocument]] = relationship(
+        back_populates="procedure", cascade="all, delete-orphan",
+        order_by="ProcedureDocument.position")
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
+
+
+class ProcedureDocument(TimestampMixin, db.Model):
+    """A paper the procedure asks for (its "thành phần hồ sơ", one row each): the checklist the
+    clerk ticks at intake, which becomes the dossier's received documents."""
+    __tablename__ = "procedure_document"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
+        CheckConstraint("copies >= 1", name="copies"),
+        UniqueConstraint("procedure_id", "position", name="uq_procedure_document_position"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16), default="original")
+    copies: Mapped[int] = mapped_column(Integer, default=1)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="documents")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class FeeItem(TimestampMixin, db.Model):
@@ -249,7 +279,7 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
         return token
 
     @classmethod
-    def from_session(cls, user_id: str) -> "User | None":
+    def from_session(cls, user_id: str) -> User | None:
         """The user of a cookie's "<id>:<token>" while that login is open and the user active."""
         uid, _, token = user_id.partition(":")
         if not uid.isdigit() or not token:
@@ -312,7 +342,7 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     returned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
     return_channel: Mapped[Optional[str]] = mapped_column(String(16))
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
-    status: Mapped[int] = mapped_column(Integer, default=2)
+    status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED)
     received_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[Optional[str]] = mapped_column(Text)
     postal_tracking_no: Mapped[Optional[str]] = mapped_column(String(64))
@@ -321,18 +351,34 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     procedure: Mapped[Procedure] = relationship()
     agency: Mapped[Agency] = relationship()
     received_by: Mapped[Optional[User]] = relationship()
-    documents: Mapped[list["DossierDocument"]] = relationship(
+    documents: Mapped[list[DossierDocument]] = relationship(
         back_populates="dossier", cascade="all, delete-orphan", order_by="DossierDocument.id")
-    events: Mapped[list["DossierEvent"]] = relationship(
+    events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.at, DossierEvent.id")
-    pauses: Mapped[list["DossierPause"]] = relationship(
+    pauses: Mapped[list[DossierPause]] = relationship(
         back_populates="dossier", order_by="DossierPause.started_on")
-    payments: Mapped[list["Payment"]] = relationship(back_populates="dossier")
+    payments: Mapped[list[Payment]] = relationship(back_populates="dossier")
 
     __mapper_args__ = {"version_id_col": version}
 
     def __str__(self) -> str:
         return self.code or f"#{self.id}"
+
+
+class DossierLookup(db.Model):
+    """The look-up secret of a dossier (issue 15, /tra-cuu/), printed on its receipt: only its
+    hash is kept (domain/lookup.py). A row of its own, not a column of the dossier: issuing one
+    when the receipt is printed must not move the dossier's version under an open edit form."""
+    __tablename__ = "dossier_lookup"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
+                                            unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # How many receipts were printed, hence secrets issued; the last one alone opens the page.
+    issue_count: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    dossier: Mapped[Dossier] = relationship()
 
 
 class DossierDocument(TimestampMixin, db.Model):
@@ -494,7 +540,7 @@ class CalendarYearReview(TimestampMixin, db.Model):
     reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[Optional[str]] = mapped_column(String(255))
 
-    reviewed_by: Mapped[Optional["User"]] = relationship()
+    reviewed_by: Mapped[Optional[User]] = relationship()
 
 
 class StaffRating(TimestampMixin, db.Model):
@@ -518,7 +564,8 @@ class StaffRating(TimestampMixin, db.Model):
 
 
 class EvaluationIndicator(TimestampMixin, db.Model):
-    """An indicator of the evaluation form: the 9 national ones, or the 4 of the 2019 citizen form."""
+    """An indicator of the evaluation form: the 9 national ones, or the 4 of the 2019 citizen
+    form."""
     __tablename__ = "evaluation_indicator"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -552,7 +599,7 @@ class EvaluationForm(TimestampMixin, db.Model):
 
     dossier: Mapped[Optional[Dossier]] = relationship()
     agency: Mapped[Agency] = relationship()
-    answers: Mapped[list["EvaluationAnswer"]] = relationship(
+    answers: Mapped[list[EvaluationAnswer]] = relationship(
         back_populates="form", cascade="all, delete-orphan")
 
 
@@ -615,7 +662,7 @@ class CourierRun(TimestampMixin, db.Model):
 
     agency: Mapped[Agency] = relationship()
     created_by: Mapped[Optional[User]] = relationship()
-    items: Mapped[list["CourierItem"]] = relationship(
+    items: Mapped[list[CourierItem]] = relationship(
         back_populates="run", cascade="all, delete-orphan")
 
 
@@ -655,7 +702,6 @@ class UserSession(db.Model):
             # The user loader runs first thing in a request (app._record_actor): nothing of the
             # request is pending yet, so this commit holds only the timestamp. A read request
             # does not wait for SQLite's write lock for it (it is written next time instead).
-            from app import commit_without_waiting
             self.last_seen_at = now
             commit_without_waiting(db.session)
 
@@ -731,9 +777,6 @@ class AuditLog(db.Model):
     changes: Mapped[Optional[dict]] = mapped_column(JSON)
 
     user: Mapped[Optional[User]] = relationship()
-
-
-import domain.audit  # noqa: E402,F401  (registers the audit hook with every session)
 
 
 # ---- the queue (máy lấy số, issue 15 point 3) --------------------------------------------------

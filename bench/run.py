@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from flask import current_app  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -24,23 +25,20 @@ from domain import dashboard, reports  # noqa: E402
 from domain.report_workbook import write_report_workbook  # noqa: E402
 from domain.spreadsheets import new_workbook, safe_value  # noqa: E402
 from models import Dossier, Procedure, db  # noqa: E402
+from seed import database_is_empty  # noqa: E402
+from seed.demo import load_demo  # noqa: E402
+from seed.scale import generate  # noqa: E402
 
 def seed(n: int) -> None:
     """The demo year (catalog, users, 2019) plus synthetic dossiers up to n, through the same
     code as `flask seed demo` and `flask seed scale`."""
-    from flask import current_app
-
-    from seed import database_is_empty
-    from seed.demo import load_demo
-    from seed.scale import generate
-
     if database_is_empty():
         load_demo(db.session)
         db.session.commit()
     have = db.session.scalar(select(func.count()).select_from(Dossier))
     if have < n:
         t0 = time.perf_counter()
-        generate(db.session, n - have, current_app.config["RECEIVING_UNIT_CODE"])
+        generate(db.session, n - have, current_app.settings.receiving_unit_code)
         print(f"  seeded {n - have:,} dossiers in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
@@ -57,7 +55,7 @@ def http_pages(app) -> None:
                        ("page: overdue and nearly due", "/dossier_due/"),
                        ("page: payments", "/payment/"),
                        ("page: dashboard", "/")):
-        timed(label, lambda: _ok(client.get(url)))
+        timed(label, lambda url=url: _ok(client.get(url)))
 
 
 def _ok(response):
@@ -110,8 +108,10 @@ def main() -> None:
         total = db.session.scalar(select(func.count()).select_from(Dossier))
         print(f"{db.engine.dialect.name}: {total:,} dossiers")
         s = db.session
-        year = timed("report 2019 (year)", lambda: reports.build_report(s, *reports.year_period(2019)))
-        timed("report 2019-03 (month)", lambda: reports.build_report(s, *reports.month_period(2019, 3)))
+        year = timed("report 2019 (year)",
+                     lambda: reports.build_report(s, *reports.year_period(2019)))
+        timed("report 2019-03 (month)",
+              lambda: reports.build_report(s, *reports.month_period(2019, 3)))
         timed("report 2019 by field", lambda: reports.build_report(
             s, *reports.year_period(2019), by_field=True))
         timed("report details 2019 (workbook sheets)",

@@ -1,17 +1,21 @@
 """Audit trail: every insert, update and delete of an audited model writes an AuditLog row in the
 same transaction (design §2). Who and from where come from `session.info["actor"]`, which the web
-app sets per request as (user_id, ip); CLI changes have no actor."""
+app sets per request as (user_id, ip); CLI changes have no actor. create_app installs the hook
+(`install`)."""
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 
-from sqlalchemy import event, inspect
+from sqlalchemy import and_, event, false, inspect, or_, select
 from sqlalchemy.orm import Session
+
+from models import AuditLog, Dossier, db
+from domain import clock
 
 NOT_AUDITED = {"audit_log", "dossier_counter", "user_session",
                "form_draft"}  # form drafts: copies of typed input
-SECRET_COLUMNS = {"password_hash", "token_hash"}
+SECRET_COLUMNS = {"password_hash", "token_hash", "secret_hash"}
 # last_login_at: a login is one "login" row (record_login), not an update of the user.
 TECHNICAL_COLUMNS = {"created_at", "updated_at", "search_text", "version", "last_login_at"}
 LOGIN = "login"
@@ -50,12 +54,15 @@ def _changes(obj, action: str) -> dict:
     return changes
 
 
-@event.listens_for(Session, "after_flush")
+def install() -> None:
+    """Every session (the app's and any other) writes the audit rows of its flushes."""
+    if not event.contains(Session, "after_flush", _write_audit_rows):
+        event.listen(Session, "after_flush", _write_audit_rows)
+
+
 def _write_audit_rows(session: Session, flush_context) -> None:
     if session.info.get("skip_audit"):
         return
-    from models import AuditLog
-
     user_id, ip = session.info.get("actor") or (None, None)
     rows = []
     for action, objects in (("insert", session.new), ("update", session.dirty),
@@ -69,7 +76,7 @@ def _write_audit_rows(session: Session, flush_context) -> None:
             changes = _changes(obj, action)
             if action == "update" and not changes:
                 continue
-            rows.append({"at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "user_id": user_id,
+            rows.append({"at": clock.utcnow(), "user_id": user_id,
                          "ip": ip, "action": action, "table_name": table,
                          # identity is not set yet for inserts in after_flush: read the pk
                          "row_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
@@ -80,9 +87,7 @@ def _write_audit_rows(session: Session, flush_context) -> None:
 
 def record_login(session: Session, user, ip: str | None) -> None:
     """A successful login: one audit row of its own, named after the user."""
-    from models import AuditLog
-
-    session.add(AuditLog(at=dt.datetime.now(dt.UTC).replace(tzinfo=None), user_id=user.id,
+    session.add(AuditLog(at=clock.utcnow(), user_id=user.id,
                          ip=ip, action=LOGIN, table_name=user.__tablename__, row_id=user.id,
                          changes={}))
 
@@ -91,10 +96,6 @@ def rows_of_dossiers(code_fragment: str):
     """A criterion on AuditLog: the rows of the dossiers whose code contains the fragment —
     the dossier itself and every row that points to it (documents, history, pauses, payments,
     ratings, forms, feedback, courier items)."""
-    from sqlalchemy import and_, false, or_, select
-
-    from models import AuditLog, Dossier, db
-
     fragment = (code_fragment or "").strip()
     if not fragment:
         return false()

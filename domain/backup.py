@@ -26,6 +26,8 @@ from pathlib import Path
 
 from sqlalchemy import inspect, make_url, text
 
+from domain.files import Checked, path_for, store, stored_paths
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 BUSY_TIMEOUT_MS = 30000
@@ -51,7 +53,8 @@ def _magic(path: Path, size: int) -> bytes:
         with open(path, "rb") as fh:
             return fh.read(size)
     except OSError as exc:
-        raise BackupError(f"Không mở được tệp sao lưu / cannot open the backup file: {exc}")
+        raise BackupError(
+            f"Không mở được tệp sao lưu / cannot open the backup file: {exc}") from exc
 
 
 def database_has_data(engine, tables) -> bool:
@@ -212,8 +215,6 @@ _FILE_MEMBER = re.compile(r"^files/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
 def write_archive(target: Path, backend: str, make_database_copy, files_dir) -> int:
     """Write the archive to `target` (replaced atomically when complete): the database copy
     made by make_database_copy(path), then the files. Returns the number of files."""
-    from domain.files import stored_paths
-
     temporary = _temporary_next_to(target)
     database = _temporary_next_to(target)
     try:
@@ -287,8 +288,6 @@ def restore_files(source: Path, files_dir) -> int:
     """Put the archive's files back under FILES_DIR, each checked against its hash first; a
     file whose content does not match its name stops the restore (the database is restored
     after the files, so it is then left untouched). Returns the number of files."""
-    from domain.files import path_for, store, Checked
-
     count = 0
     try:
         with tarfile.open(source, "r:") as archive:

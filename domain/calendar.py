@@ -9,6 +9,7 @@ import datetime as dt
 from functools import lru_cache
 
 import holidays
+from models import CalendarDay
 
 ONE_DAY = dt.timedelta(days=1)
 MAX_SEARCH_DAYS = 3660  # a calendar with no working day for ten years is a configuration error
@@ -69,14 +70,6 @@ class WorkingCalendar:
             day += ONE_DAY
         return count
 
-    def working_days_left(self, today: dt.date, due: dt.date) -> int:
-        """Working days from `today` to the due date: > 0 before it, 0 on it, < 0 after it (minus
-        the working days late). The one measure of lateness on every screen: the regulation
-        counts working days."""
-        if due >= today:
-            return self.working_days_between(today, due)
-        return -self.working_days_between(due, today)
-
     def clock_start(self, accepted: dt.date | dt.datetime) -> dt.date:
         if isinstance(accepted, dt.datetime):
             accepted = accepted.date()
@@ -95,7 +88,6 @@ class WorkingCalendar:
 
 def load_calendar(session) -> WorkingCalendar:
     """The calendar with the CalendarDay overrides stored in the database."""
-    from models import CalendarDay
 
     rows = session.query(CalendarDay.date, CalendarDay.is_working_day).all()
     return WorkingCalendar({d: w for d, w in rows})

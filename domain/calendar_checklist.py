@@ -18,6 +18,7 @@ import holidays
 from sqlalchemy import extract, select
 
 from domain.calendar import WorkingCalendar
+from models import CalendarDay, CalendarYearReview
 
 WARN_FROM = (11, 1)  # month, day: from 1 November, next year must have been reviewed
 SOURCE_PACKAGE, SOURCE_OVERRIDE = "package", "override"
@@ -43,7 +44,6 @@ def _package_days(year: int) -> tuple[dict, frozenset]:
 
 def year_entries(session, year: int) -> list[CalendarEntry]:
     """The days off and make-up days in force in `year`, each with its source, by date."""
-    from models import CalendarDay
 
     overrides = {d: (w, note) for d, w, note in session.execute(
         select(CalendarDay.date, CalendarDay.is_working_day, CalendarDay.note)
@@ -69,13 +69,11 @@ def year_entries(session, year: int) -> list[CalendarEntry]:
 
 
 def review_of(session, year: int):
-    from models import CalendarYearReview
     return session.get(CalendarYearReview, year)
 
 
 def mark_reviewed(session, year: int, user, at: dt.datetime, note: str | None = None):
     """Record that `user` checked `year` (again: the latest check wins). The caller commits."""
-    from models import CalendarYearReview
     review = session.get(CalendarYearReview, year) or CalendarYearReview(year=year)
     review.reviewed_at = at
     review.reviewed_by_id = getattr(user, "id", user)

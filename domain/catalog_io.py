@@ -1,17 +1,20 @@
-"""Catalog import and export (design §10): agencies, fields, procedures and fee items.
+"""Catalog import and export (design §10): agencies, fields, procedures, fee items and the
+documents each procedure asks for.
 
 File layout (the template the app offers has exactly this, plus a `huong_dan` sheet of notes that
 import ignores):
-- .xlsx: one sheet per entity, named `agencies`, `fields`, `procedures`, `fee_items`; row 1 holds
+- .xlsx: one sheet per entity, named `agencies`, `fields`, `procedures`, `fee_items`,
+  `procedure_documents`; row 1 holds
   the column names of COLUMNS below (order free; optional columns may be left out).
 - .csv: the same tables as UTF-8 CSV files (BOM optional; comma or semicolon), named
-  `agencies.csv`, `fields.csv`, `procedures.csv`, `fee_items.csv` — either one such file, or a
-  .zip holding several of them. Export as .zip writes all four.
+  `agencies.csv`, `fields.csv`, `procedures.csv`, `fee_items.csv`, `procedure_documents.csv` —
+  either one such file, or a .zip holding several of them. Export as .zip writes all of them.
 
 Rules: upsert by code (agencies, fields, procedures by `code`; a fee item by procedure code +
-kind + name). Nothing is deleted: rows missing from the file stay as they are. A column left out
-of the header leaves that attribute untouched; a blank cell in a present column means "empty"
-(text: none; yes/no: no, `active`: yes). References may point to rows of the same file. Every row
+kind + name; a procedure's document by procedure code + position). Nothing is deleted: rows
+missing from the file stay as they are. A column left out of the header leaves that attribute
+untouched; a blank cell in a present column means "empty" (text: none; yes/no: no, `active` and
+`required`: yes). References may point to rows of the same file. Every row
 is validated first; one error anywhere means nothing is written. `import_catalog(..., apply=False)`
 is the dry run; with apply=True the caller commits (all rows in one transaction).
 """
@@ -33,18 +36,20 @@ from domain.spreadsheet_reader import (
     Issue, Table, header_issues, ValueError_, parse_bool, parse_date, parse_int, parse_text,
 )
 from domain.levels import ABOLISHED_MESSAGE, ABOLISHED_MESSAGE_VI, may_choose
+from domain.procedure_documents import NAME_MAX
 from domain.spreadsheets import new_workbook, safe_value, write_row
 from domain.text import clean_text
 from models import (
-    AGENCY_KINDS, CHANNELS, FEE_KINDS, ONLINE_LEVELS, PROCEDURE_LEVELS, Agency, FeeItem, Field,
-    Procedure,
+    AGENCY_KINDS, CHANNELS, DOCUMENT_KINDS, FEE_KINDS, ONLINE_LEVELS, PROCEDURE_LEVELS, Agency,
+    FeeItem, Field, Procedure, ProcedureDocument,
 )
 
-ENTITIES = ("agencies", "fields", "procedures", "fee_items")
+ENTITIES = ("agencies", "fields", "procedures", "fee_items", "procedure_documents")
 ENTITY_VI = {"agencies": "cơ quan", "fields": "lĩnh vực", "procedures": "thủ tục",
-             "fee_items": "phí, lệ phí"}
+             "fee_items": "phí, lệ phí", "procedure_documents": "thành phần hồ sơ"}
 ALIASES = {"agencies": ("agencies", "agency"), "fields": ("fields", "field"),
-           "procedures": ("procedures", "procedure"), "fee_items": ("fee_items", "fee_item")}
+           "procedures": ("procedures", "procedure"), "fee_items": ("fee_items", "fee_item"),
+           "procedure_documents": ("procedure_documents", "procedure_document")}
 PROCEDURE_CODE = re.compile(r"^\d{1,2}\.\d{6}$")
 NOTES_SHEET = "huong_dan"
 
@@ -105,14 +110,29 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
     "fee_items": (
         Column("procedure_code", "ref", required=True, help="Mã thủ tục"),
-        Column("kind", "choice", required=True, choices=FEE_KINDS, help="fee (phí) | charge (lệ phí)"),
+        Column("kind", "choice", required=True, choices=FEE_KINDS,
+               help="fee (phí) | charge (lệ phí)"),
         Column("name", required=True, max_length=255, help="Tên khoản phí"),
         Column("amount_vnd", "int", required=True, minimum=0, help="Số tiền (đồng, số nguyên)"),
-        Column("channel", "choice", choices=CHANNELS, help="Để trống, hoặc direct | online | postal"),
+        Column("channel", "choice", choices=CHANNELS,
+               help="Để trống, hoặc direct | online | postal"),
         Column("note", help="Ghi chú"),
     ),
+    "procedure_documents": (
+        Column("procedure_code", "ref", required=True, help="Mã thủ tục"),
+        Column("position", "int", required=True, minimum=1, maximum=999,
+               help="Số thứ tự trong thành phần hồ sơ (1, 2, …)"),
+        Column("name", required=True, max_length=NAME_MAX, help="Tên giấy tờ"),
+        Column("kind", "choice", choices=DOCUMENT_KINDS, default="original",
+               help="original (bản chính) | copy (bản sao) | "
+                    "certified_copy (bản sao có chứng thực)"),
+        Column("copies", "int", default=1, minimum=1, maximum=99, help="Số bản (mặc định 1)"),
+        Column("required", "bool", default=True,
+               help="1 = bắt buộc, 0 = không bắt buộc (nếu có)"),
+    ),
 }
-MODELS = {"agencies": Agency, "fields": Field, "procedures": Procedure, "fee_items": FeeItem}
+MODELS = {"agencies": Agency, "fields": Field, "procedures": Procedure, "fee_items": FeeItem,
+          "procedure_documents": ProcedureDocument}
 
 
 @dataclass
@@ -170,7 +190,8 @@ def _match_tables(tables: list[Table], plan: CatalogPlan, strict: bool) -> dict[
         if entity is None:
             if strict:
                 plan.issues.append(Issue(
-                    f"Tệp “{table.name}” không phải bảng danh mục nào (cần: {', '.join(ENTITIES)}).",
+                    f"Tệp “{table.name}” không phải bảng danh mục nào "
+                    f"(cần: {', '.join(ENTITIES)}).",
                     f"“{table.name}” is not a catalog table (expected: {', '.join(ENTITIES)}).",
                     sheet=table.name))
             continue
@@ -209,7 +230,8 @@ def _parse(column: Column, raw, entity: str = "") -> Any:
             return column.default
         value = value.lower()
         if value not in column.choices:
-            raise ValueError_(f"“{value}” không hợp lệ; chọn một trong: {', '.join(column.choices)}",
+            raise ValueError_(f"“{value}” không hợp lệ; chọn một trong: "
+                              f"{', '.join(column.choices)}",
                               f"“{value}” is not allowed; use one of: {', '.join(column.choices)}")
         return value
     if isinstance(raw, float) and (column.name == "procedure_code"
@@ -253,17 +275,78 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
     if plan.issues:
         return plan
 
-    agencies = {a.code: a for a in session.scalars(select(Agency))}
-    fields = {f.code: f for f in session.scalars(select(Field))}
-    procedures = {p.code: p for p in session.scalars(select(Procedure))}
-    fee_items: dict[tuple, FeeItem] = {}
-    for item, proc_code in session.execute(select(FeeItem, Procedure.code)
-                                           .join(Procedure).order_by(FeeItem.id)):
-        # Tidied as the file's names are: a name typed with a stray tab is still the same item.
-        fee_items.setdefault((proc_code, item.kind, clean_text(item.name or "")), item)
-    agency_codes_by_id = {a.id: a.code for a in agencies.values()}
-    field_agency = {f.code: agency_codes_by_id.get(f.agency_id) for f in fields.values()}
+    stored = _Stored.load(session)
+    parsed = _parse_tables(matched)
+    file = _FileCodes.of(parsed, stored)
+    sheet = {e: matched[e].name for e in matched}
+    _check_agencies(parsed.get("agencies", []), stored, sheet.get("agencies"))
+    _check_fields(parsed.get("fields", []), stored, file, sheet.get("fields"))
+    _check_procedures(parsed.get("procedures", []), stored, file, sheet.get("procedures"))
+    _check_fee_items(parsed.get("fee_items", []), stored, file, sheet.get("fee_items"))
+    _check_procedure_documents(parsed.get("procedure_documents", []), stored, file,
+                               sheet.get("procedure_documents"))
 
+    for entity in ENTITIES:
+        for result in parsed.get(entity, []):
+            if result.issues:
+                result.action = "error"
+            plan.rows.append(result)
+
+    if apply and plan.ok:
+        _apply(session, plan, stored.agencies, stored.fields, stored.procedures)
+        plan.applied = True
+    return plan
+
+
+@dataclass
+class _Stored:
+    """The catalog in the database, by code (a fee item by procedure code, kind and name)."""
+    agencies: dict[str, Agency]
+    fields: dict[str, Field]
+    procedures: dict[str, Procedure]
+    fee_items: dict[tuple, FeeItem]
+    documents: dict[tuple, ProcedureDocument]
+    agency_codes_by_id: dict[int, str]
+    field_codes_by_id: dict[int, str]
+
+    @classmethod
+    def load(cls, session) -> _Stored:
+        agencies = {a.code: a for a in session.scalars(select(Agency))}
+        fields = {f.code: f for f in session.scalars(select(Field))}
+        fee_items: dict[tuple, FeeItem] = {}
+        for item, proc_code in session.execute(select(FeeItem, Procedure.code)
+                                               .join(Procedure).order_by(FeeItem.id)):
+            # Tidied as the file's names are: a name typed with a stray tab is still the same item.
+            fee_items.setdefault((proc_code, item.kind, clean_text(item.name or "")), item)
+        documents = {(proc_code, doc.position): doc for doc, proc_code in session.execute(
+            select(ProcedureDocument, Procedure.code).join(Procedure))}
+        return cls(agencies, fields, {p.code: p for p in session.scalars(select(Procedure))},
+                   fee_items, documents, {a.id: a.code for a in agencies.values()},
+                   {f.id: f.code for f in fields.values()})
+
+
+@dataclass
+class _FileCodes:
+    """The codes the file brings, and every field's agency once the file is applied: what a row
+    may point to."""
+    agencies: set
+    fields: set
+    procedures: set
+    field_agency: dict[str, str | None]
+
+    @classmethod
+    def of(cls, parsed: dict[str, list[RowResult]], stored: _Stored) -> _FileCodes:
+        def codes(entity):
+            return {r.values.get("code") for r in parsed.get(entity, [])}
+        field_agency = {f.code: stored.agency_codes_by_id.get(f.agency_id)
+                        for f in stored.fields.values()}
+        field_agency.update({r.values.get("code"): r.values.get("agency_code")
+                             for r in parsed.get("fields", []) if "agency_code" in r.values})
+        return cls(codes("agencies"), codes("fields"), codes("procedures"), field_agency)
+
+
+def _parse_tables(matched: dict[str, Table]) -> dict[str, list[RowResult]]:
+    """Every row parsed, keyed (`RowResult.key`); a key seen twice in a table is an error."""
     parsed: dict[str, list[RowResult]] = {}
     for entity in ENTITIES:
         table = matched.get(entity)
@@ -273,13 +356,7 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
         seen: dict[Any, int] = {}
         for number, raw in table.rows:
             result = _parse_row(entity, number, raw, table.header, table.name)
-            values = result.values
-            if entity == "fee_items":
-                key = (values.get("procedure_code"), values.get("kind"), values.get("name"))
-                result.key = " / ".join(str(k or "") for k in key)
-            else:
-                key = values.get("code")
-                result.key = key or ""
+            key = _row_key(result)
             if None not in (key if isinstance(key, tuple) else (key,)):
                 if key in seen:
                     _error(result, table.name, f"trùng khoá {result.key} với dòng {seen[key]}",
@@ -287,79 +364,104 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
                 else:
                     seen[key] = number
             rows.append(result)
+    return parsed
 
-    sheet = {e: matched[e].name for e in matched}
-    # Final state of references after the file: what a row may point to.
-    file_agency_codes = {r.values.get("code") for r in parsed.get("agencies", [])}
-    file_fields = {r.values.get("code"): r.values.get("agency_code") for r in parsed.get("fields", [])
-                   if "agency_code" in r.values}
-    field_agency.update(file_fields)
-    file_field_codes = {r.values.get("code") for r in parsed.get("fields", [])}
-    file_procedure_codes = {r.values.get("code") for r in parsed.get("procedures", [])}
 
-    for result in parsed.get("agencies", []):
-        _compare(result, agencies.get(result.values.get("code")))
-    _check_eid_codes(parsed.get("agencies", []), agencies, sheet.get("agencies"))
+def _row_key(result: RowResult):
+    """The row's key (sets `result.key`, its text): the code, or for a fee item the procedure
+    code, kind and name."""
+    values = result.values
+    if result.entity == "fee_items":
+        key = (values.get("procedure_code"), values.get("kind"), values.get("name"))
+        result.key = " / ".join(str(k or "") for k in key)
+    elif result.entity == "procedure_documents":
+        key = (values.get("procedure_code"), values.get("position"))
+        result.key = " / ".join(str(k or "") for k in key)
+    else:
+        key = values.get("code")
+        result.key = key or ""
+    return key
 
-    for result in parsed.get("fields", []):
+
+def _check_agencies(rows: list[RowResult], stored: _Stored, sheet: str | None) -> None:
+    for result in rows:
+        _compare(result, stored.agencies.get(result.values.get("code")))
+    _check_eid_codes(rows, stored.agencies, sheet)
+
+
+def _check_fields(rows: list[RowResult], stored: _Stored, file: _FileCodes,
+                  sheet: str | None) -> None:
+    for result in rows:
         code = result.values.get("agency_code")
-        if code and code not in agencies and code not in file_agency_codes:
-            _error(result, sheet["fields"], f"không có cơ quan mã {code}", f"unknown agency code {code}")
-        _compare(result, fields.get(result.values.get("code")), refs={
-            "agency_code": lambda f: agency_codes_by_id.get(f.agency_id)})
+        if code and code not in stored.agencies and code not in file.agencies:
+            _error(result, sheet, f"không có cơ quan mã {code}", f"unknown agency code {code}")
+        _compare(result, stored.fields.get(result.values.get("code")), refs={
+            "agency_code": lambda f: stored.agency_codes_by_id.get(f.agency_id)})
 
-    field_codes_by_id = {f.id: f.code for f in fields.values()}
-    for result in parsed.get("procedures", []):
+
+def _check_procedures(rows: list[RowResult], stored: _Stored, file: _FileCodes,
+                      sheet: str | None) -> None:
+    for result in rows:
         values = result.values
         code = values.get("code")
         if code and not PROCEDURE_CODE.match(code):
-            _error(result, sheet["procedures"], f"mã thủ tục “{code}” phải có dạng 1.004616",
+            _error(result, sheet, f"mã thủ tục “{code}” phải có dạng 1.004616",
                    f"procedure code “{code}” must look like 1.004616")
         if "level" in values and not may_choose(
-                values["level"], procedures[code].level if code in procedures else None):
-            _error(result, sheet["procedures"], f"cột level: {ABOLISHED_MESSAGE_VI}",
+                values["level"],
+                stored.procedures[code].level if code in stored.procedures else None):
+            _error(result, sheet, f"cột level: {ABOLISHED_MESSAGE_VI}",
                    f"column level: {ABOLISHED_MESSAGE}")
         agency_code = values.get("agency_code")
-        if agency_code and agency_code not in agencies and agency_code not in file_agency_codes:
-            _error(result, sheet["procedures"], f"không có cơ quan mã {agency_code}",
+        if agency_code and agency_code not in stored.agencies and agency_code not in file.agencies:
+            _error(result, sheet, f"không có cơ quan mã {agency_code}",
                    f"unknown agency code {agency_code}")
-        field_code = values.get("field_code")
-        if field_code:
-            if field_code not in fields and field_code not in file_field_codes:
-                _error(result, sheet["procedures"], f"không có lĩnh vực mã {field_code}",
-                       f"unknown field code {field_code}")
-            else:
-                proc_agency = agency_code or (procedures[code].agency.code
-                                              if code in procedures else None)
-                if field_agency.get(field_code) != proc_agency:
-                    _error(result, sheet["procedures"],
-                           f"lĩnh vực {field_code} thuộc cơ quan khác ({field_agency.get(field_code)})",
-                           f"field {field_code} belongs to another agency "
-                           f"({field_agency.get(field_code)})")
-        _compare(result, procedures.get(code), refs={
-            "agency_code": lambda p: agency_codes_by_id.get(p.agency_id),
-            "field_code": lambda p: field_codes_by_id.get(p.field_id)})
+        if values.get("field_code"):
+            _check_procedure_field(result, stored, file, sheet)
+        _compare(result, stored.procedures.get(code), refs={
+            "agency_code": lambda p: stored.agency_codes_by_id.get(p.agency_id),
+            "field_code": lambda p: stored.field_codes_by_id.get(p.field_id)})
 
-    for result in parsed.get("fee_items", []):
+
+def _check_procedure_field(result: RowResult, stored: _Stored, file: _FileCodes,
+                           sheet: str | None) -> None:
+    """The procedure's field exists and belongs to the procedure's agency (after the file)."""
+    code, field_code = result.values.get("code"), result.values["field_code"]
+    if field_code not in stored.fields and field_code not in file.fields:
+        _error(result, sheet, f"không có lĩnh vực mã {field_code}",
+               f"unknown field code {field_code}")
+        return
+    proc_agency = result.values.get("agency_code") or (
+        stored.procedures[code].agency.code if code in stored.procedures else None)
+    owner = file.field_agency.get(field_code)
+    if owner != proc_agency:
+        _error(result, sheet, f"lĩnh vực {field_code} thuộc cơ quan khác ({owner})",
+               f"field {field_code} belongs to another agency ({owner})")
+
+
+def _check_fee_items(rows: list[RowResult], stored: _Stored, file: _FileCodes,
+                     sheet: str | None) -> None:
+    for result in rows:
         values = result.values
         proc_code = values.get("procedure_code")
-        if proc_code and proc_code not in procedures and proc_code not in file_procedure_codes:
-            _error(result, sheet["fee_items"], f"không có thủ tục mã {proc_code}",
+        if proc_code and proc_code not in stored.procedures and proc_code not in file.procedures:
+            _error(result, sheet, f"không có thủ tục mã {proc_code}",
                    f"unknown procedure code {proc_code}")
         key = (proc_code, values.get("kind"), values.get("name"))
-        _compare(result, fee_items.get(key),
-                 refs={"procedure_code": lambda f: proc_code})
+        _compare(result, stored.fee_items.get(key),
+                 refs={"procedure_code": lambda f, code=proc_code: code})
 
-    for entity in ENTITIES:
-        for result in parsed.get(entity, []):
-            if result.issues:
-                result.action = "error"
-            plan.rows.append(result)
 
-    if apply and plan.ok:
-        _apply(session, plan, agencies, fields, procedures)
-        plan.applied = True
-    return plan
+def _check_procedure_documents(rows: list[RowResult], stored: _Stored, file: _FileCodes,
+                               sheet: str | None) -> None:
+    for result in rows:
+        proc_code = result.values.get("procedure_code")
+        if proc_code and proc_code not in stored.procedures and proc_code not in file.procedures:
+            _error(result, sheet, f"không có thủ tục mã {proc_code}",
+                   f"unknown procedure code {proc_code}")
+        key = (proc_code, result.values.get("position"))
+        _compare(result, stored.documents.get(key),
+                 refs={"procedure_code": lambda d, code=proc_code: code})
 
 
 def _compare(result: RowResult, existing, refs: dict | None = None) -> None:
@@ -419,17 +521,18 @@ def _apply(session, plan: CatalogPlan, agencies: dict, fields: dict, procedures:
     _upsert(session, by_entity.get("procedures", []), Procedure, "procedures", procedures,
             {"agency_code": ("agency", agencies), "field_code": ("field", fields)})
 
-    for r in by_entity.get("fee_items", []):
-        if r.action == "new":
-            obj = FeeItem(procedure=procedures[r.values["procedure_code"]])
-            _defaults(obj, "fee_items")
-            for name, value in r.values.items():
-                if name != "procedure_code":
-                    setattr(obj, name, value)
-            session.add(obj)
-        elif r.action == "changed":
-            for name in r.changes:
-                setattr(r.target, name, r.values[name])
+    for entity in ("fee_items", "procedure_documents"):
+        for r in by_entity.get(entity, []):
+            if r.action == "new":
+                obj = MODELS[entity](procedure=procedures[r.values["procedure_code"]])
+                _defaults(obj, entity)
+                for name, value in r.values.items():
+                    if name != "procedure_code":
+                        setattr(obj, name, value)
+                session.add(obj)
+            elif r.action == "changed":
+                for name in r.changes:
+                    setattr(r.target, name, r.values[name])
     session.flush()
 
 
@@ -483,6 +586,11 @@ def catalog_rows(session, entity: str):
         for p, agency_code, field_code in session.execute(query):
             refs = {"agency_code": agency_code, "field_code": field_code}
             yield tuple(refs[n] if n in refs else getattr(p, n) for n in names)
+    elif entity == "procedure_documents":
+        query = select(ProcedureDocument, Procedure.code).join(Procedure) \
+            .order_by(Procedure.code, ProcedureDocument.position)
+        for doc, proc_code in session.execute(query):
+            yield tuple(proc_code if n == "procedure_code" else getattr(doc, n) for n in names)
     else:
         query = select(FeeItem, Procedure.code).join(Procedure) \
             .order_by(Procedure.code, FeeItem.id)
@@ -546,7 +654,7 @@ def catalog_csv(session, entity: str, empty: bool = False) -> bytes:
 
 
 def export_catalog_zip(session, target, empty: bool = False) -> None:
-    """The four tables as CSV files in one .zip."""
+    """Every table as a CSV file in one .zip."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for entity in ENTITIES:
             archive.writestr(f"{entity}.csv", catalog_csv(session, entity, empty))

@@ -21,6 +21,7 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from domain.sql import insert_for
+from models import DossierCounter
 
 # Nghị định 118/2025/NĐ-CP in force: codes from the resolving agency from this day on.
 AGENCY_PREFIX_SINCE = dt.date(2025, 7, 1)
@@ -43,7 +44,6 @@ def code_prefix(agency, unit_code: str, day: dt.date) -> str:
 
 def next_sequence(session, unit_code: str, day: dt.date) -> int:
     """Take the next number of the day inside the caller's transaction (row-locked until commit)."""
-    from models import DossierCounter
 
     table = DossierCounter.__table__
     insert = insert_for(session)

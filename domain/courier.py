@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from domain.service import RuleError
+from models import Agency, CourierItem, CourierRun, Dossier
 
 MAX_CODES_PER_BATCH = 2000
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -30,7 +31,6 @@ def add_codes_to_run(session, run, text: str | None, allowed_agency_ids=None) ->
     unknown or belongs to a dossier of another agency than the run's; nothing is added then.
     `allowed_agency_ids` (staff): the run itself must be of one of them. Dossiers already in the
     run are skipped. Returns the dossiers added."""
-    from models import CourierItem, Dossier
 
     agency_id = run.agency.id if run.agency is not None else run.agency_id
     if allowed_agency_ids is not None and agency_id not in allowed_agency_ids:
@@ -79,7 +79,7 @@ class CourierCount:
 def courier_counts(session, date_from=None, date_to=None, agency_ids=None) -> list[CourierCount]:
     """Per agency and direction: runs and dossiers carried in [from, to] (run dates). The one
     SQL of the report's "courier" (and its breakdown by agency) and the courier totals page."""
-    from models import Agency, CourierItem, CourierRun as R
+    R = CourierRun
 
     query = (select(Agency.id, Agency.name, R.direction, func.count(func.distinct(R.id)),
                     func.count(CourierItem.id))

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, select, union_all
+from sqlalchemy import func, select, union_all
 
-from domain import evaluation, payments, periods, ratings, reports
+from domain import deadlines, evaluation, payments, periods, ratings, reports
 from domain.calendar import load_calendar
 from domain.periods import within
 from domain.sql import count_if, day_of, month_of, unindexed
+from domain.status import (
+    CLOSED_STATUSES, NOT_RECEIVED_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, RESOLVED_STATUSES,
+)
 from models import CHANNELS, Agency, Dossier
-
-ACTIVE_STATUSES = (2, 4)   # open and the clock running
-PAUSED_STATUSES = (5, 6)
-OPEN_STATUSES = ACTIVE_STATUSES + PAUSED_STATUSES
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -45,7 +44,7 @@ def received_by_month(session, first: dt.date, today: dt.date, agency_ids=None) 
     month = month_of(Dossier.accepted_at)
     stmt = (select(month, Dossier.channel, func.count())
             .where(*within(Dossier.accepted_at, first, today),
-                   Dossier.status.notin_(reports.NOT_RECEIVED))
+                   Dossier.status.notin_(NOT_RECEIVED_STATUSES))
             .group_by(month, Dossier.channel))
     counts: dict[str, dict] = {}
     for key, channel, n in session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)):
@@ -64,12 +63,11 @@ def fees_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> l
 
 def open_now(session, today: dt.date, agency_ids=None) -> dict:
     """Dossiers open today: total, paused, overdue (due before today, clock running), due today."""
-    running = Dossier.status.in_(ACTIVE_STATUSES)
     stmt = select(
         func.count().label("open"),
         count_if(Dossier.status.in_(PAUSED_STATUSES)).label("paused"),
-        count_if(and_(running, Dossier.due_date < today)).label("overdue"),
-        count_if(and_(running, Dossier.due_date == today)).label("due_today"),
+        count_if(deadlines.overdue_now(today)).label("overdue"),
+        count_if(deadlines.due_on(today)).label("due_today"),
     ).where(Dossier.status.in_(OPEN_STATUSES))
     r = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).one()
     return {k: int(getattr(r, k)) for k in ("open", "paused", "overdue", "due_today")}
@@ -77,9 +75,8 @@ def open_now(session, today: dt.date, agency_ids=None) -> dict:
 
 def overdue_by_agency(session, today: dt.date, agency_ids=None) -> list:
     """[(agency name, open, overdue)] for agencies with open dossiers, most overdue first."""
-    running = Dossier.status.in_(ACTIVE_STATUSES)
     stmt = (select(Dossier.agency_id, func.count(),
-                   count_if(and_(running, Dossier.due_date < today)))
+                   count_if(deadlines.overdue_now(today)))
             .where(Dossier.status.in_(OPEN_STATUSES)).group_by(Dossier.agency_id))
     counts = {a: (int(n), int(o)) for a, n, o in session.execute(
         _scoped(stmt, Dossier.agency_id, agency_ids))}
@@ -96,13 +93,13 @@ def overdue_list(session, today: dt.date, agency_ids=None, limit: int = 20) -> l
                    Dossier.due_date, Dossier.status,
                    func.coalesce(Agency.short_name, Agency.name).label("agency"))
             .join(Agency, Agency.id == Dossier.agency_id)
-            .where(Dossier.status.in_(ACTIVE_STATUSES), Dossier.due_date < today)
+            .where(deadlines.overdue_now(today))
             .order_by(Dossier.due_date, Dossier.id).limit(limit))
     rows = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).all()
     calendar = load_calendar(session)
     return [{"id": r.id, "code": r.code, "applicant_name": r.applicant_name,
              "accepted_at": r.accepted_at, "due_date": r.due_date, "status": r.status,
-             "agency": r.agency, "days_late": -calendar.working_days_left(today, r.due_date)}
+             "agency": r.agency, "days_late": deadlines.days_late(calendar, r.due_date, today)}
             for r in rows]
 
 
@@ -114,12 +111,12 @@ def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) 
     parts = [select(Dossier.agency_id, Dossier.status, Dossier.due_date,
                     day_of(column).label("close_day"))
              .where(status.in_(statuses), *within(column, first, today))
-             for column, statuses in ((Dossier.resolved_at, reports.RESOLVED_STATUSES),
-                                      (Dossier.closed_at, reports.CLOSED_STATUSES))]
+             for column, statuses in ((Dossier.resolved_at, RESOLVED_STATUSES),
+                                      (Dossier.closed_at, CLOSED_STATUSES))]
     if agency_ids is not None:
         parts = [_scoped(p, Dossier.agency_id, agency_ids) for p in parts]
     d = union_all(*parts).subquery("closed").c
-    late = and_(d.status.in_(reports.RESOLVED_STATUSES), d.close_day > d.due_date)
+    late = deadlines.outcome_criteria(d.status, d.close_day, d.due_date)[deadlines.LATE]
     counts = {a: (int(n), int(n) - int(n_late)) for a, n, n_late in session.execute(
         select(d.agency_id, func.count(), count_if(late)).group_by(d.agency_id))}
     agencies = session.execute(select(Agency.id, Agency.name)

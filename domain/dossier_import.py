@@ -25,13 +25,17 @@ import json
 import re
 from dataclasses import dataclass, field as dc_field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from domain import clock
 from domain.calendar import load_calendar
+from domain.lifecycle import PAUSE_KIND
 from domain.spreadsheet_reader import (
     Issue, Table, header_issues, ValueError_, parse_date, parse_datetime, parse_int, parse_text,
+)
+from domain.status import (
+    CLOSED_STATUSES, CLOSING_STATUSES, PAUSED_STATUSES, RESOLVED_STATUSES, Status,
 )
 from models import (
     CHANNELS, RETURN_CHANNELS, Dossier, DossierCounter, DossierEvent, DossierPause, Payment,
@@ -56,9 +60,7 @@ COLUMN_HELP = {
     "fee_paid_vnd": "Phí, lệ phí đã thu (đồng, số nguyên)",
 }
 IMPORT_REASON = "Nhập từ hệ thống cũ"
-STATUSES = range(2, 11)
-RESOLVED_STATUSES = (9, 10)
-CLOSED_STATUSES = (3, 7, 8)
+STATUSES = tuple(s for s in Status if s != Status.SUBMITTED)  # an import brings accepted ones
 MAX_CODE_LENGTH = 40
 CHUNK = 500
 
@@ -102,7 +104,8 @@ def _pick_table(tables: list[Table], plan: DossierPlan) -> Table | None:
     if len(candidates) != 1:
         plan.issues.append(Issue(
             "Tệp phải có đúng một bảng hồ sơ (một trang, hoặc trang tên “dossiers”).",
-            "The file must hold exactly one dossier table (one sheet, or a sheet named “dossiers”)."))
+            "The file must hold exactly one dossier table "
+            "(one sheet, or a sheet named “dossiers”)."))
         return None
     table = candidates[0]
     plan.issues.extend(header_issues(table, list(COLUMNS), REQUIRED))
@@ -160,8 +163,8 @@ def _parse_row(number: int, raw: dict, sheet: str) -> DossierRow:
 
 
 def _check_status_dates(values: dict, status: int, bad) -> None:
-    needs = {"resolved_at": status in RESOLVED_STATUSES, "returned_at": status == 10,
-             "closed_at": status in CLOSED_STATUSES}
+    needs = {"resolved_at": status in RESOLVED_STATUSES, "returned_at": status == Status.RETURNED,
+             "closed_at": status in CLOSING_STATUSES}
     for name, needed in needs.items():
         if values.get(f"_bad_{name}"):
             continue
@@ -221,7 +224,7 @@ def import_dossiers(session, tables: list[Table], apply: bool = False, user_id: 
         procedures.update({p.code: p for p in session.scalars(
             select(Procedure).where(Procedure.code.in_(chunk)))})
     calendar = load_calendar(session)
-    today = today or local_today()
+    today = today or clock.today()
     for row in rows:
         values = row.values
         for name in ("accepted_at", "resolved_at", "returned_at", "closed_at"):
@@ -254,23 +257,18 @@ def import_dossiers(session, tables: list[Table], apply: bool = False, user_id: 
 def _events(values: dict) -> list[tuple[int | None, int, dt.datetime]]:
     """(from, to, at) for every date the old system gave."""
     status, accepted = values["status"], values["accepted_at"]
-    if status == 3:
-        return [(None, 3, values["closed_at"])]
-    events = [(None, 2, accepted)]
-    if status in (4, 5, 6):
-        events.append((2, status, accepted))
+    if status == Status.REFUSED:
+        return [(None, Status.REFUSED, values["closed_at"])]
+    events = [(None, Status.ACCEPTED, accepted)]
+    if status in (Status.PROCESSING, *PAUSED_STATUSES):
+        events.append((Status.ACCEPTED, status, accepted))
     if status in RESOLVED_STATUSES:
-        events.append((2, 9, values["resolved_at"]))
-    if status == 10:
-        events.append((9, 10, values["returned_at"]))
-    if status in (7, 8):
-        events.append((2, status, values["closed_at"]))
+        events.append((Status.ACCEPTED, Status.RESOLVED, values["resolved_at"]))
+    if status == Status.RETURNED:
+        events.append((Status.RESOLVED, Status.RETURNED, values["returned_at"]))
+    if status in CLOSED_STATUSES:
+        events.append((Status.ACCEPTED, status, values["closed_at"]))
     return events
-
-
-def local_today() -> dt.date:
-    """Business dates are local to the center (Asia/Ho_Chi_Minh), whatever the server's zone."""
-    return dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 _OWN_CODE = re.compile(r"^(?P<unit>.+)-(?P<day>\d{6})-(?P<seq>\d{4})$")
@@ -293,9 +291,9 @@ def _apply(session, plan: DossierPlan, user_id, unit_code, today: dt.date) -> No
                 session.add(DossierEvent(dossier=dossier, from_status=from_status,
                                          to_status=to_status, at=at, user_id=user_id,
                                          reason=IMPORT_REASON))
-            if v["status"] in (5, 6):
+            if v["status"] in PAUSED_STATUSES:
                 session.add(DossierPause(
-                    dossier=dossier, kind="supplement" if v["status"] == 5 else "payment",
+                    dossier=dossier, kind=PAUSE_KIND[v["status"]],
                     started_on=max(today, v["accepted_at"].date()), reason=IMPORT_REASON))
             if v["fee_paid_vnd"]:
                 session.add(Payment(dossier=dossier, amount_vnd=v["fee_paid_vnd"], method="other",

@@ -12,6 +12,9 @@ from sqlalchemy import func, select
 
 from domain.periods import within
 from domain.service import RuleError
+from models import (
+    EVALUATION_CHANNELS, Agency, EvaluationAnswer, EvaluationForm, EvaluationIndicator,
+)
 
 NATIONAL = "national"
 CITIZEN_2019 = "citizen_2019"
@@ -44,7 +47,6 @@ def ensure_indicators(session) -> int:
     """Insert the indicators that are missing (by code); existing rows are left as they are, so
     running it again, or after an administrator edited a name, changes nothing. Returns how many
     rows were added. The caller commits."""
-    from models import EvaluationIndicator
 
     existing = set(session.scalars(select(EvaluationIndicator.code)))
     added = 0
@@ -59,7 +61,6 @@ def ensure_indicators(session) -> int:
 
 
 def indicators_of(session, form_set: str):
-    from models import EvaluationIndicator
 
     return session.scalars(
         select(EvaluationIndicator)
@@ -72,7 +73,6 @@ def record_evaluation(session, form_set: str, scores: dict[int, int], agency_id:
     """A form with one score per active indicator of the set; score and max_score are stored.
     `scores` maps indicator id -> points. Refuses a missing/extra indicator or a score out of
     0..max (RuleError); nothing is added then."""
-    from models import EVALUATION_CHANNELS, EvaluationAnswer, EvaluationForm
 
     if form_set not in FORM_SETS:
         raise RuleError("evaluation_form_set_unknown")
@@ -122,7 +122,7 @@ def evaluation_counts_by_score(session, date_from=None, date_to=None, agency_ids
     """Forms per score ("8/8": 566, "7/8": 212, ...), highest first (the largest scale first);
     cancelled forms excluded. `by_agency`: one row per agency and score. The one SQL of the
     report's "evaluation_forms" and of the evaluation forms' totals page."""
-    from models import EvaluationForm as F
+    F = EvaluationForm
 
     keys = [F.agency_id] if by_agency else []
     query = (select(F.score, F.max_score, func.count(F.id), *keys)
@@ -145,7 +145,7 @@ def evaluation_summary(session, date_from=None, date_to=None) -> dict:
 
 def evaluation_counts_by_agency(session, date_from=None, date_to=None, agency_ids=None):
     """Per agency: forms, points and maximum points (average = points / maximum)."""
-    from models import Agency, EvaluationForm as F
+    F = EvaluationForm
 
     query = (select(Agency.id, Agency.name, func.count(F.id), func.sum(F.score),
                     func.sum(F.max_score))

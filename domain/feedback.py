@@ -6,9 +6,11 @@ import datetime as dt
 
 from sqlalchemy import and_, func, select
 
+from domain import clock
 from domain.periods import within
 from domain.service import RuleError, share
 from domain.sql import count_if, day_of
+from models import Feedback
 
 DEFAULT_DUE_DAYS = 10
 OPEN_STATUSES = ("new", "processing")
@@ -23,7 +25,6 @@ def feedback_due_date(calendar, received_at: dt.date | dt.datetime,
 
 def overdue_criterion(today: dt.date):
     """SQL: still open and past its due date."""
-    from models import Feedback
 
     return and_(Feedback.status.in_(OPEN_STATUSES), Feedback.due_date < today)
 
@@ -63,7 +64,7 @@ def apply_answer(feedback, user, now: dt.datetime) -> None:
 def answered_criteria(date_to: dt.date | None = None):
     """SQL: answered (by the end of `date_to` when given), and of those answered on time
     (answer date <= due date)."""
-    from models import Feedback as F
+    F = Feedback
 
     answered = and_(F.answered_at.is_not(None), *within(F.answered_at, None, date_to))
     return answered, and_(answered, day_of(F.answered_at) <= F.due_date)
@@ -74,9 +75,9 @@ def feedback_counts(session, date_from=None, date_to=None, agency_ids=None,
     """Received in the period; of them answered by the end of the period, answered on time, and
     still open and overdue at `today`. One row, or one per channel with `by_channel`. The one
     SQL of the report's "feedback" (and its breakdown by channel) and the feedback totals page."""
-    from models import Feedback as F
+    F = Feedback
 
-    today = today or dt.date.today()
+    today = today or clock.today()
     answered, on_time = answered_criteria(date_to)
     keys = [F.channel] if by_channel else []
     query = select(

@@ -23,7 +23,12 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 from sqlalchemy import select
+
+from models import DossierFile, StoredFile
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
@@ -144,9 +149,6 @@ _STREAM_DATA = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
 
 
 def _check_pdf(data: bytes, name: str) -> int:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
     if _ACTIVE_RAW.search(_STREAM_DATA.sub(b"", data)):
         raise FileRefused(ACTIVE_PDF, name=name)
     try:
@@ -170,8 +172,6 @@ def _check_pdf(data: bytes, name: str) -> int:
 def _pdf_has_active_content(reader) -> bool:
     """Every object of the file, those packed in object streams included, looked through for
     an active name as a key or a value (e.g. /S /JavaScript, /JS, /AA → /Launch)."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
-
     def active(value, depth=0) -> bool:
         if depth > 50:
             return False
@@ -220,28 +220,11 @@ def _check_png(data: bytes, name: str) -> None:
     pos, first, idat, header = 8, True, zlib.decompressobj(), None
     produced, seen_iend, seen_idat = 0, False, False
     while pos < len(data):
-        if pos + 12 > len(data):
-            raise damaged
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if length > 2**31 - 1 or len(body) != length or pos + 12 + length > len(data):
-            raise damaged
-        crc = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0]
-        if zlib.crc32(kind + body) != crc:
-            raise damaged
-        pos += 12 + length
+        kind, body, pos = _png_chunk(data, pos, damaged)
         if first:
-            if kind != b"IHDR" or length != 13:
+            if kind != b"IHDR":
                 raise damaged
-            width, height, depth, colour, method, filt, interlace = struct.unpack(
-                ">IIBBBBB", body)
-            if (not width or not height or colour not in _PNG_DEPTHS
-                    or depth not in _PNG_DEPTHS[colour] or method or filt or interlace > 1):
-                raise damaged
-            if width * height > MAX_PIXELS:
-                raise FileRefused(N_("%(name)s is an image too large to be a scan: it was not "
-                                     "stored."), name=name)
-            header = (width, height, depth * _PNG_CHANNELS[colour], bool(interlace))
+            header = _png_header(body, name, damaged)
             expected = _png_raw_size(*header)
             first = False
         elif kind == b"IDAT":
@@ -264,6 +247,34 @@ def _check_png(data: bytes, name: str) -> None:
         raise damaged from exc
     if produced != expected or not idat.eof:
         raise damaged
+
+
+def _png_chunk(data: bytes, pos: int, damaged: FileRefused) -> tuple[bytes, bytes, int]:
+    """(kind, body, position of the next chunk) of the chunk at `pos`, its CRC checked."""
+    if pos + 12 > len(data):
+        raise damaged
+    length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + length]
+    if length > 2**31 - 1 or len(body) != length or pos + 12 + length > len(data):
+        raise damaged
+    crc = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0]
+    if zlib.crc32(kind + body) != crc:
+        raise damaged
+    return kind, body, pos + 12 + length
+
+
+def _png_header(body: bytes, name: str, damaged: FileRefused) -> tuple[int, int, int, bool]:
+    """(width, height, bits per pixel, interlaced) of a valid IHDR chunk's body."""
+    if len(body) != 13:
+        raise damaged
+    width, height, depth, colour, method, filt, interlace = struct.unpack(">IIBBBBB", body)
+    if (not width or not height or colour not in _PNG_DEPTHS
+            or depth not in _PNG_DEPTHS[colour] or method or filt or interlace > 1):
+        raise damaged
+    if width * height > MAX_PIXELS:
+        raise FileRefused(N_("%(name)s is an image too large to be a scan: it was not "
+                             "stored."), name=name)
+    return width, height, depth * _PNG_CHANNELS[colour], bool(interlace)
 
 
 _JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -293,31 +304,43 @@ def _check_jpeg(data: bytes, name: str) -> None:
         segment = data[pos + 2:pos + length]
         pos += length
         if marker in _JPEG_FRAMES:
-            if len(segment) < 6:
-                raise damaged
-            _precision, height, width, components = struct.unpack(">BHHB", segment[:6])
-            if not width or not height or not 1 <= components <= 4 \
-                    or len(segment) != 6 + 3 * components:
-                raise damaged
-            if width * height > MAX_PIXELS:
-                raise FileRefused(N_("%(name)s is an image too large to be a scan: it was not "
-                                     "stored."), name=name)
+            _jpeg_frame(segment, name, damaged)
             frame = True
         elif marker == 0xDA:  # SOS: the entropy-coded data follows, up to the next marker
             if not frame:
                 raise damaged
             scans += 1
-            while True:
-                pos = data.find(b"\xff", pos)
-                if pos < 0 or pos + 1 >= n:
-                    raise damaged
-                following = data[pos + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-                    pos += 1 if following == 0xFF else 2
-                    continue
-                break
+            pos = _jpeg_scan_end(data, pos, damaged)
     if not frame or not scans or data[pos:].strip(b"\x00\r\n\t "):
         raise damaged
+
+
+def _jpeg_frame(segment: bytes, name: str, damaged: FileRefused) -> None:
+    """A frame header (SOFn) with a size and 1 to 4 components, not too many pixels."""
+    if len(segment) < 6:
+        raise damaged
+    _precision, height, width, components = struct.unpack(">BHHB", segment[:6])
+    if not width or not height or not 1 <= components <= 4 \
+            or len(segment) != 6 + 3 * components:
+        raise damaged
+    if width * height > MAX_PIXELS:
+        raise FileRefused(N_("%(name)s is an image too large to be a scan: it was not "
+                             "stored."), name=name)
+
+
+def _jpeg_scan_end(data: bytes, pos: int, damaged: FileRefused) -> int:
+    """The position of the marker that ends the entropy-coded data starting at `pos` (stuffed
+    zero bytes, restart markers and fill bytes belong to the data)."""
+    n = len(data)
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= n:
+            raise damaged
+        following = data[pos + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+            pos += 1 if following == 0xFF else 2
+            continue
+        return pos
 
 
 # ---- storage ----------------------------------------------------------------------------------
@@ -378,8 +401,6 @@ def attach(session, dossier, checked: Checked, name: str, files_dir, user, now: 
     The file is on disk before its row is flushed: a row never points to a missing file. The
     caller commits. The same content already attached, and not withdrawn, to the same place is
     refused (a double click, a second send)."""
-    from models import DossierFile, StoredFile
-
     if kind not in ("scan", "result"):
         raise ValueError(kind)
     if document is not None and document.dossier_id != dossier.id:
@@ -425,8 +446,6 @@ def withdraw(session, attachment, user, now: dt.datetime, reason: str | None) ->
 
 
 def files_of(session, dossier_id: int) -> list:
-    from models import DossierFile
-
     return list(session.scalars(select(DossierFile).where(DossierFile.dossier_id == dossier_id)
                                 .order_by(DossierFile.uploaded_at, DossierFile.id)))
 
@@ -447,8 +466,6 @@ class CheckReport:
 
 def verify(session, files_dir) -> CheckReport:
     """Every stored file read back and hashed against its row."""
-    from models import StoredFile
-
     report = CheckReport(0, [], [], [])
     known = set()
     for row in session.scalars(select(StoredFile).order_by(StoredFile.id)).yield_per(500):

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import delete, select
+from models import FormDraft
 
 DEFAULT_HOURS = 2
 MAX_CHARS = 200_000  # a form of a normal size; anything bigger is not kept
@@ -29,7 +30,6 @@ def store(session, path: str, fields: list, now: dt.datetime, lifetime: dt.timed
           user_id: int | None = None) -> str | None:
     """Keep `fields` for the page at `path`; returns the key, or None when there is nothing
     (or too much) to keep. Expired drafts are deleted on the way."""
-    from models import FormDraft
 
     session.execute(delete(FormDraft).where(FormDraft.expires_at <= now))
     if not fields or len(path) > 255 or sum(len(n) + len(v) for n, v in fields) > MAX_CHARS:
@@ -44,7 +44,6 @@ def take(session, key: str | None, path: str, now: dt.datetime,
          user_id: int | None) -> list | None:
     """The fields kept under `key` for the page at `path`, once (the draft is deleted); None
     when unknown, expired, for another page or typed by another user."""
-    from models import FormDraft
 
     if not key or len(key) > 100:
         return None

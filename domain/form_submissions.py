@@ -58,7 +58,8 @@ def claim(session, token: str | None, user_id: int | None = None) -> None:
     if token is None:
         return
     table = FormSubmission.__table__
-    statement = insert_for(session)(table).values(token=token, user_id=user_id, created_at=utcnow()) \
+    insert = insert_for(session)
+    statement = insert(table).values(token=token, user_id=user_id, created_at=utcnow()) \
         .on_conflict_do_nothing(index_elements=["token"]).returning(table.c.token)
     with session.no_autoflush:
         if session.execute(statement).first() is not None:  # inserted: the token is ours

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from domain.clock import LOCAL_TZ
 
 
 def format_number(value: int | float | None, decimals: int = 0) -> str:
@@ -111,14 +110,14 @@ def utc_to_local(value: dt.datetime | None) -> dt.datetime | None:
     the clock every other time on screen uses."""
     if value is None:
         return None
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return value.replace(tzinfo=dt.UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
 def local_to_utc(value: dt.datetime | None) -> dt.datetime | None:
     """A naive local time (typed by a user) as the naive UTC of the technical timestamps."""
     if value is None:
         return None
-    return value.replace(tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def format_size(size: int | None) -> str:

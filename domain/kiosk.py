@@ -15,6 +15,7 @@ import secrets
 from sqlalchemy import select
 
 from domain.service import RuleError
+from models import KioskDevice
 
 DEFAULT_IDLE_HOURS = 12  # a working day and more: it ends overnight when the tablet sleeps
 DEFAULT_MAX_HOURS = 24
@@ -49,7 +50,6 @@ def start(session, officer, starter, now: dt.datetime, idle: dt.timedelta,
           max_life: dt.timedelta):
     """A new kiosk device for `officer`: returns (device, token); the token is shown once (to
     the device's cookie) and never stored."""
-    from models import KioskDevice
 
     if not may_start(starter, officer):
         raise RuleError("kiosk_officer_refused")
@@ -63,7 +63,6 @@ def start(session, officer, starter, now: dt.datetime, idle: dt.timedelta,
 def find(session, token: str | None, now: dt.datetime):
     """The live device of this token, or None (unknown, revoked, expired, officer not
     rateable)."""
-    from models import KioskDevice
 
     if not token or len(token) > 200:
         return None

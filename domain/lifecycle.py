@@ -8,10 +8,9 @@ LifecycleError, nothing has changed on the objects either: rules are checked bef
 
 Public API
 ----------
-Status constants (national codes): SUBMITTED=1, ACCEPTED=2, REFUSED=3, PROCESSING=4,
-AWAITING_SUPPLEMENT=5, AWAITING_PAYMENT=6, WITHDRAWN=7, STOPPED=8, RESOLVED=9, RETURNED=10;
-sets TERMINAL_STATUSES, OPEN_STATUSES (the clock runs or is paused: 2, 4, 5, 6),
-RUNNING_STATUSES (2, 4: can become overdue), PAUSED_STATUSES (5, 6).
+Statuses: domain.status.Status (national codes) and its named sets; deadlines (overdue, days
+left, early / on time / late, the apology's effective date): domain.deadlines; the time:
+domain.clock.now().
 
 ACTIONS: {action name: Action(name, from_statuses, to_status, needs_reason)}; action names:
   accept, refuse, transfer, request_supplement, supplement_received, await_payment,
@@ -24,7 +23,8 @@ accept_dossier(session, dossier, user, at, unit_code, calendar=None) -> Dossier
     eid_code from 01/07/2025, else `unit_code`, the receiving unit from configuration; on the date
     of `at`), accepted_at=at, due_date (§5), status 2, writes the
     event. `calendar` defaults to load_calendar(session); pass one when accepting many.
-transition(session, dossier, action, user, at, reason=None, calendar=None, **details) -> DossierEvent
+transition(session, dossier, action, user, at, reason=None, calendar=None, **details)
+        -> DossierEvent
     Any action of ACTIONS except accept (use accept_dossier). details:
       transfer: to_unit (default: the agency's name);
       return: return_channel ("counter" | "postal" | "online"), postal_tracking_no (required for
@@ -37,8 +37,6 @@ transition_many(session, dossiers, action, user, at, reason=None, calendar=None,
     The same action on several dossiers: all or nothing (the first refusal raises).
 allowed_actions(dossier) -> list[str]: actions possible from the dossier's status.
 check_transition(dossier, action, reason=None, **details): raises LifecycleError if refused.
-effective_due_date(dossier) -> date: the apology's date if any, else the due date.
-now_local() -> naive datetime in Asia/Ho_Chi_Minh (business timestamps are naive local time).
 LifecycleError(msgid, **params): `msgid` is an English gettext msgid with %(name)s params;
     views show gettext(e.msgid) % e.params (translated in translations/vi); str(e) is English.
 """
@@ -46,22 +44,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.codes import next_dossier_code
-
-SUBMITTED, ACCEPTED, REFUSED, PROCESSING = 1, 2, 3, 4
-AWAITING_SUPPLEMENT, AWAITING_PAYMENT, WITHDRAWN, STOPPED, RESOLVED, RETURNED = 5, 6, 7, 8, 9, 10
-TERMINAL_STATUSES = frozenset({REFUSED, WITHDRAWN, STOPPED, RETURNED})
-OPEN_STATUSES = (ACCEPTED, PROCESSING, AWAITING_SUPPLEMENT, AWAITING_PAYMENT)
-RUNNING_STATUSES = (ACCEPTED, PROCESSING)
-PAUSED_STATUSES = (AWAITING_SUPPLEMENT, AWAITING_PAYMENT)
-CLOSING_STATUSES = frozenset({REFUSED, WITHDRAWN, STOPPED})
+from models import DossierEvent, DossierPause, Procedure
+from domain.status import CLOSING_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, Status
 
 CENTER_UNIT = "Trung tâm Phục vụ hành chính công"
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-PAUSE_KIND = {AWAITING_SUPPLEMENT: "supplement", AWAITING_PAYMENT: "payment"}
+PAUSE_KIND = {Status.AWAITING_SUPPLEMENT: "supplement", Status.AWAITING_PAYMENT: "payment"}
 
 
 def N_(msgid: str) -> str:
@@ -72,26 +62,25 @@ def N_(msgid: str) -> str:
 @dataclass(frozen=True)
 class Action:
     name: str
-    from_statuses: tuple[int, ...]
-    to_status: int
+    from_statuses: tuple[Status, ...]
+    to_status: Status
     needs_reason: bool = False
 
 
 ACTIONS: dict[str, Action] = {a.name: a for a in (
-    Action("accept", (SUBMITTED,), ACCEPTED),
-    Action("refuse", (SUBMITTED,), REFUSED, True),
-    Action("transfer", (ACCEPTED,), PROCESSING),
-    Action("request_supplement", (PROCESSING,), AWAITING_SUPPLEMENT, True),
-    Action("supplement_received", (AWAITING_SUPPLEMENT,), PROCESSING),
-    Action("await_payment", (PROCESSING,), AWAITING_PAYMENT, True),
-    Action("payment_received", (AWAITING_PAYMENT,), PROCESSING),
-    Action("resolve", (ACCEPTED, PROCESSING), RESOLVED),
-    Action("return", (RESOLVED,), RETURNED),
-    Action("withdraw", (SUBMITTED, ACCEPTED, PROCESSING, AWAITING_SUPPLEMENT, AWAITING_PAYMENT),
-           WITHDRAWN, True),
-    Action("stop", (PROCESSING, AWAITING_SUPPLEMENT, AWAITING_PAYMENT), STOPPED, True),
+    Action("accept", (Status.SUBMITTED,), Status.ACCEPTED),
+    Action("refuse", (Status.SUBMITTED,), Status.REFUSED, True),
+    Action("transfer", (Status.ACCEPTED,), Status.PROCESSING),
+    Action("request_supplement", (Status.PROCESSING,), Status.AWAITING_SUPPLEMENT, True),
+    Action("supplement_received", (Status.AWAITING_SUPPLEMENT,), Status.PROCESSING),
+    Action("await_payment", (Status.PROCESSING,), Status.AWAITING_PAYMENT, True),
+    Action("payment_received", (Status.AWAITING_PAYMENT,), Status.PROCESSING),
+    Action("resolve", (Status.ACCEPTED, Status.PROCESSING), Status.RESOLVED),
+    Action("return", (Status.RESOLVED,), Status.RETURNED),
+    Action("withdraw", (Status.SUBMITTED, *OPEN_STATUSES), Status.WITHDRAWN, True),
+    Action("stop", (Status.PROCESSING, *PAUSED_STATUSES), Status.STOPPED, True),
     # An apology (Mẫu 04) keeps the status: it only promises a new date.
-    Action("reschedule", (PROCESSING,), PROCESSING, True),
+    Action("reschedule", (Status.PROCESSING,), Status.PROCESSING, True),
 )}
 RETURN_CHANNELS = ("counter", "postal", "online")
 
@@ -102,14 +91,6 @@ class LifecycleError(Exception):
     def __init__(self, msgid: str, **params):
         self.msgid, self.params = msgid, params
         super().__init__(msgid % params if params else msgid)
-
-
-def now_local() -> dt.datetime:
-    return dt.datetime.now(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
-
-
-def effective_due_date(dossier) -> dt.date | None:
-    return dossier.rescheduled_due_date or dossier.due_date
 
 
 def allowed_actions(dossier) -> list[str]:
@@ -146,7 +127,6 @@ def check_transition(dossier, action: str, reason: str | None = None, **details)
 
 def _event(session, dossier, from_status, to_status, user, at, reason=None, from_unit=None,
            to_unit=None):
-    from models import DossierEvent
     event = DossierEvent(dossier=dossier, from_status=from_status, to_status=to_status, at=at,
                          user_id=getattr(user, "id", user), from_unit=from_unit,
                          to_unit=to_unit, reason=(reason or "").strip() or None)
@@ -157,9 +137,8 @@ def _event(session, dossier, from_status, to_status, user, at, reason=None, from
 def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
                    calendar: WorkingCalendar | None = None):
     """Intake (§3, §4, §5): code, clock, due date, status 2 and the first event."""
-    from models import Procedure
     from_status = dossier.status if dossier.id is not None else None
-    if from_status is not None and from_status != SUBMITTED:
+    if from_status is not None and from_status != Status.SUBMITTED:
         raise LifecycleError(
             N_("This action is not allowed for a dossier in status %(status)s."),
             status=from_status)
@@ -179,7 +158,7 @@ def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
             dossier.agency = procedure.agency
         dossier.accepted_at = at
         dossier.due_date = calendar.due_date(at, procedure.processing_days)
-        dossier.status = ACCEPTED
+        dossier.status = Status.ACCEPTED
         dossier.channel = dossier.channel or "direct"
         dossier.applicant_kind = dossier.applicant_kind or "citizen"
         if user is not None and dossier.received_by_id is None:
@@ -187,7 +166,7 @@ def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
         agency = procedure.agency if procedure.agency is not None else dossier.agency
         dossier.code = next_dossier_code(session, agency, unit_code, at.date())
     session.add(dossier)
-    _event(session, dossier, from_status, ACCEPTED, user, at, to_unit=CENTER_UNIT)
+    _event(session, dossier, from_status, Status.ACCEPTED, user, at, to_unit=CENTER_UNIT)
     return dossier
 
 
@@ -205,7 +184,6 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
     if action == "accept":
         raise LifecycleError(N_("Use the intake to accept a dossier."))
     spec = check_transition(dossier, action, reason, **details)
-    from models import DossierPause
     from_status = dossier.status
     agency_name = dossier.agency.name if dossier.agency is not None else None
     from_unit, to_unit = details.get("from_unit"), details.get("to_unit")
@@ -222,7 +200,7 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
         from_unit, to_unit = from_unit or CENTER_UNIT, to_unit or agency_name
     elif action == "resolve":
         dossier.resolved_at = at
-        if from_status == PROCESSING:
+        if from_status == Status.PROCESSING:
             from_unit, to_unit = from_unit or agency_name, to_unit or CENTER_UNIT
     elif action == "return":
         dossier.returned_at = at

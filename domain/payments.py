@@ -10,6 +10,7 @@ from sqlalchemy import extract, func, select
 
 from domain.periods import within
 from domain.service import RuleError
+from models import PAYMENT_METHODS, Agency, Dossier, FeeItem, Payment
 
 MAX_AMOUNT_VND = 10**12  # a thousand billion đồng: anything above is a typing mistake
 _GROUPED = re.compile(r"^\d{1,3}([.\s]\d{3})+$")  # 135.000 or 1 250 000 (Vietnamese grouping)
@@ -71,7 +72,6 @@ class FeeProposal:
 
 def fee_proposal(session, dossier) -> FeeProposal:
     """The amount to propose for a dossier: its procedure's fee items minus what was paid."""
-    from models import FeeItem, Payment
 
     items = session.execute(
         select(FeeItem.id, FeeItem.name, FeeItem.kind, FeeItem.amount_vnd)
@@ -89,7 +89,6 @@ def fee_proposal(session, dossier) -> FeeProposal:
 def record_payment(session, dossier, amount, method: str, paid_at: dt.datetime,
                    collected_by=None, receipt_no: str | None = None, fee_item=None):
     """A new Payment row (validated; the caller commits)."""
-    from models import PAYMENT_METHODS, Payment
 
     if method not in PAYMENT_METHODS:
         raise RuleError("payment_method_unknown")
@@ -120,7 +119,6 @@ def payment_totals(session, date_from: dt.date | None = None, date_to: dt.date |
     """Money collected, one row per agency, month and method (cancelled payments excluded; with
     `cancelled`, the cancelled ones only). One GROUP BY query; the agency is the dossier's. The
     report's breakdowns by agency and method and the payments' totals page add these rows up."""
-    from models import Agency, Dossier, Payment
 
     year = extract("year", Payment.paid_at)
     month = extract("month", Payment.paid_at)
@@ -153,7 +151,6 @@ def add_up(rows: list[PaymentTotal], key) -> dict:
 def fees_collected_vnd(session, date_from: dt.date | None = None, date_to: dt.date | None = None,
                        agency_ids: list[int] | None = None) -> int:
     """The total collected in the period (design §6 "fees_collected_vnd")."""
-    from models import Dossier, Payment
 
     query = (select(func.coalesce(func.sum(Payment.amount_vnd), 0))
              .where(Payment.cancelled_at.is_(None),

@@ -8,11 +8,12 @@ from sqlalchemy import and_, func, or_, select
 
 from domain.periods import within
 from domain.sql import count_if
+from domain.status import NOT_RECEIVED_STATUSES
+from models import Agency, Dossier
 
 
 def postal_criterion():
     """SQL: a dossier that went through the post either way."""
-    from models import Dossier
 
     return or_(Dossier.channel == "postal", Dossier.return_channel == "postal")
 
@@ -35,9 +36,9 @@ def postal_counts(session, date_from=None, date_to=None, agency_ids=None) -> lis
     received_postal), returned by post in the period (returned_at), and of those returned
     without a tracking number. One GROUP BY with conditional sums; agencies with none omitted.
     The one SQL of the report's breakdown by agency and of the postal totals page."""
-    from models import Agency, Dossier as D
+    D = Dossier
 
-    received = and_(D.channel == "postal", D.status.notin_((1, 3)),
+    received = and_(D.channel == "postal", D.status.notin_(NOT_RECEIVED_STATUSES),
                     _between(D.accepted_at, date_from, date_to))
     returned = and_(D.return_channel == "postal", _between(D.returned_at, date_from, date_to))
     no_tracking = and_(returned, or_(D.postal_tracking_no.is_(None), D.postal_tracking_no == ""))
@@ -55,7 +56,7 @@ def postal_counts(session, date_from=None, date_to=None, agency_ids=None) -> lis
 
 def returned_by_post(session, date_from=None, date_to=None) -> int:
     """Design §6 "returned_by_post" (the report's figure)."""
-    from models import Dossier as D
+    D = Dossier
 
     return int(session.scalar(select(func.count(D.id)).where(
         D.return_channel == "postal", _between(D.returned_at, date_from, date_to))) or 0)

@@ -9,13 +9,13 @@ from sqlalchemy import case, func, select
 
 from domain.periods import within
 from domain.service import RuleError
+from models import RATING_CHANNELS, RATING_LEVELS, Agency, Dossier, StaffRating, User, user_agency
 
 
 def record_rating(session, staff, level: str, now: dt.datetime, dossier_id=None,
                   channel: str = "kiosk"):
     """A rating of `staff` (the logged-in officer, never someone chosen in the request).
     A linked dossier must belong to one of the officer's agencies."""
-    from models import RATING_CHANNELS, RATING_LEVELS, Dossier, StaffRating
 
     if staff is None or staff.role != "staff":
         raise RuleError("rating_staff_only")
@@ -39,7 +39,6 @@ def record_rating(session, staff, level: str, now: dt.datetime, dossier_id=None,
 
 
 def _level_sums():
-    from models import RATING_LEVELS, StaffRating
 
     return [func.coalesce(func.sum(case((StaffRating.level == lvl, 1), else_=0)), 0)
             for lvl in RATING_LEVELS]
@@ -66,7 +65,6 @@ class RatingCount:
 
 def rating_counts_by_officer(session, date_from=None, date_to=None, agency_ids=None):
     """Ratings per officer (cancelled ones excluded)."""
-    from models import StaffRating, User
 
     query = (select(User.id, User.full_name, *_level_sums(), User.username)
              .join(User, StaffRating.staff_id == User.id)
@@ -81,7 +79,6 @@ def rating_counts_by_officer(session, date_from=None, date_to=None, agency_ids=N
 
 def _of_agencies(agency_ids):
     """SQL: a rating of an officer of one of the agencies."""
-    from models import StaffRating, user_agency
 
     return StaffRating.staff_id.in_(select(user_agency.c.user_id).where(
         user_agency.c.agency_id.in_(list(agency_ids) or [-1])))
@@ -90,7 +87,6 @@ def _of_agencies(agency_ids):
 def rating_counts_by_agency(session, date_from=None, date_to=None, agency_ids=None):
     """Ratings per agency of the rated officer. An officer seconded by several agencies counts in
     each of them (so the rows can add up to more than the total of rating_counts)."""
-    from models import Agency, StaffRating, user_agency
 
     query = (select(Agency.id, Agency.name, *_level_sums())
              .join(user_agency, user_agency.c.user_id == StaffRating.staff_id)
@@ -109,7 +105,6 @@ def rating_counts(session, date_from=None, date_to=None, agency_ids=None) -> dic
     """Totals by level, as in the report of design §6 ("staff_ratings"); the one SQL of the
     report, the ratings' totals page and the dashboard. `agency_ids`: ratings of the officers
     of those agencies."""
-    from models import RATING_LEVELS, StaffRating
 
     query = select(*_level_sums()).where(
         StaffRating.cancelled_at.is_(None), *within(StaffRating.rated_at, date_from, date_to))

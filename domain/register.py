@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from domain import lifecycle as lc
 from domain.periods import Period
 from domain.spreadsheets import new_workbook, write_row
+from domain.status import Status
 from models import Dossier, DossierEvent
 
 REGISTER_BATCH = 1000
@@ -55,8 +55,8 @@ def register_batches(session, base, limit: int):
         sent = dict(session.execute(
             select(DossierEvent.dossier_id, func.min(DossierEvent.at))
             .where(DossierEvent.dossier_id.in_([d.id for d in batch]),
-                   DossierEvent.to_status == lc.PROCESSING,
-                   DossierEvent.from_status == lc.ACCEPTED)
+                   DossierEvent.to_status == Status.PROCESSING,
+                   DossierEvent.from_status == Status.ACCEPTED)
             .group_by(DossierEvent.dossier_id)).all())
         yield batch, sent
         number += len(batch)

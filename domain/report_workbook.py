@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from domain import clock
 from domain.formatting import NO_SHARE, share
 from domain.reports import ROW_KEYS
 from domain.spreadsheets import new_workbook, write_row
@@ -198,20 +199,23 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
     ws.set_column(3, 3, 40)
     row = _sheet_header(ws, f, "TỔNG HỢP KẾT QUẢ TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ TTHC", report,
                         unit_name, 3)
-    t = report["totals"]
-    rows = report["rows"]
-    active = [r for r in rows if r["received_total"]]
-    # Only a unit that resolved something has an on-time share: one with nothing resolved is
-    # neither "100 % on time" nor late (the article: 10/17 units, not 12/19).
-    resolving = [r for r in rows if r["resolved_total"]]
-    no_late = [r for r in resolving if not r["resolved_late"]]
-    late = [r for r in resolving if r["resolved_late"]]
-    biggest = sorted(active, key=lambda r: -r["received_total"])[:3]
-    smallest = sorted(active, key=lambda r: r["received_total"])[:3]
-    fb = report["feedback"]
-    sr = report["staff_ratings"]
-    ev = report["evaluation_forms"]
-    lines = [
+    lines = [*_dossier_lines(report["totals"]), *_unit_lines(report["rows"]),
+             *_service_lines(report)]
+    for col, text in enumerate(("Nội dung", "Số lượng", "Tỷ lệ", "Ghi chú")):
+        ws.write_string(row, col, text, f.head)
+    header = row
+    row += 1
+    for label, value, ratio, note in lines:
+        write_row(ws, row, [label, value, ratio, note or None],
+                  {0: f.bold if not label.startswith(" ") else f.cell, 1: f.num,
+                   2: f.pct if ratio != NO_SHARE else f.cell_center, 3: f.cell})
+        row += 1
+    _print_setup(ws, (header, header))
+
+
+def _dossier_lines(t: dict) -> list[tuple]:
+    """(label, value, share, note) of the dossiers received, resolved and pending."""
+    return [
         ("Tổng số hồ sơ tiếp nhận", t["received_total"], None, ""),
         ("  – Kỳ trước chuyển qua", t["carried_over"], _ratio(t["carried_over"],
                                                              t["received_total"]), ""),
@@ -236,6 +240,20 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
                                                       t["pending_total"]), ""),
         ("  – Quá hạn", t["pending_overdue"], _ratio(t["pending_overdue"], t["pending_total"]),
          ""),
+    ]
+
+
+def _unit_lines(rows: list[dict]) -> list[tuple]:
+    """(label, value, share, note) of the units: on time, late, the biggest and smallest."""
+    active = [r for r in rows if r["received_total"]]
+    # Only a unit that resolved something has an on-time share: one with nothing resolved is
+    # neither "100 % on time" nor late (the article: 10/17 units, not 12/19).
+    resolving = [r for r in rows if r["resolved_total"]]
+    no_late = [r for r in resolving if not r["resolved_late"]]
+    late = [r for r in resolving if r["resolved_late"]]
+    biggest = sorted(active, key=lambda r: -r["received_total"])[:3]
+    smallest = sorted(active, key=lambda r: r["received_total"])[:3]
+    return [
         ("Đơn vị giải quyết đúng và trước hạn 100%", len(no_late),
          _ratio(len(no_late), len(resolving)), f"{len(no_late)}/{len(resolving)} đơn vị"),
         ("Đơn vị có hồ sơ trễ hạn", len(late), _ratio(len(late), len(resolving)),
@@ -247,6 +265,16 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
         ("Đơn vị có ít hồ sơ nhất", None, None,
          "; ".join(f"{r['agency_name']} {r['received_total']:,}".replace(",", ".")
                    for r in smallest)),
+    ]
+
+
+def _service_lines(report: dict) -> list[tuple]:
+    """(label, value, share, note) of post, courier, fees, ratings, forms and feedback."""
+    t = report["totals"]
+    fb = report["feedback"]
+    sr = report["staff_ratings"]
+    ev = report["evaluation_forms"]
+    return [
         ("Tiếp nhận hồ sơ qua dịch vụ bưu chính công ích", t["received_postal"], None, ""),
         ("Trả kết quả qua dịch vụ bưu chính công ích", report["returned_by_post"], None, ""),
         ("Hồ sơ chuyển từ Trung tâm tới các sở, ngành", report["courier"]["to_agencies"], None,
@@ -266,20 +294,17 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
         ("  – Trả lời đúng hạn", fb["answered_on_time"], _ratio(fb["answered_on_time"],
                                                               fb["received"]), ""),
     ]
-    for col, text in enumerate(("Nội dung", "Số lượng", "Tỷ lệ", "Ghi chú")):
-        ws.write_string(row, col, text, f.head)
-    header = row
-    row += 1
-    for label, value, ratio, note in lines:
-        write_row(ws, row, [label, value, ratio, note or None],
-                  {0: f.bold if not label.startswith(" ") else f.cell, 1: f.num,
-                   2: f.pct if ratio != NO_SHARE else f.cell_center, 3: f.cell})
-        row += 1
-    _print_setup(ws, (header, header))
 
 
 def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> None:
-    # Fees and charges.
+    """The sheets behind the summary's other figures, one per subject."""
+    for sheet in (_fees_sheet, _ratings_sheet, _forms_sheet,
+                  _feedback_sheet, _postal_sheet, _courier_sheet):
+        sheet(wb, f, report, details, unit_name)
+
+
+def _fees_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
+    """Fees and charges."""
     ws = wb.add_worksheet("Phí, lệ phí")
     row = _sheet_header(ws, f, "THU PHÍ, LỆ PHÍ GIẢI QUYẾT TTHC", report, unit_name, 3)
     fee_rows = [[code, name, n, amount] for code, name, (n, amount) in details["fees_by_agency"]]
@@ -297,7 +322,9 @@ def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> N
            [["Đã huỷ", n, amount]], number_cols=(1, 2))
     _print_setup(ws)
 
-    # Staff ratings.
+
+def _ratings_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
+    """Staff ratings."""
     ws = wb.add_worksheet("Đánh giá cán bộ")
     row = _sheet_header(ws, f, "ĐÁNH GIÁ CÁN BỘ TẠI TRUNG TÂM", report, unit_name, 5)
     sr = report["staff_ratings"]
@@ -312,7 +339,9 @@ def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> N
                         "Tổng"], staff_rows, number_cols=(2, 3, 4, 5))
     _print_setup(ws)
 
-    # Evaluation forms.
+
+def _forms_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
+    """Evaluation forms."""
     ws = wb.add_worksheet("Phiếu đánh giá")
     row = _sheet_header(ws, f, "PHIẾU ĐÁNH GIÁ GIẢI QUYẾT TTHC", report, unit_name, 3)
     ev = report["evaluation_forms"]
@@ -325,7 +354,9 @@ def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> N
             for score, n in scores.items()], number_cols=(2,))
     _print_setup(ws)
 
-    # Feedback.
+
+def _feedback_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
+    """Feedback."""
     ws = wb.add_worksheet("Phản ánh, kiến nghị")
     row = _sheet_header(ws, f, "TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ", report, unit_name, 3)
     fb_rows = [[FEEDBACK_CHANNEL_LABELS.get(ch, ch), *values]
@@ -336,7 +367,9 @@ def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> N
            widths=[30, 14, 14, 18], number_cols=(1, 2, 3))
     _print_setup(ws)
 
-    # Public postal service.
+
+def _postal_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
+    """Public postal service."""
     ws = wb.add_worksheet("Bưu chính công ích")
     row = _sheet_header(ws, f, "TIẾP NHẬN HỒ SƠ, TRẢ KẾT QUẢ QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH",
                         report, unit_name, 3)
@@ -348,7 +381,9 @@ def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> N
            widths=[12, 45, 20, 20], number_cols=(2, 3))
     _print_setup(ws)
 
-    # Courier runs between the centre and the agencies.
+
+def _courier_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
+    """Courier runs between the centre and the agencies."""
     ws = wb.add_worksheet("Chuyển hồ sơ")
     row = _sheet_header(ws, f, "CHUYỂN HỒ SƠ GIỮA TRUNG TÂM VÀ CÁC SỞ, NGÀNH (10:30 VÀ 16:00)",
                         report, unit_name, 5)
@@ -375,7 +410,7 @@ def write_report_workbook(target, report: dict, details: dict | None,
     wb.set_properties({"title": f"Báo cáo 06a – {period_text(report)}", "author": unit_name,
                        "company": unit_name})
     f = _Formats(wb)
-    write_form_06a(wb, f, report, unit_name, made_on or dt.date.today())
+    write_form_06a(wb, f, report, unit_name, made_on or clock.today())
     write_summary(wb, f, report, unit_name)
     if details is not None:
         write_detail_sheets(wb, f, report, details, unit_name)

@@ -36,10 +36,13 @@ import datetime as dt
 from sqlalchemy import and_, case, or_, select, union_all
 
 from domain import (
-    courier, evaluation, feedback, formatting, payments, periods, postal, ratings,
+    courier, deadlines, evaluation, feedback, formatting, payments, periods, postal, ratings,
 )
 from domain.periods import Period
 from domain.sql import count_if, day_of, unindexed
+from domain.status import (
+    CLOSED_STATUSES, NOT_RECEIVED_STATUSES, OPEN_STATUSES, RESOLVED_STATUSES,
+)
 from models import Agency, Dossier, Field, Procedure
 
 ROW_KEYS = (
@@ -52,11 +55,6 @@ ROW_KEYS = (
 _COUNTED = ("received_online", "received_direct", "received_postal", "carried_over",
             "resolved_early", "resolved_on_time", "resolved_late",
             "pending_in_time", "pending_overdue")
-OPEN_STATUSES = (2, 4, 5, 6)
-PAUSED_STATUSES = (5, 6)
-RESOLVED_STATUSES = (9, 10)
-CLOSED_STATUSES = (7, 8)  # withdrawn, stopped: counted on time
-NOT_RECEIVED = (1, 3)
 ONE_DAY = periods.ONE_DAY
 NO_FIELD_LABEL = "Khác"
 
@@ -142,7 +140,7 @@ def relevant_dossiers(date_from: dt.date, date_to: dt.date, by_field: bool = Fal
     # there).
     any_status, before = unindexed(status), unindexed(acc) < start
     return union_all(
-        part(acc >= start, acc < end, any_status.notin_(NOT_RECEIVED)),
+        part(acc >= start, acc < end, any_status.notin_(NOT_RECEIVED_STATUSES)),
         part(status.in_(OPEN_STATUSES), before),
         part(any_status.in_(RESOLVED_STATUSES), Dossier.resolved_at >= start, before),
         part(any_status.in_(CLOSED_STATUSES), Dossier.closed_at >= start, before),
@@ -157,22 +155,18 @@ def figure_columns(d, date_from: dt.date, date_to: dt.date) -> list:
     acc = d.accepted_at
     close = closing_time(d)
     resolved = and_(close >= start, close < end)
-    normal = d.status.in_(RESOLVED_STATUSES)
-    close_day = day_of(close)
+    outcome = deadlines.outcome_criteria(d.status, day_of(close), d.due_date)
     pending = or_(close.is_(None), close >= end)
-    # IS NOT NULL: a NULL comparison would leave a dossier without due date in neither column.
-    overdue = and_(d.status.notin_(PAUSED_STATUSES), d.due_date.is_not(None),
-                   d.due_date < date_to)
+    overdue = deadlines.pending_overdue(date_to, d)
     new = acc >= start
     return [
         count_if(and_(new, d.channel == "online")).label("received_online"),
         count_if(and_(new, d.channel == "direct")).label("received_direct"),
         count_if(and_(new, d.channel == "postal")).label("received_postal"),
         count_if(and_(acc < start, or_(close.is_(None), close >= start))).label("carried_over"),
-        count_if(and_(resolved, normal, close_day < d.due_date)).label("resolved_early"),
-        count_if(and_(resolved, or_(~normal, d.due_date.is_(None),
-                                    close_day == d.due_date))).label("resolved_on_time"),
-        count_if(and_(resolved, normal, close_day > d.due_date)).label("resolved_late"),
+        count_if(and_(resolved, outcome[deadlines.EARLY])).label("resolved_early"),
+        count_if(and_(resolved, outcome[deadlines.ON_TIME])).label("resolved_on_time"),
+        count_if(and_(resolved, outcome[deadlines.LATE])).label("resolved_late"),
         count_if(and_(pending, ~overdue)).label("pending_in_time"),
         count_if(and_(pending, overdue)).label("pending_overdue"),
     ]

@@ -35,12 +35,3 @@ def cancel_record(record, reason: str | None, now: dt.datetime) -> None:
 # A share in percent; None when there is nothing to divide (formatting.share: one rule).
 share = formatting.share
 
-
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
-
-
-def local_now() -> dt.datetime:
-    """Business timestamps are naive local time (models.py)."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None, microsecond=0)

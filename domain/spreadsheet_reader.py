@@ -180,7 +180,8 @@ def sniff_kind(data: bytes, filename: str) -> str:
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile:
-            _refuse("Tệp bị hỏng (không phải .xlsx hợp lệ).", "The file is corrupt (not a valid .xlsx).")
+            _refuse("Tệp bị hỏng (không phải .xlsx hợp lệ).",
+                    "The file is corrupt (not a valid .xlsx).")
         names = {n.lower() for n in archive.namelist()}
         if "[content_types].xml" in names and "xl/workbook.xml" in names:
             if suffix != ".xlsx":
@@ -196,7 +197,8 @@ def sniff_kind(data: bytes, filename: str) -> str:
             _refuse("Tệp .csv chứa dữ liệu nhị phân; không phải tệp văn bản.",
                     "The .csv file contains binary data; it is not a text file.")
         return CSV
-    _refuse("Chỉ nhận tệp .xlsx hoặc .csv (UTF-8).", "Only .xlsx or .csv (UTF-8) files are accepted.")
+    _refuse("Chỉ nhận tệp .xlsx hoặc .csv (UTF-8).",
+            "Only .xlsx or .csv (UTF-8) files are accepted.")
 
 
 def _clean_text(value: str) -> str | None:
@@ -236,7 +238,8 @@ def _normalise_header(values, sheet: str) -> list[str]:
     seen = set()
     for name in header:
         if name and name in seen:
-            _refuse(f"Trang {sheet}: cột “{name}” bị lặp.", f"Sheet {sheet}: column “{name}” repeats.")
+            _refuse(f"Trang {sheet}: cột “{name}” bị lặp.",
+                    f"Sheet {sheet}: column “{name}” repeats.")
         seen.add(name)
     return header
 
@@ -402,7 +405,8 @@ def parse_datetime(value) -> dt.datetime | None:
             return formatting.parse_datetime(value)[0]
         except ValueError:
             pass
-    raise ValueError_(f"“{value}” không phải ngày hợp lệ (YYYY-MM-DD [HH:MM] hoặc dd/mm/yyyy [HH:MM])",
+    raise ValueError_(f"“{value}” không phải ngày hợp lệ "
+                      "(YYYY-MM-DD [HH:MM] hoặc dd/mm/yyyy [HH:MM])",
                       f"“{value}” is not a valid date (YYYY-MM-DD [HH:MM] or dd/mm/yyyy [HH:MM])")
 
 
@@ -462,7 +466,8 @@ def parse_text(value, max_length: int | None = None) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, (dt.datetime, dt.date)):
-        raise ValueError_("ô này phải là chữ, không phải ngày", "this cell must be text, not a date")
+        raise ValueError_("ô này phải là chữ, không phải ngày",
+                          "this cell must be text, not a date")
     text = _clean_text(str(value))
     if text and max_length and len(text) > max_length:
         raise ValueError_(f"dài quá {max_length} ký tự", f"longer than {max_length} characters")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from html import escape
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 PALETTE = ("#2f6fb0", "#f0a202", "#5aa469", "#d1495b", "#8e7cc3", "#00a6a6")
 FONT = 'font-family="sans-serif" font-size="11"'

@@ -28,6 +28,8 @@ def reset_database() -> None:
 @click.option("--reset", is_flag=True, help="Empty a non-empty database first.")
 def seed_demo(reset):
     """The demo data set (design §9)."""
+    # Here, not at the top: every start of the app imports this module (the `flask seed`
+    # commands), the demo's data modules only when a seed command runs.
     from seed.demo import load_demo
 
     if not database_is_empty():
@@ -52,11 +54,11 @@ def seed_demo(reset):
               help="Dossiers per insert batch and commit.")
 def seed_scale(count, batch):
     """N more synthetic dossiers with events, payments and ratings, for benchmarks."""
-    from seed.scale import CatalogMissing, generate
+    from seed.scale import CatalogMissing, generate  # as in seed_demo
 
     with click.progressbar(length=count, label="Hồ sơ / dossiers") as bar:
         try:
-            stats = generate(db.session, count, current_app.config["RECEIVING_UNIT_CODE"],
+            stats = generate(db.session, count, current_app.settings.receiving_unit_code,
                              batch=batch, progress=bar.update)
         except CatalogMissing as exc:
             raise click.ClickException(

@@ -6,6 +6,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from domain.calendar_checklist import mark_reviewed
+from models import CalendarDay, User
+
 # (date, is_working_day, note): Thông báo 9441/TB-BNV (16/10/2025), point 2: "Hoán đổi từ ngày
 # làm việc thứ Hai ngày 31/8/2026 Dương lịch sang ngày nghỉ hằng tuần thứ Bảy ngày 22/8/2026".
 OVERRIDES = {
@@ -20,9 +23,6 @@ REVIEWED_AT = dt.datetime(2025, 10, 20, 9, 0)
 
 def add_calendar_overrides(session) -> None:
     """Add the overrides and mark their years reviewed (by the first administrator)."""
-    from domain.calendar_checklist import mark_reviewed
-    from models import CalendarDay, User
-
     admin_id = session.scalar(select(User.id).where(User.role == "admin").order_by(User.id))
     for year, days in OVERRIDES.items():
         for day, working, note in days:

@@ -30,13 +30,15 @@ from werkzeug.security import generate_password_hash
 from domain.calendar import vietnam_holidays
 from domain.codes import format_code
 from domain.evaluation import INDICATORS, ensure_indicators
+from domain.procedure_documents import documents_from_text
 from domain.text import normalize_search
 from models import (
     Agency, CourierItem, CourierRun, Dossier, DossierCounter, DossierDocument, DossierEvent,
     DossierPause,
     EvaluationAnswer, EvaluationForm, EvaluationIndicator, FeeItem, Feedback, Field, Payment,
-    Procedure, StaffRating, User, user_agency,
+    Procedure, ProcedureDocument, StaffRating, User, user_agency,
 )
+from seed.calendar_overrides import add_calendar_overrides
 from seed.catalog import (
     ACTIONS, AGENCIES, FIELDS, FREQUENT, OBJECTS, POWER_PROCEDURES, VERTICAL_PROCEDURES,
 )
@@ -115,11 +117,10 @@ def load_demo(session) -> list[tuple[str, str, str]]:
     """Load the whole data set into an empty database; returns the demo logins."""
     session.info["skip_audit"] = True
     try:
-        builder = DemoBuilder(current_app.config["RECEIVING_UNIT_CODE"])
+        builder = DemoBuilder(current_app.settings.receiving_unit_code)
         builder.build()
         builder.insert(session)
         # 2026: the official swap the holidays package misses (no 2019 figure depends on it).
-        from seed.calendar_overrides import add_calendar_overrides
         add_calendar_overrides(session)
     finally:
         session.info.pop("skip_audit", None)
@@ -301,7 +302,15 @@ class DemoBuilder:
                     "id": proc_id, "days": days, "weight": weight, "online": online,
                     "postal_in": postal_in, "postal_out": postal_out, "four": is_four,
                     "sat": i < sat, "fees": items})
-        self.rows.update(agency=agencies, field=fields, procedure=procedures, fee_item=fee_items)
+        # The checklist of each procedure from its text, as migration 0009 converts it (no
+        # random draw: every figure of 2019 stays as it was).
+        documents = [{"procedure_id": p["id"], "created_at": CATALOG_TIME,
+                      "updated_at": CATALOG_TIME, **doc}
+                     for p in procedures for doc in documents_from_text(p["required_documents"])]
+        for number, doc in enumerate(documents, start=1):
+            doc["id"] = number
+        self.rows.update(agency=agencies, field=fields, procedure=procedures, fee_item=fee_items,
+                         procedure_document=documents)
 
     def _tail_spec(self, code, name, weight):
         r = self.rng
@@ -656,7 +665,7 @@ class DemoBuilder:
             d["staff_id"] = user_id
             ev = []
 
-            def add(frm, to, at, reason=None, from_unit=None, to_unit=None, user=None):
+            def add(frm, to, at, reason=None, from_unit=None, to_unit=None, user=None, ev=ev):
                 ev.append((at, frm, to, reason, from_unit, to_unit, user))
 
             if d["accepted_at"] is None:
@@ -958,7 +967,8 @@ class DemoBuilder:
         for answer in self.rows["evaluation_answer"]:
             answer["indicator_id"] = indicator_ids[answer.pop("indicator_code")]
         order = [(Agency, "agency"), (Field, "field"), (Procedure, "procedure"),
-                 (FeeItem, "fee_item"), (User, "user"), (user_agency, "user_agency"),
+                 (FeeItem, "fee_item"), (ProcedureDocument, "procedure_document"),
+                 (User, "user"), (user_agency, "user_agency"),
                  (Dossier, "dossier"), (DossierDocument, "dossier_document"),
                  (DossierCounter, "dossier_counter"),
                  (DossierEvent, "dossier_event"), (DossierPause, "dossier_pause"),

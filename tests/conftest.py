@@ -241,6 +241,16 @@ def page(browser):
 
 
 @pytest.fixture
+def frozen_clock():
+    """Stops domain.clock, the app's one clock: `frozen_clock(dt.date(2026, 11, 15))` (a date is
+    its 09:00 local time, a naive datetime local time); call again to move it. The real clock is
+    back after the test."""
+    from domain import clock
+    with contextlib.ExitStack() as stack:
+        yield lambda at: stack.enter_context(clock.frozen(at))
+
+
+@pytest.fixture
 def session_clock(monkeypatch):
     """Moves the clock of the session cookie forward: `session_clock(minutes=31)` and the
     session signed before looks 31 minutes old (itsdangerous dates it with time.time)."""

@@ -2,7 +2,6 @@
 or 403 exactly as design §1 says. The table below is the specification; a view missing from it
 fails the completeness test."""
 import pytest
-from flask import url_for
 
 from models import Agency, CalendarDay, Field, Procedure, db
 
@@ -72,7 +71,7 @@ def _service_sample_ids(agency, dossier):
     """One row per service screen (issue 4), in the staff's agency."""
     import datetime as dt
 
-    from models import (CourierRun, Dossier, EvaluationForm, EvaluationIndicator, Feedback,
+    from models import (CourierRun, EvaluationForm, EvaluationIndicator, Feedback,
                         KioskDevice, Payment, StaffRating, User)
     staff = db.session.query(User).filter_by(role="staff").first()
     at = dt.datetime(2019, 3, 4, 9, 0)
@@ -117,7 +116,8 @@ def test_every_admin_view_is_specified(app):
     from flask_admin.contrib.sqla import ModelView
     admin = app.extensions["admin"][0]
     endpoints = {v.endpoint for v in admin._views if isinstance(v, ModelView)}
-    assert endpoints <= set(ACCESS), f"views without an access specification: {endpoints - set(ACCESS)}"
+    assert endpoints <= set(ACCESS), \
+        f"views without an access specification: {endpoints - set(ACCESS)}"
 
 
 @pytest.mark.parametrize("endpoint", sorted(ACCESS))
@@ -169,8 +169,9 @@ PAGES = {"admin": ("/", EVERYONE), "report": ("/report/", {A, M}),
          "calendar_checklist": ("/calendar-checklist/", EVERYONE)}
 
 
-# Endpoints with no page of their own (the dossier page's file actions, tests/test_dossier_files.py):
-# their index answers 404 to everyone (their actions ask for the login: tests/test_dossier_files.py).
+# Endpoints with no page of their own (the dossier page's file actions,
+# tests/test_dossier_files.py): their index answers 404 to everyone (their actions ask for the
+# login: tests/test_dossier_files.py).
 WITHOUT_PAGE = {"dossier_file": "/dossier-files/"}
 
 

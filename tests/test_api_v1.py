@@ -225,9 +225,10 @@ def test_the_openapi_document_describes_these_endpoints(client, catalog):
     assert response.status_code == 200 and "ETag" in response.headers
     document = response.get_json()
     assert document["openapi"] == "3.1.0"
-    assert set(document["paths"]) == {"/api/v1/procedures", "/api/v1/procedures/{code}"}
+    assert set(document["paths"]) == {"/api/v1/procedures", "/api/v1/procedures/{code}",
+                                      "/api/v1/dossiers/{code}"}  # tests/test_lookup.py
     assert set(document["components"]["schemas"]) == {
-        "Error", "ProcedureSummary", "Procedure", "ProcedurePage"}
+        "Error", "ProcedureSummary", "Procedure", "ProcedurePage", "DossierStatus"}
     listing = document["paths"]["/api/v1/procedures"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {
         "q", "agency", "field", "level", "online_level", "saturday_service", "four_on_spot",

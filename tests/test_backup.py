@@ -1,7 +1,6 @@
 """Backup and restore (issue 11, item 10): `flask backup PATH` while the center keeps working, and
 `flask restore PATH` into a fresh database, on SQLite (the online backup API, which also copies
 what is still in the WAL) and PostgreSQL (pg_dump -Fc / pg_restore)."""
-import datetime as dt
 import os
 import threading
 import time
@@ -10,8 +9,9 @@ import pytest
 from sqlalchemy import func, make_url, select
 
 from conftest import create_agency, create_user, make_app
+from domain import clock
 from domain import lifecycle as lc
-from models import Agency, AuditLog, Dossier, Payment, Procedure, db
+from models import AuditLog, Dossier, Payment, Procedure, db
 
 UNIT = "000.00.20.H37"
 
@@ -54,10 +54,10 @@ def _intake(app, proc_id, clerk_id, name):
     """One intake with its payment, as the counter does it: one transaction, audited."""
     db.session.info["actor"] = (clerk_id, "10.0.0.1")
     dossier = Dossier(procedure_id=proc_id, applicant_name=name)
-    lc.accept_dossier(db.session, dossier, None, lc.now_local(), UNIT)
+    lc.accept_dossier(db.session, dossier, None, clock.now(), UNIT)
     db.session.flush()
     payment = Payment(dossier=dossier, amount_vnd=135000, method="cash",
-                      paid_at=lc.now_local())
+                      paid_at=clock.now())
     db.session.add(payment)
     db.session.commit()
     return dossier.id, payment.id
@@ -138,7 +138,7 @@ def test_restore_refuses_a_database_with_data_unless_forced(app, tmp_path, resto
     assert _cli(target, "restore", str(path)).exit_code == 0  # empty: no --force needed
     with target.app_context():
         late = Dossier(procedure_id=proc_id, applicant_name="Sau sao lưu")
-        lc.accept_dossier(db.session, late, None, lc.now_local(), UNIT)
+        lc.accept_dossier(db.session, late, None, clock.now(), UNIT)
         db.session.commit()
         db.session.remove()
     refused = _cli(target, "restore", str(path))

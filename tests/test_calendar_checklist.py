@@ -9,22 +9,17 @@ import datetime as dt
 import pytest
 from bs4 import BeautifulSoup
 
-import views.calendar_checklist as checklist_views
-import views.home as home_views
 from browser_forms import open_form
 from domain import calendar_checklist as cc
 from domain.calendar import load_calendar
-from models import AuditLog, CalendarDay, CalendarYearReview, db
+from models import AuditLog, CalendarYearReview, db
 from seed.calendar_overrides import add_calendar_overrides
 
 
 @pytest.fixture
-def today(monkeypatch):
-    """Set the day the views see (views.reports.local_today, imported by both)."""
-    def _set(day: dt.date):
-        monkeypatch.setattr(checklist_views, "local_today", lambda: day)
-        monkeypatch.setattr(home_views, "local_today", lambda: day)
-    return _set
+def today(frozen_clock):
+    """Set the day the views see (domain.clock)."""
+    return frozen_clock
 
 
 def _rows(html, year):

@@ -7,6 +7,7 @@ import threading
 from sqlalchemy import select
 
 from conftest import create_agency, create_user, login
+from domain import clock
 from domain import lifecycle as lc
 from models import Dossier, Procedure, db
 
@@ -45,7 +46,7 @@ def test_parallel_intakes_have_unique_gapless_codes(app):
             for i in range(PER_THREAD):
                 try:
                     d = Dossier(procedure_id=proc_id, applicant_name=f"dom {n}-{i}")
-                    lc.accept_dossier(db.session, d, None, lc.now_local(), unit)
+                    lc.accept_dossier(db.session, d, None, clock.now(), unit)
                     db.session.flush()
                     if i % 2:  # an intake that fails after taking its number
                         db.session.rollback()
@@ -156,7 +157,7 @@ def test_two_simultaneous_document_edits_one_wins(app):
         barrier = threading.Barrier(2)
         results = {}
 
-        def post(key, client, data):
+        def post(key, client, data, barrier=barrier, results=results, url=url):
             barrier.wait()
             results[key] = client.post(url, data=data)
 

@@ -6,8 +6,8 @@ from models import Agency, db
 
 
 def _token(client, url):
-    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-                      client.get(url).data)
+    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"'
+                      rb'|name="csrf_token" value="([^"]+)"', client.get(url).data)
     assert match, "form without a CSRF token"
     return (match.group(1) or match.group(2)).decode()
 

@@ -68,7 +68,7 @@ def test_dashboard_figures(march):
 
 def test_dashboard_page_by_role(march, client):
     assert client.get("/").status_code == 302
-    for role, username in (("manager", "manager1"), ("admin", "admin1")):
+    for _role, username in (("manager", "manager1"), ("admin", "admin1")):
         c = march.test_client()
         c.post("/login", data={"username": username, "password": "correct horse 42"})
         html = c.get("/?until=2019-03").get_data(as_text=True)

@@ -100,3 +100,53 @@ def test_the_intake_form_gives_the_agency_code(app, client):
         dossier = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Trần Thị B"))
         today = dossier.accepted_at.date()
         assert dossier.code == f"000.00.13.H37-{today:%y%m%d}-0001"
+
+
+def test_parallel_intakes_for_two_agencies_keep_each_sequence_gapless(app):
+    """Threads with their own sessions accept dossiers of two agencies and one without an eid code
+    on one day, some rolling back after taking a number: each prefix runs 0001..N."""
+    import threading
+    from collections import defaultdict
+
+    procs = _world(app)
+    threads, per_thread = 6, 6
+    barrier = threading.Barrier(threads)
+    errors = []
+
+    def work(n):
+        with app.app_context():
+            barrier.wait()
+            for i in range(per_thread):
+                try:
+                    proc = procs[("gt", "tp", "dl")[(n + i) % 3]]
+                    dossier = Dossier(procedure_id=proc, applicant_name=f"{n}-{i}")
+                    lc.accept_dossier(db.session, dossier, None, DAY,
+                                      app.config["RECEIVING_UNIT_CODE"])
+                    db.session.flush()
+                    if (n + i) % 4 == 0:
+                        db.session.rollback()
+                        continue
+                    db.session.commit()
+                except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                    db.session.rollback()
+                    errors.append(repr(exc))
+            db.session.remove()
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(120)
+    assert not errors
+    with app.app_context():
+        codes = list(db.session.scalars(select(Dossier.code)))
+    assert len(codes) == len(set(codes)) == sum(
+        1 for n in range(threads) for i in range(per_thread) if (n + i) % 4)
+    by_prefix = defaultdict(list)
+    for code in codes:
+        prefix, seq = code.rsplit("-", 1)
+        by_prefix[prefix].append(int(seq))
+    unit = app.config["RECEIVING_UNIT_CODE"]
+    assert set(by_prefix) == {"000.00.18.H37-260309", "000.00.13.H37-260309", f"{unit}-260309"}
+    for prefix, seqs in by_prefix.items():
+        assert sorted(seqs) == list(range(1, len(seqs) + 1)), prefix

@@ -7,14 +7,22 @@ import hashlib
 import io
 from pathlib import Path
 
+import file_samples as samples
 import pytest
+from conftest import create_user, login
 from sqlalchemy import func, select
 
-from conftest import create_user, login
-import file_samples as samples
-from domain import lifecycle as lc
-from models import (Agency, AuditLog, Dossier, DossierDocument, DossierFile, Procedure,
-                    StoredFile, db)
+from domain import clock, lifecycle as lc
+from models import (
+    Agency,
+    AuditLog,
+    Dossier,
+    DossierDocument,
+    DossierFile,
+    Procedure,
+    StoredFile,
+    db,
+)
 
 UNIT = "000.00.20.H37"
 
@@ -91,7 +99,7 @@ def test_each_allowed_type_is_stored_once_under_its_hash(app, client, login_as, 
         assert attachment.document_id == world["documents"][0]
         assert attachment.original_name == name and attachment.kind == "scan"
         assert attachment.uploaded_by.username == "staff1"
-        assert attachment.uploaded_at.date() == lc.now_local().date()
+        assert attachment.uploaded_at.date() == clock.today()
         audit = db.session.scalars(select(AuditLog).where(
             AuditLog.table_name == "dossier_file")).one()
         assert audit.action == "insert" and audit.user_id == attachment.uploaded_by_id
@@ -267,7 +275,7 @@ def test_the_electronic_result_needs_a_resolved_dossier(app, client, login_as, w
     assert _counts(app) == (0, 0)
     with app.app_context():
         dossier = db.session.get(Dossier, world["own"])
-        lc.transition(db.session, dossier, "resolve", None, lc.now_local())
+        lc.transition(db.session, dossier, "resolve", None, clock.now())
         db.session.commit()
     page = client.get(f"/dossier/details/?id={world['own']}").get_data(as_text=True)
     assert '<option value="result">Kết quả điện tử</option>' in page

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
+from domain import clock
 from domain import lifecycle as lc
 from models import Agency, Dossier, Procedure, db
 
@@ -124,7 +125,7 @@ def test_filtered_list_shows_a_bounded_count(app, client, login_as, world):
 
 
 def test_due_list_phone_count_export_and_working_days(app, client, login_as, world):
-    today = lc.now_local().date()
+    today = clock.today()
     with app.app_context():
         calendar = lc.load_calendar(db.session)
         late = calendar.working_days_between(world["due"], today)

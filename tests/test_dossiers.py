@@ -9,6 +9,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from conftest import login
+from domain import clock
+from domain.status import Status
 from domain import lifecycle as lc
 from models import Agency, AuditLog, Dossier, DossierEvent, Procedure, User, db
 
@@ -73,7 +75,7 @@ def test_intake_through_the_form_then_receipt(app, client, login_as, world):
     with app.app_context():
         d = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Lê Văn Cường"))
         assert re.fullmatch(rf"{re.escape(UNIT)}-\d{{6}}-0001", d.code)
-        assert d.status == lc.ACCEPTED and d.agency_id == world["sgtvt"]
+        assert d.status == Status.ACCEPTED and d.agency_id == world["sgtvt"]
         assert d.received_by.username == "staff1"
         assert d.due_date == lc.load_calendar(db.session).due_date(d.accepted_at, 5)
         assert [(x.name, x.kind, x.copies) for x in d.documents] == [
@@ -133,7 +135,7 @@ def test_staff_cannot_reach_another_agencys_dossier(app, client, login_as, world
     own = _dossier(app, world["own"])
     assert (after.status, after.applicant_name, after.version) == (
         before.status, before.applicant_name, before.version)
-    assert own.status == lc.ACCEPTED
+    assert own.status == Status.ACCEPTED
     book = load_workbook(io.BytesIO(client.get(
         "/dossier/register/?from=2019-03-01&to=2019-03-31").data))
     codes = [row[1] for row in book.active.iter_rows(min_row=5, values_only=True)]
@@ -149,7 +151,7 @@ def test_manager_reads_everything_and_changes_nothing(app, client, login_as, wor
     assert client.post("/dossier/action/", data={"action": "transfer",
                                                  "rowid": [world["own"]]}).status_code == 403
     assert client.post("/dossier/delete/", data={"id": world["own"]}).status_code == 403
-    assert _dossier(app, world["own"]).status == lc.ACCEPTED
+    assert _dossier(app, world["own"]).status == Status.ACCEPTED
     book = load_workbook(io.BytesIO(client.get(
         "/dossier/register/?from=2019-03-04&to=2019-03-04").data))
     assert len(list(book.active.iter_rows(min_row=5, values_only=True))) == 2
@@ -161,19 +163,19 @@ def test_transitions_through_the_page(app, client, login_as, world):
     page = client.get(f"/dossier/details/?id={own}").get_data(as_text=True)
     assert 'id="action-transfer"' in page and 'id="action-return"' not in page
     assert _post_transition(client, app, own, "transfer").status_code == 302
-    assert _dossier(app, own).status == lc.PROCESSING
+    assert _dossier(app, own).status == Status.PROCESSING
     # A pause without a reason is refused with a Vietnamese message and changes nothing.
     _post_transition(client, app, own, "request_supplement", reason=" ")
     assert "lý do" in _flashes(client).lower()
-    assert _dossier(app, own).status == lc.PROCESSING
+    assert _dossier(app, own).status == Status.PROCESSING
     _post_transition(client, app, own, "request_supplement", reason="Thiếu ảnh 3x4")
-    assert _dossier(app, own).status == lc.AWAITING_SUPPLEMENT
+    assert _dossier(app, own).status == Status.AWAITING_SUPPLEMENT
     form02 = client.get(f"/dossier/print/02/?id={own}").get_data(as_text=True)
     assert "Thiếu ảnh 3x4" in form02
     # Not allowed from here: refused, unchanged.
     _post_transition(client, app, own, "return", return_channel="counter")
     assert "không được phép" in _flashes(client).lower()
-    assert _dossier(app, own).status == lc.AWAITING_SUPPLEMENT
+    assert _dossier(app, own).status == Status.AWAITING_SUPPLEMENT
     _post_transition(client, app, own, "supplement_received")
     _post_transition(client, app, own, "reschedule", reason="Chờ ý kiến liên ngành",
                      new_due_date="2019-04-30")
@@ -183,11 +185,11 @@ def test_transitions_through_the_page(app, client, login_as, world):
     assert "30/04/2019" in form04 and "Chờ ý kiến liên ngành" in form04
     _post_transition(client, app, own, "resolve")
     _post_transition(client, app, own, "return", return_channel="postal")
-    assert _dossier(app, own).status == lc.RESOLVED  # no tracking number
+    assert _dossier(app, own).status == Status.RESOLVED  # no tracking number
     _post_transition(client, app, own, "return", return_channel="postal",
                      postal_tracking_no="EL0001VN")
     d = _dossier(app, own)
-    assert (d.status, d.return_channel, d.postal_tracking_no) == (lc.RETURNED, "postal",
+    assert (d.status, d.return_channel, d.postal_tracking_no) == (Status.RETURNED, "postal",
                                                                   "EL0001VN")
     form05 = client.get(f"/dossier/print/05/?id={own}").get_data(as_text=True)
     assert form05.count("<tr>") == 1 + 7  # header + 7 events
@@ -202,7 +204,7 @@ def test_stale_transition_form_is_refused(app, client, login_as, world):
     assert _post_transition(client, app, world["own"], "transfer").status_code == 302
     client.post("/dossier/transition/", data={"id": d.id, "version": d.version,
                                               "action": "withdraw", "reason": "đổi ý"})
-    assert _dossier(app, world["own"]).status == lc.PROCESSING
+    assert _dossier(app, world["own"]).status == Status.PROCESSING
     assert "người khác" in _flashes(client).lower()
 
 
@@ -210,13 +212,13 @@ def test_refusal_and_form_03(app, client, login_as, world):
     with app.app_context():
         p1 = db.session.get(Procedure, world["p1"])
         s = Dossier(procedure=p1, agency_id=p1.agency_id, applicant_name="Phạm Thị Dung",
-                    channel="online", status=lc.SUBMITTED)
+                    channel="online", status=Status.SUBMITTED)
         db.session.add(s)
         db.session.commit()
         sid = s.id
     login_as("staff")
     _post_transition(client, app, sid, "refuse", reason="Hồ sơ không thuộc thẩm quyền")
-    assert _dossier(app, sid).status == lc.REFUSED
+    assert _dossier(app, sid).status == Status.REFUSED
     page = client.get(f"/dossier/print/03/?id={sid}").get_data(as_text=True)
     assert "Hồ sơ không thuộc thẩm quyền" in page and "Phạm Thị Dung" in page
 
@@ -230,9 +232,9 @@ def test_batch_transfer_and_result_received(app, client, login_as, world):
         db.session.commit()
         ids = [world["own"], extra.id]
     client.post("/dossier/action/", data={"action": "transfer", "rowid": ids})
-    assert [_dossier(app, i).status for i in ids] == [lc.PROCESSING] * 2
+    assert [_dossier(app, i).status for i in ids] == [Status.PROCESSING] * 2
     client.post("/dossier/action/", data={"action": "result_received", "rowid": ids})
-    assert [_dossier(app, i).status for i in ids] == [lc.RESOLVED] * 2
+    assert [_dossier(app, i).status for i in ids] == [Status.RESOLVED] * 2
     # Again: not allowed from "resolved": refused for all.
     client.post("/dossier/action/", data={"action": "transfer", "rowid": ids})
     assert "Nothing was changed" in _flashes(client) or "Không có gì" in _flashes(client)
@@ -276,14 +278,14 @@ def test_second_editor_gets_a_conflict_and_overwrites_nothing(app, users, world)
 
 
 def test_list_filters_search_and_supervision(app, client, login_as, world):
-    today = lc.now_local().date()
+    today = clock.today()
     with app.app_context():
         cal = lc.load_calendar(db.session)
         p1 = db.session.get(Procedure, world["p1"])
         soon = Dossier(procedure=p1, applicant_name="Sắp Đến Hạn")
         later = Dossier(procedure=p1, applicant_name="Còn Lâu")
-        lc.accept_dossier(db.session, soon, None, lc.now_local(), UNIT)
-        lc.accept_dossier(db.session, later, None, lc.now_local(), UNIT)
+        lc.accept_dossier(db.session, soon, None, clock.now(), UNIT)
+        lc.accept_dossier(db.session, later, None, clock.now(), UNIT)
         soon.due_date = cal.nth_working_day_after(cal.clock_start(today), 1)
         later.due_date = cal.nth_working_day_after(today, 20)
         db.session.commit()
@@ -378,17 +380,17 @@ def test_online_submission_accepted_on_the_page(app, client, login_as, world):
     with app.app_context():
         p1 = db.session.get(Procedure, world["p1"])
         s = Dossier(procedure=p1, agency_id=p1.agency_id, applicant_name="Online Một",
-                    channel="online", status=lc.SUBMITTED)
+                    channel="online", status=Status.SUBMITTED)
         db.session.add(s)
         db.session.commit()
         sid = s.id
     login_as("staff")
     bad = _post_transition(client, app, sid, "accept", new_due_date="not a date")
-    assert bad.status_code == 302 and _dossier(app, sid).status == lc.SUBMITTED
+    assert bad.status_code == 302 and _dossier(app, sid).status == Status.SUBMITTED
     response = _post_transition(client, app, sid, "accept")
     assert "receipt=1" in response.location
     d = _dossier(app, sid)
-    assert d.status == lc.ACCEPTED and d.code.startswith(UNIT) and d.due_date is not None
+    assert d.status == Status.ACCEPTED and d.code.startswith(UNIT) and d.due_date is not None
 
 
 def test_transition_needs_the_csrf_token(csrf_app):
@@ -409,13 +411,13 @@ def test_transition_needs_the_csrf_token(csrf_app):
     client.post("/login", data={"username": "clerk", "password": PASSWORD, "csrf_token": token})
     form = {"id": dossier_id, "version": version, "action": "transfer"}
     assert client.post("/dossier/transition/", data=form).status_code == 400
-    assert _dossier(csrf_app, dossier_id).status == lc.ACCEPTED
+    assert _dossier(csrf_app, dossier_id).status == Status.ACCEPTED
     details = client.get(f"/dossier/details/?id={dossier_id}").get_data(as_text=True)
     form["csrf_token"] = re.search(
         r'id="form-transfer">\s*<input type="hidden" name="csrf_token" value="([^"]+)"',
         details).group(1)
     assert client.post("/dossier/transition/", data=form).status_code == 302
-    assert _dossier(csrf_app, dossier_id).status == lc.PROCESSING
+    assert _dossier(csrf_app, dossier_id).status == Status.PROCESSING
 
 
 def test_register_pages_through_batches_and_caps(app, client, login_as, world, monkeypatch):
@@ -448,7 +450,8 @@ def test_list_export_follows_the_search_and_the_staff_scope(app, client, login_a
     def exported(query=""):
         response = client.get("/dossier/export.xlsx" + query)
         assert response.status_code == 200
-        rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(response.data)).active.iter_rows()]
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        rows = [[c.value for c in r] for r in sheet.iter_rows()]
         return rows[0], rows[1:]
 
     login_as("manager")

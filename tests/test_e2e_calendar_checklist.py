@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import views.calendar_checklist as checklist_views
-import views.home as home_views
 from models import db
 from seed.calendar_overrides import add_calendar_overrides
 
@@ -18,10 +16,8 @@ SHOTS = Path("/tmp/legal-shots")
 
 
 def test_admin_reviews_next_year_from_the_home_page_warning(app, live_server, page, users,
-                                                            monkeypatch):
-    day = dt.date(2026, 11, 15)
-    monkeypatch.setattr(checklist_views, "local_today", lambda: day)
-    monkeypatch.setattr(home_views, "local_today", lambda: day)
+                                                            frozen_clock):
+    frozen_clock(dt.date(2026, 11, 15))
     with app.app_context():
         add_calendar_overrides(db.session)
         db.session.commit()

@@ -5,10 +5,10 @@ Screenshots: /tmp/files-shots/."""
 import datetime as dt
 from pathlib import Path
 
+import file_samples as samples
 import pytest
 from sqlalchemy import select
 
-import file_samples as samples
 from domain import lifecycle as lc
 from models import Agency, Dossier, DossierDocument, DossierFile, Procedure, db
 

@@ -9,6 +9,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from domain import clock
 from domain import lifecycle as lc
 from models import Agency, Dossier, FeeItem, Payment, Procedure, db
 
@@ -32,7 +33,7 @@ def _data(app):
         lc.accept_dossier(db.session, late, None, dt.datetime(2019, 3, 4, 9), UNIT)
         for i in range(3):
             lc.accept_dossier(db.session, Dossier(procedure=p2, applicant_name=f"Hoàng Thị {i}"),
-                              None, lc.now_local(), UNIT)
+                              None, clock.now(), UNIT)
         db.session.commit()
         return late.id, late.code
 

@@ -19,7 +19,8 @@ def _data(app):
         proc = Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe", agency=gt,
                          processing_days=5, fee_items=[
                              FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000)])
-        db.session.add(Dossier(code=CODE, procedure=proc, agency=gt, applicant_name="Nguyễn Văn Ánh",
+        db.session.add(Dossier(code=CODE, procedure=proc, agency=gt,
+                               applicant_name="Nguyễn Văn Ánh",
                                accepted_at=dt.datetime(2019, 3, 4, 9), status=4,
                                due_date=dt.date(2019, 3, 11)))
         ensure_indicators(db.session)

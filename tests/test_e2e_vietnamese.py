@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from domain import clock
 from domain import lifecycle as lc
 from domain.evaluation import ensure_indicators
 from import_helpers import csv_bytes
@@ -49,15 +50,20 @@ COLLECT = """() => {
   hidden.forEach(el => el.style.setProperty('display', 'none', 'important'));
   const parts = [document.title, document.body.innerText];
   hidden.forEach(el => el.style.removeProperty('display'));
-  for (const el of document.querySelectorAll('[placeholder],[title],[aria-label],input[type=submit],input[type=button]')) {
-    for (const a of ['placeholder', 'title', 'aria-label']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
+  const labelled = '[placeholder],[title],[aria-label],input[type=submit],input[type=button]';
+  for (const el of document.querySelectorAll(labelled)) {
+    for (const a of ['placeholder', 'title', 'aria-label']) {
+      if (el.getAttribute(a)) parts.push(el.getAttribute(a));
+    }
     if (el.matches('input[type=submit],input[type=button]')) parts.push(el.value);
   }
   for (const el of document.querySelectorAll('option, .dropdown-menu a, .dropdown-menu button')) {
     parts.push(el.textContent);
   }
   // select2's announcements to screen readers ("One result is available...")
-  for (const el of document.querySelectorAll('.select2-offscreen, [role=status]')) parts.push(el.textContent);
+  for (const el of document.querySelectorAll('.select2-offscreen, [role=status]')) {
+    parts.push(el.textContent);
+  }
   return parts.join('\\n');
 }"""
 
@@ -103,7 +109,7 @@ def world(app, users):
                       reason="Người nộp đề nghị dừng")
         running = Dossier(procedure=procedure, applicant_name="Trần Thị Bình", documents=[
             DossierDocument(name="Bản sao CCCD", kind="copy", copies=2)])
-        lc.accept_dossier(db.session, running, staff, lc.now_local() - dt.timedelta(days=1),
+        lc.accept_dossier(db.session, running, staff, clock.now() - dt.timedelta(days=1),
                           UNIT)
         db.session.add(Payment(dossier=running, fee_item=procedure.fee_items[0],
                                amount_vnd=135000, method="cash", collected_by=staff,

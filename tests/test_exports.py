@@ -9,8 +9,8 @@ import zipfile
 import openpyxl
 import pytest
 
+from domain import clock
 from models import Agency, Dossier, Procedure, db
-from tests.conftest import create_agency
 from views import labels
 from views.base import AgencyScopedMixin, SecureModelView
 from views.exports import XlsxExportMixin
@@ -221,24 +221,16 @@ def test_audit_log_export_shows_local_time(app, users):
     assert dt.datetime(2019, 3, 4, 9, 30) in stamps  # 02:30 UTC is 09:30 in Hà Nội
 
 
-def test_export_file_names_are_vietnamese_ascii_on_the_local_clock(app, users, monkeypatch):
+def test_export_file_names_are_vietnamese_ascii_on_the_local_clock(app, users):
     """`ho-so_2019-12-31_1530.xlsx`: the list's Vietnamese name without accents, the local
     date and time (the server's clock is UTC: 08:30 UTC is 15:30 in Hà Nội)."""
-    import views.exports as exports
-
-    class FrozenClock(dt.datetime):
-        @classmethod
-        def now(cls, tz=None):
-            utc = dt.datetime(2019, 12, 31, 8, 30, tzinfo=dt.timezone.utc)
-            return utc.astimezone(tz) if tz else utc.replace(tzinfo=None)
-
-    monkeypatch.setattr(exports.dt, "datetime", FrozenClock)
     client = app.test_client()
     client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
     names = {}
-    for endpoint in ("dossier", "audit_log", "procedure", "payment"):
-        response = client.get(f"/{endpoint}/export.xlsx")
-        names[endpoint] = response.headers["Content-Disposition"]
+    with clock.frozen(dt.datetime(2019, 12, 31, 8, 30, tzinfo=dt.UTC)):
+        for endpoint in ("dossier", "audit_log", "procedure", "payment"):
+            response = client.get(f"/{endpoint}/export.xlsx")
+            names[endpoint] = response.headers["Content-Disposition"]
     assert names["dossier"] == 'attachment; filename="ho-so_2019-12-31_1530.xlsx"'
     assert names["audit_log"] == 'attachment; filename="nhat-ky-thao-tac_2019-12-31_1530.xlsx"'
     assert names["procedure"] == 'attachment; filename="thu-tuc-hanh-chinh_2019-12-31_1530.xlsx"'

@@ -4,13 +4,13 @@ import datetime as dt
 import hashlib
 import tarfile
 
+import file_samples as samples
 import pytest
+from conftest import create_agency, create_user, make_app
 from sqlalchemy import make_url, select
 
-from conftest import create_agency, create_user, make_app
-import file_samples as samples
 from domain import files as df
-from domain import lifecycle as lc
+from domain import clock, lifecycle as lc
 from models import Dossier, DossierFile, Procedure, StoredFile, db
 
 UNIT = "000.00.20.H37"
@@ -31,7 +31,7 @@ def _dossier_with_files(app, files_dir, contents):
         lc.accept_dossier(db.session, dossier, clerk, dt.datetime(2019, 3, 4, 9), UNIT)
         for i, content in enumerate(contents):
             df.attach(db.session, dossier, df.check_content(content, f"f{i}"), f"tep-{i}",
-                      files_dir, clerk, lc.now_local())
+                      files_dir, clerk, clock.now())
         db.session.commit()
         return dossier.id
 
@@ -75,9 +75,9 @@ def test_a_damaged_file_is_repaired_by_the_same_content_uploaded_again(app, tmp_
     assert _cli(app, "files", "check").exit_code == 1
     with app.app_context():
         dossier = db.session.get(Dossier, dossier_id)
-        dossier.resolved_at = lc.now_local()  # attached elsewhere: as the electronic result
+        dossier.resolved_at = clock.now()  # attached elsewhere: as the electronic result
         df.attach(db.session, dossier, df.check_content(content, "again"), "again.png",
-                  files_dir, None, lc.now_local(), kind="result")
+                  files_dir, None, clock.now(), kind="result")
         db.session.commit()
     assert path.read_bytes() == content
     assert _cli(app, "files", "check").exit_code == 0

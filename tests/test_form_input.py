@@ -13,6 +13,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange
 
 from browser_forms import open_form
+from domain.status import Status
 from domain import lifecycle as lc
 from domain.catalog_io import import_catalog
 from domain.spreadsheet_reader import Table
@@ -127,7 +128,7 @@ def test_too_long_text_is_a_vietnamese_message_not_a_500(app, client, login_as, 
     assert response.status_code == 302
     assert "Không được dài quá 2000 ký tự." in _flashes(client)
     with app.app_context():
-        assert db.session.get(Dossier, catalog["d_gt"]).status == lc.ACCEPTED
+        assert db.session.get(Dossier, catalog["d_gt"]).status == Status.ACCEPTED
 
 
 # ---- e-mail (item 2) ---------------------------------------------------------------------------

@@ -95,9 +95,9 @@ def _procedure(w):
 
 
 def _dossier(w):
-    dossier = Dossier(procedure=w.get(Procedure), applicant_name="Nguyễn Văn Ánh", phone="0912345678",
-                      email="anh@example.vn", address="Lạng Sơn", note="Ghi chú",
-                      return_channel="postal")
+    dossier = Dossier(procedure=w.get(Procedure), applicant_name="Nguyễn Văn Ánh",
+                      phone="0912345678", email="anh@example.vn", address="Lạng Sơn",
+                      note="Ghi chú", return_channel="postal")
     dossier.documents.append(DossierDocument(name="Đơn đề nghị", kind="original", copies=1))
     lc.accept_dossier(db.session, dossier, None, dt.datetime(2019, 3, 4, 9), UNIT)
     return dossier
@@ -119,9 +119,10 @@ def _indicator(w):
 
 
 def _feedback(w):
-    feedback = Feedback(channel="hotline", received_at=dt.datetime(2019, 3, 1, 16), sender="Trần Én",
-                        contact="0912", subject="Hỏi về lệ phí", content="Xin hỏi\nmức lệ phí",
-                        agency=w["agency"], dossier=w.get(Dossier), due_date=dt.date(2019, 3, 15))
+    feedback = Feedback(channel="hotline", received_at=dt.datetime(2019, 3, 1, 16),
+                        sender="Trần Én", contact="0912", subject="Hỏi về lệ phí",
+                        content="Xin hỏi\nmức lệ phí", agency=w["agency"], dossier=w.get(Dossier),
+                        due_date=dt.date(2019, 3, 15))
     db.session.add(feedback)
     return feedback
 

@@ -3,7 +3,6 @@ script or style without it; HSTS in production; no caching of what a logged-in u
 import re
 
 import pytest
-from conftest import login
 
 PAGES = {
     "admin": ["/", "/agency/", "/procedure/", "/procedure/new/", "/user/", "/user/new/",

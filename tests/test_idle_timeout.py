@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import func, select
 
 from conftest import PASSWORD, create_agency, create_user
-from models import Agency, Dossier, FormDraft, Procedure, User, db
+from models import Dossier, FormDraft, Procedure, db
 
 HOST = "http://localhost"
 

@@ -155,7 +155,8 @@ def test_edited_cells_are_exactly_the_changes(demo, tmp_path):
 def test_csv_catalog_with_and_without_bom_and_references_within_the_file(app, tmp_path):
     agencies = csv_bytes([["code", "name", "kind", "sort_order"],
                           ["SNV", "Sở Nội vụ", "department", "4"]], bom=False)
-    fields = csv_bytes([["code", "name", "agency_code"], ["NV-TDKT", "Thi đua – khen thưởng", "SNV"]])
+    fields = csv_bytes([["code", "name", "agency_code"],
+                        ["NV-TDKT", "Thi đua – khen thưởng", "SNV"]])
     procedures = csv_bytes([
         ["code", "name", "agency_code", "field_code", "processing_days", "publication_date",
          "four_on_spot"],

@@ -164,11 +164,15 @@ def test_hostile_upload_is_refused_on_the_preview(csrf_app, admin_client):
 def test_templates_have_the_documented_layout(csrf_app, admin_client):
     client = admin_client
     workbook = openpyxl.load_workbook(io.BytesIO(client.get("/imports/template/catalog.xlsx").data))
-    assert workbook.sheetnames == ["agencies", "fields", "procedures", "fee_items", "huong_dan"]
+    assert workbook.sheetnames == ["agencies", "fields", "procedures", "fee_items",
+                                   "procedure_documents", "huong_dan"]
     assert [c.value for c in workbook["fee_items"][1]] == [
         "procedure_code", "kind", "name", "amount_vnd", "channel", "note"]
+    assert [c.value for c in workbook["procedure_documents"][1]] == [
+        "procedure_code", "position", "name", "kind", "copies", "required"]
     assert workbook["agencies"].max_row == 1  # header only
-    dossiers = openpyxl.load_workbook(io.BytesIO(client.get("/imports/template/dossiers.xlsx").data))
+    dossiers = openpyxl.load_workbook(
+        io.BytesIO(client.get("/imports/template/dossiers.xlsx").data))
     assert [c.value for c in dossiers["dossiers"][1]] == [
         "code", "procedure_code", "applicant_name", "channel", "accepted_at", "due_date", "status",
         "resolved_at", "returned_at", "return_channel", "closed_at", "fee_paid_vnd"]

@@ -59,7 +59,7 @@ def test_an_old_district_procedure_stays_readable_and_editable(app, client):
     w = _world(app)
     assert login(client, "admin1").status_code == 302
     details = client.get(f"/procedure/details/?id={w['old']}").get_data(as_text=True)
-    assert "Huyện" in details or "huyện" in details
+    assert "Huyện (trước 01/07/2025)" in details
     html = client.get(f"/procedure/edit/?id={w['old']}").get_data(as_text=True)
     assert "district" in _level_options(html)
     form = open_form(client, f"/procedure/edit/?id={w['old']}")

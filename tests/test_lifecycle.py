@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from domain import deadlines
+from domain.status import Status
 from domain import lifecycle as lc
 from models import AuditLog, Dossier, DossierEvent, DossierPause, Procedure, db
 from conftest import create_agency, create_user
@@ -26,7 +28,7 @@ def world(db_session):
     return {"agency": agency, "proc": proc, "same_day": same_day, "clerk": clerk}
 
 
-def _intake(world, at=T(2019, 1, 26, 9, 30), proc="proc"):
+def _intake(world, at=dt.datetime(2019, 1, 26, 9, 30), proc="proc"):
     dossier = Dossier(procedure=world[proc], applicant_name="Nguyễn Văn A", channel="direct")
     lc.accept_dossier(db.session, dossier, world["clerk"], at, UNIT)
     db.session.commit()
@@ -42,7 +44,7 @@ def test_intake_sets_code_clock_due_date_agency_and_event(world):
     d1 = _intake(world)
     d2 = _intake(world, at=T(2019, 1, 26, 10, 0))
     assert d1.code == f"{UNIT}-190126-0001" and d2.code == f"{UNIT}-190126-0002"
-    assert d1.status == lc.ACCEPTED and d1.accepted_at == T(2019, 1, 26, 9, 30)
+    assert d1.status == Status.ACCEPTED and d1.accepted_at == T(2019, 1, 26, 9, 30)
     assert d1.due_date == dt.date(2019, 1, 31)  # §5 example: Saturday + 3 -> Thursday
     assert d1.agency_id == world["agency"].id and d1.received_by_id == world["clerk"].id
     (event,) = _events(d1)
@@ -54,7 +56,7 @@ def test_full_path_with_pause_moves_the_due_date(world):
     lc.transition(db.session, d, "transfer", world["clerk"], T(2019, 1, 28, 10, 30))
     lc.transition(db.session, d, "request_supplement", world["clerk"], T(2019, 1, 28, 15, 0),
                   reason="Thiếu bản sao CMND")
-    assert d.status == lc.AWAITING_SUPPLEMENT
+    assert d.status == Status.AWAITING_SUPPLEMENT
     lc.transition(db.session, d, "supplement_received", world["clerk"], T(2019, 1, 30, 8, 0))
     db.session.commit()
     # Pause 28/01 -> 30/01: two working days (29, 30); 31/01 + 2 over Tết -> 11/02.
@@ -70,7 +72,7 @@ def test_full_path_with_pause_moves_the_due_date(world):
     lc.transition(db.session, d, "return", world["clerk"], T(2019, 2, 12, 8, 0),
                   return_channel="postal", postal_tracking_no="EL123456789VN")
     db.session.commit()
-    assert d.status == lc.RETURNED and d.return_channel == "postal"
+    assert d.status == Status.RETURNED and d.return_channel == "postal"
     assert d.postal_tracking_no == "EL123456789VN"
     assert d.resolved_at == T(2019, 2, 11, 16, 30) and d.returned_at == T(2019, 2, 12, 8, 0)
     assert [(e.from_status, e.to_status) for e in _events(d)] == [
@@ -83,19 +85,20 @@ def test_same_day_resolution_from_accepted(world):
     d = _intake(world, at=T(2019, 3, 4, 8, 0), proc="same_day")
     assert d.due_date == dt.date(2019, 3, 4)
     lc.transition(db.session, d, "resolve", world["clerk"], T(2019, 3, 4, 10, 0))
-    assert d.status == lc.RESOLVED
+    assert d.status == Status.RESOLVED
 
 
 DISALLOWED = [
-    (lc.ACCEPTED, "supplement_received"), (lc.ACCEPTED, "return"), (lc.ACCEPTED, "stop"),
-    (lc.RESOLVED, "withdraw"), (lc.RETURNED, "resolve"), (lc.REFUSED, "transfer"),
-    (lc.PROCESSING, "transfer"), (lc.AWAITING_SUPPLEMENT, "resolve"), (lc.PROCESSING, "accept"),
-    (lc.PROCESSING, "no_such_action"),
+    (Status.ACCEPTED, "supplement_received"), (Status.ACCEPTED, "return"),
+    (Status.ACCEPTED, "stop"), (Status.RESOLVED, "withdraw"), (Status.RETURNED, "resolve"),
+    (Status.REFUSED, "transfer"), (Status.PROCESSING, "transfer"),
+    (Status.AWAITING_SUPPLEMENT, "resolve"), (Status.PROCESSING, "accept"),
+    (Status.PROCESSING, "no_such_action"),
 ]
 NEEDS_REASON = [
-    ("request_supplement", lc.PROCESSING), ("await_payment", lc.PROCESSING),
-    ("withdraw", lc.ACCEPTED), ("stop", lc.PROCESSING), ("reschedule", lc.PROCESSING),
-    ("refuse", lc.SUBMITTED)]
+    ("request_supplement", Status.PROCESSING), ("await_payment", Status.PROCESSING),
+    ("withdraw", Status.ACCEPTED), ("stop", Status.PROCESSING), ("reschedule", Status.PROCESSING),
+    ("refuse", Status.SUBMITTED)]
 
 
 def test_disallowed_transition_changes_nothing(world):
@@ -131,7 +134,7 @@ def test_withdraw_and_stop_close_the_dossier(world):
     lc.transition(db.session, d, "stop", world["clerk"], T(2019, 1, 29, 10, 0),
                   reason="Không nộp thuế")
     db.session.commit()
-    assert d.status == lc.STOPPED and d.closed_at == T(2019, 1, 29, 10, 0)
+    assert d.status == Status.STOPPED and d.closed_at == T(2019, 1, 29, 10, 0)
     assert d.pauses[0].ended_on == dt.date(2019, 1, 29)
     assert _events(d)[-1].reason == "Không nộp thuế"
     assert lc.allowed_actions(d) == []
@@ -139,9 +142,9 @@ def test_withdraw_and_stop_close_the_dossier(world):
 
 def test_online_submission_accepted_later_or_refused(world):
     s1 = Dossier(procedure=world["proc"], agency_id=world["agency"].id, applicant_name="B",
-                 channel="online", status=lc.SUBMITTED, submitted_at=T(2019, 2, 2, 22, 0))
+                 channel="online", status=Status.SUBMITTED, submitted_at=T(2019, 2, 2, 22, 0))
     s2 = Dossier(procedure=world["proc"], agency_id=world["agency"].id, applicant_name="C",
-                 channel="online", status=lc.SUBMITTED, submitted_at=T(2019, 2, 2, 22, 5))
+                 channel="online", status=Status.SUBMITTED, submitted_at=T(2019, 2, 2, 22, 5))
     db.session.add_all([s1, s2])
     db.session.commit()
     assert set(lc.allowed_actions(s1)) == {"accept", "refuse", "withdraw"}
@@ -151,7 +154,7 @@ def test_online_submission_accepted_later_or_refused(world):
     db.session.commit()
     assert s1.code == f"{UNIT}-190211-0001" and s1.due_date == dt.date(2019, 2, 14)
     assert [(e.from_status, e.to_status) for e in _events(s1)] == [(1, 2)]
-    assert s2.status == lc.REFUSED and s2.code is None and s2.closed_at is not None
+    assert s2.status == Status.REFUSED and s2.code is None and s2.closed_at is not None
     with pytest.raises(lc.LifecycleError):
         lc.accept_dossier(db.session, s2, world["clerk"], T(2019, 2, 11, 9, 0), UNIT)
 
@@ -169,7 +172,7 @@ def test_reschedule_once_while_processing(world):
                   new_due_date=dt.date(2019, 2, 14))
     db.session.commit()
     assert d.rescheduled_due_date == dt.date(2019, 2, 14) and d.due_date == dt.date(2019, 1, 31)
-    assert lc.effective_due_date(d) == dt.date(2019, 2, 14)
+    assert deadlines.effective_due_date(d) == dt.date(2019, 2, 14)
     assert "reschedule" not in lc.allowed_actions(d)
     with pytest.raises(lc.LifecycleError, match="already"):
         lc.transition(db.session, d, "reschedule", world["clerk"], T(2019, 2, 1), reason="Lại",
@@ -182,7 +185,7 @@ def test_return_by_post_needs_a_tracking_number(world):
     with pytest.raises(lc.LifecycleError, match="tracking"):
         lc.transition(db.session, d, "return", world["clerk"], T(2019, 1, 28, 10, 0),
                       return_channel="postal")
-    assert d.status == lc.RESOLVED
+    assert d.status == Status.RESOLVED
 
 
 def test_transition_many_is_all_or_nothing(world):
@@ -192,7 +195,7 @@ def test_transition_many_is_all_or_nothing(world):
     with pytest.raises(lc.LifecycleError):
         lc.transition_many(db.session, [a, b], "transfer", world["clerk"], T(2019, 1, 28, 9, 5))
     db.session.rollback()
-    assert a.status == lc.ACCEPTED and len(_events(a)) == 1
+    assert a.status == Status.ACCEPTED and len(_events(a)) == 1
 
 
 def test_transitions_write_audit_rows(world):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from domain import feedback as fb, periods
+from domain import clock, feedback as fb, periods
 from domain.periods import Period, PeriodError
 from domain.reports import build_report
 from models import Feedback, Payment, db
@@ -111,8 +111,7 @@ def test_the_message_is_translated_on_the_page_and_in_the_command(app, client, l
     html = client.get("/report/?preset=quarter&quarter=5&year=2019",
                       follow_redirects=True).get_data(as_text=True)
     assert "Kỳ báo cáo không hợp lệ" in html and "Quý phải là số từ 1 đến 4: 5." in html
-    from views.reports import local_today
-    this_month = periods.from_query({}, local_today())  # shown instead
+    this_month = periods.from_query({}, clock.today())  # shown instead
     assert f"Từ ngày {this_month.start:%d/%m/%Y} đến ngày {this_month.end:%d/%m/%Y}" in html
     result = app.test_cli_runner().invoke(args=["report", "--half", "2019-H3", "--format",
                                                 "json"])
@@ -253,9 +252,8 @@ def test_manager_picks_the_statutory_year_in_chromium(app, live_server, page):
 def test_totals_pages_read_the_period_once(app, client, login_as):
     """The totals pages: the current year by default, one end typed keeps the default's other
     end, a refused period is said (same message as elsewhere) and the default shown."""
-    from views.reports import local_today
     login_as("manager")
-    today = local_today()
+    today = clock.today()
     default = f"{today.replace(month=1, day=1):%d/%m/%Y} – {today:%d/%m/%Y}"
     html = client.get("/payment/totals/").get_data(as_text=True)
     assert default in html

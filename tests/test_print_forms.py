@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from domain.status import Status
 from domain import lifecycle as lc
 from models import Agency, Dossier, DossierDocument, Procedure, User, db
 
@@ -72,7 +73,7 @@ def dossiers(app, users):
         lc.transition(db.session, late, "reschedule", staff, at + dt.timedelta(days=2),
                       reason="Chờ ý kiến của Chi cục Thuế về nghĩa vụ tài chính",
                       new_due_date=dt.date(2020, 3, 16))
-        refused = Dossier(procedure=procedure, agency_id=agency.id, status=lc.SUBMITTED,
+        refused = Dossier(procedure=procedure, agency_id=agency.id, status=Status.SUBMITTED,
                           applicant_name="Vi Thị Hồng Nhung", channel="online")
         db.session.add(refused)
         db.session.flush()

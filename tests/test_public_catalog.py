@@ -79,7 +79,8 @@ def test_filters(client, catalog, args, expected):
 
 def test_the_filters_offer_only_what_finds_something(client, catalog):
     html = client.get("/thu-tuc/").get_data(as_text=True)
-    agencies = re.findall(r'<option value="([^"]+)"', html.split('id="agency"')[1].split("</select>")[0])
+    agencies = re.findall(r'<option value="([^"]+)"',
+                          html.split('id="agency"')[1].split("</select>")[0])
     assert agencies == ["SGTVT", "STP", "SKHDT"]  # the center's order; no inactive agency
     assert 'value="STP-HT"' in html and 'value="SKHDT-DN"' in html
     for flag in ("saturday_service", "four_on_spot", "postal_in", "postal_out"):

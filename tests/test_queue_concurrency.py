@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from conftest import create_agency, create_user, login
 from domain import queue
-from domain.service import local_now
+from domain import clock
 from models import QueueCounter, QueueTicket, ServiceGroup, db
 
 THREADS = 6
@@ -50,7 +50,7 @@ def test_parallel_kiosks_give_unique_gapless_numbers(app):
                 try:
                     ticket = queue.issue_ticket(db.session, db.session.get(ServiceGroup,
                                                                            group_id),
-                                                local_now())
+                                                clock.now())
                     if i % 2:  # a ticket that fails after taking its number
                         db.session.rollback()
                         continue
@@ -89,7 +89,7 @@ def test_clerks_calling_next_at_once_never_share_a_ticket(app):
         group = ServiceGroup(name="Một cửa", prefix="A")
         db.session.add(group)
         db.session.flush()
-        now = local_now()
+        now = clock.now()
         for n in range(clerks):
             user = create_user(f"clerk{n}", "staff", [agency])
             db.session.add(QueueCounter(number=str(n + 1), groups=[group], clerk_id=user.id))
@@ -117,7 +117,7 @@ def test_clerks_calling_next_at_once_never_share_a_ticket(app):
             barrier.wait()
             for i in range(3):
                 try:
-                    ticket = queue.call_next(db.session, counter, clerk, local_now())
+                    ticket = queue.call_next(db.session, counter, clerk, clock.now())
                     db.session.commit()
                     called.append(ticket.id if ticket else None)
                 except Exception as exc:  # noqa: BLE001 - reported by the assertion below

@@ -1,6 +1,7 @@
 """The queue's screens as their users post them: a staff member starts the ticket kiosk and
 the hall display; the kiosk prints tickets (at most QUEUE_TICKETS_PER_MINUTE); the clerk works
 the counter page; the display's JSON shows the calls; no staff session on the public paths."""
+import datetime as dt
 import re
 
 from conftest import create_agency, create_user, login
@@ -129,3 +130,23 @@ def test_admin_ends_a_device(app):
                       ).status_code == 302
     with app.app_context():
         assert db.session.query(ServiceGroup).filter_by(prefix="B").count() == 1
+
+
+def test_the_kiosk_numbers_start_again_after_midnight(app):
+    from domain import clock
+    group_id = _hall(app)
+    kiosk = _device(app, "ticket")
+
+    def number():
+        location = kiosk.post("/lay-so/", data={"group": group_id}).headers["Location"]
+        page = kiosk.get(location).data
+        return re.search(rb'id="queue-ticket-number">([^<]+)<', page).group(1)
+
+    with clock.frozen(dt.datetime(2026, 3, 2, 23, 59, 58)):
+        assert [number(), number()] == [b"A-001", b"A-002"]
+    with clock.frozen(dt.datetime(2026, 3, 3, 0, 0, 1)):
+        assert number() == b"A-001"
+        # Yesterday's ticket is not shown on today's kiosk.
+        with app.app_context():
+            old = db.session.query(QueueTicket).filter_by(seq=2).first().id
+        assert kiosk.get(f"/lay-so/ve/{old}").status_code == 404

@@ -28,7 +28,8 @@ def march(app, users):
 
 def _cells(html: str, row_id: str) -> list[str]:
     row = re.search(rf'<tr [^>]*{row_id}[^>]*>(.*?)</tr>', html, re.S).group(1)
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    return [re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
 
 
 def test_roles(client, users, login_as):

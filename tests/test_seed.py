@@ -18,7 +18,7 @@ from domain.text import normalize_search
 from models import (
     Agency, CourierItem, CourierRun, Dossier, DossierDocument, DossierEvent, DossierPause,
     EvaluationAnswer, EvaluationForm, EvaluationIndicator, Feedback, Payment, Procedure,
-    StaffRating, User, db,
+    ProcedureDocument, StaffRating, User, db,
 )
 from tests.conftest import _empty_tables, make_app
 
@@ -198,6 +198,14 @@ def test_catalog_counts(session):
     # Every procedure has a field of its own agency.
     assert session.scalar(select(func.count()).select_from(Procedure)
                           .where(Procedure.field_id.is_(None))) == 0
+    # Every procedure carries its checklist, converted from its text as migration 0009 does.
+    procedure = session.scalars(select(Procedure).order_by(Procedure.id).limit(1)).one()
+    assert [(d.position, d.name, d.kind) for d in procedure.documents] == [
+        (1, "Đơn đề nghị theo mẫu", "original"),
+        (2, "bản sao giấy tờ chứng minh đủ điều kiện", "copy"),
+        (3, "giấy tờ tùy thân của người nộp", "original")]
+    assert session.scalar(select(func.count(func.distinct(ProcedureDocument.procedure_id)))) \
+        == len(codes)
 
 
 def test_dossiers_follow_the_rules(session, demo_app):

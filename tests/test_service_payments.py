@@ -218,7 +218,8 @@ def test_kiosk_rates_the_logged_in_officer(app, client, login_as):
     with app.app_context():
         rows = db.session.query(StaffRating).order_by(StaffRating.id).all()
         assert [(r.staff_id, r.level, r.dossier_id, r.channel) for r in rows] == [
-            (staff_id, "very_satisfied", ids["d1"], "kiosk"), (staff_id, "satisfied", None, "kiosk")]
+            (staff_id, "very_satisfied", ids["d1"], "kiosk"),
+            (staff_id, "satisfied", None, "kiosk")]
 
 
 def test_kiosk_refuses_another_officer_and_other_data(app, client, login_as):

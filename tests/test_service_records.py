@@ -3,6 +3,7 @@ import datetime as dt
 
 import pytest
 
+from domain import clock
 from domain import courier, evaluation, feedback as fb, postal
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.service import RuleError
@@ -210,13 +211,14 @@ def test_staff_receive_and_answer_feedback(app, client, login_as):
 
 def test_overdue_flag_filter_and_share_on_time(app, client, login_as):
     ids = _dossiers(app)
-    today = dt.date.today()
+    today = clock.today()
     long_ago = dt.datetime(2019, 3, 1, 8)
     with app.app_context():
         def add(subject, due, status="new", answered_at=None, received_at=long_ago):
             db.session.add(Feedback(channel="portal", received_at=received_at, sender="S",
                                     subject=subject, content="c", agency_id=ids["gt"],
-                                    due_date=due, status=status, answer="a" if answered_at else None,
+                                    due_date=due, status=status,
+                                    answer="a" if answered_at else None,
                                     answered_at=answered_at))
         add("Quá hạn một", dt.date(2019, 3, 15))
         add("Trả lời đúng hạn", dt.date(2019, 3, 15), "answered", dt.datetime(2019, 3, 15, 17))

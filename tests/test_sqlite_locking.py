@@ -74,7 +74,7 @@ def test_reads_do_not_wait_for_a_writer(sqlite_app):
         assert who.get(url).status_code == 200
     with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
         for who, url in pages:
-            response, seconds = _timed(lambda: who.get(url))
+            response, seconds = _timed(lambda who=who, url=url: who.get(url))
             assert response.status_code == 200, (url, response.status_code)
             assert seconds < 1, (url, seconds)
 

@@ -225,8 +225,8 @@ def test_list_filters_take_dates_as_typed(app, client, login_as, world):
     html = client.get(f"/payment/?flt0_{_index(flt, 'Số tiền (đồng)', 0)}=1.200.000").get_data(
         as_text=True)
     assert "1.200.000 đ" in html and "50.000 đ" not in html
-    html = client.get(f"/payment/?flt0_{_index(flt, 'Thời điểm nộp', 0)}=05/03/2019+14:30").get_data(
-        as_text=True)
+    html = client.get(f"/payment/?flt0_{_index(flt, 'Thời điểm nộp', 0)}=05/03/2019+14:30"
+                      ).get_data(as_text=True)
     assert "1.200.000 đ" in html and "50.000 đ" not in html
     # A filter value that is no date says so, and filters nothing.
     flt = _filters(client, "/calendar_day/")

@@ -4,19 +4,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import flask_admin
-from flask_admin import Admin
+from flask_admin import Admin, babel as admin_babel
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import get_locale, lazy_gettext as _l, lazy_ngettext
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2.ext import Extension
 
 from domain import formatting, form_submissions
+from views import (api, auth, calendar_checklist, catalog, dossier_due, dossiers, errors, files,
+                   headers, home, idle, imports, labels, lookup, public, queue, reports,
+                   service, users)
 from views.base import link_args, page_title
 
 
 def init_views(app) -> None:
-    from views import (auth, calendar_checklist, catalog, dossier_due, dossiers, errors, files,
-                       headers, home, idle, imports, labels, queue, reports, service, users)
-
     admin = Admin(
         app, name=_l("One-stop center"), url="/",
         index_view=home.HomeView(name=_l("Home"), url="/", endpoint="admin"),
@@ -36,8 +37,9 @@ def init_views(app) -> None:
                    imports):
         module.register(admin)
     calendar_checklist.register(admin)
-    from views import api, public  # the citizens' side: no login, no staff session
+    # The citizens' side: no login, no staff session.
     public.register(app)
+    lookup.register(app)
     api.register(app)
 
     app.jinja_env.globals["link_args"] = link_args
@@ -57,8 +59,9 @@ def init_views(app) -> None:
 
 
 def _labelled(msgid: str) -> tuple[str, str]:
-    title = "title=\"{{ _gettext('%s') }}\"" % msgid
-    return title, title + " aria-label=\"{{ _gettext('%s') }}\"" % msgid
+    # %-formatting: Jinja's own braces would have to be doubled in an f-string.
+    title = "title=\"{{ _gettext('%s') }}\"" % msgid  # noqa: UP031
+    return title, title + " aria-label=\"{{ _gettext('%s') }}\"" % msgid  # noqa: UP031
 
 
 class FlaskAdminA11yExtension(Extension):
@@ -115,8 +118,6 @@ FLASK_ADMIN_WORDING = (
 
 def _prefer_our_wording_of_flask_admin(app) -> None:
     """Read Flask-Admin's catalogue, then ours on top of it (later catalogues win a merge)."""
-    from flask_admin import babel as admin_babel
-
     domain = admin_babel.domain
     if getattr(domain, "motcua_wording", False):
         return
@@ -137,9 +138,6 @@ def _prefer_our_wording_of_flask_admin(app) -> None:
 def _flask_admin_templates_under_their_own_name(app, admin) -> None:
     """Flask-Admin's templates also as "flask_admin/admin/...": where ours replace one of theirs
     (templates/admin/...), they import the original and change only what they must."""
-    import flask_admin
-    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
-
     originals = Path(flask_admin.__file__).parent / "templates" / admin.theme.folder
     app.jinja_loader = ChoiceLoader([
         app.jinja_loader, PrefixLoader({"flask_admin": FileSystemLoader(str(originals))})])

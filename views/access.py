@@ -6,7 +6,7 @@ from flask import abort, has_app_context, redirect, request, url_for
 from flask_admin import BaseView
 from flask_login import current_user
 
-from models import db
+from models import Agency, db
 
 ALL_ROLES = ("admin", "staff", "manager")
 
@@ -70,7 +70,6 @@ def own_agency_ids() -> list[int] | None:
 @db_options
 def own_agency_options():
     """Agency choices of a filter: every agency, or a staff member's own."""
-    from models import Agency
     query = db.session.query(Agency.id, Agency.name).order_by(Agency.sort_order, Agency.name)
     ids = own_agency_ids()
     return (query if ids is None else query.filter(Agency.id.in_(ids))).all()

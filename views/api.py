@@ -26,7 +26,7 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 API_VERSION = "1.0.0"
 LANGUAGES = ("vi", "en")
-RESOURCES = ("views.api_procedures",)  # later: dossier status, queue status
+RESOURCES = ("views.api_procedures", "views.api_dossiers")  # later: queue status
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 CACHE_CONTROL = "public, max-age=60"
@@ -178,7 +178,8 @@ def _json_errors_and_cors(response):
         response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Language"
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = READ_METHODS
-            response.headers["Access-Control-Allow-Headers"] = "If-None-Match, Accept-Language"
+            response.headers["Access-Control-Allow-Headers"] = \
+                "If-None-Match, Accept-Language, X-Lookup-Secret"
             response.headers["Access-Control-Max-Age"] = "600"
     return response
 
@@ -190,6 +191,8 @@ def _api_error(error: ApiError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
+    if error.response is not None:  # an answer made already (the look-up limit's 429)
+        return error.response
     return error_response(error.code or 400, _http_message(error.code or 400))
 
 
@@ -213,7 +216,8 @@ ERROR_SCHEMA = {
 
 
 def error_responses(*statuses: int) -> dict:
-    text = {400: "Bad parameters", 404: "Not found", 405: "Method not allowed"}
+    text = {400: "Bad parameters", 404: "Not found", 405: "Method not allowed",
+            429: "Too many requests"}
     return {str(s): {"description": text.get(s, "Error"), "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             for s in statuses}

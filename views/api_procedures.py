@@ -117,7 +117,8 @@ def openapi_paths() -> dict:
             "operationId": "listProcedures",
             "summary": "List and search the active procedures, by code",
             "parameters": parameters,
-            "responses": {**ok_response("A page of procedures", "#/components/schemas/ProcedurePage"),
+            "responses": {**ok_response("A page of procedures",
+                                        "#/components/schemas/ProcedurePage"),
                           **error_responses(400)},
         }},
         "/api/v1/procedures/{code}": {"get": {

@@ -82,15 +82,15 @@ def _too_many_failures(limit: RequestLimit):
     return response
 
 
-def _login_limit(config_key: str, key_func):
-    return limiter.limit(lambda: current_app.config[config_key], key_func=key_func,
+def _login_limit(setting: str, key_func):
+    return limiter.limit(lambda: getattr(current_app.settings, setting), key_func=key_func,
                          methods=["POST"], deduct_when=_login_failed,
                          on_breach=_too_many_failures)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_login_limit("LOGIN_LIMIT_PER_USER", _username_key)
-@_login_limit("LOGIN_LIMIT_PER_ADDRESS", _address_key)
+@_login_limit("login_limit_per_user", _username_key)
+@_login_limit("login_limit_per_address", _address_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("admin.index"))

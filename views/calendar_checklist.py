@@ -4,7 +4,6 @@ make-up days in force with their source (the `holidays` package or an override),
 been checked and entered as overrides. Everyone reads it; only administrators mark a year."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -13,11 +12,9 @@ from flask_login import current_user
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from domain import calendar_checklist as cc
-from domain.lifecycle import now_local
+from domain import calendar_checklist as cc, clock
 from models import db
-from views.base import ALL_ROLES, SecureBaseView, SecureForm, has_role
-from views.reports import local_today
+from views.base import ALL_ROLES, parse_id, SecureBaseView, SecureForm, has_role
 
 KIND_LABELS = {cc.KIND_DAY_OFF: _l("Day off"), cc.KIND_MAKE_UP: _l("Make-up working day"),
                cc.KIND_WORKING: _l("Working day")}
@@ -37,17 +34,17 @@ class CalendarChecklistView(SecureBaseView):
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
-        today = local_today()
+        today = clock.today()
         years = cc.years_to_show(today)
         if request.method == "POST":
             if not has_role("admin"):
                 abort(403)
             form = ReviewForm()
-            year = int(form.year.data) if (form.year.data or "").isdigit() else None
+            year = parse_id(form.year.data)  # a whole number or None (never int() of 10,000 digits)
             if not form.validate_on_submit() or year not in years:
                 flash(_("The year cannot be marked as reviewed."), "error")
             else:
-                cc.mark_reviewed(db.session, year, current_user.id, now_local(), form.note.data)
+                cc.mark_reviewed(db.session, year, current_user.id, clock.now(), form.note.data)
                 db.session.commit()
                 flash(_("Calendar of %(year)s marked as reviewed.", year=year), "success")
             return redirect(url_for(".index"))

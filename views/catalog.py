@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.validators import NumberRange, Regexp, StopValidation, ValidationError
 
 from domain import levels
-from models import Agency, FeeItem, Field, Procedure, db
+from models import Agency, FeeItem, Field, Procedure, ProcedureDocument, db
 from views import labels
 from views.base import ALL_ROLES, db_options, SearchAjaxLoader, SecureModelView, vnd_formatter
 from views.exports import XlsxExportMixin
@@ -85,7 +85,10 @@ class ProcedureView(CatalogView):
         "code", "name", "agency", "field", "level", "processing_days", "online_level",
         "legacy_online_level", "postal_in", "postal_out", "four_on_spot", "saturday_service",
         "interagency", "publication_decision", "publication_date", "legal_basis",
-        "required_documents", "result", "fee_items", "active", "created_at", "updated_at")
+        "required_documents", "documents", "result", "fee_items", "active", "created_at",
+        "updated_at")
+    column_labels = dict(labels.LABELS, documents=_l("Documents to submit"),
+                         required_documents=_l("Required documents (old free text)"))
     column_sortable_list = ("code", "name", ("agency", "agency.sort_order"),
                             ("field", "field.name"), "level", "processing_days", "online_level")
     column_default_sort = "code"
@@ -101,7 +104,7 @@ class ProcedureView(CatalogView):
         "code", "name", "agency", "field", "level", "processing_days", "online_level",
         "legacy_online_level", "postal_in", "postal_out", "four_on_spot", "saturday_service",
         "interagency", "publication_decision", "publication_date", "legal_basis",
-        "required_documents", "result", "active", "fee_items")
+        "required_documents", "result", "active", "documents", "fee_items")
     form_args = {
         "code": {"validators": [PROCEDURE_CODE]},
         "processing_days": {"validators": [NumberRange(min=0, max=365)]},
@@ -119,10 +122,23 @@ class ProcedureView(CatalogView):
         "column_labels": labels.LABELS,
         "form_choices": {"kind": labels.choices(labels.FEE_KINDS)},
         "form_args": {"amount_vnd": {"validators": [NumberRange(min=0)]}},
+    }), (ProcedureDocument, {
+        # The checklist the clerk ticks at intake, in this order.
+        "form_columns": ("id", "position", "name", "kind", "copies", "required"),
+        "column_labels": dict(labels.LABELS, position=_l("No."), name=_l("Document"),
+                              required=_l("Required")),
+        "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
+        "form_args": {"position": {"validators": [NumberRange(min=1, max=999)]},
+                      "copies": {"validators": [NumberRange(min=1, max=99)], "default": 1}},
     })]
     inline_item_labels = {"fee_items": {"one": _l("Fee item"), "new": _l("New fee item"),
-                                        "add": _l("Add a fee item")}}
+                                        "add": _l("Add a fee item")},
+                          "documents": {"one": _l("Document"), "new": _l("New document"),
+                                        "add": _l("Add a document")}}
     column_formatters_detail = {
+        "documents": lambda v, c, m, n: "; ".join(
+            f"{d.position}. {d.name} ({labels.DOCUMENT_KINDS.get(d.kind, d.kind)}, {d.copies}"
+            f"{'' if d.required else ', ' + gettext('optional')})" for d in m.documents),
         "fee_items": lambda v, c, m, n: "; ".join(
             f"{f.name}: {vnd_formatter(v, c, f, 'amount_vnd')}" for f in m.fee_items)}
 

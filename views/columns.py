@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, Integer, SmallInteger
 from domain.formatting import format_date, format_datetime, format_vnd, local_to_utc
 from domain.text import search_words
 from models import db
+from views import labels
 from views.access import MAX_PAGE, parse_id
 
 
@@ -27,8 +28,6 @@ def link_args(args) -> dict:
 def page_title(view, model=None) -> str:
     """The <title> of a page: the screen, the record shown, what the page does with it
     ("Hồ sơ 000.00.20.H37-190304-0001 – Chi tiết – Một cửa")."""
-    from views import labels
-
     name = str(view.name) if view is not None else ""
     if model is not None:
         # Models without their own __str__ would print "<Payment 3>".

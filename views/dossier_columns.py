@@ -2,16 +2,15 @@
 formatters, the overdue / due-soon filters, working days left."""
 from __future__ import annotations
 
-import datetime as dt
 import textwrap
 
 from flask import g, url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import and_, not_
+from sqlalchemy import not_
 
-from domain import lifecycle as lc
+from domain import clock, deadlines, lifecycle as lc
 from domain.calendar import load_calendar
 from domain.formatting import format_date
 from models import Dossier, Procedure, db
@@ -56,19 +55,13 @@ def error_message(exc: lc.LifecycleError) -> str:
     return gettext(exc.msgid, **params)
 
 
-def today() -> dt.date:
-    return lc.now_local().date()
-
-
 def _overdue_criterion():
-    return and_(Dossier.status.in_(lc.RUNNING_STATUSES), Dossier.due_date < today())
+    return deadlines.overdue_now(clock.today())
 
 
 def _due_soon_criterion():
-    start = today()
-    horizon = load_calendar(db.session).nth_working_day_after(start, 2)
-    return and_(Dossier.status.in_(lc.RUNNING_STATUSES), Dossier.due_date >= start,
-                Dossier.due_date <= horizon)
+    today = clock.today()
+    return deadlines.due_soon(today, deadlines.due_soon_horizon(load_calendar(db.session), today))
 
 
 class _FlagFilter(BaseSQLAFilter):
@@ -100,7 +93,7 @@ def _due_formatter(view, context, model, name):
     text = format_date(due)
     if model.rescheduled_due_date:
         text += f" → {format_date(model.rescheduled_due_date)}"
-    if model.status in lc.RUNNING_STATUSES and due < today():
+    if deadlines.is_overdue(model.status, due, clock.today()):
         return Markup('<span class="badge badge-danger">{}</span>').format(text)
     return text
 
@@ -124,7 +117,7 @@ def request_calendar():
 
 
 def working_days_left(model) -> int:
-    return request_calendar().working_days_left(today(), model.due_date)
+    return deadlines.days_left(request_calendar(), model.due_date, clock.today())
 
 
 def _code_link(view, context, model, name):

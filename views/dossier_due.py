@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import and_
 
-from domain import lifecycle as lc
+from domain import clock, deadlines
 from domain.calendar import load_calendar
 from domain.formatting import format_number
 from models import Dossier, db
 from views import labels
-from views.dossier_columns import today, working_days_left
+from views.dossier_columns import working_days_left
 from views.dossiers import DossierView
 
 
@@ -44,14 +43,14 @@ class DossierDueView(DossierView):
     column_formatters = dict(DossierView.column_formatters, days_left=lambda v, c, m, n: (
         Markup('<span class="badge badge-danger">{}</span>').format(
             gettext("overdue by %(n)s working days", n=format_number(-m._days_left)))
-        if m.due_date < today()
+        if deadlines.is_overdue(m.status, m.due_date, clock.today())
         else Markup('<span class="badge badge-warning">{}</span>').format(gettext("due today"))
         if m._days_left == 0 else escape(format_number(m._days_left))))
 
 
 def _due_within_horizon():
-    horizon = load_calendar(db.session).nth_working_day_after(today(), 2)
-    return and_(Dossier.status.in_(lc.RUNNING_STATUSES), Dossier.due_date <= horizon)
+    return deadlines.overdue_or_due_soon(
+        deadlines.due_soon_horizon(load_calendar(db.session), clock.today()))
 
 
 def register(admin):

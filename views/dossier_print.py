@@ -8,13 +8,17 @@ import tempfile
 from flask import abort, current_app, flash, request, send_file
 from flask_admin import expose
 from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup
 
-from domain import lifecycle as lc, periods, printed_forms, register as dossier_register
+from domain import clock, deadlines, lifecycle as lc, lookup, periods, printed_forms
+from domain import register as dossier_register
 from domain.formatting import format_date
+from domain.status import Status
 from models import db
 from views import labels
 from views.base import own_agency_ids, period_message
-from views.dossier_columns import status_label, today
+from views.dossier_columns import status_label
+from views.lookup import lookup_url
 
 PRINT_FORM_LABELS = {
     "01": _l("Receipt (form 01)"), "02": _l("Supplement request (form 02)"),
@@ -39,19 +43,33 @@ class DossierPrintMixin:
         if context is None:
             abort(404)
         context.update(d=dossier, status_label=status_label, labels=labels,
-                       center=lc.CENTER_UNIT, today=lc.now_local())
+                       center=lc.CENTER_UNIT, today=clock.now(), Status=Status)
         if form_no == printed_forms.CONTROL_SHEET:
             context["outcome"] = self.outcome(dossier)
+        if form_no in (printed_forms.RECEIPT, printed_forms.CONTROL_SHEET) and dossier.code:
+            context.update(self.printed_codes(dossier, form_no))
         return self.render(f"forms/mau{form_no}.html", **context)
+
+    def printed_codes(self, dossier, form_no) -> dict:
+        """The barcode and QR code of the dossier (issue 14 point 5). The receipt's QR opens the
+        look-up page with the code and a look-up secret issued for this print (domain/lookup.py:
+        a reprint issues a new one and the earlier receipt's stops working; the receipt says
+        so). Only users who may change the dossier issue secrets; the control sheet, which goes
+        round the agencies, carries the code alone."""
+        codes = {"barcode_svg": Markup(printed_forms.code128_svg(dossier.code))}
+        secret = None
+        if form_no == printed_forms.RECEIPT and self.can_edit:
+            secret, count = lookup.issue_secret(db.session, dossier, clock.now())
+            db.session.commit()
+            codes.update(lookup_secret=lookup.display_secret(secret), lookup_issue=count)
+        url = lookup_url(dossier.code, secret)
+        codes.update(lookup_url=url,
+                     qr_svg=Markup(printed_forms.qr_svg(url, gettext("Dossier look-up"))))
+        return codes
 
     @staticmethod
     def outcome(dossier):
-        if dossier.resolved_at is None or dossier.due_date is None:
-            return None
-        done = dossier.resolved_at.date()
-        if done < dossier.due_date:
-            return _l("Early")
-        return _l("On time") if done == dossier.due_date else _l("Late")
+        return labels.OUTCOMES.get(deadlines.result_outcome(dossier))
 
     @expose("/register/")
     def register_view(self):
@@ -62,7 +80,7 @@ class DossierPrintMixin:
                 flash(gettext("Enter a valid date range.") + " " + period_message(error), "error")
             else:
                 return self._register_file(period)
-        default = periods.month_to_date(today())
+        default = periods.month_to_date(clock.today())
         return self.render("dossiers/register.html", start=default.start, end=default.end)
 
     REGISTER_HEADER = (
@@ -72,7 +90,7 @@ class DossierPrintMixin:
 
     def _register_file(self, period: periods.Period):
         start, end = period.start, period.end
-        limit = current_app.config.get("EXPORT_MAX_ROWS", 200000)
+        limit = current_app.settings.export_max_rows
         texts = dossier_register.RegisterTexts(
             sheet=gettext("Register"), title=gettext("REGISTER OF DOSSIERS (form 06)"),
             period=gettext("From %(start)s to %(end)s", start=format_date(start),

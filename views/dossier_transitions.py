@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from domain import lifecycle as lc
+from domain import clock, lifecycle as lc
 from models import Dossier, db
 from views import labels
 from views.base import SecureForm
@@ -59,10 +59,10 @@ class DossierTransitionsMixin:
         user = current_user._get_current_object()
         try:
             if action_name == "accept":
-                lc.accept_dossier(db.session, dossier, user, lc.now_local(),
-                                  current_app.config["RECEIVING_UNIT_CODE"])
+                lc.accept_dossier(db.session, dossier, user, clock.now(),
+                                  current_app.settings.receiving_unit_code)
             else:
-                lc.transition(db.session, dossier, action_name, user, lc.now_local(),
+                lc.transition(db.session, dossier, action_name, user, clock.now(),
                               reason=form.reason.data,
                               return_channel=form.return_channel.data or None,
                               postal_tracking_no=form.postal_tracking_no.data or None,
@@ -103,7 +103,7 @@ class DossierTransitionsMixin:
                 return
         try:
             lc.transition_many(db.session, dossiers, action_name,
-                               current_user._get_current_object(), lc.now_local())
+                               current_user._get_current_object(), clock.now())
             db.session.commit()
         except (lc.LifecycleError, StaleDataError):
             db.session.rollback()

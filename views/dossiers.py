@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from domain import lifecycle as lc
+from domain import clock, lifecycle as lc
 from domain.formatting import format_date
 from domain.text import search_words
 from models import Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
@@ -169,11 +169,10 @@ class DossierView(DossierTransitionsMixin, DossierPrintMixin, BoundedCountMixin,
         return form
 
     def on_model_change(self, form, model, is_created):
-        from wtforms.validators import ValidationError
         if is_created:
             try:
                 lc.accept_dossier(db.session, model, current_user._get_current_object(),
-                                  lc.now_local(), current_app.config["RECEIVING_UNIT_CODE"])
+                                  clock.now(), current_app.settings.receiving_unit_code)
             except lc.LifecycleError as exc:
                 raise ValidationError(error_message(exc)) from exc
             ids = own_agency_ids()

@@ -5,7 +5,6 @@ only that reference, which the user can quote to the administrator."""
 from __future__ import annotations
 
 import secrets
-import sqlite3
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
@@ -16,6 +15,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from domain.form_submissions import AlreadySubmitted
 from domain.formatting import format_size
 from models import db
+from transactions import database_busy
+from views import idle
 
 MESSAGES = {
     400: lambda: _("The request could not be understood. Go back, reload the page and try again."),
@@ -23,20 +24,12 @@ MESSAGES = {
     404: lambda: _("The page or record you asked for does not exist, or is not yours to see."),
     405: lambda: _("This action cannot be done this way."),
     413: lambda: _("The file is too large: at most %(limit)s per send. Nothing was stored.",
-                   limit=format_size(current_app.config["UPLOAD_MAX_BYTES"])),
+                   limit=format_size(current_app.settings.upload_max_bytes)),
 }
 
 
 BUSY_MESSAGE = _l("The system is busy, please try again.")
 BUSY_RETRY_SECONDS = 5
-
-
-def database_busy(exc) -> bool:
-    """SQLite could not get its write lock within the busy timeout (another request is writing):
-    a moment's wait, not a fault."""
-    orig = getattr(exc, "orig", exc)
-    return isinstance(orig, sqlite3.OperationalError) and (
-        "locked" in str(orig) or "busy" in str(orig))
 
 
 def _busy_page():
@@ -89,7 +82,6 @@ def _page(code: int, message: str, reference: str | None = None):
 
 
 def _csrf(error):
-    from views import idle
     kept = idle.expired_form_response()  # an ended session: keep the input, log in again
     if kept is not None:
         return kept

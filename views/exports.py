@@ -27,7 +27,8 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
-from domain.formatting import LOCAL_TZ, utc_to_local
+from domain import clock
+from domain.formatting import utc_to_local
 from domain.spreadsheets import new_workbook, safe_value
 from domain.text import normalize_search
 from views.base import link_args
@@ -123,7 +124,7 @@ class XlsxExportMixin:
         """The list's name without accents and the local time: `ho-so_2019-12-31_1530.xlsx`
         (ASCII: every browser and file system takes it as it is)."""
         base = re.sub(r"[^a-z0-9]+", "-", normalize_search(str(self.name))).strip("-")
-        return f"{base or 'danh-sach'}_{dt.datetime.now(LOCAL_TZ):%Y-%m-%d_%H%M}.xlsx"
+        return f"{base or 'danh-sach'}_{clock.now():%Y-%m-%d_%H%M}.xlsx"
 
     # ---- the endpoint ----
 
@@ -131,7 +132,7 @@ class XlsxExportMixin:
     def export_xlsx(self):
         # Same checks as the list: is_accessible (read_roles) ran in _handle_view; get_query
         # carries the agency scoping.
-        limit = int(current_app.config.get("EXPORT_MAX_ROWS", 200_000))
+        limit = current_app.settings.export_max_rows
         query = self._export_query()
         if query.offset(limit).limit(1).first() is not None:
             flash(gettext("The list has more than %(max)s rows; narrow it with filters or a "

@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,14 +19,16 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from domain import files as df
-from domain import lifecycle as lc
+from domain import clock
 from domain.formatting import format_size
 from models import Dossier, DossierDocument, DossierFile, db
-from views.base import ALL_ROLES, SecureForm, has_role, own_agency_ids, parse_id
+from views import labels
+from views.access import ALL_ROLES, has_role, own_agency_ids, parse_id
+from views.forms import SecureForm
 
 EDITORS = ("admin", "staff")
 ACCEPTED_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-KIND_LABELS = {"scan": _l("Scan"), "result": _l("Electronic result")}
+KIND_LABELS = labels.FILE_KINDS
 
 
 class UploadForm(SecureForm):
@@ -90,7 +93,7 @@ def page_files(dossier) -> dict:
     return {"files": attachments, "targets": targets, "scanned": scanned,
             "documents": documents, "can_attach": can_attach(),
             "kind_labels": KIND_LABELS, "size": format_size,
-            "limit": format_size(current_app.config["UPLOAD_MAX_BYTES"]),
+            "limit": format_size(current_app.settings.upload_max_bytes),
             "accept": ACCEPTED_TYPES, "upload_form": UploadForm(formdata=None),
             "withdraw_form": WithdrawForm(formdata=None)}
 
@@ -117,6 +120,33 @@ def _back(dossier_id: int, to_files: bool = False):
     return redirect(url + "#files" if to_files else url)
 
 
+def _upload_target(target: str, dossier) -> tuple:
+    """(document or None, kind) the files are attached to: the dossier, its result, or one of
+    its documents (404 for another dossier's)."""
+    if target == "result":
+        return None, "result"
+    if target == "dossier":
+        return None, "scan"
+    number = parse_id(target)
+    document = db.session.get(DossierDocument, number) if number else None
+    if document is None or document.dossier_id != dossier.id:
+        abort(404)
+    return document, "scan"
+
+
+def _checked_uploads(uploads, limit: int) -> tuple[list, list]:
+    """([(checked content, clean name)], [refusal messages]) of the sent files."""
+    checked, refused = [], []
+    for upload in uploads:
+        name = df.clean_name(upload.filename)
+        try:
+            data = df.read_limited(upload.stream, name, limit)
+            checked.append((df.check_content(data, name, limit), name))
+        except df.FileRefused as exc:
+            refused.append(refusal(exc))
+    return checked, refused
+
+
 @bp.post("/upload/")
 @logged_in
 def upload_view():
@@ -130,27 +160,12 @@ def upload_view():
     if not valid:
         flash(gettext("The form could not be read; nothing was stored. Try again."), "error")
         return _back(dossier.id)
-    target, document, kind = form.target.data, None, "scan"
-    if target == "result":
-        kind = "result"
-    elif target != "dossier":
-        number = parse_id(target)
-        document = db.session.get(DossierDocument, number) if number else None
-        if document is None or document.dossier_id != dossier.id:
-            abort(404)
+    document, kind = _upload_target(form.target.data, dossier)
     uploads = [u for u in request.files.getlist("files") if u is not None and u.filename]
     if not uploads:
         flash(gettext("Choose a PDF, JPEG or PNG file first."), "error")
         return _back(dossier.id)
-    limit = int(current_app.config["UPLOAD_MAX_BYTES"])
-    checked, refused = [], []
-    for upload in uploads:
-        name = df.clean_name(upload.filename)
-        try:
-            data = df.read_limited(upload.stream, name, limit)
-            checked.append((df.check_content(data, name, limit), name))
-        except df.FileRefused as exc:
-            refused.append(refusal(exc))
+    checked, refused = _checked_uploads(uploads, current_app.settings.upload_max_bytes)
     if refused:
         for message in refused:
             flash(message, "error")
@@ -159,11 +174,11 @@ def upload_view():
                           "refused ones."), "error")
         return _back(dossier.id)
     user = current_user._get_current_object()
-    now = lc.now_local()
+    now = clock.now()
     for attempt in (1, 2):
         try:
             for item, name in checked:
-                df.attach(db.session, dossier, item, name, current_app.config["FILES_DIR"],
+                df.attach(db.session, dossier, item, name, current_app.settings.files_dir,
                           user, now, document=document, kind=kind)
             db.session.commit()
             break
@@ -187,7 +202,7 @@ def upload_view():
 def download_view(file_id):
     attachment = readable_file(file_id)
     stored = attachment.stored
-    path = df.path_for(current_app.config["FILES_DIR"], stored.sha256)
+    path = df.path_for(current_app.settings.files_dir, stored.sha256)
     if not path.is_file():
         current_app.logger.error("File %s of attachment %s is missing (flask files check)",
                                  stored.sha256, attachment.id)
@@ -211,7 +226,7 @@ def withdraw_view():
         flash(gettext("Give the reason for withdrawing the file."), "error")
         return _back(attachment.dossier_id)
     try:
-        df.withdraw(db.session, attachment, current_user._get_current_object(), lc.now_local(),
+        df.withdraw(db.session, attachment, current_user._get_current_object(), clock.now(),
                     form.reason.data)
         db.session.commit()
     except df.FileRefused as exc:

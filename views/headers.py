@@ -39,9 +39,9 @@ def register(app) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         headers.setdefault("Referrer-Policy", "same-origin")
-        if current_app.config["HSTS_SECONDS"]:
-            headers.setdefault("Strict-Transport-Security",
-                               f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
+        hsts = current_app.settings.hsts_seconds
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
         static = (request.endpoint or "").rpartition(".")[2] == "static"
         if not static and current_user.is_authenticated:
             # Dossiers and applicants' data: never kept in a browser's or a proxy's cache.

@@ -12,13 +12,12 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from domain import calendar_checklist, dashboard, periods
+from domain import calendar_checklist, clock, dashboard, periods
 from domain.formatting import format_number, format_percent, format_vnd
 from domain.svg_charts import bar_chart, hbar_chart
 from models import CHANNELS, Dossier, db
 from views import labels
 from views.base import ALL_ROLES, RoleRequiredMixin
-from views.reports import local_today
 
 
 def _month_label(key: str) -> str:
@@ -64,7 +63,7 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
 
     def _figures(self, scope, end: dt.date, today: dt.date) -> dict:
         """The dashboard, cached for a minute per app, scope and window (1,000,000 dossiers)."""
-        ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 60)
+        ttl = current_app.settings.dashboard_cache_seconds
         cache = current_app.extensions.setdefault("motcua_dashboard", {})
         key = (scope, end, today)
         hit = cache.get(key)
@@ -82,7 +81,7 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
 
     @expose("/")
     def index(self):
-        today = local_today()
+        today = clock.today()
         scope = self._scope()
         end = self._window_end(today)
         d = self._figures(scope, end, today)

@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from domain import form_drafts
 from models import db, utcnow
+from transactions import writes
 
 bp = Blueprint("idle", __name__)
 
@@ -84,8 +85,7 @@ def expired_form_response():
         key = form_drafts.store(
             db.session, request.path,
             form_drafts.keepable_fields(request.form.items(multi=True)), utcnow(),
-            dt.timedelta(hours=float(current_app.config.get("FORM_DRAFT_HOURS",
-                                                            form_drafts.DEFAULT_HOURS))),
+            dt.timedelta(hours=current_app.settings.form_draft_hours),
             user_id=current_user.id if signed_in else None)
         db.session.commit()
     target = _with_draft(page, key) if key else page
@@ -105,8 +105,7 @@ def _restore_draft():
     key = request.args.get("_draft")
     if not key or request.method != "GET" or not current_user.is_authenticated:
         return
-    from app import writes
-    # A GET that writes (the draft is used up): in a write transaction of its own (app.writes),
+    # A GET that writes (the draft is used up): in a write transaction of its own (writes()),
     # after the read one that loaded the user has ended (nothing is pending in it).
     db.session.commit()
     with writes():

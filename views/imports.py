@@ -80,10 +80,8 @@ def _lang() -> str:
 
 def _plan(meta: dict, data: bytes, apply: bool):
     """Read and validate the stored file; (plan, None) or (None, file-level issue)."""
-    from cli import import_limits
-
     try:
-        tables = read_tables(data, meta["filename"], import_limits(current_app.config))
+        tables = read_tables(data, meta["filename"], current_app.settings.import_limits)
     except SpreadsheetError as exc:
         return None, exc.issue
     if meta["kind"] == "catalog":
@@ -91,7 +89,7 @@ def _plan(meta: dict, data: bytes, apply: bool):
         return catalog_io.import_catalog(db.session, tables, apply=apply, strict_names=strict), None
     return dossier_import.import_dossiers(
         db.session, tables, apply=apply, user_id=current_user.id,
-        unit_code=current_app.config.get("RECEIVING_UNIT_CODE")), None
+        unit_code=current_app.settings.receiving_unit_code), None
 
 
 class ImportView(SecureBaseView):
@@ -196,7 +194,8 @@ def dossier_template_xlsx(target) -> None:
     write_row(sheet, 0, list(dossier_import.COLUMNS),
               {i: bold for i in range(len(dossier_import.COLUMNS))})
     notes = workbook.add_worksheet(catalog_io.NOTES_SHEET)
-    write_row(notes, 0, ["cột (column)", "bắt buộc", "ý nghĩa / giá trị"], {0: bold, 1: bold, 2: bold})
+    write_row(notes, 0, ["cột (column)", "bắt buộc", "ý nghĩa / giá trị"],
+              {0: bold, 1: bold, 2: bold})
     for row, name in enumerate(dossier_import.COLUMNS, start=1):
         write_row(notes, row, [name, "có" if name in dossier_import.REQUIRED else "",
                                dossier_import.COLUMN_HELP[name]])

@@ -2,6 +2,9 @@
 translations in translations/vi)."""
 from flask_babel import lazy_gettext as _l, lazy_pgettext
 
+from domain import deadlines
+from domain.status import Status
+
 # Column labels shared by every view: the same column has the same label everywhere.
 LABELS = {
     "code": _l("Code"), "eid_code": _l("Electronic ID code"), "name": _l("Name"),
@@ -51,7 +54,9 @@ LABELS = {
 
 AGENCY_KINDS = {"department": _l("Department"), "vertical": _l("Vertical agency"),
                 "enterprise": _l("Enterprise"), "other": _l("Other")}
-PROCEDURE_LEVELS = {"province": _l("Province"), "district": _l("District"),
+PROCEDURE_LEVELS = {"province": _l("Province"),
+                    # Abolished by the 2025 reform: old procedures only (domain/levels.py).
+                    "district": _l("District (before 01/07/2025)"),
                     "commune": _l("Commune")}
 ONLINE_LEVELS = {"none": _l("Not online"), "partial": _l("Partly online"),
                  "full": _l("Fully online")}
@@ -79,11 +84,17 @@ COURIER_DIRECTIONS = {"to_agency": _l("Center → agency"), "to_center": _l("Age
 AUDIT_ACTIONS = {"insert": _l("Added"), "update": _l("Changed"), "delete": _l("Deleted"),
                  "login": _l("Login")}
 PAUSE_KINDS = {"supplement": _l("Supplement"), "payment": _l("Financial obligation")}
+FILE_KINDS = {"scan": _l("Scan"), "result": _l("Electronic result")}
 DOSSIER_STATUSES = {
-    1: _l("Submitted"), 2: _l("Accepted"), 3: _l("Refused"), 4: _l("Processing"),
-    5: _l("Awaiting supplement"), 6: _l("Awaiting payment"), 7: _l("Withdrawn"),
-    8: _l("Stopped"), 9: _l("Resolved"), 10: _l("Returned"),
+    Status.SUBMITTED: _l("Submitted"), Status.ACCEPTED: _l("Accepted"),
+    Status.REFUSED: _l("Refused"), Status.PROCESSING: _l("Processing"),
+    Status.AWAITING_SUPPLEMENT: _l("Awaiting supplement"),
+    Status.AWAITING_PAYMENT: _l("Awaiting payment"), Status.WITHDRAWN: _l("Withdrawn"),
+    Status.STOPPED: _l("Stopped"), Status.RESOLVED: _l("Resolved"), Status.RETURNED: _l("Returned"),
 }
+# A closed dossier against its due date (domain.deadlines.outcome).
+OUTCOMES = {deadlines.EARLY: _l("Early"), deadlines.ON_TIME: _l("On time"),
+            deadlines.LATE: _l("Late")}
 
 
 def choices(mapping: dict) -> list[tuple]:
@@ -104,6 +115,7 @@ AUDIT_TABLES = {
     "evaluation_form": _l("Evaluation forms"), "evaluation_answer": _l("Evaluation answers"),
     "feedback": _l("Feedback"), "courier_run": _l("Courier runs"),
     "courier_item": _l("Dossiers carried"),
+    "dossier_file": _l("Files"), "stored_file": _l("Stored file contents"),
 }
 AUDIT_VALUES = {
     "status": DOSSIER_STATUSES, "from_status": DOSSIER_STATUSES, "to_status": DOSSIER_STATUSES,
@@ -112,6 +124,7 @@ AUDIT_VALUES = {
     ("agency", "kind"): AGENCY_KINDS, ("procedure", "level"): PROCEDURE_LEVELS,
     ("procedure", "online_level"): ONLINE_LEVELS, ("fee_item", "kind"): FEE_KINDS,
     ("dossier_document", "kind"): DOCUMENT_KINDS, ("dossier_pause", "kind"): PAUSE_KINDS,
+    ("dossier_file", "kind"): FILE_KINDS,
     ("staff_rating", "level"): RATING_LEVELS, ("staff_rating", "channel"): RATING_CHANNELS,
     ("evaluation_form", "channel"): EVALUATION_CHANNELS,
     ("feedback", "channel"): FEEDBACK_CHANNELS, ("feedback", "status"): FEEDBACK_STATUSES,

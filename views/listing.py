@@ -9,8 +9,6 @@ from sqlalchemy import func, select
 from domain.formatting import format_number
 from models import db
 
-DEFAULT_COUNT_LIMIT = 10_000
-
 
 def bounded_count(query, limit: int) -> int:
     """The number of rows of `query`, read up to limit + 1 rows (a LIMITed subquery): the cost is
@@ -32,7 +30,7 @@ class BoundedCountMixin:
         count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
                                        execute=execute, page_size=page_size)
         if count is None and execute and request.endpoint == f"{self.endpoint}.index_view":
-            limit = int(current_app.config.get("LIST_COUNT_LIMIT", DEFAULT_COUNT_LIMIT))
+            limit = current_app.settings.list_count_limit
             size = self.page_size if page_size is None else page_size
             if not size or len(rows) < size:
                 # The last page is on screen: the count is known without a query (the rare

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
-from domain import kiosk as kiosk_tokens, periods, queue
-from domain.service import RuleError, local_now
+from domain import clock, kiosk as kiosk_tokens, periods, queue
+from domain.service import RuleError
 from models import (QueueCounter, QueueDevice, QueueTicket, ServiceGroup, db, utcnow)
 from views import labels
 from views.auth import limiter
@@ -38,7 +38,6 @@ KIOSK_PATH = "/lay-so"
 DISPLAY_PATH = "/man-hinh"
 COOKIES = {"ticket": ("motcua_ticket_kiosk", KIOSK_PATH + "/"),
            "display": ("motcua_hall_display", DISPLAY_PATH + "/")}
-DEFAULT_DEVICE_DAYS = 365  # a kiosk or a TV runs for months; an admin ends it from the list
 
 MESSAGES = {
     "queue_group_inactive": _l("This service group no longer gives tickets."),
@@ -128,8 +127,7 @@ class DeviceStartForm(SecureForm):
 
 
 def _device_life() -> dt.timedelta:
-    return dt.timedelta(days=float(current_app.config.get("QUEUE_DEVICE_DAYS",
-                                                          DEFAULT_DEVICE_DAYS)))
+    return dt.timedelta(days=current_app.settings.queue_device_days)
 
 
 def _set_device_cookie(response, kind, token, expires_at):
@@ -179,7 +177,7 @@ class QueueCounterPage(SecureBaseView):
     read_roles = ("staff",)
 
     def _page(self, counter, error=None, status=200):
-        day = local_now().date()
+        day = clock.today()
         current = queue.current_ticket(db.session, counter, day) if counter else None
         counters = db.session.scalars(select(QueueCounter).where(QueueCounter.active.is_(True))
                                       .order_by(QueueCounter.number)).all()
@@ -201,7 +199,7 @@ class QueueCounterPage(SecureBaseView):
         if not form.validate_on_submit():
             abort(400)
         step = request.form.get("step", "")
-        now = local_now()
+        now = clock.now()
         try:
             if step == "take":
                 chosen = db.session.get(QueueCounter, parse_id(request.form.get("counter")) or -1)
@@ -253,10 +251,10 @@ class QueueFiguresView(SecureBaseView):
     @expose("/")
     def index(self):
         try:
-            period = periods.from_query(request.args, local_now().date())
+            period = periods.from_query(request.args, clock.today())
         except periods.PeriodError as exc:
             flash(period_message(exc), "error")
-            period = periods.Period.for_month(local_now().year, local_now().month)
+            period = periods.Period.for_month(clock.now().year, clock.now().month)
         return self.render("queue/figures.html", figures=queue.figures(db.session, period),
                            period=period)
 
@@ -281,7 +279,7 @@ def _device_csrf_secret(endpoint, values):
 
 
 def _tickets_per_minute() -> str:
-    return f"{int(current_app.config.get('QUEUE_TICKETS_PER_MINUTE', 20))} per minute"
+    return f"{current_app.settings.queue_tickets_per_minute} per minute"
 
 
 def _kiosk_key() -> str:
@@ -290,7 +288,7 @@ def _kiosk_key() -> str:
 
 
 def _kiosk_page(device, error=None, status=200):
-    day = local_now().date()
+    day = clock.today()
     response = make_response(render_template(
         "queue/kiosk.html", groups=queue.group_status(db.session, day),
         ids={g.prefix: g.id for g in db.session.scalars(select(ServiceGroup))},
@@ -319,7 +317,7 @@ def kiosk():
         return _kiosk_page(device)
     group = db.session.get(ServiceGroup, parse_id(request.form.get("group")) or -1)
     try:
-        ticket = queue.issue_ticket(db.session, group, local_now())
+        ticket = queue.issue_ticket(db.session, group, clock.now())
         db.session.commit()
     except RuleError as exc:
         db.session.rollback()
@@ -333,7 +331,7 @@ def ticket(ticket_id):
     if _device("ticket") is None:
         return make_response(render_template("queue/off.html"), 403)
     ticket = db.session.get(QueueTicket, ticket_id)
-    if ticket is None or ticket.day != local_now().date():
+    if ticket is None or ticket.day != clock.today():
         abort(404)
     ahead = db.session.scalar(select(db.func.count()).select_from(QueueTicket).where(
         QueueTicket.group_id == ticket.group_id, QueueTicket.day == ticket.day,
@@ -356,7 +354,7 @@ def display():
 def display_data():
     if _device("display") is None:
         return jsonify(error="device"), 403
-    response = jsonify(queue.board(db.session, local_now().date()))
+    response = jsonify(queue.board(db.session, clock.today()))
     response.headers["Cache-Control"] = "no-store"
     return response
 

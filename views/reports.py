@@ -1,22 +1,21 @@
-"""The reports page (managers and admins): pick a period, see the §6 table, download the workbook."""
+"""The reports page (managers and admins): pick a period, see the §6 table, download the
+workbook."""
 from __future__ import annotations
 
 import datetime as dt
 import io
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, request, send_file
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from domain import periods, reports
+from domain import clock, periods, reports
 from domain.formatting import format_percent
 from domain.periods import Period, PeriodError
 from domain.report_workbook import write_report_workbook
 from models import db
 from views.base import SecureBaseView, link_args, period_message
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FIRST_YEAR = 2015  # the year menu goes back to here (and to any year asked for)
 
 # (key, heading) of the on-screen table, in the column order of form 06a.
@@ -34,10 +33,6 @@ GROUPS = (
 )
 
 
-def local_today() -> dt.date:
-    return dt.datetime.now(LOCAL_TZ).date()
-
-
 def preset_of(period: Period) -> str:
     """The kind chosen in the period form ("cutoff": the statutory month)."""
     return "cutoff" if period.kind == "month" and period.statutory else period.kind
@@ -47,7 +42,7 @@ class ReportView(SecureBaseView):
     read_roles = ("admin", "manager")
 
     def _period(self) -> Period:
-        today = local_today()
+        today = clock.today()
         try:
             return periods.from_query(request.args, today)
         except PeriodError as error:
@@ -71,7 +66,7 @@ class ReportView(SecureBaseView):
             (_("Overdue / pending"), "pending_overdue", "pending_total"),
         )]
         args = {k: v for k, v in link_args(request.args).items() if k != "page"}
-        today = local_today()
+        today = clock.today()
         return self.render(
             "admin/report.html", report=report, groups=GROUPS, shares=shares, period=period,
             preset=preset_of(period), start=start, end=end, by_field=by_field, args=args,
@@ -118,8 +113,7 @@ class ReportView(SecureBaseView):
         report = reports.build_report(db.session, start, end, by_field=by_field)
         details = reports.build_details(db.session, start, end)
         buffer = io.BytesIO()
-        write_report_workbook(buffer, report, details, current_app.config.get(
-            "REPORTING_UNIT_NAME", "Trung tâm Phục vụ hành chính công"))
+        write_report_workbook(buffer, report, details, current_app.settings.reporting_unit_name)
         buffer.seek(0)
         return send_file(
             buffer, as_attachment=True, max_age=0,

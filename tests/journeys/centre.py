@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from domain import clock
 from domain import lifecycle as lc
 from domain.calendar import load_calendar
 from domain.evaluation import ensure_indicators
@@ -97,7 +98,7 @@ def build_centre() -> dict:
     db.session.flush()
 
     calendar = load_calendar(db.session)
-    now = lc.now_local()
+    now = clock.now()
     today = now.date()
     quarter, q_start, q_end = last_quarter(today)
     span = (q_end - q_start).days

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from domain import lifecycle as lc
+from domain import clock
 from models import Agency, CalendarDay, FeeItem, Procedure, User, db
 from tests.journeys.browsing import log_in
 
@@ -93,7 +93,7 @@ def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, 
         assert clerk.check_password("mat-khau-tam-thoi-2026")
 
     # 3. The province gives a day off next month: typed the Vietnamese way, dd/mm/yyyy.
-    today = lc.now_local().date()
+    today = clock.today()
     day_off = (today.replace(day=1) + dt.timedelta(days=40)).replace(day=15)
     page.get_by_role("link", name="Quản trị", exact=True).click()
     page.get_by_role("link", name="Lịch làm việc điều chỉnh").click()

@@ -4,7 +4,7 @@ citizen rate the service on the kiosk."""
 import pytest
 from sqlalchemy import select
 
-from domain import lifecycle as lc
+from domain.status import Status
 from models import Dossier, Payment, StaffRating, db
 from tests.conftest import PASSWORD
 
@@ -141,4 +141,4 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
         rating = db.session.scalar(select(StaffRating).where(
             StaffRating.dossier_id == dossier_id))
         assert rating.level == "very_satisfied"
-        assert db.session.get(Dossier, dossier_id).status == lc.RETURNED
+        assert db.session.get(Dossier, dossier_id).status == Status.RETURNED

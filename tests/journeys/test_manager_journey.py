@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from domain import lifecycle as lc
+from domain import clock
 from domain.report_workbook import FORM_COLUMNS
 from models import Dossier, db
 from tests.journeys.browsing import log_in
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 def test_manager_reads_the_dashboard_and_the_quarter_report(app, live_server, page, centre,
                                                             shots, tmp_path):
-    quarter, start, end = last_quarter(lc.now_local().date())
+    quarter, start, end = last_quarter(clock.today())
     assert quarter == centre["quarter"]
     with app.app_context():
         accepted_in = (Dossier.accepted_at >= start,

@@ -29,7 +29,8 @@ def register(admin):
     admin.app.register_blueprint(kiosk_bp)  # the rating screen of a tablet in kiosk mode
     admin.add_view(EvaluationFormView(EvaluationForm, db, name=_l("Evaluation forms"),
                                       category=category, endpoint="evaluation_form"))
-    admin.add_view(EvaluationIndicatorView(EvaluationIndicator, db, name=_l("Evaluation indicators"),
+    admin.add_view(EvaluationIndicatorView(EvaluationIndicator, db,
+                                           name=_l("Evaluation indicators"),
                                            category=category, endpoint="evaluation_indicator"))
     admin.add_view(FeedbackView(Feedback, db, name=_l("Feedback"), category=category,
                                 endpoint="feedback"))

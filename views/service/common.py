@@ -10,10 +10,10 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from domain import periods
+from domain import clock, periods
 from domain.formatting import format_number
 from domain.periods import Period, PeriodError
-from domain.service import RuleError, cancel_record, local_now
+from domain.service import RuleError, cancel_record
 from models import Agency, Dossier, User, db
 from views.base import db_options, has_role, own_agency_ids, period_message
 from views.fields import AMOUNT_MESSAGES
@@ -103,7 +103,7 @@ def period_from_request() -> Period:
     """?from=&to= (dd/mm/yyyy or yyyy-mm-dd); by default the current year up to today, and one
     missing end is the default's. A refused period (an impossible date, the end before the
     start) is flashed and the default shown."""
-    default = periods.year_to_date(local_now().date())
+    default = periods.year_to_date(clock.today())
     try:
         return periods.from_dates(request.args.get("from"), request.args.get("to"), default)
     except PeriodError as error:
@@ -145,7 +145,7 @@ class CancelMixin:
         error = None
         if request.method == "POST":
             try:
-                cancel_record(record, request.form.get("reason"), local_now())
+                cancel_record(record, request.form.get("reason"), clock.now())
                 db.session.commit()
             except RuleError as exc:
                 db.session.rollback()

@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
-from domain import courier
+from domain import clock, courier
 from domain.formatting import format_number
-from domain.service import RuleError, local_now
+from domain.service import RuleError
 from models import Agency, CourierRun, db
 from views import labels
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureModelView,
@@ -50,7 +50,8 @@ class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureMode
     column_sortable_list = ("run_date", "slot", "direction", ("agency", "agency.sort_order"))
     column_default_sort = [("run_date", True), ("slot", True)]
     column_searchable_list = ("agency.search_text",)
-    column_filters = (IntEqualFilter(CourierRun.agency_id, _l("Agency"), options=own_agency_options),
+    column_filters = (IntEqualFilter(CourierRun.agency_id, _l("Agency"),
+                                     options=own_agency_options),
                       "run_date", "slot", "direction")
     column_choices = {"direction": labels.choices(labels.COURIER_DIRECTIONS)}
     column_formatters = {"item_count": _item_count_formatter}
@@ -63,7 +64,7 @@ class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureMode
         description=_l("Type or scan the codes, one per line. Unknown codes or codes of "
                        "another agency refuse the whole list."),
         render_kw={"rows": 8, "autocomplete": "off"})}
-    form_args = {"run_date": {"validators": [DataRequired()], "default": lambda: local_now().date()},
+    form_args = {"run_date": {"validators": [DataRequired()], "default": clock.today},
                  "agency": {"validators": [DataRequired()]}}
     form_ajax_refs = {"agency": SearchAjaxLoader("agency", Agency, query_factory=own_agencies)}
 

@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from domain import evaluation
+from domain import clock, evaluation
 from domain.formatting import format_number, format_percent
-from domain.service import RuleError, local_now
+from domain.service import RuleError
 from models import Agency, Dossier, EvaluationForm, db
 from views import labels
 from views.base import (ALL_ROLES, AgencyScopedMixin, OnceForm, SecureModelView,
@@ -40,7 +40,8 @@ FORM_SETS = {evaluation.CITIZEN_2019: _l("Citizen form 2019 (out of 8)"),
              evaluation.NATIONAL: _l("National indicators (out of 18)")}
 
 
-class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView):
+class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin,
+                         SecureModelView):
     """Evaluation forms (phiếu đánh giá): staff enter the forms of their agencies; a wrong form is
     cancelled with a reason, never edited or deleted."""
 
@@ -59,7 +60,8 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
     column_sortable_list = ("submitted_at", "score", ("agency", "agency.sort_order"))
     column_default_sort = ("submitted_at", True)
     column_searchable_list = ("dossier.search_text",)
-    column_filters = (IntEqualFilter(EvaluationForm.agency_id, _l("Agency"), options=own_agency_options),
+    column_filters = (IntEqualFilter(EvaluationForm.agency_id, _l("Agency"),
+                                     options=own_agency_options),
                       "form_set", "score", "max_score", "channel", "submitted_at",
                       "cancelled_at")
     column_choices = {"form_set": labels.choices(FORM_SETS),
@@ -90,7 +92,7 @@ class EvaluationFormView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScoped
                                                       own_agencies(Agency).order_by(
                                                           Agency.sort_order, Agency.name)])
             submitted_at = VnDateTimeField(_l("Submitted at"), validators=[DataRequired()],
-                                           default=local_now)
+                                           default=clock.now)
             channel = SelectField(_l("Channel"), default="paper",
                                   choices=labels.choices(labels.EVALUATION_CHANNELS))
 

@@ -9,10 +9,10 @@ from sqlalchemy import not_
 from sqlalchemy.orm import joinedload
 from wtforms.validators import DataRequired, ValidationError
 
-from domain import feedback as fb
+from domain import clock, feedback as fb
 from domain.calendar import load_calendar
 from domain.formatting import format_number, format_percent
-from domain.service import RuleError, local_now
+from domain.service import RuleError
 from models import Agency, Dossier, Feedback, db
 from views import labels
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureModelView,
@@ -26,7 +26,7 @@ class OverdueFilter(BaseSQLAFilter):
     """Open feedback past its due date (yes) or not (no), as of today."""
 
     def apply(self, query, value, alias=None):
-        criterion = fb.overdue_criterion(local_now().date())
+        criterion = fb.overdue_criterion(clock.today())
         return query.filter(criterion if value == "1" else not_(criterion))
 
     def operation(self):
@@ -34,7 +34,7 @@ class OverdueFilter(BaseSQLAFilter):
 
 
 def _overdue_formatter(view, context, model, name):
-    if fb.is_overdue(model, local_now().date()):
+    if fb.is_overdue(model, clock.today()):
         return Markup('<span class="badge badge-danger">{}</span>').format(_("Overdue"))
     on_time = fb.answered_on_time(model)
     if on_time is False:
@@ -71,7 +71,7 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
                     "agency", "dossier", "status", "answer", "answered_at")
     form_choices = {"channel": labels.choices(labels.FEEDBACK_CHANNELS),
                     "status": labels.choices(labels.FEEDBACK_STATUSES)}
-    form_args = {"received_at": {"validators": [DataRequired()], "default": local_now}}
+    form_args = {"received_at": {"validators": [DataRequired()], "default": clock.now}}
     form_ajax_refs = {
         "agency": SearchAjaxLoader("agency", Agency, query_factory=own_agencies),
         "dossier": SearchAjaxLoader("dossier", Dossier, query_factory=own_dossiers,
@@ -94,16 +94,16 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
                 and model.dossier.agency_id != agency_id:
             raise ValidationError(str(RULE_MESSAGES["evaluation_dossier_other_agency"]))
         if is_created or form.received_at.object_data != model.received_at:
-            days = int(current_app.config.get("FEEDBACK_DUE_DAYS", fb.DEFAULT_DUE_DAYS))
+            days = current_app.settings.feedback_due_days
             model.due_date = fb.feedback_due_date(load_calendar(db.session), model.received_at,
                                                   days)
         try:
-            fb.apply_answer(model, user_object(), local_now())
+            fb.apply_answer(model, user_object(), clock.now())
         except RuleError as error:
             raise ValidationError(rule_message(error)) from None
 
     def totals_tables(self, start, end, agency_ids):
-        s = fb.feedback_summary(db.session, start, end, agency_ids, today=local_now().date())
+        s = fb.feedback_summary(db.session, start, end, agency_ids, today=clock.today())
         return [{"title": _("Feedback received in the period"),
                  "headers": [_("Figure"), _("Count")],
                  "rows": [[_("Received"), format_number(s["received"])],

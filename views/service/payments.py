@@ -8,9 +8,9 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from domain import payments
+from domain import clock, payments
 from domain.formatting import format_number, format_vnd
-from domain.service import RuleError, local_now
+from domain.service import RuleError
 from models import Dossier, Payment, db
 from views import labels
 from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureModelView,
@@ -70,7 +70,7 @@ class PaymentView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, 
     def create_form(self, obj=None):
         form = super().create_form(obj)
         if request.method == "GET":
-            form.paid_at.data = local_now()
+            form.paid_at.data = clock.now()
             form.method.data = "bank_transfer"
             dossier = self._dossier_from_args()
             if dossier is not None:

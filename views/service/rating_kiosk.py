@@ -15,9 +15,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 
-from app import commit_without_waiting
-from domain import form_submissions, kiosk, ratings
-from domain.service import RuleError, local_now
+from transactions import commit_without_waiting
+from domain import clock, form_submissions, kiosk, ratings
+from domain.service import RuleError
 from models import Agency, Dossier, KioskDevice, User, db, utcnow
 from views import labels
 from views.base import SecureBaseView, SecureForm, SecureModelView, own_agency_ids, parse_id
@@ -29,9 +29,9 @@ KIOSK_COOKIE = "motcua_kiosk"
 
 def _kiosk_periods() -> tuple[dt.timedelta, dt.timedelta]:
     """How long a kiosk credential lives after its last use, and at most after its start."""
-    cfg = current_app.config
-    return (dt.timedelta(hours=float(cfg.get("KIOSK_IDLE_HOURS", kiosk.DEFAULT_IDLE_HOURS))),
-            dt.timedelta(hours=float(cfg.get("KIOSK_MAX_HOURS", kiosk.DEFAULT_MAX_HOURS))))
+    settings = current_app.settings
+    return (dt.timedelta(hours=settings.kiosk_idle_hours),
+            dt.timedelta(hours=settings.kiosk_max_hours))
 
 
 def kiosk_device():
@@ -42,7 +42,8 @@ def kiosk_device():
 def _set_kiosk_cookie(response, token, expires_at):
     # Sent to the kiosk pages only; SameSite=Strict: no other site can post with it.
     response.set_cookie(KIOSK_COOKIE, token, expires=expires_at.replace(tzinfo=dt.UTC),
-                        path="/kiosk/", secure=current_app.config["SESSION_COOKIE_SECURE"],
+                        path="/kiosk/",
+                        secure=current_app.session_interface.get_cookie_secure(current_app),
                         httponly=True, samesite="Strict")
 
 
@@ -71,7 +72,7 @@ def _rate(officer, form):
         # A double tap rates once: the form's token is taken in the rating's transaction.
         form_submissions.claim(db.session, form_submissions.clean_token(form.get("form_token")),
                                officer.id)
-        ratings.record_rating(db.session, officer, form.get("level"), local_now(),
+        ratings.record_rating(db.session, officer, form.get("level"), clock.now(),
                               dossier_id=dossier_id)
         db.session.commit()
     except form_submissions.AlreadySubmitted:
@@ -208,7 +209,7 @@ class KioskDeviceView(SecureModelView):
     def action_revoke(self, ids):
         now = utcnow()
         devices = db.session.scalars(select(KioskDevice).where(KioskDevice.id.in_(
-            [int(i) for i in ids if str(i).isdigit()]))).all()
+            [n for n in map(parse_id, ids) if n]))).all()
         for device in devices:
             kiosk.revoke(device, user_object(), now)
         db.session.commit()
@@ -226,7 +227,7 @@ def _kiosk_csrf_secret(endpoint, values):
     token = request.cookies.get(KIOSK_COOKIE)
     if token:
         session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = \
-            kiosk.csrf_secret(current_app.config["SECRET_KEY"], token)
+            kiosk.csrf_secret(current_app.secret_key, token)
 
 
 def _screen(device, error=None, status=200, thanks=False):

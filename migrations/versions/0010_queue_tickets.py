@@ -1,7 +1,7 @@
 """queue service groups counters tickets devices
 
-Revision ID: 0007_queue
-Revises: 0006_files
+Revision ID: 0010_queue
+Revises: 0009_intake
 Create Date: 2026-11-30 02:48:51.911844
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_queue'
-down_revision = '0006_files'
+revision = '0010_queue'
+down_revision = '0009_intake'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,119 @@
+"""Deadlines of dossiers (design §5, §6): overdue, due soon, working days left or late, and the
+early / on time / late classification of a closed dossier — each rule once, in Python for one
+dossier and as SQL for many. The screens, the dashboard, the report and the printed forms call
+these; "today" comes from domain.clock, the working calendar from domain.calendar.
+
+Lateness is measured in working days and against `due_date` (the date moved by pauses); an
+apology's `rescheduled_due_date` is a promise shown to the applicant, not the measure (§5)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, or_
+
+from domain.calendar import WorkingCalendar
+from domain.status import PAUSED_STATUSES, RESOLVED_STATUSES, RUNNING_STATUSES
+from models import Dossier
+
+# "Due soon": due within this many working days from today (the supervision list, the filter).
+DUE_SOON_WORKING_DAYS = 2
+EARLY, ON_TIME, LATE = "early", "on_time", "late"
+OUTCOMES = (EARLY, ON_TIME, LATE)
+
+
+# ---- one dossier --------------------------------------------------------------------------------
+
+def effective_due_date(dossier) -> dt.date | None:
+    """The date promised to the applicant: the apology's date if any, else the due date."""
+    return dossier.rescheduled_due_date or dossier.due_date
+
+
+def is_overdue(status, due: dt.date | None, today: dt.date) -> bool:
+    """Open with the clock running and past its due date (a paused dossier is never overdue)."""
+    return status in RUNNING_STATUSES and due is not None and due < today
+
+
+def due_soon_horizon(calendar: WorkingCalendar, today: dt.date) -> dt.date:
+    """The last day that is still "due soon": DUE_SOON_WORKING_DAYS working days after today."""
+    return calendar.nth_working_day_after(today, DUE_SOON_WORKING_DAYS)
+
+
+def is_due_soon(status, due: dt.date | None, today: dt.date, calendar: WorkingCalendar) -> bool:
+    """Running and due between today and the horizon (both included)."""
+    return (status in RUNNING_STATUSES and due is not None
+            and today <= due <= due_soon_horizon(calendar, today))
+
+
+def days_left(calendar: WorkingCalendar, due: dt.date, today: dt.date) -> int:
+    """Working days from `today` to the due date: > 0 before it, 0 on it, < 0 after it (minus the
+    working days late). The one measure of lateness on every screen: the regulation counts
+    working days."""
+    if due >= today:
+        return calendar.working_days_between(today, due)
+    return -calendar.working_days_between(due, today)
+
+
+def days_late(calendar: WorkingCalendar, due: dt.date, today: dt.date) -> int:
+    """Working days past the due date; 0 when not past it (or past it only by days off)."""
+    return max(0, -days_left(calendar, due, today))
+
+
+def outcome(status, closed_on: dt.date | None, due: dt.date | None) -> str | None:
+    """EARLY, ON_TIME or LATE for a dossier closed on `closed_on` (None while open): a result
+    before its due date is early, on it on time, after it late; a withdrawn or stopped dossier,
+    or one without a due date, counts on time (§6)."""
+    if closed_on is None:
+        return None
+    if status not in RESOLVED_STATUSES or due is None:
+        return ON_TIME
+    if closed_on < due:
+        return EARLY
+    return ON_TIME if closed_on == due else LATE
+
+
+def result_outcome(dossier) -> str | None:
+    """The outcome of the dossier's result (resolved_at against due_date), as the control sheet
+    (form 05) prints it; None without a result or a due date."""
+    if dossier.resolved_at is None or dossier.due_date is None:
+        return None
+    return outcome(dossier.status, dossier.resolved_at.date(), dossier.due_date)
+
+
+# ---- many dossiers: SQL criteria over Dossier, or a subquery `d` with its columns ---------------
+
+def overdue_now(today: dt.date, d=Dossier):
+    """SQL of is_overdue (uses the (status, due_date) index)."""
+    return and_(d.status.in_(RUNNING_STATUSES), d.due_date < today)
+
+
+def due_on(day: dt.date, d=Dossier):
+    """SQL: running and due on `day` (the dashboard's "due today")."""
+    return and_(d.status.in_(RUNNING_STATUSES), d.due_date == day)
+
+
+def due_soon(today: dt.date, horizon: dt.date, d=Dossier):
+    """SQL of is_due_soon; `horizon` from due_soon_horizon."""
+    return and_(d.status.in_(RUNNING_STATUSES), d.due_date >= today, d.due_date <= horizon)
+
+
+def overdue_or_due_soon(horizon: dt.date, d=Dossier):
+    """SQL: running and due by the horizon (the supervision list: overdue or due soon)."""
+    return and_(d.status.in_(RUNNING_STATUSES), d.due_date <= horizon)
+
+
+def pending_overdue(on: dt.date, d=Dossier):
+    """SQL for a dossier still pending on `on` (the report's end of period): overdue unless
+    paused. Its current status may already be closed (closed after `on`), hence "not paused"
+    rather than "running". IS NOT NULL: a dossier without due date is in time, not unknown."""
+    return and_(d.status.notin_(PAUSED_STATUSES), d.due_date.is_not(None), d.due_date < on)
+
+
+def outcome_criteria(status, close_day, due) -> dict:
+    """SQL of `outcome` for closed dossiers: {EARLY: …, ON_TIME: …, LATE: …}, given the status
+    column, the closing day (a DATE expression) and the due date column."""
+    with_result = status.in_(RESOLVED_STATUSES)
+    return {
+        EARLY: and_(with_result, close_day < due),
+        ON_TIME: or_(~with_result, due.is_(None), close_day == due),
+        LATE: and_(with_result, close_day > due),
+    }

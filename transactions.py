@@ -1,0 +1,102 @@
+"""SQLite transactions per use: a read request never waits for a writer, a write takes the write
+lock up front, and bookkeeping written while serving a read never waits for the lock.
+PostgreSQL needs none of this. Installed on the engine by create_app (app.py)."""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import sqlite3
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+
+def database_busy(exc) -> bool:
+    """SQLite could not get its write lock within the busy timeout (another request is writing):
+    a moment's wait, not a fault."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "locked" in str(orig) or "busy" in str(orig))
+
+
+# Requests that only read: on SQLite they run as deferred transactions and never wait for a writer.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CLI_BUSY_TIMEOUT_MS = 30000
+_sqlite_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar("sqlite_mode",
+                                                                         default=None)
+
+
+@contextlib.contextmanager
+def _transactions(mode: str):
+    token = _sqlite_mode.set(mode)
+    try:
+        yield
+    finally:
+        _sqlite_mode.reset(token)
+
+
+def reads_only():
+    """Outside a request (a CLI report or export): the block's SQLite transactions only read, so
+    they do not hold the write lock for the whole run."""
+    return _transactions("read")
+
+
+def writes():
+    """A read request (GET) about to write (a kept draft deleted as it is shown): the block's
+    SQLite transaction takes the write lock up front. Begun from the read's older snapshot, the
+    write could fail at once if anybody committed meanwhile; end the read transaction first."""
+    return _transactions("write")
+
+
+def commit_without_waiting(session) -> bool:
+    """Commit bookkeeping written while serving a read (a login's last-seen time). On SQLite a
+    read request must not wait for another request's write lock: the bookkeeping is dropped
+    (rolled back) instead, and a later request writes it. True when it was committed."""
+    reading = has_request_context() and request.method in READ_METHODS
+    if not reading or session.get_bind().dialect.name != "sqlite":
+        session.commit()
+        return True
+    session.connection().exec_driver_sql("PRAGMA busy_timeout=0")  # until the next BEGIN
+    try:
+        session.commit()
+    except OperationalError as exc:
+        if not database_busy(exc):
+            raise
+        session.rollback()
+        return False
+    return True
+
+
+def _sqlite_transaction() -> tuple[bool, int]:
+    """(takes the write lock up front, busy timeout in ms) for a transaction starting now."""
+    mode = _sqlite_mode.get()
+    if has_request_context():
+        writing = request.method not in READ_METHODS if mode is None else mode == "write"
+        return writing, current_app.settings.sqlite_busy_timeout_ms
+    return mode != "read", CLI_BUSY_TIMEOUT_MS
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, and a transaction mode per use. Reads (GET/HEAD requests) BEGIN
+    deferred: in WAL mode they never wait for a writer. Writes (POST and other methods, the CLI)
+    BEGIN IMMEDIATE, taking the write lock up front instead of failing with "database is
+    locked" when a read transaction upgrades. A web write waits SQLITE_BUSY_TIMEOUT_MS for the
+    lock at most, then the user gets the "busy" page (views/errors.py)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={CLI_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        writes, timeout_ms = _sqlite_transaction()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout_ms}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
