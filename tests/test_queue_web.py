@@ -150,3 +150,24 @@ def test_the_kiosk_numbers_start_again_after_midnight(app):
         with app.app_context():
             old = db.session.query(QueueTicket).filter_by(seq=2).first().id
         assert kiosk.get(f"/lay-so/ve/{old}").status_code == 404
+
+
+def test_api_queue_status(app):
+    group_id = _hall(app)
+    kiosk = _device(app, "ticket")
+    for _ in range(3):
+        kiosk.post("/lay-so/", data={"group": group_id})
+    clerk = app.test_client()
+    login(clerk, "clerk1")
+    with app.app_context():
+        counter_id = db.session.query(QueueCounter).filter_by(number="1").one().id
+    clerk.post("/queue/counter/", data={"step": "take", "counter": counter_id})
+    clerk.post("/queue/counter/", data={"step": "next"})
+    response = app.test_client().get("/api/v1/queue")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    body = response.get_json()
+    assert body["groups"] == [{"prefix": "A", "name": "Giao thông vận tải", "waiting": 2,
+                               "last_called": "A-001"}]
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/queue" in document["paths"]
+    assert "QueueStatus" in document["components"]["schemas"]
