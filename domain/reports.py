@@ -36,7 +36,8 @@ import datetime as dt
 from sqlalchemy import and_, case, or_, select, union_all
 
 from domain import (
-    courier, deadlines, evaluation, feedback, formatting, payments, periods, postal, ratings,
+    courier, deadlines, evaluation, feedback, formatting, payments, periods, postal, queue,
+    ratings,
 )
 from domain.periods import Period
 from domain.sql import count_if, day_of, unindexed
@@ -266,6 +267,9 @@ def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool =
         "evaluation_forms": evaluation.evaluation_summary(session, date_from, date_to),
         "feedback": {k: fb[k] for k in ("received", "answered", "answered_on_time")},
         "courier": courier.courier_summary(session, date_from, date_to),
+        # Waiting and serving times of the hall's queue (domain/queue.figures).
+        "queue": {k: v for k, v in queue.figures(
+            session, Period.between(date_from, date_to)).items() if k != "period"},
     }
 
 

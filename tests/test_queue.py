@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import create_agency, create_user
+from conftest import create_agency, create_user, login
 from domain import queue
 from domain.periods import Period
 from domain.service import RuleError
@@ -103,26 +103,31 @@ def test_a_counter_has_one_clerk(app):
         assert queue.counter_of(db.session, clerk2) == c2
 
 
-def test_figures_on_a_hand_worked_set(app):
+def _hand_worked():
     """Group A: waits 10 and 20 min, serves 5 min (one skipped); group B: wait 30, serve 15;
-    one A ticket never called. Counter 1 took both A tickets, counter 2 the B ticket."""
+    one A ticket never called; one A ticket 40 days before. Counter 1 took both A tickets,
+    counter 2 the B ticket."""
+    a, b, c1, c2, clerk1, clerk2 = _setup()
+    t = DAY
+    a1 = queue.issue_ticket(db.session, a, t)
+    a2 = queue.issue_ticket(db.session, a, t)
+    b1 = queue.issue_ticket(db.session, b, t)
+    queue.issue_ticket(db.session, a, t + dt.timedelta(minutes=50))
+    queue.issue_ticket(db.session, a, t - dt.timedelta(days=40))  # outside the period
+    db.session.commit()
+    assert queue.call_next(db.session, c1, clerk1, t + dt.timedelta(minutes=10)) == a1
+    queue.finish(db.session, a1, c1, "served", t + dt.timedelta(minutes=15))
+    assert queue.call_next(db.session, c1, clerk1, t + dt.timedelta(minutes=20)) == a2
+    queue.finish(db.session, a2, c1, "skipped", t + dt.timedelta(minutes=22))
+    c2.groups = [b]
+    assert queue.call_next(db.session, c2, clerk2, t + dt.timedelta(minutes=30)) == b1
+    queue.finish(db.session, b1, c2, "served", t + dt.timedelta(minutes=45))
+    db.session.commit()
+
+
+def test_figures_on_a_hand_worked_set(app):
     with app.app_context():
-        a, b, c1, c2, clerk1, clerk2 = _setup()
-        t = DAY
-        a1 = queue.issue_ticket(db.session, a, t)
-        a2 = queue.issue_ticket(db.session, a, t)
-        b1 = queue.issue_ticket(db.session, b, t)
-        queue.issue_ticket(db.session, a, t + dt.timedelta(minutes=50))
-        queue.issue_ticket(db.session, a, t - dt.timedelta(days=40))  # outside the period
-        db.session.commit()
-        assert queue.call_next(db.session, c1, clerk1, t + dt.timedelta(minutes=10)) == a1
-        queue.finish(db.session, a1, c1, "served", t + dt.timedelta(minutes=15))
-        assert queue.call_next(db.session, c1, clerk1, t + dt.timedelta(minutes=20)) == a2
-        queue.finish(db.session, a2, c1, "skipped", t + dt.timedelta(minutes=22))
-        c2.groups = [b]
-        assert queue.call_next(db.session, c2, clerk2, t + dt.timedelta(minutes=30)) == b1
-        queue.finish(db.session, b1, c2, "served", t + dt.timedelta(minutes=45))
-        db.session.commit()
+        _hand_worked()
         figs = queue.figures(db.session, Period.for_month(2026, 3))
         groups = {g["prefix"]: g for g in figs["groups"]}
         assert groups["A"] == {"prefix": "A", "name": "Giao thông vận tải", "issued": 3,
@@ -137,3 +142,41 @@ def test_figures_on_a_hand_worked_set(app):
         assert figs["total"]["average_wait_seconds"] == 1200  # (600 + 1200 + 1800) / 3
         assert figs["total"]["average_serve_seconds"] == 600  # (300 + 900) / 2
         assert db.session.query(QueueTicket).count() == 5
+
+
+def test_figures_in_the_report_json_workbook_and_page(app, tmp_path):
+    import io
+    import json
+
+    import openpyxl
+
+    from domain.report_workbook import write_report_workbook
+    from domain.reports import build_details, build_report
+    with app.app_context():
+        _hand_worked()
+        create_user("boss", "manager")
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["report", "--month", "2026-03",
+                                                "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert {"rows", "totals", "staff_ratings", "courier", "feedback"} <= set(report)
+    assert report["queue"]["total"]["average_wait_seconds"] == 1200
+    assert [g["prefix"] for g in report["queue"]["groups"]] == ["A", "B"]
+    with app.app_context():
+        start, end = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
+        data = io.BytesIO()
+        write_report_workbook(data, build_report(db.session, start, end),
+                              build_details(db.session, start, end))
+    sheet = openpyxl.load_workbook(io.BytesIO(data.getvalue()))["Xếp hàng"]
+    rows = [[c for c in r] for r in sheet.iter_rows(values_only=True)]
+    a_row = next(r for r in rows if r[0] == "A – Giao thông vận tải")
+    assert a_row[1:7] == (3, 2, 1, 1, 15, 5) or list(a_row[1:7]) == [3, 2, 1, 1, 15, 5]
+    total = next(r for r in rows if r[0] == "Tổng cộng")
+    assert list(total[1:7]) == [4, 3, 2, 1, 20, 10]
+    assert any(r[0] == "Quầy 2" and r[6] == 15 for r in rows)
+    # The totals page.
+    client = app.test_client()
+    login(client, "boss")
+    page = client.get("/queue/figures/?preset=month&month=3&year=2026").get_data(as_text=True)
+    assert "15:00" in page and "5:00" in page and "30:00" in page
