@@ -32,8 +32,11 @@ run: translations
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # The whole test suite: SQLite always; PostgreSQL and Chromium when present (required in CI).
+# TEST_JOBS pytest-xdist workers (each with its own databases; 0: one process, no xdist);
+# loadgroup keeps a group's tests (the demo data set) on one worker, which builds it once.
+TEST_JOBS ?= 2
 test: translations
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 # ruff (configured in pyproject.toml): the linter; the formatter's check once the tree has been
 # formatted in one pass (`ruff check --fix --extend-select I001,UP045 . && ruff format .`, then

@@ -1,6 +1,7 @@
 """Command-line interface (design §10), registered with the app by create_app."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import tempfile
@@ -12,12 +13,14 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from domain import backup, periods
+from domain import backup, clock, periods
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
 from domain.dossier_import import import_dossiers
 from domain.evaluation import ensure_indicators
 from domain.files import path_for, verify
+from domain.notify_send import configured_channels, send_due
 from domain.report_workbook import write_report_workbook
+from domain.deadlines import DESIGN, METHODS
 from domain.reports import build_details, build_report
 from domain.spreadsheet_reader import SpreadsheetError, read_tables
 from models import ROLES, Agency, User, db
@@ -98,6 +101,35 @@ def _report_issues(plan) -> None:
         click.echo(f"  {issue.bilingual()}", err=True)
 
 
+# ---- imports: all or nothing ------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _rolled_back_on_error():
+    """Any error (a ClickException too) leaves nothing written; exits pass through."""
+    try:
+        yield
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _stop_if_rejected(plan) -> None:
+    """A plan with issues writes nothing: the issues are listed and the command exits 1."""
+    if not plan.ok:
+        db.session.rollback()
+        _report_issues(plan)
+        raise SystemExit(1)
+
+
+def _commit_unless_dry_run(dry_run: bool, dry_message: str, done_message: str) -> None:
+    if dry_run:
+        db.session.rollback()
+        click.echo(dry_message)
+    else:
+        db.session.commit()
+        click.echo(done_message)
+
+
 def _show(value) -> str:
     return "" if value is None else str(value)
 
@@ -109,12 +141,9 @@ def catalog_import(path, dry_run):
     """Upsert agencies, fields, procedures and fee items by code, all or nothing."""
     tables = _read_file(path)
     strict = path.lower().endswith((".csv", ".zip"))
-    try:
+    with _rolled_back_on_error():
         plan = import_catalog(db.session, tables, apply=not dry_run, strict_names=strict)
-        if not plan.ok:
-            db.session.rollback()
-            _report_issues(plan)
-            raise SystemExit(1)
+        _stop_if_rejected(plan)
         for row in plan.rows:
             if row.action == "new":
                 click.echo(f"  mới / new        {row.entity} {row.key}")
@@ -125,17 +154,8 @@ def catalog_import(path, dry_run):
         counts = plan.counts()
         summary = (f"{counts['new']} mới / new, {counts['changed']} sửa / changed, "
                    f"{counts['unchanged']} không đổi / unchanged")
-        if dry_run:
-            db.session.rollback()
-            click.echo(f"Chạy thử, chưa ghi / dry run, nothing written: {summary}")
-        else:
-            db.session.commit()
-            click.echo(f"Đã nhập / imported: {summary}")
-    except SystemExit:
-        raise
-    except Exception:
-        db.session.rollback()
-        raise
+        _commit_unless_dry_run(dry_run, f"Chạy thử, chưa ghi / dry run, nothing written: {summary}",
+                               f"Đã nhập / imported: {summary}")
 
 
 @catalog_cli.command("export")
@@ -160,26 +180,14 @@ def catalog_export(path):
 def dossiers_import(path, dry_run):
     """Dossiers from a previous system (design §10), all or nothing."""
     tables = _read_file(path)
-    try:
+    with _rolled_back_on_error():
         plan = import_dossiers(db.session, tables, apply=not dry_run,
                                unit_code=current_app.settings.receiving_unit_code)
-        if not plan.ok:
-            db.session.rollback()
-            _report_issues(plan)
-            raise SystemExit(1)
+        _stop_if_rejected(plan)
         count = len(plan.rows)
-        if dry_run:
-            db.session.rollback()
-            click.echo(f"Chạy thử: {count} hồ sơ hợp lệ, chưa ghi / dry run: {count} valid "
-                       "dossiers, nothing written")
-        else:
-            db.session.commit()
-            click.echo(f"Đã nhập {count} hồ sơ / imported {count} dossiers")
-    except SystemExit:
-        raise
-    except Exception:
-        db.session.rollback()
-        raise
+        _commit_unless_dry_run(dry_run, f"Chạy thử: {count} hồ sơ hợp lệ, chưa ghi / dry run: "
+                               f"{count} valid dossiers, nothing written",
+                               f"Đã nhập {count} hồ sơ / imported {count} dossiers")
 
 
 def report_period(date_from, date_to, month, quarter, half, year, statutory):
@@ -205,17 +213,20 @@ def report_period(date_from, date_to, month, quarter, half, year, statutory):
               help="The statutory cut-off of the month, quarter, six months or year: from the "
                    "15th of the month before to the 14th of its last month.")
 @click.option("--by-field", is_flag=True, help="Break each agency down by field.")
+@click.option("--method", type=click.Choice(METHODS), default=DESIGN, show_default=True,
+              help="How dossiers are counted early / on time / late: design §6, or the national "
+                   "portal's method (unconfirmed, docs/legal.md).")
 @click.option("--format", "fmt", type=click.Choice(("json", "xlsx")), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True),
               help="Output file (JSON goes to standard output without it).")
 @with_appcontext
-def report_command(date_from, date_to, month, quarter, half, year, statutory, by_field, fmt,
-                   out):
+def report_command(date_from, date_to, month, quarter, half, year, statutory, by_field, method,
+                   fmt, out):
     """The periodic report of design §6 (form 06a)."""
     period = report_period(date_from, date_to, month, quarter, half, year, statutory)
     start, end = period.start, period.end
     with reads_only():  # SQLite: a long report must not hold the write lock
-        report = build_report(db.session, start, end, by_field=by_field)
+        report = build_report(db.session, start, end, by_field=by_field, method=method)
         details = build_details(db.session, start, end) if fmt == "xlsx" and out else None
     if fmt == "json":
         text = json.dumps(report, ensure_ascii=False, indent=2)
@@ -227,7 +238,10 @@ def report_command(date_from, date_to, month, quarter, half, year, statutory, by
         return
     if not out:
         raise click.UsageError("--format xlsx cần --out / --format xlsx needs --out PATH")
-    write_report_workbook(out, report, details, current_app.settings.reporting_unit_name)
+    settings = current_app.settings
+    write_report_workbook(out, report, details, settings.reporting_unit_name,
+                          recipient=settings.report_recipient,
+                          form_label=settings.report_form_label)
     click.echo(f"{out}", err=True)
 
 
@@ -333,6 +347,22 @@ def files_check():
         sys.exit(1)
 
 
+notify_cli = AppGroup("notify", help="Notices to applicants (the outbox).")
+
+
+@notify_cli.command("send")
+@click.option("--limit", default=50, show_default=True, help="At most this many notices.")
+def notify_send(limit):
+    """Send the due notices of the outbox (run every minute by cron or a systemd timer; safe on
+    several hosts at once). Without SMTP_HOST / SMS_API_URL / ZALO_API_URL the notices of that
+    channel are marked "no channel configured"."""
+    channels = configured_channels(current_app.config)
+    counts = send_due(db.session, current_app.config, clock.now, limit)
+    click.echo(f"kênh / channels: {', '.join(channels) or '-'}; "
+               f"đã gửi / sent {counts['sent']}, lỗi sẽ thử lại / failed {counts['failed']}, "
+               f"bỏ / dead {counts['dead']}, không có kênh / skipped {counts['skipped']}")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
@@ -343,3 +373,4 @@ def register_cli(app) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(files_cli)
+    app.cli.add_command(notify_cli)

@@ -329,7 +329,7 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     applicant_name: Mapped[str] = mapped_column(String(255))
     applicant_kind: Mapped[str] = mapped_column(String(16), default="citizen")
-    id_number: Mapped[Optional[str]] = mapped_column(String(32))
+    id_number: Mapped[Optional[str]] = mapped_column(String(32), index=True)  # returning applicants
     phone: Mapped[Optional[str]] = mapped_column(String(32))
     email: Mapped[Optional[str]] = mapped_column(String(255))
     address: Mapped[Optional[str]] = mapped_column(Text)
@@ -890,3 +890,72 @@ class QueueDevice(TimestampMixin, db.Model):
 
     started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
     revoked_by: Mapped[Optional[User]] = relationship(foreign_keys=[revoked_by_id])
+NOTICE_EVENTS = ("accepted", "supplement_requested", "result_ready", "rescheduled",
+                 "feedback_answered")
+NOTICE_CHANNELS = ("email", "sms", "zalo")
+# queued: waiting for its time; sending: claimed by a worker; failed: will be retried at
+# next_attempt_at; sent; dead: given up after NOTIFY_MAX_ATTEMPTS; skipped: no channel configured.
+NOTICE_STATUSES = ("queued", "sending", "failed", "sent", "dead", "skipped")
+
+
+class Notice(db.Model):
+    """A notice to an applicant (issue 15 point 4), written in the same transaction as the change
+    it announces (domain/notifications.py) and sent later by `flask notify send`
+    (domain/notify_send.py). Not audited: a technical queue, rewritten by every attempt."""
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("event", NOTICE_EVENTS), name="event"),
+        CheckConstraint(_in("channel", NOTICE_CHANNELS), name="channel"),
+        CheckConstraint(_in("status", NOTICE_STATUSES), name="status"),
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(255))
+    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"), index=True)
+    feedback_id: Mapped[Optional[int]] = mapped_column(ForeignKey("feedback.id"), index=True)
+    # The whitelisted template variables, fixed when queued (strings: code, procedure, ...).
+    context: Mapped[dict] = mapped_column(JSON)
+    # The look-up secret in clear, for the acceptance notice's link, until the notice is sent or
+    # given up: then it is erased (only its hash stays, in dossier_lookup).
+    lookup_secret: Mapped[Optional[str]] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # local time, as business times
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    # One line per attempt: when, where, the outcome.
+    attempt_log: Mapped[Optional[str]] = mapped_column(Text)
+    # What was sent (rendered at sending time, the secret masked).
+    subject: Mapped[Optional[str]] = mapped_column(Text)
+    body: Mapped[Optional[str]] = mapped_column(Text)
+
+    dossier: Mapped[Optional[Dossier]] = relationship()
+    feedback: Mapped[Optional[Feedback]] = relationship()
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.event} {self.channel}"
+
+
+class NoticeTemplate(TimestampMixin, db.Model):
+    """The Vietnamese text of a notice per event and channel, edited by admins; rendered in a
+    sandbox with the whitelisted variables only (domain/notifications.py)."""
+    __tablename__ = "notice_template"
+    __table_args__ = (
+        CheckConstraint(_in("event", NOTICE_EVENTS), name="event"),
+        CheckConstraint(_in("channel", NOTICE_CHANNELS), name="channel"),
+        UniqueConstraint("event", "channel", name="uq_notice_template_event_channel"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    body: Mapped[str] = mapped_column(Text)
+
+    def __str__(self) -> str:
+        return f"{self.event} / {self.channel}"
+
+

@@ -21,7 +21,7 @@ from flask import current_app  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from domain import dashboard, reports  # noqa: E402
+from domain import dashboard, periods, reports  # noqa: E402
 from domain.report_workbook import write_report_workbook  # noqa: E402
 from domain.spreadsheets import new_workbook, safe_value  # noqa: E402
 from models import Dossier, Procedure, db  # noqa: E402
@@ -122,7 +122,7 @@ def main() -> None:
         today = dt.date(2020, 12, 31)
         timed("dashboard (all figures, 12 months)", lambda: dashboard.dashboard(s, today))
         timed("dashboard: received per month", lambda: dashboard.received_by_month(
-            s, dashboard.add_months(today, -11), today))
+            s, periods.add_months(today, -11), today))
         timed("dashboard: open now", lambda: dashboard.open_now(s, today))
         timed("dashboard: overdue list", lambda: dashboard.overdue_list(s, today))
         timed("dashboard, one agency", lambda: dashboard.dashboard(s, today, agency_ids=[1]))

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from models import AuditLog, Dossier, db
 from domain import clock
 
-NOT_AUDITED = {"audit_log", "dossier_counter", "user_session",
+NOT_AUDITED = {"audit_log", "dossier_counter", "user_session", "outbox",
                "form_draft"}  # form drafts: copies of typed input
-SECRET_COLUMNS = {"password_hash", "token_hash", "secret_hash"}
+SECRET_COLUMNS = {"password_hash", "token_hash", "secret_hash", "lookup_secret"}
 # last_login_at: a login is one "login" row (record_login), not an update of the user.
 TECHNICAL_COLUMNS = {"created_at", "updated_at", "search_text", "version", "last_login_at"}
 LOGIN = "login"

@@ -22,16 +22,11 @@ from domain.status import (
 from models import CHANNELS, Agency, Dossier
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` after (or before) the month of `day`."""
-    return periods.add_months(day, months)
-
-
 def months_between(first: dt.date, last: dt.date) -> list[str]:
     keys, day = [], first.replace(day=1)
     while day <= last:
         keys.append(f"{day:%Y-%m}")
-        day = add_months(day, 1)
+        day = periods.add_months(day, 1)
     return keys
 
 

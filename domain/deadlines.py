@@ -58,13 +58,25 @@ def days_late(calendar: WorkingCalendar, due: dt.date, today: dt.date) -> int:
     return max(0, -days_left(calendar, due, today))
 
 
-def outcome(status, closed_on: dt.date | None, due: dt.date | None) -> str | None:
+# The counting methods of the report: design §6 (the default) and the national portal's as read
+# by peers (docs/legal.md, unconfirmed): a withdrawn or stopped dossier is compared with its due
+# date like a result, and more than one supplement request makes the dossier late. A dossier
+# waiting for a supplement is pending in time under both (paused: never overdue).
+DESIGN, NATIONAL = "design", "national"
+METHODS = (DESIGN, NATIONAL)
+
+
+def outcome(status, closed_on: dt.date | None, due: dt.date | None, method: str = DESIGN,
+            supplements: int = 0) -> str | None:
     """EARLY, ON_TIME or LATE for a dossier closed on `closed_on` (None while open): a result
     before its due date is early, on it on time, after it late; a withdrawn or stopped dossier,
-    or one without a due date, counts on time (§6)."""
+    or one without a due date, counts on time (§6). NATIONAL: withdrawn/stopped compared with
+    the due date too, and more than one supplement request (`supplements`) is late."""
     if closed_on is None:
         return None
-    if status not in RESOLVED_STATUSES or due is None:
+    if method == NATIONAL and supplements > 1:
+        return LATE
+    if (status not in RESOLVED_STATUSES and method != NATIONAL) or due is None:
         return ON_TIME
     if closed_on < due:
         return EARLY
@@ -108,12 +120,22 @@ def pending_overdue(on: dt.date, d=Dossier):
     return and_(d.status.notin_(PAUSED_STATUSES), d.due_date.is_not(None), d.due_date < on)
 
 
-def outcome_criteria(status, close_day, due) -> dict:
+def outcome_criteria(status, close_day, due, method: str = DESIGN, supplements=None) -> dict:
     """SQL of `outcome` for closed dossiers: {EARLY: …, ON_TIME: …, LATE: …}, given the status
-    column, the closing day (a DATE expression) and the due date column."""
-    with_result = status.in_(RESOLVED_STATUSES)
+    column, the closing day (a DATE expression) and the due date column; NATIONAL also needs
+    `supplements`, the number of supplement requests (an SQL expression)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}")
+    if method == DESIGN:
+        with_result = status.in_(RESOLVED_STATUSES)
+        return {
+            EARLY: and_(with_result, close_day < due),
+            ON_TIME: or_(~with_result, due.is_(None), close_day == due),
+            LATE: and_(with_result, close_day > due),
+        }
+    many = supplements > 1
     return {
-        EARLY: and_(with_result, close_day < due),
-        ON_TIME: or_(~with_result, due.is_(None), close_day == due),
-        LATE: and_(with_result, close_day > due),
+        EARLY: and_(~many, close_day < due),
+        ON_TIME: and_(~many, or_(due.is_(None), close_day == due)),
+        LATE: or_(many, close_day > due),
     }

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import object_session
+
+from domain.notifications import queue_notices
 
 from domain import clock
 from domain.periods import within
@@ -41,10 +44,11 @@ def answered_on_time(feedback) -> bool | None:
     return feedback.answered_at.date() <= feedback.due_date
 
 
-def apply_answer(feedback, user, now: dt.datetime) -> None:
+def apply_answer(feedback, user, now: dt.datetime, session=None) -> None:
     """Keep status, answer and answer date consistent after an edit: an answer text moves a new
     or processing item to "answered" and stamps the date and the officer; "answered" or
-    "closed" without an answer is refused."""
+    "closed" without an answer is refused. The first answer queues a notice to the sender
+    (domain/notifications.py) in `session` (default: the feedback's)."""
     answer = (feedback.answer or "").strip()
     feedback.answer = answer or None
     if answer and feedback.status in OPEN_STATUSES:
@@ -54,6 +58,9 @@ def apply_answer(feedback, user, now: dt.datetime) -> None:
     if feedback.status in ("answered", "closed") and answer:
         if feedback.answered_at is None:
             feedback.answered_at = now
+            # The sender is told, in the same transaction as the answer.
+            queue_notices(session or object_session(feedback), feedback, "feedback_answered",
+                          now)
         if feedback.handled_by_id is None and feedback.handled_by is None:
             feedback.handled_by = user
     if feedback.answered_at is not None and feedback.received_at is not None \

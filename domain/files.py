@@ -28,6 +28,7 @@ from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 from sqlalchemy import select
 
+from domain import N_
 from models import DossierFile, StoredFile
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
@@ -36,11 +37,6 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 200_000_000  # an A3 page scanned at 1200 dpi is 70 million pixels
 MAX_NAME = 255
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid for extraction; translated where it is shown."""
-    return msgid
 
 
 class FileRefused(Exception):

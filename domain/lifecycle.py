@@ -37,6 +37,8 @@ transition_many(session, dossiers, action, user, at, reason=None, calendar=None,
     The same action on several dossiers: all or nothing (the first refusal raises).
 allowed_actions(dossier) -> list[str]: actions possible from the dossier's status.
 check_transition(dossier, action, reason=None, **details): raises LifecycleError if refused.
+Notices (domain/notifications.py): accept_dossier and the actions request_supplement, resolve
+and reschedule queue a notice to the applicant in the caller's transaction.
 LifecycleError(msgid, **params): `msgid` is an English gettext msgid with %(name)s params;
     views show gettext(e.msgid) % e.params (translated in translations/vi); str(e) is English.
 """
@@ -45,18 +47,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from domain import N_
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.codes import next_dossier_code
+from domain import intake
+from domain.notifications import ACTION_EVENTS, queue_notices
 from models import DossierEvent, DossierPause, Procedure
 from domain.status import CLOSING_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, Status
 
 CENTER_UNIT = "Trung tâm Phục vụ hành chính công"
 PAUSE_KIND = {Status.AWAITING_SUPPLEMENT: "supplement", Status.AWAITING_PAYMENT: "payment"}
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid for translation without translating it here (no Flask in domain)."""
-    return msgid
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
         else:  # a procedure created in the same transaction (seed, import): not flushed yet
             dossier.agency = procedure.agency
         dossier.accepted_at = at
-        dossier.due_date = calendar.due_date(at, procedure.processing_days)
+        dossier.due_date = intake.due_date(procedure, at, calendar)
         dossier.status = Status.ACCEPTED
         dossier.channel = dossier.channel or "direct"
         dossier.applicant_kind = dossier.applicant_kind or "citizen"
@@ -167,6 +167,7 @@ def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
         dossier.code = next_dossier_code(session, agency, unit_code, at.date())
     session.add(dossier)
     _event(session, dossier, from_status, Status.ACCEPTED, user, at, to_unit=CENTER_UNIT)
+    queue_notices(session, dossier, "accepted", at)
     return dossier
 
 
@@ -214,8 +215,11 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
     if spec.to_status in CLOSING_STATUSES:
         dossier.closed_at = at
     dossier.status = spec.to_status
-    return _event(session, dossier, from_status, spec.to_status, user, at, reason,
-                  from_unit, to_unit)
+    event = _event(session, dossier, from_status, spec.to_status, user, at, reason,
+                   from_unit, to_unit)
+    if action in ACTION_EVENTS:  # the applicant is told, in this same transaction
+        queue_notices(session, dossier, ACTION_EVENTS[action], at)
+    return event
 
 
 def transition_many(session, dossiers, action: str, user, at: dt.datetime,

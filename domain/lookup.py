@@ -22,8 +22,10 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from domain import deadlines
+from domain import N_, deadlines
+from domain.notifications import attach_secret
 from domain.status import Status
+from models import Dossier, DossierLookup
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SECRET_LENGTH = 10
@@ -31,10 +33,6 @@ MAX_CODE_LENGTH = 64  # Dossier.code
 MAX_SECRET_INPUT = 40  # room for spaces and dashes
 # scrypt with 16 MiB per check: ~30 ms, and the checks are rate-limited per address.
 HASH_METHOD = "scrypt:16384:8:1"
-
-
-def N_(msgid: str) -> str:
-    return msgid
 
 
 # The status in plain words, for someone who does not know the national codes.
@@ -85,7 +83,6 @@ def normalize_code(typed: str | None) -> str:
 def issue_secret(session, dossier, at: dt.datetime) -> tuple[str, int]:
     """A new secret for `dossier` (replacing any earlier one): (the secret in clear, how many
     have been issued, 1 for the first receipt). The caller commits."""
-    from models import DossierLookup
     secret = new_secret()
     row = session.scalar(select(DossierLookup).where(DossierLookup.dossier_id == dossier.id))
     hashed = generate_password_hash(secret, method=HASH_METHOD)
@@ -97,6 +94,7 @@ def issue_secret(session, dossier, at: dt.datetime) -> tuple[str, int]:
         row.secret_hash, row.issued_at = hashed, at
         row.issue_count = (row.issue_count or 0) + 1
     session.flush()
+    attach_secret(session, dossier, secret)  # the acceptance notice's link, if not sent yet
     return secret, row.issue_count
 
 
@@ -109,7 +107,6 @@ def find(session, code: str | None, secret: str | None):
     """The dossier with this code whose current secret is `secret`, else None — the same None,
     after the same one hash check, for an unknown code, a dossier without a secret and a wrong
     secret."""
-    from models import Dossier, DossierLookup
     code, secret = normalize_code(code), normalize_secret(secret)
     found = None
     if code and len(code) <= MAX_CODE_LENGTH:

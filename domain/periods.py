@@ -16,6 +16,7 @@ import re
 from calendar import monthrange
 from dataclasses import dataclass
 
+from domain import N_
 from domain.formatting import parse_date
 
 KINDS = ("month", "quarter", "half", "year", "range")
@@ -23,11 +24,6 @@ ONE_DAY = dt.timedelta(days=1)
 _MONTH_TEXT = re.compile(r"(\d{4})-(\d{1,2})")
 _QUARTER_TEXT = re.compile(r"(\d{4})-?[Qq]([1-4])")
 _HALF_TEXT = re.compile(r"(\d{4})-?[Hh]([12])")
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid for translation without translating it here (no Flask in domain)."""
-    return msgid
 
 
 class PeriodError(ValueError):

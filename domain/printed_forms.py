@@ -3,7 +3,12 @@ each one prints besides the dossier. The dossier page offers exactly the forms t
 can print (templates/forms/mauNN.html)."""
 from __future__ import annotations
 
+import io
 import re
+from html import escape
+
+import barcode
+import segno
 
 from domain.status import Status
 
@@ -54,13 +59,11 @@ QR_MODULE_MM = 0.5
 def code128_modules(code: str) -> str:
     """The bars of `code` in Code 128 (python-barcode), one character per module: "1" black,
     "0" white, start to stop, without the quiet zones."""
-    import barcode
     return barcode.get("code128", code).build()[0]
 
 
 def code128_svg(code: str) -> str:
     """The barcode of `code` as an inline <svg>: one <rect> per bar, in modules (viewBox)."""
-    from html import escape
     modules = code128_modules(code)
     width = len(modules) + 2 * BAR_QUIET_MODULES
     bars = []
@@ -76,10 +79,6 @@ def code128_svg(code: str) -> str:
 
 def qr_svg(text: str, label: str = "") -> str:
     """`text` (a URL) as a QR code, inline <svg> sized in millimetres (segno)."""
-    import io
-    from html import escape
-
-    import segno
     qr = segno.make(text, error="l", micro=False)  # L: smaller, and paper is clean
     out = io.BytesIO()
     qr.save(out, kind="svg", xmldecl=False, svgns=True, nl=False, unit="mm",

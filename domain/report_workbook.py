@@ -1,10 +1,17 @@
 """The report of design §6 as an .xlsx workbook (xlsxwriter), ready to print.
 
+Sheet "Biểu mẫu" (first) is the official form as filed: rows by field grouped by level, columns
+(1)–(13) of the peers' rendering of TT 01/2020 (docs/legal.md §5), the header with the reporting
+and the receiving unit, the form label (REPORT_FORM_LABEL) and the counting method. Sheet
+"Hồ sơ trễ hạn" lists the late dossiers of the period.
+
 Sheet "06a" follows the official form on dossier resolution (Circular 01/2020/TT-VPCP): title,
 reporting unit, "Từ ngày … đến ngày …", two header levels with merged cells and the column
 numbers (1)–(13), one row per agency (and its fields when the report has them), a total row.
-Then a summary in the words of the centre's annual report, and one sheet each for fees, staff
-ratings, evaluation forms, feedback, the public postal service and the courier runs.
+Then a summary in the words of the centre's annual report (ending with the digitisation figures:
+scanned at intake, electronic results), one sheet each for fees, staff
+ratings, evaluation forms, feedback, the public postal service and the courier runs, and the
+digitisation figures per agency (Decision 766, group 4).
 
 The texts are Vietnamese whatever the screen language: this is the statutory form as filed.
 Numbers are numbers ('#,##0', shown 3.233.081.572 by a Vietnamese spreadsheet), shares are
@@ -200,7 +207,7 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
     row = _sheet_header(ws, f, "TỔNG HỢP KẾT QUẢ TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ TTHC", report,
                         unit_name, 3)
     lines = [*_dossier_lines(report["totals"]), *_unit_lines(report["rows"]),
-             *_service_lines(report)]
+             *_service_lines(report), *_digitisation_lines(report)]
     for col, text in enumerate(("Nội dung", "Số lượng", "Tỷ lệ", "Ghi chú")):
         ws.write_string(row, col, text, f.head)
     header = row
@@ -211,6 +218,49 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
                    2: f.pct if ratio != NO_SHARE else f.cell_center, 3: f.cell})
         row += 1
     _print_setup(ws, (header, header))
+
+
+DIGITISATION_SHEET = "Số hóa hồ sơ"
+DIGITISATION_TITLE = "SỐ HÓA HỒ SƠ (QUYẾT ĐỊNH 766/QĐ-TTg, NHÓM 4)"
+DIGITISATION_HEADERS = ("Mã", "Cơ quan", "Hồ sơ tiếp nhận trong kỳ",
+                        "Số hóa toàn bộ khi tiếp nhận", "Tỷ lệ", "Hồ sơ đã giải quyết trong kỳ",
+                        "Có kết quả điện tử", "Tỷ lệ")
+
+
+def _digitisation_lines(report: dict) -> list[tuple]:
+    """(label, value, share, note) of the digitisation figures (domain/digitisation.py)."""
+    dg = report.get("digitisation")
+    if not dg:
+        return []
+    return [
+        ("Hồ sơ số hóa toàn bộ khi tiếp nhận", dg["received_scanned"],
+         _ratio(dg["received_scanned"], dg["received"]),
+         f"{dg['received_scanned']}/{dg['received']} hồ sơ tiếp nhận trong kỳ"),
+        ("Hồ sơ giải quyết có kết quả điện tử", dg["resolved_with_result"],
+         _ratio(dg["resolved_with_result"], dg["resolved"]),
+         f"{dg['resolved_with_result']}/{dg['resolved']} hồ sơ đã giải quyết trong kỳ"),
+    ]
+
+
+def write_digitisation_sheet(wb, f, report: dict, unit_name: str) -> None:
+    """The digitisation figures per agency and their total (the shares as fractions for
+    '0.00%' cells, "–" where there is nothing to share)."""
+    dg = report.get("digitisation")
+    if not dg:
+        return
+    ws = wb.add_worksheet(DIGITISATION_SHEET)
+    row = _sheet_header(ws, f, DIGITISATION_TITLE, report, unit_name, 7)
+
+    def values(code, label, r):
+        return [code, label, r["received"], r["received_scanned"],
+                _ratio(r["received_scanned"], r["received"]), r["resolved"],
+                r["resolved_with_result"], _ratio(r["resolved_with_result"], r["resolved"])]
+
+    _table(ws, f, row, list(DIGITISATION_HEADERS),
+           [values(r["agency_code"], r["agency_name"], r) for r in dg["rows"]],
+           total=values("", "Tổng cộng", dg), widths=[12, 40, 14, 16, 10, 16, 14, 10],
+           number_cols=(2, 3, 5, 6), pct_cols=(4, 7))
+    _print_setup(ws)
 
 
 def _dossier_lines(t: dict) -> list[tuple]:
@@ -428,19 +478,143 @@ def _queue_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
            [line(f"Quầy {c['counter']}", c) for c in q["counters"]],
            number_cols=(1, 2, 3, 4, 5, 6))
     _print_setup(ws)
+# Columns (3)–(13) of the official form: (key, header of level 2, group).
+OFFICIAL_COLUMNS = (
+    ("received_total", "Tổng số", 0),
+    ("received_online", "Trong đó: Trực tuyến", 0),
+    ("received_direct_postal", "Trong đó: Trực tiếp, dịch vụ bưu chính", 0),
+    ("carried_over", "Từ kỳ trước", 0),
+    ("resolved_total", "Tổng số", 1),
+    ("resolved_early", "Trước hạn", 1),
+    ("resolved_on_time", "Đúng hạn", 1),
+    ("resolved_late", "Quá hạn", 1),
+    ("pending_total", "Tổng số", 2),
+    ("pending_in_time", "Trong hạn", 2),
+    ("pending_overdue", "Quá hạn", 2),
+)
+OFFICIAL_TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+METHOD_TEXTS = {
+    "design": "Cách tính: theo thiết kế (design §6) — hồ sơ rút, dừng tính đúng hạn",
+    "national": "Cách tính: theo Cổng DVC quốc gia (chưa được xác nhận bằng văn bản) — hồ sơ rút, "
+                "dừng so với hạn; yêu cầu bổ sung quá một lần tính quá hạn",
+}
+DEFAULT_FORM_LABEL = "Biểu số II.06a/VPCP/KSTT"
+DEFAULT_RECIPIENT = "Văn phòng Ủy ban nhân dân tỉnh"
+
+
+def method_text(report: dict) -> str:
+    return METHOD_TEXTS.get(report.get("method", "design"), report.get("method", ""))
+
+
+def write_official_form(wb, f, report: dict, unit_name: str, recipient: str, label: str,
+                        made_on: dt.date) -> None:
+    """The form as filed: one row per field under its level (STT 1, 2… within the level's
+    Roman-numbered group), a total row; the columns add up to the report's totals."""
+    ws = wb.add_worksheet("Biểu mẫu")
+    last = 1 + len(OFFICIAL_COLUMNS)
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 44)
+    ws.set_column(2, last, 11)
+    ws.merge_range(0, 0, 0, 5, f"Đơn vị báo cáo: {unit_name}", f.bold)
+    ws.merge_range(0, last - 4, 0, last, label, f.right)
+    ws.merge_range(1, 0, 1, 5, f"Đơn vị nhận báo cáo: {recipient}", f.bold)
+    ws.merge_range(2, 0, 2, last, OFFICIAL_TITLE, f.title)
+    ws.set_row(2, 24)
+    ws.merge_range(3, 0, 3, last, f"Kỳ báo cáo: {period_text(report)}", f.subtitle)
+    ws.merge_range(4, 0, 4, last - 4, method_text(report), f.subtitle)
+    ws.merge_range(4, last - 3, 4, last, "Đơn vị tính: Hồ sơ", f.right)
+
+    top = 5
+    ws.merge_range(top, 0, top + 1, 0, "STT", f.head)
+    ws.merge_range(top, 1, top + 1, 1, "Lĩnh vực, công việc giải quyết theo cấp", f.head)
+    for group, name in enumerate(GROUPS):
+        cols = [2 + i for i, (_, _, g) in enumerate(OFFICIAL_COLUMNS) if g == group]
+        ws.merge_range(top, cols[0], top, cols[-1], name, f.head)
+    for i, (_, text, _) in enumerate(OFFICIAL_COLUMNS):
+        ws.write_string(top + 1, 2 + i, text, f.head)
+    ws.set_row(top, 30)
+    ws.set_row(top + 1, 60)
+    for i in range(last + 1):
+        ws.write_string(top + 2, i, f"({i + 1})", f.colno)
+
+    form = report["official_form"]
+    roman = ("I", "II", "III", "IV", "V", "VI")
+    row = top + 3
+    for g, group in enumerate(form["groups"]):
+        write_row(ws, row, [roman[g] if g < len(roman) else str(g + 1), group["label"]]
+                  + [group["totals"][k] for k, _, _ in OFFICIAL_COLUMNS],
+                  {0: f.total, 1: f.total, **{c: f.total_num for c in range(2, last + 1)}})
+        row += 1
+        for n, field in enumerate(group["rows"], start=1):
+            write_row(ws, row, [n, field["field_name"]]
+                      + [field[k] for k, _, _ in OFFICIAL_COLUMNS],
+                      {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}})
+            row += 1
+    totals = form["totals"]
+    ws.merge_range(row, 0, row, 1, "Tổng cộng", f.total)
+    for i, (key, _, _) in enumerate(OFFICIAL_COLUMNS):
+        ws.write_number(row, 2 + i, totals[key], f.total_num)
+    row += 2
+    ws.merge_range(row, last - 4, row, last - 2, "Ngày lập báo cáo:", f.right)
+    ws.merge_range(row, last - 1, row, last, made_on, f.date_plain)
+    row += 1
+    ws.merge_range(row, 1, row, 4, "NGƯỜI LẬP BIỂU", f.sign)
+    ws.merge_range(row, last - 4, row, last, "THỦ TRƯỞNG ĐƠN VỊ", f.sign)
+    row += 1
+    ws.merge_range(row, 1, row, 4, "(Ký, ghi rõ họ tên)", f.subtitle)
+    ws.merge_range(row, last - 4, row, last, "(Ký tên, đóng dấu)", f.subtitle)
+    ws.freeze_panes(top + 3, 2)
+    _print_setup(ws, (top, top + 2))
+
+
+def write_late_sheet(wb, f, report: dict, unit_name: str) -> None:
+    """The late dossiers of the period: resolved late, or pending overdue at its end."""
+    ws = wb.add_worksheet("Hồ sơ trễ hạn")
+    row = _sheet_header(ws, f, "DANH SÁCH HỒ SƠ TRỄ HẠN", report, unit_name, 10)
+    ws.merge_range(3, 0, 3, 10, method_text(report), f.subtitle)
+    headers = ["STT", "Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Cán bộ", "Tình trạng",
+               "Hạn giải quyết", "Ngày giải quyết", "Số ngày trễ (ngày làm việc)", "Lý do"]
+    widths = [6, 22, 40, 28, 22, 16, 13, 13, 12, 40]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    for col, text in enumerate(headers):
+        ws.write_string(row, col, text, f.head)
+    ws.set_row(row, 45)
+    row += 1
+    for n, item in enumerate(report.get("late_dossiers", []), start=1):
+        due = _date(item["due_date"]) if item["due_date"] else None
+        done = _date(item["resolved_on"]) if item["resolved_on"] else None
+        values = [n, item["code"] or f"#{item['id']}", item["procedure_name"],
+                  item["agency_name"], item["officer"] or "",
+                  "Đã giải quyết" if item["state"] == "resolved" else "Đang giải quyết",
+                  due, done, item["days_late"], item["reason"] or ""]
+        write_row(ws, row, values, {0: f.cell_center, 6: f.date, 7: f.date, 8: f.num,
+                                    **{c: f.cell for c in (1, 2, 3, 4, 5, 9)}})
+        row += 1
+    ws.merge_range(row, 0, row, 7, "Tổng số hồ sơ trễ hạn", f.total)
+    ws.write_number(row, 8, len(report.get("late_dossiers", [])), f.total_num)
+    _print_setup(ws, (4, 4))
 
 
 def write_report_workbook(target, report: dict, details: dict | None,
                           unit_name: str = "Trung tâm Phục vụ hành chính công",
-                          made_on: dt.date | None = None) -> None:
+                          made_on: dt.date | None = None, recipient: str = DEFAULT_RECIPIENT,
+                          form_label: str = DEFAULT_FORM_LABEL) -> None:
     """Write the whole workbook to `target` (a path or a binary file object). `made_on`: the date
-    printed above the signatures (default today)."""
+    printed above the signatures (default today); `recipient` and `form_label`: the official
+    form's "Đơn vị nhận báo cáo" and label (settings REPORT_RECIPIENT, REPORT_FORM_LABEL)."""
     wb = new_workbook(target, constant_memory=False)
     wb.set_properties({"title": f"Báo cáo 06a – {period_text(report)}", "author": unit_name,
                        "company": unit_name})
     f = _Formats(wb)
-    write_form_06a(wb, f, report, unit_name, made_on or clock.today())
+    made_on = made_on or clock.today()
+    if "official_form" in report:
+        write_official_form(wb, f, report, unit_name, recipient, form_label, made_on)
+    write_form_06a(wb, f, report, unit_name, made_on)
+    if "late_dossiers" in report:
+        write_late_sheet(wb, f, report, unit_name)
     write_summary(wb, f, report, unit_name)
     if details is not None:
         write_detail_sheets(wb, f, report, details, unit_name)
+    write_digitisation_sheet(wb, f, report, unit_name)
     wb.close()

@@ -26,25 +26,28 @@ returned_at in the period; `fees_collected_vnd` = payments paid in the period, n
 submitted in the period, not cancelled, keyed "score/max" for the scores that occur (highest
 first); `feedback` = feedback received in the period, of which answered by the end of the period,
 and of which answered on or before its due date; `courier` = dossiers carried by the runs dated in
-the period, by direction. Each of these is one function of its service module (payments, ratings,
+the period, by direction; `digitisation` = the shares of dossiers scanned at intake and of
+resolved dossiers with an electronic result, in total and per agency (domain/digitisation.py).
+Each of these is one function of its service module (payments, ratings,
 evaluation, feedback, postal, courier), the same one the totals pages of those screens call.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, or_, select, union_all
+from sqlalchemy import and_, case, func, or_, select, union_all
 
 from domain import (
-    courier, deadlines, evaluation, feedback, formatting, payments, periods, postal, queue,
-    ratings,
+    courier, deadlines, digitisation, evaluation, feedback, formatting, payments, periods, postal,
+    queue, ratings,
 )
+from domain.calendar import load_calendar
 from domain.periods import Period
 from domain.sql import count_if, day_of, unindexed
 from domain.status import (
     CLOSED_STATUSES, NOT_RECEIVED_STATUSES, OPEN_STATUSES, RESOLVED_STATUSES,
 )
-from models import Agency, Dossier, Field, Procedure
+from models import Agency, Dossier, DossierEvent, DossierPause, Field, Procedure, User
 
 ROW_KEYS = (
     "received_online", "received_direct", "received_postal", "received_new",
@@ -117,21 +120,38 @@ def closing_time(d=Dossier):
     return case((raw < d.accepted_at, d.accepted_at), else_=raw)
 
 
-def relevant_dossiers(date_from: dt.date, date_to: dt.date, by_field: bool = False):
+def supplement_requests(date_to: dt.date):
+    """SQL: the supplement requests of the dossier (pauses of kind "supplement") started by the
+    end of the period; the national method counts more than one as late."""
+    return (select(func.count(DossierPause.id))
+            .where(DossierPause.dossier_id == Dossier.id, DossierPause.kind == "supplement",
+                   DossierPause.started_on <= date_to)
+            .correlate(Dossier).scalar_subquery())
+
+
+def relevant_dossiers(date_from: dt.date, date_to: dt.date, by_field: bool = False,
+                      method: str = deadlines.DESIGN, by_level: bool = False):
     """The dossiers that can count in [from, to], as a UNION ALL of disjoint index-friendly parts:
     accepted in the period (accepted_at index), and accepted before it but still open (status
     index), resolved or closed since its start (resolved_at / closed_at indexes), or closed
     without a closing time (bad data, counted as open). A month costs the month's dossiers plus
-    the open ones, not a scan of the whole history."""
+    the open ones, not a scan of the whole history. `by_level` adds the procedure's field and
+    level (the official form's rows); the national method adds the supplement requests."""
     start, end = _bounds(date_from, date_to)
-    columns = [Dossier.agency_id, Dossier.channel, Dossier.status, Dossier.accepted_at,
+    columns = [Dossier.id, Dossier.agency_id, Dossier.channel, Dossier.status,
+               Dossier.accepted_at,
                Dossier.resolved_at, Dossier.closed_at, Dossier.due_date]
-    if by_field:
+    join = by_field or by_level
+    if join:
         columns.append(Procedure.field_id)
+    if by_level:
+        columns.append(Procedure.level)
+    if method == deadlines.NATIONAL:
+        columns.append(supplement_requests(date_to).label("supplements"))
 
     def part(*conditions):
         stmt = select(*columns).where(*conditions)
-        if by_field:
+        if join:
             stmt = stmt.join(Procedure, Procedure.id == Dossier.procedure_id)
         return stmt
 
@@ -150,13 +170,15 @@ def relevant_dossiers(date_from: dt.date, date_to: dt.date, by_field: bool = Fal
     ).subquery("d")
 
 
-def figure_columns(d, date_from: dt.date, date_to: dt.date) -> list:
+def figure_columns(d, date_from: dt.date, date_to: dt.date,
+                   method: str = deadlines.DESIGN) -> list:
     """The nine counted figures as conditional sums over `d` (see relevant_dossiers)."""
     start, end = _bounds(date_from, date_to)
     acc = d.accepted_at
     close = closing_time(d)
     resolved = and_(close >= start, close < end)
-    outcome = deadlines.outcome_criteria(d.status, day_of(close), d.due_date)
+    outcome = deadlines.outcome_criteria(d.status, day_of(close), d.due_date, method,
+                                         getattr(d, "supplements", None))
     pending = or_(close.is_(None), close >= end)
     overdue = deadlines.pending_overdue(date_to, d)
     new = acc >= start
@@ -198,9 +220,10 @@ def _has_figures(row: dict) -> bool:
 
 # ---- the report --------------------------------------------------------------------------------
 
-def dossier_rows(session, date_from: dt.date, date_to: dt.date, by_field: bool = False) -> list:
-    d = relevant_dossiers(date_from, date_to, by_field).c
-    columns = figure_columns(d, date_from, date_to)
+def dossier_rows(session, date_from: dt.date, date_to: dt.date, by_field: bool = False,
+                 method: str = deadlines.DESIGN) -> list:
+    d = relevant_dossiers(date_from, date_to, by_field, method).c
+    columns = figure_columns(d, date_from, date_to, method)
     counts: dict[int, dict] = {}
     field_counts: dict[int, dict] = {}
     if by_field:
@@ -248,11 +271,17 @@ def dossier_rows(session, date_from: dt.date, date_to: dt.date, by_field: bool =
     return rows
 
 
-def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool = False) -> dict:
+def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool = False,
+                 method: str = deadlines.DESIGN, calendar=None) -> dict:
     """The JSON of design §6 for [date_from, date_to] (inclusive). The figures other than the
-    dossier rows come from the service modules (one SQL each, shared with their totals pages)."""
+    dossier rows come from the service modules (one SQL each, shared with their totals pages).
+    Beside the keys of §6: `method` (how outcomes are counted), `official_form` (the rows of the
+    form as filed, by field and level) and `late_dossiers` (the list of late dossiers; days late
+    counted in working days with `calendar`, the app's working calendar by default)."""
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
-    rows = dossier_rows(session, date_from, date_to, by_field)
+    if method not in deadlines.METHODS:
+        raise ValueError(f"unknown method {method!r}")
+    rows = dossier_rows(session, date_from, date_to, by_field, method)
     totals = _zero()
     for row in rows:
         _add(totals, row)
@@ -270,7 +299,136 @@ def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool =
         # Waiting and serving times of the hall's queue (domain/queue.figures).
         "queue": {k: v for k, v in queue.figures(
             session, Period.between(date_from, date_to)).items() if k != "period"},
+        "digitisation": digitisation.digitisation_summary(session, date_from, date_to),
+        "method": method,
+        "official_form": official_form(session, date_from, date_to, method),
+        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar),
     }
+
+
+# ---- the official form as filed: rows by field, grouped by level --------------------------------
+
+# The levels in the order of the form; "district" only on old procedures (before the 2025 reform).
+LEVELS = ("province", "commune", "district")
+LEVEL_LABELS = {"province": "Cấp tỉnh", "commune": "Cấp xã",
+                "district": "Cấp huyện (trước 01/07/2025)"}
+
+
+def official_row(figures: dict) -> dict:
+    """The 13 figures plus column (5) of the form: direct and postal together."""
+    return {**figures,
+            "received_direct_postal": figures["received_direct"] + figures["received_postal"]}
+
+
+def official_form(session, date_from: dt.date, date_to: dt.date,
+                  method: str = deadlines.DESIGN) -> dict:
+    """{"groups": [{"level", "label", "rows": [{"field_code", "field_name", figures…}],
+    "totals"}], "totals"}: one row per field with figures in the period under the level of its
+    procedures, the fields ordered by code (no field: "Khác", last); the groups add up to the
+    totals of the report."""
+    d = relevant_dossiers(date_from, date_to, method=method, by_level=True).c
+    columns = figure_columns(d, date_from, date_to, method)
+    names = {f.id: (f.code, f.name) for f in session.execute(
+        select(Field.id, Field.code, Field.name))}
+    by_level: dict[str, dict] = {}
+    for r in session.execute(select(d.level, d.field_id, *columns)
+                             .group_by(d.level, d.field_id)):
+        figures = _complete(r._mapping)
+        if _has_figures(figures):
+            by_level.setdefault(r.level or "province", {})[r.field_id] = figures
+    groups, totals = [], _zero()
+    for level in sorted(by_level, key=lambda lv: (LEVELS.index(lv) if lv in LEVELS else 99, lv)):
+        fields_ = by_level[level]
+        ids = sorted(fields_, key=lambda i: (i is None, names[i][0] if i is not None else ""))
+        level_total = _zero()
+        rows = []
+        for i in ids:
+            _add(level_total, fields_[i])
+            code, name = names[i] if i is not None else (None, NO_FIELD_LABEL)
+            rows.append({"field_code": code, "field_name": name, **official_row(fields_[i])})
+        _add(totals, level_total)
+        groups.append({"level": level, "label": LEVEL_LABELS.get(level, level), "rows": rows,
+                       "totals": official_row(level_total)})
+    return {"groups": groups, "totals": official_row(totals)}
+
+
+# ---- the late dossiers of the period ------------------------------------------------------------
+
+def late_dossiers(session, date_from: dt.date, date_to: dt.date,
+                  method: str = deadlines.DESIGN, calendar=None) -> list[dict]:
+    """The dossiers resolved late in the period and those pending overdue at its end (the same
+    rules as the figures `resolved_late` and `pending_overdue`), by due date: code, procedure,
+    agency, officer (who resolved it / who last acted on it by the end), due date, resolved date,
+    working days late (to the resolution, or to the end of the period), and the reason of the
+    apology or of the last reschedule if any."""
+    if calendar is None:
+        calendar = load_calendar(session)
+    start, end = _bounds(date_from, date_to)
+    d = relevant_dossiers(date_from, date_to, method=method).c
+    close = closing_time(d)
+    resolved = and_(close >= start, close < end)
+    late = deadlines.outcome_criteria(d.status, day_of(close), d.due_date, method,
+                                      getattr(d, "supplements", None))[deadlines.LATE]
+    pending = and_(or_(close.is_(None), close >= end), deadlines.pending_overdue(date_to, d))
+    ids = [r.id for r in session.execute(
+        select(d.id).where(or_(and_(resolved, late), pending)))]
+    if not ids:
+        return []
+    result = []
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk:chunk + 500]
+        for row in session.execute(
+                select(Dossier.id, Dossier.code, Dossier.status, Dossier.due_date,
+                       Dossier.resolved_at, Dossier.closed_at, Dossier.accepted_at,
+                       Procedure.code.label("procedure_code"),
+                       Procedure.name.label("procedure_name"),
+                       Agency.code.label("agency_code"), Agency.name.label("agency_name"))
+                .join(Procedure, Procedure.id == Dossier.procedure_id)
+                .join(Agency, Agency.id == Dossier.agency_id)
+                .where(Dossier.id.in_(part))):
+            closed = (row.resolved_at if row.status in RESOLVED_STATUSES else row.closed_at)
+            if closed is not None and row.accepted_at and closed < row.accepted_at:
+                closed = row.accepted_at
+            done = closed is not None and closed < end
+            result.append({"id": row.id, "code": row.code, "procedure_code": row.procedure_code,
+                           "procedure_name": row.procedure_name, "agency_code": row.agency_code,
+                           "agency_name": row.agency_name,
+                           "state": "resolved" if done else "pending",
+                           "due_date": row.due_date.isoformat() if row.due_date else None,
+                           "resolved_on": closed.date().isoformat() if done else None,
+                           "_until": closed.date() if done else date_to})
+    _officers_and_reasons(session, result, end)
+    for item in result:
+        due = dt.date.fromisoformat(item["due_date"]) if item["due_date"] else None
+        until = item.pop("_until")
+        item["days_late"] = deadlines.days_late(calendar, due, until) if due else 0
+    result.sort(key=lambda r: (r["due_date"] or "", r["code"] or "", r["id"]))
+    return result
+
+
+def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
+    """Fill "officer" (the user of the dossier's last event before `end`: who resolved it, or
+    who holds it) and "reason" (the reason of its last apology / reschedule event)."""
+    by_id = {item["id"]: item for item in items}
+    for item in items:
+        item["officer"] = None
+        item["reason"] = None
+    ids = list(by_id)
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk:chunk + 500]
+        events = session.execute(
+            select(DossierEvent.dossier_id, DossierEvent.from_status, DossierEvent.to_status,
+                   DossierEvent.reason, User.full_name, User.username)
+            .outerjoin(User, User.id == DossierEvent.user_id)
+            .where(DossierEvent.dossier_id.in_(part), DossierEvent.at < end)
+            .order_by(DossierEvent.dossier_id, DossierEvent.at, DossierEvent.id))
+        for e in events:
+            item = by_id[e.dossier_id]
+            if e.full_name or e.username:
+                item["officer"] = e.full_name or e.username
+            # An apology keeps the status (from = to) and carries its reason.
+            if e.from_status == e.to_status and e.reason:
+                item["reason"] = e.reason
 
 
 # ---- breakdowns for the workbook and the page (not part of the JSON contract) -------------------

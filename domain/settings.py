@@ -9,6 +9,7 @@ Flask's and the extensions' own keys (SECRET_KEY, PERMANENT_SESSION_LIFETIME, RA
 WTF_CSRF_*, BABEL_*) stay in app.config under their own names."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
@@ -27,6 +28,10 @@ class Settings:
     receiving_unit_code: str = _env("000.00.20.H37")
     # The reporting unit printed on the report workbook.
     reporting_unit_name: str = _env("Trung tâm Phục vụ hành chính công")
+    # The unit the periodic report is filed with ("Đơn vị nhận báo cáo" of the official form).
+    report_recipient: str = _env("Văn phòng Ủy ban nhân dân tỉnh")
+    # The label of the official report form (docs/legal.md §5: the peers' label, unconfirmed).
+    report_form_label: str = _env("Biểu số II.06a/VPCP/KSTT")
     # Largest list exported to Excel (a longer list must be filtered first).
     export_max_rows: int = _env(200_000)
     # Limits for uploaded spreadsheets (imports, `flask catalog import`).
@@ -44,6 +49,15 @@ class Settings:
     # may be a whole center behind NAT, hence its higher number.
     login_limit_per_user: str = _env("10 per 15 minutes")
     login_limit_per_address: str = _env("50 per 15 minutes")
+    # Failed dossier look-ups allowed per client address, page and API together, before 429
+    # (views/lookup.py).
+    lookup_limit_per_address: str = _env("20 per 15 minutes")
+    # The address printed in the receipts' QR codes, if citizens reach the site by another name
+    # than the staff's ("": this request's host).
+    public_base_url: str = _env("")
+    # Origins whose pages may call the open API from a browser (CORS), comma- or
+    # space-separated ("": none; views/api.py).
+    api_cors_origins: str = _env("")
     # PostgreSQL client programs of `flask backup` / `flask restore` (None: the ones on PATH).
     pg_dump: str | None = _env(None)
     pg_restore: str | None = _env(None)
@@ -66,10 +80,32 @@ class Settings:
     queue_tickets_per_minute: int = _env(20)
     # How long a ticket kiosk or hall display stays started (an admin ends it earlier).
     queue_device_days: float = _env(365.0)
+    # Notices to applicants (domain/notify_send.py, README "Thông báo / Notifications"): a
+    # channel is on when its host or URL is set; none is by default.
+    smtp_host: str | None = _env(None)
+    smtp_port: int = _env(25)
+    smtp_user: str | None = _env(None)
+    smtp_password: str | None = _env(None)
+    smtp_starttls: str | None = _env(None)  # "1", "true", "yes" or "on": STARTTLS first
+    smtp_from: str | None = _env(None)
+    smtp_timeout: float = _env(10)  # seconds per network operation
+    sms_api_url: str | None = _env(None)
+    sms_api_token: str | None = _env(None)
+    zalo_api_url: str | None = _env(None)
+    zalo_api_token: str | None = _env(None)
+    notify_http_timeout: float = _env(10)
+    # Attempts before a notice is "dead"; the first retry after this many seconds, then doubling.
+    notify_max_attempts: int = _env(5)
+    notify_retry_seconds: float = _env(60)
 
     @property
     def import_limits(self) -> Limits:
         return Limits(max_bytes=self.import_max_bytes, max_rows=self.import_max_rows)
+
+    @property
+    def cors_origins(self) -> frozenset[str]:
+        return frozenset(origin.rstrip("/") for origin in re.split(r"[\s,]+", self.api_cors_origins)
+                         if origin)
 
     @classmethod
     def from_config(cls, config: Mapping) -> Settings:

@@ -53,18 +53,20 @@ def seed_demo(reset):
 @click.option("--batch", type=click.IntRange(min=100), default=20000, show_default=True,
               help="Dossiers per insert batch and commit.")
 def seed_scale(count, batch):
-    """N more synthetic dossiers with events, payments and ratings, for benchmarks."""
+    """N more synthetic dossiers with events, payments, ratings and scans, for benchmarks."""
     from seed.scale import CatalogMissing, generate  # as in seed_demo
 
     with click.progressbar(length=count, label="Hồ sơ / dossiers") as bar:
         try:
             stats = generate(db.session, count, current_app.settings.receiving_unit_code,
-                             batch=batch, progress=bar.update)
+                             batch=batch, progress=bar.update,
+                             files_dir=current_app.config["FILES_DIR"])
         except CatalogMissing as exc:
             raise click.ClickException(
                 "Chưa có danh mục thủ tục; chạy flask seed demo trước / " + str(exc)) from exc
     click.echo(
         f"{stats['dossiers']} dossiers ({stats['first_day']:%d/%m/%Y} – "
         f"{stats['last_day']:%d/%m/%Y}), {stats['events']} events, {stats['payments']} payments, "
-        f"{stats['ratings']} ratings: {stats['rows']} rows in {stats['seconds']:.1f} s, "
+        f"{stats['ratings']} ratings, {stats['documents']} documents, {stats['files']} files: "
+        f"{stats['rows']} rows in {stats['seconds']:.1f} s, "
         f"{stats['rows_per_second']:,.0f} rows/s")

@@ -1,5 +1,7 @@
 """`flask seed scale --dossiers N`: N more synthetic dossiers for benchmarks, with their events,
-payments and staff ratings in about the demo's proportions.
+payments and staff ratings in about the demo's proportions, and (given FILES_DIR) the papers of a
+sample scanned at the counter and electronic results, so that the digitisation figures of the
+report (domain/digitisation.py) are plausible from 2020 on.
 
 They are accepted from 2020 on (after the latest dossier already there), so the 2019 figures of
 the demo never move. Rows go in by bulk Core inserts in batches, one commit per batch; explicit ids
@@ -9,15 +11,18 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import io
 import math
 import random
 import time
 
 from sqlalchemy import func, select
 
+from domain import files
 from domain.codes import format_code
 from models import (
-    Dossier, DossierCounter, DossierEvent, FeeItem, Payment, Procedure, StaffRating, user_agency,
+    Dossier, DossierCounter, DossierDocument, DossierEvent, DossierFile, FeeItem, Payment,
+    Procedure, StaffRating, StoredFile, user_agency,
 )
 from seed.common import DueDates, bulk_insert, next_id, search_text, sync_sequences, utc
 from seed.people import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, People
@@ -25,17 +30,53 @@ from seed.people import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, People
 FIRST_DAY = dt.date(2020, 1, 1)
 PER_YEAR = 250_000  # dossiers a year: a busy provincial center a few years on
 CENTER = "Bộ phận Một cửa – Trung tâm PVHCC tỉnh"
+# Digitisation of the synthetic dossiers: the papers of SCANNED of them are listed and scanned
+# at the counter (one of them, for LATE_SCAN of these, only the next day); RESULT of the
+# dossiers get an electronic result. A few tiny PDFs serve for all, stored once by their hash.
+SCANNED, LATE_SCAN, RESULT = 0.6, 0.1, 0.55
+DOCUMENT_NAMES = ("Đơn đề nghị", "Giấy tờ tùy thân", "Giấy tờ kèm theo")
 
 
 class CatalogMissing(Exception):
     pass
 
 
+def sample_pdfs(session, files_dir) -> tuple[list[int], list[int]]:
+    """(scans, results): ids of a few tiny distinct PDFs made with pypdf, stored through
+    domain/files.py (on disk once by their SHA-256, one StoredFile row each, reused)."""
+    from pypdf import PdfWriter
+
+    ids = {"scan": [], "result": []}
+    for kind, pages, width, height in (("scan", 1, 595, 842), ("scan", 2, 595, 842),
+                                       ("scan", 1, 842, 595), ("result", 1, 595, 842),
+                                       ("result", 3, 595, 842)):
+        writer = PdfWriter()
+        for _ in range(pages):
+            writer.add_blank_page(width=width, height=height)
+        writer.add_metadata({"/Title": f"motcua {kind} {pages}x{width}x{height}"})
+        out = io.BytesIO()
+        writer.write(out)
+        checked = files.check_content(out.getvalue(), f"{kind}.pdf")
+        files.store(files_dir, checked)
+        stored = session.scalar(select(StoredFile).where(StoredFile.sha256 == checked.sha256))
+        if stored is None:
+            stored = StoredFile(sha256=checked.sha256, size=checked.size,
+                                media_type=checked.media_type, pages=checked.pages)
+            session.add(stored)
+            session.flush()
+        ids[kind].append(stored.id)
+    return ids["scan"], ids["result"]
+
+
 def generate(session, count: int, unit_code: str, batch: int = 20000, progress=None,
-             seed: int = 2020) -> dict:
-    """Insert `count` dossiers with their history; returns counts and timing."""
+             seed: int = 2020, files_dir=None) -> dict:
+    """Insert `count` dossiers with their history; returns counts and timing. With `files_dir`,
+    a sample also gets received documents, their scans and electronic results."""
     started = time.perf_counter()
     rng = random.Random(seed + count)
+    # Its own generator: the dossiers are the same with or without files.
+    file_rng = random.Random(seed * 31 + count)
+    scans, results = sample_pdfs(session, files_dir) if files_dir is not None else ([], [])
     session.info["skip_audit"] = True
     if session.get_bind().dialect.name == "sqlite":
         # Index pages of a million-row table do not fit SQLite's default 2 MB page cache.
@@ -78,12 +119,15 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
     ids = {"dossier": next_id(session, Dossier.__table__),
            "event": next_id(session, DossierEvent.__table__),
            "payment": next_id(session, Payment.__table__),
-           "rating": next_id(session, StaffRating.__table__)}
+           "rating": next_id(session, StaffRating.__table__),
+           "document": next_id(session, DossierDocument.__table__),
+           "file": next_id(session, DossierFile.__table__)}
     people = People(rng)
     names_m = [f"{f} {m} {g}" for f in FAMILY[:20] for m in MIDDLE_M for g in GIVEN_M]
     names_f = [f"{f} {m} {g}" for f in FAMILY[:20] for m in MIDDLE_F for g in GIVEN_F]
     addresses = [people.address() for _ in range(500)]
-    buf = {"dossier": [], "event": [], "payment": [], "rating": [], "counter": []}
+    buf = {"dossier": [], "event": [], "payment": [], "rating": [], "counter": [],
+           "document": [], "file": []}
     totals = {key: 0 for key in buf}
     random_ = rng.random
     randint = rng.randint
@@ -91,7 +135,8 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
     def flush():
         tables = ((Dossier.__table__, "dossier"), (DossierCounter.__table__, "counter"),
                   (DossierEvent.__table__, "event"), (Payment.__table__, "payment"),
-                  (StaffRating.__table__, "rating"))
+                  (StaffRating.__table__, "rating"), (DossierDocument.__table__, "document"),
+                  (DossierFile.__table__, "file"))
         for table, key in tables:
             rows = buf[key]
             if key == "counter":
@@ -108,6 +153,34 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
             buf[key] = []
         sync_sequences(session, [t for t, _ in tables])
         session.commit()
+
+    def attach_files(dossier_id, accepted, resolved, user_id):
+        """The sample's documents with their scans, and electronic results (bulk rows)."""
+        def file_row(document_id, stored_id, kind, at):
+            row = {"id": ids["file"], "dossier_id": dossier_id, "document_id": document_id,
+                   "stored_file_id": stored_id, "kind": kind,
+                   "original_name": f"{kind}-{dossier_id}.pdf", "uploaded_at": at,
+                   "uploaded_by_id": user_id, "withdrawn_at": None, "withdrawn_by_id": None,
+                   "withdrawn_reason": None, "created_at": utc(at), "updated_at": utc(at)}
+            ids["file"] += 1
+            return row
+
+        if file_rng.random() < SCANNED:
+            n_docs = file_rng.randint(1, len(DOCUMENT_NAMES))
+            late = file_rng.random() < LATE_SCAN
+            for k in range(n_docs):
+                document_id = ids["document"]
+                ids["document"] += 1
+                buf["document"].append({
+                    "id": document_id, "dossier_id": dossier_id, "name": DOCUMENT_NAMES[k],
+                    "kind": "original" if k == 0 else "copy", "copies": 1,
+                    "created_at": utc(accepted), "updated_at": utc(accepted)})
+                at = (accepted + dt.timedelta(days=1) if late and k == n_docs - 1
+                      else accepted + dt.timedelta(minutes=file_rng.randint(1, 15)))
+                buf["file"].append(file_row(document_id, scans[k % len(scans)], "scan", at))
+        if file_rng.random() < RESULT:
+            buf["file"].append(file_row(None, results[dossier_id % len(results)], "result",
+                                        resolved + dt.timedelta(minutes=10)))
 
     done = 0
     for day, n_day in zip(days, per_day):
@@ -206,6 +279,8 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
                     "rated_at": rated, "channel": "kiosk", "cancelled_at": None,
                     "cancel_reason": None, "created_at": utc(rated), "updated_at": utc(rated)})
                 ids["rating"] += 1
+            if scans:
+                attach_files(dossier_id, accepted, resolved, user_id)
             done += 1
             if len(buf["dossier"]) >= batch:
                 flush()
@@ -221,7 +296,8 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
     elapsed = time.perf_counter() - started
     rows = sum(totals.values())
     return {"dossiers": totals["dossier"], "events": totals["event"],
-            "payments": totals["payment"], "ratings": totals["rating"], "rows": rows,
+            "payments": totals["payment"], "ratings": totals["rating"],
+            "documents": totals["document"], "files": totals["file"], "rows": rows,
             "seconds": elapsed, "rows_per_second": rows / elapsed if elapsed else 0.0,
             "first_day": days[0], "last_day": days[-1]}
 

@@ -1,13 +1,19 @@
 """Fixtures in the style of Flask's tutorial: `app` and `client`, on SQLite and PostgreSQL.
 
 Every test that uses `app` runs once per database backend. PostgreSQL comes from TEST_PG_URL
-(default: the local server's `test` database); when it is not reachable its tests are skipped
-with the reason shown, except under CI=true, where they fail.
+(default: the local server's `test` database; under pytest-xdist `<database>_gw0`, `_gw1`, …,
+created when missing); when it is not reachable its tests are skipped with the reason shown,
+except under CI=true, where they fail.
+
+Each test runs inside one transaction that is rolled back at its end (SQLAlchemy's "joining a
+Session into an external transaction"): the app's commits only release SAVEPOINTs, so nothing
+needs emptying afterwards. Tests whose data must really be committed — seen by other
+connections, threads or processes: a live server for Chromium, concurrency, backups — are
+marked `commits` (or use `live_server`) and start from emptied tables instead.
 """
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import subprocess
 import sys
@@ -15,105 +21,154 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.support import (CHROMIUM, CHROMIUM_ARGS, IN_CI, PG_URL, ROOT, empty_tables, make_app,
+                           pg_reachable, reset_schema)
+from tests import factories
+from models import db
 
-from app import create_app  # noqa: E402
-from models import Agency, User, db  # noqa: E402
-
-IN_CI = os.environ.get("CI") == "true"
-PG_URL = os.environ.get("TEST_PG_URL", "postgresql://127.0.0.1:5432/test")
-PASSWORD = "correct horse 42"
+# Tests written before the tree import `from conftest import create_user` or `from
+# browser_forms import open_form`: still found (tests/ on the path; the names re-exported), so
+# that branches started before it merge green. New tests import tests.factories / tests.support.
+from tests.factories import PASSWORD, create_agency, create_user, login  # noqa: E402,F401
+from tests.support import empty_tables as _empty_tables  # noqa: E402,F401
+from tests.support import reset_schema as _reset_schema  # noqa: E402,F401
+# make_app comes from tests.support above.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
 
 
 def pytest_sessionstart(session):
     # Compiled catalogues are build output (.gitignore): make sure the tests see Vietnamese.
+    # Once, by the main process (xdist workers would write the same files at once).
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
                     str(ROOT / "translations")], check=True)
 
 
-def _pg_reachable() -> str | None:
-    try:
-        import psycopg
-        with psycopg.connect(PG_URL, connect_timeout=3):
-            return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        return f"PostgreSQL not reachable at {PG_URL}: {exc}"
+# The longest tests first (pytest-xdist hands tests out in this order: a long one started last
+# would leave the other workers idle at the end), within each database backend (switching the
+# backend rebuilds the schema).
+SLOW_FIRST = ("tests/generic/test_fuzz_routes.py", "tests/seed/", "tests/browser/",
+              "tests/journeys/")
+BACKENDS = ("sqlite", "postgresql")
 
 
-def _reset_schema(app) -> None:
-    """Drop everything and build the schema with the migrations, as `flask db upgrade` does."""
-    from flask_migrate import upgrade
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        else:
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade(directory=str(ROOT / "migrations"))
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    def key(item):
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        backend = params.get("database_url")
+        rank = BACKENDS.index(backend) if backend in BACKENDS else len(BACKENDS)
+        path = item.nodeid
+        slow = next((n for n, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)),
+                    len(SLOW_FIRST))
+        return rank, slow
+    items.sort(key=key)  # stable: the order within a module stays
 
 
-def _empty_tables() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        quoted = ", ".join(f'"{t}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
-    db.session.commit()
-
-
-def make_app(database_url: str, **config):
-    settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
-    settings.update(config)
-    return create_app(settings)
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=list(BACKENDS))
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"  # one per xdist worker
     else:
-        reason = _pg_reachable()
+        reason = pg_reachable()
         if reason:
             if IN_CI:
                 pytest.fail(reason + " (required when CI=true)")
             pytest.skip(reason)
         url = PG_URL
-    _reset_schema(make_app(url))
+    reset_schema(make_app(url))
     return url
 
 
 _apps: dict = {}
 
 
-def _shared_app(database_url, **config):
+def shared_app(database_url, **config):
     """One app per backend and configuration for the whole session (building Flask-Admin's
-    views for every test would dominate the suite's time); each test starts from empty tables
-    and the configuration is restored after it."""
+    views for every test would dominate the suite's time); the configuration is restored after
+    each test."""
     key = (database_url, tuple(sorted(config.items())))
     if key not in _apps:
         _apps[key] = make_app(database_url, **config)
     return _apps[key]
 
 
+RESTART_SEQUENCES = """SELECT
+setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, 1, false)
+FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"""
+
+
 @contextlib.contextmanager
-def _fresh(app):
+def _rolled_back(app):
+    """Every session of the test joins one outer transaction on one connection, rolled back at
+    the end: the app's commits release SAVEPOINTs (join_transaction_mode="create_savepoint").
+    On SQLite the app's own begin event (app.py) already does what pysqlite needs for
+    SAVEPOINTs (isolation_level=None and an explicit BEGIN); the outer BEGIN is deferred
+    (reads_only), as no other connection of the test writes."""
+    from flask_sqlalchemy.session import Session
+    from transactions import reads_only
+    with app.app_context():
+        db.session.remove()
+        if app.config["SQLALCHEMY_DATABASE_URI"] in _dirty:
+            empty_tables()
+            _dirty.discard(app.config["SQLALCHEMY_DATABASE_URI"])
+        connection = db.engine.connect()
+        with reads_only():
+            transaction = connection.begin()
+    factory = db.session.session_factory
+    saved_kw = dict(factory.kw)
+    factory.kw["join_transaction_mode"] = "create_savepoint"
+    saved_get_bind = Session.get_bind
+    # Flask-SQLAlchemy's get_bind picks the engine: every session uses the test's connection.
+    Session.get_bind = lambda self, *args, **kwargs: connection
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+        Session.get_bind = saved_get_bind
+        factory.kw.clear()
+        factory.kw.update(saved_kw)
+        transaction.rollback()
+        if connection.dialect.name == "postgresql":
+            # Sequences ignore rollbacks: start them again as TRUNCATE … RESTART IDENTITY would
+            # (setval is cheap, and only the sequences the test used are touched).
+            connection.exec_driver_sql(RESTART_SEQUENCES)
+            connection.commit()
+        connection.close()
+
+
+# The databases a committing test has left data in: the next test that rolls back empties
+# them first (emptying right after the test could wait on connections its threads still hold).
+_dirty: set = set()
+
+
+@contextlib.contextmanager
+def _emptied(app):
+    with app.app_context():
+        empty_tables()
+    _dirty.add(app.config["SQLALCHEMY_DATABASE_URI"])
+    yield app
+
+
+def commits(request) -> bool:
+    """The test needs real commits: marked `commits`, or served to Chromium by a live server."""
+    return (request.node.get_closest_marker("commits") is not None
+            or "live_server" in request.fixturenames)
+
+
+@contextlib.contextmanager
+def fresh(app, rollback: bool):
     saved = dict(app.config)
     app.extensions.pop("motcua_dashboard", None)  # the home page's cache: another test's figures
-    with app.app_context():
-        _empty_tables()
     from views.auth import limiter
     limiter.reset()  # failed logins of earlier tests do not count
     try:
-        yield app
+        with (_rolled_back(app) if rollback else _emptied(app)):
+            yield app
     finally:
         app.config.clear()
         app.config.update(saved)
@@ -122,15 +177,16 @@ def _fresh(app):
 
 
 @pytest.fixture
-def app(database_url):
-    with _fresh(_shared_app(database_url)) as app:
+def app(database_url, request):
+    with fresh(shared_app(database_url), rollback=not commits(request)) as app:
         yield app
 
 
 @pytest.fixture
-def csrf_app(database_url):
+def csrf_app(database_url, request):
     """The app as in production: CSRF checks on."""
-    with _fresh(_shared_app(database_url, WTF_CSRF_ENABLED=True)) as app:
+    with fresh(shared_app(database_url, WTF_CSRF_ENABLED=True),
+               rollback=not commits(request)) as app:
         yield app
 
 
@@ -145,69 +201,46 @@ def db_session(app):
         yield db.session
 
 
-def create_agency(code="SGTVT", name="Sở Giao thông vận tải", **kw) -> Agency:
-    agency = Agency(code=code, name=name, short_name=kw.pop("short_name", name),
-                    kind=kw.pop("kind", "department"), **kw)
-    db.session.add(agency)
-    db.session.flush()
-    return agency
-
-
-@functools.lru_cache(maxsize=1)
-def _password_hash() -> str:
-    probe = User()
-    probe.set_password(PASSWORD)
-    return probe.password_hash
-
-
-def create_user(username, role, agencies=(), password=PASSWORD) -> User:
-    user = User(username=username, role=role, full_name=username.title(),
-                agencies=list(agencies))
-    if password == PASSWORD:
-        user.password_hash = _password_hash()  # scrypt is slow by design: hash it once
-    else:
-        user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    return user
-
-
-def login(client, username, password=PASSWORD):
-    return client.post("/login", data={"username": username, "password": password})
-
-
 @pytest.fixture
 def users(app):
     """One user per role; staff belong to agency SGTVT. Returns {role: username}."""
     with app.app_context():
-        agency = create_agency()
-        create_agency(code="STP", name="Sở Tư pháp")
-        create_user("admin1", "admin")
-        create_user("staff1", "staff", [agency])
-        create_user("manager1", "manager")
-        db.session.commit()
-    return {"admin": "admin1", "staff": "staff1", "manager": "manager1"}
+        return factories.create_users()
 
 
 @pytest.fixture
 def login_as(client, users):
     def _login(role):
-        response = login(client, users[role])
+        response = factories.login(client, users[role])
         assert response.status_code == 302, response.data[:500]
         return client
     return _login
 
 
-# ---- end-to-end: a real server and a real Chromium ------------------------------------------
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+@pytest.fixture
+def client_request(client, users):
+    """`client_request("staff", "/admin/dossier/", status=200)`: log in as the role's user (or
+    stay as is with None), send the request, assert the status; the response."""
+    def _request(role, url, **kwargs):
+        username = users[role] if role is not None else None
+        return factories.client_request(client, url, username=username, **kwargs)
+    return _request
 
 
 @pytest.fixture
+def march(app):
+    """The March 2019 data set of tests/factories.py (every report figure worked by hand)."""
+    with app.app_context():
+        factories.build_march_data(db.session)
+    return app
+
+
+# ---- end-to-end: a real server and a real Chromium ------------------------------------------
+
+@pytest.fixture
 def live_server(app):
-    """The app served over HTTP on a free local port, in a thread."""
+    """The app served over HTTP on a free local port, in a thread (the `app` fixture commits
+    for real when a test uses it: the server's threads use their own connections)."""
     from werkzeug.serving import make_server
     app.config["WTF_CSRF_ENABLED"] = True  # the browser goes through the real forms
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -218,8 +251,9 @@ def live_server(app):
     thread.join(5)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium per test process; each test gets its own context (cookies, storage)."""
     if not Path(CHROMIUM).exists():
         if IN_CI:
             pytest.fail(f"{CHROMIUM} missing (required when CI=true)")
@@ -263,3 +297,32 @@ def session_clock(monkeypatch):
     def advance(minutes=0, seconds=0):
         offset[0] += int(minutes * 60 + seconds)
     return advance
+
+
+@pytest.fixture
+def app_with(database_url, request):
+    """`app_with(TRUSTED_PROXIES=1)`: the app built with extra configuration (one per distinct
+    configuration for the session), fresh as `app` is."""
+    stack = contextlib.ExitStack()
+
+    def _build(**config):
+        return stack.enter_context(fresh(shared_app(database_url, **config),
+                                         rollback=not commits(request)))
+    yield _build
+    stack.close()
+
+
+@pytest.fixture
+def march_with_users(app, users):
+    """The March 2019 data set and the `users`, staff1 working at the data set's SGTVT (the
+    `users` fixture's own agencies make way for the data set's)."""
+    from models import Agency, User
+    with app.app_context():
+        db.session.query(User).filter(User.role == "staff").one().agencies = []
+        db.session.query(Agency).delete()
+        db.session.commit()
+        factories.build_march_data(db.session)
+        staff = db.session.query(User).filter(User.username == "staff1").one()
+        staff.agencies = [db.session.query(Agency).filter_by(code="SGTVT").one()]
+        db.session.commit()
+    return app

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models import PROCEDURE_LEVELS, Agency, FeeItem, Field, Procedure, User, db
-from tests.conftest import create_agency, create_user
+from tests.factories import create_agency, create_user
 
 FIRST_LEVEL, LAST_LEVEL = PROCEDURE_LEVELS[0], PROCEDURE_LEVELS[-1]
 STAFF_NAME = "Nguyễn Thị Cán Bộ Nội Bộ"

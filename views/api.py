@@ -13,7 +13,6 @@ import binascii
 import hashlib
 import importlib
 import json
-import os
 import re
 
 from flask import Blueprint, current_app, request
@@ -154,13 +153,6 @@ def json_response(data):
     return response.make_conditional(request)
 
 
-def allowed_origins() -> set[str]:
-    origins = current_app.config.get("API_CORS_ORIGINS") or ()
-    if isinstance(origins, str):
-        origins = re.split(r"[\s,]+", origins)
-    return {origin.rstrip("/") for origin in origins if origin}
-
-
 def _json_errors_and_cors(response):
     """Every answer under /api/v1/, whoever made it: a refusal before any view (an unknown
     path, a method the API does not take, the NUL guard of views/errors.py) is JSON too, not
@@ -173,7 +165,7 @@ def _json_errors_and_cors(response):
         response.headers["Allow"] = READ_METHODS
     response.vary.add("Origin")
     origin = request.headers.get("Origin")
-    if origin and origin in allowed_origins():
+    if origin and origin in current_app.settings.cors_origins:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Language"
         if request.method == "OPTIONS":
@@ -261,8 +253,6 @@ def openapi():
 
 
 def register(app) -> None:
-    # Origins allowed to call the API from a browser (CORS): none unless configured.
-    app.config.setdefault("API_CORS_ORIGINS", os.environ.get("API_CORS_ORIGINS", ""))
     _resources()  # their routes join the blueprint before it is registered
     public_prefix(app, bp.url_prefix)
     app.register_blueprint(bp)

@@ -26,7 +26,8 @@ from views.access import (ALL_ROLES, MAX_PAGE, AgencyScopedMixin, RoleRequiredMi
 from views.columns import (TYPE_FORMATTERS, SearchAjaxLoader, _fits_the_database, link_args,
                            on_utc_column, page_title, vnd_formatter)
 from views.errors import BUSY_MESSAGE, database_busy, log_with_reference
-from views.fields import VnFilterConverter, VnModelConverter
+from views.fields import VnModelConverter
+from views.filters import VnFilterConverter
 from views.forms import (FormTokenField, OnceForm, SecureForm, _InlineConverter,
                          check_form_token, claim_form_token, record_form_result)
 

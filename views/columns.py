@@ -9,7 +9,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import BigInteger, Integer, SmallInteger
+from sqlalchemy import BigInteger, Integer, SmallInteger, case
 
 from domain.formatting import format_date, format_datetime, format_vnd, local_to_utc
 from domain.text import search_words
@@ -123,8 +123,14 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
             return []
         limit = self.page_size if not limit or limit < 1 else min(limit, self.page_size)
         query = self.get_query()
-        for word in search_words(term):
+        words = search_words(term)
+        for word in words:
             query = query.filter(self.model.search_text.contains(word, autoescape=True))
+        if len(words) > 1:
+            # The words as typed, in a row, first: "cap lai giay phep lai xe" finds "Cấp lại
+            # Giấy phép lái xe" before "Đổi giấy phép lái xe do … cấp" (Enter takes the first).
+            query = query.order_by(case((self.model.search_text.contains(
+                " ".join(words), autoescape=True), 0), else_=1))
         if self.order_by is not None:
             query = query.order_by(self.order_by)
         return query.offset(offset).limit(limit).all()

@@ -35,6 +35,7 @@ from views.dossier_columns import (ACTION_LABELS, _children_changed, _choice_for
                                    _overdue_criterion, _procedure_formatter, _status_formatter,
                                    error_message, intake_procedures, procedure_options,
                                    status_label)
+from views.dossier_intake import PRINT_BUTTON, DossierIntakeMixin
 from views.dossier_print import DossierPrintMixin
 from views.dossier_transitions import CONFLICT_MESSAGE, DossierTransitionsMixin, TransitionForm
 from views.exports import XlsxExportMixin
@@ -45,8 +46,8 @@ PROCEDURE_CODE_START = re.compile(r"^\d{1,2}\.\d{1,6}$")  # a code d.dddddd, or 
 
 
 
-class DossierView(DossierTransitionsMixin, DossierPrintMixin, BoundedCountMixin, XlsxExportMixin,
-                  AgencyScopedMixin, SecureModelView):
+class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin, BoundedCountMixin,
+                  XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     """Counter staff take dossiers in and move them along; managers read; nobody deletes."""
     agency_column = Dossier.agency_id
     read_roles = ALL_ROLES
@@ -94,8 +95,8 @@ class DossierView(DossierTransitionsMixin, DossierPrintMixin, BoundedCountMixin,
     }
 
     # Intake (create) and correction (edit) forms.
-    form_columns = ("procedure", "applicant_name", "applicant_kind", "id_number", "phone",
-                    "email", "address", "channel", "return_channel", "note", "documents")
+    form_columns = ("procedure", "id_number", "applicant_name", "phone", "address",
+                    "applicant_kind", "email", "channel", "return_channel", "note", "documents")
     form_edit_columns = ("applicant_name", "applicant_kind", "id_number", "phone", "email",
                          "address", "return_channel", "postal_tracking_no", "note", "documents")
     form_choices = {"applicant_kind": labels.choices(labels.APPLICANT_KINDS),
@@ -178,6 +179,14 @@ class DossierView(DossierTransitionsMixin, DossierPrintMixin, BoundedCountMixin,
             ids = own_agency_ids()
             if ids is not None and model.agency_id not in ids:
                 raise ValidationError(gettext("Not a valid choice"))
+            # The ticked papers of the checklist, then those typed in by hand: rows are
+            # numbered (and listed) in the order they join the session.
+            with db.session.no_autoflush:
+                typed = list(model.documents)
+                for document in typed:
+                    if document in db.session:
+                        db.session.expunge(document)
+                model.documents = self.received_documents(model.procedure) + typed
         else:
             posted = form.form_version.data
             if not posted or str(posted) != str(model.version):
@@ -196,6 +205,8 @@ class DossierView(DossierTransitionsMixin, DossierPrintMixin, BoundedCountMixin,
         return super().handle_view_exception(exc)
 
     def get_save_return_url(self, model, is_created=False):
+        if is_created and request.form.get(PRINT_BUTTON):
+            return self.get_url(".print_view", form_no="01", id=model.id)
         if is_created:
             return self.get_url(".details_view", id=model.id, receipt=1)
         return self.get_url(".details_view", id=model.id)

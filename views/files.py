@@ -46,34 +46,34 @@ def refusal(exc: df.FileRefused) -> str:
     return gettext(exc.msgid, **exc.params)
 
 
-def readable_dossier(dossier_id) -> Dossier:
-    """The dossier if the user may read it; 404 otherwise (missing, tampered or not theirs)."""
-    number = parse_id(dossier_id)
-    if number is None:
-        abort(404)
-    query = select(Dossier).where(Dossier.id == number)
+def _readable(query):
+    """The one row of `query` (which selects from Dossier) if its dossier is of the user's own
+    agencies; 404 otherwise."""
     ids = own_agency_ids()
     if ids is not None:
         query = query.where(Dossier.agency_id.in_(ids))
-    dossier = db.session.scalar(query)
-    if dossier is None:
+    row = db.session.scalar(query)
+    if row is None:
         abort(404)
-    return dossier
+    return row
+
+
+def _number(value) -> int:
+    number = parse_id(value)
+    if number is None:
+        abort(404)
+    return number
+
+
+def readable_dossier(dossier_id) -> Dossier:
+    """The dossier if the user may read it; 404 otherwise (missing, tampered or not theirs)."""
+    return _readable(select(Dossier).where(Dossier.id == _number(dossier_id)))
 
 
 def readable_file(file_id) -> DossierFile:
-    number = parse_id(file_id)
-    if number is None:
-        abort(404)
-    query = select(DossierFile).join(Dossier, DossierFile.dossier_id == Dossier.id) \
-        .where(DossierFile.id == number).options(joinedload(DossierFile.stored))
-    ids = own_agency_ids()
-    if ids is not None:
-        query = query.where(Dossier.agency_id.in_(ids))
-    attachment = db.session.scalar(query)
-    if attachment is None:
-        abort(404)
-    return attachment
+    return _readable(select(DossierFile).join(Dossier, DossierFile.dossier_id == Dossier.id)
+                     .where(DossierFile.id == _number(file_id))
+                     .options(joinedload(DossierFile.stored)))
 
 
 def can_attach() -> bool:

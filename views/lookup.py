@@ -12,7 +12,6 @@ login limits (Redis when REDIS_URL is set). Past LOOKUP_LIMIT_PER_ADDRESS the an
 from __future__ import annotations
 
 import math
-import os
 import time
 
 from flask import (Blueprint, current_app, g, render_template, request, url_for)
@@ -42,7 +41,7 @@ def retry_after(limit: RequestLimit) -> int:
 
 def lookup_limit(on_breach):
     """The one count of failed look-ups per address, shared by the page and the API."""
-    return limiter.shared_limit(lambda: current_app.config["LOOKUP_LIMIT_PER_ADDRESS"],
+    return limiter.shared_limit(lambda: current_app.settings.lookup_limit_per_address,
                                 scope="dossier-lookup", key_func=_address_key,
                                 deduct_when=_failed, on_breach=on_breach)
 
@@ -56,7 +55,7 @@ def find_dossier(code: str | None, secret: str | None):
 
 
 def public_status(dossier) -> dict:
-    return lookup.public_status(dossier, current_app.config["REPORTING_UNIT_NAME"],
+    return lookup.public_status(dossier, current_app.settings.reporting_unit_name,
                                 translate=_)
 
 
@@ -64,7 +63,7 @@ def lookup_url(code: str, secret: str | None = None) -> str:
     """The page's address for a receipt's QR code: PUBLIC_BASE_URL when the site is reached
     under another name than the staff's, else this request's host."""
     args = {"code": code, **({"secret": lookup.display_secret(secret)} if secret else {})}
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    base = current_app.settings.public_base_url.rstrip("/")
     if base:
         return base + url_for("lookup.index", **args)
     return url_for("lookup.index", _external=True, **args)
@@ -106,10 +105,5 @@ def index():
 
 
 def register(app) -> None:
-    # Failed look-ups allowed per client address (page and API together) before 429.
-    app.config.setdefault("LOOKUP_LIMIT_PER_ADDRESS",
-                          os.environ.get("LOOKUP_LIMIT_PER_ADDRESS", "20 per 15 minutes"))
-    # The address printed in the receipts' QR codes, if citizens reach the site by another name.
-    app.config.setdefault("PUBLIC_BASE_URL", os.environ.get("PUBLIC_BASE_URL", ""))
     public_prefix(app, bp.url_prefix)
     app.register_blueprint(bp)

@@ -9,7 +9,7 @@ from flask import current_app, flash, request, send_file
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from domain import clock, periods, reports
+from domain import clock, deadlines, periods, reports
 from domain.formatting import format_percent
 from domain.periods import Period, PeriodError
 from domain.report_workbook import write_report_workbook
@@ -33,6 +33,27 @@ GROUPS = (
 )
 
 
+# The official form's columns (3)–(13) on screen (the workbook's "Biểu mẫu" sheet).
+OFFICIAL_GROUPS = (
+    (_l("Dossiers received"), (("received_total", _l("Total")),
+                               ("received_online", _l("Online")),
+                               ("received_direct_postal", _l("At the counter and by post")),
+                               ("carried_over", _l("From the previous period")))),
+    (_l("Dossiers resolved"), (("resolved_total", _l("Total")), ("resolved_early", _l("Early")),
+                               ("resolved_on_time", _l("On time")),
+                               ("resolved_late", _l("Late")))),
+    (_l("Dossiers pending"), (("pending_total", _l("Total")), ("pending_in_time", _l("In time")),
+                              ("pending_overdue", _l("Overdue")))),
+)
+LATE_PAGE_SIZE = 50  # late dossiers shown per page (the workbook has them all)
+
+
+def _with_dates(item: dict) -> dict:
+    """A late dossier of the JSON with its ISO dates as dates (shown dd/mm/yyyy)."""
+    return {**item, **{k: dt.date.fromisoformat(item[k]) if item[k] else None
+                       for k in ("due_date", "resolved_on")}}
+
+
 def preset_of(period: Period) -> str:
     """The kind chosen in the period form ("cutoff": the statutory month)."""
     return "cutoff" if period.kind == "month" and period.statutory else period.kind
@@ -50,12 +71,26 @@ class ReportView(SecureBaseView):
                   + period_message(error), "error")
             return periods.from_query({}, today)
 
+    @staticmethod
+    def _method() -> str:
+        """?method=national: the national portal's counting (unconfirmed); else design §6."""
+        method = request.args.get("method") or deadlines.DESIGN
+        return method if method in deadlines.METHODS else deadlines.DESIGN
+
+    def _report(self) -> tuple[Period, bool, dict]:
+        """The period asked for, whether by field, and the report (page and workbook alike)."""
+        period = self._period()
+        by_field = request.args.get("by_field") == "1"
+        return period, by_field, reports.build_report(db.session, period.start, period.end,
+                                                      by_field=by_field,
+                                                      method=self._method())
+
     @expose("/")
     def index(self):
-        period = self._period()
+        period, by_field, report = self._report()
         start, end = period.start, period.end
-        by_field = request.args.get("by_field") == "1"
-        report = reports.build_report(db.session, start, end, by_field=by_field)
+        method = self._method()
+        view = "official" if request.args.get("view") == "official" else "agencies"
         t = report["totals"]
         shares = [(label, format_percent(t[num], t[den])) for label, num, den in (
             (_("Resolved / received"), "resolved_total", "received_total"),
@@ -65,12 +100,25 @@ class ReportView(SecureBaseView):
             (_("Pending / received"), "pending_total", "received_total"),
             (_("Overdue / pending"), "pending_overdue", "pending_total"),
         )]
-        args = {k: v for k, v in link_args(request.args).items() if k != "page"}
+        args = {k: v for k, v in link_args(request.args).items() if k not in ("page", "view")}
         today = clock.today()
+        late = report["late_dossiers"]
+        pages = max(1, -(-len(late) // LATE_PAGE_SIZE))
+        try:
+            page = min(max(1, int(request.args.get("page") or 1)), pages)
+        except ValueError:
+            page = 1
+        settings = current_app.settings
         return self.render(
             "admin/report.html", report=report, groups=GROUPS, shares=shares, period=period,
             preset=preset_of(period), start=start, end=end, by_field=by_field, args=args,
-            choices=self._choices(period, today), quick=self._quick_links(today))
+            choices=self._choices(period, today), quick=self._quick_links(today),
+            method=method, view=view, official_groups=OFFICIAL_GROUPS,
+            late_page=[_with_dates(item) for item in
+                       late[(page - 1) * LATE_PAGE_SIZE:page * LATE_PAGE_SIZE]],
+            late_first=(page - 1) * LATE_PAGE_SIZE, page=page, pages=pages,
+            unit_name=settings.reporting_unit_name, recipient=settings.report_recipient,
+            form_label=settings.report_form_label)
 
     @staticmethod
     def _choices(period: Period, today: dt.date) -> dict:
@@ -107,13 +155,14 @@ class ReportView(SecureBaseView):
 
     @expose("/xlsx")
     def xlsx(self):
-        period = self._period()
+        period, _by_field, report = self._report()
         start, end = period.start, period.end
-        by_field = request.args.get("by_field") == "1"
-        report = reports.build_report(db.session, start, end, by_field=by_field)
         details = reports.build_details(db.session, start, end)
         buffer = io.BytesIO()
-        write_report_workbook(buffer, report, details, current_app.settings.reporting_unit_name)
+        settings = current_app.settings
+        write_report_workbook(buffer, report, details, settings.reporting_unit_name,
+                              recipient=settings.report_recipient,
+                              form_label=settings.report_form_label)
         buffer.seek(0)
         return send_file(
             buffer, as_attachment=True, max_age=0,

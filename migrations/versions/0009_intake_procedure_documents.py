@@ -1,5 +1,5 @@
 """structured documents of a procedure; the free text of required_documents converted once
-(issue 14). The old column stays, readable.
+(issue 14). The old column stays, readable. Dossiers indexed by ID number (returning applicants).
 
 Revision ID: 0009_intake
 Revises: 0007_lookup
@@ -43,6 +43,9 @@ def upgrade():
     with op.batch_alter_table('procedure_document', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_procedure_document_procedure_id'), ['procedure_id'],
                               unique=False)
+    # The intake page offers a returning applicant's details by ID number (issue 14 point 2).
+    with op.batch_alter_table('dossier', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dossier_id_number'), ['id_number'], unique=False)
     _convert_free_text()
 
 
@@ -65,6 +68,8 @@ def _convert_free_text():
 
 
 def downgrade():
+    with op.batch_alter_table('dossier', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dossier_id_number'))
     with op.batch_alter_table('procedure_document', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_procedure_document_procedure_id'))
     op.drop_table('procedure_document')

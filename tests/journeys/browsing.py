@@ -14,7 +14,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.conftest import PASSWORD, ROOT
+from tests.factories import PASSWORD
+from tests.support import ROOT
 
 OUTPUT = ROOT / "tests" / "output" / "screenshots"
 DOCS = ROOT / "docs" / "screenshots"

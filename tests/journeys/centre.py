@@ -11,8 +11,9 @@ from domain.calendar import load_calendar
 from domain.evaluation import ensure_indicators
 from domain.payments import record_payment
 from domain.ratings import record_rating
-from models import Agency, Dossier, FeeItem, Field, Procedure, User, db
-from tests.conftest import create_agency, create_user
+from models import (Agency, Dossier, FeeItem, Field, Procedure, ProcedureDocument, User,
+                    db)
+from tests.factories import create_agency, create_user
 
 UNIT = "000.00.20.H37"
 
@@ -85,6 +86,12 @@ def build_centre() -> dict:
             code=code, name=name, agency=agencies[agency], field=fields[field],
             processing_days=days, postal_out=n % 2 == 0,
             fee_items=[FeeItem(kind=k, name=f, amount_vnd=a) for k, f, a in fees]))
+    # The driving licence's checklist, as the intake page offers it.
+    procedures[0].documents = [
+        ProcedureDocument(position=1, name="Đơn đề nghị cấp lại giấy phép lái xe"),
+        ProcedureDocument(position=2, name="Bản sao Căn cước công dân", kind="copy"),
+        ProcedureDocument(position=3, name="Giấy khám sức khỏe của người lái xe"),
+        ProcedureDocument(position=4, name="Giấy ủy quyền (nếu có)", required=False)]
     db.session.add_all(procedures)
     staff = db.session.query(User).filter_by(username="staff1").one()
     staff.full_name, staff.counter_no = "Nguyễn Thị Hương", "05"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, IN_CI, ROOT
+from tests.support import CHROMIUM, IN_CI, ROOT
 from tests.journeys.browsing import OUTPUT, VIEWPORT, Screens
 from tests.journeys.centre import build_centre
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from domain.status import Status
 from models import Dossier, Payment, StaffRating, db
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +31,12 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
     assert page.locator("table.model-list tbody tr").count() == 3
     shots(page, "due-list", docs=True)
 
-    # Intake, by keyboard: focus the procedure, type without accents, Enter picks it; Tab on.
+    # Intake, by keyboard: the procedure picker has the focus; typed without accents, Enter
+    # picks it, and the page shows what the server computed for it (due date, fees, checklist).
     page.goto(f"{live_server}/dossier/")
     page.get_by_role("link", name="Tạo", exact=True).click()
     page.wait_for_url(f"{live_server}/dossier/new/**")
-    page.focus("#s2id_procedure .select2-focusser")
+    page.wait_for_function("document.activeElement.classList.contains('select2-focusser')")
     page.keyboard.type("giay phep lai xe")
     page.wait_for_selector(".select2-result-label:has-text('1.002809')")
     for _ in range(3):  # two licence procedures match: arrow down to the right one
@@ -43,19 +44,21 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
             break
         page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
+    page.wait_for_selector("#intake-info:not(.d-none)")
+    assert page.inner_text("#intake-fees") == "Lệ phí cấp giấy phép lái xe: 135.000 đ"
+    shown_due = page.inner_text("#intake-due")
+    assert page.locator("#intake-documents input[type=checkbox]:checked").count() == 3
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "applicant_name"
-    page.keyboard.type("Vi Thị Ngọc Ánh")
-    page.keyboard.press("Tab")  # applicant kind: "Công dân" is right
-    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_number"
     page.keyboard.type("020190001234")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Vi Thị Ngọc Ánh")
     page.keyboard.press("Tab")
     page.keyboard.type("0912 345 678")
     page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
     page.keyboard.type("Số 5, đường Bà Triệu, phường Vĩnh Trại, thành phố Lạng Sơn")
-    page.keyboard.press("Tab")  # channel: at the counter
-    page.keyboard.press("Tab")  # result returned: by post, chosen by typing
+    # The second column: result returned by post, chosen by typing; a note; one more paper.
+    page.focus("#s2id_return_channel .select2-focusser")
     page.keyboard.type("buu chinh")
     page.wait_for_selector(".select2-result-label:has-text('Qua bưu chính')")
     page.keyboard.press("Enter")
@@ -64,7 +67,7 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
     page.keyboard.press("Tab")  # "add a document": Enter adds a row for it
     page.keyboard.press("Enter")
     page.focus("#documents-0-name")
-    page.keyboard.type("Đơn đề nghị cấp lại giấy phép lái xe")
+    page.keyboard.type("Ảnh 3x4")
     page.keyboard.press("Tab")
     page.keyboard.type("ban chinh")
     page.wait_for_selector(".select2-result-label:has-text('Bản chính')")
@@ -73,32 +76,37 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
     page.keyboard.type("2")
     assert page.evaluate("document.activeElement.id") == "documents-0-copies"
     shots(page, "intake-bottom")
+    page.keyboard.press("Enter")  # Enter in a field sends nothing
+    assert page.url.startswith(f"{live_server}/dossier/new/")
     page.evaluate("window.scrollTo(0, 0)")
     shots(page, "intake", docs=True)
-    page.keyboard.press("Enter")  # Enter in a field saves the form
-    page.wait_for_url(f"{live_server}/dossier/details/**")
-    assert page.inner_text("#dossier-status") == "Được tiếp nhận"
+    page.keyboard.press("Control+Enter")  # the one button: accept and print the receipt
+    page.wait_for_url(f"{live_server}/dossier/print/01/**")
     with app.app_context():
         dossier = db.session.scalar(select(Dossier).where(
             Dossier.applicant_name == "Vi Thị Ngọc Ánh"))
         code, dossier_id = dossier.code, dossier.id
         assert (dossier.procedure.code, dossier.id_number, dossier.return_channel) == (
             "1.002809", "020190001234", "postal")
+        assert f"{dossier.due_date:%d/%m/%Y}" == shown_due
         assert [(d.name, d.kind, d.copies) for d in dossier.documents] == [
-            ("Đơn đề nghị cấp lại giấy phép lái xe", "original", 2)]
-    assert code in page.inner_text(".alert-success")
-    shots(page, "dossier-accepted", docs=True)
+            ("Đơn đề nghị cấp lại giấy phép lái xe", "original", 1),
+            ("Bản sao Căn cước công dân", "copy", 1),
+            ("Giấy khám sức khỏe của người lái xe", "original", 1),
+            ("Ảnh 3x4", "original", 2)]
 
-    # The receipt (Mẫu 01) opens in a new tab, ready to print.
-    with page.context.expect_page() as receipt_tab:
-        page.click("#print-01")
-    receipt = receipt_tab.value
-    receipt.wait_for_load_state()
-    text = receipt.inner_text("body")
+    # The receipt (Mẫu 01), ready to print.
+    text = page.inner_text("body")
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text.upper()
-    assert code in text and "Vi Thị Ngọc Ánh" in text
-    shots(receipt, "receipt-mau01", docs=True)
-    receipt.close()
+    assert code in text and "Vi Thị Ngọc Ánh" in text and shown_due in text
+    shots(page, "receipt-mau01", docs=True)
+
+    # The dossier page: accepted, the receipt offered again.
+    page.goto(f"{live_server}/dossier/details/?id={dossier_id}")
+    assert page.inner_text("#dossier-status") == "Được tiếp nhận"
+    assert code in page.inner_text(".alert-success")
+    assert page.locator("#print-01").count() == 1
+    shots(page, "dossier-accepted", docs=True)
 
     # The fee, paid in cash: the amount is proposed from the procedure's fee items.
     page.click("#record-payment")

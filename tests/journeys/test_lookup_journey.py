@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from domain import printed_forms
 from tests.journeys.browsing import log_in
-from tests.test_lookup import NAME, PERSONAL, SUPPLEMENT, make_dossier
+from tests.lookup_data import NAME, PERSONAL, SUPPLEMENT, make_dossier
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD, create_agency, create_user
+from tests.factories import PASSWORD, create_agency, create_user
 from models import QueueCounter, ServiceGroup, db
 
 pytestmark = pytest.mark.browser

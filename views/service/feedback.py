@@ -98,7 +98,7 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
             model.due_date = fb.feedback_due_date(load_calendar(db.session), model.received_at,
                                                   days)
         try:
-            fb.apply_answer(model, user_object(), clock.now())
+            fb.apply_answer(model, user_object(), clock.now(), db.session)
         except RuleError as error:
             raise ValidationError(rule_message(error)) from None
 

@@ -1,0 +1,99 @@
+"""The idle timeout in headless Chromium: the warning banner and its keep-alive button, then an
+intake form typed past the timeout that is kept, shown again after logging in and saved.
+Screenshots go to /tmp/kiosk-idle-*.png."""
+import datetime as dt
+import time
+
+import pytest
+from sqlalchemy import select
+
+from models import Agency, Dossier, Procedure, db
+from tests.browser.watch import Watch
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse 42"
+
+
+def _login(page, live_server, next_path="/"):
+    page.goto(f"{live_server}/login?next={next_path}")
+    page.fill("#username", "staff1")
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_url(f"{live_server}{next_path}*")
+
+
+def test_the_warning_banner_keeps_the_session(app, live_server, page, users):
+    watch = Watch(page)
+    _login(page, live_server)
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=8)  # warned 2 s before
+    loaded = time.monotonic()
+    page.goto(f"{live_server}/dossier/")
+    banner = page.locator("#idle-banner")
+    banner.wait_for(state="visible", timeout=10000)
+    assert "phiên làm việc sẽ hết hạn sau" in banner.inner_text()
+    page.screenshot(path="/tmp/kiosk-idle-banner.png")
+    page.click("#idle-stay")
+    banner.wait_for(state="hidden")
+    # 10 s after the page was loaded (8 s without the keep-alive would have ended it).
+    time.sleep(max(0.0, 10 - (time.monotonic() - loaded)))
+    page.goto(f"{live_server}/dossier/")
+    assert page.url == f"{live_server}/dossier/", page.url
+
+    # Without the button the session ends, and the banner says what happens to a form.
+    banner.wait_for(state="visible", timeout=10000)
+    page.wait_for_selector("#idle-banner.alert-danger", timeout=15000)
+    assert "Phiên làm việc đã hết hạn" in banner.inner_text()
+    page.screenshot(path="/tmp/kiosk-idle-ended.png")
+    time.sleep(2)
+    page.goto(f"{live_server}/dossier/")
+    assert "/login" in page.url
+    assert [p for p in watch.problems if "Failed to load resource" not in p] == []
+
+
+def test_an_intake_form_typed_past_the_timeout_is_saved_after_logging_in(
+        app, live_server, page, users, session_clock):
+    watch = Watch(page)
+    with app.app_context():
+        agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
+        db.session.add(Procedure(code="1.002804", name="Đổi giấy phép lái xe", agency=agency,
+                                 processing_days=5))
+        db.session.commit()
+    _login(page, live_server, next_path="/dossier/new/")
+    page.click("#s2id_procedure")
+    page.keyboard.type("doi giay phep")
+    page.locator(".select2-result-label", has_text="1.002804").click()
+    page.fill("#applicant_name", "Lương Thị Hồng Nhung")
+    page.fill("#phone", "0912345678")
+    page.fill("#address", "Số 5 Lê Lợi, thành phố Lạng Sơn")
+    page.fill("#note", "Khách hẹn quay lại chiều nay")
+    page.select_option("#return_channel", "postal", force=True)
+    session_clock(minutes=31)  # the clerk was called away for more than half an hour
+    page.click("input[type=submit][value='Lưu']")
+
+    page.wait_for_selector("#login-again")
+    assert "Phiên làm việc đã hết hạn" in page.inner_text("body")
+    assert "Lỗi 400" not in page.inner_text("body")
+    page.screenshot(path="/tmp/kiosk-idle-expired.png")
+    with app.app_context():
+        assert db.session.scalar(select(Dossier.id)) is None
+    page.click("#login-again")
+    page.fill("#username", "staff1")
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_url(f"{live_server}/dossier/new/*")
+    assert page.input_value("#applicant_name") == "Lương Thị Hồng Nhung"
+    assert page.input_value("#phone") == "0912345678"
+    assert page.input_value("#note") == "Khách hẹn quay lại chiều nay"
+    assert page.input_value("#return_channel") == "postal"
+    assert "1.002804" in page.inner_text("#s2id_procedure")
+    assert "Phiên làm việc đã hết hạn" in page.inner_text("body")
+    page.screenshot(path="/tmp/kiosk-idle-refilled.png", full_page=True)
+    with app.app_context():
+        assert db.session.scalar(select(Dossier.id)) is None  # not saved by itself
+    page.click("input[type=submit][value='Lưu']")
+    page.wait_for_url(f"{live_server}/dossier/details/*")
+    with app.app_context():
+        dossier = db.session.scalar(select(Dossier))
+        assert (dossier.applicant_name, dossier.return_channel) == ("Lương Thị Hồng Nhung",
+                                                                    "postal")
+    assert [p for p in watch.problems if "Failed to load resource" not in p] == []

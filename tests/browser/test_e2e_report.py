@@ -1,0 +1,45 @@
+"""End to end in Chromium: a manager picks March 2019, sees the table, downloads the workbook and
+every number matches the hand-worked JSON."""
+import openpyxl
+import pytest
+
+from domain.report_workbook import FORM_COLUMNS
+from models import db
+from tests.factories import EXPECTED_MARCH, build_march_data
+
+pytestmark = pytest.mark.browser
+
+
+def test_manager_reports_march_2019(app, live_server, page, tmp_path):
+    from tests.factories import create_user
+    with app.app_context():
+        build_march_data(db.session)
+        create_user("manager1", "manager")
+        db.session.commit()
+    page.goto(f"{live_server}/report/")
+    page.fill("#username", "manager1")
+    page.fill("#password", "correct horse 42")
+    page.click("#login-button")
+    page.wait_for_url(f"{live_server}/report/*")
+
+    page.select_option("#preset", "month")
+    page.select_option("#month", "3")
+    page.select_option("#year", "2019")
+    with page.expect_navigation(url=lambda u: "month=3" in u and "year=2019" in u):
+        page.click("#report-show")
+    assert page.inner_text("#report-period") == "Từ ngày 01/03/2019 đến ngày 31/03/2019"
+    totals = page.locator("#report-totals td").all_inner_texts()
+    t = EXPECTED_MARCH["totals"]
+    assert totals[1] == "Tổng số"
+    assert [int(x) for x in totals[2:15]] == [t[k] for k, _, _ in FORM_COLUMNS]
+    assert totals[15] == "75,00%"
+
+    with page.expect_download() as info:
+        page.click("#report-xlsx")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.name == "bao-cao-06a_20190301_20190331.xlsx"
+    ws = openpyxl.load_workbook(path)["06a"]
+    last = next(r for r in ([c.value for c in row] for row in ws.iter_rows())
+                if r[0] == "Tổng cộng")
+    assert last[2:15] == [t[k] for k, _, _ in FORM_COLUMNS]

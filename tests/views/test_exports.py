@@ -1,0 +1,238 @@
+"""List exports to .xlsx: the current filtered and sorted list, typed cells, no formulas from user
+text, the same role and agency scoping as the list, a row cap."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from domain import clock
+from models import Agency, Dossier, Procedure, db
+from views import labels
+from views.base import AgencyScopedMixin, SecureModelView
+from views.exports import XlsxExportMixin
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def _sheet(response):
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert "attachment" in response.headers["Content-Disposition"]
+    wb = openpyxl.load_workbook(io.BytesIO(response.data))
+    return wb.worksheets[0]
+
+
+def _rows(ws):
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def _procedures(app):
+    with app.app_context():
+        gt = db.session.query(Agency).filter_by(code="SGTVT").one()
+        tp = db.session.query(Agency).filter_by(code="STP").one()
+        db.session.add_all([
+            Procedure(code="1.000003", name="Cấp đổi giấy phép lái xe", agency=gt,
+                      processing_days=5, publication_date=dt.date(2019, 1, 2)),
+            Procedure(code="1.000001", name="Đăng ký khai sinh", agency=tp, processing_days=0),
+            Procedure(code="1.000002", name="Cấp giấy phép lái xe", agency=gt,
+                      processing_days=10, postal_in=True),
+        ])
+        db.session.commit()
+
+
+def test_export_follows_search_filter_and_sort(app, client, login_as):
+    _procedures(app)
+    login_as("manager")
+    page = client.get("/procedure/?search=giay+phep&sort=5&desc=1")
+    assert page.status_code == 200
+    assert b'id="export-xlsx"' in page.data
+    # The list's query string goes to the export unchanged.
+    ws = _sheet(client.get("/procedure/export.xlsx?search=giay+phep&sort=5&desc=1"))
+    rows = _rows(ws)
+    header = rows[0]
+    assert header[:3] == ["Mã", "Tên", "Mã cơ quan"]
+    assert header[header.index("Thời hạn giải quyết (ngày làm việc)")]
+    # Accent-free search; sorted by processing days, descending.
+    assert [r[0] for r in rows[1:]] == ["1.000002", "1.000003"]
+    days = header.index("Thời hạn giải quyết (ngày làm việc)")
+    assert [r[days] for r in rows[1:]] == [10, 5]
+    assert all(type(r[days]) is int for r in rows[1:])
+    published = header.index("Ngày công bố")
+    assert rows[2][published] == dt.datetime(2019, 1, 2)  # a real date cell
+    assert ws.cell(row=3, column=published + 1).number_format == "dd/mm/yyyy"
+    assert rows[1][2] == "SGTVT"
+    # A filter (Agency = STP, filter 0 of ProcedureView) narrows the export the same way.
+    with app.app_context():
+        stp = db.session.query(Agency).filter_by(code="STP").one().id
+    assert client.get(f"/procedure/?flt0_0={stp}").status_code == 200
+    ws = _sheet(client.get(f"/procedure/export.xlsx?flt0_0={stp}"))
+    assert [r[0] for r in _rows(ws)[1:]] == ["1.000001"]
+
+
+def test_row_cap_refuses_with_a_clear_message(app, client, login_as):
+    _procedures(app)
+    app.config["EXPORT_MAX_ROWS"] = 2
+    login_as("admin")
+    response = client.get("/procedure/export.xlsx?sort=0")
+    assert response.status_code == 302
+    assert "/procedure/" in response.location and "sort=0" in response.location
+    page = client.get(response.location)
+    assert "nhiều hơn 2 dòng".encode() in page.data
+    # Under the cap the export goes through.
+    assert len(_rows(_sheet(client.get("/procedure/export.xlsx?search=giay"))))== 3
+
+
+EXPORT_ROLES = {
+    "agency": {"admin", "staff", "manager"}, "field": {"admin", "staff", "manager"},
+    "procedure": {"admin", "staff", "manager"}, "user": {"admin"},
+    "calendar_day": {"admin", "staff", "manager"}, "audit_log": {"admin", "manager"},
+    "payment": {"admin", "staff", "manager"}, "staff_rating": {"admin", "manager"},
+    "evaluation_form": {"admin", "staff", "manager"},
+    "evaluation_indicator": {"admin", "manager"}, "feedback": {"admin", "staff", "manager"},
+    "postal": {"admin", "staff", "manager"}, "courier_run": {"admin", "staff", "manager"},
+}
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "manager"])
+def test_export_has_the_roles_of_the_list(app, users, role):
+    anonymous = app.test_client()
+    client = app.test_client()
+    client.post("/login", data={"username": users[role], "password": "correct horse 42"})
+    for endpoint, allowed in EXPORT_ROLES.items():
+        assert anonymous.get(f"/{endpoint}/export.xlsx").status_code == 302  # to the login
+        response = client.get(f"/{endpoint}/export.xlsx")
+        if role in allowed:
+            assert _rows(_sheet(response))[0], (endpoint, role)
+        else:
+            assert response.status_code == 403, (endpoint, role)
+
+
+class DossierExportView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
+    """A dossier list as the dossier branch declares it: scoped to the staff's agencies."""
+    read_roles = ("admin", "staff", "manager")
+    agency_column = Dossier.agency_id
+    column_labels = labels.LABELS
+    column_list = ("code", "applicant_name", "agency", "channel", "accepted_at", "due_date",
+                   "status")
+    column_choices = {"channel": [("direct", "Trực tiếp"), ("online", "Trực tuyến"),
+                                  ("postal", "Bưu chính")]}
+    column_default_sort = ("accepted_at", True)
+    simple_list_pager = True
+    export_columns = column_list + ("version",)
+    export_formatters = {"status": lambda m: labels.DOSSIER_STATUSES[m.status]}
+
+
+@pytest.fixture
+def dossier_app(app):
+    """An app of its own (the shared one must not grow a test view), on the same database."""
+    from tests.support import make_app
+    own = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    admin = own.extensions["admin"][0]
+    admin.add_view(DossierExportView(Dossier, db, name="Hồ sơ", endpoint="test_dossier"))
+    yield own
+    with own.app_context():
+        db.engine.dispose()
+
+
+def test_user_text_is_never_a_formula_and_staff_see_their_agencies(dossier_app, users):
+    app = dossier_app
+    with app.app_context():
+        gt = db.session.query(Agency).filter_by(code="SGTVT").one()
+        tp = db.session.query(Agency).filter_by(code="STP").one()
+        p1 = Procedure(code="1.000001", name="P1", agency=gt, processing_days=3)
+        p2 = Procedure(code="1.000002", name="P2", agency=tp, processing_days=3)
+        db.session.add_all([p1, p2])
+        db.session.flush()
+        db.session.add_all([
+            Dossier(code="000.00.20.H37-190304-0001", procedure=p1, agency_id=gt.id,
+                    applicant_name=FORMULA, channel="online", status=4,
+                    accepted_at=dt.datetime(2019, 3, 4, 8, 30), due_date=dt.date(2019, 3, 7)),
+            Dossier(code="000.00.20.H37-190304-0002", procedure=p2, agency_id=tp.id,
+                    applicant_name="-1+2", channel="direct", status=2,
+                    accepted_at=dt.datetime(2019, 3, 4, 9), due_date=dt.date(2019, 3, 7)),
+        ])
+        db.session.commit()
+
+    client = app.test_client()
+    client.post("/login", data={"username": users["manager"], "password": "correct horse 42"})
+    response = client.get("/test_dossier/export.xlsx")
+    ws = _sheet(response)
+    rows = _rows(ws)
+    assert rows[0][:7] == ["Mã", "Người nộp", "Cơ quan", "Hình thức", "Ngày tiếp nhận",
+                           "Ngày hẹn trả", "Trạng thái"]
+    by_code = {r[0]: r for r in rows[1:]}
+    cell = by_code["000.00.20.H37-190304-0001"]
+    assert cell[1] == "'" + FORMULA  # shown as typed, never run
+    assert by_code["000.00.20.H37-190304-0002"][1] == "'-1+2"
+    assert cell[3] == "Trực tuyến"
+    assert cell[4] == dt.datetime(2019, 3, 4, 8, 30) and cell[5] == dt.datetime(2019, 3, 7)
+    assert cell[6] == "Đang xử lý"  # export_formatters
+    assert cell[7] == 1 and type(cell[7]) is int
+    # No formula and no hyperlink anywhere in the file.
+    with zipfile.ZipFile(io.BytesIO(response.data)) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets"))
+        assert "<f>" not in xml and "<f " not in xml and "<hyperlink" not in xml
+    assert not ws._hyperlinks
+
+    # Staff of SGTVT export only SGTVT's dossiers, even with tampered filters.
+    staff = app.test_client()
+    staff.post("/login", data={"username": users["staff"], "password": "correct horse 42"})
+    rows = _rows(_sheet(staff.get("/test_dossier/export.xlsx?search=1")))
+    assert [r[0] for r in rows[1:]] == ["000.00.20.H37-190304-0001"]
+
+
+def test_export_streams_rows_in_batches(dossier_app, users, monkeypatch):
+    """More rows than a batch: all of them arrive, in the list's order."""
+    app = dossier_app
+    with app.app_context():
+        gt = db.session.query(Agency).filter_by(code="SGTVT").one()
+        p1 = Procedure(code="1.000001", name="P1", agency=gt, processing_days=3)
+        db.session.add(p1)
+        db.session.flush()
+        db.session.info["skip_audit"] = True
+        db.session.add_all([Dossier(procedure=p1, agency_id=gt.id, applicant_name=f"N{i:03}",
+                                    channel="direct", status=2,
+                                    accepted_at=dt.datetime(2019, 3, 1) + dt.timedelta(hours=i))
+                            for i in range(25)])
+        db.session.commit()
+    monkeypatch.setattr(DossierExportView, "export_batch_size", 7)
+    client = app.test_client()
+    client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
+    rows = _rows(_sheet(client.get("/test_dossier/export.xlsx")))
+    assert [r[1] for r in rows[1:]] == [f"N{i:03}" for i in reversed(range(25))]
+
+
+def test_audit_log_export_shows_local_time(app, users):
+    import datetime as dt
+    from models import AuditLog
+    with app.app_context():
+        db.session.query(AuditLog).delete()
+        db.session.add(AuditLog(at=dt.datetime(2019, 3, 4, 2, 30), action="update",
+                                table_name="agency", row_id=1, changes={}))
+        db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
+    rows = _rows(_sheet(client.get("/audit_log/export.xlsx")))
+    stamps = [c for row in rows[1:] for c in row if isinstance(c, dt.datetime)]
+    assert dt.datetime(2019, 3, 4, 9, 30) in stamps  # 02:30 UTC is 09:30 in Hà Nội
+
+
+def test_export_file_names_are_vietnamese_ascii_on_the_local_clock(app, users):
+    """`ho-so_2019-12-31_1530.xlsx`: the list's Vietnamese name without accents, the local
+    date and time (the server's clock is UTC: 08:30 UTC is 15:30 in Hà Nội)."""
+    client = app.test_client()
+    client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
+    names = {}
+    with clock.frozen(dt.datetime(2019, 12, 31, 8, 30, tzinfo=dt.UTC)):
+        for endpoint in ("dossier", "audit_log", "procedure", "payment"):
+            response = client.get(f"/{endpoint}/export.xlsx")
+            names[endpoint] = response.headers["Content-Disposition"]
+    assert names["dossier"] == 'attachment; filename="ho-so_2019-12-31_1530.xlsx"'
+    assert names["audit_log"] == 'attachment; filename="nhat-ky-thao-tac_2019-12-31_1530.xlsx"'
+    assert names["procedure"] == 'attachment; filename="thu-tuc-hanh-chinh_2019-12-31_1530.xlsx"'
+    assert names["payment"].endswith('_2019-12-31_1530.xlsx"')
+    assert all(name.isascii() for name in names.values())

@@ -1,0 +1,74 @@
+"""Security headers: a Content-Security-Policy with a fresh nonce per request and no inline
+script or style without it; HSTS in production; no caching of what a logged-in user sees."""
+import re
+
+import pytest
+
+PAGES = {
+    "admin": ["/", "/agency/", "/procedure/", "/procedure/new/", "/user/", "/user/new/",
+              "/calendar_day/", "/audit_log/", "/imports/", "/dossier/"],
+    "staff": ["/", "/dossier/", "/dossier/new/", "/dossier_due/", "/payment/", "/payment/new/",
+              "/courier_run/new/", "/evaluation_form/new/", "/kiosk/"],
+    "manager": ["/", "/report/", "/dossier/", "/staff_rating/"],
+}
+
+
+def _policy(response) -> dict[str, str]:
+    header = response.headers["Content-Security-Policy"]
+    return {d.split()[0]: d for d in (part.strip() for part in header.split(";")) if d}
+
+
+@pytest.mark.parametrize("role", sorted(PAGES))
+def test_pages_have_a_nonce_policy_and_nothing_inline_without_it(client, login_as, role):
+    login_as(role)
+    for url in PAGES[role]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        policy = _policy(response)
+        nonce = re.search(r"'nonce-([^']+)'", policy["script-src"]).group(1)
+        assert "unsafe-inline" not in policy["script-src"]
+        assert "unsafe-eval" not in policy["script-src"]
+        assert policy["object-src"] == "object-src 'none'"
+        html = response.get_data(as_text=True)
+        # Inline event handlers and style attributes cannot carry a nonce: there are none.
+        assert not re.findall(r"<[^>]+\son[a-z]+\s*=", html), url
+        assert not re.findall(r"<[^>]+\sstyle\s*=", html), url
+        for tag in re.findall(r"<(?:script|style)\b[^>]*>", html):
+            assert f'nonce="{nonce}"' in tag, (url, tag)
+
+
+def test_the_nonce_changes_with_every_request(client, login_as):
+    login_as("staff")
+    nonces = {_policy(client.get("/dossier/"))["script-src"] for _ in range(3)}
+    assert len(nonces) == 3
+
+
+def test_login_error_and_printed_pages_have_the_policy_too(app, client, users):
+    for url in ("/login", "/khong-co-trang-nay"):
+        response = client.get(url)
+        assert "'nonce-" in _policy(response)["script-src"]
+        assert not re.findall(r"<[^>]+\s(on[a-z]+|style)\s*=", response.get_data(as_text=True))
+
+
+def test_authenticated_pages_are_not_cached(client, login_as):
+    assert client.get("/login").headers.get("Cache-Control") != "no-store"
+    login_as("staff")
+    for url in ("/", "/dossier/", "/dossier/export.xlsx"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
+    # Stylesheets and scripts stay cacheable: the same for everyone.
+    static = client.get("/static/motcua.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+    static.close()
+
+
+def test_no_hsts_outside_production(client, users):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def test_hsts_in_production(monkeypatch, tmp_path):
+    from tests.support import make_app
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    app = make_app(f"sqlite:///{tmp_path / 'p.db'}")
+    response = app.test_client().get("/login")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"

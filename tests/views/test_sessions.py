@@ -1,0 +1,117 @@
+"""Server-side sessions: logging out, a new password and deactivation end every copy of a
+session, even a cookie copied before; another device's session lives on."""
+from tests.factories import PASSWORD, login
+from models import User, db
+
+
+def _copy_of_session(app, client):
+    """A second browser holding a copy of the first one's session cookie (a stolen cookie)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    assert thief.get("/dossier/").status_code == 200
+    return thief
+
+
+def test_logout_ends_every_copy_of_the_session(app, client, users):
+    assert login(client, "staff1").status_code == 302
+    thief = _copy_of_session(app, client)
+    assert client.post("/logout").status_code == 302
+    response = thief.get("/dossier/")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_logout_leaves_the_users_other_devices_logged_in(app, client, users):
+    other = app.test_client()
+    for c in (client, other):
+        assert login(c, "staff1").status_code == 302
+    client.post("/logout")
+    assert client.get("/dossier/").status_code == 302
+    assert other.get("/dossier/").status_code == 200
+
+
+def test_deactivating_a_user_ends_their_sessions(app, client, users):
+    victim = app.test_client()
+    assert login(victim, "staff1").status_code == 302
+    assert login(client, "admin1").status_code == 302
+    with app.app_context():
+        user = db.session.query(User).filter_by(username="staff1").one()
+        user_id, agency_id = user.id, user.agencies[0].id
+    # The admin unticks "active" in the user form, as the browser posts it.
+    response = client.post(f"/user/edit/?id={user_id}", data={
+        "username": "staff1", "full_name": "Staff1", "role": "staff",
+        "agencies": str(agency_id), "counter_no": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        assert db.session.get(User, user_id).active is False
+    response = victim.get("/dossier/")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_a_password_change_ends_every_session_of_the_user(app, client, users):
+    thief = app.test_client()
+    assert login(client, "staff1").status_code == 302
+    thief = _copy_of_session(app, client)
+    with app.app_context():
+        db.session.query(User).filter_by(username="staff1").one().set_password("a new one 42")
+        db.session.commit()
+        from models import UserSession
+        assert db.session.query(UserSession).count() == 0
+    assert client.get("/dossier/").status_code == 302
+    assert thief.get("/dossier/").status_code == 302
+
+
+def test_the_database_never_holds_the_session_secret(app, client, users):
+    # Whoever reads the table (a backup, a manager reading the audit log) cannot open a session.
+    login(client, "manager1")
+    cookie_user_id = _session_user_id(app, client)
+    from models import UserSession
+    with app.app_context():
+        (row,) = db.session.query(UserSession).all()
+        token = cookie_user_id.partition(":")[2]
+        assert token and row.id != token and token not in row.id
+        from models import AuditLog
+        assert not db.session.query(AuditLog).filter_by(table_name="user_session").count()
+
+
+def test_a_forged_or_unknown_session_id_is_anonymous(app, client, users):
+    login(client, "manager1")
+    with client.session_transaction() as flask_session:
+        uid = flask_session["_user_id"].partition(":")[0]
+        flask_session["_user_id"] = f"{uid}:not-a-session"
+    assert client.get("/dossier/").status_code == 302
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = "nonsense"
+    assert client.get("/dossier/").status_code == 302
+
+
+def test_login_again_after_logout_works(app, client, users):
+    assert login(client, "admin1").status_code == 302
+    client.post("/logout")
+    assert login(client, "admin1", PASSWORD).status_code == 302
+    assert client.get("/user/").status_code == 200
+
+
+def _session_user_id(app, client) -> str:
+    with client.session_transaction() as flask_session:
+        return flask_session["_user_id"]
+
+
+def test_abandoned_sessions_are_purged_and_used_ones_kept(app, client, users):
+    # A browser closed without logging out leaves a record; its cookie expires (idle timeout),
+    # and the record goes at a later login. A session in use is seen and kept.
+    import datetime as dt
+    from models import UserSession, utcnow
+    assert login(client, "staff1").status_code == 302
+    other = app.test_client()
+    assert login(other, "manager1").status_code == 302
+    with app.app_context():
+        staff_id = db.session.query(User).filter_by(username="staff1").one().id
+        for record in db.session.query(UserSession):
+            record.last_seen_at = utcnow() - dt.timedelta(days=8)
+        db.session.commit()
+    assert client.get("/dossier/").status_code == 200  # seen again now
+    assert login(app.test_client(), "admin1").status_code == 302
+    with app.app_context():
+        left = {r.user_id for r in db.session.query(UserSession)}
+        assert staff_id in left and len(left) == 2  # staff1's and the new admin1's
+    assert other.get("/dossier/").status_code == 302
