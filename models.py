@@ -779,6 +779,117 @@ class AuditLog(db.Model):
     user: Mapped[Optional[User]] = relationship()
 
 
+# ---- the queue (máy lấy số, issue 15 point 3) --------------------------------------------------
+
+QUEUE_STATUSES = ("waiting", "called", "served", "skipped")
+QUEUE_DEVICE_KINDS = ("ticket", "display")
+
+service_group_agency = Table(
+    "service_group_agency", Base.metadata,
+    Column("group_id", ForeignKey("service_group.id", ondelete="CASCADE"), primary_key=True),
+    Column("agency_id", ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+queue_counter_group = Table(
+    "queue_counter_group", Base.metadata,
+    Column("counter_id", ForeignKey("queue_counter.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("service_group.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class ServiceGroup(TimestampMixin, db.Model):
+    """A button of the ticket kiosk: the citizen picks it, gets <prefix>-<number of the day>."""
+    __tablename__ = "service_group"
+    __table_args__ = (CheckConstraint("length(prefix) BETWEEN 1 AND 3", name="prefix"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    prefix: Mapped[str] = mapped_column(String(3), unique=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    agencies: Mapped[list[Agency]] = relationship(secondary=service_group_agency)
+
+    def __str__(self) -> str:
+        return f"{self.prefix} – {self.name}"
+
+
+class QueueCounter(TimestampMixin, db.Model):
+    """A counter of the hall: which groups it calls, and the clerk working at it now."""
+    __tablename__ = "queue_counter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[Optional[str]] = mapped_column(String(255))
+    clerk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    groups: Mapped[list[ServiceGroup]] = relationship(secondary=queue_counter_group)
+    clerk: Mapped[Optional[User]] = relationship(foreign_keys=[clerk_id])
+
+    def __str__(self) -> str:
+        return f"{self.number} – {self.name}" if self.name else self.number
+
+
+class QueueDayCounter(db.Model):
+    """The last number given per group and day: taken in the ticket's transaction (as
+    DossierCounter), so concurrent kiosks never share a number and a rollback leaves no gap."""
+    __tablename__ = "queue_day_counter"
+    group_id: Mapped[int] = mapped_column(ForeignKey("service_group.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QueueTicket(db.Model):
+    """A ticket of the day. Times are naive local time (business timestamps)."""
+    __tablename__ = "queue_ticket"
+    __table_args__ = (
+        UniqueConstraint("group_id", "day", "seq", name="uq_queue_ticket_number"),
+        CheckConstraint(_in("status", QUEUE_STATUSES), name="status"),
+        Index("ix_queue_ticket_waiting", "day", "status", "group_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("service_group.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    first_called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    counter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("queue_counter.id"), index=True)
+    # A ticket transferred to one counter waits for that counter only.
+    target_counter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("queue_counter.id"))
+    clerk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"))
+
+    group: Mapped[ServiceGroup] = relationship()
+    counter: Mapped[Optional[QueueCounter]] = relationship(foreign_keys=[counter_id])
+    target_counter: Mapped[Optional[QueueCounter]] = relationship(
+        foreign_keys=[target_counter_id])
+    clerk: Mapped[Optional[User]] = relationship(foreign_keys=[clerk_id])
+    dossier: Mapped[Optional["Dossier"]] = relationship()
+
+
+class QueueDevice(TimestampMixin, db.Model):
+    """A ticket kiosk or a hall display: a device token as the rating kiosk's (domain/kiosk.py),
+    only its SHA-256 stored. Times are UTC."""
+    __tablename__ = "queue_device"
+    __table_args__ = (CheckConstraint(_in("kind", QUEUE_DEVICE_KINDS), name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[Optional[str]] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
+    revoked_by: Mapped[Optional[User]] = relationship(foreign_keys=[revoked_by_id])
 NOTICE_EVENTS = ("accepted", "supplement_requested", "result_ready", "rescheduled",
                  "feedback_answered")
 NOTICE_CHANNELS = ("email", "sms", "zalo")

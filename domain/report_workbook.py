@@ -354,7 +354,7 @@ def _service_lines(report: dict) -> list[tuple]:
 def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> None:
     """The sheets behind the summary's other figures, one per subject."""
     for sheet in (_fees_sheet, _ratings_sheet, _forms_sheet,
-                  _feedback_sheet, _postal_sheet, _courier_sheet):
+                  _feedback_sheet, _postal_sheet, _courier_sheet, _queue_sheet):
         sheet(wb, f, report, details, unit_name)
 
 
@@ -456,6 +456,33 @@ def _courier_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
     _print_setup(ws)
 
 
+def _queue_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
+    """The hall's queue: tickets, and average waiting (issued → called) and serving
+    (called → served) times in minutes, per service group and per counter."""
+    q = report.get("queue")
+    if q is None:
+        return
+    ws = wb.add_worksheet("Xếp hàng")
+    row = _sheet_header(ws, f, "THỜI GIAN CHỜ VÀ THỜI GIAN PHỤC VỤ TẠI QUẦY", report,
+                        unit_name, 6)
+    headers = ["Số đã cấp", "Đã gọi", "Đã phục vụ", "Vắng mặt", "Chờ TB (phút)",
+               "Phục vụ TB (phút)"]
+
+    def minutes(seconds):
+        return "" if seconds is None else round(seconds / 60, 1)
+
+    def line(label, fig):
+        return [label, fig["issued"], fig["called"], fig["served"], fig["skipped"],
+                minutes(fig["average_wait_seconds"]), minutes(fig["average_serve_seconds"])]
+
+    row = _table(ws, f, row, ["Nhóm dịch vụ", *headers],
+                 [line(f"{g['prefix']} – {g['name']}", g) for g in q["groups"]],
+                 total=line("Tổng cộng", q["total"]), widths=[40, 14, 14, 14, 14, 16, 16],
+                 number_cols=(1, 2, 3, 4, 5, 6))
+    _table(ws, f, row, ["Quầy", *headers],
+           [line(f"Quầy {c['counter']}", c) for c in q["counters"]],
+           number_cols=(1, 2, 3, 4, 5, 6))
+    _print_setup(ws)
 # Columns (3)–(13) of the official form: (key, header of level 2, group).
 OFFICIAL_COLUMNS = (
     ("received_total", "Tổng số", 0),

@@ -39,7 +39,7 @@ from sqlalchemy import and_, case, func, or_, select, union_all
 
 from domain import (
     courier, deadlines, digitisation, evaluation, feedback, formatting, payments, periods, postal,
-    ratings,
+    queue, ratings,
 )
 from domain.calendar import load_calendar
 from domain.periods import Period
@@ -296,6 +296,9 @@ def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool =
         "evaluation_forms": evaluation.evaluation_summary(session, date_from, date_to),
         "feedback": {k: fb[k] for k in ("received", "answered", "answered_on_time")},
         "courier": courier.courier_summary(session, date_from, date_to),
+        # Waiting and serving times of the hall's queue (domain/queue.figures).
+        "queue": {k: v for k, v in queue.figures(
+            session, Period.between(date_from, date_to)).items() if k != "period"},
         "digitisation": digitisation.digitisation_summary(session, date_from, date_to),
         "method": method,
         "official_form": official_form(session, date_from, date_to, method),

@@ -75,6 +75,11 @@ class Settings:
     kiosk_max_hours: float = kiosk.DEFAULT_MAX_HOURS
     # Working days to answer a feedback.
     feedback_due_days: int = feedback.DEFAULT_DUE_DAYS
+    # Tickets one ticket kiosk prints per minute at most (views/queue.py): a child at the
+    # touch screen cannot empty the paper roll.
+    queue_tickets_per_minute: int = _env(20)
+    # How long a ticket kiosk or hall display stays started (an admin ends it earlier).
+    queue_device_days: float = _env(365.0)
     # Notices to applicants (domain/notify_send.py, README "Thông báo / Notifications"): a
     # channel is on when its host or URL is set; none is by default.
     smtp_host: str | None = _env(None)

@@ -12,8 +12,8 @@ from jinja2.ext import Extension
 
 from domain import formatting, form_submissions
 from views import (api, auth, calendar_checklist, catalog, dossier_due, dossiers, errors, files,
-                   headers, home, idle, imports, labels, lookup, notifications, public, reports,
-                   service, users)
+                   headers, home, idle, imports, labels, lookup, notifications, public,
+                   queue, reports, service, users)
 from views.base import link_args, page_title
 
 
@@ -33,8 +33,8 @@ def init_views(app) -> None:
     errors.register(app)
     headers.register(app)
     idle.register(app)
-    for module in (catalog, dossiers, dossier_due, files, service, reports, users, imports,
-                   notifications):
+    for module in (catalog, dossiers, dossier_due, files, service, queue, reports, users,
+                   imports, notifications):
         module.register(admin)
     calendar_checklist.register(admin)
     # The citizens' side: no login, no staff session.

@@ -25,7 +25,7 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 API_VERSION = "1.0.0"
 LANGUAGES = ("vi", "en")
-RESOURCES = ("views.api_procedures", "views.api_dossiers")  # later: queue status
+RESOURCES = ("views.api_procedures", "views.api_dossiers", "views.api_queue")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 CACHE_CONTROL = "public, max-age=60"

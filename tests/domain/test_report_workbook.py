@@ -62,7 +62,7 @@ def test_workbook_read_back(march, tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Biểu mẫu", "06a", "Hồ sơ trễ hạn", "Tổng hợp", "Phí, lệ phí",
                              "Đánh giá cán bộ", "Phiếu đánh giá", "Phản ánh, kiến nghị",
-                             "Bưu chính công ích", "Chuyển hồ sơ", "Số hóa hồ sơ"]
+                             "Bưu chính công ích", "Chuyển hồ sơ", "Xếp hàng", "Số hóa hồ sơ"]
     ws = wb["06a"]
     cells = {c.value for row in ws.iter_rows(max_row=8) for c in row if c.value}
     assert "Kỳ báo cáo: Từ ngày 01/03/2019 đến ngày 31/03/2019" in cells

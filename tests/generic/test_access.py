@@ -41,6 +41,14 @@ ACCESS = {
     # tablets in kiosk mode (issue 10): admins see them and end them
     "kiosk_device": {"list": {A}, "details": {A}, "create": set(), "edit": set(),
                      "delete": set()},
+    # the queue (issue 15): admins keep the catalog of groups and counters; kiosks and
+    # displays are started on the device itself and only ended from the list
+    "service_group": {"list": {A, M}, "details": {A, M}, "create": {A}, "edit": {A},
+                      "delete": set()},
+    "queue_counter": {"list": {A, M}, "details": {A, M}, "create": {A}, "edit": {A},
+                      "delete": set()},
+    "queue_device": {"list": {A}, "details": {A}, "create": set(), "edit": set(),
+                     "delete": set()},
     # notices to applicants (issue 15): their addresses and the texts, admins only
     "outbox": {"list": {A}, "details": {A}, "create": set(), "edit": set(), "delete": set()},
     "notice_template": {"list": {A}, "details": {A}, "create": set(), "edit": {A},
@@ -76,7 +84,8 @@ def _service_sample_ids(agency, dossier):
     import datetime as dt
 
     from models import (CourierRun, EvaluationForm, EvaluationIndicator, Feedback,
-                        KioskDevice, Notice, NoticeTemplate, Payment, StaffRating, User)
+                        KioskDevice, Notice, NoticeTemplate, Payment, QueueCounter,
+                        QueueDevice, ServiceGroup, StaffRating, User)
     staff = db.session.query(User).filter_by(role="staff").first()
     at = dt.datetime(2019, 3, 4, 9, 0)
     rows = {
@@ -89,6 +98,10 @@ def _service_sample_ids(agency, dossier):
         "courier_run": CourierRun(run_date=at.date(), slot="10:30", direction="to_agency",
                                   agency=agency),
         "kiosk_device": KioskDevice(token_hash="0" * 64, officer=staff, started_by=staff,
+                                    started_at=at, expires_at=at),
+        "service_group": ServiceGroup(name="Một cửa", prefix="A"),
+        "queue_counter": QueueCounter(number="1"),
+        "queue_device": QueueDevice(kind="ticket", token_hash="1" * 64, started_by=staff,
                                     started_at=at, expires_at=at),
         "outbox": Notice(event="accepted", channel="email", recipient="a@example.vn",
                          dossier=dossier, context={"code": dossier.code}, status="queued",
@@ -177,7 +190,10 @@ PAGES = {"admin": ("/", EVERYONE), "report": ("/report/", {A, M}),
          "rating_kiosk": ("/kiosk/start/", {A, S}), "imports": ("/imports/", {A}),
          "payment_totals": ("/payment/totals/", EVERYONE),
          "staff_rating_totals": ("/staff_rating/totals/", {A, M}),
-         "calendar_checklist": ("/calendar-checklist/", EVERYONE)}
+         "calendar_checklist": ("/calendar-checklist/", EVERYONE),
+         "queue_counter_page": ("/queue/counter/", {S}),
+         "queue_figures": ("/queue/figures/", {A, M}),
+         "queue_start": ("/queue/start/", {A, S})}
 
 
 # Endpoints with no page of their own (the dossier page's file actions,

@@ -226,9 +226,11 @@ def test_the_openapi_document_describes_these_endpoints(client, catalog):
     document = response.get_json()
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {"/api/v1/procedures", "/api/v1/procedures/{code}",
-                                      "/api/v1/dossiers/{code}"}  # tests/test_lookup.py
+                                      "/api/v1/dossiers/{code}",  # tests/test_lookup.py
+                                      "/api/v1/queue"}  # tests/test_queue_web.py
     assert set(document["components"]["schemas"]) == {
-        "Error", "ProcedureSummary", "Procedure", "ProcedurePage", "DossierStatus"}
+        "Error", "ProcedureSummary", "Procedure", "ProcedurePage", "DossierStatus",
+        "QueueStatus"}
     listing = document["paths"]["/api/v1/procedures"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {
         "q", "agency", "field", "level", "online_level", "saturday_service", "four_on_spot",

@@ -1,0 +1,173 @@
+"""The queue's screens as their users post them: a staff member starts the ticket kiosk and
+the hall display; the kiosk prints tickets (at most QUEUE_TICKETS_PER_MINUTE); the clerk works
+the counter page; the display's JSON shows the calls; no staff session on the public paths."""
+import datetime as dt
+import re
+
+from tests.factories import create_agency, create_user, login
+from models import QueueCounter, QueueDevice, QueueTicket, ServiceGroup, db
+
+
+def _hall(app):
+    with app.app_context():
+        agency = create_agency()
+        group = ServiceGroup(name="Giao thông vận tải", prefix="A", agencies=[agency])
+        db.session.add_all([group, QueueCounter(number="1", name="Quầy 1", groups=[group]),
+                            QueueCounter(number="2", name="Quầy 2", groups=[group])])
+        create_user("clerk1", "staff", [agency])
+        create_user("clerk2", "staff", [agency])
+        db.session.commit()
+        return group.id
+
+
+def _device(app, kind):
+    """A browser that a staff member turned into a ticket kiosk or a hall display."""
+    client = app.test_client()
+    assert login(client, "clerk1").status_code == 302
+    response = client.post("/queue/start/", data={"kind": kind, "name": "Sảnh"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/lay-so/" if kind == "ticket" else "/man-hinh/")
+    # The staff login has ended on the device: only the device cookie is left.
+    assert client.get("/queue/counter/").status_code == 302
+    return client
+
+
+def test_kiosk_prints_gapless_numbers_and_refuses_without_a_device(app):
+    group_id = _hall(app)
+    assert app.test_client().get("/lay-so/").status_code == 403
+    assert app.test_client().post("/lay-so/", data={"group": group_id}).status_code == 403
+    kiosk = _device(app, "ticket")
+    page = kiosk.get("/lay-so/")
+    assert page.status_code == 200 and "Giao thông vận tải".encode() in page.data
+    assert "Set-Cookie" not in page.headers  # no session on the public path
+    numbers = []
+    for _ in range(3):
+        response = kiosk.post("/lay-so/", data={"group": group_id})
+        assert response.status_code == 302
+        ticket = kiosk.get(response.headers["Location"])
+        numbers.append(re.search(rb'id="queue-ticket-number">([^<]+)<', ticket.data).group(1))
+    assert numbers == [b"A-001", b"A-002", b"A-003"]
+    assert "2 người" in ticket.get_data(as_text=True)  # two ahead of A-003
+    assert b"80mm" in kiosk.get("/static/motcua_queue.css").data
+    assert kiosk.post("/lay-so/", data={"group": "999"}).status_code == 400
+    # The display's device cannot print, and the kiosk's cannot read the display.
+    assert _device(app, "display").post("/lay-so/", data={"group": group_id}).status_code == 403
+    assert kiosk.get("/man-hinh/data.json").status_code == 403
+
+
+def test_kiosk_prints_at_most_the_configured_tickets_per_minute(app):
+    app.config["QUEUE_TICKETS_PER_MINUTE"] = 3
+    group_id = _hall(app)
+    kiosk = _device(app, "ticket")
+    codes = [kiosk.post("/lay-so/", data={"group": group_id}).status_code for _ in range(5)]
+    assert codes == [302, 302, 302, 429, 429]
+    refused = kiosk.post("/lay-so/", data={"group": group_id})
+    assert "Retry-After" in refused.headers
+    # Another kiosk has its own count.
+    assert _device(app, "ticket").post("/lay-so/", data={"group": group_id}).status_code == 302
+    with app.app_context():
+        assert db.session.query(QueueTicket).count() == 4
+
+
+def test_counter_page_and_display(app):
+    group_id = _hall(app)
+    kiosk = _device(app, "ticket")
+    display = _device(app, "display")
+    for _ in range(2):
+        kiosk.post("/lay-so/", data={"group": group_id})
+    clerk = app.test_client()
+    login(clerk, "clerk1")
+    assert b"queue-take" in clerk.get("/queue/counter/").data
+    with app.app_context():
+        counters = {c.number: c.id for c in db.session.query(QueueCounter)}
+    assert clerk.post("/queue/counter/", data={"step": "take",
+                                               "counter": counters["1"]}).status_code == 302
+    other = app.test_client()
+    login(other, "clerk2")
+    refused = other.post("/queue/counter/", data={"step": "take", "counter": counters["1"]})
+    assert refused.status_code == 409
+    clerk.post("/queue/counter/", data={"step": "next"})
+    page = clerk.get("/queue/counter/").get_data(as_text=True)
+    assert 'id="queue-current">A-001<' in page
+    board = display.get("/man-hinh/data.json").get_json()
+    assert {"counter": "1", "name": "Quầy 1", "number": "A-001", "calls": 1} in board["counters"]
+    assert board["last_calls"][0]["number"] == "A-001"
+    assert "Set-Cookie" not in display.get("/man-hinh/").headers
+    clerk.post("/queue/counter/", data={"step": "recall"})
+    assert display.get("/man-hinh/data.json").get_json()["counters"][0]["calls"] == 2
+    # Transfer to counter 2; clerk2 takes it there and marks it served.
+    clerk.post("/queue/counter/", data={"step": "transfer", "target": f"counter:{counters['2']}"})
+    other.post("/queue/counter/", data={"step": "take", "counter": counters["2"]})
+    other.post("/queue/counter/", data={"step": "next"})
+    assert 'id="queue-current">A-001<' in other.get("/queue/counter/").get_data(as_text=True)
+    bad = other.post("/queue/counter/", data={"step": "link", "code": "KHONG-CO"})
+    assert bad.status_code == 409
+    served = other.post("/queue/counter/", data={"step": "served"}, follow_redirects=True)
+    assert "/kiosk/" in served.get_data(as_text=True)  # the way to the rating kiosk
+    clerk.post("/queue/counter/", data={"step": "next"})
+    clerk.post("/queue/counter/", data={"step": "skipped"})
+    with app.app_context():
+        statuses = [t.status for t in db.session.query(QueueTicket).order_by(QueueTicket.seq)]
+    assert statuses == ["served", "skipped"]
+    # Managers see the figures; staff do not.
+    assert clerk.get("/queue/figures/").status_code == 403
+
+
+def test_admin_ends_a_device(app):
+    group_id = _hall(app)
+    kiosk = _device(app, "ticket")
+    with app.app_context():
+        create_user("admin1", "admin")
+        db.session.commit()
+        device_id = db.session.query(QueueDevice).one().id
+    admin = app.test_client()
+    login(admin, "admin1")
+    admin.post("/queue_device/action/", data={"action": "revoke", "rowid": [device_id]})
+    assert kiosk.post("/lay-so/", data={"group": group_id}).status_code == 403
+    assert admin.get("/service_group/").status_code == 200
+    assert admin.post("/service_group/new/", data={"name": "Tư pháp", "prefix": "b",
+                                                   "sort_order": "2", "active": "y"}
+                      ).status_code == 302
+    with app.app_context():
+        assert db.session.query(ServiceGroup).filter_by(prefix="B").count() == 1
+
+
+def test_the_kiosk_numbers_start_again_after_midnight(app):
+    from domain import clock
+    group_id = _hall(app)
+    kiosk = _device(app, "ticket")
+
+    def number():
+        location = kiosk.post("/lay-so/", data={"group": group_id}).headers["Location"]
+        page = kiosk.get(location).data
+        return re.search(rb'id="queue-ticket-number">([^<]+)<', page).group(1)
+
+    with clock.frozen(dt.datetime(2026, 3, 2, 23, 59, 58)):
+        assert [number(), number()] == [b"A-001", b"A-002"]
+    with clock.frozen(dt.datetime(2026, 3, 3, 0, 0, 1)):
+        assert number() == b"A-001"
+        # Yesterday's ticket is not shown on today's kiosk.
+        with app.app_context():
+            old = db.session.query(QueueTicket).filter_by(seq=2).first().id
+        assert kiosk.get(f"/lay-so/ve/{old}").status_code == 404
+
+
+def test_api_queue_status(app):
+    group_id = _hall(app)
+    kiosk = _device(app, "ticket")
+    for _ in range(3):
+        kiosk.post("/lay-so/", data={"group": group_id})
+    clerk = app.test_client()
+    login(clerk, "clerk1")
+    with app.app_context():
+        counter_id = db.session.query(QueueCounter).filter_by(number="1").one().id
+    clerk.post("/queue/counter/", data={"step": "take", "counter": counter_id})
+    clerk.post("/queue/counter/", data={"step": "next"})
+    response = app.test_client().get("/api/v1/queue")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    body = response.get_json()
+    assert body["groups"] == [{"prefix": "A", "name": "Giao thông vận tải", "waiting": 2,
+                               "last_called": "A-001"}]
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/queue" in document["paths"]
+    assert "QueueStatus" in document["components"]["schemas"]
