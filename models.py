@@ -870,7 +870,7 @@ class QueueTicket(db.Model):
     target_counter: Mapped[Optional[QueueCounter]] = relationship(
         foreign_keys=[target_counter_id])
     clerk: Mapped[Optional[User]] = relationship(foreign_keys=[clerk_id])
-    dossier: Mapped[Optional["Dossier"]] = relationship()
+    dossier: Mapped[Optional[Dossier]] = relationship()
 
 
 class QueueDevice(TimestampMixin, db.Model):

@@ -197,7 +197,7 @@ def link_dossier(session, ticket, code: str, agency_ids=None) -> None:
 
 def board(session, day: dt.date) -> dict:
     """Called numbers per counter, the last calls, waiting per group: the display's data."""
-    from models import QueueCounter, QueueTicket, ServiceGroup
+    from models import QueueCounter, QueueTicket
 
     counters = session.scalars(select(QueueCounter).where(QueueCounter.active.is_(True))
                                .order_by(QueueCounter.number)).all()
