@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 
 from domain.service import RuleError
 from domain.sql import insert_for
+from models import Dossier, QueueCounter, QueueDayCounter, QueueDevice, QueueTicket, ServiceGroup
 
 MIN_DIGITS = 3
 CALL_ATTEMPTS = 20
@@ -35,8 +36,6 @@ def format_number(prefix: str, sequence: int) -> str:
 def next_sequence(session, group_id: int, day: dt.date) -> int:
     """The next number of the group's day inside the caller's transaction (row-locked until
     commit on PostgreSQL; SQLite writes hold the database lock, BEGIN IMMEDIATE)."""
-    from models import QueueDayCounter
-
     table = QueueDayCounter.__table__
     session.execute(insert_for(session)(table).values(group_id=group_id, day=day, last_seq=0)
                     .on_conflict_do_nothing(index_elements=["group_id", "day"]))
@@ -47,8 +46,6 @@ def next_sequence(session, group_id: int, day: dt.date) -> int:
 
 
 def waiting_count(session, group_id: int, day: dt.date) -> int:
-    from models import QueueTicket
-
     return session.scalar(select(func.count()).select_from(QueueTicket).where(
         QueueTicket.group_id == group_id, QueueTicket.day == day,
         QueueTicket.status == "waiting")) or 0
@@ -56,8 +53,6 @@ def waiting_count(session, group_id: int, day: dt.date) -> int:
 
 def issue_ticket(session, group, now: dt.datetime):
     """A new ticket of `group` for today (the caller commits)."""
-    from models import QueueTicket
-
     if group is None or not group.active:
         raise RuleError("queue_group_inactive")
     day = now.date()
@@ -71,8 +66,6 @@ def issue_ticket(session, group, now: dt.datetime):
 
 
 def counter_of(session, clerk):
-    from models import QueueCounter
-
     if clerk is None:
         return None
     return session.scalar(select(QueueCounter).where(QueueCounter.clerk_id == clerk.id,
@@ -81,8 +74,6 @@ def counter_of(session, clerk):
 
 def take_counter(session, counter, clerk) -> None:
     """The clerk now works at `counter` (and at no other)."""
-    from models import QueueCounter
-
     if counter is None or not counter.active:
         raise RuleError("queue_counter_inactive")
     if counter.clerk_id not in (None, clerk.id):
@@ -96,16 +87,12 @@ def take_counter(session, counter, clerk) -> None:
 
 def current_ticket(session, counter, day: dt.date):
     """The ticket being served at `counter` (called, not finished), or None."""
-    from models import QueueTicket
-
     return session.scalar(select(QueueTicket).where(
         QueueTicket.counter_id == counter.id, QueueTicket.day == day,
         QueueTicket.status == "called").order_by(QueueTicket.called_at.desc()).limit(1))
 
 
 def _waiting_for(counter, day: dt.date):
-    from models import QueueTicket
-
     group_ids = [g.id for g in counter.groups if g.active] or [-1]
     return select(QueueTicket.id).where(
         QueueTicket.day == day, QueueTicket.status == "waiting",
@@ -119,8 +106,6 @@ def _waiting_for(counter, day: dt.date):
 def call_next(session, counter, clerk, now: dt.datetime):
     """Call the next waiting ticket to `counter`; the ticket still called there is finished as
     served first. None when nobody waits. The caller commits."""
-    from models import QueueTicket
-
     day = now.date()
     current = current_ticket(session, counter, day)
     if current is not None:
@@ -184,8 +169,6 @@ def transfer(session, ticket, counter, now: dt.datetime, to_counter=None, to_gro
 
 def link_dossier(session, ticket, code: str, agency_ids=None) -> None:
     """The dossier taken in for this ticket, by its code (of the clerk's agencies)."""
-    from models import Dossier
-
     dossier = session.scalar(select(Dossier).where(Dossier.code == (code or "").strip()))
     if dossier is None or (agency_ids is not None and dossier.agency_id not in agency_ids):
         raise RuleError("queue_dossier_unknown")
@@ -197,8 +180,6 @@ def link_dossier(session, ticket, code: str, agency_ids=None) -> None:
 
 def board(session, day: dt.date) -> dict:
     """Called numbers per counter, the last calls, waiting per group: the display's data."""
-    from models import QueueCounter, QueueTicket
-
     counters = session.scalars(select(QueueCounter).where(QueueCounter.active.is_(True))
                                .order_by(QueueCounter.number)).all()
     current = {}
@@ -223,8 +204,6 @@ def board(session, day: dt.date) -> dict:
 
 def group_status(session, day: dt.date) -> list[dict]:
     """Per active group: waiting count and the last number called today."""
-    from models import QueueTicket, ServiceGroup
-
     groups = session.scalars(select(ServiceGroup).where(ServiceGroup.active.is_(True))
                              .order_by(ServiceGroup.sort_order, ServiceGroup.prefix)).all()
     waiting = dict(session.execute(select(QueueTicket.group_id, func.count()).where(
@@ -274,8 +253,6 @@ def figures(session, period) -> dict:
     """Waiting (issued → first called) and serving (called → served) times per group and per
     counter, for tickets issued in `period` (domain/periods.Period). The one query the totals
     page, the report JSON and the workbook share."""
-    from models import QueueCounter, QueueTicket, ServiceGroup
-
     start, end = period.start, period.end
     rows = session.execute(
         select(ServiceGroup.prefix, ServiceGroup.name, QueueCounter.number,
@@ -318,8 +295,6 @@ def start_device(session, kind: str, name: str, starter, now: dt.datetime,
                  life: dt.timedelta):
     """A new ticket kiosk or hall display: (device, token); the token goes to its cookie once."""
     from domain import kiosk
-    from models import QueueDevice
-
     if starter is None or not starter.active or starter.role not in ("admin", "staff"):
         raise RuleError("queue_device_refused")
     token = kiosk.new_token()
@@ -332,8 +307,6 @@ def start_device(session, kind: str, name: str, starter, now: dt.datetime,
 
 def find_device(session, token: str | None, kind: str, now: dt.datetime):
     from domain import kiosk
-    from models import QueueDevice
-
     if not token or len(token) > 200:
         return None
     device = session.scalar(select(QueueDevice).where(
