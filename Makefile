@@ -38,11 +38,9 @@ TEST_JOBS ?= 2
 test: translations
 	$(BIN)/pytest -q -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
-# ruff (configured in pyproject.toml): the linter; the formatter's check once the tree has been
-# formatted in one pass (`ruff check --fix --extend-select I001,UP045 . && ruff format .`, then
-# drop I001 and UP045 from the ignore list in pyproject.toml): `make lint RUFF_FORMAT=1`, or set
-# it to 1 here.
-RUFF_FORMAT ?= 0
+# ruff (configured in pyproject.toml): the linter, and the formatter's check (the tree is
+# formatted with `ruff format .`; RUFF_FORMAT=0 skips the check).
+RUFF_FORMAT ?= 1
 lint: install
 	$(BIN)/ruff check .
 	@if [ "$(RUFF_FORMAT)" = 1 ]; then $(BIN)/ruff format --check .; \

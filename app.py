@@ -1,4 +1,5 @@
 """motcua: the app factory, its extensions and its command-line interface."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -59,6 +60,7 @@ def uncompiled_catalogues(directory: Path) -> list[Path]:
 class SettingsConfig(Config):
     """app.config that keeps its Settings (domain/settings.py) in step: read once, read again
     after any change (tests change the config of a shared app, conftest restores it)."""
+
     _settings: Settings | None = None
 
     @property
@@ -142,8 +144,11 @@ def create_app(config: dict | None = None) -> Motcua:
     babel.init_app(app, locale_selector=select_locale)
     for path in uncompiled_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])):
         # Without the .mo every screen silently falls back to the English msgids.
-        app.logger.warning("Translations not compiled (%s): run `pybabel compile -d "
-                           "translations` (or `make translations`); the UI shows English.", path)
+        app.logger.warning(
+            "Translations not compiled (%s): run `pybabel compile -d "
+            "translations` (or `make translations`); the UI shows English.",
+            path,
+        )
     _init_login(app)
     audit.install()
     init_views(app)
@@ -156,12 +161,14 @@ def _default_config(instance: Path) -> dict:
     production = os.environ.get("APP_ENV") == "production"
     return dict(
         SQLALCHEMY_DATABASE_URI=os.environ.get(
-            "DATABASE_URL", f"sqlite:///{instance / 'motcua.db'}"),
+            "DATABASE_URL", f"sqlite:///{instance / 'motcua.db'}"
+        ),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(
-            minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))),
+            minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))
+        ),
         SESSION_REFRESH_EACH_REQUEST=True,  # the lifetime above is an idle timeout
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
@@ -186,8 +193,9 @@ def _derived_config(app: Motcua, instance: Path) -> None:
     # A request body beyond the largest upload (plus room for the form around it) is refused
     # before it is read: the 413 page (views/errors.py), not a full disk or memory.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
-        app.config["MAX_CONTENT_LENGTH"] = max(app.settings.upload_max_bytes,
-                                               app.settings.import_max_bytes) + 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = (
+            max(app.settings.upload_max_bytes, app.settings.import_max_bytes) + 1024 * 1024
+        )
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]
@@ -200,8 +208,9 @@ def _init_database(app: Motcua) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             transactions.configure_sqlite(db.engine)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
 
 
 def _init_login(app: Motcua) -> None:

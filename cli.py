@@ -1,4 +1,5 @@
 """Command-line interface (design §10), registered with the app by create_app."""
+
 from __future__ import annotations
 
 import contextlib
@@ -15,12 +16,12 @@ from sqlalchemy import select
 
 from domain import backup, clock, periods
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
+from domain.deadlines import DESIGN, METHODS
 from domain.dossier_import import import_dossiers
 from domain.evaluation import ensure_indicators
 from domain.files import path_for, verify
 from domain.notify_send import configured_channels, send_due
 from domain.report_workbook import write_report_workbook
-from domain.deadlines import DESIGN, METHODS
 from domain.reports import build_details, build_report
 from domain.spreadsheet_reader import SpreadsheetError, read_tables
 from models import ROLES, Agency, User, db
@@ -40,7 +41,8 @@ def create_user(username, role, agency_codes, full_name, password_stdin):
     """Create a user. Without --password-stdin the password is asked for twice."""
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.ClickException(
-            f"Tên đăng nhập đã tồn tại / username already exists: {username}")
+            f"Tên đăng nhập đã tồn tại / username already exists: {username}"
+        )
     agencies = []
     for code in agency_codes:
         agency = db.session.scalar(select(Agency).where(Agency.code == code))
@@ -49,14 +51,16 @@ def create_user(username, role, agency_codes, full_name, password_stdin):
         agencies.append(agency)
     if role == "staff" and not agencies:
         raise click.ClickException(
-            "Cán bộ một cửa phải thuộc ít nhất một cơ quan / staff need at least one --agency")
+            "Cán bộ một cửa phải thuộc ít nhất một cơ quan / staff need at least one --agency"
+        )
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 8:
         raise click.ClickException(
-            "Mật khẩu cần ít nhất 8 ký tự / the password needs at least 8 characters")
+            "Mật khẩu cần ít nhất 8 ký tự / the password needs at least 8 characters"
+        )
     user = User(username=username, role=role, full_name=full_name or username, agencies=agencies)
     user.set_password(password)
     db.session.add(user)
@@ -95,13 +99,17 @@ def _read_file(path: str):
 
 def _report_issues(plan) -> None:
     issues = plan.all_issues()
-    click.echo(f"Tệp bị từ chối, không ghi gì vào cơ sở dữ liệu ({len(issues)} lỗi) / "
-               f"file rejected, nothing written ({len(issues)} errors):", err=True)
+    click.echo(
+        f"Tệp bị từ chối, không ghi gì vào cơ sở dữ liệu ({len(issues)} lỗi) / "
+        f"file rejected, nothing written ({len(issues)} errors):",
+        err=True,
+    )
     for issue in issues:
         click.echo(f"  {issue.bilingual()}", err=True)
 
 
 # ---- imports: all or nothing ------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def _rolled_back_on_error():
@@ -148,14 +156,20 @@ def catalog_import(path, dry_run):
             if row.action == "new":
                 click.echo(f"  mới / new        {row.entity} {row.key}")
             elif row.action == "changed":
-                changes = "; ".join(f"{k}: {_show(o)} → {_show(n)}"
-                                    for k, (o, n) in row.changes.items())
+                changes = "; ".join(
+                    f"{k}: {_show(o)} → {_show(n)}" for k, (o, n) in row.changes.items()
+                )
                 click.echo(f"  sửa / changed    {row.entity} {row.key}: {changes}")
         counts = plan.counts()
-        summary = (f"{counts['new']} mới / new, {counts['changed']} sửa / changed, "
-                   f"{counts['unchanged']} không đổi / unchanged")
-        _commit_unless_dry_run(dry_run, f"Chạy thử, chưa ghi / dry run, nothing written: {summary}",
-                               f"Đã nhập / imported: {summary}")
+        summary = (
+            f"{counts['new']} mới / new, {counts['changed']} sửa / changed, "
+            f"{counts['unchanged']} không đổi / unchanged"
+        )
+        _commit_unless_dry_run(
+            dry_run,
+            f"Chạy thử, chưa ghi / dry run, nothing written: {summary}",
+            f"Đã nhập / imported: {summary}",
+        )
 
 
 @catalog_cli.command("export")
@@ -169,8 +183,10 @@ def catalog_export(path):
         with reads_only():
             export_catalog_zip(db.session, path)
     else:
-        raise click.ClickException("Tên tệp phải kết thúc bằng .xlsx hoặc .zip (các tệp .csv) / "
-                                   "FILE must end in .xlsx or .zip (of .csv files)")
+        raise click.ClickException(
+            "Tên tệp phải kết thúc bằng .xlsx hoặc .zip (các tệp .csv) / "
+            "FILE must end in .xlsx or .zip (of .csv files)"
+        )
     click.echo(f"Đã xuất / exported: {path}")
 
 
@@ -181,13 +197,20 @@ def dossiers_import(path, dry_run):
     """Dossiers from a previous system (design §10), all or nothing."""
     tables = _read_file(path)
     with _rolled_back_on_error():
-        plan = import_dossiers(db.session, tables, apply=not dry_run,
-                               unit_code=current_app.settings.receiving_unit_code)
+        plan = import_dossiers(
+            db.session,
+            tables,
+            apply=not dry_run,
+            unit_code=current_app.settings.receiving_unit_code,
+        )
         _stop_if_rejected(plan)
         count = len(plan.rows)
-        _commit_unless_dry_run(dry_run, f"Chạy thử: {count} hồ sơ hợp lệ, chưa ghi / dry run: "
-                               f"{count} valid dossiers, nothing written",
-                               f"Đã nhập {count} hồ sơ / imported {count} dossiers")
+        _commit_unless_dry_run(
+            dry_run,
+            f"Chạy thử: {count} hồ sơ hợp lệ, chưa ghi / dry run: "
+            f"{count} valid dossiers, nothing written",
+            f"Đã nhập {count} hồ sơ / imported {count} dossiers",
+        )
 
 
 def report_period(date_from, date_to, month, quarter, half, year, statutory):
@@ -198,8 +221,9 @@ def report_period(date_from, date_to, month, quarter, half, year, statutory):
     except periods.PeriodError as exc:
         with force_locale("vi"):
             message = gettext(exc.msgid, **exc.params)
-        raise click.UsageError(f"Kỳ báo cáo không hợp lệ: {message} / invalid period: {exc}") \
-            from None
+        raise click.UsageError(
+            f"Kỳ báo cáo không hợp lệ: {message} / invalid period: {exc}"
+        ) from None
 
 
 @click.command("report")
@@ -209,19 +233,31 @@ def report_period(date_from, date_to, month, quarter, half, year, statutory):
 @click.option("--quarter", metavar="YYYY-Qn")
 @click.option("--half", metavar="YYYY-Hn", help="Six months: 2019-H1 or 2019-H2.")
 @click.option("--year", metavar="YYYY")
-@click.option("--statutory", is_flag=True,
-              help="The statutory cut-off of the month, quarter, six months or year: from the "
-                   "15th of the month before to the 14th of its last month.")
+@click.option(
+    "--statutory",
+    is_flag=True,
+    help="The statutory cut-off of the month, quarter, six months or year: from the "
+    "15th of the month before to the 14th of its last month.",
+)
 @click.option("--by-field", is_flag=True, help="Break each agency down by field.")
-@click.option("--method", type=click.Choice(METHODS), default=DESIGN, show_default=True,
-              help="How dossiers are counted early / on time / late: design §6, or the national "
-                   "portal's method (unconfirmed, docs/legal.md).")
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default=DESIGN,
+    show_default=True,
+    help="How dossiers are counted early / on time / late: design §6, or the national "
+    "portal's method (unconfirmed, docs/legal.md).",
+)
 @click.option("--format", "fmt", type=click.Choice(("json", "xlsx")), required=True)
-@click.option("--out", type=click.Path(dir_okay=False, writable=True),
-              help="Output file (JSON goes to standard output without it).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Output file (JSON goes to standard output without it).",
+)
 @with_appcontext
-def report_command(date_from, date_to, month, quarter, half, year, statutory, by_field, method,
-                   fmt, out):
+def report_command(
+    date_from, date_to, month, quarter, half, year, statutory, by_field, method, fmt, out
+):
     """The periodic report of design §6 (form 06a)."""
     period = report_period(date_from, date_to, month, quarter, half, year, statutory)
     start, end = period.start, period.end
@@ -239,9 +275,14 @@ def report_command(date_from, date_to, month, quarter, half, year, statutory, by
     if not out:
         raise click.UsageError("--format xlsx cần --out / --format xlsx needs --out PATH")
     settings = current_app.settings
-    write_report_workbook(out, report, details, settings.reporting_unit_name,
-                          recipient=settings.report_recipient,
-                          form_label=settings.report_form_label)
+    write_report_workbook(
+        out,
+        report,
+        details,
+        settings.reporting_unit_name,
+        recipient=settings.report_recipient,
+        form_label=settings.report_form_label,
+    )
     click.echo(f"{out}", err=True)
 
 
@@ -260,19 +301,26 @@ def backup_command(path):
     backup API; PostgreSQL: pg_dump -Fc). PATH is replaced only when the copy is complete."""
     url = db.engine.url
     if _backend() == "sqlite":
+
         def database_copy(target):
             backup.sqlite_backup(url.database, target)
     else:
+
         def database_copy(target):
-            backup.postgresql_backup(url.render_as_string(hide_password=False), target,
-                                     current_app.settings.pg_dump)
+            backup.postgresql_backup(
+                url.render_as_string(hide_password=False), target, current_app.settings.pg_dump
+            )
+
     try:
-        files = backup.write_archive(path, _backend(), database_copy,
-                                     current_app.settings.files_dir)
+        files = backup.write_archive(
+            path, _backend(), database_copy, current_app.settings.files_dir
+        )
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Đã sao lưu / backed up: {path} ({path.stat().st_size:,} bytes, "
-               f"{files} tệp đính kèm / attached files)")
+    click.echo(
+        f"Đã sao lưu / backed up: {path} ({path.stat().st_size:,} bytes, "
+        f"{files} tệp đính kèm / attached files)"
+    )
 
 
 @click.command("restore")
@@ -300,7 +348,8 @@ def restore_command(path, force):
                     raise backup.BackupError(
                         f"Bản sao lưu của {manifest['backend']}, cơ sở dữ liệu đích là "
                         f"{backend} / a {manifest['backend']} backup cannot be restored into "
-                        f"{backend}")
+                        f"{backend}"
+                    )
                 if has_data and not force:
                     raise backup.BackupError(backup.NOT_EMPTY)
                 source = backup.extract_database(path, manifest, Path(folder))
@@ -309,17 +358,24 @@ def restore_command(path, force):
             if backend == "sqlite":
                 backup.sqlite_restore(source, url.database, has_data, force)
             else:
-                backup.postgresql_restore(url.render_as_string(hide_password=False), source,
-                                          has_data, force, current_app.settings.pg_restore)
+                backup.postgresql_restore(
+                    url.render_as_string(hide_password=False),
+                    source,
+                    has_data,
+                    force,
+                    current_app.settings.pg_restore,
+                )
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         db.engine.dispose()
     if files is not None:
         click.echo(f"{files} tệp đính kèm đã khôi phục / attached files restored")
-    click.echo(f"Đã khôi phục từ / restored from: {path}. Nếu phần mềm mới hơn bản sao lưu, chạy "
-               "`flask db upgrade` / if this motcua is newer than the backup, run "
-               "`flask db upgrade`.")
+    click.echo(
+        f"Đã khôi phục từ / restored from: {path}. Nếu phần mềm mới hơn bản sao lưu, chạy "
+        "`flask db upgrade` / if this motcua is newer than the backup, run "
+        "`flask db upgrade`."
+    )
 
 
 files_cli = AppGroup("files", help="Files attached to dossiers.")
@@ -333,16 +389,21 @@ def files_check():
     with reads_only():
         report = verify(db.session, folder)
     for row in report.missing:
-        click.echo(f"THIẾU / MISSING  {path_for(folder, row.sha256)} "
-                   f"({row.media_type}, {row.size:,} bytes)")
+        click.echo(
+            f"THIẾU / MISSING  {path_for(folder, row.sha256)} "
+            f"({row.media_type}, {row.size:,} bytes)"
+        )
     for row, actual in report.changed:
-        click.echo(f"ĐÃ BỊ THAY ĐỔI / CHANGED  {path_for(folder, row.sha256)} "
-                   f"(sha256 now {actual})")
+        click.echo(
+            f"ĐÃ BỊ THAY ĐỔI / CHANGED  {path_for(folder, row.sha256)} (sha256 now {actual})"
+        )
     for extra in report.unreferenced:
         click.echo(f"không thuộc hồ sơ nào / not referenced  {extra}")
-    click.echo(f"Đã kiểm tra {report.checked} tệp: {len(report.missing)} thiếu, "
-               f"{len(report.changed)} bị thay đổi / checked {report.checked} files: "
-               f"{len(report.missing)} missing, {len(report.changed)} changed")
+    click.echo(
+        f"Đã kiểm tra {report.checked} tệp: {len(report.missing)} thiếu, "
+        f"{len(report.changed)} bị thay đổi / checked {report.checked} files: "
+        f"{len(report.missing)} missing, {len(report.changed)} changed"
+    )
     if not report.ok:
         sys.exit(1)
 
@@ -358,9 +419,11 @@ def notify_send(limit):
     channel are marked "no channel configured"."""
     channels = configured_channels(current_app.config)
     counts = send_due(db.session, current_app.config, clock.now, limit)
-    click.echo(f"kênh / channels: {', '.join(channels) or '-'}; "
-               f"đã gửi / sent {counts['sent']}, lỗi sẽ thử lại / failed {counts['failed']}, "
-               f"bỏ / dead {counts['dead']}, không có kênh / skipped {counts['skipped']}")
+    click.echo(
+        f"kênh / channels: {', '.join(channels) or '-'}; "
+        f"đã gửi / sent {counts['sent']}, lỗi sẽ thử lại / failed {counts['failed']}, "
+        f"bỏ / dead {counts['dead']}, không có kênh / skipped {counts['skipped']}"
+    )
 
 
 def register_cli(app) -> None:

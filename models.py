@@ -4,18 +4,34 @@ Time convention: business timestamps (submitted_at, accepted_at, resolved_at, pa
 naive local time of Asia/Ho_Chi_Minh, because the working calendar and every report count local
 dates. Technical timestamps (created_at, updated_at, AuditLog.at) are naive UTC.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import secrets
-from typing import Optional
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
-    MetaData, String, Table, Text, UniqueConstraint, delete, event, inspect,
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,13 +44,15 @@ from transactions import commit_without_waiting
 
 class Base(DeclarativeBase):
     # Named constraints, so that migrations can alter them on SQLite and PostgreSQL alike.
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    })
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
 
 
 db = SQLAlchemy(model_class=Base)
@@ -73,7 +91,8 @@ STATUS_CODES = tuple(int(s) for s in Status)  # the stored values (plain ints in
 class TimestampMixin:
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+        DateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
 
 
 class SearchableMixin:
@@ -81,12 +100,14 @@ class SearchableMixin:
 
     One indexed column makes search identical on SQLite and PostgreSQL ("dang ky" finds "Đăng ký").
     """
+
     __search_fields__: tuple[str, ...] = ()
     search_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
 
     def refresh_search_text(self) -> None:
         self.search_text = normalize_search(
-            " ".join(str(getattr(self, f) or "") for f in self.__search_fields__))
+            " ".join(str(getattr(self, f) or "") for f in self.__search_fields__)
+        )
 
 
 @event.listens_for(SearchableMixin, "before_insert", propagate=True)
@@ -96,10 +117,10 @@ def _refresh_search_text(mapper, connection, target):
 
 
 user_agency = Table(
-    "user_agency", Base.metadata,
+    "user_agency",
+    Base.metadata,
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
-    Column("agency_id", ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column("agency_id", ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -112,9 +133,9 @@ class Agency(TimestampMixin, SearchableMixin, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    eid_code: Mapped[Optional[str]] = mapped_column(String(32), unique=True)
+    eid_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
-    short_name: Mapped[Optional[str]] = mapped_column(String(100))
+    short_name: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(16), default="department")
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
@@ -154,30 +175,33 @@ class Procedure(TimestampMixin, SearchableMixin, db.Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(Text)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
-    field_id: Mapped[Optional[int]] = mapped_column(ForeignKey("field.id"), index=True)
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("field.id"), index=True)
     level: Mapped[str] = mapped_column(String(16), default="province", index=True)
     processing_days: Mapped[int] = mapped_column(Integer, default=0)
     online_level: Mapped[str] = mapped_column(String(16), default="none", index=True)
-    legacy_online_level: Mapped[Optional[int]] = mapped_column(Integer)
+    legacy_online_level: Mapped[int | None] = mapped_column(Integer)
     postal_in: Mapped[bool] = mapped_column(Boolean, default=False)
     postal_out: Mapped[bool] = mapped_column(Boolean, default=False)
     four_on_spot: Mapped[bool] = mapped_column(Boolean, default=False)
     saturday_service: Mapped[bool] = mapped_column(Boolean, default=False)
     interagency: Mapped[bool] = mapped_column(Boolean, default=False)
-    publication_decision: Mapped[Optional[str]] = mapped_column(String(100))
-    publication_date: Mapped[Optional[dt.date]] = mapped_column(Date)
-    legal_basis: Mapped[Optional[str]] = mapped_column(Text)
-    required_documents: Mapped[Optional[str]] = mapped_column(Text)
-    result: Mapped[Optional[str]] = mapped_column(Text)
+    publication_decision: Mapped[str | None] = mapped_column(String(100))
+    publication_date: Mapped[dt.date | None] = mapped_column(Date)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    required_documents: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
 
     agency: Mapped[Agency] = relationship(back_populates="procedures")
-    field: Mapped[Optional[Field]] = relationship()
+    field: Mapped[Field | None] = relationship()
     fee_items: Mapped[list[FeeItem]] = relationship(
-        back_populates="procedure", cascade="all, delete-orphan", order_by="FeeItem.id")
+        back_populates="procedure", cascade="all, delete-orphan", order_by="FeeItem.id"
+    )
     documents: Mapped[list[ProcedureDocument]] = relationship(
-        back_populates="procedure", cascade="all, delete-orphan",
-        order_by="ProcedureDocument.position")
+        back_populates="procedure",
+        cascade="all, delete-orphan",
+        order_by="ProcedureDocument.position",
+    )
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
@@ -186,6 +210,7 @@ class Procedure(TimestampMixin, SearchableMixin, db.Model):
 class ProcedureDocument(TimestampMixin, db.Model):
     """A paper the procedure asks for (its "thành phần hồ sơ", one row each): the checklist the
     clerk ticks at intake, which becomes the dossier's received documents."""
+
     __tablename__ = "procedure_document"
     __table_args__ = (
         CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
@@ -194,7 +219,8 @@ class ProcedureDocument(TimestampMixin, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(
-        ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
+        ForeignKey("procedure.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=1)
     name: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(16), default="original")
@@ -215,12 +241,13 @@ class FeeItem(TimestampMixin, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(
-        ForeignKey("procedure.id", ondelete="CASCADE"), index=True)
+        ForeignKey("procedure.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(16), default="fee")
     name: Mapped[str] = mapped_column(String(255))
     amount_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
-    channel: Mapped[Optional[str]] = mapped_column(String(16))
-    note: Mapped[Optional[str]] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
 
     procedure: Mapped[Procedure] = relationship(back_populates="fee_items")
 
@@ -237,9 +264,9 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), index=True)
-    counter_no: Mapped[Optional[str]] = mapped_column(String(16))
+    counter_no: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     agencies: Mapped[list[Agency]] = relationship(secondary=user_agency)
 
@@ -297,8 +324,9 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
     def close_session(self) -> None:
         """Logout: this login ends on the server, for every copy of its cookie."""
         if self.session_token:
-            db.session.execute(delete(UserSession).where(
-                UserSession.id == UserSession.digest(self.session_token)))
+            db.session.execute(
+                delete(UserSession).where(UserSession.id == UserSession.digest(self.session_token))
+            )
             self.session_token = None
 
     @property
@@ -316,47 +344,52 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
         CheckConstraint(_in("status", STATUS_CODES), name="status"),
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint(_in("applicant_kind", APPLICANT_KINDS), name="applicant_kind"),
-        CheckConstraint(f"return_channel IS NULL OR {_in('return_channel', RETURN_CHANNELS)}",
-                        name="return_channel"),
+        CheckConstraint(
+            f"return_channel IS NULL OR {_in('return_channel', RETURN_CHANNELS)}",
+            name="return_channel",
+        ),
         Index("ix_dossier_agency_accepted", "agency_id", "accepted_at"),
         Index("ix_dossier_status_due", "status", "due_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # Set at acceptance; 64: an agency's eid code (32) + date + a sequence of 4 digits or more.
-    code: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    code: Mapped[str | None] = mapped_column(String(64), unique=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
     # The agency responsible when the dossier was received: reports stay true if the catalog moves.
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     applicant_name: Mapped[str] = mapped_column(String(255))
     applicant_kind: Mapped[str] = mapped_column(String(16), default="citizen")
-    id_number: Mapped[Optional[str]] = mapped_column(String(32), index=True)  # returning applicants
-    phone: Mapped[Optional[str]] = mapped_column(String(32))
-    email: Mapped[Optional[str]] = mapped_column(String(255))
-    address: Mapped[Optional[str]] = mapped_column(Text)
+    id_number: Mapped[str | None] = mapped_column(String(32), index=True)  # returning applicants
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16), default="direct")
-    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
-    due_date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
-    rescheduled_due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
-    resolved_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
-    returned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
-    return_channel: Mapped[Optional[str]] = mapped_column(String(16))
-    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    due_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    rescheduled_due_date: Mapped[dt.date | None] = mapped_column(Date)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    return_channel: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED)
-    received_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
-    note: Mapped[Optional[str]] = mapped_column(Text)
-    postal_tracking_no: Mapped[Optional[str]] = mapped_column(String(64))
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    postal_tracking_no: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     procedure: Mapped[Procedure] = relationship()
     agency: Mapped[Agency] = relationship()
-    received_by: Mapped[Optional[User]] = relationship()
+    received_by: Mapped[User | None] = relationship()
     documents: Mapped[list[DossierDocument]] = relationship(
-        back_populates="dossier", cascade="all, delete-orphan", order_by="DossierDocument.id")
+        back_populates="dossier", cascade="all, delete-orphan", order_by="DossierDocument.id"
+    )
     events: Mapped[list[DossierEvent]] = relationship(
-        back_populates="dossier", order_by="DossierEvent.at, DossierEvent.id")
+        back_populates="dossier", order_by="DossierEvent.at, DossierEvent.id"
+    )
     pauses: Mapped[list[DossierPause]] = relationship(
-        back_populates="dossier", order_by="DossierPause.started_on")
+        back_populates="dossier", order_by="DossierPause.started_on"
+    )
     payments: Mapped[list[Payment]] = relationship(back_populates="dossier")
 
     __mapper_args__ = {"version_id_col": version}
@@ -369,10 +402,12 @@ class DossierLookup(db.Model):
     """The look-up secret of a dossier (issue 15, /tra-cuu/), printed on its receipt: only its
     hash is kept (domain/lookup.py). A row of its own, not a column of the dossier: issuing one
     when the receipt is printed must not move the dossier's version under an open edit form."""
+
     __tablename__ = "dossier_lookup"
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
-                                            unique=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), unique=True
+    )
     secret_hash: Mapped[str] = mapped_column(String(255))
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
     # How many receipts were printed, hence secrets issued; the last one alone opens the page.
@@ -383,6 +418,7 @@ class DossierLookup(db.Model):
 
 class DossierDocument(TimestampMixin, db.Model):
     """A paper received with the dossier (the list printed on the receipt, Mẫu 01)."""
+
     __tablename__ = "dossier_document"
     __table_args__ = (
         CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
@@ -390,7 +426,8 @@ class DossierDocument(TimestampMixin, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16), default="copy")
     copies: Mapped[int] = mapped_column(Integer, default=1)
@@ -408,6 +445,7 @@ FILE_KINDS = ("scan", "result")  # a scan of the papers, or the electronic resul
 class StoredFile(db.Model):
     """One file content, kept once under FILES_DIR by its SHA-256 whoever attached it and how
     often (domain/files.py). The name a file came with is the attachment's, never a path."""
+
     __tablename__ = "stored_file"
     __table_args__ = (
         CheckConstraint(_in("media_type", FILE_MEDIA_TYPES), name="media_type"),
@@ -417,7 +455,7 @@ class StoredFile(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     size: Mapped[int] = mapped_column(BigInteger)
     media_type: Mapped[str] = mapped_column(String(32))
-    pages: Mapped[Optional[int]] = mapped_column(Integer)  # PDFs
+    pages: Mapped[int | None] = mapped_column(Integer)  # PDFs
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
@@ -425,35 +463,39 @@ class DossierFile(TimestampMixin, db.Model):
     """A file attached to a dossier: a scan of the dossier or of one of its received documents,
     or its electronic result. Never deleted: a wrong one is withdrawn with a reason.
     uploaded_at and withdrawn_at are business times (naive local, like accepted_at)."""
+
     __tablename__ = "dossier_file"
     __table_args__ = (
         CheckConstraint(_in("kind", FILE_KINDS), name="kind"),
-        CheckConstraint("withdrawn_at IS NULL OR withdrawn_reason IS NOT NULL",
-                        name="withdrawn_reason"),
+        CheckConstraint(
+            "withdrawn_at IS NULL OR withdrawn_reason IS NOT NULL", name="withdrawn_reason"
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
     # A received document removed from the dossier later: its scans stay on the dossier.
-    document_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("dossier_document.id", ondelete="SET NULL"), index=True)
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dossier_document.id", ondelete="SET NULL"), index=True
+    )
     stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="scan")
     original_name: Mapped[str] = mapped_column(String(255))  # for display only
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
-    withdrawn_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    withdrawn_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
-    withdrawn_reason: Mapped[Optional[str]] = mapped_column(Text)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship()
-    document: Mapped[Optional[DossierDocument]] = relationship()
+    document: Mapped[DossierDocument | None] = relationship()
     stored: Mapped[StoredFile] = relationship(lazy="joined")
-    uploaded_by: Mapped[Optional[User]] = relationship(foreign_keys=[uploaded_by_id])
-    withdrawn_by: Mapped[Optional[User]] = relationship(foreign_keys=[withdrawn_by_id])
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
 
 
 class DossierCounter(db.Model):
     """The per-day sequence behind dossier codes (§4): one row per receiving unit and day."""
+
     __tablename__ = "dossier_counter"
     unit_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
@@ -465,31 +507,30 @@ class DossierEvent(db.Model):
     __table_args__ = (Index("ix_dossier_event_dossier_at", "dossier_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
-    from_status: Mapped[Optional[int]] = mapped_column(Integer)
+    from_status: Mapped[int | None] = mapped_column(Integer)
     to_status: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
-    from_unit: Mapped[Optional[str]] = mapped_column(String(255))
-    to_unit: Mapped[Optional[str]] = mapped_column(String(255))
-    reason: Mapped[Optional[str]] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    from_unit: Mapped[str | None] = mapped_column(String(255))
+    to_unit: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     dossier: Mapped[Dossier] = relationship(back_populates="events")
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class DossierPause(TimestampMixin, db.Model):
     __tablename__ = "dossier_pause"
     __table_args__ = (
         CheckConstraint(_in("kind", PAUSE_KINDS), name="kind"),
-        CheckConstraint("ended_on IS NULL OR ended_on >= started_on",
-                        name="dates"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="dates"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     started_on: Mapped[dt.date] = mapped_column(Date)
-    ended_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship(back_populates="pauses")
@@ -497,6 +538,7 @@ class DossierPause(TimestampMixin, db.Model):
 
 class Payment(TimestampMixin, db.Model):
     """Money received. Never deleted: a mistake is cancelled with a reason."""
+
     __tablename__ = "payment"
     __table_args__ = (
         CheckConstraint(_in("method", PAYMENT_METHODS), name="method"),
@@ -505,27 +547,28 @@ class Payment(TimestampMixin, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
-    fee_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("fee_item.id"), index=True)
+    fee_item_id: Mapped[int | None] = mapped_column(ForeignKey("fee_item.id"), index=True)
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(16), default="bank_transfer")
     paid_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    receipt_no: Mapped[Optional[str]] = mapped_column(String(64))
-    collected_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
-    cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+    receipt_no: Mapped[str | None] = mapped_column(String(64))
+    collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship(back_populates="payments")
-    fee_item: Mapped[Optional[FeeItem]] = relationship()
-    collected_by: Mapped[Optional[User]] = relationship()
+    fee_item: Mapped[FeeItem | None] = relationship()
+    collected_by: Mapped[User | None] = relationship()
 
 
 class CalendarDay(TimestampMixin, db.Model):
     """An override of the default working calendar (an extra day off, a make-up Saturday)."""
+
     __tablename__ = "calendar_day"
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, unique=True)
     is_working_day: Mapped[bool] = mapped_column(Boolean)
-    note: Mapped[Optional[str]] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(String(255))
 
     def __str__(self) -> str:
         return self.date.strftime("%d/%m/%Y")
@@ -534,13 +577,14 @@ class CalendarDay(TimestampMixin, db.Model):
 class CalendarYearReview(TimestampMixin, db.Model):
     """An administrator checked a year's days off and make-up days against the year's notice of
     the Ministry of Home Affairs (the `holidays` package misses official swaps)."""
+
     __tablename__ = "calendar_year_review"
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
-    note: Mapped[Optional[str]] = mapped_column(String(255))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    note: Mapped[str | None] = mapped_column(String(255))
 
-    reviewed_by: Mapped[Optional[User]] = relationship()
+    reviewed_by: Mapped[User | None] = relationship()
 
 
 class StaffRating(TimestampMixin, db.Model):
@@ -552,20 +596,21 @@ class StaffRating(TimestampMixin, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
     level: Mapped[str] = mapped_column(String(16))
     rated_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     channel: Mapped[str] = mapped_column(String(16), default="kiosk")
-    cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     staff: Mapped[User] = relationship()
-    dossier: Mapped[Optional[Dossier]] = relationship()
+    dossier: Mapped[Dossier | None] = relationship()
 
 
 class EvaluationIndicator(TimestampMixin, db.Model):
     """An indicator of the evaluation form: the 9 national ones, or the 4 of the 2019 citizen
     form."""
+
     __tablename__ = "evaluation_indicator"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -586,7 +631,7 @@ class EvaluationForm(TimestampMixin, db.Model):
         CheckConstraint("score >= 0 AND score <= max_score", name="score"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     form_set: Mapped[str] = mapped_column(String(32))
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
@@ -594,13 +639,14 @@ class EvaluationForm(TimestampMixin, db.Model):
     # Sum of the answers, kept with the form so reports group by it without a join.
     score: Mapped[int] = mapped_column(Integer)
     max_score: Mapped[int] = mapped_column(Integer)
-    cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
-    dossier: Mapped[Optional[Dossier]] = relationship()
+    dossier: Mapped[Dossier | None] = relationship()
     agency: Mapped[Agency] = relationship()
     answers: Mapped[list[EvaluationAnswer]] = relationship(
-        back_populates="form", cascade="all, delete-orphan")
+        back_populates="form", cascade="all, delete-orphan"
+    )
 
 
 class EvaluationAnswer(db.Model):
@@ -629,20 +675,20 @@ class Feedback(TimestampMixin, SearchableMixin, db.Model):
     channel: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     sender: Mapped[str] = mapped_column(String(255))
-    contact: Mapped[Optional[str]] = mapped_column(String(255))
+    contact: Mapped[str | None] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(255))
     content: Mapped[str] = mapped_column(Text)
-    agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"), index=True)
-    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
     due_date: Mapped[dt.date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
-    answer: Mapped[Optional[str]] = mapped_column(Text)
-    answered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    handled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
-    agency: Mapped[Optional[Agency]] = relationship()
-    dossier: Mapped[Optional[Dossier]] = relationship()
-    handled_by: Mapped[Optional[User]] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+    dossier: Mapped[Dossier | None] = relationship()
+    handled_by: Mapped[User | None] = relationship()
 
 
 class CourierRun(TimestampMixin, db.Model):
@@ -657,13 +703,14 @@ class CourierRun(TimestampMixin, db.Model):
     slot: Mapped[str] = mapped_column(String(8))
     direction: Mapped[str] = mapped_column(String(16))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
-    note: Mapped[Optional[str]] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str | None] = mapped_column(Text)
 
     agency: Mapped[Agency] = relationship()
-    created_by: Mapped[Optional[User]] = relationship()
+    created_by: Mapped[User | None] = relationship()
     items: Mapped[list[CourierItem]] = relationship(
-        back_populates="run", cascade="all, delete-orphan")
+        back_populates="run", cascade="all, delete-orphan"
+    )
 
 
 class CourierItem(db.Model):
@@ -681,6 +728,7 @@ class CourierItem(db.Model):
 class UserSession(db.Model):
     """One open login. The id is the SHA-256 of the token in the cookie: whoever reads this table
     (a backup, a database user) cannot open a session with it."""
+
     __tablename__ = "user_session"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -715,7 +763,8 @@ def _end_sessions_on_credential_change(mapper, connection, user):
     """A new password (after a leak) or deactivation ends all the user's sessions at once."""
     state = inspect(user)
     if state.attrs.password_hash.history.has_changes() or (
-            state.attrs.active.history.has_changes() and not user.active):
+        state.attrs.active.history.has_changes() and not user.active
+    ):
         connection.execute(delete(UserSession).where(UserSession.user_id == user.id))
 
 
@@ -723,6 +772,7 @@ class KioskDevice(TimestampMixin, db.Model):
     """A tablet in kiosk mode: it shows the rating screen of one counter officer and posts
     ratings, nothing else. The device keeps a random token in a cookie; only its SHA-256 is
     stored, so the table cannot be used to impersonate a device. Times are UTC."""
+
     __tablename__ = "kiosk_device"
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -730,25 +780,27 @@ class KioskDevice(TimestampMixin, db.Model):
     started_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)  # pushed on by use (renewal)
-    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    revoked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     officer: Mapped[User] = relationship(foreign_keys=[officer_id])
     started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
-    revoked_by: Mapped[Optional[User]] = relationship(foreign_keys=[revoked_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
 
 
 class FormDraft(db.Model):
     """What was typed into a form whose session had expired, kept until its author logs in
     again and sees the form refilled (never saved by itself). Neither the CSRF token, nor
     passwords, nor files are kept. Reached by a random key (stored hashed); times are UTC."""
+
     __tablename__ = "form_draft"
     id: Mapped[int] = mapped_column(primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     path: Mapped[str] = mapped_column(String(255))
     fields: Mapped[list] = mapped_column(JSON)  # [[name, value], ...] in the posted order
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                                   index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
@@ -756,27 +808,29 @@ class FormDraft(db.Model):
 class FormSubmission(db.Model):
     """A create form sent once (domain/form_submissions.py): its one-time token, written in the
     same transaction as the record, and where that send led (the record's page)."""
+
     __tablename__ = "form_submission"
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[Optional[int]] = mapped_column(Integer)
-    result_url: Mapped[Optional[str]] = mapped_column(String(500))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    result_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 class AuditLog(db.Model):
     """Who changed what; written by the session hook in the same transaction as the change."""
+
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_table_row", "table_name", "row_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)  # UTC
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
-    ip: Mapped[Optional[str]] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32), index=True)
     table_name: Mapped[str] = mapped_column(String(64))
-    row_id: Mapped[Optional[int]] = mapped_column(Integer)
-    changes: Mapped[Optional[dict]] = mapped_column(JSON)
+    row_id: Mapped[int | None] = mapped_column(Integer)
+    changes: Mapped[dict | None] = mapped_column(JSON)
 
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 # ---- the queue (máy lấy số, issue 15 point 3) --------------------------------------------------
@@ -785,22 +839,25 @@ QUEUE_STATUSES = ("waiting", "called", "served", "skipped")
 QUEUE_DEVICE_KINDS = ("ticket", "display")
 
 service_group_agency = Table(
-    "service_group_agency", Base.metadata,
+    "service_group_agency",
+    Base.metadata,
     Column("group_id", ForeignKey("service_group.id", ondelete="CASCADE"), primary_key=True),
-    Column("agency_id", ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column("agency_id", ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 queue_counter_group = Table(
-    "queue_counter_group", Base.metadata,
+    "queue_counter_group",
+    Base.metadata,
     Column("counter_id", ForeignKey("queue_counter.id", ondelete="CASCADE"), primary_key=True),
-    Column("group_id", ForeignKey("service_group.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column(
+        "group_id", ForeignKey("service_group.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 
 class ServiceGroup(TimestampMixin, db.Model):
     """A button of the ticket kiosk: the citizen picks it, gets <prefix>-<number of the day>."""
+
     __tablename__ = "service_group"
     __table_args__ = (CheckConstraint("length(prefix) BETWEEN 1 AND 3", name="prefix"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -817,15 +874,16 @@ class ServiceGroup(TimestampMixin, db.Model):
 
 class QueueCounter(TimestampMixin, db.Model):
     """A counter of the hall: which groups it calls, and the clerk working at it now."""
+
     __tablename__ = "queue_counter"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
-    name: Mapped[Optional[str]] = mapped_column(String(255))
-    clerk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     groups: Mapped[list[ServiceGroup]] = relationship(secondary=queue_counter_group)
-    clerk: Mapped[Optional[User]] = relationship(foreign_keys=[clerk_id])
+    clerk: Mapped[User | None] = relationship(foreign_keys=[clerk_id])
 
     def __str__(self) -> str:
         return f"{self.number} – {self.name}" if self.name else self.number
@@ -834,6 +892,7 @@ class QueueCounter(TimestampMixin, db.Model):
 class QueueDayCounter(db.Model):
     """The last number given per group and day: taken in the ticket's transaction (as
     DossierCounter), so concurrent kiosks never share a number and a rollback leaves no gap."""
+
     __tablename__ = "queue_day_counter"
     group_id: Mapped[int] = mapped_column(ForeignKey("service_group.id"), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
@@ -842,6 +901,7 @@ class QueueDayCounter(db.Model):
 
 class QueueTicket(db.Model):
     """A ticket of the day. Times are naive local time (business timestamps)."""
+
     __tablename__ = "queue_ticket"
     __table_args__ = (
         UniqueConstraint("group_id", "day", "seq", name="uq_queue_ticket_number"),
@@ -855,43 +915,50 @@ class QueueTicket(db.Model):
     number: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="waiting")
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    first_called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
-    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    counter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("queue_counter.id"), index=True)
+    first_called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("queue_counter.id"), index=True)
     # A ticket transferred to one counter waits for that counter only.
-    target_counter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("queue_counter.id"))
-    clerk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("queue_counter.id"))
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     calls: Mapped[int] = mapped_column(Integer, default=0)
-    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
 
     group: Mapped[ServiceGroup] = relationship()
-    counter: Mapped[Optional[QueueCounter]] = relationship(foreign_keys=[counter_id])
-    target_counter: Mapped[Optional[QueueCounter]] = relationship(
-        foreign_keys=[target_counter_id])
-    clerk: Mapped[Optional[User]] = relationship(foreign_keys=[clerk_id])
-    dossier: Mapped[Optional[Dossier]] = relationship()
+    counter: Mapped[QueueCounter | None] = relationship(foreign_keys=[counter_id])
+    target_counter: Mapped[QueueCounter | None] = relationship(foreign_keys=[target_counter_id])
+    clerk: Mapped[User | None] = relationship(foreign_keys=[clerk_id])
+    dossier: Mapped[Dossier | None] = relationship()
 
 
 class QueueDevice(TimestampMixin, db.Model):
     """A ticket kiosk or a hall display: a device token as the rating kiosk's (domain/kiosk.py),
     only its SHA-256 stored. Times are UTC."""
+
     __tablename__ = "queue_device"
     __table_args__ = (CheckConstraint(_in("kind", QUEUE_DEVICE_KINDS), name="kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    name: Mapped[Optional[str]] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     started_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    revoked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
-    revoked_by: Mapped[Optional[User]] = relationship(foreign_keys=[revoked_by_id])
-NOTICE_EVENTS = ("accepted", "supplement_requested", "result_ready", "rescheduled",
-                 "feedback_answered")
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+
+
+NOTICE_EVENTS = (
+    "accepted",
+    "supplement_requested",
+    "result_ready",
+    "rescheduled",
+    "feedback_answered",
+)
 NOTICE_CHANNELS = ("email", "sms", "zalo")
 # queued: waiting for its time; sending: claimed by a worker; failed: will be retried at
 # next_attempt_at; sent; dead: given up after NOTIFY_MAX_ATTEMPTS; skipped: no channel configured.
@@ -902,6 +969,7 @@ class Notice(db.Model):
     """A notice to an applicant (issue 15 point 4), written in the same transaction as the change
     it announces (domain/notifications.py) and sent later by `flask notify send`
     (domain/notify_send.py). Not audited: a technical queue, rewritten by every attempt."""
+
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint(_in("event", NOTICE_EVENTS), name="event"),
@@ -913,28 +981,28 @@ class Notice(db.Model):
     event: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(255))
-    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"), index=True)
-    feedback_id: Mapped[Optional[int]] = mapped_column(ForeignKey("feedback.id"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
     # The whitelisted template variables, fixed when queued (strings: code, procedure, ...).
     context: Mapped[dict] = mapped_column(JSON)
     # The look-up secret in clear, for the acceptance notice's link, until the notice is sent or
     # given up: then it is erased (only its hash stays, in dossier_lookup).
-    lookup_secret: Mapped[Optional[str]] = mapped_column(String(32))
+    lookup_secret: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # local time, as business times
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
     # One line per attempt: when, where, the outcome.
-    attempt_log: Mapped[Optional[str]] = mapped_column(Text)
+    attempt_log: Mapped[str | None] = mapped_column(Text)
     # What was sent (rendered at sending time, the secret masked).
-    subject: Mapped[Optional[str]] = mapped_column(Text)
-    body: Mapped[Optional[str]] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
 
-    dossier: Mapped[Optional[Dossier]] = relationship()
-    feedback: Mapped[Optional[Feedback]] = relationship()
+    dossier: Mapped[Dossier | None] = relationship()
+    feedback: Mapped[Feedback | None] = relationship()
 
     def __str__(self) -> str:
         return f"#{self.id} {self.event} {self.channel}"
@@ -943,6 +1011,7 @@ class Notice(db.Model):
 class NoticeTemplate(TimestampMixin, db.Model):
     """The Vietnamese text of a notice per event and channel, edited by admins; rendered in a
     sandbox with the whitelisted variables only (domain/notifications.py)."""
+
     __tablename__ = "notice_template"
     __table_args__ = (
         CheckConstraint(_in("event", NOTICE_EVENTS), name="event"),
@@ -957,5 +1026,3 @@ class NoticeTemplate(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.event} / {self.channel}"
-
-

@@ -1,6 +1,7 @@
 """SQLite transactions per use: a read request never waits for a writer, a write takes the write
 lock up front, and bookkeeping written while serving a read never waits for the lock.
 PostgreSQL needs none of this. Installed on the engine by create_app (app.py)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -18,14 +19,16 @@ def database_busy(exc) -> bool:
     a moment's wait, not a fault."""
     orig = getattr(exc, "orig", exc)
     return isinstance(orig, sqlite3.OperationalError) and (
-        "locked" in str(orig) or "busy" in str(orig))
+        "locked" in str(orig) or "busy" in str(orig)
+    )
 
 
 # Requests that only read: on SQLite they run as deferred transactions and never wait for a writer.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CLI_BUSY_TIMEOUT_MS = 30000
-_sqlite_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar("sqlite_mode",
-                                                                         default=None)
+_sqlite_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "sqlite_mode", default=None
+)
 
 
 @contextlib.contextmanager

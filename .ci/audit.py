@@ -3,6 +3,7 @@
 pip-audit asks PyPI's JSON API for each pinned release; where that API does not answer (a
 closed network or a registry mirror without it) every package would come back "not audited",
 so the audit is skipped with the reason printed rather than passed silently."""
+
 from __future__ import annotations
 
 import subprocess
@@ -30,9 +31,20 @@ def main() -> int:
         print(f"pip-audit skipped: {reason}")
         return 0
     # --strict: a package that could not be audited fails the run too.
-    return subprocess.call([sys.executable, "-m", "pip_audit", "--strict", "--no-deps",
-                            "--disable-pip", "--progress-spinner", "off",
-                            "-r", str(ROOT / "requirements.lock")])
+    return subprocess.call(
+        [
+            sys.executable,
+            "-m",
+            "pip_audit",
+            "--strict",
+            "--no-deps",
+            "--disable-pip",
+            "--progress-spinner",
+            "off",
+            "-r",
+            str(ROOT / "requirements.lock"),
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 Fills the database (schema created if missing) with the demo year and synthetic dossiers up to
 --dossiers (existing ones are reused), then prints how long each query and page takes.
 It prints numbers; it asserts nothing. Uses its own database: never point it at real data."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,7 @@ from seed import database_is_empty  # noqa: E402
 from seed.demo import load_demo  # noqa: E402
 from seed.scale import generate  # noqa: E402
 
+
 def seed(n: int) -> None:
     """The demo year (catalog, users, 2019) plus synthetic dossiers up to n, through the same
     code as `flask seed demo` and `flask seed scale`."""
@@ -47,14 +49,15 @@ def http_pages(app) -> None:
     client = app.test_client()
     client.post("/login", data={"username": "lanhdao", "password": "demo1234"})
     code = db.session.scalar(select(Procedure.code).order_by(Procedure.code).limit(1))
-    for label, url in (("page: dossier list (newest first)", "/dossier/"),
-                       ("page: dossier search by applicant", "/dossier/?search=nguyen+van"),
-                       ("page: dossier search, rare name (count scans)",
-                        "/dossier/?search=khong+ai+ten+nay"),
-                       ("page: dossier search by procedure code", f"/dossier/?search={code}"),
-                       ("page: overdue and nearly due", "/dossier_due/"),
-                       ("page: payments", "/payment/"),
-                       ("page: dashboard", "/")):
+    for label, url in (
+        ("page: dossier list (newest first)", "/dossier/"),
+        ("page: dossier search by applicant", "/dossier/?search=nguyen+van"),
+        ("page: dossier search, rare name (count scans)", "/dossier/?search=khong+ai+ten+nay"),
+        ("page: dossier search by procedure code", f"/dossier/?search={code}"),
+        ("page: overdue and nearly due", "/dossier_due/"),
+        ("page: payments", "/payment/"),
+        ("page: dashboard", "/"),
+    ):
         timed(label, lambda url=url: _ok(client.get(url)))
 
 
@@ -97,8 +100,9 @@ def main() -> None:
     parser.add_argument("--database", default=f"sqlite:///{tempfile.gettempdir()}/motcua-bench.db")
     parser.add_argument("--export-rows", type=int, default=100_000)
     args = parser.parse_args()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False})  # the bench logs in without a browser
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
+    )  # the bench logs in without a browser
     with app.app_context():
         db.create_all()
         seed(args.dossiers)
@@ -108,27 +112,44 @@ def main() -> None:
         total = db.session.scalar(select(func.count()).select_from(Dossier))
         print(f"{db.engine.dialect.name}: {total:,} dossiers")
         s = db.session
-        year = timed("report 2019 (year)",
-                     lambda: reports.build_report(s, *reports.year_period(2019)))
-        timed("report 2019-03 (month)",
-              lambda: reports.build_report(s, *reports.month_period(2019, 3)))
-        timed("report 2019 by field", lambda: reports.build_report(
-            s, *reports.year_period(2019), by_field=True))
-        timed("report details 2019 (workbook sheets)",
-              lambda: reports.build_details(s, *reports.year_period(2019)))
+        year = timed(
+            "report 2019 (year)", lambda: reports.build_report(s, *reports.year_period(2019))
+        )
+        timed(
+            "report 2019-03 (month)",
+            lambda: reports.build_report(s, *reports.month_period(2019, 3)),
+        )
+        timed(
+            "report 2019 by field",
+            lambda: reports.build_report(s, *reports.year_period(2019), by_field=True),
+        )
+        timed(
+            "report details 2019 (workbook sheets)",
+            lambda: reports.build_details(s, *reports.year_period(2019)),
+        )
         with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            timed("report workbook 2019", lambda: write_report_workbook(
-                tmp.name, year, reports.build_details(s, *reports.year_period(2019))), repeat=1)
+            timed(
+                "report workbook 2019",
+                lambda: write_report_workbook(
+                    tmp.name, year, reports.build_details(s, *reports.year_period(2019))
+                ),
+                repeat=1,
+            )
         today = dt.date(2020, 12, 31)
         timed("dashboard (all figures, 12 months)", lambda: dashboard.dashboard(s, today))
-        timed("dashboard: received per month", lambda: dashboard.received_by_month(
-            s, periods.add_months(today, -11), today))
+        timed(
+            "dashboard: received per month",
+            lambda: dashboard.received_by_month(s, periods.add_months(today, -11), today),
+        )
         timed("dashboard: open now", lambda: dashboard.open_now(s, today))
         timed("dashboard: overdue list", lambda: dashboard.overdue_list(s, today))
         timed("dashboard, one agency", lambda: dashboard.dashboard(s, today, agency_ids=[1]))
         http_pages(app)
-        n = timed(f"export {args.export_rows:,} rows (yield_per, constant memory)",
-                  lambda: export_rows(args.export_rows), repeat=1)
+        n = timed(
+            f"export {args.export_rows:,} rows (yield_per, constant memory)",
+            lambda: export_rows(args.export_rows),
+            repeat=1,
+        )
         print(f"  ({n:,} rows written)")
 
 

@@ -8,6 +8,7 @@ The backup file is an archive of that copy and of the attached files (FILES_DIR)
 takes the bare database copies written before files existed.
 
 Messages are bilingual (Vietnamese / English): they are read in a terminal."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,6 +41,7 @@ class BackupError(Exception):
 
 # ---- shared -----------------------------------------------------------------------------------
 
+
 def _temporary_next_to(target: Path) -> Path:
     """An owner-only file in the target's folder: the backup holds personal data and password
     hashes, and is renamed into place only when complete."""
@@ -55,7 +57,8 @@ def _magic(path: Path, size: int) -> bytes:
             return fh.read(size)
     except OSError as exc:
         raise BackupError(
-            f"Không mở được tệp sao lưu / cannot open the backup file: {exc}") from exc
+            f"Không mở được tệp sao lưu / cannot open the backup file: {exc}"
+        ) from exc
 
 
 def database_has_data(engine, tables) -> bool:
@@ -63,24 +66,31 @@ def database_has_data(engine, tables) -> bool:
     existing = set(inspect(engine).get_table_names())
     with engine.connect() as conn:
         for table in tables:
-            if table.name in existing and conn.execute(
-                    text(f'SELECT 1 FROM "{table.name}" LIMIT 1')).first() is not None:
+            if (
+                table.name in existing
+                and conn.execute(text(f'SELECT 1 FROM "{table.name}" LIMIT 1')).first() is not None
+            ):
                 return True
     return False
 
 
-NOT_EMPTY = ("Cơ sở dữ liệu đích không trống: khôi phục sẽ ghi đè toàn bộ dữ liệu hiện có. "
-             "Dùng --force nếu thật sự muốn vậy / the target database is not empty: restoring "
-             "replaces all of its data; add --force to do it anyway.")
+NOT_EMPTY = (
+    "Cơ sở dữ liệu đích không trống: khôi phục sẽ ghi đè toàn bộ dữ liệu hiện có. "
+    "Dùng --force nếu thật sự muốn vậy / the target database is not empty: restoring "
+    "replaces all of its data; add --force to do it anyway."
+)
 
 
 # ---- SQLite -----------------------------------------------------------------------------------
 
+
 def sqlite_backup(database: str, target: Path) -> None:
     """Copy the live database into `target` (replaced atomically when complete)."""
     if not database or database == ":memory:":
-        raise BackupError("Cơ sở dữ liệu trong bộ nhớ không sao lưu được / an in-memory "
-                          "database cannot be backed up")
+        raise BackupError(
+            "Cơ sở dữ liệu trong bộ nhớ không sao lưu được / an in-memory "
+            "database cannot be backed up"
+        )
     if not Path(database).exists():
         raise BackupError(f"Không thấy cơ sở dữ liệu / database not found: {database}")
     temporary = _temporary_next_to(target)
@@ -106,21 +116,26 @@ def sqlite_backup(database: str, target: Path) -> None:
 
 def _check_sqlite_backup(source: Path) -> None:
     if _magic(source, len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-        raise BackupError(f"{source} không phải bản sao lưu SQLite của motcua / is not a motcua "
-                          "SQLite backup")
+        raise BackupError(
+            f"{source} không phải bản sao lưu SQLite của motcua / is not a motcua SQLite backup"
+        )
     connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        names = {r[0] for r in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        names = {
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
         ok = connection.execute("PRAGMA quick_check").fetchone()[0] == "ok"
     except sqlite3.Error as exc:
-        raise BackupError(f"{source} không đọc được như bản sao lưu / cannot be read as a "
-                          f"backup: {exc}") from exc
+        raise BackupError(
+            f"{source} không đọc được như bản sao lưu / cannot be read as a backup: {exc}"
+        ) from exc
     finally:
         connection.close()
     if not ok or not {"alembic_version", "dossier"} <= names:
-        raise BackupError(f"{source} không phải bản sao lưu của motcua hoặc bị hỏng / is not a "
-                          "motcua backup, or is damaged")
+        raise BackupError(
+            f"{source} không phải bản sao lưu của motcua hoặc bị hỏng / is not a "
+            "motcua backup, or is damaged"
+        )
 
 
 def sqlite_restore(source: Path, database: str, has_data: bool, force: bool) -> None:
@@ -144,6 +159,7 @@ def sqlite_restore(source: Path, database: str, has_data: bool, force: bool) -> 
 
 # ---- PostgreSQL -------------------------------------------------------------------------------
 
+
 def _libpq(url: str) -> tuple[str, dict]:
     """A libpq connection URI without the password, and the environment carrying it (never on
     the command line, where `ps` shows it)."""
@@ -161,16 +177,19 @@ def _tool(configured: str | None, name: str) -> str:
         raise BackupError(
             f"Không tìm thấy {name} ({configured or name}): cài gói postgresql-client cùng phiên "
             f"bản với máy chủ, hoặc đặt {name.upper()} là đường dẫn tới nó / {name} not found: "
-            f"install postgresql-client (the server's version) or set {name.upper()} to its path")
+            f"install postgresql-client (the server's version) or set {name.upper()} to its path"
+        )
     return path
 
 
 def _run(command: list[str], env: dict, what: str) -> None:
-    result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
+    )
     if result.returncode != 0:
-        raise BackupError(f"{what} thất bại / {what} failed ({result.returncode}): "
-                          f"{result.stderr.strip()}")
+        raise BackupError(
+            f"{what} thất bại / {what} failed ({result.returncode}): {result.stderr.strip()}"
+        )
 
 
 def postgresql_backup(url: str, target: Path, pg_dump: str | None = None) -> None:
@@ -186,19 +205,36 @@ def postgresql_backup(url: str, target: Path, pg_dump: str | None = None) -> Non
         temporary.unlink(missing_ok=True)
 
 
-def postgresql_restore(url: str, source: Path, has_data: bool, force: bool,
-                       pg_restore: str | None = None) -> None:
+def postgresql_restore(
+    url: str, source: Path, has_data: bool, force: bool, pg_restore: str | None = None
+) -> None:
     """pg_restore in one transaction: all of the backup, or nothing. Objects of the backup are
     dropped first (--clean), so an empty database made by `flask db upgrade` takes it too."""
     if _magic(source, len(PGDUMP_MAGIC)) != PGDUMP_MAGIC:
-        raise BackupError(f"{source} không phải bản sao lưu PostgreSQL (pg_dump -Fc) của motcua "
-                          "/ is not a motcua PostgreSQL backup (pg_dump -Fc)")
+        raise BackupError(
+            f"{source} không phải bản sao lưu PostgreSQL (pg_dump -Fc) của motcua "
+            "/ is not a motcua PostgreSQL backup (pg_dump -Fc)"
+        )
     if has_data and not force:
         raise BackupError(NOT_EMPTY)
     tool = _tool(pg_restore, "pg_restore")
     dsn, env = _libpq(url)
-    _run([tool, "--clean", "--if-exists", "--single-transaction", "--no-owner",
-          "--no-privileges", "-w", "--dbname", dsn, str(source)], env, "pg_restore")
+    _run(
+        [
+            tool,
+            "--clean",
+            "--if-exists",
+            "--single-transaction",
+            "--no-owner",
+            "--no-privileges",
+            "-w",
+            "--dbname",
+            dsn,
+            str(source),
+        ],
+        env,
+        "pg_restore",
+    )
 
 
 # ---- the archive: the database and the attached files in one file ----------------------------
@@ -222,17 +258,24 @@ def write_archive(target: Path, backend: str, make_database_copy, files_dir) -> 
         make_database_copy(database)
         files = stored_paths(files_dir)
         created_at = clock.utcnow().replace(tzinfo=dt.UTC)
-        manifest = json.dumps({"format": ARCHIVE_FORMAT, "backend": backend,
-                               "database": DATABASE_MEMBERS[backend], "files": len(files),
-                               "created_at": created_at.isoformat()}).encode()
+        manifest = json.dumps(
+            {
+                "format": ARCHIVE_FORMAT,
+                "backend": backend,
+                "database": DATABASE_MEMBERS[backend],
+                "files": len(files),
+                "created_at": created_at.isoformat(),
+            }
+        ).encode()
         with tarfile.open(temporary, "w", format=tarfile.PAX_FORMAT) as archive:
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mtime, info.mode = len(manifest), int(time.time()), 0o600
             archive.addfile(info, io.BytesIO(manifest))
             archive.add(database, arcname=DATABASE_MEMBERS[backend], recursive=False)
             for sha256, path in files:
-                archive.add(path, arcname=f"files/{sha256[:2]}/{sha256[2:4]}/{sha256}",
-                            recursive=False)
+                archive.add(
+                    path, arcname=f"files/{sha256[:2]}/{sha256[2:4]}/{sha256}", recursive=False
+                )
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, target)
@@ -260,12 +303,12 @@ def read_manifest(source: Path) -> dict:
         with tarfile.open(source, "r:") as archive:
             manifest = json.loads(archive.extractfile(MANIFEST).read())
     except (OSError, KeyError, ValueError, tarfile.TarError) as exc:
-        raise BackupError(f"{source} không phải bản sao lưu của motcua hoặc bị hỏng / is not a "
-                          "motcua backup, or is damaged") from exc
-    if manifest.get("format") != ARCHIVE_FORMAT or \
-            manifest.get("backend") not in DATABASE_MEMBERS:
-        raise BackupError(f"{source}: bản sao lưu của phiên bản khác / a backup of another "
-                          "version")
+        raise BackupError(
+            f"{source} không phải bản sao lưu của motcua hoặc bị hỏng / is not a "
+            "motcua backup, or is damaged"
+        ) from exc
+    if manifest.get("format") != ARCHIVE_FORMAT or manifest.get("backend") not in DATABASE_MEMBERS:
+        raise BackupError(f"{source}: bản sao lưu của phiên bản khác / a backup of another version")
     return manifest
 
 
@@ -281,8 +324,10 @@ def extract_database(source: Path, manifest: dict, folder: Path) -> Path:
             with archive.extractfile(member) as data, open(target, "wb") as out:
                 shutil.copyfileobj(data, out, 1024 * 1024)
     except (OSError, KeyError, tarfile.TarError) as exc:
-        raise BackupError(f"{source}: không đọc được cơ sở dữ liệu trong bản sao lưu / cannot "
-                          f"read the database in the backup: {exc}") from exc
+        raise BackupError(
+            f"{source}: không đọc được cơ sở dữ liệu trong bản sao lưu / cannot "
+            f"read the database in the backup: {exc}"
+        ) from exc
     return target
 
 
@@ -303,8 +348,9 @@ def restore_files(source: Path, files_dir) -> int:
                 with archive.extractfile(member) as handle:
                     data = handle.read()
                 if hashlib.sha256(data).hexdigest() != sha256:
-                    raise BackupError(f"Tệp {member.name} trong bản sao lưu bị hỏng / damaged "
-                                      "in the backup")
+                    raise BackupError(
+                        f"Tệp {member.name} trong bản sao lưu bị hỏng / damaged in the backup"
+                    )
                 path_for(files_dir, sha256)  # a valid name, checked once more
                 store(files_dir, Checked(data=data, sha256=sha256, media_type="", pages=None))
                 count += 1

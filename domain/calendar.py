@@ -3,12 +3,14 @@
 Working days are Monday–Friday minus Vietnam's public holidays and substituted days off, plus
 make-up working Saturdays, as the `holidays` package gives them; CalendarDay overrides win.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
 
 import holidays
+
 from models import CalendarDay
 
 ONE_DAY = dt.timedelta(days=1)

@@ -8,6 +8,7 @@ warns while next year has not been reviewed.
 
 No Flask here: the view (views/calendar_checklist.py) calls these functions.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,10 +29,11 @@ KIND_DAY_OFF, KIND_MAKE_UP, KIND_WORKING = "day_off", "make_up", "working"
 @dataclass(frozen=True)
 class CalendarEntry:
     """A day that differs from "Monday–Friday work, weekend off", or an override."""
+
     date: dt.date
-    kind: str          # day_off (a weekday off) | make_up (a weekend day worked) | working
-    source: str        # package | override
-    name: str          # the holiday's name in the package (Vietnamese), or the override's note
+    kind: str  # day_off (a weekday off) | make_up (a weekend day worked) | working
+    source: str  # package | override
+    name: str  # the holiday's name in the package (Vietnamese), or the override's note
 
 
 @lru_cache(maxsize=16)
@@ -45,9 +47,14 @@ def _package_days(year: int) -> tuple[dict, frozenset]:
 def year_entries(session, year: int) -> list[CalendarEntry]:
     """The days off and make-up days in force in `year`, each with its source, by date."""
 
-    overrides = {d: (w, note) for d, w, note in session.execute(
-        select(CalendarDay.date, CalendarDay.is_working_day, CalendarDay.note)
-        .where(extract("year", CalendarDay.date) == year))}
+    overrides = {
+        d: (w, note)
+        for d, w, note in session.execute(
+            select(CalendarDay.date, CalendarDay.is_working_day, CalendarDay.note).where(
+                extract("year", CalendarDay.date) == year
+            )
+        )
+    }
     calendar = WorkingCalendar({d: w for d, (w, _) in overrides.items()})
     names, _ = _package_days(year)
     entries = []
@@ -56,14 +63,27 @@ def year_entries(session, year: int) -> list[CalendarEntry]:
         weekday = day.weekday() < 5
         working = calendar.is_working_day(day)
         if day in overrides:
-            kind = (KIND_MAKE_UP if working and not weekday else
-                    KIND_DAY_OFF if not working and weekday else
-                    KIND_WORKING if working else KIND_DAY_OFF)
-            entries.append(CalendarEntry(day, kind, SOURCE_OVERRIDE,
-                                         overrides[day][1] or names.get(day, "")))
+            kind = (
+                KIND_MAKE_UP
+                if working and not weekday
+                else KIND_DAY_OFF
+                if not working and weekday
+                else KIND_WORKING
+                if working
+                else KIND_DAY_OFF
+            )
+            entries.append(
+                CalendarEntry(day, kind, SOURCE_OVERRIDE, overrides[day][1] or names.get(day, ""))
+            )
         elif working != weekday:
-            entries.append(CalendarEntry(day, KIND_DAY_OFF if weekday else KIND_MAKE_UP,
-                                         SOURCE_PACKAGE, names.get(day, "")))
+            entries.append(
+                CalendarEntry(
+                    day,
+                    KIND_DAY_OFF if weekday else KIND_MAKE_UP,
+                    SOURCE_PACKAGE,
+                    names.get(day, ""),
+                )
+            )
         day += dt.timedelta(days=1)
     return entries
 

@@ -18,6 +18,7 @@ untouched; a blank cell in a present column means "empty" (text: none; yes/no: n
 is validated first; one error anywhere means nothing is written. `import_catalog(..., apply=False)`
 is the dry run; with apply=True the caller commits (all rows in one transaction).
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,29 +28,55 @@ import io
 import json
 import re
 import zipfile
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from sqlalchemy import select
 
-from domain.spreadsheet_reader import (
-    Issue, Table, header_issues, ValueError_, parse_bool, parse_date, parse_int, parse_text,
-)
 from domain.levels import ABOLISHED_MESSAGE, ABOLISHED_MESSAGE_VI, may_choose
 from domain.procedure_documents import NAME_MAX
+from domain.spreadsheet_reader import (
+    Issue,
+    Table,
+    ValueError_,
+    header_issues,
+    parse_bool,
+    parse_date,
+    parse_int,
+    parse_text,
+)
 from domain.spreadsheets import new_workbook, safe_value, write_row
 from domain.text import clean_text
 from models import (
-    AGENCY_KINDS, CHANNELS, DOCUMENT_KINDS, FEE_KINDS, ONLINE_LEVELS, PROCEDURE_LEVELS, Agency,
-    FeeItem, Field, Procedure, ProcedureDocument,
+    AGENCY_KINDS,
+    CHANNELS,
+    DOCUMENT_KINDS,
+    FEE_KINDS,
+    ONLINE_LEVELS,
+    PROCEDURE_LEVELS,
+    Agency,
+    FeeItem,
+    Field,
+    Procedure,
+    ProcedureDocument,
 )
 
 ENTITIES = ("agencies", "fields", "procedures", "fee_items", "procedure_documents")
-ENTITY_VI = {"agencies": "cơ quan", "fields": "lĩnh vực", "procedures": "thủ tục",
-             "fee_items": "phí, lệ phí", "procedure_documents": "thành phần hồ sơ"}
-ALIASES = {"agencies": ("agencies", "agency"), "fields": ("fields", "field"),
-           "procedures": ("procedures", "procedure"), "fee_items": ("fee_items", "fee_item"),
-           "procedure_documents": ("procedure_documents", "procedure_document")}
+ENTITY_VI = {
+    "agencies": "cơ quan",
+    "fields": "lĩnh vực",
+    "procedures": "thủ tục",
+    "fee_items": "phí, lệ phí",
+    "procedure_documents": "thành phần hồ sơ",
+}
+ALIASES = {
+    "agencies": ("agencies", "agency"),
+    "fields": ("fields", "field"),
+    "procedures": ("procedures", "procedure"),
+    "fee_items": ("fee_items", "fee_item"),
+    "procedure_documents": ("procedure_documents", "procedure_document"),
+}
 PROCEDURE_CODE = re.compile(r"^\d{1,2}\.\d{6}$")
 NOTES_SHEET = "huong_dan"
 
@@ -57,14 +84,14 @@ NOTES_SHEET = "huong_dan"
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = "text"          # text | int | bool | date | choice | ref
+    kind: str = "text"  # text | int | bool | date | choice | ref
     required: bool = False
     max_length: int | None = None
     choices: tuple = ()
     default: Any = None
     minimum: int | None = None
     maximum: int | None = None
-    help: str = ""              # Vietnamese note for the template
+    help: str = ""  # Vietnamese note for the template
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -73,8 +100,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("name", required=True, max_length=255, help="Tên đầy đủ"),
         Column("short_name", max_length=100, help="Tên ngắn"),
         Column("eid_code", max_length=32, help="Mã định danh điện tử (ví dụ 000.00.20.H37)"),
-        Column("kind", "choice", choices=AGENCY_KINDS, default="department",
-               help="department | vertical | enterprise | other"),
+        Column(
+            "kind",
+            "choice",
+            choices=AGENCY_KINDS,
+            default="department",
+            help="department | vertical | enterprise | other",
+        ),
         Column("sort_order", "int", default=0, minimum=0, help="Thứ tự trên báo cáo"),
         Column("active", "bool", default=True, help="1 = đang hoạt động, 0 = ngừng"),
     ),
@@ -89,12 +121,28 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("name", required=True, help="Tên thủ tục"),
         Column("agency_code", "ref", required=True, help="Mã cơ quan"),
         Column("field_code", "ref", help="Mã lĩnh vực (của cùng cơ quan)"),
-        Column("level", "choice", choices=PROCEDURE_LEVELS, default="province",
-               help="province | commune (district: chỉ thủ tục cũ, đã bỏ từ 01/07/2025)"),
-        Column("processing_days", "int", required=True, minimum=0, maximum=365,
-               help="Thời hạn giải quyết (ngày làm việc; 0 = trong ngày)"),
-        Column("online_level", "choice", choices=ONLINE_LEVELS, default="none",
-               help="none | partial | full"),
+        Column(
+            "level",
+            "choice",
+            choices=PROCEDURE_LEVELS,
+            default="province",
+            help="province | commune (district: chỉ thủ tục cũ, đã bỏ từ 01/07/2025)",
+        ),
+        Column(
+            "processing_days",
+            "int",
+            required=True,
+            minimum=0,
+            maximum=365,
+            help="Thời hạn giải quyết (ngày làm việc; 0 = trong ngày)",
+        ),
+        Column(
+            "online_level",
+            "choice",
+            choices=ONLINE_LEVELS,
+            default="none",
+            help="none | partial | full",
+        ),
         Column("legacy_online_level", "int", minimum=1, maximum=4, help="Mức độ cũ 1–4"),
         Column("postal_in", "bool", default=False, help="Tiếp nhận qua bưu chính (1/0)"),
         Column("postal_out", "bool", default=False, help="Trả kết quả qua bưu chính (1/0)"),
@@ -110,29 +158,45 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
     "fee_items": (
         Column("procedure_code", "ref", required=True, help="Mã thủ tục"),
-        Column("kind", "choice", required=True, choices=FEE_KINDS,
-               help="fee (phí) | charge (lệ phí)"),
+        Column(
+            "kind", "choice", required=True, choices=FEE_KINDS, help="fee (phí) | charge (lệ phí)"
+        ),
         Column("name", required=True, max_length=255, help="Tên khoản phí"),
         Column("amount_vnd", "int", required=True, minimum=0, help="Số tiền (đồng, số nguyên)"),
-        Column("channel", "choice", choices=CHANNELS,
-               help="Để trống, hoặc direct | online | postal"),
+        Column(
+            "channel", "choice", choices=CHANNELS, help="Để trống, hoặc direct | online | postal"
+        ),
         Column("note", help="Ghi chú"),
     ),
     "procedure_documents": (
         Column("procedure_code", "ref", required=True, help="Mã thủ tục"),
-        Column("position", "int", required=True, minimum=1, maximum=999,
-               help="Số thứ tự trong thành phần hồ sơ (1, 2, …)"),
+        Column(
+            "position",
+            "int",
+            required=True,
+            minimum=1,
+            maximum=999,
+            help="Số thứ tự trong thành phần hồ sơ (1, 2, …)",
+        ),
         Column("name", required=True, max_length=NAME_MAX, help="Tên giấy tờ"),
-        Column("kind", "choice", choices=DOCUMENT_KINDS, default="original",
-               help="original (bản chính) | copy (bản sao) | "
-                    "certified_copy (bản sao có chứng thực)"),
+        Column(
+            "kind",
+            "choice",
+            choices=DOCUMENT_KINDS,
+            default="original",
+            help="original (bản chính) | copy (bản sao) | certified_copy (bản sao có chứng thực)",
+        ),
         Column("copies", "int", default=1, minimum=1, maximum=99, help="Số bản (mặc định 1)"),
-        Column("required", "bool", default=True,
-               help="1 = bắt buộc, 0 = không bắt buộc (nếu có)"),
+        Column("required", "bool", default=True, help="1 = bắt buộc, 0 = không bắt buộc (nếu có)"),
     ),
 }
-MODELS = {"agencies": Agency, "fields": Field, "procedures": Procedure, "fee_items": FeeItem,
-          "procedure_documents": ProcedureDocument}
+MODELS = {
+    "agencies": Agency,
+    "fields": Field,
+    "procedures": Procedure,
+    "fee_items": FeeItem,
+    "procedure_documents": ProcedureDocument,
+}
 
 
 @dataclass
@@ -168,12 +232,15 @@ class CatalogPlan:
 
     def digest(self) -> str:
         """A fingerprint of what would be written: confirm refuses if it moved since preview."""
-        payload = [[r.entity, r.row, r.key, r.action,
-                    sorted((k, repr(v)) for k, v in r.changes.items())] for r in self.rows]
+        payload = [
+            [r.entity, r.row, r.key, r.action, sorted((k, repr(v)) for k, v in r.changes.items())]
+            for r in self.rows
+        ]
         return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
 # ---- reading the tables ---------------------------------------------------------------------
+
 
 def _entity_of(table: Table) -> str | None:
     name = table.name.strip().lower().replace(" ", "_").replace("-", "_")
@@ -189,25 +256,40 @@ def _match_tables(tables: list[Table], plan: CatalogPlan, strict: bool) -> dict[
         entity = _entity_of(table)
         if entity is None:
             if strict:
-                plan.issues.append(Issue(
-                    f"Tệp “{table.name}” không phải bảng danh mục nào "
-                    f"(cần: {', '.join(ENTITIES)}).",
-                    f"“{table.name}” is not a catalog table (expected: {', '.join(ENTITIES)}).",
-                    sheet=table.name))
+                plan.issues.append(
+                    Issue(
+                        f"Tệp “{table.name}” không phải bảng danh mục nào "
+                        f"(cần: {', '.join(ENTITIES)}).",
+                        f"“{table.name}” is not a catalog table (expected: {', '.join(ENTITIES)}).",
+                        sheet=table.name,
+                    )
+                )
             continue
         if entity in matched:
-            plan.issues.append(Issue(f"Bảng {entity} xuất hiện hai lần.",
-                                     f"Table {entity} appears twice.", sheet=table.name))
+            plan.issues.append(
+                Issue(
+                    f"Bảng {entity} xuất hiện hai lần.",
+                    f"Table {entity} appears twice.",
+                    sheet=table.name,
+                )
+            )
             continue
         matched[entity] = table
     if not matched and not plan.issues:
-        plan.issues.append(Issue(
-            f"Không có trang danh mục nào; cần ít nhất một trong: {', '.join(ENTITIES)}.",
-            f"No catalog sheet found; expected at least one of: {', '.join(ENTITIES)}."))
+        plan.issues.append(
+            Issue(
+                f"Không có trang danh mục nào; cần ít nhất một trong: {', '.join(ENTITIES)}.",
+                f"No catalog sheet found; expected at least one of: {', '.join(ENTITIES)}.",
+            )
+        )
     for entity, table in matched.items():
-        plan.issues.extend(header_issues(
-            table, sorted(c.name for c in COLUMNS[entity]),
-            [c.name for c in COLUMNS[entity] if c.required]))
+        plan.issues.extend(
+            header_issues(
+                table,
+                sorted(c.name for c in COLUMNS[entity]),
+                [c.name for c in COLUMNS[entity] if c.required],
+            )
+        )
     return matched
 
 
@@ -230,12 +312,14 @@ def _parse(column: Column, raw, entity: str = "") -> Any:
             return column.default
         value = value.lower()
         if value not in column.choices:
-            raise ValueError_(f"“{value}” không hợp lệ; chọn một trong: "
-                              f"{', '.join(column.choices)}",
-                              f"“{value}” is not allowed; use one of: {', '.join(column.choices)}")
+            raise ValueError_(
+                f"“{value}” không hợp lệ; chọn một trong: {', '.join(column.choices)}",
+                f"“{value}” is not allowed; use one of: {', '.join(column.choices)}",
+            )
         return value
-    if isinstance(raw, float) and (column.name == "procedure_code"
-                                   or (entity == "procedures" and column.name == "code")):
+    if isinstance(raw, float) and (
+        column.name == "procedure_code" or (entity == "procedures" and column.name == "code")
+    ):
         raw = f"{raw:.6f}"  # 1.00461 typed as a number in Excel: the national code has 6 decimals
     return parse_text(raw, column.max_length)
 
@@ -248,12 +332,21 @@ def _parse_row(entity: str, number: int, raw: dict, header: list[str], sheet: st
         try:
             value = _parse(column, raw.get(column.name), entity)
         except ValueError_ as exc:
-            result.issues.append(Issue(f"cột {column.name}: {exc.vi}",
-                                       f"column {column.name}: {exc.en}", number, sheet))
+            result.issues.append(
+                Issue(
+                    f"cột {column.name}: {exc.vi}", f"column {column.name}: {exc.en}", number, sheet
+                )
+            )
             continue
         if column.required and value is None:
-            result.issues.append(Issue(f"cột {column.name} không được để trống",
-                                       f"column {column.name} must not be blank", number, sheet))
+            result.issues.append(
+                Issue(
+                    f"cột {column.name} không được để trống",
+                    f"column {column.name} must not be blank",
+                    number,
+                    sheet,
+                )
+            )
         result.values[column.name] = value
     return result
 
@@ -264,8 +357,10 @@ def _error(result: RowResult, sheet: str, vi: str, en: str) -> None:
 
 # ---- planning -------------------------------------------------------------------------------
 
-def import_catalog(session, tables: list[Table], apply: bool = False,
-                   strict_names: bool = False) -> CatalogPlan:
+
+def import_catalog(
+    session, tables: list[Table], apply: bool = False, strict_names: bool = False
+) -> CatalogPlan:
     """Validate every row against the database and the rest of the file, classify it as new /
     changed (which columns) / unchanged / error; with apply=True and no error, write it all
     (the caller commits or rolls back). `strict_names`: every table must be a catalog table
@@ -283,8 +378,9 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
     _check_fields(parsed.get("fields", []), stored, file, sheet.get("fields"))
     _check_procedures(parsed.get("procedures", []), stored, file, sheet.get("procedures"))
     _check_fee_items(parsed.get("fee_items", []), stored, file, sheet.get("fee_items"))
-    _check_procedure_documents(parsed.get("procedure_documents", []), stored, file,
-                               sheet.get("procedure_documents"))
+    _check_procedure_documents(
+        parsed.get("procedure_documents", []), stored, file, sheet.get("procedure_documents")
+    )
 
     for entity in ENTITIES:
         for result in parsed.get(entity, []):
@@ -301,6 +397,7 @@ def import_catalog(session, tables: list[Table], apply: bool = False,
 @dataclass
 class _Stored:
     """The catalog in the database, by code (a fee item by procedure code, kind and name)."""
+
     agencies: dict[str, Agency]
     fields: dict[str, Field]
     procedures: dict[str, Procedure]
@@ -314,21 +411,33 @@ class _Stored:
         agencies = {a.code: a for a in session.scalars(select(Agency))}
         fields = {f.code: f for f in session.scalars(select(Field))}
         fee_items: dict[tuple, FeeItem] = {}
-        for item, proc_code in session.execute(select(FeeItem, Procedure.code)
-                                               .join(Procedure).order_by(FeeItem.id)):
+        for item, proc_code in session.execute(
+            select(FeeItem, Procedure.code).join(Procedure).order_by(FeeItem.id)
+        ):
             # Tidied as the file's names are: a name typed with a stray tab is still the same item.
             fee_items.setdefault((proc_code, item.kind, clean_text(item.name or "")), item)
-        documents = {(proc_code, doc.position): doc for doc, proc_code in session.execute(
-            select(ProcedureDocument, Procedure.code).join(Procedure))}
-        return cls(agencies, fields, {p.code: p for p in session.scalars(select(Procedure))},
-                   fee_items, documents, {a.id: a.code for a in agencies.values()},
-                   {f.id: f.code for f in fields.values()})
+        documents = {
+            (proc_code, doc.position): doc
+            for doc, proc_code in session.execute(
+                select(ProcedureDocument, Procedure.code).join(Procedure)
+            )
+        }
+        return cls(
+            agencies,
+            fields,
+            {p.code: p for p in session.scalars(select(Procedure))},
+            fee_items,
+            documents,
+            {a.id: a.code for a in agencies.values()},
+            {f.id: f.code for f in fields.values()},
+        )
 
 
 @dataclass
 class _FileCodes:
     """The codes the file brings, and every field's agency once the file is applied: what a row
     may point to."""
+
     agencies: set
     fields: set
     procedures: set
@@ -338,10 +447,17 @@ class _FileCodes:
     def of(cls, parsed: dict[str, list[RowResult]], stored: _Stored) -> _FileCodes:
         def codes(entity):
             return {r.values.get("code") for r in parsed.get(entity, [])}
-        field_agency = {f.code: stored.agency_codes_by_id.get(f.agency_id)
-                        for f in stored.fields.values()}
-        field_agency.update({r.values.get("code"): r.values.get("agency_code")
-                             for r in parsed.get("fields", []) if "agency_code" in r.values})
+
+        field_agency = {
+            f.code: stored.agency_codes_by_id.get(f.agency_id) for f in stored.fields.values()
+        }
+        field_agency.update(
+            {
+                r.values.get("code"): r.values.get("agency_code")
+                for r in parsed.get("fields", [])
+                if "agency_code" in r.values
+            }
+        )
         return cls(codes("agencies"), codes("fields"), codes("procedures"), field_agency)
 
 
@@ -359,8 +475,12 @@ def _parse_tables(matched: dict[str, Table]) -> dict[str, list[RowResult]]:
             key = _row_key(result)
             if None not in (key if isinstance(key, tuple) else (key,)):
                 if key in seen:
-                    _error(result, table.name, f"trùng khoá {result.key} với dòng {seen[key]}",
-                           f"duplicate key {result.key} (also row {seen[key]})")
+                    _error(
+                        result,
+                        table.name,
+                        f"trùng khoá {result.key} với dòng {seen[key]}",
+                        f"duplicate key {result.key} (also row {seen[key]})",
+                    )
                 else:
                     seen[key] = number
             rows.append(result)
@@ -389,79 +509,124 @@ def _check_agencies(rows: list[RowResult], stored: _Stored, sheet: str | None) -
     _check_eid_codes(rows, stored.agencies, sheet)
 
 
-def _check_fields(rows: list[RowResult], stored: _Stored, file: _FileCodes,
-                  sheet: str | None) -> None:
+def _check_fields(
+    rows: list[RowResult], stored: _Stored, file: _FileCodes, sheet: str | None
+) -> None:
     for result in rows:
         code = result.values.get("agency_code")
         if code and code not in stored.agencies and code not in file.agencies:
             _error(result, sheet, f"không có cơ quan mã {code}", f"unknown agency code {code}")
-        _compare(result, stored.fields.get(result.values.get("code")), refs={
-            "agency_code": lambda f: stored.agency_codes_by_id.get(f.agency_id)})
+        _compare(
+            result,
+            stored.fields.get(result.values.get("code")),
+            refs={"agency_code": lambda f: stored.agency_codes_by_id.get(f.agency_id)},
+        )
 
 
-def _check_procedures(rows: list[RowResult], stored: _Stored, file: _FileCodes,
-                      sheet: str | None) -> None:
+def _check_procedures(
+    rows: list[RowResult], stored: _Stored, file: _FileCodes, sheet: str | None
+) -> None:
     for result in rows:
         values = result.values
         code = values.get("code")
         if code and not PROCEDURE_CODE.match(code):
-            _error(result, sheet, f"mã thủ tục “{code}” phải có dạng 1.004616",
-                   f"procedure code “{code}” must look like 1.004616")
+            _error(
+                result,
+                sheet,
+                f"mã thủ tục “{code}” phải có dạng 1.004616",
+                f"procedure code “{code}” must look like 1.004616",
+            )
         if "level" in values and not may_choose(
-                values["level"],
-                stored.procedures[code].level if code in stored.procedures else None):
-            _error(result, sheet, f"cột level: {ABOLISHED_MESSAGE_VI}",
-                   f"column level: {ABOLISHED_MESSAGE}")
+            values["level"], stored.procedures[code].level if code in stored.procedures else None
+        ):
+            _error(
+                result,
+                sheet,
+                f"cột level: {ABOLISHED_MESSAGE_VI}",
+                f"column level: {ABOLISHED_MESSAGE}",
+            )
         agency_code = values.get("agency_code")
         if agency_code and agency_code not in stored.agencies and agency_code not in file.agencies:
-            _error(result, sheet, f"không có cơ quan mã {agency_code}",
-                   f"unknown agency code {agency_code}")
+            _error(
+                result,
+                sheet,
+                f"không có cơ quan mã {agency_code}",
+                f"unknown agency code {agency_code}",
+            )
         if values.get("field_code"):
             _check_procedure_field(result, stored, file, sheet)
-        _compare(result, stored.procedures.get(code), refs={
-            "agency_code": lambda p: stored.agency_codes_by_id.get(p.agency_id),
-            "field_code": lambda p: stored.field_codes_by_id.get(p.field_id)})
+        _compare(
+            result,
+            stored.procedures.get(code),
+            refs={
+                "agency_code": lambda p: stored.agency_codes_by_id.get(p.agency_id),
+                "field_code": lambda p: stored.field_codes_by_id.get(p.field_id),
+            },
+        )
 
 
-def _check_procedure_field(result: RowResult, stored: _Stored, file: _FileCodes,
-                           sheet: str | None) -> None:
+def _check_procedure_field(
+    result: RowResult, stored: _Stored, file: _FileCodes, sheet: str | None
+) -> None:
     """The procedure's field exists and belongs to the procedure's agency (after the file)."""
     code, field_code = result.values.get("code"), result.values["field_code"]
     if field_code not in stored.fields and field_code not in file.fields:
-        _error(result, sheet, f"không có lĩnh vực mã {field_code}",
-               f"unknown field code {field_code}")
+        _error(
+            result, sheet, f"không có lĩnh vực mã {field_code}", f"unknown field code {field_code}"
+        )
         return
     proc_agency = result.values.get("agency_code") or (
-        stored.procedures[code].agency.code if code in stored.procedures else None)
+        stored.procedures[code].agency.code if code in stored.procedures else None
+    )
     owner = file.field_agency.get(field_code)
     if owner != proc_agency:
-        _error(result, sheet, f"lĩnh vực {field_code} thuộc cơ quan khác ({owner})",
-               f"field {field_code} belongs to another agency ({owner})")
+        _error(
+            result,
+            sheet,
+            f"lĩnh vực {field_code} thuộc cơ quan khác ({owner})",
+            f"field {field_code} belongs to another agency ({owner})",
+        )
 
 
-def _check_fee_items(rows: list[RowResult], stored: _Stored, file: _FileCodes,
-                     sheet: str | None) -> None:
+def _check_fee_items(
+    rows: list[RowResult], stored: _Stored, file: _FileCodes, sheet: str | None
+) -> None:
     for result in rows:
         values = result.values
         proc_code = values.get("procedure_code")
         if proc_code and proc_code not in stored.procedures and proc_code not in file.procedures:
-            _error(result, sheet, f"không có thủ tục mã {proc_code}",
-                   f"unknown procedure code {proc_code}")
+            _error(
+                result,
+                sheet,
+                f"không có thủ tục mã {proc_code}",
+                f"unknown procedure code {proc_code}",
+            )
         key = (proc_code, values.get("kind"), values.get("name"))
-        _compare(result, stored.fee_items.get(key),
-                 refs={"procedure_code": lambda f, code=proc_code: code})
+        _compare(
+            result,
+            stored.fee_items.get(key),
+            refs={"procedure_code": lambda f, code=proc_code: code},
+        )
 
 
-def _check_procedure_documents(rows: list[RowResult], stored: _Stored, file: _FileCodes,
-                               sheet: str | None) -> None:
+def _check_procedure_documents(
+    rows: list[RowResult], stored: _Stored, file: _FileCodes, sheet: str | None
+) -> None:
     for result in rows:
         proc_code = result.values.get("procedure_code")
         if proc_code and proc_code not in stored.procedures and proc_code not in file.procedures:
-            _error(result, sheet, f"không có thủ tục mã {proc_code}",
-                   f"unknown procedure code {proc_code}")
+            _error(
+                result,
+                sheet,
+                f"không có thủ tục mã {proc_code}",
+                f"unknown procedure code {proc_code}",
+            )
         key = (proc_code, result.values.get("position"))
-        _compare(result, stored.documents.get(key),
-                 refs={"procedure_code": lambda d, code=proc_code: code})
+        _compare(
+            result,
+            stored.documents.get(key),
+            refs={"procedure_code": lambda d, code=proc_code: code},
+        )
 
 
 def _compare(result: RowResult, existing, refs: dict | None = None) -> None:
@@ -504,11 +669,16 @@ def _check_eid_codes(rows: list[RowResult], agencies: dict, sheet: str | None) -
         eid = r.values.get("eid_code")
         if eid and len(owners.get(eid, [])) > 1:
             others = [c for c in owners[eid] if c != r.values.get("code")]
-            _error(r, sheet, f"mã định danh {eid} đã dùng cho cơ quan {', '.join(others)}",
-                   f"electronic ID code {eid} is already used by agency {', '.join(others)}")
+            _error(
+                r,
+                sheet,
+                f"mã định danh {eid} đã dùng cho cơ quan {', '.join(others)}",
+                f"electronic ID code {eid} is already used by agency {', '.join(others)}",
+            )
 
 
 # ---- writing --------------------------------------------------------------------------------
+
 
 def _apply(session, plan: CatalogPlan, agencies: dict, fields: dict, procedures: dict) -> None:
     by_entity: dict[str, list[RowResult]] = {}
@@ -516,10 +686,22 @@ def _apply(session, plan: CatalogPlan, agencies: dict, fields: dict, procedures:
         by_entity.setdefault(r.entity, []).append(r)
 
     _upsert(session, by_entity.get("agencies", []), Agency, "agencies", agencies, {})
-    _upsert(session, by_entity.get("fields", []), Field, "fields", fields,
-            {"agency_code": ("agency", agencies)})
-    _upsert(session, by_entity.get("procedures", []), Procedure, "procedures", procedures,
-            {"agency_code": ("agency", agencies), "field_code": ("field", fields)})
+    _upsert(
+        session,
+        by_entity.get("fields", []),
+        Field,
+        "fields",
+        fields,
+        {"agency_code": ("agency", agencies)},
+    )
+    _upsert(
+        session,
+        by_entity.get("procedures", []),
+        Procedure,
+        "procedures",
+        procedures,
+        {"agency_code": ("agency", agencies), "field_code": ("field", fields)},
+    )
 
     for entity in ("fee_items", "procedure_documents"):
         for r in by_entity.get(entity, []):
@@ -568,6 +750,7 @@ def _defaults(obj, entity: str) -> None:
 
 # ---- export ---------------------------------------------------------------------------------
 
+
 def catalog_rows(session, entity: str):
     """The rows of one table in file order, as tuples in COLUMNS order."""
     names = [c.name for c in COLUMNS[entity]]
@@ -575,25 +758,33 @@ def catalog_rows(session, entity: str):
         for a in session.scalars(select(Agency).order_by(Agency.sort_order, Agency.code)):
             yield tuple(getattr(a, n) for n in names)
     elif entity == "fields":
-        query = select(Field, Agency.code).join(Agency, Field.agency_id == Agency.id) \
+        query = (
+            select(Field, Agency.code)
+            .join(Agency, Field.agency_id == Agency.id)
             .order_by(Field.code)
+        )
         for f, agency_code in session.execute(query):
             yield tuple(agency_code if n == "agency_code" else getattr(f, n) for n in names)
     elif entity == "procedures":
-        query = (select(Procedure, Agency.code, Field.code)
-                 .join(Agency, Procedure.agency_id == Agency.id)
-                 .outerjoin(Field, Procedure.field_id == Field.id).order_by(Procedure.code))
+        query = (
+            select(Procedure, Agency.code, Field.code)
+            .join(Agency, Procedure.agency_id == Agency.id)
+            .outerjoin(Field, Procedure.field_id == Field.id)
+            .order_by(Procedure.code)
+        )
         for p, agency_code, field_code in session.execute(query):
             refs = {"agency_code": agency_code, "field_code": field_code}
             yield tuple(refs[n] if n in refs else getattr(p, n) for n in names)
     elif entity == "procedure_documents":
-        query = select(ProcedureDocument, Procedure.code).join(Procedure) \
+        query = (
+            select(ProcedureDocument, Procedure.code)
+            .join(Procedure)
             .order_by(Procedure.code, ProcedureDocument.position)
+        )
         for doc, proc_code in session.execute(query):
             yield tuple(proc_code if n == "procedure_code" else getattr(doc, n) for n in names)
     else:
-        query = select(FeeItem, Procedure.code).join(Procedure) \
-            .order_by(Procedure.code, FeeItem.id)
+        query = select(FeeItem, Procedure.code).join(Procedure).order_by(Procedure.code, FeeItem.id)
         for item, proc_code in session.execute(query):
             yield tuple(proc_code if n == "procedure_code" else getattr(item, n) for n in names)
 
@@ -616,18 +807,24 @@ def export_catalog_xlsx(session, target, empty: bool = False) -> None:
 
 def _notes_sheet(workbook, bold) -> None:
     sheet = workbook.add_worksheet(NOTES_SHEET)
-    write_row(sheet, 0, ["trang (sheet)", "cột (column)", "bắt buộc", "ý nghĩa / giá trị"],
-              {i: bold for i in range(4)})
+    write_row(
+        sheet,
+        0,
+        ["trang (sheet)", "cột (column)", "bắt buộc", "ý nghĩa / giá trị"],
+        {i: bold for i in range(4)},
+    )
     row = 1
     for entity in ENTITIES:
         for column in COLUMNS[entity]:
-            write_row(sheet, row, [entity, column.name, "có" if column.required else "",
-                                   column.help])
+            write_row(
+                sheet, row, [entity, column.name, "có" if column.required else "", column.help]
+            )
             row += 1
-    for text in ("Cập nhật theo mã: dòng có mã đã tồn tại được sửa, mã mới được thêm; "
-                 "không xoá dòng nào.",
-                 "Ngày: dd/mm/yyyy hoặc YYYY-MM-DD. Có/không: 1 hoặc 0. Không dùng công thức.",
-                 "Trang huong_dan này được bỏ qua khi nhập."):
+    for text in (
+        "Cập nhật theo mã: dòng có mã đã tồn tại được sửa, mã mới được thêm; không xoá dòng nào.",
+        "Ngày: dd/mm/yyyy hoặc YYYY-MM-DD. Có/không: 1 hoặc 0. Không dùng công thức.",
+        "Trang huong_dan này được bỏ qua khi nhập.",
+    ):
         row += 1
         write_row(sheet, row, [text])
 

@@ -10,6 +10,7 @@ time, so a test can stop it at a chosen moment:
 
 No Flask here.
 """
+
 from __future__ import annotations
 
 import contextlib

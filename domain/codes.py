@@ -14,6 +14,7 @@ and a rolled-back intake leaves no gap; the UNIQUE constraint on dossier.code is
 It has at least 4 digits and grows to 5 or more after 9999 ("độ dài dãy số theo thực tế hồ sơ
 phát sinh, tối thiểu gồm 04 ký tự", TT 03/2025 Art. 13(3) as added by TT 04/2025).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,13 +48,19 @@ def next_sequence(session, unit_code: str, day: dt.date) -> int:
 
     table = DossierCounter.__table__
     insert = insert_for(session)
-    session.execute(insert(table).values(unit_code=unit_code, day=day, last_seq=0)
-                    .on_conflict_do_nothing(index_elements=["unit_code", "day"]))
-    session.execute(update(table)
-                    .where(table.c.unit_code == unit_code, table.c.day == day)
-                    .values(last_seq=table.c.last_seq + 1))
-    return session.scalar(select(table.c.last_seq)
-                          .where(table.c.unit_code == unit_code, table.c.day == day))
+    session.execute(
+        insert(table)
+        .values(unit_code=unit_code, day=day, last_seq=0)
+        .on_conflict_do_nothing(index_elements=["unit_code", "day"])
+    )
+    session.execute(
+        update(table)
+        .where(table.c.unit_code == unit_code, table.c.day == day)
+        .values(last_seq=table.c.last_seq + 1)
+    )
+    return session.scalar(
+        select(table.c.last_seq).where(table.c.unit_code == unit_code, table.c.day == day)
+    )
 
 
 def next_code(session, unit_code: str, day: dt.date) -> str:

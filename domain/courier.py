@@ -1,5 +1,6 @@
 """Courier runs between the center and the agencies (twice a day, 10:30 and 16:00): the dossiers
 carried are added by typing or scanning their codes, all or nothing."""
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,7 @@ def add_codes_to_run(session, run, text: str | None, allowed_agency_ids=None) ->
     if allowed_agency_ids is not None and agency_id not in allowed_agency_ids:
         raise RuleError("courier_run_other_agency")
     # The run's agency may have been changed by an edit: what it already carries must follow.
-    if any(item.dossier is not None and item.dossier.agency_id != agency_id
-           for item in run.items):
+    if any(item.dossier is not None and item.dossier.agency_id != agency_id for item in run.items):
         raise RuleError("courier_items_other_agency")
     codes = parse_codes(text)
     if not codes:
@@ -45,16 +45,18 @@ def add_codes_to_run(session, run, text: str | None, allowed_agency_ids=None) ->
     if len(codes) > MAX_CODES_PER_BATCH:
         raise RuleError("courier_too_many_codes", limit=MAX_CODES_PER_BATCH)
     # Codes are stored upper-case (the unit code's letters): an indexed IN, no function on code.
-    found = {d.code.upper(): d for d in session.scalars(
-        select(Dossier).where(Dossier.code.in_(codes)))}
+    found = {
+        d.code.upper(): d for d in session.scalars(select(Dossier).where(Dossier.code.in_(codes)))
+    }
     unknown = [c for c in codes if c not in found]
     other = [c for c in codes if c in found and found[c].agency_id != agency_id]
     if unknown or other:
         raise RuleError("courier_codes_refused", unknown=unknown, other_agency=other)
     present = set()
     if run.id is not None:
-        present = set(session.scalars(select(CourierItem.dossier_id)
-                                      .where(CourierItem.run_id == run.id)))
+        present = set(
+            session.scalars(select(CourierItem.dossier_id).where(CourierItem.run_id == run.id))
+        )
     present |= {item.dossier_id for item in run.items if item.dossier_id is not None}
     added = []
     for code in codes:
@@ -81,12 +83,19 @@ def courier_counts(session, date_from=None, date_to=None, agency_ids=None) -> li
     SQL of the report's "courier" (and its breakdown by agency) and the courier totals page."""
     R = CourierRun
 
-    query = (select(Agency.id, Agency.name, R.direction, func.count(func.distinct(R.id)),
-                    func.count(CourierItem.id))
-             .join(Agency, R.agency_id == Agency.id)
-             .outerjoin(CourierItem, CourierItem.run_id == R.id)
-             .group_by(Agency.id, Agency.name, Agency.sort_order, R.direction)
-             .order_by(Agency.sort_order, Agency.name, R.direction))
+    query = (
+        select(
+            Agency.id,
+            Agency.name,
+            R.direction,
+            func.count(func.distinct(R.id)),
+            func.count(CourierItem.id),
+        )
+        .join(Agency, R.agency_id == Agency.id)
+        .outerjoin(CourierItem, CourierItem.run_id == R.id)
+        .group_by(Agency.id, Agency.name, Agency.sort_order, R.direction)
+        .order_by(Agency.sort_order, Agency.name, R.direction)
+    )
     if date_from is not None:
         query = query.where(R.run_date >= date_from)
     if date_to is not None:

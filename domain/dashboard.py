@@ -6,6 +6,7 @@ set of agencies (counter staff see their own agencies).
 - on-time share per agency: the report engine over the last twelve months;
 - fees, staff ratings and evaluation forms: the functions of payments, ratings and evaluation
   that the report and the totals pages call (one SQL per figure)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,11 @@ from domain.calendar import load_calendar
 from domain.periods import within
 from domain.sql import count_if, day_of, month_of, unindexed
 from domain.status import (
-    CLOSED_STATUSES, NOT_RECEIVED_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, RESOLVED_STATUSES,
+    CLOSED_STATUSES,
+    NOT_RECEIVED_STATUSES,
+    OPEN_STATUSES,
+    PAUSED_STATUSES,
+    RESOLVED_STATUSES,
 )
 from models import CHANNELS, Agency, Dossier
 
@@ -37,22 +42,29 @@ def _scoped(stmt, column, agency_ids):
 def received_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
     """[(YYYY-MM, {channel: n})] from the month of `first` to the month of `today`."""
     month = month_of(Dossier.accepted_at)
-    stmt = (select(month, Dossier.channel, func.count())
-            .where(*within(Dossier.accepted_at, first, today),
-                   Dossier.status.notin_(NOT_RECEIVED_STATUSES))
-            .group_by(month, Dossier.channel))
+    stmt = (
+        select(month, Dossier.channel, func.count())
+        .where(
+            *within(Dossier.accepted_at, first, today), Dossier.status.notin_(NOT_RECEIVED_STATUSES)
+        )
+        .group_by(month, Dossier.channel)
+    )
     counts: dict[str, dict] = {}
     for key, channel, n in session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)):
         counts.setdefault(key, {})[channel] = int(n)
-    return [(key, {c: counts.get(key, {}).get(c, 0) for c in CHANNELS})
-            for key in months_between(first, today)]
+    return [
+        (key, {c: counts.get(key, {}).get(c, 0) for c in CHANNELS})
+        for key in months_between(first, today)
+    ]
 
 
 def fees_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
     """[(YYYY-MM, amount in VND)] of the payments not cancelled (payments.payment_totals: the
     figure of the report and the payments' totals page)."""
-    sums = payments.add_up(payments.payment_totals(session, first, today, agency_ids),
-                           lambda r: f"{r.year:04d}-{r.month:02d}")
+    sums = payments.add_up(
+        payments.payment_totals(session, first, today, agency_ids),
+        lambda r: f"{r.year:04d}-{r.month:02d}",
+    )
     return [(key, sums.get(key, (0, 0))[1]) for key in months_between(first, today)]
 
 
@@ -70,32 +82,60 @@ def open_now(session, today: dt.date, agency_ids=None) -> dict:
 
 def overdue_by_agency(session, today: dt.date, agency_ids=None) -> list:
     """[(agency name, open, overdue)] for agencies with open dossiers, most overdue first."""
-    stmt = (select(Dossier.agency_id, func.count(),
-                   count_if(deadlines.overdue_now(today)))
-            .where(Dossier.status.in_(OPEN_STATUSES)).group_by(Dossier.agency_id))
-    counts = {a: (int(n), int(o)) for a, n, o in session.execute(
-        _scoped(stmt, Dossier.agency_id, agency_ids))}
-    names = dict(session.execute(select(Agency.id, func.coalesce(Agency.short_name, Agency.name))
-                                 .where(Agency.id.in_(list(counts) or [-1]))).all())
-    return sorted(((names[a], n, o) for a, (n, o) in counts.items()),
-                  key=lambda r: (-r[2], -r[1], r[0]))
+    stmt = (
+        select(Dossier.agency_id, func.count(), count_if(deadlines.overdue_now(today)))
+        .where(Dossier.status.in_(OPEN_STATUSES))
+        .group_by(Dossier.agency_id)
+    )
+    counts = {
+        a: (int(n), int(o))
+        for a, n, o in session.execute(_scoped(stmt, Dossier.agency_id, agency_ids))
+    }
+    names = dict(
+        session.execute(
+            select(Agency.id, func.coalesce(Agency.short_name, Agency.name)).where(
+                Agency.id.in_(list(counts) or [-1])
+            )
+        ).all()
+    )
+    return sorted(
+        ((names[a], n, o) for a, (n, o) in counts.items()), key=lambda r: (-r[2], -r[1], r[0])
+    )
 
 
 def overdue_list(session, today: dt.date, agency_ids=None, limit: int = 20) -> list:
     """The open dossiers furthest past their due date (clock running), oldest first; lateness
     in working days, as the supervision list gives it."""
-    stmt = (select(Dossier.id, Dossier.code, Dossier.applicant_name, Dossier.accepted_at,
-                   Dossier.due_date, Dossier.status,
-                   func.coalesce(Agency.short_name, Agency.name).label("agency"))
-            .join(Agency, Agency.id == Dossier.agency_id)
-            .where(deadlines.overdue_now(today))
-            .order_by(Dossier.due_date, Dossier.id).limit(limit))
+    stmt = (
+        select(
+            Dossier.id,
+            Dossier.code,
+            Dossier.applicant_name,
+            Dossier.accepted_at,
+            Dossier.due_date,
+            Dossier.status,
+            func.coalesce(Agency.short_name, Agency.name).label("agency"),
+        )
+        .join(Agency, Agency.id == Dossier.agency_id)
+        .where(deadlines.overdue_now(today))
+        .order_by(Dossier.due_date, Dossier.id)
+        .limit(limit)
+    )
     rows = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).all()
     calendar = load_calendar(session)
-    return [{"id": r.id, "code": r.code, "applicant_name": r.applicant_name,
-             "accepted_at": r.accepted_at, "due_date": r.due_date, "status": r.status,
-             "agency": r.agency, "days_late": deadlines.days_late(calendar, r.due_date, today)}
-            for r in rows]
+    return [
+        {
+            "id": r.id,
+            "code": r.code,
+            "applicant_name": r.applicant_name,
+            "accepted_at": r.accepted_at,
+            "due_date": r.due_date,
+            "status": r.status,
+            "agency": r.agency,
+            "days_late": deadlines.days_late(calendar, r.due_date, today),
+        }
+        for r in rows
+    ]
 
 
 def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
@@ -103,21 +143,33 @@ def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) 
     [first, today], classified as the report does (withdrawn and stopped count on time). Driven by
     the resolved_at / closed_at ranges only: cheaper than the whole report on a big history."""
     status = unindexed(Dossier.status)
-    parts = [select(Dossier.agency_id, Dossier.status, Dossier.due_date,
-                    day_of(column).label("close_day"))
-             .where(status.in_(statuses), *within(column, first, today))
-             for column, statuses in ((Dossier.resolved_at, RESOLVED_STATUSES),
-                                      (Dossier.closed_at, CLOSED_STATUSES))]
+    parts = [
+        select(
+            Dossier.agency_id, Dossier.status, Dossier.due_date, day_of(column).label("close_day")
+        ).where(status.in_(statuses), *within(column, first, today))
+        for column, statuses in (
+            (Dossier.resolved_at, RESOLVED_STATUSES),
+            (Dossier.closed_at, CLOSED_STATUSES),
+        )
+    ]
     if agency_ids is not None:
         parts = [_scoped(p, Dossier.agency_id, agency_ids) for p in parts]
     d = union_all(*parts).subquery("closed").c
     late = deadlines.outcome_criteria(d.status, d.close_day, d.due_date)[deadlines.LATE]
-    counts = {a: (int(n), int(n) - int(n_late)) for a, n, n_late in session.execute(
-        select(d.agency_id, func.count(), count_if(late)).group_by(d.agency_id))}
-    agencies = session.execute(select(Agency.id, Agency.name)
-                               .order_by(Agency.sort_order, Agency.code)).all()
-    return [(name, *counts[a], reports.share(counts[a][1], counts[a][0]))
-            for a, name in agencies if a in counts]
+    counts = {
+        a: (int(n), int(n) - int(n_late))
+        for a, n, n_late in session.execute(
+            select(d.agency_id, func.count(), count_if(late)).group_by(d.agency_id)
+        )
+    }
+    agencies = session.execute(
+        select(Agency.id, Agency.name).order_by(Agency.sort_order, Agency.code)
+    ).all()
+    return [
+        (name, *counts[a], reports.share(counts[a][1], counts[a][0]))
+        for a, name in agencies
+        if a in counts
+    ]
 
 
 def satisfaction(session, first: dt.date, today: dt.date, agency_ids=None) -> dict:
@@ -127,18 +179,21 @@ def satisfaction(session, first: dt.date, today: dt.date, agency_ids=None) -> di
     total = levels.pop("total")
     forms = evaluation.evaluation_counts_by_agency(session, first, today, agency_ids)
     n, score, max_score = (sum(r[i] for r in forms) for i in (2, 3, 4))
-    return {"ratings": levels, "ratings_total": total,
-            "satisfied_share": reports.share(levels["very_satisfied"] + levels["satisfied"],
-                                             total),
-            "forms": int(n or 0),
-            "forms_score_share": reports.share(int(score or 0), int(max_score or 0))}
+    return {
+        "ratings": levels,
+        "ratings_total": total,
+        "satisfied_share": reports.share(levels["very_satisfied"] + levels["satisfied"], total),
+        "forms": int(n or 0),
+        "forms_score_share": reports.share(int(score or 0), int(max_score or 0)),
+    }
 
 
 def dashboard(session, today: dt.date, agency_ids=None, months: int = 12) -> dict:
     """Everything the home page shows, for the `months` months up to `today`."""
     first = periods.last_months(today, months).start
     return {
-        "first": first, "today": today,
+        "first": first,
+        "today": today,
         "received_by_month": received_by_month(session, first, today, agency_ids),
         "fees_by_month": fees_by_month(session, first, today, agency_ids),
         "open_now": open_now(session, today, agency_ids),

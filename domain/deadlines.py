@@ -5,6 +5,7 @@ these; "today" comes from domain.clock, the working calendar from domain.calenda
 
 Lateness is measured in working days and against `due_date` (the date moved by pauses); an
 apology's `rescheduled_due_date` is a promise shown to the applicant, not the measure (§5)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,6 +24,7 @@ OUTCOMES = (EARLY, ON_TIME, LATE)
 
 # ---- one dossier --------------------------------------------------------------------------------
 
+
 def effective_due_date(dossier) -> dt.date | None:
     """The date promised to the applicant: the apology's date if any, else the due date."""
     return dossier.rescheduled_due_date or dossier.due_date
@@ -40,8 +42,11 @@ def due_soon_horizon(calendar: WorkingCalendar, today: dt.date) -> dt.date:
 
 def is_due_soon(status, due: dt.date | None, today: dt.date, calendar: WorkingCalendar) -> bool:
     """Running and due between today and the horizon (both included)."""
-    return (status in RUNNING_STATUSES and due is not None
-            and today <= due <= due_soon_horizon(calendar, today))
+    return (
+        status in RUNNING_STATUSES
+        and due is not None
+        and today <= due <= due_soon_horizon(calendar, today)
+    )
 
 
 def days_left(calendar: WorkingCalendar, due: dt.date, today: dt.date) -> int:
@@ -66,8 +71,13 @@ DESIGN, NATIONAL = "design", "national"
 METHODS = (DESIGN, NATIONAL)
 
 
-def outcome(status, closed_on: dt.date | None, due: dt.date | None, method: str = DESIGN,
-            supplements: int = 0) -> str | None:
+def outcome(
+    status,
+    closed_on: dt.date | None,
+    due: dt.date | None,
+    method: str = DESIGN,
+    supplements: int = 0,
+) -> str | None:
     """EARLY, ON_TIME or LATE for a dossier closed on `closed_on` (None while open): a result
     before its due date is early, on it on time, after it late; a withdrawn or stopped dossier,
     or one without a due date, counts on time (§6). NATIONAL: withdrawn/stopped compared with
@@ -92,6 +102,7 @@ def result_outcome(dossier) -> str | None:
 
 
 # ---- many dossiers: SQL criteria over Dossier, or a subquery `d` with its columns ---------------
+
 
 def overdue_now(today: dt.date, d=Dossier):
     """SQL of is_overdue (uses the (status, due_date) index)."""

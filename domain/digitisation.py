@@ -16,6 +16,7 @@ One SQL statement per figure (a GROUP BY agency over a bounded range of the acce
 resolved_at index — SQLite steered to it with `unindexed(status)`, as in domain/reports.py — the
 files looked up by correlated EXISTS on their indexed foreign keys),
 shared by the report page, `flask report --format json` and the workbook."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,8 +29,14 @@ from domain.sql import count_if, day_of, unindexed
 from domain.status import NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
 from models import Agency, Dossier, DossierDocument, DossierFile
 
-KEYS = ("received", "received_scanned", "received_scanned_share",
-        "resolved", "resolved_with_result", "resolved_with_result_share")
+KEYS = (
+    "received",
+    "received_scanned",
+    "received_scanned_share",
+    "resolved",
+    "resolved_with_result",
+    "resolved_with_result_share",
+)
 
 
 def scanned_at_intake_counts(session, period: Period) -> dict[int, tuple[int, int]]:
@@ -37,17 +44,31 @@ def scanned_at_intake_counts(session, period: Period) -> dict[int, tuple[int, in
     start, end = period.bounds
     doc = DossierDocument.__table__.alias("doc")
     scan = DossierFile.__table__.alias("scan")
-    scanned_doc = exists().where(
-        scan.c.document_id == doc.c.id, scan.c.kind == "scan", scan.c.withdrawn_at.is_(None),
-        day_of(scan.c.uploaded_at) <= day_of(Dossier.accepted_at)
-    ).correlate_except(scan)  # the document and the dossier are the enclosing queries' rows
+    scanned_doc = (
+        exists()
+        .where(
+            scan.c.document_id == doc.c.id,
+            scan.c.kind == "scan",
+            scan.c.withdrawn_at.is_(None),
+            day_of(scan.c.uploaded_at) <= day_of(Dossier.accepted_at),
+        )
+        .correlate_except(scan)
+    )  # the document and the dossier are the enclosing queries' rows
     has_document = exists().where(doc.c.dossier_id == Dossier.id)
     unscanned_document = exists().where(doc.c.dossier_id == Dossier.id, not_(scanned_doc))
-    query = (select(Dossier.agency_id, func.count(Dossier.id),
-                    count_if(and_(has_document, not_(unscanned_document))))
-             .where(Dossier.accepted_at >= start, Dossier.accepted_at < end,
-                    unindexed(Dossier.status).notin_(NOT_RECEIVED_STATUSES))
-             .group_by(Dossier.agency_id))
+    query = (
+        select(
+            Dossier.agency_id,
+            func.count(Dossier.id),
+            count_if(and_(has_document, not_(unscanned_document))),
+        )
+        .where(
+            Dossier.accepted_at >= start,
+            Dossier.accepted_at < end,
+            unindexed(Dossier.status).notin_(NOT_RECEIVED_STATUSES),
+        )
+        .group_by(Dossier.agency_id)
+    )
     return {agency_id: (int(n), int(scanned)) for agency_id, n, scanned in session.execute(query)}
 
 
@@ -55,20 +76,32 @@ def electronic_result_counts(session, period: Period) -> dict[int, tuple[int, in
     """{agency_id: (resolved, of which with a non-withdrawn electronic result)}."""
     start, end = period.bounds
     result = DossierFile.__table__.alias("result")
-    has_result = exists().where(result.c.dossier_id == Dossier.id, result.c.kind == "result",
-                                result.c.withdrawn_at.is_(None))
-    query = (select(Dossier.agency_id, func.count(Dossier.id), count_if(has_result))
-             .where(Dossier.resolved_at >= start, Dossier.resolved_at < end,
-                    unindexed(Dossier.status).in_(RESOLVED_STATUSES))
-             .group_by(Dossier.agency_id))
+    has_result = exists().where(
+        result.c.dossier_id == Dossier.id,
+        result.c.kind == "result",
+        result.c.withdrawn_at.is_(None),
+    )
+    query = (
+        select(Dossier.agency_id, func.count(Dossier.id), count_if(has_result))
+        .where(
+            Dossier.resolved_at >= start,
+            Dossier.resolved_at < end,
+            unindexed(Dossier.status).in_(RESOLVED_STATUSES),
+        )
+        .group_by(Dossier.agency_id)
+    )
     return {agency_id: (int(n), int(done)) for agency_id, n, done in session.execute(query)}
 
 
 def _figures(received: int, scanned: int, resolved: int, with_result: int) -> dict:
-    return {"received": received, "received_scanned": scanned,
-            "received_scanned_share": share(scanned, received),
-            "resolved": resolved, "resolved_with_result": with_result,
-            "resolved_with_result_share": share(with_result, resolved)}
+    return {
+        "received": received,
+        "received_scanned": scanned,
+        "received_scanned_share": share(scanned, received),
+        "resolved": resolved,
+        "resolved_with_result": with_result,
+        "resolved_with_result_share": share(with_result, resolved),
+    }
 
 
 def digitisation_summary(session, date_from: dt.date, date_to: dt.date) -> dict:
@@ -78,14 +111,22 @@ def digitisation_summary(session, date_from: dt.date, date_to: dt.date) -> dict:
     scanned = scanned_at_intake_counts(session, period)
     results = electronic_result_counts(session, period)
     rows = []
-    for a in session.execute(select(Agency.id, Agency.code, Agency.name, Agency.active)
-                             .order_by(Agency.sort_order, Agency.code)):
+    for a in session.execute(
+        select(Agency.id, Agency.code, Agency.name, Agency.active).order_by(
+            Agency.sort_order, Agency.code
+        )
+    ):
         received, done = scanned.get(a.id, (0, 0))
         resolved, with_result = results.get(a.id, (0, 0))
         if not a.active and not (received or resolved):
             continue
-        rows.append({"agency_code": a.code, "agency_name": a.name,
-                     **_figures(received, done, resolved, with_result)})
+        rows.append(
+            {
+                "agency_code": a.code,
+                "agency_name": a.name,
+                **_figures(received, done, resolved, with_result),
+            }
+        )
     totals = [sum(v[i] for v in scanned.values()) for i in (0, 1)]
     totals += [sum(v[i] for v in results.values()) for i in (0, 1)]
     return {**_figures(*totals), "rows": rows}

@@ -17,13 +17,15 @@ Each imported dossier gets:
 - dossier codes of our own form (<unit>-yyMMdd-NNNN) raise the per-day counter, so later
   intakes never collide with an imported code.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from sqlalchemy import select
@@ -32,18 +34,47 @@ from domain import clock
 from domain.calendar import load_calendar
 from domain.lifecycle import PAUSE_KIND
 from domain.spreadsheet_reader import (
-    Issue, Table, header_issues, ValueError_, parse_date, parse_datetime, parse_int, parse_text,
+    Issue,
+    Table,
+    ValueError_,
+    header_issues,
+    parse_date,
+    parse_datetime,
+    parse_int,
+    parse_text,
 )
 from domain.status import (
-    CLOSED_STATUSES, CLOSING_STATUSES, PAUSED_STATUSES, RESOLVED_STATUSES, Status,
+    CLOSED_STATUSES,
+    CLOSING_STATUSES,
+    PAUSED_STATUSES,
+    RESOLVED_STATUSES,
+    Status,
 )
 from models import (
-    CHANNELS, RETURN_CHANNELS, Dossier, DossierCounter, DossierEvent, DossierPause, Payment,
+    CHANNELS,
+    RETURN_CHANNELS,
+    Dossier,
+    DossierCounter,
+    DossierEvent,
+    DossierPause,
+    Payment,
     Procedure,
 )
 
-COLUMNS = ("code", "procedure_code", "applicant_name", "channel", "accepted_at", "due_date",
-           "status", "resolved_at", "returned_at", "return_channel", "closed_at", "fee_paid_vnd")
+COLUMNS = (
+    "code",
+    "procedure_code",
+    "applicant_name",
+    "channel",
+    "accepted_at",
+    "due_date",
+    "status",
+    "resolved_at",
+    "returned_at",
+    "return_channel",
+    "closed_at",
+    "fee_paid_vnd",
+)
 REQUIRED = ("code", "procedure_code", "applicant_name", "channel", "accepted_at", "status")
 COLUMN_HELP = {
     "code": "Mã hồ sơ, duy nhất",
@@ -93,8 +124,10 @@ class DossierPlan:
         return {"new": len(self.rows) - errors, "error": errors}
 
     def digest(self) -> str:
-        payload = [[r.row, sorted((k, repr(v)) for k, v in r.values.items()),
-                    bool(r.issues)] for r in self.rows]
+        payload = [
+            [r.row, sorted((k, repr(v)) for k, v in r.values.items()), bool(r.issues)]
+            for r in self.rows
+        ]
         return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
@@ -102,16 +135,22 @@ def _pick_table(tables: list[Table], plan: DossierPlan) -> Table | None:
     named = [t for t in tables if t.name.strip().lower() in ("dossiers", "dossier", "ho_so")]
     candidates = named or [t for t in tables if t.header]
     if len(candidates) != 1:
-        plan.issues.append(Issue(
-            "Tệp phải có đúng một bảng hồ sơ (một trang, hoặc trang tên “dossiers”).",
-            "The file must hold exactly one dossier table "
-            "(one sheet, or a sheet named “dossiers”)."))
+        plan.issues.append(
+            Issue(
+                "Tệp phải có đúng một bảng hồ sơ (một trang, hoặc trang tên “dossiers”).",
+                "The file must hold exactly one dossier table "
+                "(one sheet, or a sheet named “dossiers”).",
+            )
+        )
         return None
     table = candidates[0]
     plan.issues.extend(header_issues(table, list(COLUMNS), REQUIRED))
     if not table.rows and not plan.issues:
-        plan.issues.append(Issue("Tệp không có dòng hồ sơ nào.", "The file holds no dossier rows.",
-                                 sheet=table.name))
+        plan.issues.append(
+            Issue(
+                "Tệp không có dòng hồ sơ nào.", "The file holds no dossier rows.", sheet=table.name
+            )
+        )
     return None if plan.issues else table
 
 
@@ -126,10 +165,14 @@ def _parse_row(number: int, raw: dict, sheet: str) -> DossierRow:
         "procedure_code": lambda v: f"{v:.6f}" if isinstance(v, float) else parse_text(v, 32),
         "applicant_name": lambda v: parse_text(v, 255),
         "channel": lambda v: (parse_text(v) or "").lower() or None,
-        "accepted_at": parse_datetime, "due_date": parse_date, "status": parse_int,
-        "resolved_at": parse_datetime, "returned_at": parse_datetime,
+        "accepted_at": parse_datetime,
+        "due_date": parse_date,
+        "status": parse_int,
+        "resolved_at": parse_datetime,
+        "returned_at": parse_datetime,
         "return_channel": lambda v: (parse_text(v) or "").lower() or None,
-        "closed_at": parse_datetime, "fee_paid_vnd": parse_int,
+        "closed_at": parse_datetime,
+        "fee_paid_vnd": parse_int,
     }
     for name, parse in parsers.items():
         try:
@@ -143,13 +186,17 @@ def _parse_row(number: int, raw: dict, sheet: str) -> DossierRow:
         if values.get(name) is None and not values.get(f"_bad_{name}"):
             bad(f"cột {name} không được để trống", f"column {name} must not be blank")
     if values["channel"] and values["channel"] not in CHANNELS:
-        bad(f"cột channel: “{values['channel']}” không hợp lệ ({', '.join(CHANNELS)})",
-            f"column channel: “{values['channel']}” is not one of {', '.join(CHANNELS)}")
+        bad(
+            f"cột channel: “{values['channel']}” không hợp lệ ({', '.join(CHANNELS)})",
+            f"column channel: “{values['channel']}” is not one of {', '.join(CHANNELS)}",
+        )
     if values["return_channel"] and values["return_channel"] not in RETURN_CHANNELS:
-        bad(f"cột return_channel: “{values['return_channel']}” không hợp lệ "
+        bad(
+            f"cột return_channel: “{values['return_channel']}” không hợp lệ "
             f"({', '.join(RETURN_CHANNELS)})",
             f"column return_channel: “{values['return_channel']}” is not one of "
-            f"{', '.join(RETURN_CHANNELS)}")
+            f"{', '.join(RETURN_CHANNELS)}",
+        )
     if values["fee_paid_vnd"] is not None and values["fee_paid_vnd"] < 0:
         bad("cột fee_paid_vnd: không được âm", "column fee_paid_vnd: must not be negative")
     status = values["status"]
@@ -163,26 +210,36 @@ def _parse_row(number: int, raw: dict, sheet: str) -> DossierRow:
 
 
 def _check_status_dates(values: dict, status: int, bad) -> None:
-    needs = {"resolved_at": status in RESOLVED_STATUSES, "returned_at": status == Status.RETURNED,
-             "closed_at": status in CLOSING_STATUSES}
+    needs = {
+        "resolved_at": status in RESOLVED_STATUSES,
+        "returned_at": status == Status.RETURNED,
+        "closed_at": status in CLOSING_STATUSES,
+    }
     for name, needed in needs.items():
         if values.get(f"_bad_{name}"):
             continue
         if needed and values[name] is None:
             bad(f"trạng thái {status} cần cột {name}", f"status {status} needs column {name}")
         if not needed and values[name] is not None:
-            bad(f"trạng thái {status} không có {name} (để trống cột này)",
-                f"status {status} has no {name} (leave that column blank)")
+            bad(
+                f"trạng thái {status} không có {name} (để trống cột này)",
+                f"status {status} has no {name} (leave that column blank)",
+            )
     accepted = values["accepted_at"]
     if accepted is None:
         return
-    order = [("accepted_at", accepted), ("resolved_at", values["resolved_at"]),
-             ("returned_at", values["returned_at"])]
+    order = [
+        ("accepted_at", accepted),
+        ("resolved_at", values["resolved_at"]),
+        ("returned_at", values["returned_at"]),
+    ]
     known = [(n, v) for n, v in order if v is not None]
     for (n1, v1), (n2, v2) in zip(known, known[1:]):
         if v2 < v1:
-            bad(f"{n2} ({v2:%d/%m/%Y %H:%M}) trước {n1} ({v1:%d/%m/%Y %H:%M})",
-                f"{n2} ({v2:%Y-%m-%d %H:%M}) is before {n1} ({v1:%Y-%m-%d %H:%M})")
+            bad(
+                f"{n2} ({v2:%d/%m/%Y %H:%M}) trước {n1} ({v1:%d/%m/%Y %H:%M})",
+                f"{n2} ({v2:%Y-%m-%d %H:%M}) is before {n1} ({v1:%Y-%m-%d %H:%M})",
+            )
     if values["closed_at"] is not None and values["closed_at"] < accepted:
         bad("closed_at trước accepted_at", "closed_at is before accepted_at")
     if values["due_date"] is not None and values["due_date"] < accepted.date():
@@ -191,11 +248,17 @@ def _check_status_dates(values: dict, status: int, bad) -> None:
 
 def _chunks(items: list, size: int = CHUNK):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
-def import_dossiers(session, tables: list[Table], apply: bool = False, user_id: int | None = None,
-                    unit_code: str | None = None, today: dt.date | None = None) -> DossierPlan:
+def import_dossiers(
+    session,
+    tables: list[Table],
+    apply: bool = False,
+    user_id: int | None = None,
+    unit_code: str | None = None,
+    today: dt.date | None = None,
+) -> DossierPlan:
     """Validate every row; with apply=True and no error, write everything (the caller commits)."""
     plan = DossierPlan()
     table = _pick_table(tables, plan)
@@ -210,9 +273,14 @@ def import_dossiers(session, tables: list[Table], apply: bool = False, user_id: 
         if code is None:
             continue
         if code in first_row:
-            row.issues.append(Issue(f"mã hồ sơ {code} trùng với dòng {first_row[code]}",
-                                    f"dossier code {code} repeats row {first_row[code]}",
-                                    row.row, table.name))
+            row.issues.append(
+                Issue(
+                    f"mã hồ sơ {code} trùng với dòng {first_row[code]}",
+                    f"dossier code {code} repeats row {first_row[code]}",
+                    row.row,
+                    table.name,
+                )
+            )
         else:
             first_row[code] = row.row
     existing = set()
@@ -221,31 +289,52 @@ def import_dossiers(session, tables: list[Table], apply: bool = False, user_id: 
     proc_codes = {r.values.get("procedure_code") for r in rows} - {None}
     procedures = {}
     for chunk in _chunks(sorted(proc_codes)):
-        procedures.update({p.code: p for p in session.scalars(
-            select(Procedure).where(Procedure.code.in_(chunk)))})
+        procedures.update(
+            {p.code: p for p in session.scalars(select(Procedure).where(Procedure.code.in_(chunk)))}
+        )
     calendar = load_calendar(session)
     today = today or clock.today()
     for row in rows:
         values = row.values
         for name in ("accepted_at", "resolved_at", "returned_at", "closed_at"):
             if values.get(name) is not None and values[name].date() > today:
-                row.issues.append(Issue(f"{name} ({values[name]:%d/%m/%Y}) ở tương lai",
-                                        f"{name} ({values[name]:%Y-%m-%d}) is in the future",
-                                        row.row, table.name))
+                row.issues.append(
+                    Issue(
+                        f"{name} ({values[name]:%d/%m/%Y}) ở tương lai",
+                        f"{name} ({values[name]:%Y-%m-%d}) is in the future",
+                        row.row,
+                        table.name,
+                    )
+                )
         if values.get("code") in existing:
-            row.issues.append(Issue(f"mã hồ sơ {values['code']} đã có trong cơ sở dữ liệu",
-                                    f"dossier code {values['code']} already exists in the database",
-                                    row.row, table.name))
+            row.issues.append(
+                Issue(
+                    f"mã hồ sơ {values['code']} đã có trong cơ sở dữ liệu",
+                    f"dossier code {values['code']} already exists in the database",
+                    row.row,
+                    table.name,
+                )
+            )
         code = values.get("procedure_code")
         if code is not None:
             row.procedure = procedures.get(code)
             if row.procedure is None:
-                row.issues.append(Issue(f"không có thủ tục mã {code} trong danh mục",
-                                        f"unknown procedure code {code}", row.row, table.name))
-        if values.get("due_date") is None and row.procedure is not None \
-                and values.get("accepted_at") is not None:
-            values["due_date"] = calendar.due_date(values["accepted_at"],
-                                                   row.procedure.processing_days)
+                row.issues.append(
+                    Issue(
+                        f"không có thủ tục mã {code} trong danh mục",
+                        f"unknown procedure code {code}",
+                        row.row,
+                        table.name,
+                    )
+                )
+        if (
+            values.get("due_date") is None
+            and row.procedure is not None
+            and values.get("accepted_at") is not None
+        ):
+            values["due_date"] = calendar.due_date(
+                values["accepted_at"], row.procedure.processing_days
+            )
             row.due_computed = True
     plan.rows = rows
     if apply and plan.ok:
@@ -280,24 +369,52 @@ def _apply(session, plan: DossierPlan, user_id, unit_code, today: dt.date) -> No
         for row in chunk:
             v, procedure = row.values, row.procedure
             dossier = Dossier(
-                code=v["code"], procedure_id=procedure.id, agency_id=procedure.agency_id,
-                applicant_name=v["applicant_name"], applicant_kind="citizen",
-                channel=v["channel"], accepted_at=v["accepted_at"], due_date=v["due_date"],
-                resolved_at=v["resolved_at"], returned_at=v["returned_at"],
-                return_channel=v["return_channel"], closed_at=v["closed_at"],
-                status=v["status"], note=IMPORT_REASON)
+                code=v["code"],
+                procedure_id=procedure.id,
+                agency_id=procedure.agency_id,
+                applicant_name=v["applicant_name"],
+                applicant_kind="citizen",
+                channel=v["channel"],
+                accepted_at=v["accepted_at"],
+                due_date=v["due_date"],
+                resolved_at=v["resolved_at"],
+                returned_at=v["returned_at"],
+                return_channel=v["return_channel"],
+                closed_at=v["closed_at"],
+                status=v["status"],
+                note=IMPORT_REASON,
+            )
             session.add(dossier)
             for from_status, to_status, at in _events(v):
-                session.add(DossierEvent(dossier=dossier, from_status=from_status,
-                                         to_status=to_status, at=at, user_id=user_id,
-                                         reason=IMPORT_REASON))
+                session.add(
+                    DossierEvent(
+                        dossier=dossier,
+                        from_status=from_status,
+                        to_status=to_status,
+                        at=at,
+                        user_id=user_id,
+                        reason=IMPORT_REASON,
+                    )
+                )
             if v["status"] in PAUSED_STATUSES:
-                session.add(DossierPause(
-                    dossier=dossier, kind=PAUSE_KIND[v["status"]],
-                    started_on=max(today, v["accepted_at"].date()), reason=IMPORT_REASON))
+                session.add(
+                    DossierPause(
+                        dossier=dossier,
+                        kind=PAUSE_KIND[v["status"]],
+                        started_on=max(today, v["accepted_at"].date()),
+                        reason=IMPORT_REASON,
+                    )
+                )
             if v["fee_paid_vnd"]:
-                session.add(Payment(dossier=dossier, amount_vnd=v["fee_paid_vnd"], method="other",
-                                    paid_at=v["accepted_at"], collected_by_id=user_id))
+                session.add(
+                    Payment(
+                        dossier=dossier,
+                        amount_vnd=v["fee_paid_vnd"],
+                        method="other",
+                        paid_at=v["accepted_at"],
+                        collected_by_id=user_id,
+                    )
+                )
             match = _OWN_CODE.match(v["code"])
             if unit_code and match and match["unit"] == unit_code:
                 try:

@@ -3,6 +3,7 @@
 The indicators are data (EvaluationIndicator): `ensure_indicators(session)` seeds the two sets
 we know — the 9 national indicators of Decree 61/2018 art. 33 (0–2 points each, 18 in all) and
 the 4-indicator citizen form scored out of 8 that the center used in 2019."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,11 @@ from sqlalchemy import func, select
 from domain.periods import within
 from domain.service import RuleError
 from models import (
-    EVALUATION_CHANNELS, Agency, EvaluationAnswer, EvaluationForm, EvaluationIndicator,
+    EVALUATION_CHANNELS,
+    Agency,
+    EvaluationAnswer,
+    EvaluationForm,
+    EvaluationIndicator,
 )
 
 NATIONAL = "national"
@@ -29,8 +34,11 @@ INDICATORS = {
         ("QG04", "Số lượng cơ quan, đơn vị, tổ chức phải liên hệ để hoàn thiện hồ sơ", 2),
         ("QG05", "Tiếp nhận, giải quyết hồ sơ qua dịch vụ công trực tuyến, bưu chính công ích", 2),
         ("QG06", "Công khai thủ tục hành chính theo quy định", 2),
-        ("QG07", "Thái độ của cán bộ, công chức, viên chức khi hướng dẫn, tiếp nhận, giải quyết "
-                 "hồ sơ", 2),
+        (
+            "QG07",
+            "Thái độ của cán bộ, công chức, viên chức khi hướng dẫn, tiếp nhận, giải quyết hồ sơ",
+            2,
+        ),
         ("QG08", "Tiếp thu, giải trình ý kiến phản ánh, kiến nghị của tổ chức, cá nhân", 2),
         ("QG09", "Mức độ hài lòng của tổ chức, cá nhân về kết quả giải quyết TTHC", 2),
     ],
@@ -53,8 +61,15 @@ def ensure_indicators(session) -> int:
     for form_set, rows in INDICATORS.items():
         for order, (code, name, max_score) in enumerate(rows, start=1):
             if code not in existing:
-                session.add(EvaluationIndicator(code=code, form_set=form_set, name=name,
-                                                max_score=max_score, sort_order=order))
+                session.add(
+                    EvaluationIndicator(
+                        code=code,
+                        form_set=form_set,
+                        name=name,
+                        max_score=max_score,
+                        sort_order=order,
+                    )
+                )
                 added += 1
     session.flush()
     return added
@@ -65,11 +80,19 @@ def indicators_of(session, form_set: str):
     return session.scalars(
         select(EvaluationIndicator)
         .where(EvaluationIndicator.form_set == form_set, EvaluationIndicator.active.is_(True))
-        .order_by(EvaluationIndicator.sort_order, EvaluationIndicator.id)).all()
+        .order_by(EvaluationIndicator.sort_order, EvaluationIndicator.id)
+    ).all()
 
 
-def record_evaluation(session, form_set: str, scores: dict[int, int], agency_id: int,
-                      submitted_at: dt.datetime, dossier=None, channel: str = "paper"):
+def record_evaluation(
+    session,
+    form_set: str,
+    scores: dict[int, int],
+    agency_id: int,
+    submitted_at: dt.datetime,
+    dossier=None,
+    channel: str = "paper",
+):
     """A form with one score per active indicator of the set; score and max_score are stored.
     `scores` maps indicator id -> points. Refuses a missing/extra indicator or a score out of
     0..max (RuleError); nothing is added then."""
@@ -88,14 +111,23 @@ def record_evaluation(session, form_set: str, scores: dict[int, int], agency_id:
     answers = []
     for indicator in indicators:
         value = scores[indicator.id]
-        if isinstance(value, bool) or not isinstance(value, int) \
-                or not 0 <= value <= indicator.max_score:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 0 <= value <= indicator.max_score
+        ):
             raise RuleError("evaluation_score_out_of_range", indicator=indicator.code)
         answers.append(EvaluationAnswer(indicator=indicator, score=value))
     form = EvaluationForm(
-        form_set=form_set, agency_id=agency_id, dossier=dossier, submitted_at=submitted_at,
-        channel=channel, answers=answers, score=sum(a.score for a in answers),
-        max_score=sum(i.max_score for i in indicators))
+        form_set=form_set,
+        agency_id=agency_id,
+        dossier=dossier,
+        submitted_at=submitted_at,
+        channel=channel,
+        answers=answers,
+        score=sum(a.score for a in answers),
+        max_score=sum(i.max_score for i in indicators),
+    )
     session.add(form)
     return form
 
@@ -116,25 +148,34 @@ class ScoreCount:
         return score_label(self.score, self.max_score)
 
 
-def evaluation_counts_by_score(session, date_from=None, date_to=None, agency_ids=None,
-                               form_set: str | None = None,
-                               by_agency: bool = False) -> list[ScoreCount]:
+def evaluation_counts_by_score(
+    session,
+    date_from=None,
+    date_to=None,
+    agency_ids=None,
+    form_set: str | None = None,
+    by_agency: bool = False,
+) -> list[ScoreCount]:
     """Forms per score ("8/8": 566, "7/8": 212, ...), highest first (the largest scale first);
     cancelled forms excluded. `by_agency`: one row per agency and score. The one SQL of the
     report's "evaluation_forms" and of the evaluation forms' totals page."""
     F = EvaluationForm
 
     keys = [F.agency_id] if by_agency else []
-    query = (select(F.score, F.max_score, func.count(F.id), *keys)
-             .where(F.cancelled_at.is_(None), *within(F.submitted_at, date_from, date_to))
-             .group_by(F.max_score, F.score, *keys)
-             .order_by(*keys, F.max_score.desc(), F.score.desc()))
+    query = (
+        select(F.score, F.max_score, func.count(F.id), *keys)
+        .where(F.cancelled_at.is_(None), *within(F.submitted_at, date_from, date_to))
+        .group_by(F.max_score, F.score, *keys)
+        .order_by(*keys, F.max_score.desc(), F.score.desc())
+    )
     if form_set:
         query = query.where(F.form_set == form_set)
     if agency_ids is not None:
         query = query.where(F.agency_id.in_(agency_ids or [-1]))
-    return [ScoreCount(int(r[0]), int(r[1]), int(r[2]), r[3] if by_agency else None)
-            for r in session.execute(query)]
+    return [
+        ScoreCount(int(r[0]), int(r[1]), int(r[2]), r[3] if by_agency else None)
+        for r in session.execute(query)
+    ]
 
 
 def evaluation_summary(session, date_from=None, date_to=None) -> dict:
@@ -147,12 +188,13 @@ def evaluation_counts_by_agency(session, date_from=None, date_to=None, agency_id
     """Per agency: forms, points and maximum points (average = points / maximum)."""
     F = EvaluationForm
 
-    query = (select(Agency.id, Agency.name, func.count(F.id), func.sum(F.score),
-                    func.sum(F.max_score))
-             .join(Agency, F.agency_id == Agency.id)
-             .where(F.cancelled_at.is_(None), *within(F.submitted_at, date_from, date_to))
-             .group_by(Agency.id, Agency.name, Agency.sort_order)
-             .order_by(Agency.sort_order, Agency.name))
+    query = (
+        select(Agency.id, Agency.name, func.count(F.id), func.sum(F.score), func.sum(F.max_score))
+        .join(Agency, F.agency_id == Agency.id)
+        .where(F.cancelled_at.is_(None), *within(F.submitted_at, date_from, date_to))
+        .group_by(Agency.id, Agency.name, Agency.sort_order)
+        .order_by(Agency.sort_order, Agency.name)
+    )
     if agency_ids is not None:
         query = query.where(F.agency_id.in_(agency_ids or [-1]))
     return [(r[0], r[1], int(r[2]), int(r[3] or 0), int(r[4] or 0)) for r in session.execute(query)]

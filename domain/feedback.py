@@ -1,5 +1,6 @@
 """Feedback (phản ánh, kiến nghị): due 10 working days after receipt (configurable), on the same
 working calendar as dossiers (design §5)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +8,8 @@ import datetime as dt
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import object_session
 
-from domain.notifications import queue_notices
-
 from domain import clock
+from domain.notifications import queue_notices
 from domain.periods import within
 from domain.service import RuleError, share
 from domain.sql import count_if, day_of
@@ -19,8 +19,9 @@ DEFAULT_DUE_DAYS = 10
 OPEN_STATUSES = ("new", "processing")
 
 
-def feedback_due_date(calendar, received_at: dt.date | dt.datetime,
-                      days: int = DEFAULT_DUE_DAYS) -> dt.date:
+def feedback_due_date(
+    calendar, received_at: dt.date | dt.datetime, days: int = DEFAULT_DUE_DAYS
+) -> dt.date:
     """The `days`-th working day after the clock start of the receipt (as for dossiers: a
     Saturday receipt counts from Monday)."""
     return calendar.due_date(received_at, days)
@@ -33,8 +34,11 @@ def overdue_criterion(today: dt.date):
 
 
 def is_overdue(feedback, today: dt.date) -> bool:
-    return feedback.status in OPEN_STATUSES and feedback.due_date is not None \
+    return (
+        feedback.status in OPEN_STATUSES
+        and feedback.due_date is not None
         and feedback.due_date < today
+    )
 
 
 def answered_on_time(feedback) -> bool | None:
@@ -59,12 +63,14 @@ def apply_answer(feedback, user, now: dt.datetime, session=None) -> None:
         if feedback.answered_at is None:
             feedback.answered_at = now
             # The sender is told, in the same transaction as the answer.
-            queue_notices(session or object_session(feedback), feedback, "feedback_answered",
-                          now)
+            queue_notices(session or object_session(feedback), feedback, "feedback_answered", now)
         if feedback.handled_by_id is None and feedback.handled_by is None:
             feedback.handled_by = user
-    if feedback.answered_at is not None and feedback.received_at is not None \
-            and feedback.answered_at < feedback.received_at:
+    if (
+        feedback.answered_at is not None
+        and feedback.received_at is not None
+        and feedback.answered_at < feedback.received_at
+    ):
         raise RuleError("feedback_answer_before_receipt")
 
 
@@ -77,8 +83,14 @@ def answered_criteria(date_to: dt.date | None = None):
     return answered, and_(answered, day_of(F.answered_at) <= F.due_date)
 
 
-def feedback_counts(session, date_from=None, date_to=None, agency_ids=None,
-                    today: dt.date | None = None, by_channel: bool = False) -> list[dict]:
+def feedback_counts(
+    session,
+    date_from=None,
+    date_to=None,
+    agency_ids=None,
+    today: dt.date | None = None,
+    by_channel: bool = False,
+) -> list[dict]:
     """Received in the period; of them answered by the end of the period, answered on time, and
     still open and overdue at `today`. One row, or one per channel with `by_channel`. The one
     SQL of the report's "feedback" (and its breakdown by channel) and the feedback totals page."""
@@ -87,20 +99,34 @@ def feedback_counts(session, date_from=None, date_to=None, agency_ids=None,
     today = today or clock.today()
     answered, on_time = answered_criteria(date_to)
     keys = [F.channel] if by_channel else []
-    query = select(
-        func.count(F.id).label("received"), count_if(answered).label("answered"),
-        count_if(on_time).label("answered_on_time"),
-        count_if(overdue_criterion(today)).label("overdue"), *keys,
-    ).where(*within(F.received_at, date_from, date_to)).group_by(*keys)
+    query = (
+        select(
+            func.count(F.id).label("received"),
+            count_if(answered).label("answered"),
+            count_if(on_time).label("answered_on_time"),
+            count_if(overdue_criterion(today)).label("overdue"),
+            *keys,
+        )
+        .where(*within(F.received_at, date_from, date_to))
+        .group_by(*keys)
+    )
     if agency_ids is not None:
         query = query.where(F.agency_id.in_(agency_ids or [-1]))
-    return [{"channel": r.channel if by_channel else None, "received": int(r.received),
-             "answered": int(r.answered), "answered_on_time": int(r.answered_on_time),
-             "overdue": int(r.overdue)} for r in session.execute(query)]
+    return [
+        {
+            "channel": r.channel if by_channel else None,
+            "received": int(r.received),
+            "answered": int(r.answered),
+            "answered_on_time": int(r.answered_on_time),
+            "overdue": int(r.overdue),
+        }
+        for r in session.execute(query)
+    ]
 
 
-def feedback_summary(session, date_from=None, date_to=None, agency_ids=None,
-                     today: dt.date | None = None) -> dict:
+def feedback_summary(
+    session, date_from=None, date_to=None, agency_ids=None, today: dt.date | None = None
+) -> dict:
     """The totals of feedback_counts, and the share answered on time (of the answered, %)."""
     row = feedback_counts(session, date_from, date_to, agency_ids, today)[0]
     del row["channel"]

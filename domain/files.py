@@ -9,6 +9,7 @@ came with is kept for display only and never touches a path.
 
 Plain module: the views (views/files.py) and the CLI pass FILES_DIR and the size limit in.
 Refusals are FileRefused(msgid, **params), English gettext msgids translated by the caller."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,13 +48,16 @@ class FileRefused(Exception):
         super().__init__(msgid % params if params else msgid)
 
 
-NOT_ALLOWED = N_("%(name)s is not a PDF, JPEG or PNG file (the content decides, not the name): "
-                 "it was not stored.")
+NOT_ALLOWED = N_(
+    "%(name)s is not a PDF, JPEG or PNG file (the content decides, not the name): "
+    "it was not stored."
+)
 
 
 @dataclass(frozen=True)
 class Checked:
     """A file whose content passed the checks."""
+
     data: bytes
     sha256: str
     media_type: str
@@ -66,12 +70,16 @@ class Checked:
 
 # ---- reading an upload ------------------------------------------------------------------------
 
+
 def read_limited(stream, name: str, max_bytes: int) -> bytes:
     """The whole upload, or FileRefused when it is larger than max_bytes (read no further)."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise FileRefused(N_("%(name)s is larger than %(limit)s MB: it was not stored."),
-                          name=name, limit=_megabytes(max_bytes))
+        raise FileRefused(
+            N_("%(name)s is larger than %(limit)s MB: it was not stored."),
+            name=name,
+            limit=_megabytes(max_bytes),
+        )
     if not data:
         raise FileRefused(N_("%(name)s is empty: it was not stored."), name=name)
     return data
@@ -90,8 +98,11 @@ def clean_name(name: str | None) -> str:
     text = "".join(c for c in text if unicodedata.category(c)[0] != "C").strip().strip(".")
     if len(text) > MAX_NAME:
         stem, dot, ext = text.rpartition(".")
-        text = (stem[:MAX_NAME - len(ext) - 1] + "." + ext) if dot and len(ext) <= 10 \
+        text = (
+            (stem[: MAX_NAME - len(ext) - 1] + "." + ext)
+            if dot and len(ext) <= 10
             else text[:MAX_NAME]
+        )
     return text or "tep"
 
 
@@ -108,11 +119,15 @@ def download_name(original_name: str, media_type: str) -> str:
 
 # ---- content checks ---------------------------------------------------------------------------
 
+
 def check_content(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Checked:
     """The file's type, by content, and its page count for a PDF; FileRefused otherwise."""
     if len(data) > max_bytes:
-        raise FileRefused(N_("%(name)s is larger than %(limit)s MB: it was not stored."),
-                          name=name, limit=_megabytes(max_bytes))
+        raise FileRefused(
+            N_("%(name)s is larger than %(limit)s MB: it was not stored."),
+            name=name,
+            limit=_megabytes(max_bytes),
+        )
     if not data:
         raise FileRefused(N_("%(name)s is empty: it was not stored."), name=name)
     pages = None
@@ -126,14 +141,19 @@ def check_content(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
         _check_jpeg(data, name)
     else:
         raise FileRefused(NOT_ALLOWED, name=name)
-    return Checked(data=data, sha256=hashlib.sha256(data).hexdigest(), media_type=media_type,
-                   pages=pages)
+    return Checked(
+        data=data, sha256=hashlib.sha256(data).hexdigest(), media_type=media_type, pages=pages
+    )
 
 
-DAMAGED = N_("%(name)s looks like a %(kind)s file but cannot be read (damaged or not really "
-             "one): it was not stored.")
-ACTIVE_PDF = N_("%(name)s is a PDF with JavaScript or other content that runs by itself: it "
-                "was not stored. Scan the paper again, or print it to a new PDF.")
+DAMAGED = N_(
+    "%(name)s looks like a %(kind)s file but cannot be read (damaged or not really "
+    "one): it was not stored."
+)
+ACTIVE_PDF = N_(
+    "%(name)s is a PDF with JavaScript or other content that runs by itself: it "
+    "was not stored. Scan the paper again, or print it to a new PDF."
+)
 
 # Names that make a PDF run something: JavaScript (in actions, name trees, form fields), launch
 # actions (start a program) and XFA forms (scripts of their own). A scan has none of them.
@@ -150,15 +170,29 @@ def _check_pdf(data: bytes, name: str) -> int:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise FileRefused(N_("%(name)s is a PDF protected by a password: it was not stored. "
-                                 "Save it without protection and send it again."), name=name)
+            raise FileRefused(
+                N_(
+                    "%(name)s is a PDF protected by a password: it was not stored. "
+                    "Save it without protection and send it again."
+                ),
+                name=name,
+            )
         pages = len(reader.pages)
         if _pdf_has_active_content(reader):
             raise FileRefused(ACTIVE_PDF, name=name)
     except FileRefused:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, zlib.error, struct.error) as exc:
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        zlib.error,
+        struct.error,
+    ) as exc:
         raise FileRefused(DAMAGED, name=name, kind="PDF") from exc
     if pages < 1:
         raise FileRefused(DAMAGED, name=name, kind="PDF")
@@ -168,18 +202,20 @@ def _check_pdf(data: bytes, name: str) -> int:
 def _pdf_has_active_content(reader) -> bool:
     """Every object of the file, those packed in object streams included, looked through for
     an active name as a key or a value (e.g. /S /JavaScript, /JS, /AA → /Launch)."""
+
     def active(value, depth=0) -> bool:
         if depth > 50:
             return False
         if isinstance(value, NameObject):
             return str(value) in _ACTIVE_NAMES
         if isinstance(value, DictionaryObject):  # stream dictionaries too (not their data)
-            return any(str(k) in _ACTIVE_NAMES or (not isinstance(v, IndirectObject)
-                                                  and active(v, depth + 1))
-                       for k, v in value.items())
+            return any(
+                str(k) in _ACTIVE_NAMES
+                or (not isinstance(v, IndirectObject) and active(v, depth + 1))
+                for k, v in value.items()
+            )
         if isinstance(value, ArrayObject):
-            return any(not isinstance(v, IndirectObject) and active(v, depth + 1)
-                       for v in value)
+            return any(not isinstance(v, IndirectObject) and active(v, depth + 1) for v in value)
         return False
 
     numbers = {(num, gen) for gen, table in reader.xref.items() for num in table}
@@ -199,14 +235,25 @@ _PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: 
 
 def _png_raw_size(width: int, height: int, bits_per_pixel: int, interlaced: bool) -> int:
     """Bytes of the decompressed image data (scanlines with their filter byte)."""
+
     def scanlines(w, h):
         return 0 if w == 0 or h == 0 else h * (1 + (w * bits_per_pixel + 7) // 8)
+
     if not interlaced:
         return scanlines(width, height)
-    passes = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4),
-              (1, 0, 2, 2), (0, 1, 1, 2))
-    return sum(scanlines((width - x + dx - 1) // dx, (height - y + dy - 1) // dy)
-               for x, y, dx, dy in passes)
+    passes = (
+        (0, 0, 8, 8),
+        (4, 0, 8, 8),
+        (0, 4, 4, 8),
+        (2, 0, 4, 4),
+        (0, 2, 2, 4),
+        (1, 0, 2, 2),
+        (0, 1, 1, 2),
+    )
+    return sum(
+        scanlines((width - x + dx - 1) // dx, (height - y + dy - 1) // dy)
+        for x, y, dx, dy in passes
+    )
 
 
 def _check_png(data: bytes, name: str) -> None:
@@ -249,11 +296,11 @@ def _png_chunk(data: bytes, pos: int, damaged: FileRefused) -> tuple[bytes, byte
     """(kind, body, position of the next chunk) of the chunk at `pos`, its CRC checked."""
     if pos + 12 > len(data):
         raise damaged
-    length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-    body = data[pos + 8:pos + 8 + length]
+    length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+    body = data[pos + 8 : pos + 8 + length]
     if length > 2**31 - 1 or len(body) != length or pos + 12 + length > len(data):
         raise damaged
-    crc = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0]
+    crc = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])[0]
     if zlib.crc32(kind + body) != crc:
         raise damaged
     return kind, body, pos + 12 + length
@@ -264,12 +311,20 @@ def _png_header(body: bytes, name: str, damaged: FileRefused) -> tuple[int, int,
     if len(body) != 13:
         raise damaged
     width, height, depth, colour, method, filt, interlace = struct.unpack(">IIBBBBB", body)
-    if (not width or not height or colour not in _PNG_DEPTHS
-            or depth not in _PNG_DEPTHS[colour] or method or filt or interlace > 1):
+    if (
+        not width
+        or not height
+        or colour not in _PNG_DEPTHS
+        or depth not in _PNG_DEPTHS[colour]
+        or method
+        or filt
+        or interlace > 1
+    ):
         raise damaged
     if width * height > MAX_PIXELS:
-        raise FileRefused(N_("%(name)s is an image too large to be a scan: it was not "
-                             "stored."), name=name)
+        raise FileRefused(
+            N_("%(name)s is an image too large to be a scan: it was not stored."), name=name
+        )
     return width, height, depth * _PNG_CHANNELS[colour], bool(interlace)
 
 
@@ -294,10 +349,10 @@ def _check_jpeg(data: bytes, name: str) -> None:
             raise damaged  # RST outside a scan, TEM, a second SOI
         if pos + 2 > n:
             raise damaged
-        length = struct.unpack(">H", data[pos:pos + 2])[0]
+        length = struct.unpack(">H", data[pos : pos + 2])[0]
         if length < 2 or pos + length > n:
             raise damaged
-        segment = data[pos + 2:pos + length]
+        segment = data[pos + 2 : pos + length]
         pos += length
         if marker in _JPEG_FRAMES:
             _jpeg_frame(segment, name, damaged)
@@ -316,12 +371,12 @@ def _jpeg_frame(segment: bytes, name: str, damaged: FileRefused) -> None:
     if len(segment) < 6:
         raise damaged
     _precision, height, width, components = struct.unpack(">BHHB", segment[:6])
-    if not width or not height or not 1 <= components <= 4 \
-            or len(segment) != 6 + 3 * components:
+    if not width or not height or not 1 <= components <= 4 or len(segment) != 6 + 3 * components:
         raise damaged
     if width * height > MAX_PIXELS:
-        raise FileRefused(N_("%(name)s is an image too large to be a scan: it was not "
-                             "stored."), name=name)
+        raise FileRefused(
+            N_("%(name)s is an image too large to be a scan: it was not stored."), name=name
+        )
 
 
 def _jpeg_scan_end(data: bytes, pos: int, damaged: FileRefused) -> int:
@@ -340,6 +395,7 @@ def _jpeg_scan_end(data: bytes, pos: int, damaged: FileRefused) -> int:
 
 
 # ---- storage ----------------------------------------------------------------------------------
+
 
 def path_for(files_dir: str | os.PathLike, sha256: str) -> Path:
     """Where the content with this hash lives: FILES_DIR/ab/cd/<sha256>."""
@@ -391,8 +447,18 @@ def store(files_dir: str | os.PathLike, checked: Checked) -> Path:
 
 # ---- attachments ------------------------------------------------------------------------------
 
-def attach(session, dossier, checked: Checked, name: str, files_dir, user, now: dt.datetime,
-           document=None, kind: str = "scan"):
+
+def attach(
+    session,
+    dossier,
+    checked: Checked,
+    name: str,
+    files_dir,
+    user,
+    now: dt.datetime,
+    document=None,
+    kind: str = "scan",
+):
     """Store a checked file and attach it to the dossier (or one of its received documents).
     The file is on disk before its row is flushed: a row never points to a missing file. The
     caller commits. The same content already attached, and not withdrawn, to the same place is
@@ -403,26 +469,43 @@ def attach(session, dossier, checked: Checked, name: str, files_dir, user, now: 
         raise FileRefused(N_("This document is not one of the dossier's."))
     if kind == "result":
         if dossier.resolved_at is None:
-            raise FileRefused(N_("An electronic result can be attached only once the dossier "
-                                 "is resolved."))
+            raise FileRefused(
+                N_("An electronic result can be attached only once the dossier is resolved.")
+            )
         document = None
     stored = session.scalar(select(StoredFile).where(StoredFile.sha256 == checked.sha256))
     if stored is not None:
-        same = session.scalar(select(DossierFile.id).where(
-            DossierFile.dossier_id == dossier.id, DossierFile.stored_file_id == stored.id,
-            DossierFile.kind == kind, DossierFile.withdrawn_at.is_(None),
-            DossierFile.document_id.is_(None) if document is None
-            else DossierFile.document_id == document.id))
+        same = session.scalar(
+            select(DossierFile.id).where(
+                DossierFile.dossier_id == dossier.id,
+                DossierFile.stored_file_id == stored.id,
+                DossierFile.kind == kind,
+                DossierFile.withdrawn_at.is_(None),
+                DossierFile.document_id.is_(None)
+                if document is None
+                else DossierFile.document_id == document.id,
+            )
+        )
         if same is not None:
             raise FileRefused(N_("%(name)s is already attached here."), name=name)
     store(files_dir, checked)
     if stored is None:
-        stored = StoredFile(sha256=checked.sha256, size=checked.size,
-                            media_type=checked.media_type, pages=checked.pages)
+        stored = StoredFile(
+            sha256=checked.sha256,
+            size=checked.size,
+            media_type=checked.media_type,
+            pages=checked.pages,
+        )
         session.add(stored)
-    attachment = DossierFile(dossier=dossier, document=document, stored=stored, kind=kind,
-                             original_name=clean_name(name), uploaded_at=now,
-                             uploaded_by=user)
+    attachment = DossierFile(
+        dossier=dossier,
+        document=document,
+        stored=stored,
+        kind=kind,
+        original_name=clean_name(name),
+        uploaded_at=now,
+        uploaded_by=user,
+    )
     session.add(attachment)
     session.flush()
     return attachment
@@ -442,11 +525,17 @@ def withdraw(session, attachment, user, now: dt.datetime, reason: str | None) ->
 
 
 def files_of(session, dossier_id: int) -> list:
-    return list(session.scalars(select(DossierFile).where(DossierFile.dossier_id == dossier_id)
-                                .order_by(DossierFile.uploaded_at, DossierFile.id)))
+    return list(
+        session.scalars(
+            select(DossierFile)
+            .where(DossierFile.dossier_id == dossier_id)
+            .order_by(DossierFile.uploaded_at, DossierFile.id)
+        )
+    )
 
 
 # ---- verification -----------------------------------------------------------------------------
+
 
 @dataclass
 class CheckReport:
@@ -485,6 +574,11 @@ def stored_paths(files_dir) -> list[tuple[str, Path]]:
     root = Path(files_dir)
     if not root.is_dir():
         return []
-    return [(p.name, p) for p in sorted(root.glob("??/??/*"))
-            if p.is_file() and SHA256.match(p.name) and p.parent.name == p.name[2:4]
-            and p.parent.parent.name == p.name[:2]]
+    return [
+        (p.name, p)
+        for p in sorted(root.glob("??/??/*"))
+        if p.is_file()
+        and SHA256.match(p.name)
+        and p.parent.name == p.name[2:4]
+        and p.parent.parent.name == p.name[:2]
+    ]

@@ -5,6 +5,7 @@ second send is shown where the first one led.
 
 Two sends at the same moment are settled by the table's primary key: on PostgreSQL the second
 INSERT waits for the first transaction and then finds the row; on SQLite writers take turns."""
+
 from __future__ import annotations
 
 import re
@@ -59,8 +60,12 @@ def claim(session, token: str | None, user_id: int | None = None) -> None:
         return
     table = FormSubmission.__table__
     insert = insert_for(session)
-    statement = insert(table).values(token=token, user_id=user_id, created_at=utcnow()) \
-        .on_conflict_do_nothing(index_elements=["token"]).returning(table.c.token)
+    statement = (
+        insert(table)
+        .values(token=token, user_id=user_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["token"])
+        .returning(table.c.token)
+    )
     with session.no_autoflush:
         if session.execute(statement).first() is not None:  # inserted: the token is ours
             return

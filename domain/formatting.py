@@ -1,4 +1,5 @@
 """Vietnamese formats for numbers, money, dates and shares (design §8)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,11 +61,14 @@ def format_datetime_input(value: dt.datetime | None) -> str:
 _DMY = r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})"
 _YMD = r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
 _TIME = r"(?P<hh>\d{1,2})[:hg](?P<mm>\d{2})(?::(?P<ss>\d{2}))?"
-_DATETIME_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
-    rf"^{_DMY}(?:(?:\s*,\s*|\s+|T){_TIME})?$",     # 05/12/2026, 05/12/2026 14:30
-    rf"^{_YMD}(?:(?:\s+|T){_TIME})?$",               # 2026-12-05, 2026-12-05T14:30:00
-    rf"^{_TIME}(?:\s*,\s*|\s+){_DMY}$",            # 14:30 05/12/2026, as lists show it
-))
+_DATETIME_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        rf"^{_DMY}(?:(?:\s*,\s*|\s+|T){_TIME})?$",  # 05/12/2026, 05/12/2026 14:30
+        rf"^{_YMD}(?:(?:\s+|T){_TIME})?$",  # 2026-12-05, 2026-12-05T14:30:00
+        rf"^{_TIME}(?:\s*,\s*|\s+){_DMY}$",  # 14:30 05/12/2026, as lists show it
+    )
+)
 
 
 def parse_datetime(text: str, date_only: bool = True) -> tuple[dt.datetime, bool]:
@@ -80,9 +84,14 @@ def parse_datetime(text: str, date_only: bool = True) -> tuple[dt.datetime, bool
         has_time = parts["hh"] is not None
         if not has_time and not date_only:
             raise ValueError(f"a time is needed: {text!r}")
-        return dt.datetime(int(parts["y"]), int(parts["m"]), int(parts["d"]),
-                           int(parts["hh"] or 0), int(parts["mm"] or 0),
-                           int(parts["ss"] or 0)), has_time
+        return dt.datetime(
+            int(parts["y"]),
+            int(parts["m"]),
+            int(parts["d"]),
+            int(parts["hh"] or 0),
+            int(parts["mm"] or 0),
+            int(parts["ss"] or 0),
+        ), has_time
     raise ValueError(f"not a date: {text!r}")
 
 
@@ -98,7 +107,7 @@ _RANGE_SEPARATORS = re.compile(r"\s+(?:to|đến|–|-)\s+", re.IGNORECASE)
 
 
 def split_range(text: str) -> tuple[str, str]:
-    """"01/12/2026 to 05/12/2026" (also "đến", " - ", " – ") -> the two ends; ValueError."""
+    """ "01/12/2026 to 05/12/2026" (also "đến", " - ", " – ") -> the two ends; ValueError."""
     parts = _RANGE_SEPARATORS.split(str(text or "").strip())
     if len(parts) != 2 or not all(parts):
         raise ValueError(f"not a range: {text!r}")

@@ -1,6 +1,7 @@
 """Intake at the counter (issue 14 point 2): what the clerk sees as soon as the procedure is
 chosen, computed here for "now" with the working calendar — the same due date accept_dossier
 stores — and the applicant a clerk has met before. No Flask here."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,16 +32,36 @@ def preview(procedure: Procedure, at: dt.datetime, calendar: WorkingCalendar) ->
     """What the intake page shows before saving: processing time, due date, fees (in đồng),
     channels and the checklist of documents."""
     return {
-        "procedure_id": procedure.id, "code": procedure.code, "name": procedure.name,
+        "procedure_id": procedure.id,
+        "code": procedure.code,
+        "name": procedure.name,
         "processing_days": procedure.processing_days,
         "due_date": due_date(procedure, at, calendar),
-        "fees": [{"kind": f.kind, "name": f.name, "amount_vnd": f.amount_vnd,
-                  "channel": f.channel, "note": f.note} for f in procedure.fee_items],
-        "fees_total_vnd": sum(f.amount_vnd or 0 for f in procedure.fee_items
-                              if f.channel in (None, "direct")),
+        "fees": [
+            {
+                "kind": f.kind,
+                "name": f.name,
+                "amount_vnd": f.amount_vnd,
+                "channel": f.channel,
+                "note": f.note,
+            }
+            for f in procedure.fee_items
+        ],
+        "fees_total_vnd": sum(
+            f.amount_vnd or 0 for f in procedure.fee_items if f.channel in (None, "direct")
+        ),
         "channels": channels_allowed(procedure),
-        "documents": [{"id": d.id, "position": d.position, "name": d.name, "kind": d.kind,
-                       "copies": d.copies, "required": d.required} for d in procedure.documents],
+        "documents": [
+            {
+                "id": d.id,
+                "position": d.position,
+                "name": d.name,
+                "kind": d.kind,
+                "copies": d.copies,
+                "required": d.required,
+            }
+            for d in procedure.documents
+        ],
     }
 
 
@@ -51,11 +72,13 @@ def returning_applicant(session, id_number: str, agency_ids: list[int] | None) -
     if not id_number:
         return None
     query = select(Dossier.applicant_name, Dossier.phone, Dossier.address).where(
-        Dossier.id_number == id_number)
+        Dossier.id_number == id_number
+    )
     if agency_ids is not None:
         query = query.where(Dossier.agency_id.in_(agency_ids))
-    row = session.execute(query.order_by(Dossier.accepted_at.desc(),
-                                         Dossier.id.desc()).limit(1)).first()
+    row = session.execute(
+        query.order_by(Dossier.accepted_at.desc(), Dossier.id.desc()).limit(1)
+    ).first()
     if row is None:
         return None
     return {"applicant_name": row.applicant_name, "phone": row.phone, "address": row.address}

@@ -5,6 +5,7 @@ then holds a random token (in a cookie) that can only show that officer's rating
 ratings. Only the token's SHA-256 is stored. The token lives `idle` after its last use and at
 most `max_life` after the start, and is refused as soon as it is revoked or its officer can no
 longer be rated (deactivated, no longer counter staff). Times are naive UTC."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,16 +47,20 @@ def may_start(starter, officer) -> bool:
     return officer.id == starter.id or bool(set(officer.agency_ids) & set(starter.agency_ids))
 
 
-def start(session, officer, starter, now: dt.datetime, idle: dt.timedelta,
-          max_life: dt.timedelta):
+def start(session, officer, starter, now: dt.datetime, idle: dt.timedelta, max_life: dt.timedelta):
     """A new kiosk device for `officer`: returns (device, token); the token is shown once (to
     the device's cookie) and never stored."""
 
     if not may_start(starter, officer):
         raise RuleError("kiosk_officer_refused")
     token = new_token()
-    device = KioskDevice(token_hash=hash_token(token), officer=officer, started_by=starter,
-                         started_at=now, expires_at=min(now + idle, now + max_life))
+    device = KioskDevice(
+        token_hash=hash_token(token),
+        officer=officer,
+        started_by=starter,
+        started_at=now,
+        expires_at=min(now + idle, now + max_life),
+    )
     session.add(device)
     return device, token
 
@@ -66,8 +71,7 @@ def find(session, token: str | None, now: dt.datetime):
 
     if not token or len(token) > 200:
         return None
-    device = session.scalar(select(KioskDevice).where(
-        KioskDevice.token_hash == hash_token(token)))
+    device = session.scalar(select(KioskDevice).where(KioskDevice.token_hash == hash_token(token)))
     if device is None or device.revoked_at is not None or device.expires_at <= now:
         return None
     if not is_rateable(device.officer):
@@ -96,5 +100,6 @@ def csrf_secret(secret: str, token: str) -> str:
     """The CSRF secret of a tablet in kiosk mode: derived from its token (which a page of
     another site cannot read), so its forms stay valid however long the tablet sleeps, where a
     session's secret would end with the session."""
-    return hmac.new(secret.encode(), b"kiosk-csrf:" + hash_token(token).encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret.encode(), b"kiosk-csrf:" + hash_token(token).encode(), hashlib.sha256
+    ).hexdigest()

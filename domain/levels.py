@@ -7,16 +7,21 @@ dossiers read as they were, but no new procedure may take it, on the form or by 
 checks an applicant's address: a center receives any dossier of the province (Nghị định
 118/2025, "không phụ thuộc vào địa giới hành chính").
 """
+
 from __future__ import annotations
 
 from sqlalchemy import inspect
 
 ABOLISHED = frozenset({"district"})
 # English msgid, translated in translations/*/messages.po; the import carries its own Vietnamese.
-ABOLISHED_MESSAGE = ("The district level no longer exists since 01/07/2025: a new procedure is "
-                     "of the province or the commune.")
-ABOLISHED_MESSAGE_VI = ("cấp huyện không còn từ ngày 01/07/2025: thủ tục mới chỉ chọn cấp tỉnh "
-                        "(province) hoặc cấp xã (commune)")
+ABOLISHED_MESSAGE = (
+    "The district level no longer exists since 01/07/2025: a new procedure is "
+    "of the province or the commune."
+)
+ABOLISHED_MESSAGE_VI = (
+    "cấp huyện không còn từ ngày 01/07/2025: thủ tục mới chỉ chọn cấp tỉnh "
+    "(province) hoặc cấp xã (commune)"
+)
 
 
 def may_choose(level: str | None, current: str | None) -> bool:

@@ -42,18 +42,18 @@ and reschedule queue a notice to the applicant in the caller's transaction.
 LifecycleError(msgid, **params): `msgid` is an English gettext msgid with %(name)s params;
     views show gettext(e.msgid) % e.params (translated in translations/vi); str(e) is English.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from domain import N_
+from domain import N_, intake
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.codes import next_dossier_code
-from domain import intake
 from domain.notifications import ACTION_EVENTS, queue_notices
-from models import DossierEvent, DossierPause, Procedure
 from domain.status import CLOSING_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, Status
+from models import DossierEvent, DossierPause, Procedure
 
 CENTER_UNIT = "Trung tâm Phục vụ hành chính công"
 PAUSE_KIND = {Status.AWAITING_SUPPLEMENT: "supplement", Status.AWAITING_PAYMENT: "payment"}
@@ -67,21 +67,24 @@ class Action:
     needs_reason: bool = False
 
 
-ACTIONS: dict[str, Action] = {a.name: a for a in (
-    Action("accept", (Status.SUBMITTED,), Status.ACCEPTED),
-    Action("refuse", (Status.SUBMITTED,), Status.REFUSED, True),
-    Action("transfer", (Status.ACCEPTED,), Status.PROCESSING),
-    Action("request_supplement", (Status.PROCESSING,), Status.AWAITING_SUPPLEMENT, True),
-    Action("supplement_received", (Status.AWAITING_SUPPLEMENT,), Status.PROCESSING),
-    Action("await_payment", (Status.PROCESSING,), Status.AWAITING_PAYMENT, True),
-    Action("payment_received", (Status.AWAITING_PAYMENT,), Status.PROCESSING),
-    Action("resolve", (Status.ACCEPTED, Status.PROCESSING), Status.RESOLVED),
-    Action("return", (Status.RESOLVED,), Status.RETURNED),
-    Action("withdraw", (Status.SUBMITTED, *OPEN_STATUSES), Status.WITHDRAWN, True),
-    Action("stop", (Status.PROCESSING, *PAUSED_STATUSES), Status.STOPPED, True),
-    # An apology (Mẫu 04) keeps the status: it only promises a new date.
-    Action("reschedule", (Status.PROCESSING,), Status.PROCESSING, True),
-)}
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action("accept", (Status.SUBMITTED,), Status.ACCEPTED),
+        Action("refuse", (Status.SUBMITTED,), Status.REFUSED, True),
+        Action("transfer", (Status.ACCEPTED,), Status.PROCESSING),
+        Action("request_supplement", (Status.PROCESSING,), Status.AWAITING_SUPPLEMENT, True),
+        Action("supplement_received", (Status.AWAITING_SUPPLEMENT,), Status.PROCESSING),
+        Action("await_payment", (Status.PROCESSING,), Status.AWAITING_PAYMENT, True),
+        Action("payment_received", (Status.AWAITING_PAYMENT,), Status.PROCESSING),
+        Action("resolve", (Status.ACCEPTED, Status.PROCESSING), Status.RESOLVED),
+        Action("return", (Status.RESOLVED,), Status.RETURNED),
+        Action("withdraw", (Status.SUBMITTED, *OPEN_STATUSES), Status.WITHDRAWN, True),
+        Action("stop", (Status.PROCESSING, *PAUSED_STATUSES), Status.STOPPED, True),
+        # An apology (Mẫu 04) keeps the status: it only promises a new date.
+        Action("reschedule", (Status.PROCESSING,), Status.PROCESSING, True),
+    )
+}
 RETURN_CHANNELS = ("counter", "postal", "online")
 
 
@@ -94,9 +97,12 @@ class LifecycleError(Exception):
 
 
 def allowed_actions(dossier) -> list[str]:
-    return [a.name for a in ACTIONS.values()
-            if dossier.status in a.from_statuses
-            and not (a.name == "reschedule" and dossier.rescheduled_due_date is not None)]
+    return [
+        a.name
+        for a in ACTIONS.values()
+        if dossier.status in a.from_statuses
+        and not (a.name == "reschedule" and dossier.rescheduled_due_date is not None)
+    ]
 
 
 def check_transition(dossier, action: str, reason: str | None = None, **details) -> Action:
@@ -106,15 +112,18 @@ def check_transition(dossier, action: str, reason: str | None = None, **details)
     if dossier.status not in spec.from_statuses:
         raise LifecycleError(
             N_("This action is not allowed for a dossier in status %(status)s."),
-            status=dossier.status)
+            status=dossier.status,
+        )
     if spec.needs_reason and not (reason or "").strip():
         raise LifecycleError(N_("A reason is required for this action."))
     if action == "return":
         channel = details.get("return_channel") or dossier.return_channel or "counter"
         if channel not in RETURN_CHANNELS:
             raise LifecycleError(N_("Unknown return channel."))
-        if channel == "postal" and not (details.get("postal_tracking_no")
-                                        or dossier.postal_tracking_no or "").strip():
+        if (
+            channel == "postal"
+            and not (details.get("postal_tracking_no") or dossier.postal_tracking_no or "").strip()
+        ):
             raise LifecycleError(N_("A postal tracking number is required to return by post."))
     if action == "reschedule":
         if dossier.rescheduled_due_date is not None:
@@ -125,23 +134,32 @@ def check_transition(dossier, action: str, reason: str | None = None, **details)
     return spec
 
 
-def _event(session, dossier, from_status, to_status, user, at, reason=None, from_unit=None,
-           to_unit=None):
-    event = DossierEvent(dossier=dossier, from_status=from_status, to_status=to_status, at=at,
-                         user_id=getattr(user, "id", user), from_unit=from_unit,
-                         to_unit=to_unit, reason=(reason or "").strip() or None)
+def _event(
+    session, dossier, from_status, to_status, user, at, reason=None, from_unit=None, to_unit=None
+):
+    event = DossierEvent(
+        dossier=dossier,
+        from_status=from_status,
+        to_status=to_status,
+        at=at,
+        user_id=getattr(user, "id", user),
+        from_unit=from_unit,
+        to_unit=to_unit,
+        reason=(reason or "").strip() or None,
+    )
     session.add(event)
     return event
 
 
-def accept_dossier(session, dossier, user, at: dt.datetime, unit_code: str,
-                   calendar: WorkingCalendar | None = None):
+def accept_dossier(
+    session, dossier, user, at: dt.datetime, unit_code: str, calendar: WorkingCalendar | None = None
+):
     """Intake (§3, §4, §5): code, clock, due date, status 2 and the first event."""
     from_status = dossier.status if dossier.id is not None else None
     if from_status is not None and from_status != Status.SUBMITTED:
         raise LifecycleError(
-            N_("This action is not allowed for a dossier in status %(status)s."),
-            status=from_status)
+            N_("This action is not allowed for a dossier in status %(status)s."), status=from_status
+        )
     if dossier.code and from_status is None:
         raise LifecycleError(N_("This dossier already has a code."))
     with session.no_autoflush:
@@ -176,11 +194,20 @@ def _end_pause(dossier, day: dt.date, calendar: WorkingCalendar) -> None:
         if pause.ended_on is None:
             pause.ended_on = max(day, pause.started_on)
             dossier.due_date = calendar.due_date_after_pause(
-                dossier.due_date, pause.started_on, pause.ended_on)
+                dossier.due_date, pause.started_on, pause.ended_on
+            )
 
 
-def transition(session, dossier, action: str, user, at: dt.datetime, reason: str | None = None,
-               calendar: WorkingCalendar | None = None, **details):
+def transition(
+    session,
+    dossier,
+    action: str,
+    user,
+    at: dt.datetime,
+    reason: str | None = None,
+    calendar: WorkingCalendar | None = None,
+    **details,
+):
     """Apply one action of ACTIONS (see the module docstring) and write its DossierEvent."""
     if action == "accept":
         raise LifecycleError(N_("Use the intake to accept a dossier."))
@@ -192,8 +219,14 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
     if from_status in PAUSED_STATUSES and spec.to_status != from_status:
         _end_pause(dossier, at.date(), calendar or load_calendar(session))
     if spec.to_status in PAUSED_STATUSES:
-        session.add(DossierPause(dossier=dossier, kind=PAUSE_KIND[spec.to_status],
-                                 started_on=at.date(), reason=reason.strip()))
+        session.add(
+            DossierPause(
+                dossier=dossier,
+                kind=PAUSE_KIND[spec.to_status],
+                started_on=at.date(),
+                reason=reason.strip(),
+            )
+        )
         from_unit, to_unit = from_unit or agency_name, to_unit or CENTER_UNIT
     if action == "transfer":
         from_unit, to_unit = from_unit or CENTER_UNIT, to_unit or agency_name
@@ -205,8 +238,9 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
             from_unit, to_unit = from_unit or agency_name, to_unit or CENTER_UNIT
     elif action == "return":
         dossier.returned_at = at
-        dossier.return_channel = details.get("return_channel") or dossier.return_channel \
-            or "counter"
+        dossier.return_channel = (
+            details.get("return_channel") or dossier.return_channel or "counter"
+        )
         if details.get("postal_tracking_no"):
             dossier.postal_tracking_no = details["postal_tracking_no"].strip()
         from_unit = from_unit or CENTER_UNIT
@@ -215,21 +249,28 @@ def transition(session, dossier, action: str, user, at: dt.datetime, reason: str
     if spec.to_status in CLOSING_STATUSES:
         dossier.closed_at = at
     dossier.status = spec.to_status
-    event = _event(session, dossier, from_status, spec.to_status, user, at, reason,
-                   from_unit, to_unit)
+    event = _event(
+        session, dossier, from_status, spec.to_status, user, at, reason, from_unit, to_unit
+    )
     if action in ACTION_EVENTS:  # the applicant is told, in this same transaction
         queue_notices(session, dossier, ACTION_EVENTS[action], at)
     return event
 
 
-def transition_many(session, dossiers, action: str, user, at: dt.datetime,
-                    reason: str | None = None, calendar: WorkingCalendar | None = None,
-                    **details) -> list:
+def transition_many(
+    session,
+    dossiers,
+    action: str,
+    user,
+    at: dt.datetime,
+    reason: str | None = None,
+    calendar: WorkingCalendar | None = None,
+    **details,
+) -> list:
     """One action on many dossiers, all or nothing: every dossier is checked before any change."""
     dossiers = list(dossiers)
     for dossier in dossiers:
         check_transition(dossier, action, reason, **details)
     if any(d.status in PAUSED_STATUSES for d in dossiers):
         calendar = calendar or load_calendar(session)
-    return [transition(session, d, action, user, at, reason, calendar, **details)
-            for d in dossiers]
+    return [transition(session, d, action, user, at, reason, calendar, **details) for d in dossiers]

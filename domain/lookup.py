@@ -12,6 +12,7 @@ What the citizen sees is `public_status`: the procedure, the status in plain wor
 the supplement asked for, where to collect the result and the apology — never the applicant's
 name, ID number, phone, e-mail or address. A wrong secret and an unknown code are one answer,
 costing one hash check each (`find`)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,11 +50,16 @@ PLAIN_STATUS = {
     Status.RETURNED: N_("The result has been returned to you"),
 }
 STATUS_KEYS = {
-    Status.SUBMITTED: "submitted", Status.ACCEPTED: "accepted", Status.REFUSED: "refused",
-    Status.PROCESSING: "processing", Status.AWAITING_SUPPLEMENT: "awaiting_supplement",
-    Status.AWAITING_PAYMENT: "awaiting_payment", Status.WITHDRAWN: "withdrawn",
+    Status.SUBMITTED: "submitted",
+    Status.ACCEPTED: "accepted",
+    Status.REFUSED: "refused",
+    Status.PROCESSING: "processing",
+    Status.AWAITING_SUPPLEMENT: "awaiting_supplement",
+    Status.AWAITING_PAYMENT: "awaiting_payment",
+    Status.WITHDRAWN: "withdrawn",
     Status.STOPPED: "stopped",
-    Status.RESOLVED: "resolved", Status.RETURNED: "returned",
+    Status.RESOLVED: "resolved",
+    Status.RETURNED: "returned",
 }
 COLLECT_AT = {
     "counter": N_("At the result return desk of %(center)s"),
@@ -77,7 +83,7 @@ def normalize_secret(typed: str | None) -> str:
 
 
 def normalize_code(typed: str | None) -> str:
-    return (typed or "").strip()[:MAX_CODE_LENGTH + 1]
+    return (typed or "").strip()[: MAX_CODE_LENGTH + 1]
 
 
 def issue_secret(session, dossier, at: dt.datetime) -> tuple[str, int]:
@@ -87,8 +93,7 @@ def issue_secret(session, dossier, at: dt.datetime) -> tuple[str, int]:
     row = session.scalar(select(DossierLookup).where(DossierLookup.dossier_id == dossier.id))
     hashed = generate_password_hash(secret, method=HASH_METHOD)
     if row is None:
-        row = DossierLookup(dossier_id=dossier.id, secret_hash=hashed, issued_at=at,
-                            issue_count=1)
+        row = DossierLookup(dossier_id=dossier.id, secret_hash=hashed, issued_at=at, issue_count=1)
         session.add(row)
     else:
         row.secret_hash, row.issued_at = hashed, at
@@ -113,7 +118,8 @@ def find(session, code: str | None, secret: str | None):
         found = session.execute(
             select(Dossier, DossierLookup.secret_hash)
             .join(DossierLookup, DossierLookup.dossier_id == Dossier.id)
-            .where(Dossier.code == code)).first()
+            .where(Dossier.code == code)
+        ).first()
     hashed = found[1] if found else _nobody_hash()
     matches = bool(secret) and check_password_hash(hashed, secret)
     return found[0] if found and matches else None
@@ -127,15 +133,18 @@ def public_status(dossier, center: str, translate=N_) -> dict:
     if status == Status.AWAITING_SUPPLEMENT:
         open_pauses = [p for p in dossier.pauses if p.kind == "supplement" and p.ended_on is None]
         if open_pauses:
-            supplement = {"requested_on": open_pauses[-1].started_on,
-                          "what": open_pauses[-1].reason}
+            supplement = {
+                "requested_on": open_pauses[-1].started_on,
+                "what": open_pauses[-1].reason,
+            }
     apology = None
     if dossier.rescheduled_due_date:
-        events = [e for e in dossier.events
-                  if e.from_status == e.to_status == Status.PROCESSING]
-        apology = {"new_due_date": dossier.rescheduled_due_date,
-                   "written_on": events[-1].at.date() if events else None,
-                   "reason": events[-1].reason if events else None}
+        events = [e for e in dossier.events if e.from_status == e.to_status == Status.PROCESSING]
+        apology = {
+            "new_due_date": dossier.rescheduled_due_date,
+            "written_on": events[-1].at.date() if events else None,
+            "reason": events[-1].reason if events else None,
+        }
     ready = status == Status.RESOLVED
     channel = dossier.return_channel or "counter"
     collect = translate(COLLECT_AT[channel]) % {"center": center} if ready else None

@@ -16,6 +16,7 @@ or given up. A notice sent before any receipt was printed links to the page with
 Texts are NoticeTemplate rows (admins edit them), rendered at sending time in a sandboxed Jinja
 environment that knows only VARIABLES (never the applicant's name, ID number or address);
 DEFAULT_TEMPLATES seeds them and stands in for a missing row."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,17 +36,26 @@ ACCEPT_DELAY = dt.timedelta(minutes=10)
 LOOKUP_PATH = "/tra-cuu/"
 MASKED_SECRET = "*****-*****"
 # The life-cycle actions that tell the applicant something (domain/lifecycle.ACTIONS names).
-ACTION_EVENTS = {"request_supplement": "supplement_requested", "resolve": "result_ready",
-                 "reschedule": "rescheduled"}
+ACTION_EVENTS = {
+    "request_supplement": "supplement_requested",
+    "resolve": "result_ready",
+    "reschedule": "rescheduled",
+}
 PHONE_CHANNELS = ("sms", "zalo")
 # What a template may use; all strings. Nothing personal about the applicant.
-VARIABLES = ("code", "procedure", "due_date", "lookup_link", "agency", "center",
-             "received_on")
-SAMPLE_CONTEXT = {"code": "000.00.01.H01-250701-0001", "procedure": "Cấp giấy phép lái xe",
-                  "due_date": "15/07/2025", "lookup_link": "https://motcua.example.vn"
-                  + LOOKUP_PATH + "?code=000.00.01.H01-250701-0001&secret=" + MASKED_SECRET,
-                  "agency": "Sở Giao thông vận tải",
-                  "center": "Trung tâm Phục vụ hành chính công", "received_on": "01/07/2025"}
+VARIABLES = ("code", "procedure", "due_date", "lookup_link", "agency", "center", "received_on")
+SAMPLE_CONTEXT = {
+    "code": "000.00.01.H01-250701-0001",
+    "procedure": "Cấp giấy phép lái xe",
+    "due_date": "15/07/2025",
+    "lookup_link": "https://motcua.example.vn"
+    + LOOKUP_PATH
+    + "?code=000.00.01.H01-250701-0001&secret="
+    + MASKED_SECRET,
+    "agency": "Sở Giao thông vận tải",
+    "center": "Trung tâm Phục vụ hành chính công",
+    "received_on": "01/07/2025",
+}
 MAX_TEMPLATE_LENGTH = 4000
 
 _SIGNATURE = "\n\n{{ center }}\n(Thư tự động, xin không trả lời thư này.)"
@@ -53,41 +63,44 @@ DEFAULT_TEMPLATES = {
     ("accepted", "email"): (
         "Hồ sơ {{ code }} đã được tiếp nhận",
         "Kính gửi Ông/Bà,\n\n{{ center }} đã tiếp nhận hồ sơ {{ code }} về thủ tục "
-        "\"{{ procedure }}\" ({{ agency }}).\nNgày hẹn trả kết quả: {{ due_date }}.\n"
+        '"{{ procedure }}" ({{ agency }}).\nNgày hẹn trả kết quả: {{ due_date }}.\n'
         "{% if lookup_link %}\nTra cứu tình trạng hồ sơ: {{ lookup_link }}\n{% endif %}"
-        + _SIGNATURE),
+        + _SIGNATURE,
+    ),
     ("supplement_requested", "email"): (
         "Hồ sơ {{ code }} cần bổ sung",
-        "Kính gửi Ông/Bà,\n\nHồ sơ {{ code }} (thủ tục \"{{ procedure }}\") cần được bổ sung, "
+        'Kính gửi Ông/Bà,\n\nHồ sơ {{ code }} (thủ tục "{{ procedure }}") cần được bổ sung, '
         "hoàn thiện. Nội dung cần bổ sung ghi trong phiếu yêu cầu bổ sung, hoàn thiện hồ sơ; "
-        "xin Ông/Bà liên hệ bộ phận một cửa hoặc tra cứu hồ sơ để biết chi tiết."
-        + _SIGNATURE),
+        "xin Ông/Bà liên hệ bộ phận một cửa hoặc tra cứu hồ sơ để biết chi tiết." + _SIGNATURE,
+    ),
     ("result_ready", "email"): (
         "Hồ sơ {{ code }} đã có kết quả",
-        "Kính gửi Ông/Bà,\n\nHồ sơ {{ code }} (thủ tục \"{{ procedure }}\") đã có kết quả. "
+        'Kính gửi Ông/Bà,\n\nHồ sơ {{ code }} (thủ tục "{{ procedure }}") đã có kết quả. '
         "Xin mời Ông/Bà đến nhận kết quả tại {{ center }} hoặc theo hình thức đã đăng ký."
-        + _SIGNATURE),
+        + _SIGNATURE,
+    ),
     ("rescheduled", "email"): (
         "Hồ sơ {{ code }}: thư xin lỗi và hẹn lại ngày trả kết quả",
-        "Kính gửi Ông/Bà,\n\nHồ sơ {{ code }} (thủ tục \"{{ procedure }}\") chưa giải quyết "
+        'Kính gửi Ông/Bà,\n\nHồ sơ {{ code }} (thủ tục "{{ procedure }}") chưa giải quyết '
         "kịp thời hạn. {{ agency }} xin lỗi Ông/Bà và hẹn lại ngày trả kết quả: "
-        "{{ due_date }}." + _SIGNATURE),
+        "{{ due_date }}." + _SIGNATURE,
+    ),
     ("feedback_answered", "email"): (
         "Phản ánh, kiến nghị của Ông/Bà đã được trả lời",
         "Kính gửi Ông/Bà,\n\nPhản ánh, kiến nghị Ông/Bà gửi ngày {{ received_on }} đã được "
-        "trả lời. Xin mời Ông/Bà liên hệ {{ center }} để nhận nội dung trả lời."
-        + _SIGNATURE),
+        "trả lời. Xin mời Ông/Bà liên hệ {{ center }} để nhận nội dung trả lời." + _SIGNATURE,
+    ),
 }
 _SMS_TEXTS = {
     "accepted": "{{ center }}: đã tiếp nhận hồ sơ {{ code }}, hẹn trả kết quả ngày "
-                "{{ due_date }}.{% if lookup_link %} Tra cứu: {{ lookup_link }}{% endif %}",
+    "{{ due_date }}.{% if lookup_link %} Tra cứu: {{ lookup_link }}{% endif %}",
     "supplement_requested": "{{ center }}: hồ sơ {{ code }} cần bổ sung, hoàn thiện. Xin liên "
-                            "hệ bộ phận một cửa.",
+    "hệ bộ phận một cửa.",
     "result_ready": "{{ center }}: hồ sơ {{ code }} đã có kết quả, mời Ông/Bà đến nhận.",
     "rescheduled": "{{ center }}: xin lỗi Ông/Bà, hồ sơ {{ code }} được hẹn lại ngày trả kết "
-                   "quả {{ due_date }}.",
+    "quả {{ due_date }}.",
     "feedback_answered": "{{ center }}: phản ánh, kiến nghị ngày {{ received_on }} của Ông/Bà "
-                         "đã được trả lời.",
+    "đã được trả lời.",
 }
 for _event, _text in _SMS_TEXTS.items():
     for _channel in PHONE_CHANNELS:
@@ -103,6 +116,7 @@ class NoticeTemplateError(ValueError):
 class _NoticeEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox, narrowed further: no arithmetic ('x' * 10**9 would fill the memory), no
     globals (range, cycler …), a few harmless filters."""
+
     intercepted_binops = frozenset({"*", "**", "//", "/", "%", "+", "-"})
 
     def call_binop(self, context, operator, left, right):
@@ -111,14 +125,27 @@ class _NoticeEnvironment(ImmutableSandboxedEnvironment):
 
 _ENV = _NoticeEnvironment(undefined=StrictUndefined, autoescape=False)
 _ENV.globals.clear()
-_ENV.filters = {name: _ENV.filters[name] for name in (
-    "upper", "lower", "title", "capitalize", "trim", "default", "truncate", "replace")}
+_ENV.filters = {
+    name: _ENV.filters[name]
+    for name in ("upper", "lower", "title", "capitalize", "trim", "default", "truncate", "replace")
+}
 # Loops, calls, macros, assignments, includes: a notice needs {{ variables }} and {% if %} only.
-_REFUSED_NODES = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.Assign, nodes.AssignBlock,
-                  nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.With,
-                  nodes.FilterBlock, nodes.Block, nodes.Call)
-_FAILURES = (TemplateError, ArithmeticError, TypeError, ValueError, RecursionError,
-             MemoryError)
+_REFUSED_NODES = (
+    nodes.For,
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.Assign,
+    nodes.AssignBlock,
+    nodes.Include,
+    nodes.Import,
+    nodes.FromImport,
+    nodes.Extends,
+    nodes.With,
+    nodes.FilterBlock,
+    nodes.Block,
+    nodes.Call,
+)
+_FAILURES = (TemplateError, ArithmeticError, TypeError, ValueError, RecursionError, MemoryError)
 
 
 def check_template(text: str) -> None:
@@ -148,8 +175,11 @@ def render(text: str, context: dict) -> str:
 
 def template_texts(session, event: str, channel: str) -> tuple[str, str]:
     """(subject, body) templates: the admins' row, else the default."""
-    row = session.scalar(select(NoticeTemplate).where(NoticeTemplate.event == event,
-                                                      NoticeTemplate.channel == channel))
+    row = session.scalar(
+        select(NoticeTemplate).where(
+            NoticeTemplate.event == event, NoticeTemplate.channel == channel
+        )
+    )
     if row is not None:
         return row.subject or "", row.body
     return DEFAULT_TEMPLATES[(event, channel)]
@@ -170,6 +200,7 @@ def lookup_link(base_url: str, code: str | None, secret: str | None) -> str:
     """The look-up page's address with the code (and the secret, as printed) filled in."""
     # Here: domain/lookup.py imports this module (attach_secret) at its top.
     from domain.lookup import display_secret
+
     if not base_url or not code:
         return ""
     args = {"code": code}
@@ -209,9 +240,13 @@ def _dossier_context(dossier, center: str) -> dict:
     procedure, agency = dossier.procedure, dossier.agency
     if agency is None and procedure is not None:
         agency = procedure.agency
-    return {"code": dossier.code or "", "procedure": procedure.name if procedure else "",
-            "due_date": format_date(effective_due_date(dossier)),
-            "agency": agency.name if agency is not None else "", "center": center}
+    return {
+        "code": dossier.code or "",
+        "procedure": procedure.name if procedure else "",
+        "due_date": format_date(effective_due_date(dossier)),
+        "agency": agency.name if agency is not None else "",
+        "center": center,
+    }
 
 
 def queue_notices(session, subject, event: str, at: dt.datetime) -> list:
@@ -219,21 +254,36 @@ def queue_notices(session, subject, event: str, at: dt.datetime) -> list:
     channel its applicant can be reached on. In the caller's transaction; returns the notices."""
     # Here: domain/lifecycle.py imports this module (queue_notices) at its top.
     from domain.lifecycle import CENTER_UNIT
+
     if event == "feedback_answered":
         contact = subject.contact
         found = recipients(contact, contact)
-        context = {"received_on": format_date(subject.received_at), "center": CENTER_UNIT,
-                   "agency": subject.agency.name if subject.agency is not None else "",
-                   "code": subject.dossier.code if subject.dossier is not None else ""}
+        context = {
+            "received_on": format_date(subject.received_at),
+            "center": CENTER_UNIT,
+            "agency": subject.agency.name if subject.agency is not None else "",
+            "code": subject.dossier.code if subject.dossier is not None else "",
+        }
         links = {"feedback": subject}
     else:
         found = recipients(subject.email, subject.phone)
         context = _dossier_context(subject, CENTER_UNIT)
         links = {"dossier": subject}
     due = at + ACCEPT_DELAY if event == "accepted" else at
-    notices = [Notice(event=event, channel=channel, recipient=address, context=context,
-                      status="queued", attempts=0, created_at=at, next_attempt_at=due, **links)
-               for channel, address in found]
+    notices = [
+        Notice(
+            event=event,
+            channel=channel,
+            recipient=address,
+            context=context,
+            status="queued",
+            attempts=0,
+            created_at=at,
+            next_attempt_at=due,
+            **links,
+        )
+        for channel, address in found
+    ]
     session.add_all(notices)
     return notices
 
@@ -242,7 +292,13 @@ def attach_secret(session, dossier, secret: str) -> int:
     """The receipt was printed with a new look-up secret: the dossier's acceptance notices not
     sent yet carry it (an earlier one no longer opens the page). Returns how many."""
     result = session.execute(
-        update(Notice).where(Notice.dossier_id == dossier.id, Notice.event == "accepted",
-                             Notice.status.in_(("queued", "failed")))
-        .values(lookup_secret=secret).execution_options(synchronize_session=False))
+        update(Notice)
+        .where(
+            Notice.dossier_id == dossier.id,
+            Notice.event == "accepted",
+            Notice.status.in_(("queued", "failed")),
+        )
+        .values(lookup_secret=secret)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0

@@ -14,6 +14,7 @@ network call has a timeout. A failure schedules a retry after base × 2**(attemp
 MAX_DELAY); after NOTIFY_MAX_ATTEMPTS (default 5) the notice is "dead". A notice whose channel
 is not configured is marked "skipped" ("no channel configured") when it falls due: when a
 provider is connected later, old notices are not sent in a burst; an admin may resend them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,24 +75,39 @@ class SmtpChannel:
 class HttpChannel:
     """A provider's HTTP API (or a small gateway in front of it) taking
     {"to", "text", "subject", "reference", "channel"} as JSON with a bearer token."""
+
     name: str
     url: str
     token: str = ""
     timeout: float = DEFAULT_TIMEOUT
 
     def send(self, notice_id: int, recipient: str, subject: str, body: str) -> None:
-        payload = json.dumps({"channel": self.name, "to": recipient, "text": body,
-                              "subject": subject, "reference": f"motcua-outbox-{notice_id}"},
-                             ensure_ascii=False).encode()
-        request = urllib.request.Request(self.url, data=payload, method="POST", headers={
-            "Content-Type": "application/json; charset=utf-8",
-            **({"Authorization": f"Bearer {self.token}"} if self.token else {})})
+        payload = json.dumps(
+            {
+                "channel": self.name,
+                "to": recipient,
+                "text": body,
+                "subject": subject,
+                "reference": f"motcua-outbox-{notice_id}",
+            },
+            ensure_ascii=False,
+        ).encode()
+        request = urllib.request.Request(
+            self.url,
+            data=payload,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                **({"Authorization": f"Bearer {self.token}"} if self.token else {}),
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read(65536)
         except OSError as error:  # URLError, HTTPError (4xx/5xx), timeouts
-            raise ChannelError(f"{self.name.upper()} HTTP: {type(error).__name__}: "
-                               f"{error}") from None
+            raise ChannelError(
+                f"{self.name.upper()} HTTP: {type(error).__name__}: {error}"
+            ) from None
 
 
 def _timeout(config) -> float:
@@ -101,13 +117,15 @@ def _timeout(config) -> float:
 def _smtp(config):
     if not config.get("SMTP_HOST"):
         return None
-    return SmtpChannel(host=config["SMTP_HOST"], port=int(config.get("SMTP_PORT") or 25),
-                       sender=config.get("SMTP_FROM") or config.get("SMTP_USER") or "",
-                       user=config.get("SMTP_USER") or "",
-                       password=config.get("SMTP_PASSWORD") or "",
-                       starttls=str(config.get("SMTP_STARTTLS") or "").lower()
-                       in ("1", "true", "yes", "on"),
-                       timeout=_timeout(config))
+    return SmtpChannel(
+        host=config["SMTP_HOST"],
+        port=int(config.get("SMTP_PORT") or 25),
+        sender=config.get("SMTP_FROM") or config.get("SMTP_USER") or "",
+        user=config.get("SMTP_USER") or "",
+        password=config.get("SMTP_PASSWORD") or "",
+        starttls=str(config.get("SMTP_STARTTLS") or "").lower() in ("1", "true", "yes", "on"),
+        timeout=_timeout(config),
+    )
 
 
 def _http(name: str):
@@ -116,9 +134,13 @@ def _http(name: str):
     def factory(config):
         if not config.get(f"{prefix}_API_URL"):
             return None
-        return HttpChannel(name=name, url=config[f"{prefix}_API_URL"],
-                           token=config.get(f"{prefix}_API_TOKEN") or "",
-                           timeout=float(config.get("NOTIFY_HTTP_TIMEOUT") or DEFAULT_TIMEOUT))
+        return HttpChannel(
+            name=name,
+            url=config[f"{prefix}_API_URL"],
+            token=config.get(f"{prefix}_API_TOKEN") or "",
+            timeout=float(config.get("NOTIFY_HTTP_TIMEOUT") or DEFAULT_TIMEOUT),
+        )
+
     return factory
 
 
@@ -132,8 +154,11 @@ def register_channel(name: str, factory) -> None:
 
 
 def configured_channels(config) -> dict:
-    return {name: channel for name, factory in CHANNELS.items()
-            if (channel := factory(config)) is not None}
+    return {
+        name: channel
+        for name, factory in CHANNELS.items()
+        if (channel := factory(config)) is not None
+    }
 
 
 # ---- the worker ---------------------------------------------------------------------------
@@ -142,31 +167,41 @@ def retry_delay(attempts: int, base_seconds: float = DEFAULT_BASE_DELAY) -> dt.t
 
 
 def _due(now: dt.datetime):
-    return or_(and_(Notice.status.in_(("queued", "failed")), Notice.next_attempt_at <= now),
-               and_(Notice.status == "sending", Notice.claimed_at < now - STALE_CLAIM))
+    return or_(
+        and_(Notice.status.in_(("queued", "failed")), Notice.next_attempt_at <= now),
+        and_(Notice.status == "sending", Notice.claimed_at < now - STALE_CLAIM),
+    )
 
 
 def skip_unconfigured(session, channels, now: dt.datetime) -> int:
     """Due notices of a channel nobody configured: "skipped". The caller commits."""
     result = session.execute(
-        update(Notice).where(_due(now), Notice.channel.not_in(list(channels) or [""]))
+        update(Notice)
+        .where(_due(now), Notice.channel.not_in(list(channels) or [""]))
         .values(status="skipped", last_error="no channel configured", lookup_secret=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0
 
 
 def claim(session, channels, now: dt.datetime, limit: int = 50) -> list[int]:
     """Take up to `limit` due notices for this worker; committed before returning."""
-    candidates = (select(Notice.id).where(_due(now), Notice.channel.in_(list(channels) or [""]))
-                  .order_by(Notice.next_attempt_at, Notice.id).limit(limit))
+    candidates = (
+        select(Notice.id)
+        .where(_due(now), Notice.channel.in_(list(channels) or [""]))
+        .order_by(Notice.next_attempt_at, Notice.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     claimed = []
     for notice_id in session.scalars(candidates).all():
         result = session.execute(
-            update(Notice).where(Notice.id == notice_id, _due(now))
+            update(Notice)
+            .where(Notice.id == notice_id, _due(now))
             .values(status="sending", claimed_at=now, attempts=Notice.attempts + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount == 1:
             claimed.append(notice_id)
     session.commit()
@@ -195,16 +230,23 @@ def prepare(session, notice_id: int, base_url: str) -> Outgoing:
     for secret in (notice.lookup_secret, nt.MASKED_SECRET if notice.lookup_secret else None):
         context = dict(notice.context or {}, lookup_link=nt.lookup_link(base_url, code, secret))
         rendered.append((nt.render(subject_text, context), nt.render(body_text, context)))
-    return Outgoing(notice.id, notice.channel, notice.recipient, notice.attempts,
-                    *rendered[0], *rendered[1])
+    return Outgoing(
+        notice.id, notice.channel, notice.recipient, notice.attempts, *rendered[0], *rendered[1]
+    )
 
 
 def _log_line(now, outcome: str) -> str:
     return f"{format_datetime(now)} — {outcome}\n"
 
 
-def record(session, outgoing: Outgoing, error: str | None, now: dt.datetime,
-           max_attempts: int, base_delay: float) -> str:
+def record(
+    session,
+    outgoing: Outgoing,
+    error: str | None,
+    now: dt.datetime,
+    max_attempts: int,
+    base_delay: float,
+) -> str:
     """Write the outcome of one attempt; returns the new status. The caller commits."""
     notice = session.get(Notice, outgoing.id)
     notice.subject, notice.body = outgoing.shown_subject, outgoing.shown_body
@@ -220,8 +262,10 @@ def record(session, outgoing: Outgoing, error: str | None, now: dt.datetime,
         else:
             notice.status = "failed"
             notice.next_attempt_at = now + retry_delay(outgoing.attempts, base_delay)
-            outcome = (f"failed (attempt {outgoing.attempts}), retry at "
-                       f"{format_datetime(notice.next_attempt_at)}: {notice.last_error}")
+            outcome = (
+                f"failed (attempt {outgoing.attempts}), retry at "
+                f"{format_datetime(notice.next_attempt_at)}: {notice.last_error}"
+            )
     notice.attempt_log = (notice.attempt_log or "") + _log_line(now, outcome)
     return notice.status
 
@@ -246,14 +290,16 @@ def send_due(session, config, now_fn, limit: int = 50) -> dict:
         session.commit()  # no transaction (no SQLite write lock) while the channel talks
         if outgoing is not None:
             try:
-                channels[outgoing.channel].send(outgoing.id, outgoing.recipient,
-                                                outgoing.subject, outgoing.body)
+                channels[outgoing.channel].send(
+                    outgoing.id, outgoing.recipient, outgoing.subject, outgoing.body
+                )
             except ChannelError as error:
                 error_text = str(error)
         else:
             notice = session.get(Notice, notice_id)
-            outgoing = Outgoing(notice.id, notice.channel, notice.recipient, notice.attempts,
-                                "", "", "", "")
+            outgoing = Outgoing(
+                notice.id, notice.channel, notice.recipient, notice.attempts, "", "", "", ""
+            )
         status = record(session, outgoing, error_text, now_fn(), max_attempts, base_delay)
         session.commit()
         counts[status] = counts.get(status, 0) + 1

@@ -1,4 +1,5 @@
 """Fees and payments (design §2): amounts are whole đồng (integers, never floats)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,14 +61,18 @@ def parse_amount_vnd(value, minimum: int = 1) -> int:
 
 @dataclass
 class FeeProposal:
-    items: list[dict]   # [{"id", "name", "kind", "amount_vnd"}]
-    total_vnd: int      # the procedure's fee items
-    paid_vnd: int       # already paid for this dossier (cancelled payments excluded)
-    proposed_vnd: int   # what is left to pay (the amount the form proposes)
+    items: list[dict]  # [{"id", "name", "kind", "amount_vnd"}]
+    total_vnd: int  # the procedure's fee items
+    paid_vnd: int  # already paid for this dossier (cancelled payments excluded)
+    proposed_vnd: int  # what is left to pay (the amount the form proposes)
 
     def as_dict(self) -> dict:
-        return {"items": self.items, "total_vnd": self.total_vnd, "paid_vnd": self.paid_vnd,
-                "proposed_vnd": self.proposed_vnd}
+        return {
+            "items": self.items,
+            "total_vnd": self.total_vnd,
+            "paid_vnd": self.paid_vnd,
+            "proposed_vnd": self.proposed_vnd,
+        }
 
 
 def fee_proposal(session, dossier) -> FeeProposal:
@@ -75,28 +80,54 @@ def fee_proposal(session, dossier) -> FeeProposal:
 
     items = session.execute(
         select(FeeItem.id, FeeItem.name, FeeItem.kind, FeeItem.amount_vnd)
-        .where(FeeItem.procedure_id == dossier.procedure_id).order_by(FeeItem.id)).all()
-    paid = session.scalar(
-        select(func.coalesce(func.sum(Payment.amount_vnd), 0))
-        .where(Payment.dossier_id == dossier.id, Payment.cancelled_at.is_(None))) or 0
+        .where(FeeItem.procedure_id == dossier.procedure_id)
+        .order_by(FeeItem.id)
+    ).all()
+    paid = (
+        session.scalar(
+            select(func.coalesce(func.sum(Payment.amount_vnd), 0)).where(
+                Payment.dossier_id == dossier.id, Payment.cancelled_at.is_(None)
+            )
+        )
+        or 0
+    )
     total = sum(int(i.amount_vnd or 0) for i in items)
     return FeeProposal(
-        items=[{"id": i.id, "name": i.name, "kind": i.kind, "amount_vnd": int(i.amount_vnd)}
-               for i in items],
-        total_vnd=total, paid_vnd=int(paid), proposed_vnd=max(total - int(paid), 0))
+        items=[
+            {"id": i.id, "name": i.name, "kind": i.kind, "amount_vnd": int(i.amount_vnd)}
+            for i in items
+        ],
+        total_vnd=total,
+        paid_vnd=int(paid),
+        proposed_vnd=max(total - int(paid), 0),
+    )
 
 
-def record_payment(session, dossier, amount, method: str, paid_at: dt.datetime,
-                   collected_by=None, receipt_no: str | None = None, fee_item=None):
+def record_payment(
+    session,
+    dossier,
+    amount,
+    method: str,
+    paid_at: dt.datetime,
+    collected_by=None,
+    receipt_no: str | None = None,
+    fee_item=None,
+):
     """A new Payment row (validated; the caller commits)."""
 
     if method not in PAYMENT_METHODS:
         raise RuleError("payment_method_unknown")
     if fee_item is not None and fee_item.procedure_id != dossier.procedure_id:
         raise RuleError("fee_item_other_procedure")
-    payment = Payment(dossier=dossier, amount_vnd=parse_amount_vnd(amount), method=method,
-                      paid_at=paid_at, receipt_no=(receipt_no or None), fee_item=fee_item,
-                      collected_by=collected_by)
+    payment = Payment(
+        dossier=dossier,
+        amount_vnd=parse_amount_vnd(amount),
+        method=method,
+        paid_at=paid_at,
+        receipt_no=(receipt_no or None),
+        fee_item=fee_item,
+        collected_by=collected_by,
+    )
     session.add(payment)
     return payment
 
@@ -113,29 +144,47 @@ class PaymentTotal:
     amount_vnd: int
 
 
-def payment_totals(session, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                   agency_ids: list[int] | None = None,
-                   cancelled: bool = False) -> list[PaymentTotal]:
+def payment_totals(
+    session,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    agency_ids: list[int] | None = None,
+    cancelled: bool = False,
+) -> list[PaymentTotal]:
     """Money collected, one row per agency, month and method (cancelled payments excluded; with
     `cancelled`, the cancelled ones only). One GROUP BY query; the agency is the dossier's. The
     report's breakdowns by agency and method and the payments' totals page add these rows up."""
 
     year = extract("year", Payment.paid_at)
     month = extract("month", Payment.paid_at)
-    query = (select(Agency.id, Agency.code, Agency.name, year, month, Payment.method,
-                    func.count(Payment.id), func.sum(Payment.amount_vnd))
-             .join(Dossier, Payment.dossier_id == Dossier.id)
-             .join(Agency, Dossier.agency_id == Agency.id)
-             .where(Payment.cancelled_at.is_not(None) if cancelled
-                    else Payment.cancelled_at.is_(None),
-                    *within(Payment.paid_at, date_from, date_to))
-             .group_by(Agency.id, Agency.code, Agency.name, Agency.sort_order, year, month,
-                       Payment.method)
-             .order_by(Agency.sort_order, Agency.name, year, month, Payment.method))
+    query = (
+        select(
+            Agency.id,
+            Agency.code,
+            Agency.name,
+            year,
+            month,
+            Payment.method,
+            func.count(Payment.id),
+            func.sum(Payment.amount_vnd),
+        )
+        .join(Dossier, Payment.dossier_id == Dossier.id)
+        .join(Agency, Dossier.agency_id == Agency.id)
+        .where(
+            Payment.cancelled_at.is_not(None) if cancelled else Payment.cancelled_at.is_(None),
+            *within(Payment.paid_at, date_from, date_to),
+        )
+        .group_by(
+            Agency.id, Agency.code, Agency.name, Agency.sort_order, year, month, Payment.method
+        )
+        .order_by(Agency.sort_order, Agency.name, year, month, Payment.method)
+    )
     if agency_ids is not None:
         query = query.where(Dossier.agency_id.in_(agency_ids or [-1]))
-    return [PaymentTotal(r[0], r[1], r[2], int(r[3]), int(r[4]), r[5], int(r[6]), int(r[7]))
-            for r in session.execute(query)]
+    return [
+        PaymentTotal(r[0], r[1], r[2], int(r[3]), int(r[4]), r[5], int(r[6]), int(r[7]))
+        for r in session.execute(query)
+    ]
 
 
 def add_up(rows: list[PaymentTotal], key) -> dict:
@@ -148,14 +197,19 @@ def add_up(rows: list[PaymentTotal], key) -> dict:
     return sums
 
 
-def fees_collected_vnd(session, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                       agency_ids: list[int] | None = None) -> int:
+def fees_collected_vnd(
+    session,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    agency_ids: list[int] | None = None,
+) -> int:
     """The total collected in the period (design §6 "fees_collected_vnd")."""
 
-    query = (select(func.coalesce(func.sum(Payment.amount_vnd), 0))
-             .where(Payment.cancelled_at.is_(None),
-                    *within(Payment.paid_at, date_from, date_to)))
+    query = select(func.coalesce(func.sum(Payment.amount_vnd), 0)).where(
+        Payment.cancelled_at.is_(None), *within(Payment.paid_at, date_from, date_to)
+    )
     if agency_ids is not None:
         query = query.join(Dossier, Payment.dossier_id == Dossier.id).where(
-            Dossier.agency_id.in_(agency_ids or [-1]))
+            Dossier.agency_id.in_(agency_ids or [-1])
+        )
     return int(session.scalar(query) or 0)

@@ -9,6 +9,7 @@ before the period to the 14th of its last month (year: 15/12 of the previous yea
 
 Every invalid input raises `PeriodError` (a ValueError) whose `msgid` is an English message
 marked for translation (the screens translate it, the command line prints Vietnamese / English)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -65,6 +66,7 @@ class Period:
     """[start, end] inclusive. `kind` and the numbers that chose it (`year`, `month` = the first
     month of the calendar period, `quarter`, `half`) fill a period form back in; `statutory`: the
     15th → 14th variant."""
+
     kind: str
     start: dt.date
     end: dt.date
@@ -75,8 +77,9 @@ class Period:
     # ---- construction ---------------------------------------------------------------------
 
     @classmethod
-    def of_months(cls, kind: str, year: int, first: int, count: int,
-                  statutory: bool = False) -> Period:
+    def of_months(
+        cls, kind: str, year: int, first: int, count: int, statutory: bool = False
+    ) -> Period:
         """`count` calendar months from month `first` of `year`; statutory: 15th of the month
         before → 14th of the last month."""
         _int(year, 1, 9999, "year")
@@ -161,13 +164,15 @@ def within(column, date_from: dt.date | None, date_to: dt.date | None) -> list:
 
 # ---- parsing ------------------------------------------------------------------------------------
 
+
 def parse_day(text) -> dt.date:
     """A date typed as 31/01/2019 or 2019-01-31."""
     try:
         return parse_date(str(text or ""))
     except ValueError:
-        raise PeriodError(N_("Not a date: %(value)s (type it as 31/01/2019)."),
-                          value=text) from None
+        raise PeriodError(
+            N_("Not a date: %(value)s (type it as 31/01/2019)."), value=text
+        ) from None
 
 
 def parse_range(date_from, date_to) -> Period:
@@ -206,14 +211,22 @@ def parse_year(text, statutory: bool = False) -> Period:
     return Period.for_year(int(str(text).strip()), statutory)
 
 
-def from_options(date_from=None, date_to=None, month=None, quarter=None, half=None, year=None,
-                 statutory: bool = False) -> Period:
+def from_options(
+    date_from=None,
+    date_to=None,
+    month=None,
+    quarter=None,
+    half=None,
+    year=None,
+    statutory: bool = False,
+) -> Period:
     """The period of the command line: exactly one of from–to, month (2019-03), quarter
     (2019-Q1), half (2019-H1), year (2019); `statutory` for the 15th → 14th variant."""
     given = [bool(date_from or date_to), bool(month), bool(quarter), bool(half), bool(year)]
     if sum(given) != 1:
-        raise PeriodError(N_("Give exactly one period: from and to, a month, a quarter, six "
-                             "months or a year."))
+        raise PeriodError(
+            N_("Give exactly one period: from and to, a month, a quarter, six months or a year.")
+        )
     if month:
         return parse_month(month, statutory)
     if quarter:
@@ -250,11 +263,11 @@ def from_query(args, today: dt.date) -> Period:
         value = str(args.get("quarter") or "").strip()
         if len(value) > 2:  # an old link: quarter=2019-Q3
             return parse_quarter(value, statutory)
-        return Period.for_quarter(year, value.upper().removeprefix("Q")
-                                  or (today.month - 1) // 3 + 1, statutory)
+        return Period.for_quarter(
+            year, value.upper().removeprefix("Q") or (today.month - 1) // 3 + 1, statutory
+        )
     if preset == "half":
-        return Period.for_half(year, args.get("half") or (1 if today.month <= 6 else 2),
-                               statutory)
+        return Period.for_half(year, args.get("half") or (1 if today.month <= 6 else 2), statutory)
     if preset == "year":
         return Period.for_year(year, statutory)
     return parse_range(args.get("from"), args.get("to"))

@@ -1,5 +1,6 @@
 """Public postal service (bưu chính công ích, Decision 45/2016): dossiers received by post
 (channel "postal") and results returned by post (return_channel "postal", tracking number)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,25 +39,38 @@ def postal_counts(session, date_from=None, date_to=None, agency_ids=None) -> lis
     The one SQL of the report's breakdown by agency and of the postal totals page."""
     D = Dossier
 
-    received = and_(D.channel == "postal", D.status.notin_(NOT_RECEIVED_STATUSES),
-                    _between(D.accepted_at, date_from, date_to))
+    received = and_(
+        D.channel == "postal",
+        D.status.notin_(NOT_RECEIVED_STATUSES),
+        _between(D.accepted_at, date_from, date_to),
+    )
     returned = and_(D.return_channel == "postal", _between(D.returned_at, date_from, date_to))
     no_tracking = and_(returned, or_(D.postal_tracking_no.is_(None), D.postal_tracking_no == ""))
-    query = (select(Agency.id, Agency.name, count_if(received), count_if(returned),
-                    count_if(no_tracking))
-             .join(Agency, D.agency_id == Agency.id)
-             .where(or_(received, returned))
-             .group_by(Agency.id, Agency.name, Agency.sort_order)
-             .order_by(Agency.sort_order, Agency.name))
+    query = (
+        select(
+            Agency.id, Agency.name, count_if(received), count_if(returned), count_if(no_tracking)
+        )
+        .join(Agency, D.agency_id == Agency.id)
+        .where(or_(received, returned))
+        .group_by(Agency.id, Agency.name, Agency.sort_order)
+        .order_by(Agency.sort_order, Agency.name)
+    )
     if agency_ids is not None:
         query = query.where(D.agency_id.in_(agency_ids or [-1]))
-    return [PostalCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4]))
-            for r in session.execute(query)]
+    return [
+        PostalCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in session.execute(query)
+    ]
 
 
 def returned_by_post(session, date_from=None, date_to=None) -> int:
     """Design §6 "returned_by_post" (the report's figure)."""
     D = Dossier
 
-    return int(session.scalar(select(func.count(D.id)).where(
-        D.return_channel == "postal", _between(D.returned_at, date_from, date_to))) or 0)
+    return int(
+        session.scalar(
+            select(func.count(D.id)).where(
+                D.return_channel == "postal", _between(D.returned_at, date_from, date_to)
+            )
+        )
+        or 0
+    )

@@ -1,6 +1,7 @@
 """The printed forms of a dossier (Mẫu 01–05): which ones apply to a dossier, and the record
 each one prints besides the dossier. The dossier page offers exactly the forms the print page
 can print (templates/forms/mauNN.html)."""
+
 from __future__ import annotations
 
 import io
@@ -27,14 +28,12 @@ def form_context(dossier, form_no: str) -> dict | None:
     if form_no == REFUSAL:
         if dossier.status not in (Status.REFUSED, Status.STOPPED):
             return None
-        events = [e for e in dossier.events
-                  if e.to_status in (Status.REFUSED, Status.STOPPED)]
+        events = [e for e in dossier.events if e.to_status in (Status.REFUSED, Status.STOPPED)]
         return {"event": events[-1]} if events else None
     if form_no == APOLOGY:
         if not dossier.rescheduled_due_date:
             return None
-        events = [e for e in dossier.events
-                  if e.from_status == e.to_status == Status.PROCESSING]
+        events = [e for e in dossier.events if e.from_status == e.to_status == Status.PROCESSING]
         return {"event": events[-1]} if events else None
     return None
 
@@ -68,21 +67,37 @@ def code128_svg(code: str) -> str:
     width = len(modules) + 2 * BAR_QUIET_MODULES
     bars = []
     for match in re.finditer(r"1+", modules):
-        bars.append(f'<rect x="{match.start() + BAR_QUIET_MODULES}" y="0" '
-                    f'width="{len(match.group())}" height="1"/>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="barcode" role="img" '
-            f'aria-label="{escape(code)}" viewBox="0 0 {width} 1" preserveAspectRatio="none" '
-            f'width="{width * BAR_MODULE_MM:.2f}mm" height="{BAR_HEIGHT_MM}mm" '
-            f'shape-rendering="crispEdges"><rect x="0" y="0" width="{width}" height="1" '
-            f'fill="#fff"/><g fill="#000">{"".join(bars)}</g></svg>')
+        bars.append(
+            f'<rect x="{match.start() + BAR_QUIET_MODULES}" y="0" '
+            f'width="{len(match.group())}" height="1"/>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="barcode" role="img" '
+        f'aria-label="{escape(code)}" viewBox="0 0 {width} 1" preserveAspectRatio="none" '
+        f'width="{width * BAR_MODULE_MM:.2f}mm" height="{BAR_HEIGHT_MM}mm" '
+        f'shape-rendering="crispEdges"><rect x="0" y="0" width="{width}" height="1" '
+        f'fill="#fff"/><g fill="#000">{"".join(bars)}</g></svg>'
+    )
 
 
 def qr_svg(text: str, label: str = "") -> str:
     """`text` (a URL) as a QR code, inline <svg> sized in millimetres (segno)."""
     qr = segno.make(text, error="l", micro=False)  # L: smaller, and paper is clean
     out = io.BytesIO()
-    qr.save(out, kind="svg", xmldecl=False, svgns=True, nl=False, unit="mm",
-            scale=QR_MODULE_MM, border=2, dark="#000", light="#fff", svgclass="qrcode",
-            lineclass=None, title=label or None)
+    qr.save(
+        out,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        unit="mm",
+        scale=QR_MODULE_MM,
+        border=2,
+        dark="#000",
+        light="#fff",
+        svgclass="qrcode",
+        lineclass=None,
+        title=label or None,
+    )
     svg = out.getvalue().decode()
     return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label or text)}" ', 1)

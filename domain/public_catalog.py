@@ -3,10 +3,12 @@ agencies, searched without accents by name or code, filtered by what the Procedu
 
 Shared by the public pages (views/public.py) and the open API (views/api_procedures.py): both
 show the same procedures for the same filters. No Flask here; queries take the session."""
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields as dataclass_fields
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
@@ -23,10 +25,11 @@ MAX_QUERY_LENGTH = 200
 class CatalogFilters:
     """What a citizen can ask: words (name or code, accents optional), then exact filters.
     Agencies and fields are named by their public codes, never by row ids."""
+
     q: str = ""
-    agency: str | None = None        # Agency.code
-    field: str | None = None         # Field.code
-    level: str | None = None         # models.PROCEDURE_LEVELS
+    agency: str | None = None  # Agency.code
+    field: str | None = None  # Field.code
+    level: str | None = None  # models.PROCEDURE_LEVELS
     online_level: str | None = None  # models.ONLINE_LEVELS
     saturday_service: bool = False
     four_on_spot: bool = False
@@ -40,10 +43,12 @@ class CatalogFilters:
 
 def public_procedures():
     """Every procedure the public may see, with its agency joined (for ordering and display)."""
-    return (select(Procedure)
-            .join(Procedure.agency)
-            .where(Procedure.active.is_(True), Agency.active.is_(True))
-            .options(contains_eager(Procedure.agency)))
+    return (
+        select(Procedure)
+        .join(Procedure.agency)
+        .where(Procedure.active.is_(True), Agency.active.is_(True))
+        .options(contains_eager(Procedure.agency))
+    )
 
 
 def _filtered(stmt, filters: CatalogFilters):
@@ -53,8 +58,9 @@ def _filtered(stmt, filters: CatalogFilters):
     if filters.agency:
         stmt = stmt.where(Agency.code == filters.agency)
     if filters.field:
-        stmt = stmt.where(Procedure.field_id.in_(
-            select(Field.id).where(Field.code == filters.field)))
+        stmt = stmt.where(
+            Procedure.field_id.in_(select(Field.id).where(Field.code == filters.field))
+        )
     if filters.level:
         stmt = stmt.where(Procedure.level == filters.level)
     if filters.online_level:
@@ -72,23 +78,31 @@ def code_order(session: Session):
 
 
 def count(session: Session, filters: CatalogFilters) -> int:
-    stmt = _filtered(select(func.count(Procedure.id)).join(Procedure.agency)
-                     .where(Procedure.active.is_(True), Agency.active.is_(True)), filters)
+    stmt = _filtered(
+        select(func.count(Procedure.id))
+        .join(Procedure.agency)
+        .where(Procedure.active.is_(True), Agency.active.is_(True)),
+        filters,
+    )
     return session.scalar(stmt) or 0
 
 
 def page(session: Session, filters: CatalogFilters, number: int, size: int) -> list[Procedure]:
     """One page (from 1) of the matching procedures, agency by agency in the center's order,
     with agency and field loaded in the same query."""
-    stmt = (_filtered(public_procedures(), filters)
-            .options(joinedload(Procedure.field))
-            .order_by(Agency.sort_order, Agency.id, code_order(session))
-            .offset((number - 1) * size).limit(size))
+    stmt = (
+        _filtered(public_procedures(), filters)
+        .options(joinedload(Procedure.field))
+        .order_by(Agency.sort_order, Agency.id, code_order(session))
+        .offset((number - 1) * size)
+        .limit(size)
+    )
     return list(session.scalars(stmt))
 
 
-def after_code(session: Session, filters: CatalogFilters, after: str | None,
-               limit: int) -> list[Procedure]:
+def after_code(
+    session: Session, filters: CatalogFilters, after: str | None, limit: int
+) -> list[Procedure]:
     """Up to `limit` matching procedures whose code comes after `after`, by code: a keyset page,
     stable while procedures are added or deactivated between two requests."""
     order = code_order(session)
@@ -101,24 +115,40 @@ def after_code(session: Session, filters: CatalogFilters, after: str | None,
 def find(session: Session, code: str) -> Procedure | None:
     """One public procedure by its code, with what its page shows; None when it is unknown,
     inactive or of an inactive agency."""
-    stmt = (public_procedures().where(Procedure.code == code)
-            .options(joinedload(Procedure.field), selectinload(Procedure.fee_items)))
+    stmt = (
+        public_procedures()
+        .where(Procedure.code == code)
+        .options(joinedload(Procedure.field), selectinload(Procedure.fee_items))
+    )
     return session.scalars(stmt).unique().one_or_none()
 
 
 def filter_choices(session: Session) -> tuple[list[Agency], list[Field]]:
     """The agencies (in the center's order) and their active fields that have public
     procedures: the choices of the filters, nothing that would find nothing."""
-    agencies = list(session.scalars(
-        select(Agency).where(Agency.active.is_(True), Agency.id.in_(
-            select(Procedure.agency_id).where(Procedure.active.is_(True))))
-        .order_by(Agency.sort_order, Agency.id)))
-    fields = list(session.scalars(
-        select(Field).join(Field.agency)
-        .where(Field.active.is_(True), Agency.active.is_(True), Field.id.in_(
-            select(Procedure.field_id).where(Procedure.active.is_(True))))
-        .options(contains_eager(Field.agency))
-        .order_by(Agency.sort_order, Agency.id, Field.code)))
+    agencies = list(
+        session.scalars(
+            select(Agency)
+            .where(
+                Agency.active.is_(True),
+                Agency.id.in_(select(Procedure.agency_id).where(Procedure.active.is_(True))),
+            )
+            .order_by(Agency.sort_order, Agency.id)
+        )
+    )
+    fields = list(
+        session.scalars(
+            select(Field)
+            .join(Field.agency)
+            .where(
+                Field.active.is_(True),
+                Agency.active.is_(True),
+                Field.id.in_(select(Procedure.field_id).where(Procedure.active.is_(True))),
+            )
+            .options(contains_eager(Field.agency))
+            .order_by(Agency.sort_order, Agency.id, Field.code)
+        )
+    )
     return agencies, fields
 
 

@@ -11,6 +11,7 @@ transferred to the counter) with a conditional UPDATE ... WHERE status = 'waitin
 calling at once, the second one's update matches no row and it takes the following ticket.
 
 Times are naive local time (business timestamps); every function takes `now` (injectable)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,18 +38,34 @@ def next_sequence(session, group_id: int, day: dt.date) -> int:
     """The next number of the group's day inside the caller's transaction (row-locked until
     commit on PostgreSQL; SQLite writes hold the database lock, BEGIN IMMEDIATE)."""
     table = QueueDayCounter.__table__
-    session.execute(insert_for(session)(table).values(group_id=group_id, day=day, last_seq=0)
-                    .on_conflict_do_nothing(index_elements=["group_id", "day"]))
-    session.execute(update(table).where(table.c.group_id == group_id, table.c.day == day)
-                    .values(last_seq=table.c.last_seq + 1))
-    return session.scalar(select(table.c.last_seq)
-                          .where(table.c.group_id == group_id, table.c.day == day))
+    session.execute(
+        insert_for(session)(table)
+        .values(group_id=group_id, day=day, last_seq=0)
+        .on_conflict_do_nothing(index_elements=["group_id", "day"])
+    )
+    session.execute(
+        update(table)
+        .where(table.c.group_id == group_id, table.c.day == day)
+        .values(last_seq=table.c.last_seq + 1)
+    )
+    return session.scalar(
+        select(table.c.last_seq).where(table.c.group_id == group_id, table.c.day == day)
+    )
 
 
 def waiting_count(session, group_id: int, day: dt.date) -> int:
-    return session.scalar(select(func.count()).select_from(QueueTicket).where(
-        QueueTicket.group_id == group_id, QueueTicket.day == day,
-        QueueTicket.status == "waiting")) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(QueueTicket)
+            .where(
+                QueueTicket.group_id == group_id,
+                QueueTicket.day == day,
+                QueueTicket.status == "waiting",
+            )
+        )
+        or 0
+    )
 
 
 def issue_ticket(session, group, now: dt.datetime):
@@ -57,9 +74,15 @@ def issue_ticket(session, group, now: dt.datetime):
         raise RuleError("queue_group_inactive")
     day = now.date()
     seq = next_sequence(session, group.id, day)
-    ticket = QueueTicket(group_id=group.id, day=day, seq=seq,
-                         number=format_number(group.prefix, seq), status="waiting",
-                         issued_at=now, calls=0)
+    ticket = QueueTicket(
+        group_id=group.id,
+        day=day,
+        seq=seq,
+        number=format_number(group.prefix, seq),
+        status="waiting",
+        issued_at=now,
+        calls=0,
+    )
     session.add(ticket)
     session.flush()
     return ticket
@@ -68,8 +91,9 @@ def issue_ticket(session, group, now: dt.datetime):
 def counter_of(session, clerk):
     if clerk is None:
         return None
-    return session.scalar(select(QueueCounter).where(QueueCounter.clerk_id == clerk.id,
-                                                     QueueCounter.active.is_(True)))
+    return session.scalar(
+        select(QueueCounter).where(QueueCounter.clerk_id == clerk.id, QueueCounter.active.is_(True))
+    )
 
 
 def take_counter(session, counter, clerk) -> None:
@@ -78,29 +102,47 @@ def take_counter(session, counter, clerk) -> None:
         raise RuleError("queue_counter_inactive")
     if counter.clerk_id not in (None, clerk.id):
         raise RuleError("queue_counter_taken")
-    session.execute(update(QueueCounter).where(QueueCounter.clerk_id == clerk.id,
-                                               QueueCounter.id != counter.id)
-                    .values(clerk_id=None))
+    session.execute(
+        update(QueueCounter)
+        .where(QueueCounter.clerk_id == clerk.id, QueueCounter.id != counter.id)
+        .values(clerk_id=None)
+    )
     session.flush()
     counter.clerk_id = clerk.id
 
 
 def current_ticket(session, counter, day: dt.date):
     """The ticket being served at `counter` (called, not finished), or None."""
-    return session.scalar(select(QueueTicket).where(
-        QueueTicket.counter_id == counter.id, QueueTicket.day == day,
-        QueueTicket.status == "called").order_by(QueueTicket.called_at.desc()).limit(1))
+    return session.scalar(
+        select(QueueTicket)
+        .where(
+            QueueTicket.counter_id == counter.id,
+            QueueTicket.day == day,
+            QueueTicket.status == "called",
+        )
+        .order_by(QueueTicket.called_at.desc())
+        .limit(1)
+    )
 
 
 def _waiting_for(counter, day: dt.date):
     group_ids = [g.id for g in counter.groups if g.active] or [-1]
-    return select(QueueTicket.id).where(
-        QueueTicket.day == day, QueueTicket.status == "waiting",
-        or_(QueueTicket.target_counter_id == counter.id,
-            and_(QueueTicket.target_counter_id.is_(None),
-                 QueueTicket.group_id.in_(group_ids))),
-    ).order_by(case((QueueTicket.target_counter_id.is_(None), 1), else_=0),
-               QueueTicket.issued_at, QueueTicket.id)
+    return (
+        select(QueueTicket.id)
+        .where(
+            QueueTicket.day == day,
+            QueueTicket.status == "waiting",
+            or_(
+                QueueTicket.target_counter_id == counter.id,
+                and_(QueueTicket.target_counter_id.is_(None), QueueTicket.group_id.in_(group_ids)),
+            ),
+        )
+        .order_by(
+            case((QueueTicket.target_counter_id.is_(None), 1), else_=0),
+            QueueTicket.issued_at,
+            QueueTicket.id,
+        )
+    )
 
 
 def call_next(session, counter, clerk, now: dt.datetime):
@@ -114,11 +156,19 @@ def call_next(session, counter, clerk, now: dt.datetime):
         candidate = session.scalar(_waiting_for(counter, day).limit(1))
         if candidate is None:
             return None
-        taken = session.execute(update(QueueTicket).where(
-            QueueTicket.id == candidate, QueueTicket.status == "waiting").values(
-            status="called", counter_id=counter.id, clerk_id=clerk.id, called_at=now,
-            first_called_at=func.coalesce(QueueTicket.first_called_at, now),
-            target_counter_id=None, calls=QueueTicket.calls + 1)).rowcount
+        taken = session.execute(
+            update(QueueTicket)
+            .where(QueueTicket.id == candidate, QueueTicket.status == "waiting")
+            .values(
+                status="called",
+                counter_id=counter.id,
+                clerk_id=clerk.id,
+                called_at=now,
+                first_called_at=func.coalesce(QueueTicket.first_called_at, now),
+                target_counter_id=None,
+                calls=QueueTicket.calls + 1,
+            )
+        ).rowcount
         if taken == 1:
             ticket = session.get(QueueTicket, candidate)
             session.refresh(ticket)
@@ -180,43 +230,78 @@ def link_dossier(session, ticket, code: str, agency_ids=None) -> None:
 
 def board(session, day: dt.date) -> dict:
     """Called numbers per counter, the last calls, waiting per group: the display's data."""
-    counters = session.scalars(select(QueueCounter).where(QueueCounter.active.is_(True))
-                               .order_by(QueueCounter.number)).all()
+    counters = session.scalars(
+        select(QueueCounter).where(QueueCounter.active.is_(True)).order_by(QueueCounter.number)
+    ).all()
     current = {}
-    for ticket in session.scalars(select(QueueTicket).where(
-            QueueTicket.day == day, QueueTicket.status == "called")
-            .order_by(QueueTicket.called_at)):
+    for ticket in session.scalars(
+        select(QueueTicket)
+        .where(QueueTicket.day == day, QueueTicket.status == "called")
+        .order_by(QueueTicket.called_at)
+    ):
         current[ticket.counter_id] = ticket
-    last = session.scalars(select(QueueTicket).where(
-        QueueTicket.day == day, QueueTicket.called_at.is_not(None),
-        QueueTicket.counter_id.is_not(None))
-        .order_by(QueueTicket.called_at.desc(), QueueTicket.id.desc()).limit(LAST_CALLS)).all()
+    last = session.scalars(
+        select(QueueTicket)
+        .where(
+            QueueTicket.day == day,
+            QueueTicket.called_at.is_not(None),
+            QueueTicket.counter_id.is_not(None),
+        )
+        .order_by(QueueTicket.called_at.desc(), QueueTicket.id.desc())
+        .limit(LAST_CALLS)
+    ).all()
     return {
-        "counters": [{"counter": c.number, "name": c.name or "",
-                      "number": current[c.id].number if c.id in current else None,
-                      "calls": current[c.id].calls if c.id in current else 0}
-                     for c in counters],
-        "last_calls": [{"number": t.number, "counter": t.counter.number,
-                        "at": t.called_at.strftime("%H:%M:%S")} for t in last],
+        "counters": [
+            {
+                "counter": c.number,
+                "name": c.name or "",
+                "number": current[c.id].number if c.id in current else None,
+                "calls": current[c.id].calls if c.id in current else 0,
+            }
+            for c in counters
+        ],
+        "last_calls": [
+            {
+                "number": t.number,
+                "counter": t.counter.number,
+                "at": t.called_at.strftime("%H:%M:%S"),
+            }
+            for t in last
+        ],
         "groups": group_status(session, day),
     }
 
 
 def group_status(session, day: dt.date) -> list[dict]:
     """Per active group: waiting count and the last number called today."""
-    groups = session.scalars(select(ServiceGroup).where(ServiceGroup.active.is_(True))
-                             .order_by(ServiceGroup.sort_order, ServiceGroup.prefix)).all()
-    waiting = dict(session.execute(select(QueueTicket.group_id, func.count()).where(
-        QueueTicket.day == day, QueueTicket.status == "waiting")
-        .group_by(QueueTicket.group_id)).all())
+    groups = session.scalars(
+        select(ServiceGroup)
+        .where(ServiceGroup.active.is_(True))
+        .order_by(ServiceGroup.sort_order, ServiceGroup.prefix)
+    ).all()
+    waiting = dict(
+        session.execute(
+            select(QueueTicket.group_id, func.count())
+            .where(QueueTicket.day == day, QueueTicket.status == "waiting")
+            .group_by(QueueTicket.group_id)
+        ).all()
+    )
     last = {}
-    for group_id, number in session.execute(select(QueueTicket.group_id, QueueTicket.number)
-                                            .where(QueueTicket.day == day,
-                                                   QueueTicket.first_called_at.is_not(None))
-                                            .order_by(QueueTicket.called_at)):
+    for group_id, number in session.execute(
+        select(QueueTicket.group_id, QueueTicket.number)
+        .where(QueueTicket.day == day, QueueTicket.first_called_at.is_not(None))
+        .order_by(QueueTicket.called_at)
+    ):
         last[group_id] = number
-    return [{"prefix": g.prefix, "name": g.name, "waiting": waiting.get(g.id, 0),
-             "last_called": last.get(g.id)} for g in groups]
+    return [
+        {
+            "prefix": g.prefix,
+            "name": g.name,
+            "waiting": waiting.get(g.id, 0),
+            "last_called": last.get(g.id),
+        }
+        for g in groups
+    ]
 
 
 # ---- figures -----------------------------------------------------------------------------------
@@ -241,12 +326,16 @@ class Figure:
         return self.serve_seconds / self.served if self.served else None
 
     def as_dict(self) -> dict:
-        return {"issued": self.issued, "called": self.called, "served": self.served,
-                "skipped": self.skipped,
-                "average_wait_seconds": None if self.average_wait is None
-                else round(self.average_wait),
-                "average_serve_seconds": None if self.average_serve is None
-                else round(self.average_serve)}
+        return {
+            "issued": self.issued,
+            "called": self.called,
+            "served": self.served,
+            "skipped": self.skipped,
+            "average_wait_seconds": None if self.average_wait is None else round(self.average_wait),
+            "average_serve_seconds": None
+            if self.average_serve is None
+            else round(self.average_serve),
+        }
 
 
 def figures(session, period) -> dict:
@@ -255,12 +344,20 @@ def figures(session, period) -> dict:
     page, the report JSON and the workbook share."""
     start, end = period.start, period.end
     rows = session.execute(
-        select(ServiceGroup.prefix, ServiceGroup.name, QueueCounter.number,
-               QueueTicket.status, QueueTicket.issued_at, QueueTicket.first_called_at,
-               QueueTicket.called_at, QueueTicket.finished_at)
+        select(
+            ServiceGroup.prefix,
+            ServiceGroup.name,
+            QueueCounter.number,
+            QueueTicket.status,
+            QueueTicket.issued_at,
+            QueueTicket.first_called_at,
+            QueueTicket.called_at,
+            QueueTicket.finished_at,
+        )
         .join(ServiceGroup, ServiceGroup.id == QueueTicket.group_id)
         .outerjoin(QueueCounter, QueueCounter.id == QueueTicket.counter_id)
-        .where(QueueTicket.day >= start, QueueTicket.day <= end)).all()
+        .where(QueueTicket.day >= start, QueueTicket.day <= end)
+    ).all()
     groups: dict[str, Figure] = {}
     counters: dict[str, Figure] = {}
     total = Figure("total")
@@ -291,26 +388,35 @@ def figures(session, period) -> dict:
 # ---- ticket kiosks and hall displays: device tokens as the rating kiosk's ----------------------
 
 
-def start_device(session, kind: str, name: str, starter, now: dt.datetime,
-                 life: dt.timedelta):
+def start_device(session, kind: str, name: str, starter, now: dt.datetime, life: dt.timedelta):
     """A new ticket kiosk or hall display: (device, token); the token goes to its cookie once."""
     from domain import kiosk
+
     if starter is None or not starter.active or starter.role not in ("admin", "staff"):
         raise RuleError("queue_device_refused")
     token = kiosk.new_token()
-    device = QueueDevice(kind=kind, name=(name or "").strip()[:100] or None,
-                         token_hash=kiosk.hash_token(token), started_by=starter,
-                         started_at=now, expires_at=now + life)
+    device = QueueDevice(
+        kind=kind,
+        name=(name or "").strip()[:100] or None,
+        token_hash=kiosk.hash_token(token),
+        started_by=starter,
+        started_at=now,
+        expires_at=now + life,
+    )
     session.add(device)
     return device, token
 
 
 def find_device(session, token: str | None, kind: str, now: dt.datetime):
     from domain import kiosk
+
     if not token or len(token) > 200:
         return None
-    device = session.scalar(select(QueueDevice).where(
-        QueueDevice.token_hash == kiosk.hash_token(token), QueueDevice.kind == kind))
+    device = session.scalar(
+        select(QueueDevice).where(
+            QueueDevice.token_hash == kiosk.hash_token(token), QueueDevice.kind == kind
+        )
+    )
     if device is None or device.revoked_at is not None or device.expires_at <= now:
         return None
     return device

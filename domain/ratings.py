@@ -1,5 +1,6 @@
 """Staff ratings at the counter kiosk (design §2): one tap, one StaffRating for the officer at the
 counter. Counts by officer and agency are conditional SUMs in one GROUP BY."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,9 @@ from domain.service import RuleError
 from models import RATING_CHANNELS, RATING_LEVELS, Agency, Dossier, StaffRating, User, user_agency
 
 
-def record_rating(session, staff, level: str, now: dt.datetime, dossier_id=None,
-                  channel: str = "kiosk"):
+def record_rating(
+    session, staff, level: str, now: dt.datetime, dossier_id=None, channel: str = "kiosk"
+):
     """A rating of `staff` (the logged-in officer, never someone chosen in the request).
     A linked dossier must belong to one of the officer's agencies."""
 
@@ -32,16 +34,19 @@ def record_rating(session, staff, level: str, now: dt.datetime, dossier_id=None,
         dossier = session.get(Dossier, dossier_id)
         if dossier is None or dossier.agency_id not in staff.agency_ids:
             raise RuleError("rating_dossier_refused")
-    rating = StaffRating(staff_id=staff.id, dossier=dossier, level=level, rated_at=now,
-                         channel=channel)
+    rating = StaffRating(
+        staff_id=staff.id, dossier=dossier, level=level, rated_at=now, channel=channel
+    )
     session.add(rating)
     return rating
 
 
 def _level_sums():
 
-    return [func.coalesce(func.sum(case((StaffRating.level == lvl, 1), else_=0)), 0)
-            for lvl in RATING_LEVELS]
+    return [
+        func.coalesce(func.sum(case((StaffRating.level == lvl, 1), else_=0)), 0)
+        for lvl in RATING_LEVELS
+    ]
 
 
 @dataclass
@@ -55,8 +60,11 @@ class RatingCount:
 
     @property
     def levels(self) -> dict:
-        return {"very_satisfied": self.very_satisfied, "satisfied": self.satisfied,
-                "unsatisfied": self.unsatisfied}
+        return {
+            "very_satisfied": self.very_satisfied,
+            "satisfied": self.satisfied,
+            "unsatisfied": self.unsatisfied,
+        }
 
     @property
     def total(self) -> int:
@@ -66,39 +74,50 @@ class RatingCount:
 def rating_counts_by_officer(session, date_from=None, date_to=None, agency_ids=None):
     """Ratings per officer (cancelled ones excluded)."""
 
-    query = (select(User.id, User.full_name, *_level_sums(), User.username)
-             .join(User, StaffRating.staff_id == User.id)
-             .where(StaffRating.cancelled_at.is_(None),
-                    *within(StaffRating.rated_at, date_from, date_to))
-             .group_by(User.id, User.full_name, User.username).order_by(User.full_name))
+    query = (
+        select(User.id, User.full_name, *_level_sums(), User.username)
+        .join(User, StaffRating.staff_id == User.id)
+        .where(
+            StaffRating.cancelled_at.is_(None), *within(StaffRating.rated_at, date_from, date_to)
+        )
+        .group_by(User.id, User.full_name, User.username)
+        .order_by(User.full_name)
+    )
     if agency_ids is not None:
         query = query.where(_of_agencies(agency_ids))
-    return [RatingCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5])
-            for r in session.execute(query)]
+    return [
+        RatingCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5])
+        for r in session.execute(query)
+    ]
 
 
 def _of_agencies(agency_ids):
     """SQL: a rating of an officer of one of the agencies."""
 
-    return StaffRating.staff_id.in_(select(user_agency.c.user_id).where(
-        user_agency.c.agency_id.in_(list(agency_ids) or [-1])))
+    return StaffRating.staff_id.in_(
+        select(user_agency.c.user_id).where(user_agency.c.agency_id.in_(list(agency_ids) or [-1]))
+    )
 
 
 def rating_counts_by_agency(session, date_from=None, date_to=None, agency_ids=None):
     """Ratings per agency of the rated officer. An officer seconded by several agencies counts in
     each of them (so the rows can add up to more than the total of rating_counts)."""
 
-    query = (select(Agency.id, Agency.name, *_level_sums())
-             .join(user_agency, user_agency.c.user_id == StaffRating.staff_id)
-             .join(Agency, Agency.id == user_agency.c.agency_id)
-             .where(StaffRating.cancelled_at.is_(None),
-                    *within(StaffRating.rated_at, date_from, date_to))
-             .group_by(Agency.id, Agency.name, Agency.sort_order)
-             .order_by(Agency.sort_order, Agency.name))
+    query = (
+        select(Agency.id, Agency.name, *_level_sums())
+        .join(user_agency, user_agency.c.user_id == StaffRating.staff_id)
+        .join(Agency, Agency.id == user_agency.c.agency_id)
+        .where(
+            StaffRating.cancelled_at.is_(None), *within(StaffRating.rated_at, date_from, date_to)
+        )
+        .group_by(Agency.id, Agency.name, Agency.sort_order)
+        .order_by(Agency.sort_order, Agency.name)
+    )
     if agency_ids is not None:
         query = query.where(Agency.id.in_(agency_ids or [-1]))
-    return [RatingCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4]))
-            for r in session.execute(query)]
+    return [
+        RatingCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in session.execute(query)
+    ]
 
 
 def rating_counts(session, date_from=None, date_to=None, agency_ids=None) -> dict:
@@ -107,7 +126,8 @@ def rating_counts(session, date_from=None, date_to=None, agency_ids=None) -> dic
     of those agencies."""
 
     query = select(*_level_sums()).where(
-        StaffRating.cancelled_at.is_(None), *within(StaffRating.rated_at, date_from, date_to))
+        StaffRating.cancelled_at.is_(None), *within(StaffRating.rated_at, date_from, date_to)
+    )
     if agency_ids is not None:
         query = query.where(_of_agencies(agency_ids))
     row = session.execute(query).one()

@@ -4,6 +4,7 @@ in a date range, in the order of acceptance, one row each.
 The dossiers are read in batches by keyset (accepted_at, id): constant cost per batch and flat
 memory on a year of a big center. The texts (title, headers, labels) come from the caller, in
 the language of the screen."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,12 +23,12 @@ COLUMN_WIDTHS = (6, 28, 40, 28, 30, 24, 16, 12, 16, 16, 16, 14)
 
 @dataclass
 class RegisterTexts:
-    sheet: str                   # the sheet's name
-    title: str                   # first line
-    period: str                  # second line: the date range
-    header: list[str]            # one per column of COLUMN_WIDTHS
-    truncated: str               # the note under a list cut at the row limit
-    return_channels: dict        # return channel code -> label
+    sheet: str  # the sheet's name
+    title: str  # first line
+    period: str  # second line: the date range
+    header: list[str]  # one per column of COLUMN_WIDTHS
+    truncated: str  # the note under a list cut at the row limit
+    return_channels: dict  # return channel code -> label
 
 
 def register_query(session, period: Period, agency_ids: list[int] | None):
@@ -35,9 +36,11 @@ def register_query(session, period: Period, agency_ids: list[int] | None):
     query = session.query(Dossier)
     if agency_ids is not None:
         query = query.filter(Dossier.agency_id.in_(agency_ids))
-    return (query.options(joinedload(Dossier.procedure), joinedload(Dossier.agency))
-            .filter(*period.contains(Dossier.accepted_at))
-            .order_by(Dossier.accepted_at, Dossier.id))
+    return (
+        query.options(joinedload(Dossier.procedure), joinedload(Dossier.agency))
+        .filter(*period.contains(Dossier.accepted_at))
+        .order_by(Dossier.accepted_at, Dossier.id)
+    )
 
 
 def register_batches(session, base, limit: int):
@@ -47,17 +50,26 @@ def register_batches(session, base, limit: int):
     while number < limit:
         query = base
         if last is not None:  # keyset pagination: constant cost per batch
-            query = query.filter(or_(Dossier.accepted_at > last[0],
-                                     and_(Dossier.accepted_at == last[0], Dossier.id > last[1])))
+            query = query.filter(
+                or_(
+                    Dossier.accepted_at > last[0],
+                    and_(Dossier.accepted_at == last[0], Dossier.id > last[1]),
+                )
+            )
         batch = query.limit(min(REGISTER_BATCH, limit - number)).all()
         if not batch:
             return
-        sent = dict(session.execute(
-            select(DossierEvent.dossier_id, func.min(DossierEvent.at))
-            .where(DossierEvent.dossier_id.in_([d.id for d in batch]),
-                   DossierEvent.to_status == Status.PROCESSING,
-                   DossierEvent.from_status == Status.ACCEPTED)
-            .group_by(DossierEvent.dossier_id)).all())
+        sent = dict(
+            session.execute(
+                select(DossierEvent.dossier_id, func.min(DossierEvent.at))
+                .where(
+                    DossierEvent.dossier_id.in_([d.id for d in batch]),
+                    DossierEvent.to_status == Status.PROCESSING,
+                    DossierEvent.from_status == Status.ACCEPTED,
+                )
+                .group_by(DossierEvent.dossier_id)
+            ).all()
+        )
         yield batch, sent
         number += len(batch)
         last = (batch[-1].accepted_at, batch[-1].id)
@@ -67,13 +79,25 @@ def register_batches(session, base, limit: int):
 
 def register_row(number: int, d, sent_at, texts: RegisterTexts) -> list:
     contact = ", ".join(x for x in (d.address, d.phone) if x)
-    return [number, d.code, f"{d.procedure.code} – {d.procedure.name}", d.applicant_name,
-            contact, d.agency.name, d.accepted_at, d.due_date, sent_at, d.resolved_at,
-            d.returned_at, str(texts.return_channels.get(d.return_channel, "") or "")]
+    return [
+        number,
+        d.code,
+        f"{d.procedure.code} – {d.procedure.name}",
+        d.applicant_name,
+        contact,
+        d.agency.name,
+        d.accepted_at,
+        d.due_date,
+        sent_at,
+        d.resolved_at,
+        d.returned_at,
+        str(texts.return_channels.get(d.return_channel, "") or ""),
+    ]
 
 
-def write_register(target, session, period: Period, agency_ids: list[int] | None, limit: int,
-                   texts: RegisterTexts) -> None:
+def write_register(
+    target, session, period: Period, agency_ids: list[int] | None, limit: int, texts: RegisterTexts
+) -> None:
     """Write the register to `target` (a path or a stream)."""
     book = new_workbook(target)
     sheet = book.add_worksheet(texts.sheet)

@@ -16,6 +16,7 @@ digitisation figures per agency (Decision 766, group 4).
 The texts are Vietnamese whatever the screen language: this is the statutory form as filed.
 Numbers are numbers ('#,##0', shown 3.233.081.572 by a Vietnamese spreadsheet), shares are
 fractions formatted '0.00%' (97,60%), dates are dates (dd/mm/yyyy)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,13 +45,24 @@ FORM_COLUMNS = (
 GROUPS = ("Số hồ sơ nhận giải quyết", "Số hồ sơ đã giải quyết", "Số hồ sơ đang giải quyết")
 assert sorted(k for k, _, _ in FORM_COLUMNS) == sorted(ROW_KEYS)
 
-RATING_LABELS = {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",
-                 "unsatisfied": "Không hài lòng"}
-METHOD_LABELS = {"cash": "Tiền mặt", "bank_transfer": "Chuyển khoản",
-                 "online": "Thanh toán trực tuyến", "other": "Khác"}
-FEEDBACK_CHANNEL_LABELS = {"hotline": "Đường dây nóng", "email": "Thư điện tử",
-                           "app": "Ứng dụng (Zalo)", "portal": "Cổng dịch vụ công",
-                           "direct": "Trực tiếp"}
+RATING_LABELS = {
+    "very_satisfied": "Rất hài lòng",
+    "satisfied": "Hài lòng",
+    "unsatisfied": "Không hài lòng",
+}
+METHOD_LABELS = {
+    "cash": "Tiền mặt",
+    "bank_transfer": "Chuyển khoản",
+    "online": "Thanh toán trực tuyến",
+    "other": "Khác",
+}
+FEEDBACK_CHANNEL_LABELS = {
+    "hotline": "Đường dây nóng",
+    "email": "Thư điện tử",
+    "app": "Ứng dụng (Zalo)",
+    "portal": "Cổng dịch vụ công",
+    "direct": "Trực tiếp",
+}
 
 
 def _date(text: str) -> dt.date:
@@ -108,8 +120,9 @@ def _print_setup(ws, header_rows: tuple[int, int] | None = None) -> None:
         ws.repeat_rows(*header_rows)
 
 
-def _table(ws, f, row: int, headers, rows, total=None, widths=None, number_cols=(),
-           pct_cols=()) -> int:
+def _table(
+    ws, f, row: int, headers, rows, total=None, widths=None, number_cols=(), pct_cols=()
+) -> int:
     """A simple bordered table; returns the next free row."""
     if widths:
         for col, width in enumerate(widths):
@@ -118,13 +131,17 @@ def _table(ws, f, row: int, headers, rows, total=None, widths=None, number_cols=
         ws.write_string(row, col, text, f.head)
     row += 1
     for values in rows:
-        formats = {c: (f.num if c in number_cols else f.pct if c in pct_cols else f.cell)
-                   for c in range(len(values))}
+        formats = {
+            c: (f.num if c in number_cols else f.pct if c in pct_cols else f.cell)
+            for c in range(len(values))
+        }
         write_row(ws, row, values, formats)
         row += 1
     if total is not None:
-        formats = {c: (f.total_num if c in number_cols else f.total_pct if c in pct_cols
-                       else f.total) for c in range(len(total))}
+        formats = {
+            c: (f.total_num if c in number_cols else f.total_pct if c in pct_cols else f.total)
+            for c in range(len(total))
+        }
         write_row(ws, row, total, formats)
         row += 1
     return row + 1
@@ -137,8 +154,9 @@ def _sheet_header(ws, f, title: str, report: dict, unit_name: str, last_col: int
     return 4
 
 
-def _totals_and_signature(ws, f, row: int, top: int, last: int, totals: dict, columns,
-                          made_on: dt.date) -> None:
+def _totals_and_signature(
+    ws, f, row: int, top: int, last: int, totals: dict, columns, made_on: dt.date
+) -> None:
     """The totals row of a report form, the date made (a real date cell) and the signature
     block; then the panes frozen under its header and the print setup."""
     ws.merge_range(row, 0, row, 1, "Tổng cộng", f.total)
@@ -165,9 +183,15 @@ def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> Non
     ws.set_column(2, last, 11)
     ws.merge_range(0, 0, 0, 4, unit_name, f.bold)
     ws.merge_range(0, last - 3, 0, last, "Biểu số 06a/VPCP/KSTT", f.right)
-    ws.merge_range(1, 0, 1, last,
-                   "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ "
-                   "TRỰC TIẾP GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", f.title)
+    ws.merge_range(
+        1,
+        0,
+        1,
+        last,
+        "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ "
+        "TRỰC TIẾP GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        f.title,
+    )
     ws.set_row(1, 36)
     ws.merge_range(2, 0, 2, last, f"Kỳ báo cáo: {period_text(report)}", f.subtitle)
     ws.merge_range(3, 0, 3, last, f"Đơn vị báo cáo: {unit_name}", f.text)
@@ -190,14 +214,20 @@ def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> Non
 
     row = top + 3
     for n, agency in enumerate(report["rows"], start=1):
-        write_row(ws, row, [n, agency["agency_name"]] + [agency[k] for k, _, _ in FORM_COLUMNS],
-                  {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}})
+        write_row(
+            ws,
+            row,
+            [n, agency["agency_name"]] + [agency[k] for k, _, _ in FORM_COLUMNS],
+            {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}},
+        )
         row += 1
         for m, field in enumerate(agency.get("fields", []), start=1):
-            write_row(ws, row, [f"{n}.{m}", field["field_name"]]
-                      + [field[k] for k, _, _ in FORM_COLUMNS],
-                      {0: f.cell_center, 1: f.cell_sub,
-                       **{c: f.num_sub for c in range(2, last + 1)}})
+            write_row(
+                ws,
+                row,
+                [f"{n}.{m}", field["field_name"]] + [field[k] for k, _, _ in FORM_COLUMNS],
+                {0: f.cell_center, 1: f.cell_sub, **{c: f.num_sub for c in range(2, last + 1)}},
+            )
             row += 1
     _totals_and_signature(ws, f, row, top, last, report["totals"], FORM_COLUMNS, made_on)
 
@@ -209,27 +239,47 @@ def write_summary(wb, f, report: dict, unit_name: str) -> None:
     ws.set_column(1, 1, 16)
     ws.set_column(2, 2, 12)
     ws.set_column(3, 3, 40)
-    row = _sheet_header(ws, f, "TỔNG HỢP KẾT QUẢ TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ TTHC", report,
-                        unit_name, 3)
-    lines = [*_dossier_lines(report["totals"]), *_unit_lines(report["rows"]),
-             *_service_lines(report), *_digitisation_lines(report)]
+    row = _sheet_header(
+        ws, f, "TỔNG HỢP KẾT QUẢ TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ TTHC", report, unit_name, 3
+    )
+    lines = [
+        *_dossier_lines(report["totals"]),
+        *_unit_lines(report["rows"]),
+        *_service_lines(report),
+        *_digitisation_lines(report),
+    ]
     for col, text in enumerate(("Nội dung", "Số lượng", "Tỷ lệ", "Ghi chú")):
         ws.write_string(row, col, text, f.head)
     header = row
     row += 1
     for label, value, ratio, note in lines:
-        write_row(ws, row, [label, value, ratio, note or None],
-                  {0: f.bold if not label.startswith(" ") else f.cell, 1: f.num,
-                   2: f.pct if ratio != NO_SHARE else f.cell_center, 3: f.cell})
+        write_row(
+            ws,
+            row,
+            [label, value, ratio, note or None],
+            {
+                0: f.bold if not label.startswith(" ") else f.cell,
+                1: f.num,
+                2: f.pct if ratio != NO_SHARE else f.cell_center,
+                3: f.cell,
+            },
+        )
         row += 1
     _print_setup(ws, (header, header))
 
 
 DIGITISATION_SHEET = "Số hóa hồ sơ"
 DIGITISATION_TITLE = "SỐ HÓA HỒ SƠ (QUYẾT ĐỊNH 766/QĐ-TTg, NHÓM 4)"
-DIGITISATION_HEADERS = ("Mã", "Cơ quan", "Hồ sơ tiếp nhận trong kỳ",
-                        "Số hóa toàn bộ khi tiếp nhận", "Tỷ lệ", "Hồ sơ đã giải quyết trong kỳ",
-                        "Có kết quả điện tử", "Tỷ lệ")
+DIGITISATION_HEADERS = (
+    "Mã",
+    "Cơ quan",
+    "Hồ sơ tiếp nhận trong kỳ",
+    "Số hóa toàn bộ khi tiếp nhận",
+    "Tỷ lệ",
+    "Hồ sơ đã giải quyết trong kỳ",
+    "Có kết quả điện tử",
+    "Tỷ lệ",
+)
 
 
 def _digitisation_lines(report: dict) -> list[tuple]:
@@ -238,12 +288,18 @@ def _digitisation_lines(report: dict) -> list[tuple]:
     if not dg:
         return []
     return [
-        ("Hồ sơ số hóa toàn bộ khi tiếp nhận", dg["received_scanned"],
-         _ratio(dg["received_scanned"], dg["received"]),
-         f"{dg['received_scanned']}/{dg['received']} hồ sơ tiếp nhận trong kỳ"),
-        ("Hồ sơ giải quyết có kết quả điện tử", dg["resolved_with_result"],
-         _ratio(dg["resolved_with_result"], dg["resolved"]),
-         f"{dg['resolved_with_result']}/{dg['resolved']} hồ sơ đã giải quyết trong kỳ"),
+        (
+            "Hồ sơ số hóa toàn bộ khi tiếp nhận",
+            dg["received_scanned"],
+            _ratio(dg["received_scanned"], dg["received"]),
+            f"{dg['received_scanned']}/{dg['received']} hồ sơ tiếp nhận trong kỳ",
+        ),
+        (
+            "Hồ sơ giải quyết có kết quả điện tử",
+            dg["resolved_with_result"],
+            _ratio(dg["resolved_with_result"], dg["resolved"]),
+            f"{dg['resolved_with_result']}/{dg['resolved']} hồ sơ đã giải quyết trong kỳ",
+        ),
     ]
 
 
@@ -257,14 +313,28 @@ def write_digitisation_sheet(wb, f, report: dict, unit_name: str) -> None:
     row = _sheet_header(ws, f, DIGITISATION_TITLE, report, unit_name, 7)
 
     def values(code, label, r):
-        return [code, label, r["received"], r["received_scanned"],
-                _ratio(r["received_scanned"], r["received"]), r["resolved"],
-                r["resolved_with_result"], _ratio(r["resolved_with_result"], r["resolved"])]
+        return [
+            code,
+            label,
+            r["received"],
+            r["received_scanned"],
+            _ratio(r["received_scanned"], r["received"]),
+            r["resolved"],
+            r["resolved_with_result"],
+            _ratio(r["resolved_with_result"], r["resolved"]),
+        ]
 
-    _table(ws, f, row, list(DIGITISATION_HEADERS),
-           [values(r["agency_code"], r["agency_name"], r) for r in dg["rows"]],
-           total=values("", "Tổng cộng", dg), widths=[12, 40, 14, 16, 10, 16, 14, 10],
-           number_cols=(2, 3, 5, 6), pct_cols=(4, 7))
+    _table(
+        ws,
+        f,
+        row,
+        list(DIGITISATION_HEADERS),
+        [values(r["agency_code"], r["agency_name"], r) for r in dg["rows"]],
+        total=values("", "Tổng cộng", dg),
+        widths=[12, 40, 14, 16, 10, 16, 14, 10],
+        number_cols=(2, 3, 5, 6),
+        pct_cols=(4, 7),
+    )
     _print_setup(ws)
 
 
@@ -272,29 +342,68 @@ def _dossier_lines(t: dict) -> list[tuple]:
     """(label, value, share, note) of the dossiers received, resolved and pending."""
     return [
         ("Tổng số hồ sơ tiếp nhận", t["received_total"], None, ""),
-        ("  – Kỳ trước chuyển qua", t["carried_over"], _ratio(t["carried_over"],
-                                                             t["received_total"]), ""),
-        ("  – Mới tiếp nhận", t["received_new"], _ratio(t["received_new"], t["received_total"]),
-         ""),
-        ("      + Trực tiếp", t["received_direct"], _ratio(t["received_direct"],
-                                                          t["received_new"]), ""),
-        ("      + Trực tuyến", t["received_online"], _ratio(t["received_online"],
-                                                           t["received_new"]), ""),
-        ("      + Qua dịch vụ bưu chính công ích", t["received_postal"],
-         _ratio(t["received_postal"], t["received_new"]), ""),
-        ("Đã giải quyết, trả kết quả", t["resolved_total"],
-         _ratio(t["resolved_total"], t["received_total"]), ""),
-        ("  – Trước hạn", t["resolved_early"], _ratio(t["resolved_early"], t["resolved_total"]),
-         ""),
-        ("  – Đúng hạn", t["resolved_on_time"], _ratio(t["resolved_on_time"],
-                                                      t["resolved_total"]), ""),
+        (
+            "  – Kỳ trước chuyển qua",
+            t["carried_over"],
+            _ratio(t["carried_over"], t["received_total"]),
+            "",
+        ),
+        (
+            "  – Mới tiếp nhận",
+            t["received_new"],
+            _ratio(t["received_new"], t["received_total"]),
+            "",
+        ),
+        (
+            "      + Trực tiếp",
+            t["received_direct"],
+            _ratio(t["received_direct"], t["received_new"]),
+            "",
+        ),
+        (
+            "      + Trực tuyến",
+            t["received_online"],
+            _ratio(t["received_online"], t["received_new"]),
+            "",
+        ),
+        (
+            "      + Qua dịch vụ bưu chính công ích",
+            t["received_postal"],
+            _ratio(t["received_postal"], t["received_new"]),
+            "",
+        ),
+        (
+            "Đã giải quyết, trả kết quả",
+            t["resolved_total"],
+            _ratio(t["resolved_total"], t["received_total"]),
+            "",
+        ),
+        (
+            "  – Trước hạn",
+            t["resolved_early"],
+            _ratio(t["resolved_early"], t["resolved_total"]),
+            "",
+        ),
+        (
+            "  – Đúng hạn",
+            t["resolved_on_time"],
+            _ratio(t["resolved_on_time"], t["resolved_total"]),
+            "",
+        ),
         ("  – Trễ hạn", t["resolved_late"], _ratio(t["resolved_late"], t["resolved_total"]), ""),
-        ("Đang giải quyết", t["pending_total"], _ratio(t["pending_total"], t["received_total"]),
-         ""),
-        ("  – Trong hạn", t["pending_in_time"], _ratio(t["pending_in_time"],
-                                                      t["pending_total"]), ""),
-        ("  – Quá hạn", t["pending_overdue"], _ratio(t["pending_overdue"], t["pending_total"]),
-         ""),
+        (
+            "Đang giải quyết",
+            t["pending_total"],
+            _ratio(t["pending_total"], t["received_total"]),
+            "",
+        ),
+        (
+            "  – Trong hạn",
+            t["pending_in_time"],
+            _ratio(t["pending_in_time"], t["pending_total"]),
+            "",
+        ),
+        ("  – Quá hạn", t["pending_overdue"], _ratio(t["pending_overdue"], t["pending_total"]), ""),
     ]
 
 
@@ -309,17 +418,36 @@ def _unit_lines(rows: list[dict]) -> list[tuple]:
     biggest = sorted(active, key=lambda r: -r["received_total"])[:3]
     smallest = sorted(active, key=lambda r: r["received_total"])[:3]
     return [
-        ("Đơn vị giải quyết đúng và trước hạn 100%", len(no_late),
-         _ratio(len(no_late), len(resolving)), f"{len(no_late)}/{len(resolving)} đơn vị"),
-        ("Đơn vị có hồ sơ trễ hạn", len(late), _ratio(len(late), len(resolving)),
-         f"{len(late)}/{len(resolving)} đơn vị: " + ", ".join(r["agency_name"] for r in late)
-         if late else f"0/{len(resolving)} đơn vị"),
-        ("Đơn vị có nhiều hồ sơ nhất", None, None,
-         "; ".join(f"{r['agency_name']} {r['received_total']:,}".replace(",", ".")
-                   for r in biggest)),
-        ("Đơn vị có ít hồ sơ nhất", None, None,
-         "; ".join(f"{r['agency_name']} {r['received_total']:,}".replace(",", ".")
-                   for r in smallest)),
+        (
+            "Đơn vị giải quyết đúng và trước hạn 100%",
+            len(no_late),
+            _ratio(len(no_late), len(resolving)),
+            f"{len(no_late)}/{len(resolving)} đơn vị",
+        ),
+        (
+            "Đơn vị có hồ sơ trễ hạn",
+            len(late),
+            _ratio(len(late), len(resolving)),
+            f"{len(late)}/{len(resolving)} đơn vị: " + ", ".join(r["agency_name"] for r in late)
+            if late
+            else f"0/{len(resolving)} đơn vị",
+        ),
+        (
+            "Đơn vị có nhiều hồ sơ nhất",
+            None,
+            None,
+            "; ".join(
+                f"{r['agency_name']} {r['received_total']:,}".replace(",", ".") for r in biggest
+            ),
+        ),
+        (
+            "Đơn vị có ít hồ sơ nhất",
+            None,
+            None,
+            "; ".join(
+                f"{r['agency_name']} {r['received_total']:,}".replace(",", ".") for r in smallest
+            ),
+        ),
     ]
 
 
@@ -332,29 +460,45 @@ def _service_lines(report: dict) -> list[tuple]:
     return [
         ("Tiếp nhận hồ sơ qua dịch vụ bưu chính công ích", t["received_postal"], None, ""),
         ("Trả kết quả qua dịch vụ bưu chính công ích", report["returned_by_post"], None, ""),
-        ("Hồ sơ chuyển từ Trung tâm tới các sở, ngành", report["courier"]["to_agencies"], None,
-         ""),
-        ("Hồ sơ chuyển trả từ các sở, ngành về Trung tâm", report["courier"]["to_center"], None,
-         ""),
+        ("Hồ sơ chuyển từ Trung tâm tới các sở, ngành", report["courier"]["to_agencies"], None, ""),
+        (
+            "Hồ sơ chuyển trả từ các sở, ngành về Trung tâm",
+            report["courier"]["to_center"],
+            None,
+            "",
+        ),
         ("Thu phí, lệ phí (đồng)", report["fees_collected_vnd"], None, ""),
         ("Lượt đánh giá cán bộ", sr["total"], None, ""),
         ("  – Rất hài lòng", sr["very_satisfied"], _ratio(sr["very_satisfied"], sr["total"]), ""),
         ("  – Hài lòng", sr["satisfied"], _ratio(sr["satisfied"], sr["total"]), ""),
         ("  – Không hài lòng", sr["unsatisfied"], _ratio(sr["unsatisfied"], sr["total"]), ""),
         ("Phiếu đánh giá giải quyết TTHC", ev["total"], None, ""),
-        *[(f"  – {score} điểm", n, _ratio(n, ev["total"]), "")
-          for score, n in ev["by_score"].items()],
+        *[
+            (f"  – {score} điểm", n, _ratio(n, ev["total"]), "")
+            for score, n in ev["by_score"].items()
+        ],
         ("Phản ánh, kiến nghị tiếp nhận", fb["received"], None, ""),
         ("  – Đã trả lời", fb["answered"], _ratio(fb["answered"], fb["received"]), ""),
-        ("  – Trả lời đúng hạn", fb["answered_on_time"], _ratio(fb["answered_on_time"],
-                                                              fb["received"]), ""),
+        (
+            "  – Trả lời đúng hạn",
+            fb["answered_on_time"],
+            _ratio(fb["answered_on_time"], fb["received"]),
+            "",
+        ),
     ]
 
 
 def write_detail_sheets(wb, f, report: dict, details: dict, unit_name: str) -> None:
     """The sheets behind the summary's other figures, one per subject."""
-    for sheet in (_fees_sheet, _ratings_sheet, _forms_sheet,
-                  _feedback_sheet, _postal_sheet, _courier_sheet, _queue_sheet):
+    for sheet in (
+        _fees_sheet,
+        _ratings_sheet,
+        _forms_sheet,
+        _feedback_sheet,
+        _postal_sheet,
+        _courier_sheet,
+        _queue_sheet,
+    ):
         sheet(wb, f, report, details, unit_name)
 
 
@@ -363,18 +507,38 @@ def _fees_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
     ws = wb.add_worksheet("Phí, lệ phí")
     row = _sheet_header(ws, f, "THU PHÍ, LỆ PHÍ GIẢI QUYẾT TTHC", report, unit_name, 3)
     fee_rows = [[code, name, n, amount] for code, name, (n, amount) in details["fees_by_agency"]]
-    row = _table(ws, f, row, ["Mã", "Cơ quan", "Số khoản thu", "Số tiền (đồng)"], fee_rows,
-                 total=["", "Tổng cộng", sum(r[2] for r in fee_rows),
-                        report["fees_collected_vnd"]],
-                 widths=[12, 45, 14, 20], number_cols=(2, 3))
-    method_rows = [[METHOD_LABELS.get(m, m), n, amount]
-                   for m, (n, amount) in sorted(details["fees_by_method"].items())]
-    row = _table(ws, f, row, ["Hình thức thu", "Số khoản thu", "Số tiền (đồng)"], method_rows,
-                 total=["Tổng cộng", sum(r[1] for r in method_rows), report["fees_collected_vnd"]],
-                 number_cols=(1, 2))
+    row = _table(
+        ws,
+        f,
+        row,
+        ["Mã", "Cơ quan", "Số khoản thu", "Số tiền (đồng)"],
+        fee_rows,
+        total=["", "Tổng cộng", sum(r[2] for r in fee_rows), report["fees_collected_vnd"]],
+        widths=[12, 45, 14, 20],
+        number_cols=(2, 3),
+    )
+    method_rows = [
+        [METHOD_LABELS.get(m, m), n, amount]
+        for m, (n, amount) in sorted(details["fees_by_method"].items())
+    ]
+    row = _table(
+        ws,
+        f,
+        row,
+        ["Hình thức thu", "Số khoản thu", "Số tiền (đồng)"],
+        method_rows,
+        total=["Tổng cộng", sum(r[1] for r in method_rows), report["fees_collected_vnd"]],
+        number_cols=(1, 2),
+    )
     n, amount = details["fees_cancelled"]
-    _table(ws, f, row, ["Khoản thu đã huỷ (không tính)", "Số khoản", "Số tiền (đồng)"],
-           [["Đã huỷ", n, amount]], number_cols=(1, 2))
+    _table(
+        ws,
+        f,
+        row,
+        ["Khoản thu đã huỷ (không tính)", "Số khoản", "Số tiền (đồng)"],
+        [["Đã huỷ", n, amount]],
+        number_cols=(1, 2),
+    )
     _print_setup(ws)
 
 
@@ -384,14 +548,29 @@ def _ratings_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
     row = _sheet_header(ws, f, "ĐÁNH GIÁ CÁN BỘ TẠI TRUNG TÂM", report, unit_name, 5)
     sr = report["staff_ratings"]
     levels = ("very_satisfied", "satisfied", "unsatisfied")
-    row = _table(ws, f, row, ["Mức đánh giá", "Số lượt", "Tỷ lệ"],
-                 [[RATING_LABELS[k], sr[k], _ratio(sr[k], sr["total"])] for k in levels],
-                 total=["Tổng cộng", sr["total"], _ratio(sr["total"], sr["total"])],
-                 widths=[30, 16, 16, 16, 16, 12], number_cols=(1,), pct_cols=(2,))
-    staff_rows = [[username, name, *[lv.get(k, 0) for k in levels], sum(lv.values())]
-                  for username, name, lv in details["ratings_by_staff"]]
-    _table(ws, f, row, ["Tên đăng nhập", "Cán bộ", *[RATING_LABELS[k] for k in levels],
-                        "Tổng"], staff_rows, number_cols=(2, 3, 4, 5))
+    row = _table(
+        ws,
+        f,
+        row,
+        ["Mức đánh giá", "Số lượt", "Tỷ lệ"],
+        [[RATING_LABELS[k], sr[k], _ratio(sr[k], sr["total"])] for k in levels],
+        total=["Tổng cộng", sr["total"], _ratio(sr["total"], sr["total"])],
+        widths=[30, 16, 16, 16, 16, 12],
+        number_cols=(1,),
+        pct_cols=(2,),
+    )
+    staff_rows = [
+        [username, name, *[lv.get(k, 0) for k in levels], sum(lv.values())]
+        for username, name, lv in details["ratings_by_staff"]
+    ]
+    _table(
+        ws,
+        f,
+        row,
+        ["Tên đăng nhập", "Cán bộ", *[RATING_LABELS[k] for k in levels], "Tổng"],
+        staff_rows,
+        number_cols=(2, 3, 4, 5),
+    )
     _print_setup(ws)
 
 
@@ -400,13 +579,29 @@ def _forms_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
     ws = wb.add_worksheet("Phiếu đánh giá")
     row = _sheet_header(ws, f, "PHIẾU ĐÁNH GIÁ GIẢI QUYẾT TTHC", report, unit_name, 3)
     ev = report["evaluation_forms"]
-    row = _table(ws, f, row, ["Điểm", "Số phiếu", "Tỷ lệ"],
-                 [[score, n, _ratio(n, ev["total"])] for score, n in ev["by_score"].items()],
-                 total=["Tổng cộng", ev["total"], _ratio(ev["total"], ev["total"])],
-                 widths=[45, 14, 14, 14], number_cols=(1,), pct_cols=(2,))
-    _table(ws, f, row, ["Cơ quan", "Điểm", "Số phiếu"],
-           [[name, score, n] for _, name, scores in details["forms_by_agency"]
-            for score, n in scores.items()], number_cols=(2,))
+    row = _table(
+        ws,
+        f,
+        row,
+        ["Điểm", "Số phiếu", "Tỷ lệ"],
+        [[score, n, _ratio(n, ev["total"])] for score, n in ev["by_score"].items()],
+        total=["Tổng cộng", ev["total"], _ratio(ev["total"], ev["total"])],
+        widths=[45, 14, 14, 14],
+        number_cols=(1,),
+        pct_cols=(2,),
+    )
+    _table(
+        ws,
+        f,
+        row,
+        ["Cơ quan", "Điểm", "Số phiếu"],
+        [
+            [name, score, n]
+            for _, name, scores in details["forms_by_agency"]
+            for score, n in scores.items()
+        ],
+        number_cols=(2,),
+    )
     _print_setup(ws)
 
 
@@ -414,45 +609,82 @@ def _feedback_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
     """Feedback."""
     ws = wb.add_worksheet("Phản ánh, kiến nghị")
     row = _sheet_header(ws, f, "TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ", report, unit_name, 3)
-    fb_rows = [[FEEDBACK_CHANNEL_LABELS.get(ch, ch), *values]
-               for ch, values in sorted(details["feedback_by_channel"].items())]
+    fb_rows = [
+        [FEEDBACK_CHANNEL_LABELS.get(ch, ch), *values]
+        for ch, values in sorted(details["feedback_by_channel"].items())
+    ]
     fb = report["feedback"]
-    _table(ws, f, row, ["Kênh tiếp nhận", "Tiếp nhận", "Đã trả lời", "Trả lời đúng hạn"],
-           fb_rows, total=["Tổng cộng", fb["received"], fb["answered"], fb["answered_on_time"]],
-           widths=[30, 14, 14, 18], number_cols=(1, 2, 3))
+    _table(
+        ws,
+        f,
+        row,
+        ["Kênh tiếp nhận", "Tiếp nhận", "Đã trả lời", "Trả lời đúng hạn"],
+        fb_rows,
+        total=["Tổng cộng", fb["received"], fb["answered"], fb["answered_on_time"]],
+        widths=[30, 14, 14, 18],
+        number_cols=(1, 2, 3),
+    )
     _print_setup(ws)
 
 
 def _postal_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
     """Public postal service."""
     ws = wb.add_worksheet("Bưu chính công ích")
-    row = _sheet_header(ws, f, "TIẾP NHẬN HỒ SƠ, TRẢ KẾT QUẢ QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH",
-                        report, unit_name, 3)
-    postal_rows = [[code, name, received, returned]
-                   for code, name, (received, returned) in details["postal_by_agency"]]
-    _table(ws, f, row, ["Mã", "Cơ quan", "Tiếp nhận qua bưu chính", "Trả kết quả qua bưu chính"],
-           postal_rows, total=["", "Tổng cộng", report["totals"]["received_postal"],
-                               report["returned_by_post"]],
-           widths=[12, 45, 20, 20], number_cols=(2, 3))
+    row = _sheet_header(
+        ws, f, "TIẾP NHẬN HỒ SƠ, TRẢ KẾT QUẢ QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH", report, unit_name, 3
+    )
+    postal_rows = [
+        [code, name, received, returned]
+        for code, name, (received, returned) in details["postal_by_agency"]
+    ]
+    _table(
+        ws,
+        f,
+        row,
+        ["Mã", "Cơ quan", "Tiếp nhận qua bưu chính", "Trả kết quả qua bưu chính"],
+        postal_rows,
+        total=["", "Tổng cộng", report["totals"]["received_postal"], report["returned_by_post"]],
+        widths=[12, 45, 20, 20],
+        number_cols=(2, 3),
+    )
     _print_setup(ws)
 
 
 def _courier_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
     """Courier runs between the centre and the agencies."""
     ws = wb.add_worksheet("Chuyển hồ sơ")
-    row = _sheet_header(ws, f, "CHUYỂN HỒ SƠ GIỮA TRUNG TÂM VÀ CÁC SỞ, NGÀNH (10:30 VÀ 16:00)",
-                        report, unit_name, 5)
+    row = _sheet_header(
+        ws, f, "CHUYỂN HỒ SƠ GIỮA TRUNG TÂM VÀ CÁC SỞ, NGÀNH (10:30 VÀ 16:00)", report, unit_name, 5
+    )
     courier_rows = []
     for code, name, directions in details["courier_by_agency"]:
         out_runs, out_items = directions.get("to_agency", (0, 0))
         back_runs, back_items = directions.get("to_center", (0, 0))
         courier_rows.append([code, name, out_runs, out_items, back_runs, back_items])
-    _table(ws, f, row, ["Mã", "Cơ quan", "Chuyến đi", "Hồ sơ chuyển tới sở, ngành",
-                        "Chuyến về", "Hồ sơ chuyển về Trung tâm"], courier_rows,
-           total=["", "Tổng cộng", sum(r[2] for r in courier_rows),
-                  report["courier"]["to_agencies"], sum(r[4] for r in courier_rows),
-                  report["courier"]["to_center"]],
-           widths=[12, 40, 12, 20, 12, 20], number_cols=(2, 3, 4, 5))
+    _table(
+        ws,
+        f,
+        row,
+        [
+            "Mã",
+            "Cơ quan",
+            "Chuyến đi",
+            "Hồ sơ chuyển tới sở, ngành",
+            "Chuyến về",
+            "Hồ sơ chuyển về Trung tâm",
+        ],
+        courier_rows,
+        total=[
+            "",
+            "Tổng cộng",
+            sum(r[2] for r in courier_rows),
+            report["courier"]["to_agencies"],
+            sum(r[4] for r in courier_rows),
+            report["courier"]["to_center"],
+        ],
+        widths=[12, 40, 12, 20, 12, 20],
+        number_cols=(2, 3, 4, 5),
+    )
     _print_setup(ws)
 
 
@@ -463,26 +695,51 @@ def _queue_sheet(wb, f, report: dict, details: dict, unit_name: str) -> None:
     if q is None:
         return
     ws = wb.add_worksheet("Xếp hàng")
-    row = _sheet_header(ws, f, "THỜI GIAN CHỜ VÀ THỜI GIAN PHỤC VỤ TẠI QUẦY", report,
-                        unit_name, 6)
-    headers = ["Số đã cấp", "Đã gọi", "Đã phục vụ", "Vắng mặt", "Chờ TB (phút)",
-               "Phục vụ TB (phút)"]
+    row = _sheet_header(ws, f, "THỜI GIAN CHỜ VÀ THỜI GIAN PHỤC VỤ TẠI QUẦY", report, unit_name, 6)
+    headers = [
+        "Số đã cấp",
+        "Đã gọi",
+        "Đã phục vụ",
+        "Vắng mặt",
+        "Chờ TB (phút)",
+        "Phục vụ TB (phút)",
+    ]
 
     def minutes(seconds):
         return "" if seconds is None else round(seconds / 60, 1)
 
     def line(label, fig):
-        return [label, fig["issued"], fig["called"], fig["served"], fig["skipped"],
-                minutes(fig["average_wait_seconds"]), minutes(fig["average_serve_seconds"])]
+        return [
+            label,
+            fig["issued"],
+            fig["called"],
+            fig["served"],
+            fig["skipped"],
+            minutes(fig["average_wait_seconds"]),
+            minutes(fig["average_serve_seconds"]),
+        ]
 
-    row = _table(ws, f, row, ["Nhóm dịch vụ", *headers],
-                 [line(f"{g['prefix']} – {g['name']}", g) for g in q["groups"]],
-                 total=line("Tổng cộng", q["total"]), widths=[40, 14, 14, 14, 14, 16, 16],
-                 number_cols=(1, 2, 3, 4, 5, 6))
-    _table(ws, f, row, ["Quầy", *headers],
-           [line(f"Quầy {c['counter']}", c) for c in q["counters"]],
-           number_cols=(1, 2, 3, 4, 5, 6))
+    row = _table(
+        ws,
+        f,
+        row,
+        ["Nhóm dịch vụ", *headers],
+        [line(f"{g['prefix']} – {g['name']}", g) for g in q["groups"]],
+        total=line("Tổng cộng", q["total"]),
+        widths=[40, 14, 14, 14, 14, 16, 16],
+        number_cols=(1, 2, 3, 4, 5, 6),
+    )
+    _table(
+        ws,
+        f,
+        row,
+        ["Quầy", *headers],
+        [line(f"Quầy {c['counter']}", c) for c in q["counters"]],
+        number_cols=(1, 2, 3, 4, 5, 6),
+    )
     _print_setup(ws)
+
+
 # Columns (3)–(13) of the official form: (key, header of level 2, group).
 OFFICIAL_COLUMNS = (
     ("received_total", "Tổng số", 0),
@@ -501,7 +758,7 @@ OFFICIAL_TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍ
 METHOD_TEXTS = {
     "design": "Cách tính: theo thiết kế (design §6) — hồ sơ rút, dừng tính đúng hạn",
     "national": "Cách tính: theo Cổng DVC quốc gia (chưa được xác nhận bằng văn bản) — hồ sơ rút, "
-                "dừng so với hạn; yêu cầu bổ sung quá một lần tính quá hạn",
+    "dừng so với hạn; yêu cầu bổ sung quá một lần tính quá hạn",
 }
 DEFAULT_FORM_LABEL = "Biểu số II.06a/VPCP/KSTT"
 DEFAULT_RECIPIENT = "Văn phòng Ủy ban nhân dân tỉnh"
@@ -511,8 +768,9 @@ def method_text(report: dict) -> str:
     return METHOD_TEXTS.get(report.get("method", "design"), report.get("method", ""))
 
 
-def write_official_form(wb, f, report: dict, unit_name: str, recipient: str, label: str,
-                        made_on: dt.date) -> None:
+def write_official_form(
+    wb, f, report: dict, unit_name: str, recipient: str, label: str, made_on: dt.date
+) -> None:
     """The form as filed: one row per field under its level (STT 1, 2… within the level's
     Roman-numbered group), a total row; the columns add up to the report's totals."""
     ws = wb.add_worksheet("Biểu mẫu")
@@ -546,14 +804,21 @@ def write_official_form(wb, f, report: dict, unit_name: str, recipient: str, lab
     roman = ("I", "II", "III", "IV", "V", "VI")
     row = top + 3
     for g, group in enumerate(form["groups"]):
-        write_row(ws, row, [roman[g] if g < len(roman) else str(g + 1), group["label"]]
-                  + [group["totals"][k] for k, _, _ in OFFICIAL_COLUMNS],
-                  {0: f.total, 1: f.total, **{c: f.total_num for c in range(2, last + 1)}})
+        write_row(
+            ws,
+            row,
+            [roman[g] if g < len(roman) else str(g + 1), group["label"]]
+            + [group["totals"][k] for k, _, _ in OFFICIAL_COLUMNS],
+            {0: f.total, 1: f.total, **{c: f.total_num for c in range(2, last + 1)}},
+        )
         row += 1
         for n, field in enumerate(group["rows"], start=1):
-            write_row(ws, row, [n, field["field_name"]]
-                      + [field[k] for k, _, _ in OFFICIAL_COLUMNS],
-                      {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}})
+            write_row(
+                ws,
+                row,
+                [n, field["field_name"]] + [field[k] for k, _, _ in OFFICIAL_COLUMNS],
+                {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}},
+            )
             row += 1
     _totals_and_signature(ws, f, row, top, last, form["totals"], OFFICIAL_COLUMNS, made_on)
 
@@ -563,8 +828,18 @@ def write_late_sheet(wb, f, report: dict, unit_name: str) -> None:
     ws = wb.add_worksheet("Hồ sơ trễ hạn")
     row = _sheet_header(ws, f, "DANH SÁCH HỒ SƠ TRỄ HẠN", report, unit_name, 10)
     ws.merge_range(3, 0, 3, 10, method_text(report), f.subtitle)
-    headers = ["STT", "Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Cán bộ", "Tình trạng",
-               "Hạn giải quyết", "Ngày giải quyết", "Số ngày trễ (ngày làm việc)", "Lý do"]
+    headers = [
+        "STT",
+        "Mã hồ sơ",
+        "Thủ tục",
+        "Cơ quan giải quyết",
+        "Cán bộ",
+        "Tình trạng",
+        "Hạn giải quyết",
+        "Ngày giải quyết",
+        "Số ngày trễ (ngày làm việc)",
+        "Lý do",
+    ]
     widths = [6, 22, 40, 28, 22, 16, 13, 13, 12, 40]
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
@@ -575,28 +850,52 @@ def write_late_sheet(wb, f, report: dict, unit_name: str) -> None:
     for n, item in enumerate(report.get("late_dossiers", []), start=1):
         due = _date(item["due_date"]) if item["due_date"] else None
         done = _date(item["resolved_on"]) if item["resolved_on"] else None
-        values = [n, item["code"] or f"#{item['id']}", item["procedure_name"],
-                  item["agency_name"], item["officer"] or "",
-                  "Đã giải quyết" if item["state"] == "resolved" else "Đang giải quyết",
-                  due, done, item["days_late"], item["reason"] or ""]
-        write_row(ws, row, values, {0: f.cell_center, 6: f.date, 7: f.date, 8: f.num,
-                                    **{c: f.cell for c in (1, 2, 3, 4, 5, 9)}})
+        values = [
+            n,
+            item["code"] or f"#{item['id']}",
+            item["procedure_name"],
+            item["agency_name"],
+            item["officer"] or "",
+            "Đã giải quyết" if item["state"] == "resolved" else "Đang giải quyết",
+            due,
+            done,
+            item["days_late"],
+            item["reason"] or "",
+        ]
+        write_row(
+            ws,
+            row,
+            values,
+            {
+                0: f.cell_center,
+                6: f.date,
+                7: f.date,
+                8: f.num,
+                **{c: f.cell for c in (1, 2, 3, 4, 5, 9)},
+            },
+        )
         row += 1
     ws.merge_range(row, 0, row, 7, "Tổng số hồ sơ trễ hạn", f.total)
     ws.write_number(row, 8, len(report.get("late_dossiers", [])), f.total_num)
     _print_setup(ws, (4, 4))
 
 
-def write_report_workbook(target, report: dict, details: dict | None,
-                          unit_name: str = "Trung tâm Phục vụ hành chính công",
-                          made_on: dt.date | None = None, recipient: str = DEFAULT_RECIPIENT,
-                          form_label: str = DEFAULT_FORM_LABEL) -> None:
+def write_report_workbook(
+    target,
+    report: dict,
+    details: dict | None,
+    unit_name: str = "Trung tâm Phục vụ hành chính công",
+    made_on: dt.date | None = None,
+    recipient: str = DEFAULT_RECIPIENT,
+    form_label: str = DEFAULT_FORM_LABEL,
+) -> None:
     """Write the whole workbook to `target` (a path or a binary file object). `made_on`: the date
     printed above the signatures (default today); `recipient` and `form_label`: the official
     form's "Đơn vị nhận báo cáo" and label (settings REPORT_RECIPIENT, REPORT_FORM_LABEL)."""
     wb = new_workbook(target, constant_memory=False)
-    wb.set_properties({"title": f"Báo cáo 06a – {period_text(report)}", "author": unit_name,
-                       "company": unit_name})
+    wb.set_properties(
+        {"title": f"Báo cáo 06a – {period_text(report)}", "author": unit_name, "company": unit_name}
+    )
     f = _Formats(wb)
     made_on = made_on or clock.today()
     if "official_form" in report:

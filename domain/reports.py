@@ -31,6 +31,7 @@ resolved dossiers with an electronic result, in total and per agency (domain/dig
 Each of these is one function of its service module (payments, ratings,
 evaluation, feedback, postal, courier), the same one the totals pages of those screens call.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,32 +39,62 @@ import datetime as dt
 from sqlalchemy import and_, case, func, or_, select, union_all
 
 from domain import (
-    courier, deadlines, digitisation, evaluation, feedback, formatting, payments, periods, postal,
-    queue, ratings,
+    courier,
+    deadlines,
+    digitisation,
+    evaluation,
+    feedback,
+    formatting,
+    payments,
+    periods,
+    postal,
+    queue,
+    ratings,
 )
 from domain.calendar import load_calendar
 from domain.periods import Period
 from domain.sql import count_if, day_of, unindexed
 from domain.status import (
-    CLOSED_STATUSES, NOT_RECEIVED_STATUSES, OPEN_STATUSES, RESOLVED_STATUSES,
+    CLOSED_STATUSES,
+    NOT_RECEIVED_STATUSES,
+    OPEN_STATUSES,
+    RESOLVED_STATUSES,
 )
 from models import Agency, Dossier, DossierEvent, DossierPause, Field, Procedure, User
 
 ROW_KEYS = (
-    "received_online", "received_direct", "received_postal", "received_new",
-    "carried_over", "received_total",
-    "resolved_early", "resolved_on_time", "resolved_late", "resolved_total",
-    "pending_in_time", "pending_overdue", "pending_total",
+    "received_online",
+    "received_direct",
+    "received_postal",
+    "received_new",
+    "carried_over",
+    "received_total",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "resolved_total",
+    "pending_in_time",
+    "pending_overdue",
+    "pending_total",
 )
 # The figures counted in SQL; the others are sums of these.
-_COUNTED = ("received_online", "received_direct", "received_postal", "carried_over",
-            "resolved_early", "resolved_on_time", "resolved_late",
-            "pending_in_time", "pending_overdue")
+_COUNTED = (
+    "received_online",
+    "received_direct",
+    "received_postal",
+    "carried_over",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "pending_in_time",
+    "pending_overdue",
+)
 ONE_DAY = periods.ONE_DAY
 NO_FIELD_LABEL = "Khác"
 
 
 # ---- periods: domain/periods.py; these give its dates for callers that pass dates ----------
+
 
 def _dates(period: Period) -> tuple[dt.date, dt.date]:
     return period.start, period.end
@@ -115,22 +146,36 @@ def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datet
 def closing_time(d=Dossier):
     """When the dossier left the open statuses (None if still open), never before acceptance.
     `d`: the Dossier entity or a subquery with its columns."""
-    raw = case((d.status.in_(RESOLVED_STATUSES), d.resolved_at),
-               (d.status.in_(CLOSED_STATUSES), d.closed_at), else_=None)
+    raw = case(
+        (d.status.in_(RESOLVED_STATUSES), d.resolved_at),
+        (d.status.in_(CLOSED_STATUSES), d.closed_at),
+        else_=None,
+    )
     return case((raw < d.accepted_at, d.accepted_at), else_=raw)
 
 
 def supplement_requests(date_to: dt.date):
     """SQL: the supplement requests of the dossier (pauses of kind "supplement") started by the
     end of the period; the national method counts more than one as late."""
-    return (select(func.count(DossierPause.id))
-            .where(DossierPause.dossier_id == Dossier.id, DossierPause.kind == "supplement",
-                   DossierPause.started_on <= date_to)
-            .correlate(Dossier).scalar_subquery())
+    return (
+        select(func.count(DossierPause.id))
+        .where(
+            DossierPause.dossier_id == Dossier.id,
+            DossierPause.kind == "supplement",
+            DossierPause.started_on <= date_to,
+        )
+        .correlate(Dossier)
+        .scalar_subquery()
+    )
 
 
-def relevant_dossiers(date_from: dt.date, date_to: dt.date, by_field: bool = False,
-                      method: str = deadlines.DESIGN, by_level: bool = False):
+def relevant_dossiers(
+    date_from: dt.date,
+    date_to: dt.date,
+    by_field: bool = False,
+    method: str = deadlines.DESIGN,
+    by_level: bool = False,
+):
     """The dossiers that can count in [from, to], as a UNION ALL of disjoint index-friendly parts:
     accepted in the period (accepted_at index), and accepted before it but still open (status
     index), resolved or closed since its start (resolved_at / closed_at indexes), or closed
@@ -138,9 +183,16 @@ def relevant_dossiers(date_from: dt.date, date_to: dt.date, by_field: bool = Fal
     the open ones, not a scan of the whole history. `by_level` adds the procedure's field and
     level (the official form's rows); the national method adds the supplement requests."""
     start, end = _bounds(date_from, date_to)
-    columns = [Dossier.id, Dossier.agency_id, Dossier.channel, Dossier.status,
-               Dossier.accepted_at,
-               Dossier.resolved_at, Dossier.closed_at, Dossier.due_date]
+    columns = [
+        Dossier.id,
+        Dossier.agency_id,
+        Dossier.channel,
+        Dossier.status,
+        Dossier.accepted_at,
+        Dossier.resolved_at,
+        Dossier.closed_at,
+        Dossier.due_date,
+    ]
     join = by_field or by_level
     if join:
         columns.append(Procedure.field_id)
@@ -165,20 +217,25 @@ def relevant_dossiers(date_from: dt.date, date_to: dt.date, by_field: bool = Fal
         part(status.in_(OPEN_STATUSES), before),
         part(any_status.in_(RESOLVED_STATUSES), Dossier.resolved_at >= start, before),
         part(any_status.in_(CLOSED_STATUSES), Dossier.closed_at >= start, before),
-        part(or_(and_(status.in_(RESOLVED_STATUSES), Dossier.resolved_at.is_(None)),
-                 and_(status.in_(CLOSED_STATUSES), Dossier.closed_at.is_(None))), before),
+        part(
+            or_(
+                and_(status.in_(RESOLVED_STATUSES), Dossier.resolved_at.is_(None)),
+                and_(status.in_(CLOSED_STATUSES), Dossier.closed_at.is_(None)),
+            ),
+            before,
+        ),
     ).subquery("d")
 
 
-def figure_columns(d, date_from: dt.date, date_to: dt.date,
-                   method: str = deadlines.DESIGN) -> list:
+def figure_columns(d, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN) -> list:
     """The nine counted figures as conditional sums over `d` (see relevant_dossiers)."""
     start, end = _bounds(date_from, date_to)
     acc = d.accepted_at
     close = closing_time(d)
     resolved = and_(close >= start, close < end)
-    outcome = deadlines.outcome_criteria(d.status, day_of(close), d.due_date, method,
-                                         getattr(d, "supplements", None))
+    outcome = deadlines.outcome_criteria(
+        d.status, day_of(close), d.due_date, method, getattr(d, "supplements", None)
+    )
     pending = or_(close.is_(None), close >= end)
     overdue = deadlines.pending_overdue(date_to, d)
     new = acc >= start
@@ -220,16 +277,23 @@ def _has_figures(row: dict) -> bool:
 
 # ---- the report --------------------------------------------------------------------------------
 
-def dossier_rows(session, date_from: dt.date, date_to: dt.date, by_field: bool = False,
-                 method: str = deadlines.DESIGN) -> list:
+
+def dossier_rows(
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    by_field: bool = False,
+    method: str = deadlines.DESIGN,
+) -> list:
     d = relevant_dossiers(date_from, date_to, by_field, method).c
     columns = figure_columns(d, date_from, date_to, method)
     counts: dict[int, dict] = {}
     field_counts: dict[int, dict] = {}
     if by_field:
         # One pass grouped by (agency, field); the agency rows are their sums.
-        for r in session.execute(select(d.agency_id, d.field_id, *columns)
-                                 .group_by(d.agency_id, d.field_id)):
+        for r in session.execute(
+            select(d.agency_id, d.field_id, *columns).group_by(d.agency_id, d.field_id)
+        ):
             row = _complete(r._mapping)
             field_counts.setdefault(r.agency_id, {})[r.field_id] = row
             _add(counts.setdefault(r.agency_id, _zero()), row)
@@ -238,13 +302,18 @@ def dossier_rows(session, date_from: dt.date, date_to: dt.date, by_field: bool =
             counts[r.agency_id] = _complete(r._mapping)
 
     agencies = session.execute(
-        select(Agency.id, Agency.code, Agency.name, Agency.active)
-        .order_by(Agency.sort_order, Agency.code)).all()
+        select(Agency.id, Agency.code, Agency.name, Agency.active).order_by(
+            Agency.sort_order, Agency.code
+        )
+    ).all()
     fields_by_agency: dict[int, list] = {}
     field_info: dict[int, tuple] = {}
     if by_field:
-        for f in session.execute(select(Field.id, Field.code, Field.name, Field.agency_id,
-                                        Field.active).order_by(Field.code)):
+        for f in session.execute(
+            select(Field.id, Field.code, Field.name, Field.agency_id, Field.active).order_by(
+                Field.code
+            )
+        ):
             field_info[f.id] = (f.code, f.name)
             if f.active:
                 fields_by_agency.setdefault(f.agency_id, []).append(f.id)
@@ -258,21 +327,32 @@ def dossier_rows(session, date_from: dt.date, date_to: dt.date, by_field: bool =
         if by_field:
             per_field = field_counts.get(a.id, {})
             ids = list(fields_by_agency.get(a.id, []))
-            ids += sorted((i for i in per_field if i is not None and i not in ids),
-                          key=lambda i: field_info[i][0])
+            ids += sorted(
+                (i for i in per_field if i is not None and i not in ids),
+                key=lambda i: field_info[i][0],
+            )
             if None in per_field:
                 ids.append(None)
             row["fields"] = [
-                {"field_code": field_info[i][0] if i is not None else None,
-                 "field_name": field_info[i][1] if i is not None else NO_FIELD_LABEL,
-                 **per_field.get(i, _zero())}
-                for i in ids]
+                {
+                    "field_code": field_info[i][0] if i is not None else None,
+                    "field_name": field_info[i][1] if i is not None else NO_FIELD_LABEL,
+                    **per_field.get(i, _zero()),
+                }
+                for i in ids
+            ]
         rows.append(row)
     return rows
 
 
-def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool = False,
-                 method: str = deadlines.DESIGN, calendar=None) -> dict:
+def build_report(
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    by_field: bool = False,
+    method: str = deadlines.DESIGN,
+    calendar=None,
+) -> dict:
     """The JSON of design §6 for [date_from, date_to] (inclusive). The figures other than the
     dossier rows come from the service modules (one SQL each, shared with their totals pages).
     Beside the keys of §6: `method` (how outcomes are counted), `official_form` (the rows of the
@@ -297,8 +377,11 @@ def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool =
         "feedback": {k: fb[k] for k in ("received", "answered", "answered_on_time")},
         "courier": courier.courier_summary(session, date_from, date_to),
         # Waiting and serving times of the hall's queue (domain/queue.figures).
-        "queue": {k: v for k, v in queue.figures(
-            session, Period.between(date_from, date_to)).items() if k != "period"},
+        "queue": {
+            k: v
+            for k, v in queue.figures(session, Period.between(date_from, date_to)).items()
+            if k != "period"
+        },
         "digitisation": digitisation.digitisation_summary(session, date_from, date_to),
         "method": method,
         "official_form": official_form(session, date_from, date_to, method),
@@ -310,29 +393,35 @@ def build_report(session, date_from: dt.date, date_to: dt.date, by_field: bool =
 
 # The levels in the order of the form; "district" only on old procedures (before the 2025 reform).
 LEVELS = ("province", "commune", "district")
-LEVEL_LABELS = {"province": "Cấp tỉnh", "commune": "Cấp xã",
-                "district": "Cấp huyện (trước 01/07/2025)"}
+LEVEL_LABELS = {
+    "province": "Cấp tỉnh",
+    "commune": "Cấp xã",
+    "district": "Cấp huyện (trước 01/07/2025)",
+}
 
 
 def official_row(figures: dict) -> dict:
     """The 13 figures plus column (5) of the form: direct and postal together."""
-    return {**figures,
-            "received_direct_postal": figures["received_direct"] + figures["received_postal"]}
+    return {
+        **figures,
+        "received_direct_postal": figures["received_direct"] + figures["received_postal"],
+    }
 
 
-def official_form(session, date_from: dt.date, date_to: dt.date,
-                  method: str = deadlines.DESIGN) -> dict:
+def official_form(
+    session, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN
+) -> dict:
     """{"groups": [{"level", "label", "rows": [{"field_code", "field_name", figures…}],
     "totals"}], "totals"}: one row per field with figures in the period under the level of its
     procedures, the fields ordered by code (no field: "Khác", last); the groups add up to the
     totals of the report."""
     d = relevant_dossiers(date_from, date_to, method=method, by_level=True).c
     columns = figure_columns(d, date_from, date_to, method)
-    names = {f.id: (f.code, f.name) for f in session.execute(
-        select(Field.id, Field.code, Field.name))}
+    names = {
+        f.id: (f.code, f.name) for f in session.execute(select(Field.id, Field.code, Field.name))
+    }
     by_level: dict[str, dict] = {}
-    for r in session.execute(select(d.level, d.field_id, *columns)
-                             .group_by(d.level, d.field_id)):
+    for r in session.execute(select(d.level, d.field_id, *columns).group_by(d.level, d.field_id)):
         figures = _complete(r._mapping)
         if _has_figures(figures):
             by_level.setdefault(r.level or "province", {})[r.field_id] = figures
@@ -347,15 +436,23 @@ def official_form(session, date_from: dt.date, date_to: dt.date,
             code, name = names[i] if i is not None else (None, NO_FIELD_LABEL)
             rows.append({"field_code": code, "field_name": name, **official_row(fields_[i])})
         _add(totals, level_total)
-        groups.append({"level": level, "label": LEVEL_LABELS.get(level, level), "rows": rows,
-                       "totals": official_row(level_total)})
+        groups.append(
+            {
+                "level": level,
+                "label": LEVEL_LABELS.get(level, level),
+                "rows": rows,
+                "totals": official_row(level_total),
+            }
+        )
     return {"groups": groups, "totals": official_row(totals)}
 
 
 # ---- the late dossiers of the period ------------------------------------------------------------
 
-def late_dossiers(session, date_from: dt.date, date_to: dt.date,
-                  method: str = deadlines.DESIGN, calendar=None) -> list[dict]:
+
+def late_dossiers(
+    session, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN, calendar=None
+) -> list[dict]:
     """The dossiers resolved late in the period and those pending overdue at its end (the same
     rules as the figures `resolved_late` and `pending_overdue`), by due date: code, procedure,
     agency, officer (who resolved it / who last acted on it by the end), due date, resolved date,
@@ -367,36 +464,52 @@ def late_dossiers(session, date_from: dt.date, date_to: dt.date,
     d = relevant_dossiers(date_from, date_to, method=method).c
     close = closing_time(d)
     resolved = and_(close >= start, close < end)
-    late = deadlines.outcome_criteria(d.status, day_of(close), d.due_date, method,
-                                      getattr(d, "supplements", None))[deadlines.LATE]
+    late = deadlines.outcome_criteria(
+        d.status, day_of(close), d.due_date, method, getattr(d, "supplements", None)
+    )[deadlines.LATE]
     pending = and_(or_(close.is_(None), close >= end), deadlines.pending_overdue(date_to, d))
-    ids = [r.id for r in session.execute(
-        select(d.id).where(or_(and_(resolved, late), pending)))]
+    ids = [r.id for r in session.execute(select(d.id).where(or_(and_(resolved, late), pending)))]
     if not ids:
         return []
     result = []
     for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
+        part = ids[chunk : chunk + 500]
         for row in session.execute(
-                select(Dossier.id, Dossier.code, Dossier.status, Dossier.due_date,
-                       Dossier.resolved_at, Dossier.closed_at, Dossier.accepted_at,
-                       Procedure.code.label("procedure_code"),
-                       Procedure.name.label("procedure_name"),
-                       Agency.code.label("agency_code"), Agency.name.label("agency_name"))
-                .join(Procedure, Procedure.id == Dossier.procedure_id)
-                .join(Agency, Agency.id == Dossier.agency_id)
-                .where(Dossier.id.in_(part))):
-            closed = (row.resolved_at if row.status in RESOLVED_STATUSES else row.closed_at)
+            select(
+                Dossier.id,
+                Dossier.code,
+                Dossier.status,
+                Dossier.due_date,
+                Dossier.resolved_at,
+                Dossier.closed_at,
+                Dossier.accepted_at,
+                Procedure.code.label("procedure_code"),
+                Procedure.name.label("procedure_name"),
+                Agency.code.label("agency_code"),
+                Agency.name.label("agency_name"),
+            )
+            .join(Procedure, Procedure.id == Dossier.procedure_id)
+            .join(Agency, Agency.id == Dossier.agency_id)
+            .where(Dossier.id.in_(part))
+        ):
+            closed = row.resolved_at if row.status in RESOLVED_STATUSES else row.closed_at
             if closed is not None and row.accepted_at and closed < row.accepted_at:
                 closed = row.accepted_at
             done = closed is not None and closed < end
-            result.append({"id": row.id, "code": row.code, "procedure_code": row.procedure_code,
-                           "procedure_name": row.procedure_name, "agency_code": row.agency_code,
-                           "agency_name": row.agency_name,
-                           "state": "resolved" if done else "pending",
-                           "due_date": row.due_date.isoformat() if row.due_date else None,
-                           "resolved_on": closed.date().isoformat() if done else None,
-                           "_until": closed.date() if done else date_to})
+            result.append(
+                {
+                    "id": row.id,
+                    "code": row.code,
+                    "procedure_code": row.procedure_code,
+                    "procedure_name": row.procedure_name,
+                    "agency_code": row.agency_code,
+                    "agency_name": row.agency_name,
+                    "state": "resolved" if done else "pending",
+                    "due_date": row.due_date.isoformat() if row.due_date else None,
+                    "resolved_on": closed.date().isoformat() if done else None,
+                    "_until": closed.date() if done else date_to,
+                }
+            )
     _officers_and_reasons(session, result, end)
     for item in result:
         due = dt.date.fromisoformat(item["due_date"]) if item["due_date"] else None
@@ -415,13 +528,20 @@ def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
         item["reason"] = None
     ids = list(by_id)
     for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
+        part = ids[chunk : chunk + 500]
         events = session.execute(
-            select(DossierEvent.dossier_id, DossierEvent.from_status, DossierEvent.to_status,
-                   DossierEvent.reason, User.full_name, User.username)
+            select(
+                DossierEvent.dossier_id,
+                DossierEvent.from_status,
+                DossierEvent.to_status,
+                DossierEvent.reason,
+                User.full_name,
+                User.username,
+            )
             .outerjoin(User, User.id == DossierEvent.user_id)
             .where(DossierEvent.dossier_id.in_(part), DossierEvent.at < end)
-            .order_by(DossierEvent.dossier_id, DossierEvent.at, DossierEvent.id))
+            .order_by(DossierEvent.dossier_id, DossierEvent.at, DossierEvent.id)
+        )
         for e in events:
             item = by_id[e.dossier_id]
             if e.full_name or e.username:
@@ -433,14 +553,17 @@ def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
 
 # ---- breakdowns for the workbook and the page (not part of the JSON contract) -------------------
 
+
 def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
     """Per-agency / per-method / per-officer breakdowns of the non-dossier figures of the period,
     from the same functions as the totals pages."""
     Period.between(date_from, date_to)
-    agencies = {a.id: (a.code, a.name) for a in session.execute(
-        select(Agency.id, Agency.code, Agency.name))}
-    order = [a for a, in session.execute(select(Agency.id).order_by(Agency.sort_order,
-                                                                      Agency.code))]
+    agencies = {
+        a.id: (a.code, a.name) for a in session.execute(select(Agency.id, Agency.code, Agency.name))
+    }
+    order = [
+        a for (a,) in session.execute(select(Agency.id).order_by(Agency.sort_order, Agency.code))
+    ]
 
     def agency_sorted(mapping):
         return [(agencies[i][0], agencies[i][1], mapping[i]) for i in order if i in mapping]
@@ -448,9 +571,12 @@ def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
     paid = payments.payment_totals(session, date_from, date_to)
     cancelled = payments.payment_totals(session, date_from, date_to, cancelled=True)
     ratings_by_staff = sorted(
-        ((r.username, r.label, {k: n for k, n in r.levels.items() if n})
-         for r in ratings.rating_counts_by_officer(session, date_from, date_to)),
-        key=lambda r: r[0])
+        (
+            (r.username, r.label, {k: n for k, n in r.levels.items() if n})
+            for r in ratings.rating_counts_by_officer(session, date_from, date_to)
+        ),
+        key=lambda r: r[0],
+    )
     forms_by_agency: dict[int, dict] = {}
     for r in evaluation.evaluation_counts_by_score(session, date_from, date_to, by_agency=True):
         forms_by_agency.setdefault(r.agency_id, {})[r.label] = r.count
@@ -465,10 +591,14 @@ def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
         "forms_by_agency": agency_sorted(forms_by_agency),
         "feedback_by_channel": {
             r["channel"]: (r["received"], r["answered"], r["answered_on_time"])
-            for r in feedback.feedback_counts(session, date_from, date_to, by_channel=True)},
-        "postal_by_agency": agency_sorted({
-            r.agency_id: (r.received_by_post, r.returned_by_post)
-            for r in postal.postal_counts(session, date_from, date_to)}),
+            for r in feedback.feedback_counts(session, date_from, date_to, by_channel=True)
+        },
+        "postal_by_agency": agency_sorted(
+            {
+                r.agency_id: (r.received_by_post, r.returned_by_post)
+                for r in postal.postal_counts(session, date_from, date_to)
+            }
+        ),
         "courier_by_agency": agency_sorted(courier_by_agency),
     }
 
@@ -477,7 +607,23 @@ def build_details(session, date_from: dt.date, date_to: dt.date) -> dict:
 share = formatting.share
 
 
-__all__ = ["build_report", "build_details", "month_period", "quarter_period", "half_period",
-           "year_period", "cutoff_period", "parse_month", "parse_quarter", "parse_year",
-           "parse_date", "ROW_KEYS", "day_of", "closing_time", "count_if", "relevant_dossiers",
-           "figure_columns", "share"]
+__all__ = [
+    "build_report",
+    "build_details",
+    "month_period",
+    "quarter_period",
+    "half_period",
+    "year_period",
+    "cutoff_period",
+    "parse_month",
+    "parse_quarter",
+    "parse_year",
+    "parse_date",
+    "ROW_KEYS",
+    "day_of",
+    "closing_time",
+    "count_if",
+    "relevant_dossiers",
+    "figure_columns",
+    "share",
+]

@@ -1,5 +1,6 @@
 """What the center's service records share: refusals with a reason the screens can translate,
 cancellation instead of deletion (reporting periods: domain/periods.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,4 +35,3 @@ def cancel_record(record, reason: str | None, now: dt.datetime) -> None:
 
 # A share in percent; None when there is nothing to divide (formatting.share: one rule).
 share = formatting.share
-

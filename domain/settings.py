@@ -7,6 +7,7 @@ those marked `env` also from the environment variable of that name when the app 
 changes, as tests do); domain functions get the values they need as arguments.
 Flask's and the extensions' own keys (SECRET_KEY, PERMANENT_SESSION_LIFETIME, RATELIMIT_*,
 WTF_CSRF_*, BABEL_*) stay in app.config under their own names."""
+
 from __future__ import annotations
 
 import re
@@ -104,23 +105,33 @@ class Settings:
 
     @property
     def cors_origins(self) -> frozenset[str]:
-        return frozenset(origin.rstrip("/") for origin in re.split(r"[\s,]+", self.api_cors_origins)
-                         if origin)
+        return frozenset(
+            origin.rstrip("/") for origin in re.split(r"[\s,]+", self.api_cors_origins) if origin
+        )
 
     @classmethod
     def from_config(cls, config: Mapping) -> Settings:
         """The settings of an app config (a missing key keeps its default); a value of the wrong
         type (e.g. "abc" for a number) raises ValueError."""
-        return cls(**{f.name: _convert(f, config[f.name.upper()])
-                      for f in fields(cls) if f.name.upper() in config})
+        return cls(
+            **{
+                f.name: _convert(f, config[f.name.upper()])
+                for f in fields(cls)
+                if f.name.upper() in config
+            }
+        )
 
     @classmethod
     def config_from_environ(cls, environ: Mapping[str, str]) -> dict:
         """Config keys of every `env` setting: the environment's value, else the default."""
         defaults = cls()
-        return {f.name.upper(): _convert(f, environ[f.name.upper()])
-                if f.name.upper() in environ else getattr(defaults, f.name)
-                for f in fields(cls) if f.metadata.get("env")}
+        return {
+            f.name.upper(): _convert(f, environ[f.name.upper()])
+            if f.name.upper() in environ
+            else getattr(defaults, f.name)
+            for f in fields(cls)
+            if f.metadata.get("env")
+        }
 
 
 _TYPES = {"int": int, "float": float, "str": str, "str | None": str}

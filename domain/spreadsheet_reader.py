@@ -22,6 +22,7 @@ that apostrophe removed again, so export → import is the identity.
 
 Errors are `SpreadsheetError` with a Vietnamese and an English message (no Flask here).
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,17 +48,18 @@ if not openpyxl.xml.DEFUSEDXML:  # pragma: no cover - an installation error, not
 
 @dataclass(frozen=True)
 class Limits:
-    max_bytes: int = 10 * 1024 * 1024          # the uploaded file
+    max_bytes: int = 10 * 1024 * 1024  # the uploaded file
     max_uncompressed: int = 100 * 1024 * 1024  # all entries of a zip together
-    max_ratio: int = 200                       # uncompressed / compressed, per entry
-    max_entries: int = 500                     # entries in a zip
-    max_rows: int = 100_000                    # data rows per sheet / csv
+    max_ratio: int = 200  # uncompressed / compressed, per entry
+    max_entries: int = 500  # entries in a zip
+    max_rows: int = 100_000  # data rows per sheet / csv
     max_columns: int = 100
 
 
 @dataclass
 class Issue:
     """One problem, located: `row` is the spreadsheet row number (the header is row 1)."""
+
     vi: str
     en: str
     row: int | None = None
@@ -87,14 +89,23 @@ def header_issues(table, allowed, required) -> list[Issue]:
     issues = []
     if unknown:
         allowed_text = ", ".join(allowed)
-        issues.append(Issue(
-            f"Cột không hợp lệ: {', '.join(unknown)} (các cột được phép: {allowed_text}).",
-            f"Unknown columns: {', '.join(unknown)} (allowed: {allowed_text}).",
-            row=1, sheet=table.name))
+        issues.append(
+            Issue(
+                f"Cột không hợp lệ: {', '.join(unknown)} (các cột được phép: {allowed_text}).",
+                f"Unknown columns: {', '.join(unknown)} (allowed: {allowed_text}).",
+                row=1,
+                sheet=table.name,
+            )
+        )
     if missing:
-        issues.append(Issue(f"Thiếu cột bắt buộc: {', '.join(missing)}.",
-                            f"Missing required columns: {', '.join(missing)}.",
-                            row=1, sheet=table.name))
+        issues.append(
+            Issue(
+                f"Thiếu cột bắt buộc: {', '.join(missing)}.",
+                f"Missing required columns: {', '.join(missing)}.",
+                row=1,
+                sheet=table.name,
+            )
+        )
     return issues
 
 
@@ -107,6 +118,7 @@ class SpreadsheetError(Exception):
 @dataclass
 class Table:
     """One sheet or CSV file: its normalised header and its data rows as (row number, values)."""
+
     name: str
     header: list[str]
     rows: list[tuple[int, dict]] = field(default_factory=list)
@@ -115,8 +127,14 @@ class Table:
 XLSX, CSV, CSV_ZIP = "xlsx", "csv", "zip"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MACRO_MARKERS = ("vbaproject", "macroenabled", "vbadata.xml", "activex", "macrosheet",
-                 "dialogsheet")
+MACRO_MARKERS = (
+    "vbaproject",
+    "macroenabled",
+    "vbadata.xml",
+    "activex",
+    "macrosheet",
+    "dialogsheet",
+)
 BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin")
 
 
@@ -126,9 +144,11 @@ def _refuse(vi: str, en: str):
 
 def check_size(data: bytes, limits: Limits) -> None:
     if len(data) > limits.max_bytes:
-        _refuse(f"Tệp quá lớn ({len(data) // 1024} KB; tối đa {limits.max_bytes // 1024} KB).",
-                f"The file is too large ({len(data) // 1024} KB; at most "
-                f"{limits.max_bytes // 1024} KB).")
+        _refuse(
+            f"Tệp quá lớn ({len(data) // 1024} KB; tối đa {limits.max_bytes // 1024} KB).",
+            f"The file is too large ({len(data) // 1024} KB; at most "
+            f"{limits.max_bytes // 1024} KB).",
+        )
     if not data:
         _refuse("Tệp rỗng.", "The file is empty.")
 
@@ -143,11 +163,15 @@ def check_zip(archive: zipfile.ZipFile, limits: Limits) -> None:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if ratio > limits.max_ratio and info.file_size > 1024 * 1024:
-            _refuse("Tệp có dấu hiệu bom nén (tỉ lệ nén bất thường); không đọc.",
-                    "The file looks like a zip bomb (abnormal compression ratio); not read.")
+            _refuse(
+                "Tệp có dấu hiệu bom nén (tỉ lệ nén bất thường); không đọc.",
+                "The file looks like a zip bomb (abnormal compression ratio); not read.",
+            )
     if total > limits.max_uncompressed:
-        _refuse("Tệp có dấu hiệu bom nén (dung lượng giải nén quá lớn); không đọc.",
-                "The file looks like a zip bomb (too large once uncompressed); not read.")
+        _refuse(
+            "Tệp có dấu hiệu bom nén (dung lượng giải nén quá lớn); không đọc.",
+            "The file looks like a zip bomb (too large once uncompressed); not read.",
+        )
 
 
 def _check_no_dtd(archive: zipfile.ZipFile) -> None:
@@ -161,9 +185,10 @@ def _check_no_dtd(archive: zipfile.ZipFile) -> None:
             while chunk := stream.read(1 << 16):
                 window = (tail + chunk).upper()
                 if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                    _refuse("Tệp chứa khai báo XML không được phép (DOCTYPE/ENTITY); không đọc.",
-                            "The file contains forbidden XML declarations (DOCTYPE/ENTITY); "
-                            "not read.")
+                    _refuse(
+                        "Tệp chứa khai báo XML không được phép (DOCTYPE/ENTITY); không đọc.",
+                        "The file contains forbidden XML declarations (DOCTYPE/ENTITY); not read.",
+                    )
                 tail = chunk[-16:]
 
 
@@ -171,34 +196,46 @@ def sniff_kind(data: bytes, filename: str) -> str:
     """xlsx, csv or zip (of CSV files), from the content; the extension must agree."""
     suffix = PurePath(filename or "").suffix.lower()
     if suffix in (".xlsm", ".xltm", ".xlam", ".xlsb"):
-        _refuse("Không nhận tệp Excel có macro (.xlsm, .xlsb); hãy lưu thành .xlsx.",
-                "Macro-enabled or binary workbooks (.xlsm, .xlsb) are refused; save as .xlsx.")
+        _refuse(
+            "Không nhận tệp Excel có macro (.xlsm, .xlsb); hãy lưu thành .xlsx.",
+            "Macro-enabled or binary workbooks (.xlsm, .xlsb) are refused; save as .xlsx.",
+        )
     if data.startswith(OLE2_MAGIC):
-        _refuse("Định dạng Excel cũ (.xls) không được hỗ trợ; hãy lưu thành .xlsx.",
-                "The old Excel format (.xls) is not supported; save as .xlsx.")
+        _refuse(
+            "Định dạng Excel cũ (.xls) không được hỗ trợ; hãy lưu thành .xlsx.",
+            "The old Excel format (.xls) is not supported; save as .xlsx.",
+        )
     if data.startswith(ZIP_MAGIC):
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile:
-            _refuse("Tệp bị hỏng (không phải .xlsx hợp lệ).",
-                    "The file is corrupt (not a valid .xlsx).")
+            _refuse(
+                "Tệp bị hỏng (không phải .xlsx hợp lệ).", "The file is corrupt (not a valid .xlsx)."
+            )
         names = {n.lower() for n in archive.namelist()}
         if "[content_types].xml" in names and "xl/workbook.xml" in names:
             if suffix != ".xlsx":
-                _refuse("Tệp là bảng tính .xlsx nhưng có phần mở rộng khác; hãy đặt tên .xlsx.",
-                        "The file is an .xlsx workbook under another extension; name it .xlsx.")
+                _refuse(
+                    "Tệp là bảng tính .xlsx nhưng có phần mở rộng khác; hãy đặt tên .xlsx.",
+                    "The file is an .xlsx workbook under another extension; name it .xlsx.",
+                )
             return XLSX
         if names and all(n.endswith(".csv") or n.endswith("/") for n in names) and suffix == ".zip":
             return CSV_ZIP
-        _refuse("Tệp nén không phải bảng tính .xlsx hay tệp .zip chứa các tệp .csv.",
-                "The archive is neither an .xlsx workbook nor a .zip of .csv files.")
+        _refuse(
+            "Tệp nén không phải bảng tính .xlsx hay tệp .zip chứa các tệp .csv.",
+            "The archive is neither an .xlsx workbook nor a .zip of .csv files.",
+        )
     if suffix == ".csv":
         if b"\x00" in data[:65536]:
-            _refuse("Tệp .csv chứa dữ liệu nhị phân; không phải tệp văn bản.",
-                    "The .csv file contains binary data; it is not a text file.")
+            _refuse(
+                "Tệp .csv chứa dữ liệu nhị phân; không phải tệp văn bản.",
+                "The .csv file contains binary data; it is not a text file.",
+            )
         return CSV
-    _refuse("Chỉ nhận tệp .xlsx hoặc .csv (UTF-8).",
-            "Only .xlsx or .csv (UTF-8) files are accepted.")
+    _refuse(
+        "Chỉ nhận tệp .xlsx hoặc .csv (UTF-8).", "Only .xlsx or .csv (UTF-8) files are accepted."
+    )
 
 
 def _clean_text(value: str) -> str | None:
@@ -233,39 +270,51 @@ def _normalise_header(values, sheet: str) -> list[str]:
     while header and header[-1] == "":
         header.pop()
     if not header:
-        _refuse(f"Trang {sheet}: thiếu dòng tiêu đề (tên cột ở dòng 1).",
-                f"Sheet {sheet}: the header row (column names in row 1) is missing.")
+        _refuse(
+            f"Trang {sheet}: thiếu dòng tiêu đề (tên cột ở dòng 1).",
+            f"Sheet {sheet}: the header row (column names in row 1) is missing.",
+        )
     seen = set()
     for name in header:
         if name and name in seen:
-            _refuse(f"Trang {sheet}: cột “{name}” bị lặp.",
-                    f"Sheet {sheet}: column “{name}” repeats.")
+            _refuse(
+                f"Trang {sheet}: cột “{name}” bị lặp.", f"Sheet {sheet}: column “{name}” repeats."
+            )
         seen.add(name)
     return header
 
 
 def _too_many_rows(sheet: str, limits: Limits):
-    _refuse(f"Trang {sheet}: quá nhiều dòng (tối đa {limits.max_rows}).",
-            f"Sheet {sheet}: too many rows (at most {limits.max_rows}).")
+    _refuse(
+        f"Trang {sheet}: quá nhiều dòng (tối đa {limits.max_rows}).",
+        f"Sheet {sheet}: too many rows (at most {limits.max_rows}).",
+    )
 
 
 def _read_xlsx(data: bytes, limits: Limits) -> list[Table]:
     archive = zipfile.ZipFile(io.BytesIO(data))
     check_zip(archive, limits)
     names = {n.lower() for n in archive.namelist()}
-    content_types = b"".join(archive.read(n).lower() for n in archive.namelist()
-                             if n.lower() == "[content_types].xml")
-    if any(m in n for n in names for m in MACRO_MARKERS) \
-            or any(m.encode() in content_types for m in MACRO_MARKERS):
-        _refuse("Tệp chứa macro (VBA/ActiveX); không nhận. Hãy lưu thành .xlsx không có macro.",
-                "The file contains macros (VBA/ActiveX); refused. Save it as a macro-free .xlsx.")
+    content_types = b"".join(
+        archive.read(n).lower() for n in archive.namelist() if n.lower() == "[content_types].xml"
+    )
+    if any(m in n for n in names for m in MACRO_MARKERS) or any(
+        m.encode() in content_types for m in MACRO_MARKERS
+    ):
+        _refuse(
+            "Tệp chứa macro (VBA/ActiveX); không nhận. Hãy lưu thành .xlsx không có macro.",
+            "The file contains macros (VBA/ActiveX); refused. Save it as a macro-free .xlsx.",
+        )
     _check_no_dtd(archive)
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
-                                          keep_links=False)
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=False, keep_links=False
+        )
     except Exception:  # noqa: BLE001 - any parser failure is a broken file for the user
-        _refuse("Không đọc được bảng tính (tệp hỏng hoặc không hợp lệ).",
-                "The workbook cannot be read (corrupt or invalid file).")
+        _refuse(
+            "Không đọc được bảng tính (tệp hỏng hoặc không hợp lệ).",
+            "The workbook cannot be read (corrupt or invalid file).",
+        )
     tables = []
     try:
         for sheet in workbook.worksheets:
@@ -294,13 +343,17 @@ def _read_sheet(sheet, limits: Limits) -> Table:
             if col >= len(header) or not header[col]:
                 if isinstance(value, str) and not value.strip():
                     continue
-                _refuse(f"Trang {name}, dòng {number}: có dữ liệu ở cột không có tên.",
-                        f"Sheet {name}, row {number}: data in a column without a name.")
+                _refuse(
+                    f"Trang {name}, dòng {number}: có dữ liệu ở cột không có tên.",
+                    f"Sheet {name}, row {number}: data in a column without a name.",
+                )
             if cell.data_type == "f":
-                _refuse(f"Trang {name}, dòng {number}, cột {header[col]}: ô chứa công thức; "
-                        "hãy dán giá trị (Paste Values).",
-                        f"Sheet {name}, row {number}, column {header[col]}: the cell holds a "
-                        "formula; paste values instead.")
+                _refuse(
+                    f"Trang {name}, dòng {number}, cột {header[col]}: ô chứa công thức; "
+                    "hãy dán giá trị (Paste Values).",
+                    f"Sheet {name}, row {number}, column {header[col]}: the cell holds a "
+                    "formula; paste values instead.",
+                )
             values[header[col]] = _xlsx_value(value)
         if any(v is not None for v in values.values()):
             if len(table.rows) >= limits.max_rows:
@@ -315,8 +368,10 @@ def _decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        _refuse(f"{name}: tệp .csv không phải UTF-8; hãy lưu bằng “CSV UTF-8”.",
-                f"{name}: the .csv file is not UTF-8; save it as “CSV UTF-8”.")
+        _refuse(
+            f"{name}: tệp .csv không phải UTF-8; hãy lưu bằng “CSV UTF-8”.",
+            f"{name}: the .csv file is not UTF-8; save it as “CSV UTF-8”.",
+        )
 
 
 def read_csv(data: bytes, name: str, limits: Limits) -> Table:
@@ -340,8 +395,10 @@ def read_csv(data: bytes, name: str, limits: Limits) -> Table:
             for col, value in enumerate(values):
                 if col >= len(header) or not header[col]:
                     if value.strip():
-                        _refuse(f"{name}, dòng {number}: có dữ liệu ở cột không có tên.",
-                                f"{name}, row {number}: data in a column without a name.")
+                        _refuse(
+                            f"{name}, dòng {number}: có dữ liệu ở cột không có tên.",
+                            f"{name}, row {number}: data in a column without a name.",
+                        )
                     continue
                 row[header[col]] = _clean_text(value)
             if len(table.rows) >= limits.max_rows:
@@ -357,11 +414,20 @@ def read_tables(data: bytes, filename: str, limits: Limits = Limits()) -> list[T
     a .zip (named after each member). Raises SpreadsheetError."""
     try:
         return _read_tables(data, filename, limits)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError,
-            EOFError, OSError, zlib.error):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        RuntimeError,
+        NotImplementedError,
+        EOFError,
+        OSError,
+        zlib.error,
+    ):
         # encrypted entries, unknown compression, CRC errors, truncated data
-        _refuse("Tệp bị hỏng hoặc được mã hoá; không đọc được.",
-                "The file is corrupt or encrypted; it cannot be read.")
+        _refuse(
+            "Tệp bị hỏng hoặc được mã hoá; không đọc được.",
+            "The file is corrupt or encrypted; it cannot be read.",
+        )
 
 
 def _read_tables(data: bytes, filename: str, limits: Limits) -> list[Table]:
@@ -382,6 +448,7 @@ def _read_tables(data: bytes, filename: str, limits: Limits) -> list[Table]:
 
 
 # ---- typed values -----------------------------------------------------------------------------
+
 
 class ValueError_(ValueError):
     """A cell that does not hold what its column needs; carries both languages."""
@@ -405,9 +472,10 @@ def parse_datetime(value) -> dt.datetime | None:
             return formatting.parse_datetime(value)[0]
         except ValueError:
             pass
-    raise ValueError_(f"“{value}” không phải ngày hợp lệ "
-                      "(YYYY-MM-DD [HH:MM] hoặc dd/mm/yyyy [HH:MM])",
-                      f"“{value}” is not a valid date (YYYY-MM-DD [HH:MM] or dd/mm/yyyy [HH:MM])")
+    raise ValueError_(
+        f"“{value}” không phải ngày hợp lệ (YYYY-MM-DD [HH:MM] hoặc dd/mm/yyyy [HH:MM])",
+        f"“{value}” is not a valid date (YYYY-MM-DD [HH:MM] or dd/mm/yyyy [HH:MM])",
+    )
 
 
 def parse_date(value) -> dt.date | None:
@@ -415,8 +483,9 @@ def parse_date(value) -> dt.date | None:
     if parsed is None:
         return None
     if parsed.time() != dt.time():
-        raise ValueError_(f"“{value}” phải là một ngày, không kèm giờ",
-                          f"“{value}” must be a date without a time")
+        raise ValueError_(
+            f"“{value}” phải là một ngày, không kèm giờ", f"“{value}” must be a date without a time"
+        )
     return parsed.date()
 
 
@@ -466,8 +535,9 @@ def parse_text(value, max_length: int | None = None) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, (dt.datetime, dt.date)):
-        raise ValueError_("ô này phải là chữ, không phải ngày",
-                          "this cell must be text, not a date")
+        raise ValueError_(
+            "ô này phải là chữ, không phải ngày", "this cell must be text, not a date"
+        )
     text = _clean_text(str(value))
     if text and max_length and len(text) > max_length:
         raise ValueError_(f"dài quá {max_length} ký tự", f"longer than {max_length} characters")

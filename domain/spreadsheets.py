@@ -1,6 +1,7 @@
 """Writing .xlsx safely: user text is never a formula or a link, numbers stay numbers.
 
 Every workbook the app writes goes through `new_workbook` and `safe_value`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,15 +23,18 @@ def safe_value(value):
 def new_workbook(target, constant_memory: bool = True) -> xlsxwriter.Workbook:
     """A workbook that never turns strings into formulas or URLs. `target`: path or BytesIO.
     constant_memory writes rows as they come (rows must then be written in order)."""
-    return xlsxwriter.Workbook(target, {
-        "constant_memory": constant_memory,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-        "default_date_format": "dd/mm/yyyy",
-        "remove_timezone": True,
-        "in_memory": not isinstance(target, str),
-    })
+    return xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": constant_memory,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_date_format": "dd/mm/yyyy",
+            "remove_timezone": True,
+            "in_memory": not isinstance(target, str),
+        },
+    )
 
 
 def write_row(worksheet, row: int, values, formats=None) -> None:

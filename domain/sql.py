@@ -1,6 +1,7 @@
 """SQL that SQLite and PostgreSQL write differently, in one place: each helper is a SQL element
 compiled per dialect (so the queries using it stay dialect-free), or a function choosing the
 dialect's construct from the session."""
+
 from __future__ import annotations
 
 from sqlalchemy import Date, String, case, func
@@ -17,6 +18,7 @@ def count_if(condition):
 
 class day_of(FunctionElement):
     """The calendar date of a naive timestamp, as a value comparable with a DATE column."""
+
     type = Date()
     name = "day_of"
     inherit_cache = True
@@ -35,6 +37,7 @@ def _day_of_sqlite(element, compiler, **kw):
 
 class month_of(FunctionElement):
     """'YYYY-MM' of a naive timestamp."""
+
     type = String()
     name = "month_of"
     inherit_cache = True
@@ -53,6 +56,7 @@ def _month_of_sqlite(element, compiler, **kw):
 class unindexed(FunctionElement):
     """The column itself, written so that SQLite does not drive the query by its index
     (`+column`, SQLite's documented idiom); plain `column` elsewhere."""
+
     name = "unindexed"
     inherit_cache = True
 
@@ -79,6 +83,7 @@ def insert_for(session):
 class bytewise(FunctionElement):
     """The column compared byte by byte: PostgreSQL's default collation would skip the dots and
     sort "1.2" among "12" (COLLATE "C"); SQLite compares bytes already."""
+
     name = "bytewise"
     inherit_cache = True
 

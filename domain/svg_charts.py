@@ -1,11 +1,12 @@
 """Small charts drawn as inline SVG on the server: no JavaScript library, no internet access.
 
 Every text is escaped; the functions return an SVG string to embed in a page."""
+
 from __future__ import annotations
 
 import math
-from html import escape
 from collections.abc import Callable, Sequence
+from html import escape
 
 PALETTE = ("#2f6fb0", "#f0a202", "#5aa469", "#d1495b", "#8e7cc3", "#00a6a6")
 FONT = 'font-family="sans-serif" font-size="11"'
@@ -27,26 +28,37 @@ def _default_format(value: float) -> str:
     return text.replace(",", ".")
 
 
-def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *,
-              width: int = 640, height: int = 240, title: str = "",
-              value_format: Callable[[float], str] = _default_format,
-              colors: Sequence[str] = PALETTE) -> str:
+def bar_chart(
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    width: int = 640,
+    height: int = 240,
+    title: str = "",
+    value_format: Callable[[float], str] = _default_format,
+    colors: Sequence[str] = PALETTE,
+) -> str:
     """Vertical bars, stacked when there are several series, with a legend and axis ticks."""
     left, right, top, bottom = 56, 8, 26 if len(series) > 1 else 10, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(categories), 1)
     totals = [sum(values[i] for _, values in series) for i in range(len(categories))]
     top_value = _nice_max(max(totals, default=0))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
+        f"<title>{escape(title)}</title>",
+    ]
     for i in range(5):  # grid lines and ticks
         value = top_value * i / 4
         y = top + plot_h - plot_h * i / 4
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                     f'stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT} '
-                     f'fill="#555">{escape(value_format(value))}</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>'
+        )
+        parts.append(
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT} '
+            f'fill="#555">{escape(value_format(value))}</text>'
+        )
     slot = plot_w / n
     bar_w = max(2.0, slot * 0.7)
     label_every = max(1, math.ceil(n / 12))
@@ -61,43 +73,63 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[fl
                 parts.append(
                     f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                     f'fill="{colors[k % len(colors)]}"><title>{escape(category)} – '
-                    f'{escape(name)}: {escape(value_format(value))}</title></rect>')
+                    f"{escape(name)}: {escape(value_format(value))}</title></rect>"
+                )
         if i % label_every == 0:
-            parts.append(f'<text x="{left + slot * i + slot / 2:.1f}" y="{height - bottom + 14}" '
-                         f'text-anchor="middle" {FONT} fill="#333">{escape(category)}</text>')
+            parts.append(
+                f'<text x="{left + slot * i + slot / 2:.1f}" y="{height - bottom + 14}" '
+                f'text-anchor="middle" {FONT} fill="#333">{escape(category)}</text>'
+            )
     if len(series) > 1:
         x = left
         for k, (name, _) in enumerate(series):
-            parts.append(f'<rect x="{x}" y="6" width="10" height="10" '
-                         f'fill="{colors[k % len(colors)]}"/>')
+            parts.append(
+                f'<rect x="{x}" y="6" width="10" height="10" fill="{colors[k % len(colors)]}"/>'
+            )
             parts.append(f'<text x="{x + 14}" y="15" {FONT} fill="#333">{escape(name)}</text>')
             x += 24 + 7 * len(name)
     parts.append("</svg>")
     return "".join(parts)
 
 
-def hbar_chart(rows: Sequence[tuple[str, float, str]], *, width: int = 640, title: str = "",
-               maximum: float = 100.0, color: str = PALETTE[2],
-               alert_below: float | None = None, alert_color: str = PALETTE[3]) -> str:
+def hbar_chart(
+    rows: Sequence[tuple[str, float, str]],
+    *,
+    width: int = 640,
+    title: str = "",
+    maximum: float = 100.0,
+    color: str = PALETTE[2],
+    alert_below: float | None = None,
+    alert_color: str = PALETTE[3],
+) -> str:
     """Horizontal bars, one per (label, value, value text) row, e.g. an on-time share per agency."""
     row_h, label_w, text_w = 20, 220, 64
     height = max(row_h * len(rows) + 8, 28)
     plot_w = width - label_w - text_w
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
+        f"<title>{escape(title)}</title>",
+    ]
     for i, (label, value, text) in enumerate(rows):
         y = 4 + i * row_h
         w = plot_w * max(0.0, min(value, maximum)) / maximum if maximum else 0
         fill = alert_color if alert_below is not None and value < alert_below else color
         short = label if len(label) <= 34 else label[:33] + "…"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" {FONT} '
-                     f'fill="#333"><title>{escape(label)}</title>{escape(short)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 2}" width="{plot_w}" height="{row_h - 6}" '
-                     f'fill="#eee"/>')
-        parts.append(f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row_h - 6}" '
-                     f'fill="{fill}"><title>{escape(label)}: {escape(text)}</title></rect>')
-        parts.append(f'<text x="{label_w + plot_w + 6}" y="{y + 13}" {FONT} '
-                     f'fill="#333">{escape(text)}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" {FONT} '
+            f'fill="#333"><title>{escape(label)}</title>{escape(short)}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 2}" width="{plot_w}" height="{row_h - 6}" fill="#eee"/>'
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row_h - 6}" '
+            f'fill="{fill}"><title>{escape(label)}: {escape(text)}</title></rect>'
+        )
+        parts.append(
+            f'<text x="{label_w + plot_w + 6}" y="{y + 13}" {FONT} '
+            f'fill="#333">{escape(text)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -1,5 +1,6 @@
 """Text normalisation: tidying what people type or import, and accent- and case-insensitive
 search."""
+
 import unicodedata
 
 

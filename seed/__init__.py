@@ -1,4 +1,5 @@
 """`flask seed ...`: the demo data set and synthetic data for benchmarks."""
+
 from __future__ import annotations
 
 import time
@@ -14,8 +15,10 @@ seed_cli = AppGroup("seed", help="Load demo or synthetic data.")
 
 
 def database_is_empty() -> bool:
-    return not (db.session.scalar(select(func.count()).select_from(Agency))
-                or db.session.scalar(select(func.count()).select_from(Dossier)))
+    return not (
+        db.session.scalar(select(func.count()).select_from(Agency))
+        or db.session.scalar(select(func.count()).select_from(Dossier))
+    )
 
 
 def reset_database() -> None:
@@ -36,37 +39,57 @@ def seed_demo(reset):
         if not reset:
             raise click.ClickException(
                 "Cơ sở dữ liệu đã có dữ liệu; dùng --reset để xoá và nạp lại / "
-                "the database is not empty; use --reset to replace it")
+                "the database is not empty; use --reset to replace it"
+            )
         reset_database()
     started = time.perf_counter()
     logins = load_demo(db.session)
     db.session.commit()
-    click.echo(f"Demo data loaded in {time.perf_counter() - started:.1f} s "
-               "(Lạng Sơn center, 17/01/2019 – 31/12/2019). Demo logins (demo only):")
+    click.echo(
+        f"Demo data loaded in {time.perf_counter() - started:.1f} s "
+        "(Lạng Sơn center, 17/01/2019 – 31/12/2019). Demo logins (demo only):"
+    )
     for username, role, password in logins:
         click.echo(f"  {role:8} {username} / {password}")
 
 
 @seed_cli.command("scale")
-@click.option("--dossiers", "count", type=click.IntRange(min=1), required=True,
-              help="How many synthetic dossiers to add (accepted from 2020 on).")
-@click.option("--batch", type=click.IntRange(min=100), default=20000, show_default=True,
-              help="Dossiers per insert batch and commit.")
+@click.option(
+    "--dossiers",
+    "count",
+    type=click.IntRange(min=1),
+    required=True,
+    help="How many synthetic dossiers to add (accepted from 2020 on).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=100),
+    default=20000,
+    show_default=True,
+    help="Dossiers per insert batch and commit.",
+)
 def seed_scale(count, batch):
     """N more synthetic dossiers with events, payments, ratings and scans, for benchmarks."""
     from seed.scale import CatalogMissing, generate  # as in seed_demo
 
     with click.progressbar(length=count, label="Hồ sơ / dossiers") as bar:
         try:
-            stats = generate(db.session, count, current_app.settings.receiving_unit_code,
-                             batch=batch, progress=bar.update,
-                             files_dir=current_app.config["FILES_DIR"])
+            stats = generate(
+                db.session,
+                count,
+                current_app.settings.receiving_unit_code,
+                batch=batch,
+                progress=bar.update,
+                files_dir=current_app.config["FILES_DIR"],
+            )
         except CatalogMissing as exc:
             raise click.ClickException(
-                "Chưa có danh mục thủ tục; chạy flask seed demo trước / " + str(exc)) from exc
+                "Chưa có danh mục thủ tục; chạy flask seed demo trước / " + str(exc)
+            ) from exc
     click.echo(
         f"{stats['dossiers']} dossiers ({stats['first_day']:%d/%m/%Y} – "
         f"{stats['last_day']:%d/%m/%Y}), {stats['events']} events, {stats['payments']} payments, "
         f"{stats['ratings']} ratings, {stats['documents']} documents, {stats['files']} files: "
         f"{stats['rows']} rows in {stats['seconds']:.1f} s, "
-        f"{stats['rows_per_second']:,.0f} rows/s")
+        f"{stats['rows_per_second']:,.0f} rows/s"
+    )

@@ -1,5 +1,6 @@
 """Official calendar notices the `holidays` package misses, shipped with the demo data as
 reviewed CalendarDay overrides (issue 13 point 6; sources in docs/legal.md)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,6 @@
 """Helpers shared by the demo data set and the scale generator: bulk inserts, id sequences,
 search text and a cached due-date rule."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +29,7 @@ def bulk_insert(session, table, rows, batch: int = BATCH) -> int:
         _sqlite_executemany(session, table, rows, batch)
         return len(rows)
     for start in range(0, len(rows), batch):
-        session.execute(insert(table), rows[start:start + batch])
+        session.execute(insert(table), rows[start : start + batch])
     return len(rows)
 
 
@@ -62,12 +63,13 @@ def _sqlite_executemany(session, table, rows, batch) -> None:
         tail.append(convert(value) if convert and value is not None else value)
     tail = tuple(tail)
     getter = itemgetter(*keys)
-    conversions = [(i, fn) for i, fn in ((i, _sqlite_converter(table.c[k]))
-                                         for i, k in enumerate(keys)) if fn]
+    conversions = [
+        (i, fn) for i, fn in ((i, _sqlite_converter(table.c[k])) for i, k in enumerate(keys)) if fn
+    ]
     connection = session.connection()
     for start in range(0, len(rows), batch):
         params = []
-        for row in rows[start:start + batch]:
+        for row in rows[start : start + batch]:
             values = list(getter(row)) if len(keys) > 1 else [row[keys[0]]]
             for i, fn in conversions:
                 value = values[i]
@@ -111,9 +113,12 @@ def sync_sequences(session, tables) -> None:
     for table in tables:
         if "id" not in table.c:
             continue
-        session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-            f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"))
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+            )
+        )
 
 
 def search_text(*values) -> str:

@@ -17,6 +17,7 @@ How the exact figures come out (design §6):
 - fees: every payment is a fee item of the procedure; items that depend on the case (a share of a
   project's value) absorb the difference so that the year's total is exact.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -33,14 +34,36 @@ from domain.evaluation import INDICATORS, ensure_indicators
 from domain.procedure_documents import documents_from_text
 from domain.text import normalize_search
 from models import (
-    Agency, CourierItem, CourierRun, Dossier, DossierCounter, DossierDocument, DossierEvent,
+    Agency,
+    CourierItem,
+    CourierRun,
+    Dossier,
+    DossierCounter,
+    DossierDocument,
+    DossierEvent,
     DossierPause,
-    EvaluationAnswer, EvaluationForm, EvaluationIndicator, FeeItem, Feedback, Field, Payment,
-    Procedure, ProcedureDocument, StaffRating, User, user_agency,
+    EvaluationAnswer,
+    EvaluationForm,
+    EvaluationIndicator,
+    Feedback,
+    FeeItem,
+    Field,
+    Payment,
+    Procedure,
+    ProcedureDocument,
+    StaffRating,
+    User,
+    user_agency,
 )
 from seed.calendar_overrides import add_calendar_overrides
 from seed.catalog import (
-    ACTIONS, AGENCIES, FIELDS, FREQUENT, OBJECTS, POWER_PROCEDURES, VERTICAL_PROCEDURES,
+    ACTIONS,
+    AGENCIES,
+    FIELDS,
+    FREQUENT,
+    OBJECTS,
+    POWER_PROCEDURES,
+    VERTICAL_PROCEDURES,
 )
 from seed.common import DueDates, bulk_insert, search_text, sync_sequences, utc
 from seed.people import People
@@ -48,58 +71,161 @@ from seed.people import People
 DEMO_PASSWORD = "demo1234"  # demo data only; real users are created with `flask users create`
 SEED = 20190117
 
-OPENING = dt.date(2019, 1, 17)            # the center opened (Decision 2358/QĐ-UBND)
+OPENING = dt.date(2019, 1, 17)  # the center opened (Decision 2358/QĐ-UBND)
 YEAR_END = dt.date(2019, 12, 31)
-SATURDAY_FROM = dt.date(2019, 6, 15)      # Saturday mornings (Decision 1077/QĐ-UBND, 10/6/2019)
-EVALUATION_FROM = dt.date(2019, 8, 12)    # evaluation forms (Decision 1517/QĐ-UBND, 09/8/2019)
+SATURDAY_FROM = dt.date(2019, 6, 15)  # Saturday mornings (Decision 1077/QĐ-UBND, 10/6/2019)
+EVALUATION_FROM = dt.date(2019, 8, 12)  # evaluation forms (Decision 1517/QĐ-UBND, 09/8/2019)
 CATALOG_TIME = dt.datetime(2019, 1, 10, 2, 0)  # UTC, when the catalog was entered
 
 # The figures of design §9.
 TARGETS = {
-    "received": 17958, "direct": 12988, "online": 4428, "postal": 542,
-    "early": 7758, "on_time": 9598, "late": 172, "pending": 430,
-    "returned_by_post": 1819, "fees_vnd": 3233081572,
-    "courier_to_agencies": 11843, "courier_to_center": 12381,
-    "ratings_very_satisfied": 6461, "ratings_satisfied": 373,
+    "received": 17958,
+    "direct": 12988,
+    "online": 4428,
+    "postal": 542,
+    "early": 7758,
+    "on_time": 9598,
+    "late": 172,
+    "pending": 430,
+    "returned_by_post": 1819,
+    "fees_vnd": 3233081572,
+    "courier_to_agencies": 11843,
+    "courier_to_center": 12381,
+    "ratings_very_satisfied": 6461,
+    "ratings_satisfied": 373,
     "evaluation_forms": {8: 566, 7: 212, 6: 48, 5: 8, 4: 7},
 }
-WITHDRAWN = {"SGTVT": 10, "SKHDT": 6, "STP": 5, "SYT": 4, "STNMT": 4, "SXD": 3, "SCT": 2,
-             "SNNPTNT": 2}
+WITHDRAWN = {
+    "SGTVT": 10,
+    "SKHDT": 6,
+    "STP": 5,
+    "SYT": 4,
+    "STNMT": 4,
+    "SXD": 3,
+    "SCT": 2,
+    "SNNPTNT": 2,
+}
 STOPPED = {"STNMT": 4, "SXD": 3, "SYT": 2, "STP": 2, "SKHDT": 1, "SCT": 1, "SVHTTDL": 1}
 OVERDUE_PENDING = {"STNMT": 3, "SXD": 3, "STP": 2}  # past due at 31/12 (units with late ones)
-ONLINE_SHARE = {"SGTVT": .16, "SKHDT": .50, "STP": .30, "SYT": .12, "STNMT": .10, "SXD": .15,
-                "SCT": .20, "SNNPTNT": .15, "SVHTTDL": .18, "SGDDT": .25, "STTTT": .50,
-                "SNV": .10, "SKHCN": .20, "SLDTBXH": .15, "STC": .40, "BQLKKT": .10, "PCLS": .20}
-POSTAL_SHARE = {"SGTVT": .035, "SKHDT": .01, "STP": .06, "SYT": .02, "STNMT": .04, "SXD": .02,
-                "SCT": .02, "SNNPTNT": .03, "SVHTTDL": .02, "SGDDT": .08, "STTTT": .02,
-                "SNV": .03, "SKHCN": .03, "SLDTBXH": .03, "STC": .02, "BQLKKT": 0, "PCLS": 0}
-EARLY_SHARE = {"SGTVT": .30, "SKHDT": .75, "STP": .55, "SYT": .45, "STNMT": .35, "SXD": .40,
-               "SCT": .55, "SNNPTNT": .45, "SVHTTDL": .50, "SGDDT": .60, "STTTT": .60, "SNV": .40,
-               "SKHCN": .50, "SLDTBXH": .50, "STC": .50, "BQLKKT": .40, "PCLS": .60}
-MONTH_WEIGHT = {1: .85, 2: .75, 3: 1.1, 4: 1.0, 5: 1.05, 6: 1.0, 7: 1.05, 8: 1.1, 9: .95,
-                10: 1.05, 11: 1.05, 12: 1.2}
-WEEKDAY_WEIGHT = {0: 1.15, 1: 1.05, 2: 1.0, 3: 1.0, 4: .9, 5: .35, 6: 0}
+ONLINE_SHARE = {
+    "SGTVT": 0.16,
+    "SKHDT": 0.50,
+    "STP": 0.30,
+    "SYT": 0.12,
+    "STNMT": 0.10,
+    "SXD": 0.15,
+    "SCT": 0.20,
+    "SNNPTNT": 0.15,
+    "SVHTTDL": 0.18,
+    "SGDDT": 0.25,
+    "STTTT": 0.50,
+    "SNV": 0.10,
+    "SKHCN": 0.20,
+    "SLDTBXH": 0.15,
+    "STC": 0.40,
+    "BQLKKT": 0.10,
+    "PCLS": 0.20,
+}
+POSTAL_SHARE = {
+    "SGTVT": 0.035,
+    "SKHDT": 0.01,
+    "STP": 0.06,
+    "SYT": 0.02,
+    "STNMT": 0.04,
+    "SXD": 0.02,
+    "SCT": 0.02,
+    "SNNPTNT": 0.03,
+    "SVHTTDL": 0.02,
+    "SGDDT": 0.08,
+    "STTTT": 0.02,
+    "SNV": 0.03,
+    "SKHCN": 0.03,
+    "SLDTBXH": 0.03,
+    "STC": 0.02,
+    "BQLKKT": 0,
+    "PCLS": 0,
+}
+EARLY_SHARE = {
+    "SGTVT": 0.30,
+    "SKHDT": 0.75,
+    "STP": 0.55,
+    "SYT": 0.45,
+    "STNMT": 0.35,
+    "SXD": 0.40,
+    "SCT": 0.55,
+    "SNNPTNT": 0.45,
+    "SVHTTDL": 0.50,
+    "SGDDT": 0.60,
+    "STTTT": 0.60,
+    "SNV": 0.40,
+    "SKHCN": 0.50,
+    "SLDTBXH": 0.50,
+    "STC": 0.50,
+    "BQLKKT": 0.40,
+    "PCLS": 0.60,
+}
+MONTH_WEIGHT = {
+    1: 0.85,
+    2: 0.75,
+    3: 1.1,
+    4: 1.0,
+    5: 1.05,
+    6: 1.0,
+    7: 1.05,
+    8: 1.1,
+    9: 0.95,
+    10: 1.05,
+    11: 1.05,
+    12: 1.2,
+}
+WEEKDAY_WEIGHT = {0: 1.15, 1: 1.05, 2: 1.0, 3: 1.0, 4: 0.9, 5: 0.35, 6: 0}
 CENTER = "Bộ phận Một cửa – Trung tâm PVHCC tỉnh"
 DOCUMENTS = {  # one more paper typical of the agency: (name, kind, copies)
-    "SGTVT": [("Giấy phép lái xe (bản chính)", "original", 1),
-              ("Giấy khám sức khỏe của người lái xe", "original", 1),
-              ("Giấy chứng nhận đăng ký xe", "certified_copy", 1)],
-    "STP": [("Sổ hộ khẩu", "copy", 1),
-            ("Tờ khai yêu cầu cấp phiếu lý lịch tư pháp", "original", 1)],
+    "SGTVT": [
+        ("Giấy phép lái xe (bản chính)", "original", 1),
+        ("Giấy khám sức khỏe của người lái xe", "original", 1),
+        ("Giấy chứng nhận đăng ký xe", "certified_copy", 1),
+    ],
+    "STP": [
+        ("Sổ hộ khẩu", "copy", 1),
+        ("Tờ khai yêu cầu cấp phiếu lý lịch tư pháp", "original", 1),
+    ],
     "SKHDT": [("Điều lệ công ty", "original", 1), ("Danh sách thành viên, cổ đông", "original", 1)],
-    "STNMT": [("Giấy chứng nhận quyền sử dụng đất (bản chính)", "original", 1),
-              ("Hợp đồng chuyển nhượng có công chứng", "original", 2)],
-    "SXD": [("Bản vẽ thiết kế xây dựng", "original", 2),
-            ("Giấy tờ về quyền sử dụng đất", "certified_copy", 1)],
-    "SYT": [("Văn bằng chuyên môn", "certified_copy", 1),
-            ("Giấy xác nhận quá trình thực hành", "original", 1)],
+    "STNMT": [
+        ("Giấy chứng nhận quyền sử dụng đất (bản chính)", "original", 1),
+        ("Hợp đồng chuyển nhượng có công chứng", "original", 2),
+    ],
+    "SXD": [
+        ("Bản vẽ thiết kế xây dựng", "original", 2),
+        ("Giấy tờ về quyền sử dụng đất", "certified_copy", 1),
+    ],
+    "SYT": [
+        ("Văn bằng chuyên môn", "certified_copy", 1),
+        ("Giấy xác nhận quá trình thực hành", "original", 1),
+    ],
     "PCLS": [("Giấy tờ chứng minh quyền sử dụng nhà, đất", "copy", 1)],
 }
 SLOTS = ((dt.time(10, 30), "10:30"), (dt.time(16, 0), "16:00"))
-STAFF_NAMES = ["Nguyễn Thị Hoa", "Hoàng Văn Tùng", "Lương Thị Thu", "Vi Văn Quyết", "Nông Thị Hà",
-               "Triệu Văn Khánh", "Lý Thị Ngọc", "Hà Minh Đức", "Lành Thị Duyên", "Chu Văn Bình",
-               "Mã Thị Yến", "Lộc Văn Sơn", "Đinh Thị Phương", "Bế Văn Hiếu", "Dương Thị Loan",
-               "Hứa Văn Lâm", "Tô Thị Hằng", "Ninh Văn Toàn"]
+STAFF_NAMES = [
+    "Nguyễn Thị Hoa",
+    "Hoàng Văn Tùng",
+    "Lương Thị Thu",
+    "Vi Văn Quyết",
+    "Nông Thị Hà",
+    "Triệu Văn Khánh",
+    "Lý Thị Ngọc",
+    "Hà Minh Đức",
+    "Lành Thị Duyên",
+    "Chu Văn Bình",
+    "Mã Thị Yến",
+    "Lộc Văn Sơn",
+    "Đinh Thị Phương",
+    "Bế Văn Hiếu",
+    "Dương Thị Loan",
+    "Hứa Văn Lâm",
+    "Tô Thị Hằng",
+    "Ninh Văn Toàn",
+]
 
 
 def allocate(total: int, weights: list[float]) -> list[int]:
@@ -108,7 +234,7 @@ def allocate(total: int, weights: list[float]) -> list[int]:
     raw = [total * w / whole if whole else 0 for w in weights]
     parts = [int(x) for x in raw]
     order = sorted(range(len(raw)), key=lambda i: (parts[i] - raw[i], i))
-    for i in order[:total - sum(parts)]:
+    for i in order[: total - sum(parts)]:
         parts[i] += 1
     return parts
 
@@ -143,8 +269,14 @@ class DemoBuilder:
         days = [OPENING + dt.timedelta(n) for n in range((YEAR_END - OPENING).days + 1)]
         weekdays = [d for d in days if self.cal.calendar.is_working_day(d)]
         holidays = vietnam_holidays()
-        saturdays = [d for d in days if d >= SATURDAY_FROM and d.weekday() == 5
-                     and not self.cal.calendar.is_working_day(d) and d not in holidays]
+        saturdays = [
+            d
+            for d in days
+            if d >= SATURDAY_FROM
+            and d.weekday() == 5
+            and not self.cal.calendar.is_working_day(d)
+            and d not in holidays
+        ]
         self.accept_days = {False: weekdays, True: sorted(weekdays + saturdays)}
         self.accept_cum = {}
         for sat, lst in self.accept_days.items():
@@ -173,8 +305,9 @@ class DemoBuilder:
         r = base + self.rng.random() * (cum[hi - 1] - base)
         return min(max(bisect.bisect_right(cum, r, lo, hi), lo), hi - 1)
 
-    def office_time(self, day: dt.date, after: dt.datetime | None = None,
-                    latest: dt.time = dt.time(16, 50)) -> dt.datetime:
+    def office_time(
+        self, day: dt.date, after: dt.datetime | None = None, latest: dt.time = dt.time(16, 50)
+    ) -> dt.datetime:
         r = self.rng
         if day.weekday() == 5 or r.random() < 0.6:
             minute = r.randint(7 * 60 + 30, 11 * 60 + 25)
@@ -212,31 +345,61 @@ class DemoBuilder:
                     return code
 
         for sort, (code, name, short, kind, eid, n_proc, n_2019, late, sat, four) in enumerate(
-                AGENCIES, start=1):
+            AGENCIES, start=1
+        ):
             agency_id = len(agencies) + 1
-            agencies.append({
-                "id": agency_id, "code": code, "eid_code": eid, "name": name, "short_name": short,
-                "kind": kind, "sort_order": sort, "active": True,
-                "search_text": search_text(code, name, short, eid),
-                "created_at": CATALOG_TIME, "updated_at": CATALOG_TIME})
-            info = {"id": agency_id, "code": code, "name": name, "short": short,
-                    "n": n_2019, "late": late, "procs": [], "fields": {}}
+            agencies.append(
+                {
+                    "id": agency_id,
+                    "code": code,
+                    "eid_code": eid,
+                    "name": name,
+                    "short_name": short,
+                    "kind": kind,
+                    "sort_order": sort,
+                    "active": True,
+                    "search_text": search_text(code, name, short, eid),
+                    "created_at": CATALOG_TIME,
+                    "updated_at": CATALOG_TIME,
+                }
+            )
+            info = {
+                "id": agency_id,
+                "code": code,
+                "name": name,
+                "short": short,
+                "n": n_2019,
+                "late": late,
+                "procs": [],
+                "fields": {},
+            }
             self.agencies[code] = info
             for suffix, field_name in FIELDS[code]:
                 field_id = len(fields) + 1
-                fields.append({"id": field_id, "code": f"{code}-{suffix}", "name": field_name,
-                               "agency_id": agency_id, "active": True,
-                               "search_text": search_text(f"{code}-{suffix}", field_name),
-                               "created_at": CATALOG_TIME, "updated_at": CATALOG_TIME})
+                fields.append(
+                    {
+                        "id": field_id,
+                        "code": f"{code}-{suffix}",
+                        "name": field_name,
+                        "agency_id": agency_id,
+                        "active": True,
+                        "search_text": search_text(f"{code}-{suffix}", field_name),
+                        "created_at": CATALOG_TIME,
+                        "updated_at": CATALOG_TIME,
+                    }
+                )
                 info["fields"][suffix] = (field_id, field_name)
 
-            decision = (f"{r.randint(150, 2300)}/QĐ-UBND",
-                        dt.date(2018, 1, 1) + dt.timedelta(r.randint(0, 480)))
+            decision = (
+                f"{r.randint(150, 2300)}/QĐ-UBND",
+                dt.date(2018, 1, 1) + dt.timedelta(r.randint(0, 480)),
+            )
             specs = []  # (field suffix, name, days, weight, online, fees, frequent)
             if code == "PCLS":
                 for pname, days, weight in POWER_PROCEDURES:
-                    specs.append(("DV", pname, days, weight,
-                                  "full" if weight >= 6 else "partial", [], True))
+                    specs.append(
+                        ("DV", pname, days, weight, "full" if weight >= 6 else "partial", [], True)
+                    )
             elif kind == "vertical":
                 for suffix, pname, days in VERTICAL_PROCEDURES[code]:
                     specs.append((suffix, pname, days, 0, "partial", [], True))
@@ -248,7 +411,7 @@ class DemoBuilder:
                 for action in ACTIONS:
                     for obj in OBJECTS[code]:
                         names.append(f"{action} {obj}")
-                tail = names[:n_proc - len(specs)]
+                tail = names[: n_proc - len(specs)]
                 shares = [(r.random() ** 4) if r.random() < 0.7 else 0.0 for _ in tail]
                 total_share = sum(shares) or 1.0
                 for pname, share in zip(tail, shares):
@@ -259,7 +422,7 @@ class DemoBuilder:
             # elsewhere.
             if code == "SKHDT":
                 four_idx = [i for i, s in enumerate(specs) if s[6] and s[2] <= 5]
-                four_idx += [i for i, s in enumerate(specs) if not s[6]][:four - len(four_idx)]
+                four_idx += [i for i, s in enumerate(specs) if not s[6]][: four - len(four_idx)]
             else:
                 tail_idx = [i for i, s in enumerate(specs) if not s[6]]
                 four_idx = sorted(r.sample(tail_idx, four)) if four else []
@@ -273,44 +436,84 @@ class DemoBuilder:
                 pcode = national_code()
                 postal_in = code not in ("PCLS", "BQLKKT") and (frequent or r.random() < 0.75)
                 postal_out = code != "PCLS" and (frequent or r.random() < 0.85)
-                procedures.append({
-                    "id": proc_id, "code": pcode, "name": pname, "agency_id": agency_id,
-                    "field_id": field_id, "level": "province", "processing_days": days,
-                    "online_level": online,
-                    "legacy_online_level": {"full": 4, "partial": 3, "none": 2}[online],
-                    "postal_in": postal_in, "postal_out": postal_out,
-                    "four_on_spot": is_four, "saturday_service": i < sat,
-                    "interagency": (not frequent) and r.random() < 0.08,
-                    "publication_decision": decision[0], "publication_date": decision[1],
-                    "legal_basis": (f"Quyết định số {decision[0]} ngày {decision[1]:%d/%m/%Y} của "
-                                    f"Chủ tịch UBND tỉnh Lạng Sơn công bố danh mục thủ tục hành "
-                                    f"chính lĩnh vực {field_name.lower()}"),
-                    "required_documents": ("Đơn đề nghị theo mẫu; bản sao giấy tờ chứng minh "
-                                           "đủ điều kiện; giấy tờ tùy thân của người nộp"),
-                    "result": _result_of(pname), "active": True,
-                    "search_text": search_text(pcode, pname),
-                    "created_at": CATALOG_TIME, "updated_at": CATALOG_TIME})
+                procedures.append(
+                    {
+                        "id": proc_id,
+                        "code": pcode,
+                        "name": pname,
+                        "agency_id": agency_id,
+                        "field_id": field_id,
+                        "level": "province",
+                        "processing_days": days,
+                        "online_level": online,
+                        "legacy_online_level": {"full": 4, "partial": 3, "none": 2}[online],
+                        "postal_in": postal_in,
+                        "postal_out": postal_out,
+                        "four_on_spot": is_four,
+                        "saturday_service": i < sat,
+                        "interagency": (not frequent) and r.random() < 0.08,
+                        "publication_decision": decision[0],
+                        "publication_date": decision[1],
+                        "legal_basis": (
+                            f"Quyết định số {decision[0]} ngày {decision[1]:%d/%m/%Y} của "
+                            f"Chủ tịch UBND tỉnh Lạng Sơn công bố danh mục thủ tục hành "
+                            f"chính lĩnh vực {field_name.lower()}"
+                        ),
+                        "required_documents": (
+                            "Đơn đề nghị theo mẫu; bản sao giấy tờ chứng minh "
+                            "đủ điều kiện; giấy tờ tùy thân của người nộp"
+                        ),
+                        "result": _result_of(pname),
+                        "active": True,
+                        "search_text": search_text(pcode, pname),
+                        "created_at": CATALOG_TIME,
+                        "updated_at": CATALOG_TIME,
+                    }
+                )
                 items = []
                 for kind_, fname, amount in fees:
-                    item = {"id": len(fee_items) + 1, "procedure_id": proc_id, "kind": kind_,
-                            "name": fname, "amount_vnd": amount or 0, "channel": None,
-                            "note": None if amount else "Tính theo quy mô, giá trị của hồ sơ",
-                            "created_at": CATALOG_TIME, "updated_at": CATALOG_TIME}
+                    item = {
+                        "id": len(fee_items) + 1,
+                        "procedure_id": proc_id,
+                        "kind": kind_,
+                        "name": fname,
+                        "amount_vnd": amount or 0,
+                        "channel": None,
+                        "note": None if amount else "Tính theo quy mô, giá trị của hồ sơ",
+                        "created_at": CATALOG_TIME,
+                        "updated_at": CATALOG_TIME,
+                    }
                     fee_items.append(item)
                     items.append((item["id"], amount))
-                info["procs"].append({
-                    "id": proc_id, "days": days, "weight": weight, "online": online,
-                    "postal_in": postal_in, "postal_out": postal_out, "four": is_four,
-                    "sat": i < sat, "fees": items})
+                info["procs"].append(
+                    {
+                        "id": proc_id,
+                        "days": days,
+                        "weight": weight,
+                        "online": online,
+                        "postal_in": postal_in,
+                        "postal_out": postal_out,
+                        "four": is_four,
+                        "sat": i < sat,
+                        "fees": items,
+                    }
+                )
         # The checklist of each procedure from its text, as migration 0009 converts it (no
         # random draw: every figure of 2019 stays as it was).
-        documents = [{"procedure_id": p["id"], "created_at": CATALOG_TIME,
-                      "updated_at": CATALOG_TIME, **doc}
-                     for p in procedures for doc in documents_from_text(p["required_documents"])]
+        documents = [
+            {"procedure_id": p["id"], "created_at": CATALOG_TIME, "updated_at": CATALOG_TIME, **doc}
+            for p in procedures
+            for doc in documents_from_text(p["required_documents"])
+        ]
         for number, doc in enumerate(documents, start=1):
             doc["id"] = number
-        self.rows.update(agency=agencies, field=fields, procedure=procedures, fee_item=fee_items,
-                         procedure_document=documents)
+        self.rows.update(
+            agency=agencies,
+            field=fields,
+            procedure=procedures,
+            fee_item=fee_items,
+            procedure_document=documents,
+        )
 
     def _tail_spec(self, code, name, weight):
         r = self.rng
@@ -324,9 +527,13 @@ class DemoBuilder:
             else:
                 kind = r.choice(["fee", "charge"])
                 label = "Phí thẩm định" if kind == "fee" else "Lệ phí"
-                fees = [(kind, f"{label} {name[0].lower()}{name[1:]}",
-                         r.choice([50000, 100000, 100000, 150000, 200000, 300000, 500000,
-                                   1000000]))]
+                fees = [
+                    (
+                        kind,
+                        f"{label} {name[0].lower()}{name[1:]}",
+                        r.choice([50000, 100000, 100000, 150000, 200000, 300000, 500000, 1000000]),
+                    )
+                ]
         return (suffix, name, days, weight, online, fees, False)
 
     # ---- users ------------------------------------------------------------------------------
@@ -338,11 +545,21 @@ class DemoBuilder:
 
         def add(username, role, full_name, agency_codes=(), counter=None):
             user_id = len(users) + 1
-            users.append({"id": user_id, "username": username, "password_hash": password_hash,
-                          "full_name": full_name, "role": role, "counter_no": counter,
-                          "active": True, "last_login_at": None,
-                          "search_text": search_text(username, full_name),
-                          "created_at": CATALOG_TIME, "updated_at": CATALOG_TIME})
+            users.append(
+                {
+                    "id": user_id,
+                    "username": username,
+                    "password_hash": password_hash,
+                    "full_name": full_name,
+                    "role": role,
+                    "counter_no": counter,
+                    "active": True,
+                    "last_login_at": None,
+                    "search_text": search_text(username, full_name),
+                    "created_at": CATALOG_TIME,
+                    "updated_at": CATALOG_TIME,
+                }
+            )
             for code in agency_codes:
                 links.append({"user_id": user_id, "agency_id": self.agencies[code]["id"]})
                 self.staff_of.setdefault(code, []).append(user_id)
@@ -357,8 +574,13 @@ class DemoBuilder:
         for code, info in self.agencies.items():
             if code == "SGTVT" or not info["n"]:
                 continue
-            add(f"canbo.{code.lower()}", "staff", STAFF_NAMES[counter % len(STAFF_NAMES)],
-                [code], f"{counter:02d}")
+            add(
+                f"canbo.{code.lower()}",
+                "staff",
+                STAFF_NAMES[counter % len(STAFF_NAMES)],
+                [code],
+                f"{counter:02d}",
+            )
             counter += 1
         self.rows.update(user=users, user_agency=links)
 
@@ -370,23 +592,48 @@ class DemoBuilder:
         sizes = [a["n"] for a in active]
         online = allocate(TARGETS["online"], [a["n"] * ONLINE_SHARE[a["code"]] for a in active])
         postal = allocate(TARGETS["postal"], [a["n"] * POSTAL_SHARE[a["code"]] for a in active])
-        pending = allocate(TARGETS["pending"], [
-            a["n"] * (1 + sum(p["days"] * p["weight"] for p in a["procs"])
-                      / max(1, sum(p["weight"] for p in a["procs"])) / 8) for a in active])
-        rest = [a["n"] - pending[i] - a["late"] - WITHDRAWN.get(a["code"], 0)
-                - STOPPED.get(a["code"], 0) for i, a in enumerate(active)]
-        early = allocate(TARGETS["early"], [rest[i] * EARLY_SHARE[a["code"]]
-                                            for i, a in enumerate(active)])
+        pending = allocate(
+            TARGETS["pending"],
+            [
+                a["n"]
+                * (
+                    1
+                    + sum(p["days"] * p["weight"] for p in a["procs"])
+                    / max(1, sum(p["weight"] for p in a["procs"]))
+                    / 8
+                )
+                for a in active
+            ],
+        )
+        rest = [
+            a["n"]
+            - pending[i]
+            - a["late"]
+            - WITHDRAWN.get(a["code"], 0)
+            - STOPPED.get(a["code"], 0)
+            for i, a in enumerate(active)
+        ]
+        early = allocate(
+            TARGETS["early"], [rest[i] * EARLY_SHARE[a["code"]] for i, a in enumerate(active)]
+        )
         assert sum(sizes) == TARGETS["received"]
         dossiers = []
         for i, a in enumerate(active):
             overdue = OVERDUE_PENDING.get(a["code"], 0)
-            cats = (["pending"] * (pending[i] - overdue) + ["overdue"] * overdue
-                    + ["late"] * a["late"] + ["withdrawn"] * WITHDRAWN.get(a["code"], 0)
-                    + ["stopped"] * STOPPED.get(a["code"], 0) + ["early"] * early[i]
-                    + ["on_time"] * (rest[i] - early[i]))
-            chans = (["online"] * online[i] + ["postal"] * postal[i]
-                     + ["direct"] * (a["n"] - online[i] - postal[i]))
+            cats = (
+                ["pending"] * (pending[i] - overdue)
+                + ["overdue"] * overdue
+                + ["late"] * a["late"]
+                + ["withdrawn"] * WITHDRAWN.get(a["code"], 0)
+                + ["stopped"] * STOPPED.get(a["code"], 0)
+                + ["early"] * early[i]
+                + ["on_time"] * (rest[i] - early[i])
+            )
+            chans = (
+                ["online"] * online[i]
+                + ["postal"] * postal[i]
+                + ["direct"] * (a["n"] - online[i] - postal[i])
+            )
             assert len(cats) == len(chans) == a["n"], a["code"]
             r.shuffle(cats)
             r.shuffle(chans)
@@ -409,14 +656,20 @@ class DemoBuilder:
                 counters[day] = counters.get(day, 0) + 1
                 d["code"] = format_code(self.unit_code, day, counters[day])
         self.dossiers = dossiers
-        self.rows["dossier_counter"] = [{"unit_code": self.unit_code, "day": day, "last_seq": n}
-                                        for day, n in sorted(counters.items())]
+        self.rows["dossier_counter"] = [
+            {"unit_code": self.unit_code, "day": day, "last_seq": n}
+            for day, n in sorted(counters.items())
+        ]
 
     def _pool(self, agency, channel, needs_days):
-        procs = [p for p in agency["procs"] if p["weight"] > 0
-                 and (channel != "online" or p["online"] != "none")
-                 and (channel != "postal" or p["postal_in"])
-                 and (not needs_days or p["days"] >= 1)]
+        procs = [
+            p
+            for p in agency["procs"]
+            if p["weight"] > 0
+            and (channel != "online" or p["online"] != "none")
+            and (channel != "postal" or p["postal_in"])
+            and (not needs_days or p["days"] >= 1)
+        ]
         assert procs, (agency["code"], channel, needs_days)
         cum, total = [], 0.0
         for p in procs:
@@ -451,13 +704,29 @@ class DemoBuilder:
             accepted = accepted.replace(hour=15)
         start = self.cal.calendar.clock_start(day)
         due = self.cal.due(day, days)
-        d = {"agency": agency, "proc": proc, "channel": channel, "cat": cat,
-             "accepted_at": accepted, "due_date": due, "clock_start": start,
-             "seq_key": r.random(), "pause": None, "resolved_at": None, "closed_at": None,
-             "returned_at": None, "return_channel": None, "status": 4,
-             "rescheduled_due_date": None, "reschedule_at": None, "note": None,
-             "submitted_at": None, "courier_out": None, "courier_back": None,
-             "postal_tracking_no": None}
+        d = {
+            "agency": agency,
+            "proc": proc,
+            "channel": channel,
+            "cat": cat,
+            "accepted_at": accepted,
+            "due_date": due,
+            "clock_start": start,
+            "seq_key": r.random(),
+            "pause": None,
+            "resolved_at": None,
+            "closed_at": None,
+            "returned_at": None,
+            "return_channel": None,
+            "status": 4,
+            "rescheduled_due_date": None,
+            "reschedule_at": None,
+            "note": None,
+            "submitted_at": None,
+            "courier_out": None,
+            "courier_back": None,
+            "postal_tracking_no": None,
+        }
         self._applicant(d)
         if channel == "online":
             d["submitted_at"] = accepted - dt.timedelta(minutes=r.randint(20, 60 * 40))
@@ -472,16 +741,23 @@ class DemoBuilder:
             # A pause (supplement, or payment of fees) for a few; kept only if the category
             # still holds with the moved due date.
             roll = r.random()
-            kind = ("supplement" if roll < 0.035 else
-                    "payment" if roll < 0.041 and proc["fees"] else None)
+            kind = (
+                "supplement"
+                if roll < 0.035
+                else "payment"
+                if roll < 0.041 and proc["fees"]
+                else None
+            )
             if kind and days >= 3 and di - si >= 2:
                 s_i = r.randint(si + 1, di - 1)
                 e_i = s_i + r.randint(1, 8)
                 started, ended = self.work_days[s_i], self.work_days[e_i]
                 new_due = self.cal.calendar.due_date_after_pause(due, started, ended)
-                ok = {"early": self.work_index[new_due] - e_i >= 2 and e_i < self.end_index,
-                      "on_time": new_due <= end,
-                      "late": self.work_index[new_due] + k_late <= self.end_index}[cat]
+                ok = {
+                    "early": self.work_index[new_due] - e_i >= 2 and e_i < self.end_index,
+                    "on_time": new_due <= end,
+                    "late": self.work_index[new_due] + k_late <= self.end_index,
+                }[cat]
                 if ok:
                     d["pause"] = (kind, started, ended)
                     due = d["due_date"] = new_due
@@ -495,12 +771,17 @@ class DemoBuilder:
             else:
                 res_day = self.work_days[di + k_late]
                 if r.random() < 0.6:  # an apology with a new date (Mẫu 04)
-                    d["rescheduled_due_date"] = res_day if r.random() < .7 else \
-                        self.work_days[min(di + k_late + 1, self.end_index)]
+                    d["rescheduled_due_date"] = (
+                        res_day
+                        if r.random() < 0.7
+                        else self.work_days[min(di + k_late + 1, self.end_index)]
+                    )
                     d["reschedule_at"] = max(
-                        dt.datetime.combine(self.work_days[max(di - 1, si)],
-                                            dt.time(15, r.randint(0, 59))),
-                        accepted + dt.timedelta(minutes=30))
+                        dt.datetime.combine(
+                            self.work_days[max(di - 1, si)], dt.time(15, r.randint(0, 59))
+                        ),
+                        accepted + dt.timedelta(minutes=30),
+                    )
             resolved = self.office_time(res_day, after=accepted, latest=dt.time(15, 50))
             if resolved.date() != res_day:  # a late acceptance: finish before midnight
                 resolved = dt.datetime.combine(res_day, dt.time(23, 0))
@@ -525,9 +806,10 @@ class DemoBuilder:
         elif cat == "overdue":
             d["status"] = 4
             d["rescheduled_due_date"] = self.work_days[di + r.randint(5, 10)]
-            d["reschedule_at"] = max(dt.datetime.combine(self.work_days[max(di - 1, si)],
-                                                         dt.time(14, r.randint(0, 59))),
-                                     accepted + dt.timedelta(minutes=30))
+            d["reschedule_at"] = max(
+                dt.datetime.combine(self.work_days[max(di - 1, si)], dt.time(14, r.randint(0, 59))),
+                accepted + dt.timedelta(minutes=30),
+            )
         else:  # pending in time
             roll = r.random()
             if day == end and accepted.hour >= 14:
@@ -545,14 +827,30 @@ class DemoBuilder:
         business = d["agency"]["code"] in ("SKHDT", "SCT", "SXD", "STNMT", "BQLKKT", "STTTT")
         if business and r.random() < 0.7:
             name, tax, phone, address = self.people.company()
-            d.update(applicant_name=name, applicant_kind="business", id_number=tax, phone=phone,
-                     address=address)
+            d.update(
+                applicant_name=name,
+                applicant_kind="business",
+                id_number=tax,
+                phone=phone,
+                address=address,
+            )
         else:
             name, id_number, phone, address = self.people.person()
-            d.update(applicant_name=name, applicant_kind="citizen", id_number=id_number,
-                     phone=phone, address=address)
-        d["email"] = (f"{normalize_search(d['applicant_name']).replace(' ', '.')[:30]}"
-                      f"{r.randint(1, 99)}@gmail.com") if r.random() < 0.3 else None
+            d.update(
+                applicant_name=name,
+                applicant_kind="citizen",
+                id_number=id_number,
+                phone=phone,
+                address=address,
+            )
+        d["email"] = (
+            (
+                f"{normalize_search(d['applicant_name']).replace(' ', '.')[:30]}"
+                f"{r.randint(1, 99)}@gmail.com"
+            )
+            if r.random() < 0.3
+            else None
+        )
 
     def _unreceived(self, active):
         """Refused online submissions (status 3) and a few not yet accepted (1): not received."""
@@ -571,14 +869,32 @@ class DemoBuilder:
             else:
                 submitted = dt.datetime(2019, 12, 30, 18) + dt.timedelta(minutes=r.randint(0, 1700))
                 closed, status = None, 1
-            d = {"agency": agency, "proc": proc, "channel": "online", "cat": "unreceived",
-                 "accepted_at": None, "due_date": None, "submitted_at": submitted,
-                 "closed_at": closed, "status": status, "seq_key": r.random(), "pause": None,
-                 "resolved_at": None, "returned_at": None, "return_channel": None,
-                 "rescheduled_due_date": None, "reschedule_at": None, "courier_out": None,
-                 "courier_back": None, "postal_tracking_no": None,
-                 "note": ("Hồ sơ không thuộc thẩm quyền giải quyết hoặc thiếu thành phần theo "
-                          "quy định" if status == 3 else None)}
+            d = {
+                "agency": agency,
+                "proc": proc,
+                "channel": "online",
+                "cat": "unreceived",
+                "accepted_at": None,
+                "due_date": None,
+                "submitted_at": submitted,
+                "closed_at": closed,
+                "status": status,
+                "seq_key": r.random(),
+                "pause": None,
+                "resolved_at": None,
+                "returned_at": None,
+                "return_channel": None,
+                "rescheduled_due_date": None,
+                "reschedule_at": None,
+                "courier_out": None,
+                "courier_back": None,
+                "postal_tracking_no": None,
+                "note": (
+                    "Hồ sơ không thuộc thẩm quyền giải quyết hoặc thiếu thành phần theo quy định"
+                    if status == 3
+                    else None
+                ),
+            }
             self._applicant(d)
             rows.append(d)
         return rows
@@ -604,8 +920,9 @@ class DemoBuilder:
                 continue
             if d["channel"] != "online" or d["proc"]["online"] == "partial":
                 run_at, slot = self._next_slot(d["accepted_at"])
-                following = [t for t in (d["resolved_at"], d["closed_at"],
-                                         _pause_start(d)) if t is not None]
+                following = [
+                    t for t in (d["resolved_at"], d["closed_at"], _pause_start(d)) if t is not None
+                ]
                 if run_at <= limit and all(run_at < t for t in following):
                     out_ok.append((d, run_at, slot))
             if d["resolved_at"] is not None:
@@ -649,8 +966,13 @@ class DemoBuilder:
             d["return_channel"] = "postal"
             d["postal_tracking_no"] = f"RR{r.randint(10**8, 10**9 - 1)}VN"
         for d in self.dossiers:
-            if (d["status"] == 10 and d["return_channel"] == "counter" and d["channel"] == "online"
-                    and d["proc"]["online"] == "full" and r.random() < 0.3):
+            if (
+                d["status"] == 10
+                and d["return_channel"] == "counter"
+                and d["channel"] == "online"
+                and d["proc"]["online"] == "full"
+                and r.random() < 0.3
+            ):
                 d["return_channel"] = "online"
 
     # ---- events, pauses, rows ---------------------------------------------------------------
@@ -679,11 +1001,13 @@ class DemoBuilder:
                     add(1, 2, accepted, user=user_id)
                 else:
                     add(None, 2, accepted, user=user_id)
-                later = [t for t in (d["resolved_at"], d["closed_at"], _pause_start(d))
-                         if t is not None]
+                later = [
+                    t for t in (d["resolved_at"], d["closed_at"], _pause_start(d)) if t is not None
+                ]
                 first_later = min(later) if later else None
-                forwarded = d["status"] != 2 and (not d["proc"]["four"] or d["pause"]
-                                                  or d["status"] in (4, 5, 6, 8))
+                forwarded = d["status"] != 2 and (
+                    not d["proc"]["four"] or d["pause"] or d["status"] in (4, 5, 6, 8)
+                )
                 status = 2
                 if forwarded:
                     if d["courier_out"]:
@@ -697,61 +1021,126 @@ class DemoBuilder:
                 if d["pause"]:
                     kind, started, ended = d["pause"]
                     paused = 5 if kind == "supplement" else 6
-                    reason = ("Yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)" if paused == 5 else
-                              "Yêu cầu thực hiện nghĩa vụ tài chính")
-                    add(status, paused, dt.datetime.combine(started, dt.time(8, 15)), reason,
-                        from_unit=agency["short"], to_unit=CENTER)
+                    reason = (
+                        "Yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)"
+                        if paused == 5
+                        else "Yêu cầu thực hiện nghĩa vụ tài chính"
+                    )
+                    add(
+                        status,
+                        paused,
+                        dt.datetime.combine(started, dt.time(8, 15)),
+                        reason,
+                        from_unit=agency["short"],
+                        to_unit=CENTER,
+                    )
                     status = paused
-                    pauses.append({"dossier_id": d["id"], "kind": kind, "started_on": started,
-                                   "ended_on": ended, "reason": reason,
-                                   "created_at": utc(dt.datetime.combine(started, dt.time(8, 15))),
-                                   "updated_at": utc(dt.datetime.combine(ended or started,
-                                                                         dt.time(8, 30)))})
+                    pauses.append(
+                        {
+                            "dossier_id": d["id"],
+                            "kind": kind,
+                            "started_on": started,
+                            "ended_on": ended,
+                            "reason": reason,
+                            "created_at": utc(dt.datetime.combine(started, dt.time(8, 15))),
+                            "updated_at": utc(
+                                dt.datetime.combine(ended or started, dt.time(8, 30))
+                            ),
+                        }
+                    )
                     if ended is not None and d["status"] != 8:
-                        add(paused, 4, dt.datetime.combine(ended, dt.time(8, 30)),
-                            "Đã bổ sung hồ sơ" if paused == 5 else
-                            "Đã thực hiện nghĩa vụ tài chính",
-                            from_unit=CENTER, to_unit=agency["short"])
+                        add(
+                            paused,
+                            4,
+                            dt.datetime.combine(ended, dt.time(8, 30)),
+                            "Đã bổ sung hồ sơ"
+                            if paused == 5
+                            else "Đã thực hiện nghĩa vụ tài chính",
+                            from_unit=CENTER,
+                            to_unit=agency["short"],
+                        )
                         status = 4
                 if d["reschedule_at"]:
-                    add(status, status, d["reschedule_at"],
+                    add(
+                        status,
+                        status,
+                        d["reschedule_at"],
                         f"Xin lỗi và hẹn lại ngày trả kết quả: "
                         f"{d['rescheduled_due_date']:%d/%m/%Y} (Mẫu 04)",
-                        from_unit=agency["short"], to_unit=CENTER)
+                        from_unit=agency["short"],
+                        to_unit=CENTER,
+                    )
                 if d["resolved_at"]:
                     add(status, 9, d["resolved_at"], from_unit=agency["short"], to_unit=CENTER)
                     if d["returned_at"]:
-                        add(9, 10, d["returned_at"], user=user_id,
-                            reason={"postal": "Trả kết quả qua dịch vụ bưu chính công ích",
-                                    "online": "Trả kết quả trực tuyến"}.get(d["return_channel"]))
+                        add(
+                            9,
+                            10,
+                            d["returned_at"],
+                            user=user_id,
+                            reason={
+                                "postal": "Trả kết quả qua dịch vụ bưu chính công ích",
+                                "online": "Trả kết quả trực tuyến",
+                            }.get(d["return_channel"]),
+                        )
                 elif d["closed_at"]:
                     add(status, d["status"], d["closed_at"], d["note"], user=user_id)
             for i in range(1, len(ev)):  # keep the history in time order
                 if ev[i][0] <= ev[i - 1][0]:
                     ev[i] = (ev[i - 1][0] + dt.timedelta(minutes=1),) + ev[i][1:]
             for at, frm, to, reason, from_unit, to_unit, user in ev:
-                events.append({"dossier_id": d["id"], "from_status": frm, "to_status": to,
-                               "at": at, "user_id": user, "from_unit": from_unit,
-                               "to_unit": to_unit, "reason": reason, "created_at": utc(at)})
+                events.append(
+                    {
+                        "dossier_id": d["id"],
+                        "from_status": frm,
+                        "to_status": to,
+                        "at": at,
+                        "user_id": user,
+                        "from_unit": from_unit,
+                        "to_unit": to_unit,
+                        "reason": reason,
+                        "created_at": utc(at),
+                    }
+                )
             last = ev[-1][0]
             proc = d["proc"]
-            dossier_rows.append({
-                "id": d["id"], "code": d.get("code"), "procedure_id": proc["id"],
-                "agency_id": agency["id"], "applicant_name": d["applicant_name"],
-                "applicant_kind": d["applicant_kind"], "id_number": d["id_number"],
-                "phone": d["phone"], "email": d["email"], "address": d["address"],
-                "channel": d["channel"], "submitted_at": d["submitted_at"],
-                "accepted_at": d["accepted_at"], "due_date": d["due_date"],
-                "rescheduled_due_date": d["rescheduled_due_date"],
-                "resolved_at": d["resolved_at"], "returned_at": d["returned_at"],
-                "return_channel": d["return_channel"], "closed_at": d["closed_at"],
-                "status": d["status"],
-                "received_by_id": user_id if d["accepted_at"] or d["status"] == 3 else None,
-                "note": d["note"], "postal_tracking_no": d["postal_tracking_no"],
-                "version": len(ev),
-                "search_text": search_text(d.get("code"), d["applicant_name"], d["id_number"],
-                                           d["phone"], d["postal_tracking_no"]),
-                "created_at": utc(d["submitted_at"]), "updated_at": utc(last)})
+            dossier_rows.append(
+                {
+                    "id": d["id"],
+                    "code": d.get("code"),
+                    "procedure_id": proc["id"],
+                    "agency_id": agency["id"],
+                    "applicant_name": d["applicant_name"],
+                    "applicant_kind": d["applicant_kind"],
+                    "id_number": d["id_number"],
+                    "phone": d["phone"],
+                    "email": d["email"],
+                    "address": d["address"],
+                    "channel": d["channel"],
+                    "submitted_at": d["submitted_at"],
+                    "accepted_at": d["accepted_at"],
+                    "due_date": d["due_date"],
+                    "rescheduled_due_date": d["rescheduled_due_date"],
+                    "resolved_at": d["resolved_at"],
+                    "returned_at": d["returned_at"],
+                    "return_channel": d["return_channel"],
+                    "closed_at": d["closed_at"],
+                    "status": d["status"],
+                    "received_by_id": user_id if d["accepted_at"] or d["status"] == 3 else None,
+                    "note": d["note"],
+                    "postal_tracking_no": d["postal_tracking_no"],
+                    "version": len(ev),
+                    "search_text": search_text(
+                        d.get("code"),
+                        d["applicant_name"],
+                        d["id_number"],
+                        d["phone"],
+                        d["postal_tracking_no"],
+                    ),
+                    "created_at": utc(d["submitted_at"]),
+                    "updated_at": utc(last),
+                }
+            )
         for n, e in enumerate(events, start=1):
             e["id"] = n
         for n, p in enumerate(pauses, start=1):
@@ -770,13 +1159,27 @@ class DemoBuilder:
                 rkey = (run_at.date(), slot, direction, d["agency"]["id"])
                 if rkey not in runs:
                     runs[rkey] = len(run_rows) + 1
-                    run_rows.append({"id": runs[rkey], "run_date": rkey[0], "slot": slot,
-                                     "direction": direction, "agency_id": rkey[3],
-                                     "created_by_id": self.admin_id, "note": None,
-                                     "created_at": utc(run_at - dt.timedelta(minutes=30)),
-                                     "updated_at": utc(run_at - dt.timedelta(minutes=30))})
-                items.append({"id": len(items) + 1, "run_id": runs[rkey], "dossier_id": d["id"],
-                              "added_at": utc(run_at - dt.timedelta(minutes=r.randint(5, 40)))})
+                    run_rows.append(
+                        {
+                            "id": runs[rkey],
+                            "run_date": rkey[0],
+                            "slot": slot,
+                            "direction": direction,
+                            "agency_id": rkey[3],
+                            "created_by_id": self.admin_id,
+                            "note": None,
+                            "created_at": utc(run_at - dt.timedelta(minutes=30)),
+                            "updated_at": utc(run_at - dt.timedelta(minutes=30)),
+                        }
+                    )
+                items.append(
+                    {
+                        "id": len(items) + 1,
+                        "run_id": runs[rkey],
+                        "dossier_id": d["id"],
+                        "added_at": utc(run_at - dt.timedelta(minutes=r.randint(5, 40))),
+                    }
+                )
         self.rows.update(courier_run=run_rows, courier_item=items)
 
     def build_documents(self) -> None:
@@ -787,16 +1190,32 @@ class DemoBuilder:
             if d["accepted_at"] is None or d["channel"] == "online":
                 continue
             business = d["applicant_kind"] == "business"
-            papers = [("Đơn đề nghị (theo mẫu)", "original", 1),
-                      ("Giấy chứng nhận đăng ký doanh nghiệp" if business else
-                       "Căn cước công dân / chứng minh nhân dân", "copy", 1)]
+            papers = [
+                ("Đơn đề nghị (theo mẫu)", "original", 1),
+                (
+                    "Giấy chứng nhận đăng ký doanh nghiệp"
+                    if business
+                    else "Căn cước công dân / chứng minh nhân dân",
+                    "copy",
+                    1,
+                ),
+            ]
             extra = DOCUMENTS.get(d["agency"]["code"])
             if extra:
                 papers.append(r.choice(extra))
             at = utc(d["accepted_at"])
             for name, kind, copies in papers:
-                rows.append({"id": len(rows) + 1, "dossier_id": d["id"], "name": name,
-                             "kind": kind, "copies": copies, "created_at": at, "updated_at": at})
+                rows.append(
+                    {
+                        "id": len(rows) + 1,
+                        "dossier_id": d["id"],
+                        "name": name,
+                        "kind": kind,
+                        "copies": copies,
+                        "created_at": at,
+                        "updated_at": at,
+                    }
+                )
         self.rows["dossier_document"] = rows
 
     def build_payments(self) -> None:
@@ -815,14 +1234,24 @@ class DemoBuilder:
                     continue  # still awaiting payment at the end of the year
                 paid = self.office_time(d["pause"][2])
             if d["channel"] == "online":
-                method = "online" if d["proc"]["online"] == "full" and r.random() < .6 \
+                method = (
+                    "online"
+                    if d["proc"]["online"] == "full" and r.random() < 0.6
                     else "bank_transfer"
+                )
             else:
                 method = "bank_transfer" if r.random() < 0.8 else "cash"
             for fee_id, amount in d["proc"]["fees"]:
-                row = {"dossier_id": d["id"], "fee_item_id": fee_id, "amount_vnd": amount,
-                       "method": method, "paid_at": paid, "collected_by_id": d["staff_id"],
-                       "cancelled_at": None, "cancel_reason": None}
+                row = {
+                    "dossier_id": d["id"],
+                    "fee_item_id": fee_id,
+                    "amount_vnd": amount,
+                    "method": method,
+                    "paid_at": paid,
+                    "collected_by_id": d["staff_id"],
+                    "cancelled_at": None,
+                    "cancel_reason": None,
+                }
                 payments.append(row)
                 if amount is None:
                     variable.append(row)
@@ -837,8 +1266,11 @@ class DemoBuilder:
         assert variable[-1]["amount_vnd"] > 0
         # A few payments entered twice at the counter and cancelled (never deleted, §2).
         for row in r.sample([p for p in payments if p["method"] == "cash"], 5):
-            twin = dict(row, cancelled_at=row["paid_at"] + dt.timedelta(minutes=r.randint(10, 60)),
-                        cancel_reason="Nhập trùng biên lai, đã hủy")
+            twin = dict(
+                row,
+                cancelled_at=row["paid_at"] + dt.timedelta(minutes=r.randint(10, 60)),
+                cancel_reason="Nhập trùng biên lai, đã hủy",
+            )
             payments.append(twin)
         payments.sort(key=lambda p: (p["paid_at"], p["dossier_id"], p["fee_item_id"]))
         for n, p in enumerate(payments, start=1):
@@ -859,66 +1291,132 @@ class DemoBuilder:
         ratings = []
         for n, (d, level) in enumerate(zip(chosen, levels), start=1):
             at = d["accepted_at"] + dt.timedelta(minutes=r.randint(1, 8), seconds=r.randint(0, 59))
-            ratings.append({"id": n, "staff_id": d["staff_id"], "dossier_id": d["id"],
-                            "level": level, "rated_at": at,
-                            "channel": "kiosk" if r.random() < 0.97 else "portal",
-                            "cancelled_at": None, "cancel_reason": None,
-                            "created_at": utc(at), "updated_at": utc(at)})
+            ratings.append(
+                {
+                    "id": n,
+                    "staff_id": d["staff_id"],
+                    "dossier_id": d["id"],
+                    "level": level,
+                    "rated_at": at,
+                    "channel": "kiosk" if r.random() < 0.97 else "portal",
+                    "cancelled_at": None,
+                    "cancel_reason": None,
+                    "created_at": utc(at),
+                    "updated_at": utc(at),
+                }
+            )
         self.rows["staff_rating"] = ratings
 
         indicators = self.indicator_rows = seed_indicator_rows()
         citizen = [row for row in indicators if row["form_set"] == "citizen_2019"]
-        returned = [d for d in self.dossiers
-                    if d["returned_at"] and d["return_channel"] == "counter"
-                    and d["returned_at"].date() >= EVALUATION_FROM]
+        returned = [
+            d
+            for d in self.dossiers
+            if d["returned_at"]
+            and d["return_channel"] == "counter"
+            and d["returned_at"].date() >= EVALUATION_FROM
+        ]
         scores = [s for s, count in TARGETS["evaluation_forms"].items() for _ in range(count)]
         r.shuffle(scores)
         chosen = sorted(r.sample(returned, len(scores)), key=lambda d: d["id"])
         forms, answers = [], []
         for n, (d, score) in enumerate(zip(chosen, scores), start=1):
             at = d["returned_at"] + dt.timedelta(minutes=r.randint(2, 15))
-            forms.append({"id": n, "dossier_id": d["id"], "agency_id": d["agency"]["id"],
-                          "form_set": "citizen_2019", "submitted_at": at,
-                          "channel": "paper" if r.random() < 0.8 else "kiosk", "score": score,
-                          "max_score": 8, "cancelled_at": None, "cancel_reason": None,
-                          "created_at": utc(at), "updated_at": utc(at)})
+            forms.append(
+                {
+                    "id": n,
+                    "dossier_id": d["id"],
+                    "agency_id": d["agency"]["id"],
+                    "form_set": "citizen_2019",
+                    "submitted_at": at,
+                    "channel": "paper" if r.random() < 0.8 else "kiosk",
+                    "score": score,
+                    "max_score": 8,
+                    "cancelled_at": None,
+                    "cancel_reason": None,
+                    "created_at": utc(at),
+                    "updated_at": utc(at),
+                }
+            )
             points = [2, 2, 2, 2]
             for _ in range(8 - score):
                 i = r.choice([i for i, p in enumerate(points) if p > 0])
                 points[i] -= 1
             for ind, p in zip(citizen, points):
-                answers.append({"id": len(answers) + 1, "form_id": n,
-                                "indicator_code": ind["code"], "score": p})
+                answers.append(
+                    {
+                        "id": len(answers) + 1,
+                        "form_id": n,
+                        "indicator_code": ind["code"],
+                        "score": p,
+                    }
+                )
         self.rows.update(evaluation_form=forms, evaluation_answer=answers)
 
     def build_feedback(self) -> None:
         r = self.rng
         topics = [
-            ("Hỏi thủ tục đổi giấy phép lái xe", "SGTVT",
-             "Tôi muốn hỏi đổi giấy phép lái xe hạng A1 cần những giấy tờ gì, bao lâu có kết "
-             "quả?"),
-            ("Hồ sơ lý lịch tư pháp chưa có kết quả", "STP",
-             "Tôi nộp hồ sơ cấp phiếu lý lịch tư pháp, đến ngày hẹn vẫn chưa nhận được kết quả."),
-            ("Đề nghị bố trí thêm quầy tiếp nhận giao thông", "SGTVT",
-             "Buổi sáng thứ Hai đông người, đề nghị Trung tâm bố trí thêm cán bộ tiếp nhận."),
-            ("Hỏi về nộp hồ sơ đăng ký doanh nghiệp qua mạng", "SKHDT",
-             "Doanh nghiệp muốn nộp hồ sơ thay đổi đăng ký kinh doanh trực tuyến, nhờ hướng dẫn."),
-            ("Khen thái độ phục vụ của cán bộ", None,
-             "Cán bộ quầy số 5 hướng dẫn nhiệt tình, chu đáo, tôi rất hài lòng."),
-            ("Phản ánh máy lấy số thứ tự bị lỗi", None,
-             "Sáng nay máy lấy số tự động không in được phiếu, phải chờ lâu."),
-            ("Hỏi phí thẩm định cấp giấy phép kinh doanh karaoke", "SVHTTDL",
-             "Xin hỏi mức phí thẩm định cấp giấy phép kinh doanh karaoke hiện nay là bao nhiêu?"),
-            ("Thời gian giải quyết giấy phép xây dựng", "SXD",
-             "Hồ sơ xin giấy phép xây dựng của công ty đã quá hẹn, đề nghị xem xét."),
-            ("Hỏi thủ tục cấp điện mới", "PCLS",
-             "Gia đình tôi xây nhà mới, muốn đăng ký lắp công tơ điện thì làm thế nào?"),
-            ("Đăng ký thế chấp quyền sử dụng đất", "STNMT",
-             "Tôi cần đăng ký thế chấp để vay vốn ngân hàng, thời gian giải quyết là mấy ngày?"),
-            ("Nhận kết quả qua bưu điện", None,
-             "Tôi ở huyện Đình Lập, có thể nhận kết quả qua bưu điện không và phí bao nhiêu?"),
-            ("Hỏi gia hạn giấy phép liên vận Việt – Trung", "SGTVT",
-             "Xe của công ty sắp hết hạn giấy phép liên vận, xin hỏi thủ tục gia hạn."),
+            (
+                "Hỏi thủ tục đổi giấy phép lái xe",
+                "SGTVT",
+                "Tôi muốn hỏi đổi giấy phép lái xe hạng A1 cần những giấy tờ gì, bao lâu có kết "
+                "quả?",
+            ),
+            (
+                "Hồ sơ lý lịch tư pháp chưa có kết quả",
+                "STP",
+                "Tôi nộp hồ sơ cấp phiếu lý lịch tư pháp, đến ngày hẹn vẫn chưa nhận được kết quả.",
+            ),
+            (
+                "Đề nghị bố trí thêm quầy tiếp nhận giao thông",
+                "SGTVT",
+                "Buổi sáng thứ Hai đông người, đề nghị Trung tâm bố trí thêm cán bộ tiếp nhận.",
+            ),
+            (
+                "Hỏi về nộp hồ sơ đăng ký doanh nghiệp qua mạng",
+                "SKHDT",
+                "Doanh nghiệp muốn nộp hồ sơ thay đổi đăng ký kinh doanh trực tuyến, nhờ hướng dẫn.",
+            ),
+            (
+                "Khen thái độ phục vụ của cán bộ",
+                None,
+                "Cán bộ quầy số 5 hướng dẫn nhiệt tình, chu đáo, tôi rất hài lòng.",
+            ),
+            (
+                "Phản ánh máy lấy số thứ tự bị lỗi",
+                None,
+                "Sáng nay máy lấy số tự động không in được phiếu, phải chờ lâu.",
+            ),
+            (
+                "Hỏi phí thẩm định cấp giấy phép kinh doanh karaoke",
+                "SVHTTDL",
+                "Xin hỏi mức phí thẩm định cấp giấy phép kinh doanh karaoke hiện nay là bao nhiêu?",
+            ),
+            (
+                "Thời gian giải quyết giấy phép xây dựng",
+                "SXD",
+                "Hồ sơ xin giấy phép xây dựng của công ty đã quá hẹn, đề nghị xem xét.",
+            ),
+            (
+                "Hỏi thủ tục cấp điện mới",
+                "PCLS",
+                "Gia đình tôi xây nhà mới, muốn đăng ký lắp công tơ điện thì làm thế nào?",
+            ),
+            (
+                "Đăng ký thế chấp quyền sử dụng đất",
+                "STNMT",
+                "Tôi cần đăng ký thế chấp để vay vốn ngân hàng, thời gian giải quyết là mấy ngày?",
+            ),
+            (
+                "Nhận kết quả qua bưu điện",
+                None,
+                "Tôi ở huyện Đình Lập, có thể nhận kết quả qua bưu điện không và phí bao nhiêu?",
+            ),
+            (
+                "Hỏi gia hạn giấy phép liên vận Việt – Trung",
+                "SGTVT",
+                "Xe của công ty sắp hết hạn giấy phép liên vận, xin hỏi thủ tục gia hạn.",
+            ),
         ]
         senders = [self.people.person() for _ in range(48)]
         channels = ["hotline"] * 4 + ["email"] * 2 + ["portal"] * 2 + ["direct"] * 2 + ["app"]
@@ -934,24 +1432,42 @@ class DemoBuilder:
             answered, status, answer = None, "new", None
             if day <= dt.date(2019, 12, 20) or r.random() < 0.4:
                 late = r.random() < 0.06
-                ans_day = self.work_days[self.work_index[due] + r.randint(1, 3)] if late else \
-                    self.work_days[self.wd_index(day) + r.randint(0, 8)]
+                ans_day = (
+                    self.work_days[self.work_index[due] + r.randint(1, 3)]
+                    if late
+                    else self.work_days[self.wd_index(day) + r.randint(0, 8)]
+                )
                 if ans_day <= YEAR_END:
                     answered = self.office_time(ans_day, after=received)
                     status = "closed" if r.random() < 0.5 else "answered"
-                    answer = ("Trung tâm đã tiếp nhận và chuyển cơ quan giải quyết; đã trả lời "
-                              "công dân bằng điện thoại và văn bản.")
+                    answer = (
+                        "Trung tâm đã tiếp nhận và chuyển cơ quan giải quyết; đã trả lời "
+                        "công dân bằng điện thoại và văn bản."
+                    )
             elif r.random() < 0.5:
                 status = "processing"
             name, _, phone, _ = senders[n]
-            rows.append({"id": n + 1, "channel": channel, "received_at": received,
-                         "sender": name, "contact": phone, "subject": subject, "content": content,
-                         "agency_id": self.agencies[code]["id"] if code else None,
-                         "dossier_id": None, "due_date": due, "status": status, "answer": answer,
-                         "answered_at": answered,
-                         "handled_by_id": self.admin_id if answered else None,
-                         "search_text": search_text(name, phone, subject, content),
-                         "created_at": utc(received), "updated_at": utc(answered or received)})
+            rows.append(
+                {
+                    "id": n + 1,
+                    "channel": channel,
+                    "received_at": received,
+                    "sender": name,
+                    "contact": phone,
+                    "subject": subject,
+                    "content": content,
+                    "agency_id": self.agencies[code]["id"] if code else None,
+                    "dossier_id": None,
+                    "due_date": due,
+                    "status": status,
+                    "answer": answer,
+                    "answered_at": answered,
+                    "handled_by_id": self.admin_id if answered else None,
+                    "search_text": search_text(name, phone, subject, content),
+                    "created_at": utc(received),
+                    "updated_at": utc(answered or received),
+                }
+            )
         rows.sort(key=lambda f: f["received_at"])
         for n, f in enumerate(rows, start=1):
             f["id"] = n
@@ -962,20 +1478,32 @@ class DemoBuilder:
     def insert(self, session) -> None:
         ensure_indicators(session)
         session.flush()
-        indicator_ids = dict(session.execute(
-            select(EvaluationIndicator.code, EvaluationIndicator.id)).all())
+        indicator_ids = dict(
+            session.execute(select(EvaluationIndicator.code, EvaluationIndicator.id)).all()
+        )
         for answer in self.rows["evaluation_answer"]:
             answer["indicator_id"] = indicator_ids[answer.pop("indicator_code")]
-        order = [(Agency, "agency"), (Field, "field"), (Procedure, "procedure"),
-                 (FeeItem, "fee_item"), (ProcedureDocument, "procedure_document"),
-                 (User, "user"), (user_agency, "user_agency"),
-                 (Dossier, "dossier"), (DossierDocument, "dossier_document"),
-                 (DossierCounter, "dossier_counter"),
-                 (DossierEvent, "dossier_event"), (DossierPause, "dossier_pause"),
-                 (Payment, "payment"), (StaffRating, "staff_rating"),
-                 (EvaluationForm, "evaluation_form"), (EvaluationAnswer, "evaluation_answer"),
-                 (Feedback, "feedback"), (CourierRun, "courier_run"),
-                 (CourierItem, "courier_item")]
+        order = [
+            (Agency, "agency"),
+            (Field, "field"),
+            (Procedure, "procedure"),
+            (FeeItem, "fee_item"),
+            (ProcedureDocument, "procedure_document"),
+            (User, "user"),
+            (user_agency, "user_agency"),
+            (Dossier, "dossier"),
+            (DossierDocument, "dossier_document"),
+            (DossierCounter, "dossier_counter"),
+            (DossierEvent, "dossier_event"),
+            (DossierPause, "dossier_pause"),
+            (Payment, "payment"),
+            (StaffRating, "staff_rating"),
+            (EvaluationForm, "evaluation_form"),
+            (EvaluationAnswer, "evaluation_answer"),
+            (Feedback, "feedback"),
+            (CourierRun, "courier_run"),
+            (CourierItem, "courier_item"),
+        ]
         tables = []
         for model, key in order:
             table = getattr(model, "__table__", model)
@@ -985,16 +1513,17 @@ class DemoBuilder:
 
 
 def seed_indicator_rows():
-    return [{"code": code, "form_set": form_set}
-            for form_set, rows in INDICATORS.items() for code, *_ in rows]
+    return [
+        {"code": code, "form_set": form_set}
+        for form_set, rows in INDICATORS.items()
+        for code, *_ in rows
+    ]
 
 
 def _pause_start(d):
     if d["pause"]:
         return dt.datetime.combine(d["pause"][1], dt.time(8, 15))
     return None
-
-
 
 
 def _best_field(name: str, fields) -> str:
@@ -1009,8 +1538,17 @@ def _best_field(name: str, fields) -> str:
 
 def _result_of(name: str) -> str:
     lowered = name.lower()
-    for word in ("giấy phép", "giấy chứng nhận", "chứng chỉ", "phiếu lý lịch tư pháp", "thẻ",
-                 "quyết định", "giấy xác nhận", "phù hiệu", "biển hiệu"):
+    for word in (
+        "giấy phép",
+        "giấy chứng nhận",
+        "chứng chỉ",
+        "phiếu lý lịch tư pháp",
+        "thẻ",
+        "quyết định",
+        "giấy xác nhận",
+        "phù hiệu",
+        "biển hiệu",
+    ):
         if word in lowered:
             return word[0].upper() + word[1:]
     return "Văn bản trả lời của cơ quan có thẩm quyền"

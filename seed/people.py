@@ -1,26 +1,114 @@
 """Synthetic applicants: Vietnamese names (Kinh, Tày and Nùng family names common in Lạng Sơn),
 12-digit citizen ID numbers, phone numbers and addresses in Lạng Sơn. All invented."""
+
 from __future__ import annotations
 
-FAMILY = (["Nguyễn"] * 8 + ["Hoàng"] * 5 + ["Lương"] * 3 + ["Vi"] * 3 + ["Nông"] * 3
-          + ["Lý"] * 2 + ["Hà"] * 2 + ["Triệu"] * 2
-          + ["Lành", "Lộc", "Mã", "Chu", "Đinh", "Trần", "Lê", "Phạm", "Vũ", "Đỗ", "Bế", "Hứa",
-             "Dương", "Đàm", "Ninh", "Hoàng", "Tô", "Lăng"])
+FAMILY = (
+    ["Nguyễn"] * 8
+    + ["Hoàng"] * 5
+    + ["Lương"] * 3
+    + ["Vi"] * 3
+    + ["Nông"] * 3
+    + ["Lý"] * 2
+    + ["Hà"] * 2
+    + ["Triệu"] * 2
+    + [
+        "Lành",
+        "Lộc",
+        "Mã",
+        "Chu",
+        "Đinh",
+        "Trần",
+        "Lê",
+        "Phạm",
+        "Vũ",
+        "Đỗ",
+        "Bế",
+        "Hứa",
+        "Dương",
+        "Đàm",
+        "Ninh",
+        "Hoàng",
+        "Tô",
+        "Lăng",
+    ]
+)
 MIDDLE_M = ["Văn", "Văn", "Văn", "Đức", "Minh", "Quang", "Xuân", "Hữu", "Thanh", "Công", "Tiến"]
 MIDDLE_F = ["Thị", "Thị", "Thị", "Thu", "Thanh", "Ngọc", "Minh", "Kim", "Hồng", "Phương"]
-GIVEN_M = ["Hùng", "Dũng", "Tuấn", "Hải", "Long", "Nam", "Sơn", "Thắng", "Cường", "Bình", "Hưng",
-           "Quân", "Trung", "Khánh", "Tài", "Vượng", "Lâm", "Phúc", "Toàn", "Hiếu", "Đạt", "Kiên",
-           "Thành", "Hoàn", "Chiến", "Luân", "Pao", "Sáng"]
-GIVEN_F = ["Hoa", "Lan", "Hương", "Mai", "Hạnh", "Thủy", "Hằng", "Nga", "Yến", "Linh", "Trang",
-           "Thảo", "Huyền", "Dung", "Nhung", "Vân", "Loan", "Duyên", "Phượng", "Thơm", "Liên"]
+GIVEN_M = [
+    "Hùng",
+    "Dũng",
+    "Tuấn",
+    "Hải",
+    "Long",
+    "Nam",
+    "Sơn",
+    "Thắng",
+    "Cường",
+    "Bình",
+    "Hưng",
+    "Quân",
+    "Trung",
+    "Khánh",
+    "Tài",
+    "Vượng",
+    "Lâm",
+    "Phúc",
+    "Toàn",
+    "Hiếu",
+    "Đạt",
+    "Kiên",
+    "Thành",
+    "Hoàn",
+    "Chiến",
+    "Luân",
+    "Pao",
+    "Sáng",
+]
+GIVEN_F = [
+    "Hoa",
+    "Lan",
+    "Hương",
+    "Mai",
+    "Hạnh",
+    "Thủy",
+    "Hằng",
+    "Nga",
+    "Yến",
+    "Linh",
+    "Trang",
+    "Thảo",
+    "Huyền",
+    "Dung",
+    "Nhung",
+    "Vân",
+    "Loan",
+    "Duyên",
+    "Phượng",
+    "Thơm",
+    "Liên",
+]
 
 # District -> communes or wards (real names in Lạng Sơn province, 2019).
 PLACES = {
-    "thành phố Lạng Sơn": ["phường Hoàng Văn Thụ", "phường Chi Lăng", "phường Vĩnh Trại",
-                           "phường Đông Kinh", "phường Tam Thanh", "xã Mai Pha", "xã Hoàng Đồng",
-                           "xã Quảng Lạc"],
-    "huyện Cao Lộc": ["thị trấn Cao Lộc", "thị trấn Đồng Đăng", "xã Tân Thành", "xã Hợp Thành",
-                      "xã Gia Cát", "xã Yên Trạch"],
+    "thành phố Lạng Sơn": [
+        "phường Hoàng Văn Thụ",
+        "phường Chi Lăng",
+        "phường Vĩnh Trại",
+        "phường Đông Kinh",
+        "phường Tam Thanh",
+        "xã Mai Pha",
+        "xã Hoàng Đồng",
+        "xã Quảng Lạc",
+    ],
+    "huyện Cao Lộc": [
+        "thị trấn Cao Lộc",
+        "thị trấn Đồng Đăng",
+        "xã Tân Thành",
+        "xã Hợp Thành",
+        "xã Gia Cát",
+        "xã Yên Trạch",
+    ],
     "huyện Văn Lãng": ["thị trấn Na Sầm", "xã Tân Thanh", "xã Hoàng Việt", "xã Thanh Long"],
     "huyện Chi Lăng": ["thị trấn Đồng Mỏ", "thị trấn Chi Lăng", "xã Quang Lang", "xã Mai Sao"],
     "huyện Hữu Lũng": ["thị trấn Hữu Lũng", "xã Vân Nham", "xã Sơn Hà", "xã Đồng Tân"],
@@ -31,24 +119,95 @@ PLACES = {
     "huyện Bắc Sơn": ["thị trấn Bắc Sơn", "xã Bắc Sơn", "xã Hưng Vũ", "xã Vũ Lăng"],
     "huyện Đình Lập": ["thị trấn Đình Lập", "thị trấn Nông trường Thái Bình", "xã Bắc Lãng"],
 }
-DISTRICT_WEIGHTS = {"thành phố Lạng Sơn": 30, "huyện Cao Lộc": 12, "huyện Văn Lãng": 6,
-                    "huyện Chi Lăng": 8, "huyện Hữu Lũng": 10, "huyện Lộc Bình": 7,
-                    "huyện Tràng Định": 6, "huyện Bình Gia": 5, "huyện Văn Quan": 5,
-                    "huyện Bắc Sơn": 5, "huyện Đình Lập": 4}
+DISTRICT_WEIGHTS = {
+    "thành phố Lạng Sơn": 30,
+    "huyện Cao Lộc": 12,
+    "huyện Văn Lãng": 6,
+    "huyện Chi Lăng": 8,
+    "huyện Hữu Lũng": 10,
+    "huyện Lộc Bình": 7,
+    "huyện Tràng Định": 6,
+    "huyện Bình Gia": 5,
+    "huyện Văn Quan": 5,
+    "huyện Bắc Sơn": 5,
+    "huyện Đình Lập": 4,
+}
 MOBILE_PREFIXES = ["91", "94", "97", "98", "96", "88", "83", "85", "34", "35", "36", "39", "98"]
-STREETS = ["Bà Triệu", "Trần Đăng Ninh", "Lê Lợi", "Hùng Vương", "Tam Thanh", "Lý Thái Tổ",
-           "Phai Vệ", "Ngô Quyền", "Bắc Sơn", "Văn Vỉ", "Tông Đản", "Lê Đại Hành", "Trần Phú",
-           "Hoàng Văn Thụ", "Chu Văn An", "Đinh Tiên Hoàng"]
-VILLAGES = ["thôn Pò Mã", "thôn Nà Lầu", "thôn Bản Làn", "thôn Khòn Khuyến", "thôn Nà Pàn",
-            "thôn Phai Sen", "thôn Còn Quyển", "khối 1", "khối 2", "khối 5", "thôn Đồng Bục",
-            "thôn Nà Chuông", "thôn Pá Phiêng"]
-COMPANY_KINDS = ["Công ty TNHH", "Công ty TNHH", "Công ty cổ phần", "Công ty TNHH MTV",
-                 "Doanh nghiệp tư nhân", "Hợp tác xã"]
-COMPANY_WORDS = ["Thương mại", "Xuất nhập khẩu", "Xây dựng", "Vận tải", "Dịch vụ", "Nông sản",
-                 "Đầu tư", "Du lịch", "Logistics", "Vật liệu xây dựng", "Dược phẩm", "Lâm sản"]
-COMPANY_NAMES = ["Hoàng Long", "Tân Thanh", "Đồng Đăng", "Kỳ Lừa", "Mẫu Sơn", "Hữu Nghị",
-                 "Chi Lăng", "Phú Lộc", "Bảo Anh", "Minh Khai", "Việt Trung", "Thành Đạt",
-                 "An Phát", "Lạng Sơn Xanh", "Na Sầm", "Cốc Nam", "Hồng Phong", "Đức Thịnh"]
+STREETS = [
+    "Bà Triệu",
+    "Trần Đăng Ninh",
+    "Lê Lợi",
+    "Hùng Vương",
+    "Tam Thanh",
+    "Lý Thái Tổ",
+    "Phai Vệ",
+    "Ngô Quyền",
+    "Bắc Sơn",
+    "Văn Vỉ",
+    "Tông Đản",
+    "Lê Đại Hành",
+    "Trần Phú",
+    "Hoàng Văn Thụ",
+    "Chu Văn An",
+    "Đinh Tiên Hoàng",
+]
+VILLAGES = [
+    "thôn Pò Mã",
+    "thôn Nà Lầu",
+    "thôn Bản Làn",
+    "thôn Khòn Khuyến",
+    "thôn Nà Pàn",
+    "thôn Phai Sen",
+    "thôn Còn Quyển",
+    "khối 1",
+    "khối 2",
+    "khối 5",
+    "thôn Đồng Bục",
+    "thôn Nà Chuông",
+    "thôn Pá Phiêng",
+]
+COMPANY_KINDS = [
+    "Công ty TNHH",
+    "Công ty TNHH",
+    "Công ty cổ phần",
+    "Công ty TNHH MTV",
+    "Doanh nghiệp tư nhân",
+    "Hợp tác xã",
+]
+COMPANY_WORDS = [
+    "Thương mại",
+    "Xuất nhập khẩu",
+    "Xây dựng",
+    "Vận tải",
+    "Dịch vụ",
+    "Nông sản",
+    "Đầu tư",
+    "Du lịch",
+    "Logistics",
+    "Vật liệu xây dựng",
+    "Dược phẩm",
+    "Lâm sản",
+]
+COMPANY_NAMES = [
+    "Hoàng Long",
+    "Tân Thanh",
+    "Đồng Đăng",
+    "Kỳ Lừa",
+    "Mẫu Sơn",
+    "Hữu Nghị",
+    "Chi Lăng",
+    "Phú Lộc",
+    "Bảo Anh",
+    "Minh Khai",
+    "Việt Trung",
+    "Thành Đạt",
+    "An Phát",
+    "Lạng Sơn Xanh",
+    "Na Sầm",
+    "Cốc Nam",
+    "Hồng Phong",
+    "Đức Thịnh",
+]
 
 
 class People:

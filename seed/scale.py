@@ -7,6 +7,7 @@ They are accepted from 2020 on (after the latest dossier already there), so the 
 the demo never move. Rows go in by bulk Core inserts in batches, one commit per batch; explicit ids
 continue from the largest ones, and PostgreSQL sequences are moved past them.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -21,8 +22,17 @@ from sqlalchemy import func, select
 from domain import files
 from domain.codes import format_code
 from models import (
-    Dossier, DossierCounter, DossierDocument, DossierEvent, DossierFile, FeeItem, Payment,
-    Procedure, StaffRating, StoredFile, user_agency,
+    Dossier,
+    DossierCounter,
+    DossierDocument,
+    DossierEvent,
+    DossierFile,
+    FeeItem,
+    Payment,
+    Procedure,
+    StaffRating,
+    StoredFile,
+    user_agency,
 )
 from seed.common import DueDates, bulk_insert, next_id, search_text, sync_sequences, utc
 from seed.people import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, People
@@ -47,9 +57,13 @@ def sample_pdfs(session, files_dir) -> tuple[list[int], list[int]]:
     from pypdf import PdfWriter
 
     ids = {"scan": [], "result": []}
-    for kind, pages, width, height in (("scan", 1, 595, 842), ("scan", 2, 595, 842),
-                                       ("scan", 1, 842, 595), ("result", 1, 595, 842),
-                                       ("result", 3, 595, 842)):
+    for kind, pages, width, height in (
+        ("scan", 1, 595, 842),
+        ("scan", 2, 595, 842),
+        ("scan", 1, 842, 595),
+        ("result", 1, 595, 842),
+        ("result", 3, 595, 842),
+    ):
         writer = PdfWriter()
         for _ in range(pages):
             writer.add_blank_page(width=width, height=height)
@@ -60,16 +74,27 @@ def sample_pdfs(session, files_dir) -> tuple[list[int], list[int]]:
         files.store(files_dir, checked)
         stored = session.scalar(select(StoredFile).where(StoredFile.sha256 == checked.sha256))
         if stored is None:
-            stored = StoredFile(sha256=checked.sha256, size=checked.size,
-                                media_type=checked.media_type, pages=checked.pages)
+            stored = StoredFile(
+                sha256=checked.sha256,
+                size=checked.size,
+                media_type=checked.media_type,
+                pages=checked.pages,
+            )
             session.add(stored)
             session.flush()
         ids[kind].append(stored.id)
     return ids["scan"], ids["result"]
 
 
-def generate(session, count: int, unit_code: str, batch: int = 20000, progress=None,
-             seed: int = 2020, files_dir=None) -> dict:
+def generate(
+    session,
+    count: int,
+    unit_code: str,
+    batch: int = 20000,
+    progress=None,
+    seed: int = 2020,
+    files_dir=None,
+) -> dict:
     """Insert `count` dossiers with their history; returns counts and timing. With `files_dir`,
     a sample also gets received documents, their scans and electronic results."""
     started = time.perf_counter()
@@ -81,62 +106,92 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
     if session.get_bind().dialect.name == "sqlite":
         # Index pages of a million-row table do not fit SQLite's default 2 MB page cache.
         session.connection().exec_driver_sql("PRAGMA cache_size = -262144")
-    procs = session.execute(select(
-        Procedure.id, Procedure.agency_id, Procedure.processing_days, Procedure.online_level,
-        Procedure.postal_in, Procedure.postal_out).where(Procedure.active)).all()
+    procs = session.execute(
+        select(
+            Procedure.id,
+            Procedure.agency_id,
+            Procedure.processing_days,
+            Procedure.online_level,
+            Procedure.postal_in,
+            Procedure.postal_out,
+        ).where(Procedure.active)
+    ).all()
     if not procs:
         raise CatalogMissing("no procedures: load the catalog first (flask seed demo)")
-    used = dict(session.execute(select(Dossier.procedure_id, func.count())
-                                .group_by(Dossier.procedure_id)).all())
+    used = dict(
+        session.execute(
+            select(Dossier.procedure_id, func.count()).group_by(Dossier.procedure_id)
+        ).all()
+    )
     cum, total = [], 0.0
     for p in procs:
         total += used.get(p.id, 0) + 0.2  # every procedure gets a few
         cum.append(total)
     fees: dict[int, list[tuple[int, int]]] = {}
     for fee_id, proc_id, amount in session.execute(
-            select(FeeItem.id, FeeItem.procedure_id, FeeItem.amount_vnd).order_by(FeeItem.id)):
+        select(FeeItem.id, FeeItem.procedure_id, FeeItem.amount_vnd).order_by(FeeItem.id)
+    ):
         fees.setdefault(proc_id, []).append((fee_id, amount))
     staff: dict[int, list[int]] = {}
     for user_id, agency_id in session.execute(
-            select(user_agency.c.user_id, user_agency.c.agency_id)
-            .order_by(user_agency.c.user_id)):
+        select(user_agency.c.user_id, user_agency.c.agency_id).order_by(user_agency.c.user_id)
+    ):
         staff.setdefault(agency_id, []).append(user_id)
 
     latest = session.scalar(select(func.max(Dossier.accepted_at)))
     first = max(FIRST_DAY, latest.date() + dt.timedelta(days=1)) if latest else FIRST_DAY
     years = max(1, math.ceil(count / PER_YEAR))
     cal = DueDates()
-    days = cal.working_days(first, dt.date(first.year + years, first.month, first.day)
-                            - dt.timedelta(days=1))
+    days = cal.working_days(
+        first, dt.date(first.year + years, first.month, first.day) - dt.timedelta(days=1)
+    )
     tail = cal.working_days(days[-1] + dt.timedelta(days=1), days[-1] + dt.timedelta(days=90))
     work_days = days + tail
     work_index = {d: i for i, d in enumerate(work_days)}
     per_day = allocate_days(count, len(days))
-    counters = dict(session.execute(
-        select(DossierCounter.day, DossierCounter.last_seq)
-        .where(DossierCounter.unit_code == unit_code, DossierCounter.day >= first)).all())
+    counters = dict(
+        session.execute(
+            select(DossierCounter.day, DossierCounter.last_seq).where(
+                DossierCounter.unit_code == unit_code, DossierCounter.day >= first
+            )
+        ).all()
+    )
 
-    ids = {"dossier": next_id(session, Dossier.__table__),
-           "event": next_id(session, DossierEvent.__table__),
-           "payment": next_id(session, Payment.__table__),
-           "rating": next_id(session, StaffRating.__table__),
-           "document": next_id(session, DossierDocument.__table__),
-           "file": next_id(session, DossierFile.__table__)}
+    ids = {
+        "dossier": next_id(session, Dossier.__table__),
+        "event": next_id(session, DossierEvent.__table__),
+        "payment": next_id(session, Payment.__table__),
+        "rating": next_id(session, StaffRating.__table__),
+        "document": next_id(session, DossierDocument.__table__),
+        "file": next_id(session, DossierFile.__table__),
+    }
     people = People(rng)
     names_m = [f"{f} {m} {g}" for f in FAMILY[:20] for m in MIDDLE_M for g in GIVEN_M]
     names_f = [f"{f} {m} {g}" for f in FAMILY[:20] for m in MIDDLE_F for g in GIVEN_F]
     addresses = [people.address() for _ in range(500)]
-    buf = {"dossier": [], "event": [], "payment": [], "rating": [], "counter": [],
-           "document": [], "file": []}
+    buf = {
+        "dossier": [],
+        "event": [],
+        "payment": [],
+        "rating": [],
+        "counter": [],
+        "document": [],
+        "file": [],
+    }
     totals = {key: 0 for key in buf}
     random_ = rng.random
     randint = rng.randint
 
     def flush():
-        tables = ((Dossier.__table__, "dossier"), (DossierCounter.__table__, "counter"),
-                  (DossierEvent.__table__, "event"), (Payment.__table__, "payment"),
-                  (StaffRating.__table__, "rating"), (DossierDocument.__table__, "document"),
-                  (DossierFile.__table__, "file"))
+        tables = (
+            (Dossier.__table__, "dossier"),
+            (DossierCounter.__table__, "counter"),
+            (DossierEvent.__table__, "event"),
+            (Payment.__table__, "payment"),
+            (StaffRating.__table__, "rating"),
+            (DossierDocument.__table__, "document"),
+            (DossierFile.__table__, "file"),
+        )
         for table, key in tables:
             rows = buf[key]
             if key == "counter":
@@ -144,9 +199,11 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
                 bulk_insert(session, table, new)
                 for r in rows:
                     if r["day"] in counters:
-                        session.execute(table.update().where(
-                            table.c.unit_code == unit_code, table.c.day == r["day"])
-                            .values(last_seq=r["last_seq"]))
+                        session.execute(
+                            table.update()
+                            .where(table.c.unit_code == unit_code, table.c.day == r["day"])
+                            .values(last_seq=r["last_seq"])
+                        )
             else:
                 bulk_insert(session, table, rows)
             totals[key] += len(rows)
@@ -156,12 +213,23 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
 
     def attach_files(dossier_id, accepted, resolved, user_id):
         """The sample's documents with their scans, and electronic results (bulk rows)."""
+
         def file_row(document_id, stored_id, kind, at):
-            row = {"id": ids["file"], "dossier_id": dossier_id, "document_id": document_id,
-                   "stored_file_id": stored_id, "kind": kind,
-                   "original_name": f"{kind}-{dossier_id}.pdf", "uploaded_at": at,
-                   "uploaded_by_id": user_id, "withdrawn_at": None, "withdrawn_by_id": None,
-                   "withdrawn_reason": None, "created_at": utc(at), "updated_at": utc(at)}
+            row = {
+                "id": ids["file"],
+                "dossier_id": dossier_id,
+                "document_id": document_id,
+                "stored_file_id": stored_id,
+                "kind": kind,
+                "original_name": f"{kind}-{dossier_id}.pdf",
+                "uploaded_at": at,
+                "uploaded_by_id": user_id,
+                "withdrawn_at": None,
+                "withdrawn_by_id": None,
+                "withdrawn_reason": None,
+                "created_at": utc(at),
+                "updated_at": utc(at),
+            }
             ids["file"] += 1
             return row
 
@@ -171,16 +239,32 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
             for k in range(n_docs):
                 document_id = ids["document"]
                 ids["document"] += 1
-                buf["document"].append({
-                    "id": document_id, "dossier_id": dossier_id, "name": DOCUMENT_NAMES[k],
-                    "kind": "original" if k == 0 else "copy", "copies": 1,
-                    "created_at": utc(accepted), "updated_at": utc(accepted)})
-                at = (accepted + dt.timedelta(days=1) if late and k == n_docs - 1
-                      else accepted + dt.timedelta(minutes=file_rng.randint(1, 15)))
+                buf["document"].append(
+                    {
+                        "id": document_id,
+                        "dossier_id": dossier_id,
+                        "name": DOCUMENT_NAMES[k],
+                        "kind": "original" if k == 0 else "copy",
+                        "copies": 1,
+                        "created_at": utc(accepted),
+                        "updated_at": utc(accepted),
+                    }
+                )
+                at = (
+                    accepted + dt.timedelta(days=1)
+                    if late and k == n_docs - 1
+                    else accepted + dt.timedelta(minutes=file_rng.randint(1, 15))
+                )
                 buf["file"].append(file_row(document_id, scans[k % len(scans)], "scan", at))
         if file_rng.random() < RESULT:
-            buf["file"].append(file_row(None, results[dossier_id % len(results)], "result",
-                                        resolved + dt.timedelta(minutes=10)))
+            buf["file"].append(
+                file_row(
+                    None,
+                    results[dossier_id % len(results)],
+                    "result",
+                    resolved + dt.timedelta(minutes=10),
+                )
+            )
 
     done = 0
     for day, n_day in zip(days, per_day):
@@ -196,8 +280,9 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
             else:
                 channel = "direct"
             minute = randint(450, 685) if random_() < 0.6 else randint(810, 1010)
-            accepted = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60,
-                                   randint(0, 59))
+            accepted = dt.datetime(
+                day.year, day.month, day.day, minute // 60, minute % 60, randint(0, 59)
+            )
             due = cal.due(day, n_days)
             di = work_index[due]
             si = work_index[day]
@@ -210,16 +295,24 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
                 res_i = di + randint(1, 5)
             res_day = work_days[res_i]
             res_minute = randint(480, 950)
-            resolved = dt.datetime(res_day.year, res_day.month, res_day.day, res_minute // 60,
-                                   res_minute % 60)
+            resolved = dt.datetime(
+                res_day.year, res_day.month, res_day.day, res_minute // 60, res_minute % 60
+            )
             if resolved <= accepted:
                 resolved = accepted + dt.timedelta(minutes=30)
             ret_day = work_days[res_i + randint(0, 3)]
-            returned = max(dt.datetime(ret_day.year, ret_day.month, ret_day.day, 16, 10),
-                           resolved + dt.timedelta(minutes=20))
+            returned = max(
+                dt.datetime(ret_day.year, ret_day.month, ret_day.day, 16, 10),
+                resolved + dt.timedelta(minutes=20),
+            )
             back = random_()
-            ret_channel = ("postal" if proc.postal_out and back < 0.1 else
-                           "online" if channel == "online" and back > 0.8 else "counter")
+            ret_channel = (
+                "postal"
+                if proc.postal_out and back < 0.1
+                else "online"
+                if channel == "online" and back > 0.8
+                else "counter"
+            )
             seq += 1
             code = format_code(unit_code, day, seq)
             female = random_() < 0.48
@@ -231,53 +324,109 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
             ids["dossier"] += 1
             agency_staff = staff.get(agency_id) or [None]
             user_id = agency_staff[dossier_id % len(agency_staff)]
-            submitted = accepted - dt.timedelta(minutes=randint(5, 600 if channel == "online"
-                                                                else 20))
-            buf["dossier"].append({
-                "id": dossier_id, "code": code, "procedure_id": pid, "agency_id": agency_id,
-                "applicant_name": name, "applicant_kind": "citizen", "id_number": id_number,
-                "phone": phone, "email": None, "address": addresses[dossier_id % 500],
-                "channel": channel, "submitted_at": submitted, "accepted_at": accepted,
-                "due_date": due, "rescheduled_due_date": None, "resolved_at": resolved,
-                "returned_at": returned, "return_channel": ret_channel, "closed_at": None,
-                "status": 10, "received_by_id": user_id, "note": None,
-                "postal_tracking_no": None, "version": 4,
-                "search_text": search_text(code, name, id_number, phone),
-                "created_at": utc(submitted), "updated_at": utc(returned)})
+            submitted = accepted - dt.timedelta(
+                minutes=randint(5, 600 if channel == "online" else 20)
+            )
+            buf["dossier"].append(
+                {
+                    "id": dossier_id,
+                    "code": code,
+                    "procedure_id": pid,
+                    "agency_id": agency_id,
+                    "applicant_name": name,
+                    "applicant_kind": "citizen",
+                    "id_number": id_number,
+                    "phone": phone,
+                    "email": None,
+                    "address": addresses[dossier_id % 500],
+                    "channel": channel,
+                    "submitted_at": submitted,
+                    "accepted_at": accepted,
+                    "due_date": due,
+                    "rescheduled_due_date": None,
+                    "resolved_at": resolved,
+                    "returned_at": returned,
+                    "return_channel": ret_channel,
+                    "closed_at": None,
+                    "status": 10,
+                    "received_by_id": user_id,
+                    "note": None,
+                    "postal_tracking_no": None,
+                    "version": 4,
+                    "search_text": search_text(code, name, id_number, phone),
+                    "created_at": utc(submitted),
+                    "updated_at": utc(returned),
+                }
+            )
             events = buf["event"]
             eid = ids["event"]
-            history = ((None, 2, accepted, user_id, None, None),
-                       (2, 4, accepted + dt.timedelta(minutes=45), None, CENTER, None),
-                       (4, 9, resolved, None, None, CENTER),
-                       (9, 10, returned, user_id, None, None))
+            history = (
+                (None, 2, accepted, user_id, None, None),
+                (2, 4, accepted + dt.timedelta(minutes=45), None, CENTER, None),
+                (4, 9, resolved, None, None, CENTER),
+                (9, 10, returned, user_id, None, None),
+            )
             for frm, to, at, user, from_unit, to_unit in history:
-                events.append({"id": eid, "dossier_id": dossier_id, "from_status": frm,
-                               "to_status": to, "at": at, "user_id": user,
-                               "from_unit": from_unit, "to_unit": to_unit, "reason": None,
-                               "created_at": utc(at)})
+                events.append(
+                    {
+                        "id": eid,
+                        "dossier_id": dossier_id,
+                        "from_status": frm,
+                        "to_status": to,
+                        "at": at,
+                        "user_id": user,
+                        "from_unit": from_unit,
+                        "to_unit": to_unit,
+                        "reason": None,
+                        "created_at": utc(at),
+                    }
+                )
                 eid += 1
             ids["event"] = eid
             paid = accepted + dt.timedelta(minutes=10)
             for fee_id, amount in fees.get(pid, ()):
                 if random_() < 0.12:
                     continue  # exempt
-                buf["payment"].append({
-                    "id": ids["payment"], "dossier_id": dossier_id, "fee_item_id": fee_id,
-                    "amount_vnd": amount or randint(5, 500) * 10000,
-                    "method": "online" if channel == "online" else "bank_transfer",
-                    "paid_at": paid, "receipt_no": f"BL{day:%y}-S{ids['payment']:08d}",
-                    "collected_by_id": user_id, "cancelled_at": None, "cancel_reason": None,
-                    "created_at": utc(paid), "updated_at": utc(paid)})
+                buf["payment"].append(
+                    {
+                        "id": ids["payment"],
+                        "dossier_id": dossier_id,
+                        "fee_item_id": fee_id,
+                        "amount_vnd": amount or randint(5, 500) * 10000,
+                        "method": "online" if channel == "online" else "bank_transfer",
+                        "paid_at": paid,
+                        "receipt_no": f"BL{day:%y}-S{ids['payment']:08d}",
+                        "collected_by_id": user_id,
+                        "cancelled_at": None,
+                        "cancel_reason": None,
+                        "created_at": utc(paid),
+                        "updated_at": utc(paid),
+                    }
+                )
                 ids["payment"] += 1
             if channel == "direct" and user_id is not None and random_() < 0.38:
                 level = random_()
                 rated = accepted + dt.timedelta(minutes=5)
-                buf["rating"].append({
-                    "id": ids["rating"], "staff_id": user_id, "dossier_id": dossier_id,
-                    "level": ("very_satisfied" if level < 0.945 else
-                              "satisfied" if level < 0.995 else "unsatisfied"),
-                    "rated_at": rated, "channel": "kiosk", "cancelled_at": None,
-                    "cancel_reason": None, "created_at": utc(rated), "updated_at": utc(rated)})
+                buf["rating"].append(
+                    {
+                        "id": ids["rating"],
+                        "staff_id": user_id,
+                        "dossier_id": dossier_id,
+                        "level": (
+                            "very_satisfied"
+                            if level < 0.945
+                            else "satisfied"
+                            if level < 0.995
+                            else "unsatisfied"
+                        ),
+                        "rated_at": rated,
+                        "channel": "kiosk",
+                        "cancelled_at": None,
+                        "cancel_reason": None,
+                        "created_at": utc(rated),
+                        "updated_at": utc(rated),
+                    }
+                )
                 ids["rating"] += 1
             if scans:
                 attach_files(dossier_id, accepted, resolved, user_id)
@@ -295,11 +444,19 @@ def generate(session, count: int, unit_code: str, batch: int = 20000, progress=N
     session.info.pop("skip_audit", None)
     elapsed = time.perf_counter() - started
     rows = sum(totals.values())
-    return {"dossiers": totals["dossier"], "events": totals["event"],
-            "payments": totals["payment"], "ratings": totals["rating"],
-            "documents": totals["document"], "files": totals["file"], "rows": rows,
-            "seconds": elapsed, "rows_per_second": rows / elapsed if elapsed else 0.0,
-            "first_day": days[0], "last_day": days[-1]}
+    return {
+        "dossiers": totals["dossier"],
+        "events": totals["event"],
+        "payments": totals["payment"],
+        "ratings": totals["rating"],
+        "documents": totals["document"],
+        "files": totals["file"],
+        "rows": rows,
+        "seconds": elapsed,
+        "rows_per_second": rows / elapsed if elapsed else 0.0,
+        "first_day": days[0],
+        "last_day": days[-1],
+    }
 
 
 def allocate_days(count: int, n_days: int) -> list[int]:

@@ -3,6 +3,7 @@ is pressed without touching anything (HTML Living Standard, "constructing the en
 enabled inputs with a name, checked checkboxes and radios only, the selected options of a
 select (the first option when none is selected), textareas without the one newline that
 follows the start tag. Used by the form round-trip tests."""
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,7 @@ _CRLF = re.compile(r"\r\n|\r|\n")
 
 @dataclass
 class BrowserForm:
-    action: str                     # absolute path (with query) the form posts to
+    action: str  # absolute path (with query) the form posts to
     enctype: str
     entries: list[tuple[str, str]] = field(default_factory=list)
     # name -> kind: text | textarea | select | checkbox | radio | hidden | password | ...
@@ -45,8 +46,11 @@ class BrowserForm:
         return MultiDict((k, _CRLF.sub("\r\n", v)) for k, v in self.entries)
 
     def submit(self, client, **kwargs):
-        content_type = ("multipart/form-data" if self.enctype == "multipart/form-data"
-                        else "application/x-www-form-urlencoded")
+        content_type = (
+            "multipart/form-data"
+            if self.enctype == "multipart/form-data"
+            else "application/x-www-form-urlencoded"
+        )
         return client.post(self.action, data=self.data(), content_type=content_type, **kwargs)
 
 
@@ -71,8 +75,10 @@ def _select_values(tag) -> list[str]:
 
 
 def _inside_template(tag) -> bool:
-    return any("inline-field-template" in (p.get("class") or []) or p.name == "template"
-               for p in tag.parents)
+    return any(
+        "inline-field-template" in (p.get("class") or []) or p.name == "template"
+        for p in tag.parents
+    )
 
 
 def read_form(html: str, page_url: str, form_id: str | None = None) -> BrowserForm:
@@ -95,8 +101,10 @@ def read_form(html: str, page_url: str, form_id: str | None = None) -> BrowserFo
     form = candidates[0]
     action = urljoin(page_url, form.get("action") or page_url)
     parts = urlsplit(action)
-    result = BrowserForm(action=parts.path + (f"?{parts.query}" if parts.query else ""),
-                         enctype=(form.get("enctype") or "").lower())
+    result = BrowserForm(
+        action=parts.path + (f"?{parts.query}" if parts.query else ""),
+        enctype=(form.get("enctype") or "").lower(),
+    )
     for tag in form.find_all(["input", "select", "textarea"]):
         name = tag.get("name")
         if not name or tag.has_attr("disabled") or _inside_template(tag):

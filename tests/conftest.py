@@ -11,6 +11,7 @@ needs emptying afterwards. Tests whose data must really be committed — seen by
 connections, threads or processes: a live server for Chromium, concurrency, backups — are
 marked `commits` (or use `live_server`) and start from emptied tables instead.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,17 +23,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import (CHROMIUM, CHROMIUM_ARGS, IN_CI, PG_URL, ROOT, empty_tables, make_app,
-                           pg_reachable, reset_schema)
-from tests import factories
 from models import db
+from tests import factories
 
 # Tests written before the tree import `from conftest import create_user` or `from
 # browser_forms import open_form`: still found (tests/ on the path; the names re-exported), so
 # that branches started before it merge green. New tests import tests.factories / tests.support.
 from tests.factories import PASSWORD, create_agency, create_user, login  # noqa: E402,F401
+from tests.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IN_CI,
+    PG_URL,
+    ROOT,
+    empty_tables,
+    make_app,
+    pg_reachable,
+    reset_schema,
+)
 from tests.support import empty_tables as _empty_tables  # noqa: E402,F401
 from tests.support import reset_schema as _reset_schema  # noqa: E402,F401
+
 # make_app comes from tests.support above.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
@@ -43,15 +54,28 @@ def pytest_sessionstart(session):
     # Once, by the main process (xdist workers would write the same files at once).
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
-                    str(ROOT / "translations")], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "compile",
+            "-d",
+            str(ROOT / "translations"),
+        ],
+        check=True,
+    )
 
 
 # The longest tests first (pytest-xdist hands tests out in this order: a long one started last
 # would leave the other workers idle at the end), within each database backend (switching the
 # backend rebuilds the schema).
-SLOW_FIRST = ("tests/generic/test_fuzz_routes.py", "tests/seed/", "tests/browser/",
-              "tests/journeys/")
+SLOW_FIRST = (
+    "tests/generic/test_fuzz_routes.py",
+    "tests/seed/",
+    "tests/browser/",
+    "tests/journeys/",
+)
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -62,9 +86,11 @@ def pytest_collection_modifyitems(items):
         backend = params.get("database_url")
         rank = BACKENDS.index(backend) if backend in BACKENDS else len(BACKENDS)
         path = item.nodeid
-        slow = next((n for n, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)),
-                    len(SLOW_FIRST))
+        slow = next(
+            (n for n, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST)
+        )
         return rank, slow
+
     items.sort(key=key)  # stable: the order within a module stays
 
 
@@ -109,7 +135,9 @@ def _rolled_back(app):
     SAVEPOINTs (isolation_level=None and an explicit BEGIN); the outer BEGIN is deferred
     (reads_only), as no other connection of the test writes."""
     from flask_sqlalchemy.session import Session
+
     from transactions import reads_only
+
     with app.app_context():
         db.session.remove()
         if app.config["SQLALCHEMY_DATABASE_URI"] in _dirty:
@@ -156,8 +184,10 @@ def _emptied(app):
 
 def commits(request) -> bool:
     """The test needs real commits: marked `commits`, or served to Chromium by a live server."""
-    return (request.node.get_closest_marker("commits") is not None
-            or "live_server" in request.fixturenames)
+    return (
+        request.node.get_closest_marker("commits") is not None
+        or "live_server" in request.fixturenames
+    )
 
 
 @contextlib.contextmanager
@@ -165,9 +195,10 @@ def fresh(app, rollback: bool):
     saved = dict(app.config)
     app.extensions.pop("motcua_dashboard", None)  # the home page's cache: another test's figures
     from views.auth import limiter
+
     limiter.reset()  # failed logins of earlier tests do not count
     try:
-        with (_rolled_back(app) if rollback else _emptied(app)):
+        with _rolled_back(app) if rollback else _emptied(app):
             yield app
     finally:
         app.config.clear()
@@ -185,8 +216,9 @@ def app(database_url, request):
 @pytest.fixture
 def csrf_app(database_url, request):
     """The app as in production: CSRF checks on."""
-    with fresh(shared_app(database_url, WTF_CSRF_ENABLED=True),
-               rollback=not commits(request)) as app:
+    with fresh(
+        shared_app(database_url, WTF_CSRF_ENABLED=True), rollback=not commits(request)
+    ) as app:
         yield app
 
 
@@ -214,6 +246,7 @@ def login_as(client, users):
         response = factories.login(client, users[role])
         assert response.status_code == 302, response.data[:500]
         return client
+
     return _login
 
 
@@ -221,9 +254,11 @@ def login_as(client, users):
 def client_request(client, users):
     """`client_request("staff", "/admin/dossier/", status=200)`: log in as the role's user (or
     stay as is with None), send the request, assert the status; the response."""
+
     def _request(role, url, **kwargs):
         username = users[role] if role is not None else None
         return factories.client_request(client, url, username=username, **kwargs)
+
     return _request
 
 
@@ -237,11 +272,13 @@ def march(app):
 
 # ---- end-to-end: a real server and a real Chromium ------------------------------------------
 
+
 @pytest.fixture
 def live_server(app):
     """The app served over HTTP on a free local port, in a thread (the `app` fixture commits
     for real when a test uses it: the server's threads use their own connections)."""
     from werkzeug.serving import make_server
+
     app.config["WTF_CSRF_ENABLED"] = True  # the browser goes through the real forms
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -259,6 +296,7 @@ def browser():
             pytest.fail(f"{CHROMIUM} missing (required when CI=true)")
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -280,6 +318,7 @@ def frozen_clock():
     its 09:00 local time, a naive datetime local time); call again to move it. The real clock is
     back after the test."""
     from domain import clock
+
     with contextlib.ExitStack() as stack:
         yield lambda at: stack.enter_context(clock.frozen(at))
 
@@ -289,13 +328,14 @@ def session_clock(monkeypatch):
     """Moves the clock of the session cookie forward: `session_clock(minutes=31)` and the
     session signed before looks 31 minutes old (itsdangerous dates it with time.time)."""
     from itsdangerous import timed
+
     offset = [0]
     real = timed.TimestampSigner.get_timestamp
-    monkeypatch.setattr(timed.TimestampSigner, "get_timestamp",
-                        lambda self: real(self) + offset[0])
+    monkeypatch.setattr(timed.TimestampSigner, "get_timestamp", lambda self: real(self) + offset[0])
 
     def advance(minutes=0, seconds=0):
         offset[0] += int(minutes * 60 + seconds)
+
     return advance
 
 
@@ -306,8 +346,10 @@ def app_with(database_url, request):
     stack = contextlib.ExitStack()
 
     def _build(**config):
-        return stack.enter_context(fresh(shared_app(database_url, **config),
-                                         rollback=not commits(request)))
+        return stack.enter_context(
+            fresh(shared_app(database_url, **config), rollback=not commits(request))
+        )
+
     yield _build
     stack.close()
 
@@ -317,6 +359,7 @@ def march_with_users(app, users):
     """The March 2019 data set and the `users`, staff1 working at the data set's SGTVT (the
     `users` fixture's own agencies make way for the data set's)."""
     from models import Agency, User
+
     with app.app_context():
         db.session.query(User).filter(User.role == "staff").one().agencies = []
         db.session.query(Agency).delete()

@@ -1,5 +1,6 @@
 """Helpers for the import tests: a fingerprint of the whole database, and spreadsheet builders
 (hostile files are built here, never committed as binaries)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,6 +39,7 @@ def xlsx_bytes(sheets: dict[str, list[list]]) -> bytes:
 
 def csv_bytes(rows: list[list], bom: bool = True, delimiter: str = ",") -> bytes:
     import csv
+
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     for row in rows:
@@ -76,6 +78,8 @@ BILLION_LAUGHS = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 def zip_bomb_xlsx(valid: bytes, size: int = 60 * 1024 * 1024) -> bytes:
     """A real workbook whose sheet part inflates to `size` bytes of padding."""
-    padding = b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/' \
-              b'spreadsheetml/2006/main"><sheetData>' + b" " * size + b"</sheetData></worksheet>"
+    padding = (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData>' + b" " * size + b"</sheetData></worksheet>"
+    )
     return replace_in_xlsx(valid, "xl/worksheets/sheet1.xml", padding)

@@ -1,5 +1,6 @@
 """A dossier of the look-up tests (/tra-cuu/, the receipt's barcode): a citizen's land-use
 dossier with personal data the public pages must never show, and the receipt a clerk prints."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,19 +20,29 @@ SUPPLEMENT = "Bổ sung bản sao có chứng thực hợp đồng chuyển như
 APOLOGY = "Chờ ý kiến của Chi cục Thuế về nghĩa vụ tài chính"
 
 
-
 def make_dossier(app, **kw) -> tuple[int, str]:
     with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
         staff = db.session.scalar(select(User).where(User.username == "staff1"))
         procedure = db.session.scalar(select(Procedure).where(Procedure.code == "1.004227"))
         if procedure is None:
-            procedure = Procedure(code="1.004227", agency=agency, processing_days=30,
-                                  name="Đăng ký biến động quyền sử dụng đất")
+            procedure = Procedure(
+                code="1.004227",
+                agency=agency,
+                processing_days=30,
+                name="Đăng ký biến động quyền sử dụng đất",
+            )
             db.session.add(procedure)
             db.session.flush()
-        d = Dossier(procedure=procedure, applicant_name=NAME, id_number=ID_NUMBER, phone=PHONE,
-                    email=EMAIL, address=ADDRESS, return_channel=kw.get("return_channel"))
+        d = Dossier(
+            procedure=procedure,
+            applicant_name=NAME,
+            id_number=ID_NUMBER,
+            phone=PHONE,
+            email=EMAIL,
+            address=ADDRESS,
+            return_channel=kw.get("return_channel"),
+        )
         lc.accept_dossier(db.session, d, staff, dt.datetime(2019, 12, 30, 15, 30), UNIT)
         at = dt.datetime(2020, 1, 2, 9)
         for action, reason, extra in kw.get("steps", ()):

@@ -1,6 +1,7 @@
 """The test infrastructure shared by tests/conftest.py and the tests that build their own app
 (no test data here: that is tests/factories.py). One PostgreSQL database and one SQLite file per
 pytest-xdist worker, so that workers never share a schema."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,14 @@ IN_CI = os.environ.get("CI") == "true"
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 BASE_PG_URL = os.environ.get("TEST_PG_URL", "postgresql://127.0.0.1:5432/test")
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def worker_pg_url(base: str = BASE_PG_URL, worker: str = WORKER) -> str:
@@ -40,12 +47,15 @@ def ensure_pg_database(url: str) -> None:
     """CREATE DATABASE for a worker's database when it is missing (connected to the server's
     maintenance database `postgres`)."""
     import psycopg
+
     target = make_url(url)
     admin = target.set(database="postgres", drivername="postgresql")
-    with psycopg.connect(admin.render_as_string(hide_password=False), connect_timeout=3,
-                         autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                              (target.database,)).fetchone()
+    with psycopg.connect(
+        admin.render_as_string(hide_password=False), connect_timeout=3, autocommit=True
+    ) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{target.database}"')
 
@@ -54,6 +64,7 @@ def pg_reachable(url: str = PG_URL) -> str | None:
     """None when PostgreSQL answers at `url` (a worker's database is created first), else why."""
     try:
         import psycopg
+
         if url != BASE_PG_URL:
             ensure_pg_database(url)
         with psycopg.connect(url, connect_timeout=3):
@@ -63,8 +74,12 @@ def pg_reachable(url: str = PG_URL) -> str | None:
 
 
 def make_app(database_url: str, **config):
-    settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+    }
     settings.update(config)
     return create_app(settings)
 
@@ -72,6 +87,7 @@ def make_app(database_url: str, **config):
 def reset_schema(app) -> None:
     """Drop everything and build the schema with the migrations, as `flask db upgrade` does."""
     from flask_migrate import upgrade
+
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:

@@ -1,28 +1,53 @@
 """Screens. Each module declares its views and adds them in `register(admin)`."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import flask_admin
-from flask_admin import Admin, babel as admin_babel
+from flask_admin import Admin
+from flask_admin import babel as admin_babel
 from flask_admin.theme import Bootstrap4Theme
-from flask_babel import get_locale, lazy_gettext as _l, lazy_ngettext
+from flask_babel import get_locale, lazy_ngettext
+from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2.ext import Extension
 
-from domain import formatting, form_submissions
-from views import (api, auth, calendar_checklist, catalog, dossier_due, dossiers, errors, files,
-                   headers, home, idle, imports, labels, lookup, notifications, public,
-                   queue, reports, service, users)
+from domain import form_submissions, formatting
+from views import (
+    api,
+    auth,
+    calendar_checklist,
+    catalog,
+    dossier_due,
+    dossiers,
+    errors,
+    files,
+    headers,
+    home,
+    idle,
+    imports,
+    labels,
+    lookup,
+    notifications,
+    public,
+    queue,
+    reports,
+    service,
+    users,
+)
 from views.base import link_args, page_title
 
 
 def init_views(app) -> None:
     admin = Admin(
-        app, name=_l("One-stop center"), url="/",
+        app,
+        name=_l("One-stop center"),
+        url="/",
         index_view=home.HomeView(name=_l("Home"), url="/", endpoint="admin"),
-        theme=Bootstrap4Theme(base_template="admin/motcua_base.html", swatch="cerulean",
-                              fluid=True),
+        theme=Bootstrap4Theme(
+            base_template="admin/motcua_base.html", swatch="cerulean", fluid=True
+        ),
         csp_nonce_generator=headers.csp_nonce,
     )
     _prefer_our_wording_of_flask_admin(app)
@@ -33,8 +58,18 @@ def init_views(app) -> None:
     errors.register(app)
     headers.register(app)
     idle.register(app)
-    for module in (catalog, dossiers, dossier_due, files, service, queue, reports, users,
-                   imports, notifications):
+    for module in (
+        catalog,
+        dossiers,
+        dossier_due,
+        files,
+        service,
+        queue,
+        reports,
+        users,
+        imports,
+        notifications,
+    ):
         module.register(admin)
     calendar_checklist.register(admin)
     # The citizens' side: no login, no staff session.
@@ -47,15 +82,17 @@ def init_views(app) -> None:
     # A form without a WTForms class (the kiosk) still carries a one-time token.
     app.jinja_env.globals["new_form_token"] = form_submissions.new_token
     app.jinja_env.filters.update(
-        vnd=formatting.format_vnd, number=formatting.format_number,
-        date_vn=formatting.format_date, datetime_vn=formatting.format_datetime,
-        share=formatting.format_share)
+        vnd=formatting.format_vnd,
+        number=formatting.format_number,
+        date_vn=formatting.format_date,
+        datetime_vn=formatting.format_datetime,
+        share=formatting.format_share,
+    )
     app.jinja_env.globals["format_percent"] = formatting.format_percent
 
     @app.context_processor
     def _helpers():
-        return {"role_label": lambda role: labels.ROLES.get(role, role),
-                "get_locale": get_locale}
+        return {"role_label": lambda role: labels.ROLES.get(role, role), "get_locale": get_locale}
 
 
 def _labelled(msgid: str) -> tuple[str, str]:
@@ -74,9 +111,13 @@ class FlaskAdminA11yExtension(Extension):
         "admin/base.html": [("<html>", '<html lang="{{ get_locale() }}">')],
         "admin/model/list.html": [_labelled("Select all records"), _labelled("Select record")],
         # The flash messages' close button was hidden from screen readers yet focusable.
-        "admin/layout.html": [('data-dismiss="alert" aria-hidden="true">&times;</button>',
-                               'data-dismiss="alert" aria-label="{{ _gettext(\'Close\') }}">'
-                               '<span aria-hidden="true">&times;</span></button>')],
+        "admin/layout.html": [
+            (
+                'data-dismiss="alert" aria-hidden="true">&times;</button>',
+                'data-dismiss="alert" aria-label="{{ _gettext(\'Close\') }}">'
+                '<span aria-hidden="true">&times;</span></button>',
+            )
+        ],
     }
 
     TEMPLATES = Path(flask_admin.__file__).parent.resolve() / "templates"
@@ -98,19 +139,33 @@ class FlaskAdminA11yExtension(Extension):
 # database record, "mặt hàng" — goods — for list items, "sản phẩm nào" for "empty", "hồ sơ" for
 # any record although a hồ sơ is a dossier here). Our catalogue translates these msgids and wins.
 FLASK_ADMIN_WORDING = (
-    _l("Record was successfully created."), _l("Record was successfully saved."),
-    _l("Record does not exist."), _l("Failed to create record."), _l("Failed to save record."),
+    _l("Record was successfully created."),
+    _l("Record was successfully saved."),
+    _l("Record does not exist."),
+    _l("Failed to create record."),
+    _l("Failed to save record."),
     _l("Failed to update record. %(error)s"),
-    _l("Failed to create record. %(error)s"), _l("Failed to delete record. %(error)s"),
-    _l("Please select at least one record."), _l("Please select model"), _l("items"),
-    _l("empty"), _l("not contains"), _l("View Record"), _l("Create New Record"),
-    _l("Select all records"), _l("Select record"), _l("Save and Add Another"),
+    _l("Failed to create record. %(error)s"),
+    _l("Failed to delete record. %(error)s"),
+    _l("Please select at least one record."),
+    _l("Please select model"),
+    _l("items"),
+    _l("empty"),
+    _l("not contains"),
+    _l("View Record"),
+    _l("Create New Record"),
+    _l("Select all records"),
+    _l("Select record"),
+    _l("Save and Add Another"),
     _l("Are you sure you want to delete this record?"),
-    _l("Are you sure you want to delete selected records?"), _l("Integrity error. %(message)s"),
-    _l("between"), _l("not between"),  # "giữa", "không giữa": read as "in the middle"
+    _l("Are you sure you want to delete selected records?"),
+    _l("Integrity error. %(message)s"),
+    _l("between"),
+    _l("not between"),  # "giữa", "không giữa": read as "in the middle"
     _l("Invalid Filter Value: %(value)s"),
     # The page-size menu: ngettext("20 item", "20 items", 20), likewise 50 and 100.
-    lazy_ngettext("20 item", "20 items", 20), lazy_ngettext("50 item", "50 items", 50),
+    lazy_ngettext("20 item", "20 items", 20),
+    lazy_ngettext("50 item", "50 items", 50),
     lazy_ngettext("100 item", "100 items", 100),
     _l("Close"),  # FlaskAdminA11yExtension: the close button of the flash messages
 )
@@ -139,5 +194,6 @@ def _flask_admin_templates_under_their_own_name(app, admin) -> None:
     """Flask-Admin's templates also as "flask_admin/admin/...": where ours replace one of theirs
     (templates/admin/...), they import the original and change only what they must."""
     originals = Path(flask_admin.__file__).parent / "templates" / admin.theme.folder
-    app.jinja_loader = ChoiceLoader([
-        app.jinja_loader, PrefixLoader({"flask_admin": FileSystemLoader(str(originals))})])
+    app.jinja_loader = ChoiceLoader(
+        [app.jinja_loader, PrefixLoader({"flask_admin": FileSystemLoader(str(originals))})]
+    )

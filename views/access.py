@@ -1,5 +1,6 @@
 """Who may open what: roles checked on the server, ids from requests checked before they reach
 the database, and the row-level scope of staff (their own agencies' rows)."""
+
 from __future__ import annotations
 
 from flask import abort, has_app_context, redirect, request, url_for
@@ -32,6 +33,7 @@ def has_role(*roles: str) -> bool:
 
 class RoleRequiredMixin:
     """Who may open a view: anonymous users go to the login page, wrong roles get 403."""
+
     read_roles: tuple[str, ...] = ("admin",)
 
     def is_accessible(self) -> bool:
@@ -52,10 +54,12 @@ class SecureBaseView(RoleRequiredMixin, BaseView):
 
 def db_options(query_factory):
     """Filter options read from the database when a page is shown (none at start-up)."""
+
     def options():
         if not has_app_context():
             return []
         return query_factory()
+
     return options
 
 
@@ -81,6 +85,7 @@ class AgencyScopedMixin:
 
     A view names how a row belongs to an agency: `agency_column` (e.g. Dossier.agency_id), or
     overrides `agency_criterion(agency_ids)` for an indirect link (e.g. through the dossier)."""
+
     agency_column = None
 
     def agency_criterion(self, agency_ids):

@@ -6,6 +6,7 @@ client's Accept-Language prefers it), opaque cursors, bounded limits, ETags (If-
 304), CORS for the origins of the API_CORS_ORIGINS setting only, no staff session. A resource is
 a module of RESOURCES that adds its routes to `bp` and describes them in PATHS and SCHEMAS
 (views/api_procedures.py); the OpenAPI document is their union."""
+
 from __future__ import annotations
 
 import base64
@@ -16,7 +17,8 @@ import json
 import re
 
 from flask import Blueprint, current_app, request
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from views.public_access import public_prefix
@@ -53,8 +55,7 @@ def error_response(status: int, message_of, parameter: str | None = None):
     body = {"error": {"status": status, "message": message}}
     if parameter:
         body["error"]["parameter"] = parameter
-    response = current_app.response_class(_json(body), status=status,
-                                          mimetype="application/json")
+    response = current_app.response_class(_json(body), status=status, mimetype="application/json")
     response.headers["Content-Language"] = language
     response.headers["Cache-Control"] = "no-store"
     response.vary.add("Accept-Language")
@@ -74,13 +75,19 @@ def _http_message(status: int):
 
 # ---- parameters (as strict as the OpenAPI document: what it refuses is a 400) -------------
 
+
 def text_arg(name: str, max_length: int) -> str | None:
     value = request.args.get(name)
     if value is None or value == "":
         return None
     if len(value) > max_length:
-        raise ApiError(400, lambda: _("%(parameter)s is longer than %(max)s characters.",
-                                      parameter=name, max=max_length), name)
+        raise ApiError(
+            400,
+            lambda: _(
+                "%(parameter)s is longer than %(max)s characters.", parameter=name, max=max_length
+            ),
+            name,
+        )
     return value
 
 
@@ -89,8 +96,15 @@ def choice_arg(name: str, allowed) -> str | None:
     if value is None:
         return None
     if value not in allowed:
-        raise ApiError(400, lambda: _("%(parameter)s must be one of: %(values)s.", parameter=name,
-                                      values=", ".join(allowed)), name)
+        raise ApiError(
+            400,
+            lambda: _(
+                "%(parameter)s must be one of: %(values)s.",
+                parameter=name,
+                values=", ".join(allowed),
+            ),
+            name,
+        )
     return value
 
 
@@ -99,8 +113,7 @@ def bool_arg(name: str) -> bool:
     if value is None:
         return False
     if value not in ("true", "false"):
-        raise ApiError(400, lambda: _("%(parameter)s must be true or false.", parameter=name),
-                       name)
+        raise ApiError(400, lambda: _("%(parameter)s must be true or false.", parameter=name), name)
     return value == "true"
 
 
@@ -109,8 +122,11 @@ def limit_arg() -> int:
     if value is None:
         return DEFAULT_LIMIT
     if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= MAX_LIMIT:
-        raise ApiError(400, lambda: _("limit must be a whole number from 1 to %(max)s.",
-                                      max=MAX_LIMIT), "limit")
+        raise ApiError(
+            400,
+            lambda: _("limit must be a whole number from 1 to %(max)s.", max=MAX_LIMIT),
+            "limit",
+        )
     return int(value)
 
 
@@ -135,11 +151,13 @@ def cursor_arg(key: str) -> str | None:
             raise ValueError(value)
         return found
     except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(400, lambda: _("The cursor is not valid; start again without one."),
-                       "cursor") from None
+        raise ApiError(
+            400, lambda: _("The cursor is not valid; start again without one."), "cursor"
+        ) from None
 
 
 # ---- responses --------------------------------------------------------------------------------
+
 
 def _json(data) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -170,8 +188,9 @@ def _json_errors_and_cors(response):
         response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Language"
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = READ_METHODS
-            response.headers["Access-Control-Allow-Headers"] = \
+            response.headers["Access-Control-Allow-Headers"] = (
                 "If-None-Match, Accept-Language, X-Lookup-Secret"
+            )
             response.headers["Access-Control-Max-Age"] = "600"
     return response
 
@@ -190,37 +209,57 @@ def _http_error(error: HTTPException):
 
 # ---- the OpenAPI document ----------------------------------------------------------------------
 
+
 def _resources():
     return [importlib.import_module(name) for name in RESOURCES]
 
 
 ERROR_SCHEMA = {
-    "type": "object", "required": ["error"], "additionalProperties": False,
-    "properties": {"error": {
-        "type": "object", "required": ["status", "message"], "additionalProperties": False,
-        "properties": {
-            "status": {"type": "integer", "minimum": 400, "maximum": 599},
-            "message": {"type": "string", "description": "In Vietnamese, or in English when "
-                                                        "Accept-Language prefers it."},
-            "parameter": {"type": "string", "description": "The query parameter at fault."},
-        }}},
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "message"],
+            "additionalProperties": False,
+            "properties": {
+                "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                "message": {
+                    "type": "string",
+                    "description": "In Vietnamese, or in English when Accept-Language prefers it.",
+                },
+                "parameter": {"type": "string", "description": "The query parameter at fault."},
+            },
+        }
+    },
 }
 
 
 def error_responses(*statuses: int) -> dict:
-    text = {400: "Bad parameters", 404: "Not found", 405: "Method not allowed",
-            429: "Too many requests"}
-    return {str(s): {"description": text.get(s, "Error"), "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-            for s in statuses}
+    text = {
+        400: "Bad parameters",
+        404: "Not found",
+        405: "Method not allowed",
+        429: "Too many requests",
+    }
+    return {
+        str(s): {
+            "description": text.get(s, "Error"),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for s in statuses
+    }
 
 
 def ok_response(description: str, schema_ref: str) -> dict:
     """A cacheable 200 (with its ETag) and the 304 that answers a matching If-None-Match."""
     return {
-        "200": {"description": description,
-                "headers": {"ETag": {"schema": {"type": "string"}}},
-                "content": {"application/json": {"schema": {"$ref": schema_ref}}}},
+        "200": {
+            "description": description,
+            "headers": {"ETag": {"schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {"$ref": schema_ref}}},
+        },
         "304": {"description": "Not modified (If-None-Match matched the ETag)"},
     }
 
@@ -237,10 +276,11 @@ def openapi_document() -> dict:
             "version": API_VERSION,
             "description": (
                 "Read-only data of the one-stop center for portals and mini-apps. JSON, UTF-8; "
-                "errors as {\"error\": {\"status\", \"message\"}} in Vietnamese (English with "
+                'errors as {"error": {"status", "message"}} in Vietnamese (English with '
                 "Accept-Language: en). Lists are paginated by an opaque `cursor`: pass the "
                 "`next_cursor` of a page to get the next one. Responses carry an ETag; send it "
-                "back in If-None-Match to get 304 when nothing changed."),
+                "back in If-None-Match to get 304 when nothing changed."
+            ),
         },
         "paths": paths,
         "components": {"schemas": schemas},

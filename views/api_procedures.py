@@ -1,6 +1,7 @@
 """The open API's procedures (issue 15): the list (searched and filtered as on /thu-tuc/,
 paginated by cursor) and one procedure by its national code. What is public in the catalog
 (domain/public_catalog.py) and nothing more: no row ids, no staff, no dossiers."""
+
 from __future__ import annotations
 
 from flask import url_for
@@ -9,9 +10,21 @@ from flask_babel import gettext as _
 from domain import public_catalog
 from domain.public_catalog import MAX_QUERY_LENGTH, CatalogFilters
 from models import FEE_KINDS, ONLINE_LEVELS, PROCEDURE_LEVELS, Procedure, db
-from views.api import (DEFAULT_LIMIT, MAX_LIMIT, ApiError, bool_arg, bp, choice_arg,
-                       cursor_arg, encode_cursor, error_responses, json_response, limit_arg,
-                       ok_response, text_arg)
+from views.api import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    ApiError,
+    bool_arg,
+    bp,
+    choice_arg,
+    cursor_arg,
+    encode_cursor,
+    error_responses,
+    json_response,
+    limit_arg,
+    ok_response,
+    text_arg,
+)
 
 FLAGS = ("saturday_service", "four_on_spot", "postal_in", "postal_out")
 MAX_CODE_LENGTH = 32
@@ -53,8 +66,16 @@ def detail(procedure: Procedure) -> dict:
         "legal_basis": procedure.legal_basis,
         "publication_decision": procedure.publication_decision,
         "publication_date": published.isoformat() if published else None,
-        "fees": [{"kind": fee.kind, "name": fee.name, "amount_vnd": fee.amount_vnd,
-                  "channel": fee.channel, "note": fee.note} for fee in procedure.fee_items],
+        "fees": [
+            {
+                "kind": fee.kind,
+                "name": fee.name,
+                "amount_vnd": fee.amount_vnd,
+                "channel": fee.channel,
+                "note": fee.note,
+            }
+            for fee in procedure.fee_items
+        ],
     }
 
 
@@ -89,47 +110,77 @@ def _text(max_length: int, **more) -> dict:
 
 
 def _query(name: str, schema: dict, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
 
 
 def openapi_paths() -> dict:
     parameters = [
-        _query("q", _text(MAX_QUERY_LENGTH),
-               "Words of the name or the code; case and Vietnamese accents are ignored "
-               "(\"giay phep lai xe\" finds \"Giấy phép lái xe\"). Every word must match."),
-        _query("agency", _text(MAX_CODE_LENGTH),
-               "Code of the agency (e.g. SGTVT)."),
+        _query(
+            "q",
+            _text(MAX_QUERY_LENGTH),
+            "Words of the name or the code; case and Vietnamese accents are ignored "
+            '("giay phep lai xe" finds "Giấy phép lái xe"). Every word must match.',
+        ),
+        _query("agency", _text(MAX_CODE_LENGTH), "Code of the agency (e.g. SGTVT)."),
         _query("field", _text(MAX_CODE_LENGTH), "Code of the field."),
         _query("level", {"type": "string", "enum": list(PROCEDURE_LEVELS)}, "Level."),
-        _query("online_level", {"type": "string", "enum": list(ONLINE_LEVELS)},
-               "Online service: none, partial or full."),
-        *[_query(flag, {"type": "boolean"}, f"Only procedures with {flag} true.")
-          for flag in FLAGS],
-        _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                         "default": DEFAULT_LIMIT}, "Items per page."),
-        _query("cursor", {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 400},
-               "The next_cursor of the previous page (opaque); absent or empty: the first "
-               "page."),
+        _query(
+            "online_level",
+            {"type": "string", "enum": list(ONLINE_LEVELS)},
+            "Online service: none, partial or full.",
+        ),
+        *[
+            _query(flag, {"type": "boolean"}, f"Only procedures with {flag} true.")
+            for flag in FLAGS
+        ],
+        _query(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            "Items per page.",
+        ),
+        _query(
+            "cursor",
+            {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 400},
+            "The next_cursor of the previous page (opaque); absent or empty: the first page.",
+        ),
     ]
     return {
-        "/api/v1/procedures": {"get": {
-            "operationId": "listProcedures",
-            "summary": "List and search the active procedures, by code",
-            "parameters": parameters,
-            "responses": {**ok_response("A page of procedures",
-                                        "#/components/schemas/ProcedurePage"),
-                          **error_responses(400)},
-        }},
-        "/api/v1/procedures/{code}": {"get": {
-            "operationId": "getProcedure",
-            "summary": "One active procedure by its national code",
-            "parameters": [{"name": "code", "in": "path", "required": True,
-                            "schema": _text(MAX_CODE_LENGTH, minLength=1),
-                            "description": "National code, e.g. 1.004616."}],
-            "responses": {**ok_response("The procedure", "#/components/schemas/Procedure"),
-                          **error_responses(400, 404)},
-        }},
+        "/api/v1/procedures": {
+            "get": {
+                "operationId": "listProcedures",
+                "summary": "List and search the active procedures, by code",
+                "parameters": parameters,
+                "responses": {
+                    **ok_response("A page of procedures", "#/components/schemas/ProcedurePage"),
+                    **error_responses(400),
+                },
+            }
+        },
+        "/api/v1/procedures/{code}": {
+            "get": {
+                "operationId": "getProcedure",
+                "summary": "One active procedure by its national code",
+                "parameters": [
+                    {
+                        "name": "code",
+                        "in": "path",
+                        "required": True,
+                        "schema": _text(MAX_CODE_LENGTH, minLength=1),
+                        "description": "National code, e.g. 1.004616.",
+                    }
+                ],
+                "responses": {
+                    **ok_response("The procedure", "#/components/schemas/Procedure"),
+                    **error_responses(400, 404),
+                },
+            }
+        },
     }
 
 
@@ -142,16 +193,24 @@ def openapi_schemas() -> dict:
     summary_properties = {
         "code": string,
         "name": string,
-        "agency": {"type": "object", "additionalProperties": False,
-                   "required": ["code", "name", "short_name"],
-                   "properties": {"code": string, "name": string,
-                                  "short_name": _nullable(string)}},
-        "field": {"type": ["object", "null"], "additionalProperties": False,
-                  "required": ["code", "name"],
-                  "properties": {"code": string, "name": string}},
+        "agency": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["code", "name", "short_name"],
+            "properties": {"code": string, "name": string, "short_name": _nullable(string)},
+        },
+        "field": {
+            "type": ["object", "null"],
+            "additionalProperties": False,
+            "required": ["code", "name"],
+            "properties": {"code": string, "name": string},
+        },
         "level": {"type": "string", "enum": list(PROCEDURE_LEVELS)},
-        "processing_days": {"type": "integer", "minimum": 0,
-                            "description": "Working days; 0: the same day."},
+        "processing_days": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Working days; 0: the same day.",
+        },
         "online_level": {"type": "string", "enum": list(ONLINE_LEVELS)},
         **{flag: {"type": "boolean"} for flag in FLAGS},
         "interagency": {"type": "boolean"},
@@ -164,27 +223,48 @@ def openapi_schemas() -> dict:
         "legal_basis": _nullable(string),
         "publication_decision": _nullable(string),
         "publication_date": {"type": ["string", "null"], "format": "date"},
-        "fees": {"type": "array", "items": {
-            "type": "object", "additionalProperties": False,
-            "required": ["kind", "name", "amount_vnd", "channel", "note"],
-            "properties": {"kind": {"type": "string", "enum": list(FEE_KINDS)},
-                           "name": string,
-                           "amount_vnd": {"type": "integer", "minimum": 0},
-                           "channel": _nullable(string), "note": _nullable(string)}}},
+        "fees": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["kind", "name", "amount_vnd", "channel", "note"],
+                "properties": {
+                    "kind": {"type": "string", "enum": list(FEE_KINDS)},
+                    "name": string,
+                    "amount_vnd": {"type": "integer", "minimum": 0},
+                    "channel": _nullable(string),
+                    "note": _nullable(string),
+                },
+            },
+        },
     }
     return {
-        "ProcedureSummary": {"type": "object", "additionalProperties": False,
-                             "required": list(summary_properties),
-                             "properties": summary_properties},
-        "Procedure": {"type": "object", "additionalProperties": False,
-                      "required": list(detail_properties), "properties": detail_properties},
+        "ProcedureSummary": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(summary_properties),
+            "properties": summary_properties,
+        },
+        "Procedure": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(detail_properties),
+            "properties": detail_properties,
+        },
         "ProcedurePage": {
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "required": ["items", "next_cursor"],
             "properties": {
-                "items": {"type": "array",
-                          "items": {"$ref": "#/components/schemas/ProcedureSummary"}},
-                "next_cursor": {"type": ["string", "null"],
-                                "description": "Pass as `cursor` for the next page; null on "
-                                               "the last page."}}},
+                "items": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/ProcedureSummary"},
+                },
+                "next_cursor": {
+                    "type": ["string", "null"],
+                    "description": "Pass as `cursor` for the next page; null on the last page.",
+                },
+            },
+        },
     }

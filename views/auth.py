@@ -1,4 +1,5 @@
 """Log in, log out (POST) and the language switch."""
+
 from __future__ import annotations
 
 import functools
@@ -7,9 +8,20 @@ import re
 import secrets
 import time
 
-from flask import (Blueprint, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
@@ -36,8 +48,7 @@ _UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\]")
 
 def safe_next(url: str | None) -> str:
     """Only same-site paths: never redirect to another host after login."""
-    if url and url.startswith("/") and not url.startswith("//") \
-            and not _UNSAFE_IN_PATH.search(url):
+    if url and url.startswith("/") and not url.startswith("//") and not _UNSAFE_IN_PATH.search(url):
         return url
     return url_for("admin.index")
 
@@ -74,18 +85,34 @@ def _address_key() -> str:
 def _too_many_failures(limit: RequestLimit):
     wait = max(1, limit.reset_at - int(time.time()))
     minutes = math.ceil(wait / 60)
-    flash(ngettext("Too many failed logins. Try again in %(num)d minute.",
-                   "Too many failed logins. Try again in %(num)d minutes.", minutes), "error")
-    response = current_app.make_response((render_template(
-        "auth/login.html", form=LoginForm(), next_url=request.values.get("next", "")), 429))
+    flash(
+        ngettext(
+            "Too many failed logins. Try again in %(num)d minute.",
+            "Too many failed logins. Try again in %(num)d minutes.",
+            minutes,
+        ),
+        "error",
+    )
+    response = current_app.make_response(
+        (
+            render_template(
+                "auth/login.html", form=LoginForm(), next_url=request.values.get("next", "")
+            ),
+            429,
+        )
+    )
     response.headers["Retry-After"] = str(wait)
     return response
 
 
 def _login_limit(setting: str, key_func):
-    return limiter.limit(lambda: getattr(current_app.settings, setting), key_func=key_func,
-                         methods=["POST"], deduct_when=_login_failed,
-                         on_breach=_too_many_failures)
+    return limiter.limit(
+        lambda: getattr(current_app.settings, setting),
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=_login_failed,
+        on_breach=_too_many_failures,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -116,7 +143,8 @@ def login():
     elif request.method == "POST":
         flash(_("Please enter your username and password."), "error")
     return render_template("auth/login.html", form=form, next_url=next_url), (
-        401 if request.method == "POST" else 200)
+        401 if request.method == "POST" else 200
+    )
 
 
 @bp.route("/logout", methods=["POST"])

@@ -4,39 +4,81 @@ accent-insensitive search and AJAX pickers. A screen is then a short declaration
 SecureModelView lives here; the pieces it is built of live in views/access.py (roles, ids,
 agency scope), views/forms.py (forms and their one-time tokens) and views/columns.py (formats,
 filters, pickers). They are imported from here by the screens, as before."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import abort, current_app, flash, request
 from flask_admin.actions import action
-from flask_admin.babel import lazy_gettext as admin_lazy_gettext, ngettext as admin_ngettext
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
+from flask_admin.babel import ngettext as admin_ngettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.base import FilterGroup
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
 from domain import form_submissions
 from domain.formatting import format_datetime, utc_to_local
 from domain.text import MAX_SEARCH_WORDS, search_words
 from models import db
-from views.access import (ALL_ROLES, MAX_PAGE, AgencyScopedMixin, RoleRequiredMixin,
-                          SecureBaseView, db_options, has_role, own_agency_ids,
-                          own_agency_options, parse_id)
-from views.columns import (TYPE_FORMATTERS, SearchAjaxLoader, _fits_the_database, link_args,
-                           on_utc_column, page_title, vnd_formatter)
+from views.access import (
+    ALL_ROLES,
+    MAX_PAGE,
+    AgencyScopedMixin,
+    RoleRequiredMixin,
+    SecureBaseView,
+    db_options,
+    has_role,
+    own_agency_ids,
+    own_agency_options,
+    parse_id,
+)
+from views.columns import (
+    TYPE_FORMATTERS,
+    SearchAjaxLoader,
+    _fits_the_database,
+    link_args,
+    on_utc_column,
+    page_title,
+    vnd_formatter,
+)
 from views.errors import BUSY_MESSAGE, database_busy, log_with_reference
 from views.fields import VnModelConverter
 from views.filters import VnFilterConverter
-from views.forms import (FormTokenField, OnceForm, SecureForm, _InlineConverter,
-                         check_form_token, claim_form_token, record_form_result)
+from views.forms import (
+    FormTokenField,
+    OnceForm,
+    SecureForm,
+    _InlineConverter,
+    check_form_token,
+    claim_form_token,
+    record_form_result,
+)
 
 # What the screens import from here (defined here or in the modules above).
 __all__ = [
-    "ALL_ROLES", "AgencyScopedMixin", "OnceForm", "RoleRequiredMixin", "SearchAjaxLoader",
-    "SecureBaseView", "SecureForm", "SecureModelView", "check_form_token", "claim_form_token",
-    "db_options", "has_role", "link_args", "own_agency_ids", "own_agency_options", "page_title",
-    "parse_id", "period_message", "record_form_result", "vnd_formatter",
+    "ALL_ROLES",
+    "AgencyScopedMixin",
+    "OnceForm",
+    "RoleRequiredMixin",
+    "SearchAjaxLoader",
+    "SecureBaseView",
+    "SecureForm",
+    "SecureModelView",
+    "check_form_token",
+    "claim_form_token",
+    "db_options",
+    "has_role",
+    "link_args",
+    "own_agency_ids",
+    "own_agency_options",
+    "page_title",
+    "parse_id",
+    "period_message",
+    "record_form_result",
+    "vnd_formatter",
 ]
 
 
@@ -44,6 +86,7 @@ class SecureModelView(RoleRequiredMixin, ModelView):
     """A model screen. Roles are checked on the server for every endpoint:
     read_roles for list and details; create/edit/delete_roles for those; action_roles for batch
     actions (defaults to edit_roles)."""
+
     read_roles = ("admin", "manager")
     create_roles: tuple[str, ...] = ("admin",)
     edit_roles: tuple[str, ...] = ("admin",)
@@ -116,9 +159,15 @@ class SecureModelView(RoleRequiredMixin, ModelView):
             return None
         groups: dict = {}
         for i, flt in enumerate(self._filters):
-            groups.setdefault(str(flt.name), FilterGroup(flt.name)).append({
-                "index": i, "arg": self.get_filter_arg(i, flt), "operation": flt.operation(),
-                "options": flt.get_options(self) or None, "type": flt.data_type})
+            groups.setdefault(str(flt.name), FilterGroup(flt.name)).append(
+                {
+                    "index": i,
+                    "arg": self.get_filter_arg(i, flt),
+                    "operation": flt.operation(),
+                    "options": flt.get_options(self) or None,
+                    "type": flt.data_type,
+                }
+            )
         return dict(group.non_lazy() for group in groups.values())
 
     def scaffold_filters(self, name):
@@ -132,14 +181,20 @@ class SecureModelView(RoleRequiredMixin, ModelView):
             abort(400)  # a negative or huge ?page= is a crafted link (PostgreSQL: OFFSET < 0)
         # Flask-Admin carries unknown query arguments into its page links: not url_for's own.
         view_args = super()._get_list_extra_args()
-        view_args.extra_args = {k: v for k, v in view_args.extra_args.items()
-                                if not k.startswith("_")}
+        view_args.extra_args = {
+            k: v for k, v in view_args.extra_args.items() if not k.startswith("_")
+        }
         words = (view_args.search or "").split()
         if len(words) > MAX_SEARCH_WORDS:
             view_args.search = " ".join(words[:MAX_SEARCH_WORDS])
             if request.endpoint.endswith(".index_view"):
-                flash(gettext("Only the first %(count)s words of the search were used.",
-                              count=MAX_SEARCH_WORDS), "info")
+                flash(
+                    gettext(
+                        "Only the first %(count)s words of the search were used.",
+                        count=MAX_SEARCH_WORDS,
+                    ),
+                    "info",
+                )
         return view_args
 
     def _get_list_filter_args(self):
@@ -158,8 +213,9 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         # The value is shown back shortened: a 10,000-character one would overflow the session
         # cookie that carries the message.
         value = str(value)
-        return super().get_invalid_value_msg(value if len(value) <= 40 else value[:40] + "…",
-                                             filter)
+        return super().get_invalid_value_msg(
+            value if len(value) <= 40 else value[:40] + "…", filter
+        )
 
     def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
         if name in self.utc_columns and name not in column_formatters:
@@ -168,16 +224,18 @@ class SecureModelView(RoleRequiredMixin, ModelView):
                 return format_datetime(utc_to_local(stamp))
         # Flask-Admin returns a choice column's raw value when it has no label: an empty
         # value would print "None" in lists and details.
-        value = super()._get_list_value(context, model, name, column_formatters,
-                                        column_type_formatters)
+        value = super()._get_list_value(
+            context, model, name, column_formatters, column_type_formatters
+        )
         return "" if value is None else value
 
     def search_placeholder(self):
         return str(_l("Search (accents optional)"))
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        return super()._apply_search(query, count_query, joins, count_joins,
-                                     " ".join(search_words(search)))
+        return super()._apply_search(
+            query, count_query, joins, count_joins, " ".join(search_words(search))
+        )
 
     def get_one(self, id):
         # A non-numeric or out-of-range id is a missing row, not a database error.
@@ -190,8 +248,11 @@ class SecureModelView(RoleRequiredMixin, ModelView):
             abort(400)
         return super().handle_action(return_view)
 
-    @action("delete", admin_lazy_gettext("Delete"),
-            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    @action(
+        "delete",
+        admin_lazy_gettext("Delete"),
+        admin_lazy_gettext("Are you sure you want to delete selected records?"),
+    )
     def action_delete(self, ids):
         # Flask-Admin's own flashes the database error's text (its SQL) when a delete fails;
         # each failure is reported by handle_view_exception below instead.
@@ -200,9 +261,15 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         query = self.get_query().filter(pk.in_([parse_id(i) for i in ids]))
         count = sum(1 for model in query.all() if self.delete_model(model))
         if count:
-            flash(admin_ngettext("Record was successfully deleted.",
-                                 "%(count)s records were successfully deleted.", count,
-                                 count=count), "success")
+            flash(
+                admin_ngettext(
+                    "Record was successfully deleted.",
+                    "%(count)s records were successfully deleted.",
+                    count,
+                    count=count,
+                ),
+                "success",
+            )
 
     # ---- create forms are sent once (domain/form_submissions.py) ----------------------------
     def get_create_form(self):
@@ -240,13 +307,19 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         if database_busy(exc):
             flash(str(BUSY_MESSAGE), "error")  # the form is shown again with what was typed
             return True
-        if isinstance(exc, ValidationError) or \
-                current_app.config.get("FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION"):
+        if isinstance(exc, ValidationError) or current_app.config.get(
+            "FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION"
+        ):
             return super().handle_view_exception(exc)
         reference = log_with_reference(exc)
-        flash(gettext("The change could not be saved; nothing was changed. Try again; if it "
-                      "happens again, tell the administrator the reference %(reference)s.",
-                      reference=reference), "error")
+        flash(
+            gettext(
+                "The change could not be saved; nothing was changed. Try again; if it "
+                "happens again, tell the administrator the reference %(reference)s.",
+                reference=reference,
+            ),
+            "error",
+        )
         return True
 
 

@@ -2,26 +2,40 @@
 make-up days in force with their source (the `holidays` package or an override), and the
 "reviewed" mark an administrator sets once the year's notice of the Ministry of Home Affairs has
 been checked and entered as overrides. Everyone reads it; only administrators mark a year."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from domain import calendar_checklist as cc, clock
+from domain import calendar_checklist as cc
+from domain import clock
 from models import db
-from views.base import ALL_ROLES, parse_id, SecureBaseView, SecureForm, has_role
+from views.base import ALL_ROLES, SecureBaseView, SecureForm, has_role, parse_id
 
-KIND_LABELS = {cc.KIND_DAY_OFF: _l("Day off"), cc.KIND_MAKE_UP: _l("Make-up working day"),
-               cc.KIND_WORKING: _l("Working day")}
-WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-            _l("Saturday"), _l("Sunday"))
-SOURCE_LABELS = {cc.SOURCE_PACKAGE: _l("holidays package"),
-                 cc.SOURCE_OVERRIDE: _l("Calendar override")}
+KIND_LABELS = {
+    cc.KIND_DAY_OFF: _l("Day off"),
+    cc.KIND_MAKE_UP: _l("Make-up working day"),
+    cc.KIND_WORKING: _l("Working day"),
+}
+WEEKDAYS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+SOURCE_LABELS = {
+    cc.SOURCE_PACKAGE: _l("holidays package"),
+    cc.SOURCE_OVERRIDE: _l("Calendar override"),
+}
 
 
 class ReviewForm(SecureForm):
@@ -51,15 +65,31 @@ class CalendarChecklistView(SecureBaseView):
         sections = []
         for year in years:
             form = ReviewForm(formdata=None, year=str(year))
-            sections.append({"year": year, "entries": cc.year_entries(db.session, year),
-                             "review": cc.review_of(db.session, year), "form": form})
-        return self.render("admin/calendar_checklist.html", sections=sections,
-                           kinds=KIND_LABELS, sources=SOURCE_LABELS, weekdays=WEEKDAYS,
-                           can_review=has_role("admin"),
-                           warning_year=cc.unreviewed_next_year(db.session, today))
+            sections.append(
+                {
+                    "year": year,
+                    "entries": cc.year_entries(db.session, year),
+                    "review": cc.review_of(db.session, year),
+                    "form": form,
+                }
+            )
+        return self.render(
+            "admin/calendar_checklist.html",
+            sections=sections,
+            kinds=KIND_LABELS,
+            sources=SOURCE_LABELS,
+            weekdays=WEEKDAYS,
+            can_review=has_role("admin"),
+            warning_year=cc.unreviewed_next_year(db.session, today),
+        )
 
 
 def register(admin):
-    admin.add_view(CalendarChecklistView(
-        name=_l("Yearly calendar checklist"), category=_l("Administration"),
-        endpoint="calendar_checklist", url="/calendar-checklist"))
+    admin.add_view(
+        CalendarChecklistView(
+            name=_l("Yearly calendar checklist"),
+            category=_l("Administration"),
+            endpoint="calendar_checklist",
+            url="/calendar-checklist",
+        )
+    )

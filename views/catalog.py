@@ -1,20 +1,21 @@
 """The catalog: agencies, fields, procedures with their fee items."""
+
 from __future__ import annotations
 
 from flask import request
 from flask_admin.contrib.sqla.filters import IntEqualFilter
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from wtforms.validators import NumberRange, Regexp, StopValidation, ValidationError
 
 from domain import levels
 from models import Agency, FeeItem, Field, Procedure, ProcedureDocument, db
 from views import labels
-from views.base import ALL_ROLES, db_options, SearchAjaxLoader, SecureModelView, vnd_formatter
+from views.base import ALL_ROLES, SearchAjaxLoader, SecureModelView, db_options, vnd_formatter
 from views.exports import XlsxExportMixin
 
-PROCEDURE_CODE = Regexp(r"^\d{1,2}\.\d{6}$",
-                        message=_l("A procedure code looks like 1.004616."))
+PROCEDURE_CODE = Regexp(r"^\d{1,2}\.\d{6}$", message=_l("A procedure code looks like 1.004616."))
 
 
 @db_options
@@ -45,6 +46,7 @@ def field_label(field) -> str:
 
 class CatalogView(XlsxExportMixin, SecureModelView):
     """Everybody reads the catalog; admins maintain it; rows are deactivated, never deleted."""
+
     read_roles = ALL_ROLES
     column_labels = labels.LABELS
 
@@ -67,44 +69,130 @@ class FieldView(CatalogView):
     export_labels = {"agency.code": _l("Agency code")}
     column_sortable_list = ("code", "name", ("agency", "agency.name"), "active")
     column_default_sort = "code"
-    column_filters = (IntEqualFilter(Field.agency_id, _l("Agency"), options=agency_options),
-                      "active")
+    column_filters = (
+        IntEqualFilter(Field.agency_id, _l("Agency"), options=agency_options),
+        "active",
+    )
     form_columns = ("code", "name", "agency", "active")
     form_ajax_refs = {"agency": SearchAjaxLoader("agency", Agency, query_factory=active_agencies)}
 
 
 class ProcedureView(CatalogView):
-    column_list = ("code", "name", "agency", "field", "level", "processing_days", "online_level",
-                   "saturday_service", "four_on_spot", "postal_in", "postal_out", "active")
-    export_columns = ("code", "name", "agency.code", "agency", "field", "level",
-                      "processing_days", "online_level", "legacy_online_level", "postal_in",
-                      "postal_out", "four_on_spot", "saturday_service", "interagency",
-                      "publication_decision", "publication_date", "active")
+    column_list = (
+        "code",
+        "name",
+        "agency",
+        "field",
+        "level",
+        "processing_days",
+        "online_level",
+        "saturday_service",
+        "four_on_spot",
+        "postal_in",
+        "postal_out",
+        "active",
+    )
+    export_columns = (
+        "code",
+        "name",
+        "agency.code",
+        "agency",
+        "field",
+        "level",
+        "processing_days",
+        "online_level",
+        "legacy_online_level",
+        "postal_in",
+        "postal_out",
+        "four_on_spot",
+        "saturday_service",
+        "interagency",
+        "publication_decision",
+        "publication_date",
+        "active",
+    )
     export_labels = {"agency.code": _l("Agency code")}
     column_details_list = (
-        "code", "name", "agency", "field", "level", "processing_days", "online_level",
-        "legacy_online_level", "postal_in", "postal_out", "four_on_spot", "saturday_service",
-        "interagency", "publication_decision", "publication_date", "legal_basis",
-        "required_documents", "documents", "result", "fee_items", "active", "created_at",
-        "updated_at")
-    column_labels = dict(labels.LABELS, documents=_l("Documents to submit"),
-                         required_documents=_l("Required documents (old free text)"))
-    column_sortable_list = ("code", "name", ("agency", "agency.sort_order"),
-                            ("field", "field.name"), "level", "processing_days", "online_level")
+        "code",
+        "name",
+        "agency",
+        "field",
+        "level",
+        "processing_days",
+        "online_level",
+        "legacy_online_level",
+        "postal_in",
+        "postal_out",
+        "four_on_spot",
+        "saturday_service",
+        "interagency",
+        "publication_decision",
+        "publication_date",
+        "legal_basis",
+        "required_documents",
+        "documents",
+        "result",
+        "fee_items",
+        "active",
+        "created_at",
+        "updated_at",
+    )
+    column_labels = dict(
+        labels.LABELS,
+        documents=_l("Documents to submit"),
+        required_documents=_l("Required documents (old free text)"),
+    )
+    column_sortable_list = (
+        "code",
+        "name",
+        ("agency", "agency.sort_order"),
+        ("field", "field.name"),
+        "level",
+        "processing_days",
+        "online_level",
+    )
     column_default_sort = "code"
     column_filters = (
         IntEqualFilter(Procedure.agency_id, _l("Agency"), options=agency_options),
         IntEqualFilter(Procedure.field_id, _l("Field"), options=field_options),
-        "level", "online_level", "processing_days", "postal_in", "postal_out", "four_on_spot",
-        "saturday_service", "interagency", "active")
-    column_choices = {"level": labels.choices(labels.PROCEDURE_LEVELS),
-                      "online_level": labels.choices(labels.ONLINE_LEVELS)}
+        "level",
+        "online_level",
+        "processing_days",
+        "postal_in",
+        "postal_out",
+        "four_on_spot",
+        "saturday_service",
+        "interagency",
+        "active",
+    )
+    column_choices = {
+        "level": labels.choices(labels.PROCEDURE_LEVELS),
+        "online_level": labels.choices(labels.ONLINE_LEVELS),
+    }
     form_choices = column_choices
     form_columns = (
-        "code", "name", "agency", "field", "level", "processing_days", "online_level",
-        "legacy_online_level", "postal_in", "postal_out", "four_on_spot", "saturday_service",
-        "interagency", "publication_decision", "publication_date", "legal_basis",
-        "required_documents", "result", "active", "documents", "fee_items")
+        "code",
+        "name",
+        "agency",
+        "field",
+        "level",
+        "processing_days",
+        "online_level",
+        "legacy_online_level",
+        "postal_in",
+        "postal_out",
+        "four_on_spot",
+        "saturday_service",
+        "interagency",
+        "publication_decision",
+        "publication_date",
+        "legal_basis",
+        "required_documents",
+        "result",
+        "active",
+        "documents",
+        "fee_items",
+    )
     form_args = {
         "code": {"validators": [PROCEDURE_CODE]},
         "processing_days": {"validators": [NumberRange(min=0, max=365)]},
@@ -112,35 +200,64 @@ class ProcedureView(CatalogView):
     }
     form_ajax_refs = {
         "agency": SearchAjaxLoader("agency", Agency, query_factory=active_agencies),
-        "field": SearchAjaxLoader("field", Field, query_factory=fields_of_chosen_agency,
-                                  order_by=Field.name, label=field_label),
+        "field": SearchAjaxLoader(
+            "field",
+            Field,
+            query_factory=fields_of_chosen_agency,
+            order_by=Field.name,
+            label=field_label,
+        ),
     }
     create_template = "admin/catalog/procedure_create.html"
     edit_template = "admin/catalog/procedure_edit.html"
-    inline_models = [(FeeItem, {
-        "form_columns": ("id", "kind", "name", "amount_vnd", "channel", "note"),
-        "column_labels": labels.LABELS,
-        "form_choices": {"kind": labels.choices(labels.FEE_KINDS)},
-        "form_args": {"amount_vnd": {"validators": [NumberRange(min=0)]}},
-    }), (ProcedureDocument, {
-        # The checklist the clerk ticks at intake, in this order.
-        "form_columns": ("id", "position", "name", "kind", "copies", "required"),
-        "column_labels": dict(labels.LABELS, position=_l("No."), name=_l("Document"),
-                              required=_l("Required")),
-        "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
-        "form_args": {"position": {"validators": [NumberRange(min=1, max=999)]},
-                      "copies": {"validators": [NumberRange(min=1, max=99)], "default": 1}},
-    })]
-    inline_item_labels = {"fee_items": {"one": _l("Fee item"), "new": _l("New fee item"),
-                                        "add": _l("Add a fee item")},
-                          "documents": {"one": _l("Document"), "new": _l("New document"),
-                                        "add": _l("Add a document")}}
+    inline_models = [
+        (
+            FeeItem,
+            {
+                "form_columns": ("id", "kind", "name", "amount_vnd", "channel", "note"),
+                "column_labels": labels.LABELS,
+                "form_choices": {"kind": labels.choices(labels.FEE_KINDS)},
+                "form_args": {"amount_vnd": {"validators": [NumberRange(min=0)]}},
+            },
+        ),
+        (
+            ProcedureDocument,
+            {
+                # The checklist the clerk ticks at intake, in this order.
+                "form_columns": ("id", "position", "name", "kind", "copies", "required"),
+                "column_labels": dict(
+                    labels.LABELS, position=_l("No."), name=_l("Document"), required=_l("Required")
+                ),
+                "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
+                "form_args": {
+                    "position": {"validators": [NumberRange(min=1, max=999)]},
+                    "copies": {"validators": [NumberRange(min=1, max=99)], "default": 1},
+                },
+            },
+        ),
+    ]
+    inline_item_labels = {
+        "fee_items": {
+            "one": _l("Fee item"),
+            "new": _l("New fee item"),
+            "add": _l("Add a fee item"),
+        },
+        "documents": {
+            "one": _l("Document"),
+            "new": _l("New document"),
+            "add": _l("Add a document"),
+        },
+    }
     column_formatters_detail = {
         "documents": lambda v, c, m, n: "; ".join(
             f"{d.position}. {d.name} ({labels.DOCUMENT_KINDS.get(d.kind, d.kind)}, {d.copies}"
-            f"{'' if d.required else ', ' + gettext('optional')})" for d in m.documents),
+            f"{'' if d.required else ', ' + gettext('optional')})"
+            for d in m.documents
+        ),
         "fee_items": lambda v, c, m, n: "; ".join(
-            f"{f.name}: {vnd_formatter(v, c, f, 'amount_vnd')}" for f in m.fee_items)}
+            f"{f.name}: {vnd_formatter(v, c, f, 'amount_vnd')}" for f in m.fee_items
+        ),
+    }
 
     def create_form(self, obj=None):
         return self._levels_offered(super().create_form(obj), None)
@@ -157,35 +274,41 @@ class ProcedureView(CatalogView):
         current = getattr(obj, "level", None)
         if field is None:
             return form
-        field.choices = [c for c in field.choices
-                         if levels.may_choose(c[0], current)]
+        field.choices = [c for c in field.choices if levels.may_choose(c[0], current)]
         offered = field.pre_validate
 
         def pre_validate(form_):
             if not levels.may_choose(field.data, current):
                 raise StopValidation(gettext(levels.ABOLISHED_MESSAGE))
             offered(form_)
+
         field.pre_validate = pre_validate
         return form
 
     def on_model_change(self, form, model, is_created):
-        if not levels.may_choose(model.level, None if is_created else
-                                 levels.previous_level(model)):
+        if not levels.may_choose(model.level, None if is_created else levels.previous_level(model)):
             raise ValidationError(gettext(levels.ABOLISHED_MESSAGE))
         # The rule of the catalog import (domain/catalog_io.py): a procedure's field is one of
         # its own agency's, or the export would no longer import.
         field, agency = model.field, model.agency
         if field is not None and agency is not None and field.agency_id != agency.id:
-            raise ValidationError(gettext(
-                "The field %(field)s belongs to another agency (%(other)s): choose a field of "
-                "%(agency)s.", field=field.name, other=str(field.agency), agency=str(agency)))
+            raise ValidationError(
+                gettext(
+                    "The field %(field)s belongs to another agency (%(other)s): choose a field of "
+                    "%(agency)s.",
+                    field=field.name,
+                    other=str(field.agency),
+                    agency=str(agency),
+                )
+            )
 
 
 def register(admin):
     category = _l("Catalog")
-    admin.add_view(AgencyView(Agency, db, name=_l("Agencies"), category=category,
-                              endpoint="agency"))
-    admin.add_view(FieldView(Field, db, name=_l("Fields"), category=category,
-                             endpoint="field"))
-    admin.add_view(ProcedureView(Procedure, db, name=_l("Procedures"),
-                                 category=category, endpoint="procedure"))
+    admin.add_view(
+        AgencyView(Agency, db, name=_l("Agencies"), category=category, endpoint="agency")
+    )
+    admin.add_view(FieldView(Field, db, name=_l("Fields"), category=category, endpoint="field"))
+    admin.add_view(
+        ProcedureView(Procedure, db, name=_l("Procedures"), category=category, endpoint="procedure")
+    )

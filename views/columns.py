@@ -1,5 +1,6 @@
 """How columns are shown, filtered and picked: Vietnamese formats, filters of UTC columns, the
 accent-insensitive AJAX picker, and the links and titles of pages."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,8 +48,9 @@ TYPE_FORMATTERS = {
     dt.datetime: lambda view, value, name=None: format_datetime(value),
     dt.date: lambda view, value, name=None: format_date(value),
 }
-TYPE_FORMATTERS.update({k: v for k, v in typefmt.BASE_FORMATTERS.items()
-                        if k not in TYPE_FORMATTERS})
+TYPE_FORMATTERS.update(
+    {k: v for k, v in typefmt.BASE_FORMATTERS.items() if k not in TYPE_FORMATTERS}
+)
 TYPE_FORMATTERS.update({type(None): typefmt.empty_formatter, bool: _bool_formatter})
 
 
@@ -129,8 +131,11 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
         if len(words) > 1:
             # The words as typed, in a row, first: "cap lai giay phep lai xe" finds "Cấp lại
             # Giấy phép lái xe" before "Đổi giấy phép lái xe do … cấp" (Enter takes the first).
-            query = query.order_by(case((self.model.search_text.contains(
-                " ".join(words), autoescape=True), 0), else_=1))
+            query = query.order_by(
+                case(
+                    (self.model.search_text.contains(" ".join(words), autoescape=True), 0), else_=1
+                )
+            )
         if self.order_by is not None:
             query = query.order_by(self.order_by)
         return query.offset(offset).limit(limit).all()
@@ -144,9 +149,16 @@ def _fits_the_database(flt, value) -> bool:
     except (ValueError, OverflowError, TypeError):
         return False
     column_type = getattr(getattr(flt, "column", None), "type", None)
-    bits = (16 if isinstance(column_type, SmallInteger) else
-            64 if isinstance(column_type, BigInteger) or not isinstance(column_type, Integer)
-            else 32)
+    bits = (
+        16
+        if isinstance(column_type, SmallInteger)
+        else 64
+        if isinstance(column_type, BigInteger) or not isinstance(column_type, Integer)
+        else 32
+    )
     items = cleaned if isinstance(cleaned, (list, tuple)) else [cleaned]
-    return all(-2**(bits - 1) <= item < 2**(bits - 1) for item in items
-               if isinstance(item, int) and not isinstance(item, bool))
+    return all(
+        -(2 ** (bits - 1)) <= item < 2 ** (bits - 1)
+        for item in items
+        if isinstance(item, int) and not isinstance(item, bool)
+    )

@@ -1,16 +1,19 @@
 """What the dossier lists show and filter: choices read per request, status and due-date
 formatters, the overdue / due-soon filters, working days left."""
+
 from __future__ import annotations
 
 import textwrap
 
 from flask import g, url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import not_
 
-from domain import clock, deadlines, lifecycle as lc
+from domain import clock, deadlines
+from domain import lifecycle as lc
 from domain.calendar import load_calendar
 from domain.formatting import format_date
 from models import Dossier, Procedure, db
@@ -18,11 +21,17 @@ from views import labels
 from views.base import db_options, own_agency_ids
 
 ACTION_LABELS = {
-    "accept": _l("Accept"), "refuse": _l("Refuse"), "transfer": _l("Transfer to agency"),
+    "accept": _l("Accept"),
+    "refuse": _l("Refuse"),
+    "transfer": _l("Transfer to agency"),
     "request_supplement": _l("Request supplement"),
-    "supplement_received": _l("Supplement received"), "await_payment": _l("Await payment"),
-    "payment_received": _l("Payment received"), "resolve": _l("Result received"),
-    "return": _l("Return the result"), "withdraw": _l("Withdraw"), "stop": _l("Stop processing"),
+    "supplement_received": _l("Supplement received"),
+    "await_payment": _l("Await payment"),
+    "payment_received": _l("Payment received"),
+    "resolve": _l("Result received"),
+    "return": _l("Return the result"),
+    "withdraw": _l("Withdraw"),
+    "stop": _l("Stop processing"),
     "reschedule": _l("Reschedule with apology"),
 }
 
@@ -36,8 +45,9 @@ def intake_procedures(model):
 
 @db_options
 def procedure_options():
-    query = db.session.query(Procedure.id, Procedure.code + " – " + Procedure.name) \
-        .order_by(Procedure.code)
+    query = db.session.query(Procedure.id, Procedure.code + " – " + Procedure.name).order_by(
+        Procedure.code
+    )
     ids = own_agency_ids()
     return (query if ids is None else query.filter(Procedure.agency_id.in_(ids))).all()
 
@@ -105,8 +115,7 @@ def _procedure_formatter(view, context, model, name):
     if procedure is None:
         return ""
     short = textwrap.shorten(procedure.name or "", width=60, placeholder=" …")
-    return Markup('<span title="{}">{} – {}</span>').format(procedure.name, procedure.code,
-                                                              short)
+    return Markup('<span title="{}">{} – {}</span>').format(procedure.name, procedure.code, short)
 
 
 def request_calendar():
@@ -122,12 +131,16 @@ def working_days_left(model) -> int:
 
 def _code_link(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(
-        url_for("dossier.details_view", id=model.id), model.code or f"#{model.id}")
+        url_for("dossier.details_view", id=model.id), model.code or f"#{model.id}"
+    )
 
 
 def _children_changed(dossier) -> bool:
     """Whether the form added, changed or removed a row hanging off the dossier (documents)."""
     session = db.session
-    changed = [*session.new, *session.deleted,
-               *(o for o in session.dirty if session.is_modified(o))]
+    changed = [
+        *session.new,
+        *session.deleted,
+        *(o for o in session.dirty if session.is_modified(o)),
+    ]
     return any(getattr(o, "dossier", None) is dossier for o in changed if o is not dossier)

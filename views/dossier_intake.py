@@ -6,6 +6,7 @@ channels, the checklist of documents — and shows it (static/motcua_intake.js o
 The ticked documents become the dossier's received documents on save (`received_documents`); the
 one button "Tiếp nhận và in phiếu" saves and opens the receipt (Mẫu 01). A returning applicant's
 last name, phone and address come from `intake_applicant_view`, within the clerk's agencies."""
+
 from __future__ import annotations
 
 from flask import abort, jsonify, request
@@ -23,7 +24,7 @@ from views.access import own_agency_ids
 from views.dossier_columns import intake_procedures
 
 PRINT_BUTTON = "_intake_print"  # the name of the primary button: save, then the receipt
-CHECKLIST = "checklist-"        # checklist-<ProcedureDocument.id>[-kind|-copies]
+CHECKLIST = "checklist-"  # checklist-<ProcedureDocument.id>[-kind|-copies]
 
 
 class DossierIntakeMixin:
@@ -36,18 +37,23 @@ class DossierIntakeMixin:
     def intake_procedure_view(self, procedure_id):
         if not self.can_create:
             abort(403)
-        procedure = intake_procedures(Procedure).options(
-            selectinload(Procedure.fee_items), selectinload(Procedure.documents)) \
-            .filter(Procedure.id == procedure_id).first()
+        procedure = (
+            intake_procedures(Procedure)
+            .options(selectinload(Procedure.fee_items), selectinload(Procedure.documents))
+            .filter(Procedure.id == procedure_id)
+            .first()
+        )
         if procedure is None:
             abort(404)  # not active, or another agency's: as if it did not exist
         data = intake.preview(procedure, clock.now(), load_calendar(db.session))
         data["due_date"] = data["due_date"].isoformat()
         data["text"] = {
             "processing": gettext("%(n)s working days", n=procedure.processing_days)
-            if procedure.processing_days else gettext("Within the day"),
-            "due_date": format_date(intake.due_date(procedure, clock.now(),
-                                                    load_calendar(db.session))),
+            if procedure.processing_days
+            else gettext("Within the day"),
+            "due_date": format_date(
+                intake.due_date(procedure, clock.now(), load_calendar(db.session))
+            ),
             "fees": [f"{fee['name']}: {format_vnd(fee['amount_vnd'])}" for fee in data["fees"]],
             "fees_total": format_vnd(data["fees_total_vnd"]),
             "channels": [str(labels.CHANNELS.get(c, c)) for c in data["channels"]],
@@ -69,22 +75,32 @@ class DossierIntakeMixin:
         number of copies the clerk set (the names come from the procedure, not the form)."""
         form = request.form
         documents = []
-        for doc in db.session.query(ProcedureDocument).filter_by(procedure_id=procedure.id) \
-                .order_by(ProcedureDocument.position):
+        for doc in (
+            db.session.query(ProcedureDocument)
+            .filter_by(procedure_id=procedure.id)
+            .order_by(ProcedureDocument.position)
+        ):
             key = f"{CHECKLIST}{doc.id}"
             if form.get(key) != "1":
                 continue
             kind = form.get(f"{key}-kind")
             copies = form.get(f"{key}-copies", "")
-            documents.append(DossierDocument(
-                name=doc.name[:255], kind=kind if kind in DOCUMENT_KINDS else doc.kind,
-                copies=int(copies) if copies.isdigit() and 1 <= int(copies) <= 99
-                else doc.copies))
+            documents.append(
+                DossierDocument(
+                    name=doc.name[:255],
+                    kind=kind if kind in DOCUMENT_KINDS else doc.kind,
+                    copies=int(copies)
+                    if copies.isdigit() and 1 <= int(copies) <= 99
+                    else doc.copies,
+                )
+            )
         return documents
 
     def intake_page_data(self) -> dict:
         """What the page script needs: its two URLs, and the checklist as posted (a form shown
         again after an error keeps the ticks)."""
-        return {"procedure_url": self.get_url(".intake_procedure_view", procedure_id=0),
-                "applicant_url": self.get_url(".intake_applicant_view"),
-                "posted": {k: v for k, v in request.form.items() if k.startswith(CHECKLIST)}}
+        return {
+            "procedure_url": self.get_url(".intake_procedure_view", procedure_id=0),
+            "applicant_url": self.get_url(".intake_applicant_view"),
+            "posted": {k: v for k, v in request.form.items() if k.startswith(CHECKLIST)},
+        }

@@ -1,5 +1,6 @@
 """The printed forms of a dossier (Mẫu 01–05, rules in domain/printed_forms.py) and the register
 (Mẫu 06, built by domain/register.py)."""
+
 from __future__ import annotations
 
 import os
@@ -7,10 +8,12 @@ import tempfile
 
 from flask import abort, current_app, flash, request, send_file
 from flask_admin import expose
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from domain import clock, deadlines, lifecycle as lc, lookup, periods, printed_forms
+from domain import clock, deadlines, lookup, periods, printed_forms
+from domain import lifecycle as lc
 from domain import register as dossier_register
 from domain.formatting import format_date
 from domain.status import Status
@@ -21,9 +24,12 @@ from views.dossier_columns import status_label
 from views.lookup import lookup_url
 
 PRINT_FORM_LABELS = {
-    "01": _l("Receipt (form 01)"), "02": _l("Supplement request (form 02)"),
-    "03": _l("Refusal (form 03)"), "04": _l("Apology (form 04)"),
-    "05": _l("Control sheet (form 05)")}
+    "01": _l("Receipt (form 01)"),
+    "02": _l("Supplement request (form 02)"),
+    "03": _l("Refusal (form 03)"),
+    "04": _l("Apology (form 04)"),
+    "05": _l("Control sheet (form 05)"),
+}
 
 
 class DossierPrintMixin:
@@ -42,8 +48,14 @@ class DossierPrintMixin:
         context = printed_forms.form_context(dossier, form_no)
         if context is None:
             abort(404)
-        context.update(d=dossier, status_label=status_label, labels=labels,
-                       center=lc.CENTER_UNIT, today=clock.now(), Status=Status)
+        context.update(
+            d=dossier,
+            status_label=status_label,
+            labels=labels,
+            center=lc.CENTER_UNIT,
+            today=clock.now(),
+            Status=Status,
+        )
         if form_no == printed_forms.CONTROL_SHEET:
             context["outcome"] = self.outcome(dossier)
         if form_no in (printed_forms.RECEIPT, printed_forms.CONTROL_SHEET) and dossier.code:
@@ -63,8 +75,9 @@ class DossierPrintMixin:
             db.session.commit()
             codes.update(lookup_secret=lookup.display_secret(secret), lookup_issue=count)
         url = lookup_url(dossier.code, secret)
-        codes.update(lookup_url=url,
-                     qr_svg=Markup(printed_forms.qr_svg(url, gettext("Dossier look-up"))))
+        codes.update(
+            lookup_url=url, qr_svg=Markup(printed_forms.qr_svg(url, gettext("Dossier look-up")))
+        )
         return codes
 
     @staticmethod
@@ -84,27 +97,45 @@ class DossierPrintMixin:
         return self.render("dossiers/register.html", start=default.start, end=default.end)
 
     REGISTER_HEADER = (
-        _l("No."), _l("Dossier code"), _l("Procedure"), _l("Applicant"),
-        _l("Address / phone"), _l("Agency"), _l("Accepted at"), _l("Due date"),
-        _l("Sent to agency"), _l("Result received"), _l("Returned at"), _l("Return channel"))
+        _l("No."),
+        _l("Dossier code"),
+        _l("Procedure"),
+        _l("Applicant"),
+        _l("Address / phone"),
+        _l("Agency"),
+        _l("Accepted at"),
+        _l("Due date"),
+        _l("Sent to agency"),
+        _l("Result received"),
+        _l("Returned at"),
+        _l("Return channel"),
+    )
 
     def _register_file(self, period: periods.Period):
         start, end = period.start, period.end
         limit = current_app.settings.export_max_rows
         texts = dossier_register.RegisterTexts(
-            sheet=gettext("Register"), title=gettext("REGISTER OF DOSSIERS (form 06)"),
-            period=gettext("From %(start)s to %(end)s", start=format_date(start),
-                           end=format_date(end)),
+            sheet=gettext("Register"),
+            title=gettext("REGISTER OF DOSSIERS (form 06)"),
+            period=gettext(
+                "From %(start)s to %(end)s", start=format_date(start), end=format_date(end)
+            ),
             header=[str(h) for h in self.REGISTER_HEADER],
-            truncated=gettext("Only the first %(count)s dossiers are listed: choose a shorter "
-                              "date range.", count=limit),
-            return_channels=labels.RETURN_CHANNELS)
+            truncated=gettext(
+                "Only the first %(count)s dossiers are listed: choose a shorter date range.",
+                count=limit,
+            ),
+            return_channels=labels.RETURN_CHANNELS,
+        )
         handle, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(handle)
         dossier_register.write_register(path, db.session, period, own_agency_ids(), limit, texts)
         name = f"so-theo-doi-ho-so-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
         stream = open(path, "rb")
         os.unlink(path)  # the open handle keeps the data until it is sent
-        return send_file(stream, as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument."
-                                  "spreadsheetml.sheet")
+        return send_file(
+            stream,
+            as_attachment=True,
+            download_name=name,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )

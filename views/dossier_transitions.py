@@ -1,25 +1,30 @@
 """The buttons of the dossier page (one per allowed transition) and the batch actions of the
 list: each calls domain/lifecycle.py; a concurrent change is refused, never overwritten."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from domain import clock, lifecycle as lc
+from domain import clock
+from domain import lifecycle as lc
 from models import Dossier, db
 from views import labels
 from views.base import SecureForm
-from views.fields import VnDateField
 from views.dossier_columns import error_message, status_label
+from views.fields import VnDateField
 
-CONFLICT_MESSAGE = _l("Someone else changed this dossier while you were editing it. Nothing was "
-                      "saved: reload the page to see their changes, then make yours again.")
+CONFLICT_MESSAGE = _l(
+    "Someone else changed this dossier while you were editing it. Nothing was "
+    "saved: reload the page to see their changes, then make yours again."
+)
 
 
 class TransitionForm(SecureForm):
@@ -27,10 +32,15 @@ class TransitionForm(SecureForm):
     version = HiddenField(validators=[DataRequired()])
     action = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
-    return_channel = SelectField(_l("Return channel"), choices=labels.choices(
-        labels.RETURN_CHANNELS), validators=[Optional()], validate_choice=False)
-    postal_tracking_no = StringField(_l("Postal tracking no."),
-                                     validators=[Optional(), Length(max=64)])
+    return_channel = SelectField(
+        _l("Return channel"),
+        choices=labels.choices(labels.RETURN_CHANNELS),
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    postal_tracking_no = StringField(
+        _l("Postal tracking no."), validators=[Optional(), Length(max=64)]
+    )
     new_due_date = VnDateField(_l("New due date"), validators=[Optional()])
 
 
@@ -59,14 +69,21 @@ class DossierTransitionsMixin:
         user = current_user._get_current_object()
         try:
             if action_name == "accept":
-                lc.accept_dossier(db.session, dossier, user, clock.now(),
-                                  current_app.settings.receiving_unit_code)
+                lc.accept_dossier(
+                    db.session, dossier, user, clock.now(), current_app.settings.receiving_unit_code
+                )
             else:
-                lc.transition(db.session, dossier, action_name, user, clock.now(),
-                              reason=form.reason.data,
-                              return_channel=form.return_channel.data or None,
-                              postal_tracking_no=form.postal_tracking_no.data or None,
-                              new_due_date=form.new_due_date.data)
+                lc.transition(
+                    db.session,
+                    dossier,
+                    action_name,
+                    user,
+                    clock.now(),
+                    reason=form.reason.data,
+                    return_channel=form.return_channel.data or None,
+                    postal_tracking_no=form.postal_tracking_no.data or None,
+                    new_due_date=form.new_due_date.data,
+                )
             db.session.commit()
         except lc.LifecycleError as exc:
             db.session.rollback()
@@ -76,8 +93,14 @@ class DossierTransitionsMixin:
             db.session.rollback()
             flash(str(CONFLICT_MESSAGE), "error")
             return back
-        flash(gettext("Dossier %(code)s: %(status)s.", code=dossier.code or dossier.id,
-                      status=status_label(dossier.status)), "success")
+        flash(
+            gettext(
+                "Dossier %(code)s: %(status)s.",
+                code=dossier.code or dossier.id,
+                status=status_label(dossier.status),
+            ),
+            "success",
+        )
         if action_name == "accept":
             return redirect(url_for(".details_view", id=dossier.id, receipt=1))
         return back
@@ -91,19 +114,28 @@ class DossierTransitionsMixin:
         dossiers = self.get_query().filter(Dossier.id.in_(wanted)).all() if wanted else []
         if len(dossiers) != len(wanted):
             # A tampered id (another agency's dossier): refuse the whole batch.
-            flash(gettext("Some of the selected dossiers were not found. Nothing was changed."),
-                  "error")
+            flash(
+                gettext("Some of the selected dossiers were not found. Nothing was changed."),
+                "error",
+            )
             return
         for dossier in dossiers:
             try:
                 lc.check_transition(dossier, action_name)
             except lc.LifecycleError as exc:
-                flash(gettext("Dossier %(code)s: %(error)s Nothing was changed.",
-                              code=dossier.code, error=error_message(exc)), "error")
+                flash(
+                    gettext(
+                        "Dossier %(code)s: %(error)s Nothing was changed.",
+                        code=dossier.code,
+                        error=error_message(exc),
+                    ),
+                    "error",
+                )
                 return
         try:
-            lc.transition_many(db.session, dossiers, action_name,
-                               current_user._get_current_object(), clock.now())
+            lc.transition_many(
+                db.session, dossiers, action_name, current_user._get_current_object(), clock.now()
+            )
             db.session.commit()
         except (lc.LifecycleError, StaleDataError):
             db.session.rollback()
@@ -111,12 +143,18 @@ class DossierTransitionsMixin:
             return
         flash(gettext("%(count)s dossiers updated.", count=len(dossiers)), "success")
 
-    @action("transfer", _l("Transfer to agency"),
-            _l("Transfer the selected dossiers to their agencies?"))
+    @action(
+        "transfer",
+        _l("Transfer to agency"),
+        _l("Transfer the selected dossiers to their agencies?"),
+    )
     def action_transfer(self, ids):
         self._batch(ids, "transfer")
 
-    @action("result_received", _l("Result received"),
-            _l("Mark the results of the selected dossiers as received?"))
+    @action(
+        "result_received",
+        _l("Result received"),
+        _l("Mark the results of the selected dossiers as received?"),
+    )
     def action_result_received(self, ids):
         self._batch(ids, "resolve")

@@ -8,13 +8,15 @@ managers read only; nobody deletes a dossier. The rules themselves live in domai
 DossierView is declared here; its columns and filters are in views/dossier_columns.py, its
 transitions and batch actions in views/dossier_transitions.py, its printed forms and register in
 views/dossier_print.py; the supervision list in views/dossier_due.py."""
+
 from __future__ import annotations
 
 import re
 
 from flask import current_app, flash, request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -23,18 +25,36 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from domain import clock, lifecycle as lc
+from domain import clock
+from domain import lifecycle as lc
 from domain.formatting import format_date
 from domain.text import search_words
 from models import Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
-from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureModelView,
-                        own_agency_ids, own_agency_options)
-from views.dossier_columns import (ACTION_LABELS, _children_changed, _choice_formatter,
-                                   _code_link, _due_formatter, _due_soon_criterion, _FlagFilter,
-                                   _overdue_criterion, _procedure_formatter, _status_formatter,
-                                   error_message, intake_procedures, procedure_options,
-                                   status_label)
+from views.base import (
+    ALL_ROLES,
+    AgencyScopedMixin,
+    SearchAjaxLoader,
+    SecureModelView,
+    own_agency_ids,
+    own_agency_options,
+)
+from views.dossier_columns import (
+    ACTION_LABELS,
+    _children_changed,
+    _choice_formatter,
+    _code_link,
+    _due_formatter,
+    _due_soon_criterion,
+    _FlagFilter,
+    _overdue_criterion,
+    _procedure_formatter,
+    _status_formatter,
+    error_message,
+    intake_procedures,
+    procedure_options,
+    status_label,
+)
 from views.dossier_intake import PRINT_BUTTON, DossierIntakeMixin
 from views.dossier_print import DossierPrintMixin
 from views.dossier_transitions import CONFLICT_MESSAGE, DossierTransitionsMixin, TransitionForm
@@ -45,10 +65,17 @@ EDITORS = ("admin", "staff")
 PROCEDURE_CODE_START = re.compile(r"^\d{1,2}\.\d{1,6}$")  # a code d.dddddd, or its start
 
 
-
-class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin, BoundedCountMixin,
-                  XlsxExportMixin, AgencyScopedMixin, SecureModelView):
+class DossierView(
+    DossierIntakeMixin,
+    DossierTransitionsMixin,
+    DossierPrintMixin,
+    BoundedCountMixin,
+    XlsxExportMixin,
+    AgencyScopedMixin,
+    SecureModelView,
+):
     """Counter staff take dossiers in and move them along; managers read; nobody deletes."""
+
     agency_column = Dossier.agency_id
     read_roles = ALL_ROLES
     create_roles = edit_roles = EDITORS
@@ -56,14 +83,42 @@ class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin
     delete_roles = ()
 
     column_labels = labels.LABELS
-    column_list = ("code", "applicant_name", "procedure", "agency", "channel", "status",
-                   "accepted_at", "due_date")
+    column_list = (
+        "code",
+        "applicant_name",
+        "procedure",
+        "agency",
+        "channel",
+        "status",
+        "accepted_at",
+        "due_date",
+    )
     column_list_narrow = ("code", "status", "due_date")  # what a phone shows
     column_details_list = (
-        "code", "status", "procedure", "agency", "applicant_name", "applicant_kind", "id_number",
-        "phone", "email", "address", "channel", "submitted_at", "accepted_at", "due_date",
-        "rescheduled_due_date", "resolved_at", "returned_at", "return_channel",
-        "postal_tracking_no", "closed_at", "received_by", "note", "documents")
+        "code",
+        "status",
+        "procedure",
+        "agency",
+        "applicant_name",
+        "applicant_kind",
+        "id_number",
+        "phone",
+        "email",
+        "address",
+        "channel",
+        "submitted_at",
+        "accepted_at",
+        "due_date",
+        "rescheduled_due_date",
+        "resolved_at",
+        "returned_at",
+        "return_channel",
+        "postal_tracking_no",
+        "closed_at",
+        "received_by",
+        "note",
+        "documents",
+    )
     column_sortable_list = ("code", "applicant_name", "status", "accepted_at", "due_date")
     column_default_sort = [("accepted_at", True), ("id", True)]
     column_searchable_list = ("search_text",)
@@ -72,14 +127,20 @@ class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin
         IntEqualFilter(Dossier.agency_id, _l("Agency"), options=own_agency_options),
         IntEqualFilter(Dossier.procedure_id, _l("Procedure"), options=procedure_options),
         FilterEqual(Dossier.channel, _l("Channel"), options=labels.choices(labels.CHANNELS)),
-        IntEqualFilter(Dossier.status, _l("Status"),
-                    options=[(str(k), v) for k, v in labels.DOSSIER_STATUSES.items()]),
-        "accepted_at", "due_date",
+        IntEqualFilter(
+            Dossier.status,
+            _l("Status"),
+            options=[(str(k), v) for k, v in labels.DOSSIER_STATUSES.items()],
+        ),
+        "accepted_at",
+        "due_date",
         _FlagFilter(_overdue_criterion, _l("Overdue now")),
         _FlagFilter(_due_soon_criterion, _l("Due within 2 working days")),
     )
     column_formatters = {
-        "code": _code_link, "status": _status_formatter, "due_date": _due_formatter,
+        "code": _code_link,
+        "status": _status_formatter,
+        "due_date": _due_formatter,
         "channel": _choice_formatter(labels.CHANNELS),
         "procedure": _procedure_formatter,
         "agency": lambda v, c, m, n: str(m.agency) if m.agency else "",
@@ -91,32 +152,64 @@ class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin
         "applicant_kind": _choice_formatter(labels.APPLICANT_KINDS),
         "documents": lambda v, c, m, n: "; ".join(
             f"{d.name} ({labels.DOCUMENT_KINDS.get(d.kind, d.kind)}, {d.copies})"
-            for d in m.documents),
+            for d in m.documents
+        ),
     }
 
     # Intake (create) and correction (edit) forms.
-    form_columns = ("procedure", "id_number", "applicant_name", "phone", "address",
-                    "applicant_kind", "email", "channel", "return_channel", "note", "documents")
-    form_edit_columns = ("applicant_name", "applicant_kind", "id_number", "phone", "email",
-                         "address", "return_channel", "postal_tracking_no", "note", "documents")
-    form_choices = {"applicant_kind": labels.choices(labels.APPLICANT_KINDS),
-                    "channel": labels.choices(labels.CHANNELS),
-                    "return_channel": labels.choices(labels.RETURN_CHANNELS)}
+    form_columns = (
+        "procedure",
+        "id_number",
+        "applicant_name",
+        "phone",
+        "address",
+        "applicant_kind",
+        "email",
+        "channel",
+        "return_channel",
+        "note",
+        "documents",
+    )
+    form_edit_columns = (
+        "applicant_name",
+        "applicant_kind",
+        "id_number",
+        "phone",
+        "email",
+        "address",
+        "return_channel",
+        "postal_tracking_no",
+        "note",
+        "documents",
+    )
+    form_choices = {
+        "applicant_kind": labels.choices(labels.APPLICANT_KINDS),
+        "channel": labels.choices(labels.CHANNELS),
+        "return_channel": labels.choices(labels.RETURN_CHANNELS),
+    }
     form_args = {
         "applicant_name": {"validators": [DataRequired(), Length(max=255)]},
         "email": {"validators": [Optional(), Email()]},
         "return_channel": {"validators": [Optional()], "default": "counter"},
     }
-    form_ajax_refs = {"procedure": SearchAjaxLoader("procedure", Procedure,
-                                                    query_factory=intake_procedures,
-                                                    order_by=Procedure.code)}
-    inline_models = [(DossierDocument, {
-        "form_columns": ("id", "name", "kind", "copies"),
-        "column_labels": labels.LABELS,
-        "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
-    })]
-    inline_item_labels = {"documents": {"one": _l("Document"), "new": _l("New document"),
-                                        "add": _l("Add a document")}}
+    form_ajax_refs = {
+        "procedure": SearchAjaxLoader(
+            "procedure", Procedure, query_factory=intake_procedures, order_by=Procedure.code
+        )
+    }
+    inline_models = [
+        (
+            DossierDocument,
+            {
+                "form_columns": ("id", "name", "kind", "copies"),
+                "column_labels": labels.LABELS,
+                "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
+            },
+        )
+    ]
+    inline_item_labels = {
+        "documents": {"one": _l("Document"), "new": _l("New document"), "add": _l("Add a document")}
+    }
     details_template = "dossiers/details.html"
     count_messages = (_l("%(count)s dossiers"), _l("More than %(count)s dossiers"))
 
@@ -131,8 +224,9 @@ class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin
         the dossier's accent-free search_text (code, applicant, ID number, phone, tracking no.)."""
         for word in search_words(search):
             if PROCEDURE_CODE_START.match(word):
-                criterion = Dossier.procedure_id.in_(select(Procedure.id).where(
-                    Procedure.code.startswith(word, autoescape=True)))
+                criterion = Dossier.procedure_id.in_(
+                    select(Procedure.id).where(Procedure.code.startswith(word, autoescape=True))
+                )
             else:
                 criterion = Dossier.search_text.contains(word, autoescape=True)
             query = query.filter(criterion)
@@ -143,9 +237,12 @@ class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin
     # ---- access (a dossier outside the user's agencies: 404, see AgencyScopedMixin) --------
     def get_one_query(self):
         return self.get_query().options(
-            joinedload(Dossier.procedure), joinedload(Dossier.agency),
-            joinedload(Dossier.received_by), selectinload(Dossier.documents),
-            selectinload(Dossier.pauses), selectinload(Dossier.payments),
+            joinedload(Dossier.procedure),
+            joinedload(Dossier.agency),
+            joinedload(Dossier.received_by),
+            selectinload(Dossier.documents),
+            selectinload(Dossier.pauses),
+            selectinload(Dossier.payments),
             selectinload(Dossier.events).joinedload(DossierEvent.user),
         )
 
@@ -172,8 +269,13 @@ class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin
     def on_model_change(self, form, model, is_created):
         if is_created:
             try:
-                lc.accept_dossier(db.session, model, current_user._get_current_object(),
-                                  clock.now(), current_app.settings.receiving_unit_code)
+                lc.accept_dossier(
+                    db.session,
+                    model,
+                    current_user._get_current_object(),
+                    clock.now(),
+                    current_app.settings.receiving_unit_code,
+                )
             except lc.LifecycleError as exc:
                 raise ValidationError(error_message(exc)) from exc
             ids = own_agency_ids()
@@ -213,20 +315,31 @@ class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin
 
     def after_model_change(self, form, model, is_created):
         if is_created:
-            text = gettext("Dossier %(code)s accepted; due date %(due)s.", code=model.code,
-                           due=format_date(model.due_date))
-            flash(Markup('{} <a href="{}" target="_blank" id="flash-receipt">{}</a>').format(
-                text, self.get_url(".print_view", form_no="01", id=model.id),
-                gettext("Print the receipt")), "success")
+            text = gettext(
+                "Dossier %(code)s accepted; due date %(due)s.",
+                code=model.code,
+                due=format_date(model.due_date),
+            )
+            flash(
+                Markup('{} <a href="{}" target="_blank" id="flash-receipt">{}</a>').format(
+                    text,
+                    self.get_url(".print_view", form_no="01", id=model.id),
+                    gettext("Print the receipt"),
+                ),
+                "success",
+            )
 
     # ---- the dossier page -------------------------------------------------------------------
     def page_context(self, model) -> dict:
         """What the dossier page shows besides the fields (used by the template)."""
         actions = lc.allowed_actions(model) if self.can_edit else []
-        return {"actions": [(a, ACTION_LABELS[a]) for a in actions],
-                "status_label": status_label, "labels": labels,
-                "form": TransitionForm(formdata=None),
-                "print_forms": self.available_forms(model)}
+        return {
+            "actions": [(a, ACTION_LABELS[a]) for a in actions],
+            "status_label": status_label,
+            "labels": labels,
+            "form": TransitionForm(formdata=None),
+            "print_forms": self.available_forms(model),
+        }
 
     # ---- exports: the current list (XlsxExportMixin), and the register Mẫu 06 -------------
     export_formatters = {
@@ -237,5 +350,6 @@ class DossierView(DossierIntakeMixin, DossierTransitionsMixin, DossierPrintMixin
 
 
 def register(admin):
-    admin.add_view(DossierView(Dossier, db, name=_l("Dossiers"), category=_l("Dossiers"),
-                               endpoint="dossier"))
+    admin.add_view(
+        DossierView(Dossier, db, name=_l("Dossiers"), category=_l("Dossiers"), endpoint="dossier")
+    )

@@ -2,12 +2,15 @@
 
 An unexpected error is logged in full (traceback, SQL) with a short reference; the page shows
 only that reference, which the user can quote to the administrator."""
+
 from __future__ import annotations
 
 import secrets
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -23,8 +26,10 @@ MESSAGES = {
     403: lambda: _("You do not have permission to open this page."),
     404: lambda: _("The page or record you asked for does not exist, or is not yours to see."),
     405: lambda: _("This action cannot be done this way."),
-    413: lambda: _("The file is too large: at most %(limit)s per send. Nothing was stored.",
-                   limit=format_size(current_app.settings.upload_max_bytes)),
+    413: lambda: _(
+        "The file is too large: at most %(limit)s per send. Nothing was stored.",
+        limit=format_size(current_app.settings.upload_max_bytes),
+    ),
 }
 
 
@@ -48,8 +53,13 @@ def _busy_page():
     # Rendered without the context processors: they would load the user from the database,
     # which is what is busy.
     html = current_app.jinja_env.get_template("busy.html").render(
-        fields=fields, resend=complete and bool(fields), action=request.full_path.rstrip("?"),
-        back_url=back, method=request.method, get_locale=get_locale)
+        fields=fields,
+        resend=complete and bool(fields),
+        action=request.full_path.rstrip("?"),
+        back_url=back,
+        method=request.method,
+        get_locale=get_locale,
+    )
     return html, 503, {"Retry-After": str(BUSY_RETRY_SECONDS), "Cache-Control": "no-store"}
 
 
@@ -64,8 +74,13 @@ def new_reference() -> str:
 def log_with_reference(exc: BaseException | None = None) -> str:
     """Log an error in full (with its traceback) under a new reference; return the reference."""
     reference = new_reference()
-    current_app.logger.error("Error %s on %s %s", reference, request.method, request.path,
-                             exc_info=exc if exc is not None else True)
+    current_app.logger.error(
+        "Error %s on %s %s",
+        reference,
+        request.method,
+        request.path,
+        exc_info=exc if exc is not None else True,
+    )
     return reference
 
 
@@ -77,16 +92,17 @@ def _has_nul() -> bool:
 
 
 def _page(code: int, message: str, reference: str | None = None):
-    return render_template("error.html", code=code, message=message,
-                           reference=reference), code
+    return render_template("error.html", code=code, message=message, reference=reference), code
 
 
 def _csrf(error):
     kept = idle.expired_form_response()  # an ended session: keep the input, log in again
     if kept is not None:
         return kept
-    return _page(400, _("The form has expired or did not come from this site. Reload the "
-                        "page and try again."))
+    return _page(
+        400,
+        _("The form has expired or did not come from this site. Reload the page and try again."),
+    )
 
 
 def _overflow(error):
@@ -96,8 +112,10 @@ def _overflow(error):
 
 def _already_submitted(error):
     db.session.rollback()
-    flash(_("This form has already been sent; here is what it recorded. Nothing more was "
-            "saved."), "warning")
+    flash(
+        _("This form has already been sent; here is what it recorded. Nothing more was saved."),
+        "warning",
+    )
     return redirect(error.result_url or url_for("admin.index"))
 
 
@@ -118,24 +136,37 @@ def _refuse_nul_bytes():
     # No screen takes a NUL: PostgreSQL refuses it in text ("cannot contain NUL") and it
     # has no business in a search, a name or a login. One check for every route.
     if _has_nul():
-        return _page(400, _("The request contains a character that is not allowed (NUL). "
-                            "Check what was typed or pasted and try again."))
+        return _page(
+            400,
+            _(
+                "The request contains a character that is not allowed (NUL). "
+                "Check what was typed or pasted and try again."
+            ),
+        )
     return None
 
 
 def _log_exception(exc_info):
     # Flask logs an unhandled error before the 500 page: with the reference the page shows.
     g.error_reference = new_reference()
-    current_app.logger.error("Error %s on %s %s", g.error_reference, request.method,
-                             request.path, exc_info=exc_info)
+    current_app.logger.error(
+        "Error %s on %s %s", g.error_reference, request.method, request.path, exc_info=exc_info
+    )
 
 
 def _internal(error):
     reference = g.get("error_reference") or log_with_reference(
-        getattr(error, "original_exception", None) or error)
-    return _page(500, _("Something went wrong on our side; nothing you did caused it. Go "
-                        "back and try again; if it happens again, tell the administrator "
-                        "the reference below."), reference)
+        getattr(error, "original_exception", None) or error
+    )
+    return _page(
+        500,
+        _(
+            "Something went wrong on our side; nothing you did caused it. Go "
+            "back and try again; if it happens again, tell the administrator "
+            "the reference below."
+        ),
+        reference,
+    )
 
 
 def _http(error):
@@ -146,10 +177,14 @@ def _http(error):
 
 
 def register(app) -> None:
-    for error, handler in ((CSRFError, _csrf), (OverflowError, _overflow),
-                           (AlreadySubmitted, _already_submitted),
-                           (OperationalError, _operational), (InternalServerError, _internal),
-                           (HTTPException, _http)):
+    for error, handler in (
+        (CSRFError, _csrf),
+        (OverflowError, _overflow),
+        (AlreadySubmitted, _already_submitted),
+        (OperationalError, _operational),
+        (InternalServerError, _internal),
+        (HTTPException, _http),
+    ):
         app.register_error_handler(error, handler)
     app.before_request(_refuse_nul_bytes)
     app.log_exception = _log_exception

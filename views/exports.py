@@ -14,6 +14,7 @@ Why not Flask-Admin's export: it loads every row into memory and writes user tex
 Here cells are typed (numbers, dates), user text goes through `safe_value`, the workbook has
 `strings_to_formulas`/`strings_to_urls` off, rows come in batches (`yield_per`), and the list
 must be below `EXPORT_MAX_ROWS` rows (a clear message asks to narrow it otherwise)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,8 @@ import tempfile
 
 from flask import Response, current_app, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -135,9 +137,14 @@ class XlsxExportMixin:
         limit = current_app.settings.export_max_rows
         query = self._export_query()
         if query.offset(limit).limit(1).first() is not None:
-            flash(gettext("The list has more than %(max)s rows; narrow it with filters or a "
-                          "search before exporting it.", max=f"{limit:,}".replace(",", ".")),
-                  "error")
+            flash(
+                gettext(
+                    "The list has more than %(max)s rows; narrow it with filters or a "
+                    "search before exporting it.",
+                    max=f"{limit:,}".replace(",", "."),
+                ),
+                "error",
+            )
             return redirect(url_for(".index_view", **link_args(request.args)))
         fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="export-")
         os.close(fd)
@@ -146,17 +153,22 @@ class XlsxExportMixin:
         except BaseException:
             os.unlink(path)
             raise
-        return Response(_stream_and_delete(path), mimetype=XLSX_MIMETYPE, headers={
-            "Content-Disposition": f'attachment; filename="{self.export_filename()}"',
-            "Content-Length": str(os.path.getsize(path)),
-            "Cache-Control": "no-store",
-        })
+        return Response(
+            _stream_and_delete(path),
+            mimetype=XLSX_MIMETYPE,
+            headers={
+                "Content-Disposition": f'attachment; filename="{self.export_filename()}"',
+                "Content-Length": str(os.path.getsize(path)),
+                "Cache-Control": "no-store",
+            },
+        )
 
     def _write_xlsx(self, path: str, query) -> None:
         names = self.get_export_column_names()
         wb = new_workbook(path, constant_memory=True)
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                              "text_wrap": True, "valign": "top"})
+        head = wb.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         date_fmt = wb.add_format({"num_format": self.export_date_format})
         datetime_fmt = wb.add_format({"num_format": self.export_datetime_format})
         int_fmt = wb.add_format({"num_format": "#,##0"})

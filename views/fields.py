@@ -7,6 +7,7 @@ accepted (old links, browsers' own pickers). SecureModelView maps the model's co
 hand-written forms use the classes directly. The list filters read dates with the same parser
 (VnFilterConverter, views/filters.py). The parsing rules themselves are domain.formatting /
 domain.payments."""
+
 from __future__ import annotations
 
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -16,8 +17,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DateTimeField, IntegerField
 from wtforms.widgets import TextInput
 
-from domain.formatting import (format_date, format_datetime_input, format_number, parse_date,
-                               parse_datetime)
+from domain.formatting import (
+    format_date,
+    format_datetime_input,
+    format_number,
+    parse_date,
+    parse_datetime,
+)
 from domain.payments import parse_amount_vnd
 from domain.service import RuleError
 
@@ -25,8 +31,7 @@ DATE_MESSAGE = _l("Type the date as dd/mm/yyyy, e.g. 05/12/2026.")
 DATETIME_MESSAGE = _l("Type the date and time as dd/mm/yyyy HH:MM, e.g. 05/12/2026 14:30.")
 AMOUNT_MESSAGES = {
     "amount_required": _l("Enter the amount in đồng."),
-    "amount_not_a_number": _l("The amount must be a whole number of đồng, e.g. 135000 or "
-                              "135.000."),
+    "amount_not_a_number": _l("The amount must be a whole number of đồng, e.g. 135000 or 135.000."),
     "amount_fractional": _l("The amount must be a whole number of đồng: no decimals."),
     "amount_not_positive": _l("The amount must be greater than 0 đồng."),
     "amount_negative": _l("The amount cannot be negative."),
@@ -121,6 +126,7 @@ class VnDateTimeField(_TypedField, DateTimeField):
 class VndField(_TypedField, IntegerField):
     """Whole đồng: "1.200.000", "1 200 000", "1200000" or "1.200.000 đ"; shown as 1.200.000.
     `minimum`: 1 for a payment, 0 (the default) for a fee item, which may be free."""
+
     widget = TextInput()
 
     def __init__(self, label=None, validators=None, minimum: int = 0, **kwargs):

@@ -4,6 +4,7 @@ documents, and the electronic result; downloads; withdrawal of a wrong file with
 The dossier page shows them (templates/dossiers/_files.html); the rules and the storage are in
 domain/files.py. Who may see a file is who may see its dossier: a dossier of another agency is
 "not found" (404) for staff, as on the dossier page (own_agency_ids, AgencyScopedMixin)."""
+
 from __future__ import annotations
 
 import functools
@@ -18,8 +19,8 @@ from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-from domain import files as df
 from domain import clock
+from domain import files as df
 from domain.formatting import format_size
 from models import Dossier, DossierDocument, DossierFile, db
 from views import labels
@@ -71,9 +72,12 @@ def readable_dossier(dossier_id) -> Dossier:
 
 
 def readable_file(file_id) -> DossierFile:
-    return _readable(select(DossierFile).join(Dossier, DossierFile.dossier_id == Dossier.id)
-                     .where(DossierFile.id == _number(file_id))
-                     .options(joinedload(DossierFile.stored)))
+    return _readable(
+        select(DossierFile)
+        .join(Dossier, DossierFile.dossier_id == Dossier.id)
+        .where(DossierFile.id == _number(file_id))
+        .options(joinedload(DossierFile.stored))
+    )
 
 
 def can_attach() -> bool:
@@ -83,19 +87,27 @@ def can_attach() -> bool:
 def page_files(dossier) -> dict:
     """What the dossier page shows of its files (templates/dossiers/_files.html)."""
     attachments = df.files_of(db.session, dossier.id)
-    scanned = {a.document_id for a in attachments
-               if a.document_id is not None and a.withdrawn_at is None}
+    scanned = {
+        a.document_id for a in attachments if a.document_id is not None and a.withdrawn_at is None
+    }
     targets = [("dossier", gettext("The dossier (all papers)"))]
     targets += [(str(d.id), d.name) for d in dossier.documents]
     if dossier.resolved_at is not None:
         targets.append(("result", gettext("Electronic result")))
     documents = {d.id: d.name for d in dossier.documents}
-    return {"files": attachments, "targets": targets, "scanned": scanned,
-            "documents": documents, "can_attach": can_attach(),
-            "kind_labels": KIND_LABELS, "size": format_size,
-            "limit": format_size(current_app.settings.upload_max_bytes),
-            "accept": ACCEPTED_TYPES, "upload_form": UploadForm(formdata=None),
-            "withdraw_form": WithdrawForm(formdata=None)}
+    return {
+        "files": attachments,
+        "targets": targets,
+        "scanned": scanned,
+        "documents": documents,
+        "can_attach": can_attach(),
+        "kind_labels": KIND_LABELS,
+        "size": format_size,
+        "limit": format_size(current_app.settings.upload_max_bytes),
+        "accept": ACCEPTED_TYPES,
+        "upload_form": UploadForm(formdata=None),
+        "withdraw_form": WithdrawForm(formdata=None),
+    }
 
 
 bp = Blueprint("dossier_file", __name__, url_prefix="/dossier-files")
@@ -103,6 +115,7 @@ bp = Blueprint("dossier_file", __name__, url_prefix="/dossier-files")
 
 def logged_in(view):
     """Anonymous users go to the login page; every role reads (the dossier rule decides)."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
@@ -110,6 +123,7 @@ def logged_in(view):
         if not has_role(*ALL_ROLES):
             abort(403)
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -170,16 +184,27 @@ def upload_view():
         for message in refused:
             flash(message, "error")
         if checked:
-            flash(gettext("Nothing was stored: send the other files again without the "
-                          "refused ones."), "error")
+            flash(
+                gettext("Nothing was stored: send the other files again without the refused ones."),
+                "error",
+            )
         return _back(dossier.id)
     user = current_user._get_current_object()
     now = clock.now()
     for attempt in (1, 2):
         try:
             for item, name in checked:
-                df.attach(db.session, dossier, item, name, current_app.settings.files_dir,
-                          user, now, document=document, kind=kind)
+                df.attach(
+                    db.session,
+                    dossier,
+                    item,
+                    name,
+                    current_app.settings.files_dir,
+                    user,
+                    now,
+                    document=document,
+                    kind=kind,
+                )
             db.session.commit()
             break
         except df.FileRefused as exc:
@@ -192,8 +217,7 @@ def upload_view():
             db.session.rollback()
             if attempt == 2:
                 raise
-    flash(ngettext("%(num)s file attached.", "%(num)s files attached.", len(checked)),
-          "success")
+    flash(ngettext("%(num)s file attached.", "%(num)s files attached.", len(checked)), "success")
     return _back(dossier.id, to_files=True)
 
 
@@ -204,14 +228,21 @@ def download_view(file_id):
     stored = attachment.stored
     path = df.path_for(current_app.settings.files_dir, stored.sha256)
     if not path.is_file():
-        current_app.logger.error("File %s of attachment %s is missing (flask files check)",
-                                 stored.sha256, attachment.id)
+        current_app.logger.error(
+            "File %s of attachment %s is missing (flask files check)", stored.sha256, attachment.id
+        )
         abort(404)
     # Always as a download, with the type checked at upload (never HTML or SVG); the
     # security headers add nosniff, and no-store for a logged-in user.
-    return send_file(path, mimetype=stored.media_type, as_attachment=True,
-                     download_name=df.download_name(attachment.original_name, stored.media_type),
-                     conditional=False, etag=False, max_age=0)
+    return send_file(
+        path,
+        mimetype=stored.media_type,
+        as_attachment=True,
+        download_name=df.download_name(attachment.original_name, stored.media_type),
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
 
 
 @bp.post("/withdraw/")
@@ -226,8 +257,13 @@ def withdraw_view():
         flash(gettext("Give the reason for withdrawing the file."), "error")
         return _back(attachment.dossier_id)
     try:
-        df.withdraw(db.session, attachment, current_user._get_current_object(), clock.now(),
-                    form.reason.data)
+        df.withdraw(
+            db.session,
+            attachment,
+            current_user._get_current_object(),
+            clock.now(),
+            form.reason.data,
+        )
         db.session.commit()
     except df.FileRefused as exc:
         db.session.rollback()

@@ -4,6 +4,7 @@ views/fields.py (VnFilterConverter, used by SecureModelView).
 A date typed into a filter reads like a date typed into a form. On a timestamp column a date
 alone means the whole day: "equals 05/12/2026" is any time that day, "between 01/12/2026 and
 05/12/2026" includes the 5th, "after 05/12/2026" starts on the 6th."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -134,8 +135,11 @@ class _VnMoneyList:
     def clean(self, value):
         # "1.200.000; 500.000" or one per comma: a comma is never a đồng grouping here.
         try:
-            return [parse_amount_vnd(v, minimum=0)
-                    for v in value.replace(";", ",").split(",") if v.strip()]
+            return [
+                parse_amount_vnd(v, minimum=0)
+                for v in value.replace(";", ",").split(",")
+                if v.strip()
+            ]
         except RuleError:
             raise ValueError(value) from None
 
@@ -166,14 +170,34 @@ class VndNotInListFilter(_VnMoneyList, sqla_filters.IntNotInListFilter):
 
 class VnFilterConverter(sqla_filters.FilterConverter):
     """Flask-Admin's filters, reading dates, times and đồng the Vietnamese way."""
-    date_filters = (VnDateEqualFilter, VnDateNotEqualFilter, VnDateGreaterFilter,
-                    VnDateSmallerFilter, VnDateBetweenFilter, VnDateNotBetweenFilter,
-                    sqla_filters.FilterEmpty)
-    datetime_filters = (VnDateTimeEqualFilter, VnDateTimeNotEqualFilter, VnDateTimeGreaterFilter,
-                        VnDateTimeSmallerFilter, VnDateTimeBetweenFilter,
-                        VnDateTimeNotBetweenFilter, sqla_filters.FilterEmpty)
-    money_filters = (VndEqualFilter, VndNotEqualFilter, VndGreaterFilter, VndSmallerFilter,
-                     sqla_filters.FilterEmpty, VndInListFilter, VndNotInListFilter)
+
+    date_filters = (
+        VnDateEqualFilter,
+        VnDateNotEqualFilter,
+        VnDateGreaterFilter,
+        VnDateSmallerFilter,
+        VnDateBetweenFilter,
+        VnDateNotBetweenFilter,
+        sqla_filters.FilterEmpty,
+    )
+    datetime_filters = (
+        VnDateTimeEqualFilter,
+        VnDateTimeNotEqualFilter,
+        VnDateTimeGreaterFilter,
+        VnDateTimeSmallerFilter,
+        VnDateTimeBetweenFilter,
+        VnDateTimeNotBetweenFilter,
+        sqla_filters.FilterEmpty,
+    )
+    money_filters = (
+        VndEqualFilter,
+        VndNotEqualFilter,
+        VndGreaterFilter,
+        VndSmallerFilter,
+        sqla_filters.FilterEmpty,
+        VndInListFilter,
+        VndNotInListFilter,
+    )
 
     @convert("int", "integer", "smallinteger", "smallint", "biginteger", "bigint", "mediumint")
     def conv_int(self, column, name, **kwargs):

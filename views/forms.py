@@ -1,5 +1,6 @@
 """The forms of every screen: CSRF, Vietnamese messages, tidied text, no forged choice, and the
 one-time token of a create form (domain/form_submissions.py)."""
+
 from __future__ import annotations
 
 from flask import g, has_request_context, request
@@ -61,8 +62,12 @@ class SecureForm(FlaskForm):
             # A page shown again after an expired session (views/idle.py): its form is filled
             # with what was typed, as if posted, but neither validated nor saved.
             draft = g.get("form_draft") if has_request_context() else None
-            if draft is not None and request.method == "GET" and formdata in (None, _Auto) \
-                    and any(name in draft for name in form._fields):
+            if (
+                draft is not None
+                and request.method == "GET"
+                and formdata in (None, _Auto)
+                and any(name in draft for name in form._fields)
+            ):
                 return draft
             return super().wrap_formdata(form, formdata)
 
@@ -121,6 +126,7 @@ class FormTokenField(HiddenField):
 
 class OnceForm(SecureForm):
     """A form that creates a record: sent twice, it creates one (see claim_form_token)."""
+
     form_token = FormTokenField()
 
 

@@ -1,5 +1,6 @@
 """Security headers of every response: a Content-Security-Policy whose nonce changes with each
 request, HSTS in production, and no caching of what a logged-in user sees."""
+
 from __future__ import annotations
 
 import secrets
@@ -17,16 +18,18 @@ def csp_nonce() -> str:
 
 
 def content_security_policy(nonce: str) -> str:
-    return "; ".join((
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
-        f"style-src 'self' 'nonce-{nonce}'",
-        "img-src 'self' data:",  # Bootstrap draws its form icons as data: SVG
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            f"style-src 'self' 'nonce-{nonce}'",
+            "img-src 'self' data:",  # Bootstrap draws its form icons as data: SVG
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        )
+    )
 
 
 def register(app) -> None:

@@ -1,5 +1,6 @@
 """The home page every logged-in user lands on: the dashboard. Managers and admins see the whole
 centre; counter staff see the same figures for their own agencies."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -86,17 +87,34 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
         end = self._window_end(today)
         d = self._figures(scope, end, today)
         months = [_month_label(k) for k, _ in d["received_by_month"]]
-        received_chart = Markup(bar_chart(
-            months, [(str(labels.CHANNELS[c]), [v[c] for _, v in d["received_by_month"]])
-                     for c in CHANNELS],
-            title=_("Dossiers received per month, by channel")))
-        fees_chart = Markup(bar_chart(
-            months, [(_("Fees and charges"), [v for _, v in d["fees_by_month"]])],
-            title=_("Fees and charges collected per month"), value_format=_short_vnd))
-        on_time_chart = Markup(hbar_chart(
-            [(name, pct, f"{format_number(pct, 2)}%") for name, _, _, pct in
-             d["on_time_by_agency"]],
-            title=_("Early or on time, per agency"), alert_below=100.0))
+        received_chart = Markup(
+            bar_chart(
+                months,
+                [
+                    (str(labels.CHANNELS[c]), [v[c] for _, v in d["received_by_month"]])
+                    for c in CHANNELS
+                ],
+                title=_("Dossiers received per month, by channel"),
+            )
+        )
+        fees_chart = Markup(
+            bar_chart(
+                months,
+                [(_("Fees and charges"), [v for _, v in d["fees_by_month"]])],
+                title=_("Fees and charges collected per month"),
+                value_format=_short_vnd,
+            )
+        )
+        on_time_chart = Markup(
+            hbar_chart(
+                [
+                    (name, pct, f"{format_number(pct, 2)}%")
+                    for name, _, _, pct in d["on_time_by_agency"]
+                ],
+                title=_("Early or on time, per agency"),
+                alert_below=100.0,
+            )
+        )
         received_total = sum(sum(v.values()) for _, v in d["received_by_month"])
         resolved = sum(r[1] for r in d["on_time_by_agency"])
         in_time = sum(r[2] for r in d["on_time_by_agency"])
@@ -108,21 +126,40 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
             (_("Open now"), format_number(now["open"]), "tile-open"),
             (_("Overdue now"), format_number(now["overdue"]), "tile-overdue"),
             (_("Paused (supplement, payment)"), format_number(now["paused"]), "tile-paused"),
-            (_("Satisfied or very satisfied"),
-             format_percent(s["ratings"]["very_satisfied"] + s["ratings"]["satisfied"],
-                            s["ratings_total"]), "tile-satisfied"),
-            (_("Fees and charges (12 months)"),
-             format_vnd(sum(v for _, v in d["fees_by_month"])), "tile-fees"),
+            (
+                _("Satisfied or very satisfied"),
+                format_percent(
+                    s["ratings"]["very_satisfied"] + s["ratings"]["satisfied"], s["ratings_total"]
+                ),
+                "tile-satisfied",
+            ),
+            (
+                _("Fees and charges (12 months)"),
+                format_vnd(sum(v for _, v in d["fees_by_month"])),
+                "tile-fees",
+            ),
         ]
         # An administrator is reminded from 1 November to check next year's days off and swaps.
-        calendar_year = (calendar_checklist.unreviewed_next_year(db.session, today)
-                         if current_user.role == "admin" else None)
-        details = ("dossier.details_view" if "dossier.details_view" in current_app.view_functions
-                   else None)
+        calendar_year = (
+            calendar_checklist.unreviewed_next_year(db.session, today)
+            if current_user.role == "admin"
+            else None
+        )
+        details = (
+            "dossier.details_view" if "dossier.details_view" in current_app.view_functions else None
+        )
         return self.render(
-            "admin/home.html", tiles=tiles, d=d, received_chart=received_chart,
-            fees_chart=fees_chart, on_time_chart=on_time_chart, scope=scope,
-            window=(d["first"], end), details_endpoint=details,
+            "admin/home.html",
+            tiles=tiles,
+            d=d,
+            received_chart=received_chart,
+            fees_chart=fees_chart,
+            on_time_chart=on_time_chart,
+            scope=scope,
+            window=(d["first"], end),
+            details_endpoint=details,
             statuses=labels.DOSSIER_STATUSES,
             reports_url=url_for("report.index") if current_user.role != "staff" else None,
-            until=f"{end:%Y-%m}", calendar_year=calendar_year)
+            until=f"{end:%Y-%m}",
+            calendar_year=calendar_year,
+        )

@@ -7,13 +7,23 @@
   with `?_draft=<key>`, where `_restore_draft` hands the kept input to the forms of that page
   (views.base.SecureForm) to show it again, unsaved.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import (Blueprint, current_app, flash, g, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -83,22 +93,27 @@ def expired_form_response():
     # again; buttons that post elsewhere (actions, next steps) simply lead back to the page.
     if page is not None and urlsplit(page).path == request.path:
         key = form_drafts.store(
-            db.session, request.path,
-            form_drafts.keepable_fields(request.form.items(multi=True)), utcnow(),
+            db.session,
+            request.path,
+            form_drafts.keepable_fields(request.form.items(multi=True)),
+            utcnow(),
             dt.timedelta(hours=current_app.settings.form_draft_hours),
-            user_id=current_user.id if signed_in else None)
+            user_id=current_user.id if signed_in else None,
+        )
         db.session.commit()
     target = _with_draft(page, key) if key else page
     if signed_in:  # a newer login (another tab) replaced the form's token: back to the page
         if target is None:
             return None
         if key is None:
-            flash(_("The page had expired and nothing was changed: please do it again."),
-                  "warning")
+            flash(_("The page had expired and nothing was changed: please do it again."), "warning")
         return redirect(target)
-    return render_template("session_expired.html", kept=key is not None,
-                           minutes=idle_seconds() // 60,
-                           login_url=url_for("auth.login", next=target or "")), 401
+    return render_template(
+        "session_expired.html",
+        kept=key is not None,
+        minutes=idle_seconds() // 60,
+        login_url=url_for("auth.login", next=target or ""),
+    ), 401
 
 
 def _restore_draft():
@@ -115,8 +130,13 @@ def _restore_draft():
         flash(_("The input kept from the expired form is no longer available."), "warning")
         return
     g.form_draft = MultiDict([(name, value) for name, value in fields])
-    flash(_("Your session had expired. What you typed is shown again: check it and save it. "
-            "Attached files must be chosen again."), "warning")
+    flash(
+        _(
+            "Your session had expired. What you typed is shown again: check it and save it. "
+            "Attached files must be chosen again."
+        ),
+        "warning",
+    )
 
 
 def register(app) -> None:

@@ -6,6 +6,7 @@ instance/imports/<random token> until confirmed or cancelled; confirm reads and 
 (nothing from the preview page is trusted) and refuses if the outcome moved since the preview.
 All rows are written in one transaction, or none.
 """
+
 from __future__ import annotations
 
 import io
@@ -17,7 +18,9 @@ from pathlib import Path, PurePath
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField
@@ -35,9 +38,14 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(SecureForm):
-    kind = RadioField(_l("What to import"), default="catalog", choices=[
-        ("catalog", _l("Catalog (agencies, fields, procedures, fees)")),
-        ("dossiers", _l("Dossiers from a previous system"))])
+    kind = RadioField(
+        _l("What to import"),
+        default="catalog",
+        choices=[
+            ("catalog", _l("Catalog (agencies, fields, procedures, fees)")),
+            ("dossiers", _l("Dossiers from a previous system")),
+        ],
+    )
     file = FileField(_l("File (.xlsx, .csv or .zip of .csv)"), validators=[FileRequired()])
 
 
@@ -88,8 +96,12 @@ def _plan(meta: dict, data: bytes, apply: bool):
         strict = meta["filename"].lower().endswith((".csv", ".zip"))
         return catalog_io.import_catalog(db.session, tables, apply=apply, strict_names=strict), None
     return dossier_import.import_dossiers(
-        db.session, tables, apply=apply, user_id=current_user.id,
-        unit_code=current_app.settings.receiving_unit_code), None
+        db.session,
+        tables,
+        apply=apply,
+        user_id=current_user.id,
+        unit_code=current_app.settings.receiving_unit_code,
+    ), None
 
 
 class ImportView(SecureBaseView):
@@ -105,8 +117,11 @@ class ImportView(SecureBaseView):
             directory = _upload_dir()
             _purge_old(directory)
             upload.save(directory / f"{token}.bin")
-            (directory / f"{token}.json").write_text(json.dumps({
-                "kind": form.kind.data, "filename": filename, "user_id": current_user.id}))
+            (directory / f"{token}.json").write_text(
+                json.dumps(
+                    {"kind": form.kind.data, "filename": filename, "user_id": current_user.id}
+                )
+            )
             return redirect(url_for(".preview", token=token))
         return self.render("admin/imports/index.html", form=form)
 
@@ -115,10 +130,16 @@ class ImportView(SecureBaseView):
         meta, data = _load(token)
         plan, file_issue = _plan(meta, data, apply=False)
         db.session.rollback()
-        return self.render("admin/imports/preview.html", meta=meta, token=token, plan=plan,
-                           file_issue=file_issue, lang=_lang(),
-                           entity_vi=catalog_io.ENTITY_VI,
-                           dossier_rows_shown=PREVIEW_DOSSIER_ROWS)
+        return self.render(
+            "admin/imports/preview.html",
+            meta=meta,
+            token=token,
+            plan=plan,
+            file_issue=file_issue,
+            lang=_lang(),
+            entity_vi=catalog_io.ENTITY_VI,
+            dossier_rows_shown=PREVIEW_DOSSIER_ROWS,
+        )
 
     @expose("/confirm/<token>", methods=["POST"])
     def confirm(self, token):
@@ -129,8 +150,9 @@ class ImportView(SecureBaseView):
             return redirect(url_for(".preview", token=token))
         if plan.digest() != request.form.get("digest"):
             db.session.rollback()
-            flash(_("The data changed since the preview; please check the preview again."),
-                  "warning")
+            flash(
+                _("The data changed since the preview; please check the preview again."), "warning"
+            )
             return redirect(url_for(".preview", token=token))
         try:
             plan, file_issue = _plan(meta, data, apply=True)
@@ -183,7 +205,8 @@ class ImportView(SecureBaseView):
 def _download(buffer: io.BytesIO, filename: str):
     buffer.seek(0)
     mimetype = {"xlsx": XLSX_MIME, "zip": "application/zip", "csv": "text/csv"}[
-        filename.rsplit(".", 1)[1]]
+        filename.rsplit(".", 1)[1]
+    ]
     return send_file(buffer, mimetype=mimetype, as_attachment=True, download_name=filename)
 
 
@@ -191,17 +214,35 @@ def dossier_template_xlsx(target) -> None:
     workbook = new_workbook(target)
     bold = workbook.add_format({"bold": True})
     sheet = workbook.add_worksheet("dossiers")
-    write_row(sheet, 0, list(dossier_import.COLUMNS),
-              {i: bold for i in range(len(dossier_import.COLUMNS))})
+    write_row(
+        sheet,
+        0,
+        list(dossier_import.COLUMNS),
+        {i: bold for i in range(len(dossier_import.COLUMNS))},
+    )
     notes = workbook.add_worksheet(catalog_io.NOTES_SHEET)
-    write_row(notes, 0, ["cột (column)", "bắt buộc", "ý nghĩa / giá trị"],
-              {0: bold, 1: bold, 2: bold})
+    write_row(
+        notes, 0, ["cột (column)", "bắt buộc", "ý nghĩa / giá trị"], {0: bold, 1: bold, 2: bold}
+    )
     for row, name in enumerate(dossier_import.COLUMNS, start=1):
-        write_row(notes, row, [name, "có" if name in dossier_import.REQUIRED else "",
-                               dossier_import.COLUMN_HELP[name]])
+        write_row(
+            notes,
+            row,
+            [
+                name,
+                "có" if name in dossier_import.REQUIRED else "",
+                dossier_import.COLUMN_HELP[name],
+            ],
+        )
     workbook.close()
 
 
 def register(admin):
-    admin.add_view(ImportView(name=_l("Import and export"), category=_l("Administration"),
-                              endpoint="imports", url="/imports"))
+    admin.add_view(
+        ImportView(
+            name=_l("Import and export"),
+            category=_l("Administration"),
+            endpoint="imports",
+            url="/imports",
+        )
+    )

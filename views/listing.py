@@ -1,5 +1,6 @@
 """Lists of big tables (a million dossiers): how many rows the filtered list has, without ever
 counting the whole table."""
+
 from __future__ import annotations
 
 from flask import current_app, g, request
@@ -23,12 +24,13 @@ class BoundedCountMixin:
 
     For views with `simple_list_pager = True` (no COUNT(*) per page): put it before the model view
     in the bases. `count_messages`: (exact, more than), each with %(count)s."""
+
     count_messages = (_l("%(count)s rows"), _l("More than %(count)s rows"))
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
-                 page_size=None):
-        count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
-                                       execute=execute, page_size=page_size)
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, rows = super().get_list(
+            page, sort_column, sort_desc, search, filters, execute=execute, page_size=page_size
+        )
         if count is None and execute and request.endpoint == f"{self.endpoint}.index_view":
             limit = current_app.settings.list_count_limit
             size = self.page_size if page_size is None else page_size

@@ -9,13 +9,15 @@ URL, the answer is never cached and sends no Referer.
 Guessing: every look-up that finds nothing (unknown code, wrong secret: one and the same answer)
 counts against the client address, on this page and the API together, in the storage of the
 login limits (Redis when REDIS_URL is set). Past LOOKUP_LIMIT_PER_ADDRESS the answer is 429."""
+
 from __future__ import annotations
 
 import math
 import time
 
-from flask import (Blueprint, current_app, g, render_template, request, url_for)
-from flask_babel import gettext as _, ngettext
+from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 
@@ -41,9 +43,13 @@ def retry_after(limit: RequestLimit) -> int:
 
 def lookup_limit(on_breach):
     """The one count of failed look-ups per address, shared by the page and the API."""
-    return limiter.shared_limit(lambda: current_app.settings.lookup_limit_per_address,
-                                scope="dossier-lookup", key_func=_address_key,
-                                deduct_when=_failed, on_breach=on_breach)
+    return limiter.shared_limit(
+        lambda: current_app.settings.lookup_limit_per_address,
+        scope="dossier-lookup",
+        key_func=_address_key,
+        deduct_when=_failed,
+        on_breach=on_breach,
+    )
 
 
 def find_dossier(code: str | None, secret: str | None):
@@ -55,8 +61,7 @@ def find_dossier(code: str | None, secret: str | None):
 
 
 def public_status(dossier) -> dict:
-    return lookup.public_status(dossier, current_app.settings.reporting_unit_name,
-                                translate=_)
+    return lookup.public_status(dossier, current_app.settings.reporting_unit_name, translate=_)
 
 
 def lookup_url(code: str, secret: str | None = None) -> str:
@@ -79,12 +84,24 @@ def _private(response):
 def _too_many(limit: RequestLimit):
     wait = retry_after(limit)
     minutes = math.ceil(wait / 60)
-    message = ngettext("Too many look-ups found nothing. Try again in %(num)d minute.",
-                       "Too many look-ups found nothing. Try again in %(num)d minutes.",
-                       minutes)
-    response = current_app.make_response((render_template(
-        "public/lookup.html", code="", secret="", status=None, searched=False,
-        refused=message), 429))
+    message = ngettext(
+        "Too many look-ups found nothing. Try again in %(num)d minute.",
+        "Too many look-ups found nothing. Try again in %(num)d minutes.",
+        minutes,
+    )
+    response = current_app.make_response(
+        (
+            render_template(
+                "public/lookup.html",
+                code="",
+                secret="",
+                status=None,
+                searched=False,
+                refused=message,
+            ),
+            429,
+        )
+    )
     response.headers["Retry-After"] = str(wait)
     return _private(response)
 
@@ -92,15 +109,21 @@ def _too_many(limit: RequestLimit):
 @bp.get("/")
 @lookup_limit(_too_many)
 def index():
-    code = request.args.get("code", "")[:lookup.MAX_CODE_LENGTH + 1].strip()
-    secret = request.args.get("secret", "")[:lookup.MAX_SECRET_INPUT]
+    code = request.args.get("code", "")[: lookup.MAX_CODE_LENGTH + 1].strip()
+    secret = request.args.get("secret", "")[: lookup.MAX_SECRET_INPUT]
     searched = bool(code or secret)
     status = None
     if searched:
         dossier = find_dossier(code, secret)
         status = public_status(dossier) if dossier else None
-    html = render_template("public/lookup.html", code=code, secret=secret, status=status,
-                           searched=searched, refused=None)
+    html = render_template(
+        "public/lookup.html",
+        code=code,
+        secret=secret,
+        status=status,
+        searched=searched,
+        refused=None,
+    )
     return _private(current_app.make_response((html, 404 if searched and not status else 200)))
 
 

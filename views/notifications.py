@@ -1,12 +1,14 @@
 """Administration of the notices to applicants (issue 15 point 4): the outbox (what was or would
 be sent, the attempts, "resend") and the texts of the notices. Admins only: the outbox lists
 applicants' e-mail addresses and phone numbers, which managers' reports do not need."""
+
 from __future__ import annotations
 
 from flask import current_app, flash
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -21,21 +23,40 @@ from models import Dossier, Notice, NoticeTemplate, db
 from views import labels
 from views.base import SecureModelView, parse_id
 
-EVENTS = {"accepted": _l("Dossier received"),
-          "supplement_requested": _l("Supplement requested"),
-          "result_ready": _l("Result ready"), "rescheduled": _l("Apology and new date"),
-          "feedback_answered": _l("Feedback answered")}
+EVENTS = {
+    "accepted": _l("Dossier received"),
+    "supplement_requested": _l("Supplement requested"),
+    "result_ready": _l("Result ready"),
+    "rescheduled": _l("Apology and new date"),
+    "feedback_answered": _l("Feedback answered"),
+}
 NOTICE_CHANNELS = {"email": _l("E-mail"), "sms": _l("SMS"), "zalo": _l("Zalo")}
-NOTICE_STATUSES = {"queued": _l("Queued"), "sending": _l("Sending"),
-                   "failed": _l("Failed, will retry"), "sent": _l("Sent"),
-                   "dead": _l("Given up"), "skipped": _l("No channel configured")}
+NOTICE_STATUSES = {
+    "queued": _l("Queued"),
+    "sending": _l("Sending"),
+    "failed": _l("Failed, will retry"),
+    "sent": _l("Sent"),
+    "dead": _l("Given up"),
+    "skipped": _l("No channel configured"),
+}
 NOTICE_LABELS = dict(
-    labels.LABELS, event=_l("Event"), channel=_l("Channel"), recipient=_l("Recipient"),
-    dossier=_l("Dossier"), status=_l("Status"), attempts=_l("Attempts"),
-    next_attempt_at=_l("Next attempt"), sent_at=_l("Sent at"), last_error=_l("Last error"),
-    attempt_log=_l("Attempts made"), subject=_l("Subject"), body=_l("Text"),
-    created_at=_l("Queued at"), preview=_l("Text (as it would be sent now)"),
-    feedback=_l("Feedback"))
+    labels.LABELS,
+    event=_l("Event"),
+    channel=_l("Channel"),
+    recipient=_l("Recipient"),
+    dossier=_l("Dossier"),
+    status=_l("Status"),
+    attempts=_l("Attempts"),
+    next_attempt_at=_l("Next attempt"),
+    sent_at=_l("Sent at"),
+    last_error=_l("Last error"),
+    attempt_log=_l("Attempts made"),
+    subject=_l("Subject"),
+    body=_l("Text"),
+    created_at=_l("Queued at"),
+    preview=_l("Text (as it would be sent now)"),
+    feedback=_l("Feedback"),
+)
 NOTICE_LABELS["dossier.code"] = _l("Dossier code")
 
 
@@ -67,29 +88,66 @@ def _preview(view, context, model, name):
 
 class NoticeView(SecureModelView):
     """The outbox: read-only; "resend" for failed, given-up and unsent notices."""
+
     read_roles = ("admin",)
     create_roles = edit_roles = delete_roles = ()
     action_roles = ("admin",)
     column_labels = NOTICE_LABELS
-    column_list = ("created_at", "event", "channel", "recipient", "dossier", "status",
-                   "attempts", "next_attempt_at", "sent_at", "last_error")
-    column_details_list = ("created_at", "event", "channel", "recipient", "dossier",
-                           "feedback", "status", "attempts", "next_attempt_at", "sent_at",
-                           "last_error", "attempt_log", "subject", "preview")
-    column_choices = {"event": labels.choices(EVENTS),
-                      "channel": labels.choices(NOTICE_CHANNELS),
-                      "status": labels.choices(NOTICE_STATUSES)}
-    column_formatters = {"created_at": _local_time, "next_attempt_at": _local_time,
-                         "sent_at": _local_time}
+    column_list = (
+        "created_at",
+        "event",
+        "channel",
+        "recipient",
+        "dossier",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    )
+    column_details_list = (
+        "created_at",
+        "event",
+        "channel",
+        "recipient",
+        "dossier",
+        "feedback",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+        "attempt_log",
+        "subject",
+        "preview",
+    )
+    column_choices = {
+        "event": labels.choices(EVENTS),
+        "channel": labels.choices(NOTICE_CHANNELS),
+        "status": labels.choices(NOTICE_STATUSES),
+    }
+    column_formatters = {
+        "created_at": _local_time,
+        "next_attempt_at": _local_time,
+        "sent_at": _local_time,
+    }
     column_formatters_detail = dict(column_formatters, attempt_log=_pre, preview=_preview)
-    column_sortable_list = ("created_at", "event", "channel", "status", "attempts",
-                            "next_attempt_at", "sent_at")
+    column_sortable_list = (
+        "created_at",
+        "event",
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    )
     column_default_sort = ("id", True)
     column_filters = (
         FilterEqual(Notice.status, _l("Status"), options=labels.choices(NOTICE_STATUSES)),
         FilterEqual(Notice.channel, _l("Channel"), options=labels.choices(NOTICE_CHANNELS)),
         FilterEqual(Notice.event, _l("Event"), options=labels.choices(EVENTS)),
-        "created_at")
+        "created_at",
+    )
     column_searchable_list = ("recipient",)
     simple_list_pager = True  # the outbox grows without bound
 
@@ -103,42 +161,50 @@ class NoticeView(SecureModelView):
         """By dossier code (or a part of it)."""
         term = (search or "").strip()[:64]
         criterion = Notice.dossier_id.in_(
-            select(Dossier.id).where(Dossier.code.contains(term, autoescape=True)))
+            select(Dossier.id).where(Dossier.code.contains(term, autoescape=True))
+        )
         if count_query is not None:
             count_query = count_query.filter(criterion)
         return query.filter(criterion), count_query, joins, count_joins
 
     @action("resend", _l("Send again"), _l("Send the selected notices again?"))
     def action_resend(self, ids):
-        notices = db.session.scalars(select(Notice).where(Notice.id.in_(
-            [n for n in map(parse_id, ids) if n]))).all()
+        notices = db.session.scalars(
+            select(Notice).where(Notice.id.in_([n for n in map(parse_id, ids) if n]))
+        ).all()
         count = ns.resend(db.session, notices, clock.now())
         db.session.commit()
-        flash(_("%(n)s notices will be sent again at the next run of the sender.", n=count),
-              "success")
+        flash(
+            _("%(n)s notices will be sent again at the next run of the sender.", n=count), "success"
+        )
 
 
 class NoticeTemplateView(SecureModelView):
     """The texts: edited by admins, checked in the sandbox before they are saved."""
+
     read_roles = ("admin",)
     create_roles = delete_roles = ()
     edit_roles = ("admin",)
     column_labels = dict(NOTICE_LABELS, body=_l("Text"))
     column_list = ("event", "channel", "subject", "body")
-    column_choices = {"event": labels.choices(EVENTS),
-                      "channel": labels.choices(NOTICE_CHANNELS)}
+    column_choices = {"event": labels.choices(EVENTS), "channel": labels.choices(NOTICE_CHANNELS)}
     column_default_sort = "id"
     column_filters = ("event", "channel")
     column_searchable_list = ()
     form_columns = ("subject", "body")
     form_overrides = {"body": TextAreaField}
-    form_args = {"subject": {"validators": [Length(max=255)]},
-                 "body": {"validators": [Length(max=nt.MAX_TEMPLATE_LENGTH)],
-                          "description": _l(
-                              "Variables: {{ code }}, {{ procedure }}, {{ due_date }}, "
-                              "{{ lookup_link }}, {{ agency }}, {{ center }}, "
-                              "{{ received_on }} (feedback); and {% if lookup_link %} … "
-                              "{% endif %}.")}}
+    form_args = {
+        "subject": {"validators": [Length(max=255)]},
+        "body": {
+            "validators": [Length(max=nt.MAX_TEMPLATE_LENGTH)],
+            "description": _l(
+                "Variables: {{ code }}, {{ procedure }}, {{ due_date }}, "
+                "{{ lookup_link }}, {{ agency }}, {{ center }}, "
+                "{{ received_on }} (feedback); and {% if lookup_link %} … "
+                "{% endif %}."
+            ),
+        },
+    }
     form_widget_args = {"body": {"rows": 8}}
 
     def on_model_change(self, form, model, is_created):
@@ -146,14 +212,25 @@ class NoticeTemplateView(SecureModelView):
             try:
                 nt.check_template(getattr(model, name) or "")
             except nt.NoticeTemplateError:
-                raise ValidationError(_(
-                    "The text can only use these variables: %(names)s, and {%% if %%}.",
-                    names=", ".join(f"{{{{ {v} }}}}" for v in nt.VARIABLES))) from None
+                raise ValidationError(
+                    _(
+                        "The text can only use these variables: %(names)s, and {%% if %%}.",
+                        names=", ".join(f"{{{{ {v} }}}}" for v in nt.VARIABLES),
+                    )
+                ) from None
 
 
 def register(admin):
     category = _l("Administration")
-    admin.add_view(NoticeView(Notice, db, name=_l("Outbox (notices)"), category=category,
-                              endpoint="outbox"))
-    admin.add_view(NoticeTemplateView(NoticeTemplate, db, name=_l("Notice texts"),
-                                      category=category, endpoint="notice_template"))
+    admin.add_view(
+        NoticeView(Notice, db, name=_l("Outbox (notices)"), category=category, endpoint="outbox")
+    )
+    admin.add_view(
+        NoticeTemplateView(
+            NoticeTemplate,
+            db,
+            name=_l("Notice texts"),
+            category=category,
+            endpoint="notice_template",
+        )
+    )

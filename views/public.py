@@ -4,6 +4,7 @@ their national codes, agencies and fields by theirs; no staff, no dossiers.
 
 Runs without the staff session (views/public_access.py); its forms are GET forms (nothing to
 protect with a CSRF token); it keeps the security headers of every page (views/headers.py)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
@@ -66,11 +67,22 @@ def index():
     def page_url(n: int) -> str:
         return url_for("public.index", **args, **({"page": n} if n > 1 else {}))
 
-    return _cached(render_template(
-        "public/index.html", filters=filters, procedures=procedures, total=total,
-        number=min(number, pages), pages=pages, page_url=page_url, agencies=agencies,
-        fields=fields, flags=FLAGS, levels=labels.PROCEDURE_LEVELS,
-        online_levels=labels.ONLINE_LEVELS))
+    return _cached(
+        render_template(
+            "public/index.html",
+            filters=filters,
+            procedures=procedures,
+            total=total,
+            number=min(number, pages),
+            pages=pages,
+            page_url=page_url,
+            agencies=agencies,
+            fields=fields,
+            flags=FLAGS,
+            levels=labels.PROCEDURE_LEVELS,
+            online_levels=labels.ONLINE_LEVELS,
+        )
+    )
 
 
 @bp.get("/<code>")
@@ -78,11 +90,18 @@ def procedure(code: str):
     found = public_catalog.find(db.session, code) if len(code) <= 32 else None
     if found is None:
         abort(404)
-    return _cached(render_template(
-        "public/procedure.html", procedure=found, flags=FLAGS,
-        documents=public_catalog.document_list(found.required_documents),
-        levels=labels.PROCEDURE_LEVELS, online_levels=labels.ONLINE_LEVELS,
-        fee_kinds=labels.FEE_KINDS, channels=labels.CHANNELS))
+    return _cached(
+        render_template(
+            "public/procedure.html",
+            procedure=found,
+            flags=FLAGS,
+            documents=public_catalog.document_list(found.required_documents),
+            levels=labels.PROCEDURE_LEVELS,
+            online_levels=labels.ONLINE_LEVELS,
+            fee_kinds=labels.FEE_KINDS,
+            channels=labels.CHANNELS,
+        )
+    )
 
 
 @bp.route("/<path:rest>")

@@ -4,6 +4,7 @@ nobody is logged in. A staff member who opens the catalog in the browser they wo
 cookie along; it is ignored, not refreshed, and never echoed in a Set-Cookie.
 
 Each public blueprint declares its URL prefix with `public_prefix(app, "/thu-tuc")`."""
+
 from __future__ import annotations
 
 from flask import g

@@ -10,34 +10,56 @@
   display (polls /man-hinh/data.json). Both are public paths (views/public_access.py): the staff
   session cookie is neither read nor written there; their credential is the device cookie;
 - /queue/figures/ : waiting and serving times per group and counter for a period."""
+
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect,
-                   render_template, request, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
-from domain import clock, kiosk as kiosk_tokens, periods, queue
+from domain import clock, periods, queue
+from domain import kiosk as kiosk_tokens
 from domain.service import RuleError
-from models import (QueueCounter, QueueDevice, QueueTicket, ServiceGroup, db, utcnow)
+from models import QueueCounter, QueueDevice, QueueTicket, ServiceGroup, db, utcnow
 from views import labels
 from views.auth import limiter
-from views.base import (SecureBaseView, SecureForm, SecureModelView, own_agency_ids, parse_id,
-                        period_message)
+from views.base import (
+    SecureBaseView,
+    SecureForm,
+    SecureModelView,
+    own_agency_ids,
+    parse_id,
+    period_message,
+)
 from views.public_access import public_prefix
 
 KIOSK_PATH = "/lay-so"
 DISPLAY_PATH = "/man-hinh"
-COOKIES = {"ticket": ("motcua_ticket_kiosk", KIOSK_PATH + "/"),
-           "display": ("motcua_hall_display", DISPLAY_PATH + "/")}
+COOKIES = {
+    "ticket": ("motcua_ticket_kiosk", KIOSK_PATH + "/"),
+    "display": ("motcua_hall_display", DISPLAY_PATH + "/"),
+}
 
 MESSAGES = {
     "queue_group_inactive": _l("This service group no longer gives tickets."),
@@ -51,8 +73,12 @@ MESSAGES = {
 }
 
 DEVICE_KINDS = {"ticket": _l("Ticket kiosk"), "display": _l("Hall display")}
-STATUSES = {"waiting": _l("Waiting"), "called": _l("Called"), "served": _l("Served"),
-            "skipped": _l("Did not come")}
+STATUSES = {
+    "waiting": _l("Waiting"),
+    "called": _l("Called"),
+    "served": _l("Served"),
+    "skipped": _l("Did not come"),
+}
 
 
 def _message(error: RuleError) -> str:
@@ -64,17 +90,26 @@ def _message(error: RuleError) -> str:
 
 class ServiceGroupView(SecureModelView):
     """The kiosk's buttons: a group's name, its letter, the agencies it serves."""
+
     read_roles = ("admin", "manager")
-    column_labels = dict(labels.LABELS, name=_l("Name"), prefix=_l("Letter"),
-                         agencies=_l("Agencies served"), sort_order=_l("Order"),
-                         active=_l("Active"))
+    column_labels = dict(
+        labels.LABELS,
+        name=_l("Name"),
+        prefix=_l("Letter"),
+        agencies=_l("Agencies served"),
+        sort_order=_l("Order"),
+        active=_l("Active"),
+    )
     column_list = ("prefix", "name", "agencies", "sort_order", "active")
     column_default_sort = ("sort_order", False)
     column_searchable_list = ()
     form_columns = ("name", "prefix", "agencies", "sort_order", "active")
-    form_args = {"prefix": {"validators": [Length(min=1, max=3)],
-                            "description": _l("1 to 3 letters printed before the number "
-                                              "(A-001).")}}
+    form_args = {
+        "prefix": {
+            "validators": [Length(min=1, max=3)],
+            "description": _l("1 to 3 letters printed before the number (A-001)."),
+        }
+    }
 
     def on_model_change(self, form, model, is_created):
         model.prefix = (model.prefix or "").strip().upper()
@@ -82,10 +117,16 @@ class ServiceGroupView(SecureModelView):
 
 class QueueCounterView(SecureModelView):
     """The hall's counters: the groups each calls and the clerk working there now."""
+
     read_roles = ("admin", "manager")
-    column_labels = dict(labels.LABELS, number=_l("Counter"), name=_l("Name"),
-                         groups=_l("Service groups"), clerk=_l("Clerk now"),
-                         active=_l("Active"))
+    column_labels = dict(
+        labels.LABELS,
+        number=_l("Counter"),
+        name=_l("Name"),
+        groups=_l("Service groups"),
+        clerk=_l("Clerk now"),
+        active=_l("Active"),
+    )
     column_list = ("number", "name", "groups", "clerk", "active")
     column_default_sort = ("number", False)
     column_searchable_list = ()
@@ -95,12 +136,19 @@ class QueueCounterView(SecureModelView):
 class QueueDeviceView(SecureModelView):
     """Ticket kiosks and hall displays: admins see them and end one (a stolen tablet, a TV
     moved); they are started from the device itself (/queue/start/)."""
+
     read_roles = ("admin",)
     create_roles = edit_roles = ()
     action_roles = ("admin",)
-    column_labels = dict(labels.LABELS, kind=_l("Kind"), name=_l("Name"),
-                         started_by=_l("Started by"), started_at=_l("Started at"),
-                         expires_at=_l("Expires at"), revoked_at=_l("Ended at"))
+    column_labels = dict(
+        labels.LABELS,
+        kind=_l("Kind"),
+        name=_l("Name"),
+        started_by=_l("Started by"),
+        started_at=_l("Started at"),
+        expires_at=_l("Expires at"),
+        revoked_at=_l("Ended at"),
+    )
     column_list = ("kind", "name", "started_by", "started_at", "expires_at", "revoked_at")
     column_formatters = {"kind": lambda v, c, m, p: DEVICE_KINDS.get(m.kind, m.kind)}
     column_default_sort = ("started_at", True)
@@ -110,8 +158,9 @@ class QueueDeviceView(SecureModelView):
     @action("revoke", _l("End"), _l("End the selected devices?"))
     def action_revoke(self, ids):
         now = utcnow()
-        devices = db.session.scalars(select(QueueDevice).where(QueueDevice.id.in_(
-            [int(i) for i in ids if str(i).isdigit()]))).all()
+        devices = db.session.scalars(
+            select(QueueDevice).where(QueueDevice.id.in_([int(i) for i in ids if str(i).isdigit()]))
+        ).all()
         for device in devices:
             kiosk_tokens.revoke(device, current_user._get_current_object(), now)
         db.session.commit()
@@ -132,9 +181,15 @@ def _device_life() -> dt.timedelta:
 
 def _set_device_cookie(response, kind, token, expires_at):
     name, path = COOKIES[kind]
-    response.set_cookie(name, token, expires=expires_at.replace(tzinfo=dt.UTC), path=path,
-                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
-                        samesite="Strict")
+    response.set_cookie(
+        name,
+        token,
+        expires=expires_at.replace(tzinfo=dt.UTC),
+        path=path,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
 
 
 class QueueStartView(SecureBaseView):
@@ -147,8 +202,9 @@ class QueueStartView(SecureBaseView):
         if form.validate_on_submit():
             user = current_user._get_current_object()
             try:
-                device, token = queue.start_device(db.session, form.kind.data, form.name.data,
-                                                   user, utcnow(), _device_life())
+                device, token = queue.start_device(
+                    db.session, form.kind.data, form.name.data, user, utcnow(), _device_life()
+                )
                 user.close_session()  # the staff login on this device ends with it
                 db.session.commit()
             except RuleError as exc:
@@ -157,8 +213,9 @@ class QueueStartView(SecureBaseView):
             else:
                 logout_user()
                 session.clear()
-                target = url_for("queue_public.kiosk" if device.kind == "ticket"
-                                 else "queue_public.display")
+                target = url_for(
+                    "queue_public.kiosk" if device.kind == "ticket" else "queue_public.display"
+                )
                 response = redirect(target)
                 _set_device_cookie(response, device.kind, token, device.expires_at)
                 return response
@@ -174,20 +231,31 @@ class CounterForm(SecureForm):
 
 class QueueCounterPage(SecureBaseView):
     """The clerk's own counter: one button per step; each POST is one transaction."""
+
     read_roles = ("staff",)
 
     def _page(self, counter, error=None, status=200):
         day = clock.today()
         current = queue.current_ticket(db.session, counter, day) if counter else None
-        counters = db.session.scalars(select(QueueCounter).where(QueueCounter.active.is_(True))
-                                      .order_by(QueueCounter.number)).all()
-        groups = db.session.scalars(select(ServiceGroup).where(ServiceGroup.active.is_(True))
-                                    .order_by(ServiceGroup.sort_order,
-                                              ServiceGroup.prefix)).all()
+        counters = db.session.scalars(
+            select(QueueCounter).where(QueueCounter.active.is_(True)).order_by(QueueCounter.number)
+        ).all()
+        groups = db.session.scalars(
+            select(ServiceGroup)
+            .where(ServiceGroup.active.is_(True))
+            .order_by(ServiceGroup.sort_order, ServiceGroup.prefix)
+        ).all()
         waiting = {g["prefix"]: g["waiting"] for g in queue.group_status(db.session, day)}
-        return self.render("queue/counter.html", counter=counter, current=current,
-                           counters=counters, groups=groups, waiting=waiting, error=error,
-                           form=CounterForm()), status
+        return self.render(
+            "queue/counter.html",
+            counter=counter,
+            current=current,
+            counters=counters,
+            groups=groups,
+            waiting=waiting,
+            error=error,
+            form=CounterForm(),
+        ), status
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
@@ -221,23 +289,30 @@ class QueueCounterPage(SecureBaseView):
                     target = request.form.get("target", "")
                     kind, _sep, ident = target.partition(":")
                     ident = parse_id(ident) or -1
-                    queue.transfer(db.session, ticket, counter, now,
-                                   to_counter=db.session.get(QueueCounter, ident)
-                                   if kind == "counter" else None,
-                                   to_group=db.session.get(ServiceGroup, ident)
-                                   if kind == "group" else None)
+                    queue.transfer(
+                        db.session,
+                        ticket,
+                        counter,
+                        now,
+                        to_counter=db.session.get(QueueCounter, ident)
+                        if kind == "counter"
+                        else None,
+                        to_group=db.session.get(ServiceGroup, ident) if kind == "group" else None,
+                    )
                 elif step == "link":
-                    queue.link_dossier(db.session, ticket, request.form.get("code", ""),
-                                       own_agency_ids())
-                    flash(_("The dossier is linked to ticket %(number)s.",
-                            number=ticket.number), "success")
+                    queue.link_dossier(
+                        db.session, ticket, request.form.get("code", ""), own_agency_ids()
+                    )
+                    flash(
+                        _("The dossier is linked to ticket %(number)s.", number=ticket.number),
+                        "success",
+                    )
                 else:
                     abort(400)
             db.session.commit()
         except RuleError as exc:
             db.session.rollback()
-            return self._page(queue.counter_of(db.session, user), error=_message(exc),
-                              status=409)
+            return self._page(queue.counter_of(db.session, user), error=_message(exc), status=409)
         if step == "served":
             # The citizen rates the clerk on the rating kiosk (views/service/rating_kiosk.py).
             flash(_("Served. The citizen can rate you on the rating kiosk now."), "success")
@@ -246,6 +321,7 @@ class QueueCounterPage(SecureBaseView):
 
 class QueueFiguresView(SecureBaseView):
     """Waiting and serving times per group and counter (domain/queue.figures)."""
+
     read_roles = ("admin", "manager")
 
     @expose("/")
@@ -255,8 +331,9 @@ class QueueFiguresView(SecureBaseView):
         except periods.PeriodError as exc:
             flash(period_message(exc), "error")
             period = periods.Period.for_month(clock.now().year, clock.now().month)
-        return self.render("queue/figures.html", figures=queue.figures(db.session, period),
-                           period=period)
+        return self.render(
+            "queue/figures.html", figures=queue.figures(db.session, period), period=period
+        )
 
 
 # ---- the public devices: ticket kiosk and hall display ---------------------------------------
@@ -274,8 +351,9 @@ def _device_csrf_secret(endpoint, values):
     kiosk's), set before CSRFProtect's check."""
     token = request.cookies.get(COOKIES["ticket"][0])
     if token and request.path.startswith(KIOSK_PATH + "/"):
-        session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = \
+        session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = (
             kiosk_tokens.csrf_secret(current_app.config["SECRET_KEY"], token)
+        )
 
 
 def _tickets_per_minute() -> str:
@@ -289,10 +367,15 @@ def _kiosk_key() -> str:
 
 def _kiosk_page(device, error=None, status=200):
     day = clock.today()
-    response = make_response(render_template(
-        "queue/kiosk.html", groups=queue.group_status(db.session, day),
-        ids={g.prefix: g.id for g in db.session.scalars(select(ServiceGroup))},
-        error=error), status)
+    response = make_response(
+        render_template(
+            "queue/kiosk.html",
+            groups=queue.group_status(db.session, day),
+            ids={g.prefix: g.id for g in db.session.scalars(select(ServiceGroup))},
+            error=error,
+        ),
+        status,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -301,8 +384,9 @@ def _too_many(limit):
     device = _device("ticket")
     if device is None:
         return make_response(render_template("queue/off.html"), 403)
-    response = _kiosk_page(device, error=_("Too many tickets in a minute: please wait a "
-                                           "moment."), status=429)
+    response = _kiosk_page(
+        device, error=_("Too many tickets in a minute: please wait a moment."), status=429
+    )
     response.headers["Retry-After"] = "60"
     return response
 
@@ -333,9 +417,16 @@ def ticket(ticket_id):
     ticket = db.session.get(QueueTicket, ticket_id)
     if ticket is None or ticket.day != clock.today():
         abort(404)
-    ahead = db.session.scalar(select(db.func.count()).select_from(QueueTicket).where(
-        QueueTicket.group_id == ticket.group_id, QueueTicket.day == ticket.day,
-        QueueTicket.status == "waiting", QueueTicket.id < ticket.id))
+    ahead = db.session.scalar(
+        select(db.func.count())
+        .select_from(QueueTicket)
+        .where(
+            QueueTicket.group_id == ticket.group_id,
+            QueueTicket.day == ticket.day,
+            QueueTicket.status == "waiting",
+            QueueTicket.id < ticket.id,
+        )
+    )
     response = make_response(render_template("queue/ticket.html", ticket=ticket, ahead=ahead))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -364,24 +455,56 @@ def _csrf_error(error):
     device = _device("ticket")
     if device is None:
         return make_response(render_template("queue/off.html"), 400)
-    return _kiosk_page(device, error=_("The page was out of date: please tap your choice "
-                                       "again."), status=400)
+    return _kiosk_page(
+        device, error=_("The page was out of date: please tap your choice again."), status=400
+    )
 
 
 def register(admin):
     category = _l("Queue")
-    admin.add_view(QueueCounterPage(name=_l("My counter"), category=category,
-                                    endpoint="queue_counter_page", url="/queue/counter"))
-    admin.add_view(ServiceGroupView(ServiceGroup, db, name=_l("Service groups"),
-                                    category=category, endpoint="service_group"))
-    admin.add_view(QueueCounterView(QueueCounter, db, name=_l("Counters"), category=category,
-                                    endpoint="queue_counter"))
-    admin.add_view(QueueFiguresView(name=_l("Waiting times"), category=category,
-                                    endpoint="queue_figures", url="/queue/figures"))
-    admin.add_view(QueueStartView(name=_l("Start a kiosk or display"), category=category,
-                                  endpoint="queue_start", url="/queue/start"))
-    admin.add_view(QueueDeviceView(QueueDevice, db, name=_l("Kiosks and displays"),
-                                   category=category, endpoint="queue_device"))
+    admin.add_view(
+        QueueCounterPage(
+            name=_l("My counter"),
+            category=category,
+            endpoint="queue_counter_page",
+            url="/queue/counter",
+        )
+    )
+    admin.add_view(
+        ServiceGroupView(
+            ServiceGroup, db, name=_l("Service groups"), category=category, endpoint="service_group"
+        )
+    )
+    admin.add_view(
+        QueueCounterView(
+            QueueCounter, db, name=_l("Counters"), category=category, endpoint="queue_counter"
+        )
+    )
+    admin.add_view(
+        QueueFiguresView(
+            name=_l("Waiting times"),
+            category=category,
+            endpoint="queue_figures",
+            url="/queue/figures",
+        )
+    )
+    admin.add_view(
+        QueueStartView(
+            name=_l("Start a kiosk or display"),
+            category=category,
+            endpoint="queue_start",
+            url="/queue/start",
+        )
+    )
+    admin.add_view(
+        QueueDeviceView(
+            QueueDevice,
+            db,
+            name=_l("Kiosks and displays"),
+            category=category,
+            endpoint="queue_device",
+        )
+    )
     public_prefix(admin.app, KIOSK_PATH)
     public_prefix(admin.app, DISPLAY_PATH)
     admin.app.register_blueprint(bp)

@@ -1,4 +1,5 @@
 """Administration: users, calendar overrides and the audit log."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,26 +25,53 @@ def role_field(**kwargs):
     """The role of a user: no preselected choice (it used to fall on admin, the first); the
     administrator picks one."""
     kwargs["validators"] = [DataRequired()]
-    return Select2Field(choices=labels.choices(labels.ROLES), allow_blank=True,
-                        blank_text=_l("— choose a role —"), **kwargs)
+    return Select2Field(
+        choices=labels.choices(labels.ROLES),
+        allow_blank=True,
+        blank_text=_l("— choose a role —"),
+        **kwargs,
+    )
 
 
 class UserView(XlsxExportMixin, SecureModelView):
     read_roles = ("admin",)
     column_labels = labels.LABELS
-    column_list = ("username", "full_name", "role", "agencies", "counter_no", "active",
-                   "last_login_at")
+    column_list = (
+        "username",
+        "full_name",
+        "role",
+        "agencies",
+        "counter_no",
+        "active",
+        "last_login_at",
+    )
     column_details_list = column_list + ("created_at", "updated_at")
-    column_sortable_list = ("username", "full_name", "role", "counter_no", "active",
-                            "last_login_at")
+    column_sortable_list = (
+        "username",
+        "full_name",
+        "role",
+        "counter_no",
+        "active",
+        "last_login_at",
+    )
     column_default_sort = "username"
     column_filters = ("role", "active")
     column_choices = {"role": labels.choices(labels.ROLES)}
     form_overrides = {"role": role_field}
-    form_columns = ("username", "full_name", "role", "agencies", "counter_no", "active",
-                    "new_password")
-    form_extra_fields = {"new_password": PasswordField(
-        _l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH)])}
+    form_columns = (
+        "username",
+        "full_name",
+        "role",
+        "agencies",
+        "counter_no",
+        "active",
+        "new_password",
+    )
+    form_extra_fields = {
+        "new_password": PasswordField(
+            _l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH)]
+        )
+    }
 
     def on_model_change(self, form, model, is_created):
         if form.new_password.data:
@@ -105,8 +133,7 @@ def _referenced(table: str, column: str, value: int) -> str:
     columns = db.metadata.tables[table].c if table in db.metadata.tables else {}
     for key in getattr(columns.get(column), "foreign_keys", ()):
         target = key.column.table
-        model = next((m.class_ for m in db.Model.registry.mappers
-                      if m.local_table is target), None)
+        model = next((m.class_ for m in db.Model.registry.mappers if m.local_table is target), None)
         row = db.session.get(model, value) if model is not None else None
         if row is not None and type(row).__str__ is not object.__str__:
             return str(row)
@@ -114,26 +141,32 @@ def _referenced(table: str, column: str, value: int) -> str:
 
 
 def _changes_formatter(view, context, model, name):
-    head = (f"<tr><th>{escape(_l('Column'))}</th><th>{escape(_l('Old value'))}</th>"
-            f"<th>{escape(_l('New value'))}</th></tr>")
+    head = (
+        f"<tr><th>{escape(_l('Column'))}</th><th>{escape(_l('Old value'))}</th>"
+        f"<th>{escape(_l('New value'))}</th></tr>"
+    )
     rows = "".join(
         f"<tr><td>{escape(audit_column_label(k))}</td>"
         f"<td>{escape(audit_value(model.table_name, k, v[0]))}</td>"
         f"<td>{escape(audit_value(model.table_name, k, v[1]))}</td></tr>"
-        for k, v in (model.changes or {}).items())
+        for k, v in (model.changes or {}).items()
+    )
     return Markup(f'<table class="table table-sm mb-0">{head}{rows}</table>')
 
 
 class AuditLogView(XlsxExportMixin, SecureModelView):
     """Read-only for everyone: the trail can be browsed, never edited or deleted."""
+
     read_roles = ("admin", "manager")
     create_roles = edit_roles = delete_roles = ()
     action_roles = ()
     column_labels = dict(labels.LABELS, **{"user.username": labels.LABELS["user"]})
     column_list = ("at", "user", "ip", "action", "table_name", "row_id")
     column_details_list = column_list + ("changes",)
-    column_choices = {"action": labels.choices(labels.AUDIT_ACTIONS),
-                      "table_name": labels.choices(labels.AUDIT_TABLES)}
+    column_choices = {
+        "action": labels.choices(labels.AUDIT_ACTIONS),
+        "table_name": labels.choices(labels.AUDIT_TABLES),
+    }
     utc_columns = SecureModelView.utc_columns + ("at",)
     column_formatters_detail = {"changes": _changes_formatter}
     column_default_sort = ("at", True)
@@ -154,9 +187,16 @@ class AuditLogView(XlsxExportMixin, SecureModelView):
 
 def register(admin):
     category = _l("Administration")
-    admin.add_view(UserView(User, db, name=_l("Users"), category=category,
-                            endpoint="user"))
-    admin.add_view(CalendarDayView(CalendarDay, db, name=_l("Calendar overrides"),
-                                   category=category, endpoint="calendar_day"))
-    admin.add_view(AuditLogView(AuditLog, db, name=_l("Audit log"), category=category,
-                                endpoint="audit_log"))
+    admin.add_view(UserView(User, db, name=_l("Users"), category=category, endpoint="user"))
+    admin.add_view(
+        CalendarDayView(
+            CalendarDay,
+            db,
+            name=_l("Calendar overrides"),
+            category=category,
+            endpoint="calendar_day",
+        )
+    )
+    admin.add_view(
+        AuditLogView(AuditLog, db, name=_l("Audit log"), category=category, endpoint="audit_log")
+    )

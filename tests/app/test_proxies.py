@@ -1,9 +1,11 @@
 """Behind a reverse proxy: the client's address comes from X-Forwarded-For, but only as many hops
 as there are trusted proxies (TRUSTED_PROXIES); anyone can send that header."""
+
 import pytest
-from tests.factories import PASSWORD
+
 from domain.audit import LOGIN
 from models import AuditLog, db
+from tests.factories import PASSWORD
 
 PROXY = "10.0.0.5"
 
@@ -15,17 +17,25 @@ def proxied_app(app_with):
 
 def _login_ip(app, forwarded_for: str | None) -> str:
     from tests.factories import create_user
+
     with app.app_context():
         create_user("staff9", "manager")
         db.session.commit()
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     response = app.test_client().post(
-        "/login", data={"username": "staff9", "password": PASSWORD}, headers=headers,
-        environ_base={"REMOTE_ADDR": PROXY})
+        "/login",
+        data={"username": "staff9", "password": PASSWORD},
+        headers=headers,
+        environ_base={"REMOTE_ADDR": PROXY},
+    )
     assert response.status_code == 302
     with app.app_context():
-        row = (db.session.query(AuditLog).filter_by(table_name="user", action=LOGIN)
-               .order_by(AuditLog.id.desc()).first())
+        row = (
+            db.session.query(AuditLog)
+            .filter_by(table_name="user", action=LOGIN)
+            .order_by(AuditLog.id.desc())
+            .first()
+        )
         return row.ip
 
 
@@ -45,6 +55,7 @@ def test_without_trusted_proxies_the_header_is_ignored(app):
 
 def test_trusted_proxies_comes_from_the_environment(monkeypatch, tmp_path):
     from tests.support import make_app
+
     monkeypatch.setenv("TRUSTED_PROXIES", "2")
     app = make_app(f"sqlite:///{tmp_path / 'x.db'}")
     assert app.config["TRUSTED_PROXIES"] == 2

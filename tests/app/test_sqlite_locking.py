@@ -1,6 +1,7 @@
 """SQLite under load (issue 11, item 7): reads never wait for the write lock, and a write that
 cannot get it within the busy timeout answers a Vietnamese "busy" page (503) that keeps what the
 clerk typed, instead of hanging 30 s and then showing Werkzeug's English 500 page."""
+
 import re
 import sqlite3
 import threading
@@ -9,10 +10,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import create_agency, create_user, login
-from tests.support import reset_schema, make_app
-from tests.browser_forms import open_form, read_form
 from models import Dossier, Procedure, User, db
+from tests.browser_forms import open_form, read_form
+from tests.factories import create_agency, create_user, login
+from tests.support import make_app, reset_schema
 
 BUSY = "Hệ thống đang bận, vui lòng thử lại"
 TIMEOUT_MS = 400
@@ -25,8 +26,9 @@ def sqlite_app(tmp_path_factory):
     reset_schema(app)
     with app.app_context():
         agency = create_agency()
-        proc = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency,
-                         processing_days=5)
+        proc = Procedure(
+            code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency, processing_days=5
+        )
         db.session.add(proc)
         create_user("staff1", "staff", [agency])
         db.session.commit()
@@ -68,9 +70,14 @@ def _timed(call):
 def test_reads_do_not_wait_for_a_writer(sqlite_app):
     client = _logged_in(sqlite_app)
     anonymous = sqlite_app.test_client()
-    pages = ((client, "/dossier/"), (client, "/dossier/new/"), (client, "/"),
-             (anonymous, "/login"), (anonymous, "/static/motcua.css"),
-             (client, "/static/motcua.css"))
+    pages = (
+        (client, "/dossier/"),
+        (client, "/dossier/new/"),
+        (client, "/"),
+        (anonymous, "/login"),
+        (anonymous, "/static/motcua.css"),
+        (client, "/static/motcua.css"),
+    )
     for who, url in pages:  # templates compiled before the clock starts
         assert who.get(url).status_code == 200
     with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
@@ -108,23 +115,27 @@ def test_a_write_during_the_lock_gets_the_busy_page_and_can_be_sent_again(sqlite
     assert again.get("form_token") == data.get("form_token")
     assert re.search(r'<script[^>]+src="/static/motcua_forms.js', page)
     with sqlite_app.app_context():
-        assert db.session.scalar(select(Dossier.id).where(
-            Dossier.applicant_name == "Lê Văn Cường")) is None
+        assert (
+            db.session.scalar(select(Dossier.id).where(Dossier.applicant_name == "Lê Văn Cường"))
+            is None
+        )
     # The lock is gone: sending again saves the dossier, once (the form token came along).
     resent = again.submit(client)
     assert resent.status_code == 302, resent.get_data(as_text=True)[:2000]
     assert again.submit(client).status_code == 302  # a second "send again": still one dossier
     with sqlite_app.app_context():
-        rows = db.session.scalars(select(Dossier).where(
-            Dossier.applicant_name == "Lê Văn Cường")).all()
+        rows = db.session.scalars(
+            select(Dossier).where(Dossier.applicant_name == "Lê Văn Cường")
+        ).all()
         assert len(rows) == 1 and rows[0].address == "12 Lê Lợi, Lạng Sơn"
 
 
 def test_login_during_the_lock_is_busy_not_a_crash_and_shows_no_password(sqlite_app):
     client = sqlite_app.test_client()
     with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
-        response = client.post("/login", data={"username": "staff1",
-                                               "password": "correct horse 42"})
+        response = client.post(
+            "/login", data={"username": "staff1", "password": "correct horse 42"}
+        )
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert BUSY in page and "correct horse 42" not in page
@@ -160,6 +171,7 @@ def test_a_read_does_not_wait_to_note_when_the_login_was_last_seen(sqlite_app):
     import datetime as dt
 
     from models import UserSession, utcnow
+
     client = _logged_in(sqlite_app)
     assert client.get("/dossier/").status_code == 200
     long_ago = utcnow() - dt.timedelta(hours=1)
@@ -190,11 +202,18 @@ def test_a_read_that_restores_a_draft_writes_in_its_own_transaction(sqlite_app):
 
     from domain import form_drafts
     from models import utcnow
+
     client = _logged_in(sqlite_app)
     with sqlite_app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.username == "staff1"))
-        key = form_drafts.store(db.session, "/dossier/new/", [["applicant_name", "Vũ Thị Giang"]],
-                                utcnow(), dt.timedelta(hours=1), user_id=user_id)
+        key = form_drafts.store(
+            db.session,
+            "/dossier/new/",
+            [["applicant_name", "Vũ Thị Giang"]],
+            utcnow(),
+            dt.timedelta(hours=1),
+            user_id=user_id,
+        )
         db.session.commit()
         engine = db.engine
     other = sqlite3.connect(sqlite_app.config["TEST_DB_PATH"], isolation_level=None)
@@ -204,6 +223,7 @@ def test_a_read_that_restores_a_draft_writes_in_its_own_transaction(sqlite_app):
         if "FROM user_session" in statement and parameters and not commit_elsewhere.done:
             commit_elsewhere.done = True
             other.execute("UPDATE agency SET sort_order = sort_order + 1")
+
     commit_elsewhere.done = False
     event.listen(engine, "after_cursor_execute", commit_elsewhere)
     try:
@@ -222,6 +242,7 @@ def test_a_kiosk_tablet_is_not_held_up_by_renewing_its_credential(sqlite_app):
     import datetime as dt
 
     from models import KioskDevice, utcnow
+
     tablet = _logged_in(sqlite_app)
     with sqlite_app.app_context():
         officer = db.session.scalar(select(User.id).where(User.username == "staff1"))
@@ -256,10 +277,12 @@ def test_get_requests_never_write(sqlite_app):
 
     from domain import lifecycle as lc
     from models import Agency
+
     with sqlite_app.app_context():
         if db.session.scalar(select(Dossier.id).where(Dossier.applicant_name == "Đọc")) is None:
-            dossier = Dossier(procedure_id=sqlite_app.config["TEST_PROCEDURE_ID"],
-                              applicant_name="Đọc")
+            dossier = Dossier(
+                procedure_id=sqlite_app.config["TEST_PROCEDURE_ID"], applicant_name="Đọc"
+            )
             lc.accept_dossier(db.session, dossier, None, dt.datetime(2019, 3, 4, 9), "U")
             create_user("admin1", "admin")
             create_user("manager1", "manager")
@@ -268,20 +291,35 @@ def test_get_requests_never_write(sqlite_app):
         agency_id = db.session.scalar(select(Agency.id))
         engine = db.engine
     admin = sqlite_app.extensions["admin"][0]
-    urls = ["/", f"/dossier/details/?id={dossier_id}", f"/dossier/edit/?id={dossier_id}",
-            f"/dossier/print/01/?id={dossier_id}", f"/dossier/print/05/?id={dossier_id}",
-            "/dossier/register/", f"/agency/details/?id={agency_id}", "/report/"]
+    urls = [
+        "/",
+        f"/dossier/details/?id={dossier_id}",
+        f"/dossier/edit/?id={dossier_id}",
+        f"/dossier/print/01/?id={dossier_id}",
+        f"/dossier/print/05/?id={dossier_id}",
+        "/dossier/register/",
+        f"/agency/details/?id={agency_id}",
+        "/report/",
+    ]
     with sqlite_app.test_request_context():
         from flask import url_for
+
         for view in admin._views:
-            endpoints = [e for e in ("index_view", "index", "create_view", "totals_view")
-                         if f"{view.endpoint}.{e}" in sqlite_app.view_functions]
+            endpoints = [
+                e
+                for e in ("index_view", "index", "create_view", "totals_view")
+                if f"{view.endpoint}.{e}" in sqlite_app.view_functions
+            ]
             urls += [url_for(f"{view.endpoint}.{e}") for e in endpoints]
     writes = []
 
     def watch(conn, cursor, statement, parameters, context, executemany):
-        if has_request_context() and request.method == "GET" and statement.lstrip().split(
-                None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
+        if (
+            has_request_context()
+            and request.method == "GET"
+            and statement.lstrip().split(None, 1)[0].upper()
+            in ("INSERT", "UPDATE", "DELETE", "REPLACE")
+        ):
             writes.append((request.path, statement[:80]))
 
     event.listen(engine, "before_cursor_execute", watch)
@@ -303,6 +341,7 @@ def test_get_requests_never_write(sqlite_app):
 @pytest.mark.browser
 def test_busy_page_in_the_browser_keeps_the_intake(sqlite_app, browser):
     from werkzeug.serving import make_server
+
     sqlite_app.config["WTF_CSRF_ENABLED"] = True
     server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -332,8 +371,9 @@ def test_busy_page_in_the_browser_keeps_the_intake(sqlite_app, browser):
         page.wait_for_url(re.compile(r".*/dossier/details/.*"))
         page.screenshot(path="/tmp/concurrency-busy-resent.png", full_page=True)
         with sqlite_app.app_context():
-            rows = db.session.scalars(select(Dossier).where(
-                Dossier.applicant_name == "Phạm Thị Dung")).all()
+            rows = db.session.scalars(
+                select(Dossier).where(Dossier.applicant_name == "Phạm Thị Dung")
+            ).all()
             assert len(rows) == 1 and rows[0].phone == "0912000111"
         # "Back" returns to the form with what was typed.
         page.goto(f"{base}/dossier/new/")

@@ -1,6 +1,7 @@
 """The yearly calendar checklist in a real Chromium: an administrator on 15/11/2026 is warned on
 the home page, follows the link, sees 2026's swap from the demo overrides (Thông báo 9441/TB-BNV)
 and 2027 not reviewed, marks 2027 as reviewed, and the warning is gone."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,9 @@ pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/legal-shots")
 
 
-def test_admin_reviews_next_year_from_the_home_page_warning(app, live_server, page, users,
-                                                            frozen_clock):
+def test_admin_reviews_next_year_from_the_home_page_warning(
+    app, live_server, page, users, frozen_clock
+):
     frozen_clock(dt.date(2026, 11, 15))
     with app.app_context():
         add_calendar_overrides(db.session)

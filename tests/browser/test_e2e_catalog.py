@@ -1,5 +1,6 @@
 """End to end in a real headless Chromium: log in as admin, create a procedure, find it by an
 accent-free search, log out."""
+
 import pytest
 
 pytestmark = pytest.mark.browser

@@ -1,30 +1,41 @@
 """In headless Chromium with the Content-Security-Policy on: every main page of every role opens
 without a single CSP violation or script error, and the interactive parts still work — the
 filters' date picker, the AJAX pickers (select2), the menus, the print button."""
+
 import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
 from domain.evaluation import ensure_indicators
 from models import Agency, CalendarDay, Dossier, FeeItem, Procedure, db
 from tests.browser.watch import Watch
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 CODE = "000.00.20.H37-190304-0001"
 
+
 def _data(app):
     with app.app_context():
         agency = db.session.query(Agency).filter_by(code="SGTVT").one()
-        procedure = Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe", agency=agency,
-                              processing_days=5, fee_items=[
-                                  FeeItem(kind="charge", name="Lệ phí cấp GPLX",
-                                          amount_vnd=135000)])
-        dossier = Dossier(code=CODE, procedure=procedure, agency=agency,
-                          applicant_name="Nguyễn Văn Ánh", accepted_at=dt.datetime(2019, 3, 4, 9),
-                          status=4, due_date=dt.date(2019, 3, 11))
+        procedure = Procedure(
+            code="1.002809",
+            name="Cấp lại Giấy phép lái xe",
+            agency=agency,
+            processing_days=5,
+            fee_items=[FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000)],
+        )
+        dossier = Dossier(
+            code=CODE,
+            procedure=procedure,
+            agency=agency,
+            applicant_name="Nguyễn Văn Ánh",
+            accepted_at=dt.datetime(2019, 3, 4, 9),
+            status=4,
+            due_date=dt.date(2019, 3, 11),
+        )
         db.session.add(dossier)
         db.session.add(CalendarDay(date=dt.date(2019, 12, 31), is_working_day=False, note="Nghỉ"))
         ensure_indicators(db.session)
@@ -46,8 +57,13 @@ def _menu_pages(page, live_server) -> list[str]:
     pages = []
     for href in hrefs:
         parts = urlsplit(href)
-        if (href.startswith(live_server) and not parts.path.endswith((".xlsx", ".zip"))
-                and href not in pages and parts.fragment == "" and parts.path != "/logout"):
+        if (
+            href.startswith(live_server)
+            and not parts.path.endswith((".xlsx", ".zip"))
+            and href not in pages
+            and parts.fragment == ""
+            and parts.path != "/logout"
+        ):
             pages.append(href)
     return pages
 
@@ -81,9 +97,18 @@ def test_every_role_uses_the_pages_without_csp_violations(app, live_server, page
     _log_in(page, live_server, "staff1")
     watch.check("home")
     _open_menu(page, watch)
-    _visit_all(page, live_server, watch, extra=(
-        "/dossier/new/", f"/dossier/details/?id={dossier_id}", "/courier_run/new/",
-        "/evaluation_form/new/", "/kiosk/"))
+    _visit_all(
+        page,
+        live_server,
+        watch,
+        extra=(
+            "/dossier/new/",
+            f"/dossier/details/?id={dossier_id}",
+            "/courier_run/new/",
+            "/evaluation_form/new/",
+            "/kiosk/",
+        ),
+    )
 
     # A dossier's documents: "Add" opens one more inline row.
     page.goto(f"{live_server}/dossier/new/")
@@ -138,8 +163,12 @@ def test_every_role_uses_the_pages_without_csp_violations(app, live_server, page
 
     # Admin: every page, the create forms with their pickers (select2 on a relation).
     _log_in(page, live_server, "admin1")
-    _visit_all(page, live_server, watch, extra=(
-        "/user/new/", "/procedure/new/", "/calendar_day/new/", "/agency/new/"))
+    _visit_all(
+        page,
+        live_server,
+        watch,
+        extra=("/user/new/", "/procedure/new/", "/calendar_day/new/", "/agency/new/"),
+    )
     page.goto(f"{live_server}/user/new/")
     page.click("#s2id_agencies")
     page.keyboard.type("tu phap")

@@ -1,5 +1,6 @@
 """End to end in a real headless Chromium: a counter clerk takes a dossier in, prints the
 receipt (Mẫu 01), records the result and hands it over."""
+
 import pytest
 from sqlalchemy import select
 
@@ -11,8 +12,15 @@ pytestmark = pytest.mark.browser
 def test_intake_print_resolve_return(app, live_server, page, users):
     with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        db.session.add(Procedure(code="1.002804", name="Đổi giấy phép lái xe do ngành GTVT cấp",
-                                 agency=agency, processing_days=0, four_on_spot=True))
+        db.session.add(
+            Procedure(
+                code="1.002804",
+                name="Đổi giấy phép lái xe do ngành GTVT cấp",
+                agency=agency,
+                processing_days=0,
+                four_on_spot=True,
+            )
+        )
         db.session.commit()
 
     page.goto(f"{live_server}/dossier/new/")
@@ -31,8 +39,9 @@ def test_intake_print_resolve_return(app, live_server, page, users):
     page.click("#intake-submit")  # "Tiếp nhận và in phiếu": saved, then the receipt
     page.wait_for_url(f"{live_server}/dossier/print/01/*")
     with app.app_context():
-        code, dossier_id = db.session.execute(select(Dossier.code, Dossier.id).where(
-            Dossier.applicant_name == "Vi Văn Thắng")).one()
+        code, dossier_id = db.session.execute(
+            select(Dossier.code, Dossier.id).where(Dossier.applicant_name == "Vi Văn Thắng")
+        ).one()
     assert code and code in page.inner_text("body")
     page.goto(f"{live_server}/dossier/details/?id={dossier_id}")
     assert page.inner_text("#dossier-status") == "Được tiếp nhận"

@@ -2,15 +2,16 @@
 a received document, sees it listed with its size and pages, downloads it, is told in
 Vietnamese why a disguised file is refused, and withdraws a wrong file with a reason.
 Screenshots: /tmp/files-shots/."""
+
 import datetime as dt
 from pathlib import Path
 
-from tests import file_samples as samples
 import pytest
 from sqlalchemy import select
 
 from domain import lifecycle as lc
 from models import Agency, Dossier, DossierDocument, DossierFile, Procedure, db
+from tests import file_samples as samples
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/files-shots")
@@ -22,11 +23,20 @@ def test_clerk_attaches_a_scan_and_downloads_it(app, live_server, page, users, t
     app.config["FILES_DIR"] = str(tmp_path / "files")
     with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        proc = Procedure(code="1.002804", name="Đổi giấy phép lái xe do ngành GTVT cấp",
-                         agency=agency, processing_days=5)
-        dossier = Dossier(procedure=proc, applicant_name="Vi Văn Thắng", documents=[
-            DossierDocument(name="Đơn đề nghị đổi giấy phép lái xe", kind="original"),
-            DossierDocument(name="Giấy phép lái xe cũ", kind="copy")])
+        proc = Procedure(
+            code="1.002804",
+            name="Đổi giấy phép lái xe do ngành GTVT cấp",
+            agency=agency,
+            processing_days=5,
+        )
+        dossier = Dossier(
+            procedure=proc,
+            applicant_name="Vi Văn Thắng",
+            documents=[
+                DossierDocument(name="Đơn đề nghị đổi giấy phép lái xe", kind="original"),
+                DossierDocument(name="Giấy phép lái xe cũ", kind="copy"),
+            ],
+        )
         lc.accept_dossier(db.session, dossier, None, dt.datetime(2019, 3, 4, 9), "000.00.20.H37")
         db.session.commit()
         dossier_id, document_id = dossier.id, dossier.documents[0].id
@@ -41,8 +51,10 @@ def test_clerk_attaches_a_scan_and_downloads_it(app, live_server, page, users, t
     assert "Chưa có tệp đính kèm" in page.inner_text("#file-list")
 
     page.select_option("#upload-target", str(document_id))
-    page.set_input_files("#upload-input", files=[{
-        "name": "don-de-nghi.pdf", "mimeType": "application/pdf", "buffer": scan}])
+    page.set_input_files(
+        "#upload-input",
+        files=[{"name": "don-de-nghi.pdf", "mimeType": "application/pdf", "buffer": scan}],
+    )
     page.locator("#upload-files").screenshot(path=str(SHOTS / f"1-upload-form-{backend}.png"))
     page.click("#upload-submit")
     page.wait_for_url(f"{live_server}/dossier/details/*#files")
@@ -51,8 +63,10 @@ def test_clerk_attaches_a_scan_and_downloads_it(app, live_server, page, users, t
     assert "don-de-nghi.pdf" in row.inner_text()
     assert "Đơn đề nghị đổi giấy phép lái xe" in row.inner_text()
     assert row.locator(".file-pages").inner_text() == "3"
-    assert row.locator(".file-size").inner_text().endswith(" B") or "KB" in \
-        row.locator(".file-size").inner_text()
+    assert (
+        row.locator(".file-size").inner_text().endswith(" B")
+        or "KB" in row.locator(".file-size").inner_text()
+    )
     assert "✓ Đơn đề nghị đổi giấy phép lái xe" in page.inner_text("#scan-checklist")
     page.locator("#files").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / f"2-listed-{backend}.png"), full_page=True)
@@ -66,8 +80,10 @@ def test_clerk_attaches_a_scan_and_downloads_it(app, live_server, page, users, t
     assert saved.read_bytes() == scan
 
     # A web page renamed .pdf: refused, in Vietnamese, nothing added.
-    page.set_input_files("#upload-input", files=[{
-        "name": "ban-quet.pdf", "mimeType": "application/pdf", "buffer": samples.html()}])
+    page.set_input_files(
+        "#upload-input",
+        files=[{"name": "ban-quet.pdf", "mimeType": "application/pdf", "buffer": samples.html()}],
+    )
     page.click("#upload-submit")
     page.wait_for_load_state()
     error = page.inner_text(".alert-danger")

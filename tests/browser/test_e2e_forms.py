@@ -1,6 +1,7 @@
 """In a real Chromium: an administrator opens an agency and a procedure and saves them without
 changing anything (it used to answer "Đã tồn tại." on the row's own code), then picks a field
 for the procedure: only the fields of the procedure's agency are offered, shown with it."""
+
 import datetime as dt
 
 import pytest
@@ -17,13 +18,23 @@ def catalog(app, users):
         gt = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
         tp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
         roads = Field(code="GTDB", name="Đường bộ", agency=gt)
-        db.session.add_all([roads, Field(code="GTDS", name="Đường sắt", agency=gt),
-                            Field(code="HTCT", name="Hộ tịch", agency=tp)])
+        db.session.add_all(
+            [
+                roads,
+                Field(code="GTDS", name="Đường sắt", agency=gt),
+                Field(code="HTCT", name="Hộ tịch", agency=tp),
+            ]
+        )
         procedure = Procedure(
-            code="1.000001", name="Cấp đổi giấy phép lái xe", agency=gt, field=roads,
-            processing_days=5, publication_date=dt.date(2019, 1, 2),
+            code="1.000001",
+            name="Cấp đổi giấy phép lái xe",
+            agency=gt,
+            field=roads,
+            processing_days=5,
+            publication_date=dt.date(2019, 1, 2),
             legal_basis="Luật Giao thông đường bộ\nThông tư 12/2017/TT-BGTVT",
-            fee_items=[FeeItem(kind="charge", name="Lệ phí cấp đổi", amount_vnd=135000)])
+            fee_items=[FeeItem(kind="charge", name="Lệ phí cấp đổi", amount_vnd=135000)],
+        )
         db.session.add(procedure)
         db.session.commit()
         return {"gt": gt.id, "procedure": procedure.id}
@@ -31,8 +42,7 @@ def catalog(app, users):
 
 def _audit_rows(app) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count(AuditLog.id)).where(
-            AuditLog.action == "update"))
+        return db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "update"))
 
 
 def _save(page, live_server, path, shot):
@@ -47,7 +57,8 @@ def _save(page, live_server, path, shot):
 
 
 def test_admin_saves_an_agency_and_a_procedure_unchanged_and_picks_a_field(
-        app, live_server, page, catalog):
+    app, live_server, page, catalog
+):
     page.goto(f"{live_server}/login")
     page.fill("#username", "admin1")
     page.fill("#password", "correct horse 42")
@@ -125,8 +136,12 @@ def test_admin_creates_a_user_and_must_choose_the_role(app, live_server, page, u
     assert "Trường này là bắt buộc." in page.inner_text("body")
     page.screenshot(path="/tmp/forms-user-role-required.png", full_page=True)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)
-                                 .where(User.username == "clerk9")) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(User).where(User.username == "clerk9")
+            )
+            == 0
+        )
 
     page.click("#s2id_role")
     page.locator(".select2-result-label", has_text="Lãnh đạo").click()

@@ -1,6 +1,7 @@
 """The idle timeout in headless Chromium: the warning banner and its keep-alive button, then an
 intake form typed past the timeout that is kept, shown again after logging in and saved.
 Screenshots go to /tmp/kiosk-idle-*.png."""
+
 import datetime as dt
 import time
 
@@ -51,12 +52,16 @@ def test_the_warning_banner_keeps_the_session(app, live_server, page, users):
 
 
 def test_an_intake_form_typed_past_the_timeout_is_saved_after_logging_in(
-        app, live_server, page, users, session_clock):
+    app, live_server, page, users, session_clock
+):
     watch = Watch(page)
     with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        db.session.add(Procedure(code="1.002804", name="Đổi giấy phép lái xe", agency=agency,
-                                 processing_days=5))
+        db.session.add(
+            Procedure(
+                code="1.002804", name="Đổi giấy phép lái xe", agency=agency, processing_days=5
+            )
+        )
         db.session.commit()
     _login(page, live_server, next_path="/dossier/new/")
     page.click("#s2id_procedure")
@@ -94,6 +99,8 @@ def test_an_intake_form_typed_past_the_timeout_is_saved_after_logging_in(
     page.wait_for_url(f"{live_server}/dossier/print/01/*")
     with app.app_context():
         dossier = db.session.scalar(select(Dossier))
-        assert (dossier.applicant_name, dossier.return_channel) == ("Lương Thị Hồng Nhung",
-                                                                    "postal")
+        assert (dossier.applicant_name, dossier.return_channel) == (
+            "Lương Thị Hồng Nhung",
+            "postal",
+        )
     assert [p for p in watch.problems if "Failed to load resource" not in p] == []

@@ -1,12 +1,13 @@
 """End to end in headless Chromium: an admin uploads a dossier file, checks the preview and
 confirms; the dossier is in the database with its computed due date."""
+
 import datetime as dt
 
 import pytest
 from sqlalchemy import select
 
-from tests.import_helpers import csv_bytes
 from models import Dossier, Procedure, db
+from tests.import_helpers import csv_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -14,13 +15,25 @@ pytestmark = pytest.mark.browser
 def test_admin_imports_dossiers_in_the_browser(app, live_server, page, users, tmp_path):
     with app.app_context():
         agency_id = db.session.execute(db.text("SELECT id FROM agency WHERE code='SGTVT'")).scalar()
-        db.session.add(Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe",
-                                 agency_id=agency_id, processing_days=5))
+        db.session.add(
+            Procedure(
+                code="1.002809",
+                name="Cấp lại Giấy phép lái xe",
+                agency_id=agency_id,
+                processing_days=5,
+            )
+        )
         db.session.commit()
     upload = tmp_path / "ho-so.csv"
-    upload.write_bytes(csv_bytes([
-        ["code", "procedure_code", "applicant_name", "channel", "accepted_at", "status"],
-        ["CU-9", "1.002809", "Vũ Thị Hằng", "direct", "26/01/2019 09:00", "2"]], bom=False))
+    upload.write_bytes(
+        csv_bytes(
+            [
+                ["code", "procedure_code", "applicant_name", "channel", "accepted_at", "status"],
+                ["CU-9", "1.002809", "Vũ Thị Hằng", "direct", "26/01/2019 09:00", "2"],
+            ],
+            bom=False,
+        )
+    )
 
     page.goto(f"{live_server}/imports/")
     page.fill("#username", "admin1")

@@ -2,6 +2,7 @@
 clerk's dossier list (count, procedure code and name, search by procedure code), the supervision
 list (phone, count, lateness in working days, Excel), a payment typed the Vietnamese way, and the
 manager's report page with the inputs of the chosen kind of period. Screenshots in /tmp."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,19 +22,29 @@ PASSWORD = "correct horse 42"
 def _data(app):
     with app.app_context():
         gt = db.session.query(Agency).filter_by(code="SGTVT").one()
-        p1 = Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe do ngành Giao thông vận "
-                       "tải cấp bị mất, hư hỏng hoặc hết hạn sử dụng", agency=gt,
-                       processing_days=5, fee_items=[
-                           FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=1200000)])
-        p2 = Procedure(code="1.001777", name="Đăng ký xe máy chuyên dùng", agency=gt,
-                       processing_days=3)
+        p1 = Procedure(
+            code="1.002809",
+            name="Cấp lại Giấy phép lái xe do ngành Giao thông vận "
+            "tải cấp bị mất, hư hỏng hoặc hết hạn sử dụng",
+            agency=gt,
+            processing_days=5,
+            fee_items=[FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=1200000)],
+        )
+        p2 = Procedure(
+            code="1.001777", name="Đăng ký xe máy chuyên dùng", agency=gt, processing_days=3
+        )
         db.session.add_all([p1, p2])
         db.session.flush()
         late = Dossier(procedure=p1, applicant_name="Nguyễn Văn Ánh", phone="0912 345 678")
         lc.accept_dossier(db.session, late, None, dt.datetime(2019, 3, 4, 9), UNIT)
         for i in range(3):
-            lc.accept_dossier(db.session, Dossier(procedure=p2, applicant_name=f"Hoàng Thị {i}"),
-                              None, clock.now(), UNIT)
+            lc.accept_dossier(
+                db.session,
+                Dossier(procedure=p2, applicant_name=f"Hoàng Thị {i}"),
+                None,
+                clock.now(),
+                UNIT,
+            )
         db.session.commit()
         return late.id, late.code
 
@@ -116,8 +127,9 @@ def test_lists_payment_and_report_journey(app, live_server, page, users, tmp_pat
     assert not page.is_visible("#month") and not page.is_visible("#from")
     page.select_option("#quarter", "1")
     page.select_option("#year", "2019")
-    with page.expect_navigation(url=lambda u: "quarter=1" in u and "year=2019" in u
-                                and "month=" not in u):
+    with page.expect_navigation(
+        url=lambda u: "quarter=1" in u and "year=2019" in u and "month=" not in u
+    ):
         page.click("#report-show")
     assert page.inner_text("#report-period") == "Từ ngày 01/01/2019 đến ngày 31/03/2019"
     sgtvt = page.locator('tr[data-agency="SGTVT"] td').all_inner_texts()

@@ -1,5 +1,6 @@
 """End to end in Chromium: a manager picks March 2019, sees the table, downloads the workbook and
 every number matches the hand-worked JSON."""
+
 import openpyxl
 import pytest
 
@@ -12,6 +13,7 @@ pytestmark = pytest.mark.browser
 
 def test_manager_reports_march_2019(app, live_server, page, tmp_path):
     from tests.factories import create_user
+
     with app.app_context():
         build_march_data(db.session)
         create_user("manager1", "manager")
@@ -40,6 +42,7 @@ def test_manager_reports_march_2019(app, live_server, page, tmp_path):
     info.value.save_as(path)
     assert path.name == "bao-cao-06a_20190301_20190331.xlsx"
     ws = openpyxl.load_workbook(path)["06a"]
-    last = next(r for r in ([c.value for c in row] for row in ws.iter_rows())
-                if r[0] == "Tổng cộng")
+    last = next(
+        r for r in ([c.value for c in row] for row in ws.iter_rows()) if r[0] == "Tổng cộng"
+    )
     assert last[2:15] == [t[k] for k, _, _ in FORM_COLUMNS]

@@ -1,6 +1,7 @@
 """End to end in Chromium: the manager sees the digitisation table of the report page (issue 14
 point 4) with the figures worked by hand in tests/domain/test_digitisation.py; a screenshot of
 the page is kept under /tmp/digitise-shots/ to be looked at."""
+
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,14 @@ def test_report_page_in_chromium(digitised, live_server, page):
     totals = page.locator("#report-digitisation-totals td").all_inner_texts()
     assert totals == ["Tổng số", "7", "2", "28,57%", "4", "2", "50,00%"]
     headers = table.locator("thead th").all_inner_texts()
-    assert headers == ["Cơ quan", "Hồ sơ tiếp nhận trong kỳ", "Số hóa toàn bộ khi tiếp nhận",
-                       "Tỷ lệ", "Hồ sơ đã giải quyết trong kỳ", "Có kết quả điện tử", "Tỷ lệ"]
+    assert headers == [
+        "Cơ quan",
+        "Hồ sơ tiếp nhận trong kỳ",
+        "Số hóa toàn bộ khi tiếp nhận",
+        "Tỷ lệ",
+        "Hồ sơ đã giải quyết trong kỳ",
+        "Có kết quả điện tử",
+        "Tỷ lệ",
+    ]
     page.screenshot(path=str(SHOTS / "report-digitisation.png"), full_page=True)
     table.screenshot(path=str(SHOTS / "report-digitisation-table.png"))

@@ -1,5 +1,6 @@
 """In a real headless Chromium: the date pickers of filters speak the page's language and still
 filter."""
+
 import datetime as dt
 
 import pytest
@@ -13,13 +14,22 @@ pytestmark = pytest.mark.browser
 def test_date_filter_picker_is_vietnamese_and_filters(app, live_server, page, users):
     with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        procedure = Procedure(code="1.002804", name="Đổi giấy phép lái xe", agency=agency,
-                              processing_days=5)
+        procedure = Procedure(
+            code="1.002804", name="Đổi giấy phép lái xe", agency=agency, processing_days=5
+        )
         for n, day in ((1, dt.date(2019, 3, 4)), (2, dt.date(2019, 3, 5))):
-            db.session.add(Dossier(
-                code=f"000.00.20.H37-{day:%y%m%d}-000{n}", procedure=procedure, agency=agency,
-                applicant_name=f"Người nộp {n}", channel="direct", status=4,
-                accepted_at=dt.datetime.combine(day, dt.time(9)), due_date=day))
+            db.session.add(
+                Dossier(
+                    code=f"000.00.20.H37-{day:%y%m%d}-000{n}",
+                    procedure=procedure,
+                    agency=agency,
+                    applicant_name=f"Người nộp {n}",
+                    channel="direct",
+                    status=4,
+                    accepted_at=dt.datetime.combine(day, dt.time(9)),
+                    due_date=day,
+                )
+            )
         db.session.commit()
 
     page.goto(f"{live_server}/dossier/")

@@ -1,13 +1,23 @@
 """End to end in headless Chromium, as counter staff: a payment with the amount proposed from the
 fee items, a tap on the rating kiosk, a courier run filled by scanned codes, an evaluation form."""
+
 import datetime as dt
 
 import pytest
 from playwright.sync_api import expect
 
 from domain.evaluation import ensure_indicators
-from models import (Agency, CourierItem, Dossier, EvaluationForm, FeeItem, Payment, Procedure,
-                    StaffRating, db)
+from models import (
+    Agency,
+    CourierItem,
+    Dossier,
+    EvaluationForm,
+    FeeItem,
+    Payment,
+    Procedure,
+    StaffRating,
+    db,
+)
 
 pytestmark = pytest.mark.browser
 CODE = "000.00.20.H37-190304-0001"
@@ -16,13 +26,24 @@ CODE = "000.00.20.H37-190304-0001"
 def _data(app):
     with app.app_context():
         gt = db.session.query(Agency).filter_by(code="SGTVT").one()
-        proc = Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe", agency=gt,
-                         processing_days=5, fee_items=[
-                             FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000)])
-        db.session.add(Dossier(code=CODE, procedure=proc, agency=gt,
-                               applicant_name="Nguyễn Văn Ánh",
-                               accepted_at=dt.datetime(2019, 3, 4, 9), status=4,
-                               due_date=dt.date(2019, 3, 11)))
+        proc = Procedure(
+            code="1.002809",
+            name="Cấp lại Giấy phép lái xe",
+            agency=gt,
+            processing_days=5,
+            fee_items=[FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000)],
+        )
+        db.session.add(
+            Dossier(
+                code=CODE,
+                procedure=proc,
+                agency=gt,
+                applicant_name="Nguyễn Văn Ánh",
+                accepted_at=dt.datetime(2019, 3, 4, 9),
+                status=4,
+                due_date=dt.date(2019, 3, 11),
+            )
+        )
         ensure_indicators(db.session)
         db.session.commit()
 

@@ -1,13 +1,14 @@
 """Small screens in headless Chromium: the dossier list and page on a 390 px phone, the rating
 kiosk on an 800×1280 portrait tablet. Screenshots go to /tmp/kiosk-*.png."""
+
 import datetime as dt
 
 import pytest
 from sqlalchemy import select
 
 from domain import lifecycle as lc
-from tests.browser.watch import Watch
 from models import Agency, Dossier, DossierDocument, Payment, Procedure, StaffRating, User, db
+from tests.browser.watch import Watch
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse 42"
@@ -21,28 +22,51 @@ def _dossier(app) -> int:
     with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
         staff = db.session.scalar(select(User).where(User.username == "staff1"))
-        proc = Procedure(code="1.002804", agency=agency, processing_days=5,
-                         name="Đổi giấy phép lái xe do ngành Giao thông vận tải cấp (trường hợp "
-                              "giấy phép lái xe bị hỏng, sai thông tin)")
-        dossier = Dossier(procedure=proc, agency=agency, channel="direct",
-                          applicant_name="Hoàng Thị Phương Thảo Nguyễn",
-                          address="Số 12, đường Trần Đăng Ninh, phường Hoàng Văn Thụ, thành phố "
-                                  "Lạng Sơn, tỉnh Lạng Sơn", phone="0205123456",
-                          email="hoang.thi.phuong.thao.nguyen.lang.son@example.com.vn",
-                          documents=[DossierDocument(name="Đơn đề nghị đổi giấy phép lái xe "
-                                                          "(theo mẫu)", kind="original")])
+        proc = Procedure(
+            code="1.002804",
+            agency=agency,
+            processing_days=5,
+            name="Đổi giấy phép lái xe do ngành Giao thông vận tải cấp (trường hợp "
+            "giấy phép lái xe bị hỏng, sai thông tin)",
+        )
+        dossier = Dossier(
+            procedure=proc,
+            agency=agency,
+            channel="direct",
+            applicant_name="Hoàng Thị Phương Thảo Nguyễn",
+            address="Số 12, đường Trần Đăng Ninh, phường Hoàng Văn Thụ, thành phố "
+            "Lạng Sơn, tỉnh Lạng Sơn",
+            phone="0205123456",
+            email="hoang.thi.phuong.thao.nguyen.lang.son@example.com.vn",
+            documents=[
+                DossierDocument(name="Đơn đề nghị đổi giấy phép lái xe (theo mẫu)", kind="original")
+            ],
+        )
         db.session.add(dossier)
-        lc.accept_dossier(db.session, dossier, staff, dt.datetime(2019, 3, 4, 9),
-                          "000.00.20.H37")
+        lc.accept_dossier(db.session, dossier, staff, dt.datetime(2019, 3, 4, 9), "000.00.20.H37")
         lc.transition(db.session, dossier, "transfer", staff, dt.datetime(2019, 3, 4, 15))
-        lc.transition(db.session, dossier, "request_supplement", staff,
-                        dt.datetime(2019, 3, 5, 10), reason="Bổ sung bản sao giấy khai sinh "
-                        "có chứng thực và giấy khám sức khỏe của người lái xe")
-        lc.transition(db.session, dossier, "supplement_received", staff,
-                        dt.datetime(2019, 3, 6, 10))
-        db.session.add(Payment(dossier=dossier, amount_vnd=135000, method="bank_transfer",
-                               paid_at=dt.datetime(2019, 3, 4, 9, 30), receipt_no="BL-0000123456",
-                               collected_by=staff))
+        lc.transition(
+            db.session,
+            dossier,
+            "request_supplement",
+            staff,
+            dt.datetime(2019, 3, 5, 10),
+            reason="Bổ sung bản sao giấy khai sinh "
+            "có chứng thực và giấy khám sức khỏe của người lái xe",
+        )
+        lc.transition(
+            db.session, dossier, "supplement_received", staff, dt.datetime(2019, 3, 6, 10)
+        )
+        db.session.add(
+            Payment(
+                dossier=dossier,
+                amount_vnd=135000,
+                method="bank_transfer",
+                paid_at=dt.datetime(2019, 3, 4, 9, 30),
+                receipt_no="BL-0000123456",
+                collected_by=staff,
+            )
+        )
         db.session.commit()
         return dossier.id
 
@@ -56,8 +80,9 @@ def _login(page, live_server, username="staff1", next_path="/"):
 
 
 def _phone(browser):
-    return browser.new_context(locale="vi-VN", viewport=PHONE, is_mobile=True, has_touch=True,
-                               device_scale_factor=2)
+    return browser.new_context(
+        locale="vi-VN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
 
 
 def test_dossier_list_and_page_fit_a_phone(app, live_server, browser, users):
@@ -76,15 +101,17 @@ def test_dossier_list_and_page_fit_a_phone(app, live_server, browser, users):
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 0.5, (column, box)
     assert row.locator("td.col-status").inner_text().strip()
     assert row.locator("td.col-due_date").inner_text().strip()
-    width = page.evaluate("[document.documentElement.scrollWidth, "
-                          "document.documentElement.clientWidth]")
+    width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
     assert width[0] <= width[1], width
 
     page.goto(f"{live_server}/dossier/details/?id={dossier_id}")
     page.wait_for_selector("#dossier-status")
     page.screenshot(path="/tmp/kiosk-phone-details.png", full_page=True)
-    width = page.evaluate("[document.documentElement.scrollWidth, "
-                          "document.documentElement.clientWidth]")
+    width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
     assert width[0] <= width[1], width
     # The next steps stay usable: the reason box and its button fit the screen.
     button = page.locator("#action-stop").bounding_box()
@@ -93,8 +120,10 @@ def test_dossier_list_and_page_fit_a_phone(app, live_server, browser, users):
 
 
 def _buttons(page):
-    return [page.locator(f"#rate-{level}").bounding_box()
-            for level in ("very_satisfied", "satisfied", "unsatisfied")]
+    return [
+        page.locator(f"#rate-{level}").bounding_box()
+        for level in ("very_satisfied", "satisfied", "unsatisfied")
+    ]
 
 
 def _fills_the_screen(page, viewport):
@@ -103,18 +132,20 @@ def _fills_the_screen(page, viewport):
     heights = {round(b["height"]) for b in boxes}
     assert len(widths) == 1 and len(heights) == 1, boxes  # three equal buttons
     # Large buttons that use the screen: together at least half of it, nothing to scroll.
-    assert sum(b["width"] * b["height"] for b in boxes) >= 0.5 * viewport["width"] * \
-        viewport["height"], boxes
+    assert (
+        sum(b["width"] * b["height"] for b in boxes) >= 0.5 * viewport["width"] * viewport["height"]
+    ), boxes
     assert max(b["y"] + b["height"] for b in boxes) <= viewport["height"]
-    size = page.evaluate("[document.documentElement.scrollHeight, "
-                         "document.documentElement.clientHeight, "
-                         "document.documentElement.scrollWidth, "
-                         "document.documentElement.clientWidth]")
+    size = page.evaluate(
+        "[document.documentElement.scrollHeight, "
+        "document.documentElement.clientHeight, "
+        "document.documentElement.scrollWidth, "
+        "document.documentElement.clientWidth]"
+    )
     assert size[0] <= size[1] and size[2] <= size[3], size
 
 
-def test_a_tablet_in_kiosk_mode_rates_all_day_on_the_whole_screen(app, live_server, browser,
-                                                                  users):
+def test_a_tablet_in_kiosk_mode_rates_all_day_on_the_whole_screen(app, live_server, browser, users):
     context = browser.new_context(locale="vi-VN", viewport=TABLET, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15000)

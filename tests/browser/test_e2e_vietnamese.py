@@ -1,6 +1,7 @@
 """In a real headless Chromium, as each role: every main page speaks Vietnamese — the templates,
 Flask-Admin's own widgets (filters, date pickers, select2 pickers, inline forms) and the values
 shown (audit log tables and changes, dates). English UI words and raw values fail the test."""
+
 import datetime as dt
 import os
 import re
@@ -11,9 +12,21 @@ from sqlalchemy import select
 from domain import clock
 from domain import lifecycle as lc
 from domain.evaluation import ensure_indicators
+from models import (
+    Agency,
+    AuditLog,
+    Dossier,
+    DossierDocument,
+    Feedback,
+    FeeItem,
+    Field,
+    Payment,
+    Procedure,
+    StaffRating,
+    User,
+    db,
+)
 from tests.import_helpers import csv_bytes
-from models import (Agency, AuditLog, Dossier, DossierDocument, FeeItem, Feedback, Field,
-                    Payment, Procedure, StaffRating, User, db)
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +37,8 @@ SHOTS = os.environ.get("PRINT_SHOTS")  # a directory: keep screenshots there to 
 # Common words of an English UI (Flask-Admin's, select2's, the date picker's, raw values of
 # the database). Checked as whole words, case-insensitive: none of them is a Vietnamese word
 # written without diacritics in this UI. ("do" — "because" — and "in" — "print" — are.)
-ENGLISH = set("""
+ENGLISH = set(
+    """
 save cancel list create edit delete search filter filters add yes loading results result
 found matches match to home details detail export page pages of next previous prev select
 apply reset clear close actions action with selected new record records view submit back more
@@ -36,7 +50,8 @@ logout log out password remember show hide sort total items item first last uplo
 import preview confirm error warning success required invalid value choose per one only
 available press arrow keys navigate su mo tu we th fr sa jan feb mar apr may jun jul aug sep
 oct nov dec at by or
-""".split()) | {"no"}
+""".split()
+) | {"no"}
 # Words that are the same in both languages or names of things.
 ALLOWED = {"excel", "email", "qr", "pdf", "ok", "ip", "zalo", "id", "csv", "xlsx", "zip"}
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
@@ -95,37 +110,81 @@ def world(app, users):
         staff = db.session.scalar(select(User).where(User.username == "staff1"))
         staff.counter_no = 3
         field = Field(code="GT01", name="Đường bộ", agency=agency)
-        procedure = Procedure(code="1.002804", name="Đổi giấy phép lái xe", agency=agency,
-                              field=field, processing_days=5, fee_items=[
-                                  FeeItem(kind="charge", name="Lệ phí đổi GPLX",
-                                          amount_vnd=135000)])
+        procedure = Procedure(
+            code="1.002804",
+            name="Đổi giấy phép lái xe",
+            agency=agency,
+            field=field,
+            processing_days=5,
+            fee_items=[FeeItem(kind="charge", name="Lệ phí đổi GPLX", amount_vnd=135000)],
+        )
         db.session.add_all([field, procedure])
         db.session.flush()
-        dossier = Dossier(procedure=procedure, applicant_name="Nguyễn Văn Ánh", phone="0912",
-                          documents=[DossierDocument(name="Đơn đề nghị", kind="original")])
+        dossier = Dossier(
+            procedure=procedure,
+            applicant_name="Nguyễn Văn Ánh",
+            phone="0912",
+            documents=[DossierDocument(name="Đơn đề nghị", kind="original")],
+        )
         lc.accept_dossier(db.session, dossier, staff, dt.datetime(2019, 3, 4, 9), UNIT)
         lc.transition(db.session, dossier, "transfer", staff, dt.datetime(2019, 3, 4, 10))
-        lc.transition(db.session, dossier, "stop", staff, dt.datetime(2019, 3, 5, 10),
-                      reason="Người nộp đề nghị dừng")
-        running = Dossier(procedure=procedure, applicant_name="Trần Thị Bình", documents=[
-            DossierDocument(name="Bản sao CCCD", kind="copy", copies=2)])
-        lc.accept_dossier(db.session, running, staff, clock.now() - dt.timedelta(days=1),
-                          UNIT)
-        db.session.add(Payment(dossier=running, fee_item=procedure.fee_items[0],
-                               amount_vnd=135000, method="cash", collected_by=staff,
-                               paid_at=dt.datetime(2019, 3, 4, 9, 30)))
-        db.session.add(StaffRating(staff=staff, dossier=running, level="satisfied",
-                                   channel="kiosk", rated_at=dt.datetime(2019, 3, 4, 9, 40)))
-        db.session.add(Feedback(agency=agency, channel="hotline", sender="Lê Văn Cường",
-                                subject="Hỏi tiến độ", content="Hồ sơ của tôi đến đâu rồi?",
-                                received_at=dt.datetime(2019, 3, 6, 8),
-                                due_date=dt.date(2019, 3, 20)))
+        lc.transition(
+            db.session,
+            dossier,
+            "stop",
+            staff,
+            dt.datetime(2019, 3, 5, 10),
+            reason="Người nộp đề nghị dừng",
+        )
+        running = Dossier(
+            procedure=procedure,
+            applicant_name="Trần Thị Bình",
+            documents=[DossierDocument(name="Bản sao CCCD", kind="copy", copies=2)],
+        )
+        lc.accept_dossier(db.session, running, staff, clock.now() - dt.timedelta(days=1), UNIT)
+        db.session.add(
+            Payment(
+                dossier=running,
+                fee_item=procedure.fee_items[0],
+                amount_vnd=135000,
+                method="cash",
+                collected_by=staff,
+                paid_at=dt.datetime(2019, 3, 4, 9, 30),
+            )
+        )
+        db.session.add(
+            StaffRating(
+                staff=staff,
+                dossier=running,
+                level="satisfied",
+                channel="kiosk",
+                rated_at=dt.datetime(2019, 3, 4, 9, 40),
+            )
+        )
+        db.session.add(
+            Feedback(
+                agency=agency,
+                channel="hotline",
+                sender="Lê Văn Cường",
+                subject="Hỏi tiến độ",
+                content="Hồ sơ của tôi đến đâu rồi?",
+                received_at=dt.datetime(2019, 3, 6, 8),
+                due_date=dt.date(2019, 3, 20),
+            )
+        )
         ensure_indicators(db.session)
         db.session.commit()
-        audit_id = db.session.scalar(select(AuditLog.id).where(AuditLog.table_name == "dossier")
-                                     .order_by(AuditLog.id.desc()))
-        ids = {"dossier": dossier.id, "running": running.id, "agency": agency.id,
-               "procedure": procedure.id, "user": staff.id, "audit": audit_id}
+        audit_id = db.session.scalar(
+            select(AuditLog.id).where(AuditLog.table_name == "dossier").order_by(AuditLog.id.desc())
+        )
+        ids = {
+            "dossier": dossier.id,
+            "running": running.id,
+            "agency": agency.id,
+            "procedure": procedure.id,
+            "user": staff.id,
+            "audit": audit_id,
+        }
     return ids
 
 
@@ -133,20 +192,42 @@ def _pages(ids):
     """(url, what to open on it): the main pages of every menu."""
     d = ids["dossier"]
     return [
-        ("/", None), ("/dossier/", "filters"), ("/dossier/new/", "picker"),
-        (f"/dossier/details/?id={d}", None), (f"/dossier/edit/?id={ids['running']}", "inline"),
-        ("/dossier/register/", None), ("/dossier_due/", "filters"),
-        ("/agency/", None), (f"/agency/edit/?id={ids['agency']}", None), ("/field/", None),
-        ("/procedure/", "filters"), (f"/procedure/edit/?id={ids['procedure']}", "inline"),
-        ("/user/", None), (f"/user/edit/?id={ids['user']}", None), ("/calendar_day/", None),
-        ("/audit_log/", "filters"), (f"/audit_log/details/?id={ids['audit']}", None),
-        ("/report/", None), ("/payment/", None), ("/payment/new/", "picker"),
-        ("/payment/totals/", None), ("/staff_rating/", None), ("/staff_rating/totals/", None),
-        ("/evaluation_form/", None), ("/evaluation_form/new/", None),
-        ("/evaluation_form/totals/", None), ("/evaluation_indicator/", None),
-        ("/feedback/", None), ("/feedback/new/", None), ("/feedback/totals/", None),
-        ("/postal/", None), ("/postal/totals/", None), ("/courier_run/", None),
-        ("/courier_run/new/", "picker"), ("/courier_run/totals/", None), ("/kiosk/", None),
+        ("/", None),
+        ("/dossier/", "filters"),
+        ("/dossier/new/", "picker"),
+        (f"/dossier/details/?id={d}", None),
+        (f"/dossier/edit/?id={ids['running']}", "inline"),
+        ("/dossier/register/", None),
+        ("/dossier_due/", "filters"),
+        ("/agency/", None),
+        (f"/agency/edit/?id={ids['agency']}", None),
+        ("/field/", None),
+        ("/procedure/", "filters"),
+        (f"/procedure/edit/?id={ids['procedure']}", "inline"),
+        ("/user/", None),
+        (f"/user/edit/?id={ids['user']}", None),
+        ("/calendar_day/", None),
+        ("/audit_log/", "filters"),
+        (f"/audit_log/details/?id={ids['audit']}", None),
+        ("/report/", None),
+        ("/payment/", None),
+        ("/payment/new/", "picker"),
+        ("/payment/totals/", None),
+        ("/staff_rating/", None),
+        ("/staff_rating/totals/", None),
+        ("/evaluation_form/", None),
+        ("/evaluation_form/new/", None),
+        ("/evaluation_form/totals/", None),
+        ("/evaluation_indicator/", None),
+        ("/feedback/", None),
+        ("/feedback/new/", None),
+        ("/feedback/totals/", None),
+        ("/postal/", None),
+        ("/postal/totals/", None),
+        ("/courier_run/", None),
+        ("/courier_run/new/", "picker"),
+        ("/courier_run/totals/", None),
+        ("/kiosk/", None),
         ("/imports/", None),
     ]
 
@@ -173,8 +254,11 @@ def _open_filters(page):
         operation = row.locator("select").first
         # "between" makes the picker show its two calendars and its separator.
         options = operation.locator("option")
-        between = [options.nth(i).get_attribute("value") for i in range(options.count())
-                   if options.nth(i).text_content().strip() in ("trong khoảng", "giữa")]
+        between = [
+            options.nth(i).get_attribute("value")
+            for i in range(options.count())
+            if options.nth(i).text_content().strip() in ("trong khoảng", "giữa")
+        ]
         if between:
             operation.select_option(between[0], force=True)
         page.locator("input.filter-val").last.click()
@@ -233,7 +317,7 @@ def test_every_main_page_is_vietnamese(app, live_server, page, users, world, rol
 
 
 def test_inline_lists_read_naturally(app, live_server, page, users, world):
-    """"Thêm giấy tờ" and "Giấy tờ mới", not Flask-Admin's "Mới Giấy tờ đã nhận"."""
+    """ "Thêm giấy tờ" and "Giấy tờ mới", not Flask-Admin's "Mới Giấy tờ đã nhận"."""
     _login(page, live_server, users["staff"])
     page.goto(f"{live_server}/dossier/edit/?id={world['running']}")
     page.click("#documents-button")
@@ -241,8 +325,9 @@ def test_inline_lists_read_naturally(app, live_server, page, users, world):
     assert "Thêm giấy tờ" in text and "Giấy tờ mới" in text and "Giấy tờ #1" in text
     assert "Mới Giấy tờ" not in text and "Thêm Giấy tờ đã nhận" not in text
     if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, "vi-staff-dossier-edit-documents.png"),
-                        full_page=True)
+        page.screenshot(
+            path=os.path.join(SHOTS, "vi-staff-dossier-edit-documents.png"), full_page=True
+        )
     _login(page, live_server, users["admin"])
     page.goto(f"{live_server}/procedure/edit/?id={world['procedure']}")
     page.click("#fee_items-button")
@@ -252,9 +337,15 @@ def test_inline_lists_read_naturally(app, live_server, page, users, world):
 
 def test_catalog_import_preview_is_vietnamese(app, live_server, page, users, world, tmp_path):
     upload = tmp_path / "agencies.csv"
-    upload.write_bytes(csv_bytes([["code", "name", "short_name", "kind"],
-                                  ["SGTVT", "Sở Giao thông vận tải tỉnh", "Sở GTVT", "department"],
-                                  ["SYT", "Sở Y tế", "Sở Y tế", "department"]]))
+    upload.write_bytes(
+        csv_bytes(
+            [
+                ["code", "name", "short_name", "kind"],
+                ["SGTVT", "Sở Giao thông vận tải tỉnh", "Sở GTVT", "department"],
+                ["SYT", "Sở Y tế", "Sở Y tế", "department"],
+            ]
+        )
+    )
     _login(page, live_server, users["admin"])
     page.goto(f"{live_server}/imports/")
     page.check("input[name=kind][value=catalog]")

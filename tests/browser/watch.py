@@ -1,7 +1,6 @@
 """What a page complains about in Chromium (CSP violations, script errors), for the browser
 tests to assert there is nothing."""
 
-
 # Reports every violation to the console, with its directive and source (set before any page
 # script runs; DevTools init scripts are not subject to the page's CSP).
 REPORT_VIOLATIONS = """

@@ -1,6 +1,7 @@
 """Backup and restore (issue 11, item 10): `flask backup PATH` while the center keeps working, and
 `flask restore PATH` into a fresh database, on SQLite (the online backup API, which also copies
 what is still in the WAL) and PostgreSQL (pg_dump -Fc / pg_restore)."""
+
 import os
 import threading
 import time
@@ -8,12 +9,11 @@ import time
 import pytest
 from sqlalchemy import func, make_url, select
 
-from tests.factories import create_agency, create_user
-
-from tests.support import make_app
 from domain import clock
 from domain import lifecycle as lc
 from models import AuditLog, Dossier, Payment, Procedure, db
+from tests.factories import create_agency, create_user
+from tests.support import make_app
 
 # The backup reads the database through another connection (and pg_dump): real commits.
 pytestmark = pytest.mark.commits
@@ -30,6 +30,7 @@ def restore_url(app, tmp_path):
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
     import psycopg
+
     name = f"{url.database}_restore"
     admin_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -47,8 +48,9 @@ def _cli(app, *args):
 def _setup(app):
     with app.app_context():
         agency = create_agency()
-        proc = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency,
-                         processing_days=5)
+        proc = Procedure(
+            code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency, processing_days=5
+        )
         db.session.add(proc)
         clerk = create_user("clerk", "staff", [agency])
         db.session.commit()
@@ -61,8 +63,7 @@ def _intake(app, proc_id, clerk_id, name):
     dossier = Dossier(procedure_id=proc_id, applicant_name=name)
     lc.accept_dossier(db.session, dossier, None, clock.now(), UNIT)
     db.session.flush()
-    payment = Payment(dossier=dossier, amount_vnd=135000, method="cash",
-                      paid_at=clock.now())
+    payment = Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=clock.now())
     db.session.add(payment)
     db.session.commit()
     return dossier.id, payment.id
@@ -108,10 +109,18 @@ def test_backup_and_restore_under_concurrent_intakes(app, tmp_path, restore_url)
 
     with app.app_context():
         dossier_ids = [d for d, _ in before]
-        audit_before = set(db.session.scalars(select(AuditLog.id).where(
-            AuditLog.table_name == "dossier", AuditLog.row_id.in_(dossier_ids))))
-        codes = dict(db.session.execute(select(Dossier.id, Dossier.code).where(
-            Dossier.id.in_(dossier_ids))).all())
+        audit_before = set(
+            db.session.scalars(
+                select(AuditLog.id).where(
+                    AuditLog.table_name == "dossier", AuditLog.row_id.in_(dossier_ids)
+                )
+            )
+        )
+        codes = dict(
+            db.session.execute(
+                select(Dossier.id, Dossier.code).where(Dossier.id.in_(dossier_ids))
+            ).all()
+        )
     assert len(audit_before) >= len(before)
 
     restored = make_app(restore_url)
@@ -122,12 +131,18 @@ def test_backup_and_restore_under_concurrent_intakes(app, tmp_path, restore_url)
         assert {d: codes[d] for d in dossier_ids} == {d: got.get(d) for d in dossier_ids}
         payments = set(db.session.scalars(select(Payment.id)))
         assert {p for _, p in before} <= payments
-        audit = set(db.session.scalars(select(AuditLog.id).where(
-            AuditLog.table_name == "dossier", AuditLog.row_id.in_(dossier_ids))))
+        audit = set(
+            db.session.scalars(
+                select(AuditLog.id).where(
+                    AuditLog.table_name == "dossier", AuditLog.row_id.in_(dossier_ids)
+                )
+            )
+        )
         assert audit_before <= audit
         # A consistent snapshot: every dossier in the copy has its payment and its audit rows.
-        assert db.session.scalar(select(func.count()).select_from(Payment)) == \
-            db.session.scalar(select(func.count()).select_from(Dossier))
+        assert db.session.scalar(select(func.count()).select_from(Payment)) == db.session.scalar(
+            select(func.count()).select_from(Dossier)
+        )
         db.session.remove()
         db.engine.dispose()
 
@@ -196,6 +211,7 @@ def test_a_plain_copy_of_the_live_file_is_not_a_backup_but_flask_backup_is(app, 
     proc_id, clerk_id = _setup(app)
     with app.app_context():
         import sqlite3
+
         checkpoint = sqlite3.connect(url.database)  # what follows stays in the WAL file
         checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         checkpoint.close()
@@ -204,13 +220,14 @@ def test_a_plain_copy_of_the_live_file_is_not_a_backup_but_flask_backup_is(app, 
         path = tmp_path / "b.db"
         assert _cli(app, "backup", str(path)).exit_code == 0
         import shutil
+
         shutil.copyfile(url.database, tmp_path / "plain.db")
         plain = sqlite3.connect(tmp_path / "plain.db")
         # The backup is an archive (the database and the attached files): its database copy.
         import tarfile
+
         with tarfile.open(path) as archive:
-            (tmp_path / "copied.db").write_bytes(
-                archive.extractfile("database.sqlite3").read())
+            (tmp_path / "copied.db").write_bytes(archive.extractfile("database.sqlite3").read())
         copied = sqlite3.connect(tmp_path / "copied.db")
         try:
             assert plain.execute("SELECT count(*) FROM dossier").fetchone()[0] < 3

@@ -1,18 +1,20 @@
 """`flask files check` (every stored file against its hash) and backups that carry the attached
 files (`flask backup` / `flask restore`), on SQLite and PostgreSQL (issue 14, point 3)."""
+
 import datetime as dt
 import hashlib
 import tarfile
 
-from tests import file_samples as samples
 import pytest
-from tests.factories import create_agency, create_user
-from tests.support import make_app
 from sqlalchemy import make_url, select
 
+from domain import clock
 from domain import files as df
-from domain import clock, lifecycle as lc
+from domain import lifecycle as lc
 from models import Dossier, DossierFile, Procedure, StoredFile, db
+from tests import file_samples as samples
+from tests.factories import create_agency, create_user
+from tests.support import make_app
 
 UNIT = "000.00.20.H37"
 
@@ -26,13 +28,21 @@ def _dossier_with_files(app, files_dir, contents):
     with app.app_context():
         agency = create_agency()
         clerk = create_user("clerk", "staff", [agency])
-        proc = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency,
-                         processing_days=5)
+        proc = Procedure(
+            code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency, processing_days=5
+        )
         dossier = Dossier(procedure=proc, applicant_name="Nguyễn Văn Ánh")
         lc.accept_dossier(db.session, dossier, clerk, dt.datetime(2019, 3, 4, 9), UNIT)
         for i, content in enumerate(contents):
-            df.attach(db.session, dossier, df.check_content(content, f"f{i}"), f"tep-{i}",
-                      files_dir, clerk, clock.now())
+            df.attach(
+                db.session,
+                dossier,
+                df.check_content(content, f"f{i}"),
+                f"tep-{i}",
+                files_dir,
+                clerk,
+                clock.now(),
+            )
         db.session.commit()
         return dossier.id
 
@@ -59,8 +69,9 @@ def test_files_check_finds_a_changed_and_a_missing_file(app, tmp_path):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert any(line.startswith("THIẾU / MISSING") and str(missing_path) in line for line in lines)
-    assert any(line.startswith("ĐÃ BỊ THAY ĐỔI / CHANGED") and str(changed_path) in line
-               for line in lines)
+    assert any(
+        line.startswith("ĐÃ BỊ THAY ĐỔI / CHANGED") and str(changed_path) in line for line in lines
+    )
     assert any("not referenced" in line and str(stray) in line for line in lines)
     assert "Đã kiểm tra 3 tệp: 1 thiếu, 1 bị thay đổi" in result.output
     assert str(df.path_for(files_dir, hashlib.sha256(good).hexdigest())) not in result.output
@@ -77,8 +88,16 @@ def test_a_damaged_file_is_repaired_by_the_same_content_uploaded_again(app, tmp_
     with app.app_context():
         dossier = db.session.get(Dossier, dossier_id)
         dossier.resolved_at = clock.now()  # attached elsewhere: as the electronic result
-        df.attach(db.session, dossier, df.check_content(content, "again"), "again.png",
-                  files_dir, None, clock.now(), kind="result")
+        df.attach(
+            db.session,
+            dossier,
+            df.check_content(content, "again"),
+            "again.png",
+            files_dir,
+            None,
+            clock.now(),
+            kind="result",
+        )
         db.session.commit()
     assert path.read_bytes() == content
     assert _cli(app, "files", "check").exit_code == 0
@@ -92,6 +111,7 @@ def restore_url(app, tmp_path):
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
     import psycopg
+
     name = f"{url.database}_files_restore"
     admin_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -117,7 +137,8 @@ def test_backup_and_restore_carry_the_files(app, tmp_path, restore_url):
         names = archive.getnames()
     assert names[0] == "motcua-backup.json" and names[1].startswith("database.")
     assert sorted(n for n in names if n.startswith("files/")) == sorted(
-        f"files/{h[:2]}/{h[2:4]}/{h}" for h in (hashlib.sha256(c).hexdigest() for c in contents))
+        f"files/{h[:2]}/{h[2:4]}/{h}" for h in (hashlib.sha256(c).hexdigest() for c in contents)
+    )
 
     restored_dir = tmp_path / "restored-files"
     target = make_app(restore_url, FILES_DIR=str(restored_dir))
@@ -125,13 +146,21 @@ def test_backup_and_restore_carry_the_files(app, tmp_path, restore_url):
     assert result.exit_code == 0, result.output
     assert "3 tệp đính kèm đã khôi phục" in result.output
     for content in contents:
-        assert df.path_for(restored_dir, hashlib.sha256(content).hexdigest()).read_bytes() \
-            == content
+        assert (
+            df.path_for(restored_dir, hashlib.sha256(content).hexdigest()).read_bytes() == content
+        )
     with target.app_context():
-        assert sorted(db.session.scalars(select(DossierFile.original_name))) == \
-            ["tep-0", "tep-1", "tep-2"]
-        assert db.session.scalars(select(StoredFile.pages).where(
-            StoredFile.media_type == "application/pdf")).one() == 2
+        assert sorted(db.session.scalars(select(DossierFile.original_name))) == [
+            "tep-0",
+            "tep-1",
+            "tep-2",
+        ]
+        assert (
+            db.session.scalars(
+                select(StoredFile.pages).where(StoredFile.media_type == "application/pdf")
+            ).one()
+            == 2
+        )
     check = _cli(target, "files", "check")
     assert check.exit_code == 0 and "Đã kiểm tra 3 tệp" in check.output
     with target.app_context():
@@ -153,6 +182,7 @@ def test_a_backup_with_a_damaged_file_is_not_restored(app, tmp_path, restore_url
     assert result.exit_code != 0 and "bị hỏng" in result.output
     with target.app_context():
         from sqlalchemy import inspect
+
         assert "dossier" not in inspect(db.engine).get_table_names()  # database untouched
         db.engine.dispose()
 

@@ -1,5 +1,6 @@
 """Catalog import/export and dossier import (design §10): round trips, due dates, and hostile or
 broken files, each of which must leave the database exactly as it was."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,40 +16,102 @@ from domain.calendar import WorkingCalendar, load_calendar
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
 from domain.dossier_import import IMPORT_REASON
 from domain.spreadsheet_reader import Limits, SpreadsheetError, read_tables
-from tests.import_helpers import (
-    BILLION_LAUGHS, csv_bytes, replace_in_xlsx, snapshot, xlsx_bytes, zip_bomb_xlsx,
-)
 from models import (
-    Agency, AuditLog, CalendarDay, Dossier, DossierCounter, DossierEvent, DossierPause, FeeItem,
-    Field, Payment, Procedure, db,
+    Agency,
+    AuditLog,
+    CalendarDay,
+    Dossier,
+    DossierCounter,
+    DossierEvent,
+    DossierPause,
+    FeeItem,
+    Field,
+    Payment,
+    Procedure,
+    db,
+)
+from tests.import_helpers import (
+    BILLION_LAUGHS,
+    csv_bytes,
+    replace_in_xlsx,
+    snapshot,
+    xlsx_bytes,
+    zip_bomb_xlsx,
 )
 
-DOSSIER_HEADER = ["code", "procedure_code", "applicant_name", "channel", "accepted_at",
-                  "due_date", "status", "resolved_at", "returned_at", "return_channel",
-                  "closed_at", "fee_paid_vnd"]
+DOSSIER_HEADER = [
+    "code",
+    "procedure_code",
+    "applicant_name",
+    "channel",
+    "accepted_at",
+    "due_date",
+    "status",
+    "resolved_at",
+    "returned_at",
+    "return_channel",
+    "closed_at",
+    "fee_paid_vnd",
+]
 
 
 def small_catalog(session) -> None:
     """Two agencies, two fields, three procedures with fee items (diacritics included)."""
-    gtvt = Agency(code="SGTVT", eid_code="000.00.20.H37", name="Sở Giao thông vận tải",
-                  short_name="Giao thông vận tải", kind="department", sort_order=1)
-    tp = Agency(code="STP", name="Sở Tư pháp", short_name="Tư pháp", kind="department",
-                sort_order=2)
+    gtvt = Agency(
+        code="SGTVT",
+        eid_code="000.00.20.H37",
+        name="Sở Giao thông vận tải",
+        short_name="Giao thông vận tải",
+        kind="department",
+        sort_order=1,
+    )
+    tp = Agency(
+        code="STP", name="Sở Tư pháp", short_name="Tư pháp", kind="department", sort_order=2
+    )
     road = Field(code="GTVT-DB", name="Đường bộ", agency=gtvt)
     justice = Field(code="TP-LLTP", name="Lý lịch tư pháp", agency=tp)
-    session.add_all([gtvt, tp, road, justice,
-        Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe", agency=gtvt, field=road,
-                  processing_days=5, online_level="full", postal_in=True, postal_out=True,
-                  fee_items=[FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000)]),
-        Procedure(code="1.002804", name="Đổi Giấy phép lái xe do ngành Giao thông vận tải cấp",
-                  agency=gtvt, field=road, processing_days=5, online_level="partial",
-                  saturday_service=True,
-                  fee_items=[FeeItem(kind="charge", name="Lệ phí đổi GPLX", amount_vnd=135000)]),
-        Procedure(code="2.000488", name="Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam",
-                  agency=tp, field=justice, processing_days=10, online_level="full",
-                  fee_items=[FeeItem(kind="fee", name="Phí cung cấp thông tin lý lịch tư pháp",
-                                     amount_vnd=200000)]),
-    ])
+    session.add_all(
+        [
+            gtvt,
+            tp,
+            road,
+            justice,
+            Procedure(
+                code="1.002809",
+                name="Cấp lại Giấy phép lái xe",
+                agency=gtvt,
+                field=road,
+                processing_days=5,
+                online_level="full",
+                postal_in=True,
+                postal_out=True,
+                fee_items=[FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000)],
+            ),
+            Procedure(
+                code="1.002804",
+                name="Đổi Giấy phép lái xe do ngành Giao thông vận tải cấp",
+                agency=gtvt,
+                field=road,
+                processing_days=5,
+                online_level="partial",
+                saturday_service=True,
+                fee_items=[FeeItem(kind="charge", name="Lệ phí đổi GPLX", amount_vnd=135000)],
+            ),
+            Procedure(
+                code="2.000488",
+                name="Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam",
+                agency=tp,
+                field=justice,
+                processing_days=10,
+                online_level="full",
+                fee_items=[
+                    FeeItem(
+                        kind="fee", name="Phí cung cấp thông tin lý lịch tư pháp", amount_vnd=200000
+                    )
+                ],
+            ),
+        ]
+    )
 
 
 @pytest.fixture
@@ -87,13 +150,15 @@ def _refused(app, tmp_path, group, data, name, expect: str):
 
 # ---- catalog round trip ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", ["xlsx", "zip"])
 def test_export_then_import_changes_nothing(demo, tmp_path, fmt):
     data = _export(demo, fmt)
     with demo.app_context():
         before = snapshot()
-        plan = import_catalog(db.session, read_tables(data, f"c.{fmt}"), apply=False,
-                              strict_names=fmt == "zip")
+        plan = import_catalog(
+            db.session, read_tables(data, f"c.{fmt}"), apply=False, strict_names=fmt == "zip"
+        )
         assert plan.ok, [i.bilingual() for i in plan.all_issues()]
         counts = plan.counts()
         assert counts["new"] == counts["changed"] == counts["error"] == 0
@@ -114,8 +179,9 @@ def test_edited_cells_are_exactly_the_changes(demo, tmp_path):
     row[header.index("processing_days")].value = 7
     row[header.index("saturday_service")].value = True
     agencies = workbook["agencies"]
-    agencies.append(["SXD", "Sở Xây dựng – Quản lý đô thị", "Xây dựng", None, "department", 3,
-                     True])
+    agencies.append(
+        ["SXD", "Sở Xây dựng – Quản lý đô thị", "Xây dựng", None, "department", 3, True]
+    )
     fees = workbook["fee_items"]
     fee_header = [c.value for c in fees[1]]
     for r in fees.iter_rows(min_row=2):
@@ -141,27 +207,50 @@ def test_edited_cells_are_exactly_the_changes(demo, tmp_path):
     with demo.app_context():
         proc = db.session.scalar(select(Procedure).where(Procedure.code == "2.000488"))
         assert (proc.processing_days, proc.saturday_service) == (7, True)
-        assert db.session.scalar(select(Agency.name).where(Agency.code == "SXD")) == \
-            "Sở Xây dựng – Quản lý đô thị"
+        assert (
+            db.session.scalar(select(Agency.name).where(Agency.code == "SXD"))
+            == "Sở Xây dựng – Quản lý đô thị"
+        )
         fee = db.session.scalar(select(FeeItem).join(Procedure).where(Procedure.code == "1.002809"))
         assert fee.amount_vnd == 150000
-        audited = db.session.scalar(select(func.count()).select_from(AuditLog)
-                                    .where(AuditLog.action == "update"))
+        audited = db.session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == "update")
+        )
         assert audited == 2  # one per changed row, nothing else touched
         plan = import_catalog(db.session, read_tables(data, "c.xlsx"))
         assert plan.counts()["changed"] == plan.counts()["new"] == 0
 
 
 def test_csv_catalog_with_and_without_bom_and_references_within_the_file(app, tmp_path):
-    agencies = csv_bytes([["code", "name", "kind", "sort_order"],
-                          ["SNV", "Sở Nội vụ", "department", "4"]], bom=False)
-    fields = csv_bytes([["code", "name", "agency_code"],
-                        ["NV-TDKT", "Thi đua – khen thưởng", "SNV"]])
-    procedures = csv_bytes([
-        ["code", "name", "agency_code", "field_code", "processing_days", "publication_date",
-         "four_on_spot"],
-        ["1.000123", "Tặng Bằng khen của Ủy ban nhân dân tỉnh", "SNV", "NV-TDKT", "20",
-         "17/01/2019", "x"]], delimiter=";")
+    agencies = csv_bytes(
+        [["code", "name", "kind", "sort_order"], ["SNV", "Sở Nội vụ", "department", "4"]], bom=False
+    )
+    fields = csv_bytes(
+        [["code", "name", "agency_code"], ["NV-TDKT", "Thi đua – khen thưởng", "SNV"]]
+    )
+    procedures = csv_bytes(
+        [
+            [
+                "code",
+                "name",
+                "agency_code",
+                "field_code",
+                "processing_days",
+                "publication_date",
+                "four_on_spot",
+            ],
+            [
+                "1.000123",
+                "Tặng Bằng khen của Ủy ban nhân dân tỉnh",
+                "SNV",
+                "NV-TDKT",
+                "20",
+                "17/01/2019",
+                "x",
+            ],
+        ],
+        delimiter=";",
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("agencies.csv", agencies)
@@ -176,8 +265,13 @@ def test_csv_catalog_with_and_without_bom_and_references_within_the_file(app, tm
         assert proc.publication_date == dt.date(2019, 1, 17) and proc.four_on_spot is True
         assert proc.field.name == "Thi đua – khen thưởng"
     # A single CSV file is the table its name says.
-    fees = csv_bytes([["procedure_code", "kind", "name", "amount_vnd"],
-                      ["1.000123", "fee", "Phí thẩm định", "50.000"]], bom=False)
+    fees = csv_bytes(
+        [
+            ["procedure_code", "kind", "name", "amount_vnd"],
+            ["1.000123", "fee", "Phí thẩm định", "50.000"],
+        ],
+        bom=False,
+    )
     result = _cli(app, tmp_path, "catalog", fees, "fee_items.csv")
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -185,19 +279,32 @@ def test_csv_catalog_with_and_without_bom_and_references_within_the_file(app, tm
 
 
 def test_catalog_row_errors_are_listed_and_nothing_is_written(demo, tmp_path):
-    data = xlsx_bytes({
-        "agencies": [["code", "name", "kind"], ["SNV", "Sở Nội vụ", "ministry"],
-                     ["SNV", "Sở Nội vụ (trùng)", "department"]],
-        "procedures": [["code", "name", "agency_code", "field_code", "processing_days"],
-                       ["1.999999", "Thủ tục mới", "KHONGCO", None, "5"],
-                       ["1.002809", "Cấp lại GPLX", "SGTVT", "TP-LLTP", "-1"],
-                       ["12345", "Mã sai", "SGTVT", None, "năm"]],
-    })
+    data = xlsx_bytes(
+        {
+            "agencies": [
+                ["code", "name", "kind"],
+                ["SNV", "Sở Nội vụ", "ministry"],
+                ["SNV", "Sở Nội vụ (trùng)", "department"],
+            ],
+            "procedures": [
+                ["code", "name", "agency_code", "field_code", "processing_days"],
+                ["1.999999", "Thủ tục mới", "KHONGCO", None, "5"],
+                ["1.002809", "Cấp lại GPLX", "SGTVT", "TP-LLTP", "-1"],
+                ["12345", "Mã sai", "SGTVT", None, "năm"],
+            ],
+        }
+    )
     output = _refused(demo, tmp_path, "catalog", data, "c.xlsx", "Trang agencies, dòng 2")
-    for expected in ("“ministry” không hợp lệ", "trùng khoá SNV với dòng 2",
-                     "không có cơ quan mã KHONGCO", "lĩnh vực TP-LLTP thuộc cơ quan khác",
-                     "processing_days: phải ≥ 0", "phải có dạng 1.004616",
-                     "“năm” không phải số nguyên", "Sheet procedures, row 4"):
+    for expected in (
+        "“ministry” không hợp lệ",
+        "trùng khoá SNV với dòng 2",
+        "không có cơ quan mã KHONGCO",
+        "lĩnh vực TP-LLTP thuộc cơ quan khác",
+        "processing_days: phải ≥ 0",
+        "phải có dạng 1.004616",
+        "“năm” không phải số nguyên",
+        "Sheet procedures, row 4",
+    ):
         assert expected in output, expected
 
 
@@ -215,13 +322,26 @@ def test_catalog_wrong_or_missing_columns(demo, tmp_path):
 
 def test_formula_injection_and_untidy_text_survive_the_round_trip(app, tmp_path):
     with app.app_context():
-        agency = Agency(code="X", name="=HYPERLINK(\"http://evil\")", kind="other",
-                        short_name=unicodedata.normalize("NFD", " Xây dựng "), eid_code="")
-        db.session.add(Procedure(
-            code="1.004616", name="-Thủ tục\nhai dòng", agency=agency, processing_days=0,
-            legacy_online_level=3, publication_decision="45/QĐ-UBND",
-            publication_date=dt.date(2019, 1, 17), legal_basis="Luật A;\r\nNghị định B",
-            fee_items=[FeeItem(kind="fee", name="@phí", amount_vnd=0, note="+1")]))
+        agency = Agency(
+            code="X",
+            name='=HYPERLINK("http://evil")',
+            kind="other",
+            short_name=unicodedata.normalize("NFD", " Xây dựng "),
+            eid_code="",
+        )
+        db.session.add(
+            Procedure(
+                code="1.004616",
+                name="-Thủ tục\nhai dòng",
+                agency=agency,
+                processing_days=0,
+                legacy_online_level=3,
+                publication_decision="45/QĐ-UBND",
+                publication_date=dt.date(2019, 1, 17),
+                legal_basis="Luật A;\r\nNghị định B",
+                fee_items=[FeeItem(kind="fee", name="@phí", amount_vnd=0, note="+1")],
+            )
+        )
         db.session.commit()
     data = _export(app)
     sheet = openpyxl.load_workbook(io.BytesIO(data))["agencies"]
@@ -233,18 +353,67 @@ def test_formula_injection_and_untidy_text_survive_the_round_trip(app, tmp_path)
 
 # ---- dossiers ------------------------------------------------------------------------------
 
+
 def _dossier_rows():
     return [
         DOSSIER_HEADER,
         # Saturday 26/01/2019 before Tết: the clock starts Monday; Tết 04–08/02 is skipped.
-        ["000.00.20.H37-190126-0001", "1.002809", "Nguyễn Văn Ánh", "direct", "26/01/2019 08:30",
-         None, "10", "2019-02-12 10:00", "13/02/2019 09:00", "postal", None, "135.000"],
-        ["CU-2019-0002", "2.000488", "Công ty TNHH Đồng Đăng", "online", "2019-01-31 15:00",
-         None, "4", None, None, None, None, None],
-        ["CU-2019-0003", "1.002804", "Hoàng Thị Lụa", "postal", "2019-12-30", "2020-01-10", "7",
-         None, None, None, "2020-01-02 08:00", "0"],
-        ["CU-2019-0004", "1.002804", "Lý Văn Đức", "direct", "2019-04-12 16:00", None, "5", None,
-         None, None, None, None],
+        [
+            "000.00.20.H37-190126-0001",
+            "1.002809",
+            "Nguyễn Văn Ánh",
+            "direct",
+            "26/01/2019 08:30",
+            None,
+            "10",
+            "2019-02-12 10:00",
+            "13/02/2019 09:00",
+            "postal",
+            None,
+            "135.000",
+        ],
+        [
+            "CU-2019-0002",
+            "2.000488",
+            "Công ty TNHH Đồng Đăng",
+            "online",
+            "2019-01-31 15:00",
+            None,
+            "4",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
+        [
+            "CU-2019-0003",
+            "1.002804",
+            "Hoàng Thị Lụa",
+            "postal",
+            "2019-12-30",
+            "2020-01-10",
+            "7",
+            None,
+            None,
+            None,
+            "2020-01-02 08:00",
+            "0",
+        ],
+        [
+            "CU-2019-0004",
+            "1.002804",
+            "Lý Văn Đức",
+            "direct",
+            "2019-04-12 16:00",
+            None,
+            "5",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
     ]
 
 
@@ -275,19 +444,29 @@ def test_dossier_import_due_dates_events_and_payment(demo, tmp_path):
         assert events == [
             (None, 2, dt.datetime(2019, 1, 26, 8, 30), IMPORT_REASON),
             (2, 9, dt.datetime(2019, 2, 12, 10, 0), IMPORT_REASON),
-            (9, 10, dt.datetime(2019, 2, 13, 9, 0), IMPORT_REASON)]
-        assert [(e.from_status, e.to_status) for e in dossiers["CU-2019-0003"].events] == \
-            [(None, 2), (2, 7)]
-        payments = db.session.execute(select(Payment.dossier_id, Payment.amount_vnd,
-                                             Payment.paid_at)).all()
+            (9, 10, dt.datetime(2019, 2, 13, 9, 0), IMPORT_REASON),
+        ]
+        assert [(e.from_status, e.to_status) for e in dossiers["CU-2019-0003"].events] == [
+            (None, 2),
+            (2, 7),
+        ]
+        payments = db.session.execute(
+            select(Payment.dossier_id, Payment.amount_vnd, Payment.paid_at)
+        ).all()
         assert payments == [(first.id, 135000, first.accepted_at)]
         assert [p.kind for p in fourth.pauses] == ["supplement"]
         counter = db.session.get(DossierCounter, ("000.00.20.H37", dt.date(2019, 1, 26)))
         assert counter.last_seq == 1  # intake on that day would continue at 0002
 
     # The same file again: every code is now a duplicate of the database.
-    output = _refused(demo, tmp_path, "dossiers", csv_bytes(_dossier_rows(), bom=False),
-                      "hs.csv", "đã có trong cơ sở dữ liệu")
+    output = _refused(
+        demo,
+        tmp_path,
+        "dossiers",
+        csv_bytes(_dossier_rows(), bom=False),
+        "hs.csv",
+        "đã có trong cơ sở dữ liệu",
+    )
     assert "already exists in the database" in output and "dòng 5" in output
 
 
@@ -304,31 +483,112 @@ def test_dossier_dry_run_writes_nothing(demo, tmp_path):
 def test_dossier_rows_are_validated_all_or_nothing(demo, tmp_path):
     rows = _dossier_rows()
     rows += [
-        ["CU-2019-0002", "1.002809", "Trùng mã", "direct", "2019-02-01", None, "2", None, None,
-         None, None, None],
-        ["CU-X1", "9.999999", "Thủ tục lạ", "fax", "31/02/2019", None, "11", None, None, "home",
-         None, "-5"],
-        ["CU-X2", "1.002809", "Thiếu ngày", "direct", "2019-03-01 08:00", None, "10",
-         "2019-02-28", None, None, None, None],
-        ["CU-X3", "1.002809", "Sai trạng thái", "direct", "2019-03-01 08:00", None, "4",
-         "2019-03-02", None, None, "2019-03-03", None],
-        ["CU-X4", "1.002809", None, "direct", "2019-03-01 8h", None, "8", None, None, None,
-         None, None],
-        ["CU-X5", "1.002809", "Tương lai", "direct", "2019-03-01", None, "9", "01/01/2099", None,
-         None, None, None],
+        [
+            "CU-2019-0002",
+            "1.002809",
+            "Trùng mã",
+            "direct",
+            "2019-02-01",
+            None,
+            "2",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
+        [
+            "CU-X1",
+            "9.999999",
+            "Thủ tục lạ",
+            "fax",
+            "31/02/2019",
+            None,
+            "11",
+            None,
+            None,
+            "home",
+            None,
+            "-5",
+        ],
+        [
+            "CU-X2",
+            "1.002809",
+            "Thiếu ngày",
+            "direct",
+            "2019-03-01 08:00",
+            None,
+            "10",
+            "2019-02-28",
+            None,
+            None,
+            None,
+            None,
+        ],
+        [
+            "CU-X3",
+            "1.002809",
+            "Sai trạng thái",
+            "direct",
+            "2019-03-01 08:00",
+            None,
+            "4",
+            "2019-03-02",
+            None,
+            None,
+            "2019-03-03",
+            None,
+        ],
+        [
+            "CU-X4",
+            "1.002809",
+            None,
+            "direct",
+            "2019-03-01 8h",
+            None,
+            "8",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
+        [
+            "CU-X5",
+            "1.002809",
+            "Tương lai",
+            "direct",
+            "2019-03-01",
+            None,
+            "9",
+            "01/01/2099",
+            None,
+            None,
+            None,
+            None,
+        ],
     ]
-    output = _refused(demo, tmp_path, "dossiers", xlsx_bytes({"dossiers": rows}), "hs.xlsx",
-                      "Tệp bị từ chối")
+    output = _refused(
+        demo, tmp_path, "dossiers", xlsx_bytes({"dossiers": rows}), "hs.xlsx", "Tệp bị từ chối"
+    )
     for expected in (
-            "dòng 6: mã hồ sơ CU-2019-0002 trùng với dòng 3",
-            "dòng 7: cột accepted_at: “31/02/2019” không phải ngày hợp lệ",
-            "“fax” không hợp lệ", "status: 11 không hợp lệ", "return_channel: “home”",
-            "fee_paid_vnd: không được âm", "không có thủ tục mã 9.999999",
-            "trạng thái 10 cần cột returned_at", "resolved_at (28/02/2019 00:00) trước accepted_at",
-            "trạng thái 4 không có resolved_at", "trạng thái 4 không có closed_at",
-            "dòng 10: cột applicant_name không được để trống", "“2019-03-01 8h” không phải ngày",
-            "trạng thái 8 cần cột closed_at", "dòng 11: resolved_at (01/01/2099) ở tương lai",
-            "row 7: column status: 11 is not 2–10"):
+        "dòng 6: mã hồ sơ CU-2019-0002 trùng với dòng 3",
+        "dòng 7: cột accepted_at: “31/02/2019” không phải ngày hợp lệ",
+        "“fax” không hợp lệ",
+        "status: 11 không hợp lệ",
+        "return_channel: “home”",
+        "fee_paid_vnd: không được âm",
+        "không có thủ tục mã 9.999999",
+        "trạng thái 10 cần cột returned_at",
+        "resolved_at (28/02/2019 00:00) trước accepted_at",
+        "trạng thái 4 không có resolved_at",
+        "trạng thái 4 không có closed_at",
+        "dòng 10: cột applicant_name không được để trống",
+        "“2019-03-01 8h” không phải ngày",
+        "trạng thái 8 cần cột closed_at",
+        "dòng 11: resolved_at (01/01/2099) ở tương lai",
+        "row 7: column status: 11 is not 2–10",
+    ):
         assert expected in output, expected
     with demo.app_context():
         assert db.session.scalar(select(func.count()).select_from(Dossier)) == 0
@@ -336,17 +596,32 @@ def test_dossier_rows_are_validated_all_or_nothing(demo, tmp_path):
 
 def test_dossier_wrong_or_missing_columns(demo, tmp_path):
     for header, expect in (
-            (DOSSIER_HEADER + ["ghi_chu"], "Cột không hợp lệ: ghi_chu"),
-            ([c for c in DOSSIER_HEADER if c != "accepted_at"], "Thiếu cột bắt buộc: accepted_at")):
+        (DOSSIER_HEADER + ["ghi_chu"], "Cột không hợp lệ: ghi_chu"),
+        ([c for c in DOSSIER_HEADER if c != "accepted_at"], "Thiếu cột bắt buộc: accepted_at"),
+    ):
         data = csv_bytes([header, ["A"] * len(header)])
         _refused(demo, tmp_path, "dossiers", data, "hs.csv", expect)
 
 
 def test_csv_dates_bom_and_diacritics(demo, tmp_path):
     decomposed = unicodedata.normalize("NFD", "Phạm Thị Hường")  # as some Mac tools save it
-    rows = [DOSSIER_HEADER,
-            ["CU-1", "1.002809", decomposed, "DIRECT", "05/03/2019 14:05", "12/03/2019", "2",
-             None, None, None, None, None]]
+    rows = [
+        DOSSIER_HEADER,
+        [
+            "CU-1",
+            "1.002809",
+            decomposed,
+            "DIRECT",
+            "05/03/2019 14:05",
+            "12/03/2019",
+            "2",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
+    ]
     for bom, code in ((True, "CU-1"), (False, "CU-2")):
         rows[1][0] = code
         result = _cli(demo, tmp_path, "dossiers", csv_bytes(rows, bom=bom), f"{code}.csv")
@@ -360,6 +635,7 @@ def test_csv_dates_bom_and_diacritics(demo, tmp_path):
 
 
 # ---- hostile and broken files -------------------------------------------------------------
+
 
 def _vba_workbook(valid: bytes) -> bytes:
     return replace_in_xlsx(valid, "", b"", extra={"xl/vbaProject.bin": b"\x00" * 100})
@@ -382,12 +658,14 @@ def _corrupt(valid: bytes) -> bytes:
             target.writestr(info.filename, source.read(info))
     data = buffer.getvalue()
     position = data.index(b"<sheetData")
-    return data[:position] + b"<sheetDatb" + data[position + 10:]
+    return data[:position] + b"<sheetDatb" + data[position + 10 :]
 
 
 def _rows(n):
-    return [DOSSIER_HEADER] + [[f"C{i}", "1.002809", "A", "direct", "2019-03-01", None, "2",
-                                None, None, None, None, None] for i in range(n)]
+    return [DOSSIER_HEADER] + [
+        [f"C{i}", "1.002809", "A", "direct", "2019-03-01", None, "2", None, None, None, None, None]
+        for i in range(n)
+    ]
 
 
 BOMB = 15 * 1024 * 1024  # inflated size; about 25 KB on disk
@@ -398,34 +676,86 @@ HOSTILE = [
     ("zip bomb, English", "catalog", lambda v: zip_bomb_xlsx(v, BOMB), "c.xlsx", "zip bomb"),
     (".xlsm", "catalog", lambda v: v, "c.xlsm", ".xlsm"),
     ("VBA inside an .xlsx", "catalog", _vba_workbook, "c.xlsx", "macro"),
-    ("Excel 4.0 macro sheet", "catalog",
-     lambda v: replace_in_xlsx(v, "", b"", extra={"xl/macrosheets/sheet1.xml": b"<xm/>"}),
-     "c.xlsx", "macro"),
-    ("entities in an oddly named part", "catalog",
-     lambda v: replace_in_xlsx(v, "", b"", extra={"xl/worksheets/data.dat": BILLION_LAUGHS}),
-     "c.xlsx", "DOCTYPE/ENTITY"),
-    ("PDF named .xlsx", "catalog", lambda v: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj",
-     "c.xlsx", "Chỉ nhận tệp .xlsx hoặc .csv"),
-    ("PNG named .csv", "catalog", lambda v: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "c.csv",
-     "dữ liệu nhị phân"),
-    ("old .xls", "catalog", lambda v: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512,
-     "c.xlsx", "Excel cũ (.xls)"),
-    ("UTF-16 csv", "catalog", lambda v: "code,name\nX,Sở Tư pháp\n".encode("utf-16"),
-     "agencies.csv", "binary data"),
-    ("cp1258 csv", "catalog", lambda v: "code,name\nX,Café Đồng Đăng\n".encode("cp1258", "replace"),
-     "agencies.csv", "không phải UTF-8"),
+    (
+        "Excel 4.0 macro sheet",
+        "catalog",
+        lambda v: replace_in_xlsx(v, "", b"", extra={"xl/macrosheets/sheet1.xml": b"<xm/>"}),
+        "c.xlsx",
+        "macro",
+    ),
+    (
+        "entities in an oddly named part",
+        "catalog",
+        lambda v: replace_in_xlsx(v, "", b"", extra={"xl/worksheets/data.dat": BILLION_LAUGHS}),
+        "c.xlsx",
+        "DOCTYPE/ENTITY",
+    ),
+    (
+        "PDF named .xlsx",
+        "catalog",
+        lambda v: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj",
+        "c.xlsx",
+        "Chỉ nhận tệp .xlsx hoặc .csv",
+    ),
+    (
+        "PNG named .csv",
+        "catalog",
+        lambda v: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "c.csv",
+        "dữ liệu nhị phân",
+    ),
+    (
+        "old .xls",
+        "catalog",
+        lambda v: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512,
+        "c.xlsx",
+        "Excel cũ (.xls)",
+    ),
+    (
+        "UTF-16 csv",
+        "catalog",
+        lambda v: "code,name\nX,Sở Tư pháp\n".encode("utf-16"),
+        "agencies.csv",
+        "binary data",
+    ),
+    (
+        "cp1258 csv",
+        "catalog",
+        lambda v: "code,name\nX,Café Đồng Đăng\n".encode("cp1258", "replace"),
+        "agencies.csv",
+        "không phải UTF-8",
+    ),
     ("truncated zip", "catalog", lambda v: b"PK\x03\x04garbage", "c.xlsx", "bị hỏng"),
     ("CRC mismatch", "catalog", _corrupt, "c.xlsx", "bị hỏng hoặc được mã hoá"),
-    ("zip of something else", "catalog", lambda v: _not_a_workbook_zip(), "c.xlsx",
-     "không phải bảng tính"),
+    (
+        "zip of something else",
+        "catalog",
+        lambda v: _not_a_workbook_zip(),
+        "c.xlsx",
+        "không phải bảng tính",
+    ),
     ("workbook named .csv", "catalog", lambda v: v, "c.csv", "phần mở rộng khác"),
-    ("billion laughs", "catalog",
-     lambda v: replace_in_xlsx(v, "xl/worksheets/sheet1.xml", BILLION_LAUGHS), "c.xlsx",
-     "DOCTYPE/ENTITY"),
-    ("formula", "catalog", lambda v: xlsx_bytes({"agencies": [["code", "name"], ["SNV", "=1+1"]]}),
-     "c.xlsx", "ô chứa công thức"),
-    ("too many rows, xlsx", "dossiers", lambda v: xlsx_bytes({"dossiers": _rows(6)}), "hs.xlsx",
-     "quá nhiều dòng (tối đa 5)"),
+    (
+        "billion laughs",
+        "catalog",
+        lambda v: replace_in_xlsx(v, "xl/worksheets/sheet1.xml", BILLION_LAUGHS),
+        "c.xlsx",
+        "DOCTYPE/ENTITY",
+    ),
+    (
+        "formula",
+        "catalog",
+        lambda v: xlsx_bytes({"agencies": [["code", "name"], ["SNV", "=1+1"]]}),
+        "c.xlsx",
+        "ô chứa công thức",
+    ),
+    (
+        "too many rows, xlsx",
+        "dossiers",
+        lambda v: xlsx_bytes({"dossiers": _rows(6)}),
+        "hs.xlsx",
+        "quá nhiều dòng (tối đa 5)",
+    ),
     ("too many rows, csv", "dossiers", lambda v: csv_bytes(_rows(6)), "hs.csv", "too many rows"),
 ]
 
@@ -453,6 +783,7 @@ def test_reader_limits_and_defusedxml():
     assert "giải nén quá lớn" in info.value.issue.vi
     # openpyxl on its own (our DOCTYPE check bypassed) refuses entities through defusedxml.
     import defusedxml
+
     attack = replace_in_xlsx(valid, "xl/worksheets/sheet1.xml", BILLION_LAUGHS)
     with pytest.raises(ValueError) as info:
         workbook = openpyxl.load_workbook(io.BytesIO(attack), read_only=True)
@@ -463,12 +794,14 @@ def test_reader_limits_and_defusedxml():
 def test_failure_inside_the_write_rolls_everything_back(demo, tmp_path, monkeypatch):
     """A database error half-way through the write leaves no partial import behind."""
     import domain.dossier_import as module
+
     with demo.app_context():
         before = snapshot()
     original = module.Payment
 
     def exploding_payment(**kw):
         raise RuntimeError("disk full")
+
     monkeypatch.setattr(module, "Payment", exploding_payment)
     result = _cli(demo, tmp_path, "dossiers", csv_bytes(_dossier_rows()), "hs.csv")
     assert result.exit_code != 0

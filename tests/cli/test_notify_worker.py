@@ -2,6 +2,7 @@
 the e-mail; a refusing server gets retries with back-off, then the notice is dead; a server that
 never answers costs the worker its timeout and never the clerk's request; SMS and Zalo against
 a local HTTP stub; two workers at once never send a notice twice."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,11 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from tests.factories import login
 from domain import lifecycle as lc
 from domain import lookup
 from domain import notify_send as ns
 from models import Agency, Dossier, Notice, Procedure, User, db
+from tests.factories import login
 
 pytestmark = pytest.mark.commits  # workers in threads commit on their own connections
 
@@ -36,8 +37,13 @@ class Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
-                              email.message_from_bytes(envelope.content, policy=email_policy)))
+        self.messages.append(
+            (
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                email.message_from_bytes(envelope.content, policy=email_policy),
+            )
+        )
         return "250 OK"
 
 
@@ -49,6 +55,7 @@ class Refusing:
 @pytest.fixture
 def smtp_server():
     from aiosmtpd.controller import Controller
+
     servers = []
 
     def start(handler):
@@ -60,6 +67,7 @@ def smtp_server():
         controller.start()
         servers.append(controller)
         return port
+
     yield start
     for controller in servers:
         controller.stop()
@@ -80,6 +88,7 @@ def hanging_server():
                 accepted.append(listener.accept()[0])
             except OSError:
                 continue
+
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield listener.getsockname()[1]
@@ -106,6 +115,7 @@ def http_stub():
 
         def log_message(self, *args):
             pass
+
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -119,11 +129,18 @@ def accepted_dossier(app, email="hoa.tran@example.com", phone=None) -> int:
     with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
         staff = db.session.scalar(select(User).where(User.username == "staff1"))
-        procedure = db.session.scalar(select(Procedure).where(Procedure.code == "1.000001")) \
-            or Procedure(code="1.000001", agency=agency, processing_days=5,
-                         name="Cấp đổi giấy phép lái xe")
-        dossier = Dossier(procedure=procedure, applicant_name="Trần Thị Hoà",
-                          id_number="020190001234", phone=phone, email=email)
+        procedure = db.session.scalar(
+            select(Procedure).where(Procedure.code == "1.000001")
+        ) or Procedure(
+            code="1.000001", agency=agency, processing_days=5, name="Cấp đổi giấy phép lái xe"
+        )
+        dossier = Dossier(
+            procedure=procedure,
+            applicant_name="Trần Thị Hoà",
+            id_number="020190001234",
+            phone=phone,
+            email=email,
+        )
         lc.accept_dossier(db.session, dossier, staff, AT, UNIT)
         db.session.commit()
         return dossier.id
@@ -146,13 +163,19 @@ def outbox(app, **where):
 
 
 def smtp_config(port, **extra):
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_FROM":
-            "Trung tâm PVHCC <motcua@example.vn>", "SMTP_TIMEOUT": "2", **extra}
+    return {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_FROM": "Trung tâm PVHCC <motcua@example.vn>",
+        "SMTP_TIMEOUT": "2",
+        **extra,
+    }
 
 
 # ---- tests --------------------------------------------------------------------------------
 def test_the_acceptance_email_reaches_a_real_smtp_server_with_the_lookup_link(
-        app, users, smtp_server):
+    app, users, smtp_server
+):
     inbox = Inbox()
     port = smtp_server(inbox)
     dossier_id = accepted_dossier(app)
@@ -163,7 +186,7 @@ def test_the_acceptance_email_reaches_a_real_smtp_server_with_the_lookup_link(
         db.session.commit()
     assert run(app, now=AT + dt.timedelta(minutes=1), **smtp_config(port))["sent"] == 0  # not yet
     assert run(app, **smtp_config(port)) == {"sent": 1, "failed": 0, "dead": 0, "skipped": 0}
-    (sender, recipients, message), = inbox.messages
+    ((sender, recipients, message),) = inbox.messages
     assert sender == "motcua@example.vn" and recipients == ["hoa.tran@example.com"]
     assert message["Subject"] == f"Hồ sơ {code} đã được tiếp nhận"
     assert message["To"] == "hoa.tran@example.com"
@@ -172,7 +195,7 @@ def test_the_acceptance_email_reaches_a_real_smtp_server_with_the_lookup_link(
     link = f"{BASE}/tra-cuu/?code={code}&secret={lookup.display_secret(secret)}"
     assert link in body
     assert "020190001234" not in body and "Trần Thị Hoà" not in body
-    notice, = outbox(app)
+    (notice,) = outbox(app)
     assert notice.status == "sent" and notice.sent_at == LATER and notice.attempts == 1
     # what was sent is kept, the secret erased and masked
     assert notice.lookup_secret is None and secret not in notice.body
@@ -181,26 +204,31 @@ def test_the_acceptance_email_reaches_a_real_smtp_server_with_the_lookup_link(
 
 
 def test_a_refusing_server_gets_retries_with_back_off_then_the_notice_is_dead(
-        app, users, smtp_server):
+    app, users, smtp_server
+):
     port = smtp_server(Refusing())
     accepted_dossier(app)
     config = smtp_config(port, NOTIFY_MAX_ATTEMPTS="3", NOTIFY_RETRY_SECONDS="60")
     assert run(app, **config)["failed"] == 1
-    notice, = outbox(app)
+    (notice,) = outbox(app)
     assert notice.status == "failed" and notice.attempts == 1
     assert notice.next_attempt_at == LATER + dt.timedelta(seconds=60)
     assert "550" in notice.last_error
     assert run(app, now=LATER + dt.timedelta(seconds=59), **config)["failed"] == 0  # not due
     second = LATER + dt.timedelta(seconds=60)
     assert run(app, now=second, **config)["failed"] == 1
-    notice, = outbox(app)
+    (notice,) = outbox(app)
     assert notice.attempts == 2 and notice.next_attempt_at == second + dt.timedelta(seconds=120)
     assert run(app, now=second + dt.timedelta(seconds=120), **config)["dead"] == 1
-    notice, = outbox(app)
+    (notice,) = outbox(app)
     assert notice.status == "dead" and notice.attempts == 3
     assert notice.attempt_log.count("\n") == 3 and "dead after 3 attempts" in notice.attempt_log
-    assert run(app, now=second + dt.timedelta(days=1), **config) == \
-        {"sent": 0, "failed": 0, "dead": 0, "skipped": 0}
+    assert run(app, now=second + dt.timedelta(days=1), **config) == {
+        "sent": 0,
+        "failed": 0,
+        "dead": 0,
+        "skipped": 0,
+    }
 
 
 def test_the_back_off_doubles_up_to_a_ceiling():
@@ -208,8 +236,7 @@ def test_the_back_off_doubles_up_to_a_ceiling():
     assert ns.retry_delay(30, 60) == ns.MAX_DELAY
 
 
-def test_a_hanging_server_costs_the_worker_its_timeout_never_the_clerk(
-        app, users, hanging_server):
+def test_a_hanging_server_costs_the_worker_its_timeout_never_the_clerk(app, users, hanging_server):
     accepted_dossier(app)
     app.config.update(smtp_config(hanging_server, SMTP_TIMEOUT="1"))
     result = {}
@@ -218,6 +245,7 @@ def test_a_hanging_server_costs_the_worker_its_timeout_never_the_clerk(
         started = time.monotonic()
         result["counts"] = run(app, **smtp_config(hanging_server, SMTP_TIMEOUT="1"))
         result["seconds"] = time.monotonic() - started
+
     thread = threading.Thread(target=worker)
     thread.start()
     # Meanwhile a clerk accepts a dossier through the screen: not blocked by the worker.
@@ -226,9 +254,16 @@ def test_a_hanging_server_costs_the_worker_its_timeout_never_the_clerk(
     with app.app_context():
         procedure_id = db.session.scalar(select(Procedure.id))
     started = time.monotonic()
-    response = clerk.post("/dossier/new/", data={
-        "procedure": str(procedure_id), "applicant_name": "Lê Văn Tám",
-        "applicant_kind": "citizen", "email": "tam.le@example.com", "channel": "direct"})
+    response = clerk.post(
+        "/dossier/new/",
+        data={
+            "procedure": str(procedure_id),
+            "applicant_name": "Lê Văn Tám",
+            "applicant_kind": "citizen",
+            "email": "tam.le@example.com",
+            "channel": "direct",
+        },
+    )
     clerk_seconds = time.monotonic() - started
     thread.join(30)
     assert not thread.is_alive()
@@ -237,15 +272,20 @@ def test_a_hanging_server_costs_the_worker_its_timeout_never_the_clerk(
     assert result["counts"]["failed"] == 1 and 0.9 < result["seconds"] < 10
     notice = outbox(app, recipient="hoa.tran@example.com")[0]
     assert notice.status == "failed" and "timed out" in notice.last_error.lower()
-    new, = outbox(app, recipient="tam.le@example.com")  # the clerk's intake queued its notice
+    (new,) = outbox(app, recipient="tam.le@example.com")  # the clerk's intake queued its notice
     assert new.status == "queued" and new.event == "accepted"
 
 
 def test_sms_and_zalo_are_posted_as_json_with_the_token(app, users, http_stub):
     url, calls, answer = http_stub
     accepted_dossier(app, email=None, phone="0912.345.678")
-    counts = run(app, SMS_API_URL=url + "/sms", SMS_API_TOKEN="sms-token-1",
-                 ZALO_API_URL=url + "/zalo", ZALO_API_TOKEN="zalo-token-2")
+    counts = run(
+        app,
+        SMS_API_URL=url + "/sms",
+        SMS_API_TOKEN="sms-token-1",
+        ZALO_API_URL=url + "/zalo",
+        ZALO_API_TOKEN="zalo-token-2",
+    )
     assert counts["sent"] == 2
     by_path = {path: (headers, payload) for path, headers, payload in calls}
     headers, payload = by_path["/sms"]
@@ -253,7 +293,8 @@ def test_sms_and_zalo_are_posted_as_json_with_the_token(app, users, http_stub):
     assert headers["Content-Type"].startswith("application/json")
     assert payload["to"] == "0912345678" and payload["channel"] == "sms"
     assert "đã tiếp nhận hồ sơ" in payload["text"] and payload["reference"].startswith(
-        "motcua-outbox-")
+        "motcua-outbox-"
+    )
     headers, payload = by_path["/zalo"]
     assert headers["Authorization"] == "Bearer zalo-token-2" and payload["channel"] == "zalo"
     assert [n.status for n in outbox(app)] == ["sent", "sent"]
@@ -273,8 +314,7 @@ def test_without_settings_nothing_is_sent_and_the_notices_say_why(app, users):
     assert run(app, now=AT)["skipped"] == 0  # not due yet: still queued
     assert [n.status for n in outbox(app)] == ["queued"] * 3
     assert run(app)["skipped"] == 3
-    assert {(n.status, n.last_error) for n in outbox(app)} == {
-        ("skipped", "no channel configured")}
+    assert {(n.status, n.last_error) for n in outbox(app)} == {("skipped", "no channel configured")}
 
 
 def test_resend_makes_a_dead_notice_due_again(app, users, smtp_server):
@@ -307,6 +347,7 @@ def test_two_workers_at_once_never_send_a_notice_twice(app, users, smtp_server):
                 db.session.remove()
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
+
     threads = [threading.Thread(target=worker) for _ in range(3)]
     for thread in threads:
         thread.start()
@@ -328,8 +369,9 @@ def test_the_claim_takes_a_notice_once(app, users):
     with app.app_context():
         first = ns.claim(db.session, {"email": None}, LATER)
         second = ns.claim(db.session, {"email": None}, LATER)
-        stale = ns.claim(db.session, {"email": None}, LATER + ns.STALE_CLAIM
-                         + dt.timedelta(seconds=1))  # a crashed worker's claim is taken back
+        stale = ns.claim(
+            db.session, {"email": None}, LATER + ns.STALE_CLAIM + dt.timedelta(seconds=1)
+        )  # a crashed worker's claim is taken back
         db.session.remove()
     assert len(first) == 1 and second == [] and stale == first
 

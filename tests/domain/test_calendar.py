@@ -1,7 +1,9 @@
 """The working calendar and due-date rule of design §5: properties and real Vietnamese dates."""
+
 import datetime as dt
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.calendar import WorkingCalendar, load_calendar
 
@@ -13,8 +15,10 @@ limits = st.integers(min_value=0, max_value=40)
 
 def _brute_count(calendar, after, until):
     """Independent count of the working days in (after, until], by enumeration."""
-    return sum(calendar.is_working_day(after + dt.timedelta(days=i))
-               for i in range(1, (until - after).days + 1))
+    return sum(
+        calendar.is_working_day(after + dt.timedelta(days=i))
+        for i in range(1, (until - after).days + 1)
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -24,8 +28,9 @@ def test_due_date_is_a_working_day_after_exactly_n_working_days(accepted, n):
     start = CAL.clock_start(accepted)
     assert CAL.is_working_day(due)
     assert CAL.is_working_day(start) and start >= accepted
-    assert not any(CAL.is_working_day(accepted + dt.timedelta(days=i))
-                   for i in range((start - accepted).days))  # the clock starts at the first one
+    assert not any(
+        CAL.is_working_day(accepted + dt.timedelta(days=i)) for i in range((start - accepted).days)
+    )  # the clock starts at the first one
     assert _brute_count(CAL, start, due) == n
     assert CAL.working_days_between(start, due) == n
     if n == 0:
@@ -113,18 +118,20 @@ def test_pause_rule_example():
     # Due Thursday 31/01/2019; paused from Monday 28/01 to Wednesday 30/01: 29 and 30 count
     # (started_on < d <= ended_on), so the due date moves two working days: 01/02, then Tết
     # until 10/02, so Monday 11/02.
-    assert CAL.due_date_after_pause(D(2019, 1, 31), D(2019, 1, 28), D(2019, 1, 30)) \
-        == D(2019, 2, 11)
+    assert CAL.due_date_after_pause(D(2019, 1, 31), D(2019, 1, 28), D(2019, 1, 30)) == D(
+        2019, 2, 11
+    )
     # A pause that starts and ends the same day moves nothing.
-    assert CAL.due_date_after_pause(D(2019, 3, 15), D(2019, 3, 11), D(2019, 3, 11)) \
-        == D(2019, 3, 15)
+    assert CAL.due_date_after_pause(D(2019, 3, 15), D(2019, 3, 11), D(2019, 3, 11)) == D(
+        2019, 3, 15
+    )
     # A pause over a weekend only counts working days: Fri 08/03 -> Mon 11/03 is one day.
-    assert CAL.due_date_after_pause(D(2019, 3, 15), D(2019, 3, 8), D(2019, 3, 11)) \
-        == D(2019, 3, 18)
+    assert CAL.due_date_after_pause(D(2019, 3, 15), D(2019, 3, 8), D(2019, 3, 11)) == D(2019, 3, 18)
 
 
 def test_load_calendar_reads_overrides(db_session):
     from models import CalendarDay
+
     db_session.add(CalendarDay(date=D(2019, 3, 9), is_working_day=True, note="làm bù"))
     db_session.commit()
     calendar = load_calendar(db_session)

@@ -1,4 +1,5 @@
 """domain/clock.py: the one local clock (Asia/Ho_Chi_Minh, UTC+7), and stopping it in tests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,6 +53,7 @@ def test_a_frozen_clock_reaches_the_screens(app, users):
 def test_the_calendar_checklist_runs_on_the_frozen_clock(app, users):
     """The yearly checklist shows this year and next, and stamps a review with the local time."""
     from models import CalendarYearReview, db
+
     client = app.test_client()
     login(client, users["admin"])
     with clock.frozen(dt.datetime(2019, 12, 31, 17, 30, tzinfo=UTC)):  # 00:30 on 01/01/2020

@@ -2,16 +2,16 @@
 app context, session and connection, against a real SQLite file and PostgreSQL. Some go through
 the web form, some through the domain function, and some roll back: the day's codes must still
 run 0001..N with no duplicate and no gap."""
+
 import threading
 
 import pytest
-
 from sqlalchemy import select
 
-from tests.factories import create_agency, create_user, login
 from domain import clock
 from domain import lifecycle as lc
 from models import Dossier, Procedure, db
+from tests.factories import create_agency, create_user, login
 
 # Threads with their own connections must see each other's commits: no rollback fixture.
 pytestmark = pytest.mark.commits
@@ -37,9 +37,15 @@ def test_parallel_intakes_have_unique_gapless_codes(app):
         login(client, "clerk")
         barrier.wait()
         for i in range(PER_THREAD):
-            response = client.post("/dossier/new/", data={
-                "procedure": proc_id, "applicant_name": f"web {n}-{i}",
-                "applicant_kind": "citizen", "channel": "direct"})
+            response = client.post(
+                "/dossier/new/",
+                data={
+                    "procedure": proc_id,
+                    "applicant_name": f"web {n}-{i}",
+                    "applicant_kind": "citizen",
+                    "channel": "direct",
+                },
+            )
             if response.status_code != 302:
                 errors.append((n, i, response.status_code))
             else:
@@ -63,8 +69,10 @@ def test_parallel_intakes_have_unique_gapless_codes(app):
                     errors.append((n, i, repr(exc)))
             db.session.remove()
 
-    threads = [threading.Thread(target=through_the_form if n % 2 else through_the_domain,
-                                args=(n,)) for n in range(THREADS)]
+    threads = [
+        threading.Thread(target=through_the_form if n % 2 else through_the_domain, args=(n,))
+        for n in range(THREADS)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -87,20 +95,28 @@ def test_parallel_intakes_have_unique_gapless_codes(app):
 
 # ---- two people editing the received documents of one dossier (issue 11, item 6) -------------
 
+
 def _dossier_with_documents(app):
     import datetime as dt
 
     from models import Agency, DossierDocument
+
     with app.app_context():
         agency = create_agency()
         proc = Procedure(code="1.000001", name="Thủ tục", agency=agency, processing_days=2)
-        dossier = Dossier(procedure=proc, applicant_name="Nguyễn Văn Ánh", documents=[
-            DossierDocument(name="Đơn đề nghị", kind="original", copies=1),
-            DossierDocument(name="Bản sao CCCD", kind="copy", copies=2)])
+        dossier = Dossier(
+            procedure=proc,
+            applicant_name="Nguyễn Văn Ánh",
+            documents=[
+                DossierDocument(name="Đơn đề nghị", kind="original", copies=1),
+                DossierDocument(name="Bản sao CCCD", kind="copy", copies=2),
+            ],
+        )
         db.session.add(proc)
         db.session.flush()
-        lc.accept_dossier(db.session, dossier, None, dt.datetime(2019, 3, 4, 9),
-                          app.config["RECEIVING_UNIT_CODE"])
+        lc.accept_dossier(
+            db.session, dossier, None, dt.datetime(2019, 3, 4, 9), app.config["RECEIVING_UNIT_CODE"]
+        )
         for name in ("clerk1", "clerk2"):
             create_user(name, "staff", [db.session.get(Agency, agency.id)])
         db.session.commit()
@@ -109,15 +125,22 @@ def _dossier_with_documents(app):
 
 def _documents(app, dossier_id):
     from models import DossierDocument
+
     with app.app_context():
-        return [(d.name, d.kind, d.copies) for d in db.session.scalars(
-            select(DossierDocument).where(DossierDocument.dossier_id == dossier_id)
-            .order_by(DossierDocument.id))]
+        return [
+            (d.name, d.kind, d.copies)
+            for d in db.session.scalars(
+                select(DossierDocument)
+                .where(DossierDocument.dossier_id == dossier_id)
+                .order_by(DossierDocument.id)
+            )
+        ]
 
 
 def _edit_forms(app, dossier_id):
     """Two clerks open the same dossier's edit form: each gets the form as the browser sends it."""
     from tests.browser_forms import open_form
+
     url = f"/dossier/edit/?id={dossier_id}"
     result = []
     for name in ("clerk1", "clerk2"):
@@ -135,22 +158,33 @@ CONFLICT = "người khác"  # "Someone else changed this dossier ..." in Vietna
 def test_second_edit_of_the_documents_is_refused(app):
     dossier_id = _dossier_with_documents(app)
     url, [(first, a), (second, b)] = _edit_forms(app, dossier_id)
-    a["documents-0-copies"] = "3"             # the first clerk corrects the copies
+    a["documents-0-copies"] = "3"  # the first clerk corrects the copies
     b["documents-1-name"] = "Bản sao hộ chiếu"  # the second one renames the other paper
     assert first.post(url, data=a).status_code == 302
     response = second.post(url, data=b)
     assert response.status_code == 200
     assert CONFLICT in response.get_data(as_text=True).lower()
-    assert _documents(app, dossier_id) == [("Đơn đề nghị", "original", 3),
-                                           ("Bản sao CCCD", "copy", 2)]
+    assert _documents(app, dossier_id) == [
+        ("Đơn đề nghị", "original", 3),
+        ("Bản sao CCCD", "copy", 2),
+    ]
     # Adding or deleting a paper on a stale form is refused as well.
-    b2 = dict(b, **{"documents-1-name": "Bản sao CCCD", "documents-2-name": "Ảnh 3x4",
-                    "documents-2-kind": "original", "documents-2-copies": "2"})
+    b2 = dict(
+        b,
+        **{
+            "documents-1-name": "Bản sao CCCD",
+            "documents-2-name": "Ảnh 3x4",
+            "documents-2-kind": "original",
+            "documents-2-copies": "2",
+        },
+    )
     assert CONFLICT in second.post(url, data=b2).get_data(as_text=True).lower()
     b3 = dict(b, **{"del-documents-0": "y"})
     assert CONFLICT in second.post(url, data=b3).get_data(as_text=True).lower()
-    assert _documents(app, dossier_id) == [("Đơn đề nghị", "original", 3),
-                                           ("Bản sao CCCD", "copy", 2)]
+    assert _documents(app, dossier_id) == [
+        ("Đơn đề nghị", "original", 3),
+        ("Bản sao CCCD", "copy", 2),
+    ]
 
 
 def test_two_simultaneous_document_edits_one_wins(app):
@@ -166,8 +200,10 @@ def test_two_simultaneous_document_edits_one_wins(app):
             barrier.wait()
             results[key] = client.post(url, data=data)
 
-        threads = [threading.Thread(target=post, args=("a", first, a)),
-                   threading.Thread(target=post, args=("b", second, b))]
+        threads = [
+            threading.Thread(target=post, args=("a", first, a)),
+            threading.Thread(target=post, args=("b", second, b)),
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -3,15 +3,16 @@
 code, day) with at least 4 digits and grows to 5 after 9999; an agency without an eid code falls
 back to RECEIVING_UNIT_CODE; dossiers accepted before keep the receiving-unit code, and a code once
 given never changes."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import select
 
-from tests.factories import create_agency, create_user, login
 from domain import lifecycle as lc
 from models import Dossier, DossierCounter, Procedure, db
+from tests.factories import create_agency, create_user, login
 
 DAY = dt.datetime(2026, 3, 9, 9, 30)  # a Monday under the 2025 texts
 
@@ -22,10 +23,14 @@ def _world(app):
         tp = create_agency(code="STP", name="Sở Tư pháp", eid_code="000.00.13.H37")
         dl = create_agency(code="DL", name="Công ty Điện lực")  # no eid code
         procs = {}
-        for key, agency, code in (("gt", gt, "1.000001"), ("tp", tp, "1.000002"),
-                                  ("dl", dl, "1.000003")):
-            procs[key] = Procedure(code=code, name=f"Thủ tục {key}", agency=agency,
-                                   processing_days=3)
+        for key, agency, code in (
+            ("gt", gt, "1.000001"),
+            ("tp", tp, "1.000002"),
+            ("dl", dl, "1.000003"),
+        ):
+            procs[key] = Procedure(
+                code=code, name=f"Thủ tục {key}", agency=agency, processing_days=3
+            )
             db.session.add(procs[key])
         create_user("clerk", "staff", [gt, tp, dl])
         db.session.commit()
@@ -44,9 +49,14 @@ def test_each_agency_numbers_its_own_dossiers_per_day(app):
     procs = _world(app)
     unit = app.config["RECEIVING_UNIT_CODE"]
     codes = [_accept(app, procs[k], DAY) for k in ("gt", "tp", "gt", "dl", "tp", "dl")]
-    assert codes == ["000.00.18.H37-260309-0001", "000.00.13.H37-260309-0001",
-                     "000.00.18.H37-260309-0002", f"{unit}-260309-0001",
-                     "000.00.13.H37-260309-0002", f"{unit}-260309-0002"]
+    assert codes == [
+        "000.00.18.H37-260309-0001",
+        "000.00.13.H37-260309-0001",
+        "000.00.18.H37-260309-0002",
+        f"{unit}-260309-0001",
+        "000.00.13.H37-260309-0002",
+        f"{unit}-260309-0002",
+    ]
     # The next day starts again at 0001 for every agency.
     assert _accept(app, procs["tp"], DAY + dt.timedelta(days=1)) == "000.00.13.H37-260310-0001"
 
@@ -61,8 +71,12 @@ def test_the_sequence_grows_to_five_digits_after_9999(app):
     assert _accept(app, procs["gt"], DAY) == "000.00.18.H37-260309-10000"
     assert _accept(app, procs["gt"], DAY) == "000.00.18.H37-260309-10001"
     with app.app_context():
-        assert db.session.scalar(select(DossierCounter.last_seq).where(
-            DossierCounter.unit_code == "000.00.18.H37")) == 10001
+        assert (
+            db.session.scalar(
+                select(DossierCounter.last_seq).where(DossierCounter.unit_code == "000.00.18.H37")
+            )
+            == 10001
+        )
 
 
 def test_before_july_2025_the_receiving_unit_code_stays(app):
@@ -81,6 +95,7 @@ def test_codes_never_change(app):
     with app.app_context():
         # The agency gets an eid code later, and the one of SGTVT changes: nothing is renumbered.
         from models import Agency
+
         db.session.scalar(select(Agency).where(Agency.code == "DL")).eid_code = "000.00.99.H37"
         db.session.scalar(select(Agency).where(Agency.code == "SGTVT")).eid_code = "000.00.21.H37"
         db.session.commit()
@@ -92,9 +107,15 @@ def test_codes_never_change(app):
 def test_the_intake_form_gives_the_agency_code(app, client):
     procs = _world(app)
     assert login(client, "clerk").status_code == 302
-    response = client.post("/dossier/new/", data={
-        "procedure": procs["tp"], "applicant_name": "Trần Thị B", "applicant_kind": "citizen",
-        "channel": "direct"})
+    response = client.post(
+        "/dossier/new/",
+        data={
+            "procedure": procs["tp"],
+            "applicant_name": "Trần Thị B",
+            "applicant_kind": "citizen",
+            "channel": "direct",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         dossier = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Trần Thị B"))
@@ -120,8 +141,9 @@ def test_parallel_intakes_for_two_agencies_keep_each_sequence_gapless(app):
                 try:
                     proc = procs[("gt", "tp", "dl")[(n + i) % 3]]
                     dossier = Dossier(procedure_id=proc, applicant_name=f"{n}-{i}")
-                    lc.accept_dossier(db.session, dossier, None, DAY,
-                                      app.config["RECEIVING_UNIT_CODE"])
+                    lc.accept_dossier(
+                        db.session, dossier, None, DAY, app.config["RECEIVING_UNIT_CODE"]
+                    )
                     db.session.flush()
                     if (n + i) % 4 == 0:
                         db.session.rollback()
@@ -140,8 +162,11 @@ def test_parallel_intakes_for_two_agencies_keep_each_sequence_gapless(app):
     assert not errors
     with app.app_context():
         codes = list(db.session.scalars(select(Dossier.code)))
-    assert len(codes) == len(set(codes)) == sum(
-        1 for n in range(threads) for i in range(per_thread) if (n + i) % 4)
+    assert (
+        len(codes)
+        == len(set(codes))
+        == sum(1 for n in range(threads) for i in range(per_thread) if (n + i) % 4)
+    )
     by_prefix = defaultdict(list)
     for code in codes:
         prefix, seq = code.rsplit("-", 1)

@@ -1,10 +1,10 @@
 """The dashboard: figures worked out by hand on the March 2019 data set, scoping for staff,
 server-side SVG charts."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
-
 
 from domain import dashboard
 from domain.svg_charts import bar_chart, hbar_chart
@@ -32,12 +32,16 @@ def test_dashboard_figures(march_with_users):
     # Lateness in working days (as the supervision list): D17 due Mon 04/03 -> 19 working days
     # (05/03..29/03), D10 due Mon 25/03 -> 4 (26/03..29/03); not 27 and 6 calendar days.
     assert [(r["applicant_name"][:3], r["days_late"]) for r in d["overdue_list"]] == [
-        ("D17", 19), ("D10", 4)]
+        ("D17", 19),
+        ("D10", 4),
+    ]
     # Most overdue first, then most open, then by name.
     assert d["overdue_by_agency"] == [("Sở Giao thông vận tải", 2, 1), ("Sở Tư pháp", 2, 1)]
     # 12 months: SGTVT resolved D1 (late), D2 (late), D3, D4, D5 (late), D6, D7, D11 -> 5/8.
-    assert d["on_time_by_agency"] == [("Sở Giao thông vận tải", 8, 5, 62.5),
-                                      ("Sở Tư pháp", 1, 1, 100.0)]
+    assert d["on_time_by_agency"] == [
+        ("Sở Giao thông vận tải", 8, 5, 62.5),
+        ("Sở Tư pháp", 1, 1, 100.0),
+    ]
     sat = d["satisfaction"]
     assert sat["ratings"] == {"very_satisfied": 2, "satisfied": 1, "unsatisfied": 0}
     assert sat["satisfied_share"] == 100.0

@@ -1,6 +1,7 @@
 """domain/deadlines.py: overdue, due soon, working days left / late, early / on time / late —
 on the boundaries (due today, due on a holiday, resolved on the due date, late across a
 weekend), and the SQL criteria agreeing with the Python rules on both databases."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -67,16 +68,19 @@ def test_due_soon_over_a_holiday():
     assert deadlines.days_late(CAL, holiday, D(2019, 2, 11)) == 1
 
 
-@pytest.mark.parametrize(("status", "closed_on", "expected"), [
-    (Status.RESOLVED, D(2019, 1, 24), deadlines.EARLY),
-    (Status.RESOLVED, FRI, deadlines.ON_TIME),  # resolved exactly on its due date
-    (Status.RETURNED, FRI, deadlines.ON_TIME),
-    (Status.RESOLVED, SAT, deadlines.LATE),     # a day later, even a day off
-    (Status.RETURNED, MON, deadlines.LATE),
-    (Status.WITHDRAWN, MON, deadlines.ON_TIME),  # withdrawn / stopped: on time (§6)
-    (Status.STOPPED, D(2019, 3, 1), deadlines.ON_TIME),
-    (Status.PROCESSING, None, None),             # open: no outcome
-])
+@pytest.mark.parametrize(
+    ("status", "closed_on", "expected"),
+    [
+        (Status.RESOLVED, D(2019, 1, 24), deadlines.EARLY),
+        (Status.RESOLVED, FRI, deadlines.ON_TIME),  # resolved exactly on its due date
+        (Status.RETURNED, FRI, deadlines.ON_TIME),
+        (Status.RESOLVED, SAT, deadlines.LATE),  # a day later, even a day off
+        (Status.RETURNED, MON, deadlines.LATE),
+        (Status.WITHDRAWN, MON, deadlines.ON_TIME),  # withdrawn / stopped: on time (§6)
+        (Status.STOPPED, D(2019, 3, 1), deadlines.ON_TIME),
+        (Status.PROCESSING, None, None),  # open: no outcome
+    ],
+)
 def test_outcome(status, closed_on, expected):
     assert deadlines.outcome(status, closed_on, FRI) == expected
 
@@ -99,11 +103,17 @@ def test_effective_due_date_is_the_apology_date_if_any():
 
 
 CASES = [  # (status, due date, closing day or None)
-    (Status.ACCEPTED, D(2019, 1, 24), None), (Status.PROCESSING, FRI, None),
-    (Status.PROCESSING, MON, None), (Status.PROCESSING, D(2019, 1, 29), None),
-    (Status.AWAITING_SUPPLEMENT, D(2019, 1, 24), None), (Status.AWAITING_PAYMENT, FRI, None),
-    (Status.RESOLVED, FRI, D(2019, 1, 24)), (Status.RESOLVED, FRI, FRI),
-    (Status.RETURNED, FRI, MON), (Status.WITHDRAWN, FRI, MON), (Status.STOPPED, FRI, FRI),
+    (Status.ACCEPTED, D(2019, 1, 24), None),
+    (Status.PROCESSING, FRI, None),
+    (Status.PROCESSING, MON, None),
+    (Status.PROCESSING, D(2019, 1, 29), None),
+    (Status.AWAITING_SUPPLEMENT, D(2019, 1, 24), None),
+    (Status.AWAITING_PAYMENT, FRI, None),
+    (Status.RESOLVED, FRI, D(2019, 1, 24)),
+    (Status.RESOLVED, FRI, FRI),
+    (Status.RETURNED, FRI, MON),
+    (Status.WITHDRAWN, FRI, MON),
+    (Status.STOPPED, FRI, FRI),
 ]
 
 
@@ -113,13 +123,20 @@ def test_sql_criteria_agree_with_the_python_rules(app):
     today, horizon = FRI, deadlines.due_soon_horizon(CAL, FRI)
     with app.app_context():
         agency = create_agency()
-        procedure = Procedure(code="1.000001", name="Thủ tục thử", agency=agency,
-                              processing_days=3, level="province")
+        procedure = Procedure(
+            code="1.000001", name="Thủ tục thử", agency=agency, processing_days=3, level="province"
+        )
         db.session.add(procedure)
         ids = {}
         for i, (status, due, closed) in enumerate(CASES):
-            d = Dossier(procedure=procedure, agency=agency, applicant_name=f"Người {i}",
-                        status=status, due_date=due, accepted_at=dt.datetime(2019, 1, 21, 9))
+            d = Dossier(
+                procedure=procedure,
+                agency=agency,
+                applicant_name=f"Người {i}",
+                status=status,
+                due_date=due,
+                accepted_at=dt.datetime(2019, 1, 21, 9),
+            )
             stamp = dt.datetime.combine(closed, dt.time(15, 0)) if closed else None
             if status in (Status.RESOLVED, Status.RETURNED):
                 d.resolved_at = stamp
@@ -135,19 +152,31 @@ def test_sql_criteria_agree_with_the_python_rules(app):
         def accepted(rule):
             return {i for i, case in ids.items() if rule(*case)}
 
-        assert selected(deadlines.overdue_now(today)) == accepted(
-            lambda s, due, closed: deadlines.is_overdue(s, due, today)) != set()
-        assert selected(deadlines.due_soon(today, horizon)) == accepted(
-            lambda s, due, closed: deadlines.is_due_soon(s, due, today, CAL)) != set()
+        assert (
+            selected(deadlines.overdue_now(today))
+            == accepted(lambda s, due, closed: deadlines.is_overdue(s, due, today))
+            != set()
+        )
+        assert (
+            selected(deadlines.due_soon(today, horizon))
+            == accepted(lambda s, due, closed: deadlines.is_due_soon(s, due, today, CAL))
+            != set()
+        )
         assert selected(deadlines.due_on(today)) == accepted(
-            lambda s, due, closed: s in RUNNING_STATUSES and due == today)
+            lambda s, due, closed: s in RUNNING_STATUSES and due == today
+        )
         assert selected(deadlines.overdue_or_due_soon(horizon)) == (
-            selected(deadlines.overdue_now(today)) | selected(deadlines.due_soon(today, horizon)))
+            selected(deadlines.overdue_now(today)) | selected(deadlines.due_soon(today, horizon))
+        )
         # Early / on time / late, over the closed dossiers (as the report counts them).
         closed = closing_time().is_not(None)
-        criteria = deadlines.outcome_criteria(Dossier.status, day_of(closing_time()),
-                                              Dossier.due_date)
+        criteria = deadlines.outcome_criteria(
+            Dossier.status, day_of(closing_time()), Dossier.due_date
+        )
         for key in deadlines.OUTCOMES:
-            assert selected(closed & criteria[key]) == accepted(
-                lambda s, due, day, key=key: deadlines.outcome(s, day, due) == key) != set()
+            assert (
+                selected(closed & criteria[key])
+                == accepted(lambda s, due, day, key=key: deadlines.outcome(s, day, due) == key)
+                != set()
+            )
         db.session.rollback()

@@ -3,6 +3,7 @@ worked by hand, on SQLite and PostgreSQL: the SQL of domain/digitisation.py, the
 key of `flask report --format json`, the workbook read back with openpyxl, and the scale
 generator's sample. The page: tests/views/test_report_digitisation.py and
 tests/browser/test_e2e_report_digitisation.py (same data set)."""
+
 import datetime as dt
 import json
 
@@ -46,82 +47,111 @@ def build_data(session, files_dir) -> None:
     gt = session.scalar(select(Agency).where(Agency.code == "SGTVT"))
     tp = session.scalar(select(Agency).where(Agency.code == "STP"))
     clerk = session.scalar(select(User).where(User.username == "staff1"))
-    p1 = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=gt,
-                   processing_days=5)
-    p2 = Procedure(code="1.000002", name="Cấp phiếu lý lịch tư pháp", agency=tp,
-                   processing_days=10)
+    p1 = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=gt, processing_days=5)
+    p2 = Procedure(code="1.000002", name="Cấp phiếu lý lịch tư pháp", agency=tp, processing_days=10)
     session.add_all([p1, p2])
     pdf = files.check_content(samples.pdf(), "scan.pdf")
     result_pdf = files.check_content(samples.pdf(pages=2), "ket-qua.pdf")
 
-    def dossier(name, proc, accepted, docs=0, status=Status.ACCEPTED, resolved=None,
-                closed=None):
-        d = Dossier(procedure=proc, agency=proc.agency, applicant_name=name, channel="direct",
-                    status=status, accepted_at=accepted, due_date=accepted.date()
-                    + dt.timedelta(days=10), resolved_at=resolved, closed_at=closed,
-                    documents=[DossierDocument(name=f"Giấy tờ {i + 1}", kind="copy")
-                               for i in range(docs)])
+    def dossier(name, proc, accepted, docs=0, status=Status.ACCEPTED, resolved=None, closed=None):
+        d = Dossier(
+            procedure=proc,
+            agency=proc.agency,
+            applicant_name=name,
+            channel="direct",
+            status=status,
+            accepted_at=accepted,
+            due_date=accepted.date() + dt.timedelta(days=10),
+            resolved_at=resolved,
+            closed_at=closed,
+            documents=[DossierDocument(name=f"Giấy tờ {i + 1}", kind="copy") for i in range(docs)],
+        )
         session.add(d)
         session.flush()
         return d
 
     def scan(d, at, document=None):
-        return files.attach(session, d, pdf, "scan.pdf", files_dir, clerk, at,
-                            document=document, kind="scan")
+        return files.attach(
+            session, d, pdf, "scan.pdf", files_dir, clerk, at, document=document, kind="scan"
+        )
 
     def result(d, at):
-        return files.attach(session, d, result_pdf, "ket-qua.pdf", files_dir, clerk, at,
-                            kind="result")
+        return files.attach(
+            session, d, result_pdf, "ket-qua.pdf", files_dir, clerk, at, kind="result"
+        )
 
-    a = dossier("A", p1, T(2019, 3, 4, 9), docs=2, status=Status.RETURNED,
-                resolved=T(2019, 3, 20, 10))
+    a = dossier(
+        "A", p1, T(2019, 3, 4, 9), docs=2, status=Status.RETURNED, resolved=T(2019, 3, 20, 10)
+    )
     scan(a, T(2019, 3, 4, 9, 5), a.documents[0])
     scan(a, T(2019, 3, 4, 17, 30), a.documents[1])
     result(a, T(2019, 3, 20, 10, 5))
-    b = dossier("B", p1, T(2019, 3, 5, 9), docs=2, status=Status.RESOLVED,
-                resolved=T(2019, 3, 25, 15))
+    b = dossier(
+        "B", p1, T(2019, 3, 5, 9), docs=2, status=Status.RESOLVED, resolved=T(2019, 3, 25, 15)
+    )
     scan(b, T(2019, 3, 5, 9, 5), b.documents[0])
     c = dossier("C", p1, T(2019, 3, 6, 9), docs=1)
-    files.withdraw(session, scan(c, T(2019, 3, 6, 9, 5), c.documents[0]), clerk,
-                   T(2019, 3, 6, 10), "Quét nhầm hồ sơ khác")
+    files.withdraw(
+        session,
+        scan(c, T(2019, 3, 6, 9, 5), c.documents[0]),
+        clerk,
+        T(2019, 3, 6, 10),
+        "Quét nhầm hồ sơ khác",
+    )
     d = dossier("D", p1, T(2019, 3, 7, 16), docs=1)
     scan(d, T(2019, 3, 8, 8), d.documents[0])
     e = dossier("E", p1, T(2019, 3, 8, 9))
     scan(e, T(2019, 3, 8, 9, 5))
-    for name, accepted, status in (("H", T(2019, 2, 28, 23, 59), Status.ACCEPTED),
-                                   ("G", T(2019, 4, 1, 0, 0), Status.RETURNED),
-                                   ("J", T(2019, 3, 11, 9), Status.REFUSED)):
-        x = dossier(name, p1, accepted, docs=1, status=status,
-                    resolved=T(2019, 4, 10) if name == "G" else None,
-                    closed=T(2019, 3, 11, 9, 30) if name == "J" else None)
+    for name, accepted, status in (
+        ("H", T(2019, 2, 28, 23, 59), Status.ACCEPTED),
+        ("G", T(2019, 4, 1, 0, 0), Status.RETURNED),
+        ("J", T(2019, 3, 11, 9), Status.REFUSED),
+    ):
+        x = dossier(
+            name,
+            p1,
+            accepted,
+            docs=1,
+            status=status,
+            resolved=T(2019, 4, 10) if name == "G" else None,
+            closed=T(2019, 3, 11, 9, 30) if name == "J" else None,
+        )
         scan(x, accepted, x.documents[0])
         if name == "G":
             result(x, T(2019, 4, 10, 9))
-    f = dossier("F", p1, T(2019, 2, 20, 9), docs=1, status=Status.RETURNED,
-                resolved=T(2019, 3, 1, 0, 0))
+    f = dossier(
+        "F", p1, T(2019, 2, 20, 9), docs=1, status=Status.RETURNED, resolved=T(2019, 3, 1, 0, 0)
+    )
     scan(f, T(2019, 2, 20, 9), f.documents[0])
-    files.withdraw(session, result(f, T(2019, 3, 1, 8)), clerk, T(2019, 3, 1, 9),
-                   "Nhầm kết quả")
-    dossier("I", p1, T(2019, 3, 12, 9), docs=1, status=Status.STOPPED,
-            closed=T(2019, 3, 20, 9))
-    k = dossier("K", p2, T(2019, 3, 15, 14), docs=1, status=Status.RETURNED,
-                resolved=T(2019, 3, 31, 23, 59))
+    files.withdraw(session, result(f, T(2019, 3, 1, 8)), clerk, T(2019, 3, 1, 9), "Nhầm kết quả")
+    dossier("I", p1, T(2019, 3, 12, 9), docs=1, status=Status.STOPPED, closed=T(2019, 3, 20, 9))
+    k = dossier(
+        "K", p2, T(2019, 3, 15, 14), docs=1, status=Status.RETURNED, resolved=T(2019, 3, 31, 23, 59)
+    )
     scan(k, T(2019, 3, 15, 14, 10), k.documents[0])
     result(k, T(2019, 3, 31, 23, 59))
     session.commit()
 
 
 def figures(received, scanned, scanned_share, resolved, with_result, result_share):
-    return {"received": received, "received_scanned": scanned,
-            "received_scanned_share": scanned_share, "resolved": resolved,
-            "resolved_with_result": with_result, "resolved_with_result_share": result_share}
+    return {
+        "received": received,
+        "received_scanned": scanned,
+        "received_scanned_share": scanned_share,
+        "resolved": resolved,
+        "resolved_with_result": with_result,
+        "resolved_with_result_share": result_share,
+    }
 
 
 EXPECTED = {
     **figures(7, 2, 28.57, 4, 2, 50.0),
     "rows": [
-        {"agency_code": "SGTVT", "agency_name": "Sở Giao thông vận tải",
-         **figures(6, 1, 16.67, 3, 1, 33.33)},
+        {
+            "agency_code": "SGTVT",
+            "agency_name": "Sở Giao thông vận tải",
+            **figures(6, 1, 16.67, 3, 1, 33.33),
+        },
         {"agency_code": "STP", "agency_name": "Sở Tư pháp", **figures(1, 1, 100.0, 1, 1, 100.0)},
     ],
 }
@@ -153,15 +183,23 @@ def test_empty_period_has_no_share(digitised):
     """Nothing received nor resolved: no share at all ("–"), not 0 % nor 100 %."""
     with digitised.app_context():
         dg = digitisation_summary(db.session, dt.date(2018, 1, 1), dt.date(2018, 1, 31))
-    assert dg == {**figures(0, 0, None, 0, 0, None), "rows": [
-        {"agency_code": "SGTVT", "agency_name": "Sở Giao thông vận tải",
-         **figures(0, 0, None, 0, 0, None)},
-        {"agency_code": "STP", "agency_name": "Sở Tư pháp", **figures(0, 0, None, 0, 0, None)}]}
+    assert dg == {
+        **figures(0, 0, None, 0, 0, None),
+        "rows": [
+            {
+                "agency_code": "SGTVT",
+                "agency_name": "Sở Giao thông vận tải",
+                **figures(0, 0, None, 0, 0, None),
+            },
+            {"agency_code": "STP", "agency_name": "Sở Tư pháp", **figures(0, 0, None, 0, 0, None)},
+        ],
+    }
 
 
 def test_report_cli_json_has_the_key(digitised):
     result = digitised.test_cli_runner().invoke(
-        args=["report", "--month", "2019-03", "--format", "json"])
+        args=["report", "--month", "2019-03", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["digitisation"] == EXPECTED
@@ -171,7 +209,8 @@ def test_report_cli_json_has_the_key(digitised):
 def test_workbook_read_back(digitised, tmp_path):
     out = tmp_path / "r.xlsx"
     result = digitised.test_cli_runner().invoke(
-        args=["report", "--month", "2019-03", "--format", "xlsx", "--out", str(out)])
+        args=["report", "--month", "2019-03", "--format", "xlsx", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(out)
     # The summary: two lines in its four columns (label, count, share, note).
@@ -187,12 +226,18 @@ def test_workbook_read_back(digitised, tmp_path):
     assert rows[1][0] == "SỐ HÓA HỒ SƠ (QUYẾT ĐỊNH 766/QĐ-TTg, NHÓM 4)"
     assert rows[2][0] == "Từ ngày 01/03/2019 đến ngày 31/03/2019"
     head = next(i for i, r in enumerate(rows) if r[0] == "Mã")
-    assert rows[head] == ["Mã", "Cơ quan", "Hồ sơ tiếp nhận trong kỳ",
-                          "Số hóa toàn bộ khi tiếp nhận", "Tỷ lệ",
-                          "Hồ sơ đã giải quyết trong kỳ", "Có kết quả điện tử", "Tỷ lệ"]
-    body = {r[1]: r[2:8] for r in rows[head + 1:head + 4]}
-    assert body["Sở Giao thông vận tải"] == [6, 1, pytest.approx(1 / 6), 3, 1,
-                                             pytest.approx(1 / 3)]
+    assert rows[head] == [
+        "Mã",
+        "Cơ quan",
+        "Hồ sơ tiếp nhận trong kỳ",
+        "Số hóa toàn bộ khi tiếp nhận",
+        "Tỷ lệ",
+        "Hồ sơ đã giải quyết trong kỳ",
+        "Có kết quả điện tử",
+        "Tỷ lệ",
+    ]
+    body = {r[1]: r[2:8] for r in rows[head + 1 : head + 4]}
+    assert body["Sở Giao thông vận tải"] == [6, 1, pytest.approx(1 / 6), 3, 1, pytest.approx(1 / 3)]
     assert body["Sở Tư pháp"] == [1, 1, 1, 1, 1, 1]
     assert body["Tổng cộng"] == [7, 2, pytest.approx(2 / 7), 4, 2, pytest.approx(0.5)]
     # Shares are real percentages in the cells (shown 28,57%), not text.
@@ -209,9 +254,14 @@ def test_scale_generator_attaches_scans_and_results(app, users, tmp_path):
     app.config["FILES_DIR"] = str(folder)
     with app.app_context():
         for code, agency_code in (("1.000001", "SGTVT"), ("1.000002", "STP")):
-            db.session.add(Procedure(code=code, name=f"Thủ tục {code}", processing_days=5,
-                                     agency=db.session.scalar(
-                                         select(Agency).where(Agency.code == agency_code))))
+            db.session.add(
+                Procedure(
+                    code=code,
+                    name=f"Thủ tục {code}",
+                    processing_days=5,
+                    agency=db.session.scalar(select(Agency).where(Agency.code == agency_code)),
+                )
+            )
         db.session.commit()
         result = app.test_cli_runner().invoke(args=["seed", "scale", "--dossiers", "600"])
         assert result.exit_code == 0, result.output

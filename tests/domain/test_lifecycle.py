@@ -1,13 +1,14 @@
 """domain/lifecycle.py: intake, the transition table of §3, pauses moving the due date (§5),
 apologies, refusals that change nothing, and the audit trail of transitions."""
+
 import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
 
 from domain import deadlines
-from domain.status import Status
 from domain import lifecycle as lc
+from domain.status import Status
 from models import AuditLog, Dossier, DossierEvent, DossierPause, Procedure, db
 from tests.factories import create_agency, create_user
 
@@ -19,10 +20,14 @@ T = dt.datetime
 def world(db_session):
     agency = create_agency()
     clerk = create_user("clerk", "staff", [agency])
-    proc = Procedure(code="1.000001", name="Cấp giấy phép lái xe", agency=agency,
-                     processing_days=3)
-    same_day = Procedure(code="1.000002", name="Chứng thực bản sao", agency=agency,
-                         processing_days=0, four_on_spot=True)
+    proc = Procedure(code="1.000001", name="Cấp giấy phép lái xe", agency=agency, processing_days=3)
+    same_day = Procedure(
+        code="1.000002",
+        name="Chứng thực bản sao",
+        agency=agency,
+        processing_days=0,
+        four_on_spot=True,
+    )
     db_session.add_all([proc, same_day])
     db_session.commit()
     return {"agency": agency, "proc": proc, "same_day": same_day, "clerk": clerk}
@@ -36,8 +41,9 @@ def _intake(world, at=dt.datetime(2019, 1, 26, 9, 30), proc="proc"):
 
 
 def _events(dossier):
-    return db.session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
-                              .order_by(DossierEvent.id)).all()
+    return db.session.scalars(
+        select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id)
+    ).all()
 
 
 def test_intake_sets_code_clock_due_date_agency_and_event(world):
@@ -54,8 +60,14 @@ def test_intake_sets_code_clock_due_date_agency_and_event(world):
 def test_full_path_with_pause_moves_the_due_date(world):
     d = _intake(world)  # due 31/01/2019
     lc.transition(db.session, d, "transfer", world["clerk"], T(2019, 1, 28, 10, 30))
-    lc.transition(db.session, d, "request_supplement", world["clerk"], T(2019, 1, 28, 15, 0),
-                  reason="Thiếu bản sao CMND")
+    lc.transition(
+        db.session,
+        d,
+        "request_supplement",
+        world["clerk"],
+        T(2019, 1, 28, 15, 0),
+        reason="Thiếu bản sao CMND",
+    )
     assert d.status == Status.AWAITING_SUPPLEMENT
     lc.transition(db.session, d, "supplement_received", world["clerk"], T(2019, 1, 30, 8, 0))
     db.session.commit()
@@ -63,20 +75,39 @@ def test_full_path_with_pause_moves_the_due_date(world):
     assert d.due_date == dt.date(2019, 2, 11)
     (pause,) = db.session.scalars(select(DossierPause).where(DossierPause.dossier_id == d.id))
     assert (pause.kind, pause.started_on, pause.ended_on) == (
-        "supplement", dt.date(2019, 1, 28), dt.date(2019, 1, 30))
-    lc.transition(db.session, d, "await_payment", world["clerk"], T(2019, 2, 11, 9, 0),
-                  reason="Nộp lệ phí")
+        "supplement",
+        dt.date(2019, 1, 28),
+        dt.date(2019, 1, 30),
+    )
+    lc.transition(
+        db.session, d, "await_payment", world["clerk"], T(2019, 2, 11, 9, 0), reason="Nộp lệ phí"
+    )
     lc.transition(db.session, d, "payment_received", world["clerk"], T(2019, 2, 11, 16, 0))
     assert d.due_date == dt.date(2019, 2, 11)  # same-day pause: nothing moves
     lc.transition(db.session, d, "resolve", world["clerk"], T(2019, 2, 11, 16, 30))
-    lc.transition(db.session, d, "return", world["clerk"], T(2019, 2, 12, 8, 0),
-                  return_channel="postal", postal_tracking_no="EL123456789VN")
+    lc.transition(
+        db.session,
+        d,
+        "return",
+        world["clerk"],
+        T(2019, 2, 12, 8, 0),
+        return_channel="postal",
+        postal_tracking_no="EL123456789VN",
+    )
     db.session.commit()
     assert d.status == Status.RETURNED and d.return_channel == "postal"
     assert d.postal_tracking_no == "EL123456789VN"
     assert d.resolved_at == T(2019, 2, 11, 16, 30) and d.returned_at == T(2019, 2, 12, 8, 0)
     assert [(e.from_status, e.to_status) for e in _events(d)] == [
-        (None, 2), (2, 4), (4, 5), (5, 4), (4, 6), (6, 4), (4, 9), (9, 10)]
+        (None, 2),
+        (2, 4),
+        (4, 5),
+        (5, 4),
+        (4, 6),
+        (6, 4),
+        (4, 9),
+        (9, 10),
+    ]
     transfer = _events(d)[1]
     assert transfer.to_unit == world["agency"].name and transfer.from_unit == lc.CENTER_UNIT
 
@@ -89,16 +120,25 @@ def test_same_day_resolution_from_accepted(world):
 
 
 DISALLOWED = [
-    (Status.ACCEPTED, "supplement_received"), (Status.ACCEPTED, "return"),
-    (Status.ACCEPTED, "stop"), (Status.RESOLVED, "withdraw"), (Status.RETURNED, "resolve"),
-    (Status.REFUSED, "transfer"), (Status.PROCESSING, "transfer"),
-    (Status.AWAITING_SUPPLEMENT, "resolve"), (Status.PROCESSING, "accept"),
+    (Status.ACCEPTED, "supplement_received"),
+    (Status.ACCEPTED, "return"),
+    (Status.ACCEPTED, "stop"),
+    (Status.RESOLVED, "withdraw"),
+    (Status.RETURNED, "resolve"),
+    (Status.REFUSED, "transfer"),
+    (Status.PROCESSING, "transfer"),
+    (Status.AWAITING_SUPPLEMENT, "resolve"),
+    (Status.PROCESSING, "accept"),
     (Status.PROCESSING, "no_such_action"),
 ]
 NEEDS_REASON = [
-    ("request_supplement", Status.PROCESSING), ("await_payment", Status.PROCESSING),
-    ("withdraw", Status.ACCEPTED), ("stop", Status.PROCESSING), ("reschedule", Status.PROCESSING),
-    ("refuse", Status.SUBMITTED)]
+    ("request_supplement", Status.PROCESSING),
+    ("await_payment", Status.PROCESSING),
+    ("withdraw", Status.ACCEPTED),
+    ("stop", Status.PROCESSING),
+    ("reschedule", Status.PROCESSING),
+    ("refuse", Status.SUBMITTED),
+]
 
 
 def test_disallowed_transition_changes_nothing(world):
@@ -120,8 +160,15 @@ def test_reason_is_required(world):
         d.status = status
         db.session.commit()
         with pytest.raises(lc.LifecycleError, match="reason"):
-            lc.transition(db.session, d, action, world["clerk"], T(2019, 2, 1), reason="  ",
-                          new_due_date=dt.date(2019, 3, 1))
+            lc.transition(
+                db.session,
+                d,
+                action,
+                world["clerk"],
+                T(2019, 2, 1),
+                reason="  ",
+                new_due_date=dt.date(2019, 3, 1),
+            )
         db.session.rollback()
         assert d.status == status and not d.pauses, action
 
@@ -129,10 +176,12 @@ def test_reason_is_required(world):
 def test_withdraw_and_stop_close_the_dossier(world):
     d = _intake(world)
     lc.transition(db.session, d, "transfer", world["clerk"], T(2019, 1, 28, 9, 0))
-    lc.transition(db.session, d, "await_payment", world["clerk"], T(2019, 1, 28, 10, 0),
-                  reason="Chờ nộp thuế")
-    lc.transition(db.session, d, "stop", world["clerk"], T(2019, 1, 29, 10, 0),
-                  reason="Không nộp thuế")
+    lc.transition(
+        db.session, d, "await_payment", world["clerk"], T(2019, 1, 28, 10, 0), reason="Chờ nộp thuế"
+    )
+    lc.transition(
+        db.session, d, "stop", world["clerk"], T(2019, 1, 29, 10, 0), reason="Không nộp thuế"
+    )
     db.session.commit()
     assert d.status == Status.STOPPED and d.closed_at == T(2019, 1, 29, 10, 0)
     assert d.pauses[0].ended_on == dt.date(2019, 1, 29)
@@ -141,16 +190,34 @@ def test_withdraw_and_stop_close_the_dossier(world):
 
 
 def test_online_submission_accepted_later_or_refused(world):
-    s1 = Dossier(procedure=world["proc"], agency_id=world["agency"].id, applicant_name="B",
-                 channel="online", status=Status.SUBMITTED, submitted_at=T(2019, 2, 2, 22, 0))
-    s2 = Dossier(procedure=world["proc"], agency_id=world["agency"].id, applicant_name="C",
-                 channel="online", status=Status.SUBMITTED, submitted_at=T(2019, 2, 2, 22, 5))
+    s1 = Dossier(
+        procedure=world["proc"],
+        agency_id=world["agency"].id,
+        applicant_name="B",
+        channel="online",
+        status=Status.SUBMITTED,
+        submitted_at=T(2019, 2, 2, 22, 0),
+    )
+    s2 = Dossier(
+        procedure=world["proc"],
+        agency_id=world["agency"].id,
+        applicant_name="C",
+        channel="online",
+        status=Status.SUBMITTED,
+        submitted_at=T(2019, 2, 2, 22, 5),
+    )
     db.session.add_all([s1, s2])
     db.session.commit()
     assert set(lc.allowed_actions(s1)) == {"accept", "refuse", "withdraw"}
     lc.accept_dossier(db.session, s1, world["clerk"], T(2019, 2, 11, 8, 0), UNIT)
-    lc.transition(db.session, s2, "refuse", world["clerk"], T(2019, 2, 11, 8, 5),
-                  reason="Không thuộc thẩm quyền")
+    lc.transition(
+        db.session,
+        s2,
+        "refuse",
+        world["clerk"],
+        T(2019, 2, 11, 8, 5),
+        reason="Không thuộc thẩm quyền",
+    )
     db.session.commit()
     assert s1.code == f"{UNIT}-190211-0001" and s1.due_date == dt.date(2019, 2, 14)
     assert [(e.from_status, e.to_status) for e in _events(s1)] == [(1, 2)]
@@ -162,29 +229,58 @@ def test_online_submission_accepted_later_or_refused(world):
 def test_reschedule_once_while_processing(world):
     d = _intake(world)
     with pytest.raises(lc.LifecycleError):  # not yet processing
-        lc.transition(db.session, d, "reschedule", world["clerk"], T(2019, 1, 30), reason="Trễ",
-                      new_due_date=dt.date(2019, 2, 14))
+        lc.transition(
+            db.session,
+            d,
+            "reschedule",
+            world["clerk"],
+            T(2019, 1, 30),
+            reason="Trễ",
+            new_due_date=dt.date(2019, 2, 14),
+        )
     lc.transition(db.session, d, "transfer", world["clerk"], T(2019, 1, 28, 9, 0))
     with pytest.raises(lc.LifecycleError):  # not after the due date
-        lc.transition(db.session, d, "reschedule", world["clerk"], T(2019, 1, 30), reason="Trễ",
-                      new_due_date=dt.date(2019, 1, 31))
-    lc.transition(db.session, d, "reschedule", world["clerk"], T(2019, 1, 30), reason="Trễ",
-                  new_due_date=dt.date(2019, 2, 14))
+        lc.transition(
+            db.session,
+            d,
+            "reschedule",
+            world["clerk"],
+            T(2019, 1, 30),
+            reason="Trễ",
+            new_due_date=dt.date(2019, 1, 31),
+        )
+    lc.transition(
+        db.session,
+        d,
+        "reschedule",
+        world["clerk"],
+        T(2019, 1, 30),
+        reason="Trễ",
+        new_due_date=dt.date(2019, 2, 14),
+    )
     db.session.commit()
     assert d.rescheduled_due_date == dt.date(2019, 2, 14) and d.due_date == dt.date(2019, 1, 31)
     assert deadlines.effective_due_date(d) == dt.date(2019, 2, 14)
     assert "reschedule" not in lc.allowed_actions(d)
     with pytest.raises(lc.LifecycleError, match="already"):
-        lc.transition(db.session, d, "reschedule", world["clerk"], T(2019, 2, 1), reason="Lại",
-                      new_due_date=dt.date(2019, 2, 20))
+        lc.transition(
+            db.session,
+            d,
+            "reschedule",
+            world["clerk"],
+            T(2019, 2, 1),
+            reason="Lại",
+            new_due_date=dt.date(2019, 2, 20),
+        )
 
 
 def test_return_by_post_needs_a_tracking_number(world):
     d = _intake(world, proc="same_day")
     lc.transition(db.session, d, "resolve", world["clerk"], T(2019, 1, 28, 9, 0))
     with pytest.raises(lc.LifecycleError, match="tracking"):
-        lc.transition(db.session, d, "return", world["clerk"], T(2019, 1, 28, 10, 0),
-                      return_channel="postal")
+        lc.transition(
+            db.session, d, "return", world["clerk"], T(2019, 1, 28, 10, 0), return_channel="postal"
+        )
     assert d.status == Status.RESOLVED
 
 
@@ -204,13 +300,21 @@ def test_transitions_write_audit_rows(world):
         d = _intake(world)
         lc.transition(db.session, d, "transfer", world["clerk"], T(2019, 1, 28, 9, 0))
         db.session.commit()
-        rows = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "dossier",
-                                                         AuditLog.row_id == d.id)
-                                  .order_by(AuditLog.id)).all()
+        rows = db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.table_name == "dossier", AuditLog.row_id == d.id)
+            .order_by(AuditLog.id)
+        ).all()
         assert [r.action for r in rows] == ["insert", "update"]
         assert rows[1].changes["status"] == [2, 4] and rows[1].user_id == world["clerk"].id
         assert rows[1].ip == "10.0.0.7"
-        assert db.session.scalar(select(func.count()).select_from(AuditLog)
-                                 .where(AuditLog.table_name == "dossier_event")) == 2
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditLog)
+                .where(AuditLog.table_name == "dossier_event")
+            )
+            == 2
+        )
     finally:
         db.session.info.pop("actor", None)

@@ -1,6 +1,7 @@
 """Notices to applicants (issue 15 point 4), the queueing side: which changes queue which notice,
 in the same transaction as the change, on the channels the applicant gave; the acceptance
 notice's look-up link; templates rendered in a sandbox with the whitelisted variables only."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,12 +25,19 @@ ID_NUMBER = "020190001234"
 def new_dossier(email="hoa.tran@example.com", phone="0912 345 678", procedure=None):
     if procedure is None:
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        procedure = Procedure(code="1.000001", agency=agency, processing_days=5,
-                              name="Cấp đổi giấy phép lái xe")
+        procedure = Procedure(
+            code="1.000001", agency=agency, processing_days=5, name="Cấp đổi giấy phép lái xe"
+        )
         db.session.add(procedure)
     staff = db.session.scalar(select(User).where(User.username == "staff1"))
-    dossier = Dossier(procedure=procedure, applicant_name="Trần Thị Hoà", id_number=ID_NUMBER,
-                      phone=phone, email=email, address="12 Lê Lợi")
+    dossier = Dossier(
+        procedure=procedure,
+        applicant_name="Trần Thị Hoà",
+        id_number=ID_NUMBER,
+        phone=phone,
+        email=email,
+        address="12 Lê Lợi",
+    )
     lc.accept_dossier(db.session, dossier, staff, AT, UNIT)
     return dossier, staff
 
@@ -44,8 +52,10 @@ def test_acceptance_queues_one_notice_per_channel_given(app, users):
         db.session.commit()
         queued = notices(dossier_id=dossier.id)
         assert [(n.event, n.channel, n.recipient) for n in queued] == [
-            ("accepted", "email", "hoa.tran@example.com"), ("accepted", "sms", "0912345678"),
-            ("accepted", "zalo", "0912345678")]
+            ("accepted", "email", "hoa.tran@example.com"),
+            ("accepted", "sms", "0912345678"),
+            ("accepted", "zalo", "0912345678"),
+        ]
         assert all(n.status == "queued" and n.attempts == 0 for n in queued)
         # due after the receipt had time to be printed (its secret goes into the link)
         assert queued[0].next_attempt_at == AT + nt.ACCEPT_DELAY
@@ -56,9 +66,16 @@ def test_acceptance_queues_one_notice_per_channel_given(app, users):
         assert "Trần Thị Hoà" not in str(queued[0].context)
 
 
-@pytest.mark.parametrize("email, phone, channels", [
-    (None, None, []), ("", "  ", []), ("not-an-email", "12", []),
-    ("a@b.vn", None, ["email"]), (None, "+84 912 345 678", ["sms", "zalo"])])
+@pytest.mark.parametrize(
+    "email, phone, channels",
+    [
+        (None, None, []),
+        ("", "  ", []),
+        ("not-an-email", "12", []),
+        ("a@b.vn", None, ["email"]),
+        (None, "+84 912 345 678", ["sms", "zalo"]),
+    ],
+)
 def test_no_address_no_notice_for_that_channel(app, users, email, phone, channels):
     with app.app_context():
         dossier, _ = new_dossier(email=email, phone=phone)
@@ -73,13 +90,24 @@ def test_life_cycle_events_queue_their_notices(app, users):
         lc.transition(db.session, dossier, "transfer", staff, at)
         lc.transition(db.session, dossier, "request_supplement", staff, at, reason="Bản sao")
         lc.transition(db.session, dossier, "supplement_received", staff, at)
-        lc.transition(db.session, dossier, "reschedule", staff, at, reason="Chờ ý kiến",
-                      new_due_date=dossier.due_date + dt.timedelta(days=7))
+        lc.transition(
+            db.session,
+            dossier,
+            "reschedule",
+            staff,
+            at,
+            reason="Chờ ý kiến",
+            new_due_date=dossier.due_date + dt.timedelta(days=7),
+        )
         lc.transition(db.session, dossier, "resolve", staff, at)
         lc.transition(db.session, dossier, "return", staff, at)
         db.session.commit()
         assert [n.event for n in notices(dossier_id=dossier.id)] == [
-            "accepted", "supplement_requested", "rescheduled", "result_ready"]
+            "accepted",
+            "supplement_requested",
+            "rescheduled",
+            "result_ready",
+        ]
         apology = notices(event="rescheduled")[0]
         assert apology.context["due_date"] == dossier.rescheduled_due_date.strftime("%d/%m/%Y")
         assert apology.next_attempt_at == at
@@ -115,11 +143,19 @@ def test_a_refused_transition_queues_nothing(app, users):
 
 def test_feedback_answer_queues_a_notice_to_the_contact_once(app, users):
     from domain.feedback import apply_answer
+
     with app.app_context():
         staff = db.session.scalar(select(User).where(User.username == "staff1"))
-        item = Feedback(channel="email", received_at=AT, sender="Ông Bình",
-                        contact="binh@example.vn", subject="Thái độ", content="...",
-                        due_date=dt.date(2026, 11, 16), status="new")
+        item = Feedback(
+            channel="email",
+            received_at=AT,
+            sender="Ông Bình",
+            contact="binh@example.vn",
+            subject="Thái độ",
+            content="...",
+            due_date=dt.date(2026, 11, 16),
+            status="new",
+        )
         db.session.add(item)
         item.answer = "Đã chấn chỉnh."
         apply_answer(item, staff, AT + dt.timedelta(days=2), db.session)
@@ -128,12 +164,14 @@ def test_feedback_answer_queues_a_notice_to_the_contact_once(app, users):
         db.session.commit()
         queued = notices(feedback_id=item.id)
         assert [(n.event, n.channel, n.recipient) for n in queued] == [
-            ("feedback_answered", "email", "binh@example.vn")]
+            ("feedback_answered", "email", "binh@example.vn")
+        ]
         assert queued[0].context["received_on"] == "02/11/2026"
 
 
 def test_printing_the_receipt_gives_the_waiting_acceptance_notice_its_secret(app, users):
     from domain import lookup
+
     with app.app_context():
         dossier, _ = new_dossier(phone=None)
         db.session.commit()
@@ -143,19 +181,38 @@ def test_printing_the_receipt_gives_the_waiting_acceptance_notice_its_secret(app
         notice = notices(dossier_id=dossier.id)[0]
         assert notice.lookup_secret == second != first
         link = nt.lookup_link("https://dichvucong.example.vn/", dossier.code, second)
-        assert link == ("https://dichvucong.example.vn/tra-cuu/?code=" + dossier.code
-                        + "&secret=" + lookup.display_secret(second))
+        assert link == (
+            "https://dichvucong.example.vn/tra-cuu/?code="
+            + dossier.code
+            + "&secret="
+            + lookup.display_secret(second)
+        )
         assert lookup.find(db.session, dossier.code, lookup.display_secret(second)) is not None
 
 
-@pytest.mark.parametrize("text", [
-    "{{ ''.__class__ }}", "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ code.__class__ }}", "{{ cycler.__init__.__globals__ }}", "{{ id_number }}",
-    "{{ applicant_name }}", "{{ config }}", "{% for x in range(10**9) %}{% endfor %}",
-    "{{ code", "x" * (nt.MAX_TEMPLATE_LENGTH + 1), "{{ code * 1000000000 }}",
-    "{{ code|center(1000000000) }}", "{% for a in code %}{% for b in code %}{% endfor %}"
-    "{% endfor %}", "{% set x = code %}", "{{ lipsum() }}", "{{ code.format_map({}) }}",
-    "{{ self.__init__ }}", "{{ code|attr('__class__') }}"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ ''.__class__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ code.__class__ }}",
+        "{{ cycler.__init__.__globals__ }}",
+        "{{ id_number }}",
+        "{{ applicant_name }}",
+        "{{ config }}",
+        "{% for x in range(10**9) %}{% endfor %}",
+        "{{ code",
+        "x" * (nt.MAX_TEMPLATE_LENGTH + 1),
+        "{{ code * 1000000000 }}",
+        "{{ code|center(1000000000) }}",
+        "{% for a in code %}{% for b in code %}{% endfor %}{% endfor %}",
+        "{% set x = code %}",
+        "{{ lipsum() }}",
+        "{{ code.format_map({}) }}",
+        "{{ self.__init__ }}",
+        "{{ code|attr('__class__') }}",
+    ],
+)
 def test_unsafe_or_unknown_templates_are_refused(text):
     with pytest.raises(nt.NoticeTemplateError):
         nt.check_template(text)
@@ -170,13 +227,15 @@ def test_the_default_templates_render_in_vietnamese():
     assert "đã tiếp nhận hồ sơ 000.00.01.H01-250701-0001" in text
     assert "Ngày hẹn trả kết quả: 15/07/2025" in text
     assert "Tra cứu tình trạng hồ sơ: https://motcua.example.vn/tra-cuu/" in text
-    assert nt.render(subject, nt.SAMPLE_CONTEXT) == \
-        "Hồ sơ 000.00.01.H01-250701-0001 đã được tiếp nhận"
+    assert (
+        nt.render(subject, nt.SAMPLE_CONTEXT) == "Hồ sơ 000.00.01.H01-250701-0001 đã được tiếp nhận"
+    )
 
 
 def test_the_migration_seeds_the_templates_and_ensure_templates_restores_them(app, tmp_path):
-    from tests.support import make_app, reset_schema
     from models import NoticeTemplate
+    from tests.support import make_app, reset_schema
+
     fresh = make_app(f"sqlite:///{tmp_path / 'fresh.db'}")
     reset_schema(fresh)
     with fresh.app_context():
@@ -184,8 +243,10 @@ def test_the_migration_seeds_the_templates_and_ensure_templates_restores_them(ap
         assert {(r.event, r.channel): (r.subject, r.body) for r in rows} == nt.DEFAULT_TEMPLATES
         db.session.remove()
     with app.app_context():  # the tests empty the tables: the defaults stand in
-        assert nt.template_texts(db.session, "accepted", "sms") == \
-            nt.DEFAULT_TEMPLATES[("accepted", "sms")]
+        assert (
+            nt.template_texts(db.session, "accepted", "sms")
+            == nt.DEFAULT_TEMPLATES[("accepted", "sms")]
+        )
         assert nt.ensure_templates(db.session) == len(nt.DEFAULT_TEMPLATES) == 15
         db.session.commit()
         assert db.session.scalar(select(func.count(NoticeTemplate.id))) == 15

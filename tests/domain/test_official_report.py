@@ -15,6 +15,7 @@ The data set (period 01/03/2026 – 31/03/2026; March 2026 has no holiday):
   legacy district, field DD (P3)
     X5 direct, due 05/03, withdrawn 12/03 .............................. on time; national: late
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +27,14 @@ import pytest
 from domain.report_workbook import OFFICIAL_COLUMNS, write_report_workbook
 from domain.reports import ROW_KEYS, build_report
 from models import (
-    Agency, Dossier, DossierEvent, DossierPause, Field, Procedure, User, db,
+    Agency,
+    Dossier,
+    DossierEvent,
+    DossierPause,
+    Field,
+    Procedure,
+    User,
+    db,
 )
 from tests.factories import EXPECTED_MARCH, create_user, login
 
@@ -39,62 +47,140 @@ def build_data(session) -> None:
     f1 = Field(code="NV-01", name="Công chức, viên chức", agency=agency)
     f2 = Field(code="HT", name="Hộ tịch", agency=agency)
     f3 = Field(code="DD", name="Đất đai", agency=agency)
-    p1 = Procedure(code="2.000001", name="Thi tuyển công chức", agency=agency, field=f1,
-                   level="province", processing_days=5)
-    p2 = Procedure(code="2.000002", name="Đăng ký kết hôn", agency=agency, field=f2,
-                   level="commune", processing_days=5)
-    p3 = Procedure(code="2.000003", name="Cấp giấy chứng nhận cũ", agency=agency, field=f3,
-                   level="district", processing_days=3)
+    p1 = Procedure(
+        code="2.000001",
+        name="Thi tuyển công chức",
+        agency=agency,
+        field=f1,
+        level="province",
+        processing_days=5,
+    )
+    p2 = Procedure(
+        code="2.000002",
+        name="Đăng ký kết hôn",
+        agency=agency,
+        field=f2,
+        level="commune",
+        processing_days=5,
+    )
+    p3 = Procedure(
+        code="2.000003",
+        name="Cấp giấy chứng nhận cũ",
+        agency=agency,
+        field=f3,
+        level="district",
+        processing_days=3,
+    )
     a = User(username="cba", full_name="Cán bộ A", role="staff", password_hash="x")
     b = User(username="cbb", full_name="Cán bộ B", role="staff", password_hash="x")
     session.add_all([agency, f1, f2, f3, p1, p2, p3, a, b])
     session.flush()
 
     def dossier(code, proc, channel, accepted, due, status, **kw):
-        d = Dossier(code=code, applicant_name=code, procedure=proc, agency_id=agency.id,
-                    channel=channel, accepted_at=accepted, due_date=due, status=status, **kw)
+        d = Dossier(
+            code=code,
+            applicant_name=code,
+            procedure=proc,
+            agency_id=agency.id,
+            channel=channel,
+            accepted_at=accepted,
+            due_date=due,
+            status=status,
+            **kw,
+        )
         session.add(d)
         session.flush()
-        session.add(DossierEvent(dossier_id=d.id, from_status=None, to_status=2, at=accepted,
-                                 user_id=b.id))
+        session.add(
+            DossierEvent(dossier_id=d.id, from_status=None, to_status=2, at=accepted, user_id=b.id)
+        )
         return d
 
-    x1 = dossier("X1", p1, "direct", T(2026, 2, 20, 9), D(2026, 3, 4), 9,
-                 resolved_at=T(2026, 3, 5, 10))
-    session.add(DossierEvent(dossier_id=x1.id, from_status=4, to_status=9,
-                             at=T(2026, 3, 5, 10), user_id=a.id))
-    dossier("X2", p1, "online", T(2026, 3, 2, 8), D(2026, 3, 10), 9,
-            resolved_at=T(2026, 3, 6, 9))
-    dossier("X3", p2, "postal", T(2026, 3, 3, 8), D(2026, 3, 9), 10,
-            resolved_at=T(2026, 3, 9, 16), returned_at=T(2026, 3, 10, 9),
-            return_channel="counter")
-    x4 = dossier("X4", p1, "direct", T(2026, 3, 2, 9), D(2026, 3, 20), 9,
-                 resolved_at=T(2026, 3, 16, 9))
-    session.add_all([
-        DossierPause(dossier=x4, kind="supplement", started_on=D(2026, 3, 4),
-                     ended_on=D(2026, 3, 5), reason="thiếu bản sao"),
-        DossierPause(dossier=x4, kind="supplement", started_on=D(2026, 3, 10),
-                     ended_on=D(2026, 3, 11), reason="thiếu ảnh"),
-    ])
-    dossier("X5", p3, "direct", T(2026, 3, 2, 10), D(2026, 3, 5), 7,
-            closed_at=T(2026, 3, 12, 9))
+    x1 = dossier(
+        "X1", p1, "direct", T(2026, 2, 20, 9), D(2026, 3, 4), 9, resolved_at=T(2026, 3, 5, 10)
+    )
+    session.add(
+        DossierEvent(
+            dossier_id=x1.id, from_status=4, to_status=9, at=T(2026, 3, 5, 10), user_id=a.id
+        )
+    )
+    dossier("X2", p1, "online", T(2026, 3, 2, 8), D(2026, 3, 10), 9, resolved_at=T(2026, 3, 6, 9))
+    dossier(
+        "X3",
+        p2,
+        "postal",
+        T(2026, 3, 3, 8),
+        D(2026, 3, 9),
+        10,
+        resolved_at=T(2026, 3, 9, 16),
+        returned_at=T(2026, 3, 10, 9),
+        return_channel="counter",
+    )
+    x4 = dossier(
+        "X4", p1, "direct", T(2026, 3, 2, 9), D(2026, 3, 20), 9, resolved_at=T(2026, 3, 16, 9)
+    )
+    session.add_all(
+        [
+            DossierPause(
+                dossier=x4,
+                kind="supplement",
+                started_on=D(2026, 3, 4),
+                ended_on=D(2026, 3, 5),
+                reason="thiếu bản sao",
+            ),
+            DossierPause(
+                dossier=x4,
+                kind="supplement",
+                started_on=D(2026, 3, 10),
+                ended_on=D(2026, 3, 11),
+                reason="thiếu ảnh",
+            ),
+        ]
+    )
+    dossier("X5", p3, "direct", T(2026, 3, 2, 10), D(2026, 3, 5), 7, closed_at=T(2026, 3, 12, 9))
     x6 = dossier("X6", p2, "online", T(2026, 3, 16, 8), D(2026, 3, 20), 5)
-    session.add(DossierPause(dossier=x6, kind="supplement", started_on=D(2026, 3, 18),
-                             reason="thiếu giấy xác nhận"))
-    x7 = dossier("X7", p1, "direct", T(2026, 3, 23, 8), D(2026, 3, 26), 4,
-                 rescheduled_due_date=D(2026, 4, 2))
-    session.add(DossierEvent(dossier_id=x7.id, from_status=4, to_status=4,
-                             at=T(2026, 3, 25, 9), user_id=a.id,
-                             reason="Chờ ý kiến liên ngành"))
+    session.add(
+        DossierPause(
+            dossier=x6, kind="supplement", started_on=D(2026, 3, 18), reason="thiếu giấy xác nhận"
+        )
+    )
+    x7 = dossier(
+        "X7", p1, "direct", T(2026, 3, 23, 8), D(2026, 3, 26), 4, rescheduled_due_date=D(2026, 4, 2)
+    )
+    session.add(
+        DossierEvent(
+            dossier_id=x7.id,
+            from_status=4,
+            to_status=4,
+            at=T(2026, 3, 25, 9),
+            user_id=a.id,
+            reason="Chờ ý kiến liên ngành",
+        )
+    )
     session.commit()
 
 
-def row(total, online, direct_postal, carried, resolved, early, on_time, late, pending,
-        in_time, overdue) -> dict:
+def row(
+    total, online, direct_postal, carried, resolved, early, on_time, late, pending, in_time, overdue
+) -> dict:
     """The official columns (3)–(13) of a row, in the form's order."""
-    return dict(zip((k for k, _, _ in OFFICIAL_COLUMNS),
-                    (total, online, direct_postal, carried, resolved, early, on_time, late,
-                     pending, in_time, overdue)))
+    return dict(
+        zip(
+            (k for k, _, _ in OFFICIAL_COLUMNS),
+            (
+                total,
+                online,
+                direct_postal,
+                carried,
+                resolved,
+                early,
+                on_time,
+                late,
+                pending,
+                in_time,
+                overdue,
+            ),
+        )
+    )
 
 
 EXPECTED = {
@@ -104,20 +190,22 @@ EXPECTED = {
         ("district", "DD"): row(1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0),
         "totals": row(7, 2, 4, 1, 5, 2, 2, 1, 2, 1, 1),
         # (code, state, officer, due, resolved on, days late, reason)
-        "late": [("X1", "resolved", "Cán bộ A", "2026-03-04", "2026-03-05", 1, None),
-                 ("X7", "pending", "Cán bộ A", "2026-03-26", None, 3,
-                  "Chờ ý kiến liên ngành")],
+        "late": [
+            ("X1", "resolved", "Cán bộ A", "2026-03-04", "2026-03-05", 1, None),
+            ("X7", "pending", "Cán bộ A", "2026-03-26", None, 3, "Chờ ý kiến liên ngành"),
+        ],
     },
     "national": {
         ("province", "NV-01"): row(4, 1, 2, 1, 3, 1, 0, 2, 1, 0, 1),
         ("commune", "HT"): row(2, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0),
         ("district", "DD"): row(1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0),
         "totals": row(7, 2, 4, 1, 5, 1, 1, 3, 2, 1, 1),
-        "late": [("X1", "resolved", "Cán bộ A", "2026-03-04", "2026-03-05", 1, None),
-                 ("X5", "resolved", "Cán bộ B", "2026-03-05", "2026-03-12", 5, None),
-                 ("X4", "resolved", "Cán bộ B", "2026-03-20", "2026-03-16", 0, None),
-                 ("X7", "pending", "Cán bộ A", "2026-03-26", None, 3,
-                  "Chờ ý kiến liên ngành")],
+        "late": [
+            ("X1", "resolved", "Cán bộ A", "2026-03-04", "2026-03-05", 1, None),
+            ("X5", "resolved", "Cán bộ B", "2026-03-05", "2026-03-12", 5, None),
+            ("X4", "resolved", "Cán bộ B", "2026-03-20", "2026-03-16", 0, None),
+            ("X7", "pending", "Cán bộ A", "2026-03-26", None, 3, "Chờ ý kiến liên ngành"),
+        ],
     },
 }
 
@@ -146,19 +234,33 @@ def test_official_form_worked_by_hand(data, method):
     assert official_figures(report) == {k: v for k, v in expected.items() if k != "late"}
     form = report["official_form"]
     assert [g["level"] for g in form["groups"]] == ["province", "commune", "district"]
-    assert [g["label"] for g in form["groups"]] == ["Cấp tỉnh", "Cấp xã",
-                                                    "Cấp huyện (trước 01/07/2025)"]
+    assert [g["label"] for g in form["groups"]] == [
+        "Cấp tỉnh",
+        "Cấp xã",
+        "Cấp huyện (trước 01/07/2025)",
+    ]
     # The form adds up to the §6 totals of the same report, and each level to its rows.
     assert {k: form["totals"][k] for k in ROW_KEYS} == report["totals"]
     for group in form["groups"]:
         for key in ROW_KEYS:
             assert group["totals"][key] == sum(r[key] for r in group["rows"])
     assert report["method"] == method
-    late = [(x["code"], x["state"], x["officer"], x["due_date"], x["resolved_on"],
-             x["days_late"], x["reason"]) for x in report["late_dossiers"]]
+    late = [
+        (
+            x["code"],
+            x["state"],
+            x["officer"],
+            x["due_date"],
+            x["resolved_on"],
+            x["days_late"],
+            x["reason"],
+        )
+        for x in report["late_dossiers"]
+    ]
     assert late == expected["late"]
-    assert all(x["procedure_name"] and x["agency_name"] == "Sở Nội vụ"
-               for x in report["late_dossiers"])
+    assert all(
+        x["procedure_name"] and x["agency_name"] == "Sở Nội vụ" for x in report["late_dossiers"]
+    )
     # The late list and the late figures are one rule.
     t = report["totals"]
     assert len(late) == t["resolved_late"] + t["pending_overdue"]
@@ -171,8 +273,8 @@ def test_design_is_the_default_and_json_keeps_its_keys(data):
         with pytest.raises(ValueError):
             build_report(db.session, *PERIOD, method="other")
     assert default == design
-    assert list(default)[:len(EXPECTED_MARCH)] == list(EXPECTED_MARCH)
-    assert list(default)[len(EXPECTED_MARCH):] == ["method", "official_form", "late_dossiers"]
+    assert list(default)[: len(EXPECTED_MARCH)] == list(EXPECTED_MARCH)
+    assert list(default)[len(EXPECTED_MARCH) :] == ["method", "official_form", "late_dossiers"]
     json.dumps(default)
 
 
@@ -181,8 +283,15 @@ def test_official_sheet_read_back(data, tmp_path, method):
     with data.app_context():
         report = build_report(db.session, *PERIOD, method=method)
     path = tmp_path / "r.xlsx"
-    write_report_workbook(path, report, None, "Trung tâm PVHCC tỉnh X", made_on=D(2026, 4, 1),
-                          recipient="Văn phòng UBND tỉnh X", form_label="Biểu số TEST")
+    write_report_workbook(
+        path,
+        report,
+        None,
+        "Trung tâm PVHCC tỉnh X",
+        made_on=D(2026, 4, 1),
+        recipient="Văn phòng UBND tỉnh X",
+        form_label="Biểu số TEST",
+    )
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:3] == ["Biểu mẫu", "06a", "Hồ sơ trễ hạn"]
     ws = wb["Biểu mẫu"]
@@ -193,16 +302,24 @@ def test_official_sheet_read_back(data, tmp_path, method):
     assert "Biểu số TEST" in texts
     assert "Đơn vị tính: Hồ sơ" in texts
     assert "Kỳ báo cáo: Từ ngày 01/03/2026 đến ngày 31/03/2026" in texts
-    assert any(t.startswith("Cách tính: theo " + ("thiết kế" if method == "design"
-                                                 else "Cổng DVC quốc gia")) for t in texts)
+    assert any(
+        t.startswith(
+            "Cách tính: theo " + ("thiết kế" if method == "design" else "Cổng DVC quốc gia")
+        )
+        for t in texts
+    )
     numbers = next(i for i, r in enumerate(cells) if r[0] == "(1)")
     assert cells[numbers][:13] == [f"({i})" for i in range(1, 14)]
-    assert cells[numbers - 1][2:6] == ["Tổng số", "Trong đó: Trực tuyến",
-                                       "Trong đó: Trực tiếp, dịch vụ bưu chính", "Từ kỳ trước"]
-    body = cells[numbers + 1:]
+    assert cells[numbers - 1][2:6] == [
+        "Tổng số",
+        "Trong đó: Trực tuyến",
+        "Trong đó: Trực tiếp, dịch vụ bưu chính",
+        "Từ kỳ trước",
+    ]
+    body = cells[numbers + 1 :]
     total = next(r for r in body if r[0] == "Tổng cộng")
-    fields = [r for r in body[:body.index(total)] if isinstance(r[0], int)]
-    groups = [r for r in body[:body.index(total)] if r[0] in ("I", "II", "III")]
+    fields = [r for r in body[: body.index(total)] if isinstance(r[0], int)]
+    groups = [r for r in body[: body.index(total)] if r[0] in ("I", "II", "III")]
     assert [r[1] for r in fields] == ["Công chức, viên chức", "Hộ tịch", "Đất đai"]
     assert [r[1] for r in groups] == ["Cấp tỉnh", "Cấp xã", "Cấp huyện (trước 01/07/2025)"]
     expected = EXPECTED[method]["totals"]
@@ -217,17 +334,19 @@ def test_official_sheet_read_back(data, tmp_path, method):
     late = [[c.value for c in r] for r in wb["Hồ sơ trễ hạn"].iter_rows()]
     head = next(i for i, r in enumerate(late) if r[0] == "STT")
     assert late[head][8] == "Số ngày trễ (ngày làm việc)"
-    listed = [r for r in late[head + 1:] if isinstance(r[0], int)]
+    listed = [r for r in late[head + 1 :] if isinstance(r[0], int)]
     assert [(r[1], r[4], r[8], r[9]) for r in listed] == [
         (code, officer, days, reason or "")
-        for code, _, officer, _, _, days, reason in EXPECTED[method]["late"]]
+        for code, _, officer, _, _, days, reason in EXPECTED[method]["late"]
+    ]
     assert listed[0][6] == dt.datetime(2026, 3, 4)  # a real date cell
 
 
 def test_cli_method_national(data, tmp_path):
     runner = data.test_cli_runner()
-    result = runner.invoke(args=["report", "--month", "2026-03", "--method", "national",
-                                 "--format", "json"])
+    result = runner.invoke(
+        args=["report", "--month", "2026-03", "--method", "national", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert set(EXPECTED_MARCH) < set(report)
@@ -236,13 +355,25 @@ def test_cli_method_national(data, tmp_path):
     assert report["totals"]["resolved_late"] == 3
     result = runner.invoke(args=["report", "--month", "2026-03", "--format", "json"])
     assert json.loads(result.output)["totals"]["resolved_late"] == 1
-    result = runner.invoke(args=["report", "--month", "2026-03", "--method", "other",
-                                 "--format", "json"])
+    result = runner.invoke(
+        args=["report", "--month", "2026-03", "--method", "other", "--format", "json"]
+    )
     assert result.exit_code != 0
     out = tmp_path / "n.xlsx"
     data.config["REPORT_FORM_LABEL"] = "Biểu số CẤU HÌNH"
-    result = runner.invoke(args=["report", "--month", "2026-03", "--method", "national",
-                                 "--format", "xlsx", "--out", str(out)])
+    result = runner.invoke(
+        args=[
+            "report",
+            "--month",
+            "2026-03",
+            "--method",
+            "national",
+            "--format",
+            "xlsx",
+            "--out",
+            str(out),
+        ]
+    )
     assert result.exit_code == 0, result.output
     ws = openpyxl.load_workbook(out)["Biểu mẫu"]
     texts = [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
@@ -250,12 +381,15 @@ def test_cli_method_national(data, tmp_path):
     assert any("Cổng DVC quốc gia" in t for t in texts)
 
 
-@pytest.mark.parametrize("args, start, end", [
-    (["--quarter", "2026-Q1", "--statutory"], "2025-12-15", "2026-03-14"),
-    (["--half", "2026-H1", "--statutory"], "2025-12-15", "2026-06-14"),
-    (["--year", "2026", "--statutory"], "2025-12-15", "2026-12-14"),
-    (["--month", "2026-01", "--statutory"], "2025-12-15", "2026-01-14"),
-])
+@pytest.mark.parametrize(
+    "args, start, end",
+    [
+        (["--quarter", "2026-Q1", "--statutory"], "2025-12-15", "2026-03-14"),
+        (["--half", "2026-H1", "--statutory"], "2025-12-15", "2026-06-14"),
+        (["--year", "2026", "--statutory"], "2025-12-15", "2026-12-14"),
+        (["--month", "2026-01", "--statutory"], "2025-12-15", "2026-01-14"),
+    ],
+)
 def test_cli_statutory_periods_across_the_year(data, args, start, end):
     result = data.test_cli_runner().invoke(args=["report", *args, "--format", "json"])
     assert result.exit_code == 0, result.output

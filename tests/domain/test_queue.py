@@ -1,13 +1,14 @@
 """The queue (issue 15 point 3): numbers per group and day, calling, transfer, figures."""
+
 import datetime as dt
 
 import pytest
 
-from tests.factories import create_agency, create_user, login
 from domain import queue
 from domain.periods import Period
 from domain.service import RuleError
 from models import QueueCounter, QueueTicket, ServiceGroup, db
+from tests.factories import create_agency, create_user, login
 
 DAY = dt.datetime(2026, 3, 2, 7, 30)
 
@@ -87,8 +88,7 @@ def test_call_recall_skip_transfer_serve_and_link(app):
             queue.link_dossier(db.session, t2, "NO-SUCH-CODE")
         db.session.commit()
         board = queue.board(db.session, DAY.date())
-        assert {c["counter"]: c["number"] for c in board["counters"]} == {"1": None,
-                                                                          "2": "B-001"}
+        assert {c["counter"]: c["number"] for c in board["counters"]} == {"1": None, "2": "B-001"}
         assert [c["number"] for c in board["last_calls"]] == ["B-001", "A-002", "A-001"]
         status = {g["prefix"]: g for g in queue.group_status(db.session, DAY.date())}
         assert status["A"]["waiting"] == 0 and status["B"]["last_called"] == "B-001"
@@ -130,9 +130,16 @@ def test_figures_on_a_hand_worked_set(app):
         _hand_worked()
         figs = queue.figures(db.session, Period.for_month(2026, 3))
         groups = {g["prefix"]: g for g in figs["groups"]}
-        assert groups["A"] == {"prefix": "A", "name": "Giao thông vận tải", "issued": 3,
-                               "called": 2, "served": 1, "skipped": 1,
-                               "average_wait_seconds": 900, "average_serve_seconds": 300}
+        assert groups["A"] == {
+            "prefix": "A",
+            "name": "Giao thông vận tải",
+            "issued": 3,
+            "called": 2,
+            "served": 1,
+            "skipped": 1,
+            "average_wait_seconds": 900,
+            "average_serve_seconds": 300,
+        }
         assert groups["B"]["average_wait_seconds"] == 1800
         assert groups["B"]["average_serve_seconds"] == 900
         counters = {c["counter"]: c for c in figs["counters"]}
@@ -152,12 +159,12 @@ def test_figures_in_the_report_json_workbook_and_page(app, tmp_path):
 
     from domain.report_workbook import write_report_workbook
     from domain.reports import build_details, build_report
+
     with app.app_context():
         _hand_worked()
         create_user("boss", "manager")
         db.session.commit()
-    result = app.test_cli_runner().invoke(args=["report", "--month", "2026-03",
-                                                "--format", "json"])
+    result = app.test_cli_runner().invoke(args=["report", "--month", "2026-03", "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert {"rows", "totals", "staff_ratings", "courier", "feedback"} <= set(report)
@@ -166,8 +173,9 @@ def test_figures_in_the_report_json_workbook_and_page(app, tmp_path):
     with app.app_context():
         start, end = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
         data = io.BytesIO()
-        write_report_workbook(data, build_report(db.session, start, end),
-                              build_details(db.session, start, end))
+        write_report_workbook(
+            data, build_report(db.session, start, end), build_details(db.session, start, end)
+        )
     sheet = openpyxl.load_workbook(io.BytesIO(data.getvalue()))["Xếp hàng"]
     rows = [[c for c in r] for r in sheet.iter_rows(values_only=True)]
     a_row = next(r for r in rows if r[0] == "A – Giao thông vận tải")

@@ -2,15 +2,15 @@
 (through the web kiosk and the domain function, some rolled back) get unique, gapless numbers;
 clerks pressing "next" at once never get the same ticket. Each thread has its own app context,
 session and connection."""
+
 import datetime as dt
 import threading
 
 from sqlalchemy import select
 
-from tests.factories import create_agency, create_user, login
-from domain import queue
-from domain import clock
+from domain import clock, queue
 from models import QueueCounter, QueueTicket, ServiceGroup, db
+from tests.factories import create_agency, create_user, login
 
 THREADS = 6
 PER_THREAD = 4
@@ -48,9 +48,9 @@ def test_parallel_kiosks_give_unique_gapless_numbers(app):
             barrier.wait()
             for i in range(PER_THREAD):
                 try:
-                    ticket = queue.issue_ticket(db.session, db.session.get(ServiceGroup,
-                                                                           group_id),
-                                                clock.now())
+                    ticket = queue.issue_ticket(
+                        db.session, db.session.get(ServiceGroup, group_id), clock.now()
+                    )
                     if i % 2:  # a ticket that fails after taking its number
                         db.session.rollback()
                         continue
@@ -61,16 +61,19 @@ def test_parallel_kiosks_give_unique_gapless_numbers(app):
                     errors.append((n, i, repr(exc)))
             db.session.remove()
 
-    threads = [threading.Thread(target=through_the_kiosk if n % 2 else through_the_domain,
-                                args=(n,)) for n in range(THREADS)]
+    threads = [
+        threading.Thread(target=through_the_kiosk if n % 2 else through_the_domain, args=(n,))
+        for n in range(THREADS)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join(120)
     assert not errors
     with app.app_context():
-        rows = db.session.execute(select(QueueTicket.id, QueueTicket.day, QueueTicket.seq,
-                                         QueueTicket.number)).all()
+        rows = db.session.execute(
+            select(QueueTicket.id, QueueTicket.day, QueueTicket.seq, QueueTicket.number)
+        ).all()
     assert sorted(r.id for r in rows) == sorted(committed)
     assert len(rows) == THREADS // 2 * PER_THREAD + THREADS // 2 * (PER_THREAD // 2)
     by_day: dict[dt.date, list[int]] = {}
@@ -110,8 +113,9 @@ def test_clerks_calling_next_at_once_never_share_a_ticket(app):
 
     def through_the_domain(n):
         with app.app_context():
-            counter = db.session.scalar(select(QueueCounter).where(
-                QueueCounter.number == str(n + 1)))
+            counter = db.session.scalar(
+                select(QueueCounter).where(QueueCounter.number == str(n + 1))
+            )
             clerk = counter.clerk
             db.session.commit()  # no transaction (SQLite: no write lock) held at the barrier
             barrier.wait()
@@ -125,8 +129,10 @@ def test_clerks_calling_next_at_once_never_share_a_ticket(app):
                     errors.append((n, i, repr(exc)))
             db.session.remove()
 
-    threads = [threading.Thread(target=through_the_page if n % 2 else through_the_domain,
-                                args=(n,)) for n in range(clerks)]
+    threads = [
+        threading.Thread(target=through_the_page if n % 2 else through_the_domain, args=(n,))
+        for n in range(clerks)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -134,8 +140,9 @@ def test_clerks_calling_next_at_once_never_share_a_ticket(app):
     assert not errors
     assert None not in called
     with app.app_context():
-        rows = db.session.execute(select(QueueTicket.id, QueueTicket.status,
-                                         QueueTicket.counter_id, QueueTicket.calls)).all()
+        rows = db.session.execute(
+            select(QueueTicket.id, QueueTicket.status, QueueTicket.counter_id, QueueTicket.calls)
+        ).all()
     # Every ticket was called exactly once: each clerk's third "next" finished the second
     # (served) and each clerk holds one ticket at the end.
     assert all(r.calls == 1 for r in rows), rows

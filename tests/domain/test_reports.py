@@ -2,6 +2,7 @@
 
 Period under test: March 2019 (Friday 01/03 to Sunday 31/03; no public holiday in March).
 The same expected dict is compared on SQLite and PostgreSQL (the `app` fixture runs both)."""
+
 from __future__ import annotations
 
 import copy
@@ -11,8 +12,15 @@ import json
 import pytest
 
 from domain.reports import (
-    ROW_KEYS, build_report, cutoff_period, month_period, parse_month, parse_quarter, parse_year,
-    quarter_period, year_period,
+    ROW_KEYS,
+    build_report,
+    cutoff_period,
+    month_period,
+    parse_month,
+    parse_quarter,
+    parse_year,
+    quarter_period,
+    year_period,
 )
 from models import Agency, db
 from tests.factories import EXPECTED_MARCH, MARCH, STP, assert_identity, contract, figures
@@ -25,7 +33,7 @@ def test_march_report_worked_by_hand(march):
         report = build_report(db.session, *MARCH)
     assert contract(report) == EXPECTED_MARCH
     # Key order is part of the contract (JSON consumers and the 06a column order).
-    assert list(report)[:len(EXPECTED_MARCH)] == list(EXPECTED_MARCH)  # new keys after them
+    assert list(report)[: len(EXPECTED_MARCH)] == list(EXPECTED_MARCH)  # new keys after them
     assert list(report["rows"][0]) == ["agency_code", "agency_name", *ROW_KEYS]
     assert list(report["totals"]) == list(ROW_KEYS)
     assert_identity(report)
@@ -37,14 +45,36 @@ def test_march_report_by_field(march):
         report = build_report(db.session, *MARCH, by_field=True)
     expected = copy.deepcopy(EXPECTED_MARCH)
     expected["rows"][0]["fields"] = [
-        {"field_code": "GT-DB", "field_name": "Đường bộ",
-         **figures(received_online=2, received_direct=3, received_postal=2, received_new=7,
-                   carried_over=1, received_total=8, resolved_early=1, resolved_on_time=4,
-                   resolved_late=2, resolved_total=7, pending_overdue=1, pending_total=1)},
+        {
+            "field_code": "GT-DB",
+            "field_name": "Đường bộ",
+            **figures(
+                received_online=2,
+                received_direct=3,
+                received_postal=2,
+                received_new=7,
+                carried_over=1,
+                received_total=8,
+                resolved_early=1,
+                resolved_on_time=4,
+                resolved_late=2,
+                resolved_total=7,
+                pending_overdue=1,
+                pending_total=1,
+            ),
+        },
         {"field_code": "GT-DK", "field_name": "Đăng kiểm", **figures()},
-        {"field_code": None, "field_name": "Khác",
-         **figures(received_online=1, received_new=1, received_total=1, pending_in_time=1,
-                   pending_total=1)},
+        {
+            "field_code": None,
+            "field_name": "Khác",
+            **figures(
+                received_online=1,
+                received_new=1,
+                received_total=1,
+                pending_in_time=1,
+                pending_total=1,
+            ),
+        },
     ]
     expected["rows"][1]["fields"] = [{"field_code": "TP-HT", "field_name": "Hộ tịch", **STP}]
     expected["rows"][2]["fields"] = []
@@ -61,8 +91,12 @@ def test_pending_due_on_the_last_day_is_in_time(march):
     # SGTVT: D1 D3 D4 D5 D6 D7 D11 resolved; D10 and D16 pending in time.
     assert (gt["resolved_total"], gt["pending_in_time"], gt["pending_overdue"]) == (7, 2, 0)
     # STP: D8 resolved; D9 in time; D17 overdue; D15 not yet accepted.
-    assert (tp["received_new"], tp["resolved_total"], tp["pending_in_time"],
-            tp["pending_overdue"]) == (2, 1, 1, 1)
+    assert (
+        tp["received_new"],
+        tp["resolved_total"],
+        tp["pending_in_time"],
+        tp["pending_overdue"],
+    ) == (2, 1, 1, 1)
     assert_identity(report)
 
 
@@ -82,8 +116,13 @@ def test_carried_over_into_april(march):
 
 def test_reports_of_every_preset_keep_the_identity(march):
     with march.app_context():
-        for period in (year_period(2019), quarter_period(2019, 1), cutoff_period(2019, 3),
-                       month_period(2019, 2), (D(2019, 3, 31), D(2019, 3, 31))):
+        for period in (
+            year_period(2019),
+            quarter_period(2019, 1),
+            cutoff_period(2019, 3),
+            month_period(2019, 2),
+            (D(2019, 3, 31), D(2019, 3, 31)),
+        ):
             for by_field in (False, True):
                 assert_identity(build_report(db.session, *period, by_field=by_field))
         year = build_report(db.session, *year_period(2019))
@@ -93,9 +132,13 @@ def test_reports_of_every_preset_keep_the_identity(march):
 
 def test_empty_database_lists_active_agencies_with_zeros(app):
     with app.app_context():
-        db.session.add_all([Agency(code="B", name="B", sort_order=2),
-                            Agency(code="A", name="A", sort_order=5),
-                            Agency(code="C", name="C", sort_order=1, active=False)])
+        db.session.add_all(
+            [
+                Agency(code="B", name="B", sort_order=2),
+                Agency(code="A", name="A", sort_order=5),
+                Agency(code="C", name="C", sort_order=1, active=False),
+            ]
+        )
         db.session.commit()
         report = build_report(db.session, *MARCH)
     assert [r["agency_code"] for r in report["rows"]] == ["B", "A"]
@@ -114,7 +157,11 @@ def test_period_presets():
     assert parse_month("2019-03") == MARCH
     assert parse_quarter("2019-Q2") == (D(2019, 4, 1), D(2019, 6, 30))
     assert parse_year("2019") == (D(2019, 1, 1), D(2019, 12, 31))
-    for bad, parser in [("2019-13", parse_month), ("2019-Q5", parse_quarter),
-                        ("19", parse_year), ("March", parse_month)]:
+    for bad, parser in [
+        ("2019-13", parse_month),
+        ("2019-Q5", parse_quarter),
+        ("19", parse_year),
+        ("March", parse_month),
+    ]:
         with pytest.raises(ValueError):
             parser(bad)

@@ -1,6 +1,7 @@
 """The report engine against a plain-Python reading of design §6, on a random data set with the
 awkward cases (midnight and 23:59:59 timestamps, closing times before acceptance, missing
 closing times, paused dossiers, refused and unaccepted ones), over many random periods."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,13 @@ def reference(dossiers, agency_of, field_of, date_from, date_to, by_field):
         if d["status"] in (1, 3) or d["accepted_at"] is None:
             continue
         acc = d["accepted_at"]
-        close = (d["resolved_at"] if d["status"] in (9, 10)
-                 else d["closed_at"] if d["status"] in (7, 8) else None)
+        close = (
+            d["resolved_at"]
+            if d["status"] in (9, 10)
+            else d["closed_at"]
+            if d["status"] in (7, 8)
+            else None
+        )
         if close is not None and close < acc:
             close = acc
         acc_day, close_day = acc.date(), close.date() if close else None
@@ -53,8 +59,9 @@ def reference(dossiers, agency_of, field_of, date_from, date_to, by_field):
 
 
 def _moment(rnd, day):
-    return dt.datetime.combine(day, rnd.choice(
-        (dt.time(0, 0), dt.time(23, 59, 59), dt.time(8, 30), dt.time(12, 0, 0, 1))))
+    return dt.datetime.combine(
+        day, rnd.choice((dt.time(0, 0), dt.time(23, 59, 59), dt.time(8, 30), dt.time(12, 0, 0, 1)))
+    )
 
 
 def test_engine_matches_the_reference(app):
@@ -62,9 +69,16 @@ def test_engine_matches_the_reference(app):
     with app.app_context():
         agencies = [Agency(code=f"A{i}", name=f"Cơ quan {i}", sort_order=i) for i in range(3)]
         fields = [Field(code=f"F{i}", name=f"Lĩnh vực {i}", agency=agencies[0]) for i in range(2)]
-        procs = [Procedure(code=f"1.00000{i}", name=f"P{i}", agency=agencies[i % 3],
-                           field=fields[i % 2] if i % 3 == 0 else None, processing_days=3)
-                 for i in range(6)]
+        procs = [
+            Procedure(
+                code=f"1.00000{i}",
+                name=f"P{i}",
+                agency=agencies[i % 3],
+                field=fields[i % 2] if i % 3 == 0 else None,
+                processing_days=3,
+            )
+            for i in range(6)
+        ]
         db.session.add_all(agencies + fields + procs)
         db.session.flush()
         agency_of = {p.id: p.agency.code for p in procs}
@@ -75,18 +89,33 @@ def test_engine_matches_the_reference(app):
             status = rnd.choice((1, 2, 3, 4, 4, 5, 6, 7, 8, 9, 9, 10, 10, 10))
             acc_day = START + dt.timedelta(days=rnd.randrange(180))
             acc = None if status in (1, 3) and rnd.random() < 0.8 else _moment(rnd, acc_day)
-            due = (None if rnd.random() < 0.05 else acc_day + dt.timedelta(
-                days=rnd.randrange(-1, 15)))
+            due = (
+                None if rnd.random() < 0.05 else acc_day + dt.timedelta(days=rnd.randrange(-1, 15))
+            )
             closing = _moment(rnd, acc_day + dt.timedelta(days=rnd.randrange(-3, 40)))
-            d = {"procedure": proc.id, "channel": rnd.choice(("direct", "online", "postal")),
-                 "status": status, "accepted_at": acc, "due_date": due,
-                 "resolved_at": closing if status in (9, 10) and rnd.random() < 0.97 else None,
-                 "closed_at": closing if status in (3, 7, 8) and rnd.random() < 0.97 else None}
+            d = {
+                "procedure": proc.id,
+                "channel": rnd.choice(("direct", "online", "postal")),
+                "status": status,
+                "accepted_at": acc,
+                "due_date": due,
+                "resolved_at": closing if status in (9, 10) and rnd.random() < 0.97 else None,
+                "closed_at": closing if status in (3, 7, 8) and rnd.random() < 0.97 else None,
+            }
             dossiers.append(d)
-            db.session.add(Dossier(procedure_id=proc.id, agency_id=proc.agency_id,
-                                   applicant_name="x", channel=d["channel"], status=status,
-                                   accepted_at=acc, due_date=due, resolved_at=d["resolved_at"],
-                                   closed_at=d["closed_at"]))
+            db.session.add(
+                Dossier(
+                    procedure_id=proc.id,
+                    agency_id=proc.agency_id,
+                    applicant_name="x",
+                    channel=d["channel"],
+                    status=status,
+                    accepted_at=acc,
+                    due_date=due,
+                    resolved_at=d["resolved_at"],
+                    closed_at=d["closed_at"],
+                )
+            )
         db.session.commit()
 
         periods = [month_period(2019, m) for m in range(1, 8)]
@@ -97,16 +126,19 @@ def test_engine_matches_the_reference(app):
             for by_field in (False, True):
                 report = build_report(db.session, date_from, date_to, by_field=by_field)
                 assert_identity(report)
-                expected = reference(dossiers, agency_of, field_of, date_from, date_to,
-                                     by_field)
+                expected = reference(dossiers, agency_of, field_of, date_from, date_to, by_field)
                 zero = {k: 0 for k in ROW_KEYS}
                 for row in report["rows"]:
                     if by_field:
                         for f in row["fields"]:
                             got = {k: f[k] for k in ROW_KEYS}
                             want = expected.get((row["agency_code"], f["field_code"]), zero)
-                            assert got == want, (date_from, date_to, row["agency_code"],
-                                                 f["field_code"])
+                            assert got == want, (
+                                date_from,
+                                date_to,
+                                row["agency_code"],
+                                f["field_code"],
+                            )
                     else:
                         got = {k: row[k] for k in ROW_KEYS}
                         want = expected.get((row["agency_code"], None), zero)

@@ -1,4 +1,5 @@
 """domain/settings.py and current_app.settings: one place for the app's settings and defaults."""
+
 import pytest
 
 from app import create_app
@@ -6,8 +7,7 @@ from domain.settings import Settings
 
 
 def test_environment_values_are_typed_and_missing_ones_keep_their_default():
-    config = Settings.config_from_environ({"EXPORT_MAX_ROWS": "7", "PG_DUMP": "",
-                                           "UNRELATED": "x"})
+    config = Settings.config_from_environ({"EXPORT_MAX_ROWS": "7", "PG_DUMP": "", "UNRELATED": "x"})
     assert config["EXPORT_MAX_ROWS"] == 7
     assert config["PG_DUMP"] is None  # blank: the program on PATH
     assert config["RECEIVING_UNIT_CODE"] == "000.00.20.H37"
@@ -16,13 +16,23 @@ def test_environment_values_are_typed_and_missing_ones_keep_their_default():
 
 def test_a_mistyped_number_stops_the_start(tmp_path):
     with pytest.raises(ValueError):
-        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
-                    "SECRET_KEY": "x", "EXPORT_MAX_ROWS": "many"})
+        create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+                "SECRET_KEY": "x",
+                "EXPORT_MAX_ROWS": "many",
+            }
+        )
 
 
 def test_settings_follow_every_change_of_the_config(tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
-                      "SECRET_KEY": "x", "LIST_COUNT_LIMIT": 5})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+            "SECRET_KEY": "x",
+            "LIST_COUNT_LIMIT": 5,
+        }
+    )
     assert app.settings.list_count_limit == 5
     assert app.settings is app.settings  # read once, not at every use
     app.config["LIST_COUNT_LIMIT"] = 6

@@ -1,6 +1,7 @@
 """Every screen, every role: anonymous users are sent to the login page; each role gets the page
 or 403 exactly as design §1 says. The table below is the specification; a view missing from it
 fails the completeness test."""
+
 import pytest
 
 from models import Agency, CalendarDay, Field, Procedure, db
@@ -12,47 +13,114 @@ EVERYONE = {A, S, M}
 ACCESS = {
     "agency": {"list": EVERYONE, "details": EVERYONE, "create": {A}, "edit": {A}, "delete": set()},
     "field": {"list": EVERYONE, "details": EVERYONE, "create": {A}, "edit": {A}, "delete": set()},
-    "procedure": {"list": EVERYONE, "details": EVERYONE, "create": {A}, "edit": {A},
-                  "delete": set()},
+    "procedure": {
+        "list": EVERYONE,
+        "details": EVERYONE,
+        "create": {A},
+        "edit": {A},
+        "delete": set(),
+    },
     "user": {"list": {A}, "details": {A}, "create": {A}, "edit": {A}, "delete": set()},
-    "calendar_day": {"list": EVERYONE, "details": EVERYONE, "create": {A}, "edit": {A},
-                     "delete": {A}},
-    "audit_log": {"list": {A, M}, "details": {A, M}, "create": set(), "edit": set(),
-                  "delete": set()},
-    "dossier": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": {A, S},
-                "delete": set()},
-    "dossier_due": {"list": EVERYONE, "details": EVERYONE, "create": set(), "edit": set(),
-                    "delete": set()},
+    "calendar_day": {
+        "list": EVERYONE,
+        "details": EVERYONE,
+        "create": {A},
+        "edit": {A},
+        "delete": {A},
+    },
+    "audit_log": {
+        "list": {A, M},
+        "details": {A, M},
+        "create": set(),
+        "edit": set(),
+        "delete": set(),
+    },
+    "dossier": {
+        "list": EVERYONE,
+        "details": EVERYONE,
+        "create": {A, S},
+        "edit": {A, S},
+        "delete": set(),
+    },
+    "dossier_due": {
+        "list": EVERYONE,
+        "details": EVERYONE,
+        "create": set(),
+        "edit": set(),
+        "delete": set(),
+    },
     # services (issue 4): money and ratings are never edited or deleted, only cancelled
-    "payment": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": set(),
-                "delete": set()},
-    "staff_rating": {"list": {A, M}, "details": {A, M}, "create": set(), "edit": set(),
-                     "delete": set()},
-    "evaluation_form": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": set(),
-                        "delete": set()},
-    "evaluation_indicator": {"list": {A, M}, "details": {A, M}, "create": {A}, "edit": {A},
-                             "delete": set()},
-    "feedback": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": {A, S},
-                 "delete": set()},
-    "postal": {"list": EVERYONE, "details": EVERYONE, "create": set(), "edit": set(),
-               "delete": set()},
-    "courier_run": {"list": EVERYONE, "details": EVERYONE, "create": {A, S}, "edit": {A, S},
-                    "delete": set()},
+    "payment": {
+        "list": EVERYONE,
+        "details": EVERYONE,
+        "create": {A, S},
+        "edit": set(),
+        "delete": set(),
+    },
+    "staff_rating": {
+        "list": {A, M},
+        "details": {A, M},
+        "create": set(),
+        "edit": set(),
+        "delete": set(),
+    },
+    "evaluation_form": {
+        "list": EVERYONE,
+        "details": EVERYONE,
+        "create": {A, S},
+        "edit": set(),
+        "delete": set(),
+    },
+    "evaluation_indicator": {
+        "list": {A, M},
+        "details": {A, M},
+        "create": {A},
+        "edit": {A},
+        "delete": set(),
+    },
+    "feedback": {
+        "list": EVERYONE,
+        "details": EVERYONE,
+        "create": {A, S},
+        "edit": {A, S},
+        "delete": set(),
+    },
+    "postal": {
+        "list": EVERYONE,
+        "details": EVERYONE,
+        "create": set(),
+        "edit": set(),
+        "delete": set(),
+    },
+    "courier_run": {
+        "list": EVERYONE,
+        "details": EVERYONE,
+        "create": {A, S},
+        "edit": {A, S},
+        "delete": set(),
+    },
     # tablets in kiosk mode (issue 10): admins see them and end them
-    "kiosk_device": {"list": {A}, "details": {A}, "create": set(), "edit": set(),
-                     "delete": set()},
+    "kiosk_device": {"list": {A}, "details": {A}, "create": set(), "edit": set(), "delete": set()},
     # the queue (issue 15): admins keep the catalog of groups and counters; kiosks and
     # displays are started on the device itself and only ended from the list
-    "service_group": {"list": {A, M}, "details": {A, M}, "create": {A}, "edit": {A},
-                      "delete": set()},
-    "queue_counter": {"list": {A, M}, "details": {A, M}, "create": {A}, "edit": {A},
-                      "delete": set()},
-    "queue_device": {"list": {A}, "details": {A}, "create": set(), "edit": set(),
-                     "delete": set()},
+    "service_group": {
+        "list": {A, M},
+        "details": {A, M},
+        "create": {A},
+        "edit": {A},
+        "delete": set(),
+    },
+    "queue_counter": {
+        "list": {A, M},
+        "details": {A, M},
+        "create": {A},
+        "edit": {A},
+        "delete": set(),
+    },
+    "queue_device": {"list": {A}, "details": {A}, "create": set(), "edit": set(), "delete": set()},
     # notices to applicants (issue 15): their addresses and the texts, admins only
     "outbox": {"list": {A}, "details": {A}, "create": set(), "edit": set(), "delete": set()},
-    "notice_template": {"list": {A}, "details": {A}, "create": set(), "edit": {A},
-                        "delete": set()},
+    "notice_template": {"list": {A}, "details": {A}, "create": set(), "edit": {A}, "delete": set()},
 }
 
 
@@ -67,14 +135,26 @@ def _sample_ids(app):
         db.session.commit()
         from domain.lifecycle import accept_dossier
         from models import AuditLog, Dossier, User
+
         dossier = Dossier(procedure=proc, applicant_name="Nguyễn Văn A", channel="postal")
-        accept_dossier(db.session, dossier, None, __import__("datetime").datetime(2019, 3, 4, 9),
-                       "000.00.20.H37")
+        accept_dossier(
+            db.session,
+            dossier,
+            None,
+            __import__("datetime").datetime(2019, 3, 4, 9),
+            "000.00.20.H37",
+        )
         db.session.commit()
-        ids = {"dossier": dossier.id, "dossier_due": dossier.id, "agency": agency.id,
-               "field": field.id, "procedure": proc.id,
-               "user": db.session.query(User).first().id, "calendar_day": day.id,
-               "audit_log": db.session.query(AuditLog).first().id}
+        ids = {
+            "dossier": dossier.id,
+            "dossier_due": dossier.id,
+            "agency": agency.id,
+            "field": field.id,
+            "procedure": proc.id,
+            "user": db.session.query(User).first().id,
+            "calendar_day": day.id,
+            "audit_log": db.session.query(AuditLog).first().id,
+        }
         ids.update(_service_sample_ids(agency, dossier))
         return ids
 
@@ -83,37 +163,75 @@ def _service_sample_ids(agency, dossier):
     """One row per service screen (issue 4), in the staff's agency."""
     import datetime as dt
 
-    from models import (CourierRun, EvaluationForm, EvaluationIndicator, Feedback,
-                        KioskDevice, Notice, NoticeTemplate, Payment, QueueCounter,
-                        QueueDevice, ServiceGroup, StaffRating, User)
+    from models import (
+        CourierRun,
+        EvaluationForm,
+        EvaluationIndicator,
+        Feedback,
+        KioskDevice,
+        Notice,
+        NoticeTemplate,
+        Payment,
+        QueueCounter,
+        QueueDevice,
+        ServiceGroup,
+        StaffRating,
+        User,
+    )
+
     staff = db.session.query(User).filter_by(role="staff").first()
     at = dt.datetime(2019, 3, 4, 9, 0)
     rows = {
         "payment": Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=at),
         "staff_rating": StaffRating(staff_id=staff.id, level="satisfied", rated_at=at),
-        "evaluation_form": EvaluationForm(agency=agency, dossier=dossier, form_set="citizen_2019",
-                                          submitted_at=at, score=8, max_score=8),
-        "feedback": Feedback(channel="hotline", received_at=at, sender="Trần B", subject="Hỏi",
-                             content="Nội dung", agency=agency, due_date=dt.date(2019, 3, 18)),
-        "courier_run": CourierRun(run_date=at.date(), slot="10:30", direction="to_agency",
-                                  agency=agency),
-        "kiosk_device": KioskDevice(token_hash="0" * 64, officer=staff, started_by=staff,
-                                    started_at=at, expires_at=at),
+        "evaluation_form": EvaluationForm(
+            agency=agency,
+            dossier=dossier,
+            form_set="citizen_2019",
+            submitted_at=at,
+            score=8,
+            max_score=8,
+        ),
+        "feedback": Feedback(
+            channel="hotline",
+            received_at=at,
+            sender="Trần B",
+            subject="Hỏi",
+            content="Nội dung",
+            agency=agency,
+            due_date=dt.date(2019, 3, 18),
+        ),
+        "courier_run": CourierRun(
+            run_date=at.date(), slot="10:30", direction="to_agency", agency=agency
+        ),
+        "kiosk_device": KioskDevice(
+            token_hash="0" * 64, officer=staff, started_by=staff, started_at=at, expires_at=at
+        ),
         "service_group": ServiceGroup(name="Một cửa", prefix="A"),
         "queue_counter": QueueCounter(number="1"),
-        "queue_device": QueueDevice(kind="ticket", token_hash="1" * 64, started_by=staff,
-                                    started_at=at, expires_at=at),
-        "outbox": Notice(event="accepted", channel="email", recipient="a@example.vn",
-                         dossier=dossier, context={"code": dossier.code}, status="queued",
-                         attempts=0, created_at=at, next_attempt_at=at),
+        "queue_device": QueueDevice(
+            kind="ticket", token_hash="1" * 64, started_by=staff, started_at=at, expires_at=at
+        ),
+        "outbox": Notice(
+            event="accepted",
+            channel="email",
+            recipient="a@example.vn",
+            dossier=dossier,
+            context={"code": dossier.code},
+            status="queued",
+            attempts=0,
+            created_at=at,
+            next_attempt_at=at,
+        ),
     }
     # The migration seeds the default texts (one per event and channel); emptied tables have none.
-    rows["notice_template"] = (db.session.query(NoticeTemplate).first()
-                               or NoticeTemplate(event="accepted", channel="sms", subject="",
-                                                 body="{{ code }}"))
+    rows["notice_template"] = db.session.query(NoticeTemplate).first() or NoticeTemplate(
+        event="accepted", channel="sms", subject="", body="{{ code }}"
+    )
     db.session.add_all([dossier, *rows.values()])
     db.session.commit()
     from domain.evaluation import ensure_indicators
+
     ensure_indicators(db.session)
     db.session.commit()
     ids = {name: row.id for name, row in rows.items()}
@@ -138,10 +256,12 @@ def _request(client, endpoint, operation, row_id):
 
 def test_every_admin_view_is_specified(app):
     from flask_admin.contrib.sqla import ModelView
+
     admin = app.extensions["admin"][0]
     endpoints = {v.endpoint for v in admin._views if isinstance(v, ModelView)}
-    assert endpoints <= set(ACCESS), \
+    assert endpoints <= set(ACCESS), (
         f"views without an access specification: {endpoints - set(ACCESS)}"
+    )
 
 
 @pytest.mark.parametrize("endpoint", sorted(ACCESS))
@@ -164,16 +284,21 @@ def test_roles(app, client, login_as, role):
                 if response.status_code == 302:
                     assert "/login" not in response.location
             else:
-                assert response.status_code == 403, (endpoint, operation, role,
-                                                     response.status_code)
+                assert response.status_code == 403, (
+                    endpoint,
+                    operation,
+                    role,
+                    response.status_code,
+                )
 
 
 @pytest.mark.parametrize("role", [S, M])
 def test_actions_and_ajax_refused_to_readers(app, client, login_as, role):
     ids = _sample_ids(app)
     login_as(role)
-    response = client.post("/procedure/action/", data={"action": "delete",
-                                                       "rowid": [ids["procedure"]]})
+    response = client.post(
+        "/procedure/action/", data={"action": "delete", "rowid": [ids["procedure"]]}
+    )
     assert response.status_code == 403
     assert client.get("/procedure/ajax/lookup/?name=agency&query=s").status_code == 403
     with app.app_context():
@@ -186,14 +311,18 @@ def test_flask_admin_export_is_off(client, login_as):
 
 
 # Pages that are not model screens: their URL and who may open them.
-PAGES = {"admin": ("/", EVERYONE), "report": ("/report/", {A, M}),
-         "rating_kiosk": ("/kiosk/start/", {A, S}), "imports": ("/imports/", {A}),
-         "payment_totals": ("/payment/totals/", EVERYONE),
-         "staff_rating_totals": ("/staff_rating/totals/", {A, M}),
-         "calendar_checklist": ("/calendar-checklist/", EVERYONE),
-         "queue_counter_page": ("/queue/counter/", {S}),
-         "queue_figures": ("/queue/figures/", {A, M}),
-         "queue_start": ("/queue/start/", {A, S})}
+PAGES = {
+    "admin": ("/", EVERYONE),
+    "report": ("/report/", {A, M}),
+    "rating_kiosk": ("/kiosk/start/", {A, S}),
+    "imports": ("/imports/", {A}),
+    "payment_totals": ("/payment/totals/", EVERYONE),
+    "staff_rating_totals": ("/staff_rating/totals/", {A, M}),
+    "calendar_checklist": ("/calendar-checklist/", EVERYONE),
+    "queue_counter_page": ("/queue/counter/", {S}),
+    "queue_figures": ("/queue/figures/", {A, M}),
+    "queue_start": ("/queue/start/", {A, S}),
+}
 
 
 # Endpoints with no page of their own (the dossier page's file actions,

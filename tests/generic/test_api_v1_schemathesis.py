@@ -4,12 +4,12 @@ whatever parameters are generated, no 5xx, and every response conforms to the do
 
 The schema is loaded from the document the API serves (the test checks they are the same) when
 the module is collected: schemathesis' lazy fixture loader does not run under pytest 9."""
+
 from __future__ import annotations
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-
 from schemathesis.generation import GenerationMode
 
 from tests.public_catalog_data import build_catalog
@@ -25,8 +25,7 @@ def cursors_come_from_the_server(context, case):
     refused (400, tests/test_api_v1.py). Valid requests therefore carry a cursor as the API
     makes them, around whatever position was generated (odd codes reach the keyset query)."""
     cursor = (case.query or {}).get("cursor")
-    if cursor and case.meta is not None and \
-            case.meta.generation.mode == GenerationMode.POSITIVE:
+    if cursor and case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE:
         case.query["cursor"] = encode_cursor({"after": cursor[:32]})  # a code's length
     return case
 
@@ -40,7 +39,10 @@ def api_app(app):
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 def test_the_api_conforms_to_its_document(case, api_app):
     case.call_and_validate(app=api_app)

@@ -1,6 +1,8 @@
 """CSRF: a state-changing request without a valid token is refused and changes nothing."""
-from tests.factories import PASSWORD, create_agency, create_user, csrf_token as _token
+
 from models import Agency, db
+from tests.factories import PASSWORD, create_agency, create_user
+from tests.factories import csrf_token as _token
 
 
 def test_login_without_token_is_refused(csrf_app):
@@ -20,8 +22,12 @@ def test_create_and_delete_need_the_token(csrf_app):
         db.session.commit()
     client = csrf_app.test_client()
     token = _token(client, "/login")
-    assert client.post("/login", data={"username": "admin1", "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"username": "admin1", "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
 
     data = {"code": "NEW", "name": "Cơ quan mới", "kind": "department", "sort_order": "1"}
     assert client.post("/agency/new/", data=data).status_code == 400

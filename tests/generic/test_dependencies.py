@@ -1,6 +1,7 @@
 """The environment the tests run in is the locked one: every installed distribution is pinned in
 requirements.lock at the version installed, and every direct requirement is in the lock. A
 package installed by hand (and so missing on a fresh machine) fails here."""
+
 from __future__ import annotations
 
 import re

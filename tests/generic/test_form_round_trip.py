@@ -9,6 +9,7 @@ browser sends it (CSRF on): open the page, read the rendered form (browser_forms
 The screens are read from the app's Flask-Admin instances, so a new screen is tested the day it
 is added: it needs a row from FACTORIES (edit) and an entry in CREATE_INPUT (create), or a reason
 in EXCLUDED; otherwise its test fails and says what is missing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,13 +19,28 @@ from flask import url_for
 from flask_admin.model import BaseModelView
 from sqlalchemy import String, Text, func, inspect, select
 
+from domain import evaluation, notifications
+from domain import lifecycle as lc
+from models import (
+    Agency,
+    AuditLog,
+    CalendarDay,
+    CourierItem,
+    CourierRun,
+    Dossier,
+    DossierDocument,
+    EvaluationIndicator,
+    Feedback,
+    FeeItem,
+    Field,
+    NoticeTemplate,
+    Procedure,
+    User,
+    db,
+)
 from tests.browser_forms import open_form
 from tests.factories import PASSWORD, create_agency, create_user
 from tests.support import make_app
-from domain import evaluation, lifecycle as lc, notifications
-from models import (NoticeTemplate, Agency, AuditLog, CalendarDay, CourierItem, CourierRun, Dossier,
-                    DossierDocument, EvaluationIndicator, FeeItem, Feedback, Field, Procedure,
-                    User, db)
 from views.base import SecureModelView
 
 UNIT = "000.00.20.H37"
@@ -36,6 +52,7 @@ EXCLUDED: dict[str, str] = {}
 
 
 # ---- the screens, read from the app ----------------------------------------------------------
+
 
 def _model_views(app):
     for admin in app.extensions["admin"]:
@@ -76,6 +93,7 @@ def _view(app, endpoint):
 
 # ---- rows: one of every model, all of agency SGTVT (staff1's) --------------------------------
 
+
 def _agency(w):
     return w["agency"]
 
@@ -87,18 +105,31 @@ def _field(w):
 
 
 def _procedure(w):
-    procedure = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=w["agency"],
-                          field=w.get(Field), processing_days=5, legacy_online_level=3,
-                          publication_date=dt.date(2019, 1, 2), legal_basis="Luật\nGiao thông")
+    procedure = Procedure(
+        code="1.000001",
+        name="Cấp đổi giấy phép lái xe",
+        agency=w["agency"],
+        field=w.get(Field),
+        processing_days=5,
+        legacy_online_level=3,
+        publication_date=dt.date(2019, 1, 2),
+        legal_basis="Luật\nGiao thông",
+    )
     procedure.fee_items.append(FeeItem(kind="charge", name="Lệ phí cấp đổi", amount_vnd=135000))
     db.session.add(procedure)
     return procedure
 
 
 def _dossier(w):
-    dossier = Dossier(procedure=w.get(Procedure), applicant_name="Nguyễn Văn Ánh",
-                      phone="0912345678", email="anh@example.vn", address="Lạng Sơn",
-                      note="Ghi chú", return_channel="postal")
+    dossier = Dossier(
+        procedure=w.get(Procedure),
+        applicant_name="Nguyễn Văn Ánh",
+        phone="0912345678",
+        email="anh@example.vn",
+        address="Lạng Sơn",
+        note="Ghi chú",
+        return_channel="postal",
+    )
     dossier.documents.append(DossierDocument(name="Đơn đề nghị", kind="original", copies=1))
     lc.accept_dossier(db.session, dossier, None, dt.datetime(2019, 3, 4, 9), UNIT)
     return dossier
@@ -120,17 +151,29 @@ def _indicator(w):
 
 
 def _feedback(w):
-    feedback = Feedback(channel="hotline", received_at=dt.datetime(2019, 3, 1, 16),
-                        sender="Trần Én", contact="0912", subject="Hỏi về lệ phí",
-                        content="Xin hỏi\nmức lệ phí", agency=w["agency"], dossier=w.get(Dossier),
-                        due_date=dt.date(2019, 3, 15))
+    feedback = Feedback(
+        channel="hotline",
+        received_at=dt.datetime(2019, 3, 1, 16),
+        sender="Trần Én",
+        contact="0912",
+        subject="Hỏi về lệ phí",
+        content="Xin hỏi\nmức lệ phí",
+        agency=w["agency"],
+        dossier=w.get(Dossier),
+        due_date=dt.date(2019, 3, 15),
+    )
     db.session.add(feedback)
     return feedback
 
 
 def _courier_run(w):
-    run = CourierRun(run_date=dt.date(2019, 3, 5), slot="10:30", direction="to_agency",
-                     agency=w["agency"], note="Chuyến sáng")
+    run = CourierRun(
+        run_date=dt.date(2019, 3, 5),
+        slot="10:30",
+        direction="to_agency",
+        agency=w["agency"],
+        note="Chuyến sáng",
+    )
     run.items.append(CourierItem(dossier=w.get(Dossier)))
     db.session.add(run)
     return run
@@ -141,9 +184,18 @@ def _notice_template(w):
     return db.session.scalars(select(NoticeTemplate).order_by(NoticeTemplate.id)).first()
 
 
-FACTORIES = {Agency: _agency, Field: _field, Procedure: _procedure, Dossier: _dossier,
-             User: _user, CalendarDay: _calendar_day, EvaluationIndicator: _indicator,
-             Feedback: _feedback, CourierRun: _courier_run, NoticeTemplate: _notice_template}
+FACTORIES = {
+    Agency: _agency,
+    Field: _field,
+    Procedure: _procedure,
+    Dossier: _dossier,
+    User: _user,
+    CalendarDay: _calendar_day,
+    EvaluationIndicator: _indicator,
+    Feedback: _feedback,
+    CourierRun: _courier_run,
+    NoticeTemplate: _notice_template,
+}
 
 
 class World:
@@ -193,9 +245,13 @@ def _url(app, endpoint, **args):
 
 # ---- what "unchanged" means ------------------------------------------------------------------
 
+
 def _columns(obj) -> dict:
-    return {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs
-            if a.key != "updated_at"}
+    return {
+        a.key: getattr(obj, a.key)
+        for a in inspect(obj).mapper.column_attrs
+        if a.key != "updated_at"
+    }
 
 
 def _snapshot(model, pk) -> dict:
@@ -204,8 +260,9 @@ def _snapshot(model, pk) -> dict:
     state = _columns(obj)
     for rel in inspect(model).relationships:
         if rel.uselist:
-            state[rel.key] = sorted((_columns(child) for child in getattr(obj, rel.key)),
-                                    key=lambda c: c.get("id") or 0)
+            state[rel.key] = sorted(
+                (_columns(child) for child in getattr(obj, rel.key)), key=lambda c: c.get("id") or 0
+            )
     return state
 
 
@@ -216,14 +273,20 @@ def _audit_count() -> int:
 def _text_fields(model, form) -> list[str]:
     """The plain text boxes of the form that edit non-unique text columns, in page order."""
     columns = {a.key: a.columns[0] for a in inspect(model).mapper.column_attrs}
-    return [name for name in form.names()
-            if (column := columns.get(name)) is not None
-            and form.kinds.get(name) in ("text", "textarea") and name not in form.roles
-            and isinstance(column.type, (String, Text))
-            and not column.unique and not column.primary_key]
+    return [
+        name
+        for name in form.names()
+        if (column := columns.get(name)) is not None
+        and form.kinds.get(name) in ("text", "textarea")
+        and name not in form.roles
+        and isinstance(column.type, (String, Text))
+        and not column.unique
+        and not column.primary_key
+    ]
 
 
 # ---- edit ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("endpoint, role", EDIT_CASES)
 def test_edit_form_round_trip(csrf_app, world, endpoint, role):
@@ -256,41 +319,72 @@ def test_edit_form_round_trip(csrf_app, world, endpoint, role):
 
 def _errors(response) -> str:
     from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    found = [e.get_text(" ", strip=True) for e in soup.select(
-        ".invalid-feedback, .help-block, .alert-danger, .alert-error, .form-errors")]
+    found = [
+        e.get_text(" ", strip=True)
+        for e in soup.select(
+            ".invalid-feedback, .help-block, .alert-danger, .alert-error, .form-errors"
+        )
+    ]
     return f"status {response.status_code}: {found or response.get_data(as_text=True)[:1500]}"
 
 
 # ---- create ----------------------------------------------------------------------------------
 
+
 def _indicator_scores(w):
     evaluation.ensure_indicators(db.session)
-    return {f"ind_{i.id}": "2" for i in evaluation.indicators_of(db.session,
-                                                                 evaluation.CITIZEN_2019)}
+    return {
+        f"ind_{i.id}": "2" for i in evaluation.indicators_of(db.session, evaluation.CITIZEN_2019)
+    }
 
 
 # endpoint -> what the person types (on top of what the page pre-fills), from the rows of World.
 CREATE_INPUT = {
     "agency": lambda w: {"code": "SNV", "name": "Sở Nội vụ"},
     "field": lambda w: {"code": "GTDS", "name": "Đường sắt", "agency": w["agency"].id},
-    "procedure": lambda w: {"code": "1.000099", "name": "Cấp giấy phép xe tập lái",
-                            "agency": w["agency"].id, "field": w.get(Field).id,
-                            "processing_days": "5"},
-    "dossier": lambda w: {"procedure": w.get(Procedure).id, "applicant_name": "Lê Văn Cường",
-                          "email": "cuong@example.vn", "phone": "0987654321",
-                          "documents-0-name": "Đơn đề nghị", "documents-0-kind": "original",
-                          "documents-0-copies": "1"},
-    "payment": lambda w: {"dossier": w.get(Dossier).id, "amount_vnd": "135.000",
-                          "receipt_no": "BL-0001"},
+    "procedure": lambda w: {
+        "code": "1.000099",
+        "name": "Cấp giấy phép xe tập lái",
+        "agency": w["agency"].id,
+        "field": w.get(Field).id,
+        "processing_days": "5",
+    },
+    "dossier": lambda w: {
+        "procedure": w.get(Procedure).id,
+        "applicant_name": "Lê Văn Cường",
+        "email": "cuong@example.vn",
+        "phone": "0987654321",
+        "documents-0-name": "Đơn đề nghị",
+        "documents-0-kind": "original",
+        "documents-0-copies": "1",
+    },
+    "payment": lambda w: {
+        "dossier": w.get(Dossier).id,
+        "amount_vnd": "135.000",
+        "receipt_no": "BL-0001",
+    },
     "evaluation_form": lambda w: {"dossier_code": w.get(Dossier).code, **_indicator_scores(w)},
     "evaluation_indicator": lambda w: {"code": "TEST1", "name": "Chỉ tiêu thử", "max_score": "2"},
-    "feedback": lambda w: {"sender": "Phạm Văn Đức", "subject": "Hỏi thủ tục",
-                           "content": "Xin hỏi", "agency": w["agency"].id},
-    "courier_run": lambda w: {"agency": w["agency"].id, "note": "Chuyến chiều",
-                              "codes": w.get(Dossier).code},
-    "user": lambda w: {"username": "clerk3", "full_name": "Nhân viên mới", "role": "staff",
-                       "agencies": w["agency"].id, "new_password": "mật khẩu mới 42"},
+    "feedback": lambda w: {
+        "sender": "Phạm Văn Đức",
+        "subject": "Hỏi thủ tục",
+        "content": "Xin hỏi",
+        "agency": w["agency"].id,
+    },
+    "courier_run": lambda w: {
+        "agency": w["agency"].id,
+        "note": "Chuyến chiều",
+        "codes": w.get(Dossier).code,
+    },
+    "user": lambda w: {
+        "username": "clerk3",
+        "full_name": "Nhân viên mới",
+        "role": "staff",
+        "agencies": w["agency"].id,
+        "new_password": "mật khẩu mới 42",
+    },
     "calendar_day": lambda w: {"date": "2030-01-02", "is_working_day": "y", "note": "Làm bù"},
 }
 
@@ -298,7 +392,8 @@ CREATE_INPUT = {
 @pytest.mark.parametrize("endpoint, role", CREATE_CASES)
 def test_create_form_round_trip(csrf_app, world, endpoint, role):
     assert endpoint in CREATE_INPUT, (
-        f"{endpoint}: add its minimal input to CREATE_INPUT (or a reason to EXCLUDED)")
+        f"{endpoint}: add its minimal input to CREATE_INPUT (or a reason to EXCLUDED)"
+    )
     view = _view(csrf_app, endpoint)
     with csrf_app.app_context():
         typed = CREATE_INPUT[endpoint](world)
@@ -328,4 +423,3 @@ def test_create_form_round_trip(csrf_app, world, endpoint, role):
     page = details.get_data(as_text=True)
     for value in texts.values():
         assert value in page
-

@@ -2,6 +2,7 @@
 the same transaction as the record it creates. The same form posted twice — a double click, two
 threads at once, a retry — creates one record; the second post is sent to that record with
 "Biểu mẫu này đã được gửi", never a second row or a 500."""
+
 import datetime as dt
 import re
 import threading
@@ -10,11 +11,24 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from domain import evaluation
+from domain import lifecycle as lc
+from models import (
+    Agency,
+    CalendarDay,
+    CourierRun,
+    Dossier,
+    EvaluationForm,
+    EvaluationIndicator,
+    Feedback,
+    Field,
+    Payment,
+    Procedure,
+    StaffRating,
+    User,
+    db,
+)
 from tests.factories import create_agency, create_user, login
-from domain import evaluation, lifecycle as lc
-from models import (Agency, CalendarDay, CourierRun, Dossier, EvaluationForm,
-                    EvaluationIndicator, Feedback, Field, Payment, Procedure, StaffRating, User,
-                    db)
 from views.base import SecureModelView
 
 ALREADY_SENT = "Biểu mẫu này đã được gửi"
@@ -40,8 +54,9 @@ def world(app):
     """Agency SGTVT with a procedure and an accepted dossier; staff1 (staff) and admin1."""
     with app.app_context():
         agency = create_agency()
-        proc = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency,
-                         processing_days=5)
+        proc = Procedure(
+            code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency, processing_days=5
+        )
         db.session.add(proc)
         db.session.flush()
         dossier = Dossier(procedure=proc, applicant_name="Nguyễn Văn Ánh")
@@ -50,60 +65,176 @@ def world(app):
         create_user("admin1", "admin")
         evaluation.ensure_indicators(db.session)
         db.session.commit()
-        indicators = [i.id for i in evaluation.indicators_of(db.session,
-                                                              evaluation.CITIZEN_2019)]
-        return {"agency": agency.id, "proc": proc.id, "dossier": dossier.id,
-                "code": dossier.code, "indicators": indicators}
+        indicators = [i.id for i in evaluation.indicators_of(db.session, evaluation.CITIZEN_2019)]
+        return {
+            "agency": agency.id,
+            "proc": proc.id,
+            "dossier": dossier.id,
+            "code": dossier.code,
+            "indicators": indicators,
+        }
 
 
 # One valid post per create screen: (role, URL, data, model). A new create screen must be added
 # here — test_every_create_view_is_covered fails until it is.
 def create_forms(w):
     return {
-        "agency": ("admin", "/agency/new/", {"code": "SYT", "name": "Sở Y tế",
-                                            "kind": "department", "sort_order": "1",
-                                            "active": "y"}, Agency),
-        "field": ("admin", "/field/new/", {"code": "LV01", "name": "Đường bộ",
-                                          "agency": str(w["agency"]), "active": "y"}, Field),
-        "procedure": ("admin", "/procedure/new/", {
-            "code": "1.000099", "name": "Thủ tục mới", "agency": str(w["agency"]),
-            "level": "province", "processing_days": "3", "online_level": "none",
-            "active": "y"}, Procedure),
-        "dossier": ("staff", "/dossier/new/", {
-            "procedure": str(w["proc"]), "applicant_name": "Lê Văn Cường",
-            "applicant_kind": "citizen", "channel": "direct", "return_channel": "counter",
-            "documents-0-name": "Đơn đề nghị", "documents-0-kind": "original",
-            "documents-0-copies": "1"}, Dossier),
-        "payment": ("staff", "/payment/new/", {
-            "dossier": str(w["dossier"]), "amount_vnd": "135.000", "method": "cash",
-            "paid_at": "2019-03-04 10:00:00", "receipt_no": "BL-1"}, Payment),
-        "evaluation_form": ("staff", "/evaluation_form/new/", dict(
-            {"form_set": "citizen_2019", "dossier_code": w["code"], "agency": "0",
-             "submitted_at": "2019-03-11T10:00", "channel": "paper"},
-            **{f"ind_{i}": "2" for i in w["indicators"]}), EvaluationForm),
-        "evaluation_indicator": ("admin", "/evaluation_indicator/new/", {
-            "form_set": "national", "code": "X01", "name": "Tiêu chí thử", "max_score": "2",
-            "sort_order": "99", "active": "y"}, EvaluationIndicator),
-        "feedback": ("staff", "/feedback/new/", {
-            "channel": "hotline", "received_at": "2019-03-01 16:00:00", "sender": "Trần Văn Én",
-            "contact": "0912345678", "subject": "Hỏi về lệ phí", "content": "Xin hỏi",
-            "agency": str(w["agency"]), "status": "new"}, Feedback),
-        "courier_run": ("staff", "/courier_run/new/", {
-            "run_date": "2019-03-05", "slot": "10:30", "direction": "to_agency",
-            "agency": str(w["agency"]), "note": "", "codes": w["code"]}, CourierRun),
-        "user": ("admin", "/user/new/", {
-            "username": "canbo2", "full_name": "Cán bộ Hai", "role": "manager",
-            "active": "y", "new_password": "mat khau dai 42"}, User),
-        "calendar_day": ("admin", "/calendar_day/new/", {
-            "date": "2019-12-31", "is_working_day": "", "note": "Nghỉ bù"}, CalendarDay),
-        "rating_kiosk": ("staff", "/kiosk/", {"level": "satisfied",
-                                              "dossier_id": str(w["dossier"])}, StaffRating),
+        "agency": (
+            "admin",
+            "/agency/new/",
+            {
+                "code": "SYT",
+                "name": "Sở Y tế",
+                "kind": "department",
+                "sort_order": "1",
+                "active": "y",
+            },
+            Agency,
+        ),
+        "field": (
+            "admin",
+            "/field/new/",
+            {"code": "LV01", "name": "Đường bộ", "agency": str(w["agency"]), "active": "y"},
+            Field,
+        ),
+        "procedure": (
+            "admin",
+            "/procedure/new/",
+            {
+                "code": "1.000099",
+                "name": "Thủ tục mới",
+                "agency": str(w["agency"]),
+                "level": "province",
+                "processing_days": "3",
+                "online_level": "none",
+                "active": "y",
+            },
+            Procedure,
+        ),
+        "dossier": (
+            "staff",
+            "/dossier/new/",
+            {
+                "procedure": str(w["proc"]),
+                "applicant_name": "Lê Văn Cường",
+                "applicant_kind": "citizen",
+                "channel": "direct",
+                "return_channel": "counter",
+                "documents-0-name": "Đơn đề nghị",
+                "documents-0-kind": "original",
+                "documents-0-copies": "1",
+            },
+            Dossier,
+        ),
+        "payment": (
+            "staff",
+            "/payment/new/",
+            {
+                "dossier": str(w["dossier"]),
+                "amount_vnd": "135.000",
+                "method": "cash",
+                "paid_at": "2019-03-04 10:00:00",
+                "receipt_no": "BL-1",
+            },
+            Payment,
+        ),
+        "evaluation_form": (
+            "staff",
+            "/evaluation_form/new/",
+            dict(
+                {
+                    "form_set": "citizen_2019",
+                    "dossier_code": w["code"],
+                    "agency": "0",
+                    "submitted_at": "2019-03-11T10:00",
+                    "channel": "paper",
+                },
+                **{f"ind_{i}": "2" for i in w["indicators"]},
+            ),
+            EvaluationForm,
+        ),
+        "evaluation_indicator": (
+            "admin",
+            "/evaluation_indicator/new/",
+            {
+                "form_set": "national",
+                "code": "X01",
+                "name": "Tiêu chí thử",
+                "max_score": "2",
+                "sort_order": "99",
+                "active": "y",
+            },
+            EvaluationIndicator,
+        ),
+        "feedback": (
+            "staff",
+            "/feedback/new/",
+            {
+                "channel": "hotline",
+                "received_at": "2019-03-01 16:00:00",
+                "sender": "Trần Văn Én",
+                "contact": "0912345678",
+                "subject": "Hỏi về lệ phí",
+                "content": "Xin hỏi",
+                "agency": str(w["agency"]),
+                "status": "new",
+            },
+            Feedback,
+        ),
+        "courier_run": (
+            "staff",
+            "/courier_run/new/",
+            {
+                "run_date": "2019-03-05",
+                "slot": "10:30",
+                "direction": "to_agency",
+                "agency": str(w["agency"]),
+                "note": "",
+                "codes": w["code"],
+            },
+            CourierRun,
+        ),
+        "user": (
+            "admin",
+            "/user/new/",
+            {
+                "username": "canbo2",
+                "full_name": "Cán bộ Hai",
+                "role": "manager",
+                "active": "y",
+                "new_password": "mat khau dai 42",
+            },
+            User,
+        ),
+        "calendar_day": (
+            "admin",
+            "/calendar_day/new/",
+            {"date": "2019-12-31", "is_working_day": "", "note": "Nghỉ bù"},
+            CalendarDay,
+        ),
+        "rating_kiosk": (
+            "staff",
+            "/kiosk/",
+            {"level": "satisfied", "dossier_id": str(w["dossier"])},
+            StaffRating,
+        ),
     }
 
 
-CREATE_ENDPOINTS = ("agency", "field", "procedure", "dossier", "payment", "evaluation_form",
-                    "evaluation_indicator", "feedback", "courier_run", "user", "calendar_day",
-                    "rating_kiosk")
+CREATE_ENDPOINTS = (
+    "agency",
+    "field",
+    "procedure",
+    "dossier",
+    "payment",
+    "evaluation_form",
+    "evaluation_indicator",
+    "feedback",
+    "courier_run",
+    "user",
+    "calendar_day",
+    "rating_kiosk",
+)
 
 
 def test_every_create_view_is_covered(app):
@@ -159,8 +290,9 @@ def test_a_double_tap_on_a_kiosk_tablet_rates_once(app, world):
     assert client.post("/kiosk/start/", data={"officer": str(officer)}).status_code == 302
     token = form_token(client.get("/kiosk/device/").get_data(as_text=True))
     for _ in range(2):
-        response = client.post("/kiosk/device/", data={"level": "very_satisfied",
-                                                       "form_token": token})
+        response = client.post(
+            "/kiosk/device/", data={"level": "very_satisfied", "form_token": token}
+        )
         assert response.status_code == 302 and "thanks=1" in response.location
     assert _count(app, StaffRating) == 1
     token = form_token(client.get("/kiosk/device/").get_data(as_text=True))

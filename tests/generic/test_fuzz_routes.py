@@ -5,6 +5,7 @@ be a 500, nor show SQL text or a Python traceback.
 The routes come from the URL map and the arguments from what each route actually reads (the
 request's argument dictionaries note every key a view asks for), so a screen is covered the day
 it is added. The values are a fixed list, not random: a failure is repeatable."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,9 +18,9 @@ from sqlalchemy import update
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.security import generate_password_hash
 
+from models import User, db
 from tests.factories import PASSWORD, create_agency, create_user, login
 from tests.support import empty_tables, make_app
-from models import User, db
 from views import auth
 
 ROLES = ("anonymous", "admin", "staff", "manager")
@@ -27,8 +28,12 @@ CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 
 WORDS_1000 = " ".join(f"tu{i}" for i in range(1000))
 HOSTILE = (
-    "-1", str(2**31), str(2**63), str(10**30),  # negative, huge
-    "0001-01", "9999-12-31",  # not numbers; dates at the ends of the calendar
+    "-1",
+    str(2**31),
+    str(2**63),
+    str(10**30),  # negative, huge
+    "0001-01",
+    "9999-12-31",  # not numbers; dates at the ends of the calendar
     "",  # empty
     "a\x00b",  # NUL byte
     "9" * 10_000,  # very long (and a number no integer type holds)
@@ -36,22 +41,58 @@ HOSTILE = (
 )
 
 # The arguments the brief names; each route also gets the ones it is seen to read.
-QUERY_ARGS = ("page", "page_size", "sort", "desc", "search", "id", "url", "until", "from", "to",
-              "month", "quarter", "year", "preset", "term", "query", "offset", "limit", "name",
-              "dossier_id", "next", "flt0_nosuch", "flt99999999999999999999_x", "flt_x")
+QUERY_ARGS = (
+    "page",
+    "page_size",
+    "sort",
+    "desc",
+    "search",
+    "id",
+    "url",
+    "until",
+    "from",
+    "to",
+    "month",
+    "quarter",
+    "year",
+    "preset",
+    "term",
+    "query",
+    "offset",
+    "limit",
+    "name",
+    "dossier_id",
+    "next",
+    "flt0_nosuch",
+    "flt99999999999999999999_x",
+    "flt_x",
+)
 # An argument that selects a branch: each of its values is tried with the hostile rest.
 BRANCHES = {"preset": ("month", "quarter", "year", "cutoff", "range")}
 # Path values that reach the view (the hostile ones go in as well).
-PATH_SAMPLES = {"form_no": "01", "filename": "catalog.xlsx", "export_type": "csv",
-                "token": "a" * 32}
+PATH_SAMPLES = {
+    "form_no": "01",
+    "filename": "catalog.xlsx",
+    "export_type": "csv",
+    "token": "a" * 32,
+}
 
 # A refusal is a page in Vietnamese (the default language), not Werkzeug's English one.
 VIETNAMESE = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
-LEAKS = ("Traceback (most recent call last)", "SELECT ", "INSERT INTO", "UPDATE ", "psycopg",
-         "sqlite3.", "sqlalchemy", "sqlalche.me")
+LEAKS = (
+    "Traceback (most recent call last)",
+    "SELECT ",
+    "INSERT INTO",
+    "UPDATE ",
+    "psycopg",
+    "sqlite3.",
+    "sqlalchemy",
+    "sqlalche.me",
+)
 
 
 # ---- which arguments a route reads ----------------------------------------------------------
+
 
 class _Reads:
     keys: list = []  # in the order the view asked for them
@@ -87,6 +128,7 @@ class RecordingRequest(Request):
 
 # ---- one small data set per backend ---------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def fuzz(database_url):
     """Its own app (request class and exception settings changed) over a small data set: a
@@ -117,19 +159,31 @@ def fuzz(database_url):
 def _seed():
     from domain.evaluation import ensure_indicators
     from domain.lifecycle import accept_dossier
-    from models import (CalendarDay, CourierItem, CourierRun, Dossier, EvaluationForm, FeeItem,
-                        Feedback, Field, Payment, Procedure, StaffRating)
+    from models import (
+        CalendarDay,
+        CourierItem,
+        CourierRun,
+        Dossier,
+        EvaluationForm,
+        Feedback,
+        FeeItem,
+        Field,
+        Payment,
+        Procedure,
+        StaffRating,
+    )
+
     agency = create_agency()
     create_agency(code="STP", name="Sở Tư pháp")
     create_user("admin1", "admin")
     staff = create_user("staff1", "staff", [agency])
     create_user("manager1", "manager")
     field = Field(code="F1", name="Đường bộ", agency=agency)
-    proc = Procedure(code="1.000001", name="Cấp giấy phép lái xe", agency=agency, field=field,
-                     processing_days=3)
+    proc = Procedure(
+        code="1.000001", name="Cấp giấy phép lái xe", agency=agency, field=field, processing_days=3
+    )
     proc.fee_items.append(FeeItem(kind="fee", name="Lệ phí", amount_vnd=135000))
-    db.session.add_all([field, proc, CalendarDay(date=dt.date(2019, 12, 31),
-                                                 is_working_day=False)])
+    db.session.add_all([field, proc, CalendarDay(date=dt.date(2019, 12, 31), is_working_day=False)])
     db.session.flush()
     at = dt.datetime(2019, 3, 4, 9, 0)
     dossier = Dossier(procedure=proc, applicant_name="Nguyễn Văn An", channel="postal")
@@ -138,19 +192,35 @@ def _seed():
     ensure_indicators(db.session)
     run = CourierRun(run_date=at.date(), slot="10:30", direction="to_agency", agency=agency)
     run.items.append(CourierItem(dossier=dossier))
-    db.session.add_all([
-        Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=at),
-        StaffRating(staff_id=staff.id, level="satisfied", rated_at=at, dossier=dossier),
-        EvaluationForm(agency=agency, dossier=dossier, form_set="citizen_2019", submitted_at=at,
-                       score=8, max_score=8),
-        Feedback(channel="hotline", received_at=at, sender="Trần Bình", subject="Hỏi",
-                 content="Nội dung", agency=agency, due_date=dt.date(2019, 3, 18)),
-        run,
-    ])
+    db.session.add_all(
+        [
+            Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=at),
+            StaffRating(staff_id=staff.id, level="satisfied", rated_at=at, dossier=dossier),
+            EvaluationForm(
+                agency=agency,
+                dossier=dossier,
+                form_set="citizen_2019",
+                submitted_at=at,
+                score=8,
+                max_score=8,
+            ),
+            Feedback(
+                channel="hotline",
+                received_at=at,
+                sender="Trần Bình",
+                subject="Hỏi",
+                content="Nội dung",
+                agency=agency,
+                due_date=dt.date(2019, 3, 18),
+            ),
+            run,
+        ]
+    )
     db.session.commit()
 
 
 # ---- the targets ----------------------------------------------------------------------------
+
 
 def _views(app):
     return {view.endpoint: view for admin in app.extensions["admin"] for view in admin._views}
@@ -174,16 +244,19 @@ def _filter_args(app, endpoint):
 
 def _path(rule, value=None) -> str:
     """The rule's path with a sample (or the given hostile) value in each converter."""
+
     def fill(match):
         name = match.group(1)
         raw = PATH_SAMPLES.get(name, "1") if value is None else value
         return quote(raw, safe="")
+
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", fill, rule.rule)
 
 
 def _rules(app, method):
-    return sorted((r for r in app.url_map.iter_rules() if method in r.methods),
-                  key=lambda r: r.rule)
+    return sorted(
+        (r for r in app.url_map.iter_rules() if method in r.methods), key=lambda r: r.rule
+    )
 
 
 def _short(value: str) -> str:
@@ -193,11 +266,8 @@ def _short(value: str) -> str:
 def _refused(response) -> bool:
     """Closed to this role (or to everyone): nothing past the access check ran."""
     return response.status_code in (403, 404, 405) or (
-        response.status_code == 302 and response.location.startswith("/login"))
-
-
-
-
+        response.status_code == 302 and response.location.startswith("/login")
+    )
 
 
 class Fuzzer:
@@ -221,8 +291,11 @@ class Fuzzer:
         self.sent += 1
         reads = list(_Reads.keys)
         response.ok = self.check(response, method, path, named)
-        if self.role != "anonymous" and response.status_code == 302 \
-                and response.location.startswith("/login"):
+        if (
+            self.role != "anonymous"
+            and response.status_code == 302
+            and response.location.startswith("/login")
+        ):
             # Logged out (the logout route): log in again for the next requests.
             assert login(self.client, f"{self.role}1").status_code == 302
         return response, reads
@@ -230,15 +303,21 @@ class Fuzzer:
     def check(self, response, method, path, named) -> bool:
         body = response.get_data().decode("utf-8", "replace")
         leak = next((s for s in LEAKS if s in body), None)
-        if not leak and 400 <= response.status_code < 500 and response.mimetype == "text/html" \
-                and not VIETNAMESE.search(body):
+        if (
+            not leak
+            and 400 <= response.status_code < 500
+            and response.mimetype == "text/html"
+            and not VIETNAMESE.search(body)
+        ):
             leak = "an error page not in Vietnamese"
         if response.status_code < 500 and not leak:
             return True
         values = " | ".join(sorted({_short(v) for v in named.values()}))
         names = sorted(named) if len(named) < 4 else f"{len(named)} arguments"
-        self.failures.append(f"{response.status_code} {method} {path[:60]} {names} = {values}"
-                             + (f" shows {leak!r}" if leak else ""))
+        self.failures.append(
+            f"{response.status_code} {method} {path[:60]} {names} = {values}"
+            + (f" shows {leak!r}" if leak else "")
+        )
         return False
 
     def closed(self, method, path, base, names):
@@ -252,20 +331,27 @@ class Fuzzer:
         """Every hostile value in all the route's arguments at once (over the valid `base`).
         When that is refused (4xx), again without the argument the route read last (the one
         it refused), so that an early refusal does not hide the arguments read after it."""
-        variants = [{}] + [{f"?{branch}": c} for branch, choices in BRANCHES.items()
-                           if f"?{branch}" in names and branch in reads for c in choices]
+        variants = [{}] + [
+            {f"?{branch}": c}
+            for branch, choices in BRANCHES.items()
+            if f"?{branch}" in names and branch in reads
+            for c in choices
+        ]
         for value in HOSTILE:
             for variant in variants if "\x00" not in value else [{}]:  # NUL: refused first
                 remaining = [n for n in names if n not in variant]
                 while remaining:
                     response, reads_now = self.send(
-                        method, path, {**base, **variant, **dict.fromkeys(remaining, value)})
+                        method, path, {**base, **variant, **dict.fromkeys(remaining, value)}
+                    )
                     if not response.ok and len(remaining) > 1 and len(self.failures) < 40:
                         self.culprits(method, path, {**base, **variant}, remaining, value)
                     if response.status_code < 400:
                         break
-                    last = next((n for r in reversed(reads_now) for n in remaining
-                                 if n.lstrip("?") == r), None)
+                    last = next(
+                        (n for r in reversed(reads_now) for n in remaining if n.lstrip("?") == r),
+                        None,
+                    )
                     if last is None:  # refused before reading any (e.g. the NUL guard)
                         break
                     remaining.remove(last)
@@ -292,8 +378,7 @@ def test_get_routes_never_fail(fuzz, role):
             base = {"?id": sample}
             response, more = fz.send("GET", path, base)
             reads += more
-        names = sorted({f"?{n}" for n in (*QUERY_ARGS, *reads,
-                                          *_filter_args(app, rule.endpoint))})
+        names = sorted({f"?{n}" for n in (*QUERY_ARGS, *reads, *_filter_args(app, rule.endpoint))})
         if _refused(response):
             fz.closed("GET", path, base, names)
         else:
@@ -316,8 +401,12 @@ def test_post_routes_never_fail(fuzz, role):
         fields = {"id", "rowid", "action", "url", "reason", "next"}
         if "GET" in rule.methods:
             page, _ = fz.send("GET", path, base)
-            fields.update(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"',
-                                     page.get_data().decode("utf-8", "replace")))
+            fields.update(
+                re.findall(
+                    r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"',
+                    page.get_data().decode("utf-8", "replace"),
+                )
+            )
         response, reads = fz.send("POST", path, base)
         fields.update(reads)
         fields.discard("csrf_token")
@@ -326,8 +415,9 @@ def test_post_routes_never_fail(fuzz, role):
         else:
             fz.route("POST", path, base, sorted(fields), reads)
             if "id" in reads:  # and a hostile row id in the query string
-                fz.route("POST", path, {k: v for k, v in base.items() if k != "?id"}, ["?id"],
-                         reads)
+                fz.route(
+                    "POST", path, {k: v for k, v in base.items() if k != "?id"}, ["?id"], reads
+                )
         if rule.arguments and response.status_code not in (302, 403):  # past the role check
             for value in HOSTILE:
                 fz.send("POST", _path(rule, value), base)

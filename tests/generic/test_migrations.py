@@ -1,4 +1,5 @@
 """The migrations build exactly the schema of models.py, on both databases."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -15,8 +16,10 @@ def test_models_and_migrations_agree(app):
 def test_constraints_are_enforced(app):
     import pytest
     from sqlalchemy.exc import IntegrityError
-    from tests.factories import create_agency
+
     from models import Procedure
+    from tests.factories import create_agency
+
     with app.app_context():
         agency = create_agency()
         db.session.add(Procedure(code="1.000009", name="x", agency=agency, processing_days=-1))

@@ -1,4 +1,5 @@
 """Fixes found walking through the screens as the users do."""
+
 import datetime as dt
 import os
 import re
@@ -11,11 +12,19 @@ AT = dt.datetime(2019, 3, 4, 9, 30)
 def _postal_dossier_without_return_channel(app):
     with app.app_context():
         agency = db.session.query(Agency).filter_by(code="SGTVT").one()
-        procedure = Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe", agency=agency,
-                              processing_days=5)
-        dossier = Dossier(code="000.00.20.H37-190304-0001", procedure=procedure, agency=agency,
-                          applicant_name="Lê Thị Bình", channel="postal", accepted_at=AT,
-                          due_date=dt.date(2019, 3, 11), status=4)
+        procedure = Procedure(
+            code="1.002809", name="Cấp lại Giấy phép lái xe", agency=agency, processing_days=5
+        )
+        dossier = Dossier(
+            code="000.00.20.H37-190304-0001",
+            procedure=procedure,
+            agency=agency,
+            applicant_name="Lê Thị Bình",
+            channel="postal",
+            accepted_at=AT,
+            due_date=dt.date(2019, 3, 11),
+            status=4,
+        )
         db.session.add(dossier)
         db.session.commit()
         return dossier.id
@@ -30,15 +39,24 @@ def test_empty_choice_columns_print_nothing_not_none(app, client, login_as):
     assert cells and not any(cell.strip() == "None" for cell in cells)
     details = client.get(f"/postal/details/?id={dossier_id}").get_data(as_text=True)
     assert "Lê Thị Bình" in details
-    assert not any(cell.strip() == "None"
-                   for cell in re.findall(r"<td[^>]*>(.*?)</td>", details, re.S))
+    assert not any(
+        cell.strip() == "None" for cell in re.findall(r"<td[^>]*>(.*?)</td>", details, re.S)
+    )
 
 
 def test_flask_admin_wording_comes_from_our_catalogue(app, client, login_as):
     login_as("admin")
-    response = client.post("/agency/new/", data={
-        "code": "SYT", "name": "Sở Y tế", "kind": "department", "sort_order": "3",
-        "active": "y"}, follow_redirects=True)
+    response = client.post(
+        "/agency/new/",
+        data={
+            "code": "SYT",
+            "name": "Sở Y tế",
+            "kind": "department",
+            "sort_order": "3",
+            "active": "y",
+        },
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "Đã lưu." in page
     assert "Kỷ lục" not in page  # Flask-Admin's own catalogue: a sports record
@@ -62,14 +80,20 @@ def test_report_shows_no_share_where_nothing_was_resolved(app, client, login_as)
     last_cell = re.findall(r"<td[^>]*>(.*?)</td>", totals, re.S)[-1].strip()
     assert last_cell == "–"  # nothing resolved: no "0,00%" that reads as "all late"
     shares = re.search(r'id="report-shares".*?</table>', html, re.S).group(0)
-    cells = [re.sub(r"<[^>]+>", "", c).strip()
-             for c in re.findall(r"<td[^>]*>(.*?)</td>", shares, re.S)]
-    assert cells[:4] == ["Đã giải quyết / tiếp nhận", "0,00%",  # 0 of 1 received
-                         "Trước hạn / đã giải quyết", "–"]      # 0 of 0 resolved
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", shares, re.S)
+    ]
+    assert cells[:4] == [
+        "Đã giải quyết / tiếp nhận",
+        "0,00%",  # 0 of 1 received
+        "Trước hạn / đã giải quyết",
+        "–",
+    ]  # 0 of 0 resolved
 
 
 def test_uncompiled_catalogues_are_found(tmp_path):
     from app import uncompiled_catalogues
+
     messages = tmp_path / "vi" / "LC_MESSAGES"
     messages.mkdir(parents=True)
     po = messages / "messages.po"
@@ -91,9 +115,15 @@ def test_page_title_does_not_repeat_the_menu_name(app, client, login_as):
 
 def test_audit_log_on_the_local_clock_in_vietnamese(app, client, login_as):
     from models import AuditLog
+
     with app.app_context():
-        entry = AuditLog(at=dt.datetime(2019, 3, 4, 2, 30), action="update", table_name="user",
-                         row_id=1, changes={"last_login_at": [None, "2019-03-04T02:30:00"]})
+        entry = AuditLog(
+            at=dt.datetime(2019, 3, 4, 2, 30),
+            action="update",
+            table_name="user",
+            row_id=1,
+            changes={"last_login_at": [None, "2019-03-04T02:30:00"]},
+        )
         db.session.add(entry)
         db.session.commit()
         entry_id = entry.id

@@ -1,4 +1,5 @@
 """Security review findings: each test failed before its fix."""
+
 import re
 
 import pytest
@@ -45,6 +46,7 @@ def test_generated_secret_key_file_is_never_readable_by_others(tmp_path, monkeyp
     from pathlib import Path
 
     from app import _secret_key
+
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("APP_ENV", raising=False)
     # A chmod after the write leaves a moment where the key is world-readable: refuse it.
@@ -61,18 +63,27 @@ def test_generated_secret_key_file_is_never_readable_by_others(tmp_path, monkeyp
 
 def test_every_post_route_needs_the_csrf_token(csrf_app):
     """Walks the URL map: no state-changing route may be exempt, now or after a new screen."""
+    from app import csrf
+    from models import db
     from tests.factories import PASSWORD, create_user
     from tests.factories import csrf_token as _token
 
-    from app import csrf
-    from models import db
     assert not csrf._exempt_views and not csrf._exempt_blueprints
     with csrf_app.app_context():
         create_user("admin1", "admin")
         db.session.commit()
     client = csrf_app.test_client()
-    assert client.post("/login", data={"username": "admin1", "password": PASSWORD,
-                                       "csrf_token": _token(client, "/login")}).status_code == 302
+    assert (
+        client.post(
+            "/login",
+            data={
+                "username": "admin1",
+                "password": PASSWORD,
+                "csrf_token": _token(client, "/login"),
+            },
+        ).status_code
+        == 302
+    )
     checked = 0
     for rule in csrf_app.url_map.iter_rules():
         if "POST" not in rule.methods or rule.endpoint == "auth.login":
@@ -90,25 +101,45 @@ def test_other_agencys_rows_are_not_found_on_every_scoped_screen(app, client, lo
     with row-level access (not only the dossier screen)."""
     import datetime as dt
 
-    from models import (Agency, CourierRun, Dossier, EvaluationForm, Feedback, Payment,
-                        Procedure, db)
+    from models import Agency, CourierRun, Dossier, EvaluationForm, Feedback, Payment, Procedure, db
+
     at = dt.datetime(2019, 3, 4, 9)
     with app.app_context():
         tp = db.session.query(Agency).filter_by(code="STP").one()
         proc = Procedure(code="2.000488", name="Lý lịch tư pháp", agency=tp, processing_days=10)
-        dossier = Dossier(code="X-0002", procedure=proc, agency=tp, applicant_name="Lê Thị Bình",
-                          channel="postal", accepted_at=at, due_date=dt.date(2019, 3, 18),
-                          status=4)
+        dossier = Dossier(
+            code="X-0002",
+            procedure=proc,
+            agency=tp,
+            applicant_name="Lê Thị Bình",
+            channel="postal",
+            accepted_at=at,
+            due_date=dt.date(2019, 3, 18),
+            status=4,
+        )
         rows = {
             "postal": dossier,
             "payment": Payment(dossier=dossier, amount_vnd=1000, method="cash", paid_at=at),
-            "feedback": Feedback(channel="direct", received_at=at, sender="Bình", subject="S",
-                                 content="C", agency=tp, due_date=dt.date(2019, 3, 18),
-                                 status="new"),
-            "courier_run": CourierRun(run_date=dt.date(2019, 3, 4), slot="10:30",
-                                      direction="to_agency", agency=tp, note="gốc"),
-            "evaluation_form": EvaluationForm(agency=tp, form_set="citizen_2019", submitted_at=at,
-                                              score=8, max_score=8),
+            "feedback": Feedback(
+                channel="direct",
+                received_at=at,
+                sender="Bình",
+                subject="S",
+                content="C",
+                agency=tp,
+                due_date=dt.date(2019, 3, 18),
+                status="new",
+            ),
+            "courier_run": CourierRun(
+                run_date=dt.date(2019, 3, 4),
+                slot="10:30",
+                direction="to_agency",
+                agency=tp,
+                note="gốc",
+            ),
+            "evaluation_form": EvaluationForm(
+                agency=tp, form_set="citizen_2019", submitted_at=at, score=8, max_score=8
+            ),
         }
         db.session.add_all([proc, *rows.values()])
         db.session.commit()
@@ -117,8 +148,14 @@ def test_other_agencys_rows_are_not_found_on_every_scoped_screen(app, client, lo
     for endpoint, row_id in ids.items():
         assert client.get(f"/{endpoint}/details/?id={row_id}").status_code == 404, endpoint
     assert client.get(f"/dossier/details/?id={ids['postal']}").status_code == 404
-    feedback = {"channel": "direct", "received_at": "2019-03-04 09:00:00", "sender": "Đổi",
-                "subject": "S", "content": "C", "status": "new"}
+    feedback = {
+        "channel": "direct",
+        "received_at": "2019-03-04 09:00:00",
+        "sender": "Đổi",
+        "subject": "S",
+        "content": "C",
+        "status": "new",
+    }
     assert client.post(f"/feedback/edit/?id={ids['feedback']}", data=feedback).status_code == 404
     run = {"run_date": "2019-03-04", "slot": "10:30", "direction": "to_agency", "note": "đổi"}
     assert client.post(f"/courier_run/edit/?id={ids['courier_run']}", data=run).status_code == 404
@@ -131,14 +168,16 @@ def test_other_agencys_rows_are_not_found_on_every_scoped_screen(app, client, lo
         assert client.get(f"/{endpoint}/details/?id={row_id}").status_code == 200, endpoint
 
 
-@pytest.mark.parametrize("args", ["query=&limit=100000", "query=co&limit=-1",
-                                  "query=co&offset=-5&limit=10", "limit=0"])
+@pytest.mark.parametrize(
+    "args", ["query=&limit=100000", "query=co&limit=-1", "query=co&offset=-5&limit=10", "limit=0"]
+)
 def test_ajax_pickers_answer_one_page_at_most(app, client, login_as, args):
     # ?limit=1000000 (or -1: no limit at all on SQLite) loaded a whole table into memory.
     import json
 
-    from tests.factories import create_agency
     from models import db
+    from tests.factories import create_agency
+
     with app.app_context():
         for i in range(30):
             create_agency(code=f"A{i:02d}", name=f"Cơ quan {i}")
@@ -149,9 +188,14 @@ def test_ajax_pickers_answer_one_page_at_most(app, client, login_as, args):
     assert 1 <= len(json.loads(response.data)) <= 20
 
 
-@pytest.mark.parametrize("url", ["/report/?preset=month&month=9999-12",
-                                 "/dossier/register/?from=9999-12-01&to=9999-12-31",
-                                 "/payment/totals/?from=9999-12-01&to=9999-12-31"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/report/?preset=month&month=9999-12",
+        "/dossier/register/?from=9999-12-01&to=9999-12-31",
+        "/payment/totals/?from=9999-12-01&to=9999-12-31",
+    ],
+)
 def test_dates_at_the_end_of_the_calendar_are_bad_input_not_a_crash(client, login_as, url):
     login_as("admin")
     response = client.get(url)

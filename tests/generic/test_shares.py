@@ -1,6 +1,7 @@
 """One rule for shares everywhere (issue 10, item 9): a unit that resolved nothing has no share
 ("–") and does not count as 100 % on time — in the workbook's "Tổng hợp", on the report page and
 on the dashboard alike."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +11,8 @@ import re
 import openpyxl
 import pytest
 
-from domain.calendar import WorkingCalendar
 from domain import formatting
+from domain.calendar import WorkingCalendar
 from models import Agency, Dossier, Procedure, User, db
 
 D, T = dt.date, dt.datetime
@@ -28,21 +29,32 @@ def units(app, users):
         agencies["SYT"] = Agency(code="SYT", name="Sở Y tế", kind="department", sort_order=4)
         db.session.add_all([agencies["SXD"], agencies["SYT"]])
         db.session.flush()
-        procs = {code: Procedure(code=f"1.00000{i}", name=f"Thủ tục {code}", agency=a,
-                                 processing_days=3)
-                 for i, (code, a) in enumerate(sorted(agencies.items()))}
+        procs = {
+            code: Procedure(code=f"1.00000{i}", name=f"Thủ tục {code}", agency=a, processing_days=3)
+            for i, (code, a) in enumerate(sorted(agencies.items()))
+        }
         db.session.add_all(procs.values())
         db.session.flush()
         accepted = T(2019, 3, 4, 9)
         due = CAL.due_date(accepted, 3)  # Thursday 07/03
 
         def dossier(code, status, **kw):
-            db.session.add(Dossier(procedure=procs[code], agency_id=procs[code].agency_id,
-                                   applicant_name=f"Người nộp {code}", channel="direct",
-                                   accepted_at=accepted, due_date=due, status=status, **kw))
+            db.session.add(
+                Dossier(
+                    procedure=procs[code],
+                    agency_id=procs[code].agency_id,
+                    applicant_name=f"Người nộp {code}",
+                    channel="direct",
+                    accepted_at=accepted,
+                    due_date=due,
+                    status=status,
+                    **kw,
+                )
+            )
+
         dossier("SGTVT", 9, resolved_at=T(2019, 3, 7, 10))  # on time
-        dossier("STP", 9, resolved_at=T(2019, 3, 8, 10))    # late
-        dossier("SXD", 4)                                     # nothing resolved
+        dossier("STP", 9, resolved_at=T(2019, 3, 8, 10))  # late
+        dossier("SXD", 4)  # nothing resolved
         db.session.commit()
     return app
 
@@ -81,14 +93,13 @@ def test_workbook_summary_does_not_count_units_that_resolved_nothing(units, clie
 
 def test_report_page_and_dashboard_say_the_same(units, client, login_as):
     login_as("manager")
-    html = client.get("/report/?preset=range&from=2019-03-01&to=2019-03-31").get_data(
-        as_text=True)
+    html = client.get("/report/?preset=range&from=2019-03-01&to=2019-03-31").get_data(as_text=True)
 
     def last_cell(code):
         row = re.search(rf'<tr data-agency="{code}">(.*?)</tr>', html, re.S).group(1)
         return re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[-1].strip()
-    assert [last_cell(c) for c in ("SGTVT", "STP", "SXD", "SYT")] == [
-        "100,00%", "0,00%", "–", "–"]
+
+    assert [last_cell(c) for c in ("SGTVT", "STP", "SXD", "SYT")] == ["100,00%", "0,00%", "–", "–"]
     ratings = re.search(r'id="report-ratings".*?</table>', html, re.S).group(0)
     assert "0,00%" not in ratings and "–" in ratings  # no rating: no share
     # The dashboard over the same months once nothing is resolved there: the same rule.

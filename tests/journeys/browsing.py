@@ -7,6 +7,7 @@ MOTCUA_DOCS_SCREENSHOTS=1 the ones taken with docs=True are also written, reduce
 
     MOTCUA_DOCS_SCREENSHOTS=1 .venv/bin/pytest tests/journeys -k sqlite
 """
+
 from __future__ import annotations
 
 import os
@@ -56,8 +57,22 @@ def write_docs_copy(source: Path, target: Path) -> None:
     if not shutil.which("pngquant"):
         raise RuntimeError("MOTCUA_DOCS_SCREENSHOTS=1 needs pngquant (apt-get install pngquant)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["pngquant", "--force", "--strip", "--speed", "1",
-                    "--quality", "60-85", "64", "--output", str(target), str(source)], check=True)
+    subprocess.run(
+        [
+            "pngquant",
+            "--force",
+            "--strip",
+            "--speed",
+            "1",
+            "--quality",
+            "60-85",
+            "64",
+            "--output",
+            str(target),
+            str(source),
+        ],
+        check=True,
+    )
 
 
 # ---- axe-core (node_modules/axe-core, the `axe_script` fixture) -----------------------------
@@ -68,14 +83,17 @@ BLOCKING = ("serious", "critical")
 def axe_violations(page, axe_script, skip_rules=()) -> list[dict]:
     page.wait_for_load_state("networkidle")
     page.add_script_tag(path=str(axe_script))
-    return page.evaluate("""async (skip) => {
+    return page.evaluate(
+        """async (skip) => {
         const rules = Object.fromEntries(skip.map(id => [id, {enabled: false}]));
         const result = await axe.run(document, {resultTypes: ['violations'], rules});
         return result.violations.map(v => ({
             id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
             nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 120) + ' — ' +
                                                 (n.failureSummary || '').split('\\n')[1])}));
-    }""", list(skip_rules))
+    }""",
+        list(skip_rules),
+    )
 
 
 def blocking_violations(page, axe_script, skip_rules=()) -> list[dict]:
@@ -87,4 +105,5 @@ def assert_accessible(page, axe_script, screen: str, skip_rules=()) -> None:
     indent = "\n      "
     assert not blocking, f"{screen} ({page.url}):\n" + "\n".join(
         f"  {v['impact']} {v['id']} ×{v['count']}: {v['help']}{indent}" + indent.join(v["nodes"])
-        for v in blocking)
+        for v in blocking
+    )

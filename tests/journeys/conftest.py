@@ -1,5 +1,6 @@
 """Fixtures of the role journeys: a small centre like the demo one (tests/journeys/centre.py),
 a 1280×800 Chromium page, screenshots and axe-core (tests/journeys/browsing.py)."""
+
 from __future__ import annotations
 
 import re
@@ -7,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import CHROMIUM, IN_CI, ROOT
 from tests.journeys.browsing import OUTPUT, VIEWPORT, Screens
 from tests.journeys.centre import build_centre
+from tests.support import CHROMIUM, IN_CI, ROOT
 
 
 @pytest.fixture
@@ -17,8 +18,9 @@ def page(browser, request):
     """As tests/conftest.py's, with the viewport of the docs' screenshots. Under axe-core the
     Content-Security-Policy is bypassed: axe.min.js goes in as an inline script (the CSP itself
     is tested in tests/test_headers.py and test_e2e_csp.py; the journeys run under it)."""
-    context = browser.new_context(locale="vi-VN", viewport=VIEWPORT,
-                                  bypass_csp="axe_script" in request.fixturenames)
+    context = browser.new_context(
+        locale="vi-VN", viewport=VIEWPORT, bypass_csp="axe_script" in request.fixturenames
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page

@@ -1,5 +1,6 @@
 """Accessibility of the daily screens, checked by axe-core in Chromium: no violation of impact
 "serious" or "critical" (missing page language, unreadable contrast, unnamed controls, ...)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -42,14 +43,18 @@ def test_clerk_screens(app, live_server, page, axe_script, centre):
     page.click("#intake-submit")
     page.wait_for_url(f"{live_server}/dossier/print/01/**")
     with app.app_context():
-        accepted = db.session.scalar(select(Dossier.id).where(
-            Dossier.applicant_name == "Lăng Văn Phúc"))
+        accepted = db.session.scalar(
+            select(Dossier.id).where(Dossier.applicant_name == "Lăng Văn Phúc")
+        )
     page.goto(f"{live_server}/dossier/details/?id={accepted}")
     page.wait_for_selector("#flash-receipt")  # the flash message with its receipt link
     assert_accessible(page, axe_script, "dossier just accepted")
     # The dossier page in each state: its forms for the next steps differ.
-    for code, status in [(centre["open"][0], "Đang xử lý"), (centre["open"][1], "Được tiếp nhận"),
-                         (centre["resolved"], "Đã xử lý xong")]:
+    for code, status in [
+        (centre["open"][0], "Đang xử lý"),
+        (centre["open"][1], "Được tiếp nhận"),
+        (centre["resolved"], "Đã xử lý xong"),
+    ]:
         page.goto(f"{live_server}/dossier/details/?id={_dossier_id(app, code)}")
         assert page.inner_text("#dossier-status") == status
         assert page.locator("#open-kiosk").is_visible()
@@ -95,12 +100,18 @@ def test_pages_follow_the_language_chosen(live_server, page, axe_script, centre)
     assert_accessible(page, axe_script, "dossier list (English)")
 
 
-
 def test_admin_screens(live_server, page, axe_script, centre):
     """Not a daily job, but the same theme: the catalog, users, calendar, imports, audit log."""
     log_in(page, live_server, "admin1", "/procedure/")
-    for path in ("/procedure/", "/procedure/edit/?id=1", "/user/new/", "/calendar_day/new/",
-                 "/imports/", "/audit_log/", "/payment/new/"):
+    for path in (
+        "/procedure/",
+        "/procedure/edit/?id=1",
+        "/user/new/",
+        "/calendar_day/new/",
+        "/imports/",
+        "/audit_log/",
+        "/payment/new/",
+    ):
         page.goto(live_server + path)
         assert page.locator("#user-menu").count() == 1, page.url  # a page of the app, no error
         assert_accessible(page, axe_script, path)

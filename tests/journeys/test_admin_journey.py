@@ -1,6 +1,7 @@
 """The administrator's jobs, in Chromium: a procedure's new time limit and fee, a new clerk's
 account, a day off decided by the province, and a new department's catalog brought in from a
 spreadsheet (upload → preview → confirm)."""
+
 import datetime as dt
 
 import openpyxl
@@ -25,16 +26,36 @@ def _fill_catalog_template(path, out):
     """The template as an admin fills it in: one row per sheet, by the column names of row 1."""
     workbook = openpyxl.load_workbook(path)
     rows = {
-        "agencies": {"code": "SNV", "name": "Sở Nội vụ", "short_name": "Sở Nội vụ",
-                     "kind": "department", "sort_order": 4, "active": 1},
-        "fields": {"code": "TDKT", "name": "Thi đua, khen thưởng", "agency_code": "SNV",
-                   "active": 1},
-        "procedures": {"code": "1.000775", "name": "Thủ tục tặng Bằng khen của Chủ tịch Ủy ban "
-                       "nhân dân cấp tỉnh", "agency_code": "SNV", "field_code": "TDKT",
-                       "level": "province", "processing_days": 20, "online_level": "partial",
-                       "active": 1},
-        "fee_items": {"procedure_code": "1.000775", "kind": "fee",
-                      "name": "Phí thẩm định hồ sơ khen thưởng", "amount_vnd": 50000},
+        "agencies": {
+            "code": "SNV",
+            "name": "Sở Nội vụ",
+            "short_name": "Sở Nội vụ",
+            "kind": "department",
+            "sort_order": 4,
+            "active": 1,
+        },
+        "fields": {
+            "code": "TDKT",
+            "name": "Thi đua, khen thưởng",
+            "agency_code": "SNV",
+            "active": 1,
+        },
+        "procedures": {
+            "code": "1.000775",
+            "name": "Thủ tục tặng Bằng khen của Chủ tịch Ủy ban nhân dân cấp tỉnh",
+            "agency_code": "SNV",
+            "field_code": "TDKT",
+            "level": "province",
+            "processing_days": 20,
+            "online_level": "partial",
+            "active": 1,
+        },
+        "fee_items": {
+            "procedure_code": "1.000775",
+            "kind": "fee",
+            "name": "Phí thẩm định hồ sơ khen thưởng",
+            "amount_vnd": 50000,
+        },
     }
     for sheet, values in rows.items():
         ws = workbook[sheet]
@@ -44,8 +65,9 @@ def _fill_catalog_template(path, out):
     workbook.save(out)
 
 
-def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, centre, shots,
-                                                       tmp_path):
+def test_admin_maintains_the_catalog_users_and_calendar(
+    app, live_server, page, centre, shots, tmp_path
+):
     log_in(page, live_server, "admin1")
     shots(page, "home-admin")
 
@@ -139,5 +161,7 @@ def test_admin_maintains_the_catalog_users_and_calendar(app, live_server, page, 
     with app.app_context():
         proc = db.session.scalar(select(Procedure).where(Procedure.code == "1.000775"))
         assert (proc.agency.code, proc.field.code, proc.processing_days) == ("SNV", "TDKT", 20)
-        assert [(f.kind, f.amount_vnd) for f in db.session.scalars(
-            select(FeeItem).where(FeeItem.procedure_id == proc.id))] == [("fee", 50000)]
+        assert [
+            (f.kind, f.amount_vnd)
+            for f in db.session.scalars(select(FeeItem).where(FeeItem.procedure_id == proc.id))
+        ] == [("fee", 50000)]

@@ -1,6 +1,7 @@
 """A counter clerk's morning, in Chromium: log in, take a driving-licence dossier in by keyboard
 alone, print the receipt (Mẫu 01), take the fee, record the result, hand it over, and let the
 citizen rate the service on the kiosk."""
+
 import pytest
 from sqlalchemy import select
 
@@ -11,8 +12,7 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, page, centre,
-                                                              shots):
+def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, page, centre, shots):
     # Log in with the keyboard: the name field has the focus.
     page.goto(f"{live_server}/")
     shots(page, "login")
@@ -83,17 +83,22 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
     page.keyboard.press("Control+Enter")  # the one button: accept and print the receipt
     page.wait_for_url(f"{live_server}/dossier/print/01/**")
     with app.app_context():
-        dossier = db.session.scalar(select(Dossier).where(
-            Dossier.applicant_name == "Vi Thị Ngọc Ánh"))
+        dossier = db.session.scalar(
+            select(Dossier).where(Dossier.applicant_name == "Vi Thị Ngọc Ánh")
+        )
         code, dossier_id = dossier.code, dossier.id
         assert (dossier.procedure.code, dossier.id_number, dossier.return_channel) == (
-            "1.002809", "020190001234", "postal")
+            "1.002809",
+            "020190001234",
+            "postal",
+        )
         assert f"{dossier.due_date:%d/%m/%Y}" == shown_due
         assert [(d.name, d.kind, d.copies) for d in dossier.documents] == [
             ("Đơn đề nghị cấp lại giấy phép lái xe", "original", 1),
             ("Bản sao Căn cước công dân", "copy", 1),
             ("Giấy khám sức khỏe của người lái xe", "original", 1),
-            ("Ảnh 3x4", "original", 2)]
+            ("Ảnh 3x4", "original", 2),
+        ]
 
     # The receipt (Mẫu 01), ready to print.
     text = page.inner_text("body")
@@ -144,9 +149,10 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
     shots(kiosk, "kiosk-thanks")
 
     with app.app_context():
-        assert [(p.amount_vnd, p.method) for p in db.session.scalars(
-            select(Payment).where(Payment.dossier_id == dossier_id))] == [(135000, "cash")]
-        rating = db.session.scalar(select(StaffRating).where(
-            StaffRating.dossier_id == dossier_id))
+        assert [
+            (p.amount_vnd, p.method)
+            for p in db.session.scalars(select(Payment).where(Payment.dossier_id == dossier_id))
+        ] == [(135000, "cash")]
+        rating = db.session.scalar(select(StaffRating).where(StaffRating.dossier_id == dossier_id))
         assert rating.level == "very_satisfied"
         assert db.session.get(Dossier, dossier_id).status == Status.RETURNED

@@ -3,6 +3,7 @@ has the focus, the procedure is found by its code or without accents, the page s
 date, fees, channels and checklist from the server, Enter in a field sends nothing, one key sends
 the form, and the clerk lands on the receipt (Mẫu 01). Every key press is counted; typed text is
 not. Screenshots under /tmp/intake-shots/: a 1280×800 desktop and a 1024×768 counter tablet."""
+
 import datetime as dt
 from pathlib import Path
 
@@ -43,8 +44,9 @@ def _dossiers(app, **where) -> int:
         return db.session.scalar(select(func.count()).select_from(Dossier).filter_by(**where))
 
 
-def _intake_by_keyboard(app, page, base, shot, procedure_typed, id_number, name, phone=None,
-                        address=None):
+def _intake_by_keyboard(
+    app, page, base, shot, procedure_typed, id_number, name, phone=None, address=None
+):
     """From the intake page to the receipt, by keyboard; returns the key actions."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{base}/dossier/new/")
@@ -91,21 +93,33 @@ def _intake_by_keyboard(app, page, base, shot, procedure_typed, id_number, name,
 def test_intake_by_keyboard_on_the_desktop(app, live_server, page, centre):
     log_in(page, live_server, "staff1")
     page.goto(f"{live_server}/dossier/new/")
-    keys = _intake_by_keyboard(app, page, live_server, "desktop", "1.002809", "020190001234",
-                               "Vi Thị Ngọc Ánh", "0912 345 678",
-                               "Số 5, đường Bà Triệu, phường Vĩnh Trại, thành phố Lạng Sơn")
+    keys = _intake_by_keyboard(
+        app,
+        page,
+        live_server,
+        "desktop",
+        "1.002809",
+        "020190001234",
+        "Vi Thị Ngọc Ánh",
+        "0912 345 678",
+        "Số 5, đường Bà Triệu, phường Vĩnh Trại, thành phố Lạng Sơn",
+    )
     assert len(keys) <= MAX_KEYS, keys
     assert keys == ["Enter", "Tab", "Tab", "Tab", "Tab", "Enter", "Tab", "Control+Enter"]
     text = page.inner_text("body")
     with app.app_context():
         d = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Vi Thị Ngọc Ánh"))
-        assert (d.procedure.code, d.id_number, d.phone) == ("1.002809", "020190001234",
-                                                            "0912 345 678")
+        assert (d.procedure.code, d.id_number, d.phone) == (
+            "1.002809",
+            "020190001234",
+            "0912 345 678",
+        )
         # The required papers, ticked in advance; the optional one ("nếu có") was not brought.
         assert [(x.name, x.kind, x.copies) for x in d.documents] == [
             ("Đơn đề nghị cấp lại giấy phép lái xe", "original", 1),
             ("Bản sao Căn cước công dân", "copy", 1),
-            ("Giấy khám sức khỏe của người lái xe", "original", 1)]
+            ("Giấy khám sức khỏe của người lái xe", "original", 1),
+        ]
         assert d.due_date == load_calendar(db.session).due_date(d.accepted_at, 5)
         code, due = d.code, f"{d.due_date:%d/%m/%Y}"
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text.upper()
@@ -116,10 +130,19 @@ def test_intake_by_keyboard_on_the_counter_tablet(app, live_server, browser, cen
     """1024×768, a returning applicant found by ID number, the procedure typed without accents."""
     with app.app_context():
         procedure = db.session.scalar(select(Procedure).where(Procedure.code == "1.002809"))
-        lc.accept_dossier(db.session, Dossier(
-            procedure=procedure, applicant_name="Hoàng Thị Lụa", id_number="020188004321",
-            phone="0205 3870 123", address="Thôn Pò Mới, xã Mai Pha, Lạng Sơn"), None,
-            dt.datetime(2025, 5, 6, 9), "000.00.20.H37")
+        lc.accept_dossier(
+            db.session,
+            Dossier(
+                procedure=procedure,
+                applicant_name="Hoàng Thị Lụa",
+                id_number="020188004321",
+                phone="0205 3870 123",
+                address="Thôn Pò Mới, xã Mai Pha, Lạng Sơn",
+            ),
+            None,
+            dt.datetime(2025, 5, 6, 9),
+            "000.00.20.H37",
+        )
         db.session.commit()
     context = browser.new_context(locale="vi-VN", viewport={"width": 1024, "height": 768})
     page = context.new_page()
@@ -128,8 +151,9 @@ def test_intake_by_keyboard_on_the_counter_tablet(app, live_server, browser, cen
         log_in(page, live_server, "staff1")
         # The shown due date and fees, as the page has them before saving.
         page.goto(f"{live_server}/dossier/new/")
-        keys = _intake_by_keyboard(app, page, live_server, "tablet", "cap lai giay phep lai xe",
-                                   "020188004321", None)
+        keys = _intake_by_keyboard(
+            app, page, live_server, "tablet", "cap lai giay phep lai xe", "020188004321", None
+        )
         assert len(keys) <= MAX_KEYS, keys
         assert _dossiers(app, applicant_name="Hoàng Thị Lụa", phone="0205 3870 123") == 2
     finally:
@@ -153,5 +177,6 @@ def test_the_page_shows_the_due_date_it_then_stores(app, live_server, page, cent
     with app.app_context():
         d = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Lò Văn Sinh"))
         assert f"{d.due_date:%d/%m/%Y}" == shown_due
-        assert [f"{f.name}: {f.amount_vnd:,} đ".replace(",", ".")
-                for f in d.procedure.fee_items] == [shown_fees]
+        assert [
+            f"{f.name}: {f.amount_vnd:,} đ".replace(",", ".") for f in d.procedure.fee_items
+        ] == [shown_fees]

@@ -3,6 +3,7 @@ copy — and a citizen, in another browser with no cookie, opens the QR code's U
 reads where the dossier stands. A scanner at the counter (it types the code and Enter) finds the
 dossier in the search field and fills the courier run's list. Chromium under the real CSP.
 Screenshots: /tmp/lookup-shots/."""
+
 from __future__ import annotations
 
 import io
@@ -26,10 +27,12 @@ def shot(page, name: str, full_page: bool = True) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
-def test_receipt_with_codes_then_the_citizen_follows_the_qr_code(app, users, live_server,
-                                                                 browser, page):
-    dossier_id, code = make_dossier(app, steps=[
-        ("transfer", None, {}), ("request_supplement", SUPPLEMENT, {})])
+def test_receipt_with_codes_then_the_citizen_follows_the_qr_code(
+    app, users, live_server, browser, page
+):
+    dossier_id, code = make_dossier(
+        app, steps=[("transfer", None, {}), ("request_supplement", SUPPLEMENT, {})]
+    )
     refused = []
     page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
 
@@ -66,8 +69,9 @@ def test_receipt_with_codes_then_the_citizen_follows_the_qr_code(app, users, liv
     page.emulate_media(media="screen")
 
     # A citizen on a phone, another browser: the URL of the QR code.
-    phone = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844},
-                                is_mobile=True, has_touch=True)
+    phone = browser.new_context(
+        locale="vi-VN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     citizen = phone.new_page()
     citizen.goto(url)
     assert citizen.inner_text("#lookup-status") == "Đang chờ ông/bà bổ sung hồ sơ"

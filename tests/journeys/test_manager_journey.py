@@ -1,5 +1,6 @@
 """The manager's quarter-end, in Chromium: the dashboard, the last quarter's report (form 06a)
 on screen, and the workbook downloaded and read back: the same figures as on the screen."""
+
 import datetime as dt
 
 import openpyxl
@@ -15,16 +16,20 @@ from tests.journeys.centre import last_quarter
 pytestmark = pytest.mark.browser
 
 
-def test_manager_reads_the_dashboard_and_the_quarter_report(app, live_server, page, centre,
-                                                            shots, tmp_path):
+def test_manager_reads_the_dashboard_and_the_quarter_report(
+    app, live_server, page, centre, shots, tmp_path
+):
     quarter, start, end = last_quarter(clock.today())
     assert quarter == centre["quarter"]
     with app.app_context():
-        accepted_in = (Dossier.accepted_at >= start,
-                       Dossier.accepted_at < end + dt.timedelta(days=1))
+        accepted_in = (
+            Dossier.accepted_at >= start,
+            Dossier.accepted_at < end + dt.timedelta(days=1),
+        )
         received = db.session.scalar(select(func.count()).where(*accepted_in))
-        online = db.session.scalar(select(func.count()).where(
-            *accepted_in, Dossier.channel == "online"))
+        online = db.session.scalar(
+            select(func.count()).where(*accepted_in, Dossier.channel == "online")
+        )
     assert received >= 25
 
     # The dashboard: the whole centre, every agency.
@@ -44,21 +49,26 @@ def test_manager_reads_the_dashboard_and_the_quarter_report(app, live_server, pa
     with page.expect_navigation(url=lambda u: f"quarter={number}" in u and f"year={year}" in u):
         page.click("#report-show")
     assert page.inner_text("#report-period") == (
-        f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}")
+        f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
+    )
     shots(page, "report", docs=True)
     cells = page.locator("#report-totals td").all_inner_texts()
     assert cells[1] == "Tổng số"
-    on_screen = [int(x.replace(".", "")) for x in cells[2:2 + len(FORM_COLUMNS)]]
+    on_screen = [int(x.replace(".", "")) for x in cells[2 : 2 + len(FORM_COLUMNS)]]
     figures = dict(zip((k for k, _, _ in FORM_COLUMNS), on_screen))
     assert figures["received_new"] == received
     assert figures["received_online"] == online
     assert figures["received_total"] == figures["carried_over"] + figures["received_new"]
-    assert figures["resolved_total"] == (figures["resolved_early"] + figures["resolved_on_time"]
-                                         + figures["resolved_late"])
+    assert figures["resolved_total"] == (
+        figures["resolved_early"] + figures["resolved_on_time"] + figures["resolved_late"]
+    )
     assert figures["resolved_late"] > 0 and figures["resolved_early"] > 0
     agencies = page.locator("#report-table tbody tr").all_inner_texts()
     assert [row.split("\t")[1] for row in agencies] == [
-        "Sở Giao thông vận tải", "Sở Tư pháp", "Sở Y tế"]
+        "Sở Giao thông vận tải",
+        "Sở Tư pháp",
+        "Sở Y tế",
+    ]
 
     # The workbook: downloaded as the browser saves it, read back, same totals.
     with page.expect_download() as download:
@@ -69,5 +79,5 @@ def test_manager_reads_the_dashboard_and_the_quarter_report(app, live_server, pa
     workbook = openpyxl.load_workbook(path)
     rows = [[c.value for c in row] for row in workbook["06a"].iter_rows()]
     total = next(r for r in rows if r[0] == "Tổng cộng")
-    assert total[2:2 + len(FORM_COLUMNS)] == on_screen
+    assert total[2 : 2 + len(FORM_COLUMNS)] == on_screen
     assert any("Sở Y tế" in str(r[1]) for r in rows)

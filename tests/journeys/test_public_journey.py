@@ -2,6 +2,7 @@
 lai xe" without accents, narrows by online service, opens the procedure and reads its fees and
 documents — in Chromium at 390×844, under the real Content-Security-Policy, with no cookie ever
 set. Then axe-core on the public pages. Screenshots: /tmp/public-shots/."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,9 +26,14 @@ def catalog(app):
 
 @pytest.fixture
 def phone(browser, request):
-    context = browser.new_context(locale="vi-VN", viewport=PHONE, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2,
-                                  bypass_csp="axe_script" in request.fixturenames)
+    context = browser.new_context(
+        locale="vi-VN",
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        bypass_csp="axe_script" in request.fixturenames,
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
@@ -46,8 +52,9 @@ def fits_the_screen(page) -> bool:
 def test_a_citizen_finds_a_procedure_on_a_phone(live_server, phone, catalog, database_url):
     page = phone
     refused = []
-    page.on("console", lambda m: refused.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
     page.goto(f"{live_server}/thu-tuc/")
     assert page.locator("html").get_attribute("lang") == "vi"
     assert page.inner_text("h1") == "Tra cứu thủ tục hành chính"
@@ -61,8 +68,10 @@ def test_a_citizen_finds_a_procedure_on_a_phone(live_server, phone, catalog, dat
     page.wait_for_url("**/thu-tuc/?q=giay+phep+lai+xe&**")
     assert page.inner_text("#result-count") == "Tìm thấy 2 thủ tục"
     names = page.locator(".public-result-name").all_inner_texts()
-    assert names == ["Đổi giấy phép lái xe do ngành Giao thông vận tải cấp",  # 1.002809
-                     "Cấp mới giấy phép lái xe"]  # 1.004616: by agency, then code
+    assert names == [
+        "Đổi giấy phép lái xe do ngành Giao thông vận tải cấp",  # 1.002809
+        "Cấp mới giấy phép lái xe",
+    ]  # 1.004616: by agency, then code
     assert fits_the_screen(page)
     shot(page, f"02-results-{suffix}")
 
@@ -84,8 +93,10 @@ def test_a_citizen_finds_a_procedure_on_a_phone(live_server, phone, catalog, dat
     fees = page.locator("#fees")
     assert "135.000 đ" in fees.inner_text() and "Lệ phí cấp giấy phép lái xe" in fees.inner_text()
     assert page.locator("#documents li").all_inner_texts() == [
-        "Đơn đề nghị cấp giấy phép lái xe", "Giấy khám sức khỏe của người lái xe",
-        "Bản sao căn cước"]
+        "Đơn đề nghị cấp giấy phép lái xe",
+        "Giấy khám sức khỏe của người lái xe",
+        "Bản sao căn cước",
+    ]
     assert "Trực tuyến một phần" in page.inner_text("#channels")
     assert fits_the_screen(page)
     shot(page, f"04-procedure-{suffix}")
@@ -99,8 +110,13 @@ def test_a_citizen_finds_a_procedure_on_a_phone(live_server, phone, catalog, dat
 
 
 def test_public_pages_are_accessible(live_server, phone, axe_script, catalog):
-    for path in ("/thu-tuc/", "/thu-tuc/?q=giay+phep+lai+xe&online_level=full&four_on_spot=1",
-                 f"/thu-tuc/{DRIVING_NEW}", f"/thu-tuc/{BIRTH}", "/thu-tuc/9.999999"):
+    for path in (
+        "/thu-tuc/",
+        "/thu-tuc/?q=giay+phep+lai+xe&online_level=full&four_on_spot=1",
+        f"/thu-tuc/{DRIVING_NEW}",
+        f"/thu-tuc/{BIRTH}",
+        "/thu-tuc/9.999999",
+    ):
         phone.goto(live_server + path)
         if path == "/thu-tuc/":
             phone.click(".public-filters summary")  # the filters too

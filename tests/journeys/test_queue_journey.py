@@ -2,6 +2,7 @@
 member turns one browser into the ticket kiosk and another into the hall display; a citizen
 touches a service and gets an 80 mm ticket; the clerk calls it on the counter page; the display
 shows it within 2 seconds without reloading. Screenshots: /tmp/queue-shots/."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, create_agency, create_user
 from models import QueueCounter, ServiceGroup, db
+from tests.factories import PASSWORD, create_agency, create_user
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +26,14 @@ def hall(app):
         agency = create_agency()
         a = ServiceGroup(name="Giao thông vận tải", prefix="A", agencies=[agency], sort_order=1)
         b = ServiceGroup(name="Tư pháp – Hộ tịch", prefix="B", sort_order=2)
-        db.session.add_all([a, b, QueueCounter(number="3", name="Quầy Giao thông", groups=[a]),
-                            QueueCounter(number="4", name="Quầy Tư pháp", groups=[b])])
+        db.session.add_all(
+            [
+                a,
+                b,
+                QueueCounter(number="3", name="Quầy Giao thông", groups=[a]),
+                QueueCounter(number="4", name="Quầy Tư pháp", groups=[b]),
+            ]
+        )
         create_user("clerk", "staff", [agency])
         create_user("guide", "staff", [agency])
         create_user("itadmin", "admin")
@@ -44,17 +51,28 @@ def _login(page, base, username):
 def _start(browser, base, username, kind, viewport):
     context = browser.new_context(locale="vi-VN", viewport=viewport)
     # The print dialog of a kiosk browser (--kiosk-printing prints at once) is counted here.
-    context.add_init_script("window.print = function () { window.printed = "
-                            "(window.printed || 0) + 1; };")
+    context.add_init_script(
+        "window.print = function () { window.printed = (window.printed || 0) + 1; };"
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     errors = []
     # CSP refusals and script errors; a failed load is told by its response (the browser's
     # own favicon.ico request, which the app does not serve, aside).
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
-            and "Failed to load resource" not in m.text else None)
-    page.on("response", lambda r: errors.append(r.url) if r.status >= 400
-            and not r.url.endswith("/favicon.ico") else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(r.url) if r.status >= 400 and not r.url.endswith("/favicon.ico") else None
+        ),
+    )
     _login(page, base, username)
     page.goto(base + "/queue/start/")
     page.select_option("#kind", kind)
@@ -66,10 +84,12 @@ def _start(browser, base, username, kind, viewport):
 
 def test_ticket_called_at_the_counter_appears_on_the_display(browser, live_server, hall):
     SHOTS.mkdir(exist_ok=True)
-    kiosk_ctx, kiosk, kiosk_errors = _start(browser, live_server, "guide", "ticket",
-                                            {"width": 1080, "height": 1280})
-    display_ctx, display, display_errors = _start(browser, live_server, "itadmin", "display",
-                                                  {"width": 1280, "height": 720})
+    kiosk_ctx, kiosk, kiosk_errors = _start(
+        browser, live_server, "guide", "ticket", {"width": 1080, "height": 1280}
+    )
+    display_ctx, display, display_errors = _start(
+        browser, live_server, "itadmin", "display", {"width": 1280, "height": 720}
+    )
     # The citizen touches "Giao thông vận tải" and gets A-001.
     kiosk.screenshot(path=SHOTS / "1-kiosk.png")
     assert kiosk.locator("#queue-group-A").inner_text().startswith("Giao thông vận tải")
@@ -100,7 +120,8 @@ def test_ticket_called_at_the_counter_appears_on_the_display(browser, live_serve
     clerk.click("#queue-next")
     assert clerk.inner_text("#queue-current") == "A-001"
     expect(display.locator('#queue-counters li[data-counter="3"] strong')).to_have_text(
-        "A-001", timeout=2000)
+        "A-001", timeout=2000
+    )
     assert display.evaluate("window.notReloaded") is True  # updated without a reload
     assert "A-001" in display.inner_text("#queue-last")
     clerk.screenshot(path=SHOTS / "3-counter.png", full_page=True)

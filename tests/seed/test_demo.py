@@ -2,6 +2,7 @@
 by the report engine (design §6, domain/reports.py) and by direct SQL counts on the tables here, so
 that the data itself is verified independently of the report. The demo is loaded once per module
 and database backend (it takes seconds, not milliseconds)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +17,23 @@ from sqlalchemy import Date, and_, case, cast, func, select
 from domain.calendar import WorkingCalendar
 from domain.text import normalize_search
 from models import (
-    Agency, CourierItem, CourierRun, Dossier, DossierDocument, DossierEvent, DossierPause,
-    EvaluationAnswer, EvaluationForm, EvaluationIndicator, Feedback, Payment, Procedure,
-    ProcedureDocument, StaffRating, User, db,
+    Agency,
+    CourierItem,
+    CourierRun,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    DossierPause,
+    EvaluationAnswer,
+    EvaluationForm,
+    EvaluationIndicator,
+    Feedback,
+    Payment,
+    Procedure,
+    ProcedureDocument,
+    StaffRating,
+    User,
+    db,
 )
 from tests.support import empty_tables, make_app
 
@@ -68,41 +83,56 @@ def as_date(value):
 
 def sql_figures(session) -> dict:
     """The figures of design §6 for 2019, per agency code, straight from the tables."""
-    received = and_(Dossier.accepted_at >= START, Dossier.accepted_at < END,
-                    Dossier.status.notin_((1, 3)))
+    received = and_(
+        Dossier.accepted_at >= START, Dossier.accepted_at < END, Dossier.status.notin_((1, 3))
+    )
     rows = {}
     for code, channel, n in session.execute(
-            select(Agency.code, Dossier.channel, func.count()).select_from(Dossier)
-            .join(Agency, Agency.id == Dossier.agency_id).where(received)
-            .group_by(Agency.code, Dossier.channel)):
+        select(Agency.code, Dossier.channel, func.count())
+        .select_from(Dossier)
+        .join(Agency, Agency.id == Dossier.agency_id)
+        .where(received)
+        .group_by(Agency.code, Dossier.channel)
+    ):
         rows.setdefault(code, Counter())[channel] += n
     resolved_day = day_of(Dossier.resolved_at)
     for code, early, on_time, late in session.execute(
-            select(Agency.code,
-                   func.sum(case((resolved_day < Dossier.due_date, 1), else_=0)),
-                   func.sum(case((resolved_day == Dossier.due_date, 1), else_=0)),
-                   func.sum(case((resolved_day > Dossier.due_date, 1), else_=0)))
-            .select_from(Dossier).join(Agency, Agency.id == Dossier.agency_id)
-            .where(Dossier.status.in_((9, 10)), Dossier.resolved_at >= START,
-                   Dossier.resolved_at < END)
-            .group_by(Agency.code)):
+        select(
+            Agency.code,
+            func.sum(case((resolved_day < Dossier.due_date, 1), else_=0)),
+            func.sum(case((resolved_day == Dossier.due_date, 1), else_=0)),
+            func.sum(case((resolved_day > Dossier.due_date, 1), else_=0)),
+        )
+        .select_from(Dossier)
+        .join(Agency, Agency.id == Dossier.agency_id)
+        .where(Dossier.status.in_((9, 10)), Dossier.resolved_at >= START, Dossier.resolved_at < END)
+        .group_by(Agency.code)
+    ):
         rows.setdefault(code, Counter()).update(early=early, on_time=on_time, late=late)
     for code, n in session.execute(
-            select(Agency.code, func.count()).select_from(Dossier)
-            .join(Agency, Agency.id == Dossier.agency_id)
-            .where(Dossier.status.in_((7, 8)), Dossier.closed_at >= START,
-                   Dossier.closed_at < END).group_by(Agency.code)):
+        select(Agency.code, func.count())
+        .select_from(Dossier)
+        .join(Agency, Agency.id == Dossier.agency_id)
+        .where(Dossier.status.in_((7, 8)), Dossier.closed_at >= START, Dossier.closed_at < END)
+        .group_by(Agency.code)
+    ):
         rows.setdefault(code, Counter())["on_time"] += n
     closed_by_end = case(
         (Dossier.status.in_((9, 10)), Dossier.resolved_at < END),
-        (Dossier.status.in_((7, 8)), Dossier.closed_at < END), else_=False)
+        (Dossier.status.in_((7, 8)), Dossier.closed_at < END),
+        else_=False,
+    )
     for code, in_time, overdue in session.execute(
-            select(Agency.code,
-                   func.sum(case((Dossier.due_date >= TO, 1), else_=0)),
-                   func.sum(case((Dossier.due_date < TO, 1), else_=0)))
-            .select_from(Dossier).join(Agency, Agency.id == Dossier.agency_id)
-            .where(Dossier.accepted_at < END, Dossier.status.notin_((1, 3)), ~closed_by_end)
-            .group_by(Agency.code)):
+        select(
+            Agency.code,
+            func.sum(case((Dossier.due_date >= TO, 1), else_=0)),
+            func.sum(case((Dossier.due_date < TO, 1), else_=0)),
+        )
+        .select_from(Dossier)
+        .join(Agency, Agency.id == Dossier.agency_id)
+        .where(Dossier.accepted_at < END, Dossier.status.notin_((1, 3)), ~closed_by_end)
+        .group_by(Agency.code)
+    ):
         rows.setdefault(code, Counter()).update(pending_in_time=in_time, pending_overdue=overdue)
     totals = Counter()
     for counter in rows.values():
@@ -122,8 +152,13 @@ def test_received_resolved_pending_match_the_article(session):
     assert session.scalar(select(func.min(Dossier.accepted_at))) >= dt.datetime(2019, 1, 17)
     for code, row in figures["rows"].items():
         received = row["direct"] + row["online"] + row["postal"]
-        assert received == (row["early"] + row["on_time"] + row["late"]
-                            + row["pending_in_time"] + row["pending_overdue"]), code
+        assert received == (
+            row["early"]
+            + row["on_time"]
+            + row["late"]
+            + row["pending_in_time"]
+            + row["pending_overdue"]
+        ), code
 
 
 def test_named_agencies_and_units_without_late_dossiers(session):
@@ -143,33 +178,62 @@ def test_named_agencies_and_units_without_late_dossiers(session):
 
 
 def test_post_fees_ratings_forms_courier(session):
-    returned_by_post = session.scalar(select(func.count()).select_from(Dossier).where(
-        Dossier.return_channel == "postal", Dossier.returned_at >= START,
-        Dossier.returned_at < END))
+    returned_by_post = session.scalar(
+        select(func.count())
+        .select_from(Dossier)
+        .where(
+            Dossier.return_channel == "postal",
+            Dossier.returned_at >= START,
+            Dossier.returned_at < END,
+        )
+    )
     assert returned_by_post == 1819
-    fees = session.scalar(select(func.sum(Payment.amount_vnd)).where(
-        Payment.cancelled_at.is_(None), Payment.paid_at >= START, Payment.paid_at < END))
+    fees = session.scalar(
+        select(func.sum(Payment.amount_vnd)).where(
+            Payment.cancelled_at.is_(None), Payment.paid_at >= START, Payment.paid_at < END
+        )
+    )
     assert fees == 3233081572
-    assert session.scalar(select(func.count()).select_from(Payment)
-                          .where(Payment.cancelled_at.isnot(None))) > 0
-    ratings = dict(session.execute(select(StaffRating.level, func.count())
-                                   .where(StaffRating.rated_at >= START, StaffRating.rated_at < END)
-                                   .group_by(StaffRating.level)).all())
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Payment).where(Payment.cancelled_at.isnot(None))
+        )
+        > 0
+    )
+    ratings = dict(
+        session.execute(
+            select(StaffRating.level, func.count())
+            .where(StaffRating.rated_at >= START, StaffRating.rated_at < END)
+            .group_by(StaffRating.level)
+        ).all()
+    )
     assert ratings == {"very_satisfied": 6461, "satisfied": 373}
-    forms = dict(session.execute(select(EvaluationForm.score, func.count())
-                                 .where(EvaluationForm.max_score == 8)
-                                 .group_by(EvaluationForm.score)).all())
+    forms = dict(
+        session.execute(
+            select(EvaluationForm.score, func.count())
+            .where(EvaluationForm.max_score == 8)
+            .group_by(EvaluationForm.score)
+        ).all()
+    )
     assert forms == {8: 566, 7: 212, 6: 48, 5: 8, 4: 7}
     # Each form's score is the sum of its four answers on the 2019 citizen indicators.
-    sums = dict(session.execute(select(EvaluationAnswer.form_id, func.sum(EvaluationAnswer.score))
-                                .group_by(EvaluationAnswer.form_id)).all())
+    sums = dict(
+        session.execute(
+            select(EvaluationAnswer.form_id, func.sum(EvaluationAnswer.score)).group_by(
+                EvaluationAnswer.form_id
+            )
+        ).all()
+    )
     stored = dict(session.execute(select(EvaluationForm.id, EvaluationForm.score)).all())
     assert sums == stored
-    courier = dict(session.execute(
-        select(CourierRun.direction, func.count(CourierItem.id))
-        .join(CourierItem, CourierItem.run_id == CourierRun.id)
-        .where(CourierRun.run_date >= FROM, CourierRun.run_date <= TO)
-        .group_by(CourierRun.direction)).all())
+    courier = dict(
+        session.execute(
+            select(CourierRun.direction, func.count(CourierItem.id))
+            .join(CourierItem, CourierItem.run_id == CourierRun.id)
+            .where(CourierRun.run_date >= FROM, CourierRun.run_date <= TO)
+            .group_by(CourierRun.direction)
+        ).all()
+    )
     assert courier == {"to_agency": 11843, "to_center": 12381}
     slots = set(session.scalars(select(CourierRun.slot).distinct()))
     assert slots == {"10:30", "16:00"}
@@ -180,12 +244,19 @@ def test_post_fees_ratings_forms_courier(session):
 
 def test_catalog_counts(session):
     def count(*where):
-        return session.scalar(select(func.count()).select_from(Procedure)
-                              .join(Agency, Agency.id == Procedure.agency_id).where(*where))
+        return session.scalar(
+            select(func.count())
+            .select_from(Procedure)
+            .join(Agency, Agency.id == Procedure.agency_id)
+            .where(*where)
+        )
 
     def agencies(*where):
-        return session.scalar(select(func.count(func.distinct(Procedure.agency_id)))
-                              .select_from(Procedure).where(*where))
+        return session.scalar(
+            select(func.count(func.distinct(Procedure.agency_id)))
+            .select_from(Procedure)
+            .where(*where)
+        )
 
     provincial = Agency.kind == "department"
     assert session.scalar(select(func.count()).select_from(Agency).where(provincial)) == 16
@@ -200,16 +271,22 @@ def test_catalog_counts(session):
     codes = session.scalars(select(Procedure.code)).all()
     assert all(re.fullmatch(r"\d\.\d{6}", c) for c in codes)
     # Every procedure has a field of its own agency.
-    assert session.scalar(select(func.count()).select_from(Procedure)
-                          .where(Procedure.field_id.is_(None))) == 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Procedure).where(Procedure.field_id.is_(None))
+        )
+        == 0
+    )
     # Every procedure carries its checklist, converted from its text as migration 0009 does.
     procedure = session.scalars(select(Procedure).order_by(Procedure.id).limit(1)).one()
     assert [(d.position, d.name, d.kind) for d in procedure.documents] == [
         (1, "Đơn đề nghị theo mẫu", "original"),
         (2, "bản sao giấy tờ chứng minh đủ điều kiện", "copy"),
-        (3, "giấy tờ tùy thân của người nộp", "original")]
-    assert session.scalar(select(func.count(func.distinct(ProcedureDocument.procedure_id)))) \
-        == len(codes)
+        (3, "giấy tờ tùy thân của người nộp", "original"),
+    ]
+    assert session.scalar(select(func.count(func.distinct(ProcedureDocument.procedure_id)))) == len(
+        codes
+    )
 
 
 def test_dossiers_follow_the_rules(session, demo_app):
@@ -219,28 +296,57 @@ def test_dossiers_follow_the_rules(session, demo_app):
     calendar = WorkingCalendar()
     pauses = defaultdict(list)
     for dossier_id, started, ended in session.execute(
-            select(DossierPause.dossier_id, DossierPause.started_on, DossierPause.ended_on)):
+        select(DossierPause.dossier_id, DossierPause.started_on, DossierPause.ended_on)
+    ):
         pauses[dossier_id].append((as_date(started), as_date(ended) if ended else None))
-    last_event = dict(session.execute(
-        select(DossierEvent.dossier_id, DossierEvent.to_status)
-        .order_by(DossierEvent.dossier_id, DossierEvent.at, DossierEvent.id)).all())
+    last_event = dict(
+        session.execute(
+            select(DossierEvent.dossier_id, DossierEvent.to_status).order_by(
+                DossierEvent.dossier_id, DossierEvent.at, DossierEvent.id
+            )
+        ).all()
+    )
     unit = demo_app.config["RECEIVING_UNIT_CODE"]
     per_day = defaultdict(list)
     rows = session.execute(
-        select(Dossier.id, Dossier.code, Dossier.accepted_at, Dossier.due_date, Dossier.status,
-               Procedure.processing_days, Procedure.saturday_service, Dossier.applicant_name,
-               Dossier.id_number, Dossier.address, Dossier.search_text, Dossier.channel)
-        .join(Procedure, Procedure.id == Dossier.procedure_id)).all()
+        select(
+            Dossier.id,
+            Dossier.code,
+            Dossier.accepted_at,
+            Dossier.due_date,
+            Dossier.status,
+            Procedure.processing_days,
+            Procedure.saturday_service,
+            Dossier.applicant_name,
+            Dossier.id_number,
+            Dossier.address,
+            Dossier.search_text,
+            Dossier.channel,
+        ).join(Procedure, Procedure.id == Dossier.procedure_id)
+    ).all()
     documents = Counter(session.scalars(select(DossierDocument.dossier_id)))
-    for (id_, code, accepted, due, status, days, saturday, name, id_number, address,
-         search, channel) in rows:
+    for (
+        id_,
+        code,
+        accepted,
+        due,
+        status,
+        days,
+        saturday,
+        name,
+        id_number,
+        address,
+        search,
+        channel,
+    ) in rows:
         assert last_event[id_] == status
         assert name and address and "Lạng Sơn" in address
         assert documents[id_] >= (2 if accepted and channel != "online" else 0)
         if id_ % 97 == 0:  # the text SearchableMixin would have computed on flush
             dossier = session.get(Dossier, id_)
-            assert search == normalize_search(" ".join(
-                str(getattr(dossier, f) or "") for f in Dossier.__search_fields__))
+            assert search == normalize_search(
+                " ".join(str(getattr(dossier, f) or "") for f in Dossier.__search_fields__)
+            )
         if accepted is None:
             assert status in (1, 3) and code is None
             continue
@@ -264,8 +370,14 @@ def test_dossiers_follow_the_rules(session, demo_app):
     statuses = Counter(status for _, _, _, _, status, *_ in rows)
     for status in (2, 4, 5, 7, 8, 9, 10, 3, 1):
         assert statuses[status] > 0, status
-    assert session.scalar(select(func.count()).select_from(Dossier)
-                          .where(Dossier.rescheduled_due_date.isnot(None))) > 0
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(Dossier)
+            .where(Dossier.rescheduled_due_date.isnot(None))
+        )
+        > 0
+    )
 
 
 def test_demo_logins_work_in_the_browser_pages(demo_app):
@@ -305,11 +417,20 @@ def test_report_engine_reproduces_the_article(session):
     assert {row["agency_code"] for row in units if row["resolved_late"]} >= LATE_NAMED
     assert report["returned_by_post"] == 1819
     assert report["fees_collected_vnd"] == 3233081572
-    assert report["staff_ratings"] == {"very_satisfied": 6461, "satisfied": 373,
-                                       "unsatisfied": 0, "total": 6834}
+    assert report["staff_ratings"] == {
+        "very_satisfied": 6461,
+        "satisfied": 373,
+        "unsatisfied": 0,
+        "total": 6834,
+    }
     assert report["evaluation_forms"]["total"] == 841
     assert {k: v for k, v in report["evaluation_forms"]["by_score"].items() if v} == {
-        "8/8": 566, "7/8": 212, "6/8": 48, "5/8": 8, "4/8": 7}
+        "8/8": 566,
+        "7/8": 212,
+        "6/8": 48,
+        "5/8": 8,
+        "4/8": 7,
+    }
     assert report["courier"] == {"to_agencies": 11843, "to_center": 12381}
     # The same figures as the independent SQL counts, row by row.
     figures = sql_figures(session)["rows"]
@@ -326,9 +447,12 @@ def test_report_workbook_summary_says_10_of_17_units(demo_app):
     import io
 
     import openpyxl
+
     client = demo_app.test_client()
-    assert client.post("/login", data={"username": "lanhdao", "password": "demo1234"}
-                       ).status_code == 302
+    assert (
+        client.post("/login", data={"username": "lanhdao", "password": "demo1234"}).status_code
+        == 302
+    )
     response = client.get("/report/xlsx?preset=year&year=2019")
     assert response.status_code == 200
     ws = openpyxl.load_workbook(io.BytesIO(response.data))["Tổng hợp"]
@@ -341,7 +465,8 @@ def test_report_workbook_summary_says_10_of_17_units(demo_app):
 
 def test_report_cli_json(demo_app):
     result = demo_app.test_cli_runner().invoke(
-        args=["report", "--year", "2019", "--format", "json"])
+        args=["report", "--year", "2019", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["period"] == {"from": "2019-01-01", "to": "2019-12-31"}
@@ -350,17 +475,42 @@ def test_report_cli_json(demo_app):
     assert report["fees_collected_vnd"] == 3233081572
 
 
-CHECKED = ("id", "code", "procedure_id", "agency_id", "applicant_name", "id_number", "phone",
-           "address", "channel", "submitted_at", "accepted_at", "due_date", "resolved_at",
-           "returned_at", "return_channel", "closed_at", "status", "received_by_id",
-           "rescheduled_due_date", "search_text", "created_at")
+CHECKED = (
+    "id",
+    "code",
+    "procedure_id",
+    "agency_id",
+    "applicant_name",
+    "id_number",
+    "phone",
+    "address",
+    "channel",
+    "submitted_at",
+    "accepted_at",
+    "due_date",
+    "resolved_at",
+    "returned_at",
+    "return_channel",
+    "closed_at",
+    "status",
+    "received_by_id",
+    "rescheduled_due_date",
+    "search_text",
+    "created_at",
+)
 
 
 def checksum(rows) -> str:
     digest = hashlib.sha256()
     for row in rows:
-        digest.update(repr(tuple(as_date(v) if isinstance(v, str) and len(v) == 10 and
-                                 v[4] == "-" else v for v in row)).encode())
+        digest.update(
+            repr(
+                tuple(
+                    as_date(v) if isinstance(v, str) and len(v) == 10 and v[4] == "-" else v
+                    for v in row
+                )
+            ).encode()
+        )
     return digest.hexdigest()
 
 
@@ -377,17 +527,22 @@ def test_same_data_on_every_run(demo_app, session):
     """A second run of the generator gives exactly the dossiers that the first one stored."""
     from seed.demo import DemoBuilder
 
-    stored = session.execute(select(*(Dossier.__table__.c[k] for k in CHECKED))
-                             .order_by(Dossier.id)).all()
+    stored = session.execute(
+        select(*(Dossier.__table__.c[k] for k in CHECKED)).order_by(Dossier.id)
+    ).all()
     builder = DemoBuilder(demo_app.config["RECEIVING_UNIT_CODE"])
     builder.build()
     again = [tuple(row[k] for k in CHECKED) for row in builder.rows["dossier"]]
     assert len(again) == len(stored) > 17958
     assert checksum(again) == checksum(stored)
-    events = session.execute(select(DossierEvent.dossier_id, DossierEvent.to_status,
-                                    DossierEvent.at).order_by(DossierEvent.id)).all()
+    events = session.execute(
+        select(DossierEvent.dossier_id, DossierEvent.to_status, DossierEvent.at).order_by(
+            DossierEvent.id
+        )
+    ).all()
     assert checksum(events) == checksum(
-        (e["dossier_id"], e["to_status"], e["at"]) for e in builder.rows["dossier_event"])
+        (e["dossier_id"], e["to_status"], e["at"]) for e in builder.rows["dossier_event"]
+    )
 
 
 def test_scale_adds_dossiers_outside_2019(demo_app, session, tmp_path):
@@ -402,15 +557,26 @@ def test_scale_adds_dossiers_outside_2019(demo_app, session, tmp_path):
     assert sql_figures(session)["totals"] == before
     new = select(Dossier.id).where(Dossier.id > count)
     assert session.scalar(select(func.min(Dossier.accepted_at)).where(Dossier.id > count)) >= END
-    assert session.scalar(select(func.count()).select_from(DossierEvent)
-                          .where(DossierEvent.dossier_id.in_(new))) >= 3000 * 2
-    assert session.scalar(select(func.count()).select_from(Payment)
-                          .where(Payment.dossier_id.in_(new))) > 0
-    assert session.scalar(select(func.count()).select_from(StaffRating)
-                          .where(StaffRating.dossier_id.in_(new))) > 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(DossierEvent).where(DossierEvent.dossier_id.in_(new))
+        )
+        >= 3000 * 2
+    )
+    assert (
+        session.scalar(select(func.count()).select_from(Payment).where(Payment.dossier_id.in_(new)))
+        > 0
+    )
+    assert (
+        session.scalar(
+            select(func.count()).select_from(StaffRating).where(StaffRating.dossier_id.in_(new))
+        )
+        > 0
+    )
     # Codes stay unique and the app can go on inserting after explicit ids (PostgreSQL sequences).
     assert session.scalar(select(func.count(func.distinct(Dossier.code)))) == session.scalar(
-        select(func.count(Dossier.code)))
+        select(func.count(Dossier.code))
+    )
     agency = Agency(code="NEW", name="Cơ quan mới", kind="other")
     session.add(agency)
     session.flush()
@@ -423,11 +589,17 @@ def test_demo_2019_digitisation_is_zero(session):
     from domain.reports import build_report
     from models import DossierFile
 
-    assert session.scalar(select(func.count()).select_from(DossierFile).join(Dossier).where(
-        Dossier.accepted_at < END)) == 0
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(DossierFile)
+            .join(Dossier)
+            .where(Dossier.accepted_at < END)
+        )
+        == 0
+    )
     dg = build_report(session, FROM, TO)["digitisation"]
-    assert (dg["received"], dg["received_scanned"], dg["received_scanned_share"]) == (
-        17958, 0, 0.0)
+    assert (dg["received"], dg["received_scanned"], dg["received_scanned_share"]) == (17958, 0, 0.0)
     assert dg["resolved"] > 17000
     assert (dg["resolved_with_result"], dg["resolved_with_result_share"]) == (0, 0.0)
     assert sum(r["received"] for r in dg["rows"]) == 17958

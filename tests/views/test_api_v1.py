@@ -1,5 +1,6 @@
 """The open API /api/v1/ (issue 15): procedures listed, searched and looked up by code;
 cursor pagination, ETags, CORS for configured origins only, JSON errors, no session cookie."""
+
 from __future__ import annotations
 
 import base64
@@ -10,8 +11,17 @@ import pytest
 from models import Procedure, db
 from tests.factories import login
 from tests.public_catalog_data import (
-    BIRTH, COMPANY, DRIVING_NEW, DRIVING_RENEW, INACTIVE, OF_INACTIVE_AGENCY, PUBLIC_CODES,
-    STAFF_NAME, add_many, build_catalog)
+    BIRTH,
+    COMPANY,
+    DRIVING_NEW,
+    DRIVING_RENEW,
+    INACTIVE,
+    OF_INACTIVE_AGENCY,
+    PUBLIC_CODES,
+    STAFF_NAME,
+    add_many,
+    build_catalog,
+)
 
 PORTAL = "https://dichvucong.example.gov.vn"
 
@@ -45,14 +55,24 @@ def test_the_list_has_the_active_procedures_by_code(client, catalog):
     assert [item["code"] for item in listed] == sorted(PUBLIC_CODES)
     first = listed[0]
     assert first == {
-        "code": COMPANY, "name": "Đăng ký thành lập doanh nghiệp tư nhân",
-        "agency": {"code": "SKHDT", "name": "Sở Kế hoạch và Đầu tư",
-                   "short_name": "Sở Kế hoạch và Đầu tư"},
+        "code": COMPANY,
+        "name": "Đăng ký thành lập doanh nghiệp tư nhân",
+        "agency": {
+            "code": "SKHDT",
+            "name": "Sở Kế hoạch và Đầu tư",
+            "short_name": "Sở Kế hoạch và Đầu tư",
+        },
         "field": {"code": "SKHDT-DN", "name": "Thành lập và hoạt động doanh nghiệp"},
-        "level": first["level"], "processing_days": 3, "online_level": "full",
-        "saturday_service": True, "four_on_spot": True, "postal_in": False,
-        "postal_out": False, "interagency": False,
-        "url": f"http://localhost/thu-tuc/{COMPANY}"}
+        "level": first["level"],
+        "processing_days": 3,
+        "online_level": "full",
+        "saturday_service": True,
+        "four_on_spot": True,
+        "postal_in": False,
+        "postal_out": False,
+        "interagency": False,
+        "url": f"http://localhost/thu-tuc/{COMPANY}",
+    }
     assert "id" not in keys_of(listed)  # no row ids, only public codes
 
 
@@ -73,14 +93,27 @@ def test_one_procedure_by_code(client, catalog):
     assert response.status_code == 200
     data = response.get_json()
     assert data["name"] == "Cấp mới giấy phép lái xe"
-    assert data["required_documents"] == ["Đơn đề nghị cấp giấy phép lái xe",
-                                          "Giấy khám sức khỏe của người lái xe",
-                                          "Bản sao căn cước"]
+    assert data["required_documents"] == [
+        "Đơn đề nghị cấp giấy phép lái xe",
+        "Giấy khám sức khỏe của người lái xe",
+        "Bản sao căn cước",
+    ]
     assert data["fees"] == [
-        {"kind": "charge", "name": "Lệ phí cấp giấy phép lái xe", "amount_vnd": 135000,
-         "channel": None, "note": None},
-        {"kind": "fee", "name": "Phí sát hạch lý thuyết", "amount_vnd": 0, "channel": None,
-         "note": "Theo hạng xe"}]
+        {
+            "kind": "charge",
+            "name": "Lệ phí cấp giấy phép lái xe",
+            "amount_vnd": 135000,
+            "channel": None,
+            "note": None,
+        },
+        {
+            "kind": "fee",
+            "name": "Phí sát hạch lý thuyết",
+            "amount_vnd": 0,
+            "channel": None,
+            "note": "Theo hạng xe",
+        },
+    ]
     assert data["processing_days"] == 7 and data["online_level"] == "partial"
     assert data["legal_basis"] == "Luật Trật tự, an toàn giao thông đường bộ 2024"
     assert data["publication_decision"] == "1234/QĐ-UBND"
@@ -94,10 +127,12 @@ def test_one_procedure_by_code(client, catalog):
 def test_inactive_or_unknown_is_404_in_json(client, catalog, code):
     response = client.get(f"/api/v1/procedures/{code}")
     assert response.status_code == 404
-    assert response.get_json() == {"error": {
-        "status": 404, "message": "Không có thủ tục đang áp dụng nào có mã này."}}
-    english = client.get(f"/api/v1/procedures/{code}",
-                         headers={"Accept-Language": "en-US,en;q=0.9,vi;q=0.5"})
+    assert response.get_json() == {
+        "error": {"status": 404, "message": "Không có thủ tục đang áp dụng nào có mã này."}
+    }
+    english = client.get(
+        f"/api/v1/procedures/{code}", headers={"Accept-Language": "en-US,en;q=0.9,vi;q=0.5"}
+    )
     assert english.get_json()["error"]["message"] == "No active procedure has this code."
     assert english.headers["Content-Language"] == "en"
 
@@ -123,29 +158,41 @@ def test_cursor_pagination_round_trip(app, client, catalog):
         cursor = page["next_cursor"]
         if cursor is None:
             break
-        assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                  "0123456789-_")
+        assert set(cursor) <= set(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        )
     assert seen == expected  # no duplicate, none missing, in order
     assert pages == 5  # 34 procedures: 7 + 7 + 7 + 7 + 6
     # With a search: the cursor walks the matching procedures only.
     first = client.get("/api/v1/procedures?q=thu+nghiem&limit=20").get_json()
-    second = client.get("/api/v1/procedures", query_string={
-        "q": "thu nghiem", "limit": 20, "cursor": first["next_cursor"]}).get_json()
+    second = client.get(
+        "/api/v1/procedures",
+        query_string={"q": "thu nghiem", "limit": 20, "cursor": first["next_cursor"]},
+    ).get_json()
     assert second["next_cursor"] is None
     found = [i["code"] for i in first["items"] + second["items"]]
     assert len(found) == len(set(found)) == 31
 
 
-@pytest.mark.parametrize("args, parameter", [
-    ({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"), ({"limit": "abc"}, "limit"),
-    ({"limit": "-1"}, "limit"), ({"limit": "1e3"}, "limit"),
-    ({"cursor": "not a cursor"}, "cursor"), ({"cursor": "e30"}, "cursor"),  # "{}"
-    ({"cursor": base64.urlsafe_b64encode(b'{"after": 5}').decode().rstrip("=")}, "cursor"),
-    ({"cursor": base64.urlsafe_b64encode(b"\xff\xfe").decode().rstrip("=")}, "cursor"),
-    ({"level": "galaxy"}, "level"), ({"online_level": "4"}, "online_level"),
-    ({"four_on_spot": "yes"}, "four_on_spot"), ({"q": "x" * 201}, "q"),
-    ({"agency": "A" * 33}, "agency"),
-])
+@pytest.mark.parametrize(
+    "args, parameter",
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "abc"}, "limit"),
+        ({"limit": "-1"}, "limit"),
+        ({"limit": "1e3"}, "limit"),
+        ({"cursor": "not a cursor"}, "cursor"),
+        ({"cursor": "e30"}, "cursor"),  # "{}"
+        ({"cursor": base64.urlsafe_b64encode(b'{"after": 5}').decode().rstrip("=")}, "cursor"),
+        ({"cursor": base64.urlsafe_b64encode(b"\xff\xfe").decode().rstrip("=")}, "cursor"),
+        ({"level": "galaxy"}, "level"),
+        ({"online_level": "4"}, "online_level"),
+        ({"four_on_spot": "yes"}, "four_on_spot"),
+        ({"q": "x" * 201}, "q"),
+        ({"agency": "A" * 33}, "agency"),
+    ],
+)
 def test_bad_parameters_are_400_in_json(client, catalog, args, parameter):
     response = client.get("/api/v1/procedures", query_string=args)
     assert response.status_code == 400
@@ -156,10 +203,12 @@ def test_bad_parameters_are_400_in_json(client, catalog, args, parameter):
 
 
 def test_requests_refused_before_the_view_are_json_too(client, catalog):
-    for response, status in ((client.get("/api/v1/procedures?q=a%00b"), 400),
-                             (client.post("/api/v1/procedures"), 405),
-                             (client.delete(f"/api/v1/procedures/{BIRTH}"), 405),
-                             (client.get("/api/v1/dossiers"), 404)):
+    for response, status in (
+        (client.get("/api/v1/procedures?q=a%00b"), 400),
+        (client.post("/api/v1/procedures"), 405),
+        (client.delete(f"/api/v1/procedures/{BIRTH}"), 405),
+        (client.get("/api/v1/dossiers"), 404),
+    ):
         assert response.status_code == status
         assert response.get_json()["error"]["status"] == status
     assert client.post("/api/v1/procedures").headers["Allow"] == "GET, HEAD, OPTIONS"
@@ -172,23 +221,36 @@ def test_etag_and_304(app, client, catalog):
     assert again.status_code == 304 and again.data == b""
     assert again.headers["ETag"] == etag
     one = client.get(f"/api/v1/procedures/{BIRTH}")
-    assert client.get(f"/api/v1/procedures/{BIRTH}",
-                      headers={"If-None-Match": one.headers["ETag"]}).status_code == 304
-    assert client.get(f"/api/v1/procedures/{BIRTH}",
-                      headers={"If-None-Match": etag}).status_code == 200  # another ETag
+    assert (
+        client.get(
+            f"/api/v1/procedures/{BIRTH}", headers={"If-None-Match": one.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+    assert (
+        client.get(f"/api/v1/procedures/{BIRTH}", headers={"If-None-Match": etag}).status_code
+        == 200
+    )  # another ETag
     with app.app_context():
         db.session.query(Procedure).filter_by(code=BIRTH).one().processing_days = 3
         db.session.commit()
     changed = client.get("/api/v1/procedures", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
-    assert client.get(f"/api/v1/procedures/{BIRTH}", headers={
-        "If-None-Match": one.headers["ETag"]}).get_json()["processing_days"] == 3
+    assert (
+        client.get(
+            f"/api/v1/procedures/{BIRTH}", headers={"If-None-Match": one.headers["ETag"]}
+        ).get_json()["processing_days"]
+        == 3
+    )
 
 
 def test_cors_only_for_configured_origins(app, client, catalog):
     def origin_header(origin, method="GET"):
-        response = client.open("/api/v1/procedures", method=method, headers={
-            "Origin": origin, "Access-Control-Request-Method": "GET"})
+        response = client.open(
+            "/api/v1/procedures",
+            method=method,
+            headers={"Origin": origin, "Access-Control-Request-Method": "GET"},
+        )
         assert "Origin" in response.headers.get("Vary", "")
         return response.headers.get("Access-Control-Allow-Origin"), response
 
@@ -212,8 +274,13 @@ def test_cors_only_for_configured_origins(app, client, catalog):
 
 def test_no_session_cookie_even_for_staff(client, catalog):
     assert login(client, "staff_public").status_code == 302
-    for path in ("/api/v1/procedures", f"/api/v1/procedures/{BIRTH}", "/api/v1/openapi.json",
-                 "/api/v1/procedures?limit=0", "/api/v1/nothing"):
+    for path in (
+        "/api/v1/procedures",
+        f"/api/v1/procedures/{BIRTH}",
+        "/api/v1/openapi.json",
+        "/api/v1/procedures?limit=0",
+        "/api/v1/nothing",
+    ):
         response = client.get(path)
         assert "Set-Cookie" not in response.headers, path
         assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -225,20 +292,37 @@ def test_the_openapi_document_describes_these_endpoints(client, catalog):
     assert response.status_code == 200 and "ETag" in response.headers
     document = response.get_json()
     assert document["openapi"] == "3.1.0"
-    assert set(document["paths"]) == {"/api/v1/procedures", "/api/v1/procedures/{code}",
-                                      "/api/v1/dossiers/{code}",  # tests/test_lookup.py
-                                      "/api/v1/queue"}  # tests/test_queue_web.py
+    assert set(document["paths"]) == {
+        "/api/v1/procedures",
+        "/api/v1/procedures/{code}",
+        "/api/v1/dossiers/{code}",  # tests/test_lookup.py
+        "/api/v1/queue",
+    }  # tests/test_queue_web.py
     assert set(document["components"]["schemas"]) == {
-        "Error", "ProcedureSummary", "Procedure", "ProcedurePage", "DossierStatus",
-        "QueueStatus"}
+        "Error",
+        "ProcedureSummary",
+        "Procedure",
+        "ProcedurePage",
+        "DossierStatus",
+        "QueueStatus",
+    }
     listing = document["paths"]["/api/v1/procedures"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {
-        "q", "agency", "field", "level", "online_level", "saturday_service", "four_on_spot",
-        "postal_in", "postal_out", "limit", "cursor"}
+        "q",
+        "agency",
+        "field",
+        "level",
+        "online_level",
+        "saturday_service",
+        "four_on_spot",
+        "postal_in",
+        "postal_out",
+        "limit",
+        "cursor",
+    }
     # What the API answers has exactly the properties the document lists.
     detail = client.get(f"/api/v1/procedures/{DRIVING_NEW}").get_json()
     assert set(detail) == set(document["components"]["schemas"]["Procedure"]["properties"])
     summary = items(client)[0]
-    assert set(summary) == set(
-        document["components"]["schemas"]["ProcedureSummary"]["properties"])
+    assert set(summary) == set(document["components"]["schemas"]["ProcedureSummary"]["properties"])
     json.dumps(document)  # plain JSON all the way (no lazy strings)

@@ -1,6 +1,7 @@
 """The audit log as an admin reads it: tables, columns and coded values by their Vietnamese
 labels, dates the Vietnamese way, one filter per column, and the trail of one dossier found by
 its code."""
+
 import datetime as dt
 import re
 
@@ -16,28 +17,40 @@ def _dossiers(app):
     with app.app_context():
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
         staff = db.session.scalar(select(User).where(User.username == "staff1"))
-        procedure = Procedure(code="1.002804", name="Đổi giấy phép lái xe", agency=agency,
-                              processing_days=5)
+        procedure = Procedure(
+            code="1.002804", name="Đổi giấy phép lái xe", agency=agency, processing_days=5
+        )
         db.session.add(procedure)
         db.session.flush()
         codes = {}
         for name, day in (("Nguyễn Văn Ánh", 4), ("Trần Thị Bình", 5)):
-            d = Dossier(procedure=procedure, applicant_name=name,
-                        documents=[DossierDocument(name="Đơn đề nghị", kind="original")])
+            d = Dossier(
+                procedure=procedure,
+                applicant_name=name,
+                documents=[DossierDocument(name="Đơn đề nghị", kind="original")],
+            )
             lc.accept_dossier(db.session, d, staff, dt.datetime(2019, 3, day, 9), UNIT)
             db.session.commit()
             codes[name] = (d.id, d.code)
         d = db.session.get(Dossier, codes["Nguyễn Văn Ánh"][0])
         lc.transition(db.session, d, "transfer", staff, dt.datetime(2019, 3, 4, 10))
-        lc.transition(db.session, d, "stop", staff, dt.datetime(2019, 3, 5, 10),
-                      reason="Người nộp đề nghị dừng")
+        lc.transition(
+            db.session,
+            d,
+            "stop",
+            staff,
+            dt.datetime(2019, 3, 5, 10),
+            reason="Người nộp đề nghị dừng",
+        )
         db.session.commit()
         return codes
 
 
 def _cells(page, column):
-    return [re.sub(r"\s+", " ", c).strip()
-            for c in re.findall(rf'<td class="col-{column}">(.*?)</td>', page, re.S)]
+    return [
+        re.sub(r"\s+", " ", c).strip()
+        for c in re.findall(rf'<td class="col-{column}">(.*?)</td>', page, re.S)
+    ]
 
 
 def test_changes_read_as_labels_and_vietnamese_values(app, client, login_as):
@@ -45,13 +58,22 @@ def test_changes_read_as_labels_and_vietnamese_values(app, client, login_as):
     dossier_id = codes["Nguyễn Văn Ánh"][0]
     with app.app_context():
         stop = db.session.scalar(
-            select(AuditLog).where(AuditLog.table_name == "dossier",
-                                   AuditLog.row_id == dossier_id, AuditLog.action == "update")
-            .order_by(AuditLog.id.desc()))
+            select(AuditLog)
+            .where(
+                AuditLog.table_name == "dossier",
+                AuditLog.row_id == dossier_id,
+                AuditLog.action == "update",
+            )
+            .order_by(AuditLog.id.desc())
+        )
         assert stop.changes["status"] == [4, 8]
         inserted = db.session.scalar(
-            select(AuditLog).where(AuditLog.table_name == "dossier",
-                                   AuditLog.row_id == dossier_id, AuditLog.action == "insert"))
+            select(AuditLog).where(
+                AuditLog.table_name == "dossier",
+                AuditLog.row_id == dossier_id,
+                AuditLog.action == "insert",
+            )
+        )
     login_as("admin")
     details = client.get(f"/audit_log/details/?id={stop.id}").get_data(as_text=True)
     assert "<td>Trạng thái</td><td>Đang xử lý</td><td>Dừng xử lý</td>" in details
@@ -95,11 +117,19 @@ def test_time_filter_reads_local_dd_mm_yyyy(app, client, login_as):
     """The picker fills in "04/03/2019 09:00 – 04/03/2019 10:00" (local time, a dash); the trail
     is stored in UTC. ISO values (old links) still work."""
     from urllib.parse import quote
+
     with app.app_context():
         db.session.info["skip_audit"] = True
         for hour in (1, 2, 3):  # 08:30, 09:30, 10:30 in Hà Nội
-            db.session.add(AuditLog(at=dt.datetime(2019, 3, 4, hour, 30), action="update",
-                                    table_name="agency", row_id=100 + hour, changes={}))
+            db.session.add(
+                AuditLog(
+                    at=dt.datetime(2019, 3, 4, hour, 30),
+                    action="update",
+                    table_name="agency",
+                    row_id=100 + hour,
+                    changes={},
+                )
+            )
         db.session.commit()
     login_as("admin")
 

@@ -1,9 +1,11 @@
 """Login, logout, sessions and the user command."""
+
 import re
 
 import pytest
-from tests.factories import PASSWORD, create_user, login
+
 from models import User, db
+from tests.factories import PASSWORD, create_user, login
 
 
 def test_wrong_password_gives_one_clear_message(client, users):
@@ -24,33 +26,45 @@ def test_login_logout(client, users):
 
 
 def test_login_never_redirects_off_site(client, users):
-    response = client.post("/login", data={"username": "admin1", "password": PASSWORD,
-                                           "next": "//evil.example/"})
+    response = client.post(
+        "/login", data={"username": "admin1", "password": PASSWORD, "next": "//evil.example/"}
+    )
     assert response.location == "/"
 
 
-@pytest.mark.parametrize("target", ["/\t/evil.example/", "/\n/evil.example/",
-                                    "/\r/evil.example/", "/ /evil.example/",
-                                    "/\\evil.example/"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "/\r/evil.example/",
+        "/ /evil.example/",
+        "/\\evil.example/",
+    ],
+)
 def test_login_refuses_next_that_browsers_turn_into_another_host(client, users, target):
     # Browsers drop tabs and newlines: "/<TAB>/evil.example" is "//evil.example" to them.
-    response = client.post("/login", data={"username": "admin1", "password": PASSWORD,
-                                           "next": target})
+    response = client.post(
+        "/login", data={"username": "admin1", "password": PASSWORD, "next": target}
+    )
     assert response.status_code == 302
     assert response.location == "/"
 
 
 def test_login_with_a_nul_in_next_is_refused_not_redirected(client, users):
     # The NUL guard (views/errors.py) answers 400 to any input holding a NUL, before the login.
-    response = client.post("/login", data={"username": "admin1", "password": PASSWORD,
-                                           "next": "/\x00/evil.example/"})
+    response = client.post(
+        "/login", data={"username": "admin1", "password": PASSWORD, "next": "/\x00/evil.example/"}
+    )
     assert response.status_code == 400
     assert response.location is None
 
 
 def test_login_keeps_a_same_site_next(client, users):
-    response = client.post("/login", data={"username": "admin1", "password": PASSWORD,
-                                           "next": "/dossier/?search=nguyen%20van"})
+    response = client.post(
+        "/login",
+        data={"username": "admin1", "password": PASSWORD, "next": "/dossier/?search=nguyen%20van"},
+    )
     assert response.location == "/dossier/?search=nguyen%20van"
 
 
@@ -82,18 +96,22 @@ def test_session_cookie_flags(app, client, users):
 
 def test_users_create_command(app, users):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "hoa", "--role", "staff", "--agency", "SGTVT",
-                                 "--password-stdin"], input="mat-khau-dai\n")
+    result = runner.invoke(
+        args=["users", "create", "hoa", "--role", "staff", "--agency", "SGTVT", "--password-stdin"],
+        input="mat-khau-dai\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.query(User).filter_by(username="hoa").one()
         assert [a.code for a in user.agencies] == ["SGTVT"]
         assert user.check_password("mat-khau-dai")
-    bad = runner.invoke(args=["users", "create", "x", "--role", "staff", "--password-stdin"],
-                        input="mat-khau-dai\n")
+    bad = runner.invoke(
+        args=["users", "create", "x", "--role", "staff", "--password-stdin"], input="mat-khau-dai\n"
+    )
     assert bad.exit_code != 0 and "agency" in bad.output
-    short = runner.invoke(args=["users", "create", "y", "--role", "admin", "--password-stdin"],
-                          input="short\n")
+    short = runner.invoke(
+        args=["users", "create", "y", "--role", "admin", "--password-stdin"], input="short\n"
+    )
     assert short.exit_code != 0
     with app.app_context():
         assert db.session.query(User).filter(User.username.in_(["x", "y"])).count() == 0
@@ -139,6 +157,7 @@ def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, client, u
 
 def test_an_unchanged_password_keeps_the_session_and_the_audit_actor(app, client, users):
     from models import AuditLog
+
     assert login(client, "admin1").status_code == 302
     response = client.post("/calendar_day/new/", data={"date": "2019-12-31", "note": "x"})
     assert response.status_code == 302
@@ -148,17 +167,18 @@ def test_an_unchanged_password_keeps_the_session_and_the_audit_actor(app, client
         assert row.user_id == admin.id
 
 
-def test_unknown_and_inactive_usernames_cost_a_password_check_too(app, client, users,
-                                                                  monkeypatch):
+def test_unknown_and_inactive_usernames_cost_a_password_check_too(app, client, users, monkeypatch):
     # Without it, "no such user" answers at once and a slow answer means "this user exists".
     with app.app_context():
         create_user("gone", "staff").active = False
         db.session.commit()
     calls = []
     original = User.check_password
-    monkeypatch.setattr(User, "check_password",
-                        lambda self, password: calls.append(self.username)
-                        or original(self, password))
+    monkeypatch.setattr(
+        User,
+        "check_password",
+        lambda self, password: calls.append(self.username) or original(self, password),
+    )
     for username in ("nobody", "gone", "staff1"):
         calls.clear()
         response = client.post("/login", data={"username": username, "password": "wrong pw 1"})
@@ -171,6 +191,7 @@ def test_the_login_is_one_login_row_under_the_user(app, client, users):
     """One "Đăng nhập" row per login, not an update of the user's last_login_at (those
     drowned the audit log: 47 of 126 rows)."""
     from models import AuditLog
+
     with app.app_context():
         before = db.session.query(AuditLog).count()
     login(client, "manager1")

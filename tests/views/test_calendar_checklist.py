@@ -2,6 +2,7 @@
 make-up days with their source (the holidays package or an override), a "reviewed" mark per year
 that only an administrator sets, and the administrator's home page warning from 1 November while
 next year is not reviewed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,11 +10,11 @@ import datetime as dt
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.browser_forms import open_form
 from domain import calendar_checklist as cc
 from domain.calendar import load_calendar
 from models import AuditLog, CalendarYearReview, db
 from seed.calendar_overrides import add_calendar_overrides
+from tests.browser_forms import open_form
 
 
 @pytest.fixture
@@ -24,8 +25,10 @@ def today(frozen_clock):
 
 def _rows(html, year):
     section = BeautifulSoup(html, "html.parser").find(id=f"year-{year}")
-    return {tr["data-date"]: [td.get_text(" ", strip=True) for td in tr.find_all("td")]
-            for tr in section.select("tr[data-date]")}
+    return {
+        tr["data-date"]: [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        for tr in section.select("tr[data-date]")
+    }
 
 
 def test_entries_come_from_the_package_and_the_overrides(app):
@@ -39,9 +42,13 @@ def test_entries_come_from_the_package_and_the_overrides(app):
         db.session.commit()
         entries = {e.date: e for e in cc.year_entries(db.session, 2026)}
         assert (entries[dt.date(2026, 8, 31)].kind, entries[dt.date(2026, 8, 31)].source) == (
-            cc.KIND_DAY_OFF, cc.SOURCE_OVERRIDE)
+            cc.KIND_DAY_OFF,
+            cc.SOURCE_OVERRIDE,
+        )
         assert (entries[dt.date(2026, 8, 22)].kind, entries[dt.date(2026, 8, 22)].source) == (
-            cc.KIND_MAKE_UP, cc.SOURCE_OVERRIDE)
+            cc.KIND_MAKE_UP,
+            cc.SOURCE_OVERRIDE,
+        )
         assert "9441/TB-BNV" in entries[dt.date(2026, 8, 22)].name
         calendar = load_calendar(db.session)
         assert calendar.is_working_day(dt.date(2026, 8, 22))
@@ -72,9 +79,13 @@ def test_the_page_lists_both_years_with_sources(app, client, login_as, today):
     login_as("manager")
     html = client.get("/calendar-checklist/").get_data(as_text=True)
     rows_2026, rows_2027 = _rows(html, 2026), _rows(html, 2027)
-    assert rows_2026["2026-08-31"] == ["31/08/2026", "Thứ Hai", "Ngày nghỉ",
-                                       "Nghỉ hoán đổi dịp Quốc khánh (Thông báo 9441/TB-BNV)",
-                                       "Điều chỉnh lịch"]
+    assert rows_2026["2026-08-31"] == [
+        "31/08/2026",
+        "Thứ Hai",
+        "Ngày nghỉ",
+        "Nghỉ hoán đổi dịp Quốc khánh (Thông báo 9441/TB-BNV)",
+        "Điều chỉnh lịch",
+    ]
     assert rows_2026["2026-08-22"][1:3] == ["Thứ Bảy", "Ngày làm bù"]
     assert rows_2026["2026-02-17"][2:] == ["Ngày nghỉ", "Tết Nguyên Đán", "Gói holidays (mặc định)"]
     assert rows_2027["2027-02-08"][2] == "Ngày nghỉ"
@@ -90,6 +101,7 @@ def test_the_page_lists_both_years_with_sources(app, client, login_as, today):
 def test_staff_read_the_checklist_and_anonymous_users_do_not(app, client, users):
     assert client.get("/calendar-checklist/").status_code == 302
     from tests.factories import login
+
     login(client, users["staff"])
     assert client.get("/calendar-checklist/").status_code == 200
 

@@ -2,17 +2,17 @@
 stored once by its hash, each refused kind leaving no row and no file, the size limits, an
 interrupted upload, path tricks in names, who may download (404 for another agency's staff),
 the electronic result, withdrawal instead of deletion — on SQLite and PostgreSQL."""
+
 import datetime as dt
 import hashlib
 import io
 from pathlib import Path
 
-from tests import file_samples as samples
 import pytest
-from tests.factories import create_user, login
 from sqlalchemy import func, select
 
-from domain import clock, lifecycle as lc
+from domain import clock
+from domain import lifecycle as lc
 from models import (
     Agency,
     AuditLog,
@@ -23,6 +23,8 @@ from models import (
     StoredFile,
     db,
 )
+from tests import file_samples as samples
+from tests.factories import create_user, login
 
 UNIT = "000.00.20.H37"
 
@@ -41,25 +43,34 @@ def world(app, users, files_dir):
         sgtvt = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
         stp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
         create_user("staff_stp", "staff", [stp])
-        p1 = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=sgtvt,
-                       processing_days=5)
-        p2 = Procedure(code="1.000002", name="Cấp phiếu lý lịch tư pháp", agency=stp,
-                       processing_days=10)
+        p1 = Procedure(
+            code="1.000001", name="Cấp đổi giấy phép lái xe", agency=sgtvt, processing_days=5
+        )
+        p2 = Procedure(
+            code="1.000002", name="Cấp phiếu lý lịch tư pháp", agency=stp, processing_days=10
+        )
         db.session.add_all([p1, p2])
-        own = Dossier(procedure=p1, applicant_name="Nguyễn Văn Ánh", documents=[
-            DossierDocument(name="Đơn đề nghị", kind="original"),
-            DossierDocument(name="Giấy phép lái xe cũ", kind="copy")])
+        own = Dossier(
+            procedure=p1,
+            applicant_name="Nguyễn Văn Ánh",
+            documents=[
+                DossierDocument(name="Đơn đề nghị", kind="original"),
+                DossierDocument(name="Giấy phép lái xe cũ", kind="copy"),
+            ],
+        )
         other = Dossier(procedure=p2, applicant_name="Trần Thị Bình")
         for d in (own, other):
             lc.accept_dossier(db.session, d, None, dt.datetime(2019, 3, 4, 9), UNIT)
         db.session.commit()
-        return {"own": own.id, "other": other.id,
-                "documents": [d.id for d in own.documents]}
+        return {"own": own.id, "other": other.id, "documents": [d.id for d in own.documents]}
 
 
 def _upload(client, dossier_id, *files, target="dossier"):
-    data = {"dossier_id": str(dossier_id), "target": str(target),
-            "files": [(io.BytesIO(content), name) for name, content in files]}
+    data = {
+        "dossier_id": str(dossier_id),
+        "target": str(target),
+        "files": [(io.BytesIO(content), name) for name, content in files],
+    }
     return client.post("/dossier-files/upload/", data=data, content_type="multipart/form-data")
 
 
@@ -74,17 +85,23 @@ def _stored_on_disk(files_dir: Path) -> list[Path]:
 
 def _counts(app):
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(StoredFile)),
-                db.session.scalar(select(func.count()).select_from(DossierFile)))
+        return (
+            db.session.scalar(select(func.count()).select_from(StoredFile)),
+            db.session.scalar(select(func.count()).select_from(DossierFile)),
+        )
 
 
-@pytest.mark.parametrize("name, make, media_type, pages", [
-    ("ho-so.pdf", lambda: samples.pdf(3), "application/pdf", 3),
-    ("anh.jpg", samples.jpeg, "image/jpeg", None),
-    ("anh.png", samples.png, "image/png", None),
-])
-def test_each_allowed_type_is_stored_once_under_its_hash(app, client, login_as, world, files_dir,
-                                                         name, make, media_type, pages):
+@pytest.mark.parametrize(
+    "name, make, media_type, pages",
+    [
+        ("ho-so.pdf", lambda: samples.pdf(3), "application/pdf", 3),
+        ("anh.jpg", samples.jpeg, "image/jpeg", None),
+        ("anh.png", samples.png, "image/png", None),
+    ],
+)
+def test_each_allowed_type_is_stored_once_under_its_hash(
+    app, client, login_as, world, files_dir, name, make, media_type, pages
+):
     login_as("staff")
     content = make()
     digest = hashlib.sha256(content).hexdigest()
@@ -94,14 +111,19 @@ def test_each_allowed_type_is_stored_once_under_its_hash(app, client, login_as, 
     assert "Đã đính kèm 1 tệp" in _flashes(client)
     with app.app_context():
         attachment = db.session.scalars(select(DossierFile)).one()
-        assert (attachment.stored.sha256, attachment.stored.size, attachment.stored.media_type,
-                attachment.stored.pages) == (digest, len(content), media_type, pages)
+        assert (
+            attachment.stored.sha256,
+            attachment.stored.size,
+            attachment.stored.media_type,
+            attachment.stored.pages,
+        ) == (digest, len(content), media_type, pages)
         assert attachment.document_id == world["documents"][0]
         assert attachment.original_name == name and attachment.kind == "scan"
         assert attachment.uploaded_by.username == "staff1"
         assert attachment.uploaded_at.date() == clock.today()
-        audit = db.session.scalars(select(AuditLog).where(
-            AuditLog.table_name == "dossier_file")).one()
+        audit = db.session.scalars(
+            select(AuditLog).where(AuditLog.table_name == "dossier_file")
+        ).one()
         assert audit.action == "insert" and audit.user_id == attachment.uploaded_by_id
     # One file, where its hash says, with exactly the bytes sent; no temporary file left.
     assert _stored_on_disk(files_dir) == [files_dir / digest[:2] / digest[2:4] / digest]
@@ -120,8 +142,12 @@ REFUSED = [
     ("SVG", "hinh.svg", samples.svg, "không phải tệp PDF, JPEG hoặc PNG"),
     ("zip bomb named .pdf", "ho-so.pdf", samples.zip_bomb, "không phải tệp PDF, JPEG hoặc PNG"),
     ("PDF with JavaScript", "ho-so.pdf", lambda: samples.pdf(1, "app.alert(1)"), "JavaScript"),
-    ("PDF with a JavaScript open action", "ho-so.pdf", samples.pdf_with_open_action_js,
-     "JavaScript"),
+    (
+        "PDF with a JavaScript open action",
+        "ho-so.pdf",
+        samples.pdf_with_open_action_js,
+        "JavaScript",
+    ),
     ("PNG bomb", "anh.png", samples.png_bomb, "không đọc được"),
     ("truncated JPEG", "anh.jpg", lambda: samples.jpeg()[:-2], "không đọc được"),
     ("truncated PDF", "ho-so.pdf", lambda: samples.pdf(2)[:300], "không đọc được"),
@@ -130,8 +156,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("what, name, make, message", REFUSED, ids=[r[0] for r in REFUSED])
-def test_refused_kinds_leave_no_row_and_no_file(app, client, login_as, world, files_dir,
-                                                what, name, make, message):
+def test_refused_kinds_leave_no_row_and_no_file(
+    app, client, login_as, world, files_dir, what, name, make, message
+):
     login_as("staff")
     response = _upload(client, world["own"], (name, make()))
     assert response.status_code == 302
@@ -152,8 +179,9 @@ def test_a_file_over_the_limit_is_refused_in_vietnamese(app, client, login_as, w
     assert _counts(app) == (0, 0) and _stored_on_disk(files_dir) == []
 
 
-def test_a_request_over_max_content_length_gets_the_vietnamese_413_page(app, client, login_as,
-                                                                      world, files_dir):
+def test_a_request_over_max_content_length_gets_the_vietnamese_413_page(
+    app, client, login_as, world, files_dir
+):
     app.config["MAX_CONTENT_LENGTH"] = 2000
     login_as("staff")
     response = _upload(client, world["own"], ("lon.png", samples.png(300, 200, seed=1) * 3))
@@ -173,17 +201,20 @@ def test_one_refused_file_in_a_send_stores_none_of_them(app, client, login_as, w
 def test_an_upload_interrupted_half_way_leaves_nothing(app, client, login_as, world, files_dir):
     login_as("staff")
     boundary = "----motcua"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"dossier_id\"\r\n\r\n"
-            f"{world['own']}\r\n--{boundary}\r\nContent-Disposition: form-data; "
-            f"name=\"target\"\r\n\r\ndossier\r\n--{boundary}\r\nContent-Disposition: form-data; "
-            f"name=\"files\"; filename=\"scan.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
-            ).encode() + samples.pdf(5)
-    half = body[:len(body) // 2 + 200]
-    response = client.post("/dossier-files/upload/", input_stream=io.BytesIO(half),
-                           content_type=f"multipart/form-data; boundary={boundary}",
-                           # as a WSGI server hands it over: the announced length, less data
-                           environ_overrides={"wsgi.input_terminated": False,
-                                              "CONTENT_LENGTH": str(len(body) + 100)})
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="dossier_id"\r\n\r\n'
+        f"{world['own']}\r\n--{boundary}\r\nContent-Disposition: form-data; "
+        f'name="target"\r\n\r\ndossier\r\n--{boundary}\r\nContent-Disposition: form-data; '
+        f'name="files"; filename="scan.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+    ).encode() + samples.pdf(5)
+    half = body[: len(body) // 2 + 200]
+    response = client.post(
+        "/dossier-files/upload/",
+        input_stream=io.BytesIO(half),
+        content_type=f"multipart/form-data; boundary={boundary}",
+        # as a WSGI server hands it over: the announced length, less data
+        environ_overrides={"wsgi.input_terminated": False, "CONTENT_LENGTH": str(len(body) + 100)},
+    )
     assert response.status_code == 400
     assert _counts(app) == (0, 0) and _stored_on_disk(files_dir) == []
 
@@ -201,16 +232,20 @@ def test_the_same_content_is_stored_once(app, client, login_as, world, files_dir
     assert len(_stored_on_disk(files_dir)) == 1
 
 
-@pytest.mark.parametrize("name, shown", [
-    ("../../../../etc/passwd.pdf", "passwd.pdf"),
-    ("/etc/cron.d/job.pdf", "job.pdf"),
-    # (the multipart quoting reads "\\W" as "W": what arrives has no separator left)
-    ("C:\\Windows\\System32\\scan.pdf", "C:WindowsSystem32scan.pdf"),
-    ("ho\x00so.pdf", "hoso.pdf"),
-    ("..", "tep"),
-])
-def test_path_tricks_in_names_have_no_effect(app, client, login_as, world, files_dir, tmp_path,
-                                             name, shown):
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("../../../../etc/passwd.pdf", "passwd.pdf"),
+        ("/etc/cron.d/job.pdf", "job.pdf"),
+        # (the multipart quoting reads "\\W" as "W": what arrives has no separator left)
+        ("C:\\Windows\\System32\\scan.pdf", "C:WindowsSystem32scan.pdf"),
+        ("ho\x00so.pdf", "hoso.pdf"),
+        ("..", "tep"),
+    ],
+)
+def test_path_tricks_in_names_have_no_effect(
+    app, client, login_as, world, files_dir, tmp_path, name, shown
+):
     login_as("staff")
     content = samples.pdf(1)
     digest = hashlib.sha256(content).hexdigest()
@@ -240,8 +275,12 @@ def test_downloads_follow_the_dossier_rule(app, client, login_as, world, files_d
     assert client.get(url).status_code == 404
     assert client.get(f"/dossier/details/?id={world['own']}").status_code == 404
     assert _upload(client, world["own"], ("x.pdf", samples.pdf(1))).status_code == 404
-    assert client.post("/dossier-files/withdraw/",
-                       data={"file_id": file_id, "reason": "nhầm"}).status_code == 404
+    assert (
+        client.post(
+            "/dossier-files/withdraw/", data={"file_id": file_id, "reason": "nhầm"}
+        ).status_code
+        == 404
+    )
     assert client.get("/dossier-files/99999999999/download").status_code == 404
     client.post("/logout")
 
@@ -255,8 +294,12 @@ def test_downloads_follow_the_dossier_rule(app, client, login_as, world, files_d
     assert "no-store" in response.headers["Cache-Control"]
     # Managers read, never attach nor withdraw.
     assert _upload(client, world["own"], ("x.pdf", samples.pdf(1))).status_code == 403
-    assert client.post("/dossier-files/withdraw/",
-                       data={"file_id": file_id, "reason": "nhầm"}).status_code == 403
+    assert (
+        client.post(
+            "/dossier-files/withdraw/", data={"file_id": file_id, "reason": "nhầm"}
+        ).status_code
+        == 403
+    )
     assert _counts(app) == (1, 1)
 
 
@@ -265,7 +308,7 @@ def test_download_name_carries_the_real_type(app, client, login_as, world, files
     login_as("staff")
     response = client.get(f"/dossier-files/{file_id}/download")
     assert response.mimetype == "image/png"
-    assert 'filename=scan.png' in response.headers["Content-Disposition"]
+    assert "filename=scan.png" in response.headers["Content-Disposition"]
 
 
 def test_the_electronic_result_needs_a_resolved_dossier(app, client, login_as, world, files_dir):
@@ -297,21 +340,26 @@ def test_a_document_of_another_dossier_is_not_a_target(app, client, login_as, wo
     assert _counts(app) == (0, 0)
 
 
-def test_a_wrong_file_is_withdrawn_with_a_reason_never_deleted(app, client, login_as, world,
-                                                                files_dir):
+def test_a_wrong_file_is_withdrawn_with_a_reason_never_deleted(
+    app, client, login_as, world, files_dir
+):
     file_id = _one_file(app, client, login_as, world)
     login_as("staff")
     response = client.post("/dossier-files/withdraw/", data={"file_id": file_id, "reason": ""})
     assert response.status_code == 302 and "lý do" in _flashes(client)
-    response = client.post("/dossier-files/withdraw/",
-                           data={"file_id": file_id, "reason": "Quét nhầm hồ sơ khác"})
+    response = client.post(
+        "/dossier-files/withdraw/", data={"file_id": file_id, "reason": "Quét nhầm hồ sơ khác"}
+    )
     assert response.status_code == 302
     with app.app_context():
         attachment = db.session.get(DossierFile, file_id)
         assert attachment.withdrawn_reason == "Quét nhầm hồ sơ khác"
         assert attachment.withdrawn_by.username == "staff1" and attachment.withdrawn_at
-        audit = db.session.scalars(select(AuditLog).where(
-            AuditLog.table_name == "dossier_file", AuditLog.action == "update")).one()
+        audit = db.session.scalars(
+            select(AuditLog).where(
+                AuditLog.table_name == "dossier_file", AuditLog.action == "update"
+            )
+        ).one()
         assert audit.changes["withdrawn_reason"] == [None, "Quét nhầm hồ sơ khác"]
     # Still there, still readable; shown as withdrawn with its reason.
     assert client.get(f"/dossier-files/{file_id}/download").status_code == 200
@@ -335,10 +383,14 @@ def test_the_upload_form_needs_its_csrf_token(csrf_app, users, tmp_path):
     client = csrf_app.test_client()
     page = client.get("/login").get_data(as_text=True)
     import re
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', page)
-    client.post("/login", data={"username": "staff1", "password": "correct horse 42",
-                                "csrf_token": token.group(1)})
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    client.post(
+        "/login",
+        data={"username": "staff1", "password": "correct horse 42", "csrf_token": token.group(1)},
+    )
     response = _upload(client, dossier_id, ("a.pdf", samples.pdf(1)))
     assert response.status_code == 400
     assert _counts(csrf_app) == (0, 0)
@@ -361,11 +413,13 @@ def test_the_same_new_content_sent_twice_at_once_is_stored_once(app, users, worl
 
     def send(each, document_id):
         barrier.wait()
-        statuses.append(_upload(each, world["own"], ("a.png", content),
-                                target=document_id).status_code)
+        statuses.append(
+            _upload(each, world["own"], ("a.png", content), target=document_id).status_code
+        )
 
-    threads = [threading.Thread(target=send, args=pair)
-               for pair in zip(clients, world["documents"])]
+    threads = [
+        threading.Thread(target=send, args=pair) for pair in zip(clients, world["documents"])
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -2,6 +2,7 @@
 (issue 10, item 12): the procedure shown as code and name, a bounded count of the filtered list,
 search by procedure code, and on the due list the applicant's phone, a count, an Excel export and
 lateness in working days — the same number as on the home page."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,10 @@ from domain import lifecycle as lc
 from models import Agency, Dossier, Procedure, db
 
 UNIT = "000.00.20.H37"
-LONG_NAME = ("Cấp giấy phép kinh doanh vận tải bằng xe ô tô đối với doanh nghiệp, hợp tác xã "
-             "kinh doanh vận tải")
+LONG_NAME = (
+    "Cấp giấy phép kinh doanh vận tải bằng xe ô tô đối với doanh nghiệp, hợp tác xã "
+    "kinh doanh vận tải"
+)
 
 
 @pytest.fixture
@@ -27,8 +30,9 @@ def world(app, users):
         sgtvt = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
         stp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
         p1 = Procedure(code="1.002809", name=LONG_NAME, agency=sgtvt, processing_days=5)
-        p2 = Procedure(code="2.000488", name="Cấp phiếu lý lịch tư pháp", agency=stp,
-                       processing_days=10)
+        p2 = Procedure(
+            code="2.000488", name="Cấp phiếu lý lịch tư pháp", agency=stp, processing_days=10
+        )
         db.session.add_all([p1, p2])
         db.session.flush()
         own = Dossier(procedure=p1, applicant_name="Nguyễn Văn Ánh", phone="0912 345 678")
@@ -36,8 +40,7 @@ def world(app, users):
         for d in (own, other):
             lc.accept_dossier(db.session, d, None, dt.datetime(2019, 3, 4, 9), UNIT)
         db.session.commit()
-        return {"p1": p1.id, "p2": p2.id, "own": own.id, "other": other.id,
-                "due": own.due_date}
+        return {"p1": p1.id, "p2": p2.id, "own": own.id, "other": other.id, "due": own.due_date}
 
 
 def _text(html: str) -> str:
@@ -53,11 +56,14 @@ def _count_text(html: str) -> str:
 def test_procedure_shown_as_code_and_short_name(client, login_as, world):
     login_as("manager")
     html = client.get("/dossier/").get_data(as_text=True)
-    cell = next(c for c in re.findall(r'<td class="col-procedure">(.*?)</td>', html, re.S)
-                if "1.002809" in c)
+    cell = next(
+        c
+        for c in re.findall(r'<td class="col-procedure">(.*?)</td>', html, re.S)
+        if "1.002809" in c
+    )
     assert "1.002809" in cell and "Cấp giấy phép kinh doanh vận tải" in cell
     assert "…" in cell and LONG_NAME not in _text(cell)  # shortened on the list...
-    assert f'title="{LONG_NAME}"' in cell                 # ...the whole name on hover
+    assert f'title="{LONG_NAME}"' in cell  # ...the whole name on hover
     due = client.get("/dossier_due/").get_data(as_text=True)
     assert "2.000488" in due and "Cấp phiếu lý lịch tư pháp" in due
 
@@ -86,6 +92,7 @@ def _statements(app, fn) -> list[str]:
 
     def record(conn, cursor, statement, *args):
         seen.append(statement)
+
     event.listen(engine, "before_cursor_execute", record)
     try:
         fn()
@@ -99,8 +106,14 @@ def test_filtered_list_shows_a_bounded_count(app, client, login_as, world):
         p1 = db.session.get(Procedure, world["p1"])
         calendar = lc.load_calendar(db.session)
         for i in range(25):
-            lc.accept_dossier(db.session, Dossier(procedure=p1, applicant_name=f"Lê Văn {i}"),
-                              None, dt.datetime(2019, 3, 5, 9), UNIT, calendar=calendar)
+            lc.accept_dossier(
+                db.session,
+                Dossier(procedure=p1, applicant_name=f"Lê Văn {i}"),
+                None,
+                dt.datetime(2019, 3, 5, 9),
+                UNIT,
+                calendar=calendar,
+            )
         db.session.commit()
     login_as("manager")
     assert _count_text(client.get("/dossier/").get_data(as_text=True)) == "27 hồ sơ"
@@ -162,6 +175,9 @@ def test_due_list_phone_count_export_and_working_days(app, client, login_as, wor
 def test_due_list_export_roles(client, login_as, world):
     assert client.get("/dossier_due/export.xlsx").status_code == 302  # anonymous: log in
     login_as("manager")
-    rows = list(load_workbook(io.BytesIO(client.get("/dossier_due/export.xlsx").data))
-                .active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(io.BytesIO(client.get("/dossier_due/export.xlsx").data)).active.iter_rows(
+            values_only=True
+        )
+    )
     assert len(rows) == 3  # header + both agencies' dossiers

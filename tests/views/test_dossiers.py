@@ -1,5 +1,6 @@
 """The dossier screens through the web: intake, transitions, batch actions, printed forms, the
 register, filters, row-level access with tampered ids, lost updates, and the audit trail."""
+
 import datetime as dt
 import io
 import re
@@ -8,11 +9,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.factories import login
 from domain import clock
-from domain.status import Status
 from domain import lifecycle as lc
+from domain.status import Status
 from models import Agency, AuditLog, Dossier, DossierEvent, Procedure, User, db
+from tests.factories import login
 
 UNIT = "000.00.20.H37"
 
@@ -23,12 +24,19 @@ def world(app, users):
     with app.app_context():
         sgtvt = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
         stp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
-        p1 = Procedure(code="1.000001", name="Cấp đổi giấy phép lái xe", agency=sgtvt,
-                       processing_days=5)
-        p2 = Procedure(code="1.000002", name="Cấp phiếu lý lịch tư pháp", agency=stp,
-                       processing_days=10)
-        old = Procedure(code="1.000003", name="Giấy phép đã bãi bỏ", agency=sgtvt,
-                        processing_days=5, active=False)
+        p1 = Procedure(
+            code="1.000001", name="Cấp đổi giấy phép lái xe", agency=sgtvt, processing_days=5
+        )
+        p2 = Procedure(
+            code="1.000002", name="Cấp phiếu lý lịch tư pháp", agency=stp, processing_days=10
+        )
+        old = Procedure(
+            code="1.000003",
+            name="Giấy phép đã bãi bỏ",
+            agency=sgtvt,
+            processing_days=5,
+            active=False,
+        )
         db.session.add_all([p1, p2, old])
         db.session.flush()
         own = Dossier(procedure=p1, applicant_name="Nguyễn Văn Ánh", phone="0912")
@@ -36,8 +44,15 @@ def world(app, users):
         for d in (own, other):
             lc.accept_dossier(db.session, d, None, dt.datetime(2019, 3, 4, 9), UNIT)
         db.session.commit()
-        return {"p1": p1.id, "p2": p2.id, "old": old.id, "own": own.id, "other": other.id,
-                "sgtvt": sgtvt.id, "stp": stp.id}
+        return {
+            "p1": p1.id,
+            "p2": p2.id,
+            "old": old.id,
+            "own": own.id,
+            "other": other.id,
+            "sgtvt": sgtvt.id,
+            "stp": stp.id,
+        }
 
 
 def _dossier(app, dossier_id):
@@ -61,14 +76,24 @@ def _flashes(client):
 
 def test_intake_through_the_form_then_receipt(app, client, login_as, world):
     login_as("staff")
-    response = client.post("/dossier/new/", data={
-        "procedure": world["p1"], "applicant_name": "Lê Văn Cường", "applicant_kind": "citizen",
-        "phone": "0987654321", "address": "Lạng Sơn", "channel": "direct",
-        "return_channel": "postal",
-        "documents-0-name": "Đơn đề nghị", "documents-0-kind": "original",
-        "documents-0-copies": "1",
-        "documents-1-name": "Bản sao CCCD", "documents-1-kind": "copy",
-        "documents-1-copies": "2"})
+    response = client.post(
+        "/dossier/new/",
+        data={
+            "procedure": world["p1"],
+            "applicant_name": "Lê Văn Cường",
+            "applicant_kind": "citizen",
+            "phone": "0987654321",
+            "address": "Lạng Sơn",
+            "channel": "direct",
+            "return_channel": "postal",
+            "documents-0-name": "Đơn đề nghị",
+            "documents-0-kind": "original",
+            "documents-0-copies": "1",
+            "documents-1-name": "Bản sao CCCD",
+            "documents-1-kind": "copy",
+            "documents-1-copies": "2",
+        },
+    )
     assert response.status_code == 302, response.data[:2000]
     assert "/dossier/details/" in response.location and "receipt=1" in response.location
     assert "/dossier/print/01/" in _flashes(client)  # the receipt is offered at once
@@ -79,7 +104,9 @@ def test_intake_through_the_form_then_receipt(app, client, login_as, world):
         assert d.received_by.username == "staff1"
         assert d.due_date == lc.load_calendar(db.session).due_date(d.accepted_at, 5)
         assert [(x.name, x.kind, x.copies) for x in d.documents] == [
-            ("Đơn đề nghị", "original", 1), ("Bản sao CCCD", "copy", 2)]
+            ("Đơn đề nghị", "original", 1),
+            ("Bản sao CCCD", "copy", 2),
+        ]
         assert len(d.events) == 1 and d.events[0].user.username == "staff1"
         dossier_id, code = d.id, d.code
     page = client.get(response.location)
@@ -93,13 +120,25 @@ def test_intake_through_the_form_then_receipt(app, client, login_as, world):
 def test_intake_refuses_another_agencys_or_inactive_procedure(app, client, login_as, world):
     login_as("staff")
     for procedure in (world["p2"], world["old"], 999999):
-        response = client.post("/dossier/new/", data={
-            "procedure": procedure, "applicant_name": "Kẻ Giả Mạo", "applicant_kind": "citizen",
-            "channel": "direct"})
+        response = client.post(
+            "/dossier/new/",
+            data={
+                "procedure": procedure,
+                "applicant_name": "Kẻ Giả Mạo",
+                "applicant_kind": "citizen",
+                "channel": "direct",
+            },
+        )
         assert response.status_code == 200  # the form again, with an error
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Dossier)
-                                 .where(Dossier.applicant_name == "Kẻ Giả Mạo")) == 0
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Dossier)
+                .where(Dossier.applicant_name == "Kẻ Giả Mạo")
+            )
+            == 0
+        )
 
 
 def test_procedure_picker_is_scoped_and_accent_insensitive(client, login_as, world):
@@ -115,15 +154,24 @@ def test_staff_cannot_reach_another_agencys_dossier(app, client, login_as, world
     before = _dossier(app, other)
     assert client.get(f"/dossier/details/?id={other}").status_code == 404
     assert client.get(f"/dossier/edit/?id={other}").status_code == 404
-    assert client.post(f"/dossier/edit/?id={other}", data={
-        "applicant_name": "Đã sửa", "applicant_kind": "citizen",
-        "form_version": before.version}).status_code == 404
+    assert (
+        client.post(
+            f"/dossier/edit/?id={other}",
+            data={
+                "applicant_name": "Đã sửa",
+                "applicant_kind": "citizen",
+                "form_version": before.version,
+            },
+        ).status_code
+        == 404
+    )
     for form_no in ("01", "05"):
         assert client.get(f"/dossier/print/{form_no}/?id={other}").status_code == 404
     assert _post_transition(client, app, other, "transfer").status_code == 404
     # A batch with one own and one foreign id changes nothing at all.
-    response = client.post("/dossier/action/", data={"action": "transfer",
-                                                     "rowid": [world["own"], other]})
+    response = client.post(
+        "/dossier/action/", data={"action": "transfer", "rowid": [world["own"], other]}
+    )
     assert response.status_code == 302
     assert "Nothing was changed" in _flashes(client) or "Không" in _flashes(client)
     assert client.get(f"/dossier_due/details/?id={other}").status_code == 404
@@ -134,10 +182,14 @@ def test_staff_cannot_reach_another_agencys_dossier(app, client, login_as, world
     after = _dossier(app, other)
     own = _dossier(app, world["own"])
     assert (after.status, after.applicant_name, after.version) == (
-        before.status, before.applicant_name, before.version)
+        before.status,
+        before.applicant_name,
+        before.version,
+    )
     assert own.status == Status.ACCEPTED
-    book = load_workbook(io.BytesIO(client.get(
-        "/dossier/register/?from=2019-03-01&to=2019-03-31").data))
+    book = load_workbook(
+        io.BytesIO(client.get("/dossier/register/?from=2019-03-01&to=2019-03-31").data)
+    )
     codes = [row[1] for row in book.active.iter_rows(min_row=5, values_only=True)]
     assert codes == [own.code]
 
@@ -148,12 +200,17 @@ def test_manager_reads_everything_and_changes_nothing(app, client, login_as, wor
     page = client.get(f"/dossier/details/?id={world['own']}").get_data(as_text=True)
     assert 'id="transitions"' not in page
     assert _post_transition(client, app, world["own"], "transfer").status_code == 403
-    assert client.post("/dossier/action/", data={"action": "transfer",
-                                                 "rowid": [world["own"]]}).status_code == 403
+    assert (
+        client.post(
+            "/dossier/action/", data={"action": "transfer", "rowid": [world["own"]]}
+        ).status_code
+        == 403
+    )
     assert client.post("/dossier/delete/", data={"id": world["own"]}).status_code == 403
     assert _dossier(app, world["own"]).status == Status.ACCEPTED
-    book = load_workbook(io.BytesIO(client.get(
-        "/dossier/register/?from=2019-03-04&to=2019-03-04").data))
+    book = load_workbook(
+        io.BytesIO(client.get("/dossier/register/?from=2019-03-04&to=2019-03-04").data)
+    )
     assert len(list(book.active.iter_rows(min_row=5, values_only=True))) == 2
 
 
@@ -177,8 +234,9 @@ def test_transitions_through_the_page(app, client, login_as, world):
     assert "không được phép" in _flashes(client).lower()
     assert _dossier(app, own).status == Status.AWAITING_SUPPLEMENT
     _post_transition(client, app, own, "supplement_received")
-    _post_transition(client, app, own, "reschedule", reason="Chờ ý kiến liên ngành",
-                     new_due_date="2019-04-30")
+    _post_transition(
+        client, app, own, "reschedule", reason="Chờ ý kiến liên ngành", new_due_date="2019-04-30"
+    )
     d = _dossier(app, own)
     assert d.rescheduled_due_date == dt.date(2019, 4, 30)
     form04 = client.get(f"/dossier/print/04/?id={own}").get_data(as_text=True)
@@ -186,24 +244,34 @@ def test_transitions_through_the_page(app, client, login_as, world):
     _post_transition(client, app, own, "resolve")
     _post_transition(client, app, own, "return", return_channel="postal")
     assert _dossier(app, own).status == Status.RESOLVED  # no tracking number
-    _post_transition(client, app, own, "return", return_channel="postal",
-                     postal_tracking_no="EL0001VN")
+    _post_transition(
+        client, app, own, "return", return_channel="postal", postal_tracking_no="EL0001VN"
+    )
     d = _dossier(app, own)
-    assert (d.status, d.return_channel, d.postal_tracking_no) == (Status.RETURNED, "postal",
-                                                                  "EL0001VN")
+    assert (d.status, d.return_channel, d.postal_tracking_no) == (
+        Status.RETURNED,
+        "postal",
+        "EL0001VN",
+    )
     form05 = client.get(f"/dossier/print/05/?id={own}").get_data(as_text=True)
     assert form05.count("<tr>") == 1 + 7  # header + 7 events
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(DossierEvent)
-                                 .where(DossierEvent.dossier_id == own)) == 7
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(DossierEvent).where(DossierEvent.dossier_id == own)
+            )
+            == 7
+        )
 
 
 def test_stale_transition_form_is_refused(app, client, login_as, world):
     login_as("staff")
     d = _dossier(app, world["own"])
     assert _post_transition(client, app, world["own"], "transfer").status_code == 302
-    client.post("/dossier/transition/", data={"id": d.id, "version": d.version,
-                                              "action": "withdraw", "reason": "đổi ý"})
+    client.post(
+        "/dossier/transition/",
+        data={"id": d.id, "version": d.version, "action": "withdraw", "reason": "đổi ý"},
+    )
     assert _dossier(app, world["own"]).status == Status.PROCESSING
     assert "người khác" in _flashes(client).lower()
 
@@ -211,8 +279,13 @@ def test_stale_transition_form_is_refused(app, client, login_as, world):
 def test_refusal_and_form_03(app, client, login_as, world):
     with app.app_context():
         p1 = db.session.get(Procedure, world["p1"])
-        s = Dossier(procedure=p1, agency_id=p1.agency_id, applicant_name="Phạm Thị Dung",
-                    channel="online", status=Status.SUBMITTED)
+        s = Dossier(
+            procedure=p1,
+            agency_id=p1.agency_id,
+            applicant_name="Phạm Thị Dung",
+            channel="online",
+            status=Status.SUBMITTED,
+        )
         db.session.add(s)
         db.session.commit()
         sid = s.id
@@ -243,8 +316,12 @@ def test_batch_transfer_and_result_received(app, client, login_as, world):
 def test_second_editor_gets_a_conflict_and_overwrites_nothing(app, users, world):
     first, second = app.test_client(), app.test_client()
     with app.app_context():
-        staff2 = User(username="staff2", role="staff", full_name="Staff Two",
-                      agencies=[db.session.get(Agency, world["sgtvt"])])
+        staff2 = User(
+            username="staff2",
+            role="staff",
+            full_name="Staff Two",
+            agencies=[db.session.get(Agency, world["sgtvt"])],
+        )
         staff2.set_password("correct horse 42")
         db.session.add(staff2)
         db.session.commit()
@@ -254,11 +331,15 @@ def test_second_editor_gets_a_conflict_and_overwrites_nothing(app, users, world)
 
     def form_of(client):
         html = client.get(url).get_data(as_text=True)
-        version = re.search(r'name="form_version"[^>]*value="(\d+)"', html) or \
-            re.search(r'value="(\d+)"[^>]*name="form_version"', html)
+        version = re.search(r'name="form_version"[^>]*value="(\d+)"', html) or re.search(
+            r'value="(\d+)"[^>]*name="form_version"', html
+        )
         assert version, "the edit form carries the version"
-        return {"applicant_name": "Nguyễn Văn Ánh", "applicant_kind": "citizen",
-                "form_version": version.group(1)}
+        return {
+            "applicant_name": "Nguyễn Văn Ánh",
+            "applicant_kind": "citizen",
+            "form_version": version.group(1),
+        }
 
     a, b = form_of(first), form_of(second)
     a["phone"] = "0911111111"
@@ -270,9 +351,13 @@ def test_second_editor_gets_a_conflict_and_overwrites_nothing(app, users, world)
     d = _dossier(app, world["own"])
     assert d.phone == "0911111111"
     with app.app_context():
-        rows = db.session.scalars(select(AuditLog).where(
-            AuditLog.table_name == "dossier", AuditLog.row_id == world["own"],
-            AuditLog.action == "update")).all()
+        rows = db.session.scalars(
+            select(AuditLog).where(
+                AuditLog.table_name == "dossier",
+                AuditLog.row_id == world["own"],
+                AuditLog.action == "update",
+            )
+        ).all()
         assert [r.changes["phone"] for r in rows] == [["0912", "0911111111"]]
         assert rows[0].user.username == "staff1"
 
@@ -312,6 +397,7 @@ def test_list_filters_search_and_supervision(app, client, login_as, world):
 def _filter_index(client, label_part):
     """The index Flask-Admin gives a filter, read from the list page's filter definitions."""
     import json
+
     html = client.get("/dossier/").get_data(as_text=True)
     match = re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html, re.S)
     groups = json.loads(match.group(1))
@@ -324,8 +410,9 @@ def _filter_index(client, label_part):
 def test_register_columns(app, client, login_as, world):
     login_as("admin")
     _post_transition(client, app, world["own"], "transfer")
-    book = load_workbook(io.BytesIO(client.get(
-        "/dossier/register/?from=2019-03-04&to=2019-03-04").data))
+    book = load_workbook(
+        io.BytesIO(client.get("/dossier/register/?from=2019-03-04&to=2019-03-04").data)
+    )
     rows = list(book.active.iter_rows(min_row=4, values_only=True))
     assert rows[0][0] == "STT" and len(rows[0]) == 12
     own = _dossier(app, world["own"])
@@ -337,12 +424,14 @@ def test_register_columns(app, client, login_as, world):
 
 def _count_queries(app, fn):
     from sqlalchemy import event
+
     seen = []
     with app.app_context():
         engine = db.engine
 
     def count(conn, cursor, statement, *args):
         seen.append(statement)
+
     event.listen(engine, "before_cursor_execute", count)
     try:
         fn()
@@ -359,15 +448,22 @@ def test_lists_do_not_query_per_row(app, client, login_as, world, url):
         with app.app_context():
             for i in range(n):  # each with its own agency and procedure: lazy loads would show
                 agency = Agency(code=f"A{i}", name=f"Cơ quan {i}", kind="department")
-                proc = Procedure(code=f"2.00000{i}", name=f"Thủ tục {i}", agency=agency,
-                                 processing_days=1)
+                proc = Procedure(
+                    code=f"2.00000{i}", name=f"Thủ tục {i}", agency=agency, processing_days=1
+                )
                 db.session.add_all([agency, proc])
-                lc.accept_dossier(db.session, Dossier(procedure=proc, applicant_name=f"X {i}"),
-                                  None, dt.datetime(2019, 3, 5, 9), UNIT)
+                lc.accept_dossier(
+                    db.session,
+                    Dossier(procedure=proc, applicant_name=f"X {i}"),
+                    None,
+                    dt.datetime(2019, 3, 5, 9),
+                    UNIT,
+                )
             db.session.commit()
 
     def show():
         assert client.get(url).status_code == 200
+
     show()  # warm caches
     few = _count_queries(app, show)
     add(8)
@@ -379,8 +475,13 @@ def test_lists_do_not_query_per_row(app, client, login_as, world, url):
 def test_online_submission_accepted_on_the_page(app, client, login_as, world):
     with app.app_context():
         p1 = db.session.get(Procedure, world["p1"])
-        s = Dossier(procedure=p1, agency_id=p1.agency_id, applicant_name="Online Một",
-                    channel="online", status=Status.SUBMITTED)
+        s = Dossier(
+            procedure=p1,
+            agency_id=p1.agency_id,
+            applicant_name="Online Một",
+            channel="online",
+            status=Status.SUBMITTED,
+        )
         db.session.add(s)
         db.session.commit()
         sid = s.id
@@ -395,7 +496,9 @@ def test_online_submission_accepted_on_the_page(app, client, login_as, world):
 
 def test_transition_needs_the_csrf_token(csrf_app):
     import datetime as _dt
+
     from tests.factories import PASSWORD, create_agency, create_user
+
     with csrf_app.app_context():
         agency = create_agency()
         create_user("clerk", "staff", [agency])
@@ -414,22 +517,31 @@ def test_transition_needs_the_csrf_token(csrf_app):
     assert _dossier(csrf_app, dossier_id).status == Status.ACCEPTED
     details = client.get(f"/dossier/details/?id={dossier_id}").get_data(as_text=True)
     form["csrf_token"] = re.search(
-        r'id="form-transfer">\s*<input type="hidden" name="csrf_token" value="([^"]+)"',
-        details).group(1)
+        r'id="form-transfer">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', details
+    ).group(1)
     assert client.post("/dossier/transition/", data=form).status_code == 302
     assert _dossier(csrf_app, dossier_id).status == Status.PROCESSING
 
 
 def test_register_pages_through_batches_and_caps(app, client, login_as, world, monkeypatch):
     import domain.register as dossier_views
+
     with app.app_context():
         p1 = db.session.get(Procedure, world["p1"])
         for i in range(6):  # same acceptance time: the keyset must break ties by id
-            lc.accept_dossier(db.session, Dossier(procedure=p1, applicant_name=f"Lô {i}"),
-                              None, dt.datetime(2019, 3, 4, 9), UNIT)
+            lc.accept_dossier(
+                db.session,
+                Dossier(procedure=p1, applicant_name=f"Lô {i}"),
+                None,
+                dt.datetime(2019, 3, 4, 9),
+                UNIT,
+            )
         db.session.commit()
-        expected = db.session.scalars(select(Dossier.code).where(
-            Dossier.agency_id == world["sgtvt"]).order_by(Dossier.accepted_at, Dossier.id)).all()
+        expected = db.session.scalars(
+            select(Dossier.code)
+            .where(Dossier.agency_id == world["sgtvt"])
+            .order_by(Dossier.accepted_at, Dossier.id)
+        ).all()
     monkeypatch.setattr(dossier_views, "REGISTER_BATCH", 2)
     login_as("staff")
     url = "/dossier/register/?from=2019-03-04&to=2019-03-04"
@@ -437,6 +549,7 @@ def test_register_pages_through_batches_and_caps(app, client, login_as, world, m
     def rows():
         book = load_workbook(io.BytesIO(client.get(url).data))
         return list(book.active.iter_rows(min_row=5, values_only=True))
+
     got = rows()
     assert [r[1] for r in got] == expected and len(expected) == 7
     assert [r[0] for r in got] == list(range(1, 8))

@@ -1,5 +1,6 @@
 """List exports to .xlsx: the current filtered and sorted list, typed cells, no formulas from user
 text, the same role and agency scoping as the list, a row cap."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,13 +35,25 @@ def _procedures(app):
     with app.app_context():
         gt = db.session.query(Agency).filter_by(code="SGTVT").one()
         tp = db.session.query(Agency).filter_by(code="STP").one()
-        db.session.add_all([
-            Procedure(code="1.000003", name="Cấp đổi giấy phép lái xe", agency=gt,
-                      processing_days=5, publication_date=dt.date(2019, 1, 2)),
-            Procedure(code="1.000001", name="Đăng ký khai sinh", agency=tp, processing_days=0),
-            Procedure(code="1.000002", name="Cấp giấy phép lái xe", agency=gt,
-                      processing_days=10, postal_in=True),
-        ])
+        db.session.add_all(
+            [
+                Procedure(
+                    code="1.000003",
+                    name="Cấp đổi giấy phép lái xe",
+                    agency=gt,
+                    processing_days=5,
+                    publication_date=dt.date(2019, 1, 2),
+                ),
+                Procedure(code="1.000001", name="Đăng ký khai sinh", agency=tp, processing_days=0),
+                Procedure(
+                    code="1.000002",
+                    name="Cấp giấy phép lái xe",
+                    agency=gt,
+                    processing_days=10,
+                    postal_in=True,
+                ),
+            ]
+        )
         db.session.commit()
 
 
@@ -83,17 +96,23 @@ def test_row_cap_refuses_with_a_clear_message(app, client, login_as):
     page = client.get(response.location)
     assert "nhiều hơn 2 dòng".encode() in page.data
     # Under the cap the export goes through.
-    assert len(_rows(_sheet(client.get("/procedure/export.xlsx?search=giay"))))== 3
+    assert len(_rows(_sheet(client.get("/procedure/export.xlsx?search=giay")))) == 3
 
 
 EXPORT_ROLES = {
-    "agency": {"admin", "staff", "manager"}, "field": {"admin", "staff", "manager"},
-    "procedure": {"admin", "staff", "manager"}, "user": {"admin"},
-    "calendar_day": {"admin", "staff", "manager"}, "audit_log": {"admin", "manager"},
-    "payment": {"admin", "staff", "manager"}, "staff_rating": {"admin", "manager"},
+    "agency": {"admin", "staff", "manager"},
+    "field": {"admin", "staff", "manager"},
+    "procedure": {"admin", "staff", "manager"},
+    "user": {"admin"},
+    "calendar_day": {"admin", "staff", "manager"},
+    "audit_log": {"admin", "manager"},
+    "payment": {"admin", "staff", "manager"},
+    "staff_rating": {"admin", "manager"},
     "evaluation_form": {"admin", "staff", "manager"},
-    "evaluation_indicator": {"admin", "manager"}, "feedback": {"admin", "staff", "manager"},
-    "postal": {"admin", "staff", "manager"}, "courier_run": {"admin", "staff", "manager"},
+    "evaluation_indicator": {"admin", "manager"},
+    "feedback": {"admin", "staff", "manager"},
+    "postal": {"admin", "staff", "manager"},
+    "courier_run": {"admin", "staff", "manager"},
 }
 
 
@@ -113,13 +132,22 @@ def test_export_has_the_roles_of_the_list(app, users, role):
 
 class DossierExportView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     """A dossier list as the dossier branch declares it: scoped to the staff's agencies."""
+
     read_roles = ("admin", "staff", "manager")
     agency_column = Dossier.agency_id
     column_labels = labels.LABELS
-    column_list = ("code", "applicant_name", "agency", "channel", "accepted_at", "due_date",
-                   "status")
-    column_choices = {"channel": [("direct", "Trực tiếp"), ("online", "Trực tuyến"),
-                                  ("postal", "Bưu chính")]}
+    column_list = (
+        "code",
+        "applicant_name",
+        "agency",
+        "channel",
+        "accepted_at",
+        "due_date",
+        "status",
+    )
+    column_choices = {
+        "channel": [("direct", "Trực tiếp"), ("online", "Trực tuyến"), ("postal", "Bưu chính")]
+    }
     column_default_sort = ("accepted_at", True)
     simple_list_pager = True
     export_columns = column_list + ("version",)
@@ -130,6 +158,7 @@ class DossierExportView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
 def dossier_app(app):
     """An app of its own (the shared one must not grow a test view), on the same database."""
     from tests.support import make_app
+
     own = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
     admin = own.extensions["admin"][0]
     admin.add_view(DossierExportView(Dossier, db, name="Hồ sơ", endpoint="test_dossier"))
@@ -147,14 +176,30 @@ def test_user_text_is_never_a_formula_and_staff_see_their_agencies(dossier_app, 
         p2 = Procedure(code="1.000002", name="P2", agency=tp, processing_days=3)
         db.session.add_all([p1, p2])
         db.session.flush()
-        db.session.add_all([
-            Dossier(code="000.00.20.H37-190304-0001", procedure=p1, agency_id=gt.id,
-                    applicant_name=FORMULA, channel="online", status=4,
-                    accepted_at=dt.datetime(2019, 3, 4, 8, 30), due_date=dt.date(2019, 3, 7)),
-            Dossier(code="000.00.20.H37-190304-0002", procedure=p2, agency_id=tp.id,
-                    applicant_name="-1+2", channel="direct", status=2,
-                    accepted_at=dt.datetime(2019, 3, 4, 9), due_date=dt.date(2019, 3, 7)),
-        ])
+        db.session.add_all(
+            [
+                Dossier(
+                    code="000.00.20.H37-190304-0001",
+                    procedure=p1,
+                    agency_id=gt.id,
+                    applicant_name=FORMULA,
+                    channel="online",
+                    status=4,
+                    accepted_at=dt.datetime(2019, 3, 4, 8, 30),
+                    due_date=dt.date(2019, 3, 7),
+                ),
+                Dossier(
+                    code="000.00.20.H37-190304-0002",
+                    procedure=p2,
+                    agency_id=tp.id,
+                    applicant_name="-1+2",
+                    channel="direct",
+                    status=2,
+                    accepted_at=dt.datetime(2019, 3, 4, 9),
+                    due_date=dt.date(2019, 3, 7),
+                ),
+            ]
+        )
         db.session.commit()
 
     client = app.test_client()
@@ -162,8 +207,15 @@ def test_user_text_is_never_a_formula_and_staff_see_their_agencies(dossier_app, 
     response = client.get("/test_dossier/export.xlsx")
     ws = _sheet(response)
     rows = _rows(ws)
-    assert rows[0][:7] == ["Mã", "Người nộp", "Cơ quan", "Hình thức", "Ngày tiếp nhận",
-                           "Ngày hẹn trả", "Trạng thái"]
+    assert rows[0][:7] == [
+        "Mã",
+        "Người nộp",
+        "Cơ quan",
+        "Hình thức",
+        "Ngày tiếp nhận",
+        "Ngày hẹn trả",
+        "Trạng thái",
+    ]
     by_code = {r[0]: r for r in rows[1:]}
     cell = by_code["000.00.20.H37-190304-0001"]
     assert cell[1] == "'" + FORMULA  # shown as typed, never run
@@ -194,10 +246,19 @@ def test_export_streams_rows_in_batches(dossier_app, users, monkeypatch):
         db.session.add(p1)
         db.session.flush()
         db.session.info["skip_audit"] = True
-        db.session.add_all([Dossier(procedure=p1, agency_id=gt.id, applicant_name=f"N{i:03}",
-                                    channel="direct", status=2,
-                                    accepted_at=dt.datetime(2019, 3, 1) + dt.timedelta(hours=i))
-                            for i in range(25)])
+        db.session.add_all(
+            [
+                Dossier(
+                    procedure=p1,
+                    agency_id=gt.id,
+                    applicant_name=f"N{i:03}",
+                    channel="direct",
+                    status=2,
+                    accepted_at=dt.datetime(2019, 3, 1) + dt.timedelta(hours=i),
+                )
+                for i in range(25)
+            ]
+        )
         db.session.commit()
     monkeypatch.setattr(DossierExportView, "export_batch_size", 7)
     client = app.test_client()
@@ -208,11 +269,20 @@ def test_export_streams_rows_in_batches(dossier_app, users, monkeypatch):
 
 def test_audit_log_export_shows_local_time(app, users):
     import datetime as dt
+
     from models import AuditLog
+
     with app.app_context():
         db.session.query(AuditLog).delete()
-        db.session.add(AuditLog(at=dt.datetime(2019, 3, 4, 2, 30), action="update",
-                                table_name="agency", row_id=1, changes={}))
+        db.session.add(
+            AuditLog(
+                at=dt.datetime(2019, 3, 4, 2, 30),
+                action="update",
+                table_name="agency",
+                row_id=1,
+                changes={},
+            )
+        )
         db.session.commit()
     client = app.test_client()
     client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})

@@ -1,14 +1,34 @@
 """Security headers: a Content-Security-Policy with a fresh nonce per request and no inline
 script or style without it; HSTS in production; no caching of what a logged-in user sees."""
+
 import re
 
 import pytest
 
 PAGES = {
-    "admin": ["/", "/agency/", "/procedure/", "/procedure/new/", "/user/", "/user/new/",
-              "/calendar_day/", "/audit_log/", "/imports/", "/dossier/"],
-    "staff": ["/", "/dossier/", "/dossier/new/", "/dossier_due/", "/payment/", "/payment/new/",
-              "/courier_run/new/", "/evaluation_form/new/", "/kiosk/"],
+    "admin": [
+        "/",
+        "/agency/",
+        "/procedure/",
+        "/procedure/new/",
+        "/user/",
+        "/user/new/",
+        "/calendar_day/",
+        "/audit_log/",
+        "/imports/",
+        "/dossier/",
+    ],
+    "staff": [
+        "/",
+        "/dossier/",
+        "/dossier/new/",
+        "/dossier_due/",
+        "/payment/",
+        "/payment/new/",
+        "/courier_run/new/",
+        "/evaluation_form/new/",
+        "/kiosk/",
+    ],
     "manager": ["/", "/report/", "/dossier/", "/staff_rating/"],
 }
 
@@ -67,6 +87,7 @@ def test_no_hsts_outside_production(client, users):
 
 def test_hsts_in_production(monkeypatch, tmp_path):
     from tests.support import make_app
+
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     app = make_app(f"sqlite:///{tmp_path / 'p.db'}")

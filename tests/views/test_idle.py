@@ -2,13 +2,14 @@
 away: pages warn before it, a keep-alive extends it, and a form posted after it is kept and
 shown again, filled, once its author has logged in again. Posts are sent as a browser sends them
 (Origin and Referer of the page the form is on); expiry is simulated by the session clock."""
+
 import re
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
 
-from tests.factories import PASSWORD, create_agency, create_user
 from models import Dossier, FormDraft, Procedure, db
+from tests.factories import PASSWORD, create_agency, create_user
 
 HOST = "http://localhost"
 
@@ -16,15 +17,17 @@ HOST = "http://localhost"
 def _token(client, url):
     page = client.get(url)
     assert page.status_code == 200, (url, page.status_code)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                      r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    match = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"|'
+        r'name="csrf_token" value="([^"]+)"',
+        page.get_data(as_text=True),
+    )
     return match.group(1) or match.group(2)
 
 
 def _browser_post(client, url, data, page=None):
     """A form post as Chromium sends it: from the page it is on (same origin)."""
-    return client.post(url, data=data, headers={"Origin": HOST,
-                                                "Referer": HOST + (page or url)})
+    return client.post(url, data=data, headers={"Origin": HOST, "Referer": HOST + (page or url)})
 
 
 def _world(app):
@@ -33,8 +36,9 @@ def _world(app):
         create_user("staff1", "staff", [agency])
         create_user("staff2", "staff", [agency])
         create_user("admin1", "admin")
-        proc = Procedure(code="1.002804", name="Đổi giấy phép lái xe", agency=agency,
-                         processing_days=5)
+        proc = Procedure(
+            code="1.002804", name="Đổi giấy phép lái xe", agency=agency, processing_days=5
+        )
         db.session.add(proc)
         db.session.commit()
         return proc.id
@@ -53,12 +57,20 @@ INTAKE = "/dossier/new/?url=%2Fdossier%2F"
 
 
 def _intake(procedure_id, token):
-    return {"csrf_token": token, "procedure": str(procedure_id),
-            "applicant_name": "Lương Thị Hồng Nhung", "applicant_kind": "citizen",
-            "phone": "0912345678", "address": "Số 5 Lê Lợi, Lạng Sơn", "channel": "direct",
-            "return_channel": "postal", "note": "Khách hẹn quay lại chiều nay",
-            "documents-0-name": "Đơn đề nghị", "documents-0-kind": "original",
-            "documents-0-copies": "1"}
+    return {
+        "csrf_token": token,
+        "procedure": str(procedure_id),
+        "applicant_name": "Lương Thị Hồng Nhung",
+        "applicant_kind": "citizen",
+        "phone": "0912345678",
+        "address": "Số 5 Lê Lợi, Lạng Sơn",
+        "channel": "direct",
+        "return_channel": "postal",
+        "note": "Khách hẹn quay lại chiều nay",
+        "documents-0-name": "Đơn đề nghị",
+        "documents-0-kind": "original",
+        "documents-0-copies": "1",
+    }
 
 
 def _dossiers(app):
@@ -134,16 +146,26 @@ def test_an_expired_edit_keeps_the_version_the_clerk_saw(csrf_app, session_clock
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     version = re.search(r'name="form_version" type="hidden" value="([^"]+)"', page).group(1)
     session_clock(minutes=31)
-    posted = {"csrf_token": token, "form_version": version, "applicant_name": "Tên đã sửa",
-              "applicant_kind": "citizen", "return_channel": "counter"}
+    posted = {
+        "csrf_token": token,
+        "form_version": version,
+        "applicant_name": "Tên đã sửa",
+        "applicant_kind": "citizen",
+        "return_channel": "counter",
+    }
     response = _browser_post(client, edit, posted)
     assert response.status_code == 401
     with csrf_app.app_context():  # meanwhile a colleague changes the dossier
         dossier = db.session.get(Dossier, dossier_id)
         dossier.note = "Đồng nghiệp sửa"
         db.session.commit()
-    next_url = parse_qs(urlsplit(re.search(r'id="login-again" href="([^"]+)"', response.get_data(
-        as_text=True)).group(1).replace("&amp;", "&")).query)["next"][0]
+    next_url = parse_qs(
+        urlsplit(
+            re.search(r'id="login-again" href="([^"]+)"', response.get_data(as_text=True))
+            .group(1)
+            .replace("&amp;", "&")
+        ).query
+    )["next"][0]
     _login(client, next_url=next_url)
     form = client.get(next_url).get_data(as_text=True)
     assert 'value="Tên đã sửa"' in form
@@ -157,9 +179,18 @@ def test_passwords_are_never_kept(csrf_app, session_clock):
     _login(client, "admin1")
     token = _token(client, "/user/new/")
     session_clock(minutes=31)
-    response = _browser_post(client, "/user/new/", {
-        "csrf_token": token, "username": "newclerk", "full_name": "Cán bộ Mới",
-        "role": "staff", "new_password": "a secret 1234", "password": "another secret"})
+    response = _browser_post(
+        client,
+        "/user/new/",
+        {
+            "csrf_token": token,
+            "username": "newclerk",
+            "full_name": "Cán bộ Mới",
+            "role": "staff",
+            "new_password": "a secret 1234",
+            "password": "another secret",
+        },
+    )
     assert response.status_code == 401
     with csrf_app.app_context():
         kept = dict(db.session.scalar(select(FormDraft)).fields)
@@ -171,9 +202,11 @@ def test_passwords_are_never_kept(csrf_app, session_clock):
 def test_a_post_from_another_site_is_not_kept(csrf_app, session_clock):
     procedure_id = _world(csrf_app)
     client = csrf_app.test_client()
-    response = client.post(INTAKE, data=_intake(procedure_id, "x"),
-                           headers={"Origin": "https://evil.example",
-                                    "Referer": "https://evil.example/form"})
+    response = client.post(
+        INTAKE,
+        data=_intake(procedure_id, "x"),
+        headers={"Origin": "https://evil.example", "Referer": "https://evil.example/form"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 401 and "Phiên làm việc đã hết hạn" in page
     assert "Nội dung bạn đã nhập đã được giữ lại" not in page
@@ -200,10 +233,12 @@ def test_a_draft_is_only_for_its_page_and_its_author(csrf_app, session_clock):
     assert response.status_code == 302 and "_draft=" in response.location
     key = parse_qs(urlsplit(response.location).query)["_draft"][0]
     # Only its author, only on its page.
-    assert "Lương Thị Hồng Nhung" not in other.get(
-        f"/dossier/new/?_draft={key}").get_data(as_text=True)
-    assert "Lương Thị Hồng Nhung" not in client.get(
-        f"/feedback/new/?_draft={key}").get_data(as_text=True)
+    assert "Lương Thị Hồng Nhung" not in other.get(f"/dossier/new/?_draft={key}").get_data(
+        as_text=True
+    )
+    assert "Lương Thị Hồng Nhung" not in client.get(f"/feedback/new/?_draft={key}").get_data(
+        as_text=True
+    )
     assert _dossiers(csrf_app) == 0
 
 
@@ -229,9 +264,11 @@ def test_the_login_page_left_open_asks_again_instead_of_failing(csrf_app, sessio
     client = csrf_app.test_client()
     token = _token(client, "/login?next=/dossier/")
     session_clock(minutes=31)
-    response = _browser_post(client, "/login?next=/dossier/",
-                             {"csrf_token": token, "username": "staff1", "password": PASSWORD,
-                              "next": "/dossier/"})
+    response = _browser_post(
+        client,
+        "/login?next=/dossier/",
+        {"csrf_token": token, "username": "staff1", "password": PASSWORD, "next": "/dossier/"},
+    )
     assert response.status_code == 302 and "/login" in response.location
     assert "dossier" in response.location
     page = client.get(response.location).get_data(as_text=True)
@@ -256,18 +293,24 @@ def test_a_button_with_an_old_token_leads_back_to_its_page(csrf_app, session_clo
     token = _token(client, details)
     client.post("/logout", data={"csrf_token": token})
     _login(client)  # e.g. in another tab: the page's token is now an old one
-    response = _browser_post(client, "/dossier/transition/", {
-        "csrf_token": token, "id": str(dossier_id), "version": str(version),
-        "action": "resolve"}, page=details)
+    response = _browser_post(
+        client,
+        "/dossier/transition/",
+        {"csrf_token": token, "id": str(dossier_id), "version": str(version), "action": "resolve"},
+        page=details,
+    )
     assert response.status_code == 302 and response.location == details
     assert "chưa có gì được thay đổi" in client.get(details).get_data(as_text=True)
     with csrf_app.app_context():
         assert db.session.get(Dossier, dossier_id).status == status
     # Logged out meanwhile: the explanation, and a login that leads back to the dossier.
     session_clock(minutes=31)
-    response = _browser_post(client, "/dossier/transition/", {
-        "csrf_token": token, "id": str(dossier_id), "version": str(version),
-        "action": "resolve"}, page=details)
+    response = _browser_post(
+        client,
+        "/dossier/transition/",
+        {"csrf_token": token, "id": str(dossier_id), "version": str(version), "action": "resolve"},
+        page=details,
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 401 and "Phiên làm việc đã hết hạn" in page
     assert "Nội dung bạn đã nhập đã được giữ lại" not in page

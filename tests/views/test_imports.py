@@ -1,4 +1,5 @@
 """The admin's import screens: upload → preview → confirm, with CSRF on, and who may use them."""
+
 from __future__ import annotations
 
 import io
@@ -9,12 +10,14 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from models import Agency, Dossier, DossierEvent, Procedure, db
 from tests.factories import PASSWORD, create_agency, create_user
 from tests.import_helpers import BILLION_LAUGHS, replace_in_xlsx, snapshot, xlsx_bytes
-from models import Agency, Dossier, DossierEvent, Procedure, db
 
-DOSSIERS = [["code", "procedure_code", "applicant_name", "channel", "accepted_at", "status"],
-            ["CU-1", "1.002809", "Đặng Thị Thu", "direct", "26/01/2019 09:00", "2"]]
+DOSSIERS = [
+    ["code", "procedure_code", "applicant_name", "channel", "accepted_at", "status"],
+    ["CU-1", "1.002809", "Đặng Thị Thu", "direct", "26/01/2019 09:00", "2"],
+]
 
 
 def _token(page: bytes) -> str:
@@ -26,8 +29,11 @@ def _token(page: bytes) -> str:
 def _setup(app):
     with app.app_context():
         agency = create_agency()
-        db.session.add(Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe", agency=agency,
-                                 processing_days=5))
+        db.session.add(
+            Procedure(
+                code="1.002809", name="Cấp lại Giấy phép lái xe", agency=agency, processing_days=5
+            )
+        )
         create_user("admin1", "admin")
         create_user("admin2", "admin")
         create_user("staff1", "staff", [agency])
@@ -37,16 +43,19 @@ def _setup(app):
 
 def _login(client, username="admin1"):
     token = _token(client.get("/login").data)
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
 
 
 def _upload(client, data: bytes, name: str, kind: str = "catalog"):
     token = _token(client.get("/imports/").data)
-    return client.post("/imports/", data={"kind": kind, "csrf_token": token,
-                                          "file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/imports/",
+        data={"kind": kind, "csrf_token": token, "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 @pytest.fixture
@@ -69,9 +78,11 @@ def test_catalog_upload_preview_confirm(csrf_app, admin_client):
     workbook.save(buffer)
 
     # Without the CSRF token the upload is refused.
-    response = client.post("/imports/", data={"kind": "catalog",
-                                              "file": (io.BytesIO(buffer.getvalue()), "c.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/imports/",
+        data={"kind": "catalog", "file": (io.BytesIO(buffer.getvalue()), "c.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
 
     response = _upload(client, buffer.getvalue(), "c.xlsx")
@@ -101,8 +112,9 @@ def test_catalog_upload_preview_confirm(csrf_app, admin_client):
     assert response.status_code == 200
     assert 'id="import-result"' in response.data.decode()
     with csrf_app.app_context():
-        assert db.session.execute(select(Agency.short_name, Agency.active)
-                                  .where(Agency.code == "SGTVT")).one() == ("GTVT mới", False)
+        assert db.session.execute(
+            select(Agency.short_name, Agency.active).where(Agency.code == "SGTVT")
+        ).one() == ("GTVT mới", False)
         assert db.session.scalar(select(func.count()).select_from(Agency)) == 2
     # The stored upload is gone: the same confirmation cannot run twice.
     assert client.get(preview_url).status_code == 404
@@ -121,8 +133,9 @@ def test_dossier_errors_block_the_confirmation(csrf_app, admin_client):
     with csrf_app.app_context():
         before = snapshot()
     # Posting the confirmation anyway (a forged form) writes nothing.
-    forged = client.post(f"/imports/confirm/{token}",
-                         data={"digest": "x", "csrf_token": _token(html.encode())})
+    forged = client.post(
+        f"/imports/confirm/{token}", data={"digest": "x", "csrf_token": _token(html.encode())}
+    )
     assert forged.status_code == 302
     with csrf_app.app_context():
         assert snapshot() == before
@@ -136,22 +149,27 @@ def test_dossier_import_through_the_browser_flow(csrf_app, admin_client):
     html = page.data.decode()
     assert "Đặng Thị Thu" in html and "11/02/2019" in html  # due date computed for the preview
     digest = re.search(r'name="digest" value="([^"]+)"', html).group(1)
-    response = client.post(f"/imports/confirm/{token}",
-                           data={"digest": digest, "csrf_token": _token(page.data)})
+    response = client.post(
+        f"/imports/confirm/{token}", data={"digest": digest, "csrf_token": _token(page.data)}
+    )
     assert response.status_code == 200
     with csrf_app.app_context():
         dossier = db.session.scalar(select(Dossier))
         assert dossier.code == "CU-1" and dossier.due_date.isoformat() == "2019-02-11"
         event = db.session.scalar(select(DossierEvent))
-        admin_id = db.session.execute(db.text("SELECT id FROM \"user\" WHERE username='admin1'")) \
-            .scalar()
+        admin_id = db.session.execute(
+            db.text("SELECT id FROM \"user\" WHERE username='admin1'")
+        ).scalar()
         assert event.user_id == admin_id and event.reason == "Nhập từ hệ thống cũ"
 
 
 def test_hostile_upload_is_refused_on_the_preview(csrf_app, admin_client):
     client = admin_client
-    attack = replace_in_xlsx(client.get("/imports/template/catalog.xlsx").data,
-                             "xl/worksheets/sheet1.xml", BILLION_LAUGHS)
+    attack = replace_in_xlsx(
+        client.get("/imports/template/catalog.xlsx").data,
+        "xl/worksheets/sheet1.xml",
+        BILLION_LAUGHS,
+    )
     with csrf_app.app_context():
         before = snapshot()
     response = _upload(client, attack, "c.xlsx")
@@ -164,18 +182,48 @@ def test_hostile_upload_is_refused_on_the_preview(csrf_app, admin_client):
 def test_templates_have_the_documented_layout(csrf_app, admin_client):
     client = admin_client
     workbook = openpyxl.load_workbook(io.BytesIO(client.get("/imports/template/catalog.xlsx").data))
-    assert workbook.sheetnames == ["agencies", "fields", "procedures", "fee_items",
-                                   "procedure_documents", "huong_dan"]
+    assert workbook.sheetnames == [
+        "agencies",
+        "fields",
+        "procedures",
+        "fee_items",
+        "procedure_documents",
+        "huong_dan",
+    ]
     assert [c.value for c in workbook["fee_items"][1]] == [
-        "procedure_code", "kind", "name", "amount_vnd", "channel", "note"]
+        "procedure_code",
+        "kind",
+        "name",
+        "amount_vnd",
+        "channel",
+        "note",
+    ]
     assert [c.value for c in workbook["procedure_documents"][1]] == [
-        "procedure_code", "position", "name", "kind", "copies", "required"]
+        "procedure_code",
+        "position",
+        "name",
+        "kind",
+        "copies",
+        "required",
+    ]
     assert workbook["agencies"].max_row == 1  # header only
     dossiers = openpyxl.load_workbook(
-        io.BytesIO(client.get("/imports/template/dossiers.xlsx").data))
+        io.BytesIO(client.get("/imports/template/dossiers.xlsx").data)
+    )
     assert [c.value for c in dossiers["dossiers"][1]] == [
-        "code", "procedure_code", "applicant_name", "channel", "accepted_at", "due_date", "status",
-        "resolved_at", "returned_at", "return_channel", "closed_at", "fee_paid_vnd"]
+        "code",
+        "procedure_code",
+        "applicant_name",
+        "channel",
+        "accepted_at",
+        "due_date",
+        "status",
+        "resolved_at",
+        "returned_at",
+        "return_channel",
+        "closed_at",
+        "fee_paid_vnd",
+    ]
     csv_template = client.get("/imports/template/dossiers.csv").data
     assert csv_template.startswith(b"\xef\xbb\xbfcode,procedure_code,")
     assert client.get("/imports/template/other.xlsx").status_code == 404
@@ -190,9 +238,15 @@ def test_another_admin_cannot_use_my_upload(csrf_app, admin_client):
     assert other.get("/imports/preview/short").status_code == 404
 
 
-URLS = [("get", "/imports/"), ("post", "/imports/"), ("get", "/imports/preview/" + "a" * 32),
-        ("post", "/imports/confirm/" + "a" * 32), ("post", "/imports/cancel/" + "a" * 32),
-        ("get", "/imports/template/catalog.xlsx"), ("get", "/imports/export/catalog.xlsx")]
+URLS = [
+    ("get", "/imports/"),
+    ("post", "/imports/"),
+    ("get", "/imports/preview/" + "a" * 32),
+    ("post", "/imports/confirm/" + "a" * 32),
+    ("post", "/imports/cancel/" + "a" * 32),
+    ("get", "/imports/template/catalog.xlsx"),
+    ("get", "/imports/export/catalog.xlsx"),
+]
 
 
 def test_anonymous_is_sent_to_login(client, users):
@@ -211,8 +265,10 @@ def test_only_admins_may_import_or_export(app, client, login_as, role):
     for method, url in URLS:
         kwargs = {}
         if method == "post" and url == "/imports/":
-            kwargs = {"data": {"kind": "dossiers", "file": (io.BytesIO(b"x"), "hs.csv")},
-                      "content_type": "multipart/form-data"}
+            kwargs = {
+                "data": {"kind": "dossiers", "file": (io.BytesIO(b"x"), "hs.csv")},
+                "content_type": "multipart/form-data",
+            }
         assert getattr(client, method)(url, **kwargs).status_code == 403, (role, url)
     with app.app_context():
         assert snapshot() == before

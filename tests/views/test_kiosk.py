@@ -1,13 +1,14 @@
 """Kiosk mode: the rating tablet runs all day on its own long-lived credential, which can only
 show one officer's rating screen and post ratings; a staff login starts and ends it."""
+
 import datetime as dt
 import re
 
 import pytest
 
-from tests.factories import PASSWORD, create_agency, create_user, login
 from domain import kiosk
 from models import Agency, KioskDevice, StaffRating, User, UserSession, db, utcnow
+from tests.factories import PASSWORD, create_agency, create_user, login
 
 COOKIE = "motcua_kiosk"
 
@@ -34,8 +35,10 @@ def _form_token(client):
 
 def _ratings(app):
     with app.app_context():
-        return [(r.staff_id, r.level, r.channel)
-                for r in db.session.query(StaffRating).order_by(StaffRating.id)]
+        return [
+            (r.staff_id, r.level, r.channel)
+            for r in db.session.query(StaffRating).order_by(StaffRating.id)
+        ]
 
 
 def test_staff_start_kiosk_mode_and_the_tablet_rates_that_officer(app, client, login_as):
@@ -44,8 +47,11 @@ def test_staff_start_kiosk_mode_and_the_tablet_rates_that_officer(app, client, l
     page = client.get("/kiosk/start/").get_data(as_text=True)
     assert "Staff1" in page and 'id="kiosk-start"' in page
     token = _start(client, ids["staff1"])
-    raw = [h for h in client.get("/kiosk/device/").headers.getlist("Set-Cookie")
-           if h.startswith(COOKIE)]
+    raw = [
+        h
+        for h in client.get("/kiosk/device/").headers.getlist("Set-Cookie")
+        if h.startswith(COOKIE)
+    ]
     with app.app_context():
         device = db.session.query(KioskDevice).one()
         # Only the hash is stored; the credential is long-lived (hours, not the 30 minutes).
@@ -62,8 +68,9 @@ def test_staff_start_kiosk_mode_and_the_tablet_rates_that_officer(app, client, l
     assert screen.status_code == 200
     text = screen.get_data(as_text=True)
     assert "Staff1" in text and "Rất hài lòng" in text and "Không hài lòng" in text
-    response = client.post("/kiosk/device/", data={"level": "very_satisfied",
-                                                   "csrf_token": _form_token(client)})
+    response = client.post(
+        "/kiosk/device/", data={"level": "very_satisfied", "csrf_token": _form_token(client)}
+    )
     assert response.status_code == 302
     assert "Xin cảm ơn" in client.get(response.location).get_data(as_text=True)
     assert _ratings(app) == [(ids["staff1"], "very_satisfied", "kiosk")]
@@ -88,8 +95,16 @@ def test_the_kiosk_credential_opens_no_other_page(app, client, login_as):
     client.set_cookie(COOKIE, token, path="/")
     admin = app.extensions["admin"][0]
     urls = {(view.blueprint.url_prefix or "").rstrip("/") + "/" for view in admin._views} | {
-        "/", "/dossier/new/", "/dossier/details/?id=1", "/staff_rating/totals/",
-        "/payment/new/", "/kiosk/start/", "/kiosk/end/", "/user/", "/report/"}
+        "/",
+        "/dossier/new/",
+        "/dossier/details/?id=1",
+        "/staff_rating/totals/",
+        "/payment/new/",
+        "/kiosk/start/",
+        "/kiosk/end/",
+        "/user/",
+        "/report/",
+    }
     for url in sorted(urls):
         response = client.get(url)
         if url == "/kiosk/":
@@ -113,27 +128,37 @@ def test_a_forged_officer_or_form_is_refused(app, client, login_as):
     _start(client, ids["staff1"])
     app.config["WTF_CSRF_ENABLED"] = True  # the tablet's form is checked like any other
     form = _form_token(client)
-    forged = client.post("/kiosk/device/", data={"level": "unsatisfied", "csrf_token": form,
-                                                 "staff_id": str(ids["staff2"])})
+    forged = client.post(
+        "/kiosk/device/",
+        data={"level": "unsatisfied", "csrf_token": form, "staff_id": str(ids["staff2"])},
+    )
     assert forged.status_code == 403
     assert "Máy đánh giá chỉ ghi nhận đánh giá cho cán bộ" in forged.get_data(as_text=True)
     stale = client.post("/kiosk/device/", data={"level": "satisfied"})
     assert stale.status_code == 400  # no token: nothing recorded, the screen again
-    assert "bấm lại" in stale.get_data(as_text=True) and 'id="rate-satisfied"' in \
-        stale.get_data(as_text=True)
-    assert client.post("/kiosk/device/", data={"level": "satisfied",
-                                               "csrf_token": "x" * 64}).status_code == 400
-    assert client.post("/kiosk/device/", data={"level": "excellent",
-                                               "csrf_token": form}).status_code == 400
+    assert "bấm lại" in stale.get_data(as_text=True) and 'id="rate-satisfied"' in stale.get_data(
+        as_text=True
+    )
+    assert (
+        client.post(
+            "/kiosk/device/", data={"level": "satisfied", "csrf_token": "x" * 64}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post("/kiosk/device/", data={"level": "excellent", "csrf_token": form}).status_code
+        == 400
+    )
     assert _ratings(app) == []
-    ok = client.post("/kiosk/device/", data={"level": "satisfied", "csrf_token": form,
-                                             "staff_id": str(ids["staff1"])})
+    ok = client.post(
+        "/kiosk/device/",
+        data={"level": "satisfied", "csrf_token": form, "staff_id": str(ids["staff1"])},
+    )
     assert ok.status_code == 302
     assert _ratings(app) == [(ids["staff1"], "satisfied", "kiosk")]
 
 
-def test_ending_kiosk_mode_needs_a_staff_login_and_revokes_the_credential(app, client,
-                                                                        login_as):
+def test_ending_kiosk_mode_needs_a_staff_login_and_revokes_the_credential(app, client, login_as):
     ids = _ids(app)
     login_as("staff")
     token = _start(client, ids["staff1"])
@@ -161,8 +186,10 @@ def test_ending_kiosk_mode_needs_a_staff_login_and_revokes_the_credential(app, c
     refused = client.get("/kiosk/device/")
     assert refused.status_code == 403
     assert "đăng nhập" in refused.get_data(as_text=True)
-    assert client.post("/kiosk/device/", data={"level": "satisfied",
-                                               "csrf_token": form}).status_code == 403
+    assert (
+        client.post("/kiosk/device/", data={"level": "satisfied", "csrf_token": form}).status_code
+        == 403
+    )
     assert _ratings(app) == []
 
 
@@ -241,20 +268,25 @@ def test_an_expired_kiosk_is_refused_on_the_tablet(app, client, login_as):
         device.expires_at = utcnow() - dt.timedelta(seconds=1)
         db.session.commit()
     assert client.get("/kiosk/device/").status_code == 403
-    assert client.post("/kiosk/device/", data={"level": "satisfied",
-                                               "csrf_token": form}).status_code == 403
+    assert (
+        client.post("/kiosk/device/", data={"level": "satisfied", "csrf_token": form}).status_code
+        == 403
+    )
     assert _ratings(app) == []
 
 
 def test_the_kiosk_start_form_needs_the_csrf_token(csrf_app):
     from tests.factories import csrf_token as _token
+
     with csrf_app.app_context():
         create_user("staff1", "staff", [create_agency()])
         db.session.commit()
         staff_id = db.session.query(User.id).scalar()
     client = csrf_app.test_client()
-    client.post("/login", data={"username": "staff1", "password": PASSWORD,
-                                "csrf_token": _token(client, "/login")})
+    client.post(
+        "/login",
+        data={"username": "staff1", "password": PASSWORD, "csrf_token": _token(client, "/login")},
+    )
     assert client.post("/kiosk/start/", data={"officer": str(staff_id)}).status_code == 400
     with csrf_app.app_context():
         assert db.session.query(KioskDevice).count() == 0
@@ -262,25 +294,30 @@ def test_the_kiosk_start_form_needs_the_csrf_token(csrf_app):
     response = client.post("/kiosk/start/", data={"officer": str(staff_id), "csrf_token": token})
     assert response.status_code == 302
     # The tablet's form token lives as long as its kiosk credential, not as its session.
-    form = re.search(r'name="csrf_token" value="([^"]+)"',
-                     client.get("/kiosk/device/").get_data(as_text=True)).group(1)
+    form = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/kiosk/device/").get_data(as_text=True)
+    ).group(1)
     assert client.post("/kiosk/device/", data={"level": "satisfied"}).status_code == 400
     client.delete_cookie("session")  # as a browser drops a session cookie past its time
-    assert client.post("/kiosk/device/", data={"level": "satisfied",
-                                               "csrf_token": form}).status_code == 302
+    assert (
+        client.post("/kiosk/device/", data={"level": "satisfied", "csrf_token": form}).status_code
+        == 302
+    )
     with csrf_app.app_context():
         assert db.session.query(StaffRating).count() == 1
 
 
 @pytest.mark.parametrize("idle_minutes", [31, 60 * 8])
-def test_the_tablet_still_rates_after_idle_time(app, client, login_as, session_clock,
-                                                idle_minutes):
+def test_the_tablet_still_rates_after_idle_time(app, client, login_as, session_clock, idle_minutes):
     """The defect: after 30 idle minutes the next tap ended on an error page."""
     ids = _ids(app)
     app.config["WTF_CSRF_ENABLED"] = True
     from tests.factories import csrf_token as _token
-    client.post("/login", data={"username": "staff1", "password": PASSWORD,
-                                "csrf_token": _token(client, "/login")})
+
+    client.post(
+        "/login",
+        data={"username": "staff1", "password": PASSWORD, "csrf_token": _token(client, "/login")},
+    )
     token = _token(client, "/kiosk/start/")
     client.post("/kiosk/start/", data={"officer": str(ids["staff1"]), "csrf_token": token})
     form = _form_token(client)

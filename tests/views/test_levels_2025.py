@@ -1,17 +1,18 @@
 """Levels after the 2025 reform (issue 13 point 5): a new procedure is of the province or the
 commune; "district" stays readable (and editable) on old rows, but the form does not offer it to
 a new procedure, a post forcing it and a catalog import of it are refused with the reason."""
+
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from tests.browser_forms import open_form
-from tests.factories import create_agency, create_user, login
 from domain.catalog_io import import_catalog
 from domain.spreadsheet_reader import read_tables
-from tests.import_helpers import xlsx_bytes
 from models import Procedure, db
+from tests.browser_forms import open_form
+from tests.factories import create_agency, create_user, login
+from tests.import_helpers import xlsx_bytes
 
 REASON = "Cấp huyện không còn từ ngày 01/07/2025"
 
@@ -19,8 +20,13 @@ REASON = "Cấp huyện không còn từ ngày 01/07/2025"
 def _world(app):
     with app.app_context():
         agency = create_agency()
-        old = Procedure(code="1.000100", name="Thủ tục cấp huyện cũ", agency=agency,
-                        level="district", processing_days=5)
+        old = Procedure(
+            code="1.000100",
+            name="Thủ tục cấp huyện cũ",
+            agency=agency,
+            level="district",
+            processing_days=5,
+        )
         db.session.add(old)
         create_user("admin1", "admin")
         db.session.commit()
@@ -41,10 +47,17 @@ def test_the_form_offers_no_district_to_a_new_procedure(app, client):
     w = _world(app)
     assert login(client, "admin1").status_code == 302
     assert _level_options(client.get("/procedure/new/").get_data(as_text=True)) == [
-        "province", "commune"]
+        "province",
+        "commune",
+    ]
     form = open_form(client, "/procedure/new/")
-    for name, value in {"code": "1.000101", "name": "Thủ tục mới", "agency": w["agency"],
-                        "processing_days": "3", "level": "district"}.items():
+    for name, value in {
+        "code": "1.000101",
+        "name": "Thủ tục mới",
+        "agency": w["agency"],
+        "processing_days": "3",
+        "level": "district",
+    }.items():
         form.set(name, value)
     response = form.submit(client)
     assert response.status_code == 200
@@ -73,13 +86,21 @@ def test_an_old_district_procedure_stays_readable_and_editable(app, client):
 def test_an_existing_procedure_cannot_move_to_district(app, client):
     w = _world(app)
     with app.app_context():
-        db.session.add(Procedure(code="1.000102", name="Thủ tục tỉnh", agency_id=w["agency"],
-                                 level="province", processing_days=2))
+        db.session.add(
+            Procedure(
+                code="1.000102",
+                name="Thủ tục tỉnh",
+                agency_id=w["agency"],
+                level="province",
+                processing_days=2,
+            )
+        )
         db.session.commit()
         pid = db.session.scalar(select(Procedure.id).where(Procedure.code == "1.000102"))
     assert login(client, "admin1").status_code == 302
     assert "district" not in _level_options(
-        client.get(f"/procedure/edit/?id={pid}").get_data(as_text=True))
+        client.get(f"/procedure/edit/?id={pid}").get_data(as_text=True)
+    )
     form = open_form(client, f"/procedure/edit/?id={pid}")
     form.set("level", "district")
     response = form.submit(client)
@@ -88,18 +109,34 @@ def test_an_existing_procedure_cannot_move_to_district(app, client):
 
 
 def _catalog_file(rows):
-    return read_tables(xlsx_bytes({"procedures": [
-        ["code", "name", "agency_code", "level", "processing_days"], *rows]}), "c.xlsx")
+    return read_tables(
+        xlsx_bytes(
+            {"procedures": [["code", "name", "agency_code", "level", "processing_days"], *rows]}
+        ),
+        "c.xlsx",
+    )
 
 
 def test_the_import_refuses_district_for_new_procedures_and_keeps_old_rows(app):
     _world(app)
     with app.app_context():
-        plan = import_catalog(db.session, _catalog_file([
-            ["1.000100", "Thủ tục cấp huyện cũ", "SGTVT", "district", 5],   # unchanged old row
-            ["1.000103", "Thủ tục mới cấp huyện", "SGTVT", "district", 5],  # new: refused
-            ["1.000104", "Thủ tục mới cấp xã", "SGTVT", "commune", 5],
-        ]), apply=True)
+        plan = import_catalog(
+            db.session,
+            _catalog_file(
+                [
+                    [
+                        "1.000100",
+                        "Thủ tục cấp huyện cũ",
+                        "SGTVT",
+                        "district",
+                        5,
+                    ],  # unchanged old row
+                    ["1.000103", "Thủ tục mới cấp huyện", "SGTVT", "district", 5],  # new: refused
+                    ["1.000104", "Thủ tục mới cấp xã", "SGTVT", "commune", 5],
+                ]
+            ),
+            apply=True,
+        )
         assert not plan.ok and not plan.applied
         errors = [(i.row, i.vi) for i in plan.all_issues()]
         assert len(errors) == 1
@@ -107,10 +144,16 @@ def test_the_import_refuses_district_for_new_procedures_and_keeps_old_rows(app):
         db.session.rollback()
         assert _count(app, Procedure.code.in_(["1.000103", "1.000104"])) == 0
 
-        plan = import_catalog(db.session, _catalog_file([
-            ["1.000100", "Thủ tục cấp huyện cũ", "SGTVT", "district", 6],
-            ["1.000104", "Thủ tục mới cấp xã", "SGTVT", "commune", 5],
-        ]), apply=True)
+        plan = import_catalog(
+            db.session,
+            _catalog_file(
+                [
+                    ["1.000100", "Thủ tục cấp huyện cũ", "SGTVT", "district", 6],
+                    ["1.000104", "Thủ tục mới cấp xã", "SGTVT", "commune", 5],
+                ]
+            ),
+            apply=True,
+        )
         assert plan.ok, [i.vi for i in plan.all_issues()]
         db.session.commit()
         old = db.session.scalar(select(Procedure).where(Procedure.code == "1.000100"))
@@ -120,11 +163,18 @@ def test_the_import_refuses_district_for_new_procedures_and_keeps_old_rows(app):
 def test_the_import_refuses_moving_a_procedure_to_district(app):
     _world(app)
     with app.app_context():
-        db.session.add(Procedure(code="1.000105", name="Thủ tục tỉnh",
-                                 agency_id=db.session.scalar(select(Procedure.agency_id)),
-                                 level="province", processing_days=2))
+        db.session.add(
+            Procedure(
+                code="1.000105",
+                name="Thủ tục tỉnh",
+                agency_id=db.session.scalar(select(Procedure.agency_id)),
+                level="province",
+                processing_days=2,
+            )
+        )
         db.session.commit()
-        plan = import_catalog(db.session, _catalog_file([
-            ["1.000105", "Thủ tục tỉnh", "SGTVT", "district", 2]]))
+        plan = import_catalog(
+            db.session, _catalog_file([["1.000105", "Thủ tục tỉnh", "SGTVT", "district", 2]])
+        )
         assert not plan.ok
         assert "cấp huyện không còn" in plan.all_issues()[0].vi

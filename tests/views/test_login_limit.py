@@ -1,6 +1,7 @@
 """Guessing passwords: after LOGIN_LIMIT_PER_USER failed logins of one username (or
 LOGIN_LIMIT_PER_ADDRESS from one client address) the login is refused for a while, even with the
 right password. Only failures count, and the refusal does not tell whether the username exists."""
+
 import http.cookiejar
 import os
 import re
@@ -16,9 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from tests.factories import PASSWORD, create_user, login
-from tests.support import IN_CI, ROOT, reset_schema, make_app
+
 from models import db
+from tests.factories import PASSWORD, create_user, login
+from tests.support import IN_CI, ROOT, make_app, reset_schema
 
 REFUSAL = "Quá nhiều lần đăng nhập không thành công"
 
@@ -77,8 +79,11 @@ def test_many_usernames_from_one_address_are_limited_too(app, users):
     assert refused.status_code == 429 and REFUSAL in _message(refused)
     # Another address is not affected.
     elsewhere = app.test_client()
-    response = elsewhere.post("/login", data={"username": "staff1", "password": PASSWORD},
-                              environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    response = elsewhere.post(
+        "/login",
+        data={"username": "staff1", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "192.0.2.9"},
+    )
     assert response.status_code == 302
 
 
@@ -109,6 +114,7 @@ REDIS_URL = "redis://127.0.0.1:6379/5"  # a database of its own on the shared se
 @pytest.fixture
 def redis_client():
     import redis
+
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
     try:
         client.ping()
@@ -135,11 +141,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def _attempt(base: str, username: str, password: str) -> int:
     """One login as a browser does it: the form (for its CSRF token), then the POST."""
     opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+    )
     page = opener.open(base + "/login", timeout=20).read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"csrf_token": token, "username": username,
-                                   "password": password}).encode()
+    data = urllib.parse.urlencode(
+        {"csrf_token": token, "username": username, "password": password}
+    ).encode()
     try:
         return opener.open(base + "/login", data=data, timeout=20).status
     except urllib.error.HTTPError as error:
@@ -149,8 +157,11 @@ def _attempt(base: str, username: str, password: str) -> int:
 def _login_posts(access_log: Path) -> list[tuple[str, str]]:
     """(worker pid, status) of every POST /login in gunicorn's access log, in order."""
     lines = access_log.read_text().splitlines() if access_log.exists() else []
-    return [(pid, status) for pid, method, path, status in (line.split() for line in lines)
-            if method == "POST" and path == "/login"]
+    return [
+        (pid, status)
+        for pid, method, path, status in (line.split() for line in lines)
+        if method == "POST" and path == "/login"
+    ]
 
 
 def test_the_limit_holds_across_gunicorn_workers_sharing_redis(tmp_path, redis_client):
@@ -165,15 +176,37 @@ def test_the_limit_holds_across_gunicorn_workers_sharing_redis(tmp_path, redis_c
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     access_log = tmp_path / "access.log"
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "DATABASE_URL": database_url,
-           "SECRET_KEY": "gunicorn-test-secret", "APP_ENV": "test"}
+    env = {
+        **os.environ,
+        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "gunicorn-test-secret",
+        "APP_ENV": "test",
+    }
     env.pop("TRUSTED_PROXIES", None)
     with open(tmp_path / "gunicorn.err", "wb") as errors:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}",
-             "--timeout", "60", "--access-logfile", str(access_log),
-             "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                "4",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "60",
+                "--access-logfile",
+                str(access_log),
+                "--access-logformat",
+                "%(p)s %(m)s %(U)s %(s)s",
+                "app:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
     try:
         deadline = time.monotonic() + 90
         while True:  # until the server answers
@@ -187,8 +220,7 @@ def test_the_limit_holds_across_gunicorn_workers_sharing_redis(tmp_path, redis_c
 
         # 10 failed logins, several at a time so that several workers take them.
         with ThreadPoolExecutor(max_workers=4) as pool:
-            failed = list(pool.map(lambda _: _attempt(base, username, "wrong password"),
-                                   range(10)))
+            failed = list(pool.map(lambda _: _attempt(base, username, "wrong password"), range(10)))
         assert failed == [401] * 10
         assert len({pid for pid, _ in _login_posts(access_log)}) >= 2, _login_posts(access_log)
 

@@ -1,6 +1,7 @@
 """Dossier look-up by citizens (issue 15): /tra-cuu/ and /api/v1/dossiers/{code} with the code and
 the look-up secret printed on the receipt; only the progress, nothing personal; one answer for an
 unknown code and a wrong secret; failed look-ups limited per address (memory and Redis)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,21 +11,24 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from tests.factories import login
-from tests.support import IN_CI, make_app, reset_schema
 from domain import lookup
 from models import DossierLookup, db
-
+from tests.factories import login
 from tests.lookup_data import (  # noqa: E402
-    APOLOGY, PERSONAL, SUPPLEMENT, make_dossier,
+    APOLOGY,
+    PERSONAL,
+    SUPPLEMENT,
+    make_dossier,
     print_receipt,
 )
+from tests.support import IN_CI, make_app, reset_schema
 
 
 @pytest.fixture
 def supplement_dossier(app, users):
-    dossier_id, code = make_dossier(app, steps=[
-        ("transfer", None, {}), ("request_supplement", SUPPLEMENT, {})])
+    dossier_id, code = make_dossier(
+        app, steps=[("transfer", None, {}), ("request_supplement", SUPPLEMENT, {})]
+    )
     html, secret = print_receipt(app, dossier_id)
     return {"id": dossier_id, "code": code, "secret": secret, "receipt": html}
 
@@ -45,7 +49,8 @@ def test_the_receipt_secret_shows_the_progress_and_nothing_personal(app, supplem
     typed = secret.replace("-", " ").lower()
     again = app.test_client().get("/tra-cuu/", query_string={"code": code, "secret": typed})
     assert again.status_code == 200 and "Đang chờ ông/bà bổ sung hồ sơ" in again.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert "Set-Cookie" not in response.headers
@@ -70,8 +75,9 @@ def test_the_api_gives_the_same_fields_by_header_or_query(app, supplement_dossie
         assert personal not in body
     assert not {"applicant_name", "id_number", "phone", "email", "address"} & set(data)
     assert by_header.headers["Cache-Control"] == "no-store"
-    english = client.get(f"/api/v1/dossiers/{code}", headers={
-        "X-Lookup-Secret": secret, "Accept-Language": "en"}).get_json()
+    english = client.get(
+        f"/api/v1/dossiers/{code}", headers={"X-Lookup-Secret": secret, "Accept-Language": "en"}
+    ).get_json()
     assert english["status_text"] == "Waiting for you to supplement the dossier"
 
 
@@ -84,8 +90,9 @@ def test_a_wrong_secret_is_answered_as_an_unknown_code(app, supplement_dossier):
     page_unknown = client.get("/tra-cuu/", query_string={"code": unknown, "secret": wrong})
     assert page_wrong.status_code == page_unknown.status_code == 404
     # The same page but for the code typed, which the form gives back.
-    assert page_wrong.get_data(as_text=True).replace(code, "X") == \
-        page_unknown.get_data(as_text=True).replace(unknown, "X")
+    assert page_wrong.get_data(as_text=True).replace(code, "X") == page_unknown.get_data(
+        as_text=True
+    ).replace(unknown, "X")
     assert "Không tìm thấy" in page_wrong.get_data(as_text=True)
     api_wrong = client.get(f"/api/v1/dossiers/{code}", headers={"X-Lookup-Secret": wrong})
     api_unknown = client.get(f"/api/v1/dossiers/{unknown}", headers={"X-Lookup-Secret": wrong})
@@ -106,10 +113,8 @@ def test_the_secret_is_stored_hashed_and_a_reprint_replaces_it(app, supplement_d
     assert second != first
     assert "In lại lần 1: mã tra cứu trên phiếu in trước không còn dùng được." in html
     client = app.test_client()
-    assert client.get("/tra-cuu/", query_string={"code": code, "secret": first}).status_code \
-        == 404
-    assert client.get("/tra-cuu/", query_string={"code": code, "secret": second}).status_code \
-        == 200
+    assert client.get("/tra-cuu/", query_string={"code": code, "secret": first}).status_code == 404
+    assert client.get("/tra-cuu/", query_string={"code": code, "secret": second}).status_code == 200
 
 
 def test_a_dossier_whose_receipt_was_never_printed_is_not_found(app, users):
@@ -119,13 +124,21 @@ def test_a_dossier_whose_receipt_was_never_printed_is_not_found(app, users):
 
 
 def test_result_ready_says_where_and_the_apology_is_shown(app, users):
-    dossier_id, code = make_dossier(app, return_channel="postal", steps=[
-        ("transfer", None, {}),
-        ("reschedule", APOLOGY, {"new_due_date": dt.date(2020, 3, 16)}),
-        ("resolve", None, {})])
+    dossier_id, code = make_dossier(
+        app,
+        return_channel="postal",
+        steps=[
+            ("transfer", None, {}),
+            ("reschedule", APOLOGY, {"new_due_date": dt.date(2020, 3, 16)}),
+            ("resolve", None, {}),
+        ],
+    )
     _, secret = print_receipt(app, dossier_id)
-    data = app.test_client().get(f"/api/v1/dossiers/{code}",
-                                 headers={"X-Lookup-Secret": secret}).get_json()
+    data = (
+        app.test_client()
+        .get(f"/api/v1/dossiers/{code}", headers={"X-Lookup-Secret": secret})
+        .get_json()
+    )
     assert data["status"] == "resolved" and data["result_ready"] is True
     assert data["collect_at"] == "Gửi qua bưu chính đến địa chỉ ghi trong hồ sơ"
     assert data["due_date"] == "2020-03-16"
@@ -139,16 +152,24 @@ def test_result_ready_says_where_and_the_apology_is_shown(app, users):
 def test_the_staff_cookie_is_ignored_on_the_look_up(app, supplement_dossier):
     clerk = app.test_client()
     assert login(clerk, "staff1").status_code == 302
-    response = clerk.get("/tra-cuu/", query_string={"code": supplement_dossier["code"],
-                                                    "secret": supplement_dossier["secret"]})
+    response = clerk.get(
+        "/tra-cuu/",
+        query_string={"code": supplement_dossier["code"], "secret": supplement_dossier["secret"]},
+    )
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
     assert "staff1" not in response.get_data(as_text=True)
 
 
 def _guess(client, n: int, code: str, address: str = "127.0.0.1"):
-    return [client.get("/tra-cuu/", query_string={"code": code, "secret": f"WRONG{i:05d}"},
-                       environ_base={"REMOTE_ADDR": address}) for i in range(n)]
+    return [
+        client.get(
+            "/tra-cuu/",
+            query_string={"code": code, "secret": f"WRONG{i:05d}"},
+            environ_base={"REMOTE_ADDR": address},
+        )
+        for i in range(n)
+    ]
 
 
 def test_failed_look_ups_are_limited_per_address_page_and_api_together(app, supplement_dossier):
@@ -157,11 +178,14 @@ def test_failed_look_ups_are_limited_per_address_page_and_api_together(app, supp
     client = app.test_client()
     # Successful look-ups are not counted.
     for _ in range(6):
-        assert client.get("/tra-cuu/", query_string={"code": code, "secret": secret}) \
-            .status_code == 200
+        assert (
+            client.get("/tra-cuu/", query_string={"code": code, "secret": secret}).status_code
+            == 200
+        )
     answers = _guess(client, 3, code)
-    answers += [client.get(f"/api/v1/dossiers/{code}X", headers={"X-Lookup-Secret": "A"})
-                for _ in range(2)]
+    answers += [
+        client.get(f"/api/v1/dossiers/{code}X", headers={"X-Lookup-Secret": "A"}) for _ in range(2)
+    ]
     assert [r.status_code for r in answers] == [404] * 5
     refused = client.get("/tra-cuu/", query_string={"code": code, "secret": secret})
     assert refused.status_code == 429  # the right secret too, once the limit is reached
@@ -172,8 +196,11 @@ def test_failed_look_ups_are_limited_per_address_page_and_api_together(app, supp
     assert api.status_code == 429 and api.headers["Retry-After"]
     assert api.get_json()["error"]["status"] == 429
     # Another address is not affected.
-    other = app.test_client().get("/tra-cuu/", query_string={"code": code, "secret": secret},
-                                  environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    other = app.test_client().get(
+        "/tra-cuu/",
+        query_string={"code": code, "secret": secret},
+        environ_base={"REMOTE_ADDR": "192.0.2.9"},
+    )
     assert other.status_code == 200
 
 
@@ -183,6 +210,7 @@ REDIS_URL = "redis://127.0.0.1:6379/7"  # a database of its own on the shared se
 @pytest.fixture
 def redis_client():
     import redis
+
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
     try:
         client.ping()
@@ -195,11 +223,11 @@ def redis_client():
     client.close()
 
 
-def test_the_count_is_kept_in_redis_when_redis_url_is_set(tmp_path, redis_client, monkeypatch,
-                                                          app):
+def test_the_count_is_kept_in_redis_when_redis_url_is_set(tmp_path, redis_client, monkeypatch, app):
     """With REDIS_URL the failures are counted in Redis, which every worker and host share:
     two apps (two hosts) on one Redis refuse together."""
     from views.auth import limiter
+
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     address = f"fd00::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"  # this run's own count
     url = f"sqlite:///{tmp_path / 'redis.db'}"

@@ -2,6 +2,7 @@
 (Mẫu 05) carry a Code 128 barcode — read back here from the bars of the SVG with the Code 128
 tables, not from what was asked — and a QR code of the look-up URL (segno cannot decode: the
 page's SVG is compared with the code of the URL the test expects)."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from domain import printed_forms
-from tests.lookup_data import make_dossier, print_receipt
 from tests.factories import login
+from tests.lookup_data import make_dossier, print_receipt
 
 # Code 128: 107 symbols of 11 modules (bar/space widths 1-4), and the stop of 13.
 PATTERNS = (
@@ -23,7 +24,8 @@ PATTERNS = (
     "314111 221411 431111 111224 111422 121124 121421 141122 141221 112214 112412 122114 "
     "122411 142112 142211 241211 221114 413111 241112 134111 111242 121142 121241 114212 "
     "124112 124211 411212 421112 421211 212141 214121 412121 111143 111341 131141 114113 "
-    "114311 411113 411311 113141 114131 311141 411131 211412 211214 211232").split()
+    "114311 411113 411311 113141 114131 311141 411131 211412 211214 211232"
+).split()
 STOP = "2331112"
 START_A, START_B, START_C = 103, 104, 105
 
@@ -37,13 +39,15 @@ SYMBOLS = {widths_to_modules(w): value for value, w in enumerate(PATTERNS)}
 
 def bars_of_svg(svg: str) -> str:
     """The modules ("1" bar, "0" space) of the SVG, from its <rect>s' x and width."""
-    rects = [(int(x), int(w)) for x, w in re.findall(
-        r'<rect x="(\d+)" y="0" width="(\d+)" height="1"/>', svg)]
+    rects = [
+        (int(x), int(w))
+        for x, w in re.findall(r'<rect x="(\d+)" y="0" width="(\d+)" height="1"/>', svg)
+    ]
     start = rects[0][0]
     end = rects[-1][0] + rects[-1][1]
     modules = ["0"] * (end - start)
     for x, w in rects:
-        modules[x - start:x - start + w] = "1" * w
+        modules[x - start : x - start + w] = "1" * w
     return "".join(modules)
 
 
@@ -51,7 +55,7 @@ def decode_code128(modules: str) -> str:
     assert modules.endswith(widths_to_modules(STOP)), "no stop pattern"
     body = modules[:-13]
     assert len(body) % 11 == 0
-    values = [SYMBOLS[body[i:i + 11]] for i in range(0, len(body), 11)]
+    values = [SYMBOLS[body[i : i + 11]] for i in range(0, len(body), 11)]
     start, data, check = values[0], values[1:-1], values[-1]
     assert start in (START_A, START_B, START_C)
     assert (start + sum(i * v for i, v in enumerate(data, 1))) % 103 == check, "checksum"
@@ -112,6 +116,7 @@ def test_the_receipt_and_control_sheet_carry_both_codes(app, users):
 
 def test_a_manager_prints_without_issuing_a_secret(app, users):
     from models import DossierLookup, db
+
     dossier_id, code = make_dossier(app)
     manager = app.test_client()
     assert login(manager, "manager1").status_code == 302

@@ -1,6 +1,7 @@
 """The printed forms (Mẫu 01–05) as Chromium prints them on A4: Mẫu 01 is one copy per sheet with
 the documents listed, every form fits its page, the fonts are Times New Roman or a metric
 twin, and the wording of the official forms (Kính gửi, the signers) is right."""
+
 import datetime as dt
 import io
 import os
@@ -9,8 +10,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from domain.status import Status
 from domain import lifecycle as lc
+from domain.status import Status
 from models import Agency, Dossier, DossierDocument, Procedure, User, db
 
 pytestmark = pytest.mark.browser
@@ -23,8 +24,12 @@ SHOTS = os.environ.get("PRINT_SHOTS")  # a directory: keep the PDFs there to loo
 
 # Long, real-looking lines: what a receipt carries on a busy day.
 DOCUMENTS = [
-    ("Đơn đề nghị cấp Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở và tài sản khác "
-     "gắn liền với đất (Mẫu số 04a/ĐK)", "original", 1),
+    (
+        "Đơn đề nghị cấp Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở và tài sản khác "
+        "gắn liền với đất (Mẫu số 04a/ĐK)",
+        "original",
+        1,
+    ),
     ("Bản sao Căn cước công dân của người sử dụng đất và của vợ hoặc chồng", "certified_copy", 2),
     ("Bản sao sổ hộ khẩu hoặc giấy xác nhận thông tin về cư trú", "copy", 1),
     ("Hợp đồng chuyển nhượng quyền sử dụng đất đã được công chứng", "original", 2),
@@ -46,18 +51,26 @@ def dossiers(app, users):
         staff = db.session.scalar(select(User).where(User.username == "staff1"))
         staff.full_name = "Hoàng Thị Phương Thảo"
         procedure = Procedure(
-            code="1.004227", agency=agency, processing_days=30,
+            code="1.004227",
+            agency=agency,
+            processing_days=30,
             name="Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất "
-                 "trong các trường hợp chuyển đổi, chuyển nhượng, cho thuê, cho thuê lại, "
-                 "thừa kế, tặng cho, góp vốn bằng quyền sử dụng đất")
+            "trong các trường hợp chuyển đổi, chuyển nhượng, cho thuê, cho thuê lại, "
+            "thừa kế, tặng cho, góp vốn bằng quyền sử dụng đất",
+        )
         db.session.add(procedure)
         db.session.flush()
 
         def new(name, documents=()):
-            d = Dossier(procedure=procedure, applicant_name=name, phone="0205 3871 234",
-                        email="nguyen.van.a.langson@example.com", return_channel="postal",
-                        address="Số 125 đường Bà Triệu, khối 7, phường Vĩnh Trại, thành phố "
-                                "Lạng Sơn, tỉnh Lạng Sơn")
+            d = Dossier(
+                procedure=procedure,
+                applicant_name=name,
+                phone="0205 3871 234",
+                email="nguyen.van.a.langson@example.com",
+                return_channel="postal",
+                address="Số 125 đường Bà Triệu, khối 7, phường Vĩnh Trại, thành phố "
+                "Lạng Sơn, tỉnh Lạng Sơn",
+            )
             d.documents = [DossierDocument(name=n, kind=k, copies=c) for n, k, c in documents]
             lc.accept_dossier(db.session, d, staff, dt.datetime(2019, 12, 30, 15, 30), UNIT)
             return d
@@ -67,18 +80,41 @@ def dossiers(app, users):
         late = new("Lương Thị Minh Nguyệt", DOCUMENTS[:3])
         at = dt.datetime(2020, 1, 2, 9)
         lc.transition(db.session, late, "transfer", staff, at)
-        lc.transition(db.session, late, "request_supplement", staff, at,
-                      reason="Bổ sung bản sao có chứng thực hợp đồng chuyển nhượng")
+        lc.transition(
+            db.session,
+            late,
+            "request_supplement",
+            staff,
+            at,
+            reason="Bổ sung bản sao có chứng thực hợp đồng chuyển nhượng",
+        )
         lc.transition(db.session, late, "supplement_received", staff, at + dt.timedelta(days=1))
-        lc.transition(db.session, late, "reschedule", staff, at + dt.timedelta(days=2),
-                      reason="Chờ ý kiến của Chi cục Thuế về nghĩa vụ tài chính",
-                      new_due_date=dt.date(2020, 3, 16))
-        refused = Dossier(procedure=procedure, agency_id=agency.id, status=Status.SUBMITTED,
-                          applicant_name="Vi Thị Hồng Nhung", channel="online")
+        lc.transition(
+            db.session,
+            late,
+            "reschedule",
+            staff,
+            at + dt.timedelta(days=2),
+            reason="Chờ ý kiến của Chi cục Thuế về nghĩa vụ tài chính",
+            new_due_date=dt.date(2020, 3, 16),
+        )
+        refused = Dossier(
+            procedure=procedure,
+            agency_id=agency.id,
+            status=Status.SUBMITTED,
+            applicant_name="Vi Thị Hồng Nhung",
+            channel="online",
+        )
         db.session.add(refused)
         db.session.flush()
-        lc.transition(db.session, refused, "refuse", staff, at,
-                      reason="Thủ tục không thuộc thẩm quyền giải quyết của cấp tỉnh")
+        lc.transition(
+            db.session,
+            refused,
+            "refuse",
+            staff,
+            at,
+            reason="Thủ tục không thuộc thẩm quyền giải quyết của cấp tỉnh",
+        )
         db.session.commit()
         return {"empty": empty.id, "full": full.id, "late": late.id, "refused": refused.id}
 
@@ -143,13 +179,15 @@ def test_forms_print_in_times_new_roman_or_a_metric_twin(live_server, page, doss
         used |= {f["familyName"] for f in fonts}
     assert used and used <= METRIC_COMPATIBLE, (
         f"printed with {sorted(used)}: install Times New Roman or a metric-compatible font "
-        "(Debian 12: apt-get install fonts-liberation2; see .ci/run)")
+        "(Debian 12: apt-get install fonts-liberation2; see .ci/run)"
+    )
     families = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert "Liberation Serif" in families and "Tinos" in families  # declared, not left to luck
 
 
 def test_apology_is_addressed_kinh_gui_and_refusal_signed_by_the_receiving_officer(
-        live_server, page, dossiers):
+    live_server, page, dossiers
+):
     _login(page, live_server)
     page.goto(f"{live_server}/dossier/print/04/?id={dossiers['late']}")
     text = page.inner_text("body")

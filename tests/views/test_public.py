@@ -1,5 +1,6 @@
 """The public procedure catalog /thu-tuc/ (issue 15): accent-free search by name or code,
 filters, the procedure page, only active procedures, no staff session, no staff data."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,18 @@ from sqlalchemy import event
 from models import Procedure, db
 from tests.factories import login
 from tests.public_catalog_data import (
-    BIRTH, COMPANY, DRIVING_NEW, DRIVING_RENEW, INACTIVE, LAST_LEVEL, OF_INACTIVE_AGENCY,
-    PUBLIC_CODES, STAFF_NAME, add_many, build_catalog)
+    BIRTH,
+    COMPANY,
+    DRIVING_NEW,
+    DRIVING_RENEW,
+    INACTIVE,
+    LAST_LEVEL,
+    OF_INACTIVE_AGENCY,
+    PUBLIC_CODES,
+    STAFF_NAME,
+    add_many,
+    build_catalog,
+)
 
 
 @pytest.fixture
@@ -55,32 +66,36 @@ def test_search_by_code_or_its_start(client, catalog):
     assert search(client, q=INACTIVE) == set()
 
 
-@pytest.mark.parametrize("args, expected", [
-    ({"agency": "STP"}, {BIRTH}),
-    ({"agency": "SGTVT"}, {DRIVING_NEW, DRIVING_RENEW}),
-    ({"agency": "SCU"}, set()),  # inactive agency
-    ({"field": "SKHDT-DN"}, {COMPANY}),
-    ({"level": LAST_LEVEL}, {BIRTH}),
-    ({"online_level": "full"}, {DRIVING_RENEW, COMPANY}),
-    ({"online_level": "partial"}, {DRIVING_NEW}),
-    ({"saturday_service": "1"}, {DRIVING_NEW, COMPANY}),
-    ({"four_on_spot": "1"}, {DRIVING_RENEW, COMPANY}),
-    ({"postal_in": "1"}, {DRIVING_NEW}),
-    ({"postal_out": "1"}, {DRIVING_NEW, BIRTH}),
-    ({"four_on_spot": "1", "agency": "SKHDT"}, {COMPANY}),
-    ({"q": "giay phep", "online_level": "full"}, {DRIVING_RENEW}),
-    # Nonsense from an old or edited link: ignored, or nothing found, never an error.
-    ({"level": "galaxy", "online_level": "x", "page": "abc"}, PUBLIC_CODES),
-    ({"agency": "x" * 500, "q": "y" * 5000}, set()),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        ({"agency": "STP"}, {BIRTH}),
+        ({"agency": "SGTVT"}, {DRIVING_NEW, DRIVING_RENEW}),
+        ({"agency": "SCU"}, set()),  # inactive agency
+        ({"field": "SKHDT-DN"}, {COMPANY}),
+        ({"level": LAST_LEVEL}, {BIRTH}),
+        ({"online_level": "full"}, {DRIVING_RENEW, COMPANY}),
+        ({"online_level": "partial"}, {DRIVING_NEW}),
+        ({"saturday_service": "1"}, {DRIVING_NEW, COMPANY}),
+        ({"four_on_spot": "1"}, {DRIVING_RENEW, COMPANY}),
+        ({"postal_in": "1"}, {DRIVING_NEW}),
+        ({"postal_out": "1"}, {DRIVING_NEW, BIRTH}),
+        ({"four_on_spot": "1", "agency": "SKHDT"}, {COMPANY}),
+        ({"q": "giay phep", "online_level": "full"}, {DRIVING_RENEW}),
+        # Nonsense from an old or edited link: ignored, or nothing found, never an error.
+        ({"level": "galaxy", "online_level": "x", "page": "abc"}, PUBLIC_CODES),
+        ({"agency": "x" * 500, "q": "y" * 5000}, set()),
+    ],
+)
 def test_filters(client, catalog, args, expected):
     assert search(client, **args) == expected
 
 
 def test_the_filters_offer_only_what_finds_something(client, catalog):
     html = client.get("/thu-tuc/").get_data(as_text=True)
-    agencies = re.findall(r'<option value="([^"]+)"',
-                          html.split('id="agency"')[1].split("</select>")[0])
+    agencies = re.findall(
+        r'<option value="([^"]+)"', html.split('id="agency"')[1].split("</select>")[0]
+    )
     assert agencies == ["SGTVT", "STP", "SKHDT"]  # the center's order; no inactive agency
     assert 'value="STP-HT"' in html and 'value="SKHDT-DN"' in html
     for flag in ("saturday_service", "four_on_spot", "postal_in", "postal_out"):
@@ -95,14 +110,22 @@ def test_the_procedure_page(client, catalog):
     assert '<h1 class="h4" id="procedure-name">Cấp mới giấy phép lái xe</h1>' in html
     assert "7 ngày làm việc" in html
     documents = re.findall(r"<li>([^<]+)</li>", html.split('id="documents"')[1].split("</ul>")[0])
-    assert documents == ["Đơn đề nghị cấp giấy phép lái xe",
-                         "Giấy khám sức khỏe của người lái xe", "Bản sao căn cước"]
+    assert documents == [
+        "Đơn đề nghị cấp giấy phép lái xe",
+        "Giấy khám sức khỏe của người lái xe",
+        "Bản sao căn cước",
+    ]
     fees = html.split('id="fees"')[1].split("</ul>")[0]
     assert "Lệ phí: Lệ phí cấp giấy phép lái xe" in fees and "135.000 đ" in fees
     assert "Phí: Phí sát hạch lý thuyết" in fees and "Theo hạng xe" in fees
     channels = html.split('id="channels"')[1].split("</ul>")[0]
-    for text in ("Trực tiếp tại quầy", "Trực tuyến một phần", "Nộp hồ sơ qua bưu chính",
-                 "Nhận kết quả qua bưu chính", "Tiếp nhận vào sáng thứ Bảy"):
+    for text in (
+        "Trực tiếp tại quầy",
+        "Trực tuyến một phần",
+        "Nộp hồ sơ qua bưu chính",
+        "Nhận kết quả qua bưu chính",
+        "Tiếp nhận vào sáng thứ Bảy",
+    ):
         assert text in channels
     assert "Luật Trật tự, an toàn giao thông đường bộ 2024" in html
     assert "Công bố tại Quyết định số 1234/QĐ-UBND ngày 15/07/2025" in html
@@ -113,8 +136,9 @@ def test_the_procedure_page(client, catalog):
     assert "Thủ tục liên thông" in birth
 
 
-@pytest.mark.parametrize("code", [INACTIVE, OF_INACTIVE_AGENCY, "9.999999", "x" * 300,
-                                  "1.004616/extra", "%3Cscript%3E"])
+@pytest.mark.parametrize(
+    "code", [INACTIVE, OF_INACTIVE_AGENCY, "9.999999", "x" * 300, "1.004616/extra", "%3Cscript%3E"]
+)
 def test_inactive_or_unknown_procedures_are_not_found(client, catalog, code):
     response = client.get(f"/thu-tuc/{code}")
     assert response.status_code == 404
@@ -199,8 +223,10 @@ def test_pages_of_a_large_catalog(app, client, catalog):
     # A search among them, with the filters kept on the next page's link.
     response = client.get("/thu-tuc/?q=thu+nghiem&agency=SGTVT")
     assert "Tìm thấy 1.296 thủ tục" in response.get_data(as_text=True)
-    assert 'href="/thu-tuc/?q=thu+nghiem&amp;agency=SGTVT&amp;page=2" id="next-page"' in \
-        response.get_data(as_text=True)
+    assert (
+        'href="/thu-tuc/?q=thu+nghiem&amp;agency=SGTVT&amp;page=2" id="next-page"'
+        in response.get_data(as_text=True)
+    )
     beyond = client.get("/thu-tuc/?q=thu+nghiem&page=99999")
     assert "Trang 65/65" in beyond.get_data(as_text=True)
 

@@ -1,19 +1,25 @@
 """The queue's screens as their users post them: a staff member starts the ticket kiosk and
 the hall display; the kiosk prints tickets (at most QUEUE_TICKETS_PER_MINUTE); the clerk works
 the counter page; the display's JSON shows the calls; no staff session on the public paths."""
+
 import datetime as dt
 import re
 
-from tests.factories import create_agency, create_user, login
 from models import QueueCounter, QueueDevice, QueueTicket, ServiceGroup, db
+from tests.factories import create_agency, create_user, login
 
 
 def _hall(app):
     with app.app_context():
         agency = create_agency()
         group = ServiceGroup(name="Giao thông vận tải", prefix="A", agencies=[agency])
-        db.session.add_all([group, QueueCounter(number="1", name="Quầy 1", groups=[group]),
-                            QueueCounter(number="2", name="Quầy 2", groups=[group])])
+        db.session.add_all(
+            [
+                group,
+                QueueCounter(number="1", name="Quầy 1", groups=[group]),
+                QueueCounter(number="2", name="Quầy 2", groups=[group]),
+            ]
+        )
         create_user("clerk1", "staff", [agency])
         create_user("clerk2", "staff", [agency])
         db.session.commit()
@@ -80,8 +86,10 @@ def test_counter_page_and_display(app):
     assert b"queue-take" in clerk.get("/queue/counter/").data
     with app.app_context():
         counters = {c.number: c.id for c in db.session.query(QueueCounter)}
-    assert clerk.post("/queue/counter/", data={"step": "take",
-                                               "counter": counters["1"]}).status_code == 302
+    assert (
+        clerk.post("/queue/counter/", data={"step": "take", "counter": counters["1"]}).status_code
+        == 302
+    )
     other = app.test_client()
     login(other, "clerk2")
     refused = other.post("/queue/counter/", data={"step": "take", "counter": counters["1"]})
@@ -125,15 +133,20 @@ def test_admin_ends_a_device(app):
     admin.post("/queue_device/action/", data={"action": "revoke", "rowid": [device_id]})
     assert kiosk.post("/lay-so/", data={"group": group_id}).status_code == 403
     assert admin.get("/service_group/").status_code == 200
-    assert admin.post("/service_group/new/", data={"name": "Tư pháp", "prefix": "b",
-                                                   "sort_order": "2", "active": "y"}
-                      ).status_code == 302
+    assert (
+        admin.post(
+            "/service_group/new/",
+            data={"name": "Tư pháp", "prefix": "b", "sort_order": "2", "active": "y"},
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.query(ServiceGroup).filter_by(prefix="B").count() == 1
 
 
 def test_the_kiosk_numbers_start_again_after_midnight(app):
     from domain import clock
+
     group_id = _hall(app)
     kiosk = _device(app, "ticket")
 
@@ -166,8 +179,9 @@ def test_api_queue_status(app):
     response = app.test_client().get("/api/v1/queue")
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
     body = response.get_json()
-    assert body["groups"] == [{"prefix": "A", "name": "Giao thông vận tải", "waiting": 2,
-                               "last_called": "A-001"}]
+    assert body["groups"] == [
+        {"prefix": "A", "name": "Giao thông vận tải", "waiting": 2, "last_called": "A-001"}
+    ]
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     assert "/api/v1/queue" in document["paths"]
     assert "QueueStatus" in document["components"]["schemas"]

@@ -1,4 +1,5 @@
 """The reports page: roles, the table on screen, shares, the workbook download."""
+
 from __future__ import annotations
 
 import io
@@ -10,9 +11,10 @@ from tests.factories import EXPECTED_MARCH
 
 
 def _cells(html: str, row_id: str) -> list[str]:
-    row = re.search(rf'<tr [^>]*{row_id}[^>]*>(.*?)</tr>', html, re.S).group(1)
-    return [re.sub(r"<[^>]+>", "", c).strip()
-            for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    row = re.search(rf"<tr [^>]*{row_id}[^>]*>(.*?)</tr>", html, re.S).group(1)
+    return [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    ]
 
 
 def test_roles(client, users, login_as):
@@ -30,10 +32,38 @@ def test_march_on_screen(march_with_users, client, login_as):
     assert "Số hồ sơ nhận giải quyết" in html and "Trước hạn" in html
     # SGTVT row: 06a order total, carried, new, online, direct, postal, resolved..., pending...
     assert _cells(html, 'data-agency="SGTVT"')[2:] == [
-        "9", "1", "8", "3", "3", "2", "7", "1", "4", "2", "2", "1", "1", "71,43%"]
+        "9",
+        "1",
+        "8",
+        "3",
+        "3",
+        "2",
+        "7",
+        "1",
+        "4",
+        "2",
+        "2",
+        "1",
+        "1",
+        "71,43%",
+    ]
     assert _cells(html, 'id="report-totals"')[2:] == [
-        "13", "2", "11", "4", "5", "2", "8", "1", "5", "2", "5", "3", "2", "75,00%"]
-    assert "61,54%" in html   # resolved / received = 8 / 13
+        "13",
+        "2",
+        "11",
+        "4",
+        "5",
+        "2",
+        "8",
+        "1",
+        "5",
+        "2",
+        "5",
+        "3",
+        "2",
+        "75,00%",
+    ]
+    assert "61,54%" in html  # resolved / received = 8 / 13
     assert "215.000 đ" in html
 
 
@@ -45,11 +75,11 @@ def test_presets_and_by_field(march_with_users, client, login_as):
     assert "Từ ngày 01/01/2019 đến ngày 31/12/2019" in html and "Đăng kiểm" in html
     html = client.get("/report/?preset=cutoff&month=2019-03").get_data(as_text=True)
     assert "Từ ngày 15/02/2019 đến ngày 14/03/2019" in html
-    html = client.get("/report/?preset=range&from=2019-03-01&to=2019-03-25").get_data(
-        as_text=True)
+    html = client.get("/report/?preset=range&from=2019-03-01&to=2019-03-25").get_data(as_text=True)
     assert "Từ ngày 01/03/2019 đến ngày 25/03/2019" in html
-    html = client.get("/report/?preset=range&from=2019-03-31&to=2019-03-01",
-                      follow_redirects=True).get_data(as_text=True)
+    html = client.get(
+        "/report/?preset=range&from=2019-03-31&to=2019-03-01", follow_redirects=True
+    ).get_data(as_text=True)
     assert "Kỳ báo cáo không hợp lệ" in html
 
 
@@ -59,7 +89,8 @@ def test_download_matches_the_json(march_with_users, client, login_as):
     assert response.status_code == 200
     assert "bao-cao-06a_20190301_20190331.xlsx" in response.headers["Content-Disposition"]
     ws = openpyxl.load_workbook(io.BytesIO(response.data))["06a"]
-    total = next(r for r in ([c.value for c in row] for row in ws.iter_rows())
-                 if r[0] == "Tổng cộng")
+    total = next(
+        r for r in ([c.value for c in row] for row in ws.iter_rows()) if r[0] == "Tổng cộng"
+    )
     t = EXPECTED_MARCH["totals"]
     assert total[2:5] == [t["received_total"], t["carried_over"], t["received_new"]]

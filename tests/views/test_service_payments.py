@@ -1,4 +1,5 @@
 """Fees and payments, staff ratings at the kiosk: whole đồng, per-agency scoping, no delete."""
+
 import datetime as dt
 
 import pytest
@@ -15,27 +16,54 @@ def _catalog(app):
     with app.app_context():
         gt = db.session.query(Agency).filter_by(code="SGTVT").one()
         tp = db.session.query(Agency).filter_by(code="STP").one()
-        p1 = Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe", agency=gt,
-                       processing_days=5, fee_items=[
-                           FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000),
-                           FeeItem(kind="fee", name="Phí sát hạch", amount_vnd=50000)])
-        p2 = Procedure(code="2.000488", name="Cấp Phiếu lý lịch tư pháp", agency=tp,
-                       processing_days=10, fee_items=[
-                           FeeItem(kind="fee", name="Phí LLTP", amount_vnd=200000)])
-        d1 = Dossier(code="000.00.20.H37-190304-0001", procedure=p1, agency=gt,
-                     applicant_name="Nguyễn Văn Ánh", accepted_at=AT,
-                     due_date=dt.date(2019, 3, 11), status=4)
-        d2 = Dossier(code="000.00.20.H37-190304-0002", procedure=p2, agency=tp,
-                     applicant_name="Lê Thị Bình", accepted_at=AT,
-                     due_date=dt.date(2019, 3, 18), status=4)
+        p1 = Procedure(
+            code="1.002809",
+            name="Cấp lại Giấy phép lái xe",
+            agency=gt,
+            processing_days=5,
+            fee_items=[
+                FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000),
+                FeeItem(kind="fee", name="Phí sát hạch", amount_vnd=50000),
+            ],
+        )
+        p2 = Procedure(
+            code="2.000488",
+            name="Cấp Phiếu lý lịch tư pháp",
+            agency=tp,
+            processing_days=10,
+            fee_items=[FeeItem(kind="fee", name="Phí LLTP", amount_vnd=200000)],
+        )
+        d1 = Dossier(
+            code="000.00.20.H37-190304-0001",
+            procedure=p1,
+            agency=gt,
+            applicant_name="Nguyễn Văn Ánh",
+            accepted_at=AT,
+            due_date=dt.date(2019, 3, 11),
+            status=4,
+        )
+        d2 = Dossier(
+            code="000.00.20.H37-190304-0002",
+            procedure=p2,
+            agency=tp,
+            applicant_name="Lê Thị Bình",
+            accepted_at=AT,
+            due_date=dt.date(2019, 3, 18),
+            status=4,
+        )
         db.session.add_all([p1, p2, d1, d2])
         db.session.commit()
         return {"gt": gt.id, "tp": tp.id, "d1": d1.id, "d2": d2.id}
 
 
 def _payment_data(dossier_id, amount, **kw):
-    data = {"dossier": str(dossier_id), "amount_vnd": amount, "method": "cash",
-            "paid_at": "2019-03-04 10:00:00", "receipt_no": "BL-0001"}
+    data = {
+        "dossier": str(dossier_id),
+        "amount_vnd": amount,
+        "method": "cash",
+        "paid_at": "2019-03-04 10:00:00",
+        "receipt_no": "BL-0001",
+    }
     data.update(kw)
     return data
 
@@ -45,19 +73,40 @@ def _count(model, **filters):
         return db.session.query(model).filter_by(**filters).count()
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("135000", 135000), ("135.000", 135000), ("1 250 000", 1250000), ("135.000 đ", 135000),
-    (" 42 ", 42), (3233081572, 3233081572), ("1.500", 1500)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("135000", 135000),
+        ("135.000", 135000),
+        ("1 250 000", 1250000),
+        ("135.000 đ", 135000),
+        (" 42 ", 42),
+        (3233081572, 3233081572),
+        ("1.500", 1500),
+    ],
+)
 def test_parse_amount_accepts_whole_dong(text, expected):
     assert payments.parse_amount_vnd(text) == expected
 
 
-@pytest.mark.parametrize("text, key", [
-    ("-5000", "amount_not_positive"), ("0", "amount_not_positive"), (-1, "amount_not_positive"),
-    ("1000.5", "amount_fractional"), ("1000,5", "amount_fractional"), (12.5, "amount_fractional"),
-    ("1.5", "amount_fractional"), ("abc", "amount_not_a_number"), ("1e3", "amount_not_a_number"),
-    ("", "amount_required"), (None, "amount_required"), ("1.000.000,5", "amount_not_a_number"),
-    (10**13, "amount_too_large")])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("-5000", "amount_not_positive"),
+        ("0", "amount_not_positive"),
+        (-1, "amount_not_positive"),
+        ("1000.5", "amount_fractional"),
+        ("1000,5", "amount_fractional"),
+        (12.5, "amount_fractional"),
+        ("1.5", "amount_fractional"),
+        ("abc", "amount_not_a_number"),
+        ("1e3", "amount_not_a_number"),
+        ("", "amount_required"),
+        (None, "amount_required"),
+        ("1.000.000,5", "amount_not_a_number"),
+        (10**13, "amount_too_large"),
+    ],
+)
 def test_parse_amount_refuses_bad_input(text, key):
     with pytest.raises(RuleError) as error:
         payments.parse_amount_vnd(text)
@@ -94,7 +143,8 @@ BAD_AMOUNTS = [
     ("0", "Số tiền phải lớn hơn 0 đồng."),
     ("1000.5", "Số tiền phải là số nguyên đồng, không có phần thập phân."),
     ("135000,75", "Số tiền phải là số nguyên đồng, không có phần thập phân."),
-    ("mười nghìn", "Số tiền phải là số nguyên đồng, ví dụ 135000 hoặc 135.000.")]
+    ("mười nghìn", "Số tiền phải là số nguyên đồng, ví dụ 135000 hoặc 135.000."),
+]
 
 
 def test_bad_amounts_are_refused_with_a_clear_message(app, client, login_as):
@@ -123,8 +173,9 @@ def test_staff_cannot_touch_another_agencys_dossier_or_payment(app, client, logi
     assert client.get(f"/payment/proposal/?dossier_id={ids['d2']}").status_code == 404
     assert client.get(f"/payment/details/?id={other_id}").status_code == 404  # not found
     assert client.get(f"/payment/cancel/?id={other_id}").status_code == 404
-    assert client.post(f"/payment/cancel/?id={other_id}",
-                       data={"reason": "nhầm"}).status_code == 404
+    assert (
+        client.post(f"/payment/cancel/?id={other_id}", data={"reason": "nhầm"}).status_code == 404
+    )
     assert "Lê Thị Bình" not in client.get("/payment/").get_data(as_text=True)
     lookup = client.get("/payment/ajax/lookup/?name=dossier&query=000").json
     assert [row[0] for row in lookup] == [ids["d1"]]
@@ -149,8 +200,10 @@ def test_payment_is_cancelled_with_a_reason_never_edited(app, client, login_as):
     assert "Vui lòng nhập lý do huỷ." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Payment, pid).cancelled_at is None
-    assert client.post(f"/payment/cancel/?id={pid}",
-                       data={"reason": "Thu nhầm hồ sơ"}).status_code == 302
+    assert (
+        client.post(f"/payment/cancel/?id={pid}", data={"reason": "Thu nhầm hồ sơ"}).status_code
+        == 302
+    )
     with app.app_context():
         payment = db.session.get(Payment, pid)
         assert payment.cancelled_at is not None and payment.cancel_reason == "Thu nhầm hồ sơ"
@@ -165,29 +218,41 @@ def test_payment_is_cancelled_with_a_reason_never_edited(app, client, login_as):
 def test_payment_totals_group_by_agency_method_and_month(app, client, login_as):
     ids = _catalog(app)
     with app.app_context():
-        rows = [(ids["d1"], 135000, "cash", dt.datetime(2019, 1, 20, 8)),
-                (ids["d1"], 50000, "cash", dt.datetime(2019, 1, 31, 23, 59)),
-                (ids["d1"], 135000, "bank_transfer", dt.datetime(2019, 2, 1, 0, 0)),
-                (ids["d2"], 200000, "online", dt.datetime(2019, 2, 14, 10)),
-                (ids["d2"], 999999, "cash", dt.datetime(2019, 2, 15, 10)),   # cancelled
-                (ids["d2"], 777777, "cash", dt.datetime(2020, 1, 2, 10))]    # out of period
+        rows = [
+            (ids["d1"], 135000, "cash", dt.datetime(2019, 1, 20, 8)),
+            (ids["d1"], 50000, "cash", dt.datetime(2019, 1, 31, 23, 59)),
+            (ids["d1"], 135000, "bank_transfer", dt.datetime(2019, 2, 1, 0, 0)),
+            (ids["d2"], 200000, "online", dt.datetime(2019, 2, 14, 10)),
+            (ids["d2"], 999999, "cash", dt.datetime(2019, 2, 15, 10)),  # cancelled
+            (ids["d2"], 777777, "cash", dt.datetime(2020, 1, 2, 10)),
+        ]  # out of period
         for dossier_id, amount, method, at in rows:
-            db.session.add(Payment(dossier_id=dossier_id, amount_vnd=amount, method=method,
-                                   paid_at=at))
+            db.session.add(
+                Payment(dossier_id=dossier_id, amount_vnd=amount, method=method, paid_at=at)
+            )
         db.session.flush()
         db.session.query(Payment).filter_by(amount_vnd=999999).one().cancelled_at = AT
         db.session.commit()
         totals = payments.payment_totals(db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31))
         got = {(t.agency_code, t.month, t.method): (t.count, t.amount_vnd) for t in totals}
-        assert got == {("SGTVT", 1, "cash"): (2, 185000),
-                       ("SGTVT", 2, "bank_transfer"): (1, 135000),
-                       ("STP", 2, "online"): (1, 200000)}
-        assert payments.fees_collected_vnd(db.session, dt.date(2019, 1, 1),
-                                           dt.date(2019, 12, 31)) == 520000
-        assert payments.fees_collected_vnd(db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31),
-                                           agency_ids=[ids["gt"]]) == 320000
-        own = payments.payment_totals(db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31),
-                                      agency_ids=[ids["gt"]])
+        assert got == {
+            ("SGTVT", 1, "cash"): (2, 185000),
+            ("SGTVT", 2, "bank_transfer"): (1, 135000),
+            ("STP", 2, "online"): (1, 200000),
+        }
+        assert (
+            payments.fees_collected_vnd(db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31))
+            == 520000
+        )
+        assert (
+            payments.fees_collected_vnd(
+                db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31), agency_ids=[ids["gt"]]
+            )
+            == 320000
+        )
+        own = payments.payment_totals(
+            db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31), agency_ids=[ids["gt"]]
+        )
         assert {t.agency_code for t in own} == {"SGTVT"}
     login_as("staff")
     page = client.get("/payment/totals/?from=2019-01-01&to=2019-12-31").get_data(as_text=True)
@@ -195,6 +260,7 @@ def test_payment_totals_group_by_agency_method_and_month(app, client, login_as):
 
 
 # ---- staff ratings at the kiosk ---------------------------------------------------------------
+
 
 def _staff(app, username="staff1"):
     with app.app_context():
@@ -219,27 +285,29 @@ def test_kiosk_rates_the_logged_in_officer(app, client, login_as):
         rows = db.session.query(StaffRating).order_by(StaffRating.id).all()
         assert [(r.staff_id, r.level, r.dossier_id, r.channel) for r in rows] == [
             (staff_id, "very_satisfied", ids["d1"], "kiosk"),
-            (staff_id, "satisfied", None, "kiosk")]
+            (staff_id, "satisfied", None, "kiosk"),
+        ]
 
 
 def test_kiosk_refuses_another_officer_and_other_data(app, client, login_as):
     ids = _catalog(app)
     with app.app_context():
         from tests.factories import create_user
+
         other = create_user("staff2", "staff", [db.session.get(Agency, ids["tp"])])
         db.session.commit()
         other_id = other.id
     login_as("staff")
     forged = client.post("/kiosk/", data={"level": "unsatisfied", "staff_id": str(other_id)})
     assert forged.status_code == 403
-    assert "Máy đánh giá chỉ ghi nhận đánh giá cho cán bộ đang đăng nhập." in \
-        forged.get_data(as_text=True)
+    assert "Máy đánh giá chỉ ghi nhận đánh giá cho cán bộ đang đăng nhập." in forged.get_data(
+        as_text=True
+    )
     other_dossier = client.post("/kiosk/", data={"level": "satisfied", "dossier_id": ids["d2"]})
     assert other_dossier.status_code == 400
     assert "Hồ sơ này không thuộc cơ quan của bạn." in other_dossier.get_data(as_text=True)
     assert client.post("/kiosk/", data={"level": "excellent"}).status_code == 400
-    assert client.post("/kiosk/", data={"level": "satisfied",
-                                        "dossier_id": "x"}).status_code == 400
+    assert client.post("/kiosk/", data={"level": "satisfied", "dossier_id": "x"}).status_code == 400
     with app.app_context():
         assert _count(StaffRating) == 0
 
@@ -261,18 +329,22 @@ def test_kiosk_is_for_counter_staff_only(app, client, login_as):
 def test_kiosk_post_needs_the_csrf_token(csrf_app):
     from tests.factories import PASSWORD, create_agency, create_user
     from tests.factories import csrf_token as _token
+
     with csrf_app.app_context():
         create_user("staff1", "staff", [create_agency()])
         db.session.commit()
     client = csrf_app.test_client()
-    client.post("/login", data={"username": "staff1", "password": PASSWORD,
-                                "csrf_token": _token(client, "/login")})
+    client.post(
+        "/login",
+        data={"username": "staff1", "password": PASSWORD, "csrf_token": _token(client, "/login")},
+    )
     assert client.post("/kiosk/", data={"level": "satisfied"}).status_code == 400
     with csrf_app.app_context():
         assert _count(StaffRating) == 0
     token = _token(client, "/kiosk/")
-    assert client.post("/kiosk/", data={"level": "satisfied",
-                                        "csrf_token": token}).status_code == 302
+    assert (
+        client.post("/kiosk/", data={"level": "satisfied", "csrf_token": token}).status_code == 302
+    )
     with csrf_app.app_context():
         assert _count(StaffRating) == 1
 
@@ -281,11 +353,15 @@ def test_rating_counts_by_officer_and_agency(app, client, login_as):
     ids = _catalog(app)
     with app.app_context():
         from tests.factories import create_user
+
         gt, tp = db.session.get(Agency, ids["gt"]), db.session.get(Agency, ids["tp"])
         s1 = db.session.query(User).filter_by(username="staff1").one()
         s2 = create_user("staff2", "staff", [tp])
-        levels = [(s1, "very_satisfied")] * 3 + [(s1, "satisfied"), (s2, "unsatisfied"),
-                                                  (s2, "very_satisfied")]
+        levels = [(s1, "very_satisfied")] * 3 + [
+            (s1, "satisfied"),
+            (s2, "unsatisfied"),
+            (s2, "very_satisfied"),
+        ]
         for i, (staff, level) in enumerate(levels):
             ratings.record_rating(db.session, staff, level, AT + dt.timedelta(minutes=i))
         db.session.flush()
@@ -297,19 +373,24 @@ def test_rating_counts_by_officer_and_agency(app, client, login_as):
         cancelled_id = cancelled.id
         names = (gt.name, tp.name)
     login_as("admin")
-    assert client.post(f"/staff_rating/cancel/?id={cancelled_id}",
-                       data={"reason": "Bấm nhầm"}).status_code == 302
+    assert (
+        client.post(
+            f"/staff_rating/cancel/?id={cancelled_id}", data={"reason": "Bấm nhầm"}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         counts = ratings.rating_counts(db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31))
         assert counts == {"very_satisfied": 4, "satisfied": 1, "unsatisfied": 0, "total": 5}
-        by_officer = {r.label: (r.very_satisfied, r.satisfied, r.unsatisfied, r.total)
-                      for r in ratings.rating_counts_by_officer(db.session)}
+        by_officer = {
+            r.label: (r.very_satisfied, r.satisfied, r.unsatisfied, r.total)
+            for r in ratings.rating_counts_by_officer(db.session)
+        }
         assert by_officer == {"Staff1": (3, 1, 0, 4), "Staff2": (1, 0, 0, 1)}
         by_agency = {r.label: r.total for r in ratings.rating_counts_by_agency(db.session)}
         assert by_agency == {names[0]: 4, names[1]: 1}
         assert _count(StaffRating) == 6  # the cancelled one stays
-    page = client.get("/staff_rating/totals/?from=2019-01-01&to=2019-12-31").get_data(
-        as_text=True)
+    page = client.get("/staff_rating/totals/?from=2019-01-01&to=2019-12-31").get_data(as_text=True)
     assert "80,00%" in page and "Staff2" in page
 
 
@@ -337,8 +418,15 @@ def test_manager_reads_payments_and_ratings_but_cannot_cancel(app, client, login
 def test_the_dossier_page_lists_payments_and_links_to_record_one(app, client, login_as):
     ids = _catalog(app)
     with app.app_context():
-        db.session.add(Payment(dossier_id=ids["d1"], amount_vnd=135000, method="bank_transfer",
-                               paid_at=AT, receipt_no="BL-77"))
+        db.session.add(
+            Payment(
+                dossier_id=ids["d1"],
+                amount_vnd=135000,
+                method="bank_transfer",
+                paid_at=AT,
+                receipt_no="BL-77",
+            )
+        )
         db.session.commit()
     login_as("staff")
     page = client.get(f"/dossier/details/?id={ids['d1']}").get_data(as_text=True)

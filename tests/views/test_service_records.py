@@ -1,42 +1,89 @@
 """Evaluation forms, feedback, the public postal service and courier runs."""
+
 import datetime as dt
 
 import pytest
 
-from domain import clock
-from domain import courier, evaluation, feedback as fb, postal
+from domain import clock, courier, evaluation, postal
+from domain import feedback as fb
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.service import RuleError
-from models import (Agency, CalendarDay, CourierItem, CourierRun, Dossier, EvaluationAnswer,
-                    EvaluationForm, EvaluationIndicator, Feedback, Procedure, db)
+from models import (
+    Agency,
+    CalendarDay,
+    CourierItem,
+    CourierRun,
+    Dossier,
+    EvaluationAnswer,
+    EvaluationForm,
+    EvaluationIndicator,
+    Feedback,
+    Procedure,
+    db,
+)
 
 AT = dt.datetime(2019, 3, 4, 9, 30)
-C1 = "000.00.20.H37-190304-0001"   # SGTVT (the staff's agency)
-C2 = "000.00.20.H37-190304-0002"   # SGTVT
-C3 = "000.00.20.H37-190304-0003"   # STP
+C1 = "000.00.20.H37-190304-0001"  # SGTVT (the staff's agency)
+C2 = "000.00.20.H37-190304-0002"  # SGTVT
+C3 = "000.00.20.H37-190304-0003"  # STP
 
 
 def _dossiers(app):
     with app.app_context():
         gt = db.session.query(Agency).filter_by(code="SGTVT").one()
         tp = db.session.query(Agency).filter_by(code="STP").one()
-        p1 = Procedure(code="1.002809", name="Cấp lại Giấy phép lái xe", agency=gt,
-                       processing_days=5)
-        p2 = Procedure(code="2.000488", name="Cấp Phiếu lý lịch tư pháp", agency=tp,
-                       processing_days=10)
+        p1 = Procedure(
+            code="1.002809", name="Cấp lại Giấy phép lái xe", agency=gt, processing_days=5
+        )
+        p2 = Procedure(
+            code="2.000488", name="Cấp Phiếu lý lịch tư pháp", agency=tp, processing_days=10
+        )
         rows = [
-            Dossier(code=C1, procedure=p1, agency=gt, applicant_name="Nguyễn Văn Ánh",
-                    channel="postal", accepted_at=AT, due_date=dt.date(2019, 3, 11), status=10,
-                    return_channel="postal", returned_at=AT + dt.timedelta(days=5),
-                    postal_tracking_no="EL123456789VN"),
-            Dossier(code=C2, procedure=p1, agency=gt, applicant_name="Phạm Thị Cúc",
-                    channel="direct", accepted_at=AT, due_date=dt.date(2019, 3, 11), status=10,
-                    return_channel="postal", returned_at=AT + dt.timedelta(days=6)),
-            Dossier(code=C3, procedure=p2, agency=tp, applicant_name="Lê Thị Bình",
-                    channel="postal", accepted_at=AT, due_date=dt.date(2019, 3, 18), status=4),
-            Dossier(code="000.00.20.H37-190304-0004", procedure=p1, agency=gt,
-                    applicant_name="Đỗ Văn Dũng", channel="direct", accepted_at=AT,
-                    due_date=dt.date(2019, 3, 11), status=4),
+            Dossier(
+                code=C1,
+                procedure=p1,
+                agency=gt,
+                applicant_name="Nguyễn Văn Ánh",
+                channel="postal",
+                accepted_at=AT,
+                due_date=dt.date(2019, 3, 11),
+                status=10,
+                return_channel="postal",
+                returned_at=AT + dt.timedelta(days=5),
+                postal_tracking_no="EL123456789VN",
+            ),
+            Dossier(
+                code=C2,
+                procedure=p1,
+                agency=gt,
+                applicant_name="Phạm Thị Cúc",
+                channel="direct",
+                accepted_at=AT,
+                due_date=dt.date(2019, 3, 11),
+                status=10,
+                return_channel="postal",
+                returned_at=AT + dt.timedelta(days=6),
+            ),
+            Dossier(
+                code=C3,
+                procedure=p2,
+                agency=tp,
+                applicant_name="Lê Thị Bình",
+                channel="postal",
+                accepted_at=AT,
+                due_date=dt.date(2019, 3, 18),
+                status=4,
+            ),
+            Dossier(
+                code="000.00.20.H37-190304-0004",
+                procedure=p1,
+                agency=gt,
+                applicant_name="Đỗ Văn Dũng",
+                channel="direct",
+                accepted_at=AT,
+                due_date=dt.date(2019, 3, 11),
+                status=4,
+            ),
         ]
         db.session.add_all(rows)
         db.session.commit()
@@ -48,6 +95,7 @@ def _count(model, **filters):
 
 
 # ---- evaluation forms -------------------------------------------------------------------------
+
 
 def test_ensure_indicators_seeds_both_sets_once(app, db_session):
     result = app.test_cli_runner().invoke(args=["evaluation", "indicators"])
@@ -68,8 +116,13 @@ def test_ensure_indicators_seeds_both_sets_once(app, db_session):
 
 
 def _form_data(indicators, scores, **kw):
-    data = {"form_set": "citizen_2019", "dossier_code": C1, "agency": "0",
-            "submitted_at": "2019-03-11T10:00", "channel": "paper"}
+    data = {
+        "form_set": "citizen_2019",
+        "dossier_code": C1,
+        "agency": "0",
+        "submitted_at": "2019-03-11T10:00",
+        "channel": "paper",
+    }
     data.update({f"ind_{i.id}": str(s) for i, s in zip(indicators, scores) if s is not None})
     data.update(kw)
     return data
@@ -88,13 +141,19 @@ def test_staff_enter_evaluation_forms_and_read_totals(app, client, login_as):
         response = client.post("/evaluation_form/new/", data=_form_data(indicators, scores))
         assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     # Without a dossier: one of the staff's agencies.
-    response = client.post("/evaluation_form/new/", data=_form_data(
-        indicators, [1, 1, 1, 1], dossier_code="", agency=str(ids["gt"])))
+    response = client.post(
+        "/evaluation_form/new/",
+        data=_form_data(indicators, [1, 1, 1, 1], dossier_code="", agency=str(ids["gt"])),
+    )
     assert response.status_code == 302
     with app.app_context():
         forms = db.session.query(EvaluationForm).order_by(EvaluationForm.id).all()
         assert [(f.score, f.max_score, f.agency_id) for f in forms] == [
-            (8, 8, ids["gt"]), (7, 8, ids["gt"]), (7, 8, ids["gt"]), (4, 8, ids["gt"])]
+            (8, 8, ids["gt"]),
+            (7, 8, ids["gt"]),
+            (7, 8, ids["gt"]),
+            (4, 8, ids["gt"]),
+        ]
         assert forms[1].dossier_id == ids["d1"] and forms[3].dossier_id is None
         assert sorted(a.score for a in forms[1].answers) == [1, 2, 2, 2]
         summary = evaluation.evaluation_summary(db.session)
@@ -120,10 +179,14 @@ def test_bad_evaluation_forms_are_refused_and_nothing_written(app, client, login
     cases = [
         (_form_data(indicators, [2, 2, 3, 2]), "Lựa chọn không hợp lệ"),  # 3 is not 0–2
         (_form_data(indicators, [2, 2, 2, None]), "Vui lòng chấm điểm tất cả các tiêu chí."),
-        (_form_data(indicators, [2, 2, 2, 2], dossier_code=C3),
-         "Hồ sơ này không thuộc cơ quan của bạn."),
-        (_form_data(indicators, [2, 2, 2, 2], dossier_code="", agency=str(ids["tp"])),
-         "Lựa chọn không hợp lệ"),
+        (
+            _form_data(indicators, [2, 2, 2, 2], dossier_code=C3),
+            "Hồ sơ này không thuộc cơ quan của bạn.",
+        ),
+        (
+            _form_data(indicators, [2, 2, 2, 2], dossier_code="", agency=str(ids["tp"])),
+            "Lựa chọn không hợp lệ",
+        ),
     ]
     for data, message in cases:
         response = client.post("/evaluation_form/new/", data=data)
@@ -133,17 +196,19 @@ def test_bad_evaluation_forms_are_refused_and_nothing_written(app, client, login
         assert _count(EvaluationForm) == 0 and _count(EvaluationAnswer) == 0
         with pytest.raises(RuleError) as error:
             evaluation.record_evaluation(
-                db.session, evaluation.CITIZEN_2019, {i.id: 3 for i in indicators}, ids["gt"],
-                AT)
+                db.session, evaluation.CITIZEN_2019, {i.id: 3 for i in indicators}, ids["gt"], AT
+            )
         assert error.value.key == "evaluation_score_out_of_range"
         with pytest.raises(RuleError):
-            evaluation.record_evaluation(db.session, evaluation.CITIZEN_2019,
-                                         {indicators[0].id: 2}, ids["gt"], AT)
+            evaluation.record_evaluation(
+                db.session, evaluation.CITIZEN_2019, {indicators[0].id: 2}, ids["gt"], AT
+            )
         db.session.rollback()
         assert _count(EvaluationForm) == 0
 
 
 # ---- feedback ---------------------------------------------------------------------------------
+
 
 def test_feedback_due_date_is_ten_working_days(db_session):
     calendar = WorkingCalendar()
@@ -156,14 +221,24 @@ def test_feedback_due_date_is_ten_working_days(db_session):
     assert fb.feedback_due_date(calendar, dt.date(2019, 2, 1)) == dt.date(2019, 2, 22)
     db_session.add(CalendarDay(date=dt.date(2019, 3, 5), is_working_day=False, note="nghỉ"))
     db_session.commit()
-    assert fb.feedback_due_date(load_calendar(db_session), dt.date(2019, 3, 1)) == \
-        dt.date(2019, 3, 18)
+    assert fb.feedback_due_date(load_calendar(db_session), dt.date(2019, 3, 1)) == dt.date(
+        2019, 3, 18
+    )
 
 
 def _feedback_data(agency_id, **kw):
-    data = {"channel": "hotline", "received_at": "2019-03-01 16:00:00", "sender": "Trần Văn Én",
-            "contact": "0912345678", "subject": "Hỏi về lệ phí", "content": "Xin hỏi mức lệ phí",
-            "agency": str(agency_id), "status": "new", "answer": "", "answered_at": ""}
+    data = {
+        "channel": "hotline",
+        "received_at": "2019-03-01 16:00:00",
+        "sender": "Trần Văn Én",
+        "contact": "0912345678",
+        "subject": "Hỏi về lệ phí",
+        "content": "Xin hỏi mức lệ phí",
+        "agency": str(agency_id),
+        "status": "new",
+        "answer": "",
+        "answered_at": "",
+    }
     data.update(kw)
     return data
 
@@ -180,22 +255,36 @@ def test_staff_receive_and_answer_feedback(app, client, login_as):
     # Accent-insensitive search.
     assert "Trần Văn Én" in client.get("/feedback/?search=tran van en").get_data(as_text=True)
     # "answered" without an answer is refused.
-    refused = client.post(f"/feedback/edit/?id={fid}",
-                          data=_feedback_data(ids["gt"], status="answered"))
+    refused = client.post(
+        f"/feedback/edit/?id={fid}", data=_feedback_data(ids["gt"], status="answered")
+    )
     assert "Phản ánh đã trả lời phải có nội dung trả lời." in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Feedback, fid).status == "new"
-    response = client.post(f"/feedback/edit/?id={fid}", data=_feedback_data(
-        ids["gt"], status="processing", answer="Mức lệ phí là 135.000 đồng.",
-        answered_at="2019-03-14 09:00:00"))
+    response = client.post(
+        f"/feedback/edit/?id={fid}",
+        data=_feedback_data(
+            ids["gt"],
+            status="processing",
+            answer="Mức lệ phí là 135.000 đồng.",
+            answered_at="2019-03-14 09:00:00",
+        ),
+    )
     assert response.status_code == 302
     with app.app_context():
         item = db.session.get(Feedback, fid)
         assert item.status == "answered" and item.answered_at == dt.datetime(2019, 3, 14, 9)
         assert item.handled_by.username == "staff1" and fb.answered_on_time(item) is True
         # Feedback of another agency: invisible, and none can be filed for it.
-        other = Feedback(channel="email", received_at=AT, sender="X", subject="Khác",
-                         content="Khác", agency_id=ids["tp"], due_date=dt.date(2019, 3, 18))
+        other = Feedback(
+            channel="email",
+            received_at=AT,
+            sender="X",
+            subject="Khác",
+            content="Khác",
+            agency_id=ids["tp"],
+            due_date=dt.date(2019, 3, 18),
+        )
         db.session.add(other)
         db.session.commit()
         other_id = other.id
@@ -214,28 +303,49 @@ def test_overdue_flag_filter_and_share_on_time(app, client, login_as):
     today = clock.today()
     long_ago = dt.datetime(2019, 3, 1, 8)
     with app.app_context():
+
         def add(subject, due, status="new", answered_at=None, received_at=long_ago):
-            db.session.add(Feedback(channel="portal", received_at=received_at, sender="S",
-                                    subject=subject, content="c", agency_id=ids["gt"],
-                                    due_date=due, status=status,
-                                    answer="a" if answered_at else None,
-                                    answered_at=answered_at))
+            db.session.add(
+                Feedback(
+                    channel="portal",
+                    received_at=received_at,
+                    sender="S",
+                    subject=subject,
+                    content="c",
+                    agency_id=ids["gt"],
+                    due_date=due,
+                    status=status,
+                    answer="a" if answered_at else None,
+                    answered_at=answered_at,
+                )
+            )
+
         add("Quá hạn một", dt.date(2019, 3, 15))
         add("Trả lời đúng hạn", dt.date(2019, 3, 15), "answered", dt.datetime(2019, 3, 15, 17))
         add("Trả lời muộn", dt.date(2019, 3, 15), "answered", dt.datetime(2019, 3, 16, 8))
-        add("Chưa đến hạn", today + dt.timedelta(days=30), "processing",
-            received_at=dt.datetime.combine(today, dt.time(8)))
+        add(
+            "Chưa đến hạn",
+            today + dt.timedelta(days=30),
+            "processing",
+            received_at=dt.datetime.combine(today, dt.time(8)),
+        )
         db.session.commit()
-        summary = fb.feedback_summary(db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31),
-                                      today=today)
-        assert summary == {"received": 3, "answered": 2, "answered_on_time": 1, "overdue": 1,
-                           "share_on_time": 50.0}
-        assert fb.feedback_summary(db.session, agency_ids=[ids["tp"]], today=today)[
-            "received"] == 0
+        summary = fb.feedback_summary(
+            db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31), today=today
+        )
+        assert summary == {
+            "received": 3,
+            "answered": 2,
+            "answered_on_time": 1,
+            "overdue": 1,
+            "share_on_time": 50.0,
+        }
+        assert fb.feedback_summary(db.session, agency_ids=[ids["tp"]], today=today)["received"] == 0
     login_as("manager")
     overdue = client.get("/feedback/?flt0_0=1").get_data(as_text=True)
-    assert "Quá hạn một" in overdue and "Trả lời muộn" not in overdue \
-        and "Chưa đến hạn" not in overdue
+    assert (
+        "Quá hạn một" in overdue and "Trả lời muộn" not in overdue and "Chưa đến hạn" not in overdue
+    )
     listing = client.get("/feedback/").get_data(as_text=True)
     assert "Trả lời quá hạn" in listing and "badge-danger" in listing
     totals = client.get("/feedback/totals/?from=2019-01-01&to=2019-12-31").get_data(as_text=True)
@@ -245,6 +355,7 @@ def test_overdue_flag_filter_and_share_on_time(app, client, login_as):
 def _equal_filter_arg(app, endpoint, column):
     """The list URL argument of the "equals" filter on a column (flt0_<index>)."""
     from flask_admin.contrib.sqla.filters import FilterEqual
+
     view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint)
     for index, flt in enumerate(view._filters):
         if type(flt) is FilterEqual and getattr(flt.column, "key", None) == column:
@@ -254,18 +365,17 @@ def _equal_filter_arg(app, endpoint, column):
 
 # ---- public postal service --------------------------------------------------------------------
 
+
 def test_postal_list_and_counts(app, client, login_as):
     ids = _dossiers(app)
     with app.app_context():
-        counts = {r.agency_id: (r.received_by_post, r.returned_by_post,
-                                r.returned_without_tracking)
-                  for r in postal.postal_counts(db.session, dt.date(2019, 1, 1),
-                                                dt.date(2019, 12, 31))}
+        counts = {
+            r.agency_id: (r.received_by_post, r.returned_by_post, r.returned_without_tracking)
+            for r in postal.postal_counts(db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31))
+        }
         assert counts == {ids["gt"]: (1, 2, 1), ids["tp"]: (1, 0, 0)}
-        assert postal.returned_by_post(db.session, dt.date(2019, 1, 1),
-                                       dt.date(2019, 12, 31)) == 2
-        assert postal.returned_by_post(db.session, dt.date(2020, 1, 1),
-                                       dt.date(2020, 12, 31)) == 0
+        assert postal.returned_by_post(db.session, dt.date(2019, 1, 1), dt.date(2019, 12, 31)) == 2
+        assert postal.returned_by_post(db.session, dt.date(2020, 1, 1), dt.date(2020, 12, 31)) == 0
     login_as("staff")
     listing = client.get("/postal/").get_data(as_text=True)
     assert C1 in listing and C2 in listing
@@ -282,9 +392,16 @@ def test_postal_list_and_counts(app, client, login_as):
 
 # ---- courier runs -----------------------------------------------------------------------------
 
+
 def _run_data(agency_id, codes, **kw):
-    data = {"run_date": "2019-03-05", "slot": "10:30", "direction": "to_agency",
-            "agency": str(agency_id), "note": "", "codes": codes}
+    data = {
+        "run_date": "2019-03-05",
+        "slot": "10:30",
+        "direction": "to_agency",
+        "agency": str(agency_id),
+        "note": "",
+        "codes": codes,
+    }
     data.update(kw)
     return data
 
@@ -302,8 +419,10 @@ def test_staff_add_dossiers_to_a_run_by_code(app, client, login_as):
         assert run.created_by.username == "staff1"
         run_id = run.id
     # Adding the same codes again changes nothing; a new one is added.
-    client.post(f"/courier_run/edit/?id={run_id}", data=_run_data(
-        ids["gt"], f"{C1}\n000.00.20.H37-190304-0004"))
+    client.post(
+        f"/courier_run/edit/?id={run_id}",
+        data=_run_data(ids["gt"], f"{C1}\n000.00.20.H37-190304-0004"),
+    )
     with app.app_context():
         assert _count(CourierItem, run_id=run_id) == 3
     details = client.get(f"/courier_run/details/?id={run_id}").get_data(as_text=True)
@@ -313,8 +432,9 @@ def test_staff_add_dossiers_to_a_run_by_code(app, client, login_as):
 def test_unknown_or_other_agency_codes_refuse_the_whole_batch(app, client, login_as):
     ids = _dossiers(app)
     login_as("staff")
-    response = client.post("/courier_run/new/", data=_run_data(
-        ids["gt"], f"{C1}\n{C3}\nKHONG-CO-MA"))
+    response = client.post(
+        "/courier_run/new/", data=_run_data(ids["gt"], f"{C1}\n{C3}\nKHONG-CO-MA")
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Không hồ sơ nào được thêm." in text
@@ -344,14 +464,20 @@ def test_courier_counts_per_direction_and_agency(app, client, login_as):
     ids = _dossiers(app)
     with app.app_context():
         gt, tp = db.session.get(Agency, ids["gt"]), db.session.get(Agency, ids["tp"])
-        runs = [CourierRun(run_date=dt.date(2019, 3, 5), slot="10:30", direction="to_agency",
-                           agency=gt),
-                CourierRun(run_date=dt.date(2019, 3, 5), slot="16:00", direction="to_center",
-                           agency=gt),
-                CourierRun(run_date=dt.date(2019, 3, 6), slot="10:30", direction="to_agency",
-                           agency=tp),
-                CourierRun(run_date=dt.date(2020, 1, 2), slot="10:30", direction="to_agency",
-                           agency=gt)]
+        runs = [
+            CourierRun(
+                run_date=dt.date(2019, 3, 5), slot="10:30", direction="to_agency", agency=gt
+            ),
+            CourierRun(
+                run_date=dt.date(2019, 3, 5), slot="16:00", direction="to_center", agency=gt
+            ),
+            CourierRun(
+                run_date=dt.date(2019, 3, 6), slot="10:30", direction="to_agency", agency=tp
+            ),
+            CourierRun(
+                run_date=dt.date(2020, 1, 2), slot="10:30", direction="to_agency", agency=gt
+            ),
+        ]
         db.session.add_all(runs)
         db.session.flush()
         assert courier.add_codes_to_run(db.session, runs[0], f"{C1}\n{C2}") != []
@@ -364,13 +490,17 @@ def test_courier_counts_per_direction_and_agency(app, client, login_as):
         db.session.commit()
         year = (dt.date(2019, 1, 1), dt.date(2019, 12, 31))
         assert courier.courier_summary(db.session, *year) == {"to_agencies": 3, "to_center": 1}
-        rows = {(r.agency_id, r.direction): (r.runs, r.dossiers)
-                for r in courier.courier_counts(db.session, *year)}
-        assert rows == {(ids["gt"], "to_agency"): (1, 2), (ids["gt"], "to_center"): (1, 1),
-                        (ids["tp"], "to_agency"): (1, 1)}
+        rows = {
+            (r.agency_id, r.direction): (r.runs, r.dossiers)
+            for r in courier.courier_counts(db.session, *year)
+        }
+        assert rows == {
+            (ids["gt"], "to_agency"): (1, 2),
+            (ids["gt"], "to_center"): (1, 1),
+            (ids["tp"], "to_agency"): (1, 1),
+        }
     login_as("staff")
-    totals = client.get("/courier_run/totals/?from=2019-01-01&to=2019-12-31").get_data(
-        as_text=True)
+    totals = client.get("/courier_run/totals/?from=2019-01-01&to=2019-12-31").get_data(as_text=True)
     assert "Sở Giao thông vận tải" in totals and "Sở Tư pháp" not in totals
 
 

@@ -1,7 +1,8 @@
 """Server-side sessions: logging out, a new password and deactivation end every copy of a
 session, even a cookie copied before; another device's session lives on."""
-from tests.factories import PASSWORD, login
+
 from models import User, db
+from tests.factories import PASSWORD, login
 
 
 def _copy_of_session(app, client):
@@ -37,9 +38,16 @@ def test_deactivating_a_user_ends_their_sessions(app, client, users):
         user = db.session.query(User).filter_by(username="staff1").one()
         user_id, agency_id = user.id, user.agencies[0].id
     # The admin unticks "active" in the user form, as the browser posts it.
-    response = client.post(f"/user/edit/?id={user_id}", data={
-        "username": "staff1", "full_name": "Staff1", "role": "staff",
-        "agencies": str(agency_id), "counter_no": ""})
+    response = client.post(
+        f"/user/edit/?id={user_id}",
+        data={
+            "username": "staff1",
+            "full_name": "Staff1",
+            "role": "staff",
+            "agencies": str(agency_id),
+            "counter_no": "",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with app.app_context():
         assert db.session.get(User, user_id).active is False
@@ -55,6 +63,7 @@ def test_a_password_change_ends_every_session_of_the_user(app, client, users):
         db.session.query(User).filter_by(username="staff1").one().set_password("a new one 42")
         db.session.commit()
         from models import UserSession
+
         assert db.session.query(UserSession).count() == 0
     assert client.get("/dossier/").status_code == 302
     assert thief.get("/dossier/").status_code == 302
@@ -65,11 +74,13 @@ def test_the_database_never_holds_the_session_secret(app, client, users):
     login(client, "manager1")
     cookie_user_id = _session_user_id(app, client)
     from models import UserSession
+
     with app.app_context():
         (row,) = db.session.query(UserSession).all()
         token = cookie_user_id.partition(":")[2]
         assert token and row.id != token and token not in row.id
         from models import AuditLog
+
         assert not db.session.query(AuditLog).filter_by(table_name="user_session").count()
 
 
@@ -100,7 +111,9 @@ def test_abandoned_sessions_are_purged_and_used_ones_kept(app, client, users):
     # A browser closed without logging out leaves a record; its cookie expires (idle timeout),
     # and the record goes at a later login. A session in use is seen and kept.
     import datetime as dt
+
     from models import UserSession, utcnow
+
     assert login(client, "staff1").status_code == 302
     other = app.test_client()
     assert login(other, "manager1").status_code == 302

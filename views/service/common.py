@@ -1,12 +1,14 @@
 """What the service screens share: the translated refusals of domain/ rules, the choices and
 scoping read per request, the report period of a totals page, "cancel with a reason" and the
 "Totals" page."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -31,16 +33,16 @@ RULE_MESSAGES = {
     "rating_level_unknown": _l("Choose one of the three buttons."),
     "rating_channel_unknown": _l("Unknown rating channel."),
     "rating_dossier_refused": _l("This dossier is not one of your agencies' dossiers."),
-    "kiosk_officer_refused": _l("Kiosk mode can only be started for a counter officer of your "
-                                "agencies."),
+    "kiosk_officer_refused": _l(
+        "Kiosk mode can only be started for a counter officer of your agencies."
+    ),
     "evaluation_form_set_unknown": _l("Unknown evaluation form."),
     "evaluation_channel_unknown": _l("Unknown channel."),
     "evaluation_no_indicators": _l("This form has no indicators yet."),
     "evaluation_answers_incomplete": _l("Give a score for every indicator."),
     "evaluation_score_out_of_range": _l("Indicator %(indicator)s: the score must be 0, 1 or 2."),
     "evaluation_dossier_other_agency": _l("The dossier belongs to another agency."),
-    "evaluation_agency_required": _l("Choose one of your agencies (or give the "
-                                     "dossier code)."),
+    "evaluation_agency_required": _l("Choose one of your agencies (or give the dossier code)."),
     "feedback_answer_required": _l("An answered item needs the answer text."),
     "feedback_answer_before_receipt": _l("The answer date is before the receipt date."),
     "courier_too_many_codes": _l("At most %(limit)s codes at a time."),
@@ -53,19 +55,22 @@ def rule_message(error: RuleError) -> str:
     if error.key == "courier_codes_refused":
         parts = []
         if error.params.get("unknown"):
-            parts.append(_("Unknown codes: %(codes)s.",
-                           codes=", ".join(error.params["unknown"])))
+            parts.append(_("Unknown codes: %(codes)s.", codes=", ".join(error.params["unknown"])))
         if error.params.get("other_agency"):
-            parts.append(_("Codes of another agency's dossiers: %(codes)s.",
-                           codes=", ".join(error.params["other_agency"])))
+            parts.append(
+                _(
+                    "Codes of another agency's dossiers: %(codes)s.",
+                    codes=", ".join(error.params["other_agency"]),
+                )
+            )
         return " ".join([_("No dossier was added.")] + parts)
     message = RULE_MESSAGES.get(error.key)
     if message is None:
         return str(error)
-    params = {k: (", ".join(v) if isinstance(v, (list, tuple)) else v)
-              for k, v in error.params.items()}
+    params = {
+        k: (", ".join(v) if isinstance(v, (list, tuple)) else v) for k, v in error.params.items()
+    }
     return str(message) % params if params else str(message)
-
 
 
 def user_object():
@@ -77,8 +82,12 @@ def user_object():
 
 @db_options
 def staff_options():
-    return (db.session.query(User.id, User.full_name).filter(User.role == "staff")
-            .order_by(User.full_name).all())
+    return (
+        db.session.query(User.id, User.full_name)
+        .filter(User.role == "staff")
+        .order_by(User.full_name)
+        .all()
+    )
 
 
 def own_dossiers(model):
@@ -107,22 +116,27 @@ def period_from_request() -> Period:
     try:
         return periods.from_dates(request.args.get("from"), request.args.get("to"), default)
     except PeriodError as error:
-        flash(_("The period is not valid; the current year is shown.") + " "
-              + period_message(error), "error")
+        flash(
+            _("The period is not valid; the current year is shown.") + " " + period_message(error),
+            "error",
+        )
         return default
 
 
 # ---- shared pieces ----------------------------------------------------------------------------
 
+
 def cancelled_formatter(view, context, model, name):
     if model.cancelled_at is None:
         return ""
     return Markup('<span class="badge badge-secondary" title="{}">{}</span>').format(
-        model.cancel_reason or "", _("Cancelled"))
+        model.cancel_reason or "", _("Cancelled")
+    )
 
 
 class CancelMixin:
     """No delete for money or ratings: "cancel with a reason" (a form, POST with CSRF)."""
+
     cancel_roles: tuple[str, ...] = ()
 
     def can_cancel(self) -> bool:
@@ -131,8 +145,11 @@ class CancelMixin:
     def get_list_row_actions(self):
         actions = super().get_list_row_actions()
         if self.can_cancel():
-            actions = actions + [EndpointLinkRowAction(
-                "fa fa-ban", ".cancel_view", title=str(_l("Cancel with a reason")))]
+            actions = actions + [
+                EndpointLinkRowAction(
+                    "fa fa-ban", ".cancel_view", title=str(_l("Cancel with a reason"))
+                )
+            ]
         return actions
 
     @expose("/cancel/", methods=("GET", "POST"))
@@ -153,12 +170,17 @@ class CancelMixin:
             else:
                 flash(_("The record was cancelled."), "success")
                 return redirect(self.get_url(".details_view", id=record.id))
-        return self.render("admin/service/cancel.html", record=record, error=error,
-                           return_url=self.get_url(".index_view")), (400 if error else 200)
+        return self.render(
+            "admin/service/cancel.html",
+            record=record,
+            error=error,
+            return_url=self.get_url(".index_view"),
+        ), (400 if error else 200)
 
 
 class TotalsMixin:
     """A "Totals" page per screen: GROUP BY queries of domain/, scoped to the staff's agencies."""
+
     list_template = "admin/service/list.html"
     totals_title = None
 
@@ -169,10 +191,19 @@ class TotalsMixin:
     def totals_view(self):
         period = period_from_request()
         tables = self.totals_tables(period.start, period.end, own_agency_ids())
-        return self.render("admin/service/totals.html", tables=tables, start=period.start,
-                           end=period.end, title=self.totals_title or self.name)
+        return self.render(
+            "admin/service/totals.html",
+            tables=tables,
+            start=period.start,
+            end=period.end,
+            title=self.totals_title or self.name,
+        )
 
 
 def level_cells(row) -> list:
-    return [format_number(row.very_satisfied), format_number(row.satisfied),
-            format_number(row.unsatisfied), format_number(row.total)]
+    return [
+        format_number(row.very_satisfied),
+        format_number(row.satisfied),
+        format_number(row.unsatisfied),
+        format_number(row.total),
+    ]

@@ -1,25 +1,41 @@
 """Feedback (phản ánh, kiến nghị) and its answers."""
+
 from __future__ import annotations
 
 from flask import current_app
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, IntEqualFilter
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import not_
 from sqlalchemy.orm import joinedload
 from wtforms.validators import DataRequired, ValidationError
 
-from domain import clock, feedback as fb
+from domain import clock
+from domain import feedback as fb
 from domain.calendar import load_calendar
 from domain.formatting import format_number, format_percent
 from domain.service import RuleError
 from models import Agency, Dossier, Feedback, db
 from views import labels
-from views.base import (ALL_ROLES, AgencyScopedMixin, SearchAjaxLoader, SecureModelView,
-                        own_agency_ids, own_agency_options)
+from views.base import (
+    ALL_ROLES,
+    AgencyScopedMixin,
+    SearchAjaxLoader,
+    SecureModelView,
+    own_agency_ids,
+    own_agency_options,
+)
 from views.exports import XlsxExportMixin
-from views.service.common import (RULE_MESSAGES, WRITERS, TotalsMixin, own_agencies,
-                                  own_dossiers, rule_message, user_object)
+from views.service.common import (
+    RULE_MESSAGES,
+    WRITERS,
+    TotalsMixin,
+    own_agencies,
+    own_dossiers,
+    rule_message,
+    user_object,
+)
 
 
 class OverdueFilter(BaseSQLAFilter):
@@ -47,35 +63,83 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
 
     def agency_criterion(self, agency_ids):
         return Feedback.agency_id.in_(agency_ids)
+
     read_roles = ALL_ROLES
     create_roles = edit_roles = WRITERS
     totals_title = _l("Feedback")
     column_labels = dict(labels.LABELS, overdue=_l("Overdue"))
-    column_list = ("received_at", "channel", "sender", "subject", "agency", "status",
-                   "due_date", "overdue", "answered_at")
-    column_details_list = ("received_at", "channel", "sender", "contact", "subject", "content",
-                           "agency", "dossier", "due_date", "status", "overdue", "answer",
-                           "answered_at", "handled_by", "created_at", "updated_at")
+    column_list = (
+        "received_at",
+        "channel",
+        "sender",
+        "subject",
+        "agency",
+        "status",
+        "due_date",
+        "overdue",
+        "answered_at",
+    )
+    column_details_list = (
+        "received_at",
+        "channel",
+        "sender",
+        "contact",
+        "subject",
+        "content",
+        "agency",
+        "dossier",
+        "due_date",
+        "status",
+        "overdue",
+        "answer",
+        "answered_at",
+        "handled_by",
+        "created_at",
+        "updated_at",
+    )
     column_sortable_list = ("received_at", "channel", "status", "due_date", "answered_at")
     column_default_sort = ("received_at", True)
-    column_filters = (OverdueFilter(Feedback.due_date, _l("Overdue"),
-                                    options=(("1", _l("Yes")), ("0", _l("No")))),
-                      IntEqualFilter(Feedback.agency_id, _l("Agency"), options=own_agency_options),
-                      "channel", "status", "received_at", "due_date", "answered_at")
-    column_choices = {"channel": labels.choices(labels.FEEDBACK_CHANNELS),
-                      "status": labels.choices(labels.FEEDBACK_STATUSES)}
+    column_filters = (
+        OverdueFilter(
+            Feedback.due_date, _l("Overdue"), options=(("1", _l("Yes")), ("0", _l("No")))
+        ),
+        IntEqualFilter(Feedback.agency_id, _l("Agency"), options=own_agency_options),
+        "channel",
+        "status",
+        "received_at",
+        "due_date",
+        "answered_at",
+    )
+    column_choices = {
+        "channel": labels.choices(labels.FEEDBACK_CHANNELS),
+        "status": labels.choices(labels.FEEDBACK_STATUSES),
+    }
     column_formatters = {"overdue": _overdue_formatter}
     column_formatters_detail = {"overdue": _overdue_formatter}
     simple_list_pager = True
-    form_columns = ("channel", "received_at", "sender", "contact", "subject", "content",
-                    "agency", "dossier", "status", "answer", "answered_at")
-    form_choices = {"channel": labels.choices(labels.FEEDBACK_CHANNELS),
-                    "status": labels.choices(labels.FEEDBACK_STATUSES)}
+    form_columns = (
+        "channel",
+        "received_at",
+        "sender",
+        "contact",
+        "subject",
+        "content",
+        "agency",
+        "dossier",
+        "status",
+        "answer",
+        "answered_at",
+    )
+    form_choices = {
+        "channel": labels.choices(labels.FEEDBACK_CHANNELS),
+        "status": labels.choices(labels.FEEDBACK_STATUSES),
+    }
     form_args = {"received_at": {"validators": [DataRequired()], "default": clock.now}}
     form_ajax_refs = {
         "agency": SearchAjaxLoader("agency", Agency, query_factory=own_agencies),
-        "dossier": SearchAjaxLoader("dossier", Dossier, query_factory=own_dossiers,
-                                    order_by=Dossier.id.desc()),
+        "dossier": SearchAjaxLoader(
+            "dossier", Dossier, query_factory=own_dossiers, order_by=Dossier.id.desc()
+        ),
     }
 
     def get_query(self):
@@ -90,13 +154,17 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
         agency_id = model.agency.id if model.agency is not None else None
         if allowed is not None and agency_id not in allowed:
             raise ValidationError(_("Choose one of your agencies."))
-        if model.dossier is not None and agency_id is not None \
-                and model.dossier.agency_id != agency_id:
+        if (
+            model.dossier is not None
+            and agency_id is not None
+            and model.dossier.agency_id != agency_id
+        ):
             raise ValidationError(str(RULE_MESSAGES["evaluation_dossier_other_agency"]))
         if is_created or form.received_at.object_data != model.received_at:
             days = current_app.settings.feedback_due_days
-            model.due_date = fb.feedback_due_date(load_calendar(db.session), model.received_at,
-                                                  days)
+            model.due_date = fb.feedback_due_date(
+                load_calendar(db.session), model.received_at, days
+            )
         try:
             fb.apply_answer(model, user_object(), clock.now(), db.session)
         except RuleError as error:
@@ -104,11 +172,19 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
 
     def totals_tables(self, start, end, agency_ids):
         s = fb.feedback_summary(db.session, start, end, agency_ids, today=clock.today())
-        return [{"title": _("Feedback received in the period"),
-                 "headers": [_("Figure"), _("Count")],
-                 "rows": [[_("Received"), format_number(s["received"])],
-                          [_("Answered"), format_number(s["answered"])],
-                          [_("Answered on time"), format_number(s["answered_on_time"])],
-                          [_("Share answered on time"),
-                           format_percent(s["answered_on_time"], s["answered"])],
-                          [_("Open and overdue today"), format_number(s["overdue"])]]}]
+        return [
+            {
+                "title": _("Feedback received in the period"),
+                "headers": [_("Figure"), _("Count")],
+                "rows": [
+                    [_("Received"), format_number(s["received"])],
+                    [_("Answered"), format_number(s["answered"])],
+                    [_("Answered on time"), format_number(s["answered_on_time"])],
+                    [
+                        _("Share answered on time"),
+                        format_percent(s["answered_on_time"], s["answered"]),
+                    ],
+                    [_("Open and overdue today"), format_number(s["overdue"])],
+                ],
+            }
+        ]

@@ -1,28 +1,39 @@
 """The rating kiosk facing the citizen, kiosk mode on a tablet (its blueprint) and the list of
 tablets in kiosk mode."""
+
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect,
-                   render_template, request, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 
-from transactions import commit_without_waiting
 from domain import clock, form_submissions, kiosk, ratings
 from domain.service import RuleError
 from models import Agency, Dossier, KioskDevice, User, db, utcnow
+from transactions import commit_without_waiting
 from views import labels
 from views.base import SecureBaseView, SecureForm, SecureModelView, own_agency_ids, parse_id
 from views.service.common import RULE_MESSAGES, rule_message, user_object
-
 
 KIOSK_COOKIE = "motcua_kiosk"
 
@@ -30,8 +41,10 @@ KIOSK_COOKIE = "motcua_kiosk"
 def _kiosk_periods() -> tuple[dt.timedelta, dt.timedelta]:
     """How long a kiosk credential lives after its last use, and at most after its start."""
     settings = current_app.settings
-    return (dt.timedelta(hours=settings.kiosk_idle_hours),
-            dt.timedelta(hours=settings.kiosk_max_hours))
+    return (
+        dt.timedelta(hours=settings.kiosk_idle_hours),
+        dt.timedelta(hours=settings.kiosk_max_hours),
+    )
 
 
 def kiosk_device():
@@ -41,10 +54,15 @@ def kiosk_device():
 
 def _set_kiosk_cookie(response, token, expires_at):
     # Sent to the kiosk pages only; SameSite=Strict: no other site can post with it.
-    response.set_cookie(KIOSK_COOKIE, token, expires=expires_at.replace(tzinfo=dt.UTC),
-                        path="/kiosk/",
-                        secure=current_app.session_interface.get_cookie_secure(current_app),
-                        httponly=True, samesite="Strict")
+    response.set_cookie(
+        KIOSK_COOKIE,
+        token,
+        expires=expires_at.replace(tzinfo=dt.UTC),
+        path="/kiosk/",
+        secure=current_app.session_interface.get_cookie_secure(current_app),
+        httponly=True,
+        samesite="Strict",
+    )
 
 
 def _officer_dossier_id(officer, value):
@@ -54,8 +72,11 @@ def _officer_dossier_id(officer, value):
     value = parse_id(value)
     if value is None:
         return False
-    found = db.session.scalar(select(Dossier.id).where(
-        Dossier.id == value, Dossier.agency_id.in_(officer.agency_ids or [-1])))
+    found = db.session.scalar(
+        select(Dossier.id).where(
+            Dossier.id == value, Dossier.agency_id.in_(officer.agency_ids or [-1])
+        )
+    )
     return found if found is not None else False
 
 
@@ -70,10 +91,12 @@ def _rate(officer, form):
         return str(RULE_MESSAGES["rating_dossier_refused"]), 400
     try:
         # A double tap rates once: the form's token is taken in the rating's transaction.
-        form_submissions.claim(db.session, form_submissions.clean_token(form.get("form_token")),
-                               officer.id)
-        ratings.record_rating(db.session, officer, form.get("level"), clock.now(),
-                              dossier_id=dossier_id)
+        form_submissions.claim(
+            db.session, form_submissions.clean_token(form.get("form_token")), officer.id
+        )
+        ratings.record_rating(
+            db.session, officer, form.get("level"), clock.now(), dossier_id=dossier_id
+        )
         db.session.commit()
     except form_submissions.AlreadySubmitted:
         db.session.rollback()  # the citizen sees the same thanks; nothing is counted twice
@@ -93,8 +116,7 @@ def kiosk_officers():
     query = db.session.query(User).filter(User.role == "staff", User.active.is_(True))
     ids = own_agency_ids()
     if ids is not None:
-        query = query.filter(or_(User.id == current_user.id, User.agencies.any(
-            Agency.id.in_(ids))))
+        query = query.filter(or_(User.id == current_user.id, User.agencies.any(Agency.id.in_(ids))))
     return query.order_by(User.full_name).all()
 
 
@@ -105,19 +127,25 @@ class RatingKioskView(SecureBaseView):
     counter, a staff member starts kiosk mode instead (/kiosk/start/): the tablet leaves the
     staff session and keeps a long-lived kiosk credential that shows only that officer's
     rating screen (/kiosk/device/, see `screen` below); ending it needs a staff login."""
+
     read_roles = ("staff", "admin")
 
     def inaccessible_callback(self, name, **kwargs):
         # A tablet in kiosk mode that opens /kiosk/ is shown its rating screen.
-        if name == "index" and not current_user.is_authenticated \
-                and kiosk_device() is not None:
+        if name == "index" and not current_user.is_authenticated and kiosk_device() is not None:
             return redirect(url_for("kiosk.screen"))
         return super().inaccessible_callback(name, **kwargs)
 
     def _page(self, dossier_id=None, thanks=False, error=None, status=200):
-        return self.render("admin/service/kiosk.html", levels=labels.RATING_LEVELS,
-                           officer=current_user, action_url=url_for(".index"),
-                           dossier_id=dossier_id, thanks=thanks, error=error), status
+        return self.render(
+            "admin/service/kiosk.html",
+            levels=labels.RATING_LEVELS,
+            officer=current_user,
+            action_url=url_for(".index"),
+            dossier_id=dossier_id,
+            thanks=thanks,
+            error=error,
+        ), status
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
@@ -127,8 +155,9 @@ class RatingKioskView(SecureBaseView):
             return redirect(url_for(".start_view"))
         if request.method == "GET":
             dossier_id = _officer_dossier_id(current_user, request.args.get("dossier_id"))
-            return self._page(dossier_id=dossier_id or None,
-                              thanks=bool(request.args.get("thanks")))
+            return self._page(
+                dossier_id=dossier_id or None, thanks=bool(request.args.get("thanks"))
+            )
         refused = _rate(user_object(), request.form)
         if refused:
             return self._page(error=refused[0], status=refused[1])
@@ -138,8 +167,10 @@ class RatingKioskView(SecureBaseView):
     def start_view(self):
         officers = kiosk_officers()
         form = KioskStartForm()
-        form.officer.choices = [(u.id, f"{u.full_name} ({u.counter_no})" if u.counter_no
-                                 else u.full_name) for u in officers]
+        form.officer.choices = [
+            (u.id, f"{u.full_name} ({u.counter_no})" if u.counter_no else u.full_name)
+            for u in officers
+        ]
         if request.method == "GET" and current_user.role == "staff":
             form.officer.data = current_user.id
         error = None
@@ -147,8 +178,9 @@ class RatingKioskView(SecureBaseView):
             officer = db.session.get(User, form.officer.data)
             idle, max_life = _kiosk_periods()
             try:
-                device, token = kiosk.start(db.session, officer, user_object(), utcnow(), idle,
-                                            max_life)
+                device, token = kiosk.start(
+                    db.session, officer, user_object(), utcnow(), idle, max_life
+                )
                 user_object().close_session()  # the staff login on the tablet ends with it
                 db.session.commit()
             except RuleError as exc:
@@ -163,9 +195,12 @@ class RatingKioskView(SecureBaseView):
                 return response
         elif request.method == "POST":
             error = str(RULE_MESSAGES["kiosk_officer_refused"])
-        return self.render("admin/service/kiosk_start.html", form=form, error=error,
-                           idle_hours=_kiosk_periods()[0].total_seconds() // 3600), (
-            400 if error else 200)
+        return self.render(
+            "admin/service/kiosk_start.html",
+            form=form,
+            error=error,
+            idle_hours=_kiosk_periods()[0].total_seconds() // 3600,
+        ), (400 if error else 200)
 
     @expose("/end/", methods=("GET", "POST"))
     def end_view(self):
@@ -184,14 +219,20 @@ class RatingKioskView(SecureBaseView):
 class KioskDeviceView(SecureModelView):
     """Tablets in kiosk mode: admins see them and end one from here (a lost tablet, an officer
     who left); nothing is created or edited here."""
+
     read_roles = ("admin",)
     create_roles = edit_roles = ()
     action_roles = ("admin",)
-    column_labels = dict(labels.LABELS, officer=_l("Officer"), started_by=_l("Started by"),
-                         started_at=_l("Started at"), expires_at=_l("Expires at"),
-                         revoked_at=_l("Ended at"), revoked_by=_l("Ended by"))
-    column_list = ("officer", "started_by", "started_at", "expires_at", "revoked_at",
-                   "revoked_by")
+    column_labels = dict(
+        labels.LABELS,
+        officer=_l("Officer"),
+        started_by=_l("Started by"),
+        started_at=_l("Started at"),
+        expires_at=_l("Expires at"),
+        revoked_at=_l("Ended at"),
+        revoked_by=_l("Ended by"),
+    )
+    column_list = ("officer", "started_by", "started_at", "expires_at", "revoked_at", "revoked_by")
     column_details_list = column_list
     column_sortable_list = ("started_at", "expires_at", "revoked_at")
     column_default_sort = ("started_at", True)
@@ -201,15 +242,22 @@ class KioskDeviceView(SecureModelView):
     simple_list_pager = True
 
     def get_query(self):
-        return super().get_query().options(joinedload(KioskDevice.officer),
-                                           joinedload(KioskDevice.started_by),
-                                           joinedload(KioskDevice.revoked_by))
+        return (
+            super()
+            .get_query()
+            .options(
+                joinedload(KioskDevice.officer),
+                joinedload(KioskDevice.started_by),
+                joinedload(KioskDevice.revoked_by),
+            )
+        )
 
     @action("revoke", _l("End kiosk mode"), _l("End kiosk mode on the selected tablets?"))
     def action_revoke(self, ids):
         now = utcnow()
-        devices = db.session.scalars(select(KioskDevice).where(KioskDevice.id.in_(
-            [n for n in map(parse_id, ids) if n]))).all()
+        devices = db.session.scalars(
+            select(KioskDevice).where(KioskDevice.id.in_([n for n in map(parse_id, ids) if n]))
+        ).all()
         for device in devices:
             kiosk.revoke(device, user_object(), now)
         db.session.commit()
@@ -226,14 +274,21 @@ def _kiosk_csrf_secret(endpoint, values):
     before_request function, CSRFProtect's included). Forms are checked as everywhere."""
     token = request.cookies.get(KIOSK_COOKIE)
     if token:
-        session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = \
-            kiosk.csrf_secret(current_app.secret_key, token)
+        session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = kiosk.csrf_secret(
+            current_app.secret_key, token
+        )
 
 
 def _screen(device, error=None, status=200, thanks=False):
-    return render_template("admin/service/kiosk.html", levels=labels.RATING_LEVELS,
-                           officer=device.officer, action_url=url_for("kiosk.screen"),
-                           kiosk_mode=True, thanks=thanks, error=error), status
+    return render_template(
+        "admin/service/kiosk.html",
+        levels=labels.RATING_LEVELS,
+        officer=device.officer,
+        action_url=url_for("kiosk.screen"),
+        kiosk_mode=True,
+        thanks=thanks,
+        error=error,
+    ), status
 
 
 @kiosk_bp.route("/kiosk/device/", methods=("GET", "POST"))
@@ -251,8 +306,9 @@ def screen():
         renewed = commit_without_waiting(db.session)
     if request.method == "POST":
         refused = _rate(device.officer, request.form)
-        response = make_response(_screen(device, *refused) if refused else
-                                 redirect(url_for(".screen", thanks=1)))
+        response = make_response(
+            _screen(device, *refused) if refused else redirect(url_for(".screen", thanks=1))
+        )
     else:
         response = make_response(_screen(device, thanks=bool(request.args.get("thanks"))))
     if renewed:
@@ -268,5 +324,6 @@ def _kiosk_csrf_error(error):
     device = kiosk_device()
     if device is None:
         return render_template("admin/service/kiosk_off.html"), 400
-    return _screen(device, error=_("The page was out of date: please tap your choice again."),
-                   status=400)
+    return _screen(
+        device, error=_("The page was out of date: please tap your choice again."), status=400
+    )
