@@ -35,6 +35,8 @@ from models import (
     Field,
     NoticeTemplate,
     Procedure,
+    QueueCounter,
+    ServiceGroup,
     User,
     db,
 )
@@ -179,6 +181,18 @@ def _courier_run(w):
     return run
 
 
+def _service_group(w):
+    group = ServiceGroup(name="Giao thông vận tải", prefix="A", agencies=[w["agency"]])
+    db.session.add(group)
+    return group
+
+
+def _queue_counter(w):
+    counter = QueueCounter(number="3", name="Quầy 3", groups=[w.get(ServiceGroup)])
+    db.session.add(counter)
+    return counter
+
+
 def _notice_template(w):
     notifications.ensure_templates(db.session)  # the migration's default texts (rolled back)
     return db.session.scalars(select(NoticeTemplate).order_by(NoticeTemplate.id)).first()
@@ -193,6 +207,8 @@ FACTORIES = {
     CalendarDay: _calendar_day,
     EvaluationIndicator: _indicator,
     Feedback: _feedback,
+    ServiceGroup: _service_group,
+    QueueCounter: _queue_counter,
     CourierRun: _courier_run,
     NoticeTemplate: _notice_template,
 }
@@ -367,6 +383,8 @@ CREATE_INPUT = {
     },
     "evaluation_form": lambda w: {"dossier_code": w.get(Dossier).code, **_indicator_scores(w)},
     "evaluation_indicator": lambda w: {"code": "TEST1", "name": "Chỉ tiêu thử", "max_score": "2"},
+    "service_group": lambda w: {"name": "Tư pháp – Hộ tịch", "prefix": "B"},
+    "queue_counter": lambda w: {"number": "5", "name": "Quầy số 5"},
     "feedback": lambda w: {
         "sender": "Phạm Văn Đức",
         "subject": "Hỏi thủ tục",

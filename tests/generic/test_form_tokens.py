@@ -24,6 +24,8 @@ from models import (
     Field,
     Payment,
     Procedure,
+    QueueCounter,
+    ServiceGroup,
     StaffRating,
     User,
     db,
@@ -218,6 +220,18 @@ def create_forms(w):
             {"level": "satisfied", "dossier_id": str(w["dossier"])},
             StaffRating,
         ),
+        "service_group": (
+            "admin",
+            "/service_group/new/",
+            {"name": "Tư pháp – Hộ tịch", "prefix": "B", "sort_order": "1", "active": "y"},
+            ServiceGroup,
+        ),
+        "queue_counter": (
+            "admin",
+            "/queue_counter/new/",
+            {"number": "5", "name": "Quầy số 5", "active": "y"},
+            QueueCounter,
+        ),
     }
 
 
@@ -234,6 +248,8 @@ CREATE_ENDPOINTS = (
     "user",
     "calendar_day",
     "rating_kiosk",
+    "service_group",
+    "queue_counter",
 )
 
 
