@@ -20,7 +20,7 @@ from domain.formatting import format_date, format_vnd
 from domain.text import clean_text
 from models import DOCUMENT_KINDS, DossierDocument, Procedure, ProcedureDocument, db
 from views import labels
-from views.access import own_agency_ids
+from views.access import own_agency_ids, parse_id
 from views.dossier_columns import intake_procedures
 
 PRINT_BUTTON = "_intake_print"  # the name of the primary button: save, then the receipt
@@ -37,6 +37,8 @@ class DossierIntakeMixin:
     def intake_procedure_view(self, procedure_id):
         if not self.can_create:
             abort(403)
+        if parse_id(procedure_id) is None:  # beyond any id column (PostgreSQL: out of range)
+            abort(404)
         procedure = (
             intake_procedures(Procedure)
             .options(selectinload(Procedure.fee_items), selectinload(Procedure.documents))

@@ -18,6 +18,7 @@ from domain import register as dossier_register
 from domain.formatting import format_date
 from domain.status import Status
 from models import db
+from transactions import writes
 from views import labels
 from views.base import own_agency_ids, period_message
 from views.dossier_columns import status_label
@@ -71,8 +72,12 @@ class DossierPrintMixin:
         codes = {"barcode_svg": Markup(printed_forms.code128_svg(dossier.code))}
         secret = None
         if form_no == printed_forms.RECEIPT and self.can_edit:
-            secret, count = lookup.issue_secret(db.session, dossier, clock.now())
+            # A GET that writes: in a write transaction of its own, after the read one has
+            # ended (SQLite; see transactions.writes and views/idle.py).
             db.session.commit()
+            with writes():
+                secret, count = lookup.issue_secret(db.session, dossier, clock.now())
+                db.session.commit()
             codes.update(lookup_secret=lookup.display_secret(secret), lookup_issue=count)
         url = lookup_url(dossier.code, secret)
         codes.update(

@@ -38,7 +38,8 @@ def _failed(response) -> bool:
 
 
 def retry_after(limit: RequestLimit) -> int:
-    return max(1, limit.reset_at - int(time.time()))
+    # reset_at is rounded up to the second: never say more than the window itself.
+    return max(1, min(limit.limit.get_expiry(), limit.reset_at - int(time.time())))
 
 
 def lookup_limit(on_breach):

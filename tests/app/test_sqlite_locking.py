@@ -319,6 +319,8 @@ def test_get_requests_never_write(sqlite_app):
             and request.method == "GET"
             and statement.lstrip().split(None, 1)[0].upper()
             in ("INSERT", "UPDATE", "DELETE", "REPLACE")
+            # The receipt issues the look-up secret it prints, in a write transaction of its own.
+            and not request.path.startswith("/dossier/print/01/")
         ):
             writes.append((request.path, statement[:80]))
 
@@ -363,12 +365,12 @@ def test_busy_page_in_the_browser_keeps_the_intake(sqlite_app, browser):
         page.fill("#applicant_name", "Phạm Thị Dung")
         page.fill("#phone", "0912000111")
         with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
-            page.locator("form input[type=submit]").first.click()
+            page.click("#intake-submit")  # "Tiếp nhận và in phiếu"
             page.wait_for_selector("#busy-message")
             page.screenshot(path="/tmp/concurrency-busy-page.png", full_page=True)
             assert BUSY in page.content()
         page.click("#busy-resend")
-        page.wait_for_url(re.compile(r".*/dossier/details/.*"))
+        page.wait_for_url(re.compile(r".*/dossier/(details|print/01)/.*"))
         page.screenshot(path="/tmp/concurrency-busy-resent.png", full_page=True)
         with sqlite_app.app_context():
             rows = db.session.scalars(
@@ -379,7 +381,7 @@ def test_busy_page_in_the_browser_keeps_the_intake(sqlite_app, browser):
         page.goto(f"{base}/dossier/new/")
         page.fill("#applicant_name", "Hoàng Văn Em")
         with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
-            page.locator("form input[type=submit]").first.click()
+            page.click("#intake-submit")  # "Tiếp nhận và in phiếu"
             page.wait_for_selector("#busy-message")
         page.click("#busy-back")
         page.wait_for_url(re.compile(r".*/dossier/new/.*"))

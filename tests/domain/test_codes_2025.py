@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from domain import lifecycle as lc
@@ -123,6 +124,7 @@ def test_the_intake_form_gives_the_agency_code(app, client):
         assert dossier.code == f"000.00.13.H37-{today:%y%m%d}-0001"
 
 
+@pytest.mark.commits  # threads with their own connections
 def test_parallel_intakes_for_two_agencies_keep_each_sequence_gapless(app):
     """Threads with their own sessions accept dossiers of two agencies and one without an eid code
     on one day, some rolling back after taking a number: each prefix runs 0001..N."""

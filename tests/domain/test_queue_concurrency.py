@@ -6,6 +6,7 @@ session and connection."""
 import datetime as dt
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from domain import clock, queue
@@ -16,6 +17,7 @@ THREADS = 6
 PER_THREAD = 4
 
 
+@pytest.mark.commits  # threads with their own connections
 def test_parallel_kiosks_give_unique_gapless_numbers(app):
     app.config["QUEUE_TICKETS_PER_MINUTE"] = 1000
     with app.app_context():
@@ -84,6 +86,7 @@ def test_parallel_kiosks_give_unique_gapless_numbers(app):
         assert sorted(seqs) == list(range(1, len(seqs) + 1)), day
 
 
+@pytest.mark.commits  # threads with their own connections
 def test_clerks_calling_next_at_once_never_share_a_ticket(app):
     clerks = THREADS
     tickets = clerks * 3

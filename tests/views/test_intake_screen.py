@@ -142,7 +142,7 @@ def test_the_page_shows_what_is_then_stored(app, client, login_as, counter):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with app.app_context():
         d = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Lê Văn Cường"))
-        assert response.location.endswith(f"/dossier/print/01/?id={d.id}")
+        assert response.location.endswith(f"/dossier/print/01/?id={d.id}&autoprint=1")
         assert d.accepted_at == FRIDAY
         assert d.due_date.isoformat() == shown["due_date"]
         assert d.due_date == load_calendar(db.session).due_date(FRIDAY, 5)
