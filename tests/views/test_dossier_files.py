@@ -30,13 +30,6 @@ UNIT = "000.00.20.H37"
 
 
 @pytest.fixture
-def files_dir(app, tmp_path):
-    path = tmp_path / "files"
-    app.config["FILES_DIR"] = str(path)
-    return path
-
-
-@pytest.fixture
 def world(app, users, files_dir):
     """A dossier of SGTVT (staff1's agency) with two received documents, one of STP."""
     with app.app_context():
