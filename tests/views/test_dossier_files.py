@@ -225,9 +225,7 @@ def test_the_same_content_is_stored_once(app, client, login_as, world, files_dir
     assert len(_stored_on_disk(files_dir)) == 1
 
 
-def test_the_same_content_twice_in_one_send_stores_nothing(
-    app, client, login_as, world, files_dir
-):
+def test_the_same_content_twice_in_one_send_stores_nothing(app, client, login_as, world, files_dir):
     """Refused before anything is written (it once left the first copy on disk, no row)."""
     login_as("staff")
     content = samples.png(seed=11)
