@@ -407,6 +407,8 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     postal_tracking_no: Mapped[str | None] = mapped_column(String(64))
+    # Số lượng hồ sơ (bộ) of Mẫu 01 and the register: sets of papers handed in.
+    set_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     procedure: Mapped[Procedure] = relationship()
@@ -563,6 +565,8 @@ class DossierPause(TimestampMixin, db.Model):
     started_on: Mapped[dt.date] = mapped_column(Date)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
+    # Mẫu 02: what to supplement ("Nội dung yêu cầu bổ sung"), apart from the reason ("Lý do").
+    requested_items: Mapped[str | None] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship(back_populates="pauses")
 

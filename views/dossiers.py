@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from domain import clock
 from domain import lifecycle as lc
@@ -168,6 +168,7 @@ class DossierView(
         "email",
         "channel",
         "return_channel",
+        "set_count",
         "note",
         "documents",
     )
@@ -180,6 +181,7 @@ class DossierView(
         "address",
         "return_channel",
         "postal_tracking_no",
+        "set_count",
         "note",
         "documents",
     )
@@ -192,6 +194,7 @@ class DossierView(
         "applicant_name": {"validators": [DataRequired(), Length(max=255)]},
         "email": {"validators": [Optional(), Email()]},
         "return_channel": {"validators": [Optional()], "default": "counter"},
+        "set_count": {"validators": [DataRequired(), NumberRange(min=1, max=99)], "default": 1},
     }
     form_ajax_refs = {
         "procedure": SearchAjaxLoader(
