@@ -293,7 +293,9 @@ class DossierView(
                 for document in typed:
                     if document in db.session:
                         db.session.expunge(document)
-                model.documents = self.received_documents(model.procedure) + typed
+                received = self.received_documents(model.procedure)
+                model.documents = list(received.values()) + typed
+            self.attach_intake_files(model, received)
         else:
             posted = form.form_version.data
             if not posted or str(posted) != str(model.version):
