@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import holidays
 
+from domain import catalog_cache
 from models import CalendarDay
 
 ONE_DAY = dt.timedelta(days=1)
@@ -89,7 +90,12 @@ class WorkingCalendar:
 
 
 def load_calendar(session) -> WorkingCalendar:
-    """The calendar with the CalendarDay overrides stored in the database."""
+    """The calendar with the CalendarDay overrides stored in the database: read once per
+    process and kept (with the working days it has worked out) until an override changes
+    (domain/catalog_cache.py)."""
 
-    rows = session.query(CalendarDay.date, CalendarDay.is_working_day).all()
-    return WorkingCalendar({d: w for d, w in rows})
+    def build():
+        rows = session.query(CalendarDay.date, CalendarDay.is_working_day).all()
+        return WorkingCalendar({d: w for d, w in rows})
+
+    return catalog_cache.get(("calendar", session.get_bind().url), build)
