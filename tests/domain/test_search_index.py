@@ -99,6 +99,5 @@ def test_the_search_uses_its_index(app, users):
         else:
             plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
             assert any(
-                "VIRTUAL TABLE INDEX" in row[-1] and fts_table("dossier") in row[-1]
-                for row in plan
+                "VIRTUAL TABLE INDEX" in row[-1] and fts_table("dossier") in row[-1] for row in plan
             ), plan
