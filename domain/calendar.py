@@ -243,4 +243,4 @@ def load_calendar(session, hours: WorkingHours = DEFAULT_WORKING_HOURS) -> Worki
         rows = session.query(CalendarDay.date, CalendarDay.is_working_day).all()
         return WorkingCalendar({d: w for d, w in rows}, hours)
 
-    return catalog_cache.get(("calendar", session.get_bind().url, hours), build)
+    return catalog_cache.get(("calendar", session.get_bind().engine.url, hours), build)

@@ -23,7 +23,7 @@ LIST_INDEXES = (
 
 def upgrade():
     for name, columns in LIST_INDEXES:
-        op.create_index(name, "dossier", columns)
+        op.create_index(name, "dossier", columns, if_not_exists=True)
     dialect = op.get_bind().dialect.name
     for name in search_index.INDEXED_TABLES:
         for statement in search_index.create_statements(dialect, name):
@@ -33,7 +33,7 @@ def upgrade():
 
 def downgrade():
     for name, _ in LIST_INDEXES:
-        op.drop_index(name, "dossier")
+        op.drop_index(name, "dossier", if_exists=True)
     dialect = op.get_bind().dialect.name
     for name in search_index.INDEXED_TABLES:
         for statement in search_index.drop_statements(dialect, name):
