@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
+from sqlalchemy import inspect as sa_inspect
 
 from domain.formatting import format_number
 from models import db
@@ -18,7 +19,11 @@ from views.access import parse_id
 def bounded_count(query, limit: int) -> int:
     """The number of rows of `query`, read up to limit + 1 rows (a LIMITed subquery): the cost is
     bounded whatever the table's size; a result above `limit` means "more than limit"."""
-    rows = query.order_by(None).limit(limit + 1).subquery()
+    # The primary key only: the database counts from the narrowest index that serves the
+    # criteria (SQLite read every row's columns for the subquery otherwise).
+    entity = query.column_descriptions[0]["entity"]
+    keys = sa_inspect(entity).primary_key
+    rows = query.order_by(None).with_entities(*keys).limit(limit + 1).subquery()
     return int(db.session.scalar(select(func.count()).select_from(rows)))
 
 
