@@ -72,6 +72,9 @@ class Settings:
     hsts_seconds: int = 0
     # Dossier lists count their rows up to this many ("more than N" beyond).
     list_count_limit: int = 10_000
+    # How long a process keeps the lists' filter options when another process changes the
+    # catalog (a change in the same process drops them at once; domain/catalog_cache.py).
+    catalog_cache_seconds: float = 60
     # How long the dashboard's figures are cached per scope.
     dashboard_cache_seconds: float = 60
     # How long a form posted after the session expired is kept (domain/form_drafts.py).

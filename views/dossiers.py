@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from domain import clock
 from domain import lifecycle as lc
 from domain.formatting import format_date
+from domain.search_index import contains_word
 from domain.text import search_words
 from models import Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
@@ -60,7 +61,7 @@ from views.dossier_intake import PRINT_BUTTON, DossierIntakeMixin
 from views.dossier_print import DossierPrintMixin
 from views.dossier_transitions import CONFLICT_MESSAGE, DossierTransitionsMixin, TransitionForm
 from views.exports import XlsxExportMixin
-from views.listing import BoundedCountMixin
+from views.listing import BoundedCountMixin, KeysetPagingMixin
 
 EDITORS = ("admin", "staff")
 PROCEDURE_CODE_START = re.compile(r"^\d{1,2}\.\d{1,6}$")  # a code d.dddddd, or its start
@@ -71,6 +72,7 @@ class DossierView(
     DossierTransitionsMixin,
     DossierPrintMixin,
     BoundedCountMixin,
+    KeysetPagingMixin,
     XlsxExportMixin,
     AgencyScopedMixin,
     SecureModelView,
@@ -225,14 +227,16 @@ class DossierView(
         """Every word must match: a procedure code or its beginning ("1.004616", "1.0046")
         finds that procedure's dossiers — looked up in the small procedure table, then matched
         by the indexed procedure_id (milliseconds among a million dossiers); any other word
-        the dossier's accent-free search_text (code, applicant, ID number, phone, tracking no.)."""
+        the dossier's accent-free search_text (code, applicant, ID number, phone, tracking no.),
+        through its search index (domain/search_index.py)."""
+        dialect = db.session.get_bind().dialect.name
         for word in search_words(search):
             if PROCEDURE_CODE_START.match(word):
                 criterion = Dossier.procedure_id.in_(
                     select(Procedure.id).where(Procedure.code.startswith(word, autoescape=True))
                 )
             else:
-                criterion = Dossier.search_text.contains(word, autoescape=True)
+                criterion = contains_word(dialect, Dossier.search_text, word)
             query = query.filter(criterion)
             if count_query is not None:
                 count_query = count_query.filter(criterion)
