@@ -2,7 +2,7 @@
 trigram table kept by triggers (SQLite), agency/status/date indexes of the dossier list (issue 16)
 
 Revision ID: 0014_search_index
-Revises: 0012_hours
+Revises: 0013_forms2025
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 from domain import search_index
 
 revision = "0014_search_index"
-down_revision = "0012_hours"
+down_revision = "0013_forms2025"
 branch_labels = None
 depends_on = None
 
