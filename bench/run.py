@@ -230,8 +230,17 @@ class Target:
                         db.session.rollback()
                         return 1
 
+                def figures(start=start, end=end):
+                    with self.app.app_context():
+                        before = self.counter.n
+                        reports.figure_groups(db.session, start, end)
+                        db.session.rollback()
+                        return self.counter.n - before
+
                 out.append((name, "project", report))
                 out.append((name, "floor", floor))
+                out.append((f"{name}: dossier figures only", "project", figures))
+                out.append((f"{name}: dossier figures only", "floor", floor))
 
         def home():
             self.app.extensions.pop("motcua_dashboard", None)  # uncached
