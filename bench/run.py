@@ -406,21 +406,35 @@ def run(args) -> str:
     times: dict = {}
     counts: dict = {}
     exports: dict = {}
-    for rep in range(args.repeat):
-        print(f"repetition {rep + 1}/{args.repeat}", flush=True)
-        for t, name, kind, fn in measures:
-            t0 = time.perf_counter()
-            n = fn()
-            elapsed = time.perf_counter() - t0
-            times.setdefault((t.dialect, name, kind), []).append(elapsed)
-            counts[(t.dialect, name, kind)] = n
-            print(f"  {t.dialect:10} {kind:8} {name:40} {elapsed * 1000:10.1f} ms", flush=True)
-        if args.export_rows:
-            for t in targets:
-                for kind in ("project", "plain"):
-                    exports.setdefault((t.dialect, kind), []).append(t.export(kind))
-        loads.append(os.getloadavg()[0])
+    done = 0
+    try:
+        for rep in range(args.repeat):
+            print(f"repetition {rep + 1}/{args.repeat}", flush=True)
+            _repetition(targets, measures, times, counts, exports, args)
+            loads.append(os.getloadavg()[0])
+            done += 1
+    except KeyboardInterrupt:  # Ctrl-C (or SIGINT): the repetitions completed so far
+        print(f"interrupted after {done} repetitions", flush=True)
+    for store in (times, exports):
+        for values in store.values():
+            del values[done:]
+    args.repeat = done
     return report(args, targets, times, counts, exports, loads)
+
+
+def _repetition(targets, measures, times, counts, exports, args) -> None:
+    """Every measure once, then the exports."""
+    for t, name, kind, fn in measures:
+        t0 = time.perf_counter()
+        n = fn()
+        elapsed = time.perf_counter() - t0
+        times.setdefault((t.dialect, name, kind), []).append(elapsed)
+        counts[(t.dialect, name, kind)] = n
+        print(f"  {t.dialect:10} {kind:8} {name:40} {elapsed * 1000:10.1f} ms", flush=True)
+    if args.export_rows:
+        for t in targets:
+            for kind in ("project", "plain"):
+                exports.setdefault((t.dialect, kind), []).append(t.export(kind))
 
 
 def _ms(values) -> str:
@@ -454,6 +468,8 @@ def report(args, targets, times, counts, exports, loads) -> str:
                 names.append(name)
         for name in names:
             mine = times[(t.dialect, name, "project")]
+            if not mine:
+                continue
             other_kind = next(
                 (k for k in ("stock", "floor") if (t.dialect, name, k) in times), None
             )
