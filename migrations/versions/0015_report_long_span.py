@@ -4,7 +4,7 @@ The reports read a period through bounded ranges; the few dossiers that span a w
 (accepted before it, resolved after it) come from this index (issue 16, domain/reports.py).
 
 Revision ID: 0015_report
-Revises: 0012_hours
+Revises: 0014_search_index
 Create Date: 2026-11-30 05:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_report"
-down_revision = "0012_hours"
+down_revision = "0014_search_index"
 branch_labels = None
 depends_on = None
 
