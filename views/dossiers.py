@@ -360,10 +360,7 @@ class DossierView(
         }
 
     # ---- exports: the current list (XlsxExportMixin), and the register Mẫu 06 -------------
-    export_formatters = {
-        "status": lambda m: str(labels.DOSSIER_STATUSES.get(m.status, m.status)),
-        "channel": lambda m: str(labels.CHANNELS.get(m.channel, m.channel)),
-    }
+    export_choices = {"status": labels.DOSSIER_STATUSES, "channel": labels.CHANNELS}
     extra_list_links = (("register_view", _l("Register (form 06)")),)
 
 
