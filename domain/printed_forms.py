@@ -320,14 +320,9 @@ def cooperating_units(dossier, center: str) -> list[str]:
 
 
 def appointment_at(dossier) -> dt.datetime | None:
-    """Mẫu 01's appointment (giờ, phút, ngày): the due moment of domain.deadlines when it has
-    one (hour-based limits), else the due date at the time of day of the acceptance."""
-    due_moment = getattr(deadlines, "due_moment", None)
-    if due_moment is not None:
-        return due_moment(dossier)
-    if dossier.due_date is None or dossier.accepted_at is None:
-        return None
-    return dt.datetime.combine(dossier.due_date, dossier.accepted_at.time())
+    """Mẫu 01's appointment (giờ, phút, ngày): the due moment of domain.deadlines (the moment of
+    a limit in hours; the end of the working day for a limit in days)."""
+    return deadlines.due_moment(dossier)
 
 
 # ---- the dossier code on paper: a Code 128 barcode and a QR code (issue 14, point 5) ----------

@@ -1,7 +1,7 @@
 """forms of Thông tư 03/2025: number of sets, what a supplement request asks for
 
 Revision ID: 0013_forms2025
-Revises: 0011_queue
+Revises: 0012_hours
 Create Date: 2026-11-30 05:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013_forms2025"
-down_revision = "0011_queue"
+down_revision = "0012_hours"
 branch_labels = None
 depends_on = None
 

@@ -16,8 +16,8 @@ import re
 import openpyxl
 import pytest
 
+from domain import deadlines, printed_forms
 from domain import lifecycle as lc
-from domain import printed_forms
 from domain.status import Status
 from models import Dossier, db
 from tests import forms_data
@@ -122,8 +122,8 @@ def test_header_has_the_forms_own_number_place_and_date_of_the_act(app_with, yea
     assert f"Ngày tiếp nhận: {at:%H} giờ {at:%M} phút, ngày {at:%d/%m/%Y}" in text
     with app.app_context():
         full = db.session.get(Dossier, ids["full"])
-        due = full.due_date
-    assert f"{at:%H} giờ {at:%M} phút, ngày {due:%d/%m/%Y}" in text  # the appointment's time
+        due = deadlines.due_moment(full)
+    assert f"{due:%H} giờ {due:%M} phút, ngày {due:%d/%m/%Y}" in text  # the appointment's time
     assert "Số lượng hồ sơ (bộ): 02 (bộ)" in text or "02 (bộ)" in text
     assert "Nộp thay theo giấy ủy quyền" in text  # the dossier's note
     assert "Ghi chú: 02 liên" in text
