@@ -297,3 +297,21 @@ def test_rescheduling_late_warns_on_the_dossier_page(app, client, forms, frozen_
             assert again.rescheduled_due_date == due + dt.timedelta(days=10)
             again.rescheduled_due_date = None
             db.session.commit()
+
+
+def test_apology_and_control_sheet_print_the_time_of_a_limit_in_hours(app, client, forms):
+    """A dossier counted in working hours is due at a time of day: the receipt prints it, and so
+    do the apology (the appointment it apologises for) and the control sheet (review 2026)."""
+    with app.app_context():
+        dossier = db.session.get(Dossier, forms[2026]["late"])
+        dossier.due_in_hours = True
+        dossier.due_at = dt.datetime.combine(dossier.due_date, dt.time(11, 0))
+        db.session.commit()
+        due = f"{dossier.due_date:%d/%m/%Y}"
+    login(client, "staff1")
+    assert f"Ngày hẹn trả kết quả: 11 giờ 00 phút, ngày {due}" in _print(
+        client, "04", forms[2026]["late"]
+    )
+    assert f"Ngày hẹn trả: 11 giờ 00 phút, ngày {due}" in _print(client, "05", forms[2026]["late"])
+    # A limit in days keeps the date alone.
+    assert re.search(r"Ngày hẹn trả: \d\d/\d\d/\d{4}", _print(client, "05", forms[2026]["full"]))
