@@ -299,9 +299,12 @@ def test_rescheduling_late_warns_on_the_dossier_page(app, client, forms, frozen_
             db.session.commit()
 
 
-def test_apology_and_control_sheet_print_the_time_of_a_limit_in_hours(app, client, forms):
+def test_apology_control_sheet_and_dossier_page_show_the_time_of_a_limit_in_hours(
+    app, client, forms
+):
     """A dossier counted in working hours is due at a time of day: the receipt prints it, and so
-    do the apology (the appointment it apologises for) and the control sheet (review 2026)."""
+    do the apology (the appointment it apologises for), the control sheet and the dossier page's
+    head (review 2026)."""
     with app.app_context():
         dossier = db.session.get(Dossier, forms[2026]["late"])
         dossier.due_in_hours = True
@@ -313,5 +316,7 @@ def test_apology_and_control_sheet_print_the_time_of_a_limit_in_hours(app, clien
         client, "04", forms[2026]["late"]
     )
     assert f"Ngày hẹn trả: 11 giờ 00 phút, ngày {due}" in _print(client, "05", forms[2026]["late"])
+    page = _text(client.get(f"/dossier/details/?id={forms[2026]['late']}"))
+    assert f"Ngày hẹn trả: 11:00 {due}" in page
     # A limit in days keeps the date alone.
     assert re.search(r"Ngày hẹn trả: \d\d/\d\d/\d{4}", _print(client, "05", forms[2026]["full"]))
