@@ -124,9 +124,7 @@ def request_calendar():
     if "motcua_calendar" not in g:
         # No autoflush: called while a new dossier is half set up (intake's on_model_change).
         with db.session.no_autoflush:
-            g.motcua_calendar = load_calendar(
-                db.session, current_app.settings.working_hours_parsed
-            )
+            g.motcua_calendar = load_calendar(db.session, current_app.settings.working_hours_parsed)
     return g.motcua_calendar
 
 
