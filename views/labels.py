@@ -1,9 +1,8 @@
 """Labels of columns and choices, in one place for every screen (English msgids, Vietnamese
 translations in translations/vi)."""
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 
 from domain import deadlines
 from domain.status import Status
