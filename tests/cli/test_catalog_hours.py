@@ -166,3 +166,45 @@ def test_both_limits_neither_or_a_bad_time_are_refused(hours_catalog, tmp_path):
     with hours_catalog.app_context():
         proc = db.session.scalar(select(Procedure).where(Procedure.code == "2.000815"))
         assert (proc.processing_hours, proc.cutoff_time) == (4, dt.time(14, 0))
+
+
+def test_dossier_import_counts_an_hours_procedure_by_its_moment(hours_catalog, tmp_path):
+    from tests.cli.test_imports import DOSSIER_HEADER
+    from tests.import_helpers import csv_bytes
+
+    def row(code, accepted, due):
+        values = {
+            "code": code,
+            "procedure_code": "2.000815",
+            "applicant_name": "Nông Văn Giờ",
+            "channel": "direct",
+            "accepted_at": accepted,
+            "due_date": due,
+            "status": "2",
+        }
+        return [values.get(name, "") for name in DOSSIER_HEADER]
+
+    data = csv_bytes(
+        [
+            DOSSIER_HEADER,
+            row("CU-2025-0001", "2025-08-29 16:30", ""),  # computed: 4 working hours
+            row("CU-2025-0002", "2025-08-29 16:30", "2025-09-05"),  # given as a date
+        ]
+    )
+    result = _cli(hours_catalog, tmp_path, "dossiers", data, "hs.csv")
+    assert result.exit_code == 0, result.output
+    with hours_catalog.app_context():
+        from models import Dossier
+
+        found = {d.code: d for d in db.session.scalars(select(Dossier))}
+        computed, given = found["CU-2025-0001"], found["CU-2025-0002"]
+        assert (computed.due_date, computed.due_at, computed.due_in_hours) == (
+            dt.date(2025, 9, 3),
+            dt.datetime(2025, 9, 3, 11, 0),
+            True,
+        )
+        assert (given.due_date, given.due_at, given.due_in_hours) == (
+            dt.date(2025, 9, 5),
+            dt.datetime(2025, 9, 5, 17, 0),
+            False,
+        )

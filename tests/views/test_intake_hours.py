@@ -99,3 +99,23 @@ def test_working_hours_come_from_the_setting(app, client, login_as, procedures):
     with clock.frozen(FRIDAY_1630):
         shown = client.get(f"/dossier/intake/procedure/{procedures['hours']}/").get_json()
     assert shown["text"]["due"] == "10:30 03/09/2025"  # 0.5 h on Friday, 3.5 h from 07:00
+
+
+def test_report_page_lists_an_hours_dossier_one_working_hour_late(
+    app, client, login_as, procedures
+):
+    from domain import lifecycle as lc
+
+    with app.app_context():
+        proc = db.session.get(Procedure, procedures["hours"])
+        dossier = Dossier(procedure=proc, applicant_name="Đinh Văn Muộn", channel="direct")
+        lc.accept_dossier(db.session, dossier, None, FRIDAY_1630, "000.00.20.H37")
+        lc.transition(db.session, dossier, "transfer", None, FRIDAY_1630)
+        lc.transition(db.session, dossier, "resolve", None, dt.datetime(2025, 9, 3, 14, 0))
+        db.session.commit()
+        code = dossier.code
+    login_as("manager")
+    page = client.get("/report/?preset=range&from=2025-08-01&to=2025-09-30").get_data(as_text=True)
+    row = page[page.index(f">{code}<") :]
+    row = row[: row.index("</tr>")]
+    assert "1 giờ làm việc" in row  # 0 working days, one working hour late
