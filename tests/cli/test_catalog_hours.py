@@ -187,7 +187,8 @@ def test_dossier_import_counts_an_hours_procedure_by_its_moment(hours_catalog, t
     data = csv_bytes(
         [
             DOSSIER_HEADER,
-            row("CU-2025-0001", "2025-08-29 16:30", ""),  # computed: 4 working hours
+            # computed: after the 15:00 cut-off, 4 working hours from 07:30 on Wednesday 03/09
+            row("CU-2025-0001", "2025-08-29 16:30", ""),
             row("CU-2025-0002", "2025-08-29 16:30", "2025-09-05"),  # given as a date
         ]
     )
@@ -200,7 +201,7 @@ def test_dossier_import_counts_an_hours_procedure_by_its_moment(hours_catalog, t
         computed, given = found["CU-2025-0001"], found["CU-2025-0002"]
         assert (computed.due_date, computed.due_at, computed.due_in_hours) == (
             dt.date(2025, 9, 3),
-            dt.datetime(2025, 9, 3, 11, 0),
+            dt.datetime(2025, 9, 3, 11, 30),
             True,
         )
         assert (given.due_date, given.due_at, given.due_in_hours) == (
