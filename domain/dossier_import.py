@@ -332,16 +332,7 @@ def import_dossiers(
                         table.name,
                     )
                 )
-        if (
-            values.get("due_date") is None
-            and row.procedure is not None
-            and values.get("accepted_at") is not None
-        ):
-            when = intake.due(row.procedure, values["accepted_at"], calendar)
-            values["due_date"], row.due_at, row.due_in_hours = when.date, when.at, when.in_hours
-            row.due_computed = True
-        elif values.get("due_date") is not None:  # given as a date: due by the end of that day
-            row.due_at = calendar.day_end(values["due_date"])
+        _fill_due(row, calendar)
     plan.rows = rows
     if apply and plan.ok:
         _apply(session, plan, user_id, unit_code, today)
@@ -367,6 +358,18 @@ def _events(values: dict) -> list[tuple[int | None, int, dt.datetime]]:
 
 
 _OWN_CODE = re.compile(r"^(?P<unit>.+)-(?P<day>\d{6})-(?P<seq>\d{4})$")
+
+
+def _fill_due(row, calendar) -> None:
+    """The due date, moment and unit of a row: computed as intake does when the file leaves the
+    due date blank; a date given in the file is due by the end of that working day."""
+    values = row.values
+    if values.get("due_date") is not None:
+        row.due_at = calendar.day_end(values["due_date"])
+    elif row.procedure is not None and values.get("accepted_at") is not None:
+        when = intake.due(row.procedure, values["accepted_at"], calendar)
+        values["due_date"], row.due_at, row.due_in_hours = when.date, when.at, when.in_hours
+        row.due_computed = True
 
 
 def _apply(session, plan: DossierPlan, user_id, unit_code, today: dt.date) -> None:
