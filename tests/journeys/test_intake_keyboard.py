@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from domain import deadlines
 from domain import lifecycle as lc
 from domain.calendar import load_calendar
 from models import Dossier, Procedure, db
@@ -176,7 +177,9 @@ def test_the_page_shows_the_due_date_it_then_stores(app, live_server, page, cent
     page.wait_for_url(f"{live_server}/dossier/print/01/**")
     with app.app_context():
         d = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Lò Văn Sinh"))
-        assert f"{d.due_date:%d/%m/%Y}" == shown_due
+        # The due moment (issue 13 point 4): the end of the working day of the due date.
+        assert f"{deadlines.due_moment(d):%H:%M %d/%m/%Y}" == shown_due
+        assert shown_due.endswith(f"{d.due_date:%d/%m/%Y}")
         assert [
             f"{f.name}: {f.amount_vnd:,} đ".replace(",", ".") for f in d.procedure.fee_items
         ] == [shown_fees]
