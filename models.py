@@ -34,11 +34,13 @@ from sqlalchemy import (
     event,
     false,
     inspect,
+    select,
+    text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, joinedload, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from domain import clock
+from domain import clock, search_index
 from domain.status import Status
 from domain.text import normalize_search
 from transactions import commit_without_waiting
@@ -331,11 +333,22 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
         uid, _, token = user_id.partition(":")
         if not uid.isdigit() or not token:
             return None
-        record = db.session.get(UserSession, UserSession.digest(token))
-        if record is None or record.user_id != int(uid):
+        # One statement per request: the login, its user and the user's agencies (the scope of
+        # every list) together.
+        found = (
+            db.session.execute(
+                select(UserSession, cls)
+                .join(cls, cls.id == UserSession.user_id)
+                .where(UserSession.id == UserSession.digest(token))
+                .options(joinedload(cls.agencies))
+            )
+            .unique()
+            .first()
+        )
+        if found is None or found[0].user_id != int(uid):
             return None
-        user = db.session.get(cls, record.user_id)
-        if user is None or not user.active:
+        record, user = found
+        if not user.active:
             return None
         record.seen()
         user.session_token = token
@@ -357,6 +370,17 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
         return self.full_name or self.username
 
 
+# Dossiers resolved more than LONG_SPAN_DAYS days after their acceptance (few): the reports find
+# those that span a whole period through the partial index ix_dossier_long_span, and the others
+# by bounded ranges (domain/reports.py relevant_dossiers). The predicate per dialect, written
+# exactly as the reports' queries write it (domain/sql.py long_span), so that the planner uses it.
+LONG_SPAN_DAYS = 31
+LONG_SPAN = {
+    "sqlite": "resolved_at > datetime(accepted_at, '+{days} days')",
+    "postgresql": "resolved_at > accepted_at + interval '{days} days'",
+}
+
+
 class Dossier(TimestampMixin, SearchableMixin, db.Model):
     __tablename__ = "dossier"
     __search_fields__ = ("code", "applicant_name", "id_number", "phone", "postal_tracking_no")
@@ -370,7 +394,18 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
         ),
         Index("ix_dossier_agency_accepted", "agency_id", "accepted_at"),
         Index("ix_dossier_status_due", "status", "due_date"),
+        # The list's filters on its default sort (newest first): a status, with or without an
+        # agency (staff always have theirs), reads only its rows however rare (issue 16).
+        Index("ix_dossier_agency_status_accepted", "agency_id", "status", "accepted_at"),
+        Index("ix_dossier_status_accepted", "status", "accepted_at"),
         CheckConstraint("NOT due_in_hours OR due_at IS NOT NULL", name="due_at"),
+        Index(
+            "ix_dossier_long_span",
+            "resolved_at",
+            "accepted_at",
+            sqlite_where=text(LONG_SPAN["sqlite"].format(days=LONG_SPAN_DAYS)),
+            postgresql_where=text(LONG_SPAN["postgresql"].format(days=LONG_SPAN_DAYS)),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # Set at acceptance; 64: an agency's eid code (32) + date + a sequence of 4 digits or more.
@@ -407,6 +442,8 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     postal_tracking_no: Mapped[str | None] = mapped_column(String(64))
+    # Số lượng hồ sơ (bộ) of Mẫu 01 and the register: sets of papers handed in.
+    set_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     procedure: Mapped[Procedure] = relationship()
@@ -427,6 +464,22 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
 
     def __str__(self) -> str:
         return self.code or f"#{self.id}"
+
+
+def _search_index_ddl(statements):
+    def run(target, connection, **kw):
+        for statement in statements(connection.dialect.name, target.name):
+            connection.exec_driver_sql(statement)
+
+    return run
+
+
+# The search index of a big table (domain/search_index.py) lives outside the metadata: made by
+# migration 0014, and here for a schema made by create_all (dropped with drop_all).
+for _table in search_index.INDEXED_TABLES:
+    _t = db.metadata.tables[_table]
+    event.listen(_t, "after_create", _search_index_ddl(search_index.create_statements))
+    event.listen(_t, "before_drop", _search_index_ddl(search_index.drop_statements))
 
 
 class DossierLookup(db.Model):
@@ -563,6 +616,8 @@ class DossierPause(TimestampMixin, db.Model):
     started_on: Mapped[dt.date] = mapped_column(Date)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
+    # Mẫu 02: what to supplement ("Nội dung yêu cầu bổ sung"), apart from the reason ("Lý do").
+    requested_items: Mapped[str | None] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship(back_populates="pauses")
 
