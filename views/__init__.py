@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2.ext import Extension
 
-from domain import deadlines, form_submissions, formatting
+from domain import form_submissions, formatting
 from views import (
     api,
     auth,
@@ -87,10 +87,7 @@ def init_views(app) -> None:
         date_vn=formatting.format_date,
         datetime_vn=formatting.format_datetime,
         share=formatting.format_share,
-        appointment=labels.appointment,
     )
-    # The one answer to "when is it due, date and time" (Mẫu 01, intake; domain/deadlines.py).
-    app.jinja_env.globals["due_moment"] = deadlines.due_moment
     app.jinja_env.globals["format_percent"] = formatting.format_percent
 
     @app.context_processor

@@ -1,8 +1,8 @@
 """Labels of columns and choices, in one place for every screen (English msgids, Vietnamese
 translations in translations/vi)."""
 
-from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from domain import deadlines
 from domain.status import Status
@@ -274,16 +274,3 @@ PAGE_KINDS = {
     "cancel_view": lazy_pgettext("page title", "Cancel"),
     "register_view": _l("Register"),
 }
-
-
-def appointment(moment) -> str:
-    """A due moment as the forms print it: "11 giờ 00 phút, ngày 03/09/2025" (Mẫu 01: "…giờ…phút,
-    ngày…tháng…năm…"); "" without one."""
-    if moment is None:
-        return ""
-    return gettext(
-        "%(hour)s h %(minute)s min, %(date)s",
-        hour=f"{moment.hour:02d}",
-        minute=f"{moment.minute:02d}",
-        date=moment.strftime("%d/%m/%Y"),
-    )
