@@ -438,7 +438,8 @@ def ticket(ticket_id):
     """The 80 mm ticket: printed by the browser's print dialog, then back to the buttons."""
     if _device("ticket") is None:
         return make_response(render_template("queue/off.html"), 403)
-    ticket = db.session.get(QueueTicket, ticket_id)
+    ticket_id = parse_id(ticket_id)  # ≥ 2³¹ reached PostgreSQL's INTEGER column: a 500
+    ticket = db.session.get(QueueTicket, ticket_id) if ticket_id else None
     if ticket is None or ticket.day != clock.today():
         abort(404)
     ahead = db.session.scalar(

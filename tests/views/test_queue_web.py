@@ -262,3 +262,11 @@ def test_a_stale_counter_page_does_not_finish_the_next_citizen(app):
     # The transfer and link forms carry the ticket too.
     page = clerk.get("/queue/counter/").get_data(as_text=True)
     assert len(re.findall(r'name="ticket" value="(\d+)"', page)) == 3
+
+
+def test_a_ticket_number_beyond_any_row_is_not_found(app):
+    """Found by the route fuzzer: /lay-so/ve/2147483648 was a 500 on PostgreSQL."""
+    _hall(app)
+    kiosk = _device(app, "ticket")
+    for ticket_id in ("0", str(2**31), str(2**63), "9" * 40):
+        assert kiosk.get(f"/lay-so/ve/{ticket_id}").status_code == 404, ticket_id
