@@ -9,6 +9,7 @@ it is added. The values are a fixed list, not random: a failure is repeatable.""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from urllib.parse import quote
 
@@ -94,6 +95,16 @@ LEAKS = (
 # ---- which arguments a route reads ----------------------------------------------------------
 
 
+class _Logged(logging.Handler):
+    """Errors the app logs (an exception caught and shown as an "error reference" flash answers
+    200, not 500): each one is a failure of the request that caused it."""
+
+    records: list[str] = []
+
+    def emit(self, record):
+        _Logged.records.append(record.getMessage())
+
+
 class _Reads:
     keys: list = []  # in the order the view asked for them
 
@@ -142,6 +153,7 @@ def fuzz(database_url):
         LOOKUP_LIMIT_PER_ADDRESS="100000 per minute",
     )
     app.request_class = RecordingRequest
+    app.logger.addHandler(_Logged(logging.ERROR))
     with app.app_context():
         empty_tables()
         samples, devices = _seed()
@@ -356,7 +368,7 @@ class Fuzzer:
         named = named or {}
         args = {k[1:]: v for k, v in named.items() if k.startswith("?")}
         form = {k: v for k, v in named.items() if not k.startswith("?")}
-        _Reads.keys = []
+        _Reads.keys, _Logged.records = [], []
         if method == "GET":
             response = self.client.get(path, query_string=args)
         else:
@@ -384,6 +396,8 @@ class Fuzzer:
         ):
             leak = "an error page not in Vietnamese"
         leak = leak or self.header_problem(response, path, body)
+        if not leak and _Logged.records:
+            leak = f"a logged error: {_Logged.records[0][:120]}"
         if response.status_code < 500 and not leak:
             return True
         values = " | ".join(sorted({_short(v) for v in named.values()}))
