@@ -15,9 +15,11 @@ from flask_wtf.csrf import CSRFProtect
 from limits import parse as parse_limit
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import replica
 import transactions
 from cli import register_cli
-from domain import audit
+from domain import audit, catalog_cache
+from domain.calendar import WorkingHours
 from domain.settings import Settings
 from models import User, db
 from views import init_views
@@ -134,6 +136,7 @@ def create_app(config: dict | None = None) -> Motcua:
     settings = app.settings  # a mistyped number stops the start
     for limit in (settings.login_limit_per_user, settings.login_limit_per_address):
         parse_limit(limit)  # a mistyped limit stops the start, not every login
+    WorkingHours.parse(settings.working_hours)  # mistyped hours stop the start, not an intake
     if settings.trusted_proxies:
         # The client address (audit log, login limits) is the one the outermost proxy saw.
         hops = settings.trusted_proxies
@@ -163,6 +166,8 @@ def _default_config(instance: Path) -> dict:
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance / 'motcua.db'}"
         ),
+        # A read replica for the report, the dashboard and the exports (replica.py).
+        REPORTS_DATABASE_URL=os.environ.get("REPORTS_DATABASE_URL") or None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,
@@ -204,7 +209,9 @@ def _derived_config(app: Motcua, instance: Path) -> None:
 
 
 def _init_database(app: Motcua) -> None:
+    replica.configure(app)
     db.init_app(app)
+    catalog_cache.MAX_AGE = app.settings.catalog_cache_seconds
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             transactions.configure_sqlite(db.engine)

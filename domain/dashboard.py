@@ -145,7 +145,13 @@ def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) 
     status = unindexed(Dossier.status)
     parts = [
         select(
-            Dossier.agency_id, Dossier.status, Dossier.due_date, day_of(column).label("close_day")
+            Dossier.agency_id,
+            Dossier.status,
+            Dossier.due_date,
+            Dossier.due_at,
+            Dossier.due_in_hours,
+            column.label("closed_at"),
+            day_of(column).label("close_day"),
         ).where(status.in_(statuses), *within(column, first, today))
         for column, statuses in (
             (Dossier.resolved_at, RESOLVED_STATUSES),
@@ -155,7 +161,14 @@ def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) 
     if agency_ids is not None:
         parts = [_scoped(p, Dossier.agency_id, agency_ids) for p in parts]
     d = union_all(*parts).subquery("closed").c
-    late = deadlines.outcome_criteria(d.status, d.close_day, d.due_date)[deadlines.LATE]
+    late = deadlines.outcome_criteria(
+        d.status,
+        d.close_day,
+        d.due_date,
+        closed_at=d.closed_at,
+        due_at=d.due_at,
+        in_hours=d.due_in_hours,
+    )[deadlines.LATE]
     counts = {
         a: (int(n), int(n) - int(n_late))
         for a, n, n_late in session.execute(
@@ -188,17 +201,22 @@ def satisfaction(session, first: dt.date, today: dt.date, agency_ids=None) -> di
     }
 
 
-def dashboard(session, today: dt.date, agency_ids=None, months: int = 12) -> dict:
-    """Everything the home page shows, for the `months` months up to `today`."""
+def dashboard(
+    session, today: dt.date, agency_ids=None, months: int = 12, now: dt.date | None = None
+) -> dict:
+    """Everything the home page shows, for the `months` months up to `today`; the figures of
+    the moment (open, overdue) as of `now` (by default `today`: the charts may show an earlier
+    window, the open dossiers are those of today). Each figure is computed once."""
     first = periods.last_months(today, months).start
+    now = now or today
     return {
         "first": first,
         "today": today,
         "received_by_month": received_by_month(session, first, today, agency_ids),
         "fees_by_month": fees_by_month(session, first, today, agency_ids),
-        "open_now": open_now(session, today, agency_ids),
-        "overdue_by_agency": overdue_by_agency(session, today, agency_ids),
-        "overdue_list": overdue_list(session, today, agency_ids),
+        "open_now": open_now(session, now, agency_ids),
+        "overdue_by_agency": overdue_by_agency(session, now, agency_ids),
+        "overdue_list": overdue_list(session, now, agency_ids),
         "on_time_by_agency": on_time_by_agency(session, first, today, agency_ids),
         "satisfaction": satisfaction(session, first, today, agency_ids),
     }

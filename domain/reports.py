@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import and_, case, func, null, or_, select, union_all
+from sqlalchemy.sql.elements import Null
 
 from domain import (
     courier,
@@ -53,14 +54,23 @@ from domain import (
 )
 from domain.calendar import load_calendar
 from domain.periods import Period
-from domain.sql import count_if, day_of, unindexed
+from domain.sql import count_if, day_of, long_span, unindexed
 from domain.status import (
     CLOSED_STATUSES,
     NOT_RECEIVED_STATUSES,
     OPEN_STATUSES,
     RESOLVED_STATUSES,
 )
-from models import Agency, Dossier, DossierEvent, DossierPause, Field, Procedure, User
+from models import (
+    LONG_SPAN_DAYS,
+    Agency,
+    Dossier,
+    DossierEvent,
+    DossierPause,
+    Field,
+    Procedure,
+    User,
+)
 
 ROW_KEYS = (
     "received_online",
@@ -154,6 +164,21 @@ def closing_time(d=Dossier):
     return case((raw < d.accepted_at, d.accepted_at), else_=raw)
 
 
+def outcome_criteria(d, close, method: str = deadlines.DESIGN) -> dict:
+    """deadlines.outcome_criteria over `d` (relevant_dossiers) closed at `close` (closing_time):
+    by dates, and by the due moment for limits in working hours."""
+    return deadlines.outcome_criteria(
+        d.status,
+        day_of(close),
+        d.due_date,
+        method,
+        getattr(d, "supplements", None),
+        closed_at=close,
+        due_at=d.due_at,
+        in_hours=d.due_in_hours,
+    )
+
+
 def supplement_requests(date_to: dt.date):
     """SQL: the supplement requests of the dossier (pauses of kind "supplement") started by the
     end of the period; the national method counts more than one as late."""
@@ -176,12 +201,16 @@ def relevant_dossiers(
     method: str = deadlines.DESIGN,
     by_level: bool = False,
 ):
-    """The dossiers that can count in [from, to], as a UNION ALL of disjoint index-friendly parts:
-    accepted in the period (accepted_at index), and accepted before it but still open (status
-    index), resolved or closed since its start (resolved_at / closed_at indexes), or closed
-    without a closing time (bad data, counted as open). A month costs the month's dossiers plus
-    the open ones, not a scan of the whole history. `by_level` adds the procedure's field and
-    level (the official form's rows); the national method adds the supplement requests."""
+    """The dossiers that can count in [from, to], as a UNION ALL of disjoint parts, each a bounded
+    range of an index: accepted in the period (accepted_at); accepted before it and still open
+    (status); resolved in the period (resolved_at); resolved after it and accepted in the
+    LONG_SPAN_DAYS days before it (accepted_at); resolved after it and accepted earlier still,
+    which only a dossier that took more than LONG_SPAN_DAYS can be (the partial index
+    ix_dossier_long_span); closed since its start (closed_at: withdrawn and stopped ones, few);
+    or closed without a closing time (bad data, counted as open). A period costs its own
+    dossiers, a month's before it and the open ones, whatever the history before or after.
+    `by_level` adds the procedure's field and level (the official form's rows); the national
+    method adds the supplement requests."""
     start, end = _bounds(date_from, date_to)
     columns = [
         Dossier.id,
@@ -192,6 +221,8 @@ def relevant_dossiers(
         Dossier.resolved_at,
         Dossier.closed_at,
         Dossier.due_date,
+        Dossier.due_at,
+        Dossier.due_in_hours,
     ]
     join = by_field or by_level
     if join:
@@ -207,15 +238,24 @@ def relevant_dossiers(
             stmt = stmt.join(Procedure, Procedure.id == Dossier.procedure_id)
         return stmt
 
-    acc, status = Dossier.accepted_at, Dossier.status
-    # SQLite has no statistics unless ANALYZE ran and picks an index per part by rule: steer
-    # each part to its own index (PostgreSQL plans from its statistics; `unindexed` is a no-op
-    # there).
+    acc, status, resolved = Dossier.accepted_at, Dossier.status, Dossier.resolved_at
+    # SQLite picks an index per part by rule when statistics are missing: steer each part to
+    # its own index (`unindexed` is a no-op on PostgreSQL, which plans from its statistics).
     any_status, before = unindexed(status), unindexed(acc) < start
+    any_resolved = unindexed(resolved)
+    recent = start - dt.timedelta(days=LONG_SPAN_DAYS)
+    resolved_status = any_status.in_(RESOLVED_STATUSES)
     return union_all(
         part(acc >= start, acc < end, any_status.notin_(NOT_RECEIVED_STATUSES)),
         part(status.in_(OPEN_STATUSES), before),
-        part(any_status.in_(RESOLVED_STATUSES), Dossier.resolved_at >= start, before),
+        part(resolved_status, resolved >= start, resolved < end, before),
+        part(resolved_status, any_resolved >= end, acc >= recent, acc < start),
+        part(
+            resolved_status,
+            long_span(resolved, acc),
+            resolved >= end,
+            unindexed(acc) < recent,
+        ),
         part(any_status.in_(CLOSED_STATUSES), Dossier.closed_at >= start, before),
         part(
             or_(
@@ -233,9 +273,7 @@ def figure_columns(d, date_from: dt.date, date_to: dt.date, method: str = deadli
     acc = d.accepted_at
     close = closing_time(d)
     resolved = and_(close >= start, close < end)
-    outcome = deadlines.outcome_criteria(
-        d.status, day_of(close), d.due_date, method, getattr(d, "supplements", None)
-    )
+    outcome = outcome_criteria(d, close, method)
     pending = or_(close.is_(None), close >= end)
     overdue = deadlines.pending_overdue(date_to, d)
     new = acc >= start
@@ -278,28 +316,50 @@ def _has_figures(row: dict) -> bool:
 # ---- the report --------------------------------------------------------------------------------
 
 
+def figure_groups(
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    by_field: bool = True,
+    by_level: bool = True,
+) -> list[tuple]:
+    """[(agency id, field id, level, the 13 figures)]: one GROUP BY over the dossiers of the
+    period, from which the agency rows, the field rows and the official form's rows are all
+    sums (build_report reads the period once for the three). Without `by_field` / `by_level`
+    those keys are None and the procedure is not joined."""
+    d = relevant_dossiers(date_from, date_to, by_field, method, by_level).c
+    keys = [
+        d.agency_id,
+        d.field_id if by_field or by_level else null(),
+        d.level if by_level else null(),
+    ]
+    columns = figure_columns(d, date_from, date_to, method)
+    grouped = [k for k in keys if not isinstance(k, Null)]
+    return [
+        (r[0], r[1], r[2], _complete(r._mapping))
+        for r in session.execute(select(*keys, *columns).group_by(*grouped))
+    ]
+
+
 def dossier_rows(
     session,
     date_from: dt.date,
     date_to: dt.date,
     by_field: bool = False,
     method: str = deadlines.DESIGN,
+    groups: list | None = None,
 ) -> list:
-    d = relevant_dossiers(date_from, date_to, by_field, method).c
-    columns = figure_columns(d, date_from, date_to, method)
+    """The agency rows (and their field rows `by_field`); `groups`: figure_groups already
+    read for the period."""
+    if groups is None:
+        groups = figure_groups(session, date_from, date_to, method, by_field=by_field)
     counts: dict[int, dict] = {}
     field_counts: dict[int, dict] = {}
-    if by_field:
-        # One pass grouped by (agency, field); the agency rows are their sums.
-        for r in session.execute(
-            select(d.agency_id, d.field_id, *columns).group_by(d.agency_id, d.field_id)
-        ):
-            row = _complete(r._mapping)
-            field_counts.setdefault(r.agency_id, {})[r.field_id] = row
-            _add(counts.setdefault(r.agency_id, _zero()), row)
-    else:
-        for r in session.execute(select(d.agency_id, *columns).group_by(d.agency_id)):
-            counts[r.agency_id] = _complete(r._mapping)
+    for agency_id, field_id, _level, row in groups:
+        _add(counts.setdefault(agency_id, _zero()), row)
+        if by_field:
+            _add(field_counts.setdefault(agency_id, {}).setdefault(field_id, _zero()), row)
 
     agencies = session.execute(
         select(Agency.id, Agency.code, Agency.name, Agency.active).order_by(
@@ -361,7 +421,8 @@ def build_report(
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
-    rows = dossier_rows(session, date_from, date_to, by_field, method)
+    groups = figure_groups(session, date_from, date_to, method)
+    rows = dossier_rows(session, date_from, date_to, by_field, method, groups)
     totals = _zero()
     for row in rows:
         _add(totals, row)
@@ -384,7 +445,7 @@ def build_report(
         },
         "digitisation": digitisation.digitisation_summary(session, date_from, date_to),
         "method": method,
-        "official_form": official_form(session, date_from, date_to, method),
+        "official_form": official_form(session, date_from, date_to, method, groups),
         "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar),
     }
 
@@ -409,22 +470,30 @@ def official_row(figures: dict) -> dict:
 
 
 def official_form(
-    session, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    groups: list | None = None,
 ) -> dict:
     """{"groups": [{"level", "label", "rows": [{"field_code", "field_name", figures…}],
     "totals"}], "totals"}: one row per field with figures in the period under the level of its
     procedures, the fields ordered by code (no field: "Khác", last); the groups add up to the
     totals of the report."""
-    d = relevant_dossiers(date_from, date_to, method=method, by_level=True).c
-    columns = figure_columns(d, date_from, date_to, method)
+    if groups is None:
+        groups = figure_groups(session, date_from, date_to, method, by_field=False)
     names = {
         f.id: (f.code, f.name) for f in session.execute(select(Field.id, Field.code, Field.name))
     }
     by_level: dict[str, dict] = {}
-    for r in session.execute(select(d.level, d.field_id, *columns).group_by(d.level, d.field_id)):
-        figures = _complete(r._mapping)
-        if _has_figures(figures):
-            by_level.setdefault(r.level or "province", {})[r.field_id] = figures
+    for _agency_id, field_id, level, figures in groups:
+        fields_ = by_level.setdefault(level or "province", {})
+        _add(fields_.setdefault(field_id, _zero()), figures)
+    for level, fields_ in list(by_level.items()):
+        for field_id in [i for i, f in fields_.items() if not _has_figures(f)]:
+            del fields_[field_id]
+        if not fields_:
+            del by_level[level]
     groups, totals = [], _zero()
     for level in sorted(by_level, key=lambda lv: (LEVELS.index(lv) if lv in LEVELS else 99, lv)):
         fields_ = by_level[level]
@@ -457,16 +526,16 @@ def late_dossiers(
     rules as the figures `resolved_late` and `pending_overdue`), by due date: code, procedure,
     agency, officer (who resolved it / who last acted on it by the end), due date, resolved date,
     working days late (to the resolution, or to the end of the period), and the reason of the
-    apology or of the last reschedule if any."""
+    apology or of the last reschedule if any. A dossier with a limit in working hours also has
+    `hours_late` (working hours from its due moment to the resolution, or to the end of the
+    period); the others None."""
     if calendar is None:
         calendar = load_calendar(session)
     start, end = _bounds(date_from, date_to)
     d = relevant_dossiers(date_from, date_to, method=method).c
     close = closing_time(d)
     resolved = and_(close >= start, close < end)
-    late = deadlines.outcome_criteria(
-        d.status, day_of(close), d.due_date, method, getattr(d, "supplements", None)
-    )[deadlines.LATE]
+    late = outcome_criteria(d, close, method)[deadlines.LATE]
     pending = and_(or_(close.is_(None), close >= end), deadlines.pending_overdue(date_to, d))
     ids = [r.id for r in session.execute(select(d.id).where(or_(and_(resolved, late), pending)))]
     if not ids:
@@ -480,6 +549,8 @@ def late_dossiers(
                 Dossier.code,
                 Dossier.status,
                 Dossier.due_date,
+                Dossier.due_at,
+                Dossier.due_in_hours,
                 Dossier.resolved_at,
                 Dossier.closed_at,
                 Dossier.accepted_at,
@@ -508,6 +579,7 @@ def late_dossiers(
                     "due_date": row.due_date.isoformat() if row.due_date else None,
                     "resolved_on": closed.date().isoformat() if done else None,
                     "_until": closed.date() if done else date_to,
+                    "_hours": (row.due_at, closed if done else end) if row.due_in_hours else None,
                 }
             )
     _officers_and_reasons(session, result, end)
@@ -515,6 +587,11 @@ def late_dossiers(
         due = dt.date.fromisoformat(item["due_date"]) if item["due_date"] else None
         until = item.pop("_until")
         item["days_late"] = deadlines.days_late(calendar, due, until) if due else 0
+        hours = item.pop("_hours")
+        # A limit in working hours: also the working hours past its due moment.
+        item["hours_late"] = (
+            round(calendar.working_hours_between(*hours), 2) if hours is not None else None
+        )
     result.sort(key=lambda r: (r["due_date"] or "", r["code"] or "", r["id"]))
     return result
 

@@ -4,11 +4,13 @@ dialect's construct from the session."""
 
 from __future__ import annotations
 
-from sqlalchemy import Date, String, case, func
+from sqlalchemy import Date, String, case, func, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
+
+from models import LONG_SPAN, LONG_SPAN_DAYS
 
 
 def count_if(condition):
@@ -100,3 +102,44 @@ def _bytewise_default(element, compiler, **kw):
 @compiles(bytewise, "sqlite")
 def _bytewise_sqlite(element, compiler, **kw):
     return compiler.process(element.clauses, **kw)
+
+
+class long_span(FunctionElement):
+    """True for a dossier resolved more than LONG_SPAN_DAYS days after its acceptance: the
+    predicate of the partial index ix_dossier_long_span (models.py), written as the index
+    writes it, with the number of days inline, so that the planner can use the index."""
+
+    name = "long_span"
+    inherit_cache = True
+    # No Boolean type: SQLite would compare it with 1, and the predicate would no longer be
+    # the index's.
+
+
+def _long_span(dialect: str):
+    def compile_(element, compiler, **kw):
+        resolved, accepted = (compiler.process(c, **kw) for c in element.clauses)
+        template = LONG_SPAN[dialect].replace("resolved_at", "{resolved}", 1)
+        return template.replace("accepted_at", "{accepted}", 1).format(
+            resolved=resolved, accepted=accepted, days=LONG_SPAN_DAYS
+        )
+
+    return compile_
+
+
+compiles(long_span)(_long_span("postgresql"))
+compiles(long_span, "sqlite")(_long_span("sqlite"))
+
+
+def gather_statistics(session, tables: tuple[str, ...] = ()) -> None:
+    """ANALYZE after a bulk change (seeding, an import): the planner then knows, e.g., that a
+    status is rare within an agency and takes the index that finds it (issue 16). On SQLite
+    the sample per index is bounded (analysis_limit), so it costs milliseconds on any size.
+    The caller commits."""
+    dialect = session.get_bind().dialect.name
+    names = ", ".join(f'"{t}"' for t in tables)
+    if dialect == "sqlite":
+        session.execute(text("PRAGMA analysis_limit=1000"))
+        for name in tables or ("",):
+            session.execute(text(f'ANALYZE "{name}"' if name else "ANALYZE"))
+    else:
+        session.execute(text(f"ANALYZE {names}" if names else "ANALYZE"))

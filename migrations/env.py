@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from domain.search_index import include_object
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -85,13 +87,27 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # The search indexes live outside the models' metadata (domain/search_index.py).
+    conf_args.setdefault("include_object", include_object)
+
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite: a batch operation rebuilds the table (copy, DROP, rename); with foreign keys
+        # enforced the DROP of a table that rows point at fails (a populated database). They
+        # are off during the migration (set on the driver's connection before any transaction:
+        # inside one the PRAGMA does nothing) and on again after it.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.commit()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
