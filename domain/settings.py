@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
-from domain import feedback, form_drafts, kiosk
+from domain import calendar, feedback, form_drafts, kiosk
 from domain.spreadsheet_reader import Limits
 
 
@@ -33,6 +33,11 @@ class Settings:
     report_recipient: str = _env("Văn phòng Ủy ban nhân dân tỉnh")
     # The label of the official report form (docs/legal.md §5: the peers' label, unconfirmed).
     report_form_label: str = _env("Biểu số II.06a/VPCP/KSTT")
+    # The printed forms (templates/forms/): the place name before the date of the act
+    # ("Lạng Sơn, ngày 05 tháng 01 năm 2026"; "": dots to fill in by hand) and the phone number
+    # a supplement request gives for questions ("": dots).
+    place_name: str = _env("")
+    center_phone: str = _env("")
     # Largest list exported to Excel (a longer list must be filtered first).
     export_max_rows: int = _env(200_000)
     # Limits for uploaded spreadsheets (imports, `flask catalog import`).
@@ -67,6 +72,9 @@ class Settings:
     hsts_seconds: int = 0
     # Dossier lists count their rows up to this many ("more than N" beyond).
     list_count_limit: int = 10_000
+    # How long a process keeps the lists' filter options when another process changes the
+    # catalog (a change in the same process drops them at once; domain/catalog_cache.py).
+    catalog_cache_seconds: float = 60
     # How long the dashboard's figures are cached per scope.
     dashboard_cache_seconds: float = 60
     # How long a form posted after the session expired is kept (domain/form_drafts.py).
@@ -74,6 +82,10 @@ class Settings:
     # A kiosk credential lives this long after its last use, and at most after its start.
     kiosk_idle_hours: float = kiosk.DEFAULT_IDLE_HOURS
     kiosk_max_hours: float = kiosk.DEFAULT_MAX_HOURS
+    # Working sessions of a working day, "HH:MM-HH:MM" comma-separated: where limits in working
+    # hours are counted, and the end of the last one is the due time of a limit in days
+    # (domain/calendar.py WorkingHours; docs/legal.md §4).
+    working_hours: str = _env(str(calendar.DEFAULT_WORKING_HOURS))
     # Working days to answer a feedback.
     feedback_due_days: int = feedback.DEFAULT_DUE_DAYS
     # Tickets one ticket kiosk prints per minute at most (views/queue.py): a child at the
@@ -98,6 +110,10 @@ class Settings:
     # Attempts before a notice is "dead"; the first retry after this many seconds, then doubling.
     notify_max_attempts: int = _env(5)
     notify_retry_seconds: float = _env(60)
+
+    @property
+    def working_hours_parsed(self) -> calendar.WorkingHours:
+        return calendar.WorkingHours.parse(self.working_hours)
 
     @property
     def import_limits(self) -> Limits:
