@@ -316,6 +316,13 @@ def test_apology_control_sheet_and_dossier_page_show_the_time_of_a_limit_in_hour
         client, "04", forms[2026]["late"]
     )
     assert f"Ngày hẹn trả: 11 giờ 00 phút, ngày {due}" in _print(client, "05", forms[2026]["late"])
+    at = forms_data.ACCEPTED[2026]
+    register = client.get(f"/dossier/register/?from={at:%d/%m/%Y}&to={at:%d/%m/%Y}")
+    sheet = openpyxl.load_workbook(io.BytesIO(register.data)).active
+    dues = {r[1]: r[8] for r in sheet.iter_rows(min_row=5, values_only=True) if r[1]}
+    with app.app_context():
+        code = db.session.get(Dossier, forms[2026]["late"]).code
+    assert dues[code] == dt.datetime.strptime(f"11:00 {due}", "%H:%M %d/%m/%Y")
     page = _text(client.get(f"/dossier/details/?id={forms[2026]['late']}"))
     assert f"Ngày hẹn trả: 11:00 {due}" in page
     # A limit in days keeps the date alone.
