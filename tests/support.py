@@ -67,7 +67,9 @@ def pg_reachable(url: str = PG_URL) -> str | None:
 
         if url != BASE_PG_URL:
             ensure_pg_database(url)
-        with psycopg.connect(url, connect_timeout=3):
+        # psycopg takes a libpq URL: without SQLAlchemy's "+psycopg" driver name.
+        plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(plain, connect_timeout=3):
             return None
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         return f"PostgreSQL not reachable at {url}: {exc}"

@@ -83,6 +83,20 @@ COLLECT = """() => {
 }"""
 
 
+# Inputs that the browser draws itself, in the language of the browser rather than the page's
+# ("Choose Files", "No file chosen", "November 2026" on an English Chromium): none may be shown;
+# a page hides the native box behind its own Vietnamese button (a 1-pixel input stays usable).
+NATIVE_WIDGETS = """() => [...document.querySelectorAll(
+    'input[type=file], input[type=month], input[type=week], input[type=date], input[type=time], '
+    + 'input[type=datetime-local]')]
+  .filter(el => {
+    const box = el.getBoundingClientRect();
+    return box.width > 2 && box.height > 2 && getComputedStyle(el).visibility !== 'hidden'
+      && getComputedStyle(el).opacity !== '0';
+  })
+  .map(el => `native ${el.type} input #${el.id}`)"""
+
+
 def english_words(text: str) -> set[str]:
     """The English UI words of a text (code-like tokens such as 'dossier_01' are not words)."""
     words = set()
@@ -196,6 +210,7 @@ def _pages(ids):
         ("/dossier/", "filters"),
         ("/dossier/new/", "picker"),
         (f"/dossier/details/?id={d}", None),
+        (f"/dossier/details/?id={ids['running']}", None),
         (f"/dossier/edit/?id={ids['running']}", "inline"),
         ("/dossier/register/", None),
         ("/dossier_due/", "filters"),
@@ -293,10 +308,11 @@ def _visit(page, live_server, url, what, shots_prefix):
     elif what == "inline" and page.locator("a[id$='-button']").count():
         page.locator("a[id$='-button']").first.click()
     text = page.evaluate(COLLECT) + "\n" + "\n".join(extra)
+    natives = page.evaluate(NATIVE_WIDGETS)
     if SHOTS:
         name = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
         page.screenshot(path=os.path.join(SHOTS, f"{shots_prefix}-{name}.png"), full_page=True)
-    return text
+    return text, natives
 
 
 @pytest.mark.parametrize("role", ["admin", "staff", "manager"])
@@ -304,14 +320,15 @@ def test_every_main_page_is_vietnamese(app, live_server, page, users, world, rol
     _login(page, live_server, users[role])
     found, visited = {}, []
     for url, what in _pages(world):
-        text = _visit(page, live_server, url, what, f"vi-{role}")
-        if text is None:
+        seen = _visit(page, live_server, url, what, f"vi-{role}")
+        if seen is None:
             continue
+        text, natives = seen
         visited.append(url)
         words = english_words(text)
         dates = set(ISO_DATE.findall(text))
-        if words or dates:
-            found[url] = sorted(words) + sorted(dates)
+        if words or dates or natives:
+            found[url] = sorted(words) + sorted(dates) + natives
     assert len(visited) >= 15, visited
     assert found == {}
 
