@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import transactions
 from cli import register_cli
 from domain import audit
+from domain.calendar import WorkingHours
 from domain.settings import Settings
 from models import User, db
 from views import init_views
@@ -134,6 +135,7 @@ def create_app(config: dict | None = None) -> Motcua:
     settings = app.settings  # a mistyped number stops the start
     for limit in (settings.login_limit_per_user, settings.login_limit_per_address):
         parse_limit(limit)  # a mistyped limit stops the start, not every login
+    WorkingHours.parse(settings.working_hours)  # mistyped hours stop the start, not an intake
     if settings.trusted_proxies:
         # The client address (audit log, login limits) is the one the outermost proxy saw.
         hops = settings.trusted_proxies

@@ -28,9 +28,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     delete,
     event,
+    false,
     inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -162,6 +164,14 @@ class Field(TimestampMixin, SearchableMixin, db.Model):
         return self.name
 
 
+def _days_unless_hours(context):
+    """Default of Procedure.processing_days: 0 (same day), none for a limit in hours. Without a
+    statement (a form asking for the default value): 0."""
+    if context is None:
+        return 0
+    return None if context.get_current_parameters().get("processing_hours") is not None else 0
+
+
 class Procedure(TimestampMixin, SearchableMixin, db.Model):
     __tablename__ = "procedure"
     __search_fields__ = ("code", "name")
@@ -169,6 +179,11 @@ class Procedure(TimestampMixin, SearchableMixin, db.Model):
         CheckConstraint(_in("level", PROCEDURE_LEVELS), name="level"),
         CheckConstraint(_in("online_level", ONLINE_LEVELS), name="online_level"),
         CheckConstraint("processing_days >= 0", name="processing_days"),
+        CheckConstraint("processing_hours > 0", name="processing_hours"),
+        # The time limit is in working days or in working hours: exactly one of the two.
+        CheckConstraint(
+            "(processing_days IS NULL) <> (processing_hours IS NULL)", name="processing_limit"
+        ),
         CheckConstraint("legacy_online_level BETWEEN 1 AND 4", name="legacy_level"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,7 +192,12 @@ class Procedure(TimestampMixin, SearchableMixin, db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     field_id: Mapped[int | None] = mapped_column(ForeignKey("field.id"), index=True)
     level: Mapped[str] = mapped_column(String(16), default="province", index=True)
-    processing_days: Mapped[int] = mapped_column(Integer, default=0)
+    # Working days (0 = same day), or NULL when the limit is in working hours (issue 13 point 4);
+    # left out, it is 0 unless processing_hours is given.
+    processing_days: Mapped[int | None] = mapped_column(Integer, default=_days_unless_hours)
+    processing_hours: Mapped[int | None] = mapped_column(Integer)
+    # A dossier accepted after this time starts its clock on the next working day (NULL: none).
+    cutoff_time: Mapped[dt.time | None] = mapped_column(Time)
     online_level: Mapped[str] = mapped_column(String(16), default="none", index=True)
     legacy_online_level: Mapped[int | None] = mapped_column(Integer)
     postal_in: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -350,6 +370,7 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
         ),
         Index("ix_dossier_agency_accepted", "agency_id", "accepted_at"),
         Index("ix_dossier_status_due", "status", "due_date"),
+        CheckConstraint("NOT due_in_hours OR due_at IS NOT NULL", name="due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # Set at acceptance; 64: an agency's eid code (32) + date + a sequence of 4 digits or more.
@@ -367,6 +388,16 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     due_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # The due moment (the appointment of Mẫu 01), set at acceptance from 0012 on: for a limit in
+    # working hours the computed moment (due_in_hours), for a limit in days the end of the working
+    # day of due_date. Pauses move it with due_date. Read it through deadlines.due_moment (which
+    # also answers for older rows, where it is NULL).
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The limit was counted in working hours: the result is late after due_at, not only after
+    # due_date (domain/deadlines.py).
+    due_in_hours: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
     rescheduled_due_date: Mapped[dt.date | None] = mapped_column(Date)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)

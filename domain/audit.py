@@ -28,7 +28,7 @@ LOGIN = "login"
 
 
 def _plain(value):
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)

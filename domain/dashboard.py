@@ -145,7 +145,13 @@ def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) 
     status = unindexed(Dossier.status)
     parts = [
         select(
-            Dossier.agency_id, Dossier.status, Dossier.due_date, day_of(column).label("close_day")
+            Dossier.agency_id,
+            Dossier.status,
+            Dossier.due_date,
+            Dossier.due_at,
+            Dossier.due_in_hours,
+            column.label("closed_at"),
+            day_of(column).label("close_day"),
         ).where(status.in_(statuses), *within(column, first, today))
         for column, statuses in (
             (Dossier.resolved_at, RESOLVED_STATUSES),
@@ -155,7 +161,14 @@ def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) 
     if agency_ids is not None:
         parts = [_scoped(p, Dossier.agency_id, agency_ids) for p in parts]
     d = union_all(*parts).subquery("closed").c
-    late = deadlines.outcome_criteria(d.status, d.close_day, d.due_date)[deadlines.LATE]
+    late = deadlines.outcome_criteria(
+        d.status,
+        d.close_day,
+        d.due_date,
+        closed_at=d.closed_at,
+        due_at=d.due_at,
+        in_hours=d.due_in_hours,
+    )[deadlines.LATE]
     counts = {
         a: (int(n), int(n) - int(n_late))
         for a, n, n_late in session.execute(

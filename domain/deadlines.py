@@ -4,15 +4,21 @@ dossier and as SQL for many. The screens, the dashboard, the report and the prin
 these; "today" comes from domain.clock, the working calendar from domain.calendar.
 
 Lateness is measured in working days and against `due_date` (the date moved by pauses); an
-apology's `rescheduled_due_date` is a promise shown to the applicant, not the measure (§5)."""
+apology's `rescheduled_due_date` is a promise shown to the applicant, not the measure (§5).
+
+The due moment (issue 13 point 4): `due_moment(dossier)` is the one answer to "when is it due,
+date and time" (Mẫu 01's appointment, the intake page). A limit in working days is met any time on
+its due date (§5, whole days: the 2019 history keeps its figures); a limit in working hours
+(`Dossier.due_in_hours`) is met up to its moment: a result on the due date after `due_at` is late.
+Early stays "before the due date" for both."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, false, or_
 
-from domain.calendar import WorkingCalendar
+from domain.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
 from domain.status import PAUSED_STATUSES, RESOLVED_STATUSES, RUNNING_STATUSES
 from models import Dossier
 
@@ -23,6 +29,24 @@ OUTCOMES = (EARLY, ON_TIME, LATE)
 
 
 # ---- one dossier --------------------------------------------------------------------------------
+
+
+def due_moment(dossier) -> dt.datetime | None:
+    """When the dossier is due, date and time: the stored `due_at` (set at acceptance: the moment
+    of a limit in hours, the end of the working day for a limit in days; moved by pauses); for a
+    dossier accepted before due_at existed, the end of the default working day of its due date;
+    None without a due date. An apology's new date is not this (effective_due_date)."""
+    if dossier.due_at is not None:
+        return dossier.due_at
+    if dossier.due_date is None:
+        return None
+    return dt.datetime.combine(dossier.due_date, DEFAULT_WORKING_HOURS.end)
+
+
+def hours_due_at(dossier) -> dt.datetime | None:
+    """The moment that decides lateness on the due date: due_at for a limit in hours, else None
+    (a limit in days: the whole due date counts)."""
+    return dossier.due_at if dossier.due_in_hours else None
 
 
 def effective_due_date(dossier) -> dt.date | None:
@@ -77,11 +101,16 @@ def outcome(
     due: dt.date | None,
     method: str = DESIGN,
     supplements: int = 0,
+    *,
+    closed_at: dt.datetime | None = None,
+    due_at: dt.datetime | None = None,
 ) -> str | None:
     """EARLY, ON_TIME or LATE for a dossier closed on `closed_on` (None while open): a result
     before its due date is early, on it on time, after it late; a withdrawn or stopped dossier,
     or one without a due date, counts on time (§6). NATIONAL: withdrawn/stopped compared with
-    the due date too, and more than one supplement request (`supplements`) is late."""
+    the due date too, and more than one supplement request (`supplements`) is late.
+    A limit in hours: `due_at` (hours_due_at) and the closing moment `closed_at`: closed on the
+    due date after due_at is late."""
     if closed_on is None:
         return None
     if method == NATIONAL and supplements > 1:
@@ -90,7 +119,10 @@ def outcome(
         return ON_TIME
     if closed_on < due:
         return EARLY
-    return ON_TIME if closed_on == due else LATE
+    if closed_on > due:
+        return LATE
+    after_moment = due_at is not None and closed_at is not None and closed_at > due_at
+    return LATE if after_moment else ON_TIME
 
 
 def result_outcome(dossier) -> str | None:
@@ -98,7 +130,13 @@ def result_outcome(dossier) -> str | None:
     (form 05) prints it; None without a result or a due date."""
     if dossier.resolved_at is None or dossier.due_date is None:
         return None
-    return outcome(dossier.status, dossier.resolved_at.date(), dossier.due_date)
+    return outcome(
+        dossier.status,
+        dossier.resolved_at.date(),
+        dossier.due_date,
+        closed_at=dossier.resolved_at,
+        due_at=hours_due_at(dossier),
+    )
 
 
 # ---- many dossiers: SQL criteria over Dossier, or a subquery `d` with its columns ---------------
@@ -131,22 +169,40 @@ def pending_overdue(on: dt.date, d=Dossier):
     return and_(d.status.notin_(PAUSED_STATUSES), d.due_date.is_not(None), d.due_date < on)
 
 
-def outcome_criteria(status, close_day, due, method: str = DESIGN, supplements=None) -> dict:
+def outcome_criteria(
+    status,
+    close_day,
+    due,
+    method: str = DESIGN,
+    supplements=None,
+    *,
+    closed_at=None,
+    due_at=None,
+    in_hours=None,
+) -> dict:
     """SQL of `outcome` for closed dossiers: {EARLY: …, ON_TIME: …, LATE: …}, given the status
     column, the closing day (a DATE expression) and the due date column; NATIONAL also needs
-    `supplements`, the number of supplement requests (an SQL expression)."""
+    `supplements`, the number of supplement requests (an SQL expression). Limits in hours: the
+    closing moment `closed_at`, and the columns due_at and due_in_hours (`in_hours`); without
+    them every dossier is judged by its dates."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}")
+    if in_hours is None:
+        after_moment = false()
+    else:  # due_in_hours implies due_at (a CHECK constraint); closed_at is set when closed
+        after_moment = and_(in_hours, closed_at > due_at)
+    on_due_day = and_(close_day == due, ~after_moment)
+    late_day = or_(close_day > due, and_(close_day == due, after_moment))
     if method == DESIGN:
         with_result = status.in_(RESOLVED_STATUSES)
         return {
             EARLY: and_(with_result, close_day < due),
-            ON_TIME: or_(~with_result, due.is_(None), close_day == due),
-            LATE: and_(with_result, close_day > due),
+            ON_TIME: or_(~with_result, due.is_(None), on_due_day),
+            LATE: and_(with_result, late_day),
         }
     many = supplements > 1
     return {
         EARLY: and_(~many, close_day < due),
-        ON_TIME: and_(~many, or_(due.is_(None), close_day == due)),
-        LATE: or_(many, close_day > due),
+        ON_TIME: and_(~many, or_(due.is_(None), on_due_day)),
+        LATE: or_(many, late_day),
     }

@@ -5,6 +5,7 @@ stores — and the applicant a clerk has met before. No Flask here."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -12,9 +13,32 @@ from domain.calendar import WorkingCalendar
 from models import Dossier, Procedure
 
 
+@dataclass(frozen=True)
+class Due:
+    """When a dossier is due: the date (reports, lists, indexes), the moment (the appointment
+    printed on Mẫu 01) and whether the limit is in working hours (late after the moment)."""
+
+    date: dt.date
+    at: dt.datetime
+    in_hours: bool
+
+
+def due(procedure: Procedure, at: dt.datetime, calendar: WorkingCalendar) -> Due:
+    """When a dossier of `procedure` accepted at `at` is due (lifecycle.accept_dossier, the
+    intake page): a limit in working hours counts them from the acceptance moment over the
+    working sessions; a limit in days gives the N-th working day after the clock start, due at
+    the end of its working day. Either way a dossier accepted after the procedure's cut-off time
+    starts on the next working day."""
+    if procedure.processing_hours is not None:
+        moment = calendar.due_moment(at, procedure.processing_hours, procedure.cutoff_time)
+        return Due(moment.date(), moment, True)
+    day = calendar.due_date(at, procedure.processing_days or 0, procedure.cutoff_time)
+    return Due(day, calendar.day_end(day), False)
+
+
 def due_date(procedure: Procedure, at: dt.datetime, calendar: WorkingCalendar) -> dt.date:
     """The due date of a dossier of `procedure` accepted at `at` (lifecycle.accept_dossier)."""
-    return calendar.due_date(at, procedure.processing_days)
+    return due(procedure, at, calendar).date
 
 
 def channels_allowed(procedure: Procedure) -> list[str]:
@@ -31,12 +55,16 @@ def channels_allowed(procedure: Procedure) -> list[str]:
 def preview(procedure: Procedure, at: dt.datetime, calendar: WorkingCalendar) -> dict:
     """What the intake page shows before saving: processing time, due date, fees (in đồng),
     channels and the checklist of documents."""
+    when = due(procedure, at, calendar)
     return {
         "procedure_id": procedure.id,
         "code": procedure.code,
         "name": procedure.name,
         "processing_days": procedure.processing_days,
-        "due_date": due_date(procedure, at, calendar),
+        "processing_hours": procedure.processing_hours,
+        "cutoff_time": procedure.cutoff_time,
+        "due_date": when.date,
+        "due_at": when.at,
         "fees": [
             {
                 "kind": f.kind,

@@ -21,7 +21,8 @@ accept_dossier(session, dossier, user, at, unit_code, calendar=None) -> Dossier
     Intake: a new Dossier (not yet added, or pending) or a submitted one (status 1). Sets
     agency_id from the procedure, code (domain.codes.next_dossier_code: the resolving agency's
     eid_code from 01/07/2025, else `unit_code`, the receiving unit from configuration; on the date
-    of `at`), accepted_at=at, due_date (§5), status 2, writes the
+    of `at`), accepted_at=at, due_date, due_at and due_in_hours (§5, domain.intake.due: cut-off
+    time, limits in working hours), status 2, writes the
     event. `calendar` defaults to load_calendar(session); pass one when accepting many.
 transition(session, dossier, action, user, at, reason=None, calendar=None, **details)
         -> DossierEvent
@@ -32,7 +33,8 @@ transition(session, dossier, action, user, at, reason=None, calendar=None, **det
       reschedule: new_due_date (a date after the current due date; at most once, while processing).
     Refuse, request_supplement, await_payment, withdraw, stop and reschedule need `reason`.
     Pauses (request_supplement, await_payment) open a DossierPause; the return to processing
-    (or a withdrawal/stop while paused) closes it and moves due_date by §5.
+    (or a withdrawal/stop while paused) closes it and moves due_date by §5 (and due_at with it,
+    keeping its time of day).
 transition_many(session, dossiers, action, user, at, reason=None, calendar=None, **details)
     The same action on several dossiers: all or nothing (the first refusal raises).
 allowed_actions(dossier) -> list[str]: actions possible from the dossier's status.
@@ -175,7 +177,8 @@ def accept_dossier(
         else:  # a procedure created in the same transaction (seed, import): not flushed yet
             dossier.agency = procedure.agency
         dossier.accepted_at = at
-        dossier.due_date = intake.due_date(procedure, at, calendar)
+        when = intake.due(procedure, at, calendar)
+        dossier.due_date, dossier.due_at, dossier.due_in_hours = when.date, when.at, when.in_hours
         dossier.status = Status.ACCEPTED
         dossier.channel = dossier.channel or "direct"
         dossier.applicant_kind = dossier.applicant_kind or "citizen"
@@ -196,6 +199,8 @@ def _end_pause(dossier, day: dt.date, calendar: WorkingCalendar) -> None:
             dossier.due_date = calendar.due_date_after_pause(
                 dossier.due_date, pause.started_on, pause.ended_on
             )
+            if dossier.due_at is not None:  # the moment moves with its day, same time of day
+                dossier.due_at = dt.datetime.combine(dossier.due_date, dossier.due_at.time())
 
 
 def transition(

@@ -154,6 +154,21 @@ def closing_time(d=Dossier):
     return case((raw < d.accepted_at, d.accepted_at), else_=raw)
 
 
+def outcome_criteria(d, close, method: str = deadlines.DESIGN) -> dict:
+    """deadlines.outcome_criteria over `d` (relevant_dossiers) closed at `close` (closing_time):
+    by dates, and by the due moment for limits in working hours."""
+    return deadlines.outcome_criteria(
+        d.status,
+        day_of(close),
+        d.due_date,
+        method,
+        getattr(d, "supplements", None),
+        closed_at=close,
+        due_at=d.due_at,
+        in_hours=d.due_in_hours,
+    )
+
+
 def supplement_requests(date_to: dt.date):
     """SQL: the supplement requests of the dossier (pauses of kind "supplement") started by the
     end of the period; the national method counts more than one as late."""
@@ -192,6 +207,8 @@ def relevant_dossiers(
         Dossier.resolved_at,
         Dossier.closed_at,
         Dossier.due_date,
+        Dossier.due_at,
+        Dossier.due_in_hours,
     ]
     join = by_field or by_level
     if join:
@@ -233,9 +250,7 @@ def figure_columns(d, date_from: dt.date, date_to: dt.date, method: str = deadli
     acc = d.accepted_at
     close = closing_time(d)
     resolved = and_(close >= start, close < end)
-    outcome = deadlines.outcome_criteria(
-        d.status, day_of(close), d.due_date, method, getattr(d, "supplements", None)
-    )
+    outcome = outcome_criteria(d, close, method)
     pending = or_(close.is_(None), close >= end)
     overdue = deadlines.pending_overdue(date_to, d)
     new = acc >= start
@@ -457,16 +472,16 @@ def late_dossiers(
     rules as the figures `resolved_late` and `pending_overdue`), by due date: code, procedure,
     agency, officer (who resolved it / who last acted on it by the end), due date, resolved date,
     working days late (to the resolution, or to the end of the period), and the reason of the
-    apology or of the last reschedule if any."""
+    apology or of the last reschedule if any. A dossier with a limit in working hours also has
+    `hours_late` (working hours from its due moment to the resolution, or to the end of the
+    period); the others None."""
     if calendar is None:
         calendar = load_calendar(session)
     start, end = _bounds(date_from, date_to)
     d = relevant_dossiers(date_from, date_to, method=method).c
     close = closing_time(d)
     resolved = and_(close >= start, close < end)
-    late = deadlines.outcome_criteria(
-        d.status, day_of(close), d.due_date, method, getattr(d, "supplements", None)
-    )[deadlines.LATE]
+    late = outcome_criteria(d, close, method)[deadlines.LATE]
     pending = and_(or_(close.is_(None), close >= end), deadlines.pending_overdue(date_to, d))
     ids = [r.id for r in session.execute(select(d.id).where(or_(and_(resolved, late), pending)))]
     if not ids:
@@ -480,6 +495,8 @@ def late_dossiers(
                 Dossier.code,
                 Dossier.status,
                 Dossier.due_date,
+                Dossier.due_at,
+                Dossier.due_in_hours,
                 Dossier.resolved_at,
                 Dossier.closed_at,
                 Dossier.accepted_at,
@@ -508,6 +525,7 @@ def late_dossiers(
                     "due_date": row.due_date.isoformat() if row.due_date else None,
                     "resolved_on": closed.date().isoformat() if done else None,
                     "_until": closed.date() if done else date_to,
+                    "_hours": (row.due_at, closed if done else end) if row.due_in_hours else None,
                 }
             )
     _officers_and_reasons(session, result, end)
@@ -515,6 +533,11 @@ def late_dossiers(
         due = dt.date.fromisoformat(item["due_date"]) if item["due_date"] else None
         until = item.pop("_until")
         item["days_late"] = deadlines.days_late(calendar, due, until) if due else 0
+        hours = item.pop("_hours")
+        # A limit in working hours: also the working hours past its due moment.
+        item["hours_late"] = (
+            round(calendar.working_hours_between(*hours), 2) if hours is not None else None
+        )
     result.sort(key=lambda r: (r["due_date"] or "", r["code"] or "", r["id"]))
     return result
 

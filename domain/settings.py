@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
-from domain import feedback, form_drafts, kiosk
+from domain import calendar, feedback, form_drafts, kiosk
 from domain.spreadsheet_reader import Limits
 
 
@@ -74,6 +74,10 @@ class Settings:
     # A kiosk credential lives this long after its last use, and at most after its start.
     kiosk_idle_hours: float = kiosk.DEFAULT_IDLE_HOURS
     kiosk_max_hours: float = kiosk.DEFAULT_MAX_HOURS
+    # Working sessions of a working day, "HH:MM-HH:MM" comma-separated: where limits in working
+    # hours are counted, and the end of the last one is the due time of a limit in days
+    # (domain/calendar.py WorkingHours; docs/legal.md §4).
+    working_hours: str = _env(str(calendar.DEFAULT_WORKING_HOURS))
     # Working days to answer a feedback.
     feedback_due_days: int = feedback.DEFAULT_DUE_DAYS
     # Tickets one ticket kiosk prints per minute at most (views/queue.py): a child at the
@@ -98,6 +102,10 @@ class Settings:
     # Attempts before a notice is "dead"; the first retry after this many seconds, then doubling.
     notify_max_attempts: int = _env(5)
     notify_retry_seconds: float = _env(60)
+
+    @property
+    def working_hours_parsed(self) -> calendar.WorkingHours:
+        return calendar.WorkingHours.parse(self.working_hours)
 
     @property
     def import_limits(self) -> Limits:

@@ -17,7 +17,7 @@ import math
 import random
 import time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from domain import files
 from domain.codes import format_code
@@ -34,7 +34,16 @@ from models import (
     StoredFile,
     user_agency,
 )
-from seed.common import DueDates, bulk_insert, next_id, search_text, sync_sequences, utc
+from seed.common import (
+    UTC_OFFSET,
+    DueDates,
+    bulk_insert,
+    bulk_load,
+    next_id,
+    search_text,
+    sync_sequences,
+    utc,
+)
 from seed.people import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, People
 
 FIRST_DAY = dt.date(2020, 1, 1)
@@ -45,6 +54,26 @@ CENTER = "Bộ phận Một cửa – Trung tâm PVHCC tỉnh"
 # dossiers get an electronic result. A few tiny PDFs serve for all, stored once by their hash.
 SCANNED, LATE_SCAN, RESULT = 0.6, 0.1, 0.55
 DOCUMENT_NAMES = ("Đơn đề nghị", "Giấy tờ tùy thân", "Giấy tờ kèm theo")
+
+
+TABLES = (  # in the order a batch is written (foreign keys)
+    (Dossier.__table__, "dossier"),
+    (DossierCounter.__table__, "counter"),
+    (DossierEvent.__table__, "event"),
+    (Payment.__table__, "payment"),
+    (StaffRating.__table__, "rating"),
+    (DossierDocument.__table__, "document"),
+    (DossierFile.__table__, "file"),
+)
+# The history of every synthetic dossier: (from, to, time, by the receiving clerk, from_unit,
+# to_unit); the time is a dossier column, or accepted_at plus minutes.
+HISTORY = (
+    (None, 2, "accepted_at", 0, True, None, None),
+    (2, 4, "accepted_at", 45, False, CENTER, None),
+    (4, 9, "resolved_at", 0, False, None, CENTER),
+    (9, 10, "returned_at", 0, True, None, None),
+)
+EVENTS = len(HISTORY)
 
 
 class CatalogMissing(Exception):
@@ -179,21 +208,21 @@ def generate(
         "file": [],
     }
     totals = {key: 0 for key in buf}
+    buf["dossier_ids"] = None  # (first, last) of the batch: its events are written by SQL
     random_ = rng.random
     randint = rng.randint
 
     def flush():
-        tables = (
-            (Dossier.__table__, "dossier"),
-            (DossierCounter.__table__, "counter"),
-            (DossierEvent.__table__, "event"),
-            (Payment.__table__, "payment"),
-            (StaffRating.__table__, "rating"),
-            (DossierDocument.__table__, "document"),
-            (DossierFile.__table__, "file"),
-        )
-        for table, key in tables:
+        for table, key in TABLES:
             rows = buf[key]
+            if key == "event":
+                if buf["dossier_ids"]:
+                    first_id, last_id = buf["dossier_ids"]
+                    insert_events(session, first_id, last_id, ids["event"])
+                    ids["event"] += EVENTS * (last_id - first_id + 1)
+                    totals[key] += EVENTS * (last_id - first_id + 1)
+                    buf["dossier_ids"] = None
+                continue
             if key == "counter":
                 new = [r for r in rows if r["day"] not in counters]
                 bulk_insert(session, table, new)
@@ -208,7 +237,7 @@ def generate(
                 bulk_insert(session, table, rows)
             totals[key] += len(rows)
             buf[key] = []
-        sync_sequences(session, [t for t, _ in tables])
+        sync_sequences(session, [t for t, _ in TABLES])
         session.commit()
 
     def attach_files(dossier_id, accepted, resolved, user_id):
@@ -266,181 +295,161 @@ def generate(
                 )
             )
 
-    done = 0
-    for day, n_day in zip(days, per_day):
-        seq = counters.get(day, 0)
-        for _ in range(n_day):
-            proc = procs[bisect.bisect_right(cum, random_() * total)]
-            pid, agency_id, n_days = proc.id, proc.agency_id, proc.processing_days
-            roll = random_()
-            if proc.online_level != "none" and roll < 0.4:
-                channel = "online"
-            elif proc.postal_in and roll > 0.97:
-                channel = "postal"
-            else:
-                channel = "direct"
-            minute = randint(450, 685) if random_() < 0.6 else randint(810, 1010)
-            accepted = dt.datetime(
-                day.year, day.month, day.day, minute // 60, minute % 60, randint(0, 59)
-            )
-            due = cal.due(day, n_days)
-            di = work_index[due]
-            si = work_index[day]
-            outcome = random_()
-            if outcome < 0.45 and di > si:
-                res_i = randint(si, di - 1)
-            elif outcome < 0.985:
-                res_i = di
-            else:
-                res_i = di + randint(1, 5)
-            res_day = work_days[res_i]
-            res_minute = randint(480, 950)
-            resolved = dt.datetime(
-                res_day.year, res_day.month, res_day.day, res_minute // 60, res_minute % 60
-            )
-            if resolved <= accepted:
-                resolved = accepted + dt.timedelta(minutes=30)
-            ret_day = work_days[res_i + randint(0, 3)]
-            returned = max(
-                dt.datetime(ret_day.year, ret_day.month, ret_day.day, 16, 10),
-                resolved + dt.timedelta(minutes=20),
-            )
-            back = random_()
-            ret_channel = (
-                "postal"
-                if proc.postal_out and back < 0.1
-                else "online"
-                if channel == "online" and back > 0.8
-                else "counter"
-            )
-            seq += 1
-            code = format_code(unit_code, day, seq)
-            female = random_() < 0.48
-            names = names_f if female else names_m
-            name = names[randint(0, len(names) - 1)]
-            id_number = f"020{int(female)}{randint(60, 99)}{randint(0, 999999):06d}"
-            phone = f"09{randint(10000000, 99999999)}"
-            dossier_id = ids["dossier"]
-            ids["dossier"] += 1
-            agency_staff = staff.get(agency_id) or [None]
-            user_id = agency_staff[dossier_id % len(agency_staff)]
-            submitted = accepted - dt.timedelta(
-                minutes=randint(5, 600 if channel == "online" else 20)
-            )
-            buf["dossier"].append(
-                {
-                    "id": dossier_id,
-                    "code": code,
-                    "procedure_id": pid,
-                    "agency_id": agency_id,
-                    "applicant_name": name,
-                    "applicant_kind": "citizen",
-                    "id_number": id_number,
-                    "phone": phone,
-                    "email": None,
-                    "address": addresses[dossier_id % 500],
-                    "channel": channel,
-                    "submitted_at": submitted,
-                    "accepted_at": accepted,
-                    "due_date": due,
-                    "rescheduled_due_date": None,
-                    "resolved_at": resolved,
-                    "returned_at": returned,
-                    "return_channel": ret_channel,
-                    "closed_at": None,
-                    "status": 10,
-                    "received_by_id": user_id,
-                    "note": None,
-                    "postal_tracking_no": None,
-                    "version": 4,
-                    "search_text": search_text(code, name, id_number, phone),
-                    "created_at": utc(submitted),
-                    "updated_at": utc(returned),
-                }
-            )
-            events = buf["event"]
-            eid = ids["event"]
-            history = (
-                (None, 2, accepted, user_id, None, None),
-                (2, 4, accepted + dt.timedelta(minutes=45), None, CENTER, None),
-                (4, 9, resolved, None, None, CENTER),
-                (9, 10, returned, user_id, None, None),
-            )
-            for frm, to, at, user, from_unit, to_unit in history:
-                events.append(
+    # A load larger than what is there: indexes built once at the end (seed/common.py).
+    existing = ids["dossier"] - 1
+    with bulk_load(session, [t for t, _ in TABLES], rebuild_indexes=count >= existing):
+        done = 0
+        for day, n_day in zip(days, per_day):
+            seq = counters.get(day, 0)
+            for _ in range(n_day):
+                proc = procs[bisect.bisect_right(cum, random_() * total)]
+                pid, agency_id, n_days = proc.id, proc.agency_id, proc.processing_days
+                roll = random_()
+                if proc.online_level != "none" and roll < 0.4:
+                    channel = "online"
+                elif proc.postal_in and roll > 0.97:
+                    channel = "postal"
+                else:
+                    channel = "direct"
+                minute = randint(450, 685) if random_() < 0.6 else randint(810, 1010)
+                accepted = dt.datetime(
+                    day.year, day.month, day.day, minute // 60, minute % 60, randint(0, 59)
+                )
+                due = cal.due(day, n_days)
+                di = work_index[due]
+                si = work_index[day]
+                outcome = random_()
+                if outcome < 0.45 and di > si:
+                    res_i = randint(si, di - 1)
+                elif outcome < 0.985:
+                    res_i = di
+                else:
+                    res_i = di + randint(1, 5)
+                res_day = work_days[res_i]
+                res_minute = randint(480, 950)
+                resolved = dt.datetime(
+                    res_day.year, res_day.month, res_day.day, res_minute // 60, res_minute % 60
+                )
+                if resolved <= accepted:
+                    resolved = accepted + dt.timedelta(minutes=30)
+                ret_day = work_days[res_i + randint(0, 3)]
+                returned = max(
+                    dt.datetime(ret_day.year, ret_day.month, ret_day.day, 16, 10),
+                    resolved + dt.timedelta(minutes=20),
+                )
+                back = random_()
+                ret_channel = (
+                    "postal"
+                    if proc.postal_out and back < 0.1
+                    else "online"
+                    if channel == "online" and back > 0.8
+                    else "counter"
+                )
+                seq += 1
+                code = format_code(unit_code, day, seq)
+                female = random_() < 0.48
+                names = names_f if female else names_m
+                name = names[randint(0, len(names) - 1)]
+                id_number = f"020{int(female)}{randint(60, 99)}{randint(0, 999999):06d}"
+                phone = f"09{randint(10000000, 99999999)}"
+                dossier_id = ids["dossier"]
+                ids["dossier"] += 1
+                batch_ids = buf["dossier_ids"]
+                buf["dossier_ids"] = (batch_ids[0] if batch_ids else dossier_id, dossier_id)
+                agency_staff = staff.get(agency_id) or [None]
+                user_id = agency_staff[dossier_id % len(agency_staff)]
+                submitted = accepted - dt.timedelta(
+                    minutes=randint(5, 600 if channel == "online" else 20)
+                )
+                buf["dossier"].append(
                     {
-                        "id": eid,
-                        "dossier_id": dossier_id,
-                        "from_status": frm,
-                        "to_status": to,
-                        "at": at,
-                        "user_id": user,
-                        "from_unit": from_unit,
-                        "to_unit": to_unit,
-                        "reason": None,
-                        "created_at": utc(at),
+                        "id": dossier_id,
+                        "code": code,
+                        "procedure_id": pid,
+                        "agency_id": agency_id,
+                        "applicant_name": name,
+                        "applicant_kind": "citizen",
+                        "id_number": id_number,
+                        "phone": phone,
+                        "email": None,
+                        "address": addresses[dossier_id % 500],
+                        "channel": channel,
+                        "submitted_at": submitted,
+                        "accepted_at": accepted,
+                        "due_date": due,
+                        "rescheduled_due_date": None,
+                        "resolved_at": resolved,
+                        "returned_at": returned,
+                        "return_channel": ret_channel,
+                        "closed_at": None,
+                        "status": 10,
+                        "received_by_id": user_id,
+                        "note": None,
+                        "postal_tracking_no": None,
+                        "version": 4,
+                        "search_text": search_text(code, name, id_number, phone),
+                        "created_at": utc(submitted),
+                        "updated_at": utc(returned),
                     }
                 )
-                eid += 1
-            ids["event"] = eid
-            paid = accepted + dt.timedelta(minutes=10)
-            for fee_id, amount in fees.get(pid, ()):
-                if random_() < 0.12:
-                    continue  # exempt
-                buf["payment"].append(
-                    {
-                        "id": ids["payment"],
-                        "dossier_id": dossier_id,
-                        "fee_item_id": fee_id,
-                        "amount_vnd": amount or randint(5, 500) * 10000,
-                        "method": "online" if channel == "online" else "bank_transfer",
-                        "paid_at": paid,
-                        "receipt_no": f"BL{day:%y}-S{ids['payment']:08d}",
-                        "collected_by_id": user_id,
-                        "cancelled_at": None,
-                        "cancel_reason": None,
-                        "created_at": utc(paid),
-                        "updated_at": utc(paid),
-                    }
-                )
-                ids["payment"] += 1
-            if channel == "direct" and user_id is not None and random_() < 0.38:
-                level = random_()
-                rated = accepted + dt.timedelta(minutes=5)
-                buf["rating"].append(
-                    {
-                        "id": ids["rating"],
-                        "staff_id": user_id,
-                        "dossier_id": dossier_id,
-                        "level": (
-                            "very_satisfied"
-                            if level < 0.945
-                            else "satisfied"
-                            if level < 0.995
-                            else "unsatisfied"
-                        ),
-                        "rated_at": rated,
-                        "channel": "kiosk",
-                        "cancelled_at": None,
-                        "cancel_reason": None,
-                        "created_at": utc(rated),
-                        "updated_at": utc(rated),
-                    }
-                )
-                ids["rating"] += 1
-            if scans:
-                attach_files(dossier_id, accepted, resolved, user_id)
-            done += 1
-            if len(buf["dossier"]) >= batch:
-                flush()
-                if progress:
-                    progress(batch)
-        buf["counter"].append({"unit_code": unit_code, "day": day, "last_seq": seq})
-    if buf["dossier"] or buf["counter"]:
-        pending = len(buf["dossier"])
-        flush()
-        if progress and pending:
-            progress(pending)
+                paid = accepted + dt.timedelta(minutes=10)
+                for fee_id, amount in fees.get(pid, ()):
+                    if random_() < 0.12:
+                        continue  # exempt
+                    buf["payment"].append(
+                        {
+                            "id": ids["payment"],
+                            "dossier_id": dossier_id,
+                            "fee_item_id": fee_id,
+                            "amount_vnd": amount or randint(5, 500) * 10000,
+                            "method": "online" if channel == "online" else "bank_transfer",
+                            "paid_at": paid,
+                            "receipt_no": f"BL{day:%y}-S{ids['payment']:08d}",
+                            "collected_by_id": user_id,
+                            "cancelled_at": None,
+                            "cancel_reason": None,
+                            "created_at": utc(paid),
+                            "updated_at": utc(paid),
+                        }
+                    )
+                    ids["payment"] += 1
+                if channel == "direct" and user_id is not None and random_() < 0.38:
+                    level = random_()
+                    rated = accepted + dt.timedelta(minutes=5)
+                    buf["rating"].append(
+                        {
+                            "id": ids["rating"],
+                            "staff_id": user_id,
+                            "dossier_id": dossier_id,
+                            "level": (
+                                "very_satisfied"
+                                if level < 0.945
+                                else "satisfied"
+                                if level < 0.995
+                                else "unsatisfied"
+                            ),
+                            "rated_at": rated,
+                            "channel": "kiosk",
+                            "cancelled_at": None,
+                            "cancel_reason": None,
+                            "created_at": utc(rated),
+                            "updated_at": utc(rated),
+                        }
+                    )
+                    ids["rating"] += 1
+                if scans:
+                    attach_files(dossier_id, accepted, resolved, user_id)
+                done += 1
+                if len(buf["dossier"]) >= batch:
+                    flush()
+                    if progress:
+                        progress(batch)
+            buf["counter"].append({"unit_code": unit_code, "day": day, "last_seq": seq})
+        if buf["dossier"] or buf["counter"]:
+            pending = len(buf["dossier"])
+            flush()
+            if progress and pending:
+                progress(pending)
     session.info.pop("skip_audit", None)
     elapsed = time.perf_counter() - started
     rows = sum(totals.values())
@@ -457,6 +466,39 @@ def generate(
         "first_day": days[0],
         "last_day": days[-1],
     }
+
+
+def insert_events(session, first_id: int, last_id: int, first_event_id: int) -> None:
+    """The events of dossiers first_id..last_id (HISTORY), written by the database from the
+    dossier rows (INSERT ... SELECT): four rows a dossier never pass through Python."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def shifted(column, minutes):
+        if sqlite:  # stored as SQLAlchemy writes DateTime (the seed's times have whole seconds)
+            return f"strftime('%Y-%m-%d %H:%M:%S.000000', {column}, '{minutes:+d} minutes')"
+        return f"{column} + interval '{minutes} minutes'" if minutes else column
+
+    offset = -int(UTC_OFFSET.total_seconds() // 60)
+    for k, (frm, to, column, minutes, by_clerk, from_unit, to_unit) in enumerate(HISTORY):
+        session.execute(
+            text(
+                "INSERT INTO dossier_event (id, dossier_id, from_status, to_status, at, user_id,"
+                " from_unit, to_unit, reason, created_at)"
+                f" SELECT :base + (id - :first) * {EVENTS} + {k}, id, :frm, :to,"
+                f" {shifted(column, minutes)}, {'received_by_id' if by_clerk else 'NULL'},"
+                f" :from_unit, :to_unit, NULL, {shifted(column, minutes + offset)}"
+                " FROM dossier WHERE id BETWEEN :first AND :last"
+            ),
+            {
+                "base": first_event_id,
+                "first": first_id,
+                "last": last_id,
+                "frm": frm,
+                "to": to,
+                "from_unit": from_unit,
+                "to_unit": to_unit,
+            },
+        )
 
 
 def allocate_days(count: int, n_days: int) -> list[int]:

@@ -75,7 +75,7 @@
 
   function show(data) {
     text('intake-processing', data.text.processing);
-    text('intake-due', data.text.due_date);
+    text('intake-due', data.text.due);
     var fees = byId('intake-fees');
     fees.textContent = '';
     if (data.text.fees.length === 0) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from flask import g, url_for
+from flask import current_app, g, url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -119,9 +119,12 @@ def _procedure_formatter(view, context, model, name):
 
 
 def request_calendar():
-    """The working calendar, loaded once per request (lists compute days per row)."""
+    """The working calendar with the configured working hours, loaded once per request (lists
+    compute days per row; intake and transitions compute due dates and moments with it)."""
     if "motcua_calendar" not in g:
-        g.motcua_calendar = load_calendar(db.session)
+        # No autoflush: called while a new dossier is half set up (intake's on_model_change).
+        with db.session.no_autoflush:
+            g.motcua_calendar = load_calendar(db.session, current_app.settings.working_hours_parsed)
     return g.motcua_calendar
 
 

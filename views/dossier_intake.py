@@ -9,22 +9,40 @@ last name, phone and address come from `intake_applicant_view`, within the clerk
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, jsonify, request
 from flask_admin import expose
 from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from domain import clock, intake
-from domain.calendar import load_calendar
-from domain.formatting import format_date, format_vnd
+from domain.formatting import format_date, format_datetime, format_vnd
 from domain.text import clean_text
 from models import DOCUMENT_KINDS, DossierDocument, Procedure, ProcedureDocument, db
 from views import labels
 from views.access import own_agency_ids, parse_id
-from views.dossier_columns import intake_procedures
+from views.dossier_columns import intake_procedures, request_calendar
 
 PRINT_BUTTON = "_intake_print"  # the name of the primary button: save, then the receipt
 CHECKLIST = "checklist-"  # checklist-<ProcedureDocument.id>[-kind|-copies]
+
+
+def processing_time_text(procedure) -> str:
+    """The procedure's time limit as the clerk reads it: N working hours, N working days or
+    within the day, and its cut-off time if any."""
+    if procedure.processing_hours is not None:
+        text = gettext("%(n)s working hours", n=procedure.processing_hours)
+    elif procedure.processing_days:
+        text = gettext("%(n)s working days", n=procedure.processing_days)
+    else:
+        text = gettext("Within the day")
+    if procedure.cutoff_time is not None:
+        text += " " + gettext(
+            "(received after %(time)s: counted from the next working day)",
+            time=procedure.cutoff_time.strftime("%H:%M"),
+        )
+    return text
 
 
 class DossierIntakeMixin:
@@ -47,15 +65,15 @@ class DossierIntakeMixin:
         )
         if procedure is None:
             abort(404)  # not active, or another agency's: as if it did not exist
-        data = intake.preview(procedure, clock.now(), load_calendar(db.session))
+        data = intake.preview(procedure, clock.now(), request_calendar())
         data["due_date"] = data["due_date"].isoformat()
+        data["due_at"] = data["due_at"].isoformat(timespec="minutes")
+        cutoff = data.pop("cutoff_time")
+        data["cutoff_time"] = cutoff.strftime("%H:%M") if cutoff is not None else None
         data["text"] = {
-            "processing": gettext("%(n)s working days", n=procedure.processing_days)
-            if procedure.processing_days
-            else gettext("Within the day"),
-            "due_date": format_date(
-                intake.due_date(procedure, clock.now(), load_calendar(db.session))
-            ),
+            "processing": processing_time_text(procedure),
+            "due_date": format_date(dt.date.fromisoformat(data["due_date"])),
+            "due": format_datetime(dt.datetime.fromisoformat(data["due_at"])),
             "fees": [f"{fee['name']}: {format_vnd(fee['amount_vnd'])}" for fee in data["fees"]],
             "fees_total": format_vnd(data["fees_total_vnd"]),
             "channels": [str(labels.CHANNELS.get(c, c)) for c in data["channels"]],

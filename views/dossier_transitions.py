@@ -18,7 +18,7 @@ from domain import lifecycle as lc
 from models import Dossier, db
 from views import labels
 from views.base import SecureForm
-from views.dossier_columns import error_message, status_label
+from views.dossier_columns import error_message, request_calendar, status_label
 from views.fields import VnDateField
 
 CONFLICT_MESSAGE = _l(
@@ -70,7 +70,12 @@ class DossierTransitionsMixin:
         try:
             if action_name == "accept":
                 lc.accept_dossier(
-                    db.session, dossier, user, clock.now(), current_app.settings.receiving_unit_code
+                    db.session,
+                    dossier,
+                    user,
+                    clock.now(),
+                    current_app.settings.receiving_unit_code,
+                    request_calendar(),
                 )
             else:
                 lc.transition(
@@ -80,6 +85,7 @@ class DossierTransitionsMixin:
                     user,
                     clock.now(),
                     reason=form.reason.data,
+                    calendar=request_calendar(),
                     return_channel=form.return_channel.data or None,
                     postal_tracking_no=form.postal_tracking_no.data or None,
                     new_due_date=form.new_due_date.data,

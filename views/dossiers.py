@@ -53,6 +53,7 @@ from views.dossier_columns import (
     error_message,
     intake_procedures,
     procedure_options,
+    request_calendar,
     status_label,
 )
 from views.dossier_intake import PRINT_BUTTON, DossierIntakeMixin
@@ -275,6 +276,7 @@ class DossierView(
                     current_user._get_current_object(),
                     clock.now(),
                     current_app.settings.receiving_unit_code,
+                    request_calendar(),
                 )
             except lc.LifecycleError as exc:
                 raise ValidationError(error_message(exc)) from exc
