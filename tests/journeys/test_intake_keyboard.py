@@ -176,7 +176,7 @@ def test_the_page_shows_the_due_date_it_then_stores(app, live_server, page, cent
     page.wait_for_url(f"{live_server}/dossier/print/01/**")
     with app.app_context():
         d = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Lò Văn Sinh"))
-        assert f"{d.due_date:%d/%m/%Y}" == shown_due
+        assert f"{d.due_at:%H:%M %d/%m/%Y}" == shown_due  # the due moment, to the minute
         assert [
             f"{f.name}: {f.amount_vnd:,} đ".replace(",", ".") for f in d.procedure.fee_items
         ] == [shown_fees]
