@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import transactions
 from cli import register_cli
-from domain import audit
+from domain import audit, catalog_cache
 from domain.calendar import WorkingHours
 from domain.settings import Settings
 from models import User, db
@@ -207,6 +207,7 @@ def _derived_config(app: Motcua, instance: Path) -> None:
 
 def _init_database(app: Motcua) -> None:
     db.init_app(app)
+    catalog_cache.MAX_AGE = app.settings.catalog_cache_seconds
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             transactions.configure_sqlite(db.engine)

@@ -34,11 +34,12 @@ from sqlalchemy import (
     event,
     false,
     inspect,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, joinedload, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from domain import clock
+from domain import clock, search_index
 from domain.status import Status
 from domain.text import normalize_search
 from transactions import commit_without_waiting
@@ -331,11 +332,22 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
         uid, _, token = user_id.partition(":")
         if not uid.isdigit() or not token:
             return None
-        record = db.session.get(UserSession, UserSession.digest(token))
-        if record is None or record.user_id != int(uid):
+        # One statement per request: the login, its user and the user's agencies (the scope of
+        # every list) together.
+        found = (
+            db.session.execute(
+                select(UserSession, cls)
+                .join(cls, cls.id == UserSession.user_id)
+                .where(UserSession.id == UserSession.digest(token))
+                .options(joinedload(cls.agencies))
+            )
+            .unique()
+            .first()
+        )
+        if found is None or found[0].user_id != int(uid):
             return None
-        user = db.session.get(cls, record.user_id)
-        if user is None or not user.active:
+        record, user = found
+        if not user.active:
             return None
         record.seen()
         user.session_token = token
@@ -370,6 +382,10 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
         ),
         Index("ix_dossier_agency_accepted", "agency_id", "accepted_at"),
         Index("ix_dossier_status_due", "status", "due_date"),
+        # The list's filters on its default sort (newest first): a status, with or without an
+        # agency (staff always have theirs), reads only its rows however rare (issue 16).
+        Index("ix_dossier_agency_status_accepted", "agency_id", "status", "accepted_at"),
+        Index("ix_dossier_status_accepted", "status", "accepted_at"),
         CheckConstraint("NOT due_in_hours OR due_at IS NOT NULL", name="due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -407,6 +423,8 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     postal_tracking_no: Mapped[str | None] = mapped_column(String(64))
+    # Số lượng hồ sơ (bộ) of Mẫu 01 and the register: sets of papers handed in.
+    set_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     procedure: Mapped[Procedure] = relationship()
@@ -427,6 +445,22 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
 
     def __str__(self) -> str:
         return self.code or f"#{self.id}"
+
+
+def _search_index_ddl(statements):
+    def run(target, connection, **kw):
+        for statement in statements(connection.dialect.name, target.name):
+            connection.exec_driver_sql(statement)
+
+    return run
+
+
+# The search index of a big table (domain/search_index.py) lives outside the metadata: made by
+# migration 0014, and here for a schema made by create_all (dropped with drop_all).
+for _table in search_index.INDEXED_TABLES:
+    _t = db.metadata.tables[_table]
+    event.listen(_t, "after_create", _search_index_ddl(search_index.create_statements))
+    event.listen(_t, "before_drop", _search_index_ddl(search_index.drop_statements))
 
 
 class DossierLookup(db.Model):
@@ -563,6 +597,8 @@ class DossierPause(TimestampMixin, db.Model):
     started_on: Mapped[dt.date] = mapped_column(Date)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
+    # Mẫu 02: what to supplement ("Nội dung yêu cầu bổ sung"), apart from the reason ("Lý do").
+    requested_items: Mapped[str | None] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship(back_populates="pauses")
 

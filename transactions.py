@@ -98,6 +98,13 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine, "close")
+    def _on_close(dbapi_connection, connection_record):
+        # SQLite's advice: PRAGMA optimize before a connection closes (it re-analyzes the
+        # tables whose statistics the connection's queries found stale; usually nothing).
+        with contextlib.suppress(sqlite3.Error):
+            dbapi_connection.execute("PRAGMA optimize")
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         writes, timeout_ms = _sqlite_transaction()

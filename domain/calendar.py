@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import holidays
 
+from domain import catalog_cache
 from models import CalendarDay
 
 ONE_DAY = dt.timedelta(days=1)
@@ -234,7 +235,12 @@ class WorkingCalendar:
 
 def load_calendar(session, hours: WorkingHours = DEFAULT_WORKING_HOURS) -> WorkingCalendar:
     """The calendar with the CalendarDay overrides stored in the database and the working hours
-    (the setting WORKING_HOURS; views pass `current_app.settings.working_hours_parsed`)."""
+    (the setting WORKING_HOURS; views pass `current_app.settings.working_hours_parsed`): read
+    once per process and kept (with the working days it has worked out) until an override
+    changes (domain/catalog_cache.py)."""
 
-    rows = session.query(CalendarDay.date, CalendarDay.is_working_day).all()
-    return WorkingCalendar({d: w for d, w in rows}, hours)
+    def build():
+        rows = session.query(CalendarDay.date, CalendarDay.is_working_day).all()
+        return WorkingCalendar({d: w for d, w in rows}, hours)
+
+    return catalog_cache.get(("calendar", session.get_bind().engine.url, hours), build)

@@ -48,6 +48,7 @@ class FileRefused(Exception):
         super().__init__(msgid % params if params else msgid)
 
 
+ALREADY_ATTACHED = N_("%(name)s is already attached here.")
 NOT_ALLOWED = N_(
     "%(name)s is not a PDF, JPEG or PNG file (the content decides, not the name): "
     "it was not stored."
@@ -75,14 +76,19 @@ def read_limited(stream, name: str, max_bytes: int) -> bytes:
     """The whole upload, or FileRefused when it is larger than max_bytes (read no further)."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise FileRefused(
-            N_("%(name)s is larger than %(limit)s MB: it was not stored."),
-            name=name,
-            limit=_megabytes(max_bytes),
-        )
+        raise too_large(name, max_bytes)
     if not data:
         raise FileRefused(N_("%(name)s is empty: it was not stored."), name=name)
     return data
+
+
+def too_large(name: str, max_bytes: int) -> FileRefused:
+    """The refusal of a file over the limit (also said by the intake page before a send)."""
+    return FileRefused(
+        N_("%(name)s is larger than %(limit)s MB: it was not stored."),
+        name=name,
+        limit=_megabytes(max_bytes),
+    )
 
 
 def _megabytes(size: int) -> str:
@@ -123,11 +129,7 @@ def download_name(original_name: str, media_type: str) -> str:
 def check_content(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Checked:
     """The file's type, by content, and its page count for a PDF; FileRefused otherwise."""
     if len(data) > max_bytes:
-        raise FileRefused(
-            N_("%(name)s is larger than %(limit)s MB: it was not stored."),
-            name=name,
-            limit=_megabytes(max_bytes),
-        )
+        raise too_large(name, max_bytes)
     if not data:
         raise FileRefused(N_("%(name)s is empty: it was not stored."), name=name)
     pages = None
@@ -394,6 +396,27 @@ def _jpeg_scan_end(data: bytes, pos: int, damaged: FileRefused) -> int:
         return pos
 
 
+def check_uploads(uploads, max_bytes: int) -> tuple[list[tuple[Checked, str]], list[FileRefused]]:
+    """([(checked content, clean name)], [refusals]) of the files of one send, given as
+    (name as sent, binary stream) pairs: each read no further than the limit and checked by its
+    content. The same content twice in one send is refused too (it would be attached twice):
+    the caller stores nothing when anything was refused."""
+    checked, refused, seen = [], [], set()
+    for filename, stream in uploads:
+        name = clean_name(filename)
+        try:
+            item = check_content(read_limited(stream, name, max_bytes), name, max_bytes)
+        except FileRefused as exc:
+            refused.append(exc)
+            continue
+        if item.sha256 in seen:
+            refused.append(FileRefused(ALREADY_ATTACHED, name=name))
+            continue
+        seen.add(item.sha256)
+        checked.append((item, name))
+    return checked, refused
+
+
 # ---- storage ----------------------------------------------------------------------------------
 
 
@@ -487,7 +510,7 @@ def attach(
             )
         )
         if same is not None:
-            raise FileRefused(N_("%(name)s is already attached here."), name=name)
+            raise FileRefused(ALREADY_ATTACHED, name=name)
     store(files_dir, checked)
     if stored is None:
         stored = StoredFile(

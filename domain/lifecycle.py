@@ -30,7 +30,9 @@ transition(session, dossier, action, user, at, reason=None, calendar=None, **det
       transfer: to_unit (default: the agency's name);
       return: return_channel ("counter" | "postal" | "online"), postal_tracking_no (required for
               "postal");
-      reschedule: new_due_date (a date after the current due date; at most once, while processing).
+      reschedule: new_due_date (a date after the current due date; at most once, while processing);
+      request_supplement: requested_items (what to add, Mẫu 02; `reason` is why). Asked at
+              intake (status 1), the dossier returns to status 1 when the supplement arrives.
     Refuse, request_supplement, await_payment, withdraw, stop and reschedule need `reason`.
     Pauses (request_supplement, await_payment) open a DossierPause; the return to processing
     (or a withdrawal/stop while paused) closes it and moves due_date by §5 (and due_at with it,
@@ -75,7 +77,14 @@ ACTIONS: dict[str, Action] = {
         Action("accept", (Status.SUBMITTED,), Status.ACCEPTED),
         Action("refuse", (Status.SUBMITTED,), Status.REFUSED, True),
         Action("transfer", (Status.ACCEPTED,), Status.PROCESSING),
-        Action("request_supplement", (Status.PROCESSING,), Status.AWAITING_SUPPLEMENT, True),
+        # Also at intake, before acceptance (Mẫu 02 of TT 03/2025: the supplement request is
+        # mainly made when the dossier is received); it returns to status 1 then.
+        Action(
+            "request_supplement",
+            (Status.SUBMITTED, Status.PROCESSING),
+            Status.AWAITING_SUPPLEMENT,
+            True,
+        ),
         Action("supplement_received", (Status.AWAITING_SUPPLEMENT,), Status.PROCESSING),
         Action("await_payment", (Status.PROCESSING,), Status.AWAITING_PAYMENT, True),
         Action("payment_received", (Status.AWAITING_PAYMENT,), Status.PROCESSING),
@@ -196,11 +205,33 @@ def _end_pause(dossier, day: dt.date, calendar: WorkingCalendar) -> None:
     for pause in dossier.pauses:
         if pause.ended_on is None:
             pause.ended_on = max(day, pause.started_on)
+            if dossier.due_date is None:  # a supplement at intake: no clock yet
+                continue
             dossier.due_date = calendar.due_date_after_pause(
                 dossier.due_date, pause.started_on, pause.ended_on
             )
             if dossier.due_at is not None:  # the moment moves with its day, same time of day
                 dossier.due_at = dt.datetime.combine(dossier.due_date, dossier.due_at.time())
+
+
+def _units(dossier, action: str, from_status, to_status, details) -> tuple:
+    """Who gives the dossier to whom in this step (the control sheet's hand-over): the units
+    given in `details`, else the center and the dossier's agency as the action implies."""
+    agency = dossier.agency.name if dossier.agency is not None else None
+    from_unit, to_unit = details.get("from_unit"), details.get("to_unit")
+    if to_status in PAUSED_STATUSES:
+        if from_status == Status.SUBMITTED:  # at intake: the center asks the applicant
+            return from_unit or CENTER_UNIT, to_unit
+        return from_unit or agency, to_unit or CENTER_UNIT
+    if action == "supplement_received" and to_status == Status.SUBMITTED:
+        return from_unit, to_unit or CENTER_UNIT
+    if action in ("transfer", "supplement_received", "payment_received"):
+        return from_unit or CENTER_UNIT, to_unit or agency
+    if action == "resolve" and from_status == Status.PROCESSING:
+        return from_unit or agency, to_unit or CENTER_UNIT
+    if action == "return":
+        return from_unit or CENTER_UNIT, to_unit
+    return from_unit, to_unit
 
 
 def transition(
@@ -218,29 +249,25 @@ def transition(
         raise LifecycleError(N_("Use the intake to accept a dossier."))
     spec = check_transition(dossier, action, reason, **details)
     from_status = dossier.status
-    agency_name = dossier.agency.name if dossier.agency is not None else None
-    from_unit, to_unit = details.get("from_unit"), details.get("to_unit")
+    to_status = spec.to_status
+    if action == "supplement_received" and dossier.accepted_at is None:
+        to_status = Status.SUBMITTED  # the supplement asked at intake: back to intake
+    from_unit, to_unit = _units(dossier, action, from_status, to_status, details)
 
-    if from_status in PAUSED_STATUSES and spec.to_status != from_status:
+    if from_status in PAUSED_STATUSES and to_status != from_status:
         _end_pause(dossier, at.date(), calendar or load_calendar(session))
-    if spec.to_status in PAUSED_STATUSES:
+    if to_status in PAUSED_STATUSES:
         session.add(
             DossierPause(
                 dossier=dossier,
-                kind=PAUSE_KIND[spec.to_status],
+                kind=PAUSE_KIND[to_status],
                 started_on=at.date(),
                 reason=reason.strip(),
+                requested_items=(details.get("requested_items") or "").strip() or None,
             )
         )
-        from_unit, to_unit = from_unit or agency_name, to_unit or CENTER_UNIT
-    if action == "transfer":
-        from_unit, to_unit = from_unit or CENTER_UNIT, to_unit or agency_name
-    elif action in ("supplement_received", "payment_received"):
-        from_unit, to_unit = from_unit or CENTER_UNIT, to_unit or agency_name
-    elif action == "resolve":
+    if action == "resolve":
         dossier.resolved_at = at
-        if from_status == Status.PROCESSING:
-            from_unit, to_unit = from_unit or agency_name, to_unit or CENTER_UNIT
     elif action == "return":
         dossier.returned_at = at
         dossier.return_channel = (
@@ -248,15 +275,12 @@ def transition(
         )
         if details.get("postal_tracking_no"):
             dossier.postal_tracking_no = details["postal_tracking_no"].strip()
-        from_unit = from_unit or CENTER_UNIT
     elif action == "reschedule":
         dossier.rescheduled_due_date = details["new_due_date"]
-    if spec.to_status in CLOSING_STATUSES:
+    if to_status in CLOSING_STATUSES:
         dossier.closed_at = at
-    dossier.status = spec.to_status
-    event = _event(
-        session, dossier, from_status, spec.to_status, user, at, reason, from_unit, to_unit
-    )
+    dossier.status = to_status
+    event = _event(session, dossier, from_status, to_status, user, at, reason, from_unit, to_unit)
     if action in ACTION_EVENTS:  # the applicant is told, in this same transaction
         queue_notices(session, dossier, ACTION_EVENTS[action], at)
     return event

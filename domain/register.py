@@ -1,4 +1,5 @@
-"""The register of dossiers (Sổ theo dõi hồ sơ, Mẫu 06) as an .xlsx file: the dossiers accepted
+"""The register of dossiers (Sổ theo dõi hồ sơ: Mẫu 06 of TT 01/2018, Mẫu 07 of TT 03/2025) as an
+.xlsx file: the dossiers accepted
 in a date range, in the order of acceptance, one row each.
 
 The dossiers are read in batches by keyset (accepted_at, id): constant cost per batch and flat
@@ -18,7 +19,9 @@ from domain.status import Status
 from models import Dossier, DossierEvent
 
 REGISTER_BATCH = 1000
-COLUMN_WIDTHS = (6, 28, 40, 28, 30, 24, 16, 12, 16, 16, 16, 14)
+# No., code, procedure, number of sets, applicant, address/phone, agency, accepted, due, sent,
+# result received, returned, return channel, signature on receipt (blank), note.
+COLUMN_WIDTHS = (6, 28, 40, 8, 28, 30, 24, 16, 12, 16, 16, 16, 14, 16, 24)
 
 
 @dataclass
@@ -83,6 +86,7 @@ def register_row(number: int, d, sent_at, texts: RegisterTexts) -> list:
         number,
         d.code,
         f"{d.procedure.code} – {d.procedure.name}",
+        d.set_count,
         d.applicant_name,
         contact,
         d.agency.name,
@@ -92,6 +96,8 @@ def register_row(number: int, d, sent_at, texts: RegisterTexts) -> list:
         d.resolved_at,
         d.returned_at,
         str(texts.return_channels.get(d.return_channel, "") or ""),
+        None,  # Ký nhận: signed by hand on the printed register
+        d.note,
     ]
 
 
@@ -104,7 +110,7 @@ def write_register(
     bold = book.add_format({"bold": True})
     stamp = book.add_format({"num_format": "hh:mm dd/mm/yyyy"})
     day = book.add_format({"num_format": "dd/mm/yyyy"})
-    formats = {6: stamp, 7: day, 8: stamp, 9: stamp, 10: stamp}
+    formats = {7: stamp, 8: day, 9: stamp, 10: stamp, 11: stamp}
     write_row(sheet, 0, [texts.title], {0: bold})
     write_row(sheet, 1, [texts.period])
     write_row(sheet, 3, texts.header, {i: bold for i in range(len(texts.header))})

@@ -33,6 +33,11 @@ class Settings:
     report_recipient: str = _env("Văn phòng Ủy ban nhân dân tỉnh")
     # The label of the official report form (docs/legal.md §5: the peers' label, unconfirmed).
     report_form_label: str = _env("Biểu số II.06a/VPCP/KSTT")
+    # The printed forms (templates/forms/): the place name before the date of the act
+    # ("Lạng Sơn, ngày 05 tháng 01 năm 2026"; "": dots to fill in by hand) and the phone number
+    # a supplement request gives for questions ("": dots).
+    place_name: str = _env("")
+    center_phone: str = _env("")
     # Largest list exported to Excel (a longer list must be filtered first).
     export_max_rows: int = _env(200_000)
     # Limits for uploaded spreadsheets (imports, `flask catalog import`).
@@ -67,6 +72,9 @@ class Settings:
     hsts_seconds: int = 0
     # Dossier lists count their rows up to this many ("more than N" beyond).
     list_count_limit: int = 10_000
+    # How long a process keeps the lists' filter options when another process changes the
+    # catalog (a change in the same process drops them at once; domain/catalog_cache.py).
+    catalog_cache_seconds: float = 60
     # How long the dashboard's figures are cached per scope.
     dashboard_cache_seconds: float = 60
     # How long a form posted after the session expired is kept (domain/form_drafts.py).

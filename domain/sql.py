@@ -4,7 +4,7 @@ dialect's construct from the session."""
 
 from __future__ import annotations
 
-from sqlalchemy import Date, String, case, func
+from sqlalchemy import Date, String, case, func, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
@@ -100,3 +100,18 @@ def _bytewise_default(element, compiler, **kw):
 @compiles(bytewise, "sqlite")
 def _bytewise_sqlite(element, compiler, **kw):
     return compiler.process(element.clauses, **kw)
+
+
+def gather_statistics(session, tables: tuple[str, ...] = ()) -> None:
+    """ANALYZE after a bulk change (seeding, an import): the planner then knows, e.g., that a
+    status is rare within an agency and takes the index that finds it (issue 16). On SQLite
+    the sample per index is bounded (analysis_limit), so it costs milliseconds on any size.
+    The caller commits."""
+    dialect = session.get_bind().dialect.name
+    names = ", ".join(f'"{t}"' for t in tables)
+    if dialect == "sqlite":
+        session.execute(text("PRAGMA analysis_limit=1000"))
+        for name in tables or ("",):
+            session.execute(text(f'ANALYZE "{name}"' if name else "ANALYZE"))
+    else:
+        session.execute(text(f"ANALYZE {names}" if names else "ANALYZE"))

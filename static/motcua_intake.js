@@ -2,7 +2,10 @@
    the server computes: the procedure's processing time, due date, fees, channels and checklist
    (JSON from the server for "now", no rule here), and offers a returning applicant's details.
    Keyboard: the procedure picker has the focus on load; Enter in a field never sends the form
-   (only the button does, or Ctrl+Enter anywhere in it). Loaded as a static file (CSP). */
+   (only the button does, or Ctrl+Enter anywhere in it). Scans may be chosen for the dossier and
+   beside each document (choosing some ticks the document); files over the limits are caught
+   here, before the send, so that the form stays as typed (the server checks them all again).
+   Loaded as a static file (CSP). */
 (function () {
   'use strict';
   var script = document.getElementById('intake-script');
@@ -30,7 +33,8 @@
       if (form.requestSubmit) { form.requestSubmit(button); } else { button.click(); }
       return;
     }
-    if (target.tagName === 'INPUT' && !/^(submit|button|image|reset)$/i.test(target.type)) {
+    // (a file input: Enter opens its chooser, as Space does; it never sends a form)
+    if (target.tagName === 'INPUT' && !/^(submit|button|image|reset|file)$/i.test(target.type)) {
       event.preventDefault();
     }
   });
@@ -66,7 +70,17 @@
       kindCol.appendChild(kind);
       var copiesCol = el('div', {'class': 'col-2'});
       copiesCol.appendChild(copies);
+      var scans = el('input', {type: 'file', name: key + '-files', multiple: 'multiple',
+                               accept: cfg.files.accept, id: key + '-files',
+                               'class': 'form-control-file form-control-sm intake-document-files',
+                               'aria-label': cfg.words.scans + ': ' + doc.name});
+      scans.addEventListener('change', function () {
+        if (scans.files.length) { box1.checked = true; }  // a paper scanned is a paper received
+      });
+      var scansCol = el('div', {'class': 'col-12 pl-4 mb-1'});
+      scansCol.appendChild(scans);
       row.appendChild(tick); row.appendChild(kindCol); row.appendChild(copiesCol);
+      row.appendChild(scansCol);
       box.appendChild(row);
     });
     cfg.posted = {};  // another procedure chosen afterwards: its own checklist, all ticked
@@ -105,6 +119,30 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) { if (data && String(data.procedure_id) === $('#procedure').val()) { show(data); } });
   }
+
+  // ---- files over the limits: said before the send, the form kept as typed ------------------
+  form.addEventListener('submit', function (event) {
+    var problems = [], total = 0, first = null;
+    Array.prototype.forEach.call(form.querySelectorAll('input[type=file]'), function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) {
+        total += file.size;
+        if (file.size > cfg.files.max_bytes) {
+          problems.push(cfg.files.too_large.replace('{name}', file.name));
+          first = first || input;
+        }
+      });
+    });
+    if (!problems.length && cfg.files.max_send && total > cfg.files.max_send) {
+      problems.push(cfg.words.too_much);
+    }
+    var box = byId('intake-files-error');
+    box.textContent = '';
+    box.classList.toggle('d-none', problems.length === 0);
+    if (!problems.length) { return; }
+    event.preventDefault();
+    problems.forEach(function (line) { box.appendChild(el('div', {}, line)); });
+    (first || byId('intake-files')).focus();
+  });
 
   // ---- a returning applicant ----------------------------------------------------------------
   function applicantChanged() {

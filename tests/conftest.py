@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from domain import catalog_cache
 from models import db
 from tests import factories
 
@@ -197,6 +198,7 @@ def fresh(app, rollback: bool):
     from views.auth import limiter
 
     limiter.reset()  # failed logins of earlier tests do not count
+    catalog_cache.clear()  # filter options of another test's (rolled back) catalog
     try:
         with _rolled_back(app) if rollback else _emptied(app):
             yield app

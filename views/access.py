@@ -3,7 +3,7 @@ the database, and the row-level scope of staff (their own agencies' rows)."""
 
 from __future__ import annotations
 
-from flask import abort, has_app_context, redirect, request, url_for
+from flask import abort, g, has_app_context, redirect, request, url_for
 from flask_admin import BaseView
 from flask_login import current_user
 
@@ -121,7 +121,13 @@ class AgencyScopedMixin:
         id = parse_id(id)
         if id is None:
             return None
-        return self.get_one_query().filter(pk == id).one_or_none()
+        # Read once per request: the access check above and the page itself want the same row
+        # (with everything the page shows loaded with it).
+        loaded = g.setdefault("motcua_rows", {})
+        key = (self.endpoint, id)
+        if key not in loaded:
+            loaded[key] = self.get_one_query().filter(pk == id).one_or_none()
+        return loaded[key]
 
     def get_one_query(self):
         """The query behind details and edit pages: scoped; a view may add eager loads."""

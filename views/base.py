@@ -15,11 +15,11 @@ from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.babel import ngettext as admin_ngettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.base import FilterGroup
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
-from domain import form_submissions
+from domain import catalog_cache, form_submissions
 from domain.formatting import format_datetime, utc_to_local
 from domain.text import MAX_SEARCH_WORDS, search_words
 from models import db
@@ -153,10 +153,15 @@ class SecureModelView(RoleRequiredMixin, ModelView):
         return self.can_run_actions() and super().is_action_allowed(name)
 
     def _get_filter_groups(self):
-        """Filter choices (agencies, fields, ...) come from the database: build them per request
-        instead of once at start-up, without touching the shared cache."""
+        """Filter choices (agencies, fields, ...) come from the database: read when first shown
+        (not at start-up), then kept per view, agency scope and language until the catalog
+        changes (domain/catalog_cache.py) — not rebuilt per page."""
         if not self._filters:
             return None
+        key = ("filters", self.endpoint, tuple(own_agency_ids() or ()), str(get_locale()))
+        return catalog_cache.get(key, self._build_filter_groups)
+
+    def _build_filter_groups(self):
         groups: dict = {}
         for i, flt in enumerate(self._filters):
             groups.setdefault(str(flt.name), FilterGroup(flt.name)).append(

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import BigInteger, Integer, SmallInteger, case
 
 from domain.formatting import format_date, format_datetime, format_vnd, local_to_utc
+from domain.search_index import contains_word
 from domain.text import search_words
 from models import db
 from views import labels
@@ -126,8 +127,9 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
         limit = self.page_size if not limit or limit < 1 else min(limit, self.page_size)
         query = self.get_query()
         words = search_words(term)
+        dialect = db.session.get_bind().dialect.name
         for word in words:
-            query = query.filter(self.model.search_text.contains(word, autoescape=True))
+            query = query.filter(contains_word(dialect, self.model.search_text, word))
         if len(words) > 1:
             # The words as typed, in a row, first: "cap lai giay phep lai xe" finds "Cấp lại
             # Giấy phép lái xe" before "Đổi giấy phép lái xe do … cấp" (Enter takes the first).

@@ -5,27 +5,40 @@ domain/intake.py computes for "now" with the working calendar — processing tim
 channels, the checklist of documents — and shows it (static/motcua_intake.js only displays).
 The ticked documents become the dossier's received documents on save (`received_documents`); the
 one button "Tiếp nhận và in phiếu" saves and opens the receipt (Mẫu 01). A returning applicant's
-last name, phone and address come from `intake_applicant_view`, within the clerk's agencies."""
+last name, phone and address come from `intake_applicant_view`, within the clerk's agencies.
+
+Scans can come with the same send (issue 14 point 3): `intake-files` for the dossier as a whole,
+`checklist-<id>-files` for a ticked document. They are checked by domain/files.py while the form
+is validated, before anything is written: one refused file and the form is shown again with what
+was typed, and nothing is stored — no dossier, no file. Accepted, they are attached in the
+intake's own transaction, at the intake's time (hence "scanned at intake", domain/digitisation)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from flask import abort, jsonify, request
+from flask import abort, current_app, flash, g, jsonify, request
 from flask_admin import expose
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from wtforms.validators import ValidationError
 
 from domain import clock, intake
-from domain.formatting import format_date, format_datetime, format_vnd
+from domain import files as df
+from domain.formatting import format_date, format_datetime, format_size, format_vnd
 from domain.text import clean_text
 from models import DOCUMENT_KINDS, DossierDocument, Procedure, ProcedureDocument, db
 from views import labels
 from views.access import own_agency_ids, parse_id
 from views.dossier_columns import intake_procedures, request_calendar
+from views.files import ACCEPTED_TYPES, refusal
 
 PRINT_BUTTON = "_intake_print"  # the name of the primary button: save, then the receipt
-CHECKLIST = "checklist-"  # checklist-<ProcedureDocument.id>[-kind|-copies]
+CHECKLIST = "checklist-"  # checklist-<ProcedureDocument.id>[-kind|-copies|-files]
+DOSSIER_FILES = "intake-files"  # scans of the dossier as a whole
+DOCUMENT_FILES = re.compile(r"^checklist-(\d{1,18})-files$")
 
 
 def processing_time_text(procedure) -> str:
@@ -90,11 +103,12 @@ class DossierIntakeMixin:
         found = intake.returning_applicant(db.session, id_number, own_agency_ids())
         return jsonify(found=found is not None, **(found or {}))
 
-    def received_documents(self, procedure) -> list[DossierDocument]:
+    def received_documents(self, procedure) -> dict[int, DossierDocument]:
         """The checklist as posted: each ticked document of the procedure, with the kind and
-        number of copies the clerk set (the names come from the procedure, not the form)."""
+        number of copies the clerk set (the names come from the procedure, not the form), by
+        the procedure document's id, in the procedure's order."""
         form = request.form
-        documents = []
+        documents = {}
         for doc in (
             db.session.query(ProcedureDocument)
             .filter_by(procedure_id=procedure.id)
@@ -105,16 +119,89 @@ class DossierIntakeMixin:
                 continue
             kind = form.get(f"{key}-kind")
             copies = form.get(f"{key}-copies", "")
-            documents.append(
-                DossierDocument(
-                    name=doc.name[:255],
-                    kind=kind if kind in DOCUMENT_KINDS else doc.kind,
-                    copies=int(copies)
-                    if copies.isdigit() and 1 <= int(copies) <= 99
-                    else doc.copies,
-                )
+            documents[doc.id] = DossierDocument(
+                name=doc.name[:255],
+                kind=kind if kind in DOCUMENT_KINDS else doc.kind,
+                copies=int(copies) if copies.isdigit() and 1 <= int(copies) <= 99 else doc.copies,
             )
         return documents
+
+    # ---- scans sent with the intake -----------------------------------------------------------
+    def validate_form(self, form):
+        """The form's own checks, then the files sent with an intake, checked by content before
+        anything is written. What passed waits in `g` for on_model_change (attach_intake_files)."""
+        valid = super().validate_form(form)
+        if request.method != "POST" or request.endpoint != f"{self.endpoint}.create_view":
+            return valid
+        sent = {
+            key: [u for u in request.files.getlist(key) if u is not None and u.filename]
+            for key in request.files
+            if key == DOSSIER_FILES or DOCUMENT_FILES.match(key)
+        }
+        sent = {key: uploads for key, uploads in sent.items() if uploads}
+        if not sent:
+            return valid
+        procedure = getattr(form, "procedure", None) and form.procedure.data
+        ticked = (
+            set(self.received_documents(procedure)) if isinstance(procedure, Procedure) else None
+        )
+        messages, checked = [], {}
+        for key, uploads in sent.items():
+            match = DOCUMENT_FILES.match(key)
+            target = int(match.group(1)) if match else None
+            if target is not None and ticked is not None and target not in ticked:
+                messages.append(
+                    gettext(
+                        "Files were chosen for a document that is not ticked as received: tick "
+                        "it, or leave its files out."
+                    )
+                )
+                continue
+            ok, refused = df.check_uploads(
+                [(u.filename, u.stream) for u in uploads], current_app.settings.upload_max_bytes
+            )
+            messages += [refusal(exc) for exc in refused]
+            checked[target] = ok
+        for message in messages:
+            flash(message, "error")
+        if messages or not valid:
+            flash(
+                gettext(
+                    "Nothing was saved. A form shown again cannot keep the files chosen: "
+                    "choose them again."
+                ),
+                "error",
+            )
+            return False
+        g.intake_files = checked
+        return True
+
+    def attach_intake_files(self, dossier, documents: dict[int, DossierDocument]) -> None:
+        """The files checked in validate_form, attached to the new dossier (None: as a whole)
+        or to its received documents, at the time of the intake, in its transaction."""
+        checked = g.pop("intake_files", None)
+        if not checked:
+            return
+        db.session.flush()  # the dossier's and its documents' ids
+        user = current_user._get_current_object()
+        for target, items in checked.items():
+            document = None if target is None else documents.get(target)
+            if target is not None and document is None:  # (refused in validate_form)
+                raise ValidationError(gettext("This document is not one of the dossier's."))
+            for item, name in items:
+                try:
+                    df.attach(
+                        db.session,
+                        dossier,
+                        item,
+                        name,
+                        current_app.settings.files_dir,
+                        user,
+                        dossier.accepted_at,
+                        document=document,
+                    )
+                except df.FileRefused as exc:
+                    raise ValidationError(refusal(exc)) from exc
 
     def intake_page_data(self) -> dict:
         """What the page script needs: its two URLs, and the checklist as posted (a form shown
@@ -122,5 +209,14 @@ class DossierIntakeMixin:
         return {
             "procedure_url": self.get_url(".intake_procedure_view", procedure_id=0),
             "applicant_url": self.get_url(".intake_applicant_view"),
+            "files": {
+                "accept": ACCEPTED_TYPES,
+                "max_bytes": current_app.settings.upload_max_bytes,
+                "limit": format_size(current_app.settings.upload_max_bytes),
+                # said before the send (the names filled in by the page script)
+                "too_large": refusal(df.too_large("{name}", current_app.settings.upload_max_bytes)),
+                # the whole send, files and fields (MAX_CONTENT_LENGTH, less room for the fields)
+                "max_send": max((current_app.config.get("MAX_CONTENT_LENGTH") or 0) - 65536, 0),
+            },
             "posted": {k: v for k, v in request.form.items() if k.startswith(CHECKLIST)},
         }

@@ -1,5 +1,6 @@
-"""The printed forms of a dossier (Mẫu 01–05, rules in domain/printed_forms.py) and the register
-(Mẫu 06, built by domain/register.py)."""
+"""The printed forms of a dossier (the 2018 set, Mẫu 01–05, or the 2025 set, Mẫu 01–06, chosen
+by domain/printed_forms.py from the acceptance date) and the register (Mẫu 06 / 07, built by
+domain/register.py). The print URL names the kind of form; the set picks the template."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from markupsafe import Markup
 from domain import clock, deadlines, lookup, periods, printed_forms
 from domain import lifecycle as lc
 from domain import register as dossier_register
+from domain.calendar import load_calendar
 from domain.formatting import format_date
 from domain.status import Status
 from models import db
@@ -24,13 +26,29 @@ from views.base import own_agency_ids, period_message
 from views.dossier_columns import status_label
 from views.lookup import lookup_url
 
+# The buttons of the dossier page; the number is the form's in its set.
 PRINT_FORM_LABELS = {
-    "01": _l("Receipt (form 01)"),
-    "02": _l("Supplement request (form 02)"),
-    "03": _l("Refusal (form 03)"),
-    "04": _l("Apology (form 04)"),
-    "05": _l("Control sheet (form 05)"),
+    printed_forms.RECEIPT: _l("Receipt (form %(number)s)"),
+    printed_forms.SUPPLEMENT_REQUEST: _l("Supplement request (form %(number)s)"),
+    printed_forms.REFUSAL: _l("Refusal (form %(number)s)"),
+    printed_forms.APOLOGY: _l("Apology (form %(number)s)"),
+    printed_forms.STOP_NOTICE: _l("Stop notice (form %(number)s)"),
+    printed_forms.CONTROL_SHEET: _l("Control sheet (form %(number)s)"),
 }
+
+
+def print_label(form) -> str:
+    return str(PRINT_FORM_LABELS[form.kind]) % {"number": form.number}
+
+
+def register_title(forms) -> str:
+    """The register's title line: its form number in the set in force at the end of the range,
+    and the circular."""
+    return gettext(
+        "REGISTER OF DOSSIERS (form %(number)s, %(basis)s)",
+        number=forms.register.number,
+        basis=forms.basis,
+    )
 
 
 class DossierPrintMixin:
@@ -38,30 +56,68 @@ class DossierPrintMixin:
 
     @staticmethod
     def available_forms(model) -> list[tuple[str, str]]:
-        return [(no, PRINT_FORM_LABELS[no]) for no in printed_forms.available_forms(model)]
+        return [
+            (form.kind, print_label(form))
+            for form in printed_forms.available_forms(model, clock.today())
+        ]
 
     # ---- printed forms ----------------------------------------------------------------------
     @expose("/print/<form_no>/")
     def print_view(self, form_no):
         dossier = self.get_one(request.args.get("id"))
-        if form_no not in printed_forms.FORMS or dossier is None:
+        if form_no not in printed_forms.KINDS or dossier is None:
             abort(404)
-        context = printed_forms.form_context(dossier, form_no)
+        forms = printed_forms.dossier_form_set(dossier, clock.today())
+        context = printed_forms.form_context(dossier, form_no, forms)
         if context is None:
             abort(404)
+        form = forms.form(form_no)
+        settings = current_app.settings
         context.update(
             d=dossier,
+            form=form,
+            forms=forms,
+            number=printed_forms.form_number(db.session, dossier, form_no, context),
+            place=settings.place_name,
+            center_phone=settings.center_phone,
             status_label=status_label,
             labels=labels,
             center=lc.CENTER_UNIT,
             today=clock.now(),
             Status=Status,
         )
+        if form_no == printed_forms.RECEIPT:
+            context["appointment"] = printed_forms.appointment_at(dossier)
+        if form_no == printed_forms.APOLOGY:
+            context["issued_late"] = printed_forms.apology_is_late(
+                dossier, context["act_at"].date(), load_calendar(db.session)
+            )
         if form_no == printed_forms.CONTROL_SHEET:
-            context["outcome"] = self.outcome(dossier)
+            context.update(self.control_sheet(dossier))
         if form_no in (printed_forms.RECEIPT, printed_forms.CONTROL_SHEET) and dossier.code:
             context.update(self.printed_codes(dossier, form_no))
-        return self.render(f"forms/mau{form_no}.html", **context)
+        return self.render(form.template, **context)
+
+    def control_sheet(self, dossier) -> dict:
+        """The resolving and cooperating agencies and the hand-over rows of the control sheet."""
+
+        def step_label(event):
+            if event.from_status == event.to_status:
+                return gettext("Rescheduled with apology")
+            return status_label(event.to_status)
+
+        rows = printed_forms.handovers(
+            dossier,
+            printed_forms.courier_runs(db.session, dossier),
+            lc.CENTER_UNIT,
+            step_label,
+            gettext("Public postal service"),
+        )
+        return {
+            "outcome": self.outcome(dossier),
+            "handovers": rows,
+            "cooperating": printed_forms.cooperating_units(dossier, lc.CENTER_UNIT),
+        }
 
     def printed_codes(self, dossier, form_no) -> dict:
         """The barcode and QR code of the dossier (issue 14 point 5). The receipt's QR opens the
@@ -105,6 +161,7 @@ class DossierPrintMixin:
         _l("No."),
         _l("Dossier code"),
         _l("Procedure"),
+        _l("Number of dossiers (sets)"),
         _l("Applicant"),
         _l("Address / phone"),
         _l("Agency"),
@@ -114,6 +171,8 @@ class DossierPrintMixin:
         _l("Result received"),
         _l("Returned at"),
         _l("Return channel"),
+        _l("Signature on receipt"),
+        _l("Note"),
     )
 
     def _register_file(self, period: periods.Period):
@@ -121,7 +180,7 @@ class DossierPrintMixin:
         limit = current_app.settings.export_max_rows
         texts = dossier_register.RegisterTexts(
             sheet=gettext("Register"),
-            title=gettext("REGISTER OF DOSSIERS (form 06)"),
+            title=register_title(printed_forms.form_set(end)),
             period=gettext(
                 "From %(start)s to %(end)s", start=format_date(start), end=format_date(end)
             ),

@@ -13,8 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from domain import clock
+from domain import clock, printed_forms
 from domain import lifecycle as lc
+from domain.calendar import load_calendar
+from domain.formatting import format_date
 from models import Dossier, db
 from views import labels
 from views.base import SecureForm
@@ -32,6 +34,9 @@ class TransitionForm(SecureForm):
     version = HiddenField(validators=[DataRequired()])
     action = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    requested_items = TextAreaField(
+        _l("What to supplement"), validators=[Optional(), Length(max=2000)]
+    )
     return_channel = SelectField(
         _l("Return channel"),
         choices=labels.choices(labels.RETURN_CHANNELS),
@@ -89,6 +94,7 @@ class DossierTransitionsMixin:
                     return_channel=form.return_channel.data or None,
                     postal_tracking_no=form.postal_tracking_no.data or None,
                     new_due_date=form.new_due_date.data,
+                    requested_items=form.requested_items.data,
                 )
             db.session.commit()
         except lc.LifecycleError as exc:
@@ -109,6 +115,17 @@ class DossierTransitionsMixin:
         )
         if action_name == "accept":
             return redirect(url_for(".details_view", id=dossier.id, receipt=1))
+        if action_name == "reschedule" and printed_forms.apology_is_late(
+            dossier, clock.today(), load_calendar(db.session)
+        ):
+            flash(
+                gettext(
+                    "Issued late: the apology must be issued at the latest 1 working day "
+                    "before the due date (%(due)s).",
+                    due=format_date(dossier.due_date),
+                ),
+                "warning",
+            )
         return back
 
     # ---- batch actions ----------------------------------------------------------------------

@@ -23,11 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from domain import clock
 from domain import lifecycle as lc
 from domain.formatting import format_date
+from domain.search_index import contains_word
 from domain.text import search_words
 from models import Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
 from views import labels
@@ -60,7 +61,7 @@ from views.dossier_intake import PRINT_BUTTON, DossierIntakeMixin
 from views.dossier_print import DossierPrintMixin
 from views.dossier_transitions import CONFLICT_MESSAGE, DossierTransitionsMixin, TransitionForm
 from views.exports import XlsxExportMixin
-from views.listing import BoundedCountMixin
+from views.listing import BoundedCountMixin, KeysetPagingMixin
 
 EDITORS = ("admin", "staff")
 PROCEDURE_CODE_START = re.compile(r"^\d{1,2}\.\d{1,6}$")  # a code d.dddddd, or its start
@@ -71,6 +72,7 @@ class DossierView(
     DossierTransitionsMixin,
     DossierPrintMixin,
     BoundedCountMixin,
+    KeysetPagingMixin,
     XlsxExportMixin,
     AgencyScopedMixin,
     SecureModelView,
@@ -168,6 +170,7 @@ class DossierView(
         "email",
         "channel",
         "return_channel",
+        "set_count",
         "note",
         "documents",
     )
@@ -180,6 +183,7 @@ class DossierView(
         "address",
         "return_channel",
         "postal_tracking_no",
+        "set_count",
         "note",
         "documents",
     )
@@ -192,6 +196,7 @@ class DossierView(
         "applicant_name": {"validators": [DataRequired(), Length(max=255)]},
         "email": {"validators": [Optional(), Email()]},
         "return_channel": {"validators": [Optional()], "default": "counter"},
+        "set_count": {"validators": [DataRequired(), NumberRange(min=1, max=99)], "default": 1},
     }
     form_ajax_refs = {
         "procedure": SearchAjaxLoader(
@@ -222,14 +227,16 @@ class DossierView(
         """Every word must match: a procedure code or its beginning ("1.004616", "1.0046")
         finds that procedure's dossiers — looked up in the small procedure table, then matched
         by the indexed procedure_id (milliseconds among a million dossiers); any other word
-        the dossier's accent-free search_text (code, applicant, ID number, phone, tracking no.)."""
+        the dossier's accent-free search_text (code, applicant, ID number, phone, tracking no.),
+        through its search index (domain/search_index.py)."""
+        dialect = db.session.get_bind().dialect.name
         for word in search_words(search):
             if PROCEDURE_CODE_START.match(word):
                 criterion = Dossier.procedure_id.in_(
                     select(Procedure.id).where(Procedure.code.startswith(word, autoescape=True))
                 )
             else:
-                criterion = Dossier.search_text.contains(word, autoescape=True)
+                criterion = contains_word(dialect, Dossier.search_text, word)
             query = query.filter(criterion)
             if count_query is not None:
                 count_query = count_query.filter(criterion)
@@ -290,7 +297,9 @@ class DossierView(
                 for document in typed:
                     if document in db.session:
                         db.session.expunge(document)
-                model.documents = self.received_documents(model.procedure) + typed
+                received = self.received_documents(model.procedure)
+                model.documents = list(received.values()) + typed
+            self.attach_intake_files(model, received)
         else:
             posted = form.form_version.data
             if not posted or str(posted) != str(model.version):

@@ -148,19 +148,6 @@ def _upload_target(target: str, dossier) -> tuple:
     return document, "scan"
 
 
-def _checked_uploads(uploads, limit: int) -> tuple[list, list]:
-    """([(checked content, clean name)], [refusal messages]) of the sent files."""
-    checked, refused = [], []
-    for upload in uploads:
-        name = df.clean_name(upload.filename)
-        try:
-            data = df.read_limited(upload.stream, name, limit)
-            checked.append((df.check_content(data, name, limit), name))
-        except df.FileRefused as exc:
-            refused.append(refusal(exc))
-    return checked, refused
-
-
 @bp.post("/upload/")
 @logged_in
 def upload_view():
@@ -179,10 +166,12 @@ def upload_view():
     if not uploads:
         flash(gettext("Choose a PDF, JPEG or PNG file first."), "error")
         return _back(dossier.id)
-    checked, refused = _checked_uploads(uploads, current_app.settings.upload_max_bytes)
+    checked, refused = df.check_uploads(
+        [(u.filename, u.stream) for u in uploads], current_app.settings.upload_max_bytes
+    )
     if refused:
-        for message in refused:
-            flash(message, "error")
+        for exc in refused:
+            flash(refusal(exc), "error")
         if checked:
             flash(
                 gettext("Nothing was stored: send the other files again without the refused ones."),

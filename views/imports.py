@@ -28,9 +28,12 @@ from wtforms import RadioField
 from domain import catalog_io, dossier_import
 from domain.spreadsheet_reader import SpreadsheetError, read_tables
 from domain.spreadsheets import new_workbook, write_row
+from domain.sql import gather_statistics
 from models import db
 from views.base import SecureBaseView, SecureForm
 
+# What an import writes (catalog or dossiers): their statistics are refreshed after it.
+IMPORTED_TABLES = ("agency", "field", "procedure", "dossier", "dossier_event")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 KEEP_SECONDS = 24 * 3600
 PREVIEW_DOSSIER_ROWS = 500
@@ -165,6 +168,8 @@ class ImportView(SecureBaseView):
             flash(_("The import failed; nothing was written."), "error")
             return redirect(url_for(".preview", token=token))
         _discard(token)
+        gather_statistics(db.session, IMPORTED_TABLES)  # the planner sees the new rows
+        db.session.commit()
         return self.render("admin/imports/result.html", meta=meta, plan=plan)
 
     @expose("/cancel/<token>", methods=["POST"])

@@ -38,6 +38,7 @@ LABELS = {
     "amount_vnd": _l("Amount (VND)"),
     "channel": _l("Channel"),
     "note": _l("Note"),
+    "set_count": _l("Number of dossiers (sets)"),
     "username": _l("Username"),
     "full_name": _l("Full name"),
     "role": _l("Role"),

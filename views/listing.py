@@ -3,18 +3,27 @@ counting the whole table."""
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+import datetime as dt
+from urllib.parse import urlencode
+
+from flask import abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
+from sqlalchemy import inspect as sa_inspect
 
 from domain.formatting import format_number
 from models import db
+from views.access import parse_id
 
 
 def bounded_count(query, limit: int) -> int:
     """The number of rows of `query`, read up to limit + 1 rows (a LIMITed subquery): the cost is
     bounded whatever the table's size; a result above `limit` means "more than limit"."""
-    rows = query.order_by(None).limit(limit + 1).subquery()
+    # The primary key only: the database counts from the narrowest index that serves the
+    # criteria (SQLite read every row's columns for the subquery otherwise).
+    entity = query.column_descriptions[0]["entity"]
+    keys = sa_inspect(entity).primary_key
+    rows = query.order_by(None).with_entities(*keys).limit(limit + 1).subquery()
     return int(db.session.scalar(select(func.count()).select_from(rows)))
 
 
@@ -63,3 +72,229 @@ class BoundedCountMixin:
         if found > limit:
             return str(more) % {"count": format_number(limit)}
         return str(exact) % {"count": format_number(found)}
+
+
+# ---- keyset paging ------------------------------------------------------------------------------
+# A deep page of a big list read with OFFSET walks every row before it: page 1000 of a million
+# dossiers costs a thousand page 1s. Next and previous here continue from the last (first) row
+# shown: "the rows after (accepted_at, id) = (…, 4711)", read from the sort's index at the cost of
+# page 1 whatever the depth. Numbered pages (OFFSET) stay where they are cheap: within the first
+# `list_count_limit` rows (the exact count's bound, where Flask-Admin shows numbered pages).
+
+AFTER, BEFORE = "after", "before"
+
+
+class _Plan:
+    """How a list is sorted, seen as a key: one column of the model (or none) and the primary
+    key as the tie-breaker, both in the same direction."""
+
+    def __init__(self, key, pk, desc: bool, dialect: str):
+        self.key, self.pk, self.desc = key, pk, desc
+        column = key.property.columns[0] if key is not None else None
+        self.nullable = bool(column is not None and column.nullable)
+        self.python_type = _python_type(column) if column is not None else None
+        # PostgreSQL sorts NULL above every value, SQLite (and MySQL) below.
+        self.nulls_large = dialect == "postgresql"
+
+    # -- the cursor in the URL: "<id>_<value>" ("<id>" alone: the key is NULL) --
+    def token(self, row) -> str:
+        pk = getattr(row, self.pk.key)
+        if self.key is None:
+            return str(pk)
+        value = getattr(row, self.key.key)
+        if value is None:
+            return str(pk)
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        return f"{pk}_{text}"
+
+    def parse(self, token: str):
+        """(pk, key value) of a cursor; None for a malformed one (then the list starts over)."""
+        pk_text, sep, text = (token or "").partition("_")
+        pk = parse_id(pk_text)
+        if pk is None or "\x00" in text:
+            return None
+        if self.key is None or not sep:
+            return pk, None
+        kind = self.python_type
+        try:
+            if kind in (dt.datetime, dt.date):
+                value = kind.fromisoformat(text)
+            else:
+                value = kind(text) if kind is not None else text
+        except (ValueError, TypeError, ArithmeticError):
+            return None
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            return None
+        return pk, value
+
+    # -- the queries --
+    def _ordered(self, query, travel_desc: bool):
+        columns = [c for c in (self.key, self.pk) if c is not None]
+        return query.order_by(*(c.desc() if travel_desc else c.asc() for c in columns))
+
+    def first(self, query, offset: int, limit: int) -> list:
+        ordered = self._ordered(query.order_by(None), self.desc)
+        return ordered.offset(offset or None).limit(limit).all()
+
+    def beyond(self, query, cursor, forward: bool, limit: int) -> list:
+        """Up to `limit` rows after (forward) or before the cursor's row, in the direction of
+        travel. With a nullable key the NULL rows are a segment of their own (first or last,
+        as the database sorts them): a second query only on the page that crosses into them."""
+        pk, value = cursor
+        travel_desc = self.desc == forward
+        query = query.order_by(None)
+
+        def past(column, bound):
+            return column < bound if travel_desc else column > bound
+
+        if self.key is None:
+            return self._ordered(query.filter(past(self.pk, pk)), travel_desc).limit(limit).all()
+        nulls_first = self.nulls_large == travel_desc
+        segments = ["null", "value"] if nulls_first else ["value", "null"]
+        if not self.nullable:
+            segments = ["value"]
+        start = segments.index("null" if value is None else "value")
+        rows: list = []
+        for segment in segments[start:]:
+            if segment == "null":
+                part = query.filter(self.key.is_(None))
+                if segment == segments[start]:
+                    part = part.filter(past(self.pk, pk))
+                part = part.order_by(self.pk.desc() if travel_desc else self.pk.asc())
+            else:
+                part = query.filter(self.key.is_not(None)) if self.nullable else query
+                if segment == segments[start]:
+                    part = part.filter(past(tuple_(self.key, self.pk), (value, pk)))
+                part = self._ordered(part, travel_desc)
+            rows += part.limit(limit - len(rows)).all()
+            if len(rows) >= limit:
+                break
+        return rows
+
+
+def _python_type(column):
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
+
+
+class KeysetPagingMixin:
+    """Next / previous by the sort key on a big list (declare it before the model view in the
+    bases, after BoundedCountMixin). The list is sorted by one column of the model (the
+    default sort or a sortable column the user picks) with the primary key as tie-breaker;
+    a sort on a joined column keeps Flask-Admin's OFFSET paging, within the same bound as
+    numbered pages. For views with `simple_list_pager = True`."""
+
+    def _get_list_extra_args(self):
+        view_args = super()._get_list_extra_args()
+        # The cursor belongs to this page only: sort, search, filter and page links drop it.
+        for name in (AFTER, BEFORE):
+            view_args.extra_args.pop(name, None)
+        return view_args
+
+    def _keyset_plan(self, sort_column, sort_desc) -> _Plan | None:
+        pk = getattr(self.model, self._primary_key)
+        if sort_column is not None:
+            field = self._sortable_columns.get(sort_column)
+            if self._sortable_joins.get(sort_column) or not _own_column(self.model, field):
+                return None
+            order = [(field, bool(sort_desc))]
+        else:
+            order = [(attr, bool(desc)) for attr, joins, desc in self._get_default_order()]
+            if any(joins for _, joins, _ in self._get_default_order()):
+                return None
+        if order and order[-1][0] is pk:
+            order = order[:-1] if len(order) > 1 else [(None, order[-1][1])]
+        if len(order) != 1 or (
+            order[0][0] is not None and not _own_column(self.model, order[0][0])
+        ):
+            return None
+        key, desc = order[0]
+        return _Plan(key, pk, desc, db.session.get_bind().dialect.name)
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        size = self.page_size if page_size is None else page_size
+        on_list = request.endpoint == f"{self.endpoint}.index_view"
+        if not (execute and size and on_list):
+            return super().get_list(
+                page, sort_column, sort_desc, search, filters, execute, page_size
+            )
+        page = page or 0
+        bound = current_app.settings.list_count_limit
+        plan = self._keyset_plan(sort_column, sort_desc)
+        cursor, forward = None, True
+        for name in (AFTER, BEFORE):
+            if plan is not None and request.args.get(name):
+                cursor, forward = plan.parse(request.args[name]), name == AFTER
+        if cursor is None and page * size > bound:
+            abort(400)  # a deep page is reached by next / previous, not by its number
+        g.motcua_keyset = None
+        if plan is None:  # a joined sort column: OFFSET, within the bound above
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute, size)
+        count, query = super().get_list(
+            None, sort_column, sort_desc, search, filters, execute=False, page_size=0
+        )
+        if cursor is None:
+            rows = plan.first(query, page * size, size + 1)
+            has_prev, has_next = page > 0, len(rows) > size
+            rows = rows[:size]
+        else:
+            rows = plan.beyond(query, cursor, forward, size + 1)
+            more = len(rows) > size
+            rows = rows[:size]
+            if forward:
+                has_prev, has_next = True, more
+            else:
+                rows.reverse()
+                has_prev, has_next = more, True
+                if not more:  # back at the start of the list (rows may have come since)
+                    rows = plan.first(query, 0, size + 1)
+                    has_next, rows = len(rows) > size, rows[:size]
+        if not has_prev:
+            page = 0
+        g.motcua_keyset = {
+            "page": page,
+            "next": plan.token(rows[-1]) if has_next and rows else None,
+            "prev": plan.token(rows[0]) if has_prev and rows else None,
+        }
+        return count, rows
+
+    def keyset_links(self, pager_url, count):
+        """The pager's links {"first", "prev", "next"} (None where there is none), or None
+        when the list is not paged by key or its numbered pages are cheap (an exact count
+        within the bound)."""
+        state = g.get("motcua_keyset")
+        if not state or (count is not None and count <= current_app.settings.list_count_limit):
+            return None
+        page = state["page"]
+
+        def with_cursor(url, name, token):
+            return f"{url}{'&' if '?' in url else '?'}{urlencode({name: token})}"
+
+        prev = None
+        if state["prev"] is not None:
+            prev = (
+                pager_url(0)
+                if page <= 1
+                else with_cursor(pager_url(page - 1), BEFORE, state["prev"])
+            )
+        return {
+            "page": page,
+            "first": pager_url(0) if page > 0 else None,
+            "prev": prev,
+            "next": with_cursor(pager_url(page + 1), AFTER, state["next"])
+            if state["next"] is not None
+            else None,
+        }
+
+
+def _own_column(model, attr) -> bool:
+    """A plain column of the model itself (not a relation, an expression or a joined column)."""
+    prop = getattr(attr, "property", None)
+    return (
+        prop is not None
+        and getattr(attr, "class_", None) is model
+        and hasattr(prop, "columns")
+        and len(prop.columns) == 1
+    )

@@ -22,6 +22,7 @@ from domain.formatting import format_datetime
 from models import Dossier, Notice, NoticeTemplate, db
 from views import labels
 from views.base import SecureModelView, parse_id
+from views.listing import KeysetPagingMixin
 
 EVENTS = {
     "accepted": _l("Dossier received"),
@@ -86,7 +87,7 @@ def _preview(view, context, model, name):
     return Markup(f'<pre class="mb-0 notice-text">{escape(text)}</pre>')
 
 
-class NoticeView(SecureModelView):
+class NoticeView(KeysetPagingMixin, SecureModelView):
     """The outbox: read-only; "resend" for failed, given-up and unsent notices."""
 
     read_roles = ("admin",)

@@ -17,6 +17,7 @@ from models import AuditLog, CalendarDay, User, db
 from views import labels
 from views.base import ALL_ROLES, SecureModelView
 from views.exports import XlsxExportMixin
+from views.listing import KeysetPagingMixin
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -154,7 +155,7 @@ def _changes_formatter(view, context, model, name):
     return Markup(f'<table class="table table-sm mb-0">{head}{rows}</table>')
 
 
-class AuditLogView(XlsxExportMixin, SecureModelView):
+class AuditLogView(KeysetPagingMixin, XlsxExportMixin, SecureModelView):
     """Read-only for everyone: the trail can be browsed, never edited or deleted."""
 
     read_roles = ("admin", "manager")

@@ -208,7 +208,8 @@ def test_online_submission_accepted_later_or_refused(world):
     )
     db.session.add_all([s1, s2])
     db.session.commit()
-    assert set(lc.allowed_actions(s1)) == {"accept", "refuse", "withdraw"}
+    # A supplement may be asked before acceptance (Mẫu 02 of TT 03/2025, issue 13).
+    assert set(lc.allowed_actions(s1)) == {"accept", "refuse", "withdraw", "request_supplement"}
     lc.accept_dossier(db.session, s1, world["clerk"], T(2019, 2, 11, 8, 0), UNIT)
     lc.transition(
         db.session,

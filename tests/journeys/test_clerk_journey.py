@@ -92,9 +92,8 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
             "020190001234",
             "postal",
         )
-        # The page shows the due moment (a time of day too, since limits count in hours).
         assert f"{dossier.due_at:%H:%M %d/%m/%Y}" == shown_due
-        due = f"{dossier.due_date:%d/%m/%Y}"
+        assert dossier.due_at.date() == dossier.due_date
         assert [(d.name, d.kind, d.copies) for d in dossier.documents] == [
             ("Đơn đề nghị cấp lại giấy phép lái xe", "original", 1),
             ("Bản sao Căn cước công dân", "copy", 1),
@@ -105,7 +104,7 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
     # The receipt (Mẫu 01), ready to print.
     text = page.inner_text("body")
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text.upper()
-    assert code in text and "Vi Thị Ngọc Ánh" in text and due in text
+    assert code in text and "Vi Thị Ngọc Ánh" in text and shown_due[-10:] in text  # the date
     shots(page, "receipt-mau01", docs=True)
 
     # The dossier page: accepted, the receipt offered again.

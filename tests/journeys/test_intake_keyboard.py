@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from domain import lifecycle as lc
 from domain.calendar import load_calendar
-from models import Dossier, Procedure, db
+from models import Dossier, DossierFile, Procedure, db
+from tests import file_samples as samples
 from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
@@ -176,7 +177,90 @@ def test_the_page_shows_the_due_date_it_then_stores(app, live_server, page, cent
     page.wait_for_url(f"{live_server}/dossier/print/01/**")
     with app.app_context():
         d = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Lò Văn Sinh"))
-        assert f"{d.due_at:%H:%M %d/%m/%Y}" == shown_due  # the due moment, to the minute
+        assert f"{d.due_at:%H:%M %d/%m/%Y}" == shown_due  # (the due moment, issue 16)
+        assert d.due_at.date() == d.due_date
         assert [
             f"{f.name}: {f.amount_vnd:,} đ".replace(",", ".") for f in d.procedure.fee_items
         ] == [shown_fees]
+
+
+def _procedure_chosen(page, keys, base, typed, code="1.002809"):
+    """The intake page opened, the procedure found by what is typed and taken with Enter."""
+    page.goto(f"{base}/dossier/new/")
+    page.wait_for_function("document.activeElement.classList.contains('select2-focusser')")
+    keys.type(typed)
+    page.wait_for_selector(f".select2-highlighted:has-text('{code}')")
+    keys.press("Enter")
+    page.wait_for_selector("#intake-info:not(.d-none)")
+
+
+def test_a_scan_attached_at_intake_by_keyboard(app, live_server, page, centre, tmp_path):
+    """Issue 14 point 3 at the counter: the first paper's scan chosen from its file input by
+    keyboard (Space opens the chooser; Playwright stands in for the system dialog), sent with the
+    same key as the rest, and listed on the dossier page — still within the key budget."""
+    app.config["FILES_DIR"] = str(tmp_path / "files")
+    scan = tmp_path / "don-de-nghi.pdf"
+    scan.write_bytes(samples.pdf(2))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    log_in(page, live_server, "staff1")
+    keys = Keys(page)
+    _procedure_chosen(page, keys, live_server, "1.002809")
+    page.wait_for_selector("#intake-documents .intake-document")
+    for text in ("020190007777", "Nông Văn Thắng", "0915 222 333", "Thôn Nà Pàn, xã Mai Pha"):
+        keys.press("Tab")
+        keys.type(text)
+    keys.press("Tab")  # the first paper's box (ticked: it is required)
+    keys.press("Tab")  # its kind
+    keys.press("Tab")  # its copies
+    keys.press("Tab")  # its scans
+    first = page.evaluate("document.activeElement.name")
+    assert first.startswith("checklist-") and first.endswith("-files"), first
+    keys.press("Enter")  # Enter in a file input sends nothing
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/dossier/new/")
+    assert _dossiers(app, applicant_name="Nông Văn Thắng") == 0
+    with page.expect_file_chooser() as chooser:
+        keys.press("Space")  # Space opens the file chooser
+    chooser.value.set_files(str(scan))
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "scan-filled.png"), full_page=True)
+    page.add_init_script("window.print = function () { window.__printed = true; };")
+    keys.press("Control+Enter")
+    page.wait_for_url(f"{live_server}/dossier/print/01/**")
+    assert len(keys.pressed) <= MAX_KEYS, keys.pressed
+    assert keys.pressed == ["Enter"] + ["Tab"] * 8 + ["Enter", "Space", "Control+Enter"]
+    with app.app_context():
+        d = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Nông Văn Thắng"))
+        [attachment] = db.session.scalars(select(DossierFile)).all()
+        assert attachment.dossier_id == d.id
+        assert attachment.document_id == d.documents[0].id
+        assert (attachment.original_name, attachment.stored.pages) == ("don-de-nghi.pdf", 2)
+        assert attachment.uploaded_at == d.accepted_at
+    page.goto(f"{live_server}/dossier/details/?id={d.id}#files")
+    row = page.locator("#file-list .file-row")
+    assert row.count() == 1
+    assert "don-de-nghi.pdf" in row.inner_text() and d.documents[0].name in row.inner_text()
+    assert "✓ " + d.documents[0].name in page.inner_text("#scan-checklist")
+    page.locator("#files").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "scan-dossier-page.png"))
+
+
+def test_a_scan_too_large_is_caught_before_the_send(app, live_server, page, centre, tmp_path):
+    """Over UPLOAD_MAX_BYTES: said on the page before anything is sent, the form as typed."""
+    app.config["FILES_DIR"] = str(tmp_path / "files")
+    app.config["UPLOAD_MAX_BYTES"] = 1000
+    big = tmp_path / "lon.pdf"
+    big.write_bytes(samples.pdf(40))
+    log_in(page, live_server, "staff1")
+    _procedure_chosen(page, Keys(page), live_server, "1.002809")
+    page.wait_for_selector("#intake-documents .intake-document")
+    page.fill("#applicant_name", "Lường Thị Mai")
+    page.set_input_files("#intake-files", str(big))
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#intake-files-error:not(.d-none)")
+    assert "lon.pdf lớn hơn" in page.inner_text("#intake-files-error")
+    assert page.url.endswith("/dossier/new/")
+    assert page.input_value("#applicant_name") == "Lường Thị Mai"
+    assert _active(page) == "intake-files"
+    page.screenshot(path=str(SHOTS / "scan-too-large.png"), full_page=True)
+    assert _dossiers(app, applicant_name="Lường Thị Mai") == 0

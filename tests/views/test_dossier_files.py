@@ -30,13 +30,6 @@ UNIT = "000.00.20.H37"
 
 
 @pytest.fixture
-def files_dir(app, tmp_path):
-    path = tmp_path / "files"
-    app.config["FILES_DIR"] = str(path)
-    return path
-
-
-@pytest.fixture
 def world(app, users, files_dir):
     """A dossier of SGTVT (staff1's agency) with two received documents, one of STP."""
     with app.app_context():
@@ -230,6 +223,15 @@ def test_the_same_content_is_stored_once(app, client, login_as, world, files_dir
     assert "đã được đính kèm" in _flashes(client)
     assert _counts(app) == (1, 2)
     assert len(_stored_on_disk(files_dir)) == 1
+
+
+def test_the_same_content_twice_in_one_send_stores_nothing(app, client, login_as, world, files_dir):
+    """Refused before anything is written (it once left the first copy on disk, no row)."""
+    login_as("staff")
+    content = samples.png(seed=11)
+    _upload(client, world["own"], ("a.png", content), ("b.png", content))
+    assert "b.png đã được đính kèm" in _flashes(client)
+    assert _counts(app) == (0, 0) and _stored_on_disk(files_dir) == []
 
 
 @pytest.mark.parametrize(

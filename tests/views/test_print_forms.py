@@ -198,3 +198,38 @@ def test_apology_is_addressed_kinh_gui_and_refusal_signed_by_the_receiving_offic
     assert "NGƯỜI TIẾP NHẬN HỒ SƠ" in text and "NGƯỜI HƯỚNG DẪN" not in text
     page.goto(f"{live_server}/dossier/print/02/?id={dossiers['late']}")
     assert "NGƯỜI HƯỚNG DẪN" in page.inner_text("body")  # Mẫu 02 keeps its own signer
+
+
+@pytest.fixture
+def forms_2025(app, users):
+    """Dossiers accepted in 2026 with every form of the 2025 set (tests/forms_data.py)."""
+    from tests import forms_data
+
+    with app.app_context():
+        return forms_data.build(2026)
+
+
+def test_every_2025_form_fits_its_page(live_server, page, forms_2025):
+    """The 2025 set in Chromium: Mẫu 01 one copy per A4 sheet, every other form one sheet, each
+    with its number, title and legal basis at the foot of the sheet."""
+    _login(page, live_server)
+    reader = _pdf(page, live_server, "01", forms_2025["full"], "2025-full")
+    pages = _text(reader)
+    assert len(pages) == 2, f"Mẫu 01 (2025): {len(pages)} pages"
+    for sheet in pages:
+        flat = " ".join(sheet.split())
+        assert "Mẫu số 01" in flat and "NGƯỜI TIẾP NHẬN HỒ SƠ" in flat
+        assert flat.endswith("Thông tư số 03/2025/TT-VPCP ngày 15/9/2025 của Văn phòng Chính phủ")
+    for kind, name, number, title in (
+        ("02", "late", "02", "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"),
+        ("02", "intake", "02", "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"),
+        ("03", "refused", "03", "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"),
+        ("04", "late", "04", "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT"),
+        ("stop", "stopped", "05", "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"),
+        ("05", "late", "06", "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"),
+    ):
+        reader = _pdf(page, live_server, kind, forms_2025[name], f"2025-{name}")
+        assert len(reader.pages) == 1, f"Mẫu {number} (2025): {len(reader.pages)} pages"
+        flat = " ".join(_text(reader)[0].split())
+        assert f"Mẫu số {number}" in flat and title in flat, (kind, flat[:400])
+        assert "03/2025/TT-VPCP" in flat

@@ -25,6 +25,7 @@ from views.base import (
     vnd_formatter,
 )
 from views.exports import XlsxExportMixin
+from views.listing import KeysetPagingMixin
 from views.service.common import (
     RULE_MESSAGES,
     WRITERS,
@@ -37,7 +38,9 @@ from views.service.common import (
 )
 
 
-class PaymentView(XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView):
+class PaymentView(
+    KeysetPagingMixin, XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView
+):
     """Payments of fees and charges. Staff record them for their own agencies' dossiers; a
     payment is never edited or deleted: a mistake is cancelled with a reason, then re-entered."""
 

@@ -1,0 +1,134 @@
+"""Timings of the big lists (issue 16): page 1 and a deep page by key, indexed search, the
+agency + rare status filter, with the SQL statements each page sends.
+
+    .venv/bin/python bench/lists.py --database URL [--repeat 7] [--upgrade]
+
+Runs against a database already filled (bench/run.py or `flask seed demo` + `flask seed
+scale`); --upgrade first applies the migrations (the search index of migration 0014: on a
+million dossiers that takes minutes once). Each measure runs --repeat times, the measures
+interleaved round by round; it prints the median, the spread (min–max) and the ratios the
+issue asks for. It asserts nothing."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
+
+from app import create_app  # noqa: E402
+from models import Dossier, db  # noqa: E402
+
+PAGE = 50
+
+
+def cursor_at(offset: int, agency_id: int | None = None) -> str:
+    """The cursor of the row at `offset` in the default order (newest first): what the next
+    link of page offset / PAGE carries."""
+    query = select(Dossier.id, Dossier.accepted_at).order_by(
+        Dossier.accepted_at.desc(), Dossier.id.desc()
+    )
+    if agency_id is not None:
+        query = query.where(Dossier.agency_id == agency_id)
+    row = db.session.execute(query.offset(offset).limit(1)).one()
+    return f"{row.id}_{row.accepted_at.isoformat()}" if row.accepted_at else str(row.id)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--upgrade", action="store_true")
+    args = parser.parse_args()
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
+    )
+    with app.app_context():
+        if args.upgrade:
+            t0 = time.perf_counter()
+            upgrade(directory=str(ROOT / "migrations"))
+            print(f"migrations applied in {time.perf_counter() - t0:.0f} s")
+        total = db.session.scalar(select(func.count()).select_from(Dossier))
+        agency_id, agency_rows = db.session.execute(
+            select(Dossier.agency_id, func.count())
+            .group_by(Dossier.agency_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+        rare_status, rare_rows = db.session.execute(
+            select(Dossier.status, func.count())
+            .where(Dossier.agency_id == agency_id)
+            .group_by(Dossier.status)
+            .order_by(func.count())
+            .limit(1)
+        ).one()
+        deep = cursor_at(PAGE * 1000 - 1)
+        staff_deep = cursor_at(min(PAGE * 1000, agency_rows - PAGE) - 1, agency_id)
+        some = db.session.scalar(
+            select(Dossier.id_number).where(Dossier.id_number.is_not(None)).limit(1)
+        )
+        db.session.rollback()
+    print(
+        f"{db.engine.dialect.name}: {total:,} dossiers; busiest agency {agency_id} "
+        f"({agency_rows:,}), its rarest status {rare_status} ({rare_rows:,} rows)"
+    )
+    manager, staff = app.test_client(), app.test_client()
+    manager.post("/login", data={"username": "lanhdao", "password": "demo1234"})
+    staff.post("/login", data={"username": "canbo", "password": "demo1234"})
+    flt = f"flt0_0={agency_id}&flt1_3={rare_status}"
+    measures = [
+        ("list page 1", manager, "/dossier/"),
+        ("list page 1000 (by key)", manager, f"/dossier/?page=999&after={deep}"),
+        ("staff list page 1", staff, "/dossier/"),
+        ("staff deep page (by key)", staff, f"/dossier/?page=999&after={staff_deep}"),
+        ("search, one match (ID number)", manager, f"/dossier/?search={some}"),
+        ("search, no match", manager, "/dossier/?search=khong+ai+ten+nay"),
+        ("search, no match (one word)", manager, "/dossier/?search=qxzqxz"),
+        ("agency + rare status filter", manager, f"/dossier/?{flt}"),
+        ("due list", manager, "/dossier_due/"),
+        ("payments page 1", manager, "/payment/"),
+        ("audit log page 1", manager, "/audit_log/"),
+    ]
+    times: dict[str, list[float]] = {label: [] for label, _, _ in measures}
+    statements: dict[str, tuple] = {}
+    seen: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    for _ in range(args.repeat + 1):  # the first round warms caches and is not kept
+        for label, client, url in measures:
+            seen.clear()
+            t0 = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - t0
+            assert response.status_code == 200, (url, response.status_code)
+            times[label].append(elapsed)
+            # SELECTs, and the others (BEGIN; PRAGMA busy_timeout on SQLite not counted)
+            kinds = [s.lstrip().split(None, 1)[0].upper() for s in seen]
+            statements[label] = (
+                kinds.count("SELECT"),
+                ",".join(k for k in kinds if k not in ("SELECT", "PRAGMA")) or "-",
+            )
+    print(f"{'measure':34} {'median':>9} {'spread':>17} SELECTs, other SQL")
+    medians = {}
+    for label, values in times.items():
+        kept = values[1:]
+        medians[label] = statistics.median(kept)
+        print(
+            f"{label:34} {medians[label] * 1000:7.1f} ms "
+            f"{min(kept) * 1000:7.1f}–{max(kept) * 1000:7.1f} ms "
+            f"{statements[label][0]:4}  {statements[label][1]}"
+        )
+    print(f"page 1000 ÷ page 1: {medians['list page 1000 (by key)'] / medians['list page 1']:.2f}")
+    print(
+        f"staff deep ÷ page 1: {medians['staff deep page (by key)'] / medians['staff list page 1']:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

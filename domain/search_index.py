@@ -1,0 +1,106 @@
+"""Indexed accent-free search (issue 16): a word is found inside the normalised `search_text`
+of a big table without reading the whole table.
+
+PostgreSQL: a pg_trgm GIN index on search_text serves `search_text LIKE '%word%'` as it is.
+SQLite: an FTS5 table with the trigram tokenizer (SQLite ≥ 3.34) holds the same text, kept in
+step by triggers; a word of 3 characters or more is looked up there as a phrase (a substring,
+as LIKE finds it), a shorter one (no trigram in it) falls back to LIKE.
+
+Both are made by migration 0014 and, for a schema made by `db.create_all()`, by the table's
+create event (models.py). The same results as the plain LIKE: tests/domain/test_search_index.py."""
+
+from __future__ import annotations
+
+from sqlalchemy import literal_column, select, table
+
+# The tables whose search_text is indexed (the big ones).
+INDEXED_TABLES = ("dossier",)
+MIN_INDEXED_LENGTH = 3  # a trigram
+
+
+def fts_table(name: str) -> str:
+    return f"{name}_search"
+
+
+def trigram_index(name: str) -> str:
+    return f"ix_{name}_search_trgm"
+
+
+def create_statements(dialect: str, name: str) -> list[str]:
+    """The DDL that indexes `name`.search_text on this database (rows already there included)."""
+    if dialect == "postgresql":
+        return [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            f"CREATE INDEX IF NOT EXISTS {trigram_index(name)} ON {name} "
+            "USING gin (search_text gin_trgm_ops)",
+        ]
+    if dialect != "sqlite":
+        return []
+    fts = fts_table(name)
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(search_text, content='{name}', "
+        "content_rowid='id', tokenize='trigram')",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_insert AFTER INSERT ON {name} BEGIN "
+        f"INSERT INTO {fts}(rowid, search_text) VALUES (new.id, new.search_text); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_delete AFTER DELETE ON {name} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+        "END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_update AFTER UPDATE OF search_text, id ON {name} "
+        f"BEGIN INSERT INTO {fts}({fts}, rowid, search_text) "
+        "VALUES ('delete', old.id, old.search_text); "
+        f"INSERT INTO {fts}(rowid, search_text) VALUES (new.id, new.search_text); END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+    ]
+
+
+def drop_statements(dialect: str, name: str) -> list[str]:
+    if dialect == "postgresql":
+        return [f"DROP INDEX IF EXISTS {trigram_index(name)}"]
+    if dialect != "sqlite":
+        return []
+    fts = fts_table(name)
+    return [
+        *(f"DROP TRIGGER IF EXISTS {fts}_{what}" for what in ("insert", "delete", "update")),
+        f"DROP TABLE IF EXISTS {fts}",
+    ]
+
+
+def is_index_object(name: str | None) -> bool:
+    """A table or index made here, not in models.py (the migrations' comparison leaves it)."""
+    if not name:
+        return False
+    return any(
+        name == trigram_index(t) or name == fts_table(t) or name.startswith(fts_table(t) + "_")
+        for t in INDEXED_TABLES
+    )
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object: the comparison of models and database leaves these out."""
+    return not is_index_object(name)
+
+
+def contains_word(dialect: str, column, word: str):
+    """`column` (a search_text) contains the normalised `word`: the criterion the index serves."""
+    like = column.contains(word, autoescape=True)
+    name = getattr(column.table, "name", None)
+    if dialect != "sqlite" or len(word) < MIN_INDEXED_LENGTH or name not in INDEXED_TABLES:
+        return like
+    fts = fts_table(name)
+    phrase = '"' + word.replace('"', '""') + '"'
+    rows = (
+        select(literal_column("rowid"))
+        .select_from(table(fts))
+        .where(literal_column(fts).op("MATCH")(phrase))
+    )
+    return column.table.c.id.in_(rows)
+
+
+def rebuild(connection) -> None:
+    """The SQLite FTS tables rebuilt from their tables (after a bulk load that bypassed the
+    triggers); nothing to do on PostgreSQL, whose index is kept by the database itself."""
+    if connection.dialect.name != "sqlite":
+        return
+    for name in INDEXED_TABLES:
+        fts = fts_table(name)
+        connection.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
