@@ -62,9 +62,6 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
     page.keyboard.type("buu chinh")
     page.wait_for_selector(".select2-result-label:has-text('Qua bưu chính')")
     page.keyboard.press("Enter")
-    page.keyboard.press("Tab")  # the number of sets (Mẫu 01's "Số lượng hồ sơ"): one, as shown
-    assert page.evaluate("document.activeElement.id") == "set_count"
-    assert page.input_value("#set_count") == "1"
     page.keyboard.press("Tab")
     page.keyboard.type("Giấy phép lái xe hạng B2 bị mất")
     page.keyboard.press("Tab")  # "add a document": Enter adds a row for it
@@ -90,13 +87,11 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
             select(Dossier).where(Dossier.applicant_name == "Vi Thị Ngọc Ánh")
         )
         code, dossier_id = dossier.code, dossier.id
-        assert (
-            dossier.procedure.code,
-            dossier.id_number,
-            dossier.return_channel,
-            dossier.set_count,
-            dossier.note,
-        ) == ("1.002809", "020190001234", "postal", 1, "Giấy phép lái xe hạng B2 bị mất")
+        assert (dossier.procedure.code, dossier.id_number, dossier.return_channel) == (
+            "1.002809",
+            "020190001234",
+            "postal",
+        )
         assert f"{dossier.due_at:%H:%M %d/%m/%Y}" == shown_due
         assert dossier.due_at.date() == dossier.due_date
         assert [(d.name, d.kind, d.copies) for d in dossier.documents] == [
