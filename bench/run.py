@@ -247,7 +247,8 @@ class Target:
 
         def home():
             self.app.extensions.pop("motcua_dashboard", None)  # uncached
-            return self.get(self.app, self.client, self.counter, "/")
+            # The seeded data's last year (today's window may hold only the intake's dossiers).
+            return self.get(self.app, self.client, self.counter, f"/?until={self.last_year}-12")
 
         def figures():
             with self.app.app_context():
@@ -437,7 +438,9 @@ def _repetition(targets, measures, times, counts, exports, args) -> None:
     if args.export_rows:
         for t in targets:
             for kind in ("project", "plain"):
-                exports.setdefault((t.dialect, kind), []).append(t.export(kind))
+                result = t.export(kind)
+                exports.setdefault((t.dialect, kind), []).append(result)
+                print(f"  {t.dialect:10} export {kind:8} {json.dumps(result)}", flush=True)
 
 
 def _ms(values) -> str:
