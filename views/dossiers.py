@@ -169,8 +169,8 @@ class DossierView(
         "applicant_kind",
         "email",
         "channel",
+        "set_count",  # before the return channel: the keyboard goes from it to the note
         "return_channel",
-        "set_count",
         "note",
         "documents",
     )
@@ -323,6 +323,13 @@ class DossierView(
         if is_created:
             return self.get_url(".details_view", id=model.id, receipt=1)
         return self.get_url(".details_view", id=model.id)
+
+    def create_model(self, form):
+        # The new dossier's code, due date and id are shown and linked right after the commit:
+        # kept as committed rather than read back (one SELECT less per intake, and on SQLite no
+        # second write transaction just to read it). The session ends with the request.
+        db.session().expire_on_commit = False
+        return super().create_model(form)
 
     def after_model_change(self, form, model, is_created):
         if is_created:
