@@ -198,15 +198,7 @@ def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> Non
     ws.merge_range(4, last - 3, 4, last, "Đơn vị tính: Số hồ sơ TTHC", f.right)
 
     top = 5
-    ws.merge_range(top, 0, top + 1, 0, "STT", f.head)
-    ws.merge_range(top, 1, top + 1, 1, "Đơn vị, lĩnh vực giải quyết", f.head)
-    for group, name in enumerate(GROUPS):
-        cols = [2 + i for i, (_, _, g) in enumerate(FORM_COLUMNS) if g == group]
-        ws.merge_range(top, cols[0], top, cols[-1], name, f.head)
-    for i, (_, label, _) in enumerate(FORM_COLUMNS):
-        ws.write_string(top + 1, 2 + i, label, f.head)
-    ws.set_row(top, 30)
-    ws.set_row(top + 1, 45)
+    _grouped_header(ws, f, top, "Đơn vị, lĩnh vực giải quyết", FORM_COLUMNS, 45)
     ws.write_string(top + 2, 0, "(A)", f.colno)
     ws.write_string(top + 2, 1, "(B)", f.colno)
     for i in range(len(FORM_COLUMNS)):
@@ -338,72 +330,43 @@ def write_digitisation_sheet(wb, f, report: dict, unit_name: str) -> None:
     _print_setup(ws)
 
 
+def _grouped_header(ws, f, top: int, label: str, columns, label_height: int) -> None:
+    """The two header rows of a form: STT and `label` over both, each group's name over its
+    columns (GROUPS), then each column's own text (columns: (key, text, group))."""
+    ws.merge_range(top, 0, top + 1, 0, "STT", f.head)
+    ws.merge_range(top, 1, top + 1, 1, label, f.head)
+    for group, name in enumerate(GROUPS):
+        cols = [2 + i for i, (_, _, g) in enumerate(columns) if g == group]
+        ws.merge_range(top, cols[0], top, cols[-1], name, f.head)
+    for i, (_, text, _) in enumerate(columns):
+        ws.write_string(top + 1, 2 + i, text, f.head)
+    ws.set_row(top, 30)
+    ws.set_row(top + 1, label_height)
+
+
+# (label, figure, the figure it is a share of) of the dossiers received, resolved and pending.
+DOSSIER_LINES = (
+    ("Tổng số hồ sơ tiếp nhận", "received_total", None),
+    ("  – Kỳ trước chuyển qua", "carried_over", "received_total"),
+    ("  – Mới tiếp nhận", "received_new", "received_total"),
+    ("      + Trực tiếp", "received_direct", "received_new"),
+    ("      + Trực tuyến", "received_online", "received_new"),
+    ("      + Qua dịch vụ bưu chính công ích", "received_postal", "received_new"),
+    ("Đã giải quyết, trả kết quả", "resolved_total", "received_total"),
+    ("  – Trước hạn", "resolved_early", "resolved_total"),
+    ("  – Đúng hạn", "resolved_on_time", "resolved_total"),
+    ("  – Trễ hạn", "resolved_late", "resolved_total"),
+    ("Đang giải quyết", "pending_total", "received_total"),
+    ("  – Trong hạn", "pending_in_time", "pending_total"),
+    ("  – Quá hạn", "pending_overdue", "pending_total"),
+)
+
+
 def _dossier_lines(t: dict) -> list[tuple]:
     """(label, value, share, note) of the dossiers received, resolved and pending."""
     return [
-        ("Tổng số hồ sơ tiếp nhận", t["received_total"], None, ""),
-        (
-            "  – Kỳ trước chuyển qua",
-            t["carried_over"],
-            _ratio(t["carried_over"], t["received_total"]),
-            "",
-        ),
-        (
-            "  – Mới tiếp nhận",
-            t["received_new"],
-            _ratio(t["received_new"], t["received_total"]),
-            "",
-        ),
-        (
-            "      + Trực tiếp",
-            t["received_direct"],
-            _ratio(t["received_direct"], t["received_new"]),
-            "",
-        ),
-        (
-            "      + Trực tuyến",
-            t["received_online"],
-            _ratio(t["received_online"], t["received_new"]),
-            "",
-        ),
-        (
-            "      + Qua dịch vụ bưu chính công ích",
-            t["received_postal"],
-            _ratio(t["received_postal"], t["received_new"]),
-            "",
-        ),
-        (
-            "Đã giải quyết, trả kết quả",
-            t["resolved_total"],
-            _ratio(t["resolved_total"], t["received_total"]),
-            "",
-        ),
-        (
-            "  – Trước hạn",
-            t["resolved_early"],
-            _ratio(t["resolved_early"], t["resolved_total"]),
-            "",
-        ),
-        (
-            "  – Đúng hạn",
-            t["resolved_on_time"],
-            _ratio(t["resolved_on_time"], t["resolved_total"]),
-            "",
-        ),
-        ("  – Trễ hạn", t["resolved_late"], _ratio(t["resolved_late"], t["resolved_total"]), ""),
-        (
-            "Đang giải quyết",
-            t["pending_total"],
-            _ratio(t["pending_total"], t["received_total"]),
-            "",
-        ),
-        (
-            "  – Trong hạn",
-            t["pending_in_time"],
-            _ratio(t["pending_in_time"], t["pending_total"]),
-            "",
-        ),
-        ("  – Quá hạn", t["pending_overdue"], _ratio(t["pending_overdue"], t["pending_total"]), ""),
+        (label, t[key], None if of is None else _ratio(t[key], t[of]), "")
+        for label, key, of in DOSSIER_LINES
     ]
 
 
@@ -788,15 +751,7 @@ def write_official_form(
     ws.merge_range(4, last - 3, 4, last, "Đơn vị tính: Hồ sơ", f.right)
 
     top = 5
-    ws.merge_range(top, 0, top + 1, 0, "STT", f.head)
-    ws.merge_range(top, 1, top + 1, 1, "Lĩnh vực, công việc giải quyết theo cấp", f.head)
-    for group, name in enumerate(GROUPS):
-        cols = [2 + i for i, (_, _, g) in enumerate(OFFICIAL_COLUMNS) if g == group]
-        ws.merge_range(top, cols[0], top, cols[-1], name, f.head)
-    for i, (_, text, _) in enumerate(OFFICIAL_COLUMNS):
-        ws.write_string(top + 1, 2 + i, text, f.head)
-    ws.set_row(top, 30)
-    ws.set_row(top + 1, 60)
+    _grouped_header(ws, f, top, "Lĩnh vực, công việc giải quyết theo cấp", OFFICIAL_COLUMNS, 60)
     for i in range(last + 1):
         ws.write_string(top + 2, i, f"({i + 1})", f.colno)
 

@@ -180,3 +180,23 @@ def redis_or_skip(url: str):
         pytest.skip(reason)
     yield client
     client.close()
+
+
+def statements_of(app, fn, parameters: bool = False) -> list:
+    """The SQL statements `fn()` sends to the app's database, in order (with their parameters
+    when asked): for the tests that bound the number of queries of a page."""
+    from sqlalchemy import event
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, params, *args):
+        seen.append((statement, params) if parameters else statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
