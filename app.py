@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from limits import parse as parse_limit
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import replica
 import transactions
 from cli import register_cli
 from domain import audit, catalog_cache
@@ -165,6 +166,8 @@ def _default_config(instance: Path) -> dict:
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance / 'motcua.db'}"
         ),
+        # A read replica for the report, the dashboard and the exports (replica.py).
+        REPORTS_DATABASE_URL=os.environ.get("REPORTS_DATABASE_URL") or None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,
@@ -206,6 +209,7 @@ def _derived_config(app: Motcua, instance: Path) -> None:
 
 
 def _init_database(app: Motcua) -> None:
+    replica.configure(app)
     db.init_app(app)
     catalog_cache.MAX_AGE = app.settings.catalog_cache_seconds
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -35,6 +35,7 @@ from sqlalchemy import (
     false,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, joinedload, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -369,6 +370,17 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
         return self.full_name or self.username
 
 
+# Dossiers resolved more than LONG_SPAN_DAYS days after their acceptance (few): the reports find
+# those that span a whole period through the partial index ix_dossier_long_span, and the others
+# by bounded ranges (domain/reports.py relevant_dossiers). The predicate per dialect, written
+# exactly as the reports' queries write it (domain/sql.py long_span), so that the planner uses it.
+LONG_SPAN_DAYS = 31
+LONG_SPAN = {
+    "sqlite": "resolved_at > datetime(accepted_at, '+{days} days')",
+    "postgresql": "resolved_at > accepted_at + interval '{days} days'",
+}
+
+
 class Dossier(TimestampMixin, SearchableMixin, db.Model):
     __tablename__ = "dossier"
     __search_fields__ = ("code", "applicant_name", "id_number", "phone", "postal_tracking_no")
@@ -387,6 +399,13 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
         Index("ix_dossier_agency_status_accepted", "agency_id", "status", "accepted_at"),
         Index("ix_dossier_status_accepted", "status", "accepted_at"),
         CheckConstraint("NOT due_in_hours OR due_at IS NOT NULL", name="due_at"),
+        Index(
+            "ix_dossier_long_span",
+            "resolved_at",
+            "accepted_at",
+            sqlite_where=text(LONG_SPAN["sqlite"].format(days=LONG_SPAN_DAYS)),
+            postgresql_where=text(LONG_SPAN["postgresql"].format(days=LONG_SPAN_DAYS)),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # Set at acceptance; 64: an agency's eid code (32) + date + a sequence of 4 digits or more.

@@ -1,15 +1,25 @@
-"""Timings of the report engine, the dashboard queries and a streamed export on many dossiers.
+"""The benchmark of issue 16: the project's pages, a stock Flask-Admin ModelView(Dossier) on the
+same tables, and a hand-written SQL floor per report, measured in one run, interleaved.
 
-    make bench    (or: .venv/bin/python bench/run.py --dossiers 1000000 [--database URL])
+    make bench          (or: .venv/bin/python bench/run.py [--dossiers 1000000] [--repeat 5])
 
-Fills the database (schema created if missing) with the demo year and synthetic dossiers up to
---dossiers (existing ones are reused), then prints how long each query and page takes.
-It prints numbers; it asserts nothing. Uses its own database: never point it at real data."""
+The databases are built once and kept (bench/build.py: BENCH_CACHE, bench_1m on PostgreSQL when
+reachable at BENCH_PG_URL). Each repetition runs every measure once, in the same order, so that a
+change in the machine's load hits all of them alike; a measure's figure is the median of the
+repetitions and its spread the lowest and highest. The export runs in a child process (its peak
+RSS is the export's own). Results are printed and written to bench/RESULTS.md with the machine
+and its load average. It asserts nothing: timings live here, not in the tests."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,139 +28,507 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flask import current_app  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from bench import build  # noqa: E402
+from bench.stock import stock_app  # noqa: E402
 
-from app import create_app  # noqa: E402
-from domain import dashboard, periods, reports  # noqa: E402
-from domain.report_workbook import write_report_workbook  # noqa: E402
-from domain.spreadsheets import new_workbook, safe_value  # noqa: E402
-from models import Dossier, Procedure, db  # noqa: E402
-from seed import database_is_empty  # noqa: E402
-from seed.demo import load_demo  # noqa: E402
-from seed.scale import generate  # noqa: E402
+BENCH_SETTINGS = {
+    "SECRET_KEY": "bench",
+    "WTF_CSRF_ENABLED": False,  # the bench logs in without a browser
+    "RATELIMIT_ENABLED": False,
+    "EXPORT_MAX_ROWS": 1_000_000,
+}
+NO_MATCH = "khong ai ten nay"
 
 
-def seed(n: int) -> None:
-    """The demo year (catalog, users, 2019) plus synthetic dossiers up to n, through the same
-    code as `flask seed demo` and `flask seed scale`."""
-    if database_is_empty():
-        load_demo(db.session)
-        db.session.commit()
-    have = db.session.scalar(select(func.count()).select_from(Dossier))
-    if have < n:
+class Counter:
+    """SQL statements sent through an engine (a page's count)."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.n = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args):
+        self.n += 1
+
+
+# ---- what is measured ---------------------------------------------------------------------------
+
+
+def period_cases(year: int):
+    from domain import reports
+
+    return (
+        (f"report year {year}", reports.year_period(year)),
+        (f"report quarter {year}-Q2", reports.quarter_period(year, 2)),
+        (f"report month {year}-03", reports.month_period(year, 3)),
+    )
+
+
+FLOOR_SQL = """
+SELECT agency_id,
+  SUM(CASE WHEN accepted_at >= :start AND accepted_at < :end THEN 1 ELSE 0 END),
+  SUM(CASE WHEN resolved_at >= :start AND resolved_at < :end AND due_date >= {day}
+      THEN 1 ELSE 0 END),
+  SUM(CASE WHEN resolved_at >= :start AND resolved_at < :end AND due_date < {day}
+      THEN 1 ELSE 0 END)
+FROM dossier
+WHERE (accepted_at >= :start AND accepted_at < :end)
+   OR (resolved_at >= :start AND resolved_at < :end)
+GROUP BY agency_id
+"""
+
+
+def floor_query(dialect: str, start, end):
+    """The hand-written floor of a report: one GROUP BY over the dossiers accepted or resolved in
+    the period (two bounded index ranges), counting received, on time and late per agency."""
+    from sqlalchemy import text
+
+    day = "date(resolved_at)" if dialect == "sqlite" else "CAST(resolved_at AS DATE)"
+    return text(FLOOR_SQL.format(day=day)), {
+        "start": dt.datetime.combine(start, dt.time()),
+        "end": dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
+    }
+
+
+class Target:
+    """One database: the project's app, the stock app, and the measures over them."""
+
+    def __init__(self, url: str, export_rows: int):
+        from app import create_app
+        from models import db
+
+        self.url = url
+        self.export_rows = export_rows
+        self.cpu: list[float] = []  # CPU seconds of each intake
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": url, **BENCH_SETTINGS})
+        self.stock = stock_app(url)
+        with self.app.app_context():
+            self.dialect = db.engine.dialect.name
+            self.counter = Counter(db.engine)
+            self.client = self.app.test_client()
+            r = self.client.post("/login", data={"username": "admin", "password": "demo1234"})
+            assert r.status_code in (302, 303), r.status_code
+            self._pick_cases()
+        with self.stock.app_context():
+            self.stock_counter = Counter(db.engine)
+        self.stock_client = self.stock.test_client()
+
+    def _pick_cases(self):
+        """Values for the search and filter pages, chosen from the data."""
+        from sqlalchemy import func, select
+
+        from models import Dossier, db
+
+        s = db.session
+        self.total = s.scalar(select(func.count()).select_from(Dossier))
+        self.last_year = s.scalar(select(func.max(Dossier.accepted_at))).year
+        mid = s.scalar(select(Dossier.id).order_by(Dossier.id).offset(self.total // 2).limit(1))
+        self.few = s.scalar(select(Dossier.id_number).where(Dossier.id == mid))
+        # The biggest agency and its rarest status with dozens of dossiers.
+        agency = s.execute(
+            select(Dossier.agency_id, func.count())
+            .group_by(Dossier.agency_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).first()[0]
+        counts = s.execute(
+            select(Dossier.status, func.count())
+            .where(Dossier.agency_id == agency)
+            .group_by(Dossier.status)
+            .order_by(func.count())
+        ).all()
+        status, n = next(((st, n) for st, n in counts if n >= 20), counts[0])
+        self.agency, self.status, self.rare_rows = agency, status, n
+        from models import Agency
+
+        self.agency_name = s.scalar(select(Agency.name).where(Agency.id == agency))
+        s.rollback()
+
+    # ---- pages ----
+
+    def _args(self, view, column: str, operation: str | None = None) -> str:
+        """flt0_<n>: the filter of `view` on `column` (and operation)."""
+        for arg, (_, flt) in view._filter_args.items():
+            if str(getattr(flt, "column", "")).endswith(column) and (
+                operation is None or str(flt.operation()) == operation
+            ):
+                return arg
+        raise LookupError(column)
+
+    def pages(self):
+        """(name, project URL, stock URL)."""
+        project = self.app.extensions["admin"][0]._views
+        view = next(v for v in project if v.endpoint == "dossier")
+        stock_view = self.stock.extensions["admin"][0]._views[-1]
+        agency = self._args(view, "agency_id")
+        status = self._args(view, "status")
+        s_agency = self._args(stock_view, "name")
+        s_status = self._args(stock_view, "status", "equals")
+        return (
+            ("list page 1", "/dossier/", "/dossier/"),
+            ("list page 1000", "/dossier/?page=999", "/dossier/?page=999"),
+            ("search, few matches", f"/dossier/?search={self.few}", f"/dossier/?search={self.few}"),
+            (
+                "search, no match",
+                f"/dossier/?search={NO_MATCH}",
+                f"/dossier/?search={NO_MATCH}",
+            ),
+            (
+                f"agency + rare status ({self.rare_rows} rows)",
+                f"/dossier/?flt0_{agency}={self.agency}&flt1_{status}={self.status}",
+                f"/dossier/?flt0_{s_agency}={self.agency_name}&flt1_{s_status}={self.status}",
+            ),
+        )
+
+    def get(self, app, client, counter, url: str) -> int:
+        with app.app_context():
+            before = counter.n
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return counter.n - before
+
+    def measures(self):
+        """[(name, kind, function returning a statement count or None)]; kind: project, stock,
+        floor."""
+        from domain import dashboard, reports
+        from models import db
+
+        out = []
+        for name, project_url, stock_url in self.pages():
+            out.append(
+                (
+                    name,
+                    "project",
+                    lambda u=project_url: self.get(self.app, self.client, self.counter, u),
+                )
+            )
+            out.append(
+                (
+                    name,
+                    "stock",
+                    lambda u=stock_url: self.get(
+                        self.stock, self.stock_client, self.stock_counter, u
+                    ),
+                )
+            )
+        for year in sorted({2019, self.last_year - 1}):
+            for name, (start, end) in period_cases(year):
+
+                def report(start=start, end=end):
+                    with self.app.app_context():
+                        before = self.counter.n
+                        reports.build_report(db.session, start, end)
+                        db.session.rollback()
+                        return self.counter.n - before
+
+                def floor(start=start, end=end):
+                    with self.app.app_context():
+                        stmt, params = floor_query(self.dialect, start, end)
+                        db.session.execute(stmt, params).all()
+                        db.session.rollback()
+                        return 1
+
+                def figures(start=start, end=end):
+                    with self.app.app_context():
+                        before = self.counter.n
+                        reports.figure_groups(db.session, start, end)
+                        db.session.rollback()
+                        return self.counter.n - before
+
+                out.append((name, "project", report))
+                out.append((name, "floor", floor))
+                out.append((f"{name}: dossier figures only", "project", figures))
+                out.append((f"{name}: dossier figures only", "floor", floor))
+
+        def home():
+            self.app.extensions.pop("motcua_dashboard", None)  # uncached
+            return self.get(self.app, self.client, self.counter, "/")
+
+        def figures():
+            with self.app.app_context():
+                before = self.counter.n
+                dashboard.dashboard(db.session, dt.date(self.last_year, 12, 31))
+                db.session.rollback()
+                return self.counter.n - before
+
+        out.append(("dashboard page (uncached)", "project", home))
+        out.append(("dashboard figures", "project", figures))
+        out.append(("intake: accept a dossier (POST)", "project", self.intake))
+        return out
+
+    def intake(self) -> int:
+        """A dossier accepted at the counter as the intake form posts it (it stays in the
+        bench's database); its CPU time is kept apart (Target.cpu)."""
+        from sqlalchemy import select
+
+        from models import Procedure, db
+
+        with self.app.app_context():
+            if not hasattr(self, "_procedure"):
+                self._procedure = db.session.scalar(
+                    select(Procedure.id).where(Procedure.active).order_by(Procedure.id).limit(1)
+                )
+                db.session.rollback()
+            self._intakes = getattr(self, "_intakes", 0) + 1
+            before, cpu = self.counter.n, time.process_time()
+            response = self.client.post(
+                "/dossier/new/",
+                data={
+                    "procedure": self._procedure,
+                    "id_number": f"0209{self._intakes:08d}",
+                    "applicant_name": "Nguyễn Văn Bench",
+                    "phone": "0987654321",
+                    "address": "Lạng Sơn",
+                    "applicant_kind": "citizen",
+                    "channel": "direct",
+                    "return_channel": "counter",
+                },
+            )
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
+            self.cpu.append(time.process_time() - cpu)
+            return self.counter.n - before
+
+    def export(self, kind: str) -> dict:
+        """rows/s and peak RSS of an export in a child process."""
+        out = subprocess.run(
+            [sys.executable, __file__, "--export-child", kind, self.url, str(self.export_rows)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---- the export child -----------------------------------------------------------------------------
+
+
+def export_child(kind: str, url: str, rows: int) -> None:
+    """Writes `rows` dossiers, newest first: `project` through the list's export endpoint
+    (/dossier/export.xlsx, limited to that many by an acceptance-date filter); `plain`: the same
+    columns from a plain cursor into a constant-memory xlsxwriter workbook."""
+    from sqlalchemy import select
+
+    from app import create_app
+    from models import Dossier, db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **BENCH_SETTINGS})
+    with app.app_context():
+        since = db.session.scalar(
+            select(Dossier.accepted_at).order_by(Dossier.accepted_at.desc()).offset(rows).limit(1)
+        )
+        db.session.rollback()
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if kind == "project":
+        client = app.test_client()
+        client.post("/login", data={"username": "admin", "password": "demo1234"})
+        view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "dossier")
+        arg = next(
+            a
+            for a, (_, f) in view._filter_args.items()
+            if str(getattr(f, "column", "")).endswith("accepted_at")
+            and "greater" in str(f.operation()).lower()
+        )
         t0 = time.perf_counter()
-        generate(db.session, n - have, current_app.settings.receiving_unit_code)
-        print(f"  seeded {n - have:,} dossiers in {time.perf_counter() - t0:.0f} s", flush=True)
-
-
-def http_pages(app) -> None:
-    """The screens a manager and a clerk open every day, through the whole Flask stack."""
-    client = app.test_client()
-    client.post("/login", data={"username": "lanhdao", "password": "demo1234"})
-    code = db.session.scalar(select(Procedure.code).order_by(Procedure.code).limit(1))
-    for label, url in (
-        ("page: dossier list (newest first)", "/dossier/"),
-        ("page: dossier search by applicant", "/dossier/?search=nguyen+van"),
-        ("page: dossier search, rare name (count scans)", "/dossier/?search=khong+ai+ten+nay"),
-        ("page: dossier search by procedure code", f"/dossier/?search={code}"),
-        ("page: overdue and nearly due", "/dossier_due/"),
-        ("page: payments", "/payment/"),
-        ("page: dashboard", "/"),
-    ):
-        timed(label, lambda url=url: _ok(client.get(url)))
-
-
-def _ok(response):
-    assert response.status_code == 200, response.status_code
-    return response
-
-
-def timed(label: str, fn, repeat: int = 3):
-    best, result = None, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
+        response = client.get(f"/dossier/export.xlsx?flt0_{arg}={since:%Y-%m-%d %H:%M:%S}")
+        assert response.status_code == 200, response.status_code
+        size = len(response.get_data())
         elapsed = time.perf_counter() - t0
-        best = elapsed if best is None else min(best, elapsed)
-    print(f"{label:55} {best * 1000:9.1f} ms")
-    return result
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+            Path(tmp.name).write_bytes(response.get_data())
+            from openpyxl import load_workbook
+
+            written = load_workbook(tmp.name, read_only=True).worksheets[0].max_row - 1
+    else:
+        from domain.spreadsheets import new_workbook
+
+        with app.app_context(), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+            t0 = time.perf_counter()
+            wb = new_workbook(tmp.name, constant_memory=True)
+            ws = wb.add_worksheet()
+            conn = db.engine.raw_connection()
+            cursor = conn.cursor()
+            cursor.execute(
+                "SELECT d.code, d.applicant_name, p.name, a.name, d.channel, d.status,"
+                " d.accepted_at, d.due_date FROM dossier d"
+                " JOIN procedure p ON p.id = d.procedure_id JOIN agency a ON a.id = d.agency_id"
+                f" ORDER BY d.accepted_at DESC, d.id DESC LIMIT {int(rows)}"
+            )
+            written = 0
+            while batch := cursor.fetchmany(2000):
+                for row in batch:
+                    written += 1
+                    ws.write_row(written, 0, row)
+            wb.close()
+            conn.close()
+            elapsed = time.perf_counter() - t0
+            size = Path(tmp.name).stat().st_size
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "rows": written,
+                "seconds": elapsed,
+                "rows_per_s": written / elapsed,
+                "rss_mb": rss / 1024,
+                "rss_before_mb": base_rss / 1024,
+                "bytes": size,
+            }
+        )
+    )
 
 
-def export_rows(limit: int) -> int:
-    """The export path without HTTP: yield_per batches into a constant-memory workbook."""
-    with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-        wb = new_workbook(tmp.name, constant_memory=True)
-        ws = wb.add_worksheet()
-        q = db.session.query(Dossier).order_by(Dossier.accepted_at.desc(), Dossier.id).limit(limit)
-        row = 0
-        for d in q.yield_per(1000):
-            ws.write_string(row, 0, d.code or "")
-            ws.write_string(row, 1, safe_value(d.applicant_name))
-            ws.write_datetime(row, 2, d.accepted_at)
-            ws.write_number(row, 3, d.status)
-            row += 1
-        wb.close()
-        return row
+# ---- the run ------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    return (
+        f"{platform.node()}: {os.cpu_count()} CPUs (nproc), {platform.processor() or platform.machine()},"
+        f" Python {platform.python_version()}, load average {load[0]:.1f} / {load[1]:.1f} /"
+        f" {load[2]:.1f}"
+    )
+
+
+def run(args) -> str:
+    if args.database:
+        urls = args.database
+    else:
+        urls = [build.build(build.sqlite_url(args.dossiers), args.dossiers)]
+        pg = build.pg_url(args.dossiers)
+        if not args.sqlite_only and build.pg_reachable(pg):
+            urls.append(build.build(pg, args.dossiers))
+    loads = [os.getloadavg()[0]]
+    targets = [Target(url, args.export_rows) for url in urls]
+    measures = [(t, name, kind, fn) for t in targets for name, kind, fn in t.measures()]
+    times: dict = {}
+    counts: dict = {}
+    exports: dict = {}
+    done = 0
+    try:
+        for rep in range(args.repeat):
+            print(f"repetition {rep + 1}/{args.repeat}", flush=True)
+            _repetition(targets, measures, times, counts, exports, args)
+            loads.append(os.getloadavg()[0])
+            done += 1
+    except KeyboardInterrupt:  # Ctrl-C (or SIGINT): the repetitions completed so far
+        print(f"interrupted after {done} repetitions", flush=True)
+    for store in (times, exports):
+        for values in store.values():
+            del values[done:]
+    args.repeat = done
+    return report(args, targets, times, counts, exports, loads)
+
+
+def _repetition(targets, measures, times, counts, exports, args) -> None:
+    """Every measure once, then the exports."""
+    for t, name, kind, fn in measures:
+        t0 = time.perf_counter()
+        n = fn()
+        elapsed = time.perf_counter() - t0
+        times.setdefault((t.dialect, name, kind), []).append(elapsed)
+        counts[(t.dialect, name, kind)] = n
+        print(f"  {t.dialect:10} {kind:8} {name:40} {elapsed * 1000:10.1f} ms", flush=True)
+    if args.export_rows:
+        for t in targets:
+            for kind in ("project", "plain"):
+                exports.setdefault((t.dialect, kind), []).append(t.export(kind))
+
+
+def _ms(values) -> str:
+    med = statistics.median(values) * 1000
+    return f"{med:,.1f} ms ({min(values) * 1000:,.0f}–{max(values) * 1000:,.0f})"
+
+
+def report(args, targets, times, counts, exports, loads) -> str:
+    lines = [
+        f"# Benchmark results ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Machine: {machine()}. Load average (1 min) during the run:"
+        f" {min(loads):.1f}–{max(loads):.1f}: other sessions were using this machine at the"
+        " same time, so absolute times are inflated and noisy; the ratios, measured interleaved"
+        " in one run, are the figures to read.",
+        "",
+        f"Command: `make bench` ({args.repeat} repetitions, interleaved; median and"
+        " lowest–highest).",
+        "",
+    ]
+    for t in targets:
+        lines += [
+            f"## {t.dialect}: {t.total:,} dossiers",
+            "",
+            "| measure | project | stock ModelView / floor | ratio | SQL statements |",
+            "|---|---|---|---|---|",
+        ]
+        names = []
+        for dialect, name, _kind in times:
+            if dialect == t.dialect and name not in names:
+                names.append(name)
+        for name in names:
+            mine = times[(t.dialect, name, "project")]
+            if not mine:
+                continue
+            other_kind = next(
+                (k for k in ("stock", "floor") if (t.dialect, name, k) in times), None
+            )
+            other = times.get((t.dialect, name, other_kind))
+            ratio = ""
+            if other:
+                med_mine, med_other = statistics.median(mine), statistics.median(other)
+                ratio = (
+                    f"stock ÷ project {med_other / med_mine:.1f}×"
+                    if other_kind == "stock"
+                    else f"project ÷ floor {med_mine / med_other:.1f}×"
+                )
+            n = counts[(t.dialect, name, "project")]
+            n_other = counts.get((t.dialect, name, "stock"))
+            statements = f"{n}" + (f" (stock {n_other})" if n_other is not None else "")
+            lines.append(
+                f"| {name} | {_ms(mine)} | {_ms(other) + ' ' + other_kind if other else ''} |"
+                f" {ratio} | {statements} |"
+            )
+        if t.cpu:
+            lines.append(
+                f"| intake CPU per accepted dossier | {statistics.median(t.cpu) * 1000:.0f} ms"
+                f" ({min(t.cpu) * 1000:.0f}–{max(t.cpu) * 1000:.0f}) | | | |"
+            )
+        mine, plain = exports.get((t.dialect, "project")), exports.get((t.dialect, "plain"))
+        if mine and plain:
+            rate = statistics.median(e["rows_per_s"] for e in mine)
+            plain_rate = statistics.median(e["rows_per_s"] for e in plain)
+            lines.append(
+                f"| .xlsx export, {mine[0]['rows']:,} rows | {rate:,.0f} rows/s, peak RSS"
+                f" {max(e['rss_mb'] for e in mine):.0f} MB | plain xlsxwriter {plain_rate:,.0f}"
+                f" rows/s, RSS {max(e['rss_mb'] for e in plain):.0f} MB |"
+                f" {100 * rate / plain_rate:.0f} % | (process RSS before the export:"
+                f" {mine[0]['rss_before_mb']:.0f} MB) |"
+            )
+        lines.append("")
+    text = "\n".join(lines)
+    print(text)
+    return text
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dossiers", type=int, default=200_000)
-    parser.add_argument("--database", default=f"sqlite:///{tempfile.gettempdir()}/motcua-bench.db")
-    parser.add_argument("--export-rows", type=int, default=100_000)
+    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--export-rows", type=int, default=200_000)
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument(
+        "--database", action="append", help="an existing database instead (repeatable)"
+    )
+    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--export-child", nargs=3, metavar=("KIND", "URL", "ROWS"))
     args = parser.parse_args()
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
-    )  # the bench logs in without a browser
-    with app.app_context():
-        db.create_all()
-        seed(args.dossiers)
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:  # committed, or the statistics are dropped
-                conn.exec_driver_sql("ANALYZE")
-        total = db.session.scalar(select(func.count()).select_from(Dossier))
-        print(f"{db.engine.dialect.name}: {total:,} dossiers")
-        s = db.session
-        year = timed(
-            "report 2019 (year)", lambda: reports.build_report(s, *reports.year_period(2019))
-        )
-        timed(
-            "report 2019-03 (month)",
-            lambda: reports.build_report(s, *reports.month_period(2019, 3)),
-        )
-        timed(
-            "report 2019 by field",
-            lambda: reports.build_report(s, *reports.year_period(2019), by_field=True),
-        )
-        timed(
-            "report details 2019 (workbook sheets)",
-            lambda: reports.build_details(s, *reports.year_period(2019)),
-        )
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            timed(
-                "report workbook 2019",
-                lambda: write_report_workbook(
-                    tmp.name, year, reports.build_details(s, *reports.year_period(2019))
-                ),
-                repeat=1,
-            )
-        today = dt.date(2020, 12, 31)
-        timed("dashboard (all figures, 12 months)", lambda: dashboard.dashboard(s, today))
-        timed(
-            "dashboard: received per month",
-            lambda: dashboard.received_by_month(s, periods.add_months(today, -11), today),
-        )
-        timed("dashboard: open now", lambda: dashboard.open_now(s, today))
-        timed("dashboard: overdue list", lambda: dashboard.overdue_list(s, today))
-        timed("dashboard, one agency", lambda: dashboard.dashboard(s, today, agency_ids=[1]))
-        http_pages(app)
-        n = timed(
-            f"export {args.export_rows:,} rows (yield_per, constant memory)",
-            lambda: export_rows(args.export_rows),
-            repeat=1,
-        )
-        print(f"  ({n:,} rows written)")
+    if args.export_child:
+        kind, url, rows = args.export_child
+        export_child(kind, url, int(rows))
+        return
+    text = run(args)
+    Path(args.output).write_text(text + "\n")
 
 
 if __name__ == "__main__":

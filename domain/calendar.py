@@ -106,6 +106,8 @@ class WorkingCalendar:
         self.overrides = dict(overrides or {})
         self.hours = hours
         self._cache: dict[dt.date, bool] = {}
+        # {year: [working days from 1 January to each day of the year, inclusive]}
+        self._years: dict[int, list[int]] = {}
 
     def is_working_day(self, day: dt.date) -> bool:
         if isinstance(day, dt.datetime):
@@ -141,12 +143,29 @@ class WorkingCalendar:
         return day
 
     def working_days_between(self, after: dt.date, until: dt.date) -> int:
-        """How many working days d satisfy after < d <= until."""
-        count, day = 0, after + ONE_DAY
-        while day <= until:
-            count += self.is_working_day(day)
-            day += ONE_DAY
+        """How many working days d satisfy after < d <= until: from running counts per year,
+        worked out once per year (the report's late list asks for years of days per dossier)."""
+        if until <= after:
+            return 0
+        count = self._count_to(until) - self._count_to(after)
+        for year in range(after.year, until.year):
+            count += self._year_counts(year)[-1]
         return count
+
+    def _year_counts(self, year: int) -> list[int]:
+        counts = self._years.get(year)
+        if counts is None:
+            counts, n, day = [], 0, dt.date(year, 1, 1)
+            while day.year == year:
+                n += self.is_working_day(day)
+                counts.append(n)
+                day += ONE_DAY
+            self._years[year] = counts
+        return counts
+
+    def _count_to(self, day: dt.date) -> int:
+        """Working days from 1 January of its year to `day`, inclusive."""
+        return self._year_counts(day.year)[day.timetuple().tm_yday - 1]
 
     def clock_start(
         self, accepted: dt.date | dt.datetime, cutoff: dt.time | None = None

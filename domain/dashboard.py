@@ -201,17 +201,22 @@ def satisfaction(session, first: dt.date, today: dt.date, agency_ids=None) -> di
     }
 
 
-def dashboard(session, today: dt.date, agency_ids=None, months: int = 12) -> dict:
-    """Everything the home page shows, for the `months` months up to `today`."""
+def dashboard(
+    session, today: dt.date, agency_ids=None, months: int = 12, now: dt.date | None = None
+) -> dict:
+    """Everything the home page shows, for the `months` months up to `today`; the figures of
+    the moment (open, overdue) as of `now` (by default `today`: the charts may show an earlier
+    window, the open dossiers are those of today). Each figure is computed once."""
     first = periods.last_months(today, months).start
+    now = now or today
     return {
         "first": first,
         "today": today,
         "received_by_month": received_by_month(session, first, today, agency_ids),
         "fees_by_month": fees_by_month(session, first, today, agency_ids),
-        "open_now": open_now(session, today, agency_ids),
-        "overdue_by_agency": overdue_by_agency(session, today, agency_ids),
-        "overdue_list": overdue_list(session, today, agency_ids),
+        "open_now": open_now(session, now, agency_ids),
+        "overdue_by_agency": overdue_by_agency(session, now, agency_ids),
+        "overdue_list": overdue_list(session, now, agency_ids),
         "on_time_by_agency": on_time_by_agency(session, first, today, agency_ids),
         "satisfaction": satisfaction(session, first, today, agency_ids),
     }

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import and_, case, func, null, or_, select, union_all
+from sqlalchemy.sql.elements import Null
 
 from domain import (
     courier,
@@ -53,14 +54,23 @@ from domain import (
 )
 from domain.calendar import load_calendar
 from domain.periods import Period
-from domain.sql import count_if, day_of, unindexed
+from domain.sql import count_if, day_of, long_span, unindexed
 from domain.status import (
     CLOSED_STATUSES,
     NOT_RECEIVED_STATUSES,
     OPEN_STATUSES,
     RESOLVED_STATUSES,
 )
-from models import Agency, Dossier, DossierEvent, DossierPause, Field, Procedure, User
+from models import (
+    LONG_SPAN_DAYS,
+    Agency,
+    Dossier,
+    DossierEvent,
+    DossierPause,
+    Field,
+    Procedure,
+    User,
+)
 
 ROW_KEYS = (
     "received_online",
@@ -191,12 +201,16 @@ def relevant_dossiers(
     method: str = deadlines.DESIGN,
     by_level: bool = False,
 ):
-    """The dossiers that can count in [from, to], as a UNION ALL of disjoint index-friendly parts:
-    accepted in the period (accepted_at index), and accepted before it but still open (status
-    index), resolved or closed since its start (resolved_at / closed_at indexes), or closed
-    without a closing time (bad data, counted as open). A month costs the month's dossiers plus
-    the open ones, not a scan of the whole history. `by_level` adds the procedure's field and
-    level (the official form's rows); the national method adds the supplement requests."""
+    """The dossiers that can count in [from, to], as a UNION ALL of disjoint parts, each a bounded
+    range of an index: accepted in the period (accepted_at); accepted before it and still open
+    (status); resolved in the period (resolved_at); resolved after it and accepted in the
+    LONG_SPAN_DAYS days before it (accepted_at); resolved after it and accepted earlier still,
+    which only a dossier that took more than LONG_SPAN_DAYS can be (the partial index
+    ix_dossier_long_span); closed since its start (closed_at: withdrawn and stopped ones, few);
+    or closed without a closing time (bad data, counted as open). A period costs its own
+    dossiers, a month's before it and the open ones, whatever the history before or after.
+    `by_level` adds the procedure's field and level (the official form's rows); the national
+    method adds the supplement requests."""
     start, end = _bounds(date_from, date_to)
     columns = [
         Dossier.id,
@@ -224,15 +238,24 @@ def relevant_dossiers(
             stmt = stmt.join(Procedure, Procedure.id == Dossier.procedure_id)
         return stmt
 
-    acc, status = Dossier.accepted_at, Dossier.status
-    # SQLite has no statistics unless ANALYZE ran and picks an index per part by rule: steer
-    # each part to its own index (PostgreSQL plans from its statistics; `unindexed` is a no-op
-    # there).
+    acc, status, resolved = Dossier.accepted_at, Dossier.status, Dossier.resolved_at
+    # SQLite picks an index per part by rule when statistics are missing: steer each part to
+    # its own index (`unindexed` is a no-op on PostgreSQL, which plans from its statistics).
     any_status, before = unindexed(status), unindexed(acc) < start
+    any_resolved = unindexed(resolved)
+    recent = start - dt.timedelta(days=LONG_SPAN_DAYS)
+    resolved_status = any_status.in_(RESOLVED_STATUSES)
     return union_all(
         part(acc >= start, acc < end, any_status.notin_(NOT_RECEIVED_STATUSES)),
         part(status.in_(OPEN_STATUSES), before),
-        part(any_status.in_(RESOLVED_STATUSES), Dossier.resolved_at >= start, before),
+        part(resolved_status, resolved >= start, resolved < end, before),
+        part(resolved_status, any_resolved >= end, acc >= recent, acc < start),
+        part(
+            resolved_status,
+            long_span(resolved, acc),
+            resolved >= end,
+            unindexed(acc) < recent,
+        ),
         part(any_status.in_(CLOSED_STATUSES), Dossier.closed_at >= start, before),
         part(
             or_(
@@ -293,28 +316,50 @@ def _has_figures(row: dict) -> bool:
 # ---- the report --------------------------------------------------------------------------------
 
 
+def figure_groups(
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    by_field: bool = True,
+    by_level: bool = True,
+) -> list[tuple]:
+    """[(agency id, field id, level, the 13 figures)]: one GROUP BY over the dossiers of the
+    period, from which the agency rows, the field rows and the official form's rows are all
+    sums (build_report reads the period once for the three). Without `by_field` / `by_level`
+    those keys are None and the procedure is not joined."""
+    d = relevant_dossiers(date_from, date_to, by_field, method, by_level).c
+    keys = [
+        d.agency_id,
+        d.field_id if by_field or by_level else null(),
+        d.level if by_level else null(),
+    ]
+    columns = figure_columns(d, date_from, date_to, method)
+    grouped = [k for k in keys if not isinstance(k, Null)]
+    return [
+        (r[0], r[1], r[2], _complete(r._mapping))
+        for r in session.execute(select(*keys, *columns).group_by(*grouped))
+    ]
+
+
 def dossier_rows(
     session,
     date_from: dt.date,
     date_to: dt.date,
     by_field: bool = False,
     method: str = deadlines.DESIGN,
+    groups: list | None = None,
 ) -> list:
-    d = relevant_dossiers(date_from, date_to, by_field, method).c
-    columns = figure_columns(d, date_from, date_to, method)
+    """The agency rows (and their field rows `by_field`); `groups`: figure_groups already
+    read for the period."""
+    if groups is None:
+        groups = figure_groups(session, date_from, date_to, method, by_field=by_field)
     counts: dict[int, dict] = {}
     field_counts: dict[int, dict] = {}
-    if by_field:
-        # One pass grouped by (agency, field); the agency rows are their sums.
-        for r in session.execute(
-            select(d.agency_id, d.field_id, *columns).group_by(d.agency_id, d.field_id)
-        ):
-            row = _complete(r._mapping)
-            field_counts.setdefault(r.agency_id, {})[r.field_id] = row
-            _add(counts.setdefault(r.agency_id, _zero()), row)
-    else:
-        for r in session.execute(select(d.agency_id, *columns).group_by(d.agency_id)):
-            counts[r.agency_id] = _complete(r._mapping)
+    for agency_id, field_id, _level, row in groups:
+        _add(counts.setdefault(agency_id, _zero()), row)
+        if by_field:
+            _add(field_counts.setdefault(agency_id, {}).setdefault(field_id, _zero()), row)
 
     agencies = session.execute(
         select(Agency.id, Agency.code, Agency.name, Agency.active).order_by(
@@ -376,7 +421,8 @@ def build_report(
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
-    rows = dossier_rows(session, date_from, date_to, by_field, method)
+    groups = figure_groups(session, date_from, date_to, method)
+    rows = dossier_rows(session, date_from, date_to, by_field, method, groups)
     totals = _zero()
     for row in rows:
         _add(totals, row)
@@ -399,7 +445,7 @@ def build_report(
         },
         "digitisation": digitisation.digitisation_summary(session, date_from, date_to),
         "method": method,
-        "official_form": official_form(session, date_from, date_to, method),
+        "official_form": official_form(session, date_from, date_to, method, groups),
         "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar),
     }
 
@@ -424,22 +470,30 @@ def official_row(figures: dict) -> dict:
 
 
 def official_form(
-    session, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    groups: list | None = None,
 ) -> dict:
     """{"groups": [{"level", "label", "rows": [{"field_code", "field_name", figures…}],
     "totals"}], "totals"}: one row per field with figures in the period under the level of its
     procedures, the fields ordered by code (no field: "Khác", last); the groups add up to the
     totals of the report."""
-    d = relevant_dossiers(date_from, date_to, method=method, by_level=True).c
-    columns = figure_columns(d, date_from, date_to, method)
+    if groups is None:
+        groups = figure_groups(session, date_from, date_to, method, by_field=False)
     names = {
         f.id: (f.code, f.name) for f in session.execute(select(Field.id, Field.code, Field.name))
     }
     by_level: dict[str, dict] = {}
-    for r in session.execute(select(d.level, d.field_id, *columns).group_by(d.level, d.field_id)):
-        figures = _complete(r._mapping)
-        if _has_figures(figures):
-            by_level.setdefault(r.level or "province", {})[r.field_id] = figures
+    for _agency_id, field_id, level, figures in groups:
+        fields_ = by_level.setdefault(level or "province", {})
+        _add(fields_.setdefault(field_id, _zero()), figures)
+    for level, fields_ in list(by_level.items()):
+        for field_id in [i for i, f in fields_.items() if not _has_figures(f)]:
+            del fields_[field_id]
+        if not fields_:
+            del by_level[level]
     groups, totals = [], _zero()
     for level in sorted(by_level, key=lambda lv: (LEVELS.index(lv) if lv in LEVELS else 99, lv)):
         fields_ = by_level[level]

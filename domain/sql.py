@@ -10,6 +10,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from models import LONG_SPAN, LONG_SPAN_DAYS
+
 
 def count_if(condition):
     """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 on no rows."""
@@ -100,6 +102,32 @@ def _bytewise_default(element, compiler, **kw):
 @compiles(bytewise, "sqlite")
 def _bytewise_sqlite(element, compiler, **kw):
     return compiler.process(element.clauses, **kw)
+
+
+class long_span(FunctionElement):
+    """True for a dossier resolved more than LONG_SPAN_DAYS days after its acceptance: the
+    predicate of the partial index ix_dossier_long_span (models.py), written as the index
+    writes it, with the number of days inline, so that the planner can use the index."""
+
+    name = "long_span"
+    inherit_cache = True
+    # No Boolean type: SQLite would compare it with 1, and the predicate would no longer be
+    # the index's.
+
+
+def _long_span(dialect: str):
+    def compile_(element, compiler, **kw):
+        resolved, accepted = (compiler.process(c, **kw) for c in element.clauses)
+        template = LONG_SPAN[dialect].replace("resolved_at", "{resolved}", 1)
+        return template.replace("accepted_at", "{accepted}", 1).format(
+            resolved=resolved, accepted=accepted, days=LONG_SPAN_DAYS
+        )
+
+    return compile_
+
+
+compiles(long_span)(_long_span("postgresql"))
+compiles(long_span, "sqlite")(_long_span("sqlite"))
 
 
 def gather_statistics(session, tables: tuple[str, ...] = ()) -> None:

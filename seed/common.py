@@ -11,6 +11,7 @@ from operator import itemgetter
 from sqlalchemy import func, insert, select, text
 
 from domain.calendar import WorkingCalendar
+from domain.sql import gather_statistics
 from domain.text import normalize_search
 
 BATCH = 5000
@@ -153,9 +154,9 @@ def bulk_load(session, tables, rebuild_indexes: bool = True):
 
 
 def analyze(session) -> None:
-    """Planner statistics after a load (ANALYZE), committed (PostgreSQL drops them otherwise)."""
+    """Planner statistics after a load (domain/sql.py gather_statistics), committed."""
     session.commit()
-    session.execute(text("ANALYZE"))
+    gather_statistics(session)
     session.commit()
 
 

@@ -7,13 +7,17 @@ Adding it to a list screen is one line: put `XlsxExportMixin` first in the bases
 
 The list template shows an "Export to Excel" link carrying the list's query string. Optional:
 `export_columns` (names, dotted paths allowed, e.g. "agency.code"; default: the list columns),
-`export_labels` (header overrides), `export_formatters` ({name: function(model) -> value}, e.g.
-a status code shown as its label), or override `export_value(model, name)`.
+`export_labels` (header overrides), `export_choices` ({name: {code: label}}: a code shown as its
+label, translated once per export), `export_formatters` ({name: function(model) -> value}), or
+override `export_value(model, name)`.
 
 Why not Flask-Admin's export: it loads every row into memory and writes user text as formulas.
 Here cells are typed (numbers, dates), user text goes through `safe_value`, the workbook has
 `strings_to_formulas`/`strings_to_urls` off, rows come in batches (`yield_per`), and the list
-must be below `EXPORT_MAX_ROWS` rows (a clear message asks to narrow it otherwise)."""
+must be below `EXPORT_MAX_ROWS` rows (a clear message asks to narrow it otherwise), which a
+COUNT over at most that many rows + 1 checks. On PostgreSQL `yield_per` reads from a server-side
+cursor: memory stays flat whatever the number of rows. The work per cell is decided once per
+column (`_cell_getters`), labels translated once per export."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from flask import Response, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -33,6 +38,7 @@ from domain import clock
 from domain.formatting import utc_to_local
 from domain.spreadsheets import new_workbook, safe_value
 from domain.text import normalize_search
+from replica import reports_session
 from views.base import link_args
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,6 +60,8 @@ class XlsxExportMixin:
     export_labels: dict | None = None
     # {column name: function(model) -> cell value}, for a computed or relabelled column
     export_formatters: dict | None = None
+    # {column name: {code: label}}: translated once per export (column_choices are used too)
+    export_choices: dict | None = None
     export_batch_size = 1000
     export_date_format = "dd/mm/yyyy"
     export_datetime_format = "hh:mm dd/mm/yyyy"
@@ -90,9 +98,9 @@ class XlsxExportMixin:
 
     # ---- the query: the list's own ----
 
-    def _export_query(self):
+    def _export_query(self, sorted_: bool = True):
         """The list query as the list page builds it (scoping, search, filters, sort), without
-        the COUNT and the pagination."""
+        the COUNT and the pagination; `sorted_=False`: only the rows (for the bounded count)."""
         view_args = self._get_list_extra_args()
         sort_column = self._get_column_by_idx(view_args.sort)
         sort_column = sort_column[0] if sort_column is not None else None
@@ -102,6 +110,8 @@ class XlsxExportMixin:
             query, _, joins, _ = self._apply_search(query, None, joins, {}, view_args.search)
         if view_args.filters and self._filters:
             query, _, joins, _ = self._apply_filters(query, None, joins, {}, view_args.filters)
+        if not sorted_:
+            return query
         query, joins = self._apply_sorting(query, joins, sort_column, view_args.sort_desc)
         # A stable order for equal sort keys, so that an export is repeatable.
         query = query.order_by(getattr(self.model, self._primary_key))
@@ -135,8 +145,7 @@ class XlsxExportMixin:
         # Same checks as the list: is_accessible (read_roles) ran in _handle_view; get_query
         # carries the agency scoping.
         limit = current_app.settings.export_max_rows
-        query = self._export_query()
-        if query.offset(limit).limit(1).first() is not None:
+        if self._export_rows_over(limit):
             flash(
                 gettext(
                     "The list has more than %(max)s rows; narrow it with filters or a "
@@ -149,7 +158,7 @@ class XlsxExportMixin:
         fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="export-")
         os.close(fd)
         try:
-            self._write_xlsx(path, query)
+            self._write_xlsx(path, self._export_query().with_session(reports_session()))
         except BaseException:
             os.unlink(path)
             raise
@@ -162,6 +171,55 @@ class XlsxExportMixin:
                 "Cache-Control": "no-store",
             },
         )
+
+    def _export_rows_over(self, limit: int) -> bool:
+        """More than `limit` rows in the list? A COUNT over at most limit + 1 of its rows,
+        unsorted and without loading the relations."""
+        rows = (
+            self._export_query(sorted_=False)
+            .with_entities(getattr(self.model, self._primary_key))
+            .limit(limit + 1)
+            .subquery()
+        )
+        return reports_session().scalar(select(func.count()).select_from(rows)) > limit
+
+    def _export_labels(self) -> dict:
+        """{column name: {code: label as text}}: the choices translated once."""
+        choices = {**(self.column_choices or {}), **(self.export_choices or {})}
+        return {
+            name: {code: str(label) for code, label in dict(options).items()}
+            for name, options in choices.items()
+        }
+
+    def _cell_getters(self, names: list[str]) -> list:
+        """One function(model) -> cell value per column, the same values as export_value, with
+        what depends only on the column (formatter, choices, UTC) decided once."""
+        if type(self).export_value is not XlsxExportMixin.export_value:
+            return [lambda model, name=name: self.export_value(model, name) for name in names]
+        labels = self._export_labels()
+        formatters = self.export_formatters or {}
+        utc_columns = set(getattr(self, "utc_columns", ()))
+
+        def getter(name):
+            read = formatters.get(name) or (lambda model: _resolve(model, name))
+            mapping = labels.get(name)
+            utc = name in utc_columns
+
+            def cell(model):
+                value = read(model)
+                if utc and isinstance(value, dt.datetime):
+                    value = utc_to_local(value)  # technical timestamps are stored in UTC
+                if mapping is not None and value is not None:
+                    value = mapping.get(value, value)
+                if value is None or isinstance(value, (bool, int, float, dt.date, dt.datetime)):
+                    return value
+                if isinstance(value, (list, tuple, set)):
+                    return "; ".join(str(v) for v in value)
+                return str(value)
+
+            return cell
+
+        return [getter(name) for name in names]
 
     def _write_xlsx(self, path: str, query) -> None:
         names = self.get_export_column_names()
@@ -186,9 +244,10 @@ class XlsxExportMixin:
         for col, name in enumerate(names):
             ws.write_string(0, col, self.export_header(name), head)
         row = 1
+        cells = list(enumerate(self._cell_getters(names)))
         for model in query.yield_per(self.export_batch_size):
-            for col, name in enumerate(names):
-                value = safe_value(self.export_value(model, name))
+            for col, cell in cells:
+                value = safe_value(cell(model))
                 if value is None:
                     continue
                 if isinstance(value, bool):

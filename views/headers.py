@@ -46,7 +46,8 @@ def register(app) -> None:
         if hsts:
             headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
         static = (request.endpoint or "").rpartition(".")[2] == "static"
-        if not static and current_user.is_authenticated:
+        # (is_anonymous, not is_authenticated: after a commit the latter reloads the user's row)
+        if not static and not current_user.is_anonymous:
             # Dossiers and applicants' data: never kept in a browser's or a proxy's cache.
             headers["Cache-Control"] = "no-store"
         return response

@@ -17,6 +17,7 @@ from domain import calendar_checklist, clock, dashboard, periods
 from domain.formatting import format_number, format_percent, format_vnd
 from domain.svg_charts import bar_chart, hbar_chart
 from models import CHANNELS, Dossier, db
+from replica import reports_session
 from views import labels
 from views.base import ALL_ROLES, RoleRequiredMixin
 
@@ -57,7 +58,7 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
                 return end
             except periods.PeriodError:
                 pass
-        last = db.session.scalar(select(func.max(Dossier.accepted_at)))
+        last = reports_session().scalar(select(func.max(Dossier.accepted_at)))
         if last is not None and last.date() < periods.last_months(today, 12).start:
             return last.date()
         return today
@@ -70,11 +71,8 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
         hit = cache.get(key)
         if hit and time.monotonic() - hit[0] < ttl:
             return hit[1]
-        figures = dashboard.dashboard(db.session, end, scope)
         # "Now" figures are about today, whatever window the charts show.
-        figures["open_now"] = dashboard.open_now(db.session, today, scope)
-        figures["overdue_by_agency"] = dashboard.overdue_by_agency(db.session, today, scope)
-        figures["overdue_list"] = dashboard.overdue_list(db.session, today, scope)
+        figures = dashboard.dashboard(reports_session(), end, scope, now=today)
         if len(cache) > 64:
             cache.clear()
         cache[key] = (time.monotonic(), figures)

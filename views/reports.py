@@ -15,7 +15,7 @@ from domain import clock, deadlines, periods, reports
 from domain.formatting import format_percent
 from domain.periods import Period, PeriodError
 from domain.report_workbook import write_report_workbook
-from models import db
+from replica import reports_session
 from views.base import SecureBaseView, link_args, period_message
 
 FIRST_YEAR = 2015  # the year menu goes back to here (and to any year asked for)
@@ -120,7 +120,11 @@ class ReportView(SecureBaseView):
             period,
             by_field,
             reports.build_report(
-                db.session, period.start, period.end, by_field=by_field, method=self._method()
+                reports_session(),
+                period.start,
+                period.end,
+                by_field=by_field,
+                method=self._method(),
             ),
         )
 
@@ -233,7 +237,7 @@ class ReportView(SecureBaseView):
     def xlsx(self):
         period, _by_field, report = self._report()
         start, end = period.start, period.end
-        details = reports.build_details(db.session, start, end)
+        details = reports.build_details(reports_session(), start, end)
         buffer = io.BytesIO()
         settings = current_app.settings
         write_report_workbook(

@@ -137,3 +137,12 @@ def test_load_calendar_reads_overrides(db_session):
     calendar = load_calendar(db_session)
     assert calendar.is_working_day(D(2019, 3, 9))
     assert calendar.due_date(D(2019, 3, 8), 1) == D(2019, 3, 9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(days, days)
+def test_working_days_between_counts_by_enumeration(a, b):
+    """The running counts per year (issue 16: the late list counts years of days per dossier)
+    give the count by enumeration, across years and in either order, with overrides."""
+    calendar = WorkingCalendar({D(2021, 1, 2): True, D(2022, 12, 30): False})
+    assert calendar.working_days_between(a, b) == (_brute_count(calendar, a, b) if b > a else 0)

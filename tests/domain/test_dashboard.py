@@ -87,3 +87,30 @@ def test_svg_charts_escape_text_and_scale():
     assert svg.count("<rect") == 3 + 2  # three non-zero bars, two legend keys
     svg = hbar_chart([("<script>", 50.0, "50,00%"), ("B", 100.0, "100,00%")], alert_below=100)
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "#d1495b" in svg
+
+
+def test_dashboard_page_computes_each_figure_once(march_with_users):
+    """Issue 16: the page works out the figures of the moment once (for today), not once for
+    the window's end and again for today: no statement on the dossiers is sent twice."""
+    from collections import Counter
+
+    from sqlalchemy import event
+
+    c = march_with_users.test_client()
+    c.post("/login", data={"username": "manager1", "password": "correct horse 42"})
+    march_with_users.extensions.pop("motcua_dashboard", None)  # not from the cache
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "FROM dossier" in statement:
+            sent.append(statement)
+
+    with march_with_users.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert c.get("/?until=2019-03").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(sent) >= 5
+    assert [s for s, n in Counter(sent).items() if n > 1] == []

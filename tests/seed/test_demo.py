@@ -603,3 +603,56 @@ def test_demo_2019_digitisation_is_zero(session):
     assert dg["resolved"] > 17000
     assert (dg["resolved_with_result"], dg["resolved_with_result_share"]) == (0, 0.0)
     assert sum(r["received"] for r in dg["rows"]) == 17958
+
+
+def test_demo_dossiers_print_the_2018_forms(demo_app, session):
+    """Issue 13 point 1: the 2019 history prints the forms of Thông tư 01/2018 as before — the
+    same kinds under the same numbers and titles, its codes and dates — never the 2025 set."""
+    import html
+    import re
+
+    from sqlalchemy import select
+
+    from models import Dossier, DossierPause
+
+    def first(*where):
+        return session.scalar(select(Dossier.id).where(*where).order_by(Dossier.id).limit(1))
+
+    cases = {
+        "01": first(Dossier.status == 10),
+        "02": session.scalar(
+            select(DossierPause.dossier_id).where(DossierPause.kind == "supplement").limit(1)
+        ),
+        "03": first(Dossier.status.in_((3, 8))),
+        "04": first(Dossier.rescheduled_due_date.is_not(None)),
+        "05": first(Dossier.status == 10),
+    }
+    titles = {
+        "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+        "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+        "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+        "04": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+        "05": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
+    }
+    client = demo_app.test_client()
+    assert client.post("/login", data={"username": "admin", "password": "demo1234"}).status_code
+    for kind, dossier_id in cases.items():
+        assert dossier_id is not None, kind
+        d = session.get(Dossier, dossier_id)
+        response = client.get(f"/dossier/print/{kind}/?id={dossier_id}")
+        assert response.status_code == 200, kind
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.data.decode())).split())
+        assert f"Mẫu số {kind}" in text and titles[kind] in text, kind
+        assert "Thông tư số 01/2018/TT-VPCP" in text and "03/2025" not in text, kind
+        if d.code:
+            assert d.code in text, kind
+        page = client.get(f"/dossier/details/?id={dossier_id}").data.decode()
+        assert f'id="print-{kind}"' in page and 'id="print-stop"' not in page
+        assert f"(Mẫu {kind})" in page
+    register = client.get("/dossier/register/?from=02/01/2019&to=31/01/2019")
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(register.data)).active
+    assert sheet["A1"].value.startswith("SỔ THEO DÕI HỒ SƠ (Mẫu số 06, Thông tư số 01/2018")

@@ -306,3 +306,63 @@ def test_export_file_names_are_vietnamese_ascii_on_the_local_clock(app, users):
     assert names["procedure"] == 'attachment; filename="thu-tuc-hanh-chinh_2019-12-31_1530.xlsx"'
     assert names["payment"].endswith('_2019-12-31_1530.xlsx"')
     assert all(name.isascii() for name in names.values())
+
+
+def test_dossier_export_translates_labels_once_and_caps_by_a_bounded_count(
+    dossier_app, users, monkeypatch
+):
+    """Issue 16: a status label is turned into text once per export, not once per row, and the
+    row cap is checked by a COUNT over at most cap + 1 rows (no OFFSET walk of the sorted list)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from views.dossiers import DossierView
+
+    class Label:
+        calls = 0
+
+        def __str__(self):
+            Label.calls += 1
+            return "Nhãn trạng thái"
+
+    app = dossier_app
+    with app.app_context():
+        gt = db.session.query(Agency).filter_by(code="SGTVT").one()
+        p1 = Procedure(code="1.000001", name="P1", agency=gt, processing_days=3)
+        db.session.add(p1)
+        db.session.flush()
+        db.session.add_all(
+            [
+                Dossier(
+                    procedure=p1,
+                    agency_id=gt.id,
+                    applicant_name=f"N{i:03}",
+                    channel="direct",
+                    status=2,
+                    accepted_at=dt.datetime(2019, 3, 1) + dt.timedelta(hours=i),
+                )
+                for i in range(25)
+            ]
+        )
+        db.session.commit()
+    monkeypatch.setattr(DossierView, "export_choices", {"status": {2: Label()}}, raising=False)
+    app.config["EXPORT_MAX_ROWS"] = 100
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    client = app.test_client()
+    client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
+    # Every engine: the test's sessions share one connection (conftest).
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        rows = _rows(_sheet(client.get("/dossier/export.xlsx")))
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    status = rows[0].index("Trạng thái")
+    assert [r[status] for r in rows[1:]] == ["Nhãn trạng thái"] * 25
+    assert Label.calls == 1
+    dossier_sql = [s for s in sent if "FROM dossier" in s]
+    assert not any("OFFSET" in s and "ORDER BY" in s for s in dossier_sql), dossier_sql
+    assert any("count(*)" in s.lower() and "LIMIT" in s for s in dossier_sql), dossier_sql

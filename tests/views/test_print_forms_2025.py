@@ -258,3 +258,42 @@ def test_register_has_sets_signature_and_note_columns(app, client, forms):
         rows = {r[1]: r for r in sheet.iter_rows(min_row=5, values_only=True) if r[1]}
         full = next(r for r in rows.values() if r[4] == "Hoàng Văn Bảo Long")
         assert full[3] == 2 and full[-2] is None and full[-1] == "Nộp thay theo giấy ủy quyền"
+
+
+def test_rescheduling_late_warns_on_the_dossier_page(app, client, forms, frozen_clock):
+    """The apology given on the due date itself: saved, with a warning (nothing refused)."""
+    from tests.factories import csrf_token
+
+    login(client, "staff1")
+    with app.app_context():
+        d = db.session.get(Dossier, forms[2026]["stopped"])
+        staff = d.events[-1].user
+        fresh_one = Dossier(procedure_id=d.procedure_id, applicant_name="Lò Văn Minh")
+        lc.accept_dossier(db.session, fresh_one, staff, dt.datetime(2026, 3, 2, 8), "X")
+        lc.transition(db.session, fresh_one, "transfer", staff, dt.datetime(2026, 3, 2, 9))
+        db.session.commit()
+        dossier_id, due = fresh_one.id, fresh_one.due_date
+    for when, warned in ((due - dt.timedelta(days=3), False), (due, True)):
+        frozen_clock(dt.datetime.combine(when, dt.time(10)))
+        with app.app_context():
+            version = db.session.get(Dossier, dossier_id).version
+        url = f"/dossier/details/?id={dossier_id}"
+        response = client.post(
+            "/dossier/transition/",
+            data={
+                "csrf_token": csrf_token(client, url),
+                "id": dossier_id,
+                "version": version,
+                "action": "reschedule",
+                "reason": "Chờ ý kiến thẩm định",
+                "new_due_date": (due + dt.timedelta(days=10)).strftime("%d/%m/%Y"),
+            },
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        assert ("Ban hành muộn" in response.data.decode()) == warned, when
+        with app.app_context():  # undo, to try the other day
+            again = db.session.get(Dossier, dossier_id)
+            assert again.rescheduled_due_date == due + dt.timedelta(days=10)
+            again.rescheduled_due_date = None
+            db.session.commit()

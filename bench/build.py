@@ -1,0 +1,162 @@
+"""The benchmark's databases, built once and kept: the demo year plus `flask seed scale` up to N
+dossiers, through the migrations and the same seed code as the CLI.
+
+SQLite: a file under the cache directory (BENCH_CACHE, by default bench-cache/ next to the
+checkout, e.g. /work/bench-cache), named by the size and the seed's version. PostgreSQL: the
+database bench_1m (bench_5m...) at BENCH_PG_URL, its version in the database's comment. The
+version is a hash of the seed's sources: a change there rebuilds the data; a new migration is
+applied to the kept databases (`flask db upgrade`, then ANALYZE)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def cache_dir() -> Path:
+    path = Path(os.environ.get("BENCH_CACHE") or ROOT.parent / "bench-cache")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def seed_version(count: int) -> str:
+    digest = hashlib.sha256(str(count).encode())
+    for path in sorted(ROOT.glob("seed/*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def size_name(count: int) -> str:
+    return f"{count // 1_000_000}m" if count % 1_000_000 == 0 else str(count)
+
+
+def sqlite_url(count: int) -> str:
+    return f"sqlite:///{cache_dir() / f'motcua-{size_name(count)}-{seed_version(count)}.db'}"
+
+
+def pg_url(count: int) -> str:
+    base = os.environ.get("BENCH_PG_URL") or f"{PG_SERVER}/bench_{size_name(count)}"
+    return base
+
+
+def pg_reachable(url: str) -> bool:
+    from sqlalchemy import create_engine
+
+    try:
+        with create_engine(url).connect():
+            return True
+    except Exception:  # noqa: BLE001 - no server, no database: SQLite only
+        return False
+
+
+def _pg_version(engine) -> str | None:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+            " WHERE datname = current_database()"
+        ).scalar()
+
+
+def build(url: str, count: int, log=print) -> str:
+    """The database at `url` with `count` dossiers of the current seed version (built if it is
+    missing or of another version); returns its URL."""
+    from sqlalchemy import create_engine
+
+    version = f"motcua-seed {seed_version(count)}"
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if path.exists():
+            _upgrade(url)
+            return url
+        tmp = path.with_suffix(".building")
+        for old in path.parent.glob(f"{tmp.name}*"):
+            old.unlink()
+        for old in path.parent.glob(f"motcua-{size_name(count)}-*.db*"):
+            old.unlink()  # an older version
+        _load(f"sqlite:///{tmp}", count, log)
+        tmp.rename(path)
+        return url
+    engine = create_engine(url)
+    if _pg_version(engine) == version:
+        _upgrade(url)
+        return url
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    _load(url, count, log)
+    with engine.begin() as conn:
+        name = conn.exec_driver_sql("SELECT current_database()").scalar()
+        conn.exec_driver_sql(f"COMMENT ON DATABASE \"{name}\" IS '{version}'")
+    return url
+
+
+def _app(url: str):
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+
+
+def _upgrade(url: str) -> None:
+    """Migrations that came after the data was built; ANALYZE when there were any."""
+    from alembic.migration import MigrationContext
+    from flask_migrate import upgrade
+
+    from models import db
+    from seed.common import analyze
+
+    app = _app(url)
+    with app.app_context():
+        with db.engine.connect() as conn:
+            before = MigrationContext.configure(conn).get_current_revision()
+        upgrade()
+        with db.engine.connect() as conn:
+            after = MigrationContext.configure(conn).get_current_revision()
+        if after != before:
+            analyze(db.session)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _load(url: str, count: int, log) -> None:
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from models import Dossier, db
+    from seed.demo import load_demo
+    from seed.scale import generate
+
+    app = _app(url)
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        load_demo(db.session)
+        db.session.commit()
+        have = db.session.scalar(select(func.count()).select_from(Dossier))
+        cpu = time.process_time()
+        stats = generate(
+            db.session,
+            count - have,
+            app.settings.receiving_unit_code,
+            files_dir=cache_dir() / "files",
+        )
+        log(
+            f"  {db.engine.dialect.name}: demo + {stats['dossiers']:,} dossiers"
+            f" ({stats['rows']:,} rows) in {time.perf_counter() - started:.0f} s wall,"
+            f" seed {stats['seconds']:.0f} s wall / {time.process_time() - cpu:.0f} s CPU"
+        )
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    print(build(sqlite_url(n), n))
+    if pg_reachable(pg_url(n)):
+        print(build(pg_url(n), n))
