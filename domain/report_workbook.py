@@ -154,6 +154,14 @@ def _sheet_header(ws, f, title: str, report: dict, unit_name: str, last_col: int
     return 4
 
 
+def _figure_row(ws, row: int, label: list, figures: dict, columns, formats) -> None:
+    """One row of a report form: its number and name (label), then its figures in the order of
+    columns; formats: (of the number, of the name, of the figures)."""
+    number, name, figure = formats
+    formats_by_column = {0: number, 1: name, **{2 + i: figure for i in range(len(columns))}}
+    write_row(ws, row, label + [figures[k] for k, _, _ in columns], formats_by_column)
+
+
 def _totals_and_signature(
     ws, f, row: int, top: int, last: int, totals: dict, columns, made_on: dt.date
 ) -> None:
@@ -206,19 +214,23 @@ def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> Non
 
     row = top + 3
     for n, agency in enumerate(report["rows"], start=1):
-        write_row(
+        _figure_row(
             ws,
             row,
-            [n, agency["agency_name"]] + [agency[k] for k, _, _ in FORM_COLUMNS],
-            {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}},
+            [n, agency["agency_name"]],
+            agency,
+            FORM_COLUMNS,
+            (f.cell_center, f.cell, f.num),
         )
         row += 1
         for m, field in enumerate(agency.get("fields", []), start=1):
-            write_row(
+            _figure_row(
                 ws,
                 row,
-                [f"{n}.{m}", field["field_name"]] + [field[k] for k, _, _ in FORM_COLUMNS],
-                {0: f.cell_center, 1: f.cell_sub, **{c: f.num_sub for c in range(2, last + 1)}},
+                [f"{n}.{m}", field["field_name"]],
+                field,
+                FORM_COLUMNS,
+                (f.cell_center, f.cell_sub, f.num_sub),
             )
             row += 1
     _totals_and_signature(ws, f, row, top, last, report["totals"], FORM_COLUMNS, made_on)
@@ -759,20 +771,23 @@ def write_official_form(
     roman = ("I", "II", "III", "IV", "V", "VI")
     row = top + 3
     for g, group in enumerate(form["groups"]):
-        write_row(
+        _figure_row(
             ws,
             row,
-            [roman[g] if g < len(roman) else str(g + 1), group["label"]]
-            + [group["totals"][k] for k, _, _ in OFFICIAL_COLUMNS],
-            {0: f.total, 1: f.total, **{c: f.total_num for c in range(2, last + 1)}},
+            [roman[g] if g < len(roman) else str(g + 1), group["label"]],
+            group["totals"],
+            OFFICIAL_COLUMNS,
+            (f.total, f.total, f.total_num),
         )
         row += 1
         for n, field in enumerate(group["rows"], start=1):
-            write_row(
+            _figure_row(
                 ws,
                 row,
-                [n, field["field_name"]] + [field[k] for k, _, _ in OFFICIAL_COLUMNS],
-                {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}},
+                [n, field["field_name"]],
+                field,
+                OFFICIAL_COLUMNS,
+                (f.cell_center, f.cell, f.num),
             )
             row += 1
     _totals_and_signature(ws, f, row, top, last, form["totals"], OFFICIAL_COLUMNS, made_on)
