@@ -202,6 +202,7 @@ def dossiers_import(path, dry_run):
             tables,
             apply=not dry_run,
             unit_code=current_app.settings.receiving_unit_code,
+            hours=current_app.settings.working_hours_parsed,
         )
         _stop_if_rejected(plan)
         count = len(plan.rows)

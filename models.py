@@ -168,9 +168,9 @@ class Field(TimestampMixin, SearchableMixin, db.Model):
 
 def _days_unless_hours(context):
     """Default of Procedure.processing_days: 0 (same day), none for a limit in hours. Without a
-    statement (a form asking for the default value): 0."""
+    statement (the admin form asking what to pre-fill): none, the clerk gives days or hours."""
     if context is None:
-        return 0
+        return None
     return None if context.get_current_parameters().get("processing_hours") is not None else 0
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from domain.calendar import parse_time
 from domain.levels import ABOLISHED_MESSAGE, ABOLISHED_MESSAGE_VI, may_choose
 from domain.procedure_documents import NAME_MAX
 from domain.spreadsheet_reader import (
@@ -84,7 +85,7 @@ NOTES_SHEET = "huong_dan"
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = "text"  # text | int | bool | date | choice | ref
+    kind: str = "text"  # text | int | bool | date | time | choice | ref
     required: bool = False
     max_length: int | None = None
     choices: tuple = ()
@@ -131,10 +132,23 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "processing_days",
             "int",
-            required=True,
             minimum=0,
             maximum=365,
-            help="Thời hạn giải quyết (ngày làm việc; 0 = trong ngày)",
+            help="Thời hạn giải quyết (ngày làm việc; 0 = trong ngày); để trống nếu tính theo giờ",
+        ),
+        Column(
+            "processing_hours",
+            "int",
+            minimum=1,
+            maximum=2920,
+            help="Thời hạn giải quyết tính theo giờ làm việc (thay cho processing_days; chỉ ghi một "
+            "trong hai)",
+        ),
+        Column(
+            "cutoff_time",
+            "time",
+            help="Giờ chốt HH:MM (ví dụ 15:00): hồ sơ tiếp nhận sau giờ này tính từ ngày làm việc "
+            "tiếp theo; để trống = không có",
         ),
         Column(
             "online_level",
@@ -306,6 +320,8 @@ def _parse(column: Column, raw, entity: str = "") -> Any:
         return parse_bool(raw, column.default)
     if column.kind == "date":
         return parse_date(raw)
+    if column.kind == "time":
+        return _parse_time(raw)
     if column.kind == "choice":
         value = parse_text(raw)
         if value is None:
@@ -322,6 +338,26 @@ def _parse(column: Column, raw, entity: str = "") -> Any:
     ):
         raw = f"{raw:.6f}"  # 1.00461 typed as a number in Excel: the national code has 6 decimals
     return parse_text(raw, column.max_length)
+
+
+def _parse_time(raw) -> dt.time | None:
+    """A time of day: text HH:MM, or a time cell (Excel: a time, or a fraction of a day)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, dt.datetime):
+        raw = raw.time()
+    if isinstance(raw, dt.time):
+        return raw.replace(second=0, microsecond=0)
+    if isinstance(raw, float) and 0 <= raw < 1:
+        minutes = round(raw * 24 * 60)
+        return dt.time(minutes // 60, minutes % 60)
+    try:
+        return parse_time(str(raw))
+    except ValueError:
+        raise ValueError_(
+            f"“{raw}” không phải giờ dạng HH:MM (ví dụ 15:00)",
+            f"“{raw}” is not a time as HH:MM (e.g. 15:00)",
+        ) from None
 
 
 def _parse_row(entity: str, number: int, raw: dict, header: list[str], sheet: str) -> RowResult:
@@ -555,6 +591,7 @@ def _check_procedures(
             )
         if values.get("field_code"):
             _check_procedure_field(result, stored, file, sheet)
+        _check_time_limit(result, stored.procedures.get(code), sheet)
         _compare(
             result,
             stored.procedures.get(code),
@@ -562,6 +599,29 @@ def _check_procedures(
                 "agency_code": lambda p: stored.agency_codes_by_id.get(p.agency_id),
                 "field_code": lambda p: stored.field_codes_by_id.get(p.field_id),
             },
+        )
+
+
+def _check_time_limit(result: RowResult, existing, sheet: str | None) -> None:
+    """A procedure's time limit is in working days or in working hours, exactly one of the two
+    once the row is applied (a column left out keeps the stored value). A limit that could not
+    be read is already reported."""
+    if any(i.en.startswith("column processing_") for i in result.issues):
+        return
+    final = {}
+    for name in ("processing_days", "processing_hours"):
+        if name in result.values:
+            final[name] = result.values[name]
+        else:
+            final[name] = getattr(existing, name) if existing is not None else None
+    if (final["processing_days"] is None) == (final["processing_hours"] is None):
+        _error(
+            result,
+            sheet,
+            "thời hạn giải quyết: ghi processing_days (ngày làm việc) hoặc processing_hours "
+            "(giờ làm việc), chỉ một trong hai",
+            "time limit: give processing_days (working days) or processing_hours (working "
+            "hours), exactly one of the two",
         )
 
 
@@ -773,7 +833,12 @@ def catalog_rows(session, entity: str):
             .order_by(Procedure.code)
         )
         for p, agency_code, field_code in session.execute(query):
-            refs = {"agency_code": agency_code, "field_code": field_code}
+            refs = {
+                "agency_code": agency_code,
+                "field_code": field_code,
+                # As text, so that it reads back the same from either format.
+                "cutoff_time": p.cutoff_time.strftime("%H:%M") if p.cutoff_time else None,
+            }
             yield tuple(refs[n] if n in refs else getattr(p, n) for n in names)
     elif entity == "procedure_documents":
         query = (

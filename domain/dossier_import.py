@@ -5,8 +5,9 @@ header row with exactly the columns of COLUMNS (order free; optional ones may be
 
 Each imported dossier gets:
 - agency_id from its procedure (as intake does), applicant kind "citizen";
-- due_date from the file, or when blank WorkingCalendar.due_date(accepted_at, processing_days)
-  with the CalendarDay overrides (load_calendar) — the function intake uses;
+- due_date from the file (due by the end of that working day), or when blank intake.due (the
+  procedure's limit in days or hours and its cut-off time) with the CalendarDay overrides
+  (load_calendar) — the function intake uses; due_at and due_in_hours with it;
 - DossierEvent rows, one per known date, each saying it was imported (IMPORT_REASON):
   accepted (→2) at accepted_at, resolved (→9) at resolved_at, returned (9→10) at returned_at,
   closed (→3/7/8) at closed_at; a dossier imported as processing/paused (4/5/6) gets 2→status at
@@ -30,8 +31,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from domain import clock
-from domain.calendar import load_calendar
+from domain import clock, intake
+from domain.calendar import DEFAULT_WORKING_HOURS, WorkingHours, load_calendar
 from domain.lifecycle import PAUSE_KIND
 from domain.spreadsheet_reader import (
     Issue,
@@ -103,6 +104,8 @@ class DossierRow:
     issues: list[Issue] = dc_field(default_factory=list)
     procedure: Any = None
     due_computed: bool = False
+    due_at: dt.datetime | None = None  # the due moment (intake.due), when known
+    due_in_hours: bool = False
 
 
 @dataclass
@@ -258,8 +261,10 @@ def import_dossiers(
     user_id: int | None = None,
     unit_code: str | None = None,
     today: dt.date | None = None,
+    hours: WorkingHours = DEFAULT_WORKING_HOURS,
 ) -> DossierPlan:
-    """Validate every row; with apply=True and no error, write everything (the caller commits)."""
+    """Validate every row; with apply=True and no error, write everything (the caller commits).
+    `hours`: the working hours (setting WORKING_HOURS) for due moments."""
     plan = DossierPlan()
     table = _pick_table(tables, plan)
     if table is None:
@@ -292,7 +297,7 @@ def import_dossiers(
         procedures.update(
             {p.code: p for p in session.scalars(select(Procedure).where(Procedure.code.in_(chunk)))}
         )
-    calendar = load_calendar(session)
+    calendar = load_calendar(session, hours)
     today = today or clock.today()
     for row in rows:
         values = row.values
@@ -327,15 +332,7 @@ def import_dossiers(
                         table.name,
                     )
                 )
-        if (
-            values.get("due_date") is None
-            and row.procedure is not None
-            and values.get("accepted_at") is not None
-        ):
-            values["due_date"] = calendar.due_date(
-                values["accepted_at"], row.procedure.processing_days
-            )
-            row.due_computed = True
+        _fill_due(row, calendar)
     plan.rows = rows
     if apply and plan.ok:
         _apply(session, plan, user_id, unit_code, today)
@@ -363,6 +360,18 @@ def _events(values: dict) -> list[tuple[int | None, int, dt.datetime]]:
 _OWN_CODE = re.compile(r"^(?P<unit>.+)-(?P<day>\d{6})-(?P<seq>\d{4})$")
 
 
+def _fill_due(row, calendar) -> None:
+    """The due date, moment and unit of a row: computed as intake does when the file leaves the
+    due date blank; a date given in the file is due by the end of that working day."""
+    values = row.values
+    if values.get("due_date") is not None:
+        row.due_at = calendar.day_end(values["due_date"])
+    elif row.procedure is not None and values.get("accepted_at") is not None:
+        when = intake.due(row.procedure, values["accepted_at"], calendar)
+        values["due_date"], row.due_at, row.due_in_hours = when.date, when.at, when.in_hours
+        row.due_computed = True
+
+
 def _apply(session, plan: DossierPlan, user_id, unit_code, today: dt.date) -> None:
     counters: dict[dt.date, int] = {}
     for chunk in _chunks(plan.rows):
@@ -377,6 +386,8 @@ def _apply(session, plan: DossierPlan, user_id, unit_code, today: dt.date) -> No
                 channel=v["channel"],
                 accepted_at=v["accepted_at"],
                 due_date=v["due_date"],
+                due_at=row.due_at,
+                due_in_hours=row.due_in_hours,
                 resolved_at=v["resolved_at"],
                 returned_at=v["returned_at"],
                 return_channel=v["return_channel"],

@@ -37,9 +37,12 @@ def parse_amount_vnd(value, minimum: int = 1) -> int:
         text = str(value).strip().lower().removesuffix("đ").removesuffix("vnd").strip()
         negative = text.startswith("-")
         digits = text.lstrip("+-").strip()
+        if len(digits) > 40:  # int() reads at most 4,300 digits; no amount needs 40 characters
+            numeric = re.fullmatch(r"[\d.,\s]+", digits)
+            raise RuleError("amount_too_large" if numeric else "amount_not_a_number")
         if _GROUPED.match(digits):
             digits = re.sub(r"[.\s]", "", digits)
-        elif not digits.isdigit():
+        elif not (digits.isascii() and digits.isdigit()):  # "²" is a digit to isdigit() only
             if not re.fullmatch(r"\d+[.,]\d+", digits):
                 raise RuleError("amount_not_a_number")
             try:

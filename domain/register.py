@@ -91,7 +91,7 @@ def register_row(number: int, d, sent_at, texts: RegisterTexts) -> list:
         contact,
         d.agency.name,
         d.accepted_at,
-        d.due_date,
+        d.due_at if d.due_in_hours else d.due_date,
         sent_at,
         d.resolved_at,
         d.returned_at,
@@ -111,6 +111,7 @@ def write_register(
     stamp = book.add_format({"num_format": "hh:mm dd/mm/yyyy"})
     day = book.add_format({"num_format": "dd/mm/yyyy"})
     formats = {7: stamp, 8: day, 9: stamp, 10: stamp, 11: stamp}
+    hours_formats = {**formats, 8: stamp}  # a limit in working hours: due at a time of day
     write_row(sheet, 0, [texts.title], {0: bold})
     write_row(sheet, 1, [texts.period])
     write_row(sheet, 3, texts.header, {i: bold for i in range(len(texts.header))})
@@ -121,7 +122,8 @@ def write_register(
     for batch, sent in register_batches(session, base, limit):
         for d in batch:
             number += 1
-            write_row(sheet, row, register_row(number, d, sent.get(d.id), texts), formats)
+            row_formats = hours_formats if d.due_in_hours else formats
+            write_row(sheet, row, register_row(number, d, sent.get(d.id), texts), row_formats)
             row += 1
     if number >= limit and base.offset(limit).limit(1).first() is not None:
         write_row(sheet, row + 1, [texts.truncated], {0: bold})

@@ -235,7 +235,9 @@ def relevant_dossiers(
     def part(*conditions):
         stmt = select(*columns).where(*conditions)
         if join:
-            stmt = stmt.join(Procedure, Procedure.id == Dossier.procedure_id)
+            # Each part drives from its own index on dossier, the procedure looked up by its key
+            # (SQLite would otherwise walk every dossier of every procedure for the open part).
+            stmt = stmt.join(Procedure, Procedure.id == unindexed(Dossier.procedure_id))
         return stmt
 
     acc, status, resolved = Dossier.accepted_at, Dossier.status, Dossier.resolved_at

@@ -12,15 +12,19 @@ PALETTE = ("#2f6fb0", "#f0a202", "#5aa469", "#d1495b", "#8e7cc3", "#00a6a6")
 FONT = 'font-family="sans-serif" font-size="11"'
 
 
+TICKS = 4  # equal steps up the axis of a bar chart
+
+
 def _nice_max(value: float) -> float:
-    """The smallest 1/2/2.5/5 x 10^k not below `value` (an axis maximum)."""
-    if value <= 0:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * exp >= value:
-            return step * exp
-    return 10 * exp
+    """The axis maximum: TICKS equal steps of a round whole number (1, 2, 2.5, 3, 4, 5, 6 or 8
+    x 10^k), the smallest whose top is not below `value`. Counts and đồng are whole numbers, so
+    are the ticks: a month with one dossier reads 0 1 2 3 4, not 0 0 0 1 1."""
+    step_at_least = max(value, 0) / TICKS
+    exp = 10 ** max(0, math.floor(math.log10(step_at_least))) if step_at_least >= 1 else 1
+    for step in (1, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if float(step * exp).is_integer() and step * exp >= step_at_least:
+            return float(TICKS * step * exp)
+    return float(TICKS * 10 * exp)
 
 
 def _default_format(value: float) -> str:
@@ -49,9 +53,9 @@ def bar_chart(
         f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
         f"<title>{escape(title)}</title>",
     ]
-    for i in range(5):  # grid lines and ticks
-        value = top_value * i / 4
-        y = top + plot_h - plot_h * i / 4
+    for i in range(TICKS + 1):  # grid lines and ticks
+        value = top_value * i / TICKS
+        y = top + plot_h - plot_h * i / TICKS
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>'
         )

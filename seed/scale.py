@@ -143,7 +143,7 @@ def generate(
             Procedure.online_level,
             Procedure.postal_in,
             Procedure.postal_out,
-        ).where(Procedure.active)
+        ).where(Procedure.active, Procedure.processing_days.is_not(None))  # limits in days only
     ).all()
     if not procs:
         raise CatalogMissing("no procedures: load the catalog first (flask seed demo)")

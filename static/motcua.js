@@ -28,3 +28,23 @@
     window.addEventListener('load', function () { window.print(); });
   }
 })();
+
+// templates/admin/file_picker.html: the names of the files chosen, in place of the browser's own
+// words ("No file chosen" in the browser's language).
+(function () {
+  'use strict';
+  document.addEventListener('change', function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches('input.vn-file-input')) { return; }
+    var shown = document.getElementById(input.id + '-chosen');
+    if (!shown) { return; }
+    var files = input.files || [];
+    if (files.length === 0) {
+      shown.textContent = shown.getAttribute('data-none');
+    } else if (files.length === 1) {
+      shown.textContent = files[0].name;
+    } else {
+      shown.textContent = shown.getAttribute('data-many').replace('{n}', String(files.length));
+    }
+  });
+})();

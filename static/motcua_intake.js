@@ -24,6 +24,22 @@
     return node;
   }
 
+  // The file box of templates/admin/file_picker.html, for a paper's scans: the browser's own
+  // box (in the browser's language) behind a Vietnamese button; static/motcua.js writes the
+  // names chosen.
+  function filePicker(input) {
+    var picker = el('span', {'class': 'vn-file'});
+    picker.appendChild(input);
+    picker.appendChild(el('label', {'for': input.id,
+                                    'class': 'btn btn-outline-secondary btn-sm mb-0 vn-file-button'},
+                          cfg.words.choose_files));
+    picker.appendChild(el('span', {id: input.id + '-chosen',
+                                   'class': 'vn-file-name text-muted small ml-2',
+                                   'data-none': cfg.words.no_file, 'data-many': cfg.words.files_chosen},
+                          cfg.words.no_file));
+    return picker;
+  }
+
   // ---- Enter never sends half a form; Ctrl+Enter presses the one button ---------------------
   form.addEventListener('keydown', function (event) {
     if (event.key !== 'Enter') { return; }
@@ -72,13 +88,13 @@
       copiesCol.appendChild(copies);
       var scans = el('input', {type: 'file', name: key + '-files', multiple: 'multiple',
                                accept: cfg.files.accept, id: key + '-files',
-                               'class': 'form-control-file form-control-sm intake-document-files',
+                               'class': 'vn-file-input intake-document-files',
                                'aria-label': cfg.words.scans + ': ' + doc.name});
       scans.addEventListener('change', function () {
         if (scans.files.length) { box1.checked = true; }  // a paper scanned is a paper received
       });
       var scansCol = el('div', {'class': 'col-12 pl-4 mb-1'});
-      scansCol.appendChild(scans);
+      scansCol.appendChild(filePicker(scans));
       row.appendChild(tick); row.appendChild(kindCol); row.appendChild(copiesCol);
       row.appendChild(scansCol);
       box.appendChild(row);

@@ -36,6 +36,7 @@ from tests.support import (
     CHROMIUM_ARGS,
     IN_CI,
     PG_URL,
+    RESTART_SEQUENCES,
     ROOT,
     empty_tables,
     make_app,
@@ -121,11 +122,6 @@ def shared_app(database_url, **config):
     if key not in _apps:
         _apps[key] = make_app(database_url, **config)
     return _apps[key]
-
-
-RESTART_SEQUENCES = """SELECT
-setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, 1, false)
-FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"""
 
 
 @contextlib.contextmanager

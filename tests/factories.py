@@ -9,6 +9,7 @@ import functools
 import re
 
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from domain.calendar import WorkingCalendar
 from domain.reports import ROW_KEYS
@@ -47,11 +48,16 @@ def create_agency(code="SGTVT", name="Sở Giao thông vận tải", **kw) -> Ag
     return agency
 
 
+# The suite logs in well over a thousand times, and scrypt's production cost (N=2**15,
+# User.set_password) is ~0.1 s of CPU per check by design. The factories' users carry a scrypt
+# hash of low cost (N=2**10): the login checks it by the same code path; the production cost
+# is tested on User.set_password itself (tests/views/test_auth.py).
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+
+
 @functools.lru_cache(maxsize=1)
 def _password_hash() -> str:
-    probe = User()
-    probe.set_password(PASSWORD)
-    return probe.password_hash
+    return generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 
 
 def licence_procedure(agency=None, **kw) -> Procedure:
@@ -64,7 +70,7 @@ def licence_procedure(agency=None, **kw) -> Procedure:
 def create_user(username, role, agencies=(), password=PASSWORD) -> User:
     user = User(username=username, role=role, full_name=username.title(), agencies=list(agencies))
     if password == PASSWORD:
-        user.password_hash = _password_hash()  # scrypt is slow by design: hash it once
+        user.password_hash = _password_hash()  # hashed once, at low cost
     else:
         user.set_password(password)
     db.session.add(user)

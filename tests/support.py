@@ -43,9 +43,16 @@ def worker_pg_url(base: str = BASE_PG_URL, worker: str = WORKER) -> str:
 PG_URL = worker_pg_url()
 
 
+def libpq_url(url: str) -> str:
+    """The URL as libpq reads it: SQLAlchemy's `postgresql+psycopg://` without the driver."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def ensure_pg_database(url: str) -> None:
     """CREATE DATABASE for a worker's database when it is missing (connected to the server's
-    maintenance database `postgres`)."""
+    maintenance database `postgres`). A test database commits without waiting for the WAL
+    flush (synchronous_commit=off: a crash could lose the last commits, nothing else changes;
+    every connection, a subprocess's too, sees each commit as before)."""
     import psycopg
 
     target = make_url(url)
@@ -58,16 +65,17 @@ def ensure_pg_database(url: str) -> None:
         ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{target.database}"')
+        conn.execute(f'ALTER DATABASE "{target.database}" SET synchronous_commit = off')
 
 
 def pg_reachable(url: str = PG_URL) -> str | None:
-    """None when PostgreSQL answers at `url` (a worker's database is created first), else why."""
+    """None when PostgreSQL answers at `url` (the database is created first when missing),
+    else why."""
     try:
         import psycopg
 
-        if url != BASE_PG_URL:
-            ensure_pg_database(url)
-        with psycopg.connect(url, connect_timeout=3):
+        ensure_pg_database(url)
+        with psycopg.connect(libpq_url(url), connect_timeout=3):
             return None
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         return f"PostgreSQL not reachable at {url}: {exc}"
@@ -100,16 +108,40 @@ def reset_schema(app) -> None:
         upgrade(directory=str(ROOT / "migrations"))
 
 
+# PostgreSQL's sequences that have been used, started again as TRUNCATE … RESTART IDENTITY
+# would (setval is cheap; a sequence never used has no last_value).
+RESTART_SEQUENCES = """SELECT
+setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, 1, false)
+FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"""
+
+
+BIG_TABLE = 1000
+
+
 def empty_tables() -> None:
     """Every table emptied and committed: for the tests whose data must really be committed
-    (other connections, threads, processes see it); the others roll back (tests/conftest.py)."""
+    (other connections, threads, processes see it); the others roll back (tests/conftest.py).
+
+    Only the tables that hold rows are emptied, children first: on PostgreSQL a TRUNCATE of
+    all the tables creates new files for every one of them (about a second per call, most of
+    a committing test's setup), while a test leaves rows in a few tables. A table of more
+    than BIG_TABLE rows (the demo data) is cheaper to TRUNCATE."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
+    probe = " UNION ALL ".join(
+        f'SELECT {n}, EXISTS (SELECT 1 FROM "{t}" LIMIT 1 OFFSET {BIG_TABLE}) '
+        f'WHERE EXISTS (SELECT 1 FROM "{t}")'
+        for n, t in enumerate(tables)
+    )
+    filled = sorted(db.session.execute(text(probe)).all())
+    postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql and any(big for _, big in filled):  # the demo data: TRUNCATE is cheaper
         quoted = ", ".join(f'"{t}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
     else:
-        for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
+        for n, _ in filled:
+            db.session.execute(text(f'DELETE FROM "{tables[n]}"'))
+        if postgresql:
+            db.session.execute(text(RESTART_SEQUENCES))
     db.session.commit()
 
 

@@ -31,6 +31,7 @@ from wtforms.validators import DataRequired
 
 from domain.audit import record_login
 from models import User, UserSession, db, utcnow
+from transactions import reads_only
 from views.base import SecureForm
 
 bp = Blueprint("auth", __name__)
@@ -124,9 +125,8 @@ def login():
     form = LoginForm()
     next_url = request.values.get("next", "")
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        usable = user is not None and user.active
-        if (user if usable else _nobody()).check_password(form.password.data) and usable:
+        user = _checked_user(form.username.data.strip(), form.password.data)
+        if user is not None:
             session.clear()
             session.permanent = True
             UserSession.purge_stale()
@@ -145,6 +145,22 @@ def login():
     return render_template("auth/login.html", form=form, next_url=next_url), (
         401 if request.method == "POST" else 200
     )
+
+
+def _checked_user(username: str, password: str) -> User | None:
+    """The active user with this password, or None. The hash is checked in a read transaction:
+    on SQLite a login does not hold the write lock while scrypt works (seconds on a loaded
+    server, every other worker's save waiting), and a wrong password never waits for it."""
+    with reads_only():
+        user = db.session.scalar(select(User).where(User.username == username))
+        usable = user is not None and user.active
+        accepted = (user if usable else _nobody()).check_password(password) and usable
+        user_id = user.id if accepted else None
+        db.session.rollback()  # ends the read; the login's writes take their own transaction
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
 
 
 @bp.route("/logout", methods=["POST"])

@@ -17,6 +17,8 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.base import FilterGroup
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
+from wtforms.fields import HiddenField
 from wtforms.validators import ValidationError
 
 from domain import catalog_cache, form_submissions
@@ -298,6 +300,34 @@ class SecureModelView(RoleRequiredMixin, ModelView):
             db.session.flush()
             record_form_result(form, self.created_url(model))
 
+    # ---- an edit form shown before someone else's save does not overwrite it -----------------
+    # The row's last change (updated_at) travels with the form; a save whose page showed an
+    # older one is refused and the form shown again with what was typed. Dossiers have their
+    # own version column (views/dossiers.py).
+    def _checks_staleness(self) -> bool:
+        return hasattr(self.model, "updated_at") and inspect(self.model).version_id_col is None
+
+    def get_edit_form(self):
+        form_class = super().get_edit_form()
+        if not self._checks_staleness():
+            return form_class
+        return type(f"Seen{form_class.__name__}", (form_class,), {"form_seen": HiddenField()})
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        seen = getattr(form, "form_seen", None)
+        # (a form refilled after an expired session keeps the change it was typed on)
+        if seen is not None and request.method != "POST" and obj is not None and not seen.data:
+            seen.data = _last_change(obj)
+        return form
+
+    def update_model(self, form, model):
+        seen = getattr(form, "form_seen", None)
+        if seen is not None and seen.data and seen.data != _last_change(model):
+            flash(str(STALE_EDIT_MESSAGE), "error")
+            return False
+        return super().update_model(form, model)
+
     def created_url(self, model) -> str:
         """The page of a record just created: where a repeated send of its form is sent."""
         if self.can_view_details:
@@ -328,6 +358,17 @@ class SecureModelView(RoleRequiredMixin, ModelView):
             "error",
         )
         return True
+
+
+STALE_EDIT_MESSAGE = _l(
+    "This record was changed after you opened this page (by someone else, or by an earlier "
+    "send of this form). Nothing was saved: reload the page to see the changes, then make "
+    "yours again."
+)
+
+
+def _last_change(row) -> str:
+    return row.updated_at.isoformat() if row.updated_at else ""
 
 
 def period_message(error) -> str:

@@ -44,6 +44,11 @@ def field_label(field) -> str:
     return f"{field.name} ({field.agency})"
 
 
+ONE_TIME_LIMIT_MESSAGE = _l(
+    "Give the processing time either in working days or in working hours (one of the two)."
+)
+
+
 class CatalogView(XlsxExportMixin, SecureModelView):
     """Everybody reads the catalog; admins maintain it; rows are deactivated, never deleted."""
 
@@ -85,6 +90,8 @@ class ProcedureView(CatalogView):
         "field",
         "level",
         "processing_days",
+        "processing_hours",
+        "cutoff_time",
         "online_level",
         "saturday_service",
         "four_on_spot",
@@ -100,6 +107,8 @@ class ProcedureView(CatalogView):
         "field",
         "level",
         "processing_days",
+        "processing_hours",
+        "cutoff_time",
         "online_level",
         "legacy_online_level",
         "postal_in",
@@ -119,6 +128,8 @@ class ProcedureView(CatalogView):
         "field",
         "level",
         "processing_days",
+        "processing_hours",
+        "cutoff_time",
         "online_level",
         "legacy_online_level",
         "postal_in",
@@ -177,6 +188,8 @@ class ProcedureView(CatalogView):
         "field",
         "level",
         "processing_days",
+        "processing_hours",
+        "cutoff_time",
         "online_level",
         "legacy_online_level",
         "postal_in",
@@ -196,6 +209,7 @@ class ProcedureView(CatalogView):
     form_args = {
         "code": {"validators": [PROCEDURE_CODE]},
         "processing_days": {"validators": [NumberRange(min=0, max=365)]},
+        "processing_hours": {"validators": [NumberRange(min=1, max=2920)]},
         "legacy_online_level": {"validators": [NumberRange(min=1, max=4)]},
     }
     form_ajax_refs = {
@@ -286,6 +300,10 @@ class ProcedureView(CatalogView):
         return form
 
     def on_model_change(self, form, model, is_created):
+        # The time limit is in working days or in working hours: exactly one (the database's
+        # CHECK too; the catalog import says the same).
+        if (model.processing_days is None) == (model.processing_hours is None):
+            raise ValidationError(str(ONE_TIME_LIMIT_MESSAGE))
         if not levels.may_choose(model.level, None if is_created else levels.previous_level(model)):
             raise ValidationError(gettext(levels.ABOLISHED_MESSAGE))
         # The rule of the catalog import (domain/catalog_io.py): a procedure's field is one of

@@ -118,11 +118,11 @@ class DossierIntakeMixin:
             if form.get(key) != "1":
                 continue
             kind = form.get(f"{key}-kind")
-            copies = form.get(f"{key}-copies", "")
+            copies = parse_id(form.get(f"{key}-copies"))  # a whole number ≥ 1 in ASCII digits
             documents[doc.id] = DossierDocument(
                 name=doc.name[:255],
                 kind=kind if kind in DOCUMENT_KINDS else doc.kind,
-                copies=int(copies) if copies.isdigit() and 1 <= int(copies) <= 99 else doc.copies,
+                copies=copies if copies is not None and copies <= 99 else doc.copies,
             )
         return documents
 

@@ -169,8 +169,8 @@ class DossierView(
         "applicant_kind",
         "email",
         "channel",
+        "set_count",  # before the return channel: the keyboard goes from it to the note
         "return_channel",
-        "set_count",
         "note",
         "documents",
     )

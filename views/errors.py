@@ -41,7 +41,10 @@ def _busy_page():
     """503 that keeps the form: the posted fields go back in a "send again" form (the form token
     comes along, so a send that did get through is not repeated). Passwords are never echoed,
     files cannot be: then only "back to the form" (the browser keeps what was typed)."""
-    fields, complete = [], request.method == "POST" and not request.files
+    # An empty file input (the intake's optional scans) sends a part with no file name: nothing
+    # is lost by re-sending without it.
+    chosen = any(f.filename for _, f in request.files.items(multi=True))
+    fields, complete = [], request.method == "POST" and not chosen
     if request.method == "POST":
         for name, value in request.form.items(multi=True):
             if "password" in name.lower():

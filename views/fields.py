@@ -1,9 +1,9 @@
 """Dates, times and amounts typed the Vietnamese way, in every form and every list filter.
 
-One field class each — VnDateField (05/12/2026), VnDateTimeField (05/12/2026 14:30) and
-VndField (1.200.000 đ, also "1 200 000" or "1200000") — shown back the same way, ISO still
+One field class each — VnDateField (05/12/2026), VnDateTimeField (05/12/2026 14:30),
+HourMinuteField (15:00) and VndField (1.200.000 đ, also "1 200 000" or "1200000") — shown back the same way, ISO still
 accepted (old links, browsers' own pickers). SecureModelView maps the model's column types to them
-(VnModelConverter: Date, DateTime, and integer *_vnd columns), so a model form needs no override;
+(VnModelConverter: Date, DateTime, Time, and integer *_vnd columns), so a model form needs no override;
 hand-written forms use the classes directly. The list filters read dates with the same parser
 (VnFilterConverter, views/filters.py). The parsing rules themselves are domain.formatting /
 domain.payments."""
@@ -14,9 +14,10 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form.widgets import DatePickerWidget, DateTimePickerWidget
 from flask_admin.model.form import converts
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DateTimeField, IntegerField
+from wtforms import DateField, DateTimeField, Field, IntegerField
 from wtforms.widgets import TextInput
 
+from domain.calendar import parse_time
 from domain.formatting import (
     format_date,
     format_datetime_input,
@@ -28,6 +29,7 @@ from domain.payments import parse_amount_vnd
 from domain.service import RuleError
 
 DATE_MESSAGE = _l("Type the date as dd/mm/yyyy, e.g. 05/12/2026.")
+TIME_MESSAGE = _l("Type the time as HH:MM, e.g. 15:00.")
 DATETIME_MESSAGE = _l("Type the date and time as dd/mm/yyyy HH:MM, e.g. 05/12/2026 14:30.")
 AMOUNT_MESSAGES = {
     "amount_required": _l("Enter the amount in đồng."),
@@ -123,6 +125,30 @@ class VnDateTimeField(_TypedField, DateTimeField):
             raise ValueError(str(DATETIME_MESSAGE)) from None
 
 
+class HourMinuteField(_TypedField, Field):
+    """A time of day typed HH:MM (15:00, also 9:05), shown back HH:MM; blank: none."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = dict(kwargs.pop("render_kw", None) or {})
+        render_kw.setdefault("placeholder", "HH:MM")
+        render_kw.setdefault("autocomplete", "off")
+        kwargs.pop("format", None)
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    @staticmethod
+    def show(value):
+        return value.strftime("%H:%M")
+
+    @staticmethod
+    def read(text):
+        try:
+            return parse_time(text)
+        except ValueError:
+            raise ValueError(str(TIME_MESSAGE)) from None
+
+
 class VndField(_TypedField, IntegerField):
     """Whole đồng: "1.200.000", "1 200 000", "1200000" or "1.200.000 đ"; shown as 1.200.000.
     `minimum`: 1 for a payment, 0 (the default) for a fee item, which may be free."""
@@ -163,6 +189,11 @@ class VnModelConverter(AdminModelConverter):
     def convert_datetime(self, field_args, **extra):
         field_args.pop("widget", None)
         return VnDateTimeField(**field_args)
+
+    @converts("Time")
+    def convert_time(self, field_args, **extra):
+        field_args.pop("widget", None)
+        return HourMinuteField(**field_args)
 
     @converts("Integer")
     def handle_integer_types(self, column, field_args, **extra):

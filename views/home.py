@@ -4,6 +4,7 @@ centre; counter staff see the same figures for their own agencies."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 
 from flask import current_app, request, url_for
@@ -20,6 +21,7 @@ from models import CHANNELS, Dossier, db
 from replica import reports_session
 from views import labels
 from views.base import ALL_ROLES, RoleRequiredMixin
+from views.reports import FIRST_YEAR
 
 
 def _month_label(key: str) -> str:
@@ -48,9 +50,13 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
         return None
 
     def _window_end(self, today: dt.date) -> dt.date:
-        """The last day of the twelve months shown: ?until=YYYY-MM, or today — or, when nothing
-        was accepted in the last year (an archive, the demo data), the last acceptance day."""
+        """The last day of the twelve months shown: ?month=3&year=2019 (the page's two menus)
+        or ?until=2019-03, or today — or, when nothing was accepted in the last year (an
+        archive, the demo data), the last acceptance day."""
         until = request.args.get("until", "")
+        month, year = request.args.get("month", ""), request.args.get("year", "")
+        if not until and re.fullmatch(r"[0-9]{1,2}", month) and re.fullmatch(r"[0-9]{4}", year):
+            until = f"{year}-{month}"
         if until:
             try:
                 end = min(periods.parse_month(until).end, today)
@@ -158,6 +164,8 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
             details_endpoint=details,
             statuses=labels.DOSSIER_STATUSES,
             reports_url=url_for("report.index") if current_user.role != "staff" else None,
-            until=f"{end:%Y-%m}",
+            end=end,
+            months=[(m, _("Month %(n)s", n=m)) for m in range(1, 13)],
+            years=range(today.year, min(FIRST_YEAR, end.year) - 1, -1),
             calendar_year=calendar_year,
         )

@@ -104,6 +104,7 @@ def _plan(meta: dict, data: bytes, apply: bool):
         apply=apply,
         user_id=current_user.id,
         unit_code=current_app.settings.receiving_unit_code,
+        hours=current_app.settings.working_hours_parsed,
     ), None
 
 

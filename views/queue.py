@@ -38,7 +38,7 @@ from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
-from domain import clock, periods, queue
+from domain import clock, form_submissions, periods, queue
 from domain import kiosk as kiosk_tokens
 from domain.service import RuleError
 from models import QueueCounter, QueueDevice, QueueTicket, ServiceGroup, db, utcnow
@@ -70,6 +70,9 @@ MESSAGES = {
     "queue_transfer_refused": _l("Choose another open counter or an active service group."),
     "queue_dossier_unknown": _l("No dossier of your agencies has this code."),
     "queue_busy": _l("The queue is busy: try again."),
+    "queue_page_stale": _l(
+        "The page was out of date: the current ticket has changed. Check it and try again."
+    ),
     "queue_device_refused": _l("Only staff and admins start a ticket kiosk or a hall display."),
 }
 
@@ -228,6 +231,18 @@ class CounterForm(SecureForm):
     pass
 
 
+def _check_page_is_current(counter, step: str, day: dt.date) -> None:
+    """A step is meant for the ticket its page showed (the forms post it as "ticket"; empty: no
+    one). Sent after that changed — a double click on "Call next", a second tab left open — it
+    is refused: the citizen just called is never marked served or skipped unseen."""
+    shown = request.form.get("ticket")
+    if shown is None or step in ("take", "leave"):
+        return
+    current = queue.current_ticket(db.session, counter, day) if counter else None
+    if shown != (str(current.id) if current else ""):
+        raise RuleError("queue_page_stale")
+
+
 class QueueCounterPage(SecureBaseView):
     """The clerk's own counter: one button per step; each POST is one transaction."""
 
@@ -268,6 +283,7 @@ class QueueCounterPage(SecureBaseView):
         step = request.form.get("step", "")
         now = clock.now()
         try:
+            _check_page_is_current(counter, step, now.date())
             if step == "take":
                 chosen = db.session.get(QueueCounter, parse_id(request.form.get("counter")) or -1)
                 queue.take_counter(db.session, chosen, user)
@@ -399,13 +415,21 @@ def kiosk():
     if request.method == "GET":
         return _kiosk_page(device)
     group = db.session.get(ServiceGroup, parse_id(request.form.get("group")) or -1)
+    token = form_submissions.clean_token(request.form.get("form_token"))
     try:
+        # A double tap prints one ticket: the page's token is taken in the ticket's transaction.
+        form_submissions.claim(db.session, token)
         ticket = queue.issue_ticket(db.session, group, clock.now())
+        target = url_for(".ticket", ticket_id=ticket.id)
+        form_submissions.record_result(db.session, token, target)
         db.session.commit()
+    except form_submissions.AlreadySubmitted as exc:
+        db.session.rollback()  # the first tap's ticket, shown (and printed) again
+        return redirect(exc.result_url or url_for(".kiosk"))
     except RuleError as exc:
         db.session.rollback()
         return _kiosk_page(device, error=_message(exc), status=400)
-    return redirect(url_for(".ticket", ticket_id=ticket.id))
+    return redirect(target)
 
 
 @bp.route(KIOSK_PATH + "/ve/<int:ticket_id>")
@@ -413,7 +437,8 @@ def ticket(ticket_id):
     """The 80 mm ticket: printed by the browser's print dialog, then back to the buttons."""
     if _device("ticket") is None:
         return make_response(render_template("queue/off.html"), 403)
-    ticket = db.session.get(QueueTicket, ticket_id)
+    ticket_id = parse_id(ticket_id)  # ≥ 2³¹ reached PostgreSQL's INTEGER column: a 500
+    ticket = db.session.get(QueueTicket, ticket_id) if ticket_id else None
     if ticket is None or ticket.day != clock.today():
         abort(404)
     ahead = db.session.scalar(

@@ -141,6 +141,17 @@ def test_login_during_the_lock_is_busy_not_a_crash_and_shows_no_password(sqlite_
     assert BUSY in page and "correct horse 42" not in page
 
 
+def test_a_login_checks_the_password_without_the_write_lock(sqlite_app):
+    """scrypt takes a while (seconds on a loaded server): checked in a read transaction, it
+    never holds up the other workers' writes, and a wrong password is answered (401) even
+    while another request writes; only the right one waits to open its session."""
+    client = sqlite_app.test_client()
+    with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+        response = client.post("/login", data={"username": "staff1", "password": "wrong 42"})
+    assert response.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu" in response.get_data(as_text=True)
+
+
 def test_a_read_beside_a_long_write_stays_fast(sqlite_app):
     """A clerk's page while another request writes for a while (an import, an export that
     writes): reads go on; the writer is not disturbed either."""

@@ -48,10 +48,14 @@ def test_clerk_attaches_a_scan_and_downloads_it(app, live_server, page, users, t
     assert "Chưa có tệp đính kèm" in page.inner_text("#file-list")
 
     page.select_option("#upload-target", str(document_id))
+    # The file box speaks Vietnamese whatever the browser's language (file_picker.html).
+    assert page.inner_text("label[for=upload-input]").strip() == "Chọn tệp…"
+    assert page.inner_text("#upload-input-chosen") == "Chưa chọn tệp"
     page.set_input_files(
         "#upload-input",
         files=[{"name": "don-de-nghi.pdf", "mimeType": "application/pdf", "buffer": scan}],
     )
+    assert page.inner_text("#upload-input-chosen") == "don-de-nghi.pdf"
     page.locator("#upload-files").screenshot(path=str(SHOTS / f"1-upload-form-{backend}.png"))
     page.click("#upload-submit")
     page.wait_for_url(f"{live_server}/dossier/details/*#files")
@@ -79,8 +83,12 @@ def test_clerk_attaches_a_scan_and_downloads_it(app, live_server, page, users, t
     # A web page renamed .pdf: refused, in Vietnamese, nothing added.
     page.set_input_files(
         "#upload-input",
-        files=[{"name": "ban-quet.pdf", "mimeType": "application/pdf", "buffer": samples.html()}],
+        files=[
+            {"name": "ban-quet.pdf", "mimeType": "application/pdf", "buffer": samples.html()},
+            {"name": "trang-2.pdf", "mimeType": "application/pdf", "buffer": samples.html()},
+        ],
     )
+    assert page.inner_text("#upload-input-chosen") == "Đã chọn 2 tệp"
     page.click("#upload-submit")
     page.wait_for_load_state()
     error = page.inner_text(".alert-danger")

@@ -83,6 +83,20 @@ COLLECT = """() => {
 }"""
 
 
+# Inputs that the browser draws itself, in the language of the browser rather than the page's
+# ("Choose Files", "No file chosen", "November 2026" on an English Chromium): none may be shown;
+# a page hides the native box behind its own Vietnamese button (a 1-pixel input stays usable).
+NATIVE_WIDGETS = """() => [...document.querySelectorAll(
+    'input[type=file], input[type=month], input[type=week], input[type=date], input[type=time], '
+    + 'input[type=datetime-local]')]
+  .filter(el => {
+    const box = el.getBoundingClientRect();
+    return box.width > 2 && box.height > 2 && getComputedStyle(el).visibility !== 'hidden'
+      && getComputedStyle(el).opacity !== '0';
+  })
+  .map(el => `native ${el.type} input #${el.id}`)"""
+
+
 def english_words(text: str) -> set[str]:
     """The English UI words of a text (code-like tokens such as 'dossier_01' are not words)."""
     words = set()
@@ -196,6 +210,7 @@ def _pages(ids):
         ("/dossier/", "filters"),
         ("/dossier/new/", "picker"),
         (f"/dossier/details/?id={d}", None),
+        (f"/dossier/details/?id={ids['running']}", None),
         (f"/dossier/edit/?id={ids['running']}", "inline"),
         ("/dossier/register/", None),
         ("/dossier_due/", "filters"),
@@ -230,6 +245,32 @@ def _pages(ids):
         ("/kiosk/", None),
         ("/imports/", None),
     ]
+
+
+def _every_screen(app):
+    """The list (or only) page and the create page of every screen of the app, read from its
+    Flask-Admin instances: a screen added later is checked the day it is added."""
+    from flask import url_for
+    from flask_admin.model import BaseModelView
+
+    urls = []
+    with app.test_request_context():
+        for admin in app.extensions["admin"]:
+            for view in admin._views:
+                if isinstance(view, BaseModelView):
+                    urls.append((url_for(f"{view.endpoint}.index_view"), None))
+                    if view.can_create:
+                        urls.append((url_for(f"{view.endpoint}.create_view"), None))
+                else:
+                    urls.append((url_for(f"{view.endpoint}.index"), None))
+    return urls
+
+
+def _screens(app, ids):
+    """The main pages with what to open on them, then every other screen of the app."""
+    pages = _pages(ids)
+    seen = {url for url, _ in pages}
+    return pages + [(url, what) for url, what in _every_screen(app) if url not in seen]
 
 
 def _login(page, live_server, username):
@@ -293,25 +334,27 @@ def _visit(page, live_server, url, what, shots_prefix):
     elif what == "inline" and page.locator("a[id$='-button']").count():
         page.locator("a[id$='-button']").first.click()
     text = page.evaluate(COLLECT) + "\n" + "\n".join(extra)
+    natives = page.evaluate(NATIVE_WIDGETS)
     if SHOTS:
         name = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
         page.screenshot(path=os.path.join(SHOTS, f"{shots_prefix}-{name}.png"), full_page=True)
-    return text
+    return text, natives
 
 
 @pytest.mark.parametrize("role", ["admin", "staff", "manager"])
 def test_every_main_page_is_vietnamese(app, live_server, page, users, world, role):
     _login(page, live_server, users[role])
     found, visited = {}, []
-    for url, what in _pages(world):
-        text = _visit(page, live_server, url, what, f"vi-{role}")
-        if text is None:
+    for url, what in _screens(app, world):
+        seen = _visit(page, live_server, url, what, f"vi-{role}")
+        if seen is None:
             continue
+        text, natives = seen
         visited.append(url)
         words = english_words(text)
         dates = set(ISO_DATE.findall(text))
-        if words or dates:
-            found[url] = sorted(words) + sorted(dates)
+        if words or dates or natives:
+            found[url] = sorted(words) + sorted(dates) + natives
     assert len(visited) >= 15, visited
     assert found == {}
 

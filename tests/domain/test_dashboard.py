@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from domain import dashboard
 from domain.svg_charts import bar_chart, hbar_chart
 from models import Agency, db
@@ -87,6 +89,23 @@ def test_svg_charts_escape_text_and_scale():
     assert svg.count("<rect") == 3 + 2  # three non-zero bars, two legend keys
     svg = hbar_chart([("<script>", 50.0, "50,00%"), ("B", 100.0, "100,00%")], alert_below=100)
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "#d1495b" in svg
+
+
+@pytest.mark.parametrize(
+    "top, ticks",
+    [
+        (1, ["0", "1", "2", "3", "4"]),
+        (5, ["0", "2", "4", "6", "8"]),
+        (10, ["0", "3", "6", "9", "12"]),
+        (17958, ["0", "5.000", "10.000", "15.000", "20.000"]),
+        (150000, ["0", "40.000", "80.000", "120.000", "160.000"]),
+    ],
+)
+def test_bar_chart_ticks_are_distinct_whole_numbers(top, ticks):
+    """A month with one dossier read "1 1 0 0 0" up the axis (quarters of 1, rounded)."""
+    svg = bar_chart(["11/2026"], [("Trực tiếp", [top])])
+    labels = re.findall(r'text-anchor="end"[^>]*>([^<]*)</text>', svg)
+    assert labels == ticks
 
 
 def test_dashboard_page_computes_each_figure_once(march_with_users):

@@ -113,6 +113,7 @@ def _procedure(w):
         agency=w["agency"],
         field=w.get(Field),
         processing_days=5,
+        cutoff_time=dt.time(15, 0),  # shown HH:MM, read back the same
         legacy_online_level=3,
         publication_date=dt.date(2019, 1, 2),
         legal_basis="Luật\nGiao thông",

@@ -9,6 +9,7 @@ it is added. The values are a fixed list, not random: a failure is repeatable.""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from urllib.parse import quote
 
@@ -94,6 +95,16 @@ LEAKS = (
 # ---- which arguments a route reads ----------------------------------------------------------
 
 
+class _Logged(logging.Handler):
+    """Errors the app logs (an exception caught and shown as an "error reference" flash answers
+    200, not 500): each one is a failure of the request that caused it."""
+
+    records: list[str] = []
+
+    def emit(self, record):
+        _Logged.records.append(record.getMessage())
+
+
 class _Reads:
     keys: list = []  # in the order the view asked for them
 
@@ -133,11 +144,19 @@ class RecordingRequest(Request):
 def fuzz(database_url):
     """Its own app (request class and exception settings changed) over a small data set: a
     dossier, a payment, a rating, an evaluation form, feedback and a courier run."""
-    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False, DASHBOARD_CACHE_SECONDS=0)
+    app = make_app(
+        database_url,
+        PROPAGATE_EXCEPTIONS=False,
+        DASHBOARD_CACHE_SECONDS=0,
+        # Limits tested elsewhere; here a 429 would only hide the code behind it.
+        QUEUE_TICKETS_PER_MINUTE=100_000,
+        LOOKUP_LIMIT_PER_ADDRESS="100000 per minute",
+    )
     app.request_class = RecordingRequest
+    app.logger.addHandler(_Logged(logging.ERROR))
     with app.app_context():
         empty_tables()
-        _seed()
+        samples, devices = _seed()
         # Hundreds of login attempts: a one-round hash instead of scrypt's deliberate cost.
         db.session.execute(update(User).values(password_hash=CHEAP_HASH))
         db.session.commit()
@@ -149,8 +168,11 @@ def fuzz(database_url):
             client.environ_base["REMOTE_ADDR"] = f"10.0.0.{number}"  # a login limit per role
             if role != "anonymous":
                 assert login(client, f"{role}1").status_code == 302
+            else:  # a citizen at the ticket kiosk, the hall display and the rating tablet
+                for name, token, path in devices:
+                    client.set_cookie(name, token, path=path)
             clients[role] = client
-        yield app, clients
+        yield app, clients, samples
     with app.app_context():
         empty_tables()
         db.engine.dispose()
@@ -216,7 +238,68 @@ def _seed():
             run,
         ]
     )
+    db.session.flush()
+    samples = {
+        "public.procedure": {"code": proc.code},
+        "api_v1.procedure": {"code": proc.code},
+        "api_v1.dossier": {"code": dossier.code},
+        "dossier.intake_procedure_view": {"procedure_id": str(proc.id)},
+        "dossier_due.intake_procedure_view": {"procedure_id": str(proc.id)},
+    }
+    samples.update(_seed_newer_screens(agency, proc, dossier, staff, at))
     db.session.commit()
+    return samples, _devices(staff)
+
+
+def _seed_newer_screens(agency, proc, dossier, staff, at):
+    """Rows for the screens added after the fuzzer: the checklist, notices, the queue (a ticket
+    called to staff1's counter)."""
+    from domain import clock, notifications, queue
+    from models import Notice, ProcedureDocument, QueueCounter, ServiceGroup
+
+    notifications.ensure_templates(db.session)
+    group = ServiceGroup(name="Giao thông vận tải", prefix="A", agencies=[agency])
+    counter = QueueCounter(number="1", name="Quầy 1", groups=[group])
+    db.session.add_all(
+        [
+            ProcedureDocument(procedure=proc, name="Đơn đề nghị", kind="original", copies=1),
+            Notice(
+                event="result_ready",
+                channel="sms",
+                recipient="0912345678",
+                dossier=dossier,
+                context={},
+                status="queued",
+                created_at=at,
+                next_attempt_at=at,
+            ),
+            group,
+            counter,
+        ]
+    )
+    db.session.flush()
+    ticket = queue.issue_ticket(db.session, group, clock.now())
+    queue.issue_ticket(db.session, group, clock.now())
+    queue.take_counter(db.session, counter, staff)
+    queue.call_next(db.session, counter, staff, clock.now())
+    return {"queue_public.ticket": {"ticket_id": str(ticket.id)}}
+
+
+def _devices(officer):
+    """(cookie, token, path) of a ticket kiosk, a hall display and a rating tablet."""
+    from domain import clock, kiosk, queue
+    from views.queue import COOKIES
+    from views.service.rating_kiosk import KIOSK_COOKIE
+
+    now, life = clock.utcnow(), dt.timedelta(days=1)
+    cookies = []
+    for kind in ("ticket", "display"):
+        _, token = queue.start_device(db.session, kind, "Sảnh", officer, now, life)
+        cookies.append((*COOKIES[kind][:1], token, COOKIES[kind][1]))
+    _, token = kiosk.start(db.session, officer, officer, now, life, life)
+    cookies.append((KIOSK_COOKIE, token, "/kiosk/"))
+    db.session.commit()
+    return cookies
 
 
 # ---- the targets ----------------------------------------------------------------------------
@@ -242,12 +325,14 @@ def _filter_args(app, endpoint):
     return [f"flt0_{key}" for key in (getattr(view, "_filter_args", None) or {})]
 
 
-def _path(rule, value=None) -> str:
-    """The rule's path with a sample (or the given hostile) value in each converter."""
+def _path(rule, samples, value=None) -> str:
+    """The rule's path with a sample (or the given hostile) value in each converter: a row of
+    the data set where the route names one (`samples`, by endpoint), else PATH_SAMPLES."""
+    samples = {**PATH_SAMPLES, **samples.get(rule.endpoint, {})}
 
     def fill(match):
         name = match.group(1)
-        raw = PATH_SAMPLES.get(name, "1") if value is None else value
+        raw = samples.get(name, "1") if value is None else value
         return quote(raw, safe="")
 
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", fill, rule.rule)
@@ -283,7 +368,7 @@ class Fuzzer:
         named = named or {}
         args = {k[1:]: v for k, v in named.items() if k.startswith("?")}
         form = {k: v for k, v in named.items() if not k.startswith("?")}
-        _Reads.keys = []
+        _Reads.keys, _Logged.records = [], []
         if method == "GET":
             response = self.client.get(path, query_string=args)
         else:
@@ -310,6 +395,9 @@ class Fuzzer:
             and not VIETNAMESE.search(body)
         ):
             leak = "an error page not in Vietnamese"
+        leak = leak or self.header_problem(response, path, body)
+        if not leak and _Logged.records:
+            leak = f"a logged error: {_Logged.records[0][:120]}"
         if response.status_code < 500 and not leak:
             return True
         values = " | ".join(sorted({_short(v) for v in named.values()}))
@@ -319,6 +407,31 @@ class Fuzzer:
             + (f" shows {leak!r}" if leak else "")
         )
         return False
+
+    def header_problem(self, response, path, body) -> str | None:
+        """Issue 11 item 8 on every answer: a nonce policy (public pages too) that every inline
+        script and style carries; no-store on what a logged-in user sees."""
+        if path.startswith("/static/"):
+            return None
+        policy = response.headers.get("Content-Security-Policy", "")
+        nonce = re.search(r"script-src 'self' 'nonce-([^']+)'(;|$)", policy)
+        if not nonce or "unsafe-inline" in policy:
+            return f"Content-Security-Policy {policy!r}"
+        if response.mimetype == "text/html":
+            for tag in re.findall(r"<(?:script|style)\b[^>]*>", body):
+                if f'nonce="{nonce.group(1)}"' not in tag:
+                    return f"{tag} without the nonce"
+            inline = re.search(r"<[^>]+\s(on[a-z]+|style)\s*=", body)
+            if inline:
+                return f"inline {inline.group(1)}= (the policy blocks it)"
+        if (
+            self.role != "anonymous"
+            and response.status_code == 200
+            and not self.app.session_interface.is_public(path)
+            and response.headers.get("Cache-Control") != "no-store"
+        ):
+            return f"Cache-Control {response.headers.get('Cache-Control')!r} (logged in)"
+        return None
 
     def closed(self, method, path, base, names):
         """A route the role may not open: the refusal must come first, whatever the values."""
@@ -368,10 +481,10 @@ def _report(fz):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_get_routes_never_fail(fuzz, role):
-    app, clients = fuzz
+    app, clients, samples = fuzz
     fz = Fuzzer(app, clients[role], role)
     for rule in _rules(app, "GET"):
-        path, base = _path(rule), {}
+        path, base = _path(rule, samples), {}
         response, reads = fz.send("GET", path)
         sample = _sample_id(app, rule.endpoint)
         if "id" in reads and sample:  # details, edit, print, cancel: a row to show
@@ -385,16 +498,16 @@ def test_get_routes_never_fail(fuzz, role):
             fz.route("GET", path, base, names, reads)
         if rule.arguments and response.status_code not in (302, 403):  # past the role check
             for value in HOSTILE:
-                fz.send("GET", _path(rule, value), base)
+                fz.send("GET", _path(rule, samples, value), base)
     assert not fz.failures, _report(fz)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_post_routes_never_fail(fuzz, role):
-    app, clients = fuzz
+    app, clients, samples = fuzz
     fz = Fuzzer(app, clients[role], role)
     for rule in _rules(app, "POST"):
-        path = _path(rule)
+        path = _path(rule, samples)
         sample = _sample_id(app, rule.endpoint)
         base = {"?id": sample, "id": sample} if sample else {}
         # The fields: those the page's form shows and those the route reads from the body.
@@ -420,5 +533,5 @@ def test_post_routes_never_fail(fuzz, role):
                 )
         if rule.arguments and response.status_code not in (302, 403):  # past the role check
             for value in HOSTILE:
-                fz.send("POST", _path(rule, value), base)
+                fz.send("POST", _path(rule, samples, value), base)
     assert not fz.failures, _report(fz)

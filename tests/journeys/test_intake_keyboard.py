@@ -14,6 +14,7 @@ from domain import lifecycle as lc
 from domain.calendar import load_calendar
 from models import Dossier, DossierFile, Procedure, db
 from tests import file_samples as samples
+from tests.browser.test_e2e_vietnamese import NATIVE_WIDGETS
 from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
@@ -209,6 +210,10 @@ def test_a_scan_attached_at_intake_by_keyboard(app, live_server, page, centre, t
     for text in ("020190007777", "Nông Văn Thắng", "0915 222 333", "Thôn Nà Pàn, xã Mai Pha"):
         keys.press("Tab")
         keys.type(text)
+    # No file box drawn by the browser in its own language: each is a Vietnamese button.
+    assert page.evaluate(NATIVE_WIDGETS) == []
+    papers = page.locator("#intake-documents .intake-document").count()
+    assert page.locator("label.vn-file-button").count() == 1 + papers  # the dossier, each paper
     keys.press("Tab")  # the first paper's box (ticked: it is required)
     keys.press("Tab")  # its kind
     keys.press("Tab")  # its copies
@@ -222,6 +227,7 @@ def test_a_scan_attached_at_intake_by_keyboard(app, live_server, page, centre, t
     with page.expect_file_chooser() as chooser:
         keys.press("Space")  # Space opens the file chooser
     chooser.value.set_files(str(scan))
+    assert page.inner_text(f"#{first}-chosen") == "don-de-nghi.pdf"
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "scan-filled.png"), full_page=True)
     page.add_init_script("window.print = function () { window.__printed = true; };")

@@ -134,3 +134,45 @@ def test_ticket_called_at_the_counter_appears_on_the_display(browser, live_serve
     assert not kiosk_errors and not display_errors, (kiosk_errors, display_errors)
     for context in (kiosk_ctx, display_ctx, clerk_ctx):
         context.close()
+
+
+def _statuses(app):
+    from models import QueueTicket
+
+    with app.app_context():
+        return [t.status for t in db.session.query(QueueTicket).order_by(QueueTicket.id)]
+
+
+def test_double_taps_print_one_ticket_and_call_one_number(app, browser, live_server, hall):
+    """Issue 11 item 5 in Chromium: a double tap on the kiosk's button sends the form once (and
+    the server would print one ticket anyway); a double click on "Call next" calls one number."""
+    SHOTS.mkdir(exist_ok=True)
+    kiosk_ctx, kiosk, errors = _start(
+        browser, live_server, "guide", "ticket", {"width": 1080, "height": 1280}
+    )
+    posts = []
+    kiosk.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    for number in ("A-001", "A-002"):
+        kiosk.goto(live_server + "/lay-so/")
+        kiosk.dblclick("#queue-group-A")
+        kiosk.wait_for_url(re.compile(r".*/lay-so/ve/\d+$"))
+        assert kiosk.inner_text("#queue-ticket-number") == number
+    assert len(posts) == 2, posts
+    assert _statuses(app) == ["waiting", "waiting"]
+    clerk_ctx = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 800})
+    clerk = clerk_ctx.new_page()
+    clerk.set_default_timeout(15000)
+    _login(clerk, live_server, "clerk")
+    clerk.goto(live_server + "/queue/counter/")
+    clerk.select_option("#queue-counter-choice", label="3 – Quầy Giao thông")
+    clerk.click("#queue-take")
+    clerk.wait_for_selector("#queue-next")
+    clerk.dblclick("#queue-next")
+    clerk.wait_for_selector("#queue-current")
+    clerk.wait_for_load_state("load")
+    assert clerk.inner_text("#queue-current") == "A-001"
+    assert _statuses(app) == ["called", "waiting"]  # A-001 not marked served unseen
+    clerk.screenshot(path=SHOTS / "6-double-click-next.png", full_page=True)
+    assert not errors, errors
+    for context in (kiosk_ctx, clerk_ctx):
+        context.close()

@@ -65,6 +65,8 @@ def test_the_list_has_the_active_procedures_by_code(client, catalog):
         "field": {"code": "SKHDT-DN", "name": "Thành lập và hoạt động doanh nghiệp"},
         "level": first["level"],
         "processing_days": 3,
+        "processing_hours": None,
+        "cutoff_time": None,
         "online_level": "full",
         "saturday_service": True,
         "four_on_spot": True,

@@ -80,11 +80,14 @@ def test_inactive_user_cannot_log_in(app, client):
     assert login(client, "old").status_code == 401
 
 
-def test_password_hash_is_scrypt(app, users):
+def test_password_hash_is_scrypt_at_production_cost(app, client, users):
     with app.app_context():
         user = db.session.query(User).filter_by(username="admin1").one()
-        assert user.password_hash.startswith("scrypt:")
-        assert PASSWORD not in user.password_hash
+        user.set_password("another password 7")
+        db.session.commit()
+        assert user.password_hash.startswith("scrypt:32768:8:1$")  # N=2**15, not the tests' cost
+        assert "another password 7" not in user.password_hash
+    assert login(client, "admin1", "another password 7").status_code == 302
 
 
 def test_session_cookie_flags(app, client, users):

@@ -247,3 +247,27 @@ def test_returning_applicant_within_the_clerks_agencies_only(app, client, login_
         ]
         == "Nguyễn Văn An (STP)"
     )
+
+
+@pytest.mark.parametrize("copies", ["²", "١٢", "9" * 400, "1e3", "-1"])
+def test_a_count_of_copies_that_is_no_number_falls_back_not_a_500(
+    app, client, login_as, counter, copies
+):
+    """ "²" is a digit to str.isdigit() but not to int(): the procedure's count, not a 500."""
+    login_as("staff")
+    first = counter["documents"][0]
+    response = client.post(
+        "/dossier/new/",
+        data={
+            "procedure": counter["licence"],
+            "applicant_name": "Đỗ Thị Dung",
+            "applicant_kind": "citizen",
+            "channel": "direct",
+            f"checklist-{first}": "1",
+            f"checklist-{first}-copies": copies,
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        d = db.session.scalar(select(Dossier).where(Dossier.applicant_name == "Đỗ Thị Dung"))
+        assert [x.copies for x in d.documents] == [1]

@@ -297,3 +297,33 @@ def test_rescheduling_late_warns_on_the_dossier_page(app, client, forms, frozen_
             assert again.rescheduled_due_date == due + dt.timedelta(days=10)
             again.rescheduled_due_date = None
             db.session.commit()
+
+
+def test_apology_control_sheet_and_dossier_page_show_the_time_of_a_limit_in_hours(
+    app, client, forms
+):
+    """A dossier counted in working hours is due at a time of day: the receipt prints it, and so
+    do the apology (the appointment it apologises for), the control sheet and the dossier page's
+    head (review 2026)."""
+    with app.app_context():
+        dossier = db.session.get(Dossier, forms[2026]["late"])
+        dossier.due_in_hours = True
+        dossier.due_at = dt.datetime.combine(dossier.due_date, dt.time(11, 0))
+        db.session.commit()
+        due = f"{dossier.due_date:%d/%m/%Y}"
+    login(client, "staff1")
+    assert f"Ngày hẹn trả kết quả: 11 giờ 00 phút, ngày {due}" in _print(
+        client, "04", forms[2026]["late"]
+    )
+    assert f"Ngày hẹn trả: 11 giờ 00 phút, ngày {due}" in _print(client, "05", forms[2026]["late"])
+    at = forms_data.ACCEPTED[2026]
+    register = client.get(f"/dossier/register/?from={at:%d/%m/%Y}&to={at:%d/%m/%Y}")
+    sheet = openpyxl.load_workbook(io.BytesIO(register.data)).active
+    dues = {r[1]: r[8] for r in sheet.iter_rows(min_row=5, values_only=True) if r[1]}
+    with app.app_context():
+        code = db.session.get(Dossier, forms[2026]["late"]).code
+    assert dues[code] == dt.datetime.strptime(f"11:00 {due}", "%H:%M %d/%m/%Y")
+    page = _text(client.get(f"/dossier/details/?id={forms[2026]['late']}"))
+    assert f"Ngày hẹn trả: 11:00 {due}" in page
+    # A limit in days keeps the date alone.
+    assert re.search(r"Ngày hẹn trả: \d\d/\d\d/\d{4}", _print(client, "05", forms[2026]["full"]))

@@ -185,3 +185,88 @@ def test_api_queue_status(app):
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     assert "/api/v1/queue" in document["paths"]
     assert "QueueStatus" in document["components"]["schemas"]
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+
+
+def test_a_double_tap_on_the_ticket_kiosk_prints_one_ticket(app):
+    """Issue 11 item 5: the kiosk's form is sent once; the second tap shows the first ticket."""
+    group_id = _hall(app)
+    kiosk = _device(app, "ticket")
+    page = kiosk.get("/lay-so/").get_data(as_text=True)
+    assert re.search(r'<script[^>]+src="/static/motcua_forms.js', page)  # buttons disabled
+    token = _token(page)
+    first, second = (
+        kiosk.post("/lay-so/", data={"group": group_id, "form_token": token}) for _ in range(2)
+    )
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    with app.app_context():
+        assert db.session.query(QueueTicket).count() == 1
+    # The next citizen's page carries a new token: a new ticket.
+    token = _token(kiosk.get("/lay-so/").get_data(as_text=True))
+    kiosk.post("/lay-so/", data={"group": group_id, "form_token": token})
+    with app.app_context():
+        assert db.session.query(QueueTicket).count() == 2
+
+
+def _take_counter_one(app, clerk):
+    with app.app_context():
+        counter = db.session.query(QueueCounter).filter_by(number="1").one().id
+    assert (
+        clerk.post("/queue/counter/", data={"step": "take", "counter": counter}).status_code == 302
+    )
+
+
+def _statuses(app):
+    with app.app_context():
+        return [t.status for t in db.session.query(QueueTicket).order_by(QueueTicket.seq)]
+
+
+def _shown_ticket(html: str) -> str:
+    return re.search(r'name="ticket" value="([^"]*)"', html).group(1)
+
+
+def test_a_stale_counter_page_does_not_finish_the_next_citizen(app):
+    """A double click on "Call next", or a second tab left open: the step was meant for the
+    ticket the page showed. Sent when another ticket is current, it is refused (409) — the
+    citizen just called is not marked served unseen, nor skipped."""
+    group_id = _hall(app)
+    kiosk = _device(app, "ticket")
+    for _ in range(3):
+        kiosk.post("/lay-so/", data={"group": group_id})
+    clerk = app.test_client()
+    login(clerk, "clerk1")
+    _take_counter_one(app, clerk)
+    page = clerk.get("/queue/counter/").get_data(as_text=True)
+    shown = _shown_ticket(page)
+    assert shown == ""  # nobody yet
+    assert clerk.post("/queue/counter/", data={"step": "next", "ticket": shown}).status_code == 302
+    # The same click again: A-001 was just called, the page that sent it showed nobody.
+    again = clerk.post("/queue/counter/", data={"step": "next", "ticket": shown})
+    assert again.status_code == 409
+    assert "Trang đã cũ" in again.get_data(as_text=True)
+    assert 'id="queue-current">A-001<' in again.get_data(as_text=True)
+    assert _statuses(app) == ["called", "waiting", "waiting"]
+    # A tab showing A-001; another tab calls A-002 meanwhile; "Served" from the first is refused.
+    stale = _shown_ticket(clerk.get("/queue/counter/").get_data(as_text=True))
+    fresh = _shown_ticket(clerk.get("/queue/counter/").get_data(as_text=True))
+    assert clerk.post("/queue/counter/", data={"step": "next", "ticket": fresh}).status_code == 302
+    assert _statuses(app) == ["served", "called", "waiting"]
+    for step in ("served", "skipped", "recall", "next"):
+        refused = clerk.post("/queue/counter/", data={"step": step, "ticket": stale})
+        assert refused.status_code == 409, step
+    assert _statuses(app) == ["served", "called", "waiting"]
+    # The transfer and link forms carry the ticket too.
+    page = clerk.get("/queue/counter/").get_data(as_text=True)
+    assert len(re.findall(r'name="ticket" value="(\d+)"', page)) == 3
+
+
+def test_a_ticket_number_beyond_any_row_is_not_found(app):
+    """Found by the route fuzzer: /lay-so/ve/2147483648 was a 500 on PostgreSQL."""
+    _hall(app)
+    kiosk = _device(app, "ticket")
+    for ticket_id in ("0", str(2**31), str(2**63), "9" * 40):
+        assert kiosk.get(f"/lay-so/ve/{ticket_id}").status_code == 404, ticket_id

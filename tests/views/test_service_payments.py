@@ -103,6 +103,10 @@ def test_parse_amount_accepts_whole_dong(text, expected):
         (None, "amount_required"),
         ("1.000.000,5", "amount_not_a_number"),
         (10**13, "amount_too_large"),
+        # Digits to str.isdigit() but not to int(), and more digits than int() reads (fuzz).
+        ("²", "amount_not_a_number"),
+        ("1²", "amount_not_a_number"),
+        ("9" * 5000, "amount_too_large"),
     ],
 )
 def test_parse_amount_refuses_bad_input(text, key):
