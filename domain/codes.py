@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
-
-from domain.sql import insert_for
+from domain.counters import next_in_day
 from models import DossierCounter
 
 # Nghị định 118/2025/NĐ-CP in force: codes from the resolving agency from this day on.
@@ -46,21 +44,7 @@ def code_prefix(agency, unit_code: str, day: dt.date) -> str:
 def next_sequence(session, unit_code: str, day: dt.date) -> int:
     """Take the next number of the day inside the caller's transaction (row-locked until commit)."""
 
-    table = DossierCounter.__table__
-    insert = insert_for(session)
-    session.execute(
-        insert(table)
-        .values(unit_code=unit_code, day=day, last_seq=0)
-        .on_conflict_do_nothing(index_elements=["unit_code", "day"])
-    )
-    session.execute(
-        update(table)
-        .where(table.c.unit_code == unit_code, table.c.day == day)
-        .values(last_seq=table.c.last_seq + 1)
-    )
-    return session.scalar(
-        select(table.c.last_seq).where(table.c.unit_code == unit_code, table.c.day == day)
-    )
+    return next_in_day(session, DossierCounter.__table__, "unit_code", unit_code, day)
 
 
 def next_code(session, unit_code: str, day: dt.date) -> str:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, or_, select, update
 
+from domain.counters import next_in_day
 from domain.service import RuleError
-from domain.sql import insert_for
 from models import Dossier, QueueCounter, QueueDayCounter, QueueDevice, QueueTicket, ServiceGroup
 
 MIN_DIGITS = 3
@@ -37,20 +37,7 @@ def format_number(prefix: str, sequence: int) -> str:
 def next_sequence(session, group_id: int, day: dt.date) -> int:
     """The next number of the group's day inside the caller's transaction (row-locked until
     commit on PostgreSQL; SQLite writes hold the database lock, BEGIN IMMEDIATE)."""
-    table = QueueDayCounter.__table__
-    session.execute(
-        insert_for(session)(table)
-        .values(group_id=group_id, day=day, last_seq=0)
-        .on_conflict_do_nothing(index_elements=["group_id", "day"])
-    )
-    session.execute(
-        update(table)
-        .where(table.c.group_id == group_id, table.c.day == day)
-        .values(last_seq=table.c.last_seq + 1)
-    )
-    return session.scalar(
-        select(table.c.last_seq).where(table.c.group_id == group_id, table.c.day == day)
-    )
+    return next_in_day(session, QueueDayCounter.__table__, "group_id", group_id, day)
 
 
 def waiting_count(session, group_id: int, day: dt.date) -> int:

@@ -154,6 +154,14 @@ def _sheet_header(ws, f, title: str, report: dict, unit_name: str, last_col: int
     return 4
 
 
+def _figure_row(ws, row: int, label: list, figures: dict, columns, formats) -> None:
+    """One row of a report form: its number and name (label), then its figures in the order of
+    columns; formats: (of the number, of the name, of the figures)."""
+    number, name, figure = formats
+    formats_by_column = {0: number, 1: name, **{2 + i: figure for i in range(len(columns))}}
+    write_row(ws, row, label + [figures[k] for k, _, _ in columns], formats_by_column)
+
+
 def _totals_and_signature(
     ws, f, row: int, top: int, last: int, totals: dict, columns, made_on: dt.date
 ) -> None:
@@ -198,15 +206,7 @@ def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> Non
     ws.merge_range(4, last - 3, 4, last, "Đơn vị tính: Số hồ sơ TTHC", f.right)
 
     top = 5
-    ws.merge_range(top, 0, top + 1, 0, "STT", f.head)
-    ws.merge_range(top, 1, top + 1, 1, "Đơn vị, lĩnh vực giải quyết", f.head)
-    for group, name in enumerate(GROUPS):
-        cols = [2 + i for i, (_, _, g) in enumerate(FORM_COLUMNS) if g == group]
-        ws.merge_range(top, cols[0], top, cols[-1], name, f.head)
-    for i, (_, label, _) in enumerate(FORM_COLUMNS):
-        ws.write_string(top + 1, 2 + i, label, f.head)
-    ws.set_row(top, 30)
-    ws.set_row(top + 1, 45)
+    _grouped_header(ws, f, top, "Đơn vị, lĩnh vực giải quyết", FORM_COLUMNS, 45)
     ws.write_string(top + 2, 0, "(A)", f.colno)
     ws.write_string(top + 2, 1, "(B)", f.colno)
     for i in range(len(FORM_COLUMNS)):
@@ -214,19 +214,23 @@ def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> Non
 
     row = top + 3
     for n, agency in enumerate(report["rows"], start=1):
-        write_row(
+        _figure_row(
             ws,
             row,
-            [n, agency["agency_name"]] + [agency[k] for k, _, _ in FORM_COLUMNS],
-            {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}},
+            [n, agency["agency_name"]],
+            agency,
+            FORM_COLUMNS,
+            (f.cell_center, f.cell, f.num),
         )
         row += 1
         for m, field in enumerate(agency.get("fields", []), start=1):
-            write_row(
+            _figure_row(
                 ws,
                 row,
-                [f"{n}.{m}", field["field_name"]] + [field[k] for k, _, _ in FORM_COLUMNS],
-                {0: f.cell_center, 1: f.cell_sub, **{c: f.num_sub for c in range(2, last + 1)}},
+                [f"{n}.{m}", field["field_name"]],
+                field,
+                FORM_COLUMNS,
+                (f.cell_center, f.cell_sub, f.num_sub),
             )
             row += 1
     _totals_and_signature(ws, f, row, top, last, report["totals"], FORM_COLUMNS, made_on)
@@ -338,72 +342,43 @@ def write_digitisation_sheet(wb, f, report: dict, unit_name: str) -> None:
     _print_setup(ws)
 
 
+def _grouped_header(ws, f, top: int, label: str, columns, label_height: int) -> None:
+    """The two header rows of a form: STT and `label` over both, each group's name over its
+    columns (GROUPS), then each column's own text (columns: (key, text, group))."""
+    ws.merge_range(top, 0, top + 1, 0, "STT", f.head)
+    ws.merge_range(top, 1, top + 1, 1, label, f.head)
+    for group, name in enumerate(GROUPS):
+        cols = [2 + i for i, (_, _, g) in enumerate(columns) if g == group]
+        ws.merge_range(top, cols[0], top, cols[-1], name, f.head)
+    for i, (_, text, _) in enumerate(columns):
+        ws.write_string(top + 1, 2 + i, text, f.head)
+    ws.set_row(top, 30)
+    ws.set_row(top + 1, label_height)
+
+
+# (label, figure, the figure it is a share of) of the dossiers received, resolved and pending.
+DOSSIER_LINES = (
+    ("Tổng số hồ sơ tiếp nhận", "received_total", None),
+    ("  – Kỳ trước chuyển qua", "carried_over", "received_total"),
+    ("  – Mới tiếp nhận", "received_new", "received_total"),
+    ("      + Trực tiếp", "received_direct", "received_new"),
+    ("      + Trực tuyến", "received_online", "received_new"),
+    ("      + Qua dịch vụ bưu chính công ích", "received_postal", "received_new"),
+    ("Đã giải quyết, trả kết quả", "resolved_total", "received_total"),
+    ("  – Trước hạn", "resolved_early", "resolved_total"),
+    ("  – Đúng hạn", "resolved_on_time", "resolved_total"),
+    ("  – Trễ hạn", "resolved_late", "resolved_total"),
+    ("Đang giải quyết", "pending_total", "received_total"),
+    ("  – Trong hạn", "pending_in_time", "pending_total"),
+    ("  – Quá hạn", "pending_overdue", "pending_total"),
+)
+
+
 def _dossier_lines(t: dict) -> list[tuple]:
     """(label, value, share, note) of the dossiers received, resolved and pending."""
     return [
-        ("Tổng số hồ sơ tiếp nhận", t["received_total"], None, ""),
-        (
-            "  – Kỳ trước chuyển qua",
-            t["carried_over"],
-            _ratio(t["carried_over"], t["received_total"]),
-            "",
-        ),
-        (
-            "  – Mới tiếp nhận",
-            t["received_new"],
-            _ratio(t["received_new"], t["received_total"]),
-            "",
-        ),
-        (
-            "      + Trực tiếp",
-            t["received_direct"],
-            _ratio(t["received_direct"], t["received_new"]),
-            "",
-        ),
-        (
-            "      + Trực tuyến",
-            t["received_online"],
-            _ratio(t["received_online"], t["received_new"]),
-            "",
-        ),
-        (
-            "      + Qua dịch vụ bưu chính công ích",
-            t["received_postal"],
-            _ratio(t["received_postal"], t["received_new"]),
-            "",
-        ),
-        (
-            "Đã giải quyết, trả kết quả",
-            t["resolved_total"],
-            _ratio(t["resolved_total"], t["received_total"]),
-            "",
-        ),
-        (
-            "  – Trước hạn",
-            t["resolved_early"],
-            _ratio(t["resolved_early"], t["resolved_total"]),
-            "",
-        ),
-        (
-            "  – Đúng hạn",
-            t["resolved_on_time"],
-            _ratio(t["resolved_on_time"], t["resolved_total"]),
-            "",
-        ),
-        ("  – Trễ hạn", t["resolved_late"], _ratio(t["resolved_late"], t["resolved_total"]), ""),
-        (
-            "Đang giải quyết",
-            t["pending_total"],
-            _ratio(t["pending_total"], t["received_total"]),
-            "",
-        ),
-        (
-            "  – Trong hạn",
-            t["pending_in_time"],
-            _ratio(t["pending_in_time"], t["pending_total"]),
-            "",
-        ),
-        ("  – Quá hạn", t["pending_overdue"], _ratio(t["pending_overdue"], t["pending_total"]), ""),
+        (label, t[key], None if of is None else _ratio(t[key], t[of]), "")
+        for label, key, of in DOSSIER_LINES
     ]
 
 
@@ -788,15 +763,7 @@ def write_official_form(
     ws.merge_range(4, last - 3, 4, last, "Đơn vị tính: Hồ sơ", f.right)
 
     top = 5
-    ws.merge_range(top, 0, top + 1, 0, "STT", f.head)
-    ws.merge_range(top, 1, top + 1, 1, "Lĩnh vực, công việc giải quyết theo cấp", f.head)
-    for group, name in enumerate(GROUPS):
-        cols = [2 + i for i, (_, _, g) in enumerate(OFFICIAL_COLUMNS) if g == group]
-        ws.merge_range(top, cols[0], top, cols[-1], name, f.head)
-    for i, (_, text, _) in enumerate(OFFICIAL_COLUMNS):
-        ws.write_string(top + 1, 2 + i, text, f.head)
-    ws.set_row(top, 30)
-    ws.set_row(top + 1, 60)
+    _grouped_header(ws, f, top, "Lĩnh vực, công việc giải quyết theo cấp", OFFICIAL_COLUMNS, 60)
     for i in range(last + 1):
         ws.write_string(top + 2, i, f"({i + 1})", f.colno)
 
@@ -804,20 +771,23 @@ def write_official_form(
     roman = ("I", "II", "III", "IV", "V", "VI")
     row = top + 3
     for g, group in enumerate(form["groups"]):
-        write_row(
+        _figure_row(
             ws,
             row,
-            [roman[g] if g < len(roman) else str(g + 1), group["label"]]
-            + [group["totals"][k] for k, _, _ in OFFICIAL_COLUMNS],
-            {0: f.total, 1: f.total, **{c: f.total_num for c in range(2, last + 1)}},
+            [roman[g] if g < len(roman) else str(g + 1), group["label"]],
+            group["totals"],
+            OFFICIAL_COLUMNS,
+            (f.total, f.total, f.total_num),
         )
         row += 1
         for n, field in enumerate(group["rows"], start=1):
-            write_row(
+            _figure_row(
                 ws,
                 row,
-                [n, field["field_name"]] + [field[k] for k, _, _ in OFFICIAL_COLUMNS],
-                {0: f.cell_center, 1: f.cell, **{c: f.num for c in range(2, last + 1)}},
+                [n, field["field_name"]],
+                field,
+                OFFICIAL_COLUMNS,
+                (f.cell_center, f.cell, f.num),
             )
             row += 1
     _totals_and_signature(ws, f, row, top, last, form["totals"], OFFICIAL_COLUMNS, made_on)

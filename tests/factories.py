@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import re
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from domain.calendar import WorkingCalendar
@@ -59,6 +60,13 @@ def _password_hash() -> str:
     return generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 
 
+def licence_procedure(agency=None, **kw) -> Procedure:
+    """The procedure most tests use: re-issuing a driving licence (GPLX), 5 working days; any
+    column may be given (agency_id=…, fee_items=[…], documents=[…])."""
+    values = dict(code="1.002809", name="Cấp lại Giấy phép lái xe", processing_days=5)
+    return Procedure(**values, **({"agency": agency} if agency is not None else {}), **kw)
+
+
 def create_user(username, role, agencies=(), password=PASSWORD) -> User:
     user = User(username=username, role=role, full_name=username.title(), agencies=list(agencies))
     if password == PASSWORD:
@@ -80,6 +88,15 @@ def create_users() -> dict:
     create_user("manager1", "manager")
     db.session.commit()
     return {"admin": "admin1", "staff": "staff1", "manager": "manager1"}
+
+
+def user_agencies() -> tuple[Agency, Agency]:
+    """The two agencies create_users() makes: SGTVT (staff1's) and STP (nobody's)."""
+    by_code = {
+        a.code: a
+        for a in db.session.scalars(select(Agency).where(Agency.code.in_(("SGTVT", "STP"))))
+    }
+    return by_code["SGTVT"], by_code["STP"]
 
 
 def login(client, username, password=PASSWORD):

@@ -143,3 +143,92 @@ def empty_tables() -> None:
         if postgresql:
             db.session.execute(text(RESTART_SEQUENCES))
     db.session.commit()
+
+
+def run_threads(targets, timeout: float = 120) -> None:
+    """One thread per target, each called with its index; started together, all waited for."""
+    import threading
+
+    threads = [threading.Thread(target=target, args=(n,)) for n, target in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+
+
+def session_worker(app, barrier, rounds: int, step, errors: list, prepare=None):
+    """The body of a thread that works through the domain with its own app context, session and
+    connection: `prepare(n)` (committed before the barrier, so no transaction is held there),
+    then `step(n, i, prepared)` for i in range(rounds), each committing or rolling back itself;
+    an exception rolls back and is recorded in `errors` as (n, i, repr)."""
+
+    def work(n):
+        with app.app_context():
+            prepared = prepare(n) if prepare else None
+            barrier.wait()
+            for i in range(rounds):
+                try:
+                    step(n, i, prepared)
+                except Exception as exc:  # noqa: BLE001 - reported by the test's assertion
+                    db.session.rollback()
+                    errors.append((n, i, repr(exc)))
+            db.session.remove()
+
+    return work
+
+
+def spare_database(database_url: str, tmp_path, suffix: str):
+    """A generator for a fixture: an empty database next to `database_url` (a new SQLite file in
+    tmp_path, or a PostgreSQL database `<name>_<suffix>` created here and dropped after)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / f'{suffix}.db'}"
+        return
+    import psycopg
+
+    name = f"{url.database}_{suffix}"
+    admin_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redis_or_skip(url: str):
+    """A generator for a fixture: a Redis client on `url` (a database of the shared server), or
+    the test skipped when Redis does not answer (failed when CI=true, where it is required)."""
+    import pytest
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        reason = f"Redis not reachable at {url}: {exc}"
+        if IN_CI:
+            pytest.fail(reason + " (required when CI=true)")
+        pytest.skip(reason)
+    yield client
+    client.close()
+
+
+def statements_of(app, fn, parameters: bool = False) -> list:
+    """The SQL statements `fn()` sends to the app's database, in order (with their parameters
+    when asked): for the tests that bound the number of queries of a page."""
+    from sqlalchemy import event
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, params, *args):
+        seen.append((statement, params) if parameters else statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, g, has_app_context, redirect, request, url_for
 from flask_admin import BaseView
 from flask_login import current_user
+from sqlalchemy import select
 
 from models import Agency, db
 
@@ -25,6 +26,13 @@ def parse_id(value) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ID else None
+
+
+def selected_rows(model, ids) -> list:
+    """The rows of `model` a list action was asked for (Flask-Admin passes the ticked ids as
+    strings); ids that are not ids are left out."""
+    wanted = [n for n in map(parse_id, ids) if n]
+    return db.session.scalars(select(model).where(model.id.in_(wanted))).all()
 
 
 def has_role(*roles: str) -> bool:

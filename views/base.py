@@ -36,6 +36,7 @@ from views.access import (
     own_agency_ids,
     own_agency_options,
     parse_id,
+    selected_rows,
 )
 from views.columns import (
     TYPE_FORMATTERS,
@@ -80,6 +81,7 @@ __all__ = [
     "parse_id",
     "period_message",
     "record_form_result",
+    "selected_rows",
     "vnd_formatter",
 ]
 

@@ -21,7 +21,7 @@ from domain import notify_send as ns
 from domain.formatting import format_datetime
 from models import Dossier, Notice, NoticeTemplate, db
 from views import labels
-from views.base import SecureModelView, parse_id
+from views.base import SecureModelView, selected_rows
 from views.listing import KeysetPagingMixin
 
 EVENTS = {
@@ -170,9 +170,7 @@ class NoticeView(KeysetPagingMixin, SecureModelView):
 
     @action("resend", _l("Send again"), _l("Send the selected notices again?"))
     def action_resend(self, ids):
-        notices = db.session.scalars(
-            select(Notice).where(Notice.id.in_([n for n in map(parse_id, ids) if n]))
-        ).all()
+        notices = selected_rows(Notice, ids)
         count = ns.resend(db.session, notices, clock.now())
         db.session.commit()
         flash(

@@ -51,6 +51,7 @@ from views.base import (
     own_agency_ids,
     parse_id,
     period_message,
+    selected_rows,
 )
 from views.public_access import public_prefix
 
@@ -161,9 +162,7 @@ class QueueDeviceView(SecureModelView):
     @action("revoke", _l("End"), _l("End the selected devices?"))
     def action_revoke(self, ids):
         now = utcnow()
-        devices = db.session.scalars(
-            select(QueueDevice).where(QueueDevice.id.in_([int(i) for i in ids if str(i).isdigit()]))
-        ).all()
+        devices = selected_rows(QueueDevice, ids)
         for device in devices:
             kiosk_tokens.revoke(device, current_user._get_current_object(), now)
         db.session.commit()

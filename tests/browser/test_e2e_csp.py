@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from domain.evaluation import ensure_indicators
-from models import Agency, CalendarDay, Dossier, FeeItem, Procedure, db
+from models import Agency, CalendarDay, Dossier, FeeItem, db
 from tests.browser.watch import Watch
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, licence_procedure
 
 pytestmark = pytest.mark.browser
 CODE = "000.00.20.H37-190304-0001"
@@ -20,11 +20,8 @@ CODE = "000.00.20.H37-190304-0001"
 def _data(app):
     with app.app_context():
         agency = db.session.query(Agency).filter_by(code="SGTVT").one()
-        procedure = Procedure(
-            code="1.002809",
-            name="Cấp lại Giấy phép lái xe",
-            agency=agency,
-            processing_days=5,
+        procedure = licence_procedure(
+            agency,
             fee_items=[FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000)],
         )
         dossier = Dossier(

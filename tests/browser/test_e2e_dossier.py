@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Agency, Dossier, Procedure, db
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,11 +24,7 @@ def test_intake_print_resolve_return(app, live_server, page, users):
         )
         db.session.commit()
 
-    page.goto(f"{live_server}/dossier/new/")
-    page.fill("#username", "staff1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/dossier/new/*")
+    log_in(page, live_server, "staff1", "/dossier/new/")
 
     page.click("#s2id_procedure")
     page.keyboard.type("doi giay phep lai xe")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from domain import lifecycle as lc
 from models import Agency, Dossier, DossierDocument, DossierFile, Procedure, db
 from tests import file_samples as samples
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/files-shots")
@@ -43,11 +44,7 @@ def test_clerk_attaches_a_scan_and_downloads_it(app, live_server, page, users, t
 
     scan = samples.pdf(3)
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server}/dossier/details/?id={dossier_id}")
-    page.fill("#username", "staff1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/dossier/details/*")
+    log_in(page, live_server, "staff1", f"/dossier/details/?id={dossier_id}")
     assert "Chưa có tệp đính kèm" in page.inner_text("#file-list")
 
     page.select_option("#upload-target", str(document_id))

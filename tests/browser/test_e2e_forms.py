@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models import Agency, AuditLog, FeeItem, Field, Procedure, User, db
+from models import AuditLog, FeeItem, Field, Procedure, User, db
+from tests.factories import user_agencies
 
 pytestmark = pytest.mark.browser
 
@@ -15,8 +16,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def catalog(app, users):
     with app.app_context():
-        gt = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        tp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
+        gt, tp = user_agencies()
         roads = Field(code="GTDB", name="Đường bộ", agency=gt)
         db.session.add_all(
             [

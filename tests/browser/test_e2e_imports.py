@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from models import Dossier, Procedure, db
+from models import Dossier, db
+from tests.factories import licence_procedure
 from tests.import_helpers import csv_bytes
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -15,14 +17,7 @@ pytestmark = pytest.mark.browser
 def test_admin_imports_dossiers_in_the_browser(app, live_server, page, users, tmp_path):
     with app.app_context():
         agency_id = db.session.execute(db.text("SELECT id FROM agency WHERE code='SGTVT'")).scalar()
-        db.session.add(
-            Procedure(
-                code="1.002809",
-                name="Cấp lại Giấy phép lái xe",
-                agency_id=agency_id,
-                processing_days=5,
-            )
-        )
+        db.session.add(licence_procedure(agency_id=agency_id))
         db.session.commit()
     upload = tmp_path / "ho-so.csv"
     upload.write_bytes(
@@ -35,11 +30,7 @@ def test_admin_imports_dossiers_in_the_browser(app, live_server, page, users, tm
         )
     )
 
-    page.goto(f"{live_server}/imports/")
-    page.fill("#username", "admin1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/imports/")
+    log_in(page, live_server, "admin1", "/imports/")
     page.check("input[name=kind][value=dossiers]")
     page.set_input_files("#file", str(upload))
     page.click("#upload-button")

@@ -7,6 +7,7 @@ import pytest
 from domain.report_workbook import FORM_COLUMNS
 from models import db
 from tests.factories import EXPECTED_MARCH, build_march_data
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,11 +19,7 @@ def test_manager_reports_march_2019(app, live_server, page, tmp_path):
         build_march_data(db.session)
         create_user("manager1", "manager")
         db.session.commit()
-    page.goto(f"{live_server}/report/")
-    page.fill("#username", "manager1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/report/*")
+    log_in(page, live_server, "manager1", "/report/")
 
     page.select_option("#preset", "month")
     page.select_option("#month", "3")

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Agency, Dossier, Procedure, db
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +33,7 @@ def test_date_filter_picker_is_vietnamese_and_filters(app, live_server, page, us
             )
         db.session.commit()
 
-    page.goto(f"{live_server}/dossier/")
-    page.fill("#username", "admin1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/dossier/*")
+    log_in(page, live_server, "admin1", "/dossier/")
     page.click("text=Thêm bộ lọc")
     page.click("a.filter:has-text('Ngày hẹn trả')")
     page.locator("input.filter-val").last.click()

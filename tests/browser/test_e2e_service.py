@@ -14,10 +14,10 @@ from models import (
     EvaluationForm,
     FeeItem,
     Payment,
-    Procedure,
     StaffRating,
     db,
 )
+from tests.factories import licence_procedure
 
 pytestmark = pytest.mark.browser
 CODE = "000.00.20.H37-190304-0001"
@@ -26,11 +26,8 @@ CODE = "000.00.20.H37-190304-0001"
 def _data(app):
     with app.app_context():
         gt = db.session.query(Agency).filter_by(code="SGTVT").one()
-        proc = Procedure(
-            code="1.002809",
-            name="Cấp lại Giấy phép lái xe",
-            agency=gt,
-            processing_days=5,
+        proc = licence_procedure(
+            gt,
             fee_items=[FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000)],
         )
         db.session.add(

@@ -13,7 +13,7 @@ from domain import clock
 from domain import lifecycle as lc
 from models import AuditLog, Dossier, Payment, Procedure, db
 from tests.factories import create_agency, create_user
-from tests.support import make_app
+from tests.support import make_app, spare_database
 
 # The backup reads the database through another connection (and pg_dump): real commits.
 pytestmark = pytest.mark.commits
@@ -25,20 +25,7 @@ UNIT = "000.00.20.H37"
 def restore_url(app, tmp_path):
     """An empty database next to the test one: a new SQLite file, or a new PostgreSQL database
     (created here and dropped after)."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    import psycopg
-
-    name = f"{url.database}_restore"
-    admin_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from spare_database(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, "restore")
 
 
 def _cli(app, *args):

@@ -6,7 +6,7 @@ import hashlib
 import tarfile
 
 import pytest
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
 from domain import clock
 from domain import files as df
@@ -14,7 +14,7 @@ from domain import lifecycle as lc
 from models import Dossier, DossierFile, Procedure, StoredFile, db
 from tests import file_samples as samples
 from tests.factories import create_agency, create_user
-from tests.support import make_app
+from tests.support import make_app, spare_database
 
 UNIT = "000.00.20.H37"
 
@@ -106,20 +106,7 @@ def test_a_damaged_file_is_repaired_by_the_same_content_uploaded_again(app, tmp_
 @pytest.fixture
 def restore_url(app, tmp_path):
     """An empty database next to the test one (SQLite file, or a PostgreSQL database)."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    import psycopg
-
-    name = f"{url.database}_files_restore"
-    admin_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from spare_database(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, "files_restore")
 
 
 @pytest.mark.commits  # the backup reads the database through another connection (pg_dump)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
-from domain.dossier_import import IMPORT_REASON
+from domain.dossier_import import COLUMNS, IMPORT_REASON
 from domain.spreadsheet_reader import Limits, SpreadsheetError, read_tables
 from models import (
     Agency,
@@ -39,20 +39,7 @@ from tests.import_helpers import (
     zip_bomb_xlsx,
 )
 
-DOSSIER_HEADER = [
-    "code",
-    "procedure_code",
-    "applicant_name",
-    "channel",
-    "accepted_at",
-    "due_date",
-    "status",
-    "resolved_at",
-    "returned_at",
-    "return_channel",
-    "closed_at",
-    "fee_paid_vnd",
-]
+DOSSIER_HEADER = list(COLUMNS)
 
 
 def small_catalog(session) -> None:

@@ -12,6 +12,7 @@ from domain import clock
 from domain import lifecycle as lc
 from models import Dossier, Procedure, db
 from tests.factories import create_agency, create_user, login
+from tests.support import run_threads, session_worker
 
 # Threads with their own connections must see each other's commits: no rollback fixture.
 pytestmark = pytest.mark.commits
@@ -51,32 +52,18 @@ def test_parallel_intakes_have_unique_gapless_codes(app):
             else:
                 committed.append(f"web {n}-{i}")
 
-    def through_the_domain(n):
-        with app.app_context():
-            barrier.wait()
-            for i in range(PER_THREAD):
-                try:
-                    d = Dossier(procedure_id=proc_id, applicant_name=f"dom {n}-{i}")
-                    lc.accept_dossier(db.session, d, None, clock.now(), unit)
-                    db.session.flush()
-                    if i % 2:  # an intake that fails after taking its number
-                        db.session.rollback()
-                        continue
-                    db.session.commit()
-                    committed.append(f"dom {n}-{i}")
-                except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                    db.session.rollback()
-                    errors.append((n, i, repr(exc)))
-            db.session.remove()
+    def intake(n, i, _):
+        d = Dossier(procedure_id=proc_id, applicant_name=f"dom {n}-{i}")
+        lc.accept_dossier(db.session, d, None, clock.now(), unit)
+        db.session.flush()
+        if i % 2:  # an intake that fails after taking its number
+            db.session.rollback()
+            return
+        db.session.commit()
+        committed.append(f"dom {n}-{i}")
 
-    threads = [
-        threading.Thread(target=through_the_form if n % 2 else through_the_domain, args=(n,))
-        for n in range(THREADS)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    through_the_domain = session_worker(app, barrier, PER_THREAD, intake, errors)
+    run_threads(through_the_form if n % 2 else through_the_domain for n in range(THREADS))
     assert not errors
     with app.app_context():
         rows = db.session.execute(select(Dossier.code, Dossier.applicant_name)).all()

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from domain import lifecycle as lc
 from models import Dossier, DossierCounter, Procedure, db
 from tests.factories import create_agency, create_user, login
+from tests.support import run_threads, session_worker
 
 DAY = dt.datetime(2026, 3, 9, 9, 30)  # a Monday under the 2025 texts
 
@@ -136,31 +137,17 @@ def test_parallel_intakes_for_two_agencies_keep_each_sequence_gapless(app):
     barrier = threading.Barrier(threads)
     errors = []
 
-    def work(n):
-        with app.app_context():
-            barrier.wait()
-            for i in range(per_thread):
-                try:
-                    proc = procs[("gt", "tp", "dl")[(n + i) % 3]]
-                    dossier = Dossier(procedure_id=proc, applicant_name=f"{n}-{i}")
-                    lc.accept_dossier(
-                        db.session, dossier, None, DAY, app.config["RECEIVING_UNIT_CODE"]
-                    )
-                    db.session.flush()
-                    if (n + i) % 4 == 0:
-                        db.session.rollback()
-                        continue
-                    db.session.commit()
-                except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                    db.session.rollback()
-                    errors.append(repr(exc))
-            db.session.remove()
+    def intake(n, i, _):
+        proc = procs[("gt", "tp", "dl")[(n + i) % 3]]
+        dossier = Dossier(procedure_id=proc, applicant_name=f"{n}-{i}")
+        lc.accept_dossier(db.session, dossier, None, DAY, app.config["RECEIVING_UNIT_CODE"])
+        db.session.flush()
+        if (n + i) % 4 == 0:
+            db.session.rollback()
+            return
+        db.session.commit()
 
-    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join(120)
+    run_threads([session_worker(app, barrier, per_thread, intake, errors)] * threads)
     assert not errors
     with app.app_context():
         codes = list(db.session.scalars(select(Dossier.code)))

@@ -37,6 +37,7 @@ from models import (
     db,
 )
 from tests.factories import EXPECTED_MARCH, create_user, login
+from tests.journeys.browsing import log_in
 
 D, T = dt.date, dt.datetime
 PERIOD = (D(2026, 3, 1), D(2026, 3, 31))
@@ -427,11 +428,7 @@ def test_manager_sees_the_official_form_in_chromium(app, live_server, page):
         build_data(db.session)
         create_user("manager1", "manager")
         db.session.commit()
-    page.goto(f"{live_server}/report/")
-    page.fill("#username", "manager1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/report/*")
+    log_in(page, live_server, "manager1", "/report/")
     page.select_option("#preset", "month")
     page.select_option("#month", "3")
     page.select_option("#year", "2026")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from domain import clock, queue
 from models import QueueCounter, QueueTicket, ServiceGroup, db
 from tests.factories import create_agency, create_user, login
+from tests.support import run_threads, session_worker
 
 THREADS = 6
 PER_THREAD = 4
@@ -45,32 +46,16 @@ def test_parallel_kiosks_give_unique_gapless_numbers(app):
             else:
                 committed.append(int(response.headers["Location"].rsplit("/", 1)[1]))
 
-    def through_the_domain(n):
-        with app.app_context():
-            barrier.wait()
-            for i in range(PER_THREAD):
-                try:
-                    ticket = queue.issue_ticket(
-                        db.session, db.session.get(ServiceGroup, group_id), clock.now()
-                    )
-                    if i % 2:  # a ticket that fails after taking its number
-                        db.session.rollback()
-                        continue
-                    db.session.commit()
-                    committed.append(ticket.id)
-                except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                    db.session.rollback()
-                    errors.append((n, i, repr(exc)))
-            db.session.remove()
+    def issue(n, i, _):
+        ticket = queue.issue_ticket(db.session, db.session.get(ServiceGroup, group_id), clock.now())
+        if i % 2:  # a ticket that fails after taking its number
+            db.session.rollback()
+            return
+        db.session.commit()
+        committed.append(ticket.id)
 
-    threads = [
-        threading.Thread(target=through_the_kiosk if n % 2 else through_the_domain, args=(n,))
-        for n in range(THREADS)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    through_the_domain = session_worker(app, barrier, PER_THREAD, issue, errors)
+    run_threads(through_the_kiosk if n % 2 else through_the_domain for n in range(THREADS))
     assert not errors
     with app.app_context():
         rows = db.session.execute(
@@ -114,32 +99,20 @@ def test_clerks_calling_next_at_once_never_share_a_ticket(app):
             if response.status_code != 302:
                 errors.append((n, i, response.status_code))
 
-    def through_the_domain(n):
-        with app.app_context():
-            counter = db.session.scalar(
-                select(QueueCounter).where(QueueCounter.number == str(n + 1))
-            )
-            clerk = counter.clerk
-            db.session.commit()  # no transaction (SQLite: no write lock) held at the barrier
-            barrier.wait()
-            for i in range(3):
-                try:
-                    ticket = queue.call_next(db.session, counter, clerk, clock.now())
-                    db.session.commit()
-                    called.append(ticket.id if ticket else None)
-                except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                    db.session.rollback()
-                    errors.append((n, i, repr(exc)))
-            db.session.remove()
+    def own_counter(n):
+        counter = db.session.scalar(select(QueueCounter).where(QueueCounter.number == str(n + 1)))
+        clerk = counter.clerk
+        db.session.commit()  # no transaction (SQLite: no write lock) held at the barrier
+        return counter, clerk
 
-    threads = [
-        threading.Thread(target=through_the_page if n % 2 else through_the_domain, args=(n,))
-        for n in range(clerks)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    def call_next(n, i, prepared):
+        counter, clerk = prepared
+        ticket = queue.call_next(db.session, counter, clerk, clock.now())
+        db.session.commit()
+        called.append(ticket.id if ticket else None)
+
+    through_the_domain = session_worker(app, barrier, 3, call_next, errors, prepare=own_counter)
+    run_threads(through_the_page if n % 2 else through_the_domain for n in range(clerks))
     assert not errors
     assert None not in called
     with app.app_context():

@@ -24,7 +24,7 @@ from models import (
     db,
 )
 from tests import file_samples as samples
-from tests.factories import create_user, login
+from tests.factories import create_user, login, user_agencies
 
 UNIT = "000.00.20.H37"
 
@@ -33,8 +33,7 @@ UNIT = "000.00.20.H37"
 def world(app, users, files_dir):
     """A dossier of SGTVT (staff1's agency) with two received documents, one of STP."""
     with app.app_context():
-        sgtvt = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        stp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
+        sgtvt, stp = user_agencies()
         create_user("staff_stp", "staff", [stp])
         p1 = Procedure(
             code="1.000001", name="Cấp đổi giấy phép lái xe", agency=sgtvt, processing_days=5

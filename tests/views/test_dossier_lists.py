@@ -11,11 +11,12 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
 
 from domain import clock
 from domain import lifecycle as lc
-from models import Agency, Dossier, Procedure, db
+from models import Dossier, Procedure, db
+from tests.factories import user_agencies
+from tests.support import statements_of
 
 UNIT = "000.00.20.H37"
 LONG_NAME = (
@@ -27,8 +28,7 @@ LONG_NAME = (
 @pytest.fixture
 def world(app, users):
     with app.app_context():
-        sgtvt = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        stp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
+        sgtvt, stp = user_agencies()
         p1 = Procedure(code="1.002809", name=LONG_NAME, agency=sgtvt, processing_days=5)
         p2 = Procedure(
             code="2.000488", name="Cấp phiếu lý lịch tư pháp", agency=stp, processing_days=10
@@ -85,22 +85,6 @@ def test_search_by_procedure_code(client, login_as, world):
     assert "Trần Thị Bình" not in html
 
 
-def _statements(app, fn) -> list[str]:
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
-
-
 def test_filtered_list_shows_a_bounded_count(app, client, login_as, world):
     with app.app_context():
         p1 = db.session.get(Procedure, world["p1"])
@@ -129,11 +113,11 @@ def test_filtered_list_shows_a_bounded_count(app, client, login_as, world):
     assert _count_text(html) == "Hơn 10 hồ sơ"
     app.config["LIST_COUNT_LIMIT"] = 10_000
     # Never an unbounded COUNT over the dossiers: the count reads at most LIMIT + 1 rows.
-    statements = _statements(app, lambda: client.get("/dossier/?search=le+van&page_size=20"))
+    statements = statements_of(app, lambda: client.get("/dossier/?search=le+van&page_size=20"))
     counts = [s for s in statements if "count(" in s.lower()]
     assert counts and all("limit" in s.lower() for s in counts), counts
     # A short list (the last page on screen) is counted without a query at all.
-    statements = _statements(app, lambda: client.get("/dossier/?search=le+van"))
+    statements = statements_of(app, lambda: client.get("/dossier/?search=le+van"))
     assert not [s for s in statements if "count(" in s.lower() and "dossier" in s.lower()]
 
 

@@ -13,7 +13,8 @@ from domain import clock
 from domain import lifecycle as lc
 from domain.status import Status
 from models import Agency, AuditLog, Dossier, DossierEvent, Procedure, User, db
-from tests.factories import login
+from tests.factories import login, user_agencies
+from tests.support import statements_of
 
 UNIT = "000.00.20.H37"
 
@@ -22,8 +23,7 @@ UNIT = "000.00.20.H37"
 def world(app, users):
     """Two agencies' procedures and one dossier each (SGTVT: staff1's agency; STP: not)."""
     with app.app_context():
-        sgtvt = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        stp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
+        sgtvt, stp = user_agencies()
         p1 = Procedure(
             code="1.000001", name="Cấp đổi giấy phép lái xe", agency=sgtvt, processing_days=5
         )
@@ -67,6 +67,22 @@ def _post_transition(client, app, dossier_id, action, **data):
     form = {"id": dossier_id, "version": d.version, "action": action}
     form.update(data)
     return client.post("/dossier/transition/", data=form)
+
+
+def _submitted_online(app, world, applicant_name):
+    """A dossier submitted online for p1, waiting for the one-stop shop to accept it: its id."""
+    with app.app_context():
+        p1 = db.session.get(Procedure, world["p1"])
+        dossier = Dossier(
+            procedure=p1,
+            agency_id=p1.agency_id,
+            applicant_name=applicant_name,
+            channel="online",
+            status=Status.SUBMITTED,
+        )
+        db.session.add(dossier)
+        db.session.commit()
+        return dossier.id
 
 
 def _flashes(client):
@@ -277,18 +293,7 @@ def test_stale_transition_form_is_refused(app, client, login_as, world):
 
 
 def test_refusal_and_form_03(app, client, login_as, world):
-    with app.app_context():
-        p1 = db.session.get(Procedure, world["p1"])
-        s = Dossier(
-            procedure=p1,
-            agency_id=p1.agency_id,
-            applicant_name="Phạm Thị Dung",
-            channel="online",
-            status=Status.SUBMITTED,
-        )
-        db.session.add(s)
-        db.session.commit()
-        sid = s.id
+    sid = _submitted_online(app, world, "Phạm Thị Dung")
     login_as("staff")
     _post_transition(client, app, sid, "refuse", reason="Hồ sơ không thuộc thẩm quyền")
     assert _dossier(app, sid).status == Status.REFUSED
@@ -423,24 +428,6 @@ def test_register_columns(app, client, login_as, world):
     assert client.get("/dossier/register/").status_code == 200  # the date form
 
 
-def _count_queries(app, fn):
-    from sqlalchemy import event
-
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 @pytest.mark.parametrize("url", ["/dossier/", "/dossier_due/"])
 def test_lists_do_not_query_per_row(app, client, login_as, world, url):
     login_as("admin")
@@ -466,27 +453,16 @@ def test_lists_do_not_query_per_row(app, client, login_as, world, url):
         assert client.get(url).status_code == 200
 
     show()  # warm caches
-    few = _count_queries(app, show)
+    few = len(statements_of(app, show))
     add(8)
     show()  # the catalog changed: the filter options are read again, once
-    many = _count_queries(app, show)
+    many = len(statements_of(app, show))
     assert many == few
     assert client.get(url).get_data(as_text=True).count("X 7") == 1
 
 
 def test_online_submission_accepted_on_the_page(app, client, login_as, world):
-    with app.app_context():
-        p1 = db.session.get(Procedure, world["p1"])
-        s = Dossier(
-            procedure=p1,
-            agency_id=p1.agency_id,
-            applicant_name="Online Một",
-            channel="online",
-            status=Status.SUBMITTED,
-        )
-        db.session.add(s)
-        db.session.commit()
-        sid = s.id
+    sid = _submitted_online(app, world, "Online Một")
     login_as("staff")
     bad = _post_transition(client, app, sid, "accept", new_due_date="not a date")
     assert bad.status_code == 302 and _dossier(app, sid).status == Status.SUBMITTED

@@ -18,9 +18,10 @@ from werkzeug.test import encode_multipart
 from domain import clock
 from domain.digitisation import scanned_at_intake_counts
 from domain.periods import Period
-from models import Agency, Dossier, DossierFile, Procedure, ProcedureDocument, StoredFile, db
+from models import Dossier, DossierFile, Procedure, ProcedureDocument, StoredFile, db
 from tests import file_samples as samples
 from tests.browser_forms import open_form
+from tests.factories import licence_procedure, user_agencies
 from tests.views.test_dossier_files import REFUSED
 
 NOW = dt.datetime(2026, 11, 30, 9, 15)
@@ -31,13 +32,9 @@ NAME = "Hà Thị Quỳnh"
 def desk(app, users, files_dir):
     """A procedure of SGTVT (staff1's agency) with two papers, and one of STP."""
     with app.app_context():
-        sgtvt = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        stp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
-        licence = Procedure(
-            code="1.002809",
-            name="Cấp lại Giấy phép lái xe",
-            agency=sgtvt,
-            processing_days=5,
+        sgtvt, stp = user_agencies()
+        licence = licence_procedure(
+            sgtvt,
             documents=[
                 ProcedureDocument(position=1, name="Đơn đề nghị cấp lại GPLX"),
                 ProcedureDocument(position=2, name="Bản sao CCCD", kind="copy"),

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from domain import clock
 from domain import lifecycle as lc
 from domain.calendar import load_calendar
-from models import Agency, CalendarDay, Dossier, FeeItem, Procedure, ProcedureDocument, db
+from models import CalendarDay, Dossier, FeeItem, Procedure, ProcedureDocument, db
+from tests.factories import licence_procedure, user_agencies
 
 UNIT = "000.00.20.H37"
 # A Friday afternoon before a weekend and a made-up day off: the due date must skip them all.
@@ -21,13 +22,9 @@ FRIDAY = dt.datetime(2026, 11, 27, 16, 30)
 @pytest.fixture
 def counter(app, users):
     with app.app_context():
-        sgtvt = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
-        stp = db.session.scalar(select(Agency).where(Agency.code == "STP"))
-        licence = Procedure(
-            code="1.002809",
-            name="Cấp lại Giấy phép lái xe",
-            agency=sgtvt,
-            processing_days=5,
+        sgtvt, stp = user_agencies()
+        licence = licence_procedure(
+            sgtvt,
             online_level="partial",
             postal_in=True,
             fee_items=[

@@ -10,9 +10,10 @@ import html as htmllib
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from models import Agency, AuditLog, Dossier, Procedure, db
+from tests.support import statements_of
 
 N = 47  # three pages of 20
 
@@ -106,7 +107,7 @@ def test_a_keyset_page_has_no_offset_and_a_deep_page_number_is_refused(
     app.config["LIST_COUNT_LIMIT"] = 10
     login_as("manager")
     first = client.get("/dossier/?page_size=20").get_data(as_text=True)
-    statements = _statements(app, lambda: client.get(_link(first, "next")), parameters=True)
+    statements = statements_of(app, lambda: client.get(_link(first, "next")), parameters=True)
     rows = [(s, p) for s, p in statements if "FROM dossier" in s and "count(" not in s.lower()]
     # (SQLite's dialect writes LIMIT ? OFFSET ? with an offset of 0)
     assert rows and all("OFFSET" not in s or list(p)[-1] == 0 for s, p in rows), rows
@@ -117,22 +118,6 @@ def test_a_keyset_page_has_no_offset_and_a_deep_page_number_is_refused(
     # ... and a cursor made up by hand is only a starting point, never an error.
     for token in ("x", "1_notadate", "99999999999999999999", ""):
         assert client.get(f"/dossier/?page_size=20&after={token}").status_code == 200
-
-
-def _statements(app, fn, parameters=False) -> list:
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, params, *args):
-        seen.append((statement, params) if parameters else statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
 
 
 def test_audit_log_pages_by_time(app, client, login_as, users):
@@ -163,7 +148,7 @@ def test_audit_log_pages_by_time(app, client, login_as, users):
 
 def _reads(app, client, url) -> list[str]:
     """The statements of one page, without the test's own savepoints."""
-    statements = _statements(app, lambda: client.get(url))
+    statements = statements_of(app, lambda: client.get(url))
     return [s for s in statements if "SAVEPOINT" not in s.upper()]
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from models import db
 from tests.factories import PASSWORD, create_user, login
-from tests.support import IN_CI, ROOT, make_app, reset_schema
+from tests.support import ROOT, make_app, redis_or_skip, reset_schema
 
 REFUSAL = "Quá nhiều lần đăng nhập không thành công"
 
@@ -113,18 +113,7 @@ REDIS_URL = "redis://127.0.0.1:6379/5"  # a database of its own on the shared se
 
 @pytest.fixture
 def redis_client():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        reason = f"Redis not reachable at {REDIS_URL}: {exc}"
-        if IN_CI:
-            pytest.fail(reason + " (required when CI=true)")
-        pytest.skip(reason)
-    yield client
-    client.close()
+    yield from redis_or_skip(REDIS_URL)
 
 
 def _free_port() -> int:

@@ -21,7 +21,7 @@ from tests.lookup_data import (  # noqa: E402
     make_dossier,
     print_receipt,
 )
-from tests.support import IN_CI, make_app, reset_schema
+from tests.support import make_app, redis_or_skip, reset_schema
 
 
 @pytest.fixture
@@ -209,18 +209,7 @@ REDIS_URL = "redis://127.0.0.1:6379/7"  # a database of its own on the shared se
 
 @pytest.fixture
 def redis_client():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        reason = f"Redis not reachable at {REDIS_URL}: {exc}"
-        if IN_CI:
-            pytest.fail(reason + " (required when CI=true)")
-        pytest.skip(reason)
-    yield client
-    client.close()
+    yield from redis_or_skip(REDIS_URL)
 
 
 def test_the_count_is_kept_in_redis_when_redis_url_is_set(tmp_path, redis_client, monkeypatch, app):

@@ -13,6 +13,7 @@ from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_ca
 from domain.procedure_documents import documents_from_text
 from domain.spreadsheet_reader import read_tables
 from models import Agency, Procedure, ProcedureDocument, db
+from tests.factories import licence_procedure
 from tests.import_helpers import snapshot, xlsx_bytes
 
 TEXT = (
@@ -64,11 +65,8 @@ def catalog(app):
         agency = Agency(code="SGTVT", name="Sở Giao thông vận tải", kind="department")
         db.session.add_all(
             [
-                Procedure(
-                    code="1.002809",
-                    name="Cấp lại Giấy phép lái xe",
-                    agency=agency,
-                    processing_days=5,
+                licence_procedure(
+                    agency,
                     documents=[
                         ProcedureDocument(
                             position=1,

@@ -3,17 +3,13 @@ browser gets it; the data set worked by hand is tests/domain/test_digitisation.p
 
 import pytest
 
-from models import db
-from tests.domain.test_digitisation import build_data
+from tests.digitisation_data import load_digitised
 from tests.factories import login
 
 
 @pytest.fixture
 def digitised(app, users, tmp_path):
-    app.config["FILES_DIR"] = str(tmp_path / "files")
-    with app.app_context():
-        build_data(db.session, tmp_path / "files")
-    return app
+    return load_digitised(app, tmp_path)
 
 
 def test_report_page_shows_the_table(digitised, client):

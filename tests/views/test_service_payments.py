@@ -7,6 +7,7 @@ import pytest
 from domain import payments, ratings
 from domain.service import RuleError
 from models import Agency, Dossier, FeeItem, Payment, Procedure, StaffRating, User, db
+from tests.factories import licence_procedure
 
 AT = dt.datetime(2019, 3, 4, 9, 30)
 
@@ -16,11 +17,8 @@ def _catalog(app):
     with app.app_context():
         gt = db.session.query(Agency).filter_by(code="SGTVT").one()
         tp = db.session.query(Agency).filter_by(code="STP").one()
-        p1 = Procedure(
-            code="1.002809",
-            name="Cấp lại Giấy phép lái xe",
-            agency=gt,
-            processing_days=5,
+        p1 = licence_procedure(
+            gt,
             fee_items=[
                 FeeItem(kind="charge", name="Lệ phí cấp GPLX", amount_vnd=135000),
                 FeeItem(kind="fee", name="Phí sát hạch", amount_vnd=50000),

@@ -32,6 +32,7 @@ from domain.service import RuleError
 from models import Agency, Dossier, KioskDevice, User, db, utcnow
 from transactions import commit_without_waiting
 from views import labels
+from views.access import selected_rows
 from views.base import SecureBaseView, SecureForm, SecureModelView, own_agency_ids, parse_id
 from views.service.common import RULE_MESSAGES, rule_message, user_object
 
@@ -255,9 +256,7 @@ class KioskDeviceView(SecureModelView):
     @action("revoke", _l("End kiosk mode"), _l("End kiosk mode on the selected tablets?"))
     def action_revoke(self, ids):
         now = utcnow()
-        devices = db.session.scalars(
-            select(KioskDevice).where(KioskDevice.id.in_([n for n in map(parse_id, ids) if n]))
-        ).all()
+        devices = selected_rows(KioskDevice, ids)
         for device in devices:
             kiosk.revoke(device, user_object(), now)
         db.session.commit()
