@@ -84,7 +84,9 @@ def _address_key() -> str:
 
 
 def _too_many_failures(limit: RequestLimit):
-    wait = max(1, limit.reset_at - int(time.time()))
+    # reset_at is rounded up to a whole second: rounding now up too keeps a fresh 15-minute
+    # window at 900 s, not 901 (16 minutes).
+    wait = max(1, limit.reset_at - math.ceil(time.time()))
     minutes = math.ceil(wait / 60)
     flash(
         ngettext(

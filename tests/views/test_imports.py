@@ -244,7 +244,9 @@ def test_anonymous_is_sent_to_login(client, users):
 
 
 @pytest.mark.parametrize("role", ["staff", "manager"])
-def test_only_admins_may_import_or_export(app, client, login_as, role):
+def test_only_admins_may_import_or_export(app, client, login_as, role, tmp_path, monkeypatch):
+    # An instance folder of this test's own: the other xdist worker stores uploads meanwhile.
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
     login_as(role)
     uploads = Path(app.instance_path) / "imports"
     stored = len(list(uploads.glob("*"))) if uploads.exists() else 0
