@@ -214,18 +214,23 @@ def test_the_limit_holds_across_gunicorn_workers_sharing_redis(tmp_path, redis_c
         with ThreadPoolExecutor(max_workers=4) as pool:
             failed = list(pool.map(lambda _: _attempt(base, username, "wrong password"), range(10)))
         assert failed == [401] * 10
-        assert len({pid for pid, _ in _login_posts(access_log)}) >= 2, _login_posts(access_log)
+        failing = {pid for pid, _ in _login_posts(access_log)}
 
-        # The 11th attempt, with the right password, is refused whichever worker takes it.
+        # The 11th attempt, with the right password, is refused whichever worker takes it. The
+        # limit is shown shared when the failures were counted by two workers or more, or when a
+        # worker that counted none of them refuses (an idle machine may let one worker take all
+        # ten quick failures).
         refusing = set()
-        for _ in range(6):
+        for _ in range(12):
             with ThreadPoolExecutor(max_workers=4) as pool:
                 answers = list(pool.map(lambda _: _attempt(base, username, PASSWORD), range(8)))
             assert set(answers) == {429}, answers
             refusing = {pid for pid, status in _login_posts(access_log)[10:]}
-            if len(refusing) == 4:
+            if refusing - failing or (len(failing) >= 2 and len(refusing) >= 2):
                 break
-        assert len(refusing) >= 2, _login_posts(access_log)
+        assert refusing - failing or (len(failing) >= 2 and len(refusing) >= 2), _login_posts(
+            access_log
+        )
         assert _attempt(base, username + "-other", "wrong password") == 401  # others still try
     finally:
         server.terminate()
