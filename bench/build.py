@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script (`python bench/build.py`): the app's modules
+    sys.path.insert(0, str(ROOT))
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
@@ -98,7 +100,6 @@ def build(url: str, count: int, log=print) -> str:
 
 
 def _app(url: str):
-    sys.path.insert(0, str(ROOT))
     from app import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
