@@ -136,9 +136,6 @@ def generate(
     file_rng = random.Random(seed * 31 + count)
     scans, results = sample_pdfs(session, files_dir) if files_dir is not None else ([], [])
     session.info["skip_audit"] = True
-    if session.get_bind().dialect.name == "sqlite":
-        # Index pages of a million-row table do not fit SQLite's default 2 MB page cache.
-        session.connection().exec_driver_sql("PRAGMA cache_size = -262144")
     procs = session.execute(
         select(
             Procedure.id,
@@ -237,6 +234,7 @@ def generate(
                         )
             else:
                 bulk_insert(session, table, rows)
+        index_search()  # the batch's dossiers (SQLite's FTS table)
         sync_sequences(session, [t for t, _ in TABLES])
         session.commit()
 
@@ -315,7 +313,8 @@ def generate(
     # A load larger than what is there: indexes built once at the end (seed/common.py).
     existing = ids["dossier"] - 1
     tables = [t for t, _ in TABLES]
-    with bulk_load(session, tables, rebuild_indexes=count >= existing), Writer() as writer:
+    load = bulk_load(session, tables, rebuild_indexes=count >= existing)
+    with load as index_search, Writer() as writer:
         done = 0
         for day, n_day in zip(days, per_day):
             seq = counters.get(day, 0)

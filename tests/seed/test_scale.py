@@ -25,7 +25,13 @@ from models import (
     StaffRating,
     db,
 )
-from seed.common import Writer, fast_randint, foreign_keys, secondary_indexes
+from seed.common import (
+    SQLITE_LOAD_PRAGMAS,
+    Writer,
+    fast_randint,
+    foreign_keys,
+    secondary_indexes,
+)
 from seed.scale import TABLES, generate
 
 
@@ -104,6 +110,15 @@ def _fts_triggers(session):
     return search_index.triggers(session.connection(), "dossier")
 
 
+def _pragmas(session) -> dict:
+    if session.get_bind().dialect.name != "sqlite":
+        return {}
+    connection = session.connection()
+    return {
+        name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in SQLITE_LOAD_PRAGMAS
+    }
+
+
 def _found(words, indexed: bool) -> list[int]:
     dialect = db.session.get_bind().dialect.name
     query = select(Dossier.id).order_by(Dossier.id)
@@ -133,11 +148,13 @@ def test_scale_keeps_the_search_index_in_step(app, users, count):
         sqlite = db.session.get_bind().dialect.name == "sqlite"
         triggers = _fts_triggers(db.session)
         assert len(triggers) == (3 if sqlite else 0)
+        pragmas = _pragmas(db.session)
         result = app.test_cli_runner().invoke(
             args=["seed", "scale", "--dossiers", str(count), "--batch", "100"]
         )
         assert result.exit_code == 0, result.output
         assert _fts_triggers(db.session) == triggers
+        assert _pragmas(db.session) == pragmas  # the load's PRAGMAs restored
         if sqlite:
             fts = search_index.fts_table("dossier")
             # FTS5's own check of the index against its content table (raises when they differ).
@@ -192,6 +209,13 @@ def _seeded_rows(session) -> dict[str, list[tuple]]:
     return rows
 
 
+def _load_schema(session):
+    return [
+        (secondary_indexes(session, t), foreign_keys(session, t), _fts_triggers(session))
+        for t, _ in TABLES
+    ]
+
+
 @pytest.mark.commits  # the app's own session, as in `flask seed scale`, not the tests' connection
 def test_scale_rows_do_not_depend_on_batches(app, users, tmp_path):
     """The same seed gives the same rows whatever the batch size: the rows are made in one
@@ -200,9 +224,13 @@ def test_scale_rows_do_not_depend_on_batches(app, users, tmp_path):
         agency = db.session.scalar(select(Agency).where(Agency.code == "SGTVT"))
         db.session.add(Procedure(code="1.000001", name="Thủ tục", processing_days=5, agency=agency))
         db.session.commit()
+        schema = _load_schema(db.session)
         runs = []
         for batch in (100, 1000):
             generate(db.session, 250, "H01.01", batch=batch, files_dir=tmp_path)
+            # Indexes (on PostgreSQL built two tables at a time, on connections of their own),
+            # foreign keys and search triggers all back.
+            assert _load_schema(db.session) == schema
             runs.append(_seeded_rows(db.session))
             for model in SEEDED:
                 db.session.execute(model.__table__.delete())
