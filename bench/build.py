@@ -141,7 +141,7 @@ def _load(url: str, count: int, log) -> None:
         load_demo(db.session)
         db.session.commit()
         have = db.session.scalar(select(func.count()).select_from(Dossier))
-        cpu = time.process_time()
+        cpu, load = time.process_time(), os.getloadavg()[0]
         stats = generate(
             db.session,
             count - have,
@@ -152,6 +152,7 @@ def _load(url: str, count: int, log) -> None:
             f"  {db.engine.dialect.name}: demo + {stats['dossiers']:,} dossiers"
             f" ({stats['rows']:,} rows) in {time.perf_counter() - started:.0f} s wall,"
             f" seed {stats['seconds']:.0f} s wall / {time.process_time() - cpu:.0f} s CPU"
+            f" (this process; load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)"
         )
         db.engine.dispose()
 

@@ -127,12 +127,13 @@ def triggers(connection, name: str) -> list[tuple[str, str]]:
     return [tuple(row) for row in rows]
 
 
-def index_rows_after(connection, name: str, after_id: int, optimize: bool = False) -> int:
-    """The rows of `name` with an id above `after_id` added to its FTS table (with `optimize`,
-    merged into one segment then); returns the largest id now indexed. What the insert trigger
-    does row by row, for a bulk load made with the triggers dropped (seed/common.py bulk_load):
-    one INSERT ... SELECT costs a small part of what the trigger costs (100k dossiers: about 1 s
-    against 20 s). Nothing to do on PostgreSQL."""
+def index_rows_after(connection, name: str, after_id: int) -> int:
+    """The rows of `name` with an id above `after_id` added to its FTS table; returns the largest
+    id now indexed. What the insert trigger does row by row, for a bulk load made with the
+    triggers dropped (seed/common.py bulk_load): one INSERT ... SELECT costs a small part of what
+    the trigger costs (100k dossiers: about 1 s against 20 s). FTS5 merges its segments as they
+    come (automerge), as after the triggers: an 'optimize' into one segment would cost more than
+    all the inserts (27 s CPU at 1M dossiers). Nothing to do on PostgreSQL."""
     if connection.dialect.name != "sqlite" or name not in INDEXED_TABLES:
         return after_id
     fts = fts_table(name)
@@ -140,7 +141,5 @@ def index_rows_after(connection, name: str, after_id: int, optimize: bool = Fals
         f"INSERT INTO {fts}(rowid, search_text) SELECT id, search_text FROM {name} WHERE id > ?",
         (after_id,),
     )
-    if optimize:
-        connection.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
     last = connection.exec_driver_sql(f"SELECT max(id) FROM {name}").scalar()
     return max(after_id, last or 0)

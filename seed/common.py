@@ -218,11 +218,9 @@ def bulk_load(session, tables, rebuild_indexes: bool = True):
                 session.execute(text(f'DROP TRIGGER "{name}"'))
     session.commit()
 
-    def index_search(optimize: bool = False) -> None:
+    def index_search() -> None:
         for name, entry in searched.items():
-            entry[0] = search_index.index_rows_after(
-                session.connection(), name, entry[0], optimize=optimize
-            )
+            entry[0] = search_index.index_rows_after(session.connection(), name, entry[0])
 
     try:
         yield index_search
@@ -231,7 +229,7 @@ def bulk_load(session, tables, rebuild_indexes: bool = True):
         create_indexes(session, list(dropped.values()))
         for create in keys:
             session.execute(text(create))
-        index_search(optimize=rebuild_indexes)
+        index_search()
         for _, creates in searched.values():
             for create in creates:
                 session.execute(text(create))
