@@ -213,6 +213,7 @@ def generate(
     random_ = rng.random
     randint = fast_randint(rng)
     file_randint = fast_randint(file_rng)
+    tables = [t for t, _ in TABLES]
 
     def write(batch, events):
         """One batch into the database, in the writer's thread (seed/common.py Writer)."""
@@ -235,7 +236,7 @@ def generate(
             else:
                 bulk_insert(session, table, rows)
         index_search()  # the batch's dossiers (SQLite's FTS table)
-        sync_sequences(session, [t for t, _ in TABLES])
+        sync_sequences(session, tables)
         session.commit()
 
     def flush():
@@ -312,7 +313,6 @@ def generate(
 
     # A load larger than what is there: indexes built once at the end (seed/common.py).
     existing = ids["dossier"] - 1
-    tables = [t for t, _ in TABLES]
     load = bulk_load(session, tables, rebuild_indexes=count >= existing)
     with load as index_search, Writer() as writer:
         done = 0
