@@ -101,10 +101,12 @@ def _copy(session, table, rows) -> None:
     columns = keys + list(defaults)
     extra = tuple(defaults.values())
     names = ", ".join(f'"{table.c[k].name}"' for k in columns)
+    getter = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
     cursor = session.connection().connection.driver_connection.cursor()
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        write_row = copy.write_row
         for row in rows:
-            copy.write_row(tuple(row[k] for k in keys) + extra)
+            write_row(getter(row) + extra)
 
 
 def secondary_indexes(session, table) -> list[tuple[str, str]]:
