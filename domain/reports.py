@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, func, null, or_, select, union_all
+from sqlalchemy import and_, func, null, or_, select, union_all
 from sqlalchemy.sql.elements import Null
 
 from domain import (
@@ -51,10 +51,18 @@ from domain import (
     postal,
     queue,
     ratings,
+    report_days,
 )
 from domain.calendar import load_calendar
 from domain.periods import Period
-from domain.sql import count_if, day_of, long_span, unindexed
+from domain.sql import (
+    count_if,
+    day_of,
+    late_result,
+    long_span,
+    result_before_acceptance,
+    unindexed,
+)
 from domain.status import (
     CLOSED_STATUSES,
     NOT_RECEIVED_STATUSES,
@@ -69,6 +77,7 @@ from models import (
     DossierPause,
     Field,
     Procedure,
+    ReportDay,
     User,
 )
 
@@ -153,15 +162,8 @@ def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datet
     return Period.between(date_from, date_to).bounds
 
 
-def closing_time(d=Dossier):
-    """When the dossier left the open statuses (None if still open), never before acceptance.
-    `d`: the Dossier entity or a subquery with its columns."""
-    raw = case(
-        (d.status.in_(RESOLVED_STATUSES), d.resolved_at),
-        (d.status.in_(CLOSED_STATUSES), d.closed_at),
-        else_=None,
-    )
-    return case((raw < d.accepted_at, d.accepted_at), else_=raw)
+# When a dossier closed (domain/deadlines.py); the report's own name for callers.
+closing_time = deadlines.closing_time
 
 
 def outcome_criteria(d, close, method: str = deadlines.DESIGN) -> dict:
@@ -259,14 +261,18 @@ def relevant_dossiers(
             unindexed(acc) < recent,
         ),
         part(any_status.in_(CLOSED_STATUSES), Dossier.closed_at >= start, before),
-        part(
-            or_(
-                and_(status.in_(RESOLVED_STATUSES), Dossier.resolved_at.is_(None)),
-                and_(status.in_(CLOSED_STATUSES), Dossier.closed_at.is_(None)),
-            ),
-            before,
-        ),
+        part(_closed_without_time(), before),
     ).subquery("d")
+
+
+def _closed_without_time():
+    """SQL: closed (a result, withdrawn, stopped) without its closing time: bad data, which the
+    report reads as still open."""
+    D = Dossier
+    return or_(
+        and_(D.status.in_(RESOLVED_STATUSES), D.resolved_at.is_(None)),
+        and_(D.status.in_(CLOSED_STATUSES), D.closed_at.is_(None)),
+    )
 
 
 def figure_columns(d, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN) -> list:
@@ -326,10 +332,105 @@ def figure_groups(
     by_field: bool = True,
     by_level: bool = True,
 ) -> list[tuple]:
-    """[(agency id, field id, level, the 13 figures)]: one GROUP BY over the dossiers of the
-    period, from which the agency rows, the field rows and the official form's rows are all
-    sums (build_report reads the period once for the three). Without `by_field` / `by_level`
-    those keys are None and the procedure is not joined."""
+    """[(agency id, field id, level, the 13 figures)], from which the agency rows, the field rows
+    and the official form's rows are all sums (build_report reads the period once for the
+    three). Without `by_field` / `by_level` those keys are None. Design method: the flows
+    (received, resolved by outcome) are sums of the per-day counts (domain/report_days.py), and
+    what is open at the start and at the end of the period (carried over, pending) is read from
+    the dossiers open at those instants; the national method counts supplement requests up to
+    the end of the period, which no per-day count holds: figure_groups_from_dossiers."""
+    if method != deadlines.DESIGN:
+        return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
+    start, end = _bounds(date_from, date_to)
+    field = by_field or by_level
+    counts: dict[tuple, dict] = {}
+
+    def add(rows, names):
+        for row in rows:
+            key = tuple(row[:3])
+            figures = counts.setdefault(key, dict.fromkeys(_COUNTED, 0))
+            for name, n in zip(names, row[3:], strict=True):
+                figures[name] += int(n or 0)
+
+    flows = _FLOWS
+    keys = [
+        ReportDay.agency_id,
+        Procedure.field_id if field else null(),
+        Procedure.level if by_level else null(),
+    ]
+    add(report_days.sums(session, date_from, date_to, keys, flows), flows)
+    at_start = open_dossiers(start, field, by_level).c
+    add(_grouped(session, at_start, field, by_level, func.count()), ("carried_over",))
+    at_end = open_dossiers(end, field, by_level).c
+    overdue = deadlines.pending_overdue(date_to, at_end)
+    add(
+        _grouped(session, at_end, field, by_level, count_if(~overdue), count_if(overdue)),
+        ("pending_in_time", "pending_overdue"),
+    )
+    return [(*key, _complete(c)) for key, c in counts.items() if any(c.values())]
+
+
+# The figures that are sums of the days (report_day has the same names).
+_FLOWS = (
+    "received_online",
+    "received_direct",
+    "received_postal",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+)
+
+
+def _grouped(session, d, field: bool, by_level: bool, *columns) -> list:
+    keys = [d.agency_id, d.field_id if field else null(), d.level if by_level else null()]
+    grouped = [k for k in keys if not isinstance(k, Null)]
+    return session.execute(select(*keys, *columns).group_by(*grouped)).all()
+
+
+def open_dossiers(at: dt.datetime, by_field: bool = False, by_level: bool = False):
+    """The dossiers received before the instant `at` and not closed by then (closing_time), as a
+    UNION ALL of disjoint bounded parts: still open (status); with a result since `at`, accepted
+    in the LONG_SPAN_DAYS days before it (accepted_at) or earlier (ix_dossier_long_span);
+    withdrawn or stopped since `at` (closed_at); closed without a closing time (bad data, read
+    as open). What is open at an instant costs the open dossiers and a month of acceptances,
+    whatever the period."""
+    D = Dossier
+    # due_date unindexed: a condition on it (pending_overdue) must not drive the parts.
+    columns = [D.id, D.agency_id, D.status, unindexed(D.due_date).label("due_date")]
+    if by_field or by_level:
+        columns.append(Procedure.field_id)
+    if by_level:
+        columns.append(Procedure.level)
+
+    def part(*conditions):
+        stmt = select(*columns).where(*conditions)
+        if by_field or by_level:
+            stmt = stmt.join(Procedure, Procedure.id == unindexed(D.procedure_id))
+        return stmt
+
+    acc, status, resolved = D.accepted_at, D.status, D.resolved_at
+    any_status, before = unindexed(status), unindexed(acc) < at
+    recent = at - dt.timedelta(days=LONG_SPAN_DAYS)
+    resolved_status = any_status.in_(RESOLVED_STATUSES)
+    return union_all(
+        part(status.in_(OPEN_STATUSES), before),
+        part(resolved_status, unindexed(resolved) >= at, acc >= recent, acc < at),
+        part(resolved_status, long_span(resolved, acc), resolved >= at, unindexed(acc) < recent),
+        part(any_status.in_(CLOSED_STATUSES), D.closed_at >= at, before),
+        part(_closed_without_time(), before),
+    ).subquery("open")
+
+
+def figure_groups_from_dossiers(
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    by_field: bool = True,
+    by_level: bool = True,
+) -> list[tuple]:
+    """figure_groups read from the dossiers: one GROUP BY over relevant_dossiers (the national
+    method; for the design method the per-day counts give the same, which the tests check)."""
     d = relevant_dossiers(date_from, date_to, by_field, method, by_level).c
     keys = [
         d.agency_id,
@@ -433,7 +534,7 @@ def build_report(
         "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
         "rows": rows,
         "totals": totals,
-        "returned_by_post": postal.returned_by_post(session, date_from, date_to),
+        "returned_by_post": report_days.returned_by_post(session, date_from, date_to),
         "fees_collected_vnd": payments.fees_collected_vnd(session, date_from, date_to),
         "staff_ratings": ratings.rating_counts(session, date_from, date_to),
         "evaluation_forms": evaluation.evaluation_summary(session, date_from, date_to),
@@ -445,7 +546,9 @@ def build_report(
             for k, v in queue.figures(session, Period.between(date_from, date_to)).items()
             if k != "period"
         },
-        "digitisation": digitisation.digitisation_summary(session, date_from, date_to),
+        "digitisation": digitisation.summary(
+            session, *report_days.digitisation_counts(session, date_from, date_to)
+        ),
         "method": method,
         "official_form": official_form(session, date_from, date_to, method, groups),
         "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar),
@@ -534,12 +637,7 @@ def late_dossiers(
     if calendar is None:
         calendar = load_calendar(session)
     start, end = _bounds(date_from, date_to)
-    d = relevant_dossiers(date_from, date_to, method=method).c
-    close = closing_time(d)
-    resolved = and_(close >= start, close < end)
-    late = outcome_criteria(d, close, method)[deadlines.LATE]
-    pending = and_(or_(close.is_(None), close >= end), deadlines.pending_overdue(date_to, d))
-    ids = [r.id for r in session.execute(select(d.id).where(or_(and_(resolved, late), pending)))]
+    ids = late_dossier_ids(session, date_from, date_to, method)
     if not ids:
         return []
     result = []
@@ -596,6 +694,62 @@ def late_dossiers(
         )
     result.sort(key=lambda r: (r["due_date"] or "", r["code"] or "", r["id"]))
     return result
+
+
+def late_dossier_ids(
+    session, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN
+) -> list[int]:
+    """The ids of late_dossiers. Design method: the results of the period that may be late
+    (ix_dossier_late_result; those recorded before their acceptance count at the acceptance:
+    ix_dossier_result_before_acceptance) judged by the outcome rule, and the dossiers open at the
+    end of the period (open_dossiers) that are overdue. National method:
+    late_dossier_ids_from_dossiers."""
+    if method != deadlines.DESIGN:
+        return late_dossier_ids_from_dossiers(session, date_from, date_to, method)
+    start, end = _bounds(date_from, date_to)
+    D = Dossier
+    close = closing_time()
+    # Judged by the outcome rule, on columns that no index should drive the query by.
+    late = deadlines.outcome_criteria(
+        unindexed(D.status),
+        day_of(close),
+        unindexed(D.due_date),
+        closed_at=close,
+        due_at=D.due_at,
+        in_hours=D.due_in_hours,
+    )[deadlines.LATE]
+    results = select(D.id).where(
+        D.resolved_at >= start,
+        D.resolved_at < end,
+        late_result(),
+        D.resolved_at >= D.accepted_at,
+        unindexed(D.status).in_(RESOLVED_STATUSES),
+        late,
+    )
+    before_acceptance = select(D.id).where(
+        D.accepted_at >= start,
+        D.accepted_at < end,
+        result_before_acceptance(),
+        unindexed(D.status).in_(RESOLVED_STATUSES),
+        late,
+    )
+    d = open_dossiers(end).c
+    pending = select(d.id).where(deadlines.pending_overdue(date_to, d))
+    return list(session.scalars(union_all(results, before_acceptance, pending)))
+
+
+def late_dossier_ids_from_dossiers(
+    session, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN
+) -> list[int]:
+    """late_dossier_ids read through relevant_dossiers (the national method; the same for the
+    design method, which the tests check)."""
+    start, end = _bounds(date_from, date_to)
+    d = relevant_dossiers(date_from, date_to, method=method).c
+    close = closing_time(d)
+    resolved = and_(close >= start, close < end)
+    late = outcome_criteria(d, close, method)[deadlines.LATE]
+    pending = and_(or_(close.is_(None), close >= end), deadlines.pending_overdue(date_to, d))
+    return [r.id for r in session.execute(select(d.id).where(or_(and_(resolved, late), pending)))]
 
 
 def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
