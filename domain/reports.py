@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, null, or_, select, union_all
+from sqlalchemy import and_, case, false, func, null, or_, select, union_all
 from sqlalchemy.sql.elements import Null
 
 from domain import (
@@ -331,42 +331,44 @@ def figure_groups(
     method: str = deadlines.DESIGN,
     by_field: bool = True,
     by_level: bool = True,
+    at_end: list | None = None,
 ) -> list[tuple]:
     """[(agency id, field id, level, the 13 figures)], from which the agency rows, the field rows
     and the official form's rows are all sums (build_report reads the period once for the
     three). Without `by_field` / `by_level` those keys are None. Design method: the flows
     (received, resolved by outcome) are sums of the per-day counts (domain/report_days.py), and
     what is open at the start and at the end of the period (carried over, pending) is read from
-    the dossiers open at those instants; the national method counts supplement requests up to
-    the end of the period, which no per-day count holds: figure_groups_from_dossiers."""
+    the dossiers open at those instants (`at_end`: open_at_end already read); the national
+    method counts supplement requests up to the end of the period, which no per-day count
+    holds: figure_groups_from_dossiers."""
     if method != deadlines.DESIGN:
         return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
-    start, end = _bounds(date_from, date_to)
     field = by_field or by_level
     counts: dict[tuple, dict] = {}
 
-    def add(rows, names):
-        for row in rows:
-            key = tuple(row[:3])
-            figures = counts.setdefault(key, dict.fromkeys(_COUNTED, 0))
-            for name, n in zip(names, row[3:], strict=True):
-                figures[name] += int(n or 0)
+    def figures(agency_id, field_id, level) -> dict:
+        key = (agency_id, field_id if field else None, level if by_level else None)
+        return counts.setdefault(key, dict.fromkeys(_COUNTED, 0))
 
-    flows = _FLOWS
     keys = [
         ReportDay.agency_id,
         Procedure.field_id if field else null(),
         Procedure.level if by_level else null(),
     ]
-    add(report_days.sums(session, date_from, date_to, keys, flows), flows)
-    at_start = open_dossiers(start, field, by_level).c
-    add(_grouped(session, at_start, field, by_level, func.count()), ("carried_over",))
-    at_end = open_dossiers(end, field, by_level).c
-    overdue = deadlines.pending_overdue(date_to, at_end)
-    add(
-        _grouped(session, at_end, field, by_level, count_if(~overdue), count_if(overdue)),
-        ("pending_in_time", "pending_overdue"),
-    )
+    for agency_id, field_id, level, *sums in report_days.sums(
+        session, date_from, date_to, keys, _FLOWS
+    ):
+        row = figures(agency_id, field_id, level)
+        for name, n in zip(_FLOWS, sums, strict=True):
+            row[name] += int(n or 0)
+    for r in open_at(session, _bounds(date_from, date_to)[0]):
+        figures(r.agency_id, r.field_id, r.level)["carried_over"] += 1
+    if at_end is None:
+        at_end = open_at_end(session, date_to)
+    for r in at_end:
+        figures(r.agency_id, r.field_id, r.level)[
+            "pending_overdue" if r.overdue else "pending_in_time"
+        ] += 1
     return [(*key, _complete(c)) for key, c in counts.items() if any(c.values())]
 
 
@@ -381,10 +383,20 @@ _FLOWS = (
 )
 
 
-def _grouped(session, d, field: bool, by_level: bool, *columns) -> list:
-    keys = [d.agency_id, d.field_id if field else null(), d.level if by_level else null()]
-    grouped = [k for k in keys if not isinstance(k, Null)]
-    return session.execute(select(*keys, *columns).group_by(*grouped)).all()
+def open_at(session, at: dt.datetime, overdue_on: dt.date | None = None) -> list:
+    """[(id, agency_id, field_id, level, overdue)] of open_dossiers(at); `overdue`: pending
+    overdue on `overdue_on` (deadlines.pending_overdue), False without it."""
+    d = open_dossiers(at, by_field=True, by_level=True).c
+    overdue = deadlines.pending_overdue(overdue_on, d) if overdue_on is not None else false()
+    return session.execute(
+        select(d.id, d.agency_id, d.field_id, d.level, case((overdue, 1), else_=0).label("overdue"))
+    ).all()
+
+
+def open_at_end(session, date_to: dt.date) -> list:
+    """open_at the end of a period ending on `date_to`, overdue then: the report's pending
+    figures and the pending part of its late list read it once."""
+    return open_at(session, _bounds(date_to, date_to)[1], date_to)
 
 
 def open_dossiers(at: dt.datetime, by_field: bool = False, by_level: bool = False):
@@ -417,7 +429,9 @@ def open_dossiers(at: dt.datetime, by_field: bool = False, by_level: bool = Fals
         part(resolved_status, unindexed(resolved) >= at, acc >= recent, acc < at),
         part(resolved_status, long_span(resolved, acc), resolved >= at, unindexed(acc) < recent),
         part(any_status.in_(CLOSED_STATUSES), D.closed_at >= at, before),
-        part(_closed_without_time(), before),
+        # Closed without a closing time, one part per column (PostgreSQL reads each by its index).
+        part(resolved_status, resolved.is_(None), before),
+        part(any_status.in_(CLOSED_STATUSES), D.closed_at.is_(None), before),
     ).subquery("open")
 
 
@@ -524,7 +538,9 @@ def build_report(
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
-    groups = figure_groups(session, date_from, date_to, method)
+    # What is open at the end of the period: the pending figures and the late list (design).
+    at_end = open_at_end(session, date_to) if method == deadlines.DESIGN else None
+    groups = figure_groups(session, date_from, date_to, method, at_end=at_end)
     rows = dossier_rows(session, date_from, date_to, by_field, method, groups)
     totals = _zero()
     for row in rows:
@@ -551,7 +567,7 @@ def build_report(
         ),
         "method": method,
         "official_form": official_form(session, date_from, date_to, method, groups),
-        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar),
+        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at_end),
     }
 
 
@@ -625,7 +641,12 @@ def official_form(
 
 
 def late_dossiers(
-    session, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN, calendar=None
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    calendar=None,
+    at_end: list | None = None,
 ) -> list[dict]:
     """The dossiers resolved late in the period and those pending overdue at its end (the same
     rules as the figures `resolved_late` and `pending_overdue`), by due date: code, procedure,
@@ -633,11 +654,11 @@ def late_dossiers(
     working days late (to the resolution, or to the end of the period), and the reason of the
     apology or of the last reschedule if any. A dossier with a limit in working hours also has
     `hours_late` (working hours from its due moment to the resolution, or to the end of the
-    period); the others None."""
+    period); the others None. `at_end`: open_at_end already read."""
     if calendar is None:
         calendar = load_calendar(session)
     start, end = _bounds(date_from, date_to)
-    ids = late_dossier_ids(session, date_from, date_to, method)
+    ids = late_dossier_ids(session, date_from, date_to, method, at_end)
     if not ids:
         return []
     result = []
@@ -697,12 +718,16 @@ def late_dossiers(
 
 
 def late_dossier_ids(
-    session, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    at_end: list | None = None,
 ) -> list[int]:
     """The ids of late_dossiers. Design method: the results of the period that may be late
     (ix_dossier_late_result; those recorded before their acceptance count at the acceptance:
     ix_dossier_result_before_acceptance) judged by the outcome rule, and the dossiers open at the
-    end of the period (open_dossiers) that are overdue. National method:
+    end of the period (open_at_end, or `at_end` already read) that are overdue. National method:
     late_dossier_ids_from_dossiers."""
     if method != deadlines.DESIGN:
         return late_dossier_ids_from_dossiers(session, date_from, date_to, method)
@@ -733,9 +758,10 @@ def late_dossier_ids(
         unindexed(D.status).in_(RESOLVED_STATUSES),
         late,
     )
-    d = open_dossiers(end).c
-    pending = select(d.id).where(deadlines.pending_overdue(date_to, d))
-    return list(session.scalars(union_all(results, before_acceptance, pending)))
+    if at_end is None:
+        at_end = open_at_end(session, date_to)
+    pending = [r.id for r in at_end if r.overdue]
+    return list(session.scalars(union_all(results, before_acceptance))) + pending
 
 
 def late_dossier_ids_from_dossiers(
