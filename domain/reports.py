@@ -385,11 +385,17 @@ _FLOWS = (
 
 def open_at(session, at: dt.datetime, overdue_on: dt.date | None = None) -> list:
     """[(id, agency_id, field_id, level, overdue)] of open_dossiers(at); `overdue`: pending
-    overdue on `overdue_on` (deadlines.pending_overdue), False without it."""
-    d = open_dossiers(at, by_field=True, by_level=True).c
+    overdue on `overdue_on` (deadlines.pending_overdue), 0 without it."""
+    d = open_dossiers(at).c
     overdue = deadlines.pending_overdue(overdue_on, d) if overdue_on is not None else false()
     return session.execute(
-        select(d.id, d.agency_id, d.field_id, d.level, case((overdue, 1), else_=0).label("overdue"))
+        select(
+            d.id,
+            d.agency_id,
+            Procedure.field_id,
+            Procedure.level,
+            case((overdue, 1), else_=0).label("overdue"),
+        ).join(Procedure, Procedure.id == d.procedure_id)
     ).all()
 
 
@@ -399,7 +405,7 @@ def open_at_end(session, date_to: dt.date) -> list:
     return open_at(session, _bounds(date_to, date_to)[1], date_to)
 
 
-def open_dossiers(at: dt.datetime, by_field: bool = False, by_level: bool = False):
+def open_dossiers(at: dt.datetime):
     """The dossiers received before the instant `at` and not closed by then (closing_time), as a
     UNION ALL of disjoint bounded parts: still open (status); with a result since `at`, accepted
     in the LONG_SPAN_DAYS days before it (accepted_at) or earlier (ix_dossier_long_span);
@@ -408,17 +414,16 @@ def open_dossiers(at: dt.datetime, by_field: bool = False, by_level: bool = Fals
     whatever the period."""
     D = Dossier
     # due_date unindexed: a condition on it (pending_overdue) must not drive the parts.
-    columns = [D.id, D.agency_id, D.status, unindexed(D.due_date).label("due_date")]
-    if by_field or by_level:
-        columns.append(Procedure.field_id)
-    if by_level:
-        columns.append(Procedure.level)
+    columns = [
+        D.id,
+        D.agency_id,
+        D.procedure_id,
+        D.status,
+        unindexed(D.due_date).label("due_date"),
+    ]
 
     def part(*conditions):
-        stmt = select(*columns).where(*conditions)
-        if by_field or by_level:
-            stmt = stmt.join(Procedure, Procedure.id == unindexed(D.procedure_id))
-        return stmt
+        return select(*columns).where(*conditions)
 
     acc, status, resolved = D.accepted_at, D.status, D.resolved_at
     any_status, before = unindexed(status), unindexed(acc) < at
