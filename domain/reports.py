@@ -1,11 +1,22 @@
 """The periodic report of design §6 (form 06a): figures per agency (optionally per field) for a
 period [from, to], inclusive dates.
 
-Everything is aggregate SQL (GROUP BY with conditional sums); no Python loop over dossiers. The
-same SQL runs on SQLite and PostgreSQL: business timestamps are naive local datetimes, so a date
-bound becomes a half-open datetime range (`from 00:00 <= t < (to + 1 day) 00:00`), and the only
-date-of-a-timestamp comparison (closing day vs due date) goes through `day_of`, compiled per
-dialect.
+How a period is read (issue 16; design method): the flows — received by channel, resolved by
+outcome, scanned at intake, electronic results, returned by post — are sums over the period's
+days of the per-day counts of domain/report_days.py (table report_day, kept current in the
+transaction of every change); what is open at an instant — carried over at the start, pending
+(in time / overdue) at the end — is read from the dossiers open then (`open_dossiers`: the open
+ones, a month of acceptances, the long spans and closures after it, each a bounded index range);
+the late list reads the results that may be late through a partial index
+(ix_dossier_late_result) and the overdue ones among those open at the end. The national method
+counts supplement requests up to the end of the period, which no per-day count holds: it reads
+the period's dossiers (`relevant_dossiers`, `figure_groups_from_dossiers`), as the design
+method did before and as the tests compare.
+
+No Python loop over the period's dossiers. The same SQL runs on SQLite and PostgreSQL: business
+timestamps are naive local datetimes, so a date bound becomes a half-open datetime range
+(`from 00:00 <= t < (to + 1 day) 00:00`), and the only date-of-a-timestamp comparison (closing
+day vs due date) goes through `day_of`, compiled per dialect.
 
 Closing date of a dossier: `resolved_at` for statuses 9/10, `closed_at` for 7/8 (withdrawn,
 stopped); other statuses are open. A closing timestamp earlier than the acceptance (bad legacy
@@ -60,6 +71,7 @@ from domain.sql import (
     day_of,
     late_result,
     long_span,
+    never_indexed,
     result_before_acceptance,
     unindexed,
 )
@@ -109,6 +121,9 @@ _COUNTED = (
     "pending_overdue",
 )
 ONE_DAY = periods.ONE_DAY
+# Dossier ids per IN list (the late list's details and events): a year's late dossiers in one
+# statement, well below SQLite's limit of 32,766 bound parameters.
+IDS_PER_STATEMENT = 1000
 NO_FIELD_LABEL = "Khác"
 
 
@@ -432,7 +447,11 @@ def open_dossiers(at: dt.datetime):
     return union_all(
         part(status.in_(OPEN_STATUSES), before),
         part(resolved_status, unindexed(resolved) >= at, acc >= recent, acc < at),
-        part(resolved_status, long_span(resolved, acc), resolved >= at, unindexed(acc) < recent),
+        # Not by accepted_at on either database (the whole history before `recent`): the long
+        # spans from their partial index.
+        part(
+            resolved_status, long_span(resolved, acc), resolved >= at, never_indexed(acc) < recent
+        ),
         part(any_status.in_(CLOSED_STATUSES), D.closed_at >= at, before),
         # Closed without a closing time, one part per column (PostgreSQL reads each by its index).
         part(resolved_status, resolved.is_(None), before),
@@ -667,8 +686,8 @@ def late_dossiers(
     if not ids:
         return []
     result = []
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk : chunk + 500]
+    for chunk in range(0, len(ids), IDS_PER_STATEMENT):
+        part = ids[chunk : chunk + IDS_PER_STATEMENT]
         for row in session.execute(
             select(
                 Dossier.id,
@@ -737,6 +756,18 @@ def late_dossier_ids(
     if method != deadlines.DESIGN:
         return late_dossier_ids_from_dossiers(session, date_from, date_to, method)
     start, end = _bounds(date_from, date_to)
+    results = late_results(start, end)
+    if at_end is None:
+        at_end = open_at_end(session, date_to)
+    pending = [r.id for r in at_end if r.overdue]
+    return list(session.scalars(results)) + pending
+
+
+def late_results(start: dt.datetime, end: dt.datetime):
+    """SQL: the ids of the results closed late in [start, end) (design method): those that may be
+    late by their index ix_dossier_late_result, and those recorded before their acceptance
+    (closed at the acceptance) by ix_dossier_result_before_acceptance; judged by the outcome
+    rule."""
     D = Dossier
     close = closing_time()
     # Judged by the outcome rule, on columns that no index should drive the query by.
@@ -763,10 +794,7 @@ def late_dossier_ids(
         unindexed(D.status).in_(RESOLVED_STATUSES),
         late,
     )
-    if at_end is None:
-        at_end = open_at_end(session, date_to)
-    pending = [r.id for r in at_end if r.overdue]
-    return list(session.scalars(union_all(results, before_acceptance))) + pending
+    return union_all(results, before_acceptance)
 
 
 def late_dossier_ids_from_dossiers(
@@ -791,8 +819,8 @@ def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
         item["officer"] = None
         item["reason"] = None
     ids = list(by_id)
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk : chunk + 500]
+    for chunk in range(0, len(ids), IDS_PER_STATEMENT):
+        part = ids[chunk : chunk + IDS_PER_STATEMENT]
         events = session.execute(
             select(
                 DossierEvent.dossier_id,

@@ -79,6 +79,25 @@ def _unindexed_sqlite(element, compiler, **kw):
     return f"+{compiler.process(element.clauses, **kw)}"
 
 
+class never_indexed(unindexed):
+    """unindexed on both databases: `+column` on SQLite, COALESCE(column, column) on PostgreSQL
+    (whose planner would otherwise pick an index by its estimates)."""
+
+    name = "never_indexed"
+    inherit_cache = True
+
+
+@compiles(never_indexed)
+def _never_indexed_default(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"COALESCE({column}, {column})"
+
+
+@compiles(never_indexed, "sqlite")
+def _never_indexed_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
 def insert_for(session):
     """The dialect's INSERT construct, which has `on_conflict_do_nothing` (both dialects)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
