@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import Null
 
 from domain import deadlines, digitisation, postal
 from domain.periods import day_bounds
-from domain.sql import day_of
+from domain.sql import day_of, lock_pair
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
 from models import CHANNELS, Dossier, DossierDocument, DossierFile, Procedure, ReportDay
 
@@ -182,8 +182,10 @@ def rebuild(session) -> None:
 
 
 def recount(session, keys) -> None:
-    """The rows of these (day, agency id) pairs counted again from the dossiers."""
+    """The rows of these (day, agency id) pairs counted again from the dossiers; each pair
+    locked first, in order (concurrent writers of the same day and agency take turns)."""
     for day, agency_id in sorted(keys):
+        lock_pair(session, day.toordinal(), agency_id)
         session.execute(
             delete(ReportDay).where(ReportDay.day == day, ReportDay.agency_id == agency_id)
         )

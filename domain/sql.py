@@ -98,6 +98,14 @@ def _never_indexed_sqlite(element, compiler, **kw):
     return f"+{compiler.process(element.clauses, **kw)}"
 
 
+def lock_pair(session, first: int, second: int) -> None:
+    """Hold a lock on the pair of numbers until the transaction ends: PostgreSQL's advisory lock
+    (two transactions recounting the same rows wait for each other instead of colliding on
+    their keys); SQLite's writes hold the database lock already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": first, "b": second})
+
+
 def insert_for(session):
     """The dialect's INSERT construct, which has `on_conflict_do_nothing` (both dialects)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

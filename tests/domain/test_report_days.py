@@ -320,3 +320,43 @@ def test_late_results_and_open_dossiers_read_their_indexes(app):
     assert any("ix_dossier_result_before_acceptance" in line for line in late), late
     assert any("ix_dossier_long_span" in line for line in open_), open_
     assert not any(line.startswith("SCAN dossier") for line in late + open_), (late, open_)
+
+
+@pytest.mark.commits  # threads with their own connections
+def test_concurrent_writers_of_one_day_and_agency_take_turns(app):
+    """Dossiers of one agency and day written at once by several transactions: each recount of
+    that day waits for the others (PostgreSQL would otherwise refuse the second insert of the
+    same row), and the counts end equal to a recount."""
+    import threading
+
+    from tests.support import run_threads, session_worker
+
+    threads, rounds = 6, 3
+    with app.app_context():
+        _agencies, procedures = _catalog(db.session)
+        db.session.commit()
+        procedure_id, agency_id = procedures[0].id, procedures[0].agency_id
+    errors: list = []
+
+    def write(n, i, _):
+        db.session.add(
+            Dossier(
+                procedure_id=procedure_id,
+                agency_id=agency_id,
+                applicant_name=f"{n}-{i}",
+                channel="direct",
+                status=Status.ACCEPTED,
+                accepted_at=dt.datetime(2019, 5, 6, 8, n, i),
+                due_date=dt.date(2019, 5, 9),
+            )
+        )
+        db.session.commit()
+
+    barrier = threading.Barrier(threads)
+    run_threads([session_worker(app, barrier, rounds, write, errors)] * threads)
+    assert not errors
+    with app.app_context():
+        assert_current(db.session)
+        day = reports.build_report(db.session, dt.date(2019, 5, 6), dt.date(2019, 5, 6))
+        assert day["totals"]["received_direct"] == threads * rounds
+        db.session.rollback()
