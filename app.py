@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import replica
 import transactions
 from cli import register_cli
-from domain import audit, catalog_cache
+from domain import audit, catalog_cache, month_figures  # noqa: F401 - month_figures: its ORM event
 from domain.calendar import WorkingHours
 from domain.settings import Settings
 from models import User, db

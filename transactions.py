@@ -72,6 +72,27 @@ def commit_without_waiting(session) -> bool:
     return True
 
 
+def write_aside(make_session, work) -> bool:
+    """Run work(session) in a session of its own (from `make_session`, e.g. the app's session
+    factory) and commit it: bookkeeping written while serving a read (figures kept for the next
+    view), not in the read's transaction (on SQLite its older snapshot could not write). A read
+    request does not wait for SQLite's write lock: when another request holds it, nothing is
+    written. True when committed."""
+    with make_session() as session:
+        reading = has_request_context() and request.method in READ_METHODS
+        if reading and session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql("PRAGMA busy_timeout=0")  # until the next BEGIN
+        try:
+            work(session)
+            session.commit()
+        except OperationalError as exc:
+            if not database_busy(exc):
+                raise
+            session.rollback()
+            return False
+    return True
+
+
 def _sqlite_transaction() -> tuple[bool, int]:
     """(takes the write lock up front, busy timeout in ms) for a transaction starting now."""
     mode = _sqlite_mode.get()

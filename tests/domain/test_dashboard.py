@@ -11,6 +11,7 @@ import pytest
 from domain import dashboard
 from domain.svg_charts import bar_chart, hbar_chart
 from models import Agency, db
+from tests.support import statements_of
 
 D = dt.date
 TODAY = D(2019, 3, 31)
@@ -133,3 +134,21 @@ def test_dashboard_page_computes_each_figure_once(march_with_users):
         event.remove(engine, "before_cursor_execute", record)
     assert len(sent) >= 5
     assert [s for s, n in Counter(sent).items() if n > 1] == []
+
+
+@pytest.mark.commits  # the months are kept in a transaction of their own, as in production
+def test_dashboard_page_keeps_whole_months(march_with_users):
+    """Issue 16: the twelve months' figures are counted from the dossiers once, kept, then read:
+    a later view (the page's cache expired) reads the dossiers only for the figures of the
+    moment (open, overdue), and shows the same page."""
+    c = march_with_users.test_client()
+    c.post("/login", data={"username": "manager1", "password": "correct horse 42"})
+    pages, dossier_reads = [], []
+    for _ in range(3):  # the months' version rows, then their figures, then read
+        march_with_users.extensions.pop("motcua_dashboard", None)
+        sent = statements_of(march_with_users, lambda: pages.append(c.get("/?until=2019-03")))
+        dossier_reads.append([s for s in sent if "FROM dossier" in s or "FROM payment" in s])
+    assert all(p.status_code == 200 for p in pages)
+    first, last = (re.sub(r'nonce="[^"]*"', "", p.get_data(as_text=True)) for p in pages[::2])
+    assert first == last
+    assert len(dossier_reads[2]) == 3 < len(dossier_reads[0])  # open now, by agency, the list

@@ -1,0 +1,217 @@
+"""The dashboard's kept month figures (issue 16) against counting the dossiers and payments
+again: equal after every kind of change made through the ORM, never kept when a change came
+while they were counted, read without touching the dossiers once kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import insert, select
+
+from domain import month_figures as mf
+from models import Agency, Dossier, FigureMonthRow, Payment, Procedure, db
+from tests.support import statements_of
+
+FIRST, TODAY = dt.date(2019, 1, 1), dt.date(2019, 12, 17)  # December counted live
+END_OF_YEAR = dt.date(2019, 12, 31)
+CHANNELS = ("direct", "online", "postal")
+
+
+def moment(rng, start=dt.date(2018, 11, 1), days=440) -> dt.datetime:
+    day = start + dt.timedelta(days=rng.randrange(days))
+    # midnight and 23:59:59 among the times: the month's edges
+    return dt.datetime.combine(day, rng.choice([dt.time(0), dt.time(9, 30), dt.time(23, 59, 59)]))
+
+
+def random_dossier(rng, procedures) -> Dossier:
+    proc = rng.choice(procedures)
+    accepted = moment(rng)
+    status = rng.choice([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    d = Dossier(
+        applicant_name="Nguyễn Văn A",
+        procedure=proc,
+        agency_id=proc.agency_id,
+        channel=rng.choice(CHANNELS),
+        accepted_at=accepted,
+        due_date=(accepted + dt.timedelta(days=rng.randrange(-3, 20))).date(),
+        status=status,
+    )
+    if status in (9, 10):
+        d.resolved_at = accepted + dt.timedelta(days=rng.randrange(0, 40), hours=2)
+    if status in (7, 8):
+        d.closed_at = accepted + dt.timedelta(days=rng.randrange(0, 40), hours=3)
+    if rng.random() < 0.1:  # a limit in hours, closed after its moment or not
+        d.due_in_hours = True
+        d.due_at = dt.datetime.combine(d.due_date, dt.time(11, 0))
+        if d.resolved_at is not None:
+            d.closed_at = d.resolved_at
+    for _ in range(rng.randrange(3)):
+        d.payments.append(
+            Payment(
+                amount_vnd=rng.randrange(1, 50) * 10_000,
+                method="cash",
+                paid_at=moment(rng),
+                cancelled_at=dt.datetime(2020, 1, 2) if rng.random() < 0.2 else None,
+            )
+        )
+    return d
+
+
+def catalog():
+    agencies = [Agency(code=f"A{i}", name=f"Sở {i}", sort_order=i) for i in range(3)]
+    procedures = [
+        Procedure(code=f"1.00000{i}", name=f"Thủ tục {i}", agency=a, processing_days=5)
+        for i, a in enumerate(agencies)
+    ]
+    db.session.add_all(agencies + procedures)
+    db.session.flush()
+    return agencies, procedures
+
+
+def change(rng, procedures, agencies) -> str:
+    """One random change through the ORM, as the screens and the lifecycle make them."""
+    dossiers = db.session.scalars(select(Dossier)).all()
+    d = rng.choice(dossiers)
+    kind = rng.choice(
+        [
+            "status",
+            "resolve",
+            "close",
+            "accepted",
+            "due",
+            "agency",
+            "channel",
+            "new",
+            "pay",
+            "cancel",
+            "paid_at",
+            "unpay",
+        ]
+    )
+    if kind == "status":
+        d.status = rng.choice([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    elif kind == "resolve":
+        d.status, d.resolved_at = rng.choice([9, 10]), moment(rng)
+    elif kind == "close":
+        d.status, d.closed_at = rng.choice([7, 8]), moment(rng)
+    elif kind == "accepted":
+        d.accepted_at = moment(rng)
+    elif kind == "due":
+        d.due_date = moment(rng).date()
+    elif kind == "agency":
+        d.agency_id = rng.choice(agencies).id
+    elif kind == "channel":
+        d.channel = rng.choice(CHANNELS)
+    elif kind == "new":
+        db.session.add(random_dossier(rng, procedures))
+    elif kind == "pay":
+        d.payments.append(Payment(amount_vnd=70_000, method="cash", paid_at=moment(rng)))
+    else:
+        paid = db.session.scalars(select(Payment)).all()
+        p = rng.choice(paid)
+        if kind == "cancel":
+            p.cancelled_at = None if p.cancelled_at else dt.datetime(2020, 1, 3)
+        elif kind == "paid_at":
+            p.paid_at = moment(rng)
+        else:
+            db.session.delete(p)
+    db.session.flush()
+    return kind
+
+
+def test_kept_months_equal_counting_after_random_changes(app):
+    rng = random.Random(16)
+    with app.app_context():
+        agencies, procedures = catalog()
+        db.session.add_all(random_dossier(rng, procedures) for _ in range(300))
+        db.session.flush()
+        scopes = (None, [agencies[0].id], [agencies[1].id, agencies[2].id], [])
+        for step in range(40):
+            for scope in scopes:
+                for last in (TODAY, END_OF_YEAR):
+                    counted, pending = mf.figures(db.session, FIRST, last, scope)
+                    mf.keep(db.session, pending)
+                    assert counted == mf.count(db.session, FIRST, last, scope), (step, scope)
+            kind = change(rng, procedures, agencies)
+            counted, _ = mf.figures(db.session, FIRST, TODAY)
+            assert counted == mf.count(db.session, FIRST, TODAY), kind
+
+
+def test_a_change_while_counting_is_not_kept(app):
+    rng = random.Random(3)
+    with app.app_context():
+        _, procedures = catalog()
+        db.session.add_all(random_dossier(rng, procedures) for _ in range(50))
+        db.session.flush()
+        counted, pending = mf.figures(db.session, FIRST, TODAY)
+        known = {m for m, version, _ in pending if version is not None}  # changed through the ORM
+        assert "2019-03" in known
+        # Another request resolves a dossier in March before this one keeps its count.
+        d = random_dossier(rng, procedures)
+        d.status, d.accepted_at, d.resolved_at = (
+            10,
+            dt.datetime(2019, 3, 4),
+            dt.datetime(2019, 3, 5),
+        )
+        db.session.add(d)
+        db.session.flush()
+        mf.keep(db.session, pending)
+        again, pending = mf.figures(db.session, FIRST, TODAY)
+        recounted = {m for m, _, _ in pending}
+        assert "2019-03" in recounted and not (known - {"2019-03"}) & recounted
+        assert again == mf.count(db.session, FIRST, TODAY) != counted
+
+
+def test_kept_months_are_read_without_the_dossiers(app):
+    rng = random.Random(5)
+    with app.app_context():
+        _, procedures = catalog()
+        db.session.add_all(random_dossier(rng, procedures) for _ in range(50))
+        db.session.flush()
+        for _ in range(2):  # the version rows, then the figures
+            mf.keep(db.session, mf.figures(db.session, FIRST, END_OF_YEAR)[1])
+        sent = statements_of(app, lambda: mf.figures(db.session, FIRST, END_OF_YEAR))
+        assert len(sent) == 2 and not [s for s in sent if "dossier" in s or "payment" in s]
+        # Only the month not whole within the window is counted.
+        sent = statements_of(app, lambda: mf.figures(db.session, FIRST, TODAY))
+        assert len([s for s in sent if "FROM dossier" in s or "FROM payment" in s]) == 3
+
+
+def test_writes_past_the_orm_are_forgotten(app):
+    """The bulk seed inserts with Core: its months are counted again after forget_all."""
+    rng = random.Random(7)
+    with app.app_context():
+        agencies, procedures = catalog()
+        db.session.add_all(random_dossier(rng, procedures) for _ in range(30))
+        db.session.flush()
+        for _ in range(2):
+            mf.keep(db.session, mf.figures(db.session, FIRST, END_OF_YEAR)[1])
+        db.session.execute(
+            insert(Dossier.__table__).values(
+                applicant_name="Bulk",
+                procedure_id=procedures[0].id,
+                agency_id=agencies[0].id,
+                channel="postal",
+                accepted_at=dt.datetime(2019, 6, 3, 9),
+                status=4,
+                version=1,
+            )
+        )
+        assert mf.figures(db.session, FIRST, END_OF_YEAR)[0] != mf.count(
+            db.session, FIRST, END_OF_YEAR
+        )
+        mf.forget_all(db.session)
+        counted, pending = mf.figures(db.session, FIRST, END_OF_YEAR)
+        assert counted == mf.count(db.session, FIRST, END_OF_YEAR) and len(pending) == 12
+        mf.keep(db.session, pending)
+        assert (
+            db.session.scalar(
+                select(FigureMonthRow.value).where(
+                    FigureMonthRow.month == "2019-06",
+                    FigureMonthRow.agency_id == agencies[0].id,
+                    FigureMonthRow.figure == "received:postal",
+                )
+            )
+            == counted[("2019-06", agencies[0].id, "received:postal")]
+        )
