@@ -58,6 +58,15 @@ def random_dossier(rng, procedures) -> Dossier:
     return d
 
 
+def seeded(seed: int, dossiers: int):
+    """(random generator, agencies, procedures) with `dossiers` random dossiers flushed."""
+    rng = random.Random(seed)
+    agencies, procedures = catalog()
+    db.session.add_all(random_dossier(rng, procedures) for _ in range(dossiers))
+    db.session.flush()
+    return rng, agencies, procedures
+
+
 def catalog():
     agencies = [Agency(code=f"A{i}", name=f"Sở {i}", sort_order=i) for i in range(3)]
     procedures = [
@@ -121,11 +130,8 @@ def change(rng, procedures, agencies) -> str:
 
 
 def test_kept_months_equal_counting_after_random_changes(app):
-    rng = random.Random(16)
     with app.app_context():
-        agencies, procedures = catalog()
-        db.session.add_all(random_dossier(rng, procedures) for _ in range(300))
-        db.session.flush()
+        rng, agencies, procedures = seeded(16, 300)
         scopes = (None, [agencies[0].id], [agencies[1].id, agencies[2].id], [])
         for step in range(40):
             for scope in scopes:
@@ -139,11 +145,8 @@ def test_kept_months_equal_counting_after_random_changes(app):
 
 
 def test_a_change_while_counting_is_not_kept(app):
-    rng = random.Random(3)
     with app.app_context():
-        _, procedures = catalog()
-        db.session.add_all(random_dossier(rng, procedures) for _ in range(50))
-        db.session.flush()
+        rng, _, procedures = seeded(3, 50)
         counted, pending = mf.figures(db.session, FIRST, TODAY)
         known = {m for m, version, _ in pending if version is not None}  # changed through the ORM
         assert "2019-03" in known
@@ -164,11 +167,8 @@ def test_a_change_while_counting_is_not_kept(app):
 
 
 def test_kept_months_are_read_without_the_dossiers(app):
-    rng = random.Random(5)
     with app.app_context():
-        _, procedures = catalog()
-        db.session.add_all(random_dossier(rng, procedures) for _ in range(50))
-        db.session.flush()
+        rng, _, procedures = seeded(5, 50)
         for _ in range(2):  # the version rows, then the figures
             mf.keep(db.session, mf.figures(db.session, FIRST, END_OF_YEAR)[1])
         sent = statements_of(app, lambda: mf.figures(db.session, FIRST, END_OF_YEAR))
@@ -180,11 +180,8 @@ def test_kept_months_are_read_without_the_dossiers(app):
 
 def test_writes_past_the_orm_are_forgotten(app):
     """The bulk seed inserts with Core: its months are counted again after forget_all."""
-    rng = random.Random(7)
     with app.app_context():
-        agencies, procedures = catalog()
-        db.session.add_all(random_dossier(rng, procedures) for _ in range(30))
-        db.session.flush()
+        rng, agencies, procedures = seeded(7, 30)
         for _ in range(2):
             mf.keep(db.session, mf.figures(db.session, FIRST, END_OF_YEAR)[1])
         db.session.execute(
