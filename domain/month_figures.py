@@ -11,7 +11,8 @@ next view. Rows are stored only if the month's version did not move while they w
 so a change committed meanwhile is never hidden. A month not whole within the window (the month
 of today) is always counted live, up to the window's last day.
 
-Writes that bypass the ORM (the bulk seed) call forget_all() afterwards."""
+Writes that bypass the ORM (the bulk seed) are followed by forget_all() (domain/sql.py
+gather_statistics, run after every bulk change)."""
 
 from __future__ import annotations
 

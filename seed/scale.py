@@ -19,7 +19,7 @@ import time
 
 from sqlalchemy import func, select, text
 
-from domain import files, month_figures
+from domain import files
 from domain.codes import format_code
 from models import (
     Dossier,
@@ -451,8 +451,6 @@ def generate(
             if progress and pending:
                 progress(pending)
     session.info.pop("skip_audit", None)
-    month_figures.forget_all(session)  # the inserts bypassed the ORM that keeps them current
-    session.commit()
     elapsed = time.perf_counter() - started
     rows = sum(totals.values())
     return {
