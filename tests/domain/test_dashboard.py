@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from domain import dashboard
+from domain import dashboard, month_figures
 from domain.svg_charts import bar_chart, hbar_chart
 from models import Agency, db
 from tests.support import statements_of
@@ -155,3 +155,42 @@ def test_dashboard_page_keeps_whole_months(march_with_users):
     )
     assert first == last
     assert len(dossier_reads[2]) == 3 < len(dossier_reads[0])  # open now, by agency, the list
+
+
+@pytest.mark.commits  # another connection holds the lock, as another request would
+def test_dashboard_does_not_wait_for_a_writer_to_keep_its_months(march_with_users):
+    """A long write (an import) holds the months' rows (PostgreSQL) or the database (SQLite):
+    the page is shown at once, the months are kept by a later view."""
+    import time
+
+    from sqlalchemy import select, text
+
+    from models import FigureMonth
+
+    c = march_with_users.test_client()
+    c.post("/login", data={"username": "manager1", "password": "correct horse 42"})
+    with march_with_users.app_context():
+        engine = db.engine
+
+    def kept():
+        with march_with_users.app_context():
+            return db.session.scalars(
+                select(FigureMonth.month).where(FigureMonth.filled == FigureMonth.version)
+            ).all()
+
+    march_with_users.extensions.pop("motcua_dashboard", None)
+    assert c.get("/?until=2019-03").status_code == 200  # the months' version rows
+    with march_with_users.app_context():
+        month_figures.forget_all(db.session)
+        db.session.commit()
+    with engine.connect() as writer:  # (outside a request: BEGIN IMMEDIATE on SQLite)
+        writer.execute(text("UPDATE figure_month SET version = version"))
+        march_with_users.extensions.pop("motcua_dashboard", None)
+        start = time.monotonic()
+        assert c.get("/?until=2019-03").status_code == 200
+        assert time.monotonic() - start < 2
+        writer.rollback()
+    assert kept() == []
+    march_with_users.extensions.pop("motcua_dashboard", None)
+    assert c.get("/?until=2019-03").status_code == 200
+    assert "2019-03" in kept()
