@@ -421,20 +421,21 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     address: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16), default="direct", active_history=True)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    # active_history: the old value is known at flush (domain/month_figures.py).
+    # active_history (here and on the columns the dashboard's month figures read): the old value
+    # is known at flush (domain/month_figures.py).
     accepted_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime, index=True, active_history=True
     )
-    due_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    due_date: Mapped[dt.date | None] = mapped_column(Date, index=True, active_history=True)
     # The due moment (the appointment of Mẫu 01), set at acceptance from 0012 on: for a limit in
     # working hours the computed moment (due_in_hours), for a limit in days the end of the working
     # day of due_date. Pauses move it with due_date. Read it through deadlines.due_moment (which
     # also answers for older rows, where it is NULL).
-    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime, active_history=True)
     # The limit was counted in working hours: the result is late after due_at, not only after
     # due_date (domain/deadlines.py).
     due_in_hours: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false(), nullable=False
+        Boolean, default=False, server_default=false(), nullable=False, active_history=True
     )
     rescheduled_due_date: Mapped[dt.date | None] = mapped_column(Date)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(
@@ -443,7 +444,7 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     return_channel: Mapped[str | None] = mapped_column(String(16))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True, active_history=True)
-    status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED)
+    status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED, active_history=True)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     postal_tracking_no: Mapped[str | None] = mapped_column(String(64))

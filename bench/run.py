@@ -285,8 +285,9 @@ class Target:
                 out.append((f"{name}: dossier figures only", "floor", floor))
 
         def home_changed():
-            # A working day: the dossiers of the last two months move on (resolved, returned),
-            # which makes those months stale; the older ones stay kept.
+            # The last two whole months stale (corrections of their dossiers: a changed
+            # acceptance, closing or due date), counted again; the older ones stay kept. (A
+            # dossier resolved or returned today leaves its acceptance month as it was.)
             with self.app.app_context():
                 today = self.now.date()
                 month_figures.forget(
@@ -316,7 +317,7 @@ class Target:
                 db.session.rollback()
                 return self.counter.n - before
 
-        out.append(("dashboard page (uncached, last two months changed)", "project", home_changed))
+        out.append(("dashboard page (uncached, two past months stale)", "project", home_changed))
         out.append(("dashboard page (uncached, no change)", "project", home))
         out.append(("dashboard page (uncached, every month recounted)", "project", home_recounted))
         out.append(("dashboard figures", "project", figures))

@@ -3,11 +3,13 @@ dossiers a year): per month and agency, the dossiers received (by channel), clos
 or on time, and the fees collected (figures named received:<channel>, closed, in_time, fees).
 
 A whole month's figures are computed once from the dossiers and payments and kept in
-figure_month_row. Any change to a dossier or a payment (added, changed, removed) raises the
-version of each month it is dated in, before and after the change (acceptance, resolution,
-closing, payment; also its payments' months when a dossier's agency or channel changes), in the
-same transaction (an ORM event, below): that month's rows are stale until computed again by the
-next view. Rows are stored only if the month's version did not move while they were computed,
+figure_month_row. A change to a dossier or a payment (added, changed, removed) raises the
+version of each month whose figures it changes, in the same transaction (an ORM event, below):
+for a dossier, the months where what it adds differs before and after the change (its
+acceptance month when it becomes received or not, or changes agency or channel; its closing
+month when it closes, or its closing or due date moves; its payments' months when its agency
+changes); for a payment, the months of its payment date before and after. That month's rows are
+stale until computed again by the next view. Rows are stored only if the month's version did not move while they were computed,
 so a change committed meanwhile is never hidden. A month not whole within the window (the month
 of today) is always counted live, up to the window's last day.
 
@@ -30,7 +32,7 @@ from models import Dossier, FigureMonth, FigureMonthRow, Payment
 RECEIVED = "received:"  # + channel
 CLOSED, IN_TIME, FEES = "closed", "in_time", "fees"
 
-# The dates that place a dossier or a payment in a month.
+# The dates that place a dossier in a month.
 DOSSIER_DATES = ("accepted_at", "resolved_at", "closed_at")
 
 
@@ -265,27 +267,55 @@ def _values(obj, attr: str) -> list:
     return values
 
 
-def _changed(obj, attr: str) -> bool:
-    return bool(inspect(obj).attrs[attr].history.deleted)
+def _before(obj, attr: str):
+    """The attribute's value before this flush's change (models: active_history)."""
+    history = inspect(obj).attrs[attr].history
+    if not history.has_changes():
+        return getattr(obj, attr)
+    return history.deleted[0] if history.deleted else None
+
+
+def _share(get) -> set:
+    """What a dossier adds to the month figures (count above), given its attribute values:
+    (month, what counts there). Equal before and after a change: its months need no
+    recount (a dossier resolved today leaves the month it was received in as it was)."""
+    status, agency = get("status"), get("agency_id")
+    out = set()
+    accepted = get("accepted_at")
+    if accepted is not None and status not in NOT_RECEIVED_STATUSES:
+        out.add((month_key(accepted), RECEIVED, agency, get("channel")))
+    resolved, closed = get("resolved_at"), get("closed_at")
+    if status in RESOLVED_STATUSES and resolved is not None:
+        # the lateness: the day and moment against the due date, or moment in hours
+        due = (get("due_date"), get("due_at"), get("due_in_hours"))
+        out.add((month_key(resolved), CLOSED, agency, resolved, *due))
+    if status in CLOSED_STATUSES and closed is not None:  # withdrawn, stopped: on time
+        out.add((month_key(closed), CLOSED, agency, closed))
+    return out
 
 
 def months_touched(session, objects) -> set[str]:
-    """The months whose figures the flush of `objects` (added, changed or removed) may change."""
+    """The months whose figures the flush of `objects` (added, changed or removed) changes."""
+    months: set[str] = set()
     days: list = []
     for obj in objects:
+        state = inspect(obj)
         if isinstance(obj, Dossier):
-            for attr in DOSSIER_DATES:
-                days += _values(obj, attr)
-            state = inspect(obj)
+            now = set() if state.deleted else _share(lambda attr, obj=obj: getattr(obj, attr))
+            before = (
+                set() if state.key is None else _share(lambda attr, obj=obj: _before(obj, attr))
+            )
+            months |= {share[0] for share in now ^ before}
             if state.key is not None and (
-                state.deleted or _changed(obj, "agency_id") or _changed(obj, "channel")
-            ):  # its payments count under its agency
+                state.deleted or _before(obj, "agency_id") != obj.agency_id
+            ):
+                # its payments count under its agency
                 days += session.scalars(
                     select(Payment.paid_at).where(Payment.dossier_id == state.identity[0])
                 ).all()
         elif isinstance(obj, Payment):
             days += _values(obj, "paid_at")
-    return {month_key(d) for d in days if d is not None}
+    return months | {month_key(d) for d in days if d is not None}
 
 
 @event.listens_for(Session, "before_flush")
