@@ -78,7 +78,8 @@ def _unindexed_sqlite(element, compiler, **kw):
 
 
 def insert_for(session):
-    """The dialect's INSERT construct, which has `on_conflict_do_nothing` (both dialects)."""
+    """The dialect's INSERT construct, which has `on_conflict_do_nothing` and
+    `on_conflict_do_update` (both dialects)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
