@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script (`python bench/build.py`): the app's modules
+    sys.path.insert(0, str(ROOT))
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
@@ -98,7 +100,6 @@ def build(url: str, count: int, log=print) -> str:
 
 
 def _app(url: str):
-    sys.path.insert(0, str(ROOT))
     from app import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
@@ -140,7 +141,7 @@ def _load(url: str, count: int, log) -> None:
         load_demo(db.session)
         db.session.commit()
         have = db.session.scalar(select(func.count()).select_from(Dossier))
-        cpu = time.process_time()
+        cpu, load = time.process_time(), os.getloadavg()[0]
         stats = generate(
             db.session,
             count - have,
@@ -151,6 +152,7 @@ def _load(url: str, count: int, log) -> None:
             f"  {db.engine.dialect.name}: demo + {stats['dossiers']:,} dossiers"
             f" ({stats['rows']:,} rows) in {time.perf_counter() - started:.0f} s wall,"
             f" seed {stats['seconds']:.0f} s wall / {time.process_time() - cpu:.0f} s CPU"
+            f" (this process; load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)"
         )
         db.engine.dispose()
 
