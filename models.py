@@ -436,33 +436,39 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     code: Mapped[str | None] = mapped_column(String(64), unique=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
     # The agency responsible when the dossier was received: reports stay true if the catalog moves.
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), active_history=True)
     applicant_name: Mapped[str] = mapped_column(String(255))
     applicant_kind: Mapped[str] = mapped_column(String(16), default="citizen")
     id_number: Mapped[str | None] = mapped_column(String(32), index=True)  # returning applicants
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(255))
     address: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str] = mapped_column(String(16), default="direct")
+    channel: Mapped[str] = mapped_column(String(16), default="direct", active_history=True)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
-    due_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # active_history (here and on the columns the dashboard's month figures read): the old value
+    # is known at flush (domain/month_figures.py).
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime, index=True, active_history=True
+    )
+    due_date: Mapped[dt.date | None] = mapped_column(Date, index=True, active_history=True)
     # The due moment (the appointment of Mẫu 01), set at acceptance from 0012 on: for a limit in
     # working hours the computed moment (due_in_hours), for a limit in days the end of the working
     # day of due_date. Pauses move it with due_date. Read it through deadlines.due_moment (which
     # also answers for older rows, where it is NULL).
-    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime, active_history=True)
     # The limit was counted in working hours: the result is late after due_at, not only after
     # due_date (domain/deadlines.py).
     due_in_hours: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false(), nullable=False
+        Boolean, default=False, server_default=false(), nullable=False, active_history=True
     )
     rescheduled_due_date: Mapped[dt.date | None] = mapped_column(Date)
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime, index=True, active_history=True
+    )
     returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     return_channel: Mapped[str | None] = mapped_column(String(16))
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
-    status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True, active_history=True)
+    status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED, active_history=True)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     postal_tracking_no: Mapped[str | None] = mapped_column(String(64))
@@ -683,7 +689,7 @@ class Payment(TimestampMixin, db.Model):
     fee_item_id: Mapped[int | None] = mapped_column(ForeignKey("fee_item.id"), index=True)
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(16), default="bank_transfer")
-    paid_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    paid_at: Mapped[dt.datetime] = mapped_column(DateTime, active_history=True)
     receipt_no: Mapped[str | None] = mapped_column(String(64))
     collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -692,6 +698,27 @@ class Payment(TimestampMixin, db.Model):
     dossier: Mapped[Dossier] = relationship(back_populates="payments")
     fee_item: Mapped[FeeItem | None] = relationship()
     collected_by: Mapped[User | None] = relationship()
+
+
+class FigureMonth(db.Model):
+    """A month of the dashboard's figures kept computed (domain/month_figures.py): `version`
+    goes up in the same transaction as any change to a dossier or payment dated in the month;
+    its rows (FigureMonthRow) hold the figures as of version `filled` (None: never computed)."""
+
+    __tablename__ = "figure_month"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    filled: Mapped[int | None] = mapped_column(Integer)
+
+
+class FigureMonthRow(db.Model):
+    """One figure of one agency in one month (received:<channel>, closed, in_time, fees)."""
+
+    __tablename__ = "figure_month_row"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    figure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class CalendarDay(TimestampMixin, db.Model):
