@@ -318,7 +318,6 @@ def months_touched(session, objects) -> set[str]:
     return months | {month_key(d) for d in days if d is not None}
 
 
-@event.listens_for(Session, "before_flush")
 def _stale_months(session, flush_context, instances):
     objects = [
         obj for obj in (*session.new, *session.deleted) if isinstance(obj, (Dossier, Payment))
@@ -333,3 +332,10 @@ def _stale_months(session, flush_context, instances):
     with session.no_autoflush:
         months = months_touched(session, objects)
     forget(session, months)
+
+
+def install() -> None:
+    """Make the months stale in each flush's transaction (called by create_app, like the audit
+    hook and the report's per-day counts)."""
+    if not event.contains(Session, "before_flush", _stale_months):
+        event.listen(Session, "before_flush", _stale_months)

@@ -5,8 +5,8 @@ per month and made stale by any change dated in it (issue 16, domain/month_figur
 figures at first (the dashboard fills them); a version row for each month from the earliest
 dossier or payment date to the latest, as month_figures.forget_all leaves them.
 
-Revision ID: 0016_month_figures
-Revises: 0015_report
+Revision ID: 0017_month_figures
+Revises: 0016_report_days
 Create Date: 2026-11-30 08:30:00
 
 """
@@ -16,8 +16,8 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_month_figures"
-down_revision = "0015_report"
+revision = "0017_month_figures"
+down_revision = "0016_report_days"
 branch_labels = None
 depends_on = None
 
