@@ -439,3 +439,38 @@ def test_the_dossier_page_lists_payments_and_links_to_record_one(app, client, lo
     login_as("manager")
     page = client.get(f"/dossier/details/?id={ids['d1']}").get_data(as_text=True)
     assert "135.000 đ" in page and "/payment/new/" not in page
+
+
+def test_fees_by_period_drive_from_the_payment_dates_at_a_million_dossiers():
+    """Issue 16: with the statistics of the 1,000,000-dossier bench (ANALYZE), SQLite walked
+    every agency's dossiers and their payments to add up a month's fees (0.5 s); the query reads
+    the payments of the period by paid_at and looks their dossier up."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine("sqlite://")
+    db.metadata.create_all(engine)
+    captured = []
+
+    class Capture:
+        def execute(self, query):
+            captured.append(query)
+            return []
+
+    payments.payment_totals(Capture(), dt.date(2023, 12, 1), dt.date(2023, 12, 31))
+    sql = str(captured[0].compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")  # creates sqlite_stat1
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+        conn.exec_driver_sql(
+            "INSERT INTO sqlite_stat1 VALUES"
+            " ('dossier', 'ix_dossier_agency_status_accepted', '1175625 1001 112 1'),"
+            " ('dossier', 'ix_dossier_agency_accepted', '1217216 1001 1'),"
+            " ('payment', 'ix_payment_paid_at', '631728 1'),"
+            " ('payment', 'ix_payment_dossier_id', '676962 1'),"
+            " ('agency', 'ix_agency_sort', '19 1 1')"
+        )
+        conn.exec_driver_sql("ANALYZE sqlite_schema")  # the statistics read again
+        plan = [r[-1] for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql))]
+    engine.dispose()
+    assert plan[0].startswith("SEARCH payment USING INDEX ix_payment_paid_at"), plan
+    assert not any("SCAN agency" in line or "dossier_id=?" in line for line in plan), plan
