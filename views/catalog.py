@@ -82,6 +82,24 @@ class FieldView(CatalogView):
     form_ajax_refs = {"agency": SearchAjaxLoader("agency", Agency, query_factory=active_agencies)}
 
 
+# A procedure's terms, in the catalog's order: its export, details page and form list them alike.
+TERMS = (
+    "level",
+    "processing_days",
+    "processing_hours",
+    "cutoff_time",
+    "online_level",
+    "legacy_online_level",
+    "postal_in",
+    "postal_out",
+    "four_on_spot",
+    "saturday_service",
+    "interagency",
+    "publication_decision",
+    "publication_date",
+)
+
+
 class ProcedureView(CatalogView):
     column_list = (
         "code",
@@ -99,46 +117,14 @@ class ProcedureView(CatalogView):
         "postal_out",
         "active",
     )
-    export_columns = (
-        "code",
-        "name",
-        "agency.code",
-        "agency",
-        "field",
-        "level",
-        "processing_days",
-        "processing_hours",
-        "cutoff_time",
-        "online_level",
-        "legacy_online_level",
-        "postal_in",
-        "postal_out",
-        "four_on_spot",
-        "saturday_service",
-        "interagency",
-        "publication_decision",
-        "publication_date",
-        "active",
-    )
+    export_columns = ("code", "name", "agency.code", "agency", "field", *TERMS, "active")
     export_labels = {"agency.code": _l("Agency code")}
     column_details_list = (
         "code",
         "name",
         "agency",
         "field",
-        "level",
-        "processing_days",
-        "processing_hours",
-        "cutoff_time",
-        "online_level",
-        "legacy_online_level",
-        "postal_in",
-        "postal_out",
-        "four_on_spot",
-        "saturday_service",
-        "interagency",
-        "publication_decision",
-        "publication_date",
+        *TERMS,
         "legal_basis",
         "required_documents",
         "documents",
@@ -186,19 +172,7 @@ class ProcedureView(CatalogView):
         "name",
         "agency",
         "field",
-        "level",
-        "processing_days",
-        "processing_hours",
-        "cutoff_time",
-        "online_level",
-        "legacy_online_level",
-        "postal_in",
-        "postal_out",
-        "four_on_spot",
-        "saturday_service",
-        "interagency",
-        "publication_decision",
-        "publication_date",
+        *TERMS,
         "legal_basis",
         "required_documents",
         "result",

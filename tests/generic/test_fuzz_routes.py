@@ -288,7 +288,7 @@ def _seed_newer_screens(agency, proc, dossier, staff, at):
 def _devices(officer):
     """(cookie, token, path) of a ticket kiosk, a hall display and a rating tablet."""
     from domain import clock, kiosk, queue
-    from views.queue import COOKIES
+    from views.queue_devices import COOKIES
     from views.service.rating_kiosk import KIOSK_COOKIE
 
     now, life = clock.utcnow(), dt.timedelta(days=1)
