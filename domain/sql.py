@@ -18,41 +18,41 @@ def count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-class day_of(FunctionElement):
-    """The calendar date of a naive timestamp, as a value comparable with a DATE column."""
+def _function(name: str, type_, default: str, sqlite: str, doc: str):
+    """A SQL function of one argument written `default` in PostgreSQL and `sqlite` in SQLite
+    ({} stands for the argument)."""
+    element = type(
+        name,
+        (FunctionElement,),
+        {"type": type_, "name": name, "inherit_cache": True, "__doc__": doc},
+    )
 
-    type = Date()
-    name = "day_of"
-    inherit_cache = True
+    @compiles(element)
+    def _default(element, compiler, **kw):
+        return default.format(compiler.process(element.clauses, **kw))
 
+    @compiles(element, "sqlite")
+    def _sqlite(element, compiler, **kw):
+        return sqlite.format(compiler.process(element.clauses, **kw))
 
-@compiles(day_of)
-def _day_of_default(element, compiler, **kw):
-    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
-
-
-@compiles(day_of, "sqlite")
-def _day_of_sqlite(element, compiler, **kw):
-    # SQLite stores DATE as 'YYYY-MM-DD' and DATETIME as 'YYYY-MM-DD HH:MM:SS...'.
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-class month_of(FunctionElement):
-    """'YYYY-MM' of a naive timestamp."""
-
-    type = String()
-    name = "month_of"
-    inherit_cache = True
+    return element
 
 
-@compiles(month_of)
-def _month_of_default(element, compiler, **kw):
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
-
-
-@compiles(month_of, "sqlite")
-def _month_of_sqlite(element, compiler, **kw):
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+# SQLite stores DATE as 'YYYY-MM-DD' and DATETIME as 'YYYY-MM-DD HH:MM:SS...'.
+day_of = _function(
+    "day_of",
+    Date(),
+    "CAST({} AS DATE)",
+    "date({})",
+    "The calendar date of a naive timestamp, as a value comparable with a DATE column.",
+)
+month_of = _function(
+    "month_of",
+    String(),
+    "to_char({}, 'YYYY-MM')",
+    "strftime('%Y-%m', {})",
+    "'YYYY-MM' of a naive timestamp.",
+)
 
 
 class unindexed(FunctionElement):

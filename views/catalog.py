@@ -82,7 +82,8 @@ class FieldView(CatalogView):
     form_ajax_refs = {"agency": SearchAjaxLoader("agency", Agency, query_factory=active_agencies)}
 
 
-# A procedure's terms, in the catalog's order: its export, details page and form list them alike.
+# A procedure's code and owners, then its terms, in the catalog's order: its export, details page and form list them alike.
+NAMED = ("code", "name", "agency", "field")
 TERMS = (
     "level",
     "processing_days",
@@ -120,10 +121,7 @@ class ProcedureView(CatalogView):
     export_columns = ("code", "name", "agency.code", "agency", "field", *TERMS, "active")
     export_labels = {"agency.code": _l("Agency code")}
     column_details_list = (
-        "code",
-        "name",
-        "agency",
-        "field",
+        *NAMED,
         *TERMS,
         "legal_basis",
         "required_documents",
@@ -168,10 +166,7 @@ class ProcedureView(CatalogView):
     }
     form_choices = column_choices
     form_columns = (
-        "code",
-        "name",
-        "agency",
-        "field",
+        *NAMED,
         *TERMS,
         "legal_basis",
         "required_documents",

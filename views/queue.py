@@ -109,6 +109,31 @@ def _check_page_is_current(counter, step: str, day: dt.date) -> None:
         raise RuleError("queue_page_stale")
 
 
+def _ticket_step(step: str, counter, now: dt.datetime) -> None:
+    """A step on the ticket being served at the counter."""
+    ticket = queue.current_ticket(db.session, counter, now.date())
+    if step == "recall":
+        queue.recall(db.session, ticket, counter, now)
+    elif step in ("served", "skipped"):
+        queue.finish(db.session, ticket, counter, step, now)
+    elif step == "transfer":
+        kind, _sep, ident = request.form.get("target", "").partition(":")
+        ident = parse_id(ident) or -1
+        queue.transfer(
+            db.session,
+            ticket,
+            counter,
+            now,
+            to_counter=db.session.get(QueueCounter, ident) if kind == "counter" else None,
+            to_group=db.session.get(ServiceGroup, ident) if kind == "group" else None,
+        )
+    elif step == "link":
+        queue.link_dossier(db.session, ticket, request.form.get("code", ""), own_agency_ids())
+        flash(_("The dossier is linked to ticket %(number)s.", number=ticket.number), "success")
+    else:
+        abort(400)
+
+
 class QueueCounterPage(SecureBaseView):
     """The clerk's own counter: one button per step; each POST is one transaction."""
 
@@ -161,35 +186,7 @@ class QueueCounterPage(SecureBaseView):
                 if queue.call_next(db.session, counter, user, now) is None:
                     flash(_("Nobody is waiting."), "info")
             else:
-                ticket = queue.current_ticket(db.session, counter, now.date())
-                if step == "recall":
-                    queue.recall(db.session, ticket, counter, now)
-                elif step in ("served", "skipped"):
-                    queue.finish(db.session, ticket, counter, step, now)
-                elif step == "transfer":
-                    target = request.form.get("target", "")
-                    kind, _sep, ident = target.partition(":")
-                    ident = parse_id(ident) or -1
-                    queue.transfer(
-                        db.session,
-                        ticket,
-                        counter,
-                        now,
-                        to_counter=db.session.get(QueueCounter, ident)
-                        if kind == "counter"
-                        else None,
-                        to_group=db.session.get(ServiceGroup, ident) if kind == "group" else None,
-                    )
-                elif step == "link":
-                    queue.link_dossier(
-                        db.session, ticket, request.form.get("code", ""), own_agency_ids()
-                    )
-                    flash(
-                        _("The dossier is linked to ticket %(number)s.", number=ticket.number),
-                        "success",
-                    )
-                else:
-                    abort(400)
+                _ticket_step(step, counter, now)
             db.session.commit()
         except RuleError as exc:
             db.session.rollback()
