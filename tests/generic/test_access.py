@@ -2,9 +2,35 @@
 or 403 exactly as design §1 says. The table below is the specification; a view missing from it
 fails the completeness test."""
 
-import pytest
+import datetime as dt
 
-from models import Agency, CalendarDay, Field, Procedure, db
+import pytest
+from flask_admin.contrib.sqla import ModelView
+
+from domain.evaluation import ensure_indicators
+from domain.lifecycle import accept_dossier
+from models import (
+    Agency,
+    AuditLog,
+    CalendarDay,
+    CourierRun,
+    Dossier,
+    EvaluationForm,
+    EvaluationIndicator,
+    Feedback,
+    Field,
+    KioskDevice,
+    Notice,
+    NoticeTemplate,
+    Payment,
+    Procedure,
+    QueueCounter,
+    QueueDevice,
+    ServiceGroup,
+    StaffRating,
+    User,
+    db,
+)
 
 A, S, M = "admin", "staff", "manager"
 EVERYONE = {A, S, M}
@@ -133,8 +159,6 @@ def _sample_ids(app):
         day = CalendarDay(date=__import__("datetime").date(2019, 12, 31), is_working_day=False)
         db.session.add_all([field, proc, day])
         db.session.commit()
-        from domain.lifecycle import accept_dossier
-        from models import AuditLog, Dossier, User
 
         dossier = Dossier(procedure=proc, applicant_name="Nguyễn Văn A", channel="postal")
         accept_dossier(
@@ -161,23 +185,6 @@ def _sample_ids(app):
 
 def _service_sample_ids(agency, dossier):
     """One row per service screen (issue 4), in the staff's agency."""
-    import datetime as dt
-
-    from models import (
-        CourierRun,
-        EvaluationForm,
-        EvaluationIndicator,
-        Feedback,
-        KioskDevice,
-        Notice,
-        NoticeTemplate,
-        Payment,
-        QueueCounter,
-        QueueDevice,
-        ServiceGroup,
-        StaffRating,
-        User,
-    )
 
     staff = db.session.query(User).filter_by(role="staff").first()
     at = dt.datetime(2019, 3, 4, 9, 0)
@@ -230,7 +237,6 @@ def _service_sample_ids(agency, dossier):
     )
     db.session.add_all([dossier, *rows.values()])
     db.session.commit()
-    from domain.evaluation import ensure_indicators
 
     ensure_indicators(db.session)
     db.session.commit()
@@ -255,7 +261,6 @@ def _request(client, endpoint, operation, row_id):
 
 
 def test_every_admin_view_is_specified(app):
-    from flask_admin.contrib.sqla import ModelView
 
     admin = app.extensions["admin"][0]
     endpoints = {v.endpoint for v in admin._views if isinstance(v, ModelView)}

@@ -8,8 +8,12 @@ import logging
 import re
 
 import pytest
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from models import Agency, StaffRating, User, db
+import views.reports
+from models import Agency, CalendarDay, StaffRating, User, db
+from views.catalog import AgencyView
+from views.users import CalendarDayView
 
 WORDS_1000 = " ".join(f"tu{i}" for i in range(1000))
 SQL = ("SELECT ", "INSERT INTO", "psycopg", "sqlite3.", "sqlalche.me", "Traceback")
@@ -189,7 +193,6 @@ def test_a_database_error_on_save_shows_a_reference_not_the_sql(
 ):
     """A constraint the form does not check (here a forced bad agency kind): Flask-Admin
     flashed the exception text — the INSERT statement and its parameters."""
-    from views.catalog import AgencyView
 
     def force_bad_kind(self, form, model, is_created):
         model.kind = "bogus"  # the CHECK constraint refuses it at commit
@@ -224,10 +227,6 @@ def test_a_database_error_on_save_shows_a_reference_not_the_sql(
 def test_a_database_error_on_delete_shows_a_reference_not_the_sql(
     app, client, login_as, monkeypatch
 ):
-    from sqlalchemy.exc import OperationalError
-
-    from models import CalendarDay
-    from views.users import CalendarDayView
 
     with app.app_context():
         day = CalendarDay(date=dt.date(2019, 12, 31), is_working_day=False)
@@ -254,9 +253,6 @@ def test_a_database_error_on_delete_shows_a_reference_not_the_sql(
 
 
 def test_an_unexpected_error_page_shows_a_reference(app, client, login_as, monkeypatch, logs):
-    from sqlalchemy.exc import ProgrammingError
-
-    import views.reports
 
     def broken(*args, **kwargs):
         raise ProgrammingError("SELECT secret FROM agency", {}, Exception("no such column"))

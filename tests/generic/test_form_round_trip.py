@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import url_for
 from flask_admin.model import BaseModelView
 from sqlalchemy import String, Text, func, inspect, select
@@ -335,7 +336,6 @@ def test_edit_form_round_trip(csrf_app, world, endpoint, role):
 
 
 def _errors(response) -> str:
-    from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     found = [

@@ -15,8 +15,10 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from domain import evaluation
 from domain import lifecycle as lc
-from models import Agency, CalendarDay, Dossier, FeeItem, Payment, Procedure, db
+from domain.formatting import parse_date, parse_datetime
+from models import Agency, CalendarDay, Dossier, EvaluationForm, FeeItem, Payment, Procedure, db
 
 AT = dt.datetime(2019, 3, 4, 9, 0)
 
@@ -214,8 +216,6 @@ def test_reschedule_date_and_register_range_typed_dd_mm_yyyy(app, client, login_
 
 
 def test_evaluation_form_time_typed_dd_mm_yyyy(app, client, login_as, world):
-    from domain import evaluation
-    from models import EvaluationForm
 
     with app.app_context():
         evaluation.ensure_indicators(db.session)
@@ -387,7 +387,6 @@ def test_report_period_inputs_of_the_chosen_kind(client, login_as, users):
     ],
 )
 def test_parse_datetime_reads_what_people_type(typed, expected):
-    from domain.formatting import parse_datetime
 
     assert parse_datetime(typed) == expected
 
@@ -396,7 +395,6 @@ def test_parse_datetime_reads_what_people_type(typed, expected):
     "typed", ["31/02/2026", "05/13/2026", "05/12/26", "hôm nay", "", "05/12/2026 25:00", "12/05"]
 )
 def test_parse_datetime_refuses_the_rest(typed):
-    from domain.formatting import parse_date, parse_datetime
 
     with pytest.raises(ValueError):
         parse_datetime(typed)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from models import QueueCounter, ServiceGroup, db
+from models import QueueCounter, QueueTicket, ServiceGroup, db
 from tests.factories import PASSWORD, create_agency, create_user
 
 pytestmark = pytest.mark.browser
@@ -137,7 +137,6 @@ def test_ticket_called_at_the_counter_appears_on_the_display(browser, live_serve
 
 
 def _statuses(app):
-    from models import QueueTicket
 
     with app.app_context():
         return [t.status for t in db.session.query(QueueTicket).order_by(QueueTicket.id)]

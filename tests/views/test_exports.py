@@ -9,11 +9,15 @@ import zipfile
 
 import openpyxl
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from domain import clock
-from models import Agency, Dossier, Procedure, db
+from models import Agency, AuditLog, Dossier, Procedure, db
+from tests.support import make_app
 from views import labels
 from views.base import AgencyScopedMixin, SecureModelView
+from views.dossiers import DossierView
 from views.exports import XlsxExportMixin
 
 FORMULA = '=HYPERLINK("http://x","y")'
@@ -157,7 +161,6 @@ class DossierExportView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
 @pytest.fixture
 def dossier_app(app):
     """An app of its own (the shared one must not grow a test view), on the same database."""
-    from tests.support import make_app
 
     own = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
     admin = own.extensions["admin"][0]
@@ -268,9 +271,6 @@ def test_export_streams_rows_in_batches(dossier_app, users, monkeypatch):
 
 
 def test_audit_log_export_shows_local_time(app, users):
-    import datetime as dt
-
-    from models import AuditLog
 
     with app.app_context():
         db.session.query(AuditLog).delete()
@@ -313,10 +313,6 @@ def test_dossier_export_translates_labels_once_and_caps_by_a_bounded_count(
 ):
     """Issue 16: a status label is turned into text once per export, not once per row, and the
     row cap is checked by a COUNT over at most cap + 1 rows (no OFFSET walk of the sorted list)."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    from views.dossiers import DossierView
 
     class Label:
         calls = 0

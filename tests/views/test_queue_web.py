@@ -5,6 +5,7 @@ the counter page; the display's JSON shows the calls; no staff session on the pu
 import datetime as dt
 import re
 
+from domain import clock
 from models import QueueCounter, QueueDevice, QueueTicket, ServiceGroup, db
 from tests.factories import create_agency, create_user, login
 
@@ -145,7 +146,6 @@ def test_admin_ends_a_device(app):
 
 
 def test_the_kiosk_numbers_start_again_after_midnight(app):
-    from domain import clock
 
     group_id = _hall(app)
     kiosk = _device(app, "ticket")
