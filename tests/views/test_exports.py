@@ -61,6 +61,30 @@ def _procedures(app):
         db.session.commit()
 
 
+def _add_25_dossiers(skip_audit: bool = False) -> None:
+    """25 dossiers N000…N024 of SGTVT, accepted an hour apart from 1 March 2019 (committed)."""
+    gt = db.session.query(Agency).filter_by(code="SGTVT").one()
+    p1 = Procedure(code="1.000001", name="P1", agency=gt, processing_days=3)
+    db.session.add(p1)
+    db.session.flush()
+    if skip_audit:
+        db.session.info["skip_audit"] = True
+    db.session.add_all(
+        [
+            Dossier(
+                procedure=p1,
+                agency_id=gt.id,
+                applicant_name=f"N{i:03}",
+                channel="direct",
+                status=2,
+                accepted_at=dt.datetime(2019, 3, 1) + dt.timedelta(hours=i),
+            )
+            for i in range(25)
+        ]
+    )
+    db.session.commit()
+
+
 def test_export_follows_search_filter_and_sort(app, client, login_as):
     _procedures(app)
     login_as("manager")
@@ -244,25 +268,7 @@ def test_export_streams_rows_in_batches(dossier_app, users, monkeypatch):
     """More rows than a batch: all of them arrive, in the list's order."""
     app = dossier_app
     with app.app_context():
-        gt = db.session.query(Agency).filter_by(code="SGTVT").one()
-        p1 = Procedure(code="1.000001", name="P1", agency=gt, processing_days=3)
-        db.session.add(p1)
-        db.session.flush()
-        db.session.info["skip_audit"] = True
-        db.session.add_all(
-            [
-                Dossier(
-                    procedure=p1,
-                    agency_id=gt.id,
-                    applicant_name=f"N{i:03}",
-                    channel="direct",
-                    status=2,
-                    accepted_at=dt.datetime(2019, 3, 1) + dt.timedelta(hours=i),
-                )
-                for i in range(25)
-            ]
-        )
-        db.session.commit()
+        _add_25_dossiers(skip_audit=True)
     monkeypatch.setattr(DossierExportView, "export_batch_size", 7)
     client = app.test_client()
     client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
@@ -323,24 +329,7 @@ def test_dossier_export_translates_labels_once_and_caps_by_a_bounded_count(
 
     app = dossier_app
     with app.app_context():
-        gt = db.session.query(Agency).filter_by(code="SGTVT").one()
-        p1 = Procedure(code="1.000001", name="P1", agency=gt, processing_days=3)
-        db.session.add(p1)
-        db.session.flush()
-        db.session.add_all(
-            [
-                Dossier(
-                    procedure=p1,
-                    agency_id=gt.id,
-                    applicant_name=f"N{i:03}",
-                    channel="direct",
-                    status=2,
-                    accepted_at=dt.datetime(2019, 3, 1) + dt.timedelta(hours=i),
-                )
-                for i in range(25)
-            ]
-        )
-        db.session.commit()
+        _add_25_dossiers()
     monkeypatch.setattr(DossierView, "export_choices", {"status": {2: Label()}}, raising=False)
     app.config["EXPORT_MAX_ROWS"] = 100
     sent = []

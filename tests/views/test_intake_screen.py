@@ -87,6 +87,20 @@ def counter(app, users):
         }
 
 
+def _post_intake(client, counter, checklist: dict):
+    """The intake form of a driving licence for Đỗ Thị Dung, with these checklist fields."""
+    return client.post(
+        "/dossier/new/",
+        data={
+            "procedure": counter["licence"],
+            "applicant_name": "Đỗ Thị Dung",
+            "applicant_kind": "citizen",
+            "channel": "direct",
+            **checklist,
+        },
+    )
+
+
 def test_the_page_shows_what_is_then_stored(app, client, login_as, counter):
     login_as("staff")
     page = client.get("/dossier/new/").get_data(as_text=True)
@@ -167,13 +181,10 @@ def test_checklist_tampering_changes_nothing_but_the_ticks(app, client, login_as
     """Names come from the procedure; a forged kind or count falls back to the procedure's."""
     login_as("staff")
     first = counter["documents"][0]
-    response = client.post(
-        "/dossier/new/",
-        data={
-            "procedure": counter["licence"],
-            "applicant_name": "Đỗ Thị Dung",
-            "applicant_kind": "citizen",
-            "channel": "direct",
+    response = _post_intake(
+        client,
+        counter,
+        {
             f"checklist-{first}": "1",
             f"checklist-{first}-kind": "forged",
             f"checklist-{first}-copies": "1000",
