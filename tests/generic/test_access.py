@@ -15,22 +15,19 @@ from models import (
     CalendarDay,
     CourierRun,
     Dossier,
-    EvaluationForm,
     EvaluationIndicator,
-    Feedback,
     Field,
     KioskDevice,
     Notice,
     NoticeTemplate,
-    Payment,
     Procedure,
     QueueCounter,
     QueueDevice,
     ServiceGroup,
-    StaffRating,
     User,
     db,
 )
+from tests.factories import service_records
 
 A, S, M = "admin", "staff", "manager"
 EVERYONE = {A, S, M}
@@ -189,25 +186,7 @@ def _service_sample_ids(agency, dossier):
     staff = db.session.query(User).filter_by(role="staff").first()
     at = dt.datetime(2019, 3, 4, 9, 0)
     rows = {
-        "payment": Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=at),
-        "staff_rating": StaffRating(staff_id=staff.id, level="satisfied", rated_at=at),
-        "evaluation_form": EvaluationForm(
-            agency=agency,
-            dossier=dossier,
-            form_set="citizen_2019",
-            submitted_at=at,
-            score=8,
-            max_score=8,
-        ),
-        "feedback": Feedback(
-            channel="hotline",
-            received_at=at,
-            sender="Trần B",
-            subject="Hỏi",
-            content="Nội dung",
-            agency=agency,
-            due_date=dt.date(2019, 3, 18),
-        ),
+        **service_records(agency, dossier, staff, at),
         "courier_run": CourierRun(
             run_date=at.date(), slot="10:30", direction="to_agency", agency=agency
         ),

@@ -27,21 +27,17 @@ from models import (
     CourierItem,
     CourierRun,
     Dossier,
-    EvaluationForm,
-    Feedback,
     FeeItem,
     Field,
     Notice,
-    Payment,
     Procedure,
     ProcedureDocument,
     QueueCounter,
     ServiceGroup,
-    StaffRating,
     User,
     db,
 )
-from tests.factories import PASSWORD, create_agency, create_user, login
+from tests.factories import PASSWORD, create_agency, create_user, login, service_records
 from tests.support import empty_tables, make_app
 from views import auth
 from views.queue_devices import COOKIES
@@ -224,25 +220,7 @@ def _seed():
     run.items.append(CourierItem(dossier=dossier))
     db.session.add_all(
         [
-            Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=at),
-            StaffRating(staff_id=staff.id, level="satisfied", rated_at=at, dossier=dossier),
-            EvaluationForm(
-                agency=agency,
-                dossier=dossier,
-                form_set="citizen_2019",
-                submitted_at=at,
-                score=8,
-                max_score=8,
-            ),
-            Feedback(
-                channel="hotline",
-                received_at=at,
-                sender="Trần Bình",
-                subject="Hỏi",
-                content="Nội dung",
-                agency=agency,
-                due_date=dt.date(2019, 3, 18),
-            ),
+            *service_records(agency, dossier, staff, at, rated_dossier=dossier).values(),
             run,
         ]
     )
