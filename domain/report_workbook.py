@@ -223,27 +223,23 @@ def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> Non
         )
         for n, agency in enumerate(report["rows"], start=1)
     )
-    row = _grouped_rows(
-        ws,
-        top + 3,
-        groups,
-        FORM_COLUMNS,
-        (f.cell_center, f.cell, f.num),
-        (f.cell_center, f.cell_sub, f.num_sub),
-    )
-    _totals_and_signature(ws, f, row, top, last, report["totals"], FORM_COLUMNS, made_on)
+    styles = ((f.cell_center, f.cell, f.num), (f.cell_center, f.cell_sub, f.num_sub))
+    _form_body(ws, f, top, last, groups, FORM_COLUMNS, styles, report["totals"], made_on)
 
 
-def _grouped_rows(ws, row: int, groups, columns, group_styles, member_styles) -> int:
-    """Each group's row (its label cells and figures), then one row per member under it;
-    returns the next free row. Groups: (labels, figures, [(labels, figures), …])."""
+def _form_body(ws, f, top: int, last: int, groups, columns, styles, totals, made_on) -> None:
+    """Under a report form's header (rows top…top+2): each group's row (its label cells and
+    figures), then one row per member under it; then the totals and the signature. Groups:
+    (labels, figures, [(labels, figures), …]); styles: (of a group's row, of a member's)."""
+    group_styles, member_styles = styles
+    row = top + 3
     for labels, figures, members in groups:
         _figure_row(ws, row, labels, figures, columns, group_styles)
         row += 1
         for member_labels, member_figures in members:
             _figure_row(ws, row, member_labels, member_figures, columns, member_styles)
             row += 1
-    return row
+    _totals_and_signature(ws, f, row, top, last, totals, columns, made_on)
 
 
 def write_summary(wb, f, report: dict, unit_name: str) -> None:
@@ -787,15 +783,8 @@ def write_official_form(
         )
         for g, group in enumerate(form["groups"])
     )
-    row = _grouped_rows(
-        ws,
-        top + 3,
-        groups,
-        OFFICIAL_COLUMNS,
-        (f.total, f.total, f.total_num),
-        (f.cell_center, f.cell, f.num),
-    )
-    _totals_and_signature(ws, f, row, top, last, form["totals"], OFFICIAL_COLUMNS, made_on)
+    styles = ((f.total, f.total, f.total_num), (f.cell_center, f.cell, f.num))
+    _form_body(ws, f, top, last, groups, OFFICIAL_COLUMNS, styles, form["totals"], made_on)
 
 
 def write_late_sheet(wb, f, report: dict, unit_name: str) -> None:

@@ -18,14 +18,20 @@ def count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _same_type_as_argument(self, column):
+    FunctionElement.__init__(self, column)
+    self.type = column.type
+
+
 def _function(name: str, type_, default: str, sqlite: str, doc: str):
     """A SQL function of one argument written `default` in PostgreSQL and `sqlite` in SQLite
-    ({} stands for the argument)."""
-    element = type(
-        name,
-        (FunctionElement,),
-        {"type": type_, "name": name, "inherit_cache": True, "__doc__": doc},
-    )
+    ({} stands for the argument); of type `type_`, or of the argument's type (None)."""
+    attributes = {"name": name, "inherit_cache": True, "__doc__": doc}
+    if type_ is None:
+        attributes["__init__"] = _same_type_as_argument
+    else:
+        attributes["type"] = type_
+    element = type(name, (FunctionElement,), attributes)
 
     @compiles(element)
     def _default(element, compiler, **kw):
@@ -55,26 +61,14 @@ month_of = _function(
 )
 
 
-class unindexed(FunctionElement):
-    """The column itself, written so that SQLite does not drive the query by its index
-    (`+column`, SQLite's documented idiom); plain `column` elsewhere."""
-
-    name = "unindexed"
-    inherit_cache = True
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(unindexed)
-def _unindexed_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return f"+{compiler.process(element.clauses, **kw)}"
+unindexed = _function(
+    "unindexed",
+    None,
+    "{}",
+    "+{}",
+    "The column itself, written so that SQLite does not drive the query by its index "
+    "(`+column`, SQLite's documented idiom); plain `column` elsewhere.",
+)
 
 
 def insert_for(session):
@@ -82,26 +76,14 @@ def insert_for(session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-class bytewise(FunctionElement):
-    """The column compared byte by byte: PostgreSQL's default collation would skip the dots and
-    sort "1.2" among "12" (COLLATE "C"); SQLite compares bytes already."""
-
-    name = "bytewise"
-    inherit_cache = True
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(bytewise)
-def _bytewise_default(element, compiler, **kw):
-    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
-
-
-@compiles(bytewise, "sqlite")
-def _bytewise_sqlite(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
+bytewise = _function(
+    "bytewise",
+    None,
+    '{} COLLATE "C"',
+    "{}",
+    "The column compared byte by byte: PostgreSQL's default collation would skip the dots and "
+    'sort "1.2" among "12" (COLLATE "C"); SQLite compares bytes already.',
+)
 
 
 class long_span(FunctionElement):
