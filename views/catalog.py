@@ -7,15 +7,19 @@ from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
-from wtforms.validators import NumberRange, Regexp, StopValidation, ValidationError
+from wtforms.validators import NumberRange, Regexp, ValidationError
 
-from domain import levels
+from domain import catalog_io, levels
 from models import Agency, FeeItem, Field, Procedure, ProcedureDocument, db
 from views import labels
 from views.base import ALL_ROLES, SearchAjaxLoader, SecureModelView, db_options, vnd_formatter
 from views.exports import XlsxExportMixin
+from views.fields import levels_offered
 
-PROCEDURE_CODE = Regexp(r"^\d{1,2}\.\d{6}$", message=_l("A procedure code looks like 1.004616."))
+# The rule of the catalog import (domain/catalog_io.py), with the form's message.
+PROCEDURE_CODE = Regexp(
+    catalog_io.PROCEDURE_CODE, message=_l("A procedure code looks like 1.004616.")
+)
 
 
 @db_options
@@ -243,30 +247,10 @@ class ProcedureView(CatalogView):
     }
 
     def create_form(self, obj=None):
-        return self._levels_offered(super().create_form(obj), None)
+        return levels_offered(super().create_form(obj), None)
 
     def edit_form(self, obj=None):
-        return self._levels_offered(super().edit_form(obj), obj)
-
-    @staticmethod
-    def _levels_offered(form, obj):
-        """Since the 2025 reform a new procedure is of the province or the commune: "district"
-        is offered only to a procedure that already has it (old rows stay readable and editable),
-        and a district posted anyway is refused with the reason, not "not a valid choice"."""
-        field = getattr(form, "level", None)
-        current = getattr(obj, "level", None)
-        if field is None:
-            return form
-        field.choices = [c for c in field.choices if levels.may_choose(c[0], current)]
-        offered = field.pre_validate
-
-        def pre_validate(form_):
-            if not levels.may_choose(field.data, current):
-                raise StopValidation(gettext(levels.ABOLISHED_MESSAGE))
-            offered(form_)
-
-        field.pre_validate = pre_validate
-        return form
+        return levels_offered(super().edit_form(obj), obj)
 
     def on_model_change(self, form, model, is_created):
         # The time limit is in working days or in working hours: exactly one (the database's
