@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import build  # noqa: E402
+from bench import build, load  # noqa: E402
 from bench.stock import stock_app  # noqa: E402
 
 BENCH_SETTINGS = {
@@ -38,6 +38,9 @@ BENCH_SETTINGS = {
     "EXPORT_MAX_ROWS": 1_000_000,
 }
 NO_MATCH = "khong ai ten nay"
+# What --only may name: the list pages, the reports, the dashboard, one intake (CPU and SQL
+# statements), the export (child processes), the intake throughput (gunicorn + load generator).
+GROUPS = ("lists", "reports", "dashboard", "intake", "export", "throughput")
 
 
 class Counter:
@@ -192,14 +195,14 @@ class Target:
             assert response.status_code == 200, (url, response.status_code)
             return counter.n - before
 
-    def measures(self):
+    def measures(self, only=GROUPS):
         """[(name, kind, function returning a statement count or None)]; kind: project, stock,
-        floor."""
+        floor; only the groups named in `only` (GROUPS)."""
         from domain import dashboard, reports
         from models import db
 
         out = []
-        for name, project_url, stock_url in self.pages():
+        for name, project_url, stock_url in self.pages() if "lists" in only else ():
             out.append(
                 (
                     name,
@@ -216,7 +219,7 @@ class Target:
                     ),
                 )
             )
-        for year in sorted({2019, self.last_year - 1}):
+        for year in sorted({2019, self.last_year - 1}) if "reports" in only else ():
             for name, (start, end) in period_cases(year):
 
                 def report(start=start, end=end):
@@ -257,9 +260,11 @@ class Target:
                 db.session.rollback()
                 return self.counter.n - before
 
-        out.append(("dashboard page (uncached)", "project", home))
-        out.append(("dashboard figures", "project", figures))
-        out.append(("intake: accept a dossier (POST)", "project", self.intake))
+        if "dashboard" in only:
+            out.append(("dashboard page (uncached)", "project", home))
+            out.append(("dashboard figures", "project", figures))
+        if "intake" in only:
+            out.append(("intake: accept a dossier (POST)", "project", self.intake))
         return out
 
     def intake(self) -> int:
@@ -309,6 +314,24 @@ class Target:
 # ---- the export child -----------------------------------------------------------------------------
 
 
+def reset_peak_rss() -> int:
+    """The peak RSS counted again from the current RSS (Linux: /proc/self/clear_refs); KiB."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    return peak_rss_kb()
+
+
+def peak_rss_kb() -> int:
+    """This process's peak RSS in KiB since it started (VmHWM: getrusage's ru_maxrss would
+    carry over the parent's peak across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def export_child(kind: str, url: str, rows: int) -> None:
     """Writes `rows` dossiers, newest first: `project` through the list's export endpoint
     (/dossier/export.xlsx, limited to that many by an acceptance-date filter); `plain`: the same
@@ -324,10 +347,13 @@ def export_child(kind: str, url: str, rows: int) -> None:
             select(Dossier.accepted_at).order_by(Dossier.accepted_at.desc()).offset(rows).limit(1)
         )
         db.session.rollback()
-    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if kind == "project":
         client = app.test_client()
         client.post("/login", data={"username": "admin", "password": "demo1234"})
+    # The peak from here on: the login's password hash (tens of MB for a moment) is not the
+    # export's.
+    base_rss = reset_peak_rss()
+    if kind == "project":
         view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "dossier")
         arg = next(
             a
@@ -335,13 +361,19 @@ def export_child(kind: str, url: str, rows: int) -> None:
             if str(getattr(f, "column", "")).endswith("accepted_at")
             and "greater" in str(f.operation()).lower()
         )
-        t0 = time.perf_counter()
-        response = client.get(f"/dossier/export.xlsx?flt0_{arg}={since:%Y-%m-%d %H:%M:%S}")
-        assert response.status_code == 200, response.status_code
-        size = len(response.get_data())
-        elapsed = time.perf_counter() - t0
         with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            Path(tmp.name).write_bytes(response.get_data())
+            t0, cpu = time.perf_counter(), time.process_time()
+            response = client.get(
+                f"/dossier/export.xlsx?flt0_{arg}={since:%Y-%m-%d %H:%M:%S}", buffered=False
+            )
+            assert response.status_code == 200, response.status_code
+            with open(tmp.name, "wb") as fh:  # as a browser saves it: never all in memory
+                for chunk in response.response:
+                    fh.write(chunk)
+            response.close()
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
+            rss = peak_rss_kb()
+            size = Path(tmp.name).stat().st_size
             from openpyxl import load_workbook
 
             written = load_workbook(tmp.name, read_only=True).worksheets[0].max_row - 1
@@ -349,7 +381,7 @@ def export_child(kind: str, url: str, rows: int) -> None:
         from domain.spreadsheets import new_workbook
 
         with app.app_context(), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            t0 = time.perf_counter()
+            t0, cpu = time.perf_counter(), time.process_time()
             wb = new_workbook(tmp.name, constant_memory=True)
             ws = wb.add_worksheet()
             conn = db.engine.raw_connection()
@@ -367,15 +399,17 @@ def export_child(kind: str, url: str, rows: int) -> None:
                     ws.write_row(written, 0, row)
             wb.close()
             conn.close()
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
+            rss = peak_rss_kb()
             size = Path(tmp.name).stat().st_size
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
             {
                 "rows": written,
                 "seconds": elapsed,
                 "rows_per_s": written / elapsed,
+                "cpu_seconds": cpu,  # this process's (on PostgreSQL the server's work is apart)
+                "rows_per_cpu_s": written / cpu,
                 "rss_mb": rss / 1024,
                 "rss_before_mb": base_rss / 1024,
                 "bytes": size,
@@ -406,10 +440,10 @@ def run(args) -> str:
             urls.append(build.build(pg, args.dossiers))
     loads = [os.getloadavg()[0]]
     targets = [Target(url, args.export_rows) for url in urls]
-    measures = [(t, name, kind, fn) for t in targets for name, kind, fn in t.measures()]
+    measures = [(t, name, kind, fn) for t in targets for name, kind, fn in t.measures(args.only)]
     times: dict = {}
     counts: dict = {}
-    exports: dict = {}
+    exports: dict = {}  # also the throughput runs, under (dialect, "throughput")
     done = 0
     try:
         for rep in range(args.repeat):
@@ -435,12 +469,17 @@ def _repetition(targets, measures, times, counts, exports, args) -> None:
         times.setdefault((t.dialect, name, kind), []).append(elapsed)
         counts[(t.dialect, name, kind)] = n
         print(f"  {t.dialect:10} {kind:8} {name:40} {elapsed * 1000:10.1f} ms", flush=True)
-    if args.export_rows:
+    if args.export_rows and "export" in args.only:
         for t in targets:
             for kind in ("project", "plain"):
                 result = t.export(kind)
                 exports.setdefault((t.dialect, kind), []).append(result)
                 print(f"  {t.dialect:10} export {kind:8} {json.dumps(result)}", flush=True)
+    if "throughput" in args.only:
+        for t in targets:
+            result = load.throughput(t.url, args.throughput_seconds)
+            exports.setdefault((t.dialect, "throughput"), []).append(result)
+            print(f"  {t.dialect:10} throughput {json.dumps(result)}", flush=True)
 
 
 def _ms(values) -> str:
@@ -504,12 +543,30 @@ def report(args, targets, times, counts, exports, loads) -> str:
         if mine and plain:
             rate = statistics.median(e["rows_per_s"] for e in mine)
             plain_rate = statistics.median(e["rows_per_s"] for e in plain)
+            # Each repetition runs the two one after the other: the median of their ratios.
+            pairs = list(zip(mine, plain))
+            wall = statistics.median(m["rows_per_s"] / p["rows_per_s"] for m, p in pairs)
+            cpu = statistics.median(m["rows_per_cpu_s"] / p["rows_per_cpu_s"] for m, p in pairs)
             lines.append(
                 f"| .xlsx export, {mine[0]['rows']:,} rows | {rate:,.0f} rows/s, peak RSS"
                 f" {max(e['rss_mb'] for e in mine):.0f} MB | plain xlsxwriter {plain_rate:,.0f}"
                 f" rows/s, RSS {max(e['rss_mb'] for e in plain):.0f} MB |"
-                f" {100 * rate / plain_rate:.0f} % | (process RSS before the export:"
-                f" {mine[0]['rss_before_mb']:.0f} MB) |"
+                f" {100 * wall:.0f} % (by CPU time {100 * cpu:.0f} %) | (process RSS before the"
+                f" export: {mine[0]['rss_before_mb']:.0f} MB) |"
+            )
+        runs = exports.get((t.dialect, "throughput"))
+        if runs:
+            med = {
+                key: statistics.median(r[key] for r in runs)
+                for key in ("per_s", "worker_cpu_ms", "db_cpu_ms", "client_cpu_ms")
+            }
+            lines.append(
+                f"| intake throughput, gunicorn {load.WORKERS} workers, {load.CLIENTS} clients |"
+                f" {med['per_s']:.0f} accepted/s ({min(r['per_s'] for r in runs):.0f}–"
+                f"{max(r['per_s'] for r in runs):.0f}) | CPU per dossier: workers"
+                f" {med['worker_cpu_ms']:.1f} ms, database {med['db_cpu_ms']:.1f} ms, load"
+                f" generator {med['client_cpu_ms']:.1f} ms | idle 2 cores ≈"
+                f" {2000 / (med['worker_cpu_ms'] + med['db_cpu_ms']):.0f}/s | |"
             )
         lines.append("")
     text = "\n".join(lines)
@@ -526,9 +583,18 @@ def main() -> None:
     parser.add_argument(
         "--database", action="append", help="an existing database instead (repeatable)"
     )
+    parser.add_argument(
+        "--only",
+        type=lambda text: tuple(g.strip() for g in text.split(",")),
+        default=GROUPS,
+        help=f"some of the measures, comma-separated: {','.join(GROUPS)}",
+    )
+    parser.add_argument("--throughput-seconds", type=float, default=20.0)
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--export-child", nargs=3, metavar=("KIND", "URL", "ROWS"))
     args = parser.parse_args()
+    if unknown := set(args.only) - set(GROUPS):
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))} (known: {', '.join(GROUPS)})")
     if args.export_child:
         kind, url, rows = args.export_child
         export_child(kind, url, int(rows))

@@ -72,7 +72,8 @@ unindexed = _function(
 
 
 def insert_for(session):
-    """The dialect's INSERT construct, which has `on_conflict_do_nothing` (both dialects)."""
+    """The dialect's INSERT construct, which has `on_conflict_do_nothing` and
+    `on_conflict_do_update` (both dialects)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 

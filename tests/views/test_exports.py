@@ -19,6 +19,7 @@ from views import labels
 from views.base import AgencyScopedMixin, SecureModelView
 from views.dossiers import DossierView
 from views.exports import XlsxExportMixin
+from views.exports import XlsxExportMixin as Mixin
 
 FORMULA = '=HYPERLINK("http://x","y")'
 
@@ -33,6 +34,67 @@ def _sheet(response):
 
 def _rows(ws):
     return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def _hourly_dossiers(app, procedure_of=lambda i: 0, procedures: int = 1) -> None:
+    """Procedures P1… of SGTVT and 25 dossiers N000…N024 accepted an hour apart from
+    2019-03-01, of procedure P(procedure_of(i) + 1)."""
+    with app.app_context():
+        gt = db.session.query(Agency).filter_by(code="SGTVT").one()
+        made = [
+            Procedure(code=f"1.00000{i}", name=f"P{i}", agency=gt, processing_days=3)
+            for i in range(1, procedures + 1)
+        ]
+        db.session.add_all(made)
+        db.session.flush()
+        db.session.info["skip_audit"] = True
+        db.session.add_all(
+            [
+                Dossier(
+                    procedure=made[procedure_of(i)],
+                    agency_id=gt.id,
+                    applicant_name=f"N{i:03}",
+                    channel="direct",
+                    status=2,
+                    accepted_at=dt.datetime(2019, 3, 1) + dt.timedelta(hours=i),
+                )
+                for i in range(25)
+            ]
+        )
+        db.session.commit()
+
+
+def _formula_dossier(procedure, agency_id, day: int, channel: str) -> Dossier:
+    """A dossier whose applicant name is a spreadsheet formula, accepted at 08:30 on March
+    `day` 2019 and being processed."""
+    return Dossier(
+        code=f"000.00.20.H37-1903{day:02}-0001",
+        procedure=procedure,
+        agency_id=agency_id,
+        applicant_name=FORMULA,
+        channel=channel,
+        status=4,
+        accepted_at=dt.datetime(2019, 3, day, 8, 30),
+        due_date=dt.date(2019, 3, day + 3),
+    )
+
+
+def _export_with_statements(app, username, url):
+    """The export's rows and the SQL it sent: [(statement on one line, execution options)]."""
+
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append((" ".join(statement.split()), context.execution_options))
+
+    client = app.test_client()
+    client.post("/login", data={"username": username, "password": "correct horse 42"})
+    # Every engine: the test's sessions share one connection (conftest).
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        return _rows(_sheet(client.get(url))), sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
 
 
 def _procedures(app):
@@ -59,30 +121,6 @@ def _procedures(app):
             ]
         )
         db.session.commit()
-
-
-def _add_25_dossiers(skip_audit: bool = False) -> None:
-    """25 dossiers N000…N024 of SGTVT, accepted an hour apart from 1 March 2019 (committed)."""
-    gt = db.session.query(Agency).filter_by(code="SGTVT").one()
-    p1 = Procedure(code="1.000001", name="P1", agency=gt, processing_days=3)
-    db.session.add(p1)
-    db.session.flush()
-    if skip_audit:
-        db.session.info["skip_audit"] = True
-    db.session.add_all(
-        [
-            Dossier(
-                procedure=p1,
-                agency_id=gt.id,
-                applicant_name=f"N{i:03}",
-                channel="direct",
-                status=2,
-                accepted_at=dt.datetime(2019, 3, 1) + dt.timedelta(hours=i),
-            )
-            for i in range(25)
-        ]
-    )
-    db.session.commit()
 
 
 def test_export_follows_search_filter_and_sort(app, client, login_as):
@@ -205,16 +243,7 @@ def test_user_text_is_never_a_formula_and_staff_see_their_agencies(dossier_app, 
         db.session.flush()
         db.session.add_all(
             [
-                Dossier(
-                    code="000.00.20.H37-190304-0001",
-                    procedure=p1,
-                    agency_id=gt.id,
-                    applicant_name=FORMULA,
-                    channel="online",
-                    status=4,
-                    accepted_at=dt.datetime(2019, 3, 4, 8, 30),
-                    due_date=dt.date(2019, 3, 7),
-                ),
+                _formula_dossier(p1, gt.id, 4, "online"),
                 Dossier(
                     code="000.00.20.H37-190304-0002",
                     procedure=p2,
@@ -267,8 +296,7 @@ def test_user_text_is_never_a_formula_and_staff_see_their_agencies(dossier_app, 
 def test_export_streams_rows_in_batches(dossier_app, users, monkeypatch):
     """More rows than a batch: all of them arrive, in the list's order."""
     app = dossier_app
-    with app.app_context():
-        _add_25_dossiers(skip_audit=True)
+    _hourly_dossiers(app)
     monkeypatch.setattr(DossierExportView, "export_batch_size", 7)
     client = app.test_client()
     client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
@@ -328,26 +356,85 @@ def test_dossier_export_translates_labels_once_and_caps_by_a_bounded_count(
             return "Nhãn trạng thái"
 
     app = dossier_app
-    with app.app_context():
-        _add_25_dossiers()
+    _hourly_dossiers(app)
     monkeypatch.setattr(DossierView, "export_choices", {"status": {2: Label()}}, raising=False)
     app.config["EXPORT_MAX_ROWS"] = 100
-    sent = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    client = app.test_client()
-    client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
-    # Every engine: the test's sessions share one connection (conftest).
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        rows = _rows(_sheet(client.get("/dossier/export.xlsx")))
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
+    rows, sent = _export_with_statements(app, users["admin"], "/dossier/export.xlsx")
+    sent = [statement for statement, _ in sent]
     status = rows[0].index("Trạng thái")
     assert [r[status] for r in rows[1:]] == ["Nhãn trạng thái"] * 25
     assert Label.calls == 1
     dossier_sql = [s for s in sent if "FROM dossier" in s]
     assert not any("OFFSET" in s and "ORDER BY" in s for s in dossier_sql), dossier_sql
     assert any("count(*)" in s.lower() and "LIMIT" in s for s in dossier_sql), dossier_sql
+
+
+def test_plain_rows_give_the_cells_of_the_models(march_with_users, users, monkeypatch):
+    """Issue 16: exports read plain rows when their columns allow it (views/exports.py
+    _row_plan); every list export gives the same cells as reading the models, user text
+    included (a formula stays text)."""
+
+    app = march_with_users
+    with app.app_context():
+        gt = db.session.query(Agency).filter_by(code="SGTVT").one()
+        procedure = db.session.query(Procedure).filter_by(code="1.000001").one()
+        db.session.add_all(
+            [
+                _formula_dossier(procedure, gt.id, 5, "postal"),
+                Dossier(procedure=procedure, agency_id=gt.id, applicant_name="@SUM(1)", status=1),
+            ]
+        )
+        db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": users["admin"], "password": "correct horse 42"})
+    endpoints = ["dossier", *EXPORT_ROLES]
+    planned = {}
+    real_plan = Mixin._row_plan
+
+    def spy(view, names):
+        plan = real_plan(view, names)
+        planned[view.endpoint] = plan is not None
+        return plan
+
+    monkeypatch.setattr(Mixin, "_row_plan", spy)
+    rows = {e: _rows(_sheet(client.get(f"/{e}/export.xlsx?sort=0"))) for e in endpoints}
+    assert planned["dossier"] and planned["procedure"] and planned["audit_log"], planned
+    monkeypatch.setattr(Mixin, "_row_plan", lambda view, names: None)
+    models = {e: _rows(_sheet(client.get(f"/{e}/export.xlsx?sort=0"))) for e in endpoints}
+    for endpoint in endpoints:
+        assert rows[endpoint] == models[endpoint], endpoint
+    dossiers = rows["dossier"]
+    assert len(dossiers) > 10
+    names = [r[1] for r in dossiers[1:]]
+    assert "'" + FORMULA in names and "'@SUM(1)" in names
+    row = next(r for r in dossiers[1:] if r[1] == "'" + FORMULA)
+    assert row[2] == "1.000001 – Cấp giấy phép lái xe" and row[3] == "Sở Giao thông vận tải"
+    assert row[4] == "Qua bưu chính" and row[5] == "Đang xử lý", row
+    assert row[6] == dt.datetime(2019, 3, 5, 8, 30) and row[7] == dt.datetime(2019, 3, 8)
+    unknown = next(r for r in dossiers[1:] if r[1] == "'@SUM(1)")
+    assert unknown[0] is None and unknown[5] == "Mới đăng ký", unknown  # no code yet
+
+
+def test_dossier_export_streams_plain_rows_and_reads_each_procedure_once(
+    dossier_app, users, monkeypatch
+):
+    """Issue 16: the dossier list is exported from one query of the exported columns only
+    (not the dossier rows as models: no search_text), streamed (a server-side cursor on
+    PostgreSQL), each procedure read once for the whole export."""
+
+    app = dossier_app
+    # P3 for the 5 newest, P2 for the 5 oldest, P1 between
+    _hourly_dossiers(app, lambda i: 2 if i >= 20 else 1 if i < 5 else 0, procedures=3)
+    monkeypatch.setattr(DossierView, "export_row_batch_size", 7)
+    rows, sent = _export_with_statements(app, users["admin"], "/dossier/export.xlsx")
+    assert [r[1] for r in rows[1:]] == [f"N{i:03}" for i in reversed(range(25))]
+    assert [r[2] for r in rows[1:]] == ["1.000003 – P3"] * 5 + ["1.000001 – P1"] * 15 + [
+        "1.000002 – P2"
+    ] * 5
+    listed = [(s, o) for s, o in sent if s.startswith("SELECT") and "ORDER BY" in s]
+    [(statement, options)] = [(s, o) for s, o in listed if "FROM dossier" in s]
+    assert "search_text" not in statement and "JOIN" not in statement, statement
+    assert options.get("yield_per") == 7 and options.get("stream_results"), options
+    procedure_reads = [s for s, _ in sent if "FROM procedure" in s]
+    # Batches of 7 rows: the 1st has P3 and P1 (read together), the 3rd brings P2.
+    assert len(procedure_reads) == 2, procedure_reads

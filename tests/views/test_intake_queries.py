@@ -1,6 +1,6 @@
 """Intake sends each query once (issue 16): the accepted dossier is not read back after its
-commit, nor the clerk's account, and the working calendar is read once per process, not per
-dossier."""
+commit, nor the clerk's account, the working calendar is read once per process, not per
+dossier, and the day's code number comes from one statement."""
 
 from __future__ import annotations
 
@@ -56,6 +56,8 @@ def test_intake_reads_nothing_twice(app, client, login_as, users):
     selects = [s for s in seen if s.upper().startswith("SELECT")]
     assert len(selects) == len(set(selects)), selects  # no query repeated
     assert not [s for s in selects if "calendar_day" in s]  # the calendar is kept
+    # The day's code number: one statement bumps the counter and returns it.
+    assert len([s for s in seen if "dossier_counter" in s]) == 1, seen
     last_insert = max(i for i, s in enumerate(seen) if s.upper().startswith("INSERT"))
     after = [s for s in seen[last_insert:] if s.upper().startswith("SELECT")]
     assert not after, after  # nothing read back after the dossier is written

@@ -1,0 +1,248 @@
+"""Intake throughput (issue 16: ≥ 60 accepted dossiers/s on 2 cores, PostgreSQL): the app under
+gunicorn with 2 sync workers, and a load generator of a few threads posting intakes as the
+counter's form does, for a fixed time after a warm-up.
+
+Measured: dossiers accepted per second, and CPU seconds per accepted dossier of the gunicorn
+workers, of the database's server processes (PostgreSQL backends, when on this machine) and of
+the load generator itself (all of them share the cores). On a shared machine the rate follows
+the load; the CPU per dossier does not, and 2 cores ÷ (workers' + database's CPU per dossier) is
+the rate an idle 2-core machine would reach.
+
+    .venv/bin/python bench/load.py DATABASE_URL [seconds]"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKERS = 2
+CLIENTS = 4  # two requests waiting per worker: a worker never waits for the generator
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def served_app():
+    """The app gunicorn serves: the bench's settings over BENCH_SERVE_URL."""
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+    from bench.run import BENCH_SETTINGS
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": os.environ["BENCH_SERVE_URL"], **BENCH_SETTINGS})
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Client:
+    """One counter clerk: logged in once, then posting intakes."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        body = urllib.parse.urlencode(form) if form is not None else None
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        response.read()
+        cookies = [
+            value.split(";", 1)[0]
+            for name, value in response.getheaders()
+            if name.lower() == "set-cookie"
+        ]
+        if cookies:
+            jar = dict(c.split("=", 1) for c in self.cookie.split("; ") if "=" in c)
+            jar.update(c.split("=", 1) for c in cookies)
+            self.cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+        return response.status
+
+
+def _procedure(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    url = "postgresql+psycopg://" + url[13:] if url.startswith("postgresql://") else url
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT id FROM procedure WHERE active ORDER BY id LIMIT 1")
+        ).scalar()
+    engine.dispose()
+    return found
+
+
+def _pg_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving this database's other connections (the
+    workers'), when the server runs on this machine."""
+    from sqlalchemy import create_engine, text
+
+    if not url.startswith("postgresql"):
+        return []
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        pids = [p for p in pids if Path(f"/proc/{p}").exists()]
+    engine.dispose()
+    return pids
+
+
+def throughput(url: str, seconds: float = 20.0, warmup: float = 4.0) -> dict:
+    """Intakes accepted per second by gunicorn (2 workers) over `url` under CLIENTS clients."""
+    port = _free_port()
+    env = {**os.environ, "BENCH_SERVE_URL": url, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "bench.load:served_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        return _drive(url, server.pid, port, seconds, warmup)
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server.stderr.close()
+
+
+def _drive(url: str, master: int, port: int, seconds: float, warmup: float) -> dict:
+    procedure = _procedure(url)
+    deadline = time.monotonic() + 120
+    while True:  # the server is up when it answers
+        try:
+            if Client(port).request("GET", "/login") == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("gunicorn did not start")
+        time.sleep(0.5)
+    run = f"{int(time.time()) % 10**6:06d}"  # 12-digit ID numbers, new in each run
+    counted = threading.Event()
+    stop = threading.Event()
+    lock = threading.Lock()
+    accepted = [0]
+    failures: list = []
+
+    def clerk(n: int):
+        client = Client(port)
+        status = client.request("POST", "/login", {"username": "admin", "password": "demo1234"})
+        if status not in (302, 303):
+            failures.append(f"login {status}")
+            return
+        i = 0
+        while not stop.is_set():
+            i += 1
+            status = client.request(
+                "POST",
+                "/dossier/new/",
+                {
+                    "procedure": procedure,
+                    "id_number": f"9{run}{n}{i % 10000:04d}",
+                    "applicant_name": "Nguyễn Văn Tải",
+                    "phone": "0987654321",
+                    "address": "Lạng Sơn",
+                    "applicant_kind": "citizen",
+                    "channel": "direct",
+                    "return_channel": "counter",
+                },
+            )
+            if status != 302:
+                failures.append(f"intake {status}")
+                return
+            if counted.is_set():
+                with lock:
+                    accepted[0] += 1
+
+    threads = [threading.Thread(target=clerk, args=(n,), daemon=True) for n in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    time.sleep(warmup)  # workers warm (imports, templates, caches, pool)
+    workers = _children(master)
+    backends = _pg_backends(url)
+    procs = workers + backends
+    before = {p: _cpu(p) for p in procs}
+    own = time.process_time()
+    counted.set()
+    t0 = time.perf_counter()
+    time.sleep(seconds)
+    counted.clear()
+    elapsed = time.perf_counter() - t0
+    used = {p: _cpu(p) - before[p] for p in procs}
+    own = time.process_time() - own
+    n = accepted[0]
+    stop.set()
+    for t in threads:
+        t.join(60)
+    if failures:
+        raise RuntimeError(f"intake failed: {failures[:3]}")
+    worker_cpu = sum(used[p] for p in workers)
+    db_cpu = sum(used[p] for p in backends)
+    per = (worker_cpu + db_cpu) / n if n else float("nan")
+    return {
+        "accepted": n,
+        "seconds": elapsed,
+        "per_s": n / elapsed,
+        "worker_cpu_ms": 1000 * worker_cpu / n if n else None,
+        "db_cpu_ms": 1000 * db_cpu / n if n else None,
+        "client_cpu_ms": 1000 * own / n if n else None,
+        # what 2 idle cores would sustain: the app's and the database's CPU per dossier
+        "idle_2core_per_s": 2 / per if n else None,
+        "load": os.getloadavg()[0],
+    }
+
+
+if __name__ == "__main__":
+    target = sys.argv[1]
+    print(json.dumps(throughput(target, float(sys.argv[2]) if len(sys.argv) > 2 else 20.0)))
