@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import replica
 import transactions
 from cli import register_cli
-from domain import audit, catalog_cache
+from domain import audit, catalog_cache, month_figures, report_days
 from domain.calendar import WorkingHours
 from domain.settings import Settings
 from models import User, db
@@ -154,6 +154,8 @@ def create_app(config: dict | None = None) -> Motcua:
         )
     _init_login(app)
     audit.install()
+    report_days.install()  # the report's per-day counts, kept current at each flush
+    month_figures.install()  # the dashboard's kept months, made stale at each flush
     init_views(app)
     register_cli(app)
     return app

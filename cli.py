@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from domain import backup, clock, periods
+from domain import backup, clock, periods, report_days
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
 from domain.deadlines import DESIGN, METHODS
 from domain.dossier_import import import_dossiers
@@ -425,6 +425,14 @@ def notify_send(limit):
         f"đã gửi / sent {counts['sent']}, lỗi sẽ thử lại / failed {counts['failed']}, "
         f"bỏ / dead {counts['dead']}, không có kênh / skipped {counts['skipped']}"
     )
+
+
+@seed_cli.result_callback()
+def _recount_report_days(*_args, **_kwargs) -> None:
+    """The seed writes by bulk inserts, past the flush hook that keeps the report's per-day
+    counts (domain/report_days.py): once its data is in, they are counted again."""
+    report_days.rebuild(db.session)
+    db.session.commit()
 
 
 def register_cli(app) -> None:

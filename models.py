@@ -379,6 +379,18 @@ LONG_SPAN = {
     "sqlite": "resolved_at > datetime(accepted_at, '+{days} days')",
     "postgresql": "resolved_at > accepted_at + interval '{days} days'",
 }
+# Results that may be late (a day after the due date, or past the due moment of a limit in working
+# hours): the report's list of late dossiers reads them through the partial index
+# ix_dossier_late_result instead of every result of the period (domain/sql.py late_result).
+# SQLite: the date as the first ten characters of the stored text, the column on the left (SQLite
+# 3.40 does not match a partial index whose WHERE calls date(), nor `substr(...) > due_date`).
+LATE_RESULT = {
+    "sqlite": "due_date < substr(resolved_at, 1, 10) OR (due_in_hours AND resolved_at > due_at)",
+    "postgresql": "due_date < CAST(resolved_at AS DATE) OR (due_in_hours AND resolved_at > due_at)",
+}
+# A result recorded before the acceptance (bad legacy data: the report reads it as closed at the
+# acceptance) is rare: the partial index ix_dossier_result_before_acceptance finds those.
+RESULT_BEFORE_ACCEPTANCE = "resolved_at < accepted_at"
 
 
 class Dossier(TimestampMixin, SearchableMixin, db.Model):
@@ -406,39 +418,57 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
             sqlite_where=text(LONG_SPAN["sqlite"].format(days=LONG_SPAN_DAYS)),
             postgresql_where=text(LONG_SPAN["postgresql"].format(days=LONG_SPAN_DAYS)),
         ),
+        Index(
+            "ix_dossier_late_result",
+            "resolved_at",
+            sqlite_where=text(LATE_RESULT["sqlite"]),
+            postgresql_where=text(LATE_RESULT["postgresql"]),
+        ),
+        Index(
+            "ix_dossier_result_before_acceptance",
+            "accepted_at",
+            sqlite_where=text(RESULT_BEFORE_ACCEPTANCE),
+            postgresql_where=text(RESULT_BEFORE_ACCEPTANCE),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # Set at acceptance; 64: an agency's eid code (32) + date + a sequence of 4 digits or more.
     code: Mapped[str | None] = mapped_column(String(64), unique=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
     # The agency responsible when the dossier was received: reports stay true if the catalog moves.
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), active_history=True)
     applicant_name: Mapped[str] = mapped_column(String(255))
     applicant_kind: Mapped[str] = mapped_column(String(16), default="citizen")
     id_number: Mapped[str | None] = mapped_column(String(32), index=True)  # returning applicants
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(255))
     address: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str] = mapped_column(String(16), default="direct")
+    channel: Mapped[str] = mapped_column(String(16), default="direct", active_history=True)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
-    due_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # active_history (here and on the columns the dashboard's month figures read): the old value
+    # is known at flush (domain/month_figures.py).
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime, index=True, active_history=True
+    )
+    due_date: Mapped[dt.date | None] = mapped_column(Date, index=True, active_history=True)
     # The due moment (the appointment of Mẫu 01), set at acceptance from 0012 on: for a limit in
     # working hours the computed moment (due_in_hours), for a limit in days the end of the working
     # day of due_date. Pauses move it with due_date. Read it through deadlines.due_moment (which
     # also answers for older rows, where it is NULL).
-    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime, active_history=True)
     # The limit was counted in working hours: the result is late after due_at, not only after
     # due_date (domain/deadlines.py).
     due_in_hours: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false(), nullable=False
+        Boolean, default=False, server_default=false(), nullable=False, active_history=True
     )
     rescheduled_due_date: Mapped[dt.date | None] = mapped_column(Date)
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime, index=True, active_history=True
+    )
     returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     return_channel: Mapped[str | None] = mapped_column(String(16))
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
-    status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True, active_history=True)
+    status: Mapped[int] = mapped_column(Integer, default=Status.ACCEPTED, active_history=True)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     postal_tracking_no: Mapped[str | None] = mapped_column(String(64))
@@ -480,6 +510,29 @@ for _table in search_index.INDEXED_TABLES:
     _t = db.metadata.tables[_table]
     event.listen(_t, "after_create", _search_index_ddl(search_index.create_statements))
     event.listen(_t, "before_drop", _search_index_ddl(search_index.drop_statements))
+
+
+class ReportDay(db.Model):
+    """The report's counts of one day, agency (the dossier's) and procedure: dossiers received
+    that day by channel and of those scanned at intake, closed that day by outcome (design
+    method), resolved that day and of those with an electronic result, returned by post that
+    day. A period's flows are sums of its days; domain/report_days.py keeps the rows current in
+    the transaction of every change (issue 16)."""
+
+    __tablename__ = "report_day"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), primary_key=True)
+    received_online: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    received_direct: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    received_postal: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    received_scanned: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved_early: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved_late: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    results: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    results_electronic: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    returned_by_post: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
 
 
 class DossierLookup(db.Model):
@@ -636,7 +689,7 @@ class Payment(TimestampMixin, db.Model):
     fee_item_id: Mapped[int | None] = mapped_column(ForeignKey("fee_item.id"), index=True)
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(16), default="bank_transfer")
-    paid_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    paid_at: Mapped[dt.datetime] = mapped_column(DateTime, active_history=True)
     receipt_no: Mapped[str | None] = mapped_column(String(64))
     collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -645,6 +698,27 @@ class Payment(TimestampMixin, db.Model):
     dossier: Mapped[Dossier] = relationship(back_populates="payments")
     fee_item: Mapped[FeeItem | None] = relationship()
     collected_by: Mapped[User | None] = relationship()
+
+
+class FigureMonth(db.Model):
+    """A month of the dashboard's figures kept computed (domain/month_figures.py): `version`
+    goes up in the same transaction as any change to a dossier or payment dated in the month;
+    its rows (FigureMonthRow) hold the figures as of version `filled` (None: never computed)."""
+
+    __tablename__ = "figure_month"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    filled: Mapped[int | None] = mapped_column(Integer)
+
+
+class FigureMonthRow(db.Model):
+    """One figure of one agency in one month (received:<channel>, closed, in_time, fees)."""
+
+    __tablename__ = "figure_month_row"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    figure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class CalendarDay(TimestampMixin, db.Model):

@@ -57,15 +57,46 @@ def commit_without_waiting(session) -> bool:
     """Commit bookkeeping written while serving a read (a login's last-seen time). On SQLite a
     read request must not wait for another request's write lock: the bookkeeping is dropped
     (rolled back) instead, and a later request writes it. True when it was committed."""
-    reading = has_request_context() and request.method in READ_METHODS
-    if not reading or session.get_bind().dialect.name != "sqlite":
+    if not _reading_on_sqlite(session):
         session.commit()
         return True
     session.connection().exec_driver_sql("PRAGMA busy_timeout=0")  # until the next BEGIN
+    return _unless_busy(session, lambda: None)
+
+
+def write_aside(make_session, work) -> bool:
+    """Run work(session) in a session of its own (from `make_session`, e.g. the app's session
+    factory) and commit it: bookkeeping written while serving a read (figures kept for the next
+    view), not in the read's transaction (on SQLite its older snapshot could not write). As
+    above, a read request does not wait for SQLite's write lock; on PostgreSQL it waits for a
+    row lock held by another transaction (a long import) a moment only. True when committed."""
+    with make_session() as session:
+        if _reading_on_sqlite(session):
+            session.connection().exec_driver_sql("PRAGMA busy_timeout=0")  # until the next BEGIN
+        elif session.get_bind().dialect.name == "postgresql":
+            session.connection().exec_driver_sql(f"SET LOCAL lock_timeout = {ASIDE_LOCK_MS}")
+        return _unless_busy(session, lambda: work(session))
+
+
+ASIDE_LOCK_MS = 200
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout ran out
+
+
+def _reading_on_sqlite(session) -> bool:
+    return (
+        has_request_context()
+        and request.method in READ_METHODS
+        and session.get_bind().dialect.name == "sqlite"
+    )
+
+
+def _unless_busy(session, work) -> bool:
+    """work(), then commit; rolled back instead when SQLite is busy (False)."""
     try:
+        work()
         session.commit()
     except OperationalError as exc:
-        if not database_busy(exc):
+        if not (database_busy(exc) or getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE):
             raise
         session.rollback()
         return False

@@ -69,7 +69,7 @@ def main() -> None:
             .order_by(func.count())
             .limit(1)
         ).one()
-        deep = cursor_at(PAGE * 1000 - 1)
+        deep = cursor_at(PAGE * 999 - 1)  # the row before ?page=999 (page 1000)
         staff_deep = cursor_at(min(PAGE * 1000, agency_rows - PAGE) - 1, agency_id)
         some = db.session.scalar(
             select(Dossier.id_number).where(Dossier.id_number.is_not(None)).limit(1)

@@ -18,6 +18,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 2
 CLIENTS = 4  # two requests waiting per worker: a worker never waits for the generator
+WARM_INTAKES = 5 * CLIENTS
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -128,32 +130,36 @@ def throughput(url: str, seconds: float = 20.0, warmup: float = 4.0) -> dict:
     """Intakes accepted per second by gunicorn (2 workers) over `url` under CLIENTS clients."""
     port = _free_port()
     env = {**os.environ, "BENCH_SERVE_URL": url, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "-w",
-            str(WORKERS),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
-            "bench.load:served_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        return _drive(url, server.pid, port, seconds, warmup)
-    finally:
-        server.terminate()
+    with tempfile.TemporaryFile() as log:  # gunicorn's own log, shown if it fails
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "-w",
+                str(WORKERS),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "120",
+                "bench.load:served_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
         try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        server.stderr.close()
+            return _drive(url, server.pid, port, seconds, warmup)
+        except Exception:
+            log.seek(0)
+            print(log.read().decode(errors="replace")[-3000:], file=sys.stderr)
+            raise
+        finally:
+            server.terminate()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 def _drive(url: str, master: int, port: int, seconds: float, warmup: float) -> dict:
@@ -173,6 +179,7 @@ def _drive(url: str, master: int, port: int, seconds: float, warmup: float) -> d
     stop = threading.Event()
     lock = threading.Lock()
     accepted = [0]
+    warm = [0]  # intakes done since the start
     failures: list = []
 
     def clerk(n: int):
@@ -201,14 +208,20 @@ def _drive(url: str, master: int, port: int, seconds: float, warmup: float) -> d
             if status != 302:
                 failures.append(f"intake {status}")
                 return
-            if counted.is_set():
-                with lock:
+            with lock:
+                warm[0] += 1
+                if counted.is_set():
                     accepted[0] += 1
 
     threads = [threading.Thread(target=clerk, args=(n,), daemon=True) for n in range(CLIENTS)]
     for t in threads:
         t.start()
-    time.sleep(warmup)  # workers warm (imports, templates, caches, pool)
+    # Workers warm (imports, templates, caches, pool): a few intakes per client, some time.
+    started = time.monotonic()
+    while warm[0] < WARM_INTAKES or time.monotonic() - started < warmup:
+        if failures or time.monotonic() - started > 120:
+            break
+        time.sleep(0.2)
     workers = _children(master)
     backends = _pg_backends(url)
     procs = workers + backends

@@ -1,29 +1,23 @@
 """Figures of the managers' dashboard: aggregate SQL over indexed columns, optionally narrowed to a
 set of agencies (counter staff see their own agencies).
 
-- received per month by channel, fees per month: range scans on accepted_at / paid_at;
+- received per month by channel, fees per month, on-time share per agency over the twelve
+  months: the month figures (domain/month_figures.py): whole months kept computed, the month of
+  today counted live;
 - open and overdue now, the overdue list: the (status, due_date) index;
-- on-time share per agency: the report engine over the last twelve months;
-- fees, staff ratings and evaluation forms: the functions of payments, ratings and evaluation
-  that the report and the totals pages call (one SQL per figure)."""
+- staff ratings and evaluation forms: the functions of ratings and evaluation that the report
+  and the totals pages call (one SQL per figure)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select
 
-from domain import deadlines, evaluation, payments, periods, ratings, reports
+from domain import deadlines, evaluation, month_figures, periods, ratings, reports
 from domain.calendar import load_calendar
-from domain.periods import within
-from domain.sql import count_if, day_of, month_of, unindexed
-from domain.status import (
-    CLOSED_STATUSES,
-    NOT_RECEIVED_STATUSES,
-    OPEN_STATUSES,
-    PAUSED_STATUSES,
-    RESOLVED_STATUSES,
-)
+from domain.sql import count_if
+from domain.status import OPEN_STATUSES, PAUSED_STATUSES
 from models import CHANNELS, Agency, Dossier
 
 
@@ -39,33 +33,29 @@ def _scoped(stmt, column, agency_ids):
     return stmt if agency_ids is None else stmt.where(column.in_(list(agency_ids) or [-1]))
 
 
-def received_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
-    """[(YYYY-MM, {channel: n})] from the month of `first` to the month of `today`."""
-    month = month_of(Dossier.accepted_at)
-    stmt = (
-        select(month, Dossier.channel, func.count())
-        .where(
-            *within(Dossier.accepted_at, first, today), Dossier.status.notin_(NOT_RECEIVED_STATUSES)
-        )
-        .group_by(month, Dossier.channel)
-    )
-    counts: dict[str, dict] = {}
-    for key, channel, n in session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)):
-        counts.setdefault(key, {})[channel] = int(n)
+def received_by_month(counts: dict, first: dt.date, today: dt.date) -> list:
+    """[(YYYY-MM, {channel: n})] from the month of `first` to the month of `today`, from the
+    month figures."""
+    by_month: dict[str, dict] = {}
+    for (key, _, figure), n in counts.items():
+        if figure.startswith(month_figures.RECEIVED):
+            channel = figure.removeprefix(month_figures.RECEIVED)
+            month = by_month.setdefault(key, {})
+            month[channel] = month.get(channel, 0) + n
     return [
-        (key, {c: counts.get(key, {}).get(c, 0) for c in CHANNELS})
+        (key, {c: by_month.get(key, {}).get(c, 0) for c in CHANNELS})
         for key in months_between(first, today)
     ]
 
 
-def fees_by_month(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
-    """[(YYYY-MM, amount in VND)] of the payments not cancelled (payments.payment_totals: the
-    figure of the report and the payments' totals page)."""
-    sums = payments.add_up(
-        payments.payment_totals(session, first, today, agency_ids),
-        lambda r: f"{r.year:04d}-{r.month:02d}",
-    )
-    return [(key, sums.get(key, (0, 0))[1]) for key in months_between(first, today)]
+def fees_by_month(counts: dict, first: dt.date, today: dt.date) -> list:
+    """[(YYYY-MM, amount in VND)] of the payments not cancelled (the figure of the report and
+    the payments' totals page, payments.payment_totals), from the month figures."""
+    sums: dict[str, int] = {}
+    for (key, _, figure), amount in counts.items():
+        if figure == month_figures.FEES:
+            sums[key] = sums.get(key, 0) + amount
+    return [(key, sums.get(key, 0)) for key in months_between(first, today)]
 
 
 def open_now(session, today: dt.date, agency_ids=None) -> dict:
@@ -138,50 +128,24 @@ def overdue_list(session, today: dt.date, agency_ids=None, limit: int = 20) -> l
     ]
 
 
-def on_time_by_agency(session, first: dt.date, today: dt.date, agency_ids=None) -> list:
-    """[(agency name, resolved, early + on time, share %)] of the dossiers closed in
-    [first, today], classified as the report does (withdrawn and stopped count on time). Driven by
-    the resolved_at / closed_at ranges only: cheaper than the whole report on a big history."""
-    status = unindexed(Dossier.status)
-    parts = [
-        select(
-            Dossier.agency_id,
-            Dossier.status,
-            Dossier.due_date,
-            Dossier.due_at,
-            Dossier.due_in_hours,
-            column.label("closed_at"),
-            day_of(column).label("close_day"),
-        ).where(status.in_(statuses), *within(column, first, today))
-        for column, statuses in (
-            (Dossier.resolved_at, RESOLVED_STATUSES),
-            (Dossier.closed_at, CLOSED_STATUSES),
-        )
-    ]
-    if agency_ids is not None:
-        parts = [_scoped(p, Dossier.agency_id, agency_ids) for p in parts]
-    d = union_all(*parts).subquery("closed").c
-    late = deadlines.outcome_criteria(
-        d.status,
-        d.close_day,
-        d.due_date,
-        closed_at=d.closed_at,
-        due_at=d.due_at,
-        in_hours=d.due_in_hours,
-    )[deadlines.LATE]
-    counts = {
-        a: (int(n), int(n) - int(n_late))
-        for a, n, n_late in session.execute(
-            select(d.agency_id, func.count(), count_if(late)).group_by(d.agency_id)
-        )
-    }
+def on_time_by_agency(session, counts: dict) -> list:
+    """[(agency name, resolved, early + on time, share %)] of the dossiers closed in the window,
+    classified as the report does (withdrawn and stopped count on time), from the month
+    figures."""
+    closed: dict[int, list] = {}
+    for (_, agency, figure), n in counts.items():
+        if figure in (month_figures.CLOSED, month_figures.IN_TIME):
+            pair = closed.setdefault(agency, [0, 0])
+            pair[figure == month_figures.IN_TIME] += n
     agencies = session.execute(
         select(Agency.id, Agency.name).order_by(Agency.sort_order, Agency.code)
     ).all()
     return [
-        (name, *counts[a], reports.share(counts[a][1], counts[a][0]))
+        (name, n, in_time, reports.share(in_time, n))
         for a, name in agencies
-        if a in counts
+        if a in closed
+        for n, in_time in [closed[a]]
+        if n
     ]
 
 
@@ -202,21 +166,31 @@ def satisfaction(session, first: dt.date, today: dt.date, agency_ids=None) -> di
 
 
 def dashboard(
-    session, today: dt.date, agency_ids=None, months: int = 12, now: dt.date | None = None
+    session,
+    today: dt.date,
+    agency_ids=None,
+    months: int = 12,
+    now: dt.date | None = None,
+    keep=None,
 ) -> dict:
     """Everything the home page shows, for the `months` months up to `today`; the figures of
     the moment (open, overdue) as of `now` (by default `today`: the charts may show an earlier
-    window, the open dossiers are those of today). Each figure is computed once."""
+    window, the open dossiers are those of today). Each figure is computed once. `keep`: called
+    with the whole months counted from the dossiers, to store them (month_figures.keep) in a
+    transaction of the caller's; without it they are counted again next time."""
     first = periods.last_months(today, months).start
     now = now or today
+    counts, pending = month_figures.figures(session, first, today, agency_ids)
+    if pending and keep is not None:
+        keep(pending)
     return {
         "first": first,
         "today": today,
-        "received_by_month": received_by_month(session, first, today, agency_ids),
-        "fees_by_month": fees_by_month(session, first, today, agency_ids),
+        "received_by_month": received_by_month(counts, first, today),
+        "fees_by_month": fees_by_month(counts, first, today),
         "open_now": open_now(session, now, agency_ids),
         "overdue_by_agency": overdue_by_agency(session, now, agency_ids),
         "overdue_list": overdue_list(session, now, agency_ids),
-        "on_time_by_agency": on_time_by_agency(session, first, today, agency_ids),
+        "on_time_by_agency": on_time_by_agency(session, counts),
         "satisfaction": satisfaction(session, first, today, agency_ids),
     }

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, false, or_
+from sqlalchemy import and_, case, false, or_
 
 from domain.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
-from domain.status import PAUSED_STATUSES, RESOLVED_STATUSES, RUNNING_STATUSES
+from domain.status import CLOSED_STATUSES, PAUSED_STATUSES, RESOLVED_STATUSES, RUNNING_STATUSES
 from models import Dossier
 
 # "Due soon": due within this many working days from today (the supervision list, the filter).
@@ -140,6 +140,18 @@ def result_outcome(dossier) -> str | None:
 
 
 # ---- many dossiers: SQL criteria over Dossier, or a subquery `d` with its columns ---------------
+
+
+def closing_time(d=Dossier):
+    """When the dossier left the open statuses (None if still open): `resolved_at` for a result,
+    `closed_at` when withdrawn or stopped; never before acceptance (bad legacy data is read as
+    closed at the acceptance). `d`: the Dossier entity or a subquery with its columns."""
+    raw = case(
+        (d.status.in_(RESOLVED_STATUSES), d.resolved_at),
+        (d.status.in_(CLOSED_STATUSES), d.closed_at),
+        else_=None,
+    )
+    return case((raw < d.accepted_at, d.accepted_at), else_=raw)
 
 
 def overdue_now(today: dt.date, d=Dossier):

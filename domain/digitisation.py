@@ -39,9 +39,9 @@ KEYS = (
 )
 
 
-def scanned_at_intake_counts(session, period: Period) -> dict[int, tuple[int, int]]:
-    """{agency_id: (received, of which every received document scanned at intake)}."""
-    start, end = period.bounds
+def scanned_at_intake(d=Dossier):
+    """SQL over Dossier (`d`: the table or an alias of it): at least one received document, and
+    every received document with a scan at intake."""
     doc = DossierDocument.__table__.alias("doc")
     scan = DossierFile.__table__.alias("scan")
     scanned_doc = (
@@ -50,18 +50,31 @@ def scanned_at_intake_counts(session, period: Period) -> dict[int, tuple[int, in
             scan.c.document_id == doc.c.id,
             scan.c.kind == "scan",
             scan.c.withdrawn_at.is_(None),
-            day_of(scan.c.uploaded_at) <= day_of(Dossier.accepted_at),
+            day_of(scan.c.uploaded_at) <= day_of(d.accepted_at),
         )
         .correlate_except(scan)
     )  # the document and the dossier are the enclosing queries' rows
-    has_document = exists().where(doc.c.dossier_id == Dossier.id)
-    unscanned_document = exists().where(doc.c.dossier_id == Dossier.id, not_(scanned_doc))
+    has_document = exists().where(doc.c.dossier_id == d.id)
+    unscanned_document = exists().where(doc.c.dossier_id == d.id, not_(scanned_doc))
+    return and_(has_document, not_(unscanned_document))
+
+
+def electronic_result(d=Dossier):
+    """SQL over Dossier: a result file that is not withdrawn."""
+    result = DossierFile.__table__.alias("result")
+    return exists().where(
+        result.c.dossier_id == d.id,
+        result.c.kind == "result",
+        result.c.withdrawn_at.is_(None),
+    )
+
+
+def scanned_at_intake_counts(session, period: Period) -> dict[int, tuple[int, int]]:
+    """{agency_id: (received, of which every received document scanned at intake)}, read from
+    the dossiers (the report reads the same from domain/report_days.py)."""
+    start, end = period.bounds
     query = (
-        select(
-            Dossier.agency_id,
-            func.count(Dossier.id),
-            count_if(and_(has_document, not_(unscanned_document))),
-        )
+        select(Dossier.agency_id, func.count(Dossier.id), count_if(scanned_at_intake()))
         .where(
             Dossier.accepted_at >= start,
             Dossier.accepted_at < end,
@@ -75,14 +88,8 @@ def scanned_at_intake_counts(session, period: Period) -> dict[int, tuple[int, in
 def electronic_result_counts(session, period: Period) -> dict[int, tuple[int, int]]:
     """{agency_id: (resolved, of which with a non-withdrawn electronic result)}."""
     start, end = period.bounds
-    result = DossierFile.__table__.alias("result")
-    has_result = exists().where(
-        result.c.dossier_id == Dossier.id,
-        result.c.kind == "result",
-        result.c.withdrawn_at.is_(None),
-    )
     query = (
-        select(Dossier.agency_id, func.count(Dossier.id), count_if(has_result))
+        select(Dossier.agency_id, func.count(Dossier.id), count_if(electronic_result()))
         .where(
             Dossier.resolved_at >= start,
             Dossier.resolved_at < end,
@@ -105,11 +112,20 @@ def _figures(received: int, scanned: int, resolved: int, with_result: int) -> di
 
 
 def digitisation_summary(session, date_from: dt.date, date_to: dt.date) -> dict:
-    """The report's "digitisation" key: the totals, then `rows` per agency (every active agency
-    ordered like the report, an inactive one only when it has figures)."""
+    """The report's "digitisation" key, counted from the dossiers (the report sums the same
+    counts from its per-day table: report_days.digitisation_counts)."""
     period = Period.between(date_from, date_to)
-    scanned = scanned_at_intake_counts(session, period)
-    results = electronic_result_counts(session, period)
+    return summary(
+        session,
+        scanned_at_intake_counts(session, period),
+        electronic_result_counts(session, period),
+    )
+
+
+def summary(session, scanned: dict, results: dict) -> dict:
+    """The totals, then `rows` per agency (every active agency ordered like the report, an
+    inactive one only when it has figures), from {agency_id: (received, scanned)} and
+    {agency_id: (resolved, with result)}."""
     rows = []
     for a in session.execute(
         select(Agency.id, Agency.code, Agency.name, Agency.active).order_by(

@@ -62,14 +62,20 @@ def postal_counts(session, date_from=None, date_to=None, agency_ids=None) -> lis
     ]
 
 
+def returned_by_post_criterion(d=Dossier):
+    """SQL: the result returned by post (counted on its day, returned_at)."""
+    return and_(d.return_channel == "postal", d.returned_at.is_not(None))
+
+
 def returned_by_post(session, date_from=None, date_to=None) -> int:
-    """Design §6 "returned_by_post" (the report's figure)."""
+    """Design §6 "returned_by_post", counted from the dossiers (the report sums the same from its
+    per-day table: report_days)."""
     D = Dossier
 
     return int(
         session.scalar(
             select(func.count(D.id)).where(
-                D.return_channel == "postal", _between(D.returned_at, date_from, date_to)
+                returned_by_post_criterion(), _between(D.returned_at, date_from, date_to)
             )
         )
         or 0

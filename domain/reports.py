@@ -1,11 +1,22 @@
 """The periodic report of design §6 (form 06a): figures per agency (optionally per field) for a
 period [from, to], inclusive dates.
 
-Everything is aggregate SQL (GROUP BY with conditional sums); no Python loop over dossiers. The
-same SQL runs on SQLite and PostgreSQL: business timestamps are naive local datetimes, so a date
-bound becomes a half-open datetime range (`from 00:00 <= t < (to + 1 day) 00:00`), and the only
-date-of-a-timestamp comparison (closing day vs due date) goes through `day_of`, compiled per
-dialect.
+How a period is read (issue 16; design method): the flows — received by channel, resolved by
+outcome, scanned at intake, electronic results, returned by post — are sums over the period's
+days of the per-day counts of domain/report_days.py (table report_day, kept current in the
+transaction of every change); what is open at an instant — carried over at the start, pending
+(in time / overdue) at the end — is read from the dossiers open then (`open_dossiers`: the open
+ones, a month of acceptances, the long spans and closures after it, each a bounded index range);
+the late list reads the results that may be late through a partial index
+(ix_dossier_late_result) and the overdue ones among those open at the end. The national method
+counts supplement requests up to the end of the period, which no per-day count holds: it reads
+the period's dossiers (`relevant_dossiers`, `figure_groups_from_dossiers`), as the design
+method did before and as the tests compare.
+
+No Python loop over the period's dossiers. The same SQL runs on SQLite and PostgreSQL: business
+timestamps are naive local datetimes, so a date bound becomes a half-open datetime range
+(`from 00:00 <= t < (to + 1 day) 00:00`), and the only date-of-a-timestamp comparison (closing
+day vs due date) goes through `day_of`, compiled per dialect.
 
 Closing date of a dossier: `resolved_at` for statuses 9/10, `closed_at` for 7/8 (withdrawn,
 stopped); other statuses are open. A closing timestamp earlier than the acceptance (bad legacy
@@ -36,7 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, func, null, or_, select, union_all
+from sqlalchemy import and_, case, false, func, null, or_, select, union_all
 from sqlalchemy.sql.elements import Null
 
 from domain import (
@@ -51,10 +62,19 @@ from domain import (
     postal,
     queue,
     ratings,
+    report_days,
 )
 from domain.calendar import load_calendar
 from domain.periods import Period
-from domain.sql import count_if, day_of, long_span, unindexed
+from domain.sql import (
+    count_if,
+    day_of,
+    late_result,
+    long_span,
+    never_indexed,
+    result_before_acceptance,
+    unindexed,
+)
 from domain.status import (
     CLOSED_STATUSES,
     NOT_RECEIVED_STATUSES,
@@ -69,6 +89,7 @@ from models import (
     DossierPause,
     Field,
     Procedure,
+    ReportDay,
     User,
 )
 
@@ -100,6 +121,9 @@ _COUNTED = (
     "pending_overdue",
 )
 ONE_DAY = periods.ONE_DAY
+# Dossier ids per IN list (the late list's details and events): a year's late dossiers in one
+# statement, well below SQLite's limit of 32,766 bound parameters.
+IDS_PER_STATEMENT = 1000
 NO_FIELD_LABEL = "Khác"
 
 
@@ -153,15 +177,8 @@ def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datet
     return Period.between(date_from, date_to).bounds
 
 
-def closing_time(d=Dossier):
-    """When the dossier left the open statuses (None if still open), never before acceptance.
-    `d`: the Dossier entity or a subquery with its columns."""
-    raw = case(
-        (d.status.in_(RESOLVED_STATUSES), d.resolved_at),
-        (d.status.in_(CLOSED_STATUSES), d.closed_at),
-        else_=None,
-    )
-    return case((raw < d.accepted_at, d.accepted_at), else_=raw)
+# When a dossier closed (domain/deadlines.py); the report's own name for callers.
+closing_time = deadlines.closing_time
 
 
 def outcome_criteria(d, close, method: str = deadlines.DESIGN) -> dict:
@@ -259,14 +276,18 @@ def relevant_dossiers(
             unindexed(acc) < recent,
         ),
         part(any_status.in_(CLOSED_STATUSES), Dossier.closed_at >= start, before),
-        part(
-            or_(
-                and_(status.in_(RESOLVED_STATUSES), Dossier.resolved_at.is_(None)),
-                and_(status.in_(CLOSED_STATUSES), Dossier.closed_at.is_(None)),
-            ),
-            before,
-        ),
+        part(_closed_without_time(), before),
     ).subquery("d")
+
+
+def _closed_without_time():
+    """SQL: closed (a result, withdrawn, stopped) without its closing time: bad data, which the
+    report reads as still open."""
+    D = Dossier
+    return or_(
+        and_(D.status.in_(RESOLVED_STATUSES), D.resolved_at.is_(None)),
+        and_(D.status.in_(CLOSED_STATUSES), D.closed_at.is_(None)),
+    )
 
 
 def figure_columns(d, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN) -> list:
@@ -325,11 +346,129 @@ def figure_groups(
     method: str = deadlines.DESIGN,
     by_field: bool = True,
     by_level: bool = True,
+    at_end: list | None = None,
 ) -> list[tuple]:
-    """[(agency id, field id, level, the 13 figures)]: one GROUP BY over the dossiers of the
-    period, from which the agency rows, the field rows and the official form's rows are all
-    sums (build_report reads the period once for the three). Without `by_field` / `by_level`
-    those keys are None and the procedure is not joined."""
+    """[(agency id, field id, level, the 13 figures)], from which the agency rows, the field rows
+    and the official form's rows are all sums (build_report reads the period once for the
+    three). Without `by_field` / `by_level` those keys are None. Design method: the flows
+    (received, resolved by outcome) are sums of the per-day counts (domain/report_days.py), and
+    what is open at the start and at the end of the period (carried over, pending) is read from
+    the dossiers open at those instants (`at_end`: open_at_end already read); the national
+    method counts supplement requests up to the end of the period, which no per-day count
+    holds: figure_groups_from_dossiers."""
+    if method != deadlines.DESIGN:
+        return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
+    field = by_field or by_level
+    counts: dict[tuple, dict] = {}
+
+    def figures(agency_id, field_id, level) -> dict:
+        key = (agency_id, field_id if field else None, level if by_level else None)
+        return counts.setdefault(key, dict.fromkeys(_COUNTED, 0))
+
+    keys = [
+        ReportDay.agency_id,
+        Procedure.field_id if field else null(),
+        Procedure.level if by_level else null(),
+    ]
+    for agency_id, field_id, level, *sums in report_days.sums(
+        session, date_from, date_to, keys, _FLOWS
+    ):
+        row = figures(agency_id, field_id, level)
+        for name, n in zip(_FLOWS, sums, strict=True):
+            row[name] += int(n or 0)
+    for r in open_at(session, _bounds(date_from, date_to)[0]):
+        figures(r.agency_id, r.field_id, r.level)["carried_over"] += 1
+    if at_end is None:
+        at_end = open_at_end(session, date_to)
+    for r in at_end:
+        figures(r.agency_id, r.field_id, r.level)[
+            "pending_overdue" if r.overdue else "pending_in_time"
+        ] += 1
+    return [(*key, _complete(c)) for key, c in counts.items() if any(c.values())]
+
+
+# The figures that are sums of the days (report_day has the same names).
+_FLOWS = (
+    "received_online",
+    "received_direct",
+    "received_postal",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+)
+
+
+def open_at(session, at: dt.datetime, overdue_on: dt.date | None = None) -> list:
+    """[(id, agency_id, field_id, level, overdue)] of open_dossiers(at); `overdue`: pending
+    overdue on `overdue_on` (deadlines.pending_overdue), 0 without it."""
+    d = open_dossiers(at).c
+    overdue = deadlines.pending_overdue(overdue_on, d) if overdue_on is not None else false()
+    return session.execute(
+        select(
+            d.id,
+            d.agency_id,
+            Procedure.field_id,
+            Procedure.level,
+            case((overdue, 1), else_=0).label("overdue"),
+        ).join(Procedure, Procedure.id == d.procedure_id)
+    ).all()
+
+
+def open_at_end(session, date_to: dt.date) -> list:
+    """open_at the end of a period ending on `date_to`, overdue then: the report's pending
+    figures and the pending part of its late list read it once."""
+    return open_at(session, _bounds(date_to, date_to)[1], date_to)
+
+
+def open_dossiers(at: dt.datetime):
+    """The dossiers received before the instant `at` and not closed by then (closing_time), as a
+    UNION ALL of disjoint bounded parts: still open (status); with a result since `at`, accepted
+    in the LONG_SPAN_DAYS days before it (accepted_at) or earlier (ix_dossier_long_span);
+    withdrawn or stopped since `at` (closed_at); closed without a closing time (bad data, read
+    as open). What is open at an instant costs the open dossiers and a month of acceptances,
+    whatever the period."""
+    D = Dossier
+    # due_date unindexed: a condition on it (pending_overdue) must not drive the parts.
+    columns = [
+        D.id,
+        D.agency_id,
+        D.procedure_id,
+        D.status,
+        unindexed(D.due_date).label("due_date"),
+    ]
+
+    def part(*conditions):
+        return select(*columns).where(*conditions)
+
+    acc, status, resolved = D.accepted_at, D.status, D.resolved_at
+    any_status, before = unindexed(status), unindexed(acc) < at
+    recent = at - dt.timedelta(days=LONG_SPAN_DAYS)
+    resolved_status = any_status.in_(RESOLVED_STATUSES)
+    return union_all(
+        part(status.in_(OPEN_STATUSES), before),
+        part(resolved_status, unindexed(resolved) >= at, acc >= recent, acc < at),
+        # Not by accepted_at on either database (the whole history before `recent`): the long
+        # spans from their partial index.
+        part(
+            resolved_status, long_span(resolved, acc), resolved >= at, never_indexed(acc) < recent
+        ),
+        part(any_status.in_(CLOSED_STATUSES), D.closed_at >= at, before),
+        # Closed without a closing time, one part per column (PostgreSQL reads each by its index).
+        part(resolved_status, resolved.is_(None), before),
+        part(any_status.in_(CLOSED_STATUSES), D.closed_at.is_(None), before),
+    ).subquery("open")
+
+
+def figure_groups_from_dossiers(
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    by_field: bool = True,
+    by_level: bool = True,
+) -> list[tuple]:
+    """figure_groups read from the dossiers: one GROUP BY over relevant_dossiers (the national
+    method; for the design method the per-day counts give the same, which the tests check)."""
     d = relevant_dossiers(date_from, date_to, by_field, method, by_level).c
     keys = [
         d.agency_id,
@@ -423,7 +562,9 @@ def build_report(
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
-    groups = figure_groups(session, date_from, date_to, method)
+    # What is open at the end of the period: the pending figures and the late list (design).
+    at_end = open_at_end(session, date_to) if method == deadlines.DESIGN else None
+    groups = figure_groups(session, date_from, date_to, method, at_end=at_end)
     rows = dossier_rows(session, date_from, date_to, by_field, method, groups)
     totals = _zero()
     for row in rows:
@@ -433,7 +574,7 @@ def build_report(
         "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
         "rows": rows,
         "totals": totals,
-        "returned_by_post": postal.returned_by_post(session, date_from, date_to),
+        "returned_by_post": report_days.returned_by_post(session, date_from, date_to),
         "fees_collected_vnd": payments.fees_collected_vnd(session, date_from, date_to),
         "staff_ratings": ratings.rating_counts(session, date_from, date_to),
         "evaluation_forms": evaluation.evaluation_summary(session, date_from, date_to),
@@ -445,10 +586,12 @@ def build_report(
             for k, v in queue.figures(session, Period.between(date_from, date_to)).items()
             if k != "period"
         },
-        "digitisation": digitisation.digitisation_summary(session, date_from, date_to),
+        "digitisation": digitisation.summary(
+            session, *report_days.digitisation_counts(session, date_from, date_to)
+        ),
         "method": method,
         "official_form": official_form(session, date_from, date_to, method, groups),
-        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar),
+        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at_end),
     }
 
 
@@ -522,7 +665,12 @@ def official_form(
 
 
 def late_dossiers(
-    session, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN, calendar=None
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    calendar=None,
+    at_end: list | None = None,
 ) -> list[dict]:
     """The dossiers resolved late in the period and those pending overdue at its end (the same
     rules as the figures `resolved_late` and `pending_overdue`), by due date: code, procedure,
@@ -530,21 +678,16 @@ def late_dossiers(
     working days late (to the resolution, or to the end of the period), and the reason of the
     apology or of the last reschedule if any. A dossier with a limit in working hours also has
     `hours_late` (working hours from its due moment to the resolution, or to the end of the
-    period); the others None."""
+    period); the others None. `at_end`: open_at_end already read."""
     if calendar is None:
         calendar = load_calendar(session)
     start, end = _bounds(date_from, date_to)
-    d = relevant_dossiers(date_from, date_to, method=method).c
-    close = closing_time(d)
-    resolved = and_(close >= start, close < end)
-    late = outcome_criteria(d, close, method)[deadlines.LATE]
-    pending = and_(or_(close.is_(None), close >= end), deadlines.pending_overdue(date_to, d))
-    ids = [r.id for r in session.execute(select(d.id).where(or_(and_(resolved, late), pending)))]
+    ids = late_dossier_ids(session, date_from, date_to, method, at_end)
     if not ids:
         return []
     result = []
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk : chunk + 500]
+    for chunk in range(0, len(ids), IDS_PER_STATEMENT):
+        part = ids[chunk : chunk + IDS_PER_STATEMENT]
         for row in session.execute(
             select(
                 Dossier.id,
@@ -598,6 +741,76 @@ def late_dossiers(
     return result
 
 
+def late_dossier_ids(
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    at_end: list | None = None,
+) -> list[int]:
+    """The ids of late_dossiers. Design method: the results of the period that may be late
+    (ix_dossier_late_result; those recorded before their acceptance count at the acceptance:
+    ix_dossier_result_before_acceptance) judged by the outcome rule, and the dossiers open at the
+    end of the period (open_at_end, or `at_end` already read) that are overdue. National method:
+    late_dossier_ids_from_dossiers."""
+    if method != deadlines.DESIGN:
+        return late_dossier_ids_from_dossiers(session, date_from, date_to, method)
+    start, end = _bounds(date_from, date_to)
+    results = late_results(start, end)
+    if at_end is None:
+        at_end = open_at_end(session, date_to)
+    pending = [r.id for r in at_end if r.overdue]
+    return list(session.scalars(results)) + pending
+
+
+def late_results(start: dt.datetime, end: dt.datetime):
+    """SQL: the ids of the results closed late in [start, end) (design method): those that may be
+    late by their index ix_dossier_late_result, and those recorded before their acceptance
+    (closed at the acceptance) by ix_dossier_result_before_acceptance; judged by the outcome
+    rule."""
+    D = Dossier
+    close = closing_time()
+    # Judged by the outcome rule, on columns that no index should drive the query by.
+    late = deadlines.outcome_criteria(
+        unindexed(D.status),
+        day_of(close),
+        unindexed(D.due_date),
+        closed_at=close,
+        due_at=D.due_at,
+        in_hours=D.due_in_hours,
+    )[deadlines.LATE]
+    results = select(D.id).where(
+        D.resolved_at >= start,
+        D.resolved_at < end,
+        late_result(),
+        D.resolved_at >= D.accepted_at,
+        unindexed(D.status).in_(RESOLVED_STATUSES),
+        late,
+    )
+    before_acceptance = select(D.id).where(
+        D.accepted_at >= start,
+        D.accepted_at < end,
+        result_before_acceptance(),
+        unindexed(D.status).in_(RESOLVED_STATUSES),
+        late,
+    )
+    return union_all(results, before_acceptance)
+
+
+def late_dossier_ids_from_dossiers(
+    session, date_from: dt.date, date_to: dt.date, method: str = deadlines.DESIGN
+) -> list[int]:
+    """late_dossier_ids read through relevant_dossiers (the national method; the same for the
+    design method, which the tests check)."""
+    start, end = _bounds(date_from, date_to)
+    d = relevant_dossiers(date_from, date_to, method=method).c
+    close = closing_time(d)
+    resolved = and_(close >= start, close < end)
+    late = outcome_criteria(d, close, method)[deadlines.LATE]
+    pending = and_(or_(close.is_(None), close >= end), deadlines.pending_overdue(date_to, d))
+    return [r.id for r in session.execute(select(d.id).where(or_(and_(resolved, late), pending)))]
+
+
 def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
     """Fill "officer" (the user of the dossier's last event before `end`: who resolved it, or
     who holds it) and "reason" (the reason of its last apology / reschedule event)."""
@@ -606,8 +819,8 @@ def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
         item["officer"] = None
         item["reason"] = None
     ids = list(by_id)
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk : chunk + 500]
+    for chunk in range(0, len(ids), IDS_PER_STATEMENT):
+        part = ids[chunk : chunk + IDS_PER_STATEMENT]
         events = session.execute(
             select(
                 DossierEvent.dossier_id,

@@ -4,13 +4,15 @@ dialect's construct from the session."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Date, String, case, func, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from models import LONG_SPAN, LONG_SPAN_DAYS
+from models import LATE_RESULT, LONG_SPAN, LONG_SPAN_DAYS, RESULT_BEFORE_ACCEPTANCE
 
 
 def count_if(condition):
@@ -71,6 +73,33 @@ unindexed = _function(
 )
 
 
+class never_indexed(unindexed):
+    """unindexed on both databases: `+column` on SQLite, COALESCE(column, column) on PostgreSQL
+    (whose planner would otherwise pick an index by its estimates)."""
+
+    name = "never_indexed"
+    inherit_cache = True
+
+
+@compiles(never_indexed)
+def _never_indexed_default(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"COALESCE({column}, {column})"
+
+
+@compiles(never_indexed, "sqlite")
+def _never_indexed_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+def lock_pair(session, first: int, second: int) -> None:
+    """Hold a lock on the pair of numbers until the transaction ends: PostgreSQL's advisory lock
+    (two transactions recounting the same rows wait for each other instead of colliding on
+    their keys); SQLite's writes hold the database lock already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": first, "b": second})
+
+
 def insert_for(session):
     """The dialect's INSERT construct, which has `on_conflict_do_nothing` and
     `on_conflict_do_update` (both dialects)."""
@@ -113,11 +142,49 @@ compiles(long_span)(_long_span("postgresql"))
 compiles(long_span, "sqlite")(_long_span("sqlite"))
 
 
+_DOSSIER_COLUMNS = re.compile(r"\b(resolved_at|accepted_at|due_date|due_at|due_in_hours)\b")
+
+
+class _dossier_predicate(FunctionElement):
+    """The WHERE of a partial index on dossier (`texts`: per dialect, models.py), written as the
+    index writes it so that the planner can use the index; over the dossier table itself."""
+
+    texts: dict = {}
+    inherit_cache = True
+
+
+@compiles(_dossier_predicate)
+def _dossier_predicate_sql(element, compiler, **kw):
+    sql = element.texts.get(compiler.dialect.name, element.texts["postgresql"])
+    return "(" + _DOSSIER_COLUMNS.sub(r"dossier.\1", sql) + ")"
+
+
+class late_result(_dossier_predicate):
+    """A result a day after its due date or past the due moment (ix_dossier_late_result)."""
+
+    name = "late_result"
+    texts = LATE_RESULT
+    inherit_cache = True
+
+
+class result_before_acceptance(_dossier_predicate):
+    """A result recorded before the acceptance (ix_dossier_result_before_acceptance)."""
+
+    name = "result_before_acceptance"
+    texts = {"postgresql": RESULT_BEFORE_ACCEPTANCE}
+    inherit_cache = True
+
+
 def gather_statistics(session, tables: tuple[str, ...] = ()) -> None:
     """ANALYZE after a bulk change (seeding, an import): the planner then knows, e.g., that a
     status is rare within an agency and takes the index that finds it (issue 16). On SQLite
     the sample per index is bounded (analysis_limit), so it costs milliseconds on any size.
-    The caller commits."""
+    A bulk change may bypass the ORM (the seed's inserts): the dashboard's kept months are made
+    stale too (domain/month_figures.py). The caller commits."""
+    from domain import month_figures  # (it imports this module)
+
+    if not tables or {"dossier", "payment"} & set(tables):
+        month_figures.forget_all(session)
     dialect = session.get_bind().dialect.name
     names = ", ".join(f'"{t}"' for t in tables)
     if dialect == "sqlite":

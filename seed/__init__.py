@@ -89,8 +89,7 @@ def seed_scale(count, batch):
             raise click.ClickException(
                 "Chưa có danh mục thủ tục; chạy flask seed demo trước / " + str(exc)
             ) from exc
-    gather_statistics(db.session)
-    db.session.commit()
+    # No ANALYZE here: generate() ends with one (seed/common.py bulk_load).
     click.echo(
         f"{stats['dossiers']} dossiers ({stats['first_day']:%d/%m/%Y} – "
         f"{stats['last_day']:%d/%m/%Y}), {stats['events']} events, {stats['payments']} payments, "

@@ -4,12 +4,15 @@ search text and a cached due-date rule."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from operator import itemgetter
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Engine, func, insert, select, text
 
+from domain import search_index
 from domain.calendar import WorkingCalendar
 from domain.sql import gather_statistics
 from domain.text import normalize_search
@@ -98,10 +101,12 @@ def _copy(session, table, rows) -> None:
     columns = keys + list(defaults)
     extra = tuple(defaults.values())
     names = ", ".join(f'"{table.c[k].name}"' for k in columns)
+    getter = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
     cursor = session.connection().connection.driver_connection.cursor()
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        write_row = copy.write_row
         for row in rows:
-            copy.write_row(tuple(row[k] for k in keys) + extra)
+            write_row(getter(row) + extra)
 
 
 def secondary_indexes(session, table) -> list[tuple[str, str]]:
@@ -126,31 +131,145 @@ def secondary_indexes(session, table) -> list[tuple[str, str]]:
     return [tuple(row) for row in rows]
 
 
+def create_indexes(session, groups: list[list[str]]) -> None:
+    """Run the CREATE INDEX statements of `groups` (a group: one table's). On PostgreSQL with a
+    session on an engine, two groups at a time, each on a connection of its own (two cores; the
+    dossier's trigram index alone takes about as long as all the others), sorting in memory;
+    else one after the other in the session (SQLite has one writer; a session bound to a
+    connection, as in the tests, holds locks the others would wait for)."""
+    # Sorting an index of a million rows in memory instead of on disk.
+    memory = "SET LOCAL maintenance_work_mem = '256MB'"
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql" or not isinstance(bind, Engine):
+        if groups and bind.dialect.name == "postgresql":
+            session.execute(text(memory))
+        for create in (create for group in groups for create in group):
+            session.execute(text(create))
+        return
+    session.commit()
+
+    def build(group):
+        with bind.connect() as connection:
+            for create in group:
+                with connection.begin():
+                    connection.exec_driver_sql(memory)
+                    connection.exec_driver_sql(create)
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="seed-index") as pool:
+        for job in [pool.submit(build, group) for group in groups]:
+            job.result()
+
+
+def foreign_keys(session, table) -> list[tuple[str, str]]:
+    """(name, definition) of the table's foreign keys on PostgreSQL, read from the database; none
+    on SQLite, whose check per row is one primary-key look-up (and cannot be dropped)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    rows = session.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid = CAST(:t AS regclass) ORDER BY conname"
+        ),
+        {"t": f'"{table.name}"'},
+    )
+    return [tuple(row) for row in rows]
+
+
+# SQLite during a bulk load (restored after): the index pages of a million-row table in memory
+# (default: 2 MB). Not `synchronous`: it cannot change inside a transaction, and the app begins
+# one on every connection (transactions.py); in WAL mode it only syncs at checkpoints anyway.
+SQLITE_LOAD_PRAGMAS = {"cache_size": "-262144"}
+
+
 @contextlib.contextmanager
 def bulk_load(session, tables, rebuild_indexes: bool = True):
     """A large load into `tables`: their secondary indexes dropped first and built again at the
     end (one sorted pass each instead of a B-tree insert per row; built even if the load
-    fails), and ANALYZE afterwards so that the planner knows the new sizes. `rebuild_indexes=False` (a small load into a large
-    database) keeps the indexes."""
+    fails), and ANALYZE afterwards so that the planner knows the new sizes.
+    On PostgreSQL their foreign keys are dropped as well and added again at the end (one join
+    checks each, instead of a query per row and key: PostgreSQL's advice for bulk loads).
+    `rebuild_indexes=False` (a small load into a large database) keeps indexes and keys.
+    On SQLite the triggers of the search index are dropped, whatever the size of the load: it
+    yields `index_search`, which adds the rows loaded since its last call to the search index in
+    one statement (domain/search_index.py), to be called in each batch's transaction; the rest
+    is indexed at the end."""
     sqlite = session.get_bind().dialect.name == "sqlite"
-    dropped = []
+    connection = session.connection()
+    pragmas = {}
+    if sqlite:
+        for name, value in SQLITE_LOAD_PRAGMAS.items():
+            pragmas[name] = connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            connection.exec_driver_sql(f"PRAGMA {name} = {value}")
+    dropped, keys = {}, []  # dropped: table name -> its indexes' CREATE statements
     if rebuild_indexes:
         for table in tables:
             for name, create in secondary_indexes(session, table):
                 session.execute(text(f'DROP INDEX "{name}"'))
-                dropped.append(create)
-        session.commit()
+                dropped.setdefault(table.name, []).append(create)
+        for table in tables:
+            for name, definition in foreign_keys(session, table):
+                session.execute(text(f'ALTER TABLE "{table.name}" DROP CONSTRAINT "{name}"'))
+                keys.append(f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{name}" {definition}')
+    searched = {}  # table name -> [largest id in its search index, its triggers' CREATE statements]
+    for table in tables:
+        triggers = search_index.triggers(connection, table.name)
+        if triggers:
+            last = session.scalar(select(func.max(table.c.id))) or 0
+            searched[table.name] = [last, [create for _, create in triggers]]
+            for name, _ in triggers:
+                session.execute(text(f'DROP TRIGGER "{name}"'))
+    session.commit()
+
+    def index_search() -> None:
+        for name, entry in searched.items():
+            entry[0] = search_index.index_rows_after(session.connection(), name, entry[0])
+
     try:
-        yield
+        yield index_search
     finally:
         session.rollback()  # what the load left uncommitted after a failure
-        if dropped and not sqlite:
-            # Sorting an index of a million rows in memory instead of on disk.
-            session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-        for create in dropped:
+        create_indexes(session, list(dropped.values()))
+        for create in keys:
             session.execute(text(create))
+        index_search()
+        for _, creates in searched.values():
+            for create in creates:
+                session.execute(text(create))
         session.commit()
+        for name, value in pragmas.items():
+            session.connection().exec_driver_sql(f"PRAGMA {name} = {value}")
     analyze(session)
+
+
+class Writer:
+    """Jobs run one at a time in a thread beside the caller's: the seed makes its next batch of
+    rows in Python while the database writes the last one (SQLite's work runs without the GIL,
+    PostgreSQL's in the server), on two cores at once. At most one job is in flight, so memory
+    stays one batch; a job's failure is raised in the caller, at the next submit or at the end.
+    The caller does not touch the session between its first submit and the end."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-writer")
+        self._job = None
+
+    def submit(self, fn, *args) -> None:
+        self.wait()
+        # In the caller's context: Flask's app context, which finds db.session, is a ContextVar.
+        self._job = self._pool.submit(contextvars.copy_context().run, fn, *args)
+
+    def wait(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.result()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.wait()  # before anyone else uses the session, also after a failure
+        finally:
+            self._pool.shutdown()
 
 
 def analyze(session) -> None:
@@ -195,6 +314,18 @@ def search_text(*values) -> str:
 @lru_cache(maxsize=65536)
 def _normalize(value: str) -> str:
     return normalize_search(value)
+
+
+def fast_randint(rng):
+    """`rng.randint` drawing the very same numbers (CPython's randint(a, b) is
+    a + rng._randbelow(b - a + 1) after argument checks): ~40 % less per call, and the seed
+    calls it about eleven times a dossier. tests/seed/test_scale.py compares the two."""
+    randbelow = rng._randbelow
+
+    def randint(a: int, b: int) -> int:
+        return a + randbelow(b - a + 1)
+
+    return randint
 
 
 def utc(local: dt.datetime) -> dt.datetime:

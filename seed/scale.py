@@ -4,8 +4,10 @@ sample scanned at the counter and electronic results, so that the digitisation f
 report (domain/digitisation.py) are plausible from 2020 on.
 
 They are accepted from 2020 on (after the latest dossier already there), so the 2019 figures of
-the demo never move. Rows go in by bulk Core inserts in batches, one commit per batch; explicit ids
-continue from the largest ones, and PostgreSQL sequences are moved past them.
+the demo never move. Rows go in by bulk inserts (COPY on PostgreSQL) in batches, one commit per
+batch, written by a thread while the next batch is made; explicit ids continue from the largest
+ones, and PostgreSQL sequences are moved past them. The load is a bulk load (seed/common.py
+bulk_load): indexes, foreign keys and search triggers are dropped for it and made again after.
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ from models import (
 from seed.common import (
     UTC_OFFSET,
     DueDates,
+    Writer,
     bulk_insert,
     bulk_load,
+    fast_randint,
     next_id,
     search_text,
     sync_sequences,
@@ -132,9 +136,6 @@ def generate(
     file_rng = random.Random(seed * 31 + count)
     scans, results = sample_pdfs(session, files_dir) if files_dir is not None else ([], [])
     session.info["skip_audit"] = True
-    if session.get_bind().dialect.name == "sqlite":
-        # Index pages of a million-row table do not fit SQLite's default 2 MB page cache.
-        session.connection().exec_driver_sql("PRAGMA cache_size = -262144")
     procs = session.execute(
         select(
             Procedure.id,
@@ -210,19 +211,18 @@ def generate(
     totals = {key: 0 for key in buf}
     buf["dossier_ids"] = None  # (first, last) of the batch: its events are written by SQL
     random_ = rng.random
-    randint = rng.randint
+    randint = fast_randint(rng)
+    file_randint = fast_randint(file_rng)
+    tables = [t for t, _ in TABLES]
 
-    def flush():
+    def write(batch, events):
+        """One batch into the database, in the writer's thread (seed/common.py Writer)."""
         for table, key in TABLES:
-            rows = buf[key]
             if key == "event":
-                if buf["dossier_ids"]:
-                    first_id, last_id = buf["dossier_ids"]
-                    insert_events(session, first_id, last_id, ids["event"])
-                    ids["event"] += EVENTS * (last_id - first_id + 1)
-                    totals[key] += EVENTS * (last_id - first_id + 1)
-                    buf["dossier_ids"] = None
+                if events:
+                    insert_events(session, *events)
                 continue
+            rows = batch[key]
             if key == "counter":
                 new = [r for r in rows if r["day"] not in counters]
                 bulk_insert(session, table, new)
@@ -235,10 +235,26 @@ def generate(
                         )
             else:
                 bulk_insert(session, table, rows)
-            totals[key] += len(rows)
-            buf[key] = []
-        sync_sequences(session, [t for t, _ in TABLES])
+        index_search()  # the batch's dossiers (SQLite's FTS table)
+        sync_sequences(session, tables)
         session.commit()
+
+    def flush():
+        """The rows made since the last flush handed to the writer; ids and totals move here."""
+        events = None
+        if buf["dossier_ids"]:
+            first_id, last_id = buf["dossier_ids"]
+            events = (first_id, last_id, ids["event"])
+            ids["event"] += EVENTS * (last_id - first_id + 1)
+            totals["event"] += EVENTS * (last_id - first_id + 1)
+            buf["dossier_ids"] = None
+        batch = {}
+        for _, key in TABLES:
+            if key != "event":
+                batch[key] = buf[key]
+                totals[key] += len(buf[key])
+                buf[key] = []
+        writer.submit(write, batch, events)
 
     def attach_files(dossier_id, accepted, resolved, user_id):
         """The sample's documents with their scans, and electronic results (bulk rows)."""
@@ -263,7 +279,7 @@ def generate(
             return row
 
         if file_rng.random() < SCANNED:
-            n_docs = file_rng.randint(1, len(DOCUMENT_NAMES))
+            n_docs = file_randint(1, len(DOCUMENT_NAMES))
             late = file_rng.random() < LATE_SCAN
             for k in range(n_docs):
                 document_id = ids["document"]
@@ -282,7 +298,7 @@ def generate(
                 at = (
                     accepted + dt.timedelta(days=1)
                     if late and k == n_docs - 1
-                    else accepted + dt.timedelta(minutes=file_rng.randint(1, 15))
+                    else accepted + dt.timedelta(minutes=file_randint(1, 15))
                 )
                 buf["file"].append(file_row(document_id, scans[k % len(scans)], "scan", at))
         if file_rng.random() < RESULT:
@@ -297,7 +313,8 @@ def generate(
 
     # A load larger than what is there: indexes built once at the end (seed/common.py).
     existing = ids["dossier"] - 1
-    with bulk_load(session, [t for t, _ in TABLES], rebuild_indexes=count >= existing):
+    load = bulk_load(session, tables, rebuild_indexes=count >= existing)
+    with load as index_search, Writer() as writer:
         done = 0
         for day, n_day in zip(days, per_day):
             seq = counters.get(day, 0)

@@ -14,11 +14,12 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from domain import calendar_checklist, clock, dashboard, periods
+from domain import calendar_checklist, clock, dashboard, month_figures, periods
 from domain.formatting import format_number, format_percent, format_vnd
 from domain.svg_charts import bar_chart, hbar_chart
 from models import CHANNELS, Dossier, db
 from replica import reports_session
+from transactions import write_aside
 from views import labels
 from views.base import ALL_ROLES, RoleRequiredMixin
 from views.reports import FIRST_YEAR
@@ -144,8 +145,18 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
         hit = cache.get(key)
         if hit and time.monotonic() - hit[0] < ttl:
             return hit[1]
-        # "Now" figures are about today, whatever window the charts show.
-        figures = dashboard.dashboard(reports_session(), end, scope, now=today)
+        # "Now" figures are about today, whatever window the charts show. Whole months counted
+        # from the dossiers are kept in the main database for the next view (even when read
+        # from a replica: kept only if no change came meanwhile).
+        figures = dashboard.dashboard(
+            reports_session(),
+            end,
+            scope,
+            now=today,
+            keep=lambda pending: write_aside(
+                db.session.session_factory, lambda session: month_figures.keep(session, pending)
+            ),
+        )
         if len(cache) > 64:
             cache.clear()
         cache[key] = (time.monotonic(), figures)

@@ -204,6 +204,43 @@ def test_a_read_does_not_wait_to_note_when_the_login_was_last_seen(sqlite_app):
     assert last_seen() > long_ago + dt.timedelta(minutes=30)
 
 
+def test_the_dashboard_does_not_wait_to_keep_its_months(sqlite_app):
+    """The dashboard keeps the months it counted (domain/month_figures.py) in a transaction of
+    its own: during another request's write that is skipped, not waited for, and a later view
+    keeps them."""
+    import datetime as dt
+
+    from domain import lifecycle as lc
+    from models import FigureMonth
+
+    with sqlite_app.app_context():
+        dossier = Dossier(
+            procedure_id=sqlite_app.config["TEST_PROCEDURE_ID"], applicant_name="Tháng"
+        )
+        lc.accept_dossier(db.session, dossier, None, dt.datetime(2019, 2, 4, 9), "U")
+        db.session.commit()
+
+    def february():
+        with sqlite_app.app_context():
+            row = db.session.get(FigureMonth, "2019-02")
+            return row.version, row.filled
+
+    client = _logged_in(sqlite_app)
+    sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = 5000  # what a wait would cost
+    try:
+        with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+            sqlite_app.extensions.pop("motcua_dashboard", None)
+            response, seconds = _timed(lambda: client.get("/?until=2019-03"))
+            assert response.status_code == 200 and seconds < 1, seconds
+    finally:
+        sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = TIMEOUT_MS
+    version, filled = february()
+    assert filled is None
+    sqlite_app.extensions.pop("motcua_dashboard", None)
+    assert client.get("/?until=2019-03").status_code == 200
+    assert february() == (version, version)
+
+
 def test_a_read_that_restores_a_draft_writes_in_its_own_transaction(sqlite_app):
     """Opening a kept draft (views/idle.py) deletes it: a GET that writes. Its read snapshot
     began with the user's login check; when another request commits in between, writing from
@@ -316,6 +353,9 @@ def test_get_requests_never_write(sqlite_app):
             in ("INSERT", "UPDATE", "DELETE", "REPLACE")
             # The receipt issues the look-up secret it prints, in a write transaction of its own.
             and not request.path.startswith("/dossier/print/01/")
+            # The dashboard keeps the months it counted, in a transaction of its own that never
+            # waits for the lock (transactions.write_aside).
+            and not (request.path == "/" and "figure_month" in statement)
         ):
             writes.append((request.path, statement[:80]))
 

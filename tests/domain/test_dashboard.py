@@ -10,9 +10,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import event
 
-from domain import dashboard
+from domain import dashboard, month_figures
 from domain.svg_charts import bar_chart, hbar_chart
 from models import Agency, db
+from tests.support import statements_of
 
 D = dt.date
 TODAY = D(2019, 3, 31)
@@ -132,3 +133,61 @@ def test_dashboard_page_computes_each_figure_once(march_with_users):
         event.remove(engine, "before_cursor_execute", record)
     assert len(sent) >= 5
     assert [s for s, n in Counter(sent).items() if n > 1] == []
+
+
+@pytest.mark.commits  # the months are kept in a transaction of their own, as in production
+def test_dashboard_page_keeps_whole_months(march_with_users):
+    """Issue 16: the twelve months' figures are counted from the dossiers once, kept, then read:
+    a later view (the page's cache expired) reads the dossiers only for the figures of the
+    moment (open, overdue), and shows the same page."""
+    c = march_with_users.test_client()
+    c.post("/login", data={"username": "manager1", "password": "correct horse 42"})
+    pages, dossier_reads = [], []
+    for _ in range(3):  # the months' version rows, then their figures, then read
+        march_with_users.extensions.pop("motcua_dashboard", None)
+        sent = statements_of(march_with_users, lambda: pages.append(c.get("/?until=2019-03")))
+        dossier_reads.append([s for s in sent if "FROM dossier" in s or "FROM payment" in s])
+    assert all(p.status_code == 200 for p in pages)
+    # The charts: every month's figures (received, fees) and the on-time share per agency.
+    first, last = (re.findall(r"<svg.*?</svg>", p.get_data(as_text=True), re.S) for p in pages[::2])
+    assert len(first) == 3 and first == last
+    assert len(dossier_reads[2]) == 3 < len(dossier_reads[0])  # open now, by agency, the list
+
+
+@pytest.mark.commits  # another connection holds the lock, as another request would
+def test_dashboard_does_not_wait_for_a_writer_to_keep_its_months(march_with_users):
+    """A long write (an import) holds the months' rows (PostgreSQL) or the database (SQLite):
+    the page is shown at once, the months are kept by a later view."""
+    import time
+
+    from sqlalchemy import select, text
+
+    from models import FigureMonth
+
+    c = march_with_users.test_client()
+    c.post("/login", data={"username": "manager1", "password": "correct horse 42"})
+    with march_with_users.app_context():
+        engine = db.engine
+
+    def kept():
+        with march_with_users.app_context():
+            return db.session.scalars(
+                select(FigureMonth.month).where(FigureMonth.filled == FigureMonth.version)
+            ).all()
+
+    march_with_users.extensions.pop("motcua_dashboard", None)
+    assert c.get("/?until=2019-03").status_code == 200  # the months' version rows
+    with march_with_users.app_context():
+        month_figures.forget_all(db.session)
+        db.session.commit()
+    with engine.connect() as writer:  # (outside a request: BEGIN IMMEDIATE on SQLite)
+        writer.execute(text("UPDATE figure_month SET version = version"))
+        march_with_users.extensions.pop("motcua_dashboard", None)
+        start = time.monotonic()
+        assert c.get("/?until=2019-03").status_code == 200
+        assert time.monotonic() - start < 2
+        writer.rollback()
+    assert kept() == []
+    march_with_users.extensions.pop("motcua_dashboard", None)
+    assert c.get("/?until=2019-03").status_code == 200
+    assert "2019-03" in kept()

@@ -1,0 +1,341 @@
+"""The dashboard's twelve months without reading a year of dossiers per view (issue 16: 250,000
+dossiers a year): per month and agency, the dossiers received (by channel), closed, closed early
+or on time, and the fees collected (figures named received:<channel>, closed, in_time, fees).
+
+A whole month's figures are computed once from the dossiers and payments and kept in
+figure_month_row. A change to a dossier or a payment (added, changed, removed) raises the
+version of each month whose figures it changes, in the same transaction (an ORM event, below):
+for a dossier, the months where what it adds differs before and after the change (its
+acceptance month when it becomes received or not, or changes agency or channel; its closing
+month when it closes, or its closing or due date moves; its payments' months when its agency
+changes); for a payment, the months of its payment date before and after. That month's rows are
+stale until computed again by the next view. Rows are stored only if the month's version did not move while they were computed,
+so a change committed meanwhile is never hidden. A month not whole within the window (the month
+of today) is always counted live, up to the window's last day.
+
+Writes that bypass the ORM (the bulk seed) are followed by forget_all() (domain/sql.py
+gather_statistics, run after every bulk change)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import event, func, inspect, select, union_all, update
+from sqlalchemy.orm import Session
+
+from domain import deadlines, payments, periods
+from domain.periods import within
+from domain.sql import count_if, day_of, insert_for, month_of, unindexed
+from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
+from models import Dossier, FigureMonth, FigureMonthRow, Payment
+
+RECEIVED = "received:"  # + channel
+CLOSED, IN_TIME, FEES = "closed", "in_time", "fees"
+
+# The dates that place a dossier in a month.
+DOSSIER_DATES = ("accepted_at", "resolved_at", "closed_at")
+
+
+def month_key(day: dt.date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def _month_end(start: dt.date) -> dt.date:
+    return periods.add_months(start, 1) - dt.timedelta(days=1)
+
+
+# ---- counting from the dossiers and payments -----------------------------------------------------
+
+
+def count(session, first: dt.date, last: dt.date, agency_ids=None) -> dict:
+    """{(YYYY-MM, agency id, figure): n} over the days [first, last]: three GROUP BYs on bounded
+    date ranges (acceptance, closing, payment)."""
+    out: dict = {}
+
+    def scoped(stmt):
+        return stmt if agency_ids is None else stmt.where(Dossier.agency_id.in_(agency_ids or [-1]))
+
+    month = month_of(Dossier.accepted_at)
+    received = (
+        select(month, Dossier.agency_id, Dossier.channel, func.count())
+        .where(
+            *within(Dossier.accepted_at, first, last),
+            Dossier.status.notin_(NOT_RECEIVED_STATUSES),
+        )
+        .group_by(month, Dossier.agency_id, Dossier.channel)
+    )
+    for key, agency, channel, n in session.execute(scoped(received)):
+        out[(key, agency, f"{RECEIVED}{channel or ''}")] = int(n)
+
+    # Closed: resolved (by resolved_at) or withdrawn / stopped (by closed_at), classified as the
+    # report does (withdrawn and stopped count on time).
+    status = unindexed(Dossier.status)
+    parts = [
+        scoped(
+            select(
+                Dossier.agency_id,
+                Dossier.status,
+                Dossier.due_date,
+                Dossier.due_at,
+                Dossier.due_in_hours,
+                column.label("closed_at"),
+                day_of(column).label("close_day"),
+            ).where(status.in_(statuses), *within(column, first, last))
+        )
+        for column, statuses in (
+            (Dossier.resolved_at, RESOLVED_STATUSES),
+            (Dossier.closed_at, CLOSED_STATUSES),
+        )
+    ]
+    d = union_all(*parts).subquery("closed").c
+    late = deadlines.outcome_criteria(
+        d.status,
+        d.close_day,
+        d.due_date,
+        closed_at=d.closed_at,
+        due_at=d.due_at,
+        in_hours=d.due_in_hours,
+    )[deadlines.LATE]
+    closed_month = month_of(d.closed_at)
+    for key, agency, n, n_late in session.execute(
+        select(closed_month, d.agency_id, func.count(), count_if(late)).group_by(
+            closed_month, d.agency_id
+        )
+    ):
+        out[(key, agency, CLOSED)] = int(n)
+        out[(key, agency, IN_TIME)] = int(n) - int(n_late)
+
+    # Fees: the payments not cancelled, by the dossier's agency (the report's figure).
+    sums = payments.add_up(
+        payments.payment_totals(session, first, last, agency_ids),
+        lambda r: (f"{r.year:04d}-{r.month:02d}", r.agency_id),
+    )
+    for (key, agency), (_, amount) in sums.items():
+        out[(key, agency, FEES)] = int(amount)
+    return out
+
+
+# ---- the months kept ------------------------------------------------------------------------------
+
+
+def figures(session, first: dt.date, last: dt.date, agency_ids=None) -> tuple[dict, list]:
+    """({(YYYY-MM, agency id, figure): n} over [first, last], months to keep): whole months
+    from the kept rows when they are current, the others counted (all agencies, to be kept:
+    pass the second value to keep()); a month not whole within [first, last] counted live."""
+    whole, segments = [], []  # segments: [start, end, keep?]
+    start = first.replace(day=1)
+    while start <= last:
+        end = _month_end(start)
+        if start >= first and end <= last:
+            whole.append(start)
+        else:
+            segments.append([max(start, first), min(end, last), False])
+        start = periods.add_months(start, 1)
+    keys = [month_key(m) for m in whole]
+    versions = {}
+    current = set()
+    if keys:
+        for month, version, filled in session.execute(
+            select(FigureMonth.month, FigureMonth.version, FigureMonth.filled).where(
+                FigureMonth.month.in_(keys)
+            )
+        ):
+            versions[month] = version
+            if filled == version:
+                current.add(month)
+    out: dict = {}
+    if current:
+        stmt = select(
+            FigureMonthRow.month,
+            FigureMonthRow.agency_id,
+            FigureMonthRow.figure,
+            FigureMonthRow.value,
+        ).where(FigureMonthRow.month.in_(sorted(current)))
+        if agency_ids is not None:
+            stmt = stmt.where(FigureMonthRow.agency_id.in_(list(agency_ids) or [-1]))
+        for month, agency, figure, value in session.execute(stmt):
+            out[(month, agency, figure)] = int(value)
+    segments += [[m, _month_end(m), True] for m in whole if month_key(m) not in current]
+    # Adjacent segments are counted together (one pass) when they are counted alike.
+    segments.sort()
+    merged: list = []
+    for seg in segments:
+        prev = merged[-1] if merged else None
+        if (
+            prev
+            and prev[1] + dt.timedelta(days=1) == seg[0]
+            and (agency_ids is None or prev[2] == seg[2])
+        ):
+            prev[1] = seg[1]
+            prev[3].append(seg)
+        else:
+            merged.append([seg[0], seg[1], seg[2], [seg]])
+    pending = []
+    for seg_start, seg_end, keeping, parts in merged:
+        counted = count(session, seg_start, seg_end, None if keeping else agency_ids)
+        for part_start, _, part_keep in parts:
+            key = month_key(part_start)
+            rows = {k: v for k, v in counted.items() if k[0] == key}
+            if part_keep:
+                pending.append((key, versions.get(key), rows))
+            if agency_ids is not None:
+                allowed = set(agency_ids)
+                rows = {k: v for k, v in rows.items() if k[1] in allowed}
+            out.update(rows)
+    return out, pending
+
+
+def keep(session, pending: list) -> None:
+    """Store the months counted by figures() whose version has not moved since it was read (the
+    caller commits). A month never seen gets its version row now, and is stored next time."""
+    table, rows_table = FigureMonth.__table__, FigureMonthRow.__table__
+    insert = insert_for(session)
+    for month, version, rows in pending:
+        if version is None:
+            session.execute(
+                insert(table)
+                .values(month=month, version=0, filled=None)
+                .on_conflict_do_nothing(index_elements=["month"])
+            )
+            continue
+        claimed = session.execute(
+            update(table)
+            .where(table.c.month == month, table.c.version == version)
+            .values(filled=version)
+        ).rowcount
+        if not claimed:
+            continue  # changed meanwhile: counted again by a later view
+        session.execute(rows_table.delete().where(rows_table.c.month == month))
+        if rows:
+            session.execute(
+                rows_table.insert(),
+                [
+                    {"month": m, "agency_id": a, "figure": f, "value": v}
+                    for (m, a, f), v in rows.items()
+                ],
+            )
+
+
+def forget(session, months) -> None:
+    """The kept figures of these months (YYYY-MM) stale: their versions raised (in sorted
+    order: concurrent changes lock the rows alike)."""
+    if not months:
+        return
+    table = FigureMonth.__table__
+    stmt = insert_for(session)(table).values(
+        [{"month": m, "version": 1, "filled": None} for m in sorted(months)]
+    )
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["month"], set_={"version": table.c.version + 1})
+    )
+
+
+def forget_all(session) -> None:
+    """Every kept month stale, and a version row for each month from the earliest date of a
+    dossier or payment to the latest (so that the next view keeps what it counts): after writes
+    that bypass the ORM (the bulk seed)."""
+    table = FigureMonth.__table__
+    session.execute(update(table).values(version=table.c.version + 1))
+    columns = [getattr(Dossier, attr) for attr in DOSSIER_DATES] + [Payment.paid_at]
+    bounds = [
+        v
+        for v in session.execute(
+            select(*(select(f(c)).scalar_subquery() for c in columns for f in (func.min, func.max)))
+        ).one()
+        if v is not None
+    ]
+    if not bounds:
+        return
+    months, day, last = [], min(bounds).date().replace(day=1), max(bounds).date()
+    while day <= last:
+        months.append({"month": month_key(day), "version": 0, "filled": None})
+        day = periods.add_months(day, 1)
+    session.execute(
+        insert_for(session)(table).values(months).on_conflict_do_nothing(index_elements=["month"])
+    )
+
+
+# ---- a change makes its months stale -------------------------------------------------------------
+
+
+def _values(obj, attr: str) -> list:
+    """The attribute's value now and, if it changed in this flush, before."""
+    state = inspect(obj)
+    values = [getattr(obj, attr)]
+    if state.persistent or state.deleted:
+        values += state.attrs[attr].history.deleted or []
+    return values
+
+
+def _before(obj, attr: str):
+    """The attribute's value before this flush's change (models: active_history)."""
+    history = inspect(obj).attrs[attr].history
+    if not history.has_changes():
+        return getattr(obj, attr)
+    return history.deleted[0] if history.deleted else None
+
+
+def _share(get) -> set:
+    """What a dossier adds to the month figures (count above), given its attribute values:
+    (month, what counts there). Equal before and after a change: its months need no
+    recount (a dossier resolved today leaves the month it was received in as it was)."""
+    status, agency = get("status"), get("agency_id")
+    out = set()
+    accepted = get("accepted_at")
+    if accepted is not None and status not in NOT_RECEIVED_STATUSES:
+        out.add((month_key(accepted), RECEIVED, agency, get("channel")))
+    resolved, closed = get("resolved_at"), get("closed_at")
+    if status in RESOLVED_STATUSES and resolved is not None:
+        # the lateness: the day and moment against the due date, or moment in hours
+        due = (get("due_date"), get("due_at"), get("due_in_hours"))
+        out.add((month_key(resolved), CLOSED, agency, resolved, *due))
+    if status in CLOSED_STATUSES and closed is not None:  # withdrawn, stopped: on time
+        out.add((month_key(closed), CLOSED, agency, closed))
+    return out
+
+
+def months_touched(session, objects) -> set[str]:
+    """The months whose figures the flush of `objects` (added, changed or removed) changes."""
+    months: set[str] = set()
+    days: list = []
+    for obj in objects:
+        state = inspect(obj)
+        if isinstance(obj, Dossier):
+            now = set() if state.deleted else _share(lambda attr, obj=obj: getattr(obj, attr))
+            before = (
+                set() if state.key is None else _share(lambda attr, obj=obj: _before(obj, attr))
+            )
+            months |= {share[0] for share in now ^ before}
+            if state.key is not None and (
+                state.deleted or _before(obj, "agency_id") != obj.agency_id
+            ):
+                # its payments count under its agency
+                days += session.scalars(
+                    select(Payment.paid_at).where(Payment.dossier_id == state.identity[0])
+                ).all()
+        elif isinstance(obj, Payment):
+            days += _values(obj, "paid_at")
+    return months | {month_key(d) for d in days if d is not None}
+
+
+def _stale_months(session, flush_context, instances):
+    objects = [
+        obj for obj in (*session.new, *session.deleted) if isinstance(obj, (Dossier, Payment))
+    ] + [
+        obj
+        for obj in session.dirty
+        if isinstance(obj, (Dossier, Payment))
+        and session.is_modified(obj, include_collections=False)
+    ]
+    if not objects:
+        return
+    with session.no_autoflush:
+        months = months_touched(session, objects)
+    forget(session, months)
+
+
+def install() -> None:
+    """Make the months stale in each flush's transaction (called by create_app, like the audit
+    hook and the report's per-day counts)."""
+    if not event.contains(Session, "before_flush", _stale_months):
+        event.listen(Session, "before_flush", _stale_months)

@@ -1,0 +1,308 @@
+"""The report's per-day counts (issue 16): for each day, agency (the dossier's) and procedure,
+the dossiers received that day by channel and of those scanned at intake, closed that day by
+outcome (design method), resolved that day and of those with an electronic result, and returned
+by post that day (table report_day). A period's flows are the sums of its days: the report reads
+a row per procedure and day instead of every dossier of the period. What is open at an instant
+(carried over, pending) is not a sum of days: domain/reports.py reads it from the dossiers.
+
+Each count is the rule of its home module, written once as SQL over the dossier and used here:
+the closing time and the outcome (domain/deadlines.py), scanned at intake and electronic result
+(domain/digitisation.py), returned by post (domain/postal.py).
+
+Kept current in the transaction of every change: after each flush (`install`, like the audit
+hook) the (day, agency) pairs that a changed dossier, document or file touches, before and after
+the change, are counted again from the dossiers of that day and agency (a few dozen rows, by
+index ranges). Writes that bypass the ORM (the seed's bulk inserts) call `rebuild`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, case, delete, event, func, inspect, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import Null
+
+from domain import deadlines, digitisation, postal
+from domain.periods import day_bounds
+from domain.sql import day_of, lock_pair
+from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
+from models import CHANNELS, Dossier, DossierDocument, DossierFile, Procedure, ReportDay
+
+COUNTS = (
+    "received_online",
+    "received_direct",
+    "received_postal",
+    "received_scanned",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "results",
+    "results_electronic",
+    "returned_by_post",
+)
+# The dossier's columns whose change can move a count (the others, e.g. the applicant, cannot).
+COUNTED_COLUMNS = (
+    "status",
+    "channel",
+    "agency_id",
+    "procedure_id",
+    "accepted_at",
+    "resolved_at",
+    "closed_at",
+    "returned_at",
+    "return_channel",
+    "due_date",
+    "due_at",
+    "due_in_hours",
+)
+# The days a dossier counts on: acceptance, result, closing, return (the closing day of a result
+# recorded before the acceptance is the acceptance's).
+DAY_COLUMNS = ("accepted_at", "resolved_at", "closed_at", "returned_at")
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
+
+
+def _part(day, counts: dict, *conditions):
+    D = Dossier
+    columns = [counts[k].label(k) if k in counts else literal(0).label(k) for k in COUNTS]
+    return select(
+        day.label("day"),
+        D.agency_id.label("agency_id"),
+        D.procedure_id.label("procedure_id"),
+        *columns,
+    ).where(*conditions)
+
+
+def _parts(start: dt.datetime | None = None, end: dt.datetime | None = None, agency_id=None):
+    """The contributions of the dossiers, one row per dossier and kind of day; restricted to the
+    days in [start, end) of one agency when given (each part then a bounded index range)."""
+    D = Dossier
+    bounded = start is not None
+
+    def within(column):
+        return [column >= start, column < end] if bounded else [column.is_not(None)]
+
+    agency = [D.agency_id == agency_id] if agency_id is not None else []
+    received = D.status.notin_(NOT_RECEIVED_STATUSES)
+    parts = [
+        _part(
+            day_of(D.accepted_at),
+            {
+                **{f"received_{c}": _flag(D.channel == c) for c in CHANNELS},
+                "received_scanned": _flag(digitisation.scanned_at_intake()),
+            },
+            received,
+            *within(D.accepted_at),
+            *agency,
+        )
+    ]
+    # Closed (a result, or withdrawn / stopped) on the day, by outcome: the report's rules.
+    close = deadlines.closing_time()
+    outcome = deadlines.outcome_criteria(
+        D.status,
+        day_of(close),
+        D.due_date,
+        closed_at=close,
+        due_at=D.due_at,
+        in_hours=D.due_in_hours,
+    )
+    outcomes = {f"resolved_{k}": _flag(outcome[k]) for k in deadlines.OUTCOMES}
+    closed = D.accepted_at.is_not(None)
+    if not bounded:
+        parts.append(_part(day_of(close), outcomes, close.is_not(None), closed, *agency))
+    else:
+        for statuses, column in (
+            (RESOLVED_STATUSES, D.resolved_at),
+            (CLOSED_STATUSES, D.closed_at),
+        ):
+            parts.append(
+                _part(
+                    day_of(column),
+                    outcomes,
+                    D.status.in_(statuses),
+                    *within(column),
+                    column >= D.accepted_at,
+                    *agency,
+                )
+            )
+        # Closed before its acceptance (bad legacy data): counted on the acceptance's day.
+        parts.append(
+            _part(
+                day_of(D.accepted_at),
+                outcomes,
+                *within(D.accepted_at),
+                or_(
+                    and_(D.status.in_(RESOLVED_STATUSES), D.resolved_at < D.accepted_at),
+                    and_(D.status.in_(CLOSED_STATUSES), D.closed_at < D.accepted_at),
+                ),
+                *agency,
+            )
+        )
+    parts.append(
+        _part(
+            day_of(D.resolved_at),
+            {"results": literal(1), "results_electronic": _flag(digitisation.electronic_result())},
+            D.status.in_(RESOLVED_STATUSES),
+            *within(D.resolved_at),
+            *agency,
+        )
+    )
+    parts.append(
+        _part(
+            day_of(D.returned_at),
+            {"returned_by_post": literal(1)},
+            postal.returned_by_post_criterion(),
+            *within(D.returned_at),
+            *agency,
+        )
+    )
+    return parts
+
+
+def _counted(parts):
+    u = union_all(*parts).subquery("contribution")
+    keys = (u.c.day, u.c.agency_id, u.c.procedure_id)
+    return select(*keys, *(func.sum(u.c[k]) for k in COUNTS)).group_by(*keys)
+
+
+def _insert(session, parts) -> None:
+    table = ReportDay.__table__
+    session.execute(
+        table.insert().from_select(["day", "agency_id", "procedure_id", *COUNTS], _counted(parts))
+    )
+
+
+def rebuild(session) -> None:
+    """Every row counted again from the dossiers (after a bulk load; the migration's fill).
+    The caller commits."""
+    session.execute(delete(ReportDay))
+    _insert(session, _parts())
+
+
+def recount(session, keys) -> None:
+    """The rows of these (day, agency id) pairs counted again from the dossiers; each pair
+    locked first, in order (concurrent writers of the same day and agency take turns)."""
+    for day, agency_id in sorted(keys):
+        lock_pair(session, day.toordinal(), agency_id)
+        session.execute(
+            delete(ReportDay).where(ReportDay.day == day, ReportDay.agency_id == agency_id)
+        )
+        start, end = day_bounds(day, day)
+        _insert(session, _parts(start, end, agency_id))
+
+
+# ---- reading a period ---------------------------------------------------------------------------
+
+
+def sums(session, date_from: dt.date, date_to: dt.date, keys, names) -> list:
+    """[(key values..., sums of `names`)] over the days of [from, to], grouped by `keys`
+    (columns of ReportDay, Procedure.field_id / Procedure.level: then joined, or null())."""
+    R = ReportDay
+    stmt = select(*keys, *(func.sum(getattr(R, n)) for n in names)).where(
+        R.day >= date_from, R.day <= date_to
+    )
+    if any(getattr(k, "class_", None) is Procedure for k in keys):
+        stmt = stmt.join(Procedure, Procedure.id == R.procedure_id)
+    grouped = [k for k in keys if not isinstance(k, Null)]  # a NULL key: that level not asked
+    return session.execute(stmt.group_by(*grouped) if grouped else stmt).all()
+
+
+def digitisation_counts(session, date_from: dt.date, date_to: dt.date) -> tuple[dict, dict]:
+    """({agency_id: (received, scanned at intake)}, {agency_id: (resolved, with an electronic
+    result)}) of the period, as digitisation.scanned_at_intake_counts and
+    electronic_result_counts count them; agencies with none omitted."""
+    received = [f"received_{c}" for c in CHANNELS]
+    names = [*received, "received_scanned", "results", "results_electronic"]
+    scanned, results = {}, {}
+    for agency_id, *n in sums(session, date_from, date_to, [ReportDay.agency_id], names):
+        n = [int(x or 0) for x in n]
+        total = sum(n[: len(received)])
+        if total:
+            scanned[agency_id] = (total, n[len(received)])
+        if n[-2]:
+            results[agency_id] = (n[-2], n[-1])
+    return scanned, results
+
+
+def returned_by_post(session, date_from: dt.date, date_to: dt.date) -> int:
+    """postal.returned_by_post of the period."""
+    return int(sums(session, date_from, date_to, [], ["returned_by_post"])[0][0] or 0)
+
+
+# ---- kept current at each flush -----------------------------------------------------------------
+
+_PENDING = "report_days_keys"
+
+
+def install() -> None:
+    """Every session (the app's and any other) recounts the days its flushes touch."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_flush", _after_flush)
+
+
+def _changed(obj, columns) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[c].history.has_changes() for c in columns)
+
+
+def _values(obj, column) -> list:
+    """The column's value before the change (when loaded) and now (loaded if expired)."""
+    hist = inspect(obj).attrs[column].history
+    return [v for v in (*hist.deleted, getattr(obj, column)) if v is not None]
+
+
+def _touched_dossiers(session, objects, deleted: bool) -> set[int]:
+    """The ids of the dossiers whose counts `objects` (dossiers, documents, files) may move."""
+    ids: set[int] = set()
+    documents: set[int] = set()
+    for obj in objects:
+        if isinstance(obj, Dossier):
+            if deleted or obj in session.new or _changed(obj, COUNTED_COLUMNS):
+                ids.add(obj.id)
+        elif isinstance(obj, DossierDocument):
+            ids.update(_values(obj, "dossier_id"))
+        elif isinstance(obj, DossierFile):
+            ids.update(_values(obj, "dossier_id"))
+            documents.update(_values(obj, "document_id"))
+    if documents:
+        ids.update(
+            session.scalars(
+                select(DossierDocument.dossier_id).where(DossierDocument.id.in_(documents))
+            )
+        )
+    return ids
+
+
+def _keys(session, ids: set[int]) -> set[tuple]:
+    """The (day, agency id) pairs the dossiers count on, as the database holds them now."""
+    keys = set()
+    D = Dossier
+    for chunk in range(0, len(ids), 500):
+        part = sorted(ids)[chunk : chunk + 500]
+        for agency_id, *times in session.execute(
+            select(D.agency_id, *(getattr(D, c) for c in DAY_COLUMNS)).where(D.id.in_(part))
+        ):
+            keys.update((t.date(), agency_id) for t in times if t is not None)
+    return keys
+
+
+def _before_flush(session, flush_context, instances) -> None:
+    # The days the changed rows count on before the change (what the flush moves them away
+    # from); deleted rows are read now, while they exist.
+    ids = _touched_dossiers(session, [o for o in session.dirty if o not in session.new], False)
+    ids |= _touched_dossiers(session, session.deleted, True)
+    if ids:
+        session.info.setdefault(_PENDING, set()).update(_keys(session, ids))
+
+
+def _after_flush(session, flush_context) -> None:
+    # The days they count on after it.
+    ids = _touched_dossiers(session, session.new, False)
+    ids |= _touched_dossiers(session, [o for o in session.dirty if o not in session.deleted], False)
+    keys = session.info.pop(_PENDING, set())
+    keys |= _keys(session, ids)
+    if keys:
+        recount(session, keys)

@@ -1,0 +1,362 @@
+"""The report's per-day counts (domain/report_days.py) never go stale: after every kind of change
+(intake and each transition of the life cycle, pauses, edits of any counted column, deletions,
+documents and files attached, withdrawn or removed, the seed's bulk load) the table equals a
+recount from the dossiers, and the report read from it equals the report read from the dossiers
+(figure_groups_from_dossiers, late_dossier_ids_from_dossiers, digitisation, post)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from sqlalchemy import select, update
+
+from domain import digitisation, lifecycle, postal, report_days, reports
+from domain.status import Status
+from models import (
+    Agency,
+    Dossier,
+    DossierDocument,
+    DossierFile,
+    Field,
+    Procedure,
+    ReportDay,
+    StoredFile,
+    db,
+)
+from tests.factories import create_user
+
+START = dt.date(2019, 1, 1)
+
+
+def table_rows(session) -> list:
+    return sorted(tuple(r) for r in session.execute(select(ReportDay.__table__)).all())
+
+
+def assert_current(session) -> None:
+    """The table as kept by the flushes equals a recount of every row."""
+    session.flush()
+    kept = table_rows(session)
+    report_days.rebuild(session)
+    assert kept == table_rows(session)
+
+
+def assert_same_report(session, date_from: dt.date, date_to: dt.date) -> None:
+    """Every figure the report reads from the per-day counts equals the dossiers' reading."""
+    for by_field, by_level in ((True, True), (False, False), (True, False)):
+        fast = reports.figure_groups(
+            session, date_from, date_to, by_field=by_field, by_level=by_level
+        )
+        slow = reports.figure_groups_from_dossiers(
+            session, date_from, date_to, by_field=by_field, by_level=by_level
+        )
+        assert sorted(fast, key=repr) == sorted(slow, key=repr), (date_from, date_to, by_field)
+    assert sorted(reports.late_dossier_ids(session, date_from, date_to)) == sorted(
+        reports.late_dossier_ids_from_dossiers(session, date_from, date_to)
+    ), (date_from, date_to)
+    assert digitisation.summary(
+        session, *report_days.digitisation_counts(session, date_from, date_to)
+    ) == digitisation.digitisation_summary(session, date_from, date_to)
+    assert report_days.returned_by_post(session, date_from, date_to) == postal.returned_by_post(
+        session, date_from, date_to
+    )
+
+
+def _catalog(session):
+    agencies = [Agency(code=f"A{i}", name=f"Cơ quan {i}", sort_order=i) for i in range(3)]
+    fields = [Field(code=f"F{i}", name=f"Lĩnh vực {i}", agency=agencies[0]) for i in range(2)]
+    procedures = [
+        Procedure(
+            code=f"1.00000{i}",
+            name=f"P{i}",
+            agency=agencies[i % 3],
+            field=fields[i % 2] if i % 3 == 0 else None,
+            processing_days=3,
+        )
+        for i in range(6)
+    ]
+    session.add_all(agencies + fields + procedures)
+    session.flush()
+    return agencies, procedures
+
+
+def _moment(rnd, day):
+    return dt.datetime.combine(
+        day, rnd.choice((dt.time(0, 0), dt.time(23, 59, 59), dt.time(8, 30), dt.time(16, 0)))
+    )
+
+
+def _random_dossier(rnd, procedures) -> Dossier:
+    proc = rnd.choice(procedures)
+    status = rnd.choice((1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10, 10))
+    acc_day = START + dt.timedelta(days=rnd.randrange(120))
+    acc = None if status in (1, 3) and rnd.random() < 0.7 else _moment(rnd, acc_day)
+    due = None if rnd.random() < 0.05 else acc_day + dt.timedelta(days=rnd.randrange(-1, 12))
+    closing = _moment(rnd, acc_day + dt.timedelta(days=rnd.randrange(-3, 60)))
+    in_hours = rnd.random() < 0.2 and due is not None
+    returned = status == 10 and rnd.random() < 0.9
+    return Dossier(
+        procedure_id=proc.id,
+        agency_id=proc.agency_id,
+        applicant_name="x",
+        channel=rnd.choice(("direct", "online", "postal")),
+        status=status,
+        accepted_at=acc,
+        due_date=due,
+        due_at=dt.datetime.combine(due, dt.time(10, 0)) if in_hours else None,
+        due_in_hours=in_hours,
+        resolved_at=closing if status in (9, 10) and rnd.random() < 0.95 else None,
+        closed_at=closing if status in (3, 7, 8) and rnd.random() < 0.95 else None,
+        returned_at=closing + dt.timedelta(days=rnd.randrange(3)) if returned else None,
+        return_channel=rnd.choice(("counter", "postal")) if returned else None,
+    )
+
+
+def _periods(rnd) -> list:
+    periods = [reports.month_period(2019, m) for m in range(1, 6)]
+    for _ in range(8):
+        a = START + dt.timedelta(days=rnd.randrange(-10, 200))
+        periods.append((a, a + dt.timedelta(days=rnd.randrange(0, 70))))
+    return periods
+
+
+def test_kept_current_through_inserts_edits_deletes_and_files(app):
+    rnd = random.Random(20261130)
+    with app.app_context():
+        s = db.session
+        agencies, procedures = _catalog(s)
+        dossiers = [_random_dossier(rnd, procedures) for _ in range(150)]
+        s.add_all(dossiers)
+        assert_current(s)
+        assert table_rows(s), "the flushes counted the new dossiers"
+
+        # Edits of every counted column, one flush for several dossiers.
+        for d in rnd.sample(dossiers, 60):
+            column = rnd.choice(report_days.COUNTED_COLUMNS)
+            other = _random_dossier(rnd, procedures)
+            if column == "due_in_hours":
+                d.due_at, d.due_in_hours = other.due_at, other.due_in_hours
+            elif column in ("agency_id", "procedure_id"):
+                d.procedure_id, d.agency_id = other.procedure_id, other.agency_id
+                if rnd.random() < 0.5:
+                    d.agency_id = rnd.choice(agencies).id  # moved to another agency
+            else:
+                setattr(d, column, getattr(other, column))
+        assert_current(s)
+
+        # Papers and scans: scanned at intake, the next day, withdrawn; results; removals.
+        stored = StoredFile(sha256="0" * 64, size=10, media_type="application/pdf", pages=1)
+        s.add(stored)
+        received = [d for d in dossiers if d.accepted_at is not None]
+        documents = []
+        for d in rnd.sample(received, 40):
+            for n in range(rnd.randrange(1, 3)):
+                doc = DossierDocument(dossier=d, name=f"Giấy {n}")
+                documents.append(doc)
+                s.add(doc)
+                if rnd.random() < 0.8:
+                    late = rnd.random() < 0.2
+                    s.add(
+                        DossierFile(
+                            dossier=d,
+                            document=doc,
+                            stored=stored,
+                            kind="scan",
+                            original_name="scan.pdf",
+                            uploaded_at=d.accepted_at + dt.timedelta(days=1 if late else 0),
+                        )
+                    )
+        results = []
+        for d in rnd.sample([d for d in dossiers if d.resolved_at is not None], 20):
+            f = DossierFile(
+                dossier=d,
+                stored=stored,
+                kind="result",
+                original_name="kq.pdf",
+                uploaded_at=d.resolved_at,
+            )
+            results.append(f)
+            s.add(f)
+        assert_current(s)
+        scans = s.scalars(select(DossierFile).where(DossierFile.kind == "scan")).all()
+        for f in rnd.sample(scans, 8) + results[:5]:
+            f.withdrawn_at, f.withdrawn_reason = dt.datetime(2019, 6, 1), "nhầm"
+        assert_current(s)
+        for doc in rnd.sample(documents, 6):
+            s.delete(doc)
+        assert_current(s)
+        for f in results[5:8]:
+            s.delete(f)
+        assert_current(s)
+
+        with_files = set(s.scalars(select(DossierFile.dossier_id)))
+        for d in rnd.sample([d for d in dossiers if d.id not in with_files], 20):
+            s.delete(d)
+        assert_current(s)
+        s.commit()
+        for date_from, date_to in _periods(rnd):
+            assert_same_report(s, date_from, date_to)
+
+
+def test_kept_current_through_the_life_cycle(app):
+    """Intake, every transition (pauses move the due date), a reschedule, a refusal, a return
+    by post, a withdrawal and a stop: after each, the counts equal a recount, and the report
+    from them equals the report from the dossiers."""
+    with app.app_context():
+        s = db.session
+        _agencies, procedures = _catalog(s)
+        user = create_user("canbo_rd", "staff")
+        day = dt.datetime(2019, 3, 4, 9, 0)
+        steps = [
+            ("transfer", {}),
+            ("request_supplement", {"reason": "Thiếu giấy"}),
+            ("supplement_received", {}),
+            ("reschedule", {"reason": "Chậm", "new_due_date": dt.date(2019, 3, 20)}),
+            ("await_payment", {"reason": "Phí"}),
+            ("payment_received", {}),
+            ("resolve", {}),
+            ("return", {"return_channel": "postal", "postal_tracking_no": "EMS1"}),
+        ]
+        dossiers = []
+        for n, proc in enumerate(procedures):
+            d = Dossier(
+                procedure_id=proc.id,
+                agency_id=proc.agency_id,
+                applicant_name=f"Người {n}",
+                channel="online",
+            )
+            d.status = Status.SUBMITTED
+            s.add(d)
+            s.flush()
+            lifecycle.accept_dossier(s, d, user, day + dt.timedelta(days=n), "000.00.00.H00")
+            dossiers.append(d)
+            assert_current(s)
+        for k, (action, details) in enumerate(steps):
+            at = day + dt.timedelta(days=6 + 3 * k)
+            for d in dossiers[: 6 - k // 2]:
+                if action in lifecycle.allowed_actions(d):
+                    lifecycle.transition(s, d, action, user, at, **details)
+            assert_current(s)
+        late = dossiers[-1]  # never went further than the first steps: withdrawn
+        for d in (late,):
+            for action in ("withdraw", "stop"):
+                if action in lifecycle.allowed_actions(d):
+                    lifecycle.transition(s, d, action, user, day + dt.timedelta(days=40), "Rút")
+                    break
+            assert_current(s)
+        refused = Dossier(
+            procedure_id=procedures[0].id,
+            agency_id=procedures[0].agency_id,
+            applicant_name="Từ chối",
+        )
+        refused.status = Status.SUBMITTED
+        s.add(refused)
+        s.flush()
+        lifecycle.transition(s, refused, "refuse", user, day, "Không đủ")
+        assert_current(s)
+        s.commit()
+        for date_from, date_to in [
+            reports.month_period(2019, 3),
+            reports.month_period(2019, 4),
+            (dt.date(2019, 3, 10), dt.date(2019, 3, 25)),
+            reports.quarter_period(2019, 1),
+        ]:
+            assert_same_report(s, date_from, date_to)
+
+
+def test_report_reads_the_counts_not_the_dossiers_of_the_period(app):
+    """A period's received and resolved figures are sums of report_day: a count changed behind
+    the hook's back shows in the report (and a recount puts it right)."""
+    with app.app_context():
+        s = db.session
+        _agencies, procedures = _catalog(s)
+        rnd = random.Random(7)
+        s.add_all([_random_dossier(rnd, procedures) for _ in range(40)])
+        s.flush()
+        period = reports.month_period(2019, 2)
+        before = reports.build_report(s, *period)["totals"]["received_new"]
+        key = s.execute(
+            select(ReportDay.day, ReportDay.agency_id, ReportDay.procedure_id).where(
+                ReportDay.day >= period[0], ReportDay.day <= period[1]
+            )
+        ).first()
+        s.execute(
+            update(ReportDay)
+            .where(
+                ReportDay.day == key.day,
+                ReportDay.agency_id == key.agency_id,
+                ReportDay.procedure_id == key.procedure_id,
+            )
+            .values(received_direct=ReportDay.received_direct + 5)
+            .execution_options(synchronize_session=False)
+        )
+        assert reports.build_report(s, *period)["totals"]["received_new"] == before + 5
+        report_days.rebuild(s)
+        assert reports.build_report(s, *period)["totals"]["received_new"] == before
+
+
+def test_late_results_and_open_dossiers_read_their_indexes(app):
+    """On SQLite without statistics (a fresh schema): the late results come from the partial
+    index ix_dossier_late_result (SQLite matches it only as models.LATE_RESULT writes it), those
+    recorded before their acceptance from theirs, the long spans open at an instant from
+    ix_dossier_long_span, and no part scans the dossier table."""
+    from sqlalchemy import create_engine, text
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL plans from its statistics: bench/ measures it")
+        start, end = reports._bounds(*reports.month_period(2019, 3))
+        queries = [reports.late_results(start, end), select(reports.open_dossiers(start).c.id)]
+        sqls = [str(q.compile(db.engine, compile_kwargs={"literal_binds": True})) for q in queries]
+    fresh = create_engine("sqlite://")
+    db.metadata.create_all(fresh)
+    with fresh.connect() as conn:
+        late, open_ = (
+            [r[-1] for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql))] for sql in sqls
+        )
+    fresh.dispose()
+    assert any("ix_dossier_late_result" in line for line in late), late
+    assert any("ix_dossier_result_before_acceptance" in line for line in late), late
+    assert any("ix_dossier_long_span" in line for line in open_), open_
+    assert not any(line.startswith("SCAN dossier") for line in late + open_), (late, open_)
+
+
+@pytest.mark.commits  # threads with their own connections
+def test_concurrent_writers_of_one_day_and_agency_take_turns(app):
+    """Dossiers of one agency and day written at once by several transactions: each recount of
+    that day waits for the others (PostgreSQL would otherwise refuse the second insert of the
+    same row), and the counts end equal to a recount."""
+    import threading
+
+    from tests.support import run_threads, session_worker
+
+    threads, rounds = 6, 3
+    with app.app_context():
+        _agencies, procedures = _catalog(db.session)
+        db.session.commit()
+        procedure_id, agency_id = procedures[0].id, procedures[0].agency_id
+    errors: list = []
+
+    def write(n, i, _):
+        db.session.add(
+            Dossier(
+                procedure_id=procedure_id,
+                agency_id=agency_id,
+                applicant_name=f"{n}-{i}",
+                channel="direct",
+                status=Status.ACCEPTED,
+                accepted_at=dt.datetime(2019, 5, 6, 8, n, i),
+                due_date=dt.date(2019, 5, 9),
+            )
+        )
+        db.session.commit()
+
+    barrier = threading.Barrier(threads)
+    run_threads([session_worker(app, barrier, rounds, write, errors)] * threads)
+    assert not errors
+    with app.app_context():
+        assert_current(db.session)
+        day = reports.build_report(db.session, dt.date(2019, 5, 6), dt.date(2019, 5, 6))
+        assert day["totals"]["received_direct"] == threads * rounds
+        db.session.rollback()
