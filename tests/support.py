@@ -8,14 +8,15 @@ import os
 import sys
 from pathlib import Path
 
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
-from models import db  # noqa: E402
+from domain import report_days  # noqa: E402
+from models import ReportDay, db  # noqa: E402
 
 IN_CI = os.environ.get("CI") == "true"
 # pytest-xdist names its workers gw0, gw1, …; without xdist there is no worker name.
@@ -232,3 +233,16 @@ def statements_of(app, fn, parameters: bool = False) -> list:
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return seen
+
+
+def report_day_rows(session) -> list:
+    """Every row of the report's per-day counts (domain/report_days.py), sorted."""
+    return sorted(tuple(r) for r in session.execute(select(ReportDay.__table__)).all())
+
+
+def assert_report_days_current(session) -> None:
+    """The per-day counts as kept by the flushes equal a recount of every row."""
+    session.flush()
+    kept = report_day_rows(session)
+    report_days.rebuild(session)
+    assert kept == report_day_rows(session)

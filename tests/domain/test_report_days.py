@@ -26,20 +26,10 @@ from models import (
     db,
 )
 from tests.factories import create_user
+from tests.support import assert_report_days_current as assert_current
+from tests.support import report_day_rows as table_rows
 
 START = dt.date(2019, 1, 1)
-
-
-def table_rows(session) -> list:
-    return sorted(tuple(r) for r in session.execute(select(ReportDay.__table__)).all())
-
-
-def assert_current(session) -> None:
-    """The table as kept by the flushes equals a recount of every row."""
-    session.flush()
-    kept = table_rows(session)
-    report_days.rebuild(session)
-    assert kept == table_rows(session)
 
 
 def assert_same_report(session, date_from: dt.date, date_to: dt.date) -> None:

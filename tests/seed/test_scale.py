@@ -33,7 +33,7 @@ from seed.common import (
     secondary_indexes,
 )
 from seed.scale import TABLES, generate
-from tests.domain.test_report_days import assert_current
+from tests.support import assert_report_days_current as assert_current
 
 
 def _statistics(session) -> int:
