@@ -271,7 +271,25 @@ def import_dossiers(
         return plan
     plan.sheet = table.name
     rows = [_parse_row(number, raw, table.name) for number, raw in table.rows]
+    codes = _check_repeated_codes(rows, table.name)
+    existing = set()
+    for chunk in _chunks(codes):
+        existing.update(session.scalars(select(Dossier.code).where(Dossier.code.in_(chunk))))
+    procedures = _procedures(session, rows)
+    calendar = load_calendar(session, hours)
+    today = today or clock.today()
+    for row in rows:
+        _check_row(row, table.name, existing, procedures, today)
+        _fill_due(row, calendar)
+    plan.rows = rows
+    if apply and plan.ok:
+        _apply(session, plan, user_id, unit_code, today)
+        plan.applied = True
+    return plan
 
+
+def _check_repeated_codes(rows: list, sheet: str) -> list[str]:
+    """A dossier code given twice in the file is refused on its second row; the codes, once."""
     first_row: dict[str, int] = {}
     for row in rows:
         code = row.values.get("code")
@@ -283,61 +301,59 @@ def import_dossiers(
                     f"mã hồ sơ {code} trùng với dòng {first_row[code]}",
                     f"dossier code {code} repeats row {first_row[code]}",
                     row.row,
-                    table.name,
+                    sheet,
                 )
             )
         else:
             first_row[code] = row.row
-    existing = set()
-    for chunk in _chunks(list(first_row)):
-        existing.update(session.scalars(select(Dossier.code).where(Dossier.code.in_(chunk))))
+    return list(first_row)
+
+
+def _procedures(session, rows: list) -> dict:
+    """The catalog's procedures the rows name, by code."""
     proc_codes = {r.values.get("procedure_code") for r in rows} - {None}
     procedures = {}
     for chunk in _chunks(sorted(proc_codes)):
         procedures.update(
             {p.code: p for p in session.scalars(select(Procedure).where(Procedure.code.in_(chunk)))}
         )
-    calendar = load_calendar(session, hours)
-    today = today or clock.today()
-    for row in rows:
-        values = row.values
-        for name in ("accepted_at", "resolved_at", "returned_at", "closed_at"):
-            if values.get(name) is not None and values[name].date() > today:
-                row.issues.append(
-                    Issue(
-                        f"{name} ({values[name]:%d/%m/%Y}) ở tương lai",
-                        f"{name} ({values[name]:%Y-%m-%d}) is in the future",
-                        row.row,
-                        table.name,
-                    )
-                )
-        if values.get("code") in existing:
+    return procedures
+
+
+def _check_row(row, sheet: str, existing: set, procedures: dict, today: dt.date) -> None:
+    """No date in the future, no code already stored, a procedure of the catalog."""
+    values = row.values
+    for name in ("accepted_at", "resolved_at", "returned_at", "closed_at"):
+        if values.get(name) is not None and values[name].date() > today:
             row.issues.append(
                 Issue(
-                    f"mã hồ sơ {values['code']} đã có trong cơ sở dữ liệu",
-                    f"dossier code {values['code']} already exists in the database",
+                    f"{name} ({values[name]:%d/%m/%Y}) ở tương lai",
+                    f"{name} ({values[name]:%Y-%m-%d}) is in the future",
                     row.row,
-                    table.name,
+                    sheet,
                 )
             )
-        code = values.get("procedure_code")
-        if code is not None:
-            row.procedure = procedures.get(code)
-            if row.procedure is None:
-                row.issues.append(
-                    Issue(
-                        f"không có thủ tục mã {code} trong danh mục",
-                        f"unknown procedure code {code}",
-                        row.row,
-                        table.name,
-                    )
+    if values.get("code") in existing:
+        row.issues.append(
+            Issue(
+                f"mã hồ sơ {values['code']} đã có trong cơ sở dữ liệu",
+                f"dossier code {values['code']} already exists in the database",
+                row.row,
+                sheet,
+            )
+        )
+    code = values.get("procedure_code")
+    if code is not None:
+        row.procedure = procedures.get(code)
+        if row.procedure is None:
+            row.issues.append(
+                Issue(
+                    f"không có thủ tục mã {code} trong danh mục",
+                    f"unknown procedure code {code}",
+                    row.row,
+                    sheet,
                 )
-        _fill_due(row, calendar)
-    plan.rows = rows
-    if apply and plan.ok:
-        _apply(session, plan, user_id, unit_code, today)
-        plan.applied = True
-    return plan
+            )
 
 
 def _events(values: dict) -> list[tuple[int | None, int, dt.datetime]]:
@@ -376,63 +392,11 @@ def _apply(session, plan: DossierPlan, user_id, unit_code, today: dt.date) -> No
     counters: dict[dt.date, int] = {}
     for chunk in _chunks(plan.rows):
         for row in chunk:
-            v, procedure = row.values, row.procedure
-            dossier = Dossier(
-                code=v["code"],
-                procedure_id=procedure.id,
-                agency_id=procedure.agency_id,
-                applicant_name=v["applicant_name"],
-                applicant_kind="citizen",
-                channel=v["channel"],
-                accepted_at=v["accepted_at"],
-                due_date=v["due_date"],
-                due_at=row.due_at,
-                due_in_hours=row.due_in_hours,
-                resolved_at=v["resolved_at"],
-                returned_at=v["returned_at"],
-                return_channel=v["return_channel"],
-                closed_at=v["closed_at"],
-                status=v["status"],
-                note=IMPORT_REASON,
-            )
-            session.add(dossier)
-            for from_status, to_status, at in _events(v):
-                session.add(
-                    DossierEvent(
-                        dossier=dossier,
-                        from_status=from_status,
-                        to_status=to_status,
-                        at=at,
-                        user_id=user_id,
-                        reason=IMPORT_REASON,
-                    )
-                )
-            if v["status"] in PAUSED_STATUSES:
-                session.add(
-                    DossierPause(
-                        dossier=dossier,
-                        kind=PAUSE_KIND[v["status"]],
-                        started_on=max(today, v["accepted_at"].date()),
-                        reason=IMPORT_REASON,
-                    )
-                )
-            if v["fee_paid_vnd"]:
-                session.add(
-                    Payment(
-                        dossier=dossier,
-                        amount_vnd=v["fee_paid_vnd"],
-                        method="other",
-                        paid_at=v["accepted_at"],
-                        collected_by_id=user_id,
-                    )
-                )
-            match = _OWN_CODE.match(v["code"])
-            if unit_code and match and match["unit"] == unit_code:
-                try:
-                    day = dt.datetime.strptime(match["day"], "%y%m%d").date()
-                except ValueError:
-                    continue
-                counters[day] = max(counters.get(day, 0), int(match["seq"]))
+            _add_dossier(session, row, user_id, today)
+            day_seq = _own_day_and_seq(row.values["code"], unit_code)
+            if day_seq is not None:
+                day, seq = day_seq
+                counters[day] = max(counters.get(day, 0), seq)
         session.flush()
     for day, seq in counters.items():
         counter = session.get(DossierCounter, (unit_code, day))
@@ -441,3 +405,69 @@ def _apply(session, plan: DossierPlan, user_id, unit_code, today: dt.date) -> No
         elif counter.last_seq < seq:
             counter.last_seq = seq
     session.flush()
+
+
+def _own_day_and_seq(code: str, unit_code: str | None) -> tuple[dt.date, int] | None:
+    """The day and number of a code this unit gave (its counter must not give it again)."""
+    match = _OWN_CODE.match(code)
+    if not (unit_code and match and match["unit"] == unit_code):
+        return None
+    try:
+        day = dt.datetime.strptime(match["day"], "%y%m%d").date()
+    except ValueError:
+        return None
+    return day, int(match["seq"])
+
+
+def _add_dossier(session, row, user_id, today: dt.date) -> None:
+    """A row's dossier with its events, its running pause and the fee paid."""
+    v, procedure = row.values, row.procedure
+    dossier = Dossier(
+        code=v["code"],
+        procedure_id=procedure.id,
+        agency_id=procedure.agency_id,
+        applicant_name=v["applicant_name"],
+        applicant_kind="citizen",
+        channel=v["channel"],
+        accepted_at=v["accepted_at"],
+        due_date=v["due_date"],
+        due_at=row.due_at,
+        due_in_hours=row.due_in_hours,
+        resolved_at=v["resolved_at"],
+        returned_at=v["returned_at"],
+        return_channel=v["return_channel"],
+        closed_at=v["closed_at"],
+        status=v["status"],
+        note=IMPORT_REASON,
+    )
+    session.add(dossier)
+    for from_status, to_status, at in _events(v):
+        session.add(
+            DossierEvent(
+                dossier=dossier,
+                from_status=from_status,
+                to_status=to_status,
+                at=at,
+                user_id=user_id,
+                reason=IMPORT_REASON,
+            )
+        )
+    if v["status"] in PAUSED_STATUSES:
+        session.add(
+            DossierPause(
+                dossier=dossier,
+                kind=PAUSE_KIND[v["status"]],
+                started_on=max(today, v["accepted_at"].date()),
+                reason=IMPORT_REASON,
+            )
+        )
+    if v["fee_paid_vnd"]:
+        session.add(
+            Payment(
+                dossier=dossier,
+                amount_vnd=v["fee_paid_vnd"],
+                method="other",
+                paid_at=v["accepted_at"],
+                collected_by_id=user_id,
+            )
+        )

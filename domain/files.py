@@ -471,6 +471,22 @@ def store(files_dir: str | os.PathLike, checked: Checked) -> Path:
 # ---- attachments ------------------------------------------------------------------------------
 
 
+def _attached(session, stored, dossier, kind: str, document) -> bool:
+    """The stored content is attached, and not withdrawn, to this place already."""
+    same = session.scalar(
+        select(DossierFile.id).where(
+            DossierFile.dossier_id == dossier.id,
+            DossierFile.stored_file_id == stored.id,
+            DossierFile.kind == kind,
+            DossierFile.withdrawn_at.is_(None),
+            DossierFile.document_id.is_(None)
+            if document is None
+            else DossierFile.document_id == document.id,
+        )
+    )
+    return same is not None
+
+
 def attach(
     session,
     dossier,
@@ -497,20 +513,8 @@ def attach(
             )
         document = None
     stored = session.scalar(select(StoredFile).where(StoredFile.sha256 == checked.sha256))
-    if stored is not None:
-        same = session.scalar(
-            select(DossierFile.id).where(
-                DossierFile.dossier_id == dossier.id,
-                DossierFile.stored_file_id == stored.id,
-                DossierFile.kind == kind,
-                DossierFile.withdrawn_at.is_(None),
-                DossierFile.document_id.is_(None)
-                if document is None
-                else DossierFile.document_id == document.id,
-            )
-        )
-        if same is not None:
-            raise FileRefused(ALREADY_ATTACHED, name=name)
+    if stored is not None and _attached(session, stored, dossier, kind, document):
+        raise FileRefused(ALREADY_ATTACHED, name=name)
     store(files_dir, checked)
     if stored is None:
         stored = StoredFile(

@@ -58,13 +58,18 @@ TITLE_REFUSAL = N_("Refusal to accept or resolve the dossier")
 TITLE_CONTROL = N_("Control sheet of the dossier resolution process")
 TITLE_REGISTER = N_("Register of dossiers")
 
+# Mẫu 01–03 are the same in both sets.
+FORMS_01_TO_03 = (
+    PrintedForm(RECEIPT, "01", TITLE_RECEIPT, "TNHS", "forms/mau01.html"),
+    PrintedForm(SUPPLEMENT_REQUEST, "02", TITLE_SUPPLEMENT, "HDHS", "forms/mau02.html"),
+    PrintedForm(REFUSAL, "03", TITLE_REFUSAL, "TCHS", "forms/mau03.html"),
+)
+
 SET_2018 = FormSet(
     2018,
     "Thông tư số 01/2018/TT-VPCP ngày 23/11/2018 của Văn phòng Chính phủ",
     (
-        PrintedForm(RECEIPT, "01", TITLE_RECEIPT, "TNHS", "forms/mau01.html"),
-        PrintedForm(SUPPLEMENT_REQUEST, "02", TITLE_SUPPLEMENT, "HDHS", "forms/mau02.html"),
-        PrintedForm(REFUSAL, "03", TITLE_REFUSAL, "TCHS", "forms/mau03.html"),
+        *FORMS_01_TO_03,
         PrintedForm(
             APOLOGY,
             "04",
@@ -80,9 +85,7 @@ SET_2025 = FormSet(
     2025,
     "Thông tư số 03/2025/TT-VPCP ngày 15/9/2025 của Văn phòng Chính phủ",
     (
-        PrintedForm(RECEIPT, "01", TITLE_RECEIPT, "TNHS", "forms/mau01.html"),
-        PrintedForm(SUPPLEMENT_REQUEST, "02", TITLE_SUPPLEMENT, "HDHS", "forms/mau02.html"),
-        PrintedForm(REFUSAL, "03", TITLE_REFUSAL, "TCHS", "forms/mau03.html"),
+        *FORMS_01_TO_03,
         PrintedForm(
             APOLOGY,
             "04",

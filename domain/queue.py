@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, or_, select, update
 
+from domain import kiosk
 from domain.counters import next_in_day
 from domain.service import RuleError
 from models import Dossier, QueueCounter, QueueDayCounter, QueueDevice, QueueTicket, ServiceGroup
@@ -377,8 +378,6 @@ def figures(session, period) -> dict:
 
 def start_device(session, kind: str, name: str, starter, now: dt.datetime, life: dt.timedelta):
     """A new ticket kiosk or hall display: (device, token); the token goes to its cookie once."""
-    from domain import kiosk
-
     if starter is None or not starter.active or starter.role not in ("admin", "staff"):
         raise RuleError("queue_device_refused")
     token = kiosk.new_token()
@@ -395,8 +394,6 @@ def start_device(session, kind: str, name: str, starter, now: dt.datetime, life:
 
 
 def find_device(session, token: str | None, kind: str, now: dt.datetime):
-    from domain import kiosk
-
     if not token or len(token) > 200:
         return None
     device = session.scalar(

@@ -212,28 +212,34 @@ def write_form_06a(wb, f, report: dict, unit_name: str, made_on: dt.date) -> Non
     for i in range(len(FORM_COLUMNS)):
         ws.write_string(top + 2, 2 + i, f"({i + 1})", f.colno)
 
-    row = top + 3
-    for n, agency in enumerate(report["rows"], start=1):
-        _figure_row(
-            ws,
-            row,
+    groups = (
+        (
             [n, agency["agency_name"]],
             agency,
-            FORM_COLUMNS,
-            (f.cell_center, f.cell, f.num),
+            [
+                ([f"{n}.{m}", field["field_name"]], field)
+                for m, field in enumerate(agency.get("fields", []), start=1)
+            ],
         )
+        for n, agency in enumerate(report["rows"], start=1)
+    )
+    styles = ((f.cell_center, f.cell, f.num), (f.cell_center, f.cell_sub, f.num_sub))
+    _form_body(ws, f, top, last, groups, FORM_COLUMNS, styles, report["totals"], made_on)
+
+
+def _form_body(ws, f, top: int, last: int, groups, columns, styles, totals, made_on) -> None:
+    """Under a report form's header (rows top…top+2): each group's row (its label cells and
+    figures), then one row per member under it; then the totals and the signature. Groups:
+    (labels, figures, [(labels, figures), …]); styles: (of a group's row, of a member's)."""
+    group_styles, member_styles = styles
+    row = top + 3
+    for labels, figures, members in groups:
+        _figure_row(ws, row, labels, figures, columns, group_styles)
         row += 1
-        for m, field in enumerate(agency.get("fields", []), start=1):
-            _figure_row(
-                ws,
-                row,
-                [f"{n}.{m}", field["field_name"]],
-                field,
-                FORM_COLUMNS,
-                (f.cell_center, f.cell_sub, f.num_sub),
-            )
+        for member_labels, member_figures in members:
+            _figure_row(ws, row, member_labels, member_figures, columns, member_styles)
             row += 1
-    _totals_and_signature(ws, f, row, top, last, report["totals"], FORM_COLUMNS, made_on)
+    _totals_and_signature(ws, f, row, top, last, totals, columns, made_on)
 
 
 def write_summary(wb, f, report: dict, unit_name: str) -> None:
@@ -769,28 +775,16 @@ def write_official_form(
 
     form = report["official_form"]
     roman = ("I", "II", "III", "IV", "V", "VI")
-    row = top + 3
-    for g, group in enumerate(form["groups"]):
-        _figure_row(
-            ws,
-            row,
+    groups = (
+        (
             [roman[g] if g < len(roman) else str(g + 1), group["label"]],
             group["totals"],
-            OFFICIAL_COLUMNS,
-            (f.total, f.total, f.total_num),
+            [([n, field["field_name"]], field) for n, field in enumerate(group["rows"], start=1)],
         )
-        row += 1
-        for n, field in enumerate(group["rows"], start=1):
-            _figure_row(
-                ws,
-                row,
-                [n, field["field_name"]],
-                field,
-                OFFICIAL_COLUMNS,
-                (f.cell_center, f.cell, f.num),
-            )
-            row += 1
-    _totals_and_signature(ws, f, row, top, last, form["totals"], OFFICIAL_COLUMNS, made_on)
+        for g, group in enumerate(form["groups"])
+    )
+    styles = ((f.total, f.total, f.total_num), (f.cell_center, f.cell, f.num))
+    _form_body(ws, f, top, last, groups, OFFICIAL_COLUMNS, styles, form["totals"], made_on)
 
 
 def write_late_sheet(wb, f, report: dict, unit_name: str) -> None:

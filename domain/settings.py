@@ -88,7 +88,7 @@ class Settings:
     working_hours: str = _env(str(calendar.DEFAULT_WORKING_HOURS))
     # Working days to answer a feedback.
     feedback_due_days: int = feedback.DEFAULT_DUE_DAYS
-    # Tickets one ticket kiosk prints per minute at most (views/queue.py): a child at the
+    # Tickets one ticket kiosk prints per minute at most (views/queue_devices.py): a child at the
     # touch screen cannot empty the paper roll.
     queue_tickets_per_minute: int = _env(20)
     # How long a ticket kiosk or hall display stays started (an admin ends it earlier).

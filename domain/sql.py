@@ -20,63 +20,57 @@ def count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-class day_of(FunctionElement):
-    """The calendar date of a naive timestamp, as a value comparable with a DATE column."""
-
-    type = Date()
-    name = "day_of"
-    inherit_cache = True
+def _same_type_as_argument(self, column):
+    FunctionElement.__init__(self, column)
+    self.type = column.type
 
 
-@compiles(day_of)
-def _day_of_default(element, compiler, **kw):
-    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+def _function(name: str, type_, default: str, sqlite: str, doc: str):
+    """A SQL function of one argument written `default` in PostgreSQL and `sqlite` in SQLite
+    ({} stands for the argument); of type `type_`, or of the argument's type (None)."""
+    attributes = {"name": name, "inherit_cache": True, "__doc__": doc}
+    if type_ is None:
+        attributes["__init__"] = _same_type_as_argument
+    else:
+        attributes["type"] = type_
+    element = type(name, (FunctionElement,), attributes)
+
+    @compiles(element)
+    def _default(element, compiler, **kw):
+        return default.format(compiler.process(element.clauses, **kw))
+
+    @compiles(element, "sqlite")
+    def _sqlite(element, compiler, **kw):
+        return sqlite.format(compiler.process(element.clauses, **kw))
+
+    return element
 
 
-@compiles(day_of, "sqlite")
-def _day_of_sqlite(element, compiler, **kw):
-    # SQLite stores DATE as 'YYYY-MM-DD' and DATETIME as 'YYYY-MM-DD HH:MM:SS...'.
-    return f"date({compiler.process(element.clauses, **kw)})"
+# SQLite stores DATE as 'YYYY-MM-DD' and DATETIME as 'YYYY-MM-DD HH:MM:SS...'.
+day_of = _function(
+    "day_of",
+    Date(),
+    "CAST({} AS DATE)",
+    "date({})",
+    "The calendar date of a naive timestamp, as a value comparable with a DATE column.",
+)
+month_of = _function(
+    "month_of",
+    String(),
+    "to_char({}, 'YYYY-MM')",
+    "strftime('%Y-%m', {})",
+    "'YYYY-MM' of a naive timestamp.",
+)
 
 
-class month_of(FunctionElement):
-    """'YYYY-MM' of a naive timestamp."""
-
-    type = String()
-    name = "month_of"
-    inherit_cache = True
-
-
-@compiles(month_of)
-def _month_of_default(element, compiler, **kw):
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
-
-
-@compiles(month_of, "sqlite")
-def _month_of_sqlite(element, compiler, **kw):
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
-
-
-class unindexed(FunctionElement):
-    """The column itself, written so that SQLite does not drive the query by its index
-    (`+column`, SQLite's documented idiom); plain `column` elsewhere."""
-
-    name = "unindexed"
-    inherit_cache = True
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(unindexed)
-def _unindexed_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return f"+{compiler.process(element.clauses, **kw)}"
+unindexed = _function(
+    "unindexed",
+    None,
+    "{}",
+    "+{}",
+    "The column itself, written so that SQLite does not drive the query by its index "
+    "(`+column`, SQLite's documented idiom); plain `column` elsewhere.",
+)
 
 
 class never_indexed(unindexed):
@@ -112,26 +106,14 @@ def insert_for(session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-class bytewise(FunctionElement):
-    """The column compared byte by byte: PostgreSQL's default collation would skip the dots and
-    sort "1.2" among "12" (COLLATE "C"); SQLite compares bytes already."""
-
-    name = "bytewise"
-    inherit_cache = True
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(bytewise)
-def _bytewise_default(element, compiler, **kw):
-    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
-
-
-@compiles(bytewise, "sqlite")
-def _bytewise_sqlite(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
+bytewise = _function(
+    "bytewise",
+    None,
+    '{} COLLATE "C"',
+    "{}",
+    "The column compared byte by byte: PostgreSQL's default collation would skip the dots and "
+    'sort "1.2" among "12" (COLLATE "C"); SQLite compares bytes already.',
+)
 
 
 class long_span(FunctionElement):

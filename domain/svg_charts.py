@@ -32,6 +32,33 @@ def _default_format(value: float) -> str:
     return text.replace(",", ".")
 
 
+def _grid(top_value, left, right_x, top, plot_h, value_format) -> list[str]:
+    """Horizontal grid lines with their values on the left axis."""
+    parts = []
+    for i in range(TICKS + 1):
+        value = top_value * i / TICKS
+        y = top + plot_h - plot_h * i / TICKS
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right_x}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT} '
+            f'fill="#555">{escape(value_format(value))}</text>'
+        )
+    return parts
+
+
+def _legend(names, left, colors) -> list[str]:
+    """A colour square and the name of each series, in a row above the plot."""
+    parts = []
+    x = left
+    for k, name in enumerate(names):
+        parts.append(
+            f'<rect x="{x}" y="6" width="10" height="10" fill="{colors[k % len(colors)]}"/>'
+        )
+        parts.append(f'<text x="{x + 14}" y="15" {FONT} fill="#333">{escape(name)}</text>')
+        x += 24 + 7 * len(name)
+    return parts
+
+
 def bar_chart(
     categories: Sequence[str],
     series: Sequence[tuple[str, Sequence[float]]],
@@ -53,16 +80,7 @@ def bar_chart(
         f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
         f"<title>{escape(title)}</title>",
     ]
-    for i in range(TICKS + 1):  # grid lines and ticks
-        value = top_value * i / TICKS
-        y = top + plot_h - plot_h * i / TICKS
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>'
-        )
-        parts.append(
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT} '
-            f'fill="#555">{escape(value_format(value))}</text>'
-        )
+    parts.extend(_grid(top_value, left, width - right, top, plot_h, value_format))
     slot = plot_w / n
     bar_w = max(2.0, slot * 0.7)
     label_every = max(1, math.ceil(n / 12))
@@ -85,13 +103,7 @@ def bar_chart(
                 f'text-anchor="middle" {FONT} fill="#333">{escape(category)}</text>'
             )
     if len(series) > 1:
-        x = left
-        for k, (name, _) in enumerate(series):
-            parts.append(
-                f'<rect x="{x}" y="6" width="10" height="10" fill="{colors[k % len(colors)]}"/>'
-            )
-            parts.append(f'<text x="{x + 14}" y="15" {FONT} fill="#333">{escape(name)}</text>')
-            x += 24 + 7 * len(name)
+        parts.extend(_legend([name for name, _ in series], left, colors))
     parts.append("</svg>")
     return "".join(parts)
 

@@ -527,3 +527,31 @@ def contract(report: dict) -> dict:
     the new ones: the §6 keys and their values never change."""
     assert set(report) == set(EXPECTED_MARCH) | NEW_REPORT_KEYS
     return {k: report[k] for k in EXPECTED_MARCH}
+
+
+def service_records(agency, dossier, staff, at: dt.datetime, rated_dossier=None) -> dict:
+    """One record of each service screen about a dossier (not added to the session): its
+    payment, a rating of `staff` (about `rated_dossier`), an evaluation form and a feedback."""
+    return {
+        "payment": Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=at),
+        "staff_rating": StaffRating(
+            staff_id=staff.id, level="satisfied", rated_at=at, dossier=rated_dossier
+        ),
+        "evaluation_form": EvaluationForm(
+            agency=agency,
+            dossier=dossier,
+            form_set="citizen_2019",
+            submitted_at=at,
+            score=8,
+            max_score=8,
+        ),
+        "feedback": Feedback(
+            channel="hotline",
+            received_at=at,
+            sender="Trần Bình",
+            subject="Hỏi",
+            content="Nội dung",
+            agency=agency,
+            due_date=dt.date(2019, 3, 18),
+        ),
+    }

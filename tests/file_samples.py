@@ -9,16 +9,16 @@ import struct
 import zipfile
 import zlib
 
+from pypdf import PdfWriter
+from pypdf.actions import JavaScript
+
 
 def pdf(pages: int = 1, javascript: str | None = None) -> bytes:
-    from pypdf import PdfWriter
 
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_blank_page(width=595, height=842)  # A4 in points
     if javascript:
-        from pypdf.actions import JavaScript
-
         writer.add_open_action(JavaScript(javascript))
     out = io.BytesIO()
     writer.write(out)

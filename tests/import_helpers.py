@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import zipfile
@@ -38,7 +39,6 @@ def xlsx_bytes(sheets: dict[str, list[list]]) -> bytes:
 
 
 def csv_bytes(rows: list[list], bom: bool = True, delimiter: str = ",") -> bytes:
-    import csv
 
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")

@@ -121,8 +121,9 @@ def _query(name: str, schema: dict, description: str) -> dict:
     }
 
 
-def openapi_paths() -> dict:
-    parameters = [
+def _list_parameters() -> list:
+    """The query parameters of the list: the catalog's filters, then the page."""
+    return [
         _query(
             "q",
             _text(MAX_QUERY_LENGTH),
@@ -152,12 +153,15 @@ def openapi_paths() -> dict:
             "The next_cursor of the previous page (opaque); absent or empty: the first page.",
         ),
     ]
+
+
+def openapi_paths() -> dict:
     return {
         "/api/v1/procedures": {
             "get": {
                 "operationId": "listProcedures",
                 "summary": "List and search the active procedures, by code",
-                "parameters": parameters,
+                "parameters": _list_parameters(),
                 "responses": {
                     **ok_response("A page of procedures", "#/components/schemas/ProcedurePage"),
                     **error_responses(400),
@@ -190,23 +194,26 @@ def _nullable(schema: dict) -> dict:
     return {**schema, "type": [schema["type"], "null"]}
 
 
-def openapi_schemas() -> dict:
-    string = {"type": "string"}
-    summary_properties = {
+def _closed_object(properties: dict, nullable: bool = False) -> dict:
+    """An object with exactly these properties, every one present."""
+    return {
+        "type": ["object", "null"] if nullable else "object",
+        "additionalProperties": False,
+        "required": list(properties),
+        "properties": properties,
+    }
+
+
+STRING = {"type": "string"}
+
+
+def _summary_properties() -> dict:
+    string = STRING
+    return {
         "code": string,
         "name": string,
-        "agency": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["code", "name", "short_name"],
-            "properties": {"code": string, "name": string, "short_name": _nullable(string)},
-        },
-        "field": {
-            "type": ["object", "null"],
-            "additionalProperties": False,
-            "required": ["code", "name"],
-            "properties": {"code": string, "name": string},
-        },
+        "agency": _closed_object({"code": string, "name": string, "short_name": _nullable(string)}),
+        "field": _closed_object({"code": string, "name": string}, nullable=True),
         "level": {"type": "string", "enum": list(PROCEDURE_LEVELS)},
         "processing_days": {
             "type": ["integer", "null"],
@@ -228,8 +235,12 @@ def openapi_schemas() -> dict:
         "interagency": {"type": "boolean"},
         "url": {"type": "string", "format": "uri", "description": "The public page."},
     }
-    detail_properties = {
-        **summary_properties,
+
+
+def _detail_properties() -> dict:
+    string = STRING
+    return {
+        **_summary_properties(),
         "required_documents": {"type": "array", "items": string},
         "result": _nullable(string),
         "legal_basis": _nullable(string),
@@ -237,38 +248,25 @@ def openapi_schemas() -> dict:
         "publication_date": {"type": ["string", "null"], "format": "date"},
         "fees": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["kind", "name", "amount_vnd", "channel", "note"],
-                "properties": {
+            "items": _closed_object(
+                {
                     "kind": {"type": "string", "enum": list(FEE_KINDS)},
                     "name": string,
                     "amount_vnd": {"type": "integer", "minimum": 0},
                     "channel": _nullable(string),
                     "note": _nullable(string),
-                },
-            },
+                }
+            ),
         },
     }
+
+
+def openapi_schemas() -> dict:
     return {
-        "ProcedureSummary": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": list(summary_properties),
-            "properties": summary_properties,
-        },
-        "Procedure": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": list(detail_properties),
-            "properties": detail_properties,
-        },
-        "ProcedurePage": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["items", "next_cursor"],
-            "properties": {
+        "ProcedureSummary": _closed_object(_summary_properties()),
+        "Procedure": _closed_object(_detail_properties()),
+        "ProcedurePage": _closed_object(
+            {
                 "items": {
                     "type": "array",
                     "items": {"$ref": "#/components/schemas/ProcedureSummary"},
@@ -277,6 +275,6 @@ def openapi_schemas() -> dict:
                     "type": ["string", "null"],
                     "description": "Pass as `cursor` for the next page; null on the last page.",
                 },
-            },
-        },
+            }
+        ),
     }

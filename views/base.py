@@ -14,17 +14,13 @@ from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.babel import ngettext as admin_ngettext
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.model.base import FilterGroup
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect
-from wtforms.fields import HiddenField
 from wtforms.validators import ValidationError
 
-from domain import catalog_cache, form_submissions
+from domain import form_submissions
 from domain.formatting import format_datetime, utc_to_local
 from domain.text import MAX_SEARCH_WORDS, search_words
-from models import db
 from views.access import (
     ALL_ROLES,
     MAX_PAGE,
@@ -40,10 +36,9 @@ from views.access import (
 )
 from views.columns import (
     TYPE_FORMATTERS,
+    ListFiltersMixin,
     SearchAjaxLoader,
-    _fits_the_database,
     link_args,
-    on_utc_column,
     page_title,
     vnd_formatter,
 )
@@ -51,9 +46,10 @@ from views.errors import BUSY_MESSAGE, database_busy, log_with_reference
 from views.fields import VnModelConverter
 from views.filters import VnFilterConverter
 from views.forms import (
-    FormTokenField,
+    OnceCreateMixin,
     OnceForm,
     SecureForm,
+    StaleEditMixin,
     _InlineConverter,
     check_form_token,
     claim_form_token,
@@ -86,7 +82,9 @@ __all__ = [
 ]
 
 
-class SecureModelView(RoleRequiredMixin, ModelView):
+class SecureModelView(
+    RoleRequiredMixin, ListFiltersMixin, OnceCreateMixin, StaleEditMixin, ModelView
+):
     """A model screen. Roles are checked on the server for every endpoint:
     read_roles for list and details; create/edit/delete_roles for those; action_roles for batch
     actions (defaults to edit_roles)."""
@@ -156,35 +154,6 @@ class SecureModelView(RoleRequiredMixin, ModelView):
     def is_action_allowed(self, name):
         return self.can_run_actions() and super().is_action_allowed(name)
 
-    def _get_filter_groups(self):
-        """Filter choices (agencies, fields, ...) come from the database: read when first shown
-        (not at start-up), then kept per view, agency scope and language until the catalog
-        changes (domain/catalog_cache.py) — not rebuilt per page."""
-        if not self._filters:
-            return None
-        key = ("filters", self.endpoint, tuple(own_agency_ids() or ()), str(get_locale()))
-        return catalog_cache.get(key, self._build_filter_groups)
-
-    def _build_filter_groups(self):
-        groups: dict = {}
-        for i, flt in enumerate(self._filters):
-            groups.setdefault(str(flt.name), FilterGroup(flt.name)).append(
-                {
-                    "index": i,
-                    "arg": self.get_filter_arg(i, flt),
-                    "operation": flt.operation(),
-                    "options": flt.get_options(self) or None,
-                    "type": flt.data_type,
-                }
-            )
-        return dict(group.non_lazy() for group in groups.values())
-
-    def scaffold_filters(self, name):
-        filters = super().scaffold_filters(name)
-        if isinstance(name, str) and name in self.utc_columns:
-            filters = [on_utc_column(flt) for flt in filters or ()]
-        return filters
-
     def _get_list_extra_args(self):
         if not 0 <= request.args.get("page", 0, type=int) <= MAX_PAGE:
             abort(400)  # a negative or huge ?page= is a crafted link (PostgreSQL: OFFSET < 0)
@@ -205,26 +174,6 @@ class SecureModelView(RoleRequiredMixin, ModelView):
                     "info",
                 )
         return view_args
-
-    def _get_list_filter_args(self):
-        # Flask-Admin checks a filter value's type only: a whole number beyond the column's
-        # passes and fails in the database. Such a value is refused like any invalid one.
-        filters = super()._get_list_filter_args()
-        kept = []
-        for idx, name, value in filters or ():
-            if _fits_the_database(self._filters[idx], value):
-                kept.append((idx, name, value))
-            else:
-                flash(self.get_invalid_value_msg(value, self._filters[idx]), "error")
-        return kept if filters is not None else None
-
-    def get_invalid_value_msg(self, value, filter):
-        # The value is shown back shortened: a 10,000-character one would overflow the session
-        # cookie that carries the message.
-        value = str(value)
-        return super().get_invalid_value_msg(
-            value if len(value) <= 40 else value[:40] + "…", filter
-        )
 
     def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
         if name in self.utc_columns and name not in column_formatters:
@@ -280,54 +229,6 @@ class SecureModelView(RoleRequiredMixin, ModelView):
                 "success",
             )
 
-    # ---- create forms are sent once (domain/form_submissions.py) ----------------------------
-    def get_create_form(self):
-        form_class = super().get_create_form()
-        return type(f"Once{form_class.__name__}", (form_class,), {"form_token": FormTokenField()})
-
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        check_form_token(form)
-        return form
-
-    def _on_model_change(self, form, model, is_created):
-        # Flask-Admin calls this between adding the new row and committing: the token is taken
-        # first (a concurrent second send stops here), the record's page noted after the flush.
-        if is_created:
-            claim_form_token(form)
-        super()._on_model_change(form, model, is_created)
-        if is_created and getattr(form, "form_token", None) is not None:
-            db.session.flush()
-            record_form_result(form, self.created_url(model))
-
-    # ---- an edit form shown before someone else's save does not overwrite it -----------------
-    # The row's last change (updated_at) travels with the form; a save whose page showed an
-    # older one is refused and the form shown again with what was typed. Dossiers have their
-    # own version column (views/dossiers.py).
-    def _checks_staleness(self) -> bool:
-        return hasattr(self.model, "updated_at") and inspect(self.model).version_id_col is None
-
-    def get_edit_form(self):
-        form_class = super().get_edit_form()
-        if not self._checks_staleness():
-            return form_class
-        return type(f"Seen{form_class.__name__}", (form_class,), {"form_seen": HiddenField()})
-
-    def edit_form(self, obj=None):
-        form = super().edit_form(obj)
-        seen = getattr(form, "form_seen", None)
-        # (a form refilled after an expired session keeps the change it was typed on)
-        if seen is not None and request.method != "POST" and obj is not None and not seen.data:
-            seen.data = _last_change(obj)
-        return form
-
-    def update_model(self, form, model):
-        seen = getattr(form, "form_seen", None)
-        if seen is not None and seen.data and seen.data != _last_change(model):
-            flash(str(STALE_EDIT_MESSAGE), "error")
-            return False
-        return super().update_model(form, model)
-
     def created_url(self, model) -> str:
         """The page of a record just created: where a repeated send of its form is sent."""
         if self.can_view_details:
@@ -358,17 +259,6 @@ class SecureModelView(RoleRequiredMixin, ModelView):
             "error",
         )
         return True
-
-
-STALE_EDIT_MESSAGE = _l(
-    "This record was changed after you opened this page (by someone else, or by an earlier "
-    "send of this form). Nothing was saved: reload the page to see the changes, then make "
-    "yours again."
-)
-
-
-def _last_change(row) -> str:
-    return row.updated_at.isoformat() if row.updated_at else ""
 
 
 def period_message(error) -> str:

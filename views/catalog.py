@@ -7,15 +7,19 @@ from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
-from wtforms.validators import NumberRange, Regexp, StopValidation, ValidationError
+from wtforms.validators import NumberRange, Regexp, ValidationError
 
-from domain import levels
+from domain import catalog_io, levels
 from models import Agency, FeeItem, Field, Procedure, ProcedureDocument, db
 from views import labels
 from views.base import ALL_ROLES, SearchAjaxLoader, SecureModelView, db_options, vnd_formatter
 from views.exports import XlsxExportMixin
+from views.fields import levels_offered
 
-PROCEDURE_CODE = Regexp(r"^\d{1,2}\.\d{6}$", message=_l("A procedure code looks like 1.004616."))
+# The rule of the catalog import (domain/catalog_io.py), with the form's message.
+PROCEDURE_CODE = Regexp(
+    catalog_io.PROCEDURE_CODE, message=_l("A procedure code looks like 1.004616.")
+)
 
 
 @db_options
@@ -82,6 +86,25 @@ class FieldView(CatalogView):
     form_ajax_refs = {"agency": SearchAjaxLoader("agency", Agency, query_factory=active_agencies)}
 
 
+# A procedure's code and owners, then its terms, in the catalog's order: its export, details page and form list them alike.
+NAMED = ("code", "name", "agency", "field")
+TERMS = (
+    "level",
+    "processing_days",
+    "processing_hours",
+    "cutoff_time",
+    "online_level",
+    "legacy_online_level",
+    "postal_in",
+    "postal_out",
+    "four_on_spot",
+    "saturday_service",
+    "interagency",
+    "publication_decision",
+    "publication_date",
+)
+
+
 class ProcedureView(CatalogView):
     column_list = (
         "code",
@@ -99,46 +122,11 @@ class ProcedureView(CatalogView):
         "postal_out",
         "active",
     )
-    export_columns = (
-        "code",
-        "name",
-        "agency.code",
-        "agency",
-        "field",
-        "level",
-        "processing_days",
-        "processing_hours",
-        "cutoff_time",
-        "online_level",
-        "legacy_online_level",
-        "postal_in",
-        "postal_out",
-        "four_on_spot",
-        "saturday_service",
-        "interagency",
-        "publication_decision",
-        "publication_date",
-        "active",
-    )
+    export_columns = ("code", "name", "agency.code", "agency", "field", *TERMS, "active")
     export_labels = {"agency.code": _l("Agency code")}
     column_details_list = (
-        "code",
-        "name",
-        "agency",
-        "field",
-        "level",
-        "processing_days",
-        "processing_hours",
-        "cutoff_time",
-        "online_level",
-        "legacy_online_level",
-        "postal_in",
-        "postal_out",
-        "four_on_spot",
-        "saturday_service",
-        "interagency",
-        "publication_decision",
-        "publication_date",
+        *NAMED,
+        *TERMS,
         "legal_basis",
         "required_documents",
         "documents",
@@ -182,23 +170,8 @@ class ProcedureView(CatalogView):
     }
     form_choices = column_choices
     form_columns = (
-        "code",
-        "name",
-        "agency",
-        "field",
-        "level",
-        "processing_days",
-        "processing_hours",
-        "cutoff_time",
-        "online_level",
-        "legacy_online_level",
-        "postal_in",
-        "postal_out",
-        "four_on_spot",
-        "saturday_service",
-        "interagency",
-        "publication_decision",
-        "publication_date",
+        *NAMED,
+        *TERMS,
         "legal_basis",
         "required_documents",
         "result",
@@ -274,30 +247,10 @@ class ProcedureView(CatalogView):
     }
 
     def create_form(self, obj=None):
-        return self._levels_offered(super().create_form(obj), None)
+        return levels_offered(super().create_form(obj), None)
 
     def edit_form(self, obj=None):
-        return self._levels_offered(super().edit_form(obj), obj)
-
-    @staticmethod
-    def _levels_offered(form, obj):
-        """Since the 2025 reform a new procedure is of the province or the commune: "district"
-        is offered only to a procedure that already has it (old rows stay readable and editable),
-        and a district posted anyway is refused with the reason, not "not a valid choice"."""
-        field = getattr(form, "level", None)
-        current = getattr(obj, "level", None)
-        if field is None:
-            return form
-        field.choices = [c for c in field.choices if levels.may_choose(c[0], current)]
-        offered = field.pre_validate
-
-        def pre_validate(form_):
-            if not levels.may_choose(field.data, current):
-                raise StopValidation(gettext(levels.ABOLISHED_MESSAGE))
-            offered(form_)
-
-        field.pre_validate = pre_validate
-        return form
+        return levels_offered(super().edit_form(obj), obj)
 
     def on_model_change(self, form, model, is_created):
         # The time limit is in working days or in working hours: exactly one (the database's

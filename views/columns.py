@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import request
+from flask import flash, request
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
+from flask_admin.model.base import FilterGroup
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import BigInteger, Integer, SmallInteger, case
 
+from domain import catalog_cache
 from domain.formatting import format_date, format_datetime, format_vnd, local_to_utc
 from domain.search_index import contains_word
 from domain.text import search_words
 from models import db
 from views import labels
-from views.access import MAX_PAGE, parse_id
+from views.access import MAX_PAGE, own_agency_ids, parse_id
 
 
 def link_args(args) -> dict:
@@ -164,3 +167,58 @@ def _fits_the_database(flt, value) -> bool:
         for item in items
         if isinstance(item, int) and not isinstance(item, bool)
     )
+
+
+class ListFiltersMixin:
+    """The filters of a model screen's list (mixed into views/base.py's SecureModelView): their
+    choices kept per view, timestamps filtered on the local clock, values beyond a column
+    refused like any invalid one."""
+
+    def _get_filter_groups(self):
+        """Filter choices (agencies, fields, ...) come from the database: read when first shown
+        (not at start-up), then kept per view, agency scope and language until the catalog
+        changes (domain/catalog_cache.py) — not rebuilt per page."""
+        if not self._filters:
+            return None
+        key = ("filters", self.endpoint, tuple(own_agency_ids() or ()), str(get_locale()))
+        return catalog_cache.get(key, self._build_filter_groups)
+
+    def _build_filter_groups(self):
+        groups: dict = {}
+        for i, flt in enumerate(self._filters):
+            groups.setdefault(str(flt.name), FilterGroup(flt.name)).append(
+                {
+                    "index": i,
+                    "arg": self.get_filter_arg(i, flt),
+                    "operation": flt.operation(),
+                    "options": flt.get_options(self) or None,
+                    "type": flt.data_type,
+                }
+            )
+        return dict(group.non_lazy() for group in groups.values())
+
+    def scaffold_filters(self, name):
+        filters = super().scaffold_filters(name)
+        if isinstance(name, str) and name in self.utc_columns:
+            filters = [on_utc_column(flt) for flt in filters or ()]
+        return filters
+
+    def _get_list_filter_args(self):
+        # Flask-Admin checks a filter value's type only: a whole number beyond the column's
+        # passes and fails in the database. Such a value is refused like any invalid one.
+        filters = super()._get_list_filter_args()
+        kept = []
+        for idx, name, value in filters or ():
+            if _fits_the_database(self._filters[idx], value):
+                kept.append((idx, name, value))
+            else:
+                flash(self.get_invalid_value_msg(value, self._filters[idx]), "error")
+        return kept if filters is not None else None
+
+    def get_invalid_value_msg(self, value, filter):
+        # The value is shown back shortened: a 10,000-character one would overflow the session
+        # cookie that carries the message.
+        value = str(value)
+        return super().get_invalid_value_msg(
+            value if len(value) <= 40 else value[:40] + "…", filter
+        )

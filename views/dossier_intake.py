@@ -22,17 +22,20 @@ from flask import abort, current_app, flash, g, jsonify, request
 from flask_admin import expose
 from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from wtforms.validators import ValidationError
 
 from domain import clock, intake
 from domain import files as df
+from domain import lifecycle as lc
 from domain.formatting import format_date, format_datetime, format_size, format_vnd
 from domain.text import clean_text
 from models import DOCUMENT_KINDS, DossierDocument, Procedure, ProcedureDocument, db
 from views import labels
 from views.access import own_agency_ids, parse_id
-from views.dossier_columns import intake_procedures, request_calendar
+from views.dossier_columns import error_message, intake_procedures, request_calendar
+from views.dossier_transitions import accept
 from views.files import ACCEPTED_TYPES, refusal
 
 PRINT_BUTTON = "_intake_print"  # the name of the primary button: save, then the receipt
@@ -202,6 +205,41 @@ class DossierIntakeMixin:
                     )
                 except df.FileRefused as exc:
                     raise ValidationError(refusal(exc)) from exc
+
+    def accept_at_intake(self, dossier) -> None:
+        """The new dossier accepted (its code, due date) with the papers received: the ticked
+        ones of the checklist, then those typed in by hand, then the scans sent with it."""
+        try:
+            accept(dossier, current_user._get_current_object())
+        except lc.LifecycleError as exc:
+            raise ValidationError(error_message(exc)) from exc
+        ids = own_agency_ids()
+        if ids is not None and dossier.agency_id not in ids:
+            raise ValidationError(gettext("Not a valid choice"))
+        # Rows are numbered (and listed) in the order they join the session.
+        with db.session.no_autoflush:
+            typed = list(dossier.documents)
+            for document in typed:
+                if document in db.session:
+                    db.session.expunge(document)
+            received = self.received_documents(dossier.procedure)
+            dossier.documents = list(received.values()) + typed
+        self.attach_intake_files(dossier, received)
+
+    def flash_accepted(self, dossier) -> None:
+        text = gettext(
+            "Dossier %(code)s accepted; due date %(due)s.",
+            code=dossier.code,
+            due=format_date(dossier.due_date),
+        )
+        flash(
+            Markup('{} <a href="{}" target="_blank" id="flash-receipt">{}</a>').format(
+                text,
+                self.get_url(".print_view", form_no="01", id=dossier.id),
+                gettext("Print the receipt"),
+            ),
+            "success",
+        )
 
     def intake_page_data(self) -> dict:
         """What the page script needs: its two URLs, and the checklist as posted (a form shown

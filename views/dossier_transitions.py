@@ -1,5 +1,6 @@
 """The buttons of the dossier page (one per allowed transition) and the batch actions of the
-list: each calls domain/lifecycle.py; a concurrent change is refused, never overwritten."""
+list: each calls domain/lifecycle.py; a concurrent change is refused, never overwritten — by a
+button as by the edit form (DossierVersionMixin)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from domain import clock, printed_forms
 from domain import lifecycle as lc
 from domain.calendar import load_calendar
 from domain.formatting import format_date
-from models import Dossier, db
+from models import Dossier, db, utcnow
 from views import labels
 from views.base import SecureForm
-from views.dossier_columns import error_message, request_calendar, status_label
+from views.dossier_columns import _children_changed, error_message, request_calendar, status_label
 from views.fields import VnDateField
 
 CONFLICT_MESSAGE = _l(
@@ -49,6 +50,88 @@ class TransitionForm(SecureForm):
     new_due_date = VnDateField(_l("New due date"), validators=[Optional()])
 
 
+def accept(dossier, user) -> None:
+    """Accept a dossier (intake form or the "accept" button): its code and due date."""
+    lc.accept_dossier(
+        db.session,
+        dossier,
+        user,
+        clock.now(),
+        current_app.settings.receiving_unit_code,
+        request_calendar(),
+    )
+
+
+def _transition(dossier, action_name, user, form) -> None:
+    lc.transition(
+        db.session,
+        dossier,
+        action_name,
+        user,
+        clock.now(),
+        reason=form.reason.data,
+        calendar=request_calendar(),
+        return_channel=form.return_channel.data or None,
+        postal_tracking_no=form.postal_tracking_no.data or None,
+        new_due_date=form.new_due_date.data,
+        requested_items=form.requested_items.data,
+    )
+
+
+def _flash_errors(form) -> None:
+    for field, errors in form.errors.items():
+        label = getattr(getattr(form, field, None), "label", None)
+        flash(f"{label.text if label else field}: {' '.join(map(str, errors))}", "error")
+
+
+def _warn_if_apology_late(dossier) -> None:
+    if printed_forms.apology_is_late(dossier, clock.today(), load_calendar(db.session)):
+        flash(
+            gettext(
+                "Issued late: the apology must be issued at the latest 1 working day "
+                "before the due date (%(due)s).",
+                due=format_date(dossier.due_date),
+            ),
+            "warning",
+        )
+
+
+class DossierVersionMixin:
+    """DossierView's edit form carries the version its editor saw: a save after someone
+    else's change is refused (CONFLICT_MESSAGE), never written over it."""
+
+    def versioned(self, form_class):
+        # Flask-Admin re-reads the row on save, so the version column alone would never see
+        # the other person's change.
+        form_class.form_version = HiddenField()
+        return form_class
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        # (unless the form is refilled after an expired session: the version it was typed on)
+        if request.method != "POST" and obj is not None and not form.form_version.data:
+            form.form_version.data = obj.version
+        return form
+
+    @staticmethod
+    def check_version(form, model) -> None:
+        posted = form.form_version.data
+        if not posted or str(posted) != str(model.version):
+            raise ValidationError(str(CONFLICT_MESSAGE))
+        if _children_changed(model):
+            # The received documents live in their own rows: a change to them alone would
+            # leave the dossier row, hence its version, untouched, and a second editor's
+            # stale form would overwrite them. Touching the row moves the version (and the
+            # UPDATE ... WHERE version = n refuses a save that raced this one).
+            model.updated_at = utcnow()
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, StaleDataError):
+            flash(str(CONFLICT_MESSAGE), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
 class DossierTransitionsMixin:
     """DossierView's transitions (POST /transition/) and batch actions."""
 
@@ -63,9 +146,7 @@ class DossierTransitionsMixin:
             abort(404)
         back = redirect(url_for(".details_view", id=dossier.id))
         if not valid:
-            for field, errors in form.errors.items():
-                label = getattr(getattr(form, field, None), "label", None)
-                flash(f"{label.text if label else field}: {' '.join(map(str, errors))}", "error")
+            _flash_errors(form)
             return back
         if str(dossier.version) != form.version.data:
             flash(str(CONFLICT_MESSAGE), "error")
@@ -74,28 +155,9 @@ class DossierTransitionsMixin:
         user = current_user._get_current_object()
         try:
             if action_name == "accept":
-                lc.accept_dossier(
-                    db.session,
-                    dossier,
-                    user,
-                    clock.now(),
-                    current_app.settings.receiving_unit_code,
-                    request_calendar(),
-                )
+                accept(dossier, user)
             else:
-                lc.transition(
-                    db.session,
-                    dossier,
-                    action_name,
-                    user,
-                    clock.now(),
-                    reason=form.reason.data,
-                    calendar=request_calendar(),
-                    return_channel=form.return_channel.data or None,
-                    postal_tracking_no=form.postal_tracking_no.data or None,
-                    new_due_date=form.new_due_date.data,
-                    requested_items=form.requested_items.data,
-                )
+                _transition(dossier, action_name, user, form)
             db.session.commit()
         except lc.LifecycleError as exc:
             db.session.rollback()
@@ -115,17 +177,8 @@ class DossierTransitionsMixin:
         )
         if action_name == "accept":
             return redirect(url_for(".details_view", id=dossier.id, receipt=1))
-        if action_name == "reschedule" and printed_forms.apology_is_late(
-            dossier, clock.today(), load_calendar(db.session)
-        ):
-            flash(
-                gettext(
-                    "Issued late: the apology must be issued at the latest 1 working day "
-                    "before the due date (%(due)s).",
-                    due=format_date(dossier.due_date),
-                ),
-                "warning",
-            )
+        if action_name == "reschedule":
+            _warn_if_apology_late(dossier)
         return back
 
     # ---- batch actions ----------------------------------------------------------------------

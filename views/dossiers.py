@@ -11,38 +11,25 @@ views/dossier_print.py; the supervision list in views/dossier_due.py."""
 
 from __future__ import annotations
 
-import re
-
-from flask import current_app, flash, request
+from flask import request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from domain import clock
 from domain import lifecycle as lc
-from domain.formatting import format_date
-from domain.search_index import contains_word
 from domain.text import search_words
-from models import Dossier, DossierDocument, DossierEvent, Procedure, db, utcnow
+from models import Dossier, DossierDocument, DossierEvent, Procedure, db
 from views import labels
 from views.base import (
     ALL_ROLES,
     AgencyScopedMixin,
     SearchAjaxLoader,
     SecureModelView,
-    own_agency_ids,
     own_agency_options,
 )
 from views.dossier_columns import (
     ACTION_LABELS,
-    _children_changed,
     _choice_formatter,
     _code_link,
     _due_formatter,
@@ -51,25 +38,32 @@ from views.dossier_columns import (
     _overdue_criterion,
     _procedure_formatter,
     _status_formatter,
-    error_message,
     intake_procedures,
     procedure_options,
-    request_calendar,
+    search_criterion,
     status_label,
 )
 from views.dossier_intake import PRINT_BUTTON, DossierIntakeMixin
 from views.dossier_print import DossierPrintMixin
-from views.dossier_transitions import CONFLICT_MESSAGE, DossierTransitionsMixin, TransitionForm
+from views.dossier_transitions import (
+    DossierTransitionsMixin,
+    DossierVersionMixin,
+    TransitionForm,
+)
 from views.exports import XlsxExportMixin
 from views.listing import BoundedCountMixin, KeysetPagingMixin
 
 EDITORS = ("admin", "staff")
-PROCEDURE_CODE_START = re.compile(r"^\d{1,2}\.\d{1,6}$")  # a code d.dddddd, or its start
+
+
+# Who the applicant is: shown on the dossier page and corrected in its edit form, in this order.
+APPLICANT = ("applicant_name", "applicant_kind", "id_number", "phone", "email", "address")
 
 
 class DossierView(
     DossierIntakeMixin,
     DossierTransitionsMixin,
+    DossierVersionMixin,
     DossierPrintMixin,
     BoundedCountMixin,
     KeysetPagingMixin,
@@ -102,12 +96,7 @@ class DossierView(
         "status",
         "procedure",
         "agency",
-        "applicant_name",
-        "applicant_kind",
-        "id_number",
-        "phone",
-        "email",
-        "address",
+        *APPLICANT,
         "channel",
         "submitted_at",
         "accepted_at",
@@ -175,12 +164,7 @@ class DossierView(
         "documents",
     )
     form_edit_columns = (
-        "applicant_name",
-        "applicant_kind",
-        "id_number",
-        "phone",
-        "email",
-        "address",
+        *APPLICANT,
         "return_channel",
         "postal_tracking_no",
         "set_count",
@@ -224,19 +208,9 @@ class DossierView(
         return str(_l("Code, applicant, phone, procedure code…"))
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        """Every word must match: a procedure code or its beginning ("1.004616", "1.0046")
-        finds that procedure's dossiers — looked up in the small procedure table, then matched
-        by the indexed procedure_id (milliseconds among a million dossiers); any other word
-        the dossier's accent-free search_text (code, applicant, ID number, phone, tracking no.),
-        through its search index (domain/search_index.py)."""
         dialect = db.session.get_bind().dialect.name
         for word in search_words(search):
-            if PROCEDURE_CODE_START.match(word):
-                criterion = Dossier.procedure_id.in_(
-                    select(Procedure.id).where(Procedure.code.startswith(word, autoescape=True))
-                )
-            else:
-                criterion = contains_word(dialect, Dossier.search_text, word)
+            criterion = search_criterion(dialect, word)
             query = query.filter(criterion)
             if count_query is not None:
                 count_query = count_query.filter(criterion)
@@ -259,63 +233,15 @@ class DossierView(
         create_columns = self.form_columns
         self.form_columns = self.form_edit_columns
         try:
-            form_class = self.scaffold_form()
+            return self.versioned(self.scaffold_form())
         finally:
             self.form_columns = create_columns
-        # The version the editor saw travels with the form: Flask-Admin re-reads the row on
-        # save, so the version column alone would never see the other person's change.
-        form_class.form_version = HiddenField()
-        return form_class
-
-    def edit_form(self, obj=None):
-        form = super().edit_form(obj)
-        # (unless the form is refilled after an expired session: the version it was typed on)
-        if request.method != "POST" and obj is not None and not form.form_version.data:
-            form.form_version.data = obj.version
-        return form
 
     def on_model_change(self, form, model, is_created):
         if is_created:
-            try:
-                lc.accept_dossier(
-                    db.session,
-                    model,
-                    current_user._get_current_object(),
-                    clock.now(),
-                    current_app.settings.receiving_unit_code,
-                    request_calendar(),
-                )
-            except lc.LifecycleError as exc:
-                raise ValidationError(error_message(exc)) from exc
-            ids = own_agency_ids()
-            if ids is not None and model.agency_id not in ids:
-                raise ValidationError(gettext("Not a valid choice"))
-            # The ticked papers of the checklist, then those typed in by hand: rows are
-            # numbered (and listed) in the order they join the session.
-            with db.session.no_autoflush:
-                typed = list(model.documents)
-                for document in typed:
-                    if document in db.session:
-                        db.session.expunge(document)
-                received = self.received_documents(model.procedure)
-                model.documents = list(received.values()) + typed
-            self.attach_intake_files(model, received)
+            self.accept_at_intake(model)
         else:
-            posted = form.form_version.data
-            if not posted or str(posted) != str(model.version):
-                raise ValidationError(str(CONFLICT_MESSAGE))
-            if _children_changed(model):
-                # The received documents live in their own rows: a change to them alone would
-                # leave the dossier row, hence its version, untouched, and a second editor's
-                # stale form would overwrite them. Touching the row moves the version (and the
-                # UPDATE ... WHERE version = n refuses a save that raced this one).
-                model.updated_at = utcnow()
-
-    def handle_view_exception(self, exc):
-        if isinstance(exc, StaleDataError):
-            flash(str(CONFLICT_MESSAGE), "error")
-            return True
-        return super().handle_view_exception(exc)
+            self.check_version(form, model)
 
     def get_save_return_url(self, model, is_created=False):
         if is_created and request.form.get(PRINT_BUTTON):  # the receipt opens its print dialog
@@ -333,19 +259,7 @@ class DossierView(
 
     def after_model_change(self, form, model, is_created):
         if is_created:
-            text = gettext(
-                "Dossier %(code)s accepted; due date %(due)s.",
-                code=model.code,
-                due=format_date(model.due_date),
-            )
-            flash(
-                Markup('{} <a href="{}" target="_blank" id="flash-receipt">{}</a>').format(
-                    text,
-                    self.get_url(".print_view", form_no="01", id=model.id),
-                    gettext("Print the receipt"),
-                ),
-                "success",
-            )
+            self.flash_accepted(model)
 
     # ---- the dossier page -------------------------------------------------------------------
     def page_context(self, model) -> dict:

@@ -13,10 +13,13 @@ from __future__ import annotations
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form.widgets import DatePickerWidget, DateTimePickerWidget
 from flask_admin.model.form import converts
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DateTimeField, Field, IntegerField
+from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
+from domain import levels
 from domain.calendar import parse_time
 from domain.formatting import (
     format_date,
@@ -200,3 +203,23 @@ class VnModelConverter(AdminModelConverter):
         if is_money_column(column):
             return VndField(**field_args)
         return super().handle_integer_types(column, field_args, **extra)
+
+
+def levels_offered(form, obj):
+    """Since the 2025 reform a new procedure is of the province or the commune: "district"
+    is offered only to a procedure that already has it (old rows stay readable and editable),
+    and a district posted anyway is refused with the reason, not "not a valid choice"."""
+    field = getattr(form, "level", None)
+    current = getattr(obj, "level", None)
+    if field is None:
+        return form
+    field.choices = [c for c in field.choices if levels.may_choose(c[0], current)]
+    offered = field.pre_validate
+
+    def pre_validate(form_):
+        if not levels.may_choose(field.data, current):
+            raise StopValidation(gettext(levels.ABOLISHED_MESSAGE))
+        offered(form_)
+
+    field.pre_validate = pre_validate
+    return form

@@ -1,16 +1,19 @@
-"""The forms of every screen: CSRF, Vietnamese messages, tidied text, no forged choice, and the
-one-time token of a create form (domain/form_submissions.py)."""
+"""The forms of every screen: CSRF, Vietnamese messages, tidied text, no forged choice, the
+one-time token of a create form (domain/form_submissions.py), and an edit form that does not
+overwrite a later change."""
 
 from __future__ import annotations
 
-from flask import g, has_request_context, request
+from flask import flash, g, has_request_context, request
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm
 from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_babel import get_translations, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
+from sqlalchemy import inspect
 from wtforms import HiddenField, PasswordField, StringField
 
 from domain import form_submissions
@@ -150,3 +153,73 @@ def record_form_result(form, url: str) -> None:
     """Where a later send of the same form goes: the record the first one created."""
     if getattr(form, "form_token", None) is not None:
         form_submissions.record_result(db.session, form.form_token.data, url)
+
+
+# ---- the model screens' forms (mixed into views/base.py's SecureModelView) --------------------
+
+
+class OnceCreateMixin:
+    """A create form is sent once (domain/form_submissions.py): its token is checked before
+    validation, taken in the transaction that writes the record, and the record's page noted
+    for a repeated send."""
+
+    def get_create_form(self):
+        form_class = super().get_create_form()
+        return type(f"Once{form_class.__name__}", (form_class,), {"form_token": FormTokenField()})
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        check_form_token(form)
+        return form
+
+    def _on_model_change(self, form, model, is_created):
+        # Flask-Admin calls this between adding the new row and committing: the token is taken
+        # first (a concurrent second send stops here), the record's page noted after the flush.
+        if is_created:
+            claim_form_token(form)
+        super()._on_model_change(form, model, is_created)
+        if is_created and getattr(form, "form_token", None) is not None:
+            db.session.flush()
+            record_form_result(form, self.created_url(model))
+
+
+STALE_EDIT_MESSAGE = _l(
+    "This record was changed after you opened this page (by someone else, or by an earlier "
+    "send of this form). Nothing was saved: reload the page to see the changes, then make "
+    "yours again."
+)
+
+
+def _last_change(row) -> str:
+    return row.updated_at.isoformat() if row.updated_at else ""
+
+
+class StaleEditMixin:
+    """An edit form shown before someone else's save does not overwrite it. The row's last
+    change (updated_at) travels with the form; a save whose page showed an older one is refused
+    and the form shown again with what was typed. Dossiers have their own version column
+    (views/dossiers.py)."""
+
+    def _checks_staleness(self) -> bool:
+        return hasattr(self.model, "updated_at") and inspect(self.model).version_id_col is None
+
+    def get_edit_form(self):
+        form_class = super().get_edit_form()
+        if not self._checks_staleness():
+            return form_class
+        return type(f"Seen{form_class.__name__}", (form_class,), {"form_seen": HiddenField()})
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        seen = getattr(form, "form_seen", None)
+        # (a form refilled after an expired session keeps the change it was typed on)
+        if seen is not None and request.method != "POST" and obj is not None and not seen.data:
+            seen.data = _last_change(obj)
+        return form
+
+    def update_model(self, form, model):
+        seen = getattr(form, "form_seen", None)
+        if seen is not None and seen.data and seen.data != _last_change(model):
+            flash(str(STALE_EDIT_MESSAGE), "error")
+            return False
+        return super().update_model(form, model)

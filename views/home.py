@@ -38,6 +38,73 @@ def _short_vnd(value: float) -> str:
     return format_number(value)
 
 
+def _charts(d: dict) -> dict:
+    """The page's three charts of the dashboard's figures, as inline SVG."""
+    months = [_month_label(k) for k, _ in d["received_by_month"]]
+    received_chart = Markup(
+        bar_chart(
+            months,
+            [
+                (str(labels.CHANNELS[c]), [v[c] for _, v in d["received_by_month"]])
+                for c in CHANNELS
+            ],
+            title=_("Dossiers received per month, by channel"),
+        )
+    )
+    fees_chart = Markup(
+        bar_chart(
+            months,
+            [(_("Fees and charges"), [v for _, v in d["fees_by_month"]])],
+            title=_("Fees and charges collected per month"),
+            value_format=_short_vnd,
+        )
+    )
+    on_time_chart = Markup(
+        hbar_chart(
+            [
+                (name, pct, f"{format_number(pct, 2)}%")
+                for name, _, _, pct in d["on_time_by_agency"]
+            ],
+            title=_("Early or on time, per agency"),
+            alert_below=100.0,
+        )
+    )
+    return {
+        "received_chart": received_chart,
+        "fees_chart": fees_chart,
+        "on_time_chart": on_time_chart,
+    }
+
+
+def _tiles(d: dict) -> list:
+    """The figure tiles at the top of the page: (label, value, element id)."""
+    received_total = sum(sum(v.values()) for _, v in d["received_by_month"])
+    resolved = sum(r[1] for r in d["on_time_by_agency"])
+    in_time = sum(r[2] for r in d["on_time_by_agency"])
+    s = d["satisfaction"]
+    now = d["open_now"]
+    tiles = [
+        (_("Received (12 months)"), format_number(received_total), "tile-received"),
+        (_("Resolved early or on time"), format_percent(in_time, resolved), "tile-on-time"),
+        (_("Open now"), format_number(now["open"]), "tile-open"),
+        (_("Overdue now"), format_number(now["overdue"]), "tile-overdue"),
+        (_("Paused (supplement, payment)"), format_number(now["paused"]), "tile-paused"),
+        (
+            _("Satisfied or very satisfied"),
+            format_percent(
+                s["ratings"]["very_satisfied"] + s["ratings"]["satisfied"], s["ratings_total"]
+            ),
+            "tile-satisfied",
+        ),
+        (
+            _("Fees and charges (12 months)"),
+            format_vnd(sum(v for _, v in d["fees_by_month"])),
+            "tile-fees",
+        ),
+    ]
+    return tiles
+
+
 class HomeView(RoleRequiredMixin, AdminIndexView):
     read_roles = ALL_ROLES
 
@@ -101,59 +168,6 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
         scope = self._scope()
         end = self._window_end(today)
         d = self._figures(scope, end, today)
-        months = [_month_label(k) for k, _ in d["received_by_month"]]
-        received_chart = Markup(
-            bar_chart(
-                months,
-                [
-                    (str(labels.CHANNELS[c]), [v[c] for _, v in d["received_by_month"]])
-                    for c in CHANNELS
-                ],
-                title=_("Dossiers received per month, by channel"),
-            )
-        )
-        fees_chart = Markup(
-            bar_chart(
-                months,
-                [(_("Fees and charges"), [v for _, v in d["fees_by_month"]])],
-                title=_("Fees and charges collected per month"),
-                value_format=_short_vnd,
-            )
-        )
-        on_time_chart = Markup(
-            hbar_chart(
-                [
-                    (name, pct, f"{format_number(pct, 2)}%")
-                    for name, _, _, pct in d["on_time_by_agency"]
-                ],
-                title=_("Early or on time, per agency"),
-                alert_below=100.0,
-            )
-        )
-        received_total = sum(sum(v.values()) for _, v in d["received_by_month"])
-        resolved = sum(r[1] for r in d["on_time_by_agency"])
-        in_time = sum(r[2] for r in d["on_time_by_agency"])
-        s = d["satisfaction"]
-        now = d["open_now"]
-        tiles = [
-            (_("Received (12 months)"), format_number(received_total), "tile-received"),
-            (_("Resolved early or on time"), format_percent(in_time, resolved), "tile-on-time"),
-            (_("Open now"), format_number(now["open"]), "tile-open"),
-            (_("Overdue now"), format_number(now["overdue"]), "tile-overdue"),
-            (_("Paused (supplement, payment)"), format_number(now["paused"]), "tile-paused"),
-            (
-                _("Satisfied or very satisfied"),
-                format_percent(
-                    s["ratings"]["very_satisfied"] + s["ratings"]["satisfied"], s["ratings_total"]
-                ),
-                "tile-satisfied",
-            ),
-            (
-                _("Fees and charges (12 months)"),
-                format_vnd(sum(v for _, v in d["fees_by_month"])),
-                "tile-fees",
-            ),
-        ]
         # An administrator is reminded from 1 November to check next year's days off and swaps.
         calendar_year = (
             calendar_checklist.unreviewed_next_year(db.session, today)
@@ -165,11 +179,9 @@ class HomeView(RoleRequiredMixin, AdminIndexView):
         )
         return self.render(
             "admin/home.html",
-            tiles=tiles,
+            tiles=_tiles(d),
             d=d,
-            received_chart=received_chart,
-            fees_chart=fees_chart,
-            on_time_chart=on_time_chart,
+            **_charts(d),
             scope=scope,
             window=(d["first"], end),
             details_endpoint=details,

@@ -34,18 +34,14 @@ def role_field(**kwargs):
     )
 
 
+# A user's account as listed and as edited, in this order.
+ACCOUNT = ("username", "full_name", "role", "agencies", "counter_no", "active")
+
+
 class UserView(XlsxExportMixin, SecureModelView):
     read_roles = ("admin",)
     column_labels = labels.LABELS
-    column_list = (
-        "username",
-        "full_name",
-        "role",
-        "agencies",
-        "counter_no",
-        "active",
-        "last_login_at",
-    )
+    column_list = (*ACCOUNT, "last_login_at")
     column_details_list = column_list + ("created_at", "updated_at")
     column_sortable_list = (
         "username",
@@ -59,15 +55,7 @@ class UserView(XlsxExportMixin, SecureModelView):
     column_filters = ("role", "active")
     column_choices = {"role": labels.choices(labels.ROLES)}
     form_overrides = {"role": role_field}
-    form_columns = (
-        "username",
-        "full_name",
-        "role",
-        "agencies",
-        "counter_no",
-        "active",
-        "new_password",
-    )
+    form_columns = (*ACCOUNT, "new_password")
     form_extra_fields = {
         "new_password": PasswordField(
             _l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH)]

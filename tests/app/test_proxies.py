@@ -5,7 +5,8 @@ import pytest
 
 from domain.audit import LOGIN
 from models import AuditLog, db
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, create_user
+from tests.support import make_app
 
 PROXY = "10.0.0.5"
 
@@ -16,7 +17,6 @@ def proxied_app(app_with):
 
 
 def _login_ip(app, forwarded_for: str | None) -> str:
-    from tests.factories import create_user
 
     with app.app_context():
         create_user("staff9", "manager")
@@ -54,7 +54,6 @@ def test_without_trusted_proxies_the_header_is_ignored(app):
 
 
 def test_trusted_proxies_comes_from_the_environment(monkeypatch, tmp_path):
-    from tests.support import make_app
 
     monkeypatch.setenv("TRUSTED_PROXIES", "2")
     app = make_app(f"sqlite:///{tmp_path / 'x.db'}")

@@ -2,15 +2,20 @@
 cannot get it within the busy timeout answers a Vietnamese "busy" page (503) that keeps what the
 clerk typed, instead of hanging 30 s and then showing Werkzeug's English 500 page."""
 
+import datetime as dt
 import re
 import sqlite3
 import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from flask import has_request_context, request, url_for
+from sqlalchemy import event, func, select
+from werkzeug.serving import make_server
 
-from models import Dossier, Procedure, User, db
+from domain import form_drafts
+from domain import lifecycle as lc
+from models import Agency, Dossier, KioskDevice, Procedure, User, UserSession, db, utcnow
 from tests.browser_forms import open_form, read_form
 from tests.factories import create_agency, create_user, login
 from tests.support import make_app, reset_schema
@@ -179,9 +184,6 @@ def test_a_read_beside_a_long_write_stays_fast(sqlite_app):
 def test_a_read_does_not_wait_to_note_when_the_login_was_last_seen(sqlite_app):
     """The only bookkeeping a read does (a login's last-seen time, every few minutes): during
     another request's write it is skipped, not waited for, and written by a later request."""
-    import datetime as dt
-
-    from models import UserSession, utcnow
 
     client = _logged_in(sqlite_app)
     assert client.get("/dossier/").status_code == 200
@@ -244,12 +246,6 @@ def test_a_read_that_restores_a_draft_writes_in_its_own_transaction(sqlite_app):
     began with the user's login check; when another request commits in between, writing from
     that stale snapshot fails at once in SQLite (no busy wait helps). The draft is taken in a
     write transaction of its own instead, so the page opens."""
-    import datetime as dt
-
-    from sqlalchemy import event
-
-    from domain import form_drafts
-    from models import utcnow
 
     client = _logged_in(sqlite_app)
     with sqlite_app.app_context():
@@ -287,9 +283,6 @@ def test_a_read_that_restores_a_draft_writes_in_its_own_transaction(sqlite_app):
 def test_a_kiosk_tablet_is_not_held_up_by_renewing_its_credential(sqlite_app):
     """The tablet's screen (a GET) renews its credential now and then: during another request's
     write that renewal is left for a later page, the citizen still gets the buttons at once."""
-    import datetime as dt
-
-    from models import KioskDevice, utcnow
 
     tablet = _logged_in(sqlite_app)
     with sqlite_app.app_context():
@@ -318,13 +311,6 @@ def test_get_requests_never_write(sqlite_app):
     all. Every screen of every role is opened and no INSERT/UPDATE/DELETE may run meanwhile.
     (The few reads that keep books — a login's last-seen time, a kiosk's renewal, a kept draft
     used up — are tested above.)"""
-    import datetime as dt
-
-    from flask import has_request_context, request
-    from sqlalchemy import event
-
-    from domain import lifecycle as lc
-    from models import Agency
 
     with sqlite_app.app_context():
         if db.session.scalar(select(Dossier.id).where(Dossier.applicant_name == "Đọc")) is None:
@@ -350,8 +336,6 @@ def test_get_requests_never_write(sqlite_app):
         "/report/",
     ]
     with sqlite_app.test_request_context():
-        from flask import url_for
-
         for view in admin._views:
             endpoints = [
                 e
@@ -393,7 +377,6 @@ def test_get_requests_never_write(sqlite_app):
 
 @pytest.mark.browser
 def test_busy_page_in_the_browser_keeps_the_intake(sqlite_app, browser):
-    from werkzeug.serving import make_server
 
     sqlite_app.config["WTF_CSRF_ENABLED"] = True
     server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)

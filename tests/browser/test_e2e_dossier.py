@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Agency, Dossier, Procedure, db
-from tests.journeys.browsing import log_in
+from tests.journeys.browsing import log_in, resolve_and_return_at_the_counter
 
 pytestmark = pytest.mark.browser
 
@@ -53,13 +53,7 @@ def test_intake_print_resolve_return(app, live_server, page, users):
     assert code in text and "Vi Văn Thắng" in text
     receipt.close()
 
-    page.click("#action-resolve")
-    page.wait_for_load_state()
-    assert page.inner_text("#dossier-status") == "Đã xử lý xong"
-    page.select_option("#return-channel", "counter")
-    page.click("#action-return")
-    page.wait_for_load_state()
-    assert page.inner_text("#dossier-status") == "Đã trả kết quả"
+    resolve_and_return_at_the_counter(page)
     history = page.inner_text("#events")
     assert history.count("\n") >= 3  # header + accepted + resolved + returned
     assert page.locator("#transitions").count() == 0  # nothing left to do

@@ -6,14 +6,13 @@ import pytest
 
 from domain.report_workbook import FORM_COLUMNS
 from models import db
-from tests.factories import EXPECTED_MARCH, build_march_data
+from tests.factories import EXPECTED_MARCH, build_march_data, create_user
 from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_manager_reports_march_2019(app, live_server, page, tmp_path):
-    from tests.factories import create_user
 
     with app.app_context():
         build_march_data(db.session)

@@ -7,6 +7,8 @@ import os
 import re
 
 import pytest
+from flask import url_for
+from flask_admin.model import BaseModelView
 from sqlalchemy import select
 
 from domain import clock
@@ -250,8 +252,6 @@ def _pages(ids):
 def _every_screen(app):
     """The list (or only) page and the create page of every screen of the app, read from its
     Flask-Admin instances: a screen added later is checked the day it is added."""
-    from flask import url_for
-    from flask_admin.model import BaseModelView
 
     urls = []
     with app.test_request_context():

@@ -3,6 +3,8 @@
 what is still in the WAL) and PostgreSQL (pg_dump -Fc / pg_restore)."""
 
 import os
+import shutil
+import sqlite3
 import threading
 import time
 
@@ -197,8 +199,6 @@ def test_a_plain_copy_of_the_live_file_is_not_a_backup_but_flask_backup_is(app, 
         return  # PostgreSQL has no single file to copy
     proc_id, clerk_id = _setup(app)
     with app.app_context():
-        import sqlite3
-
         checkpoint = sqlite3.connect(url.database)  # what follows stays in the WAL file
         checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         checkpoint.close()
@@ -206,7 +206,6 @@ def test_a_plain_copy_of_the_live_file_is_not_a_backup_but_flask_backup_is(app, 
             _intake(app, proc_id, clerk_id, f"Trong WAL {i}")
         path = tmp_path / "b.db"
         assert _cli(app, "backup", str(path)).exit_code == 0
-        import shutil
 
         shutil.copyfile(url.database, tmp_path / "plain.db")
         plain = sqlite3.connect(tmp_path / "plain.db")

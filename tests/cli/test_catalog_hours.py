@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from domain.catalog_io import catalog_csv, import_catalog
 from domain.spreadsheet_reader import read_tables
-from models import Procedure, db
-from tests.cli.test_imports import _cli, _export, _refused, small_catalog
-from tests.import_helpers import snapshot, xlsx_bytes
+from models import Dossier, Procedure, db
+from tests.cli.test_imports import DOSSIER_HEADER, _cli, _export, _refused, small_catalog
+from tests.import_helpers import csv_bytes, snapshot, xlsx_bytes
 
 
 @pytest.fixture
@@ -169,8 +169,6 @@ def test_both_limits_neither_or_a_bad_time_are_refused(hours_catalog, tmp_path):
 
 
 def test_dossier_import_counts_an_hours_procedure_by_its_moment(hours_catalog, tmp_path):
-    from tests.cli.test_imports import DOSSIER_HEADER
-    from tests.import_helpers import csv_bytes
 
     def row(code, accepted, due):
         values = {
@@ -195,8 +193,6 @@ def test_dossier_import_counts_an_hours_procedure_by_its_moment(hours_catalog, t
     result = _cli(hours_catalog, tmp_path, "dossiers", data, "hs.csv")
     assert result.exit_code == 0, result.output
     with hours_catalog.app_context():
-        from models import Dossier
-
         found = {d.code: d for d in db.session.scalars(select(Dossier))}
         computed, given = found["CU-2025-0001"], found["CU-2025-0002"]
         assert (computed.due_date, computed.due_at, computed.due_in_hours) == (

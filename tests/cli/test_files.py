@@ -6,9 +6,9 @@ import hashlib
 import tarfile
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
-from domain import clock
+from domain import backup, clock
 from domain import files as df
 from domain import lifecycle as lc
 from models import Dossier, DossierFile, Procedure, StoredFile, db
@@ -168,8 +168,6 @@ def test_a_backup_with_a_damaged_file_is_not_restored(app, tmp_path, restore_url
     result = _cli(target, "restore", str(path))
     assert result.exit_code != 0 and "bị hỏng" in result.output
     with target.app_context():
-        from sqlalchemy import inspect
-
         assert "dossier" not in inspect(db.engine).get_table_names()  # database untouched
         db.engine.dispose()
 
@@ -177,7 +175,6 @@ def test_a_backup_with_a_damaged_file_is_not_restored(app, tmp_path, restore_url
 @pytest.mark.commits  # the backup reads the database through another connection (pg_dump)
 def test_a_backup_made_before_files_existed_still_restores(app, tmp_path, restore_url):
     """Older backups are the bare database copy (no archive): restore still takes them."""
-    from domain import backup
 
     app.config["FILES_DIR"] = str(tmp_path / "files")
     dossier_id = _dossier_with_files(app, tmp_path / "files", [])

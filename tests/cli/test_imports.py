@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+import domain.dossier_import as module
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
 from domain.dossier_import import COLUMNS, IMPORT_REASON
@@ -780,7 +781,6 @@ def test_reader_limits_and_defusedxml():
 
 def test_failure_inside_the_write_rolls_everything_back(demo, tmp_path, monkeypatch):
     """A database error half-way through the write leaves no partial import behind."""
-    import domain.dossier_import as module
 
     with demo.app_context():
         before = snapshot()

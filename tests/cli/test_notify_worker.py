@@ -15,6 +15,7 @@ from email.policy import default as email_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from domain import lifecycle as lc
@@ -54,7 +55,6 @@ class Refusing:
 
 @pytest.fixture
 def smtp_server():
-    from aiosmtpd.controller import Controller
 
     servers = []
 

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.calendar import WorkingCalendar, load_calendar
+from models import CalendarDay
 
 CAL = WorkingCalendar()
 D = dt.date
@@ -130,7 +131,6 @@ def test_pause_rule_example():
 
 
 def test_load_calendar_reads_overrides(db_session):
-    from models import CalendarDay
 
     db_session.add(CalendarDay(date=D(2019, 3, 9), is_working_day=True, note="làm bù"))
     db_session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from domain import clock
+from models import CalendarYearReview, db
 from tests.factories import login
 
 UTC = dt.UTC
@@ -52,7 +53,6 @@ def test_a_frozen_clock_reaches_the_screens(app, users):
 
 def test_the_calendar_checklist_runs_on_the_frozen_clock(app, users):
     """The yearly checklist shows this year and next, and stamps a review with the local time."""
-    from models import CalendarYearReview, db
 
     client = app.test_client()
     login(client, users["admin"])

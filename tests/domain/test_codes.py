@@ -3,6 +3,7 @@ app context, session and connection, against a real SQLite file and PostgreSQL. 
 the web form, some through the domain function, and some roll back: the day's codes must still
 run 0001..N with no duplicate and no gap."""
 
+import datetime as dt
 import threading
 
 import pytest
@@ -10,7 +11,8 @@ from sqlalchemy import select
 
 from domain import clock
 from domain import lifecycle as lc
-from models import Dossier, Procedure, db
+from models import Agency, Dossier, DossierDocument, Procedure, db
+from tests.browser_forms import open_form
 from tests.factories import create_agency, create_user, login
 from tests.support import run_threads, session_worker
 
@@ -84,9 +86,6 @@ def test_parallel_intakes_have_unique_gapless_codes(app):
 
 
 def _dossier_with_documents(app):
-    import datetime as dt
-
-    from models import Agency, DossierDocument
 
     with app.app_context():
         agency = create_agency()
@@ -111,7 +110,6 @@ def _dossier_with_documents(app):
 
 
 def _documents(app, dossier_id):
-    from models import DossierDocument
 
     with app.app_context():
         return [
@@ -126,7 +124,6 @@ def _documents(app, dossier_id):
 
 def _edit_forms(app, dossier_id):
     """Two clerks open the same dossier's edit form: each gets the form as the browser sends it."""
-    from tests.browser_forms import open_form
 
     url = f"/dossier/edit/?id={dossier_id}"
     result = []

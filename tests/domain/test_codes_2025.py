@@ -7,6 +7,8 @@ given never changes."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import defaultdict
 
 import pytest
 from sqlalchemy import select
@@ -129,8 +131,6 @@ def test_the_intake_form_gives_the_agency_code(app, client):
 def test_parallel_intakes_for_two_agencies_keep_each_sequence_gapless(app):
     """Threads with their own sessions accept dossiers of two agencies and one without an eid code
     on one day, some rolling back after taking a number: each prefix runs 0001..N."""
-    import threading
-    from collections import defaultdict
 
     procs = _world(app)
     threads, per_thread = 6, 6

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 
 import pytest
+from sqlalchemy import event
 
 from domain import dashboard, month_figures
 from domain.svg_charts import bar_chart, hbar_chart
@@ -112,9 +114,6 @@ def test_bar_chart_ticks_are_distinct_whole_numbers(top, ticks):
 def test_dashboard_page_computes_each_figure_once(march_with_users):
     """Issue 16: the page works out the figures of the moment once (for today), not once for
     the window's end and again for today: no statement on the dossiers is sent twice."""
-    from collections import Counter
-
-    from sqlalchemy import event
 
     c = march_with_users.test_client()
     c.post("/login", data={"username": "manager1", "password": "correct horse 42"})

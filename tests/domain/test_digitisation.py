@@ -16,6 +16,7 @@ from domain.digitisation import digitisation_summary
 from domain.report_workbook import DIGITISATION_HEADERS
 from domain.reports import build_report
 from models import Agency, Procedure, db
+from seed.scale import RESULT, SCANNED
 from tests.digitisation_data import MARCH, load_digitised
 
 
@@ -122,7 +123,6 @@ def test_scale_generator_attaches_scans_and_results(app, users, tmp_path):
     """`flask seed scale` (seed/scale.py) on a two-procedure catalog: a sample of the synthetic
     dossiers gets listed documents with scans and electronic results, a few tiny PDFs stored
     once by their hash, so the 2020 shares are plausible (neither 0 nor 100 %)."""
-    from seed.scale import RESULT, SCANNED
 
     folder = tmp_path / "files"
     app.config["FILES_DIR"] = str(folder)

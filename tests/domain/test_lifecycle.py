@@ -40,6 +40,11 @@ def _intake(world, at=dt.datetime(2019, 1, 26, 9, 30), proc="proc"):
     return dossier
 
 
+def _step(world, dossier, action, at, **kwargs):
+    """The clerk moves the dossier along (domain.lifecycle.transition)."""
+    lc.transition(db.session, dossier, action, world["clerk"], at, **kwargs)
+
+
 def _events(dossier):
     return db.session.scalars(
         select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id)
@@ -59,17 +64,10 @@ def test_intake_sets_code_clock_due_date_agency_and_event(world):
 
 def test_full_path_with_pause_moves_the_due_date(world):
     d = _intake(world)  # due 31/01/2019
-    lc.transition(db.session, d, "transfer", world["clerk"], T(2019, 1, 28, 10, 30))
-    lc.transition(
-        db.session,
-        d,
-        "request_supplement",
-        world["clerk"],
-        T(2019, 1, 28, 15, 0),
-        reason="Thiếu bản sao CMND",
-    )
+    _step(world, d, "transfer", T(2019, 1, 28, 10, 30))
+    _step(world, d, "request_supplement", T(2019, 1, 28, 15, 0), reason="Thiếu bản sao CMND")
     assert d.status == Status.AWAITING_SUPPLEMENT
-    lc.transition(db.session, d, "supplement_received", world["clerk"], T(2019, 1, 30, 8, 0))
+    _step(world, d, "supplement_received", T(2019, 1, 30, 8, 0))
     db.session.commit()
     # Pause 28/01 -> 30/01: two working days (29, 30); 31/01 + 2 over Tết -> 11/02.
     assert d.due_date == dt.date(2019, 2, 11)
@@ -79,17 +77,14 @@ def test_full_path_with_pause_moves_the_due_date(world):
         dt.date(2019, 1, 28),
         dt.date(2019, 1, 30),
     )
-    lc.transition(
-        db.session, d, "await_payment", world["clerk"], T(2019, 2, 11, 9, 0), reason="Nộp lệ phí"
-    )
-    lc.transition(db.session, d, "payment_received", world["clerk"], T(2019, 2, 11, 16, 0))
+    _step(world, d, "await_payment", T(2019, 2, 11, 9, 0), reason="Nộp lệ phí")
+    _step(world, d, "payment_received", T(2019, 2, 11, 16, 0))
     assert d.due_date == dt.date(2019, 2, 11)  # same-day pause: nothing moves
-    lc.transition(db.session, d, "resolve", world["clerk"], T(2019, 2, 11, 16, 30))
-    lc.transition(
-        db.session,
+    _step(world, d, "resolve", T(2019, 2, 11, 16, 30))
+    _step(
+        world,
         d,
         "return",
-        world["clerk"],
         T(2019, 2, 12, 8, 0),
         return_channel="postal",
         postal_tracking_no="EL123456789VN",
@@ -115,7 +110,7 @@ def test_full_path_with_pause_moves_the_due_date(world):
 def test_same_day_resolution_from_accepted(world):
     d = _intake(world, at=T(2019, 3, 4, 8, 0), proc="same_day")
     assert d.due_date == dt.date(2019, 3, 4)
-    lc.transition(db.session, d, "resolve", world["clerk"], T(2019, 3, 4, 10, 0))
+    _step(world, d, "resolve", T(2019, 3, 4, 10, 0))
     assert d.status == Status.RESOLVED
 
 
@@ -148,7 +143,7 @@ def test_disallowed_transition_changes_nothing(world):
         db.session.commit()
         before = (d.status, d.due_date, d.version, len(_events(d)))
         with pytest.raises(lc.LifecycleError) as info:
-            lc.transition(db.session, d, action, world["clerk"], T(2019, 2, 1, 9, 0), reason="x")
+            _step(world, d, action, T(2019, 2, 1, 9, 0), reason="x")
         assert info.value.msgid, (status, action)
         db.session.rollback()
         assert (d.status, d.due_date, d.version, len(_events(d))) == before, (status, action)
@@ -160,28 +155,16 @@ def test_reason_is_required(world):
         d.status = status
         db.session.commit()
         with pytest.raises(lc.LifecycleError, match="reason"):
-            lc.transition(
-                db.session,
-                d,
-                action,
-                world["clerk"],
-                T(2019, 2, 1),
-                reason="  ",
-                new_due_date=dt.date(2019, 3, 1),
-            )
+            _step(world, d, action, T(2019, 2, 1), reason="  ", new_due_date=dt.date(2019, 3, 1))
         db.session.rollback()
         assert d.status == status and not d.pauses, action
 
 
 def test_withdraw_and_stop_close_the_dossier(world):
     d = _intake(world)
-    lc.transition(db.session, d, "transfer", world["clerk"], T(2019, 1, 28, 9, 0))
-    lc.transition(
-        db.session, d, "await_payment", world["clerk"], T(2019, 1, 28, 10, 0), reason="Chờ nộp thuế"
-    )
-    lc.transition(
-        db.session, d, "stop", world["clerk"], T(2019, 1, 29, 10, 0), reason="Không nộp thuế"
-    )
+    _step(world, d, "transfer", T(2019, 1, 28, 9, 0))
+    _step(world, d, "await_payment", T(2019, 1, 28, 10, 0), reason="Chờ nộp thuế")
+    _step(world, d, "stop", T(2019, 1, 29, 10, 0), reason="Không nộp thuế")
     db.session.commit()
     assert d.status == Status.STOPPED and d.closed_at == T(2019, 1, 29, 10, 0)
     assert d.pauses[0].ended_on == dt.date(2019, 1, 29)
@@ -211,14 +194,7 @@ def test_online_submission_accepted_later_or_refused(world):
     # A supplement may be asked before acceptance (Mẫu 02 of TT 03/2025, issue 13).
     assert set(lc.allowed_actions(s1)) == {"accept", "refuse", "withdraw", "request_supplement"}
     lc.accept_dossier(db.session, s1, world["clerk"], T(2019, 2, 11, 8, 0), UNIT)
-    lc.transition(
-        db.session,
-        s2,
-        "refuse",
-        world["clerk"],
-        T(2019, 2, 11, 8, 5),
-        reason="Không thuộc thẩm quyền",
-    )
+    _step(world, s2, "refuse", T(2019, 2, 11, 8, 5), reason="Không thuộc thẩm quyền")
     db.session.commit()
     assert s1.code == f"{UNIT}-190211-0001" and s1.due_date == dt.date(2019, 2, 14)
     assert [(e.from_status, e.to_status) for e in _events(s1)] == [(1, 2)]
@@ -230,64 +206,36 @@ def test_online_submission_accepted_later_or_refused(world):
 def test_reschedule_once_while_processing(world):
     d = _intake(world)
     with pytest.raises(lc.LifecycleError):  # not yet processing
-        lc.transition(
-            db.session,
-            d,
-            "reschedule",
-            world["clerk"],
-            T(2019, 1, 30),
-            reason="Trễ",
-            new_due_date=dt.date(2019, 2, 14),
+        _step(
+            world, d, "reschedule", T(2019, 1, 30), reason="Trễ", new_due_date=dt.date(2019, 2, 14)
         )
-    lc.transition(db.session, d, "transfer", world["clerk"], T(2019, 1, 28, 9, 0))
+    _step(world, d, "transfer", T(2019, 1, 28, 9, 0))
     with pytest.raises(lc.LifecycleError):  # not after the due date
-        lc.transition(
-            db.session,
-            d,
-            "reschedule",
-            world["clerk"],
-            T(2019, 1, 30),
-            reason="Trễ",
-            new_due_date=dt.date(2019, 1, 31),
+        _step(
+            world, d, "reschedule", T(2019, 1, 30), reason="Trễ", new_due_date=dt.date(2019, 1, 31)
         )
-    lc.transition(
-        db.session,
-        d,
-        "reschedule",
-        world["clerk"],
-        T(2019, 1, 30),
-        reason="Trễ",
-        new_due_date=dt.date(2019, 2, 14),
-    )
+    _step(world, d, "reschedule", T(2019, 1, 30), reason="Trễ", new_due_date=dt.date(2019, 2, 14))
     db.session.commit()
     assert d.rescheduled_due_date == dt.date(2019, 2, 14) and d.due_date == dt.date(2019, 1, 31)
     assert deadlines.effective_due_date(d) == dt.date(2019, 2, 14)
     assert "reschedule" not in lc.allowed_actions(d)
     with pytest.raises(lc.LifecycleError, match="already"):
-        lc.transition(
-            db.session,
-            d,
-            "reschedule",
-            world["clerk"],
-            T(2019, 2, 1),
-            reason="Lại",
-            new_due_date=dt.date(2019, 2, 20),
+        _step(
+            world, d, "reschedule", T(2019, 2, 1), reason="Lại", new_due_date=dt.date(2019, 2, 20)
         )
 
 
 def test_return_by_post_needs_a_tracking_number(world):
     d = _intake(world, proc="same_day")
-    lc.transition(db.session, d, "resolve", world["clerk"], T(2019, 1, 28, 9, 0))
+    _step(world, d, "resolve", T(2019, 1, 28, 9, 0))
     with pytest.raises(lc.LifecycleError, match="tracking"):
-        lc.transition(
-            db.session, d, "return", world["clerk"], T(2019, 1, 28, 10, 0), return_channel="postal"
-        )
+        _step(world, d, "return", T(2019, 1, 28, 10, 0), return_channel="postal")
     assert d.status == Status.RESOLVED
 
 
 def test_transition_many_is_all_or_nothing(world):
     a, b = _intake(world), _intake(world)
-    lc.transition(db.session, b, "transfer", world["clerk"], T(2019, 1, 28, 9, 0))
+    _step(world, b, "transfer", T(2019, 1, 28, 9, 0))
     db.session.commit()
     with pytest.raises(lc.LifecycleError):
         lc.transition_many(db.session, [a, b], "transfer", world["clerk"], T(2019, 1, 28, 9, 5))
@@ -299,7 +247,7 @@ def test_transitions_write_audit_rows(world):
     db.session.info["actor"] = (world["clerk"].id, "10.0.0.7")
     try:
         d = _intake(world)
-        lc.transition(db.session, d, "transfer", world["clerk"], T(2019, 1, 28, 9, 0))
+        _step(world, d, "transfer", T(2019, 1, 28, 9, 0))
         db.session.commit()
         rows = db.session.scalars(
             select(AuditLog)

@@ -11,9 +11,12 @@ import sqlalchemy.exc
 from sqlalchemy import func, select
 
 from domain import lifecycle as lc
+from domain import lookup
 from domain import notifications as nt
+from domain.feedback import apply_answer
 from domain.status import Status
-from models import Agency, Dossier, Feedback, Notice, Procedure, User, db
+from models import Agency, Dossier, Feedback, Notice, NoticeTemplate, Procedure, User, db
+from tests.support import make_app, reset_schema
 
 pytestmark = pytest.mark.commits  # real commits: a failing one, and a fresh database
 
@@ -142,7 +145,6 @@ def test_a_refused_transition_queues_nothing(app, users):
 
 
 def test_feedback_answer_queues_a_notice_to_the_contact_once(app, users):
-    from domain.feedback import apply_answer
 
     with app.app_context():
         staff = db.session.scalar(select(User).where(User.username == "staff1"))
@@ -170,7 +172,6 @@ def test_feedback_answer_queues_a_notice_to_the_contact_once(app, users):
 
 
 def test_printing_the_receipt_gives_the_waiting_acceptance_notice_its_secret(app, users):
-    from domain import lookup
 
     with app.app_context():
         dossier, _ = new_dossier(phone=None)
@@ -233,8 +234,6 @@ def test_the_default_templates_render_in_vietnamese():
 
 
 def test_the_migration_seeds_the_templates_and_ensure_templates_restores_them(app, tmp_path):
-    from models import NoticeTemplate
-    from tests.support import make_app, reset_schema
 
     fresh = make_app(f"sqlite:///{tmp_path / 'fresh.db'}")
     reset_schema(fresh)

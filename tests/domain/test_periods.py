@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
-from domain import clock, periods
+from domain import clock, payments, periods
 from domain import feedback as fb
 from domain.periods import Period, PeriodError
 from domain.reports import build_report
-from models import Feedback, Payment, db
-from tests.factories import create_agency
+from models import Dossier, Feedback, Payment, Procedure, db
+from tests.factories import PASSWORD, create_agency, create_user
 
 D, T = dt.date, dt.datetime
 TODAY = D(2026, 11, 30)
@@ -227,8 +228,6 @@ def test_page_defaults_are_today():
 def test_bounds_keep_the_last_moment_and_drop_the_next_day(app):
     """A payment at 23:59:59 on the last day counts; one at 00:00 the next day does not — the
     same for the report and for the totals pages (one function, one pair of bounds)."""
-    from domain import payments
-    from models import Dossier, Procedure
 
     with app.app_context():
         agency = create_agency()
@@ -305,9 +304,6 @@ def test_feedback_answered_after_the_period_counts_nowhere(app, client, login_as
 def test_manager_picks_the_statutory_year_in_chromium(app, live_server, page):
     """The checkbox of the statutory cut-off is offered for a quarter, six months or a year, is
     sent only with them, and gives 15/12 of the year before -> 14/12."""
-    from pathlib import Path
-
-    from tests.factories import PASSWORD, create_user
 
     with app.app_context():
         create_user("manager1", "manager")

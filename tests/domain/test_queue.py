@@ -1,11 +1,16 @@
 """The queue (issue 15 point 3): numbers per group and day, calling, transfer, figures."""
 
 import datetime as dt
+import io
+import json
 
+import openpyxl
 import pytest
 
 from domain import queue
 from domain.periods import Period
+from domain.report_workbook import write_report_workbook
+from domain.reports import build_details, build_report
 from domain.service import RuleError
 from models import QueueCounter, QueueTicket, ServiceGroup, db
 from tests.factories import create_agency, create_user, login
@@ -152,13 +157,6 @@ def test_figures_on_a_hand_worked_set(app):
 
 
 def test_figures_in_the_report_json_workbook_and_page(app, tmp_path):
-    import io
-    import json
-
-    import openpyxl
-
-    from domain.report_workbook import write_report_workbook
-    from domain.reports import build_details, build_report
 
     with app.app_context():
         _hand_worked()

@@ -8,8 +8,9 @@ import datetime as dt
 import random
 
 import pytest
+from sqlalchemy import create_engine, select, text
 
-from domain.reports import ROW_KEYS, build_report, month_period
+from domain.reports import ROW_KEYS, build_report, figure_columns, month_period, relevant_dossiers
 from models import Agency, Dossier, Field, Procedure, db
 from tests.factories import assert_identity
 
@@ -80,9 +81,6 @@ def test_engine_matches_the_reference_with_long_spans(app):
 def test_report_reads_spanning_dossiers_through_the_partial_index(app):
     """On SQLite (rule-based without statistics) the report's query reads the long spans from
     ix_dossier_long_span and no part reads resolved_at without an upper bound."""
-    from sqlalchemy import create_engine, select, text
-
-    from domain.reports import figure_columns, relevant_dossiers
 
     with app.app_context():
         if db.engine.dialect.name != "sqlite":

@@ -1,7 +1,8 @@
 """Search ignores case and diacritics, on SQLite and PostgreSQL alike."""
 
 from domain.text import normalize_search
-from models import Procedure, db
+from models import Agency, Procedure, db
+from tests.factories import create_agency
 
 
 def test_normalize():
@@ -11,8 +12,6 @@ def test_normalize():
 
 
 def _catalog(app):
-    from models import Agency
-    from tests.factories import create_agency
 
     with app.app_context():
         agency = db.session.query(Agency).filter_by(code="SGTVT").first() or create_agency()
@@ -66,7 +65,6 @@ def test_ajax_picker_is_accent_insensitive(app, client, login_as):
 
 def test_ajax_picker_refuses_a_choice_it_does_not_offer(app, client, login_as):
     """A forged id of an inactive agency in the POST body is refused, nothing is written."""
-    from models import Agency
 
     login_as("admin")
     with app.app_context():

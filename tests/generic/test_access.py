@@ -2,9 +2,32 @@
 or 403 exactly as design §1 says. The table below is the specification; a view missing from it
 fails the completeness test."""
 
-import pytest
+import datetime as dt
 
-from models import Agency, CalendarDay, Field, Procedure, db
+import pytest
+from flask_admin.contrib.sqla import ModelView
+
+from domain.evaluation import ensure_indicators
+from domain.lifecycle import accept_dossier
+from models import (
+    Agency,
+    AuditLog,
+    CalendarDay,
+    CourierRun,
+    Dossier,
+    EvaluationIndicator,
+    Field,
+    KioskDevice,
+    Notice,
+    NoticeTemplate,
+    Procedure,
+    QueueCounter,
+    QueueDevice,
+    ServiceGroup,
+    User,
+    db,
+)
+from tests.factories import service_records
 
 A, S, M = "admin", "staff", "manager"
 EVERYONE = {A, S, M}
@@ -133,8 +156,6 @@ def _sample_ids(app):
         day = CalendarDay(date=__import__("datetime").date(2019, 12, 31), is_working_day=False)
         db.session.add_all([field, proc, day])
         db.session.commit()
-        from domain.lifecycle import accept_dossier
-        from models import AuditLog, Dossier, User
 
         dossier = Dossier(procedure=proc, applicant_name="Nguyễn Văn A", channel="postal")
         accept_dossier(
@@ -161,46 +182,11 @@ def _sample_ids(app):
 
 def _service_sample_ids(agency, dossier):
     """One row per service screen (issue 4), in the staff's agency."""
-    import datetime as dt
-
-    from models import (
-        CourierRun,
-        EvaluationForm,
-        EvaluationIndicator,
-        Feedback,
-        KioskDevice,
-        Notice,
-        NoticeTemplate,
-        Payment,
-        QueueCounter,
-        QueueDevice,
-        ServiceGroup,
-        StaffRating,
-        User,
-    )
 
     staff = db.session.query(User).filter_by(role="staff").first()
     at = dt.datetime(2019, 3, 4, 9, 0)
     rows = {
-        "payment": Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=at),
-        "staff_rating": StaffRating(staff_id=staff.id, level="satisfied", rated_at=at),
-        "evaluation_form": EvaluationForm(
-            agency=agency,
-            dossier=dossier,
-            form_set="citizen_2019",
-            submitted_at=at,
-            score=8,
-            max_score=8,
-        ),
-        "feedback": Feedback(
-            channel="hotline",
-            received_at=at,
-            sender="Trần B",
-            subject="Hỏi",
-            content="Nội dung",
-            agency=agency,
-            due_date=dt.date(2019, 3, 18),
-        ),
+        **service_records(agency, dossier, staff, at),
         "courier_run": CourierRun(
             run_date=at.date(), slot="10:30", direction="to_agency", agency=agency
         ),
@@ -230,7 +216,6 @@ def _service_sample_ids(agency, dossier):
     )
     db.session.add_all([dossier, *rows.values()])
     db.session.commit()
-    from domain.evaluation import ensure_indicators
 
     ensure_indicators(db.session)
     db.session.commit()
@@ -255,7 +240,6 @@ def _request(client, endpoint, operation, row_id):
 
 
 def test_every_admin_view_is_specified(app):
-    from flask_admin.contrib.sqla import ModelView
 
     admin = app.extensions["admin"][0]
     endpoints = {v.endpoint for v in admin._views if isinstance(v, ModelView)}

@@ -8,8 +8,12 @@ import logging
 import re
 
 import pytest
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from models import Agency, StaffRating, User, db
+import views.reports
+from models import Agency, CalendarDay, StaffRating, User, db
+from views.catalog import AgencyView
+from views.users import CalendarDayView
 
 WORDS_1000 = " ".join(f"tu{i}" for i in range(1000))
 SQL = ("SELECT ", "INSERT INTO", "psycopg", "sqlite3.", "sqlalche.me", "Traceback")
@@ -35,11 +39,8 @@ def _rating(app):
         "/payment/?page=100000000000000000000000000000",
     ],
 )
-def test_a_page_number_out_of_range_is_a_bad_request(client, login_as, url):
-    login_as("admin")
-    response = client.get(url)
-    assert response.status_code == 400
-    assert "Yêu cầu không hợp lệ" in response.text
+def test_a_page_number_out_of_range_is_a_bad_request(client_request, url):
+    assert "Yêu cầu không hợp lệ" in client_request("admin", url, status=400).text
 
 
 @pytest.mark.parametrize(
@@ -141,11 +142,8 @@ def test_a_nul_byte_in_the_login_username_is_a_bad_request(client, users):
         "/agency/details/?id=1%00",
     ],
 )
-def test_a_nul_byte_anywhere_in_the_query_is_a_bad_request(client, login_as, url):
-    login_as("admin")
-    response = client.get(url)
-    assert response.status_code == 400
-    assert "ký tự không được phép (NUL)" in response.text
+def test_a_nul_byte_anywhere_in_the_query_is_a_bad_request(client_request, url):
+    assert "ký tự không được phép (NUL)" in client_request("admin", url, status=400).text
 
 
 def test_a_nul_byte_in_a_form_is_refused_and_nothing_is_written(app, client, login_as):
@@ -189,7 +187,6 @@ def test_a_database_error_on_save_shows_a_reference_not_the_sql(
 ):
     """A constraint the form does not check (here a forced bad agency kind): Flask-Admin
     flashed the exception text — the INSERT statement and its parameters."""
-    from views.catalog import AgencyView
 
     def force_bad_kind(self, form, model, is_created):
         model.kind = "bogus"  # the CHECK constraint refuses it at commit
@@ -224,10 +221,6 @@ def test_a_database_error_on_save_shows_a_reference_not_the_sql(
 def test_a_database_error_on_delete_shows_a_reference_not_the_sql(
     app, client, login_as, monkeypatch
 ):
-    from sqlalchemy.exc import OperationalError
-
-    from models import CalendarDay
-    from views.users import CalendarDayView
 
     with app.app_context():
         day = CalendarDay(date=dt.date(2019, 12, 31), is_working_day=False)
@@ -254,9 +247,6 @@ def test_a_database_error_on_delete_shows_a_reference_not_the_sql(
 
 
 def test_an_unexpected_error_page_shows_a_reference(app, client, login_as, monkeypatch, logs):
-    from sqlalchemy.exc import ProgrammingError
-
-    import views.reports
 
     def broken(*args, **kwargs):
         raise ProgrammingError("SELECT secret FROM agency", {}, Exception("no such column"))

@@ -9,7 +9,9 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import session
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange
 
@@ -125,11 +127,8 @@ PROBE_MESSAGES = {
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_every_length_and_range_message_is_translated_and_filled_in(app, lang):
-    from werkzeug.datastructures import MultiDict
 
     with app.test_request_context():
-        from flask import session
-
         session["lang"] = lang
         form = _Probe(formdata=MultiDict(PROBE_INPUT))
         assert not form.validate()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import url_for
 from flask_admin.model import BaseModelView
 from sqlalchemy import String, Text, func, inspect, select
@@ -41,7 +42,7 @@ from models import (
     db,
 )
 from tests.browser_forms import open_form
-from tests.factories import PASSWORD, create_agency, create_user
+from tests.factories import PASSWORD, create_user, create_users
 from tests.support import make_app
 from views.base import SecureModelView
 
@@ -238,12 +239,7 @@ class World:
 @pytest.fixture
 def world(csrf_app):
     with csrf_app.app_context():
-        agency = create_agency()
-        create_agency(code="STP", name="Sở Tư pháp")
-        create_user("admin1", "admin")
-        create_user("staff1", "staff", [agency])
-        create_user("manager1", "manager")
-        db.session.commit()
+        create_users()
     return World()
 
 
@@ -335,7 +331,6 @@ def test_edit_form_round_trip(csrf_app, world, endpoint, role):
 
 
 def _errors(response) -> str:
-    from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     found = [

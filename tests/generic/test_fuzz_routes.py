@@ -19,10 +19,29 @@ from sqlalchemy import update
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.security import generate_password_hash
 
-from models import User, db
-from tests.factories import PASSWORD, create_agency, create_user, login
+from domain import clock, kiosk, notifications, queue
+from domain.evaluation import ensure_indicators
+from domain.lifecycle import accept_dossier
+from models import (
+    CalendarDay,
+    CourierItem,
+    CourierRun,
+    Dossier,
+    FeeItem,
+    Field,
+    Notice,
+    Procedure,
+    ProcedureDocument,
+    QueueCounter,
+    ServiceGroup,
+    User,
+    db,
+)
+from tests.factories import PASSWORD, create_agency, create_user, login, service_records
 from tests.support import empty_tables, make_app
 from views import auth
+from views.queue_devices import COOKIES
+from views.service.rating_kiosk import KIOSK_COOKIE
 
 ROLES = ("anonymous", "admin", "staff", "manager")
 CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
@@ -179,21 +198,6 @@ def fuzz(database_url):
 
 
 def _seed():
-    from domain.evaluation import ensure_indicators
-    from domain.lifecycle import accept_dossier
-    from models import (
-        CalendarDay,
-        CourierItem,
-        CourierRun,
-        Dossier,
-        EvaluationForm,
-        Feedback,
-        FeeItem,
-        Field,
-        Payment,
-        Procedure,
-        StaffRating,
-    )
 
     agency = create_agency()
     create_agency(code="STP", name="Sở Tư pháp")
@@ -216,25 +220,7 @@ def _seed():
     run.items.append(CourierItem(dossier=dossier))
     db.session.add_all(
         [
-            Payment(dossier=dossier, amount_vnd=135000, method="cash", paid_at=at),
-            StaffRating(staff_id=staff.id, level="satisfied", rated_at=at, dossier=dossier),
-            EvaluationForm(
-                agency=agency,
-                dossier=dossier,
-                form_set="citizen_2019",
-                submitted_at=at,
-                score=8,
-                max_score=8,
-            ),
-            Feedback(
-                channel="hotline",
-                received_at=at,
-                sender="Trần Bình",
-                subject="Hỏi",
-                content="Nội dung",
-                agency=agency,
-                due_date=dt.date(2019, 3, 18),
-            ),
+            *service_records(agency, dossier, staff, at, rated_dossier=dossier).values(),
             run,
         ]
     )
@@ -254,8 +240,6 @@ def _seed():
 def _seed_newer_screens(agency, proc, dossier, staff, at):
     """Rows for the screens added after the fuzzer: the checklist, notices, the queue (a ticket
     called to staff1's counter)."""
-    from domain import clock, notifications, queue
-    from models import Notice, ProcedureDocument, QueueCounter, ServiceGroup
 
     notifications.ensure_templates(db.session)
     group = ServiceGroup(name="Giao thông vận tải", prefix="A", agencies=[agency])
@@ -287,9 +271,6 @@ def _seed_newer_screens(agency, proc, dossier, staff, at):
 
 def _devices(officer):
     """(cookie, token, path) of a ticket kiosk, a hall display and a rating tablet."""
-    from domain import clock, kiosk, queue
-    from views.queue import COOKIES
-    from views.service.rating_kiosk import KIOSK_COOKIE
 
     now, life = clock.utcnow(), dt.timedelta(days=1)
     cookies = []

@@ -1,10 +1,13 @@
 """The migrations build exactly the schema of models.py, on both databases."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.exc import IntegrityError
 
 from domain.search_index import include_object  # its indexes are made by migration 0014
-from models import db
+from models import Procedure, db
+from tests.factories import create_agency
 
 
 def test_models_and_migrations_agree(app):
@@ -17,11 +20,6 @@ def test_models_and_migrations_agree(app):
 
 
 def test_constraints_are_enforced(app):
-    import pytest
-    from sqlalchemy.exc import IntegrityError
-
-    from models import Procedure
-    from tests.factories import create_agency
 
     with app.app_context():
         agency = create_agency()

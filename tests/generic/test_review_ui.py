@@ -4,7 +4,8 @@ import datetime as dt
 import os
 import re
 
-from models import Agency, Dossier, Procedure, db
+from app import uncompiled_catalogues
+from models import Agency, AuditLog, Dossier, Procedure, db
 
 AT = dt.datetime(2019, 3, 4, 9, 30)
 
@@ -92,7 +93,6 @@ def test_report_shows_no_share_where_nothing_was_resolved(app, client, login_as)
 
 
 def test_uncompiled_catalogues_are_found(tmp_path):
-    from app import uncompiled_catalogues
 
     messages = tmp_path / "vi" / "LC_MESSAGES"
     messages.mkdir(parents=True)
@@ -114,7 +114,6 @@ def test_page_title_does_not_repeat_the_menu_name(app, client, login_as):
 
 
 def test_audit_log_on_the_local_clock_in_vietnamese(app, client, login_as):
-    from models import AuditLog
 
     with app.app_context():
         entry = AuditLog(

@@ -1,8 +1,16 @@
 """Security review findings: each test failed before its fix."""
 
+import datetime as dt
+import os
 import re
+from pathlib import Path
 
 import pytest
+
+from app import _secret_key, csrf
+from models import Agency, CourierRun, Dossier, EvaluationForm, Feedback, Payment, Procedure, db
+from tests.factories import PASSWORD, create_agency, create_user
+from tests.factories import csrf_token as _token
 
 CRAFTED = "_method=POST&_external=1&_scheme=https&_anchor=x"
 
@@ -42,10 +50,6 @@ def test_export_refusal_redirect_keeps_the_filters_only(app, client, login_as):
 
 
 def test_generated_secret_key_file_is_never_readable_by_others(tmp_path, monkeypatch):
-    import os
-    from pathlib import Path
-
-    from app import _secret_key
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("APP_ENV", raising=False)
@@ -63,10 +67,6 @@ def test_generated_secret_key_file_is_never_readable_by_others(tmp_path, monkeyp
 
 def test_every_post_route_needs_the_csrf_token(csrf_app):
     """Walks the URL map: no state-changing route may be exempt, now or after a new screen."""
-    from app import csrf
-    from models import db
-    from tests.factories import PASSWORD, create_user
-    from tests.factories import csrf_token as _token
 
     assert not csrf._exempt_views and not csrf._exempt_blueprints
     with csrf_app.app_context():
@@ -99,9 +99,6 @@ def test_every_post_route_needs_the_csrf_token(csrf_app):
 def test_other_agencys_rows_are_not_found_on_every_scoped_screen(app, client, login_as):
     """Staff of SGTVT tamper with the id of an STP row: 404 and nothing written, on every screen
     with row-level access (not only the dossier screen)."""
-    import datetime as dt
-
-    from models import Agency, CourierRun, Dossier, EvaluationForm, Feedback, Payment, Procedure, db
 
     at = dt.datetime(2019, 3, 4, 9)
     with app.app_context():
@@ -174,9 +171,6 @@ def test_other_agencys_rows_are_not_found_on_every_scoped_screen(app, client, lo
 def test_ajax_pickers_answer_one_page_at_most(app, client, login_as, args):
     # ?limit=1000000 (or -1: no limit at all on SQLite) loaded a whole table into memory.
     import json
-
-    from models import db
-    from tests.factories import create_agency
 
     with app.app_context():
         for i in range(30):

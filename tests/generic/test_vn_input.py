@@ -15,8 +15,10 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from domain import evaluation
 from domain import lifecycle as lc
-from models import Agency, CalendarDay, Dossier, FeeItem, Payment, Procedure, db
+from domain.formatting import parse_date, parse_datetime
+from models import Agency, CalendarDay, Dossier, EvaluationForm, FeeItem, Payment, Procedure, db
 
 AT = dt.datetime(2019, 3, 4, 9, 0)
 
@@ -93,16 +95,7 @@ def test_payment_typed_with_vietnamese_date_time_and_grouped_dong(
     form = client.get(f"/payment/new/?dossier_id={world['d1']}").get_data(as_text=True)
     assert _value(form, "amount_vnd") == "1.200.000"  # the proposal, grouped
     assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", _value(form, "paid_at"))
-    response = client.post(
-        "/payment/new/",
-        data={
-            "dossier": str(world["d1"]),
-            "amount_vnd": typed,
-            "method": "cash",
-            "paid_at": "05/03/2019 14:30",
-            "receipt_no": "BL-1",
-        },
-    )
+    response = _pay(client, world, typed, "05/03/2019 14:30", receipt_no="BL-1")
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     with app.app_context():
         payment = db.session.query(Payment).one()
@@ -110,39 +103,29 @@ def test_payment_typed_with_vietnamese_date_time_and_grouped_dong(
         assert payment.paid_at == dt.datetime(2019, 3, 5, 14, 30)
 
 
-def test_payment_form_refuses_with_messages_and_keeps_what_was_typed(app, client, login_as, world):
-    login_as("staff")
-    page = client.post(
+def _pay(client, world, amount: str, paid_at: str, **fields):
+    """The payment form of dossier d1, paid in cash, as typed."""
+    return client.post(
         "/payment/new/",
         data={
             "dossier": str(world["d1"]),
-            "amount_vnd": "1.200.000",
+            "amount_vnd": amount,
             "method": "cash",
-            "paid_at": "05/03/2019",
-        },
-    ).get_data(as_text=True)  # no time
-    assert "Nhập ngày giờ theo dạng dd/mm/yyyy HH:MM, ví dụ 05/12/2026 14:30." in page
-    assert _value(page, "amount_vnd") == "1.200.000" and _value(page, "paid_at") == "05/03/2019"
-    page = client.post(
-        "/payment/new/",
-        data={
-            "dossier": str(world["d1"]),
-            "amount_vnd": "0",
-            "method": "cash",
-            "paid_at": "05/03/2019 14:30",
-        },
-    ).get_data(as_text=True)
-    assert "Số tiền phải lớn hơn 0 đồng." in page
-    # The old format of the picker (ISO with seconds) still works.
-    response = client.post(
-        "/payment/new/",
-        data={
-            "dossier": str(world["d1"]),
-            "amount_vnd": "135000",
-            "method": "cash",
-            "paid_at": "2019-03-04 10:00:00",
+            "paid_at": paid_at,
+            **fields,
         },
     )
+
+
+def test_payment_form_refuses_with_messages_and_keeps_what_was_typed(app, client, login_as, world):
+    login_as("staff")
+    page = _pay(client, world, "1.200.000", "05/03/2019").get_data(as_text=True)  # no time
+    assert "Nhập ngày giờ theo dạng dd/mm/yyyy HH:MM, ví dụ 05/12/2026 14:30." in page
+    assert _value(page, "amount_vnd") == "1.200.000" and _value(page, "paid_at") == "05/03/2019"
+    page = _pay(client, world, "0", "05/03/2019 14:30").get_data(as_text=True)
+    assert "Số tiền phải lớn hơn 0 đồng." in page
+    # The old format of the picker (ISO with seconds) still works.
+    response = _pay(client, world, "135000", "2019-03-04 10:00:00")
     assert response.status_code == 302
     with app.app_context():
         assert [p.amount_vnd for p in db.session.query(Payment)] == [135000]
@@ -214,8 +197,6 @@ def test_reschedule_date_and_register_range_typed_dd_mm_yyyy(app, client, login_
 
 
 def test_evaluation_form_time_typed_dd_mm_yyyy(app, client, login_as, world):
-    from domain import evaluation
-    from models import EvaluationForm
 
     with app.app_context():
         evaluation.ensure_indicators(db.session)
@@ -387,7 +368,6 @@ def test_report_period_inputs_of_the_chosen_kind(client, login_as, users):
     ],
 )
 def test_parse_datetime_reads_what_people_type(typed, expected):
-    from domain.formatting import parse_datetime
 
     assert parse_datetime(typed) == expected
 
@@ -396,7 +376,6 @@ def test_parse_datetime_reads_what_people_type(typed, expected):
     "typed", ["31/02/2026", "05/13/2026", "05/12/26", "hôm nay", "", "05/12/2026 25:00", "12/05"]
 )
 def test_parse_datetime_refuses_the_rest(typed):
-    from domain.formatting import parse_date, parse_datetime
 
     with pytest.raises(ValueError):
         parse_datetime(typed)

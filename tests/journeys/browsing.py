@@ -32,6 +32,17 @@ def log_in(page, base_url: str, username: str, path: str = "/") -> None:
     page.wait_for_url(f"{base_url}{path.split('?')[0]}**")
 
 
+def resolve_and_return_at_the_counter(page) -> None:
+    """On the dossier page: the result is ready, then handed over at the counter."""
+    page.click("#action-resolve")
+    page.wait_for_load_state()
+    assert page.inner_text("#dossier-status") == "Đã xử lý xong"
+    page.select_option("#return-channel", "counter")
+    page.click("#action-return")
+    page.wait_for_load_state()
+    assert page.inner_text("#dossier-status") == "Đã trả kết quả"
+
+
 class Screens:
     """`shots(page, "name")`: a screenshot of the viewport, as the person sees it now."""
 

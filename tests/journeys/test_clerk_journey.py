@@ -8,6 +8,7 @@ from sqlalchemy import select
 from domain.status import Status
 from models import Dossier, Payment, StaffRating, db
 from tests.factories import PASSWORD
+from tests.journeys.browsing import resolve_and_return_at_the_counter
 
 pytestmark = pytest.mark.browser
 
@@ -128,13 +129,7 @@ def test_clerk_takes_a_dossier_in_and_hands_the_result_over(app, live_server, pa
     assert "135.000 đ" in page.inner_text("#payments")
 
     # The result is ready; the citizen comes back for it.
-    page.click("#action-resolve")
-    page.wait_for_load_state()
-    assert page.inner_text("#dossier-status") == "Đã xử lý xong"
-    page.select_option("#return-channel", "counter")
-    page.click("#action-return")
-    page.wait_for_load_state()
-    assert page.inner_text("#dossier-status") == "Đã trả kết quả"
+    resolve_and_return_at_the_counter(page)
     assert page.locator("#transitions").count() == 0
     shots(page, "dossier-returned")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from models import QueueCounter, ServiceGroup, db
+from models import QueueCounter, QueueTicket, ServiceGroup, db
 from tests.factories import PASSWORD, create_agency, create_user
 
 pytestmark = pytest.mark.browser
@@ -107,14 +107,7 @@ def test_ticket_called_at_the_counter_appears_on_the_display(browser, live_serve
     assert box and abs(float(box.group(1)) - MM_80_IN_POINTS) < 1, box
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1  # one ticket, one page
     # The clerk takes counter 3 and calls the next number.
-    clerk_ctx = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 800})
-    clerk = clerk_ctx.new_page()
-    clerk.set_default_timeout(15000)
-    _login(clerk, live_server, "clerk")
-    clerk.goto(live_server + "/queue/counter/")
-    clerk.select_option("#queue-counter-choice", label="3 – Quầy Giao thông")
-    clerk.click("#queue-take")
-    clerk.wait_for_selector("#queue-next")
+    clerk_ctx, clerk = _clerk_at_counter_3(browser, live_server)
     display.evaluate("window.notReloaded = true")
     assert display.locator("#queue-counters li").count() == 0
     clerk.click("#queue-next")
@@ -136,8 +129,20 @@ def test_ticket_called_at_the_counter_appears_on_the_display(browser, live_serve
         context.close()
 
 
+def _clerk_at_counter_3(browser, live_server):
+    """The clerk logged in on a desktop browser, at counter 3: (context, page)."""
+    clerk_ctx = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 800})
+    clerk = clerk_ctx.new_page()
+    clerk.set_default_timeout(15000)
+    _login(clerk, live_server, "clerk")
+    clerk.goto(live_server + "/queue/counter/")
+    clerk.select_option("#queue-counter-choice", label="3 – Quầy Giao thông")
+    clerk.click("#queue-take")
+    clerk.wait_for_selector("#queue-next")
+    return clerk_ctx, clerk
+
+
 def _statuses(app):
-    from models import QueueTicket
 
     with app.app_context():
         return [t.status for t in db.session.query(QueueTicket).order_by(QueueTicket.id)]
@@ -159,14 +164,7 @@ def test_double_taps_print_one_ticket_and_call_one_number(app, browser, live_ser
         assert kiosk.inner_text("#queue-ticket-number") == number
     assert len(posts) == 2, posts
     assert _statuses(app) == ["waiting", "waiting"]
-    clerk_ctx = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 800})
-    clerk = clerk_ctx.new_page()
-    clerk.set_default_timeout(15000)
-    _login(clerk, live_server, "clerk")
-    clerk.goto(live_server + "/queue/counter/")
-    clerk.select_option("#queue-counter-choice", label="3 – Quầy Giao thông")
-    clerk.click("#queue-take")
-    clerk.wait_for_selector("#queue-next")
+    clerk_ctx, clerk = _clerk_at_counter_3(browser, live_server)
     clerk.dblclick("#queue-next")
     clerk.wait_for_selector("#queue-current")
     clerk.wait_for_load_state("load")

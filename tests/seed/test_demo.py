@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
+import io
 import json
 import re
 from collections import Counter, defaultdict
 
+import openpyxl
 import pytest
 from sqlalchemy import Date, and_, case, cast, func, select
 
 from domain.calendar import WorkingCalendar
+from domain.reports import build_report
 from domain.text import normalize_search
 from models import (
     Agency,
@@ -23,6 +27,7 @@ from models import (
     Dossier,
     DossierDocument,
     DossierEvent,
+    DossierFile,
     DossierPause,
     EvaluationAnswer,
     EvaluationForm,
@@ -35,6 +40,7 @@ from models import (
     User,
     db,
 )
+from seed.demo import DemoBuilder
 from tests.support import empty_tables, make_app
 
 # pytest-xdist (make test, --dist loadgroup): the demo data is loaded once per module and
@@ -400,7 +406,6 @@ def test_demo_users(session):
 
 def test_report_engine_reproduces_the_article(session):
     """The report of design §6 (issue 5) over the demo data: every figure of §9."""
-    from domain.reports import build_report
 
     report = build_report(session, FROM, TO)
     t = report["totals"]
@@ -444,9 +449,6 @@ def test_report_workbook_summary_says_10_of_17_units(demo_app):
     """The workbook's "Tổng hợp", as the manager downloads it: 10/17 units all early or on time
     and 7/17 with late ones, as the article and the page say (not 12/19: the police and social
     insurance resolved nothing in 2019)."""
-    import io
-
-    import openpyxl
 
     client = demo_app.test_client()
     assert (
@@ -525,7 +527,6 @@ def test_refuses_a_non_empty_database(demo_app, session):
 
 def test_same_data_on_every_run(demo_app, session):
     """A second run of the generator gives exactly the dossiers that the first one stored."""
-    from seed.demo import DemoBuilder
 
     stored = session.execute(
         select(*(Dossier.__table__.c[k] for k in CHECKED)).order_by(Dossier.id)
@@ -586,8 +587,6 @@ def test_scale_adds_dossiers_outside_2019(demo_app, session, tmp_path):
 def test_demo_2019_digitisation_is_zero(session):
     """Issue 14 point 4: none of the 2019 papers were scanned and no result was electronic, so
     the digitisation figures of 2019 are honestly 0 % (of 17,958 received and of the resolved)."""
-    from domain.reports import build_report
-    from models import DossierFile
 
     assert (
         session.scalar(
@@ -608,12 +607,6 @@ def test_demo_2019_digitisation_is_zero(session):
 def test_demo_dossiers_print_the_2018_forms(demo_app, session):
     """Issue 13 point 1: the 2019 history prints the forms of Thông tư 01/2018 as before — the
     same kinds under the same numbers and titles, its codes and dates — never the 2025 set."""
-    import html
-    import re
-
-    from sqlalchemy import select
-
-    from models import Dossier, DossierPause
 
     def first(*where):
         return session.scalar(select(Dossier.id).where(*where).order_by(Dossier.id).limit(1))
@@ -650,9 +643,6 @@ def test_demo_dossiers_print_the_2018_forms(demo_app, session):
         assert f'id="print-{kind}"' in page and 'id="print-stop"' not in page
         assert f"(Mẫu {kind})" in page
     register = client.get("/dossier/register/?from=02/01/2019&to=31/01/2019")
-    import io
-
-    import openpyxl
 
     sheet = openpyxl.load_workbook(io.BytesIO(register.data)).active
     assert sheet["A1"].value.startswith("SỔ THEO DÕI HỒ SƠ (Mẫu số 06, Thông tư số 01/2018")

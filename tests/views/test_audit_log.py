@@ -4,6 +4,7 @@ its code."""
 
 import datetime as dt
 import re
+from urllib.parse import quote
 
 from sqlalchemy import select
 
@@ -116,7 +117,6 @@ def test_the_trail_of_a_dossier_is_found_by_its_code(app, client, login_as):
 def test_time_filter_reads_local_dd_mm_yyyy(app, client, login_as):
     """The picker fills in "04/03/2019 09:00 – 04/03/2019 10:00" (local time, a dash); the trail
     is stored in UTC. ISO values (old links) still work."""
-    from urllib.parse import quote
 
     with app.app_context():
         db.session.info["skip_audit"] = True

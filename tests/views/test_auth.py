@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from models import User, db
+from models import AuditLog, User, db
 from tests.factories import PASSWORD, create_user, login
 
 
@@ -159,7 +159,6 @@ def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, client, u
 
 
 def test_an_unchanged_password_keeps_the_session_and_the_audit_actor(app, client, users):
-    from models import AuditLog
 
     assert login(client, "admin1").status_code == 302
     response = client.post("/calendar_day/new/", data={"date": "2019-12-31", "note": "x"})
@@ -193,7 +192,6 @@ def test_unknown_and_inactive_usernames_cost_a_password_check_too(app, client, u
 def test_the_login_is_one_login_row_under_the_user(app, client, users):
     """One "Đăng nhập" row per login, not an update of the user's last_login_at (those
     drowned the audit log: 47 of 126 rows)."""
-    from models import AuditLog
 
     with app.app_context():
         before = db.session.query(AuditLog).count()

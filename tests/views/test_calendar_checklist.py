@@ -15,6 +15,7 @@ from domain.calendar import load_calendar
 from models import AuditLog, CalendarYearReview, db
 from seed.calendar_overrides import add_calendar_overrides
 from tests.browser_forms import open_form
+from tests.factories import login
 
 
 @pytest.fixture
@@ -100,7 +101,6 @@ def test_the_page_lists_both_years_with_sources(app, client, login_as, today):
 
 def test_staff_read_the_checklist_and_anonymous_users_do_not(app, client, users):
     assert client.get("/calendar-checklist/").status_code == 302
-    from tests.factories import login
 
     login(client, users["staff"])
     assert client.get("/calendar-checklist/").status_code == 200

@@ -6,6 +6,8 @@ the electronic result, withdrawal instead of deletion — on SQLite and PostgreS
 import datetime as dt
 import hashlib
 import io
+import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -383,7 +385,6 @@ def test_the_upload_form_needs_its_csrf_token(csrf_app, users, tmp_path):
         dossier_id = dossier.id
     client = csrf_app.test_client()
     page = client.get("/login").get_data(as_text=True)
-    import re
 
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
         r'name="csrf_token" value="([^"]+)"', page
@@ -403,7 +404,6 @@ def test_the_same_new_content_sent_twice_at_once_is_stored_once(app, users, worl
     """Two clerks send the same new scan at the same moment (to two documents): one stored
     file, two attachments, no error page — on PostgreSQL the second insert of the hash loses
     the race and is retried."""
-    import threading
 
     content = samples.png(seed=11)
     clients = [app.test_client() for _ in world["documents"]]

@@ -1,19 +1,22 @@
 """The dossier screens through the web: intake, transitions, batch actions, printed forms, the
 register, filters, row-level access with tampered ids, lost updates, and the audit trail."""
 
+import datetime as _dt
 import datetime as dt
 import io
+import json
 import re
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+import domain.register as dossier_views
 from domain import clock
 from domain import lifecycle as lc
 from domain.status import Status
 from models import Agency, AuditLog, Dossier, DossierEvent, Procedure, User, db
-from tests.factories import login, user_agencies
+from tests.factories import PASSWORD, create_agency, create_user, login, user_agencies
 from tests.support import statements_of
 
 UNIT = "000.00.20.H37"
@@ -401,7 +404,6 @@ def test_list_filters_search_and_supervision(app, client, login_as, world):
 
 def _filter_index(client, label_part):
     """The index Flask-Admin gives a filter, read from the list page's filter definitions."""
-    import json
 
     html = client.get("/dossier/").get_data(as_text=True)
     match = re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html, re.S)
@@ -473,9 +475,6 @@ def test_online_submission_accepted_on_the_page(app, client, login_as, world):
 
 
 def test_transition_needs_the_csrf_token(csrf_app):
-    import datetime as _dt
-
-    from tests.factories import PASSWORD, create_agency, create_user
 
     with csrf_app.app_context():
         agency = create_agency()
@@ -502,7 +501,6 @@ def test_transition_needs_the_csrf_token(csrf_app):
 
 
 def test_register_pages_through_batches_and_caps(app, client, login_as, world, monkeypatch):
-    import domain.register as dossier_views
 
     with app.app_context():
         p1 = db.session.get(Procedure, world["p1"])

@@ -9,12 +9,17 @@ import zipfile
 
 import openpyxl
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from domain import clock
-from models import Agency, Dossier, Procedure, db
+from models import Agency, AuditLog, Dossier, Procedure, db
+from tests.support import make_app
 from views import labels
 from views.base import AgencyScopedMixin, SecureModelView
+from views.dossiers import DossierView
 from views.exports import XlsxExportMixin
+from views.exports import XlsxExportMixin as Mixin
 
 FORMULA = '=HYPERLINK("http://x","y")'
 
@@ -76,8 +81,6 @@ def _formula_dossier(procedure, agency_id, day: int, channel: str) -> Dossier:
 
 def _export_with_statements(app, username, url):
     """The export's rows and the SQL it sent: [(statement on one line, execution options)]."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
 
     sent = []
 
@@ -220,7 +223,6 @@ class DossierExportView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
 @pytest.fixture
 def dossier_app(app):
     """An app of its own (the shared one must not grow a test view), on the same database."""
-    from tests.support import make_app
 
     own = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
     admin = own.extensions["admin"][0]
@@ -303,9 +305,6 @@ def test_export_streams_rows_in_batches(dossier_app, users, monkeypatch):
 
 
 def test_audit_log_export_shows_local_time(app, users):
-    import datetime as dt
-
-    from models import AuditLog
 
     with app.app_context():
         db.session.query(AuditLog).delete()
@@ -349,8 +348,6 @@ def test_dossier_export_translates_labels_once_and_caps_by_a_bounded_count(
     """Issue 16: a status label is turned into text once per export, not once per row, and the
     row cap is checked by a COUNT over at most cap + 1 rows (no OFFSET walk of the sorted list)."""
 
-    from views.dossiers import DossierView
-
     class Label:
         calls = 0
 
@@ -376,7 +373,6 @@ def test_plain_rows_give_the_cells_of_the_models(march_with_users, users, monkey
     """Issue 16: exports read plain rows when their columns allow it (views/exports.py
     _row_plan); every list export gives the same cells as reading the models, user text
     included (a formula stays text)."""
-    from views.exports import XlsxExportMixin as Mixin
 
     app = march_with_users
     with app.app_context():
@@ -425,8 +421,6 @@ def test_dossier_export_streams_plain_rows_and_reads_each_procedure_once(
     """Issue 16: the dossier list is exported from one query of the exported columns only
     (not the dossier rows as models: no search_text), streamed (a server-side cursor on
     PostgreSQL), each procedure read once for the whole export."""
-
-    from views.dossiers import DossierView
 
     app = dossier_app
     # P3 for the 5 newest, P2 for the 5 oldest, P1 between

@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.support import make_app
+
 PAGES = {
     "admin": [
         "/",
@@ -86,7 +88,6 @@ def test_no_hsts_outside_production(client, users):
 
 
 def test_hsts_in_production(monkeypatch, tmp_path):
-    from tests.support import make_app
 
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from domain import clock, deadlines
+from domain import lifecycle as lc
 from models import Agency, Dossier, Procedure, db
 
 FRIDAY_1630 = dt.datetime(2025, 8, 29, 16, 30)  # Mon 01/09 and Tue 02/09/2025 off
@@ -104,7 +105,6 @@ def test_working_hours_come_from_the_setting(app, client, login_as, procedures):
 def test_report_page_lists_an_hours_dossier_one_working_hour_late(
     app, client, login_as, procedures
 ):
-    from domain import lifecycle as lc
 
     with app.app_context():
         proc = db.session.get(Procedure, procedures["hours"])

@@ -87,6 +87,21 @@ def counter(app, users):
         }
 
 
+def _post_intake(client, counter, fields: dict):
+    """The intake form of a driving licence (for Đỗ Thị Dung, a citizen, at the counter unless
+    `fields` say otherwise), with these fields."""
+    return client.post(
+        "/dossier/new/",
+        data={
+            "procedure": counter["licence"],
+            "applicant_name": "Đỗ Thị Dung",
+            "applicant_kind": "citizen",
+            "channel": "direct",
+            **fields,
+        },
+    )
+
+
 def test_the_page_shows_what_is_then_stored(app, client, login_as, counter):
     login_as("staff")
     page = client.get("/dossier/new/").get_data(as_text=True)
@@ -109,16 +124,14 @@ def test_the_page_shows_what_is_then_stored(app, client, login_as, counter):
             (3, "Giấy ủy quyền (nếu có)", "original", 1, False),
         ]
         first, second, third = counter["documents"]
-        response = client.post(
-            "/dossier/new/",
-            data={
-                "procedure": counter["licence"],
+        response = _post_intake(
+            client,
+            counter,
+            {
                 "id_number": "020304000333",
                 "applicant_name": "Lê Văn Cường",
                 "phone": "0987654321",
                 "address": "Lạng Sơn",
-                "applicant_kind": "citizen",
-                "channel": "direct",
                 "return_channel": "counter",
                 f"checklist-{first}": "1",
                 f"checklist-{first}-kind": "original",
@@ -167,13 +180,10 @@ def test_checklist_tampering_changes_nothing_but_the_ticks(app, client, login_as
     """Names come from the procedure; a forged kind or count falls back to the procedure's."""
     login_as("staff")
     first = counter["documents"][0]
-    response = client.post(
-        "/dossier/new/",
-        data={
-            "procedure": counter["licence"],
-            "applicant_name": "Đỗ Thị Dung",
-            "applicant_kind": "citizen",
-            "channel": "direct",
+    response = _post_intake(
+        client,
+        counter,
+        {
             f"checklist-{first}": "1",
             f"checklist-{first}-kind": "forged",
             f"checklist-{first}-copies": "1000",
@@ -192,13 +202,11 @@ def test_checklist_tampering_changes_nothing_but_the_ticks(app, client, login_as
 def test_a_form_with_an_error_keeps_the_ticks(app, client, login_as, counter):
     login_as("staff")
     first, second, _ = counter["documents"]
-    page = client.post(
-        "/dossier/new/",
-        data={
-            "procedure": counter["licence"],
+    page = _post_intake(
+        client,
+        counter,
+        {
             "applicant_name": "",
-            "applicant_kind": "citizen",
-            "channel": "direct",
             f"checklist-{second}": "1",
             f"checklist-{second}-copies": "4",
             "_intake_print": "1",
@@ -256,13 +264,11 @@ def test_a_count_of_copies_that_is_no_number_falls_back_not_a_500(
     """ "²" is a digit to str.isdigit() but not to int(): the procedure's count, not a 500."""
     login_as("staff")
     first = counter["documents"][0]
-    response = client.post(
-        "/dossier/new/",
-        data={
-            "procedure": counter["licence"],
+    response = _post_intake(
+        client,
+        counter,
+        {
             "applicant_name": "Đỗ Thị Dung",
-            "applicant_kind": "citizen",
-            "channel": "direct",
             f"checklist-{first}": "1",
             f"checklist-{first}-copies": copies,
         },

@@ -9,6 +9,7 @@ import pytest
 from domain import kiosk
 from models import Agency, KioskDevice, StaffRating, User, UserSession, db, utcnow
 from tests.factories import PASSWORD, create_agency, create_user, login
+from tests.factories import csrf_token as _token
 
 COOKIE = "motcua_kiosk"
 
@@ -276,7 +277,6 @@ def test_an_expired_kiosk_is_refused_on_the_tablet(app, client, login_as):
 
 
 def test_the_kiosk_start_form_needs_the_csrf_token(csrf_app):
-    from tests.factories import csrf_token as _token
 
     with csrf_app.app_context():
         create_user("staff1", "staff", [create_agency()])
@@ -312,7 +312,6 @@ def test_the_tablet_still_rates_after_idle_time(app, client, login_as, session_c
     """The defect: after 30 idle minutes the next tap ended on an error page."""
     ids = _ids(app)
     app.config["WTF_CSRF_ENABLED"] = True
-    from tests.factories import csrf_token as _token
 
     client.post(
         "/login",

@@ -22,6 +22,7 @@ from tests.lookup_data import (  # noqa: E402
     print_receipt,
 )
 from tests.support import make_app, redis_or_skip, reset_schema
+from views.auth import limiter
 
 
 @pytest.fixture
@@ -215,7 +216,6 @@ def redis_client():
 def test_the_count_is_kept_in_redis_when_redis_url_is_set(tmp_path, redis_client, monkeypatch, app):
     """With REDIS_URL the failures are counted in Redis, which every worker and host share:
     two apps (two hosts) on one Redis refuse together."""
-    from views.auth import limiter
 
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     address = f"fd00::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"  # this run's own count

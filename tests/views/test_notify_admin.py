@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
 
 import pytest
@@ -204,7 +205,6 @@ def test_an_admin_edits_a_text_and_the_next_notice_uses_it(csrf_app, world):
 
 def test_the_outbox_in_chromium(app, live_server, page):
     """Walk the outbox as an admin: the list, the details, "resend"."""
-    import os
 
     world = make_world(app)
     os.makedirs(SHOTS, exist_ok=True)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from domain import printed_forms
+from models import DossierLookup, db
 from tests.factories import login
 from tests.lookup_data import make_dossier, print_receipt
 
@@ -115,7 +116,6 @@ def test_the_receipt_and_control_sheet_carry_both_codes(app, users):
 
 
 def test_a_manager_prints_without_issuing_a_secret(app, users):
-    from models import DossierLookup, db
 
     dossier_id, code = make_dossier(app)
     manager = app.test_client()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from domain import lifecycle as lc
 from domain.status import Status
 from models import Agency, Dossier, DossierDocument, Procedure, User, db
+from tests import forms_data
 
 pytestmark = pytest.mark.browser
 
@@ -203,7 +204,6 @@ def test_apology_is_addressed_kinh_gui_and_refusal_signed_by_the_receiving_offic
 @pytest.fixture
 def forms_2025(app, users):
     """Dossiers accepted in 2026 with every form of the 2025 set (tests/forms_data.py)."""
-    from tests import forms_data
 
     with app.app_context():
         return forms_data.build(2026)

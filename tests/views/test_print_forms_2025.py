@@ -18,10 +18,11 @@ import pytest
 
 from domain import deadlines, printed_forms
 from domain import lifecycle as lc
+from domain.calendar import WorkingCalendar
 from domain.status import Status
 from models import Dossier, db
 from tests import forms_data
-from tests.factories import create_users, login
+from tests.factories import create_users, csrf_token, login
 
 BASIS_2018 = "Thông tư số 01/2018/TT-VPCP ngày 23/11/2018 của Văn phòng Chính phủ"
 BASIS_2025 = "Thông tư số 03/2025/TT-VPCP ngày 15/9/2025 của Văn phòng Chính phủ"
@@ -169,7 +170,6 @@ def test_supplement_request_at_intake_before_acceptance(app, client, forms):
 
 def test_supplement_request_form_posts_items_and_reason(app, client, forms):
     """The dossier page's form, posted as the browser does: items and reason apart."""
-    from tests.factories import csrf_token
 
     login(client, "staff1")
     with app.app_context():
@@ -220,7 +220,6 @@ def test_apology_issued_by_the_agency_sealed_and_warned_when_late(app, client, f
 
 
 def test_apology_timing_rule():
-    from domain.calendar import WorkingCalendar
 
     cal = WorkingCalendar()
     d = Dossier(due_date=dt.date(2026, 3, 16))  # a Monday
@@ -262,7 +261,6 @@ def test_register_has_sets_signature_and_note_columns(app, client, forms):
 
 def test_rescheduling_late_warns_on_the_dossier_page(app, client, forms, frozen_clock):
     """The apology given on the due date itself: saved, with a warning (nothing refused)."""
-    from tests.factories import csrf_token
 
     login(client, "staff1")
     with app.app_context():

@@ -4,9 +4,11 @@ carried by the catalog import/export as the `procedure_documents` sheet, edited 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
@@ -206,9 +208,6 @@ def test_bad_rows_are_refused_with_vietnamese_messages_and_nothing_written(catal
 @pytest.mark.commits  # the migrations run on a connection of their own
 def test_migration_converts_the_free_text_once(app):
     """Down to 0007, a procedure with free text, up again: one row per line of its text."""
-    from pathlib import Path
-
-    from flask_migrate import downgrade, upgrade
 
     directory = str(Path(__file__).resolve().parents[2] / "migrations")
     with app.app_context():

@@ -5,6 +5,7 @@ the counter page; the display's JSON shows the calls; no staff session on the pu
 import datetime as dt
 import re
 
+from domain import clock
 from models import QueueCounter, QueueDevice, QueueTicket, ServiceGroup, db
 from tests.factories import create_agency, create_user, login
 
@@ -145,7 +146,6 @@ def test_admin_ends_a_device(app):
 
 
 def test_the_kiosk_numbers_start_again_after_midnight(app):
-    from domain import clock
 
     group_id = _hall(app)
     kiosk = _device(app, "ticket")
@@ -166,15 +166,7 @@ def test_the_kiosk_numbers_start_again_after_midnight(app):
 
 
 def test_api_queue_status(app):
-    group_id = _hall(app)
-    kiosk = _device(app, "ticket")
-    for _ in range(3):
-        kiosk.post("/lay-so/", data={"group": group_id})
-    clerk = app.test_client()
-    login(clerk, "clerk1")
-    with app.app_context():
-        counter_id = db.session.query(QueueCounter).filter_by(number="1").one().id
-    clerk.post("/queue/counter/", data={"step": "take", "counter": counter_id})
+    clerk = _three_waiting_and_a_clerk_at_counter_one(app)
     clerk.post("/queue/counter/", data={"step": "next"})
     response = app.test_client().get("/api/v1/queue")
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
@@ -220,6 +212,18 @@ def _take_counter_one(app, clerk):
     )
 
 
+def _three_waiting_and_a_clerk_at_counter_one(app):
+    """Three tickets taken at a kiosk; clerk1 logged in at counter 1: the clerk's client."""
+    group_id = _hall(app)
+    kiosk = _device(app, "ticket")
+    for _ in range(3):
+        kiosk.post("/lay-so/", data={"group": group_id})
+    clerk = app.test_client()
+    login(clerk, "clerk1")
+    _take_counter_one(app, clerk)
+    return clerk
+
+
 def _statuses(app):
     with app.app_context():
         return [t.status for t in db.session.query(QueueTicket).order_by(QueueTicket.seq)]
@@ -233,13 +237,7 @@ def test_a_stale_counter_page_does_not_finish_the_next_citizen(app):
     """A double click on "Call next", or a second tab left open: the step was meant for the
     ticket the page showed. Sent when another ticket is current, it is refused (409) — the
     citizen just called is not marked served unseen, nor skipped."""
-    group_id = _hall(app)
-    kiosk = _device(app, "ticket")
-    for _ in range(3):
-        kiosk.post("/lay-so/", data={"group": group_id})
-    clerk = app.test_client()
-    login(clerk, "clerk1")
-    _take_counter_one(app, clerk)
+    clerk = _three_waiting_and_a_clerk_at_counter_one(app)
     page = clerk.get("/queue/counter/").get_data(as_text=True)
     shown = _shown_ticket(page)
     assert shown == ""  # nobody yet

@@ -7,7 +7,8 @@ import pytest
 from domain import payments, ratings
 from domain.service import RuleError
 from models import Agency, Dossier, FeeItem, Payment, Procedure, StaffRating, User, db
-from tests.factories import licence_procedure
+from tests.factories import PASSWORD, create_agency, create_user, licence_procedure
+from tests.factories import csrf_token as _token
 
 AT = dt.datetime(2019, 3, 4, 9, 30)
 
@@ -294,8 +295,6 @@ def test_kiosk_rates_the_logged_in_officer(app, client, login_as):
 def test_kiosk_refuses_another_officer_and_other_data(app, client, login_as):
     ids = _catalog(app)
     with app.app_context():
-        from tests.factories import create_user
-
         other = create_user("staff2", "staff", [db.session.get(Agency, ids["tp"])])
         db.session.commit()
         other_id = other.id
@@ -329,8 +328,6 @@ def test_kiosk_is_for_counter_staff_only(app, client, login_as):
 
 
 def test_kiosk_post_needs_the_csrf_token(csrf_app):
-    from tests.factories import PASSWORD, create_agency, create_user
-    from tests.factories import csrf_token as _token
 
     with csrf_app.app_context():
         create_user("staff1", "staff", [create_agency()])
@@ -354,8 +351,6 @@ def test_kiosk_post_needs_the_csrf_token(csrf_app):
 def test_rating_counts_by_officer_and_agency(app, client, login_as):
     ids = _catalog(app)
     with app.app_context():
-        from tests.factories import create_user
-
         gt, tp = db.session.get(Agency, ids["gt"]), db.session.get(Agency, ids["tp"])
         s1 = db.session.query(User).filter_by(username="staff1").one()
         s2 = create_user("staff2", "staff", [tp])

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from flask_admin.contrib.sqla.filters import FilterEqual
 
 from domain import clock, courier, evaluation, postal
 from domain import feedback as fb
@@ -354,7 +355,6 @@ def test_overdue_flag_filter_and_share_on_time(app, client, login_as):
 
 def _equal_filter_arg(app, endpoint, column):
     """The list URL argument of the "equals" filter on a column (flt0_<index>)."""
-    from flask_admin.contrib.sqla.filters import FilterEqual
 
     view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint)
     for index, flt in enumerate(view._filters):

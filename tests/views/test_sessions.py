@@ -1,7 +1,7 @@
 """Server-side sessions: logging out, a new password and deactivation end every copy of a
 session, even a cookie copied before; another device's session lives on."""
 
-from models import User, db
+from models import AuditLog, User, UserSession, db, utcnow
 from tests.factories import PASSWORD, login
 
 
@@ -62,7 +62,6 @@ def test_a_password_change_ends_every_session_of_the_user(app, client, users):
     with app.app_context():
         db.session.query(User).filter_by(username="staff1").one().set_password("a new one 42")
         db.session.commit()
-        from models import UserSession
 
         assert db.session.query(UserSession).count() == 0
     assert client.get("/dossier/").status_code == 302
@@ -73,13 +72,11 @@ def test_the_database_never_holds_the_session_secret(app, client, users):
     # Whoever reads the table (a backup, a manager reading the audit log) cannot open a session.
     login(client, "manager1")
     cookie_user_id = _session_user_id(app, client)
-    from models import UserSession
 
     with app.app_context():
         (row,) = db.session.query(UserSession).all()
         token = cookie_user_id.partition(":")[2]
         assert token and row.id != token and token not in row.id
-        from models import AuditLog
 
         assert not db.session.query(AuditLog).filter_by(table_name="user_session").count()
 
@@ -111,8 +108,6 @@ def test_abandoned_sessions_are_purged_and_used_ones_kept(app, client, users):
     # A browser closed without logging out leaves a record; its cookie expires (idle timeout),
     # and the record goes at a later login. A session in use is seen and kept.
     import datetime as dt
-
-    from models import UserSession, utcnow
 
     assert login(client, "staff1").status_code == 302
     other = app.test_client()

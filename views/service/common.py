@@ -48,6 +48,18 @@ RULE_MESSAGES = {
     "courier_too_many_codes": _l("At most %(limit)s codes at a time."),
     "courier_run_other_agency": _l("This run is for an agency that is not yours."),
     "courier_items_other_agency": _l("The run carries dossiers of another agency."),
+    # The queue (views/queue.py, views/queue_devices.py).
+    "queue_group_inactive": _l("This service group no longer gives tickets."),
+    "queue_counter_inactive": _l("This counter is closed."),
+    "queue_counter_taken": _l("Another clerk works at this counter."),
+    "queue_ticket_not_here": _l("This ticket is not being served at your counter."),
+    "queue_transfer_refused": _l("Choose another open counter or an active service group."),
+    "queue_dossier_unknown": _l("No dossier of your agencies has this code."),
+    "queue_busy": _l("The queue is busy: try again."),
+    "queue_page_stale": _l(
+        "The page was out of date: the current ticket has changed. Check it and try again."
+    ),
+    "queue_device_refused": _l("Only staff and admins start a ticket kiosk or a hall display."),
 }
 
 

@@ -58,6 +58,10 @@ def _overdue_formatter(view, context, model, name):
     return ""
 
 
+# Who wrote, how to reach them, what about: listed on the details page and the form alike.
+MESSAGE = ("sender", "contact", "subject", "content", "agency", "dossier")
+
+
 class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelView):
     """Phản ánh, kiến nghị: due 10 working days after receipt (FEEDBACK_DUE_DAYS)."""
 
@@ -82,12 +86,7 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
     column_details_list = (
         "received_at",
         "channel",
-        "sender",
-        "contact",
-        "subject",
-        "content",
-        "agency",
-        "dossier",
+        *MESSAGE,
         "due_date",
         "status",
         "overdue",
@@ -120,12 +119,7 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
     form_columns = (
         "channel",
         "received_at",
-        "sender",
-        "contact",
-        "subject",
-        "content",
-        "agency",
-        "dossier",
+        *MESSAGE,
         "status",
         "answer",
         "answered_at",

@@ -14,14 +14,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -31,8 +30,7 @@ from domain import clock, form_submissions, kiosk, ratings
 from domain.service import RuleError
 from models import Agency, Dossier, KioskDevice, User, db, utcnow
 from transactions import commit_without_waiting
-from views import labels
-from views.access import selected_rows
+from views import devices, labels
 from views.base import SecureBaseView, SecureForm, SecureModelView, own_agency_ids, parse_id
 from views.service.common import RULE_MESSAGES, rule_message, user_object
 
@@ -54,16 +52,7 @@ def kiosk_device():
 
 
 def _set_kiosk_cookie(response, token, expires_at):
-    # Sent to the kiosk pages only; SameSite=Strict: no other site can post with it.
-    response.set_cookie(
-        KIOSK_COOKIE,
-        token,
-        expires=expires_at.replace(tzinfo=dt.UTC),
-        path="/kiosk/",
-        secure=current_app.session_interface.get_cookie_secure(current_app),
-        httponly=True,
-        samesite="Strict",
-    )
+    devices.set_cookie(response, KIOSK_COOKIE, "/kiosk/", token, expires_at)
 
 
 def _officer_dossier_id(officer, value):
@@ -188,9 +177,7 @@ class RatingKioskView(SecureBaseView):
                 db.session.rollback()
                 error = rule_message(exc)
             else:
-                # The tablet keeps the kiosk credential only (as views/auth.py's logout).
-                logout_user()
-                session.clear()
+                devices.leave_staff_session()
                 response = redirect(url_for("kiosk.screen"))
                 _set_kiosk_cookie(response, token, device.expires_at)
                 return response
@@ -224,15 +211,7 @@ class KioskDeviceView(SecureModelView):
     read_roles = ("admin",)
     create_roles = edit_roles = ()
     action_roles = ("admin",)
-    column_labels = dict(
-        labels.LABELS,
-        officer=_l("Officer"),
-        started_by=_l("Started by"),
-        started_at=_l("Started at"),
-        expires_at=_l("Expires at"),
-        revoked_at=_l("Ended at"),
-        revoked_by=_l("Ended by"),
-    )
+    column_labels = dict(devices.COLUMN_LABELS, officer=_l("Officer"), revoked_by=_l("Ended by"))
     column_list = ("officer", "started_by", "started_at", "expires_at", "revoked_at", "revoked_by")
     column_details_list = column_list
     column_sortable_list = ("started_at", "expires_at", "revoked_at")
@@ -255,12 +234,8 @@ class KioskDeviceView(SecureModelView):
 
     @action("revoke", _l("End kiosk mode"), _l("End kiosk mode on the selected tablets?"))
     def action_revoke(self, ids):
-        now = utcnow()
-        devices = selected_rows(KioskDevice, ids)
-        for device in devices:
-            kiosk.revoke(device, user_object(), now)
-        db.session.commit()
-        flash(_("Kiosk mode has ended on %(n)s tablets.", n=len(devices)), "success")
+        ended = devices.revoke_selected(KioskDevice, ids)
+        flash(_("Kiosk mode has ended on %(n)s tablets.", n=ended), "success")
 
 
 kiosk_bp = Blueprint("kiosk", __name__)
@@ -268,14 +243,9 @@ kiosk_bp = Blueprint("kiosk", __name__)
 
 @kiosk_bp.url_value_preprocessor
 def _kiosk_csrf_secret(endpoint, values):
-    """A tablet in kiosk mode has no lasting session: its CSRF secret comes from its kiosk
-    credential, set before the CSRF check (url_value_preprocessors run before every
-    before_request function, CSRFProtect's included). Forms are checked as everywhere."""
     token = request.cookies.get(KIOSK_COOKIE)
     if token:
-        session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = kiosk.csrf_secret(
-            current_app.secret_key, token
-        )
+        devices.use_csrf_secret_of(token)
 
 
 def _screen(device, error=None, status=200, thanks=False):
@@ -312,8 +282,7 @@ def screen():
         response = make_response(_screen(device, thanks=bool(request.args.get("thanks"))))
     if renewed:
         _set_kiosk_cookie(response, request.cookies[KIOSK_COOKIE], device.expires_at)
-    response.headers["Cache-Control"] = "no-store"  # an ended kiosk is not shown from a cache
-    return response
+    return devices.no_store(response)
 
 
 @kiosk_bp.errorhandler(CSRFError)
