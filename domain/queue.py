@@ -76,12 +76,17 @@ def issue_ticket(session, group, now: dt.datetime):
     return ticket
 
 
-def counter_of(session, clerk):
+def counter_of(session, clerk, lock: bool = False):
+    """The counter the clerk works at (None: none). `lock`: the counter's row is locked until the
+    caller's transaction ends (PostgreSQL; SQLite writes hold the database lock), so that two
+    steps sent from one counter at once — a double click — run one after the other and the
+    second sees what the first did."""
     if clerk is None:
         return None
-    return session.scalar(
-        select(QueueCounter).where(QueueCounter.clerk_id == clerk.id, QueueCounter.active.is_(True))
+    stmt = select(QueueCounter).where(
+        QueueCounter.clerk_id == clerk.id, QueueCounter.active.is_(True)
     )
+    return session.scalar(stmt.with_for_update() if lock else stmt)
 
 
 def take_counter(session, counter, clerk) -> None:

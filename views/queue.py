@@ -165,12 +165,12 @@ class QueueCounterPage(SecureBaseView):
     @expose("/", methods=("GET", "POST"))
     def index(self):
         user = current_user._get_current_object()
-        counter = queue.counter_of(db.session, user)
         if request.method == "GET":
-            return self._page(counter)
+            return self._page(queue.counter_of(db.session, user))
         form = CounterForm()
         if not form.validate_on_submit():
             abort(400)
+        counter = queue.counter_of(db.session, user, lock=True)
         step = request.form.get("step", "")
         now = clock.now()
         try:

@@ -125,3 +125,39 @@ def test_clerks_calling_next_at_once_never_share_a_ticket(app):
     assert sorted(r.status for r in rows).count("called") == clerks
     assert len({r.counter_id for r in rows if r.status == "called"}) == clerks
     assert sum(1 for r in rows if r.status == "served") == tickets - clerks
+
+
+@pytest.mark.commits  # threads with their own connections
+def test_a_double_click_on_call_next_calls_one_number(app):
+    """Several "Call next" posts from one counter page at once (a double click; the page showed
+    nobody at the counter): one calls the first citizen, the others are refused as out of date —
+    the citizen just called is never marked served unseen, on PostgreSQL too (the counter's row
+    is locked by each step)."""
+    clicks = 4
+    with app.app_context():
+        group = ServiceGroup(name="Một cửa", prefix="A")
+        db.session.add(group)
+        db.session.flush()
+        user = create_user("clerk", "staff", [create_agency()])
+        db.session.add(QueueCounter(number="1", groups=[group], clerk_id=user.id))
+        for _ in range(clicks):
+            queue.issue_ticket(db.session, group, clock.now())
+        db.session.commit()
+    clients = []
+    for _ in range(clicks):
+        client = app.test_client()
+        login(client, "clerk")
+        clients.append(client)
+    barrier = threading.Barrier(clicks)
+    codes = []
+
+    def click(n):
+        barrier.wait()
+        response = clients[n].post("/queue/counter/", data={"step": "next", "ticket": ""})
+        codes.append(response.status_code)
+
+    run_threads([click] * clicks)
+    assert sorted(codes) == [302] + [409] * (clicks - 1), codes
+    with app.app_context():
+        statuses = [t.status for t in db.session.query(QueueTicket).order_by(QueueTicket.id)]
+    assert statuses == ["called"] + ["waiting"] * (clicks - 1), statuses
