@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import Null
 
 from domain import deadlines, digitisation, postal
 from domain.periods import day_bounds
-from domain.sql import day_of, lock_pair
+from domain.sql import day_of, lock_pair, unindexed
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
 from models import CHANNELS, Dossier, DossierDocument, DossierFile, Procedure, ReportDay
 
@@ -85,6 +85,10 @@ def _parts(start: dt.datetime | None = None, end: dt.datetime | None = None, age
         return [column >= start, column < end] if bounded else [column.is_not(None)]
 
     agency = [D.agency_id == agency_id] if agency_id is not None else []
+    # The parts on another day than the acceptance's are driven by that day's index: SQLite
+    # would otherwise walk the agency's (agency, status) index, every result of the agency for
+    # one day's recount (0.5 s an intake at 1,000,000 dossiers).
+    by_day = [unindexed(D.agency_id) == agency_id] if agency_id is not None else []
     received = D.status.notin_(NOT_RECEIVED_STATUSES)
     parts = [
         _part(
@@ -121,10 +125,10 @@ def _parts(start: dt.datetime | None = None, end: dt.datetime | None = None, age
                 _part(
                     day_of(column),
                     outcomes,
-                    D.status.in_(statuses),
+                    unindexed(D.status).in_(statuses),
                     *within(column),
                     column >= D.accepted_at,
-                    *agency,
+                    *by_day,
                 )
             )
         # Closed before its acceptance (bad legacy data): counted on the acceptance's day.
@@ -144,9 +148,9 @@ def _parts(start: dt.datetime | None = None, end: dt.datetime | None = None, age
         _part(
             day_of(D.resolved_at),
             {"results": literal(1), "results_electronic": _flag(digitisation.electronic_result())},
-            D.status.in_(RESOLVED_STATUSES),
+            unindexed(D.status).in_(RESOLVED_STATUSES),
             *within(D.resolved_at),
-            *agency,
+            *by_day,
         )
     )
     parts.append(
@@ -155,7 +159,7 @@ def _parts(start: dt.datetime | None = None, end: dt.datetime | None = None, age
             {"returned_by_post": literal(1)},
             postal.returned_by_post_criterion(),
             *within(D.returned_at),
-            *agency,
+            *by_day,
         )
     )
     return parts
