@@ -555,3 +555,23 @@ def service_records(agency, dossier, staff, at: dt.datetime, rated_dossier=None)
             due_date=dt.date(2019, 3, 18),
         ),
     }
+
+
+def report_catalog(session):
+    """Three agencies, two fields of the first, six procedures (every third with a field): the
+    small catalog of the report's random-data tests. Returns (agencies, procedures), flushed."""
+    agencies = [Agency(code=f"A{i}", name=f"Cơ quan {i}", sort_order=i) for i in range(3)]
+    fields = [Field(code=f"F{i}", name=f"Lĩnh vực {i}", agency=agencies[0]) for i in range(2)]
+    procedures = [
+        Procedure(
+            code=f"1.00000{i}",
+            name=f"P{i}",
+            agency=agencies[i % 3],
+            field=fields[i % 2] if i % 3 == 0 else None,
+            processing_days=3,
+        )
+        for i in range(6)
+    ]
+    session.add_all(agencies + fields + procedures)
+    session.flush()
+    return agencies, procedures

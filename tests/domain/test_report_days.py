@@ -15,17 +15,14 @@ from sqlalchemy import select, update
 from domain import digitisation, lifecycle, postal, report_days, reports
 from domain.status import Status
 from models import (
-    Agency,
     Dossier,
     DossierDocument,
     DossierFile,
-    Field,
-    Procedure,
     ReportDay,
     StoredFile,
     db,
 )
-from tests.factories import create_user
+from tests.factories import create_user, report_catalog
 from tests.support import assert_report_days_current as assert_current
 from tests.support import report_day_rows as table_rows
 
@@ -51,24 +48,6 @@ def assert_same_report(session, date_from: dt.date, date_to: dt.date) -> None:
     assert report_days.returned_by_post(session, date_from, date_to) == postal.returned_by_post(
         session, date_from, date_to
     )
-
-
-def _catalog(session):
-    agencies = [Agency(code=f"A{i}", name=f"Cơ quan {i}", sort_order=i) for i in range(3)]
-    fields = [Field(code=f"F{i}", name=f"Lĩnh vực {i}", agency=agencies[0]) for i in range(2)]
-    procedures = [
-        Procedure(
-            code=f"1.00000{i}",
-            name=f"P{i}",
-            agency=agencies[i % 3],
-            field=fields[i % 2] if i % 3 == 0 else None,
-            processing_days=3,
-        )
-        for i in range(6)
-    ]
-    session.add_all(agencies + fields + procedures)
-    session.flush()
-    return agencies, procedures
 
 
 def _moment(rnd, day):
@@ -115,7 +94,7 @@ def test_kept_current_through_inserts_edits_deletes_and_files(app):
     rnd = random.Random(20261130)
     with app.app_context():
         s = db.session
-        agencies, procedures = _catalog(s)
+        agencies, procedures = report_catalog(s)
         dossiers = [_random_dossier(rnd, procedures) for _ in range(150)]
         s.add_all(dossiers)
         assert_current(s)
@@ -195,7 +174,7 @@ def test_kept_current_through_the_life_cycle(app):
     from them equals the report from the dossiers."""
     with app.app_context():
         s = db.session
-        _agencies, procedures = _catalog(s)
+        _agencies, procedures = report_catalog(s)
         user = create_user("canbo_rd", "staff")
         day = dt.datetime(2019, 3, 4, 9, 0)
         steps = [
@@ -260,7 +239,7 @@ def test_report_reads_the_counts_not_the_dossiers_of_the_period(app):
     the hook's back shows in the report (and a recount puts it right)."""
     with app.app_context():
         s = db.session
-        _agencies, procedures = _catalog(s)
+        _agencies, procedures = report_catalog(s)
         rnd = random.Random(7)
         s.add_all([_random_dossier(rnd, procedures) for _ in range(40)])
         s.flush()
@@ -323,7 +302,7 @@ def test_concurrent_writers_of_one_day_and_agency_take_turns(app):
 
     threads, rounds = 6, 3
     with app.app_context():
-        _agencies, procedures = _catalog(db.session)
+        _agencies, procedures = report_catalog(db.session)
         db.session.commit()
         procedure_id, agency_id = procedures[0].id, procedures[0].agency_id
     errors: list = []

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from domain.reports import ROW_KEYS, build_report, figure_columns, month_period, relevant_dossiers
-from models import Agency, Dossier, Field, Procedure, db
-from tests.factories import assert_identity
+from models import Dossier, db
+from tests.factories import assert_identity, report_catalog
 
 START = dt.date(2019, 1, 1)
 
@@ -107,20 +107,7 @@ def test_report_reads_spanning_dossiers_through_the_partial_index(app):
 
 def _compare(app, rnd, closing_days):
     with app.app_context():
-        agencies = [Agency(code=f"A{i}", name=f"Cơ quan {i}", sort_order=i) for i in range(3)]
-        fields = [Field(code=f"F{i}", name=f"Lĩnh vực {i}", agency=agencies[0]) for i in range(2)]
-        procs = [
-            Procedure(
-                code=f"1.00000{i}",
-                name=f"P{i}",
-                agency=agencies[i % 3],
-                field=fields[i % 2] if i % 3 == 0 else None,
-                processing_days=3,
-            )
-            for i in range(6)
-        ]
-        db.session.add_all(agencies + fields + procs)
-        db.session.flush()
+        _agencies, procs = report_catalog(db.session)
         agency_of = {p.id: p.agency.code for p in procs}
         field_of = {p.id: (p.field.code if p.field else None) for p in procs}
         dossiers = []
