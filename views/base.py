@@ -55,6 +55,7 @@ from views.forms import (
     claim_form_token,
     record_form_result,
 )
+from views.list_rows import ListRowsMixin
 
 # What the screens import from here (defined here or in the modules above).
 __all__ = [
@@ -83,7 +84,12 @@ __all__ = [
 
 
 class SecureModelView(
-    RoleRequiredMixin, ListFiltersMixin, OnceCreateMixin, StaleEditMixin, ModelView
+    RoleRequiredMixin,
+    ListFiltersMixin,
+    ListRowsMixin,
+    OnceCreateMixin,
+    StaleEditMixin,
+    ModelView,
 ):
     """A model screen. Roles are checked on the server for every endpoint:
     read_roles for list and details; create/edit/delete_roles for those; action_roles for batch

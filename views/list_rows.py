@@ -1,0 +1,176 @@
+"""The rows of a list page, written in Python: the same HTML as Flask-Admin's template
+(admin/model/list.html, block list_row) without a Jinja block, macro and url_for per row and cell.
+
+A list page of 50 dossiers spent most of its time in the rows: per row a checkbox, the view and
+edit links (two url_for with the list's return URL encoded in each), eight cells through Jinja's
+call machinery. Here the parts that are the same on every row (the links up to the row's id, the
+checkbox's label, the action icons) are built once per page, then each row is strings joined.
+
+The cells are the view's own: `get_list_value` (its formatters, type formatters, choices) as the
+template calls it; only their assembly is done here. Anything this does not know how to write the
+way the template does — an editable column, a row action other than Flask-Admin's view/edit links
+or an endpoint link, a popup, a primary key that is not a number — leaves the row to the
+template (templates/admin/motcua_list.html, block list_row), which stays the reference: the test
+tests/views/test_list_rows.py compares the two on every list screen."""
+
+from __future__ import annotations
+
+from flask import g, has_app_context, url_for
+from flask_admin.model import template as row_templates
+from jinja2 import pass_context
+from markupsafe import Markup, escape
+
+# An id that url_for writes as it is: the link of a row is the page's link with the row's id
+# in its place.
+_ID = "0motcuarowid0"
+
+# The icons of Flask-Admin's row actions (flask_admin/templates/.../model/row_actions.html).
+_ENDPOINT_ICONS = {
+    row_templates.ViewRowAction: (".details_view", "fa fa-eye glyphicon glyphicon-eye-open"),
+    row_templates.EditRowAction: (".edit_view", "fa fa-pencil glyphicon glyphicon-pencil"),
+}
+
+
+def _plain(row_id) -> bool:
+    """An id written as it is in a URL and in HTML: an integer, or its digits (Flask-Admin's
+    get_pk_value gives the text of the key)."""
+    if type(row_id) is int:
+        return True
+    return type(row_id) is str and row_id.isascii() and row_id.isdigit()
+
+
+class _Link:
+    """A row action's link: <a class="icon" href="…" title="…"><span class="…"></span></a>."""
+
+    def __init__(self, url_of, title, icon_class):
+        self.url_of = url_of  # row id -> URL (str)
+        self.head = Markup('<a class="icon" href="')
+        self.tail = Markup('" title="{}"> <span class="{}"></span> </a>').format(
+            title or "", icon_class
+        )
+
+    def html(self, row_id) -> str:
+        return f"{self.head}{escape(self.url_of(row_id))}{self.tail}"
+
+
+def _url_of(get_url, endpoint: str, args: dict):
+    """row id -> the URL of `endpoint` for that row, `args` its arguments in the template's
+    order with _ID where the row's id goes: built once, the id put in its place (a number needs
+    no quoting); per row through get_url for anything else."""
+
+    def each(row_id):
+        return get_url(endpoint, **{k: row_id if v is _ID else v for k, v in args.items()})
+
+    sample = get_url(endpoint, **args)
+    if sample.count(_ID) != 1:
+        return each
+    head, _, tail = sample.partition(_ID)
+
+    def url_of(row_id):
+        if _plain(row_id):
+            return f"{head}{row_id}{tail}"
+        return each(row_id)
+
+    return url_of
+
+
+class _Page:
+    """What every row of one list page shares."""
+
+    def __init__(self, view, context):
+        resolve = context.resolve
+        self.ok = True
+        list_columns = resolve("list_columns")
+        if any(view.is_editable(c) for c, _ in list_columns):
+            self.ok = False
+            return
+        self.columns = [(c, Markup('<td class="col-{}"> ').format(c)) for c, _ in list_columns]
+        self.checkbox = None
+        if resolve("actions"):
+            label = escape(resolve("_gettext")("Select record"))
+            self.checkbox = (
+                '<td> <input type="checkbox" name="rowid" class="action-checkbox" value="',
+                f'" title="{label}" aria-label="{label}" /> </td> ',
+            )
+        self.links = None
+        if view.column_display_actions:
+            get_url, return_url = resolve("get_url"), resolve("return_url")
+            self.links = []
+            for action in resolve("list_row_actions"):
+                link = self._link(action, get_url, return_url)
+                if link is None:
+                    self.ok = False
+                    return
+                self.links.append(link)
+
+    @staticmethod
+    def _link(action, get_url, return_url):
+        kind = type(action)
+        if kind in _ENDPOINT_ICONS:
+            endpoint, icon = _ENDPOINT_ICONS[kind]
+            url_of = _url_of(get_url, endpoint, {"id": _ID, "url": return_url})
+            return _Link(url_of, action.title, icon)
+        if kind is row_templates.EndpointLinkRowAction:
+            args = {**(action.url_args or {}), action.id_arg: _ID}
+            url_of = _url_of(get_url, action.endpoint, args)
+            return _Link(url_of, action.title, action.icon_class)
+        return None
+
+
+class ListRowsMixin:
+    """`list_row_html(row)` for templates/admin/motcua_list.html: the row's cells as the
+    template writes them, or None (the template writes it). `list_rows_in_python = False`
+    leaves every row to the template (a screen whose template changes the row's blocks)."""
+
+    list_rows_in_python = True
+
+    def _list_page(self, context) -> _Page:
+        pages = g.setdefault("motcua_list_rows", {})
+        page = pages.get(self.endpoint)
+        if page is None:
+            page = pages[self.endpoint] = _Page(self, context)
+        return page
+
+    @pass_context
+    def list_row_html(self, context, row):
+        if not self.list_rows_in_python:
+            return None
+        page = self._list_page(context)
+        if not page.ok:
+            return None
+        row_id = self.get_pk_value(row)
+        if not _plain(row_id):
+            return None
+        parts = []
+        if page.checkbox is not None:
+            parts += (page.checkbox[0], str(row_id), page.checkbox[1])
+        if page.links is not None:
+            parts.append('<td class="list-buttons-column"> ')
+            parts.extend(link.html(row_id) + " " for link in page.links)
+            parts.append("</td> ")
+        value = self.get_list_value
+        for name, head in page.columns:
+            parts.append(f"{head}{escape(value(context, row, name))} </td> ")
+        return Markup("".join(parts))
+
+
+def row_url(endpoint: str, row_id) -> str:
+    """url_for(endpoint, id=row_id) for a formatter called on every row (a code linked to its
+    record): the same URL, url_for run once per request and endpoint."""
+    urls = g.setdefault("motcua_row_urls", {})
+    url_of = urls.get(endpoint)
+    if url_of is None:
+        url_of = urls[endpoint] = _url_of(url_for, endpoint, {"id": _ID})
+    return url_of(row_id)
+
+
+def translated(mapping: dict) -> dict:
+    """{key: its label in the request's language} of a mapping of lazy labels (statuses,
+    channels): each translated once per request, not once per row."""
+    if not has_app_context():
+        return {k: str(v) for k, v in mapping.items()}
+    done = g.setdefault("motcua_translated", {})
+    labels = done.get(id(mapping))
+    if labels is None:
+        labels = done[id(mapping)] = {k: str(v) for k, v in mapping.items()}
+    return labels
