@@ -30,6 +30,7 @@ from views import (
     labels,
     lookup,
     notifications,
+    page_parts,
     public,
     queue,
     reports,
@@ -53,6 +54,7 @@ def init_views(app) -> None:
     _prefer_our_wording_of_flask_admin(app)
     _flask_admin_templates_under_their_own_name(app, admin)
     app.jinja_env.add_extension(FlaskAdminA11yExtension)
+    app.jinja_env.add_extension(FlaskAdminPagePartsExtension)
     app.register_blueprint(auth.bp)
     auth.limiter.init_app(app)
     errors.register(app)
@@ -78,6 +80,8 @@ def init_views(app) -> None:
     api.register(app)
 
     app.jinja_env.globals["link_args"] = link_args
+    app.jinja_env.globals["main_menu"] = page_parts.main_menu
+    app.jinja_env.globals["filter_groups_json"] = page_parts.filter_groups_json
     app.jinja_env.globals["page_title"] = page_title
     # A form without a WTForms class (the kiosk) still carries a one-time token.
     app.jinja_env.globals["new_form_token"] = form_submissions.new_token
@@ -133,6 +137,17 @@ class FlaskAdminA11yExtension(Extension):
                 raise RuntimeError(f"{name} changed: {old!r} not found")
             source = source.replace(old, new, 1)
         return source
+
+
+class FlaskAdminPagePartsExtension(FlaskAdminA11yExtension):
+    """The list's filter choices as JSON written once per kept copy (views/page_parts.py), not
+    on every page: the same text."""
+
+    PATCHES = {
+        "admin/model/list.html": [
+            ("{{ filter_groups|tojson|safe }}", "{{ filter_groups_json(filter_groups) }}")
+        ],
+    }
 
 
 # Flask-Admin's own Vietnamese has wrong wording in places ("Kỷ lục" — a sports record — for a

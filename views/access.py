@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import Agency, db
+from views.page_parts import by_role
 
 ALL_ROLES = ("admin", "staff", "manager")
 
@@ -44,9 +45,11 @@ class RoleRequiredMixin:
 
     read_roles: tuple[str, ...] = ("admin",)
 
+    @by_role
     def is_accessible(self) -> bool:
         return has_role(*self.read_roles)
 
+    @by_role
     def is_visible(self) -> bool:
         return self.is_accessible()
 

@@ -21,6 +21,7 @@ from domain.text import search_words
 from models import db
 from views import labels
 from views.access import MAX_PAGE, own_agency_ids, parse_id
+from views.page_parts import FilterGroups
 
 
 def link_args(args) -> dict:
@@ -195,7 +196,7 @@ class ListFiltersMixin:
                     "type": flt.data_type,
                 }
             )
-        return dict(group.non_lazy() for group in groups.values())
+        return FilterGroups(group.non_lazy() for group in groups.values())
 
     def scaffold_filters(self, name):
         filters = super().scaffold_filters(name)

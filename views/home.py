@@ -22,6 +22,7 @@ from replica import reports_session
 from transactions import write_aside
 from views import labels
 from views.base import ALL_ROLES, RoleRequiredMixin
+from views.page_parts import by_role
 from views.reports import FIRST_YEAR
 
 
@@ -108,6 +109,7 @@ def _tiles(d: dict) -> list:
 class HomeView(RoleRequiredMixin, AdminIndexView):
     read_roles = ALL_ROLES
 
+    @by_role
     def is_visible(self):
         return False
 

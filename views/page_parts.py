@@ -1,0 +1,67 @@
+"""Parts of the admin pages that are the same for many requests, written once per process
+rather than on every page: the main menu (per role, screen, language and URL root) and the JSON
+of a list's filter choices (kept with the choices themselves, views/columns.py)."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
+
+_menus: dict = {}
+_role_only: dict = {}
+
+
+def by_role(method):
+    """Marks a view's is_accessible / is_visible that depend on the user's role alone: the menu
+    of a role is then the same for all its users."""
+    method.menu_by_role = True
+    return method
+
+
+def _menu_by_role(admin) -> bool:
+    known = _role_only.get(id(admin))
+    if known is None:
+        known = _role_only[id(admin)] = not admin._menu_links and all(
+            getattr(type(v).is_accessible, "menu_by_role", False)
+            and getattr(type(v).is_visible, "menu_by_role", False)
+            for v in admin._views
+        )
+    return known
+
+
+def main_menu(admin_view, render) -> Markup:
+    """The main menu as `render()` (Flask-Admin's layout.menu macro) writes it for this page:
+    written once per role, active screen, language and URL root when every screen's visibility
+    depends on the role alone (by_role); on every page otherwise."""
+    admin = admin_view.admin
+    if not _menu_by_role(admin):
+        return render()
+    role = current_user.role if current_user.is_authenticated else None
+    key = (id(admin), role, admin_view.endpoint, str(get_locale()), request.script_root)
+    html = _menus.get(key)
+    if html is None:
+        html = _menus[key] = Markup(render())
+    return html
+
+
+class FilterGroups(dict):
+    """A list's filter choices ({group: [filters]}), with their JSON once written."""
+
+    json: Markup | None = None
+
+
+def filter_groups_json(groups) -> Markup:
+    """`groups|tojson` as Flask-Admin's list template writes it (the choices for its filter
+    menu: 140 KB for a province's procedures), written once per kept copy of the choices."""
+    cached = getattr(groups, "json", None)
+    if cached is None:
+        policies = current_app.jinja_env.policies
+        cached = htmlsafe_json_dumps(
+            groups, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"]
+        )
+        if isinstance(groups, FilterGroups):
+            groups.json = cached
+    return cached
