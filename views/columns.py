@@ -181,7 +181,15 @@ class ListFiltersMixin:
         changes (domain/catalog_cache.py) — not rebuilt per page."""
         if not self._filters:
             return None
-        key = ("filters", self.endpoint, tuple(own_agency_ids() or ()), str(get_locale()))
+        # The database too: two apps in one process (the bench's SQLite and PostgreSQL) each
+        # read their own.
+        key = (
+            "filters",
+            db.engine.url,
+            self.endpoint,
+            tuple(own_agency_ids() or ()),
+            str(get_locale()),
+        )
         return catalog_cache.get(key, self._build_filter_groups)
 
     def _build_filter_groups(self):
