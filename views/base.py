@@ -193,6 +193,51 @@ class SecureModelView(
         )
         return "" if value is None else value
 
+    def list_cell(self, name):
+        """value(context, model) of list column `name`: what get_list_value gives (the two
+        _get_list_value above), with what is the same on every row looked up once (the
+        formatter, the choices, the type formatter of each type met) — for views/list_rows.py;
+        None when a screen changes how a list value is read (then get_list_value per cell)."""
+        if (
+            type(self)._get_list_value is not SecureModelView._get_list_value
+            or type(self).get_list_value is not ModelView.get_list_value
+            or type(self)._get_field_value is not ModelView._get_field_value
+        ):
+            return None
+        formatters, type_formatters = self.column_formatters, self.column_type_formatters
+        column_fmt = formatters.get(name)
+        choices = self._column_choices_map.get(name, {})
+        utc = name in self.utc_columns and name not in formatters
+        by_type: dict = {}  # type of a value -> its type formatter (Flask-Admin: isinstance)
+        view = self
+
+        def value(context, model):
+            if utc:
+                stamp = getattr(model, name, None)
+                if isinstance(stamp, dt.datetime):
+                    return format_datetime(utc_to_local(stamp))
+            if column_fmt is not None:
+                got = column_fmt(view, context, model, name)
+            else:
+                got = view._get_field_value(model, name)
+            if choices:
+                got = choices.get(got) or got
+            else:
+                kind = type(got)
+                if kind not in by_type:
+                    by_type[kind] = next(
+                        (f for t, f in type_formatters.items() if isinstance(got, t)), None
+                    )
+                type_fmt = by_type[kind]
+                if type_fmt is not None:
+                    try:
+                        got = type_fmt(view, got, name)
+                    except TypeError:  # Flask-Admin's own handling (older two-argument ones)
+                        return view.get_list_value(context, model, name)
+            return "" if got is None else got
+
+        return value
+
     def search_placeholder(self):
         return str(_l("Search (accents optional)"))
 

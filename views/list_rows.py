@@ -84,7 +84,10 @@ class _Page:
         if any(view.is_editable(c) for c, _ in list_columns):
             self.ok = False
             return
-        self.columns = [(c, Markup('<td class="col-{}"> ').format(c)) for c, _ in list_columns]
+        cell = getattr(view, "list_cell", lambda name: None)
+        self.columns = [
+            (c, Markup('<td class="col-{}"> ').format(c), cell(c)) for c, _ in list_columns
+        ]
         self.checkbox = None
         if resolve("actions"):
             label = escape(resolve("_gettext")("Select record"))
@@ -148,9 +151,11 @@ class ListRowsMixin:
             parts.append('<td class="list-buttons-column"> ')
             parts.extend(link.html(row_id) + " " for link in page.links)
             parts.append("</td> ")
-        value = self.get_list_value
-        for name, head in page.columns:
-            parts.append(f"{head}{escape(value(context, row, name))} </td> ")
+        for name, head, cell in page.columns:
+            value = (
+                cell(context, row) if cell is not None else self.get_list_value(context, row, name)
+            )
+            parts.append(f"{head}{escape(value)} </td> ")
         return Markup("".join(parts))
 
 
