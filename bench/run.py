@@ -42,6 +42,7 @@ BENCH_SETTINGS = {
 }
 NO_MATCH = "khong ai ten nay"
 STOCK_PAGE_SIZE = StockDossierView.page_size
+COLD_LIST = "list page 1, filter choices read again (once a minute)"
 # The name on the dossiers the intake measure adds (kept out of "the data's last day").
 BENCH_APPLICANT = "Nguyễn Văn Bench"
 # What --only may name: the list pages, the reports, the dashboard, one intake (CPU and SQL
@@ -233,6 +234,12 @@ class Target:
         s_agency = self._args(stock_view, "name")
         s_status = self._args(stock_view, "status", "equals")
         return (
+            # The lists keep their filter choices (agencies, procedures) for
+            # catalog_cache_seconds (60 s): the first page after that reads them again (two
+            # statements more). Measured first in each repetition (a repetition lasts more than
+            # a minute), it leaves them kept for the pages below, as for a user who opens a
+            # list within a minute of the previous one.
+            (COLD_LIST, "/dossier/", "/dossier/"),
             ("list page 1", "/dossier/", "/dossier/"),
             # Like for like: the project's list at the stock's page size (20 rows; the
             # project shows 50 by default, the row above).
@@ -269,18 +276,18 @@ class Target:
     def measures(self, only=GROUPS):
         """[(name, kind, function returning a statement count or None)]; kind: project, stock,
         floor; only the groups named in `only` (GROUPS)."""
-        from domain import dashboard, month_figures, periods, reports
+        from domain import catalog_cache, dashboard, month_figures, periods, reports
         from models import db
 
         out = []
         for name, project_url, stock_url in self.pages() if "lists" in only else ():
-            out.append(
-                (
-                    name,
-                    "project",
-                    lambda u=project_url: self.get(self.app, self.client, self.counter, u),
-                )
-            )
+
+            def project_page(u=project_url, cold=name == COLD_LIST):
+                if cold:
+                    catalog_cache.clear()
+                return self.get(self.app, self.client, self.counter, u)
+
+            out.append((name, "project", project_page))
             out.append(
                 (
                     name,
