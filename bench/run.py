@@ -259,6 +259,13 @@ class Target:
                 f"/dossier/?search={NO_MATCH}",
                 f"/dossier/?search={NO_MATCH}",
             ),
+            # The cost of a list page without its rows (menus, filters, pager, login): an
+            # agency that does not exist, found absent by its index.
+            (
+                "list with no rows (the page's floor)",
+                f"/dossier/?flt0_{agency}=999999999",
+                f"/dossier/?flt0_{s_agency}=(none)",
+            ),
             (
                 f"agency + rare status ({self.rare_rows} rows)",
                 f"/dossier/?flt0_{agency}={self.agency}&flt1_{status}={self.status}",
@@ -571,10 +578,11 @@ def _repetition(targets, measures, times, counts, exports, args) -> None:
 
     for t, name, kind, fn in measures:
         with clock.frozen(t.now):
-            t0 = time.perf_counter()
+            t0, cpu = time.perf_counter(), time.process_time()
             n = fn()
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
         times.setdefault((t.dialect, name, kind), []).append(elapsed)
+        CPU.setdefault((t.dialect, name, kind), []).append(cpu)
         counts.setdefault((t.dialect, name, kind), []).append(n)
         print(f"  {t.dialect:10} {kind:8} {name:40} {elapsed * 1000:10.1f} ms", flush=True)
     if args.export_rows and "export" in args.only:
@@ -588,6 +596,10 @@ def _repetition(targets, measures, times, counts, exports, args) -> None:
             result = load.throughput(t.url, args.throughput_seconds)
             exports.setdefault((t.dialect, "throughput"), []).append(result)
             print(f"  {t.dialect:10} throughput {json.dumps(result)}", flush=True)
+
+
+# CPU seconds of this process per measure and repetition, keyed as the times.
+CPU: dict = {}
 
 
 def _statements(values) -> str:
@@ -643,11 +655,21 @@ def report(args, targets, times, counts, exports, loads) -> str:
                     if other_kind == "stock"
                     else f"project ÷ floor {med_mine / med_other:.1f}×"
                 )
+                if other_kind == "stock" and t.dialect == "sqlite":
+                    # This process's CPU: on SQLite the database's work too (steadier than
+                    # the wall time on a loaded machine).
+                    cpus = [
+                        statistics.median(CPU[(t.dialect, name, k)]) for k in ("stock", "project")
+                    ]
+                    ratio += f" (CPU {cpus[0] / cpus[1]:.1f}×)"
             n = _statements(counts[(t.dialect, name, "project")])
             n_other = counts.get((t.dialect, name, "stock"))
             statements = n + (f" (stock {_statements(n_other)})" if n_other is not None else "")
+            cpu = CPU.get((t.dialect, name, "project"))
+            cpu_text = f", CPU {statistics.median(cpu) * 1000:,.1f} ms" if cpu else ""
             lines.append(
-                f"| {name} | {_ms(mine)} | {_ms(other) + ' ' + other_kind if other else ''} |"
+                f"| {name} | {_ms(mine)}{cpu_text} |"
+                f" {_ms(other) + ' ' + other_kind if other else ''} |"
                 f" {ratio} | {statements} |"
             )
         if t.cpu:

@@ -175,7 +175,8 @@ def translated(mapping: dict) -> dict:
     if not has_app_context():
         return {k: str(v) for k, v in mapping.items()}
     done = g.setdefault("motcua_translated", {})
-    labels = done.get(id(mapping))
-    if labels is None:
-        labels = done[id(mapping)] = {k: str(v) for k, v in mapping.items()}
-    return labels
+    kept = done.get(id(mapping))
+    if kept is None:
+        # (the mapping kept with its labels: its id is not another's during the request)
+        kept = done[id(mapping)] = (mapping, {k: str(v) for k, v in mapping.items()})
+    return kept[1]

@@ -4,14 +4,17 @@ of a list's filter choices (kept with the choices themselves, views/columns.py).
 
 from __future__ import annotations
 
+import weakref
+
 from flask import current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-_menus: dict = {}
-_role_only: dict = {}
+# Per Flask-Admin instance (one per app): whether its menu depends on the role alone, and its
+# menus written so far.
+_menus: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def by_role(method):
@@ -21,29 +24,30 @@ def by_role(method):
     return method
 
 
-def _menu_by_role(admin) -> bool:
-    known = _role_only.get(id(admin))
-    if known is None:
-        known = _role_only[id(admin)] = not admin._menu_links and all(
+def _menus_of(admin) -> dict | None:
+    """The menus kept for `admin`, or None when its menu may differ between users of a role."""
+    if admin not in _menus:
+        by_role = not admin._menu_links and all(
             getattr(type(v).is_accessible, "menu_by_role", False)
             and getattr(type(v).is_visible, "menu_by_role", False)
             for v in admin._views
         )
-    return known
+        _menus[admin] = {} if by_role else None
+    return _menus[admin]
 
 
 def main_menu(admin_view, render) -> Markup:
     """The main menu as `render()` (Flask-Admin's layout.menu macro) writes it for this page:
     written once per role, active screen, language and URL root when every screen's visibility
     depends on the role alone (by_role); on every page otherwise."""
-    admin = admin_view.admin
-    if not _menu_by_role(admin):
+    menus = _menus_of(admin_view.admin)
+    if menus is None:
         return render()
     role = current_user.role if current_user.is_authenticated else None
-    key = (id(admin), role, admin_view.endpoint, str(get_locale()), request.script_root)
-    html = _menus.get(key)
+    key = (role, admin_view.endpoint, str(get_locale()), request.script_root)
+    html = menus.get(key)
     if html is None:
-        html = _menus[key] = Markup(render())
+        html = menus[key] = Markup(render())
     return html
 
 
