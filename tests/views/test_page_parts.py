@@ -6,6 +6,7 @@ import html
 import json
 import re
 
+from tests import factories
 from tests.views.test_list_rows import _same_page
 from views import page_parts
 
@@ -14,22 +15,21 @@ def _menu(page: str) -> str:
     return re.search(r'<ul class="nav navbar-nav mr-auto">(.*?)</ul>\s*<ul', page, re.S)[1]
 
 
-def test_the_kept_menu_is_the_menu_of_the_role_screen_and_language(app, client, users, login_as):
-    kept = {}
+def test_the_kept_menu_is_the_menu_of_the_role_screen_and_language(app, users):
+    clients = {}
     for role in ("admin", "staff", "manager"):
-        login_as(role)
-        for url in ("/dossier/", "/agency/"):
-            kept[role, url] = client.get(url).get_data(as_text=True)
+        clients[role] = app.test_client()
+        assert factories.login(clients[role], users[role]).status_code == 302
+    urls = ("/dossier/", "/agency/")
+    kept = {(r, u): c.get(u).get_data(as_text=True) for r, c in clients.items() for u in urls}
     # Written on every page (as before): the same menus.
     admin = app.extensions["admin"][0]
     saved = page_parts._menus[admin]
     page_parts._menus[admin] = None
     try:
-        for role in ("admin", "staff", "manager"):
-            login_as(role)
-            for url in ("/dossier/", "/agency/"):
-                fresh = client.get(url).get_data(as_text=True)
-                assert _same_page(_menu(fresh)) == _same_page(_menu(kept[role, url])), (role, url)
+        for (role, url), page in kept.items():
+            fresh = clients[role].get(url).get_data(as_text=True)
+            assert _same_page(_menu(fresh)) == _same_page(_menu(page)), (role, url)
     finally:
         page_parts._menus[admin] = saved
     # Each role its own menu (users: admins only), each screen its own active entry.
@@ -37,7 +37,7 @@ def test_the_kept_menu_is_the_menu_of_the_role_screen_and_language(app, client, 
     assert 'href="/user/"' not in _menu(kept["staff", "/dossier/"])
     assert _menu(kept["admin", "/dossier/"]) != _menu(kept["admin", "/agency/"])
     # Another language, another menu.
-    login_as("admin")
+    client = clients["admin"]
     vietnamese = _menu(client.get("/dossier/").get_data(as_text=True))
     client.post("/language", data={"lang": "en", "next": "/dossier/"})
     english = _menu(client.get("/dossier/").get_data(as_text=True))
@@ -49,12 +49,7 @@ def test_the_filter_choices_json_is_the_views_choices(app, client, users, login_
     page = client.get("/dossier/").get_data(as_text=True)
     data = re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', page, re.S)[1]
     view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "dossier")
-    with app.test_request_context("/dossier/"):
-        from flask_login import login_user
-
-        from models import User, db
-
-        login_user(db.session.query(User).filter_by(username=users["admin"]).one())
+    with app.test_request_context("/dossier/"):  # every agency (as an admin), Vietnamese
         groups = view._get_filter_groups()
         assert isinstance(groups, page_parts.FilterGroups) and groups.json is not None
     assert json.loads(html.unescape(data)) == json.loads(json.dumps(groups))
