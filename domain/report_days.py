@@ -37,14 +37,13 @@ from sqlalchemy import (
     or_,
     select,
     union_all,
-    update,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Null
 
 from domain import deadlines, digitisation, postal
 from domain.periods import day_bounds
-from domain.sql import day_of, lock_pair, unindexed
+from domain.sql import CompiledOnce, day_of, lock_pair, unindexed
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
 from models import CHANNELS, Dossier, DossierDocument, DossierFile, Procedure, ReportDay
 
@@ -229,28 +228,7 @@ def _recount_statements():
     return clear, fill
 
 
-def _added_statements():
-    """(SELECT, UPDATE, INSERT): the counts of the dossiers `ids` (an expanding parameter) by
-    row, with whether the row exists (`present`); a row's counts added to it (parameters
-    key_day, key_agency, key_procedure, add_<count>); a new row."""
-    table = ReportDay.__table__
-    ids = bindparam("ids", expanding=True)
-    added = _counted([part.where(Dossier.id.in_(ids)) for part in _parts()]).subquery("added")
-    on_key = and_(*(table.c[k] == added.c[k] for k in ("day", "agency_id", "procedure_id")))
-    read = select(added, table.c.day.is_not(None).label("present")).outerjoin(table, on_key)
-    add = (
-        update(table)
-        .where(
-            table.c.day == bindparam("key_day"),
-            table.c.agency_id == bindparam("key_agency"),
-            table.c.procedure_id == bindparam("key_procedure"),
-        )
-        .values({k: table.c[k] + bindparam(f"add_{k}") for k in COUNTS})
-    )
-    return read, add, table.insert()
-
-
-_BUILDERS = {"recount": _recount_statements, "added": _added_statements}
+_BUILDERS = {"recount": _recount_statements}
 
 
 def recount(session, keys, added=()) -> None:
@@ -273,30 +251,28 @@ def recount(session, keys, added=()) -> None:
         _add(session, sorted(added))
 
 
-ADD_CHUNK = 500  # dossiers read at once by _add
+def _add_statement(insert):
+    """The counts of the dossiers `ids` (an expanding parameter) added to their rows."""
+    table = ReportDay.__table__
+    ids = bindparam("ids", expanding=True)
+    add = insert(table).from_select(
+        ["day", "agency_id", "procedure_id", *COUNTS],
+        _counted([part.where(Dossier.id.in_(ids)) for part in _parts()]),
+    )
+    return add.on_conflict_do_update(
+        index_elements=["day", "agency_id", "procedure_id"],
+        set_={k: table.c[k] + add.excluded[k] for k in COUNTS},
+    )
+
+
+_ADD = CompiledOnce(_add_statement)
+ADD_CHUNK = 500  # dossiers added at once
 
 
 def _add(session, ids: list[int]) -> None:
     """The counts of these dossiers added to their rows (the rows' pairs locked)."""
-    read, add, insert = _statement("added")
     for chunk in range(0, len(ids), ADD_CHUNK):
-        updates, inserts = [], []
-        for row in session.execute(read, {"ids": ids[chunk : chunk + ADD_CHUNK]}).mappings():
-            if row["present"]:
-                updates.append(
-                    {
-                        "key_day": row["day"],
-                        "key_agency": row["agency_id"],
-                        "key_procedure": row["procedure_id"],
-                        **{f"add_{k}": row[k] for k in COUNTS},
-                    }
-                )
-            else:
-                inserts.append({k: row[k] for k in ("day", "agency_id", "procedure_id", *COUNTS)})
-        if updates:
-            session.execute(add, updates)
-        if inserts:
-            session.execute(insert, inserts)
+        _ADD.execute(session, {"ids": ids[chunk : chunk + ADD_CHUNK]})
 
 
 # ---- reading a period ---------------------------------------------------------------------------
