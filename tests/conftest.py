@@ -40,6 +40,7 @@ from tests.support import (
     ROOT,
     empty_tables,
     make_app,
+    page_of,
     pg_reachable,
     reset_schema,
 )
@@ -302,12 +303,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="vi-VN")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
+def page(browser, request):
+    with page_of(browser, request) as page:
+        yield page
 
 
 @pytest.fixture

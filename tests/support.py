@@ -4,6 +4,7 @@ pytest-xdist worker, so that workers never share a schema."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -246,3 +247,46 @@ def assert_report_days_current(session) -> None:
     kept = report_day_rows(session)
     report_days.rebuild(session)
     assert kept == report_day_rows(session)
+
+
+# One browser context per set of options for the whole test process, each test on a new page
+# of it: a new context costs Chromium about a second of CPU (the context, then a new renderer
+# process for its first page), the suite's largest cost. Between tests the context is emptied
+# (its pages closed, cookies, storage and permissions cleared): a test sees nothing of another.
+_contexts: dict = {}
+
+
+def _emptied_context(context) -> None:
+    for page in list(context.pages):
+        if page.url.startswith("http"):
+            # localStorage outlives the page (the idle timer keeps its clock there).
+            page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        page.close()
+    context.clear_cookies()
+    context.clear_permissions()
+
+
+@contextlib.contextmanager
+def page_of(browser, request, **options):
+    """A new page (15 s timeout) in the process's context with these options (locale vi-VN).
+    A test marked `own_context` gets a context of its own, closed after it: one that changes
+    what cannot be reset (Playwright's clock, installed on the whole context)."""
+    options = {"locale": "vi-VN", **options}
+    key = repr(sorted(options.items()))
+    if request.node.get_closest_marker("own_context") is not None:
+        context = browser.new_context(**options)
+    else:
+        context = _contexts.get(key) or _contexts.setdefault(key, browser.new_context(**options))
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        yield page
+    finally:
+        try:
+            if _contexts.get(key) is not context:
+                context.close()
+            else:
+                _emptied_context(context)
+        except Exception:  # noqa: BLE001 - e.g. a page still navigating: not used again
+            _contexts.pop(key, None)
+            context.close()

@@ -13,6 +13,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import not_, select
+from sqlalchemy.orm import joinedload
 
 from domain import clock, deadlines
 from domain import lifecycle as lc
@@ -41,8 +42,9 @@ ACTION_LABELS = {
 
 
 def intake_procedures(model):
-    """Procedures offered at intake: active ones of the clerk's own agencies."""
-    query = db.session.query(model).filter(model.active.is_(True))
+    """Procedures offered at intake: active ones of the clerk's own agencies (with the agency,
+    which the intake's dossier code needs)."""
+    query = db.session.query(model).options(joinedload(model.agency)).filter(model.active.is_(True))
     ids = own_agency_ids()
     return query if ids is None else query.filter(model.agency_id.in_(ids))
 

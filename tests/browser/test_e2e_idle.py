@@ -22,6 +22,7 @@ def _login(page, live_server, next_path="/"):
     page.wait_for_url(f"{live_server}{next_path}*")
 
 
+@pytest.mark.own_context  # page.clock: installed on the context, never removed
 def test_the_warning_banner_keeps_the_session(app, live_server, page, users, session_clock):
     """The page's clock (Playwright's) and the session cookie's (session_clock) are moved forward
     instead of waiting: the same 8 s timeline, without the 12 s of sleeping."""

@@ -19,7 +19,7 @@ class Watch:
         page.add_init_script(REPORT_VIOLATIONS)
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
-        page.context.on("page", self._new_page)  # printed forms open in a new tab
+        page.on("popup", self._new_page)  # printed forms open in a new tab
 
     def _new_page(self, page):
         page.on("console", self._console)

@@ -11,6 +11,7 @@ MOTCUA_DOCS_SCREENSHOTS=1 the ones taken with docs=True are also written, reduce
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,12 +24,26 @@ DOCS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 
 
-def log_in(page, base_url: str, username: str, path: str = "/") -> None:
-    """Through the login form, as a person does; lands on `path`."""
-    page.goto(f"{base_url}{path}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
+def log_in(page, base_url: str, username: str, path: str = "/", typed: bool = False) -> None:
+    """Logged in as `username`, on `path`. typed=True: through the login form, as a person
+    does. Else the form is posted by the page's request context (its cookies are the page's):
+    the browser draws no login page, a second of Chromium's CPU for a test that is about
+    something else (the form itself is typed by the journeys and tests/browser)."""
+    if typed:
+        page.goto(f"{base_url}{path}")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("#login-button")
+    else:
+        form = page.request.get(f"{base_url}/login")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.text())
+        response = page.request.post(
+            f"{base_url}/login",
+            form={"csrf_token": token.group(1), "username": username, "password": PASSWORD},
+            max_redirects=0,
+        )
+        assert response.status == 302, (response.status, response.text()[:500])
+        page.goto(f"{base_url}{path}")
     page.wait_for_url(f"{base_url}{path.split('?')[0]}**")
 
 

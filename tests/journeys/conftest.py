@@ -10,7 +10,7 @@ import pytest
 
 from tests.journeys.browsing import OUTPUT, VIEWPORT, Screens
 from tests.journeys.centre import build_centre
-from tests.support import CHROMIUM, IN_CI, ROOT
+from tests.support import CHROMIUM, IN_CI, ROOT, page_of
 
 
 @pytest.fixture
@@ -18,13 +18,10 @@ def page(browser, request):
     """As tests/conftest.py's, with the viewport of the docs' screenshots. Under axe-core the
     Content-Security-Policy is bypassed: axe.min.js goes in as an inline script (the CSP itself
     is tested in tests/test_headers.py and test_e2e_csp.py; the journeys run under it)."""
-    context = browser.new_context(
-        locale="vi-VN", viewport=VIEWPORT, bypass_csp="axe_script" in request.fixturenames
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
+    with page_of(
+        browser, request, viewport=VIEWPORT, bypass_csp="axe_script" in request.fixturenames
+    ) as page:
+        yield page
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def _fill_catalog_template(path, out):
 def test_admin_maintains_the_catalog_users_and_calendar(
     app, live_server, page, centre, shots, tmp_path
 ):
-    log_in(page, live_server, "admin1")
+    log_in(page, live_server, "admin1", typed=True)  # a journey: through the form
     shots(page, "home-admin")
 
     # 1. A procedure's time limit goes from 5 to 7 working days and its fee changes.

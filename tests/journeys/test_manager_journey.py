@@ -33,7 +33,7 @@ def test_manager_reads_the_dashboard_and_the_quarter_report(
     assert received >= 25
 
     # The dashboard: the whole centre, every agency.
-    log_in(page, live_server, "manager1")
+    log_in(page, live_server, "manager1", typed=True)  # a journey: through the form
     assert "Lê Văn Quang" in page.inner_text("#user-menu")
     body = page.inner_text("body")
     assert all(name in body for name in ("Sở GTVT", "Sở Tư pháp", "Sở Y tế"))
