@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, false, func, null, or_, select, union_all
+from sqlalchemy import and_, func, null, or_, select, union_all
 from sqlalchemy.sql.elements import Null
 
 from domain import (
@@ -57,6 +57,7 @@ from domain import (
     evaluation,
     feedback,
     formatting,
+    open_snapshots,
     payments,
     periods,
     postal,
@@ -346,16 +347,16 @@ def figure_groups(
     method: str = deadlines.DESIGN,
     by_field: bool = True,
     by_level: bool = True,
-    at_end: list | None = None,
+    keep=None,
 ) -> list[tuple]:
     """[(agency id, field id, level, the 13 figures)], from which the agency rows, the field rows
     and the official form's rows are all sums (build_report reads the period once for the
     three). Without `by_field` / `by_level` those keys are None. Design method: the flows
     (received, resolved by outcome) are sums of the per-day counts (domain/report_days.py), and
-    what is open at the start and at the end of the period (carried over, pending) is read from
-    the dossiers open at those instants (`at_end`: open_at_end already read); the national
-    method counts supplement requests up to the end of the period, which no per-day count
-    holds: figure_groups_from_dossiers."""
+    what is open at the start and at the end of the period (carried over, pending) are the
+    counts of those instants (`stocks`: kept computed at the period boundaries, `keep` called
+    with those counted again to store them); the national method counts supplement requests up
+    to the end of the period, which no per-day count holds: figure_groups_from_dossiers."""
     if method != deadlines.DESIGN:
         return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
     field = by_field or by_level
@@ -376,15 +377,46 @@ def figure_groups(
         row = figures(agency_id, field_id, level)
         for name, n in zip(_FLOWS, sums, strict=True):
             row[name] += int(n or 0)
-    for r in open_at(session, _bounds(date_from, date_to)[0]):
-        figures(r.agency_id, r.field_id, r.level)["carried_over"] += 1
-    if at_end is None:
-        at_end = open_at_end(session, date_to)
-    for r in at_end:
-        figures(r.agency_id, r.field_id, r.level)[
-            "pending_overdue" if r.overdue else "pending_in_time"
-        ] += 1
+    start_day, end_day = date_from, date_to + ONE_DAY
+    at = stocks(session, (start_day, end_day), keep)
+    for agency_id, _procedure_id, field_id, level, n_open, _overdue in at[start_day]:
+        figures(agency_id, field_id, level)["carried_over"] += int(n_open)
+    for agency_id, _procedure_id, field_id, level, n_open, n_overdue in at[end_day]:
+        row = figures(agency_id, field_id, level)
+        row["pending_in_time"] += int(n_open) - int(n_overdue)
+        row["pending_overdue"] += int(n_overdue)
     return [(*key, _complete(c)) for key, c in counts.items() if any(c.values())]
+
+
+def stocks(session, days, keep=None) -> dict:
+    """{day: [(agency id, procedure id, field id, level, open, overdue)]}: the dossiers open at
+    00:00 of each day (open_dossiers), overdue judged on the day before (the end of a period
+    ending there: deadlines.pending_overdue); kept computed for the period boundaries
+    (domain/open_snapshots.py), counted live otherwise (open_counts). `keep(pending)`: stores
+    the boundaries counted again (open_snapshots.keep, in a transaction of the caller's)."""
+    out, pending = open_snapshots.read(session, days, lambda day: open_counts(session, day))
+    if pending and keep is not None:
+        keep(pending)
+    return out
+
+
+def open_counts(session, day: dt.date) -> list:
+    """[(agency id, procedure id, field id, level, open, overdue)] at 00:00 of `day`, counted
+    from the dossiers (open_dossiers)."""
+    d = open_dossiers(_bounds(day, day)[0]).c
+    overdue = deadlines.pending_overdue(day - ONE_DAY, d)
+    return session.execute(
+        select(
+            d.agency_id,
+            d.procedure_id,
+            Procedure.field_id,
+            Procedure.level,
+            func.count(),
+            count_if(overdue),
+        )
+        .join(Procedure, Procedure.id == d.procedure_id)
+        .group_by(d.agency_id, d.procedure_id, Procedure.field_id, Procedure.level)
+    ).all()
 
 
 # The figures that are sums of the days (report_day has the same names).
@@ -398,26 +430,11 @@ _FLOWS = (
 )
 
 
-def open_at(session, at: dt.datetime, overdue_on: dt.date | None = None) -> list:
-    """[(id, agency_id, field_id, level, overdue)] of open_dossiers(at); `overdue`: pending
-    overdue on `overdue_on` (deadlines.pending_overdue), 0 without it."""
-    d = open_dossiers(at).c
-    overdue = deadlines.pending_overdue(overdue_on, d) if overdue_on is not None else false()
-    return session.execute(
-        select(
-            d.id,
-            d.agency_id,
-            Procedure.field_id,
-            Procedure.level,
-            case((overdue, 1), else_=0).label("overdue"),
-        ).join(Procedure, Procedure.id == d.procedure_id)
-    ).all()
-
-
-def open_at_end(session, date_to: dt.date) -> list:
-    """open_at the end of a period ending on `date_to`, overdue then: the report's pending
-    figures and the pending part of its late list read it once."""
-    return open_at(session, _bounds(date_to, date_to)[1], date_to)
+def overdue_at_end(session, date_to: dt.date) -> list[int]:
+    """The ids of the dossiers open at the end of a period ending on `date_to` and overdue then
+    (the pending part of the late list)."""
+    d = open_dossiers(_bounds(date_to, date_to)[1]).c
+    return list(session.scalars(select(d.id).where(deadlines.pending_overdue(date_to, d))))
 
 
 def open_dossiers(at: dt.datetime):
@@ -553,18 +570,18 @@ def build_report(
     by_field: bool = False,
     method: str = deadlines.DESIGN,
     calendar=None,
+    keep=None,
 ) -> dict:
     """The JSON of design §6 for [date_from, date_to] (inclusive). The figures other than the
     dossier rows come from the service modules (one SQL each, shared with their totals pages).
     Beside the keys of §6: `method` (how outcomes are counted), `official_form` (the rows of the
     form as filed, by field and level) and `late_dossiers` (the list of late dossiers; days late
-    counted in working days with `calendar`, the app's working calendar by default)."""
+    counted in working days with `calendar`, the app's working calendar by default). `keep`:
+    stores what is open at the period's boundaries when it was counted again (figure_groups)."""
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
-    # What is open at the end of the period: the pending figures and the late list (design).
-    at_end = open_at_end(session, date_to) if method == deadlines.DESIGN else None
-    groups = figure_groups(session, date_from, date_to, method, at_end=at_end)
+    groups = figure_groups(session, date_from, date_to, method, keep=keep)
     rows = dossier_rows(session, date_from, date_to, by_field, method, groups)
     totals = _zero()
     for row in rows:
@@ -591,7 +608,7 @@ def build_report(
         ),
         "method": method,
         "official_form": official_form(session, date_from, date_to, method, groups),
-        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at_end),
+        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar),
     }
 
 
@@ -670,7 +687,6 @@ def late_dossiers(
     date_to: dt.date,
     method: str = deadlines.DESIGN,
     calendar=None,
-    at_end: list | None = None,
 ) -> list[dict]:
     """The dossiers resolved late in the period and those pending overdue at its end (the same
     rules as the figures `resolved_late` and `pending_overdue`), by due date: code, procedure,
@@ -678,11 +694,11 @@ def late_dossiers(
     working days late (to the resolution, or to the end of the period), and the reason of the
     apology or of the last reschedule if any. A dossier with a limit in working hours also has
     `hours_late` (working hours from its due moment to the resolution, or to the end of the
-    period); the others None. `at_end`: open_at_end already read."""
+    period); the others None."""
     if calendar is None:
         calendar = load_calendar(session)
     start, end = _bounds(date_from, date_to)
-    ids = late_dossier_ids(session, date_from, date_to, method, at_end)
+    ids = late_dossier_ids(session, date_from, date_to, method)
     if not ids:
         return []
     result = []
@@ -746,21 +762,16 @@ def late_dossier_ids(
     date_from: dt.date,
     date_to: dt.date,
     method: str = deadlines.DESIGN,
-    at_end: list | None = None,
 ) -> list[int]:
     """The ids of late_dossiers. Design method: the results of the period that may be late
     (ix_dossier_late_result; those recorded before their acceptance count at the acceptance:
     ix_dossier_result_before_acceptance) judged by the outcome rule, and the dossiers open at the
-    end of the period (open_at_end, or `at_end` already read) that are overdue. National method:
+    end of the period that are overdue (overdue_at_end). National method:
     late_dossier_ids_from_dossiers."""
     if method != deadlines.DESIGN:
         return late_dossier_ids_from_dossiers(session, date_from, date_to, method)
     start, end = _bounds(date_from, date_to)
-    results = late_results(start, end)
-    if at_end is None:
-        at_end = open_at_end(session, date_to)
-    pending = [r.id for r in at_end if r.overdue]
-    return list(session.scalars(results)) + pending
+    return list(session.scalars(late_results(start, end))) + overdue_at_end(session, date_to)
 
 
 def late_results(start: dt.datetime, end: dt.datetime):

@@ -179,12 +179,15 @@ def gather_statistics(session, tables: tuple[str, ...] = ()) -> None:
     """ANALYZE after a bulk change (seeding, an import): the planner then knows, e.g., that a
     status is rare within an agency and takes the index that finds it (issue 16). On SQLite
     the sample per index is bounded (analysis_limit), so it costs milliseconds on any size.
-    A bulk change may bypass the ORM (the seed's inserts): the dashboard's kept months are made
-    stale too (domain/month_figures.py). The caller commits."""
-    from domain import month_figures  # (it imports this module)
+    A bulk change may bypass the ORM (the seed's inserts): the dashboard's kept months and the
+    report's kept instants are made stale too (domain/month_figures.py, open_snapshots.py). The
+    caller commits."""
+    from domain import month_figures, open_snapshots  # (they import this module)
 
     if not tables or {"dossier", "payment"} & set(tables):
         month_figures.forget_all(session)
+    if not tables or "dossier" in tables:
+        open_snapshots.forget_all(session)
     dialect = session.get_bind().dialect.name
     names = ", ".join(f'"{t}"' for t in tables)
     if dialect == "sqlite":
