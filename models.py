@@ -747,6 +747,16 @@ class OpenSnapshotRow(db.Model):
     overdue: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+class OpenSnapshotOverdue(db.Model):
+    """A dossier open and overdue at 00:00 of `day` (the pending part of the report's late list
+    for a period ending the day before). No foreign key: a removed dossier makes the instant
+    stale, and its rows are replaced when it is counted again."""
+
+    __tablename__ = "open_snapshot_overdue"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
 class CalendarDay(TimestampMixin, db.Model):
     """An override of the default working calendar (an extra day off, a make-up Saturday)."""
 

@@ -188,33 +188,35 @@ def figures(session, first: dt.date, last: dt.date, agency_ids=None) -> tuple[di
 def keep(session, pending: list) -> None:
     """Store the months counted by figures() whose version has not moved since it was read (the
     caller commits). A month never seen gets its version row now, and is stored next time."""
+    rows_table = FigureMonthRow.__table__
     keep_versions(
         session,
         FigureMonth.__table__,
-        FigureMonthRow.__table__,
         "month",
         [
             (
                 month,
                 version,
-                [
-                    {"month": m, "agency_id": a, "figure": f, "value": v}
-                    for (m, a, f), v in rows.items()
-                ],
+                {
+                    rows_table: [
+                        {"month": m, "agency_id": a, "figure": f, "value": v}
+                        for (m, a, f), v in rows.items()
+                    ]
+                },
             )
             for month, version, rows in pending
         ],
     )
 
 
-def keep_versions(session, table, rows_table, key: str, pending: list) -> None:
-    """The mechanism of keep(), for any pair of tables: a version table (`key`, version, filled)
-    and its rows table (`key`, ...). `pending`: [(key value, version read before counting or
-    None, [row dicts])]; each stored only if its version has not moved (claimed: filled =
-    version), the rows replacing the key's; a key without a version row gets one (stored next
-    time)."""
+def keep_versions(session, table, key: str, pending: list) -> None:
+    """The mechanism of keep(), for any version table (`key`, version, filled) and its rows
+    tables (`key`, ...). `pending`: [(key value, version read before counting or None,
+    {rows table: [row dicts]})]; each stored only if its version has not moved (claimed:
+    filled = version), the rows replacing the key's; a key without a version row gets one
+    (stored next time)."""
     insert = insert_for(session)
-    for value, version, rows in pending:
+    for value, version, tables in pending:
         if version is None:
             session.execute(
                 insert(table)
@@ -229,9 +231,10 @@ def keep_versions(session, table, rows_table, key: str, pending: list) -> None:
         ).rowcount
         if not claimed:
             continue  # changed meanwhile: counted again by a later view
-        session.execute(rows_table.delete().where(rows_table.c[key] == value))
-        if rows:
-            session.execute(rows_table.insert(), rows)
+        for rows_table, rows in tables.items():
+            session.execute(rows_table.delete().where(rows_table.c[key] == value))
+            if rows:
+                session.execute(rows_table.insert(), rows)
 
 
 def forget(session, months) -> None:

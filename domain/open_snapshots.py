@@ -4,8 +4,8 @@ every dossier open at those instants for each report.
 
 The instants kept are 00:00 of the 1st and of the 15th of each month (the starts and ends of the
 calendar and statutory periods, domain/periods.py): per instant, agency (the dossier's) and
-procedure, the dossiers open then and of those the overdue ones, judged on the day before the
-instant (the end of a period ending there: deadlines.pending_overdue). Rows are per procedure,
+procedure, the dossiers open then and of those the overdue ones (and their ids: the late
+list), judged on the day before the instant (the end of a period ending there: deadlines.pending_overdue). Rows are per procedure,
 not per field or level: the report joins the procedure when it reads them, so editing the
 catalog leaves them true. An instant of another day (a from–to period) is counted live.
 
@@ -27,6 +27,7 @@ gather_statistics)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 from domain import clock, month_figures
 from domain.sql import insert_for
 from domain.status import CLOSED_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, RESOLVED_STATUSES
-from models import Dossier, OpenSnapshot, OpenSnapshotRow, Procedure
+from models import Dossier, OpenSnapshot, OpenSnapshotOverdue, OpenSnapshotRow, Procedure
 
 ONE_DAY = dt.timedelta(days=1)
 KEPT_DAYS = (1, 15)  # of the month: period boundaries (calendar and statutory)
@@ -72,14 +73,22 @@ def kept_days(first: dt.date, last: dt.date) -> list[dt.date]:
 # ---- reading --------------------------------------------------------------------------------------
 
 
-def read(session, days, count, today: dt.date | None = None) -> tuple[dict, list]:
-    """({day: [(agency id, procedure id, field id, level, open, overdue)]} for the instants 00:00
-    of `days` (the procedure's field and level as the catalog has them now), the
-    instants to keep: pass the second value to keep()). A kept instant that has passed
-    (not after `today`) is read from its rows when they are current; any other is counted live
-    by `count(day)` (same rows), and kept when it is a kept instant that has passed. The
-    versions are read before anything is counted (a change committed meanwhile moves them, and
-    keep() then stores nothing)."""
+class Stock(NamedTuple):
+    """What was open at an instant: rows [(agency id, procedure id, field id, level, open,
+    overdue)] (the procedure's field and level as the catalog has them now), and the ids of
+    the overdue dossiers (None when not asked for)."""
+
+    rows: list
+    overdue_ids: list | None
+
+
+def read(session, days, count, today: dt.date | None = None, ids_on=()) -> tuple[dict, list]:
+    """({day: Stock} for the instants 00:00 of `days`, the instants to keep: pass the second
+    value to keep()). A kept instant that has passed (not after `today`) is read from its rows
+    when they are current (the overdue ids only for the days in `ids_on`); any other is
+    counted live by `count(day)` -> (rows, overdue ids), and kept when it is a kept instant
+    that has passed. The versions are read before anything is counted (a change committed
+    meanwhile moves them, and keep() then stores nothing)."""
     today = today or clock.today()
     days = sorted(set(days))
     keepable = [d for d in days if kept(d) and d <= today]
@@ -93,20 +102,30 @@ def read(session, days, count, today: dt.date | None = None) -> tuple[dict, list
             versions[day] = version
             if filled == version:
                 current.add(day)
-    out: dict = {d: [] for d in days}
+    out: dict = {}
     if current:
         R, P = OpenSnapshotRow, Procedure
+        rows: dict = {d: [] for d in current}
         for day, *row in session.execute(
             select(R.day, R.agency_id, R.procedure_id, P.field_id, P.level, R.open, R.overdue)
             .join(P, P.id == R.procedure_id)
             .where(R.day.in_(sorted(current)))
         ):
-            out[day].append(tuple(row))
+            rows[day].append(tuple(row))
+        ids: dict = {d: [] for d in current if d in ids_on}
+        if ids:
+            Late = OpenSnapshotOverdue
+            for day, dossier_id in session.execute(
+                select(Late.day, Late.dossier_id).where(Late.day.in_(sorted(ids)))
+            ):
+                ids[day].append(dossier_id)
+        out = {d: Stock(rows[d], ids.get(d)) for d in current}
     pending = []
     for day in days:
         if day in current:
             continue
-        out[day] = [tuple(r) for r in count(day)]
+        counted, overdue_ids = count(day)
+        out[day] = Stock([tuple(r) for r in counted], list(overdue_ids))
         if day in keepable:
             pending.append((day, versions.get(day), out[day]))
     return out, pending
@@ -115,21 +134,24 @@ def read(session, days, count, today: dt.date | None = None) -> tuple[dict, list
 def keep(session, pending: list) -> None:
     """Store the instants counted by read() whose version has not moved since it was read (the
     caller commits): month_figures.keep_versions over the snapshot tables."""
+    rows_table, ids_table = OpenSnapshotRow.__table__, OpenSnapshotOverdue.__table__
     month_figures.keep_versions(
         session,
         OpenSnapshot.__table__,
-        OpenSnapshotRow.__table__,
         "day",
         [
             (
                 day,
                 version,
-                [
-                    {"day": day, "agency_id": a, "procedure_id": p, "open": n, "overdue": o}
-                    for a, p, _field, _level, n, o in rows
-                ],
+                {
+                    rows_table: [
+                        {"day": day, "agency_id": a, "procedure_id": p, "open": n, "overdue": o}
+                        for a, p, _field, _level, n, o in stock.rows
+                    ],
+                    ids_table: [{"day": day, "dossier_id": i} for i in stock.overdue_ids],
+                },
             )
-            for day, version, rows in pending
+            for day, version, stock in pending
         ],
     )
 

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, null, or_, select, union_all
+from sqlalchemy import and_, case, func, null, or_, select, union_all
 from sqlalchemy.sql.elements import Null
 
 from domain import (
@@ -348,6 +348,7 @@ def figure_groups(
     by_field: bool = True,
     by_level: bool = True,
     keep=None,
+    at: dict | None = None,
 ) -> list[tuple]:
     """[(agency id, field id, level, the 13 figures)], from which the agency rows, the field rows
     and the official form's rows are all sums (build_report reads the period once for the
@@ -355,7 +356,7 @@ def figure_groups(
     (received, resolved by outcome) are sums of the per-day counts (domain/report_days.py), and
     what is open at the start and at the end of the period (carried over, pending) are the
     counts of those instants (`stocks`: kept computed at the period boundaries, `keep` called
-    with those counted again to store them); the national method counts supplement requests up
+    with those counted again to store them; `at`: stocks already read); the national method counts supplement requests up
     to the end of the period, which no per-day count holds: figure_groups_from_dossiers."""
     if method != deadlines.DESIGN:
         return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
@@ -378,45 +379,56 @@ def figure_groups(
         for name, n in zip(_FLOWS, sums, strict=True):
             row[name] += int(n or 0)
     start_day, end_day = date_from, date_to + ONE_DAY
-    at = stocks(session, (start_day, end_day), keep)
-    for agency_id, _procedure_id, field_id, level, n_open, _overdue in at[start_day]:
+    if at is None:
+        at = stocks(session, (start_day, end_day), keep)
+    for agency_id, _procedure_id, field_id, level, n_open, _overdue in at[start_day].rows:
         figures(agency_id, field_id, level)["carried_over"] += int(n_open)
-    for agency_id, _procedure_id, field_id, level, n_open, n_overdue in at[end_day]:
+    for agency_id, _procedure_id, field_id, level, n_open, n_overdue in at[end_day].rows:
         row = figures(agency_id, field_id, level)
         row["pending_in_time"] += int(n_open) - int(n_overdue)
         row["pending_overdue"] += int(n_overdue)
     return [(*key, _complete(c)) for key, c in counts.items() if any(c.values())]
 
 
-def stocks(session, days, keep=None) -> dict:
-    """{day: [(agency id, procedure id, field id, level, open, overdue)]}: the dossiers open at
-    00:00 of each day (open_dossiers), overdue judged on the day before (the end of a period
-    ending there: deadlines.pending_overdue); kept computed for the period boundaries
-    (domain/open_snapshots.py), counted live otherwise (open_counts). `keep(pending)`: stores
-    the boundaries counted again (open_snapshots.keep, in a transaction of the caller's)."""
-    out, pending = open_snapshots.read(session, days, lambda day: open_counts(session, day))
+def stocks(session, days, keep=None, ids_on=()) -> dict:
+    """{day: open_snapshots.Stock}: the dossiers open at 00:00 of each day (open_dossiers),
+    overdue judged on the day before (the end of a period ending there:
+    deadlines.pending_overdue), with the overdue ones' ids for the days in `ids_on`; kept
+    computed for the period boundaries (domain/open_snapshots.py), counted live otherwise
+    (open_at). `keep(pending)`: stores the boundaries counted again (open_snapshots.keep, in a
+    transaction of the caller's)."""
+    out, pending = open_snapshots.read(
+        session, days, lambda day: open_at(session, day), ids_on=ids_on
+    )
     if pending and keep is not None:
         keep(pending)
     return out
 
 
-def open_counts(session, day: dt.date) -> list:
-    """[(agency id, procedure id, field id, level, open, overdue)] at 00:00 of `day`, counted
-    from the dossiers (open_dossiers)."""
+def open_at(session, day: dt.date) -> tuple[list, list]:
+    """([(agency id, procedure id, field id, level, open, overdue)], [ids of the overdue]) at
+    00:00 of `day`, counted from the dossiers (open_dossiers; overdue judged on the day
+    before). One row per dossier open then, added up here."""
     d = open_dossiers(_bounds(day, day)[0]).c
     overdue = deadlines.pending_overdue(day - ONE_DAY, d)
-    return session.execute(
+    counts: dict = {}
+    ids = []
+    for dossier_id, *key, late in session.execute(
         select(
+            d.id,
             d.agency_id,
             d.procedure_id,
             Procedure.field_id,
             Procedure.level,
-            func.count(),
-            count_if(overdue),
-        )
-        .join(Procedure, Procedure.id == d.procedure_id)
-        .group_by(d.agency_id, d.procedure_id, Procedure.field_id, Procedure.level)
-    ).all()
+            case((overdue, 1), else_=0).label("late"),
+        ).join(Procedure, Procedure.id == d.procedure_id)
+    ):
+        n = counts.setdefault(tuple(key), [0, 0])
+        n[0] += 1
+        if late:
+            n[1] += 1
+            ids.append(dossier_id)
+    return [(*key, n, late) for key, (n, late) in counts.items()], ids
 
 
 # The figures that are sums of the days (report_day has the same names).
@@ -428,13 +440,6 @@ _FLOWS = (
     "resolved_on_time",
     "resolved_late",
 )
-
-
-def overdue_at_end(session, date_to: dt.date) -> list[int]:
-    """The ids of the dossiers open at the end of a period ending on `date_to` and overdue then
-    (the pending part of the late list)."""
-    d = open_dossiers(_bounds(date_to, date_to)[1]).c
-    return list(session.scalars(select(d.id).where(deadlines.pending_overdue(date_to, d))))
 
 
 def open_dossiers(at: dt.datetime):
@@ -581,7 +586,12 @@ def build_report(
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
-    groups = figure_groups(session, date_from, date_to, method, keep=keep)
+    # What is open at the period's boundaries: its figures and the pending part of the late list.
+    at = None
+    if method == deadlines.DESIGN:
+        end_day = date_to + ONE_DAY
+        at = stocks(session, (date_from, end_day), keep, ids_on=(end_day,))
+    groups = figure_groups(session, date_from, date_to, method, at=at)
     rows = dossier_rows(session, date_from, date_to, by_field, method, groups)
     totals = _zero()
     for row in rows:
@@ -608,7 +618,7 @@ def build_report(
         ),
         "method": method,
         "official_form": official_form(session, date_from, date_to, method, groups),
-        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar),
+        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at),
     }
 
 
@@ -687,6 +697,7 @@ def late_dossiers(
     date_to: dt.date,
     method: str = deadlines.DESIGN,
     calendar=None,
+    at: dict | None = None,
 ) -> list[dict]:
     """The dossiers resolved late in the period and those pending overdue at its end (the same
     rules as the figures `resolved_late` and `pending_overdue`), by due date: code, procedure,
@@ -694,11 +705,11 @@ def late_dossiers(
     working days late (to the resolution, or to the end of the period), and the reason of the
     apology or of the last reschedule if any. A dossier with a limit in working hours also has
     `hours_late` (working hours from its due moment to the resolution, or to the end of the
-    period); the others None."""
+    period); the others None. `at`: stocks already read (with the end's overdue ids)."""
     if calendar is None:
         calendar = load_calendar(session)
     start, end = _bounds(date_from, date_to)
-    ids = late_dossier_ids(session, date_from, date_to, method)
+    ids = late_dossier_ids(session, date_from, date_to, method, at)
     if not ids:
         return []
     result = []
@@ -762,16 +773,20 @@ def late_dossier_ids(
     date_from: dt.date,
     date_to: dt.date,
     method: str = deadlines.DESIGN,
+    at: dict | None = None,
 ) -> list[int]:
     """The ids of late_dossiers. Design method: the results of the period that may be late
     (ix_dossier_late_result; those recorded before their acceptance count at the acceptance:
     ix_dossier_result_before_acceptance) judged by the outcome rule, and the dossiers open at the
-    end of the period that are overdue (overdue_at_end). National method:
+    end of the period that are overdue (`stocks`, or `at` already read). National method:
     late_dossier_ids_from_dossiers."""
     if method != deadlines.DESIGN:
         return late_dossier_ids_from_dossiers(session, date_from, date_to, method)
     start, end = _bounds(date_from, date_to)
-    return list(session.scalars(late_results(start, end))) + overdue_at_end(session, date_to)
+    end_day = date_to + ONE_DAY
+    if at is None or at[end_day].overdue_ids is None:
+        at = stocks(session, (end_day,), ids_on=(end_day,))
+    return list(session.scalars(late_results(start, end))) + at[end_day].overdue_ids
 
 
 def late_results(start: dt.datetime, end: dt.datetime):

@@ -1,8 +1,8 @@
-"""report: what was open at the period boundaries, kept computed (open_snapshot, open_snapshot_row)
+"""report: what was open at the period boundaries, kept computed (open_snapshot, _row, _overdue)
 
 Per instant (00:00 of the 1st and the 15th of each month), agency and procedure: the dossiers
-open then and the overdue ones, counted once per instant and made stale by any change to a
-dossier that changes them (issue 16, domain/open_snapshots.py). No counts at first (the report
+open then and the overdue ones, and the ids of those overdue; counted once per instant and made
+stale by any change to a dossier that changes them (issue 16, domain/open_snapshots.py). No counts at first (the report
 fills them); a version row for each instant from the earliest acceptance to today, as
 open_snapshots.forget_all leaves them.
 
@@ -42,6 +42,12 @@ def upgrade():
             "day", "agency_id", "procedure_id", name=op.f("pk_open_snapshot_row")
         ),
     )
+    op.create_table(
+        "open_snapshot_overdue",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("dossier_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("day", "dossier_id", name=op.f("pk_open_snapshot_overdue")),
+    )
     first = op.get_bind().execute(sa.text("SELECT min(accepted_at) FROM dossier")).scalar()
     if first is None:
         return
@@ -57,5 +63,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("open_snapshot_overdue")
     op.drop_table("open_snapshot_row")
     op.drop_table("open_snapshot")
