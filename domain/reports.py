@@ -70,6 +70,7 @@ from domain.periods import Period
 from domain.sql import (
     count_if,
     day_of,
+    in_ids,
     late_result,
     long_span,
     never_indexed,
@@ -122,9 +123,6 @@ _COUNTED = (
     "pending_overdue",
 )
 ONE_DAY = periods.ONE_DAY
-# Dossier ids per IN list (the late list's details and events): a year's late dossiers in one
-# statement, well below SQLite's limit of 32,766 bound parameters.
-IDS_PER_STATEMENT = 1000
 NO_FIELD_LABEL = "Khác"
 
 
@@ -349,6 +347,7 @@ def figure_groups(
     by_level: bool = True,
     keep=None,
     at: dict | None = None,
+    days: list | None = None,
 ) -> list[tuple]:
     """[(agency id, field id, level, the 13 figures)], from which the agency rows, the field rows
     and the official form's rows are all sums (build_report reads the period once for the
@@ -356,7 +355,8 @@ def figure_groups(
     (received, resolved by outcome) are sums of the per-day counts (domain/report_days.py), and
     what is open at the start and at the end of the period (carried over, pending) are the
     counts of those instants (`stocks`: kept computed at the period boundaries, `keep` called
-    with those counted again to store them; `at`: stocks already read); the national method counts supplement requests up
+    with those counted again to store them; `at`: stocks already read; `days`:
+    report_days.period_rows already read); the national method counts supplement requests up
     to the end of the period, which no per-day count holds: figure_groups_from_dossiers."""
     if method != deadlines.DESIGN:
         return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
@@ -372,11 +372,14 @@ def figure_groups(
         Procedure.field_id if field else null(),
         Procedure.level if by_level else null(),
     ]
-    for agency_id, field_id, level, *sums in report_days.sums(
-        session, date_from, date_to, keys, _FLOWS
-    ):
+    if days is not None:
+        flows = [report_days.COUNTS.index(name) + 3 for name in _FLOWS]
+        sums = [(*r[:3], *(r[i] for i in flows)) for r in days]
+    else:
+        sums = report_days.sums(session, date_from, date_to, keys, _FLOWS)
+    for agency_id, field_id, level, *n_flows in sums:
         row = figures(agency_id, field_id, level)
-        for name, n in zip(_FLOWS, sums, strict=True):
+        for name, n in zip(_FLOWS, n_flows, strict=True):
             row[name] += int(n or 0)
     start_day, end_day = date_from, date_to + ONE_DAY
     if at is None:
@@ -591,7 +594,9 @@ def build_report(
     if method == deadlines.DESIGN:
         end_day = date_to + ONE_DAY
         at = stocks(session, (date_from, end_day), keep, ids_on=(end_day,))
-    groups = figure_groups(session, date_from, date_to, method, at=at)
+    # The period's days, read once: the flows, digitisation, returns by post.
+    days = report_days.period_rows(session, date_from, date_to)
+    groups = figure_groups(session, date_from, date_to, method, at=at, days=days)
     rows = dossier_rows(session, date_from, date_to, by_field, method, groups)
     totals = _zero()
     for row in rows:
@@ -601,7 +606,7 @@ def build_report(
         "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
         "rows": rows,
         "totals": totals,
-        "returned_by_post": report_days.returned_by_post(session, date_from, date_to),
+        "returned_by_post": report_days.returned_from(days),
         "fees_collected_vnd": payments.fees_collected_vnd(session, date_from, date_to),
         "staff_ratings": ratings.rating_counts(session, date_from, date_to),
         "evaluation_forms": evaluation.evaluation_summary(session, date_from, date_to),
@@ -613,9 +618,7 @@ def build_report(
             for k, v in queue.figures(session, Period.between(date_from, date_to)).items()
             if k != "period"
         },
-        "digitisation": digitisation.summary(
-            session, *report_days.digitisation_counts(session, date_from, date_to)
-        ),
+        "digitisation": digitisation.summary(session, *report_days.digitisation_from(days)),
         "method": method,
         "official_form": official_form(session, date_from, date_to, method, groups),
         "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at),
@@ -713,47 +716,46 @@ def late_dossiers(
     if not ids:
         return []
     result = []
-    for chunk in range(0, len(ids), IDS_PER_STATEMENT):
-        part = ids[chunk : chunk + IDS_PER_STATEMENT]
-        for row in session.execute(
-            select(
-                Dossier.id,
-                Dossier.code,
-                Dossier.status,
-                Dossier.due_date,
-                Dossier.due_at,
-                Dossier.due_in_hours,
-                Dossier.resolved_at,
-                Dossier.closed_at,
-                Dossier.accepted_at,
-                Procedure.code.label("procedure_code"),
-                Procedure.name.label("procedure_name"),
-                Agency.code.label("agency_code"),
-                Agency.name.label("agency_name"),
-            )
-            .join(Procedure, Procedure.id == Dossier.procedure_id)
-            .join(Agency, Agency.id == Dossier.agency_id)
-            .where(Dossier.id.in_(part))
-        ):
-            closed = row.resolved_at if row.status in RESOLVED_STATUSES else row.closed_at
-            if closed is not None and row.accepted_at and closed < row.accepted_at:
-                closed = row.accepted_at
-            done = closed is not None and closed < end
-            result.append(
-                {
-                    "id": row.id,
-                    "code": row.code,
-                    "procedure_code": row.procedure_code,
-                    "procedure_name": row.procedure_name,
-                    "agency_code": row.agency_code,
-                    "agency_name": row.agency_name,
-                    "state": "resolved" if done else "pending",
-                    "due_date": row.due_date.isoformat() if row.due_date else None,
-                    "resolved_on": closed.date().isoformat() if done else None,
-                    "_until": closed.date() if done else date_to,
-                    "_hours": (row.due_at, closed if done else end) if row.due_in_hours else None,
-                }
-            )
+    # One statement for any number of ids (in_ids).
+    for row in session.execute(
+        select(
+            Dossier.id,
+            Dossier.code,
+            Dossier.status,
+            Dossier.due_date,
+            Dossier.due_at,
+            Dossier.due_in_hours,
+            Dossier.resolved_at,
+            Dossier.closed_at,
+            Dossier.accepted_at,
+            Procedure.code.label("procedure_code"),
+            Procedure.name.label("procedure_name"),
+            Agency.code.label("agency_code"),
+            Agency.name.label("agency_name"),
+        )
+        .join(Procedure, Procedure.id == Dossier.procedure_id)
+        .join(Agency, Agency.id == Dossier.agency_id)
+        .where(in_ids(session, Dossier.id, ids))
+    ):
+        closed = row.resolved_at if row.status in RESOLVED_STATUSES else row.closed_at
+        if closed is not None and row.accepted_at and closed < row.accepted_at:
+            closed = row.accepted_at
+        done = closed is not None and closed < end
+        result.append(
+            {
+                "id": row.id,
+                "code": row.code,
+                "procedure_code": row.procedure_code,
+                "procedure_name": row.procedure_name,
+                "agency_code": row.agency_code,
+                "agency_name": row.agency_name,
+                "state": "resolved" if done else "pending",
+                "due_date": row.due_date.isoformat() if row.due_date else None,
+                "resolved_on": closed.date().isoformat() if done else None,
+                "_until": closed.date() if done else date_to,
+                "_hours": (row.due_at, closed if done else end) if row.due_in_hours else None,
+            }
+        )
     _officers_and_reasons(session, result, end)
     for item in result:
         due = dt.date.fromisoformat(item["due_date"]) if item["due_date"] else None
@@ -845,8 +847,7 @@ def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
         item["officer"] = None
         item["reason"] = None
     ids = list(by_id)
-    for chunk in range(0, len(ids), IDS_PER_STATEMENT):
-        part = ids[chunk : chunk + IDS_PER_STATEMENT]
+    if ids:  # one statement for any number of ids (in_ids)
         events = session.execute(
             select(
                 DossierEvent.dossier_id,
@@ -857,7 +858,7 @@ def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
                 User.username,
             )
             .outerjoin(User, User.id == DossierEvent.user_id)
-            .where(DossierEvent.dossier_id.in_(part), DossierEvent.at < end)
+            .where(in_ids(session, DossierEvent.dossier_id, ids), DossierEvent.at < end)
             .order_by(DossierEvent.dossier_id, DossierEvent.at, DossierEvent.id)
         )
         for e in events:

@@ -4,9 +4,11 @@ dialect's construct from the session."""
 
 from __future__ import annotations
 
+import json
 import re
 
-from sqlalchemy import Date, String, case, func, text
+from sqlalchemy import Date, Integer, String, any_, bindparam, case, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
@@ -104,6 +106,18 @@ def insert_for(session):
     """The dialect's INSERT construct, which has `on_conflict_do_nothing` and
     `on_conflict_do_update` (both dialects)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def in_ids(session, column, ids):
+    """SQL: `column` among `ids` (integers), however many, as ONE bound value: an array on
+    PostgreSQL (`= ANY(:ids)`), a JSON list read by json_each on SQLite. An IN list of
+    thousands of bound values costs its rendering and parsing per statement (the report's late
+    list: thousands of dossiers) and needs chunks under SQLite's limit on bound values."""
+    ids = [int(i) for i in ids]
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer), unique=True))
+    values = func.json_each(bindparam("ids", json.dumps(ids), unique=True)).table_valued("value")
+    return column.in_(select(values.c.value))
 
 
 bytewise = _function(

@@ -13,7 +13,7 @@ import random
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from domain import clock, lifecycle, reports
+from domain import clock, digitisation, lifecycle, postal, reports
 from domain import open_snapshots as snaps
 from domain.sql import gather_statistics
 from domain.status import Status
@@ -113,6 +113,18 @@ def assert_same_report(session, date_from, date_to) -> None:
     assert sorted(reports.late_dossier_ids(session, date_from, date_to)) == sorted(
         reports.late_dossier_ids_from_dossiers(session, date_from, date_to)
     ), (date_from, date_to)
+    # The whole report: the period's days read once for the flows, digitisation and post.
+    report = reports.build_report(session, date_from, date_to, by_field=True)
+    assert report["digitisation"] == digitisation.digitisation_summary(session, date_from, date_to)
+    assert report["returned_by_post"] == postal.returned_by_post(session, date_from, date_to)
+    slow = reports.figure_groups_from_dossiers(session, date_from, date_to)
+    totals = reports._zero()
+    for *_key, figures in slow:
+        reports._add(totals, figures)
+    assert report["totals"] == totals
+    assert sorted(d["id"] for d in report["late_dossiers"]) == sorted(
+        reports.late_dossier_ids_from_dossiers(session, date_from, date_to)
+    )
 
 
 # ---- the rule, against a day-by-day reading -----------------------------------------------------
