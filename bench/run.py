@@ -262,7 +262,7 @@ class Target:
         floor; only the groups named in `only` (GROUPS)."""
         from domain import dashboard, month_figures, open_snapshots, periods, reports
         from models import db
-        from transactions import write_aside
+        from transactions import reads_only, write_aside
 
         out = []
         for name, project_url, stock_url in self.pages() if "lists" in only else ():
@@ -294,7 +294,9 @@ class Target:
             for name, (start, end) in period_cases(year):
 
                 def report(start=start, end=end):
-                    with self.app.app_context():
+                    # As a GET reads on SQLite (and as `flask report` does): a read transaction,
+                    # not the write lock, so that the instants are kept aside (write_aside).
+                    with self.app.app_context(), reads_only():
                         before = self.counter.n
                         reports.build_report(db.session, start, end, keep=keep)
                         db.session.rollback()
@@ -308,7 +310,7 @@ class Target:
                         return 1
 
                 def figures(start=start, end=end):
-                    with self.app.app_context():
+                    with self.app.app_context(), reads_only():
                         before = self.counter.n
                         reports.figure_groups(db.session, start, end, keep=keep)
                         db.session.rollback()
