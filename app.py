@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import replica
 import transactions
 from cli import register_cli
-from domain import audit, catalog_cache, month_figures, report_days
+from domain import audit, catalog_cache, month_figures, open_snapshots, report_days
 from domain.calendar import WorkingHours
 from domain.settings import Settings
 from models import User, db
@@ -156,6 +156,7 @@ def create_app(config: dict | None = None) -> Motcua:
     audit.install()
     report_days.install()  # the report's per-day counts, kept current at each flush
     month_figures.install()  # the dashboard's kept months, made stale at each flush
+    open_snapshots.install()  # the report's kept instants (what was open), likewise
     init_views(app)
     register_cli(app)
     return app

@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from domain import backup, clock, periods, report_days
+from domain import backup, clock, open_snapshots, periods, report_days
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
 from domain.deadlines import DESIGN, METHODS
 from domain.dossier_import import import_dossiers
@@ -26,7 +26,7 @@ from domain.reports import build_details, build_report
 from domain.spreadsheet_reader import SpreadsheetError, read_tables
 from models import ROLES, Agency, User, db
 from seed import seed_cli
-from transactions import reads_only
+from transactions import reads_only, write_aside
 
 users_cli = AppGroup("users", help="Manage users.")
 
@@ -263,7 +263,16 @@ def report_command(
     period = report_period(date_from, date_to, month, quarter, half, year, statutory)
     start, end = period.start, period.end
     with reads_only():  # SQLite: a long report must not hold the write lock
-        report = build_report(db.session, start, end, by_field=by_field, method=method)
+        report = build_report(
+            db.session,
+            start,
+            end,
+            by_field=by_field,
+            method=method,
+            keep=lambda pending: write_aside(
+                db.session.session_factory, lambda s: open_snapshots.keep(s, pending)
+            ),
+        )
         details = build_details(db.session, start, end) if fmt == "xlsx" and out else None
     if fmt == "json":
         text = json.dumps(report, ensure_ascii=False, indent=2)

@@ -434,7 +434,9 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Set at acceptance; 64: an agency's eid code (32) + date + a sequence of 4 digits or more.
     code: Mapped[str | None] = mapped_column(String(64), unique=True)
-    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure.id"), index=True, active_history=True
+    )
     # The agency responsible when the dossier was received: reports stay true if the catalog moves.
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), active_history=True)
     applicant_name: Mapped[str] = mapped_column(String(255))
@@ -719,6 +721,40 @@ class FigureMonthRow(db.Model):
     agency_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     figure: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class OpenSnapshot(db.Model):
+    """An instant of the report's period boundaries (00:00 of `day`, the 1st or the 15th) whose
+    open dossiers are kept counted (domain/open_snapshots.py): `version` goes up in the same
+    transaction as any change to a dossier that changes what was open then; its rows
+    (OpenSnapshotRow) hold the counts as of version `filled` (None: never counted)."""
+
+    __tablename__ = "open_snapshot"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    filled: Mapped[int | None] = mapped_column(Integer)
+
+
+class OpenSnapshotRow(db.Model):
+    """The dossiers of one agency (the dossier's) and procedure open at 00:00 of `day`, and of
+    those the overdue ones (judged on the day before: the end of a period ending there)."""
+
+    __tablename__ = "open_snapshot_row"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    open: Mapped[int] = mapped_column(Integer, nullable=False)
+    overdue: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class OpenSnapshotOverdue(db.Model):
+    """A dossier open and overdue at 00:00 of `day` (the pending part of the report's late list
+    for a period ending the day before). No foreign key: a removed dossier makes the instant
+    stale, and its rows are replaced when it is counted again."""
+
+    __tablename__ = "open_snapshot_overdue"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
 class CalendarDay(TimestampMixin, db.Model):

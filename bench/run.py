@@ -280,14 +280,12 @@ class Target:
             assert response.status_code == 200, (url, response.status_code)
             return counter.since(mark)
 
-    def measures(self, only=GROUPS):
-        """[(name, kind, function returning a statement count or None)]; kind: project, stock,
-        floor; only the groups named in `only` (GROUPS)."""
-        from domain import catalog_cache, dashboard, month_figures, periods, reports
-        from models import db
+    def list_measures(self):
+        """The list pages: [(name, project or stock, function)]."""
+        from domain import catalog_cache
 
         out = []
-        for name, project_url, stock_url in self.pages() if "lists" in only else ():
+        for name, project_url, stock_url in self.pages():
 
             def project_page(u=project_url, cold=name == COLD_LIST):
                 if cold:
@@ -304,13 +302,33 @@ class Target:
                     ),
                 )
             )
+        return out
+
+    def measures(self, only=GROUPS):
+        """[(name, kind, function returning a statement count or None)]; kind: project, stock,
+        floor; only the groups named in `only` (GROUPS)."""
+        from domain import dashboard, month_figures, open_snapshots, periods, reports
+        from models import db
+        from transactions import reads_only, write_aside
+
+        out = self.list_measures() if "lists" in only else []
+
+        def keep(pending):
+            # What was open at the period's boundaries, counted again: kept aside for the next
+            # report, as the report page does (views/reports.py).
+            write_aside(
+                db.session.session_factory, lambda session: open_snapshots.keep(session, pending)
+            )
+
         for year in sorted({2019, self.last_year - 1}) if "reports" in only else ():
             for name, (start, end) in period_cases(year):
 
                 def report(start=start, end=end):
-                    with self.app.app_context():
+                    # As a GET reads on SQLite (and as `flask report` does): a read transaction,
+                    # not the write lock, so that the instants are kept aside (write_aside).
+                    with self.app.app_context(), reads_only():
                         before = self.counter.n
-                        reports.build_report(db.session, start, end)
+                        reports.build_report(db.session, start, end, keep=keep)
                         db.session.rollback()
                         return self.counter.n - before
 
@@ -322,9 +340,9 @@ class Target:
                         return 1
 
                 def figures(start=start, end=end):
-                    with self.app.app_context():
+                    with self.app.app_context(), reads_only():
                         before = self.counter.n
-                        reports.figure_groups(db.session, start, end)
+                        reports.figure_groups(db.session, start, end, keep=keep)
                         db.session.rollback()
                         return self.counter.n - before
 

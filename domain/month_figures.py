@@ -188,52 +188,81 @@ def figures(session, first: dt.date, last: dt.date, agency_ids=None) -> tuple[di
 def keep(session, pending: list) -> None:
     """Store the months counted by figures() whose version has not moved since it was read (the
     caller commits). A month never seen gets its version row now, and is stored next time."""
-    table, rows_table = FigureMonth.__table__, FigureMonthRow.__table__
+    rows_table = FigureMonthRow.__table__
+    keep_versions(
+        session,
+        FigureMonth.__table__,
+        "month",
+        [
+            (
+                month,
+                version,
+                {
+                    rows_table: [
+                        {"month": m, "agency_id": a, "figure": f, "value": v}
+                        for (m, a, f), v in rows.items()
+                    ]
+                },
+            )
+            for month, version, rows in pending
+        ],
+    )
+
+
+def keep_versions(session, table, key: str, pending: list) -> None:
+    """The mechanism of keep(), for any version table (`key`, version, filled) and its rows
+    tables (`key`, ...). `pending`: [(key value, version read before counting or None,
+    {rows table: [row dicts]})]; each stored only if its version has not moved (claimed:
+    filled = version), the rows replacing the key's; a key without a version row gets one
+    (stored next time)."""
     insert = insert_for(session)
-    for month, version, rows in pending:
+    for value, version, tables in pending:
         if version is None:
             session.execute(
                 insert(table)
-                .values(month=month, version=0, filled=None)
-                .on_conflict_do_nothing(index_elements=["month"])
+                .values({key: value, "version": 0, "filled": None})
+                .on_conflict_do_nothing(index_elements=[key])
             )
             continue
         claimed = session.execute(
             update(table)
-            .where(table.c.month == month, table.c.version == version)
+            .where(table.c[key] == value, table.c.version == version)
             .values(filled=version)
         ).rowcount
         if not claimed:
             continue  # changed meanwhile: counted again by a later view
-        session.execute(rows_table.delete().where(rows_table.c.month == month))
-        if rows:
-            session.execute(
-                rows_table.insert(),
-                [
-                    {"month": m, "agency_id": a, "figure": f, "value": v}
-                    for (m, a, f), v in rows.items()
-                ],
-            )
+        for rows_table, rows in tables.items():
+            session.execute(rows_table.delete().where(rows_table.c[key] == value))
+            if rows:
+                session.execute(rows_table.insert(), rows)
 
 
 def forget(session, months) -> None:
     """The kept figures of these months (YYYY-MM) stale: their versions raised (in sorted
     order: concurrent changes lock the rows alike)."""
-    if not months:
+    forget_versions(session, FigureMonth.__table__, "month", months)
+
+
+def forget_versions(session, table, key: str, values) -> None:
+    """The mechanism of forget(), for any version table: the versions of these keys raised (a
+    row made at version 1 for a key without one), in sorted order."""
+    if not values:
         return
-    _FORGET.execute(session, [{"month": m} for m in sorted(months)])
+    forget_statement = _FORGET.get((table, key))
+    if forget_statement is None:
+
+        def build(insert):
+            return (
+                insert(table)
+                .values({key: bindparam(key), "version": 1, "filled": None})
+                .on_conflict_do_update(index_elements=[key], set_={"version": table.c.version + 1})
+            )
+
+        forget_statement = _FORGET[(table, key)] = CompiledOnce(build)
+    forget_statement.execute(session, [{key: v} for v in sorted(values)])
 
 
-def _forget_statement(insert):
-    table = FigureMonth.__table__
-    return (
-        insert(table)
-        .values(month=bindparam("month"), version=1, filled=None)
-        .on_conflict_do_update(index_elements=["month"], set_={"version": table.c.version + 1})
-    )
-
-
-_FORGET = CompiledOnce(_forget_statement)
+_FORGET: dict = {}  # (version table, key column) -> CompiledOnce
 
 
 def forget_all(session) -> None:

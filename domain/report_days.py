@@ -291,26 +291,54 @@ def sums(session, date_from: dt.date, date_to: dt.date, keys, names) -> list:
     return session.execute(stmt.group_by(*grouped) if grouped else stmt).all()
 
 
+def period_rows(session, date_from: dt.date, date_to: dt.date) -> list:
+    """[(agency id, field id, level, every count of COUNTS)] over the days of [from, to]: the one
+    reading of the period's days that the report's flows, digitisation and returns by post
+    share (reports.figure_groups, digitisation_from, returned_from)."""
+    keys = [ReportDay.agency_id, Procedure.field_id, Procedure.level]
+    return sums(session, date_from, date_to, keys, COUNTS)
+
+
 def digitisation_counts(session, date_from: dt.date, date_to: dt.date) -> tuple[dict, dict]:
     """({agency_id: (received, scanned at intake)}, {agency_id: (resolved, with an electronic
     result)}) of the period, as digitisation.scanned_at_intake_counts and
     electronic_result_counts count them; agencies with none omitted."""
     received = [f"received_{c}" for c in CHANNELS]
     names = [*received, "received_scanned", "results", "results_electronic"]
+    rows = sums(session, date_from, date_to, [ReportDay.agency_id], names)
+    return _digitisation([(agency_id, dict(zip(names, n))) for agency_id, *n in rows])
+
+
+def digitisation_from(rows: list) -> tuple[dict, dict]:
+    """digitisation_counts from period_rows."""
+    return _digitisation([(r[0], dict(zip(COUNTS, r[3:]))) for r in rows])
+
+
+def _digitisation(rows) -> tuple[dict, dict]:
+    per_agency: dict = {}
+    for agency_id, counts in rows:
+        total = per_agency.setdefault(agency_id, dict.fromkeys(COUNTS, 0))
+        for name, n in counts.items():
+            total[name] += int(n or 0)
     scanned, results = {}, {}
-    for agency_id, *n in sums(session, date_from, date_to, [ReportDay.agency_id], names):
-        n = [int(x or 0) for x in n]
-        total = sum(n[: len(received)])
-        if total:
-            scanned[agency_id] = (total, n[len(received)])
-        if n[-2]:
-            results[agency_id] = (n[-2], n[-1])
+    for agency_id, n in per_agency.items():
+        received = sum(n[f"received_{c}"] for c in CHANNELS)
+        if received:
+            scanned[agency_id] = (received, n["received_scanned"])
+        if n["results"]:
+            results[agency_id] = (n["results"], n["results_electronic"])
     return scanned, results
 
 
 def returned_by_post(session, date_from: dt.date, date_to: dt.date) -> int:
     """postal.returned_by_post of the period."""
     return int(sums(session, date_from, date_to, [], ["returned_by_post"])[0][0] or 0)
+
+
+def returned_from(rows: list) -> int:
+    """returned_by_post from period_rows."""
+    i = 3 + COUNTS.index("returned_by_post")
+    return sum(int(r[i] or 0) for r in rows)
 
 
 # ---- kept current at each flush -----------------------------------------------------------------

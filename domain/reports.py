@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, false, func, null, or_, select, union_all
+from sqlalchemy import and_, case, func, null, or_, select, union_all
 from sqlalchemy.sql.elements import Null
 
 from domain import (
@@ -57,6 +57,7 @@ from domain import (
     evaluation,
     feedback,
     formatting,
+    open_snapshots,
     payments,
     periods,
     postal,
@@ -69,6 +70,7 @@ from domain.periods import Period
 from domain.sql import (
     count_if,
     day_of,
+    in_ids,
     late_result,
     long_span,
     never_indexed,
@@ -121,9 +123,6 @@ _COUNTED = (
     "pending_overdue",
 )
 ONE_DAY = periods.ONE_DAY
-# Dossier ids per IN list (the late list's details and events): a year's late dossiers in one
-# statement, well below SQLite's limit of 32,766 bound parameters.
-IDS_PER_STATEMENT = 1000
 NO_FIELD_LABEL = "Khác"
 
 
@@ -346,16 +345,19 @@ def figure_groups(
     method: str = deadlines.DESIGN,
     by_field: bool = True,
     by_level: bool = True,
-    at_end: list | None = None,
+    keep=None,
+    at: dict | None = None,
+    days: list | None = None,
 ) -> list[tuple]:
     """[(agency id, field id, level, the 13 figures)], from which the agency rows, the field rows
     and the official form's rows are all sums (build_report reads the period once for the
     three). Without `by_field` / `by_level` those keys are None. Design method: the flows
     (received, resolved by outcome) are sums of the per-day counts (domain/report_days.py), and
-    what is open at the start and at the end of the period (carried over, pending) is read from
-    the dossiers open at those instants (`at_end`: open_at_end already read); the national
-    method counts supplement requests up to the end of the period, which no per-day count
-    holds: figure_groups_from_dossiers."""
+    what is open at the start and at the end of the period (carried over, pending) are the
+    counts of those instants (`stocks`: kept computed at the period boundaries, `keep` called
+    with those counted again to store them; `at`: stocks already read; `days`:
+    report_days.period_rows already read); the national method counts supplement requests up
+    to the end of the period, which no per-day count holds: figure_groups_from_dossiers."""
     if method != deadlines.DESIGN:
         return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
     field = by_field or by_level
@@ -370,21 +372,66 @@ def figure_groups(
         Procedure.field_id if field else null(),
         Procedure.level if by_level else null(),
     ]
-    for agency_id, field_id, level, *sums in report_days.sums(
-        session, date_from, date_to, keys, _FLOWS
-    ):
+    if days is not None:
+        flows = [report_days.COUNTS.index(name) + 3 for name in _FLOWS]
+        sums = [(*r[:3], *(r[i] for i in flows)) for r in days]
+    else:
+        sums = report_days.sums(session, date_from, date_to, keys, _FLOWS)
+    for agency_id, field_id, level, *n_flows in sums:
         row = figures(agency_id, field_id, level)
-        for name, n in zip(_FLOWS, sums, strict=True):
+        for name, n in zip(_FLOWS, n_flows, strict=True):
             row[name] += int(n or 0)
-    for r in open_at(session, _bounds(date_from, date_to)[0]):
-        figures(r.agency_id, r.field_id, r.level)["carried_over"] += 1
-    if at_end is None:
-        at_end = open_at_end(session, date_to)
-    for r in at_end:
-        figures(r.agency_id, r.field_id, r.level)[
-            "pending_overdue" if r.overdue else "pending_in_time"
-        ] += 1
+    start_day, end_day = date_from, date_to + ONE_DAY
+    if at is None:
+        at = stocks(session, (start_day, end_day), keep)
+    for agency_id, _procedure_id, field_id, level, n_open, _overdue in at[start_day].rows:
+        figures(agency_id, field_id, level)["carried_over"] += int(n_open)
+    for agency_id, _procedure_id, field_id, level, n_open, n_overdue in at[end_day].rows:
+        row = figures(agency_id, field_id, level)
+        row["pending_in_time"] += int(n_open) - int(n_overdue)
+        row["pending_overdue"] += int(n_overdue)
     return [(*key, _complete(c)) for key, c in counts.items() if any(c.values())]
+
+
+def stocks(session, days, keep=None, ids_on=()) -> dict:
+    """{day: open_snapshots.Stock}: the dossiers open at 00:00 of each day (open_dossiers),
+    overdue judged on the day before (the end of a period ending there:
+    deadlines.pending_overdue), with the overdue ones' ids for the days in `ids_on`; kept
+    computed for the period boundaries (domain/open_snapshots.py), counted live otherwise
+    (open_at). `keep(pending)`: stores the boundaries counted again (open_snapshots.keep, in a
+    transaction of the caller's)."""
+    out, pending = open_snapshots.read(
+        session, days, lambda day: open_at(session, day), ids_on=ids_on
+    )
+    if pending and keep is not None:
+        keep(pending)
+    return out
+
+
+def open_at(session, day: dt.date) -> tuple[list, list]:
+    """([(agency id, procedure id, field id, level, open, overdue)], [ids of the overdue]) at
+    00:00 of `day`, counted from the dossiers (open_dossiers; overdue judged on the day
+    before). One row per dossier open then, added up here."""
+    d = open_dossiers(_bounds(day, day)[0]).c
+    overdue = deadlines.pending_overdue(day - ONE_DAY, d)
+    counts: dict = {}
+    ids = []
+    for dossier_id, *key, late in session.execute(
+        select(
+            d.id,
+            d.agency_id,
+            d.procedure_id,
+            Procedure.field_id,
+            Procedure.level,
+            case((overdue, 1), else_=0).label("late"),
+        ).join(Procedure, Procedure.id == d.procedure_id)
+    ):
+        n = counts.setdefault(tuple(key), [0, 0])
+        n[0] += 1
+        if late:
+            n[1] += 1
+            ids.append(dossier_id)
+    return [(*key, n, late) for key, (n, late) in counts.items()], ids
 
 
 # The figures that are sums of the days (report_day has the same names).
@@ -396,28 +443,6 @@ _FLOWS = (
     "resolved_on_time",
     "resolved_late",
 )
-
-
-def open_at(session, at: dt.datetime, overdue_on: dt.date | None = None) -> list:
-    """[(id, agency_id, field_id, level, overdue)] of open_dossiers(at); `overdue`: pending
-    overdue on `overdue_on` (deadlines.pending_overdue), 0 without it."""
-    d = open_dossiers(at).c
-    overdue = deadlines.pending_overdue(overdue_on, d) if overdue_on is not None else false()
-    return session.execute(
-        select(
-            d.id,
-            d.agency_id,
-            Procedure.field_id,
-            Procedure.level,
-            case((overdue, 1), else_=0).label("overdue"),
-        ).join(Procedure, Procedure.id == d.procedure_id)
-    ).all()
-
-
-def open_at_end(session, date_to: dt.date) -> list:
-    """open_at the end of a period ending on `date_to`, overdue then: the report's pending
-    figures and the pending part of its late list read it once."""
-    return open_at(session, _bounds(date_to, date_to)[1], date_to)
 
 
 def open_dossiers(at: dt.datetime):
@@ -553,18 +578,25 @@ def build_report(
     by_field: bool = False,
     method: str = deadlines.DESIGN,
     calendar=None,
+    keep=None,
 ) -> dict:
     """The JSON of design §6 for [date_from, date_to] (inclusive). The figures other than the
     dossier rows come from the service modules (one SQL each, shared with their totals pages).
     Beside the keys of §6: `method` (how outcomes are counted), `official_form` (the rows of the
     form as filed, by field and level) and `late_dossiers` (the list of late dossiers; days late
-    counted in working days with `calendar`, the app's working calendar by default)."""
+    counted in working days with `calendar`, the app's working calendar by default). `keep`:
+    stores what is open at the period's boundaries when it was counted again (figure_groups)."""
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
-    # What is open at the end of the period: the pending figures and the late list (design).
-    at_end = open_at_end(session, date_to) if method == deadlines.DESIGN else None
-    groups = figure_groups(session, date_from, date_to, method, at_end=at_end)
+    # What is open at the period's boundaries: its figures and the pending part of the late list.
+    at = None
+    if method == deadlines.DESIGN:
+        end_day = date_to + ONE_DAY
+        at = stocks(session, (date_from, end_day), keep, ids_on=(end_day,))
+    # The period's days, read once: the flows, digitisation, returns by post.
+    days = report_days.period_rows(session, date_from, date_to)
+    groups = figure_groups(session, date_from, date_to, method, at=at, days=days)
     rows = dossier_rows(session, date_from, date_to, by_field, method, groups)
     totals = _zero()
     for row in rows:
@@ -574,7 +606,7 @@ def build_report(
         "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
         "rows": rows,
         "totals": totals,
-        "returned_by_post": report_days.returned_by_post(session, date_from, date_to),
+        "returned_by_post": report_days.returned_from(days),
         "fees_collected_vnd": payments.fees_collected_vnd(session, date_from, date_to),
         "staff_ratings": ratings.rating_counts(session, date_from, date_to),
         "evaluation_forms": evaluation.evaluation_summary(session, date_from, date_to),
@@ -586,12 +618,10 @@ def build_report(
             for k, v in queue.figures(session, Period.between(date_from, date_to)).items()
             if k != "period"
         },
-        "digitisation": digitisation.summary(
-            session, *report_days.digitisation_counts(session, date_from, date_to)
-        ),
+        "digitisation": digitisation.summary(session, *report_days.digitisation_from(days)),
         "method": method,
         "official_form": official_form(session, date_from, date_to, method, groups),
-        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at_end),
+        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at),
     }
 
 
@@ -670,7 +700,7 @@ def late_dossiers(
     date_to: dt.date,
     method: str = deadlines.DESIGN,
     calendar=None,
-    at_end: list | None = None,
+    at: dict | None = None,
 ) -> list[dict]:
     """The dossiers resolved late in the period and those pending overdue at its end (the same
     rules as the figures `resolved_late` and `pending_overdue`), by due date: code, procedure,
@@ -678,55 +708,54 @@ def late_dossiers(
     working days late (to the resolution, or to the end of the period), and the reason of the
     apology or of the last reschedule if any. A dossier with a limit in working hours also has
     `hours_late` (working hours from its due moment to the resolution, or to the end of the
-    period); the others None. `at_end`: open_at_end already read."""
+    period); the others None. `at`: stocks already read (with the end's overdue ids)."""
     if calendar is None:
         calendar = load_calendar(session)
     start, end = _bounds(date_from, date_to)
-    ids = late_dossier_ids(session, date_from, date_to, method, at_end)
+    ids = late_dossier_ids(session, date_from, date_to, method, at)
     if not ids:
         return []
     result = []
-    for chunk in range(0, len(ids), IDS_PER_STATEMENT):
-        part = ids[chunk : chunk + IDS_PER_STATEMENT]
-        for row in session.execute(
-            select(
-                Dossier.id,
-                Dossier.code,
-                Dossier.status,
-                Dossier.due_date,
-                Dossier.due_at,
-                Dossier.due_in_hours,
-                Dossier.resolved_at,
-                Dossier.closed_at,
-                Dossier.accepted_at,
-                Procedure.code.label("procedure_code"),
-                Procedure.name.label("procedure_name"),
-                Agency.code.label("agency_code"),
-                Agency.name.label("agency_name"),
-            )
-            .join(Procedure, Procedure.id == Dossier.procedure_id)
-            .join(Agency, Agency.id == Dossier.agency_id)
-            .where(Dossier.id.in_(part))
-        ):
-            closed = row.resolved_at if row.status in RESOLVED_STATUSES else row.closed_at
-            if closed is not None and row.accepted_at and closed < row.accepted_at:
-                closed = row.accepted_at
-            done = closed is not None and closed < end
-            result.append(
-                {
-                    "id": row.id,
-                    "code": row.code,
-                    "procedure_code": row.procedure_code,
-                    "procedure_name": row.procedure_name,
-                    "agency_code": row.agency_code,
-                    "agency_name": row.agency_name,
-                    "state": "resolved" if done else "pending",
-                    "due_date": row.due_date.isoformat() if row.due_date else None,
-                    "resolved_on": closed.date().isoformat() if done else None,
-                    "_until": closed.date() if done else date_to,
-                    "_hours": (row.due_at, closed if done else end) if row.due_in_hours else None,
-                }
-            )
+    # One statement for any number of ids (in_ids).
+    for row in session.execute(
+        select(
+            Dossier.id,
+            Dossier.code,
+            Dossier.status,
+            Dossier.due_date,
+            Dossier.due_at,
+            Dossier.due_in_hours,
+            Dossier.resolved_at,
+            Dossier.closed_at,
+            Dossier.accepted_at,
+            Procedure.code.label("procedure_code"),
+            Procedure.name.label("procedure_name"),
+            Agency.code.label("agency_code"),
+            Agency.name.label("agency_name"),
+        )
+        .join(Procedure, Procedure.id == Dossier.procedure_id)
+        .join(Agency, Agency.id == Dossier.agency_id)
+        .where(in_ids(session, Dossier.id, ids))
+    ):
+        closed = row.resolved_at if row.status in RESOLVED_STATUSES else row.closed_at
+        if closed is not None and row.accepted_at and closed < row.accepted_at:
+            closed = row.accepted_at
+        done = closed is not None and closed < end
+        result.append(
+            {
+                "id": row.id,
+                "code": row.code,
+                "procedure_code": row.procedure_code,
+                "procedure_name": row.procedure_name,
+                "agency_code": row.agency_code,
+                "agency_name": row.agency_name,
+                "state": "resolved" if done else "pending",
+                "due_date": row.due_date.isoformat() if row.due_date else None,
+                "resolved_on": closed.date().isoformat() if done else None,
+                "_until": closed.date() if done else date_to,
+                "_hours": (row.due_at, closed if done else end) if row.due_in_hours else None,
+            }
+        )
     _officers_and_reasons(session, result, end)
     for item in result:
         due = dt.date.fromisoformat(item["due_date"]) if item["due_date"] else None
@@ -746,21 +775,20 @@ def late_dossier_ids(
     date_from: dt.date,
     date_to: dt.date,
     method: str = deadlines.DESIGN,
-    at_end: list | None = None,
+    at: dict | None = None,
 ) -> list[int]:
     """The ids of late_dossiers. Design method: the results of the period that may be late
     (ix_dossier_late_result; those recorded before their acceptance count at the acceptance:
     ix_dossier_result_before_acceptance) judged by the outcome rule, and the dossiers open at the
-    end of the period (open_at_end, or `at_end` already read) that are overdue. National method:
+    end of the period that are overdue (`stocks`, or `at` already read). National method:
     late_dossier_ids_from_dossiers."""
     if method != deadlines.DESIGN:
         return late_dossier_ids_from_dossiers(session, date_from, date_to, method)
     start, end = _bounds(date_from, date_to)
-    results = late_results(start, end)
-    if at_end is None:
-        at_end = open_at_end(session, date_to)
-    pending = [r.id for r in at_end if r.overdue]
-    return list(session.scalars(results)) + pending
+    end_day = date_to + ONE_DAY
+    if at is None or at[end_day].overdue_ids is None:
+        at = stocks(session, (end_day,), ids_on=(end_day,))
+    return list(session.scalars(late_results(start, end))) + at[end_day].overdue_ids
 
 
 def late_results(start: dt.datetime, end: dt.datetime):
@@ -819,8 +847,7 @@ def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
         item["officer"] = None
         item["reason"] = None
     ids = list(by_id)
-    for chunk in range(0, len(ids), IDS_PER_STATEMENT):
-        part = ids[chunk : chunk + IDS_PER_STATEMENT]
+    if ids:  # one statement for any number of ids (in_ids)
         events = session.execute(
             select(
                 DossierEvent.dossier_id,
@@ -831,7 +858,7 @@ def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
                 User.username,
             )
             .outerjoin(User, User.id == DossierEvent.user_id)
-            .where(DossierEvent.dossier_id.in_(part), DossierEvent.at < end)
+            .where(in_ids(session, DossierEvent.dossier_id, ids), DossierEvent.at < end)
             .order_by(DossierEvent.dossier_id, DossierEvent.at, DossierEvent.id)
         )
         for e in events:

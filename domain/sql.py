@@ -4,10 +4,12 @@ dialect's construct from the session."""
 
 from __future__ import annotations
 
+import json
 import re
 import weakref
 
-from sqlalchemy import Date, String, case, func, text
+from sqlalchemy import Date, Integer, String, any_, bindparam, case, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
@@ -129,6 +131,18 @@ class CompiledOnce:
         return connection.execute(compiled, parameters)
 
 
+def in_ids(session, column, ids):
+    """SQL: `column` among `ids` (integers), however many, as ONE bound value: an array on
+    PostgreSQL (`= ANY(:ids)`), a JSON list read by json_each on SQLite. An IN list of
+    thousands of bound values costs its rendering and parsing per statement (the report's late
+    list: thousands of dossiers) and needs chunks under SQLite's limit on bound values."""
+    ids = [int(i) for i in ids]
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer), unique=True))
+    values = func.json_each(bindparam("ids", json.dumps(ids), unique=True)).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
 bytewise = _function(
     "bytewise",
     None,
@@ -202,12 +216,15 @@ def gather_statistics(session, tables: tuple[str, ...] = ()) -> None:
     """ANALYZE after a bulk change (seeding, an import): the planner then knows, e.g., that a
     status is rare within an agency and takes the index that finds it (issue 16). On SQLite
     the sample per index is bounded (analysis_limit), so it costs milliseconds on any size.
-    A bulk change may bypass the ORM (the seed's inserts): the dashboard's kept months are made
-    stale too (domain/month_figures.py). The caller commits."""
-    from domain import month_figures  # (it imports this module)
+    A bulk change may bypass the ORM (the seed's inserts): the dashboard's kept months and the
+    report's kept instants are made stale too (domain/month_figures.py, open_snapshots.py). The
+    caller commits."""
+    from domain import month_figures, open_snapshots  # (they import this module)
 
     if not tables or {"dossier", "payment"} & set(tables):
         month_figures.forget_all(session)
+    if not tables or "dossier" in tables:
+        open_snapshots.forget_all(session)
     dialect = session.get_bind().dialect.name
     names = ", ".join(f'"{t}"' for t in tables)
     if dialect == "sqlite":

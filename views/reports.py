@@ -11,11 +11,13 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from domain import clock, deadlines, periods, reports
+from domain import clock, deadlines, open_snapshots, periods, reports
 from domain.formatting import format_percent
 from domain.periods import Period, PeriodError
 from domain.report_workbook import write_report_workbook
+from models import db
 from replica import reports_session
+from transactions import write_aside
 from views.base import SecureBaseView, link_args, period_message
 
 FIRST_YEAR = 2015  # the year menu goes back to here (and to any year asked for)
@@ -125,6 +127,13 @@ class ReportView(SecureBaseView):
                 period.end,
                 by_field=by_field,
                 method=self._method(),
+                # What was open at the period's boundaries, counted again, kept in the main
+                # database for the next report (even when read from a replica: kept only if
+                # no change came meanwhile).
+                keep=lambda pending: write_aside(
+                    db.session.session_factory,
+                    lambda session: open_snapshots.keep(session, pending),
+                ),
             ),
         )
 

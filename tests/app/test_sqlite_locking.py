@@ -241,6 +241,44 @@ def test_the_dashboard_does_not_wait_to_keep_its_months(sqlite_app):
     assert february() == (version, version)
 
 
+def test_the_report_does_not_wait_to_keep_its_instants(sqlite_app):
+    """The report keeps what was open at its period's boundaries (domain/open_snapshots.py) in
+    a transaction of its own: during another request's write that is skipped, not waited for,
+    and a later view keeps them."""
+    import datetime as dt
+
+    from domain import lifecycle as lc
+    from models import OpenSnapshot
+
+    with sqlite_app.app_context():
+        dossier = Dossier(
+            procedure_id=sqlite_app.config["TEST_PROCEDURE_ID"], applicant_name="Đầu kỳ"
+        )
+        lc.accept_dossier(db.session, dossier, None, dt.datetime(2019, 2, 4, 9), "U")
+        create_user("manager_os", "manager")
+        db.session.commit()
+
+    def march():
+        with sqlite_app.app_context():
+            row = db.session.get(OpenSnapshot, dt.date(2019, 3, 1))
+            return row.version, row.filled
+
+    client = sqlite_app.test_client()
+    assert login(client, "manager_os").status_code == 302
+    url = "/report/?preset=month&month=3&year=2019"
+    sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = 20000  # what a wait would cost
+    try:
+        with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+            response, seconds = _timed(lambda: client.get(url))
+            assert response.status_code == 200 and seconds < 10, seconds
+    finally:
+        sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = TIMEOUT_MS
+    version, filled = march()
+    assert filled is None
+    assert client.get(url).status_code == 200
+    assert march() == (version, version)
+
+
 def test_a_read_that_restores_a_draft_writes_in_its_own_transaction(sqlite_app):
     """Opening a kept draft (views/idle.py) deletes it: a GET that writes. Its read snapshot
     began with the user's login check; when another request commits in between, writing from
@@ -356,6 +394,8 @@ def test_get_requests_never_write(sqlite_app):
             # The dashboard keeps the months it counted, in a transaction of its own that never
             # waits for the lock (transactions.write_aside).
             and not (request.path == "/" and "figure_month" in statement)
+            # The report keeps what was open at its period's boundaries, likewise.
+            and not (request.path == "/report/" and "open_snapshot" in statement)
         ):
             writes.append((request.path, statement[:80]))
 
