@@ -24,12 +24,22 @@ VIEWPORT = {"width": 1280, "height": 800}
 
 
 def log_in(page, base_url: str, username: str, path: str = "/") -> None:
-    """Through the login form, as a person does; lands on `path`."""
+    """Through the login form, as a person does: `path` asks for it; lands on `path`."""
     page.goto(f"{base_url}{path}")
+    submit_login(page, username)
+    landed(page, f"{base_url}{path.split('?')[0]}")
+
+
+def submit_login(page, username: str) -> None:
+    """On the login form shown: the user's name and the tests' password, submitted."""
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("#login-button")
-    page.wait_for_url(f"{base_url}{path.split('?')[0]}**")
+
+
+def landed(page, url: str) -> None:
+    """Wait until the browser is past the login form, at `url` (or below it)."""
+    page.wait_for_url(lambda now: now.startswith(url) and "/login" not in now)
 
 
 def resolve_and_return_at_the_counter(page) -> None:
