@@ -25,6 +25,13 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script (`python bench/load.py`): the app's modules
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from bench.build import bench_app  # noqa: E402
+
 WORKERS = 2
 CLIENTS = 4  # two requests waiting per worker: a worker never waits for the generator
 WARM_INTAKES = 5 * CLIENTS
@@ -35,11 +42,7 @@ APPLICANT = "Nguyễn Văn Tải"
 
 def served_app():
     """The app gunicorn serves: the bench's settings over BENCH_SERVE_URL."""
-    sys.path.insert(0, str(ROOT))
-    from app import create_app
-    from bench.run import BENCH_SETTINGS
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": os.environ["BENCH_SERVE_URL"], **BENCH_SETTINGS})
+    return bench_app(os.environ["BENCH_SERVE_URL"])
 
 
 def _cpu(pid: int) -> float:
@@ -96,8 +99,6 @@ class Client:
 
 
 def _procedure(url: str) -> int:
-    from sqlalchemy import create_engine, text
-
     url = "postgresql+psycopg://" + url[13:] if url.startswith("postgresql://") else url
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -111,8 +112,6 @@ def _procedure(url: str) -> int:
 def _pg_backends(url: str) -> list[int]:
     """The PostgreSQL server processes serving this database's other connections (the
     workers'), when the server runs on this machine."""
-    from sqlalchemy import create_engine, text
-
     if not url.startswith("postgresql"):
         return []
     engine = create_engine(url)

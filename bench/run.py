@@ -28,17 +28,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from openpyxl import load_workbook  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
+
 from bench import build, load  # noqa: E402
+from bench.build import bench_app  # noqa: E402
 from bench.lists import PAGE as PAGE_SIZE  # noqa: E402
 from bench.lists import cursor_at  # noqa: E402
 from bench.stock import stock_app  # noqa: E402
+from domain import clock, dashboard, month_figures, periods, reports  # noqa: E402
+from domain.spreadsheets import new_workbook  # noqa: E402
+from models import Agency, Dossier, Procedure, db  # noqa: E402
 
-BENCH_SETTINGS = {
-    "SECRET_KEY": "bench",
-    "WTF_CSRF_ENABLED": False,  # the bench logs in without a browser
-    "RATELIMIT_ENABLED": False,
-    "EXPORT_MAX_ROWS": 1_000_000,
-}
 NO_MATCH = "khong ai ten nay"
 # The name on the dossiers the intake measure adds (kept out of "the data's last day").
 BENCH_APPLICANT = "Nguyễn Văn Bench"
@@ -56,8 +57,6 @@ class Counter:
     READS = ("SELECT", "WITH", "EXPLAIN", "VALUES")
 
     def __init__(self, engine):
-        from sqlalchemy import event
-
         self.n = 0
         self.writes: list[str] = []
         event.listen(engine, "before_cursor_execute", self._count)
@@ -85,8 +84,6 @@ class Counter:
 
 
 def period_cases(year: int):
-    from domain import reports
-
     return (
         (f"report year {year}", reports.year_period(year)),
         (f"report quarter {year}-Q2", reports.quarter_period(year, 2)),
@@ -131,8 +128,6 @@ def floor_query(dialect: str, start, end):
     """The hand-written floor of a report: one GROUP BY over the dossiers accepted or resolved in
     the period (two bounded index ranges: PostgreSQL ORs its two bitmaps, SQLite reads them as
     a UNION ALL), counting received, on time and late per agency."""
-    from sqlalchemy import text
-
     if dialect == "sqlite":
         sql, day = FLOOR_SQL_SQLITE, "date(resolved_at)"
     else:
@@ -147,13 +142,10 @@ class Target:
     """One database: the project's app, the stock app, and the measures over them."""
 
     def __init__(self, url: str, export_rows: int):
-        from app import create_app
-        from models import db
-
         self.url = url
         self.export_rows = export_rows
         self.cpu: list[float] = []  # CPU seconds of each intake
-        self.app = create_app({"SQLALCHEMY_DATABASE_URI": url, **BENCH_SETTINGS})
+        self.app = bench_app(url)
         self.stock = stock_app(url)
         with self.app.app_context():
             self.dialect = db.engine.dialect.name
@@ -168,10 +160,6 @@ class Target:
 
     def _pick_cases(self):
         """Values for the search and filter pages, chosen from the data."""
-        from sqlalchemy import func, select
-
-        from models import Dossier, db
-
         s = db.session
         self.total = s.scalar(select(func.count()).select_from(Dossier))
         # The seeded data's last day: the bench's "today" (domain/clock frozen there during
@@ -205,8 +193,6 @@ class Target:
         ).all()
         status, n = next(((st, n) for st, n in counts if n >= 20), counts[0])
         self.agency, self.status, self.rare_rows = agency, status, n
-        from models import Agency
-
         self.agency_name = s.scalar(select(Agency.name).where(Agency.id == agency))
         s.rollback()
 
@@ -260,9 +246,6 @@ class Target:
     def measures(self, only=GROUPS):
         """[(name, kind, function returning a statement count or None)]; kind: project, stock,
         floor; only the groups named in `only` (GROUPS)."""
-        from domain import dashboard, month_figures, periods, reports
-        from models import db
-
         out = []
         for name, project_url, stock_url in self.pages() if "lists" in only else ():
             out.append(
@@ -359,10 +342,6 @@ class Target:
     def intake(self) -> int:
         """A dossier accepted at the counter as the intake form posts it (it stays in the
         bench's database); its CPU time is kept apart (Target.cpu)."""
-        from sqlalchemy import select
-
-        from models import Procedure, db
-
         with self.app.app_context():
             if not hasattr(self, "_procedure"):
                 self._procedure = db.session.scalar(
@@ -425,12 +404,7 @@ def export_child(kind: str, url: str, rows: int) -> None:
     """Writes `rows` dossiers, newest first: `project` through the list's export endpoint
     (/dossier/export.xlsx, limited to that many by an acceptance-date filter); `plain`: the same
     columns from a plain cursor into a constant-memory xlsxwriter workbook."""
-    from sqlalchemy import select
-
-    from app import create_app
-    from models import Dossier, db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **BENCH_SETTINGS})
+    app = bench_app(url)
     with app.app_context():
         since = db.session.scalar(
             select(Dossier.accepted_at).order_by(Dossier.accepted_at.desc()).offset(rows).limit(1)
@@ -463,12 +437,8 @@ def export_child(kind: str, url: str, rows: int) -> None:
             elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
             rss = peak_rss_kb()
             size = Path(tmp.name).stat().st_size
-            from openpyxl import load_workbook
-
             written = load_workbook(tmp.name, read_only=True).worksheets[0].max_row - 1
     else:
-        from domain.spreadsheets import new_workbook
-
         with app.app_context(), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
             t0, cpu = time.perf_counter(), time.process_time()
             wb = new_workbook(tmp.name, constant_memory=True)
@@ -551,8 +521,6 @@ def run(args) -> str:
 
 def _repetition(targets, measures, times, counts, exports, args) -> None:
     """Every measure once, then the exports; the clock stopped at the data's last day."""
-    from domain import clock
-
     for t, name, kind, fn in measures:
         with clock.frozen(t.now):
             t0 = time.perf_counter()
@@ -661,9 +629,9 @@ def report(args, targets, times, counts, exports, loads) -> str:
                 f" {2000 / (med['worker_cpu_ms'] + med['db_cpu_ms']):.0f}/s | |"
             )
         lines.append("")
-    text = "\n".join(lines)
-    print(text)
-    return text
+    results = "\n".join(lines)
+    print(results)
+    return results
 
 
 def main() -> None:
@@ -691,8 +659,8 @@ def main() -> None:
         kind, url, rows = args.export_child
         export_child(kind, url, int(rows))
         return
-    text = run(args)
-    Path(args.output).write_text(text + "\n")
+    results = run(args)
+    Path(args.output).write_text(results + "\n")
 
 
 if __name__ == "__main__":

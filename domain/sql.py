@@ -20,6 +20,14 @@ def count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def scoped(query, column, agency_ids):
+    """`query` limited to the rows whose `column` is one of `agency_ids`: None is every agency
+    (no condition), an empty list none of them."""
+    if agency_ids is None:
+        return query
+    return query.where(column.in_(list(agency_ids) or [-1]))
+
+
 def _same_type_as_argument(self, column):
     FunctionElement.__init__(self, column)
     self.type = column.type
