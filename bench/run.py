@@ -247,7 +247,27 @@ class Target:
         """[(name, kind, function returning a statement count or None)]; kind: project, stock,
         floor; only the groups named in `only` (GROUPS)."""
         out = []
-        for name, project_url, stock_url in self.pages() if "lists" in only else ():
+        if "lists" in only:
+            out += self._list_measures()
+        if "reports" in only:
+            out += self._report_measures()
+        if "dashboard" in only:
+            out += self._dashboard_measures()
+        if "intake" in only:
+            out.append(("intake: accept a dossier (POST)", "project", self.intake))
+        return out
+
+    def _statements(self, fn) -> int:
+        """The SQL statements `fn(session)` sends (nothing kept: rolled back)."""
+        with self.app.app_context():
+            before = self.counter.n
+            fn(db.session)
+            db.session.rollback()
+            return self.counter.n - before
+
+    def _list_measures(self) -> list:
+        out = []
+        for name, project_url, stock_url in self.pages():
             out.append(
                 (
                     name,
@@ -264,15 +284,15 @@ class Target:
                     ),
                 )
             )
-        for year in sorted({2019, self.last_year - 1}) if "reports" in only else ():
+        return out
+
+    def _report_measures(self) -> list:
+        out = []
+        for year in sorted({2019, self.last_year - 1}):
             for name, (start, end) in period_cases(year):
 
                 def report(start=start, end=end):
-                    with self.app.app_context():
-                        before = self.counter.n
-                        reports.build_report(db.session, start, end)
-                        db.session.rollback()
-                        return self.counter.n - before
+                    return self._statements(lambda s: reports.build_report(s, start, end))
 
                 def floor(start=start, end=end):
                     with self.app.app_context():
@@ -282,17 +302,15 @@ class Target:
                         return 1
 
                 def figures(start=start, end=end):
-                    with self.app.app_context():
-                        before = self.counter.n
-                        reports.figure_groups(db.session, start, end)
-                        db.session.rollback()
-                        return self.counter.n - before
+                    return self._statements(lambda s: reports.figure_groups(s, start, end))
 
                 out.append((name, "project", report))
                 out.append((name, "floor", floor))
                 out.append((f"{name}: dossier figures only", "project", figures))
                 out.append((f"{name}: dossier figures only", "floor", floor))
+        return out
 
+    def _dashboard_measures(self) -> list:
         def home_changed():
             # The last two whole months stale (corrections of their dossiers: a changed
             # acceptance, closing or due date), counted again; the older ones stay kept. (A
@@ -320,24 +338,14 @@ class Target:
             return home()
 
         def figures():
-            with self.app.app_context():
-                before = self.counter.n
-                dashboard.dashboard(db.session, self.now.date())
-                db.session.rollback()
-                return self.counter.n - before
+            return self._statements(lambda s: dashboard.dashboard(s, self.now.date()))
 
-        if "dashboard" in only:
-            out.append(
-                ("dashboard page (uncached, two past months stale)", "project", home_changed)
-            )
-            out.append(("dashboard page (uncached, no change)", "project", home))
-            out.append(
-                ("dashboard page (uncached, every month recounted)", "project", home_recounted)
-            )
-            out.append(("dashboard figures", "project", figures))
-        if "intake" in only:
-            out.append(("intake: accept a dossier (POST)", "project", self.intake))
-        return out
+        return [
+            ("dashboard page (uncached, two past months stale)", "project", home_changed),
+            ("dashboard page (uncached, no change)", "project", home),
+            ("dashboard page (uncached, every month recounted)", "project", home_recounted),
+            ("dashboard figures", "project", figures),
+        ]
 
     def intake(self) -> int:
         """A dossier accepted at the counter as the intake form posts it (it stays in the
@@ -416,51 +424,17 @@ def export_child(kind: str, url: str, rows: int) -> None:
     # The peak from here on: the login's password hash (tens of MB for a moment) is not the
     # export's.
     base_rss = reset_peak_rss()
-    if kind == "project":
-        view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "dossier")
-        arg = next(
-            a
-            for a, (_, f) in view._filter_args.items()
-            if str(getattr(f, "column", "")).endswith("accepted_at")
-            and "greater" in str(f.operation()).lower()
-        )
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            t0, cpu = time.perf_counter(), time.process_time()
-            response = client.get(
-                f"/dossier/export.xlsx?flt0_{arg}={since:%Y-%m-%d %H:%M:%S}", buffered=False
-            )
-            assert response.status_code == 200, response.status_code
-            with open(tmp.name, "wb") as fh:  # as a browser saves it: never all in memory
-                for chunk in response.response:
-                    fh.write(chunk)
-            response.close()
-            elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
-            rss = peak_rss_kb()
-            size = Path(tmp.name).stat().st_size
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+        t0, cpu = time.perf_counter(), time.process_time()
+        if kind == "project":
+            _export_project(app, client, since, tmp.name)
+        else:
+            written = _export_plain(app, rows, tmp.name)
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
+        rss = peak_rss_kb()
+        size = Path(tmp.name).stat().st_size
+        if kind == "project":
             written = load_workbook(tmp.name, read_only=True).worksheets[0].max_row - 1
-    else:
-        with app.app_context(), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            t0, cpu = time.perf_counter(), time.process_time()
-            wb = new_workbook(tmp.name, constant_memory=True)
-            ws = wb.add_worksheet()
-            conn = db.engine.raw_connection()
-            cursor = conn.cursor()
-            cursor.execute(
-                "SELECT d.code, d.applicant_name, p.name, a.name, d.channel, d.status,"
-                " d.accepted_at, d.due_date FROM dossier d"
-                " JOIN procedure p ON p.id = d.procedure_id JOIN agency a ON a.id = d.agency_id"
-                f" ORDER BY d.accepted_at DESC, d.id DESC LIMIT {int(rows)}"
-            )
-            written = 0
-            while batch := cursor.fetchmany(2000):
-                for row in batch:
-                    written += 1
-                    ws.write_row(written, 0, row)
-            wb.close()
-            conn.close()
-            elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
-            rss = peak_rss_kb()
-            size = Path(tmp.name).stat().st_size
     print(
         json.dumps(
             {
@@ -475,6 +449,49 @@ def export_child(kind: str, url: str, rows: int) -> None:
             }
         )
     )
+
+
+def _export_project(app, client, since, path: str) -> None:
+    """The dossier list's export of the dossiers accepted after `since`, saved at `path`."""
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "dossier")
+    arg = next(
+        a
+        for a, (_, f) in view._filter_args.items()
+        if str(getattr(f, "column", "")).endswith("accepted_at")
+        and "greater" in str(f.operation()).lower()
+    )
+    response = client.get(
+        f"/dossier/export.xlsx?flt0_{arg}={since:%Y-%m-%d %H:%M:%S}", buffered=False
+    )
+    assert response.status_code == 200, response.status_code
+    with open(path, "wb") as fh:  # as a browser saves it: never all in memory
+        for chunk in response.response:
+            fh.write(chunk)
+    response.close()
+
+
+def _export_plain(app, rows: int, path: str) -> int:
+    """The same columns from a plain cursor into a constant-memory workbook at `path`; returns
+    the rows written."""
+    with app.app_context():
+        wb = new_workbook(path, constant_memory=True)
+        ws = wb.add_worksheet()
+        conn = db.engine.raw_connection()
+        cursor = conn.cursor()
+        cursor.execute(
+            "SELECT d.code, d.applicant_name, p.name, a.name, d.channel, d.status,"
+            " d.accepted_at, d.due_date FROM dossier d"
+            " JOIN procedure p ON p.id = d.procedure_id JOIN agency a ON a.id = d.agency_id"
+            f" ORDER BY d.accepted_at DESC, d.id DESC LIMIT {int(rows)}"
+        )
+        written = 0
+        while batch := cursor.fetchmany(2000):
+            for row in batch:
+                written += 1
+                ws.write_row(written, 0, row)
+        wb.close()
+        conn.close()
+    return written
 
 
 # ---- the run ------------------------------------------------------------------------------------
@@ -567,71 +584,88 @@ def report(args, targets, times, counts, exports, loads) -> str:
             "| measure | project | stock ModelView / floor | ratio | SQL statements |",
             "|---|---|---|---|---|",
         ]
-        names = []
-        for dialect, name, _kind in times:
-            if dialect == t.dialect and name not in names:
-                names.append(name)
-        for name in names:
-            mine = times[(t.dialect, name, "project")]
-            if not mine:
-                continue
-            other_kind = next(
-                (k for k in ("stock", "floor") if (t.dialect, name, k) in times), None
-            )
-            other = times.get((t.dialect, name, other_kind))
-            ratio = ""
-            if other:
-                med_mine, med_other = statistics.median(mine), statistics.median(other)
-                ratio = (
-                    f"stock ÷ project {med_other / med_mine:.1f}×"
-                    if other_kind == "stock"
-                    else f"project ÷ floor {med_mine / med_other:.1f}×"
-                )
-            n = counts[(t.dialect, name, "project")]
-            n_other = counts.get((t.dialect, name, "stock"))
-            statements = f"{n}" + (f" (stock {n_other})" if n_other is not None else "")
-            lines.append(
-                f"| {name} | {_ms(mine)} | {_ms(other) + ' ' + other_kind if other else ''} |"
-                f" {ratio} | {statements} |"
-            )
+        lines += _measure_rows(t.dialect, times, counts)
         if t.cpu:
             lines.append(
                 f"| intake CPU per accepted dossier | {statistics.median(t.cpu) * 1000:.0f} ms"
                 f" ({min(t.cpu) * 1000:.0f}–{max(t.cpu) * 1000:.0f}) | | | |"
             )
-        mine, plain = exports.get((t.dialect, "project")), exports.get((t.dialect, "plain"))
-        if mine and plain:
-            rate = statistics.median(e["rows_per_s"] for e in mine)
-            plain_rate = statistics.median(e["rows_per_s"] for e in plain)
-            # Each repetition runs the two one after the other: the median of their ratios.
-            pairs = list(zip(mine, plain))
-            wall = statistics.median(m["rows_per_s"] / p["rows_per_s"] for m, p in pairs)
-            cpu = statistics.median(m["rows_per_cpu_s"] / p["rows_per_cpu_s"] for m, p in pairs)
-            lines.append(
-                f"| .xlsx export, {mine[0]['rows']:,} rows | {rate:,.0f} rows/s, peak RSS"
-                f" {max(e['rss_mb'] for e in mine):.0f} MB | plain xlsxwriter {plain_rate:,.0f}"
-                f" rows/s, RSS {max(e['rss_mb'] for e in plain):.0f} MB |"
-                f" {100 * wall:.0f} % (by CPU time {100 * cpu:.0f} %) | (process RSS before the"
-                f" export: {mine[0]['rss_before_mb']:.0f} MB) |"
-            )
-        runs = exports.get((t.dialect, "throughput"))
-        if runs:
-            med = {
-                key: statistics.median(r[key] for r in runs)
-                for key in ("per_s", "worker_cpu_ms", "db_cpu_ms", "client_cpu_ms")
-            }
-            lines.append(
-                f"| intake throughput, gunicorn {load.WORKERS} workers, {load.CLIENTS} clients |"
-                f" {med['per_s']:.0f} accepted/s ({min(r['per_s'] for r in runs):.0f}–"
-                f"{max(r['per_s'] for r in runs):.0f}) | CPU per dossier: workers"
-                f" {med['worker_cpu_ms']:.1f} ms, database {med['db_cpu_ms']:.1f} ms, load"
-                f" generator {med['client_cpu_ms']:.1f} ms | idle 2 cores ≈"
-                f" {2000 / (med['worker_cpu_ms'] + med['db_cpu_ms']):.0f}/s | |"
-            )
+        lines += _export_rows(
+            exports.get((t.dialect, "project")), exports.get((t.dialect, "plain"))
+        )
+        lines += _throughput_rows(exports.get((t.dialect, "throughput")))
         lines.append("")
     results = "\n".join(lines)
     print(results)
     return results
+
+
+def _measure_rows(dialect: str, times, counts) -> list[str]:
+    """A row per measure: the project's time, the stock view's or the floor's, their ratio."""
+    names = []
+    for d, name, _kind in times:
+        if d == dialect and name not in names:
+            names.append(name)
+    rows = []
+    for name in names:
+        mine = times[(dialect, name, "project")]
+        if not mine:
+            continue
+        other_kind = next((k for k in ("stock", "floor") if (dialect, name, k) in times), None)
+        other = times.get((dialect, name, other_kind))
+        ratio = ""
+        if other:
+            med_mine, med_other = statistics.median(mine), statistics.median(other)
+            ratio = (
+                f"stock ÷ project {med_other / med_mine:.1f}×"
+                if other_kind == "stock"
+                else f"project ÷ floor {med_mine / med_other:.1f}×"
+            )
+        n = counts[(dialect, name, "project")]
+        n_other = counts.get((dialect, name, "stock"))
+        statements = f"{n}" + (f" (stock {n_other})" if n_other is not None else "")
+        rows.append(
+            f"| {name} | {_ms(mine)} | {_ms(other) + ' ' + other_kind if other else ''} |"
+            f" {ratio} | {statements} |"
+        )
+    return rows
+
+
+def _export_rows(mine, plain) -> list[str]:
+    """The export's row: rows/s and peak RSS against plain xlsxwriter's."""
+    if not (mine and plain):
+        return []
+    rate = statistics.median(e["rows_per_s"] for e in mine)
+    plain_rate = statistics.median(e["rows_per_s"] for e in plain)
+    # Each repetition runs the two one after the other: the median of their ratios.
+    pairs = list(zip(mine, plain))
+    wall = statistics.median(m["rows_per_s"] / p["rows_per_s"] for m, p in pairs)
+    cpu = statistics.median(m["rows_per_cpu_s"] / p["rows_per_cpu_s"] for m, p in pairs)
+    return [
+        f"| .xlsx export, {mine[0]['rows']:,} rows | {rate:,.0f} rows/s, peak RSS"
+        f" {max(e['rss_mb'] for e in mine):.0f} MB | plain xlsxwriter {plain_rate:,.0f}"
+        f" rows/s, RSS {max(e['rss_mb'] for e in plain):.0f} MB |"
+        f" {100 * wall:.0f} % (by CPU time {100 * cpu:.0f} %) | (process RSS before the"
+        f" export: {mine[0]['rss_before_mb']:.0f} MB) |"
+    ]
+
+
+def _throughput_rows(runs) -> list[str]:
+    """The intake throughput's row: accepted/s and CPU per dossier."""
+    if not runs:
+        return []
+    med = {
+        key: statistics.median(r[key] for r in runs)
+        for key in ("per_s", "worker_cpu_ms", "db_cpu_ms", "client_cpu_ms")
+    }
+    return [
+        f"| intake throughput, gunicorn {load.WORKERS} workers, {load.CLIENTS} clients |"
+        f" {med['per_s']:.0f} accepted/s ({min(r['per_s'] for r in runs):.0f}–"
+        f"{max(r['per_s'] for r in runs):.0f}) | CPU per dossier: workers"
+        f" {med['worker_cpu_ms']:.1f} ms, database {med['db_cpu_ms']:.1f} ms, load"
+        f" generator {med['client_cpu_ms']:.1f} ms | idle 2 cores ≈"
+        f" {2000 / (med['worker_cpu_ms'] + med['db_cpu_ms']):.0f}/s | |"
+    ]
 
 
 def main() -> None:
