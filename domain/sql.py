@@ -189,7 +189,7 @@ def gather_statistics(session, tables: tuple[str, ...] = ()) -> None:
     the sample per index is bounded (analysis_limit), so it costs milliseconds on any size.
     A bulk change may bypass the ORM (the seed's inserts): the dashboard's kept months are made
     stale too (domain/month_figures.py). The caller commits."""
-    from domain import month_figures  # (it imports this module)
+    from domain import month_figures  # noqa: PLC0415 - it imports this module
 
     if not tables or {"dossier", "payment"} & set(tables):
         month_figures.forget_all(session)
