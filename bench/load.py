@@ -72,13 +72,18 @@ def _free_port() -> int:
 
 
 class Client:
-    """One counter clerk: logged in once, then posting intakes."""
+    """One counter clerk: logged in once, then posting intakes. The session cookie of each
+    intake's answer carries its flashed message ("Dossier … accepted"), which a browser shows
+    on the page it is redirected to, and drops: the clerk keeps the cookie of the login, so
+    that the session does not pile up one message per dossier, read and signed again by every
+    request (the load never follows the redirects)."""
 
     def __init__(self, port: int):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookie = ""
 
-    def request(self, method: str, path: str, form: dict | None = None):
+    def request(self, method: str, path: str, form: dict | None = None, keep_cookies=True):
+        """The response's status; its cookies kept unless told (keep_cookies=False)."""
         body = urllib.parse.urlencode(form) if form is not None else None
         headers = {"Cookie": self.cookie} if self.cookie else {}
         if body is not None:
@@ -91,7 +96,7 @@ class Client:
             for name, value in response.getheaders()
             if name.lower() == "set-cookie"
         ]
-        if cookies:
+        if cookies and keep_cookies:
             jar = dict(c.split("=", 1) for c in self.cookie.split("; ") if "=" in c)
             jar.update(c.split("=", 1) for c in cookies)
             self.cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
@@ -271,6 +276,7 @@ class _Clerks:
                     "channel": "direct",
                     "return_channel": "counter",
                 },
+                keep_cookies=False,
             )
             if status != 302:
                 self.failures.append(f"intake {status}")

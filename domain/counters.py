@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from domain.sql import insert_for
+from sqlalchemy import bindparam
+
+from domain.sql import CompiledOnce
+
+_BUMP: dict = {}  # (table, key column): the statement
 
 
 def next_in_day(session, table, key_column: str, key, day: dt.date) -> int:
@@ -14,9 +18,19 @@ def next_in_day(session, table, key_column: str, key, day: dt.date) -> int:
     new value, in one statement (an intake sends it once). The row stays locked until the
     caller commits (PostgreSQL row lock; SQLite writes hold the database lock, BEGIN
     IMMEDIATE)."""
-    insert = insert_for(session)(table).values({key_column: key, "day": day, "last_seq": 1})
-    return session.scalar(
-        insert.on_conflict_do_update(
-            index_elements=[key_column, "day"], set_={"last_seq": table.c.last_seq + 1}
-        ).returning(table.c.last_seq)
-    )
+    bump = _BUMP.get((table, key_column))
+    if bump is None:
+
+        def build(insert):
+            values = {key_column: bindparam("key"), "day": bindparam("day"), "last_seq": 1}
+            return (
+                insert(table)
+                .values(values)
+                .on_conflict_do_update(
+                    index_elements=[key_column, "day"], set_={"last_seq": table.c.last_seq + 1}
+                )
+                .returning(table.c.last_seq)
+            )
+
+        bump = _BUMP[(table, key_column)] = CompiledOnce(build)
+    return bump.execute(session, {"key": key, "day": day}).scalar()

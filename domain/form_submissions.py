@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
-from domain.sql import insert_for
+from domain.sql import CompiledOnce
 from models import FormSubmission, utcnow
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -58,19 +58,25 @@ def claim(session, token: str | None, user_id: int | None = None) -> None:
     another send took it; the caller then rolls back."""
     if token is None:
         return
-    table = FormSubmission.__table__
-    insert = insert_for(session)
-    statement = (
-        insert(table)
-        .values(token=token, user_id=user_id, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["token"])
-        .returning(table.c.token)
-    )
     with session.no_autoflush:
-        if session.execute(statement).first() is not None:  # inserted: the token is ours
+        taken = _CLAIM.execute(session, {"token": token, "user_id": user_id, "at": utcnow()})
+        if taken.first() is not None:  # inserted: the token is ours
             return
         row = _result_of(session, token)
     raise AlreadySubmitted(row.result_url if row is not None else None)
+
+
+def _claim_statement(insert):
+    table = FormSubmission.__table__
+    return (
+        insert(table)
+        .values(token=bindparam("token"), user_id=bindparam("user_id"), created_at=bindparam("at"))
+        .on_conflict_do_nothing(index_elements=["token"])
+        .returning(table.c.token)
+    )
+
+
+_CLAIM = CompiledOnce(_claim_statement)
 
 
 def record_result(session, token: str | None, url: str) -> None:

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import event, func, inspect, select, union_all, update
+from sqlalchemy import bindparam, event, func, inspect, select, union_all, update
 from sqlalchemy.orm import Session
 
 from domain import deadlines, payments, periods
 from domain.periods import within
-from domain.sql import count_if, day_of, insert_for, month_of, scoped, unindexed
+from domain.sql import CompiledOnce, count_if, day_of, insert_for, month_of, scoped, unindexed
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
 from models import Dossier, FigureMonth, FigureMonthRow, Payment
 
@@ -238,13 +238,19 @@ def forget(session, months) -> None:
     order: concurrent changes lock the rows alike)."""
     if not months:
         return
+    _FORGET.execute(session, [{"month": m} for m in sorted(months)])
+
+
+def _forget_statement(insert):
     table = FigureMonth.__table__
-    stmt = insert_for(session)(table).values(
-        [{"month": m, "version": 1, "filled": None} for m in sorted(months)]
+    return (
+        insert(table)
+        .values(month=bindparam("month"), version=1, filled=None)
+        .on_conflict_do_update(index_elements=["month"], set_={"version": table.c.version + 1})
     )
-    session.execute(
-        stmt.on_conflict_do_update(index_elements=["month"], set_={"version": table.c.version + 1})
-    )
+
+
+_FORGET = CompiledOnce(_forget_statement)
 
 
 def forget_all(session) -> None:

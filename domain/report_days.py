@@ -12,19 +12,38 @@ the closing time and the outcome (domain/deadlines.py), scanned at intake and el
 Kept current in the transaction of every change: after each flush (`install`, like the audit
 hook) the (day, agency) pairs that a changed dossier, document or file touches, before and after
 the change, are counted again from the dossiers of that day and agency (a few dozen rows, by
-index ranges). Writes that bypass the ORM (the seed's bulk inserts) call `rebuild`."""
+index ranges). A dossier new in the flush (an intake) counted nothing before it: its own counts
+are added to its days' rows instead (one upsert by its id, whatever the day's volume), under the
+same lock as a recount of those days. Writes that bypass the ORM (the seed's bulk inserts) call
+`rebuild`.
+
+The statements are built once per process with their values as bound parameters: building
+these unions again for every flush cost more CPU than running them."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, delete, event, func, inspect, literal, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    delete,
+    event,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Null
 
 from domain import deadlines, digitisation, postal
 from domain.periods import day_bounds
-from domain.sql import day_of, lock_pair, unindexed
+from domain.sql import CompiledOnce, day_of, lock_pair, unindexed
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
 from models import CHANNELS, Dossier, DossierDocument, DossierFile, Procedure, ReportDay
 
@@ -174,7 +193,7 @@ def _parts(start: dt.datetime | None = None, end: dt.datetime | None = None, age
 def _counted(parts):
     u = union_all(*parts).subquery("contribution")
     keys = (u.c.day, u.c.agency_id, u.c.procedure_id)
-    return select(*keys, *(func.sum(u.c[k]) for k in COUNTS)).group_by(*keys)
+    return select(*keys, *(func.sum(u.c[k]).label(k) for k in COUNTS)).group_by(*keys)
 
 
 def _insert(session, parts) -> None:
@@ -191,16 +210,75 @@ def rebuild(session) -> None:
     _insert(session, _parts())
 
 
-def recount(session, keys) -> None:
-    """The rows of these (day, agency id) pairs counted again from the dossiers; each pair
-    locked first, in order (concurrent writers of the same day and agency take turns)."""
-    for day, agency_id in sorted(keys):
+_STATEMENTS: dict = {}  # built once (see the module's doc), by name
+
+
+def _statement(name: str):
+    stmt = _STATEMENTS.get(name)
+    if stmt is None:
+        stmt = _STATEMENTS[name] = _BUILDERS[name]()
+    return stmt
+
+
+def _recount_statements():
+    """(DELETE, INSERT ... SELECT) of one day and agency: bound parameters day, agency_id,
+    start and end (the day's bounds)."""
+    table = ReportDay.__table__
+    agency = bindparam("agency_id", type_=Integer)
+    clear = delete(table).where(table.c.day == bindparam("day"), table.c.agency_id == agency)
+    moment = Dossier.accepted_at.type
+    parts = _parts(bindparam("start", type_=moment), bindparam("end", type_=moment), agency)
+    fill = table.insert().from_select(
+        ["day", "agency_id", "procedure_id", *COUNTS], _counted(parts)
+    )
+    return clear, fill
+
+
+_BUILDERS = {"recount": _recount_statements}
+
+
+def recount(session, keys, added=()) -> None:
+    """The rows of these (day, agency id) pairs counted again from the dossiers, and the counts
+    of the dossiers `added` (ids of dossiers new in this transaction, none of whose days is
+    among `keys`) added to their rows; each pair locked first, in order (concurrent writers of
+    the same day and agency take turns), the pairs of the added dossiers' days given with them
+    (`added` = {id: its pairs})."""
+    added = dict(added)
+    pairs = set(keys).union(*added.values())
+    for day, agency_id in sorted(pairs):
         lock_pair(session, day.toordinal(), agency_id)
-        session.execute(
-            delete(ReportDay).where(ReportDay.day == day, ReportDay.agency_id == agency_id)
-        )
-        start, end = day_bounds(day, day)
-        _insert(session, _parts(start, end, agency_id))
+    if keys:
+        clear, fill = _statement("recount")
+        for day, agency_id in sorted(keys):
+            start, end = day_bounds(day, day)
+            session.execute(clear, {"day": day, "agency_id": agency_id})
+            session.execute(fill, {"start": start, "end": end, "agency_id": agency_id})
+    if added:
+        _add(session, sorted(added))
+
+
+def _add_statement(insert):
+    """The counts of the dossiers `ids` (an expanding parameter) added to their rows."""
+    table = ReportDay.__table__
+    ids = bindparam("ids", expanding=True)
+    add = insert(table).from_select(
+        ["day", "agency_id", "procedure_id", *COUNTS],
+        _counted([part.where(Dossier.id.in_(ids)) for part in _parts()]),
+    )
+    return add.on_conflict_do_update(
+        index_elements=["day", "agency_id", "procedure_id"],
+        set_={k: table.c[k] + add.excluded[k] for k in COUNTS},
+    )
+
+
+_ADD = CompiledOnce(_add_statement)
+ADD_CHUNK = 500  # dossiers added at once
+
+
+def _add(session, ids: list[int]) -> None:
+    """The counts of these dossiers added to their rows (the rows' pairs locked)."""
+    for chunk in range(0, len(ids), ADD_CHUNK):
+        _ADD.execute(session, {"ids": ids[chunk : chunk + ADD_CHUNK]})
 
 
 # ---- reading a period ---------------------------------------------------------------------------
@@ -308,11 +386,30 @@ def _before_flush(session, flush_context, instances) -> None:
         session.info.setdefault(_PENDING, set()).update(_keys(session, ids))
 
 
+def _new_dossiers(session) -> dict[int, set[tuple]]:
+    """{id: the (day, agency id) pairs it counts on} of the dossiers new in this flush, from
+    the values just inserted."""
+    out = {}
+    for obj in session.new:
+        if isinstance(obj, Dossier):
+            times = (getattr(obj, c) for c in DAY_COLUMNS)
+            out[obj.id] = {(t.date(), obj.agency_id) for t in times if t is not None}
+    return out
+
+
 def _after_flush(session, flush_context) -> None:
     # The days they count on after it.
     ids = _touched_dossiers(session, session.new, False)
     ids |= _touched_dossiers(session, [o for o in session.dirty if o not in session.deleted], False)
+    # A dossier new in this flush counted on no day before it: its counts are added to its
+    # days' rows, unless one of those days is recounted anyway (the recount includes it).
+    added = _new_dossiers(session)
     keys = session.info.pop(_PENDING, set())
-    keys |= _keys(session, ids)
-    if keys:
-        recount(session, keys)
+    keys |= _keys(session, ids - set(added))
+    for dossier_id, pairs in list(added.items()):
+        if pairs & keys:
+            keys |= pairs
+            del added[dossier_id]
+    added = {k: v for k, v in added.items() if v}  # counted on no day: nothing to add
+    if keys or added:
+        recount(session, keys, added)

@@ -11,7 +11,7 @@ import random
 import threading
 
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, event, select, text, update
 
 from domain import digitisation, lifecycle, postal, report_days, reports
 from domain.periods import day_bounds
@@ -166,6 +166,74 @@ def test_kept_current_through_inserts_edits_deletes_and_files(app):
         for d in rnd.sample([d for d in dossiers if d.id not in with_files], 20):
             s.delete(d)
         assert_current(s)
+        s.commit()
+        for date_from, date_to in _periods(rnd):
+            assert_same_report(s, date_from, date_to)
+
+
+def test_new_dossiers_add_their_counts_without_recounting_their_days(app, monkeypatch):
+    """A dossier new in a flush (an intake) adds its own counts to its days' rows instead of
+    the days being counted again: with its received documents, scans and results in the same
+    flush, several in one flush (over several reads), next to changes whose days are recounted
+    in that flush, the counts equal a recount after each flush."""
+    monkeypatch.setattr(report_days, "ADD_CHUNK", 4)
+    rnd = random.Random(20261201)
+    with app.app_context():
+        s = db.session
+        _agencies, procedures = report_catalog(s)
+        stored = StoredFile(sha256="1" * 64, size=10, media_type="application/pdf", pages=1)
+        s.add(stored)
+        existing = [_random_dossier(rnd, procedures) for _ in range(40)]
+        s.add_all(existing)
+        assert_current(s)
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(" ".join(statement.split()).upper())
+
+        for flush in range(16):
+            new = [_random_dossier(rnd, procedures) for _ in range(rnd.randrange(1, 11))]
+            for d in new:
+                if d.accepted_at is not None and rnd.random() < 0.7:
+                    for n in range(rnd.randrange(1, 3)):
+                        doc = DossierDocument(dossier=d, name=f"Giấy {n}")
+                        if rnd.random() < 0.7:
+                            s.add(
+                                DossierFile(
+                                    dossier=d,
+                                    document=doc,
+                                    stored=stored,
+                                    kind="scan",
+                                    original_name="scan.pdf",
+                                    uploaded_at=d.accepted_at,
+                                )
+                            )
+                if d.resolved_at is not None and rnd.random() < 0.5:
+                    s.add(
+                        DossierFile(
+                            dossier=d,
+                            stored=stored,
+                            kind="result",
+                            original_name="kq.pdf",
+                            uploaded_at=d.resolved_at,
+                        )
+                    )
+            s.add_all(new)
+            changed = flush % 2 == 1
+            if changed:  # a day recounted in the same flush (maybe a new dossier's day too)
+                d = rnd.choice(existing)
+                other = _random_dossier(rnd, procedures)
+                d.accepted_at, d.resolved_at = other.accepted_at, other.resolved_at
+            statements.clear()
+            event.listen(db.engine, "before_cursor_execute", record)
+            try:
+                s.flush()
+            finally:
+                event.remove(db.engine, "before_cursor_execute", record)
+            recounts = [x for x in statements if x.startswith("DELETE FROM REPORT_DAY")]
+            if not changed:
+                assert not recounts, statements  # no day counted again for new dossiers
+            assert_current(s)
         s.commit()
         for date_from, date_to in _periods(rnd):
             assert_same_report(s, date_from, date_to)
