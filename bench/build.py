@@ -18,7 +18,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script (`python bench/build.py`): the app's modules
     sys.path.insert(0, str(ROOT))
+
+# The project's modules, once the checkout is on the path (above).
+from alembic.migration import MigrationContext  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402
+
+from app import create_app  # noqa: E402
+from domain import report_days  # noqa: E402
+from models import Dossier, db  # noqa: E402
+from seed.common import analyze  # noqa: E402
+from seed.demo import load_demo  # noqa: E402
+from seed.scale import generate  # noqa: E402
+
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+# The app as the bench runs it: logs in without a browser (no CSRF token), no login limit,
+# exports as long as the measure asks.
+BENCH_SETTINGS = {
+    "SECRET_KEY": "bench",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "EXPORT_MAX_ROWS": 1_000_000,
+}
 
 
 def cache_dir() -> Path:
@@ -48,9 +69,12 @@ def pg_url(count: int) -> str:
     return base
 
 
-def pg_reachable(url: str) -> bool:
-    from sqlalchemy import create_engine
+def bench_app(url: str):
+    """The project's app over the database at `url`, with the bench's settings."""
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, **BENCH_SETTINGS})
 
+
+def pg_reachable(url: str) -> bool:
     try:
         with create_engine(url).connect():
             return True
@@ -69,8 +93,6 @@ def _pg_version(engine) -> str | None:
 def build(url: str, count: int, log=print) -> str:
     """The database at `url` with `count` dossiers of the current seed version (built if it is
     missing or of another version); returns its URL."""
-    from sqlalchemy import create_engine
-
     version = f"motcua-seed {seed_version(count)}"
     if url.startswith("sqlite"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -99,21 +121,9 @@ def build(url: str, count: int, log=print) -> str:
     return url
 
 
-def _app(url: str):
-    from app import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-
-
 def _upgrade(url: str) -> None:
     """Migrations that came after the data was built; ANALYZE when there were any."""
-    from alembic.migration import MigrationContext
-    from flask_migrate import upgrade
-
-    from models import db
-    from seed.common import analyze
-
-    app = _app(url)
+    app = bench_app(url)
     with app.app_context():
         with db.engine.connect() as conn:
             before = MigrationContext.configure(conn).get_current_revision()
@@ -127,15 +137,7 @@ def _upgrade(url: str) -> None:
 
 
 def _load(url: str, count: int, log) -> None:
-    from flask_migrate import upgrade
-    from sqlalchemy import func, select
-
-    from domain import report_days
-    from models import Dossier, db
-    from seed.demo import load_demo
-    from seed.scale import generate
-
-    app = _app(url)
+    app = bench_app(url)
     with app.app_context():
         upgrade()
         started = time.perf_counter()

@@ -55,41 +55,62 @@ def main() -> None:
             t0 = time.perf_counter()
             upgrade(directory=str(ROOT / "migrations"))
             print(f"migrations applied in {time.perf_counter() - t0:.0f} s")
-        total = db.session.scalar(select(func.count()).select_from(Dossier))
-        agency_id, agency_rows = db.session.execute(
-            select(Dossier.agency_id, func.count())
-            .group_by(Dossier.agency_id)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).one()
-        rare_status, rare_rows = db.session.execute(
-            select(Dossier.status, func.count())
-            .where(Dossier.agency_id == agency_id)
-            .group_by(Dossier.status)
-            .order_by(func.count())
-            .limit(1)
-        ).one()
-        deep = cursor_at(PAGE * 999 - 1)  # the row before ?page=999 (page 1000)
-        staff_deep = cursor_at(min(PAGE * 1000, agency_rows - PAGE) - 1, agency_id)
-        some = db.session.scalar(
-            select(Dossier.id_number).where(Dossier.id_number.is_not(None)).limit(1)
-        )
-        db.session.rollback()
-        dialect, engine = db.engine.dialect.name, db.engine
+        case = _pick_case()
+        engine = db.engine
     print(
-        f"{dialect}: {total:,} dossiers; busiest agency {agency_id} "
-        f"({agency_rows:,}), its rarest status {rare_status} ({rare_rows:,} rows)"
+        f"{engine.dialect.name}: {case['total']:,} dossiers; busiest agency {case['agency_id']} "
+        f"({case['agency_rows']:,}), its rarest status {case['rare_status']}"
+        f" ({case['rare_rows']:,} rows)"
     )
+    times, cpu, statements = _measure(engine, _measures(app, case), args.repeat)
+    _print(times, cpu, statements)
+
+
+def _pick_case() -> dict:
+    """What the pages ask for, chosen from the data: the busiest agency and its rarest status,
+    the cursors of the deep pages, an ID number that is there."""
+    total = db.session.scalar(select(func.count()).select_from(Dossier))
+    agency_id, agency_rows = db.session.execute(
+        select(Dossier.agency_id, func.count())
+        .group_by(Dossier.agency_id)
+        .order_by(func.count().desc())
+        .limit(1)
+    ).one()
+    rare_status, rare_rows = db.session.execute(
+        select(Dossier.status, func.count())
+        .where(Dossier.agency_id == agency_id)
+        .group_by(Dossier.status)
+        .order_by(func.count())
+        .limit(1)
+    ).one()
+    case = {
+        "total": total,
+        "agency_id": agency_id,
+        "agency_rows": agency_rows,
+        "rare_status": rare_status,
+        "rare_rows": rare_rows,
+        "deep": cursor_at(PAGE * 999 - 1),  # the row before ?page=999 (page 1000)
+        "staff_deep": cursor_at(min(PAGE * 1000, agency_rows - PAGE) - 1, agency_id),
+        "some": db.session.scalar(
+            select(Dossier.id_number).where(Dossier.id_number.is_not(None)).limit(1)
+        ),
+    }
+    db.session.rollback()
+    return case
+
+
+def _measures(app, case: dict) -> list:
+    """(label, client, url) of each page measured, as the demo's manager or staff member."""
     manager, staff = app.test_client(), app.test_client()
     manager.post("/login", data={"username": "lanhdao", "password": "demo1234"})
     staff.post("/login", data={"username": "canbo", "password": "demo1234"})
-    flt = f"flt0_0={agency_id}&flt1_3={rare_status}"
-    measures = [
+    flt = f"flt0_0={case['agency_id']}&flt1_3={case['rare_status']}"
+    return [
         ("list page 1", manager, "/dossier/"),
-        ("list page 1000 (by key)", manager, f"/dossier/?page=999&after={deep}"),
+        ("list page 1000 (by key)", manager, f"/dossier/?page=999&after={case['deep']}"),
         ("staff list page 1", staff, "/dossier/"),
-        ("staff deep page (by key)", staff, f"/dossier/?page=999&after={staff_deep}"),
-        ("search, one match (ID number)", manager, f"/dossier/?search={some}"),
+        ("staff deep page (by key)", staff, f"/dossier/?page=999&after={case['staff_deep']}"),
+        ("search, one match (ID number)", manager, f"/dossier/?search={case['some']}"),
         ("search, no match", manager, "/dossier/?search=khong+ai+ten+nay"),
         ("search, no match (one word)", manager, "/dossier/?search=qxzqxz"),
         ("agency + rare status filter", manager, f"/dossier/?{flt}"),
@@ -97,12 +118,17 @@ def main() -> None:
         ("payments page 1", manager, "/payment/"),
         ("audit log page 1", manager, "/audit_log/"),
     ]
+
+
+def _measure(engine, measures: list, repeat: int):
+    """Each page `repeat` + 1 times, interleaved round by round: ({label: wall times}, {label:
+    CPU times}, {label: (SELECTs, the other statements)})."""
     times: dict[str, list[float]] = {label: [] for label, _, _ in measures}
     cpu: dict[str, list[float]] = {label: [] for label, _, _ in measures}
     statements: dict[str, tuple] = {}
     seen: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
-    for _ in range(args.repeat + 1):  # the first round warms caches and is not kept
+    for _ in range(repeat + 1):  # the first round warms caches and is not kept
         for label, client, url in measures:
             seen.clear()
             t0, c0 = time.perf_counter(), time.process_time()
@@ -117,6 +143,10 @@ def main() -> None:
                 kinds.count("SELECT"),
                 ",".join(k for k in kinds if k not in ("SELECT", "PRAGMA")) or "-",
             )
+    return times, cpu, statements
+
+
+def _print(times, cpu, statements) -> None:
     # CPU: this process's (Python and, on SQLite, the database engine in it): on a shared,
     # loaded machine a steadier figure than the wall time.
     print(f"{'measure':34} {'median':>9} {'spread':>17} {'CPU':>9} SELECTs, other SQL")

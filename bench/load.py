@@ -25,6 +25,13 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script (`python bench/load.py`): the app's modules
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from bench.build import bench_app  # noqa: E402
+
 WORKERS = 2
 CLIENTS = 4  # two requests waiting per worker: a worker never waits for the generator
 WARM_INTAKES = 5 * CLIENTS
@@ -35,11 +42,7 @@ APPLICANT = "Nguyễn Văn Tải"
 
 def served_app():
     """The app gunicorn serves: the bench's settings over BENCH_SERVE_URL."""
-    sys.path.insert(0, str(ROOT))
-    from app import create_app
-    from bench.run import BENCH_SETTINGS
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": os.environ["BENCH_SERVE_URL"], **BENCH_SETTINGS})
+    return bench_app(os.environ["BENCH_SERVE_URL"])
 
 
 def _cpu(pid: int) -> float:
@@ -101,8 +104,6 @@ class Client:
 
 
 def _procedure(url: str) -> int:
-    from sqlalchemy import create_engine, text
-
     url = "postgresql+psycopg://" + url[13:] if url.startswith("postgresql://") else url
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -116,8 +117,6 @@ def _procedure(url: str) -> int:
 def _pg_backends(url: str) -> list[int]:
     """The PostgreSQL server processes serving this database's other connections (the
     workers'), when the server runs on this machine."""
-    from sqlalchemy import create_engine, text
-
     if not url.startswith("postgresql"):
         return []
     engine = create_engine(url)
@@ -170,84 +169,24 @@ def throughput(url: str, seconds: float = 20.0, warmup: float = 4.0) -> dict:
 
 
 def _drive(url: str, master: int, port: int, seconds: float, warmup: float) -> dict:
-    procedure = _procedure(url)
-    deadline = time.monotonic() + 120
-    while True:  # the server is up when it answers
-        try:
-            if Client(port).request("GET", "/login") == 200:
-                break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("gunicorn did not start")
-        time.sleep(0.5)
-    run = f"{int(time.time()) % 10**6:06d}"  # 12-digit ID numbers, new in each run
-    counted = threading.Event()
-    stop = threading.Event()
-    lock = threading.Lock()
-    accepted = [0]
-    warm = [0]  # intakes done since the start
-    failures: list = []
-
-    def clerk(n: int):
-        client = Client(port)
-        status = client.request("POST", "/login", {"username": "admin", "password": "demo1234"})
-        if status not in (302, 303):
-            failures.append(f"login {status}")
-            return
-        i = 0
-        while not stop.is_set():
-            i += 1
-            status = client.request(
-                "POST",
-                "/dossier/new/",
-                {
-                    "procedure": procedure,
-                    "id_number": f"9{run}{n}{i % 10000:04d}",
-                    "applicant_name": APPLICANT,
-                    "phone": "0987654321",
-                    "address": "Lạng Sơn",
-                    "applicant_kind": "citizen",
-                    "channel": "direct",
-                    "return_channel": "counter",
-                },
-                keep_cookies=False,
-            )
-            if status != 302:
-                failures.append(f"intake {status}")
-                return
-            with lock:
-                warm[0] += 1
-                if counted.is_set():
-                    accepted[0] += 1
-
-    threads = [threading.Thread(target=clerk, args=(n,), daemon=True) for n in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    # Workers warm (imports, templates, caches, pool): a few intakes per client, some time.
-    started = time.monotonic()
-    while warm[0] < WARM_INTAKES or time.monotonic() - started < warmup:
-        if failures or time.monotonic() - started > 120:
-            break
-        time.sleep(0.2)
+    _wait_for_server(port)
+    clerks = _Clerks(port, _procedure(url))
+    clerks.start()
+    clerks.warm_up(warmup)
     workers = _children(master)
     backends = _pg_backends(url)
     procs = workers + backends
     before = {p: _cpu(p) for p in procs}
     own = time.process_time()
-    counted.set()
+    clerks.counted.set()
     t0 = time.perf_counter()
     time.sleep(seconds)
-    counted.clear()
+    clerks.counted.clear()
     elapsed = time.perf_counter() - t0
     used = {p: _cpu(p) - before[p] for p in procs}
     own = time.process_time() - own
-    n = accepted[0]
-    stop.set()
-    for t in threads:
-        t.join(60)
-    if failures:
-        raise RuntimeError(f"intake failed: {failures[:3]}")
+    n = clerks.accepted
+    clerks.finish()
     worker_cpu = sum(used[p] for p in workers)
     db_cpu = sum(used[p] for p in backends)
     per = (worker_cpu + db_cpu) / n if n else float("nan")
@@ -262,6 +201,90 @@ def _drive(url: str, master: int, port: int, seconds: float, warmup: float) -> d
         "idle_2core_per_s": 2 / per if n else None,
         "load": os.getloadavg()[0],
     }
+
+
+def _wait_for_server(port: int) -> None:
+    """Until gunicorn answers (at most 2 minutes)."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if Client(port).request("GET", "/login") == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("gunicorn did not start")
+        time.sleep(0.5)
+
+
+class _Clerks:
+    """CLIENTS threads posting intakes as the counter's form does, without a pause; those done
+    while `counted` is set are counted (`accepted`)."""
+
+    def __init__(self, port: int, procedure: int):
+        self.port, self.procedure = port, procedure
+        self.run = f"{int(time.time()) % 10**6:06d}"  # 12-digit ID numbers, new in each run
+        self.counted = threading.Event()
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.accepted = 0
+        self.warm = 0  # intakes done since the start
+        self.failures: list = []
+        self.threads = [
+            threading.Thread(target=self._clerk, args=(n,), daemon=True) for n in range(CLIENTS)
+        ]
+
+    def start(self) -> None:
+        for t in self.threads:
+            t.start()
+
+    def warm_up(self, warmup: float) -> None:
+        """Workers warm (imports, templates, caches, pool): a few intakes per client, some
+        time."""
+        started = time.monotonic()
+        while self.warm < WARM_INTAKES or time.monotonic() - started < warmup:
+            if self.failures or time.monotonic() - started > 120:
+                break
+            time.sleep(0.2)
+
+    def finish(self) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(60)
+        if self.failures:
+            raise RuntimeError(f"intake failed: {self.failures[:3]}")
+
+    def _clerk(self, n: int) -> None:
+        client = Client(self.port)
+        status = client.request("POST", "/login", {"username": "admin", "password": "demo1234"})
+        if status not in (302, 303):
+            self.failures.append(f"login {status}")
+            return
+        i = 0
+        while not self.stop.is_set():
+            i += 1
+            status = client.request(
+                "POST",
+                "/dossier/new/",
+                {
+                    "procedure": self.procedure,
+                    "id_number": f"9{self.run}{n}{i % 10000:04d}",
+                    "applicant_name": APPLICANT,
+                    "phone": "0987654321",
+                    "address": "Lạng Sơn",
+                    "applicant_kind": "citizen",
+                    "channel": "direct",
+                    "return_channel": "counter",
+                },
+                keep_cookies=False,
+            )
+            if status != 302:
+                self.failures.append(f"intake {status}")
+                return
+            with self.lock:
+                self.warm += 1
+                if self.counted.is_set():
+                    self.accepted += 1
 
 
 if __name__ == "__main__":

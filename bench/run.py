@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import datetime as dt
 import json
 import os
@@ -29,17 +30,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from openpyxl import load_workbook  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
+
 from bench import build, load  # noqa: E402
+from bench.build import bench_app  # noqa: E402
 from bench.lists import PAGE as PAGE_SIZE  # noqa: E402
 from bench.lists import cursor_at  # noqa: E402
 from bench.stock import StockDossierView, stock_app  # noqa: E402
+from domain import (  # noqa: E402
+    catalog_cache,
+    clock,
+    dashboard,
+    month_figures,
+    open_snapshots,
+    periods,
+    reports,
+)
+from domain.spreadsheets import new_workbook  # noqa: E402
+from models import Agency, Dossier, Procedure, db  # noqa: E402
+from transactions import reads_only, write_aside  # noqa: E402
 
-BENCH_SETTINGS = {
-    "SECRET_KEY": "bench",
-    "WTF_CSRF_ENABLED": False,  # the bench logs in without a browser
-    "RATELIMIT_ENABLED": False,
-    "EXPORT_MAX_ROWS": 1_000_000,
-}
 NO_MATCH = "khong ai ten nay"
 STOCK_PAGE_SIZE = StockDossierView.page_size
 COLD_LIST = "list page 1, filter choices read again (once a minute)"
@@ -59,8 +70,6 @@ class Counter:
     READS = ("SELECT", "WITH", "EXPLAIN", "VALUES")
 
     def __init__(self, engine):
-        from sqlalchemy import event
-
         self.n = 0
         self.writes: list[str] = []
         event.listen(engine, "before_cursor_execute", self._count)
@@ -88,8 +97,6 @@ class Counter:
 
 
 def period_cases(year: int):
-    from domain import reports
-
     return (
         (f"report year {year}", reports.year_period(year)),
         (f"report quarter {year}-Q2", reports.quarter_period(year, 2)),
@@ -134,8 +141,6 @@ def floor_query(dialect: str, start, end):
     """The hand-written floor of a report: one GROUP BY over the dossiers accepted or resolved in
     the period (two bounded index ranges: PostgreSQL ORs its two bitmaps, SQLite reads them as
     a UNION ALL), counting received, on time and late per agency."""
-    from sqlalchemy import text
-
     if dialect == "sqlite":
         sql, day = FLOOR_SQL_SQLITE, "date(resolved_at)"
     else:
@@ -150,13 +155,10 @@ class Target:
     """One database: the project's app, the stock app, and the measures over them."""
 
     def __init__(self, url: str, export_rows: int):
-        from app import create_app
-        from models import db
-
         self.url = url
         self.export_rows = export_rows
         self.cpu: list[float] = []  # CPU seconds of each intake
-        self.app = create_app({"SQLALCHEMY_DATABASE_URI": url, **BENCH_SETTINGS})
+        self.app = bench_app(url)
         self.stock = stock_app(url)
         with self.app.app_context():
             self.dialect = db.engine.dialect.name
@@ -171,10 +173,6 @@ class Target:
 
     def _pick_cases(self):
         """Values for the search and filter pages, chosen from the data."""
-        from sqlalchemy import func, select
-
-        from models import Dossier, db
-
         s = db.session
         self.total = s.scalar(select(func.count()).select_from(Dossier))
         # The seeded data's last day: the bench's "today" (domain/clock frozen there during
@@ -208,8 +206,6 @@ class Target:
         ).all()
         status, n = next(((st, n) for st, n in counts if n >= 20), counts[0])
         self.agency, self.status, self.rare_rows = agency, status, n
-        from models import Agency
-
         self.agency_name = s.scalar(select(Agency.name).where(Agency.id == agency))
         s.rollback()
 
@@ -280,10 +276,31 @@ class Target:
             assert response.status_code == 200, (url, response.status_code)
             return counter.since(mark)
 
-    def list_measures(self):
-        """The list pages: [(name, project or stock, function)]."""
-        from domain import catalog_cache
+    def measures(self, only=GROUPS):
+        """[(name, kind, function returning a statement count or None)]; kind: project, stock,
+        floor; only the groups named in `only` (GROUPS)."""
+        out = []
+        if "lists" in only:
+            out += self._list_measures()
+        if "reports" in only:
+            out += self._report_measures()
+        if "dashboard" in only:
+            out += self._dashboard_measures()
+        if "intake" in only:
+            out.append(("intake: accept a dossier (POST)", "project", self.intake))
+        return out
 
+    def _statements(self, fn, read_only: bool = False) -> int:
+        """The SQL statements `fn(session)` sends (nothing kept: rolled back). read_only: as a
+        GET reads on SQLite (and as `flask report` does), a read transaction, not the write
+        lock, so that what a report counts again is kept aside (write_aside)."""
+        with self.app.app_context(), reads_only() if read_only else contextlib.nullcontext():
+            before = self.counter.n
+            fn(db.session)
+            db.session.rollback()
+            return self.counter.n - before
+
+    def _list_measures(self) -> list:
         out = []
         for name, project_url, stock_url in self.pages():
 
@@ -304,15 +321,7 @@ class Target:
             )
         return out
 
-    def measures(self, only=GROUPS):
-        """[(name, kind, function returning a statement count or None)]; kind: project, stock,
-        floor; only the groups named in `only` (GROUPS)."""
-        from domain import dashboard, month_figures, open_snapshots, periods, reports
-        from models import db
-        from transactions import reads_only, write_aside
-
-        out = self.list_measures() if "lists" in only else []
-
+    def _report_measures(self) -> list:
         def keep(pending):
             # What was open at the period's boundaries, counted again: kept aside for the next
             # report, as the report page does (views/reports.py).
@@ -320,17 +329,14 @@ class Target:
                 db.session.session_factory, lambda session: open_snapshots.keep(session, pending)
             )
 
-        for year in sorted({2019, self.last_year - 1}) if "reports" in only else ():
+        out = []
+        for year in sorted({2019, self.last_year - 1}):
             for name, (start, end) in period_cases(year):
 
                 def report(start=start, end=end):
-                    # As a GET reads on SQLite (and as `flask report` does): a read transaction,
-                    # not the write lock, so that the instants are kept aside (write_aside).
-                    with self.app.app_context(), reads_only():
-                        before = self.counter.n
-                        reports.build_report(db.session, start, end, keep=keep)
-                        db.session.rollback()
-                        return self.counter.n - before
+                    return self._statements(
+                        lambda s: reports.build_report(s, start, end, keep=keep), read_only=True
+                    )
 
                 def floor(start=start, end=end):
                     with self.app.app_context():
@@ -340,17 +346,17 @@ class Target:
                         return 1
 
                 def figures(start=start, end=end):
-                    with self.app.app_context(), reads_only():
-                        before = self.counter.n
-                        reports.figure_groups(db.session, start, end, keep=keep)
-                        db.session.rollback()
-                        return self.counter.n - before
+                    return self._statements(
+                        lambda s: reports.figure_groups(s, start, end, keep=keep), read_only=True
+                    )
 
                 out.append((name, "project", report))
                 out.append((name, "floor", floor))
                 out.append((f"{name}: dossier figures only", "project", figures))
                 out.append((f"{name}: dossier figures only", "floor", floor))
+        return out
 
+    def _dashboard_measures(self) -> list:
         def home_changed():
             # The last two whole months stale (corrections of their dossiers: a changed
             # acceptance, closing or due date), counted again; the older ones stay kept. (A
@@ -378,32 +384,18 @@ class Target:
             return home()
 
         def figures():
-            with self.app.app_context():
-                before = self.counter.n
-                dashboard.dashboard(db.session, self.now.date())
-                db.session.rollback()
-                return self.counter.n - before
+            return self._statements(lambda s: dashboard.dashboard(s, self.now.date()))
 
-        if "dashboard" in only:
-            out.append(
-                ("dashboard page (uncached, two past months stale)", "project", home_changed)
-            )
-            out.append(("dashboard page (uncached, no change)", "project", home))
-            out.append(
-                ("dashboard page (uncached, every month recounted)", "project", home_recounted)
-            )
-            out.append(("dashboard figures", "project", figures))
-        if "intake" in only:
-            out.append(("intake: accept a dossier (POST)", "project", self.intake))
-        return out
+        return [
+            ("dashboard page (uncached, two past months stale)", "project", home_changed),
+            ("dashboard page (uncached, no change)", "project", home),
+            ("dashboard page (uncached, every month recounted)", "project", home_recounted),
+            ("dashboard figures", "project", figures),
+        ]
 
     def intake(self) -> int:
         """A dossier accepted at the counter as the intake form posts it (it stays in the
         bench's database); its CPU time is kept apart (Target.cpu)."""
-        from sqlalchemy import select
-
-        from models import Procedure, db
-
         with self.app.app_context():
             if not hasattr(self, "_procedure"):
                 self._procedure = db.session.scalar(
@@ -466,12 +458,7 @@ def export_child(kind: str, url: str, rows: int) -> None:
     """Writes `rows` dossiers, newest first: `project` through the list's export endpoint
     (/dossier/export.xlsx, limited to that many by an acceptance-date filter); `plain`: the same
     columns from a plain cursor into a constant-memory xlsxwriter workbook."""
-    from sqlalchemy import select
-
-    from app import create_app
-    from models import Dossier, db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **BENCH_SETTINGS})
+    app = bench_app(url)
     with app.app_context():
         since = db.session.scalar(
             select(Dossier.accepted_at).order_by(Dossier.accepted_at.desc()).offset(rows).limit(1)
@@ -483,55 +470,17 @@ def export_child(kind: str, url: str, rows: int) -> None:
     # The peak from here on: the login's password hash (tens of MB for a moment) is not the
     # export's.
     base_rss = reset_peak_rss()
-    if kind == "project":
-        view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "dossier")
-        arg = next(
-            a
-            for a, (_, f) in view._filter_args.items()
-            if str(getattr(f, "column", "")).endswith("accepted_at")
-            and "greater" in str(f.operation()).lower()
-        )
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            t0, cpu = time.perf_counter(), time.process_time()
-            response = client.get(
-                f"/dossier/export.xlsx?flt0_{arg}={since:%Y-%m-%d %H:%M:%S}", buffered=False
-            )
-            assert response.status_code == 200, response.status_code
-            with open(tmp.name, "wb") as fh:  # as a browser saves it: never all in memory
-                for chunk in response.response:
-                    fh.write(chunk)
-            response.close()
-            elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
-            rss = peak_rss_kb()
-            size = Path(tmp.name).stat().st_size
-            from openpyxl import load_workbook
-
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+        t0, cpu = time.perf_counter(), time.process_time()
+        if kind == "project":
+            _export_project(app, client, since, tmp.name)
+        else:
+            written = _export_plain(app, rows, tmp.name)
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
+        rss = peak_rss_kb()
+        size = Path(tmp.name).stat().st_size
+        if kind == "project":
             written = load_workbook(tmp.name, read_only=True).worksheets[0].max_row - 1
-    else:
-        from domain.spreadsheets import new_workbook
-
-        with app.app_context(), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            t0, cpu = time.perf_counter(), time.process_time()
-            wb = new_workbook(tmp.name, constant_memory=True)
-            ws = wb.add_worksheet()
-            conn = db.engine.raw_connection()
-            cursor = conn.cursor()
-            cursor.execute(
-                "SELECT d.code, d.applicant_name, p.name, a.name, d.channel, d.status,"
-                " d.accepted_at, d.due_date FROM dossier d"
-                " JOIN procedure p ON p.id = d.procedure_id JOIN agency a ON a.id = d.agency_id"
-                f" ORDER BY d.accepted_at DESC, d.id DESC LIMIT {int(rows)}"
-            )
-            written = 0
-            while batch := cursor.fetchmany(2000):
-                for row in batch:
-                    written += 1
-                    ws.write_row(written, 0, row)
-            wb.close()
-            conn.close()
-            elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
-            rss = peak_rss_kb()
-            size = Path(tmp.name).stat().st_size
     print(
         json.dumps(
             {
@@ -546,6 +495,49 @@ def export_child(kind: str, url: str, rows: int) -> None:
             }
         )
     )
+
+
+def _export_project(app, client, since, path: str) -> None:
+    """The dossier list's export of the dossiers accepted after `since`, saved at `path`."""
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "dossier")
+    arg = next(
+        a
+        for a, (_, f) in view._filter_args.items()
+        if str(getattr(f, "column", "")).endswith("accepted_at")
+        and "greater" in str(f.operation()).lower()
+    )
+    response = client.get(
+        f"/dossier/export.xlsx?flt0_{arg}={since:%Y-%m-%d %H:%M:%S}", buffered=False
+    )
+    assert response.status_code == 200, response.status_code
+    with open(path, "wb") as fh:  # as a browser saves it: never all in memory
+        for chunk in response.response:
+            fh.write(chunk)
+    response.close()
+
+
+def _export_plain(app, rows: int, path: str) -> int:
+    """The same columns from a plain cursor into a constant-memory workbook at `path`; returns
+    the rows written."""
+    with app.app_context():
+        wb = new_workbook(path, constant_memory=True)
+        ws = wb.add_worksheet()
+        conn = db.engine.raw_connection()
+        cursor = conn.cursor()
+        cursor.execute(
+            "SELECT d.code, d.applicant_name, p.name, a.name, d.channel, d.status,"
+            " d.accepted_at, d.due_date FROM dossier d"
+            " JOIN procedure p ON p.id = d.procedure_id JOIN agency a ON a.id = d.agency_id"
+            f" ORDER BY d.accepted_at DESC, d.id DESC LIMIT {int(rows)}"
+        )
+        written = 0
+        while batch := cursor.fetchmany(2000):
+            for row in batch:
+                written += 1
+                ws.write_row(written, 0, row)
+        wb.close()
+        conn.close()
+    return written
 
 
 # ---- the run ------------------------------------------------------------------------------------
@@ -592,8 +584,6 @@ def run(args) -> str:
 
 def _repetition(targets, measures, times, counts, exports, args) -> None:
     """Every measure once, then the exports; the clock stopped at the data's last day."""
-    from domain import clock
-
     for t, name, kind, fn in measures:
         with clock.frozen(t.now):
             t0, cpu = time.perf_counter(), time.process_time()
@@ -620,7 +610,7 @@ def _repetition(targets, measures, times, counts, exports, args) -> None:
 CPU: dict = {}
 
 
-def _statements(values) -> str:
+def _statement_counts(values) -> str:
     """The statement count of a measure: the same in every repetition, or the most frequent with
     the others and how often (a cache that expires between two repetitions reads again)."""
     by_count = collections.Counter(str(v) for v in values)
@@ -653,81 +643,96 @@ def report(args, targets, times, counts, exports, loads) -> str:
             "| measure | project | stock ModelView / floor | ratio | SQL statements |",
             "|---|---|---|---|---|",
         ]
-        names = []
-        for dialect, name, _kind in times:
-            if dialect == t.dialect and name not in names:
-                names.append(name)
-        for name in names:
-            mine = times[(t.dialect, name, "project")]
-            if not mine:
-                continue
-            other_kind = next(
-                (k for k in ("stock", "floor") if (t.dialect, name, k) in times), None
-            )
-            other = times.get((t.dialect, name, other_kind))
-            ratio = ""
-            if other:
-                med_mine, med_other = statistics.median(mine), statistics.median(other)
-                ratio = (
-                    f"stock ÷ project {med_other / med_mine:.1f}×"
-                    if other_kind == "stock"
-                    else f"project ÷ floor {med_mine / med_other:.1f}×"
-                )
-                if other_kind == "stock" and t.dialect == "sqlite":
-                    # This process's CPU: on SQLite the database's work too (steadier than
-                    # the wall time on a loaded machine).
-                    cpus = [
-                        statistics.median(CPU[(t.dialect, name, k)]) for k in ("stock", "project")
-                    ]
-                    ratio += f" (CPU {cpus[0] / cpus[1]:.1f}×)"
-            n = _statements(counts[(t.dialect, name, "project")])
-            n_other = counts.get((t.dialect, name, "stock"))
-            statements = n + (f" (stock {_statements(n_other)})" if n_other is not None else "")
-            cpu = CPU.get((t.dialect, name, "project"))
-            cpu_text = f", CPU {statistics.median(cpu) * 1000:,.1f} ms" if cpu else ""
-            lines.append(
-                f"| {name} | {_ms(mine)}{cpu_text} |"
-                f" {_ms(other) + ' ' + other_kind if other else ''} |"
-                f" {ratio} | {statements} |"
-            )
+        lines += _measure_rows(t.dialect, times, counts)
         if t.cpu:
             lines.append(
                 f"| intake CPU per accepted dossier | {statistics.median(t.cpu) * 1000:.0f} ms"
                 f" ({min(t.cpu) * 1000:.0f}–{max(t.cpu) * 1000:.0f}) | | | |"
             )
-        mine, plain = exports.get((t.dialect, "project")), exports.get((t.dialect, "plain"))
-        if mine and plain:
-            rate = statistics.median(e["rows_per_s"] for e in mine)
-            plain_rate = statistics.median(e["rows_per_s"] for e in plain)
-            # Each repetition runs the two one after the other: the median of their ratios.
-            pairs = list(zip(mine, plain))
-            wall = statistics.median(m["rows_per_s"] / p["rows_per_s"] for m, p in pairs)
-            cpu = statistics.median(m["rows_per_cpu_s"] / p["rows_per_cpu_s"] for m, p in pairs)
-            lines.append(
-                f"| .xlsx export, {mine[0]['rows']:,} rows | {rate:,.0f} rows/s, peak RSS"
-                f" {max(e['rss_mb'] for e in mine):.0f} MB | plain xlsxwriter {plain_rate:,.0f}"
-                f" rows/s, RSS {max(e['rss_mb'] for e in plain):.0f} MB |"
-                f" {100 * wall:.0f} % (by CPU time {100 * cpu:.0f} %) | (process RSS before the"
-                f" export: {mine[0]['rss_before_mb']:.0f} MB) |"
-            )
-        runs = exports.get((t.dialect, "throughput"))
-        if runs:
-            med = {
-                key: statistics.median(r[key] for r in runs)
-                for key in ("per_s", "worker_cpu_ms", "db_cpu_ms", "client_cpu_ms")
-            }
-            lines.append(
-                f"| intake throughput, gunicorn {load.WORKERS} workers, {load.CLIENTS} clients |"
-                f" {med['per_s']:.0f} accepted/s ({min(r['per_s'] for r in runs):.0f}–"
-                f"{max(r['per_s'] for r in runs):.0f}) | CPU per dossier: workers"
-                f" {med['worker_cpu_ms']:.1f} ms, database {med['db_cpu_ms']:.1f} ms, load"
-                f" generator {med['client_cpu_ms']:.1f} ms | idle 2 cores ≈"
-                f" {2000 / (med['worker_cpu_ms'] + med['db_cpu_ms']):.0f}/s | |"
-            )
+        lines += _export_rows(
+            exports.get((t.dialect, "project")), exports.get((t.dialect, "plain"))
+        )
+        lines += _throughput_rows(exports.get((t.dialect, "throughput")))
         lines.append("")
-    text = "\n".join(lines)
-    print(text)
-    return text
+    results = "\n".join(lines)
+    print(results)
+    return results
+
+
+def _measure_rows(dialect: str, times, counts) -> list[str]:
+    """A row per measure: the project's time, the stock view's or the floor's, their ratio."""
+    names = []
+    for d, name, _kind in times:
+        if d == dialect and name not in names:
+            names.append(name)
+    rows = []
+    for name in names:
+        mine = times[(dialect, name, "project")]
+        if not mine:
+            continue
+        other_kind = next((k for k in ("stock", "floor") if (dialect, name, k) in times), None)
+        other = times.get((dialect, name, other_kind))
+        ratio = ""
+        if other:
+            med_mine, med_other = statistics.median(mine), statistics.median(other)
+            ratio = (
+                f"stock ÷ project {med_other / med_mine:.1f}×"
+                if other_kind == "stock"
+                else f"project ÷ floor {med_mine / med_other:.1f}×"
+            )
+            if other_kind == "stock" and dialect == "sqlite":
+                # This process's CPU: on SQLite the database's work too (steadier than the wall
+                # time on a loaded machine).
+                cpus = [statistics.median(CPU[(dialect, name, k)]) for k in ("stock", "project")]
+                ratio += f" (CPU {cpus[0] / cpus[1]:.1f}×)"
+        n = _statement_counts(counts[(dialect, name, "project")])
+        n_other = counts.get((dialect, name, "stock"))
+        statements = n + (f" (stock {_statement_counts(n_other)})" if n_other is not None else "")
+        cpu = CPU.get((dialect, name, "project"))
+        cpu_text = f", CPU {statistics.median(cpu) * 1000:,.1f} ms" if cpu else ""
+        rows.append(
+            f"| {name} | {_ms(mine)}{cpu_text} |"
+            f" {_ms(other) + ' ' + other_kind if other else ''} |"
+            f" {ratio} | {statements} |"
+        )
+    return rows
+
+
+def _export_rows(mine, plain) -> list[str]:
+    """The export's row: rows/s and peak RSS against plain xlsxwriter's."""
+    if not (mine and plain):
+        return []
+    rate = statistics.median(e["rows_per_s"] for e in mine)
+    plain_rate = statistics.median(e["rows_per_s"] for e in plain)
+    # Each repetition runs the two one after the other: the median of their ratios.
+    pairs = list(zip(mine, plain))
+    wall = statistics.median(m["rows_per_s"] / p["rows_per_s"] for m, p in pairs)
+    cpu = statistics.median(m["rows_per_cpu_s"] / p["rows_per_cpu_s"] for m, p in pairs)
+    return [
+        f"| .xlsx export, {mine[0]['rows']:,} rows | {rate:,.0f} rows/s, peak RSS"
+        f" {max(e['rss_mb'] for e in mine):.0f} MB | plain xlsxwriter {plain_rate:,.0f}"
+        f" rows/s, RSS {max(e['rss_mb'] for e in plain):.0f} MB |"
+        f" {100 * wall:.0f} % (by CPU time {100 * cpu:.0f} %) | (process RSS before the"
+        f" export: {mine[0]['rss_before_mb']:.0f} MB) |"
+    ]
+
+
+def _throughput_rows(runs) -> list[str]:
+    """The intake throughput's row: accepted/s and CPU per dossier."""
+    if not runs:
+        return []
+    med = {
+        key: statistics.median(r[key] for r in runs)
+        for key in ("per_s", "worker_cpu_ms", "db_cpu_ms", "client_cpu_ms")
+    }
+    return [
+        f"| intake throughput, gunicorn {load.WORKERS} workers, {load.CLIENTS} clients |"
+        f" {med['per_s']:.0f} accepted/s ({min(r['per_s'] for r in runs):.0f}–"
+        f"{max(r['per_s'] for r in runs):.0f}) | CPU per dossier: workers"
+        f" {med['worker_cpu_ms']:.1f} ms, database {med['db_cpu_ms']:.1f} ms, load"
+        f" generator {med['client_cpu_ms']:.1f} ms | idle 2 cores ≈"
+        f" {2000 / (med['worker_cpu_ms'] + med['db_cpu_ms']):.0f}/s | |"
+    ]
 
 
 def main() -> None:
@@ -755,8 +760,8 @@ def main() -> None:
         kind, url, rows = args.export_child
         export_child(kind, url, int(rows))
         return
-    text = run(args)
-    Path(args.output).write_text(text + "\n")
+    results = run(args)
+    Path(args.output).write_text(results + "\n")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from domain.service import RuleError
+from domain.sql import scoped
 from models import Agency, CourierItem, CourierRun, Dossier
 
 MAX_CODES_PER_BATCH = 2000
@@ -100,8 +101,7 @@ def courier_counts(session, date_from=None, date_to=None, agency_ids=None) -> li
         query = query.where(R.run_date >= date_from)
     if date_to is not None:
         query = query.where(R.run_date <= date_to)
-    if agency_ids is not None:
-        query = query.where(R.agency_id.in_(agency_ids or [-1]))
+    query = scoped(query, R.agency_id, agency_ids)
     return [CourierCount(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in session.execute(query)]
 
 

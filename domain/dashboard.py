@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from domain import deadlines, evaluation, month_figures, periods, ratings, reports
 from domain.calendar import load_calendar
-from domain.sql import count_if
+from domain.sql import count_if, scoped
 from domain.status import OPEN_STATUSES, PAUSED_STATUSES
 from models import CHANNELS, Agency, Dossier
 
@@ -27,10 +27,6 @@ def months_between(first: dt.date, last: dt.date) -> list[str]:
         keys.append(f"{day:%Y-%m}")
         day = periods.add_months(day, 1)
     return keys
-
-
-def _scoped(stmt, column, agency_ids):
-    return stmt if agency_ids is None else stmt.where(column.in_(list(agency_ids) or [-1]))
 
 
 def received_by_month(counts: dict, first: dt.date, today: dt.date) -> list:
@@ -66,7 +62,7 @@ def open_now(session, today: dt.date, agency_ids=None) -> dict:
         count_if(deadlines.overdue_now(today)).label("overdue"),
         count_if(deadlines.due_on(today)).label("due_today"),
     ).where(Dossier.status.in_(OPEN_STATUSES))
-    r = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).one()
+    r = session.execute(scoped(stmt, Dossier.agency_id, agency_ids)).one()
     return {k: int(getattr(r, k)) for k in ("open", "paused", "overdue", "due_today")}
 
 
@@ -79,7 +75,7 @@ def overdue_by_agency(session, today: dt.date, agency_ids=None) -> list:
     )
     counts = {
         a: (int(n), int(o))
-        for a, n, o in session.execute(_scoped(stmt, Dossier.agency_id, agency_ids))
+        for a, n, o in session.execute(scoped(stmt, Dossier.agency_id, agency_ids))
     }
     names = dict(
         session.execute(
@@ -111,7 +107,7 @@ def overdue_list(session, today: dt.date, agency_ids=None, limit: int = 20) -> l
         .order_by(Dossier.due_date, Dossier.id)
         .limit(limit)
     )
-    rows = session.execute(_scoped(stmt, Dossier.agency_id, agency_ids)).all()
+    rows = session.execute(scoped(stmt, Dossier.agency_id, agency_ids)).all()
     calendar = load_calendar(session)
     return [
         {

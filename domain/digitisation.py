@@ -72,32 +72,26 @@ def electronic_result(d=Dossier):
 def scanned_at_intake_counts(session, period: Period) -> dict[int, tuple[int, int]]:
     """{agency_id: (received, of which every received document scanned at intake)}, read from
     the dossiers (the report reads the same from domain/report_days.py)."""
-    start, end = period.bounds
-    query = (
-        select(Dossier.agency_id, func.count(Dossier.id), count_if(scanned_at_intake()))
-        .where(
-            Dossier.accepted_at >= start,
-            Dossier.accepted_at < end,
-            unindexed(Dossier.status).notin_(NOT_RECEIVED_STATUSES),
-        )
-        .group_by(Dossier.agency_id)
-    )
-    return {agency_id: (int(n), int(scanned)) for agency_id, n, scanned in session.execute(query)}
+    received = unindexed(Dossier.status).notin_(NOT_RECEIVED_STATUSES)
+    return _counts(session, Dossier.accepted_at, period, received, scanned_at_intake())
 
 
 def electronic_result_counts(session, period: Period) -> dict[int, tuple[int, int]]:
     """{agency_id: (resolved, of which with a non-withdrawn electronic result)}."""
+    resolved = unindexed(Dossier.status).in_(RESOLVED_STATUSES)
+    return _counts(session, Dossier.resolved_at, period, resolved, electronic_result())
+
+
+def _counts(session, moment, period: Period, counted, flagged) -> dict[int, tuple[int, int]]:
+    """{agency_id: (dossiers `counted` with `moment` in the period, of which `flagged`)}: one
+    GROUP BY agency over the bounded range of `moment`'s index."""
     start, end = period.bounds
     query = (
-        select(Dossier.agency_id, func.count(Dossier.id), count_if(electronic_result()))
-        .where(
-            Dossier.resolved_at >= start,
-            Dossier.resolved_at < end,
-            unindexed(Dossier.status).in_(RESOLVED_STATUSES),
-        )
+        select(Dossier.agency_id, func.count(Dossier.id), count_if(flagged))
+        .where(moment >= start, moment < end, counted)
         .group_by(Dossier.agency_id)
     )
-    return {agency_id: (int(n), int(done)) for agency_id, n, done in session.execute(query)}
+    return {agency_id: (int(n), int(k)) for agency_id, n, k in session.execute(query)}
 
 
 def _figures(received: int, scanned: int, resolved: int, with_result: int) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from domain.periods import within
 from domain.service import RuleError
+from domain.sql import scoped
 from models import (
     EVALUATION_CHANNELS,
     Agency,
@@ -170,8 +171,7 @@ def evaluation_counts_by_score(
     )
     if form_set:
         query = query.where(F.form_set == form_set)
-    if agency_ids is not None:
-        query = query.where(F.agency_id.in_(agency_ids or [-1]))
+    query = scoped(query, F.agency_id, agency_ids)
     return [
         ScoreCount(int(r[0]), int(r[1]), int(r[2]), r[3] if by_agency else None)
         for r in session.execute(query)
@@ -195,6 +195,5 @@ def evaluation_counts_by_agency(session, date_from=None, date_to=None, agency_id
         .group_by(Agency.id, Agency.name, Agency.sort_order)
         .order_by(Agency.sort_order, Agency.name)
     )
-    if agency_ids is not None:
-        query = query.where(F.agency_id.in_(agency_ids or [-1]))
+    query = scoped(query, F.agency_id, agency_ids)
     return [(r[0], r[1], int(r[2]), int(r[3] or 0), int(r[4] or 0)) for r in session.execute(query)]

@@ -12,7 +12,7 @@ from domain import clock
 from domain.notifications import queue_notices
 from domain.periods import within
 from domain.service import RuleError, share
-from domain.sql import count_if, day_of
+from domain.sql import count_if, day_of, scoped
 from models import Feedback
 
 DEFAULT_DUE_DAYS = 10
@@ -110,8 +110,7 @@ def feedback_counts(
         .where(*within(F.received_at, date_from, date_to))
         .group_by(*keys)
     )
-    if agency_ids is not None:
-        query = query.where(F.agency_id.in_(agency_ids or [-1]))
+    query = scoped(query, F.agency_id, agency_ids)
     return [
         {
             "channel": r.channel if by_channel else None,

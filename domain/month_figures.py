@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from domain import deadlines, payments, periods
 from domain.periods import within
-from domain.sql import CompiledOnce, count_if, day_of, insert_for, month_of, unindexed
+from domain.sql import CompiledOnce, count_if, day_of, insert_for, month_of, scoped, unindexed
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
 from models import Dossier, FigureMonth, FigureMonthRow, Payment
 
@@ -51,10 +51,20 @@ def count(session, first: dt.date, last: dt.date, agency_ids=None) -> dict:
     """{(YYYY-MM, agency id, figure): n} over the days [first, last]: three GROUP BYs on bounded
     date ranges (acceptance, closing, payment)."""
     out: dict = {}
+    _count_received(session, first, last, agency_ids, out)
+    _count_closed(session, first, last, agency_ids, out)
+    # Fees: the payments not cancelled, by the dossier's agency (the report's figure).
+    sums = payments.add_up(
+        payments.payment_totals(session, first, last, agency_ids),
+        lambda r: (f"{r.year:04d}-{r.month:02d}", r.agency_id),
+    )
+    for (key, agency), (_, amount) in sums.items():
+        out[(key, agency, FEES)] = int(amount)
+    return out
 
-    def scoped(stmt):
-        return stmt if agency_ids is None else stmt.where(Dossier.agency_id.in_(agency_ids or [-1]))
 
+def _count_received(session, first: dt.date, last: dt.date, agency_ids, out: dict) -> None:
+    """Received, by month, agency and channel."""
     month = month_of(Dossier.accepted_at)
     received = (
         select(month, Dossier.agency_id, Dossier.channel, func.count())
@@ -64,11 +74,13 @@ def count(session, first: dt.date, last: dt.date, agency_ids=None) -> dict:
         )
         .group_by(month, Dossier.agency_id, Dossier.channel)
     )
-    for key, agency, channel, n in session.execute(scoped(received)):
+    for key, agency, channel, n in session.execute(scoped(received, Dossier.agency_id, agency_ids)):
         out[(key, agency, f"{RECEIVED}{channel or ''}")] = int(n)
 
-    # Closed: resolved (by resolved_at) or withdrawn / stopped (by closed_at), classified as the
-    # report does (withdrawn and stopped count on time).
+
+def _count_closed(session, first: dt.date, last: dt.date, agency_ids, out: dict) -> None:
+    """Closed: resolved (by resolved_at) or withdrawn / stopped (by closed_at), classified as
+    the report does (withdrawn and stopped count on time); by month and agency."""
     status = unindexed(Dossier.status)
     parts = [
         scoped(
@@ -80,7 +92,9 @@ def count(session, first: dt.date, last: dt.date, agency_ids=None) -> dict:
                 Dossier.due_in_hours,
                 column.label("closed_at"),
                 day_of(column).label("close_day"),
-            ).where(status.in_(statuses), *within(column, first, last))
+            ).where(status.in_(statuses), *within(column, first, last)),
+            Dossier.agency_id,
+            agency_ids,
         )
         for column, statuses in (
             (Dossier.resolved_at, RESOLVED_STATUSES),
@@ -105,23 +119,13 @@ def count(session, first: dt.date, last: dt.date, agency_ids=None) -> dict:
         out[(key, agency, CLOSED)] = int(n)
         out[(key, agency, IN_TIME)] = int(n) - int(n_late)
 
-    # Fees: the payments not cancelled, by the dossier's agency (the report's figure).
-    sums = payments.add_up(
-        payments.payment_totals(session, first, last, agency_ids),
-        lambda r: (f"{r.year:04d}-{r.month:02d}", r.agency_id),
-    )
-    for (key, agency), (_, amount) in sums.items():
-        out[(key, agency, FEES)] = int(amount)
-    return out
-
 
 # ---- the months kept ------------------------------------------------------------------------------
 
 
-def figures(session, first: dt.date, last: dt.date, agency_ids=None) -> tuple[dict, list]:
-    """({(YYYY-MM, agency id, figure): n} over [first, last], months to keep): whole months
-    from the kept rows when they are current, the others counted (all agencies, to be kept:
-    pass the second value to keep()); a month not whole within [first, last] counted live."""
+def _months(first: dt.date, last: dt.date) -> tuple[list, list]:
+    """(the first days of the months whole within [first, last], [start, end, False] of the
+    parts of the others within it)."""
     whole, segments = [], []  # segments: [start, end, keep?]
     start = first.replace(day=1)
     while start <= last:
@@ -131,6 +135,33 @@ def figures(session, first: dt.date, last: dt.date, agency_ids=None) -> tuple[di
         else:
             segments.append([max(start, first), min(end, last), False])
         start = periods.add_months(start, 1)
+    return whole, segments
+
+
+def _merged(segments: list, agency_ids) -> list:
+    """Adjacent segments counted together (one pass) when they are counted alike: [start, end,
+    keep?, [the segments]]."""
+    segments.sort()
+    merged: list = []
+    for seg in segments:
+        prev = merged[-1] if merged else None
+        if (
+            prev
+            and prev[1] + dt.timedelta(days=1) == seg[0]
+            and (agency_ids is None or prev[2] == seg[2])
+        ):
+            prev[1] = seg[1]
+            prev[3].append(seg)
+        else:
+            merged.append([seg[0], seg[1], seg[2], [seg]])
+    return merged
+
+
+def figures(session, first: dt.date, last: dt.date, agency_ids=None) -> tuple[dict, list]:
+    """({(YYYY-MM, agency id, figure): n} over [first, last], months to keep): whole months
+    from the kept rows when they are current, the others counted (all agencies, to be kept:
+    pass the second value to keep()); a month not whole within [first, last] counted live."""
+    whole, segments = _months(first, last)
     keys = [month_key(m) for m in whole]
     versions = {}
     current = set()
@@ -151,27 +182,13 @@ def figures(session, first: dt.date, last: dt.date, agency_ids=None) -> tuple[di
             FigureMonthRow.figure,
             FigureMonthRow.value,
         ).where(FigureMonthRow.month.in_(sorted(current)))
-        if agency_ids is not None:
-            stmt = stmt.where(FigureMonthRow.agency_id.in_(list(agency_ids) or [-1]))
-        for month, agency, figure, value in session.execute(stmt):
+        for month, agency, figure, value in session.execute(
+            scoped(stmt, FigureMonthRow.agency_id, agency_ids)
+        ):
             out[(month, agency, figure)] = int(value)
     segments += [[m, _month_end(m), True] for m in whole if month_key(m) not in current]
-    # Adjacent segments are counted together (one pass) when they are counted alike.
-    segments.sort()
-    merged: list = []
-    for seg in segments:
-        prev = merged[-1] if merged else None
-        if (
-            prev
-            and prev[1] + dt.timedelta(days=1) == seg[0]
-            and (agency_ids is None or prev[2] == seg[2])
-        ):
-            prev[1] = seg[1]
-            prev[3].append(seg)
-        else:
-            merged.append([seg[0], seg[1], seg[2], [seg]])
     pending = []
-    for seg_start, seg_end, keeping, parts in merged:
+    for seg_start, seg_end, keeping, parts in _merged(segments, agency_ids):
         counted = count(session, seg_start, seg_end, None if keeping else agency_ids)
         for part_start, _, part_keep in parts:
             key = month_key(part_start)

@@ -199,7 +199,7 @@ def ensure_templates(session) -> int:
 def lookup_link(base_url: str, code: str | None, secret: str | None) -> str:
     """The look-up page's address with the code (and the secret, as printed) filled in."""
     # Here: domain/lookup.py imports this module (attach_secret) at its top.
-    from domain.lookup import display_secret
+    from domain.lookup import display_secret  # noqa: PLC0415 - a circle (see above)
 
     if not base_url or not code:
         return ""
@@ -253,7 +253,7 @@ def queue_notices(session, subject, event: str, at: dt.datetime) -> list:
     """Queue `event` about `subject` (a Dossier, or a Feedback for "feedback_answered") on every
     channel its applicant can be reached on. In the caller's transaction; returns the notices."""
     # Here: domain/lifecycle.py imports this module (queue_notices) at its top.
-    from domain.lifecycle import CENTER_UNIT
+    from domain.lifecycle import CENTER_UNIT  # noqa: PLC0415 - a circle (see above)
 
     if event == "feedback_answered":
         contact = subject.contact

@@ -11,7 +11,7 @@ from sqlalchemy import extract, func, select
 
 from domain.periods import within
 from domain.service import RuleError
-from domain.sql import unindexed
+from domain.sql import scoped, unindexed
 from models import PAYMENT_METHODS, Agency, Dossier, FeeItem, Payment
 
 MAX_AMOUNT_VND = 10**12  # a thousand billion đồng: anything above is a typing mistake
@@ -185,8 +185,7 @@ def payment_totals(
         )
         .order_by(Agency.sort_order, Agency.name, year, month, Payment.method)
     )
-    if agency_ids is not None:
-        query = query.where(Dossier.agency_id.in_(agency_ids or [-1]))
+    query = scoped(query, Dossier.agency_id, agency_ids)
     return [
         PaymentTotal(r[0], r[1], r[2], int(r[3]), int(r[4]), r[5], int(r[6]), int(r[7]))
         for r in session.execute(query)
@@ -215,7 +214,7 @@ def fees_collected_vnd(
         Payment.cancelled_at.is_(None), *within(Payment.paid_at, date_from, date_to)
     )
     if agency_ids is not None:
-        query = query.join(Dossier, Payment.dossier_id == Dossier.id).where(
-            Dossier.agency_id.in_(agency_ids or [-1])
+        query = scoped(
+            query.join(Dossier, Payment.dossier_id == Dossier.id), Dossier.agency_id, agency_ids
         )
     return int(session.scalar(query) or 0)

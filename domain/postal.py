@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 
 from domain.periods import within
-from domain.sql import count_if
+from domain.sql import count_if, scoped
 from domain.status import NOT_RECEIVED_STATUSES
 from models import Agency, Dossier
 
@@ -55,8 +55,7 @@ def postal_counts(session, date_from=None, date_to=None, agency_ids=None) -> lis
         .group_by(Agency.id, Agency.name, Agency.sort_order)
         .order_by(Agency.sort_order, Agency.name)
     )
-    if agency_ids is not None:
-        query = query.where(D.agency_id.in_(agency_ids or [-1]))
+    query = scoped(query, D.agency_id, agency_ids)
     return [
         PostalCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in session.execute(query)
     ]

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 
 from domain.periods import within
 from domain.service import RuleError
+from domain.sql import scoped
 from models import RATING_CHANNELS, RATING_LEVELS, Agency, Dossier, StaffRating, User, user_agency
 
 
@@ -113,8 +114,7 @@ def rating_counts_by_agency(session, date_from=None, date_to=None, agency_ids=No
         .group_by(Agency.id, Agency.name, Agency.sort_order)
         .order_by(Agency.sort_order, Agency.name)
     )
-    if agency_ids is not None:
-        query = query.where(Agency.id.in_(agency_ids or [-1]))
+    query = scoped(query, Agency.id, agency_ids)
     return [
         RatingCount(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in session.execute(query)
     ]

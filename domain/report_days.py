@@ -94,6 +94,53 @@ def _part(day, counts: dict, *conditions):
     ).where(*conditions)
 
 
+def _closed_parts(bounded: bool, within, agency: list, by_day: list) -> list:
+    """Closed (a result, or withdrawn / stopped) on the day, by outcome: the report's rules.
+    `within(column)`: the day's conditions; `agency`, `by_day`: the agency's (see _parts)."""
+    D = Dossier
+    close = deadlines.closing_time()
+    outcome = deadlines.outcome_criteria(
+        D.status,
+        day_of(close),
+        D.due_date,
+        closed_at=close,
+        due_at=D.due_at,
+        in_hours=D.due_in_hours,
+    )
+    outcomes = {f"resolved_{k}": _flag(outcome[k]) for k in deadlines.OUTCOMES}
+    closed = D.accepted_at.is_not(None)
+    if not bounded:
+        return [_part(day_of(close), outcomes, close.is_not(None), closed, *agency)]
+    parts = [
+        _part(
+            day_of(column),
+            outcomes,
+            unindexed(D.status).in_(statuses),
+            *within(column),
+            column >= D.accepted_at,
+            *by_day,
+        )
+        for statuses, column in (
+            (RESOLVED_STATUSES, D.resolved_at),
+            (CLOSED_STATUSES, D.closed_at),
+        )
+    ]
+    # Closed before its acceptance (bad legacy data): counted on the acceptance's day.
+    parts.append(
+        _part(
+            day_of(D.accepted_at),
+            outcomes,
+            *within(D.accepted_at),
+            or_(
+                and_(D.status.in_(RESOLVED_STATUSES), D.resolved_at < D.accepted_at),
+                and_(D.status.in_(CLOSED_STATUSES), D.closed_at < D.accepted_at),
+            ),
+            *agency,
+        )
+    )
+    return parts
+
+
 def _parts(start: dt.datetime | None = None, end: dt.datetime | None = None, agency_id=None):
     """The contributions of the dossiers, one row per dossier and kind of day; restricted to the
     days in [start, end) of one agency when given (each part then a bounded index range)."""
@@ -121,48 +168,7 @@ def _parts(start: dt.datetime | None = None, end: dt.datetime | None = None, age
             *agency,
         )
     ]
-    # Closed (a result, or withdrawn / stopped) on the day, by outcome: the report's rules.
-    close = deadlines.closing_time()
-    outcome = deadlines.outcome_criteria(
-        D.status,
-        day_of(close),
-        D.due_date,
-        closed_at=close,
-        due_at=D.due_at,
-        in_hours=D.due_in_hours,
-    )
-    outcomes = {f"resolved_{k}": _flag(outcome[k]) for k in deadlines.OUTCOMES}
-    closed = D.accepted_at.is_not(None)
-    if not bounded:
-        parts.append(_part(day_of(close), outcomes, close.is_not(None), closed, *agency))
-    else:
-        for statuses, column in (
-            (RESOLVED_STATUSES, D.resolved_at),
-            (CLOSED_STATUSES, D.closed_at),
-        ):
-            parts.append(
-                _part(
-                    day_of(column),
-                    outcomes,
-                    unindexed(D.status).in_(statuses),
-                    *within(column),
-                    column >= D.accepted_at,
-                    *by_day,
-                )
-            )
-        # Closed before its acceptance (bad legacy data): counted on the acceptance's day.
-        parts.append(
-            _part(
-                day_of(D.accepted_at),
-                outcomes,
-                *within(D.accepted_at),
-                or_(
-                    and_(D.status.in_(RESOLVED_STATUSES), D.resolved_at < D.accepted_at),
-                    and_(D.status.in_(CLOSED_STATUSES), D.closed_at < D.accepted_at),
-                ),
-                *agency,
-            )
-        )
+    parts += _closed_parts(bounded, within, agency, by_day)
     parts.append(
         _part(
             day_of(D.resolved_at),

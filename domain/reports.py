@@ -210,6 +210,30 @@ def supplement_requests(date_to: dt.date):
     )
 
 
+def _relevant_columns(date_to: dt.date, by_field: bool, method: str, by_level: bool) -> list:
+    """The columns relevant_dossiers reads: the dossier's, its procedure's field (`by_field`,
+    `by_level`) and level (`by_level`), its supplement requests (the national method)."""
+    columns = [
+        Dossier.id,
+        Dossier.agency_id,
+        Dossier.channel,
+        Dossier.status,
+        Dossier.accepted_at,
+        Dossier.resolved_at,
+        Dossier.closed_at,
+        Dossier.due_date,
+        Dossier.due_at,
+        Dossier.due_in_hours,
+    ]
+    if by_field or by_level:
+        columns.append(Procedure.field_id)
+    if by_level:
+        columns.append(Procedure.level)
+    if method == deadlines.NATIONAL:
+        columns.append(supplement_requests(date_to).label("supplements"))
+    return columns
+
+
 def relevant_dossiers(
     date_from: dt.date,
     date_to: dt.date,
@@ -228,25 +252,8 @@ def relevant_dossiers(
     `by_level` adds the procedure's field and level (the official form's rows); the national
     method adds the supplement requests."""
     start, end = _bounds(date_from, date_to)
-    columns = [
-        Dossier.id,
-        Dossier.agency_id,
-        Dossier.channel,
-        Dossier.status,
-        Dossier.accepted_at,
-        Dossier.resolved_at,
-        Dossier.closed_at,
-        Dossier.due_date,
-        Dossier.due_at,
-        Dossier.due_in_hours,
-    ]
+    columns = _relevant_columns(date_to, by_field, method, by_level)
     join = by_field or by_level
-    if join:
-        columns.append(Procedure.field_id)
-    if by_level:
-        columns.append(Procedure.level)
-    if method == deadlines.NATIONAL:
-        columns.append(supplement_requests(date_to).label("supplements"))
 
     def part(*conditions):
         stmt = select(*columns).where(*conditions)
@@ -508,6 +515,39 @@ def figure_groups_from_dossiers(
     ]
 
 
+def _fields(session) -> tuple[dict[int, list], dict[int, tuple]]:
+    """({agency id: its active fields' ids, by code}, {field id: (code, name)})."""
+    fields_by_agency: dict[int, list] = {}
+    field_info: dict[int, tuple] = {}
+    for f in session.execute(
+        select(Field.id, Field.code, Field.name, Field.agency_id, Field.active).order_by(Field.code)
+    ):
+        field_info[f.id] = (f.code, f.name)
+        if f.active:
+            fields_by_agency.setdefault(f.agency_id, []).append(f.id)
+    return fields_by_agency, field_info
+
+
+def _field_rows(per_field: dict, active: list, field_info: dict) -> list[dict]:
+    """An agency's field rows: its active fields, then the others with figures (by code), then
+    the dossiers of no field."""
+    ids = list(active)
+    ids += sorted(
+        (i for i in per_field if i is not None and i not in ids),
+        key=lambda i: field_info[i][0],
+    )
+    if None in per_field:
+        ids.append(None)
+    return [
+        {
+            "field_code": field_info[i][0] if i is not None else None,
+            "field_name": field_info[i][1] if i is not None else NO_FIELD_LABEL,
+            **per_field.get(i, _zero()),
+        }
+        for i in ids
+    ]
+
+
 def dossier_rows(
     session,
     date_from: dt.date,
@@ -532,18 +572,7 @@ def dossier_rows(
             Agency.sort_order, Agency.code
         )
     ).all()
-    fields_by_agency: dict[int, list] = {}
-    field_info: dict[int, tuple] = {}
-    if by_field:
-        for f in session.execute(
-            select(Field.id, Field.code, Field.name, Field.agency_id, Field.active).order_by(
-                Field.code
-            )
-        ):
-            field_info[f.id] = (f.code, f.name)
-            if f.active:
-                fields_by_agency.setdefault(f.agency_id, []).append(f.id)
-
+    fields_by_agency, field_info = _fields(session) if by_field else ({}, {})
     rows = []
     for a in agencies:
         figures = counts.get(a.id, _zero())
@@ -551,22 +580,9 @@ def dossier_rows(
             continue
         row = {"agency_code": a.code, "agency_name": a.name, **figures}
         if by_field:
-            per_field = field_counts.get(a.id, {})
-            ids = list(fields_by_agency.get(a.id, []))
-            ids += sorted(
-                (i for i in per_field if i is not None and i not in ids),
-                key=lambda i: field_info[i][0],
+            row["fields"] = _field_rows(
+                field_counts.get(a.id, {}), fields_by_agency.get(a.id, []), field_info
             )
-            if None in per_field:
-                ids.append(None)
-            row["fields"] = [
-                {
-                    "field_code": field_info[i][0] if i is not None else None,
-                    "field_name": field_info[i][1] if i is not None else NO_FIELD_LABEL,
-                    **per_field.get(i, _zero()),
-                }
-                for i in ids
-            ]
         rows.append(row)
     return rows
 

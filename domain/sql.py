@@ -23,6 +23,14 @@ def count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def scoped(query, column, agency_ids):
+    """`query` limited to the rows whose `column` is one of `agency_ids`: None is every agency
+    (no condition), an empty list none of them."""
+    if agency_ids is None:
+        return query
+    return query.where(column.in_(list(agency_ids) or [-1]))
+
+
 def _same_type_as_argument(self, column):
     FunctionElement.__init__(self, column)
     self.type = column.type
@@ -219,7 +227,7 @@ def gather_statistics(session, tables: tuple[str, ...] = ()) -> None:
     A bulk change may bypass the ORM (the seed's inserts): the dashboard's kept months and the
     report's kept instants are made stale too (domain/month_figures.py, open_snapshots.py). The
     caller commits."""
-    from domain import month_figures, open_snapshots  # (they import this module)
+    from domain import month_figures, open_snapshots  # noqa: PLC0415 - they import this module
 
     if not tables or {"dossier", "payment"} & set(tables):
         month_figures.forget_all(session)

@@ -7,9 +7,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from pathlib import Path
 
-from sqlalchemy import make_url, select, text
+import psycopg
+import pytest
+import redis
+from flask_migrate import upgrade
+from sqlalchemy import event, make_url, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -55,8 +60,6 @@ def ensure_pg_database(url: str) -> None:
     maintenance database `postgres`). A test database commits without waiting for the WAL
     flush (synchronous_commit=off: a crash could lose the last commits, nothing else changes;
     every connection, a subprocess's too, sees each commit as before)."""
-    import psycopg
-
     target = make_url(url)
     admin = target.set(database="postgres", drivername="postgresql")
     with psycopg.connect(
@@ -74,8 +77,6 @@ def pg_reachable(url: str = PG_URL) -> str | None:
     """None when PostgreSQL answers at `url` (the database is created first when missing),
     else why."""
     try:
-        import psycopg
-
         ensure_pg_database(url)
         with psycopg.connect(libpq_url(url), connect_timeout=3):
             return None
@@ -96,8 +97,6 @@ def make_app(database_url: str, **config):
 
 def reset_schema(app) -> None:
     """Drop everything and build the schema with the migrations, as `flask db upgrade` does."""
-    from flask_migrate import upgrade
-
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -149,8 +148,6 @@ def empty_tables() -> None:
 
 def run_threads(targets, timeout: float = 120) -> None:
     """One thread per target, each called with its index; started together, all waited for."""
-    import threading
-
     threads = [threading.Thread(target=target, args=(n,)) for n, target in enumerate(targets)]
     for thread in threads:
         thread.start()
@@ -186,8 +183,6 @@ def spare_database(database_url: str, tmp_path, suffix: str):
     if url.get_backend_name() == "sqlite":
         yield f"sqlite:///{tmp_path / f'{suffix}.db'}"
         return
-    import psycopg
-
     name = f"{url.database}_{suffix}"
     admin_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -201,9 +196,6 @@ def spare_database(database_url: str, tmp_path, suffix: str):
 def redis_or_skip(url: str):
     """A generator for a fixture: a Redis client on `url` (a database of the shared server), or
     the test skipped when Redis does not answer (failed when CI=true, where it is required)."""
-    import pytest
-    import redis
-
     client = redis.Redis.from_url(url, socket_connect_timeout=3)
     try:
         client.ping()
@@ -219,8 +211,6 @@ def redis_or_skip(url: str):
 def statements_of(app, fn, parameters: bool = False) -> list:
     """The SQL statements `fn()` sends to the app's database, in order (with their parameters
     when asked): for the tests that bound the number of queries of a page."""
-    from sqlalchemy import event
-
     seen = []
     with app.app_context():
         engine = db.engine

@@ -68,13 +68,13 @@ class AgencyView(CatalogView):
     column_filters = ("kind", "active")
     column_choices = {"kind": labels.choices(labels.AGENCY_KINDS)}
     form_columns = ("code", "eid_code", "name", "short_name", "kind", "sort_order", "active")
-    export_columns = ("sort_order", "code", "eid_code", "name", "short_name", "kind", "active")
+    column_export_list = ("sort_order", "code", "eid_code", "name", "short_name", "kind", "active")
     form_choices = {"kind": labels.choices(labels.AGENCY_KINDS)}
 
 
 class FieldView(CatalogView):
     column_list = ("code", "name", "agency", "active")
-    export_columns = ("code", "name", "agency.code", "agency", "active")
+    column_export_list = ("code", "name", "agency.code", "agency", "active")
     export_labels = {"agency.code": _l("Agency code")}
     column_sortable_list = ("code", "name", ("agency", "agency.name"), "active")
     column_default_sort = "code"
@@ -122,7 +122,7 @@ class ProcedureView(CatalogView):
         "postal_out",
         "active",
     )
-    export_columns = ("code", "name", "agency.code", "agency", "field", *TERMS, "active")
+    column_export_list = ("code", "name", "agency.code", "agency", "field", *TERMS, "active")
     export_labels = {"agency.code": _l("Agency code")}
     column_details_list = (
         *NAMED,

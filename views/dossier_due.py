@@ -36,7 +36,7 @@ class DossierDueView(DossierView):
     column_default_sort = [("due_date", False), ("id", False)]
     column_filters = DossierView.column_filters[:2]
     column_labels = dict(labels.LABELS, days_left=_l("Working days left"))
-    export_formatters = {"days_left": working_days_left}
+    column_formatters_export = {"days_left": lambda v, c, m, n: working_days_left(m)}
     extra_list_links = ()
 
     def get_query(self):

@@ -15,10 +15,15 @@ tests/views/test_list_rows.py compares the two on every list screen."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import g, has_app_context, url_for
+from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import template as row_templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+
+from domain.formatting import format_datetime, utc_to_local
 
 # An id that url_for writes as it is: the link of a row is the page's link with the row's id
 # in its place.
@@ -133,6 +138,63 @@ class ListRowsMixin:
         if page is None:
             page = pages[self.endpoint] = _Page(self, context)
         return page
+
+    def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
+        if name in self.utc_columns and name not in column_formatters:
+            stamp = getattr(model, name, None)
+            if isinstance(stamp, dt.datetime):  # stored in UTC; shown on the local clock
+                return format_datetime(utc_to_local(stamp))
+        # Flask-Admin returns a choice column's raw value when it has no label: an empty
+        # value would print "None" in lists and details.
+        value = super()._get_list_value(
+            context, model, name, column_formatters, column_type_formatters
+        )
+        return "" if value is None else value
+
+    def list_cell(self, name):
+        """value(context, model) of list column `name`: what get_list_value gives (the two
+        _get_list_value above), with what is the same on every row looked up once (the
+        formatter, the choices, the type formatter of each type met) — for views/list_rows.py;
+        None when a screen changes how a list value is read (then get_list_value per cell)."""
+        if (
+            type(self)._get_list_value is not ListRowsMixin._get_list_value
+            or type(self).get_list_value is not ModelView.get_list_value
+            or type(self)._get_field_value is not ModelView._get_field_value
+        ):
+            return None
+        formatters, type_formatters = self.column_formatters, self.column_type_formatters
+        column_fmt = formatters.get(name)
+        choices = self._column_choices_map.get(name, {})
+        utc = name in self.utc_columns and name not in formatters
+        by_type: dict = {}  # type of a value -> its type formatter (Flask-Admin: isinstance)
+        view = self
+
+        def value(context, model):
+            if utc:
+                stamp = getattr(model, name, None)
+                if isinstance(stamp, dt.datetime):
+                    return format_datetime(utc_to_local(stamp))
+            if column_fmt is not None:
+                got = column_fmt(view, context, model, name)
+            else:
+                got = view._get_field_value(model, name)
+            if choices:
+                got = choices.get(got) or got
+            else:
+                kind = type(got)
+                if kind not in by_type:
+                    by_type[kind] = next(
+                        (f for t, f in type_formatters.items() if isinstance(got, t)), None
+                    )
+                type_fmt = by_type[kind]
+                if type_fmt is not None:
+                    try:
+                        got = type_fmt(view, got, name)
+                    except TypeError:  # Flask-Admin's own handling (older two-argument ones)
+                        return view.get_list_value(context, model, name)
+            return "" if got is None else got
+
+        return value
 
     @pass_context
     def list_row_html(self, context, row):

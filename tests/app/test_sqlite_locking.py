@@ -15,7 +15,18 @@ from werkzeug.serving import make_server
 
 from domain import form_drafts
 from domain import lifecycle as lc
-from models import Agency, Dossier, KioskDevice, Procedure, User, UserSession, db, utcnow
+from models import (
+    Agency,
+    Dossier,
+    FigureMonth,
+    KioskDevice,
+    OpenSnapshot,
+    Procedure,
+    User,
+    UserSession,
+    db,
+    utcnow,
+)
 from tests.browser_forms import open_form, read_form
 from tests.factories import create_agency, create_user, login
 from tests.support import make_app, reset_schema
@@ -208,11 +219,6 @@ def test_the_dashboard_does_not_wait_to_keep_its_months(sqlite_app):
     """The dashboard keeps the months it counted (domain/month_figures.py) in a transaction of
     its own: during another request's write that is skipped, not waited for, and a later view
     keeps them."""
-    import datetime as dt
-
-    from domain import lifecycle as lc
-    from models import FigureMonth
-
     with sqlite_app.app_context():
         dossier = Dossier(
             procedure_id=sqlite_app.config["TEST_PROCEDURE_ID"], applicant_name="Tháng"
@@ -245,11 +251,6 @@ def test_the_report_does_not_wait_to_keep_its_instants(sqlite_app):
     """The report keeps what was open at its period's boundaries (domain/open_snapshots.py) in
     a transaction of its own: during another request's write that is skipped, not waited for,
     and a later view keeps them."""
-    import datetime as dt
-
-    from domain import lifecycle as lc
-    from models import OpenSnapshot
-
     with sqlite_app.app_context():
         dossier = Dossier(
             procedure_id=sqlite_app.config["TEST_PROCEDURE_ID"], applicant_name="Đầu kỳ"

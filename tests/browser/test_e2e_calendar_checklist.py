@@ -11,6 +11,7 @@ import pytest
 
 from models import db
 from seed.calendar_overrides import add_calendar_overrides
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/legal-shots")
@@ -25,11 +26,7 @@ def test_admin_reviews_next_year_from_the_home_page_warning(
         db.session.commit()
     SHOTS.mkdir(exist_ok=True)
 
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "admin1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "admin1")
     warning = page.locator("#calendar-review-warning")
     assert "Lịch làm việc năm 2027 chưa được rà soát" in warning.inner_text()
     page.screenshot(path=str(SHOTS / "home-warning.png"))

@@ -3,16 +3,16 @@ accent-free search, log out."""
 
 import pytest
 
+from tests.journeys.browsing import landed, submit_login
+
 pytestmark = pytest.mark.browser
 
 
 def test_admin_creates_and_finds_a_procedure(live_server, page, users):
     page.goto(f"{live_server}/procedure/")
     assert "/login" in page.url
-    page.fill("#username", "admin1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/procedure/*")
+    submit_login(page, "admin1")
+    landed(page, f"{live_server}/procedure/")
 
     page.goto(f"{live_server}/procedure/new/")
     page.fill("#code", "1.009999")

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from domain.evaluation import ensure_indicators
 from models import Agency, CalendarDay, Dossier, FeeItem, db
 from tests.browser.watch import Watch
-from tests.factories import PASSWORD, licence_procedure
+from tests.factories import licence_procedure
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 CODE = "000.00.20.H37-190304-0001"
@@ -38,14 +39,6 @@ def _data(app):
         ensure_indicators(db.session)
         db.session.commit()
         return dossier.id
-
-
-def _log_in(page, live_server, username):
-    page.goto(f"{live_server}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/")
 
 
 def _menu_pages(page, live_server) -> list[str]:
@@ -91,7 +84,7 @@ def test_every_role_uses_the_pages_without_csp_violations(app, live_server, page
 
     # Counter staff: every page of the menu, a dossier, its printed form, a new payment with the
     # dossier picked in the AJAX picker, the kiosk.
-    _log_in(page, live_server, "staff1")
+    log_in(page, live_server, "staff1")
     watch.check("home")
     _open_menu(page, watch)
     _visit_all(
@@ -154,12 +147,12 @@ def test_every_role_uses_the_pages_without_csp_violations(app, live_server, page
     watch.check("logout")
 
     # Manager: every page, the report.
-    _log_in(page, live_server, "manager1")
+    log_in(page, live_server, "manager1")
     _visit_all(page, live_server, watch, extra=(f"/dossier/details/?id={dossier_id}",))
     page.click("#logout-button")
 
     # Admin: every page, the create forms with their pickers (select2 on a relation).
-    _log_in(page, live_server, "admin1")
+    log_in(page, live_server, "admin1")
     _visit_all(
         page,
         live_server,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from models import AuditLog, FeeItem, Field, Procedure, User, db
 from tests.factories import user_agencies
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -59,11 +60,7 @@ def _save(page, live_server, path, shot):
 def test_admin_saves_an_agency_and_a_procedure_unchanged_and_picks_a_field(
     app, live_server, page, catalog
 ):
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "admin1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "admin1")
 
     updates = _audit_rows(app)
     _save(page, live_server, f"/agency/edit/?id={catalog['gt']}", "agency")
@@ -119,11 +116,7 @@ def test_admin_saves_an_agency_and_a_procedure_unchanged_and_picks_a_field(
 
 
 def test_admin_creates_a_user_and_must_choose_the_role(app, live_server, page, users):
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "admin1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "admin1")
 
     page.goto(f"{live_server}/user/new/")
     assert page.locator("#s2id_role .select2-chosen").inner_text() == "— chọn vai trò —"

@@ -9,17 +9,9 @@ from sqlalchemy import select
 
 from models import Agency, Dossier, Procedure, db
 from tests.browser.watch import Watch
+from tests.journeys.browsing import landed, log_in, submit_login
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse 42"
-
-
-def _login(page, live_server, next_path="/"):
-    page.goto(f"{live_server}/login?next={next_path}")
-    page.fill("#username", "staff1")
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}{next_path}*")
 
 
 @pytest.mark.own_context  # page.clock: installed on the context, never removed
@@ -28,7 +20,7 @@ def test_the_warning_banner_keeps_the_session(app, live_server, page, users, ses
     instead of waiting: the same 8 s timeline, without the 12 s of sleeping."""
     watch = Watch(page)
     page.clock.install()
-    _login(page, live_server)
+    log_in(page, live_server, "staff1")
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=8)  # warned 2 s before
     page.goto(f"{live_server}/dossier/")
     banner = page.locator("#idle-banner")
@@ -70,7 +62,7 @@ def test_an_intake_form_typed_past_the_timeout_is_saved_after_logging_in(
             )
         )
         db.session.commit()
-    _login(page, live_server, next_path="/dossier/new/")
+    log_in(page, live_server, "staff1", "/dossier/new/")
     page.click("#s2id_procedure")
     page.keyboard.type("doi giay phep")
     page.locator(".select2-result-label", has_text="1.002804").click()
@@ -89,10 +81,8 @@ def test_an_intake_form_typed_past_the_timeout_is_saved_after_logging_in(
     with app.app_context():
         assert db.session.scalar(select(Dossier.id)) is None
     page.click("#login-again")
-    page.fill("#username", "staff1")
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/dossier/new/*")
+    submit_login(page, "staff1")
+    landed(page, f"{live_server}/dossier/new/")
     assert page.input_value("#applicant_name") == "Lương Thị Hồng Nhung"
     assert page.input_value("#phone") == "0912345678"
     assert page.input_value("#note") == "Khách hẹn quay lại chiều nay"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from domain import clock
 from models import Agency, Dossier, Procedure, db
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +33,7 @@ def test_intake_shows_and_prints_the_due_time(app, live_server, page, users):
         db.session.commit()
 
     with clock.frozen(dt.datetime(2025, 8, 29, 14, 30)):  # Friday before National Day 2025
-        page.goto(f"{live_server}/dossier/new/")
-        page.fill("#username", "staff1")
-        page.fill("#password", "correct horse 42")
-        page.click("#login-button")
-        page.wait_for_url(f"{live_server}/dossier/new/*")
+        log_in(page, live_server, "staff1", "/dossier/new/")
         page.click("#s2id_procedure")
         page.keyboard.type("giay phep lai xe quoc te")
         page.locator(".select2-result-label", has_text="1.002805").click()

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from models import Agency, Dossier, Procedure, db
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse 42"
 
 
 def test_manager_pages_through_a_big_list_by_key(app, live_server, page, users):
@@ -32,11 +32,7 @@ def test_manager_pages_through_a_big_list_by_key(app, live_server, page, users):
                 )
             )
         db.session.commit()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", users["manager"])
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, users["manager"])
     page.goto(f"{live_server}/dossier/?page_size=20")
     pager = page.locator("#keyset-pager")
     assert pager.locator(".active").inner_text() == "Trang 1"

@@ -13,10 +13,10 @@ import pytest
 from domain import clock
 from domain import lifecycle as lc
 from models import Agency, Dossier, FeeItem, Payment, Procedure, db
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 UNIT = "000.00.20.H37"
-PASSWORD = "correct horse 42"
 
 
 def _data(app):
@@ -49,19 +49,11 @@ def _data(app):
         return late.id, late.code
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{base}/")
-
-
 def test_lists_payment_and_report_journey(app, live_server, page, users, tmp_path):
     late_id, _code = _data(app)
     app.config["DASHBOARD_CACHE_SECONDS"] = 0  # the shared app may hold another test's figures
     page.set_viewport_size({"width": 1400, "height": 900})
-    _login(page, live_server, "staff1")
+    log_in(page, live_server, "staff1")
 
     # The dossier list: how many, and which procedure (code and short name).
     page.goto(f"{live_server}/dossier/")
@@ -92,6 +84,9 @@ def test_lists_payment_and_report_journey(app, live_server, page, users, tmp_pat
     info.value.save_as(path)
     rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
     assert rows[1][rows[0].index("Điện thoại")] == "0912 345 678"
+    # column_formatters_export: the working days left as a number (negative: late)
+    days_left = rows[1][rows[0].index("Số ngày làm việc còn lại")]
+    assert badge.replace(".", "") == f"quá hạn {-days_left} ngày làm việc"  # 1.935: thousands
 
     # The home page gives the same lateness, in working days.
     page.goto(f"{live_server}/")
@@ -118,7 +113,7 @@ def test_lists_payment_and_report_journey(app, live_server, page, users, tmp_pat
     page.click("#logout-button")
 
     # The manager's report: a quarter is two selects, and only they are shown.
-    _login(page, live_server, "manager1")
+    log_in(page, live_server, "manager1")
     page.goto(f"{live_server}/report/?preset=month&month=2019-03")  # an old link
     assert page.inner_text("#report-period") == "Từ ngày 01/03/2019 đến ngày 31/03/2019"
     assert page.is_visible("#month") and not page.is_visible("#quarter")

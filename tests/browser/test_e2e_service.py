@@ -18,6 +18,7 @@ from models import (
     db,
 )
 from tests.factories import licence_procedure
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 CODE = "000.00.20.H37-190304-0001"
@@ -47,11 +48,7 @@ def _data(app):
 
 def test_staff_use_the_service_screens(app, live_server, page, users):
     _data(app)
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "staff1")
-    page.fill("#password", "correct horse 42")
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "staff1")
 
     # Payment: pick the dossier by an accent-free search; the amount is proposed.
     page.goto(f"{live_server}/payment/new/")

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from domain import lifecycle as lc
 from models import Agency, Dossier, DossierDocument, Payment, Procedure, StaffRating, User, db
 from tests.browser.watch import Watch
+from tests.journeys.browsing import landed, log_in, submit_login
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse 42"
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 800, "height": 1280}
 
@@ -71,14 +71,6 @@ def _dossier(app) -> int:
         return dossier.id
 
 
-def _login(page, live_server, username="staff1", next_path="/"):
-    page.goto(f"{live_server}/login?next={next_path}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}{next_path}*")
-
-
 def _phone(browser):
     return browser.new_context(
         locale="vi-VN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
@@ -90,7 +82,7 @@ def test_dossier_list_and_page_fit_a_phone(app, live_server, browser, users):
     context = _phone(browser)
     page = context.new_page()
     page.set_default_timeout(15000)
-    _login(page, live_server, next_path="/dossier/")
+    log_in(page, live_server, "staff1", "/dossier/")
     page.screenshot(path="/tmp/kiosk-phone-list.png", full_page=True)
     row = page.locator("table.model-list tbody tr").first
     # Status and due date are on screen, not behind a sideways scroll.
@@ -151,7 +143,7 @@ def test_a_tablet_in_kiosk_mode_rates_all_day_on_the_whole_screen(app, live_serv
     page.set_default_timeout(15000)
     watch = Watch(page)
     # A staff member starts kiosk mode on the tablet for the officer of this counter.
-    _login(page, live_server, next_path="/kiosk/start/")
+    log_in(page, live_server, "staff1", "/kiosk/start/")
     page.screenshot(path="/tmp/kiosk-start.png")
     page.click("#kiosk-start")
     page.wait_for_url(f"{live_server}/kiosk/device/")
@@ -175,10 +167,8 @@ def test_a_tablet_in_kiosk_mode_rates_all_day_on_the_whole_screen(app, live_serv
     # Ending kiosk mode takes a staff login.
     page.click("#kiosk-end-link")
     page.wait_for_url("**/login?**")
-    page.fill("#username", "staff1")
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/kiosk/end/")
+    submit_login(page, "staff1")
+    landed(page, f"{live_server}/kiosk/end/")
     page.click("#kiosk-end")
     page.wait_for_url(f"{live_server}/")
     page.goto(f"{live_server}/kiosk/device/")
@@ -195,7 +185,7 @@ def test_the_rating_screen_on_a_landscape_screen(app, live_server, browser, user
     context = browser.new_context(locale="vi-VN", viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(15000)
-    _login(page, live_server)
+    log_in(page, live_server, "staff1")
     page.goto(f"{live_server}/kiosk/")
     page.screenshot(path="/tmp/kiosk-landscape.png")
     _fills_the_screen(page, viewport)

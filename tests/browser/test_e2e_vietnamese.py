@@ -29,11 +29,11 @@ from models import (
     db,
 )
 from tests.import_helpers import csv_bytes
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 
 UNIT = "000.00.20.H37"
-PASSWORD = "correct horse 42"
 SHOTS = os.environ.get("PRINT_SHOTS")  # a directory: keep screenshots there to look at
 
 # Common words of an English UI (Flask-Admin's, select2's, the date picker's, raw values of
@@ -275,11 +275,7 @@ def _screens(app, ids):
 
 def _login(page, live_server, username):
     page.context.clear_cookies()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, username)
 
 
 def _open_filters(page):

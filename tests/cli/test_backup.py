@@ -5,6 +5,7 @@ what is still in the WAL) and PostgreSQL (pg_dump -Fc / pg_restore)."""
 import os
 import shutil
 import sqlite3
+import tarfile
 import threading
 import time
 
@@ -210,8 +211,6 @@ def test_a_plain_copy_of_the_live_file_is_not_a_backup_but_flask_backup_is(app, 
         shutil.copyfile(url.database, tmp_path / "plain.db")
         plain = sqlite3.connect(tmp_path / "plain.db")
         # The backup is an archive (the database and the attached files): its database copy.
-        import tarfile
-
         with tarfile.open(path) as archive:
             (tmp_path / "copied.db").write_bytes(archive.extractfile("database.sqlite3").read())
         copied = sqlite3.connect(tmp_path / "copied.db")

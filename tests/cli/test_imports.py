@@ -8,6 +8,7 @@ import io
 import unicodedata
 import zipfile
 
+import defusedxml
 import openpyxl
 import pytest
 from sqlalchemy import func, select
@@ -770,8 +771,6 @@ def test_reader_limits_and_defusedxml():
         read_tables(valid, "c.xlsx", Limits(max_uncompressed=1000))
     assert "giải nén quá lớn" in info.value.issue.vi
     # openpyxl on its own (our DOCTYPE check bypassed) refuses entities through defusedxml.
-    import defusedxml
-
     attack = replace_in_xlsx(valid, "xl/worksheets/sheet1.xml", BILLION_LAUGHS)
     with pytest.raises(ValueError) as info:
         workbook = openpyxl.load_workbook(io.BytesIO(attack), read_only=True)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from domain import lifecycle as lc
-from models import Dossier, DossierCounter, Procedure, db
+from models import Agency, Dossier, DossierCounter, Procedure, db
 from tests.factories import create_agency, create_user, login
 from tests.support import run_threads, session_worker
 
@@ -98,8 +98,6 @@ def test_codes_never_change(app):
     older = _accept(app, procs["gt"], dt.datetime(2019, 3, 4, 9))
     with app.app_context():
         # The agency gets an eid code later, and the one of SGTVT changes: nothing is renumbered.
-        from models import Agency
-
         db.session.scalar(select(Agency).where(Agency.code == "DL")).eid_code = "000.00.99.H37"
         db.session.scalar(select(Agency).where(Agency.code == "SGTVT")).eid_code = "000.00.21.H37"
         db.session.commit()

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select, text
 
 from domain import dashboard, month_figures
 from domain.svg_charts import bar_chart, hbar_chart
-from models import Agency, db
+from models import Agency, FigureMonth, db
 from tests.support import statements_of
 
 D = dt.date
@@ -158,12 +159,6 @@ def test_dashboard_page_keeps_whole_months(march_with_users):
 def test_dashboard_does_not_wait_for_a_writer_to_keep_its_months(march_with_users):
     """A long write (an import) holds the months' rows (PostgreSQL) or the database (SQLite):
     the page is shown at once, the months are kept by a later view."""
-    import time
-
-    from sqlalchemy import select, text
-
-    from models import FigureMonth
-
     c = march_with_users.test_client()
     c.post("/login", data={"username": "manager1", "password": "correct horse 42"})
     with march_with_users.app_context():

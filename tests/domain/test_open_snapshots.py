@@ -18,7 +18,7 @@ from domain import open_snapshots as snaps
 from domain.sql import gather_statistics
 from domain.status import Status
 from models import Dossier, OpenSnapshot, OpenSnapshotOverdue, OpenSnapshotRow, db
-from tests.factories import create_user, report_catalog
+from tests.factories import create_user, login, report_catalog
 
 START = dt.date(2019, 1, 1)
 TODAY = dt.date(2019, 9, 20)  # the clock of these tests: the instants up to it are kept
@@ -501,8 +501,6 @@ def test_bulk_writes_make_every_instant_stale(app):
 def test_report_page_keeps_the_instants(app, client, period):
     """The report page stores the instants it counted (aside, committed), and the next view
     reads them."""
-    from tests.factories import login
-
     with app.app_context(), clock.frozen(dt.datetime.combine(TODAY, dt.time(10))):
         _agencies, procedures = report_catalog(db.session)
         rnd = random.Random(4)

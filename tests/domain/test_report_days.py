@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import create_engine, event, select, text, update
 
 from domain import digitisation, lifecycle, postal, report_days, reports
+from domain.periods import day_bounds
 from domain.status import Status
 from models import (
     Dossier,
@@ -25,6 +27,7 @@ from models import (
 from tests.factories import create_user, report_catalog
 from tests.support import assert_report_days_current as assert_current
 from tests.support import report_day_rows as table_rows
+from tests.support import run_threads, session_worker
 
 START = dt.date(2019, 1, 1)
 
@@ -173,8 +176,6 @@ def test_new_dossiers_add_their_counts_without_recounting_their_days(app, monkey
     the days being counted again: with its received documents, scans and results in the same
     flush, several in one flush (over several reads), next to changes whose days are recounted
     in that flush, the counts equal a recount after each flush."""
-    from sqlalchemy import event
-
     monkeypatch.setattr(report_days, "ADD_CHUNK", 4)
     rnd = random.Random(20261201)
     with app.app_context():
@@ -340,8 +341,6 @@ def test_late_results_and_open_dossiers_read_their_indexes(app):
     index ix_dossier_late_result (SQLite matches it only as models.LATE_RESULT writes it), those
     recorded before their acceptance from theirs, the long spans open at an instant from
     ix_dossier_long_span, and no part scans the dossier table."""
-    from sqlalchemy import create_engine, text
-
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("PostgreSQL plans from its statistics: bench/ measures it")
@@ -366,10 +365,6 @@ def test_concurrent_writers_of_one_day_and_agency_take_turns(app):
     """Dossiers of one agency and day written at once by several transactions: each recount of
     that day waits for the others (PostgreSQL would otherwise refuse the second insert of the
     same row), and the counts end equal to a recount."""
-    import threading
-
-    from tests.support import run_threads, session_worker
-
     threads, rounds = 6, 3
     with app.app_context():
         _agencies, procedures = report_catalog(db.session)
@@ -418,10 +413,6 @@ def test_one_day_recount_reads_that_day_at_a_million_dossiers():
     """Issue 16: with the bench's statistics SQLite drove a day's recount (after every intake)
     by the agency's (agency, status) index, every result of the agency (0.5 s an intake at
     1,000,000 dossiers); each part reads its day's range of its own date index."""
-    from sqlalchemy import create_engine, text
-
-    from domain.periods import day_bounds
-
     engine = create_engine("sqlite://")
     db.metadata.create_all(engine)
     start, end = day_bounds(dt.date(2023, 12, 20), dt.date(2023, 12, 20))

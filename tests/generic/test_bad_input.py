@@ -265,8 +265,6 @@ def test_an_unexpected_error_page_shows_a_reference(app, client, login_as, monke
 
 def test_the_batch_delete_action_deletes(app, client, login_as):
     # Flask-Admin's delete action compared the integer ids with text: PostgreSQL refused it.
-    from models import CalendarDay
-
     with app.app_context():
         days = [CalendarDay(date=dt.date(2019, 12, d), is_working_day=False) for d in (30, 31)]
         db.session.add_all(days)

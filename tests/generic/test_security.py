@@ -1,6 +1,7 @@
 """Security review findings: each test failed before its fix."""
 
 import datetime as dt
+import json
 import os
 import re
 from pathlib import Path
@@ -170,8 +171,6 @@ def test_other_agencys_rows_are_not_found_on_every_scoped_screen(app, client, lo
 )
 def test_ajax_pickers_answer_one_page_at_most(app, client, login_as, args):
     # ?limit=1000000 (or -1: no limit at all on SQLite) loaded a whole table into memory.
-    import json
-
     with app.app_context():
         for i in range(30):
             create_agency(code=f"A{i:02d}", name=f"Cơ quan {i}")

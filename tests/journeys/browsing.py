@@ -31,9 +31,7 @@ def log_in(page, base_url: str, username: str, path: str = "/", typed: bool = Fa
     something else (the form itself is typed by the journeys and tests/browser)."""
     if typed:
         page.goto(f"{base_url}{path}")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        page.click("#login-button")
+        submit_login(page, username)
     else:
         form = page.request.get(f"{base_url}/login")
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.text())
@@ -44,7 +42,19 @@ def log_in(page, base_url: str, username: str, path: str = "/", typed: bool = Fa
         )
         assert response.status == 302, (response.status, response.text()[:500])
         page.goto(f"{base_url}{path}")
-    page.wait_for_url(f"{base_url}{path.split('?')[0]}**")
+    landed(page, f"{base_url}{path.split('?')[0]}")
+
+
+def submit_login(page, username: str) -> None:
+    """On the login form shown: the user's name and the tests' password, submitted."""
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+
+
+def landed(page, url: str) -> None:
+    """Wait until the browser is past the login form, at `url` (or below it)."""
+    page.wait_for_url(lambda now: now.startswith(url) and "/login" not in now)
 
 
 def resolve_and_return_at_the_counter(page) -> None:

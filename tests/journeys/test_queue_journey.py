@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from models import QueueCounter, QueueTicket, ServiceGroup, db
-from tests.factories import PASSWORD, create_agency, create_user
+from tests.factories import create_agency, create_user
+from tests.journeys.browsing import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,14 +41,6 @@ def hall(app):
         db.session.commit()
 
 
-def _login(page, base, username):
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
-
-
 def _start(browser, base, username, kind, viewport):
     context = browser.new_context(locale="vi-VN", viewport=viewport)
     # The print dialog of a kiosk browser (--kiosk-printing prints at once) is counted here.
@@ -73,7 +66,7 @@ def _start(browser, base, username, kind, viewport):
             errors.append(r.url) if r.status >= 400 and not r.url.endswith("/favicon.ico") else None
         ),
     )
-    _login(page, base, username)
+    log_in(page, base, username)
     page.goto(base + "/queue/start/")
     page.select_option("#kind", kind)
     page.fill("#name", "Sảnh tầng 1")
@@ -134,7 +127,7 @@ def _clerk_at_counter_3(browser, live_server):
     clerk_ctx = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 800})
     clerk = clerk_ctx.new_page()
     clerk.set_default_timeout(15000)
-    _login(clerk, live_server, "clerk")
+    log_in(clerk, live_server, "clerk")
     clerk.goto(live_server + "/queue/counter/")
     clerk.select_option("#queue-counter-choice", label="3 – Quầy Giao thông")
     clerk.click("#queue-take")

@@ -216,8 +216,8 @@ class DossierExportView(XlsxExportMixin, AgencyScopedMixin, SecureModelView):
     }
     column_default_sort = ("accepted_at", True)
     simple_list_pager = True
-    export_columns = column_list + ("version",)
-    export_formatters = {"status": lambda m: labels.DOSSIER_STATUSES[m.status]}
+    column_export_list = column_list + ("version",)
+    column_formatters_export = {"status": lambda v, c, m, n: labels.DOSSIER_STATUSES[m.status]}
 
 
 @pytest.fixture
@@ -278,7 +278,7 @@ def test_user_text_is_never_a_formula_and_staff_see_their_agencies(dossier_app, 
     assert by_code["000.00.20.H37-190304-0002"][1] == "'-1+2"
     assert cell[3] == "Trực tuyến"
     assert cell[4] == dt.datetime(2019, 3, 4, 8, 30) and cell[5] == dt.datetime(2019, 3, 7)
-    assert cell[6] == "Đang xử lý"  # export_formatters
+    assert cell[6] == "Đang xử lý"  # column_formatters_export
     assert cell[7] == 1 and type(cell[7]) is int
     # No formula and no hyperlink anywhere in the file.
     with zipfile.ZipFile(io.BytesIO(response.data)) as z:
@@ -370,7 +370,7 @@ def test_dossier_export_translates_labels_once_and_caps_by_a_bounded_count(
 
 
 def test_plain_rows_give_the_cells_of_the_models(march_with_users, users, monkeypatch):
-    """Issue 16: exports read plain rows when their columns allow it (views/exports.py
+    """Issue 16: exports read plain rows when their columns allow it (views/export_cells.py
     _row_plan); every list export gives the same cells as reading the models, user text
     included (a formula stays text)."""
 

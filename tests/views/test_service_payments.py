@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from domain import payments, ratings
 from domain.service import RuleError
@@ -440,8 +441,6 @@ def test_fees_by_period_drive_from_the_payment_dates_at_a_million_dossiers():
     """Issue 16: with the statistics of the 1,000,000-dossier bench (ANALYZE), SQLite walked
     every agency's dossiers and their payments to add up a month's fees (0.5 s); the query reads
     the payments of the period by paid_at and looks their dossier up."""
-    from sqlalchemy import create_engine, text
-
     engine = create_engine("sqlite://")
     db.metadata.create_all(engine)
     captured = []

@@ -1,6 +1,8 @@
 """Server-side sessions: logging out, a new password and deactivation end every copy of a
 session, even a cookie copied before; another device's session lives on."""
 
+import datetime as dt
+
 from models import AuditLog, User, UserSession, db, utcnow
 from tests.factories import PASSWORD, login
 
@@ -107,8 +109,6 @@ def _session_user_id(app, client) -> str:
 def test_abandoned_sessions_are_purged_and_used_ones_kept(app, client, users):
     # A browser closed without logging out leaves a record; its cookie expires (idle timeout),
     # and the record goes at a later login. A session in use is seen and kept.
-    import datetime as dt
-
     assert login(client, "staff1").status_code == 302
     other = app.test_client()
     assert login(other, "manager1").status_code == 302

@@ -16,6 +16,7 @@ from domain import clock, periods
 from domain.formatting import format_number
 from domain.periods import Period, PeriodError
 from domain.service import RuleError, cancel_record
+from domain.sql import scoped
 from models import Agency, Dossier, User, db
 from views.base import db_options, has_role, own_agency_ids, period_message
 from views.fields import AMOUNT_MESSAGES
@@ -106,18 +107,12 @@ def own_dossiers(model):
     """Dossiers a user may attach a record to: accepted ones (they have a code), of the user's
     own agencies for staff."""
     query = db.session.query(Dossier).filter(Dossier.code.is_not(None))
-    ids = own_agency_ids()
-    if ids is not None:
-        query = query.filter(Dossier.agency_id.in_(ids or [-1]))
-    return query
+    return scoped(query, Dossier.agency_id, own_agency_ids())
 
 
 def own_agencies(model):
     query = db.session.query(Agency).filter(Agency.active.is_(True))
-    ids = own_agency_ids()
-    if ids is not None:
-        query = query.filter(Agency.id.in_(ids or [-1]))
-    return query
+    return scoped(query, Agency.id, own_agency_ids())
 
 
 def period_from_request() -> Period:
