@@ -353,14 +353,14 @@ def months_touched(session, objects) -> set[str]:
     for obj in objects:
         state = inspect(obj)
         if isinstance(obj, Dossier):
-            now = set() if state.deleted else _share(lambda attr, obj=obj: getattr(obj, attr))
+            # (in before_flush a removed object is in session.deleted; state.deleted only after)
+            removed = state.deleted or obj in session.deleted
+            now = set() if removed else _share(lambda attr, obj=obj: getattr(obj, attr))
             before = (
                 set() if state.key is None else _share(lambda attr, obj=obj: _before(obj, attr))
             )
             months |= {share[0] for share in now ^ before}
-            if state.key is not None and (
-                state.deleted or _before(obj, "agency_id") != obj.agency_id
-            ):
+            if state.key is not None and (removed or _before(obj, "agency_id") != obj.agency_id):
                 # its payments count under its agency
                 days += session.scalars(
                     select(Payment.paid_at).where(Payment.dossier_id == state.identity[0])

@@ -160,6 +160,24 @@ def test_kept_months_equal_counting_after_random_changes(app):
             assert counted == mf.count(db.session, FIRST, TODAY), kind
 
 
+def test_a_removed_dossier_makes_its_months_stale(app):
+    """A dossier removed from the database (not a screen's way: dossiers are withdrawn, not
+    deleted; an import undone or a repair in the shell) leaves no count behind."""
+    with app.app_context():
+        seeded(17, 60)
+        counted, pending = mf.figures(db.session, FIRST, TODAY)
+        mf.keep(db.session, pending)
+        gone = next(
+            d
+            for d in db.session.scalars(select(Dossier).order_by(Dossier.id))
+            if not d.payments and d.accepted_at and FIRST <= d.accepted_at.date() <= TODAY
+        )
+        db.session.delete(gone)
+        db.session.flush()
+        assert mf.figures(db.session, FIRST, TODAY)[0] == mf.count(db.session, FIRST, TODAY)
+        assert mf.figures(db.session, FIRST, TODAY)[0] != counted
+
+
 def test_a_change_while_counting_is_not_kept(app):
     with app.app_context():
         rng, _, procedures = seeded(3, 50)
