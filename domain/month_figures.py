@@ -163,17 +163,7 @@ def figures(session, first: dt.date, last: dt.date, agency_ids=None) -> tuple[di
     pass the second value to keep()); a month not whole within [first, last] counted live."""
     whole, segments = _months(first, last)
     keys = [month_key(m) for m in whole]
-    versions = {}
-    current = set()
-    if keys:
-        for month, version, filled in session.execute(
-            select(FigureMonth.month, FigureMonth.version, FigureMonth.filled).where(
-                FigureMonth.month.in_(keys)
-            )
-        ):
-            versions[month] = version
-            if filled == version:
-                current.add(month)
+    versions, current = read_versions(session, FigureMonth.__table__, "month", keys)
     out: dict = {}
     if current:
         stmt = select(
@@ -224,6 +214,20 @@ def keep(session, pending: list) -> None:
             for month, version, rows in pending
         ],
     )
+
+
+def read_versions(session, table, key: str, values) -> tuple[dict, set]:
+    """({key value: version}, the values whose rows are current (filled = version)) of a version
+    table (`key`, version, filled), for these key values; read before anything is counted."""
+    versions, current = {}, set()
+    if values:
+        for value, version, filled in session.execute(
+            select(table.c[key], table.c.version, table.c.filled).where(table.c[key].in_(values))
+        ):
+            versions[value] = version
+            if filled == version:
+                current.add(value)
+    return versions, current
 
 
 def keep_versions(session, table, key: str, pending: list) -> None:
@@ -300,11 +304,21 @@ def forget_all(session) -> None:
         return
     months, day, last = [], min(bounds).date().replace(day=1), max(bounds).date()
     while day <= last:
-        months.append({"month": month_key(day), "version": 0, "filled": None})
+        months.append(month_key(day))
         day = periods.add_months(day, 1)
-    session.execute(
-        insert_for(session)(table).values(months).on_conflict_do_nothing(index_elements=["month"])
-    )
+    add_versions(session, table, "month", months)
+
+
+def add_versions(session, table, key: str, values) -> None:
+    """A version row (0, nothing stored) for each of these key values that has none: the next
+    view keeps what it counts there."""
+    values = list(values)
+    for chunk in range(0, len(values), 500):
+        session.execute(
+            insert_for(session)(table)
+            .values([{key: v, "version": 0, "filled": None} for v in values[chunk : chunk + 500]])
+            .on_conflict_do_nothing(index_elements=[key])
+        )
 
 
 # ---- a change makes its months stale -------------------------------------------------------------
@@ -319,7 +333,7 @@ def _values(obj, attr: str) -> list:
     return values
 
 
-def _before(obj, attr: str):
+def value_before(obj, attr: str):
     """The attribute's value before this flush's change (models: active_history)."""
     history = inspect(obj).attrs[attr].history
     if not history.has_changes():
@@ -357,10 +371,14 @@ def months_touched(session, objects) -> set[str]:
             removed = state.deleted or obj in session.deleted
             now = set() if removed else _share(lambda attr, obj=obj: getattr(obj, attr))
             before = (
-                set() if state.key is None else _share(lambda attr, obj=obj: _before(obj, attr))
+                set()
+                if state.key is None
+                else _share(lambda attr, obj=obj: value_before(obj, attr))
             )
             months |= {share[0] for share in now ^ before}
-            if state.key is not None and (removed or _before(obj, "agency_id") != obj.agency_id):
+            if state.key is not None and (
+                removed or value_before(obj, "agency_id") != obj.agency_id
+            ):
                 # its payments count under its agency
                 days += session.scalars(
                     select(Payment.paid_at).where(Payment.dossier_id == state.identity[0])
@@ -370,15 +388,17 @@ def months_touched(session, objects) -> set[str]:
     return months | {month_key(d) for d in days if d is not None}
 
 
-def _stale_months(session, flush_context, instances):
-    objects = [
-        obj for obj in (*session.new, *session.deleted) if isinstance(obj, (Dossier, Payment))
-    ] + [
+def flushed(session, types) -> list:
+    """The objects of these types that the coming flush adds, removes or changes (a column)."""
+    return [obj for obj in (*session.new, *session.deleted) if isinstance(obj, types)] + [
         obj
         for obj in session.dirty
-        if isinstance(obj, (Dossier, Payment))
-        and session.is_modified(obj, include_collections=False)
+        if isinstance(obj, types) and session.is_modified(obj, include_collections=False)
     ]
+
+
+def _stale_months(session, flush_context, instances):
+    objects = flushed(session, (Dossier, Payment))
     if not objects:
         return
     with session.no_autoflush:

@@ -5,9 +5,9 @@ every dossier open at those instants for each report.
 The instants kept are 00:00 of the 1st and of the 15th of each month (the starts and ends of the
 calendar and statutory periods, domain/periods.py): per instant, agency (the dossier's) and
 procedure, the dossiers open then and of those the overdue ones (and their ids: the late
-list), judged on the day before the instant (the end of a period ending there: deadlines.pending_overdue). Rows are per procedure,
-not per field or level: the report joins the procedure when it reads them, so editing the
-catalog leaves them true. An instant of another day (a from–to period) is counted live.
+list), judged on the day before the instant (the end of a period ending there:
+deadlines.pending_overdue). Rows are per procedure, not per field or level: the report joins
+the procedure when it reads them, so editing the catalog leaves them true. An instant of another day (a from–to period) is counted live.
 
 Kept like the dashboard's months (domain/month_figures.py, the same `keep` / `forget`): a change
 to a dossier (added, changed, removed through the ORM) raises, in the same transaction, the
@@ -33,7 +33,6 @@ from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from domain import clock, month_figures
-from domain.sql import insert_for
 from domain.status import CLOSED_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, RESOLVED_STATUSES
 from models import Dossier, OpenSnapshot, OpenSnapshotOverdue, OpenSnapshotRow, Procedure
 
@@ -92,16 +91,9 @@ def read(session, days, count, today: dt.date | None = None, ids_on=()) -> tuple
     today = today or clock.today()
     days = sorted(set(days))
     keepable = [d for d in days if kept(d) and d <= today]
-    versions, current = {}, set()
-    if keepable:
-        for day, version, filled in session.execute(
-            select(OpenSnapshot.day, OpenSnapshot.version, OpenSnapshot.filled).where(
-                OpenSnapshot.day.in_(keepable)
-            )
-        ):
-            versions[day] = version
-            if filled == version:
-                current.add(day)
+    versions, current = month_figures.read_versions(
+        session, OpenSnapshot.__table__, "day", keepable
+    )
     out: dict = {}
     if current:
         R, P = OpenSnapshotRow, Procedure
@@ -179,13 +171,9 @@ def forget_all(session) -> None:
     first = session.scalar(select(func.min(Dossier.accepted_at)))
     if first is None:
         return
-    days = kept_days(first.date(), clock.today() + ONE_DAY)
-    for chunk in range(0, len(days), 500):
-        session.execute(
-            insert_for(session)(table)
-            .values([{"day": d, "version": 0, "filled": None} for d in days[chunk : chunk + 500]])
-            .on_conflict_do_nothing(index_elements=["day"])
-        )
+    month_figures.add_versions(
+        session, table, "day", kept_days(first.date(), clock.today() + ONE_DAY)
+    )
 
 
 def _closing(get):
@@ -261,13 +249,6 @@ def differing_days(before, after, until: dt.date) -> tuple[list[dt.date], dt.dat
     return days, later
 
 
-def _before(obj, attr: str):
-    history = inspect(obj).attrs[attr].history
-    if not history.has_changes():
-        return getattr(obj, attr)
-    return history.deleted[0] if history.deleted else None
-
-
 def touched(session, objects, today: dt.date | None = None) -> tuple[set, dt.date | None]:
     """(the kept days up to tomorrow whose rows the flush of these dossiers (added, changed, or
     removed: in session.deleted) changes, the first later day from which they may change, or
@@ -279,7 +260,11 @@ def touched(session, objects, today: dt.date | None = None) -> tuple[set, dt.dat
         state = inspect(obj)
         removed = state.deleted or obj in session.deleted
         now = None if removed else _share(lambda a, obj=obj: getattr(obj, a))
-        before = None if state.key is None else _share(lambda a, obj=obj: _before(obj, a))
+        before = (
+            None
+            if state.key is None
+            else _share(lambda a, obj=obj: month_figures.value_before(obj, a))
+        )
         found, after = differing_days(before, now, until)
         days.update(found)
         if after is not None:
@@ -288,11 +273,7 @@ def touched(session, objects, today: dt.date | None = None) -> tuple[set, dt.dat
 
 
 def _stale(session, flush_context, instances):
-    objects = [o for o in (*session.new, *session.deleted) if isinstance(o, Dossier)] + [
-        o
-        for o in session.dirty
-        if isinstance(o, Dossier) and session.is_modified(o, include_collections=False)
-    ]
+    objects = month_figures.flushed(session, Dossier)
     if not objects:
         return
     with session.no_autoflush:
