@@ -5,12 +5,11 @@ gives its number back and two at once never share one."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import bindparam
 
 from domain.sql import CompiledOnce
-
-_BUMP: dict = {}  # (table, key column): the statement
 
 
 def next_in_day(session, table, key_column: str, key, day: dt.date) -> int:
@@ -18,19 +17,21 @@ def next_in_day(session, table, key_column: str, key, day: dt.date) -> int:
     new value, in one statement (an intake sends it once). The row stays locked until the
     caller commits (PostgreSQL row lock; SQLite writes hold the database lock, BEGIN
     IMMEDIATE)."""
-    bump = _BUMP.get((table, key_column))
-    if bump is None:
-
-        def build(insert):
-            values = {key_column: bindparam("key"), "day": bindparam("day"), "last_seq": 1}
-            return (
-                insert(table)
-                .values(values)
-                .on_conflict_do_update(
-                    index_elements=[key_column, "day"], set_={"last_seq": table.c.last_seq + 1}
-                )
-                .returning(table.c.last_seq)
-            )
-
-        bump = _BUMP[(table, key_column)] = CompiledOnce(build)
+    bump = _bump_statement(table, key_column)
     return bump.execute(session, {"key": key, "day": day}).scalar()
+
+
+@functools.cache  # compiled once per counter table (domain/sql.CompiledOnce)
+def _bump_statement(table, key_column: str) -> CompiledOnce:
+    def build(insert):
+        values = {key_column: bindparam("key"), "day": bindparam("day"), "last_seq": 1}
+        return (
+            insert(table)
+            .values(values)
+            .on_conflict_do_update(
+                index_elements=[key_column, "day"], set_={"last_seq": table.c.last_seq + 1}
+            )
+            .returning(table.c.last_seq)
+        )
+
+    return CompiledOnce(build)

@@ -19,6 +19,7 @@ gather_statistics, run after every bulk change)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import bindparam, event, func, inspect, select, union_all, update
 from sqlalchemy.orm import Session
@@ -269,21 +270,19 @@ def forget_versions(session, table, key: str, values) -> None:
     row made at version 1 for a key without one), in sorted order."""
     if not values:
         return
-    forget_statement = _FORGET.get((table, key))
-    if forget_statement is None:
-
-        def build(insert):
-            return (
-                insert(table)
-                .values({key: bindparam(key), "version": 1, "filled": None})
-                .on_conflict_do_update(index_elements=[key], set_={"version": table.c.version + 1})
-            )
-
-        forget_statement = _FORGET[(table, key)] = CompiledOnce(build)
-    forget_statement.execute(session, [{key: v} for v in sorted(values)])
+    _forget_statement(table, key).execute(session, [{key: v} for v in sorted(values)])
 
 
-_FORGET: dict = {}  # (version table, key column) -> CompiledOnce
+@functools.cache  # compiled once per version table (domain/sql.CompiledOnce)
+def _forget_statement(table, key: str) -> CompiledOnce:
+    def build(insert):
+        return (
+            insert(table)
+            .values({key: bindparam(key), "version": 1, "filled": None})
+            .on_conflict_do_update(index_elements=[key], set_={"version": table.c.version + 1})
+        )
+
+    return CompiledOnce(build)
 
 
 def forget_all(session) -> None:

@@ -23,6 +23,7 @@ these unions again for every flush cost more CPU than running them."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import (
     Integer,
@@ -210,16 +211,7 @@ def rebuild(session) -> None:
     _insert(session, _parts())
 
 
-_STATEMENTS: dict = {}  # built once (see the module's doc), by name
-
-
-def _statement(name: str):
-    stmt = _STATEMENTS.get(name)
-    if stmt is None:
-        stmt = _STATEMENTS[name] = _BUILDERS[name]()
-    return stmt
-
-
+@functools.cache  # built once (see the module's doc)
 def _recount_statements():
     """(DELETE, INSERT ... SELECT) of one day and agency: bound parameters day, agency_id,
     start and end (the day's bounds)."""
@@ -234,9 +226,6 @@ def _recount_statements():
     return clear, fill
 
 
-_BUILDERS = {"recount": _recount_statements}
-
-
 def recount(session, keys, added=()) -> None:
     """The rows of these (day, agency id) pairs counted again from the dossiers, and the counts
     of the dossiers `added` (ids of dossiers new in this transaction, none of whose days is
@@ -248,7 +237,7 @@ def recount(session, keys, added=()) -> None:
     for day, agency_id in sorted(pairs):
         lock_pair(session, day.toordinal(), agency_id)
     if keys:
-        clear, fill = _statement("recount")
+        clear, fill = _recount_statements()
         for day, agency_id in sorted(keys):
             start, end = day_bounds(day, day)
             session.execute(clear, {"day": day, "agency_id": agency_id})
