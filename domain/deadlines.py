@@ -139,6 +139,17 @@ def result_outcome(dossier) -> str | None:
     )
 
 
+def closing_moment(status, accepted_at, resolved_at, closed_at):
+    """closing_time of one dossier's values, in Python (None while open)."""
+    if status in RESOLVED_STATUSES:
+        close = resolved_at
+    elif status in CLOSED_STATUSES:
+        close = closed_at
+    else:
+        return None
+    return accepted_at if close is not None and close < accepted_at else close
+
+
 # ---- many dossiers: SQL criteria over Dossier, or a subquery `d` with its columns ---------------
 
 

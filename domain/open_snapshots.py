@@ -32,7 +32,7 @@ from typing import NamedTuple
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
-from domain import clock, month_figures
+from domain import clock, deadlines, month_figures
 from domain.status import CLOSED_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, RESOLVED_STATUSES
 from models import Dossier, OpenSnapshot, OpenSnapshotOverdue, OpenSnapshotRow, Procedure
 
@@ -176,19 +176,6 @@ def forget_all(session) -> None:
     )
 
 
-def _closing(get):
-    """deadlines.closing_time of a dossier's values (None while open)."""
-    status = get("status")
-    if status in RESOLVED_STATUSES:
-        close = get("resolved_at")
-    elif status in CLOSED_STATUSES:
-        close = get("closed_at")
-    else:
-        return None
-    accepted = get("accepted_at")
-    return accepted if close is not None and close < accepted else close
-
-
 def _share(get):
     """What a dossier adds to the instants, given its values: (first day open, last day open or
     None, (agency id, procedure id), day from which it is overdue or None, paused or not) — open
@@ -198,7 +185,7 @@ def _share(get):
     status, accepted = get("status"), get("accepted_at")
     if accepted is None or status not in (*OPEN_STATUSES, *RESOLVED_STATUSES, *CLOSED_STATUSES):
         return None
-    close = _closing(get)
+    close = deadlines.closing_moment(status, accepted, get("resolved_at"), get("closed_at"))
     due = get("due_date")
     overdue_from = due + 2 * ONE_DAY if due is not None and status not in PAUSED_STATUSES else None
     return (
