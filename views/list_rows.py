@@ -89,9 +89,9 @@ class _Page:
         if any(view.is_editable(c) for c, _ in list_columns):
             self.ok = False
             return
-        cell = getattr(view, "list_cell", lambda name: None)
         self.columns = [
-            (c, Markup('<td class="col-{}"> ').format(c), cell(c)) for c, _ in list_columns
+            (c, Markup('<td class="col-{}"> ').format(c), view.list_cell(c))
+            for c, _ in list_columns
         ]
         self.checkbox = None
         if resolve("actions"):
