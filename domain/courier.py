@@ -81,27 +81,34 @@ class CourierCount:
 
 def courier_counts(session, date_from=None, date_to=None, agency_ids=None) -> list[CourierCount]:
     """Per agency and direction: runs and dossiers carried in [from, to] (run dates). The one
-    SQL of the report's "courier" (and its breakdown by agency) and the courier totals page."""
+    SQL of the report's "courier" (and its breakdown by agency) and the courier totals page.
+    The period's runs are added up first (by their run_date index, each run's dossiers counted
+    by the index of its items), the agency joined to the groups: driven by the agency, SQLite
+    read the period's runs once per agency and sorted every item for count(DISTINCT)."""
     R = CourierRun
 
-    query = (
-        select(
-            Agency.id,
-            Agency.name,
-            R.direction,
-            func.count(func.distinct(R.id)),
-            func.count(CourierItem.id),
-        )
-        .join(Agency, R.agency_id == Agency.id)
-        .outerjoin(CourierItem, CourierItem.run_id == R.id)
-        .group_by(Agency.id, Agency.name, Agency.sort_order, R.direction)
-        .order_by(Agency.sort_order, Agency.name, R.direction)
+    carried = (
+        select(func.count(CourierItem.id))
+        .where(CourierItem.run_id == R.id)
+        .correlate(R)
+        .scalar_subquery()
     )
+    runs = select(
+        R.agency_id,
+        R.direction,
+        func.count(R.id).label("runs"),
+        func.sum(carried).label("dossiers"),
+    ).group_by(R.agency_id, R.direction)
     if date_from is not None:
-        query = query.where(R.run_date >= date_from)
+        runs = runs.where(R.run_date >= date_from)
     if date_to is not None:
-        query = query.where(R.run_date <= date_to)
-    query = scoped(query, R.agency_id, agency_ids)
+        runs = runs.where(R.run_date <= date_to)
+    runs = scoped(runs, R.agency_id, agency_ids).subquery("runs")
+    query = (
+        select(Agency.id, Agency.name, runs.c.direction, runs.c.runs, runs.c.dossiers)
+        .join(Agency, Agency.id == runs.c.agency_id)
+        .order_by(Agency.sort_order, Agency.name, runs.c.direction)
+    )
     return [CourierCount(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in session.execute(query)]
 
 

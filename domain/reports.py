@@ -46,8 +46,9 @@ evaluation, feedback, postal, courier), the same one the totals pages of those s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from sqlalchemy import and_, case, func, null, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, func, null, or_, select, union_all
 from sqlalchemy.sql.elements import Null
 
 from domain import (
@@ -68,9 +69,10 @@ from domain import (
 from domain.calendar import load_calendar
 from domain.periods import Period
 from domain.sql import (
+    among_ids,
     count_if,
     day_of,
-    in_ids,
+    ids_value,
     late_result,
     long_span,
     never_indexed,
@@ -724,39 +726,23 @@ def late_dossiers(
     working days late (to the resolution, or to the end of the period), and the reason of the
     apology or of the last reschedule if any. A dossier with a limit in working hours also has
     `hours_late` (working hours from its due moment to the resolution, or to the end of the
-    period); the others None. `at`: stocks already read (with the end's overdue ids)."""
+    period); the others None. `at`: stocks already read (with the end's overdue ids). One
+    statement (late_rows); the working days late worked out once per due date and end."""
     if calendar is None:
         calendar = load_calendar(session)
     start, end = _bounds(date_from, date_to)
-    ids = late_dossier_ids(session, date_from, date_to, method, at)
-    if not ids:
-        return []
+    days_late: dict = {}
     result = []
-    # One statement for any number of ids (in_ids).
-    for row in session.execute(
-        select(
-            Dossier.id,
-            Dossier.code,
-            Dossier.status,
-            Dossier.due_date,
-            Dossier.due_at,
-            Dossier.due_in_hours,
-            Dossier.resolved_at,
-            Dossier.closed_at,
-            Dossier.accepted_at,
-            Procedure.code.label("procedure_code"),
-            Procedure.name.label("procedure_name"),
-            Agency.code.label("agency_code"),
-            Agency.name.label("agency_name"),
-        )
-        .join(Procedure, Procedure.id == Dossier.procedure_id)
-        .join(Agency, Agency.id == Dossier.agency_id)
-        .where(in_ids(session, Dossier.id, ids))
-    ):
+    for row in late_rows(session, date_from, date_to, method, at):
         closed = row.resolved_at if row.status in RESOLVED_STATUSES else row.closed_at
         if closed is not None and row.accepted_at and closed < row.accepted_at:
             closed = row.accepted_at
         done = closed is not None and closed < end
+        until = closed.date() if done else date_to
+        late = days_late.get((row.due_date, until))
+        if late is None:
+            late = deadlines.days_late(calendar, row.due_date, until) if row.due_date else 0
+            days_late[row.due_date, until] = late
         result.append(
             {
                 "id": row.id,
@@ -768,22 +754,115 @@ def late_dossiers(
                 "state": "resolved" if done else "pending",
                 "due_date": row.due_date.isoformat() if row.due_date else None,
                 "resolved_on": closed.date().isoformat() if done else None,
-                "_until": closed.date() if done else date_to,
-                "_hours": (row.due_at, closed if done else end) if row.due_in_hours else None,
+                "officer": row.officer,
+                "reason": row.reason,
+                "days_late": late,
+                # A limit in working hours: also the working hours past its due moment.
+                "hours_late": round(
+                    calendar.working_hours_between(row.due_at, closed if done else end), 2
+                )
+                if row.due_in_hours
+                else None,
             }
-        )
-    _officers_and_reasons(session, result, end)
-    for item in result:
-        due = dt.date.fromisoformat(item["due_date"]) if item["due_date"] else None
-        until = item.pop("_until")
-        item["days_late"] = deadlines.days_late(calendar, due, until) if due else 0
-        hours = item.pop("_hours")
-        # A limit in working hours: also the working hours past its due moment.
-        item["hours_late"] = (
-            round(calendar.working_hours_between(*hours), 2) if hours is not None else None
         )
     result.sort(key=lambda r: (r["due_date"] or "", r["code"] or "", r["id"]))
     return result
+
+
+def late_rows(
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    at: dict | None = None,
+) -> list:
+    """The rows of late_dossiers with their procedure, agency, officer and reason, in one
+    statement (_late_statement). Design method: the late results of the period (late_results)
+    and the dossiers overdue at its end (their ids kept with the stocks: `at`, or read);
+    national method: the ids of late_dossier_ids_from_dossiers."""
+    start, end = _bounds(date_from, date_to)
+    dialect = session.get_bind().dialect.name
+    if method == deadlines.DESIGN:
+        end_day = date_to + ONE_DAY
+        if at is None or at[end_day].overdue_ids is None:
+            at = stocks(session, (end_day,), ids_on=(end_day,))
+        results, ids = True, at[end_day].overdue_ids
+    else:
+        results, ids = False, late_dossier_ids_from_dossiers(session, date_from, date_to, method)
+    if not (results or ids):
+        return []
+    statement = _late_statement(dialect, results, bool(ids))
+    params = {"start": start, "end": end, "ids": ids_value(dialect, ids)}
+    return session.execute(statement, params).all()
+
+
+@functools.cache  # built once per dialect and shape: building it cost more than running it
+def _late_statement(dialect: str, results: bool, listed: bool):
+    """SQL of late_rows, its bounds the parameters `start` and `end`: the late results of
+    [start, end) (`results`) and the dossiers of the parameter `ids` (`listed`, among_ids), a
+    UNION ALL of the two (disjoint: closed before the end, open at the end)."""
+    moment = Dossier.accepted_at.type
+    start, end = bindparam("start", type_=moment), bindparam("end", type_=moment)
+    officer, reason = last_events(end)
+    columns = [
+        Dossier.id,
+        Dossier.code,
+        Dossier.status,
+        Dossier.due_date,
+        Dossier.due_at,
+        Dossier.due_in_hours,
+        Dossier.resolved_at,
+        Dossier.closed_at,
+        Dossier.accepted_at,
+        Procedure.code.label("procedure_code"),
+        Procedure.name.label("procedure_name"),
+        Agency.code.label("agency_code"),
+        Agency.name.label("agency_name"),
+        officer.label("officer"),
+        reason.label("reason"),
+    ]
+
+    def rows(condition):
+        return (
+            select(*columns)
+            .join(Procedure, Procedure.id == Dossier.procedure_id)
+            .join(Agency, Agency.id == Dossier.agency_id)
+            .where(condition)
+        )
+
+    parts = []
+    if results:
+        parts.append(rows(Dossier.id.in_(late_results(start, end))))
+    if listed:
+        parts.append(rows(among_ids(dialect, Dossier.id)))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def last_events(end: dt.datetime) -> tuple:
+    """SQL, of the dossier, from its events before `end` (ix_dossier_event_dossier_at, the last
+    by time then id): the officer, the name (or, without one, the user name) of the user of the
+    last event with one: who resolved it, or who holds it; the reason of the last event that
+    kept the status (an apology, a reschedule) with a reason."""
+    E = DossierEvent
+
+    def last(column, *conditions):
+        return (
+            select(column)
+            .where(E.dossier_id == Dossier.id, E.at < end, *conditions)
+            .order_by(E.at.desc(), E.id.desc())
+            .limit(1)
+            .correlate(Dossier)
+            .scalar_subquery()
+        )
+
+    named = or_(User.full_name != "", User.username != "")
+    officer = last(
+        case((User.full_name != "", User.full_name), else_=User.username),
+        E.user_id == User.id,
+        named,
+    )
+    reason = last(E.reason, E.from_status.is_not_distinct_from(E.to_status), E.reason != "")
+    return officer, reason
 
 
 def late_dossier_ids(
@@ -853,37 +932,6 @@ def late_dossier_ids_from_dossiers(
     late = outcome_criteria(d, close, method)[deadlines.LATE]
     pending = and_(or_(close.is_(None), close >= end), deadlines.pending_overdue(date_to, d))
     return [r.id for r in session.execute(select(d.id).where(or_(and_(resolved, late), pending)))]
-
-
-def _officers_and_reasons(session, items: list[dict], end: dt.datetime) -> None:
-    """Fill "officer" (the user of the dossier's last event before `end`: who resolved it, or
-    who holds it) and "reason" (the reason of its last apology / reschedule event)."""
-    by_id = {item["id"]: item for item in items}
-    for item in items:
-        item["officer"] = None
-        item["reason"] = None
-    ids = list(by_id)
-    if ids:  # one statement for any number of ids (in_ids)
-        events = session.execute(
-            select(
-                DossierEvent.dossier_id,
-                DossierEvent.from_status,
-                DossierEvent.to_status,
-                DossierEvent.reason,
-                User.full_name,
-                User.username,
-            )
-            .outerjoin(User, User.id == DossierEvent.user_id)
-            .where(in_ids(session, DossierEvent.dossier_id, ids), DossierEvent.at < end)
-            .order_by(DossierEvent.dossier_id, DossierEvent.at, DossierEvent.id)
-        )
-        for e in events:
-            item = by_id[e.dossier_id]
-            if e.full_name or e.username:
-                item["officer"] = e.full_name or e.username
-            # An apology keeps the status (from = to) and carries its reason.
-            if e.from_status == e.to_status and e.reason:
-                item["reason"] = e.reason
 
 
 # ---- breakdowns for the workbook and the page (not part of the JSON contract) -------------------

@@ -144,11 +144,27 @@ def in_ids(session, column, ids):
     PostgreSQL (`= ANY(:ids)`), a JSON list read by json_each on SQLite. An IN list of
     thousands of bound values costs its rendering and parsing per statement (the report's late
     list: thousands of dossiers) and needs chunks under SQLite's limit on bound values."""
+    dialect = session.get_bind().dialect.name
+    return among_ids(dialect, column, ids_value(dialect, ids))
+
+
+def among_ids(dialect: str, column, value=None):
+    """in_ids for the `dialect`, its ids `value` (ids_value), or without one: a parameter "ids"
+    given at each execution, for a statement built once."""
+    type_ = ARRAY(Integer) if dialect == "postgresql" else String()
+    if value is None:
+        ids = bindparam("ids", type_=type_)
+    else:
+        ids = bindparam("ids", value, type_=type_, unique=True)
+    if dialect == "postgresql":
+        return column == any_(ids)
+    return column.in_(select(func.json_each(ids).table_valued("value").c.value))
+
+
+def ids_value(dialect: str, ids):
+    """The value of in_ids' parameter for these ids: a list (PostgreSQL), JSON (SQLite)."""
     ids = [int(i) for i in ids]
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer), unique=True))
-    values = func.json_each(bindparam("ids", json.dumps(ids), unique=True)).table_valued("value")
-    return column.in_(select(values.c.value))
+    return ids if dialect == "postgresql" else json.dumps(ids)
 
 
 bytewise = _function(
