@@ -27,9 +27,23 @@ gather_statistics)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import NamedTuple
 
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    event,
+    func,
+    inspect,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from domain import clock, deadlines, month_figures
@@ -86,41 +100,70 @@ def read(session, days, count, today: dt.date | None = None, ids_on=()) -> tuple
     value to keep()). A kept instant that has passed (not after `today`) is read from its rows
     when they are current (the overdue ids only for the days in `ids_on`); any other is
     counted live by `count(day)` -> (rows, overdue ids), and kept when it is a kept instant
-    that has passed. The versions are read before anything is counted (a change committed
-    meanwhile moves them, and keep() then stores nothing)."""
+    that has passed. The versions, the rows and the ids of the current instants are one
+    statement (_read_statement), read before anything is counted (a change committed
+    meanwhile moves the versions, and keep() then stores nothing)."""
     today = today or clock.today()
     days = sorted(set(days))
     keepable = [d for d in days if kept(d) and d <= today]
-    versions, current = month_figures.read_versions(
-        session, OpenSnapshot.__table__, "day", keepable
-    )
-    out: dict = {}
-    if current:
-        R, P = OpenSnapshotRow, Procedure
-        rows: dict = {d: [] for d in current}
-        for day, *row in session.execute(
-            select(R.day, R.agency_id, R.procedure_id, P.field_id, P.level, R.open, R.overdue)
-            .join(P, P.id == R.procedure_id)
-            .where(R.day.in_(sorted(current)))
+    versions: dict = {}
+    rows: dict = {}
+    ids: dict = {}
+    if keepable:
+        params = {"days": keepable, "ids_on": [d for d in keepable if d in ids_on] or [None]}
+        for day, version, filled, dossier_id, *row in session.connection().execute(
+            _read_statement(), params
         ):
-            rows[day].append(tuple(row))
-        ids: dict = {d: [] for d in current if d in ids_on}
-        if ids:
-            Late = OpenSnapshotOverdue
-            for day, dossier_id in session.execute(
-                select(Late.day, Late.dossier_id).where(Late.day.in_(sorted(ids)))
-            ):
+            versions[day] = version
+            if filled != version:
+                continue
+            rows.setdefault(day, [])
+            if day in ids_on:
+                ids.setdefault(day, [])
+            if dossier_id is not None:
                 ids[day].append(dossier_id)
-        out = {d: Stock(rows[d], ids.get(d)) for d in current}
+            elif row[0] is not None:
+                rows[day].append(tuple(row))
+    out = {d: Stock(r, ids.get(d)) for d, r in rows.items()}
     pending = []
     for day in days:
-        if day in current:
+        if day in out:
             continue
         counted, overdue_ids = count(day)
         out[day] = Stock([tuple(r) for r in counted], list(overdue_ids))
         if day in keepable:
             pending.append((day, versions.get(day), out[day]))
     return out, pending
+
+
+@functools.cache  # built once: building it cost more than running it
+def _read_statement():
+    """SQL of read(): per kept instant of the parameter `days`, its version and filled, then
+    (when current: filled = version) its rows with the procedure's field and level, and for
+    the instants of the parameter `ids_on` the overdue ids; (day, version, filled, dossier
+    id, agency id, procedure id, field id, level, open, overdue), a row without the rows' part
+    for an instant without rows or not current."""
+    S, R, P, Late = OpenSnapshot, OpenSnapshotRow, Procedure, OpenSnapshotOverdue
+    current = and_(S.filled == S.version, S.day.in_(bindparam("days", expanding=True)))
+    # Typed NULLs: PostgreSQL types a column of the union by its first two parts.
+    no_id = cast(null(), Integer)
+    nothing = [no_id, no_id, no_id, cast(null(), String), no_id, no_id]
+    instants = select(S.day, S.version, S.filled, no_id, *nothing).where(
+        S.day.in_(bindparam("days", expanding=True))
+    )
+    counted = (
+        select(S.day, S.version, S.filled, no_id, R.agency_id, R.procedure_id)
+        .add_columns(P.field_id, P.level, R.open, R.overdue)
+        .join(R, R.day == S.day)
+        .join(P, P.id == R.procedure_id)
+        .where(current)
+    )
+    overdue = (
+        select(S.day, S.version, S.filled, Late.dossier_id, *nothing)
+        .join(Late, Late.day == S.day)
+        .where(current, S.day.in_(bindparam("ids_on", expanding=True)))
+    )
+    return union_all(instants, counted, overdue)
 
 
 def keep(session, pending: list) -> None:

@@ -276,14 +276,21 @@ def _add(session, ids: list[int]) -> None:
 def sums(session, date_from: dt.date, date_to: dt.date, keys, names) -> list:
     """[(key values..., sums of `names`)] over the days of [from, to], grouped by `keys`
     (columns of ReportDay, Procedure.field_id / Procedure.level: then joined, or null())."""
+    statement = _sums_statement(tuple(keys), tuple(names))
+    return session.connection().execute(statement, {"first": date_from, "last": date_to}).all()
+
+
+@functools.cache  # built once per shape (see the module's doc)
+def _sums_statement(keys: tuple, names: tuple):
+    """SQL of sums(), the days between the parameters `first` and `last`."""
     R = ReportDay
     stmt = select(*keys, *(func.sum(getattr(R, n)) for n in names)).where(
-        R.day >= date_from, R.day <= date_to
+        R.day >= bindparam("first", type_=R.day.type), R.day <= bindparam("last", type_=R.day.type)
     )
     if any(getattr(k, "class_", None) is Procedure for k in keys):
         stmt = stmt.join(Procedure, Procedure.id == R.procedure_id)
     grouped = [k for k in keys if not isinstance(k, Null)]  # a NULL key: that level not asked
-    return session.execute(stmt.group_by(*grouped) if grouped else stmt).all()
+    return stmt.group_by(*grouped) if grouped else stmt
 
 
 def period_rows(session, date_from: dt.date, date_to: dt.date) -> list:
