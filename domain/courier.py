@@ -82,28 +82,17 @@ class CourierCount:
 def courier_counts(session, date_from=None, date_to=None, agency_ids=None) -> list[CourierCount]:
     """Per agency and direction: runs and dossiers carried in [from, to] (run dates). The one
     SQL of the report's "courier" (and its breakdown by agency) and the courier totals page.
-    The period's runs are added up first (by their run_date index, each run's dossiers counted
-    by the index of its items), the agency joined to the groups: driven by the agency, SQLite
-    read the period's runs once per agency and sorted every item for count(DISTINCT)."""
+    The period's runs are added up first (run_counts), the agency joined to the groups: driven
+    by the agency, SQLite read the period's runs once per agency and sorted every item for
+    count(DISTINCT)."""
     R = CourierRun
 
-    carried = (
-        select(func.count(CourierItem.id))
-        .where(CourierItem.run_id == R.id)
-        .correlate(R)
-        .scalar_subquery()
-    )
-    runs = select(
-        R.agency_id,
-        R.direction,
-        func.count(R.id).label("runs"),
-        func.sum(carried).label("dossiers"),
-    ).group_by(R.agency_id, R.direction)
+    criteria = []
     if date_from is not None:
-        runs = runs.where(R.run_date >= date_from)
+        criteria.append(R.run_date >= date_from)
     if date_to is not None:
-        runs = runs.where(R.run_date <= date_to)
-    runs = scoped(runs, R.agency_id, agency_ids).subquery("runs")
+        criteria.append(R.run_date <= date_to)
+    runs = scoped(run_counts(criteria, R.agency_id), R.agency_id, agency_ids).subquery("runs")
     query = (
         select(Agency.id, Agency.name, runs.c.direction, runs.c.runs, runs.c.dossiers)
         .join(Agency, Agency.id == runs.c.agency_id)
@@ -112,9 +101,38 @@ def courier_counts(session, date_from=None, date_to=None, agency_ids=None) -> li
     return [CourierCount(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in session.execute(query)]
 
 
+def run_counts(criteria: list, *keys):
+    """SQL: (keys..., direction, runs, dossiers carried) of the runs that meet `criteria` (the
+    run_date range), by `keys` and direction: each run's dossiers counted by the index of its
+    items (the report's part: reports.service_figures)."""
+    R = CourierRun
+    carried = (
+        select(func.count(CourierItem.id))
+        .where(CourierItem.run_id == R.id)
+        .correlate(R)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            *keys,
+            R.direction,
+            func.count(R.id).label("runs"),
+            func.sum(carried).label("dossiers"),
+        )
+        .where(*criteria)
+        .group_by(*keys, R.direction)
+    )
+
+
 def courier_summary(session, date_from=None, date_to=None) -> dict:
     """Design §6 "courier": dossiers carried to agencies / back to the center."""
+    rows = courier_counts(session, date_from, date_to)
+    return direction_totals((r.direction, r.dossiers) for r in rows)
+
+
+def direction_totals(rows) -> dict:
+    """courier_summary from (direction, dossiers) rows."""
     totals = {"to_agencies": 0, "to_center": 0}
-    for row in courier_counts(session, date_from, date_to):
-        totals["to_agencies" if row.direction == "to_agency" else "to_center"] += row.dossiers
+    for direction, dossiers in rows:
+        totals["to_agencies" if direction == "to_agency" else "to_center"] += int(dossiers or 0)
     return totals

@@ -164,9 +164,9 @@ def evaluation_counts_by_score(
 
     keys = [F.agency_id] if by_agency else []
     query = (
-        select(F.score, F.max_score, func.count(F.id), *keys)
-        .where(F.cancelled_at.is_(None), *within(F.submitted_at, date_from, date_to))
-        .group_by(F.max_score, F.score, *keys)
+        score_counts(within(F.submitted_at, date_from, date_to))
+        .add_columns(*keys)
+        .group_by(*keys)
         .order_by(*keys, F.max_score.desc(), F.score.desc())
     )
     if form_set:
@@ -181,7 +181,28 @@ def evaluation_counts_by_score(
 def evaluation_summary(session, date_from=None, date_to=None) -> dict:
     """As in the report of design §6: {"total": n, "by_score": {"8/8": n, ...}}."""
     rows = evaluation_counts_by_score(session, date_from, date_to)
-    return {"total": sum(r.count for r in rows), "by_score": {r.label: r.count for r in rows}}
+    return score_summary((r.score, r.max_score, r.count) for r in rows)
+
+
+def score_summary(rows) -> dict:
+    """evaluation_summary from (score, max score, forms) rows, highest first."""
+    rows = sorted(((int(s), int(m), int(n)) for s, m, n in rows), key=lambda r: (-r[1], -r[0]))
+    return {
+        "total": sum(n for _s, _m, n in rows),
+        "by_score": {score_label(s, m): n for s, m, n in rows},
+    }
+
+
+def score_counts(criteria: list):
+    """SQL: (score, max score, forms) of the forms not cancelled that meet `criteria` (the
+    submitted_at range), highest first (the largest scale first): evaluation_counts_by_score
+    without its options (the report's part: reports.service_figures)."""
+    F = EvaluationForm
+    return (
+        select(F.score, F.max_score, func.count(F.id))
+        .where(F.cancelled_at.is_(None), *criteria)
+        .group_by(F.max_score, F.score)
+    )
 
 
 def evaluation_counts_by_agency(session, date_from=None, date_to=None, agency_ids=None):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import object_session
 
 from domain import clock
 from domain.notifications import queue_notices
-from domain.periods import within
+from domain.periods import day_bounds, within
 from domain.service import RuleError, share
 from domain.sql import count_if, day_of, scoped
 from models import Feedback
@@ -74,13 +74,28 @@ def apply_answer(feedback, user, now: dt.datetime, session=None) -> None:
         raise RuleError("feedback_answer_before_receipt")
 
 
-def answered_criteria(date_to: dt.date | None = None):
-    """SQL: answered (by the end of `date_to` when given), and of those answered on time
-    (answer date <= due date)."""
+def answered_criteria(end=None):
+    """SQL: answered (before the moment `end`, the end of the period, when given), and of those
+    answered on time (answer date <= due date)."""
     F = Feedback
 
-    answered = and_(F.answered_at.is_not(None), *within(F.answered_at, None, date_to))
+    answered = F.answered_at.is_not(None)
+    if end is not None:
+        answered = and_(answered, F.answered_at < end)
     return answered, and_(answered, day_of(F.answered_at) <= F.due_date)
+
+
+def feedback_figures(criteria: list, end, today) -> list:
+    """SQL: the figures of feedback_counts (received, answered, answered_on_time, overdue) of
+    the feedback that meets `criteria` (the received_at range), answered before `end`,
+    overdue at `today` (values or parameters: the report's part, reports.service_figures)."""
+    answered, on_time = answered_criteria(end)
+    return [
+        func.count(Feedback.id).label("received"),
+        count_if(answered).label("answered"),
+        count_if(on_time).label("answered_on_time"),
+        count_if(overdue_criterion(today)).label("overdue"),
+    ]
 
 
 def feedback_counts(
@@ -97,17 +112,11 @@ def feedback_counts(
     F = Feedback
 
     today = today or clock.today()
-    answered, on_time = answered_criteria(date_to)
     keys = [F.channel] if by_channel else []
+    criteria = within(F.received_at, date_from, date_to)
     query = (
-        select(
-            func.count(F.id).label("received"),
-            count_if(answered).label("answered"),
-            count_if(on_time).label("answered_on_time"),
-            count_if(overdue_criterion(today)).label("overdue"),
-            *keys,
-        )
-        .where(*within(F.received_at, date_from, date_to))
+        select(*feedback_figures(criteria, day_bounds(None, date_to)[1], today), *keys)
+        .where(*criteria)
         .group_by(*keys)
     )
     query = scoped(query, F.agency_id, agency_ids)

@@ -210,11 +210,17 @@ def fees_collected_vnd(
 ) -> int:
     """The total collected in the period (design §6 "fees_collected_vnd")."""
 
-    query = select(func.coalesce(func.sum(Payment.amount_vnd), 0)).where(
-        Payment.cancelled_at.is_(None), *within(Payment.paid_at, date_from, date_to)
-    )
+    query = fees_collected(within(Payment.paid_at, date_from, date_to))
     if agency_ids is not None:
         query = scoped(
             query.join(Dossier, Payment.dossier_id == Dossier.id), Dossier.agency_id, agency_ids
         )
     return int(session.scalar(query) or 0)
+
+
+def fees_collected(criteria: list):
+    """SQL: the total of the payments not cancelled that meet `criteria` (the paid_at range;
+    the report's part: reports.service_figures)."""
+    return select(func.coalesce(func.sum(Payment.amount_vnd), 0)).where(
+        Payment.cancelled_at.is_(None), *criteria
+    )

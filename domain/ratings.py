@@ -125,12 +125,20 @@ def rating_counts(session, date_from=None, date_to=None, agency_ids=None) -> dic
     report, the ratings' totals page and the dashboard. `agency_ids`: ratings of the officers
     of those agencies."""
 
-    query = select(*_level_sums()).where(
-        StaffRating.cancelled_at.is_(None), *within(StaffRating.rated_at, date_from, date_to)
-    )
+    query = level_counts(within(StaffRating.rated_at, date_from, date_to))
     if agency_ids is not None:
         query = query.where(_of_agencies(agency_ids))
-    row = session.execute(query).one()
+    return rating_totals(session.execute(query).one())
+
+
+def level_counts(criteria: list):
+    """SQL: the ratings not cancelled that meet `criteria` (the rated_at range), one count per
+    level of RATING_LEVELS (the report's part: reports.service_figures)."""
+    return select(*_level_sums()).where(StaffRating.cancelled_at.is_(None), *criteria)
+
+
+def rating_totals(row) -> dict:
+    """{level: n, "total": n} from the counts of level_counts."""
     counts = {lvl: int(v) for lvl, v in zip(RATING_LEVELS, row)}
     counts["total"] = sum(counts.values())
     return counts

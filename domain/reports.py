@@ -48,10 +48,24 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from sqlalchemy import and_, bindparam, case, func, null, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.elements import Null
 
 from domain import (
+    clock,
     courier,
     deadlines,
     digitisation,
@@ -88,12 +102,17 @@ from domain.status import (
 from models import (
     LONG_SPAN_DAYS,
     Agency,
+    CourierRun,
     Dossier,
     DossierEvent,
     DossierPause,
+    EvaluationForm,
+    Feedback,
     Field,
+    Payment,
     Procedure,
     ReportDay,
+    StaffRating,
     User,
 )
 
@@ -619,17 +638,13 @@ def build_report(
     totals = _zero()
     for row in rows:
         _add(totals, row)
-    fb = feedback.feedback_counts(session, date_from, date_to)[0]
     return {
         "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
         "rows": rows,
         "totals": totals,
         "returned_by_post": report_days.returned_from(days),
-        "fees_collected_vnd": payments.fees_collected_vnd(session, date_from, date_to),
-        "staff_ratings": ratings.rating_counts(session, date_from, date_to),
-        "evaluation_forms": evaluation.evaluation_summary(session, date_from, date_to),
-        "feedback": {k: fb[k] for k in ("received", "answered", "answered_on_time")},
-        "courier": courier.courier_summary(session, date_from, date_to),
+        # fees_collected_vnd, staff_ratings, evaluation_forms, feedback, courier
+        **service_figures(session, date_from, date_to),
         # Waiting and serving times of the hall's queue (domain/queue.figures).
         "queue": {
             k: v
@@ -641,6 +656,76 @@ def build_report(
         "official_form": official_form(session, date_from, date_to, method, groups),
         "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at),
     }
+
+
+def service_figures(session, date_from: dt.date, date_to: dt.date) -> dict:
+    """The report's figures of the service modules — "fees_collected_vnd", "staff_ratings",
+    "evaluation_forms", "feedback", "courier" — in one statement (_services_statement) whose
+    parts are the SQL of their modules (the same as fees_collected_vnd, rating_counts,
+    evaluation_summary, feedback_counts, courier_summary: the totals pages)."""
+    start, end = _bounds(date_from, date_to)
+    params = {
+        "start": start,
+        "end": end,
+        "first": date_from,
+        "last": date_to,
+        "today": clock.today(),
+    }
+    parts: dict = {kind: [] for kind in _SERVICE_PARTS}
+    for kind, key, *n in session.connection().execute(_services_statement(), params):
+        parts[kind].append((key, *n))
+    ((_, fees, *_),) = parts["fees"]
+    ((_, *levels, _),) = parts["ratings"]
+    ((_, received, answered, on_time, _overdue),) = parts["feedback"]
+    return {
+        "fees_collected_vnd": int(fees or 0),
+        "staff_ratings": ratings.rating_totals(levels),
+        "evaluation_forms": evaluation.score_summary(r[1:4] for r in parts["forms"]),
+        "feedback": {
+            "received": int(received),
+            "answered": int(answered),
+            "answered_on_time": int(on_time),
+        },
+        "courier": courier.direction_totals((r[0], r[2]) for r in parts["courier"]),
+    }
+
+
+_SERVICE_PARTS = ("fees", "ratings", "feedback", "forms", "courier")
+
+
+@functools.cache  # built once: building it cost more than running it
+def _services_statement():
+    """SQL of service_figures: (part, key, up to four numbers) per row, a UNION ALL of the
+    modules' parts over the parameters `start`, `end` (the period's moments), `first`, `last`
+    (its dates) and `today`."""
+    moment = Payment.paid_at.type
+    start, end = bindparam("start", type_=moment), bindparam("end", type_=moment)
+    first = bindparam("first", type_=CourierRun.run_date.type)
+    last = bindparam("last", type_=CourierRun.run_date.type)
+    today = bindparam("today", type_=CourierRun.run_date.type)
+    F = Feedback
+    parts = {
+        "fees": payments.fees_collected([Payment.paid_at >= start, Payment.paid_at < end]),
+        "ratings": ratings.level_counts(
+            [StaffRating.rated_at >= start, StaffRating.rated_at < end]
+        ),
+        "feedback": select(*feedback.feedback_figures([], end, today)).where(
+            F.received_at >= start, F.received_at < end
+        ),
+        "forms": evaluation.score_counts(
+            [EvaluationForm.submitted_at >= start, EvaluationForm.submitted_at < end]
+        ),
+        "courier": courier.run_counts([CourierRun.run_date >= first, CourierRun.run_date <= last]),
+    }
+
+    def padded(kind, part):
+        columns = list(part.subquery().c)
+        key = columns.pop(0) if kind == "courier" else cast(null(), String)
+        numbers = [cast(c, BigInteger) for c in columns]
+        numbers += [cast(null(), BigInteger)] * (4 - len(numbers))
+        return select(literal(kind, String), cast(key, String), *numbers)
+
+    return union_all(*(padded(kind, part) for kind, part in parts.items()))
 
 
 # ---- the official form as filed: rows by field, grouped by level --------------------------------
