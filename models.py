@@ -384,6 +384,8 @@ LONG_SPAN = {
 # ix_dossier_late_result instead of every result of the period (domain/sql.py late_result).
 # SQLite: the date as the first ten characters of the stored text, the column on the left (SQLite
 # 3.40 does not match a partial index whose WHERE calls date(), nor `substr(...) > due_date`).
+# The predicate of the indexes of the rows not cancelled (payments, ratings: migration 0019).
+NOT_CANCELLED = "cancelled_at IS NULL"
 LATE_RESULT = {
     "sqlite": "due_date < substr(resolved_at, 1, 10) OR (due_in_hours AND resolved_at > due_at)",
     "postgresql": "due_date < CAST(resolved_at AS DATE) OR (due_in_hours AND resolved_at > due_at)",
@@ -685,6 +687,15 @@ class Payment(TimestampMixin, db.Model):
         CheckConstraint(_in("method", PAYMENT_METHODS), name="method"),
         CheckConstraint("amount_vnd > 0", name="amount"),
         Index("ix_payment_paid_at", "paid_at"),
+        # The report's fees collected: a period of the payments not cancelled, covered.
+        Index(
+            "ix_payment_collected",
+            "paid_at",
+            "amount_vnd",
+            "cancelled_at",
+            sqlite_where=text(NOT_CANCELLED),
+            postgresql_where=text(NOT_CANCELLED),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
@@ -789,6 +800,15 @@ class StaffRating(TimestampMixin, db.Model):
         CheckConstraint(_in("level", RATING_LEVELS), name="level"),
         CheckConstraint(_in("channel", RATING_CHANNELS), name="channel"),
         Index("ix_staff_rating_staff_at", "staff_id", "rated_at"),
+        # The report's staff ratings: a period of the ratings not cancelled, covered.
+        Index(
+            "ix_staff_rating_counted",
+            "rated_at",
+            "level",
+            "cancelled_at",
+            sqlite_where=text(NOT_CANCELLED),
+            postgresql_where=text(NOT_CANCELLED),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

@@ -116,16 +116,19 @@ def digitisation_summary(session, date_from: dt.date, date_to: dt.date) -> dict:
     )
 
 
-def summary(session, scanned: dict, results: dict) -> dict:
+def summary(session, scanned: dict, results: dict, agencies=None) -> dict:
     """The totals, then `rows` per agency (every active agency ordered like the report, an
     inactive one only when it has figures), from {agency_id: (received, scanned)} and
-    {agency_id: (resolved, with result)}."""
+    {agency_id: (resolved, with result)}; `agencies`: the rows (id, code, name, active) in
+    that order, already read (read here without)."""
     rows = []
-    for a in session.execute(
-        select(Agency.id, Agency.code, Agency.name, Agency.active).order_by(
-            Agency.sort_order, Agency.code
-        )
-    ):
+    if agencies is None:
+        agencies = session.execute(
+            select(Agency.id, Agency.code, Agency.name, Agency.active).order_by(
+                Agency.sort_order, Agency.code
+            )
+        ).all()
+    for a in agencies:
         received, done = scanned.get(a.id, (0, 0))
         resolved, with_result = results.get(a.id, (0, 0))
         if not a.active and not (received or resolved):

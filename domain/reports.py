@@ -47,9 +47,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import NamedTuple
 
 from sqlalchemy import (
     BigInteger,
+    Integer,
     String,
     and_,
     bindparam,
@@ -57,6 +59,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -536,13 +539,18 @@ def figure_groups_from_dossiers(
     ]
 
 
-def _fields(session) -> tuple[dict[int, list], dict[int, tuple]]:
-    """({agency id: its active fields' ids, by code}, {field id: (code, name)})."""
+def _fields(session, fields=None) -> tuple[dict[int, list], dict[int, tuple]]:
+    """({agency id: its active fields' ids, by code}, {field id: (code, name)}); `fields`: the
+    rows (id, code, name, agency id, active) by code, already read (catalog)."""
     fields_by_agency: dict[int, list] = {}
     field_info: dict[int, tuple] = {}
-    for f in session.execute(
-        select(Field.id, Field.code, Field.name, Field.agency_id, Field.active).order_by(Field.code)
-    ):
+    if fields is None:
+        fields = session.execute(
+            select(Field.id, Field.code, Field.name, Field.agency_id, Field.active).order_by(
+                Field.code
+            )
+        )
+    for f in fields:
         field_info[f.id] = (f.code, f.name)
         if f.active:
             fields_by_agency.setdefault(f.agency_id, []).append(f.id)
@@ -569,6 +577,59 @@ def _field_rows(per_field: dict, active: list, field_info: dict) -> list[dict]:
     ]
 
 
+def read_catalog(session) -> tuple[list, list]:
+    """([agency rows (id, code, name, active)] by sort order and code, [field rows (id, code,
+    name, agency_id, active)] by code): what the report's rows, digitisation and official form
+    read of the catalog, in one statement (_catalog_statement)."""
+    agencies, fields = [], []
+    for kind, *row in session.connection().execute(_catalog_statement()):
+        if kind == "agency":
+            agencies.append(_AgencyRow(*row[:4]))
+        else:
+            fields.append(_FieldRow(*row[:5]))
+    return agencies, fields
+
+
+class _AgencyRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+    active: bool
+
+
+class _FieldRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+    active: bool
+    agency_id: int
+
+
+@functools.cache  # built once: building it cost more than running it
+def _catalog_statement():
+    """SQL of read_catalog: the agencies then the fields, ordered as read_catalog says."""
+    agencies = select(
+        literal("agency", String).label("kind"),
+        Agency.id,
+        Agency.code,
+        Agency.name,
+        Agency.active,
+        cast(null(), Integer).label("agency_id"),
+        Agency.sort_order.label("sort_order"),
+    )
+    fields = select(
+        literal("field", String),
+        Field.id,
+        Field.code,
+        Field.name,
+        Field.active,
+        Field.agency_id,
+        cast(null(), Integer),
+    )
+    order = ("kind", "sort_order", "code")
+    return union_all(agencies, fields).order_by(*(literal_column(c) for c in order))
+
+
 def dossier_rows(
     session,
     date_from: dt.date,
@@ -576,9 +637,10 @@ def dossier_rows(
     by_field: bool = False,
     method: str = deadlines.DESIGN,
     groups: list | None = None,
+    catalog: tuple | None = None,
 ) -> list:
     """The agency rows (and their field rows `by_field`); `groups`: figure_groups already
-    read for the period."""
+    read for the period; `catalog`: the agencies and fields already read (catalog)."""
     if groups is None:
         groups = figure_groups(session, date_from, date_to, method, by_field=by_field)
     counts: dict[int, dict] = {}
@@ -588,12 +650,14 @@ def dossier_rows(
         if by_field:
             _add(field_counts.setdefault(agency_id, {}).setdefault(field_id, _zero()), row)
 
-    agencies = session.execute(
-        select(Agency.id, Agency.code, Agency.name, Agency.active).order_by(
-            Agency.sort_order, Agency.code
-        )
-    ).all()
-    fields_by_agency, field_info = _fields(session) if by_field else ({}, {})
+    agencies, fields = catalog or (None, None)
+    if agencies is None:
+        agencies = session.execute(
+            select(Agency.id, Agency.code, Agency.name, Agency.active).order_by(
+                Agency.sort_order, Agency.code
+            )
+        ).all()
+    fields_by_agency, field_info = _fields(session, fields) if by_field else ({}, {})
     rows = []
     for a in agencies:
         figures = counts.get(a.id, _zero())
@@ -634,7 +698,8 @@ def build_report(
     # The period's days, read once: the flows, digitisation, returns by post.
     days = report_days.period_rows(session, date_from, date_to)
     groups = figure_groups(session, date_from, date_to, method, at=at, days=days)
-    rows = dossier_rows(session, date_from, date_to, by_field, method, groups)
+    catalog = read_catalog(session)
+    rows = dossier_rows(session, date_from, date_to, by_field, method, groups, catalog)
     totals = _zero()
     for row in rows:
         _add(totals, row)
@@ -651,9 +716,13 @@ def build_report(
             for k, v in queue.figures(session, Period.between(date_from, date_to)).items()
             if k != "period"
         },
-        "digitisation": digitisation.summary(session, *report_days.digitisation_from(days)),
+        "digitisation": digitisation.summary(
+            session, *report_days.digitisation_from(days), agencies=catalog[0]
+        ),
         "method": method,
-        "official_form": official_form(session, date_from, date_to, method, groups),
+        "official_form": official_form(
+            session, date_from, date_to, method, groups, fields=catalog[1]
+        ),
         "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at),
     }
 
@@ -753,16 +822,17 @@ def official_form(
     date_to: dt.date,
     method: str = deadlines.DESIGN,
     groups: list | None = None,
+    fields: list | None = None,
 ) -> dict:
     """{"groups": [{"level", "label", "rows": [{"field_code", "field_name", figures…}],
     "totals"}], "totals"}: one row per field with figures in the period under the level of its
     procedures, the fields ordered by code (no field: "Khác", last); the groups add up to the
-    totals of the report."""
+    totals of the report. `fields`: the fields already read (catalog)."""
     if groups is None:
         groups = figure_groups(session, date_from, date_to, method, by_field=False)
-    names = {
-        f.id: (f.code, f.name) for f in session.execute(select(Field.id, Field.code, Field.name))
-    }
+    if fields is None:
+        fields = session.execute(select(Field.id, Field.code, Field.name))
+    names = {f.id: (f.code, f.name) for f in fields}
     by_level: dict[str, dict] = {}
     for _agency_id, field_id, level, figures in groups:
         fields_ = by_level.setdefault(level or "province", {})
