@@ -15,9 +15,10 @@ Times are naive local time (business timestamps); every function takes `now` (in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 
 from domain import kiosk
 from domain.counters import next_in_day
@@ -331,12 +332,12 @@ class Figure:
         }
 
 
-def figures(session, period) -> dict:
-    """Waiting (issued → first called) and serving (called → served) times per group and per
-    counter, for tickets issued in `period` (domain/periods.Period). The one query the totals
-    page, the report JSON and the workbook share."""
-    start, end = period.start, period.end
-    rows = session.execute(
+@functools.cache  # built once: building it cost more than running it (the report reads it)
+def _tickets_statement():
+    """SQL of figures(): the tickets issued on the days between the parameters `first` and
+    `last`, with their group and counter."""
+    day = QueueTicket.day
+    return (
         select(
             ServiceGroup.prefix,
             ServiceGroup.name,
@@ -349,8 +350,16 @@ def figures(session, period) -> dict:
         )
         .join(ServiceGroup, ServiceGroup.id == QueueTicket.group_id)
         .outerjoin(QueueCounter, QueueCounter.id == QueueTicket.counter_id)
-        .where(QueueTicket.day >= start, QueueTicket.day <= end)
-    ).all()
+        .where(day >= bindparam("first", type_=day.type), day <= bindparam("last", type_=day.type))
+    )
+
+
+def figures(session, period) -> dict:
+    """Waiting (issued → first called) and serving (called → served) times per group and per
+    counter, for tickets issued in `period` (domain/periods.Period). The one query the totals
+    page, the report JSON and the workbook share."""
+    start, end = period.start, period.end
+    rows = session.connection().execute(_tickets_statement(), {"first": start, "last": end})
     groups: dict[str, Figure] = {}
     counters: dict[str, Figure] = {}
     total = Figure("total")
