@@ -95,6 +95,7 @@ from domain.sql import (
     never_indexed,
     result_before_acceptance,
     unindexed,
+    without_jit,
 )
 from domain.status import (
     CLOSED_STATUSES,
@@ -690,6 +691,7 @@ def build_report(
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
+    without_jit(session)
     # What is open at the period's boundaries: its figures and the pending part of the late list.
     at = None
     if method == deadlines.DESIGN:

@@ -111,6 +111,15 @@ def lock_pair(session, first: int, second: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": first, "b": second})
 
 
+def without_jit(session) -> None:
+    """PostgreSQL: no JIT compilation for the rest of the transaction (SET LOCAL jit = off).
+    A report is short index-range reads whose plans can still cost past jit_above_cost (the
+    late list of a year: its outcome expressions over thousands of rows); compiling them cost
+    seconds where running them costs milliseconds (issue 16). SQLite: nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def insert_for(session):
     """The dialect's INSERT construct, which has `on_conflict_do_nothing` and
     `on_conflict_do_update` (both dialects)."""
