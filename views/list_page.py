@@ -127,18 +127,15 @@ def _kept_page(view, template: str, kwargs: dict) -> str | None:
     context = _context(view, kwargs)
     jinja_template = current_app.jinja_env.get_or_select_template(template)
     row_context = jinja_template.new_context(context)
-    rows = []
-    for row in kwargs["data"]:
-        html = view.list_row_html(row_context, row)
-        if html is None:
-            return None
-        rows.append(f"<tr> {html} </tr> ")
+    rows = view.list_rows_html(row_context, kwargs["data"])
+    if rows is None:
+        return None
     kept = _lookup(view, template, context, kwargs)
     if kept is None:
         kept = _write(view, jinja_template, context, kwargs)
     parts = _Parts(current_app.jinja_env, context)
     values = {
-        "rows": "".join(rows),
+        "rows": "".join(f"<tr> {html} </tr> " for html in rows),
         "count": parts.macro("count_text"),
         "pager": parts.macro("pager"),
         "user": escape(current_user.full_name),
