@@ -44,13 +44,15 @@ KEPT_PER_VIEW = 32
 
 
 class _Kept:
-    """One kept page: its text split at the holes (text, hole name, text, ...), and the filter
-    choices and settings it was written with (held: their ids in the key stay theirs)."""
+    """One kept page: its text split at the holes (text, hole name, text, ...), the filter
+    choices and settings it was written with (held: their ids in the key stay theirs), and what
+    its rows share (their links up to the row's id, the cells' formatters)."""
 
     def __init__(self, parts: tuple, groups, settings):
         self.parts = parts
         self.groups = groups
         self.settings = settings
+        self.rows_page = None  # what its rows share (views/list_rows.py), once it had rows
 
 
 class KeptListPageMixin:
@@ -126,13 +128,21 @@ def _kept_page(view, template: str, kwargs: dict) -> str | None:
         return None
     context = _context(view, kwargs)
     jinja_template = current_app.jinja_env.get_or_select_template(template)
-    row_context = jinja_template.new_context(context)
-    rows = view.list_rows_html(row_context, kwargs["data"])
-    if rows is None:
-        return None
-    kept = _lookup(view, template, context, kwargs)
+    kept = _lookup(view, template, kwargs)
+    rows, rows_page = [], None if kept is None else kept.rows_page
+    if kwargs["data"]:  # (no rows: the template's message, whoever writes the rows)
+        if not view.list_rows_in_python:
+            return None
+        row_context = jinja_template.new_context(context)
+        rows_page = rows_page or view.list_rows_page(row_context)
+        if rows_page is None:
+            return None
+        rows = view.list_rows_html(rows_page, row_context, kwargs["data"])
+        if rows is None:
+            return None
     if kept is None:
         kept = _write(view, jinja_template, context, kwargs)
+    kept.rows_page = kept.rows_page or rows_page
     parts = _Parts(current_app.jinja_env, context)
     values = {
         "rows": "".join(f"<tr> {html} </tr> " for html in rows),
@@ -183,7 +193,7 @@ def clear() -> None:
         _pages.clear()
 
 
-def _lookup(view, template: str, context: dict, kwargs: dict) -> _Kept | None:
+def _lookup(view, template: str, kwargs: dict) -> _Kept | None:
     key = _key(view, template, kwargs)
     g.motcua_kept_key = key
     with _lock:

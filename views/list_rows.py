@@ -198,17 +198,21 @@ class ListRowsMixin:
 
     @pass_context
     def list_row_html(self, context, row):
-        rows = self.list_rows_html(context, (row,))
+        page = self.list_rows_page(context)
+        rows = None if page is None else self.list_rows_html(page, context, (row,))
         return None if rows is None else rows[0]
 
-    def list_rows_html(self, context, rows) -> list | None:
-        """list_row_html of each of `rows` (a page's: views/list_page.py), what the rows share
-        looked up once; None when the template writes them."""
+    def list_rows_page(self, context) -> _Page | None:
+        """What the rows of this page share (the same for every page of the same role, language
+        and query: views/list_page.py keeps it); None when the template writes the rows."""
         if not self.list_rows_in_python:
             return None
         page = self._list_page(context)
-        if not page.ok:
-            return None
+        return page if page.ok else None
+
+    def list_rows_html(self, page: _Page, context, rows) -> list | None:
+        """list_row_html of each of `rows` (a page's: views/list_page.py); None when the
+        template writes them."""
         out = []
         for row in rows:
             row_id = self.get_pk_value(row)
