@@ -45,14 +45,21 @@ KEPT_PER_VIEW = 32
 
 class _Kept:
     """One kept page: its text split at the holes (text, hole name, text, ...), the filter
-    choices and settings it was written with (held: their ids in the key stay theirs), and what
-    its rows share (their links up to the row's id, the cells' formatters)."""
+    choices and the settings it was written with (the settings held: their id in the key stays
+    theirs), and what its rows share (their links up to the row's id, the cells' formatters)."""
 
     def __init__(self, parts: tuple, groups, settings):
         self.parts = parts
-        self.groups = groups
+        # The choices by a weak reference: those of an hour ago are not held by old pages.
+        try:
+            self._groups = weakref.ref(groups)
+        except TypeError:  # None, a plain dict
+            self._groups = lambda: groups
         self.settings = settings
         self.rows_page = None  # what its rows share (views/list_rows.py), once it had rows
+
+    def groups(self):
+        return self._groups()
 
 
 class KeptListPageMixin:
@@ -200,7 +207,7 @@ def _lookup(view, template: str, kwargs: dict) -> _Kept | None:
         kept = _kept_of(view).get(key)
         if kept is not None:
             _kept_of(view).move_to_end(key)
-    if kept is None or kept.groups is not kwargs.get("filter_groups"):
+    if kept is None or kept.groups() is not kwargs.get("filter_groups"):
         return None
     if kept.settings is not current_app.settings:
         return None
