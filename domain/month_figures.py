@@ -2,7 +2,8 @@
 dossiers a year): per month and agency, the dossiers received (by channel), closed, closed early
 or on time, and the fees collected (figures named received:<channel>, closed, in_time, fees).
 
-A whole month's figures are computed once from the dossiers and payments and kept in
+A whole month's figures are summed once from the report's per-day counts (report_day: the
+report's rules, kept current by domain/report_days.py) and the payments, and kept in
 figure_month_row. A change to a dossier or a payment (added, changed, removed) raises the
 version of each month whose figures it changes, in the same transaction (an ORM event, below):
 for a dossier, the months where what it adds differs before and after the change (its
@@ -21,14 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from sqlalchemy import bindparam, event, func, inspect, select, union_all, update
+from sqlalchemy import bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
-from domain import deadlines, payments, periods
-from domain.periods import within
-from domain.sql import CompiledOnce, count_if, day_of, insert_for, month_of, scoped, unindexed
+from domain import payments, periods
+from domain.sql import CompiledOnce, insert_for, month_of, scoped
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
-from models import Dossier, FigureMonth, FigureMonthRow, Payment
+from models import CHANNELS, Dossier, FigureMonth, FigureMonthRow, Payment, ReportDay
 
 RECEIVED = "received:"  # + channel
 CLOSED, IN_TIME, FEES = "closed", "in_time", "fees"
@@ -49,11 +49,11 @@ def _month_end(start: dt.date) -> dt.date:
 
 
 def count(session, first: dt.date, last: dt.date, agency_ids=None) -> dict:
-    """{(YYYY-MM, agency id, figure): n} over the days [first, last]: three GROUP BYs on bounded
-    date ranges (acceptance, closing, payment)."""
+    """{(YYYY-MM, agency id, figure): n} over the days [first, last]: the report's per-day
+    counts summed by month (domain/report_days.py: received by channel, closed by outcome,
+    withdrawn and stopped on time, by the report's rules) and the fees of the payments."""
     out: dict = {}
-    _count_received(session, first, last, agency_ids, out)
-    _count_closed(session, first, last, agency_ids, out)
+    _count_days(session, first, last, agency_ids, out)
     # Fees: the payments not cancelled, by the dossier's agency (the report's figure).
     sums = payments.add_up(
         payments.payment_totals(session, first, last, agency_ids),
@@ -64,61 +64,31 @@ def count(session, first: dt.date, last: dt.date, agency_ids=None) -> dict:
     return out
 
 
-def _count_received(session, first: dt.date, last: dt.date, agency_ids, out: dict) -> None:
-    """Received, by month, agency and channel."""
-    month = month_of(Dossier.accepted_at)
-    received = (
-        select(month, Dossier.agency_id, Dossier.channel, func.count())
-        .where(
-            *within(Dossier.accepted_at, first, last),
-            Dossier.status.notin_(NOT_RECEIVED_STATUSES),
+def _count_days(session, first: dt.date, last: dt.date, agency_ids, out: dict) -> None:
+    """Received by channel, closed and closed in time (early or on time), by month and agency:
+    a sum of the report_day rows of [first, last] (a month costs its days' rows, not its
+    dossiers)."""
+    R = ReportDay
+    month = month_of(R.day)
+    stmt = (
+        select(
+            month,
+            R.agency_id,
+            *(func.sum(R.__table__.c[f"received_{c}"]) for c in CHANNELS),
+            func.sum(R.resolved_early + R.resolved_on_time + R.resolved_late),
+            func.sum(R.resolved_early + R.resolved_on_time),
         )
-        .group_by(month, Dossier.agency_id, Dossier.channel)
+        .where(R.day >= first, R.day <= last)
+        .group_by(month, R.agency_id)
     )
-    for key, agency, channel, n in session.execute(scoped(received, Dossier.agency_id, agency_ids)):
-        out[(key, agency, f"{RECEIVED}{channel or ''}")] = int(n)
-
-
-def _count_closed(session, first: dt.date, last: dt.date, agency_ids, out: dict) -> None:
-    """Closed: resolved (by resolved_at) or withdrawn / stopped (by closed_at), classified as
-    the report does (withdrawn and stopped count on time); by month and agency."""
-    status = unindexed(Dossier.status)
-    parts = [
-        scoped(
-            select(
-                Dossier.agency_id,
-                Dossier.status,
-                Dossier.due_date,
-                Dossier.due_at,
-                Dossier.due_in_hours,
-                column.label("closed_at"),
-                day_of(column).label("close_day"),
-            ).where(status.in_(statuses), *within(column, first, last)),
-            Dossier.agency_id,
-            agency_ids,
-        )
-        for column, statuses in (
-            (Dossier.resolved_at, RESOLVED_STATUSES),
-            (Dossier.closed_at, CLOSED_STATUSES),
-        )
-    ]
-    d = union_all(*parts).subquery("closed").c
-    late = deadlines.outcome_criteria(
-        d.status,
-        d.close_day,
-        d.due_date,
-        closed_at=d.closed_at,
-        due_at=d.due_at,
-        in_hours=d.due_in_hours,
-    )[deadlines.LATE]
-    closed_month = month_of(d.closed_at)
-    for key, agency, n, n_late in session.execute(
-        select(closed_month, d.agency_id, func.count(), count_if(late)).group_by(
-            closed_month, d.agency_id
-        )
-    ):
-        out[(key, agency, CLOSED)] = int(n)
-        out[(key, agency, IN_TIME)] = int(n) - int(n_late)
+    for key, agency, *n in session.execute(scoped(stmt, R.agency_id, agency_ids)):
+        *received, closed, in_time = (int(v or 0) for v in n)
+        for channel, value in zip(CHANNELS, received):
+            if value:
+                out[(key, agency, f"{RECEIVED}{channel}")] = value
+        if closed:
+            out[(key, agency, CLOSED)] = closed
+            out[(key, agency, IN_TIME)] = in_time
 
 
 # ---- the months kept ------------------------------------------------------------------------------
@@ -349,13 +319,16 @@ def _share(get) -> set:
     accepted = get("accepted_at")
     if accepted is not None and status not in NOT_RECEIVED_STATUSES:
         out.add((month_key(accepted), RECEIVED, agency, get("channel")))
+    if accepted is None:  # never received: closed in no month (report_days)
+        return out
     resolved, closed = get("resolved_at"), get("closed_at")
+    # Closed before its acceptance (bad legacy data): in the acceptance's month, as report_day.
     if status in RESOLVED_STATUSES and resolved is not None:
         # the lateness: the day and moment against the due date, or moment in hours
         due = (get("due_date"), get("due_at"), get("due_in_hours"))
-        out.add((month_key(resolved), CLOSED, agency, resolved, *due))
+        out.add((month_key(max(resolved, accepted)), CLOSED, agency, resolved, *due))
     if status in CLOSED_STATUSES and closed is not None:  # withdrawn, stopped: on time
-        out.add((month_key(closed), CLOSED, agency, closed))
+        out.add((month_key(max(closed, accepted)), CLOSED, agency, closed))
     return out
 
 

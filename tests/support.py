@@ -146,6 +146,43 @@ def empty_tables() -> None:
     db.session.commit()
 
 
+def snapshot_tables() -> dict:
+    """Every row of every table that holds some (and, on PostgreSQL, the sequences' positions):
+    what restore_tables() puts back. For a data set built once per test process and reused by
+    tests that must commit (a live server's), instead of built again through the domain for
+    each of them (tests/journeys/conftest.py's `centre`)."""
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        found = [dict(r) for r in db.session.execute(table.select()).mappings()]
+        if found:
+            rows[table.name] = found
+    sequences = []
+    if db.engine.dialect.name == "postgresql":
+        sequences = db.session.execute(text(SEQUENCES)).all()
+    return {"rows": rows, "sequences": sequences}
+
+
+SEQUENCES = """SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value
+FROM pg_sequences WHERE schemaname = current_schema()"""
+
+
+def restore_tables(snapshot: dict) -> None:
+    """The tables as snapshot_tables() found them, committed: emptied, then the same rows
+    inserted, parents first (on SQLite the full-text index follows through its triggers), and on
+    PostgreSQL every sequence where it was."""
+    empty_tables()
+    for table in db.metadata.sorted_tables:
+        rows = snapshot["rows"].get(table.name)
+        if rows:
+            db.session.execute(table.insert(), rows)
+    for name, last_value in snapshot["sequences"]:
+        if last_value is None:
+            db.session.execute(text("SELECT setval(:s, 1, false)"), {"s": name})
+        else:
+            db.session.execute(text("SELECT setval(:s, :v, true)"), {"s": name, "v": last_value})
+    db.session.commit()
+
+
 def run_threads(targets, timeout: float = 120) -> None:
     """One thread per target, each called with its index; started together, all waited for."""
     threads = [threading.Thread(target=target, args=(n,)) for n, target in enumerate(targets)]

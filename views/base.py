@@ -52,6 +52,7 @@ from views.forms import (
     claim_form_token,
     record_form_result,
 )
+from views.list_page import KeptListPageMixin
 from views.list_rows import ListRowsMixin
 
 # What the screens import from here (defined here or in the modules above).
@@ -84,6 +85,7 @@ class SecureModelView(
     RoleRequiredMixin,
     ListFiltersMixin,
     ListRowsMixin,
+    KeptListPageMixin,
     OnceCreateMixin,
     StaleEditMixin,
     ModelView,

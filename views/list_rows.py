@@ -198,14 +198,30 @@ class ListRowsMixin:
 
     @pass_context
     def list_row_html(self, context, row):
+        page = self.list_rows_page(context)
+        rows = None if page is None else self.list_rows_html(page, context, (row,))
+        return None if rows is None else rows[0]
+
+    def list_rows_page(self, context) -> _Page | None:
+        """What the rows of this page share (the same for every page of the same role, language
+        and query: views/list_page.py keeps it); None when the template writes the rows."""
         if not self.list_rows_in_python:
             return None
         page = self._list_page(context)
-        if not page.ok:
-            return None
-        row_id = self.get_pk_value(row)
-        if not _plain(row_id):
-            return None
+        return page if page.ok else None
+
+    def list_rows_html(self, page: _Page, context, rows) -> list | None:
+        """list_row_html of each of `rows` (a page's: views/list_page.py); None when the
+        template writes them."""
+        out = []
+        for row in rows:
+            row_id = self.get_pk_value(row)
+            if not _plain(row_id):
+                return None
+            out.append(self._row_html(page, context, row, row_id))
+        return out
+
+    def _row_html(self, page: _Page, context, row, row_id) -> Markup:
         parts = []
         if page.checkbox is not None:
             parts += (page.checkbox[0], str(row_id), page.checkbox[1])

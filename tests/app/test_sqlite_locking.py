@@ -232,12 +232,14 @@ def test_the_dashboard_does_not_wait_to_keep_its_months(sqlite_app):
             return row.version, row.filled
 
     client = _logged_in(sqlite_app)
-    sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = 5000  # what a wait would cost
+    # What a wait would cost: far above a page's time even on a loaded machine (the report's
+    # test below likewise).
+    sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = 20000
     try:
         with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
             sqlite_app.extensions.pop("motcua_dashboard", None)
             response, seconds = _timed(lambda: client.get("/?until=2019-03"))
-            assert response.status_code == 200 and seconds < 1, seconds
+            assert response.status_code == 200 and seconds < 10, seconds
     finally:
         sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = TIMEOUT_MS
     version, filled = february()

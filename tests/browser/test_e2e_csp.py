@@ -1,9 +1,10 @@
-"""In headless Chromium with the Content-Security-Policy on: every main page of every role opens
-without a single CSP violation or script error, and the interactive parts still work — the
-filters' date picker, the AJAX pickers (select2), the menus, the print button."""
+"""In headless Chromium with the Content-Security-Policy on: the interactive parts work without a
+single CSP violation or script error — the filters' date picker, the AJAX pickers (select2),
+inline forms, the print button, the delete confirmations. That every page of every role's menu
+opens under the policy without a violation is checked by the Vietnamese sweep's page loads
+(test_e2e_vietnamese.py: one Chromium visit per page for both)."""
 
 import datetime as dt
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -41,64 +42,14 @@ def _data(app):
         return dossier.id
 
 
-def _menu_pages(page, live_server) -> list[str]:
-    """The same-site pages of the menu (downloads aside)."""
-    hrefs = page.eval_on_selector_all("nav a[href]", "links => links.map(a => a.href)")
-    pages = []
-    for href in hrefs:
-        parts = urlsplit(href)
-        if (
-            href.startswith(live_server)
-            and not parts.path.endswith((".xlsx", ".zip"))
-            and href not in pages
-            and parts.fragment == ""
-            and parts.path != "/logout"
-        ):
-            pages.append(href)
-    return pages
-
-
-def _visit_all(page, live_server, watch, extra=()):
-    pages = _menu_pages(page, live_server)
-    assert len(pages) >= 5, pages
-    for url in [*pages, *(live_server + path for path in extra)]:
-        response = page.goto(url)
-        assert response.status == 200, url
-        assert "'nonce-" in response.headers["content-security-policy"]
-        page.wait_for_load_state("load")
-        watch.check(url)
-    return pages
-
-
-def _open_menu(page, watch):
-    """Bootstrap's dropdown menus (the user menu, a category) open and close."""
-    page.click("#user-menu")
-    page.wait_for_selector("#user-menu + .dropdown-menu", state="visible")
-    page.keyboard.press("Escape")
-    watch.check("menu")
-
-
 def test_every_role_uses_the_pages_without_csp_violations(app, live_server, page, users):
     dossier_id = _data(app)
     watch = Watch(page)
 
-    # Counter staff: every page of the menu, a dossier, its printed form, a new payment with the
-    # dossier picked in the AJAX picker, the kiosk.
+    # Counter staff: a dossier, its printed form, a new payment with the dossier picked in the
+    # AJAX picker.
     log_in(page, live_server, "staff1")
     watch.check("home")
-    _open_menu(page, watch)
-    _visit_all(
-        page,
-        live_server,
-        watch,
-        extra=(
-            "/dossier/new/",
-            f"/dossier/details/?id={dossier_id}",
-            "/courier_run/new/",
-            "/evaluation_form/new/",
-            "/kiosk/",
-        ),
-    )
 
     # A dossier's documents: "Add" opens one more inline row.
     page.goto(f"{live_server}/dossier/new/")
@@ -146,19 +97,8 @@ def test_every_role_uses_the_pages_without_csp_violations(app, live_server, page
     page.wait_for_url(f"{live_server}/login*")
     watch.check("logout")
 
-    # Manager: every page, the report.
-    log_in(page, live_server, "manager1")
-    _visit_all(page, live_server, watch, extra=(f"/dossier/details/?id={dossier_id}",))
-    page.click("#logout-button")
-
-    # Admin: every page, the create forms with their pickers (select2 on a relation).
+    # Admin: the create forms with their pickers (select2 on a relation).
     log_in(page, live_server, "admin1")
-    _visit_all(
-        page,
-        live_server,
-        watch,
-        extra=("/user/new/", "/procedure/new/", "/calendar_day/new/", "/agency/new/"),
-    )
     page.goto(f"{live_server}/user/new/")
     page.click("#s2id_agencies")
     page.keyboard.type("tu phap")

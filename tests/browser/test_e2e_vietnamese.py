@@ -1,10 +1,16 @@
 """In a real headless Chromium, as each role: every main page speaks Vietnamese — the templates,
 Flask-Admin's own widgets (filters, date pickers, select2 pickers, inline forms) and the values
-shown (audit log tables and changes, dates). English UI words and raw values fail the test."""
+shown (audit log tables and changes, dates). English UI words and raw values fail the test.
+
+The same page loads check the Content-Security-Policy (test_e2e_csp.py tests its interactive
+parts): every page of each role's menu opens (200) with a nonce policy and without a single CSP
+violation or script error, also once its filters, pickers and inline forms are opened — one
+Chromium visit per page for both sweeps."""
 
 import datetime as dt
 import os
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from flask import url_for
@@ -28,6 +34,7 @@ from models import (
     User,
     db,
 )
+from tests.browser.watch import Watch
 from tests.import_helpers import csv_bytes
 from tests.journeys.browsing import log_in
 
@@ -317,11 +324,15 @@ def _open_picker(page):
     return [page.locator(".select2-drop-active").inner_text()]
 
 
-def _visit(page, live_server, url, what, shots_prefix):
+def _visit(page, live_server, url, what, shots_prefix, watch):
     response = page.goto(f"{live_server}{url}")
     if response.status in (403, 404) or "/login" in page.url:
+        watch.problems.clear()  # the refusal's own status in the console: not a page of the role
         return None
     assert response.status == 200, (url, response.status)
+    assert "'nonce-" in response.headers["content-security-policy"], url
+    page.wait_for_load_state("load")
+    watch.check(url)
     extra = []
     if what == "filters":
         extra = _open_filters(page)
@@ -331,18 +342,65 @@ def _visit(page, live_server, url, what, shots_prefix):
         page.locator("a[id$='-button']").first.click()
     text = page.evaluate(COLLECT) + "\n" + "\n".join(extra)
     natives = page.evaluate(NATIVE_WIDGETS)
+    watch.check(f"{url} ({what})")
     if SHOTS:
         name = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
         page.screenshot(path=os.path.join(SHOTS, f"{shots_prefix}-{name}.png"), full_page=True)
     return text, natives
 
 
+def _menu_pages(page, live_server) -> list[str]:
+    """The same-site pages of the menu (downloads aside), as paths."""
+    hrefs = page.eval_on_selector_all("nav a[href]", "links => links.map(a => a.href)")
+    pages = []
+    for href in hrefs:
+        parts = urlsplit(href)
+        path = href[len(live_server) :]
+        if (
+            href.startswith(live_server)
+            and not parts.path.endswith((".xlsx", ".zip"))
+            and path not in pages
+            and parts.fragment == ""
+            and parts.path != "/logout"
+        ):
+            pages.append(path)
+    return pages
+
+
+def _must_open(role, ids) -> list[str]:
+    """Pages besides the menu's that the role opens (200, no CSP violation): its forms and
+    pickers."""
+    return {
+        "staff": [
+            "/dossier/new/",
+            f"/dossier/details/?id={ids['dossier']}",
+            "/courier_run/new/",
+            "/evaluation_form/new/",
+            "/kiosk/",
+        ],
+        "manager": [f"/dossier/details/?id={ids['dossier']}"],
+        "admin": ["/user/new/", "/procedure/new/", "/calendar_day/new/", "/agency/new/"],
+    }[role]
+
+
 @pytest.mark.parametrize("role", ["admin", "staff", "manager"])
 def test_every_main_page_is_vietnamese(app, live_server, page, users, world, role):
+    watch = Watch(page)
     _login(page, live_server, users[role])
+    watch.check("home")
+    # Bootstrap's dropdown menus (the user menu) open and close.
+    page.click("#user-menu")
+    page.wait_for_selector("#user-menu + .dropdown-menu", state="visible")
+    page.keyboard.press("Escape")
+    watch.check("menu")
+    menu = _menu_pages(page, live_server)
+    assert len(menu) >= 5, menu
+    screens = _screens(app, world)
+    seen_urls = {url for url, _ in screens}
+    screens += [(url, None) for url in menu + _must_open(role, world) if url not in seen_urls]
     found, visited = {}, []
-    for url, what in _screens(app, world):
-        seen = _visit(page, live_server, url, what, f"vi-{role}")
+    for url, what in screens:
+        seen = _visit(page, live_server, url, what, f"vi-{role}", watch)
         if seen is None:
             continue
         text, natives = seen
@@ -353,6 +411,8 @@ def test_every_main_page_is_vietnamese(app, live_server, page, users, world, rol
             found[url] = sorted(words) + sorted(dates) + natives
     assert len(visited) >= 15, visited
     assert found == {}
+    refused = [url for url in menu + _must_open(role, world) if url not in visited]
+    assert refused == [], refused  # each opened with 200 (else the sweep would have said so)
 
 
 def test_inline_lists_read_naturally(app, live_server, page, users, world):

@@ -1,0 +1,99 @@
+"""List pages written once and filled on each page (views/list_page.py): the page as kept is the
+page the template writes, for every list screen and role; what is the request's own (CSRF
+token, CSP nonce, the user's name, flashed messages, the rows) is this request's."""
+
+import datetime as dt
+import itertools
+import re
+
+import itsdangerous
+from sqlalchemy import select
+
+from domain import lifecycle as lc
+from models import Dossier, Procedure, User, db
+from tests import factories
+from tests.generic.test_access import _sample_ids
+from tests.views.test_list_rows import _same_page
+from views import list_page
+from views.base import SecureModelView
+
+
+def _kept_count(app, endpoint: str) -> int:
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint)
+    return len(list_page._pages.get(view, ()))
+
+
+def test_every_kept_list_is_the_page_the_template_writes(app, client, login_as):
+    _sample_ids(app)
+    views = [v for v in app.extensions["admin"][0]._views if isinstance(v, SecureModelView)]
+    for role in ("admin", "staff", "manager"):
+        login_as(role)
+        for view in views:
+            for url in (f"{view.url}/", f"{view.url}/?sort=0&desc=1&page_size=20"):
+                written = client.get(url)
+                if written.status_code != 200:  # not this role's screen
+                    continue
+                again = client.get(url).get_data(as_text=True)
+                view.keep_list_pages = False
+                try:
+                    template = client.get(url).get_data(as_text=True)
+                finally:
+                    del view.keep_list_pages
+                reference = _same_page(template)
+                assert _same_page(written.get_data(as_text=True)) == reference, (role, url)
+                assert _same_page(again) == reference, (role, url)
+    assert _kept_count(app, "dossier") > 0 and _kept_count(app, "payment") > 0
+
+
+def _tokens(page: str) -> set:
+    found = set(re.findall(r'name="csrf_token"[^>]*value="([^"]*)"', page))
+    return found | set(re.findall(r"&#34;csrf&#34;: &#34;([^&]*)&#34;", page))
+
+
+def test_a_kept_page_carries_this_requests_token_nonce_and_name(csrf_app, monkeypatch):
+    # Each token signed at its own second: a token of the page's first writing would show.
+    seconds = itertools.count(1_900_000_000)
+    monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: next(seconds))
+    with csrf_app.app_context():
+        factories.create_users()
+        agency, _ = factories.user_agencies()
+        factories.create_user("staff2", "staff", [agency])
+        db.session.scalar(select(User).where(User.username == "staff2")).full_name = "Lê <Thị> B"
+        db.session.commit()
+    pages = {}
+    for username in ("staff1", "staff2"):
+        client = csrf_app.test_client()
+        login = {"username": username, "password": factories.PASSWORD}
+        login["csrf_token"] = factories.csrf_token(client, "/login")
+        assert client.post("/login", data=login).status_code == 302
+        for n in (1, 2):
+            response = client.get("/dossier/")
+            page = response.get_data(as_text=True)
+            nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])[1]
+            assert set(re.findall(r'nonce="([^"]*)"', page)) == {nonce}
+            pages[username, n] = page
+        # The kept page's token is this request's: the language form posts with it.
+        (token,) = _tokens(pages[username, 2])
+        assert token not in _tokens(pages[username, 1])
+        answer = client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/"})
+        assert answer.status_code == 302
+    assert _kept_count(csrf_app, "dossier") == 1  # one page for the role, both users
+    assert "staff2" not in pages["staff1", 2] and "Lê &lt;Thị&gt; B" in pages["staff2", 2]
+
+
+def test_a_kept_page_shows_the_messages_and_the_rows_of_its_request(app, client, login_as):
+    _sample_ids(app)
+    login_as("admin")
+    client.get("/dossier/")
+    client.get("/dossier/")
+    # A filter value beyond the column: refused with a message, on this page only.
+    refused = client.get("/dossier/?flt0_0=99999999999").get_data(as_text=True)
+    assert "alert" in refused and "99999999999" in refused
+    assert "99999999999" not in client.get("/dossier/").get_data(as_text=True)
+    with app.app_context():
+        staff = db.session.scalar(select(User).where(User.role == "staff"))
+        procedure = db.session.scalar(select(Procedure))
+        dossier = Dossier(procedure=procedure, applicant_name="Người Nộp Mới")
+        lc.accept_dossier(db.session, dossier, staff, dt.datetime(2019, 3, 5, 9), "000.00.20.H37")
+        db.session.commit()
+    assert "Người Nộp Mới" in client.get("/dossier/").get_data(as_text=True)
