@@ -44,22 +44,14 @@ KEPT_PER_VIEW = 32
 
 
 class _Kept:
-    """One kept page: its text split at the holes (text, hole name, text, ...), the filter
-    choices and the settings it was written with (the settings held: their id in the key stays
-    theirs), and what its rows share (their links up to the row's id, the cells' formatters)."""
+    """One kept page: its text split at the holes (text, hole name, text, ...), the settings it
+    was written with (held: their id in the key stays theirs), and what its rows share (their
+    links up to the row's id, the cells' formatters)."""
 
-    def __init__(self, parts: tuple, groups, settings):
+    def __init__(self, parts: tuple, settings):
         self.parts = parts
-        # The choices by a weak reference: those of an hour ago are not held by old pages.
-        try:
-            self._groups = weakref.ref(groups)
-        except TypeError:  # None, a plain dict
-            self._groups = lambda: groups
         self.settings = settings
         self.rows_page = None  # what its rows share (views/list_rows.py), once it had rows
-
-    def groups(self):
-        return self._groups()
 
 
 class KeptListPageMixin:
@@ -113,6 +105,9 @@ def _key(view, template: str, kwargs: dict) -> tuple:
         kwargs.get("count"),
         kwargs.get("num_pages"),
         bool(kwargs["data"]),
+        # The filter choices (their menu is in the page), by content: read again once a
+        # minute (domain/catalog_cache.py), the same choices keep the page.
+        page_parts.filter_groups_digest(kwargs.get("filter_groups")),
         clock.today(),
         id(current_app.settings),
         idle_seconds(),
@@ -207,7 +202,7 @@ def _lookup(view, template: str, kwargs: dict) -> _Kept | None:
         kept = _kept_of(view).get(key)
         if kept is not None:
             _kept_of(view).move_to_end(key)
-    if kept is None or kept.groups() is not kwargs.get("filter_groups"):
+    if kept is None:
         return None
     if kept.settings is not current_app.settings:
         return None
@@ -232,7 +227,7 @@ def _write(view, jinja_template, context: dict, kwargs: dict) -> _Kept:
     if token:
         html = html.replace(token, _HOLE.format("csrf"))
     html = _ROWS.sub(r"\1", html)
-    kept = _Kept(tuple(_HOLES.split(html)), kwargs.get("filter_groups"), current_app.settings)
+    kept = _Kept(tuple(_HOLES.split(html)), current_app.settings)
     with _lock:
         pages = _kept_of(view)
         pages[g.motcua_kept_key] = kept

@@ -4,6 +4,7 @@ of a list's filter choices (kept with the choices themselves, views/columns.py).
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 
 from flask import current_app, request
@@ -52,9 +53,11 @@ def main_menu(admin_view, render) -> Markup:
 
 
 class FilterGroups(dict):
-    """A list's filter choices ({group: [filters]}), with their JSON once written."""
+    """A list's filter choices ({group: [filters]}), with their JSON and its digest once
+    written."""
 
     json: Markup | None = None
+    digest: str | None = None
 
 
 def filter_groups_json(groups) -> Markup:
@@ -69,3 +72,16 @@ def filter_groups_json(groups) -> Markup:
         if isinstance(groups, FilterGroups):
             groups.json = cached
     return cached
+
+
+def filter_groups_digest(groups) -> str | None:
+    """A digest of the choices' JSON: the same for the same choices read again (a kept list
+    page, views/list_page.py, stays valid when the choices are read again once a minute)."""
+    if groups is None:
+        return None
+    digest = getattr(groups, "digest", None)
+    if digest is None:
+        digest = hashlib.blake2b(filter_groups_json(groups).encode(), digest_size=16).hexdigest()
+        if isinstance(groups, FilterGroups):
+            groups.digest = digest
+    return digest

@@ -4,11 +4,13 @@ token, CSP nonce, the user's name, flashed messages, the rows) is this request's
 
 import datetime as dt
 import itertools
+import json
 import re
 
 import itsdangerous
 from sqlalchemy import select
 
+from domain import catalog_cache
 from domain import lifecycle as lc
 from models import Dossier, Procedure, User, db
 from tests import factories
@@ -97,3 +99,18 @@ def test_a_kept_page_shows_the_messages_and_the_rows_of_its_request(app, client,
         lc.accept_dossier(db.session, dossier, staff, dt.datetime(2019, 3, 5, 9), "000.00.20.H37")
         db.session.commit()
     assert "Người Nộp Mới" in client.get("/dossier/").get_data(as_text=True)
+
+
+def test_choices_read_again_keep_the_page_and_new_choices_write_a_new_one(app, client, login_as):
+    login_as("admin")
+    client.get("/dossier/")
+    catalog_cache.clear()  # read again, as once a minute: the same choices
+    client.get("/dossier/")
+    assert _kept_count(app, "dossier") == 1
+    with app.app_context():
+        factories.create_agency(code="MOI", name="Sở Mới Lập")
+        db.session.commit()
+    catalog_cache.clear()
+    # (in the filter choices' JSON: non-ASCII as \u escapes)
+    assert json.dumps("Sở Mới Lập") in client.get("/dossier/").get_data(as_text=True)
+    assert _kept_count(app, "dossier") == 2
