@@ -148,18 +148,12 @@ class CompiledOnce:
         return connection.execute(compiled, parameters)
 
 
-def in_ids(session, column, ids):
-    """SQL: `column` among `ids` (integers), however many, as ONE bound value: an array on
-    PostgreSQL (`= ANY(:ids)`), a JSON list read by json_each on SQLite. An IN list of
-    thousands of bound values costs its rendering and parsing per statement (the report's late
-    list: thousands of dossiers) and needs chunks under SQLite's limit on bound values."""
-    dialect = session.get_bind().dialect.name
-    return among_ids(dialect, column, ids_value(dialect, ids))
-
-
 def among_ids(dialect: str, column, value=None):
-    """in_ids for the `dialect`, its ids `value` (ids_value), or without one: a parameter "ids"
-    given at each execution, for a statement built once."""
+    """SQL: `column` among integer ids, however many, as ONE bound value: an array on
+    PostgreSQL (`= ANY(:ids)`), a JSON list read by json_each on SQLite (an IN list of thousands
+    of bound values costs its rendering and parsing per statement, and needs chunks under
+    SQLite's limit on bound values). `value`: the ids (ids_value); without it, a parameter
+    "ids" given at each execution, for a statement built once."""
     type_ = ARRAY(Integer) if dialect == "postgresql" else String()
     if value is None:
         ids = bindparam("ids", type_=type_)
@@ -171,7 +165,7 @@ def among_ids(dialect: str, column, value=None):
 
 
 def ids_value(dialect: str, ids):
-    """The value of in_ids' parameter for these ids: a list (PostgreSQL), JSON (SQLite)."""
+    """The value of among_ids' parameter for these ids: a list (PostgreSQL), JSON (SQLite)."""
     ids = [int(i) for i in ids]
     return ids if dialect == "postgresql" else json.dumps(ids)
 
