@@ -22,7 +22,7 @@ import time
 from sqlalchemy import func, select, text
 
 from domain import files
-from domain.codes import format_code
+from domain.codes import MIN_DIGITS, format_code
 from models import (
     Dossier,
     DossierCounter,
@@ -39,14 +39,15 @@ from models import (
 from seed.common import (
     UTC_OFFSET,
     DueDates,
+    Moments,
     Writer,
     bulk_insert,
     bulk_load,
+    bulk_rows,
     fast_randint,
     next_id,
     search_text,
     sync_sequences,
-    utc,
 )
 from seed.people import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, People
 
@@ -78,6 +79,86 @@ HISTORY = (
     (9, 10, "returned_at", 0, True, None, None),
 )
 EVENTS = len(HISTORY)
+DAY = 86400  # seconds
+RETURN_TIME = 16 * 3600 + 10 * 60  # results handed back from 16:10
+# The columns of the rows the seed makes, as tuples in this order (bulk_rows); every column of
+# the table (checked by generate), the defaults written out.
+COLUMNS = {
+    "dossier": (
+        "id",
+        "code",
+        "procedure_id",
+        "agency_id",
+        "applicant_name",
+        "applicant_kind",
+        "id_number",
+        "phone",
+        "email",
+        "address",
+        "channel",
+        "submitted_at",
+        "accepted_at",
+        "due_date",
+        "due_at",
+        "due_in_hours",
+        "rescheduled_due_date",
+        "resolved_at",
+        "returned_at",
+        "return_channel",
+        "closed_at",
+        "status",
+        "received_by_id",
+        "note",
+        "postal_tracking_no",
+        "set_count",
+        "version",
+        "created_at",
+        "updated_at",
+        "search_text",
+    ),
+    "payment": (
+        "id",
+        "dossier_id",
+        "fee_item_id",
+        "amount_vnd",
+        "method",
+        "paid_at",
+        "receipt_no",
+        "collected_by_id",
+        "cancelled_at",
+        "cancel_reason",
+        "created_at",
+        "updated_at",
+    ),
+    "rating": (
+        "id",
+        "staff_id",
+        "dossier_id",
+        "level",
+        "rated_at",
+        "channel",
+        "cancelled_at",
+        "cancel_reason",
+        "created_at",
+        "updated_at",
+    ),
+    "document": ("id", "dossier_id", "name", "kind", "copies", "created_at", "updated_at"),
+    "file": (
+        "id",
+        "dossier_id",
+        "document_id",
+        "stored_file_id",
+        "kind",
+        "original_name",
+        "uploaded_at",
+        "uploaded_by_id",
+        "withdrawn_at",
+        "withdrawn_by_id",
+        "withdrawn_reason",
+        "created_at",
+        "updated_at",
+    ),
+}
 
 
 class CatalogMissing(Exception):
@@ -198,22 +279,28 @@ def generate(
     people = People(rng)
     names_m = [f"{f} {m} {g}" for f in FAMILY[:20] for m in MIDDLE_M for g in GIVEN_M]
     names_f = [f"{f} {m} {g}" for f in FAMILY[:20] for m in MIDDLE_F for g in GIVEN_F]
+    # Each name with its search text (SearchableMixin's, seed/common.py), made once.
+    named_m = [(name, search_text(name)) for name in names_m]
+    named_f = [(name, search_text(name)) for name in names_f]
     addresses = [people.address() for _ in range(500)]
-    buf = {
-        "dossier": [],
-        "event": [],
-        "payment": [],
-        "rating": [],
-        "counter": [],
-        "document": [],
-        "file": [],
-    }
+    # Times are whole seconds from the first day's midnight, written as the database stores
+    # them (Moments); a working day's midnight by its index in work_days.
+    moments = Moments(first - dt.timedelta(days=1), work_days[-1] + dt.timedelta(days=1))
+    at = moments.text
+    work_start = [moments.seconds(d) for d in work_days]
+    UTC = int(UTC_OFFSET.total_seconds())
+    buf = {key: [] for _, key in TABLES}
     totals = {key: 0 for key in buf}
     buf["dossier_ids"] = None  # (first, last) of the batch: its events are written by SQL
     random_ = rng.random
     randint = fast_randint(rng)
+    file_random = file_rng.random
     file_randint = fast_randint(file_rng)
     tables = [t for t, _ in TABLES]
+    n_m, n_f = len(names_m) - 1, len(names_f) - 1
+    documents = [(name, "original" if k == 0 else "copy") for k, name in enumerate(DOCUMENT_NAMES)]
+    # (working-day index, processing days) -> (index of the due day, the due day as stored)
+    due_of: dict[tuple[int, int], tuple[int, str]] = {}
 
     def write(batch, events):
         """One batch into the database, in the writer's thread (seed/common.py Writer)."""
@@ -234,7 +321,7 @@ def generate(
                             .values(last_seq=r["last_seq"])
                         )
             else:
-                bulk_insert(session, table, rows)
+                bulk_rows(session, table, COLUMNS[key], rows)
         index_search()  # the batch's dossiers (SQLite's FTS table)
         sync_sequences(session, tables)
         session.commit()
@@ -257,67 +344,79 @@ def generate(
         writer.submit(write, batch, events)
 
     def attach_files(dossier_id, accepted, resolved, user_id):
-        """The sample's documents with their scans, and electronic results (bulk rows)."""
-
-        def file_row(document_id, stored_id, kind, at):
-            row = {
-                "id": ids["file"],
-                "dossier_id": dossier_id,
-                "document_id": document_id,
-                "stored_file_id": stored_id,
-                "kind": kind,
-                "original_name": f"{kind}-{dossier_id}.pdf",
-                "uploaded_at": at,
-                "uploaded_by_id": user_id,
-                "withdrawn_at": None,
-                "withdrawn_by_id": None,
-                "withdrawn_reason": None,
-                "created_at": utc(at),
-                "updated_at": utc(at),
-            }
-            ids["file"] += 1
-            return row
-
-        if file_rng.random() < SCANNED:
+        """The sample's documents with their scans, and electronic results (rows as tuples in
+        COLUMNS' order; `accepted` and `resolved` in seconds)."""
+        if file_random() < SCANNED:
             n_docs = file_randint(1, len(DOCUMENT_NAMES))
-            late = file_rng.random() < LATE_SCAN
+            late = file_random() < LATE_SCAN
+            created = at(accepted - UTC)
+            name = f"scan-{dossier_id}.pdf"
             for k in range(n_docs):
                 document_id = ids["document"]
-                ids["document"] += 1
+                ids["document"] = document_id + 1
                 buf["document"].append(
-                    {
-                        "id": document_id,
-                        "dossier_id": dossier_id,
-                        "name": DOCUMENT_NAMES[k],
-                        "kind": "original" if k == 0 else "copy",
-                        "copies": 1,
-                        "created_at": utc(accepted),
-                        "updated_at": utc(accepted),
-                    }
+                    (document_id, dossier_id, *documents[k], 1, created, created)
                 )
-                at = (
-                    accepted + dt.timedelta(days=1)
+                scanned = (
+                    accepted + DAY
                     if late and k == n_docs - 1
-                    else accepted + dt.timedelta(minutes=file_randint(1, 15))
+                    else accepted + 60 * file_randint(1, 15)
                 )
-                buf["file"].append(file_row(document_id, scans[k % len(scans)], "scan", at))
-        if file_rng.random() < RESULT:
+                file_id = ids["file"]
+                ids["file"] = file_id + 1
+                scanned_at, scanned_utc = at(scanned), at(scanned - UTC)
+                buf["file"].append(
+                    (
+                        file_id,
+                        dossier_id,
+                        document_id,
+                        scans[k % len(scans)],
+                        "scan",
+                        name,
+                        scanned_at,
+                        user_id,
+                        None,
+                        None,
+                        None,
+                        scanned_utc,
+                        scanned_utc,
+                    )
+                )
+        if file_random() < RESULT:
+            file_id = ids["file"]
+            ids["file"] = file_id + 1
+            done_at = resolved + 600
+            done_utc = at(done_at - UTC)
             buf["file"].append(
-                file_row(
+                (
+                    file_id,
+                    dossier_id,
                     None,
                     results[dossier_id % len(results)],
                     "result",
-                    resolved + dt.timedelta(minutes=10),
+                    f"result-{dossier_id}.pdf",
+                    at(done_at),
+                    user_id,
+                    None,
+                    None,
+                    None,
+                    done_utc,
+                    done_utc,
                 )
             )
 
     # A load larger than what is there: indexes built once at the end (seed/common.py).
     existing = ids["dossier"] - 1
     load = bulk_load(session, tables, rebuild_indexes=count >= existing)
+    dossiers, payments, ratings = buf["dossier"], buf["payment"], buf["rating"]
     with load as index_search, Writer() as writer:
-        done = 0
         for day, n_day in zip(days, per_day):
             seq = counters.get(day, 0)
+            si = work_index[day]
+            midnight = work_start[si]
+            prefix = format_code(unit_code, day, 1)[:-MIN_DIGITS]  # the code but its sequence
+            prefix_search = search_text(prefix)
+            receipt = f"BL{day:%y}-S"
             for _ in range(n_day):
                 proc = procs[bisect.bisect_right(cum, random_() * total)]
                 pid, agency_id, n_days = proc.id, proc.agency_id, proc.processing_days
@@ -329,12 +428,12 @@ def generate(
                 else:
                     channel = "direct"
                 minute = randint(450, 685) if random_() < 0.6 else randint(810, 1010)
-                accepted = dt.datetime(
-                    day.year, day.month, day.day, minute // 60, minute % 60, randint(0, 59)
-                )
-                due = cal.due(day, n_days)
-                di = work_index[due]
-                si = work_index[day]
+                accepted = midnight + 60 * minute + randint(0, 59)
+                due = due_of.get((si, n_days))
+                if due is None:
+                    due_day = cal.due(day, n_days)
+                    due = due_of[si, n_days] = (work_index[due_day], due_day.isoformat())
+                di = due[0]
                 outcome = random_()
                 if outcome < 0.45 and di > si:
                     res_i = randint(si, di - 1)
@@ -342,18 +441,10 @@ def generate(
                     res_i = di
                 else:
                     res_i = di + randint(1, 5)
-                res_day = work_days[res_i]
-                res_minute = randint(480, 950)
-                resolved = dt.datetime(
-                    res_day.year, res_day.month, res_day.day, res_minute // 60, res_minute % 60
-                )
+                resolved = work_start[res_i] + 60 * randint(480, 950)
                 if resolved <= accepted:
-                    resolved = accepted + dt.timedelta(minutes=30)
-                ret_day = work_days[res_i + randint(0, 3)]
-                returned = max(
-                    dt.datetime(ret_day.year, ret_day.month, ret_day.day, 16, 10),
-                    resolved + dt.timedelta(minutes=20),
-                )
+                    resolved = accepted + 1800
+                returned = max(work_start[res_i + randint(0, 3)] + RETURN_TIME, resolved + 1200)
                 back = random_()
                 ret_channel = (
                     "postal"
@@ -363,102 +454,110 @@ def generate(
                     else "counter"
                 )
                 seq += 1
-                code = format_code(unit_code, day, seq)
+                number = f"{seq:0{MIN_DIGITS}d}"
                 female = random_() < 0.48
-                names = names_f if female else names_m
-                name = names[randint(0, len(names) - 1)]
+                name, name_search = named_f[randint(0, n_f)] if female else named_m[randint(0, n_m)]
                 id_number = f"020{int(female)}{randint(60, 99)}{randint(0, 999999):06d}"
                 phone = f"09{randint(10000000, 99999999)}"
                 dossier_id = ids["dossier"]
-                ids["dossier"] += 1
+                ids["dossier"] = dossier_id + 1
                 batch_ids = buf["dossier_ids"]
                 buf["dossier_ids"] = (batch_ids[0] if batch_ids else dossier_id, dossier_id)
                 agency_staff = staff.get(agency_id) or [None]
                 user_id = agency_staff[dossier_id % len(agency_staff)]
-                submitted = accepted - dt.timedelta(
-                    minutes=randint(5, 600 if channel == "online" else 20)
-                )
-                buf["dossier"].append(
-                    {
-                        "id": dossier_id,
-                        "code": code,
-                        "procedure_id": pid,
-                        "agency_id": agency_id,
-                        "applicant_name": name,
-                        "applicant_kind": "citizen",
-                        "id_number": id_number,
-                        "phone": phone,
-                        "email": None,
-                        "address": addresses[dossier_id % 500],
-                        "channel": channel,
-                        "submitted_at": submitted,
-                        "accepted_at": accepted,
-                        "due_date": due,
-                        "rescheduled_due_date": None,
-                        "resolved_at": resolved,
-                        "returned_at": returned,
-                        "return_channel": ret_channel,
-                        "closed_at": None,
-                        "status": 10,
-                        "received_by_id": user_id,
-                        "note": None,
-                        "postal_tracking_no": None,
-                        "version": 4,
-                        "search_text": search_text(code, name, id_number, phone),
-                        "created_at": utc(submitted),
-                        "updated_at": utc(returned),
-                    }
-                )
-                paid = accepted + dt.timedelta(minutes=10)
-                for fee_id, amount in fees.get(pid, ()):
-                    if random_() < 0.12:
-                        continue  # exempt
-                    buf["payment"].append(
-                        {
-                            "id": ids["payment"],
-                            "dossier_id": dossier_id,
-                            "fee_item_id": fee_id,
-                            "amount_vnd": amount or randint(5, 500) * 10000,
-                            "method": "online" if channel == "online" else "bank_transfer",
-                            "paid_at": paid,
-                            "receipt_no": f"BL{day:%y}-S{ids['payment']:08d}",
-                            "collected_by_id": user_id,
-                            "cancelled_at": None,
-                            "cancel_reason": None,
-                            "created_at": utc(paid),
-                            "updated_at": utc(paid),
-                        }
+                submitted = accepted - 60 * randint(5, 600 if channel == "online" else 20)
+                accepted_at = at(accepted)
+                dossiers.append(
+                    (
+                        dossier_id,
+                        prefix + number,
+                        pid,
+                        agency_id,
+                        name,
+                        "citizen",
+                        id_number,
+                        phone,
+                        None,  # email
+                        addresses[dossier_id % 500],
+                        channel,
+                        at(submitted),
+                        accepted_at,
+                        due[1],
+                        None,  # due_at
+                        False,  # due_in_hours
+                        None,  # rescheduled_due_date
+                        at(resolved),
+                        at(returned),
+                        ret_channel,
+                        None,  # closed_at
+                        10,  # status
+                        user_id,
+                        None,  # note
+                        None,  # postal_tracking_no
+                        1,  # set_count
+                        4,  # version
+                        at(submitted - UTC),
+                        at(returned - UTC),
+                        f"{prefix_search}{number} {name_search} {id_number} {phone}",
                     )
-                    ids["payment"] += 1
+                )
+                fee_items = fees.get(pid)
+                if fee_items:
+                    paid = accepted + 600
+                    paid_at, paid_utc = at(paid), at(paid - UTC)
+                    method = "online" if channel == "online" else "bank_transfer"
+                    for fee_id, amount in fee_items:
+                        if random_() < 0.12:
+                            continue  # exempt
+                        payment_id = ids["payment"]
+                        ids["payment"] = payment_id + 1
+                        payments.append(
+                            (
+                                payment_id,
+                                dossier_id,
+                                fee_id,
+                                amount or randint(5, 500) * 10000,
+                                method,
+                                paid_at,
+                                f"{receipt}{payment_id:08d}",
+                                user_id,
+                                None,
+                                None,
+                                paid_utc,
+                                paid_utc,
+                            )
+                        )
                 if channel == "direct" and user_id is not None and random_() < 0.38:
                     level = random_()
-                    rated = accepted + dt.timedelta(minutes=5)
-                    buf["rating"].append(
-                        {
-                            "id": ids["rating"],
-                            "staff_id": user_id,
-                            "dossier_id": dossier_id,
-                            "level": (
+                    rated = accepted + 300
+                    rated_utc = at(rated - UTC)
+                    rating_id = ids["rating"]
+                    ids["rating"] = rating_id + 1
+                    ratings.append(
+                        (
+                            rating_id,
+                            user_id,
+                            dossier_id,
+                            (
                                 "very_satisfied"
                                 if level < 0.945
                                 else "satisfied"
                                 if level < 0.995
                                 else "unsatisfied"
                             ),
-                            "rated_at": rated,
-                            "channel": "kiosk",
-                            "cancelled_at": None,
-                            "cancel_reason": None,
-                            "created_at": utc(rated),
-                            "updated_at": utc(rated),
-                        }
+                            at(rated),
+                            "kiosk",
+                            None,
+                            None,
+                            rated_utc,
+                            rated_utc,
+                        )
                     )
-                    ids["rating"] += 1
                 if scans:
                     attach_files(dossier_id, accepted, resolved, user_id)
-                done += 1
-                if len(buf["dossier"]) >= batch:
+                if len(dossiers) >= batch:
                     flush()
+                    dossiers, payments, ratings = buf["dossier"], buf["payment"], buf["rating"]
                     if progress:
                         progress(batch)
             buf["counter"].append({"unit_code": unit_code, "day": day, "last_seq": seq})
