@@ -38,23 +38,37 @@ def bulk_insert(session, table, rows, batch: int = BATCH) -> int:
     return len(rows)
 
 
-def bulk_rows(session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def bulk_rows(session, table, columns: tuple[str, ...], rows: list[tuple], constants=None) -> None:
     """Rows as tuples in the order of `columns`, their values already as the database stores
-    them (times as Moments' text): executemany on SQLite, COPY on PostgreSQL, without a Python
-    step per value between the maker of the rows and the driver (the scale seed's million)."""
+    them (times as Moments' text), and `constants` ({column: value}) the same in every row:
+    executemany on SQLite (the constants literals of the INSERT), COPY on PostgreSQL, without a
+    Python step per value between the maker of the rows and the driver (the scale seed's
+    millions)."""
     if not rows:
         return
-    names = ", ".join(f'"{name}"' for name in columns)
+    constants = constants or {}
+    names = ", ".join(f'"{name}"' for name in (*columns, *constants))
     driver = session.connection().connection.driver_connection
     if session.get_bind().dialect.name == "postgresql":
+        tail = tuple(constants.values())
         with driver.cursor() as cursor:
             with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
                 write_row = copy.write_row
                 for row in rows:
-                    write_row(row)
+                    write_row(row + tail)
         return
-    marks = ", ".join("?" * len(columns))
+    marks = ", ".join(["?"] * len(columns) + [_sqlite_literal(v) for v in constants.values()])
     driver.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
+
+
+def _sqlite_literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQLite literal for {value!r}")
 
 
 class Moments:

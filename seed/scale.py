@@ -81,8 +81,8 @@ HISTORY = (
 EVENTS = len(HISTORY)
 DAY = 86400  # seconds
 RETURN_TIME = 16 * 3600 + 10 * 60  # results handed back from 16:10
-# The columns of the rows the seed makes, as tuples in this order (bulk_rows); every column of
-# the table (checked by generate), the defaults written out.
+# The columns of the rows the seed makes, as tuples in this order (seed/common.py bulk_rows);
+# with CONSTANTS every column of the table (tests/seed/test_scale.py), defaults written out.
 COLUMNS = {
     "dossier": (
         "id",
@@ -90,28 +90,17 @@ COLUMNS = {
         "procedure_id",
         "agency_id",
         "applicant_name",
-        "applicant_kind",
         "id_number",
         "phone",
-        "email",
         "address",
         "channel",
         "submitted_at",
         "accepted_at",
         "due_date",
-        "due_at",
-        "due_in_hours",
-        "rescheduled_due_date",
         "resolved_at",
         "returned_at",
         "return_channel",
-        "closed_at",
-        "status",
         "received_by_id",
-        "note",
-        "postal_tracking_no",
-        "set_count",
-        "version",
         "created_at",
         "updated_at",
         "search_text",
@@ -125,24 +114,11 @@ COLUMNS = {
         "paid_at",
         "receipt_no",
         "collected_by_id",
-        "cancelled_at",
-        "cancel_reason",
         "created_at",
         "updated_at",
     ),
-    "rating": (
-        "id",
-        "staff_id",
-        "dossier_id",
-        "level",
-        "rated_at",
-        "channel",
-        "cancelled_at",
-        "cancel_reason",
-        "created_at",
-        "updated_at",
-    ),
-    "document": ("id", "dossier_id", "name", "kind", "copies", "created_at", "updated_at"),
+    "rating": ("id", "staff_id", "dossier_id", "level", "rated_at", "created_at", "updated_at"),
+    "document": ("id", "dossier_id", "name", "kind", "created_at", "updated_at"),
     "file": (
         "id",
         "dossier_id",
@@ -152,12 +128,30 @@ COLUMNS = {
         "original_name",
         "uploaded_at",
         "uploaded_by_id",
-        "withdrawn_at",
-        "withdrawn_by_id",
-        "withdrawn_reason",
         "created_at",
         "updated_at",
     ),
+}
+# The columns of the same value in every row: given once, not in each row (on SQLite they are
+# literals of the INSERT, a third fewer values to bind for a dossier).
+CONSTANTS = {
+    "dossier": {
+        "applicant_kind": "citizen",
+        "email": None,
+        "due_at": None,
+        "due_in_hours": False,
+        "rescheduled_due_date": None,
+        "closed_at": None,
+        "status": 10,
+        "note": None,
+        "postal_tracking_no": None,
+        "set_count": 1,
+        "version": 4,
+    },
+    "payment": {"cancelled_at": None, "cancel_reason": None},
+    "rating": {"channel": "kiosk", "cancelled_at": None, "cancel_reason": None},
+    "document": {"copies": 1},
+    "file": {"withdrawn_at": None, "withdrawn_by_id": None, "withdrawn_reason": None},
 }
 
 
@@ -321,7 +315,7 @@ def generate(
                             .values(last_seq=r["last_seq"])
                         )
             else:
-                bulk_rows(session, table, COLUMNS[key], rows)
+                bulk_rows(session, table, COLUMNS[key], rows, CONSTANTS[key])
         index_search()  # the batch's dossiers (SQLite's FTS table)
         sync_sequences(session, tables)
         session.commit()
@@ -354,9 +348,7 @@ def generate(
             for k in range(n_docs):
                 document_id = ids["document"]
                 ids["document"] = document_id + 1
-                buf["document"].append(
-                    (document_id, dossier_id, *documents[k], 1, created, created)
-                )
+                buf["document"].append((document_id, dossier_id, *documents[k], created, created))
                 scanned = (
                     accepted + DAY
                     if late and k == n_docs - 1
@@ -375,9 +367,6 @@ def generate(
                         name,
                         scanned_at,
                         user_id,
-                        None,
-                        None,
-                        None,
                         scanned_utc,
                         scanned_utc,
                     )
@@ -397,9 +386,6 @@ def generate(
                     f"result-{dossier_id}.pdf",
                     at(done_at),
                     user_id,
-                    None,
-                    None,
-                    None,
                     done_utc,
                     done_utc,
                 )
@@ -466,7 +452,6 @@ def generate(
                 agency_staff = staff.get(agency_id) or [None]
                 user_id = agency_staff[dossier_id % len(agency_staff)]
                 submitted = accepted - 60 * randint(5, 600 if channel == "online" else 20)
-                accepted_at = at(accepted)
                 dossiers.append(
                     (
                         dossier_id,
@@ -474,28 +459,17 @@ def generate(
                         pid,
                         agency_id,
                         name,
-                        "citizen",
                         id_number,
                         phone,
-                        None,  # email
                         addresses[dossier_id % 500],
                         channel,
                         at(submitted),
-                        accepted_at,
+                        at(accepted),
                         due[1],
-                        None,  # due_at
-                        False,  # due_in_hours
-                        None,  # rescheduled_due_date
                         at(resolved),
                         at(returned),
                         ret_channel,
-                        None,  # closed_at
-                        10,  # status
                         user_id,
-                        None,  # note
-                        None,  # postal_tracking_no
-                        1,  # set_count
-                        4,  # version
                         at(submitted - UTC),
                         at(returned - UTC),
                         f"{prefix_search}{number} {name_search} {id_number} {phone}",
@@ -521,8 +495,6 @@ def generate(
                                 paid_at,
                                 f"{receipt}{payment_id:08d}",
                                 user_id,
-                                None,
-                                None,
                                 paid_utc,
                                 paid_utc,
                             )
@@ -546,9 +518,6 @@ def generate(
                                 else "unsatisfied"
                             ),
                             at(rated),
-                            "kiosk",
-                            None,
-                            None,
                             rated_utc,
                             rated_utc,
                         )
@@ -590,9 +559,11 @@ def insert_events(session, first_id: int, last_id: int, first_event_id: int) -> 
     sqlite = session.get_bind().dialect.name == "sqlite"
 
     def shifted(column, minutes):
+        if not minutes:
+            return column
         if sqlite:  # stored as SQLAlchemy writes DateTime (the seed's times have whole seconds)
             return f"strftime('%Y-%m-%d %H:%M:%S.000000', {column}, '{minutes:+d} minutes')"
-        return f"{column} + interval '{minutes} minutes'" if minutes else column
+        return f"{column} + interval '{minutes} minutes'"
 
     offset = -int(UTC_OFFSET.total_seconds() // 60)
     for k, (frm, to, column, minutes, by_clerk, from_unit, to_unit) in enumerate(HISTORY):
