@@ -44,7 +44,7 @@ from sqlalchemy.sql.elements import Null
 
 from domain import deadlines, digitisation, postal
 from domain.periods import day_bounds
-from domain.sql import CompiledOnce, day_of, lock_pair, unindexed
+from domain.sql import CompiledOnce, bulk_insert_into, day_of, lock_pair, unindexed
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
 from models import CHANNELS, Dossier, DossierDocument, DossierFile, Procedure, ReportDay
 
@@ -205,10 +205,11 @@ def _insert(session, parts) -> None:
 
 
 def rebuild(session) -> None:
-    """Every row counted again from the dossiers (after a bulk load; the migration's fill).
-    The caller commits."""
+    """Every row counted again from the dossiers (after a bulk load; the migration's fill),
+    as a bulk insert (domain/sql.py bulk_insert_into). The caller commits."""
     session.execute(delete(ReportDay))
-    _insert(session, _parts())
+    with bulk_insert_into(session, ReportDay.__table__):
+        _insert(session, _parts())
 
 
 @functools.cache  # built once (see the module's doc)

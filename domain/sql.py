@@ -4,6 +4,7 @@ dialect's construct from the session."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import weakref
@@ -118,6 +119,42 @@ def without_jit(session) -> None:
     seconds where running them costs milliseconds (issue 16). SQLite: nothing."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL jit = off"))
+
+
+def foreign_keys(session, table) -> list[tuple[str, str]]:
+    """(name, definition) of the table's foreign keys on PostgreSQL, read from the database; none
+    on SQLite, whose check per row is one primary-key look-up (and cannot be dropped)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    rows = session.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid = CAST(:t AS regclass) ORDER BY conname"
+        ),
+        {"t": f'"{table.name}"'},
+    )
+    return [tuple(row) for row in rows]
+
+
+@contextlib.contextmanager
+def bulk_insert_into(session, table):
+    """A large INSERT ... SELECT into `table` in the caller's transaction (a full recount,
+    issue 16). PostgreSQL: without JIT (a plan over every dossier compiles for seconds), sorting
+    in memory (256 MB for this transaction), and the table's foreign keys dropped and added
+    again at the end, in the same transaction: one join checks each instead of a look-up per
+    row and key (a third of the recount of 100,000 dossiers). The table is locked until the
+    caller commits. SQLite: nothing."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    without_jit(session)
+    session.execute(text("SET LOCAL work_mem = '256MB'"))
+    keys = foreign_keys(session, table)
+    for name, _ in keys:
+        session.execute(text(f'ALTER TABLE "{table.name}" DROP CONSTRAINT "{name}"'))
+    yield
+    for name, definition in keys:
+        session.execute(text(f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{name}" {definition}'))
 
 
 def insert_for(session):
