@@ -32,7 +32,7 @@ from seed.common import (
     foreign_keys,
     secondary_indexes,
 )
-from seed.scale import TABLES, generate
+from seed.scale import COLUMNS, CONSTANTS, TABLES, generate
 from tests.support import assert_report_days_current as assert_current
 
 
@@ -118,7 +118,8 @@ def _pragmas(session) -> dict:
         return {}
     connection = session.connection()
     return {
-        name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in SQLITE_LOAD_PRAGMAS
+        name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+        for name in (*SQLITE_LOAD_PRAGMAS, "foreign_keys")
     }
 
 
@@ -240,6 +241,16 @@ def test_scale_rows_do_not_depend_on_batches(app, users, tmp_path):
             db.session.commit()
         assert runs[0]["dossier"] and runs[0]["dossier_file"] and runs[0]["payment"] == []
         assert runs[0] == runs[1]
+
+
+def test_seeded_rows_give_every_column():
+    """The rows are tuples of COLUMNS and CONSTANTS (seed/common.py bulk_rows): together every
+    column of their table, once, so that a new column is not left to the database's default."""
+    for table, key in TABLES:
+        if key in ("event", "counter"):  # written by SQL / as dicts
+            continue
+        given = [*COLUMNS[key], *CONSTANTS[key]]
+        assert sorted(given) == sorted(c.name for c in table.c), table.name
 
 
 def test_writer_runs_jobs_in_order_and_raises_their_failure():
