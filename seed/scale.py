@@ -562,7 +562,7 @@ def insert_events(session, first_id: int, last_id: int, first_event_id: int) -> 
         if not minutes:
             return column
         if sqlite:  # stored as SQLAlchemy writes DateTime (the seed's times have whole seconds)
-            return f"strftime('%Y-%m-%d %H:%M:%S.000000', {column}, '{minutes:+d} minutes')"
+            return f"datetime({column}, '{minutes:+d} minutes') || '.000000'"
         return f"{column} + interval '{minutes} minutes'"
 
     offset = -int(UTC_OFFSET.total_seconds() // 60)
