@@ -112,6 +112,26 @@ def _sqlite_transaction() -> tuple[bool, int]:
     return mode != "read", CLI_BUSY_TIMEOUT_MS
 
 
+# The app's long statements (the report's and the per-day counts', built once per process:
+# domain/sql.py CompiledOnce) are sent again and again. psycopg converts a statement's
+# placeholders once and keeps the result only for statements under 4 KB and 50 parameters;
+# the longer ones were parsed again at every execution (about 6 ms of an intake's CPU).
+PSYCOPG_CACHED_STATEMENT_LENGTH = 64 * 1024
+PSYCOPG_CACHED_STATEMENT_PARAMS = 1000
+
+
+def configure_postgresql() -> None:
+    """psycopg keeps the conversion of the app's long statements too (above)."""
+    from psycopg import _queries  # noqa: PLC0415 - psycopg only where PostgreSQL is used
+
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(
+        _queries.MAX_CACHED_STATEMENT_LENGTH, PSYCOPG_CACHED_STATEMENT_LENGTH
+    )
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(
+        _queries.MAX_CACHED_STATEMENT_PARAMS, PSYCOPG_CACHED_STATEMENT_PARAMS
+    )
+
+
 def configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, and a transaction mode per use. Reads (GET/HEAD requests) BEGIN
     deferred: in WAL mode they never wait for a writer. Writes (POST and other methods, the CLI)
