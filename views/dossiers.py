@@ -91,6 +91,16 @@ class DossierView(
         "due_date",
     )
     column_list_narrow = ("code", "status", "due_date")  # what a phone shows
+    # What the list's rows are read as (views/list_select.py): these columns, not models.
+    list_row_fields = (
+        *column_list[:2],
+        *column_list[4:],
+        "rescheduled_due_date",
+        "procedure.code",
+        "procedure.name",
+        "agency.name",
+        "agency.short_name",
+    )
     column_details_list = (
         "code",
         "status",
