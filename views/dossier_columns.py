@@ -186,6 +186,15 @@ def working_days_left(model) -> int:
     return deadlines.days_left(request_calendar(), model.due_date, clock.today())
 
 
+def _agency_cells(view, context, name):
+    return lambda model: str(escape(model.agency)) if model.agency else ""
+
+
+@page_cells(_agency_cells)
+def _agency_formatter(view, context, model, name):
+    return str(model.agency) if model.agency else ""
+
+
 def _code_cells(view, context, name):
     link = row_link("dossier.details_view")
 

@@ -30,6 +30,7 @@ from views.base import (
 )
 from views.dossier_columns import (
     ACTION_LABELS,
+    _agency_formatter,
     _choice_formatter,
     _code_link,
     _due_formatter,
@@ -145,7 +146,7 @@ class DossierView(
         "due_date": _due_formatter,
         "channel": _choice_formatter(labels.CHANNELS),
         "procedure": _procedure_formatter,
-        "agency": lambda v, c, m, n: str(m.agency) if m.agency else "",
+        "agency": _agency_formatter,
     }
     column_formatters_detail = {
         "status": _status_formatter,

@@ -85,6 +85,10 @@ def _url_of(get_url, endpoint: str, args: dict):
     return url_of
 
 
+# Rows kept written per page (a few pages' worth).
+ROWS_KEPT = 200
+
+
 class _Page:
     """What every row of one list page shares."""
 
@@ -99,6 +103,15 @@ class _Page:
             (c, Markup('<td class="col-{}"> ').format(c), *view.list_cell(c, context))
             for c, _ in list_columns
         ]
+        # Rows written, by the values they were read with (views/list_select.py), when every
+        # cell is written from the row alone: a page form or Flask-Admin's value (no formatter
+        # of the screen's own, which might read more). The page is kept per role, language,
+        # query and day (views/list_page.py): page 1 seen again writes only its new rows.
+        pure = all(
+            is_html or (cell is not None and view.column_formatters.get(c) is None)
+            for c, _, cell, is_html in self.columns
+        )
+        self.written = {} if pure else None
         self.checkbox = None
         if resolve("actions"):
             label = escape(resolve("_gettext")("Select record"))
@@ -230,12 +243,20 @@ class ListRowsMixin:
     def list_rows_html(self, page: _Page, context, rows) -> list | None:
         """list_row_html of each of `rows` (a page's: views/list_page.py); None when the
         template writes them."""
-        out = []
+        out, written = [], page.written
         for row in rows:
-            row_id = self.get_pk_value(row)
-            if not _plain(row_id):
-                return None
-            out.append(self._row_html(page, context, row, row_id))
+            key = getattr(row, "row_key", None) if written is not None else None
+            html = None if key is None else written.get(key)
+            if html is None:
+                row_id = self.get_pk_value(row)
+                if not _plain(row_id):
+                    return None
+                html = self._row_html(page, context, row, row_id)
+                if key is not None:
+                    if len(written) >= ROWS_KEPT:
+                        written.clear()
+                    written[key] = html
+            out.append(html)
         return out
 
     def _row_html(self, page: _Page, context, row, row_id) -> Markup:

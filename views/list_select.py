@@ -19,7 +19,10 @@ from sqlalchemy.orm import aliased
 
 class PlainRow:
     """A list row: the named columns as attributes (settable: a view may add what it computes
-    per row)."""
+    per row); `row_key` the values it was read with, all of them (views/list_rows.py keeps a
+    page's rows written by it)."""
+
+    __slots__ = ("__dict__", "row_key")
 
 
 class _Plan:
@@ -74,10 +77,11 @@ class _Plan:
                 if values[index] is None:
                     data[name] = None
                 else:
-                    related = kind()
+                    related = object.__new__(kind)
                     related.__dict__.update(zip(attrs, values[index + 1 : index + 1 + len(attrs)]))
                     data[name] = related
             row.__dict__.update(data)
+            row.row_key = values
             out.append(row)
         return out
 
