@@ -35,12 +35,18 @@ def bounded_count(query, limit: int) -> int:
 
 
 def searched_and_filtered(view, search, filters):
-    """The list's query (scoping, search, filters) without sort and pagination."""
+    """The list's query (scoping, search, filters) without sort and pagination; built once per
+    request for the rows and the count of one list."""
+    key = (view.endpoint, search, repr(filters))
+    kept = g.get("motcua_list_query")
+    if kept is not None and kept[0] == key:
+        return kept[1]
     query, joins = view.get_query(), {}
     if view._search_supported and search:
         query, _, joins, _ = view._apply_search(query, None, joins, {}, search)
     if filters and view._filters:
         query, _, joins, _ = view._apply_filters(query, None, joins, {}, filters)
+    g.motcua_list_query = (key, query)
     return query
 
 
