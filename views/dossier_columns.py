@@ -23,7 +23,7 @@ from domain.search_index import contains_word
 from models import Dossier, Procedure, db
 from views import labels
 from views.base import db_options, own_agency_ids
-from views.list_rows import escaped_labels, page_cells, row_link, row_url, translated
+from views.list_cells import escaped_labels, page_cells, row_link, row_url, translated
 
 ACTION_LABELS = {
     "accept": _l("Accept"),

@@ -28,6 +28,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2.environment import TemplateModule
 from markupsafe import Markup, escape
+from werkzeug.local import LocalProxy
 
 from domain import clock
 from views import page_parts
@@ -76,6 +77,20 @@ class KeptListPageMixin:
     bases). `keep_list_pages = False` writes every page with the template."""
 
     keep_list_pages = True
+
+    def action_form(self, obj=None):
+        if obj is not None or request.endpoint != f"{self.endpoint}.index_view":
+            return super().action_form(obj)
+        # The list's own: made when the template writes it (a kept page has it already).
+        made = []
+        make = super().action_form
+
+        def form():
+            if not made:
+                made.append(make())
+            return made[0]
+
+        return LocalProxy(form)
 
     def render(self, template, **kwargs):
         if template == self.list_template and self.keep_list_pages and "data" in kwargs:

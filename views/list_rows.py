@@ -17,31 +17,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import g, has_app_context, url_for
+from flask import g
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import template as row_templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from domain.formatting import format_datetime, utc_to_local
-
-# An id that url_for writes as it is: the link of a row is the page's link with the row's id
-# in its place.
-_ID = "0motcuarowid0"
+from views.list_cells import ROW_ID, plain_id, url_maker
 
 # The icons of Flask-Admin's row actions (flask_admin/templates/.../model/row_actions.html).
 _ENDPOINT_ICONS = {
     row_templates.ViewRowAction: (".details_view", "fa fa-eye glyphicon glyphicon-eye-open"),
     row_templates.EditRowAction: (".edit_view", "fa fa-pencil glyphicon glyphicon-pencil"),
 }
-
-
-def _plain(row_id) -> bool:
-    """An id written as it is in a URL and in HTML: an integer, or its digits (Flask-Admin's
-    get_pk_value gives the text of the key)."""
-    if type(row_id) is int:
-        return True
-    return type(row_id) is str and row_id.isascii() and row_id.isdigit()
 
 
 class _Link:
@@ -58,31 +47,9 @@ class _Link:
         self.around = None if parts is None else tuple(str(escape(p)) for p in parts)
 
     def html(self, row_id) -> str:
-        if self.around is not None and _plain(row_id):
+        if self.around is not None and plain_id(row_id):
             return f"{self.head}{self.around[0]}{row_id}{self.around[1]}{self.tail}"
         return f"{self.head}{escape(self.url_of(row_id))}{self.tail}"
-
-
-def _url_of(get_url, endpoint: str, args: dict):
-    """row id -> the URL of `endpoint` for that row, `args` its arguments in the template's
-    order with _ID where the row's id goes: built once, the id put in its place (a number needs
-    no quoting); per row through get_url for anything else."""
-
-    def each(row_id):
-        return get_url(endpoint, **{k: row_id if v is _ID else v for k, v in args.items()})
-
-    sample = get_url(endpoint, **args)
-    if sample.count(_ID) != 1:
-        return each
-    head, _, tail = sample.partition(_ID)
-
-    def url_of(row_id):
-        if _plain(row_id):
-            return f"{head}{row_id}{tail}"
-        return each(row_id)
-
-    url_of.parts = (head, tail)
-    return url_of
 
 
 # Rows kept written per page (a few pages' worth).
@@ -135,11 +102,11 @@ class _Page:
         kind = type(action)
         if kind in _ENDPOINT_ICONS:
             endpoint, icon = _ENDPOINT_ICONS[kind]
-            url_of = _url_of(get_url, endpoint, {"id": _ID, "url": return_url})
+            url_of = url_maker(get_url, endpoint, {"id": ROW_ID, "url": return_url})
             return _Link(url_of, action.title, icon)
         if kind is row_templates.EndpointLinkRowAction:
-            args = {**(action.url_args or {}), action.id_arg: _ID}
-            url_of = _url_of(get_url, action.endpoint, args)
+            args = {**(action.url_args or {}), action.id_arg: ROW_ID}
+            url_of = url_maker(get_url, action.endpoint, args)
             return _Link(url_of, action.title, action.icon_class)
         return None
 
@@ -249,7 +216,7 @@ class ListRowsMixin:
             html = None if key is None else written.get(key)
             if html is None:
                 row_id = self.get_pk_value(row)
-                if not _plain(row_id):
+                if not plain_id(row_id):
                     return None
                 html = self._row_html(page, context, row, row_id)
                 if key is not None:
@@ -276,58 +243,3 @@ class ListRowsMixin:
             )
             parts.append(f"{head}{escape(value)} </td> ")
         return Markup("".join(parts))
-
-
-def page_cells(prepare):
-    """Give a column formatter its form for a whole page (views/list_rows.py):
-    prepare(view, context, name) -> cell(model) -> the cell's HTML, escaped: what every row
-    shares (the labels in the page's language, today, the link up to the id) found once per
-    page, not once per row. The formatter itself stays what the template calls; the two write
-    the same cells (tests/views/test_list_rows.py)."""
-
-    def mark(formatter):
-        formatter.page_cells = prepare
-        return formatter
-
-    return mark
-
-
-def escaped_labels(mapping: dict) -> dict:
-    """{key: its label in the request's language, escaped} (see translated)."""
-    return {k: str(escape(v)) for k, v in translated(mapping).items()}
-
-
-def row_link(endpoint: str):
-    """row id -> url_for(endpoint, id=row id), escaped for an attribute: url_for once."""
-    url_of = _url_of(url_for, endpoint, {"id": _ID})
-    head, tail = (str(escape(p)) for p in url_of.parts) if hasattr(url_of, "parts") else ("", "")
-
-    def link(row_id) -> str:
-        if head and _plain(row_id):
-            return f"{head}{row_id}{tail}"
-        return str(escape(url_of(row_id)))
-
-    return link
-
-
-def row_url(endpoint: str, row_id) -> str:
-    """url_for(endpoint, id=row_id) for a formatter called on every row (a code linked to its
-    record): the same URL, url_for run once per request and endpoint."""
-    urls = g.setdefault("motcua_row_urls", {})
-    url_of = urls.get(endpoint)
-    if url_of is None:
-        url_of = urls[endpoint] = _url_of(url_for, endpoint, {"id": _ID})
-    return url_of(row_id)
-
-
-def translated(mapping: dict) -> dict:
-    """{key: its label in the request's language} of a mapping of lazy labels (statuses,
-    channels): each translated once per request, not once per row."""
-    if not has_app_context():
-        return {k: str(v) for k, v in mapping.items()}
-    done = g.setdefault("motcua_translated", {})
-    kept = done.get(id(mapping))
-    if kept is None:
-        # (the mapping kept with its labels: its id is not another's during the request)
-        kept = done[id(mapping)] = (mapping, {k: str(v) for k, v in mapping.items()})
-    return kept[1]

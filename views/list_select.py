@@ -13,6 +13,7 @@ AttributeError on the page (tests/views/test_list_rows.py opens every list scree
 
 from __future__ import annotations
 
+from flask import g
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import MANYTOONE, aliased
@@ -134,6 +135,22 @@ class _Plan:
             row.row_key = tuple(key)
             out.append(row)
         return out
+
+
+def searched_and_filtered(view, search, filters):
+    """The list's query (scoping, search, filters) without sort and pagination; built once per
+    request for the rows and the count of one list."""
+    key = (view.endpoint, search, repr(filters))
+    kept = g.get("motcua_list_query")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    query, joins = view.get_query(), {}
+    if view._search_supported and search:
+        query, _, joins, _ = view._apply_search(query, None, joins, {}, search)
+    if filters and view._filters:
+        query, _, joins, _ = view._apply_filters(query, None, joins, {}, filters)
+    g.motcua_list_query = (key, query)
+    return query
 
 
 class PlainRowsMixin:

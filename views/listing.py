@@ -14,40 +14,20 @@ from sqlalchemy import inspect as sa_inspect
 from domain.formatting import format_number
 from models import db
 from views.access import parse_id
-from views.list_select import PlainRowsMixin
+from views.list_select import PlainRowsMixin, searched_and_filtered
 
 
 def bounded_count(query, limit: int) -> int:
-    """The number of rows of `query`, read up to limit + 1 rows (a LIMITed subquery): the cost is
-    bounded whatever the table's size; a result above `limit` means "more than limit" (then one
-    statement, otherwise two)."""
-    # The primary key only: the database counts from the narrowest index that serves the
-    # criteria (SQLite read every row's columns for the subquery otherwise).
+    """The number of rows of `query`, read up to limit + 1 rows: the cost is bounded whatever
+    the table's size; above `limit` means "more than limit". First whether a row lies past the
+    bound (a quarter of the cost of counting up to it; a big list is "more than limit" at
+    that), then the count. The primary key only: the narrowest index that serves."""
     entity = query.column_descriptions[0]["entity"]
     keys = query.order_by(None).with_entities(*sa_inspect(entity).primary_key)
-    # Whether a row lies past the bound first: a quarter of the cost of counting up to it (no
-    # subquery to count through; a CASE of the two in one statement costs more in SQLAlchemy
-    # than the second statement), and a big list is "more than limit" at that.
     if db.session.execute(keys.offset(limit).limit(1).statement).first() is not None:
         return limit + 1
     rows = keys.limit(limit + 1).subquery()
     return int(db.session.scalar(select(func.count()).select_from(rows)))
-
-
-def searched_and_filtered(view, search, filters):
-    """The list's query (scoping, search, filters) without sort and pagination; built once per
-    request for the rows and the count of one list."""
-    key = (view.endpoint, search, repr(filters))
-    kept = g.get("motcua_list_query")
-    if kept is not None and kept[0] == key:
-        return kept[1]
-    query, joins = view.get_query(), {}
-    if view._search_supported and search:
-        query, _, joins, _ = view._apply_search(query, None, joins, {}, search)
-    if filters and view._filters:
-        query, _, joins, _ = view._apply_filters(query, None, joins, {}, filters)
-    g.motcua_list_query = (key, query)
-    return query
 
 
 class BoundedCountMixin:
