@@ -520,7 +520,7 @@ class ReportDay(db.Model):
     """The report's counts of one day, agency (the dossier's) and procedure: dossiers received
     that day by channel and of those scanned at intake, closed that day by outcome (design
     method), resolved that day and of those with an electronic result, returned by post that
-    day. A period's flows are sums of its days; domain/report_days.py keeps the rows current in
+    day, fees paid that day. A period's flows are sums of its days; domain/report_days.py keeps the rows current in
     the transaction of every change (issue 16)."""
 
     __tablename__ = "report_day"
@@ -537,6 +537,10 @@ class ReportDay(db.Model):
     results: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     results_electronic: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     returned_by_post: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # The payments not cancelled paid that day for the day's dossiers of the agency and
+    # procedure, and their amount (the fees of the dashboard's months).
+    fees_paid: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    fees_vnd: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", nullable=False)
 
 
 class DossierLookup(db.Model):

@@ -3,8 +3,8 @@ dossiers a year): per month and agency, the dossiers received (by channel), clos
 or on time, and the fees collected (figures named received:<channel>, closed, in_time, fees).
 
 A whole month's figures are summed once from the report's per-day counts (report_day: the
-report's rules, kept current by domain/report_days.py) and the payments, and kept in
-figure_month_row. A change to a dossier or a payment (added, changed, removed) raises the
+report's rules and the fees of its payments, kept current by domain/report_days.py), and kept
+in figure_month_row. A change to a dossier or a payment (added, changed, removed) raises the
 version of each month whose figures it changes, in the same transaction (an ORM event, below):
 for a dossier, the months where what it adds differs before and after the change (its
 acceptance month when it becomes received or not, or changes agency or channel; its closing
@@ -25,8 +25,8 @@ import functools
 from sqlalchemy import bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
-from domain import payments, periods
-from domain.sql import CompiledOnce, insert_for, month_of, scoped
+from domain import periods
+from domain.sql import CompiledOnce, insert_for, scoped
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
 from models import CHANNELS, Dossier, FigureMonth, FigureMonthRow, Payment, ReportDay
 
@@ -51,44 +51,45 @@ def _month_end(start: dt.date) -> dt.date:
 def count(session, first: dt.date, last: dt.date, agency_ids=None) -> dict:
     """{(YYYY-MM, agency id, figure): n} over the days [first, last]: the report's per-day
     counts summed by month (domain/report_days.py: received by channel, closed by outcome,
-    withdrawn and stopped on time, by the report's rules) and the fees of the payments."""
+    withdrawn and stopped on time, by the report's rules; the fees of the payments not
+    cancelled, by the dossier's agency)."""
     out: dict = {}
     _count_days(session, first, last, agency_ids, out)
-    # Fees: the payments not cancelled, by the dossier's agency (the report's figure).
-    sums = payments.add_up(
-        payments.payment_totals(session, first, last, agency_ids),
-        lambda r: (f"{r.year:04d}-{r.month:02d}", r.agency_id),
-    )
-    for (key, agency), (_, amount) in sums.items():
-        out[(key, agency, FEES)] = int(amount)
     return out
 
 
 def _count_days(session, first: dt.date, last: dt.date, agency_ids, out: dict) -> None:
-    """Received by channel, closed and closed in time (early or on time), by month and agency:
-    a sum of the report_day rows of [first, last] (a month costs its days' rows, not its
-    dossiers)."""
+    """Received by channel, closed and closed in time (early or on time), fees, by month and
+    agency: a sum of the report_day rows of [first, last] (a month costs its days' rows, not its
+    dossiers and payments). Summed by day in SQL, in the order of report_day's key (no month
+    expression a row: half the cost), then by month here."""
     R = ReportDay
-    month = month_of(R.day)
     stmt = (
         select(
-            month,
+            R.day,
             R.agency_id,
             *(func.sum(R.__table__.c[f"received_{c}"]) for c in CHANNELS),
             func.sum(R.resolved_early + R.resolved_on_time + R.resolved_late),
             func.sum(R.resolved_early + R.resolved_on_time),
+            func.sum(R.fees_vnd),
         )
         .where(R.day >= first, R.day <= last)
-        .group_by(month, R.agency_id)
+        .group_by(R.day, R.agency_id)
     )
-    for key, agency, *n in session.execute(scoped(stmt, R.agency_id, agency_ids)):
-        *received, closed, in_time = (int(v or 0) for v in n)
+    for day, agency, *n in session.execute(scoped(stmt, R.agency_id, agency_ids)):
+        key = month_key(day)
+        *received, closed, in_time, fees = (int(v or 0) for v in n)
         for channel, value in zip(CHANNELS, received):
-            if value:
-                out[(key, agency, f"{RECEIVED}{channel}")] = value
-        if closed:
-            out[(key, agency, CLOSED)] = closed
-            out[(key, agency, IN_TIME)] = in_time
+            _add(out, (key, agency, f"{RECEIVED}{channel}"), value)
+        if closed:  # in time stored beside closed, even when none was
+            _add(out, (key, agency, CLOSED), closed)
+            out[(key, agency, IN_TIME)] = out.get((key, agency, IN_TIME), 0) + in_time
+        _add(out, (key, agency, FEES), fees)
+
+
+def _add(out: dict, key: tuple, value: int) -> None:
+    if value:
+        out[key] = out.get(key, 0) + value
 
 
 # ---- the months kept ------------------------------------------------------------------------------

@@ -221,6 +221,9 @@ def fees_collected_vnd(
 def fees_collected(criteria: list):
     """SQL: the total of the payments not cancelled that meet `criteria` (the paid_at range;
     the report's part: reports.service_figures)."""
-    return select(func.coalesce(func.sum(Payment.amount_vnd), 0)).where(
-        Payment.cancelled_at.is_(None), *criteria
-    )
+    return select(func.coalesce(func.sum(Payment.amount_vnd), 0)).where(*collected(), *criteria)
+
+
+def collected() -> list:
+    """SQL criteria of the payments that count as collected: those not cancelled."""
+    return [Payment.cancelled_at.is_(None)]

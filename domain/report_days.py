@@ -1,17 +1,20 @@
 """The report's per-day counts (issue 16): for each day, agency (the dossier's) and procedure,
 the dossiers received that day by channel and of those scanned at intake, closed that day by
 outcome (design method), resolved that day and of those with an electronic result, and returned
-by post that day (table report_day). A period's flows are the sums of its days: the report reads
+by post that day, and the fees paid that day (payments not cancelled, under their dossier's agency and
+procedure) (table report_day). A period's flows are the sums of its days: the report reads
 a row per procedure and day instead of every dossier of the period. What is open at an instant
 (carried over, pending) is not a sum of days: domain/reports.py reads it from the dossiers.
 
 Each count is the rule of its home module, written once as SQL over the dossier and used here:
 the closing time and the outcome (domain/deadlines.py), scanned at intake and electronic result
-(domain/digitisation.py), returned by post (domain/postal.py).
+(domain/digitisation.py), returned by post (domain/postal.py), fees collected
+(domain/payments.py).
 
 Kept current in the transaction of every change: after each flush (`install`, like the audit
-hook) the (day, agency) pairs that a changed dossier, document or file touches, before and after
-the change, are counted again from the dossiers of that day and agency (a few dozen rows, by
+hook) the (day, agency) pairs that a changed dossier, document, file or payment touches, before and
+after the change (a payment's day, and those of its dossier's payments when the dossier moves to
+another agency or procedure), are counted again from the dossiers of that day and agency (a few dozen rows, by
 index ranges). A dossier new in the flush (an intake) counted nothing before it: its own counts
 are added to its days' rows instead (one upsert by its id, whatever the day's volume), under the
 same lock as a recount of those days. Writes that bypass the ORM (the seed's bulk inserts) call
@@ -42,11 +45,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Null
 
-from domain import deadlines, digitisation, postal
+from domain import deadlines, digitisation, payments, postal
 from domain.periods import day_bounds
 from domain.sql import CompiledOnce, day_of, lock_pair, unindexed
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
-from models import CHANNELS, Dossier, DossierDocument, DossierFile, Procedure, ReportDay
+from models import CHANNELS, Dossier, DossierDocument, DossierFile, Payment, Procedure, ReportDay
 
 COUNTS = (
     "received_online",
@@ -59,6 +62,8 @@ COUNTS = (
     "results",
     "results_electronic",
     "returned_by_post",
+    "fees_paid",
+    "fees_vnd",
 )
 # The dossier's columns whose change can move a count (the others, e.g. the applicant, cannot).
 COUNTED_COLUMNS = (
@@ -75,6 +80,8 @@ COUNTED_COLUMNS = (
     "due_at",
     "due_in_hours",
 )
+# The dossier's columns whose change moves its payments' counts to other rows.
+PAID_COLUMNS = ("agency_id", "procedure_id")
 # The days a dossier counts on: acceptance, result, closing, return (the closing day of a result
 # recorded before the acceptance is the acceptance's).
 DAY_COLUMNS = ("accepted_at", "resolved_at", "closed_at", "returned_at")
@@ -187,6 +194,17 @@ def _parts(start: dt.datetime | None = None, end: dt.datetime | None = None, age
             *within(D.returned_at),
             *by_day,
         )
+    )
+    P = Payment
+    # Driven by the day's payments (paid_at), each joined to its dossier for the agency.
+    parts.append(
+        _part(
+            day_of(P.paid_at),
+            {"fees_paid": literal(1), "fees_vnd": P.amount_vnd},
+            *payments.collected(),
+            *within(P.paid_at),
+            *by_day,
+        ).select_from(P.__table__.join(D.__table__, D.id == P.dossier_id))
     )
     return parts
 
@@ -366,14 +384,20 @@ def _values(obj, column) -> list:
     return [v for v in (*hist.deleted, getattr(obj, column)) if v is not None]
 
 
-def _touched_dossiers(session, objects, deleted: bool) -> set[int]:
-    """The ids of the dossiers whose counts `objects` (dossiers, documents, files) may move."""
+def _touched_dossiers(session, objects, deleted: bool) -> tuple[set[int], set[int]]:
+    """(the ids of the dossiers whose own counts `objects` (dossiers, documents, files,
+    payments) may move, the ids of those whose payments' counts they may move)."""
     ids: set[int] = set()
+    paid: set[int] = set()
     documents: set[int] = set()
     for obj in objects:
         if isinstance(obj, Dossier):
             if deleted or obj in session.new or _changed(obj, COUNTED_COLUMNS):
                 ids.add(obj.id)
+            if deleted or (obj not in session.new and _changed(obj, PAID_COLUMNS)):
+                paid.add(obj.id)
+        elif isinstance(obj, Payment):
+            paid.update(_values(obj, "dossier_id"))
         elif isinstance(obj, DossierDocument):
             ids.update(_values(obj, "dossier_id"))
         elif isinstance(obj, DossierFile):
@@ -385,51 +409,70 @@ def _touched_dossiers(session, objects, deleted: bool) -> set[int]:
                 select(DossierDocument.dossier_id).where(DossierDocument.id.in_(documents))
             )
         )
-    return ids
+    return ids, paid
 
 
-def _keys(session, ids: set[int]) -> set[tuple]:
-    """The (day, agency id) pairs the dossiers count on, as the database holds them now."""
+def _keys(session, ids: set[int], paid: set[int] = frozenset()) -> set[tuple]:
+    """The (day, agency id) pairs the dossiers `ids` count on, and the payments of the
+    dossiers `paid`, as the database holds them now."""
     keys = set()
-    D = Dossier
+    D, P = Dossier, Payment
     for chunk in range(0, len(ids), 500):
         part = sorted(ids)[chunk : chunk + 500]
         for agency_id, *times in session.execute(
             select(D.agency_id, *(getattr(D, c) for c in DAY_COLUMNS)).where(D.id.in_(part))
         ):
             keys.update((t.date(), agency_id) for t in times if t is not None)
+    for chunk in range(0, len(paid), 500):
+        part = sorted(paid)[chunk : chunk + 500]
+        for agency_id, paid_at in session.execute(
+            select(D.agency_id, P.paid_at)
+            .join(D, D.id == P.dossier_id)
+            .where(P.dossier_id.in_(part))
+        ):
+            keys.add((paid_at.date(), agency_id))
     return keys
 
 
 def _before_flush(session, flush_context, instances) -> None:
     # The days the changed rows count on before the change (what the flush moves them away
     # from); deleted rows are read now, while they exist.
-    ids = _touched_dossiers(session, [o for o in session.dirty if o not in session.new], False)
-    ids |= _touched_dossiers(session, session.deleted, True)
-    if ids:
-        session.info.setdefault(_PENDING, set()).update(_keys(session, ids))
+    ids, paid = _touched_dossiers(
+        session, [o for o in session.dirty if o not in session.new], False
+    )
+    removed, removed_paid = _touched_dossiers(session, session.deleted, True)
+    if ids or paid or removed or removed_paid:
+        keys = _keys(session, ids | removed, paid | removed_paid)
+        session.info.setdefault(_PENDING, set()).update(keys)
 
 
 def _new_dossiers(session) -> dict[int, set[tuple]]:
     """{id: the (day, agency id) pairs it counts on} of the dossiers new in this flush, from
     the values just inserted."""
-    out = {}
+    out, agencies = {}, {}
     for obj in session.new:
         if isinstance(obj, Dossier):
             times = (getattr(obj, c) for c in DAY_COLUMNS)
             out[obj.id] = {(t.date(), obj.agency_id) for t in times if t is not None}
+            agencies[obj.id] = obj.agency_id
+    for obj in session.new:  # its payments new with it
+        if isinstance(obj, Payment) and obj.dossier_id in out and obj.paid_at is not None:
+            out[obj.dossier_id].add((obj.paid_at.date(), agencies[obj.dossier_id]))
     return out
 
 
 def _after_flush(session, flush_context) -> None:
     # The days they count on after it.
-    ids = _touched_dossiers(session, session.new, False)
-    ids |= _touched_dossiers(session, [o for o in session.dirty if o not in session.deleted], False)
+    ids, paid = _touched_dossiers(session, session.new, False)
+    changed, changed_paid = _touched_dossiers(
+        session, [o for o in session.dirty if o not in session.deleted], False
+    )
+    ids, paid = ids | changed, paid | changed_paid
     # A dossier new in this flush counted on no day before it: its counts are added to its
     # days' rows, unless one of those days is recounted anyway (the recount includes it).
     added = _new_dossiers(session)
     keys = session.info.pop(_PENDING, set())
-    keys |= _keys(session, ids - set(added))
+    keys |= _keys(session, ids - set(added), paid - set(added))
     for dossier_id, pairs in list(added.items()):
         if pairs & keys:
             keys |= pairs

@@ -65,13 +65,6 @@ day_of = _function(
     "date({})",
     "The calendar date of a naive timestamp, as a value comparable with a DATE column.",
 )
-month_of = _function(
-    "month_of",
-    String(),
-    "to_char({}, 'YYYY-MM')",
-    "strftime('%Y-%m', {})",
-    "'YYYY-MM' of a naive timestamp.",
-)
 
 
 unindexed = _function(

@@ -13,13 +13,15 @@ import threading
 import pytest
 from sqlalchemy import create_engine, event, select, text, update
 
-from domain import digitisation, lifecycle, postal, report_days, reports
+from domain import digitisation, lifecycle, month_figures, payments, postal, report_days, reports
 from domain.periods import day_bounds
 from domain.status import Status
 from models import (
+    PAYMENT_METHODS,
     Dossier,
     DossierDocument,
     DossierFile,
+    Payment,
     ReportDay,
     StoredFile,
     db,
@@ -169,6 +171,71 @@ def test_kept_current_through_inserts_edits_deletes_and_files(app):
         s.commit()
         for date_from, date_to in _periods(rnd):
             assert_same_report(s, date_from, date_to)
+
+
+def test_kept_current_through_payments(app):
+    """The fees of each day: payments added (with a new dossier or later), moved to another day,
+    changed in amount, cancelled, moved to another dossier, removed; dossiers with payments
+    moved to another agency or procedure. The month sums equal payment_totals."""
+    rnd = random.Random(20261201)
+    with app.app_context():
+        s = db.session
+        agencies, procedures = report_catalog(s)
+        dossiers = [_random_dossier(rnd, procedures) for _ in range(60)]
+
+        def paid(d):
+            day = START + dt.timedelta(days=rnd.randrange(150))
+            return Payment(
+                dossier=d,
+                amount_vnd=rnd.choice((50_000, 100_000, 1_250_000)),
+                method=rnd.choice(PAYMENT_METHODS),
+                paid_at=_moment(rnd, day),
+            )
+
+        s.add_all(dossiers + [paid(d) for d in dossiers[:20]])  # new with their dossiers
+        assert_current(s)
+        payments_made = [paid(d) for d in rnd.sample(dossiers, 30)]  # later
+        s.add_all(payments_made)
+        assert_current(s)
+        assert sum(r[-1] for r in table_rows(s)) > 0, "the fees were counted"
+        all_payments = s.scalars(select(Payment)).all()
+        for p in rnd.sample(all_payments, 10):
+            p.paid_at = _moment(rnd, START + dt.timedelta(days=rnd.randrange(150)))
+        for p in rnd.sample(all_payments, 5):
+            p.amount_vnd += 10_000
+        for p in rnd.sample(all_payments, 5):
+            p.cancelled_at, p.cancel_reason = dt.datetime(2019, 7, 1), "nhầm"
+        assert_current(s)
+        for p in rnd.sample(all_payments, 4):
+            p.dossier = rnd.choice(dossiers)
+        assert_current(s)
+        with_payments = list({p.dossier for p in all_payments})
+        for d in rnd.sample(with_payments, 8):
+            other = rnd.choice(procedures)
+            d.procedure_id, d.agency_id = other.id, other.agency_id
+        for d in rnd.sample(with_payments, 4):
+            d.agency_id = rnd.choice(agencies).id
+        assert_current(s)
+        for p in rnd.sample(all_payments, 6):
+            s.delete(p)
+        assert_current(s)
+        s.commit()
+        assert_current(s)
+        # The months' fees by agency from the days equal the payments' own totals.
+        first, last = START - dt.timedelta(days=31), START + dt.timedelta(days=200)
+        by_month = {
+            k: v[1]
+            for k, v in payments.add_up(
+                payments.payment_totals(s, first, last),
+                lambda r: (f"{r.year:04d}-{r.month:02d}", r.agency_id),
+            ).items()
+        }
+        counted = {
+            (month, agency): n
+            for (month, agency, figure), n in month_figures.count(s, first, last).items()
+            if figure == month_figures.FEES
+        }
+        assert counted == by_month and by_month
 
 
 def test_new_dossiers_add_their_counts_without_recounting_their_days(app, monkeypatch):
