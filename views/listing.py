@@ -14,16 +14,19 @@ from sqlalchemy import inspect as sa_inspect
 from domain.formatting import format_number
 from models import db
 from views.access import parse_id
+from views.list_select import PlainRowsMixin, searched_and_filtered
 
 
 def bounded_count(query, limit: int) -> int:
-    """The number of rows of `query`, read up to limit + 1 rows (a LIMITed subquery): the cost is
-    bounded whatever the table's size; a result above `limit` means "more than limit"."""
-    # The primary key only: the database counts from the narrowest index that serves the
-    # criteria (SQLite read every row's columns for the subquery otherwise).
+    """The number of rows of `query`, read up to limit + 1 rows: the cost is bounded whatever
+    the table's size; above `limit` means "more than limit". First whether a row lies past the
+    bound (a quarter of the cost of counting up to it; a big list is "more than limit" at
+    that), then the count. The primary key only: the narrowest index that serves."""
     entity = query.column_descriptions[0]["entity"]
-    keys = sa_inspect(entity).primary_key
-    rows = query.order_by(None).with_entities(*keys).limit(limit + 1).subquery()
+    keys = query.order_by(None).with_entities(*sa_inspect(entity).primary_key)
+    if db.session.execute(keys.offset(limit).limit(1).statement).first() is not None:
+        return limit + 1
+    rows = keys.limit(limit + 1).subquery()
     return int(db.session.scalar(select(func.count()).select_from(rows)))
 
 
@@ -49,20 +52,11 @@ class BoundedCountMixin:
                 found = (page or 0) * (size or 0) + len(rows)
                 limit = max(limit, found)
             else:
-                found = bounded_count(self._searched_and_filtered(search, filters), limit)
+                found = bounded_count(searched_and_filtered(self, search, filters), limit)
             g.motcua_list_count = (found, limit)
             if found <= limit:
                 count = found
         return count, rows
-
-    def _searched_and_filtered(self, search, filters):
-        """The list's query (scoping, search, filters) without sort and pagination."""
-        query, joins = self.get_query(), {}
-        if self._search_supported and search:
-            query, _, joins, _ = self._apply_search(query, None, joins, {}, search)
-        if filters and self._filters:
-            query, _, joins, _ = self._apply_filters(query, None, joins, {}, filters)
-        return query
 
     def list_count_text(self) -> str | None:
         found, limit = g.get("motcua_list_count", (None, None))
@@ -179,7 +173,7 @@ def _python_type(column):
         return None
 
 
-class KeysetPagingMixin:
+class KeysetPagingMixin(PlainRowsMixin):
     """Next / previous by the sort key on a big list (declare it before the model view in the
     bases, after BoundedCountMixin). The list is sorted by one column of the model (the
     default sort or a sortable column the user picks) with the primary key as tie-breaker;
@@ -232,9 +226,13 @@ class KeysetPagingMixin:
         g.motcua_keyset = None
         if plan is None:  # a joined sort column: OFFSET, within the bound above
             return super().get_list(page, sort_column, sort_desc, search, filters, execute, size)
-        count, query = super().get_list(
-            None, sort_column, sort_desc, search, filters, execute=False, page_size=0
-        )
+        plain = self.plain_rows_plan(plan.key) if self.simple_list_pager else None
+        if plain is None:
+            count, query = super().get_list(
+                None, sort_column, sort_desc, search, filters, execute=False, page_size=0
+            )
+        else:  # the columns shown only, as plain rows (views/list_select.py)
+            count, query = None, plain.query(searched_and_filtered(self, search, filters))
         if cursor is None:
             rows = plan.first(query, page * size, size + 1)
             has_prev, has_next = page > 0, len(rows) > size
@@ -251,6 +249,8 @@ class KeysetPagingMixin:
                 if not more:  # back at the start of the list (rows may have come since)
                     rows = plan.first(query, 0, size + 1)
                     has_next, rows = len(rows) > size, rows[:size]
+        if plain is not None:
+            rows = plain.rows(rows)
         if not has_prev:
             page = 0
         g.motcua_keyset = {
