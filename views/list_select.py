@@ -14,8 +14,8 @@ AttributeError on the page (tests/views/test_list_rows.py opens every list scree
 from __future__ import annotations
 
 from flask import g
+from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.orm import MANYTOONE, aliased
 
 from domain import catalog_cache
@@ -151,6 +151,31 @@ def searched_and_filtered(view, search, filters):
         query, _, joins, _ = view._apply_filters(query, None, joins, {}, filters)
     g.motcua_list_query = (key, query)
     return query
+
+
+# Per list (screen, search, filters, scope, bound): whether its count was past the bound the
+# last time it was counted: only which statements count it (the count is always read).
+_was_big: dict = {}
+
+
+def bounded_count(query, limit: int, key=None) -> int:
+    """The number of rows of `query`, read up to limit + 1 rows: the cost is bounded whatever
+    the table's size; above `limit` means "more than limit". First whether a row lies past the
+    bound (a quarter of the cost of counting up to it; a big list is "more than limit" at
+    that), then the count; a list (`key`) found within the bound last time is counted at once
+    (one statement, not two). The primary key only: the narrowest index that serves."""
+    entity = query.column_descriptions[0]["entity"]
+    keys = query.order_by(None).with_entities(*sa_inspect(entity).primary_key)
+    probe = _was_big.get(key, True)
+    if probe and db.session.execute(keys.offset(limit).limit(1).statement).first() is not None:
+        return limit + 1
+    rows = keys.limit(limit + 1).subquery()
+    found = int(db.session.scalar(select(func.count()).select_from(rows)))
+    if key is not None:
+        if len(_was_big) >= 4096:
+            _was_big.clear()
+        _was_big[key] = found > limit
+    return found
 
 
 class PlainRowsMixin:

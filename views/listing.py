@@ -8,26 +8,12 @@ from urllib.parse import urlencode
 
 from flask import abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, tuple_
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import tuple_
 
 from domain.formatting import format_number
 from models import db
-from views.access import parse_id
-from views.list_select import PlainRowsMixin, searched_and_filtered
-
-
-def bounded_count(query, limit: int) -> int:
-    """The number of rows of `query`, read up to limit + 1 rows: the cost is bounded whatever
-    the table's size; above `limit` means "more than limit". First whether a row lies past the
-    bound (a quarter of the cost of counting up to it; a big list is "more than limit" at
-    that), then the count. The primary key only: the narrowest index that serves."""
-    entity = query.column_descriptions[0]["entity"]
-    keys = query.order_by(None).with_entities(*sa_inspect(entity).primary_key)
-    if db.session.execute(keys.offset(limit).limit(1).statement).first() is not None:
-        return limit + 1
-    rows = keys.limit(limit + 1).subquery()
-    return int(db.session.scalar(select(func.count()).select_from(rows)))
+from views.access import own_agency_ids, parse_id
+from views.list_select import PlainRowsMixin, bounded_count, searched_and_filtered
 
 
 class BoundedCountMixin:
@@ -52,7 +38,8 @@ class BoundedCountMixin:
                 found = (page or 0) * (size or 0) + len(rows)
                 limit = max(limit, found)
             else:
-                found = bounded_count(searched_and_filtered(self, search, filters), limit)
+                key = (self.endpoint, search, repr(filters), tuple(own_agency_ids() or ()), limit)
+                found = bounded_count(searched_and_filtered(self, search, filters), limit, key)
             g.motcua_list_count = (found, limit)
             if found <= limit:
                 count = found
