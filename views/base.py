@@ -12,8 +12,9 @@ from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.babel import ngettext as admin_ngettext
 from flask_admin.contrib.sqla import ModelView
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms.validators import ValidationError
 
 from domain import form_submissions
@@ -158,6 +159,15 @@ class SecureModelView(
 
     def is_action_allowed(self, name):
         return self.can_run_actions() and super().is_action_allowed(name)
+
+    def get_actions_list(self):
+        # The same for every page of a role in a language: found and translated once.
+        key = (current_user.role if current_user.is_authenticated else None, str(get_locale()))
+        memo = self.__dict__.setdefault("_actions_by_role", {})
+        if key not in memo:
+            memo[key] = super().get_actions_list()
+        actions, confirmations = memo[key]
+        return list(actions), dict(confirmations)
 
     def _get_list_extra_args(self):
         if not 0 <= request.args.get("page", 0, type=int) <= MAX_PAGE:

@@ -23,7 +23,7 @@ from domain.search_index import contains_word
 from models import Dossier, Procedure, db
 from views import labels
 from views.base import db_options, own_agency_ids
-from views.list_rows import row_url, translated
+from views.list_cells import escaped_labels, page_cells, row_link, row_url, translated
 
 ACTION_LABELS = {
     "accept": _l("Accept"),
@@ -94,16 +94,47 @@ class _FlagFilter(BaseSQLAFilter):
         return _l("equals")
 
 
+def _status_cells(view, context, name):
+    html = escaped_labels(labels.DOSSIER_STATUSES)
+    return lambda model: html.get(model.status) or str(escape(model.status))
+
+
+@page_cells(_status_cells)
 def _status_formatter(view, context, model, name):
     return status_label(model.status)
 
 
 def _choice_formatter(mapping):
-    return lambda view, context, model, name: str(
-        translated(mapping).get(getattr(model, name), "") or ""
-    )
+    def cells(view, context, name):
+        html = escaped_labels(mapping)
+        return lambda model: html.get(getattr(model, name)) or ""
+
+    @page_cells(cells)
+    def formatter(view, context, model, name):
+        return str(translated(mapping).get(getattr(model, name), "") or "")
+
+    return formatter
 
 
+def _due_cells(view, context, name):
+    today = clock.today()
+
+    def cell(model):
+        due = model.due_date
+        if due is None:
+            return ""
+        # (dates as digits and slashes: nothing to escape)
+        text = format_date(due)
+        if model.rescheduled_due_date:
+            text += f" → {format_date(model.rescheduled_due_date)}"
+        if deadlines.is_overdue(model.status, due, today):
+            return f'<span class="badge badge-danger">{text}</span>'
+        return text
+
+    return cell
+
+
+@page_cells(_due_cells)
 def _due_formatter(view, context, model, name):
     due = model.due_date
     if due is None:
@@ -116,6 +147,15 @@ def _due_formatter(view, context, model, name):
     return text
 
 
+def _procedure_cells(view, context, name):
+    def cell(model):
+        procedure = model.procedure
+        return "" if procedure is None else _procedure_html(procedure.code, procedure.name)
+
+    return cell
+
+
+@page_cells(_procedure_cells)
 def _procedure_formatter(view, context, model, name):
     """The procedure as its code and a short name; the whole name on hover (the list stays one
     line per dossier even for a 200-character name)."""
@@ -146,6 +186,25 @@ def working_days_left(model) -> int:
     return deadlines.days_left(request_calendar(), model.due_date, clock.today())
 
 
+def _agency_cells(view, context, name):
+    return lambda model: str(escape(model.agency)) if model.agency else ""
+
+
+@page_cells(_agency_cells)
+def _agency_formatter(view, context, model, name):
+    return str(model.agency) if model.agency else ""
+
+
+def _code_cells(view, context, name):
+    link = row_link("dossier.details_view")
+
+    def cell(model):
+        return f'<a href="{link(model.id)}">{escape(model.code or f"#{model.id}")}</a>'
+
+    return cell
+
+
+@page_cells(_code_cells)
 def _code_link(view, context, model, name):
     # (Markup.format is several times slower than escaping the two values: once per row)
     url, code = row_url("dossier.details_view", model.id), model.code or f"#{model.id}"

@@ -33,6 +33,7 @@ class DossierDueView(DossierView):
         "days_left",
     )
     column_sortable_list = ("code", "accepted_at", "due_date")
+    list_row_fields = (*DossierView.list_row_fields, "phone")
     column_default_sort = [("due_date", False), ("id", False)]
     column_filters = DossierView.column_filters[:2]
     column_labels = dict(labels.LABELS, days_left=_l("Working days left"))

@@ -30,6 +30,7 @@ from views.base import (
 )
 from views.dossier_columns import (
     ACTION_LABELS,
+    _agency_formatter,
     _choice_formatter,
     _code_link,
     _due_formatter,
@@ -91,6 +92,16 @@ class DossierView(
         "due_date",
     )
     column_list_narrow = ("code", "status", "due_date")  # what a phone shows
+    # What the list's rows are read as (views/list_select.py): these columns, not models.
+    list_row_fields = (
+        *column_list[:2],
+        *column_list[4:],
+        "rescheduled_due_date",
+        "procedure.code",
+        "procedure.name",
+        "agency.name",
+        "agency.short_name",
+    )
     column_details_list = (
         "code",
         "status",
@@ -135,7 +146,7 @@ class DossierView(
         "due_date": _due_formatter,
         "channel": _choice_formatter(labels.CHANNELS),
         "procedure": _procedure_formatter,
-        "agency": lambda v, c, m, n: str(m.agency) if m.agency else "",
+        "agency": _agency_formatter,
     }
     column_formatters_detail = {
         "status": _status_formatter,

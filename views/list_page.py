@@ -28,6 +28,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2.environment import TemplateModule
 from markupsafe import Markup, escape
+from werkzeug.local import LocalProxy
 
 from domain import clock
 from views import page_parts
@@ -41,6 +42,8 @@ _HOLES = re.compile("\x00motcua:([a-z]+)\x00")
 _ROWS = re.compile(r"<tr>\s*(\x00motcua:rows\x00)\s*</tr>")
 # Pages kept per view (the least recently used go first).
 KEPT_PER_VIEW = 32
+# Counts and pagers kept per kept page (the pager changes with its rows' cursors).
+PARTS_PER_PAGE = 8
 
 
 class _Kept:
@@ -52,6 +55,21 @@ class _Kept:
         self.parts = parts
         self.settings = settings
         self.rows_page = None  # what its rows share (views/list_rows.py), once it had rows
+        self.written: dict = {}  # (macro, what it reads beyond the key) -> its text
+
+    def part(self, parts: _Parts, name: str, reads) -> str:
+        """The macro `name` of the list's parts as written for `reads`: the count and the pager
+        read nothing of the request beyond the page's key but the count found
+        (g.motcua_list_count), the pager's cursors (g.motcua_keyset) and the rows' number. A
+        page 1 keeps its pager until a new row comes first."""
+        key = (name, reads)
+        text = self.written.get(key)
+        if text is None:
+            text = parts.macro(name)
+            if len(self.written) >= PARTS_PER_PAGE:
+                self.written.clear()
+            self.written[key] = text
+        return text
 
 
 class KeptListPageMixin:
@@ -59,6 +77,20 @@ class KeptListPageMixin:
     bases). `keep_list_pages = False` writes every page with the template."""
 
     keep_list_pages = True
+
+    def action_form(self, obj=None):
+        if obj is not None or request.endpoint != f"{self.endpoint}.index_view":
+            return super().action_form(obj)
+        # The list's own: made when the template writes it (a kept page has it already).
+        made = []
+        make = super().action_form
+
+        def form():
+            if not made:
+                made.append(make())
+            return made[0]
+
+        return LocalProxy(form)
 
     def render(self, template, **kwargs):
         if template == self.list_template and self.keep_list_pages and "data" in kwargs:
@@ -146,10 +178,15 @@ def _kept_page(view, template: str, kwargs: dict) -> str | None:
         kept = _write(view, jinja_template, context, kwargs)
     kept.rows_page = kept.rows_page or rows_page
     parts = _Parts(current_app.jinja_env, context)
+    keyset = g.get("motcua_keyset")
     values = {
         "rows": "".join(f"<tr> {html} </tr> " for html in rows),
-        "count": parts.macro("count_text"),
-        "pager": parts.macro("pager"),
+        "count": kept.part(parts, "count_text", g.get("motcua_list_count")),
+        "pager": kept.part(
+            parts,
+            "pager",
+            (tuple(sorted(keyset.items())) if keyset else None, len(kwargs["data"])),
+        ),
         "user": escape(current_user.full_name),
         "filters": page_parts.filter_groups_json(kwargs.get("filter_groups")),
         "nonce": g.get("csp_nonce", ""),

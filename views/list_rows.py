@@ -17,31 +17,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import g, has_app_context, url_for
+from flask import g
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import template as row_templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from domain.formatting import format_datetime, utc_to_local
-
-# An id that url_for writes as it is: the link of a row is the page's link with the row's id
-# in its place.
-_ID = "0motcuarowid0"
+from views.list_cells import ROW_ID, plain_id, url_maker
 
 # The icons of Flask-Admin's row actions (flask_admin/templates/.../model/row_actions.html).
 _ENDPOINT_ICONS = {
     row_templates.ViewRowAction: (".details_view", "fa fa-eye glyphicon glyphicon-eye-open"),
     row_templates.EditRowAction: (".edit_view", "fa fa-pencil glyphicon glyphicon-pencil"),
 }
-
-
-def _plain(row_id) -> bool:
-    """An id written as it is in a URL and in HTML: an integer, or its digits (Flask-Admin's
-    get_pk_value gives the text of the key)."""
-    if type(row_id) is int:
-        return True
-    return type(row_id) is str and row_id.isascii() and row_id.isdigit()
 
 
 class _Link:
@@ -53,30 +42,18 @@ class _Link:
         self.tail = Markup('" title="{}"> <span class="{}"></span> </a>').format(
             title or "", icon_class
         )
+        # The URL around the id, escaped once (a plain id is digits: nothing to escape)
+        parts = getattr(url_of, "parts", None)
+        self.around = None if parts is None else tuple(str(escape(p)) for p in parts)
 
     def html(self, row_id) -> str:
+        if self.around is not None and plain_id(row_id):
+            return f"{self.head}{self.around[0]}{row_id}{self.around[1]}{self.tail}"
         return f"{self.head}{escape(self.url_of(row_id))}{self.tail}"
 
 
-def _url_of(get_url, endpoint: str, args: dict):
-    """row id -> the URL of `endpoint` for that row, `args` its arguments in the template's
-    order with _ID where the row's id goes: built once, the id put in its place (a number needs
-    no quoting); per row through get_url for anything else."""
-
-    def each(row_id):
-        return get_url(endpoint, **{k: row_id if v is _ID else v for k, v in args.items()})
-
-    sample = get_url(endpoint, **args)
-    if sample.count(_ID) != 1:
-        return each
-    head, _, tail = sample.partition(_ID)
-
-    def url_of(row_id):
-        if _plain(row_id):
-            return f"{head}{row_id}{tail}"
-        return each(row_id)
-
-    return url_of
+# Rows kept written per page (a few pages' worth).
+ROWS_KEPT = 200
 
 
 class _Page:
@@ -90,9 +67,18 @@ class _Page:
             self.ok = False
             return
         self.columns = [
-            (c, Markup('<td class="col-{}"> ').format(c), view.list_cell(c))
+            (c, Markup('<td class="col-{}"> ').format(c), *view.list_cell(c, context))
             for c, _ in list_columns
         ]
+        # Rows written, by the values they were read with (views/list_select.py), when every
+        # cell is written from the row alone: a page form or Flask-Admin's value (no formatter
+        # of the screen's own, which might read more). The page is kept per role, language,
+        # query and day (views/list_page.py): page 1 seen again writes only its new rows.
+        pure = all(
+            is_html or (cell is not None and view.column_formatters.get(c) is None)
+            for c, _, cell, is_html in self.columns
+        )
+        self.written = {} if pure else None
         self.checkbox = None
         if resolve("actions"):
             label = escape(resolve("_gettext")("Select record"))
@@ -116,11 +102,11 @@ class _Page:
         kind = type(action)
         if kind in _ENDPOINT_ICONS:
             endpoint, icon = _ENDPOINT_ICONS[kind]
-            url_of = _url_of(get_url, endpoint, {"id": _ID, "url": return_url})
+            url_of = url_maker(get_url, endpoint, {"id": ROW_ID, "url": return_url})
             return _Link(url_of, action.title, icon)
         if kind is row_templates.EndpointLinkRowAction:
-            args = {**(action.url_args or {}), action.id_arg: _ID}
-            url_of = _url_of(get_url, action.endpoint, args)
+            args = {**(action.url_args or {}), action.id_arg: ROW_ID}
+            url_of = url_maker(get_url, action.endpoint, args)
             return _Link(url_of, action.title, action.icon_class)
         return None
 
@@ -151,16 +137,27 @@ class ListRowsMixin:
         )
         return "" if value is None else value
 
-    def list_cell(self, name):
-        """value(context, model) of list column `name`: what get_list_value gives (the two
-        _get_list_value above), with what is the same on every row looked up once (the
+    def list_cell(self, name, context=None):
+        """(value(context, model), False) of list column `name`: what get_list_value gives
+        (the two _get_list_value above), with what is the same on every row looked up once (the
         formatter, the choices, the type formatter of each type met) — for views/list_rows.py;
-        None when a screen changes how a list value is read (then get_list_value per cell)."""
-        if (
-            type(self)._get_list_value is not ListRowsMixin._get_list_value
-            or type(self).get_list_value is not ModelView.get_list_value
-            or type(self)._get_field_value is not ModelView._get_field_value
-        ):
+        (None, False) when a screen changes how a list value is read (then get_list_value per
+        cell); (html(model), True) when the column's formatter has a page form (`page_cells`)."""
+        formatter = self.column_formatters.get(name)
+        page_cells = getattr(formatter, "page_cells", None)
+        if page_cells is not None and context is not None and self._reads_as_flask_admin():
+            return page_cells(self, context, name), True
+        return self._list_value(name), False
+
+    def _reads_as_flask_admin(self) -> bool:
+        return (
+            type(self)._get_list_value is ListRowsMixin._get_list_value
+            and type(self).get_list_value is ModelView.get_list_value
+            and type(self)._get_field_value is ModelView._get_field_value
+        )
+
+    def _list_value(self, name):
+        if not self._reads_as_flask_admin():
             return None
         formatters, type_formatters = self.column_formatters, self.column_type_formatters
         column_fmt = formatters.get(name)
@@ -213,12 +210,20 @@ class ListRowsMixin:
     def list_rows_html(self, page: _Page, context, rows) -> list | None:
         """list_row_html of each of `rows` (a page's: views/list_page.py); None when the
         template writes them."""
-        out = []
+        out, written = [], page.written
         for row in rows:
-            row_id = self.get_pk_value(row)
-            if not _plain(row_id):
-                return None
-            out.append(self._row_html(page, context, row, row_id))
+            key = getattr(row, "row_key", None) if written is not None else None
+            html = None if key is None else written.get(key)
+            if html is None:
+                row_id = self.get_pk_value(row)
+                if not plain_id(row_id):
+                    return None
+                html = self._row_html(page, context, row, row_id)
+                if key is not None:
+                    if len(written) >= ROWS_KEPT:
+                        written.clear()
+                    written[key] = html
+            out.append(html)
         return out
 
     def _row_html(self, page: _Page, context, row, row_id) -> Markup:
@@ -229,32 +234,12 @@ class ListRowsMixin:
             parts.append('<td class="list-buttons-column"> ')
             parts.extend(link.html(row_id) + " " for link in page.links)
             parts.append("</td> ")
-        for name, head, cell in page.columns:
+        for name, head, cell, is_html in page.columns:
+            if is_html:
+                parts.append(f"{head}{cell(row)} </td> ")
+                continue
             value = (
                 cell(context, row) if cell is not None else self.get_list_value(context, row, name)
             )
             parts.append(f"{head}{escape(value)} </td> ")
         return Markup("".join(parts))
-
-
-def row_url(endpoint: str, row_id) -> str:
-    """url_for(endpoint, id=row_id) for a formatter called on every row (a code linked to its
-    record): the same URL, url_for run once per request and endpoint."""
-    urls = g.setdefault("motcua_row_urls", {})
-    url_of = urls.get(endpoint)
-    if url_of is None:
-        url_of = urls[endpoint] = _url_of(url_for, endpoint, {"id": _ID})
-    return url_of(row_id)
-
-
-def translated(mapping: dict) -> dict:
-    """{key: its label in the request's language} of a mapping of lazy labels (statuses,
-    channels): each translated once per request, not once per row."""
-    if not has_app_context():
-        return {k: str(v) for k, v in mapping.items()}
-    done = g.setdefault("motcua_translated", {})
-    kept = done.get(id(mapping))
-    if kept is None:
-        # (the mapping kept with its labels: its id is not another's during the request)
-        kept = done[id(mapping)] = (mapping, {k: str(v) for k, v in mapping.items()})
-    return kept[1]

@@ -8,23 +8,12 @@ from urllib.parse import urlencode
 
 from flask import abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, tuple_
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import tuple_
 
 from domain.formatting import format_number
 from models import db
-from views.access import parse_id
-
-
-def bounded_count(query, limit: int) -> int:
-    """The number of rows of `query`, read up to limit + 1 rows (a LIMITed subquery): the cost is
-    bounded whatever the table's size; a result above `limit` means "more than limit"."""
-    # The primary key only: the database counts from the narrowest index that serves the
-    # criteria (SQLite read every row's columns for the subquery otherwise).
-    entity = query.column_descriptions[0]["entity"]
-    keys = sa_inspect(entity).primary_key
-    rows = query.order_by(None).with_entities(*keys).limit(limit + 1).subquery()
-    return int(db.session.scalar(select(func.count()).select_from(rows)))
+from views.access import own_agency_ids, parse_id
+from views.list_select import PlainRowsMixin, bounded_count, searched_and_filtered
 
 
 class BoundedCountMixin:
@@ -49,20 +38,12 @@ class BoundedCountMixin:
                 found = (page or 0) * (size or 0) + len(rows)
                 limit = max(limit, found)
             else:
-                found = bounded_count(self._searched_and_filtered(search, filters), limit)
+                key = (self.endpoint, search, repr(filters), tuple(own_agency_ids() or ()), limit)
+                found = bounded_count(searched_and_filtered(self, search, filters), limit, key)
             g.motcua_list_count = (found, limit)
             if found <= limit:
                 count = found
         return count, rows
-
-    def _searched_and_filtered(self, search, filters):
-        """The list's query (scoping, search, filters) without sort and pagination."""
-        query, joins = self.get_query(), {}
-        if self._search_supported and search:
-            query, _, joins, _ = self._apply_search(query, None, joins, {}, search)
-        if filters and self._filters:
-            query, _, joins, _ = self._apply_filters(query, None, joins, {}, filters)
-        return query
 
     def list_count_text(self) -> str | None:
         found, limit = g.get("motcua_list_count", (None, None))
@@ -179,7 +160,7 @@ def _python_type(column):
         return None
 
 
-class KeysetPagingMixin:
+class KeysetPagingMixin(PlainRowsMixin):
     """Next / previous by the sort key on a big list (declare it before the model view in the
     bases, after BoundedCountMixin). The list is sorted by one column of the model (the
     default sort or a sortable column the user picks) with the primary key as tie-breaker;
@@ -232,9 +213,13 @@ class KeysetPagingMixin:
         g.motcua_keyset = None
         if plan is None:  # a joined sort column: OFFSET, within the bound above
             return super().get_list(page, sort_column, sort_desc, search, filters, execute, size)
-        count, query = super().get_list(
-            None, sort_column, sort_desc, search, filters, execute=False, page_size=0
-        )
+        plain = self.plain_rows_plan(plan.key) if self.simple_list_pager else None
+        if plain is None:
+            count, query = super().get_list(
+                None, sort_column, sort_desc, search, filters, execute=False, page_size=0
+            )
+        else:  # the columns shown only, as plain rows (views/list_select.py)
+            count, query = None, plain.query(searched_and_filtered(self, search, filters))
         if cursor is None:
             rows = plan.first(query, page * size, size + 1)
             has_prev, has_next = page > 0, len(rows) > size
@@ -251,6 +236,8 @@ class KeysetPagingMixin:
                 if not more:  # back at the start of the list (rows may have come since)
                     rows = plan.first(query, 0, size + 1)
                     has_next, rows = len(rows) > size, rows[:size]
+        if plain is not None:
+            rows = plain.rows(rows)
         if not has_prev:
             page = 0
         g.motcua_keyset = {
