@@ -136,15 +136,7 @@ def _due_cells(view, context, name):
 
 @page_cells(_due_cells)
 def _due_formatter(view, context, model, name):
-    due = model.due_date
-    if due is None:
-        return ""
-    text = format_date(due)
-    if model.rescheduled_due_date:
-        text += f" → {format_date(model.rescheduled_due_date)}"
-    if deadlines.is_overdue(model.status, due, clock.today()):
-        return Markup('<span class="badge badge-danger">{}</span>').format(text)
-    return text
+    return Markup(_due_cells(view, context, name)(model))  # its page form, for one row
 
 
 def _procedure_cells(view, context, name):
