@@ -39,8 +39,9 @@ first); `feedback` = feedback received in the period, of which answered by the e
 and of which answered on or before its due date; `courier` = dossiers carried by the runs dated in
 the period, by direction; `digitisation` = the shares of dossiers scanned at intake and of
 resolved dossiers with an electronic result, in total and per agency (domain/digitisation.py).
-Each of these is one function of its service module (payments, ratings,
-evaluation, feedback, postal, courier), the same one the totals pages of those screens call.
+Each of these is the rule of its service module (payments, ratings, evaluation, feedback,
+postal, courier), the same one the totals pages of those screens call; the returns by post and
+the fees are summed with the period's days (domain/report_days.py counts them with those rules).
 """
 
 from __future__ import annotations
@@ -113,7 +114,6 @@ from models import (
     EvaluationForm,
     Feedback,
     Field,
-    Payment,
     Procedure,
     ReportDay,
     StaffRating,
@@ -710,7 +710,8 @@ def build_report(
         "rows": rows,
         "totals": totals,
         "returned_by_post": report_days.returned_from(days),
-        # fees_collected_vnd, staff_ratings, evaluation_forms, feedback, courier
+        "fees_collected_vnd": report_days.fees_from(days),
+        # staff_ratings, evaluation_forms, feedback, courier
         **service_figures(session, date_from, date_to),
         # Waiting and serving times of the hall's queue (domain/queue.figures).
         "queue": {
@@ -730,10 +731,11 @@ def build_report(
 
 
 def service_figures(session, date_from: dt.date, date_to: dt.date) -> dict:
-    """The report's figures of the service modules — "fees_collected_vnd", "staff_ratings",
-    "evaluation_forms", "feedback", "courier" — in one statement (_services_statement) whose
-    parts are the SQL of their modules (the same as fees_collected_vnd, rating_counts,
-    evaluation_summary, feedback_counts, courier_summary: the totals pages)."""
+    """The report's figures of the service modules — "staff_ratings", "evaluation_forms",
+    "feedback", "courier" — in one statement (_services_statement) whose parts are the SQL of
+    their modules (the same as rating_counts, evaluation_summary, feedback_counts,
+    courier_summary: the totals pages). The fees collected are summed with the period's days
+    (report_days.fees_from: the payments of each day, kept in report_day)."""
     start, end = _bounds(date_from, date_to)
     params = {
         "start": start,
@@ -745,11 +747,9 @@ def service_figures(session, date_from: dt.date, date_to: dt.date) -> dict:
     parts: dict = {kind: [] for kind in _SERVICE_PARTS}
     for kind, key, *n in session.connection().execute(_services_statement(), params):
         parts[kind].append((key, *n))
-    ((_, fees, *_),) = parts["fees"]
     ((_, *levels, _),) = parts["ratings"]
     ((_, received, answered, on_time, _overdue),) = parts["feedback"]
     return {
-        "fees_collected_vnd": int(fees or 0),
         "staff_ratings": ratings.rating_totals(levels),
         "evaluation_forms": evaluation.score_summary(r[1:4] for r in parts["forms"]),
         "feedback": {
@@ -761,7 +761,7 @@ def service_figures(session, date_from: dt.date, date_to: dt.date) -> dict:
     }
 
 
-_SERVICE_PARTS = ("fees", "ratings", "feedback", "forms", "courier")
+_SERVICE_PARTS = ("ratings", "feedback", "forms", "courier")
 
 
 @functools.cache  # built once: building it cost more than running it
@@ -769,14 +769,13 @@ def _services_statement():
     """SQL of service_figures: (part, key, up to four numbers) per row, a UNION ALL of the
     modules' parts over the parameters `start`, `end` (the period's moments), `first`, `last`
     (its dates) and `today`."""
-    moment = Payment.paid_at.type
+    moment = StaffRating.rated_at.type
     start, end = bindparam("start", type_=moment), bindparam("end", type_=moment)
     first = bindparam("first", type_=CourierRun.run_date.type)
     last = bindparam("last", type_=CourierRun.run_date.type)
     today = bindparam("today", type_=CourierRun.run_date.type)
     F = Feedback
     parts = {
-        "fees": payments.fees_collected([Payment.paid_at >= start, Payment.paid_at < end]),
         "ratings": ratings.level_counts(
             [StaffRating.rated_at >= start, StaffRating.rated_at < end]
         ),
