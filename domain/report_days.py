@@ -319,8 +319,13 @@ def period_rows(session, date_from: dt.date, date_to: dt.date) -> list:
     """[(agency id, field id, level, every count of COUNTS)] over the days of [from, to]: the one
     reading of the period's days that the report's flows, digitisation, returns by post and
     fees share (reports.figure_groups, digitisation_from, returned_from, fees_from)."""
-    keys = [ReportDay.agency_id, Procedure.field_id, Procedure.level]
-    return sums(session, date_from, date_to, keys, COUNTS)
+    return session.connection().execute(*period_query(date_from, date_to)).all()
+
+
+def period_query(date_from: dt.date, date_to: dt.date) -> tuple:
+    """(statement, parameters) of period_rows."""
+    keys = (ReportDay.agency_id, Procedure.field_id, Procedure.level)
+    return _sums_statement(keys, COUNTS), {"first": date_from, "last": date_to}
 
 
 def digitisation_counts(session, date_from: dt.date, date_to: dt.date) -> tuple[dict, dict]:

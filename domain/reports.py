@@ -94,9 +94,9 @@ from domain.sql import (
     late_result,
     long_span,
     never_indexed,
+    read_together,
     result_before_acceptance,
     unindexed,
-    without_jit,
 )
 from domain.status import (
     CLOSED_STATUSES,
@@ -435,6 +435,10 @@ def stocks(session, days, keep=None, ids_on=()) -> dict:
     out, pending = open_snapshots.read(
         session, days, lambda day: open_at(session, day), ids_on=ids_on
     )
+    return _kept(out, pending, keep)
+
+
+def _kept(out: dict, pending: list, keep) -> dict:
     if pending and keep is not None:
         keep(pending)
     return out
@@ -582,8 +586,13 @@ def read_catalog(session) -> tuple[list, list]:
     """([agency rows (id, code, name, active)] by sort order and code, [field rows (id, code,
     name, agency_id, active)] by code): what the report's rows, digitisation and official form
     read of the catalog, in one statement (_catalog_statement)."""
+    return catalog_from(session.connection().execute(_catalog_statement()))
+
+
+def catalog_from(rows) -> tuple[list, list]:
+    """read_catalog from the rows of its statement (_catalog_statement)."""
     agencies, fields = [], []
-    for kind, *row in session.connection().execute(_catalog_statement()):
+    for kind, *row in rows:
         if kind == "agency":
             agencies.append(_AgencyRow(*row[:4]))
         else:
@@ -691,16 +700,8 @@ def build_report(
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
-    without_jit(session)
-    # What is open at the period's boundaries: its figures and the pending part of the late list.
-    at = None
-    if method == deadlines.DESIGN:
-        end_day = date_to + ONE_DAY
-        at = stocks(session, (date_from, end_day), keep, ids_on=(end_day,))
-    # The period's days, read once: the flows, digitisation, returns by post.
-    days = report_days.period_rows(session, date_from, date_to)
+    at, days, catalog, services, tickets = _period_reads(session, date_from, date_to, method, keep)
     groups = figure_groups(session, date_from, date_to, method, at=at, days=days)
-    catalog = read_catalog(session)
     rows = dossier_rows(session, date_from, date_to, by_field, method, groups, catalog)
     totals = _zero()
     for row in rows:
@@ -712,13 +713,9 @@ def build_report(
         "returned_by_post": report_days.returned_from(days),
         "fees_collected_vnd": report_days.fees_from(days),
         # staff_ratings, evaluation_forms, feedback, courier
-        **service_figures(session, date_from, date_to),
+        **services,
         # Waiting and serving times of the hall's queue (domain/queue.figures).
-        "queue": {
-            k: v
-            for k, v in queue.figures(session, Period.between(date_from, date_to)).items()
-            if k != "period"
-        },
+        "queue": {k: v for k, v in tickets.items() if k != "period"},
         "digitisation": digitisation.summary(
             session, *report_days.digitisation_from(days), agencies=catalog[0]
         ),
@@ -730,12 +727,57 @@ def build_report(
     }
 
 
+def _period_reads(session, date_from: dt.date, date_to: dt.date, method: str, keep) -> tuple:
+    """(stocks at the period's boundaries (design method; else None), the period's days
+    (report_days.period_rows: the flows, digitisation, returns by post, fees), the catalog
+    (read_catalog), service_figures, queue.figures): their statements read together, without
+    JIT (domain/sql.py read_together: one round trip on PostgreSQL); the boundaries not kept
+    counted after (stocks)."""
+    period = Period.between(date_from, date_to)
+    end_day = date_to + ONE_DAY
+    boundaries, today = (date_from, end_day), clock.today()
+    kept = None
+    if method == deadlines.DESIGN:
+        kept = open_snapshots.read_query(boundaries, today, ids_on=(end_day,))
+    queries = [
+        report_days.period_query(date_from, date_to),
+        (_catalog_statement(), None),
+        services_query(date_from, date_to),
+        queue.figures_query(period),
+    ]
+    days, catalog, services, tickets, *rows = read_together(
+        session, queries + ([kept] if kept is not None else []), jit=False
+    )
+    at = None
+    if method == deadlines.DESIGN:
+        out, pending = open_snapshots.read_from(
+            rows[0] if rows else (),
+            boundaries,
+            lambda day: open_at(session, day),
+            today,
+            ids_on=(end_day,),
+        )
+        at = _kept(out, pending, keep)
+    return (
+        at,
+        days,
+        catalog_from(catalog),
+        services_from(services),
+        queue.figures_from(tickets, period),
+    )
+
+
 def service_figures(session, date_from: dt.date, date_to: dt.date) -> dict:
     """The report's figures of the service modules — "staff_ratings", "evaluation_forms",
     "feedback", "courier" — in one statement (_services_statement) whose parts are the SQL of
     their modules (the same as rating_counts, evaluation_summary, feedback_counts,
     courier_summary: the totals pages). The fees collected are summed with the period's days
     (report_days.fees_from: the payments of each day, kept in report_day)."""
+    return services_from(session.connection().execute(*services_query(date_from, date_to)))
+
+
+def services_query(date_from: dt.date, date_to: dt.date) -> tuple:
+    """(statement, parameters) of service_figures."""
     start, end = _bounds(date_from, date_to)
     params = {
         "start": start,
@@ -744,8 +786,13 @@ def service_figures(session, date_from: dt.date, date_to: dt.date) -> dict:
         "last": date_to,
         "today": clock.today(),
     }
+    return _services_statement(), params
+
+
+def services_from(rows) -> dict:
+    """service_figures from the rows of services_query."""
     parts: dict = {kind: [] for kind in _SERVICE_PARTS}
-    for kind, key, *n in session.connection().execute(_services_statement(), params):
+    for kind, key, *n in rows:
         parts[kind].append((key, *n))
     ((_, *levels, _),) = parts["ratings"]
     ((_, received, answered, on_time, _overdue),) = parts["feedback"]
