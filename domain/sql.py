@@ -27,9 +27,14 @@ def count_if(condition):
 def scoped(query, column, agency_ids):
     """`query` limited to the rows whose `column` is one of `agency_ids`: None is every agency
     (no condition), an empty list none of them."""
+    return query.where(*in_scope(column, agency_ids))
+
+
+def in_scope(column, agency_ids) -> list:
+    """The conditions of scoped, for a query that applies them itself: none for every agency."""
     if agency_ids is None:
-        return query
-    return query.where(column.in_(list(agency_ids) or [-1]))
+        return []
+    return [column.in_(list(agency_ids) or [-1])]
 
 
 def _same_type_as_argument(self, column):
