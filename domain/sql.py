@@ -13,6 +13,7 @@ from sqlalchemy import Date, Integer, String, any_, bindparam, case, func, selec
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -140,12 +141,22 @@ def read_together(session, statements, jit: bool = True) -> list[list]:
     raw = connection.connection.dbapi_connection
     events = connection.dispatch
     cursors = []
-    with raw.pipeline():
-        for statement, parameters in sent:
-            cursor = raw.cursor()
-            events.before_cursor_execute(connection, cursor, statement, parameters, None, False)
-            cursor.execute(statement, parameters)
-            cursors.append(cursor)
+    try:
+        with raw.pipeline():
+            for statement, parameters in sent:
+                cursor = raw.cursor()
+                events.before_cursor_execute(connection, cursor, statement, parameters, None, False)
+                cursor.execute(statement, parameters)
+                cursors.append(cursor)
+    except connection.dialect.loaded_dbapi.Error as error:
+        # As SQLAlchemy raises a driver's error (sqlalchemy.exc.DBAPIError and its kinds).
+        raise DBAPIError.instance(
+            ";\n".join(s for s, _ in sent),
+            [p for _, p in sent],
+            error,
+            connection.dialect.loaded_dbapi.Error,
+            dialect=connection.dialect,
+        ) from error
     out = []
     for (statement, parameters), cursor in zip(sent, cursors, strict=True):
         events.after_cursor_execute(connection, cursor, statement, parameters, None, False)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import bindparam, func, literal, select, text
+from sqlalchemy.exc import DBAPIError
 
 from domain.sql import read_together
 from models import Agency, Field, db
@@ -64,3 +66,16 @@ def test_events_see_each_statement_and_jit_is_off(app):
         reads = [s for s in seen if s.startswith("SELECT")]
         assert len(reads) == 2
         assert ("SET LOCAL" in seen) == postgresql
+
+
+def test_an_error_is_sqlalchemys(app):
+    """A statement refused by the database raises SQLAlchemy's error, as an execute would."""
+    with app.app_context():
+        refused = select(func.cast(literal("x"), db.Integer))  # not a number
+        if db.engine.dialect.name == "sqlite":  # SQLite casts it to 0
+            refused = text("SELECT * FROM no_such_table")
+        with pytest.raises(DBAPIError):
+            read_together(db.session, [(select(literal(1)), None), (refused, None)])
+        db.session.rollback()
+        assert read_together(db.session, [(select(literal(1)), None)]) == [[(1,)]]
+        db.session.rollback()
