@@ -7,7 +7,9 @@ import os
 import secrets
 from pathlib import Path
 
+from babel import Locale
 from flask import Config, Flask, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
@@ -107,20 +109,53 @@ class SettingsConfig(Config):
         return super().__ior__(other)
 
 
+class CookieSession(SecureCookieSessionInterface):
+    """Flask's signed cookie session, its signing serializer made once per secret key (Flask
+    makes one for each request's reading of the cookie and again for its writing)."""
+
+    _kept: tuple = (None, None)
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = self._kept
+        if kept[0] != keys:
+            kept = self._kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
 class Motcua(Flask):
     config_class = SettingsConfig
+    session_interface = CookieSession()
 
     @property
     def settings(self) -> Settings:
         """The app's own settings (`current_app.settings.export_max_rows`)."""
         return self.config.settings
 
+    # Flask asks `inspect` whether each hook and view is a coroutine on every request; the
+    # answer for a function does not change (none of the app's is one).
+    _sync_functions: set = set()
 
-def select_locale() -> str:
+    def ensure_sync(self, func):
+        key = getattr(func, "__func__", func)
+        if key in self._sync_functions:
+            return func
+        sync = super().ensure_sync(func)
+        if sync is func:
+            if len(self._sync_functions) > 4096:  # (functions made anew each time)
+                self._sync_functions.clear()
+            self._sync_functions.add(key)
+        return sync
+
+
+# Babel's Locale of each language, parsed once (Flask-Babel parses the selector's answer on
+# every request unless it is a Locale already).
+_LOCALES = {lang: Locale.parse(lang) for lang in LANGUAGES}
+
+
+def select_locale() -> Locale:
     lang = session.get("lang")
-    if lang in LANGUAGES:
-        return lang
-    return "vi"
+    return _LOCALES[lang if lang in LANGUAGES else "vi"]
 
 
 def create_app(config: dict | None = None) -> Motcua:

@@ -37,7 +37,8 @@ def selected_rows(model, ids) -> list:
 
 
 def has_role(*roles: str) -> bool:
-    return current_user.is_authenticated and current_user.role in roles
+    user = current_user._get_current_object()  # (the proxy looks the user up at each use)
+    return user.is_authenticated and user.role in roles
 
 
 class RoleRequiredMixin:
@@ -77,8 +78,9 @@ def db_options(query_factory):
 def own_agency_ids() -> list[int] | None:
     """The agencies whose rows the user may see and touch: None for admins and managers (every
     agency); for staff their own ([-1] when they have none, so that nothing matches)."""
-    if current_user.is_authenticated and current_user.role == "staff":
-        return current_user.agency_ids or [-1]
+    user = current_user._get_current_object()
+    if user.is_authenticated and user.role == "staff":
+        return user.agency_ids or [-1]
     return None
 
 

@@ -160,22 +160,30 @@ def _kept_page(view, template: str, kwargs: dict) -> str | None:
     """The page from its kept text and this request's holes; None: the template writes it."""
     if not _keepable():
         return None
-    context = _context(view, kwargs)
+    made: list = []
+
+    def context() -> dict:  # the template's, made only when something is written
+        if not made:
+            made.append(_context(view, kwargs))
+        return made[0]
+
     jinja_template = current_app.jinja_env.get_or_select_template(template)
     kept = _lookup(view, template, kwargs)
     rows, rows_page = [], None if kept is None else kept.rows_page
     if kwargs["data"]:  # (no rows: the template's message, whoever writes the rows)
         if not view.list_rows_in_python:
             return None
-        row_context = jinja_template.new_context(context)
-        rows_page = rows_page or view.list_rows_page(row_context)
-        if rows_page is None:
-            return None
-        rows = view.list_rows_html(rows_page, row_context, kwargs["data"])
+        rows = view.list_rows_kept(rows_page, kwargs["data"]) if rows_page else None
+        if rows is None:
+            row_context = jinja_template.new_context(context())
+            rows_page = rows_page or view.list_rows_page(row_context)
+            if rows_page is None:
+                return None
+            rows = view.list_rows_html(rows_page, row_context, kwargs["data"])
         if rows is None:
             return None
     if kept is None:
-        kept = _write(view, jinja_template, context, kwargs)
+        kept = _write(view, jinja_template, context(), kwargs)
     kept.rows_page = kept.rows_page or rows_page
     parts = _Parts(current_app.jinja_env, context)
     keyset = g.get("motcua_keyset")
@@ -189,7 +197,8 @@ def _kept_page(view, template: str, kwargs: dict) -> str | None:
         ),
         "user": escape(current_user.full_name),
         "filters": page_parts.filter_groups_json(kwargs.get("filter_groups")),
-        "nonce": g.get("csp_nonce", ""),
+        # (the template's context makes it: made here when the page needs none of it)
+        "nonce": view.admin.csp_nonce_generator() if view.admin.csp_nonce_generator else "",
     }
     out = kept.parts
     return "".join(out[i] if i % 2 == 0 else _value(out[i], values) for i in range(len(out)))
@@ -204,13 +213,13 @@ def _value(name: str, values: dict) -> str:
 class _Parts:
     """The macros of templates/admin/motcua_list_parts.html with the page's context."""
 
-    def __init__(self, env, context: dict):
-        self.env, self.context, self.module = env, context, None
+    def __init__(self, env, context):
+        self.env, self.context, self.module = env, context, None  # context(): the page's
 
     def macro(self, name: str):
         if self.module is None:
             template = self.env.get_template("admin/motcua_list_parts.html")
-            self.module = TemplateModule(template, template.new_context(self.context))
+            self.module = TemplateModule(template, template.new_context(self.context()))
         return getattr(self.module, name)()
 
 

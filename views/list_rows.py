@@ -207,6 +207,20 @@ class ListRowsMixin:
         page = self._list_page(context)
         return page if page.ok else None
 
+    def list_rows_kept(self, page: _Page, rows) -> list | None:
+        """The HTML of each of `rows` as `page` kept it for the values it was read with; None
+        when one of them is not kept (then list_rows_html, with the template's context)."""
+        written = page.written
+        if written is None:
+            return None
+        out = []
+        for row in rows:
+            html = written.get(getattr(row, "row_key", None))
+            if html is None:
+                return None
+            out.append(html)
+        return out
+
     def list_rows_html(self, page: _Page, context, rows) -> list | None:
         """list_row_html of each of `rows` (a page's: views/list_page.py); None when the
         template writes them."""

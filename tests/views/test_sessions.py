@@ -123,3 +123,20 @@ def test_abandoned_sessions_are_purged_and_used_ones_kept(app, client, users):
         left = {r.user_id for r in db.session.query(UserSession)}
         assert staff_id in left and len(left) == 2  # staff1's and the new admin1's
     assert other.get("/dossier/").status_code == 302
+
+
+def test_a_new_secret_key_ends_every_session_and_signs_the_new_ones(app, client, users):
+    """The cookie's signer is kept per secret key (app.CookieSession): a key rotated without
+    the old one among the fallbacks ends the sessions it signed; with it, they live on."""
+    assert login(client, "staff1").status_code == 302
+    old = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "another key"
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert client.get("/dossier/").status_code == 200  # signed again with the new key
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/dossier/").status_code == 200
+    app.config["SECRET_KEY"] = old
+    response = client.get("/dossier/")
+    assert response.status_code == 302 and "/login" in response.location
+    assert login(client, "staff1").status_code == 302
+    assert client.get("/dossier/").status_code == 200
