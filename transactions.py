@@ -60,7 +60,7 @@ def commit_without_waiting(session) -> bool:
     if not _reading_on_sqlite(session):
         session.commit()
         return True
-    session.connection().exec_driver_sql("PRAGMA busy_timeout=0")  # until the next BEGIN
+    busy_timeout(session.connection(), 0)  # until the next BEGIN
     return _unless_busy(session, lambda: None)
 
 
@@ -72,7 +72,7 @@ def write_aside(make_session, work) -> bool:
     row lock held by another transaction (a long import) a moment only. True when committed."""
     with make_session() as session:
         if _reading_on_sqlite(session):
-            session.connection().exec_driver_sql("PRAGMA busy_timeout=0")  # until the next BEGIN
+            busy_timeout(session.connection(), 0)  # until the next BEGIN
         elif session.get_bind().dialect.name == "postgresql":
             session.connection().exec_driver_sql(f"SET LOCAL lock_timeout = {ASIDE_LOCK_MS}")
         return _unless_busy(session, lambda: work(session))
@@ -101,6 +101,16 @@ def _unless_busy(session, work) -> bool:
         session.rollback()
         return False
     return True
+
+
+def busy_timeout(connection, ms: int) -> None:
+    """SQLite's busy timeout of `connection` (SQLAlchemy's), sent only when it differs from
+    the one the DBAPI connection has: a setting of the connection, not of a transaction, kept
+    in the pool's record of it (emptied when the connection is replaced)."""
+    info = connection.connection.info
+    if info.get("busy_timeout") != ms:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={ms}")
+        info["busy_timeout"] = ms
 
 
 def _sqlite_transaction() -> tuple[bool, int]:
@@ -148,6 +158,7 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={CLI_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        connection_record.info["busy_timeout"] = CLI_BUSY_TIMEOUT_MS
 
     @event.listens_for(engine, "close")
     def _on_close(dbapi_connection, connection_record):
@@ -159,5 +170,5 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         writes, timeout_ms = _sqlite_transaction()
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout_ms}")
+        busy_timeout(connection, timeout_ms)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

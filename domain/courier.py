@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from domain.service import RuleError
-from domain.sql import scoped
+from domain.sql import in_scope
 from models import Agency, CourierItem, CourierRun, Dossier
 
 MAX_CODES_PER_BATCH = 2000
@@ -92,7 +92,8 @@ def courier_counts(session, date_from=None, date_to=None, agency_ids=None) -> li
         criteria.append(R.run_date >= date_from)
     if date_to is not None:
         criteria.append(R.run_date <= date_to)
-    runs = scoped(run_counts(criteria, R.agency_id), R.agency_id, agency_ids).subquery("runs")
+    criteria += in_scope(R.agency_id, agency_ids)
+    runs = run_counts(criteria, R.agency_id).subquery("runs")
     query = (
         select(Agency.id, Agency.name, runs.c.direction, runs.c.runs, runs.c.dossiers)
         .join(Agency, Agency.id == runs.c.agency_id)
@@ -103,27 +104,26 @@ def courier_counts(session, date_from=None, date_to=None, agency_ids=None) -> li
 
 def run_counts(criteria: list, *keys):
     """SQL: (keys..., direction, runs, dossiers carried) of the runs that meet `criteria` (the
-    run_date range), by `keys` and direction: each run's dossiers counted by the index of its
-    items (the report's part: reports.service_figures)."""
+    run_date range, the agencies), by `keys` and direction (the report's part:
+    reports.service_figures): the runs counted, and their items through a join, apart, then
+    added up. Not a count of items per run (PostgreSQL looked up each run's items one by one:
+    a year of runs cost 40 ms at 1,000,000 dossiers), nor count(DISTINCT run) over the join
+    (a sort of every item)."""
     R = CourierRun
-    # count(*), not count(id): PostgreSQL counts from the (run_id, dossier_id) index alone
-    carried = (
-        select(func.count())
-        .select_from(CourierItem)
-        .where(CourierItem.run_id == R.id)
-        .correlate(R)
-        .scalar_subquery()
+    grouped = (*keys, R.direction)
+    runs = select(*grouped, func.count().label("runs"), literal(0).label("dossiers"))
+    carried = select(*grouped, literal(0), func.count()).join_from(
+        CourierItem, R, R.id == CourierItem.run_id
     )
-    return (
-        select(
-            *keys,
-            R.direction,
-            func.count(R.id).label("runs"),
-            func.sum(carried).label("dossiers"),
-        )
-        .where(*criteria)
-        .group_by(*keys, R.direction)
-    )
+    both = union_all(
+        runs.where(*criteria).group_by(*grouped), carried.where(*criteria).group_by(*grouped)
+    ).subquery("counted")
+    by = list(both.c)[: len(grouped)]
+    return select(
+        *by,
+        func.sum(both.c.runs).label("runs"),
+        func.sum(both.c.dossiers).label("dossiers"),
+    ).group_by(*by)
 
 
 def courier_summary(session, date_from=None, date_to=None) -> dict:

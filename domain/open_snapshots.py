@@ -101,32 +101,48 @@ def read(session, days, count, today: dt.date | None = None, ids_on=()) -> tuple
     when they are current (the overdue ids only for the days in `ids_on`); any other is
     counted live by `count(day)` -> (rows, overdue ids), and kept when it is a kept instant
     that has passed. The versions, the rows and the ids of the current instants are one
-    statement (_read_statement), read before anything is counted (a change committed
-    meanwhile moves the versions, and keep() then stores nothing)."""
+    statement (read_query), read before anything is counted (a change committed meanwhile
+    moves the versions, and keep() then stores nothing)."""
     today = today or clock.today()
-    days = sorted(set(days))
-    keepable = [d for d in days if kept(d) and d <= today]
+    query = read_query(days, today, ids_on)
+    rows = session.connection().execute(*query) if query is not None else ()
+    return read_from(rows, days, count, today, ids_on)
+
+
+def read_query(days, today: dt.date, ids_on=()) -> tuple | None:
+    """(statement, parameters) of read(): the kept instants of `days` that have passed; None
+    when there is none (nothing to read)."""
+    keepable = _keepable(days, today)
+    if not keepable:
+        return None
+    params = {"days": keepable, "ids_on": [d for d in keepable if d in ids_on] or [None]}
+    return _read_statement(), params
+
+
+def _keepable(days, today: dt.date) -> list[dt.date]:
+    return [d for d in sorted(set(days)) if kept(d) and d <= today]
+
+
+def read_from(rows, days, count, today: dt.date, ids_on=()) -> tuple[dict, list]:
+    """read() from the rows of read_query (none when it was None)."""
+    keepable = _keepable(days, today)
     versions: dict = {}
-    rows: dict = {}
+    stocks: dict = {}
     ids: dict = {}
-    if keepable:
-        params = {"days": keepable, "ids_on": [d for d in keepable if d in ids_on] or [None]}
-        for day, version, filled, dossier_id, *row in session.connection().execute(
-            _read_statement(), params
-        ):
-            versions[day] = version
-            if filled != version:
-                continue
-            rows.setdefault(day, [])
-            if day in ids_on:
-                ids.setdefault(day, [])
-            if dossier_id is not None:
-                ids[day].append(dossier_id)
-            elif row[0] is not None:
-                rows[day].append(tuple(row))
-    out = {d: Stock(r, ids.get(d)) for d, r in rows.items()}
+    for day, version, filled, dossier_id, *row in rows:
+        versions[day] = version
+        if filled != version:
+            continue
+        stocks.setdefault(day, [])
+        if day in ids_on:
+            ids.setdefault(day, [])
+        if dossier_id is not None:
+            ids[day].append(dossier_id)
+        elif row[0] is not None:
+            stocks[day].append(tuple(row))
+    out = {d: Stock(r, ids.get(d)) for d, r in stocks.items()}
     pending = []
-    for day in days:
+    for day in sorted(set(days)):
         if day in out:
             continue
         counted, overdue_ids = count(day)

@@ -220,7 +220,7 @@ def fees_collected_vnd(
 
 def fees_collected(criteria: list):
     """SQL: the total of the payments not cancelled that meet `criteria` (the paid_at range;
-    the report's part: reports.service_figures)."""
+    fees_collected_vnd; the report sums the same payments kept per day: report_days.fees_from)."""
     return select(func.coalesce(func.sum(Payment.amount_vnd), 0)).where(*collected(), *criteria)
 
 

@@ -358,8 +358,17 @@ def figures(session, period) -> dict:
     """Waiting (issued → first called) and serving (called → served) times per group and per
     counter, for tickets issued in `period` (domain/periods.Period). The one query the totals
     page, the report JSON and the workbook share."""
+    return figures_from(session.connection().execute(*figures_query(period)), period)
+
+
+def figures_query(period) -> tuple:
+    """(statement, parameters) of figures()."""
+    return _tickets_statement(), {"first": period.start, "last": period.end}
+
+
+def figures_from(rows, period) -> dict:
+    """figures() from the rows of figures_query."""
     start, end = period.start, period.end
-    rows = session.connection().execute(_tickets_statement(), {"first": start, "last": end})
     groups: dict[str, Figure] = {}
     counters: dict[str, Figure] = {}
     total = Figure("total")

@@ -39,12 +39,14 @@ first); `feedback` = feedback received in the period, of which answered by the e
 and of which answered on or before its due date; `courier` = dossiers carried by the runs dated in
 the period, by direction; `digitisation` = the shares of dossiers scanned at intake and of
 resolved dossiers with an electronic result, in total and per agency (domain/digitisation.py).
-Each of these is one function of its service module (payments, ratings,
-evaluation, feedback, postal, courier), the same one the totals pages of those screens call.
+Each of these is the rule of its service module (payments, ratings, evaluation, feedback,
+postal, courier), the same one the totals pages of those screens call; the returns by post and
+the fees are summed with the period's days (domain/report_days.py counts them with those rules).
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 from typing import NamedTuple
@@ -93,9 +95,9 @@ from domain.sql import (
     late_result,
     long_span,
     never_indexed,
+    read_together,
     result_before_acceptance,
     unindexed,
-    without_jit,
 )
 from domain.status import (
     CLOSED_STATUSES,
@@ -113,7 +115,7 @@ from models import (
     EvaluationForm,
     Feedback,
     Field,
-    Payment,
+    OpenSnapshotOverdue,
     Procedure,
     ReportDay,
     StaffRating,
@@ -354,8 +356,13 @@ def _complete(counts: dict) -> dict:
     return {k: c[k] for k in ROW_KEYS}
 
 
+_ZERO = dict.fromkeys(ROW_KEYS, 0)
+
+
 def _zero() -> dict:
-    return _complete({})
+    """The 13 figures at zero (a copy: called for every group of the report, often only as
+    the default of a setdefault)."""
+    return dict(_ZERO)
 
 
 def _add(total: dict, row: dict) -> None:
@@ -435,6 +442,10 @@ def stocks(session, days, keep=None, ids_on=()) -> dict:
     out, pending = open_snapshots.read(
         session, days, lambda day: open_at(session, day), ids_on=ids_on
     )
+    return _kept(out, pending, keep)
+
+
+def _kept(out: dict, pending: list, keep) -> dict:
     if pending and keep is not None:
         keep(pending)
     return out
@@ -582,8 +593,13 @@ def read_catalog(session) -> tuple[list, list]:
     """([agency rows (id, code, name, active)] by sort order and code, [field rows (id, code,
     name, agency_id, active)] by code): what the report's rows, digitisation and official form
     read of the catalog, in one statement (_catalog_statement)."""
+    return catalog_from(session.connection().execute(_catalog_statement()))
+
+
+def catalog_from(rows) -> tuple[list, list]:
+    """read_catalog from the rows of its statement (_catalog_statement)."""
     agencies, fields = [], []
-    for kind, *row in session.connection().execute(_catalog_statement()):
+    for kind, *row in rows:
         if kind == "agency":
             agencies.append(_AgencyRow(*row[:4]))
         else:
@@ -691,16 +707,10 @@ def build_report(
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
-    without_jit(session)
-    # What is open at the period's boundaries: its figures and the pending part of the late list.
-    at = None
-    if method == deadlines.DESIGN:
-        end_day = date_to + ONE_DAY
-        at = stocks(session, (date_from, end_day), keep, ids_on=(end_day,))
-    # The period's days, read once: the flows, digitisation, returns by post.
-    days = report_days.period_rows(session, date_from, date_to)
+    at, days, catalog, services, tickets, late = _period_reads(
+        session, date_from, date_to, method, keep
+    )
     groups = figure_groups(session, date_from, date_to, method, at=at, days=days)
-    catalog = read_catalog(session)
     rows = dossier_rows(session, date_from, date_to, by_field, method, groups, catalog)
     totals = _zero()
     for row in rows:
@@ -710,14 +720,11 @@ def build_report(
         "rows": rows,
         "totals": totals,
         "returned_by_post": report_days.returned_from(days),
-        # fees_collected_vnd, staff_ratings, evaluation_forms, feedback, courier
-        **service_figures(session, date_from, date_to),
+        "fees_collected_vnd": report_days.fees_from(days),
+        # staff_ratings, evaluation_forms, feedback, courier
+        **services,
         # Waiting and serving times of the hall's queue (domain/queue.figures).
-        "queue": {
-            k: v
-            for k, v in queue.figures(session, Period.between(date_from, date_to)).items()
-            if k != "period"
-        },
+        "queue": {k: v for k, v in tickets.items() if k != "period"},
         "digitisation": digitisation.summary(
             session, *report_days.digitisation_from(days), agencies=catalog[0]
         ),
@@ -725,15 +732,67 @@ def build_report(
         "official_form": official_form(
             session, date_from, date_to, method, groups, fields=catalog[1]
         ),
-        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at),
+        "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at, late),
     }
 
 
+def _period_reads(session, date_from: dt.date, date_to: dt.date, method: str, keep) -> tuple:
+    """(stocks at the period's boundaries (design method; else None), the period's days
+    (report_days.period_rows: the flows, digitisation, returns by post, fees), the catalog
+    (read_catalog), service_figures, queue.figures, the late list's rows (late_rows) or None):
+    their statements read together, without JIT (domain/sql.py read_together: one round trip
+    on PostgreSQL); the boundaries not kept counted after (stocks); the late list's rows read
+    with them when the end of the period is a kept instant (late_query, late_kept)."""
+    period = Period.between(date_from, date_to)
+    end_day = date_to + ONE_DAY
+    boundaries, today = (date_from, end_day), clock.today()
+    queries = [
+        report_days.period_query(date_from, date_to),
+        (_catalog_statement(), None),
+        services_query(date_from, date_to),
+        queue.figures_query(period),
+    ]
+    design = method == deadlines.DESIGN
+    kept = open_snapshots.read_query(boundaries, today, ids_on=(end_day,)) if design else None
+    late = design and open_snapshots.kept(end_day) and end_day <= today
+    if kept is not None:
+        queries.append(kept)
+        if late:
+            queries.append(late_query(date_from, date_to, session.get_bind().dialect.name))
+    days, catalog, services, tickets, *rows = read_together(session, queries, jit=False)
+    at = late_rows_read = None
+    if design:
+        out, pending = open_snapshots.read_from(
+            rows[0] if rows else (),
+            boundaries,
+            lambda day: open_at(session, day),
+            today,
+            ids_on=(end_day,),
+        )
+        if len(rows) == 2:
+            late_rows_read = late_kept(rows[1], out, end_day, pending)
+        at = _kept(out, pending, keep)
+    return (
+        at,
+        days,
+        catalog_from(catalog),
+        services_from(services),
+        queue.figures_from(tickets, period),
+        late_rows_read,
+    )
+
+
 def service_figures(session, date_from: dt.date, date_to: dt.date) -> dict:
-    """The report's figures of the service modules — "fees_collected_vnd", "staff_ratings",
-    "evaluation_forms", "feedback", "courier" — in one statement (_services_statement) whose
-    parts are the SQL of their modules (the same as fees_collected_vnd, rating_counts,
-    evaluation_summary, feedback_counts, courier_summary: the totals pages)."""
+    """The report's figures of the service modules — "staff_ratings", "evaluation_forms",
+    "feedback", "courier" — in one statement (_services_statement) whose parts are the SQL of
+    their modules (the same as rating_counts, evaluation_summary, feedback_counts,
+    courier_summary: the totals pages). The fees collected are summed with the period's days
+    (report_days.fees_from: the payments of each day, kept in report_day)."""
+    return services_from(session.connection().execute(*services_query(date_from, date_to)))
+
+
+def services_query(date_from: dt.date, date_to: dt.date) -> tuple:
+    """(statement, parameters) of service_figures."""
     start, end = _bounds(date_from, date_to)
     params = {
         "start": start,
@@ -742,14 +801,17 @@ def service_figures(session, date_from: dt.date, date_to: dt.date) -> dict:
         "last": date_to,
         "today": clock.today(),
     }
+    return _services_statement(), params
+
+
+def services_from(rows) -> dict:
+    """service_figures from the rows of services_query."""
     parts: dict = {kind: [] for kind in _SERVICE_PARTS}
-    for kind, key, *n in session.connection().execute(_services_statement(), params):
+    for kind, key, *n in rows:
         parts[kind].append((key, *n))
-    ((_, fees, *_),) = parts["fees"]
     ((_, *levels, _),) = parts["ratings"]
     ((_, received, answered, on_time, _overdue),) = parts["feedback"]
     return {
-        "fees_collected_vnd": int(fees or 0),
         "staff_ratings": ratings.rating_totals(levels),
         "evaluation_forms": evaluation.score_summary(r[1:4] for r in parts["forms"]),
         "feedback": {
@@ -761,7 +823,7 @@ def service_figures(session, date_from: dt.date, date_to: dt.date) -> dict:
     }
 
 
-_SERVICE_PARTS = ("fees", "ratings", "feedback", "forms", "courier")
+_SERVICE_PARTS = ("ratings", "feedback", "forms", "courier")
 
 
 @functools.cache  # built once: building it cost more than running it
@@ -769,14 +831,13 @@ def _services_statement():
     """SQL of service_figures: (part, key, up to four numbers) per row, a UNION ALL of the
     modules' parts over the parameters `start`, `end` (the period's moments), `first`, `last`
     (its dates) and `today`."""
-    moment = Payment.paid_at.type
+    moment = StaffRating.rated_at.type
     start, end = bindparam("start", type_=moment), bindparam("end", type_=moment)
     first = bindparam("first", type_=CourierRun.run_date.type)
     last = bindparam("last", type_=CourierRun.run_date.type)
     today = bindparam("today", type_=CourierRun.run_date.type)
     F = Feedback
     parts = {
-        "fees": payments.fees_collected([Payment.paid_at >= start, Payment.paid_at < end]),
         "ratings": ratings.level_counts(
             [StaffRating.rated_at >= start, StaffRating.rated_at < end]
         ),
@@ -876,6 +937,7 @@ def late_dossiers(
     method: str = deadlines.DESIGN,
     calendar=None,
     at: dict | None = None,
+    rows: list | None = None,
 ) -> list[dict]:
     """The dossiers resolved late in the period and those pending overdue at its end (the same
     rules as the figures `resolved_late` and `pending_overdue`), by due date: code, procedure,
@@ -883,14 +945,17 @@ def late_dossiers(
     working days late (to the resolution, or to the end of the period), and the reason of the
     apology or of the last reschedule if any. A dossier with a limit in working hours also has
     `hours_late` (working hours from its due moment to the resolution, or to the end of the
-    period); the others None. `at`: stocks already read (with the end's overdue ids). One
-    statement (late_rows); the working days late worked out once per due date and end."""
+    period); the others None. `at`: stocks already read (with the end's overdue ids); `rows`:
+    late_rows already read. One statement (late_rows); the working days late worked out once
+    per due date and end."""
     if calendar is None:
         calendar = load_calendar(session)
     start, end = _bounds(date_from, date_to)
     days_late: dict = {}
     result = []
-    for row in late_rows(session, date_from, date_to, method, at):
+    if rows is None:
+        rows = late_rows(session, date_from, date_to, method, at)
+    for row in rows:
         closed = row.resolved_at if row.status in RESOLVED_STATUSES else row.closed_at
         if closed is not None and row.accepted_at and closed < row.accepted_at:
             closed = row.accepted_at
@@ -954,10 +1019,12 @@ def late_rows(
 
 
 @functools.cache  # built once per dialect and shape: building it cost more than running it
-def _late_statement(dialect: str, results: bool, listed: bool):
+def _late_statement(dialect: str, results: bool, listed: bool | str):
     """SQL of late_rows, its bounds the parameters `start` and `end`: the late results of
-    [start, end) (`results`) and the dossiers of the parameter `ids` (`listed`, among_ids), a
-    UNION ALL of the two (disjoint: closed before the end, open at the end)."""
+    [start, end) (`results`) and the dossiers of the parameter `ids` (`listed`, among_ids) or,
+    `listed="kept"`, those kept as overdue at 00:00 of the parameter `day` (open_snapshots), a
+    UNION ALL of the two (disjoint: closed before the end, open at the end), the column `listed`
+    telling them apart."""
     moment = Dossier.accepted_at.type
     start, end = bindparam("start", type_=moment), bindparam("end", type_=moment)
     officer, reason = last_events(end)
@@ -979,9 +1046,9 @@ def _late_statement(dialect: str, results: bool, listed: bool):
         reason.label("reason"),
     ]
 
-    def rows(condition):
+    def rows(condition, part: int):
         return (
-            select(*columns)
+            select(*columns, literal(part, Integer).label("listed"))
             .join(Procedure, Procedure.id == Dossier.procedure_id)
             .join(Agency, Agency.id == Dossier.agency_id)
             .where(condition)
@@ -989,10 +1056,42 @@ def _late_statement(dialect: str, results: bool, listed: bool):
 
     parts = []
     if results:
-        parts.append(rows(Dossier.id.in_(late_results(start, end))))
-    if listed:
-        parts.append(rows(among_ids(dialect, Dossier.id)))
+        parts.append(rows(Dossier.id.in_(late_results(start, end)), 0))
+    if listed == "kept":
+        day = bindparam("day", type_=OpenSnapshotOverdue.day.type)
+        kept = select(OpenSnapshotOverdue.dossier_id).where(OpenSnapshotOverdue.day == day)
+        parts.append(rows(Dossier.id.in_(kept), 1))
+    elif listed:
+        parts.append(rows(among_ids(dialect, Dossier.id), 1))
     return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def late_query(date_from: dt.date, date_to: dt.date, dialect: str) -> tuple:
+    """(statement, parameters) of late_rows (design method) with the overdue dossiers kept for
+    the end of the period (open_snapshots), to be read with those: see late_kept."""
+    start, end = _bounds(date_from, date_to)
+    params = {"start": start, "end": end, "day": date_to + ONE_DAY}
+    return _late_statement(dialect, True, "kept"), params
+
+
+def late_kept(rows, at: dict, end_day: dt.date, pending: list):
+    """The rows of late_query when they are those of late_rows: the end's stock was read from
+    its kept rows (not counted again: not in `pending`) and the statement found as many kept
+    overdue dossiers as that stock has (none kept again in between); else None."""
+    if rows is None or any(day == end_day for day, *_ in pending):
+        return None
+    make = _late_row()
+    rows = [make(r) for r in rows]
+    if sum(1 for r in rows if r.listed) != len(at[end_day].overdue_ids or ()):
+        return None
+    return rows
+
+
+@functools.cache
+def _late_row():
+    """A row of late_query by its columns' names, as late_rows gives them."""
+    names = _late_statement("postgresql", True, "kept").selected_columns.keys()
+    return collections.namedtuple("LateRow", names)._make
 
 
 def last_events(end: dt.datetime) -> tuple:

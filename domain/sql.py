@@ -13,6 +13,7 @@ from sqlalchemy import Date, Integer, String, any_, bindparam, case, func, selec
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -27,9 +28,14 @@ def count_if(condition):
 def scoped(query, column, agency_ids):
     """`query` limited to the rows whose `column` is one of `agency_ids`: None is every agency
     (no condition), an empty list none of them."""
+    return query.where(*in_scope(column, agency_ids))
+
+
+def in_scope(column, agency_ids) -> list:
+    """The conditions of scoped, for a query that applies them itself: none for every agency."""
     if agency_ids is None:
-        return query
-    return query.where(column.in_(list(agency_ids) or [-1]))
+        return []
+    return [column.in_(list(agency_ids) or [-1])]
 
 
 def _same_type_as_argument(self, column):
@@ -111,7 +117,69 @@ def without_jit(session) -> None:
     late list of a year: its outcome expressions over thousands of rows); compiling them cost
     seconds where running them costs milliseconds (issue 16). SQLite: nothing."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text(_JIT_OFF))
+
+
+_JIT_OFF = "SET LOCAL jit = off"  # without_jit's statement
+
+
+def read_together(session, statements, jit: bool = True) -> list[list]:
+    """The rows of each (statement, parameters) of `statements`, in order, read in the session's
+    transaction. PostgreSQL: sent together, one round trip for all (psycopg's pipeline mode;
+    the server runs them one after the other, as sent), each statement compiled once per
+    process; `jit=False`: without_jit first, in the same round trip. A report's independent
+    reads cost one wait for the server instead of one each: on a busy machine each wait is a
+    wake-up of the server's process (issue 16). The engine's cursor events see each statement.
+    SQLite (in the process, no round trip): one after the other."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return [connection.execute(s, p).all() for s, p in statements]
+    sent = [] if jit else [(_JIT_OFF, None)]
+    for statement, parameters in statements:
+        state = _compiled(statement, connection.dialect).construct_expanded_state(parameters)
+        sent.append((state.statement, state.parameters))
+    raw = connection.connection.dbapi_connection
+    events = connection.dispatch
+    cursors = []
+    try:
+        with raw.pipeline():
+            for statement, parameters in sent:
+                cursor = raw.cursor()
+                events.before_cursor_execute(connection, cursor, statement, parameters, None, False)
+                cursor.execute(statement, parameters)
+                cursors.append(cursor)
+    except connection.dialect.loaded_dbapi.Error as error:
+        # As SQLAlchemy raises a driver's error (sqlalchemy.exc.DBAPIError and its kinds).
+        raise DBAPIError.instance(
+            ";\n".join(s for s, _ in sent),
+            [p for _, p in sent],
+            error,
+            connection.dialect.loaded_dbapi.Error,
+            dialect=connection.dialect,
+        ) from error
+    out = []
+    for (statement, parameters), cursor in zip(sent, cursors, strict=True):
+        events.after_cursor_execute(connection, cursor, statement, parameters, None, False)
+        out.append(cursor.fetchall() if cursor.description is not None else [])
+        cursor.close()
+    return out if jit else out[1:]
+
+
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _compiled(statement, dialect):
+    """The statement compiled for the dialect, once per statement (those of read_together are
+    built once per process) and dialect. Their types need no conversion of values on
+    PostgreSQL (psycopg adapts dates, times, numbers and text itself): checked here."""
+    per_dialect = _COMPILED.setdefault(statement, {})
+    compiled = per_dialect.get(dialect.name)
+    if compiled is None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled._bind_processors:  # noqa: SLF001 - no public name for it
+            raise ValueError("read_together: a parameter needs converting")
+        per_dialect[dialect.name] = compiled
+    return compiled
 
 
 def foreign_keys(session, table) -> list[tuple[str, str]]:

@@ -92,6 +92,9 @@ class DossierView(
         "due_date",
     )
     column_list_narrow = ("code", "status", "due_date")  # what a phone shows
+    # The list's query depends on the user's agencies only: its statements are kept
+    # (views/list_select.py list_statements; not inherited by the supervision list).
+    list_statements_kept = True
     # What the list's rows are read as (views/list_select.py): these columns, not models.
     list_row_fields = (
         *column_list[:2],

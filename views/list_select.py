@@ -13,13 +13,19 @@ AttributeError on the page (tests/views/test_list_rows.py opens every list scree
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
+
 from flask import g
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, aliased
 
 from domain import catalog_cache
 from models import db
+from views.access import own_agency_ids
 
 
 class PlainRow:
@@ -153,24 +159,85 @@ def searched_and_filtered(view, search, filters):
     return query
 
 
+# ---- a list's statements kept ------------------------------------------------------------
+# A new statement costs SQLAlchemy more than SQLite takes to run it: its cache key (the whole
+# tree walked) and its ORM set-up, on each page. A list without search or filters (the page
+# most opened) has statements that depend only on the view's query, the user, the sort and the
+# page: kept per view, under all of these, they are sent again as they are. Only for a view
+# that declares `list_statements_kept = True` itself (a subclass that narrows the query, e.g.
+# by today's date, does not inherit it).
+
+STATEMENTS_PER_VIEW = 64
+_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_statements_lock = threading.Lock()
+
+
+def _built(name, build):
+    return build()
+
+
+def list_statements(view, search, filters, *args):
+    """statement(name, build) for this request's list: build() (a statement), or the one kept
+    for the same view, user (id, role, agencies), `args` (the sort) and `name` (what the
+    statement is: its offset, limit, cursor)."""
+    if search or filters or not type(view).__dict__.get("list_statements_kept", False):
+        return _built
+    ids = own_agency_ids()
+    key = (current_user.id, current_user.role, None if ids is None else tuple(ids), *args)
+
+    def statement(name, build):
+        with _statements_lock:
+            kept = _statements.get(view)
+            if kept is None:
+                kept = _statements[view] = OrderedDict()
+            found = kept.get((key, name))
+            if found is not None:
+                kept.move_to_end((key, name))
+                return found
+        found = build()
+        with _statements_lock:
+            kept[(key, name)] = found
+            while len(kept) > STATEMENTS_PER_VIEW:
+                kept.popitem(last=False)
+        return found
+
+    return statement
+
+
+def clear_statements() -> None:
+    """Forget every kept statement (tests: another test's screens)."""
+    with _statements_lock:
+        _statements.clear()
+
+
 # Per list (screen, search, filters, scope, bound): whether its count was past the bound the
 # last time it was counted: only which statements count it (the count is always read).
 _was_big: dict = {}
 
 
-def bounded_count(query, limit: int, key=None) -> int:
-    """The number of rows of `query`, read up to limit + 1 rows: the cost is bounded whatever
+def bounded_count(query, limit: int, key=None, statement=_built) -> int:
+    """The number of rows of `query()`, read up to limit + 1 rows: the cost is bounded whatever
     the table's size; above `limit` means "more than limit". First whether a row lies past the
     bound (a quarter of the cost of counting up to it; a big list is "more than limit" at
     that), then the count; a list (`key`) found within the bound last time is counted at once
-    (one statement, not two). The primary key only: the narrowest index that serves."""
-    entity = query.column_descriptions[0]["entity"]
-    keys = query.order_by(None).with_entities(*sa_inspect(entity).primary_key)
+    (one statement, not two). The primary key only: the narrowest index that serves.
+    `statement`: list_statements' (the query built only for a statement not kept)."""
+
+    def keys():
+        built = query()
+        entity = built.column_descriptions[0]["entity"]
+        return built.order_by(None).with_entities(*sa_inspect(entity).primary_key)
+
     probe = _was_big.get(key, True)
-    if probe and db.session.execute(keys.offset(limit).limit(1).statement).first() is not None:
-        return limit + 1
-    rows = keys.limit(limit + 1).subquery()
-    found = int(db.session.scalar(select(func.count()).select_from(rows)))
+    if probe:
+        past = statement(("past", limit), lambda: keys().offset(limit).limit(1).statement)
+        if db.session.execute(past).first() is not None:
+            return limit + 1
+    count = statement(
+        ("count", limit),
+        lambda: select(func.count()).select_from(keys().limit(limit + 1).subquery()),
+    )
+    found = int(db.session.scalar(count))
     if key is not None:
         if len(_was_big) >= 4096:
             _was_big.clear()

@@ -3,17 +3,21 @@ counting the whole table."""
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from flask import abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import tuple_
 
 from domain.formatting import format_number
 from models import db
-from views.access import own_agency_ids, parse_id
-from views.list_select import PlainRowsMixin, bounded_count, searched_and_filtered
+from views.access import own_agency_ids
+from views.keyset import KeyPlan
+from views.list_select import (
+    PlainRowsMixin,
+    bounded_count,
+    list_statements,
+    searched_and_filtered,
+)
 
 
 class BoundedCountMixin:
@@ -39,7 +43,12 @@ class BoundedCountMixin:
                 limit = max(limit, found)
             else:
                 key = (self.endpoint, search, repr(filters), tuple(own_agency_ids() or ()), limit)
-                found = bounded_count(searched_and_filtered(self, search, filters), limit, key)
+                found = bounded_count(
+                    lambda: searched_and_filtered(self, search, filters),
+                    limit,
+                    key,
+                    list_statements(self, search, filters),
+                )
             g.motcua_list_count = (found, limit)
             if found <= limit:
                 count = found
@@ -65,101 +74,6 @@ class BoundedCountMixin:
 AFTER, BEFORE = "after", "before"
 
 
-class _Plan:
-    """How a list is sorted, seen as a key: one column of the model (or none) and the primary
-    key as the tie-breaker, both in the same direction."""
-
-    def __init__(self, key, pk, desc: bool, dialect: str):
-        self.key, self.pk, self.desc = key, pk, desc
-        column = key.property.columns[0] if key is not None else None
-        self.nullable = bool(column is not None and column.nullable)
-        self.python_type = _python_type(column) if column is not None else None
-        # PostgreSQL sorts NULL above every value, SQLite (and MySQL) below.
-        self.nulls_large = dialect == "postgresql"
-
-    # -- the cursor in the URL: "<id>_<value>" ("<id>" alone: the key is NULL) --
-    def token(self, row) -> str:
-        pk = getattr(row, self.pk.key)
-        if self.key is None:
-            return str(pk)
-        value = getattr(row, self.key.key)
-        if value is None:
-            return str(pk)
-        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-        return f"{pk}_{text}"
-
-    def parse(self, token: str):
-        """(pk, key value) of a cursor; None for a malformed one (then the list starts over)."""
-        pk_text, sep, text = (token or "").partition("_")
-        pk = parse_id(pk_text)
-        if pk is None or "\x00" in text:
-            return None
-        if self.key is None or not sep:
-            return pk, None
-        kind = self.python_type
-        try:
-            if kind in (dt.datetime, dt.date):
-                value = kind.fromisoformat(text)
-            else:
-                value = kind(text) if kind is not None else text
-        except (ValueError, TypeError, ArithmeticError):
-            return None
-        if isinstance(value, int) and not -(2**63) <= value < 2**63:
-            return None
-        return pk, value
-
-    # -- the queries --
-    def _ordered(self, query, travel_desc: bool):
-        columns = [c for c in (self.key, self.pk) if c is not None]
-        return query.order_by(*(c.desc() if travel_desc else c.asc() for c in columns))
-
-    def first(self, query, offset: int, limit: int) -> list:
-        ordered = self._ordered(query.order_by(None), self.desc)
-        return ordered.offset(offset or None).limit(limit).all()
-
-    def beyond(self, query, cursor, forward: bool, limit: int) -> list:
-        """Up to `limit` rows after (forward) or before the cursor's row, in the direction of
-        travel. With a nullable key the NULL rows are a segment of their own (first or last,
-        as the database sorts them): a second query only on the page that crosses into them."""
-        pk, value = cursor
-        travel_desc = self.desc == forward
-        query = query.order_by(None)
-
-        def past(column, bound):
-            return column < bound if travel_desc else column > bound
-
-        if self.key is None:
-            return self._ordered(query.filter(past(self.pk, pk)), travel_desc).limit(limit).all()
-        nulls_first = self.nulls_large == travel_desc
-        segments = ["null", "value"] if nulls_first else ["value", "null"]
-        if not self.nullable:
-            segments = ["value"]
-        start = segments.index("null" if value is None else "value")
-        rows: list = []
-        for segment in segments[start:]:
-            if segment == "null":
-                part = query.filter(self.key.is_(None))
-                if segment == segments[start]:
-                    part = part.filter(past(self.pk, pk))
-                part = part.order_by(self.pk.desc() if travel_desc else self.pk.asc())
-            else:
-                part = query.filter(self.key.is_not(None)) if self.nullable else query
-                if segment == segments[start]:
-                    part = part.filter(past(tuple_(self.key, self.pk), (value, pk)))
-                part = self._ordered(part, travel_desc)
-            rows += part.limit(limit - len(rows)).all()
-            if len(rows) >= limit:
-                break
-        return rows
-
-
-def _python_type(column):
-    try:
-        return column.type.python_type
-    except NotImplementedError:
-        return None
-
-
 class KeysetPagingMixin(PlainRowsMixin):
     """Next / previous by the sort key on a big list (declare it before the model view in the
     bases, after BoundedCountMixin). The list is sorted by one column of the model (the
@@ -174,7 +88,7 @@ class KeysetPagingMixin(PlainRowsMixin):
             view_args.extra_args.pop(name, None)
         return view_args
 
-    def _keyset_plan(self, sort_column, sort_desc) -> _Plan | None:
+    def _keyset_plan(self, sort_column, sort_desc) -> KeyPlan | None:
         pk = getattr(self.model, self._primary_key)
         if sort_column is not None:
             field = self._sortable_columns.get(sort_column)
@@ -192,7 +106,7 @@ class KeysetPagingMixin(PlainRowsMixin):
         ):
             return None
         key, desc = order[0]
-        return _Plan(key, pk, desc, db.session.get_bind().dialect.name)
+        return KeyPlan(key, pk, desc, db.session.get_bind().dialect.name)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         size = self.page_size if page_size is None else page_size
@@ -214,18 +128,13 @@ class KeysetPagingMixin(PlainRowsMixin):
         if plan is None:  # a joined sort column: OFFSET, within the bound above
             return super().get_list(page, sort_column, sort_desc, search, filters, execute, size)
         plain = self.plain_rows_plan(plan.key) if self.simple_list_pager else None
-        if plain is None:
-            count, query = super().get_list(
-                None, sort_column, sort_desc, search, filters, execute=False, page_size=0
-            )
-        else:  # the columns shown only, as plain rows (views/list_select.py)
-            count, query = None, plain.query(searched_and_filtered(self, search, filters))
+        count, query, run = self._rows_source(plain, sort_column, sort_desc, search, filters)
         if cursor is None:
-            rows = plan.first(query, page * size, size + 1)
+            rows = plan.first(query, page * size, size + 1, run)
             has_prev, has_next = page > 0, len(rows) > size
             rows = rows[:size]
         else:
-            rows = plan.beyond(query, cursor, forward, size + 1)
+            rows = plan.beyond(query, cursor, forward, size + 1, run)
             more = len(rows) > size
             rows = rows[:size]
             if forward:
@@ -234,7 +143,7 @@ class KeysetPagingMixin(PlainRowsMixin):
                 rows.reverse()
                 has_prev, has_next = more, True
                 if not more:  # back at the start of the list (rows may have come since)
-                    rows = plan.first(query, 0, size + 1)
+                    rows = plan.first(query, 0, size + 1, run)
                     has_next, rows = len(rows) > size, rows[:size]
         if plain is not None:
             rows = plain.rows(rows)
@@ -246,6 +155,26 @@ class KeysetPagingMixin(PlainRowsMixin):
             "prev": plan.token(rows[0]) if has_prev and rows else None,
         }
         return count, rows
+
+    def _rows_source(self, plain, sort_column, sort_desc, search, filters):
+        """(count, query, run): the count Flask-Admin found (None: the plain rows'), the list's
+        query (a function: built only for a statement not kept), run(name, build) the rows of
+        the query build() makes."""
+        if plain is None:
+            count, built = super().get_list(
+                None, sort_column, sort_desc, search, filters, execute=False, page_size=0
+            )
+            return count, (lambda: built), (lambda name, build: build().all())
+        # The columns shown only, as plain rows, by statements kept (views/list_select.py).
+        statement = list_statements(self, search, filters, sort_column, bool(sort_desc))
+
+        def query():
+            return plain.query(searched_and_filtered(self, search, filters))
+
+        def run(name, build):
+            return db.session.execute(statement(name, lambda: build().statement)).all()
+
+        return None, query, run
 
     def keyset_links(self, pager_url, count):
         """The pager's links {"first", "prev", "next"} (None where there is none), or None

@@ -477,6 +477,10 @@ def test_courier_counts_per_direction_and_agency(app, client, login_as):
             CourierRun(
                 run_date=dt.date(2020, 1, 2), slot="10:30", direction="to_agency", agency=gt
             ),
+            # A run that carried nothing: a run, no dossier.
+            CourierRun(
+                run_date=dt.date(2019, 3, 6), slot="16:00", direction="to_center", agency=tp
+            ),
         ]
         db.session.add_all(runs)
         db.session.flush()
@@ -498,6 +502,7 @@ def test_courier_counts_per_direction_and_agency(app, client, login_as):
             (ids["gt"], "to_agency"): (1, 2),
             (ids["gt"], "to_center"): (1, 1),
             (ids["tp"], "to_agency"): (1, 1),
+            (ids["tp"], "to_center"): (1, 0),
         }
     login_as("staff")
     totals = client.get("/courier_run/totals/?from=2019-01-01&to=2019-12-31").get_data(as_text=True)
