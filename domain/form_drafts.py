@@ -59,6 +59,15 @@ def store(
     return key
 
 
+def exists(session, key: str | None) -> bool:
+    """Whether a draft is kept under `key`, whoever's and whatever its page: a read, for the
+    keys that name none (used up, mistyped), which need no write transaction to find that out."""
+
+    if not key or len(key) > 100:
+        return False
+    return session.scalar(select(FormDraft.id).where(FormDraft.key_hash == _hash(key))) is not None
+
+
 def take(session, key: str | None, path: str, now: dt.datetime, user_id: int | None) -> list | None:
     """The fields kept under `key` for the page at `path`, once (the draft is deleted); None
     when unknown, expired, for another page or typed by another user."""

@@ -120,12 +120,15 @@ def _restore_draft():
     key = request.args.get("_draft")
     if not key or request.method != "GET" or not current_user.is_authenticated:
         return
-    # A GET that writes (the draft is used up): in a write transaction of its own (writes()),
-    # after the read one that loaded the user has ended (nothing is pending in it).
-    db.session.commit()
-    with writes():
-        fields = form_drafts.take(db.session, key, request.path, utcnow(), current_user.id)
+    user_id = current_user.id  # before the commit, which would expire it (a reload)
+    fields = None
+    if form_drafts.exists(db.session, key):
+        # A GET that writes (the draft is used up): in a write transaction of its own
+        # (writes()), after the read one that loaded the user has ended (nothing is pending).
         db.session.commit()
+        with writes():
+            fields = form_drafts.take(db.session, key, request.path, utcnow(), user_id)
+            db.session.commit()
     if fields is None:
         flash(_("The input kept from the expired form is no longer available."), "warning")
         return
