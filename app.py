@@ -14,6 +14,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import BadSignature
 from limits import parse as parse_limit
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -121,6 +122,19 @@ class CookieSession(SecureCookieSessionInterface):
         if kept[0] != keys:
             kept = self._kept = (keys, super().get_signing_serializer(app))
         return kept[1]
+
+    def signed_data(self, app, request) -> dict | None:
+        """The session cookie's data, its signature checked but not its age: whose an expired
+        session was (views/idle.py). None without a cookie or with a bad signature."""
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        serializer = self.get_signing_serializer(app)
+        if not cookie or serializer is None:
+            return None
+        try:
+            data = serializer.loads(cookie)  # no max_age
+        except BadSignature:
+            return None
+        return data if isinstance(data, dict) else None
 
 
 class Motcua(Flask):

@@ -29,7 +29,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from domain import form_drafts
-from models import db, utcnow
+from models import User, db, utcnow
 from transactions import writes
 
 bp = Blueprint("idle", __name__)
@@ -98,7 +98,7 @@ def expired_form_response():
             form_drafts.keepable_fields(request.form.items(multi=True)),
             utcnow(),
             dt.timedelta(hours=current_app.settings.form_draft_hours),
-            user_id=current_user.id if signed_in else None,
+            user_id=current_user.id if signed_in else _expired_login_user_id(),
         )
         db.session.commit()
     target = _with_draft(page, key) if key else page
@@ -114,6 +114,16 @@ def expired_form_response():
         minutes=idle_seconds() // 60,
         login_url=url_for("auth.login", next=target or ""),
     ), 401
+
+
+def _expired_login_user_id() -> int | None:
+    """The user whose login the request's expired session cookie names: its signature checked,
+    not its age, and the login still open (not logged out, no new password). The draft is then
+    that user's alone; another clerk logging in on the same browser does not get it."""
+    data = current_app.session_interface.signed_data(current_app, request) or {}
+    login = data.get("_user_id")
+    user = User.from_session(login) if isinstance(login, str) else None
+    return user.id if user is not None else None
 
 
 def _restore_draft():

@@ -23,6 +23,9 @@ class PublicPathsSession(SessionInterface):
         self.inner = inner
         self.prefixes: list[str] = []
 
+    def __getattr__(self, name):  # the rest of the inner interface (CookieSession.signed_data)
+        return getattr(self.inner, name)
+
     def is_public(self, path: str) -> bool:
         return any(path == prefix or path.startswith(prefix + "/") for prefix in self.prefixes)
 

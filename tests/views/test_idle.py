@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
 
-from models import Dossier, FormDraft, Procedure, db
+from models import Dossier, FormDraft, Procedure, User, db
 from tests.factories import PASSWORD, create_agency, create_user
 
 HOST = "http://localhost"
@@ -113,7 +113,16 @@ def test_an_expired_intake_form_is_kept_and_shown_again_after_login(csrf_app, se
         draft = db.session.scalar(select(FormDraft))
         kept = dict(draft.fields)
         assert "csrf_token" not in kept and kept["applicant_name"] == "Lương Thị Hồng Nhung"
-        assert draft.user_id is None  # the session that knew the user is gone
+        # The expired cookie still names its login: the draft is that clerk's alone.
+        assert draft.user_id == db.session.scalar(select(User.id).filter_by(username="staff1"))
+
+    # Another clerk logging in on the same browser does not get it (nor uses it up).
+    other = csrf_app.test_client()
+    other.set_cookie(
+        "session", client.get_cookie("session").value, domain=client.get_cookie("session").domain
+    )
+    _login(other, "staff2")
+    assert "Lương Thị Hồng Nhung" not in other.get(next_url).get_data(as_text=True)
 
     response = _login(client, next_url=next_url)
     assert response.location == next_url
