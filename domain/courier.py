@@ -105,7 +105,7 @@ def courier_counts(session, date_from=None, date_to=None, agency_ids=None) -> li
 def run_counts(criteria: list, *keys):
     """SQL: (keys..., direction, runs, dossiers carried) of the runs that meet `criteria` (the
     run_date range, the agencies), by `keys` and direction (the report's part:
-    reports.service_figures): the runs counted, and their items through a join, apart, then
+    reports.services_query): the runs counted, and their items through a join, apart, then
     added up. Not a count of items per run (PostgreSQL looked up each run's items one by one:
     a year of runs cost 40 ms at 1,000,000 dossiers), nor count(DISTINCT run) over the join
     (a sort of every item)."""

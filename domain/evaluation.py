@@ -196,7 +196,7 @@ def score_summary(rows) -> dict:
 def score_counts(criteria: list):
     """SQL: (score, max score, forms) of the forms not cancelled that meet `criteria` (the
     submitted_at range), highest first (the largest scale first): evaluation_counts_by_score
-    without its options (the report's part: reports.service_figures)."""
+    without its options (the report's part: reports.services_query)."""
     F = EvaluationForm
     return (
         select(F.score, F.max_score, func.count(F.id))

@@ -88,7 +88,7 @@ def answered_criteria(end=None):
 def feedback_figures(criteria: list, end, today) -> list:
     """SQL: the figures of feedback_counts (received, answered, answered_on_time, overdue) of
     the feedback that meets `criteria` (the received_at range), answered before `end`,
-    overdue at `today` (values or parameters: the report's part, reports.service_figures)."""
+    overdue at `today` (values or parameters: the report's part, reports.services_query)."""
     answered, on_time = answered_criteria(end)
     return [
         func.count(Feedback.id).label("received"),

@@ -133,7 +133,7 @@ def rating_counts(session, date_from=None, date_to=None, agency_ids=None) -> dic
 
 def level_counts(criteria: list):
     """SQL: the ratings not cancelled that meet `criteria` (the rated_at range), one count per
-    level of RATING_LEVELS (the report's part: reports.service_figures)."""
+    level of RATING_LEVELS (the report's part: reports.services_query)."""
     return select(*_level_sums()).where(StaffRating.cancelled_at.is_(None), *criteria)
 
 

@@ -315,15 +315,11 @@ def _sums_statement(keys: tuple, names: tuple):
     return stmt.group_by(*grouped) if grouped else stmt
 
 
-def period_rows(session, date_from: dt.date, date_to: dt.date) -> list:
-    """[(agency id, field id, level, every count of COUNTS)] over the days of [from, to]: the one
-    reading of the period's days that the report's flows, digitisation, returns by post and
-    fees share (reports.figure_groups, digitisation_from, returned_from, fees_from)."""
-    return session.connection().execute(*period_query(date_from, date_to)).all()
-
-
 def period_query(date_from: dt.date, date_to: dt.date) -> tuple:
-    """(statement, parameters) of period_rows."""
+    """(statement, parameters) of the period's rows, [(agency id, field id, level, every count
+    of COUNTS)] over the days of [from, to]: the one reading of the period's days that the
+    report's flows, digitisation, returns by post and fees share (reports.figure_groups,
+    digitisation_from, returned_from, fees_from)."""
     keys = (ReportDay.agency_id, Procedure.field_id, Procedure.level)
     return _sums_statement(keys, COUNTS), {"first": date_from, "last": date_to}
 
@@ -339,7 +335,7 @@ def digitisation_counts(session, date_from: dt.date, date_to: dt.date) -> tuple[
 
 
 def digitisation_from(rows: list) -> tuple[dict, dict]:
-    """digitisation_counts from period_rows."""
+    """digitisation_counts from period_query's rows."""
     return _digitisation([(r[0], dict(zip(COUNTS, r[3:]))) for r in rows])
 
 
@@ -365,12 +361,12 @@ def returned_by_post(session, date_from: dt.date, date_to: dt.date) -> int:
 
 
 def returned_from(rows: list) -> int:
-    """returned_by_post from period_rows."""
+    """returned_by_post from period_query's rows."""
     return _total(rows, "returned_by_post")
 
 
 def fees_from(rows: list) -> int:
-    """The fees collected in the period (payments.fees_collected_vnd) from period_rows."""
+    """The fees collected in the period (payments.fees_collected_vnd) from period_query's rows."""
     return _total(rows, "fees_vnd")
 
 

@@ -395,7 +395,7 @@ def figure_groups(
     what is open at the start and at the end of the period (carried over, pending) are the
     counts of those instants (`stocks`: kept computed at the period boundaries, `keep` called
     with those counted again to store them; `at`: stocks already read; `days`:
-    report_days.period_rows already read); the national method counts supplement requests up
+    report_days.period_query's rows already read); the national method counts supplement requests up
     to the end of the period, which no per-day count holds: figure_groups_from_dossiers."""
     if method != deadlines.DESIGN:
         return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
@@ -589,15 +589,10 @@ def _field_rows(per_field: dict, active: list, field_info: dict) -> list[dict]:
     ]
 
 
-def read_catalog(session) -> tuple[list, list]:
-    """([agency rows (id, code, name, active)] by sort order and code, [field rows (id, code,
-    name, agency_id, active)] by code): what the report's rows, digitisation and official form
-    read of the catalog, in one statement (_catalog_statement)."""
-    return catalog_from(session.connection().execute(_catalog_statement()))
-
-
 def catalog_from(rows) -> tuple[list, list]:
-    """read_catalog from the rows of its statement (_catalog_statement)."""
+    """([agency rows (id, code, name, active)] by sort order and code, [field rows (id, code,
+    name, agency_id, active)] by code) from the rows of _catalog_statement: what the report's
+    rows, digitisation and official form read of the catalog, in one statement."""
     agencies, fields = [], []
     for kind, *row in rows:
         if kind == "agency":
@@ -624,7 +619,7 @@ class _FieldRow(NamedTuple):
 
 @functools.cache  # built once: building it cost more than running it
 def _catalog_statement():
-    """SQL of read_catalog: the agencies then the fields, ordered as read_catalog says."""
+    """SQL of catalog_from: the agencies then the fields, ordered as catalog_from says."""
     agencies = select(
         literal("agency", String).label("kind"),
         Agency.id,
@@ -738,8 +733,8 @@ def build_report(
 
 def _period_reads(session, date_from: dt.date, date_to: dt.date, method: str, keep) -> tuple:
     """(stocks at the period's boundaries (design method; else None), the period's days
-    (report_days.period_rows: the flows, digitisation, returns by post, fees), the catalog
-    (read_catalog), service_figures, queue.figures, the late list's rows (late_rows) or None):
+    (report_days.period_query: the flows, digitisation, returns by post, fees), the catalog
+    (catalog_from), the service figures (services_query), queue.figures, the late list's rows (late_rows) or None):
     their statements read together, without JIT (domain/sql.py read_together: one round trip
     on PostgreSQL); the boundaries not kept counted after (stocks); the late list's rows read
     with them when the end of the period is a kept instant (late_query, late_kept)."""
@@ -782,17 +777,13 @@ def _period_reads(session, date_from: dt.date, date_to: dt.date, method: str, ke
     )
 
 
-def service_figures(session, date_from: dt.date, date_to: dt.date) -> dict:
-    """The report's figures of the service modules — "staff_ratings", "evaluation_forms",
-    "feedback", "courier" — in one statement (_services_statement) whose parts are the SQL of
-    their modules (the same as rating_counts, evaluation_summary, feedback_counts,
-    courier_summary: the totals pages). The fees collected are summed with the period's days
-    (report_days.fees_from: the payments of each day, kept in report_day)."""
-    return services_from(session.connection().execute(*services_query(date_from, date_to)))
-
-
 def services_query(date_from: dt.date, date_to: dt.date) -> tuple:
-    """(statement, parameters) of service_figures."""
+    """(statement, parameters) of the report's figures of the service modules — "staff_ratings",
+    "evaluation_forms", "feedback", "courier" — in one statement (_services_statement) whose
+    parts are the SQL of their modules (the same as rating_counts, evaluation_summary,
+    feedback_counts, courier_summary: the totals pages); read by services_from. The fees
+    collected are summed with the period's days (report_days.fees_from: the payments of each
+    day, kept in report_day)."""
     start, end = _bounds(date_from, date_to)
     params = {
         "start": start,
@@ -805,7 +796,7 @@ def services_query(date_from: dt.date, date_to: dt.date) -> tuple:
 
 
 def services_from(rows) -> dict:
-    """service_figures from the rows of services_query."""
+    """The service figures from the rows of services_query."""
     parts: dict = {kind: [] for kind in _SERVICE_PARTS}
     for kind, key, *n in rows:
         parts[kind].append((key, *n))
@@ -828,7 +819,7 @@ _SERVICE_PARTS = ("ratings", "feedback", "forms", "courier")
 
 @functools.cache  # built once: building it cost more than running it
 def _services_statement():
-    """SQL of service_figures: (part, key, up to four numbers) per row, a UNION ALL of the
+    """SQL of services_query: (part, key, up to four numbers) per row, a UNION ALL of the
     modules' parts over the parameters `start`, `end` (the period's moments), `first`, `last`
     (its dates) and `today`."""
     moment = StaffRating.rated_at.type
