@@ -16,6 +16,7 @@ from views.list_select import (
     PlainRowsMixin,
     bounded_count,
     list_statements,
+    read,
     searched_and_filtered,
 )
 
@@ -172,7 +173,7 @@ class KeysetPagingMixin(PlainRowsMixin):
             return plain.query(searched_and_filtered(self, search, filters))
 
         def run(name, build):
-            return db.session.execute(statement(name, lambda: build().statement)).all()
+            return read(statement(name, lambda: build().statement)).all()
 
         return None, query, run
 
