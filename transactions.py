@@ -164,7 +164,8 @@ def configure_postgresql(engine: Engine) -> None:
 #   the transaction has a transaction id, which PostgreSQL gives at its first write (of any
 #   table, a temporary one too; a statement sent on the driver's connection directly too). The
 #   guard and the COMMIT are sent together (pipeline mode: one round trip, as the ROLLBACK was);
-#   the server skips the COMMIT after a failed guard, and the ROLLBACK follows as before.
+#   the server skips the COMMIT after a failed guard, and the ROLLBACK follows as before (the
+#   driver's transaction status comes from the server: idle after the COMMIT).
 # Anything else ends with ROLLBACK as before (and psycopg forgets its prepared statements).
 READ_STATEMENT = re.compile(r"\s*(?:SELECT|WITH|SHOW|VALUES|SET\s+LOCAL)\b", re.IGNORECASE)
 SESSION_EFFECTS = ("set_config", "pg_notify")
@@ -201,7 +202,9 @@ def _commit_what_only_read(connection) -> None:
     with contextlib.suppress(psycopg.Error):  # it wrote, or the connection failed: rolled back
         with raw.pipeline():
             raw.execute(READ_ONLY_GUARD)
-            raw.commit()
+            # As a statement, not raw.commit(): that one waits for its result, and the end of
+            # the pipeline waits again (two round trips). Never prepared (a utility statement).
+            raw.execute("COMMIT", prepare=False)
 
 
 def configure_sqlite(engine: Engine) -> None:
