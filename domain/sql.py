@@ -141,6 +141,8 @@ def read_together(session, statements, jit: bool = True) -> list[list]:
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return [connection.execute(s, p).all() for s, p in statements]
+    from psycopg.pq import ExecStatus  # noqa: PLC0415 - psycopg only where PostgreSQL is used
+
     sent = [] if jit else [(_JIT_OFF, None)]
     for statement, parameters in statements:
         state = _compiled(statement, connection.dialect).construct_expanded_state(parameters)
@@ -169,7 +171,8 @@ def read_together(session, statements, jit: bool = True) -> list[list]:
     out = []
     for (statement, parameters), cursor in zip(sent, cursors, strict=True):
         events.after_cursor_execute(connection, cursor, statement, parameters, None, False)
-        out.append(cursor.fetchall() if cursor.description is not None else [])
+        # Whether it has rows from its status (its description would build every column's).
+        out.append(cursor.fetchall() if cursor.pgresult.status == ExecStatus.TUPLES_OK else [])
         cursor.close()
     return out if jit else out[1:]
 
