@@ -57,6 +57,7 @@ class FilterGroups(dict):
     written."""
 
     json: Markup | None = None
+    json_bytes: bytes | None = None
     digest: str | None = None
 
 
@@ -71,6 +72,17 @@ def filter_groups_json(groups) -> Markup:
         )
         if isinstance(groups, FilterGroups):
             groups.json = cached
+    return cached
+
+
+def filter_groups_bytes(groups) -> bytes:
+    """filter_groups_json encoded (UTF-8), once per kept copy of the choices: what a kept list
+    page (views/list_page.py) puts in its hole."""
+    cached = getattr(groups, "json_bytes", None)
+    if cached is None:
+        cached = filter_groups_json(groups).encode()
+        if isinstance(groups, FilterGroups):
+            groups.json_bytes = cached
     return cached
 
 
