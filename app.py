@@ -338,7 +338,11 @@ def _init_database(app: Motcua) -> None:
         with app.app_context():
             transactions.configure_sqlite(db.engine)
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        transactions.configure_postgresql()
+        with app.app_context():
+            transactions.configure_postgresql(db.engine)
+    reports_engine = app.extensions.get(replica.EXTENSION)
+    if reports_engine is not None and reports_engine.dialect.name == "postgresql":
+        transactions.configure_postgresql(reports_engine)
     migrate.init_app(
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

@@ -1,11 +1,14 @@
 """SQLite transactions per use: a read request never waits for a writer, a write takes the write
 lock up front, and bookkeeping written while serving a read never waits for the lock.
-PostgreSQL needs none of this. Installed on the engine by create_app (app.py)."""
+PostgreSQL needs none of this; there, a transaction that only read ends with COMMIT instead of
+ROLLBACK, which keeps the connection's prepared statements (configure_postgresql). Installed on
+the engine by create_app (app.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 import sqlite3
 
 from flask import current_app, has_request_context, request
@@ -130,8 +133,9 @@ PSYCOPG_CACHED_STATEMENT_LENGTH = 64 * 1024
 PSYCOPG_CACHED_STATEMENT_PARAMS = 1000
 
 
-def configure_postgresql() -> None:
-    """psycopg keeps the conversion of the app's long statements too (above)."""
+def configure_postgresql(engine: Engine) -> None:
+    """psycopg keeps the conversion of the app's long statements too (above), and the engine's
+    transactions that only read end with COMMIT (below)."""
     from psycopg import _queries  # noqa: PLC0415 - psycopg only where PostgreSQL is used
 
     _queries.MAX_CACHED_STATEMENT_LENGTH = max(
@@ -140,6 +144,67 @@ def configure_postgresql() -> None:
     _queries.MAX_CACHED_STATEMENT_PARAMS = max(
         _queries.MAX_CACHED_STATEMENT_PARAMS, PSYCOPG_CACHED_STATEMENT_PARAMS
     )
+    event.listen(engine, "begin", _reads_so_far)
+    event.listen(engine, "before_cursor_execute", _note_statement)
+    event.listen(engine, "rollback", _commit_what_only_read)
+
+
+# PostgreSQL: what a transaction that only read ends with. psycopg prepares a statement on the
+# server once it has run it 5 times on a connection (its prepare_threshold), and forgets every
+# prepared statement, and its counts, at each ROLLBACK (psycopg/_connection_base.py
+# _rollback_gen: a rolled-back DDL could have changed what they read). Reads (GET requests, the
+# CLI's reports) ended with ROLLBACK, so no statement was ever prepared: the report's were parsed
+# and planned again at every request (issue 16: half of the server's time for a month's report
+# at 1,000,000 dossiers). Ending them with COMMIT changes nothing in the database and keeps them.
+# A transaction ends so when:
+# - every statement the engine sent in it reads (READ_STATEMENT; no SET but SET LOCAL, whose
+#   setting a COMMIT would keep for the connection; nothing named in SESSION_EFFECTS);
+# - it has not failed (psycopg's transaction status: in a transaction, not in error);
+# - the server has written nothing in it: READ_ONLY_GUARD fails (division by zero) as soon as
+#   the transaction has a transaction id, which PostgreSQL gives at its first write (of any
+#   table, a temporary one too; a statement sent on the driver's connection directly too). The
+#   guard and the COMMIT are sent together (pipeline mode: one round trip, as the ROLLBACK was);
+#   the server skips the COMMIT after a failed guard, and the ROLLBACK follows as before (the
+#   driver's transaction status comes from the server: idle after the COMMIT).
+# Anything else ends with ROLLBACK as before (and psycopg forgets its prepared statements).
+READ_STATEMENT = re.compile(r"\s*(?:SELECT|WITH|SHOW|VALUES|SET\s+LOCAL)\b", re.IGNORECASE)
+SESSION_EFFECTS = ("set_config", "pg_notify")
+READ_ONLY_GUARD = "SELECT 1 / CAST(pg_current_xact_id_if_assigned() IS NULL AS INTEGER)"
+_ONLY_READ = "motcua_only_read"  # in the connection's info: the transaction only read so far
+
+
+def _reads_so_far(connection) -> None:
+    connection.info[_ONLY_READ] = True
+
+
+def _note_statement(connection, cursor, statement, parameters, context, executemany) -> None:
+    if connection.info.get(_ONLY_READ) and not _reads(statement):
+        connection.info[_ONLY_READ] = False
+
+
+def _reads(statement: str) -> bool:
+    if READ_STATEMENT.match(statement) is None:
+        return False
+    lowered = statement.lower()
+    return not any(name in lowered for name in SESSION_EFFECTS)
+
+
+def _commit_what_only_read(connection) -> None:
+    """Before the rollback of `connection`'s transaction: COMMIT instead when it only read (see
+    above); the rollback that follows then has nothing to end (psycopg sends nothing)."""
+    import psycopg  # noqa: PLC0415 - psycopg only where PostgreSQL is used
+
+    if not connection.info.pop(_ONLY_READ, False) or connection.invalidated:
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is None or raw.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+        return
+    with contextlib.suppress(psycopg.Error):  # it wrote, or the connection failed: rolled back
+        with raw.pipeline():
+            raw.execute(READ_ONLY_GUARD)
+            # As a statement, not raw.commit(): that one waits for its result, and the end of
+            # the pipeline waits again (two round trips). Never prepared (a utility statement).
+            raw.execute("COMMIT", prepare=False)
 
 
 def configure_sqlite(engine: Engine) -> None:

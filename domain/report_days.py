@@ -335,14 +335,18 @@ def digitisation_counts(session, date_from: dt.date, date_to: dt.date) -> tuple[
 
 
 def digitisation_from(rows: list) -> tuple[dict, dict]:
-    """digitisation_counts from period_query's rows."""
-    return _digitisation([(r[0], dict(zip(COUNTS, r[3:]))) for r in rows])
+    """digitisation_counts from period_query's rows (only the five counts it adds up)."""
+    names = _DIGITISATION_COUNTS
+    places = [3 + COUNTS.index(name) for name in names]
+    return _digitisation([(r[0], dict(zip(names, [r[i] for i in places]))) for r in rows])
 
 
 def _digitisation(rows) -> tuple[dict, dict]:
     per_agency: dict = {}
     for agency_id, counts in rows:
-        total = per_agency.setdefault(agency_id, dict.fromkeys(COUNTS, 0))
+        total = per_agency.get(agency_id)
+        if total is None:
+            total = per_agency[agency_id] = dict.fromkeys(COUNTS, 0)
         for name, n in counts.items():
             total[name] += int(n or 0)
     scanned, results = {}, {}
@@ -353,6 +357,15 @@ def _digitisation(rows) -> tuple[dict, dict]:
         if n["results"]:
             results[agency_id] = (n["results"], n["results_electronic"])
     return scanned, results
+
+
+# What _digitisation reads of the counts.
+_DIGITISATION_COUNTS = (
+    *(f"received_{c}" for c in CHANNELS),
+    "received_scanned",
+    "results",
+    "results_electronic",
+)
 
 
 def returned_by_post(session, date_from: dt.date, date_to: dt.date) -> int:

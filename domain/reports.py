@@ -348,12 +348,28 @@ def figure_columns(d, date_from: dt.date, date_to: dt.date, method: str = deadli
 
 def _complete(counts: dict) -> dict:
     """The 13 figures in contract order, the sums filled in."""
-    c = {k: int(counts.get(k) or 0) for k in _COUNTED}
-    c["received_new"] = c["received_online"] + c["received_direct"] + c["received_postal"]
-    c["received_total"] = c["received_new"] + c["carried_over"]
-    c["resolved_total"] = c["resolved_early"] + c["resolved_on_time"] + c["resolved_late"]
-    c["pending_total"] = c["pending_in_time"] + c["pending_overdue"]
-    return {k: c[k] for k in ROW_KEYS}
+    return _completed([int(counts.get(k) or 0) for k in _COUNTED])
+
+
+def _completed(n: list) -> dict:
+    """_complete from the counted figures in the order of _COUNTED."""
+    online, direct, postal, carried, early, on_time, late, in_time, overdue = n
+    new = online + direct + postal
+    return {
+        "received_online": online,
+        "received_direct": direct,
+        "received_postal": postal,
+        "received_new": new,
+        "carried_over": carried,
+        "received_total": new + carried,
+        "resolved_early": early,
+        "resolved_on_time": on_time,
+        "resolved_late": late,
+        "resolved_total": early + on_time + late,
+        "pending_in_time": in_time,
+        "pending_overdue": overdue,
+        "pending_total": in_time + overdue,
+    }
 
 
 _ZERO = dict.fromkeys(ROW_KEYS, 0)
@@ -400,36 +416,50 @@ def figure_groups(
     if method != deadlines.DESIGN:
         return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
     field = by_field or by_level
-    counts: dict[tuple, dict] = {}
+    # Per group, the figures of _COUNTED by position (a list: the report adds up hundreds of
+    # rows, and its time is the measure of issue 16).
+    counts: dict[tuple, list] = {}
+    size = len(_COUNTED)
 
-    def figures(agency_id, field_id, level) -> dict:
+    def figures(agency_id, field_id, level) -> list:
         key = (agency_id, field_id if field else None, level if by_level else None)
-        return counts.setdefault(key, dict.fromkeys(_COUNTED, 0))
+        row = counts.get(key)
+        if row is None:
+            row = counts[key] = [0] * size
+        return row
 
+    flows = _FLOWS_AT
+    for agency_id, field_id, level, *n_flows in _flow_sums(
+        session, date_from, date_to, field, by_level, days
+    ):
+        row = figures(agency_id, field_id, level)
+        for i, n in zip(flows, n_flows, strict=True):
+            row[i] += int(n or 0)
+    start_day, end_day = date_from, date_to + ONE_DAY
+    if at is None:
+        at = stocks(session, (start_day, end_day), keep)
+    carried, in_time, overdue = _CARRIED_AT, _IN_TIME_AT, _OVERDUE_AT
+    for agency_id, _procedure_id, field_id, level, n_open, _overdue in at[start_day].rows:
+        figures(agency_id, field_id, level)[carried] += int(n_open)
+    for agency_id, _procedure_id, field_id, level, n_open, n_overdue in at[end_day].rows:
+        row = figures(agency_id, field_id, level)
+        row[in_time] += int(n_open) - int(n_overdue)
+        row[overdue] += int(n_overdue)
+    return [(*key, _completed(c)) for key, c in counts.items() if any(c)]
+
+
+def _flow_sums(session, date_from, date_to, field: bool, by_level: bool, days) -> list:
+    """[(agency id, field id, level, the sums of _FLOWS)] of the period: from
+    report_days.period_query's rows when read (`days`), else read by report_days.sums."""
+    if days is not None:
+        columns = [report_days.COUNTS.index(name) + 3 for name in _FLOWS]
+        return [(r[0], r[1], r[2], *[r[i] for i in columns]) for r in days]
     keys = [
         ReportDay.agency_id,
         Procedure.field_id if field else null(),
         Procedure.level if by_level else null(),
     ]
-    if days is not None:
-        flows = [report_days.COUNTS.index(name) + 3 for name in _FLOWS]
-        sums = [(*r[:3], *(r[i] for i in flows)) for r in days]
-    else:
-        sums = report_days.sums(session, date_from, date_to, keys, _FLOWS)
-    for agency_id, field_id, level, *n_flows in sums:
-        row = figures(agency_id, field_id, level)
-        for name, n in zip(_FLOWS, n_flows, strict=True):
-            row[name] += int(n or 0)
-    start_day, end_day = date_from, date_to + ONE_DAY
-    if at is None:
-        at = stocks(session, (start_day, end_day), keep)
-    for agency_id, _procedure_id, field_id, level, n_open, _overdue in at[start_day].rows:
-        figures(agency_id, field_id, level)["carried_over"] += int(n_open)
-    for agency_id, _procedure_id, field_id, level, n_open, n_overdue in at[end_day].rows:
-        row = figures(agency_id, field_id, level)
-        row["pending_in_time"] += int(n_open) - int(n_overdue)
-        row["pending_overdue"] += int(n_overdue)
-    return [(*key, _complete(c)) for key, c in counts.items() if any(c.values())]
+    return report_days.sums(session, date_from, date_to, keys, _FLOWS)
 
 
 def stocks(session, days, keep=None, ids_on=()) -> dict:
@@ -486,6 +516,11 @@ _FLOWS = (
     "resolved_on_time",
     "resolved_late",
 )
+# Their places, and those of the stocks' figures, in _COUNTED (figure_groups).
+_FLOWS_AT = tuple(_COUNTED.index(name) for name in _FLOWS)
+_CARRIED_AT = _COUNTED.index("carried_over")
+_IN_TIME_AT = _COUNTED.index("pending_in_time")
+_OVERDUE_AT = _COUNTED.index("pending_overdue")
 
 
 def open_dossiers(at: dt.datetime):

@@ -129,11 +129,20 @@ def read_together(session, statements, jit: bool = True) -> list[list]:
     the server runs them one after the other, as sent), each statement compiled once per
     process; `jit=False`: without_jit first, in the same round trip. A report's independent
     reads cost one wait for the server instead of one each: on a busy machine each wait is a
-    wake-up of the server's process (issue 16). The engine's cursor events see each statement.
-    SQLite (in the process, no round trip): one after the other."""
+    wake-up of the server's process (issue 16). Each statement is prepared on the server at its
+    first execution on a connection (in the pipeline: no round trip more), so that the next
+    reports on that connection are neither parsed nor planned again (the server plans them for
+    their values 5 times, then keeps a generic plan when it costs no more): these statements
+    are built once per process and read at every report, and a report is rare enough that
+    psycopg's own rule (prepared at the 6th execution on a connection) would leave most of them
+    unprepared. Read transactions end with COMMIT, which keeps them (transactions.py). The
+    engine's cursor events see each statement. SQLite (in the process, no round trip): one
+    after the other."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return [connection.execute(s, p).all() for s, p in statements]
+    from psycopg.pq import ExecStatus  # noqa: PLC0415 - psycopg only where PostgreSQL is used
+
     sent = [] if jit else [(_JIT_OFF, None)]
     for statement, parameters in statements:
         state = _compiled(statement, connection.dialect).construct_expanded_state(parameters)
@@ -143,10 +152,12 @@ def read_together(session, statements, jit: bool = True) -> list[list]:
     cursors = []
     try:
         with raw.pipeline():
-            for statement, parameters in sent:
+            for i, (statement, parameters) in enumerate(sent):
                 cursor = raw.cursor()
                 events.before_cursor_execute(connection, cursor, statement, parameters, None, False)
-                cursor.execute(statement, parameters)
+                # Prepared on the server at their first execution (the SET apart), not after
+                # psycopg's 5 (prepare_threshold): see the docstring.
+                cursor.execute(statement, parameters, prepare=jit or i > 0)
                 cursors.append(cursor)
     except connection.dialect.loaded_dbapi.Error as error:
         # As SQLAlchemy raises a driver's error (sqlalchemy.exc.DBAPIError and its kinds).
@@ -160,7 +171,8 @@ def read_together(session, statements, jit: bool = True) -> list[list]:
     out = []
     for (statement, parameters), cursor in zip(sent, cursors, strict=True):
         events.after_cursor_execute(connection, cursor, statement, parameters, None, False)
-        out.append(cursor.fetchall() if cursor.description is not None else [])
+        # Whether it has rows from its status (its description would build every column's).
+        out.append(cursor.fetchall() if cursor.pgresult.status == ExecStatus.TUPLES_OK else [])
         cursor.close()
     return out if jit else out[1:]
 

@@ -18,7 +18,6 @@ import contextlib
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -39,10 +38,12 @@ from tests.support import (
     RESTART_SEQUENCES,
     ROOT,
     empty_tables,
+    http_server,
     make_app,
     page_of,
     pg_reachable,
     reset_schema,
+    shared_contexts,
 )
 from tests.support import empty_tables as _empty_tables  # noqa: E402,F401
 from tests.support import reset_schema as _reset_schema  # noqa: E402,F401
@@ -276,17 +277,30 @@ def march(app):
 
 @pytest.fixture
 def live_server(app):
-    """The app served over HTTP on a free local port, in a thread (the `app` fixture commits
-    for real when a test uses it: the server's threads use their own connections)."""
-    from werkzeug.serving import make_server
-
+    """The app served over HTTP on a local port, in threads (the `app` fixture commits for
+    real when a test uses it: the server's threads use their own connections). The port is the
+    process's for the whole session (tests.support.http_server); a test's browser storage of it is
+    emptied after the test (tests.support.page_of)."""
     app.config["WTF_CSRF_ENABLED"] = True  # the browser goes through the real forms
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    server = http_server()
+    server.mounted = app
+    try:
+        yield server.url
+    finally:
+        server.mounted = None
+        _close_stray_contexts()
+
+
+def _close_stray_contexts():
+    """Browser contexts a test opened and left open (e.g. after a failure): closed, so that
+    none of their pages reaches the next test's app on the same port."""
+    for browser in _browsers:
+        for context in browser.contexts:
+            if context not in shared_contexts():
+                context.close()
+
+
+_browsers: list = []
 
 
 @pytest.fixture(scope="session")
@@ -300,7 +314,9 @@ def browser():
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        _browsers.append(browser)
         yield browser
+        _browsers.remove(browser)
         browser.close()
 
 

@@ -11,12 +11,14 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 import redis
 from flask_migrate import upgrade
 from sqlalchemy import event, make_url, select, text
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -293,6 +295,52 @@ def assert_report_days_current(session) -> None:
     assert kept == report_day_rows(session)
 
 
+class LiveServer:
+    """The process's one HTTP server (threads, a free local port) for the live_server fixture,
+    serving the app of the test being run (`mounted`; between tests none: 503). The browser
+    sees the same origin from test to test, so it keeps the static files (Flask-Admin's
+    jQuery, Bootstrap, select2, moment, … 19 a page) and V8 their compiled code, instead of
+    fetching and compiling them again for a new port each test. What a test leaves in the
+    browser's storage for this origin is cleared after it (page_of)."""
+
+    def __init__(self):
+        self.mounted = None
+        server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{server.server_port}"
+
+    def wsgi(self, environ, start_response):
+        app = self.mounted
+        if app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"no test running"]
+        if not environ.get("PATH_INFO", "").startswith("/static/"):
+            return app(environ, start_response)
+
+        def kept(status, headers, exc_info=None):
+            # As a proxy in front of /static/ would: fresh for an hour, not revalidated with
+            # every page (Flask answers no-cache: a request to the app and a 304 for each).
+            headers = [(k, v) for k, v in headers if k.lower() != "cache-control"]
+            return start_response(status, [*headers, ("Cache-Control", "max-age=3600")], exc_info)
+
+        return app(environ, kept)
+
+
+_server: list = []
+
+
+def http_server() -> LiveServer:
+    """The process's LiveServer, started at first use."""
+    if not _server:
+        _server.append(LiveServer())
+    return _server[0]
+
+
+# What a test may leave in the browser for an origin, besides cookies (cleared by Playwright)
+# and the HTTP cache (kept: the static files).
+SITE_STORAGE = "local_storage,indexeddb,websql,cache_storage,service_workers,file_systems"
+
+
 # One browser context per set of options for the whole test process, each test on a new page
 # of it: a new context costs Chromium about a second of CPU (the context, then a new renderer
 # process for its first page), the suite's largest cost. Between tests the context is emptied
@@ -301,13 +349,30 @@ _contexts: dict = {}
 
 
 def _emptied_context(context) -> None:
+    # localStorage outlives the page (the idle timer keeps its clock there): every origin of
+    # the pages still open and the live server's, whose pages the test may have closed.
+    origins = {_origin(page.url) for page in context.pages if page.url.startswith("http")}
+    origins.update(server.url for server in _server)
+    if origins:
+        page = context.pages[0] if context.pages else context.new_page()
+        cdp = context.new_cdp_session(page)
+        for origin in sorted(origins):
+            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": SITE_STORAGE})
+        cdp.detach()
     for page in list(context.pages):
-        if page.url.startswith("http"):
-            # localStorage outlives the page (the idle timer keeps its clock there).
-            page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
         page.close()
     context.clear_cookies()
     context.clear_permissions()
+
+
+def shared_contexts() -> list:
+    """The contexts page_of keeps for the whole process."""
+    return list(_contexts.values())
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @contextlib.contextmanager

@@ -38,6 +38,7 @@ from views import (
     users,
 )
 from views.base import link_args, page_title
+from views.public_access import public_prefix
 
 
 def init_views(app) -> None:
@@ -78,6 +79,9 @@ def init_views(app) -> None:
     public.register(app)
     lookup.register(app)
     api.register(app)
+    # Browsers ask for /favicon.ico by themselves on every site: the icon, with no session.
+    public_prefix(app, "/favicon.ico")
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
 
     app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.globals["main_menu"] = page_parts.main_menu

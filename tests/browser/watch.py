@@ -27,8 +27,6 @@ class Watch:
 
     def _console(self, message):
         text, url = message.text, message.location.get("url") or ""
-        if url.endswith("/favicon.ico"):
-            return  # the browser asks for it by itself; there is none
         if message.type == "error" or "Content Security Policy" in text:
             self.problems.append(f"{message.type}: {text} ({url})")
 

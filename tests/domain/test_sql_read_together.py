@@ -79,3 +79,28 @@ def test_an_error_is_sqlalchemys(app):
         db.session.rollback()
         assert read_together(db.session, [(select(literal(1)), None)]) == [[(1,)]]
         db.session.rollback()
+
+
+def test_each_statement_is_prepared_at_its_first_reading(app):
+    """PostgreSQL: the statements read together are prepared on the server at once (psycopg's own
+    rule waits for a statement's 6th execution on the connection), the SET apart: the next
+    report on the connection is not parsed nor planned again."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("prepared statements: PostgreSQL")
+        report_catalog(db.session)
+        codes, fields, _moment, _empty = _statements()
+
+        def prepared() -> list[str]:
+            sql = "SELECT statement FROM pg_prepared_statements"
+            return [" ".join(s.split()) for s in db.session.execute(text(sql)).scalars()]
+
+        def ours(statements) -> list[str]:
+            return [s for s in statements if "agency.code IN" in s or "FROM field ORDER BY" in s]
+
+        assert ours(prepared()) == []
+        read_together(db.session, [(codes, {"codes": ["A1"]}), (fields, None)], jit=False)
+        now = prepared()
+        assert len(ours(now)) == 2
+        assert not any("jit" in s for s in now)
+        db.session.rollback()

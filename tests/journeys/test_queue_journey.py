@@ -51,7 +51,7 @@ def _start(browser, base, username, kind, viewport):
     page.set_default_timeout(15000)
     errors = []
     # CSP refusals and script errors; a failed load is told by its response (the browser's
-    # own favicon.ico request, which the app does not serve, aside).
+    # own favicon.ico request included).
     page.on(
         "console",
         lambda m: (
@@ -62,9 +62,7 @@ def _start(browser, base, username, kind, viewport):
     )
     page.on(
         "response",
-        lambda r: (
-            errors.append(r.url) if r.status >= 400 and not r.url.endswith("/favicon.ico") else None
-        ),
+        lambda r: errors.append(r.url) if r.status >= 400 else None,
     )
     log_in(page, base, username)
     page.goto(base + "/queue/start/")

@@ -238,3 +238,16 @@ def test_a_procedure_made_inactive_disappears(app, client, catalog):
         db.session.commit()
     assert client.get(f"/thu-tuc/{DRIVING_RENEW}").status_code == 404
     assert DRIVING_RENEW not in search(client)
+
+
+def test_the_favicon_is_served_without_a_session(app, client, catalog):
+    """The browser asks for /favicon.ico on every site: an icon, not a 404, for anybody, and
+    the staff cookie is neither read nor refreshed."""
+    for logged_in in (False, True):  # anonymous, then with a staff member's cookie
+        if logged_in:
+            assert login(client, "staff_public").status_code == 302
+        response = client.get("/favicon.ico")
+        assert response.status_code == 200
+        assert response.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+        assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+        assert "Set-Cookie" not in response.headers
