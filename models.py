@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from domain import clock, search_index
@@ -338,16 +338,15 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
         # One statement per request: the login, its user and the user's agencies (the scope of
         # every list) together; built once (its digest a parameter): building it and its cache
         # key anew was a third of the login's cost on each page.
-        found = (
-            db.session.execute(_login_statement(), {"digest": UserSession.digest(token)})
-            .unique()
-            .first()
-        )
-        if found is None or found[0].user_id != int(uid):
+        rows = db.session.execute(_login_statement(), {"digest": UserSession.digest(token)}).all()
+        if not rows or rows[0][0].user_id != int(uid):
             return None
-        record, user = found
+        record, user, _ = rows[0]
         if not user.active:
             return None
+        # The agencies' ids read with the login: the scope of every list, without loading the
+        # agencies themselves (User.agency_ids; the relation loads when it is asked for).
+        user._agency_ids = sorted(r[2] for r in rows if r[2] is not None)
         record.seen()
         user.session_token = token
         return user
@@ -362,7 +361,11 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
 
     @property
     def agency_ids(self) -> list[int]:
-        return [a.id for a in self.agencies]
+        # Read with the login (from_session) unless the agencies were loaded or changed since.
+        read = self.__dict__.get("_agency_ids")
+        if read is not None and "agencies" not in self.__dict__:
+            return list(read)
+        return sorted(a.id for a in self.agencies)
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -981,11 +984,19 @@ def _login_statement():
     """User.from_session's statement: the open login of a token's digest, its user and the
     user's agencies."""
     return (
-        select(UserSession, User)
+        select(UserSession, User, user_agency.c.agency_id)
         .join(User, User.id == UserSession.user_id)
+        .outerjoin(user_agency, user_agency.c.user_id == User.id)
         .where(UserSession.id == bindparam("digest"))
-        .options(joinedload(User.agencies))
     )
+
+
+@event.listens_for(User, "expire")
+def _forget_agency_ids(user, attrs):
+    """The agencies' ids read with the login are as stale as the rest of the user once expired
+    (a commit): read again from the relation (User.agency_ids)."""
+    if user is not None:  # (None: an object already collected, expired with its session)
+        user.__dict__.pop("_agency_ids", None)
 
 
 @event.listens_for(User, "before_update")

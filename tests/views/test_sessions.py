@@ -4,9 +4,10 @@ session, even a cookie copied before; another device's session lives on."""
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from models import AuditLog, User, UserSession, db, utcnow
-from tests.factories import PASSWORD, login
+from tests.factories import PASSWORD, login, user_agencies
 
 
 def _copy_of_session(app, client):
@@ -182,3 +183,29 @@ def test_the_session_cookie_is_flasks_own_with_its_payload_kept(app, monkeypatch
     monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: 1_900_000_100)
     with pytest.raises(itsdangerous.SignatureExpired):
         kept.loads(cookie, max_age=60)
+
+
+def test_the_login_reads_the_users_agencies_ids_with_it(app, users):
+    """The scope of every list (User.agency_ids) read with the login, one row per agency, the
+    agencies themselves not loaded; after a change and its commit, the new ones."""
+    with app.test_request_context():
+        sgtvt, stp = user_agencies()
+        staff = db.session.scalar(select(User).where(User.username == "staff1"))
+        staff.agencies = [sgtvt, stp]
+        token = staff.open_session()
+        db.session.commit()
+        user_id, ids = f"{staff.id}:{token}", (sgtvt.id, stp.id)
+        db.session.expunge_all()
+        loaded = User.from_session(user_id)
+        assert "agencies" not in loaded.__dict__  # (ids only)
+        assert loaded.agency_ids == sorted(ids)
+        loaded.agencies = [db.session.get(type(stp), ids[1])]
+        assert loaded.agency_ids == [ids[1]]
+        db.session.commit()
+        assert loaded.agency_ids == [ids[1]]
+        db.session.expunge_all()
+        assert User.from_session(user_id).agency_ids == [ids[1]]
+        admin = db.session.scalar(select(User).where(User.username == "admin1"))
+        token = admin.open_session()
+        db.session.commit()
+        assert User.from_session(f"{admin.id}:{token}").agency_ids == []
