@@ -428,18 +428,10 @@ def figure_groups(
             row = counts[key] = [0] * size
         return row
 
-    if days is not None:
-        columns = [report_days.COUNTS.index(name) + 3 for name in _FLOWS]
-        sums = [(r[0], r[1], r[2], *[r[i] for i in columns]) for r in days]
-    else:
-        keys = [
-            ReportDay.agency_id,
-            Procedure.field_id if field else null(),
-            Procedure.level if by_level else null(),
-        ]
-        sums = report_days.sums(session, date_from, date_to, keys, _FLOWS)
     flows = _FLOWS_AT
-    for agency_id, field_id, level, *n_flows in sums:
+    for agency_id, field_id, level, *n_flows in _flow_sums(
+        session, date_from, date_to, field, by_level, days
+    ):
         row = figures(agency_id, field_id, level)
         for i, n in zip(flows, n_flows, strict=True):
             row[i] += int(n or 0)
@@ -454,6 +446,20 @@ def figure_groups(
         row[in_time] += int(n_open) - int(n_overdue)
         row[overdue] += int(n_overdue)
     return [(*key, _completed(c)) for key, c in counts.items() if any(c)]
+
+
+def _flow_sums(session, date_from, date_to, field: bool, by_level: bool, days) -> list:
+    """[(agency id, field id, level, the sums of _FLOWS)] of the period: from
+    report_days.period_query's rows when read (`days`), else read by report_days.sums."""
+    if days is not None:
+        columns = [report_days.COUNTS.index(name) + 3 for name in _FLOWS]
+        return [(r[0], r[1], r[2], *[r[i] for i in columns]) for r in days]
+    keys = [
+        ReportDay.agency_id,
+        Procedure.field_id if field else null(),
+        Procedure.level if by_level else null(),
+    ]
+    return report_days.sums(session, date_from, date_to, keys, _FLOWS)
 
 
 def stocks(session, days, keep=None, ids_on=()) -> dict:

@@ -1,12 +1,19 @@
 """Security headers of every response: a Content-Security-Policy whose nonce changes with each
-request, HSTS in production, and no caching of what a logged-in user sees."""
+request, HSTS in production, and no caching of what a logged-in user sees. Style sheets and
+scripts are the opposite: their links carry a digest of the file, so the browser keeps them for
+a year and asks again only when a new version changes the link."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import secrets
 
 from flask import current_app, g, request
 from flask_login import current_user
+from werkzeug.security import safe_join
+
+from views.public_access import public_prefix
 
 
 def csp_nonce() -> str:
@@ -32,8 +39,51 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+# The links to static files carry STATIC_DIGEST: a file answered under it is kept for a year.
+STATIC_DIGEST = "h"
+STATIC_MAX_AGE = 365 * 24 * 3600
+_digests: dict[str, tuple[int, int, str]] = {}  # path -> (mtime_ns, size, digest)
+
+
+def static_digest(path: str) -> str | None:
+    """A short digest of the file at `path` (None when there is none), read again only when its
+    time or size changes: a page links to a style sheet or script as it is now, never as it was
+    when the process started."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    kept = _digests.get(path)
+    if kept is None or kept[:2] != (stat.st_mtime_ns, stat.st_size):
+        with open(path, "rb") as file:
+            digest = hashlib.sha256(file.read()).hexdigest()[:12]
+        kept = _digests[path] = (stat.st_mtime_ns, stat.st_size, digest)
+    return kept[2]
+
+
+def _static_folder(app, endpoint: str) -> str | None:
+    if endpoint == "static":
+        return app.static_folder
+    blueprint = app.blueprints.get(endpoint[: -len(".static")])
+    return blueprint.static_folder if blueprint is not None else None
+
+
 def register(app) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    # Static files (Flask-Admin's under /static/admin too) are the same for everybody: no
+    # session read or refreshed for them, and so no Set-Cookie on a response kept for a year.
+    public_prefix(app, app.static_url_path)
+
+    @app.url_defaults
+    def _static_digest(endpoint, values):
+        # url_for("static", …) and Flask-Admin's admin_static.url(…): the file's digest added.
+        if endpoint != "static" and not endpoint.endswith(".static"):
+            return
+        folder = _static_folder(app, endpoint)
+        path = folder and safe_join(folder, values.get("filename", ""))
+        digest = path and static_digest(path)
+        if digest:
+            values.setdefault(STATIC_DIGEST, digest)
 
     @app.after_request
     def _security_headers(response):
@@ -46,6 +96,12 @@ def register(app) -> None:
         if hsts:
             headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
         static = (request.endpoint or "").rpartition(".")[2] == "static"
+        if static and STATIC_DIGEST in request.args and response.status_code == 200:
+            # The link named this version: it never changes under this address.
+            response.cache_control.no_cache = None
+            response.cache_control.public = True
+            response.cache_control.max_age = STATIC_MAX_AGE
+            response.cache_control.immutable = True
         # (is_anonymous, not is_authenticated: after a commit the latter reloads the user's row)
         if not static and not current_user.is_anonymous:
             # Dossiers and applicants' data: never kept in a browser's or a proxy's cache.

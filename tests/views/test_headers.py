@@ -1,11 +1,13 @@
 """Security headers: a Content-Security-Policy with a fresh nonce per request and no inline
 script or style without it; HSTS in production; no caching of what a logged-in user sees."""
 
+import html
 import re
 
 import pytest
 
 from tests.support import make_app
+from views.headers import static_digest
 
 PAGES = {
     "admin": [
@@ -94,3 +96,35 @@ def test_hsts_in_production(monkeypatch, tmp_path):
     app = make_app(f"sqlite:///{tmp_path / 'p.db'}")
     response = app.test_client().get("/login")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_static_files_are_linked_by_version_and_kept_for_a_year(client, login_as):
+    """Every style sheet and script of a page (ours and Flask-Admin's) is linked with its
+    file's digest and answered as kept for a year, without a session cookie (a response kept by
+    a proxy must not carry one); the same file without the digest is revalidated as before."""
+    login_as("staff")
+    page = client.get("/dossier/").get_data(as_text=True)
+    links = [html.unescape(link) for link in re.findall(r'(?:href|src)="(/static/[^"]+)"', page)]
+    assert any("/static/admin/" in link for link in links)
+    assert any("/static/admin/" not in link for link in links)
+    for link in links:
+        assert re.search(r"[?&]h=[0-9a-f]{12}(&|$)", link), link
+        response = client.get(link)
+        assert response.status_code == 200, link
+        cache = {part.strip() for part in response.headers["Cache-Control"].split(",")}
+        assert cache == {"public", "max-age=31536000", "immutable"}, link
+        assert "Set-Cookie" not in response.headers, link
+        response.close()
+    plain = client.get("/static/motcua.css")
+    assert plain.headers["Cache-Control"] == "no-cache" and "Set-Cookie" not in plain.headers
+    plain.close()
+
+
+def test_a_changed_file_gets_a_new_digest(tmp_path):
+    path = tmp_path / "a.css"
+    path.write_text("body { color: red; }")
+    first = static_digest(str(path))
+    assert first == static_digest(str(path))
+    path.write_text("body { color: blue; margin: 0; }")
+    assert static_digest(str(path)) not in (None, first)
+    assert static_digest(str(tmp_path / "missing.css")) is None
