@@ -14,7 +14,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse as parse_limit
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -110,9 +110,65 @@ class SettingsConfig(Config):
         return super().__ior__(other)
 
 
+# Session contents whose payload is kept (below): the scalars a login's session holds.
+_PLAIN = (str, bool, int, type(None))
+PAYLOADS_KEPT = 1024
+
+
+def _plain_items(data) -> tuple | None:
+    """`data`'s items as a key (with each value's type: True is not 1), or None when a value
+    is not a scalar (a list of flashed messages: mutable, not kept)."""
+    items = []
+    for key, value in data.items():
+        if type(value) not in _PLAIN:
+            return None
+        items.append((key, type(value), value))
+    items.sort(key=lambda item: item[0])
+    return tuple(items)
+
+
+class SessionSerializer(URLSafeTimedSerializer):
+    """itsdangerous' serializer of Flask's session cookie, with the session's data turned into
+    its payload (tagged JSON, compressed, base64) and back once per content, not on every
+    request: the same login's session is the same few strings page after page. Only that pure
+    conversion is kept; the signature (its timestamp, its HMAC) is made and checked on every
+    request as before."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._loaded: dict = {}  # payload -> its data (scalars only)
+        self._dumped: dict = {}  # _plain_items(data) -> its payload
+
+    def load_payload(self, payload, serializer=None):
+        if serializer is not None:
+            return super().load_payload(payload, serializer)
+        data = self._loaded.get(payload)
+        if data is None:
+            data = super().load_payload(payload)
+            if not isinstance(data, dict) or _plain_items(data) is None:
+                return data
+            if len(self._loaded) >= PAYLOADS_KEPT:
+                self._loaded.clear()
+            self._loaded[payload] = data
+        return dict(data)
+
+    def dump_payload(self, obj) -> bytes:
+        key = _plain_items(obj) if isinstance(obj, dict) else None
+        if key is None:
+            return super().dump_payload(obj)
+        payload = self._dumped.get(key)
+        if payload is None:
+            payload = super().dump_payload(obj)
+            if len(self._dumped) >= PAYLOADS_KEPT:
+                self._dumped.clear()
+            self._dumped[key] = payload
+        return payload
+
+
 class CookieSession(SecureCookieSessionInterface):
     """Flask's signed cookie session, its signing serializer made once per secret key (Flask
-    makes one for each request's reading of the cookie and again for its writing)."""
+    makes one for each request's reading of the cookie and again for its writing), its
+    payloads kept (SessionSerializer)."""
 
     _kept: tuple = (None, None)
 
@@ -120,8 +176,22 @@ class CookieSession(SecureCookieSessionInterface):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         kept = self._kept
         if kept[0] != keys:
-            kept = self._kept = (keys, super().get_signing_serializer(app))
+            kept = self._kept = (keys, self._serializer(app))
         return kept[1]
+
+    def _serializer(self, app):
+        """Flask's get_signing_serializer, with SessionSerializer."""
+        if not app.secret_key:
+            return None
+        return SessionSerializer(
+            [*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key],
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
 
     def signed_data(self, app, request) -> dict | None:
         """The session cookie's data, its signature checked but not its age: whose an expired

@@ -48,7 +48,7 @@ from tests.support import (
 )
 from tests.support import empty_tables as _empty_tables  # noqa: E402,F401
 from tests.support import reset_schema as _reset_schema  # noqa: E402,F401
-from views import list_page
+from views import kept_pages
 
 # make_app comes from tests.support above.
 if str(Path(__file__).parent) not in sys.path:
@@ -219,7 +219,7 @@ def fresh(app, rollback: bool):
 
     limiter.reset()  # failed logins of earlier tests do not count
     catalog_cache.clear()  # filter options of another test's (rolled back) catalog
-    list_page.clear()  # list pages written for another test's screens
+    kept_pages.clear()  # list pages written for another test's screens
     try:
         with _rolled_back(app) if rollback else _emptied(app):
             yield app

@@ -15,82 +15,22 @@ screen and role)."""
 
 from __future__ import annotations
 
-import re
-import threading
-import weakref
-from collections import OrderedDict
+import math
 
 from flask import current_app, g, request, session
 from flask_admin import babel as admin_babel
+from flask_admin import expose
 from flask_admin import helpers as admin_helpers
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from jinja2.environment import TemplateModule
 from markupsafe import Markup, escape
 from werkzeug.local import LocalProxy
 
 from domain import clock
-from views import page_parts
+from views import kept_pages, page_parts
 from views.access import own_agency_ids
 from views.idle import idle_seconds
-
-# "\x00" never appears in a rendered page (Jinja output of text and escaped values).
-_HOLE = "\x00motcua:{}\x00"
-_HOLES = re.compile("\x00motcua:([a-z]+)\x00")
-# The rows' hole sits in the one <tr> the template writes for it: the rows bring their own.
-_ROWS = re.compile(r"<tr>\s*(\x00motcua:rows\x00)\s*</tr>")
-# Pages kept per view (the least recently used go first).
-KEPT_PER_VIEW = 32
-# Counts and pagers kept per kept page (the pager changes with its rows' cursors).
-PARTS_PER_PAGE = 8
-# Rows kept encoded per kept page (views/list_rows.py keeps their text: ROWS_KEPT per screen).
-ROWS_ENCODED = 1000
-
-
-class _Kept:
-    """One kept page: its text split at the holes (text as UTF-8, hole name, text, ...), the
-    settings it was written with (held: their id in the key stays theirs), and what its rows
-    share (their links up to the row's id, the cells' formatters).
-
-    The page is kept and filled as bytes: a page of Vietnamese text is not ASCII, and encoding
-    its 250 KB (the filter choices' JSON, the rows) on every page cost about a fifth of it."""
-
-    def __init__(self, parts: tuple, settings):
-        self.parts = parts
-        self.holes = frozenset(parts[1::2])
-        self.settings = settings
-        self.rows_page = None  # what its rows share (views/list_rows.py), once it had rows
-        self.written: dict = {}  # (macro, what it reads beyond the key) -> its text, encoded
-        self.rows: dict = {}  # a row's HTML (views/list_rows.py keeps it) -> its <tr>, encoded
-
-    def part(self, parts: _Parts, name: str, reads) -> bytes:
-        """The macro `name` of the list's parts as written for `reads`: the count and the pager
-        read nothing of the request beyond the page's key but the count found
-        (g.motcua_list_count), the pager's cursors (g.motcua_keyset) and the rows' number. A
-        page 1 keeps its pager until a new row comes first."""
-        key = (name, reads)
-        text = self.written.get(key)
-        if text is None:
-            text = parts.macro(name).encode()
-            if len(self.written) >= PARTS_PER_PAGE:
-                self.written.clear()
-            self.written[key] = text
-        return text
-
-    def rows_html(self, rows) -> bytes:
-        """The rows' <tr>s: each row's HTML as kept by views/list_rows.py (the same text for the
-        same values read) encoded once."""
-        encoded, out = self.rows, []
-        for html in rows:
-            row = encoded.get(html)
-            if row is None:
-                row = f"<tr> {html} </tr> ".encode()
-                if len(encoded) >= ROWS_ENCODED:
-                    encoded.clear()
-                encoded[html] = row
-            out.append(row)
-        return b"".join(out)
 
 
 class KeptListPageMixin:
@@ -113,12 +53,71 @@ class KeptListPageMixin:
 
         return LocalProxy(form)
 
+    @expose("/")
+    def index_view(self):
+        """Flask-Admin's list view, its page served from the kept text when all of it is kept:
+        the list read as Flask-Admin reads it (its arguments, the view's get_list), then the
+        kept page filled, without the rest of Flask-Admin's work for the template (its
+        actions, row actions, URLs, translated texts: in the kept text already). Otherwise
+        Flask-Admin's index_view writes the page, with the list already read."""
+        if not (self.keep_list_pages and _keepable()):
+            return super().index_view()
+        args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(args.sort)
+        page_size = self.get_safe_page_size(args.page_size)
+        read = self.get_list(
+            args.page,
+            sort[0] if sort is not None else None,
+            args.sort_desc,
+            args.search,
+            args.filters,
+            page_size=page_size,
+        )
+        count, data = read
+        if not self.column_editable_list:
+            # The values of the page's key that index_view would pass to render.
+            if count is not None and page_size:
+                num_pages = math.ceil(count / float(page_size))
+            else:
+                num_pages = None if page_size else 0
+            kwargs = {
+                "data": data,
+                "count": count,
+                "num_pages": num_pages,
+                "filter_groups": self._get_filter_groups(),
+            }
+            html = _kept_page(self, self.list_template, kwargs, write=False)
+            if html is not None:
+                return html
+        # (Flask-Admin's own function: its exposed wrapper would check access again and call
+        # it with the view itself)
+        index_view = super().index_view.__func__
+        return getattr(index_view, "__wrapped__", index_view)(_ListRead(self, read))
+
     def render(self, template, **kwargs):
         if template == self.list_template and self.keep_list_pages and "data" in kwargs:
             html = _kept_page(self, template, kwargs)
             if html is not None:
                 return html
         return super().render(template, **kwargs)
+
+
+class _ListRead:
+    """The view as Flask-Admin's index_view sees it once the list is read: its get_list answers
+    the count and rows already read (not read twice), everything else is the view's."""
+
+    def __init__(self, view, read: tuple):
+        self._view, self._read = view, read
+
+    def get_list(self, *args, **kwargs):
+        return self._read
+
+    def __getattr__(self, name):
+        return getattr(self._view, name)
+
+
+class _Unkept(Exception):
+    """Part of the page is not kept and write=False: the template is to write it."""
 
 
 def _context(view, kwargs: dict) -> dict:
@@ -177,20 +176,32 @@ def _keepable() -> bool:
     )
 
 
-def _kept_page(view, template: str, kwargs: dict) -> bytes | None:
+def _kept_page(view, template: str, kwargs: dict, write: bool = True) -> bytes | None:
     """The page (UTF-8) from its kept text and this request's holes; None: the template writes
-    it."""
+    it. write=False: None as soon as any part of it would be written (`kwargs` then holds only
+    what the page's key reads: data, count, num_pages, filter_groups)."""
     if not _keepable():
         return None
     made: list = []
 
     def context() -> dict:  # the template's, made only when something is written
+        if not write:
+            raise _Unkept
         if not made:
             made.append(_context(view, kwargs))
         return made[0]
 
+    try:
+        return _fill(view, template, kwargs, context)
+    except _Unkept:
+        return None
+
+
+def _fill(view, template: str, kwargs: dict, context) -> bytes | None:
+    """The kept page filled; context(): the template's, when a part must be written."""
     jinja_template = current_app.jinja_env.get_or_select_template(template)
-    kept = _lookup(view, template, kwargs)
+    key = _key(view, template, kwargs)
+    kept = kept_pages.lookup(view, key)
     rows, rows_page = [], None if kept is None else kept.rows_page
     if kwargs["data"]:  # (no rows: the template's message, whoever writes the rows)
         if not view.list_rows_in_python:
@@ -205,9 +216,9 @@ def _kept_page(view, template: str, kwargs: dict) -> bytes | None:
         if rows is None:
             return None
     if kept is None:
-        kept = _write(view, jinja_template, context(), kwargs)
+        kept = kept_pages.write(view, key, jinja_template, context(), kwargs)
     kept.rows_page = kept.rows_page or rows_page
-    parts = _Parts(current_app.jinja_env, context)
+    parts = kept_pages.ListParts(current_app.jinja_env, context)
     keyset = g.get("motcua_keyset")
     nonce = view.admin.csp_nonce_generator
     values = {
@@ -227,77 +238,3 @@ def _kept_page(view, template: str, kwargs: dict) -> bytes | None:
         values["csrf"] = generate_csrf().encode()
     out = kept.parts
     return b"".join(out[i] if i % 2 == 0 else values[out[i]] for i in range(len(out)))
-
-
-class _Parts:
-    """The macros of templates/admin/motcua_list_parts.html with the page's context."""
-
-    def __init__(self, env, context):
-        self.env, self.context, self.module = env, context, None  # context(): the page's
-
-    def macro(self, name: str):
-        if self.module is None:
-            template = self.env.get_template("admin/motcua_list_parts.html")
-            self.module = TemplateModule(template, template.new_context(self.context()))
-        return getattr(self.module, name)()
-
-
-_lock = threading.Lock()
-# Per view: its kept pages, the least recently used first.
-_pages: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _kept_of(view) -> OrderedDict:
-    kept = _pages.get(view)
-    if kept is None:
-        kept = _pages.setdefault(view, OrderedDict())
-    return kept
-
-
-def clear() -> None:
-    """Forget every kept page (tests: another test's screens)."""
-    with _lock:
-        _pages.clear()
-
-
-def _lookup(view, template: str, kwargs: dict) -> _Kept | None:
-    key = _key(view, template, kwargs)
-    g.motcua_kept_key = key
-    with _lock:
-        kept = _kept_of(view).get(key)
-        if kept is not None:
-            _kept_of(view).move_to_end(key)
-    if kept is None:
-        return None
-    if kept.settings is not current_app.settings:
-        return None
-    return kept
-
-
-def _write(view, jinja_template, context: dict, kwargs: dict) -> _Kept:
-    """The page written by the template with markers for its holes, and kept."""
-    holes = {name: Markup(_HOLE.format(name)) for name in ("count", "pager", "user")}
-    html = jinja_template.render(
-        {
-            **context,
-            "motcua_holes": holes,
-            "data": [Markup(_HOLE.format("rows"))] if kwargs["data"] else [],
-            "filter_groups_json": lambda groups: Markup(_HOLE.format("filters")),
-        }
-    )
-    nonce = g.get("csp_nonce")
-    if nonce:
-        html = html.replace(nonce, _HOLE.format("nonce"))
-    token = g.get("csrf_token")  # Flask-WTF's token of this request, once made
-    if token:
-        html = html.replace(token, _HOLE.format("csrf"))
-    html = _ROWS.sub(r"\1", html)
-    parts = _HOLES.split(html)
-    parts[::2] = [text.encode() for text in parts[::2]]
-    kept = _Kept(tuple(parts), current_app.settings)
-    with _lock:
-        pages = _kept_of(view)
-        pages[g.motcua_kept_key] = kept
-        while len(pages) > KEPT_PER_VIEW:
-            pages.popitem(last=False)
-    return kept

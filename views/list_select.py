@@ -19,8 +19,8 @@ from collections import OrderedDict
 
 from flask import g
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from sqlalchemy.orm import MANYTOONE, aliased
 
 from domain import catalog_cache
@@ -172,7 +172,8 @@ _statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _statements_lock = threading.Lock()
 
 
-def _built(name, build):
+def built_anew(name, build):
+    """The statement of a list whose statements are not kept: built on each page."""
     return build()
 
 
@@ -181,7 +182,7 @@ def list_statements(view, search, filters, *args):
     for the same view, user (id, role, agencies), `args` (the sort) and `name` (what the
     statement is: its offset, limit, cursor)."""
     if search or filters or not type(view).__dict__.get("list_statements_kept", False):
-        return _built
+        return built_anew
     ids = own_agency_ids()
     key = (current_user.id, current_user.role, None if ids is None else tuple(ids), *args)
 
@@ -204,45 +205,21 @@ def list_statements(view, search, filters, *args):
     return statement
 
 
+def read(statement):
+    """The result of a list's statement (its rows, its count: plain values, no models) through
+    the session's connection, in its transaction: the ORM's execution around a statement that
+    loads no model (its events, its loading context) cost more than SQLite takes to run it.
+    Pending changes are flushed first, as the session's execute does."""
+    session = db.session
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement)
+
+
 def clear_statements() -> None:
     """Forget every kept statement (tests: another test's screens)."""
     with _statements_lock:
         _statements.clear()
-
-
-# Per list (screen, search, filters, scope, bound): whether its count was past the bound the
-# last time it was counted: only which statements count it (the count is always read).
-_was_big: dict = {}
-
-
-def bounded_count(query, limit: int, key=None, statement=_built) -> int:
-    """The number of rows of `query()`, read up to limit + 1 rows: the cost is bounded whatever
-    the table's size; above `limit` means "more than limit". First whether a row lies past the
-    bound (a quarter of the cost of counting up to it; a big list is "more than limit" at
-    that), then the count; a list (`key`) found within the bound last time is counted at once
-    (one statement, not two). The primary key only: the narrowest index that serves.
-    `statement`: list_statements' (the query built only for a statement not kept)."""
-
-    def keys():
-        built = query()
-        entity = built.column_descriptions[0]["entity"]
-        return built.order_by(None).with_entities(*sa_inspect(entity).primary_key)
-
-    probe = _was_big.get(key, True)
-    if probe:
-        past = statement(("past", limit), lambda: keys().offset(limit).limit(1).statement)
-        if db.session.execute(past).first() is not None:
-            return limit + 1
-    count = statement(
-        ("count", limit),
-        lambda: select(func.count()).select_from(keys().limit(limit + 1).subquery()),
-    )
-    found = int(db.session.scalar(count))
-    if key is not None:
-        if len(_was_big) >= 4096:
-            _was_big.clear()
-        _was_big[key] = found > limit
-    return found
 
 
 class PlainRowsMixin:

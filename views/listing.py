@@ -12,10 +12,11 @@ from domain.formatting import format_number
 from models import db
 from views.access import own_agency_ids
 from views.keyset import KeyPlan
+from views.list_count import bounded_count, count_ahead
 from views.list_select import (
     PlainRowsMixin,
-    bounded_count,
     list_statements,
+    read,
     searched_and_filtered,
 )
 
@@ -30,11 +31,19 @@ class BoundedCountMixin:
     count_messages = (_l("%(count)s rows"), _l("More than %(count)s rows"))
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        count, rows = super().get_list(
-            page, sort_column, sort_desc, search, filters, execute=execute, page_size=page_size
-        )
-        if count is None and execute and request.endpoint == f"{self.endpoint}.index_view":
+        on_list = execute and request.endpoint == f"{self.endpoint}.index_view"
+        if on_list:
             limit = current_app.settings.list_count_limit
+            key = (self.endpoint, search, repr(filters), tuple(own_agency_ids() or ()), limit)
+            # The count read with the rows when the list's statements are kept (KeysetPaging).
+            g.motcua_count_ahead = ahead = count_ahead(self, search, filters, limit, key)
+        try:
+            count, rows = super().get_list(
+                page, sort_column, sort_desc, search, filters, execute=execute, page_size=page_size
+            )
+        finally:
+            g.pop("motcua_count_ahead", None)
+        if count is None and on_list:
             size = self.page_size if page_size is None else page_size
             if not size or len(rows) < size:
                 # The last page is on screen: the count is known without a query (the rare
@@ -42,12 +51,12 @@ class BoundedCountMixin:
                 found = (page or 0) * (size or 0) + len(rows)
                 limit = max(limit, found)
             else:
-                key = (self.endpoint, search, repr(filters), tuple(own_agency_ids() or ()), limit)
                 found = bounded_count(
                     lambda: searched_and_filtered(self, search, filters),
                     limit,
                     key,
                     list_statements(self, search, filters),
+                    ahead,
                 )
             g.motcua_list_count = (found, limit)
             if found <= limit:
@@ -172,7 +181,10 @@ class KeysetPagingMixin(PlainRowsMixin):
             return plain.query(searched_and_filtered(self, search, filters))
 
         def run(name, build):
-            return db.session.execute(statement(name, lambda: build().statement)).all()
+            ahead = g.pop("motcua_count_ahead", None)  # (with the first statement of the rows)
+            if ahead is not None:
+                return ahead.rows(statement, name, build)
+            return read(statement(name, lambda: build().statement)).all()
 
         return None, query, run
 

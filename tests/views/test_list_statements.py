@@ -14,6 +14,7 @@ from domain import clock
 from domain import lifecycle as lc
 from models import Dossier, Procedure, User, db
 from tests.factories import create_user, licence_procedure, login, user_agencies
+from tests.support import statements_of
 from tests.views.test_dossier_lists import _count_text
 from tests.views.test_list_paging import _link
 from views import list_select
@@ -139,3 +140,47 @@ def test_the_supervision_list_keeps_no_statement(app, client, login_as, world):
         assert len(_codes(client, "/dossier_due/")) == 3  # overdue
     view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "dossier_due")
     assert not list_select._statements.get(view)
+
+
+def _add_dossiers(app, n: int, start: int) -> None:
+    with app.app_context():
+        procedure_id, agency_id = db.session.execute(
+            select(Procedure.id, Procedure.agency_id).limit(1)
+        ).one()
+        for i in range(start, start + n):
+            db.session.add(
+                Dossier(
+                    procedure_id=procedure_id,
+                    agency_id=agency_id,
+                    code=f"C-{i}",
+                    applicant_name=f"Người {i}",
+                    accepted_at=MONDAY + dt.timedelta(minutes=i),
+                )
+            )
+        db.session.commit()
+
+
+def test_a_kept_list_reads_its_count_with_its_rows(app, client, login_as, world):
+    """One statement for the rows and the bounded count (a column of the rows' statement)
+    once the list is known within or past its bound; the count read anew on each page."""
+    app.config["LIST_COUNT_LIMIT"] = 30
+    _add_dossiers(app, 22, 0)  # 25 with the world's
+    login_as("manager")
+    url = "/dossier/?page_size=20"
+
+    def page():
+        shown = []
+        statements = statements_of(app, lambda: shown.append(client.get(url)))
+        reads = [s for s in statements if "SAVEPOINT" not in s.upper() and "user_session" not in s]
+        return _count_text(shown[0].get_data(as_text=True)), reads
+
+    assert page()[0].startswith("25 ")  # (first seen: whether a row lies past the bound)
+    count, reads = page()
+    assert count.startswith("25 ") and len(reads) == 1, reads
+    assert "count(" in reads[0].lower()
+    _add_dossiers(app, 10, 100)
+    count, reads = page()  # counted up to the bound and one past it
+    assert count.startswith("Hơn 30 ") and len(reads) == 1, (count, reads)
+    count, reads = page()  # known past the bound: whether a row lies past it
+    assert count.startswith("Hơn 30 ") and len(reads) == 1, (count, reads)
+    assert "offset" in reads[0].lower()

@@ -3,6 +3,8 @@ session, even a cookie copied before; another device's session lives on."""
 
 import datetime as dt
 
+import pytest
+
 from models import AuditLog, User, UserSession, db, utcnow
 from tests.factories import PASSWORD, login
 
@@ -140,3 +142,43 @@ def test_a_new_secret_key_ends_every_session_and_signs_the_new_ones(app, client,
     assert response.status_code == 302 and "/login" in response.location
     assert login(client, "staff1").status_code == 302
     assert client.get("/dossier/").status_code == 200
+
+
+def _serializers(app):
+    """The app's session serializer and Flask's own for the same key."""
+    from flask.sessions import SecureCookieSessionInterface  # noqa: PLC0415 - the reference
+
+    with app.app_context():
+        kept = app.session_interface.get_signing_serializer(app)
+        stock = SecureCookieSessionInterface.get_signing_serializer(app.session_interface, app)
+    return kept, stock
+
+
+def test_the_session_cookie_is_flasks_own_with_its_payload_kept(app, monkeypatch):
+    """The session's payload made once per content (app.SessionSerializer): the cookie is
+    byte for byte Flask's, each content its own, the signature checked on every reading."""
+    import itsdangerous  # noqa: PLC0415 - one timestamp for both serializers
+
+    monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: 1_900_000_000)
+    kept, stock = _serializers(app)
+    contents = [
+        {"_user_id": "1:abc", "_fresh": True, "csrf_token": "x", "_permanent": True},
+        {"_user_id": "1:abc", "_fresh": 1, "csrf_token": "x", "_permanent": True},  # 1, not True
+        {"_user_id": "1:abd", "_fresh": True, "csrf_token": "x", "_permanent": True},
+        {"_flashes": [("error", "Lỗi")], "lang": "en"},  # (a list: not kept, still right)
+    ]
+    for _ in range(2):  # written, then from the kept payloads
+        for data in contents:
+            cookie = kept.dumps(data)
+            assert cookie == stock.dumps(data)
+            loaded = kept.loads(cookie, max_age=60)
+            assert loaded == data and type(loaded.get("_fresh")) is type(data.get("_fresh"))
+            loaded["lang"] = "vi"  # (the reader's own copy)
+    assert kept.loads(kept.dumps(contents[0]), max_age=60) == contents[0]
+    cookie = kept.dumps(contents[0])
+    forged = cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB")
+    with pytest.raises(itsdangerous.BadSignature):
+        kept.loads(forged, max_age=60)
+    monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: 1_900_000_100)
+    with pytest.raises(itsdangerous.SignatureExpired):
+        kept.loads(cookie, max_age=60)
