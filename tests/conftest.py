@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId
 
 from domain import catalog_cache
 from models import db
@@ -85,7 +86,10 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
+    if getattr(config.option, "loadgroup", False):  # an xdist worker under --dist loadgroup
+        _grouped(items)
+
     def key(item):
         params = getattr(getattr(item, "callspec", None), "params", {})
         backend = params.get("database_url")
@@ -97,6 +101,23 @@ def pytest_collection_modifyitems(items):
         return rank, slow
 
     items.sort(key=key)  # stable: the order within a module stays
+
+
+def _grouped(items) -> None:
+    """pytest-xdist's `xdist_group` mark, applied: xdist's worker appends `@<group>` to the
+    test's id by setting `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`),
+    so every test of a group went to whichever worker was free — the demo data set built on
+    both workers, and again each time a worker came back to the module. Here the same suffix,
+    on the id pytest 9 reads; nothing when xdist's own already took."""
+    for item in items:
+        groups = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        if groups and "@" not in item.nodeid.rpartition("]")[2] and hasattr(item, "_id"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 @pytest.fixture(scope="session", params=list(BACKENDS))

@@ -298,10 +298,10 @@ def assert_report_days_current(session) -> None:
 class LiveServer:
     """The process's one HTTP server (threads, a free local port) for the live_server fixture,
     serving the app of the test being run (`mounted`; between tests none: 503). The browser
-    sees the same origin from test to test, so it keeps the static files (Flask-Admin's
-    jQuery, Bootstrap, select2, moment, … 19 a page) and V8 their compiled code, instead of
-    fetching and compiling them again for a new port each test. What a test leaves in the
-    browser's storage for this origin is cleared after it (page_of)."""
+    sees the same origin from test to test, so it keeps the static files the app sends as kept
+    for a year (Flask-Admin's jQuery, Bootstrap, select2, moment, … 19 a page) and V8 their
+    compiled code, instead of fetching and compiling them again for a new port each test. What
+    a test leaves in the browser's storage for this origin is cleared after it (page_of)."""
 
     def __init__(self):
         self.mounted = None
@@ -314,16 +314,7 @@ class LiveServer:
         if app is None:
             start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
             return [b"no test running"]
-        if not environ.get("PATH_INFO", "").startswith("/static/"):
-            return app(environ, start_response)
-
-        def kept(status, headers, exc_info=None):
-            # As a proxy in front of /static/ would: fresh for an hour, not revalidated with
-            # every page (Flask answers no-cache: a request to the app and a 304 for each).
-            headers = [(k, v) for k, v in headers if k.lower() != "cache-control"]
-            return start_response(status, [*headers, ("Cache-Control", "max-age=3600")], exc_info)
-
-        return app(environ, kept)
+        return app(environ, start_response)
 
 
 _server: list = []

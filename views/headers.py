@@ -85,6 +85,15 @@ def register(app) -> None:
         if digest:
             values.setdefault(STATIC_DIGEST, digest)
 
+    def _current_version_asked() -> bool:
+        # Only the file's own digest: a link to another version (a page of an older or newer
+        # release of the app, while both run during a deploy) gets this file revalidated as
+        # usual, never kept for a year under an address that names other content.
+        asked = request.args.get(STATIC_DIGEST)
+        folder = asked and _static_folder(app, request.endpoint)
+        path = folder and safe_join(folder, (request.view_args or {}).get("filename", ""))
+        return bool(path) and static_digest(path) == asked
+
     @app.after_request
     def _security_headers(response):
         headers = response.headers
@@ -96,7 +105,7 @@ def register(app) -> None:
         if hsts:
             headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
         static = (request.endpoint or "").rpartition(".")[2] == "static"
-        if static and STATIC_DIGEST in request.args and response.status_code == 200:
+        if static and response.status_code == 200 and _current_version_asked():
             # The link named this version: it never changes under this address.
             response.cache_control.no_cache = None
             response.cache_control.public = True

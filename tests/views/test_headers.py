@@ -120,6 +120,21 @@ def test_static_files_are_linked_by_version_and_kept_for_a_year(client, login_as
     plain.close()
 
 
+@pytest.mark.parametrize("digest", ["0" * 12, "", "x"])
+def test_a_link_to_another_version_is_not_kept(client, digest):
+    """A digest that is not the file's own (a page of another release of the app, while both
+    run during a deploy): the file is answered but revalidated as usual, not kept for a year
+    under an address that names other content."""
+    response = client.get(f"/static/motcua.css?h={digest}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert "Set-Cookie" not in response.headers
+    response.close()
+    admin = client.get(f"/static/admin/bootstrap/bootstrap4/css/bootstrap.min.css?h={digest}")
+    assert admin.status_code == 200 and admin.headers["Cache-Control"] == "no-cache"
+    admin.close()
+
+
 def test_a_changed_file_gets_a_new_digest(tmp_path):
     path = tmp_path / "a.css"
     path.write_text("body { color: red; }")
