@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from domain import clock, search_index
+from domain import clock, courier_count, search_index
 from domain.status import Status
 from domain.text import normalize_search
 from transactions import commit_without_waiting
@@ -189,6 +189,9 @@ class Procedure(TimestampMixin, SearchableMixin, db.Model):
             "(processing_days IS NULL) <> (processing_hours IS NULL)", name="processing_limit"
         ),
         CheckConstraint("legacy_online_level BETWEEN 1 AND 4", name="legacy_level"),
+        # The report groups its per-day counts by field and level: the catalog's side of that
+        # join read from this index alone, not from the procedures' wide rows.
+        Index("ix_procedure_report_group", "id", "field_id", "level"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -501,7 +504,10 @@ class Dossier(TimestampMixin, SearchableMixin, db.Model):
         return self.code or f"#{self.id}"
 
 
-def _search_index_ddl(statements):
+def _table_ddl(statements):
+    """A table's listener running `statements(dialect, table name)`: what the database keeps
+    beside the table (an index, triggers) for a schema made by create_all."""
+
     def run(target, connection, **kw):
         for statement in statements(connection.dialect.name, target.name):
             connection.exec_driver_sql(statement)
@@ -513,8 +519,8 @@ def _search_index_ddl(statements):
 # migration 0014, and here for a schema made by create_all (dropped with drop_all).
 for _table in search_index.INDEXED_TABLES:
     _t = db.metadata.tables[_table]
-    event.listen(_t, "after_create", _search_index_ddl(search_index.create_statements))
-    event.listen(_t, "before_drop", _search_index_ddl(search_index.drop_statements))
+    event.listen(_t, "after_create", _table_ddl(search_index.create_statements))
+    event.listen(_t, "before_drop", _table_ddl(search_index.drop_statements))
 
 
 class ReportDay(db.Model):
@@ -926,6 +932,10 @@ class CourierRun(TimestampMixin, db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     note: Mapped[str | None] = mapped_column(Text)
+    # The dossiers it carries, counted by the database's triggers on courier_item (migration
+    # 0021): the report adds up its period's runs instead of joining every item. Read by SQL
+    # only; an object loaded before its items changed keeps the old number.
+    item_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     agency: Mapped[Agency] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -944,6 +954,12 @@ class CourierItem(db.Model):
 
     run: Mapped[CourierRun] = relationship(back_populates="items")
     dossier: Mapped[Dossier] = relationship()
+
+
+# The runs' item counts (domain/courier_count.py) are kept by triggers: made by migration 0021,
+# and here for a schema made by create_all (dropped with drop_all).
+event.listen(CourierItem.__table__, "after_create", _table_ddl(courier_count.create_statements))
+event.listen(CourierItem.__table__, "before_drop", _table_ddl(courier_count.drop_statements))
 
 
 class UserSession(db.Model):

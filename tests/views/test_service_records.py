@@ -1,6 +1,7 @@
 """Evaluation forms, feedback, the public postal service and courier runs."""
 
 import datetime as dt
+import re
 
 import pytest
 from flask_admin.contrib.sqla.filters import FilterEqual
@@ -427,6 +428,9 @@ def test_staff_add_dossiers_to_a_run_by_code(app, client, login_as):
         assert _count(CourierItem, run_id=run_id) == 3
     details = client.get(f"/courier_run/details/?id={run_id}").get_data(as_text=True)
     assert C2 in details
+    # The list's count is the run's kept count (domain/courier_count.py), current at once.
+    listing = client.get("/courier_run/").get_data(as_text=True)
+    assert re.search(r'<td class="col-item_count">\s*3\s*</td>', listing), listing[-3000:]
 
 
 def test_unknown_or_other_agency_codes_refuse_the_whole_batch(app, client, login_as):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
@@ -43,7 +43,7 @@ def _items_formatter(view, context, model, name):
 
 
 def _item_count_formatter(view, context, model, name):
-    return format_number(len(model.items))
+    return format_number(model.item_count)  # kept by the database (domain/courier_count.py)
 
 
 class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelView):
@@ -110,11 +110,7 @@ class CourierRunView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureMode
         return (
             super()
             .get_query()
-            .options(
-                joinedload(CourierRun.agency),
-                joinedload(CourierRun.created_by),
-                selectinload(CourierRun.items),
-            )
+            .options(joinedload(CourierRun.agency), joinedload(CourierRun.created_by))
         )
 
     def on_model_change(self, form, model, is_created):
