@@ -12,7 +12,7 @@ import time
 import pytest
 from sqlalchemy import func, make_url, select
 
-from domain import clock
+from domain import backup, clock
 from domain import lifecycle as lc
 from models import AuditLog, Dossier, Payment, Procedure, db
 from tests.factories import create_agency, create_user
@@ -59,11 +59,24 @@ def _intake(app, proc_id, clerk_id, name):
     return dossier.id, payment.id
 
 
-def test_backup_and_restore_under_concurrent_intakes(app, tmp_path, restore_url):
+def test_backup_and_restore_under_concurrent_intakes(app, tmp_path, restore_url, monkeypatch):
     proc_id, clerk_id = _setup(app)
     committed = []  # (dossier id, payment id), appended once the commit has returned
     errors = []
     stop = threading.Event()
+    copy_sqlite = backup.sqlite_backup
+
+    def copy_once_an_intake_went_on(database, target):
+        # SQLite's copy of this small database takes a few milliseconds, less than an intake
+        # on a quiet machine: the command waits (10 s at most) for an intake committed after
+        # it began, so that "intakes went on while the backup ran" never depends on timing.
+        started = len(committed)
+        deadline = time.monotonic() + 10
+        while len(committed) == started and not errors and time.monotonic() < deadline:
+            time.sleep(0.01)
+        copy_sqlite(database, target)
+
+    monkeypatch.setattr(backup, "sqlite_backup", copy_once_an_intake_went_on)
 
     def counter(n):
         with app.app_context():
