@@ -61,11 +61,16 @@ def static_digest(path: str) -> str | None:
     return kept[2]
 
 
-def _static_folder(app, endpoint: str) -> str | None:
+def _static_digest_of(app, endpoint: str, filename: str) -> str | None:
+    """static_digest of the file that `endpoint` (the app's "static" or a blueprint's
+    "<name>.static") serves as `filename`; None when there is none."""
     if endpoint == "static":
-        return app.static_folder
-    blueprint = app.blueprints.get(endpoint[: -len(".static")])
-    return blueprint.static_folder if blueprint is not None else None
+        folder = app.static_folder
+    else:
+        blueprint = app.blueprints.get(endpoint[: -len(".static")])
+        folder = blueprint.static_folder if blueprint is not None else None
+    path = folder and safe_join(folder, filename)
+    return static_digest(path) if path else None
 
 
 def register(app) -> None:
@@ -79,9 +84,7 @@ def register(app) -> None:
         # url_for("static", …) and Flask-Admin's admin_static.url(…): the file's digest added.
         if endpoint != "static" and not endpoint.endswith(".static"):
             return
-        folder = _static_folder(app, endpoint)
-        path = folder and safe_join(folder, values.get("filename", ""))
-        digest = path and static_digest(path)
+        digest = _static_digest_of(app, endpoint, values.get("filename", ""))
         if digest:
             values.setdefault(STATIC_DIGEST, digest)
 
@@ -90,9 +93,8 @@ def register(app) -> None:
         # release of the app, while both run during a deploy) gets this file revalidated as
         # usual, never kept for a year under an address that names other content.
         asked = request.args.get(STATIC_DIGEST)
-        folder = asked and _static_folder(app, request.endpoint)
-        path = folder and safe_join(folder, (request.view_args or {}).get("filename", ""))
-        return bool(path) and static_digest(path) == asked
+        filename = (request.view_args or {}).get("filename", "")
+        return bool(asked) and _static_digest_of(app, request.endpoint, filename) == asked
 
     @app.after_request
     def _security_headers(response):

@@ -5,13 +5,12 @@ the pager) and its rows, encoded."""
 from __future__ import annotations
 
 import re
-import threading
-import weakref
-from collections import OrderedDict
 
 from flask import current_app, g
 from jinja2.environment import TemplateModule
 from markupsafe import Markup
+
+from views.per_view import PerView
 
 # "\x00" never appears in a rendered page (Jinja output of text and escaped values).
 _HOLE = "\x00motcua:{}\x00"
@@ -84,30 +83,18 @@ class ListParts:
         return getattr(self.module, name)()
 
 
-_lock = threading.Lock()
-# Per view: its kept pages, the least recently used first.
-_pages: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _kept_of(view) -> OrderedDict:
-    kept = _pages.get(view)
-    if kept is None:
-        kept = _pages.setdefault(view, OrderedDict())
-    return kept
+# Per view: its kept pages, the least recently used dropped first.
+_pages = PerView(KEPT_PER_VIEW)
 
 
 def clear() -> None:
     """Forget every kept page (tests: another test's screens)."""
-    with _lock:
-        _pages.clear()
+    _pages.clear()
 
 
 def lookup(view, key: tuple) -> KeptPage | None:
     """The page kept for `key` (views/list_page.py _key), written with the app's settings."""
-    with _lock:
-        kept = _kept_of(view).get(key)
-        if kept is not None:
-            _kept_of(view).move_to_end(key)
+    kept = _pages.lookup(view, key)
     if kept is None or kept.settings is not current_app.settings:
         return None
     return kept
@@ -134,9 +121,5 @@ def write(view, key: tuple, jinja_template, context: dict, kwargs: dict) -> Kept
     parts = _HOLES.split(html)
     parts[::2] = [text.encode() for text in parts[::2]]
     kept = KeptPage(tuple(parts), current_app.settings)
-    with _lock:
-        pages = _kept_of(view)
-        pages[key] = kept
-        while len(pages) > KEPT_PER_VIEW:
-            pages.popitem(last=False)
+    _pages.keep(view, key, kept)
     return kept

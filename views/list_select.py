@@ -13,10 +13,6 @@ AttributeError on the page (tests/views/test_list_rows.py opens every list scree
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
-
 from flask import g
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
@@ -26,6 +22,7 @@ from sqlalchemy.orm import MANYTOONE, aliased
 from domain import catalog_cache
 from models import db
 from views.access import own_agency_ids
+from views.per_view import PerView
 
 
 class PlainRow:
@@ -168,8 +165,7 @@ def searched_and_filtered(view, search, filters):
 # by today's date, does not inherit it).
 
 STATEMENTS_PER_VIEW = 64
-_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_statements_lock = threading.Lock()
+_statements = PerView(STATEMENTS_PER_VIEW)
 
 
 def built_anew(name, build):
@@ -187,19 +183,10 @@ def list_statements(view, search, filters, *args):
     key = (current_user.id, current_user.role, None if ids is None else tuple(ids), *args)
 
     def statement(name, build):
-        with _statements_lock:
-            kept = _statements.get(view)
-            if kept is None:
-                kept = _statements[view] = OrderedDict()
-            found = kept.get((key, name))
-            if found is not None:
-                kept.move_to_end((key, name))
-                return found
-        found = build()
-        with _statements_lock:
-            kept[(key, name)] = found
-            while len(kept) > STATEMENTS_PER_VIEW:
-                kept.popitem(last=False)
+        found = _statements.lookup(view, (key, name))
+        if found is None:
+            found = build()
+            _statements.keep(view, (key, name), found)
         return found
 
     return statement
@@ -218,8 +205,7 @@ def read(statement):
 
 def clear_statements() -> None:
     """Forget every kept statement (tests: another test's screens)."""
-    with _statements_lock:
-        _statements.clear()
+    _statements.clear()
 
 
 class PlainRowsMixin:
