@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from domain import clock, courier_count, search_index
+from domain import clock, courier_count, report_months, search_index
 from domain.status import Status
 from domain.text import normalize_search
 from transactions import commit_without_waiting
@@ -548,6 +548,38 @@ class ReportDay(db.Model):
     # procedure, and their amount (the fees of the dashboard's months).
     fees_paid: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     fees_vnd: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", nullable=False)
+
+
+class ReportMonth(db.Model):
+    """The report's per-day counts (ReportDay) summed by month, agency and procedure: a period's
+    whole months are read here, a row per procedure and month instead of one per day (issue
+    16). Kept equal to the sums of report_day by triggers on it (domain/report_months.py), in
+    the transaction of each change; no foreign keys (report_day's rows hold them), so a row may
+    stay at zero."""
+
+    __tablename__ = "report_month"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # its first day
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_online: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    received_direct: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    received_postal: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    received_scanned: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved_early: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved_late: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    results: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    results_electronic: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    returned_by_post: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    fees_paid: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    fees_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+
+
+# The months' triggers on report_day (domain/report_months.py): made by migration 0022, and here
+# for a schema made by create_all, once both tables exist (dropped with drop_all).
+ReportMonth.__table__.add_is_dependent_on(ReportDay.__table__)
+event.listen(ReportMonth.__table__, "after_create", _table_ddl(report_months.create_statements))
+event.listen(ReportMonth.__table__, "before_drop", _table_ddl(report_months.drop_statements))
 
 
 class DossierLookup(db.Model):

@@ -22,6 +22,7 @@ from models import (
     DossierDocument,
     DossierFile,
     Payment,
+    Procedure,
     ReportDay,
     StoredFile,
     db,
@@ -52,6 +53,15 @@ def assert_same_report(session, date_from: dt.date, date_to: dt.date) -> None:
     ) == digitisation.digitisation_summary(session, date_from, date_to)
     assert report_days.returned_by_post(session, date_from, date_to) == postal.returned_by_post(
         session, date_from, date_to
+    )
+    # The report's reading of the period: its whole months from report_month, the other days
+    # from report_day; equal to the sums of all its days.
+    keys = [ReportDay.agency_id, Procedure.field_id, Procedure.level]
+    days = report_days.sums(session, date_from, date_to, keys, report_days.COUNTS)
+    period = session.execute(*report_days.period_query(date_from, date_to)).all()
+    assert sorted(map(tuple, period), key=repr) == sorted(map(tuple, days), key=repr), (
+        date_from,
+        date_to,
     )
 
 
