@@ -4,7 +4,7 @@ of 2019 at 1,000,000 dossiers: 930 rows instead of 4,692), its other days from r
 (domain/report_days.py period_query).
 
 Kept by the database itself: triggers on report_day add each row's counts to its month's row
-(inserted), take them away (deleted), or both (updated), whatever writes report_day (the
+(inserted), take them away (deleted), or add the difference (updated), whatever writes report_day (the
 recounts and additions of each flush, in the same transaction), so a month row always equals
 the sum of its days' rows (the tests compare them after every kind of change). A row whose
 days are all gone stays at zero (no foreign keys: report_day's rows hold them). A full recount
@@ -32,7 +32,12 @@ COUNTS = (
     "fees_vnd",
 )
 TABLE = "report_month"
-SQLITE_TRIGGERS = ("report_day_added", "report_day_removed", "report_day_changed")
+SQLITE_TRIGGERS = (
+    "report_day_added",
+    "report_day_removed",
+    "report_day_changed",
+    "report_day_moved",
+)
 _KEYS = "month, agency_id, procedure_id"
 
 
@@ -43,37 +48,44 @@ def month_of(dialect: str, day: str) -> str:
     return f"date({day}, 'start of month')"
 
 
-def _upsert(dialect: str, row: str, sign: str) -> str:
-    """SQL: the counts of report_day's `row` (NEW or OLD) added (`sign` "+") or taken away ("-")
-    to its month's row."""
+def _upsert(dialect: str, row: str, values: list[str]) -> str:
+    """SQL: `values` (one per count) added to the month's row of report_day's `row` (NEW or
+    OLD)."""
     names = ", ".join(COUNTS)
-    values = ", ".join(f"{sign}{row}.{c}" for c in COUNTS)
     added = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COUNTS)
     month = month_of(dialect, f"{row}.day")
     return (
         f"INSERT INTO {TABLE} ({_KEYS}, {names})"
-        f" VALUES ({month}, {row}.agency_id, {row}.procedure_id, {values})"
+        f" VALUES ({month}, {row}.agency_id, {row}.procedure_id, {', '.join(values)})"
         f" ON CONFLICT ({_KEYS}) DO UPDATE SET {added};"
     )
 
 
 def create_statements(dialect: str, table: str = TABLE) -> list[str]:
     """The triggers on report_day that keep report_month (`table`: the name is the create
-    event's)."""
-    add, take = _upsert(dialect, "NEW", "+"), _upsert(dialect, "OLD", "-")
+    event's): a row's counts added to its month (inserted), taken away (deleted), or the
+    difference added (updated in place, as the upserts of domain/report_days.py do)."""
+    add = _upsert(dialect, "NEW", [f"NEW.{c}" for c in COUNTS])
+    take = _upsert(dialect, "OLD", [f"-OLD.{c}" for c in COUNTS])
+    change = _upsert(dialect, "NEW", [f"NEW.{c} - OLD.{c}" for c in COUNTS])
+    same = "NEW.day = OLD.day AND NEW.agency_id = OLD.agency_id AND NEW.procedure_id = OLD.procedure_id"
     if dialect == "postgresql":
         return [
             "CREATE OR REPLACE FUNCTION report_month_count() RETURNS trigger LANGUAGE plpgsql AS"
-            f" $$ BEGIN IF TG_OP IN ('DELETE', 'UPDATE') THEN {take} END IF;"
-            f" IF TG_OP IN ('INSERT', 'UPDATE') THEN {add} END IF; RETURN NULL; END $$",
+            f" $$ BEGIN IF TG_OP = 'UPDATE' AND {same} THEN {change}"
+            f" ELSE IF TG_OP IN ('DELETE', 'UPDATE') THEN {take} END IF;"
+            f" IF TG_OP IN ('INSERT', 'UPDATE') THEN {add} END IF; END IF; RETURN NULL; END $$",
             "CREATE TRIGGER report_month_count AFTER INSERT OR DELETE OR UPDATE ON report_day"
             " FOR EACH ROW EXECUTE FUNCTION report_month_count()",
         ]
-    added, removed, changed = SQLITE_TRIGGERS
+    added, removed, changed, moved = SQLITE_TRIGGERS
     return [
         f"CREATE TRIGGER IF NOT EXISTS {added} AFTER INSERT ON report_day BEGIN {add} END",
         f"CREATE TRIGGER IF NOT EXISTS {removed} AFTER DELETE ON report_day BEGIN {take} END",
-        f"CREATE TRIGGER IF NOT EXISTS {changed} AFTER UPDATE ON report_day BEGIN {take} {add} END",
+        f"CREATE TRIGGER IF NOT EXISTS {changed} AFTER UPDATE ON report_day WHEN {same}"
+        f" BEGIN {change} END",
+        f"CREATE TRIGGER IF NOT EXISTS {moved} AFTER UPDATE ON report_day WHEN NOT ({same})"
+        f" BEGIN {take} {add} END",
     ]
 
 
