@@ -576,10 +576,12 @@ class ReportMonth(db.Model):
 
 
 # The months' triggers on report_day (domain/report_months.py): made by migration 0022, and here
-# for a schema made by create_all, once both tables exist (dropped with drop_all).
-ReportMonth.__table__.add_is_dependent_on(ReportDay.__table__)
-event.listen(ReportMonth.__table__, "after_create", _table_ddl(report_months.create_statements))
-event.listen(ReportMonth.__table__, "before_drop", _table_ddl(report_months.drop_statements))
+# for a schema made by create_all (dropped with drop_all). report_day comes after report_month
+# in the metadata's order: created once its triggers' target exists, and emptied first (its
+# rows' deletions reach the months before they are emptied in turn).
+ReportDay.__table__.add_is_dependent_on(ReportMonth.__table__)
+event.listen(ReportDay.__table__, "after_create", _table_ddl(report_months.create_statements))
+event.listen(ReportDay.__table__, "before_drop", _table_ddl(report_months.drop_statements))
 
 
 class DossierLookup(db.Model):

@@ -11,7 +11,7 @@ days are all gone stays at zero (no foreign keys: report_day's rows hold them). 
 (report_days.rebuild) drops the triggers, fills the table from report_day in one statement
 (FILL) and makes them again.
 
-Made by migration 0022 and, for a schema made by `db.create_all()`, by report_month's create
+Made by migration 0022 and, for a schema made by `db.create_all()`, by report_day's create
 event (models.py). No model imports here: models.py imports this module."""
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ def _upsert(dialect: str, row: str, values: list[str]) -> str:
 
 
 def create_statements(dialect: str, table: str = TABLE) -> list[str]:
-    """The triggers on report_day that keep report_month (`table`: the name is the create
-    event's): a row's counts added to its month (inserted), taken away (deleted), or the
+    """The triggers on report_day that keep report_month (`table`: report_day, the name is the
+    create event's): a row's counts added to its month (inserted), taken away (deleted), or the
     difference added (updated in place, as the upserts of domain/report_days.py do)."""
     add = _upsert(dialect, "NEW", [f"NEW.{c}" for c in COUNTS])
     take = _upsert(dialect, "OLD", [f"-OLD.{c}" for c in COUNTS])
