@@ -40,31 +40,29 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Null
 
-from domain import deadlines, digitisation, payments, postal
+from domain import deadlines, digitisation, payments, periods, postal, report_months
 from domain.periods import day_bounds
 from domain.sql import CompiledOnce, bulk_insert_into, day_of, lock_pair, unindexed
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
-from models import CHANNELS, Dossier, DossierDocument, DossierFile, Payment, Procedure, ReportDay
-
-COUNTS = (
-    "received_online",
-    "received_direct",
-    "received_postal",
-    "received_scanned",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_late",
-    "results",
-    "results_electronic",
-    "returned_by_post",
-    "fees_paid",
-    "fees_vnd",
+from models import (
+    CHANNELS,
+    Dossier,
+    DossierDocument,
+    DossierFile,
+    Payment,
+    Procedure,
+    ReportDay,
+    ReportMonth,
 )
+
+# Its counts, in this order (report_month has the same: domain/report_months.py).
+COUNTS = report_months.COUNTS
 # The dossier's columns whose change can move a count (the others, e.g. the applicant, cannot).
 COUNTED_COLUMNS = (
     "status",
@@ -220,7 +218,16 @@ def rebuild(session) -> None:
     as a bulk insert (domain/sql.py bulk_insert_into), in the order of the days: the table then
     lies as the days written one after the other leave it, a period's rows in adjacent pages
     (inserted as they were grouped, a month of 2019 lay in a third of the table's pages and a
-    year in all of them at 1,000,000 dossiers). The caller commits."""
+    year in all of them at 1,000,000 dossiers). The caller commits. The months (report_month)
+    are filled from the days once they are counted, their triggers off meanwhile
+    (domain/report_months.py); without that table (the migrations before 0022 run this
+    function), the days alone."""
+    dialect = session.get_bind().dialect.name
+    months = inspect(session.connection()).has_table(ReportMonth.__tablename__)
+    for statement in report_months.drop_statements(dialect) if months else ():
+        session.execute(text(statement))
+    if months:
+        session.execute(delete(ReportMonth))
     session.execute(delete(ReportDay))
     table = ReportDay.__table__
     counted = _counted(_parts())
@@ -231,6 +238,10 @@ def rebuild(session) -> None:
         session.execute(
             table.insert().from_select(["day", "agency_id", "procedure_id", *COUNTS], ordered)
         )
+    if months:
+        session.execute(text(report_months.fill_statement(dialect)))
+        for statement in report_months.create_statements(dialect):
+            session.execute(text(statement))
 
 
 @functools.cache  # built once (see the module's doc)
@@ -319,9 +330,51 @@ def period_query(date_from: dt.date, date_to: dt.date) -> tuple:
     """(statement, parameters) of the period's rows, [(agency id, field id, level, every count
     of COUNTS)] over the days of [from, to]: the one reading of the period's days that the
     report's flows, digitisation, returns by post and fees share (reports.figure_groups,
-    digitisation_from, returned_from, fees_from)."""
-    keys = (ReportDay.agency_id, Procedure.field_id, Procedure.level)
-    return _sums_statement(keys, COUNTS), {"first": date_from, "last": date_to}
+    digitisation_from, returned_from, fees_from). Its whole months are read from their sums
+    (report_month, domain/report_months.py), the days before and after them from report_day."""
+    first_month = date_from if date_from.day == 1 else periods.add_months(date_from, 1)
+    after = date_to + ONE_DAY
+    last_month = periods.add_months(after if after.day == 1 else date_to, -1)
+    if first_month > last_month:  # no whole month: every day from report_day
+        head_last, tail_first = date_to, after
+    else:
+        head_last, tail_first = first_month - ONE_DAY, periods.add_months(last_month, 1)
+    return _period_statement(), {
+        "first": date_from,
+        "head_last": head_last,
+        "first_month": first_month,
+        "last_month": last_month,
+        "tail_first": tail_first,
+        "last": date_to,
+    }
+
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@functools.cache  # built once (see the module's doc)
+def _period_statement():
+    """SQL of period_query: the months from the parameter `first_month` to `last_month`, the
+    days from `first` to `head_last` and from `tail_first` to `last`, grouped by agency and the
+    procedure's field and level."""
+    R, M = ReportDay, ReportMonth
+
+    def part(table, column, first: str, last: str):
+        counts = [table.agency_id, table.procedure_id, *(getattr(table, n) for n in COUNTS)]
+        first_, last_ = bindparam(first, type_=column.type), bindparam(last, type_=column.type)
+        return select(*counts).where(column >= first_, column <= last_)
+
+    rows = union_all(
+        part(M, M.month, "first_month", "last_month"),
+        part(R, R.day, "first", "head_last"),
+        part(R, R.day, "tail_first", "last"),
+    ).subquery("period")
+    keys = (rows.c.agency_id, Procedure.field_id, Procedure.level)
+    return (
+        select(*keys, *(func.sum(rows.c[n]) for n in COUNTS))
+        .join(Procedure, Procedure.id == rows.c.procedure_id)
+        .group_by(*keys)
+    )
 
 
 def digitisation_counts(session, date_from: dt.date, date_to: dt.date) -> tuple[dict, dict]:

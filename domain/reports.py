@@ -49,6 +49,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import functools
+import operator
 from typing import NamedTuple
 
 from sqlalchemy import (
@@ -386,8 +387,14 @@ def _add(total: dict, row: dict) -> None:
         total[k] += row[k]
 
 
-def _has_figures(row: dict) -> bool:
-    return any(row[k] for k in ROW_KEYS)
+def _sum_into(totals: dict, key, counted: list) -> None:
+    """Add the counted figures (in the order of _COUNTED) to those of `key` in `totals` (a
+    list per key, made at the first: the report adds up its groups by position)."""
+    total = totals.get(key)
+    if total is None:
+        totals[key] = list(counted)
+    else:
+        total[:] = map(operator.add, total, counted)
 
 
 # ---- the report --------------------------------------------------------------------------------
@@ -415,51 +422,78 @@ def figure_groups(
     to the end of the period, which no per-day count holds: figure_groups_from_dossiers."""
     if method != deadlines.DESIGN:
         return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
+    counts = group_counts(session, date_from, date_to, method, by_field, by_level, keep, at, days)
+    return [(*key, _completed(c)) for key, c in counts.items()]
+
+
+def group_counts(
+    session,
+    date_from: dt.date,
+    date_to: dt.date,
+    method: str = deadlines.DESIGN,
+    by_field: bool = True,
+    by_level: bool = True,
+    keep=None,
+    at: dict | None = None,
+    days: list | None = None,
+) -> dict[tuple, list]:
+    """figure_groups as {(agency id, field id, level): the counted figures in the order of
+    _COUNTED} (the groups with figures): what build_report adds up, by position (a list: the
+    report adds up hundreds of rows, and its time is the measure of issue 16)."""
+    if method != deadlines.DESIGN:
+        groups = figure_groups_from_dossiers(
+            session, date_from, date_to, method, by_field, by_level
+        )
+        return {(a, f, lv): [row[k] for k in _COUNTED] for a, f, lv, row in groups}
     field = by_field or by_level
-    # Per group, the figures of _COUNTED by position (a list: the report adds up hundreds of
-    # rows, and its time is the measure of issue 16).
     counts: dict[tuple, list] = {}
     size = len(_COUNTED)
-
-    def figures(agency_id, field_id, level) -> list:
-        key = (agency_id, field_id if field else None, level if by_level else None)
+    rows, places = _flow_rows(session, date_from, date_to, field, by_level, days)
+    flows = list(zip(_FLOWS_AT, places, strict=True))
+    for r in rows:
+        key = (r[0], r[1] if field else None, r[2] if by_level else None)
         row = counts.get(key)
         if row is None:
             row = counts[key] = [0] * size
-        return row
-
-    flows = _FLOWS_AT
-    for agency_id, field_id, level, *n_flows in _flow_sums(
-        session, date_from, date_to, field, by_level, days
-    ):
-        row = figures(agency_id, field_id, level)
-        for i, n in zip(flows, n_flows, strict=True):
-            row[i] += int(n or 0)
+        for i, j in flows:
+            row[i] += int(r[j] or 0)
     start_day, end_day = date_from, date_to + ONE_DAY
     if at is None:
         at = stocks(session, (start_day, end_day), keep)
-    carried, in_time, overdue = _CARRIED_AT, _IN_TIME_AT, _OVERDUE_AT
-    for agency_id, _procedure_id, field_id, level, n_open, _overdue in at[start_day].rows:
-        figures(agency_id, field_id, level)[carried] += int(n_open)
-    for agency_id, _procedure_id, field_id, level, n_open, n_overdue in at[end_day].rows:
-        row = figures(agency_id, field_id, level)
-        row[in_time] += int(n_open) - int(n_overdue)
-        row[overdue] += int(n_overdue)
-    return [(*key, _completed(c)) for key, c in counts.items() if any(c)]
+    _add_stocks(counts, at[start_day].rows, at[end_day].rows, field, by_level)
+    return {key: c for key, c in counts.items() if any(c)}
 
 
-def _flow_sums(session, date_from, date_to, field: bool, by_level: bool, days) -> list:
-    """[(agency id, field id, level, the sums of _FLOWS)] of the period: from
-    report_days.period_query's rows when read (`days`), else read by report_days.sums."""
+def _add_stocks(counts: dict, start_rows, end_rows, field: bool, by_level: bool) -> None:
+    """Carried over (open at the start) and pending in time / overdue (open at the end) added
+    to `counts` (group_counts) from the stocks' rows."""
+    size = len(_COUNTED)
+    for at_end, rows in ((False, start_rows), (True, end_rows)):
+        for agency_id, _procedure_id, field_id, level, n_open, n_overdue in rows:
+            key = (agency_id, field_id if field else None, level if by_level else None)
+            row = counts.get(key)
+            if row is None:
+                row = counts[key] = [0] * size
+            if at_end:
+                row[_IN_TIME_AT] += int(n_open) - int(n_overdue)
+                row[_OVERDUE_AT] += int(n_overdue)
+            else:
+                row[_CARRIED_AT] += int(n_open)
+
+
+def _flow_rows(session, date_from, date_to, field: bool, by_level: bool, days) -> tuple:
+    """(rows (agency id, field id, level, ...), the places of the sums of _FLOWS in them) of the
+    period: report_days.period_query's rows when read (`days`), else read by
+    report_days.sums."""
     if days is not None:
-        columns = [report_days.COUNTS.index(name) + 3 for name in _FLOWS]
-        return [(r[0], r[1], r[2], *[r[i] for i in columns]) for r in days]
+        return days, [report_days.COUNTS.index(name) + 3 for name in _FLOWS]
     keys = [
         ReportDay.agency_id,
         Procedure.field_id if field else null(),
         Procedure.level if by_level else null(),
     ]
-    return report_days.sums(session, date_from, date_to, keys, _FLOWS)
+    rows = report_days.sums(session, date_from, date_to, keys, _FLOWS)
+    return rows, list(range(3, 3 + len(_FLOWS)))
 
 
 def stocks(session, days, keep=None, ids_on=()) -> dict:
@@ -683,19 +717,22 @@ def dossier_rows(
     date_to: dt.date,
     by_field: bool = False,
     method: str = deadlines.DESIGN,
-    groups: list | None = None,
+    counts: dict | None = None,
     catalog: tuple | None = None,
 ) -> list:
-    """The agency rows (and their field rows `by_field`); `groups`: figure_groups already
-    read for the period; `catalog`: the agencies and fields already read (catalog)."""
-    if groups is None:
-        groups = figure_groups(session, date_from, date_to, method, by_field=by_field)
-    counts: dict[int, dict] = {}
-    field_counts: dict[int, dict] = {}
-    for agency_id, field_id, _level, row in groups:
-        _add(counts.setdefault(agency_id, _zero()), row)
+    """The agency rows (and their field rows `by_field`); `counts`: group_counts already read
+    for the period; `catalog`: the agencies and fields already read (catalog)."""
+    if counts is None:
+        counts = group_counts(session, date_from, date_to, method, by_field=by_field)
+    per_agency: dict[int, list] = {}
+    per_field: dict[tuple, list] = {}
+    for (agency_id, field_id, _level), counted in counts.items():
+        _sum_into(per_agency, agency_id, counted)
         if by_field:
-            _add(field_counts.setdefault(agency_id, {}).setdefault(field_id, _zero()), row)
+            _sum_into(per_field, (agency_id, field_id), counted)
+    field_counts: dict[int, dict] = {}
+    for (agency_id, field_id), counted in per_field.items():
+        field_counts.setdefault(agency_id, {})[field_id] = _completed(counted)
 
     agencies, fields = catalog or (None, None)
     if agencies is None:
@@ -707,9 +744,10 @@ def dossier_rows(
     fields_by_agency, field_info = _fields(session, fields) if by_field else ({}, {})
     rows = []
     for a in agencies:
-        figures = counts.get(a.id, _zero())
-        if not a.active and not _has_figures(figures):
+        counted = per_agency.get(a.id)
+        if not a.active and not (counted and any(counted)):
             continue
+        figures = _completed(counted) if counted else _ZERO
         row = {"agency_code": a.code, "agency_name": a.name, **figures}
         if by_field:
             row["fields"] = _field_rows(
@@ -740,8 +778,8 @@ def build_report(
     at, days, catalog, services, tickets, late = _period_reads(
         session, date_from, date_to, method, keep
     )
-    groups = figure_groups(session, date_from, date_to, method, at=at, days=days)
-    rows = dossier_rows(session, date_from, date_to, by_field, method, groups, catalog)
+    counts = group_counts(session, date_from, date_to, method, at=at, days=days)
+    rows = dossier_rows(session, date_from, date_to, by_field, method, counts, catalog)
     totals = _zero()
     for row in rows:
         _add(totals, row)
@@ -760,7 +798,7 @@ def build_report(
         ),
         "method": method,
         "official_form": official_form(
-            session, date_from, date_to, method, groups, fields=catalog[1]
+            session, date_from, date_to, method, counts, fields=catalog[1]
         ),
         "late_dossiers": late_dossiers(session, date_from, date_to, method, calendar, at, late),
     }
@@ -910,47 +948,43 @@ def official_form(
     date_from: dt.date,
     date_to: dt.date,
     method: str = deadlines.DESIGN,
-    groups: list | None = None,
+    counts: dict | None = None,
     fields: list | None = None,
 ) -> dict:
     """{"groups": [{"level", "label", "rows": [{"field_code", "field_name", figures…}],
     "totals"}], "totals"}: one row per field with figures in the period under the level of its
     procedures, the fields ordered by code (no field: "Khác", last); the groups add up to the
-    totals of the report. `fields`: the fields already read (catalog)."""
-    if groups is None:
-        groups = figure_groups(session, date_from, date_to, method, by_field=False)
+    totals of the report. `counts`: group_counts already read; `fields`: the fields already read
+    (catalog)."""
+    if counts is None:
+        counts = group_counts(session, date_from, date_to, method, by_field=False)
     if fields is None:
         fields = session.execute(select(Field.id, Field.code, Field.name))
     names = {f.id: (f.code, f.name) for f in fields}
     by_level: dict[str, dict] = {}
-    for _agency_id, field_id, level, figures in groups:
-        fields_ = by_level.setdefault(level or "province", {})
-        _add(fields_.setdefault(field_id, _zero()), figures)
-    for level, fields_ in list(by_level.items()):
-        for field_id in [i for i, f in fields_.items() if not _has_figures(f)]:
-            del fields_[field_id]
-        if not fields_:
-            del by_level[level]
-    groups, totals = [], _zero()
+    for (_agency_id, field_id, level), counted in counts.items():
+        _sum_into(by_level.setdefault(level or "province", {}), field_id, counted)
+    groups, totals = [], [0] * len(_COUNTED)
     for level in sorted(by_level, key=lambda lv: (LEVELS.index(lv) if lv in LEVELS else 99, lv)):
         fields_ = by_level[level]
         ids = sorted(fields_, key=lambda i: (i is None, names[i][0] if i is not None else ""))
-        level_total = _zero()
+        level_total = [0] * len(_COUNTED)
         rows = []
         for i in ids:
-            _add(level_total, fields_[i])
+            level_total[:] = map(operator.add, level_total, fields_[i])
             code, name = names[i] if i is not None else (None, NO_FIELD_LABEL)
-            rows.append({"field_code": code, "field_name": name, **official_row(fields_[i])})
-        _add(totals, level_total)
+            figures = official_row(_completed(fields_[i]))
+            rows.append({"field_code": code, "field_name": name, **figures})
+        totals[:] = map(operator.add, totals, level_total)
         groups.append(
             {
                 "level": level,
                 "label": LEVEL_LABELS.get(level, level),
                 "rows": rows,
-                "totals": official_row(level_total),
+                "totals": official_row(_completed(level_total)),
             }
         )
-    return {"groups": groups, "totals": official_row(totals)}
+    return {"groups": groups, "totals": official_row(_completed(totals))}
 
 
 # ---- the late dossiers of the period ------------------------------------------------------------

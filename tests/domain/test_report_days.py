@@ -11,7 +11,7 @@ import random
 import threading
 
 import pytest
-from sqlalchemy import create_engine, event, select, text, update
+from sqlalchemy import create_engine, delete, event, select, text, update
 
 from domain import digitisation, lifecycle, month_figures, payments, postal, report_days, reports
 from domain.periods import day_bounds
@@ -22,14 +22,15 @@ from models import (
     DossierDocument,
     DossierFile,
     Payment,
+    Procedure,
     ReportDay,
     StoredFile,
     db,
 )
 from tests.factories import create_user, report_catalog
 from tests.support import assert_report_days_current as assert_current
+from tests.support import months_of_days, report_month_rows, run_threads, session_worker
 from tests.support import report_day_rows as table_rows
-from tests.support import run_threads, session_worker
 
 START = dt.date(2019, 1, 1)
 
@@ -52,6 +53,15 @@ def assert_same_report(session, date_from: dt.date, date_to: dt.date) -> None:
     ) == digitisation.digitisation_summary(session, date_from, date_to)
     assert report_days.returned_by_post(session, date_from, date_to) == postal.returned_by_post(
         session, date_from, date_to
+    )
+    # The report's reading of the period: its whole months from report_month, the other days
+    # from report_day; equal to the sums of all its days.
+    keys = [ReportDay.agency_id, Procedure.field_id, Procedure.level]
+    days = report_days.sums(session, date_from, date_to, keys, report_days.COUNTS)
+    period = session.execute(*report_days.period_query(date_from, date_to)).all()
+    assert sorted(map(tuple, period), key=repr) == sorted(map(tuple, days), key=repr), (
+        date_from,
+        date_to,
     )
 
 
@@ -401,6 +411,35 @@ def test_report_reads_the_counts_not_the_dossiers_of_the_period(app):
         assert reports.build_report(s, *period)["totals"]["received_new"] == before + 5
         report_days.rebuild(s)
         assert reports.build_report(s, *period)["totals"]["received_new"] == before
+
+
+def test_months_follow_any_write_of_the_days(app):
+    """The per-month counts follow report_day whatever writes it (their triggers): a count
+    changed in place, a row moved to another day, month and agency, a row deleted."""
+    rnd = random.Random(22)
+    with app.app_context():
+        s = db.session
+        agencies, procedures = report_catalog(s)
+        s.add_all([_random_dossier(rnd, procedures) for _ in range(60)])
+        s.flush()
+        R = ReportDay
+        first, second, third = s.execute(select(R.day, R.agency_id, R.procedure_id).limit(3))
+
+        def row(key):
+            return (
+                R.day == key.day,
+                R.agency_id == key.agency_id,
+                R.procedure_id == key.procedure_id,
+            )
+
+        s.execute(update(R).where(*row(first)).values(results=R.results + 3, fees_vnd=7))
+        other_agency = next(a.id for a in agencies if a.id != second.agency_id)
+        moved = second.day.replace(year=second.day.year + 1)
+        s.execute(update(R).where(*row(second)).values(day=moved, agency_id=other_agency))
+        s.execute(delete(R).where(*row(third)))
+        assert report_month_rows(s) == months_of_days(table_rows(s))
+        report_days.rebuild(s)  # the months filled again with the days
+        assert report_month_rows(s) == months_of_days(table_rows(s))
 
 
 def test_late_results_and_open_dossiers_read_their_indexes(app):
