@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 from babel import Locale
-from flask import Config, Flask, request, session
+from flask import Config, Flask, Request, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
@@ -16,6 +16,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse as parse_limit
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import replica
@@ -25,6 +26,7 @@ from domain import audit, catalog_cache, month_figures, open_snapshots, report_d
 from domain.calendar import WorkingHours
 from domain.settings import Settings
 from models import User, db
+from signing import KeptSignerMixin
 from views import init_views
 
 ROOT = Path(__file__).resolve().parent
@@ -127,12 +129,13 @@ def _plain_items(data) -> tuple | None:
     return tuple(items)
 
 
-class SessionSerializer(URLSafeTimedSerializer):
+class SessionSerializer(KeptSignerMixin, URLSafeTimedSerializer):
     """itsdangerous' serializer of Flask's session cookie, with the session's data turned into
     its payload (tagged JSON, compressed, base64) and back once per content, not on every
     request: the same login's session is the same few strings page after page. Only that pure
-    conversion is kept; the signature (its timestamp, its HMAC) is made and checked on every
-    request as before."""
+    conversion is kept; the signature (its timestamp, its HMAC) is made on every request, and
+    checked on every request but for a cookie this process signed itself, which carries
+    exactly the signature it was given (signing.py KeptSigner); the age is checked always."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,9 +210,25 @@ class CookieSession(SecureCookieSessionInterface):
         return data if isinstance(data, dict) else None
 
 
+class QueryArgs(ImmutableMultiDict):
+    """The request's query and form: an absent key's get answers its default at once
+    (werkzeug's raises a BadRequestKeyError and catches it: Flask-Admin asks for about ten
+    absent arguments on every list page)."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+        if key not in self:
+            return default
+        return super().get(key, default, type)
+
+
+class MotcuaRequest(Request):
+    parameter_storage_class = QueryArgs
+
+
 class Motcua(Flask):
     config_class = SettingsConfig
     session_interface = CookieSession()
+    request_class = MotcuaRequest
 
     @property
     def settings(self) -> Settings:

@@ -88,9 +88,12 @@ def log_with_reference(exc: BaseException | None = None) -> str:
 
 
 def _has_nul() -> bool:
-    values = [request.path, *request.args.keys(), *request.form.keys()]
+    # (no form without a body's content type: werkzeug parses none, the form is empty)
+    form = request.form if request.want_form_data_parsed else {}
+    values = [request.path, *request.args.keys(), *form.keys()]
     values += [v for _, v in request.args.items(multi=True)]
-    values += [v for _, v in request.form.items(multi=True)]
+    if form:
+        values += [v for _, v in form.items(multi=True)]
     return any("\x00" in v for v in values)
 
 

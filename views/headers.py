@@ -99,13 +99,22 @@ def register(app) -> None:
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        headers.setdefault("Referrer-Policy", "same-origin")
+        # (headers.setdefault, without werkzeug's KeyError raised and caught for each absent one)
+        present = {name.lower() for name, _ in headers.items()}
+        defaults = [
+            ("Content-Security-Policy", lambda: content_security_policy(csp_nonce())),
+            ("X-Content-Type-Options", lambda: "nosniff"),
+            ("X-Frame-Options", lambda: "SAMEORIGIN"),
+            ("Referrer-Policy", lambda: "same-origin"),
+        ]
         hsts = current_app.settings.hsts_seconds
         if hsts:
-            headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
+            defaults.append(
+                ("Strict-Transport-Security", lambda: f"max-age={hsts}; includeSubDomains")
+            )
+        for name, value in defaults:
+            if name.lower() not in present:
+                headers[name] = value()
         static = (request.endpoint or "").rpartition(".")[2] == "static"
         if static and response.status_code == 200 and _current_version_asked():
             # The link named this version: it never changes under this address.

@@ -48,13 +48,13 @@ class CountAhead:
     def rows(self, statement, name, build) -> list:
         """The rows of the statement build() makes (kept under `name` by `statement`), the
         count read with them."""
-        column = (_past if self.name[0] == "past" else _counted)(self.query, self.limit)
-        rows = read(
-            statement(
-                (name, "with", self.name),
-                lambda: build().statement.add_columns(column.correlate(None).scalar_subquery()),
-            )
-        ).all()
+        count = _past if self.name[0] == "past" else _counted
+
+        def with_count():  # (built only when the statement is not kept)
+            column = count(self.query, self.limit).correlate(None).scalar_subquery()
+            return build().statement.add_columns(column)
+
+        rows = read(statement((name, "with", self.name), with_count)).all()
         if rows:
             self.value = rows[0][-1]
         return [row[:-1] for row in rows]

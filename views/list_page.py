@@ -23,7 +23,6 @@ from flask_admin import expose
 from flask_admin import helpers as admin_helpers
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from werkzeug.local import LocalProxy
 
@@ -235,6 +234,6 @@ def _fill(view, template: str, kwargs: dict, context) -> bytes | None:
         "nonce": nonce().encode() if nonce else b"",
     }
     if "csrf" in kept.holes:  # Flask-WTF's token of this request (made once, if the page has it)
-        values["csrf"] = generate_csrf().encode()
+        values["csrf"] = page_parts.csrf_token().encode()
     out = kept.parts
     return b"".join(out[i] if i % 2 == 0 else values[out[i]] for i in range(len(out)))

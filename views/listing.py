@@ -98,6 +98,16 @@ class KeysetPagingMixin(PlainRowsMixin):
         return view_args
 
     def _keyset_plan(self, sort_column, sort_desc) -> KeyPlan | None:
+        """The list's order as a key (None: paged by OFFSET); made once per view, sort and
+        database (the view's sortable columns and default order are its declarations)."""
+        dialect = db.session.get_bind().dialect.name
+        plans = self.__dict__.setdefault("_keyset_plans", {})
+        key = (sort_column, bool(sort_desc), dialect)
+        if key not in plans:
+            plans[key] = self._new_keyset_plan(sort_column, sort_desc, dialect)
+        return plans[key]
+
+    def _new_keyset_plan(self, sort_column, sort_desc, dialect: str) -> KeyPlan | None:
         pk = getattr(self.model, self._primary_key)
         if sort_column is not None:
             field = self._sortable_columns.get(sort_column)
@@ -115,7 +125,7 @@ class KeysetPagingMixin(PlainRowsMixin):
         ):
             return None
         key, desc = order[0]
-        return KeyPlan(key, pk, desc, db.session.get_bind().dialect.name)
+        return KeyPlan(key, pk, desc, dialect)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         size = self.page_size if page_size is None else page_size

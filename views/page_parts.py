@@ -7,11 +7,14 @@ from __future__ import annotations
 import hashlib
 import weakref
 
-from flask import current_app, request
+from flask import current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
+
+import signing
 
 # Per Flask-Admin instance (one per app): whether its menu depends on the role alone, and its
 # menus written so far.
@@ -97,3 +100,21 @@ def filter_groups_digest(groups) -> str | None:
         if isinstance(groups, FilterGroups):
             groups.digest = digest
     return digest
+
+
+def csrf_token() -> str:
+    """Flask-WTF's generate_csrf (this request's CSRF token, made once a request, the raw token
+    in the session), signed by a serializer kept per secret key (signing.py): the same token,
+    without a new serializer and its key derived anew on each page. Anything unusual (no raw
+    token in the session yet, no secret key) goes through Flask-WTF itself."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g:
+        return g.get(field)
+    secret = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+    raw = session.get(field)
+    if not secret or not field or type(raw) is not str:
+        return generate_csrf()
+    token = signing.serializer(secret, "wtf-csrf-token").dumps(raw)
+    setattr(g, field, token)
+    return token

@@ -25,3 +25,21 @@ def test_an_error_page_escapes_a_message(client, login_as):
         session["_flashes"] = [("error", "<b>x</b>")]
     html = client.get("/no-such-page/").get_data(as_text=True)
     assert 'class="alert alert-danger" role="alert">&lt;b&gt;x&lt;/b&gt;</div>' in html
+
+
+def test_query_arguments_read_as_werkzeugs(app):
+    """app.QueryArgs answers what werkzeug's ImmutableMultiDict answers, an absent key too."""
+    from werkzeug.datastructures import ImmutableMultiDict  # noqa: PLC0415
+
+    from app import QueryArgs  # noqa: PLC0415
+
+    pairs = [("page", "2"), ("page", "3"), ("search", ""), ("flt0_1", "x")]
+    ours, theirs = QueryArgs(pairs), ImmutableMultiDict(pairs)
+    for key in ("page", "search", "flt0_1", "absent"):
+        for default, kind in ((None, None), (7, None), (0, int), ("d", str)):
+            assert ours.get(key, default, type=kind) == theirs.get(key, default, type=kind)
+    with app.test_request_context("/dossier/?page=2&sort=x"):
+        from flask import request  # noqa: PLC0415
+
+        assert isinstance(request.args, QueryArgs)
+        assert request.args.get("page", type=int) == 2 and request.args.get("desc") is None

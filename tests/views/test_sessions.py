@@ -209,3 +209,55 @@ def test_the_login_reads_the_users_agencies_ids_with_it(app, users):
         token = admin.open_session()
         db.session.commit()
         assert User.from_session(f"{admin.id}:{token}").agency_ids == []
+
+
+def test_a_cookie_signed_here_is_accepted_only_as_signed_and_only_while_fresh(app, monkeypatch):
+    """signing.KeptSigner: the cookie it signed is accepted without a second HMAC when it
+    carries exactly its signature; a cookie of the same content with another signature (a key
+    that is not the app's) is refused, and the age is checked as before."""
+    import itsdangerous  # noqa: PLC0415 - one timestamp for both serializers
+
+    monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: 1_900_000_000)
+    kept, stock = _serializers(app)
+    data = {"_user_id": "1:abc", "_fresh": True, "csrf_token": "x", "_permanent": True}
+    cookie = kept.dumps(data)
+    assert kept.loads(cookie, max_age=60) == data == stock.loads(cookie, max_age=60)
+    other = itsdangerous.URLSafeTimedSerializer(
+        "not the app's key",
+        salt=stock.salt,
+        serializer=stock.serializer,
+        signer_kwargs=stock.signer_kwargs,
+    )
+    for forged in (other.dumps(data), cookie.rsplit(".", 1)[0] + ".AAAA"):
+        with pytest.raises(itsdangerous.BadSignature):
+            kept.loads(forged, max_age=60)
+    assert stock.loads(kept.dumps({**data, "lang": "en"}), max_age=60)["lang"] == "en"
+    monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: 1_900_000_100)
+    with pytest.raises(itsdangerous.SignatureExpired):
+        kept.loads(cookie, max_age=60)
+
+
+def test_the_list_pages_csrf_token_is_flask_wtfs_own(app, client, login_as, monkeypatch):
+    """views/page_parts.csrf_token (the kept list page's token) is the token Flask-WTF makes for
+    the same session and second, and Flask-WTF accepts it."""
+    import itsdangerous  # noqa: PLC0415 - one timestamp for both
+    from flask import g  # noqa: PLC0415
+    from flask_wtf.csrf import generate_csrf, validate_csrf  # noqa: PLC0415
+
+    from views.page_parts import csrf_token  # noqa: PLC0415
+
+    monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: 1_900_000_000)
+    with app.test_request_context("/dossier/"):
+        from flask import session  # noqa: PLC0415
+
+        session["csrf_token"] = "f" * 40
+        ours = csrf_token()
+        assert csrf_token() == ours  # once a request
+        g.pop("csrf_token")
+        assert generate_csrf() == ours
+        validate_csrf(ours)
+        g.pop("csrf_token")
+        session.pop("csrf_token")
+        made = csrf_token()  # no raw token yet: Flask-WTF makes it
+        assert session["csrf_token"] and made == g.csrf_token
+        validate_csrf(made)
