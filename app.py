@@ -20,6 +20,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import replica
+import signing
 import transactions
 from cli import register_cli
 from domain import audit, catalog_cache, month_figures, open_snapshots, report_days
@@ -114,7 +115,6 @@ class SettingsConfig(Config):
 
 # Session contents whose payload is kept (below): the scalars a login's session holds.
 _PLAIN = (str, bool, int, type(None))
-PAYLOADS_KEPT = 1024
 
 
 def _plain_items(data) -> tuple | None:
@@ -150,9 +150,7 @@ class SessionSerializer(KeptSignerMixin, URLSafeTimedSerializer):
             data = super().load_payload(payload)
             if not isinstance(data, dict) or _plain_items(data) is None:
                 return data
-            if len(self._loaded) >= PAYLOADS_KEPT:
-                self._loaded.clear()
-            self._loaded[payload] = data
+            signing.keep(self._loaded, payload, data)
         return dict(data)
 
     def dump_payload(self, obj) -> bytes:
@@ -161,10 +159,7 @@ class SessionSerializer(KeptSignerMixin, URLSafeTimedSerializer):
             return super().dump_payload(obj)
         payload = self._dumped.get(key)
         if payload is None:
-            payload = super().dump_payload(obj)
-            if len(self._dumped) >= PAYLOADS_KEPT:
-                self._dumped.clear()
-            self._dumped[key] = payload
+            payload = signing.keep(self._dumped, key, super().dump_payload(obj))
         return payload
 
 

@@ -14,7 +14,17 @@ import hmac
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import want_bytes
 
-SIGNATURES_KEPT = 1024
+KEPT = 1024  # values kept per store (signatures, payloads); emptied when full
+
+
+def keep(store: dict, key, value, limit: int = KEPT):
+    """`value` kept under `key` in `store` (emptied first when it holds `limit` values: the
+    stores of this module and the session's are small and their values cheap to make again);
+    returns `value`."""
+    if len(store) >= limit:
+        store.clear()
+    store[key] = value
+    return value
 
 
 class KeptSigner(TimestampSigner):
@@ -34,11 +44,7 @@ class KeptSigner(TimestampSigner):
 
     def get_signature(self, value) -> bytes:
         value = want_bytes(value)
-        signature = super().get_signature(value)
-        if len(self._made) >= SIGNATURES_KEPT:
-            self._made.clear()
-        self._made[value] = signature
-        return signature
+        return keep(self._made, value, super().get_signature(value))
 
     def verify_signature(self, value, sig) -> bool:
         made = self._made.get(want_bytes(value))
@@ -75,9 +81,7 @@ class KeptSerializer(KeptSignerMixin, URLSafeTimedSerializer):
             return super().dump_payload(obj)
         payload = self._payloads.get(obj)
         if payload is None:
-            if len(self._payloads) >= SIGNATURES_KEPT:
-                self._payloads.clear()
-            payload = self._payloads[obj] = super().dump_payload(obj)
+            payload = keep(self._payloads, obj, super().dump_payload(obj))
         return payload
 
 
@@ -89,8 +93,6 @@ def serializer(secret_key, salt: str) -> KeptSerializer:
     URLSafeTimedSerializer(secret_key, salt=salt)."""
     key = (secret_key, salt)
     found = _serializers.get(key)
-    if found is None:
-        if len(_serializers) >= 64:  # (keys rotated in tests)
-            _serializers.clear()
-        found = _serializers[key] = KeptSerializer(secret_key, salt=salt)
+    if found is None:  # (at most 64: keys rotated in tests)
+        found = keep(_serializers, key, KeptSerializer(secret_key, salt=salt), 64)
     return found
