@@ -224,9 +224,7 @@ class _Sent:
         binds = compiled.binds.values()
         if compiled.escaped_bind_names or any(b.callable is not None for b in binds):
             return False
-        return not any(
-            b.key in given or b.value is None for b in compiled.post_compile_params
-        )
+        return not any(b.key in given or b.value is None for b in compiled.post_compile_params)
 
 
 def among(dialect: str, column, name: str):
