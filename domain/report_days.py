@@ -387,38 +387,37 @@ def digitisation_counts(session, date_from: dt.date, date_to: dt.date) -> tuple[
     """({agency_id: (received, scanned at intake)}, {agency_id: (resolved, with an electronic
     result)}) of the period, as digitisation.scanned_at_intake_counts and
     electronic_result_counts count them; agencies with none omitted."""
-    received = [f"received_{c}" for c in CHANNELS]
-    names = [*received, "received_scanned", "results", "results_electronic"]
-    rows = sums(session, date_from, date_to, [ReportDay.agency_id], names)
-    return _digitisation([(agency_id, dict(zip(names, n))) for agency_id, *n in rows])
+    rows = sums(session, date_from, date_to, [ReportDay.agency_id], _DIGITISATION_COUNTS)
+    return _digitisation(rows, range(1, 1 + len(_DIGITISATION_COUNTS)))
 
 
 def digitisation_from(rows: list) -> tuple[dict, dict]:
     """digitisation_counts from period_query's rows (only the five counts it adds up)."""
-    names = _DIGITISATION_COUNTS
-    places = [3 + COUNTS.index(name) for name in names]
-    return _digitisation([(r[0], dict(zip(names, [r[i] for i in places]))) for r in rows])
+    return _digitisation(rows, [3 + COUNTS.index(name) for name in _DIGITISATION_COUNTS])
 
 
-def _digitisation(rows) -> tuple[dict, dict]:
+def _digitisation(rows, places) -> tuple[dict, dict]:
+    """digitisation_counts from rows (agency id, ...) with the _DIGITISATION_COUNTS at
+    `places`, added up by agency."""
     per_agency: dict = {}
-    for agency_id, counts in rows:
-        total = per_agency.get(agency_id)
+    for r in rows:
+        total = per_agency.get(r[0])
         if total is None:
-            total = per_agency[agency_id] = dict.fromkeys(COUNTS, 0)
-        for name, n in counts.items():
-            total[name] += int(n or 0)
+            total = per_agency[r[0]] = [0] * len(places)
+        for k, i in enumerate(places):
+            total[k] += int(r[i] or 0)
+    n = len(CHANNELS)
     scanned, results = {}, {}
-    for agency_id, n in per_agency.items():
-        received = sum(n[f"received_{c}"] for c in CHANNELS)
+    for agency_id, total in per_agency.items():
+        received = sum(total[:n])
         if received:
-            scanned[agency_id] = (received, n["received_scanned"])
-        if n["results"]:
-            results[agency_id] = (n["results"], n["results_electronic"])
+            scanned[agency_id] = (received, total[n])
+        if total[n + 1]:
+            results[agency_id] = (total[n + 1], total[n + 2])
     return scanned, results
 
 
-# What _digitisation reads of the counts.
+# What _digitisation reads of the counts: the received by channel, then these three.
 _DIGITISATION_COUNTS = (
     *(f"received_{c}" for c in CHANNELS),
     "received_scanned",
