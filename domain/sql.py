@@ -9,7 +9,7 @@ import json
 import re
 import weakref
 
-from sqlalchemy import Date, Integer, String, any_, bindparam, case, func, select, text
+from sqlalchemy import Date, Integer, String, any_, bindparam, case, cast, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -210,7 +210,7 @@ class _Sent:
         given = frozenset(parameters or ())
         fixed = self._fixed
         if fixed is not None and fixed[2] == given:
-            return fixed[0], {**fixed[1], **parameters} if parameters else fixed[1]
+            return fixed[0], {**fixed[1], **parameters} if parameters else dict(fixed[1])
         state = self.compiled.construct_expanded_state(parameters)
         if self._constant(given):
             own = {k: v for k, v in state.parameters.items() if k not in given}
@@ -224,36 +224,19 @@ class _Sent:
         binds = compiled.binds.values()
         if compiled.escaped_bind_names or any(b.callable is not None for b in binds):
             return False
+        if any(b.key in given for b in compiled.literal_execute_params):
+            return False
         return not any(b.key in given or b.value is None for b in compiled.post_compile_params)
 
 
 def among(dialect: str, column, name: str):
     """SQL: `column` among the values of the list parameter `name`, given at each execution:
-    one array value on PostgreSQL (`= ANY(CAST(:name AS <type>[]))`: the statement's SQL the
-    same whatever the list, read_together sends it as compiled), an IN list expanded at each
-    execution on SQLite."""
+    one array value on PostgreSQL (`= ANY(CAST(:name AS <type>[]))`, the list passed to
+    psycopg as it is: the statement's SQL the same whatever the list, read_together sends it
+    as compiled), an IN list expanded at each execution on SQLite."""
     if dialect == "postgresql":
-        return column == any_(_list_value(bindparam(name), type_=ARRAY(column.type)))
+        return column == any_(cast(bindparam(name), ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))
-
-
-class _list_value(FunctionElement):
-    """A list parameter passed to the driver as it is (psycopg adapts a list of dates, numbers
-    or text as an array), cast to the array type `type_` in the SQL (an ARRAY-typed parameter
-    would be copied through its items' conversion at each execution)."""
-
-    name = "list_value"
-    inherit_cache = True
-
-    def __init__(self, parameter, type_):
-        super().__init__(parameter)
-        self.type = type_
-
-
-@compiles(_list_value)
-def _list_value_sql(element, compiler, **kw):
-    array = compiler.dialect.type_compiler_instance.process(element.type)
-    return f"CAST({compiler.process(element.clauses, **kw)} AS {array})"
 
 
 def foreign_keys(session, table) -> list[tuple[str, str]]:
