@@ -111,9 +111,10 @@ def read(session, days, count, today: dt.date | None = None, ids_on=()) -> tuple
     return read_from(rows, days, count, today, ids_on)
 
 
-def read_query(days, today: dt.date, ids_on=(), dialect: str = "sqlite") -> tuple | None:
-    """(statement, parameters) of read() on the database `dialect`: the kept instants of
-    `days` that have passed; None when there is none (nothing to read)."""
+def read_query(days, today: dt.date, ids_on=(), dialect: str | None = None) -> tuple | None:
+    """(statement, parameters) of read(), written for the database `dialect` (sql.among; None:
+    for any): the kept instants of `days` that have passed; None when there is none (nothing
+    to read)."""
     keepable = _keepable(days, today)
     if not keepable:
         return None
@@ -155,7 +156,7 @@ def read_from(rows, days, count, today: dt.date, ids_on=()) -> tuple[dict, list]
 
 
 @functools.cache  # built once per dialect: building it cost more than running it
-def _read_statement(dialect: str):
+def _read_statement(dialect: str | None):
     """SQL of read(): per kept instant of the parameter `days`, its version and filled, then
     (when current: filled = version) its rows summed per agency and the procedure's field and
     level, and for the instants of the parameter `ids_on` the overdue ids; (day, version,

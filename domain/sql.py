@@ -229,11 +229,12 @@ class _Sent:
         return not any(b.key in given or b.value is None for b in compiled.post_compile_params)
 
 
-def among(dialect: str, column, name: str):
+def among(dialect: str | None, column, name: str):
     """SQL: `column` among the values of the list parameter `name`, given at each execution:
     one array value on PostgreSQL (`= ANY(CAST(:name AS <type>[]))`, the list passed to
     psycopg as it is: the statement's SQL the same whatever the list, read_together sends it
-    as compiled), an IN list expanded at each execution on SQLite."""
+    as compiled), an IN list expanded at each execution on SQLite (and for any database:
+    `dialect` None)."""
     if dialect == "postgresql":
         return column == any_(cast(bindparam(name), ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))
