@@ -34,7 +34,6 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
-    bindparam,
     cast,
     event,
     func,
@@ -47,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from domain import clock, deadlines, month_figures
+from domain.sql import among
 from domain.status import CLOSED_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, RESOLVED_STATUSES
 from models import Dossier, OpenSnapshot, OpenSnapshotOverdue, OpenSnapshotRow, Procedure
 
@@ -88,8 +88,9 @@ def kept_days(first: dt.date, last: dt.date) -> list[dt.date]:
 
 class Stock(NamedTuple):
     """What was open at an instant: rows [(agency id, procedure id, field id, level, open,
-    overdue)] (the procedure's field and level as the catalog has them now), and the ids of
-    the overdue dossiers (None when not asked for)."""
+    overdue)] (the procedure's field and level as the catalog has them now; read from the kept
+    rows: summed per agency, field and level, procedure id None), and the ids of the overdue
+    dossiers (None when not asked for)."""
 
     rows: list
     overdue_ids: list | None
@@ -104,19 +105,21 @@ def read(session, days, count, today: dt.date | None = None, ids_on=()) -> tuple
     statement (read_query), read before anything is counted (a change committed meanwhile
     moves the versions, and keep() then stores nothing)."""
     today = today or clock.today()
-    query = read_query(days, today, ids_on)
-    rows = session.connection().execute(*query) if query is not None else ()
+    connection = session.connection()
+    query = read_query(days, today, ids_on, connection.dialect.name)
+    rows = connection.execute(*query) if query is not None else ()
     return read_from(rows, days, count, today, ids_on)
 
 
-def read_query(days, today: dt.date, ids_on=()) -> tuple | None:
-    """(statement, parameters) of read(): the kept instants of `days` that have passed; None
-    when there is none (nothing to read)."""
+def read_query(days, today: dt.date, ids_on=(), dialect: str | None = None) -> tuple | None:
+    """(statement, parameters) of read(), written for the database `dialect` (sql.among; None:
+    for any): the kept instants of `days` that have passed; None when there is none (nothing
+    to read)."""
     keepable = _keepable(days, today)
     if not keepable:
         return None
     params = {"days": keepable, "ids_on": [d for d in keepable if d in ids_on] or [None]}
-    return _read_statement(), params
+    return _read_statement(dialect), params
 
 
 def _keepable(days, today: dt.date) -> list[dt.date]:
@@ -152,32 +155,35 @@ def read_from(rows, days, count, today: dt.date, ids_on=()) -> tuple[dict, list]
     return out, pending
 
 
-@functools.cache  # built once: building it cost more than running it
-def _read_statement():
+@functools.cache  # built once per dialect: building it cost more than running it
+def _read_statement(dialect: str | None):
     """SQL of read(): per kept instant of the parameter `days`, its version and filled, then
-    (when current: filled = version) its rows with the procedure's field and level, and for
-    the instants of the parameter `ids_on` the overdue ids; (day, version, filled, dossier
-    id, agency id, procedure id, field id, level, open, overdue), a row without the rows' part
-    for an instant without rows or not current."""
+    (when current: filled = version) its rows summed per agency and the procedure's field and
+    level, and for the instants of the parameter `ids_on` the overdue ids; (day, version,
+    filled, dossier id, agency id, procedure id (NULL), field id, level, open, overdue), a row
+    without the rows' part for an instant without rows or not current."""
     S, R, P, Late = OpenSnapshot, OpenSnapshotRow, Procedure, OpenSnapshotOverdue
-    current = and_(S.filled == S.version, S.day.in_(bindparam("days", expanding=True)))
+    current = and_(S.filled == S.version, among(dialect, S.day, "days"))
     # Typed NULLs: PostgreSQL types a column of the union by its first two parts.
     no_id = cast(null(), Integer)
     nothing = [no_id, no_id, no_id, cast(null(), String), no_id, no_id]
     instants = select(S.day, S.version, S.filled, no_id, *nothing).where(
-        S.day.in_(bindparam("days", expanding=True))
+        among(dialect, S.day, "days")
     )
+    # Summed per agency, field and level (the report's groups): a third of the rows.
+    group = (S.day, S.version, S.filled, R.agency_id, P.field_id, P.level)
     counted = (
-        select(S.day, S.version, S.filled, no_id, R.agency_id, R.procedure_id)
-        .add_columns(P.field_id, P.level, R.open, R.overdue)
+        select(S.day, S.version, S.filled, no_id, R.agency_id, no_id)
+        .add_columns(P.field_id, P.level, func.sum(R.open), func.sum(R.overdue))
         .join(R, R.day == S.day)
         .join(P, P.id == R.procedure_id)
         .where(current)
+        .group_by(*group)
     )
     overdue = (
         select(S.day, S.version, S.filled, Late.dossier_id, *nothing)
         .join(Late, Late.day == S.day)
-        .where(current, S.day.in_(bindparam("ids_on", expanding=True)))
+        .where(current, among(dialect, S.day, "ids_on"))
     )
     return union_all(instants, counted, overdue)
 

@@ -331,32 +331,33 @@ def period_query(date_from: dt.date, date_to: dt.date) -> tuple:
     of COUNTS)] over the days of [from, to]: the one reading of the period's days that the
     report's flows, digitisation, returns by post and fees share (reports.figure_groups,
     digitisation_from, returned_from, fees_from). Its whole months are read from their sums
-    (report_month, domain/report_months.py), the days before and after them from report_day."""
+    (report_month, domain/report_months.py), the days before and after them from report_day.
+    The statement has only the parts the period has (a calendar month, quarter or year: its
+    months alone): PostgreSQL then plans it once for all periods of that shape (a prepared
+    statement's generic plan) instead of planning the three parts at every report."""
     first_month = date_from if date_from.day == 1 else periods.add_months(date_from, 1)
     after = date_to + ONE_DAY
     last_month = periods.add_months(after if after.day == 1 else date_to, -1)
     if first_month > last_month:  # no whole month: every day from report_day
-        head_last, tail_first = date_to, after
-    else:
-        head_last, tail_first = first_month - ONE_DAY, periods.add_months(last_month, 1)
-    return _period_statement(), {
-        "first": date_from,
-        "head_last": head_last,
-        "first_month": first_month,
-        "last_month": last_month,
-        "tail_first": tail_first,
-        "last": date_to,
-    }
+        return _period_statement(False, True, False), {"first": date_from, "head_last": date_to}
+    head_last, tail_first = first_month - ONE_DAY, periods.add_months(last_month, 1)
+    params = {"first_month": first_month, "last_month": last_month}
+    head, tail = date_from <= head_last, tail_first <= date_to
+    if head:
+        params.update(first=date_from, head_last=head_last)
+    if tail:
+        params.update(tail_first=tail_first, last=date_to)
+    return _period_statement(True, head, tail), params
 
 
 ONE_DAY = dt.timedelta(days=1)
 
 
-@functools.cache  # built once (see the module's doc)
-def _period_statement():
-    """SQL of period_query: the months from the parameter `first_month` to `last_month`, the
-    days from `first` to `head_last` and from `tail_first` to `last`, grouped by agency and the
-    procedure's field and level."""
+@functools.cache  # built once per shape (see the module's doc)
+def _period_statement(months: bool, head: bool, tail: bool):
+    """SQL of period_query: the months from the parameter `first_month` to `last_month`
+    (`months`), the days from `first` to `head_last` (`head`) and from `tail_first` to `last`
+    (`tail`), grouped by agency and the procedure's field and level."""
     R, M = ReportDay, ReportMonth
 
     def part(table, column, first: str, last: str):
@@ -364,11 +365,16 @@ def _period_statement():
         first_, last_ = bindparam(first, type_=column.type), bindparam(last, type_=column.type)
         return select(*counts).where(column >= first_, column <= last_)
 
-    rows = union_all(
-        part(M, M.month, "first_month", "last_month"),
-        part(R, R.day, "first", "head_last"),
-        part(R, R.day, "tail_first", "last"),
-    ).subquery("period")
+    parts = [
+        part(*shape)
+        for shape, wanted in (
+            ((M, M.month, "first_month", "last_month"), months),
+            ((R, R.day, "first", "head_last"), head),
+            ((R, R.day, "tail_first", "last"), tail),
+        )
+        if wanted
+    ]
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("period")
     keys = (rows.c.agency_id, Procedure.field_id, Procedure.level)
     return (
         select(*keys, *(func.sum(rows.c[n]) for n in COUNTS))
@@ -381,38 +387,37 @@ def digitisation_counts(session, date_from: dt.date, date_to: dt.date) -> tuple[
     """({agency_id: (received, scanned at intake)}, {agency_id: (resolved, with an electronic
     result)}) of the period, as digitisation.scanned_at_intake_counts and
     electronic_result_counts count them; agencies with none omitted."""
-    received = [f"received_{c}" for c in CHANNELS]
-    names = [*received, "received_scanned", "results", "results_electronic"]
-    rows = sums(session, date_from, date_to, [ReportDay.agency_id], names)
-    return _digitisation([(agency_id, dict(zip(names, n))) for agency_id, *n in rows])
+    rows = sums(session, date_from, date_to, [ReportDay.agency_id], _DIGITISATION_COUNTS)
+    return _digitisation(rows, range(1, 1 + len(_DIGITISATION_COUNTS)))
 
 
 def digitisation_from(rows: list) -> tuple[dict, dict]:
     """digitisation_counts from period_query's rows (only the five counts it adds up)."""
-    names = _DIGITISATION_COUNTS
-    places = [3 + COUNTS.index(name) for name in names]
-    return _digitisation([(r[0], dict(zip(names, [r[i] for i in places]))) for r in rows])
+    return _digitisation(rows, [3 + COUNTS.index(name) for name in _DIGITISATION_COUNTS])
 
 
-def _digitisation(rows) -> tuple[dict, dict]:
+def _digitisation(rows, places) -> tuple[dict, dict]:
+    """digitisation_counts from rows (agency id, ...) with the _DIGITISATION_COUNTS at
+    `places`, added up by agency."""
     per_agency: dict = {}
-    for agency_id, counts in rows:
-        total = per_agency.get(agency_id)
+    for r in rows:
+        total = per_agency.get(r[0])
         if total is None:
-            total = per_agency[agency_id] = dict.fromkeys(COUNTS, 0)
-        for name, n in counts.items():
-            total[name] += int(n or 0)
+            total = per_agency[r[0]] = [0] * len(places)
+        for k, i in enumerate(places):
+            total[k] += int(r[i] or 0)
+    n = len(CHANNELS)
     scanned, results = {}, {}
-    for agency_id, n in per_agency.items():
-        received = sum(n[f"received_{c}"] for c in CHANNELS)
+    for agency_id, total in per_agency.items():
+        received = sum(total[:n])
         if received:
-            scanned[agency_id] = (received, n["received_scanned"])
-        if n["results"]:
-            results[agency_id] = (n["results"], n["results_electronic"])
+            scanned[agency_id] = (received, total[n])
+        if total[n + 1]:
+            results[agency_id] = (total[n + 1], total[n + 2])
     return scanned, results
 
 
-# What _digitisation reads of the counts.
+# What _digitisation reads of the counts: the received by channel, then these three.
 _DIGITISATION_COUNTS = (
     *(f"received_{c}" for c in CHANNELS),
     "received_scanned",

@@ -821,12 +821,13 @@ def _period_reads(session, date_from: dt.date, date_to: dt.date, method: str, ke
         queue.figures_query(period),
     ]
     design = method == deadlines.DESIGN
-    kept = open_snapshots.read_query(boundaries, today, ids_on=(end_day,)) if design else None
+    dialect = session.get_bind().dialect.name
+    kept = open_snapshots.read_query(boundaries, today, (end_day,), dialect) if design else None
     late = design and open_snapshots.kept(end_day) and end_day <= today
     if kept is not None:
         queries.append(kept)
         if late:
-            queries.append(late_query(date_from, date_to, session.get_bind().dialect.name))
+            queries.append(late_query(date_from, date_to, dialect))
     days, catalog, services, tickets, *rows = read_together(session, queries, jit=False)
     at = late_rows_read = None
     if design:

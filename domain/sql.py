@@ -9,7 +9,7 @@ import json
 import re
 import weakref
 
-from sqlalchemy import Date, Integer, String, any_, bindparam, case, func, select, text
+from sqlalchemy import Date, Integer, String, any_, bindparam, case, cast, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -145,8 +145,7 @@ def read_together(session, statements, jit: bool = True) -> list[list]:
 
     sent = [] if jit else [(_JIT_OFF, None)]
     for statement, parameters in statements:
-        state = _compiled(statement, connection.dialect).construct_expanded_state(parameters)
-        sent.append((state.statement, state.parameters))
+        sent.append(_compiled(statement, connection.dialect).sent(parameters))
     raw = connection.connection.dbapi_connection
     events = connection.dispatch
     cursors = []
@@ -180,7 +179,7 @@ def read_together(session, statements, jit: bool = True) -> list[list]:
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _compiled(statement, dialect):
+def _compiled(statement, dialect) -> _Sent:
     """The statement compiled for the dialect, once per statement (those of read_together are
     built once per process) and dialect. Their types need no conversion of values on
     PostgreSQL (psycopg adapts dates, times, numbers and text itself): checked here."""
@@ -190,8 +189,55 @@ def _compiled(statement, dialect):
         compiled = statement.compile(dialect=dialect)
         if compiled._bind_processors:  # noqa: SLF001 - no public name for it
             raise ValueError("read_together: a parameter needs converting")
-        per_dialect[dialect.name] = compiled
+        compiled = per_dialect[dialect.name] = _Sent(compiled)
     return compiled
+
+
+class _Sent:
+    """What read_together sends for a compiled statement: (SQL, parameters). SQLAlchemy writes
+    the SQL again at every execution when the statement has a list of values in it (an IN list
+    of statuses: expanded into one parameter per value), and gathers every parameter; a list
+    that is part of the statement (not a parameter given at execution) comes out the same every
+    time, so such a statement's SQL and its own parameters are worked out once (at its first
+    sending) and the given parameters added to them. A list given at execution (`among` on
+    SQLite) is expanded each time."""
+
+    def __init__(self, compiled):
+        self.compiled = compiled
+        self._fixed: tuple | None = None  # (SQL, the statement's own parameters, given names)
+
+    def sent(self, parameters) -> tuple:
+        given = frozenset(parameters or ())
+        fixed = self._fixed
+        if fixed is not None and fixed[2] == given:
+            return fixed[0], {**fixed[1], **parameters} if parameters else dict(fixed[1])
+        state = self.compiled.construct_expanded_state(parameters)
+        if self._constant(given):
+            own = {k: v for k, v in state.parameters.items() if k not in given}
+            self._fixed = (state.statement, own, given)
+        return state.statement, state.parameters
+
+    def _constant(self, given: frozenset) -> bool:
+        """The SQL and the statement's own parameters do not depend on the given parameters'
+        values: no list among them, no value computed at execution."""
+        compiled = self.compiled
+        binds = compiled.binds.values()
+        if compiled.escaped_bind_names or any(b.callable is not None for b in binds):
+            return False
+        if any(b.key in given for b in compiled.literal_execute_params):
+            return False
+        return not any(b.key in given or b.value is None for b in compiled.post_compile_params)
+
+
+def among(dialect: str | None, column, name: str):
+    """SQL: `column` among the values of the list parameter `name`, given at each execution:
+    one array value on PostgreSQL (`= ANY(CAST(:name AS <type>[]))`, the list passed to
+    psycopg as it is: the statement's SQL the same whatever the list, read_together sends it
+    as compiled), an IN list expanded at each execution on SQLite (and for any database:
+    `dialect` None)."""
+    if dialect == "postgresql":
+        return column == any_(cast(bindparam(name), ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def foreign_keys(session, table) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import bindparam, func, literal, select, text
 from sqlalchemy.exc import DBAPIError
 
-from domain.sql import read_together
+from domain.sql import among, read_together
 from models import Agency, Field, db
 from tests.factories import report_catalog
 from tests.support import statements_of
@@ -45,6 +45,30 @@ def test_rows_are_those_of_each_statement_alone(app):
         ]
         assert [len(rows) for rows in together] == [2, len(alone[1]), 1, 0]
         assert together[2][0][0] == at
+        db.session.rollback()
+
+
+def test_sql_written_once_reads_each_executions_values(app):
+    """A statement read again and again: with a list of its own (an IN list of codes in the
+    statement, its SQL written once) and with a list given at each execution (`among`: one
+    array on PostgreSQL), each reading has the rows of its own values, as an execute."""
+    with app.app_context():
+        report_catalog(db.session)
+        dialect = db.engine.dialect.name
+        own = (
+            select(Agency.code)
+            .where(Agency.code.in_(["A0", "A1", "A2"]), Agency.id > bindparam("above"))
+            .order_by(Agency.code)
+        )
+        given = select(Agency.code).where(among(dialect, Agency.code, "codes"))
+        given = given.order_by(Agency.code)
+        first = db.session.scalar(select(func.min(Agency.id)))
+        for above, codes in ((0, ["A1"]), (first, ["A0", "A2", "NONE"]), (-1, []), (0, ["A2"])):
+            queries = [(own, {"above": above}), (given, {"codes": codes})]
+            alone = [db.session.execute(s, p).scalars().all() for s, p in queries]
+            together = read_together(db.session, queries)
+            assert [[r[0] for r in rows] for rows in together] == alone, (above, codes)
+        assert alone == [["A0", "A1", "A2"], ["A2"]]
         db.session.rollback()
 
 
