@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 
 from flask import current_app, g, request
 from flask_login import current_user
 from werkzeug.security import safe_join
 
+from signing import keep
 from views.public_access import public_prefix
 
 
@@ -61,9 +63,26 @@ def static_digest(path: str) -> str | None:
     return kept[2]
 
 
+# A link's digest is looked up again (the file's path made safe, its time and size read) at most
+# once a second: a page links to about twenty static files, and the look-ups were a fortieth of
+# a page's time; a file changed on disk gets its new digest within the second.
+STATIC_RECHECK_SECONDS = 1.0
+_linked: dict[tuple, tuple[float, str | None]] = {}
+
+
 def _static_digest_of(app, endpoint: str, filename: str) -> str | None:
     """static_digest of the file that `endpoint` (the app's "static" or a blueprint's
     "<name>.static") serves as `filename`; None when there is none."""
+    now, key = time.monotonic(), (app.static_folder, endpoint, filename)
+    kept = _linked.get(key)
+    if kept is not None and now < kept[0]:
+        return kept[1]
+    digest = _file_digest(app, endpoint, filename)
+    keep(_linked, key, (now + STATIC_RECHECK_SECONDS, digest), limit=1024)
+    return digest
+
+
+def _file_digest(app, endpoint: str, filename: str) -> str | None:
     if endpoint == "static":
         folder = app.static_folder
     else:

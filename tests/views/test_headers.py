@@ -5,8 +5,10 @@ import html
 import re
 
 import pytest
+from flask import Flask
 
 from tests.support import make_app
+from views import headers
 from views.headers import static_digest
 
 PAGES = {
@@ -143,3 +145,20 @@ def test_a_changed_file_gets_a_new_digest(tmp_path):
     path.write_text("body { color: blue; margin: 0; }")
     assert static_digest(str(path)) not in (None, first)
     assert static_digest(str(tmp_path / "missing.css")) is None
+
+
+def test_a_link_gets_a_changed_file_s_digest_within_the_recheck_time(tmp_path, monkeypatch):
+    """The links' digests are looked up again at most once per STATIC_RECHECK_SECONDS: the same
+    digest until then, the new file's after."""
+    app = Flask(__name__, static_folder=str(tmp_path))
+    (tmp_path / "a.css").write_text("body { color: red; }")
+    now = [1000.0]
+    monkeypatch.setattr(headers.time, "monotonic", lambda: now[0])
+    first = headers._static_digest_of(app, "static", "a.css")
+    assert first == static_digest(str(tmp_path / "a.css"))
+    (tmp_path / "a.css").write_text("body { color: blue; margin: 0; }")
+    now[0] += headers.STATIC_RECHECK_SECONDS / 2
+    assert headers._static_digest_of(app, "static", "a.css") == first
+    now[0] += headers.STATIC_RECHECK_SECONDS
+    assert headers._static_digest_of(app, "static", "a.css") not in (None, first)
+    assert headers._static_digest_of(app, "static", "../../etc/passwd") is None
