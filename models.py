@@ -690,7 +690,8 @@ class DossierCounter(db.Model):
 
 class DossierEvent(db.Model):
     __tablename__ = "dossier_event"
-    __table_args__ = (Index("ix_dossier_event_dossier_at", "dossier_id", "at"),)
+    # The last events of a dossier in order, ties on id too (migration 0023).
+    __table_args__ = (Index("ix_dossier_event_dossier_at_id", "dossier_id", "at", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
     from_status: Mapped[int | None] = mapped_column(Integer)

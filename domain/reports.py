@@ -1156,7 +1156,7 @@ def _late_row():
 
 
 def last_events(end: dt.datetime) -> tuple:
-    """SQL, of the dossier, from its events before `end` (ix_dossier_event_dossier_at, the last
+    """SQL, of the dossier, from its events before `end` (ix_dossier_event_dossier_at_id, the last
     by time then id): the officer, the name (or, without one, the user name) of the user of the
     last event with one: who resolved it, or who holds it; the reason of the last event that
     kept the status (an apology, a reschedule) with a reason."""
