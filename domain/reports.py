@@ -420,8 +420,6 @@ def figure_groups(
     with those counted again to store them; `at`: stocks already read; `days`:
     report_days.period_query's rows already read); the national method counts supplement requests up
     to the end of the period, which no per-day count holds: figure_groups_from_dossiers."""
-    if method != deadlines.DESIGN:
-        return figure_groups_from_dossiers(session, date_from, date_to, method, by_field, by_level)
     counts = group_counts(session, date_from, date_to, method, by_field, by_level, keep, at, days)
     return [(*key, _completed(c)) for key, c in counts.items()]
 
