@@ -28,7 +28,15 @@ from sqlalchemy.orm import Session
 from domain import periods
 from domain.sql import CompiledOnce, insert_for, scoped
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
-from models import CHANNELS, Dossier, FigureMonth, FigureMonthRow, Payment, ReportDay
+from models import (
+    CHANNELS,
+    Dossier,
+    FigureMonth,
+    FigureMonthRow,
+    Payment,
+    ReportDay,
+    ReportMonth,
+)
 
 RECEIVED = "received:"  # + channel
 CLOSED, IN_TIME, FEES = "closed", "in_time", "fees"
@@ -60,31 +68,43 @@ def count(session, first: dt.date, last: dt.date, agency_ids=None) -> dict:
 
 def _count_days(session, first: dt.date, last: dt.date, agency_ids, out: dict) -> None:
     """Received by channel, closed and closed in time (early or on time), fees, by month and
-    agency: a sum of the report_day rows of [first, last] (a month costs its days' rows, not its
-    dossiers and payments). Summed by day in SQL, in the order of report_day's key (no month
-    expression a row: half the cost), then by month here."""
-    R = ReportDay
-    stmt = (
-        select(
-            R.day,
-            R.agency_id,
-            *(func.sum(R.__table__.c[f"received_{c}"]) for c in CHANNELS),
-            func.sum(R.resolved_early + R.resolved_on_time + R.resolved_late),
-            func.sum(R.resolved_early + R.resolved_on_time),
-            func.sum(R.fees_vnd),
+    agency: the whole months of [first, last] summed from their report_month rows (kept equal to
+    report_day's sums, domain/report_months.py), the days around them from report_day, by day
+    (in the order of its key: no month expression a row), then by month here."""
+    whole = periods.whole_months(first, last)
+    if whole is None:
+        parts = [(ReportDay, ReportDay.day, first, last)]
+    else:
+        first_month, last_month = whole
+        parts = [
+            (ReportDay, ReportDay.day, first, first_month - dt.timedelta(days=1)),
+            (ReportMonth, ReportMonth.month, first_month, last_month),
+            (ReportDay, ReportDay.day, periods.add_months(last_month, 1), last),
+        ]
+    for table, column, part_first, part_last in parts:
+        if part_first > part_last:
+            continue
+        stmt = (
+            select(
+                column,
+                table.agency_id,
+                *(func.sum(table.__table__.c[f"received_{c}"]) for c in CHANNELS),
+                func.sum(table.resolved_early + table.resolved_on_time + table.resolved_late),
+                func.sum(table.resolved_early + table.resolved_on_time),
+                func.sum(table.fees_vnd),
+            )
+            .where(column >= part_first, column <= part_last)
+            .group_by(column, table.agency_id)
         )
-        .where(R.day >= first, R.day <= last)
-        .group_by(R.day, R.agency_id)
-    )
-    for day, agency, *n in session.execute(scoped(stmt, R.agency_id, agency_ids)):
-        key = month_key(day)
-        *received, closed, in_time, fees = (int(v or 0) for v in n)
-        for channel, value in zip(CHANNELS, received):
-            _add(out, (key, agency, f"{RECEIVED}{channel}"), value)
-        if closed:  # in time stored beside closed, even when none was
-            _add(out, (key, agency, CLOSED), closed)
-            out[(key, agency, IN_TIME)] = out.get((key, agency, IN_TIME), 0) + in_time
-        _add(out, (key, agency, FEES), fees)
+        for day, agency, *n in session.execute(scoped(stmt, table.agency_id, agency_ids)):
+            key = month_key(day)
+            *received, closed, in_time, fees = (int(v or 0) for v in n)
+            for channel, value in zip(CHANNELS, received):
+                _add(out, (key, agency, f"{RECEIVED}{channel}"), value)
+            if closed:  # in time stored beside closed, even when none was
+                _add(out, (key, agency, CLOSED), closed)
+                out[(key, agency, IN_TIME)] = out.get((key, agency, IN_TIME), 0) + in_time
+            _add(out, (key, agency, FEES), fees)
 
 
 def _add(out: dict, key: tuple, value: int) -> None:

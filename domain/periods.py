@@ -301,6 +301,15 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def whole_months(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date] | None:
+    """(first day of the first, first day of the last) of the calendar months whole within
+    [from, to], or None when there is none."""
+    first_month = date_from if date_from.day == 1 else add_months(date_from, 1)
+    after = date_to + dt.timedelta(days=1)
+    last_month = add_months(after if after.day == 1 else date_to, -1)
+    return (first_month, last_month) if first_month <= last_month else None
+
+
 def last_months(end: dt.date, count: int) -> Period:
     """The `count` months up to `end` (from the first of the first month)."""
     return Period.between(add_months(end, -(count - 1)), end)

@@ -335,11 +335,10 @@ def period_query(date_from: dt.date, date_to: dt.date) -> tuple:
     The statement has only the parts the period has (a calendar month, quarter or year: its
     months alone): PostgreSQL then plans it once for all periods of that shape (a prepared
     statement's generic plan) instead of planning the three parts at every report."""
-    first_month = date_from if date_from.day == 1 else periods.add_months(date_from, 1)
-    after = date_to + ONE_DAY
-    last_month = periods.add_months(after if after.day == 1 else date_to, -1)
-    if first_month > last_month:  # no whole month: every day from report_day
+    months = periods.whole_months(date_from, date_to)
+    if months is None:  # no whole month: every day from report_day
         return _period_statement(False, True, False), {"first": date_from, "head_last": date_to}
+    first_month, last_month = months
     head_last, tail_first = first_month - ONE_DAY, periods.add_months(last_month, 1)
     params = {"first_month": first_month, "last_month": last_month}
     head, tail = date_from <= head_last, tail_first <= date_to

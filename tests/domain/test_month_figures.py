@@ -10,7 +10,7 @@ import random
 from sqlalchemy import insert, select
 
 from domain import month_figures as mf
-from domain import report_days
+from domain import periods, report_days
 from domain.sql import gather_statistics
 from models import Agency, Dossier, FigureMonthRow, Payment, Procedure, db
 from tests.support import statements_of
@@ -161,6 +161,29 @@ def test_kept_months_equal_counting_after_random_changes(app):
             assert counted == mf.count(db.session, FIRST, TODAY), kind
 
 
+def test_whole_months_are_summed_as_their_days(app):
+    """A whole month is read from report_month (kept by triggers on report_day), the days
+    around it from report_day: after random changes, each month read whole equals the same
+    month read as two runs of days (no whole month in either)."""
+    with app.app_context():
+        rng, agencies, procedures = seeded(11, 200)
+        for _ in range(30):
+            change(rng, procedures, agencies)
+        whole = mf.count(db.session, FIRST, END_OF_YEAR)
+        by_days: dict = {}
+        for month in range(12):
+            start = periods.add_months(FIRST, month)
+            end = periods.add_months(start, 1) - dt.timedelta(days=1)
+            for first, last in ((start, start), (start + dt.timedelta(days=1), end)):
+                for key, value in mf.count(db.session, first, last).items():
+                    by_days[key] = by_days.get(key, 0) + value
+        assert whole and whole == by_days
+        sent = statements_of(app, lambda: mf.count(db.session, FIRST, END_OF_YEAR))
+        assert [s for s in sent if "FROM report_month" in s] and not [
+            s for s in sent if "FROM report_day" in s
+        ]
+
+
 def test_a_removed_dossier_makes_its_months_stale(app):
     """A dossier removed from the database (not a screen's way: dossiers are withdrawn, not
     deleted; an import undone or a repair in the shell) leaves no count behind."""
@@ -207,13 +230,13 @@ def test_kept_months_are_read_without_the_dossiers(app):
         for _ in range(2):  # the version rows, then the figures
             mf.keep(db.session, mf.figures(db.session, FIRST, END_OF_YEAR)[1])
         sent = statements_of(app, lambda: mf.figures(db.session, FIRST, END_OF_YEAR))
-        counting = ("dossier", "payment", "report_day")
+        counting = ("dossier", "payment", "report_day", "report_month")
         assert len(sent) == 2 and not [s for s in sent if any(t in s for t in counting)]
         # Only the month not whole within the window is counted: one sum of its days' counts
         # and fees, neither the dossiers nor the payments read.
         sent = statements_of(app, lambda: mf.figures(db.session, FIRST, TODAY))
         assert len([s for s in sent if "FROM report_day" in s]) == 1
-        assert not [s for s in sent if "FROM dossier" in s or "FROM payment" in s]
+        assert not [s for s in sent if any(f"FROM {t}" in s for t in counting[:2] + counting[3:])]
 
 
 def test_writes_past_the_orm_are_forgotten(app):

@@ -351,3 +351,13 @@ def test_totals_pages_read_the_period_once(app, client, login_as):
     assert "Ngày kết thúc kỳ báo cáo trước ngày bắt đầu." in html and default in html
     html = client.get("/postal/totals/?from=31/02/2019&to=01/03/2019").get_data(as_text=True)
     assert "Không phải ngày: 31/02/2019" in html and default in html
+
+
+def test_whole_months_within_a_span():
+    D = dt.date
+    assert periods.whole_months(D(2019, 1, 1), D(2019, 12, 31)) == (D(2019, 1, 1), D(2019, 12, 1))
+    assert periods.whole_months(D(2019, 1, 15), D(2019, 3, 14)) == (D(2019, 2, 1), D(2019, 2, 1))
+    assert periods.whole_months(D(2019, 3, 1), D(2019, 3, 31)) == (D(2019, 3, 1), D(2019, 3, 1))
+    assert periods.whole_months(D(2019, 1, 2), D(2019, 1, 31)) is None
+    assert periods.whole_months(D(2019, 12, 15), D(2020, 1, 14)) is None
+    assert periods.whole_months(D(2020, 2, 1), D(2020, 2, 28)) is None  # 29 days that year
