@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from domain import periods
-from domain.sql import CompiledOnce, insert_for, scoped
+from domain.sql import CompiledOnce, insert_for, insert_rows, scoped
 from domain.status import CLOSED_STATUSES, NOT_RECEIVED_STATUSES, RESOLVED_STATUSES
 from models import (
     CHANNELS,
@@ -229,6 +229,7 @@ def keep_versions(session, table, key: str, pending: list) -> None:
     filled = version), the rows replacing the key's; a key without a version row gets one
     (stored next time)."""
     insert = insert_for(session)
+    claimed: dict = {}  # rows table: ([keys claimed], [their rows])
     for value, version, tables in pending:
         if version is None:
             session.execute(
@@ -237,17 +238,20 @@ def keep_versions(session, table, key: str, pending: list) -> None:
                 .on_conflict_do_nothing(index_elements=[key])
             )
             continue
-        claimed = session.execute(
+        if not session.execute(
             update(table)
             .where(table.c[key] == value, table.c.version == version)
             .values(filled=version)
-        ).rowcount
-        if not claimed:
+        ).rowcount:
             continue  # changed meanwhile: counted again by a later view
         for rows_table, rows in tables.items():
-            session.execute(rows_table.delete().where(rows_table.c[key] == value))
-            if rows:
-                session.execute(rows_table.insert(), rows)
+            keys, kept = claimed.setdefault(rows_table, ([], []))
+            keys.append(value)
+            kept.extend(rows)
+    # The claimed keys' rows replaced, a statement a table for them all.
+    for rows_table, (keys, rows) in claimed.items():
+        session.execute(rows_table.delete().where(rows_table.c[key].in_(keys)))
+        insert_rows(session, rows_table, rows)
 
 
 def forget(session, months) -> None:

@@ -5,6 +5,7 @@ dialect's construct from the session."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import weakref
@@ -280,6 +281,25 @@ def insert_for(session):
     """The dialect's INSERT construct, which has `on_conflict_do_nothing` and
     `on_conflict_do_update` (both dialects)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def insert_rows(session, table, rows: list[dict]) -> None:
+    """INSERT of many rows (dicts with the same keys): on PostgreSQL one statement whose values
+    are one array a column, unnested (psycopg's executemany costs a message and its Python a
+    row: thousands of rows took tens of milliseconds); on SQLite executemany (in C)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    columns = tuple(rows[0])
+    session.execute(_unnest_insert(table, columns), {c: [r[c] for r in rows] for c in columns})
+
+
+@functools.cache  # built once per table and columns
+def _unnest_insert(table, columns: tuple):
+    arrays = (func.unnest(bindparam(c, type_=ARRAY(table.c[c].type))) for c in columns)
+    return table.insert().from_select(list(columns), select(*arrays))
 
 
 class CompiledOnce:
