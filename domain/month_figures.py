@@ -2,9 +2,9 @@
 dossiers a year): per month and agency, the dossiers received (by channel), closed, closed early
 or on time, and the fees collected (figures named received:<channel>, closed, in_time, fees).
 
-A whole month's figures are summed once from the report's per-day counts (report_day: the
-report's rules and the fees of its payments, kept current by domain/report_days.py), and kept
-in figure_month_row. A change to a dossier or a payment (added, changed, removed) raises the
+A whole month's figures are summed once from the report's counts of that month (report_month,
+the sums of the per-day counts report_day: the report's rules and the fees of its payments,
+kept current by domain/report_days.py and report_months.py), and kept in figure_month_row. A change to a dossier or a payment (added, changed, removed) raises the
 version of each month whose figures it changes, in the same transaction (an ORM event, below):
 for a dossier, the months where what it adds differs before and after the change (its
 acceptance month when it becomes received or not, or changes agency or channel; its closing
