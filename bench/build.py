@@ -25,7 +25,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from domain import report_days  # noqa: E402
+from domain import report_days, sql  # noqa: E402
 from models import Dossier, db  # noqa: E402
 from seed.common import analyze  # noqa: E402
 from seed.demo import load_demo  # noqa: E402
@@ -76,6 +76,7 @@ def bench_app(url: str):
 
 def pg_reachable(url: str) -> bool:
     try:
+        sql.create_database(url)  # a new machine: the server answers, the database is made
         with create_engine(url).connect():
             return True
     except Exception:  # noqa: BLE001 - no server, no database: SQLite only

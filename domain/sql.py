@@ -10,7 +10,19 @@ import json
 import re
 import weakref
 
-from sqlalchemy import Date, Integer, String, any_, bindparam, case, cast, func, select, text
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    make_url,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -436,3 +448,22 @@ def gather_statistics(session, tables: tuple[str, ...] = ()) -> None:
             session.execute(text(f'ANALYZE "{name}"' if name else "ANALYZE"))
     else:
         session.execute(text(f"ANALYZE {names}" if names else "ANALYZE"))
+
+
+def create_database(url: str) -> bool:
+    """CREATE DATABASE for the PostgreSQL database of `url` when it is missing (connected to the
+    server's maintenance database `postgres`); True when it was created. The tests' worker
+    databases and the bench's bench_1m are made this way on a new machine."""
+    import psycopg  # noqa: PLC0415 - psycopg only where PostgreSQL is used
+
+    target = make_url(url)
+    admin = target.set(database="postgres", drivername="postgresql")
+    with psycopg.connect(
+        admin.render_as_string(hide_password=False), connect_timeout=3, autocommit=True
+    ) as conn:
+        if conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)
+        ).fetchone():
+            return False
+        conn.execute(f'CREATE DATABASE "{target.database}"')
+        return True

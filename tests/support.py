@@ -26,6 +26,7 @@ if str(ROOT) not in sys.path:
 
 from app import create_app  # noqa: E402
 from domain import report_days  # noqa: E402
+from domain.sql import create_database  # noqa: E402
 from models import ReportDay, ReportMonth, db  # noqa: E402
 
 IN_CI = os.environ.get("CI") == "true"
@@ -75,21 +76,13 @@ def libpq_url(url: str) -> str:
 
 
 def ensure_pg_database(url: str) -> None:
-    """CREATE DATABASE for a worker's database when it is missing (connected to the server's
-    maintenance database `postgres`). A test database commits without waiting for the WAL
-    flush (synchronous_commit=off: a crash could lose the last commits, nothing else changes;
-    every connection, a subprocess's too, sees each commit as before)."""
-    target = make_url(url)
-    admin = target.set(database="postgres", drivername="postgresql")
-    with psycopg.connect(
-        admin.render_as_string(hide_password=False), connect_timeout=3, autocommit=True
-    ) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{target.database}"')
-        conn.execute(f'ALTER DATABASE "{target.database}" SET synchronous_commit = off')
+    """A worker's database, created when missing (domain.sql.create_database). A test database
+    commits without waiting for the WAL flush (synchronous_commit=off: a crash could lose the
+    last commits, nothing else changes; every connection, a subprocess's too, sees each commit
+    as before)."""
+    create_database(url)
+    with psycopg.connect(libpq_url(url), connect_timeout=3, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{make_url(url).database}" SET synchronous_commit = off')
 
 
 def pg_reachable(url: str = PG_URL) -> str | None:
