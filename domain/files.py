@@ -552,6 +552,24 @@ def attach(
     return attachment
 
 
+def attach_all(
+    session,
+    dossier,
+    items: list[tuple[Checked, str]],
+    files_dir,
+    user,
+    now: dt.datetime,
+    document=None,
+    kind: str = "scan",
+) -> list:
+    """`attach` for each (checked file, name) sent together, in order; the first refusal stops
+    (the caller rolls back: all or nothing)."""
+    return [
+        attach(session, dossier, checked, name, files_dir, user, now, document, kind)
+        for checked, name in items
+    ]
+
+
 def withdraw(session, attachment, user, now: dt.datetime, reason: str | None) -> None:
     """Mark a wrong file withdrawn (it stays, with who, when and why)."""
     reason = (reason or "").strip()
