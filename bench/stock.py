@@ -11,21 +11,13 @@ from flask_admin.contrib.sqla import ModelView
 from flask_babel import Babel
 
 from models import Dossier, db
+from views.dossiers import DossierView
 
 
 class StockDossierView(ModelView):
     page_size = 20
     can_export = True
-    column_list = (
-        "code",
-        "applicant_name",
-        "procedure",
-        "agency",
-        "channel",
-        "status",
-        "accepted_at",
-        "due_date",
-    )
+    column_list = DossierView.column_list  # the same columns as the list it is compared with
     column_searchable_list = ("code", "applicant_name", "id_number", "phone")
     column_filters = ("agency.name", "status", "channel", "accepted_at")
     column_default_sort = ("accepted_at", True)

@@ -413,9 +413,21 @@ def import_catalog(
     _check_agencies(parsed.get("agencies", []), stored, sheet.get("agencies"))
     _check_fields(parsed.get("fields", []), stored, file, sheet.get("fields"))
     _check_procedures(parsed.get("procedures", []), stored, file, sheet.get("procedures"))
-    _check_fee_items(parsed.get("fee_items", []), stored, file, sheet.get("fee_items"))
-    _check_procedure_documents(
-        parsed.get("procedure_documents", []), stored, file, sheet.get("procedure_documents")
+    _check_procedure_rows(
+        parsed.get("fee_items", []),
+        stored.fee_items,
+        lambda v: (v.get("procedure_code"), v.get("kind"), v.get("name")),
+        stored,
+        file,
+        sheet.get("fee_items"),
+    )
+    _check_procedure_rows(
+        parsed.get("procedure_documents", []),
+        stored.documents,
+        lambda v: (v.get("procedure_code"), v.get("position")),
+        stored,
+        file,
+        sheet.get("procedure_documents"),
     )
 
     for entity in ENTITIES:
@@ -549,9 +561,7 @@ def _check_fields(
     rows: list[RowResult], stored: _Stored, file: _FileCodes, sheet: str | None
 ) -> None:
     for result in rows:
-        code = result.values.get("agency_code")
-        if code and code not in stored.agencies and code not in file.agencies:
-            _error(result, sheet, f"không có cơ quan mã {code}", f"unknown agency code {code}")
+        _check_ref(result, sheet, "agency", result.values.get("agency_code"), stored, file)
         _compare(
             result,
             stored.fields.get(result.values.get("code")),
@@ -581,14 +591,7 @@ def _check_procedures(
                 f"cột level: {ABOLISHED_MESSAGE_VI}",
                 f"column level: {ABOLISHED_MESSAGE}",
             )
-        agency_code = values.get("agency_code")
-        if agency_code and agency_code not in stored.agencies and agency_code not in file.agencies:
-            _error(
-                result,
-                sheet,
-                f"không có cơ quan mã {agency_code}",
-                f"unknown agency code {agency_code}",
-            )
+        _check_ref(result, sheet, "agency", values.get("agency_code"), stored, file)
         if values.get("field_code"):
             _check_procedure_field(result, stored, file, sheet)
         _check_time_limit(result, stored.procedures.get(code), sheet)
@@ -630,10 +633,7 @@ def _check_procedure_field(
 ) -> None:
     """The procedure's field exists and belongs to the procedure's agency (after the file)."""
     code, field_code = result.values.get("code"), result.values["field_code"]
-    if field_code not in stored.fields and field_code not in file.fields:
-        _error(
-            result, sheet, f"không có lĩnh vực mã {field_code}", f"unknown field code {field_code}"
-        )
+    if not _check_ref(result, sheet, "field", field_code, stored, file):
         return
     proc_agency = result.values.get("agency_code") or (
         stored.procedures[code].agency.code if code in stored.procedures else None
@@ -648,44 +648,42 @@ def _check_procedure_field(
         )
 
 
-def _check_fee_items(
-    rows: list[RowResult], stored: _Stored, file: _FileCodes, sheet: str | None
-) -> None:
-    for result in rows:
-        values = result.values
-        proc_code = values.get("procedure_code")
-        if proc_code and proc_code not in stored.procedures and proc_code not in file.procedures:
-            _error(
-                result,
-                sheet,
-                f"không có thủ tục mã {proc_code}",
-                f"unknown procedure code {proc_code}",
-            )
-        key = (proc_code, values.get("kind"), values.get("name"))
-        _compare(
-            result,
-            stored.fee_items.get(key),
-            refs={"procedure_code": lambda f, code=proc_code: code},
-        )
+# What a row may point to: (its name in the Vietnamese message, the codes stored, in the file).
+_REFS = {
+    "agency": ("cơ quan", lambda stored: stored.agencies, lambda file: file.agencies),
+    "field": ("lĩnh vực", lambda stored: stored.fields, lambda file: file.fields),
+    "procedure": ("thủ tục", lambda stored: stored.procedures, lambda file: file.procedures),
+}
 
 
-def _check_procedure_documents(
-    rows: list[RowResult], stored: _Stored, file: _FileCodes, sheet: str | None
+def _check_ref(
+    result: RowResult, sheet: str | None, kind: str, code, stored: _Stored, file: _FileCodes
+) -> bool:
+    """A code given must be stored or come in the file; False (and reported) when it is not."""
+    vi, stored_codes, file_codes = _REFS[kind]
+    if code and code not in stored_codes(stored) and code not in file_codes(file):
+        _error(result, sheet, f"không có {vi} mã {code}", f"unknown {kind} code {code}")
+        return False
+    return True
+
+
+def _check_procedure_rows(
+    rows: list[RowResult],
+    stored_rows: dict,
+    key_of,
+    stored: _Stored,
+    file: _FileCodes,
+    sheet: str | None,
 ) -> None:
+    """Rows that belong to a procedure (fee items, documents): the procedure exists, and the
+    row is compared with the stored one of the same key (`key_of` its values)."""
     for result in rows:
         proc_code = result.values.get("procedure_code")
-        if proc_code and proc_code not in stored.procedures and proc_code not in file.procedures:
-            _error(
-                result,
-                sheet,
-                f"không có thủ tục mã {proc_code}",
-                f"unknown procedure code {proc_code}",
-            )
-        key = (proc_code, result.values.get("position"))
+        _check_ref(result, sheet, "procedure", proc_code, stored, file)
         _compare(
             result,
-            stored.documents.get(key),
-            refs={"procedure_code": lambda d, code=proc_code: code},
+            stored_rows.get(key_of(result.values)),
+            refs={"procedure_code": lambda _row, code=proc_code: code},
         )
 
 

@@ -468,6 +468,28 @@ def store(files_dir: str | os.PathLike, checked: Checked) -> Path:
     return target
 
 
+def find_stored(session, sha256: str) -> StoredFile | None:
+    """The row of a content already stored, by its SHA-256 (one row per content)."""
+    return session.scalar(select(StoredFile).where(StoredFile.sha256 == sha256))
+
+
+def keep_stored(
+    session, files_dir: str | os.PathLike, checked: Checked, stored: StoredFile | None
+) -> StoredFile:
+    """Put the content on disk, then its row when `stored` (what `find_stored` found) is None:
+    a row never points to a missing file. Not flushed: the caller flushes with its own rows."""
+    store(files_dir, checked)
+    if stored is None:
+        stored = StoredFile(
+            sha256=checked.sha256,
+            size=checked.size,
+            media_type=checked.media_type,
+            pages=checked.pages,
+        )
+        session.add(stored)
+    return stored
+
+
 # ---- attachments ------------------------------------------------------------------------------
 
 
@@ -512,18 +534,10 @@ def attach(
                 N_("An electronic result can be attached only once the dossier is resolved.")
             )
         document = None
-    stored = session.scalar(select(StoredFile).where(StoredFile.sha256 == checked.sha256))
+    stored = find_stored(session, checked.sha256)
     if stored is not None and _attached(session, stored, dossier, kind, document):
         raise FileRefused(ALREADY_ATTACHED, name=name)
-    store(files_dir, checked)
-    if stored is None:
-        stored = StoredFile(
-            sha256=checked.sha256,
-            size=checked.size,
-            media_type=checked.media_type,
-            pages=checked.pages,
-        )
-        session.add(stored)
+    stored = keep_stored(session, files_dir, checked, stored)
     attachment = DossierFile(
         dossier=dossier,
         document=document,
@@ -536,6 +550,24 @@ def attach(
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def attach_all(
+    session,
+    dossier,
+    items: list[tuple[Checked, str]],
+    files_dir,
+    user,
+    now: dt.datetime,
+    document=None,
+    kind: str = "scan",
+) -> list:
+    """`attach` for each (checked file, name) sent together, in order; the first refusal stops
+    (the caller rolls back: all or nothing)."""
+    return [
+        attach(session, dossier, checked, name, files_dir, user, now, document, kind)
+        for checked, name in items
+    ]
 
 
 def withdraw(session, attachment, user, now: dt.datetime, reason: str | None) -> None:

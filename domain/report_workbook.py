@@ -727,13 +727,8 @@ OFFICIAL_COLUMNS = (
     ("received_online", "Trong đó: Trực tuyến", 0),
     ("received_direct_postal", "Trong đó: Trực tiếp, dịch vụ bưu chính", 0),
     ("carried_over", "Từ kỳ trước", 0),
-    ("resolved_total", "Tổng số", 1),
-    ("resolved_early", "Trước hạn", 1),
-    ("resolved_on_time", "Đúng hạn", 1),
-    ("resolved_late", "Quá hạn", 1),
-    ("pending_total", "Tổng số", 2),
-    ("pending_in_time", "Trong hạn", 2),
-    ("pending_overdue", "Quá hạn", 2),
+    # Resolved and pending (groups 1 and 2): form 06a's own columns, in its order.
+    *(column for column in FORM_COLUMNS if column[2] > 0),
 )
 OFFICIAL_TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
 METHOD_TEXTS = {

@@ -393,22 +393,15 @@ class DueDates:
 
     def __init__(self, calendar: WorkingCalendar | None = None):
         self.calendar = calendar or WorkingCalendar()
-        self._due: dict[tuple[dt.date, int], dt.date] = {}
-        self._nth: dict[tuple[dt.date, int], dt.date] = {}
+        # Each answer kept, per calendar (this object's): unbounded, the seed's days are few.
+        self._due = lru_cache(maxsize=None)(self.calendar.due_date)
+        self._nth = lru_cache(maxsize=None)(self.calendar.nth_working_day_after)
 
     def due(self, day: dt.date, days: int) -> dt.date:
-        key = (day, days)
-        value = self._due.get(key)
-        if value is None:
-            value = self._due[key] = self.calendar.due_date(day, days)
-        return value
+        return self._due(day, days)
 
     def nth(self, day: dt.date, n: int) -> dt.date:
-        key = (day, n)
-        value = self._nth.get(key)
-        if value is None:
-            value = self._nth[key] = self.calendar.nth_working_day_after(day, n)
-        return value
+        return self._nth(day, n)
 
     def working_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
         days, day = [], first

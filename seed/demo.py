@@ -826,23 +826,17 @@ class DemoBuilder:
         r = self.rng
         business = d["agency"]["code"] in ("SKHDT", "SCT", "SXD", "STNMT", "BQLKKT", "STTTT")
         if business and r.random() < 0.7:
-            name, tax, phone, address = self.people.company()
-            d.update(
-                applicant_name=name,
-                applicant_kind="business",
-                id_number=tax,
-                phone=phone,
-                address=address,
-            )
+            kind, who = "business", self.people.company()  # its id_number: the tax code
         else:
-            name, id_number, phone, address = self.people.person()
-            d.update(
-                applicant_name=name,
-                applicant_kind="citizen",
-                id_number=id_number,
-                phone=phone,
-                address=address,
-            )
+            kind, who = "citizen", self.people.person()
+        name, id_number, phone, address = who
+        d.update(
+            applicant_name=name,
+            applicant_kind=kind,
+            id_number=id_number,
+            phone=phone,
+            address=address,
+        )
         d["email"] = (
             (
                 f"{normalize_search(d['applicant_name']).replace(' ', '.')[:30]}"

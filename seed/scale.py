@@ -33,7 +33,6 @@ from models import (
     Payment,
     Procedure,
     StaffRating,
-    StoredFile,
     user_agency,
 )
 from seed.common import (
@@ -179,17 +178,10 @@ def sample_pdfs(session, files_dir) -> tuple[list[int], list[int]]:
         out = io.BytesIO()
         writer.write(out)
         checked = files.check_content(out.getvalue(), f"{kind}.pdf")
-        files.store(files_dir, checked)
-        stored = session.scalar(select(StoredFile).where(StoredFile.sha256 == checked.sha256))
-        if stored is None:
-            stored = StoredFile(
-                sha256=checked.sha256,
-                size=checked.size,
-                media_type=checked.media_type,
-                pages=checked.pages,
-            )
-            session.add(stored)
-            session.flush()
+        stored = files.keep_stored(
+            session, files_dir, checked, files.find_stored(session, checked.sha256)
+        )
+        session.flush()  # the new row's id (nothing to do for a row found)
         ids[kind].append(stored.id)
     return ids["scan"], ids["result"]
 

@@ -193,20 +193,18 @@ class DossierIntakeMixin:
             document = None if target is None else documents.get(target)
             if target is not None and document is None:  # (refused in validate_form)
                 raise ValidationError(gettext("This document is not one of the dossier's."))
-            for item, name in items:
-                try:
-                    df.attach(
-                        db.session,
-                        dossier,
-                        item,
-                        name,
-                        current_app.settings.files_dir,
-                        user,
-                        dossier.accepted_at,
-                        document=document,
-                    )
-                except df.FileRefused as exc:
-                    raise ValidationError(refusal(exc)) from exc
+            try:
+                df.attach_all(
+                    db.session,
+                    dossier,
+                    items,
+                    current_app.settings.files_dir,
+                    user,
+                    dossier.accepted_at,
+                    document=document,
+                )
+            except df.FileRefused as exc:
+                raise ValidationError(refusal(exc)) from exc
 
     def accept_at_intake(self, dossier) -> None:
         """The new dossier accepted (its code, due date) with the papers received: the ticked

@@ -182,18 +182,16 @@ def upload_view():
     now = clock.now()
     for attempt in (1, 2):
         try:
-            for item, name in checked:
-                df.attach(
-                    db.session,
-                    dossier,
-                    item,
-                    name,
-                    current_app.settings.files_dir,
-                    user,
-                    now,
-                    document=document,
-                    kind=kind,
-                )
+            df.attach_all(
+                db.session,
+                dossier,
+                checked,
+                current_app.settings.files_dir,
+                user,
+                now,
+                document=document,
+                kind=kind,
+            )
             db.session.commit()
             break
         except df.FileRefused as exc:
