@@ -9,6 +9,7 @@ import functools
 
 from sqlalchemy import tuple_
 
+from domain.sql import constant
 from views.access import parse_id
 
 
@@ -66,7 +67,9 @@ class KeyPlan:
         return run(
             ("first", offset, limit),
             lambda: (
-                self._ordered(query().order_by(None), self.desc).offset(offset or None).limit(limit)
+                self._ordered(query().order_by(None), self.desc)
+                .offset(constant(offset) if offset else None)
+                .limit(constant(limit))
             ),
         )
 
@@ -95,7 +98,7 @@ class KeyPlan:
         """Up to `limit` rows of one segment past the cursor (`starts`: the cursor's own
         segment), in the direction of travel."""
         return self._segment(query().order_by(None), cursor, travel_desc, segment, starts).limit(
-            limit
+            constant(limit)
         )
 
     def _segment(self, query, cursor, travel_desc: bool, segment: str, starts: bool):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 
+from domain.sql import constant
 from views.list_select import built_anew, list_statements, read, searched_and_filtered
 
 # Per list (screen, search, filters, scope, bound): whether its count was past the bound the
@@ -23,12 +24,12 @@ def _keys(query):
 
 def _past(query, limit: int):
     """The first row past the bound (its key), if any."""
-    return _keys(query).offset(limit).limit(1).statement
+    return _keys(query).offset(constant(limit)).limit(constant(1)).statement
 
 
 def _counted(query, limit: int):
     """The number of rows up to limit + 1."""
-    return select(func.count()).select_from(_keys(query).limit(limit + 1).subquery())
+    return select(func.count()).select_from(_keys(query).limit(constant(limit + 1)).subquery())
 
 
 _NOT_READ = object()

@@ -184,3 +184,26 @@ def test_a_kept_list_reads_its_count_with_its_rows(app, client, login_as, world)
     count, reads = page()  # known past the bound: whether a row lies past it
     assert count.startswith("Hơn 30 ") and len(reads) == 1, (count, reads)
     assert "offset" in reads[0].lower()
+
+
+def test_a_lists_limits_are_written_in_its_statements(app, client, login_as, world):
+    """LIMIT and OFFSET as numbers in the SQL, not parameters: PostgreSQL keeps one plan for a
+    kept statement instead of planning it for its values on every page (domain/sql.constant).
+    The first page, the count past the bound, a page by cursor and a numbered page."""
+    _newest_first(app, world)  # 24 dossiers
+    app.config["LIST_COUNT_LIMIT"] = 10
+    login_as("manager")
+    first = client.get("/dossier/?page_size=20").get_data(as_text=True)
+    pages = [(10, "/dossier/?page_size=20"), (10, _link(first, "next"))]
+    pages.append((100, "/dossier/?page_size=20&page=1"))  # within the bound: numbered pages
+    for bound, url in pages:
+        app.config["LIST_COUNT_LIMIT"] = bound
+        statements = statements_of(app, lambda u=url: client.get(u))
+        reads = [s for s in statements if s.lstrip().upper().startswith("SELECT DOSSIER.")]
+        assert reads, (url, statements)
+        for sql in reads:
+            limits = re.findall(r"\b(LIMIT|OFFSET) (\d+|[?]|%\([a-z_0-9]+\)s)", sql)
+            assert limits, sql
+            # SQLite's dialect writes OFFSET ? (0) after every LIMIT: nothing to plan there.
+            sent = [v for kind, v in limits if not v.isdigit() and (kind, v) != ("OFFSET", "?")]
+            assert sent == [], (url, sql)
