@@ -283,6 +283,13 @@ def from_dates(date_from, date_to, default: Period) -> Period:
     return Period.between(start, end)
 
 
+def counted_until(date_from: dt.date, date_to: dt.date, today: dt.date) -> dt.date:
+    """The last day a report counts: the period's end, or today while the period runs. Nothing
+    closes after today, and a dossier due later in the period is not late yet: measured at the
+    period's end it would count overdue. A period that has not started keeps its end."""
+    return today if date_from <= today < date_to else date_to
+
+
 def year_to_date(today: dt.date) -> Period:
     """1 January to today."""
     return Period.between(today.replace(month=1, day=1), today)

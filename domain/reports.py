@@ -769,10 +769,13 @@ def build_report(
     Beside the keys of §6: `method` (how outcomes are counted), `official_form` (the rows of the
     form as filed, by field and level) and `late_dossiers` (the list of late dossiers; days late
     counted in working days with `calendar`, the app's working calendar by default). `keep`:
-    stores what is open at the period's boundaries when it was counted again (figure_groups)."""
+    stores what is open at the period's boundaries when it was counted again (figure_groups).
+    A period still running is counted up to today (periods.counted_until; its "period" says
+    so)."""
     Period.between(date_from, date_to)  # refuses a period that ends before it starts
     if method not in deadlines.METHODS:
         raise ValueError(f"unknown method {method!r}")
+    date_to = periods.counted_until(date_from, date_to, clock.today())
     at, days, catalog, services, tickets, late = _period_reads(
         session, date_from, date_to, method, keep
     )

@@ -140,7 +140,8 @@ class ReportView(SecureBaseView):
     @expose("/")
     def index(self):
         period, by_field, report = self._report()
-        start, end = period.start, period.end
+        # The end counted: today while the period runs (reports.build_report).
+        start, end = period.start, dt.date.fromisoformat(report["period"]["to"])
         method = self._method()
         view = "official" if request.args.get("view") == "official" else "agencies"
         t = report["totals"]

@@ -161,8 +161,9 @@ def test_the_message_is_translated_on_the_page_and_in_the_command(app, client, l
         "/report/?preset=quarter&quarter=5&year=2019", follow_redirects=True
     ).get_data(as_text=True)
     assert "Kỳ báo cáo không hợp lệ" in html and "Quý phải là số từ 1 đến 4: 5." in html
-    this_month = periods.from_query({}, clock.today())  # shown instead
-    assert f"Từ ngày {this_month.start:%d/%m/%Y} đến ngày {this_month.end:%d/%m/%Y}" in html
+    this_month = periods.from_query({}, clock.today())  # shown instead, counted up to today
+    end = periods.counted_until(this_month.start, this_month.end, clock.today())
+    assert f"Từ ngày {this_month.start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}" in html
     result = app.test_cli_runner().invoke(args=["report", "--half", "2019-H3", "--format", "json"])
     assert result.exit_code == 2
     assert "Kỳ sáu tháng được viết dạng 2019-H1: 2019-H3." in result.output
@@ -361,3 +362,13 @@ def test_whole_months_within_a_span():
     assert periods.whole_months(D(2019, 1, 2), D(2019, 1, 31)) is None
     assert periods.whole_months(D(2019, 12, 15), D(2020, 1, 14)) is None
     assert periods.whole_months(D(2020, 2, 1), D(2020, 2, 28)) is None  # 29 days that year
+
+
+def test_a_report_counts_up_to_today_while_its_period_runs():
+    march = periods.Period.for_month(2019, 3)
+    counted = [
+        periods.counted_until(march.start, march.end, dt.date(2019, 3, day)) for day in (1, 25)
+    ]
+    assert counted == [dt.date(2019, 3, 1), dt.date(2019, 3, 25)]
+    for today in (dt.date(2019, 2, 28), dt.date(2019, 3, 31), dt.date(2019, 4, 1)):
+        assert periods.counted_until(march.start, march.end, today) == march.end

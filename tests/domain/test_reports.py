@@ -165,3 +165,16 @@ def test_period_presets():
     ]:
         with pytest.raises(ValueError):
             parser(bad)
+
+
+def test_a_running_period_is_counted_up_to_today(march, frozen_clock):
+    """March seen on 25/03: D10, due 25/03 and still open, is not late yet (measured at 31/03 it
+    would be overdue); the month so far is the report of 01/03 -> 25/03, its period says so."""
+    frozen_clock(D(2019, 3, 25))
+    with march.app_context():
+        so_far = build_report(db.session, *MARCH)
+        until_today = build_report(db.session, D(2019, 3, 1), D(2019, 3, 25))
+    assert so_far["period"] == {"from": "2019-03-01", "to": "2019-03-25"}
+    assert so_far["rows"][0]["pending_overdue"] == 0
+    assert so_far == until_today
+    assert_identity(so_far)
