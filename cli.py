@@ -246,8 +246,9 @@ def report_period(date_from, date_to, month, quarter, half, year, statutory):
     type=click.Choice(METHODS),
     default=DESIGN,
     show_default=True,
-    help="How dossiers are counted early / on time / late: design §6, or the national "
-    "portal's method (unconfirmed, docs/legal.md).",
+    help="How dossiers are counted early / on time / late: design, the center's counting (a "
+    "withdrawn or stopped dossier counts on time); national, the national portal's method "
+    "(unconfirmed, docs/legal.md).",
 )
 @click.option("--format", "fmt", type=click.Choice(("json", "xlsx")), required=True)
 @click.option(

@@ -732,7 +732,7 @@ OFFICIAL_COLUMNS = (
 )
 OFFICIAL_TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
 METHOD_TEXTS = {
-    "design": "Cách tính: theo thiết kế (design §6) — hồ sơ rút, dừng tính đúng hạn",
+    "design": "Cách tính: theo cách tính của Trung tâm — hồ sơ rút, dừng tính đúng hạn",
     "national": "Cách tính: theo Cổng DVC quốc gia (chưa được xác nhận bằng văn bản) — hồ sơ rút, "
     "dừng so với hạn; yêu cầu bổ sung quá một lần tính quá hạn",
 }

@@ -305,7 +305,8 @@ def test_official_sheet_read_back(data, tmp_path, method):
     assert "Kỳ báo cáo: Từ ngày 01/03/2026 đến ngày 31/03/2026" in texts
     assert any(
         t.startswith(
-            "Cách tính: theo " + ("thiết kế" if method == "design" else "Cổng DVC quốc gia")
+            "Cách tính: theo "
+            + ("cách tính của Trung tâm" if method == "design" else "Cổng DVC quốc gia")
         )
         for t in texts
     )
@@ -333,6 +334,9 @@ def test_official_sheet_read_back(data, tmp_path, method):
     assert total[5] == report["totals"]["carried_over"]
 
     late = [[c.value for c in r] for r in wb["Hồ sơ trễ hạn"].iter_rows()]
+    method_line = next(v for r in late for v in r if isinstance(v, str) and "Cách tính" in v)
+    assert method_line == next(t for t in texts if t.startswith("Cách tính"))
+    assert not [w for w in ("§", "design", "thiết kế") if w in method_line]
     head = next(i for i, r in enumerate(late) if r[0] == "STT")
     assert late[head][8] == "Số ngày trễ (ngày làm việc)"
     listed = [r for r in late[head + 1 :] if isinstance(r[0], int)]
@@ -414,6 +418,7 @@ def test_page_official_view_and_statutory_quarter(data, client):
     page = client.get("/report/?preset=month&month=3&year=2026&view=official&method=national")
     html = page.get_data(as_text=True)
     assert "Cách tính: theo Cổng DVC quốc gia" in html
+    assert "§" not in html and "thiết kế" not in html
     assert html.count('data-dossier="') == 4
     with data.app_context():
         create_user("staff9", "staff")

@@ -94,3 +94,45 @@ def test_download_matches_the_json(march_with_users, client, login_as):
     )
     t = EXPECTED_MARCH["totals"]
     assert total[2:5] == [t["received_total"], t["carried_over"], t["received_new"]]
+
+
+def _visible_text(html: str) -> str:
+    """The words a reader sees: no tags, attribute values (value="design") or scripts."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_counting_method_is_worded_for_its_readers(march_with_users, client, login_as):
+    """The "Cách tính" choice, the line under it and the workbook's sheets name the method in
+    words a manager and the provincial office understand, not by a section of the design."""
+    login_as("manager")
+    html = client.get("/report/?preset=month&month=2019-03").get_data(as_text=True)
+    menu = re.search(r'<select[^>]*id="method".*?</select>', html, re.S)[0]
+    options = [o.strip() for o in re.findall(r"<option[^>]*>([^<]*)</option>", menu)]
+    assert options == [
+        "Theo cách tính của Trung tâm (mặc định)",
+        "Theo Cổng DVC quốc gia (chưa xác nhận)",
+    ]
+    line = re.search(r'<p[^>]*id="report-method">(.*?)</p>', html, re.S)[1].strip()
+    assert (
+        line == "Cách tính: theo cách tính của Trung tâm: hồ sơ rút, dừng giải quyết tính đúng hạn."
+    )
+    for method, start in (
+        ("design", "Cách tính: theo cách tính của Trung tâm — hồ sơ rút, dừng tính đúng hạn"),
+        ("national", "Cách tính: theo Cổng DVC quốc gia (chưa được xác nhận bằng văn bản) — "),
+    ):
+        for view in ("", "official"):
+            page = client.get(f"/report/?preset=month&month=2019-03&method={method}&view={view}")
+            text = _visible_text(page.get_data(as_text=True))
+            for internal in ("§", "design", "Design", "thiết kế"):
+                assert internal not in text, (method, view, internal)
+        response = client.get(f"/report/xlsx?preset=month&month=2019-03&method={method}")
+        wb = openpyxl.load_workbook(io.BytesIO(response.data))
+        for sheet in ("Biểu mẫu", "Hồ sơ trễ hạn"):
+            texts = [c.value for r in wb[sheet].iter_rows() for c in r if isinstance(c.value, str)]
+            assert any(t.startswith(start) for t in texts), (method, sheet)
+        everything = [
+            c.value for ws in wb for r in ws.iter_rows() for c in r if isinstance(c.value, str)
+        ]
+        for internal in ("§", "design", "Design", "thiết kế"):
+            assert not [t for t in everything if internal in t], (method, internal)
