@@ -15,7 +15,7 @@ from flask import request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, NumberRange, Optional
 
 from domain import lifecycle as lc
 from domain.text import search_words
@@ -191,10 +191,12 @@ class DossierView(
         "return_channel": labels.choices(labels.RETURN_CHANNELS),
     }
     form_args = {
-        "applicant_name": {"validators": [DataRequired(), Length(max=255)]},
+        # (its length: the column's own check, from the model)
+        "applicant_name": {"validators": [DataRequired()]},
         "email": {"validators": [Optional(), Email()]},
         "return_channel": {"validators": [Optional()], "default": "counter"},
-        "set_count": {"validators": [DataRequired(), NumberRange(min=1, max=99)], "default": 1},
+        # The range alone says what is wrong with 0 or nothing (DataRequired took 0 for "missing").
+        "set_count": {"validators": [NumberRange(min=1, max=99)], "default": 1},
     }
     form_ajax_refs = {
         "procedure": SearchAjaxLoader(

@@ -171,6 +171,20 @@ def test_too_long_text_is_a_vietnamese_message_not_a_500(app, client, login_as, 
         assert db.session.get(Dossier, catalog["d_gt"]).status == Status.ACCEPTED
 
 
+def test_intake_says_each_problem_once_and_zero_sets_is_out_of_range(client, login_as, catalog):
+    """A long name: one "at most 255" under the field (the column's own length check and the
+    form's were both shown); 0 sets: the range, not "required" (0 is an answer)."""
+    login_as("staff")
+    form = open_form(client, "/dossier/new/")
+    form.set("procedure", catalog["p_gt"])
+    form.set("applicant_name", "A" * 256)
+    form.set("set_count", "0")
+    page = _page(form.submit(client))
+    assert page.count("Không được dài quá 255 ký tự.") == 1
+    assert "Số phải nằm trong khoảng 1 đến 99" in page
+    assert "Trường này là bắt buộc." not in page
+
+
 # ---- e-mail (item 2) ---------------------------------------------------------------------------
 
 
