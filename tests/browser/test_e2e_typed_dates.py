@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from models import Agency, Dossier, Procedure, db
-from tests.journeys.browsing import OUTPUT, log_in
+from tests.journeys.browsing import OUTPUT, add_filter, log_in
 
 pytestmark = pytest.mark.browser
 BEFORE = "000.00.20.H37-190304-0001"  # accepted before 01/06/2019
@@ -46,16 +46,9 @@ def _data(app):
 def _greater_than_filter(page):
     """A new "Ngày tiếp nhận" filter with the operator "lớn hơn"; its empty value field."""
     page.click("text=Thêm bộ lọc")
-    page.locator("a.filter", has_text="Ngày tiếp nhận").first.click()
-    row = page.locator("#filter_form tr, .filters tr").last
-    operation = row.locator("select").first
-    options = operation.locator("option")
-    greater = [
-        options.nth(i).get_attribute("value")
-        for i in range(options.count())
-        if options.nth(i).text_content().strip() == "lớn hơn"
-    ]
-    operation.select_option(greater[0], force=True)
+    row = add_filter(page, "Ngày tiếp nhận", ("lớn hơn",))
+    chosen = row.locator("select").first.evaluate("s => s.options[s.selectedIndex].text")
+    assert chosen.strip() == "lớn hơn", chosen
     field = page.locator("input.filter-val").last
     assert field.input_value() == ""
     return field

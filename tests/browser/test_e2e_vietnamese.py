@@ -36,7 +36,7 @@ from models import (
 )
 from tests.browser.watch import Watch
 from tests.import_helpers import csv_bytes
-from tests.journeys.browsing import log_in
+from tests.journeys.browsing import add_filter, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -293,18 +293,8 @@ def _open_filters(page):
     names = [links.nth(i).inner_text() for i in range(links.count())]
     date_like = [n for n in names if n.startswith(("Ngày", "Thời điểm"))]
     if date_like:
-        page.locator("a.filter", has_text=date_like[0]).first.click()
-        row = page.locator("#filter_form tr, .filters tr").last
-        operation = row.locator("select").first
         # "between" makes the picker show its two calendars and its separator.
-        options = operation.locator("option")
-        between = [
-            options.nth(i).get_attribute("value")
-            for i in range(options.count())
-            if options.nth(i).text_content().strip() in ("trong khoảng", "giữa")
-        ]
-        if between:
-            operation.select_option(between[0], force=True)
+        add_filter(page, date_like[0], ("trong khoảng", "giữa"))
         page.locator("input.filter-val").last.click()
         picker = page.locator(".daterangepicker:visible").first
         picker.locator("td.available:not(.off)").nth(2).click()

@@ -68,6 +68,23 @@ def resolve_and_return_at_the_counter(page) -> None:
     assert page.inner_text("#dossier-status") == "Đã trả kết quả"
 
 
+def add_filter(page, label: str, operators: tuple[str, ...]):
+    """A new filter of the list's column `label` (the filter menu open), with the first of
+    `operators` (as the operator list names them) that it offers; the filter's row."""
+    page.locator("a.filter", has_text=label).first.click()
+    row = page.locator("#filter_form tr, .filters tr").last
+    operation = row.locator("select").first
+    options = operation.locator("option")
+    offered = [
+        options.nth(i).get_attribute("value")
+        for i in range(options.count())
+        if options.nth(i).text_content().strip() in operators
+    ]
+    if offered:
+        operation.select_option(offered[0], force=True)
+    return row
+
+
 def settled(page) -> None:
     """The page as the person sees it: loaded (styles, scripts, images), its fonts drawn and the
     frame after. Not Playwright's "networkidle", which waits for half a second of silence after
