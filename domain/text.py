@@ -1,6 +1,7 @@
 """Text normalisation: tidying what people type or import, and accent- and case-insensitive
 search."""
 
+import re
 import unicodedata
 
 
@@ -30,3 +31,13 @@ MAX_SEARCH_WORDS = 10
 def search_words(text: str | None) -> list[str]:
     """The normalised words a search looks for, at most MAX_SEARCH_WORDS of them."""
     return normalize_search(text).split()[:MAX_SEARCH_WORDS]
+
+
+_PHONE = re.compile(r"\+?[0-9 .\-()]+")
+
+
+def is_phone_number(text: str) -> bool:
+    """A phone number as people write it: 8 to 15 digits (0912 345 678, 0205.3871.234,
+    +84 912 345 678), with spaces, dots, dashes, brackets and a leading +."""
+    text = text.strip()
+    return bool(_PHONE.fullmatch(text)) and 8 <= sum(c in "0123456789" for c in text) <= 15

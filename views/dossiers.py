@@ -52,6 +52,7 @@ from views.dossier_transitions import (
     TransitionForm,
 )
 from views.exports import XlsxExportMixin
+from views.fields import phone_number
 from views.listing import BoundedCountMixin, KeysetPagingMixin
 
 EDITORS = ("admin", "staff")
@@ -194,6 +195,7 @@ class DossierView(
         # (its length: the column's own check, from the model)
         "applicant_name": {"validators": [DataRequired()]},
         "email": {"validators": [Optional(), Email()]},
+        "phone": {"validators": [Optional(), phone_number]},
         "return_channel": {"validators": [Optional()], "default": "counter"},
         # The range alone says what is wrong with 0 or nothing (DataRequired took 0 for "missing").
         "set_count": {"validators": [NumberRange(min=1, max=99)], "default": 1},

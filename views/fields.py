@@ -16,7 +16,7 @@ from flask_admin.model.form import converts
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DateTimeField, Field, IntegerField
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from domain import levels
@@ -30,8 +30,13 @@ from domain.formatting import (
 )
 from domain.payments import parse_amount_vnd
 from domain.service import RuleError
+from domain.text import is_phone_number
 
 DATE_MESSAGE = _l("Type the date as dd/mm/yyyy, e.g. 05/12/2026.")
+PHONE_MESSAGE = _l(
+    "Type a phone number: 8 to 15 digits, with spaces, dots or dashes if you like, e.g."
+    " 0912 345 678."
+)
 TIME_MESSAGE = _l("Type the time as HH:MM, e.g. 15:00.")
 DATETIME_MESSAGE = _l("Type the date and time as dd/mm/yyyy HH:MM, e.g. 05/12/2026 14:30.")
 AMOUNT_MESSAGES = {
@@ -223,3 +228,9 @@ def levels_offered(form, obj):
 
     field.pre_validate = pre_validate
     return form
+
+
+def phone_number(form, field) -> None:
+    """A validator: the field, when filled in, is a phone number (domain.text.is_phone_number)."""
+    if field.data and not is_phone_number(field.data):
+        raise ValidationError(str(PHONE_MESSAGE))

@@ -363,3 +363,19 @@ def test_an_untidy_fee_item_name_is_the_same_item_on_reimport(app, catalog):
         assert plan.ok and plan.counts()["unchanged"] == 1, plan.counts()
         db.session.commit()
         assert db.session.scalar(select(func.count(FeeItem.id))) == 1
+
+
+@pytest.mark.parametrize(
+    "phone, saved",
+    [("0912 345 678", True), ("+84 912.345.678", True), ("abc-not-phone", False), ("0912", False)],
+)
+def test_intake_takes_a_phone_number_only(app, client, login_as, catalog, phone, saved):
+    login_as("staff")
+    form = open_form(client, "/dossier/new/")
+    form.set("procedure", catalog["p_gt"])
+    form.set("applicant_name", "Lê Văn Cường")
+    form.set("phone", phone)
+    response = form.submit(client)
+    message = "Nhập số điện thoại: 8 đến 15 chữ số"
+    assert (response.status_code == 302, message in _page(response)) == (saved, not saved)
+    assert _count(app, Dossier, Dossier.phone == phone) == int(saved)
