@@ -46,11 +46,7 @@ from views.dossier_columns import (
 )
 from views.dossier_intake import PRINT_BUTTON, DossierIntakeMixin
 from views.dossier_print import DossierPrintMixin
-from views.dossier_transitions import (
-    DossierTransitionsMixin,
-    DossierVersionMixin,
-    TransitionForm,
-)
+from views.dossier_transitions import DossierTransitionsMixin, DossierVersionMixin, TransitionForm
 from views.exports import XlsxExportMixin
 from views.fields import phone_number
 from views.listing import BoundedCountMixin, KeysetPagingMixin
@@ -192,13 +188,12 @@ class DossierView(
         "return_channel": labels.choices(labels.RETURN_CHANNELS),
     }
     form_args = {
-        # (its length: the column's own check, from the model)
-        "applicant_name": {"validators": [DataRequired()]},
+        "applicant_name": {"validators": [DataRequired()]},  # (its length: the model's check)
         "email": {"validators": [Optional(), Email()]},
         "phone": {"validators": [Optional(), phone_number]},
         "return_channel": {"validators": [Optional()], "default": "counter"},
-        # The range alone says what is wrong with 0 or nothing (DataRequired took 0 for "missing").
-        "set_count": {"validators": [NumberRange(min=1, max=99)], "default": 1},
+        # The range says what is wrong with 0 (DataRequired took it for "missing").
+        "set_count": {"validators": [NumberRange(1, 99)], "default": 1},
     }
     form_ajax_refs = {
         "procedure": SearchAjaxLoader(
