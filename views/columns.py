@@ -15,12 +15,19 @@ from markupsafe import Markup
 from sqlalchemy import BigInteger, Integer, SmallInteger, case
 
 from domain import catalog_cache
-from domain.formatting import format_date, format_datetime, format_vnd, local_to_utc
+from domain.formatting import (
+    ImpossibleDate,
+    format_date,
+    format_datetime,
+    format_vnd,
+    local_to_utc,
+)
 from domain.search_index import contains_word
 from domain.text import search_words
 from models import db
 from views import labels
 from views.access import MAX_PAGE, own_agency_ids, parse_id
+from views.fields import impossible_date_message
 from views.page_parts import FilterGroups
 
 
@@ -225,6 +232,13 @@ class ListFiltersMixin:
         return kept if filters is not None else None
 
     def get_invalid_value_msg(self, value, filter):
+        # A date typed the right way but not in the calendar: said so, as in the forms.
+        try:
+            filter.clean(value)
+        except ImpossibleDate as error:
+            return impossible_date_message(error)
+        except (ValueError, TypeError, OverflowError):
+            pass
         # The value is shown back shortened: a 10,000-character one would overflow the session
         # cookie that carries the message.
         value = str(value)
