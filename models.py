@@ -35,14 +35,15 @@ from sqlalchemy import (
     delete,
     event,
     false,
+    func,
     inspect,
     select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from domain import clock, courier_count, report_months, search_index
+from domain import catalog_codes, clock, courier_count, report_months, search_index
 from domain.status import Status
 from domain.text import normalize_search
 from transactions import commit_without_waiting
@@ -149,8 +150,17 @@ class Agency(TimestampMixin, SearchableMixin, db.Model):
     fields: Mapped[list[Field]] = relationship(back_populates="agency")
     procedures: Mapped[list[Procedure]] = relationship(back_populates="agency")
 
+    @validates("code")
+    def _code_in_capitals(self, key, value):
+        return catalog_codes.agency_code(value)
+
     def __str__(self) -> str:
         return self.short_name or self.name
+
+
+# An agency code is unique whatever the case ("stp" is STP; domain/catalog_codes.py writes it in
+# capitals): the database's guard, migration 0024.
+Index("uq_agency_code_any_case", func.upper(Agency.code), unique=True)
 
 
 class Field(TimestampMixin, SearchableMixin, db.Model):
