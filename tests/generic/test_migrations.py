@@ -8,8 +8,9 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from domain import search_index
 from domain.search_index import include_object  # its indexes are made by migration 0014
-from models import Agency, Procedure, db
+from models import Agency, Dossier, Procedure, db
 from tests.factories import create_agency
 from tests.support import ROOT
 
@@ -82,3 +83,44 @@ def test_0024_writes_agency_codes_in_capitals_and_refuses_two_that_differ_by_cas
         finally:
             upgrade(directory=MIGRATIONS)
         assert sorted(db.session.scalars(select(Agency.code))) == ["SGTVT", "SNV", "STP"]
+
+
+# ---- 0025: a dossier's phone number in its search text as digits too --------------------------
+
+
+def _found_by(word: str) -> list[str]:
+    dialect = db.engine.dialect.name
+    return sorted(
+        db.session.scalars(
+            select(Dossier.applicant_name).where(
+                search_index.contains_word(dialect, Dossier.search_text, word)
+            )
+        )
+    )
+
+
+@pytest.mark.commits  # the migrations run on a connection of their own
+def test_0025_writes_the_phone_digits_of_the_dossiers_before_it_and_the_index_follows(app):
+    with app.app_context():
+        agency = create_agency()
+        procedure = Procedure(code="1.000009", name="x", agency=agency, processing_days=1)
+        db.session.add_all(
+            [
+                Dossier(procedure=procedure, agency=agency, applicant_name=name, phone=phone)
+                for name, phone in (("A", "0912 345 678"), ("B", "0912345678"), ("C", None))
+            ]
+        )
+        db.session.commit()
+        try:
+            downgrade(directory=MIGRATIONS, revision="0024_agency_code_case")
+            assert db.session.scalar(
+                select(Dossier.search_text).where(Dossier.applicant_name == "A")
+            ) == ("a 0912 345 678")
+            assert _found_by("0912345678") == ["B"]
+            db.session.commit()
+        finally:
+            upgrade(directory=MIGRATIONS)
+        assert db.session.scalar(
+            select(Dossier.search_text).where(Dossier.applicant_name == "A")
+        ) == ("a 0912 345 678 0912345678")
+        assert _found_by("0912345678") == ["A", "B"]  # through the search index
