@@ -15,6 +15,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from domain import backup, clock, open_snapshots, periods, report_days
+from domain.catalog_codes import agency_code
 from domain.catalog_io import export_catalog_xlsx, export_catalog_zip, import_catalog
 from domain.deadlines import DESIGN, METHODS
 from domain.dossier_import import import_dossiers
@@ -45,7 +46,7 @@ def create_user(username, role, agency_codes, full_name, password_stdin):
         )
     agencies = []
     for code in agency_codes:
-        agency = db.session.scalar(select(Agency).where(Agency.code == code))
+        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code(code)))
         if agency is None:
             raise click.ClickException(f"Không có cơ quan / unknown agency: {code}")
         agencies.append(agency)

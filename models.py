@@ -35,16 +35,17 @@ from sqlalchemy import (
     delete,
     event,
     false,
+    func,
     inspect,
     select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from domain import clock, courier_count, report_months, search_index
+from domain import catalog_codes, clock, courier_count, report_months, search_index
 from domain.status import Status
-from domain.text import normalize_search
+from domain.text import searchable_text
 from transactions import commit_without_waiting
 
 
@@ -108,11 +109,14 @@ class SearchableMixin:
     """
 
     __search_fields__: tuple[str, ...] = ()
+    # Phone numbers among them, also held as their digits: found whatever the spacing typed.
+    __phone_fields__: tuple[str, ...] = ()
     search_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
 
     def refresh_search_text(self) -> None:
-        self.search_text = normalize_search(
-            " ".join(str(getattr(self, f) or "") for f in self.__search_fields__)
+        self.search_text = searchable_text(
+            (getattr(self, f) for f in self.__search_fields__),
+            (getattr(self, f) for f in self.__phone_fields__),
         )
 
 
@@ -149,8 +153,17 @@ class Agency(TimestampMixin, SearchableMixin, db.Model):
     fields: Mapped[list[Field]] = relationship(back_populates="agency")
     procedures: Mapped[list[Procedure]] = relationship(back_populates="agency")
 
+    @validates("code")
+    def _code_in_capitals(self, key, value):
+        return catalog_codes.agency_code(value)
+
     def __str__(self) -> str:
         return self.short_name or self.name
+
+
+# An agency code is unique whatever the case ("stp" is STP; domain/catalog_codes.py writes it in
+# capitals): the database's guard, migration 0024.
+Index("uq_agency_code_any_case", func.upper(Agency.code), unique=True)
 
 
 class Field(TimestampMixin, SearchableMixin, db.Model):
@@ -402,6 +415,7 @@ RESULT_BEFORE_ACCEPTANCE = "resolved_at < accepted_at"
 class Dossier(TimestampMixin, SearchableMixin, db.Model):
     __tablename__ = "dossier"
     __search_fields__ = ("code", "applicant_name", "id_number", "phone", "postal_tracking_no")
+    __phone_fields__ = ("phone",)  # (migration 0025 filled the rows before it)
     __table_args__ = (
         CheckConstraint(_in("status", STATUS_CODES), name="status"),
         CheckConstraint(_in("channel", CHANNELS), name="channel"),

@@ -11,7 +11,9 @@ import ignores):
   either one such file, or a .zip holding several of them. Export as .zip writes all of them.
 
 Rules: upsert by code (agencies, fields, procedures by `code`; a fee item by procedure code +
-kind + name; a procedure's document by procedure code + position). Nothing is deleted: rows
+kind + name; a procedure's document by procedure code + position). An agency code is read in
+capitals wherever it is given ("stp" is the agency STP: domain/catalog_codes.py), so two rows
+whose codes differ only by case are the same key. Nothing is deleted: rows
 missing from the file stay as they are. A column left out of the header leaves that attribute
 untouched; a blank cell in a present column means "empty" (text: none; yes/no: no, `active` and
 `required`: yes). References may point to rows of the same file. Every row
@@ -32,9 +34,10 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain.calendar import parse_time
+from domain.catalog_codes import agency_code
 from domain.levels import ABOLISHED_MESSAGE, ABOLISHED_MESSAGE_VI, may_choose
 from domain.procedure_documents import NAME_MAX
 from domain.spreadsheet_reader import (
@@ -79,6 +82,12 @@ ALIASES = {
     "procedure_documents": ("procedure_documents", "procedure_document"),
 }
 PROCEDURE_CODE = re.compile(r"^\d{1,2}\.\d{6}$")
+# The columns that hold an agency's code, read in capitals (domain/catalog_codes.py).
+AGENCY_CODE_COLUMNS = {
+    ("agencies", "code"),
+    ("fields", "agency_code"),
+    ("procedures", "agency_code"),
+}
 NOTES_SHEET = "huong_dan"
 
 
@@ -337,7 +346,8 @@ def _parse(column: Column, raw, entity: str = "") -> Any:
         column.name == "procedure_code" or (entity == "procedures" and column.name == "code")
     ):
         raw = f"{raw:.6f}"  # 1.00461 typed as a number in Excel: the national code has 6 decimals
-    return parse_text(raw, column.max_length)
+    text = parse_text(raw, column.max_length)
+    return agency_code(text) if (entity, column.name) in AGENCY_CODE_COLUMNS else text
 
 
 def _parse_time(raw) -> dt.time | None:
@@ -456,7 +466,8 @@ class _Stored:
 
     @classmethod
     def load(cls, session) -> _Stored:
-        agencies = {a.code: a for a in session.scalars(select(Agency))}
+        # In capitals, as the file's are read (a code stored otherwise is still found).
+        agencies = {agency_code(a.code): a for a in session.scalars(select(Agency))}
         fields = {f.code: f for f in session.scalars(select(Field))}
         fee_items: dict[tuple, FeeItem] = {}
         for item, proc_code in session.execute(
@@ -476,7 +487,7 @@ class _Stored:
             {p.code: p for p in session.scalars(select(Procedure))},
             fee_items,
             documents,
-            {a.id: a.code for a in agencies.values()},
+            {a.id: code for code, a in agencies.items()},
             {f.id: f.code for f in fields.values()},
         )
 
@@ -517,22 +528,39 @@ def _parse_tables(matched: dict[str, Table]) -> dict[str, list[RowResult]]:
         if table is None:
             continue
         rows = parsed[entity] = []
-        seen: dict[Any, int] = {}
+        seen: dict[Any, tuple[int, Any]] = {}
         for number, raw in table.rows:
             result = _parse_row(entity, number, raw, table.header, table.name)
             key = _row_key(result)
             if None not in (key if isinstance(key, tuple) else (key,)):
                 if key in seen:
-                    _error(
-                        result,
-                        table.name,
-                        f"trùng khoá {result.key} với dòng {seen[key]}",
-                        f"duplicate key {result.key} (also row {seen[key]})",
-                    )
+                    _duplicate(result, table.name, seen[key], raw.get("code"))
                 else:
-                    seen[key] = number
+                    seen[key] = (number, raw.get("code"))
             rows.append(result)
     return parsed
+
+
+def _duplicate(result: RowResult, sheet: str, first: tuple[int, Any], typed) -> None:
+    """The row's key is the key of an earlier row (`first`: its number and code as typed); two
+    agency codes that differ only by case are said to be the same."""
+    row, first_typed = first
+    if result.entity == "agencies" and str(typed).strip() != str(first_typed).strip():
+        _error(
+            result,
+            sheet,
+            f"mã cơ quan {str(typed).strip()} trùng với mã {str(first_typed).strip()} ở dòng "
+            f"{row} (mã cơ quan không phân biệt chữ hoa, chữ thường)",
+            f"agency code {str(typed).strip()} is the code {str(first_typed).strip()} of row "
+            f"{row} (agency codes do not distinguish capital letters)",
+        )
+        return
+    _error(
+        result,
+        sheet,
+        f"trùng khoá {result.key} với dòng {row}",
+        f"duplicate key {result.key} (also row {row})",
+    )
 
 
 def _row_key(result: RowResult):
@@ -636,7 +664,7 @@ def _check_procedure_field(
     if not _check_ref(result, sheet, "field", field_code, stored, file):
         return
     proc_agency = result.values.get("agency_code") or (
-        stored.procedures[code].agency.code if code in stored.procedures else None
+        agency_code(stored.procedures[code].agency.code) if code in stored.procedures else None
     )
     owner = file.field_agency.get(field_code)
     if owner != proc_agency:
@@ -733,6 +761,19 @@ def _check_eid_codes(rows: list[RowResult], agencies: dict, sheet: str | None) -
                 f"mã định danh {eid} đã dùng cho cơ quan {', '.join(others)}",
                 f"electronic ID code {eid} is already used by agency {', '.join(others)}",
             )
+
+
+def agency_code_owner(session, code: str | None, except_id: int | None = None) -> str | None:
+    """The stored code of another agency than `except_id` that is `code` whatever the case
+    ("STP" for "stp"), else None: the agency form's check (domain/catalog_codes.py), read
+    through the unique index on upper(code)."""
+    code = agency_code(code)
+    if not code:
+        return None
+    query = select(Agency.code).where(func.upper(Agency.code) == code)
+    if except_id is not None:
+        query = query.where(Agency.id != except_id)
+    return session.scalar(query.limit(1))
 
 
 # ---- writing --------------------------------------------------------------------------------

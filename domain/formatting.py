@@ -71,27 +71,36 @@ _DATETIME_PATTERNS = tuple(
 )
 
 
+class ImpossibleDate(ValueError):
+    """Written as a date should be, but no such day exists (31/02/2019, 05/13/2026): the
+    screens say so instead of repeating how to type a date. `date` is the day as written,
+    dd/mm/yyyy whichever way it was typed."""
+
+    def __init__(self, date: str):
+        super().__init__(f"no such day: {date}")
+        self.date = date
+
+
 def parse_datetime(text: str, date_only: bool = True) -> tuple[dt.datetime, bool]:
     """(moment, has_time) from "05/12/2026", "5/12/2026 8:05", "14:30 05/12/2026",
-    "2026-12-05", "2026-12-05 14:30:00" or "2026-12-05T14:30". ValueError otherwise (also for an
-    impossible date such as 31/02/2026, and for a date without a time when not `date_only`)."""
+    "2026-12-05", "2026-12-05 14:30:00" or "2026-12-05T14:30". ImpossibleDate for a date
+    written as one but not in the calendar (31/02/2026); ValueError for anything else (also for
+    a time past 23:59, and for a date without a time when not `date_only`)."""
     value = " ".join(str(text or "").split())
     for pattern in _DATETIME_PATTERNS:
         match = pattern.match(value)
         if match is None:
             continue
-        parts = match.groupdict()
-        has_time = parts["hh"] is not None
+        parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+        try:
+            day = dt.date(parts["y"], parts["m"], parts["d"])
+        except ValueError:
+            raise ImpossibleDate(f"{parts['d']:02d}/{parts['m']:02d}/{parts['y']:04d}") from None
+        has_time = "hh" in parts
         if not has_time and not date_only:
             raise ValueError(f"a time is needed: {text!r}")
-        return dt.datetime(
-            int(parts["y"]),
-            int(parts["m"]),
-            int(parts["d"]),
-            int(parts["hh"] or 0),
-            int(parts["mm"] or 0),
-            int(parts["ss"] or 0),
-        ), has_time
+        time = dt.time(parts.get("hh", 0), parts.get("mm", 0), parts.get("ss", 0))
+        return dt.datetime.combine(day, time), has_time
     raise ValueError(f"not a date: {text!r}")
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 
 from domain.deadlines import effective_due_date
 from domain.formatting import format_date
-from domain.text import is_phone_number
+from domain.text import phone_digits
 from models import Notice, NoticeTemplate
 
 ACCEPT_DELAY = dt.timedelta(minutes=10)
@@ -218,13 +218,8 @@ def clean_email(value: str | None) -> str | None:
 
 def clean_phone(value: str | None) -> str | None:
     """Digits of a Vietnamese phone number (0912 345 678, +84 912 345 678), else None."""
-    raw = (value or "").strip()
-    if not is_phone_number(raw):  # the shape the intake form checks too
-        return None
-    digits = re.sub(r"\D", "", raw)
-    if raw.startswith("+84") or (digits.startswith("84") and len(digits) == 11):
-        digits = "0" + digits[2:]
-    return digits if 10 <= len(digits) <= 11 and digits.startswith("0") else None
+    digits = phone_digits(value)  # the shape the intake form checks too, +84 read as 0
+    return digits if digits and 10 <= len(digits) <= 11 and digits.startswith("0") else None
 
 
 def recipients(email: str | None, phone: str | None) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 
 from domain import N_
-from domain.formatting import parse_date
+from domain.formatting import ImpossibleDate, parse_date
 
 KINDS = ("month", "quarter", "half", "year", "range")
 ONE_DAY = dt.timedelta(days=1)
@@ -169,6 +169,8 @@ def parse_day(text) -> dt.date:
     """A date typed as 31/01/2019 or 2019-01-31."""
     try:
         return parse_date(str(text or ""))
+    except ImpossibleDate as error:
+        raise PeriodError(N_("%(date)s is not a real date."), date=error.date) from None
     except ValueError:
         raise PeriodError(
             N_("Not a date: %(value)s (type it as 31/01/2019)."), value=text

@@ -11,7 +11,7 @@ create event (models.py). The same results as the plain LIKE: tests/domain/test_
 
 from __future__ import annotations
 
-from sqlalchemy import and_, literal_column, select, table
+from sqlalchemy import and_, literal_column, or_, select, table
 
 # The tables whose search_text is indexed (the big ones).
 INDEXED_TABLES = ("dossier",)
@@ -87,17 +87,34 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 def contains_word(dialect: str, column, word: str):
     """`column` (a search_text) contains the normalised `word`: the criterion the index serves."""
-    like = column.contains(word, autoescape=True)
+    return contains_any(dialect, column, ((word,),))
+
+
+def contains_any(dialect: str, column, alternatives):
+    """`column` (a search_text) contains every word of one of the `alternatives` (each a tuple
+    of normalised words): a phone number typed "0912 345 678" is its three words, or its
+    digits (domain/dossier_search.py). PostgreSQL's index serves the LIKEs as they are (one
+    bitmap per alternative); on SQLite one look-up in the FTS table, the alternatives'
+    trigrams OR-ed, then LIKE. An alternative of short words only (no trigram) is LIKE alone,
+    as a short word is."""
+    like = or_(*(and_(*(column.contains(w, autoescape=True) for w in alt)) for alt in alternatives))
     name = getattr(column.table, "name", None)
-    if dialect != "sqlite" or len(word) < MIN_INDEXED_LENGTH or name not in INDEXED_TABLES:
+    if dialect != "sqlite" or name not in INDEXED_TABLES:
         return like
+    queries = []
+    for alt in alternatives:
+        indexed = [trigram_query(w) for w in alt if len(w) >= MIN_INDEXED_LENGTH]
+        if not indexed:
+            return like
+        queries.append(" AND ".join(indexed))
+    match = queries[0] if len(queries) == 1 else " OR ".join(f"({q})" for q in queries)
     fts = fts_table(name)
     rows = (
         select(literal_column("rowid"))
         .select_from(table(fts))
-        .where(literal_column(fts).op("MATCH")(trigram_query(word)))
+        .where(literal_column(fts).op("MATCH")(match))
     )
-    # The index finds the rows holding the word's trigrams; LIKE keeps those holding the word.
+    # The index finds the rows holding the words' trigrams; LIKE keeps those holding the words.
     return and_(column.table.c.id.in_(rows), like)
 
 

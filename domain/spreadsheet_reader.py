@@ -470,6 +470,10 @@ def parse_datetime(value) -> dt.datetime | None:
     if isinstance(value, str):
         try:  # the one reader of typed dates (formatting.parse_datetime), as on the screens
             return formatting.parse_datetime(value)[0]
+        except formatting.ImpossibleDate as error:
+            raise ValueError_(
+                f"ngày {error.date} không có thật", f"{error.date} is not a real date"
+            ) from None
         except ValueError:
             pass
     raise ValueError_(

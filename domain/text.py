@@ -41,3 +41,36 @@ def is_phone_number(text: str) -> bool:
     +84 912 345 678), with spaces, dots, dashes, brackets and a leading +."""
     text = text.strip()
     return bool(_PHONE.fullmatch(text)) and 8 <= sum(c in "0123456789" for c in text) <= 15
+
+
+def phone_digits(text: str | None) -> str | None:
+    """A phone number as its digits, dialled from Vietnam: "0912 345 678", "0912.345.678" ->
+    "0912345678"; "+84 912 345 678" (or 84912345678) -> "0912345678". None when the text is
+    not a phone number (is_phone_number)."""
+    text = (text or "").strip()
+    if not is_phone_number(text):
+        return None
+    digits = "".join(c for c in text if c in "0123456789")
+    if text.startswith("+84") or (digits.startswith("84") and len(digits) == 11):
+        digits = "0" + digits[2:]
+    return digits
+
+
+# A phone number inside a longer text ("0912 345 678 / 0205.3871.234").
+_PHONE_RUN = re.compile(r"\+?[0-9][0-9 .\-()]*[0-9]")
+
+
+def phone_numbers_in(text: str | None) -> list[str]:
+    """The digits (phone_digits) of every phone number written in `text`, once each."""
+    found = (phone_digits(m.group()) for m in _PHONE_RUN.finditer(text or ""))
+    return list(dict.fromkeys(d for d in found if d))
+
+
+def searchable_text(values, phones=()) -> str:
+    """The accent-free text a row is searched in (models.SearchableMixin): its `values`
+    normalised, then the digits of each phone number among `phones` that are not a word of it
+    already — "0912 345 678" is found by 0912345678, "+84 912 345 678" by 0912345678."""
+    text = normalize_search(" ".join(str(v or "") for v in values))
+    words = set(text.split())
+    extra = [d for p in phones for d in phone_numbers_in(p) if d not in words]
+    return " ".join(w for w in (text, *dict.fromkeys(extra)) if w)

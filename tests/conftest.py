@@ -274,6 +274,24 @@ def login_as(client, users):
 
 
 @pytest.fixture
+def csrf_login_as(csrf_app):
+    """login_as on the app as in production (csrf_app: CSRF checks on), with the users of
+    `users`: the login form read and posted as the browser sends it, its token included.
+    `csrf_login_as("admin")` returns a logged-in client; forms are then read and posted with
+    tests.browser_forms.open_form (their token comes with them)."""
+    with csrf_app.app_context():
+        users = factories.create_users()
+
+    def _login(role):
+        client = csrf_app.test_client()
+        response = factories.login_with_csrf(client, users[role])
+        assert response.status_code == 302, response.data[:500]
+        return client
+
+    return _login
+
+
+@pytest.fixture
 def client_request(client, users):
     """`client_request("staff", "/admin/dossier/", status=200)`: log in as the role's user (or
     stay as is with None), send the request, assert the status; the response."""

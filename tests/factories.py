@@ -103,6 +103,19 @@ def login(client, username, password=PASSWORD):
     return client.post("/login", data={"username": username, "password": password})
 
 
+def login_with_csrf(client, username, password=PASSWORD):
+    """The login form posted as the browser sends it (with its CSRF token): for an app with
+    CSRF checks on (the csrf_app fixture)."""
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_token(client, "/login"),
+        },
+    )
+
+
 def csrf_token(client, url) -> str:
     """The CSRF token of the form on the page at `url`."""
     match = re.search(

@@ -7,7 +7,7 @@ from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
-from wtforms.validators import NumberRange, Regexp, ValidationError
+from wtforms.validators import NumberRange, Regexp, StopValidation, ValidationError
 
 from domain import catalog_io, levels
 from models import Agency, FeeItem, Field, Procedure, ProcedureDocument, db
@@ -16,10 +16,22 @@ from views.base import ALL_ROLES, SearchAjaxLoader, SecureModelView, db_options,
 from views.exports import XlsxExportMixin
 from views.fields import levels_offered
 
-# The rule of the catalog import (domain/catalog_io.py), with the form's message.
+# The rules of the catalog import (domain/catalog_io.py), with the form's messages.
 PROCEDURE_CODE = Regexp(
     catalog_io.PROCEDURE_CODE, message=_l("A procedure code looks like 1.004616.")
 )
+AGENCY_CODE_TAKEN = _l(
+    "An agency with the code %(code)s already exists (agency codes do not distinguish capital"
+    " letters)."
+)
+
+
+def agency_code_free(form, field):
+    """A validator: no other agency has the code in any case (domain/catalog_codes.py)."""
+    obj = getattr(form, "_obj", None)
+    owner = catalog_io.agency_code_owner(db.session, field.data, getattr(obj, "id", None))
+    if owner is not None:
+        raise StopValidation(str(AGENCY_CODE_TAKEN) % {"code": owner})
 
 
 @db_options
@@ -68,6 +80,7 @@ class AgencyView(CatalogView):
     column_filters = ("kind", "active")
     column_choices = {"kind": labels.choices(labels.AGENCY_KINDS)}
     form_columns = ("code", "eid_code", "name", "short_name", "kind", "sort_order", "active")
+    form_args = {"code": {"validators": [agency_code_free]}}
     column_export_list = ("sort_order", "code", "eid_code", "name", "short_name", "kind", "active")
     form_choices = {"kind": labels.choices(labels.AGENCY_KINDS)}
 

@@ -15,12 +15,19 @@ from markupsafe import Markup
 from sqlalchemy import BigInteger, Integer, SmallInteger, case
 
 from domain import catalog_cache
-from domain.formatting import format_date, format_datetime, format_vnd, local_to_utc
-from domain.search_index import contains_word
+from domain.formatting import (
+    ImpossibleDate,
+    format_date,
+    format_datetime,
+    format_vnd,
+    local_to_utc,
+)
+from domain.search_index import contains_any
 from domain.text import search_words
 from models import db
 from views import labels
 from views.access import MAX_PAGE, own_agency_ids, parse_id
+from views.fields import impossible_date_message
 from views.page_parts import FilterGroups
 
 
@@ -93,9 +100,20 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
     """An AJAX picker that searches the accent-free `search_text` column.
 
     `query_factory(model)` can narrow the choices (active rows, the user's own agencies);
-    `label(row)` says how a choice reads."""
+    `label(row)` says how a choice reads; `search_terms(text)` the criteria of what was typed
+    (dossiers: domain/dossier_search.py, a phone number found whatever its spacing), by
+    default one per word."""
 
-    def __init__(self, name, model, query_factory=None, order_by=None, label=None, **options):
+    def __init__(
+        self,
+        name,
+        model,
+        query_factory=None,
+        order_by=None,
+        label=None,
+        search_terms=None,
+        **options,
+    ):
         options.setdefault("fields", ["search_text"])
         options.setdefault("page_size", 20)
         super().__init__(name, db.session, model, **options)
@@ -103,6 +121,7 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
         self.query_factory = query_factory
         self.order_by = order_by
         self.label = label  # how a choice reads in the picker (default: str(row))
+        self.search_terms = search_terms
 
     def format(self, model):
         if model is None or self.label is None:
@@ -132,8 +151,9 @@ class SearchAjaxLoader(QueryAjaxModelLoader):
         query = self.get_query()
         words = search_words(term)
         dialect = db.session.get_bind().dialect.name
-        for word in words:
-            query = query.filter(contains_word(dialect, self.model.search_text, word))
+        terms = self.search_terms(term) if self.search_terms else [((w,),) for w in words]
+        for alternatives in terms:
+            query = query.filter(contains_any(dialect, self.model.search_text, alternatives))
         if len(words) > 1:
             # The words as typed, in a row, first: "cap lai giay phep lai xe" finds "Cấp lại
             # Giấy phép lái xe" before "Đổi giấy phép lái xe do … cấp" (Enter takes the first).
@@ -225,6 +245,13 @@ class ListFiltersMixin:
         return kept if filters is not None else None
 
     def get_invalid_value_msg(self, value, filter):
+        # A date typed the right way but not in the calendar: said so, as in the forms.
+        try:
+            filter.clean(value)
+        except ImpossibleDate as error:
+            return impossible_date_message(error)
+        except (ValueError, TypeError, OverflowError):
+            pass
         # The value is shown back shortened: a 10,000-character one would overflow the session
         # cookie that carries the message.
         value = str(value)

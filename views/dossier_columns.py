@@ -4,7 +4,6 @@ formatters, the overdue / due-soon filters, working days left."""
 from __future__ import annotations
 
 import functools
-import re
 import textwrap
 
 from flask import current_app, g
@@ -18,8 +17,9 @@ from sqlalchemy.orm import joinedload
 from domain import clock, deadlines
 from domain import lifecycle as lc
 from domain.calendar import load_calendar
+from domain.dossier_search import PROCEDURE_CODE_START
 from domain.formatting import format_date
-from domain.search_index import contains_word
+from domain.search_index import contains_any
 from models import Dossier, Procedure, db
 from views import labels
 from views.base import db_options, own_agency_ids
@@ -214,18 +214,16 @@ def _children_changed(dossier) -> bool:
     return any(getattr(o, "dossier", None) is dossier for o in changed if o is not dossier)
 
 
-PROCEDURE_CODE_START = re.compile(r"^\d{1,2}\.\d{1,6}$")  # a code d.dddddd, or its start
-
-
-def search_criterion(dialect: str, word: str):
-    """What one searched word of the dossier list matches (every word must match): a
-    procedure code or its beginning ("1.004616", "1.0046") finds that procedure's dossiers —
-    looked up in the small procedure table, then matched by the indexed procedure_id
-    (milliseconds among a million dossiers); any other word the dossier's accent-free
-    search_text (code, applicant, ID number, phone, tracking no.), through its search index
-    (domain/search_index.py)."""
-    if PROCEDURE_CODE_START.match(word):
+def search_criterion(dialect: str, term):
+    """What one criterion of the dossier list's search matches (domain/dossier_search.py; every
+    criterion must match): a procedure code or its beginning ("1.004616", "1.0046") finds that
+    procedure's dossiers — looked up in the small procedure table, then matched by the indexed
+    procedure_id (milliseconds among a million dossiers); anything else the dossier's
+    accent-free search_text (code, applicant, ID number, phone and its digits, tracking no.),
+    through its search index (domain/search_index.py)."""
+    (first, *others) = term
+    if not others and len(first) == 1 and PROCEDURE_CODE_START.match(first[0]):
         return Dossier.procedure_id.in_(
-            select(Procedure.id).where(Procedure.code.startswith(word, autoescape=True))
+            select(Procedure.id).where(Procedure.code.startswith(first[0], autoescape=True))
         )
-    return contains_word(dialect, Dossier.search_text, word)
+    return contains_any(dialect, Dossier.search_text, term)

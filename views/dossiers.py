@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import DataRequired, Email, NumberRange, Optional
 
 from domain import lifecycle as lc
-from domain.text import search_words
+from domain.dossier_search import search_terms
 from models import Dossier, DossierDocument, DossierEvent, Procedure, db
 from views import labels
 from views.base import (
@@ -222,8 +222,8 @@ class DossierView(
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         dialect = db.session.get_bind().dialect.name
-        for word in search_words(search):
-            criterion = search_criterion(dialect, word)
+        for term in search_terms(search):
+            criterion = search_criterion(dialect, term)
             query = query.filter(criterion)
             if count_query is not None:
                 count_query = count_query.filter(criterion)

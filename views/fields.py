@@ -22,6 +22,7 @@ from wtforms.widgets import TextInput
 from domain import levels
 from domain.calendar import parse_time
 from domain.formatting import (
+    ImpossibleDate,
     format_date,
     format_datetime_input,
     format_number,
@@ -69,6 +70,12 @@ class VnDateTimePickerWidget(DateTimePickerWidget):
         return super().__call__(field, **kwargs)
 
 
+def impossible_date_message(error: ImpossibleDate) -> str:
+    """A date typed the right way that is not in the calendar (31/02/2019): said so, not how to
+    type a date (forms here, list filters in views/columns.py)."""
+    return gettext("%(date)s is not a real date.", date=error.date)
+
+
 class _TypedField:
     """Shows back what was typed after an error, else the value in the Vietnamese format."""
 
@@ -111,6 +118,8 @@ class VnDateField(_TypedField, DateField):
     def read(text):
         try:
             return parse_date(text)
+        except ImpossibleDate as error:
+            raise ValueError(impossible_date_message(error)) from None
         except ValueError:
             raise ValueError(str(DATE_MESSAGE)) from None
 
@@ -129,6 +138,8 @@ class VnDateTimeField(_TypedField, DateTimeField):
     def read(text):
         try:
             return parse_datetime(text, date_only=False)[0]
+        except ImpossibleDate as error:
+            raise ValueError(impossible_date_message(error)) from None
         except ValueError:
             raise ValueError(str(DATETIME_MESSAGE)) from None
 

@@ -562,7 +562,7 @@ def test_dossier_rows_are_validated_all_or_nothing(demo, tmp_path):
     )
     for expected in (
         "dòng 6: mã hồ sơ CU-2019-0002 trùng với dòng 3",
-        "dòng 7: cột accepted_at: “31/02/2019” không phải ngày hợp lệ",
+        "dòng 7: cột accepted_at: ngày 31/02/2019 không có thật",
         "“fax” không hợp lệ",
         "status: 11 không hợp lệ",
         "return_channel: “home”",

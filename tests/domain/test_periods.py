@@ -101,6 +101,10 @@ def test_consecutive_statutory_periods_tile_the_calendar():
         ),
         (
             lambda: periods.parse_range("31/02/2019", "01/03/2019"),
+            "%(date)s is not a real date.",
+        ),
+        (
+            lambda: periods.parse_range("31/02/19", "01/03/2019"),
             "Not a date: %(value)s (type it as 31/01/2019).",
         ),
         (
@@ -351,7 +355,9 @@ def test_totals_pages_read_the_period_once(app, client, login_as):
     html = client.get("/feedback/totals/?from=31/03/2019&to=01/03/2019").get_data(as_text=True)
     assert "Ngày kết thúc kỳ báo cáo trước ngày bắt đầu." in html and default in html
     html = client.get("/postal/totals/?from=31/02/2019&to=01/03/2019").get_data(as_text=True)
-    assert "Không phải ngày: 31/02/2019" in html and default in html
+    assert "Ngày 31/02/2019 không có thật." in html and default in html
+    html = client.get("/postal/totals/?from=31/02/19&to=01/03/2019").get_data(as_text=True)
+    assert "Không phải ngày: 31/02/19" in html and default in html
 
 
 def test_whole_months_within_a_span():

@@ -78,11 +78,15 @@ def test_calendar_override_typed_as_dd_mm_yyyy(app, client, login_as):
     form = client.get(f"/calendar_day/edit/?id={day_id}").get_data(as_text=True)
     assert _value(form, "date") == "05/12/2026"  # shown back the same way
     assert 'data-date-format="DD/MM/YYYY"' in form
-    # ISO still accepted; a wrong date is refused with a message saying how to type it.
+    # ISO still accepted; a wrong date is refused with a message saying how to type it, a day
+    # that does not exist with one saying so.
     assert client.post("/calendar_day/new/", data={"date": "2026-12-06"}).status_code == 302
-    page = client.post("/calendar_day/new/", data={"date": "31/02/2026"}).get_data(as_text=True)
+    page = client.post("/calendar_day/new/", data={"date": "31/02/26"}).get_data(as_text=True)
     assert "Nhập ngày theo dạng dd/mm/yyyy, ví dụ 05/12/2026." in page
-    assert _value(page, "date") == "31/02/2026"  # what was typed stays in the box
+    assert _value(page, "date") == "31/02/26"  # what was typed stays in the box
+    page = client.post("/calendar_day/new/", data={"date": "31/02/2026"}).get_data(as_text=True)
+    assert "Ngày 31/02/2026 không có thật." in page
+    assert _value(page, "date") == "31/02/2026"
     with app.app_context():
         assert db.session.query(CalendarDay).count() == 2
 

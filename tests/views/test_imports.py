@@ -122,6 +122,35 @@ def test_catalog_upload_preview_confirm(csrf_app, admin_client):
     assert not list((Path(csrf_app.instance_path) / "imports").glob(f"{token}.*"))
 
 
+def test_agency_codes_that_differ_only_by_case_are_one_agency(csrf_app, admin_client):
+    """Uploaded as the browser sends it: "sgtvt" is the stored SGTVT (no second agency); two
+    rows "SNV" and "snv" are refused with the reason, and nothing is written."""
+    client = admin_client
+    header = ["code", "name", "kind"]
+    rows = [header, ["sgtvt", "Sở Giao thông vận tải", "department"]]
+    twice = rows + [["SNV", "Sở Nội vụ", "department"], ["snv", "Sở Nội vụ", "department"]]
+    response = _upload(client, xlsx_bytes({"agencies": twice}), "c.xlsx")
+    assert response.status_code == 302
+    html = client.get(response.location).data.decode()
+    assert 'id="import-errors"' in html and 'id="confirm-form"' not in html
+    assert "mã cơ quan snv trùng với mã SNV ở dòng 3 (mã cơ quan không phân biệt chữ hoa" in html
+
+    response = _upload(
+        client, xlsx_bytes({"agencies": rows + [["snv", "Sở Nội vụ", None]]}), "c.xlsx"
+    )
+    page = client.get(response.location)
+    html = page.data.decode()
+    assert html.count('class="import-new"') == 1 and html.count('class="import-unchanged"') == 1
+    digest = re.search(r'name="digest" value="([^"]+)"', html).group(1)
+    confirm = response.location.replace("/preview/", "/confirm/")
+    assert (
+        client.post(confirm, data={"digest": digest, "csrf_token": _token(page.data)}).status_code
+        == 200
+    )
+    with csrf_app.app_context():
+        assert sorted(db.session.scalars(select(Agency.code))) == ["SGTVT", "SNV"]
+
+
 def test_dossier_errors_block_the_confirmation(csrf_app, admin_client):
     client = admin_client
     rows = DOSSIERS + [["CU-1", "9.999999", "Trùng", "fax", "hôm qua", "2"]]

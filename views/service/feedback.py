@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, ValidationError
 from domain import clock
 from domain import feedback as fb
 from domain.calendar import load_calendar
+from domain.dossier_search import search_terms
 from domain.formatting import format_number, format_percent
 from domain.service import RuleError
 from models import Agency, Dossier, Feedback, db
@@ -132,7 +133,11 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
     form_ajax_refs = {
         "agency": SearchAjaxLoader("agency", Agency, query_factory=own_agencies),
         "dossier": SearchAjaxLoader(
-            "dossier", Dossier, query_factory=own_dossiers, order_by=Dossier.id.desc()
+            "dossier",
+            Dossier,
+            query_factory=own_dossiers,
+            order_by=Dossier.id.desc(),
+            search_terms=search_terms,
         ),
     }
 

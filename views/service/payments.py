@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from domain import clock, payments
+from domain.dossier_search import search_terms
 from domain.formatting import format_number, format_vnd
 from domain.service import RuleError
 from models import Dossier, Payment, db
@@ -98,7 +99,11 @@ class PaymentView(
     }
     form_ajax_refs = {
         "dossier": SearchAjaxLoader(
-            "dossier", Dossier, query_factory=own_dossiers, order_by=Dossier.id.desc()
+            "dossier",
+            Dossier,
+            query_factory=own_dossiers,
+            order_by=Dossier.id.desc(),
+            search_terms=search_terms,
         )
     }
 
