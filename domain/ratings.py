@@ -35,11 +35,36 @@ def record_rating(
         dossier = session.get(Dossier, dossier_id)
         if dossier is None or dossier.agency_id not in staff.agency_ids:
             raise RuleError("rating_dossier_refused")
+        _replace_same_day(session, staff.id, dossier.id, now)
     rating = StaffRating(
         staff_id=staff.id, dossier=dossier, level=level, rated_at=now, channel=channel
     )
     session.add(rating)
     return rating
+
+
+# Kept in the rating it replaces (the data's language, as the reasons admins type).
+REPLACED_REASON = "Công dân đánh giá lại cùng hồ sơ trong ngày: thay bằng đánh giá mới"
+
+
+def _replace_same_day(session, staff_id: int, dossier_id: int, now: dt.datetime) -> None:
+    """A citizen who rates the same officer for the same dossier again on the same day changes
+    their mind (a wrong button, a second tap after a talk): the new rating counts, the earlier
+    one stays, cancelled with the reason. On another day (the result handed over after the
+    intake) it is another visit, rated on its own."""
+    day = dt.datetime.combine(now.date(), dt.time())
+    earlier = session.scalars(
+        select(StaffRating).where(
+            StaffRating.staff_id == staff_id,
+            StaffRating.dossier_id == dossier_id,
+            StaffRating.cancelled_at.is_(None),
+            StaffRating.rated_at >= day,
+            StaffRating.rated_at < day + dt.timedelta(days=1),
+        )
+    ).all()
+    for rating in earlier:
+        rating.cancelled_at = now
+        rating.cancel_reason = REPLACED_REASON
 
 
 def _level_sums():

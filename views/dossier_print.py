@@ -41,6 +41,13 @@ def print_label(form) -> str:
     return str(PRINT_FORM_LABELS[form.kind]) % {"number": form.number}
 
 
+def register_label() -> str:
+    """The register's name on the list's tab and its page: its form number in the set in force
+    today (Mẫu 06 of 2018, Mẫu 07 of 2025), as its workbook's title."""
+    number = printed_forms.form_set(clock.today()).register.number
+    return gettext("Register of dossiers (form %(number)s)", number=number)
+
+
 def register_title(forms) -> str:
     """The register's title line: its form number in the set in force at the end of the range,
     and the circular."""
@@ -155,7 +162,9 @@ class DossierPrintMixin:
             else:
                 return self._register_file(period)
         default = periods.month_to_date(clock.today())
-        return self.render("dossiers/register.html", start=default.start, end=default.end)
+        return self.render(
+            "dossiers/register.html", start=default.start, end=default.end, title=register_label()
+        )
 
     REGISTER_HEADER = (
         _l("No."),

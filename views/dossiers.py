@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import DataRequired, Email, NumberRange, Optional
@@ -45,7 +46,7 @@ from views.dossier_columns import (
     status_label,
 )
 from views.dossier_intake import PRINT_BUTTON, DossierIntakeMixin
-from views.dossier_print import DossierPrintMixin
+from views.dossier_print import DossierPrintMixin, register_label
 from views.dossier_transitions import DossierTransitionsMixin, DossierVersionMixin, TransitionForm
 from views.exports import XlsxExportMixin
 from views.fields import phone_number
@@ -288,7 +289,7 @@ class DossierView(
 
     # ---- exports: the current list (XlsxExportMixin), and the register Mẫu 06 -------------
     export_choices = {"status": labels.DOSSIER_STATUSES, "channel": labels.CHANNELS}
-    extra_list_links = (("register_view", _l("Register (form 06)")),)
+    extra_list_links = (("register_view", LazyString(register_label)),)
 
 
 def register(admin):

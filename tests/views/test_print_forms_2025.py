@@ -259,6 +259,23 @@ def test_register_has_sets_signature_and_note_columns(app, client, forms):
         assert full[3] == 2 and full[-2] is None and full[-1] == "Nộp thay theo giấy ủy quyền"
 
 
+def test_list_tab_and_register_page_name_the_register_of_the_set_in_force(
+    app, client, forms, frozen_clock
+):
+    # A reviewer saw the list's tab say "Sổ theo dõi hồ sơ (Mẫu 06)" beside the dossier page's
+    # "Phiếu kiểm soát (Mẫu 06)": in the 2025 set the register is Mẫu 07, as its workbook says.
+    login(client, "staff1")
+    for year, number in ((2019, "06"), (2026, "07")):
+        frozen_clock(forms_data.ACCEPTED[year])
+        for url in ("/dossier/", "/dossier/register/"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            text = _text(response)
+            assert f"Sổ theo dõi hồ sơ (Mẫu {number})" in text, (year, url)
+            other = "07" if number == "06" else "06"
+            assert f"Sổ theo dõi hồ sơ (Mẫu {other})" not in text, (year, url)
+
+
 def test_rescheduling_late_warns_on_the_dossier_page(app, client, forms, frozen_clock):
     """The apology given on the due date itself: saved, with a warning (nothing refused)."""
 

@@ -293,6 +293,36 @@ def test_kiosk_rates_the_logged_in_officer(app, client, login_as):
         ]
 
 
+def test_a_dossier_rated_again_the_same_day_counts_the_new_rating_only(
+    app, client, login_as, frozen_clock
+):
+    # A reviewer rated one dossier "Rất hài lòng" then "Không hài lòng": both counted (50%).
+    ids = _catalog(app)
+    login_as("staff")
+    frozen_clock(dt.datetime(2026, 11, 16, 9, 0))
+    for level in ("very_satisfied", "unsatisfied"):
+        response = client.post("/kiosk/", data={"level": level, "dossier_id": ids["d1"]})
+        assert response.status_code == 302
+    # Another day: the result handed over, another visit, rated on its own.
+    frozen_clock(dt.datetime(2026, 11, 20, 15, 0))
+    client.post("/kiosk/", data={"level": "satisfied", "dossier_id": ids["d1"]})
+    # Without a dossier the kiosk cannot tell two citizens apart: both count.
+    client.post("/kiosk/", data={"level": "satisfied"})
+    client.post("/kiosk/", data={"level": "satisfied"})
+    with app.app_context():
+        rows = db.session.query(StaffRating).order_by(StaffRating.id).all()
+        assert [(r.level, r.cancelled_at is not None) for r in rows] == [
+            ("very_satisfied", True),
+            ("unsatisfied", False),
+            ("satisfied", False),
+            ("satisfied", False),
+            ("satisfied", False),
+        ]
+        assert "đánh giá lại" in rows[0].cancel_reason
+        counts = ratings.rating_counts(db.session, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+        assert (counts["very_satisfied"], counts["unsatisfied"], counts["total"]) == (0, 1, 4)
+
+
 def test_kiosk_refuses_another_officer_and_other_data(app, client, login_as):
     ids = _catalog(app)
     with app.app_context():
