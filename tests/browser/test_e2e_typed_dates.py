@@ -122,3 +122,23 @@ def test_typed_date_is_kept_in_the_date_time_filter(app, live_server, page, user
     page.keyboard.type("05/03/2019 14:30")
     page.keyboard.press("Tab")
     assert page.input_value("#paid_at") == "05/03/2019 14:30"
+
+
+def test_a_range_filter_shows_its_operator_and_dates_whole(app, live_server, page, users):
+    # A reviewer saw the operator cut to "trong kh…" and the range to ")1/03/2019 - 31/03/2019"
+    # on a 1366-pixel screen.
+    _data(app)
+    log_in(page, live_server, "staff1", "/dossier/")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    for operator in ("trong khoảng", "ngoài khoảng"):
+        page.click("text=Thêm bộ lọc")
+        row = add_filter(page, "Ngày tiếp nhận", (operator,))
+        field = row.locator("input.filter-val").last
+        field.fill("01/03/2019 - 31/03/2019")
+        page.mouse.click(700, 60)  # the picker closed
+        shown = row.locator(".select2-chosen, .select2-selection__rendered").first
+        assert shown.inner_text().strip() == operator
+        for element in (shown, field):
+            width, needed = element.evaluate("e => [e.clientWidth, e.scrollWidth]")
+            assert needed <= width, (operator, width, needed)
+    page.screenshot(path=str(OUTPUT / "typed_dates" / "range-filters.png"), full_page=True)
