@@ -37,6 +37,12 @@
           var picker = $(this).data('daterangepicker');
           if (!picker) { return; }
           followText(this);
+          // Escape closes the picker (keeping what was typed), as it closes a menu.
+          if (event.key === 'Escape' && picker.isShowing) {
+            picker.hide();
+            event.preventDefault();
+            return;
+          }
           picker.keydown(event);
         });
       return result;
