@@ -132,7 +132,11 @@ def login():
     if form.validate_on_submit():
         user = _checked_user(normalize_username(form.username.data), form.password.data)
         if user is not None:
+            # A new session (no fixation), in the language chosen on the login page if one was.
+            lang = session.get("lang")
             session.clear()
+            if lang is not None:
+                session["lang"] = lang
             session.permanent = True
             UserSession.purge_stale()
             user.open_session()
