@@ -25,6 +25,7 @@ from domain.notify_send import configured_channels, send_due
 from domain.report_workbook import write_report_workbook
 from domain.reports import build_details, build_report
 from domain.spreadsheet_reader import SpreadsheetError, read_tables
+from domain.usernames import normalize_username
 from models import ROLES, Agency, User, db
 from seed import seed_cli
 from transactions import reads_only, write_aside
@@ -39,10 +40,16 @@ users_cli = AppGroup("users", help="Manage users.")
 @click.option("--full-name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(username, role, agency_codes, full_name, password_stdin):
-    """Create a user. Without --password-stdin the password is asked for twice."""
-    if db.session.scalar(select(User).where(User.username == username)):
+    """Create a user. Without --password-stdin the password is asked for twice. The username
+    is stored in lower case and is unique whatever the case (domain/usernames.py)."""
+    username = normalize_username(username)
+    if not username:
+        raise click.ClickException("Thiếu tên đăng nhập / the username is empty")
+    owner = User.username_owner(username)
+    if owner is not None:
         raise click.ClickException(
-            f"Tên đăng nhập đã tồn tại / username already exists: {username}"
+            f"Đã có tài khoản {owner} (tên đăng nhập không phân biệt chữ hoa, chữ thường)"
+            f" / username already exists: {owner} (usernames do not distinguish capital letters)"
         )
     agencies = []
     for code in agency_codes:

@@ -46,6 +46,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from domain import catalog_codes, clock, courier_count, report_months, search_index
 from domain.status import Status
 from domain.text import searchable_text
+from domain.usernames import normalize_username
 from transactions import commit_without_waiting
 
 
@@ -310,6 +311,24 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
 
     agencies: Mapped[list[Agency]] = relationship(secondary=user_agency)
 
+    @validates("username")
+    def _username_in_lower_case(self, key, value):
+        return normalize_username(value)
+
+    @classmethod
+    def username_owner(cls, name: str | None, except_id: int | None = None) -> str | None:
+        """The stored username of another user than `except_id` that is `name` whatever the
+        case ("canbo.tuphap2" for "Canbo.TuPhap2 "), else None: the check of the user screen
+        and of `flask users create` (domain/usernames.py), read through the unique index on
+        lower(username)."""
+        name = normalize_username(name)
+        if not name:
+            return None
+        query = select(cls.username).where(func.lower(cls.username) == name)
+        if except_id is not None:
+            query = query.where(cls.id != except_id)
+        return db.session.scalar(query.limit(1))
+
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
         return bool(self.active)
@@ -385,6 +404,11 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+
+# A username is unique whatever the case ("Canbo.TuPhap2" is canbo.tuphap2; domain/usernames.py
+# writes it in lower case): the database's guard, migration 0026.
+Index("uq_user_username_any_case", func.lower(User.username), unique=True)
 
 
 # Dossiers resolved more than LONG_SPAN_DAYS days after their acceptance (few): the reports find

@@ -30,6 +30,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from domain.audit import record_login
+from domain.usernames import normalize_username
 from models import User, UserSession, db, utcnow
 from transactions import reads_only
 from views.base import SecureForm
@@ -76,7 +77,9 @@ def _login_failed(response) -> bool:
 
 def _username_key() -> str:
     # Any username counts, existing or not: the refusal must not tell which ones exist.
-    return "user:" + request.form.get("username", "").strip().casefold()
+    # The username as the login looks it up (domain/usernames.py): "Canbo.TuPhap2 " counts
+    # against canbo.tuphap2's limit.
+    return "user:" + normalize_username(request.form.get("username", ""))
 
 
 def _address_key() -> str:
@@ -127,9 +130,13 @@ def login():
     form = LoginForm()
     next_url = request.values.get("next", "")
     if form.validate_on_submit():
-        user = _checked_user(form.username.data.strip(), form.password.data)
+        user = _checked_user(normalize_username(form.username.data), form.password.data)
         if user is not None:
+            # A new session (no fixation), in the language chosen on the login page if one was.
+            lang = session.get("lang")
             session.clear()
+            if lang is not None:
+                session["lang"] = lang
             session.permanent = True
             UserSession.purge_stale()
             user.open_session()
@@ -150,9 +157,10 @@ def login():
 
 
 def _checked_user(username: str, password: str) -> User | None:
-    """The active user with this password, or None. The hash is checked in a read transaction:
-    on SQLite a login does not hold the write lock while scrypt works (seconds on a loaded
-    server, every other worker's save waiting), and a wrong password never waits for it."""
+    """The active user of this username (as stored: domain/usernames.py) with this password,
+    or None. The hash is checked in a read transaction: on SQLite a login does not hold the
+    write lock while scrypt works (seconds on a loaded server, every other worker's save
+    waiting), and a wrong password never waits for it."""
     with reads_only():
         user = db.session.scalar(select(User).where(User.username == username))
         usable = user is not None and user.active

@@ -9,10 +9,11 @@ from flask_admin.form import Select2Field
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import PasswordField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from domain.audit import rows_of_dossiers
 from domain.formatting import format_date, format_datetime, utc_to_local
+from domain.usernames import normalize_username
 from models import AuditLog, CalendarDay, User, db
 from views import labels
 from views.base import ALL_ROLES, SecureModelView
@@ -32,6 +33,20 @@ def role_field(**kwargs):
         blank_text=_l("— choose a role —"),
         **kwargs,
     )
+
+
+USERNAME_TAKEN = _l(
+    "A user with the username %(username)s already exists (usernames do not distinguish capital"
+    " letters)."
+)
+
+
+def username_free(form, field):
+    """A validator: no other user has the username in any case (domain/usernames.py)."""
+    obj = getattr(form, "_obj", None)
+    owner = User.username_owner(field.data, getattr(obj, "id", None))
+    if owner is not None:
+        raise StopValidation(str(USERNAME_TAKEN) % {"username": owner})
 
 
 # A user's account as listed and as edited, in this order.
@@ -55,6 +70,13 @@ class UserView(XlsxExportMixin, SecureModelView):
     column_filters = ("role", "active")
     column_choices = {"role": labels.choices(labels.ROLES)}
     form_overrides = {"role": role_field}
+    # Read as stored (" Canbo.TuPhap2" is canbo.tuphap2), then checked against every case.
+    form_args = {
+        "username": {
+            "filters": [normalize_username],
+            "validators": [DataRequired(), username_free],
+        }
+    }
     form_columns = (*ACCOUNT, "new_password")
     form_extra_fields = {
         "new_password": PasswordField(

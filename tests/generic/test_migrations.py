@@ -10,13 +10,13 @@ from sqlalchemy.exc import IntegrityError
 
 from domain import search_index
 from domain.search_index import include_object  # its indexes are made by migration 0014
-from models import Agency, Dossier, Procedure, db
+from models import Agency, Dossier, Procedure, User, db
 from tests.factories import create_agency
 from tests.support import ROOT
 
 
-# SQLite's reflection cannot read an index on an expression (upper(code), migration 0024): it
-# is compared on PostgreSQL, and tested on both below.
+# SQLite's reflection cannot read an index on an expression (upper(code), migration 0024;
+# lower(username), 0026): they are compared on PostgreSQL, and tested on both below.
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
 def test_models_and_migrations_agree(app):
@@ -124,3 +124,62 @@ def test_0025_writes_the_phone_digits_of_the_dossiers_before_it_and_the_index_fo
             select(Dossier.search_text).where(Dossier.applicant_name == "A")
         ) == ("a 0912 345 678 0912345678")
         assert _found_by("0912345678") == ["A", "B"]  # through the search index
+
+
+# ---- 0026: usernames in lower case, unique whatever the case ----------------------------------
+
+INSERT_USER = text(
+    'INSERT INTO "user" (username, password_hash, full_name, role, active, search_text,'
+    " created_at, updated_at) VALUES (:name, 'x', :name, 'manager', :t, '', :now, :now)"
+)
+
+
+def _add_users(*names) -> None:
+    for name in names:
+        db.session.execute(INSERT_USER, {"name": name, "t": True, "now": "2026-01-01 00:00:00"})
+    db.session.commit()
+
+
+@pytest.mark.commits  # the migrations run on a connection of their own
+def test_0026_writes_usernames_in_lower_case_and_refuses_two_that_differ_by_case(app):
+    with app.app_context():
+        downgrade(directory=MIGRATIONS, revision="0025_phone_search")
+        try:
+            _add_users("Canbo.TuPhap2", "lanhdao", "ADMIN")
+            upgrade(directory=MIGRATIONS)
+            assert sorted(db.session.scalars(select(User.username))) == [
+                "admin",
+                "canbo.tuphap2",
+                "lanhdao",
+            ]
+            with pytest.raises(IntegrityError):
+                _add_users("LanhDao")  # the index is there (written past the model's rule)
+            db.session.rollback()
+
+            downgrade(directory=MIGRATIONS, revision="0025_phone_search")
+            _add_users("CanBo.TuPhap2", "Lanhdao2")
+            config = app.extensions["migrate"].migrate.get_config(MIGRATIONS)
+            with pytest.raises(RuntimeError) as refused:  # (flask db upgrade prints it, exit 1)
+                command.upgrade(config, "head")
+            assert (
+                "Usernames that differ only by case (tên đăng nhập chỉ khác chữ hoa, chữ thường):"
+                " canbo.tuphap2 / CanBo.TuPhap2. Rename one of each"
+            ) in str(refused.value)
+            db.session.rollback()
+            assert sorted(db.session.scalars(select(User.username))) == [
+                "CanBo.TuPhap2",
+                "Lanhdao2",
+                "admin",
+                "canbo.tuphap2",
+                "lanhdao",
+            ]
+            db.session.execute(text("""DELETE FROM "user" WHERE username = 'CanBo.TuPhap2'"""))
+            db.session.commit()
+        finally:
+            upgrade(directory=MIGRATIONS)
+        assert sorted(db.session.scalars(select(User.username))) == [
+            "admin",
+            "canbo.tuphap2",
+            "lanhdao",
+            "lanhdao2",
+        ]
