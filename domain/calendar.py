@@ -120,6 +120,22 @@ class WorkingCalendar:
             self._cache[day] = cached
         return cached
 
+    def day_off_kind(self, day: dt.date) -> str | None:
+        """Why a day is not a working day: "centre" (the center's own day off, a CalendarDay
+        override of a weekday), "holiday" (a public holiday or a substituted day off),
+        "saturday", "sunday"; None for a working day (a make-up Saturday is one)."""
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        if self.is_working_day(day):
+            return None
+        if day in vietnam_holidays():
+            return "holiday"
+        if day.weekday() == 5:
+            return "saturday"
+        if day.weekday() == 6:
+            return "sunday"
+        return "centre" if self.overrides.get(day) is False else "holiday"
+
     def working_day_on_or_after(self, day: dt.date) -> dt.date:
         for _ in range(MAX_SEARCH_DAYS):
             if self.is_working_day(day):

@@ -30,7 +30,8 @@ transition(session, dossier, action, user, at, reason=None, calendar=None, **det
       transfer: to_unit (default: the agency's name);
       return: return_channel ("counter" | "postal" | "online"), postal_tracking_no (required for
               "postal");
-      reschedule: new_due_date (a date after the current due date; at most once, while processing);
+      reschedule: new_due_date (a working day after the current due date: check_working_day;
+              at most once, while processing);
       request_supplement: requested_items (what to add, Mẫu 02; `reason` is why). Asked at
               intake (status 1), the dossier returns to status 1 when the supplement arrives.
     Refuse, request_supplement, await_payment, withdraw, stop and reschedule need `reason`.
@@ -40,7 +41,9 @@ transition(session, dossier, action, user, at, reason=None, calendar=None, **det
 transition_many(session, dossiers, action, user, at, reason=None, calendar=None, **details)
     The same action on several dossiers: all or nothing (the first refusal raises).
 allowed_actions(dossier) -> list[str]: actions possible from the dossier's status.
-check_transition(dossier, action, reason=None, **details): raises LifecycleError if refused.
+check_transition(dossier, action, reason=None, calendar=None, **details): raises LifecycleError
+    if refused (a reschedule is checked against `calendar`; without one, weekends and public
+    holidays only).
 Notices (domain/notifications.py): accept_dossier and the actions request_supplement, resolve
 and reschedule queue a notice to the applicant in the caller's transaction.
 LifecycleError(msgid, **params): `msgid` is an English gettext msgid with %(name)s params;
@@ -55,6 +58,7 @@ from dataclasses import dataclass
 from domain import N_, intake
 from domain.calendar import WorkingCalendar, load_calendar
 from domain.codes import next_dossier_code
+from domain.formatting import format_date
 from domain.notifications import ACTION_EVENTS, queue_notices
 from domain.status import CLOSING_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, Status
 from models import DossierEvent, DossierPause, Procedure
@@ -116,7 +120,37 @@ def allowed_actions(dossier) -> list[str]:
     ]
 
 
-def check_transition(dossier, action: str, reason: str | None = None, **details) -> Action:
+# A new date of an apology (Mẫu 04) that is not a working day, by why it is not.
+DAY_OFF_MESSAGES = {
+    "saturday": N_("%(date)s is a day off (Saturday); the next working day after it is %(next)s."),
+    "sunday": N_("%(date)s is a day off (Sunday); the next working day after it is %(next)s."),
+    "holiday": N_(
+        "%(date)s is a day off (public holiday); the next working day after it is %(next)s."
+    ),
+    "centre": N_("%(date)s is a day off of the centre; the next working day after it is %(next)s."),
+}
+
+
+def check_working_day(day: dt.date, calendar: WorkingCalendar) -> None:
+    """A date promised to the applicant is a working day of the calendar (weekends, public
+    holidays, the CalendarDay overrides with their make-up Saturdays); otherwise the refusal
+    names the date, why, and the next working day."""
+    kind = calendar.day_off_kind(day)
+    if kind is not None:
+        raise LifecycleError(
+            DAY_OFF_MESSAGES[kind],
+            date=format_date(day),
+            next=format_date(calendar.working_day_on_or_after(day)),
+        )
+
+
+def check_transition(
+    dossier,
+    action: str,
+    reason: str | None = None,
+    calendar: WorkingCalendar | None = None,
+    **details,
+) -> Action:
     spec = ACTIONS.get(action)
     if spec is None:
         raise LifecycleError(N_("Unknown action: %(action)s."), action=action)
@@ -142,6 +176,8 @@ def check_transition(dossier, action: str, reason: str | None = None, **details)
         new_date = details.get("new_due_date")
         if not isinstance(new_date, dt.date) or new_date <= dossier.due_date:
             raise LifecycleError(N_("The new date must be after the due date."))
+        # Without the database's overrides: weekends and public holidays only.
+        check_working_day(new_date, calendar or WorkingCalendar())
     return spec
 
 
@@ -247,7 +283,9 @@ def transition(
     """Apply one action of ACTIONS (see the module docstring) and write its DossierEvent."""
     if action == "accept":
         raise LifecycleError(N_("Use the intake to accept a dossier."))
-    spec = check_transition(dossier, action, reason, **details)
+    if action == "reschedule":
+        calendar = calendar or load_calendar(session)
+    spec = check_transition(dossier, action, reason, calendar, **details)
     from_status = dossier.status
     to_status = spec.to_status
     if action == "supplement_received" and dossier.accepted_at is None:
@@ -298,8 +336,8 @@ def transition_many(
 ) -> list:
     """One action on many dossiers, all or nothing: every dossier is checked before any change."""
     dossiers = list(dossiers)
-    for dossier in dossiers:
-        check_transition(dossier, action, reason, **details)
-    if any(d.status in PAUSED_STATUSES for d in dossiers):
+    if action == "reschedule" or any(d.status in PAUSED_STATUSES for d in dossiers):
         calendar = calendar or load_calendar(session)
+    for dossier in dossiers:
+        check_transition(dossier, action, reason, calendar, **details)
     return [transition(session, d, action, user, at, reason, calendar, **details) for d in dossiers]

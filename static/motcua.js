@@ -1,5 +1,6 @@
 /* What would otherwise be inline onclick attributes, which the Content-Security-Policy refuses
-   (views/headers.py): delete confirmations, batch actions, new inline rows, the print button.
+   (views/headers.py): delete confirmations, batch actions, new inline rows (numbered: the next
+   STT), the print button.
    Also: links with href="javascript:void(0)" (Flask-Admin's placeholders for "no link") do not
    navigate, since running a javascript: URL is refused too. Plain JavaScript, no jQuery. */
 (function () {
@@ -18,10 +19,28 @@
     } else if (el.hasAttribute('data-add-inline')) {
       event.preventDefault();
       window.faForm.addInlineField(el, el.getAttribute('data-add-inline'));
+      numberNewRow(document.getElementById(el.getAttribute('data-add-inline')));
     } else if (el.hasAttribute('data-print')) {
       window.print();
     }
   }, true);  // capturing: some of Flask-Admin's handlers stop the click from bubbling up
+
+  // A new inline row's numbered inputs (data-next-number: the STT of a procedure's documents)
+  // get the next number after the highest of the rows above, not the same default each time.
+  function numberNewRow(field) {
+    var list = field ? field.querySelector(':scope > .inline-field-list') : null;
+    var row = list ? list.lastElementChild : null;
+    if (!row) { return; }
+    var kind = function (input) { return input.name.replace(/^.*-/, ''); };
+    Array.prototype.forEach.call(row.querySelectorAll('input[data-next-number]'), function (input) {
+      var highest = 0;
+      Array.prototype.forEach.call(list.querySelectorAll('input[data-next-number]'), function (other) {
+        var n = parseInt(other.value, 10);
+        if (other !== input && kind(other) === kind(input) && n > highest) { highest = n; }
+      });
+      input.value = String(highest + 1);
+    });
+  }
 
   // The receipt reached by "Tiếp nhận và in phiếu" opens the print dialog by itself.
   if (document.body && document.body.hasAttribute('data-autoprint')) {

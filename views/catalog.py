@@ -10,9 +10,10 @@ from sqlalchemy.orm import joinedload
 from wtforms.validators import NumberRange, Regexp, StopValidation, ValidationError
 
 from domain import catalog_io, levels
-from models import Agency, FeeItem, Field, Procedure, ProcedureDocument, db
+from models import Agency, FeeItem, Field, Procedure, db
 from views import labels
 from views.base import ALL_ROLES, SearchAjaxLoader, SecureModelView, db_options, vnd_formatter
+from views.catalog_documents import DOCUMENTS_INLINE, DocumentNumbersMixin
 from views.exports import XlsxExportMixin
 from views.fields import levels_offered
 
@@ -118,7 +119,7 @@ TERMS = (
 )
 
 
-class ProcedureView(CatalogView):
+class ProcedureView(DocumentNumbersMixin, CatalogView):
     column_list = (
         "code",
         "name",
@@ -220,21 +221,7 @@ class ProcedureView(CatalogView):
                 "form_args": {"amount_vnd": {"validators": [NumberRange(min=0)]}},
             },
         ),
-        (
-            ProcedureDocument,
-            {
-                # The checklist the clerk ticks at intake, in this order.
-                "form_columns": ("id", "position", "name", "kind", "copies", "required"),
-                "column_labels": dict(
-                    labels.LABELS, position=_l("No."), name=_l("Document"), required=_l("Required")
-                ),
-                "form_choices": {"kind": labels.choices(labels.DOCUMENT_KINDS)},
-                "form_args": {
-                    "position": {"validators": [NumberRange(min=1, max=999)]},
-                    "copies": {"validators": [NumberRange(min=1, max=99)], "default": 1},
-                },
-            },
-        ),
+        DOCUMENTS_INLINE,
     ]
     inline_item_labels = {
         "fee_items": {
@@ -266,6 +253,11 @@ class ProcedureView(CatalogView):
         return levels_offered(super().edit_form(obj), obj)
 
     def on_model_change(self, form, model, is_created):
+        with db.session.no_autoflush:  # the documents renumbered are written by their rule
+            self.check_procedure(model, is_created)
+        self.store_document_positions(model)
+
+    def check_procedure(self, model, is_created):
         # The time limit is in working days or in working hours: exactly one (the database's
         # CHECK too; the catalog import says the same).
         if (model.processing_days is None) == (model.processing_hours is None):

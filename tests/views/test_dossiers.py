@@ -254,12 +254,12 @@ def test_transitions_through_the_page(app, client, login_as, world):
     assert _dossier(app, own).status == Status.AWAITING_SUPPLEMENT
     _post_transition(client, app, own, "supplement_received")
     _post_transition(
-        client, app, own, "reschedule", reason="Chờ ý kiến liên ngành", new_due_date="2019-04-30"
+        client, app, own, "reschedule", reason="Chờ ý kiến liên ngành", new_due_date="2019-05-06"
     )
     d = _dossier(app, own)
-    assert d.rescheduled_due_date == dt.date(2019, 4, 30)
+    assert d.rescheduled_due_date == dt.date(2019, 5, 6)
     form04 = client.get(f"/dossier/print/04/?id={own}").get_data(as_text=True)
-    assert "30/04/2019" in form04 and "Chờ ý kiến liên ngành" in form04
+    assert "06/05/2019" in form04 and "Chờ ý kiến liên ngành" in form04
     _post_transition(client, app, own, "resolve")
     _post_transition(client, app, own, "return", return_channel="postal")
     assert _dossier(app, own).status == Status.RESOLVED  # no tracking number
