@@ -36,9 +36,6 @@ def write_list_workbook(
     head = wb.add_format(HEADER_FORMAT)
     # Excel sheet names: at most 31 characters, none of []:*?/\\
     ws = wb.add_worksheet(re.sub(r"[\[\]:*?/\\]", " ", title)[:31])
-    for col, header in enumerate(headers):
-        width = max(10, min(50, len(header) + 2))
-        ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
     ws.repeat_rows(0)
     ws.set_landscape()
@@ -52,8 +49,11 @@ def write_list_workbook(
         datetime=wb.add_format({"num_format": datetime_format}),
         integer=wb.add_format({"num_format": "#,##0"}),
     )
+    widths = [_word_width(header) for header in headers]
     row = 1
     for values in rows:
+        if row <= WIDTH_SAMPLE:
+            _widen(widths, values, date_format, datetime_format)
         for col, value in enumerate(values):
             if value is not None:
                 writer = write.get(type(value))
@@ -61,9 +61,40 @@ def write_list_workbook(
                     writer = next(w for t, w in write.items() if isinstance(value, t))
                 writer(row, col, value)
         row += 1
+    # (xlsxwriter writes the columns' widths when it closes the sheet, after the rows.)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, min(MAX_WIDTH, max(MIN_WIDTH, width + 2)))
     if row > 1:
         ws.autofilter(0, 0, row - 1, len(headers) - 1)
     wb.close()
+
+
+# Columns as wide as their longest text among the first rows (a dossier code, a name), between
+# these widths (characters); the header wraps, so its longest word sets its least width.
+WIDTH_SAMPLE = 200
+MIN_WIDTH, MAX_WIDTH = 8, 50
+
+
+def _word_width(header: str) -> int:
+    return max((len(word) for word in header.split()), default=0)
+
+
+def _widen(widths: list[int], values, date_format: str, datetime_format: str) -> None:
+    for col, value in enumerate(values):
+        if value is None:
+            continue
+        if isinstance(value, dt.datetime):
+            n = len(datetime_format)
+        elif isinstance(value, dt.date):
+            n = len(date_format)
+        elif isinstance(value, bool):
+            n = 5
+        elif isinstance(value, int | float):
+            n = len(f"{value:,}")
+        else:
+            n = max((len(line) for line in str(value).splitlines()), default=0)
+        if n > widths[col]:
+            widths[col] = n
 
 
 def _writers(ws, date, datetime, integer) -> dict:

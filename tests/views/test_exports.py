@@ -438,3 +438,25 @@ def test_dossier_export_streams_plain_rows_and_reads_each_procedure_once(
     procedure_reads = [s for s, _ in sent if "FROM procedure" in s]
     # Batches of 7 rows: the 1st has P3 and P1 (read together), the 3rd brings P2.
     assert len(procedure_reads) == 2, procedure_reads
+
+
+def test_columns_are_as_wide_as_their_text(app, client, login_as):
+    # A reviewer found the dossier list's codes and names cut off (columns sized to headers).
+    _hourly_dossiers(app)
+    name = "Nguyễn Thị Phương Thảo Hoàng Ngọc Bích"
+    with app.app_context():
+        dossier = db.session.query(Dossier).filter_by(applicant_name="N024").one()
+        dossier.applicant_name = name
+        dossier.code = "000.00.20.H37-190302-0024"
+        db.session.commit()
+    login_as("manager")
+    ws = _sheet(client.get("/dossier/export.xlsx"))
+    header = [c.value for c in ws[1]]
+    widths = {
+        title: ws.column_dimensions[cell.column_letter].width
+        for title, cell in zip(header, ws[1], strict=True)
+    }
+    assert widths["Mã"] >= len("000.00.20.H37-190302-0024")
+    assert widths["Người nộp"] >= len(name)
+    assert widths["Ngày tiếp nhận"] >= len("hh:mm dd/mm/yyyy")
+    assert all(8 <= w <= 53 for w in widths.values()), widths
