@@ -132,11 +132,7 @@ def login():
     if form.validate_on_submit():
         user = _checked_user(normalize_username(form.username.data), form.password.data)
         if user is not None:
-            # A new session (no fixation), in the language chosen on the login page if one was.
-            lang = session.get("lang")
-            session.clear()
-            if lang is not None:
-                session["lang"] = lang
+            _new_session()  # no fixation
             session.permanent = True
             UserSession.purge_stale()
             user.open_session()
@@ -179,8 +175,17 @@ def logout():
         current_user.close_session()
         db.session.commit()
     logout_user()
-    session.clear()
+    _new_session()
     return redirect(url_for("auth.login"))
+
+
+def _new_session() -> None:
+    """The session emptied, but for the language chosen (on the login page, or by the user who
+    logged out): the browser's, as the login page shows it."""
+    lang = session.get("lang")
+    session.clear()
+    if lang is not None:
+        session["lang"] = lang
 
 
 @bp.route("/language", methods=["POST"])

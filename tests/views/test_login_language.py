@@ -57,3 +57,19 @@ def test_the_login_still_opens_a_new_session(csrf_app, csrf_login_as):
     assert login_with_csrf(client, "manager1").status_code == 302
     with client.session_transaction() as after:
         assert "planted" not in after and after["lang"] == "en"
+
+
+def test_logging_out_keeps_the_language_and_nothing_else(csrf_app, csrf_login_as):
+    # The login page after a logout is in the language the clerk was using.
+    csrf_login_as("manager")
+    client = csrf_app.test_client()
+    assert login_with_csrf(client, "manager1").status_code == 302
+    _choose(client, "en", "/dossier/")
+    with client.session_transaction() as before:
+        assert "_user_id" in before
+    out = client.post("/logout", data={"csrf_token": csrf_token(client, "/dossier/")})
+    assert out.status_code == 302
+    assert _lang(client.get("/login")) == "en"
+    with client.session_transaction() as after:
+        assert "_user_id" not in after and after["lang"] == "en"
+    assert client.get("/dossier/").status_code == 302  # logged out
