@@ -959,3 +959,9 @@ def export_catalog_zip(session, target, empty: bool = False) -> None:
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for entity in ENTITIES:
             archive.writestr(f"{entity}.csv", catalog_csv(session, entity, empty))
+
+
+def next_agency_order(session) -> int:
+    """Where a new agency goes in the lists and the report's rows (06a): after the others, not
+    first with the model's 0 (the agency form's default)."""
+    return (session.scalar(select(func.max(Agency.sort_order))) or 0) + 1

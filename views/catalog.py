@@ -85,6 +85,12 @@ class AgencyView(CatalogView):
     column_export_list = ("sort_order", "code", "eid_code", "name", "short_name", "kind", "active")
     form_choices = {"kind": labels.choices(labels.AGENCY_KINDS)}
 
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if not form.sort_order.raw_data:  # (Flask-Admin puts the column's 0 before form_args)
+            form.sort_order.data = catalog_io.next_agency_order(db.session)
+        return form
+
 
 class FieldView(CatalogView):
     column_list = ("code", "name", "agency", "active")

@@ -63,3 +63,19 @@ def test_the_agency_form_refuses_a_code_that_differs_only_by_case(csrf_app, csrf
     assert TAKEN_EN in _errors(_new_agency(client, "stp", "Copy"))
     with csrf_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Agency)) == 3
+
+
+def test_a_new_agency_is_offered_the_place_after_the_others(csrf_app, csrf_login_as):
+    # A reviewer's new agency took sort order 0: the first row of the 06a report.
+    client = csrf_login_as("admin")
+    with csrf_app.app_context():
+        last = db.session.scalar(select(func.max(Agency.sort_order))) or 0
+    form = open_form(client, "/agency/new/")
+    assert form.get("sort_order") == str(last + 1)
+    form.set("code", "SNV")
+    form.set("name", "Sở Nội vụ")
+    assert form.submit(client).status_code == 302
+    with csrf_app.app_context():
+        saved = db.session.scalar(select(Agency).where(Agency.code == "SNV"))
+        assert saved.sort_order == last + 1
+        assert saved.sort_order == db.session.scalar(select(func.max(Agency.sort_order)))
