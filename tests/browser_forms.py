@@ -134,3 +134,11 @@ def open_form(client, url: str, form_id: str | None = None) -> BrowserForm:
     response = client.get(url)
     assert response.status_code == 200, f"GET {url}: {response.status_code}"
     return read_form(response.get_data(as_text=True), "http://localhost" + url, form_id)
+
+
+def field_errors(response) -> str:
+    """The messages a form shows under its fields, as one text."""
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    return " ".join(
+        tag.get_text(" ", strip=True) for tag in page.select(".help-block, .invalid-feedback")
+    )

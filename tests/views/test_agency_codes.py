@@ -4,11 +4,10 @@ saves "snv" as SNV (found by a clerk's review: "STP" and "stp" were two agencies
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from models import Agency, db
-from tests.browser_forms import open_form
+from tests.browser_forms import field_errors, open_form
 from tests.factories import csrf_token
 
 TAKEN_VI = "Đã có cơ quan mã STP (mã cơ quan không phân biệt chữ hoa, chữ thường)."
@@ -18,13 +17,6 @@ TAKEN_EN = "An agency with the code STP already exists (agency codes do not dist
 def _codes(app) -> list[str]:
     with app.app_context():
         return sorted(db.session.scalars(select(Agency.code)))
-
-
-def _errors(response) -> str:
-    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    return " ".join(
-        t.get_text(" ", strip=True) for t in page.select(".help-block, .invalid-feedback")
-    )
 
 
 def _new_agency(client, code: str, name: str):
@@ -39,7 +31,7 @@ def test_the_agency_form_refuses_a_code_that_differs_only_by_case(csrf_app, csrf
     for typed in ("stp", "Stp", " STP ", "STP"):
         response = _new_agency(client, typed, "Sở Tư pháp (bản sao)")
         assert response.status_code == 200, typed
-        assert _errors(response) == TAKEN_VI, typed  # one message, not Flask-Admin's as well
+        assert field_errors(response) == TAKEN_VI, typed  # one message, not Flask-Admin's as well
     assert _codes(csrf_app) == ["SGTVT", "STP"]
 
     # A new code is saved in capitals; saving it again unchanged is not a clash with itself.
@@ -54,13 +46,13 @@ def test_the_agency_form_refuses_a_code_that_differs_only_by_case(csrf_app, csrf
     form = open_form(client, f"/agency/edit/?id={snv}")
     form.set("code", "sTp")
     response = form.submit(client)
-    assert response.status_code == 200 and _errors(response) == TAKEN_VI
+    assert response.status_code == 200 and field_errors(response) == TAKEN_VI
     assert _codes(csrf_app) == ["SGTVT", "SNV", "STP"]
 
     client.post(
         "/language", data={"lang": "en", "next": "/", "csrf_token": csrf_token(client, "/")}
     )
-    assert TAKEN_EN in _errors(_new_agency(client, "stp", "Copy"))
+    assert TAKEN_EN in field_errors(_new_agency(client, "stp", "Copy"))
     with csrf_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Agency)) == 3
 

@@ -6,11 +6,10 @@ CSRF token (found by a clerk's review: the calendar form answered "type dd/mm/yy
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from models import CalendarDay, Feedback, db
-from tests.browser_forms import open_form
+from tests.browser_forms import field_errors, open_form
 from tests.factories import csrf_token
 
 NOT_REAL_VI = "Ngày 31/02/2019 không có thật."
@@ -23,14 +22,6 @@ def _count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def _errors(response) -> str:
-    """The messages shown under the form's fields."""
-    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    return " ".join(
-        tag.get_text(" ", strip=True) for tag in page.select(".help-block, .invalid-feedback")
-    )
-
-
 def test_the_calendar_form_says_an_impossible_date_does_not_exist(csrf_app, csrf_login_as):
     client = csrf_login_as("admin")
     for typed in ("31/02/2019", "2019-02-31", " 31-02-2019 "):
@@ -39,15 +30,16 @@ def test_the_calendar_form_says_an_impossible_date_does_not_exist(csrf_app, csrf
         form.set("note", "Nghỉ bù")
         response = form.submit(client)
         assert response.status_code == 200
-        assert NOT_REAL_VI in _errors(response), typed
-        assert HOW_TO_TYPE_VI not in _errors(response)
+        assert NOT_REAL_VI in field_errors(response), typed
+        assert HOW_TO_TYPE_VI not in field_errors(response)
     assert _count(csrf_app, CalendarDay) == 0
 
     # Typed the wrong way: how to type it, as before.
     form = open_form(client, "/calendar_day/new/")
     form.set("date", "31/02/19")
     response = form.submit(client)
-    assert HOW_TO_TYPE_VI in _errors(response) and "không có thật" not in _errors(response)
+    shown = field_errors(response)
+    assert HOW_TO_TYPE_VI in shown and "không có thật" not in shown
 
     # A day that exists is saved (29/02 of a leap year).
     form = open_form(client, "/calendar_day/new/")
@@ -61,7 +53,7 @@ def test_the_calendar_form_says_an_impossible_date_does_not_exist(csrf_app, csrf
     )
     form = open_form(client, "/calendar_day/new/")
     form.set("date", "31/02/2019")
-    assert NOT_REAL_EN in _errors(form.submit(client))
+    assert NOT_REAL_EN in field_errors(form.submit(client))
 
 
 def test_a_date_and_time_field_says_the_date_does_not_exist(csrf_app, csrf_login_as):
@@ -76,7 +68,7 @@ def test_a_date_and_time_field_says_the_date_does_not_exist(csrf_app, csrf_login
         form.set(name, value)
     response = form.submit(client)
     assert response.status_code == 200
-    assert NOT_REAL_VI in _errors(response)
+    assert NOT_REAL_VI in field_errors(response)
     assert _count(csrf_app, Feedback) == 0
 
 

@@ -7,11 +7,10 @@ one's login refused the first one's password)."""
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from models import User, db
-from tests.browser_forms import open_form
+from tests.browser_forms import field_errors, open_form
 from tests.factories import csrf_token, login_with_csrf, user_agencies
 
 TAKEN_VI = "Đã có tài khoản canbo.tuphap2 (tên đăng nhập không phân biệt chữ hoa, chữ thường)."
@@ -25,13 +24,6 @@ NEW_PASSWORD = "mật khẩu mới 42"
 def _usernames(app) -> list[str]:
     with app.app_context():
         return sorted(db.session.scalars(select(User.username)))
-
-
-def _errors(response) -> str:
-    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    return " ".join(
-        t.get_text(" ", strip=True) for t in page.select(".help-block, .invalid-feedback")
-    )
 
 
 def _new_user(app, client, username: str, role: str):
@@ -56,7 +48,7 @@ def test_the_user_screen_refuses_a_username_that_differs_only_by_case(csrf_app, 
     for typed in ("canbo.tuphap2", " CANBO.TUPHAP2 ", "Canbo.TuPhap2"):
         response = _new_user(csrf_app, client, typed, "manager")
         assert response.status_code == 200, typed
-        assert _errors(response) == TAKEN_VI, typed
+        assert field_errors(response) == TAKEN_VI, typed
     assert _usernames(csrf_app) == ["admin1", "canbo.tuphap2", "manager1", "staff1"]
 
     # Editing: the account saved with its own name in another case is no clash with itself;
@@ -70,13 +62,13 @@ def test_the_user_screen_refuses_a_username_that_differs_only_by_case(csrf_app, 
     form = open_form(client, f"/user/edit/?id={ids['manager1']}")
     form.set("username", "Canbo.Tuphap2")
     response = form.submit(client)
-    assert response.status_code == 200 and _errors(response) == TAKEN_VI
+    assert response.status_code == 200 and field_errors(response) == TAKEN_VI
     assert _usernames(csrf_app) == ["admin1", "canbo.tuphap2", "manager1", "staff1"]
 
     client.post(
         "/language", data={"lang": "en", "next": "/", "csrf_token": csrf_token(client, "/")}
     )
-    assert _errors(_new_user(csrf_app, client, "CANBO.tuphap2", "manager")) == TAKEN_EN
+    assert field_errors(_new_user(csrf_app, client, "CANBO.tuphap2", "manager")) == TAKEN_EN
 
 
 def test_the_login_finds_the_account_whatever_the_case_and_spaces(csrf_app, csrf_login_as):
