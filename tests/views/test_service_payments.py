@@ -319,6 +319,14 @@ def test_a_dossier_rated_again_the_same_day_counts_the_new_rating_only(
             ("satisfied", False),
         ]
         assert "đánh giá lại" in rows[0].cancel_reason
+        rating_id = rows[0].id
+    # The manager reads them under "Mức độ hài lòng", not a procedure's "Cấp thực hiện".
+    client.post("/logout")
+    login_as("manager")
+    for url in ("/staff_rating/", f"/staff_rating/details/?id={rating_id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Mức độ hài lòng" in page and "Cấp thực hiện" not in page, url
+    with app.app_context():
         counts = ratings.rating_counts(db.session, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
         assert (counts["very_satisfied"], counts["unsatisfied"], counts["total"]) == (0, 1, 4)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, IntEqualFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
+from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -49,7 +49,8 @@ class StaffRatingView(XlsxExportMixin, TotalsMixin, CancelMixin, SecureModelView
     create_roles = edit_roles = ()
     cancel_roles = ("admin",)
     totals_title = _l("Staff ratings")
-    column_labels = labels.LABELS
+    # "level" is a procedure's level elsewhere (Cấp thực hiện): here, how satisfied.
+    column_labels = {**labels.LABELS, "level": lazy_pgettext("satisfaction", "Level")}
     column_list = ("rated_at", "staff", "level", "dossier", "channel", "cancelled_at")
     column_details_list = column_list + ("cancel_reason", "created_at")
     column_sortable_list = ("rated_at", "level", ("staff", "staff.full_name"))
