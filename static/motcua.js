@@ -67,3 +67,42 @@
     }
   });
 })();
+
+// templates/dossiers/details.html: a step refused by the server (a day off as the new due date,
+// a stale page) comes back with an error, and its form is shown again with what was typed
+// (reason, new date, items) instead of empty. Kept in this tab's sessionStorage only (no
+// reason in a URL or a cookie), for the next page alone.
+(function () {
+  'use strict';
+  var KEY = 'motcua-transition';
+  var FIELDS = ['reason', 'requested_items', 'new_due_date', 'postal_tracking_no'];
+  var kept = null;
+  try {
+    kept = JSON.parse(window.sessionStorage.getItem(KEY) || 'null');
+    window.sessionStorage.removeItem(KEY);
+  } catch (e) { kept = null; }
+  // After the page's own scripts (the date pickers fill their field when they start).
+  window.addEventListener('load', function () {
+    var again = kept && document.querySelector('.alert-danger') &&
+                document.getElementById('form-' + kept.action);
+    if (!again || !again.elements.id || again.elements.id.value !== kept.id) { return; }
+    FIELDS.forEach(function (name) {
+      var field = again.elements[name];
+      if (field && kept.values[name]) {
+        field.value = kept.values[name];
+        field.dispatchEvent(new Event('change', {bubbles: true}));  // the picker follows it
+      }
+    });
+  });
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    var formId = form.getAttribute('id') || '';  // (form.id is its field named "id")
+    if (formId.indexOf('form-') !== 0 || !form.elements.action) { return; }
+    var values = {};
+    FIELDS.forEach(function (name) { if (form.elements[name]) { values[name] = form.elements[name].value; } });
+    try {
+      window.sessionStorage.setItem(KEY, JSON.stringify(
+        {action: form.elements.action.value, id: form.elements.id.value, values: values}));
+    } catch (e) { /* storage full or off: the form is simply empty again */ }
+  });
+})();
