@@ -214,6 +214,10 @@ def test_apology_issued_by_the_agency_sealed_and_warned_when_late(app, client, f
         assert "Số: 1/" in head
         late = 'id="apology-late"' in response.data.decode()
         assert late == (year == 2026), year  # 2026: issued on the due date itself
+        # The day of the intake, as the form has it: "Ngày 02/03/2026, Sở …", no time between.
+        accepted = forms_data.ACCEPTED[year]
+        assert f"Ngày {accepted:%d/%m/%Y}, Sở Giao thông vận tải tiếp nhận" in text, year
+        assert f"{accepted:%H:%M} {accepted:%d/%m/%Y}" not in text
     assert "đề nghị gia hạn thời gian giải quyết hồ sơ đến ngày" in _print(
         client, "04", forms[2026]["late"]
     )
