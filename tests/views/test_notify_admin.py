@@ -58,7 +58,11 @@ def make_world(app):
             codes.append(dossier.code)
         nt.ensure_templates(db.session)
         db.session.flush()
-        dead = db.session.scalars(select(Notice).where(Notice.channel == "email")).first()
+        # The first e-mail notice, hoa.tran's: without ORDER BY PostgreSQL may return binh.le's
+        # first (after emptied tables a new row can fill a freed place); once it did, in CI.
+        dead = db.session.scalars(
+            select(Notice).where(Notice.channel == "email").order_by(Notice.id)
+        ).first()
         dead.status, dead.attempts, dead.last_error = "dead", 5, "SMTP: 550 mailbox unavailable"
         dead.attempt_log = "09:10 02/11/2026 — dead after 5 attempts: SMTP: 550\n"
         db.session.commit()
