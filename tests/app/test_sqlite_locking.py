@@ -2,6 +2,7 @@
 cannot get it within the busy timeout answers a Vietnamese "busy" page (503) that keeps what the
 clerk typed, instead of hanging 30 s and then showing Werkzeug's English 500 page."""
 
+import contextlib
 import datetime as dt
 import re
 import sqlite3
@@ -77,6 +78,18 @@ def _logged_in(app):
     return client
 
 
+@contextlib.contextmanager
+def waits_would_show(app):
+    """A wait for the lock would cost 20 s, far above a page's time even on a loaded CI
+    machine: a read that takes < 10 s did not wait (with the fixture's 400 ms a wait could
+    not be told from a slow machine)."""
+    app.config["SQLITE_BUSY_TIMEOUT_MS"] = 20000
+    try:
+        yield
+    finally:
+        app.config["SQLITE_BUSY_TIMEOUT_MS"] = TIMEOUT_MS
+
+
 def _timed(call):
     start = time.monotonic()
     response = call()
@@ -96,11 +109,11 @@ def test_reads_do_not_wait_for_a_writer(sqlite_app):
     )
     for who, url in pages:  # templates compiled before the clock starts
         assert who.get(url).status_code == 200
-    with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+    with waits_would_show(sqlite_app), WriteLock(sqlite_app.config["TEST_DB_PATH"]):
         for who, url in pages:
             response, seconds = _timed(lambda who=who, url=url: who.get(url))
             assert response.status_code == 200, (url, response.status_code)
-            assert seconds < 1, (url, seconds)
+            assert seconds < 10, (url, seconds)
 
 
 def _intake_form(client, app):
@@ -118,7 +131,7 @@ def test_a_write_during_the_lock_gets_the_busy_page_and_can_be_sent_again(sqlite
     with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
         response, seconds = _timed(lambda: client.post("/dossier/new/", data=data))
     assert response.status_code == 503
-    assert seconds < TIMEOUT_MS / 1000 + 2
+    assert seconds < TIMEOUT_MS / 1000 + 8  # its own timeout, not 30 s (a loaded machine)
     page = response.get_data(as_text=True)
     assert BUSY in page
     assert "Internal Server Error" not in page
@@ -184,9 +197,10 @@ def test_a_read_beside_a_long_write_stays_fast(sqlite_app):
     thread.start()
     try:
         time.sleep(0.1)
-        for _ in range(5):
-            response, seconds = _timed(lambda: client.get("/dossier/"))
-            assert response.status_code == 200 and seconds < 1
+        with waits_would_show(sqlite_app):
+            for _ in range(5):
+                response, seconds = _timed(lambda: client.get("/dossier/"))
+                assert response.status_code == 200 and seconds < 10
     finally:
         released.set()
         thread.join(10)
@@ -207,9 +221,9 @@ def test_a_read_does_not_wait_to_note_when_the_login_was_last_seen(sqlite_app):
         with sqlite_app.app_context():
             return db.session.scalar(select(func.max(UserSession.last_seen_at)))
 
-    with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+    with waits_would_show(sqlite_app), WriteLock(sqlite_app.config["TEST_DB_PATH"]):
         response, seconds = _timed(lambda: client.get("/dossier/"))
-        assert response.status_code == 200 and seconds < 1, seconds
+        assert response.status_code == 200 and seconds < 10, seconds
     assert last_seen() == long_ago
     assert client.get("/dossier/").status_code == 200
     assert last_seen() > long_ago + dt.timedelta(minutes=30)
@@ -232,16 +246,10 @@ def test_the_dashboard_does_not_wait_to_keep_its_months(sqlite_app):
             return row.version, row.filled
 
     client = _logged_in(sqlite_app)
-    # What a wait would cost: far above a page's time even on a loaded machine (the report's
-    # test below likewise).
-    sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = 20000
-    try:
-        with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
-            sqlite_app.extensions.pop("motcua_dashboard", None)
-            response, seconds = _timed(lambda: client.get("/?until=2019-03"))
-            assert response.status_code == 200 and seconds < 10, seconds
-    finally:
-        sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = TIMEOUT_MS
+    with waits_would_show(sqlite_app), WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+        sqlite_app.extensions.pop("motcua_dashboard", None)
+        response, seconds = _timed(lambda: client.get("/?until=2019-03"))
+        assert response.status_code == 200 and seconds < 10, seconds
     version, filled = february()
     assert filled is None
     sqlite_app.extensions.pop("motcua_dashboard", None)
@@ -269,13 +277,9 @@ def test_the_report_does_not_wait_to_keep_its_instants(sqlite_app):
     client = sqlite_app.test_client()
     assert login(client, "manager_os").status_code == 302
     url = "/report/?preset=month&month=3&year=2019"
-    sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = 20000  # what a wait would cost
-    try:
-        with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
-            response, seconds = _timed(lambda: client.get(url))
-            assert response.status_code == 200 and seconds < 10, seconds
-    finally:
-        sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"] = TIMEOUT_MS
+    with waits_would_show(sqlite_app), WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+        response, seconds = _timed(lambda: client.get(url))
+        assert response.status_code == 200 and seconds < 10, seconds
     version, filled = march()
     assert filled is None
     assert client.get(url).status_code == 200
@@ -338,9 +342,9 @@ def test_a_kiosk_tablet_is_not_held_up_by_renewing_its_credential(sqlite_app):
         with sqlite_app.app_context():
             return db.session.scalar(select(func.max(KioskDevice.expires_at)))
 
-    with WriteLock(sqlite_app.config["TEST_DB_PATH"]):
+    with waits_would_show(sqlite_app), WriteLock(sqlite_app.config["TEST_DB_PATH"]):
         response, seconds = _timed(lambda: tablet.get("/kiosk/device/"))
-        assert response.status_code == 200 and seconds < 1, (response.status_code, seconds)
+        assert response.status_code == 200 and seconds < 10, (response.status_code, seconds)
         assert "rate-satisfied" in response.get_data(as_text=True)
     assert expires() == soon
     assert tablet.get("/kiosk/device/").status_code == 200
