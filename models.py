@@ -103,6 +103,18 @@ class TimestampMixin:
     )
 
 
+def clashing_value(column, fold, value: str | None, except_id=None, session=None):
+    """The stored `column` of a row other than `except_id` that equals `value` (already
+    normalised) once folded by `fold` (func.upper, func.lower: the expression of the column's
+    unique index, which serves this look-up), else None: a form's "already taken" check."""
+    if not value:
+        return None
+    query = select(column).where(fold(column) == value)
+    if except_id is not None:
+        query = query.where(column.class_.id != except_id)
+    return (session or db.session).scalar(query.limit(1))
+
+
 class SearchableMixin:
     """A lower-case, accent-free copy of the searchable columns, kept up to date on flush.
 
@@ -321,13 +333,7 @@ class User(UserMixin, TimestampMixin, SearchableMixin, db.Model):
         case ("canbo.tuphap2" for "Canbo.TuPhap2 "), else None: the check of the user screen
         and of `flask users create` (domain/usernames.py), read through the unique index on
         lower(username)."""
-        name = normalize_username(name)
-        if not name:
-            return None
-        query = select(cls.username).where(func.lower(cls.username) == name)
-        if except_id is not None:
-            query = query.where(cls.id != except_id)
-        return db.session.scalar(query.limit(1))
+        return clashing_value(cls.username, func.lower, normalize_username(name), except_id)
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
@@ -561,7 +567,22 @@ for _table in search_index.INDEXED_TABLES:
     event.listen(_t, "before_drop", _table_ddl(search_index.drop_statements))
 
 
-class ReportDay(db.Model):
+class ReportCounts:
+    """The report's counts, kept by day (ReportDay) and summed by month (ReportMonth)."""
+
+    received_online: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    received_direct: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    received_postal: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    received_scanned: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved_early: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved_late: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    results: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    results_electronic: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    returned_by_post: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class ReportDay(ReportCounts, db.Model):
     """The report's counts of one day, agency (the dossier's) and procedure: dossiers received
     that day by channel and of those scanned at intake, closed that day by outcome (design
     method), resolved that day and of those with an electronic result, returned by post that
@@ -572,23 +593,13 @@ class ReportDay(db.Model):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), primary_key=True)
-    received_online: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    received_direct: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    received_postal: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    received_scanned: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    resolved_early: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    resolved_late: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    results: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    results_electronic: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    returned_by_post: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     # The payments not cancelled paid that day for the day's dossiers of the agency and
     # procedure, and their amount (the fees of the dashboard's months).
     fees_paid: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     fees_vnd: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", nullable=False)
 
 
-class ReportMonth(db.Model):
+class ReportMonth(ReportCounts, db.Model):
     """The report's per-day counts (ReportDay) summed by month, agency and procedure: a period's
     whole months are read here, a row per procedure and month instead of one per day (issue
     16). Kept equal to the sums of report_day by triggers on it (domain/report_months.py), in
@@ -599,16 +610,6 @@ class ReportMonth(db.Model):
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # its first day
     agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    received_online: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    received_direct: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    received_postal: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    received_scanned: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    resolved_early: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    resolved_late: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    results: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    results_electronic: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    returned_by_post: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     fees_paid: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     fees_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
 

@@ -64,6 +64,7 @@ from models import (
     Field,
     Procedure,
     ProcedureDocument,
+    clashing_value,
 )
 
 ENTITIES = ("agencies", "fields", "procedures", "fee_items", "procedure_documents")
@@ -767,13 +768,7 @@ def agency_code_owner(session, code: str | None, except_id: int | None = None) -
     """The stored code of another agency than `except_id` that is `code` whatever the case
     ("STP" for "stp"), else None: the agency form's check (domain/catalog_codes.py), read
     through the unique index on upper(code)."""
-    code = agency_code(code)
-    if not code:
-        return None
-    query = select(Agency.code).where(func.upper(Agency.code) == code)
-    if except_id is not None:
-        query = query.where(Agency.id != except_id)
-    return session.scalar(query.limit(1))
+    return clashing_value(Agency.code, func.upper, agency_code(code), except_id, session)
 
 
 # ---- writing --------------------------------------------------------------------------------

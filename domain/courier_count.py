@@ -8,6 +8,8 @@ event (models.py). No model imports here: models.py imports this module."""
 
 from __future__ import annotations
 
+from domain import triggers
+
 TABLE = "courier_item"
 SQLITE_TRIGGERS = ("courier_item_added", "courier_item_removed", "courier_item_moved")
 _ADD = "UPDATE courier_run SET item_count = item_count + 1 WHERE id = NEW.run_id;"
@@ -39,9 +41,4 @@ def create_statements(dialect: str, table: str = TABLE) -> list[str]:
 
 
 def drop_statements(dialect: str, table: str = TABLE) -> list[str]:
-    if dialect == "postgresql":
-        return [
-            "DROP TRIGGER IF EXISTS courier_item_count ON courier_item",
-            "DROP FUNCTION IF EXISTS courier_item_count()",
-        ]
-    return [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
+    return triggers.drop_statements(dialect, "courier_item_count", "courier_item", SQLITE_TRIGGERS)

@@ -16,6 +16,8 @@ event (models.py). No model imports here: models.py imports this module."""
 
 from __future__ import annotations
 
+from domain import triggers
+
 # The counts of a day (report_day) and of a month (report_month), in this order.
 COUNTS = (
     "received_online",
@@ -90,12 +92,7 @@ def create_statements(dialect: str, table: str = TABLE) -> list[str]:
 
 
 def drop_statements(dialect: str, table: str = TABLE) -> list[str]:
-    if dialect == "postgresql":
-        return [
-            "DROP TRIGGER IF EXISTS report_month_count ON report_day",
-            "DROP FUNCTION IF EXISTS report_month_count()",
-        ]
-    return [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
+    return triggers.drop_statements(dialect, "report_month_count", "report_day", SQLITE_TRIGGERS)
 
 
 def fill_statement(dialect: str) -> str:

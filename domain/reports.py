@@ -400,27 +400,18 @@ def _sum_into(totals: dict, key, counted: list) -> None:
 # ---- the report --------------------------------------------------------------------------------
 
 
-def figure_groups(
-    session,
-    date_from: dt.date,
-    date_to: dt.date,
-    method: str = deadlines.DESIGN,
-    by_field: bool = True,
-    by_level: bool = True,
-    keep=None,
-    at: dict | None = None,
-    days: list | None = None,
-) -> list[tuple]:
+def figure_groups(session, date_from: dt.date, date_to: dt.date, **options) -> list[tuple]:
     """[(agency id, field id, level, the 13 figures)], from which the agency rows, the field rows
     and the official form's rows are all sums (build_report reads the period once for the
-    three). Without `by_field` / `by_level` those keys are None. Design method: the flows
+    three); `options` those of group_counts (method, by_field, by_level, keep, at, days).
+    Without `by_field` / `by_level` those keys are None. Design method: the flows
     (received, resolved by outcome) are sums of the per-day counts (domain/report_days.py), and
     what is open at the start and at the end of the period (carried over, pending) are the
     counts of those instants (`stocks`: kept computed at the period boundaries, `keep` called
     with those counted again to store them; `at`: stocks already read; `days`:
     report_days.period_query's rows already read); the national method counts supplement requests up
     to the end of the period, which no per-day count holds: figure_groups_from_dossiers."""
-    counts = group_counts(session, date_from, date_to, method, by_field, by_level, keep, at, days)
+    counts = group_counts(session, date_from, date_to, **options)
     return [(*key, _completed(c)) for key, c in counts.items()]
 
 

@@ -13,12 +13,13 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from domain import clock, periods
+from domain.dossier_search import search_terms
 from domain.formatting import format_number
 from domain.periods import Period, PeriodError
 from domain.service import RuleError, cancel_record
 from domain.sql import scoped
 from models import Agency, Dossier, User, db
-from views.base import db_options, has_role, own_agency_ids, period_message
+from views.base import SearchAjaxLoader, db_options, has_role, own_agency_ids, period_message
 from views.fields import AMOUNT_MESSAGES
 
 WRITERS = ("admin", "staff")
@@ -108,6 +109,18 @@ def own_dossiers(model):
     own agencies for staff."""
     query = db.session.query(Dossier).filter(Dossier.code.is_not(None))
     return scoped(query, Dossier.agency_id, own_agency_ids())
+
+
+def own_dossier_loader() -> SearchAjaxLoader:
+    """The dossier picker of a record's form (a payment, a feedback): the user's own accepted
+    dossiers, newest first, found by code, name or phone as in the dossier list."""
+    return SearchAjaxLoader(
+        "dossier",
+        Dossier,
+        query_factory=own_dossiers,
+        order_by=Dossier.id.desc(),
+        search_terms=search_terms,
+    )
 
 
 def own_agencies(model):

@@ -14,10 +14,9 @@ from wtforms.validators import DataRequired, ValidationError
 from domain import clock
 from domain import feedback as fb
 from domain.calendar import load_calendar
-from domain.dossier_search import search_terms
 from domain.formatting import format_number, format_percent
 from domain.service import RuleError
-from models import Agency, Dossier, Feedback, db
+from models import Agency, Feedback, db
 from views import labels
 from views.base import (
     ALL_ROLES,
@@ -33,7 +32,7 @@ from views.service.common import (
     WRITERS,
     TotalsMixin,
     own_agencies,
-    own_dossiers,
+    own_dossier_loader,
     rule_message,
     user_object,
 )
@@ -132,13 +131,7 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
     form_args = {"received_at": {"validators": [DataRequired()], "default": clock.now}}
     form_ajax_refs = {
         "agency": SearchAjaxLoader("agency", Agency, query_factory=own_agencies),
-        "dossier": SearchAjaxLoader(
-            "dossier",
-            Dossier,
-            query_factory=own_dossiers,
-            order_by=Dossier.id.desc(),
-            search_terms=search_terms,
-        ),
+        "dossier": own_dossier_loader(),
     }
 
     def get_query(self):

@@ -11,7 +11,6 @@ from sqlalchemy.orm import joinedload
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from domain import clock, payments
-from domain.dossier_search import search_terms
 from domain.formatting import format_number, format_vnd
 from domain.service import RuleError
 from models import Dossier, Payment, db
@@ -19,7 +18,6 @@ from views import labels
 from views.base import (
     ALL_ROLES,
     AgencyScopedMixin,
-    SearchAjaxLoader,
     SecureModelView,
     own_agency_options,
     parse_id,
@@ -33,6 +31,7 @@ from views.service.common import (
     CancelMixin,
     TotalsMixin,
     cancelled_formatter,
+    own_dossier_loader,
     own_dossiers,
     rule_message,
     user_object,
@@ -97,15 +96,7 @@ class PaymentView(
         "dossier": {"validators": [DataRequired()]},
         "receipt_no": {"validators": [Optional(), Length(max=64)]},
     }
-    form_ajax_refs = {
-        "dossier": SearchAjaxLoader(
-            "dossier",
-            Dossier,
-            query_factory=own_dossiers,
-            order_by=Dossier.id.desc(),
-            search_terms=search_terms,
-        )
-    }
+    form_ajax_refs = {"dossier": own_dossier_loader()}
 
     def get_query(self):
         return (
