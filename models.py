@@ -444,8 +444,17 @@ RESULT_BEFORE_ACCEPTANCE = "resolved_at < accepted_at"
 
 class Dossier(TimestampMixin, SearchableMixin, db.Model):
     __tablename__ = "dossier"
-    __search_fields__ = ("code", "applicant_name", "id_number", "phone", "postal_tracking_no")
-    __phone_fields__ = ("phone",)  # (migration 0025 filled the rows before it)
+    # (migrations 0025 and 0027 wrote the texts of the rows stored before: the phone's digits,
+    # the e-mail)
+    __search_fields__ = (
+        "code",
+        "applicant_name",
+        "id_number",
+        "phone",
+        "postal_tracking_no",
+        "email",
+    )
+    __phone_fields__ = ("phone",)
     __table_args__ = (
         CheckConstraint(_in("status", STATUS_CODES), name="status"),
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
@@ -968,6 +977,7 @@ class EvaluationAnswer(db.Model):
 class Feedback(TimestampMixin, SearchableMixin, db.Model):
     __tablename__ = "feedback"
     __search_fields__ = ("sender", "contact", "subject", "content")
+    __phone_fields__ = ("contact",)  # (migration 0027 wrote the rows before it)
     __table_args__ = (
         CheckConstraint(_in("channel", FEEDBACK_CHANNELS), name="channel"),
         CheckConstraint(_in("status", FEEDBACK_STATUSES), name="status"),

@@ -1,5 +1,7 @@
 """The migrations build exactly the schema of models.py, on both databases."""
 
+import datetime as dt
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -10,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain import search_index
 from domain.search_index import include_object  # its indexes are made by migration 0014
-from models import Agency, Dossier, Procedure, User, db
+from models import Agency, Dossier, Feedback, Procedure, User, db
 from tests.factories import create_agency
 from tests.support import ROOT
 
@@ -183,3 +185,38 @@ def test_0026_writes_usernames_in_lower_case_and_refuses_two_that_differ_by_case
             "lanhdao",
             "lanhdao2",
         ]
+
+
+# ---- 0027: a dossier's e-mail in its search text, a feedback's contact phone as digits ---------
+
+
+@pytest.mark.commits  # the migrations run on a connection of their own
+def test_0027_writes_the_emails_and_contact_phones_of_the_rows_before_it(app):
+    with app.app_context():
+        agency = create_agency()
+        procedure = Procedure(code="1.000009", name="x", agency=agency, processing_days=1)
+        db.session.add_all(
+            [
+                Dossier(procedure=procedure, agency=agency, applicant_name="A", email="a@b.vn"),
+                Dossier(procedure=procedure, agency=agency, applicant_name="C"),
+                Feedback(
+                    sender="D",
+                    contact="0912 345 678",
+                    subject="s",
+                    content="c",
+                    channel="hotline",
+                    received_at=dt.datetime(2026, 12, 1, 9),
+                    due_date=dt.date(2026, 12, 11),
+                ),
+            ]
+        )
+        db.session.commit()
+        try:
+            downgrade(directory=MIGRATIONS, revision="0026_username_case")
+            assert _found_by("a@b.vn") == []
+            assert db.session.scalar(select(Feedback.search_text)) == "d 0912 345 678 s c"
+            db.session.commit()
+        finally:
+            upgrade(directory=MIGRATIONS)
+        assert _found_by("a@b.vn") == ["A"]  # through the search index
+        assert db.session.scalar(select(Feedback.search_text)) == "d 0912 345 678 s c 0912345678"
