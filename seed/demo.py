@@ -1130,6 +1130,7 @@ class DemoBuilder:
                         d["id_number"],
                         d["phone"],
                         d["postal_tracking_no"],
+                        d["email"],
                     ),
                     "created_at": utc(d["submitted_at"]),
                     "updated_at": utc(last),
