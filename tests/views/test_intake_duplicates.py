@@ -9,6 +9,7 @@ domain/intake_duplicates.py), the intake form posted as the browser sends it:
 - the same form sent again (its token used) creates nothing and names the dossier it received."""
 
 import datetime as dt
+import io
 
 import pytest
 from bs4 import BeautifulSoup
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 
 from domain import clock
 from models import Dossier, Procedure, db
+from tests import file_samples as samples
 from tests.browser_forms import open_form, read_form
 from tests.factories import licence_procedure, user_agencies
 
@@ -224,3 +226,18 @@ def test_a_twin_send_that_finds_its_own_dossier_is_sent_to_it(app, clerk, desk, 
     page = clerk.get(again.location).get_data(as_text=True)
     assert BeautifulSoup(page, "html.parser").find(id="flash-sent-dossier").get_text() == code
     assert _codes(app) == [code]
+
+
+def test_a_held_intake_with_scans_stores_no_file_and_says_to_choose_them_again(
+    app, clerk, desk, files_dir
+):
+    _accepted(_send(clerk, _form(clerk, desk["licence"])))
+    data = _form(clerk, desk["licence"]).data()
+    data.add("intake-files", (io.BytesIO(samples.pdf(1)), "ho-so.pdf"))
+    with clock.frozen(NOW + dt.timedelta(minutes=3)):
+        held = clerk.post("/dossier/new/", data=data, content_type="multipart/form-data")
+    html = held.get_data(as_text=True)
+    assert held.status_code == 200 and WARNING in html
+    assert "hãy chọn lại tệp" in html  # a form shown again cannot keep the files
+    assert len(_codes(app)) == 1
+    assert not files_dir.exists() or not [p for p in files_dir.rglob("*") if p.is_file()]
