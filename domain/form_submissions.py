@@ -20,11 +20,14 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class AlreadySubmitted(Exception):
-    """This form was sent before; `result_url` is where its first send led (None if unknown)."""
+    """This form was sent before; `result_url` is where its first send led (None if unknown).
+    A screen may set `message`: what to say instead of the general "already sent" (e.g. the
+    intake names the dossier its first send received)."""
 
     def __init__(self, result_url: str | None):
         super().__init__(result_url)
         self.result_url = result_url
+        self.message: str | None = None
 
 
 def new_token() -> str:

@@ -36,6 +36,7 @@ from models import DOCUMENT_KINDS, DossierDocument, Procedure, ProcedureDocument
 from views import labels
 from views.access import own_agency_ids, parse_id
 from views.dossier_columns import error_message, intake_procedures, request_calendar
+from views.dossier_duplicates import IntakeDuplicatesMixin
 from views.dossier_transitions import accept
 from views.files import ACCEPTED_TYPES, refusal
 
@@ -62,7 +63,7 @@ def processing_time_text(procedure) -> str:
     return text
 
 
-class DossierIntakeMixin:
+class DossierIntakeMixin(IntakeDuplicatesMixin):
     create_template = "dossiers/intake.html"
     # On the page: the procedure, then the applicant as the clerk asks (ID number first: a
     # returning applicant's details are offered), the rest in a second column.
@@ -134,7 +135,9 @@ class DossierIntakeMixin:
     # ---- scans sent with the intake -----------------------------------------------------------
     def validate_form(self, form):
         """The form's own checks, then the files sent with an intake, checked by content before
-        anything is written. What passed waits in `g` for on_model_change (attach_intake_files)."""
+        anything is written, then a dossier received a moment ago for the same applicant
+        (views/dossier_duplicates.py). What passed waits in `g` for on_model_change
+        (attach_intake_files)."""
         valid = super().validate_form(form)
         if request.method != "POST" or request.endpoint != f"{self.endpoint}.create_view":
             return valid
@@ -145,7 +148,7 @@ class DossierIntakeMixin:
         }
         sent = {key: uploads for key, uploads in sent.items() if uploads}
         if not sent:
-            return valid
+            return valid and not self.held_as_duplicate(form)
         procedure = getattr(form, "procedure", None) and form.procedure.data
         ticked = (
             set(self.received_documents(procedure)) if isinstance(procedure, Procedure) else None
@@ -169,7 +172,7 @@ class DossierIntakeMixin:
             checked[target] = ok
         for message in messages:
             flash(message, "error")
-        if messages or not valid:
+        if messages or not valid or self.held_as_duplicate(form):
             flash(
                 gettext(
                     "Nothing was saved. A form shown again cannot keep the files chosen: "

@@ -119,7 +119,8 @@ def _overflow(error):
 def _already_submitted(error):
     db.session.rollback()
     flash(
-        _("This form has already been sent; here is what it recorded. Nothing more was saved."),
+        error.message
+        or _("This form has already been sent; here is what it recorded. Nothing more was saved."),
         "warning",
     )
     return redirect(error.result_url or url_for("admin.index"))
