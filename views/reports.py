@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import current_app, flash, request, send_file
+from flask import current_app, flash, g, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -100,6 +100,8 @@ class ReportView(SecureBaseView):
         try:
             return periods.from_query(request.args, today)
         except PeriodError as error:
+            # The form shows what was typed, to be corrected (the figures: the current month).
+            g.typed_period = {k: request.args.get(k, "") for k in ("preset", "from", "to")}
             flash(
                 _("The period is not valid; the current month is shown.")
                 + " "
@@ -245,8 +247,13 @@ class ReportView(SecureBaseView):
 
     @expose("/xlsx")
     def xlsx(self):
+        try:
+            periods.from_query(request.args, clock.today())
+        except PeriodError:  # no workbook of another period: the page says what is wrong
+            return redirect(url_for(".index", **link_args(request.args)))
         period, _by_field, report = self._report()
-        start, end = period.start, period.end
+        # The end counted, as on the page: today while the period runs (build_report).
+        start, end = period.start, dt.date.fromisoformat(report["period"]["to"])
         details = reports.build_details(reports_session(), start, end)
         buffer = io.BytesIO()
         settings = current_app.settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -94,6 +95,31 @@ def test_download_matches_the_json(march_with_users, client, login_as):
     )
     t = EXPECTED_MARCH["totals"]
     assert total[2:5] == [t["received_total"], t["carried_over"], t["received_new"]]
+
+
+def test_a_wrong_period_gives_no_workbook_and_the_form_keeps_it(march_with_users, client, login_as):
+    """31/02, or a range the wrong way round: no workbook of another period (it was the current
+    month's, without a word); the page says why, its form holding what was typed."""
+    login_as("manager")
+    for start, end in (("31/02/2019", "31/12/2019"), ("31/12/2019", "01/01/2019")):
+        query = {"preset": "range", "from": start, "to": end, "method": "design"}
+        response = client.get("/report/xlsx", query_string=query)
+        assert response.status_code == 302, start
+        assert response.location.startswith("/report/?")
+        html = client.get(response.location).get_data(as_text=True)
+        assert "Kỳ báo cáo không hợp lệ" in html
+        assert f'name="from" id="from" size="10" value="{start}"' in html
+        assert f'name="to" id="to" size="10" value="{end}"' in html
+        assert re.search(r'<option value="range" selected>', html)
+
+
+def test_the_workbook_of_a_running_month_is_named_by_the_day_it_counts_to(
+    march_with_users, client, login_as, frozen_clock
+):
+    frozen_clock(dt.date(2019, 3, 20))
+    login_as("manager")
+    response = client.get("/report/xlsx", query_string={"preset": "month", "month": "2019-03"})
+    assert "bao-cao-06a_20190301_20190320.xlsx" in response.headers["Content-Disposition"]
 
 
 def _visible_text(html: str) -> str:
