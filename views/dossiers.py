@@ -16,7 +16,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms.validators import DataRequired, Email, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from domain import lifecycle as lc
 from domain.dossier_search import search_terms
@@ -192,6 +192,7 @@ class DossierView(
         "applicant_name": {"validators": [DataRequired()]},  # (its length: the model's check)
         "email": {"validators": [Optional(), Email()]},
         "phone": {"validators": [Optional(), phone_number]},
+        "note": {"validators": [Optional(), Length(max=2000)]},  # printed on Mẫu 01
         "return_channel": {"validators": [Optional()], "default": "counter"},
         # The range says what is wrong with 0 (DataRequired took it for "missing").
         "set_count": {"validators": [NumberRange(1, 99)], "default": 1},
