@@ -263,6 +263,8 @@ def test_transitions_through_the_page(app, client, login_as, world):
     _post_transition(client, app, own, "resolve")
     _post_transition(client, app, own, "return", return_channel="postal")
     assert _dossier(app, own).status == Status.RESOLVED  # no tracking number
+    # Named as the form's field is labelled (it said "số vận đơn" beside "Số hiệu bưu gửi").
+    assert "cần có số hiệu bưu gửi" in _flashes(client)
     _post_transition(
         client, app, own, "return", return_channel="postal", postal_tracking_no="EL0001VN"
     )
