@@ -167,14 +167,16 @@ class DossierTransitionsMixin:
             db.session.rollback()
             flash(str(CONFLICT_MESSAGE), "error")
             return back
-        flash(
-            gettext(
-                "Dossier %(code)s: %(status)s.",
-                code=dossier.code or dossier.id,
-                status=status_label(dossier.status),
-            ),
-            "success",
+        done = gettext(
+            "Dossier %(code)s: %(status)s.",
+            code=dossier.code or dossier.id,
+            status=status_label(dossier.status),
         )
+        if action_name == "reschedule":  # what changed is the date, not the status
+            done += " " + gettext(
+                "New return date: %(date)s.", date=format_date(dossier.rescheduled_due_date)
+            )
+        flash(done, "success")
         if action_name == "accept":
             return redirect(url_for(".details_view", id=dossier.id, receipt=1))
         if action_name == "reschedule":

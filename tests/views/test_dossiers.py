@@ -258,6 +258,7 @@ def test_transitions_through_the_page(app, client, login_as, world):
     )
     d = _dossier(app, own)
     assert d.rescheduled_due_date == dt.date(2019, 5, 6)
+    assert "Ngày hẹn trả mới: 06/05/2019." in _flashes(client)  # the step's result confirmed
     form04 = client.get(f"/dossier/print/04/?id={own}").get_data(as_text=True)
     assert "06/05/2019" in form04 and "Chờ ý kiến liên ngành" in form04
     _post_transition(client, app, own, "resolve")
