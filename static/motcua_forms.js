@@ -53,3 +53,22 @@
     }
   });
 })();
+
+// The browser's own "Please fill out this field." speaks the browser's language (often English
+// on a center's PCs): an empty required field says it in the page's language instead.
+(function () {
+  'use strict';
+
+  var script = document.currentScript;
+  var message = script && script.getAttribute('data-required');
+  if (!message) { return; }
+
+  // Set for the bubble being shown only, cleared at once: a field filled by a script (select2
+  // sends no native input event) must not stay invalid with the message.
+  document.addEventListener('invalid', function (event) {
+    var field = event.target;
+    if (!field.validity || !field.validity.valueMissing) { return; }
+    field.setCustomValidity(message);
+    window.setTimeout(function () { field.setCustomValidity(''); }, 0);
+  }, true);
+})();
