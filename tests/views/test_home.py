@@ -106,3 +106,20 @@ def test_the_open_table_lists_every_agency_and_adds_up_to_the_tiles(app, client,
     }
     assert sum(n for _, n, _ in rows) == _tile(html, "tile-open") == sum(range(1, 19))
     assert sum(o for _, _, o in rows) == _tile(html, "tile-overdue")
+
+
+def _ratings_line(html: str) -> str:
+    line = re.search(r"Đánh giá cán bộ: [^<]*</p>", html)[0]
+    return re.sub(r"\s+", " ", line)
+
+
+def test_the_evaluation_forms_share_is_said_only_when_there_are_forms(
+    march_with_users, client, login_as
+):
+    """A reviewer's finding: with no form the dashboard read "Phiếu đánh giá: 0 (– số điểm tối
+    đa)"."""
+    login_as("manager")
+    none = _ratings_line(client.get("/?month=3&year=2017").get_data(as_text=True))
+    assert none.endswith("Phiếu đánh giá: 0</p>") and "tối đa" not in none
+    march = _ratings_line(client.get("/?month=3&year=2019").get_data(as_text=True))
+    assert re.search(r"Phiếu đánh giá: 4 \(\d+(,\d+)?% số điểm tối đa\)</p>$", march), march
