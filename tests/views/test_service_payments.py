@@ -1,6 +1,7 @@
 """Fees and payments, staff ratings at the kiosk: whole đồng, per-agency scoping, no delete."""
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -199,6 +200,10 @@ def test_payment_is_cancelled_with_a_reason_never_edited(app, client, login_as):
     login_as("staff")
     assert client.get(f"/payment/edit/?id={pid}").status_code == 403
     assert client.post("/payment/delete/", data={"id": pid}).status_code == 403
+    # The page says what is cancelled: the dossier and the amount, not only "#<id>".
+    page = client.get(f"/payment/cancel/?id={pid}").get_data(as_text=True)
+    shown = re.search(r'<table[^>]*id="cancel-record".*?</table>', page, re.S)[0]
+    assert "190304-0001" in shown and "135.000 đ" in shown
     response = client.post(f"/payment/cancel/?id={pid}", data={"reason": "  "})
     assert response.status_code == 400
     assert "Vui lòng nhập lý do huỷ." in response.get_data(as_text=True)

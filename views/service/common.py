@@ -193,6 +193,8 @@ class CancelMixin:
         return self.render(
             "admin/service/cancel.html",
             record=record,
+            details_columns=self._details_columns,
+            get_value=self.get_detail_value,
             error=error,
             return_url=self.get_url(".index_view"),
         ), (400 if error else 200)
