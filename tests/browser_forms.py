@@ -142,3 +142,14 @@ def field_errors(response) -> str:
     return " ".join(
         tag.get_text(" ", strip=True) for tag in page.select(".help-block, .invalid-feedback")
     )
+
+
+def send_form(client, url: str, expect: int = 302, **fields):
+    """The form at `url` opened, `fields` typed in (the rest as the page has them) and sent, as
+    a browser does; the answer is asserted to be `expect` (saved: a redirect). The response."""
+    form = open_form(client, url)
+    for name, value in fields.items():
+        form.set(name, value)
+    response = form.submit(client)
+    assert response.status_code == expect, field_errors(response) or response.status_code
+    return response

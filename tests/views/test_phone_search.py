@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Dossier, Procedure, db
-from tests.browser_forms import open_form
+from tests.browser_forms import send_form
 from tests.factories import user_agencies
 
 PHONES = {"Lê Văn Cường": "0912 345 678", "Đỗ Thị Hoa": "0205.3871.234", "Vũ Minh": "+84987654321"}
@@ -28,12 +28,7 @@ def taken_in(csrf_app, csrf_login_as):
         procedure_id = procedure.id
     client = csrf_login_as("staff")
     for name, phone in PHONES.items():
-        form = open_form(client, "/dossier/new/")
-        form.set("procedure", procedure_id)
-        form.set("applicant_name", name)
-        form.set("phone", phone)
-        response = form.submit(client)
-        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        send_form(client, "/dossier/new/", procedure=procedure_id, applicant_name=name, phone=phone)
     with csrf_app.app_context():
         assert sorted(db.session.scalars(select(Dossier.phone))) == sorted(PHONES.values())
     return client
