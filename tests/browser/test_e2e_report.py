@@ -12,13 +12,19 @@ from tests.journeys.browsing import log_in
 pytestmark = pytest.mark.browser
 
 
-def test_manager_reports_march_2019(app, live_server, page, tmp_path):
-
+@pytest.fixture
+def report_page(app, live_server, page):
+    """The report page in Chromium, as a manager, over the March 2019 data set."""
     with app.app_context():
         build_march_data(db.session)
         create_user("manager1", "manager")
         db.session.commit()
     log_in(page, live_server, "manager1", "/report/")
+    return page
+
+
+def test_manager_reports_march_2019(report_page, tmp_path):
+    page = report_page
 
     page.select_option("#preset", "month")
     page.select_option("#month", "3")
@@ -44,14 +50,10 @@ def test_manager_reports_march_2019(app, live_server, page, tmp_path):
     assert last[2:15] == [t[k] for k, _, _ in FORM_COLUMNS]
 
 
-def test_download_sends_the_period_typed_and_a_wrong_one_is_said(app, live_server, page, tmp_path):
+def test_download_sends_the_period_typed_and_a_wrong_one_is_said(report_page, tmp_path):
     """A reviewer's finding: dates typed in the form, then "Tải về Excel" without "Xem", gave the
     workbook of the period shown (the current month), and 31/02 gave it without a word."""
-    with app.app_context():
-        build_march_data(db.session)
-        create_user("manager1", "manager")
-        db.session.commit()
-    log_in(page, live_server, "manager1", "/report/")
+    page = report_page
 
     page.select_option("#preset", "range")
     page.fill("#from", "01/03/2019")
