@@ -286,7 +286,7 @@ DIGITISATION_HEADERS = (
     "Hồ sơ tiếp nhận trong kỳ",
     "Số hóa toàn bộ khi tiếp nhận",
     "Tỷ lệ",
-    "Hồ sơ đã giải quyết trong kỳ",
+    "Hồ sơ đã có kết quả giải quyết trong kỳ",
     "Có kết quả điện tử",
     "Tỷ lệ",
 )
@@ -308,7 +308,7 @@ def _digitisation_lines(report: dict) -> list[tuple]:
             "Hồ sơ giải quyết có kết quả điện tử",
             dg["resolved_with_result"],
             _ratio(dg["resolved_with_result"], dg["resolved"]),
-            f"{dg['resolved_with_result']}/{dg['resolved']} hồ sơ đã giải quyết trong kỳ",
+            f"{dg['resolved_with_result']}/{dg['resolved']} hồ sơ đã có kết quả giải quyết trong kỳ",
         ),
     ]
 

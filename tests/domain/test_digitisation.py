@@ -102,7 +102,11 @@ def test_workbook_read_back(digitised, tmp_path):
     count, ratio, note = summary["Hồ sơ số hóa toàn bộ khi tiếp nhận"]
     assert (count, ratio, note) == (2, pytest.approx(2 / 7), "2/7 hồ sơ tiếp nhận trong kỳ")
     count, ratio, note = summary["Hồ sơ giải quyết có kết quả điện tử"]
-    assert (count, ratio, note) == (2, pytest.approx(0.5), "2/4 hồ sơ đã giải quyết trong kỳ")
+    assert (count, ratio, note) == (
+        2,
+        pytest.approx(0.5),
+        "2/4 hồ sơ đã có kết quả giải quyết trong kỳ",
+    )
     # The sheet per agency, last of the workbook.
     assert wb.sheetnames[-1] == "Số hóa hồ sơ"
     ws = wb["Số hóa hồ sơ"]
