@@ -107,14 +107,16 @@ def show_refusals(form, refusals: list[RuleError]) -> None:
 class FieldRefusalsMixin:
     """A create or edit form's domain rules checked together with its own validators: every
     refusal at once, each under its field, nothing saved. The view names them in
-    `form_refusals(form)` (calls of domain/ functions on the values the fields read)."""
+    `form_refusals(form)` (calls of domain/ functions on the values the fields read). Not for
+    the list's action form, which Flask-Admin validates here too."""
 
     def form_refusals(self, form) -> list[RuleError]:
         return []
 
     def validate_form(self, form):
         valid = super().validate_form(form)
-        if not is_form_submitted():
+        record_forms = (f"{self.endpoint}.create_view", f"{self.endpoint}.edit_view")
+        if not is_form_submitted() or request.endpoint not in record_forms:
             return valid
         refusals = self.form_refusals(form)
         show_refusals(form, refusals)
