@@ -11,7 +11,7 @@ from sqlalchemy.orm import object_session
 from domain import clock
 from domain.notifications import queue_notices
 from domain.periods import day_bounds, within
-from domain.service import RuleError, share
+from domain.service import RuleError, future_refusals, refuse, share
 from domain.sql import count_if, day_of, scoped
 from models import Feedback
 
@@ -48,30 +48,62 @@ def answered_on_time(feedback) -> bool | None:
     return feedback.answered_at.date() <= feedback.due_date
 
 
+def feedback_agency(agency, dossier, own_agency_ids):
+    """The agency a feedback is about: the one chosen, else the chosen dossier's (the dossier
+    decides it). For a user limited to `own_agency_ids` (None: every agency, and the agency may
+    stay empty) it must be one of them; a dossier must be the agency's own. Refused with a
+    RuleError on its field."""
+    if agency is None and dossier is not None:
+        agency = dossier.agency
+    if own_agency_ids is not None and agency is None:
+        raise RuleError("feedback_agency_required", field="agency")
+    if own_agency_ids is not None and agency.id not in own_agency_ids:
+        raise RuleError("feedback_agency_not_own", field="agency")
+    if dossier is not None and agency is not None and dossier.agency_id != agency.id:
+        raise RuleError("evaluation_dossier_other_agency", field="dossier")
+    return agency
+
+
+def feedback_refusals(
+    received_at: dt.datetime | None,
+    answered_at: dt.datetime | None,
+    status: str | None,
+    answer: str | None,
+    now: dt.datetime,
+) -> list[RuleError]:
+    """Every refusal of a feedback's dates and answer at once, each on its field: received or
+    answered after `now` (domain/service.future_refusals), "answered" without the answer text,
+    answered before it was received. An answer text given to an open item makes it answered
+    (apply_answer), so only "answered" itself needs the text."""
+    refusals = future_refusals(now, received_at=received_at, answered_at=answered_at)
+    if status == "answered" and not (answer or "").strip():
+        refusals.append(RuleError("feedback_answer_required", field="answer"))
+    if answered_at is not None and received_at is not None and answered_at < received_at:
+        refusals.append(RuleError("feedback_answer_before_receipt", field="answered_at"))
+    return refusals
+
+
 def apply_answer(feedback, user, now: dt.datetime, session=None) -> None:
     """Keep status, answer and answer date consistent after an edit: an answer text moves a new
-    or processing item to "answered" and stamps the date and the officer; "answered" or
-    "closed" without an answer is refused. The first answer queues a notice to the sender
-    (domain/notifications.py) in `session` (default: the feedback's)."""
+    or processing item to "answered" and stamps the date and the officer; what
+    feedback_refusals refuses raises its first refusal. The first answer queues a notice to the
+    sender (domain/notifications.py) in `session` (default: the feedback's)."""
     answer = (feedback.answer or "").strip()
     feedback.answer = answer or None
     if answer and feedback.status in OPEN_STATUSES:
         feedback.status = "answered"
-    if feedback.status == "answered" and not answer:
-        raise RuleError("feedback_answer_required")
-    if feedback.status in ("answered", "closed") and answer:
-        if feedback.answered_at is None:
-            feedback.answered_at = now
-            # The sender is told, in the same transaction as the answer.
-            queue_notices(session or object_session(feedback), feedback, "feedback_answered", now)
-        if feedback.handled_by_id is None and feedback.handled_by is None:
-            feedback.handled_by = user
-    if (
-        feedback.answered_at is not None
-        and feedback.received_at is not None
-        and feedback.answered_at < feedback.received_at
-    ):
-        raise RuleError("feedback_answer_before_receipt")
+    answering = feedback.status in ("answered", "closed") and bool(answer)
+    first_answer = answering and feedback.answered_at is None
+    if first_answer:
+        feedback.answered_at = now
+    refuse(
+        feedback_refusals(feedback.received_at, feedback.answered_at, feedback.status, answer, now)
+    )
+    if first_answer:
+        # The sender is told, in the same transaction as the answer.
+        queue_notices(session or object_session(feedback), feedback, "feedback_answered", now)
+    if answering and feedback.handled_by_id is None and feedback.handled_by is None:
+        feedback.handled_by = user
 
 
 def answered_criteria(end=None):

@@ -9,8 +9,9 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import extract, func, select
 
+from domain import clock
 from domain.periods import within
-from domain.service import RuleError
+from domain.service import RuleError, future_refusals, refuse
 from domain.sql import scoped, unindexed
 from models import PAYMENT_METHODS, Agency, Dossier, FeeItem, Payment
 
@@ -107,6 +108,12 @@ def fee_proposal(session, dossier) -> FeeProposal:
     )
 
 
+def payment_refusals(paid_at: dt.datetime | None, now: dt.datetime) -> list[RuleError]:
+    """What refuses a payment's moment, on its field: paid after `now` (a payment typed a year
+    ahead would count in that year's fees)."""
+    return future_refusals(now, paid_at=paid_at)
+
+
 def record_payment(
     session,
     dossier,
@@ -116,9 +123,11 @@ def record_payment(
     collected_by=None,
     receipt_no: str | None = None,
     fee_item=None,
+    now: dt.datetime | None = None,
 ):
-    """A new Payment row (validated; the caller commits)."""
+    """A new Payment row (validated; the caller commits). `now`: the clock's by default."""
 
+    refuse(payment_refusals(paid_at, now or clock.now()))
     if method not in PAYMENT_METHODS:
         raise RuleError("payment_method_unknown")
     if fee_item is not None and fee_item.procedure_id != dossier.procedure_id:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request
 from flask_admin import expose
+from flask_admin.helpers import is_form_submitted
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -47,6 +48,11 @@ RULE_MESSAGES = {
     "evaluation_agency_required": _l("Choose one of your agencies (or give the dossier code)."),
     "feedback_answer_required": _l("An answered item needs the answer text."),
     "feedback_answer_before_receipt": _l("The answer date is before the receipt date."),
+    "feedback_agency_required": _l(
+        "Choose one of your agencies, or the dossier the feedback is about."
+    ),
+    "feedback_agency_not_own": _l("Choose one of your agencies."),
+    "date_in_future": _l("The date and time cannot be later than now (%(now)s)."),
     "courier_too_many_codes": _l("At most %(limit)s codes at a time."),
     "courier_run_other_agency": _l("This run is for an agency that is not yours."),
     "courier_items_other_agency": _l("The run carries dossiers of another agency."),
@@ -85,6 +91,36 @@ def rule_message(error: RuleError) -> str:
         k: (", ".join(v) if isinstance(v, (list, tuple)) else v) for k, v in error.params.items()
     }
     return str(message) % params if params else str(message)
+
+
+def show_refusals(form, refusals: list[RuleError]) -> None:
+    """Each refusal under its field (RuleError.field), unless the field already says what is
+    wrong with it; one about no field of the form in the banner."""
+    for error in refusals:
+        field = getattr(form, error.field, None) if error.field else None
+        if field is None:
+            flash(rule_message(error), "error")
+        elif not field.errors:
+            field.errors = [rule_message(error)]
+
+
+class FieldRefusalsMixin:
+    """A create or edit form's domain rules checked together with its own validators: every
+    refusal at once, each under its field, nothing saved. The view names them in
+    `form_refusals(form)` (calls of domain/ functions on the values the fields read). Not for
+    the list's action form, which Flask-Admin validates here too."""
+
+    def form_refusals(self, form) -> list[RuleError]:
+        return []
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        record_forms = (f"{self.endpoint}.create_view", f"{self.endpoint}.edit_view")
+        if not is_form_submitted() or request.endpoint not in record_forms:
+            return valid
+        refusals = self.form_refusals(form)
+        show_refusals(form, refusals)
+        return valid and not refusals
 
 
 def user_object():

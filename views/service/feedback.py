@@ -28,8 +28,8 @@ from views.base import (
 )
 from views.exports import XlsxExportMixin
 from views.service.common import (
-    RULE_MESSAGES,
     WRITERS,
+    FieldRefusalsMixin,
     TotalsMixin,
     own_agencies,
     own_dossier_loader,
@@ -62,7 +62,9 @@ def _overdue_formatter(view, context, model, name):
 MESSAGE = ("sender", "contact", "subject", "content", "agency", "dossier")
 
 
-class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelView):
+class FeedbackView(
+    XlsxExportMixin, TotalsMixin, FieldRefusalsMixin, AgencyScopedMixin, SecureModelView
+):
     """Phản ánh, kiến nghị: due 10 working days after receipt (FEEDBACK_DUE_DAYS)."""
 
     def agency_criterion(self, agency_ids):
@@ -128,7 +130,10 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
         "channel": labels.choices(labels.FEEDBACK_CHANNELS),
         "status": labels.choices(labels.FEEDBACK_STATUSES),
     }
-    form_args = {"received_at": {"validators": [DataRequired()], "default": clock.now}}
+    form_args = {
+        "received_at": {"validators": [DataRequired()], "default": clock.now},
+        "agency": {"description": _l("Left empty: the chosen dossier's agency.")},
+    }
     form_ajax_refs = {
         "agency": SearchAjaxLoader("agency", Agency, query_factory=own_agencies),
         "dossier": own_dossier_loader(),
@@ -137,30 +142,39 @@ class FeedbackView(XlsxExportMixin, TotalsMixin, AgencyScopedMixin, SecureModelV
     def get_query(self):
         return super().get_query().options(joinedload(Feedback.agency))
 
+    def form_refusals(self, form):
+        """The agency (left empty: the chosen dossier's, set on the form), the dates, the
+        answer: all said at once, each on its field."""
+        refusals = []
+        try:
+            form.agency.data = fb.feedback_agency(
+                form.agency.data, form.dossier.data, own_agency_ids()
+            )
+        except RuleError as error:
+            refusals.append(error)
+        return refusals + fb.feedback_refusals(
+            form.received_at.data,
+            form.answered_at.data,
+            form.status.data,
+            form.answer.data,
+            clock.now(),
+        )
+
     def on_model_change(self, form, model, is_created):
         with db.session.no_autoflush:  # the calendar query must not flush a half-built row
-            self._check_and_complete(form, model, is_created)
+            try:
+                self._check_and_complete(form, model, is_created)
+            except RuleError as error:  # (the form's refusals were said on its fields)
+                raise ValidationError(rule_message(error)) from None
 
     def _check_and_complete(self, form, model, is_created):
-        allowed = own_agency_ids()
-        agency_id = model.agency.id if model.agency is not None else None
-        if allowed is not None and agency_id not in allowed:
-            raise ValidationError(_("Choose one of your agencies."))
-        if (
-            model.dossier is not None
-            and agency_id is not None
-            and model.dossier.agency_id != agency_id
-        ):
-            raise ValidationError(str(RULE_MESSAGES["evaluation_dossier_other_agency"]))
+        model.agency = fb.feedback_agency(model.agency, model.dossier, own_agency_ids())
         if is_created or form.received_at.object_data != model.received_at:
             days = current_app.settings.feedback_due_days
             model.due_date = fb.feedback_due_date(
                 load_calendar(db.session), model.received_at, days
             )
-        try:
-            fb.apply_answer(model, user_object(), clock.now(), db.session)
-        except RuleError as error:
-            raise ValidationError(rule_message(error)) from None
+        fb.apply_answer(model, user_object(), clock.now(), db.session)
 
     def totals_tables(self, start, end, agency_ids):
         s = fb.feedback_summary(db.session, start, end, agency_ids, today=clock.today())

@@ -29,6 +29,7 @@ from views.service.common import (
     RULE_MESSAGES,
     WRITERS,
     CancelMixin,
+    FieldRefusalsMixin,
     TotalsMixin,
     cancelled_formatter,
     own_dossier_loader,
@@ -39,7 +40,13 @@ from views.service.common import (
 
 
 class PaymentView(
-    KeysetPagingMixin, XlsxExportMixin, TotalsMixin, CancelMixin, AgencyScopedMixin, SecureModelView
+    KeysetPagingMixin,
+    XlsxExportMixin,
+    TotalsMixin,
+    CancelMixin,
+    FieldRefusalsMixin,
+    AgencyScopedMixin,
+    SecureModelView,
 ):
     """Payments of fees and charges. Staff record them for their own agencies' dossiers; a
     payment is never edited or deleted: a mistake is cancelled with a reason, then re-entered."""
@@ -128,6 +135,9 @@ class PaymentView(
                 proposed = payments.fee_proposal(db.session, dossier).proposed_vnd
                 form.amount_vnd.data = proposed or None
         return form
+
+    def form_refusals(self, form):
+        return payments.payment_refusals(form.paid_at.data, clock.now())
 
     def create_model(self, form):
         """Flask-Admin's create_model, the row made by domain/payments.record_payment (the
