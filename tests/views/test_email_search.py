@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import Dossier, Feedback, Procedure, db
+from models import Dossier, Feedback, db
 from tests.browser_forms import send_form
-from tests.factories import user_agencies
+from tests.factories import licence_procedure, user_agencies
 
 EMAILS = {"Lê Văn Cường": "cuong.le@gmail.com", "Đỗ Thị Hoa": "hoa.do@langson.gov.vn"}
 CONTACTS = {"Phạm Văn Đức": "0912 345 678", "Ngô Thị Lan": "lan.ngo@yahoo.com"}
@@ -22,9 +22,7 @@ def clerk(csrf_app, csrf_login_as):
     logging one feedback per sender of CONTACTS."""
     with csrf_app.app_context():
         agency, _ = user_agencies()
-        procedure = Procedure(
-            code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency, processing_days=5
-        )
+        procedure = licence_procedure(agency)
         db.session.add(procedure)
         db.session.commit()
         procedure_id, agency_id = procedure.id, agency.id

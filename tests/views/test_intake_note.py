@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import Dossier, Procedure, db
+from models import Dossier, db
 from tests.browser_forms import field_errors, open_form
-from tests.factories import user_agencies
+from tests.factories import licence_procedure, user_agencies
 
 
 def test_a_note_longer_than_2000_characters_is_refused_and_nothing_is_saved(
@@ -15,7 +15,7 @@ def test_a_note_longer_than_2000_characters_is_refused_and_nothing_is_saved(
 ):
     with csrf_app.app_context():
         agency, _ = user_agencies()
-        procedure = Procedure(code="1.000001", name="Cấp phép", agency=agency, processing_days=5)
+        procedure = licence_procedure(agency)
         db.session.add(procedure)
         db.session.commit()
         procedure_id = procedure.id

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import Dossier, Procedure, db
+from models import Dossier, db
 from tests.browser_forms import send_form
-from tests.factories import user_agencies
+from tests.factories import licence_procedure, user_agencies
 
 PHONES = {"Lê Văn Cường": "0912 345 678", "Đỗ Thị Hoa": "0205.3871.234", "Vũ Minh": "+84987654321"}
 
@@ -20,9 +20,7 @@ def taken_in(csrf_app, csrf_login_as):
     """A clerk's client, after taking in one dossier per applicant of PHONES at the counter."""
     with csrf_app.app_context():
         agency, _ = user_agencies()
-        procedure = Procedure(
-            code="1.000001", name="Cấp đổi giấy phép lái xe", agency=agency, processing_days=5
-        )
+        procedure = licence_procedure(agency)
         db.session.add(procedure)
         db.session.commit()
         procedure_id = procedure.id
