@@ -26,6 +26,10 @@ def database_busy(exc) -> bool:
     )
 
 
+# Rows SQLite samples per index when it analyzes a table (PRAGMA analysis_limit): statistics
+# good enough for the planner, in milliseconds whatever the table's size.
+SQLITE_ANALYSIS_LIMIT = 1000
+
 # Requests that only read: on SQLite they run as deferred transactions and never wait for a writer.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CLI_BUSY_TIMEOUT_MS = 30000
@@ -228,8 +232,12 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "close")
     def _on_close(dbapi_connection, connection_record):
         # SQLite's advice: PRAGMA optimize before a connection closes (it re-analyzes the
-        # tables whose statistics the connection's queries found stale; usually nothing).
+        # tables whose statistics the connection's queries found stale). Bounded: a partial
+        # index with no rows never gets statistics, so optimize analyzes the dossier table at
+        # every close; unbounded that held the write lock for seconds at 1M dossiers (clerks
+        # got the busy page whenever a worker or a CLI command closed a connection).
         with contextlib.suppress(sqlite3.Error):
+            dbapi_connection.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
             dbapi_connection.execute("PRAGMA optimize")
 
     @event.listens_for(engine, "begin")

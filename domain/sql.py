@@ -32,6 +32,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from models import LATE_RESULT, LONG_SPAN, LONG_SPAN_DAYS, RESULT_BEFORE_ACCEPTANCE
+from transactions import SQLITE_ANALYSIS_LIMIT
 
 
 def count_if(condition):
@@ -454,7 +455,7 @@ def gather_statistics(session, tables: tuple[str, ...] = ()) -> None:
     dialect = session.get_bind().dialect.name
     names = ", ".join(f'"{t}"' for t in tables)
     if dialect == "sqlite":
-        session.execute(text("PRAGMA analysis_limit=1000"))
+        session.execute(text(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}"))
         for name in tables or ("",):
             session.execute(text(f'ANALYZE "{name}"' if name else "ANALYZE"))
     else:
