@@ -25,6 +25,11 @@ from models import Dossier
 # for the same procedure inside that time is rare and is confirmed with one tick. A longer
 # window would warn when the citizen comes back later in the day with another dossier.
 RECENT_WINDOW = dt.timedelta(minutes=30)
+# The newest dossiers of the window compared, at most: a form sent again follows its first
+# sending within minutes, long before a center accepts this many dossiers of one procedure;
+# without a bound, a procedure receiving hundreds online in half an hour made every intake
+# compare them all while holding the write lock.
+CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,14 @@ def same_applicant(a: Applicant, b: Applicant) -> bool:
     )
 
 
-def candidates_query(procedure_id: int, now: dt.datetime, window: dt.timedelta = RECENT_WINDOW):
-    """The procedure's dossiers accepted within `window` before `now`: bounded by the indexes on
-    procedure_id and accepted_at (ANDed on PostgreSQL), a handful of rows among a million."""
+def candidates_query(
+    procedure_id: int,
+    now: dt.datetime,
+    window: dt.timedelta = RECENT_WINDOW,
+    limit: int | None = None,
+):
+    """The procedure's newest dossiers (`limit`, by default CANDIDATES) accepted within `window` before `now`: a range
+    of the index on (procedure_id, accepted_at), a handful of rows among a million."""
     return (
         select(
             Dossier.id,
@@ -79,6 +89,7 @@ def candidates_query(procedure_id: int, now: dt.datetime, window: dt.timedelta =
             Dossier.accepted_at <= now,
         )
         .order_by(Dossier.accepted_at.desc(), Dossier.id.desc())
+        .limit(limit or CANDIDATES)
     )
 
 

@@ -78,6 +78,22 @@ def test_the_window_and_the_procedure_bound_what_is_found(app, desk):
     assert dup.RECENT_WINDOW == dt.timedelta(minutes=30)
 
 
+def test_only_the_newest_dossiers_of_the_window_are_compared(app, desk, monkeypatch):
+    """However many dossiers a procedure receives in the window (hundreds online), an intake
+    compares a bounded number: the newest, where a form sent again finds its first sending."""
+    monkeypatch.setattr(dup, "CANDIDATES", 3)
+    bao = A("001090000001", "Hoàng Văn Bảo", "0912000999")
+    first = _accept(desk["land"], NOW - dt.timedelta(minutes=20), id_number="001090000001")
+    for minutes in (15, 10):
+        _accept(desk["land"], NOW - dt.timedelta(minutes=minutes), name=f"Khách {minutes}")
+    found = dup.recent_duplicates(db.session, desk["land"].id, bao, NOW)
+    assert [d.code for d in found] == [first.code]  # the third newest: still compared
+    _accept(desk["land"], NOW - dt.timedelta(minutes=5), name="Khách 5")
+    assert dup.recent_duplicates(db.session, desk["land"].id, bao, NOW) == []  # now the fourth
+    rows = db.session.execute(dup.candidates_query(desk["land"].id, NOW)).all()
+    assert len(rows) == 3
+
+
 def test_the_statement_reads_through_indexes(app, desk):
     compiled = dup.candidates_query(desk["land"].id, NOW).compile(
         db.engine, compile_kwargs={"literal_binds": True}
