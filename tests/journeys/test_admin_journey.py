@@ -140,8 +140,11 @@ def test_admin_maintains_the_catalog_users_and_calendar(
     # 4. A new department's catalog: the template, filled in, uploaded, checked, confirmed.
     page.get_by_role("link", name="Quản trị", exact=True).click()
     page.get_by_role("link", name="Nhập và xuất dữ liệu").click()
+    link = page.get_by_role("link", name="Mẫu danh mục (.xlsx)")
+    # A download link, not a navigation: no page left half-loaded behind the file.
+    assert link.get_attribute("download") is not None
     with page.expect_download() as template:
-        page.get_by_role("link", name="Mẫu danh mục (.xlsx)").click()
+        link.click()
     template.value.save_as(tmp_path / "mau.xlsx")
     _fill_catalog_template(tmp_path / "mau.xlsx", tmp_path / "danh-muc-so-noi-vu.xlsx")
     page.check("input[name=kind][value=catalog]")
