@@ -72,8 +72,9 @@ def candidates_query(
     window: dt.timedelta = RECENT_WINDOW,
     limit: int | None = None,
 ):
-    """The procedure's newest dossiers (`limit`, by default CANDIDATES) accepted within `window` before `now`: a range
-    of the index on (procedure_id, accepted_at), a handful of rows among a million."""
+    """The procedure's newest dossiers (`limit`, by default CANDIDATES) accepted within
+    `window` before `now`: a range of the index on (procedure_id, accepted_at), a handful of
+    rows among a million."""
     return (
         select(
             Dossier.id,
