@@ -26,9 +26,8 @@ ROWS_ENCODED = 1000
 
 
 class KeptPage:
-    """One kept page: its text split at the holes (text as UTF-8, hole name, text, ...), the
-    settings it was written with (held: their id in the key stays theirs), and what its rows
-    share (their links up to the row's id, the cells' formatters).
+    """One kept page: its text split at the holes (text as UTF-8, hole name, text, ...) and the
+    settings it was written with (held: their id in the key stays theirs).
 
     The page is kept and filled as bytes: a page of Vietnamese text is not ASCII, and encoding
     its 250 KB (the filter choices' JSON, the rows) on every page cost about a fifth of it."""
@@ -37,7 +36,6 @@ class KeptPage:
         self.parts = parts
         self.holes = frozenset(parts[1::2])
         self.settings = settings
-        self.rows_page = None  # what its rows share (views/list_rows.py), once it had rows
         self.written: dict = {}  # (macro, what it reads beyond the key) -> its text, encoded
         self.rows: dict = {}  # a row's HTML (views/list_rows.py keeps it) -> its <tr>, encoded
 
@@ -83,13 +81,31 @@ class ListParts:
         return getattr(self.module, name)()
 
 
-# Per view: its kept pages, the least recently used dropped first.
+# Per view: its kept pages, the least recently used dropped first; and what the rows of its
+# pages share (views/list_rows.py: their links up to the row's id, the cells' formatters, the
+# rows written), kept apart: a page's count, pager and filter choices change with a new row,
+# its rows already written do not.
 _pages = PerView(KEPT_PER_VIEW)
+_rows_pages = PerView(KEPT_PER_VIEW)
 
 
 def clear() -> None:
     """Forget every kept page (tests: another test's screens)."""
     _pages.clear()
+    _rows_pages.clear()
+
+
+def rows_page(view, key: tuple):
+    """What the rows of the pages of `key` (views/list_page.py _rows_key) share, once kept with
+    the app's settings."""
+    kept = _rows_pages.lookup(view, key)
+    if kept is None or kept[0] is not current_app.settings:
+        return None
+    return kept[1]
+
+
+def keep_rows_page(view, key: tuple, page) -> None:
+    _rows_pages.keep(view, key, (current_app.settings, page))
 
 
 def lookup(view, key: tuple) -> KeptPage | None:

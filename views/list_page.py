@@ -16,6 +16,7 @@ screen and role)."""
 from __future__ import annotations
 
 import math
+from urllib.parse import quote_plus
 
 from flask import current_app, g, request, session
 from flask_admin import babel as admin_babel
@@ -98,6 +99,7 @@ class KeptListPageMixin:
             html = _kept_page(self, template, kwargs)
             if html is not None:
                 return html
+            _share_kept_rows(self, template, kwargs)
         return super().render(template, **kwargs)
 
 
@@ -141,8 +143,10 @@ def _context(view, kwargs: dict) -> dict:
     return context
 
 
-def _key(view, template: str, kwargs: dict) -> tuple:
-    """What the page's text depends on besides its holes."""
+def _rows_key(view, template: str) -> tuple:
+    """What the page's rows depend on besides their values (views/list_rows.py: their links,
+    columns, labels): not the count, the pager or the filter choices, which change with a new
+    row while the rows already written stay the same."""
     by_role = page_parts._menus_of(view.admin) is not None
     return (
         template,
@@ -153,16 +157,35 @@ def _key(view, template: str, kwargs: dict) -> tuple:
         request.script_root,
         request.path,
         request.query_string,
+        clock.today(),
+        id(current_app.settings),
+    )
+
+
+def _key(view, template: str, kwargs: dict) -> tuple:
+    """What the page's text depends on besides its holes."""
+    return (
+        *_rows_key(view, template),
         kwargs.get("count"),
         kwargs.get("num_pages"),
         bool(kwargs["data"]),
         # The filter choices (their menu is in the page), by content: read again once a
         # minute (domain/catalog_cache.py), the same choices keep the page.
         page_parts.filter_groups_digest(kwargs.get("filter_groups")),
-        clock.today(),
-        id(current_app.settings),
         idle_seconds(),
     )
+
+
+def _share_kept_rows(view, template: str, kwargs: dict) -> None:
+    """A page the template writes whole (a message to show, a form draft) writes its rows with
+    what is kept of them (views/list_rows.py): the rows it writes are kept for the next page,
+    those kept are not written again. (The first list page after an intake shows its message:
+    without this, the page after it wrote every new row again.)"""
+    if not (current_user.is_authenticated and kwargs["data"] and view.list_rows_in_python):
+        return
+    rows_page = kept_pages.rows_page(view, _rows_key(view, template))
+    if rows_page is not None:
+        g.setdefault("motcua_list_rows", {})[view.endpoint] = rows_page
 
 
 def _keepable() -> bool:
@@ -201,33 +224,31 @@ def _fill(view, template: str, kwargs: dict, context) -> bytes | None:
     jinja_template = current_app.jinja_env.get_or_select_template(template)
     key = _key(view, template, kwargs)
     kept = kept_pages.lookup(view, key)
-    rows, rows_page = [], None if kept is None else kept.rows_page
+    rows_key = _rows_key(view, template)
+    rows, rows_page = [], kept_pages.rows_page(view, rows_key)
     if kwargs["data"]:  # (no rows: the template's message, whoever writes the rows)
         if not view.list_rows_in_python:
             return None
         rows = view.list_rows_kept(rows_page, kwargs["data"]) if rows_page else None
         if rows is None:
             row_context = jinja_template.new_context(context())
-            rows_page = rows_page or view.list_rows_page(row_context)
             if rows_page is None:
-                return None
+                rows_page = view.list_rows_page(row_context)
+                if rows_page is None:
+                    return None
+                kept_pages.keep_rows_page(view, rows_key, rows_page)
             rows = view.list_rows_html(rows_page, row_context, kwargs["data"])
         if rows is None:
             return None
     if kept is None:
         kept = kept_pages.write(view, key, jinja_template, context(), kwargs)
-    kept.rows_page = kept.rows_page or rows_page
     parts = kept_pages.ListParts(current_app.jinja_env, context)
     keyset = g.get("motcua_keyset")
     nonce = view.admin.csp_nonce_generator
     values = {
         "rows": kept.rows_html(rows),
         "count": kept.part(parts, "count_text", g.get("motcua_list_count")),
-        "pager": kept.part(
-            parts,
-            "pager",
-            (tuple(sorted(keyset.items())) if keyset else None, len(kwargs["data"])),
-        ),
+        "pager": _pager(kept, parts, keyset, len(kwargs["data"])),
         "user": escape(current_user.full_name).encode(),
         "filters": page_parts.filter_groups_bytes(kwargs.get("filter_groups")),
         # (the template's context makes it: made here when the page needs none of it)
@@ -237,3 +258,32 @@ def _fill(view, template: str, kwargs: dict, context) -> bytes | None:
         values["csrf"] = page_parts.csrf_token().encode()
     out = kept.parts
     return b"".join(out[i] if i % 2 == 0 else values[out[i]] for i in range(len(out)))
+
+
+# The keyset pager's cursors as written in a kept pager (letters only: URL-encoding and HTML
+# escaping leave them as they are).
+_CURSOR_MARKS = {"next": "motcuaNextCursor", "prev": "motcuaPrevCursor"}
+
+
+def _pager(kept, parts, keyset: dict | None, rows: int) -> bytes:
+    """The pager (views/listing.py KeysetPagingMixin): kept by its links' shape (the page's
+    number, which cursors it has) with marks for the cursors, then this page's cursors put in
+    their place, as `keyset_links` writes them (URL-encoded). A page 1 whose first rows are new
+    has new cursors, not a new pager."""
+    if not keyset:
+        return kept.part(parts, "pager", (None, rows))
+    shape = tuple(
+        sorted((k, v if k not in _CURSOR_MARKS else v is not None) for k, v in keyset.items())
+    )
+    g.motcua_keyset = {
+        k: _CURSOR_MARKS[k] if k in _CURSOR_MARKS and v is not None else v
+        for k, v in keyset.items()
+    }
+    try:
+        text = kept.part(parts, "pager", (shape, rows))
+    finally:
+        g.motcua_keyset = keyset
+    for name, mark in _CURSOR_MARKS.items():
+        if keyset.get(name) is not None:
+            text = text.replace(mark.encode(), quote_plus(keyset[name]).encode())
+    return text

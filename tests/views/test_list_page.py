@@ -151,6 +151,37 @@ def test_a_kept_page_is_served_without_flask_admins_list_view_and_read_once(
     assert page()[1] == {"index_view": 0, "get_list": 1}
 
 
+def test_a_page_with_a_message_keeps_the_rows_it_writes_for_the_next_page(
+    app, client, login_as, monkeypatch
+):
+    """The first list page after an intake shows its message (written by the template, not
+    kept): the new rows it writes are kept all the same, the next page writes none."""
+    _sample_ids(app)
+    login_as("admin")
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "dossier")
+    written = []
+    row_html = type(view)._row_html
+
+    def counted(self, page, context, row, row_id):
+        written.append(row_id)
+        return row_html(self, page, context, row, row_id)
+
+    monkeypatch.setattr(type(view), "_row_html", counted)
+    client.get("/dossier/")
+    assert written
+    _accept_a_new_dossier(app)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Đã tiếp nhận hồ sơ")]
+    written.clear()
+    shown = client.get("/dossier/").get_data(as_text=True)
+    assert "Đã tiếp nhận hồ sơ" in shown and "Người Nộp Mới" in shown
+    assert len(written) == 1  # the new row only
+    written.clear()
+    again = client.get("/dossier/").get_data(as_text=True)
+    assert "Người Nộp Mới" in again and "Đã tiếp nhận hồ sơ" not in again
+    assert written == []
+
+
 def _accept_a_new_dossier(app) -> None:
     """A clerk accepts a dossier of "Người Nộp Mới" (committed): a row the kept page lacks."""
     with app.app_context():

@@ -205,3 +205,43 @@ def test_the_dossier_page_reads_the_dossier_once(app, client, login_as, dossiers
     statements = _reads(app, client, f"/dossier/details/?id={dossier_id}")
     rows = [s for s in statements if re.search(r"FROM dossier\b", s) and "dossier.id = " in s]
     assert len(rows) == 1, rows
+
+
+def test_a_kept_page_1_with_new_first_rows_keeps_its_pager_with_their_cursor(
+    app, client, login_as, dossiers, monkeypatch
+):
+    """Page 1 after an intake: the page with the intake's message writes the new row (kept,
+    views/list_page.py); the next page 1 is then served from what is kept, without
+    Flask-Admin's list view, its pager's links continuing from its new last row."""
+    app.config["LIST_COUNT_LIMIT"] = 10
+    login_as("manager")
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "dossier")
+    written = []
+    actions = type(view).get_actions_list  # asked once by Flask-Admin's list view
+    monkeypatch.setattr(
+        type(view), "get_actions_list", lambda self: written.append(1) or actions(self)
+    )
+    url = "/dossier/?page_size=20"
+    first = client.get(url).get_data(as_text=True)
+    with app.app_context():
+        procedure = db.session.scalar(select(Procedure).where(Procedure.code == "1.000001"))
+        new = Dossier(
+            procedure=procedure,
+            agency_id=procedure.agency_id,
+            code="T-NEW",
+            applicant_name="Người Mới",
+            accepted_at=dt.datetime(2019, 3, 5, 9),
+        )
+        db.session.add(new)
+        db.session.commit()
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Đã tiếp nhận hồ sơ")]
+    assert "Đã tiếp nhận hồ sơ" in client.get(url).get_data(as_text=True)
+    written.clear()
+    again = client.get(url).get_data(as_text=True)
+    assert written == []
+    assert _link(again, "next") != _link(first, "next")
+    pages, back = _walk(client, url)
+    assert pages[0] == _ids(again)
+    assert sum(pages, []) == _expected(app, Dossier.accepted_at.desc(), Dossier.id.desc())
+    assert back == [pages[1], pages[0]]
