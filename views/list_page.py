@@ -230,6 +230,9 @@ def _fill(view, template: str, kwargs: dict, context) -> bytes | None:
         if not view.list_rows_in_python:
             return None
         rows = view.list_rows_kept(rows_page, kwargs["data"]) if rows_page else None
+        if rows is None and rows_page is not None and rows_page.written is not None:
+            # Every cell written from its row alone (list_rows.py): a new row needs no context.
+            rows = view.list_rows_html(rows_page, None, kwargs["data"])
         if rows is None:
             row_context = jinja_template.new_context(context())
             if rows_page is None:
