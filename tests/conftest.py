@@ -89,6 +89,7 @@ BACKENDS = ("sqlite", "postgresql")
 def pytest_collection_modifyitems(config, items):
     if getattr(config.option, "loadgroup", False):  # an xdist worker under --dist loadgroup
         _grouped(items)
+    _on_one_database(config, items)
 
     def key(item):
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -101,6 +102,26 @@ def pytest_collection_modifyitems(config, items):
         return rank, slow
 
     items.sort(key=key)  # stable: the order within a module stays
+
+
+ONE_DATABASE = "postgresql"
+
+
+def _on_one_database(config, items) -> None:
+    """Tests marked `one_database` keep their PostgreSQL run only: Chromium's sweeps of every
+    page (language, axe, content policy) were half of the browser time twice over, for pages the
+    database does not change (what each route answers, on both databases, is tests/generic's)."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        backend = params.get("database_url")
+        if item.get_closest_marker("one_database") and backend not in (None, ONE_DATABASE):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def _grouped(items) -> None:

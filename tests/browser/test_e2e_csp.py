@@ -15,7 +15,7 @@ from tests.browser.watch import Watch
 from tests.factories import licence_procedure
 from tests.journeys.browsing import log_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 CODE = "000.00.20.H37-190304-0001"
 
 

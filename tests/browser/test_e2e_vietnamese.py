@@ -38,7 +38,7 @@ from tests.browser.watch import Watch
 from tests.import_helpers import csv_bytes
 from tests.journeys.browsing import add_filter, log_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 UNIT = "000.00.20.H37"
 SHOTS = os.environ.get("PRINT_SHOTS")  # a directory: keep screenshots there to look at

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from models import Dossier, db
 from tests.journeys.browsing import assert_accessible, log_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 
 def test_login_page(live_server, page, axe_script):

@@ -109,6 +109,7 @@ def test_a_citizen_finds_a_procedure_on_a_phone(live_server, phone, catalog, dat
     assert refused == []  # nothing was blocked by the Content-Security-Policy
 
 
+@pytest.mark.one_database
 def test_public_pages_are_accessible(live_server, phone, axe_script, catalog):
     for path in (
         "/thu-tuc/",
