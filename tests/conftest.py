@@ -92,8 +92,7 @@ def pytest_collection_modifyitems(config, items):
     _on_one_database(config, items)
 
     def key(item):
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        backend = params.get("database_url")
+        backend = _backend(item)
         rank = BACKENDS.index(backend) if backend in BACKENDS else len(BACKENDS)
         path = item.nodeid
         slow = next(
@@ -104,21 +103,23 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=key)  # stable: the order within a module stays
 
 
+def _backend(item) -> str | None:
+    """The database backend a test runs on (its `database_url` parameter), if any."""
+    return getattr(getattr(item, "callspec", None), "params", {}).get("database_url")
+
+
 ONE_DATABASE = "postgresql"
 
 
 def _on_one_database(config, items) -> None:
     """Tests marked `one_database` keep their PostgreSQL run only: Chromium's sweeps of every
-    page (language, axe, content policy) were half of the browser time twice over, for pages the
-    database does not change (what each route answers, on both databases, is tests/generic's)."""
+    page (language, axe, content policy) check pages the database does not change, and cost a
+    third of the browser time per backend (what each route answers, on both databases, is
+    tests/generic's)."""
     kept, dropped = [], []
     for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        backend = params.get("database_url")
-        if item.get_closest_marker("one_database") and backend not in (None, ONE_DATABASE):
-            dropped.append(item)
-        else:
-            kept.append(item)
+        one = item.get_closest_marker("one_database") is not None
+        (dropped if one and _backend(item) not in (None, ONE_DATABASE) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
